@@ -1,0 +1,1 @@
+"""crlm_outcomes.survival"""
