@@ -252,5 +252,8 @@ def _raise_at(frame: pd.DataFrame, column: str, mask: np.ndarray, message: str,
     label = frame.index[pos]
     value = frame[column].iloc[pos]
     more = f" ({n_bad} row(s) in all)" if n_bad > 1 else ""
-    raise SurvivalDataError(message + more, row=label if isinstance(label, int) else None,
-                            column=column, value=value, expected=expected)
+    row = int(label) if isinstance(label, (int, np.integer)) else None
+    if isinstance(value, np.generic):
+        value = value.item()
+    raise SurvivalDataError(message + more, row=row, column=column, value=value,
+                            expected=expected)
