@@ -1,0 +1,147 @@
+"""Apply every derivable stratifier to a cohort in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from crlm_outcomes.errors import MissingColumnsError, SpecError
+from crlm_outcomes.stratify import eligibility, molecular, resectability, sidedness, timing
+from crlm_outcomes.stratify import surgical_strategy as strategy
+from crlm_outcomes.stratify._explain import reasons
+from crlm_outcomes.stratify.scores import fong, game, modified_clinical, nordlinger, oslo
+from crlm_outcomes.stratify.scores import tumour_burden as tbs
+
+__all__ = ["apply_all", "STRATIFIERS"]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One output column: the function, and (for a group) the score it groups."""
+
+    function: Callable[..., pd.Series]
+    of_score: str | None = None
+
+
+#: Every output column of :func:`apply_all`, in order, with the function that makes it.
+STRATIFIERS: dict[str, _Step] = {
+    "liver_mets_timing": _Step(timing.liver_mets_timing),
+    "primary_sidedness": _Step(sidedness.primary_sidedness),
+    "ras_class": _Step(molecular.ras_class),
+    "braf_class": _Step(molecular.braf_class),
+    "mmr_class": _Step(molecular.mmr_class),
+    "her2_class": _Step(molecular.her2_class),
+    "molecular_group": _Step(molecular.molecular_group),
+    "surgical_strategy_group": _Step(strategy.surgical_strategy_group),
+    "treatment_intent": _Step(resectability.treatment_intent),
+    "fong_score": _Step(fong.fong_score),
+    "fong_group": _Step(fong.fong_group, of_score="fong_score"),
+    "tumour_burden_score": _Step(tbs.tumour_burden_score),
+    "tbs_zone": _Step(tbs.tbs_zone, of_score="tumour_burden_score"),
+    "game_score": _Step(game.game_score),
+    "game_group": _Step(game.game_group, of_score="game_score"),
+    "modified_clinical_score": _Step(modified_clinical.modified_clinical_score),
+    "modified_clinical_group": _Step(modified_clinical.modified_clinical_group,
+                                     of_score="modified_clinical_score"),
+    "nordlinger_score": _Step(nordlinger.nordlinger_score),
+    "nordlinger_group": _Step(nordlinger.nordlinger_group, of_score="nordlinger_score"),
+    "oslo_score": _Step(oslo.oslo_score),
+    "oslo_group": _Step(oslo.oslo_group, of_score="oslo_score"),
+    "rfa_eligible": _Step(eligibility.rfa_eligible),
+    "mwa_eligible": _Step(eligibility.mwa_eligible),
+    "sbrt_eligible": _Step(eligibility.sbrt_eligible),
+    "flr_adequate": _Step(eligibility.flr_adequate),
+    "neoadjuvant_cycles_within_limit": _Step(eligibility.neoadjuvant_cycles_within_limit),
+    "oxaliplatin_within_12_months": _Step(eligibility.oxaliplatin_within_12_months),
+}
+
+
+def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
+    """Add every derivable category, score and eligibility flag as columns.
+
+    Sources: each column's own function (see :data:`STRATIFIERS` and the function docstrings:
+    2025 Chinese CRLM guideline sections 1.1, 1.5, 3.2.2, 4.1.2-4.1.4, 4.2, 5.1.1, 6.2.1 (seed
+    004); Fong, Ann Surg 1999;230:309; Sasaki, Ann Surg 2018; Margonis, BJS 2018;105:1210;
+    Brudvik, Ann Surg 2019;269:120; Nordlinger, Cancer 1996; Dueland, SECA studies / seed 002).
+
+    For every stratifier ``name`` in :data:`STRATIFIERS` whose input columns are (at least
+    partly) present, the result gets:
+
+    * ``name`` -- the value (Categorical, nullable Int64/Float64 score, or nullable boolean);
+    * ``name_reason`` -- why the value is missing (``string``; NA where classified);
+    * ``name_assumed`` -- only for scores computed with ``missing_as_zero=True``: which
+      components were counted as 0.
+
+    Stratifiers with none of their input columns present are left out and listed, with the
+    reason, in ``result.attrs["not_derived"]``; ``result.attrs["stratify"]`` records the rule
+    and source of every column added. Existing columns of the same names are replaced. A bad
+    value in an input column raises an :class:`~crlm_outcomes.errors.InputError` naming the row.
+
+    Parameters
+    ----------
+    cohort_or_frame
+        A canonical cohort DataFrame, or a Cohort (any object with a ``.data`` DataFrame).
+    **options
+        Per-stratifier keyword options, keyed by output name, e.g.
+        ``apply_all(df, liver_mets_timing={"convention": "adam_2015", "window_months": 3},
+        fong_score={"missing_as_zero": True}, fong_group={"high_from": 3})``. Options of a
+        score apply to its group too (the group is cut from that score).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the data with the new columns appended, in :data:`STRATIFIERS` order.
+    """
+    unknown = sorted(set(options) - set(STRATIFIERS))
+    if unknown:
+        raise SpecError("unknown stratifier in apply_all options", column=unknown[0],
+                        value=unknown, expected=f"names from {list(STRATIFIERS)}")
+    for name, value in options.items():
+        if not isinstance(value, dict):
+            raise SpecError("apply_all options must be dicts of keyword arguments",
+                            column=name, value=value, expected="e.g. {'missing_as_zero': True}")
+    frame = cohort_or_frame
+    if not isinstance(frame, pd.DataFrame) and hasattr(frame, "data"):
+        frame = frame.data
+    if not isinstance(frame, pd.DataFrame):
+        raise SpecError("apply_all takes a DataFrame or a Cohort", value=type(frame).__name__,
+                        expected="pandas.DataFrame or an object with .data")
+    # work on a positional index so that duplicate labels in the caller's frame are harmless
+    work = frame.reset_index(drop=True)
+    columns: dict[str, Any] = {}
+    added: dict[str, dict[str, str]] = {}
+    not_derived: dict[str, str] = {}
+    computed: dict[str, pd.Series] = {}
+    for name, step in STRATIFIERS.items():
+        kwargs = options.get(name, {})
+        if step.of_score is not None:
+            score = computed.get(step.of_score)
+            if score is None:
+                not_derived[name] = not_derived.get(step.of_score, f"{step.of_score} not derived")
+                continue
+            series = step.function(score, **kwargs)
+        else:
+            try:
+                series = step.function(work, **kwargs)
+            except MissingColumnsError as exc:
+                not_derived[name] = str(exc)
+                continue
+        computed[name] = series
+        columns[name] = series.array
+        columns[f"{name}_reason"] = reasons(series).array
+        assumed = series.attrs.get("assumed")
+        if assumed:
+            columns[f"{name}_assumed"] = (
+                pd.Series(assumed, dtype="string").reindex(work.index).array
+            )
+        added[name] = {"rule": series.attrs["rule"], "source": series.attrs["source"]}
+    new = pd.DataFrame(columns, index=frame.index)
+    result = pd.concat([frame.drop(columns=[c for c in new.columns if c in frame.columns]), new],
+                       axis=1)
+    result.attrs = dict(frame.attrs)
+    result.attrs["stratify"] = added
+    result.attrs["not_derived"] = not_derived
+    return result

@@ -1,0 +1,146 @@
+"""Shared machinery of the point scores: components, totals with missing data, groups.
+
+A score is the sum of its components' points. A component that cannot be evaluated makes the
+score missing, and the reason names every missing component and the column behind it, e.g.
+``"missing component(s): CEA > 200 ng/mL [cea_at_liver_diagnosis missing]"``.
+``missing_as_zero=True`` (an explicit option, never the default) counts a missing component as
+0 points -- only for patients with at least one component known -- and records which components
+were so counted in ``.attrs["assumed"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._explain import attach, categorical_result, reason_array
+
+__all__ = ["Component", "threshold", "flag", "node_component", "total", "groups", "join_where"]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One score component: its label, its points per patient (NaN = cannot be evaluated) and,
+    per patient, why it cannot be evaluated."""
+
+    label: str
+    points: np.ndarray
+    why: np.ndarray
+
+
+def join_where(parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str,
+               sep: str = "; ") -> np.ndarray:
+    """Append ``text`` to ``parts`` (object array of str) where ``mask`` (new array)."""
+    out = parts.copy()
+    positions = np.flatnonzero(mask)
+    if positions.size == 0:
+        return out
+    piece = np.asarray(text, dtype=object)
+    piece = piece[positions] if piece.ndim else np.full(positions.size, piece.item(), dtype=object)
+    current = parts[positions]
+    out[positions] = np.where(current == "", piece, current + sep + piece)
+    return out
+
+
+def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
+              inclusive: bool = False, points: float = 1.0,
+              values: np.ndarray | None = None) -> Component:
+    """``points`` if the column's value is > ``above`` (>= with ``inclusive``), else 0."""
+    x = col.number(frame, column) if values is None else values
+    hit = (x >= above) if inclusive else (x > above)
+    pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
+    why = np.full(len(frame), col.missing_reason(column, frame), dtype=object)
+    return Component(label, pts, why)
+
+
+def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
+         points: float = 1.0) -> Component:
+    """``points`` where the nullable boolean ``series`` is True, 0 where False."""
+    known = series.notna().to_numpy()
+    true = series.to_numpy(dtype=bool, na_value=False)
+    pts = np.where(known, np.where(true, points, 0.0), np.nan)
+    why = np.full(len(frame), col.missing_reason(column, frame), dtype=object)
+    return Component(label, pts, why)
+
+
+def total(
+    components: Sequence[Component],
+    *,
+    index: pd.Index,
+    name: str,
+    rule: str,
+    source: str,
+    missing_as_zero: bool = False,
+) -> pd.Series:
+    """Sum of component points as a nullable ``Int64`` Series with its explanation."""
+    n = len(index)
+    points = np.vstack([c.points for c in components]) if components else np.zeros((0, n))
+    missing = np.isnan(points)
+    any_missing = missing.any(axis=0)
+    all_missing = missing.all(axis=0)
+    listing = np.full(n, "", dtype=object)
+    labels_only = np.full(n, "", dtype=object)
+    for component, miss in zip(components, missing, strict=True):
+        piece = np.full(n, "", dtype=object)
+        positions = np.flatnonzero(miss)
+        piece[positions] = component.label + " [" + component.why[positions] + "]"
+        listing = join_where(listing, miss, piece)
+        labels_only = join_where(labels_only, miss, component.label, sep=", ")
+    assumed: dict = {}
+    if missing_as_zero:
+        summed = np.nansum(points, axis=0)
+        score_missing = all_missing
+        counted = any_missing & ~all_missing
+        assumed = dict(zip(index[counted].tolist(),
+                           ("counted as 0: " + labels_only[counted]).tolist(), strict=True))
+        reason = np.where(score_missing, "no component known: " + listing, None)
+        rule = rule + "; missing components counted as 0 (missing_as_zero=True)"
+    else:
+        summed = points.sum(axis=0)
+        score_missing = any_missing
+        reason = np.where(score_missing, "missing component(s): " + listing, None)
+    values = pd.array(np.where(score_missing, 0, summed).astype(np.int64), dtype="Int64")
+    values[score_missing] = pd.NA
+    series = pd.Series(values, index=index)
+    return attach(series, reason, name=name, rule=rule, source=source, assumed=assumed or None)
+
+
+def groups(
+    score: pd.Series,
+    cuts: Sequence[tuple[float, float, str]],
+    *,
+    name: str,
+    rule: str,
+    source: str,
+) -> pd.Series:
+    """Categorical groups of a score: ``cuts`` = (low inclusive, high exclusive, level).
+
+    Missing scores stay missing, with the score's reasons.
+    """
+    x = score.to_numpy(dtype=float, na_value=np.nan)
+    value = np.full(len(x), None, dtype=object)
+    for low, high, level in cuts:
+        value[(x >= low) & (x < high)] = level
+    reason = reason_array(score, default="score missing (no reason recorded with it)")
+    uncovered = ~np.isnan(x) & pd.isna(value)
+    reason[uncovered] = "score outside the grouping cut-offs"
+    result = categorical_result(value, reason, index=score.index,
+                                levels=[level for _, _, level in cuts], name=name,
+                                rule=rule, source=source)
+    if "assumed" in score.attrs:
+        result.attrs["assumed"] = score.attrs["assumed"]
+    return result
+
+
+def node_component(frame: pd.DataFrame, label: str = "node-positive primary",
+                   points: float = 1.0) -> Component:
+    """Node-positive primary: ``primary_node_positive``, else ``primary_n_stage`` N1/N2."""
+    nodes, _ = col.node_positive(frame)
+    component = flag(frame, nodes, "primary_node_positive", label, points)
+    why = (col.missing_reason("primary_node_positive", frame) + ", "
+           + col.missing_reason("primary_n_stage", frame))
+    return Component(label, component.points, np.full(len(frame), why, dtype=object))

@@ -1,0 +1,97 @@
+"""Tumour burden score (TBS) and its zones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.errors import SpecError
+from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._explain import attach, categorical_result, reason_array
+from crlm_outcomes.stratify.scores._points import join_where
+
+__all__ = ["tumour_burden_score", "tbs_zone", "tbs_zone_of", "TBS_ZONE_LEVELS"]
+
+TBS_ZONE_LEVELS = ("<3", "3-<9", ">=9")
+_SOURCE = "Sasaki, Ann Surg 2018"
+#: TBS values are rounded to this many decimals before comparison with a cut-off, so that
+#: floating-point noise (e.g. hypot(sqrt(8), 1) = 3.0000000000000004) does not move a patient
+#: across a zone boundary.
+DECIMALS = 9
+
+
+def tumour_burden_score(data: Any) -> pd.Series:
+    """Tumour burden score: sqrt(largest diameter in cm ^ 2 + number of liver lesions ^ 2).
+
+    Source: Sasaki, Ann Surg 2018. Uses ``liver_mets_largest_cm`` and ``liver_mets_number``.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``Float64``; missing where either input is missing (reason names which).
+        Zones: :func:`tbs_zone`.
+    """
+    frame = col.as_frame(data)
+    col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"),
+                    "tumour_burden_score")
+    size = col.number(frame, "liver_mets_largest_cm")
+    number = col.number(frame, "liver_mets_number")
+    tbs = np.hypot(size, number)
+    why = np.full(len(frame), "", dtype=object)
+    why = join_where(why, np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame),
+                     sep=", ")
+    why = join_where(why, np.isnan(number), col.missing_reason("liver_mets_number", frame),
+                     sep=", ")
+    reason = np.where(np.isnan(tbs), "missing: " + why, None)
+    series = pd.Series(pd.array(tbs, dtype="Float64"), index=frame.index)
+    series[np.isnan(tbs)] = pd.NA
+    return attach(series, reason, name="tumour_burden_score",
+                  rule="sqrt(liver_mets_largest_cm^2 + liver_mets_number^2)", source=_SOURCE)
+
+
+def tbs_zone_of(tbs: np.ndarray, cuts: Sequence[float] = (3.0, 9.0)) -> np.ndarray:
+    """Zone index 0/1/2 (NaN where TBS is missing): < cuts[0], [cuts[0], cuts[1]), >= cuts[1]."""
+    low, high = float(cuts[0]), float(cuts[1])
+    rounded = np.round(tbs, DECIMALS)
+    zone = np.where(rounded >= high, 2.0, np.where(rounded >= low, 1.0, 0.0))
+    return np.where(np.isnan(tbs), np.nan, zone)
+
+
+def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
+    """Tumour burden zone: < 3, 3 to < 9, >= 9.
+
+    Source: Sasaki, Ann Surg 2018; zones as used by the GAME score (Margonis, BJS
+    2018;105:1210): < 3, 3 to < 9, >= 9. A TBS of exactly 3 is in the middle zone, exactly 9 in
+    the top zone (values are compared after rounding to 9 decimals).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort), or a Series from :func:`tumour_burden_score`.
+    cuts
+        The two zone boundaries (default 3 and 9).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered Categorical ``<3 < 3-<9 < >=9`` (labels follow ``cuts``).
+    """
+    if len(cuts) != 2 or not float(cuts[0]) < float(cuts[1]):
+        raise SpecError("cuts must be two increasing numbers", column="cuts", value=cuts,
+                        expected="e.g. (3, 9)")
+    score = data if isinstance(data, pd.Series) else tumour_burden_score(data)
+    tbs = score.to_numpy(dtype=float, na_value=np.nan)
+    low, high = (f"{float(c):g}" for c in cuts)
+    levels = (f"<{low}", f"{low}-<{high}", f">={high}")
+    zone = tbs_zone_of(tbs, cuts)
+    value = np.full(len(tbs), None, dtype=object)
+    for i, level in enumerate(levels):
+        value[zone == i] = level
+    reason = reason_array(score, default="TBS missing")
+    return categorical_result(value, reason, index=score.index, levels=levels,
+                              name="tbs_zone", rule=f"TBS < {low}; {low} <= TBS < {high}; "
+                              f"TBS >= {high}", source=_SOURCE + "; zones of Margonis, BJS "
+                              "2018;105:1210")
