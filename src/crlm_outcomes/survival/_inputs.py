@@ -84,8 +84,10 @@ def _codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[Ha
     if len(columns) == 1:
         s = frame[columns[0]]
         cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
-        cat = cat.cat.remove_unused_categories()
-        return cat.cat.codes.to_numpy(np.int64), list(cat.cat.categories)
+        codes = cat.cat.codes.to_numpy(np.int64)
+        used = np.bincount(codes, minlength=len(cat.cat.categories)) > 0
+        labels = [c for c, u in zip(cat.cat.categories, used, strict=True) if u]
+        return (np.cumsum(used) - 1)[codes], labels
     keys = frame[columns].apply(tuple, axis=1)
     ordered = sorted(set(keys), key=lambda t: tuple(str(v) for v in t))
     lookup = {k: i for i, k in enumerate(ordered)}
@@ -166,7 +168,7 @@ def survival_input(
                 excluded_rows.append((idx, col, data.at[idx, col] if data.index.is_unique else None,
                                       "missing value"))
     excluded = pd.DataFrame(excluded_rows, columns=["index", "column", "value", "reason"])
-    kept = frame.loc[~drop]
+    kept = frame.loc[~drop] if drop.any() else frame
     if drop.any() and warn:
         warnings.warn(
             f"{int(drop.sum())} row(s) excluded for missing values in "
@@ -194,7 +196,8 @@ def survival_input(
                       f"one of {sorted({0, *causes})}")
         ev = ev_float.astype(np.int64)
     allowed = np.array(sorted({0, *causes}))
-    bad = ~np.isin(ev, allowed)
+    # A chain of comparisons beats np.isin (which sorts) for the usual two or three codes.
+    bad = ~np.logical_or.reduce([ev == a for a in allowed]) if len(allowed) <= 3 else ~np.isin(ev, allowed)
     if bad.any():
         _raise_at(kept, event, bad, "event code outside the declared set",
                   f"0 (censored) or {', '.join(map(str, causes))}")

@@ -1,0 +1,65 @@
+"""Balance diagnostics figures: Love plot of standardised mean differences and PS overlap.
+
+The Love plot shows absolute standardised mean differences before and after weighting, with a
+reference line at 0.1, the commonly used threshold for negligible imbalance (Austin PC. *Stat
+Med* 2009;28:3083–3107; Austin & Stuart, *Stat Med* 2015;34:3661–3679).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from crlm_outcomes.plots.style import OKABE_ITO, new_axes, publication_style
+
+if TYPE_CHECKING:
+    from crlm_outcomes.survival.weighting import BalanceTable, PropensityWeights
+
+__all__ = ["plot_balance", "plot_propensity_overlap"]
+
+
+def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
+                 threshold: float = 0.1) -> plt.Axes:
+    """Love plot: |SMD| per covariate (level) before and, if weighted, after weighting."""
+    t = balance.table
+    names = [f"{c}: {lv}" if lv is not None and lv == lv else str(c)
+             for c, lv in zip(t["covariate"], t["level"], strict=True)]
+    y = np.arange(len(t))[::-1]
+    ax = new_axes(ax, height=max(1.8, 0.22 * len(t) + 0.8))
+    with publication_style():
+        ax.scatter(np.abs(t["smd"]), y, marker="o", facecolors="none",
+                   edgecolors=OKABE_ITO[1], label="Unweighted", zorder=3)
+        if balance.weighted:
+            ax.scatter(np.abs(t["smd_w"]), y, marker="o", color=OKABE_ITO[0],
+                       label="Weighted", zorder=3)
+        ax.axvline(threshold, color="0.5", linestyle="--", linewidth=0.8)
+        ax.set_yticks(y)
+        ax.set_yticklabels(names)
+        ax.set_xlim(left=0)
+        ax.set_xlabel("Absolute standardised mean difference")
+        ax.legend(loc="lower right")
+    return ax
+
+
+def plot_propensity_overlap(weights: PropensityWeights, ax: plt.Axes | None = None, *,
+                            bins: int = 30) -> plt.Axes:
+    """Mirrored histograms of the propensity score: treated above, control below the axis."""
+    ps = weights.propensity
+    tr = weights.treatment
+    ok = ps.notna() & tr.notna()
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    h1, _ = np.histogram(ps[ok & (tr == 1)], bins=edges)
+    h0, _ = np.histogram(ps[ok & (tr == 0)], bins=edges)
+    ax = new_axes(ax)
+    with publication_style():
+        width = edges[1] - edges[0]
+        ax.bar(edges[:-1], h1, width=width, align="edge", color=OKABE_ITO[0], label="Treated")
+        ax.bar(edges[:-1], -h0, width=width, align="edge", color=OKABE_ITO[1], label="Control")
+        ax.axhline(0, color="0.3", linewidth=0.6)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Propensity score")
+        ax.set_ylabel("Patients (control below)")
+        ax.legend(loc="upper right")
+    return ax

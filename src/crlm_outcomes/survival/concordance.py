@@ -1,0 +1,159 @@
+"""Harrell's concordance of a Cox model, as R's ``concordancefit`` (survival 3.5-3).
+
+Counts (concordant, discordant, tied on x, tied on y, tied on both) and the infinitesimal-jackknife
+standard error of ``fit$concordance``, with case weights, strata, clusters and counting-process
+data. R walks the rows with a balanced binary tree; here every count is an offline 2-D dominance
+count ("weight of rows before me in time order with a smaller score") computed level by level over
+the bits of the score rank with stable integer sorts, so there is no Python loop over rows.
+
+Reference: Therneau & Watson (2015), The concordance statistic and the Cox model (Mayo Clinic
+technical report #85); survival 3.5-3 ``concordancefit``, C ``concordance3``/``concordance4``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["concordance", "cox_concordance"]
+
+
+def _dominance(q_pos, q_rank, i_pos, i_rank, i_w):
+    """For each query: (sum of insert weights with i_pos < q_pos and i_rank < q_rank,
+    ... with equal rank, total with i_pos < q_pos)."""
+    nq, ni = q_pos.size, i_pos.size
+    if nq == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    pos = np.concatenate([q_pos, i_pos]).astype(np.int64)
+    typ = np.concatenate([np.zeros(nq, np.int8), np.ones(ni, np.int8)])
+    order = np.lexsort((typ, pos))
+    rank = np.concatenate([q_rank, i_rank]).astype(np.int64)[order]
+    w = np.concatenate([np.zeros(nq), i_w])[order]
+    isq = order < nq
+    qidx = order[isq]
+    total = np.cumsum(w)[isq]
+    less = np.zeros(nq)
+    nbits = max(int(rank.max()).bit_length(), 1)
+
+    def grouped_cumsum(key, contrib):
+        o = np.argsort(key, kind="stable")
+        ks = key[o]
+        cs = np.cumsum(contrib[o])
+        start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
+        base = np.concatenate([[0.0], cs[start[1:] - 1]])
+        grp = np.cumsum(np.concatenate([[False], ks[1:] != ks[:-1]]))
+        val = np.empty_like(cs)
+        val[o] = cs - base[grp]
+        return val
+
+    for b in range(nbits):
+        bit = (rank >> b) & 1
+        val = grouped_cumsum(rank >> (b + 1), w * (bit == 0))
+        sel = isq & (bit == 1)
+        less[np.searchsorted(np.flatnonzero(isq), np.flatnonzero(sel))] += val[sel]
+    equal = grouped_cumsum(rank, w)[isq]
+    out_less, out_eq, out_tot = np.empty(nq), np.empty(nq), np.empty(nq)
+    out_less[qidx], out_eq[qidx], out_tot[qidx] = less, equal, total
+    return out_less, out_eq, out_tot
+
+
+def _pairs(keys: list[np.ndarray], w: np.ndarray) -> float:
+    """Sum over groups (rows sharing all ``keys``) of the weighted number of pairs."""
+    if w.size == 0:
+        return 0.0
+    _, inv = np.unique(np.column_stack(keys), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    s = np.bincount(inv, weights=w)
+    s2 = np.bincount(inv, weights=w * w)
+    return float(((s * s - s2) / 2).sum())
+
+
+def _one_stratum(time, status, start, xrank, w):
+    n = time.size
+    # time descending, censored before deaths at the same time (R's sort.stop)
+    order = np.lexsort((status, -time))
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    dead = np.flatnonzero(status > 0)
+    ts = time[order]
+    ss = status[order]
+    blk = np.empty(n, dtype=np.int64)
+    newblk = np.concatenate([[True], (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])])
+    first = np.maximum.accumulate(np.where(newblk, np.arange(n), 0))
+    blk[order] = first
+    bstart = blk[dead]
+    counts = np.zeros(5)
+    imat = np.zeros((n, 3))
+    # (1) each death against the rows still at risk after it
+    less, eq, tot = _dominance(bstart, xrank[dead], pos, xrank, w)
+    if start is not None:
+        allt = np.unique(np.concatenate([time, start]))
+        r_start = np.searchsorted(allt, start)
+        r_time = np.searchsorted(allt, time)
+        l2, e2, t2 = _dominance(-r_time[dead] + 1, xrank[dead], -r_start, xrank, w)
+        less, eq, tot = less - l2, eq - e2, tot - t2
+    greater = tot - less - eq
+    wd = w[dead]
+    counts[0] = wd @ greater
+    counts[1] = wd @ less
+    counts[2] = wd @ eq
+    imat[dead, 0] += greater
+    imat[dead, 1] += less
+    imat[dead, 2] += eq
+    # (2) each row against the deaths that occur while it is at risk
+    less, eq, tot = _dominance(-pos, xrank, -bstart, xrank[dead], wd)
+    if start is not None:
+        l2, e2, t2 = _dominance(r_start + 1, xrank, r_time[dead], xrank[dead], wd)
+        less, eq, tot = less - l2, eq - e2, tot - t2
+    imat[:, 0] += less
+    imat[:, 1] += tot - less - eq
+    imat[:, 2] += eq
+    tied_y = _pairs([time[dead]], wd)
+    tied_xy = _pairs([time[dead], xrank[dead].astype(float)], wd)
+    counts[3] = tied_y - tied_xy
+    counts[4] = tied_xy
+    return counts, imat
+
+
+def concordance(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
+                weights: np.ndarray | None = None, strata: np.ndarray | None = None,
+                cluster: np.ndarray | None = None, entry: np.ndarray | None = None,
+                reverse: bool = True) -> pd.Series:
+    """Concordance of score ``x`` with survival, as ``concordancefit(..., timefix=FALSE)``.
+
+    ``reverse=True`` (as ``coxph``) counts a pair as concordant when the higher score has the
+    shorter survival. Returns concordant, discordant, tied.x, tied.y, tied.xy, concordance, std.
+    """
+    n = time.size
+    w = np.ones(n) if weights is None else np.asarray(weights, float)
+    st = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
+    _, xrank = np.unique(x, return_inverse=True)
+    xrank = xrank.ravel().astype(np.int64)
+    counts = np.zeros(5)
+    imat = np.zeros((n, 3))
+    for s in np.unique(st):
+        rows = np.flatnonzero(st == s)
+        c, im = _one_stratum(time[rows], status[rows],
+                             None if entry is None else entry[rows], xrank[rows], w[rows])
+        counts += c
+        imat[rows] = im
+    npair = counts[:3].sum()
+    somer = (counts[0] - counts[1]) / npair
+    dfbeta = w * ((imat[:, 0] - imat[:, 1]) / npair - (somer / npair) * imat.sum(axis=1))
+    if cluster is not None:
+        dfbeta = np.bincount(np.asarray(cluster), weights=dfbeta)
+    var = float(np.sum(dfbeta ** 2)) / 4
+    conc = (somer + 1) / 2
+    if reverse:
+        conc = 1 - conc
+        counts = counts[[1, 0, 2, 3, 4]]
+    return pd.Series(np.concatenate([counts, [conc, np.sqrt(var)]]),
+                     index=["concordant", "discordant", "tied.x", "tied.y", "tied.xy",
+                            "concordance", "std"])
+
+
+def cox_concordance(state) -> pd.Series:
+    """``fit$concordance`` of a fitted :func:`~crlm_outcomes.survival.cox.cox` model."""
+    lp = state.x @ state.beta
+    return concordance(state.time, state.event, lp, weights=state.w, strata=state.strata,
+                       cluster=state.cluster, entry=state.entry, reverse=True)

@@ -1,0 +1,416 @@
+"""Cox proportional-hazards regression that agrees with R's survival 3.5-3 ``coxph``.
+
+:func:`cox` fits the model (Efron or Breslow ties, strata, case weights, clusters and the robust
+sandwich variance, counting-process ``(entry, stop]`` data) and returns a :class:`CoxResult` that
+carries everything ``summary(coxph(...))`` prints, plus the proportional-hazards test
+(``cox.zph``), predictions (``predict``, ``survfit(fit, newdata)``) and figures.
+
+Reference: Therneau & Grambsch (2000), *Modeling Survival Data: Extending the Cox Model*,
+Springer; the R package survival 3.5-3 (``coxph``, ``coxph.fit``, ``agreg.fit``). The numeric core
+lives in :mod:`crlm_outcomes.survival._cox_engine` (see its docstring for why it is our own code).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import (
+    ConvergenceWarning,
+    DataQualityWarning,
+    EstimationError,
+    MonotoneLikelihoodWarning,
+    SpecError,
+    SurvivalDataError,
+)
+from crlm_outcomes.survival import _cox_engine as eng
+from crlm_outcomes.survival._inputs import as_column_list, survival_input
+from crlm_outcomes.survival.cox_design import CoxDesign, build_design, formula_variables
+
+__all__ = ["cox", "CoxResult"]
+
+_EPS = 1e-9
+_TOLER_CHOL = np.finfo(float).eps ** 0.75
+_TOLER_INF = np.sqrt(_EPS)
+
+
+@dataclass(frozen=True)
+class CoxFitState:
+    """Arrays of a fitted model, kept for tests, residuals and predictions (rows sorted)."""
+
+    design: CoxDesign
+    rs: eng.RiskSets
+    x: np.ndarray              # centered design, sorted rows, all columns
+    center: np.ndarray         # internal centring (weighted means)
+    w: np.ndarray
+    time: np.ndarray
+    event: np.ndarray
+    entry: np.ndarray | None
+    strata: np.ndarray | None
+    strata_labels: list[Any] | None
+    strata_columns: list[str]
+    cluster: np.ndarray | None
+    beta: np.ndarray           # 0 for aliased columns
+    keep: np.ndarray
+    naive_var: np.ndarray
+    var: np.ndarray
+    means: np.ndarray          # R's fit$means
+    method: str
+    robust: bool
+    deriv: eng.Derivatives = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    """A fitted Cox model.
+
+    Attributes
+    ----------
+    summary
+        One row per design column: ``term, coef, se`` (and ``robust_se`` when the robust variance
+        is used), ``hr, lower, upper, z, p``, as R's ``summary(coxph)``; aliased columns have
+        missing values. With the robust variance, ``z``, ``p`` and the CI use ``robust_se``.
+    loglik
+        ``(initial, final)`` partial log-likelihood, as ``fit$loglik``.
+    tests
+        Likelihood-ratio, Wald, score (log-rank) and, when robust, the robust score test:
+        ``test, statistic, df, p``.
+    n, n_event
+        Rows used and number of events.
+    excluded
+        Rows excluded for missing values (index, column, value, reason).
+    vcov
+        Variance matrix of the coefficients (robust when used), labelled by column.
+    conf_level, ties, robust, iterations, converged
+        Fit settings and diagnostics.
+    """
+
+    summary: pd.DataFrame
+    loglik: tuple[float, float]
+    tests: pd.DataFrame
+    n: int
+    n_event: int
+    excluded: pd.DataFrame
+    vcov: pd.DataFrame
+    conf_level: float
+    ties: str
+    robust: bool
+    iterations: int
+    converged: bool
+    state: CoxFitState = field(repr=False, compare=False)
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of input rows excluded for missing values."""
+        if self.excluded.empty:
+            return 0
+        return int(self.excluded["index"].nunique())
+
+    @property
+    def coef(self) -> pd.Series:
+        """Coefficients by column name (NaN for aliased columns)."""
+        return pd.Series(self.summary["coef"].to_numpy(), index=self.summary["term"])
+
+    @cached_property
+    def concordance(self) -> pd.Series:
+        """Harrell's C as printed by ``coxph`` (``fit$concordance``): counts, C and its std err."""
+        from crlm_outcomes.survival.concordance import cox_concordance
+
+        return cox_concordance(self.state)
+
+    def ph_test(self, transform: str = "km", terms: bool = True) -> pd.DataFrame:
+        """Test of proportional hazards, as R's ``cox.zph(fit, transform, terms)``."""
+        from crlm_outcomes.survival.cox_zph import cox_zph
+
+        return cox_zph(self.state, transform=transform, terms=terms).table
+
+    def zph(self, transform: str = "km", terms: bool = True):
+        """The full ``cox.zph`` result (table and scaled Schoenfeld residuals)."""
+        from crlm_outcomes.survival.cox_zph import cox_zph
+
+        return cox_zph(self.state, transform=transform, terms=terms)
+
+    def predict(self, newdata: pd.DataFrame | None = None, type: str = "lp") -> np.ndarray:
+        """Linear predictor (centred on ``fit$means``) or relative risk, as R's ``predict``."""
+        from crlm_outcomes.survival.cox_predict import predict_lp
+
+        return predict_lp(self.state, newdata, type=type)
+
+    def predict_survival(self, newdata: pd.DataFrame, times=None) -> pd.DataFrame:
+        """Predicted survival curves for the rows of ``newdata``, as ``survfit(fit, newdata)``."""
+        from crlm_outcomes.survival.cox_predict import predict_survival
+
+        return predict_survival(self.state, newdata, times=times)
+
+    def plot_forest(self, ax=None):
+        """Forest plot of hazard ratios with confidence intervals (log scale)."""
+        from crlm_outcomes.plots.forest import forest_plot
+
+        return forest_plot(self, ax=ax)
+
+    def plot_schoenfeld(self, term: str, ax=None, transform: str = "km"):
+        """Scaled Schoenfeld residuals of ``term`` against transformed time, with a smooth."""
+        from crlm_outcomes.plots.schoenfeld import schoenfeld_plot
+
+        return schoenfeld_plot(self.zph(transform=transform), term, ax=ax)
+
+    def plot(self, ax=None):
+        """The forest plot (see :meth:`plot_forest`)."""
+        return self.plot_forest(ax=ax)
+
+    def _repr_html_(self) -> str:
+        notes = {"n": self.n, "events": self.n_event, "excluded rows": self.n_excluded,
+                 "ties": self.ties, "robust variance": self.robust,
+                 "log-likelihood (initial, final)": f"{self.loglik[0]:.4f}, {self.loglik[1]:.4f}"}
+        return frames_html("Cox proportional-hazards model",
+                           {"": self.summary, "Tests": self.tests}, notes=notes)
+
+
+def _zero_one(x: np.ndarray) -> np.ndarray:
+    """Columns whose values are all in {-1, 0, 1} (R's ``nocenter``: not centred)."""
+    out = np.zeros(x.shape[1], dtype=bool)
+    for j in range(x.shape[1]):
+        head = np.abs(x[:256, j])
+        if not np.all((head == 0) | (head == 1)):   # cheap rejection of continuous columns
+            continue
+        c = np.abs(x[:, j])
+        out[j] = bool(np.all((c == 0) | (c == 1)))
+    return out
+
+
+def _aeq_times(time: np.ndarray, entry: np.ndarray | None):
+    """R's ``aeqSurv`` (``coxph.control(timefix = TRUE)``): times closer than sqrt(machine eps),
+    absolutely or relative to the mean |time|, are made exactly equal (to the smallest)."""
+    tol = np.sqrt(np.finfo(float).eps)
+    allt = time if entry is None else np.concatenate([time, entry])
+    if np.all(allt == np.floor(allt)) and np.max(np.abs(allt)) < 1.0 / tol:
+        return time, entry                  # integer-valued times cannot be near-ties
+    y = np.unique(allt)
+    y = y[np.isfinite(y)]
+    dy = np.diff(y)
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return time, entry
+    cuts = y[np.concatenate([[True], ~tied])]
+    new_time = cuts[np.searchsorted(cuts, time, side="right") - 1]
+    if entry is None:
+        return new_time, None
+    new_entry = cuts[np.searchsorted(cuts, entry, side="right") - 1]
+    bad = (new_entry == new_time) & (entry != time)
+    if bad.any():
+        raise SurvivalDataError("an (entry, exit] interval has effective length 0 after "
+                                "merging times closer than 1.5e-8 (R: aeqSurv exception)",
+                                value=float(time[np.flatnonzero(bad)[0]]),
+                                expected="entry clearly before exit")
+    return new_time, new_entry
+
+
+def _wtest(var: np.ndarray, b: np.ndarray) -> float:
+    keep = eng.cholesky2_rank(var, _TOLER_CHOL)
+    return float(b @ eng.solve_kept(var, b, keep))
+
+
+def _collapse(mat: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    if groups is None:
+        return mat
+    ng = int(groups.max()) + 1
+    out = np.zeros((ng, mat.shape[1]))
+    for j in range(mat.shape[1]):
+        out[:, j] = np.bincount(groups, weights=mat[:, j], minlength=ng)
+    return out
+
+
+def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: str = "efron",
+        strata: str | list[str] | None = None, weights: str | None = None,
+        cluster: str | None = None, robust: bool | None = None, entry: str | None = None,
+        conf_level: float = 0.95) -> CoxResult:
+    """Fit a Cox proportional-hazards model, as R's ``coxph``.
+
+    Parameters
+    ----------
+    data
+        One row per subject, or per ``(entry, duration]`` interval with ``entry``.
+    formula
+        Right-hand side only, formulaic/R style: ``"age + C(sex) + kras_status + age:sex"``.
+        String and pandas ``Categorical`` columns are categorical with treatment contrasts
+        (first level = reference; categorical order is kept).
+    duration, event
+        Exit time and event indicator (0 = censored, 1 = event) columns.
+    ties
+        ``"efron"`` (R's default) or ``"breslow"``. ``"exact"`` is not offered.
+    strata
+        Column(s) defining strata with separate baseline hazards (R's ``strata()``).
+    weights
+        Case-weight column (positive).
+    cluster
+        Cluster column; the variance becomes the grouped robust sandwich (R's ``cluster()``).
+    robust
+        Robust (sandwich) variance. ``None`` follows R 3.5-3: on with a cluster or with
+        non-integer weights, off otherwise.
+    entry
+        Start-time column for counting-process data ``Surv(entry, duration, event)``
+        (time-varying covariates, delayed entry).
+    conf_level
+        Confidence level of the hazard-ratio intervals.
+
+    Returns
+    -------
+    CoxResult
+
+    Raises
+    ------
+    SurvivalDataError, FormulaError, SpecError
+        Bad input (named row, column, value).
+    EstimationError
+        No events in the rows used.
+
+    Warns
+    -----
+    MonotoneLikelihoodWarning
+        A coefficient may be infinite (R: "Loglik converged before variable ...").
+    ConvergenceWarning
+        The iteration limit was reached.
+    DataQualityWarning
+        Rows excluded for missing values; aliased (collinear or constant) columns.
+    """
+    if ties not in ("efron", "breslow"):
+        raise SpecError("ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
+                        "partial likelihood is combinatorial in the tie size)", column="ties",
+                        value=ties, expected="'efron' or 'breslow'")
+    if not 0 < conf_level < 1:
+        raise SpecError("conf_level must lie strictly between 0 and 1", column="conf_level",
+                        value=conf_level, expected="e.g. 0.95")
+    variables = formula_variables(formula, data)
+    si = survival_input(data, duration, event, strata=strata, weights=weights, cluster=cluster,
+                        entry=entry, extra=variables)
+    used_cols = list(dict.fromkeys([duration, event, *as_column_list(strata),
+                                    *as_column_list(weights), *as_column_list(cluster),
+                                    *as_column_list(entry), *variables]))
+    if si.excluded.empty:
+        frame = data          # build_design reads only the formula's columns
+    else:
+        frame = data.loc[data[used_cols].notna().all(axis=1).to_numpy(), variables]
+    design = build_design(formula, frame)
+    x_raw = design.X
+    n, p = x_raw.shape
+    if p == 0:
+        raise EstimationError("the formula has no covariate columns")
+    if not np.all(np.isfinite(x_raw)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(x_raw), axis=1))[0])
+        raise SpecError("data contains an infinite covariate value", row=None,
+                        column=design.columns[int(np.flatnonzero(~np.isfinite(x_raw[bad]))[0])],
+                        value=str(frame.index[bad]), expected="finite covariates")
+    ev = (si.event > 0).astype(np.int64)
+    if ev.sum() == 0:
+        raise EstimationError("no events in the rows used: a Cox model cannot be fitted "
+                              "(R: \"Can't fit a Cox model with 0 failures\")")
+    w = np.ones(n) if si.weights is None else si.weights
+    has_rwt = si.weights is not None and bool(np.any(w != np.floor(w)))
+    if robust is None:
+        robust = cluster is not None or has_rwt
+    groups = None
+    if cluster is not None:
+        if robust:
+            groups = si.cluster
+        else:
+            warnings.warn("cluster specified with robust=False: cluster ignored (as R)",
+                          DataQualityWarning, stacklevel=2)
+    counting = entry is not None
+
+    time_fix, entry_fix = _aeq_times(si.time, si.entry)
+    rs = eng.build_risk_sets(time_fix, ev, w, si.strata, entry_fix, ties == "efron")
+    xs = np.take(x_raw, rs.order, axis=0)
+    del x_raw
+    ws = w[rs.order]
+    zero_one = _zero_one(xs)
+    center = (ws @ xs) / ws.sum()
+    if counting:
+        means = np.where(zero_one, 0.0, xs.mean(axis=0))
+    else:
+        means = np.where(zero_one, 0.0, center)
+    xs -= center
+    absdev = ws @ np.abs(xs)
+    scale = np.where(zero_one | (absdev <= 0), 1.0, ws.sum() / np.where(absdev > 0, absdev, 1))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        res = eng.newton(xs, ws, rs, scale, counting=counting, eps=_EPS, toler_chol=_TOLER_CHOL)
+    keep = res.keep
+    beta = np.where(keep, res.beta, 0.0)
+    naive_var = res.var
+    names = design.columns
+    if not keep.all():
+        warnings.warn("X matrix deemed to be singular (collinear or constant columns): "
+                      f"{', '.join(n_ for n_, k in zip(names, keep, strict=False) if not k)}; their "
+                      "coefficients are missing, as in R", DataQualityWarning, stacklevel=2)
+    if not res.converged:
+        warnings.warn("Ran out of iterations and did not converge", ConvergenceWarning,
+                      stacklevel=2)
+    else:
+        infs = np.abs(res.u @ naive_var)
+        if counting:
+            flag = ~np.isfinite(res.u) | (infs > _TOLER_INF * (1 + np.abs(beta)))
+        else:
+            flag = ~np.isfinite(res.u) | ((infs > _EPS) & (infs > _TOLER_INF * np.abs(beta)))
+        flag &= keep
+        if flag.any():
+            warnings.warn("Loglik converged before variable "
+                          f"{', '.join(n_ for n_, f in zip(names, flag, strict=False) if f)}; "
+                          "coefficient may be infinite (monotone likelihood)",
+                          MonotoneLikelihoodWarning, stacklevel=2)
+
+    order_groups = None
+    if robust:
+        order_groups = (np.arange(n) if groups is None else groups)[rs.order]
+        resid = eng.score_residuals(res.deriv, xs, rs) * ws[:, None]
+        dfb = _collapse(resid, order_groups) @ naive_var
+        var = dfb.T @ dfb
+        d0 = eng.derivatives(np.zeros(p), xs, ws, rs, ws[rs.ev_rows] @ xs[rs.ev_rows],
+                             need_info=False)
+        r0 = _collapse(eng.score_residuals(d0, xs, rs) * ws[:, None], order_groups)
+        u0 = r0.sum(axis=0)
+        rscore = _wtest(r0.T @ r0, u0)
+    else:
+        var = naive_var
+        rscore = None
+
+    df = int(keep.sum())
+    coef = np.where(keep, beta, np.nan)
+    se = np.where(keep, np.sqrt(np.diag(naive_var)), np.nan)
+    rse = np.where(keep, np.sqrt(np.diag(var)), np.nan) if robust else None
+    se_used = rse if robust else se
+    zcrit = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = coef / se_used
+    summ = {"term": names, "coef": coef, "se": se}
+    if robust:
+        summ["robust_se"] = rse
+    with np.errstate(over="ignore"):   # an infinite upper limit is R's answer too
+        summ.update({"hr": np.exp(coef), "lower": np.exp(coef - zcrit * se_used),
+                     "upper": np.exp(coef + zcrit * se_used), "z": z,
+                     "p": 2 * stats.norm.sf(np.abs(z))})
+    summary = pd.DataFrame(summ)
+    wald = _wtest(var[np.ix_(keep, keep)], beta[keep])
+    lr = 2 * (res.loglik - res.loglik0)
+    rows = [("likelihood_ratio", lr, df), ("wald", wald, df), ("score", res.sctest, df)]
+    if robust:
+        rows.append(("robust_score", rscore, df))
+    tests = pd.DataFrame(rows, columns=["test", "statistic", "df"])
+    tests["p"] = stats.chi2.sf(tests["statistic"].to_numpy(float), tests["df"].to_numpy(float))
+    vcov = pd.DataFrame(np.where(np.outer(keep, keep), var, np.nan), index=names, columns=names)
+    order = rs.order
+    state = CoxFitState(
+        design=design, rs=rs, x=xs, center=center, w=ws, time=time_fix[order],
+        event=ev[order], entry=None if entry_fix is None else entry_fix[order],
+        strata=None if si.strata is None else si.strata[order], strata_labels=si.strata_labels,
+        strata_columns=as_column_list(strata),
+        cluster=order_groups if robust else None, beta=beta, keep=keep, naive_var=naive_var,
+        var=var, means=means, method=ties, robust=bool(robust), deriv=res.deriv)
+    return CoxResult(summary=summary, loglik=(res.loglik0, res.loglik), tests=tests, n=n,
+                     n_event=int(ev.sum()), excluded=si.excluded, vcov=vcov,
+                     conf_level=conf_level, ties=ties, robust=bool(robust),
+                     iterations=res.iterations, converged=res.converged, state=state)

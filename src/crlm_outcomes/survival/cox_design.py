@@ -1,0 +1,165 @@
+"""Right-hand-side formula -> Cox design matrix, with R's treatment contrasts.
+
+The model matrix is built by :mod:`formulaic` (R/patsy formula semantics) with an intercept that is
+then dropped, which is exactly what R's ``coxph`` does: categorical variables get treatment
+contrasts with the first level as reference; pandas ``Categorical`` columns keep their category
+order (unused categories give an all-zero column, which the fit marks as aliased, as R does for an
+unused factor level); string columns are categorical with sorted levels, as R's ``factor()``.
+
+Formulas whose terms are all plain numeric columns skip formulaic and stack the columns directly:
+same matrix, without formulaic's per-call overhead (about 0.4 s per million rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.errors import FormulaError
+
+__all__ = ["CoxDesign", "formula_variables", "build_design", "design_matrix_for"]
+
+
+@dataclass(frozen=True)
+class CoxDesign:
+    """The design of one Cox model.
+
+    Attributes
+    ----------
+    X
+        Design matrix (float64, rows of the data used).
+    columns
+        Column names (formulaic spelling, e.g. ``C(sex)[T.F]``).
+    terms
+        Term labels in formula order.
+    term_columns
+        Column positions of each term (the grouping used by the PH test with ``terms=True``).
+    references
+        Reference (first) level of each categorical variable: ``{variable: level}``.
+    levels
+        All levels of each categorical variable, reference first.
+    """
+
+    X: np.ndarray
+    columns: list[str]
+    terms: list[str]
+    term_columns: dict[str, list[int]]
+    references: dict[str, Any] = field(default_factory=dict)
+    levels: dict[str, list[Any]] = field(default_factory=dict)
+    spec: Any = field(default=None, repr=False)
+
+
+def _parse(formula: str):
+    from formulaic import Formula
+
+    if not isinstance(formula, str) or not formula.strip():
+        raise FormulaError("formula must be a non-empty right-hand side such as 'age + C(sex)'",
+                           value=formula, expected="a string")
+    if "~" in formula:
+        raise FormulaError("give only the right-hand side of the formula; the outcome comes from "
+                           "duration and event", value=formula, expected="e.g. 'age + C(sex)'")
+    try:
+        return Formula("1 + " + formula)
+    except Exception as exc:  # formulaic raises several parser exception types
+        raise FormulaError(f"cannot parse the formula: {exc}", value=formula,
+                           expected="a formulaic/R right-hand side such as 'age + C(sex)'") from exc
+
+
+def formula_variables(formula: str, data: pd.DataFrame) -> list[str]:
+    """Data columns used by ``formula`` (in data column order); unknown names are an error."""
+    parsed = _parse(formula)
+    names = set(parsed.required_variables)
+    missing = sorted(n for n in names if n not in data.columns)
+    if missing:
+        raise FormulaError(f"formula refers to unknown column(s) {', '.join(missing)}",
+                           value=formula,
+                           expected=f"columns of the data ({', '.join(map(str, data.columns[:12]))}"
+                           + (", ..." if len(data.columns) > 12 else "") + ")")
+    return [c for c in data.columns if c in names]
+
+
+def _is_plain_numeric(s: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            and not isinstance(s.dtype, pd.CategoricalDtype))
+
+
+def _categorical_levels(frame: pd.DataFrame, variables: list[str],
+                        wrapped: set[str]) -> dict[str, list[Any]]:
+    levels: dict[str, list[Any]] = {}
+    for v in variables:
+        s = frame[v]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            levels[v] = list(s.cat.categories)
+        elif not _is_plain_numeric(s) or v in wrapped:
+            levels[v] = sorted(pd.unique(s.dropna()).tolist())
+    return levels
+
+
+def build_design(formula: str, frame: pd.DataFrame) -> CoxDesign:
+    """Build the design matrix of ``formula`` on ``frame`` (rows already cleaned of NA)."""
+    parsed = _parse(formula)
+    terms = [t for t in parsed if str(t) != "1"]
+    variables = formula_variables(formula, frame)
+    plain = all(len(t.factors) == 1 and str(t.factors[0]) in frame.columns
+                and _is_plain_numeric(frame[str(t.factors[0])]) for t in terms)
+    wrapped = {str(f)[2:-1].strip() for t in terms for f in t.factors
+               if str(f).startswith("C(") and str(f).endswith(")")}
+    levels = _categorical_levels(frame, variables, wrapped)
+    refs = {v: lv[0] for v, lv in levels.items() if lv}
+    if plain:
+        names = [str(t) for t in terms]
+        X = np.ascontiguousarray(frame[names].to_numpy(dtype=np.float64))
+        return CoxDesign(X=X, columns=names, terms=names,
+                         term_columns={nm: [j] for j, nm in enumerate(names)},
+                         references=refs, levels=levels, spec=None)
+    from formulaic import model_matrix
+
+    try:
+        mm = model_matrix(parsed, frame[variables] if len(variables) < frame.shape[1]
+                          else frame)
+    except Exception as exc:
+        raise FormulaError(f"cannot build the design matrix: {exc}", value=formula,
+                           expected="terms that can be evaluated on the data") from exc
+    cols = list(mm.columns)
+    if "Intercept" not in cols:
+        raise FormulaError("the formula removes the intercept ('- 1' or '0 +'); a Cox model has "
+                           "no intercept and R's coxph codes factors as if it had one",
+                           value=formula, expected="a formula without '- 1' / '0 +'")
+    keep = [j for j, c in enumerate(cols) if c != "Intercept"]
+    X = np.ascontiguousarray(mm.to_numpy(dtype=np.float64)[:, keep])
+    names = [cols[j] for j in keep]
+    pos = {j: i for i, j in enumerate(keep)}
+    term_columns: dict[str, list[int]] = {}
+    for term, idx in mm.model_spec.term_indices.items():
+        label = str(term)
+        if label == "1":
+            continue
+        mapped = [pos[j] for j in idx if j in pos]
+        if not mapped:
+            raise FormulaError(f"term {label!r} has no columns: a categorical variable in it has "
+                               "fewer than two levels in the rows used (R: 'contrasts can be "
+                               "applied only to factors with 2 or more levels')", column=label,
+                               expected="at least two levels")
+        term_columns[label] = mapped
+    return CoxDesign(X=X, columns=names, terms=list(term_columns), term_columns=term_columns,
+                     references=refs, levels=levels, spec=mm.model_spec)
+
+
+def design_matrix_for(design: CoxDesign, newdata: pd.DataFrame) -> np.ndarray:
+    """The design matrix of ``newdata`` under the coding of a fitted design."""
+    if design.spec is None:
+        missing = [c for c in design.columns if c not in newdata.columns]
+        if missing:
+            raise FormulaError(f"newdata lacks column(s) {', '.join(missing)}",
+                               expected="every covariate of the model")
+        return np.column_stack([newdata[c].to_numpy(dtype=np.float64)
+                                for c in design.columns]).reshape(len(newdata), -1)
+    try:
+        mm = design.spec.get_model_matrix(newdata)
+    except Exception as exc:
+        raise FormulaError(f"cannot code newdata like the fitted model: {exc}",
+                           expected="the model's covariates with known levels") from exc
+    return mm[design.columns].to_numpy(dtype=np.float64)

@@ -1,0 +1,632 @@
+"""Kaplan-Meier estimator agreeing with R's ``survfit`` (survival 3.5-3), from per-time counts.
+
+Why not lifelines or statsmodels: neither reproduces ``survfit`` where papers need it (R's
+confidence-interval transforms including ``logit``/``arcsin``, the infinitesimal-jackknife
+variance R uses for weighted or clustered curves, left truncation with ``(start, stop]`` rows,
+``aeqSurv`` tie handling, ``print.survfit``'s median rule and ``summary(fit, times=)``), and both
+loop per group over rows. Here every curve is computed from the small per ``(group, time)`` table
+of :mod:`crlm_outcomes.survival._counts`.
+
+Variance (Therneau & Grambsch 2000, sections 2.1 and 7; survival vignette "survfit", 3.5-3):
+
+* without weights, or with integer weights (frequency weights): Greenwood's formula on the
+  weighted counts, ``var(log S) = sum d / (n (n - d))`` (R's default);
+* with non-integer weights or a ``cluster`` (or ``robust=True``): the infinitesimal-jackknife
+  (IJ) variance, the sum over clusters of squared influence values of ``S(t)`` (R's
+  ``robust = TRUE`` default in that case). Without ``cluster`` every row is its own cluster.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import DataQualityWarning, SpecError
+from crlm_outcomes.survival._counts import (
+    AEQ_TOLERANCE,
+    CountTable,
+    count_table,
+    reverse_segmented_cumsum,
+    segment_starts,
+    segmented_cumprod,
+    segmented_cumsum,
+    time_grid,
+)
+from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
+
+__all__ = ["kaplan_meier", "kaplan_meier_from_input", "KaplanMeierResult", "CONF_TYPES",
+           "confidence_limits"]
+
+CONF_TYPES = ("plain", "log", "log-log", "logit", "arcsin", "none")
+TABLE_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
+                 "lower", "upper"]
+_TOL = AEQ_TOLERANCE  # R's sqrt(.Machine$double.eps), used by the median and quantile rules
+
+
+# --------------------------------------------------------------------------------------------
+# confidence limits (R: survival:::survfit_confint)
+# --------------------------------------------------------------------------------------------
+def confidence_limits(surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_type: str,
+                      conf_level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise confidence limits of a survival curve, as R's ``survfit_confint``.
+
+    Parameters
+    ----------
+    surv
+        Survival estimates.
+    se
+        Standard error of ``log S`` when ``logse`` (Greenwood), else of ``S`` (robust).
+    conf_type
+        ``"plain"``, ``"log"``, ``"log-log"``, ``"logit"``, ``"arcsin"`` or ``"none"``.
+    conf_level
+        Two-sided level, e.g. 0.95.
+
+    Returns
+    -------
+    lower, upper
+        NaN where R gives NA (for example ``log`` limits where S = 0, ``log-log`` where S is 0
+        or 1), and all NaN for ``"none"``.
+    """
+    p = np.asarray(surv, dtype=np.float64)
+    se = np.asarray(se, dtype=np.float64)
+    if conf_type == "none":
+        nan = np.full_like(p, np.nan)
+        return nan, nan.copy()
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if not logse:
+            se = np.where(se == 0, 0.0, se / p)
+        if conf_type == "plain":
+            se2 = se * p * z
+            return np.maximum(p - se2, 0.0), np.minimum(p + se2, 1.0)
+        if conf_type == "log":
+            xx = np.where(p == 0, np.nan, p)
+            se2 = z * se
+            return np.exp(np.log(xx) - se2), np.minimum(np.exp(np.log(xx) + se2), 1.0)
+        if conf_type == "log-log":
+            xx = np.where((p == 0) | (p == 1), np.nan, p)
+            se2 = z * se / np.log(xx)
+            return (np.exp(-np.exp(np.log(-np.log(xx)) - se2)),
+                    np.exp(-np.exp(np.log(-np.log(xx)) + se2)))
+        if conf_type == "logit":
+            xx = np.where(p == 0, np.nan, p)
+            se2 = z * se * (1 + xx / (1 - xx))
+            logit = np.log(p / (1 - p))
+            return 1 - 1 / (1 + np.exp(logit - se2)), 1 - 1 / (1 + np.exp(logit + se2))
+        if conf_type == "arcsin":
+            xx = np.where(p == 0, np.nan, p)
+            se2 = 0.5 * z * se * np.sqrt(xx / (1 - xx))
+            base = np.arcsin(np.sqrt(xx))
+            return (np.sin(np.maximum(0.0, base - se2)) ** 2,
+                    np.sin(np.minimum(np.pi / 2, base + se2)) ** 2)
+    raise SpecError("unknown conf_type", value=conf_type, expected=f"one of {CONF_TYPES}")
+
+
+# --------------------------------------------------------------------------------------------
+# estimation on the count table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """KM on every line of a count table (exit and entry-only lines)."""
+
+    surv: np.ndarray
+    hazard: np.ndarray
+    greenwood: np.ndarray  # cumulative d / (n (n - d)), the variance of log S
+    bounds: np.ndarray
+
+
+def _curves(ct: CountTable) -> _Curves:
+    d, n = ct.n_event, ct.n_risk
+    bounds = segment_starts(ct.cell)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(d > 0, d / n, 0.0)
+        gw = np.where(d > 0, d / (n * (n - d)), 0.0)
+    surv = segmented_cumprod(1.0 - h, bounds)
+    with np.errstate(invalid="ignore"):
+        return _Curves(surv=surv, hazard=h, greenwood=segmented_cumsum(gw, bounds),
+                       bounds=bounds)
+
+
+def _row_lines(ct: CountTable, cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Index of the table line of each row's (cell, time code)."""
+    size = len(ct.grid)
+    keys = ct.cell * size + ct.code
+    query = cell * size + codes
+    bound = ct.n_cells * size
+    if bound <= 4 * len(query) + (1 << 16):  # direct lookup table, no search
+        line_of = np.zeros(bound, dtype=np.int64)
+        line_of[keys] = np.arange(len(keys))
+        return line_of[query]
+    return np.searchsorted(keys, query)
+
+
+def _ij_pieces(ct: CountTable, cv: _Curves, si: SurvivalInput, grid_stop: np.ndarray,
+               grid_entry: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Per-line and per-row ingredients of the infinitesimal-jackknife influence of S(t).
+
+    For a row r (weight w, at risk on (e, t], event indicator delta) the IJ influence on S at
+    time s is ``-S(s) C_r(s)`` with ``C_r(s) = w [delta E(t) 1(t <= s) - (G(min(s, t)) - G(e))]``,
+    ``E = 1 / (n (1 - h))`` and ``G`` the cumulative sum of ``h E`` over event times: this is the
+    closed form of the recursion in survival's ``survfitkm.c``.
+    """
+    d, n, h = ct.n_event, ct.n_risk, cv.hazard
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_line = np.where(d > 0, 1.0 / (n * (1.0 - h)), 0.0)
+    b_line = h * e_line
+    with np.errstate(invalid="ignore"):
+        g_line = segmented_cumsum(b_line, cv.bounds)
+    stop_line = _row_lines(ct, si.group, grid_stop)
+    entry_line = None if grid_entry is None else _row_lines(ct, si.group, grid_entry)
+    w = np.ones(si.n) if si.weights is None else si.weights
+    delta = (si.event == 1).astype(np.float64)
+    dead = cv.surv == 0
+    g_exit = np.where(dead[stop_line], 0.0, g_line[stop_line])
+    e_exit = np.where(dead[stop_line], 0.0, e_line[stop_line])
+    if entry_line is None:
+        g_entry = np.zeros(si.n)
+    else:
+        g_entry = np.where(dead[entry_line], 0.0, g_line[entry_line])
+    return {"e_line": e_line, "b_line": b_line, "g_line": g_line, "stop_line": stop_line,
+            "entry_line": entry_line, "w": w, "delta": delta, "g_exit": g_exit,
+            "e_exit": e_exit, "g_entry": g_entry}
+
+
+def _ij_variance_individual(ct: CountTable, cv: _Curves, pieces: dict[str, np.ndarray]
+                            ) -> np.ndarray:
+    """IJ variance of S at every line when each row is its own cluster: O(rows + lines)."""
+    lines = len(ct.cell)
+    w, stop_line, entry_line = pieces["w"], pieces["stop_line"], pieces["entry_line"]
+    final = w * (pieces["delta"] * pieces["e_exit"] - (pieces["g_exit"] - pieces["g_entry"]))
+    closed = segmented_cumsum(np.bincount(stop_line, weights=final * final, minlength=lines),
+                               cv.bounds)
+
+    def at_risk_after(x: np.ndarray) -> np.ndarray:
+        # sum of x over rows with entry < t_line < exit (strictly after the line)
+        by_stop = np.bincount(stop_line, weights=x, minlength=lines)
+        rev = reverse_segmented_cumsum(by_stop, cv.bounds) - by_stop
+        if entry_line is not None:
+            rev = rev - reverse_segmented_cumsum(
+                np.bincount(entry_line, weights=x, minlength=lines), cv.bounds)
+        return rev
+
+    w2 = w * w
+    ge = pieces["g_entry"]
+    s_w2 = at_risk_after(w2)
+    s_w2g = at_risk_after(w2 * ge)
+    s_w2gg = at_risk_after(w2 * ge * ge)
+    g = pieces["g_line"]
+    with np.errstate(invalid="ignore", over="ignore"):
+        q = closed + g * g * s_w2 - 2.0 * g * s_w2g + s_w2gg
+        var = cv.surv ** 2 * np.maximum(q, 0.0)
+    return np.where(cv.surv == 0, 0.0, var)
+
+
+def _ij_variance_clustered(ct: CountTable, cv: _Curves, pieces: dict[str, np.ndarray],
+                           cluster: np.ndarray,
+                           block: int = 2_000_000) -> np.ndarray:
+    """IJ variance with clusters of several rows: per group, clusters x event times in blocks.
+
+    ``C_k(t_i) = sum_{j <= i} E_j (D_kj - h_j A_kj)`` with ``D`` the cluster's weighted events
+    and ``A`` its weighted number at risk at event time ``j`` (R's ``survfitkm.c`` recursion,
+    divided by S).
+    """
+    var = np.zeros(len(ct.cell))
+    w, delta = pieces["w"], pieces["delta"]
+    stop_line, entry_line = pieces["stop_line"], pieces["entry_line"]
+    for g in range(len(cv.bounds) - 1):
+        lo, hi = cv.bounds[g], cv.bounds[g + 1]
+        ev_lines = lo + np.flatnonzero(ct.n_event[lo:hi] > 0)
+        m = len(ev_lines)
+        if m == 0:
+            continue
+        rows = np.flatnonzero((stop_line >= lo) & (stop_line < hi))
+        k_codes, _ = pd.factorize(cluster[rows], sort=True)
+        k_codes = k_codes.astype(np.int64)
+        n_k = int(k_codes.max()) + 1
+        a = (np.zeros(len(rows), dtype=np.int64) if entry_line is None
+             else np.searchsorted(ev_lines, entry_line[rows], side="right"))
+        b = np.searchsorted(ev_lines, stop_line[rows], side="right")
+        wr = w[rows]
+        is_ev = delta[rows] > 0
+        e_j = pieces["e_line"][ev_lines]
+        h_j = cv.hazard[ev_lines]
+        q = np.zeros(m)
+        step = max(1, block // (m + 1))
+        order = np.argsort(k_codes, kind="stable")
+        k_sorted = k_codes[order]
+        for k0 in range(0, n_k, step):
+            k1 = min(n_k, k0 + step)
+            sel = order[np.searchsorted(k_sorted, k0):np.searchsorted(k_sorted, k1)]
+            kk = k_codes[sel] - k0
+            nb = k1 - k0
+            diff = (np.bincount(kk * (m + 1) + a[sel], weights=wr[sel], minlength=nb * (m + 1))
+                    - np.bincount(kk * (m + 1) + b[sel], weights=wr[sel],
+                                  minlength=nb * (m + 1)))
+            at_risk = np.cumsum(diff.reshape(nb, m + 1)[:, :m], axis=1)
+            evs = sel[is_ev[sel]]
+            dmat = np.bincount((k_codes[evs] - k0) * m + (b[evs] - 1), weights=wr[evs],
+                               minlength=nb * m).reshape(nb, m)
+            with np.errstate(invalid="ignore"):
+                c = np.cumsum(e_j * (dmat - h_j * at_risk), axis=1)
+                q += np.einsum("ij,ij->j", c, c)
+        s_ev = cv.surv[ev_lines]
+        with np.errstate(invalid="ignore"):
+            v_ev = np.where(s_ev == 0, 0.0, s_ev ** 2 * q)
+        # carry forward to every line of the group (0 before the first event time)
+        idx = np.searchsorted(ev_lines, np.arange(lo, hi), side="right") - 1
+        var[lo:hi] = np.where(idx >= 0, v_ev[np.maximum(idx, 0)], 0.0)
+    return var
+
+
+# --------------------------------------------------------------------------------------------
+# R's median, quantile and restricted-mean rules
+# --------------------------------------------------------------------------------------------
+def _minmin(y: np.ndarray, x: np.ndarray) -> float:
+    """``print.survfit``'s median: first time S <= 0.5, midpoint when S is flat at 0.5."""
+    keep = ~np.isnan(y) & (y < 0.5 + _TOL)
+    if not keep.any():
+        return np.nan
+    x, y = x[keep], y[keep]
+    if abs(y[0] - 0.5) < _TOL and np.any(y < y[0]):
+        return float((x[0] + x[np.flatnonzero(y < y[0])[0]]) / 2)
+    return float(x[0])
+
+
+def _approx_constant_right(xs: np.ndarray, p: float) -> float:
+    """R ``approx(xs, seq_along(xs), p, method = "constant", f = 1)$y``.
+
+    As R does, NaN pairs are dropped and the pairs are sorted by ``xs`` first (confidence
+    curves need not be monotone).
+    """
+    idx = np.flatnonzero(~np.isnan(xs))
+    order = np.argsort(xs[idx], kind="stable")
+    idx = idx[order]
+    xs = xs[idx]
+    if len(xs) == 0 or p < xs[0] or p > xs[-1]:
+        return np.nan
+    j = int(np.searchsorted(xs, p, side="right")) - 1
+    if xs[j] == p:
+        return float(idx[j])
+    return float(idx[j + 1])
+
+
+def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
+    """R ``survival:::findq``: quantile of a step function with the flat-segment midpoint."""
+    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+        return np.nan
+    xmax = x[-1]
+    keep = ~pd.Series(y).duplicated().to_numpy()
+    x, y = x[keep], y[keep]
+    i1 = _approx_constant_right(y + _TOL, p)
+    i2 = _approx_constant_right(y - _TOL, p)
+    x1 = x[int(i1)] if not np.isnan(i1) else np.nan
+    x2 = x[int(i2)] if not np.isnan(i2) else np.nan
+    quant = (x1 + x2) / 2
+    if p == 0:
+        quant = x[0]
+    if not np.isnan(y[-1]) and abs(p - y[-1]) < _TOL:
+        quant = (x1 + xmax) / 2
+    return float(quant)
+
+
+def _survmean(time: np.ndarray, surv: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
+              tau: float, start: float = 0.0) -> tuple[float, float]:
+    """Restricted mean and its standard error as R's ``survmean`` (``print(fit, rmean=tau)``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hh = np.where(n_risk - n_event == 0, 0.0, n_event / (n_risk * (n_risk - n_event)))
+    keep = np.flatnonzero(time <= tau)
+    if len(keep) == 0:
+        temptime, tempsurv, hh = np.array([tau]), np.array([1.0]), np.array([0.0])
+    else:
+        temptime = np.append(time[keep], tau)
+        tempsurv = np.append(surv[keep], surv[keep[-1]])
+        hh = np.append(hh[keep], 0.0)
+    delta = np.diff(np.concatenate(([start], temptime)))
+    rect = delta * np.concatenate(([1.0], tempsurv[:-1]))
+    tail = np.cumsum(rect[1:][::-1])
+    varmean = float(np.sum(tail ** 2 * hh[::-1][1:]))
+    return float(rect.sum() + start), float(np.sqrt(varmean))
+
+
+# --------------------------------------------------------------------------------------------
+# result
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KaplanMeierResult:
+    """Kaplan-Meier curves, one per group, as R's ``survfit``.
+
+    Attributes
+    ----------
+    table
+        One row per distinct exit time per group (censor-only times included): group, time,
+        n_risk, n_event, n_censor (weighted), survival, std_err (of S, as ``summary`` prints),
+        lower, upper.
+    n
+        Rows used per group (group, n, events).
+    conf_type, conf_level
+        Confidence-interval transform and level.
+    variance
+        ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife).
+    excluded
+        Rows excluded for missing values (index, column, value, reason).
+    """
+
+    table: pd.DataFrame
+    n: pd.DataFrame
+    conf_type: str
+    conf_level: float
+    variance: str
+    group_labels: list[Hashable]
+    by: list[str]
+    excluded: pd.DataFrame = field(repr=False)
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of input rows excluded for missing values."""
+        if len(self.excluded) == 0:
+            return 0
+        return int(self.excluded["index"].nunique())
+
+    def _groups(self) -> list[tuple[Hashable, pd.DataFrame]]:
+        grouped = dict(tuple(self.table.groupby("group", sort=False, observed=True)))
+        return [(g, grouped[g]) for g in self.group_labels if g in grouped]
+
+    def median(self) -> pd.DataFrame:
+        """Median survival and its confidence limits by R's ``print.survfit`` rule.
+
+        The median is the first time the curve is at or below 0.5; when the curve is flat at
+        exactly 0.5 it is the midpoint of that flat segment. The limits apply the same rule to
+        the lower and upper confidence curves. NaN when not reached.
+        """
+        rows = []
+        for g, sub in self._groups():
+            t = sub["time"].to_numpy()
+            rows.append((g, _minmin(sub["survival"].to_numpy(), t),
+                         _minmin(sub["lower"].to_numpy(), t),
+                         _minmin(sub["upper"].to_numpy(), t)))
+        return pd.DataFrame(rows, columns=["group", "median", "lower", "upper"])
+
+    def quantile(self, p: float | Sequence[float] = (0.25, 0.5, 0.75)) -> pd.DataFrame:
+        """Quantiles of the event-time distribution as R's ``quantile.survfit``.
+
+        ``p`` is the probability of an event (0.5 = median, 0.25 = first quartile of the
+        event times, i.e. where S drops to 0.75). Columns: group, p, quantile, lower, upper.
+        """
+        probs = np.atleast_1d(np.asarray(p, dtype=np.float64))
+        if np.any(np.isnan(probs)) or np.any((probs < 0) | (probs > 1)):
+            raise SpecError("invalid probability for quantile", value=list(probs),
+                            expected="probabilities between 0 and 1")
+        rows = []
+        for g, sub in self._groups():
+            x = np.concatenate(([0.0], sub["time"].to_numpy()))
+            ys = {k: np.concatenate(([0.0], 1.0 - sub[k].to_numpy()))
+                  for k in ("survival", "lower", "upper")}
+            for q in probs:
+                rows.append((g, float(q), _findq(x, ys["survival"], q),
+                             _findq(x, ys["lower"], q), _findq(x, ys["upper"], q)))
+        return pd.DataFrame(rows, columns=["group", "p", "quantile", "lower", "upper"])
+
+    def at(self, times: float | Sequence[float], *, extend: bool = False) -> pd.DataFrame:
+        """Estimates at chosen times, as R's ``summary(fit, times = times, extend = extend)``.
+
+        n_risk is the number at risk at the time (0 past the end of follow-up); n_event and
+        n_censor are cumulated since the previous requested time; the other columns are the
+        curve's value at the time (1 and std_err 0 before the first exit time).
+
+        Raises
+        ------
+        SpecError
+            When, as in R, a group has no requested time within its follow-up and ``extend`` is
+            false.
+        """
+        req = np.sort(np.atleast_1d(np.asarray(times, dtype=np.float64)))
+        req = req[np.isfinite(req)]
+        frames = []
+        for g, sub in self._groups():
+            cols = {k: sub[k].to_numpy() for k in TABLE_COLUMNS[1:]}
+            if cols["time"][0] != 0:
+                limit = np.nan if self.conf_type == "none" else 1.0
+                first = {"time": 0.0, "n_risk": cols["n_risk"][0], "n_event": 0.0,
+                         "n_censor": 0.0, "survival": 1.0, "std_err": 0.0, "lower": limit,
+                         "upper": limit}
+                cols = {k: np.concatenate(([first[k]], v)) for k, v in cols.items()}
+            ptimes = req if extend else req[req <= cols["time"].max()]
+            if len(ptimes) == 0:
+                raise SpecError(f"no requested time within the follow-up of group {g!r}",
+                                value=list(np.atleast_1d(times)),
+                                expected=f"times <= {cols['time'].max():g} or extend=True")
+            i1 = np.searchsorted(cols["time"], ptimes, side="right")
+            i2 = np.searchsorted(cols["time"], ptimes, side="left")
+            pick = np.maximum(i1, 1) - 1
+            out = {"group": [g] * len(ptimes), "time": ptimes,
+                   "n_risk": np.append(cols["n_risk"], 0.0)[i2]}
+            for k in ("n_event", "n_censor"):
+                cum = np.concatenate(([0.0], np.cumsum(cols[k])))[i1]
+                out[k] = np.diff(np.concatenate(([0.0], cum)))
+            for k in ("survival", "std_err", "lower", "upper"):
+                out[k] = cols[k][pick]
+            frames.append(pd.DataFrame(out))
+        return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+
+    def rmst(self, tau: float) -> pd.DataFrame:
+        """Restricted mean survival time up to ``tau`` as R's ``print(fit, rmean = tau)``.
+
+        The standard error is R's ``se(rmean)``: ``sum_j A_j^2 d_j / (n_j (n_j - d_j))`` with
+        ``A_j`` the area under the curve between event time j and ``tau``, on the (weighted)
+        counts. For non-integer weights or clusters use :func:`crlm_outcomes.survival.rmst`,
+        whose standard error is the infinitesimal jackknife.
+
+        Raises
+        ------
+        SpecError
+            When ``tau`` is below the smallest time, as R does.
+        """
+        tau = float(tau)
+        if tau < self.table["time"].min():
+            raise SpecError("truncation time tau for the restricted mean is below the smallest "
+                            "survival time", value=tau,
+                            expected=f"tau >= {self.table['time'].min():g}")
+        rows = []
+        for g, sub in self._groups():
+            est, se = _survmean(sub["time"].to_numpy(), sub["survival"].to_numpy(),
+                                sub["n_risk"].to_numpy(), sub["n_event"].to_numpy(), tau)
+            rows.append((g, tau, est, se))
+        return pd.DataFrame(rows, columns=["group", "tau", "rmst", "std_err"])
+
+    def plot(self, ax: plt.Axes | None = None, *, risk_table: bool = True,
+             censor_marks: bool = True, ci: bool = True, **kwargs: Any) -> plt.Axes:
+        """Step plot of the curves; see :func:`crlm_outcomes.plots.km.plot_km`."""
+        from crlm_outcomes.plots.km import plot_km
+
+        return plot_km(self, ax=ax, risk_table=risk_table, censor_marks=censor_marks, ci=ci,
+                       **kwargs)
+
+    def _repr_html_(self) -> str:
+        med = self.median().merge(self.n, on="group")
+        med = med[["group", "n", "events", "median", "lower", "upper"]]
+        notes = {"confidence interval": f"{self.conf_level:g} ({self.conf_type})",
+                 "variance": self.variance, "rows excluded": self.n_excluded}
+        return frames_html("Kaplan-Meier", {"median survival": med, "estimates": self.table},
+                           notes=notes)
+
+
+# --------------------------------------------------------------------------------------------
+# public function
+# --------------------------------------------------------------------------------------------
+def _integral(w: np.ndarray | None) -> bool:
+    return w is None or bool(np.all(w == np.floor(w)))
+
+
+def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str] | None
+                 = None, *, conf_type: str = "log", conf_level: float = 0.95,
+                 weights: str | None = None, entry: str | None = None,
+                 robust: bool | None = None, cluster: str | None = None) -> KaplanMeierResult:
+    """Kaplan-Meier survival curves agreeing with R's ``survfit(Surv(...) ~ by)``.
+
+    Parameters
+    ----------
+    data
+        One row per subject, or per ``(entry, duration]`` interval with ``entry``.
+    duration, event
+        Exit time and event indicator (1 = event, 0 = censored) columns.
+    by
+        Column(s) defining the groups (one curve each); ``None`` for one curve labelled "all".
+    conf_type
+        ``"log"`` (R's default), ``"log-log"``, ``"plain"``, ``"logit"``, ``"arcsin"`` or
+        ``"none"``.
+    conf_level
+        Level of the pointwise intervals.
+    weights
+        Case weights column. Integer weights are frequency weights (Greenwood variance);
+        non-integer weights switch R's default to the robust variance.
+    entry
+        Entry (left-truncation) time column: rows are at risk on ``(entry, duration]`` as in
+        ``Surv(entry, duration, event)``.
+    robust
+        Infinitesimal-jackknife variance. ``None`` follows R: robust when ``cluster`` is given
+        or a weight is not an integer. ``True`` with ``entry`` requires ``cluster`` (as R
+        requires ``id`` or ``cluster``).
+    cluster
+        Cluster column (e.g. patient id for repeated rows, or centre) for the robust variance.
+
+    Returns
+    -------
+    KaplanMeierResult
+
+    Raises
+    ------
+    SurvivalDataError
+        Bad times, events, weights or entry times (see
+        :func:`crlm_outcomes.survival._inputs.survival_input`).
+    SpecError
+        Unknown ``conf_type`` or a level outside (0, 1).
+
+    References
+    ----------
+    Kaplan EL, Meier P (1958) JASA 53:457-481. Therneau TM, Grambsch PM (2000) Modeling
+    Survival Data, Springer, ch. 2. R package survival 3.5-3: ``survfitKM``, ``survfitkm.c``,
+    ``survfit_confint``.
+    """
+    _check_conf(conf_type, conf_level)
+    si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster,
+                        entry=entry)
+    return kaplan_meier_from_input(si, conf_type=conf_type, conf_level=conf_level,
+                                   robust=robust, by=by)
+
+
+def _check_conf(conf_type: str, conf_level: float) -> None:
+    if conf_type not in CONF_TYPES:
+        raise SpecError("unknown conf_type", value=conf_type, expected=f"one of {CONF_TYPES}")
+    if not 0 < conf_level < 1:
+        raise SpecError("conf_level must be between 0 and 1", value=conf_level,
+                        expected="a number in (0, 1), e.g. 0.95")
+
+
+def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
+                            conf_level: float = 0.95, robust: bool | None = None,
+                            by: str | Sequence[str] | None = None) -> KaplanMeierResult:
+    """The Kaplan-Meier estimator on already validated arrays (the functional core).
+
+    For callers that hold a :class:`~crlm_outcomes.survival._inputs.SurvivalInput` (for example
+    after weighting, or a chunked/distributed reader). Arguments as in :func:`kaplan_meier`;
+    ``by`` only names the grouping columns in the result.
+    """
+    _check_conf(conf_type, conf_level)
+    has_cluster = si.cluster is not None
+    explicit = robust is not None
+    if robust is None:
+        robust = has_cluster or not _integral(si.weights)
+    elif not robust and has_cluster:
+        warnings.warn("cluster given with robust=False: the cluster is ignored, as R does",
+                      DataQualityWarning, stacklevel=2)
+    cluster_codes = si.cluster if robust else None
+    if robust and explicit and cluster_codes is None and si.entry is not None:
+        raise SpecError("robust=True with entry times needs a cluster (the subject id), as R "
+                        "requires id or cluster", column=None,
+                        expected="cluster='<subject id column>'")
+    grid = time_grid(si.time, si.entry)
+    ct = count_table(grid, si.event == 1, si.group, len(si.group_labels), si.weights)
+    cv = _curves(ct)
+    if robust:
+        pieces = _ij_pieces(ct, cv, si, grid.stop, grid.entry)
+        if cluster_codes is None or np.bincount(cluster_codes).max() <= 1:
+            var = _ij_variance_individual(ct, cv, pieces)
+        else:
+            var = _ij_variance_clustered(ct, cv, pieces, cluster_codes)
+        se_s = np.sqrt(var)
+        lower, upper = confidence_limits(cv.surv, se_s, logse=False, conf_type=conf_type,
+                                         conf_level=conf_level)
+    else:
+        se_log = np.sqrt(cv.greenwood)
+        with np.errstate(invalid="ignore"):
+            se_s = se_log * cv.surv
+        lower, upper = confidence_limits(cv.surv, se_log, logse=True, conf_type=conf_type,
+                                         conf_level=conf_level)
+    exit_lines = ct.is_exit
+    labels = np.asarray(si.group_labels, dtype=object)
+    table = pd.DataFrame({
+        "group": labels[ct.cell[exit_lines]], "time": ct.time[exit_lines],
+        "n_risk": ct.n_risk[exit_lines], "n_event": ct.n_event[exit_lines],
+        "n_censor": ct.n_censor[exit_lines], "survival": cv.surv[exit_lines],
+        "std_err": se_s[exit_lines], "lower": lower[exit_lines], "upper": upper[exit_lines]})
+    counts = np.bincount(si.group, minlength=len(si.group_labels))
+    events = np.bincount(ct.cell, weights=ct.n_event, minlength=len(si.group_labels))
+    n_frame = pd.DataFrame({"group": si.group_labels, "n": counts, "events": events})
+    return KaplanMeierResult(table=table, n=n_frame, conf_type=conf_type,
+                             conf_level=conf_level, variance="robust" if robust else "greenwood",
+                             group_labels=list(si.group_labels),
+                             by=[] if by is None else ([by] if isinstance(by, str) else list(by)),
+                             excluded=si.excluded)
+

@@ -1,0 +1,191 @@
+"""Landmark analysis: condition on being event-free and under follow-up at a landmark time.
+
+Comparing patients by something that happens *after* time zero — response to chemotherapy,
+completion of a second-stage hepatectomy, adjuvant treatment — as if it were known at baseline
+gives the "responders" a guaranteed event-free period (they had to live long enough to respond):
+immortal-time bias, which makes the exposure look protective even when it is not (Anderson, Cain
+& Gelber 1983). The landmark method fixes a time ``L``, keeps only patients still event-free and
+under follow-up after ``L``, classifies them by their exposure status at ``L`` (exposed when the
+exposure happened at or before ``L``) and restarts the clock at ``L``. Patients exposed after
+``L`` count as unexposed; the choice of ``L`` should be clinically motivated and fixed in advance
+(Dafni 2011).
+
+References
+----------
+Anderson JR, Cain KC, Gelber RD. Analysis of survival by tumor response. *J Clin Oncol*
+1983;1:710–719.
+Dafni U. Landmark analysis at the 25-year landmark point. *Circ Cardiovasc Qual Outcomes*
+2011;4:363–371.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import SpecError, SurvivalDataError
+from crlm_outcomes.survival._inputs import survival_input
+
+__all__ = ["LandmarkResult", "landmark"]
+
+
+@dataclass(frozen=True)
+class LandmarkResult:
+    """The landmark cohort and an account of who was left out and why.
+
+    Attributes
+    ----------
+    data
+        The rows kept (original index), with ``duration`` reset to time since the landmark,
+        the original time in ``<duration>_from_origin``, ``entry`` (if given) reset to
+        ``max(entry - L, 0)``, and, with ``exposure_time``, a boolean ``exposed_at_landmark``.
+    landmark
+        The landmark time ``L`` (same unit as ``duration``).
+    excluded
+        index, reason, duration, event: one row per excluded patient. Reasons: "event at or
+        before the landmark", "censored at or before the landmark", "entered after the landmark"
+        and, from input validation, "missing value".
+    counts
+        reason, n: the flow from the input cohort to the landmark cohort.
+    """
+
+    data: pd.DataFrame
+    landmark: float
+    duration: str
+    event: str
+    excluded: pd.DataFrame
+    counts: pd.DataFrame
+
+    @property
+    def n(self) -> int:
+        return int(len(self.data))
+
+    @property
+    def n_excluded(self) -> int:
+        return int(len(self.excluded))
+
+    def _repr_html_(self) -> str:
+        frames = {"Cohort flow": self.counts}
+        if "exposed_at_landmark" in self.data.columns:
+            exp = self.data["exposed_at_landmark"].value_counts().rename_axis(
+                "exposed_at_landmark").reset_index(name="n")
+            frames["Exposure at the landmark"] = exp
+        return frames_html(f"Landmark cohort at {self.duration} = {self.landmark:g}", frames,
+                           notes={"kept": self.n, "excluded": self.n_excluded})
+
+
+def landmark(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    *,
+    landmark: float,
+    entry: str | None = None,
+    exposure_time: str | None = None,
+    causes: tuple[int, ...] | None = None,
+) -> LandmarkResult:
+    """Build the landmark cohort at time ``landmark``.
+
+    A patient is kept when the follow-up time is strictly greater than ``landmark`` (alive,
+    event-free and still observed after ``L``); events or censoring at or before ``L`` exclude
+    the patient with that reason. Kept patients get ``duration - L`` as their new time.
+
+    Parameters
+    ----------
+    data
+        One row per patient.
+    duration, event
+        Follow-up time from the original time zero and event code (0 = censored; any other
+        integer is an event — competing causes are kept as they are).
+    landmark
+        The landmark time ``L`` >= 0, in the unit of ``duration``.
+    entry
+        Optional delayed-entry time; patients entering after ``L`` were not under observation at
+        the landmark and are excluded.
+    exposure_time
+        Optional column with the time of a time-dependent exposure (e.g. response, resection);
+        missing = the exposure was not observed during follow-up. Patients are classified as
+        exposed when ``exposure_time <= L`` (``exposed_at_landmark``).
+    causes
+        Declared event codes (default: every non-zero code present).
+
+    Returns
+    -------
+    LandmarkResult
+
+    Raises
+    ------
+    SpecError
+        A negative or non-finite landmark, or no patient left.
+    SurvivalDataError
+        Bad times or codes (row named), exposure times that are negative or after the end of
+        follow-up.
+    """
+    from crlm_outcomes.survival.competing_risks import declared_causes
+
+    if not np.isfinite(landmark) or landmark < 0:
+        raise SpecError("landmark must be a finite time >= 0", value=landmark,
+                        expected="e.g. landmark=6 (months)")
+    cz = declared_causes(data, event, causes) or (1,)
+    si = survival_input(data, duration, event, entry=entry, causes=cz)
+    reasons = pd.Series(pd.NA, index=si.index, dtype="object")
+    before = si.time <= landmark
+    reasons[before & (si.event != 0)] = "event at or before the landmark"
+    reasons[before & (si.event == 0)] = "censored at or before the landmark"
+    if si.entry is not None:
+        late = ~before & (si.entry > landmark)
+        reasons[late] = "entered after the landmark"
+    keep = reasons.isna().to_numpy()
+
+    rows = si.excluded.drop_duplicates("index")
+    excl = [pd.DataFrame({"index": rows["index"], "reason": "missing value",
+                          "duration": data.loc[rows["index"], duration].to_numpy()
+                          if len(rows) and data.index.is_unique else np.nan,
+                          "event": data.loc[rows["index"], event].to_numpy()
+                          if len(rows) and data.index.is_unique else np.nan})]
+    excl.append(pd.DataFrame({"index": si.index[~keep], "reason": reasons[~keep].to_numpy(),
+                              "duration": si.time[~keep], "event": si.event[~keep]}))
+    excluded = pd.concat([e for e in excl if len(e)], ignore_index=True) if any(
+        len(e) for e in excl) else pd.DataFrame(columns=["index", "reason", "duration", "event"])
+
+    kept_index = si.index[keep]
+    if len(kept_index) == 0:
+        raise SpecError(f"no patient is event-free and under follow-up after the landmark "
+                        f"{landmark:g}", value=landmark, expected="an earlier landmark")
+    out = data.loc[kept_index].copy()
+    out[f"{duration}_from_origin"] = si.time[keep]
+    out[duration] = si.time[keep] - landmark
+    if si.entry is not None:
+        out[entry] = np.maximum(si.entry[keep] - landmark, 0.0)
+    if exposure_time is not None:
+        if exposure_time not in data.columns:
+            raise SurvivalDataError("column for exposure_time not found", column=exposure_time,
+                                    expected="a column of the data")
+        raw = data.loc[kept_index, exposure_time]
+        et = pd.to_numeric(raw, errors="coerce")
+        bad = raw.notna() & et.isna()
+        if bad.any():
+            lab = bad.index[bad.to_numpy()][0]
+            raise SurvivalDataError("exposure time is not numeric",
+                                    row=int(lab) if isinstance(lab, (int, np.integer)) else None,
+                                    column=exposure_time, value=raw.loc[lab], expected="a time")
+        et_arr = et.to_numpy(dtype=np.float64)
+        wrong = (et_arr < 0) | (et_arr > si.time[keep])
+        if np.any(wrong):
+            pos = int(np.flatnonzero(wrong)[0])
+            lab = kept_index[pos]
+            raise SurvivalDataError(
+                "exposure time is negative or after the end of follow-up",
+                row=int(lab) if isinstance(lab, (int, np.integer)) else None,
+                column=exposure_time, value=float(et_arr[pos]),
+                expected=f"0 <= {exposure_time} <= {duration}")
+        out["exposed_at_landmark"] = np.where(np.isnan(et_arr), False, et_arr <= landmark)
+    counts = [("input rows", int(len(data)))]
+    counts += list(excluded["reason"].value_counts().items()) if len(excluded) else []
+    counts.append(("landmark cohort", int(len(out))))
+    return LandmarkResult(data=out, landmark=float(landmark), duration=duration, event=event,
+                          excluded=excluded,
+                          counts=pd.DataFrame(counts, columns=["reason", "n"]))

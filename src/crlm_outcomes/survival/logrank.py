@@ -1,0 +1,441 @@
+"""Log-rank family of tests agreeing with R's ``survdiff`` (survival 3.5-3).
+
+* :func:`logrank` - the G-rho family of Harrington & Fleming (1982): rho = 0 is the log-rank
+  (Mantel-Haenszel) test, rho = 1 the Peto & Peto modification of the Gehan-Wilcoxon test,
+  optionally stratified; observed, expected and the variance matrix exactly as ``survdiff``.
+* :func:`logrank_trend` - the test for trend across ordered groups, ``(c'(O-E))^2 / c'Vc`` on
+  one degree of freedom (Collett, Modelling Survival Data in Medical Research, 3rd ed.,
+  section 2.6.4), from ``survdiff``'s O-E vector and variance matrix.
+* :func:`pairwise_logrank` - every pair of groups with ``survdiff`` on the two groups' rows and
+  R's ``p.adjust`` (the rule of ``survminer::pairwise_survdiff``).
+
+Why not lifelines or statsmodels: lifelines has no stratified or G-rho test matching
+``survdiff`` (its Fleming-Harrington weights differ), statsmodels' ``survdiff`` has no G-rho
+weights on the left-continuous pooled Kaplan-Meier as R uses, and both loop over rows or times
+in Python. Here everything comes from the per ``(stratum, group, time)`` counts of
+:mod:`crlm_outcomes.survival._counts`.
+
+``survdiff`` takes no case weights, so neither do these functions: there is no R reference for
+a weighted log-rank test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import SpecError, SurvivalDataError
+from crlm_outcomes.survival._counts import (
+    count_table,
+    pool_cells,
+    segment_starts,
+    segmented_cumprod,
+    time_grid,
+)
+from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
+
+__all__ = ["logrank", "logrank_from_input", "logrank_trend", "pairwise_logrank", "p_adjust", "LogRankResult",
+           "LogRankTrendResult", "PairwiseLogRankResult", "P_ADJUST_METHODS"]
+
+# R's p.adjust names -> statsmodels.stats.multitest.multipletests names (same algorithms)
+P_ADJUST_METHODS = {"holm": "holm", "hochberg": "simes-hochberg", "hommel": "hommel",
+                    "bonferroni": "bonferroni", "BH": "fdr_bh", "fdr": "fdr_bh",
+                    "BY": "fdr_by", "none": None}
+
+
+def p_adjust(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
+    """Adjusted p-values as R's ``p.adjust(p, method)`` (NaN kept in place).
+
+    Methods: ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"bonferroni"``, ``"BH"`` (``"fdr"``),
+    ``"BY"``, ``"none"`` (Holm 1979; Hochberg 1988; Hommel 1988; Benjamini & Hochberg 1995;
+    Benjamini & Yekutieli 2001), computed by statsmodels' ``multipletests``.
+    """
+    if method not in P_ADJUST_METHODS:
+        raise SpecError("unknown p-value adjustment method", value=method,
+                        expected=f"one of {', '.join(P_ADJUST_METHODS)}")
+    p = np.asarray(p, dtype=np.float64)
+    out = p.copy()
+    ok = ~np.isnan(p)
+    name = P_ADJUST_METHODS[method]
+    if name is not None and ok.any():
+        out[ok] = multipletests(p[ok], method=name)[1]
+    return out
+
+
+_adjust = p_adjust  # the name p_adjust is also an argument of pairwise_logrank
+
+
+# --------------------------------------------------------------------------------------------
+# survdiff core
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Survdiff:
+    observed: np.ndarray  # (groups,) summed over strata
+    expected: np.ndarray
+    var: np.ndarray  # (groups, groups)
+    n: np.ndarray
+
+
+def _survdiff(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int,
+              strata: np.ndarray | None, rho: float) -> _Survdiff:
+    """R ``survdiff.fit`` (C routine ``survdiff2``) on per-time counts."""
+    n_strata = 1 if strata is None else int(strata.max()) + 1
+    s_code = np.zeros(len(time), dtype=np.int64) if strata is None else strata
+    grid = time_grid(time)
+    died = event == 1
+    cells = count_table(grid, died, s_code * n_groups + group, n_strata * n_groups)
+    pooled = pool_cells(cells, cells.cell // n_groups, n_strata)
+    # G-rho weight: pooled Kaplan-Meier just before each time, within the stratum
+    bounds = segment_starts(pooled.cell)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(pooled.n_event > 0, 1.0 - pooled.n_event / pooled.n_risk, 1.0)
+    km = segmented_cumprod(step, bounds)
+    km_before = np.concatenate(([1.0], km[:-1]))
+    km_before[bounds[:-1]] = 1.0
+    death = pooled.n_event > 0
+    s_l, code_l = pooled.cell[death], pooled.code[death]
+    big_n, big_d = pooled.n_risk[death], pooled.n_event[death]
+    wt = np.ones(len(big_n)) if rho == 0 else km_before[death] ** rho
+    # per-group numbers at risk and deaths at each death time: (lines x groups)
+    g_idx = np.arange(n_groups)
+    cell_q = (s_l[:, None] * n_groups + g_idx[None, :]).ravel()
+    code_q = np.repeat(code_l, n_groups)
+    risk = cells.at_risk(cell_q, code_q).reshape(-1, n_groups)
+    size = len(cells.grid)
+    keys = cells.cell * size + cells.code
+    query = cell_q * size + code_q
+    pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    deaths = np.where(keys[pos] == query, cells.n_event[pos], 0.0).reshape(-1, n_groups)
+    observed = (wt[:, None] * deaths).sum(axis=0)
+    expected = (wt[:, None] * big_d[:, None] * risk / big_n[:, None]).sum(axis=0)
+    multi = big_n > 1
+    kt = np.zeros_like(big_n)
+    kt[multi] = (wt[multi] ** 2 * big_d[multi] * (big_n[multi] - big_d[multi])
+                 / (big_n[multi] * (big_n[multi] - 1)))
+    var = np.diag(kt @ risk) - (risk * (kt / big_n)[:, None]).T @ risk
+    return _Survdiff(observed=observed, expected=expected, var=var,
+                     n=np.bincount(group, minlength=n_groups).astype(np.int64))
+
+
+def _chisq(sd: _Survdiff) -> tuple[float, int]:
+    """``survdiff``'s statistic: drop groups with E = 0 and the first remaining group."""
+    use = np.flatnonzero(sd.expected > 0)
+    df = len(use) - 1
+    if len(use) < 2:
+        return 0.0, df
+    keep = use[1:]
+    oe = (sd.observed - sd.expected)[keep]
+    vv = sd.var[np.ix_(keep, keep)]
+    return float(oe @ np.linalg.solve(vv, oe)), df
+
+
+def _inputs(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str],
+            strata: str | Sequence[str] | None) -> SurvivalInput:
+    if by is None:
+        raise SpecError("the log-rank test needs groups to compare", column=None,
+                        expected="by='<group column>'")
+    si = survival_input(data, duration, event, by=by, strata=strata)
+    if len(si.group_labels) < 2:
+        raise SurvivalDataError("the log-rank test needs at least two groups; all rows are in "
+                                "one group", column=str(by), value=si.group_labels[0],
+                                expected="two or more distinct values")
+    return si
+
+
+def _check_rho(rho: float) -> float:
+    rho = float(rho)
+    if not np.isfinite(rho):
+        raise SpecError("rho must be a finite number", value=rho, expected="e.g. 0, 0.5 or 1")
+    return rho
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LogRankResult:
+    """G-rho test (``survdiff``): statistic, df, p and the observed / expected table.
+
+    Attributes
+    ----------
+    statistic, df, p
+        Chi-square statistic, degrees of freedom (groups with E > 0 minus one) and p-value.
+    table
+        group, n, observed, expected, oe2_e = (O-E)^2/E, oe2_v = (O-E)^2/V, as ``survdiff``
+        prints (summed over strata).
+    variance
+        The variance matrix of O - E (groups x groups).
+    rho
+        0 = log-rank, 1 = Peto & Peto.
+    strata
+        Labels of the strata, or ``None``.
+    """
+
+    statistic: float
+    df: int
+    p: float
+    table: pd.DataFrame
+    variance: pd.DataFrame
+    rho: float
+    strata: list[Hashable] | None
+    excluded: pd.DataFrame = field(repr=False)
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of input rows excluded for missing values."""
+        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+
+    @property
+    def method(self) -> str:
+        """Name of the test."""
+        name = {0.0: "log-rank", 1.0: "Peto & Peto"}.get(self.rho, f"G-rho, rho = {self.rho:g}")
+        return name + (" (stratified)" if self.strata else "")
+
+    def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
+        """Observed and expected events per group (bars)."""
+        from crlm_outcomes.plots.style import new_axes, palette, publication_style
+
+        ax = new_axes(ax)
+        with publication_style():
+            x = np.arange(len(self.table))
+            colors = palette(2)
+            ax.bar(x - 0.2, self.table["observed"], width=0.4, color=colors[0], label="Observed")
+            ax.bar(x + 0.2, self.table["expected"], width=0.4, color=colors[1], label="Expected")
+            ax.set_xticks(x, [str(g) for g in self.table["group"]])
+            ax.set_ylabel("Events")
+            ax.set_title(f"{self.method}: chi2 = {self.statistic:.2f}, df = {self.df}, "
+                         f"p = {self.p:.3g}")
+            ax.legend()
+        return ax
+
+    def _repr_html_(self) -> str:
+        notes = {"test": self.method, "chi-square": f"{self.statistic:.4g} on {self.df} df",
+                 "p": f"{self.p:.4g}", "rows excluded": self.n_excluded}
+        return frames_html("Log-rank test", {"": self.table}, notes=notes)
+
+
+@dataclass(frozen=True)
+class LogRankTrendResult:
+    """Test for trend across ordered groups (1 df)."""
+
+    statistic: float
+    df: int
+    p: float
+    table: pd.DataFrame  # group, score, observed, expected
+    rho: float
+    excluded: pd.DataFrame = field(repr=False)
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of input rows excluded for missing values."""
+        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+
+    def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
+        """O - E against the group scores."""
+        from crlm_outcomes.plots.style import new_axes, palette, publication_style
+
+        ax = new_axes(ax)
+        with publication_style():
+            oe = self.table["observed"] - self.table["expected"]
+            ax.axhline(0, color="0.6", linewidth=0.8)
+            ax.plot(self.table["score"], oe, marker="o", color=palette(1)[0])
+            for s, v, g in zip(self.table["score"], oe, self.table["group"], strict=True):
+                ax.annotate(str(g), (s, v), textcoords="offset points", xytext=(3, 3))
+            ax.set_xlabel("Score")
+            ax.set_ylabel("Observed - expected events")
+            ax.set_title(f"Trend: chi2 = {self.statistic:.2f}, p = {self.p:.3g}")
+        return ax
+
+    def _repr_html_(self) -> str:
+        notes = {"chi-square": f"{self.statistic:.4g} on 1 df", "p": f"{self.p:.4g}"}
+        return frames_html("Log-rank test for trend", {"": self.table}, notes=notes)
+
+
+@dataclass(frozen=True)
+class PairwiseLogRankResult:
+    """Every pair of groups: group1, group2, statistic, p, p_adjusted."""
+
+    table: pd.DataFrame
+    p_adjust: str
+    rho: float
+    excluded: pd.DataFrame = field(repr=False)
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of input rows excluded for missing values."""
+        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+
+    def matrix(self) -> pd.DataFrame:
+        """Adjusted p-values as R's ``pairwise.table`` (lower triangle)."""
+        return self.table.pivot(index="group2", columns="group1", values="p_adjusted")
+
+    def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
+        """Heat map of the adjusted p-values."""
+        from crlm_outcomes.plots.style import new_axes, publication_style
+
+        ax = new_axes(ax)
+        mat = self.matrix()
+        with publication_style():
+            ax.imshow(mat.to_numpy(float), cmap="Blues_r", vmin=0, vmax=1)
+            ax.set_xticks(range(mat.shape[1]), [str(c) for c in mat.columns])
+            ax.set_yticks(range(mat.shape[0]), [str(r) for r in mat.index])
+            for (i, j), v in np.ndenumerate(mat.to_numpy(float)):
+                if not np.isnan(v):
+                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7)
+            ax.set_title(f"Pairwise tests, p adjusted ({self.p_adjust})")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return frames_html("Pairwise log-rank tests", {"": self.table},
+                           notes={"adjustment": self.p_adjust, "rho": self.rho})
+
+
+# --------------------------------------------------------------------------------------------
+# public functions
+# --------------------------------------------------------------------------------------------
+def logrank(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str], *,
+            strata: str | Sequence[str] | None = None, rho: float = 0) -> LogRankResult:
+    """Log-rank / G-rho test of equal survival across groups, as R's ``survdiff``.
+
+    Parameters
+    ----------
+    data
+        One row per subject.
+    duration, event
+        Time and event indicator (1 = event, 0 = censored) columns.
+    by
+        Column(s) defining the groups.
+    strata
+        Column(s) of a stratified test (``+ strata(...)`` in R).
+    rho
+        Weight ``S(t-)^rho`` on the pooled Kaplan-Meier of the stratum (0 = log-rank,
+        1 = Peto & Peto).
+
+    Returns
+    -------
+    LogRankResult
+
+    Raises
+    ------
+    SurvivalDataError
+        Bad input, or a single group (R: "There is only 1 group").
+
+    References
+    ----------
+    Harrington DP, Fleming TR (1982) Biometrika 69:553-566. R survival 3.5-3 ``survdiff``.
+    """
+    si = _inputs(data, duration, event, by, strata)
+    return logrank_from_input(si, rho=rho)
+
+
+def logrank_from_input(si: SurvivalInput, *, rho: float = 0) -> LogRankResult:
+    """The G-rho test on already validated arrays (the functional core of :func:`logrank`)."""
+    rho = _check_rho(rho)
+    if len(si.group_labels) < 2:
+        raise SurvivalDataError("the log-rank test needs at least two groups", value=None,
+                                expected="two or more distinct groups")
+    sd = _survdiff(si.time, si.event, si.group, len(si.group_labels), si.strata, rho)
+    chi, df = _chisq(sd)
+    o, e = sd.observed, sd.expected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = pd.DataFrame({"group": si.group_labels, "n": sd.n, "observed": o,
+                              "expected": e, "oe2_e": (o - e) ** 2 / e,
+                              "oe2_v": (o - e) ** 2 / np.diag(sd.var)})
+    labels = [str(g) for g in si.group_labels]
+    p = float(stats.chi2.sf(chi, df)) if df > 0 else np.nan
+    return LogRankResult(statistic=chi, df=df, p=p, table=table,
+                         variance=pd.DataFrame(sd.var, index=labels, columns=labels), rho=rho,
+                         strata=si.strata_labels, excluded=si.excluded)
+
+
+def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
+                  scores: Mapping[Hashable, float] | Sequence[float] | None = None,
+                  strata: str | Sequence[str] | None = None, rho: float = 0
+                  ) -> LogRankTrendResult:
+    """Log-rank test for trend across ordered groups (chi-square on 1 df).
+
+    The statistic is ``(c'(O - E))^2 / (c' V c)`` with ``O - E`` and ``V`` from ``survdiff``
+    (summed over strata when stratified) and ``c`` the group scores (Collett 2015, section
+    2.6.4; Peto et al. 1977).
+
+    Parameters
+    ----------
+    by
+        The ordered grouping column. Group order is the categorical order, else sorted values.
+    scores
+        Score of each group: a mapping label -> score, or a sequence in group order.
+        Default 1, 2, ..., k.
+    strata, rho
+        As in :func:`logrank`.
+    """
+    rho = _check_rho(rho)
+    si = _inputs(data, duration, event, by, strata)
+    k = len(si.group_labels)
+    if scores is None:
+        c = np.arange(1, k + 1, dtype=np.float64)
+    elif isinstance(scores, Mapping):
+        missing = [g for g in si.group_labels if g not in scores]
+        if missing:
+            raise SpecError("scores missing for some groups", value=missing,
+                            expected=f"a score for each of {si.group_labels}")
+        c = np.array([float(scores[g]) for g in si.group_labels])
+    else:
+        c = np.asarray(scores, dtype=np.float64)
+        if len(c) != k:
+            raise SpecError("one score per group is needed", value=list(c),
+                            expected=f"{k} scores in the order {si.group_labels}")
+    sd = _survdiff(si.time, si.event, si.group, k, si.strata, rho)
+    u = float(c @ (sd.observed - sd.expected))
+    v = float(c @ sd.var @ c)
+    stat = u * u / v
+    table = pd.DataFrame({"group": si.group_labels, "score": c, "observed": sd.observed,
+                          "expected": sd.expected})
+    return LogRankTrendResult(statistic=stat, df=1, p=float(stats.chi2.sf(stat, 1)),
+                              table=table, rho=rho, excluded=si.excluded)
+
+
+def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,
+                     p_adjust: str = "holm", rho: float = 0,
+                     strata: str | Sequence[str] | None = None) -> PairwiseLogRankResult:
+    """Log-rank (G-rho) test for every pair of groups with multiplicity adjustment.
+
+    As ``survminer::pairwise_survdiff``: for each pair, ``survdiff`` on the rows of the two
+    groups (stratified when ``strata`` is given), p from chi-square on 1 df, then R's
+    ``p.adjust`` over all pairs.
+
+    Parameters
+    ----------
+    p_adjust
+        ``"holm"`` (default), ``"hochberg"``, ``"hommel"``, ``"bonferroni"``, ``"BH"``,
+        ``"BY"`` or ``"none"``.
+    """
+    rho = _check_rho(rho)
+    if p_adjust not in P_ADJUST_METHODS:
+        raise SpecError("unknown p-value adjustment method", value=p_adjust,
+                        expected=f"one of {', '.join(P_ADJUST_METHODS)}")
+    si = _inputs(data, duration, event, by, strata)
+    rows = []
+    for i, j in combinations(range(len(si.group_labels)), 2):
+        keep = (si.group == i) | (si.group == j)
+        grp = (si.group[keep] == j).astype(np.int64)
+        strata_sub = None
+        if si.strata is not None:
+            strata_sub = pd.factorize(si.strata[keep], sort=True)[0].astype(np.int64)
+        sd = _survdiff(si.time[keep], si.event[keep], grp, 2, strata_sub, rho)
+        chi, _ = _chisq(sd)
+        rows.append((si.group_labels[i], si.group_labels[j], chi, float(stats.chi2.sf(chi, 1))))
+    table = pd.DataFrame(rows, columns=["group1", "group2", "statistic", "p"])
+    table["p_adjusted"] = _adjust(table["p"].to_numpy(), p_adjust)
+    return PairwiseLogRankResult(table=table, p_adjust=p_adjust, rho=rho,
+                                 excluded=si.excluded)

@@ -1,0 +1,521 @@
+"""Propensity-score weights and covariate balance for observational treatment comparisons.
+
+The propensity model is a logistic regression fitted with statsmodels (``GLM``, binomial family,
+logit link) on a formulaic right-hand side with R's treatment contrasts; coefficients, standard
+errors, fitted probabilities and the weights agree with R's ``glm(..., family = binomial)``
+(``tests/reference/competing_risks.R``). The weights are meant for the weighted Kaplan–Meier and
+Cox functions of :mod:`crlm_outcomes.survival` (``weights=`` with a robust variance).
+
+Weights for the estimands (``T`` treatment 0/1, ``e`` the propensity score), from Austin &
+Stuart (2015) and Li, Morgan & Zaslavsky (2018):
+
+========  ============================  ===========================
+estimand  treated                       control
+========  ============================  ===========================
+ATE       1 / e                         1 / (1 - e)
+ATT       1                             e / (1 - e)
+ATC       (1 - e) / e                   1
+overlap   1 - e                         e
+========  ============================  ===========================
+
+``stabilize=True`` (ATE only) multiplies by the marginal probability of the treatment received
+(Robins, Hernán & Brumback 2000). ``trim`` drops units whose propensity is outside
+``[trim, 1 - trim]`` (Crump et al. 2009; 0.1 is their rule of thumb); ``truncate`` caps weights
+at a percentile (Cole & Hernán 2008). Neither is silent: trimmed units get a NaN weight and a row
+in ``excluded``; truncation is reported in ``notes``.
+
+Balance (:func:`balance_table`) follows cobalt's defaults (Greifer, R package ``cobalt``):
+standardised mean differences use the *unweighted* pooled standard deviation
+``sqrt((s1^2 + s0^2)/2)`` both before and after weighting, so that a change in the SMD reflects a
+change in the means only; binary variables use ``p(1 - p)`` as variance; categorical variables
+give one row per level; variance ratios (treated/control, continuous variables only) use weighted
+variances ``sum w (x - m)^2 / (sum w - sum w^2 / sum w)`` after weighting.
+
+References
+----------
+Austin PC, Stuart EA. Moving towards best practice when using inverse probability of treatment
+weighting (IPTW) using the propensity score to estimate causal treatment effects in
+observational studies. *Stat Med* 2015;34:3661–3679.
+Li F, Morgan KL, Zaslavsky AM. Balancing covariates via propensity score weighting.
+*J Am Stat Assoc* 2018;113:390–400.
+Robins JM, Hernán MA, Brumback B. Marginal structural models and causal inference in
+epidemiology. *Epidemiology* 2000;11:550–560.
+Crump RK, Hotz VJ, Imbens GW, Mitnik OA. Dealing with limited overlap in estimation of average
+treatment effects. *Biometrika* 2009;96:187–199.
+Cole SR, Hernán MA. Constructing inverse probability weights for marginal structural models.
+*Am J Epidemiol* 2008;168:656–664.
+Austin PC. Balance diagnostics for comparing the distribution of baseline covariates between
+treatment groups in propensity-score matched samples. *Stat Med* 2009;28:3083–3107.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import (
+    DataQualityWarning,
+    EstimationError,
+    FormulaError,
+    InputError,
+    SpecError,
+)
+from crlm_outcomes.survival.fine_gray import formula_variables
+
+__all__ = ["PropensityWeights", "propensity_weights", "BalanceTable", "balance_table",
+           "effective_sample_size"]
+
+_ESTIMANDS = ("ATE", "ATT", "ATC", "overlap")
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
+    w = np.asarray(w, dtype=np.float64)
+    return float(w.sum() ** 2 / np.sum(w * w)) if w.size else 0.0
+
+
+def _treatment_codes(data: pd.DataFrame, treatment: str, treated: Any) -> pd.Series:
+    """0/1 float Series (NaN where missing) for the treatment column."""
+    if treatment not in data.columns:
+        raise InputError("treatment column not found", column=treatment,
+                         expected="a column of the data")
+    s = data[treatment]
+    if treated is not None:
+        values = set(s.dropna().unique())
+        if treated not in values:
+            raise InputError("the treated value does not occur in the treatment column",
+                             column=treatment, value=treated,
+                             expected=f"one of {sorted(map(str, values))}")
+        if len(values) != 2:
+            raise InputError("the treatment column must have exactly two values",
+                             column=treatment, value=sorted(map(str, values)),
+                             expected="two arms")
+        return (s == treated).astype(np.float64).where(s.notna())
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return s.astype("float64")
+    num = pd.to_numeric(s, errors="coerce")
+    bad = (num.notna() & ~num.isin([0, 1])) | (s.notna() & num.isna())
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        label = s.index[pos]
+        raise InputError("treatment must be coded 0/1 (or give treated=...)",
+                         row=int(label) if isinstance(label, (int, np.integer)) else None,
+                         column=treatment, value=s.iloc[pos],
+                         expected="0 = control, 1 = treated, or treated=<value of the treated>")
+    return num.astype(np.float64)
+
+
+def _excluded_rows(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    rows = []
+    miss = data[columns].isna()
+    for col in columns:
+        for idx in miss.index[miss[col].to_numpy()]:
+            rows.append((idx, col, None, "missing value"))
+    return pd.DataFrame(rows, columns=["index", "column", "value", "reason"])
+
+
+@dataclass(frozen=True)
+class PropensityWeights:
+    """Propensity scores and weights for one estimand.
+
+    Attributes
+    ----------
+    weights, propensity, treatment
+        Series aligned to the input index; NaN for rows not used (see ``excluded``).
+    model_table
+        Logistic model: term, coef, se, z, p, lower, upper (Wald interval of the coefficient).
+    model
+        The fitted statsmodels GLM results (``model.summary()`` prints the full summary).
+    effective_n
+        arm, n, sum_weights, ess (Kish), min_weight, max_weight.
+    excluded
+        index, column, value, reason: rows with missing treatment/covariates, or trimmed.
+    notes
+        Settings and what was done (estimand, stabilisation, trimming, truncation).
+    """
+
+    weights: pd.Series
+    propensity: pd.Series
+    treatment: pd.Series
+    estimand: str
+    model_table: pd.DataFrame
+    effective_n: pd.DataFrame
+    excluded: pd.DataFrame
+    notes: dict[str, Any]
+    model: Any = field(repr=False)
+
+    @property
+    def n_excluded(self) -> int:
+        return int(self.excluded["index"].nunique()) if len(self.excluded) else 0
+
+    def balance(self, data: pd.DataFrame, covariates: Sequence[str]) -> BalanceTable:
+        """Balance of ``covariates`` before and after these weights."""
+        return balance_table(data, self.treatment, covariates, weights=self.weights)
+
+    def plot(self, ax=None, *, bins: int = 30):
+        """Overlap plot: histograms of the propensity score by arm (mirrored)."""
+        from crlm_outcomes.plots.balance import plot_propensity_overlap
+
+        return plot_propensity_overlap(self, ax=ax, bins=bins)
+
+    def _repr_html_(self) -> str:
+        return frames_html(f"Propensity-score weights ({self.estimand})",
+                           {"Effective sample size": self.effective_n,
+                            "Propensity model (logistic)": self.model_table},
+                           notes={**self.notes, "excluded rows": self.n_excluded})
+
+
+def propensity_weights(
+    data: pd.DataFrame,
+    treatment: str,
+    formula: str,
+    *,
+    estimand: str = "ATE",
+    stabilize: bool = False,
+    trim: float | None = None,
+    truncate: float | None = None,
+    treated: Hashable | None = None,
+    conf_level: float = 0.95,
+) -> PropensityWeights:
+    """Fit a logistic propensity model and derive weights for ``estimand``.
+
+    Parameters
+    ----------
+    data
+        One row per patient.
+    treatment
+        Treatment column: 0/1 or bool, or any two values with ``treated=`` naming the treated one.
+    formula
+        Right-hand side of the propensity model, e.g. ``"age + C(stage) + cea_high"`` (formulaic;
+        factors get R's treatment contrasts).
+    estimand
+        ``"ATE"``, ``"ATT"``, ``"ATC"`` or ``"overlap"`` (see the module docstring).
+    stabilize
+        Multiply ATE weights by the marginal probability of the treatment received.
+    trim
+        Exclude units with a propensity outside ``[trim, 1 - trim]`` (0 < trim < 0.5).
+    truncate
+        Cap the weights at their ``truncate`` quantile and floor them at the ``1 - truncate``
+        quantile (0.5 < truncate < 1), e.g. 0.99.
+    treated
+        Value of ``treatment`` that means treated, when it is not coded 0/1.
+    conf_level
+        Level of the Wald intervals in ``model_table``.
+
+    Returns
+    -------
+    PropensityWeights
+
+    Raises
+    ------
+    InputError
+        Unknown columns, treatment not binary; :class:`FormulaError` for a bad formula;
+        :class:`EstimationError` when the model cannot be fitted (e.g. perfect separation).
+    """
+    import statsmodels.api as sm
+
+    from crlm_outcomes.survival.fine_gray import model_matrix
+
+    if estimand not in _ESTIMANDS:
+        raise SpecError("unknown estimand", value=estimand,
+                        expected=" or ".join(map(repr, _ESTIMANDS)))
+    if stabilize and estimand != "ATE":
+        raise SpecError("stabilize applies to ATE weights only", value=estimand,
+                        expected="estimand='ATE' with stabilize=True")
+    if trim is not None and not 0 < trim < 0.5:
+        raise SpecError("trim must be between 0 and 0.5", value=trim, expected="e.g. 0.1")
+    if truncate is not None and not 0.5 < truncate < 1:
+        raise SpecError("truncate must be a quantile between 0.5 and 1", value=truncate,
+                        expected="e.g. 0.99")
+    variables = formula_variables(formula)
+    unknown = [v for v in variables if v not in data.columns]
+    if unknown:
+        raise FormulaError("the formula names columns that are not in the data", value=unknown,
+                           expected=f"columns among {', '.join(map(str, data.columns[:15]))}")
+    tr = _treatment_codes(data, treatment, treated)
+    used = [treatment, *[v for v in variables if v != treatment]]
+    frame = data[used].assign(**{treatment: tr})
+    excluded = _excluded_rows(frame, used)
+    keep = ~frame.isna().any(axis=1)
+    if not keep.all():
+        warnings.warn(f"{int((~keep).sum())} row(s) excluded from the propensity model for "
+                      "missing values (NaN weight); see result.excluded", DataQualityWarning,
+                      stacklevel=2)
+    kept = data.loc[keep.to_numpy()]
+    y = tr[keep].to_numpy()
+    if len(np.unique(y)) < 2:
+        raise EstimationError("both arms need at least one patient with complete data; found "
+                              f"only treatment = {int(y[0]) if len(y) else 'none'}")
+    from crlm_outcomes.survival.fine_gray import _rhs
+
+    x = model_matrix(kept, formula)
+    x.insert(0, "Intercept", 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            fit = sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+        except Exception as exc:  # statsmodels: PerfectSeparationError / warnings as errors
+            raise EstimationError(f"the propensity model cannot be fitted ({exc}); check for "
+                                  "perfect separation or collinear covariates") from exc
+    if not np.all(np.isfinite(fit.bse)):
+        raise EstimationError("the propensity model has undefined standard errors; collinear "
+                              "covariates among " + ", ".join(x.columns[1:]))
+    e = np.asarray(fit.fittedvalues, dtype=np.float64)
+    if np.any((e <= 1e-12) | (e >= 1 - 1e-12)):
+        raise EstimationError("propensity scores of 0 or 1 (perfect separation): weights are "
+                              f"undefined; model {_rhs(formula)!r}")
+    t1 = y == 1
+    if estimand == "ATE":
+        w = np.where(t1, 1.0 / e, 1.0 / (1.0 - e))
+    elif estimand == "ATT":
+        w = np.where(t1, 1.0, e / (1.0 - e))
+    elif estimand == "ATC":
+        w = np.where(t1, (1.0 - e) / e, 1.0)
+    else:
+        w = np.where(t1, 1.0 - e, e)
+    notes: dict[str, Any] = {"estimand": estimand, "model": f"logit({treatment}) ~ "
+                             f"{_rhs(formula)}", "stabilized": bool(stabilize)}
+    if stabilize:
+        p_t = float(t1.mean())
+        w = w * np.where(t1, p_t, 1.0 - p_t)
+    kept_index = kept.index
+    use = np.ones(len(w), dtype=bool)
+    if trim is not None:
+        out = (e < trim) | (e > 1 - trim)
+        use &= ~out
+        trimmed = pd.DataFrame({"index": kept_index[out], "column": "propensity",
+                                "value": e[out],
+                                "reason": f"propensity outside [{trim:g}, {1 - trim:g}] "
+                                          "(trimmed)"})
+        if out.any():
+            excluded = (pd.concat([excluded, trimmed], ignore_index=True) if len(excluded)
+                        else trimmed)
+            warnings.warn(f"{int(out.sum())} row(s) trimmed: propensity outside "
+                          f"[{trim:g}, {1 - trim:g}]", DataQualityWarning, stacklevel=2)
+        notes["trim"] = f"[{trim:g}, {1 - trim:g}], {int(out.sum())} trimmed"
+    if truncate is not None:
+        lo, hi = np.quantile(w[use], [1 - truncate, truncate])
+        n_cap = int(np.sum(use & ((w < lo) | (w > hi))))
+        w = np.clip(w, lo, hi)
+        notes["truncate"] = (f"weights limited to [{lo:.4g}, {hi:.4g}] (quantiles "
+                             f"{1 - truncate:g}, {truncate:g}); {n_cap} weight(s) changed")
+    w = np.where(use, w, np.nan)
+    weights = pd.Series(np.nan, index=data.index, name="weight")
+    weights.loc[kept_index] = w
+    ps = pd.Series(np.nan, index=data.index, name="propensity")
+    ps.loc[kept_index] = e
+    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    params = np.asarray(fit.params)
+    bse = np.asarray(fit.bse)
+    model_table = pd.DataFrame({"term": list(x.columns), "coef": params, "se": bse,
+                                "z": params / bse, "p": 2 * stats.norm.sf(np.abs(params / bse)),
+                                "lower": params - zq * bse, "upper": params + zq * bse})
+    eff = []
+    for arm, lab in ((1, "treated"), (0, "control")):
+        sel = (y == arm) & use
+        ww = w[sel]
+        eff.append((lab, int(sel.sum()), float(ww.sum()), effective_sample_size(ww),
+                    float(ww.min()) if ww.size else np.nan,
+                    float(ww.max()) if ww.size else np.nan))
+    effective_n = pd.DataFrame(eff, columns=["arm", "n", "sum_weights", "ess", "min_weight",
+                                             "max_weight"])
+    return PropensityWeights(weights=weights, propensity=ps, treatment=tr.rename(treatment),
+                             estimand=estimand, model_table=model_table,
+                             effective_n=effective_n, excluded=excluded, notes=notes, model=fit)
+
+
+# ------------------------------------------------------------------------------------------------
+# Balance
+# ------------------------------------------------------------------------------------------------
+def _wmean(x: np.ndarray, w: np.ndarray) -> float:
+    return float(np.sum(w * x) / np.sum(w))
+
+
+def _wvar(x: np.ndarray, w: np.ndarray) -> float:
+    """Weighted variance with the reliability-weights correction (cobalt's ``col_w_sd``)."""
+    sw = np.sum(w)
+    m = np.sum(w * x) / sw
+    denom = sw - np.sum(w * w) / sw
+    return float(np.sum(w * (x - m) ** 2) / denom) if denom > 0 else np.nan
+
+
+@dataclass(frozen=True)
+class BalanceTable:
+    """Covariate balance before and after weighting.
+
+    Attributes
+    ----------
+    table
+        covariate, level, type (continuous/binary/categorical), n_treated, n_control, n_missing,
+        mean_treated, mean_control, smd (unweighted), mean_treated_w, mean_control_w, smd_w
+        (weighted), var_ratio, var_ratio_w (continuous only). Binary/categorical means are
+        proportions.
+    excluded
+        Rows without treatment, or without a weight (the latter only leave the weighted columns).
+    """
+
+    table: pd.DataFrame
+    weighted: bool
+    excluded: pd.DataFrame
+
+    def max_abs_smd(self, weighted: bool = True) -> float:
+        col = "smd_w" if weighted and self.weighted else "smd"
+        return float(np.nanmax(np.abs(self.table[col])))
+
+    def plot(self, ax=None, *, threshold: float = 0.1):
+        """Love plot of absolute SMDs; see :func:`crlm_outcomes.plots.balance.plot_balance`."""
+        from crlm_outcomes.plots.balance import plot_balance
+
+        return plot_balance(self, ax=ax, threshold=threshold)
+
+    def _repr_html_(self) -> str:
+        return frames_html("Covariate balance", {"": self.table},
+                           notes={"weighted": self.weighted,
+                                  "SMD denominator": "unweighted pooled SD"},
+                           max_rows=60)
+
+
+def _kind(s: pd.Series) -> str:
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return "binary"
+    if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s):
+        return "categorical"
+    vals = pd.unique(s.dropna())
+    if len(vals) <= 2 and set(np.asarray(vals, dtype=np.float64)) <= {0.0, 1.0}:
+        return "binary"
+    return "continuous"
+
+
+def balance_table(
+    data: pd.DataFrame,
+    treatment: str | pd.Series,
+    covariates: Sequence[str],
+    *,
+    weights: str | pd.Series | np.ndarray | None = None,
+    treated: Hashable | None = None,
+) -> BalanceTable:
+    """Standardised mean differences and variance ratios before and after weighting.
+
+    Parameters
+    ----------
+    data
+        One row per patient.
+    treatment
+        Treatment column name (0/1, bool, or two values with ``treated=``) or a 0/1 Series
+        aligned to ``data``.
+    covariates
+        Columns to compare. Numeric 0/1 and bool columns are binary; strings and categoricals give
+        one row per level; other numeric columns are continuous.
+    weights
+        Column name, Series aligned to ``data.index`` or array; NaN weights leave the row out of
+        the weighted columns only (counted in ``excluded``).
+    treated
+        Value of ``treatment`` that means treated, when it is not coded 0/1.
+
+    Returns
+    -------
+    BalanceTable
+    """
+    if isinstance(treatment, pd.Series):
+        tr = treatment.reindex(data.index).astype(np.float64)
+        if not tr.dropna().isin([0.0, 1.0]).all():
+            raise InputError("treatment Series must be coded 0/1", column=str(treatment.name),
+                             expected="0/1")
+    else:
+        tr = _treatment_codes(data, treatment, treated)
+    for c in covariates:
+        if c not in data.columns:
+            raise InputError("covariate column not found", column=c,
+                             expected="a column of the data")
+    w_all: pd.Series | None = None
+    if weights is not None:
+        if isinstance(weights, str):
+            if weights not in data.columns:
+                raise InputError("weights column not found", column=weights,
+                                 expected="a column of the data")
+            w_all = pd.to_numeric(data[weights], errors="coerce")
+        elif isinstance(weights, pd.Series):
+            w_all = weights.reindex(data.index).astype(np.float64)
+        else:
+            arr = np.asarray(weights, dtype=np.float64)
+            if arr.shape != (len(data),):
+                raise InputError("weights array has the wrong length", value=arr.shape,
+                                 expected=f"{len(data)} values")
+            w_all = pd.Series(arr, index=data.index)
+        neg = w_all.notna() & ~(w_all >= 0)
+        if neg.any():
+            raise InputError("weights must be >= 0", value=float(w_all[neg].iloc[0]),
+                             expected="non-negative weights")
+    rows_ex = [(i, "treatment", None, "missing treatment") for i in tr.index[tr.isna()]]
+    if w_all is not None:
+        rows_ex += [(i, "weights", None, "missing weight (weighted columns only)")
+                    for i in w_all.index[w_all.isna() & tr.notna()]]
+    excluded = pd.DataFrame(rows_ex, columns=["index", "column", "value", "reason"])
+    has_t = tr.notna().to_numpy()
+    t = tr.to_numpy()
+    w = w_all.to_numpy() if w_all is not None else None
+
+    out = []
+
+    def add(name: str, level: Any, kind: str, x: np.ndarray, ok: np.ndarray) -> None:
+        base = ok & has_t
+        x1, x0 = x[base & (t == 1)], x[base & (t == 0)]
+        if kind == "continuous":
+            v1 = np.var(x1, ddof=1) if x1.size > 1 else np.nan
+            v0 = np.var(x0, ddof=1) if x0.size > 1 else np.nan
+        else:
+            p1, p0 = (x1.mean() if x1.size else np.nan), (x0.mean() if x0.size else np.nan)
+            v1, v0 = p1 * (1 - p1), p0 * (1 - p0)
+        m1 = x1.mean() if x1.size else np.nan
+        m0 = x0.mean() if x0.size else np.nan
+        sd = np.sqrt((v1 + v0) / 2.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            smd = (m1 - m0) / sd if sd > 0 else (0.0 if m1 == m0 else np.nan)
+        row = {"covariate": name, "level": level, "type": kind, "n_treated": int(x1.size),
+               "n_control": int(x0.size), "n_missing": int(np.sum(~ok & has_t)),
+               "mean_treated": m1, "mean_control": m0, "smd": smd}
+        if w is not None:
+            wb = base & ~np.isnan(w)
+            s1 = wb & (t == 1)
+            s0 = wb & (t == 0)
+            mw1 = _wmean(x[s1], w[s1]) if s1.any() else np.nan
+            mw0 = _wmean(x[s0], w[s0]) if s0.any() else np.nan
+            with np.errstate(divide="ignore", invalid="ignore"):
+                smd_w = (mw1 - mw0) / sd if sd > 0 else (0.0 if mw1 == mw0 else np.nan)
+            row.update({"mean_treated_w": mw1, "mean_control_w": mw0, "smd_w": smd_w})
+        if kind == "continuous":
+            row["var_ratio"] = v1 / v0 if v0 > 0 else np.nan
+            if w is not None:
+                vw1 = _wvar(x[s1], w[s1]) if s1.sum() > 1 else np.nan
+                vw0 = _wvar(x[s0], w[s0]) if s0.sum() > 1 else np.nan
+                row["var_ratio_w"] = vw1 / vw0 if vw0 and vw0 > 0 else np.nan
+        out.append(row)
+
+    for c in covariates:
+        s = data[c]
+        ok = s.notna().to_numpy()
+        kind = _kind(s)
+        if kind == "categorical":
+            levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
+                      else sorted(s.dropna().unique(), key=str))
+            for lev in levels:
+                add(c, lev, "categorical", (s == lev).to_numpy(dtype=np.float64), ok)
+        elif kind == "binary":
+            add(c, None, "binary", s.astype("float64").to_numpy(), ok)
+        else:
+            add(c, None, "continuous", s.to_numpy(dtype=np.float64), ok)
+    table = pd.DataFrame(out)
+    cols = ["covariate", "level", "type", "n_treated", "n_control", "n_missing", "mean_treated",
+            "mean_control", "smd"]
+    if w is not None:
+        cols += ["mean_treated_w", "mean_control_w", "smd_w"]
+    cols += ["var_ratio"] + (["var_ratio_w"] if w is not None else [])
+    table = table.reindex(columns=cols)
+    return BalanceTable(table=table, weighted=w is not None, excluded=excluded)
