@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,57 +10,7 @@ import pytest
 
 from crlm_outcomes.errors import DataQualityWarning, InputError, SpecError, SurvivalDataError
 from crlm_outcomes.survival.kaplan_meier import TABLE_COLUMNS, kaplan_meier
-
-REF = Path(__file__).resolve().parents[1] / "reference" / "km_logrank"
-RTOL = 1e-6
-
-
-@cache
-def dataset(name: str) -> pd.DataFrame:
-    """A data set exactly as R used it."""
-    return pd.read_csv(REF / f"{name}.csv")
-
-
-@cache
-def reference(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / f"{name}.csv", dtype={"group": str, "group1": str, "group2": str,
-                                                  "reference": str})
-
-
-def cases(name: str) -> list[dict]:
-    frame = pd.read_csv(REF / f"{name}.csv", dtype=str, keep_default_na=False)
-    return [{k: (v if v not in ("", "NA") else None) for k, v in row.items()}
-            for row in frame.to_dict("records")]
-
-
-def label(value: object) -> str:
-    """Group labels as R prints them (1 not 1.0)."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return str(value)
-
-
-def assert_frame_close(ours: pd.DataFrame, ref: pd.DataFrame, columns: list[str],
-                       keys: list[str], what: str) -> None:
-    """Same rows (by keys) and every number within RTOL; NaN exactly where R has NA."""
-    ours = ours.copy()
-    ours["group"] = ours["group"].map(label)
-    ours = ours.sort_values(keys).reset_index(drop=True)
-    ref = ref.sort_values(keys).reset_index(drop=True)
-    assert len(ours) == len(ref), f"{what}: {len(ours)} rows vs R's {len(ref)}"
-    for key in keys:
-        if ours[key].dtype.kind in "fi":
-            np.testing.assert_allclose(ours[key].to_numpy(float), ref[key].to_numpy(float),
-                                       rtol=RTOL, err_msg=f"{what}: {key}")
-        else:
-            assert list(ours[key].astype(str)) == list(ref[key].astype(str)), f"{what}: {key}"
-    for col in columns:
-        np.testing.assert_allclose(ours[col].to_numpy(float), ref[col].to_numpy(float),
-                                   rtol=RTOL, atol=1e-12, equal_nan=True,
-                                   err_msg=f"{what}: column {col}")
-
+from tests.survival.km_reference import assert_frame_close, cases, dataset, label, reference
 
 KM_CASES = cases("km_cases")
 NUMBERS = ["n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"]
