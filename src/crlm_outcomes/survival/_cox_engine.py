@@ -10,10 +10,16 @@ step, but computes every sum from per-event-time sufficient statistics instead o
   strata) at which they are at risk; right-censored rows start at their stratum's first event
   time, counting-process rows ``(entry, stop]`` after the last event time <= entry.
 * ``S0_k`` and ``S1_k`` are segmented (per-stratum) reverse cumulative sums of per-bin totals.
-* The second-moment term ``sum_k m_k S2_k`` is one weighted ``X'WX`` (BLAS): each row's weight is
-  its risk times the sum of ``m_k`` over the event times at which it is at risk; Efron's
-  within-tie down-weighting enters as a negative weight on the tied event rows. The ``S1 S1'``
-  term is a ``K x p`` product. No ``n x p x p`` intermediate is ever formed.
+* The second-moment term ``sum_k m_k S2_k`` is one weighted ``X'WX`` (a single BLAS call over
+  all rows; per-bin products were tried and are slow with threaded BLAS on a busy machine):
+  each row's weight is its risk times the sum of ``m_k`` over the event times at which it is at
+  risk; Efron's within-tie down-weighting enters as a smaller weight on the tied event rows.
+  The ``S1 S1'`` term is a ``K x p`` product. No ``n x p x p`` intermediate is ever formed.
+* For right-censored data the weighted rows ``X * w`` also give S1: the weight is constant
+  within each bin's event block and within its other rows, so block sums divided by that
+  constant are the block sums of ``r X`` (one ``n x p`` pass per iteration serves both).
+* Rows are ordered with a single stable sort by time (events first among ties), which also
+  yields the distinct event times and each row's range without any search.
 * Efron's ``d_k`` sub-terms are laid out as "slots" (one per event), so ties of any size are
   vectorised.
 
@@ -66,19 +72,47 @@ class RiskSets:
     efron: bool
 
 
-def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
-                    strata: np.ndarray | None, entry: np.ndarray | None,
-                    efron: bool) -> RiskSets:
-    """Index the risk sets of right-censored or counting-process ``(entry, time]`` data."""
+def event_first_time_order(time: np.ndarray, is_ev: np.ndarray) -> np.ndarray:
+    """Row order by time, events before non-events at tied times, data order otherwise."""
+    oe = np.argsort(~is_ev, kind="stable")
+    return oe[np.argsort(time[oe], kind="stable")]
+
+
+def _index_right(time, is_ev, st, strata, time_order):
+    """Right-censored rows: sorted order and at-risk ranges from one sort by time."""
     n = time.shape[0]
-    st = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
-    is_ev = event > 0
-    # distinct event times per stratum, ordered by (stratum, time)
+    order = event_first_time_order(time, is_ev) if time_order is None else time_order
+    if strata is not None:
+        s_o = st[order]
+        key = s_o.astype(np.uint16) if s_o.max() < np.iinfo(np.uint16).max else s_o
+        order = order[np.argsort(key, kind="stable")]
+    ts, es, ss = time[order], is_ev[order], st[order]
+    gstart = np.ones(n, dtype=bool)
+    gstart[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
+    new_et = es & gstart                      # first (event) row of each distinct event time
+    cnt = np.cumsum(new_et)
+    gid = np.cumsum(gstart) - 1
+    gend = np.append(np.flatnonzero(gstart)[1:], n) - 1
+    hi = cnt[gend][gid]                       # event times <= own time, ties included
+    sstart = np.ones(n, dtype=bool)
+    sstart[1:] = ss[1:] != ss[:-1]
+    lo = (cnt - new_et)[np.flatnonzero(sstart)][np.cumsum(sstart) - 1]
+    times, k_stratum = ts[new_et], ss[new_et]
+    unused = hi == lo
+    if unused.any():
+        perm = np.concatenate([np.flatnonzero(unused), np.flatnonzero(~unused)])
+        order, lo, hi = order[perm], lo[perm], hi[perm]
+    kb = np.flatnonzero(np.concatenate([[True], k_stratum[1:] != k_stratum[:-1]])) \
+        if times.size else np.zeros(0, np.int64)
+    seg = list(zip(kb.tolist(), np.append(kb[1:], times.size).tolist(), strict=True))
+    return order, lo, hi, times, k_stratum, seg, None
+
+
+def _index_counting(time, entry, is_ev, st, strata):
+    """Counting-process rows ``(entry, time]``."""
+    n = time.shape[0]
     ev_idx = np.flatnonzero(is_ev)
-    if ev_idx.size and strata is None:
-        times = np.unique(time[ev_idx])
-        k_stratum = np.zeros(times.size, dtype=np.int64)
-    elif ev_idx.size:
+    if ev_idx.size:
         pair = np.lexsort((time[ev_idx], st[ev_idx]))
         es, et = st[ev_idx][pair], time[ev_idx][pair]
         new = np.ones(es.size, dtype=bool)
@@ -87,22 +121,17 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
     else:
         k_stratum = np.zeros(0, dtype=np.int64)
         times = np.zeros(0)
-    n_times = times.size
     seg = []
     hi = np.zeros(n, dtype=np.int64)
     lo = np.zeros(n, dtype=np.int64)
-    strata_codes = np.unique(st) if strata is not None else np.array([0])
-    for s in strata_codes:
+    for s in (np.unique(st) if strata is not None else np.array([0])):
         a = int(np.searchsorted(k_stratum, s, side="left"))
         b = int(np.searchsorted(k_stratum, s, side="right"))
         seg.append((a, b))
         rows = slice(None) if strata is None else (st == s)
         tk = times[a:b]
         hi[rows] = a + np.searchsorted(tk, time[rows], side="right")
-        if entry is None:
-            lo[rows] = a
-        else:
-            lo[rows] = a + np.searchsorted(tk, entry[rows], side="right")
+        lo[rows] = a + np.searchsorted(tk, entry[rows], side="right")
     seg = [(a, b) for a, b in seg if b > a]
     binv = np.where(hi > lo, hi - 1, -1)
     # sorted by bin, events first within a bin, data order otherwise
@@ -110,18 +139,40 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
     if key.size and key.max() < np.iinfo(np.uint16).max:
         key = key.astype(np.uint16)          # numpy's stable sort is a radix sort here
     order = np.argsort(key, kind="stable")
-    bsorted = binv[order]
-    first_used = int(np.searchsorted(bsorted, 0, side="left"))
-    bin_starts = np.searchsorted(bsorted, np.arange(n_times), side="left")
     lo_s, hi_s = lo[order], hi[order]
-    seg_start_of = np.zeros(max(n_times, 1), dtype=np.int64)
+    seg_start_of = np.zeros(max(times.size, 1), dtype=np.int64)
     for a, b in seg:
         seg_start_of[a:b] = a
-    lo_sub = None
-    if entry is not None:
-        safe = np.minimum(lo_s, max(n_times - 1, 0))
-        late = (hi_s > lo_s) & (lo_s > seg_start_of[safe])
-        lo_sub = np.flatnonzero(late)
+    safe = np.minimum(lo_s, max(times.size - 1, 0))
+    late = (hi_s > lo_s) & (lo_s > seg_start_of[safe])
+    return order, lo_s, hi_s, times, k_stratum, seg, np.flatnonzero(late)
+
+
+def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
+                    strata: np.ndarray | None, entry: np.ndarray | None,
+                    efron: bool, time_order: np.ndarray | None = None) -> RiskSets:
+    """Index the risk sets of right-censored or counting-process ``(entry, time]`` data.
+
+    ``time_order`` (right-censored data only) is :func:`event_first_time_order` of the data,
+    when the caller already has it.
+    """
+    n = time.shape[0]
+    st = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
+    is_ev = event > 0
+    if entry is None:
+        order, lo_s, hi_s, times, k_stratum, seg, lo_sub = _index_right(
+            time, is_ev, st, strata, time_order)
+    else:
+        order, lo_s, hi_s, times, k_stratum, seg, lo_sub = _index_counting(
+            time, entry, is_ev, st, strata)
+    n_times = times.size
+    used = hi_s > lo_s
+    first_used = int(n - np.count_nonzero(used))
+    bu = hi_s[first_used:] - 1
+    if n_times:
+        bin_starts = first_used + np.flatnonzero(np.concatenate([[True], bu[1:] != bu[:-1]]))
+    else:
+        bin_starts = np.zeros(0, dtype=np.int64)
     ev_sorted = is_ev[order]
     ev_rows = np.flatnonzero(ev_sorted)
     ev_k = hi_s[ev_rows] - 1
@@ -142,13 +193,16 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
         slot_wt = dw.copy()
         slot_starts = np.arange(n_times)
     # reduceat boundaries (relative to first_used): the event block of every bin (never
-    # empty) and its non-empty non-event block
+    # empty) followed by its non-event block when that is not empty
     nxt = np.append(bin_starts[1:], n) if n_times else np.zeros(0, np.int64)
     cstart = bin_starts + d.astype(np.int64)
     has_c = cstart < nxt
-    bounds = np.sort(np.concatenate([bin_starts, cstart[has_c]])) - first_used
-    ev_seg = np.searchsorted(bounds, bin_starts - first_used)
-    c_seg = np.searchsorted(bounds, cstart[has_c] - first_used)
+    ev_seg = np.arange(n_times) + np.concatenate([[0], np.cumsum(has_c)[:-1]]) \
+        if n_times else np.zeros(0, np.int64)
+    c_seg = ev_seg[has_c] + 1
+    bounds = np.empty(n_times + int(has_c.sum()), dtype=np.int64)
+    bounds[ev_seg] = bin_starts - first_used
+    bounds[c_seg] = cstart[has_c] - first_used
     return RiskSets(n=n, n_times=n_times, order=order, lo=lo_s, hi=hi_s, lo_sub=lo_sub,
                     bin_starts=bin_starts, first_used=first_used, seg=seg,
                     bounds=bounds, ev_seg=ev_seg, c_seg=c_seg, has_c=has_c,
@@ -235,44 +289,6 @@ class Derivatives:
     risk: np.ndarray           # r = w * exp(eta - shift), sorted rows
     score: np.ndarray          # exp(eta - shift), sorted rows
     denom: np.ndarray          # per slot
-    s2: np.ndarray | None = None   # K x p x p risk-set second moments (block path only)
-    d2: np.ndarray | None = None   # K x p x p second moments of the events (block path only)
-
-
-# With few distinct event times, per-bin GEMMs on the sorted rows give S0, S1 and the second
-# moments in one pass over the data (no n x p temporaries besides r * [X, 1]).
-BLOCK_MAX_TIMES = 2000
-
-
-def block_path(rs: RiskSets) -> bool:
-    """Whether the per-bin GEMM path applies (few event times, no late entries)."""
-    return 0 < rs.n_times <= BLOCK_MAX_TIMES and (rs.lo_sub is None or rs.lo_sub.size == 0)
-
-
-def _block_moments(r: np.ndarray, x1: np.ndarray, rs: RiskSets):
-    used = slice(rs.first_used, rs.n)
-    x1u = x1[used]
-    rx1 = x1u * r[used, None]
-    K, q = rs.n_times, x1.shape[1]
-    qe = np.empty((K, q, q))
-    qa = np.empty((K, q, q))
-    starts = rs.bin_starts - rs.first_used
-    ends = np.append(starts[1:], x1u.shape[0])
-    mids = starts + rs.d.astype(np.int64)
-    for k in range(K):
-        s_, m_, e_ = starts[k], mids[k], ends[k]
-        qe[k] = rx1[s_:m_].T @ x1u[s_:m_]
-        if e_ > m_:
-            qa[k] = qe[k] + rx1[m_:e_].T @ x1u[m_:e_]
-        else:
-            qa[k] = qe[k]
-    p = q - 1
-    d0, b0 = qe[:, p, p], qa[:, p, p]
-    d1, b1 = qe[:, :p, p], qa[:, :p, p]
-    s0 = _seg_revcumsum(b0, rs.seg)
-    s1 = _seg_revcumsum(b1, rs.seg)
-    s2 = _seg_revcumsum(qa[:, :p, :p], rs.seg)
-    return s0, s1, d0, d1, s2, qe[:, :p, :p]
 
 
 def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
@@ -300,55 +316,91 @@ def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
 
 
 def derivatives(beta: np.ndarray, x: np.ndarray, w: np.ndarray, rs: RiskSets,
-                u_events: np.ndarray, need_info: bool = True,
-                x1: np.ndarray | None = None) -> Derivatives:
-    """Partial log-likelihood, score and information at ``beta`` (rows of ``x`` sorted).
-
-    ``x1`` = ``[x, 1]`` enables the per-bin GEMM path (see :func:`block_path`).
-    """
+                u_events: np.ndarray, need_info: bool = True) -> Derivatives:
+    """Partial log-likelihood, score and information at ``beta`` (rows of ``x`` sorted)."""
     eta = x @ beta if x.shape[1] and np.any(beta != 0) else np.zeros(rs.n)
     mx = float(eta.max()) if eta.size else 0.0
     shift = mx - 300.0 if mx > 300.0 else 0.0
     score = np.exp(eta - shift)
     r = w * score
-    s2 = d2 = None
-    if x1 is not None and block_path(rs):
-        s0, s1, d0, d1, s2, d2 = _block_moments(r, x1, rs)
-    else:
-        s0, s1, d0, d1 = risk_sums_full(r, x, rs)
     ev = rs.ev_rows
+    if need_info and rs.n_times and (rs.lo_sub is None or rs.lo_sub.size == 0):
+        return _derivatives_fused(eta, shift, score, r, x, w, rs, u_events)
+    s0, s1, d0, d1 = risk_sums_full(r, x, rs)
     denom = s0[rs.slot_k] - rs.slot_f * d0[rs.slot_k]
     loglik = float(np.dot(w[ev], eta[ev] - shift) - np.dot(rs.slot_wt, np.log(denom)))
     a, b, e0, e1, e2 = _slot_sums(rs, denom, need_info=need_info)
     u = u_events - (a @ s1 - b @ d1)
     imat = None
     if need_info:
-        imat = _info(x, r, rs, s1, d1, a, b, e0, e1, e2, s2, d2)
+        imat = _info(x, r, rs, s1, d1, a, b, e0, e1, e2)
     return Derivatives(loglik=loglik, u=u, imat=imat, s0=s0, s1=s1, d0=d0, d1=d1,
-                       risk=r, score=score, denom=denom, s2=s2, d2=d2)
+                       risk=r, score=score, denom=denom)
 
 
-def _info(x, r, rs, s1, d1, a, b, e0, e1, e2, s2=None, d2=None) -> np.ndarray:
-    if s2 is not None:
-        second = np.tensordot(a, s2, axes=1) - np.tensordot(b, d2, axes=1)
-    else:
-        cum_a = _seg_cumsum(a, rs.seg)
-        roww = r * _range_sum(cum_a, rs)
-        ev = rs.ev_rows
-        roww[ev] -= r[ev] * b[rs.ev_k]
-        used = slice(rs.first_used, rs.n)
-        xu = x[used]
-        second = (xu * roww[used, None]).T @ xu
-    first = (s1.T * e0) @ s1 - (s1.T * e1) @ d1 - (d1.T * e1) @ s1 + (d1.T * e2) @ d1
-    out = second - first
+def _derivatives_fused(eta, shift, score, r, x, w, rs, u_events) -> Derivatives:
+    """Right-censored rows (no late entry): one ``n x p`` pass serves S1 and the Hessian.
+
+    The Hessian row weight is ``r_i * m`` with ``m`` constant over a bin's event rows
+    (``cumA_k - B_k``) and over its other rows (``cumA_k``), both > 0; so the block sums of
+    ``X * weight`` divided by ``m`` are the block sums of ``r X`` that S1 needs. The weights only
+    need S0 and the event sums D0, which are one-dimensional.
+    """
+    ev = rs.ev_rows
+    d0, b0 = _bin_sums(r, rs)
+    s0 = _seg_revcumsum(b0, rs.seg)
+    denom = s0[rs.slot_k] - rs.slot_f * d0[rs.slot_k]
+    loglik = float(np.dot(w[ev], eta[ev] - shift) - np.dot(rs.slot_wt, np.log(denom)))
+    a, b, e0, e1, e2 = _slot_sums(rs, denom)
+    m_c = _seg_cumsum(a, rs.seg)
+    m_e = m_c - b
+    used = slice(rs.first_used, rs.n)
+    roww = r * m_c[np.maximum(rs.hi - 1, 0)]
+    roww[ev] = r[ev] * m_e[rs.ev_k]
+    xu = x[used]
+    xw = xu * roww[used, None]
+    seg = np.add.reduceat(xw, rs.bounds, axis=0)
+    div = np.empty(seg.shape[0])
+    div[rs.ev_seg] = m_e
+    div[rs.c_seg] = m_c[rs.has_c]
+    seg /= div[:, None]
+    d1 = seg[rs.ev_seg]
+    b1 = np.add.reduceat(seg, rs.ev_seg, axis=0) if rs.has_c.any() else d1
+    s1 = _seg_revcumsum(b1, rs.seg)
+    u = u_events - (a @ s1 - b @ d1)
+    second = xw.T @ xu
+    out = second - _first_term(s1, d1, e0, e1, e2)
+    return Derivatives(loglik=loglik, u=u, imat=(out + out.T) / 2.0, s0=s0, s1=s1, d0=d0,
+                       d1=d1, risk=r, score=score, denom=denom)
+
+
+def _info(x, r, rs, s1, d1, a, b, e0, e1, e2) -> np.ndarray:
+    cum_a = _seg_cumsum(a, rs.seg)
+    roww = r * _range_sum(cum_a, rs)
+    ev = rs.ev_rows
+    roww[ev] -= r[ev] * b[rs.ev_k]
+    used = slice(rs.first_used, rs.n)
+    xu = x[used]
+    # one BLAS call over all rows: per-bin products are slow with threaded BLAS under load
+    second = (xu * roww[used, None]).T @ xu
+    out = second - _first_term(s1, d1, e0, e1, e2)
     return (out + out.T) / 2.0
+
+
+def _first_term(s1, d1, e0, e1, e2) -> np.ndarray:
+    """sum_k over Efron slots of wt a a' / den^2, with a = S1 - f D1."""
+    first = (s1.T * e0) @ s1
+    if np.any(e1):                      # some tied events (Efron)
+        cross = (s1.T * e1) @ d1
+        first += (d1.T * e2) @ d1 - cross - cross.T
+    return first
 
 
 def info_weighted(deriv: Derivatives, x: np.ndarray, rs: RiskSets,
                   mult: np.ndarray) -> np.ndarray:
     """Information matrix with event time k's contribution multiplied by ``mult[k]``."""
     a, b, e0, e1, e2 = _slot_sums(rs, deriv.denom, mult)
-    return _info(x, deriv.risk, rs, deriv.s1, deriv.d1, a, b, e0, e1, e2, deriv.s2, deriv.d2)
+    return _info(x, deriv.risk, rs, deriv.s1, deriv.d1, a, b, e0, e1, e2)
 
 
 def score_weighted(deriv: Derivatives, x: np.ndarray, w: np.ndarray, rs: RiskSets,
@@ -461,14 +513,9 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
     ev = rs.ev_rows
     u_events = w[ev] @ x[ev]
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
-    x1 = None
-    if block_path(rs):
-        x1 = np.empty((x.shape[0], p + 1))
-        x1[:, :p] = x
-        x1[:, p] = 1.0
 
     def evaluate(b: np.ndarray) -> tuple[Derivatives, np.ndarray]:
-        dv = derivatives(b, x, w, rs, u_events, x1=x1)
+        dv = derivatives(b, x, w, rs, u_events)
         keep = cholesky2_rank(dv.imat * np.outer(scale, scale), toler_chol)
         return dv, keep
 

@@ -20,40 +20,66 @@ __all__ = ["concordance", "cox_concordance"]
 
 def _dominance(q_pos, q_rank, i_pos, i_rank, i_w):
     """For each query: (sum of insert weights with i_pos < q_pos and i_rank < q_rank,
-    ... with equal rank, total with i_pos < q_pos)."""
+    ... with equal rank, total with i_pos < q_pos).
+
+    An MSD radix refinement over the bits of the rank: at each level the sequence (in position
+    order) is grouped by the rank's higher bits, and a query whose current bit is 1 collects the
+    weight of earlier inserts in its group whose bit is 0. Each level is a few O(n) passes.
+    """
     nq, ni = q_pos.size, i_pos.size
     if nq == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
     pos = np.concatenate([q_pos, i_pos]).astype(np.int64)
     typ = np.concatenate([np.zeros(nq, np.int8), np.ones(ni, np.int8)])
-    order = np.lexsort((typ, pos))
-    rank = np.concatenate([q_rank, i_rank]).astype(np.int64)[order]
-    w = np.concatenate([np.zeros(nq), i_w])[order]
-    isq = order < nq
-    qidx = order[isq]
-    total = np.cumsum(w)[isq]
-    less = np.zeros(nq)
+    seq = np.lexsort((typ, pos))                  # queries before inserts at equal position
+    rank = np.concatenate([q_rank, i_rank]).astype(np.int64)[seq]
+    w = np.concatenate([np.zeros(nq), i_w])[seq]
+    isq = seq < nq
+    total = np.cumsum(w)
+    n = rank.size
     nbits = max(int(rank.max()).bit_length(), 1)
-
-    def grouped_cumsum(key, contrib):
-        o = np.argsort(key, kind="stable")
-        ks = key[o]
-        cs = np.cumsum(contrib[o])
-        start = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
-        base = np.concatenate([[0.0], cs[start[1:] - 1]])
-        grp = np.cumsum(np.concatenate([[False], ks[1:] != ks[:-1]]))
-        val = np.empty_like(cs)
-        val[o] = cs - base[grp]
-        return val
-
-    for b in range(nbits):
-        bit = (rank >> b) & 1
-        val = grouped_cumsum(rank >> (b + 1), w * (bit == 0))
-        sel = isq & (bit == 1)
-        less[np.searchsorted(np.flatnonzero(isq), np.flatnonzero(sel))] += val[sel]
-    equal = grouped_cumsum(rank, w)[isq]
+    order = np.arange(n)                          # stable order by rank >> (b + 1)
+    less = np.zeros(n)
+    idx = np.arange(n)
+    for b in range(nbits - 1, -1, -1):
+        rk = rank[order]
+        parent = rk >> (b + 1)
+        start = np.empty(n, dtype=bool)
+        start[0] = True
+        start[1:] = parent[1:] != parent[:-1]
+        gstart = np.maximum.accumulate(np.where(start, idx, 0))
+        bit = (rk >> b) & 1
+        zero = bit == 0
+        cs = np.cumsum(np.where(zero, w[order], 0.0))
+        base = np.where(gstart > 0, cs[gstart - 1], 0.0)
+        hit = (bit == 1) & isq[order]
+        less[order[hit]] += (cs - base)[hit]
+        # stable partition of each group by the bit (zeros first)
+        zc = np.cumsum(zero)
+        zbase = np.where(gstart > 0, zc[gstart - 1], 0)
+        zeros_before = zc - zero - zbase
+        ends = np.append(np.flatnonzero(start)[1:], n) - 1
+        gid = np.cumsum(start) - 1
+        zeros_in_group = zc[ends] - np.where(np.flatnonzero(start) > 0,
+                                             zc[np.maximum(np.flatnonzero(start) - 1, 0)], 0)
+        ones_before = (idx - gstart) - zeros_before
+        newpos = np.where(zero, gstart + zeros_before,
+                          gstart + zeros_in_group[gid] + ones_before)
+        nxt = np.empty_like(order)
+        nxt[newpos] = order
+        order = nxt
+    # equal ranks: order is now sorted by rank, stable in position
+    rk = rank[order]
+    start = np.empty(n, dtype=bool)
+    start[0] = True
+    start[1:] = rk[1:] != rk[:-1]
+    gstart = np.maximum.accumulate(np.where(start, idx, 0))
+    cs = np.cumsum(w[order])
+    equal = np.empty(n)
+    equal[order] = cs - np.where(gstart > 0, cs[gstart - 1], 0.0)
     out_less, out_eq, out_tot = np.empty(nq), np.empty(nq), np.empty(nq)
-    out_less[qidx], out_eq[qidx], out_tot[qidx] = less, equal, total
+    qi = seq[isq]
+    out_less[qi], out_eq[qi], out_tot[qi] = less[isq], equal[isq], total[isq]
     return out_less, out_eq, out_tot
 
 

@@ -41,7 +41,7 @@ _TOLER_CHOL = np.finfo(float).eps ** 0.75
 _TOLER_INF = np.sqrt(_EPS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CoxFitState:
     """Arrays of a fitted model, kept for tests, residuals and predictions (rows sorted)."""
 
@@ -67,7 +67,7 @@ class CoxFitState:
     deriv: eng.Derivatives = field(repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CoxResult:
     """A fitted Cox model.
 
@@ -185,14 +185,19 @@ def _zero_one(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _aeq_times(time: np.ndarray, entry: np.ndarray | None):
+def _aeq_times(time: np.ndarray, entry: np.ndarray | None, order: np.ndarray | None = None):
     """R's ``aeqSurv`` (``coxph.control(timefix = TRUE)``): times closer than sqrt(machine eps),
-    absolutely or relative to the mean |time|, are made exactly equal (to the smallest)."""
+    absolutely or relative to the mean |time|, are made exactly equal (to the smallest).
+    ``order`` sorts ``time`` (right-censored data), which saves a sort."""
     tol = np.sqrt(np.finfo(float).eps)
     allt = time if entry is None else np.concatenate([time, entry])
     if np.all(allt == np.floor(allt)) and np.max(np.abs(allt)) < 1.0 / tol:
         return time, entry                  # integer-valued times cannot be near-ties
-    y = np.unique(allt)
+    if entry is None and order is not None:
+        ts = time[order]
+        y = ts[np.concatenate([[True], ts[1:] != ts[:-1]])]
+    else:
+        y = np.unique(allt)
     y = y[np.isfinite(y)]
     dy = np.diff(y)
     tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
@@ -324,8 +329,12 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
                           DataQualityWarning, stacklevel=2)
     counting = entry is not None
 
-    time_fix, entry_fix = _aeq_times(si.time, si.entry)
-    rs = eng.build_risk_sets(time_fix, ev, w, si.strata, entry_fix, ties == "efron")
+    time_order = None if counting else eng.event_first_time_order(si.time, ev > 0)
+    time_fix, entry_fix = _aeq_times(si.time, si.entry, time_order)
+    if time_fix is not si.time and time_order is not None:
+        time_order = eng.event_first_time_order(time_fix, ev > 0)
+    rs = eng.build_risk_sets(time_fix, ev, w, si.strata, entry_fix, ties == "efron",
+                             time_order=time_order)
     xs = np.take(x_raw, rs.order, axis=0)
     del x_raw
     ws = w[rs.order]

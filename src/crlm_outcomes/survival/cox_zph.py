@@ -23,7 +23,7 @@ from crlm_outcomes.survival import _cox_engine as eng
 __all__ = ["cox_zph", "ZphResult"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ZphResult:
     """Result of the PH test.
 
@@ -96,9 +96,7 @@ def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
     dv = state.deriv
     sub = eng.Derivatives(loglik=dv.loglik, u=dv.u[keep], imat=None, s0=dv.s0,
                           s1=dv.s1[:, keep], d0=dv.d0, d1=dv.d1[:, keep], risk=dv.risk,
-                          score=dv.score, denom=dv.denom,
-                          s2=None if dv.s2 is None else dv.s2[:, keep][:, :, keep],
-                          d2=None if dv.d2 is None else dv.d2[:, keep][:, :, keep])
+                          score=dv.score, denom=dv.denom)
     ones = np.ones(rs.n_times)
     i11 = eng.info_weighted(sub, x, rs, ones)
     i12 = eng.info_weighted(sub, x, rs, g_k)
