@@ -62,3 +62,15 @@ def test_plot_log_axis_and_labels():
     fig, ax2 = plt.subplots()
     assert fit.plot(ax=ax2) is ax2
     plt.close(fig)
+
+
+def test_hazard_ratio_axis_is_labelled_with_plain_numbers():
+    fit = cox(veteran(), "trt + celltype + karno", "time", "status")
+    ax = fit.plot_forest()
+    ax.figure.canvas.draw()
+    ticks = ax.get_xticks()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    plt.close(ax.figure)
+    assert 1.0 in ticks
+    assert all(label and "10^" not in label and "times" not in label for label in labels)
+    assert labels[list(ticks).index(1.0)] == "1"

@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from crlm_outcomes.plots.style import OKABE_ITO, new_axes, publication_style
 
@@ -80,6 +82,7 @@ def forest_plot(result, ax=None):
                 color=OKABE_ITO[7], markerfacecolor="white", markersize=4)
         ax.axvline(1.0, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
+        _plain_log_ticks(ax, rows.loc[est, "lower"], rows.loc[est, "upper"])
         labels = [f"{lab} (reference)" if k == "reference" else
                   (f"{lab} (not estimable)" if k == "not_estimable" else lab)
                   for lab, k in zip(rows["label"], rows["kind"], strict=False)]
@@ -89,3 +92,25 @@ def forest_plot(result, ax=None):
         level = int(round(100 * result.conf_level))
         ax.set_xlabel(f"Hazard ratio ({level}% CI{', robust SE' if result.robust else ''})")
     return ax
+
+
+_TICK_CANDIDATES = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0,
+                             5.0, 10.0, 20.0, 50.0, 100.0])
+
+
+def _plain_log_ticks(ax: Axes, lower: pd.Series, upper: pd.Series) -> None:
+    """Label the log axis with plain hazard ratios (0.5, 1, 2), as journals print them."""
+    lo = np.nanmin(lower.to_numpy(float), initial=1.0)
+    hi = np.nanmax(upper.to_numpy(float), initial=1.0)
+    inside = (_TICK_CANDIDATES >= lo / 1.15) & (_TICK_CANDIDATES <= hi * 1.15)
+    ticks = _TICK_CANDIDATES[inside | (_TICK_CANDIDATES == 1.0)]
+    if len(ticks) > 7:  # keep every other one on wide ranges, always keeping 1
+        keep = np.zeros(len(ticks), dtype=bool)
+        one = int(np.flatnonzero(ticks == 1.0)[0])
+        keep[one::2] = True
+        keep[one::-2] = True
+        ticks = ticks[keep]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+
