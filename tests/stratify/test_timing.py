@@ -29,7 +29,8 @@ RESECTION_ANCHORED = [
     ("2020-06-01", NA, NA, True, "synchronous", None),
     ("2021-06-01", RES, NA, True, "late_metachronous", None),  # dates win over the flag
     (NA, RES, NA, True, "synchronous", None),
-    (NA, RES, NA, False, None, "early/late needs the interval from primary_resection_date"),
+    # "not present at diagnosis" alone cannot rule out the gap between diagnosis and resection
+    (NA, RES, NA, False, None, "cannot tell metachronous (found after the resection)"),
     (NA, NA, NA, NA, None, "liver_mets_diagnosis_date missing"),
 ]
 
@@ -101,7 +102,7 @@ def test_window_months(make):
 
 
 def test_not_split(make):
-    rows = [(NA, NA, NA, False, "metachronous", None),
+    rows = [(NA, NA, NA, False, None, "cannot tell metachronous"),
             ("2021-06-01", RES, NA, NA, "metachronous", None),
             ("2020-01-01", RES, NA, NA, "synchronous", None)]
     result = liver_mets_timing(_frame(make, rows), split_metachronous=False)
@@ -126,8 +127,12 @@ def test_custom_early_boundary(make):
 def test_flag_only_source(make):
     frame = make({"liver_mets_at_primary_diagnosis": [True, False, None]})
     result = liver_mets_timing(frame, split_metachronous=False)
-    assert result.iloc[0] == "synchronous" and result.iloc[1] == "metachronous"
+    assert result.iloc[0] == "synchronous" and pd.isna(result.iloc[1])
+    assert "between diagnosis and resection" in reasons(result).iloc[1]
     assert "liver_mets_diagnosis_date not in data" in reasons(result).iloc[2]
+    # measured from diagnosis (E-AHPBA) there is no gap: "not at diagnosis" is metachronous
+    e_ahpba = liver_mets_timing(frame, convention="e_ahpba_2023", split_metachronous=False)
+    assert e_ahpba.iloc[0] == "synchronous" and e_ahpba.iloc[1] == "metachronous"
 
 
 def test_bad_options_and_columns(make):

@@ -83,9 +83,11 @@ def liver_mets_timing(
        exactly 12 months = 365.25 days is early), late when it is longer.
     4. Where the dates cannot decide and ``use_flag`` is true, ``liver_mets_at_primary_diagnosis``
        (the source's own synchronous flag) is used: True gives synchronous (also in the gap
-       of rule 2); False gives metachronous (not in the gap, where the dates show the
-       metastases were not found after the resection), whose early/late split still needs the
-       anchor dates (otherwise missing with that reason, unless ``split_metachronous=False``).
+       of rule 2). False gives metachronous only under ``"e_ahpba_2023"``, which has no gap;
+       under the conventions anchored at the resection, False without the interval from the
+       resection to the liver metastases is missing with that reason, since the metastases may
+       lie in the gap. The early/late split still needs the anchor dates (otherwise missing
+       with that reason, unless ``split_metachronous=False``).
        Dates, when they decide, win
        over the flag (canonical schema: the flag is "used for timing only when dates are
        missing").
@@ -199,15 +201,26 @@ def liver_mets_timing(
         # cannot show it), so "not at diagnosis" does not make them metachronous
         flagged_meta = undecided & flag_false & ~gap
         if anchored_at_resection:
-            # the flag says "not present at diagnosis"; liver before the resection contradicts
-            # the convention's metachronous definition
+            # The flag says "not present at diagnosis". Under a convention anchored at the
+            # resection that is not enough for metachronous: without the liver date the
+            # metastases may have been found between diagnosis and resection (the gap of
+            # rule 2), so the flag alone would be a guess.
             before_resection = flagged_meta & res_known & (from_resection <= 0)
             reason[before_resection] = (
                 "liver_mets_at_primary_diagnosis is False but the liver metastases were found on "
                 "or before the resection of the primary: neither synchronous nor metachronous "
                 "under this convention"
             )
-            flagged_meta &= ~before_resection
+            no_liver_date = flagged_meta & np.isnan(from_resection) & ~before_resection
+            reason[no_liver_date] = (
+                "liver_mets_at_primary_diagnosis is False, but without the interval from "
+                "primary_resection_date to liver_mets_diagnosis_date this convention cannot tell "
+                "metachronous (found after the resection) from metastases found between "
+                "diagnosis and resection: "
+                + _missing_text(frame, {"liver_mets_diagnosis_date": liver,
+                                        "primary_resection_date": resection})[no_liver_date]
+            )
+            flagged_meta &= ~before_resection & ~no_liver_date
         metachronous |= flagged_meta
         from_flag = flagged_sync | flagged_meta
 
