@@ -1,0 +1,180 @@
+"""Synthetic patients written in the raw format of any loader profile (the profile's inverse).
+
+:func:`registry_frame` turns a canonical frame into the cells a source described by a profile
+would hold: canonical columns renamed to the profile's source headers, values encoded with the
+profile's codes (the first code listed for each canonical value), numbers converted back to the
+source unit, dates written in the profile's first date format, missing values written as the
+profile's ``write_missing`` code, and every canonical column the profile does not carry dropped.
+Endpoint times a registry carries (SEER/NCDB survival months, TCIA months from resection) are
+derived from the synthetic dates with the origin the profile declares. A profile whose endpoints
+start at liver resection describes a resected cohort, so only resected patients are written.
+
+:func:`write_synthetic_registry` writes that frame for the synthetic cohort
+``synthetic_frame(n, seed)`` — loaded through the canonical profile first, so derived fields
+(node status from the N stage) are filled and the few simulated rows that break a consistency
+rule are left out — to a file whose type follows the suffix. Everything is vectorised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from crlm_outcomes.errors import InputError, UnreadableFileError
+from crlm_outcomes.io.profile import ColumnRule, Profile, resolve_profile
+from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
+from crlm_outcomes.schema.endpoints import derive_endpoints
+
+__all__ = ["registry_frame", "write_synthetic_registry", "WRITABLE_SUFFIXES"]
+
+#: File types the writer produces (SAS7BDAT cannot be written by any open library).
+WRITABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".dta", ".sav")
+
+_OS_OPTION = {"primary_diagnosis": "primary_diagnosis", "liver_resection": "liver_resection",
+              "liver_mets_diagnosis": "liver_mets_diagnosis"}
+
+
+def _by_distinct(series: pd.Series, fmt: Callable[[pd.Series], np.ndarray],
+                 fill: str) -> pd.Series:
+    """Format each distinct value once (``fmt`` gets the distinct values) and broadcast back
+    with an Arrow ``take`` (no Python string per row); missing cells become ``fill``."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    texts = np.asarray(fmt(pd.Series(uniques)), dtype=object) if len(uniques) else \
+        np.array([], dtype=object)
+    table = pa.array(np.append(texts, fill).tolist(), type=pa.large_string())
+    idx = pa.array(np.where(codes >= 0, codes, len(texts)).astype(np.int64))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([table.take(idx)])))
+
+
+def _number_text(values: pd.Series, rule: ColumnRule) -> np.ndarray:
+    """Numbers as text: the rule's ``write_format``, integers without a decimal point, else
+    ``repr`` (the shortest text that reads back to the same double)."""
+    arr = values.to_numpy(dtype=float, na_value=np.nan)
+    if rule.write_format is not None:
+        return np.array([rule.write_format.format(v) for v in arr.tolist()], dtype=object)
+    whole = np.mod(arr, 1) == 0
+    out = np.empty(len(arr), dtype=object)
+    out[whole] = arr[whole].astype("int64").astype(str)
+    out[~whole] = [repr(v) for v in arr[~whole].tolist()]
+    return out
+
+
+def _encode(series: pd.Series, rule: ColumnRule, schema: SchemaDefinition) -> pd.Series:
+    """Cells of one single-source column in the profile's raw form."""
+    spec = schema.columns[rule.target]
+    if rule.write_codes is not None:
+        codes = dict(rule.write_codes)
+        fill = rule.write_missing or codes.get(None, "")
+        return _by_distinct(series, lambda u: np.array(
+            [codes.get(v, str(v)) for v in u.astype(object).tolist()], dtype=object), fill)
+    fill = rule.write_missing
+    if spec.dtype == "date":
+        fmt = rule.date_formats[0] if rule.date_formats else "ISO8601"
+        fmt = "%Y-%m-%d" if fmt.upper() == "ISO8601" else fmt
+        return _by_distinct(series, lambda u: u.dt.strftime(fmt).to_numpy(dtype=object), fill)
+    if spec.dtype in ("int", "float"):
+        scaled = pd.Series(series.to_numpy(dtype=float, na_value=np.nan) / rule.factor)
+        return _by_distinct(scaled, lambda u: _number_text(u, rule), fill)
+    if spec.dtype == "boolean":
+        return _by_distinct(series, lambda u: np.where(u.to_numpy(dtype=bool), "true", "false"),
+                            fill)
+    return _by_distinct(series, lambda u: u.astype(str).to_numpy(dtype=object), fill)
+
+
+def registry_frame(canonical: pd.DataFrame, profile: str | Path | Profile,
+                   schema: SchemaDefinition | None = None) -> pd.DataFrame:
+    """The raw cells a source described by ``profile`` would hold for these patients.
+
+    Parameters
+    ----------
+    canonical
+        Canonical frame in canonical dtypes (as from ``synthetic_frame`` or ``Cohort.data``).
+    profile
+        Profile name, path or :class:`~crlm_outcomes.io.profile.Profile`.
+
+    Returns
+    -------
+    DataFrame
+        One column per source column of the profile (text, as a file would hold it).
+    """
+    schema = schema or canonical_definition()
+    prof = resolve_profile(profile)
+    data = canonical.reset_index(drop=True)
+    if prof.endpoint_origins:
+        os_origin = _OS_OPTION.get(prof.endpoint_origins.get("os", ""), "liver_mets_diagnosis")
+        ep = derive_endpoints(data, schema, os_origin=os_origin)
+        data = data.assign(**{k: v.to_numpy() if k.endswith("months") else v.array
+                              for k, v in ep.columns.items()})
+        if "liver_resection" in prof.endpoint_origins.values():
+            data = data.loc[data["liver_resection_date"].notna().to_numpy()].reset_index(
+                drop=True)
+    out: dict[str, pd.Series] = {}
+    for target, rule in prof.rules.items():
+        if target not in data.columns:
+            continue
+        if len(rule.sources) == 1:
+            if rule.sources[0] not in out:
+                out[rule.sources[0]] = _encode(data[target], rule, schema)
+            continue
+        # several sources: encode the "a|b" key, split it over the columns not yet written
+        key = _encode(data[target], rule, schema)
+        parts = key.str.split("|", expand=True, regex=False)
+        for i, src in enumerate(rule.sources):
+            if src not in out:
+                col = parts[i] if i in parts.columns else pd.Series([None] * len(key))
+                out[src] = col.fillna(rule.write_missing).astype(pd.StringDtype("pyarrow"))
+    return pd.DataFrame(out, copy=False)
+
+
+def write_synthetic_registry(profile: str | Path | Profile, path: str | Path, n: int,
+                             seed: int) -> Path:
+    """Write ``n`` synthetic patients (``synthetic_frame(n, seed)``) in the raw format of
+    ``profile`` to ``path``; the file type follows the suffix (:data:`WRITABLE_SUFFIXES`).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    from crlm_outcomes.datasets.synthetic import synthetic_frame
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITABLE_SUFFIXES:
+        raise UnreadableFileError(f"cannot write file type {suffix!r}", file=str(path),
+                                  expected=f"one of {list(WRITABLE_SUFFIXES)}")
+    from crlm_outcomes.io.load import load_cohort
+
+    canonical = load_cohort(synthetic_frame(n, seed), profile="canonical").data
+    frame = registry_frame(canonical, profile)
+    write_frame(frame, path)
+    return path
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Write raw text cells to ``path`` by suffix (CSV/TSV through pyarrow)."""
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".csv", ".tsv", ".txt"):
+        import pyarrow.csv as pacsv
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        opts = pacsv.WriteOptions(delimiter="," if suffix == ".csv" else "\t",
+                                  quoting_style="needed")
+        pacsv.write_csv(table, path, write_options=opts)
+    elif suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix == ".xlsx":
+        frame.astype(object).to_excel(path, index=False, engine="openpyxl")
+    else:
+        import pyreadstat
+
+        writer = pyreadstat.write_dta if suffix == ".dta" else pyreadstat.write_sav
+        try:
+            writer(frame.astype(object).where(frame.notna(), ""), str(path))
+        except Exception as exc:  # noqa: BLE001 - pyreadstat raises plain exceptions
+            raise InputError(f"cannot write {suffix} file: {exc}", file=str(path)) from exc

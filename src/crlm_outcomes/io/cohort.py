@@ -1,0 +1,167 @@
+"""The loaded cohort: canonical data plus its audit trail, provenance and missing-value reasons."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import CrlmError
+
+__all__ = ["Cohort", "LoadAudit", "QUARANTINE_COLUMNS", "SET_MISSING_COLUMNS",
+           "MISSING_REASON_COLUMNS"]
+
+QUARANTINE_COLUMNS = ["source_row", "column", "value", "rule", "reason"]
+SET_MISSING_COLUMNS = ["column", "value", "count", "reason"]
+MISSING_REASON_COLUMNS = ["patient_id", "column", "reason"]
+
+
+@dataclass(frozen=True)
+class LoadAudit:
+    """What happened to every input row.
+
+    Attributes
+    ----------
+    rows_in, rows_loaded, rows_quarantined
+        Always ``rows_in == rows_loaded + rows_quarantined``.
+    quarantine
+        One record per reason a row was quarantined: ``source_row`` (1-based data row of the
+        source), ``column``, ``value`` (as in the source, or the derived value), ``rule``
+        (``parse``, ``value_check`` or a consistency rule name) and ``reason``.
+    set_missing
+        Cells set missing on purpose, counted per ``column`` and source ``value``: declared
+        missing codes, and invalid values of columns whose profile says ``on_invalid:
+        set_missing`` (``reason`` tells which).
+    invalid_cells
+        Every invalid cell that was set missing instead of quarantining its row (profile
+        ``on_invalid: set_missing``), with the same columns as ``quarantine``: the row stays
+        loaded, and the value it held is not lost.
+    """
+
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    quarantine: pd.DataFrame = field(repr=False)
+    set_missing: pd.DataFrame = field(repr=False)
+    invalid_cells: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in QUARANTINE_COLUMNS}))
+
+    def __post_init__(self) -> None:
+        if self.rows_in != self.rows_loaded + self.rows_quarantined:
+            raise CrlmError(
+                f"audit invariant broken: rows_in {self.rows_in} != rows_loaded "
+                f"{self.rows_loaded} + rows_quarantined {self.rows_quarantined}"
+            )
+        n_rows = self.quarantine["source_row"].nunique() if len(self.quarantine) else 0
+        if n_rows != self.rows_quarantined:
+            raise CrlmError(
+                f"audit invariant broken: {self.rows_quarantined} quarantined rows but "
+                f"quarantine records name {n_rows} rows"
+            )
+
+    def quarantine_summary(self) -> pd.DataFrame:
+        """Number of quarantined rows per rule and column."""
+        if not len(self.quarantine):
+            return pd.DataFrame({"rule": [], "column": [], "rows": []})
+        return (self.quarantine.groupby(["rule", "column"], observed=True)["source_row"]
+                .nunique().rename("rows").reset_index()
+                .sort_values(["rows", "rule"], ascending=[False, True], ignore_index=True))
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A cohort in the canonical schema, with its audit trail.
+
+    Attributes
+    ----------
+    data
+        One row per loaded patient, every canonical column in its canonical dtype (nullable
+        ``Int64``/``boolean``, ``category`` with the YAML levels, ``datetime64[ns]``, ``string``,
+        ``float64``), in YAML order, RangeIndex.
+    audit
+        :class:`LoadAudit`: rows in/loaded/quarantined, quarantine records, cells set missing.
+    provenance
+        Input SHA-256, profile name and SHA-256, schema name/version/SHA-256, load options,
+        endpoint origins, source columns used and ignored, package version.
+    missing_reasons
+        One row per derived value that is missing in ``data`` and why: ``patient_id``,
+        ``column``, ``reason``. ``column`` and ``reason`` are categoricals and ``patient_id`` is
+        Arrow dictionary-encoded text (a registry of a million patients has millions of such
+        records); compare, filter and group them like text.
+    """
+
+    data: pd.DataFrame = field(repr=False)
+    audit: LoadAudit
+    provenance: dict[str, Any] = field(repr=False)
+    missing_reasons: pd.DataFrame = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of loaded patients."""
+        return len(self.data)
+
+    def missing_summary(self) -> pd.DataFrame:
+        """Number of missing derived values per column and reason."""
+        if not len(self.missing_reasons):
+            return pd.DataFrame({"column": [], "reason": [], "n": []})
+        return (self.missing_reasons.groupby(["column", "reason"], observed=True).size()
+                .rename("n").reset_index()
+                .sort_values(["column", "n"], ascending=[True, False], ignore_index=True))
+
+    def summary(self) -> str:
+        """Plain-text summary: source, profile, row counts, quarantine and missing reasons."""
+        p = self.provenance
+        a = self.audit
+        lines = [
+            f"Cohort: {a.rows_loaded} patients loaded from {p.get('source')} "
+            f"(profile {p.get('profile')}, schema {p.get('schema_name')} "
+            f"{p.get('schema_version')})",
+            f"rows in {a.rows_in}, loaded {a.rows_loaded}, quarantined {a.rows_quarantined}",
+            f"input sha256 {p.get('input_sha256')}",
+            "endpoint origins: " + json.dumps(
+                {k: v.get("origin") for k, v in p.get("endpoint_origins", {}).items()}),
+        ]
+        if a.rows_quarantined:
+            lines.append("quarantined rows by rule:")
+            for r in a.quarantine_summary().itertuples(index=False):
+                lines.append(f"  {r.rule} [{r.column}]: {r.rows}")
+        if len(a.invalid_cells):
+            lines.append(f"invalid cells set missing (rows kept, see audit.invalid_cells): "
+                         f"{len(a.invalid_cells)}")
+        if len(a.set_missing):
+            lines.append("cells set missing (column, value: count, reason):")
+            for r in a.set_missing.head(30).itertuples(index=False):
+                lines.append(f"  {r.column}, {r.value!r}: {r.count} ({r.reason})")
+            if len(a.set_missing) > 30:
+                lines.append(f"  … {len(a.set_missing) - 30} more")
+        ms = self.missing_summary()
+        if len(ms):
+            lines.append("derived values missing (column: n, reason):")
+            for r in ms.itertuples(index=False):
+                lines.append(f"  {r.column}: {r.n} ({r.reason})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        a = self.audit
+        p = self.provenance
+        notes = {
+            "source": p.get("source"),
+            "profile": p.get("profile"),
+            "schema": f"{p.get('schema_name')} {p.get('schema_version')}",
+            "rows in / loaded / quarantined": f"{a.rows_in} / {a.rows_loaded} / "
+                                              f"{a.rows_quarantined}",
+            "input sha256": p.get("input_sha256"),
+        }
+        frames = {
+            "Data (first rows)": self.data.head(10),
+            "Quarantined rows by rule": a.quarantine_summary(),
+            "Cells set missing": a.set_missing,
+            "Missing derived values": self.missing_summary(),
+        }
+        return frames_html("Cohort", frames, notes=notes)

@@ -1,0 +1,402 @@
+"""``load_cohort``: read, map, validate, derive and audit a cohort in one call.
+
+Stages (each a small module): :mod:`~crlm_outcomes.io.readers` (file → raw cells),
+:mod:`~crlm_outcomes.io.profile` (which source column feeds which canonical column and how),
+:mod:`~crlm_outcomes.io.parse` (typed parsing with failure capture),
+:mod:`~crlm_outcomes.schema.checks` (YAML value checks, vectorised),
+:mod:`~crlm_outcomes.schema.endpoints` (OS / RFS / hepatic RFS),
+:mod:`~crlm_outcomes.schema.consistency` (cross-column rules). Rows that fail are quarantined
+with one record per reason; nothing is dropped, fixed or defaulted silently, and
+``rows_in == rows_loaded + rows_quarantined`` always holds.
+"""
+
+from __future__ import annotations
+
+import difflib
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from crlm_outcomes.errors import ColumnTypeError, MissingColumnsError, SpecError
+from crlm_outcomes.io.cohort import (
+    MISSING_REASON_COLUMNS,
+    QUARANTINE_COLUMNS,
+    SET_MISSING_COLUMNS,
+    Cohort,
+    LoadAudit,
+)
+from crlm_outcomes.io.parse import parse_column
+from crlm_outcomes.io.profile import Profile, resolve_profile
+from crlm_outcomes.io.readers import RawTable, read_source
+from crlm_outcomes.schema.checks import value_failures
+from crlm_outcomes.schema.consistency import consistency_violations, ids_all_unique
+from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition, empty_column
+from crlm_outcomes.schema.endpoints import OS_ORIGINS, derive_endpoints, derive_node_positive
+
+__all__ = ["load_cohort", "LOAD_OPTIONS"]
+
+#: Options accepted by :func:`load_cohort` and their defaults.
+LOAD_OPTIONS: dict[str, Any] = {
+    "os_origin": "liver_mets_diagnosis",
+    "delimiter": None,
+    "sheet": None,
+    "encoding": None,
+}
+
+_MONTHS = {"os": "os_months", "rfs": "rfs_months", "hepatic_rfs": "hepatic_rfs_months"}
+
+# Columns whose bounds are enforced by a named consistency rule instead of the value checks.
+_RULE_CHECKED = {"age_at_diagnosis", "os_months", "os_event", "rfs_months", "hepatic_rfs_months"}
+
+
+def _check_options(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(LOAD_OPTIONS))
+    if unknown:
+        raise SpecError(f"unknown load option(s) {unknown}", value=unknown[0],
+                        expected=f"some of {sorted(LOAD_OPTIONS)}")
+    opts = {**LOAD_OPTIONS, **options}
+    if opts["os_origin"] not in OS_ORIGINS:
+        raise SpecError("invalid os_origin", value=opts["os_origin"],
+                        expected=f"one of {list(OS_ORIGINS)}")
+    return opts
+
+
+def _records(rows: np.ndarray, column: str, values: Any, rule: str,
+             reason: Any) -> pd.DataFrame:
+    return pd.DataFrame({"row": np.asarray(rows, dtype="int64"), "column": column,
+                         "value": values, "rule": rule, "reason": reason})
+
+
+def _value_counts(values: pd.Series, column: str, reason: str) -> pd.DataFrame:
+    counts = values.astype(str).value_counts(sort=False)
+    return pd.DataFrame({"column": column, "value": counts.index.astype(object),
+                         "count": counts.to_numpy(dtype="int64"), "reason": reason})
+
+
+def _background(fn: Any, *args: Any) -> Future:
+    """Run ``fn(*args)`` in a worker thread (for Arrow kernels that release the GIL)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(fn, *args)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _set_missing(series: pd.Series, mask: np.ndarray) -> pd.Series:
+    """A copy of ``series`` with the cells in ``mask`` missing (dtype kept)."""
+    out = series.copy()
+    out[mask] = None
+    return out
+
+
+def _quarantine_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Cell records (quarantine, or invalid cells set missing) sorted by source row (stable:
+    stage order within a row), with the source values as text."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
+                             **{c: pd.Series([], dtype=object) for c in QUARANTINE_COLUMNS[1:]}})
+    q = pd.concat(parts, ignore_index=True)
+    values = q["value"].to_numpy(dtype=object)
+    text = np.array([None if v is None or v is pd.NA or v is pd.NaT
+                     or (isinstance(v, float) and v != v) else str(v) for v in values],
+                    dtype=object)
+    out = pd.DataFrame({"source_row": q["row"].to_numpy(dtype="int64") + 1,
+                        "column": q["column"].to_numpy(dtype=object), "value": text,
+                        "rule": q["rule"].to_numpy(dtype=object),
+                        "reason": q["reason"].astype(str).to_numpy(dtype=object)})
+    return out.sort_values("source_row", kind="stable", ignore_index=True)
+
+
+def _missing_reasons(missing: pd.DataFrame, keep: np.ndarray, loaded: pd.DataFrame
+                     ) -> pd.DataFrame:
+    """Endpoint missing-value records of the loaded rows, keyed by patient_id."""
+    if not len(missing):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in MISSING_REASON_COLUMNS})
+    rows = missing["row"].to_numpy()
+    column, reason = missing["column"], missing["reason"]  # categoricals: cheap at 1e6 rows
+    if keep.all():
+        positions = rows
+    else:
+        sel = keep[rows]
+        positions = (np.cumsum(keep) - 1)[rows[sel]]
+        column = column[sel].reset_index(drop=True)
+        reason = reason[sel].reset_index(drop=True)
+    # patient_id as an Arrow dictionary column (indices into the loaded ids): millions of
+    # records cost one int32 each instead of one string each
+    ids = pa.array(loaded["patient_id"].array, type=pa.string())
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    indices = pa.array(positions.astype(np.int32))
+    # safe=False: the indices are positions into ids by construction (validation costs seconds)
+    dictionary = pa.DictionaryArray.from_arrays(indices, ids, safe=False)
+    patient = pd.Series(pd.arrays.ArrowExtensionArray(dictionary))
+    return pd.DataFrame({"patient_id": patient, "column": column, "reason": reason}, copy=False)
+
+
+def _missing_columns_error(profile: Profile, label: str, present: list[str],
+                           missing: list[str], expected: str) -> MissingColumnsError:
+    suggestions = {}
+    lower = {c.casefold(): c for c in present}
+    for name in missing:
+        near = difflib.get_close_matches(name.casefold(), list(lower), n=3, cutoff=0.6)
+        if near:
+            suggestions[name] = [lower[x] for x in near]
+    return MissingColumnsError(missing, file=label, suggestions=suggestions, expected=expected)
+
+
+def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile = "canonical",
+                **options: Any) -> Cohort:
+    """Load a cohort file (or DataFrame) into the canonical schema, with a full audit.
+
+    Parameters
+    ----------
+    source
+        Path of a CSV, TSV, Parquet, Excel (.xlsx), SAS (.sas7bdat), Stata (.dta) or SPSS
+        (.sav) file, or a DataFrame.
+    profile
+        Name of a shipped profile (:func:`~crlm_outcomes.io.profile.list_profiles`:
+        canonical, institutional, seer, ncdb, tcia_crlm) or the path of your own profile YAML.
+    **options
+        ``os_origin`` — origin of overall survival derived from dates:
+        ``"liver_mets_diagnosis"`` (default), ``"liver_resection"`` or ``"primary_diagnosis"``
+        (sources that carry survival months keep them, with their declared origin).
+        ``delimiter``, ``encoding``, ``sheet`` — override the profile's reader options.
+
+    Returns
+    -------
+    Cohort
+        ``.data`` (canonical frame), ``.audit``, ``.provenance``, ``.missing_reasons``.
+
+    Raises
+    ------
+    UnknownProfileError, ProfileError
+        Unknown profile name / malformed profile file.
+    UnreadableFileError, EmptyFileError
+        The file cannot be read, or has no data rows.
+    MissingColumnsError
+        Columns the profile requires are absent (near matches suggested).
+    ColumnTypeError
+        A whole column has the wrong type (no cell can be read).
+    SpecError
+        Unknown or invalid load option.
+    """
+    prof = resolve_profile(profile)
+    opts = _check_options(options)
+    opts["os_origin_given"] = "os_origin" in options
+    reader_opts = {k: (opts[k] if opts[k] is not None else prof.reader.get(k))
+                   for k in ("delimiter", "sheet", "encoding")}
+    schema = canonical_definition()
+    reader_opts["text_columns"] = [  # free-text targets (ids) are never read as numbers
+        src for rule in prof.rules.values()
+        if schema.columns[rule.target].dtype == "string" and rule.codes is None
+        for src in rule.sources]
+    raw = read_source(source, **reader_opts)
+    return _load_raw(raw, prof, opts)
+
+
+def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
+              schema: SchemaDefinition | None = None) -> Cohort:
+    schema = schema or canonical_definition()
+    frame, label, kind = raw.frame, raw.label, raw.kind
+    n = len(frame)
+    present = list(frame.columns)
+    present_set = set(present)
+
+    # -------------------------------------------------------------- required columns
+    missing = [src for rule in prof.rules.values() if rule.required for src in rule.sources
+               if src not in present_set]
+    missing = list(dict.fromkeys(missing))
+    if missing:
+        raise _missing_columns_error(prof, label, present, missing,
+                                     f"the columns required by profile {prof.name!r}")
+    # endpoints whose months the file carries (kept, with the profile's declared origin)
+    carried = {k: v for k, v in prof.endpoint_origins.items()
+               if _MONTHS[k] in prof.rules
+               and all(s in present_set for s in prof.rules[_MONTHS[k]].sources)}
+    if "os" in carried and opts.get("os_origin_given") and \
+            opts["os_origin"] != carried["os"]:
+        raise SpecError(
+            f"profile {prof.name!r} reads overall survival months from the file, measured from "
+            f"{carried['os']}; they cannot be re-based", value=opts["os_origin"],
+            expected=f"os_origin={carried['os']!r} or no os_origin")
+    if "os" not in carried:
+        origin_col = OS_ORIGINS[opts["os_origin"]]
+        needed = [origin_col, "vital_status"]
+        absent = []
+        for target in needed:
+            rule = prof.rules.get(target)
+            if rule is None or not all(s in present_set for s in rule.sources):
+                absent.append(rule.sources[0] if rule is not None else target)
+        if absent:
+            raise _missing_columns_error(
+                prof, label, present, absent,
+                f"overall survival from {origin_col} needs these (or pass another os_origin: "
+                f"{list(OS_ORIGINS)})")
+
+    # -------------------------------------------------------------- parse
+    q_parts: list[pd.DataFrame] = []
+    ic_parts: list[pd.DataFrame] = []  # invalid cells set missing (on_invalid: set_missing)
+    sm_parts: list[pd.DataFrame] = []
+    columns: dict[str, pd.Series] = {}
+    ids_unique: Future | None = None
+    used: list[str] = []
+    not_in_source: list[str] = []
+    for target, rule in prof.rules.items():
+        if not all(s in present_set for s in rule.sources):
+            not_in_source.append(target)
+            continue
+        used.extend(rule.sources)
+        spec = schema.columns[target]
+        src = frame[rule.sources[0]] if len(rule.sources) == 1 else \
+            [frame[s] for s in rule.sources]
+        parsed = parse_column(src, rule, spec)
+        bad = parsed.invalid
+        n_bad = int(bad.sum())
+        if n_bad:
+            n_read = int(parsed.values.notna().sum())
+            if n_read == 0:
+                examples = parsed.raw_text.drop_duplicates().head(5).tolist()
+                first = int(np.flatnonzero(bad)[0]) + 1
+                raise ColumnTypeError(
+                    f"no value of column {'+'.join(rule.sources)!r} can be read as "
+                    f"{spec.dtype} for {target!r} ({parsed.reason}); examples {examples}",
+                    file=label, row=first, column="+".join(rule.sources),
+                    value=examples[0] if examples else None,
+                    expected=f"{spec.dtype} values ({parsed.reason})")
+            rows = np.flatnonzero(bad)
+            if rule.on_invalid == "quarantine":
+                q_parts.append(_records(rows, "+".join(rule.sources),
+                                        parsed.raw_text.loc[rows].to_numpy(), "parse",
+                                        f"{target}: {parsed.reason}"))
+            else:
+                ic_parts.append(_records(rows, "+".join(rule.sources),
+                                         parsed.raw_text.loc[rows].to_numpy(), "parse",
+                                         f"{target}: {parsed.reason}"))
+                sm_parts.append(_value_counts(parsed.raw_text, target,
+                                              f"invalid, set missing: {parsed.reason}"))
+        if len(parsed.missing_codes):
+            mc = parsed.missing_codes
+            sm_parts.append(pd.DataFrame({"column": target, "value": mc["value"],
+                                          "count": mc["count"], "reason": "declared missing code"}))
+        columns[target] = parsed.values
+        if target == "patient_id":  # Arrow hashes the ids in a thread while parsing goes on
+            ids_unique = _background(ids_all_unique, parsed.values)
+
+    # ``data`` is a plain dict of columns until the very end: one DataFrame is built, once, from
+    # the rows kept (building and editing a 70-column frame repeatedly costs seconds per 1e6 rows).
+    data: dict[str, pd.Series] = {
+        name: columns[name] if name in columns else empty_column(spec, n)
+        for name, spec in schema.columns.items()
+    }
+    data["source_row"] = pd.Series(pd.arrays.IntegerArray(np.arange(1, n + 1, dtype="int64"),
+                                                           np.zeros(n, dtype=bool)))
+
+    # -------------------------------------------------------------- only_when rules
+    for target, rule in prof.rules.items():
+        if rule.only_when is None or target not in columns:
+            continue
+        cond_col, cond_val = rule.only_when
+        applies = (data[cond_col] == cond_val).to_numpy(dtype=bool, na_value=False)
+        drop = ~applies & data[target].notna().to_numpy()
+        if drop.any():
+            sm_parts.append(pd.DataFrame({
+                "column": [target], "value": ["<any value>"], "count": [int(drop.sum())],
+                "reason": [f"not applicable unless {cond_col} == {cond_val!r}"]}))
+            data[target] = _set_missing(data[target], drop)
+
+    # -------------------------------------------------------------- value checks (YAML)
+    derived_info: dict[str, int] = {}
+    data["primary_node_positive"], derived_info["primary_node_positive_from_n_stage"] = \
+        derive_node_positive(data)
+    checked = [c for c in schema.columns if c in columns and c not in _RULE_CHECKED]
+    checked = list(dict.fromkeys(["patient_id", *checked]))
+    fails = value_failures(data, schema, checked)
+    if len(fails):
+        for column, block in fails.groupby("column", sort=False):
+            rule = prof.rules.get(column)
+            rows = block["row"].to_numpy()
+            if rule is not None and rule.on_invalid == "set_missing" and \
+                    not schema.columns[column].required:
+                ic_parts.append(_records(rows, column, block["value"].to_numpy(), "value_check",
+                                         column + ": " + block["check"].astype(str)))
+                for check, sub in block.groupby("check", sort=False):
+                    sm_parts.append(_value_counts(sub["value"], column,
+                                                  f"invalid, set missing: {check}"))
+                mask = np.zeros(n, dtype=bool)
+                mask[rows] = True
+                data[column] = _set_missing(data[column], mask)
+            else:
+                q_parts.append(_records(rows, column, block["value"].to_numpy(), "value_check",
+                                        column + ": " + block["check"].astype(str)))
+
+    # -------------------------------------------------------------- endpoints
+    ep = derive_endpoints(data, schema, os_origin=opts["os_origin"], carried=carried)
+    for name, col in ep.columns.items():
+        data[name] = col if name.endswith("months") else col.astype("Int64")
+
+    # -------------------------------------------------------------- consistency rules
+    cons = consistency_violations(
+        data, schema, ids_unique=None if ids_unique is None else ids_unique.result())
+    if len(cons):
+        mf = cons["rule"].eq("missing_followup").to_numpy()
+        if mf.any() and len(ep.missing):
+            why = ep.missing[ep.missing["column"] == "os_months"].drop_duplicates("row")
+            why = why.set_index("row")["reason"].astype(str)
+            extra = cons.loc[mf, "row"].map(why)
+            cons.loc[mf, "reason"] = np.where(
+                extra.notna(), cons.loc[mf, "reason"].str.replace(
+                    " (see missing_reasons)", "", regex=False) + ": " + extra.fillna(""),
+                cons.loc[mf, "reason"])
+        q_parts.append(cons[["row", "column", "value", "rule", "reason"]])
+
+    # -------------------------------------------------------------- split
+    quarantine = _quarantine_frame(q_parts)
+    q_rows = np.zeros(n, dtype=bool)
+    q_rows[quarantine["source_row"].to_numpy(dtype="int64") - 1] = True
+
+    set_missing = pd.concat(sm_parts, ignore_index=True) if sm_parts else pd.DataFrame(
+        {c: pd.Series([], dtype=t) for c, t in zip(SET_MISSING_COLUMNS,
+                                                     [object, object, "int64", object],
+                                                     strict=True)})
+    if len(set_missing):
+        set_missing = (set_missing.groupby(["column", "value", "reason"], sort=True,
+                                           as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
+
+    keep = ~q_rows
+    kept = np.flatnonzero(keep)
+    if len(kept) == n:
+        loaded = pd.DataFrame({name: data[name] for name in schema.columns}, copy=False)
+    else:  # copy=False: the columns are fresh arrays; pandas' block consolidation costs seconds
+        loaded = pd.DataFrame({name: data[name].iloc[kept].reset_index(drop=True)
+                               for name in schema.columns}, copy=False)
+    missing_reasons = _missing_reasons(ep.missing, keep, loaded)
+
+    audit = LoadAudit(rows_in=n, rows_loaded=int(keep.sum()), rows_quarantined=int(q_rows.sum()),
+                      quarantine=quarantine, set_missing=set_missing,
+                      invalid_cells=_quarantine_frame(ic_parts))
+    from crlm_outcomes import __version__
+
+    provenance = {
+        "source": label,
+        "reader": kind,
+        "input_sha256": raw.sha256,
+        "profile": prof.name,
+        "profile_path": prof.path,
+        "profile_sha256": prof.sha256,
+        "schema_name": schema.name,
+        "schema_version": schema.version,
+        "schema_sha256": schema.sha256,
+        "options": {k: v for k, v in opts.items() if k != "os_origin_given"},
+        "endpoint_origins": ep.origins,
+        "source_columns_used": list(dict.fromkeys(used)),
+        "source_columns_ignored": [c for c in present if c not in set(used)],
+        "canonical_columns_not_in_source": not_in_source,
+        "derived": derived_info,
+        "package_version": __version__,
+    }
+    return Cohort(data=loaded, audit=audit, provenance=provenance,
+                  missing_reasons=missing_reasons)

@@ -1,0 +1,488 @@
+"""Typed parsing of source cells into canonical columns, capturing every failure.
+
+:func:`parse_column` reads one canonical column from its source column(s) following a
+:class:`~crlm_outcomes.io.profile.ColumnRule` and returns a :class:`ParsedColumn`: the values in
+the canonical dtype, a mask of cells that had content but could not be read (with the reason),
+and a count of the cells set missing because they held a declared missing code. Nothing is
+dropped or coerced silently: the loader turns the mask into quarantine records (or, under
+``on_invalid: set_missing``, into counted missing values).
+
+Work is done on the *distinct* values of a column (``pandas.factorize``) and broadcast back with
+``numpy.take``, so a million-row column with a few hundred distinct codes costs one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.io.profile import INTEGER_TEXT, ColumnRule, code_key
+from crlm_outcomes.schema.definition import ColumnSpec
+
+__all__ = ["ParsedColumn", "parse_column", "DEFAULT_BOOLEAN_CODES", "EXCEL_EPOCH"]
+
+#: Codes every boolean column understands, in addition to the profile's own.
+DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
+    "true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
+    "1": True, "0": False, "t": True, "f": False,
+}
+
+#: Day 0 of Excel (1900 date system) serial numbers; 1899-12-30 makes serials from 61 on (1 March
+#: 1900) correct despite Lotus' phantom 29 February 1900.
+EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
+_EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """One canonical column read from the source.
+
+    Attributes
+    ----------
+    values
+        The column in its canonical dtype (RangeIndex); invalid cells are missing here.
+    invalid
+        Boolean mask: the cell had content that could not be read.
+    reason
+        Why a cell in ``invalid`` failed (what was expected).
+    missing_codes
+        Cells set missing because they held a declared missing code: columns value, count.
+    raw_text
+        Source text of the invalid cells only (index = row position), for quarantine records.
+    """
+
+    values: pd.Series
+    invalid: np.ndarray
+    reason: str
+    missing_codes: pd.DataFrame
+    raw_text: pd.Series
+
+
+def _as_text(values: Any) -> pd.Series:
+    """Text of arbitrary cell values (object Series), integral floats written as integers."""
+    s = pd.Series(values)
+    if isinstance(s.dtype, pd.StringDtype):
+        return s
+    if s.dtype.kind == "f":
+        finite = np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
+        whole = finite & (np.mod(np.where(finite, s.to_numpy(dtype=float, na_value=0.0), 0), 1) == 0)
+        out = s.astype(object).astype(str)
+        if whole.any():
+            out[whole] = s[whole].astype("int64").astype(str)
+        return out.astype(object)
+    if s.dtype.kind == "b":
+        return s.map({True: "true", False: "false"}).astype(object)
+    if s.dtype.kind == "M":
+        return s.dt.strftime("%Y-%m-%d").astype(object)
+    if s.dtype == object:
+        out = s.astype(str)
+        is_float = s.map(type).eq(float).to_numpy()
+        if is_float.any():
+            out[is_float] = _as_text(s[is_float].astype(float)).to_numpy()
+        is_bool = s.map(type).eq(bool).to_numpy()
+        if is_bool.any():
+            out[is_bool] = s[is_bool].map({True: "true", False: "false"}).to_numpy()
+        return out.astype(object)
+    return s.astype(str).astype(object)
+
+
+def _keys(text: pd.Series, case_sensitive: bool) -> pd.Series:
+    out = text.str.strip()
+    return out if case_sensitive else out.str.lower()
+
+
+def _mask(values: pd.Series | np.ndarray) -> np.ndarray:
+    """A plain bool array from a (possibly nullable) boolean result; NA counts as False."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(values, dtype=bool)
+
+
+def _empty_missing() -> pd.DataFrame:
+    return pd.DataFrame({"value": pd.Series([], dtype=object), "count": pd.Series([], dtype="int64")})
+
+
+def _count_missing(keys_u: pd.Series, counts_u: np.ndarray, is_code_u: np.ndarray) -> pd.DataFrame:
+    is_code_u = is_code_u & (counts_u > 0)  # unused categories of a Categorical source
+    if not is_code_u.any():
+        return _empty_missing()
+    frame = pd.DataFrame({"value": keys_u[is_code_u].astype(object).to_numpy(dtype=object),
+                          "count": counts_u[is_code_u]})
+    return frame.groupby("value", sort=True, as_index=False)["count"].sum()
+
+
+def _rewrite(text_u: pd.Series, rule: ColumnRule) -> tuple[pd.Series, np.ndarray]:
+    """Apply ``replace`` then ``extract``; return the text and a mask of extraction failures."""
+    failed = np.zeros(len(text_u), dtype=bool)
+    if rule.replace is not None:
+        text_u = text_u.str.replace(rule.replace[0], rule.replace[1], regex=True)
+    if rule.extract is not None:
+        got = text_u.str.extract(rule.extract, expand=False)
+        if isinstance(got, pd.DataFrame):
+            got = got.iloc[:, 0]
+        failed = got.isna().to_numpy() & text_u.notna().to_numpy()
+        text_u = got
+    return text_u, failed
+
+
+def _combine_sources(series: Sequence[pd.Series], rule: ColumnRule) -> pd.Series:
+    """One ``a|b`` key per row; blank when any part is blank or a declared missing code."""
+    parts = []
+    any_missing = np.zeros(len(series[0]), dtype=bool)
+    for s in series:
+        text = _as_text(s).astype(object)
+        text[s.isna().to_numpy()] = ""
+        key = _keys(text, rule.case_sensitive)
+        any_missing |= _mask(key.eq("")) | _mask(key.isin(rule.missing_values))
+        parts.append(key)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "|" + p
+    out[any_missing] = ""
+    return out
+
+
+def parse_column(source: pd.Series | Sequence[pd.Series], rule: ColumnRule,
+                 spec: ColumnSpec) -> ParsedColumn:
+    """Read one canonical column (see the module docstring).
+
+    Parameters
+    ----------
+    source
+        The source column, or one column per entry of ``rule.sources``.
+    rule
+        How to read it (from the profile).
+    spec
+        The canonical column (dtype, levels).
+    """
+    if isinstance(source, pd.Series):
+        s = _positional(source)
+    else:
+        s = _combine_sources([_positional(x) for x in source], rule)
+    kind = _kind(spec, rule)
+    plain = rule.extract is None and rule.replace is None
+    if kind in ("int", "float") and plain and s.dtype.kind in "iuf":
+        return _fast_number(s, rule, spec)
+    if kind == "string" and plain:
+        return _fast_string(s, rule, spec)
+    if kind == "date" and s.dtype.kind == "M":
+        return _fast_datetime(s)
+    return _parse_distinct(s, rule, spec, kind)
+
+
+def _fast_datetime(s: pd.Series) -> ParsedColumn:
+    """A column that already holds datetimes: kept (time zones converted to naive UTC)."""
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = pd.Series(s.to_numpy(dtype="datetime64[ns]"))
+    return ParsedColumn(values, np.zeros(len(s), dtype=bool), "", _empty_missing(),
+                        pd.Series([], dtype=object))
+
+
+def _positional(s: pd.Series) -> pd.Series:
+    """``s`` with a 0..n-1 RangeIndex (no copy when it already has one)."""
+    if isinstance(s.index, pd.RangeIndex) and s.index.start == 0 and s.index.step == 1:
+        return s
+    return s.reset_index(drop=True)
+
+
+def _row_text(s: pd.Series, rows: np.ndarray) -> pd.Series:
+    """Source text of the given rows (for quarantine records)."""
+    sub = s.iloc[rows]
+    text = _as_text(sub.reset_index(drop=True)).astype(object)
+    return pd.Series(text.to_numpy(dtype=object), index=rows, dtype=object)
+
+
+def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
+    """A numeric source column read as a number: no text at all."""
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(arr)
+    codes = pd.to_numeric(pd.Series(sorted(rule.missing_values), dtype=object),
+                          errors="coerce").dropna().to_numpy(dtype=float)
+    is_code = present & np.isin(arr, codes) if len(codes) else np.zeros(len(arr), dtype=bool)
+    bad = present & ~is_code & ~np.isfinite(arr)
+    reason = "not a number"
+    if spec.dtype == "int":
+        frac = present & ~is_code & ~bad & (np.mod(np.where(present, arr, 0.0), 1) != 0)
+        bad |= frac
+        reason = "not a whole number"
+    keep = present & ~is_code & ~bad
+    values = np.where(keep, arr * rule.factor if rule.factor != 1.0 else arr, np.nan)
+    if spec.dtype == "int":
+        out = pd.array(np.where(keep, np.round(values, 9), 0).astype("int64"), dtype="Int64")
+        out[~keep] = pd.NA
+        series = pd.Series(out)
+    else:
+        series = pd.Series(values, dtype="float64")
+    if is_code.any():
+        vals, counts = np.unique(arr[is_code], return_counts=True)
+        missing = pd.DataFrame({"value": _as_text(pd.Series(vals)).to_numpy(dtype=object),
+                                "count": counts.astype("int64")})
+    else:
+        missing = _empty_missing()
+    rows = np.flatnonzero(bad)
+    return ParsedColumn(series, bad, reason, missing, _row_text(s, rows))
+
+
+def _fast_string(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
+    """A text column kept as text: trim, blank and declared missing codes -> missing."""
+    arrow = pd.StringDtype("pyarrow")
+    if isinstance(s.dtype, pd.StringDtype):
+        text = s if s.dtype == arrow else s.astype(arrow)  # Arrow kernels, not Python loops
+    else:
+        text = pd.Series(_as_text(s).to_numpy(dtype=object), dtype=object)
+        text[s.isna().to_numpy()] = None
+        text = text.astype(arrow)
+    text = text.str.strip()
+    blank = _mask(text.isna()) | _mask(text.eq(""))
+    if rule.missing_values:
+        is_code = _mask(_keys(text, rule.case_sensitive).isin(rule.missing_values)) & ~blank
+    else:
+        is_code = np.zeros(len(text), dtype=bool)
+    keep = ~blank & ~is_code
+    values = text.astype(spec.pandas_dtype)
+    if not keep.all():
+        values = values.where(keep, pd.NA)
+    if is_code.any():
+        counts = text[is_code].value_counts(sort=False)
+        missing = pd.DataFrame({"value": counts.index.astype(object),
+                                "count": counts.to_numpy(dtype="int64")})
+    else:
+        missing = _empty_missing()
+    bad = np.zeros(len(text), dtype=bool)
+    return ParsedColumn(values.reset_index(drop=True), bad, "", missing,
+                        pd.Series([], dtype=object))
+
+
+def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
+                    kind: str) -> ParsedColumn:
+    """General path: parse each distinct value once, broadcast back to the rows."""
+    n = len(s)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded on reading: reuse codes
+        codes = s.cat.codes.to_numpy().astype(np.intp)
+        uniques = s.cat.categories
+    else:
+        try:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        except TypeError:  # unhashable cells (lists, dicts from a DataFrame): use their text
+            s = s.map(lambda v: v if isinstance(v, Hashable) else repr(v))
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    counts_u = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(uniques) else \
+        np.zeros(0, dtype=np.int64)
+    uniq = pd.Series(uniques)
+
+    # text and match keys of each distinct value
+    text_u = _as_text(uniq) if len(uniq) else pd.Series([], dtype=object)
+    keys_u = _keys(text_u, rule.case_sensitive) if len(uniq) else text_u
+    blank_u = _mask(keys_u.eq("")) if len(uniq) else np.zeros(0, dtype=bool)
+    code_missing_u = (_mask(keys_u.isin(rule.missing_values)) & ~blank_u) if len(uniq) else \
+        np.zeros(0, dtype=bool)
+
+    reader = _PARSERS[kind]
+    values_u, bad_u, null_code_u, reason = reader(uniq, text_u, keys_u, rule, spec)
+    missing_u = blank_u | code_missing_u
+    null_code_u = null_code_u & ~missing_u
+    bad_u = bad_u & ~missing_u & ~null_code_u
+
+    # broadcast back to rows
+    take = np.where(codes >= 0, codes, 0)
+    present = codes >= 0
+    if len(uniq) and not (bad_u.any() or missing_u.any() or null_code_u.any()):
+        invalid = np.zeros(n, dtype=bool)  # every distinct value read: no per-row masks
+        keep = present
+    elif len(uniq):
+        invalid = present & bad_u[take]
+        keep_u = ~(bad_u | missing_u | null_code_u)
+        keep = present & keep_u[take]
+    else:
+        invalid = np.zeros(n, dtype=bool)
+        keep = np.zeros(n, dtype=bool)
+    values = _broadcast(values_u, take, keep, spec, n)
+
+    missing_codes = _count_missing(keys_u, counts_u, code_missing_u | null_code_u) if len(uniq) \
+        else _empty_missing()
+    rows = np.flatnonzero(invalid)
+    if len(rows):
+        raw = np.asarray(text_u.astype(object).to_numpy(dtype=object), dtype=object)[take[rows]]
+        raw_text = pd.Series(raw, index=rows, dtype=object)
+    else:
+        raw_text = pd.Series([], dtype=object)
+    return ParsedColumn(values=values, invalid=invalid, reason=reason,
+                        missing_codes=missing_codes, raw_text=raw_text)
+
+
+def _broadcast(values_u: pd.Series, take: np.ndarray, keep: np.ndarray, spec: ColumnSpec,
+               n: int) -> pd.Series:
+    dtype = spec.pandas_dtype
+    if len(values_u) == 0:
+        from crlm_outcomes.schema.definition import empty_column
+
+        return empty_column(spec, n)
+    if spec.dtype == "date":
+        arr = values_u.to_numpy(dtype="datetime64[ns]")[take]
+        arr[~keep] = np.datetime64("NaT")
+        return pd.Series(arr, dtype=dtype)
+    if spec.dtype == "float":
+        arr = values_u.to_numpy(dtype=float, na_value=np.nan)[take]
+        arr[~keep] = np.nan
+        return pd.Series(arr, dtype=dtype)
+    if spec.dtype == "int":
+        arr = values_u.to_numpy(dtype=float, na_value=np.nan)[take]
+        out = pd.array(np.where(keep, arr, 0).astype("int64"), dtype="Int64")
+        out[~keep] = pd.NA
+        return pd.Series(out)
+    if spec.dtype == "boolean":
+        arr = values_u.to_numpy(dtype=object)[take]
+        b = np.where(keep, arr, False).astype(bool)
+        out = pd.array(b, dtype="boolean")
+        out[~keep] = pd.NA
+        return pd.Series(out)
+    if spec.dtype == "category":
+        cat = pd.Categorical(values_u.to_numpy(dtype=object), categories=dtype.categories,
+                             ordered=dtype.ordered)
+        row_codes = np.where(keep, cat.codes[take], -1)
+        return pd.Series(pd.Categorical.from_codes(row_codes, dtype=dtype))
+    # string: gather in Arrow (indices with nulls give nulls), no Python string objects
+    import pyarrow as pa
+
+    text_u = pa.array(values_u.astype(object).where(values_u.notna(), None).to_numpy(dtype=object),
+                      type=pa.large_string())  # the storage of pandas' Arrow strings
+    idx = pa.array(take.astype(np.int64), mask=~keep)
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text_u.take(idx)])))
+
+
+def _kind(spec: ColumnSpec, rule: ColumnRule) -> str:
+    if rule.codes is not None or spec.dtype in ("category", "boolean") or (
+        spec.dtype == "int" and spec.levels is not None
+    ):
+        return "code"
+    return spec.dtype
+
+
+# Each reader takes the distinct values and returns (values_u, bad_u, null_code_u, reason).
+
+def _read_code(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
+               spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+    table: dict[str, Any] = {}
+    if spec.dtype == "boolean":
+        table.update(DEFAULT_BOOLEAN_CODES)
+    elif spec.levels is not None:
+        table.update({code_key(level, rule.case_sensitive): level for level in spec.levels})
+    if rule.codes is not None:
+        table.update(rule.codes)
+    keys = keys_u
+    extract_failed = np.zeros(len(keys), dtype=bool)
+    if rule.replace is not None or rule.extract is not None:
+        text2, extract_failed = _rewrite(text_u, rule)
+        keys = _keys(text2.fillna(""), rule.case_sensitive)
+    # whole numbers written as text ("01", "1.0") match integer codes ("1"), as in code_key
+    whole = _mask(keys.astype(object).str.fullmatch(INTEGER_TEXT.pattern))
+    if whole.any():
+        keys = keys.astype(object).copy()
+        keys[whole] = [code_key(k) for k in keys[whole].tolist()]
+    known = keys.isin(list(table)).to_numpy() & ~extract_failed
+    mapped = keys.map(table)
+    null_code = known & mapped.isna().to_numpy()
+    bad = ~known
+    shown = sorted(k for k, v in table.items() if v is not None)
+    reason = f"unknown code (expected one of {shown[:20]}{' …' if len(shown) > 20 else ''})"
+    if spec.dtype in ("int", "float"):
+        mapped = pd.to_numeric(mapped, errors="coerce")
+    return mapped, bad, null_code, reason
+
+
+def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
+                 spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+    failed = np.zeros(len(uniq), dtype=bool)
+    if uniq.dtype.kind in "iuf" and rule.extract is None and rule.replace is None:
+        num = uniq.astype(float)
+    else:
+        text = text_u.str.strip()
+        text, failed = _rewrite(text, rule)
+        if rule.decimal != ".":
+            text = text.str.replace(rule.decimal, ".", regex=False)
+        num = pd.to_numeric(text, errors="coerce")
+        if uniq.dtype.kind == "b" or uniq.map(type).eq(bool).any():
+            num[uniq.map(type).eq(bool).to_numpy()] = np.nan
+    arr = num.to_numpy(dtype=float, na_value=np.nan)
+    bad = failed | ~np.isfinite(arr)
+    reason = "not a number"
+    if spec.dtype == "int":
+        frac = ~bad & (np.mod(np.where(bad, 0.0, arr), 1) != 0)
+        bad = bad | frac
+        reason = "not a whole number"
+    arr = arr * rule.factor if rule.factor != 1.0 else arr
+    if spec.dtype == "int" and rule.factor != 1.0:
+        arr = np.round(arr, 9)
+    return pd.Series(arr), bad, np.zeros(len(uniq), dtype=bool), reason
+
+
+def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
+               spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+    n = len(uniq)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if uniq.dtype.kind == "M":
+        s = uniq
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        out = s.to_numpy(dtype="datetime64[ns]")
+        done = np.ones(n, dtype=bool)
+        is_num = np.zeros(n, dtype=bool)
+    else:
+        kinds = uniq.map(type) if uniq.dtype == object else None
+        done = np.zeros(n, dtype=bool)
+        if kinds is not None:
+            is_dt = uniq.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).to_numpy(bool)
+            if is_dt.any():
+                conv = pd.to_datetime(uniq[is_dt], errors="coerce")
+                out[is_dt] = conv.to_numpy(dtype="datetime64[ns]")
+                done |= is_dt
+        is_num = np.zeros(n, dtype=bool)
+        if uniq.dtype.kind in "iuf":
+            is_num = np.ones(n, dtype=bool)
+            num = uniq.to_numpy(dtype=float)
+        else:
+            num = pd.to_numeric(text_u.str.strip(), errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan)
+            if kinds is not None:
+                num[kinds.eq(bool).to_numpy()] = np.nan
+            is_num = np.isfinite(num) & ~done
+        if rule.excel_serial_dates and is_num.any():
+            ok = is_num & (num >= 1) & (num <= _EXCEL_MAX_SERIAL)
+            days = np.where(ok, num, 0.0)
+            out[ok] = EXCEL_EPOCH + (days[ok] * 86400e9).astype("int64").astype("timedelta64[ns]")
+            done |= ok
+        todo = ~done  # numbers that are not serials may still be dates such as 20210304
+        text = text_u.astype(object).str.strip()
+        for fmt in rule.date_formats:
+            if not todo.any():
+                break
+            conv = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            got = conv.notna().to_numpy()
+            idx = np.flatnonzero(todo)[got]
+            out[idx] = conv.to_numpy(dtype="datetime64[ns]")[got]
+            todo[idx] = False
+            done[idx] = True
+    bad = ~done | np.isnat(out)
+    forms = list(rule.date_formats) + (["Excel serial day number"] if rule.excel_serial_dates else [])
+    return pd.Series(out), bad, np.zeros(n, dtype=bool), f"not a date (formats: {', '.join(forms)})"
+
+
+def _read_string(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
+                 spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+    text = text_u.str.strip()
+    text, failed = _rewrite(text, rule)
+    return text, failed, np.zeros(len(uniq), dtype=bool), f"text not matching {rule.extract!r}"
+
+
+_PARSERS = {
+    "code": _read_code,
+    "int": _read_number,
+    "float": _read_number,
+    "date": _read_date,
+    "string": _read_string,
+}

@@ -1,0 +1,175 @@
+"""Cross-column consistency rules of ``canonical.yaml`` (``consistency_rules``).
+
+Each rule returns the rows that break it, with a reason naming the columns and values. The loader
+quarantines those rows; nothing is ever fixed silently. Rules (names as in the YAML):
+
+* ``death_before_diagnosis`` — death_date before primary_diagnosis_date or
+  liver_mets_diagnosis_date.
+* ``recurrence_before_diagnosis`` — recurrence_date before either diagnosis date.
+* ``surgery_before_diagnosis`` — primary_resection_date before primary_diagnosis_date, or
+  liver_resection_date before liver_mets_diagnosis_date.
+* ``recurrence_after_death`` — recurrence_date after death_date.
+* ``followup_before_diagnosis`` — last_followup_date before liver_mets_diagnosis_date.
+* ``negative_followup`` — os_months, rfs_months or hepatic_rfs_months below zero.
+* ``missing_followup`` — os_months or os_event missing (OS cannot be determined).
+* ``age_out_of_range`` — age_at_diagnosis outside the YAML bounds (0-110).
+* ``duplicate_conflicting`` — one patient_id on several rows that differ: every such row is
+  quarantined; rows identical in every canonical column are kept once and the copies are
+  quarantined as "exact duplicate".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crlm_outcomes.schema.definition import SchemaDefinition, nrows
+
+__all__ = ["RULE_COLUMNS", "consistency_violations", "ids_all_unique"]
+
+RULE_COLUMNS = ["row", "column", "value", "rule", "reason"]
+
+
+def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(nrows(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return frame[name].to_numpy(dtype="datetime64[ns]")
+
+
+def _date_text(arr: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(arr, unit="D").astype(object)
+
+
+def _before(frame: pd.DataFrame, rule: str, later: str, earlier: str) -> pd.DataFrame:
+    """Rows where ``later`` is before ``earlier`` (both present)."""
+    a, b = _dates(frame, later), _dates(frame, earlier)
+    bad = ~np.isnat(a) & ~np.isnat(b) & (a < b)
+    rows = np.flatnonzero(bad)
+    if not len(rows):
+        return _empty()
+    reason = np.char.add(np.char.add(np.char.add(f"{later} ", _date_text(a[rows]).astype(str)),
+                                     f" before {earlier} "), _date_text(b[rows]).astype(str))
+    return pd.DataFrame({"row": rows, "column": later, "value": _date_text(a[rows]),
+                         "rule": rule, "reason": reason.astype(object)})
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": pd.Series([], dtype=object),
+                         "value": pd.Series([], dtype=object), "rule": pd.Series([], dtype=object),
+                         "reason": pd.Series([], dtype=object)})
+
+
+def _mask(frame: pd.DataFrame, mask: np.ndarray, column: str, rule: str,
+          reason: str) -> pd.DataFrame:
+    rows = np.flatnonzero(mask)
+    if not len(rows):
+        return _empty()
+    values = frame[column].to_numpy(dtype=object)[rows] if column in frame else None
+    return pd.DataFrame({"row": rows, "column": column, "value": values, "rule": rule,
+                         "reason": reason})
+
+
+def ids_all_unique(ids: pd.Series) -> bool:
+    """True when the non-missing ids are all distinct (one Arrow hash pass, no Python)."""
+    arr = pa.array(ids.array) if isinstance(ids.dtype, pd.StringDtype) else None
+    if arr is None:
+        return not ids.dropna().duplicated().any()
+    unique = pc.unique(arr)
+    return len(unique) - unique.null_count == len(arr) - arr.null_count
+
+
+def _duplicates(frame: pd.DataFrame, ids_unique: bool | None = None) -> pd.DataFrame:
+    ids = frame["patient_id"]
+    if ids_unique if ids_unique is not None else ids_all_unique(ids):
+        return _empty()
+    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    if not dup.any():
+        return _empty()
+    idx = np.flatnonzero(dup)
+    sub = pd.DataFrame({name: frame[name].iloc[idx].reset_index(drop=True) for name in frame
+                        if name != "source_row"})
+    row_hash = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+    keys = pd.DataFrame({"id": sub["patient_id"].to_numpy(), "h": row_hash},
+                        index=np.flatnonzero(dup))
+    n_versions = keys.groupby("id", sort=False)["h"].transform("nunique").to_numpy()
+    conflicting = n_versions > 1
+    copies = ~conflicting & keys.duplicated(subset=["id", "h"], keep="first").to_numpy()
+    rows_c = keys.index.to_numpy()[conflicting]
+    rows_x = keys.index.to_numpy()[copies]
+    parts = []
+    if len(rows_c):
+        parts.append(pd.DataFrame({
+            "row": rows_c, "column": "patient_id", "value": ids.iloc[rows_c].to_numpy(dtype=object),
+            "rule": "duplicate_conflicting",
+            "reason": "patient_id on several rows with conflicting data"}))
+    if len(rows_x):
+        parts.append(pd.DataFrame({
+            "row": rows_x, "column": "patient_id", "value": ids.iloc[rows_x].to_numpy(dtype=object),
+            "rule": "duplicate_conflicting",
+            "reason": "exact duplicate (the first copy is kept)"}))
+    return pd.concat(parts, ignore_index=True) if parts else _empty()
+
+
+def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
+                           ids_unique: bool | None = None) -> pd.DataFrame:
+    """Every violation of the YAML consistency rules, one record per row and rule broken.
+
+    Parameters
+    ----------
+    frame
+        Canonical frame (RangeIndex) including the derived endpoints.
+    schema
+        The schema (rule names and the age bounds come from it).
+    ids_unique
+        Whether the non-missing patient ids are known to be distinct (:func:`ids_all_unique`,
+        computed ahead by the loader); ``None`` computes it here.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``row`` (0-based position), ``column``, ``value``, ``rule``, ``reason``.
+    """
+    parts = [
+        _before(frame, "death_before_diagnosis", "death_date", "primary_diagnosis_date"),
+        _before(frame, "death_before_diagnosis", "death_date", "liver_mets_diagnosis_date"),
+        _before(frame, "recurrence_before_diagnosis", "recurrence_date", "primary_diagnosis_date"),
+        _before(frame, "recurrence_before_diagnosis", "recurrence_date",
+                "liver_mets_diagnosis_date"),
+        _before(frame, "surgery_before_diagnosis", "primary_resection_date",
+                "primary_diagnosis_date"),
+        _before(frame, "surgery_before_diagnosis", "liver_resection_date",
+                "liver_mets_diagnosis_date"),
+        _before(frame, "recurrence_after_death", "death_date", "recurrence_date"),
+        _before(frame, "followup_before_diagnosis", "last_followup_date",
+                "liver_mets_diagnosis_date"),
+    ]
+    for name in ("os_months", "rfs_months", "hepatic_rfs_months"):
+        if name in frame:
+            arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                parts.append(_mask(frame, arr < 0, name, "negative_followup",
+                                   f"{name} below zero"))
+    for name in ("os_months", "os_event"):
+        if name in frame:
+            parts.append(_mask(frame, frame[name].isna().to_numpy(), name, "missing_followup",
+                               f"{name} cannot be determined (see missing_reasons)"))
+    age = schema.columns["age_at_diagnosis"]
+    if "age_at_diagnosis" in frame:
+        arr = frame["age_at_diagnosis"].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = (arr < (age.min if age.min is not None else -np.inf)) | (
+                arr > (age.max if age.max is not None else np.inf))
+        parts.append(_mask(frame, bad, "age_at_diagnosis", "age_out_of_range",
+                           f"age outside {age.min:g}-{age.max:g} years"))
+    if "patient_id" in frame:
+        parts.append(_duplicates(frame, ids_unique))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty()
+    out = pd.concat(parts, ignore_index=True)
+    unknown = set(out["rule"]) - set(schema.consistency_rules)
+    if unknown:  # a rule implemented here must be declared in the YAML
+        raise KeyError(f"consistency rule(s) not declared in canonical.yaml: {sorted(unknown)}")
+    return out

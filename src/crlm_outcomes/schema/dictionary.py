@@ -1,0 +1,108 @@
+"""The human-readable data dictionary (``data_schema/README.md``), generated from the YAML.
+
+``python -m crlm_outcomes.schema.dictionary`` rewrites the README next to ``canonical.yaml``;
+a test fails when the committed README differs from :func:`render_dictionary`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from crlm_outcomes.schema.definition import (
+    CANONICAL_YAML,
+    ColumnSpec,
+    SchemaDefinition,
+    canonical_definition,
+)
+
+__all__ = ["render_dictionary", "dictionary_path", "write_dictionary", "main"]
+
+_TYPES = {
+    "string": "text",
+    "int": "integer",
+    "float": "number",
+    "boolean": "true/false",
+    "category": "category",
+    "date": "date",
+}
+
+
+def _allowed(spec: ColumnSpec) -> str:
+    parts = []
+    if spec.levels is not None:
+        sep = " < " if spec.ordered else ", "
+        parts.append(sep.join(f"`{v}`" for v in spec.levels))
+    if spec.min is not None or spec.max is not None:
+        lo = "" if spec.min is None else f"{spec.min:g}"
+        hi = "" if spec.max is None else f"{spec.max:g}"
+        parts.append(f"{lo} to {hi}" if lo and hi else (f"≥ {lo}" if lo else f"≤ {hi}"))
+    if spec.pattern is not None:
+        parts.append(f"pattern `{spec.pattern}`")
+    if spec.unique:
+        parts.append("unique")
+    return "; ".join(parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_dictionary(definition: SchemaDefinition | None = None) -> str:
+    """Markdown data dictionary of the schema: one table per group, then the rules."""
+    d = definition or canonical_definition()
+    lines = [
+        f"# Data dictionary: {d.name} {d.version}",
+        "",
+        "<!-- Generated from canonical.yaml by `python -m crlm_outcomes.schema.dictionary`. "
+        "Do not edit by hand. -->",
+        "",
+        "One row per patient. `canonical.yaml` is the single source of truth; the pandera schema "
+        "(`crlm_outcomes.schema.pandera_schema`), the loader checks and this page are generated "
+        f"from it. Times are in {d.time_unit} = days / {d.days_per_month:g}. "
+        "A **required** column is never missing in a loaded cohort.",
+        "",
+    ]
+    for group, title in d.groups.items():
+        cols = [s for s in d.columns.values() if s.group == group]
+        if not cols:
+            continue
+        lines += [f"## {title}", "", "| column | type | unit | allowed | required | description |",
+                  "|---|---|---|---|---|---|"]
+        for s in cols:
+            lines.append(
+                f"| `{s.name}` | {_TYPES[s.dtype]} | {s.unit or ''} | {_cell(_allowed(s))} | "
+                f"{'yes' if s.required else ''} | {_cell(s.description)} |"
+            )
+        lines.append("")
+    lines += ["## Consistency rules", "",
+              "A row that breaks a rule is quarantined with the rule name and a reason; nothing "
+              "is fixed silently.", "", "| rule | meaning |", "|---|---|"]
+    for name, text in d.consistency_rules.items():
+        lines.append(f"| `{name}` | {_cell(text)} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def dictionary_path() -> Path:
+    """``README.md`` next to the real ``canonical.yaml`` (``data_schema/README.md``)."""
+    return CANONICAL_YAML.resolve().with_name("README.md")
+
+
+def write_dictionary(path: str | Path | None = None) -> Path:
+    """Write the rendered dictionary (default :func:`dictionary_path`) and return its path."""
+    target = Path(path) if path is not None else dictionary_path()
+    target.write_text(render_dictionary(), encoding="utf-8")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m crlm_outcomes.schema.dictionary [path]``."""
+    args = sys.argv[1:] if argv is None else argv
+    written = write_dictionary(args[0] if args else None)
+    print(f"wrote {written}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,322 @@
+"""Derivation of the survival endpoints of the canonical schema from dates and status.
+
+Definitions (``canonical.yaml``, group *endpoints*; months = days / ``days_per_month`` = 30.4375):
+
+* **Overall survival** (OS): from the origin chosen by the ``os_origin`` load option —
+  ``liver_mets_diagnosis`` (default; ``liver_mets_diagnosis_date``), ``liver_resection``
+  (``liver_resection_date``) or ``primary_diagnosis`` (``primary_diagnosis_date``) — to death
+  (``death_date``) for patients with ``vital_status == dead``, else to ``last_followup_date``.
+  ``canonical.yaml`` defines ``last_followup_date`` as "last contact alive, or death", so a dead
+  patient without ``death_date`` ends at ``last_followup_date`` (counted in the origins record).
+  ``os_event`` = 1 dead, 0 alive.
+* **Recurrence-free survival** (RFS): from curative liver-directed treatment —
+  ``liver_resection_date``, else ``ablation_date``, else ``liver_transplant_date`` — to the first
+  recurrence (``recurrence_date``) or death, censored at last follow-up. ``rfs_cause`` codes the
+  competing risks: 1 recurrence, 2 death without recurrence, 0 censored (Fine & Gray, JASA 1999
+  convention; R ``cmprsk::cuminc`` ``fstatus``). Not defined (missing with a reason) for a patient
+  with no such treatment date or with ``ned_achieved`` False.
+* **Hepatic RFS**: same origin; event = hepatic first recurrence (site ``liver`` or
+  ``liver_and_extrahepatic``) or death; an extrahepatic-only first recurrence censors at its date
+  because later liver events are not recorded.
+
+Registry sources (SEER, NCDB, TCIA) carry endpoint months directly; those are kept, and their
+declared origin (profile ``endpoint_origins``) is recorded. Every endpoint value that cannot be
+derived is missing and gets a (row, column, reason) record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.errors import SpecError
+from crlm_outcomes.schema.definition import SchemaDefinition, nrows
+
+__all__ = ["OS_ORIGINS", "EndpointResult", "derive_endpoints", "derive_node_positive"]
+
+#: ``os_origin`` option → origin date column.
+OS_ORIGINS = {
+    "liver_mets_diagnosis": "liver_mets_diagnosis_date",
+    "liver_resection": "liver_resection_date",
+    "primary_diagnosis": "primary_diagnosis_date",
+}
+_RFS_ORIGIN_COLUMNS = ("liver_resection_date", "ablation_date", "liver_transplant_date")
+_HEPATIC_SITES = ("liver", "liver_and_extrahepatic")
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """Derived endpoint columns, why values are missing, and where each endpoint starts.
+
+    Attributes
+    ----------
+    columns
+        Endpoint column name → Series (canonical dtype) for every endpoint produced.
+    missing
+        One record per missing endpoint value: ``row`` (0-based position), ``column``, ``reason``.
+    origins
+        Endpoint → description of its origin, end and source (for the provenance).
+    """
+
+    columns: dict[str, pd.Series]
+    missing: pd.DataFrame
+    origins: dict[str, dict[str, str]]
+
+
+class _Missing:
+    """Collects (rows, column, reason) blocks; builds a categorical frame at the end."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[np.ndarray, str, str]] = []
+
+    def add(self, mask: np.ndarray, columns: tuple[str, ...], reason: str) -> None:
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            for col in columns:
+                self.blocks.append((rows, col, reason))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.blocks:
+            return pd.DataFrame({"row": pd.Series([], dtype="int64"),
+                                 "column": pd.Categorical([]), "reason": pd.Categorical([])})
+        cols = sorted({c for _, c, _ in self.blocks})
+        reasons = sorted({r for _, _, r in self.blocks})
+        ci = {c: i for i, c in enumerate(cols)}
+        ri = {r: i for i, r in enumerate(reasons)}
+        total = sum(len(b[0]) for b in self.blocks)
+        rows = np.empty(total, dtype=np.int64)
+        ccode = np.empty(total, dtype=np.int8 if len(cols) < 128 else np.int32)
+        rcode = np.empty(total, dtype=np.int8 if len(reasons) < 128 else np.int32)
+        pos = 0
+        for block_rows, col, reason in self.blocks:
+            end = pos + len(block_rows)
+            rows[pos:end] = block_rows
+            ccode[pos:end] = ci[col]
+            rcode[pos:end] = ri[reason]
+            pos = end
+        return pd.DataFrame({
+            "row": rows,
+            "column": pd.Categorical.from_codes(ccode, categories=cols),
+            "reason": pd.Categorical.from_codes(rcode, categories=reasons),
+        }, copy=False)
+
+
+def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(nrows(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return frame[name].to_numpy(dtype="datetime64[ns]")
+
+
+def _months(end: np.ndarray, start: np.ndarray, days_per_month: float) -> np.ndarray:
+    delta = (end - start).astype("timedelta64[ns]").astype("int64").astype(float)
+    out = delta / (86400e9 * days_per_month)
+    out[np.isnat(end) | np.isnat(start)] = np.nan
+    return out
+
+
+def _int_col(values: np.ndarray, ok: np.ndarray) -> pd.Series:
+    data = np.where(ok, values, 0).astype("int64")
+    return pd.Series(pd.arrays.IntegerArray(data, ~np.asarray(ok, dtype=bool)))
+
+
+def _status(frame: pd.DataFrame, name: str, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """(is level, is known) masks of a categorical column."""
+    if name not in frame:
+        n = nrows(frame)
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    s = frame[name]
+    known = s.notna().to_numpy()
+    return (s == level).fillna(False).to_numpy(dtype=bool) & known, known
+
+
+def derive_node_positive(frame: pd.DataFrame) -> tuple[pd.Series, int]:
+    """``primary_node_positive`` filled from ``primary_n_stage`` where it is missing.
+
+    N0 → False; N1, N1a, N1b, N1c, N2, N2a, N2b → True (AJCC 8th ed., colon and rectum: N1-N2 =
+    regional lymph-node metastasis). Returns the column and the number of values filled.
+    """
+    current = frame["primary_node_positive"].copy()
+    stage = frame["primary_n_stage"]
+    fill = current.isna().to_numpy() & stage.notna().to_numpy()
+    if fill.any():
+        derived = stage.astype(object).map(lambda v: None if pd.isna(v) else str(v) != "N0")
+        current[fill] = derived[fill].astype(bool).to_numpy()
+    return current.astype("boolean"), int(fill.sum())
+
+
+def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
+                     os_origin: str = "liver_mets_diagnosis",
+                     carried: dict[str, str] | None = None) -> EndpointResult:
+    """Derive OS, RFS and hepatic RFS (see the module docstring).
+
+    Parameters
+    ----------
+    frame
+        Canonical columns (dates as datetime64, categories with canonical levels). Endpoint
+        columns already filled from the source are kept when the endpoint is in ``carried``.
+    schema
+        The schema (for ``days_per_month``).
+    os_origin
+        Origin of derived OS: one of :data:`OS_ORIGINS`.
+    carried
+        Endpoint (``os``, ``rfs``, ``hepatic_rfs``) → declared origin, for endpoints whose months
+        come from the source file.
+    """
+    if os_origin not in OS_ORIGINS:
+        raise SpecError("invalid os_origin", value=os_origin,
+                        expected=f"one of {list(OS_ORIGINS)}")
+    carried = dict(carried or {})
+    dpm = schema.days_per_month
+    n = nrows(frame)
+    miss = _Missing()
+    cols: dict[str, pd.Series] = {}
+    origins: dict[str, dict[str, str]] = {}
+
+    dead, vital_known = _status(frame, "vital_status", "dead")
+    alive = vital_known & ~dead
+    death = _dates(frame, "death_date")
+    last = _dates(frame, "last_followup_date")
+
+    # ---------------------------------------------------------------- OS
+    if "os" in carried:
+        months = frame["os_months"].to_numpy(dtype=float, na_value=np.nan)
+        cols["os_months"] = pd.Series(months)
+        miss.add(np.isnan(months), ("os_months",), "os_months missing in the source")
+        if "os_event" in frame and frame["os_event"].notna().any():
+            ev = frame["os_event"]
+            cols["os_event"] = ev.astype("Int64").reset_index(drop=True)
+            miss.add(ev.isna().to_numpy(), ("os_event",), "event status missing in the source")
+        else:
+            cols["os_event"] = _int_col(dead.astype(int), vital_known)
+            miss.add(~vital_known, ("os_event",), "vital_status missing")
+        origins["os"] = {"origin": carried["os"], "source": "months read from the source file",
+                         "event": "vital_status (dead = 1)"}
+    else:
+        origin_col = OS_ORIGINS[os_origin]
+        start = _dates(frame, origin_col)
+        end = np.where(dead, np.where(np.isnat(death), last, death), last)
+        conflict = alive & ~np.isnat(death)
+        months = _months(end, start, dpm)
+        ok = vital_known & ~conflict & ~np.isnan(months)
+        months[~ok] = np.nan
+        cols["os_months"] = pd.Series(months)
+        cols["os_event"] = _int_col(dead.astype(int), vital_known & ~conflict & ok)
+        both = ("os_months", "os_event")
+        miss.add(~vital_known, both, "vital_status missing")
+        miss.add(conflict, both, "vital_status alive but death_date recorded")
+        miss.add(vital_known & ~conflict & np.isnat(start), both, f"{origin_col} missing")
+        miss.add(vital_known & ~conflict & ~np.isnat(start) & dead & np.isnat(death)
+                 & np.isnat(last), both, "dead but death_date and last_followup_date missing")
+        miss.add(vital_known & ~conflict & ~np.isnat(start) & alive & np.isnat(last), both,
+                 "last_followup_date missing")
+        origins["os"] = {
+            "origin": os_origin, "origin_column": origin_col,
+            "end": "death_date if vital_status is dead (last_followup_date when death_date is "
+                   "missing), else last_followup_date",
+            "source": "derived from dates",
+            "dead_without_death_date": str(int((dead & np.isnat(death) & ok).sum())),
+        }
+
+    # ---------------------------------------------------------------- RFS and hepatic RFS
+    rec = _dates(frame, "recurrence_date")
+    has_rec = ~np.isnat(rec)
+    site = frame["recurrence_site"] if "recurrence_site" in frame else \
+        pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
+    site_known = site.notna().to_numpy()
+    hepatic_site = site.isin(_HEPATIC_SITES).fillna(False).to_numpy(dtype=bool) & site_known
+    rfs_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    for name in _RFS_ORIGIN_COLUMNS:
+        d = _dates(frame, name)
+        rfs_start = np.where(np.isnat(rfs_start), d, rfs_start)
+    ned_false = np.zeros(n, dtype=bool)
+    if "ned_achieved" in frame:
+        ned_false = (frame["ned_achieved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    no_origin = np.isnat(rfs_start)
+    undefined = no_origin | ned_false
+    death_end = np.where(np.isnat(death), last, death)
+    no_rec_end = np.where(dead, death_end, last)
+    site_without_date = ~has_rec & site_known
+
+    def _no_origin_reasons(columns: tuple[str, ...]) -> None:
+        miss.add(no_origin, columns, "no curative liver-directed treatment date "
+                 "(liver_resection_date, ablation_date, liver_transplant_date)")
+        miss.add(~no_origin & ned_false, columns, "ned_achieved is False")
+
+    def _end_reasons(columns: tuple[str, ...], ok_before: np.ndarray) -> None:
+        miss.add(ok_before & site_without_date, columns,
+                 "recurrence_site recorded without recurrence_date")
+        rest = ok_before & ~site_without_date
+        miss.add(rest & ~has_rec & ~vital_known, columns, "vital_status missing")
+        miss.add(rest & ~has_rec & vital_known & np.isnat(no_rec_end), columns,
+                 "follow-up end date missing")
+
+    def _carry(name: str) -> None:
+        """Keep an endpoint column read from the source; record where it is missing."""
+        if name in frame and frame[name].notna().any():
+            s = frame[name].reset_index(drop=True)
+            if name.endswith("months"):
+                cols[name] = pd.Series(s.to_numpy(dtype=float, na_value=np.nan))
+            else:
+                cols[name] = s.astype("Int64")
+            miss.add(s.isna().to_numpy(), (name,), f"{name} missing in the source")
+        else:
+            if name.endswith("months"):
+                cols[name] = pd.Series(np.full(n, np.nan))
+            else:
+                cols[name] = _int_col(np.zeros(n), np.zeros(n, dtype=bool))
+            miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
+
+    rfs_cols = ("rfs_months", "rfs_event", "rfs_cause")
+    if "rfs" in carried:
+        for name in rfs_cols:
+            _carry(name)
+        origins["rfs"] = {"origin": carried["rfs"], "source": "months read from the source file"}
+    else:
+        end = np.where(has_rec, rec, no_rec_end)
+        months = _months(end, rfs_start, dpm)
+        ok = ~undefined & ~site_without_date & (has_rec | vital_known) & ~np.isnan(months)
+        months[~ok] = np.nan
+        event = (has_rec | dead).astype(int)
+        cause = np.where(has_rec, 1, np.where(dead, 2, 0))
+        cols["rfs_months"] = pd.Series(months)
+        cols["rfs_event"] = _int_col(event, ok)
+        cols["rfs_cause"] = _int_col(cause, ok)
+        _no_origin_reasons(rfs_cols)
+        _end_reasons(rfs_cols, ~undefined)
+        origins["rfs"] = {
+            "origin": "curative_liver_treatment",
+            "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
+            "end": "recurrence_date, else death, else last_followup_date",
+            "source": "derived from dates",
+        }
+
+    h_cols = ("hepatic_rfs_months", "hepatic_rfs_event")
+    if "hepatic_rfs" in carried:
+        for name in h_cols:
+            _carry(name)
+        origins["hepatic_rfs"] = {"origin": carried["hepatic_rfs"],
+                                  "source": "months read from the source file"}
+    else:
+        rec_site_unknown = has_rec & ~site_known
+        end = np.where(has_rec, rec, no_rec_end)
+        months = _months(end, rfs_start, dpm)
+        ok = (~undefined & ~site_without_date & ~rec_site_unknown & (has_rec | vital_known)
+              & ~np.isnan(months))
+        months[~ok] = np.nan
+        event = np.where(has_rec, hepatic_site, dead).astype(int)
+        cols["hepatic_rfs_months"] = pd.Series(months)
+        cols["hepatic_rfs_event"] = _int_col(event, ok)
+        _no_origin_reasons(h_cols)
+        _end_reasons(h_cols, ~undefined)
+        miss.add(~undefined & rec_site_unknown, h_cols,
+                 "recurrence_site missing: hepatic recurrence unknown")
+        origins["hepatic_rfs"] = {
+            "origin": "curative_liver_treatment",
+            "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
+            "end": "hepatic recurrence (event), extrahepatic-only recurrence (censored at its "
+                   "date), else death (event), else last_followup_date (censored)",
+            "source": "derived from dates",
+        }
+    return EndpointResult(columns=cols, missing=miss.frame(), origins=origins)

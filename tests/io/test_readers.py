@@ -1,0 +1,123 @@
+"""Readers: every supported file type, and clear errors for files that cannot be used."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crlm_outcomes.datasets.registry import registry_frame, write_frame
+from crlm_outcomes.errors import EmptyFileError, MissingColumnsError, UnreadableFileError
+from crlm_outcomes.io import load_cohort
+from crlm_outcomes.io.readers import frame_sha256, read_source
+
+
+@pytest.fixture(scope="module")
+def ncdb_raw():
+    from crlm_outcomes.datasets.synthetic import synthetic_frame
+
+    base = load_cohort(synthetic_frame(60, 5)).data
+    return registry_frame(base, "ncdb")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".xlsx", ".dta", ".sav"])
+def test_every_file_type_loads_the_same(ncdb_raw, tmp_path, suffix):
+    path = tmp_path / f"ncdb{suffix}"
+    write_frame(ncdb_raw, path)
+    c = load_cohort(path, profile="ncdb")
+    ref = tmp_path / "ref.csv"
+    write_frame(ncdb_raw, ref)
+    expected = load_cohort(ref, profile="ncdb").data
+    pd.testing.assert_frame_equal(c.data, expected)
+    assert c.provenance["reader"] in {"csv", "tsv", "parquet", "excel", "stata", "spss"}
+    assert len(c.provenance["input_sha256"]) == 64
+
+
+def test_nonexistent_file(tmp_path):
+    with pytest.raises(UnreadableFileError, match="no such file") as err:
+        load_cohort(tmp_path / "missing.csv")
+    assert err.value.file.endswith("missing.csv")
+
+
+def test_unsupported_suffix(tmp_path):
+    p = tmp_path / "data.json"
+    p.write_text("{}")
+    with pytest.raises(UnreadableFileError, match="unsupported file type"):
+        load_cohort(p)
+
+
+def test_directory_is_not_a_file(tmp_path):
+    d = tmp_path / "dir.csv"
+    d.mkdir()
+    with pytest.raises(UnreadableFileError, match="not a regular file"):
+        load_cohort(d)
+
+
+@pytest.mark.parametrize("content", [b"", b"patient_id,vital_status\n"])
+def test_empty_files(tmp_path, content):
+    p = tmp_path / "empty.csv"
+    p.write_bytes(content)
+    with pytest.raises(EmptyFileError) as err:
+        load_cohort(p)
+    assert err.value.file == str(p)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".sas7bdat", ".dta", ".sav"])
+def test_corrupt_binary_files(tmp_path, suffix):
+    p = tmp_path / f"corrupt{suffix}"
+    p.write_bytes(b"this is not a real file \x00\x01\x02" * 10)
+    with pytest.raises(UnreadableFileError) as err:
+        load_cohort(p)
+    assert err.value.file == str(p)
+
+
+def test_ragged_csv(tmp_path):
+    p = tmp_path / "ragged.csv"
+    p.write_text("a,b\n1,2\n3,4,5\n")
+    with pytest.raises(UnreadableFileError, match="cannot parse"):
+        load_cohort(p)
+
+
+def test_duplicate_headers(tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text("patient_id,patient_id\n1,2\n")
+    with pytest.raises(UnreadableFileError, match="duplicate column"):
+        read_source(p)
+
+
+def test_not_a_path_or_frame():
+    with pytest.raises(UnreadableFileError, match="cannot load"):
+        read_source(42)  # type: ignore[arg-type]
+
+
+def test_frame_hash_is_stable_and_content_based():
+    a = pd.DataFrame({"x": [1, 2], "y": ["a", "b"]})
+    assert frame_sha256(a) == frame_sha256(a.copy())
+    assert frame_sha256(a) != frame_sha256(a.assign(y=["a", "c"]))
+    assert frame_sha256(a) != frame_sha256(a.iloc[::-1])
+
+
+def test_identifiers_keep_leading_zeros(tmp_path):
+    p = tmp_path / "ids.csv"
+    p.write_text("patient_id,liver_mets_diagnosis_date,vital_status,last_followup_date\n"
+                 "000123,2020-01-01,alive,2021-01-01\n0042,2020-01-01,dead,2020-06-01\n")
+    c = load_cohort(p)
+    assert c.data["patient_id"].tolist() == ["000123", "0042"]
+
+
+def test_semicolon_delimiter_option(tmp_path):
+    p = tmp_path / "semi.csv"
+    p.write_text("patient_id;liver_mets_diagnosis_date;vital_status;last_followup_date\n"
+                 "a;2020-01-01;alive;2021-01-01\n")
+    assert load_cohort(p, delimiter=";").n == 1
+    with pytest.raises(MissingColumnsError):  # read as one single column
+        load_cohort(p)
+
+
+def test_typed_parquet_round_trip(tmp_path):
+    from crlm_outcomes.datasets.synthetic import synthetic_frame
+
+    data = load_cohort(synthetic_frame(200, 8)).data
+    path = tmp_path / "canonical.parquet"
+    data.to_parquet(path, index=False)
+    again = load_cohort(path).data
+    pd.testing.assert_frame_equal(again, data)
