@@ -1,0 +1,217 @@
+"""Command-line interface: ``crlm-outcomes`` (also ``python -m crlm_outcomes``).
+
+Commands
+--------
+``report SPEC | --demo [--out DIR] [--quiet]``
+    Build the reproducible report of an analysis spec (or of the synthetic demo cohort).
+``validate FILE --profile P [--quarantine-out CSV] [--option KEY=VALUE]``
+    Load a cohort file with a loader profile and print the audit; write the quarantine as CSV.
+``profiles``
+    List the shipped loader profiles.
+``schema [--show paths|dictionary|spec-schema] [--out FILE]``
+    Print (or write) the data dictionary or the analysis-spec JSON Schema, or list their paths.
+
+Errors raised on purpose by the package (:class:`~crlm_outcomes.errors.CrlmError`) are printed
+as one clean line on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from crlm_outcomes.errors import CrlmError, SpecError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="crlm-outcomes",
+    help="Outcome research on colorectal cancer liver metastases: audited loading, "
+         "stratification, survival analysis and reproducible reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INPUT_ERROR = 2
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    typer.echo(f"error: {first}", err=True)
+    return typer.Exit(code=EXIT_INPUT_ERROR)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Turn package errors into a one-line message and exit code 2."""
+    try:
+        yield
+    except CrlmError as exc:
+        raise _fail(exc) from None
+
+
+@contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar on stderr (nothing when ``quiet``); yields the step callback."""
+    if quiet:
+        yield lambda step: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    # no refresh thread: the build forks figure workers, which must not inherit a live thread
+    with Progress(TextColumn("{task.description:<42}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False,
+                  auto_refresh=False) as bar:
+        task = bar.add_task("building report", total=total)
+        started = {"n": 0}
+
+        def step(name: str) -> None:
+            if started["n"]:
+                bar.advance(task)
+            started["n"] += 1
+            bar.update(task, description=name)
+            bar.refresh()
+
+        yield step
+        bar.update(task, completed=total, description="done")
+        bar.refresh()
+
+
+@app.command()
+def report(
+    spec: Annotated[Path | None, typer.Argument(help="Analysis spec (YAML).",
+                                                show_default=False)] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Build the demo report on the "
+                                       "synthetic cohort.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default "
+                                             "reports/demo or reports/<spec name>).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Build the reproducible HTML report (figures, tables, manifest) of SPEC or --demo."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window
+    from crlm_outcomes.report.build import DEMO_SPEC, build_report, plan
+    from crlm_outcomes.report.spec import load_spec
+
+    if (spec is None) == (not demo):
+        raise _fail(SpecError("give either a spec file or --demo (not both)",
+                              expected="crlm-outcomes report SPEC.yaml | --demo"))
+    spec_path = DEMO_SPEC if demo else spec
+    assert spec_path is not None
+    target = out if out is not None else Path("reports") / ("demo" if demo else spec_path.stem)
+    with _clean_errors():
+        parsed = load_spec(spec_path)
+        with _progress(len(plan(parsed)), quiet) as step:
+            result = build_report(spec_path, target, progress=step)
+    for note in result.notes:
+        typer.echo(note, err=True)
+    typer.echo(f"report: {result.html}")
+    if not quiet:
+        typer.echo(f"manifest: {result.manifest} ({len(result.outputs)} files hashed)")
+
+
+def _parse_options(options: list[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError("load option must look like KEY=VALUE", value=item,
+                            expected="e.g. --option os_origin=liver_resection")
+        parsed[key.strip()] = yaml.safe_load(value) if value else None
+    return parsed
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="Cohort file (CSV, Parquet, Excel, SAS, Stata, "
+                                         "SPSS).", show_default=False)],
+    profile: Annotated[str, typer.Option("--profile", "-p", help="Loader profile name or "
+                                         "YAML path.")],
+    quarantine_out: Annotated[Path | None, typer.Option(
+        "--quarantine-out", help="Write the quarantined records to this CSV.")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", help="Load option KEY=VALUE (repeatable), e.g. os_origin=liver_resection."
+    )] = None,
+) -> None:
+    """Load FILE with a profile and print the audit (rows in, loaded, quarantined, reasons)."""
+    from crlm_outcomes.io.load import load_cohort
+
+    with _clean_errors():
+        cohort = load_cohort(file, profile=profile, **_parse_options(option or []))
+    typer.echo(cohort.summary())
+    if quarantine_out is not None:
+        quarantine_out.parent.mkdir(parents=True, exist_ok=True)
+        cohort.audit.quarantine.to_csv(quarantine_out, index=False, lineterminator="\n")
+        typer.echo(f"quarantine: {len(cohort.audit.quarantine)} record(s) written to "
+                   f"{quarantine_out}")
+
+
+@app.command()
+def profiles() -> None:
+    """List the shipped loader profiles."""
+    from crlm_outcomes.io.profile import list_profiles
+
+    for name in list_profiles():
+        typer.echo(name)
+
+
+class _Show(str, Enum):
+    paths = "paths"
+    dictionary = "dictionary"
+    spec_schema = "spec-schema"
+
+
+@app.command()
+def schema(
+    show: Annotated[_Show, typer.Option("--show", help="paths: where the schema documents "
+                                        "are; dictionary: the data dictionary (Markdown); "
+                                        "spec-schema: the analysis-spec JSON Schema.")
+                    ] = _Show.paths,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead "
+                                             "of printing.")] = None,
+) -> None:
+    """Print or write the canonical data dictionary or the analysis-spec JSON Schema."""
+    from crlm_outcomes.report.spec import spec_json_schema
+    from crlm_outcomes.schema.definition import CANONICAL_YAML
+    from crlm_outcomes.schema.dictionary import dictionary_path, render_dictionary
+
+    if show is _Show.paths:
+        text = "\n".join([
+            f"canonical schema (YAML): {CANONICAL_YAML.resolve()}",
+            f"data dictionary (Markdown): {dictionary_path()}",
+            f"analysis spec JSON Schema: {_spec_schema_path()}",
+        ]) + "\n"
+    elif show is _Show.dictionary:
+        text = render_dictionary()
+    else:
+        text = json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n"
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+
+
+def _spec_schema_path() -> Path:
+    """``data_schema/analysis_spec.schema.json`` of the source checkout."""
+    from crlm_outcomes.schema.definition import CANONICAL_YAML
+
+    return CANONICAL_YAML.resolve().with_name("analysis_spec.schema.json")
+
+
+def main() -> None:
+    """Run the app (console-script entry point)."""
+    app(prog_name="crlm-outcomes")

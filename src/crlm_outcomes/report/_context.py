@@ -1,0 +1,88 @@
+"""The state a report build carries from step to step.
+
+:class:`BuildContext` holds the spec, the suppression policy, the output writer, the analysis
+cohort and what the steps collect for the page and the manifest (sections, data notes, inputs,
+seeds). :meth:`BuildContext.collect_warnings` turns the warnings an analysis raises into data
+notes, with small numbers masked when suppression is on (a warning such as "3 rows excluded"
+must not leak a count the tables suppress).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from crlm_outcomes.report.spec import AnalysisSpec
+from crlm_outcomes.report.suppression import PRIMARY, SuppressionPolicy, kind_alone
+from crlm_outcomes.report.writer import OutputWriter
+
+__all__ = ["BuildContext"]
+
+
+@dataclass
+class BuildContext:
+    """What the build steps share.
+
+    Attributes
+    ----------
+    spec, policy, writer
+        The analysis spec, its suppression policy and the output writer.
+    data
+        The analysis cohort (after stratifiers and inclusion filters).
+    cohort
+        The loaded cohort (with its load audit).
+    sections
+        The report sections, in page order.
+    notes
+        Data notes (warnings raised by the analyses, sections not analysed).
+    table_one_tests
+        Tests Table 1 used (for the methods text).
+    inputs, seeds
+        Inputs and random seeds, recorded in the manifest.
+    cohort_note
+        A sentence on where the cohort came from (for the methods text).
+    """
+
+    spec: AnalysisSpec
+    policy: SuppressionPolicy
+    writer: OutputWriter
+    data: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cohort: Any = None
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    table_one_tests: list[str] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    seeds: dict[str, int] = field(default_factory=dict)
+    cohort_note: str = ""
+
+    @contextmanager
+    def collect_warnings(self, where: str) -> Iterator[None]:
+        """Record every warning raised in the block as a data note prefixed with ``where``."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        self.warn_block(caught, where)
+
+    def warn_block(self, caught: list[warnings.WarningMessage], where: str) -> None:
+        """Add ``caught`` warnings to the data notes (once each, small numbers masked)."""
+        for w in caught:
+            msg = f"{where}: {self._mask_numbers(str(w.message))}"
+            if msg not in self.notes:
+                self.notes.append(msg)
+
+    def _mask_numbers(self, text: str) -> str:
+        """Under suppression, mask every small whole number in a free-text message."""
+        if not self.policy.enabled:
+            return text
+
+        def repl(m: re.Match[str]) -> str:
+            small = kind_alone(int(m.group(0)), self.policy) == PRIMARY
+            return self.policy.primary_marker if small else m.group(0)
+
+        return re.sub(r"(?<![\w.])\d+(?![\w.])", repl, text)

@@ -1,0 +1,140 @@
+"""The statistical-methods paragraph of a report, generated from the spec and the build's facts.
+
+Every sentence states something the build actually did (the tests Table 1 used, the ties
+method of each Cox model, the interval type, the suppression threshold, the software
+versions), so the text cannot drift from the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from crlm_outcomes.report.spec import ENDPOINT_LABELS, AnalysisSpec
+from crlm_outcomes.report.suppression import SuppressionPolicy
+
+__all__ = ["methods_text"]
+
+_CONF = {"log": "log", "log-log": "log-log (complementary log-log)", "plain": "linear (plain)"}
+_TEST_SENTENCES = {
+    "Welch t-test": "Welch's t-test",
+    "Welch ANOVA": "Welch's one-way analysis of variance",
+    "Kruskal-Wallis": "the Kruskal-Wallis test",
+    "Chi-square": "Pearson's chi-square test (with Yates' continuity correction for 2 x 2 "
+                  "tables)",
+    "Fisher": "Fisher's exact test",
+    "Fisher (Monte Carlo)": "Fisher's exact test with a Monte Carlo p-value (20,000 tables "
+                            "with fixed margins, fixed seed) for tables with more than two "
+                            "rows and columns",
+}
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
+                 suppression: SuppressionPolicy, table_one_tests: Sequence[str] = (),
+                 cohort_note: str = "") -> list[str]:
+    """Paragraphs of the methods section.
+
+    Parameters
+    ----------
+    spec
+        The validated analysis spec.
+    versions
+        :func:`crlm_outcomes.report.manifest.software_versions`.
+    suppression
+        The suppression policy applied.
+    table_one_tests
+        Test names Table 1 actually used.
+    cohort_note
+        One sentence on the source cohort (file, profile, rows loaded and quarantined).
+    """
+    paras: list[str] = []
+    cohort = [cohort_note] if cohort_note else []
+    if spec.filters:
+        cohort.append("Patients were included when they met every criterion, applied in "
+                      "order: " + "; ".join(f.describe() for f in spec.filters) + ". A patient "
+                      "whose value for a criterion was missing did not meet it.")
+    cohort.append("Times are in months (days / 30.4375). Each analysis used the patients with "
+                  "complete data for its variables; the number excluded for missing values is "
+                  "reported with every result.")
+    paras.append(" ".join(cohort))
+
+    ends = [ENDPOINT_LABELS[e] for e in spec.endpoints]
+    km = (f"Survival ({_join(ends).lower()}) was estimated with the Kaplan-Meier method, with "
+          f"Greenwood variance and pointwise 95% confidence intervals on the "
+          f"{_CONF[spec.output.conf_type]} scale; median survival and survival at "
+          f"{_join([f'{t:g}' for t in spec.output.survival_times])} months are reported. "
+          "Groups were compared with the log-rank test.")
+    paras.append(km)
+
+    if spec.comparison is not None:
+        tests = [_TEST_SENTENCES[t] for t in table_one_tests if t in _TEST_SENTENCES]
+        t1 = (f"Baseline characteristics were compared by {spec.comparison.by}: continuous "
+              "variables as mean (standard deviation) or, when skewed, median [interquartile "
+              "range]; categorical variables as counts (% of non-missing). ")
+        if tests:
+            t1 += "P-values are from " + _join(tests) + ". "
+        t1 += ("Fisher's exact test replaced the chi-square test when an expected count was "
+               "below 5. Standardised mean differences (SMD) are given for every variable "
+               "(multinomial SMD of Yang & Dalton for categorical variables; the mean of the "
+               "pairwise SMDs for more than two groups).")
+        paras.append(t1)
+
+    if spec.cox:
+        parts = []
+        for m in spec.cox:
+            desc = (f"model '{m.name}' for {ENDPOINT_LABELS[m.endpoint].lower()} "
+                    f"({m.formula}; {m.ties.capitalize()} ties")
+            if m.strata:
+                desc += f"; stratified by {', '.join(m.strata)}"
+            if m.cluster:
+                desc += f"; robust sandwich variance clustered on {m.cluster}"
+            parts.append(desc + ")")
+        cox = ("Hazard ratios with 95% Wald confidence intervals were estimated with Cox "
+               "proportional-hazards regression: " + "; ".join(parts) + ". ")
+        if any(m.ph_test for m in spec.cox):
+            cox += ("Proportional hazards were assessed with the scaled Schoenfeld residual "
+                    "test of Grambsch and Therneau on Kaplan-Meier-transformed time (as R's "
+                    "cox.zph), with residual plots.")
+        paras.append(cox)
+
+    if spec.competing_risks:
+        paras.append(
+            "Recurrence and death without recurrence were analysed as competing risks "
+            "(rfs_cause: 1 = recurrence, 2 = death without recurrence): cumulative incidence "
+            "by the Aalen-Johansen estimator with the variance of cmprsk's cuminc and "
+            "pointwise 95% intervals on the log-log scale; groups were compared with Gray's "
+            "test.")
+    if spec.landmarks:
+        lms = [f"{ENDPOINT_LABELS[lm.endpoint].lower()} at {lm.time:g} months by {lm.by}"
+               for lm in spec.landmarks]
+        paras.append(
+            "Landmark analyses (" + "; ".join(lms) + ") included only patients event-free and "
+            "under follow-up at the landmark, with time restarted at the landmark, to avoid "
+            "immortal-time bias (Anderson, Cain & Gelber 1983).")
+
+    if suppression.enabled:
+        paras.append(
+            f"Small-cell suppression: counts from 1 to {suppression.threshold - 1} are not "
+            f"shown (\u201c{suppression.primary_marker}\u201d) in tables, numbers at risk and "
+            "figure annotations, nor any count from which such a count could be derived by "
+            f"subtraction (complementary suppression, \u201c"
+            f"{suppression.complementary_marker}\u201d); rates and survival estimates resting "
+            f"on fewer than {suppression.rate_threshold} patients at risk are not shown.")
+    else:
+        paras.append("No small-cell suppression was applied.")
+
+    deps = versions.get("dependencies", {})
+    lib = ", ".join(f"{k} {v}" for k, v in deps.items()
+                    if k in ("numpy", "pandas", "scipy", "statsmodels", "matplotlib") and v)
+    paras.append(
+        f"Analyses used crlm_outcomes {versions.get('crlm_outcomes')} (Python "
+        f"{versions.get('python')}; {lib}), whose survival estimates are tested against R "
+        "(survival 3.5-3, cmprsk 2.2-11).")
+    return paras

@@ -1,0 +1,134 @@
+"""Kaplan-Meier section of one endpoint: curves overall and by each stratifier.
+
+For every stratifier of the spec (and all patients): the curve with its numbers at risk
+(:func:`crlm_outcomes.report.figures.plot_km_with_risk`), the number-at-risk table, and a row of
+the summary table (n, events, median and survival at the spec's fixed times, each with its 95%
+CI); a log-rank test per stratifier. Estimates resting on fewer than the suppression policy's
+``rate_threshold`` patients at risk are masked; a survival time beyond a group's follow-up is
+``NE`` (not estimable), a median the curve never reaches ``NR``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk, time_grid
+from crlm_outcomes.report.formatting import est_ci, format_p
+from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.suppression import (
+    SuppressionPolicy,
+    format_count_alone,
+    format_counts,
+)
+from crlm_outcomes.report.writer import text_block
+
+__all__ = ["km_summary", "km_section"]
+
+
+def km_summary(km: Any, label: str, times: list[float],
+               policy: SuppressionPolicy) -> pd.DataFrame:
+    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI)."""
+    med = km.median().set_index("group")
+    counts = km.n.set_index("group")
+    groups = [g for g in km.group_labels if g in counts.index]
+    n = counts.loc[groups, "n"].to_numpy(dtype=float)
+    ev = counts.loc[groups, "events"].to_numpy(dtype=float)
+    several = len(groups) > 1
+    n_text = format_counts(n, policy, total_published=several)
+    ev_text = format_counts(ev, policy, total_published=several)
+    at = km.at(times, extend=True) if times else pd.DataFrame()
+    max_t = km.table.groupby("group", observed=True, sort=False)["time"].max()
+    rows = []
+    for i, g in enumerate(groups):
+        row = {"stratifier": label, "group": str(g), "n": n_text[i], "events": ev_text[i]}
+        m = med.loc[g]
+        rate_ok = not policy.enabled or n[i] >= policy.rate_threshold
+        row["median (95% CI)"] = (est_ci(m["median"], m["lower"], m["upper"], 1)
+                                  if rate_ok else policy.primary_marker)
+        for t in times:
+            rec = at[(at["group"] == g) & (at["time"] == t)]
+            col = f"{t:g}-month survival, % (95% CI)"
+            if len(rec) == 0 or t > max_t.loc[g]:
+                row[col] = "NE"
+                continue
+            r = rec.iloc[0]
+            if policy.enabled and r["n_risk"] < policy.rate_threshold:
+                row[col] = policy.primary_marker
+            else:
+                row[col] = est_ci(100 * r["survival"], 100 * r["lower"], 100 * r["upper"], 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def km_section(ctx: BuildContext, endpoint: str) -> None:
+    """Add the Kaplan-Meier section of ``endpoint`` (a key of
+    :data:`crlm_outcomes.report.spec.ENDPOINTS`)."""
+    from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    from crlm_outcomes.survival.logrank import logrank
+
+    duration, event = ENDPOINTS[endpoint]
+    title = ENDPOINT_LABELS[endpoint]
+    spec, policy, data = ctx.spec, ctx.policy, ctx.data
+    why = unusable(ctx, duration, event)
+    if why:
+        skipped(ctx, f"km-{endpoint}", title, why)
+        return
+    times = list(spec.output.survival_times)
+    blocks: list[dict[str, Any]] = []
+    summaries = []
+    tests = []
+    stratifiers: list[str | None] = [None, *spec.stratifiers]
+    for strat in stratifiers:
+        why = unusable(ctx, strat)
+        if why:
+            blocks.append(text_block("heading", f"{title} by {strat}"))
+            blocks.append(text_block("text", f"Not analysed: {why}.", "note"))
+            ctx.notes.append(f"{title} by {strat}: not analysed, {why}.")
+            continue
+        with ctx.collect_warnings(f"{title}{' by ' + strat if strat else ''}"):
+            km = kaplan_meier(data, duration, event, by=strat, conf_type=spec.output.conf_type)
+            lr = logrank(data, duration, event, by=strat) if (
+                strat is not None and len(km.group_labels) > 1) else None
+        label = strat or "all patients"
+        summaries.append(km_summary(km, label, times, policy))
+        if lr is not None:
+            tests.append({"stratifier": strat, "test": lr.method,
+                          "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
+                          "p": format_p(lr.p),
+                          "rows excluded (missing)": format_count_alone(km.n_excluded, policy)})
+        name = f"km_{endpoint}_{strat or 'overall'}"
+        tmax = float(km.table["time"].max())
+        grid = time_grid(tmax)
+        risk = at_risk_table(km, grid, policy)
+        caption = (f"{title}" + (f" by {strat}" if strat else ", all patients") +
+                   f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); numbers at risk below.")
+        if strat is not None and km.n_excluded:
+            caption += (f" {format_count_alone(km.n_excluded, policy)}"
+                        f" patient(s) with {strat} or the endpoint missing are not shown.")
+        blocks.append(text_block("heading",
+                                 title + (f" by {strat}" if strat else ": all patients")))
+        blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk, km, policy=policy,
+                                        title=title + (f" by {strat}" if strat else "")))
+        risk_pub = risk.reset_index()
+        risk_pub.columns = ["group", *[f"{c} mo" for c in risk.columns]]
+        html = (risk_pub.style.hide(axis="index").set_uuid(f"risk_{name}")
+                .set_table_attributes(f"class='crlm-table at-risk' id='at-risk-{name}'")
+                .set_caption(f"Number at risk: {title}" + (f" by {strat}" if strat else ""))
+                .to_html())
+        blocks.append(ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
+                                       "Number at risk", html=html))
+    summary = pd.concat(summaries, ignore_index=True)
+    blocks.append(text_block("heading", f"{title}: medians and survival at "
+                             f"{', '.join(f'{t:g}' for t in times)} months"))
+    blocks.append(ctx.writer.table(summary, f"km_summary_{endpoint}",
+                                   f"{title}: Kaplan-Meier estimates (NR = not reached, "
+                                   "NE = beyond follow-up)", footnote=policy.footnote()))
+    if tests:
+        blocks.append(ctx.writer.table(pd.DataFrame(tests), f"logrank_{endpoint}",
+                                       f"{title}: log-rank tests"))
+    ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
+        f"{title} ({duration}, {event}) in months."], "blocks": blocks})

@@ -1,0 +1,61 @@
+"""Landmark analysis section: survival from a fixed time in those event-free at it.
+
+Patients event-free and under follow-up at the landmark form the cohort
+(:func:`crlm_outcomes.survival.landmark.landmark`); time restarts there, which removes the
+guarantee-time bias of comparing groups defined after baseline (Anderson, Cain & Gelber,
+*J Clin Oncol* 1983;1:710-719). Shows the landmark cohort's flow, the Kaplan-Meier curve by the
+stratifier with its summary (:func:`crlm_outcomes.report.sections.km.km_summary`) and a
+log-rank test.
+"""
+
+from __future__ import annotations
+
+from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.figures import plot_km_with_risk
+from crlm_outcomes.report.formatting import format_p
+from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections.km import km_summary
+from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.suppression import format_count, format_counts
+
+__all__ = ["landmark_section"]
+
+
+def landmark_section(ctx: BuildContext, i: int) -> None:
+    """Add the section of the spec's ``i``-th landmark analysis."""
+    from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    from crlm_outcomes.survival.landmark import landmark
+    from crlm_outcomes.survival.logrank import logrank
+
+    lm = ctx.spec.landmarks[i]
+    duration, event = ENDPOINTS[lm.endpoint]
+    policy = ctx.policy
+    why = unusable(ctx, duration, event, lm.by)
+    if why:
+        skipped(ctx, f"landmark-{i}", f"Landmark analysis at {lm.time:g} months", why)
+        return
+    with ctx.collect_warnings(f"Landmark {lm.time:g} months"):
+        res = landmark(ctx.data, duration, event, landmark=lm.time)
+        km = kaplan_meier(res.data, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
+        lr = logrank(res.data, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
+    title = (f"Landmark analysis at {lm.time:g} months: {ENDPOINT_LABELS[lm.endpoint]} by "
+             f"{lm.by}")
+    counts = res.counts.copy()
+    vals = counts["n"].to_numpy(dtype=float)
+    # input rows = the exclusions + the landmark cohort: one published constraint
+    counts["n"] = [format_count(vals[0], 0, policy),
+                   *format_counts(vals[1:], policy, total_published=True)]
+    name = f"landmark_{lm.endpoint}_{lm.time:g}_{lm.by}".replace(".", "p")
+    blocks = [ctx.writer.table(counts, f"{name}_flow", "Landmark cohort")]
+    blocks.append(ctx.writer.figure(name, title + " (time restarted at the landmark).",
+                                    plot_km_with_risk, km, policy=policy, title=title,
+                                    xlabel=f"Months since the {lm.time:g}-month landmark"))
+    summary = km_summary(km, lm.by, list(ctx.spec.output.survival_times), policy)
+    blocks.append(ctx.writer.table(summary, f"{name}_summary", "Kaplan-Meier estimates from "
+                                   "the landmark", footnote=policy.footnote()))
+    paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]
+    if lr is not None:
+        paras.append(f"{lr.method}: chi-square {lr.statistic:.2f} on {lr.df} df, "
+                     f"p = {format_p(lr.p)}.")
+    ctx.sections.append({"id": f"landmark-{i}", "title": title, "paragraphs": paras,
+                         "blocks": blocks})

@@ -1,0 +1,452 @@
+"""The analysis spec: one YAML file that says which report to build, validated by pydantic.
+
+A spec names the cohort (a file and a loader profile, or ``demo: true`` for the synthetic demo
+cohort), the inclusion filters, the endpoints, the stratifiers to compare, the main comparison
+of Table 1, the Cox models, the competing-risk analyses, the landmark analyses and the output
+options. :func:`load_spec` reads and validates it; every problem is reported as one
+:class:`~crlm_outcomes.errors.SpecError` naming the key (dotted path such as
+``cox[0].ties``), the value and what is allowed, never as a pydantic traceback.
+
+The JSON Schema of the spec (``data_schema/analysis_spec.schema.json``) is generated from these
+models by :func:`spec_json_schema`; a test keeps the committed file up to date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from crlm_outcomes.errors import SpecError
+
+__all__ = [
+    "AnalysisSpec",
+    "CohortSpec",
+    "FilterSpec",
+    "ComparisonSpec",
+    "CoxSpec",
+    "CompetingRiskSpec",
+    "LandmarkSpec",
+    "SuppressionSpec",
+    "OutputSpec",
+    "ENDPOINTS",
+    "REGISTRY_PROFILES",
+    "load_spec",
+    "parse_spec",
+    "spec_json_schema",
+    "spec_hash",
+    "write_json_schema",
+]
+
+#: Endpoint name -> (duration column, event column) of the canonical schema.
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    "os": ("os_months", "os_event"),
+    "rfs": ("rfs_months", "rfs_event"),
+    "hepatic_rfs": ("hepatic_rfs_months", "hepatic_rfs_event"),
+}
+#: Human-readable endpoint names used in the report.
+ENDPOINT_LABELS: dict[str, str] = {
+    "os": "Overall survival",
+    "rfs": "Recurrence-free survival",
+    "hepatic_rfs": "Hepatic recurrence-free survival",
+}
+#: Loader profiles of population registries: small-cell suppression is on by default for them
+#: (data-use agreements of SEER/SEER-Medicare/NCDB forbid publishing cells of 1-10).
+REGISTRY_PROFILES = frozenset({"seer", "ncdb"})
+
+EndpointName = Literal["os", "rfs", "hepatic_rfs"]
+FilterOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "notna", "isna"]
+Scalar = str | int | float | bool
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CohortSpec(_Model):
+    """Where the cohort comes from: a file read with a loader profile, or the synthetic demo."""
+
+    demo: bool = Field(False, description="Use the synthetic demo cohort instead of a file.")
+    source: str | None = Field(
+        None, description="Path of the input file, relative to the spec file's folder.")
+    profile: str | None = Field(
+        None, description="Loader profile name (see `crlm-outcomes profiles`) or profile file.")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Extra keyword options passed to load_cohort.")
+    n: int | None = Field(None, ge=20, le=1_000_000,
+                          description="Demo cohort size (demo only; default 1500).")
+    seed: int | None = Field(None, ge=0,
+                             description="Random seed of the demo cohort (demo only).")
+
+    @model_validator(mode="after")
+    def _source_or_demo(self) -> CohortSpec:
+        if self.demo:
+            if self.source is not None or self.profile is not None:
+                raise ValueError("give either demo: true or source + profile, not both")
+        elif self.n is not None or self.seed is not None:
+            raise ValueError("n and seed only apply to the demo cohort (demo: true)")
+        elif self.source is None or self.profile is None:
+            raise ValueError("source and profile are both required unless demo: true")
+        return self
+
+
+class FilterSpec(_Model):
+    """One inclusion filter: keep the rows where ``column op value`` holds."""
+
+    column: str = Field(description="Canonical or stratifier column.")
+    op: FilterOp = Field(description="Comparison operator.")
+    value: Scalar | list[Scalar] | None = Field(
+        None, description="Value compared with (a list for in / not_in; absent for notna / isna).")
+    label: str | None = Field(None, description="Text of this step in the flow diagram.")
+
+    @model_validator(mode="after")
+    def _value_matches_op(self) -> FilterSpec:
+        if self.op in ("notna", "isna"):
+            if self.value is not None:
+                raise ValueError(f"op {self.op!r} takes no value")
+        elif self.op in ("in", "not_in"):
+            if not isinstance(self.value, list) or not self.value:
+                raise ValueError(f"op {self.op!r} needs a non-empty list as value")
+        elif self.value is None or isinstance(self.value, list):
+            raise ValueError(f"op {self.op!r} needs a single value")
+        return self
+
+    def describe(self) -> str:
+        """The filter as readable text (used when no label is given)."""
+        if self.label:
+            return self.label
+        if self.op == "notna":
+            return f"{self.column} recorded"
+        if self.op == "isna":
+            return f"{self.column} missing"
+        if self.op in ("in", "not_in"):
+            word = "in" if self.op == "in" else "not in"
+            return f"{self.column} {word} {{{', '.join(map(str, self.value))}}}"  # type: ignore[arg-type]
+        return f"{self.column} {self.op} {self.value}"
+
+
+class ComparisonSpec(_Model):
+    """The main comparison: the column that splits Table 1, and the variables it describes."""
+
+    by: str = Field(description="Stratifier name or canonical column defining the groups.")
+    variables: list[str] = Field(
+        default_factory=list,
+        description="Table 1 rows (canonical or stratifier columns); empty = a default set.")
+    nonnormal: list[str] = Field(
+        default_factory=list,
+        description="Continuous variables summarised as median [IQR] with the Kruskal-Wallis test.")
+    exact: list[str] = Field(
+        default_factory=list,
+        description="Categorical variables always tested with Fisher's exact test.")
+
+
+class CoxSpec(_Model):
+    """One Cox proportional-hazards model."""
+
+    name: str = Field(description="Short name used in file names and headings.")
+    endpoint: EndpointName = "os"
+    formula: str = Field(description="Right-hand side, e.g. 'age_at_diagnosis + C(sex)'.")
+    ties: Literal["efron", "breslow"] = "efron"
+    strata: list[str] = Field(default_factory=list, description="Stratification columns.")
+    cluster: str | None = Field(None, description="Cluster column for robust (sandwich) SEs.")
+    ph_test: bool = Field(True, description="Test proportional hazards (scaled Schoenfeld).")
+
+
+class CompetingRiskSpec(_Model):
+    """Cumulative incidence of recurrence vs death without recurrence (``rfs_cause``)."""
+
+    by: str | None = Field(None, description="Stratifier or column to compare; none = overall.")
+
+
+class LandmarkSpec(_Model):
+    """A landmark analysis: survival from ``time`` among those event-free at ``time``."""
+
+    endpoint: EndpointName = "os"
+    time: float = Field(gt=0, description="Landmark time in months.")
+    by: str = Field(description="Stratifier or column compared from the landmark on.")
+
+
+class SuppressionSpec(_Model):
+    """Small-cell suppression of published counts."""
+
+    enabled: bool | None = Field(
+        None, description="true/false; absent = on for registry profiles (seer, ncdb) only.")
+    threshold: int = Field(11, ge=1, description="Counts below this are masked.")
+    rate_threshold: int = Field(
+        16, ge=1, description="Rates (%, survival) resting on fewer cases than this are masked.")
+
+
+class OutputSpec(_Model):
+    """What the build writes."""
+
+    figure_formats: list[Literal["png", "svg", "pdf"]] = Field(
+        default_factory=lambda: ["png", "svg", "pdf"])
+    table_formats: list[Literal["csv", "html", "tex"]] = Field(
+        default_factory=lambda: ["csv", "html", "tex"])
+    suppression: SuppressionSpec = Field(default_factory=SuppressionSpec)
+    conf_type: Literal["log", "log-log", "plain"] = "log"
+    survival_times: list[float] = Field(
+        default_factory=lambda: [12.0, 36.0, 60.0],
+        description="Times (months) at which survival is reported (e.g. 1/3/5 years).")
+    pdf_report: bool = Field(
+        False, description="Also write report.pdf when a HTML-to-PDF converter is available.")
+
+
+class AnalysisSpec(_Model):
+    """A whole report: cohort, filters, endpoints, comparisons, models and output options."""
+
+    title: str = "CRLM outcomes report"
+    cohort: CohortSpec
+    filters: list[FilterSpec] = Field(default_factory=list)
+    endpoints: list[EndpointName] = Field(default_factory=lambda: ["os"], min_length=1)
+    stratifiers: list[str] = Field(
+        default_factory=list, description="Names from crlm_outcomes.stratify compared by KM.")
+    stratify_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Options per stratifier, passed to crlm_outcomes.stratify.apply_all "
+                    "(e.g. liver_mets_timing: {convention: adam_2015}).")
+    comparison: ComparisonSpec | None = None
+    cox: list[CoxSpec] = Field(default_factory=list)
+    competing_risks: list[CompetingRiskSpec] = Field(default_factory=list)
+    landmarks: list[LandmarkSpec] = Field(default_factory=list)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AnalysisSpec:
+        names = [m.name for m in self.cox]
+        if len(set(names)) != len(names):
+            raise ValueError(f"cox model names must be unique, got {names}")
+        return self
+
+    def suppression_enabled(self) -> bool:
+        """Whether small-cell suppression applies (explicit setting, else registry profile)."""
+        setting = self.output.suppression.enabled
+        if setting is not None:
+            return setting
+        profile = (self.cohort.profile or "").lower()
+        return Path(profile).stem in REGISTRY_PROFILES
+
+
+# ---------------------------------------------------------------------------- loading
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "<root>"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the key at ``loc`` (to list its allowed keys)."""
+    model: Any = AnalysisSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) else None
+        if field is None:
+            return None
+        ann = field.annotation
+        model = _inner_model(ann)
+        if model is None:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in getattr(ann, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _translate(err: Mapping[str, Any]) -> tuple[str, Any, str, str]:
+    """(key, value, problem, expected) of one pydantic error."""
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        allowed = ", ".join(parent.model_fields) if parent is not None else "a documented key"
+        return _dotted(loc), value, f"unknown key {loc[-1]!r}", f"one of the keys {allowed}"
+    if kind == "missing":
+        return _dotted(loc), None, "required key is missing", "a value for this key"
+    if kind == "literal_error":
+        return _dotted(loc), value, "value not allowed", f"one of {ctx.get('expected')}"
+    if kind == "value_error":
+        msg = str(ctx.get("error", err.get("msg", "")))
+        return _dotted(loc), None, msg, "a consistent combination of keys"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = {"greater_than": "> ", "greater_than_equal": ">= ", "less_than": "< ",
+                 "less_than_equal": "<= "}[kind]
+        limit = next(iter(ctx.values()), "")
+        return _dotted(loc), value, "value out of range", f"a number {bound}{limit}"
+    if kind == "too_short":
+        return _dotted(loc), value, "list is too short", (
+            f"at least {ctx.get('min_length')} item(s)")
+    msg = str(err.get("msg", "invalid value"))
+    expected = msg.removeprefix("Input should be ").strip() or "a valid value"
+    return _dotted(loc), value, "invalid value", expected
+
+
+def _spec_error(exc: ValidationError, file: str | None) -> SpecError:
+    errors = exc.errors(include_url=False)
+    # union members each report an error for the same key: keep the first per key
+    seen: dict[str, tuple[str, Any, str, str]] = {}
+    for err in errors:
+        loc = tuple(p for p in err.get("loc", ()) if not _is_union_tag(p))
+        key, value, problem, expected = _translate({**err, "loc": loc})
+        seen.setdefault(key, (key, value, problem, expected))
+    key, value, problem, expected = next(iter(seen.values()))
+    message = f"invalid analysis spec: key {key!r}: {problem}"
+    if len(seen) > 1:
+        others = ", ".join(repr(k) for k in list(seen)[1:])
+        message += f" (also invalid: {others})"
+    error = SpecError(message, file=file, value=value, expected=expected)
+    error.key = key  # type: ignore[attr-defined]
+    error.problems = list(seen.values())  # type: ignore[attr-defined]
+    return error
+
+
+def _is_union_tag(part: Any) -> bool:
+    """pydantic adds the member type (``str``, ``list[...]``, ...) to union error locations."""
+    if isinstance(part, int):
+        return False
+    text = str(part)
+    return text in {"str", "int", "float", "bool", "none"} or "[" in text or text.startswith(
+        "function-")
+
+
+def parse_spec(data: Mapping[str, Any], *, file: str | None = None) -> AnalysisSpec:
+    """Validate a spec given as a mapping (e.g. parsed YAML).
+
+    Raises
+    ------
+    SpecError
+        Names the dotted key, the value and what is allowed.
+    """
+    if not isinstance(data, Mapping):
+        raise SpecError("an analysis spec must be a mapping of keys to values", file=file,
+                        value=type(data).__name__, expected="a YAML mapping (key: value)")
+    try:
+        spec = AnalysisSpec.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _spec_error(exc, file) from None
+    _check_names(spec, file)
+    return spec
+
+
+def load_spec(path: str | Path) -> AnalysisSpec:
+    """Read and validate a YAML analysis spec.
+
+    Raises
+    ------
+    SpecError
+        The file cannot be read or parsed, or a key is invalid (named by its dotted path).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError("cannot read the analysis spec", file=str(path),
+                        expected="a readable YAML file") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(f"the analysis spec is not valid YAML: {getattr(exc, 'problem', exc)}",
+                        file=str(path), row=(mark.line + 1) if mark is not None else None,
+                        expected="YAML mapping") from None
+    return parse_spec(data if data is not None else {}, file=str(path))
+
+
+# ---------------------------------------------------------------------------- name checks
+
+def _canonical_columns() -> set[str]:
+    canonical = Path(__file__).resolve().parents[1] / "schema" / "canonical.yaml"
+    with canonical.open(encoding="utf-8") as fh:
+        return set(yaml.safe_load(fh)["columns"])
+
+
+def known_stratifiers() -> list[str]:
+    """Names of the stratifiers in :mod:`crlm_outcomes.stratify`."""
+    from crlm_outcomes import stratify
+
+    return list(stratify.STRATIFIERS)
+
+
+def _name_error(key: str, problem: str, file: str | None, value: Any,
+                expected: str) -> SpecError:
+    error = SpecError(f"invalid analysis spec: key {key!r}: {problem}", file=file, value=value,
+                      expected=expected)
+    error.key = key  # type: ignore[attr-defined]
+    return error
+
+
+def _check_names(spec: AnalysisSpec, file: str | None) -> None:
+    strat = known_stratifiers()
+    columns = _canonical_columns() | set(strat)
+    allowed_cols = "a canonical column (see `crlm-outcomes schema`) or a stratifier name"
+
+    def check_column(key: str, name: str | None) -> None:
+        if name is not None and name not in columns:
+            raise _name_error(key, "unknown column", file, name, allowed_cols)
+
+    def check_stratifier(key: str, name: str) -> None:
+        if name not in strat:
+            raise _name_error(key, "unknown stratifier", file, name, f"one of {', '.join(strat)}")
+
+    for name in spec.stratify_options:
+        check_stratifier(f"stratify_options.{name}", name)
+    for i, name in enumerate(spec.stratifiers):
+        check_stratifier(f"stratifiers[{i}]", name)
+    for i, flt in enumerate(spec.filters):
+        check_column(f"filters[{i}].column", flt.column)
+    if spec.comparison is not None:
+        check_column("comparison.by", spec.comparison.by)
+        for key in ("variables", "nonnormal", "exact"):
+            for i, name in enumerate(getattr(spec.comparison, key)):
+                check_column(f"comparison.{key}[{i}]", name)
+    for i, model in enumerate(spec.cox):
+        for j, name in enumerate(model.strata):
+            check_column(f"cox[{i}].strata[{j}]", name)
+        check_column(f"cox[{i}].cluster", model.cluster)
+    for i, cr in enumerate(spec.competing_risks):
+        check_column(f"competing_risks[{i}].by", cr.by)
+    for i, lm in enumerate(spec.landmarks):
+        check_column(f"landmarks[{i}].by", lm.by)
+
+
+# ---------------------------------------------------------------------------- schema, hash
+
+def spec_json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`AnalysisSpec`."""
+    schema = AnalysisSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://crlm-outcomes/analysis_spec.schema.json"
+    return schema
+
+
+def write_json_schema(path: str | Path) -> Path:
+    """Write the JSON Schema (sorted keys, 2-space indent, trailing newline) to ``path``."""
+    path = Path(path)
+    path.write_text(json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def spec_hash(spec: AnalysisSpec) -> str:
+    """sha256 of the validated spec in canonical JSON (defaults filled in, keys sorted)."""
+    text = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,259 @@
+"""Small-cell suppression of published counts, with complementary suppression.
+
+Data-use agreements for registry data forbid publishing small counts: CMS and SEER-Medicare
+forbid cells of 1-10 (so the default threshold is 11), and the CDC's U.S. Cancer Statistics
+suppress rates resting on fewer than 16 cases (the default ``rate_threshold``). See
+/work/shared/clinical-definitions.md, "Small-cell suppression".
+
+Rules applied here:
+
+* **Primary suppression** - a count ``0 < c < threshold`` is masked (shown as ``<11``). Zero is
+  published by default, as CMS allows; ``suppress_zero=True`` masks it too.
+* **Complementary suppression** - a masked count must not be recoverable by subtraction. For
+  every published linear constraint (cells that sum to a published total: a Table 1 column adds
+  up to the group size, the group columns of a row add up to the Overall column, the exclusions
+  of the flow diagram add up to the difference between first and last count), a constraint with
+  exactly one masked cell gets a second one: its smallest published positive cell (zero only
+  when nothing else is left). This repeats until no constraint has a single masked cell, since
+  one new mask can expose another constraint. Complementary cells are shown as ``‡``.
+* **Rates** - a percentage computed from a masked count is masked; a survival or cumulative
+  incidence estimate whose number at risk is below ``rate_threshold`` is masked.
+
+Suppression is a publishing rule, not an analysis rule: estimates are always computed on the
+full data; only what is printed or drawn is masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SuppressionPolicy",
+    "PRIMARY",
+    "COMPLEMENTARY",
+    "primary_mask",
+    "complementary_mask",
+    "table_constraints",
+    "suppress_matrix",
+    "suppress_vector",
+    "suppress_flow",
+    "format_count",
+    "format_counts",
+    "kind_alone",
+    "format_count_alone",
+]
+
+PUBLISHED = 0
+PRIMARY = 1
+COMPLEMENTARY = 2
+
+
+@dataclass(frozen=True)
+class SuppressionPolicy:
+    """Whether and how counts are suppressed.
+
+    Parameters
+    ----------
+    enabled
+        When False every helper returns its input unmasked.
+    threshold
+        Counts ``0 < c < threshold`` are masked (default 11).
+    rate_threshold
+        Rates resting on fewer than this many cases are masked (default 16).
+    suppress_zero
+        Also mask zero counts.
+    """
+
+    enabled: bool = True
+    threshold: int = 11
+    rate_threshold: int = 16
+    suppress_zero: bool = False
+
+    @property
+    def primary_marker(self) -> str:
+        """Text shown in place of a small count."""
+        return f"<{self.threshold}"
+
+    complementary_marker: str = "‡"
+
+    def footnote(self) -> str:
+        """One sentence for table footnotes and the methods text."""
+        if not self.enabled:
+            return ""
+        return (f"Counts below {self.threshold} are shown as '{self.primary_marker}'; counts "
+                f"from which such a count could be derived are shown as "
+                f"'{self.complementary_marker}'; rates resting on fewer than "
+                f"{self.rate_threshold} cases are not shown.")
+
+
+def primary_mask(values: np.ndarray | Sequence[float], threshold: int, *,
+                 suppress_zero: bool = False) -> np.ndarray:
+    """Boolean mask of the counts below ``threshold`` (zero only with ``suppress_zero``)."""
+    arr = np.asarray(values, dtype=float)
+    finite = np.isfinite(arr)
+    low = finite & (arr < threshold)
+    if not suppress_zero:
+        low &= arr != 0
+    return low
+
+
+def table_constraints(shape: tuple[int, int], *, rows: bool = True,
+                      cols: bool = True) -> list[np.ndarray]:
+    """Constraint sets (flat indices) of a matrix whose row and/or column totals are published."""
+    n_rows, n_cols = shape
+    idx = np.arange(n_rows * n_cols).reshape(shape)
+    out: list[np.ndarray] = []
+    if rows and n_cols > 1:
+        out.extend(idx[i, :] for i in range(n_rows))
+    if cols and n_rows > 1:
+        out.extend(idx[:, j] for j in range(n_cols))
+    return out
+
+
+def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
+                       constraints: Sequence[Sequence[int]]) -> np.ndarray:
+    """Extend ``mask`` until no published constraint has exactly one masked cell.
+
+    Parameters
+    ----------
+    values
+        Counts, flattened in the same order as the indices of ``constraints``.
+    mask
+        Cells already masked (same shape as ``values``).
+    constraints
+        Each a set of flat indices whose sum is published (so a single masked cell among them
+        could be recovered by subtraction).
+
+    Returns
+    -------
+    numpy.ndarray
+        The extended mask (a new array, same shape as ``mask``).
+    """
+    vals = np.asarray(values, dtype=float).ravel()
+    out = np.asarray(mask, dtype=bool).ravel().copy()
+    sets = [np.asarray(c, dtype=np.int64) for c in constraints if len(c) > 1]
+    changed = True
+    while changed:
+        changed = False
+        for members in sets:
+            masked = out[members]
+            if masked.sum() != 1:
+                continue
+            candidates = members[~masked]
+            cand_vals = vals[candidates]
+            ok = np.isfinite(cand_vals)
+            if not ok.any():
+                continue
+            candidates, cand_vals = candidates[ok], cand_vals[ok]
+            positive = cand_vals > 0
+            pool = candidates[positive] if positive.any() else candidates
+            pool_vals = vals[pool]
+            out[pool[int(np.argmin(pool_vals))]] = True
+            changed = True
+    return out.reshape(np.shape(mask))
+
+
+def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy, *,
+                    row_totals: bool = True, col_totals: bool = True,
+                    extra_constraints: Sequence[Sequence[int]] = ()) -> np.ndarray:
+    """Suppression kind of each cell of a count matrix: 0 published, 1 primary, 2 complementary.
+
+    ``row_totals``/``col_totals`` say whether the row/column sums are published elsewhere (an
+    Overall column, the group sizes in the header).
+    """
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    kind = np.zeros(arr.shape, dtype=np.int8)
+    if not policy.enabled:
+        return kind
+    prim = primary_mask(arr, policy.threshold, suppress_zero=policy.suppress_zero)
+    cons = table_constraints(arr.shape, rows=row_totals, cols=col_totals) + [
+        np.asarray(c) for c in extra_constraints]
+    full = complementary_mask(arr.ravel(), prim.ravel(), cons).reshape(arr.shape)
+    kind[prim] = PRIMARY
+    kind[full & ~prim] = COMPLEMENTARY
+    return kind
+
+
+def suppress_vector(values: Sequence[float] | np.ndarray, policy: SuppressionPolicy, *,
+                    total_published: bool = True) -> np.ndarray:
+    """Suppression kinds of counts that add up to a published total (or not)."""
+    arr = np.asarray(values, dtype=float).ravel()
+    kind = suppress_matrix(arr[None, :], policy, row_totals=total_published, col_totals=False)
+    return kind.ravel()
+
+
+def suppress_flow(n_remaining: Sequence[int], n_excluded: Sequence[int],
+                  policy: SuppressionPolicy) -> tuple[np.ndarray, np.ndarray]:
+    """Suppression kinds for a cohort flow (first count, then one exclusion per step).
+
+    ``n_remaining[0]`` is the starting count and ``n_remaining[i]`` the count after step ``i``
+    (``n_excluded[i-1]`` removed). Exclusions are masked when small; because the remaining
+    counts are partial sums, every remaining count between two masked exclusions is masked too,
+    and a single masked exclusion gets a complementary one (the smallest other exclusion).
+
+    Returns
+    -------
+    (remaining_kind, excluded_kind)
+    """
+    rem = np.asarray(n_remaining, dtype=float)
+    exc = np.asarray(n_excluded, dtype=float)
+    rem_kind = np.zeros(rem.shape, dtype=np.int8)
+    exc_kind = np.zeros(exc.shape, dtype=np.int8)
+    if not policy.enabled:
+        return rem_kind, exc_kind
+    prim_exc = primary_mask(exc, policy.threshold, suppress_zero=policy.suppress_zero)
+    prim_rem = primary_mask(rem, policy.threshold, suppress_zero=policy.suppress_zero)
+    # the exclusions add up to first - last: one constraint over all of them
+    exc_mask = complementary_mask(exc, prim_exc, [np.arange(exc.size)] if exc.size > 1 else [])
+    rem_mask = prim_rem.copy()
+    masked_steps = np.flatnonzero(exc_mask)
+    if masked_steps.size:
+        # remaining counts strictly between the first and last masked exclusion are partial sums
+        # that would reveal them; the count after the last masked step is first - sum(exclusions)
+        rem_mask[masked_steps[0] + 1: masked_steps[-1] + 1] = True
+    exc_kind[prim_exc] = PRIMARY
+    exc_kind[exc_mask & ~prim_exc] = COMPLEMENTARY
+    rem_kind[prim_rem] = PRIMARY
+    rem_kind[rem_mask & ~prim_rem] = COMPLEMENTARY
+    if masked_steps.size == 1 and exc.size == 1:
+        # a single step: first - excluded = remaining, so the remaining count goes too
+        rem_kind[1] = max(rem_kind[1], COMPLEMENTARY)
+    return rem_kind, exc_kind
+
+
+def format_count(value: float | int | None, kind: int, policy: SuppressionPolicy) -> str:
+    """A count as published text: the number, ``<11`` or ``‡``."""
+    if kind == PRIMARY:
+        return policy.primary_marker
+    if kind == COMPLEMENTARY:
+        return policy.complementary_marker
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    return f"{int(round(float(value)))}"
+
+
+def format_counts(values: Sequence[float] | np.ndarray | pd.Series, policy: SuppressionPolicy,
+                  *, total_published: bool) -> list[str]:
+    """Counts that add up to a published total (or not), suppressed and formatted."""
+    kinds = suppress_vector(np.asarray(values), policy, total_published=total_published)
+    return [format_count(v, k, policy) for v, k in zip(values, kinds, strict=True)]
+
+
+def kind_alone(value: int, policy: SuppressionPolicy) -> int:
+    """Suppression kind of a count published on its own (no total it could be subtracted
+    from): primary when small, published otherwise."""
+    if not policy.enabled:
+        return PUBLISHED
+    small = primary_mask([value], policy.threshold, suppress_zero=policy.suppress_zero)[0]
+    return PRIMARY if small else PUBLISHED
+
+
+def format_count_alone(value: int, policy: SuppressionPolicy) -> str:
+    """A count published on its own (e.g. rows excluded, patients without a value)."""
+    return format_count(value, kind_alone(value, policy), policy)

@@ -1,0 +1,441 @@
+"""Table 1: baseline characteristics by group, with tests, standardised mean differences and
+missing counts.
+
+Summaries follow R's ``tableone`` conventions (Yoshida & Bartel): continuous variables as
+mean (SD), or median [IQR] for those named ``nonnormal``; categorical variables as n (%) of the
+non-missing values; a "Missing" row with n (%) of all rows.
+
+Tests (all agree with R's ``stats`` functions; see tests/reference/table_one.R):
+
+* continuous, mean (SD): Welch's test, ``oneway.test(var.equal = FALSE)`` (for two groups this
+  is Welch's t-test, R's ``t.test`` default);
+* continuous, median [IQR]: Kruskal-Wallis, ``kruskal.test`` (tie-corrected);
+* categorical: Pearson's chi-square, ``chisq.test`` (Yates' continuity correction for 2 x 2),
+  switching to Fisher's exact test when an expected count is below 5 or the variable is named in
+  ``exact``. Fisher's test is exact for 2 x 2 tables (scipy) and for 2 x k / k x 2 tables
+  (:func:`crlm_outcomes.report.fisher.fisher_exact_2xk`, a network algorithm, since scipy is
+  exact only for 2 x 2), agreeing with ``fisher.test``. For tables with more than two rows and
+  columns, the p-value is estimated from 20 000 random tables with fixed marginals and a fixed
+  seed, like ``fisher.test(simulate.p.value = TRUE)`` - reproducible, and labelled "Fisher
+  (Monte Carlo)" in the table.
+
+Standardised mean differences: continuous ``|m1 - m2| / sqrt((s1^2 + s2^2) / 2)``; categorical
+the multinomial SMD of Yang & Dalton (SAS Global Forum 2012, paper 335), which reduces to the
+usual binary formula; with more than two groups, the mean of the pairwise SMDs (as
+``tableone::ExtractSmd`` prints).
+
+These are deliberately *not* computed by
+:func:`crlm_outcomes.survival.weighting.balance_table`, although the continuous formula (the
+unweighted pooled SD of Austin 2009) is the same. Table 1 follows R's ``tableone``, balance
+tables follow R's ``cobalt``, and the two packages differ where it shows:
+
+* sign: Table 1 prints ``|SMD|`` (no arm is "treated"); ``balance_table`` keeps the sign of
+  treated - control;
+* groups: Table 1 compares any number of groups (mean of the pairwise SMDs);
+  ``balance_table`` compares exactly two arms;
+* categorical variables: one multinomial SMD per variable here (Yang & Dalton);
+  ``balance_table`` gives one binary SMD per level, with ``p(1 - p)`` as variance;
+* a zero pooled SD: NaN here (``tableone`` divides 0 by 0); ``balance_table`` gives 0 when the
+  means are equal (cobalt).
+
+Sharing one function would change one of the two published outputs, so each keeps the
+convention of the R package it is checked against (tests/reference/table_one.R here).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from crlm_outcomes.errors import InputError
+from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk
+from crlm_outcomes.report.formatting import format_p
+from crlm_outcomes.report.latex import latex_table
+from crlm_outcomes.report.suppression import (
+    PRIMARY,
+    SuppressionPolicy,
+    format_count,
+    suppress_matrix,
+    suppress_vector,
+)
+
+__all__ = ["TableOne", "table_one", "smd_continuous", "smd_categorical", "format_p",
+           "FISHER_SEED"]
+
+#: Seed of the Monte Carlo Fisher test (tables larger than 2 x k), recorded in report manifests.
+FISHER_SEED = 20240501
+_MC_RESAMPLES = 20_000
+
+
+def smd_continuous(groups: Sequence[np.ndarray]) -> float:
+    """Standardised mean difference (mean of pairwise SMDs for more than two groups)."""
+    values = []
+    for a, b in combinations(groups, 2):
+        if len(a) < 2 or len(b) < 2:
+            continue
+        pooled = np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2.0)
+        values.append(abs(np.mean(a) - np.mean(b)) / pooled if pooled > 0 else np.nan)
+    return float(np.mean(values)) if values else float("nan")
+
+
+def smd_categorical(counts: np.ndarray) -> float:
+    """Yang & Dalton multinomial SMD from a levels x groups count matrix (pairwise mean)."""
+    counts = np.asarray(counts, dtype=float)
+    values = []
+    for i, j in combinations(range(counts.shape[1]), 2):
+        a, b = counts[:, i], counts[:, j]
+        if a.sum() == 0 or b.sum() == 0:
+            continue
+        p1, p2 = (a / a.sum())[1:], (b / b.sum())[1:]
+        if p1.size == 0:
+            continue
+        s1 = np.diag(p1) - np.outer(p1, p1)
+        s2 = np.diag(p2) - np.outer(p2, p2)
+        cov = (s1 + s2) / 2.0
+        diff = p1 - p2
+        if not np.any(diff):
+            values.append(0.0)
+            continue
+        sol = np.linalg.pinv(cov) @ diff
+        values.append(float(np.sqrt(max(diff @ sol, 0.0))))
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float, float]:
+    """(test name, statistic, p) for a levels x groups contingency table."""
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return "", float("nan"), float("nan")
+    expected = stats.contingency.expected_freq(table)
+    if force_exact or (expected < 5).any():
+        if table.shape == (2, 2):
+            res = stats.fisher_exact(table)
+            return "Fisher", float("nan"), float(res.pvalue)
+        if 2 in table.shape:
+            try:
+                return "Fisher", float("nan"), fisher_exact_2xk(table)
+            except TooManyTablesError:
+                pass
+        method = stats.MonteCarloMethod(n_resamples=_MC_RESAMPLES,
+                                        rng=np.random.default_rng(FISHER_SEED))
+        res = stats.fisher_exact(table.astype(np.int64), method=method)
+        return "Fisher (Monte Carlo)", float("nan"), float(res.pvalue)
+    chi2, p, _, _ = stats.chi2_contingency(table, correction=True)
+    return "Chi-square", float(chi2), float(p)
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or isinstance(
+        s.dtype, pd.CategoricalDtype)
+
+
+def _levels(s: pd.Series) -> list:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return list(s.cat.categories)
+    if pd.api.types.is_bool_dtype(s):
+        return [False, True]
+    values = s.dropna().unique()
+    if pd.api.types.is_numeric_dtype(s):
+        return sorted(values)
+    return sorted(values, key=str)
+
+
+def _level_text(level: object) -> str:
+    if isinstance(level, (bool, np.bool_)):
+        return "yes" if level else "no"
+    return str(level)
+
+
+@dataclass(frozen=True)
+class TableOne:
+    """Table 1 as tidy frames.
+
+    Attributes
+    ----------
+    table
+        The published table (strings): ``variable``, ``level``, one column per group (and
+        ``Overall``), ``p``, ``test``, ``SMD``. Masked cells carry the suppression markers.
+    summary
+        Long numeric frame: variable, level, group, n, percent, mean, sd, median, q1, q3,
+        missing.
+    tests
+        variable, test, statistic, p, smd.
+    by, groups, suppression
+        The grouping column, its group labels and the suppression policy applied.
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    tests: pd.DataFrame
+    by: str | None
+    groups: list[str]
+    suppression: SuppressionPolicy = field(default_factory=lambda: SuppressionPolicy(False))
+
+    def footnote(self) -> str:
+        """The table's footnote: statistics shown, tests used and suppression."""
+        parts = ["Continuous: mean (SD) or median [IQR]; categorical: n (% of non-missing)."]
+        used = [t for t in self.tests["test"].unique() if t]
+        if used:
+            parts.append("Tests: " + ", ".join(used) + ".")
+        parts.append("SMD: standardised mean difference.")
+        if self.suppression.enabled:
+            parts.append(self.suppression.footnote())
+        return " ".join(parts)
+
+    def to_html(self, uuid: str = "table_one") -> str:
+        """Styled HTML (pandas Styler; variables in bold, levels indented; fixed ``uuid``)."""
+        frame = self.table.copy()
+        first = frame["level"].eq("")
+        frame.insert(0, "", np.where(first, frame["variable"],
+                                     "\u2003" + frame["level"].astype(str)))
+        frame = frame.drop(columns=["variable", "level"])
+        styler = frame.style.hide(axis="index").set_uuid(uuid)
+        styler = styler.apply(
+            lambda col: ["font-weight:bold" if f else "" for f in first], subset=[""], axis=0)
+        styler = styler.set_table_attributes("class='crlm-table table-one'")
+        caption = "Table 1" + (f" by {self.by}" if self.by else "")
+        styler = styler.set_caption(html.escape(caption))
+        return styler.to_html() + f"<p class='footnote'>{html.escape(self.footnote())}</p>"
+
+    def to_latex(self) -> str:
+        """LaTeX (booktabs), escaped by :func:`crlm_outcomes.report.latex.latex_table`."""
+        return latex_table(self.table)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def table_one(
+    data: pd.DataFrame,
+    by: str | None = None,
+    variables: Sequence[str] | None = None,
+    *,
+    nonnormal: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    exact: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
+    overall: bool = True,
+    suppression: SuppressionPolicy | None = None,
+    decimals: int = 1,
+) -> TableOne:
+    """Baseline characteristics by ``by``.
+
+    Parameters
+    ----------
+    data
+        One row per patient.
+    by
+        Grouping column (categorical); None = one overall column. Rows with ``by`` missing are
+        left out of the group columns (they stay in Overall) and counted in the ``n`` row.
+    variables
+        Columns to describe; default all columns except ``by``.
+    nonnormal
+        Continuous variables shown as median [IQR] and tested with Kruskal-Wallis.
+    categorical
+        Numeric columns to treat as categorical.
+    exact
+        Categorical variables always tested with Fisher's exact test.
+    labels
+        Display names of variables.
+    overall
+        Add an Overall column.
+    suppression
+        Small-cell suppression of the published counts (default: none).
+    decimals
+        Decimals of means, SDs, quantiles and percentages.
+
+    Returns
+    -------
+    TableOne
+
+    Raises
+    ------
+    InputError
+        Unknown column.
+    """
+    policy = suppression or SuppressionPolicy(enabled=False)
+    labels = dict(labels or {})
+    if variables is None:
+        variables = [c for c in data.columns if c != by]
+    for col in [*(variables or []), *([by] if by else [])]:
+        if col not in data.columns:
+            raise InputError("Table 1 column not found", column=col,
+                             expected="a column of the data")
+    for col in variables:
+        if pd.api.types.is_datetime64_any_dtype(data[col]):
+            raise InputError("dates cannot be summarised in Table 1", column=col,
+                             value=str(data[col].dtype),
+                             expected="a numeric or categorical column (derive an interval "
+                                      "or a year first)")
+    nonnormal, categorical, exact = set(nonnormal), set(categorical), set(exact)
+
+    if by is not None:
+        gser = data[by]
+        glevels = [g for g in _levels(gser) if (gser == g).any()]
+        masks = [(gser == g).to_numpy() for g in glevels]
+        gnames = [_level_text(g) for g in glevels]
+    else:
+        glevels, masks, gnames = [], [], []
+    cols = gnames + (["Overall"] if overall or by is None else [])
+    col_masks = masks + ([np.ones(len(data), bool)] if overall or by is None else [])
+    has_overall = overall or by is None
+
+    dec = decimals
+    rows: list[dict[str, str]] = []
+    summary: list[dict[str, object]] = []
+    tests: list[dict[str, object]] = []
+
+    sizes = np.array([m.sum() for m in col_masks], dtype=float)
+    if by is not None:
+        kinds = suppress_vector(sizes[: len(gnames)], policy, total_published=has_overall)
+        size_kind = np.concatenate([kinds, np.zeros(len(cols) - len(gnames), np.int8)])
+    else:
+        size_kind = np.zeros(len(cols), np.int8)
+    n_row = {"variable": "n", "level": ""}
+    for c, n, k in zip(cols, sizes, size_kind, strict=True):
+        n_row[c] = format_count(n, k, policy)
+    n_row.update({"p": "", "test": "", "SMD": ""})
+    rows.append(n_row)
+    col_total_published = size_kind == 0
+
+    for var in variables:
+        s = data[var]
+        label = labels.get(var, var)
+        if _is_categorical(s) or var in categorical:
+            levels = _levels(s)
+            counts = np.array([[int(((s == lev) & m).sum()) for m in col_masks]
+                               for lev in levels], dtype=float).reshape(len(levels), len(cols))
+            miss = np.array([int((s.isna() & m).sum()) for m in col_masks], dtype=float)
+            full = np.vstack([counts, miss[None, :]]) if miss.any() else counts
+            kind = _table_kinds(full, policy, len(gnames), has_overall, col_total_published,
+                                n_levels=len(levels))
+            nonmiss = counts.sum(axis=0)
+            test, stat, p = ("", float("nan"), float("nan"))
+            smd = float("nan")
+            if len(gnames) >= 2:
+                test, stat, p = _categorical_test(counts[:, : len(gnames)], var in exact)
+                smd = smd_categorical(counts[:, : len(gnames)])
+            rows.append({"variable": label, "level": "", **dict.fromkeys(cols, ""),
+                         "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
+            for i, lev in enumerate(levels):
+                cells = {}
+                for j, c in enumerate(cols):
+                    pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
+                    cells[c] = _count_pct(counts[i, j], pct, kind[i, j], policy, dec)
+                    summary.append({"variable": var, "level": _level_text(lev), "group": c,
+                                    "n": int(counts[i, j]), "percent": pct})
+                rows.append({"variable": label, "level": _level_text(lev), **cells,
+                             "p": "", "test": "", "SMD": ""})
+            if miss.any():
+                cells = {}
+                for j, c in enumerate(cols):
+                    pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
+                    cells[c] = _count_pct(miss[j], pct, kind[-1, j], policy, dec)
+                    summary.append({"variable": var, "level": "Missing", "group": c,
+                                    "n": int(miss[j]), "percent": pct})
+                rows.append({"variable": label, "level": "Missing", **cells,
+                             "p": "", "test": "", "SMD": ""})
+        else:
+            x = pd.to_numeric(s, errors="coerce").astype(float)
+            vals = [x[m].dropna().to_numpy() for m in col_masks]
+            miss = np.array([float(x[m].isna().sum()) for m in col_masks])
+            is_nn = var in nonnormal
+            cells = {}
+            for j, c in enumerate(cols):
+                v = vals[j]
+                rec = {"variable": var, "level": "", "group": c, "n": int(v.size),
+                       "mean": _safe(np.mean, v), "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
+                       "median": _safe(np.median, v),
+                       "q1": _safe(lambda a: np.quantile(a, 0.25), v),
+                       "q3": _safe(lambda a: np.quantile(a, 0.75), v),
+                       "missing": int(miss[j])}
+                summary.append(rec)
+                if size_kind[j] == PRIMARY or v.size == 0:
+                    cells[c] = "" if v.size == 0 else policy.complementary_marker
+                elif is_nn:
+                    cells[c] = (f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, "
+                                f"{_fmt(rec['q3'], dec)}]")
+                else:
+                    cells[c] = f"{_fmt(rec['mean'], dec)} ({_fmt(rec['sd'], dec)})"
+            test, stat, p, smd = "", float("nan"), float("nan"), float("nan")
+            groups_v = vals[: len(gnames)]
+            if len(gnames) >= 2 and sum(g.size > 0 for g in groups_v) >= 2:
+                usable = [g for g in groups_v if g.size > 0]
+                if is_nn:
+                    if np.ptp(np.concatenate(usable)) > 0:
+                        res = stats.kruskal(*usable)
+                        test, stat, p = "Kruskal-Wallis", float(res.statistic), float(res.pvalue)
+                elif all(g.size >= 2 for g in usable):
+                    res = stats.f_oneway(*usable, equal_var=False)
+                    test = "Welch t-test" if len(usable) == 2 else "Welch ANOVA"
+                    stat, p = float(res.statistic), float(res.pvalue)
+                smd = smd_continuous(groups_v)
+            stat_label = "median [IQR]" if is_nn else "mean (SD)"
+            rows.append({"variable": f"{label}, {stat_label}", "level": "", **cells,
+                         "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
+            if miss.any():
+                kind = suppress_vector(miss[: len(gnames)] if gnames else miss, policy,
+                                       total_published=has_overall and bool(gnames))
+                if gnames and has_overall:
+                    kind = np.concatenate([kind, suppress_vector(miss[-1:], policy,
+                                                                 total_published=False)])
+                mcells = {}
+                for j, c in enumerate(cols):
+                    pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
+                    mcells[c] = _count_pct(miss[j], pct, kind[j], policy, dec)
+                rows.append({"variable": f"{label}, {stat_label}", "level": "Missing",
+                             **mcells, "p": "", "test": "", "SMD": ""})
+        tests.append({"variable": var, "test": test, "statistic": stat, "p": p, "smd": smd})
+
+    table = pd.DataFrame(rows, columns=["variable", "level", *cols, "p", "test", "SMD"])
+    if by is None:
+        table = table.drop(columns=["p", "test", "SMD"])
+    summary_frame = pd.DataFrame(summary, columns=["variable", "level", "group", "n", "percent",
+                                                   "mean", "sd", "median", "q1", "q3",
+                                                   "missing"])
+    return TableOne(table=table, summary=summary_frame,
+                    tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p",
+                                                       "smd"]),
+                    by=by, groups=gnames, suppression=policy)
+
+
+def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,
+                 has_overall: bool, col_published: np.ndarray, n_levels: int) -> np.ndarray:
+    """Suppression kinds of a levels (+ Missing) x columns count block.
+
+    Columns add up to the group sizes (published unless masked); the level rows of a column
+    (without Missing) add up to the non-missing count, which any published percentage reveals;
+    the group columns of a row add up to its Overall cell when an Overall column is shown.
+    """
+    n_rows, n_cols = full.shape
+    idx = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
+    constraints = [idx[:, j] for j in range(n_cols) if col_published[j] and n_rows > 1]
+    if n_rows > n_levels > 1:
+        constraints += [idx[:n_levels, j] for j in range(n_cols)]
+    if has_overall and n_groups >= 2:
+        constraints += [idx[i, :] for i in range(n_rows)]
+    return suppress_matrix(full, policy, row_totals=False, col_totals=False,
+                           extra_constraints=constraints)
+
+
+def _count_pct(n: float, pct: float, kind: int, policy: SuppressionPolicy, dec: int) -> str:
+    text = format_count(n, kind, policy)
+    if kind:
+        return text
+    return f"{text} ({_fmt(pct, dec)})"
+
+
+def _fmt(value: float, dec: int) -> str:
+    if value is None or not np.isfinite(value):
+        return ""
+    return f"{value:.{dec}f}"
+
+
+def _safe(fn, values: np.ndarray, min_n: int = 1) -> float:
+    return float(fn(values)) if values.size >= min_n else float("nan")

@@ -1,0 +1,56 @@
+"""Cox model tables: formatting of HR (95% CI) and p from a fitted model."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crlm_outcomes.errors import InputError
+from crlm_outcomes.report.regression_table import RegressionTable, regression_table
+from crlm_outcomes.report.suppression import SuppressionPolicy
+
+
+@pytest.fixture(scope="module")
+def fit():
+    from crlm_outcomes.survival.cox import cox
+
+    rng = np.random.default_rng(3)
+    n = 120
+    data = pd.DataFrame({"age": rng.normal(60, 8, n), "grp": rng.choice(["a", "b"], n),
+                         "time": rng.exponential(30, n), "event": rng.integers(0, 2, n)})
+    data.loc[:4, "age"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cox(data, "age + grp", "time", "event")
+
+
+def test_formats_the_model_summary(fit):
+    res = regression_table(fit, labels={"age": "Age (years)"})
+    assert isinstance(res, RegressionTable)
+    row = res.table.iloc[0]
+    s = fit.summary.iloc[0]
+    assert row["term"] == "Age (years)"
+    assert row["HR (95% CI)"] == f"{s['hr']:.2f} ({s['lower']:.2f}–{s['upper']:.2f})"
+    assert res.numbers["hr"].tolist() == fit.summary["hr"].tolist()
+    assert res.notes["n"] == str(fit.n) and res.notes["events"] == str(fit.n_event)
+    assert res.notes["ties"] == "efron"
+    assert res.notes["rows excluded (missing values)"] == "5"
+    assert "<table" in res._repr_html_() and "toprule" in res.to_latex()
+    assert "regression" in res.to_html()
+
+
+def test_small_counts_in_the_notes_are_suppressed(fit):
+    res = regression_table(fit, suppression=SuppressionPolicy(threshold=11))
+    assert res.notes["rows excluded (missing values)"] == "<11"
+    assert res.notes["n"] == "‡"  # n + excluded = the published cohort size
+
+
+def test_summary_frame_and_missing_columns():
+    frame = pd.DataFrame({"term": ["x"], "hr": [np.nan], "lower": [np.nan], "upper": [np.nan],
+                          "p": [np.nan]})
+    assert regression_table(frame).table["HR (95% CI)"].tolist() == ["not estimable"]
+    with pytest.raises(InputError, match="hr"):
+        regression_table(pd.DataFrame({"term": ["x"]}))
