@@ -1,6 +1,9 @@
 """Benchmark of crlm_outcomes.survival.cox against lifelines, statsmodels and R's coxph.
 
-Run once:  python benchmarks/bench_cox.py [--skip-statsmodels] [--skip-r]
+Run once:  python benchmarks/bench_cox.py [--skip-statsmodels] [--skip-r] [--quick]
+
+``--quick`` times only the month-times case against lifelines (best of ``--repeat`` runs each,
+interleaved, so that a busy machine slows both alike) and prints the ratio.
 
 Cases: 10 covariates, Efron ties, n = 1,000,000, with month-resolution integer times (1..120,
 heavy ties) and with continuous times (almost no ties). statsmodels runs at n = 1e6 with month
@@ -83,8 +86,24 @@ def r_fit_seconds(df: pd.DataFrame) -> float | None:
         return float(out.stdout.strip().split()[-1])
 
 
+def quick(n: int, repeat: int) -> None:
+    """Month-times case only: ours and lifelines interleaved, best of ``repeat`` each."""
+    df = make_data(n, False)
+    ours(df.head(1000))
+    t_ours, t_ll = [], []
+    for _ in range(repeat):
+        t_ours.append(timed(lambda: ours(df)))
+        t_ll.append(timed(lambda: lifelines_fit(df)))
+        print(f"ours {t_ours[-1]:.3f} s, lifelines {t_ll[-1]:.3f} s", flush=True)
+    print(f"[month times, n={n}] best of {repeat}: ours {min(t_ours):.3f} s, lifelines "
+          f"{min(t_ll):.3f} s, lifelines/ours = {min(t_ll) / min(t_ours):.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true",
+                    help="month times only, against lifelines (interleaved, best of --repeat)")
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-statsmodels", action="store_true")
     ap.add_argument("--skip-r", action="store_true")
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -93,6 +112,9 @@ def main() -> None:
                          "distinct time; 1e6 continuous takes far too long)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    if args.quick:
+        quick(args.n, args.repeat)
+        return
     rows = []
     for label, continuous in (("month times", False), ("continuous times", True)):
         df = make_data(args.n, continuous)

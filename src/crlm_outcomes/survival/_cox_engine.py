@@ -10,16 +10,22 @@ step, but computes every sum from per-event-time sufficient statistics instead o
   strata) at which they are at risk; right-censored rows start at their stratum's first event
   time, counting-process rows ``(entry, stop]`` after the last event time <= entry.
 * ``S0_k`` and ``S1_k`` are segmented (per-stratum) reverse cumulative sums of per-bin totals.
+* Per-bin sums of ``r X`` (event rows, all rows) are sparse-times-dense products
+  (``scipy.sparse``, one CSR row per block of sorted rows): one pass over ``X`` with no
+  ``n x p`` temporary; ``np.add.reduceat`` over the rows of ``r X`` was several times slower.
 * The second-moment term ``sum_k m_k S2_k`` is one weighted ``X'WX`` (a single BLAS call over
   all rows; per-bin products were tried and are slow with threaded BLAS on a busy machine):
   each row's weight is its risk times the sum of ``m_k`` over the event times at which it is at
   risk; Efron's within-tie down-weighting enters as a smaller weight on the tied event rows.
-  The ``S1 S1'`` term is a ``K x p`` product. No ``n x p x p`` intermediate is ever formed.
-* For right-censored data the weighted rows ``X * w`` also give S1: the weight is constant
-  within each bin's event block and within its other rows, so block sums divided by that
-  constant are the block sums of ``r X`` (one ``n x p`` pass per iteration serves both).
+  The weights are >= 0, so it is computed as ``Z'Z`` with ``Z = X sqrt(W)`` (BLAS ``syrk``,
+  half the work of ``gemm``) in a scratch array reused across iterations. The ``S1 S1'`` term
+  is a ``K x p`` product. No ``n x p x p`` intermediate is ever formed.
+* The events' part of the log-likelihood, ``sum_events w_i x_i'beta``, is ``u_events'beta``
+  with ``u_events = sum_events w_i x_i`` computed once, so no per-iteration gather of the
+  event rows is needed.
 * Rows are ordered with a single stable sort by time (events first among ties), which also
-  yields the distinct event times and each row's range without any search.
+  yields the distinct event times and each row's range without any search. Integer-valued
+  times in a short range (days, months) are sorted by a 16-bit key (a radix sort).
 * Efron's ``d_k`` sub-terms are laid out as "slots" (one per event), so ties of any size are
   vectorised.
 
@@ -33,9 +39,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["RiskSets", "build_risk_sets", "Derivatives", "derivatives", "info_weighted",
-           "NewtonResult", "newton", "cholesky2_rank", "score_residuals", "risk_sums"]
+           "NewtonResult", "newton", "cholesky2_rank", "score_residuals", "risk_sums",
+           "event_sums"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,12 @@ class RiskSets:
     first_used: int            # sorted rows before this are at risk at no event time
     seg: list[tuple[int, int]]  # event-time index range of each stratum
     bounds: np.ndarray         # reduceat boundaries of event / non-event blocks of each bin
+    blk_ptr: np.ndarray        # CSR row pointer of those blocks (``bounds`` plus the end)
+    blk_idx: np.ndarray        # CSR column indices: 0 .. n - first_used - 1
+    blk_len: np.ndarray        # rows in each block
+    bin_ptr: np.ndarray        # CSR row pointer of the bins (relative to first_used)
+    ev_idx: np.ndarray         # CSR column indices of the event rows (relative to first_used)
+    ev_ptr: np.ndarray         # CSR row pointer of each bin's event rows in ev_idx
     ev_seg: np.ndarray         # segment of each bin's events
     c_seg: np.ndarray          # segment of each bin's non-events (bins with has_c only)
     has_c: np.ndarray
@@ -73,39 +87,63 @@ class RiskSets:
 
 
 def event_first_time_order(time: np.ndarray, is_ev: np.ndarray) -> np.ndarray:
-    """Row order by time, events before non-events at tied times, data order otherwise."""
+    """Row order by time, events before non-events at tied times, data order otherwise.
+
+    Integer-valued times spanning fewer than 32767 units (days, months) are sorted through the
+    16-bit key ``2 (time - min) + non-event``, for which numpy's stable sort is a radix sort.
+    """
+    is_ev = np.asarray(is_ev, dtype=bool)
+    if time.size:
+        t0 = time.min()
+        if time.max() - t0 < 32767:
+            shifted = time - t0
+            key = shifted.astype(np.uint16)
+            if np.array_equal(key, shifted):
+                key <<= 1
+                key |= ~is_ev
+                return np.argsort(key, kind="stable")
     oe = np.argsort(~is_ev, kind="stable")
     return oe[np.argsort(time[oe], kind="stable")]
 
 
-def _index_right(time, is_ev, st, strata, time_order):
+def _index_right(time, is_ev, strata, time_order):
     """Right-censored rows: sorted order and at-risk ranges from one sort by time."""
     n = time.shape[0]
     order = event_first_time_order(time, is_ev) if time_order is None else time_order
+    ss = None
     if strata is not None:
-        s_o = st[order]
+        s_o = strata[order]
         key = s_o.astype(np.uint16) if s_o.max() < np.iinfo(np.uint16).max else s_o
         order = order[np.argsort(key, kind="stable")]
-    ts, es, ss = time[order], is_ev[order], st[order]
-    gstart = np.ones(n, dtype=bool)
-    gstart[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
+        ss = strata[order]
+    ts, es = time[order], is_ev[order]
+    gstart = np.empty(n, dtype=bool)      # first row of each (stratum, time) group
+    gstart[:1] = True
+    np.not_equal(ts[1:], ts[:-1], out=gstart[1:])
+    if ss is not None:
+        gstart[1:] |= ss[1:] != ss[:-1]
     new_et = es & gstart                      # first (event) row of each distinct event time
-    cnt = np.cumsum(new_et)
-    gid = np.cumsum(gstart) - 1
-    gend = np.append(np.flatnonzero(gstart)[1:], n) - 1
-    hi = cnt[gend][gid]                       # event times <= own time, ties included
-    sstart = np.ones(n, dtype=bool)
-    sstart[1:] = ss[1:] != ss[:-1]
-    lo = (cnt - new_et)[np.flatnonzero(sstart)][np.cumsum(sstart) - 1]
-    times, k_stratum = ts[new_et], ss[new_et]
-    unused = hi == lo
-    if unused.any():
-        perm = np.concatenate([np.flatnonzero(unused), np.flatnonzero(~unused)])
-        order, lo, hi = order[perm], lo[perm], hi[perm]
+    # events come first in their group, so the running count of event times is constant
+    # within a group: it is each row's number of event times <= its own time, ties included
+    hi = np.cumsum(new_et)
+    times = ts[new_et]
+    if ss is None:
+        # the rows at risk at no event time (before the first one) already lead
+        lo = np.zeros(n, dtype=hi.dtype)
+        k_stratum = np.zeros(times.size, dtype=np.int64)
+    else:
+        sstart = np.ones(n, dtype=bool)
+        sstart[1:] = ss[1:] != ss[:-1]
+        lo = (hi - new_et)[np.flatnonzero(sstart)][np.cumsum(sstart) - 1]
+        k_stratum = ss[new_et]
+        unused = hi == lo
+        if unused.any():
+            perm = np.concatenate([np.flatnonzero(unused), np.flatnonzero(~unused)])
+            order, lo, hi, es = order[perm], lo[perm], hi[perm], es[perm]
     kb = np.flatnonzero(np.concatenate([[True], k_stratum[1:] != k_stratum[:-1]])) \
         if times.size else np.zeros(0, np.int64)
     seg = list(zip(kb.tolist(), np.append(kb[1:], times.size).tolist(), strict=True))
-    return order, lo, hi, times, k_stratum, seg, None
+    return order, lo, hi, times, k_stratum, seg, None, es
 
 
 def _index_counting(time, entry, is_ev, st, strata):
@@ -148,23 +186,24 @@ def _index_counting(time, entry, is_ev, st, strata):
     return order, lo_s, hi_s, times, k_stratum, seg, np.flatnonzero(late)
 
 
-def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
+def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None,
                     strata: np.ndarray | None, entry: np.ndarray | None,
                     efron: bool, time_order: np.ndarray | None = None) -> RiskSets:
     """Index the risk sets of right-censored or counting-process ``(entry, time]`` data.
 
-    ``time_order`` (right-censored data only) is :func:`event_first_time_order` of the data,
-    when the caller already has it.
+    ``weights`` ``None`` means unit case weights. ``time_order`` (right-censored data only) is
+    :func:`event_first_time_order` of the data, when the caller already has it.
     """
     n = time.shape[0]
-    st = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
     is_ev = event > 0
     if entry is None:
-        order, lo_s, hi_s, times, k_stratum, seg, lo_sub = _index_right(
-            time, is_ev, st, strata, time_order)
+        order, lo_s, hi_s, times, k_stratum, seg, lo_sub, ev_sorted = _index_right(
+            time, is_ev, None if strata is None else strata.astype(np.int64), time_order)
     else:
+        st = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
         order, lo_s, hi_s, times, k_stratum, seg, lo_sub = _index_counting(
             time, entry, is_ev, st, strata)
+        ev_sorted = is_ev[order]
     n_times = times.size
     used = hi_s > lo_s
     first_used = int(n - np.count_nonzero(used))
@@ -173,12 +212,13 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
         bin_starts = first_used + np.flatnonzero(np.concatenate([[True], bu[1:] != bu[:-1]]))
     else:
         bin_starts = np.zeros(0, dtype=np.int64)
-    ev_sorted = is_ev[order]
     ev_rows = np.flatnonzero(ev_sorted)
     ev_k = hi_s[ev_rows] - 1
-    w_s = weights[order]
     d = np.bincount(ev_k, minlength=n_times).astype(np.float64)
-    dw = np.bincount(ev_k, weights=w_s[ev_rows], minlength=n_times)
+    if weights is None:
+        dw = d.copy()
+    else:
+        dw = np.bincount(ev_k, weights=weights[order[ev_rows]], minlength=n_times)
     if efron:
         counts = d.astype(np.int64)
         slot_k = np.repeat(np.arange(n_times), counts)
@@ -203,9 +243,17 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
     bounds = np.empty(n_times + int(has_c.sum()), dtype=np.int64)
     bounds[ev_seg] = bin_starts - first_used
     bounds[c_seg] = cstart[has_c] - first_used
+    n_used = n - first_used
+    idx_t = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    blk_ptr = np.append(bounds, n_used).astype(idx_t)
     return RiskSets(n=n, n_times=n_times, order=order, lo=lo_s, hi=hi_s, lo_sub=lo_sub,
                     bin_starts=bin_starts, first_used=first_used, seg=seg,
-                    bounds=bounds, ev_seg=ev_seg, c_seg=c_seg, has_c=has_c,
+                    bounds=bounds, blk_ptr=blk_ptr, blk_idx=np.arange(n_used, dtype=idx_t),
+                    blk_len=np.diff(blk_ptr).astype(np.int64),
+                    bin_ptr=np.append(bin_starts - first_used, n_used).astype(idx_t),
+                    ev_idx=(ev_rows - first_used).astype(idx_t),
+                    ev_ptr=np.concatenate([[0], np.cumsum(d.astype(np.int64))]).astype(idx_t),
+                    ev_seg=ev_seg, c_seg=c_seg, has_c=has_c,
                     k_stratum=k_stratum, times=times, ev_rows=ev_rows, ev_k=ev_k, d=d, dw=dw,
                     slot_k=slot_k, slot_f=slot_f, slot_wt=slot_wt, slot_starts=slot_starts,
                     efron=efron)
@@ -214,14 +262,14 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray,
 def _seg_revcumsum(a: np.ndarray, seg: list[tuple[int, int]]) -> np.ndarray:
     out = np.empty_like(a)
     for lo, hi in seg:
-        out[lo:hi] = np.cumsum(a[lo:hi][::-1], axis=0)[::-1]
+        np.add.accumulate(a[lo:hi][::-1], axis=0, out=out[lo:hi][::-1])
     return out
 
 
 def _seg_cumsum(a: np.ndarray, seg: list[tuple[int, int]]) -> np.ndarray:
     out = np.empty_like(a)
     for lo, hi in seg:
-        out[lo:hi] = np.cumsum(a[lo:hi], axis=0)
+        np.add.accumulate(a[lo:hi], axis=0, out=out[lo:hi])
     return out
 
 
@@ -238,12 +286,59 @@ def _range_sum(cum: np.ndarray, rs: RiskSets) -> np.ndarray:
 
 
 def _bin_sums(v: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
-    """Per bin: (sum over the bin's event rows, sum over all its rows) of ``v`` (1-D or 2-D)."""
-    seg = np.add.reduceat(v[rs.first_used:], rs.bounds, axis=0)
+    """Per bin: (sum over the bin's event rows, sum over all its rows) of ``v`` (1-D)."""
+    return _split_blocks(np.add.reduceat(v[rs.first_used:], rs.bounds, axis=0), rs)
+
+
+def _split_blocks(seg: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
+    """Per-block sums -> per bin (event-block sums, whole-bin sums)."""
     ev = seg[rs.ev_seg]
     tot = ev.copy()
     tot[rs.has_c] += seg[rs.c_seg]
     return ev, tot
+
+
+def _row_sums(vals: np.ndarray, idx: np.ndarray, ptr: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Row ``g`` of the result is ``sum_j vals[j] x[idx[j]]`` over ``j`` in
+    ``ptr[g]:ptr[g + 1]``: one sparse-times-dense product, a single pass over the rows of ``x``
+    with no ``n x p`` temporary (several times faster than ``np.add.reduceat`` on ``r X``)."""
+    mat = sparse.csr_array((vals, idx, ptr), shape=(ptr.size - 1, x.shape[0]))
+    return mat @ np.ascontiguousarray(x)
+
+
+def _bin_x_sums(r: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
+    """Per bin: the sums of ``r_i x_i`` over its event rows and over all its rows (K x p)."""
+    used = rs.first_used
+    xu = x[used:]
+    if 32 * rs.blk_len.size <= xu.shape[0]:
+        # few distinct times: one product over the event / non-event blocks, then combine
+        return _split_blocks(_row_sums(r[used:], rs.blk_idx, rs.blk_ptr, xu), rs)
+    # about one bin per event (continuous times): two products beat K x p gathers
+    return (_row_sums(r[rs.ev_rows], rs.ev_idx, rs.ev_ptr, xu),
+            _row_sums(r[used:], rs.blk_idx, rs.bin_ptr, xu))
+
+
+def event_sums(w: np.ndarray, x: np.ndarray, rs: RiskSets) -> np.ndarray:
+    """``sum_events w_i x_i`` (sorted rows): a one-row sparse product touches only the event
+    rows, with no gathered copy of them."""
+    ev = rs.ev_rows
+    idx_t = rs.blk_idx.dtype
+    mat = sparse.csr_array((w[ev], ev.astype(idx_t), np.array([0, ev.size], dtype=idx_t)),
+                           shape=(1, rs.n))
+    return (mat @ x)[0]
+
+
+def _weighted_gram(x: np.ndarray, weight: np.ndarray,
+                   work: np.ndarray | None = None) -> np.ndarray:
+    """``X' diag(weight) X``. With weights >= 0 it is ``Z'Z`` with ``Z = X sqrt(weight)``:
+    numpy hands a product of an array with its own transpose to BLAS ``syrk``, half the work of
+    the ``gemm`` that signed weights (the PH test's time-weighted information) need. ``work``
+    (at least as many rows as ``x``, same columns) receives ``Z``."""
+    z = None if work is None or work.shape[1] != x.shape[1] else work[:x.shape[0]]
+    if weight.size and weight.min() >= 0:
+        z = np.multiply(x, np.sqrt(weight)[:, None], out=z)
+        return z.T @ z
+    return np.multiply(x, weight[:, None], out=z).T @ x
 
 
 def risk_sums_full(r: np.ndarray, x: np.ndarray | None, rs: RiskSets):
@@ -259,13 +354,13 @@ def risk_sums_full(r: np.ndarray, x: np.ndarray | None, rs: RiskSets):
     s0 = _seg_revcumsum(b0, rs.seg)
     if x is None:
         return s0, None, d0, None
-    rx = x * r[:, None]
-    d1, b1 = _bin_sums(rx, rs)
+    d1, b1 = _bin_x_sums(r, x, rs)
     if late:
         sub = rs.lo_sub
         kk = rs.lo[sub] - 1
+        rx = x[sub] * r[sub, None]
         for j in range(x.shape[1]):
-            b1[:, j] -= np.bincount(kk, weights=rx[sub, j], minlength=rs.n_times)
+            b1[:, j] -= np.bincount(kk, weights=rx[:, j], minlength=rs.n_times)
     s1 = _seg_revcumsum(b1, rs.seg)
     return s0, s1, d0, d1
 
@@ -308,7 +403,8 @@ def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
     cols = [inv, inv * f]
     if need_info:
         inv2 = inv / denom
-        cols += [inv2, inv2 * f, inv2 * f * f]
+        inv2f = inv2 * f
+        cols += [inv2, inv2f, inv2f * f]
     sums = [np.add.reduceat(c, starts) for c in cols]
     if need_info:
         return tuple(sums)
@@ -316,83 +412,88 @@ def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
 
 
 def derivatives(beta: np.ndarray, x: np.ndarray, w: np.ndarray, rs: RiskSets,
-                u_events: np.ndarray, need_info: bool = True) -> Derivatives:
-    """Partial log-likelihood, score and information at ``beta`` (rows of ``x`` sorted)."""
-    eta = x @ beta if x.shape[1] and np.any(beta != 0) else np.zeros(rs.n)
-    mx = float(eta.max()) if eta.size else 0.0
-    shift = mx - 300.0 if mx > 300.0 else 0.0
-    score = np.exp(eta - shift)
+                u_events: np.ndarray, need_info: bool = True,
+                work: np.ndarray | None = None) -> Derivatives:
+    """Partial log-likelihood, score and information at ``beta`` (rows of ``x`` sorted).
+
+    ``u_events`` is ``sum_events w_i x_i``; the events' part of the log-likelihood,
+    ``sum_events w_i x_i'beta``, is ``u_events'beta``. ``work`` is an optional scratch array
+    shaped like ``x`` (saves allocating one per call).
+    """
+    if x.shape[1] and np.any(beta != 0):
+        score = x @ beta
+        mx = float(score.max()) if score.size else 0.0
+        shift = mx - 300.0 if mx > 300.0 else 0.0
+        if shift:
+            score -= shift
+        np.exp(score, out=score)
+    else:
+        score, shift = np.ones(rs.n), 0.0
     r = w * score
-    ev = rs.ev_rows
+    ev_part = float(u_events @ beta) - shift * float(rs.dw.sum())
     if need_info and rs.n_times and (rs.lo_sub is None or rs.lo_sub.size == 0):
-        return _derivatives_fused(eta, shift, score, r, x, w, rs, u_events)
+        return _derivatives_fused(ev_part, score, r, x, rs, u_events, work)
     s0, s1, d0, d1 = risk_sums_full(r, x, rs)
     denom = s0[rs.slot_k] - rs.slot_f * d0[rs.slot_k]
-    loglik = float(np.dot(w[ev], eta[ev] - shift) - np.dot(rs.slot_wt, np.log(denom)))
+    loglik = ev_part - float(np.dot(rs.slot_wt, np.log(denom)))
     a, b, e0, e1, e2 = _slot_sums(rs, denom, need_info=need_info)
     u = u_events - (a @ s1 - b @ d1)
     imat = None
     if need_info:
-        imat = _info(x, r, rs, s1, d1, a, b, e0, e1, e2)
+        imat = _info(x, r, rs, s1, d1, a, b, e0, e1, e2, work)
     return Derivatives(loglik=loglik, u=u, imat=imat, s0=s0, s1=s1, d0=d0, d1=d1,
                        risk=r, score=score, denom=denom)
 
 
-def _derivatives_fused(eta, shift, score, r, x, w, rs, u_events) -> Derivatives:
-    """Right-censored rows (no late entry): one ``n x p`` pass serves S1 and the Hessian.
+def _derivatives_fused(ev_part, score, r, x, rs, u_events, work) -> Derivatives:
+    """Right-censored rows (no late entry): S1 from one sparse block-sum product, the Hessian
+    from one weighted Gram matrix.
 
     The Hessian row weight is ``r_i * m`` with ``m`` constant over a bin's event rows
-    (``cumA_k - B_k``) and over its other rows (``cumA_k``), both > 0; so the block sums of
-    ``X * weight`` divided by ``m`` are the block sums of ``r X`` that S1 needs. The weights only
-    need S0 and the event sums D0, which are one-dimensional.
+    (``cumA_k - B_k``) and over its other rows (``cumA_k``), both >= 0; the weights only need S0
+    and the event sums D0, which are one-dimensional.
     """
-    ev = rs.ev_rows
     d0, b0 = _bin_sums(r, rs)
     s0 = _seg_revcumsum(b0, rs.seg)
     denom = s0[rs.slot_k] - rs.slot_f * d0[rs.slot_k]
-    loglik = float(np.dot(w[ev], eta[ev] - shift) - np.dot(rs.slot_wt, np.log(denom)))
+    loglik = ev_part - float(np.dot(rs.slot_wt, np.log(denom)))
     a, b, e0, e1, e2 = _slot_sums(rs, denom)
     m_c = _seg_cumsum(a, rs.seg)
     m_e = m_c - b
-    used = slice(rs.first_used, rs.n)
-    roww = r * m_c[np.maximum(rs.hi - 1, 0)]
-    roww[ev] = r[ev] * m_e[rs.ev_k]
-    xu = x[used]
-    xw = xu * roww[used, None]
-    seg = np.add.reduceat(xw, rs.bounds, axis=0)
-    div = np.empty(seg.shape[0])
-    div[rs.ev_seg] = m_e
-    div[rs.c_seg] = m_c[rs.has_c]
-    seg /= div[:, None]
-    d1 = seg[rs.ev_seg]
-    b1 = np.add.reduceat(seg, rs.ev_seg, axis=0) if rs.has_c.any() else d1
+    d1, b1 = _bin_x_sums(r, x, rs)
     s1 = _seg_revcumsum(b1, rs.seg)
     u = u_events - (a @ s1 - b @ d1)
-    second = xw.T @ xu
+    m_blk = np.empty(rs.blk_len.size)
+    m_blk[rs.ev_seg] = m_e
+    m_blk[rs.c_seg] = m_c[rs.has_c]
+    roww = np.repeat(m_blk, rs.blk_len)
+    roww *= r[rs.first_used:]
+    second = _weighted_gram(x[rs.first_used:], roww, work)
     out = second - _first_term(s1, d1, e0, e1, e2)
     return Derivatives(loglik=loglik, u=u, imat=(out + out.T) / 2.0, s0=s0, s1=s1, d0=d0,
                        d1=d1, risk=r, score=score, denom=denom)
 
 
-def _info(x, r, rs, s1, d1, a, b, e0, e1, e2) -> np.ndarray:
+def _info(x, r, rs, s1, d1, a, b, e0, e1, e2, work=None) -> np.ndarray:
     cum_a = _seg_cumsum(a, rs.seg)
     roww = r * _range_sum(cum_a, rs)
     ev = rs.ev_rows
     roww[ev] -= r[ev] * b[rs.ev_k]
     used = slice(rs.first_used, rs.n)
-    xu = x[used]
-    # one BLAS call over all rows: per-bin products are slow with threaded BLAS under load
-    second = (xu * roww[used, None]).T @ xu
+    second = _weighted_gram(x[used], roww[used], work)
     out = second - _first_term(s1, d1, e0, e1, e2)
     return (out + out.T) / 2.0
 
 
 def _first_term(s1, d1, e0, e1, e2) -> np.ndarray:
     """sum_k over Efron slots of wt a a' / den^2, with a = S1 - f D1."""
-    first = (s1.T * e0) @ s1
-    if np.any(e1):                      # some tied events (Efron)
+    first = _weighted_gram(s1, e0)
+    tied = np.flatnonzero(e1)           # event times with tied events (Efron)
+    if tied.size:
+        if tied.size < e1.size:
+            s1, d1, e1, e2 = s1[tied], d1[tied], e1[tied], e2[tied]
         cross = (s1.T * e1) @ d1
-        first += (d1.T * e2) @ d1 - cross - cross.T
+        first += _weighted_gram(d1, e2) - cross - cross.T
     return first
 
 
@@ -506,16 +607,20 @@ class NewtonResult:
 
 def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
            counting: bool, eps: float = 1e-9, toler_chol: float = np.finfo(float).eps ** 0.75,
-           iter_max: int = 20, init: np.ndarray | None = None) -> NewtonResult:
+           iter_max: int = 20, init: np.ndarray | None = None,
+           work: np.ndarray | None = None) -> NewtonResult:
     """Newton-Raphson with step halving exactly as survival's ``coxfit6`` (right-censored) or
-    ``agfit4`` (counting process). ``scale`` is R's column scaling (used for the rank rule)."""
+    ``agfit4`` (counting process). ``scale`` is R's column scaling (used for the rank rule).
+    ``work`` is an optional scratch array shaped like ``x``."""
     p = x.shape[1]
-    ev = rs.ev_rows
-    u_events = w[ev] @ x[ev]
+    u_events = event_sums(w, x, rs)
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
 
+    if work is None or work.shape != x.shape:
+        work = np.empty_like(x)
+
     def evaluate(b: np.ndarray) -> tuple[Derivatives, np.ndarray]:
-        dv = derivatives(b, x, w, rs, u_events)
+        dv = derivatives(b, x, w, rs, u_events, work=work)
         keep = cholesky2_rank(dv.imat * np.outer(scale, scale), toler_chol)
         return dv, keep
 

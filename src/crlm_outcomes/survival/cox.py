@@ -329,15 +329,16 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
                           DataQualityWarning, stacklevel=2)
     counting = entry is not None
 
-    time_order = None if counting else eng.event_first_time_order(si.time, ev > 0)
+    is_ev = ev > 0
+    time_order = None if counting else eng.event_first_time_order(si.time, is_ev)
     time_fix, entry_fix = _aeq_times(si.time, si.entry, time_order)
     if time_fix is not si.time and time_order is not None:
-        time_order = eng.event_first_time_order(time_fix, ev > 0)
-    rs = eng.build_risk_sets(time_fix, ev, w, si.strata, entry_fix, ties == "efron",
+        time_order = eng.event_first_time_order(time_fix, is_ev)
+    rs = eng.build_risk_sets(time_fix, ev, si.weights, si.strata, entry_fix, ties == "efron",
                              time_order=time_order)
     xs = np.take(x_raw, rs.order, axis=0)
     del x_raw
-    ws = w[rs.order]
+    ws = np.ones(n) if si.weights is None else w[rs.order]
     zero_one = _zero_one(xs)
     center = (ws @ xs) / ws.sum()
     if counting:
@@ -345,10 +346,13 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
     else:
         means = np.where(zero_one, 0.0, center)
     xs -= center
-    absdev = ws @ np.abs(xs)
+    work = np.abs(xs)         # also the Newton iteration's scratch array
+    absdev = ws @ work
     scale = np.where(zero_one | (absdev <= 0), 1.0, ws.sum() / np.where(absdev > 0, absdev, 1))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton(xs, ws, rs, scale, counting=counting, eps=_EPS, toler_chol=_TOLER_CHOL)
+        res = eng.newton(xs, ws, rs, scale, counting=counting, eps=_EPS, toler_chol=_TOLER_CHOL,
+                         work=work)
+    del work
     keep = res.keep
     beta = np.where(keep, res.beta, 0.0)
     naive_var = res.var
@@ -379,7 +383,7 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
         resid = eng.score_residuals(res.deriv, xs, rs) * ws[:, None]
         dfb = _collapse(resid, order_groups) @ naive_var
         var = dfb.T @ dfb
-        d0 = eng.derivatives(np.zeros(p), xs, ws, rs, ws[rs.ev_rows] @ xs[rs.ev_rows],
+        d0 = eng.derivatives(np.zeros(p), xs, ws, rs, eng.event_sums(ws, xs, rs),
                              need_info=False)
         r0 = _collapse(eng.score_residuals(d0, xs, rs) * ws[:, None], order_groups)
         u0 = r0.sum(axis=0)
