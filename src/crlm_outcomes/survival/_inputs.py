@@ -156,19 +156,20 @@ def survival_input(
             if col not in used:
                 used.append(col)
 
-    frame = data[used]
-    missing = frame.isna()
-    drop = missing.any(axis=1).to_numpy()
-    excluded_rows = []
+    # One NA scan per used column; no copy of the used columns unless rows are dropped.
+    missing = {col: data[col].isna().to_numpy() for col in used}
+    drop = np.logical_or.reduce(list(missing.values()))
+    parts = []
     if drop.any():
-        sub = missing[drop]
         for col in used:
-            hit = sub.index[sub[col].to_numpy()]
-            for idx in hit:
-                excluded_rows.append((idx, col, data.at[idx, col] if data.index.is_unique else None,
-                                      "missing value"))
-    excluded = pd.DataFrame(excluded_rows, columns=["index", "column", "value", "reason"])
-    kept = frame.loc[~drop] if drop.any() else frame
+            hit = missing[col]  # a missing cell is in a dropped row by definition
+            if hit.any():
+                parts.append(pd.DataFrame({"index": data.index[hit], "column": col,
+                                           "value": data[col].to_numpy()[hit],
+                                           "reason": "missing value"}))
+    excluded = (pd.concat(parts, ignore_index=True) if parts else
+                pd.DataFrame(columns=["index", "column", "value", "reason"]))
+    kept = data.loc[~drop, used] if drop.any() else data
     if drop.any() and warn:
         warnings.warn(
             f"{int(drop.sum())} row(s) excluded for missing values in "
