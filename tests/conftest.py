@@ -1,4 +1,4 @@
-"""Shared fixtures of the io tests: a small hand-made canonical frame."""
+"""Fixtures shared by the io and schema tests: a small hand-made canonical frame."""
 
 from __future__ import annotations
 

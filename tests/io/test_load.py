@@ -253,3 +253,31 @@ def test_whole_code_column_wrong_raises(frame):
     frame["sex"] = ["1", "2", "1", "2", "1"]
     with pytest.raises(ColumnTypeError, match="unknown code"):
         load_cohort(frame)
+
+
+def test_missing_reasons_compact_blocks_expand_and_count_alike(frame):
+    """``Cohort.missing`` stores one block per column and reason; ``missing_reasons`` expands it
+    and ``missing_summary`` counts it without expanding — the two agree."""
+    frame.loc[1, "ned_achieved"] = False
+    c = load_cohort(frame)
+    blocks = c.missing.blocks
+    assert blocks and all(rows is None or rows.ndim == 1 for rows, _, _ in blocks)
+    mr = c.missing_reasons
+    assert c.missing_reasons is mr  # expanded once, then kept
+    expected = (mr.groupby(["column", "reason"], observed=True).size().rename("n")
+                .reset_index()
+                .sort_values(["column", "n"], ascending=[True, False], ignore_index=True))
+    pd.testing.assert_frame_equal(c.missing_summary(), expected)
+    assert int(c.missing.counts()["n"].sum()) == len(mr)
+
+
+def test_missing_reasons_skip_quarantined_rows(frame):
+    frame.loc[2, "age_at_diagnosis"] = 150  # P3 quarantined (age_out_of_range)
+    c = load_cohort(frame)
+    assert "P3" not in set(c.data["patient_id"])
+    mr = c.missing_reasons
+    assert "P3" not in set(mr["patient_id"].astype(str))
+    for col in ["rfs_months", "os_months"]:
+        missing_ids = set(c.data.loc[c.data[col].isna(), "patient_id"])
+        assert missing_ids == set(mr.loc[mr["column"] == col, "patient_id"].astype(str))
+    assert int(c.missing_summary()["n"].sum()) == len(mr)

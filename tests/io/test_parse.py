@@ -98,3 +98,19 @@ def test_strings_trimmed_blank_is_missing(dtype):
                      _rule("patient_id", missing_values=frozenset({"na"})), SPEC["patient_id"])
     assert p.values.iloc[0] == "P1" and p.values.iloc[1:].isna().all()
     assert p.missing_codes["value"].tolist() == ["NA"]
+
+
+def test_small_integer_codes_and_numbers_match_the_general_path():
+    """Integer sources take shortcuts (offset factorisation, no float round trip); results are
+    those of the text path."""
+    kras = _rule("kras_status", codes={"0": "wild_type", "1": "mutant", "9": None})
+    ints = pd.Series([1, 0, 9, 1, 5, 0], dtype="int64")
+    a = parse_column(ints, kras, SPEC["kras_status"])
+    b = parse_column(ints.astype(str).astype(object), kras, SPEC["kras_status"])
+    pd.testing.assert_series_equal(a.values, b.values)
+    assert a.invalid.tolist() == b.invalid.tolist() == [False] * 4 + [True, False]
+    pd.testing.assert_frame_equal(a.missing_codes, b.missing_codes)
+    year = _rule("diagnosis_year", missing_values=frozenset({"9999"}))
+    y = parse_column(pd.Series([2015, 9999, 2020], dtype="int64"), year, SPEC["diagnosis_year"])
+    assert y.values.tolist() == [2015, pd.NA, 2020] and str(y.values.dtype) == "Int64"
+    assert y.missing_codes.to_dict("list") == {"value": ["9999"], "count": [1]}

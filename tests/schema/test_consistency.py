@@ -114,3 +114,14 @@ def test_negative_recorded_followup_from_registry():
     q = c.audit.quarantine
     assert q["rule"].tolist() == ["negative_followup"] and q["source_row"].tolist() == [1]
     assert q["value"].tolist() == ["-3.0"]
+
+
+@pytest.mark.parametrize("ids,unique", [
+    (["a", "b", "c"], True), (["a", "b", "b"], False), (["b", "a", "c"], True),
+    (["b", "a", "b"], False), ([None, "a", None, "b"], True), ([None, "b", None, "b"], False),
+    ([], True), ([None], True), (["c", None, "a"], True), (["a", "a"], False)])
+def test_ids_all_unique_sorted_or_not(ids, unique):
+    from crlm_outcomes.schema.consistency import ids_all_unique
+
+    assert ids_all_unique(pd.Series(ids, dtype="string[pyarrow]")) is unique
+    assert ids_all_unique(pd.Series(ids, dtype=object)) is unique

@@ -96,3 +96,16 @@ def test_every_missing_endpoint_value_has_a_reason_and_only_those():
     # RFS cause codes agree with the event indicator
     d = c.data.dropna(subset=["rfs_event"])
     assert ((d["rfs_cause"] > 0) == (d["rfs_event"] == 1)).all()
+
+
+def test_missing_blocks_store_all_rows_once():
+    """A reason that holds for every row is one block with ``rows=None``; ``missing``
+    expands the blocks into one record per row."""
+    f = S.empty_frame(4)  # no dates at all: nothing derivable
+    ep = derive_endpoints(f, S)
+    assert all(rows is None for rows, _, _ in ep.missing_blocks)
+    assert ep.n_rows == 4
+    m = ep.missing
+    assert len(m) == 4 * len(ep.missing_blocks)
+    assert m.loc[m["column"] == "rfs_months", "row"].tolist() == [0, 1, 2, 3]
+    assert ep.columns["rfs_event"].isna().all() and ep.columns["rfs_months"].isna().all()

@@ -4,8 +4,9 @@
 shipped profiles (canonical, institutional, seer, ncdb, tcia_crlm); pass a YAML path for your own.
 """
 
-from crlm_outcomes.io.cohort import Cohort, LoadAudit
+from crlm_outcomes.io.cohort import Cohort, LoadAudit, MissingReasons
 from crlm_outcomes.io.load import load_cohort
 from crlm_outcomes.io.profile import Profile, list_profiles, load_profile
 
-__all__ = ["Cohort", "LoadAudit", "Profile", "list_profiles", "load_cohort", "load_profile"]
+__all__ = ["Cohort", "LoadAudit", "MissingReasons", "Profile", "list_profiles", "load_cohort",
+           "load_profile"]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from crlm_outcomes._display import frames_html
 from crlm_outcomes.errors import CrlmError
 
-__all__ = ["Cohort", "LoadAudit", "QUARANTINE_COLUMNS", "SET_MISSING_COLUMNS",
-           "MISSING_REASON_COLUMNS"]
+__all__ = ["Cohort", "LoadAudit", "MissingReasons", "QUARANTINE_COLUMNS",
+           "SET_MISSING_COLUMNS", "MISSING_REASON_COLUMNS"]
 
 QUARANTINE_COLUMNS = ["source_row", "column", "value", "rule", "reason"]
 SET_MISSING_COLUMNS = ["column", "value", "count", "reason"]
@@ -72,6 +75,83 @@ class LoadAudit:
 
 
 @dataclass(frozen=True)
+class MissingReasons:
+    """Why derived values of the loaded patients are missing, stored compactly.
+
+    A registry of a million patients without treatment dates has no RFS for anyone: five
+    million (patient, column, reason) records that all say the same thing. They are kept as
+    blocks instead — one per column and reason, holding the source positions of its rows or
+    ``None`` for every row — and expanded into one record per value only when
+    :meth:`frame` is asked for (:attr:`Cohort.missing_reasons`).
+
+    Attributes
+    ----------
+    blocks
+        ``(rows, column, reason)``: 0-based positions in the *source* rows (before quarantine)
+        or ``None`` (every source row), in the order the endpoint derivation found them.
+    keep
+        Boolean mask of the source rows that were loaded (not quarantined).
+    patient_id
+        ``patient_id`` of the loaded rows (``Cohort.data["patient_id"]``).
+    """
+
+    blocks: tuple[tuple[np.ndarray | None, str, str], ...] = field(repr=False)
+    keep: np.ndarray = field(repr=False)
+    patient_id: pd.Series = field(repr=False)
+
+    def _kept(self, rows: np.ndarray | None) -> np.ndarray:
+        """Source positions of a block restricted to the loaded rows."""
+        if rows is None:
+            rows = np.arange(len(self.keep))
+        return rows if self.keep.all() else rows[self.keep[rows]]
+
+    def counts(self) -> pd.DataFrame:
+        """Number of missing values per ``column`` and ``reason`` among the loaded rows (one
+        row per block with at least one loaded row, in block order)."""
+        n_all = int(self.keep.sum())
+        recs = [(col, reason, n_all if rows is None and self.keep.all()
+                 else len(self._kept(rows))) for rows, col, reason in self.blocks]
+        return pd.DataFrame(recs, columns=["column", "reason", "n"])
+
+    def frame(self) -> pd.DataFrame:
+        """One record per missing derived value: ``patient_id``, ``column``, ``reason``.
+
+        ``column`` and ``reason`` are categoricals (categories: every column / reason of the
+        blocks, sorted) and ``patient_id`` is Arrow dictionary-encoded text (indices into the
+        loaded ids: millions of records cost one int32 each instead of one string each).
+        """
+        if not self.blocks:
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in MISSING_REASON_COLUMNS})
+        cols = sorted({c for _, c, _ in self.blocks})
+        reasons = sorted({r for _, _, r in self.blocks})
+        ci = {c: i for i, c in enumerate(cols)}
+        ri = {r: i for i, r in enumerate(reasons)}
+        kept = [self._kept(rows) for rows, _, _ in self.blocks]
+        total = sum(len(k) for k in kept)
+        positions = np.empty(total, dtype=np.int32)
+        ccode = np.empty(total, dtype=np.int8 if len(cols) < 128 else np.int32)
+        rcode = np.empty(total, dtype=np.int8 if len(reasons) < 128 else np.int32)
+        loaded_pos = None if self.keep.all() else np.cumsum(self.keep) - 1
+        pos = 0
+        for rows, (_, col, reason) in zip(kept, self.blocks, strict=True):
+            end = pos + len(rows)
+            positions[pos:end] = rows if loaded_pos is None else loaded_pos[rows]
+            ccode[pos:end] = ci[col]
+            rcode[pos:end] = ri[reason]
+            pos = end
+        ids = pa.array(self.patient_id.array, type=pa.string())
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        # safe=False: the indices are positions into ids by construction (validation is slow)
+        dictionary = pa.DictionaryArray.from_arrays(pa.array(positions), ids, safe=False)
+        patient = pd.Series(pd.arrays.ArrowExtensionArray(dictionary))
+        return pd.DataFrame({"patient_id": patient,
+                             "column": pd.Categorical.from_codes(ccode, categories=cols),
+                             "reason": pd.Categorical.from_codes(rcode, categories=reasons)},
+                            copy=False)
+
+
+@dataclass(frozen=True)
 class Cohort:
     """A cohort in the canonical schema, with its audit trail.
 
@@ -86,28 +166,45 @@ class Cohort:
     provenance
         Input SHA-256, profile name and SHA-256, schema name/version/SHA-256, load options,
         endpoint origins, source columns used and ignored, package version.
+    missing
+        :class:`MissingReasons`: why derived values are missing, one block per column and
+        reason (compact; :attr:`missing_reasons` expands it).
     missing_reasons
         One row per derived value that is missing in ``data`` and why: ``patient_id``,
-        ``column``, ``reason``. ``column`` and ``reason`` are categoricals and ``patient_id`` is
-        Arrow dictionary-encoded text (a registry of a million patients has millions of such
-        records); compare, filter and group them like text.
+        ``column``, ``reason`` (built from :attr:`missing` on first access, then kept).
+        ``column`` and ``reason`` are categoricals and ``patient_id`` is Arrow
+        dictionary-encoded text (a registry of a million patients has millions of such
+        records); compare, filter and group them like text. :meth:`missing_summary` counts
+        them without expanding.
     """
 
     data: pd.DataFrame = field(repr=False)
     audit: LoadAudit
     provenance: dict[str, Any] = field(repr=False)
-    missing_reasons: pd.DataFrame = field(repr=False)
+    missing: MissingReasons = field(repr=False)
 
     @property
     def n(self) -> int:
         """Number of loaded patients."""
         return len(self.data)
 
+    @cached_property
+    def missing_reasons(self) -> pd.DataFrame:
+        """One record per missing derived value: ``patient_id``, ``column``, ``reason`` (see the
+        class docstring)."""
+        return self.missing.frame()
+
     def missing_summary(self) -> pd.DataFrame:
         """Number of missing derived values per column and reason."""
-        if not len(self.missing_reasons):
+        counts = self.missing.counts()
+        cols = sorted(set(counts["column"]))  # categories as in missing_reasons
+        reasons = sorted(set(counts["reason"]))
+        counts = counts[counts["n"] > 0]
+        if not len(counts):
             return pd.DataFrame({"column": [], "reason": [], "n": []})
-        return (self.missing_reasons.groupby(["column", "reason"], observed=True).size()
+        counts = counts.assign(column=pd.Categorical(counts["column"], categories=cols),
+                               reason=pd.Categorical(counts["reason"], categories=reasons))
+        return (counts.groupby(["column", "reason"], observed=True)["n"].sum()
                 .rename("n").reset_index()
                 .sort_values(["column", "n"], ascending=[True, False], ignore_index=True))
 

@@ -197,12 +197,22 @@ def _row_text(s: pd.Series, rows: np.ndarray) -> pd.Series:
     return pd.Series(text.to_numpy(dtype=object), index=rows, dtype=object)
 
 
+#: Whole numbers below this magnitude survive the ``round(x, 9)`` of the general number path
+#: unchanged (``x * 1e9`` is exact below 2**53), so integer columns within it skip it.
+_EXACT_INT = 2**53 // 10**9
+
+
 def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
     """A numeric source column read as a number: no text at all."""
-    arr = s.to_numpy(dtype=float, na_value=np.nan)
-    present = ~np.isnan(arr)
     codes = pd.to_numeric(pd.Series(sorted(rule.missing_values), dtype=object),
                           errors="coerce").dropna().to_numpy(dtype=float)
+    if spec.dtype == "int" and rule.factor == 1.0 and isinstance(s.dtype, np.dtype) and \
+            s.dtype.kind == "i" and len(s):
+        ints = s.to_numpy()
+        if max(abs(int(ints.min())), abs(int(ints.max()))) < _EXACT_INT:
+            return _fast_integer(ints, codes)
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(arr)
     is_code = present & np.isin(arr, codes) if len(codes) else np.zeros(len(arr), dtype=bool)
     bad = present & ~is_code & ~np.isfinite(arr)
     reason = "not a number"
@@ -213,9 +223,8 @@ def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
     keep = present & ~is_code & ~bad
     values = np.where(keep, arr * rule.factor if rule.factor != 1.0 else arr, np.nan)
     if spec.dtype == "int":
-        out = pd.array(np.where(keep, np.round(values, 9), 0).astype("int64"), dtype="Int64")
-        out[~keep] = pd.NA
-        series = pd.Series(out)
+        data = np.where(keep, np.round(values, 9), 0).astype("int64")
+        series = pd.Series(pd.arrays.IntegerArray(data, ~keep))
     else:
         series = pd.Series(values, dtype="float64")
     if is_code.any():
@@ -228,51 +237,77 @@ def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
     return ParsedColumn(series, bad, reason, missing, _row_text(s, rows))
 
 
+def _fast_integer(ints: np.ndarray, codes: np.ndarray) -> ParsedColumn:
+    """An integer source column (no missing cells, small magnitudes) read as an integer:
+    :func:`_fast_number` without the float round trip (same values)."""
+    is_code = np.isin(ints, codes) if len(codes) else np.zeros(len(ints), dtype=bool)
+    data = np.where(is_code, 0, ints).astype("int64") if is_code.any() else \
+        ints.astype("int64", copy=True)
+    if is_code.any():
+        vals, counts = np.unique(ints[is_code].astype(float), return_counts=True)
+        missing = pd.DataFrame({"value": _as_text(pd.Series(vals)).to_numpy(dtype=object),
+                                "count": counts.astype("int64")})
+    else:
+        missing = _empty_missing()
+    return ParsedColumn(pd.Series(pd.arrays.IntegerArray(data, is_code)),
+                        np.zeros(len(ints), dtype=bool), "not a whole number", missing,
+                        pd.Series([], dtype=object, index=pd.RangeIndex(0)))
+
+
 def _fast_string(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
-    """A text column kept as text: trim, blank and declared missing codes -> missing."""
+    """A text column kept as text: trim, blank and declared missing codes -> missing.
+
+    Runs in Arrow kernels (they release the GIL). Only cells as long as a declared missing code
+    are case-folded and compared: Arrow's ``utf8_lower`` maps code point to code point, so a
+    cell can only match a code of its own length.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arrow = pd.StringDtype("pyarrow")
     if isinstance(s.dtype, pd.StringDtype):
-        text = s if s.dtype == arrow else s.astype(arrow)  # Arrow kernels, not Python loops
+        text = s if s.dtype == arrow else s.astype(arrow)
     else:
         text = pd.Series(_as_text(s).to_numpy(dtype=object), dtype=object)
         text[s.isna().to_numpy()] = None
         text = text.astype(arrow)
-    text = text.str.strip()
-    blank = _mask(text.isna()) | _mask(text.eq(""))
+    trimmed = pc.utf8_trim_whitespace(text.array._pa_array)
+    length = pc.utf8_length(trimmed)
+    blank = ~pc.fill_null(pc.greater(length, 0), False).to_numpy(zero_copy_only=False)
+    is_code = np.zeros(len(text), dtype=bool)
     if rule.missing_values:
-        is_code = _mask(_keys(text, rule.case_sensitive).isin(rule.missing_values)) & ~blank
-    else:
-        is_code = np.zeros(len(text), dtype=bool)
+        sizes = pa.array(sorted({len(k) for k in rule.missing_values if k}), type=length.type)
+        maybe = pc.fill_null(pc.is_in(length, value_set=sizes), False).to_numpy(
+            zero_copy_only=False)
+        rows = np.flatnonzero(maybe)
+        if len(rows):
+            cand = trimmed.take(pa.array(rows))
+            keys = cand if rule.case_sensitive else pc.utf8_lower(cand)
+            hit = pc.fill_null(pc.is_in(keys, value_set=pa.array(sorted(rule.missing_values),
+                                                                 type=keys.type)), False)
+            is_code[rows[hit.to_numpy(zero_copy_only=False)]] = True
     keep = ~blank & ~is_code
-    values = text.astype(spec.pandas_dtype)
-    if not keep.all():
-        values = values.where(keep, pd.NA)
+    kept = trimmed if keep.all() else pc.if_else(pa.array(keep), trimmed,
+                                                  pa.scalar(None, type=trimmed.type))
+    values = pd.Series(pd.arrays.ArrowStringArray(kept))
+    if values.dtype != spec.pandas_dtype:
+        values = values.astype(spec.pandas_dtype)
     if is_code.any():
-        counts = text[is_code].value_counts(sort=False)
+        counts = pd.Series(pd.arrays.ArrowStringArray(trimmed))[is_code].value_counts(sort=False)
         missing = pd.DataFrame({"value": counts.index.astype(object),
                                 "count": counts.to_numpy(dtype="int64")})
     else:
         missing = _empty_missing()
     bad = np.zeros(len(text), dtype=bool)
-    return ParsedColumn(values.reset_index(drop=True), bad, "", missing,
-                        pd.Series([], dtype=object))
+    return ParsedColumn(values, bad, "", missing, pd.Series([], dtype=object))
 
 
 def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
                     kind: str) -> ParsedColumn:
     """General path: parse each distinct value once, broadcast back to the rows."""
     n = len(s)
-    if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded on reading: reuse codes
-        codes = s.cat.codes.to_numpy().astype(np.intp)
-        uniques = s.cat.categories
-    else:
-        try:
-            codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        except TypeError:  # unhashable cells (lists, dicts from a DataFrame): use their text
-            s = s.map(lambda v: v if isinstance(v, Hashable) else repr(v))
-            codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    counts_u = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(uniques) else \
-        np.zeros(0, dtype=np.int64)
+    codes, uniques = _factorize(s)
+    counts_u = np.bincount(codes + 1, minlength=len(uniques) + 1)[1:]
     uniq = pd.Series(uniques)
 
     # text and match keys of each distinct value
@@ -287,27 +322,18 @@ def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
     missing_u = blank_u | code_missing_u
     null_code_u = null_code_u & ~missing_u
     bad_u = bad_u & ~missing_u & ~null_code_u
+    keep_u = ~(bad_u | missing_u | null_code_u)
 
-    # broadcast back to rows
-    take = np.where(codes >= 0, codes, 0)
-    present = codes >= 0
-    if len(uniq) and not (bad_u.any() or missing_u.any() or null_code_u.any()):
-        invalid = np.zeros(n, dtype=bool)  # every distinct value read: no per-row masks
-        keep = present
-    elif len(uniq):
-        invalid = present & bad_u[take]
-        keep_u = ~(bad_u | missing_u | null_code_u)
-        keep = present & keep_u[take]
-    else:
-        invalid = np.zeros(n, dtype=bool)
-        keep = np.zeros(n, dtype=bool)
-    values = _broadcast(values_u, take, keep, spec, n)
+    # broadcast back to rows: per-distinct tables with one trailing "missing" slot, which the
+    # code -1 of a missing cell picks (one gather per column, no per-row masks)
+    values = _broadcast(values_u, keep_u, codes, spec, n)
+    invalid = np.append(bad_u, False)[codes] if bad_u.any() else np.zeros(n, dtype=bool)
 
     missing_codes = _count_missing(keys_u, counts_u, code_missing_u | null_code_u) if len(uniq) \
         else _empty_missing()
-    rows = np.flatnonzero(invalid)
+    rows = np.flatnonzero(invalid) if bad_u.any() else np.zeros(0, dtype=np.intp)
     if len(rows):
-        raw = np.asarray(text_u.astype(object).to_numpy(dtype=object), dtype=object)[take[rows]]
+        raw = np.asarray(text_u.astype(object).to_numpy(dtype=object), dtype=object)[codes[rows]]
         raw_text = pd.Series(raw, index=rows, dtype=object)
     else:
         raw_text = pd.Series([], dtype=object)
@@ -315,43 +341,77 @@ def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
                         missing_codes=missing_codes, raw_text=raw_text)
 
 
-def _broadcast(values_u: pd.Series, take: np.ndarray, keep: np.ndarray, spec: ColumnSpec,
+#: Integer columns whose values span fewer than this many numbers are factorised by offset
+#: (a lookup table) instead of hashing.
+_SMALL_INT_RANGE = 1 << 16
+
+
+def _factorize(s: pd.Series) -> tuple[np.ndarray, Any]:
+    """(codes, distinct values) of a column, code -1 for a missing cell.
+
+    A Categorical (dictionary-encoded on reading) reuses its codes; integers in a small range
+    are coded through an offset table (the distinct values come out sorted); everything else
+    goes through :func:`pandas.factorize` (Arrow's hash kernel for Arrow-backed text).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.intp), s.cat.categories
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and len(s):
+        arr = s.to_numpy()
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < _SMALL_INT_RANGE:
+            offset = (arr - lo).astype(np.intp)
+            seen = np.bincount(offset, minlength=hi - lo + 1) > 0
+            lookup = np.cumsum(seen, dtype=np.intp) - 1
+            return lookup[offset], (np.flatnonzero(seen) + lo).astype(s.dtype)
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists, dicts from a DataFrame): use their text
+        s = s.map(lambda v: v if isinstance(v, Hashable) else repr(v))
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes.astype(np.intp, copy=False), uniques
+
+
+def _broadcast(values_u: pd.Series, keep_u: np.ndarray, codes: np.ndarray, spec: ColumnSpec,
                n: int) -> pd.Series:
+    """Row values from per-distinct values: ``values_u`` where ``keep_u``, missing elsewhere
+    and for code -1."""
     dtype = spec.pandas_dtype
     if len(values_u) == 0:
         from crlm_outcomes.schema.definition import empty_column
 
         return empty_column(spec, n)
+    drop = np.append(~keep_u, True)  # table mask, trailing slot = missing cell
     if spec.dtype == "date":
-        arr = values_u.to_numpy(dtype="datetime64[ns]")[take]
-        arr[~keep] = np.datetime64("NaT")
-        return pd.Series(arr, dtype=dtype)
+        table = np.append(values_u.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
+        table[drop] = np.datetime64("NaT")
+        return pd.Series(table[codes], dtype=dtype)
     if spec.dtype == "float":
-        arr = values_u.to_numpy(dtype=float, na_value=np.nan)[take]
-        arr[~keep] = np.nan
-        return pd.Series(arr, dtype=dtype)
+        table = np.append(values_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
+        table[drop] = np.nan
+        return pd.Series(table[codes], dtype=dtype)
     if spec.dtype == "int":
-        arr = values_u.to_numpy(dtype=float, na_value=np.nan)[take]
-        out = pd.array(np.where(keep, arr, 0).astype("int64"), dtype="Int64")
-        out[~keep] = pd.NA
-        return pd.Series(out)
+        table = np.append(values_u.to_numpy(dtype=float, na_value=np.nan), 0.0)
+        data = np.where(drop, 0, table).astype("int64")
+        return pd.Series(pd.arrays.IntegerArray(data[codes], drop[codes]))
     if spec.dtype == "boolean":
-        arr = values_u.to_numpy(dtype=object)[take]
-        b = np.where(keep, arr, False).astype(bool)
-        out = pd.array(b, dtype="boolean")
-        out[~keep] = pd.NA
-        return pd.Series(out)
+        objs = values_u.to_numpy(dtype=object)
+        data = np.array([bool(v) if k else False for v, k in zip(objs, keep_u, strict=True)]
+                        + [False], dtype=bool)
+        return pd.Series(pd.arrays.BooleanArray(data[codes], drop[codes]))
     if spec.dtype == "category":
         cat = pd.Categorical(values_u.to_numpy(dtype=object), categories=dtype.categories,
                              ordered=dtype.ordered)
-        row_codes = np.where(keep, cat.codes[take], -1)
-        return pd.Series(pd.Categorical.from_codes(row_codes, dtype=dtype))
-    # string: gather in Arrow (indices with nulls give nulls), no Python string objects
+        table = np.append(cat.codes, -1).astype(cat.codes.dtype)
+        table[drop] = -1
+        # validate=False: the codes come from the dtype's own categories
+        return pd.Series(pd.Categorical.from_codes(table[codes], dtype=dtype, validate=False))
+    # string: gather in Arrow (the trailing null slot for missing), no Python string objects
     import pyarrow as pa
 
-    text_u = pa.array(values_u.astype(object).where(values_u.notna(), None).to_numpy(dtype=object),
-                      type=pa.large_string())  # the storage of pandas' Arrow strings
-    idx = pa.array(take.astype(np.int64), mask=~keep)
+    objs = values_u.astype(object).where(values_u.notna(), None).to_numpy(dtype=object)
+    objs = np.append(np.where(keep_u, objs, None), None)
+    text_u = pa.array(objs, type=pa.large_string())  # the storage of pandas' Arrow strings
+    idx = pa.array(np.where(codes < 0, len(objs) - 1, codes).astype(np.int64))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text_u.take(idx)])))
 
 

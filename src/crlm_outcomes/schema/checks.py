@@ -26,6 +26,34 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
+def _pattern_failures(series: pd.Series, pattern: str) -> np.ndarray:
+    """Positions of the non-missing values that do not match ``pattern`` in full (Python
+    ``re``). Each distinct value is matched once; Arrow-backed text is deduplicated and looked
+    up in Arrow (``unique`` / ``is_in``, no Python string per row)."""
+    arrow = isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
+    if not arrow:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if not len(uniques):
+            return np.zeros(0, dtype=np.intp)
+        ok_u = pd.Series(uniques, dtype="string").str.fullmatch(pattern)
+        ok_u = ok_u.fillna(False).to_numpy(dtype=bool)
+        return np.flatnonzero((codes >= 0) & ~ok_u[np.where(codes >= 0, codes, 0)])
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array(series.array._pa_array)
+    uniques = pc.unique(values).drop_null()
+    if not len(uniques):
+        return np.zeros(0, dtype=np.intp)
+    ok_u = pd.Series(uniques.to_pylist(), dtype="string").str.fullmatch(pattern)
+    ok_u = ok_u.fillna(False).to_numpy(dtype=bool)
+    if ok_u.all():
+        return np.zeros(0, dtype=np.intp)
+    bad_u = uniques.filter(pa.array(~ok_u))
+    hit = pc.fill_null(pc.is_in(values, value_set=bad_u), False)
+    return np.flatnonzero(hit.to_numpy())
+
+
 def column_failures(series: pd.Series, spec: ColumnSpec) -> pd.DataFrame:
     """Failures of one column against its YAML declaration (missing values are not failures,
     except in a ``required`` column). ``row`` is the 0-based position."""
@@ -44,12 +72,8 @@ def column_failures(series: pd.Series, spec: ColumnSpec) -> pd.DataFrame:
         bad = ~np.isnan(arr) & ~np.isin(arr, np.asarray(spec.levels, dtype=float))
         parts.append((np.flatnonzero(bad), f"not one of {list(spec.levels)}"))
     if spec.dtype == "string" and spec.pattern is not None:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        if len(uniques):
-            ok_u = pd.Series(uniques, dtype="string").str.fullmatch(spec.pattern)
-            ok_u = ok_u.fillna(False).to_numpy(dtype=bool)
-            bad = (codes >= 0) & ~ok_u[np.where(codes >= 0, codes, 0)]
-            parts.append((np.flatnonzero(bad), f"does not match pattern {spec.pattern}"))
+        parts.append((_pattern_failures(series, spec.pattern),
+                      f"does not match pattern {spec.pattern}"))
     rows = [p for p in parts if len(p[0])]
     if not rows:
         return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in

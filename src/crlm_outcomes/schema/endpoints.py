@@ -34,7 +34,8 @@ import pandas as pd
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import SchemaDefinition, nrows
 
-__all__ = ["OS_ORIGINS", "EndpointResult", "derive_endpoints", "derive_node_positive"]
+__all__ = ["OS_ORIGINS", "EndpointResult", "MissingBlock", "derive_endpoints",
+           "derive_node_positive", "missing_frame"]
 
 #: ``os_origin`` option → origin date column.
 OS_ORIGINS = {
@@ -46,6 +47,11 @@ _RFS_ORIGIN_COLUMNS = ("liver_resection_date", "ablation_date", "liver_transplan
 _HEPATIC_SITES = ("liver", "liver_and_extrahepatic")
 
 
+#: One block of missing endpoint values: (rows, column, reason); ``rows`` holds 0-based
+#: positions, or is ``None`` when the value is missing for every row.
+MissingBlock = tuple[np.ndarray | None, str, str]
+
+
 @dataclass(frozen=True)
 class EndpointResult:
     """Derived endpoint columns, why values are missing, and where each endpoint starts.
@@ -54,53 +60,74 @@ class EndpointResult:
     ----------
     columns
         Endpoint column name → Series (canonical dtype) for every endpoint produced.
-    missing
-        One record per missing endpoint value: ``row`` (0-based position), ``column``, ``reason``.
+    missing_blocks
+        Why endpoint values are missing, compactly: one ``(rows, column, reason)`` block per
+        reason and column, ``rows`` the 0-based positions or ``None`` for every row (a registry
+        without treatment dates has no RFS for any of its million patients: one block, not a
+        million records).
+    n_rows
+        Number of rows the endpoints were derived for.
     origins
         Endpoint → description of its origin, end and source (for the provenance).
     """
 
     columns: dict[str, pd.Series]
-    missing: pd.DataFrame
+    missing_blocks: tuple[MissingBlock, ...]
+    n_rows: int
     origins: dict[str, dict[str, str]]
+
+    @property
+    def missing(self) -> pd.DataFrame:
+        """One record per missing endpoint value: ``row`` (0-based position), ``column``,
+        ``reason`` (categoricals), in block order; built from :attr:`missing_blocks`."""
+        return missing_frame(self.missing_blocks, self.n_rows)
+
+
+def missing_frame(blocks: tuple[MissingBlock, ...], n: int,
+                  columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The (row, column, reason) records of ``blocks`` (``None`` rows = all ``n`` rows), with
+    ``column`` and ``reason`` categoricals whose categories are those of every block; only the
+    blocks of ``columns`` when given."""
+    if not blocks:
+        return pd.DataFrame({"row": pd.Series([], dtype="int64"),
+                             "column": pd.Categorical([]), "reason": pd.Categorical([])})
+    cols = sorted({c for _, c, _ in blocks})
+    reasons = sorted({r for _, _, r in blocks})
+    ci = {c: i for i, c in enumerate(cols)}
+    ri = {r: i for i, r in enumerate(reasons)}
+    chosen = [b for b in blocks if columns is None or b[1] in columns]
+    total = sum(n if b[0] is None else len(b[0]) for b in chosen)
+    rows = np.empty(total, dtype=np.int64)
+    ccode = np.empty(total, dtype=np.int8 if len(cols) < 128 else np.int32)
+    rcode = np.empty(total, dtype=np.int8 if len(reasons) < 128 else np.int32)
+    pos = 0
+    for block_rows, col, reason in chosen:
+        end = pos + (n if block_rows is None else len(block_rows))
+        rows[pos:end] = np.arange(n) if block_rows is None else block_rows
+        ccode[pos:end] = ci[col]
+        rcode[pos:end] = ri[reason]
+        pos = end
+    return pd.DataFrame({
+        "row": rows,
+        "column": pd.Categorical.from_codes(ccode, categories=cols),
+        "reason": pd.Categorical.from_codes(rcode, categories=reasons),
+    }, copy=False)
 
 
 class _Missing:
-    """Collects (rows, column, reason) blocks; builds a categorical frame at the end."""
+    """Collects (rows, column, reason) blocks (``None`` rows: every row)."""
 
     def __init__(self) -> None:
-        self.blocks: list[tuple[np.ndarray, str, str]] = []
+        self.blocks: list[MissingBlock] = []
 
     def add(self, mask: np.ndarray, columns: tuple[str, ...], reason: str) -> None:
-        rows = np.flatnonzero(mask)
-        if len(rows):
+        if mask.all():
+            rows = None if len(mask) else np.zeros(0, dtype=np.int64)
+        else:
+            rows = np.flatnonzero(mask)
+        if rows is None or len(rows):
             for col in columns:
                 self.blocks.append((rows, col, reason))
-
-    def frame(self) -> pd.DataFrame:
-        if not self.blocks:
-            return pd.DataFrame({"row": pd.Series([], dtype="int64"),
-                                 "column": pd.Categorical([]), "reason": pd.Categorical([])})
-        cols = sorted({c for _, c, _ in self.blocks})
-        reasons = sorted({r for _, _, r in self.blocks})
-        ci = {c: i for i, c in enumerate(cols)}
-        ri = {r: i for i, r in enumerate(reasons)}
-        total = sum(len(b[0]) for b in self.blocks)
-        rows = np.empty(total, dtype=np.int64)
-        ccode = np.empty(total, dtype=np.int8 if len(cols) < 128 else np.int32)
-        rcode = np.empty(total, dtype=np.int8 if len(reasons) < 128 else np.int32)
-        pos = 0
-        for block_rows, col, reason in self.blocks:
-            end = pos + len(block_rows)
-            rows[pos:end] = block_rows
-            ccode[pos:end] = ci[col]
-            rcode[pos:end] = ri[reason]
-            pos = end
-        return pd.DataFrame({
-            "row": rows,
-            "column": pd.Categorical.from_codes(ccode, categories=cols),
-            "reason": pd.Categorical.from_codes(rcode, categories=reasons),
-        }, copy=False)
 
 
 def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -114,6 +141,11 @@ def _months(end: np.ndarray, start: np.ndarray, days_per_month: float) -> np.nda
     out = delta / (86400e9 * days_per_month)
     out[np.isnat(end) | np.isnat(start)] = np.nan
     return out
+
+
+def _missing_int(n: int) -> pd.Series:
+    """An all-missing Int64 column (what ``_int_col`` gives with no ``ok`` row)."""
+    return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)))
 
 
 def _int_col(values: np.ndarray, ok: np.ndarray) -> pd.Series:
@@ -265,14 +297,27 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
             if name.endswith("months"):
                 cols[name] = pd.Series(np.full(n, np.nan))
             else:
-                cols[name] = _int_col(np.zeros(n), np.zeros(n, dtype=bool))
+                cols[name] = _missing_int(n)
             miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
 
     rfs_cols = ("rfs_months", "rfs_event", "rfs_cause")
+    all_undefined = bool(undefined.all())
+    rfs_origin = {
+        "origin": "curative_liver_treatment",
+        "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
+        "end": "recurrence_date, else death, else last_followup_date",
+        "source": "derived from dates",
+    }
     if "rfs" in carried:
         for name in rfs_cols:
             _carry(name)
         origins["rfs"] = {"origin": carried["rfs"], "source": "months read from the source file"}
+    elif all_undefined:  # e.g. a registry without treatment dates: nothing to compute
+        cols["rfs_months"] = pd.Series(np.full(n, np.nan))
+        cols["rfs_event"] = _missing_int(n)
+        cols["rfs_cause"] = _missing_int(n)
+        _no_origin_reasons(rfs_cols)
+        origins["rfs"] = rfs_origin
     else:
         end = np.where(has_rec, rec, no_rec_end)
         months = _months(end, rfs_start, dpm)
@@ -285,19 +330,26 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         cols["rfs_cause"] = _int_col(cause, ok)
         _no_origin_reasons(rfs_cols)
         _end_reasons(rfs_cols, ~undefined)
-        origins["rfs"] = {
-            "origin": "curative_liver_treatment",
-            "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
-            "end": "recurrence_date, else death, else last_followup_date",
-            "source": "derived from dates",
-        }
+        origins["rfs"] = rfs_origin
 
     h_cols = ("hepatic_rfs_months", "hepatic_rfs_event")
+    hepatic_origin = {
+        "origin": "curative_liver_treatment",
+        "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
+        "end": "hepatic recurrence (event), extrahepatic-only recurrence (censored at its "
+               "date), else death (event), else last_followup_date (censored)",
+        "source": "derived from dates",
+    }
     if "hepatic_rfs" in carried:
         for name in h_cols:
             _carry(name)
         origins["hepatic_rfs"] = {"origin": carried["hepatic_rfs"],
                                   "source": "months read from the source file"}
+    elif all_undefined:
+        cols["hepatic_rfs_months"] = pd.Series(np.full(n, np.nan))
+        cols["hepatic_rfs_event"] = _missing_int(n)
+        _no_origin_reasons(h_cols)
+        origins["hepatic_rfs"] = hepatic_origin
     else:
         rec_site_unknown = has_rec & ~site_known
         end = np.where(has_rec, rec, no_rec_end)
@@ -312,11 +364,6 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         _end_reasons(h_cols, ~undefined)
         miss.add(~undefined & rec_site_unknown, h_cols,
                  "recurrence_site missing: hepatic recurrence unknown")
-        origins["hepatic_rfs"] = {
-            "origin": "curative_liver_treatment",
-            "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
-            "end": "hepatic recurrence (event), extrahepatic-only recurrence (censored at its "
-                   "date), else death (event), else last_followup_date (censored)",
-            "source": "derived from dates",
-        }
-    return EndpointResult(columns=cols, missing=miss.frame(), origins=origins)
+        origins["hepatic_rfs"] = hepatic_origin
+    return EndpointResult(columns=cols, missing_blocks=tuple(miss.blocks), n_rows=n,
+                          origins=origins)
