@@ -24,7 +24,12 @@ import pandas as pd
 
 from crlm_outcomes.errors import DataQualityWarning, SurvivalDataError
 
-__all__ = ["SurvivalInput", "survival_input", "as_column_list"]
+__all__ = ["SurvivalInput", "survival_input", "as_column_list", "excluded_count"]
+
+
+def excluded_count(excluded: pd.DataFrame) -> int:
+    """Number of input rows in an ``excluded`` table (one record per row and missing column)."""
+    return int(excluded["index"].nunique()) if len(excluded) else 0
 
 
 def as_column_list(names: str | Sequence[str] | None) -> list[str]:

@@ -34,7 +34,12 @@ from scipy import stats
 
 from crlm_outcomes._display import frames_html
 from crlm_outcomes.errors import EstimationError, SpecError
-from crlm_outcomes.survival._inputs import SurvivalInput, as_column_list, survival_input
+from crlm_outcomes.survival._inputs import (
+    SurvivalInput,
+    as_column_list,
+    excluded_count,
+    survival_input,
+)
 
 __all__ = [
     "CumulativeIncidence",
@@ -273,7 +278,7 @@ class GrayTest:
 
     @property
     def n_excluded(self) -> int:
-        return int(self.excluded["index"].nunique()) if len(self.excluded) else 0
+        return excluded_count(self.excluded)
 
     def _repr_html_(self) -> str:
         notes = {"rho": self.rho, "groups": ", ".join(map(str, self.groups)), "n": self.n,
@@ -393,7 +398,7 @@ class CumulativeIncidence:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return int(self.excluded["index"].nunique()) if len(self.excluded) else 0
+        return excluded_count(self.excluded)
 
     @property
     def gray_test(self) -> pd.DataFrame | None:

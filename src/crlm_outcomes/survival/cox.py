@@ -31,7 +31,7 @@ from crlm_outcomes.errors import (
     SurvivalDataError,
 )
 from crlm_outcomes.survival import _cox_engine as eng
-from crlm_outcomes.survival._inputs import as_column_list, survival_input
+from crlm_outcomes.survival._inputs import as_column_list, excluded_count, survival_input
 from crlm_outcomes.survival.cox_design import CoxDesign, build_design, formula_variables
 
 __all__ = ["cox", "CoxResult"]
@@ -109,9 +109,7 @@ class CoxResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        if self.excluded.empty:
-            return 0
-        return int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     @property
     def coef(self) -> pd.Series:

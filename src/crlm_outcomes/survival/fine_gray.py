@@ -48,7 +48,7 @@ from crlm_outcomes.errors import (
     SpecError,
     SurvivalDataError,
 )
-from crlm_outcomes.survival._inputs import survival_input
+from crlm_outcomes.survival._inputs import excluded_count, survival_input
 
 __all__ = ["FineGray", "fine_gray", "model_matrix"]
 
@@ -328,7 +328,7 @@ class FineGray:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return int(self.excluded["index"].nunique()) if len(self.excluded) else 0
+        return excluded_count(self.excluded)
 
     @property
     def logtest(self) -> float:

@@ -39,7 +39,7 @@ from crlm_outcomes.survival._counts import (
     segmented_cumsum,
     time_grid,
 )
-from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, excluded_count, survival_input
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
@@ -375,9 +375,7 @@ class KaplanMeierResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        if len(self.excluded) == 0:
-            return 0
-        return int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     def _groups(self) -> list[tuple[Hashable, pd.DataFrame]]:
         grouped = dict(tuple(self.table.groupby("group", sort=False, observed=True)))

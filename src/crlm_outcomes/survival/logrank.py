@@ -40,7 +40,7 @@ from crlm_outcomes.survival._counts import (
     segmented_cumprod,
     time_grid,
 )
-from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, excluded_count, survival_input
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
@@ -194,7 +194,7 @@ class LogRankResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     @property
     def method(self) -> str:
@@ -239,7 +239,7 @@ class LogRankTrendResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
         """O - E against the group scores."""
@@ -274,7 +274,7 @@ class PairwiseLogRankResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     def matrix(self) -> pd.DataFrame:
         """Adjusted p-values as R's ``pairwise.table`` (lower triangle)."""

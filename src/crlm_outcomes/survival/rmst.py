@@ -38,7 +38,7 @@ from crlm_outcomes.survival._counts import (
     segmented_cumsum,
     time_grid,
 )
-from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, excluded_count, survival_input
 from crlm_outcomes.survival.kaplan_meier import _Curves, _curves, _row_lines, _survmean
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class RMSTResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
         """Point estimates with confidence intervals."""
@@ -174,7 +174,7 @@ class RMSTDifferenceResult:
     @property
     def n_excluded(self) -> int:
         """Number of input rows excluded for missing values."""
-        return 0 if len(self.excluded) == 0 else int(self.excluded["index"].nunique())
+        return excluded_count(self.excluded)
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
         """Differences with confidence intervals and the line of no difference."""

@@ -67,6 +67,7 @@ from crlm_outcomes.errors import (
     InputError,
     SpecError,
 )
+from crlm_outcomes.survival._inputs import excluded_count
 from crlm_outcomes.survival.fine_gray import formula_variables
 
 __all__ = ["PropensityWeights", "propensity_weights", "BalanceTable", "balance_table",
@@ -153,7 +154,8 @@ class PropensityWeights:
 
     @property
     def n_excluded(self) -> int:
-        return int(self.excluded["index"].nunique()) if len(self.excluded) else 0
+        """Number of input rows without a weight (missing treatment or covariate)."""
+        return excluded_count(self.excluded)
 
     def balance(self, data: pd.DataFrame, covariates: Sequence[str]) -> BalanceTable:
         """Balance of ``covariates`` before and after these weights."""
