@@ -188,16 +188,9 @@ def mmr_class(data: Any) -> pd.Series:
     pandas.Series
         Ordered Categorical ``pMMR_MSS < dMMR_MSI_H``; missing ``mmr_status`` is NA.
     """
-    frame = col.as_frame(data)
-    col.require_any(frame, ("mmr_status",), "mmr_class")
-    value = col.category(frame, "mmr_status").to_numpy(dtype=object)
-    reason = np.full(len(frame), col.missing_reason("mmr_status", frame) +
-                     " (not tested or unknown)", dtype=object)
-    return categorical_result(
-        value, reason, index=frame.index, levels=("pMMR_MSS", "dMMR_MSI_H"), name="mmr_class",
-        rule="mmr_status as recorded; MSI-L counted as pMMR_MSS",
-        source=_SECTION_15.replace("section 1.5", "section 1.5.1"),
-    )
+    return _as_recorded(data, "mmr_status", name="mmr_class", levels=("pMMR_MSS", "dMMR_MSI_H"),
+                        rule="mmr_status as recorded; MSI-L counted as pMMR_MSS",
+                        section="section 1.5.1")
 
 
 def her2_class(data: Any) -> pd.Series:
@@ -211,16 +204,21 @@ def her2_class(data: Any) -> pd.Series:
     pandas.Series
         Ordered Categorical ``negative < positive``; missing ``her2_status`` is NA.
     """
+    return _as_recorded(data, "her2_status", name="her2_class", levels=("negative", "positive"),
+                        rule="her2_status as recorded (amplification or over-expression = positive)",
+                        section="section 1.5.4")
+
+
+def _as_recorded(data: Any, column: str, *, name: str, levels: tuple[str, ...], rule: str,
+                 section: str) -> pd.Series:
+    """A molecular class taken as recorded; missing means not tested or unknown."""
     frame = col.as_frame(data)
-    col.require_any(frame, ("her2_status",), "her2_class")
-    value = col.category(frame, "her2_status").to_numpy(dtype=object)
-    reason = np.full(len(frame), col.missing_reason("her2_status", frame) +
-                     " (not tested or unknown)", dtype=object)
-    return categorical_result(
-        value, reason, index=frame.index, levels=("negative", "positive"), name="her2_class",
-        rule="her2_status as recorded (amplification or over-expression = positive)",
-        source=_SECTION_15.replace("section 1.5", "section 1.5.4"),
-    )
+    col.require_any(frame, (column,), name)
+    value = col.category(frame, column).to_numpy(dtype=object)
+    reason = np.full(len(frame), col.missing_reason(column, frame) + " (not tested or unknown)",
+                     dtype=object)
+    return categorical_result(value, reason, index=frame.index, levels=levels, name=name,
+                              rule=rule, source=_SECTION_15.replace("section 1.5", section))
 
 
 def molecular_group(
