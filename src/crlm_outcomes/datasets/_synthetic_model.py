@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, ndtr
 
+from crlm_outcomes.schema.definition import canonical_definition
+
 DAYS_PER_MONTH = 30.4375
 
 #: Primary diagnoses are drawn uniformly over these calendar dates (inclusive).
@@ -107,16 +109,7 @@ ICDO3_PROBS = np.array(
 RIGHT_SITES = ("C18.0", "C18.2", "C18.3", "C18.4")
 LEFT_SITES = ("C18.5", "C18.6", "C18.7", "C19.9", "C20.9")
 
-STRATEGIES = (
-    "simultaneous",
-    "staged_primary_first",
-    "liver_first",
-    "two_stage_hepatectomy",
-    "alpps",
-    "ablation_only",
-    "transplantation",
-    "no_liver_directed_therapy",
-)
+STRATEGIES = tuple(canonical_definition().columns["surgical_strategy"].levels)  # canonical.yaml
 S_SIM, S_STAGED, S_LFIRST, S_TWO, S_ALPPS, S_ABL, S_LT, S_NONE = range(8)
 
 REGIMENS = np.array(

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import SpecError
+from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._explain import Labels, categorical_result
 
@@ -23,16 +24,7 @@ __all__ = [
     "STRATEGY_LEVELS",
 ]
 
-STRATEGY_LEVELS = (
-    "simultaneous",
-    "staged_primary_first",
-    "liver_first",
-    "two_stage_hepatectomy",
-    "alpps",
-    "ablation_only",
-    "transplantation",
-    "no_liver_directed_therapy",
-)
+STRATEGY_LEVELS = tuple(canonical_definition().columns["surgical_strategy"].levels)  # canonical.yaml
 
 _SOURCE = (
     "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
