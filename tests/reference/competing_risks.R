@@ -12,18 +12,7 @@ stopifnot(packageVersion("cmprsk") == "2.2.11")
 out_dir <- file.path("tests", "reference", "competing_risks")
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
-full <- function(df) {
-  for (nm in names(df)) {
-    if (is.numeric(df[[nm]])) {
-      v <- df[[nm]]
-      df[[nm]] <- ifelse(is.na(v), NA, sprintf("%.17g", v))
-    }
-  }
-  df
-}
-save_csv <- function(df, name) {
-  write.csv(full(df), file.path(out_dir, name), row.names = FALSE, na = "")
-}
+source(file.path("tests", "reference", "_common.R"))
 
 # ---------------------------------------------------------------------------------------------
 # Data sets

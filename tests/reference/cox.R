@@ -10,18 +10,7 @@ stopifnot(packageVersion("survival") == "3.5.3")
 out_dir <- file.path("tests", "reference", "cox")
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
-full <- function(df) {
-  for (nm in names(df)) {
-    if (is.numeric(df[[nm]])) {
-      v <- df[[nm]]
-      df[[nm]] <- ifelse(is.na(v), NA, sprintf("%.17g", v))
-    }
-  }
-  df
-}
-save_csv <- function(df, name) {
-  write.csv(full(df), file.path(out_dir, name), row.names = FALSE, na = "")
-}
+source(file.path("tests", "reference", "_common.R"))
 
 rows <- list()
 put <- function(case, what, key, value) {
