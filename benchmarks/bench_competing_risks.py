@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -47,14 +46,7 @@ def make_data(n: int, seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame({"time": t, "status": status, "x1": x1, "x2": x2, "x3": x3})
 
 
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    best = np.inf
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from _timing import seconds_and_result as timed  # noqa: E402
 
 
 def r_time(df: pd.DataFrame, code: str) -> float | None:

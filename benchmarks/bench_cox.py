@@ -46,13 +46,7 @@ def make_data(n: int, continuous: bool, seed: int = 20241121) -> pd.DataFrame:
     return df
 
 
-def timed(fn, repeat: int = 1) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from _timing import seconds as timed  # noqa: E402
 
 
 def ours(df: pd.DataFrame):

@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -50,13 +48,7 @@ def make_data(n: int, seed: int = 2026) -> pd.DataFrame:
                          "g": pd.Categorical.from_codes(g, LEVELS)})
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from _timing import seconds as best_of  # noqa: E402
 
 
 def run_ours(df: pd.DataFrame) -> None:

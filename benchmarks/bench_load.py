@@ -36,14 +36,12 @@ from crlm_outcomes.schema.pandera_schema import canonical_schema, validate_canon
 DATA = Path(__file__).with_name("data")
 
 
+from _timing import seconds  # noqa: E402
+
+
 def best_of(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    """Best of ``repeat`` calls after one warm-up call."""
+    return seconds(fn, repeat, warmup=True)
 
 
 def main() -> None:
