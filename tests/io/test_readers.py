@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -121,3 +122,47 @@ def test_typed_parquet_round_trip(tmp_path):
     data.to_parquet(path, index=False)
     again = load_cohort(path).data
     pd.testing.assert_frame_equal(again, data)
+
+
+def _seer_csv(tmp_path, n=40, extra=None):
+    from crlm_outcomes.datasets.synthetic import synthetic_frame
+
+    raw = registry_frame(load_cohort(synthetic_frame(n, 3)).data, "seer")
+    for name, values in (extra or {}).items():
+        raw[name] = values
+    path = tmp_path / "seer.csv"
+    write_frame(raw, path)
+    return raw, path
+
+
+def test_unused_columns_are_listed_but_not_converted(tmp_path):
+    (tmp_path / "plain").mkdir()
+    plain_raw, plain = _seer_csv(tmp_path / "plain")
+    raw, path = _seer_csv(tmp_path, extra={"Notes": "free text", " Padded ": 1})
+    table = read_source(path, columns=list(plain_raw.columns), text_columns=["Patient ID"])
+    assert table.columns == tuple(c.strip() for c in raw.columns)
+    assert set(table.frame.columns) == set(plain_raw.columns)  # only the columns asked for
+    assert table.n_rows == len(raw)
+    c = load_cohort(path, profile="seer")
+    assert {"Notes", "Padded"} <= set(c.provenance["source_columns_ignored"])
+    pd.testing.assert_frame_equal(c.data, load_cohort(plain, profile="seer").data)
+
+
+def test_duplicate_header_in_an_unused_column_is_still_an_error(tmp_path):
+    _, path = _seer_csv(tmp_path)
+    text = path.read_text().splitlines()
+    text[0] += ",Extra, Extra"
+    text[1:] = [line + ",1,2" for line in text[1:]]
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(UnreadableFileError, match="duplicate column name.*Extra"):
+        load_cohort(path, profile="seer")
+
+
+def test_raw_table_columns_convert_alike_from_arrow_and_pandas(tmp_path):
+    raw, path = _seer_csv(tmp_path)
+    from_file = read_source(path, text_columns=["Patient ID"])
+    from_frame = read_source(raw)
+    for name in ("Survival months", "Year of diagnosis"):
+        np.testing.assert_array_equal(from_file.column(name).to_numpy(dtype=float),
+                                      from_frame.column(name).to_numpy(dtype=float))
+    assert from_file.column("Sex").astype(str).tolist() == raw["Sex"].astype(str).tolist()

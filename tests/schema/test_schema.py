@@ -77,3 +77,26 @@ def test_empty_frame_dtypes():
     assert f.isna().all().all()
     assert isinstance(f["sex"].dtype, pd.CategoricalDtype)
     assert f["os_months"].dtype == np.float64
+
+
+def test_empty_columns_are_missing_independent_and_writable():
+    """All-missing columns share memory until written (crlm_outcomes._filled): writing into
+    one column, as a user would, leaves every other column of the same build untouched."""
+    from crlm_outcomes.schema.definition import empty_columns
+
+    n = 50_000  # large enough for the shared (copy-on-write) arrays of every dtype
+    schema = canonical_definition()
+    frame = pd.DataFrame(empty_columns(list(schema.columns.values()), n), copy=False)
+    assert frame.isna().all().all()
+    for name, spec in schema.columns.items():
+        assert frame[name].dtype == spec.pandas_dtype, name
+    frame.loc[3, "cea_at_liver_diagnosis"] = 5.0
+    frame.loc[4, "death_date"] = pd.Timestamp("2020-01-02")
+    frame.loc[5, "liver_mets_number"] = 2
+    frame.loc[6, "liver_mets_bilobar"] = True
+    frame.loc[7, "sex"] = "female"
+    frame.loc[8, "patient_id"] = "P8"
+    assert list(frame.columns) == schema.column_names  # no column was added by a typo
+    assert frame.notna().sum().sum() == 6
+    again = pd.DataFrame(empty_columns(list(schema.columns.values()), n), copy=False)
+    assert again.isna().all().all()

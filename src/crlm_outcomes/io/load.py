@@ -9,12 +9,15 @@ Stages (each a small module): :mod:`~crlm_outcomes.io.readers` (file → raw cel
 with one record per reason; nothing is dropped, fixed or defaulted silently, and
 ``rows_in == rows_loaded + rows_quarantined`` always holds.
 
-Speed (a million-row SEER file in about 3x the time of a bare ``pyarrow.csv.read_csv``,
-``benchmarks/bench_load.py``): columns are parsed in two worker threads (Arrow and numpy kernels
-release the GIL) while the all-missing columns and the duplicate-id check are built alongside
-and the file is hashed in another thread; results are taken in profile order, so the records and
-the first error are those of a sequential pass. Missing-value reasons are kept as blocks
-(:class:`~crlm_outcomes.io.cohort.MissingReasons`), not one record per patient.
+Speed (a million-row SEER file in a little over twice the time of a bare
+``pyarrow.csv.read_csv``, ``benchmarks/bench_load.py``): only the columns the profile uses are
+converted from the file, with text dictionary-encoded in pyarrow's reader threads; each column is
+converted to pandas and parsed in one of two worker threads (Arrow and numpy kernels release the
+GIL), while the all-missing columns are built as copy-on-write shared arrays
+(:mod:`crlm_outcomes._filled`) and the duplicate-id check runs alongside; the file is hashed by
+the first worker to finish, in parallel with the checks. Results are taken in profile order, so
+the records and the first error are those of a sequential pass. Missing-value reasons are kept as
+blocks (:class:`~crlm_outcomes.io.cohort.MissingReasons`), not one record per patient.
 """
 
 from __future__ import annotations
@@ -35,12 +38,17 @@ from crlm_outcomes.io.cohort import (
     LoadAudit,
     MissingReasons,
 )
-from crlm_outcomes.io.parse import parse_column
-from crlm_outcomes.io.profile import Profile, resolve_profile
+from crlm_outcomes.io.parse import ParsedColumn, parse_column
+from crlm_outcomes.io.profile import ColumnRule, Profile, resolve_profile
 from crlm_outcomes.io.readers import RawTable, read_source
 from crlm_outcomes.schema.checks import value_failures
 from crlm_outcomes.schema.consistency import consistency_violations, ids_all_unique
-from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition, empty_column
+from crlm_outcomes.schema.definition import (
+    ColumnSpec,
+    SchemaDefinition,
+    canonical_definition,
+    empty_columns,
+)
 from crlm_outcomes.schema.endpoints import (
     OS_ORIGINS,
     derive_endpoints,
@@ -133,7 +141,7 @@ def _collect(jobs: dict[str, Future], prof: Profile, schema: SchemaDefinition, l
         used.extend(rule.sources)
         spec = schema.columns[target]
         bad = parsed.invalid
-        n_bad = int(bad.sum())
+        n_bad = int(np.count_nonzero(bad))
         if n_bad:
             n_read = int(parsed.values.notna().sum())
             if n_read == 0:
@@ -163,14 +171,16 @@ def _collect(jobs: dict[str, Future], prof: Profile, schema: SchemaDefinition, l
         columns[target] = parsed.values
 
 
+def _parse_source(raw: RawTable, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
+    """:func:`parse_column` of the source column(s) of ``rule`` (converted to pandas here, in
+    the worker thread)."""
+    sources = [raw.column(name) for name in rule.sources]
+    return parse_column(sources[0] if len(sources) == 1 else sources, rule, spec)
+
+
 def _ids_unique(parsed: Future) -> bool:
     """:func:`ids_all_unique` of the parsed ``patient_id`` column."""
     return ids_all_unique(parsed.result().values)
-
-
-def _empty_columns(schema: SchemaDefinition, names: list[str], n: int) -> dict[str, pd.Series]:
-    """All-missing columns (canonical dtypes) for the canonical columns not read."""
-    return {name: empty_column(schema.columns[name], n) for name in names}
 
 
 def _missing_columns_error(profile: Profile, label: str, present: list[str],
@@ -232,6 +242,8 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
         src for rule in prof.rules.values()
         if schema.columns[rule.target].dtype == "string" and rule.codes is None
         for src in rule.sources]
+    reader_opts["columns"] = [src for rule in prof.rules.values() for src in rule.sources]
+    reader_opts["hash_file"] = "later"  # hashed by _load_raw when a worker is free
     raw = read_source(source, **reader_opts)
     return _load_raw(raw, prof, opts)
 
@@ -239,9 +251,9 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
 def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
               schema: SchemaDefinition | None = None) -> Cohort:
     schema = schema or canonical_definition()
-    frame, label, kind = raw.frame, raw.label, raw.kind
-    n = len(frame)
-    present = list(frame.columns)
+    label, kind = raw.label, raw.kind
+    n = raw.n_rows
+    present = list(raw.columns)
     present_set = set(present)
 
     # -------------------------------------------------------------- required columns
@@ -291,28 +303,29 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     jobs: dict[str, Future] = {}
 
     def submit(target: str) -> None:
-        rule = prof.rules[target]
-        src = frame[rule.sources[0]] if len(rule.sources) == 1 else \
-            [frame[s] for s in rule.sources]
-        jobs[target] = pool.submit(parse_column, src, rule, schema.columns[target])
+        jobs[target] = pool.submit(_parse_source, raw, prof.rules[target], schema.columns[target])
 
     # order: the ids, the all-missing columns, the duplicate-id check (Arrow hashes the parsed
-    # ids while the other columns are parsed), then the other columns
+    # ids while the other columns are parsed), then the other columns, then the file hash
     if "patient_id" in read:
         submit("patient_id")
-    empties = pool.submit(_empty_columns, schema, [c for c in schema.columns if c not in read], n)
+    empties = pool.submit(empty_columns, [spec for c, spec in schema.columns.items()
+                                            if c not in read], n)
     if "patient_id" in jobs:
         ids_unique = pool.submit(_ids_unique, jobs["patient_id"])
     for target in read:
         if target not in jobs:
             submit(target)
+    # the file hash runs last, in the first worker to finish parsing: alongside the checks below
+    # rather than competing with the parse for the two cores
+    input_sha256 = pool.submit(lambda: raw.sha256)
     try:
         _collect({t: jobs[t] for t in read}, prof, schema, label, used, columns, q_parts,
                  ic_parts, sm_parts)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=False)  # the empty columns and the id check may still be running
+    pool.shutdown(wait=False)  # the id check and the hash may still be running
 
     # ``data`` is a plain dict of columns until the very end: one DataFrame is built, once, from
     # the rows kept (building and editing a 70-column frame repeatedly costs seconds per 1e6 rows).
@@ -332,7 +345,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
         drop = ~applies & data[target].notna().to_numpy()
         if drop.any():
             sm_parts.append(pd.DataFrame({
-                "column": [target], "value": ["<any value>"], "count": [int(drop.sum())],
+                "column": [target], "value": ["<any value>"], "count": [int(np.count_nonzero(drop))],
                 "reason": [f"not applicable unless {cond_col} == {cond_val!r}"]}))
             data[target] = _set_missing(data[target], drop)
 
@@ -398,15 +411,16 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                                            as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
 
     keep = ~q_rows
-    kept = np.flatnonzero(keep)
-    if len(kept) == n:
+    n_quarantined = len(quarantine) and int(np.count_nonzero(q_rows))
+    if not n_quarantined:
         loaded = pd.DataFrame({name: data[name] for name in schema.columns}, copy=False)
     else:  # copy=False: the columns are fresh arrays; pandas' block consolidation costs seconds
+        kept = np.flatnonzero(keep)
         loaded = pd.DataFrame({name: data[name].iloc[kept].reset_index(drop=True)
                                for name in schema.columns}, copy=False)
     missing = MissingReasons(blocks=ep.missing_blocks, keep=keep, patient_id=loaded["patient_id"])
 
-    audit = LoadAudit(rows_in=n, rows_loaded=int(keep.sum()), rows_quarantined=int(q_rows.sum()),
+    audit = LoadAudit(rows_in=n, rows_loaded=n - n_quarantined, rows_quarantined=n_quarantined,
                       quarantine=quarantine, set_missing=set_missing,
                       invalid_cells=_quarantine_frame(ic_parts))
     from crlm_outcomes import __version__
@@ -414,7 +428,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     provenance = {
         "source": label,
         "reader": kind,
-        "input_sha256": raw.sha256,
+        "input_sha256": input_sha256.result(),
         "profile": prof.name,
         "profile_path": prof.path,
         "profile_sha256": prof.sha256,

@@ -13,9 +13,10 @@ parsed) or :class:`~crlm_outcomes.errors.EmptyFileError` (no data rows). The raw
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ import pandas as pd
 
 from crlm_outcomes.errors import EmptyFileError, UnreadableFileError
 
-__all__ = ["RawTable", "read_source", "frame_sha256", "file_sha256", "SUPPORTED_SUFFIXES"]
+__all__ = ["RawTable", "read_source", "frame_sha256", "file_sha256", "SUPPORTED_SUFFIXES",
+           "arrow_column_to_pandas"]
+
+#: Most distinct values per 1 MiB block for which a text column is dictionary-encoded on reading.
+_DICT_MAX_CARDINALITY = 1 << 15
 
 SUPPORTED_SUFFIXES = {
     ".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
@@ -33,33 +38,73 @@ SUPPORTED_SUFFIXES = {
 }
 
 
+#: pandas dtypes of Arrow text: kept Arrow-backed (pandas "string[pyarrow]"), so trimming, case
+#: folding and matching run in Arrow's vectorised kernels instead of Python loops.
+_ARROW_TEXT = {"string": pd.StringDtype("pyarrow"), "large_string": pd.StringDtype("pyarrow")}
+
+
+def arrow_column_to_pandas(column: Any) -> pd.Series:
+    """One Arrow column as a pandas Series (RangeIndex): dictionary-encoded text becomes a
+    Categorical, text stays Arrow-backed, numbers become numpy arrays."""
+    return column.to_pandas(types_mapper=lambda t: _ARROW_TEXT.get(str(t)), use_threads=False)
+
+
 @dataclass(frozen=True)
 class RawTable:
     """A source table as read, before any mapping.
 
     Attributes
     ----------
-    frame
-        The cells as read (RangeIndex; row ``i`` is source data row ``i + 1``).
+    data
+        The cells as read: a DataFrame, or for a delimited file the Arrow table, whose columns
+        are converted to pandas one at a time by :meth:`column` (in the loader's worker threads,
+        and only those the profile uses). Row ``i`` is source data row ``i + 1``. A delimited
+        file read with ``columns=`` holds only those of them that it has.
+    columns
+        Every column name of the source (trimmed), in file order, read or not.
     label
         File path, or ``"<DataFrame>"``.
     kind
         Reader used (csv, tsv, parquet, excel, sas, stata, spss, dataframe).
     digest
-        SHA-256 of the file bytes (or :func:`frame_sha256` of a DataFrame), or a future of it:
-        a file is hashed in a background thread after it has been parsed, so the hash uses the
-        core that single-threaded mapping leaves idle. Read it through :attr:`sha256`.
+        SHA-256 of the file bytes (or :func:`frame_sha256` of a DataFrame); for a file, a
+        future of it (hashed in a background thread) or, when read with ``hash_file="later"``,
+        the function that computes it, for the caller to run when a core is free. Read it
+        through :attr:`sha256`.
     """
 
-    frame: pd.DataFrame
+    data: Any = field(repr=False)
+    columns: tuple[str, ...]
     label: str
     kind: str
-    digest: str | Future = field(repr=False)
+    digest: str | Future | Callable[[], str] = field(repr=False)
 
     @property
     def sha256(self) -> str:
-        """The SHA-256 hex digest (waits for the background hash if needed)."""
-        return self.digest if isinstance(self.digest, str) else self.digest.result()
+        """The SHA-256 hex digest (waits for, or computes, the hash if needed)."""
+        if isinstance(self.digest, str):
+            return self.digest
+        if isinstance(self.digest, Future):
+            return self.digest.result()
+        return self.digest()
+
+    @property
+    def n_rows(self) -> int:
+        """Number of data rows."""
+        return len(self.data) if isinstance(self.data, pd.DataFrame) else self.data.num_rows
+
+    def column(self, name: str) -> pd.Series:
+        """Column ``name`` as a pandas Series with a RangeIndex."""
+        if isinstance(self.data, pd.DataFrame):
+            return self.data[name]
+        return arrow_column_to_pandas(self.data.column(name))
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Every column read, as one DataFrame."""
+        if isinstance(self.data, pd.DataFrame):
+            return self.data
+        return pd.DataFrame({name: self.column(name) for name in self.data.column_names})
 
 
 def file_sha256(path: Path) -> str:
@@ -93,65 +138,121 @@ def frame_sha256(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _read_csv(path: Path, delimiter: str, encoding: str,
-              text_columns: Sequence[str] = ()) -> pd.DataFrame:
+def _csv_options(delimiter: str, encoding: str) -> tuple[Any, Any]:
+    import pyarrow.csv as pacsv
+
+    return (pacsv.ReadOptions(encoding=encoding),
+            pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False))
+
+
+def _csv_failure(path: Path, exc: Exception) -> UnreadableFileError:
+    if "Empty CSV file" in str(exc):
+        return EmptyFileError("the file is empty (no header, no rows)", file=str(path))
+    return UnreadableFileError(f"cannot parse the file as delimited text: {exc}", file=str(path))
+
+
+def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
+    """The column names of a delimited file, as pyarrow parses them (first block only)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    read = pacsv.ReadOptions(encoding=encoding)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+    read, parse = _csv_options(delimiter, encoding)
+    try:
+        with pacsv.open_csv(path, read_options=read, parse_options=parse,
+                            convert_options=pacsv.ConvertOptions(
+                                column_types={}, strings_can_be_null=True)) as reader:
+            return list(reader.schema.names)
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError) as exc:
+        raise _csv_failure(path, exc) from exc
+
+
+def _read_csv(path: Path, delimiter: str, encoding: str,
+              text_columns: Sequence[str] = (),
+              include: Sequence[str] | None = None) -> Any:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read, parse = _csv_options(delimiter, encoding)
     # Missing markers are handled by the profile (so they can be counted), not by pyarrow:
     # only truly empty cells are null here.
-    # Low-cardinality text (codes) is dictionary-encoded while reading, so it arrives as a pandas
-    # Categorical and every distinct code is parsed once.
+    # Text is dictionary-encoded while reading (in pyarrow's reader threads), so it arrives as a
+    # pandas Categorical and every distinct value is parsed once; the per-block cardinality
+    # limit only keeps near-unique text (free text, not codes, dates or lab values) plain.
     # Columns read as text stay text (identifiers keep leading zeros: MRN "000123").
+    # ``include``: only the columns the profile uses are converted.
     convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
                                    quoted_strings_can_be_null=True, auto_dict_encode=True,
-                                   auto_dict_max_cardinality=1000,
-                                   column_types={c: pa.string() for c in text_columns})
+                                   auto_dict_max_cardinality=_DICT_MAX_CARDINALITY,
+                                   column_types={c: pa.string() for c in text_columns},
+                                   include_columns=None if include is None else list(include))
     try:
         table = pacsv.read_csv(path, read_options=read, parse_options=parse,
                                convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError) as exc:
-        if "Empty CSV file" in str(exc):
-            raise EmptyFileError("the file is empty (no header, no rows)", file=str(path)) from exc
-        raise UnreadableFileError(f"cannot parse the file as delimited text: {exc}",
-                                  file=str(path)) from exc
-    # text stays Arrow-backed (pandas "string[pyarrow]"): trimming, case folding and matching
-    # then run in Arrow's vectorised kernels instead of Python loops.
-    mapping = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
-    return table.to_pandas(split_blocks=True, self_destruct=True, types_mapper=mapping.get)
+        raise _csv_failure(path, exc) from exc
+    return table.rename_columns([str(c).strip() for c in table.column_names])
 
 
-def _read_file(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
+def _duplicate_names_error(names: Sequence[str], label: str) -> UnreadableFileError | None:
+    index = pd.Index(names)
+    if not index.duplicated().any():
+        return None
+    return UnreadableFileError(f"duplicate column name(s) {sorted(set(index[index.duplicated()]))}",
+                               file=label)
+
+
+def _read_delimited(path: Path, delimiter: str, encoding: str,
+                    options: dict[str, Any]) -> tuple[Any, list[str]]:
+    """A delimited file: its header first, then only the columns asked for (``columns``, by
+    trimmed name; all when not given) converted."""
+    raw_names = _csv_header(path, delimiter, encoding)
+    names = [str(c).strip() for c in raw_names]
+    error = _duplicate_names_error(names, str(path))
+    if error is not None:
+        raise error
+    wanted = options.get("columns")
+    wanted = set(names) if wanted is None else set(wanted)
+    text = set(options.get("text_columns") or ())
+    include = [r for r, c in zip(raw_names, names, strict=True) if c in wanted]
+    table = _read_csv(path, delimiter, encoding,
+                      [r for r, c in zip(raw_names, names, strict=True) if c in text], include)
+    return table, names
+
+
+def _read_file(path: Path, kind: str, options: dict[str, Any]) -> tuple[Any, list[str]]:
+    """(the cells: a DataFrame, or an Arrow table for a delimited file; every column name)"""
     label = str(path)
     encoding = options.get("encoding") or "utf8"
     try:
-        text = options.get("text_columns") or ()
-        if kind == "csv":
-            return _read_csv(path, options.get("delimiter") or ",", encoding, text)
-        if kind == "tsv":
-            return _read_csv(path, options.get("delimiter") or "\t", encoding, text)
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        if kind == "excel":
-            sheet = options.get("sheet", 0)
-            return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
-        import pyreadstat
-
-        if kind == "sas":
-            frame, _ = pyreadstat.read_sas7bdat(str(path))
-        elif kind == "stata":
-            frame, _ = pyreadstat.read_dta(str(path))
-        else:
-            frame, _ = pyreadstat.read_sav(str(path))
-        return frame
+        if kind in ("csv", "tsv"):
+            return _read_delimited(path, options.get("delimiter") or
+                                   ("," if kind == "csv" else "\t"), encoding, options)
+        frame = _read_other(path, kind, options)
+        return frame, [str(c).strip() for c in frame.columns]
     except (EmptyFileError, UnreadableFileError):
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is an unreadable file
         raise UnreadableFileError(
             f"cannot read the file as {kind}: {type(exc).__name__}: {exc}", file=label
         ) from exc
+
+
+def _read_other(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
+    """Parquet, Excel, SAS, Stata or SPSS: the whole table."""
+    if kind == "parquet":
+        return pd.read_parquet(path)
+    if kind == "excel":
+        sheet = options.get("sheet", 0)
+        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
+    import pyreadstat
+
+    if kind == "sas":
+        frame, _ = pyreadstat.read_sas7bdat(str(path))
+    elif kind == "stata":
+        frame, _ = pyreadstat.read_dta(str(path))
+    else:
+        frame, _ = pyreadstat.read_sav(str(path))
+    return frame
 
 
 def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
@@ -163,7 +264,12 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         A path (the suffix picks the reader, see :data:`SUPPORTED_SUFFIXES`) or a DataFrame.
     **options
         ``delimiter``, ``encoding``, ``text_columns`` (columns of a delimited file to keep as
-        text rather than infer as numbers), ``sheet`` (Excel).
+        text rather than infer as numbers), ``columns`` (the only columns of a delimited file
+        to convert: a registry export may carry hundreds the profile does not use; the others
+        are still listed in :attr:`RawTable.columns`), ``sheet`` (Excel), ``hash_file``
+        (``"background"``, the default: the file is hashed in a background thread; ``"later"``:
+        :attr:`RawTable.digest` is the function that hashes it, checking that the file has not
+        changed since it was read).
 
     Raises
     ------
@@ -181,7 +287,8 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         frame.columns = [str(c) for c in frame.columns]
         if len(frame) == 0:
             raise EmptyFileError("the DataFrame has no rows", file="<DataFrame>")
-        return RawTable(frame, "<DataFrame>", "dataframe", frame_sha256(frame))
+        return RawTable(frame, tuple(frame.columns), "<DataFrame>", "dataframe",
+                        frame_sha256(frame))
     if not isinstance(source, (str, Path)):
         raise UnreadableFileError(
             f"cannot load a {type(source).__name__}",
@@ -202,16 +309,21 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
     if path.stat().st_size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", file=label)
     before = path.stat()
-    frame = _read_file(path, kind, options)
-    pool = ThreadPoolExecutor(max_workers=1)  # hashlib releases the GIL on large blocks
-    digest = pool.submit(_hash_unchanged, path, before.st_size, before.st_mtime_ns)
-    pool.shutdown(wait=False)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if pd.Index(frame.columns).duplicated().any():
-        dup = sorted(set(pd.Index(frame.columns)[pd.Index(frame.columns).duplicated()]))
-        raise UnreadableFileError(f"duplicate column name(s) {dup}", file=label)
-    if len(frame) == 0:
+    data, columns = _read_file(path, kind, options)
+    digest: Future | Callable[[], str] = partial(_hash_unchanged, path, before.st_size,
+                                                 before.st_mtime_ns)
+    if options.get("hash_file", "background") == "background":
+        pool = ThreadPoolExecutor(max_workers=1)  # hashlib releases the GIL on large blocks
+        digest = pool.submit(digest)
+        pool.shutdown(wait=False)
+    error = _duplicate_names_error(columns, label)
+    if error is not None:
+        raise error
+    if isinstance(data, pd.DataFrame):
+        data.columns = [str(c).strip() for c in data.columns]
+        if not data.index.equals(pd.RangeIndex(len(data))):
+            data = data.reset_index(drop=True)
+    raw = RawTable(data, tuple(columns), label, kind, digest)
+    if raw.n_rows == 0:
         raise EmptyFileError("the file has a header but no data rows", file=label)
-    if not frame.index.equals(pd.RangeIndex(len(frame))):
-        frame = frame.reset_index(drop=True)
-    return RawTable(frame, label, kind, digest)
+    return raw

@@ -22,6 +22,11 @@ __all__ = ["value_failures", "column_failures", "FAILURE_COLUMNS"]
 FAILURE_COLUMNS = ["row", "column", "value", "check"]
 
 
+#: The "no failure" result (copied for each caller).
+_NO_FAILURES = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
+                             zip(FAILURE_COLUMNS, ["int64", object, object, object], strict=True)})
+
+
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
@@ -76,8 +81,7 @@ def column_failures(series: pd.Series, spec: ColumnSpec) -> pd.DataFrame:
                       f"does not match pattern {spec.pattern}"))
     rows = [p for p in parts if len(p[0])]
     if not rows:
-        return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
-                             zip(FAILURE_COLUMNS, ["int64", object, object, object], strict=True)})
+        return _NO_FAILURES.copy()
     idx = np.concatenate([r for r, _ in rows])
     checks = np.concatenate([np.full(len(r), c, dtype=object) for r, c in rows])
     values = series.to_numpy(dtype=object)[idx]
@@ -103,6 +107,5 @@ def value_failures(frame: pd.DataFrame, schema: SchemaDefinition,
              if name in frame]
     parts = [p for p in parts if len(p)]
     if not parts:
-        return column_failures(pd.Series([], dtype=float), schema.columns[names[0]]) if names \
-            else pd.DataFrame(columns=FAILURE_COLUMNS)
+        return _NO_FAILURES.copy()
     return pd.concat(parts, ignore_index=True)

@@ -42,10 +42,24 @@ def _date_text(arr: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(arr, unit="D").astype(object)
 
 
-def _before(frame: pd.DataFrame, rule: str, later: str, earlier: str) -> pd.DataFrame:
+def _present(frame: pd.DataFrame, name: str, cache: dict[str, np.ndarray | None]
+             ) -> np.ndarray | None:
+    """Mask of the rows with a date in column ``name``; ``None`` when no row has one (each
+    column is scanned once per check, however many rules use it)."""
+    if name not in cache:
+        mask = ~np.isnat(_dates(frame, name)) if name in frame else None
+        cache[name] = mask if mask is not None and mask.any() else None
+    return cache[name]
+
+
+def _before(frame: pd.DataFrame, rule: str, later: str, earlier: str,
+            present: dict[str, np.ndarray | None]) -> pd.DataFrame:
     """Rows where ``later`` is before ``earlier`` (both present)."""
+    has_a, has_b = _present(frame, later, present), _present(frame, earlier, present)
+    if has_a is None or has_b is None:
+        return _NONE
     a, b = _dates(frame, later), _dates(frame, earlier)
-    bad = ~np.isnat(a) & ~np.isnat(b) & (a < b)
+    bad = has_a & has_b & (a < b)
     rows = np.flatnonzero(bad)
     if not len(rows):
         return _NONE
@@ -53,6 +67,19 @@ def _before(frame: pd.DataFrame, rule: str, later: str, earlier: str) -> pd.Data
                                      f" before {earlier} "), _date_text(b[rows]).astype(str))
     return pd.DataFrame({"row": rows, "column": later, "value": _date_text(a[rows]),
                          "rule": rule, "reason": reason.astype(object)})
+
+
+#: (rule, later date, earlier date): the rows where the later date comes before the earlier one.
+_DATE_ORDER_RULES = (
+    ("death_before_diagnosis", "death_date", "primary_diagnosis_date"),
+    ("death_before_diagnosis", "death_date", "liver_mets_diagnosis_date"),
+    ("recurrence_before_diagnosis", "recurrence_date", "primary_diagnosis_date"),
+    ("recurrence_before_diagnosis", "recurrence_date", "liver_mets_diagnosis_date"),
+    ("surgery_before_diagnosis", "primary_resection_date", "primary_diagnosis_date"),
+    ("surgery_before_diagnosis", "liver_resection_date", "liver_mets_diagnosis_date"),
+    ("recurrence_after_death", "death_date", "recurrence_date"),
+    ("followup_before_diagnosis", "last_followup_date", "liver_mets_diagnosis_date"),
+)
 
 
 def _empty() -> pd.DataFrame:
@@ -147,20 +174,9 @@ def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
     DataFrame
         Columns ``row`` (0-based position), ``column``, ``value``, ``rule``, ``reason``.
     """
-    parts = [
-        _before(frame, "death_before_diagnosis", "death_date", "primary_diagnosis_date"),
-        _before(frame, "death_before_diagnosis", "death_date", "liver_mets_diagnosis_date"),
-        _before(frame, "recurrence_before_diagnosis", "recurrence_date", "primary_diagnosis_date"),
-        _before(frame, "recurrence_before_diagnosis", "recurrence_date",
-                "liver_mets_diagnosis_date"),
-        _before(frame, "surgery_before_diagnosis", "primary_resection_date",
-                "primary_diagnosis_date"),
-        _before(frame, "surgery_before_diagnosis", "liver_resection_date",
-                "liver_mets_diagnosis_date"),
-        _before(frame, "recurrence_after_death", "death_date", "recurrence_date"),
-        _before(frame, "followup_before_diagnosis", "last_followup_date",
-                "liver_mets_diagnosis_date"),
-    ]
+    present: dict[str, np.ndarray | None] = {}
+    parts = [_before(frame, rule, later, earlier, present)
+             for rule, later, earlier in _DATE_ORDER_RULES]
     for name in ("os_months", "rfs_months", "hepatic_rfs_months"):
         if name in frame:
             arr = frame[name].to_numpy(dtype=float, na_value=np.nan)

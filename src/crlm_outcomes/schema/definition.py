@@ -27,6 +27,7 @@ __all__ = [
     "canonical_definition",
     "read_definition",
     "empty_column",
+    "empty_columns",
     "nrows",
 ]
 
@@ -119,7 +120,7 @@ class SchemaDefinition:
 
     def empty_frame(self, n: int = 0) -> pd.DataFrame:
         """A frame of ``n`` rows with every canonical column, all missing, in its dtype."""
-        return pd.DataFrame({name: empty_column(spec, n) for name, spec in self.columns.items()})
+        return pd.DataFrame(empty_columns(list(self.columns.values()), n))
 
 
 def nrows(frame: Any) -> int:
@@ -131,25 +132,66 @@ def nrows(frame: Any) -> int:
     return 0
 
 
-def empty_column(spec: ColumnSpec, n: int) -> pd.Series:
-    """An all-missing column of length ``n`` in the canonical dtype of ``spec`` (built directly
-    from its arrays: cheap for a million rows)."""
-    dtype = spec.pandas_dtype
-    if spec.dtype == "date":
-        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
-    if spec.dtype == "float":
-        return pd.Series(np.full(n, np.nan))
-    if spec.dtype == "int":
-        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"),
-                                                np.ones(n, dtype=bool)))
-    if spec.dtype == "boolean":
-        return pd.Series(pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool)))
-    if spec.dtype == "category":
-        return pd.Series(pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), dtype=dtype))
-    import pyarrow as pa
+#: The arrays of an all-missing column of each canonical dtype, as (numpy dtype, fill value)
+#: pairs: its values (date, float), values and missing-value mask (int, boolean) or its codes
+#: (category).
+_MISSING_FILLS: dict[str, tuple[tuple[str, Any], ...]] = {
+    "date": (("datetime64[ns]", np.datetime64("NaT", "ns")),),
+    "float": (("float64", np.nan),),
+    "int": (("int64", 0), ("bool", True)),
+    "boolean": (("bool", False), ("bool", True)),
+    "category": (("int8", -1),),
+}
 
-    nulls = pa.chunked_array([pa.nulls(n, pa.large_string())])
-    return pd.Series(pd.arrays.ArrowStringArray(nulls))
+
+def empty_columns(specs: list[ColumnSpec], n: int) -> dict[str, pd.Series]:
+    """All-missing columns of length ``n``, one per spec, each in its canonical dtype.
+
+    A registry leaves most canonical columns empty, so these are built for speed: the arrays
+    holding one constant share their memory copy-on-write until written
+    (:func:`crlm_outcomes._filled.filled_arrays`). They are ordinary, independent, writable
+    columns.
+    """
+    from crlm_outcomes._filled import filled_arrays
+
+    wanted: dict[tuple[str, Any], int] = {}
+    for spec in specs:
+        for fill in _MISSING_FILLS.get(spec.dtype, ()):
+            wanted[fill] = wanted.get(fill, 0) + 1
+    pools = {fill: filled_arrays(n, fill[0], fill[1], count) for fill, count in wanted.items()}
+
+    def take(spec: ColumnSpec) -> list[np.ndarray]:
+        return [pools[fill].pop() for fill in _MISSING_FILLS[spec.dtype]]
+
+    out: dict[str, pd.Series] = {}
+    nulls = None
+    for spec in specs:
+        if spec.dtype in ("date", "float"):
+            out[spec.name] = pd.Series(take(spec)[0])
+        elif spec.dtype == "int":
+            out[spec.name] = pd.Series(pd.arrays.IntegerArray(*take(spec)))
+        elif spec.dtype == "boolean":
+            out[spec.name] = pd.Series(pd.arrays.BooleanArray(*take(spec)))
+        elif spec.dtype == "category":
+            dtype = spec.pandas_dtype
+            codes = take(spec)[0]
+            if len(dtype.categories) >= np.iinfo(np.int8).max:
+                codes = codes.astype(np.int32)
+            out[spec.name] = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype,
+                                                                 validate=False))
+        else:  # Arrow arrays are immutable (pandas replaces them on assignment): one serves all
+            if nulls is None:
+                import pyarrow as pa
+
+                nulls = pa.chunked_array([pa.nulls(n, pa.large_string())])
+            out[spec.name] = pd.Series(pd.arrays.ArrowStringArray(nulls))
+    return out
+
+
+def empty_column(spec: ColumnSpec, n: int) -> pd.Series:
+    """An all-missing column of length ``n`` in the canonical dtype of ``spec``
+    (:func:`empty_columns` of one)."""
+    return empty_columns([spec], n)[spec.name]
 
 
 def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> ColumnSpec:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._filled import filled_arrays
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import SchemaDefinition, nrows
 
@@ -143,9 +144,30 @@ def _months(end: np.ndarray, start: np.ndarray, days_per_month: float) -> np.nda
     return out
 
 
-def _missing_int(n: int) -> pd.Series:
-    """An all-missing Int64 column (what ``_int_col`` gives with no ``ok`` row)."""
-    return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)))
+def _missing_columns(n: int, names: tuple[str, ...]) -> dict[str, pd.Series]:
+    """All-missing endpoint columns: float for ``*_months``, Int64 for the others (what
+    ``_int_col`` gives with no ``ok`` row); their arrays share memory until written."""
+    months = [name for name in names if name.endswith("months")]
+    ints = [name for name in names if not name.endswith("months")]
+    floats = filled_arrays(n, "float64", np.nan, len(months))
+    masks = filled_arrays(n, bool, True, len(ints))
+    zeros = filled_arrays(n, "int64", 0, len(ints))
+    out = {name: pd.Series(arr) for name, arr in zip(months, floats, strict=True)}
+    for name, data, mask in zip(ints, zeros, masks, strict=True):
+        out[name] = pd.Series(pd.arrays.IntegerArray(data, mask))
+    return {name: out[name] for name in names}
+
+
+def _first_date(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray | None:
+    """Row-wise first present date of the columns ``names``, in order; ``None`` when none of
+    them holds any date (columns a source does not carry are not scanned further)."""
+    first = None
+    for name in names:
+        d = _dates(frame, name)
+        if np.isnat(d).all():
+            continue
+        first = d if first is None else np.where(np.isnat(first), d, first)
+    return first
 
 
 def _int_col(values: np.ndarray, ok: np.ndarray) -> pd.Series:
@@ -252,24 +274,23 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         }
 
     # ---------------------------------------------------------------- RFS and hepatic RFS
-    rec = _dates(frame, "recurrence_date")
-    has_rec = ~np.isnat(rec)
-    site = frame["recurrence_site"] if "recurrence_site" in frame else \
-        pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
-    site_known = site.notna().to_numpy()
-    hepatic_site = site.isin(_HEPATIC_SITES).fillna(False).to_numpy(dtype=bool) & site_known
-    rfs_start = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    for name in _RFS_ORIGIN_COLUMNS:
-        d = _dates(frame, name)
-        rfs_start = np.where(np.isnat(rfs_start), d, rfs_start)
+    rfs_start = _first_date(frame, _RFS_ORIGIN_COLUMNS)
     ned_false = np.zeros(n, dtype=bool)
     if "ned_achieved" in frame:
         ned_false = (frame["ned_achieved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
-    no_origin = np.isnat(rfs_start)
+    no_origin = np.ones(n, dtype=bool) if rfs_start is None else np.isnat(rfs_start)
     undefined = no_origin | ned_false
-    death_end = np.where(np.isnat(death), last, death)
-    no_rec_end = np.where(dead, death_end, last)
-    site_without_date = ~has_rec & site_known
+    all_undefined = bool(undefined.all())
+    if not all_undefined:  # the ends of RFS (a registry without treatment dates has none)
+        rec = _dates(frame, "recurrence_date")
+        has_rec = ~np.isnat(rec)
+        site = frame["recurrence_site"] if "recurrence_site" in frame else \
+            pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
+        site_known = site.notna().to_numpy()
+        hepatic_site = site.isin(_HEPATIC_SITES).fillna(False).to_numpy(dtype=bool) & site_known
+        death_end = np.where(np.isnat(death), last, death)
+        no_rec_end = np.where(dead, death_end, last)
+        site_without_date = ~has_rec & site_known
 
     def _no_origin_reasons(columns: tuple[str, ...]) -> None:
         miss.add(no_origin, columns, "no curative liver-directed treatment date "
@@ -294,14 +315,10 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
                 cols[name] = s.astype("Int64")
             miss.add(s.isna().to_numpy(), (name,), f"{name} missing in the source")
         else:
-            if name.endswith("months"):
-                cols[name] = pd.Series(np.full(n, np.nan))
-            else:
-                cols[name] = _missing_int(n)
+            cols[name] = _missing_columns(n, (name,))[name]
             miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
 
     rfs_cols = ("rfs_months", "rfs_event", "rfs_cause")
-    all_undefined = bool(undefined.all())
     rfs_origin = {
         "origin": "curative_liver_treatment",
         "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
@@ -313,9 +330,8 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
             _carry(name)
         origins["rfs"] = {"origin": carried["rfs"], "source": "months read from the source file"}
     elif all_undefined:  # e.g. a registry without treatment dates: nothing to compute
-        cols["rfs_months"] = pd.Series(np.full(n, np.nan))
-        cols["rfs_event"] = _missing_int(n)
-        cols["rfs_cause"] = _missing_int(n)
+        for name, col in _missing_columns(n, rfs_cols).items():
+            cols[name] = col
         _no_origin_reasons(rfs_cols)
         origins["rfs"] = rfs_origin
     else:
@@ -346,8 +362,8 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         origins["hepatic_rfs"] = {"origin": carried["hepatic_rfs"],
                                   "source": "months read from the source file"}
     elif all_undefined:
-        cols["hepatic_rfs_months"] = pd.Series(np.full(n, np.nan))
-        cols["hepatic_rfs_event"] = _missing_int(n)
+        for name, col in _missing_columns(n, h_cols).items():
+            cols[name] = col
         _no_origin_reasons(h_cols)
         origins["hepatic_rfs"] = hepatic_origin
     else:
