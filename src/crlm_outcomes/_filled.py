@@ -6,7 +6,8 @@ written on every load (measured: about a third of the whole load time, nearly al
 faults). :func:`filled_arrays` gives ``count`` arrays of one constant that share one set of
 memory pages *copy-on-write*: a read-only template (a memory file holding the constant once) is
 mapped privately once per array, so nothing is copied until a cell is written, and a write copies
-only the 4 KiB page it lands on. The arrays are ordinary writable numpy arrays: pandas, pickling
+only the 4 KiB page it lands on. A constant of zero bytes (0, False) needs no template: it is an
+anonymous private mapping, which the kernel zero-fills page by page on first touch. The arrays are ordinary writable numpy arrays: pandas, pickling
 and in-place assignment behave as for :func:`numpy.full`, and writing into one never changes
 another.
 
@@ -35,6 +36,7 @@ _MIN_BYTES = 1 << 18
 
 _PROT_READ_WRITE = getattr(mmap, "PROT_READ", 1) | getattr(mmap, "PROT_WRITE", 2)
 _MAP_PRIVATE = getattr(mmap, "MAP_PRIVATE", 2)
+_MAP_ANONYMOUS = getattr(mmap, "MAP_ANONYMOUS", 0x20)
 _MAP_FAILED = ctypes.c_void_p(-1).value
 
 
@@ -72,10 +74,12 @@ def _template(n: int, dtype: np.dtype, value: object) -> int:
 
 
 def _map(fd: int, n: int, dtype: np.dtype) -> np.ndarray | None:
-    """A private (copy-on-write) mapping of the template as a writable array."""
+    """A private (copy-on-write) mapping of the template as a writable array; ``fd`` -1 maps
+    anonymous memory, which the kernel fills with zero bytes on first touch."""
     assert _LIBC is not None
     size = n * dtype.itemsize
-    addr = _LIBC.mmap(None, size, _PROT_READ_WRITE, _MAP_PRIVATE, fd, 0)
+    flags = _MAP_PRIVATE | (_MAP_ANONYMOUS if fd == -1 else 0)
+    addr = _LIBC.mmap(None, size, _PROT_READ_WRITE, flags, fd, 0)
     if addr is None or addr == _MAP_FAILED:
         return None
     buffer = (ctypes.c_char * size).from_address(addr)
@@ -110,8 +114,9 @@ def filled_arrays(n: int, dtype: np.dtype | str | type, value: object,
         return []
     if _LIBC is None or n * dtype.itemsize < _MIN_BYTES or dtype.hasobject:
         return [np.full(n, value, dtype=dtype) for _ in range(count)]
+    zero = not np.full(1, value, dtype=dtype).tobytes().strip(b"\0")
     try:
-        fd = _template(n, dtype, value)
+        fd = -1 if zero else _template(n, dtype, value)  # zeros need no template
     except OSError:
         return [np.full(n, value, dtype=dtype) for _ in range(count)]
     try:
@@ -121,4 +126,5 @@ def filled_arrays(n: int, dtype: np.dtype | str | type, value: object,
             out.append(arr if arr is not None else np.full(n, value, dtype=dtype))
         return out
     finally:
-        os.close(fd)  # the mappings keep the memory file alive
+        if fd != -1:
+            os.close(fd)  # the mappings keep the memory file alive

@@ -171,8 +171,11 @@ def _first_date(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray | Non
 
 
 def _int_col(values: np.ndarray, ok: np.ndarray) -> pd.Series:
-    data = np.where(ok, values, 0).astype("int64")
-    return pd.Series(pd.arrays.IntegerArray(data, ~np.asarray(ok, dtype=bool)))
+    """Int64 column of ``values`` where ``ok``, missing elsewhere."""
+    missing = ~np.asarray(ok, dtype=bool)
+    data = np.asarray(values).astype(np.int64)  # a fresh array: zeroed in place
+    data[missing] = 0
+    return pd.Series(pd.arrays.IntegerArray(data, missing))
 
 
 def _status(frame: pd.DataFrame, name: str, level: str) -> tuple[np.ndarray, np.ndarray]:
@@ -243,7 +246,7 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
             cols["os_event"] = ev.astype("Int64").reset_index(drop=True)
             miss.add(ev.isna().to_numpy(), ("os_event",), "event status missing in the source")
         else:
-            cols["os_event"] = _int_col(dead.astype(int), vital_known)
+            cols["os_event"] = _int_col(dead, vital_known)
             miss.add(~vital_known, ("os_event",), "vital_status missing")
         origins["os"] = {"origin": carried["os"], "source": "months read from the source file",
                          "event": "vital_status (dead = 1)"}
@@ -256,7 +259,7 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         ok = vital_known & ~conflict & ~np.isnan(months)
         months[~ok] = np.nan
         cols["os_months"] = pd.Series(months)
-        cols["os_event"] = _int_col(dead.astype(int), vital_known & ~conflict & ok)
+        cols["os_event"] = _int_col(dead, vital_known & ~conflict & ok)
         both = ("os_months", "os_event")
         miss.add(~vital_known, both, "vital_status missing")
         miss.add(conflict, both, "vital_status alive but death_date recorded")
@@ -319,6 +322,10 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
             miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
 
     rfs_cols = ("rfs_months", "rfs_event", "rfs_cause")
+    h_cols = ("hepatic_rfs_months", "hepatic_rfs_event")
+    blank = _missing_columns(n, tuple(
+        name for endpoint, names in (("rfs", rfs_cols), ("hepatic_rfs", h_cols))
+        if all_undefined and endpoint not in carried for name in names))
     rfs_origin = {
         "origin": "curative_liver_treatment",
         "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
@@ -330,8 +337,8 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
             _carry(name)
         origins["rfs"] = {"origin": carried["rfs"], "source": "months read from the source file"}
     elif all_undefined:  # e.g. a registry without treatment dates: nothing to compute
-        for name, col in _missing_columns(n, rfs_cols).items():
-            cols[name] = col
+        for name in rfs_cols:
+            cols[name] = blank[name]
         _no_origin_reasons(rfs_cols)
         origins["rfs"] = rfs_origin
     else:
@@ -348,7 +355,6 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         _end_reasons(rfs_cols, ~undefined)
         origins["rfs"] = rfs_origin
 
-    h_cols = ("hepatic_rfs_months", "hepatic_rfs_event")
     hepatic_origin = {
         "origin": "curative_liver_treatment",
         "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
@@ -362,8 +368,8 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         origins["hepatic_rfs"] = {"origin": carried["hepatic_rfs"],
                                   "source": "months read from the source file"}
     elif all_undefined:
-        for name, col in _missing_columns(n, h_cols).items():
-            cols[name] = col
+        for name in h_cols:
+            cols[name] = blank[name]
         _no_origin_reasons(h_cols)
         origins["hepatic_rfs"] = hepatic_origin
     else:
