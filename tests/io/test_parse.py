@@ -62,6 +62,20 @@ def test_integers_reject_fractions():
     assert str(p.values.dtype) == "Int64"
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no overflowing cast on the way
+@pytest.mark.parametrize("source", [
+    pd.Series(["1997", "1e300", "-1e19", str(2**70)], dtype=object),
+    pd.Series([1997.0, 1e300, -1e19, 2.0**70]),
+])
+def test_integers_beyond_int64_are_invalid_with_their_source_text(source):
+    p = parse_column(source, _rule("diagnosis_year"), SPEC["diagnosis_year"])
+    assert p.invalid.tolist() == [False, True, True, True]
+    assert p.values.tolist()[0] == 1997 and p.values.isna().tolist() == [False, True, True, True]
+    assert "whole number" in p.reason
+    shown = p.raw_text.tolist()
+    assert shown[0] in ("1e300", "1e+300") and "9223372036854775808" not in "".join(shown)
+
+
 def test_codes_case_insensitive_numbers_as_text_and_null_codes():
     rule = _rule("sex", codes={"1": "male", "2": "female", "9": None})
     p = parse_column(pd.Series([1, 2.0, "2", 9, 3, None], dtype=object), rule, SPEC["sex"])

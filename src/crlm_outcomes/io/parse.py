@@ -34,7 +34,10 @@ DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
 #: Day 0 of Excel (1900 date system) serial numbers; 1899-12-30 makes serials from 61 on (1 March
 #: 1900) correct despite Lotus' phantom 29 February 1900.
 EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
-_EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
+#: The largest Excel serial read as a date: 106750 (2192-04-07). Excel goes on to 9999-12-31 (2958465), but
+#: dates are held as datetime64[ns], whose day count from 1899-12-30 overflows beyond this; a larger
+#: serial is an invalid cell, never a wrapped-around date.
+_EXCEL_MAX_SERIAL = int(np.iinfo(np.int64).max // 86_400_000_000_000) - 1
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ def _as_text(values: Any) -> pd.Series:
         return s
     if s.dtype.kind == "f":
         finite = np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
-        whole = finite & (np.mod(np.where(finite, s.to_numpy(dtype=float, na_value=0.0), 0), 1) == 0)
+        arr = np.where(finite, s.to_numpy(dtype=float, na_value=0.0), 0.0)
+        whole = finite & (np.mod(arr, 1) == 0) & (np.abs(arr) < _INT_LIMIT)  # else as a float
         out = s.astype(object).astype(str)
         if whole.any():
             out[whole] = s[whole].astype("int64").astype(str)
@@ -198,6 +202,11 @@ def _row_text(s: pd.Series, rows: np.ndarray) -> pd.Series:
     return pd.Series(text.to_numpy(dtype=object), index=rows, dtype=object)
 
 
+#: Integer columns are Int64: a whole number of this magnitude or more cannot be stored, and is an
+#: invalid cell like any other that is not a whole number.
+_INT_LIMIT = 2.0**63
+_NOT_AN_INTEGER = "not a whole number (within ±9.2e18)"
+
 #: Whole numbers below this magnitude survive the ``round(x, 9)`` of the general number path
 #: unchanged (``x * 1e9`` is exact below 2**53), so integer columns within it skip it.
 _EXACT_INT = 2**53 // 10**9
@@ -219,8 +228,8 @@ def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
     reason = "not a number"
     if spec.dtype == "int":
         frac = present & ~is_code & ~bad & (np.mod(np.where(present, arr, 0.0), 1) != 0)
-        bad |= frac
-        reason = "not a whole number"
+        bad |= frac | (present & ~is_code & ~bad & (np.abs(arr * rule.factor) >= _INT_LIMIT))
+        reason = _NOT_AN_INTEGER
     keep = present & ~is_code & ~bad
     values = np.where(keep, arr * rule.factor if rule.factor != 1.0 else arr, np.nan)
     if spec.dtype == "int":
@@ -251,7 +260,7 @@ def _fast_integer(ints: np.ndarray, codes: np.ndarray) -> ParsedColumn:
     else:
         missing = _empty_missing()
     return ParsedColumn(pd.Series(pd.arrays.IntegerArray(data, is_code)),
-                        np.zeros(len(ints), dtype=bool), "not a whole number", missing,
+                        np.zeros(len(ints), dtype=bool), _NOT_AN_INTEGER, missing,
                         pd.Series([], dtype=object, index=pd.RangeIndex(0)))
 
 
@@ -306,7 +315,12 @@ def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
     """General path: parse each distinct value once, broadcast back to the rows."""
     n = len(s)
     codes, uniques, counts_u = _factorize(s)
-    uniq = pd.Series(uniques)
+    if isinstance(uniques, pd.Index) and uniques.dtype == object:
+        # mixed cells: their common type, if any, is inferred explicitly (pandas 3 no longer
+        # infers it from an object Index)
+        uniq = pd.Series(np.asarray(uniques, dtype=object)).infer_objects()
+    else:
+        uniq = pd.Series(uniques)
 
     # text and match keys of each distinct value
     text_u = _as_text(uniq) if len(uniq) else pd.Series([], dtype=object)
@@ -505,10 +519,12 @@ def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Co
     if spec.dtype == "int":
         frac = ~bad & (np.mod(np.where(bad, 0.0, arr), 1) != 0)
         bad = bad | frac
-        reason = "not a whole number"
+        reason = _NOT_AN_INTEGER
     arr = arr * rule.factor if rule.factor != 1.0 else arr
-    if spec.dtype == "int" and rule.factor != 1.0:
-        arr = np.round(arr, 9)
+    if spec.dtype == "int":
+        bad = bad | (~bad & (np.abs(arr) >= _INT_LIMIT))  # beyond Int64: not readable
+        if rule.factor != 1.0:
+            arr = np.round(arr, 9)
     return pd.Series(arr), bad, np.zeros(len(uniq), dtype=bool), reason
 
 
