@@ -30,6 +30,16 @@ def test_dates_day_first_and_excel_serials():
     assert "not a date" in p.reason
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_excel_serials_beyond_datetime64_are_invalid_not_wrapped():
+    s = pd.Series([106750, 106751, 2958465, 1e300], dtype=object)
+    rule = _rule("ablation_date", excel_serial_dates=True, date_formats=("%Y-%m-%d",))
+    p = parse_column(s, rule, SPEC["ablation_date"])
+    assert p.values.iloc[0] == pd.Timestamp("2192-04-07")
+    assert p.invalid.tolist() == [False, True, True, True]
+    assert p.values.iloc[1:].isna().all()
+
+
 def test_excel_serial_not_accepted_unless_declared():
     p = parse_column(pd.Series([44259.0]), _rule("ablation_date"), SPEC["ablation_date"])
     assert p.invalid.tolist() == [True]
