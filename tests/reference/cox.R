@@ -68,6 +68,14 @@ record <- function(case, fit, newdata = NULL, zph = TRUE, warn = NULL) {
     sm <- as.matrix(sf$surv)
     put(case, "survfit_time", seq_along(sf$time), sf$time)
     put(case, "survfit_surv", seq_along(sm), as.vector(sm))
+    # standard error of the cumulative hazard (R's std.err for a Cox curve) and the default
+    # conf.type = "log" limits of survival
+    put(case, "survfit_std_err", seq_along(sm), as.vector(as.matrix(sf$std.err)))
+    put(case, "survfit_lower", seq_along(sm), as.vector(as.matrix(sf$lower)))
+    put(case, "survfit_upper", seq_along(sm), as.vector(as.matrix(sf$upper)))
+    sfl <- survfit(fit, newdata = newdata, conf.type = "log-log", conf.int = 0.9)
+    put(case, "survfit_loglog90_lower", seq_along(sm), as.vector(as.matrix(sfl$lower)))
+    put(case, "survfit_loglog90_upper", seq_along(sm), as.vector(as.matrix(sfl$upper)))
     put(case, "survfit_ncurve", "n", ncol(sm))
   }
   put(case, "predict_lp_fitted", seq_along(fit$linear.predictors), predict(fit, type = "lp"))
@@ -154,7 +162,7 @@ record("heart_startstop", coxph(Surv(start, stop, event) ~ age + year + surgery 
 record("heart_startstop_breslow", coxph(Surv(start, stop, event) ~ age + year + surgery +
                                         transplant, hrt, ties = "breslow"))
 record("heart_startstop_cluster", coxph(Surv(start, stop, event) ~ age + surgery + transplant,
-                                        hrt, cluster = id))
+                                        hrt, cluster = id), newdata = nd_heart)
 
 record("rats_cluster", coxph(Surv(time, status) ~ rx + sex, rt, cluster = litter))
 
@@ -165,10 +173,10 @@ record("syn_breslow", coxph(Surv(time, status) ~ x1 + x2 + g, syn, ties = "bresl
 record("syn_strata_weights", coxph(Surv(time, status) ~ x1 + x2 + g + strata(site), syn,
                                    weights = w), newdata = nd_syn)
 record("syn_strata_weights_cluster", coxph(Surv(time, status) ~ x1 + x2 + strata(site), syn,
-                                           weights = w, cluster = g))
-record("syn_entry", coxph(Surv(entry, time, status) ~ x1 + x2 + g, syn))
+                                           weights = w, cluster = g), newdata = nd_syn)
+record("syn_entry", coxph(Surv(entry, time, status) ~ x1 + x2 + g, syn), newdata = nd_syn)
 record("syn_entry_strata", coxph(Surv(entry, time, status) ~ x1 + x2 + strata(site), syn,
-                                 ties = "breslow"))
+                                 ties = "breslow"), newdata = nd_syn)
 record("syn_interaction", coxph(Surv(time, status) ~ x1 * g + x2, syn))
 record("syn_aliased", coxph(Surv(time, status) ~ x1 + x2 + x3, syn), zph = FALSE)
 record("syn_monotone", suppressWarnings(coxph(Surv(time, status) ~ x1 + sep, syn)), zph = FALSE)

@@ -174,11 +174,17 @@ def test_predict_survival_times_and_strata(syn):
     nd = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0, 1], "site": ["s1", "s2"]})
     full = fit.predict_survival(nd)
     at = fit.predict_survival(nd, times=[5, 10, 1000])
-    assert list(at.columns) == ["row", "strata", "time", "cumhaz", "surv"]
+    assert list(at.columns) == ["row", "strata", "time", "cumhaz", "surv", "std_err", "lower",
+                                "upper"]
     assert at["strata"].tolist() == ["s1"] * 3 + ["s2"] * 3
-    one = full[(full["row"] == 0) & (full["time"] <= 10)]["surv"].iloc[-1]
-    assert at["surv"].iloc[1] == pytest.approx(one, rel=1e-12)
-    assert np.isnan(at["surv"].iloc[2])
+    upto = full[(full["row"] == 0) & (full["time"] <= 10)].iloc[-1]
+    for col in ("surv", "std_err", "lower", "upper"):  # the step function at t = 10
+        assert at[col].iloc[1] == pytest.approx(upto[col], rel=1e-12)
+    assert at[["surv", "std_err", "lower", "upper"]].iloc[2].isna().all()  # beyond the data
+    before = fit.predict_survival(nd, times=[0.0])
+    assert before["surv"].tolist() == [1.0, 1.0] and before["std_err"].tolist() == [0.0, 0.0]
+    with pytest.raises(SpecError, match="conf_type"):
+        fit.predict_survival(nd, conf_type="logg")
     with pytest.raises(SpecError, match="stratum"):
         fit.predict_survival(nd.assign(site=["s1", "zz"]))
     with pytest.raises(SpecError, match="type"):

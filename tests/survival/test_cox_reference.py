@@ -190,14 +190,13 @@ def test_predict_newdata_and_survfit(case):
     close(fit.predict(nd, type="risk"), ref(case, "predict_risk"))
     curves = fit.predict_survival(nd)
     t = ref(case, "survfit_time").to_numpy()
-    surv = ref(case, "survfit_surv").to_numpy()
     ncurve = int(ref(case, "survfit_ncurve").iloc[0])
-    if ncurve > 1:
-        assert len(curves) == t.size * ncurve
-        for r in range(ncurve):
-            one = curves[curves["row"] == r]
-            close(one["time"], t)
-            close(one["surv"], surv[r * t.size:(r + 1) * t.size])
-    else:
-        close(curves["time"], t)
-        close(curves["surv"], surv)
+    assert len(curves) == t.size * ncurve
+    close(curves["time"], np.tile(t, ncurve))
+    # R's matrices are time x curve, column-major: curve by curve, as our long table
+    for col, what in [("surv", "survfit_surv"), ("std_err", "survfit_std_err"),
+                      ("lower", "survfit_lower"), ("upper", "survfit_upper")]:
+        close(curves[col], ref(case, what).to_numpy())
+    other = fit.predict_survival(nd, conf_type="log-log", conf_level=0.9)
+    close(other["lower"], ref(case, "survfit_loglog90_lower").to_numpy())
+    close(other["upper"], ref(case, "survfit_loglog90_upper").to_numpy())

@@ -141,11 +141,15 @@ class CoxResult:
 
         return predict_lp(self.state, newdata, type=type)
 
-    def predict_survival(self, newdata: pd.DataFrame, times=None) -> pd.DataFrame:
-        """Predicted survival curves for the rows of ``newdata``, as ``survfit(fit, newdata)``."""
+    def predict_survival(self, newdata: pd.DataFrame, times=None, *, conf_type: str = "log",
+                         conf_level: float = 0.95) -> pd.DataFrame:
+        """Predicted survival curves for the rows of ``newdata``, with standard errors and
+        confidence limits, as ``survfit(fit, newdata)``
+        (:func:`~crlm_outcomes.survival.cox_predict.predict_survival`)."""
         from crlm_outcomes.survival.cox_predict import predict_survival
 
-        return predict_survival(self.state, newdata, times=times)
+        return predict_survival(self.state, newdata, times=times, conf_type=conf_type,
+                                conf_level=conf_level)
 
     def plot_forest(self, ax=None):
         """Forest plot of hazard ratios with confidence intervals (log scale)."""

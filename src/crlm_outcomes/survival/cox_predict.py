@@ -5,7 +5,8 @@
 ``reference = "strata"``). ``predict_survival`` matches ``survfit(fit, newdata)``: the baseline
 cumulative hazard is the Breslow estimator for ``ties = "breslow"`` and its Efron analogue for
 ``ties = "efron"`` (R's default ``ctype``), survival = ``exp(-H)`` (R's default ``stype = 2``),
-one baseline per stratum.
+one baseline per stratum; the standard error of ``H`` includes the variance of the coefficients
+(R's ``agsurv`` / ``coxsurv.fit``), and the confidence limits are ``survfit_confint``'s.
 
 Reference: Therneau & Grambsch (2000), section 10.2; survival 3.5-3 ``predict.coxph``,
 ``survfit.coxph``.
@@ -93,66 +94,129 @@ def predict_lp(state, newdata: pd.DataFrame | None = None, type: str = "lp") -> 
     return lp if type == "lp" else np.exp(lp)
 
 
-def baseline_hazard(state) -> pd.DataFrame:
-    """Baseline cumulative hazard at every distinct exit time of each stratum, for a subject at
-    ``fit$means`` (Breslow, or Efron-matched for Efron ties): ``strata, time, n_risk, n_event,
-    cumhaz``."""
+def _increments(state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per event time ``k``: the baseline hazard increment ``h_k``, its variance term ``v_k`` and
+    the covariate-weighted increment ``g_k`` (K x p, centred design), as R's ``agsurv``.
+
+    With Efron ties the ``d`` tied deaths at ``k`` are spread over ``d`` sub-steps whose risk sum
+    drops by ``j/d`` of the deaths' risk (``j = 0..d-1``; one step for Breslow):
+    ``h = sum_j (w/d) / den_j``, ``v = sum_j (w/d) / den_j**2`` and
+    ``g = sum_j (w/d) (S1 - j/d E1) / den_j**2`` with ``den_j = S0 - j/d E0`` (R's ``agsurv5``).
+    """
     rs = state.rs
     eta = state.x @ state.beta + (state.center - state.means) @ state.beta
     r = state.w * np.exp(eta)
-    s0, _ = eng.risk_sums(r, None, rs)
-    d0 = np.bincount(rs.ev_k, weights=r[rs.ev_rows], minlength=rs.n_times)
+    s0, s1, d0, d1 = eng.risk_sums_full(r, state.x, rs)
     denom = s0[rs.slot_k] - rs.slot_f * d0[rs.slot_k]
-    haz = np.bincount(rs.slot_k, weights=rs.slot_wt / denom, minlength=rs.n_times)
-    n_risk, _ = eng.risk_sums(state.w, None, rs)
-    frames = []
+    k = rs.n_times
+    haz = np.bincount(rs.slot_k, weights=rs.slot_wt / denom, minlength=k)
+    vw = rs.slot_wt / denom**2
+    var = np.bincount(rs.slot_k, weights=vw, minlength=k)
+    xsum = s1[rs.slot_k] - rs.slot_f[:, None] * d1[rs.slot_k]
+    g = np.column_stack([np.bincount(rs.slot_k, weights=vw * xsum[:, j], minlength=k)
+                         for j in range(state.x.shape[1])]) if state.x.shape[1] else \
+        np.zeros((k, 0))
+    return haz, var, g
+
+
+def _baseline(state) -> list[dict]:
+    """Per stratum: its distinct exit times and, at each, the cumulative baseline hazard (for
+    a subject at ``fit$means``), the cumulative variance term and the cumulative
+    covariate-weighted hazard (centred design)."""
+    rs = state.rs
+    haz, var, g = _increments(state)
     st = np.zeros(rs.n, dtype=np.int64) if state.strata is None else state.strata
+    out = []
     for s in np.unique(st):
-        rows = st == s
-        times = np.unique(state.time[rows])
+        times = np.unique(state.time[st == s])
         ks = np.flatnonzero(rs.k_stratum == s) if rs.n_times else np.zeros(0, np.int64)
-        ch = np.cumsum(haz[ks])
         idx = np.searchsorted(rs.times[ks], times, side="right")
-        cum = np.where(idx > 0, ch[np.maximum(idx - 1, 0)] if ks.size else 0.0, 0.0)
-        label = "all" if state.strata is None else state.strata_labels[int(s)]
-        frames.append(pd.DataFrame({"strata": label, "stratum_code": int(s), "time": times,
-                                    "cumhaz": cum}))
-    return pd.concat(frames, ignore_index=True)
+        at = np.maximum(idx - 1, 0)
+        seen = (idx > 0)[:, None]
+
+        def cumulative(values: np.ndarray, ks=ks, at=at, seen=seen) -> np.ndarray:
+            if not ks.size:
+                return np.zeros((at.size,) + values.shape[1:])
+            c = np.cumsum(values[ks], axis=0)[at]
+            return np.where(seen if c.ndim == 2 else seen[:, 0], c, 0.0)
+
+        out.append({"code": int(s), "times": times,
+                    "label": "all" if state.strata is None else state.strata_labels[int(s)],
+                    "cumhaz": cumulative(haz), "cumvar": cumulative(var),
+                    "cumx": cumulative(g)})
+    return out
 
 
-def predict_survival(state, newdata: pd.DataFrame, times=None) -> pd.DataFrame:
-    """Survival curves of the rows of ``newdata``, as ``survfit(fit, newdata)``.
+def baseline_hazard(state) -> pd.DataFrame:
+    """Baseline cumulative hazard at every distinct exit time of each stratum, for a subject at
+    ``fit$means`` (Breslow, or Efron-matched for Efron ties): ``strata, stratum_code, time,
+    cumhaz``."""
+    return pd.concat([pd.DataFrame({"strata": b["label"], "stratum_code": b["code"],
+                                    "time": b["times"], "cumhaz": b["cumhaz"]})
+                      for b in _baseline(state)], ignore_index=True)
+
+
+def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str = "log",
+                     conf_level: float = 0.95) -> pd.DataFrame:
+    """Survival curves of the rows of ``newdata``, with standard errors and confidence limits,
+    as ``survfit(fit, newdata)``.
 
     Returns a long table: ``row`` (position in newdata), ``strata``, ``time``, ``cumhaz``,
-    ``surv``. With ``times``, the step functions are evaluated at those times (as
-    ``summary(survfit(...), times = times)``, but keeping times beyond the last exit time
-    as missing rather than dropping them). A stratified model uses each row's stratum when
-    newdata has the strata columns, otherwise every stratum's curve is returned for every row.
+    ``surv``, ``std_err``, ``lower``, ``upper``. ``std_err`` is the standard error of the
+    cumulative hazard (R's ``std.err`` of a Cox curve), including the uncertainty of the
+    coefficients (Tsiatis 1981; Therneau & Grambsch 2000, section 10.2.3):
+    ``var H(t; z) = r(z)**2 [sum_{k<=t} v_k + d(t)' V d(t)]``, ``d(t) = H0(t) z - sum_{k<=t} g_k``
+    (see :func:`_increments`), ``V`` the model's variance (the robust one when the fit used it,
+    as R's ``fit$var``). The limits are those of ``conf_type`` (R's default ``"log"``; also
+    ``"log-log"``, ``"plain"``, ``"logit"``, ``"arcsin"``, ``"none"``) at ``conf_level``, on
+    the log-survival scale as R's ``survfit_confint(logse = TRUE)``.
+
+    With ``times``, the step functions are evaluated at those times (as
+    ``summary(survfit(...), times = times)``, but keeping times beyond the last exit time as
+    missing rather than dropping them). A stratified model uses each row's stratum when newdata
+    has the strata columns, otherwise every stratum's curve is returned for every row.
     """
+    from crlm_outcomes.survival.kaplan_meier import _check_conf, confidence_limits
+
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
                         expected="a DataFrame with the model's covariates")
+    _check_conf(conf_type, conf_level)
     x = design_matrix_for(state.design, newdata)
     risk = np.exp((x - state.means[None, :]) @ state.beta)
-    base = baseline_hazard(state)
+    z = x - state.center[None, :]  # the centred design, as the baseline's cumulative x
     codes = _newdata_strata(state, newdata) if state.strata is not None else None
+    vmat = np.where(np.isfinite(state.var), state.var, 0.0)
     frames = []
-    for code, grp in base.groupby("stratum_code", sort=True):
-        rows = np.arange(len(newdata)) if codes is None else np.flatnonzero(codes == code)
+    for b in _baseline(state):
+        rows = np.arange(len(newdata)) if codes is None else np.flatnonzero(codes == b["code"])
         if rows.size == 0:
             continue
+        bt, ch, cv, cx = b["times"], b["cumhaz"], b["cumvar"], b["cumx"]
         if times is None:
-            t = grp["time"].to_numpy()
-            ch = grp["cumhaz"].to_numpy()
+            t = bt
         else:
             t = np.asarray(times, dtype=float)
-            gt = grp["time"].to_numpy()
-            idx = np.searchsorted(gt, t, side="right")
-            ch = np.where(idx > 0, grp["cumhaz"].to_numpy()[np.maximum(idx - 1, 0)], 0.0)
-            ch = np.where(t > gt.max(), np.nan, ch)
+            idx = np.searchsorted(bt, t, side="right")
+            at = np.maximum(idx - 1, 0)
+            before, beyond = idx == 0, t > bt.max()
+            ch = np.where(before, 0.0, ch[at])
+            cv = np.where(before, 0.0, cv[at])
+            cx = np.where(before[:, None], 0.0, cx[at])
+            ch, cv = np.where(beyond, np.nan, ch), np.where(beyond, np.nan, cv)
         cum = np.outer(risk[rows], ch)
+        # d' V d with d = H0 z - cx, expanded so that no rows x times x p array is formed
+        zv = z[rows] @ vmat
+        quad = (np.einsum("rp,rp->r", zv, z[rows])[:, None] * ch[None, :] ** 2
+                - 2.0 * ch[None, :] * (zv @ np.nan_to_num(cx).T)
+                + np.einsum("tp,pq,tq->t", np.nan_to_num(cx), vmat, np.nan_to_num(cx))[None, :])
+        se = np.sqrt(np.maximum(cv[None, :] + quad, 0.0) * risk[rows][:, None] ** 2)
+        surv = np.exp(-cum)
+        lower, upper = confidence_limits(surv.ravel(), se.ravel(), logse=True,
+                                         conf_type=conf_type, conf_level=conf_level)
         frames.append(pd.DataFrame({
-            "row": np.repeat(rows, t.size), "strata": grp["strata"].iloc[0],
-            "time": np.tile(t, rows.size), "cumhaz": cum.ravel(), "surv": np.exp(-cum.ravel())}))
+            "row": np.repeat(rows, t.size), "strata": b["label"],
+            "time": np.tile(t, rows.size), "cumhaz": cum.ravel(), "surv": surv.ravel(),
+            "std_err": se.ravel(), "lower": lower, "upper": upper}))
     return pd.concat(frames, ignore_index=True).sort_values(["row", "strata", "time"],
                                                             kind="stable", ignore_index=True)
