@@ -117,8 +117,12 @@ save_csv(ci, "cuminc_ci_loglog.csv")
 # ---------------------------------------------------------------------------------------------
 # crr (Fine-Gray)
 # ---------------------------------------------------------------------------------------------
-crr_rows <- list(); crr_vars <- list(); crr_info <- list()
-add_crr <- function(id, fit) {
+crr_rows <- list(); crr_vars <- list(); crr_info <- list(); crr_pred <- list()
+add_crr <- function(id, fit, X) {
+  # predict.crr for the first two rows of the covariate matrix: CIF at each failure time
+  pr <- predict(fit, cov1 = X[1:2, , drop = FALSE])
+  crr_pred[[length(crr_pred) + 1]] <<- data.frame(
+    model = id, row = rep(0:1, each = nrow(pr)), time = rep(pr[, 1], 2), cif = as.vector(pr[, -1]))
   s <- summary(fit)
   co <- s$coef; ci <- s$conf.int
   crr_rows[[length(crr_rows) + 1]] <<- data.frame(
@@ -136,24 +140,26 @@ add_crr <- function(id, fit) {
 }
 
 # cmprsk's example
-add_crr("example_x123", crr(ss, cc, cov))
-add_crr("example_x123_fail2", crr(ss, cc, cov, failcode = 2))
+add_crr("example_x123", crr(ss, cc, cov), cov)
+add_crr("example_x123_fail2", crr(ss, cc, cov, failcode = 2), cov)
 # mgus2 with a factor and missing covariate values (na.omit)
 X <- model.matrix(~ age + sex + hgb + creat, data = mg)[, -1]
 mg_cc <- mg[rownames(X), ]
-add_crr("mgus2_age_sex_hgb_creat", crr(mg_cc$etime, mg_cc$event, X))
-add_crr("mgus2_age_sex_hgb_creat_death", crr(mg_cc$etime, mg_cc$event, X, failcode = 2))
+add_crr("mgus2_age_sex_hgb_creat", crr(mg_cc$etime, mg_cc$event, X), X)
+add_crr("mgus2_age_sex_hgb_creat_death", crr(mg_cc$etime, mg_cc$event, X, failcode = 2), X)
 # synthetic with a 3-level factor, tied times, censoring groups
 Xs <- model.matrix(~ age + stage + cea_high + treated, data = syn)[, -1]
-add_crr("synthetic_full", crr(syn$time, syn$status, Xs))
-add_crr("synthetic_full_cengroup", crr(syn$time, syn$status, Xs, cengroup = syn$cengroup))
+add_crr("synthetic_full", crr(syn$time, syn$status, Xs), Xs)
+add_crr("synthetic_full_cengroup", crr(syn$time, syn$status, Xs, cengroup = syn$cengroup),
+        Xs)
 # cencode analog: censored coded 9, causes 1 and 2
 st9 <- ifelse(syn$status == 0, 9, syn$status)
-add_crr("synthetic_cencode9", crr(syn$time, st9, Xs, failcode = 2, cencode = 9))
+add_crr("synthetic_cencode9", crr(syn$time, st9, Xs, failcode = 2, cencode = 9), Xs)
 
 save_csv(do.call(rbind, crr_rows), "crr_coef.csv")
 save_csv(do.call(rbind, crr_vars), "crr_var.csv")
 save_csv(do.call(rbind, crr_info), "crr_info.csv")
+save_csv(do.call(rbind, crr_pred), "crr_predict.csv")
 
 # ---------------------------------------------------------------------------------------------
 # Propensity scores (glm logit), IPTW weights and the weighted robust Cox model

@@ -148,3 +148,39 @@ def test_invariance_to_row_order():
     b = fine_gray(syn.sample(frac=1.0, random_state=3), "age + stage", "time", "status").table
     np.testing.assert_allclose(a["coef"], b["coef"], rtol=1e-10)
     np.testing.assert_allclose(a["se"], b["se"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_predict_matches_predict_crr(model):
+    """predict.crr(fit, cov1 = the first two rows of the covariate matrix)."""
+    make, formula, duration, event, _ = MODELS[model]
+    fit = _fit(model)
+    data = make()
+    from crlm_outcomes.survival.fine_gray import formula_variables
+
+    newdata = data.dropna(subset=formula_variables(formula)).iloc[:2]
+    ref = pd.read_csv(REF / "crr_predict.csv")
+    ref = ref[ref["model"] == model]
+    ours = fit.predict(newdata)
+    assert len(ours) == len(ref)
+    np.testing.assert_allclose(ours["time"], ref["time"], rtol=1e-12)
+    np.testing.assert_array_equal(ours["row"], ref["row"])
+    np.testing.assert_allclose(ours["cif"], ref["cif"], rtol=RTOL)
+
+
+def test_predict_at_times_is_the_step_function():
+    fit = _fit("synthetic_full")
+    nd = _data("synthetic").iloc[:1]
+    full = fit.predict(nd)
+    first, last = full["time"].iloc[0], fit.last_time
+    mid = full["time"].iloc[len(full) // 2]
+    at = fit.predict(nd, times=[first / 2, mid, last, last + 1])
+    assert at["cif"].iloc[0] == 0.0
+    assert at["cif"].iloc[1] == pytest.approx(full.loc[full["time"] <= mid, "cif"].iloc[-1],
+                                              rel=1e-14)
+    assert at["cif"].iloc[2] == pytest.approx(full["cif"].iloc[-1], rel=1e-14)
+    assert np.isnan(at["cif"].iloc[3])
+    with pytest.raises(FormulaError, match="lacks"):
+        fit.predict(nd.drop(columns=["age"]))
+    with pytest.raises(FormulaError, match="levels|code"):
+        fit.predict(nd.assign(stage="IX"))

@@ -21,6 +21,9 @@ sums ``S0, S1, S2`` at each distinct failure time are reverse cumulative sums fo
 under observation plus forward cumulative sums (divided by ``G(T_j-)``) for subjects with an
 earlier competing event, multiplied by ``G(t-)``. Cost is O(n log n + n p^2).
 
+``FineGray.predict`` gives the cumulative incidence for new covariate values as
+``predict.crr`` (from crr's baseline increments ``bfitj``), also to machine precision.
+
 Time-varying coefficients (crr's ``cov2``/``tf``) are not offered; the model matrix comes from a
 formula with R's treatment contrasts (the same columns as ``model.matrix(~ ..., data)[, -1]``).
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +96,11 @@ def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
     exactly like ``model.matrix(~ ..., data)[, -1]`` in R. ``data`` must have no missing values in
     the variables used (callers exclude those rows first and record them).
     """
+    return _model_matrix_and_spec(data, formula)[0]
+
+
+def _model_matrix_and_spec(data: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, Any]:
+    """:func:`model_matrix` and the formulaic model spec that codes new data the same way."""
     import formulaic
 
     rhs = _rhs(formula)
@@ -100,8 +109,11 @@ def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
     except Exception as exc:
         raise FormulaError(f"cannot build the model matrix: {exc}", value=formula,
                            expected="columns of the data, with formulaic syntax") from exc
-    frame = pd.DataFrame(np.asarray(mm, dtype=np.float64), columns=list(mm.columns),
-                         index=data.index)
+    return _without_intercept(mm, data.index), mm.model_spec
+
+
+def _without_intercept(mm: Any, index: pd.Index) -> pd.DataFrame:
+    frame = pd.DataFrame(np.asarray(mm, dtype=np.float64), columns=list(mm.columns), index=index)
     return frame.drop(columns=["Intercept"])
 
 
@@ -308,6 +320,13 @@ class FineGray:
         likelihood-ratio statistic ``-2 (null - loglik)`` on ``df`` = number of terms.
     counts
         n_cause (events of the cause of interest), n_competing, n_censored.
+    baseline
+        ``time`` (each distinct failure time of the cause, crr's ``uftime``), ``hazard`` (the
+        baseline subdistribution hazard increment there, crr's ``bfitj``), ``cumhaz``.
+    last_time
+        Largest follow-up time of the rows analysed (predictions beyond it are missing).
+    model_spec
+        The formulaic spec that codes new data like the fitted data (:meth:`predict`).
     """
 
     table: pd.DataFrame
@@ -324,6 +343,56 @@ class FineGray:
     n: int
     counts: dict[str, int]
     excluded: pd.DataFrame = field(repr=False)
+    baseline: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    last_time: float = float("nan")
+    model_spec: Any = field(repr=False, default=None)
+
+    def predict(self, newdata: pd.DataFrame, times: Sequence[float] | None = None
+                ) -> pd.DataFrame:
+        """Cumulative incidence of the cause for each row of ``newdata``, as
+        ``cmprsk::predict.crr(fit, cov1)``: ``F(t | z) = 1 - exp(-exp(z'b) A0(t))`` with ``A0``
+        the Breslow-type baseline cumulative subdistribution hazard (:attr:`baseline`; Fine &
+        Gray 1999, section 3).
+
+        Returns a long table ``row`` (position in newdata), ``time``, ``cif``: at each failure
+        time of the cause (``uftime``), or at ``times`` (a step function: 0 before the first
+        failure time, missing beyond the last follow-up time of the data). cmprsk gives no
+        standard errors for these predictions, and neither does this.
+        """
+        if not isinstance(newdata, pd.DataFrame):
+            raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
+                            expected="a DataFrame with the model's covariates")
+        missing = [v for v in formula_variables(self.formula) if v not in newdata.columns]
+        if missing:
+            raise FormulaError("newdata lacks covariates of the model", value=missing,
+                               expected=f"the columns {formula_variables(self.formula)}")
+        try:
+            with warnings.catch_warnings():  # formulaic warns, then codes a new level as NaN
+                warnings.simplefilter("error")
+                mm = self.model_spec.get_model_matrix(newdata, na_action="raise")
+        except Exception as exc:
+            raise FormulaError(f"cannot code newdata like the fitted data: {exc}",
+                               value=self.formula,
+                               expected="complete covariates, with the levels seen in the fit"
+                               ) from exc
+        x = _without_intercept(mm, newdata.index)[list(self.table["term"])].to_numpy()
+        if not np.isfinite(x).all():
+            row = int(np.flatnonzero(~np.isfinite(x).all(axis=1))[0])
+            raise FormulaError("newdata has a missing or non-finite covariate", row=row,
+                               expected="complete covariates")
+        risk = np.exp(x @ self.table["coef"].to_numpy())
+        ft = self.baseline["time"].to_numpy()
+        a0 = self.baseline["cumhaz"].to_numpy()
+        if times is None:
+            t, a = ft, a0
+        else:
+            t = np.asarray(times, dtype=np.float64)
+            idx = np.searchsorted(ft, t, side="right")
+            a = np.where(idx > 0, a0[np.maximum(idx - 1, 0)], 0.0)
+            a = np.where(t > self.last_time, np.nan, a)
+        cif = 1.0 - np.exp(-np.outer(risk, a))
+        return pd.DataFrame({"row": np.repeat(np.arange(len(newdata)), t.size),
+                             "time": np.tile(t, len(newdata)), "cif": cif.ravel()})
 
     @property
     def n_excluded(self) -> int:
@@ -466,7 +535,7 @@ def fine_gray(
     si = survival_input(frame, duration, event, by=cengroup, causes=codes_for_input,
                         extra=variables)
     kept = data.loc[si.index]
-    x_frame = model_matrix(kept, formula)
+    x_frame, spec = _model_matrix_and_spec(kept, formula)
     terms = list(x_frame.columns)
     if not terms:
         raise FormulaError("the formula gives no covariate columns", value=formula,
@@ -539,6 +608,10 @@ def fine_gray(
         "lower": np.exp(beta - zq * se), "upper": np.exp(beta + zq * se),
     })
     loglik_null = -_neg_loglik(dat, np.zeros(p))
+    _, _, s0, _, _ = _risk_sums(dat, beta, 0)
+    jumps = dat.d / s0  # crr's bfitj: Breslow-type increments of the baseline at uftime
+    baseline = pd.DataFrame({"time": dat.fail_times, "hazard": jumps,
+                             "cumhaz": np.cumsum(jumps)})
     counts = {"n_cause": int((status == 1).sum()), "n_competing": int((status == 2).sum()),
               "n_censored": int((status == 0).sum())}
     competing = tuple(c for c in cz if c != cause)
@@ -547,5 +620,6 @@ def fine_gray(
                     loglik=-lik, loglik_null=loglik_null, converged=converged,
                     iterations=iterations, cause=cause, competing=competing,
                     formula=_rhs(formula), conf_level=conf_level, n=si.n, counts=counts,
-                    excluded=si.excluded)
+                    excluded=si.excluded, baseline=baseline, last_time=float(dat.time.max()),
+                    model_spec=spec)
 
