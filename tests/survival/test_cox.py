@@ -212,3 +212,23 @@ def test_constant_covariate_is_aliased_like_r(syn):
     np.testing.assert_allclose(fit.summary["coef"].iloc[0], ref.summary["coef"].iloc[0],
                                rtol=1e-12)
     assert fit.ph_test()["term"].tolist() == ["x1", "GLOBAL"]
+
+
+def test_newdata_rows_with_a_missing_covariate_are_kept_with_missing_predictions(syn):
+    """No row of newdata is dropped: as R's predict(na.action = na.pass), a row with a missing
+    covariate gets missing predictions, and the others are those of the complete rows alone."""
+    from crlm_outcomes.errors import DataQualityWarning, FormulaError
+
+    fit = cox(syn, "x1 + x2 + g", "time", "status")
+    nd = pd.DataFrame({"x1": [0.0, np.nan, 1.0], "x2": [0, 1, 1], "g": ["a", "b", None]})
+    with pytest.warns(DataQualityWarning, match="2 row"):
+        lp = fit.predict(nd)
+    assert np.isnan(lp[1]) and np.isnan(lp[2])
+    assert lp[0] == pytest.approx(fit.predict(nd.iloc[:1])[0], rel=1e-14)
+    with pytest.warns(DataQualityWarning):
+        curves = fit.predict_survival(nd, times=[5.0, 10.0])
+    assert curves["row"].tolist() == [0, 0, 1, 1, 2, 2]
+    assert curves.loc[curves["row"] > 0, ["surv", "std_err", "lower", "upper"]].isna().all().all()
+    assert curves.loc[curves["row"] == 0, "surv"].notna().all()
+    with pytest.raises(FormulaError, match="zz"):
+        fit.predict(nd.assign(g=["zz", "a", "b"]))

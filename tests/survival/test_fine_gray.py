@@ -11,6 +11,7 @@ import pytest
 
 from crlm_outcomes.errors import (
     ConvergenceWarning,
+    DataQualityWarning,
     EstimationError,
     FormulaError,
     SpecError,
@@ -182,5 +183,10 @@ def test_predict_at_times_is_the_step_function():
     assert np.isnan(at["cif"].iloc[3])
     with pytest.raises(FormulaError, match="lacks"):
         fit.predict(nd.drop(columns=["age"]))
-    with pytest.raises(FormulaError, match="levels|code"):
+    with pytest.raises(FormulaError, match="IX"):
         fit.predict(nd.assign(stage="IX"))
+    two = pd.concat([nd, nd.assign(age=np.nan)], ignore_index=True)
+    with pytest.warns(DataQualityWarning, match="1 row"):
+        both = fit.predict(two, times=[mid])
+    assert both["row"].tolist() == [0, 1]
+    assert both["cif"].iloc[0] == at["cif"].iloc[1] and np.isnan(both["cif"].iloc[1])

@@ -356,8 +356,10 @@ class FineGray:
 
         Returns a long table ``row`` (position in newdata), ``time``, ``cif``: at each failure
         time of the cause (``uftime``), or at ``times`` (a step function: 0 before the first
-        failure time, missing beyond the last follow-up time of the data). cmprsk gives no
-        standard errors for these predictions, and neither does this.
+        failure time, missing beyond the last follow-up time of the data). A row with a missing
+        covariate gets missing values (with a ``DataQualityWarning``); a level not seen in the
+        fit is a ``FormulaError``. cmprsk gives no standard errors for these predictions, and
+        neither does this.
         """
         if not isinstance(newdata, pd.DataFrame):
             raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
@@ -366,20 +368,9 @@ class FineGray:
         if missing:
             raise FormulaError("newdata lacks covariates of the model", value=missing,
                                expected=f"the columns {formula_variables(self.formula)}")
-        try:
-            with warnings.catch_warnings():  # formulaic warns, then codes a new level as NaN
-                warnings.simplefilter("error")
-                mm = self.model_spec.get_model_matrix(newdata, na_action="raise")
-        except Exception as exc:
-            raise FormulaError(f"cannot code newdata like the fitted data: {exc}",
-                               value=self.formula,
-                               expected="complete covariates, with the levels seen in the fit"
-                               ) from exc
-        x = _without_intercept(mm, newdata.index)[list(self.table["term"])].to_numpy()
-        if not np.isfinite(x).all():
-            row = int(np.flatnonzero(~np.isfinite(x).all(axis=1))[0])
-            raise FormulaError("newdata has a missing or non-finite covariate", row=row,
-                               expected="complete covariates")
+        from crlm_outcomes.survival.cox_design import coded_newdata
+
+        x = coded_newdata(self.model_spec, list(self.table["term"]), newdata)
         risk = np.exp(x @ self.table["coef"].to_numpy())
         ft = self.baseline["time"].to_numpy()
         a0 = self.baseline["cumhaz"].to_numpy()
