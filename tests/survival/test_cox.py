@@ -232,3 +232,13 @@ def test_newdata_rows_with_a_missing_covariate_are_kept_with_missing_predictions
     assert curves.loc[curves["row"] == 0, "surv"].notna().all()
     with pytest.raises(FormulaError, match="zz"):
         fit.predict(nd.assign(g=["zz", "a", "b"]))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")
+def test_a_transform_that_yields_missing_values_is_a_clear_error(syn):
+    """log of a negative value: formulaic would drop the row and the design would no longer
+    line up with the times and events (an IndexError before); now a FormulaError naming it."""
+    from crlm_outcomes.errors import FormulaError
+
+    with pytest.raises(FormulaError, match=r"np.log\(x1\)"):
+        cox(syn, "np.log(x1) + x2", "time", "status")

@@ -119,8 +119,10 @@ def build_design(formula: str, frame: pd.DataFrame) -> CoxDesign:
     from formulaic import model_matrix
 
     try:
+        # na_action="raise": a transform that yields NaN (log of a negative) must not drop the
+        # row silently (the design would no longer line up with the times and events)
         mm = model_matrix(parsed, frame[variables] if len(variables) < frame.shape[1]
-                          else frame)
+                          else frame, na_action="raise")
     except Exception as exc:
         raise FormulaError(f"cannot build the design matrix: {exc}", value=formula,
                            expected="terms that can be evaluated on the data") from exc
