@@ -234,7 +234,7 @@ def test_newdata_rows_with_a_missing_covariate_are_kept_with_missing_predictions
         fit.predict(nd.assign(g=["zz", "a", "b"]))
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy: log of 0 and of negatives
 def test_a_transform_that_yields_missing_values_is_a_clear_error(syn):
     """log of a negative value: formulaic would drop the row and the design would no longer
     line up with the times and events (an IndexError before); now a FormulaError naming it."""
