@@ -19,7 +19,7 @@ about 2.2x (November 2026) after only the used columns were converted, text dict
 the reader, all-missing columns shared copy-on-write (``crlm_outcomes._filled``), columns
 converted in the worker threads and the file hashed after parsing.
 
-Usage: ``python benchmarks/bench_load.py [--rows 1000000] [--repeat 7]``
+Usage: ``python benchmarks/bench_load.py [--rows 1000000] [--repeat 7] [--profile seer]``
 """
 
 from __future__ import annotations
@@ -64,30 +64,33 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--seed", type=int, default=20251121)
+    parser.add_argument("--profile", default="seer", help="registry profile of the file "
+                        "(seer, the goal's; ncdb, tcia_crlm, institutional also work)")
     args = parser.parse_args()
+    profile = args.profile
 
-    path = DATA / f"seer_{args.rows}.csv"
+    path = DATA / f"{profile}_{args.rows}.csv"
     if not path.exists():
         t0 = time.perf_counter()
-        write_synthetic_registry("seer", path, n=args.rows, seed=args.seed)
+        write_synthetic_registry(profile, path, n=args.rows, seed=args.seed)
         print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - t0:.1f} s")
 
     times = interleaved({"read": lambda: pacsv.read_csv(path),
-                         "load": lambda: load_cohort(path, profile="seer")}, args.repeat)
+                         "load": lambda: load_cohort(path, profile=profile)}, args.repeat)
     read, load = times["read"], times["load"]
     pairs = [lo / rd for lo, rd in zip(load, read, strict=True)]
-    cohort = load_cohort(path, profile="seer")
+    cohort = load_cohort(path, profile=profile)
     a = cohort.audit
     print(f"rows: {a.rows_in} in, {a.rows_loaded} loaded, {a.rows_quarantined} quarantined")
     print(f"{args.repeat} interleaved rounds     best    median")
     print(f"pyarrow.csv.read_csv : {min(read):7.3f} s {statistics.median(read):7.3f} s")
-    print(f"load_cohort (seer)   : {min(load):7.3f} s {statistics.median(load):7.3f} s")
+    print(f"load_cohort ({profile[:6]:6s}): {min(load):7.3f} s {statistics.median(load):7.3f} s")
     print(f"ratio                : {min(load) / min(read):7.2f} x "
           f"{statistics.median(load) / statistics.median(read):7.2f} x   "
           f"median of paired ratios {statistics.median(pairs):.2f} x  (goal <= 3x)")
     cpu0 = time.process_time()
-    load_cohort(path, profile="seer")
+    load_cohort(path, profile=profile)
     print(f"CPU time of one load : {time.process_time() - cpu0:7.3f} s")
     single = pacsv.ReadOptions(use_threads=False)
     t_read1 = best_of(lambda: pacsv.read_csv(path, read_options=single), 3)

@@ -194,13 +194,22 @@ def derive_node_positive(frame: pd.DataFrame) -> tuple[pd.Series, int]:
     N0 → False; N1, N1a, N1b, N1c, N2, N2a, N2b → True (AJCC 8th ed., colon and rectum: N1-N2 =
     regional lymph-node metastasis). Returns the column and the number of values filled.
     """
-    current = frame["primary_node_positive"].copy()
+    current = frame["primary_node_positive"]
     stage = frame["primary_n_stage"]
-    fill = current.isna().to_numpy() & stage.notna().to_numpy()
-    if fill.any():
-        derived = stage.astype(object).map(lambda v: None if pd.isna(v) else str(v) != "N0")
-        current[fill] = derived[fill].astype(bool).to_numpy()
-    return current.astype("boolean"), int(fill.sum())
+    missing = current.isna().to_numpy()
+    fill = missing & stage.notna().to_numpy()
+    n_filled = int(np.count_nonzero(fill))
+    if not n_filled:
+        return current.astype("boolean"), 0
+    values = current.to_numpy(dtype=bool, na_value=False)  # a new array: filled in place
+    if isinstance(stage.dtype, pd.CategoricalDtype):  # one test per stage level, not per row
+        positive = np.array([str(level) != "N0" for level in stage.cat.categories], dtype=bool)
+        values[fill] = positive[stage.cat.codes.to_numpy()[fill]]
+    else:
+        values[fill] = stage[fill].astype(str).to_numpy() != "N0"
+    out = pd.Series(pd.arrays.BooleanArray(values, missing & ~fill), index=current.index,
+                    name=current.name)
+    return out, n_filled
 
 
 def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
