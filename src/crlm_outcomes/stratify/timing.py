@@ -257,8 +257,9 @@ def liver_mets_timing(
             col.missing_reason("liver_mets_at_primary_diagnosis", frame)
             if use_flag else "flag fallback disabled (use_flag=False)"
         )
-        reason[still] = "cannot place the liver metastases in time: " + text[still] + "; " + \
-            flag_text
+        codes, uniques = pd.factorize(text[still])  # one text per pattern of missing dates
+        reason[still] = np.array([f"cannot place the liver metastases in time: {u}; {flag_text}"
+                                  for u in uniques], dtype=object)[codes]
 
     rule = _rule_text(convention, window_months, early_months, split_metachronous, use_flag)
     categorical = pd.Categorical(value, categories=list(levels), ordered=True)
@@ -271,12 +272,14 @@ def liver_mets_timing(
 
 
 def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> np.ndarray:
-    """Per-row text naming which of the given date columns are missing."""
+    """Per-row text naming which of the given date columns are missing (built once per
+    pattern of missing dates)."""
+    from crlm_outcomes.stratify.scores._points import join_where
+
     parts = np.full(len(frame), "", dtype=object)
     for name, values in dates.items():
-        absent = values.isna().to_numpy()
-        label = col.missing_reason(name, frame)
-        parts = np.where(absent, np.where(parts == "", label, parts + ", " + label), parts)
+        parts = join_where(parts, values.isna().to_numpy(), col.missing_reason(name, frame),
+                           sep=", ")
     return np.where(parts == "", "the dates do not decide", parts).astype(object)
 
 

@@ -29,20 +29,34 @@ class Component:
 
     label: str
     points: np.ndarray
-    why: np.ndarray
+    why: np.ndarray | str  # one text for every patient, or one per patient
 
 
 def join_where(parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str,
                sep: str = "; ") -> np.ndarray:
-    """Append ``text`` to ``parts`` (object array of str) where ``mask`` (new array)."""
+    """Append ``text`` to ``parts`` (object array of str) where ``mask`` (new array).
+
+    Each distinct (current text, appended text) pair is joined once and broadcast: reasons
+    repeat across patients, and joining a million strings one by one dominated the stratifiers'
+    time on registry-sized cohorts.
+    """
     out = parts.copy()
     positions = np.flatnonzero(mask)
     if positions.size == 0:
         return out
     piece = np.asarray(text, dtype=object)
-    piece = piece[positions] if piece.ndim else np.full(positions.size, piece.item(), dtype=object)
-    current = parts[positions]
-    out[positions] = np.where(current == "", piece, current + sep + piece)
+    current_codes, current_u = pd.factorize(parts[positions])
+    if piece.ndim:
+        piece_codes, piece_u = pd.factorize(piece[positions])
+    else:
+        piece_codes, piece_u = np.zeros(positions.size, dtype=np.intp), [piece.item()]
+    key = current_codes.astype(np.int64) * len(piece_u) + piece_codes
+    pairs, inverse = np.unique(key, return_inverse=True)
+    joined = np.empty(pairs.size, dtype=object)
+    for i, pair in enumerate(pairs.tolist()):
+        current, add = current_u[pair // len(piece_u)], piece_u[pair % len(piece_u)]
+        joined[i] = add if current == "" else current + sep + add
+    out[positions] = joined[inverse.ravel()]
     return out
 
 
@@ -53,8 +67,7 @@ def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
     x = col.number(frame, column) if values is None else values
     hit = (x >= above) if inclusive else (x > above)
     pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
-    why = np.full(len(frame), col.missing_reason(column, frame), dtype=object)
-    return Component(label, pts, why)
+    return Component(label, pts, col.missing_reason(column, frame))
 
 
 def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
@@ -63,8 +76,7 @@ def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
     known = series.notna().to_numpy()
     true = series.to_numpy(dtype=bool, na_value=False)
     pts = np.where(known, np.where(true, points, 0.0), np.nan)
-    why = np.full(len(frame), col.missing_reason(column, frame), dtype=object)
-    return Component(label, pts, why)
+    return Component(label, pts, col.missing_reason(column, frame))
 
 
 def total(
@@ -82,14 +94,7 @@ def total(
     missing = np.isnan(points)
     any_missing = missing.any(axis=0)
     all_missing = missing.all(axis=0)
-    listing = np.full(n, "", dtype=object)
-    labels_only = np.full(n, "", dtype=object)
-    for component, miss in zip(components, missing, strict=True):
-        piece = np.full(n, "", dtype=object)
-        positions = np.flatnonzero(miss)
-        piece[positions] = component.label + " [" + component.why[positions] + "]"
-        listing = join_where(listing, miss, piece)
-        labels_only = join_where(labels_only, miss, component.label, sep=", ")
+    listing, labels_only = _missing_listing(components, missing)
     assumed: dict = {}
     if missing_as_zero:
         summed = np.nansum(points, axis=0)
@@ -97,16 +102,86 @@ def total(
         counted = any_missing & ~all_missing
         assumed = dict(zip(index[counted].tolist(),
                            ("counted as 0: " + labels_only[counted]).tolist(), strict=True))
-        reason = np.where(score_missing, "no component known: " + listing, None)
+        reason = _prefixed(listing, score_missing, "no component known: ")
         rule = rule + "; missing components counted as 0 (missing_as_zero=True)"
     else:
         summed = points.sum(axis=0)
         score_missing = any_missing
-        reason = np.where(score_missing, "missing component(s): " + listing, None)
+        reason = _prefixed(listing, score_missing, "missing component(s): ")
     values = pd.array(np.where(score_missing, 0, summed).astype(np.int64), dtype="Int64")
     values[score_missing] = pd.NA
     series = pd.Series(values, index=index)
     return attach(series, reason, name=name, rule=rule, source=source, assumed=assumed or None)
+
+
+def _missing_listing(components: Sequence[Component], missing: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per patient, the missing components with their reasons (``"CEA > 200 ng/mL
+    [cea_at_liver_diagnosis missing]; ..."``) and their labels alone (``", "``-separated).
+
+    The texts are built once per distinct pattern of (component missing, its reason) and then
+    broadcast: a registry of a million patients has a handful of patterns, and building a
+    million strings one by one took most of the time of the scores.
+    """
+    n = missing.shape[1]
+    key = np.zeros(n, dtype=np.int64)
+    base = 1
+    texts: list[list[str]] = []
+    for component, miss in zip(components, missing, strict=True):
+        codes = np.zeros(n, dtype=np.int64)
+        if isinstance(component.why, str):
+            codes[miss] = 1
+            found = [component.why] if miss.any() else []
+        elif miss.any():
+            found_codes, uniques = pd.factorize(np.asarray(component.why, dtype=object)[miss])
+            codes[miss] = found_codes + 1
+            found = [str(u) for u in uniques]
+        else:
+            found = []
+        texts.append(found)
+        if base * (len(found) + 1) >= 2**62:  # too many patterns for one integer key
+            return _missing_listing_rowwise(components, missing)
+        key += codes * base
+        base *= len(found) + 1
+    patterns, inverse = np.unique(key, return_inverse=True)
+    listing_u = np.empty(patterns.size, dtype=object)
+    labels_u = np.empty(patterns.size, dtype=object)
+    for i, pattern in enumerate(patterns.tolist()):
+        parts, labels = [], []
+        for component, found in zip(components, texts, strict=True):
+            code = pattern % (len(found) + 1)
+            pattern //= len(found) + 1
+            if code:
+                parts.append(f"{component.label} [{found[code - 1]}]")
+                labels.append(component.label)
+        listing_u[i], labels_u[i] = "; ".join(parts), ", ".join(labels)
+    return listing_u[inverse.ravel()], labels_u[inverse.ravel()]
+
+
+def _missing_listing_rowwise(components: Sequence[Component], missing: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_missing_listing` one patient at a time (for unboundedly many patterns)."""
+    n = missing.shape[1]
+    listing = np.full(n, "", dtype=object)
+    labels_only = np.full(n, "", dtype=object)
+    for component, miss in zip(components, missing, strict=True):
+        why = np.full(n, component.why, dtype=object) if isinstance(component.why, str) \
+            else np.asarray(component.why, dtype=object)
+        piece = np.full(n, "", dtype=object)
+        positions = np.flatnonzero(miss)
+        piece[positions] = component.label + " [" + why[positions] + "]"
+        listing = join_where(listing, miss, piece)
+        labels_only = join_where(labels_only, miss, component.label, sep=", ")
+    return listing, labels_only
+
+
+def _prefixed(listing: np.ndarray, where: np.ndarray, prefix: str) -> np.ndarray:
+    """``prefix + listing`` where ``where``, ``None`` elsewhere (built per distinct text)."""
+    out = np.full(listing.size, None, dtype=object)
+    if where.any():
+        codes, uniques = pd.factorize(listing[where])
+        out[where] = np.array([prefix + str(u) for u in uniques], dtype=object)[codes]
+    return out
 
 
 def groups(
@@ -143,4 +218,4 @@ def node_component(frame: pd.DataFrame, label: str = "node-positive primary",
     component = flag(frame, nodes, "primary_node_positive", label, points)
     why = (col.missing_reason("primary_node_positive", frame) + ", "
            + col.missing_reason("primary_n_stage", frame))
-    return Component(label, component.points, np.full(len(frame), why, dtype=object))
+    return Component(label, component.points, why)
