@@ -411,7 +411,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                                            as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
 
     keep = ~q_rows
-    n_quarantined = len(quarantine) and int(np.count_nonzero(q_rows))
+    n_quarantined = int(np.count_nonzero(q_rows))
     if not n_quarantined:
         loaded = pd.DataFrame({name: data[name] for name in schema.columns}, copy=False)
     else:  # copy=False: the columns are fresh arrays; pandas' block consolidation costs seconds

@@ -226,12 +226,13 @@ def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
     is_code = present & np.isin(arr, codes) if len(codes) else np.zeros(len(arr), dtype=bool)
     bad = present & ~is_code & ~np.isfinite(arr)
     reason = "not a number"
+    scaled = arr * rule.factor if rule.factor != 1.0 else arr
     if spec.dtype == "int":
-        frac = present & ~is_code & ~bad & (np.mod(np.where(present, arr, 0.0), 1) != 0)
-        bad |= frac | (present & ~is_code & ~bad & (np.abs(arr * rule.factor) >= _INT_LIMIT))
+        frac = np.mod(np.where(present, arr, 0.0), 1) != 0
+        bad |= ~is_code & (frac | (np.abs(scaled) >= _INT_LIMIT))  # NaN compares False
         reason = _NOT_AN_INTEGER
     keep = present & ~is_code & ~bad
-    values = np.where(keep, arr * rule.factor if rule.factor != 1.0 else arr, np.nan)
+    values = np.where(keep, scaled, np.nan)
     if spec.dtype == "int":
         data = np.where(keep, np.round(values, 9), 0).astype("int64")
         series = pd.Series(pd.arrays.IntegerArray(data, ~keep))
@@ -522,7 +523,7 @@ def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Co
         reason = _NOT_AN_INTEGER
     arr = arr * rule.factor if rule.factor != 1.0 else arr
     if spec.dtype == "int":
-        bad = bad | (~bad & (np.abs(arr) >= _INT_LIMIT))  # beyond Int64: not readable
+        bad = bad | (np.abs(arr) >= _INT_LIMIT)  # beyond Int64: not readable
         if rule.factor != 1.0:
             arr = np.round(arr, 9)
     return pd.Series(arr), bad, np.zeros(len(uniq), dtype=bool), reason

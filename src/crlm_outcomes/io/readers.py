@@ -158,9 +158,7 @@ def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
 
     read, parse = _csv_options(delimiter, encoding)
     try:
-        with pacsv.open_csv(path, read_options=read, parse_options=parse,
-                            convert_options=pacsv.ConvertOptions(
-                                column_types={}, strings_can_be_null=True)) as reader:
+        with pacsv.open_csv(path, read_options=read, parse_options=parse) as reader:
             return list(reader.schema.names)
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError) as exc:
         raise _csv_failure(path, exc) from exc

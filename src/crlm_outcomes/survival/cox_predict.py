@@ -119,6 +119,17 @@ def _increments(state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return haz, var, g
 
 
+def _step_at(grid: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The right-continuous step function that takes ``values[i]`` (rows) from ``grid[i]`` on,
+    evaluated at ``t``: 0 before ``grid[0]``."""
+    idx = np.searchsorted(grid, t, side="right")
+    if not len(grid):
+        return np.zeros((len(t),) + values.shape[1:])
+    out = values[np.maximum(idx - 1, 0)]
+    out[idx == 0] = 0.0
+    return out
+
+
 def _baseline(state) -> list[dict]:
     """Per stratum: its distinct exit times and, at each, the cumulative baseline hazard (for
     a subject at ``fit$means``), the cumulative variance term and the cumulative
@@ -130,20 +141,12 @@ def _baseline(state) -> list[dict]:
     for s in np.unique(st):
         times = np.unique(state.time[st == s])
         ks = np.flatnonzero(rs.k_stratum == s) if rs.n_times else np.zeros(0, np.int64)
-        idx = np.searchsorted(rs.times[ks], times, side="right")
-        at = np.maximum(idx - 1, 0)
-        seen = (idx > 0)[:, None]
-
-        def cumulative(values: np.ndarray, ks=ks, at=at, seen=seen) -> np.ndarray:
-            if not ks.size:
-                return np.zeros((at.size,) + values.shape[1:])
-            c = np.cumsum(values[ks], axis=0)[at]
-            return np.where(seen if c.ndim == 2 else seen[:, 0], c, 0.0)
-
+        grid = rs.times[ks]
         out.append({"code": int(s), "times": times,
                     "label": "all" if state.strata is None else state.strata_labels[int(s)],
-                    "cumhaz": cumulative(haz), "cumvar": cumulative(var),
-                    "cumx": cumulative(g)})
+                    "cumhaz": _step_at(grid, np.cumsum(haz[ks]), times),
+                    "cumvar": _step_at(grid, np.cumsum(var[ks]), times),
+                    "cumx": _step_at(grid, np.cumsum(g[ks], axis=0), times)})
     return out
 
 
@@ -197,19 +200,15 @@ def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str
             t = bt
         else:
             t = np.asarray(times, dtype=float)
-            idx = np.searchsorted(bt, t, side="right")
-            at = np.maximum(idx - 1, 0)
-            before, beyond = idx == 0, t > bt.max()
-            ch = np.where(before, 0.0, ch[at])
-            cv = np.where(before, 0.0, cv[at])
-            cx = np.where(before[:, None], 0.0, cx[at])
+            ch, cv, cx = (_step_at(bt, values, t) for values in (ch, cv, cx))
+            beyond = t > bt.max()
             ch, cv = np.where(beyond, np.nan, ch), np.where(beyond, np.nan, cv)
         cum = np.outer(risk[rows], ch)
         # d' V d with d = H0 z - cx, expanded so that no rows x times x p array is formed
         zv = z[rows] @ vmat
         quad = (np.einsum("rp,rp->r", zv, z[rows])[:, None] * ch[None, :] ** 2
-                - 2.0 * ch[None, :] * (zv @ np.nan_to_num(cx).T)
-                + np.einsum("tp,pq,tq->t", np.nan_to_num(cx), vmat, np.nan_to_num(cx))[None, :])
+                - 2.0 * ch[None, :] * (zv @ cx.T)
+                + np.einsum("tp,pq,tq->t", cx, vmat, cx)[None, :])
         se = np.sqrt(np.maximum(cv[None, :] + quad, 0.0) * risk[rows][:, None] ** 2)
         surv = np.exp(-cum)
         lower, upper = confidence_limits(surv.ravel(), se.ravel(), logse=True,

@@ -124,55 +124,35 @@ def _missing_listing(components: Sequence[Component], missing: np.ndarray
     million strings one by one took most of the time of the scores.
     """
     n = missing.shape[1]
-    key = np.zeros(n, dtype=np.int64)
-    base = 1
+    key = np.zeros(n, dtype=np.int64)  # the pattern of each patient, as one number
+    codes: list[np.ndarray] = []       # per component: 0 = known, i = missing with texts[i-1]
     texts: list[list[str]] = []
     for component, miss in zip(components, missing, strict=True):
-        codes = np.zeros(n, dtype=np.int64)
+        code = np.zeros(n, dtype=np.int64)
+        found: list[str] = []
         if isinstance(component.why, str):
-            codes[miss] = 1
-            found = [component.why] if miss.any() else []
+            code[miss] = 1
+            found = [component.why]
         elif miss.any():
             found_codes, uniques = pd.factorize(np.asarray(component.why, dtype=object)[miss])
-            codes[miss] = found_codes + 1
+            code[miss] = found_codes + 1
             found = [str(u) for u in uniques]
-        else:
-            found = []
+        if key.max(initial=0) >= 2**62 // (len(found) + 1):  # renumber before it overflows
+            key = np.unique(key, return_inverse=True)[1].ravel().astype(np.int64)
+        key = key * (len(found) + 1) + code
+        codes.append(code)
         texts.append(found)
-        if base * (len(found) + 1) >= 2**62:  # too many patterns for one integer key
-            return _missing_listing_rowwise(components, missing)
-        key += codes * base
-        base *= len(found) + 1
-    patterns, inverse = np.unique(key, return_inverse=True)
-    listing_u = np.empty(patterns.size, dtype=object)
-    labels_u = np.empty(patterns.size, dtype=object)
-    for i, pattern in enumerate(patterns.tolist()):
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    listing_u = np.empty(first.size, dtype=object)
+    labels_u = np.empty(first.size, dtype=object)
+    for i, row in enumerate(first.tolist()):  # read each pattern off one patient who has it
         parts, labels = [], []
-        for component, found in zip(components, texts, strict=True):
-            code = pattern % (len(found) + 1)
-            pattern //= len(found) + 1
-            if code:
-                parts.append(f"{component.label} [{found[code - 1]}]")
+        for component, code, found in zip(components, codes, texts, strict=True):
+            if code[row]:
+                parts.append(f"{component.label} [{found[code[row] - 1]}]")
                 labels.append(component.label)
         listing_u[i], labels_u[i] = "; ".join(parts), ", ".join(labels)
     return listing_u[inverse.ravel()], labels_u[inverse.ravel()]
-
-
-def _missing_listing_rowwise(components: Sequence[Component], missing: np.ndarray
-                             ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_missing_listing` one patient at a time (for unboundedly many patterns)."""
-    n = missing.shape[1]
-    listing = np.full(n, "", dtype=object)
-    labels_only = np.full(n, "", dtype=object)
-    for component, miss in zip(components, missing, strict=True):
-        why = np.full(n, component.why, dtype=object) if isinstance(component.why, str) \
-            else np.asarray(component.why, dtype=object)
-        piece = np.full(n, "", dtype=object)
-        positions = np.flatnonzero(miss)
-        piece[positions] = component.label + " [" + why[positions] + "]"
-        listing = join_where(listing, miss, piece)
-        labels_only = join_where(labels_only, miss, component.label, sep=", ")
-    return listing, labels_only
 
 
 def _prefixed(listing: np.ndarray, where: np.ndarray, prefix: str) -> np.ndarray:
