@@ -31,9 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._filled import filled_arrays
 from crlm_outcomes.errors import SpecError
-from crlm_outcomes.schema.definition import SchemaDefinition, nrows
+from crlm_outcomes.schema.definition import SchemaDefinition, empty_columns, nrows
 
 __all__ = ["OS_ORIGINS", "EndpointResult", "MissingBlock", "derive_endpoints",
            "derive_node_positive", "missing_frame"]
@@ -142,20 +141,6 @@ def _months(end: np.ndarray, start: np.ndarray, days_per_month: float) -> np.nda
     out = delta / (86400e9 * days_per_month)
     out[np.isnat(end) | np.isnat(start)] = np.nan
     return out
-
-
-def _missing_columns(n: int, names: tuple[str, ...]) -> dict[str, pd.Series]:
-    """All-missing endpoint columns: float for ``*_months``, Int64 for the others (what
-    ``_int_col`` gives with no ``ok`` row); their arrays share memory until written."""
-    months = [name for name in names if name.endswith("months")]
-    ints = [name for name in names if not name.endswith("months")]
-    floats = filled_arrays(n, "float64", np.nan, len(months))
-    masks = filled_arrays(n, bool, True, len(ints))
-    zeros = filled_arrays(n, "int64", 0, len(ints))
-    out = {name: pd.Series(arr) for name, arr in zip(months, floats, strict=True)}
-    for name, data, mask in zip(ints, zeros, masks, strict=True):
-        out[name] = pd.Series(pd.arrays.IntegerArray(data, mask))
-    return {name: out[name] for name in names}
 
 
 def _first_date(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray | None:
@@ -327,14 +312,14 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
                 cols[name] = s.astype("Int64")
             miss.add(s.isna().to_numpy(), (name,), f"{name} missing in the source")
         else:
-            cols[name] = _missing_columns(n, (name,))[name]
+            cols[name] = empty_columns([schema.columns[name]], n)[name]
             miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
 
     rfs_cols = ("rfs_months", "rfs_event", "rfs_cause")
     h_cols = ("hepatic_rfs_months", "hepatic_rfs_event")
-    blank = _missing_columns(n, tuple(
-        name for endpoint, names in (("rfs", rfs_cols), ("hepatic_rfs", h_cols))
-        if all_undefined and endpoint not in carried for name in names))
+    blank = empty_columns([  # all-missing endpoint columns (canonical dtypes), built together
+        schema.columns[name] for endpoint, names in (("rfs", rfs_cols), ("hepatic_rfs", h_cols))
+        if all_undefined and endpoint not in carried for name in names], n)
     rfs_origin = {
         "origin": "curative_liver_treatment",
         "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
