@@ -314,10 +314,10 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         pool = ThreadPoolExecutor(max_workers=1)  # hashlib releases the GIL on large blocks
         digest = pool.submit(digest)
         pool.shutdown(wait=False)
-    error = _duplicate_names_error(columns, label)
-    if error is not None:
-        raise error
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, pd.DataFrame):  # (a delimited file's header is checked before reading)
+        error = _duplicate_names_error(columns, label)
+        if error is not None:
+            raise error
         data.columns = [str(c).strip() for c in data.columns]
         if not data.index.equals(pd.RangeIndex(len(data))):
             data = data.reset_index(drop=True)
