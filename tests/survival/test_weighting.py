@@ -142,7 +142,8 @@ def _smd_by_hand(x, t, w=None):
 def test_balance_formulas(syn):
     res = propensity_weights(syn, "treated", FORMULA)
     bal = res.balance(syn, ["age", "stage", "cea_high"])
-    t = bal.table.set_index(["covariate", bal.table["level"].astype(str)])
+    level = bal.table["level"].astype(object).where(bal.table["level"].notna(), "None").map(str)
+    t = bal.table.set_index(["covariate", level])
     x = syn["age"].to_numpy()
     tr = syn["treated"].to_numpy()
     w = res.weights.to_numpy()

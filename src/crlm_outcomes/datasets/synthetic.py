@@ -345,7 +345,7 @@ def _materialise(specs: list[tuple]) -> object:
     return pd.array(lookup[idx], dtype="string")
 
 
-def _patient_ids(n: int) -> pd.arrays.StringArray:
+def _patient_ids(n: int) -> pd.api.extensions.ExtensionArray:
     """``SYN000001``, ``SYN000002``, ... (at least six digits), built as a byte matrix."""
     width = max(6, len(str(n)))
     buf = np.empty((n, 3 + width), dtype=np.uint8)
@@ -354,8 +354,8 @@ def _patient_ids(n: int) -> pd.arrays.StringArray:
     for k in range(width):
         buf[:, 2 + width - k] = 48 + number % 10
         number //= 10
-    ids = buf.view(f"S{3 + width}").ravel().astype(f"U{3 + width}").astype(object)
-    return pd.arrays.StringArray(ids)
+    ids = buf.view(f"S{3 + width}").ravel().astype(f"U{3 + width}")
+    return pd.array(ids, dtype=pd.StringDtype("pyarrow"))
 
 
 def _ehd_site_lookup() -> np.ndarray:

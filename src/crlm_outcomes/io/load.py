@@ -390,7 +390,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
             why = missing_frame(ep.missing_blocks, n, columns=("os_months",))
             why = why.drop_duplicates("row")
             why = why.set_index("row")["reason"].astype(str)
-            extra = cons.loc[mf, "row"].map(why)
+            extra = cons.loc[mf, "row"].map(why).astype(object)
             cons.loc[mf, "reason"] = np.where(
                 extra.notna(), cons.loc[mf, "reason"].str.replace(
                     " (see missing_reasons)", "", regex=False) + ": " + extra.fillna(""),

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._arrow import string_chunks
 from crlm_outcomes.io.profile import INTEGER_TEXT, ColumnRule, code_key
 from crlm_outcomes.schema.definition import ColumnSpec
 
@@ -275,14 +276,13 @@ def _fast_string(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arrow = pd.StringDtype("pyarrow")
     if isinstance(s.dtype, pd.StringDtype):
-        text = s if s.dtype == arrow else s.astype(arrow)
+        text = s
     else:
-        text = pd.Series(_as_text(s).to_numpy(dtype=object), dtype=object)
-        text[s.isna().to_numpy()] = None
-        text = text.astype(arrow)
-    trimmed = pc.utf8_trim_whitespace(text.array._pa_array)
+        cells = _as_text(s).to_numpy(dtype=object, copy=True)
+        cells[s.isna().to_numpy()] = None
+        text = pd.Series(cells, dtype=object)
+    trimmed = pc.utf8_trim_whitespace(string_chunks(text))
     length = pc.fill_null(pc.utf8_length(trimmed), 0).to_numpy()  # a missing cell: length 0
     blank = length == 0
     is_code = np.zeros(len(text), dtype=bool)
@@ -537,7 +537,7 @@ def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
         s = uniq
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-        out = s.to_numpy(dtype="datetime64[ns]")
+        out = s.to_numpy(dtype="datetime64[ns]", copy=True)
         done = np.ones(n, dtype=bool)
         is_num = np.zeros(n, dtype=bool)
     else:
@@ -552,10 +552,10 @@ def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
         is_num = np.zeros(n, dtype=bool)
         if uniq.dtype.kind in "iuf":
             is_num = np.ones(n, dtype=bool)
-            num = uniq.to_numpy(dtype=float)
+            num = uniq.to_numpy(dtype=float, copy=True)
         else:
             num = pd.to_numeric(text_u.str.strip(), errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan)
+                dtype=float, na_value=np.nan, copy=True)
             if kinds is not None:
                 num[kinds.eq(bool).to_numpy()] = np.nan
             is_num = np.isfinite(num) & ~done

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._arrow import string_chunks
 from crlm_outcomes.schema.definition import ColumnSpec, SchemaDefinition
 
 __all__ = ["value_failures", "column_failures", "FAILURE_COLUMNS"]
@@ -46,7 +47,7 @@ def _pattern_failures(series: pd.Series, pattern: str) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pa.chunked_array(series.array._pa_array)
+    values = string_chunks(series)
     uniques = pc.unique(values).drop_null()
     if not len(uniques):
         return np.zeros(0, dtype=np.intp)
