@@ -10,8 +10,9 @@ predictor (C routine ``concordance3``) and weights each event time by ``timewt``
 
 with ``S`` the Kaplan–Meier of the outcome and ``G`` that of censoring (a censoring tied with an
 event happens after it), both as survival's ``fastkm1``; event times beyond ``ymax`` get weight
-0. Here every count is an offline dominance count (:func:`crlm_outcomes.survival.concordance`'s
-radix refinement over the bits of the rank, O(n log n) numpy passes, no loop over rows): each
+0. Here every count is an offline dominance count (a merge-sort tree over the time order whose
+levels are stable sorts of two sorted runs per block, queried with sorted ``searchsorted``:
+O(n log^2 n) work in O(log n) numpy passes, no loop over rows): each
 event against the rows still at risk after it, and each row against the (time-weighted) events
 that occur while it is at risk. The infinitesimal-jackknife variance is survival's ``var``.
 
@@ -24,8 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from crlm_outcomes.survival.concordance import _dominance
 
 __all__ = ["ConcordanceCounts", "concordance_counts", "TIMEWTS"]
 
@@ -48,6 +47,54 @@ class ConcordanceCounts:
     def var(self) -> float:
         """Infinitesimal-jackknife variance of C (``fit$var``)."""
         return float(self.dfbeta @ self.dfbeta)
+
+
+def _dominance(q_pos: np.ndarray, q_rank: np.ndarray, i_pos: np.ndarray, i_rank: np.ndarray,
+               i_w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each query: (sum of insert weights with ``i_pos < q_pos`` and ``i_rank < q_rank``,
+    the same with equal rank, the total with ``i_pos < q_pos``).
+
+    Merge-sort tree: the inserts in position order are split at each level into blocks of
+    ``2**level``; each block is kept sorted by rank (a stable sort of the previous level's order,
+    i.e. a merge of two sorted runs), and a query whose prefix length has bit ``level`` set
+    collects the weights of the block just left of it with a smaller (equal) rank by
+    ``searchsorted`` with sorted needles.
+    """
+    nq = q_pos.size
+    o = np.argsort(i_pos, kind="stable")
+    sp = i_pos[o]
+    r = np.asarray(i_rank, np.int64)[o]
+    w = np.asarray(i_w, float)[o]
+    m = r.size
+    prefix = np.searchsorted(sp, q_pos, side="left").astype(np.int64)
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    total = cw[prefix]
+    less = np.zeros(nq)
+    leq = np.zeros(nq)
+    if m == 0 or nq == 0:
+        return less, leq, total
+    qr = np.asarray(q_rank, np.int64)
+    shift = int(max(int(r.max()), int(qr.max()) + 1)).bit_length() + 1
+    perm = np.arange(m, dtype=np.int64)
+    qperm = np.argsort(prefix, kind="stable")
+    for lev in range(int(m).bit_length()):
+        key = ((perm >> lev) << shift) | r[perm]
+        ok = np.argsort(key, kind="stable")
+        perm = perm[ok]
+        ks = key[ok]
+        qkey = ((prefix[qperm] >> (lev + 1)) << shift) | qr[qperm]
+        qo = np.argsort(qkey, kind="stable")
+        qperm = qperm[qo]
+        sel = qperm[((prefix[qperm] >> lev) & 1).astype(bool)]
+        if sel.size == 0:
+            continue
+        cs = np.concatenate([[0.0], np.cumsum(w[perm])])
+        b = ((prefix[sel] >> (lev + 1)) << 1) << shift
+        qh = qr[sel]
+        lo = cs[np.searchsorted(ks, b, side="left")]
+        less[sel] += cs[np.searchsorted(ks, b | qh, side="left")] - lo
+        leq[sel] += cs[np.searchsorted(ks, b | (qh + 1), side="left")] - lo
+    return less, leq - less, total
 
 
 def _fastkm(time: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -154,10 +201,13 @@ def _pairs_weighted(keys: list[np.ndarray], a: np.ndarray) -> float:
     if a.size == 0:
         return 0.0
     # all events sharing a time share its weight: count unit pairs per group times that weight
-    _, inv = np.unique(np.column_stack(keys), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    cnt = np.bincount(inv).astype(float)
+    code = np.zeros(a.size, dtype=np.int64)
+    for k in keys:
+        _, kr = np.unique(k, return_inverse=True)
+        kr = kr.ravel().astype(np.int64)
+        code = code * (int(kr.max()) + 1) + kr
+    _, inv, cnt = np.unique(code, return_inverse=True, return_counts=True)
     wg = np.zeros(cnt.size)
-    wg[inv] = a
+    wg[inv.ravel()] = a
+    cnt = cnt.astype(float)
     return float((cnt * (cnt - 1) / 2 * wg).sum())
-
