@@ -18,10 +18,14 @@ def risk_at(time: np.ndarray, event: np.ndarray, tau: float, cause: int | None
     cumulative incidence with its delta-method (Greenwood-type) variance (Marubini & Valsecchi
     1995, eq. 10.10; as ``survfit``'s multi-state variance for the unweighted case is not needed
     here, the influence-function form below is used: var = sum_i IF_i^2 / n^2).
-    Returns NaN when ``tau`` is beyond the last follow-up time.
+    Returns NaN when ``tau`` is beyond the last follow-up time and someone is censored at that
+    time (beyond a last time with only events the estimate is final: the curve has ended).
     """
     n = time.size
-    if n == 0 or tau > time.max():
+    if n == 0:
+        return float("nan"), float("nan")
+    last = time.max()
+    if tau > last and np.any((time == last) & (event == 0)):
         return float("nan"), float("nan")
     ut, inv = np.unique(time, return_inverse=True)
     inv = inv.ravel()

@@ -79,7 +79,7 @@ def integrated_brier(times: Sequence[float], brier: Sequence[float]) -> np.ndarr
     Examples
     --------
     >>> integrated_brier([1, 2, 4], [0.1, 0.2, 0.2]).round(4).tolist()
-    [0.0, 0.05, 0.075]
+    [0.0, 0.05, 0.125]
     """
     x = np.concatenate([[0.0], np.asarray(times, float)])
     y = np.concatenate([[0.0], np.asarray(brier, float)])

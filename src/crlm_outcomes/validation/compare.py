@@ -232,7 +232,8 @@ def compare_scores(data, duration: str, event: str, scores: Sequence[str],
     tt = check_times(times)
     t_cal = float(tt[-1] if calibration_time is None else calibration_time)
     risk_times = sorted(set(tt) | {t_cal})
-    conc = concordance(frame, duration, event, scores, timewt=timewt, conf_level=conf_level)
+    conc = concordance(frame, duration, event, scores, timewt=timewt, cause=cause,
+                       conf_level=conf_level)
     auc = time_auc(frame, duration, event, scores, tt, cause=cause, conf_level=conf_level)
     risk_frames = [predicted_risk(frame, duration, event, s, risk_times, method=method,
                                   cause=cause) for s in scores]
