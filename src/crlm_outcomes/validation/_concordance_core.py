@@ -29,6 +29,7 @@ import numpy as np
 __all__ = ["ConcordanceCounts", "concordance_counts", "TIMEWTS"]
 
 TIMEWTS = ("n", "S", "S/G", "n/G2")
+_DENSE_CELLS = 4_000_000  # dense (position x rank) prefix sums below this many cells
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ def _dominance(q_pos: np.ndarray, q_rank: np.ndarray, i_pos: np.ndarray, i_rank:
     if m == 0 or nq == 0:
         return less, leq, total
     qr = np.asarray(q_rank, np.int64)
+    k = int(max(int(r.max()), int(qr.max()))) + 1
+    if k * (m + 1) <= _DENSE_CELLS:
+        # few distinct scores (points-based scores): dense prefix sums over (position, rank)
+        onehot = np.zeros((m + 1, k))
+        onehot[np.arange(1, m + 1), r] = w
+        cum = np.cumsum(np.cumsum(onehot, axis=0), axis=1)      # weight with pos < P, rank <= c
+        below = np.concatenate([np.zeros((m + 1, 1)), cum], axis=1)  # rank < c
+        return below[prefix, qr], below[prefix, qr + 1] - below[prefix, qr], total
     shift = int(max(int(r.max()), int(qr.max()) + 1)).bit_length() + 1
     perm = np.arange(m, dtype=np.int64)
     qperm = np.argsort(prefix, kind="stable")

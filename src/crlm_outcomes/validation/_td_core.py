@@ -45,22 +45,17 @@ def _weights(g: CensoringKM, time: np.ndarray, event: np.ndarray, tau: float) ->
 
 
 def _mann_whitney(risk: np.ndarray, case: np.ndarray, ctrl: np.ndarray, w: np.ndarray):
-    """For each case: weighted controls with lower risk (+1/2 ties); for each control: weighted
-    cases with higher risk (+1/2 ties)."""
-    rc, wc = risk[ctrl], w[ctrl]
-    oc = np.argsort(rc, kind="stable")
-    rc, wc = rc[oc], wc[oc]
-    cw = np.concatenate([[0.0], np.cumsum(wc)])
-    lo = np.searchsorted(rc, risk, side="left")
-    hi = np.searchsorted(rc, risk, side="right")
-    below_ctrl = cw[lo] + 0.5 * (cw[hi] - cw[lo])
-    ra, wa = risk[case], w[case]
-    oa = np.argsort(ra, kind="stable")
-    ra, wa = ra[oa], wa[oa]
-    ca = np.concatenate([[0.0], np.cumsum(wa)])
-    lo = np.searchsorted(ra, risk, side="left")
-    hi = np.searchsorted(ra, risk, side="right")
-    above_case = (ca[-1] - ca[hi]) + 0.5 * (ca[hi] - ca[lo])
+    """For each row: weighted controls with lower risk (+1/2 ties), and weighted cases with
+    higher risk (+1/2 ties). One sort of the risk, then O(n) bincounts and cumulative sums."""
+    _, rank = np.unique(risk, return_inverse=True)
+    rank = rank.ravel()
+    nu = int(rank.max()) + 1 if rank.size else 0
+    wc = np.bincount(rank, weights=np.where(ctrl, w, 0.0), minlength=nu)
+    wa = np.bincount(rank, weights=np.where(case, w, 0.0), minlength=nu)
+    cc = np.cumsum(wc)
+    ca = np.cumsum(wa)
+    below_ctrl = cc[rank] - 0.5 * wc[rank]
+    above_case = (ca[-1] - ca[rank]) + 0.5 * wa[rank]
     return below_ctrl, above_case
 
 

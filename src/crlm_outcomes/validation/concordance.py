@@ -161,26 +161,31 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
                      "tied_x": fit.counts[2], "tied_y": fit.counts[3], "tied_xy": fit.counts[4]})
     table = pd.DataFrame(rows)
     labels = list(spec)
-    # variance matrix and differences on the rows every score (each pair) has
+    # variance matrix and differences on the rows every score (each pair) has; a score whose
+    # rows are exactly those keeps its own fit
+    def fit_on(rows: pd.Index, time, ev, label):
+        own_out, own_fit = fits[label]
+        if own_out.index.equals(rows):
+            return own_fit
+        x = predictor_values(frame, rows, spec[label])
+        return concordance_counts(time, _ev(ev, cause), x, timewt=timewt, ymax=ymax,
+                                  reverse=reverse)
+
     common = outcome(frame, duration, event, list(dict.fromkeys(spec.values())), cause=cause,
                      label="")
-    dfb = {}
-    for label, col in spec.items():
-        x = predictor_values(frame, common.index, col)
-        dfb[label] = concordance_counts(common.time, _ev(common.event, cause), x, timewt=timewt, ymax=ymax,
-                                        reverse=reverse)
+    dfb = {lab: fit_on(common.index, common.time, common.event, lab) for lab in labels}
     mat = np.array([[dfb[a].dfbeta @ dfb[b].dfbeta for b in labels] for a in labels])
     vcov = pd.DataFrame(mat, index=labels, columns=labels)
     crows = []
     for ref, term in combinations(labels, 2):
-        pair = outcome(frame, duration, event, list(dict.fromkeys([spec[ref], spec[term]])),
-                       cause=cause, label="")
-        fr = concordance_counts(pair.time, _ev(pair.event, cause),
-                                predictor_values(frame, pair.index, spec[ref]),
-                                timewt=timewt, ymax=ymax, reverse=reverse)
-        ft = concordance_counts(pair.time, _ev(pair.event, cause),
-                                predictor_values(frame, pair.index, spec[term]),
-                                timewt=timewt, ymax=ymax, reverse=reverse)
+        cols = list(dict.fromkeys([spec[ref], spec[term]]))
+        pair = (common if len(cols) == len(set(spec.values())) else
+                outcome(frame, duration, event, cols, cause=cause, label=""))
+        if pair is common:
+            fr, ft = dfb[ref], dfb[term]
+        else:
+            fr = fit_on(pair.index, pair.time, pair.event, ref)
+            ft = fit_on(pair.index, pair.time, pair.event, term)
         d = ft.concordance - fr.concordance
         diff = ft.dfbeta - fr.dfbeta
         se = float(np.sqrt(diff @ diff))
