@@ -126,3 +126,20 @@ def test_brier_ipa_ibs_match_score(case):
         list(zip(refc["model"], refc["reference"], refc["time"], strict=True))]
     for mine, theirs in [("estimate", "delta"), ("std_error", "se"), ("p", "p")]:
         np.testing.assert_allclose(gotc[mine], refc[theirs], rtol=RTOL)
+
+
+def test_concordance_of_two_cox_fits_matches_concordance_fit1_fit2():
+    from crlm_outcomes.survival import cox
+
+    d = _case_data("lung")
+    f1 = cox(d, "age + sex", "time", "event")
+    f2 = cox(d, "age + sex + ph_ecog + ph_karno", "time", "event")
+    res = concordance(d, "time", "event", {"lp1": f1, "lp2": f2})
+    ref = CONC[CONC["case"] == "lung_coxfits"].set_index("predictor")
+    got = res.table.set_index("term")
+    np.testing.assert_allclose(got.loc[["lp1", "lp2"], "estimate"], ref["concordance"],
+                               rtol=RTOL)
+    np.testing.assert_allclose(got.loc[["lp1", "lp2"], "std_error"], ref["std_err"], rtol=RTOL)
+    d_ref = CONC_DIFF[CONC_DIFF["case"] == "lung_coxfits"].iloc[0]
+    np.testing.assert_allclose(-res.contrasts["estimate"].iloc[0], d_ref["delta"], rtol=RTOL)
+    np.testing.assert_allclose(res.contrasts["std_error"].iloc[0], d_ref["std_err"], rtol=RTOL)

@@ -84,6 +84,23 @@ def score_names(scores: str | Sequence[str] | Mapping[str, object]) -> dict[str,
     return out
 
 
+def resolve_fits(frame: pd.DataFrame, spec: dict[str, object]
+                 ) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Replace fitted models in ``spec`` (anything with ``predict``, e.g. a
+    :class:`~crlm_outcomes.survival.CoxResult`) by a column of their linear predictor on
+    ``frame`` (added to a copy); column names and lists pass through."""
+    fits = {k: v for k, v in spec.items() if hasattr(v, "predict") and not isinstance(v, str)}
+    if not fits:
+        return frame, spec
+    extra = {}
+    out = dict(spec)
+    for label, fit in fits.items():
+        col = f"__linear_predictor__{label}"
+        extra[col] = np.asarray(fit.predict(frame), dtype=float)
+        out[label] = col
+    return frame.assign(**extra), out
+
+
 def columns_of(spec: object) -> list[str]:
     """Column names of one predictor spec (a name or a list of names, one per time)."""
     if isinstance(spec, str):

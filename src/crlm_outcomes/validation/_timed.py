@@ -17,6 +17,7 @@ from crlm_outcomes.validation._inputs import (
     concat_excluded,
     outcome,
     predictor_values,
+    resolve_fits,
     score_names,
 )
 from crlm_outcomes.validation._ipcw import censoring_km
@@ -69,8 +70,8 @@ def evaluate(data, duration: str, event: str, scores, times, metric: Metric, *,
 
     Returns (table, contrasts, excluded, extras) where extras[label] = (outcome, risk matrix).
     """
-    frame = as_frame(data)
-    spec = {k: columns_of(v) for k, v in score_names(scores).items()}
+    frame, named = resolve_fits(as_frame(data), score_names(scores))
+    spec = {k: columns_of(v) for k, v in named.items()}
     tt = check_times(times)
     c = 1 if cause is None else int(cause)
     z = stats.norm.ppf(0.5 + conf_level / 2)

@@ -19,6 +19,7 @@ from crlm_outcomes.validation._inputs import (
     concat_excluded,
     outcome,
     predictor_values,
+    resolve_fits,
     score_names,
 )
 from crlm_outcomes.validation._result import ResultBase
@@ -108,8 +109,9 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
     duration, event
         Follow-up time and event indicator (0 = censored, 1 = event).
     scores
-        Column name(s) of the scores, or a mapping label -> column (e.g. a Cox model's linear
-        predictor stored as a column).
+        Column name(s) of the scores, or a mapping label -> column or label -> fitted Cox model
+        (:class:`~crlm_outcomes.survival.CoxResult`; its linear predictor on ``data`` is used,
+        as ``concordance(fit1, fit2)``).
     timewt
         ``"n"`` (Harrell), ``"S"``, ``"S/G"`` or ``"n/G2"`` (Uno), as survival.
     ymax
@@ -139,8 +141,7 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
     """
     if timewt not in TIMEWTS:
         raise SurvivalDataError("unknown timewt", value=timewt, expected=f"one of {TIMEWTS}")
-    frame = as_frame(data)
-    spec = score_names(scores)
+    frame, spec = resolve_fits(as_frame(data), score_names(scores))
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows, excl, fits = [], [], {}
     for label, col in spec.items():
