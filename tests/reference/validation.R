@@ -194,6 +194,41 @@ mgus <- risk_cols(mgus, "risk1", s1, mt)
 mgus <- risk_cols(mgus, "risk2", s2, mt)
 do_score("mgus", mgus, list(csc1 = s1, csc2 = s2), mt, Hist(time, event) ~ 1, cause = 1)
 
+# ---------------------------------------------------------------------------------------------
+# Calibration at t (Austin, Harrell & van Klaveren 2020): slope = coefficient of
+# cll = log(-log(1 - p)) in coxph (crr for a cause); smoothed observed risk from a model with
+# rms::rcs(cll, 3) -> ICI (mean), E50 (median), E90 (90th percentile) of |observed - predicted|
+# ---------------------------------------------------------------------------------------------
+cal_rows <- list()
+do_cal <- function(case, data, col, t, cause = NULL) {
+  p <- pmin(pmax(data[[col]], 1e-10), 1 - 1e-10)   # as the Python side: risks clipped
+  d <- data.frame(time = data$time, event = data$event, cll = log(-log(1 - p)))
+  if (is.null(cause)) {
+    f1 <- coxph(Surv(time, event) ~ cll, data = d)
+    slope <- unname(coef(f1)); se <- sqrt(f1$var[1, 1])
+    f3 <- coxph(Surv(time, event) ~ rcs(cll, 3), data = d)
+    sf <- survfit(f3, newdata = d)
+    obs <- 1 - summary(sf, times = t)$surv[1, ]
+  } else {
+    f1 <- cmprsk::crr(d$time, d$event, cov1 = cbind(d$cll), failcode = cause, cencode = 0)
+    slope <- unname(f1$coef); se <- sqrt(f1$var[1, 1])
+    basis <- rcspline.eval(d$cll, nk = 3, inclx = TRUE)
+    f3 <- cmprsk::crr(d$time, d$event, cov1 = basis, failcode = cause, cencode = 0)
+    pr <- predict(f3, cov1 = basis)
+    k <- max(which(pr[, 1] <= t))
+    obs <- pr[k, -1]
+  }
+  diff <- abs(obs - p)
+  cal_rows[[length(cal_rows) + 1]] <<- data.frame(
+    case = case, column = col, time = t, slope = slope, slope_se = se, ici = mean(diff),
+    e50 = median(diff), e90 = unname(quantile(diff, 0.9)))
+}
+do_cal("pbc", pbc, "risk1_2000", 2000)
+do_cal("pbc", pbc, "risk2_2000", 2000)
+do_cal("lung", lung, "risk2_365", 365)
+do_cal("mgus", mgus, "risk2_120", 120, cause = 1)
+save_csv(do.call(rbind, cal_rows), "calibration.csv")
+
 save_csv(do.call(rbind, auc_rows), "score_auc.csv")
 save_csv(do.call(rbind, brier_rows), "score_brier.csv")
 save_csv(do.call(rbind, dauc_rows), "score_auc_contrasts.csv")

@@ -143,3 +143,18 @@ def test_concordance_of_two_cox_fits_matches_concordance_fit1_fit2():
     d_ref = CONC_DIFF[CONC_DIFF["case"] == "lung_coxfits"].iloc[0]
     np.testing.assert_allclose(-res.contrasts["estimate"].iloc[0], d_ref["delta"], rtol=RTOL)
     np.testing.assert_allclose(res.contrasts["std_error"].iloc[0], d_ref["std_err"], rtol=RTOL)
+
+
+CAL = pd.read_csv(REF / "calibration.csv")
+
+
+@pytest.mark.parametrize("row", list(CAL.itertuples(index=False)), ids=lambda r: r.column)
+def test_calibration_slope_and_ici_match_r(row):
+    from crlm_outcomes.validation import calibration
+
+    cause = 1 if row.case == "mgus" else None
+    res = calibration(_case_data(row.case), "time", "event", row.column, row.time, cause=cause)
+    got = res.table.iloc[0]
+    for mine, theirs in [("slope", "slope"), ("slope_std_error", "slope_se"), ("ici", "ici"),
+                         ("e50", "e50"), ("e90", "e90")]:
+        np.testing.assert_allclose(got[mine], getattr(row, theirs), rtol=RTOL)
