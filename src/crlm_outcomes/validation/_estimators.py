@@ -15,9 +15,9 @@ def risk_at(time: np.ndarray, event: np.ndarray, tau: float, cause: int | None
     """Risk of the event (of ``cause``) by ``tau`` and its standard error.
 
     ``cause=None``: ``1 - KM(tau)`` with Greenwood's variance. With a cause: the Aalen–Johansen
-    cumulative incidence with its delta-method (Greenwood-type) variance (Marubini & Valsecchi
-    1995, eq. 10.10; as ``survfit``'s multi-state variance for the unweighted case is not needed
-    here, the influence-function form below is used: var = sum_i IF_i^2 / n^2).
+    cumulative incidence with the variance from its influence function,
+    ``var = sum_i IF_i^2 / n^2`` (asymptotically equal to cmprsk's; on mgus2 at 120 months
+    the standard errors differ in the third significant digit).
     Returns NaN when ``tau`` is beyond the last follow-up time and someone is censored at that
     time (beyond a last time with only events the estimate is final: the curve has ended).
     """
