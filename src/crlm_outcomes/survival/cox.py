@@ -30,9 +30,9 @@ from crlm_outcomes.errors import (
     SpecError,
     SurvivalDataError,
 )
+from crlm_outcomes.formula.design import Design, build_design, formula_variables
 from crlm_outcomes.survival import _cox_engine as eng
 from crlm_outcomes.survival._inputs import as_column_list, excluded_count, survival_input
-from crlm_outcomes.survival.cox_design import CoxDesign, build_design, formula_variables
 
 __all__ = ["cox", "CoxResult"]
 
@@ -45,7 +45,7 @@ _TOLER_INF = np.sqrt(_EPS)
 class CoxFitState:
     """Arrays of a fitted model, kept for tests, residuals and predictions (rows sorted)."""
 
-    design: CoxDesign
+    design: Design
     rs: eng.RiskSets
     x: np.ndarray              # centered design, sorted rows, all columns
     center: np.ndarray         # internal centring (weighted means)
