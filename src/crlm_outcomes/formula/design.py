@@ -69,6 +69,9 @@ class Design:
     adjust_to
         Typical value of each variable in the data used (median of a numeric column, most
         frequent level of a categorical one: rms's ``datadist`` adjust-to values).
+    limits
+        Display range of each numeric variable: its ``q`` and ``1 - q`` quantiles,
+        ``q = 10 / max(rows, 200)`` (rms's ``datadist`` prediction limits).
     """
 
     X: np.ndarray
@@ -80,6 +83,7 @@ class Design:
     spec: Any = field(default=None, repr=False)
     formula: CheckedFormula | None = None
     adjust_to: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def term_variables(self) -> dict[str, tuple[str, ...]]:
@@ -177,9 +181,12 @@ def _categorical_levels(frame: pd.DataFrame, variables: list[str],
     return levels
 
 
-def _adjust_to(frame: pd.DataFrame, variables: list[str],
-               levels: dict[str, list[Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _adjust_to(frame: pd.DataFrame, variables: list[str], levels: dict[str, list[Any]]
+               ) -> tuple[dict[str, Any], dict[str, tuple[float, float]]]:
+    """rms ``datadist``: adjust-to values (median, or the most frequent level) and the
+    prediction limits of numeric variables."""
+    adjust: dict[str, Any] = {}
+    limits: dict[str, tuple[float, float]] = {}
     for v in variables:
         s = frame[v].dropna()
         if s.empty:
@@ -187,10 +194,14 @@ def _adjust_to(frame: pd.DataFrame, variables: list[str],
         if v in levels:
             counts = s.value_counts()
             top = counts.max()
-            out[v] = next(lv for lv in levels[v] if counts.get(lv, 0) == top)
-        else:
-            out[v] = float(np.median(s.to_numpy(dtype=np.float64)))
-    return out
+            adjust[v] = next(lv for lv in levels[v] if counts.get(lv, 0) == top)
+        elif pd.api.types.is_numeric_dtype(s):
+            x = s.to_numpy(dtype=np.float64)
+            q = 10.0 / max(x.shape[0], 200)
+            lo, med, hi = np.quantile(x, [q, 0.5, 1 - q])   # R's type 7
+            adjust[v] = float(med)
+            limits[v] = (float(lo), float(hi))
+    return adjust, limits
 
 
 def build_design(formula: str, frame: pd.DataFrame) -> Design:
@@ -231,14 +242,14 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
                for v in check_expression(str(f.expr))}
     levels = _categorical_levels(frame, variables, wrapped)
     refs = {v: lv[0] for v, lv in levels.items() if lv}
-    adjust = _adjust_to(frame, variables, levels)
+    adjust, limits = _adjust_to(frame, variables, levels)
     if plain:
         names = [str(t.factors[0].expr) for t in terms]
         X = np.ascontiguousarray(frame[names].to_numpy(dtype=np.float64))
         return Design(X=X, columns=names, terms=names,
                       term_columns={nm: [j] for j, nm in enumerate(names)},
                       references=refs, levels=levels, spec=None, formula=checked,
-                      adjust_to=adjust)
+                      adjust_to=adjust, limits=limits)
     from formulaic import model_matrix as fm_model_matrix
 
     try:
@@ -253,7 +264,7 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
     except Exception as exc:
         raise FormulaError(f"cannot build the design matrix: {_cause(exc)}", value=formula,
                            expected="terms that can be evaluated on the data") from exc
-    return _from_model_matrix(mm, formula, checked, refs, levels, adjust)
+    return _from_model_matrix(mm, formula, checked, refs, levels, adjust, limits)
 
 
 def _cause(exc: BaseException) -> str:
@@ -265,7 +276,8 @@ def _cause(exc: BaseException) -> str:
 
 
 def _from_model_matrix(mm: Any, formula: str, checked: CheckedFormula, refs: dict[str, Any],
-                       levels: dict[str, list[Any]], adjust: dict[str, Any]) -> Design:
+                       levels: dict[str, list[Any]], adjust: dict[str, Any],
+                       limits: dict[str, tuple[float, float]]) -> Design:
     cols = list(mm.columns)
     if "Intercept" not in cols:
         raise FormulaError("the formula removes the intercept ('- 1' or '0 +'); a Cox model has "
@@ -289,7 +301,7 @@ def _from_model_matrix(mm: Any, formula: str, checked: CheckedFormula, refs: dic
         term_columns[label] = mapped
     return Design(X=X, columns=names, terms=list(term_columns), term_columns=term_columns,
                   references=refs, levels=levels, spec=mm.model_spec, formula=checked,
-                  adjust_to=adjust)
+                  adjust_to=adjust, limits=limits)
 
 
 def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:

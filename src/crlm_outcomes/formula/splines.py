@@ -33,7 +33,7 @@ from crlm_outcomes.errors import DataQualityWarning, FormulaError
 __all__ = ["rcs_knots", "rcs_basis", "formula_transform"]
 
 
-def _quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+def quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """R's ``quantile(x, probs, type = 7)`` (``x`` sorted), with R's arithmetic."""
     n = x.shape[0]
     index = 1 + (n - 1) * probs
@@ -134,7 +134,7 @@ def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
     else:
         p = (np.linspace(0.5, 1 - outer, nke) if nke == 2
              else np.linspace(outer, 1 - outer, nke))
-        knots = _quantile7(xs, p)
+        knots = quantile7(xs, p)
         if np.unique(knots).shape[0] < min(nke, 3):
             knots = _alternate_knots(xs, nke, outer, first, last)
         if xs.shape[0] < 100:
@@ -147,11 +147,11 @@ def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
 
 def _alternate_knots(xs: np.ndarray, nke: int, outer: float, first: list[float],
                      last: list[float]) -> np.ndarray:
-    knots = _quantile7(xs, np.linspace(outer, 1 - outer, 2 * nke))
+    knots = quantile7(xs, np.linspace(outer, 1 - outer, 2 * nke))
     if first and np.unique(knots).shape[0] < 3:
         mid = (first[0] + last[0]) / 2 if last else float(np.median(xs))
         knots = np.sort(np.array([first[0], mid, last[0] if last
-                                  else float(_quantile7(xs, np.array([1 - outer]))[0])]))
+                                  else float(quantile7(xs, np.array([1 - outer]))[0])]))
     nu = np.unique(knots).shape[0]
     if nu < 3:
         raise FormulaError("rcs(): fewer than 3 distinct knots; the variable has too few "
@@ -220,6 +220,8 @@ def _rcs_transform(data: Any, parms: int | Sequence[float] = 5, _state: dict | N
         else:
             knots = np.unique(np.asarray(parms, dtype=np.float64))
         state["knots"] = [float(v) for v in knots]
+        name = getattr(data, "name", None)
+        state["variable"] = None if name is None else str(name)
     basis = rcs_basis(x, state["knots"])
     return FactorValues({i + 1: basis[:, i] for i in range(basis.shape[1])}, kind="numerical",
                         spans_intercept=False, format="{name}[{field}]", encoded=False)

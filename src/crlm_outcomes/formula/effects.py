@@ -1,0 +1,267 @@
+"""Wald tests per formula term (with the nonlinear part of spline terms) and partial effects.
+
+:func:`wald_anova` gives the table ``rms::anova`` prints for a model without interactions: for
+each term the Wald chi-square of all its coefficients, and for a restricted cubic spline
+(``rcs``) or an orthogonal polynomial (``poly``) term also of its nonlinear coefficients (all
+but the first column: the test that the effect is linear); ``TOTAL NONLINEAR`` when two or more
+terms have a nonlinear part, and ``TOTAL``. With interaction terms each term keeps its own
+columns (rms pools a variable's interaction columns into its row instead, "Factor + Higher
+Order Factors").
+
+:func:`partial_effect` gives the ratio ``exp((x(v) - x(ref)) b)`` of a model's hazard (or
+subdistribution hazard) at values ``v`` of one variable against a reference value, the other
+variables held at their adjust-to values (median / most frequent level), with Wald limits, as
+``rms::Predict(fit, v, ref.zero = TRUE, fun = exp)``.
+
+Reference: Harrell FE (2015), *Regression Modeling Strategies*, 2nd ed., Springer, sections 2.4
+(splines, test of linearity) and 9.4 (Wald tests); rms 6.5-0 ``anova.rms``, ``Predict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from crlm_outcomes.errors import FormulaError, SpecError
+from crlm_outcomes.formula.design import Design, design_matrix_for
+
+__all__ = ["PartialEffect", "default_grid", "nonlinear_columns", "partial_effect", "spline_knots",
+           "wald_anova"]
+
+_NONLINEAR_FUNCS = ("rcs(", "poly(")
+
+
+def nonlinear_columns(design: Design) -> dict[str, list[int]]:
+    """Positions of the nonlinear columns of each ``rcs``/``poly`` main-effect term."""
+    out: dict[str, list[int]] = {}
+    for term, cols in design.term_columns.items():
+        if ":" not in term and term.startswith(_NONLINEAR_FUNCS) and len(cols) > 1:
+            out[term] = list(cols[1:])
+    return out
+
+
+def _wald(b: np.ndarray, v: np.ndarray, idx: list[int]) -> tuple[float, int]:
+    sub_b = b[idx]
+    sub_v = v[np.ix_(idx, idx)]
+    stat = float(sub_b @ np.linalg.lstsq(sub_v, sub_b, rcond=None)[0])
+    return stat, int(np.linalg.matrix_rank(sub_v))
+
+
+def wald_anova(design: Design, coef: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
+    """Wald chi-square tests per term and of the nonlinear part of spline terms, as
+    ``anova(cph)`` / ``anova(lrm)`` of rms (see the module docstring).
+
+    Parameters
+    ----------
+    design
+        The model's design.
+    coef, vcov
+        Coefficients and their variance matrix (aliased columns: missing values, left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term`` (the formula term, ``TOTAL NONLINEAR``, ``TOTAL``), ``part`` (``"overall"`` or
+        ``"nonlinear"``), ``statistic`` (chi-square), ``df``, ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from crlm_outcomes.formula import build_design
+    >>> d = build_design("rcs(x, 3) + z", pd.DataFrame({"x": np.arange(20.0),
+    ...                                                "z": np.arange(20.0) % 3}))
+    >>> wald_anova(d, np.array([0.1, 0.2, 0.3]), np.eye(3) * 0.01)[["term", "part", "df"]]
+             term       part  df
+    0  rcs(x, 3)    overall   2
+    1  rcs(x, 3)  nonlinear   1
+    2          z    overall   1
+    3      TOTAL    overall   3
+    """
+    b = np.asarray(coef, dtype=np.float64)
+    v = np.asarray(vcov, dtype=np.float64)
+    ok = np.isfinite(b) & np.isfinite(np.diag(v))
+    nonlin = nonlinear_columns(design)
+    rows: list[tuple[str, str, list[int]]] = []
+    for term, cols in design.term_columns.items():
+        rows.append((term, "overall", [c for c in cols if ok[c]]))
+        if term in nonlin:
+            rows.append((term, "nonlinear", [c for c in nonlin[term] if ok[c]]))
+    if len(nonlin) > 1:
+        rows.append(("TOTAL NONLINEAR", "overall",
+                     [c for cols in nonlin.values() for c in cols if ok[c]]))
+    rows.append(("TOTAL", "overall", [c for c in range(b.shape[0]) if ok[c]]))
+    bz = np.where(ok, b, 0.0)
+    vz = np.where(np.outer(ok, ok), v, 0.0)
+    out = []
+    for term, part, idx in rows:
+        if not idx:
+            out.append((term, part, np.nan, 0, np.nan))
+            continue
+        stat, df = _wald(bz, vz, idx)
+        out.append((term, part, stat, df, float(stats.chi2.sf(stat, df))))
+    return pd.DataFrame(out, columns=["term", "part", "statistic", "df", "p"])
+
+
+def spline_knots(design: Design, variable: str) -> list[float] | None:
+    """Knots of the ``rcs`` term of ``variable`` in a fitted design (``None`` if it has none)."""
+    state = getattr(design.spec, "transform_state", None) or {}
+    for expr, st in state.items():
+        if (str(expr).startswith("rcs(") and isinstance(st, dict) and "knots" in st
+                and st.get("variable") == variable):
+            return list(st["knots"])
+    return None
+
+
+def default_grid(design: Design, variable: str, n: int = 200) -> np.ndarray:
+    """``n`` equally spaced values of ``variable`` between its ``q`` and ``1 - q`` quantiles in
+    the fitted data, ``q = 10 / max(rows, 200)`` (rms's ``datadist`` prediction limits)."""
+    if variable not in design.limits:
+        raise SpecError("variable is not a numeric covariate of the model", value=variable,
+                        expected=f"one of {sorted(design.limits)}")
+    lo, hi = design.limits[variable]
+    return np.linspace(lo, hi, n)
+
+
+@dataclass(frozen=True, eq=False)
+class PartialEffect:
+    """Hazard ratio of a model against one variable, relative to a reference value.
+
+    Attributes
+    ----------
+    table
+        ``value`` (of the variable), ``hr``, ``lower``, ``upper``, ``log_hr``, ``std_error``.
+    variable
+        The variable varied.
+    reference
+        The reference value (hazard ratio 1).
+    adjust_to
+        Values of the other variables (only matters with interactions).
+    knots
+        Knots of the variable's ``rcs`` term, when it has one (marked on the plot).
+    conf_level
+        Level of the limits.
+    ratio_label
+        ``"Hazard ratio"`` (or ``"Subdistribution hazard ratio"``).
+    excluded
+        Rows excluded (none: computed from the fitted model).
+    """
+
+    table: pd.DataFrame
+    variable: str
+    reference: Any
+    adjust_to: dict[str, Any]
+    conf_level: float
+    ratio_label: str = "Hazard ratio"
+    knots: tuple[float, ...] | None = None
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def n_excluded(self) -> int:
+        """Number of excluded rows (always 0)."""
+        return int(len(self.excluded))
+
+    def __repr__(self) -> str:
+        return (f"PartialEffect(variable={self.variable!r}, reference={self.reference!r}, "
+                f"points={len(self.table)})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PartialEffect):
+            return NotImplemented
+        return (self.variable == other.variable and self.reference == other.reference
+                and self.conf_level == other.conf_level and self.table.equals(other.table))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def summary(self) -> str:
+        """The table as text, with the reference value."""
+        head = (f"{self.ratio_label} by {self.variable} (reference {self.variable} = "
+                f"{self.reference:g}; {self.conf_level:.0%} limits)")
+        cols = self.table[["value", "hr", "lower", "upper"]]
+        return head + "\n" + cols.to_string(index=False, float_format=lambda x: f"{x:.4g}")
+
+    def _repr_html_(self) -> str:
+        from crlm_outcomes._display import frames_html
+
+        return frames_html(f"{self.ratio_label} by {self.variable}", {"": self.table},
+                           notes={"reference": self.reference,
+                                  "confidence level": self.conf_level})
+
+    def plot(self, ax: Any = None) -> Any:
+        """The ratio against the variable with its band (:func:`~crlm_outcomes.plots.
+        partial_effect.partial_effect_plot`)."""
+        from crlm_outcomes.plots.partial_effect import partial_effect_plot
+
+        return partial_effect_plot(self, ax=ax, knots=self.knots)
+
+
+def partial_effect(design: Design, coef: np.ndarray, vcov: np.ndarray, variable: str,
+                   values: Any = None, reference: float | None = None,
+                   conf_level: float = 0.95, ratio_label: str = "Hazard ratio"
+                   ) -> PartialEffect:
+    """Ratio ``exp((x(v) - x(ref)) b)`` at ``values`` of ``variable`` against ``reference``,
+    as ``rms::Predict(fit, variable, ref.zero = TRUE, fun = exp)``.
+
+    Parameters
+    ----------
+    design
+        The fitted design (its transforms' state codes the new values).
+    coef, vcov
+        Coefficients and variance (aliased: missing, treated as 0).
+    variable
+        A numeric column of the model.
+    values
+        Values to evaluate; default :func:`default_grid` (200 points).
+    reference
+        Reference value; default the variable's median in the fitted data (rms's adjust-to).
+    conf_level
+        Level of the Wald limits (computed on the log scale).
+    ratio_label
+        Label of the ratio for tables and the plot.
+
+    Returns
+    -------
+    PartialEffect
+    """
+    if design.formula is None or variable not in design.formula.variables:
+        raise SpecError("variable is not a covariate of the model", value=variable,
+                        expected="one of " + ", ".join(design.formula.variables
+                                                       if design.formula else []))
+    if variable in design.levels:
+        raise SpecError("the partial-effect curve needs a numeric variable", value=variable,
+                        expected="a continuous covariate")
+    if not 0 < conf_level < 1:
+        raise SpecError("conf_level must lie strictly between 0 and 1", value=conf_level,
+                        expected="e.g. 0.95")
+    grid = default_grid(design, variable) if values is None else np.asarray(values, float)
+    if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
+        raise SpecError("values must be a non-empty list of finite numbers", value=values,
+                        expected="e.g. numpy.linspace(40, 80, 50)")
+    ref = design.adjust_to[variable] if reference is None else float(reference)
+    others = {v: design.adjust_to[v] for v in design.formula.variables if v != variable}
+    frame = pd.DataFrame({variable: np.concatenate([grid, [ref]]), **{
+        v: [val] * (grid.size + 1) for v, val in others.items()}})
+    try:
+        x = design_matrix_for(design, frame)
+    except FormulaError as exc:
+        raise SpecError(f"cannot evaluate the model at these values: {exc.message}",
+                        value=[float(grid.min()), float(grid.max())],
+                        expected="values inside the range the transforms accept") from exc
+    diff = x[:-1] - x[-1]
+    b = np.asarray(coef, dtype=np.float64)
+    v = np.asarray(vcov, dtype=np.float64)
+    ok = np.isfinite(b)
+    b = np.where(ok, b, 0.0)
+    v = np.where(np.outer(ok, ok), v, 0.0)
+    lp = diff @ b
+    se = np.sqrt(np.einsum("ij,jk,ik->i", diff, v, diff))
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    table = pd.DataFrame({"value": grid, "hr": np.exp(lp), "lower": np.exp(lp - z * se),
+                          "upper": np.exp(lp + z * se), "log_hr": lp, "std_error": se})
+    knots = spline_knots(design, variable)
+    return PartialEffect(table=table, variable=variable, reference=ref, adjust_to=others,
+                         conf_level=conf_level, ratio_label=ratio_label,
+                         knots=None if knots is None else tuple(knots))
