@@ -419,6 +419,7 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
             for i, name in enumerate(getattr(spec.comparison, key)):
                 check_column(f"comparison.{key}[{i}]", name)
     for i, model in enumerate(spec.cox):
+        _check_spec_formula(f"cox[{i}].formula", model.formula, columns, file)
         for j, name in enumerate(model.strata):
             check_column(f"cox[{i}].strata[{j}]", name)
         check_column(f"cox[{i}].cluster", model.cluster)
@@ -426,6 +427,21 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
         check_column(f"competing_risks[{i}].by", cr.by)
     for i, lm in enumerate(spec.landmarks):
         check_column(f"landmarks[{i}].by", lm.by)
+
+
+def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | None) -> None:
+    """A spec's formula is vetted against the formula allowlist when the spec is read, before
+    any data are loaded (:func:`crlm_outcomes.formula.check_formula`)."""
+    from crlm_outcomes.errors import FormulaError
+    from crlm_outcomes.formula import check_formula
+
+    try:
+        check_formula(formula, columns)
+    except FormulaError as exc:
+        error = FormulaError(f"invalid analysis spec: key {key!r}: {exc.message}", file=file,
+                             column=exc.column, value=formula, expected=exc.expected)
+        error.key = key  # type: ignore[attr-defined]
+        raise error from None
 
 
 # ---------------------------------------------------------------------------- schema, hash
