@@ -192,3 +192,23 @@ def test_spec_formula_refers_to_known_columns():
     spec["cox"][0]["formula"] = "age_at_diagnosis + shoe_size"
     with pytest.raises(FormulaError, match="shoe_size"):
         parse_spec(spec)
+
+
+@pytest.mark.parametrize("formula", [
+    "(a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + p)^16",
+    "a*b*c*d*e*f*g*h*i*j*k*l*m*n",
+    "rcs(age, 100000)",
+    "bs(age, df=100000)",
+    "poly(age, degree=1000)",
+    "I(age ** 1000)",
+    "rcs(age, [" + ", ".join(str(i) for i in range(500)) + "])",
+    "age + " * 3000 + "age",
+])
+def test_resource_exhaustion_is_refused_before_parsing(formula):
+    with pytest.raises(FormulaError):
+        check_formula(formula)
+
+
+def test_ordinary_interactions_are_allowed():
+    assert check_formula("(age + sex + cea)^2").variables == ("age", "sex", "cea")
+    assert check_formula("age * sex * cea").terms == ("age", "sex", "cea")

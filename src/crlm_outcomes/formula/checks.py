@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,11 @@ _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.FloorDiv, ast.BitAn
 _CMPOPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
 _MAX_POWER = 10          # I(x ** 3) is a model term; 9 ** 9 ** 9 is a denial of service
 _MAX_NODES = 400
+_MAX_LENGTH = 10_000     # characters of a formula
+_MAX_TERMS = 4096        # terms an interaction operator may generate
+_MAX_BASIS = 50          # df / degree / number of knots of a spline or polynomial
+_MAX_LIST = 100          # elements of a list argument (knots, levels)
+_BASIS_FUNCS = ("rcs", "bs", "cr", "cs", "poly")
 _FORBIDDEN = {
     ast.Attribute: "attribute access is", ast.Subscript: "subscripts are",
     ast.Lambda: "lambdas are", ast.ListComp: "comprehensions are",
@@ -239,8 +245,10 @@ class _Grammar:
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
 
-    def expr(self) -> None:
-        self.unary()
+    def expr(self) -> int:
+        """Parse an expression; return the number of atoms (columns, calls) in it."""
+        atoms = last = self.unary()
+        stars = 0
         while (tok := self.peek()) is not None and tok.kind == "op":
             self.i += 1
             if tok.text in ("^", "**"):
@@ -250,32 +258,48 @@ class _Grammar:
                                  "interaction order)", self.formula,
                                  None if nxt is None else nxt.text)
                 self.i += 1
+                order = int(nxt.text)
+                generated = sum(math.comb(last, k) for k in range(1, min(order, last) + 1))
+                if generated > _MAX_TERMS:
+                    raise _error(f"the interaction '{tok.text}{order}' would generate "
+                                 f"{generated} terms (at most {_MAX_TERMS})", self.formula,
+                                 tok.text + nxt.text)
             else:
-                self.unary()
+                if tok.text == "*":
+                    stars += 1
+                    if 2 ** (stars + 1) > _MAX_TERMS:
+                        raise _error(f"too many '*' interactions (they would generate more "
+                                     f"than {_MAX_TERMS} terms)", self.formula)
+                last = self.unary()
+                atoms += last
+        return atoms
 
-    def unary(self) -> None:
+    def unary(self) -> int:
         tok = self.peek()
         if tok is not None and tok.kind == "op" and tok.text in "+-":
             self.i += 1
-        self.atom()
+        return self.atom()
 
-    def atom(self) -> None:
+    def atom(self) -> int:
         tok = self.peek()
         if tok is None:
             raise _error("the formula ends with an operator", self.formula)
         self.i += 1
         if tok.kind == "lparen":
-            self.expr()
+            inner = self.expr()
             close = self.peek()
             if close is None or close.kind != "rparen":
                 raise _error("missing ')'", self.formula, tok.text)
             self.i += 1
-        elif tok.kind == "number":
+            return inner
+        if tok.kind == "number":
             if tok.text not in ("0", "1"):
                 raise _error("a number is not a term (only 1 and 0, the intercept)",
                              self.formula, tok.text)
-        elif tok.kind in ("op", "rparen"):
+            return 0
+        if tok.kind in ("op", "rparen"):
             raise _error(f"unexpected {tok.text!r}", self.formula, tok.text)
+        return 1
 
 
 def _strip_lhs(formula: str) -> str:
@@ -323,6 +347,9 @@ def check_formula(formula: Any, columns: Iterable[Any] | None = None) -> Checked
     if not isinstance(formula, str) or not formula.strip():
         raise FormulaError("formula must be a non-empty right-hand side such as 'age + C(sex)'",
                            value=formula, expected="a string")
+    if len(formula) > _MAX_LENGTH:
+        raise FormulaError(f"the formula is longer than {_MAX_LENGTH} characters",
+                           value=formula[:80] + "...", expected="a model formula")
     rhs = _strip_lhs(formula)
     if not rhs:
         raise FormulaError("the formula has no covariates", value=formula,
@@ -492,6 +519,8 @@ class _Vetter:
             for part in (node.left, *node.comparators):
                 self.visit_expr(part, depth + 1)
         elif isinstance(node, (ast.List, ast.Tuple)):
+            if len(node.elts) > _MAX_LIST:
+                raise self.fail(f"lists longer than {_MAX_LIST} are not allowed")
             for elt in node.elts:
                 if not _is_constant(elt):
                     raise self.fail("lists may hold only numbers and strings")
@@ -535,6 +564,14 @@ class _Vetter:
             return
         if not node.args:
             raise self.fail(f"{name}() needs a column argument")
+        if name in _BASIS_FUNCS:
+            sizes = [*node.args[1:], *(kw.value for kw in node.keywords
+                                        if kw.arg in ("df", "degree", "parms"))]
+            for arg in sizes:
+                if (isinstance(arg, ast.Constant) and isinstance(arg.value, (int, float))
+                        and arg.value > _MAX_BASIS):
+                    raise self.fail(f"{name}() with more than {_MAX_BASIS} basis columns is "
+                                    "not allowed")
         for arg in [*node.args, *(kw.value for kw in node.keywords)]:
             self.visit_expr(arg, depth + 1)
 

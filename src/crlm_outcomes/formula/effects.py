@@ -75,7 +75,7 @@ def wald_anova(design: Design, coef: np.ndarray, vcov: np.ndarray) -> pd.DataFra
     >>> d = build_design("rcs(x, 3) + z", pd.DataFrame({"x": np.arange(20.0),
     ...                                                "z": np.arange(20.0) % 3}))
     >>> wald_anova(d, np.array([0.1, 0.2, 0.3]), np.eye(3) * 0.01)[["term", "part", "df"]]
-             term       part  df
+            term       part  df
     0  rcs(x, 3)    overall   2
     1  rcs(x, 3)  nonlinear   1
     2          z    overall   1
