@@ -91,3 +91,11 @@ def test_transform_failure_is_a_formula_error():
         co.cox(data.assign(age=data["age"] - 100), "log(age)", "time", "status")
     with pytest.raises(FormulaError, match="fewer than 3 distinct knots|at least 3"):
         co.cox(data, "rcs(age, [50, 60])", "time", "status")
+
+
+def test_columns_named_like_builtins_work_everywhere():
+    data = _data().rename(columns={"age": "id", "cea": "type"})
+    fit = co.cox(data, "rcs(id, 3) + C(sex) + log(type)", "time", "status")
+    assert fit.predict(data.iloc[[0]]).shape == (1,)
+    fg = co.fine_gray(data, "scale(id) + log(type)", "time", "cause")
+    assert len(fg.predict(data.iloc[:2], times=[5.0])) == 2

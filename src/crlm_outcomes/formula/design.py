@@ -43,7 +43,7 @@ __all__ = ["Design", "build_design", "coded_newdata", "design_matrix_for", "form
            "model_matrix"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Design:
     """The design of one model.
 
@@ -84,45 +84,6 @@ class Design:
     formula: CheckedFormula | None = None
     adjust_to: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    @property
-    def term_variables(self) -> dict[str, tuple[str, ...]]:
-        """Data columns used by each term."""
-        out: dict[str, tuple[str, ...]] = {}
-        for term in self.terms:
-            out[term] = _term_variables(term, self.formula)
-        return out
-
-
-def _term_variables(term: str, checked: CheckedFormula | None) -> tuple[str, ...]:
-    names: list[str] = []
-    for part in _split_interaction(term):
-        if checked is not None and part in checked.variables:
-            names.append(part)
-        else:
-            names.extend(check_expression(part))
-    return tuple(dict.fromkeys(names))
-
-
-def _split_interaction(term: str) -> list[str]:
-    """``a:log(b)`` -> ``['a', 'log(b)']`` (colons inside calls or backticks kept)."""
-    parts, depth, quote, cur = [], 0, "", []
-    for ch in term:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"`":
-            quote = ch
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == ":" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return [p.strip().strip("`") if p.strip().startswith("`") else p.strip() for p in parts]
 
 
 @functools.cache
@@ -198,10 +159,21 @@ def _adjust_to(frame: pd.DataFrame, variables: list[str], levels: dict[str, list
         elif pd.api.types.is_numeric_dtype(s):
             x = s.to_numpy(dtype=np.float64)
             q = 10.0 / max(x.shape[0], 200)
-            lo, med, hi = np.quantile(x, [q, 0.5, 1 - q])   # R's type 7
+            lo, med, hi = _few_quantiles(x, np.array([q, 0.5, 1 - q]))
             adjust[v] = float(med)
             limits[v] = (float(lo), float(hi))
     return adjust, limits
+
+
+def _few_quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """R's ``quantile(x, probs, type = 7)`` by partial sorting (linear time)."""
+    n = x.shape[0]
+    index = (n - 1) * probs
+    lo = np.floor(index).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    part = np.partition(x, np.unique(np.concatenate([lo, hi])))
+    h = index - lo
+    return np.where(h > 0, (1 - h) * part[lo] + h * part[hi], part[lo])
 
 
 def build_design(formula: str, frame: pd.DataFrame) -> Design:
@@ -239,7 +211,7 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
     plain = all(len(t.factors) == 1 and t.factors[0].eval_method.value == "lookup"
                 and _is_plain_numeric(frame[str(t.factors[0].expr)]) for t in terms)
     wrapped = {v for t in terms for f in t.factors if str(f.expr).startswith("C(")
-               for v in check_expression(str(f.expr))}
+               for v in check_expression(str(f.expr), frame.columns)}
     levels = _categorical_levels(frame, variables, wrapped)
     refs = {v: lv[0] for v, lv in levels.items() if lv}
     adjust, limits = _adjust_to(frame, variables, levels)

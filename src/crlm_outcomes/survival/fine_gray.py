@@ -308,12 +308,13 @@ class FineGray:
         if not isinstance(newdata, pd.DataFrame):
             raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
                             expected="a DataFrame with the model's covariates")
-        variables = list(check_formula(self.formula).variables)
+        design = self.model_spec
+        variables = list(design.formula.variables)
         missing = [v for v in variables if v not in newdata.columns]
         if missing:
             raise FormulaError("newdata lacks covariates of the model", value=missing,
                                expected=f"the columns {variables}")
-        x = design_matrix_for(self.model_spec, newdata)
+        x = design_matrix_for(design, newdata)
         risk = np.exp(x @ self.table["coef"].to_numpy())
         ft = self.baseline["time"].to_numpy()
         a0 = self.baseline["cumhaz"].to_numpy()
