@@ -99,3 +99,23 @@ def test_columns_named_like_builtins_work_everywhere():
     assert fit.predict(data.iloc[[0]]).shape == (1,)
     fg = co.fine_gray(data, "scale(id) + log(type)", "time", "cause")
     assert len(fg.predict(data.iloc[:2], times=[5.0])) == 2
+
+
+def test_fine_gray_spline_wald_test_and_partial_effect():
+    from crlm_outcomes.formula.effects import spline_knots
+
+    data = _data()
+    fit = co.fine_gray(data, "rcs(age, 4) + sex", "time", "cause")
+    table = fit.anova()
+    assert list(table["term"]) == ["rcs(age, 4)", "rcs(age, 4)", "sex", "TOTAL"]
+    b = fit.table["coef"].to_numpy()
+    v = fit.var.to_numpy()
+    nl = b[1:3] @ np.linalg.solve(v[1:3, 1:3], b[1:3])
+    assert table.loc[1, "statistic"] == pytest.approx(nl, rel=1e-10)
+    assert table.loc[1, "df"] == 2
+    eff = fit.partial_effect("age", values=[50.0, 70.0])
+    knots = spline_knots(fit.model_spec, "age")
+    ref = float(np.median(data["age"]))
+    expected = np.exp((rcs_basis([50.0, 70.0], knots) - rcs_basis([ref], knots)) @ b[:3])
+    np.testing.assert_allclose(eff.table["hr"], expected, rtol=1e-12)
+    assert eff.ratio_label == "Subdistribution hazard ratio"

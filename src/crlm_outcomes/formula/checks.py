@@ -596,6 +596,8 @@ class _Vetter:
         self.use_column(name)
 
     def use_column(self, name: str) -> None:
+        if self.cols is None and name.startswith("__"):
+            raise self.fail(f"names with double underscores are not allowed: {name!r}")
         if self.cols is not None and name not in self.cols:
             raise _unknown_column(name, self.cols, self.formula)
         self.variables.append(name)

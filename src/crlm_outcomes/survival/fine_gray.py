@@ -371,6 +371,25 @@ class FineGray:
     def __str__(self) -> str:
         return self.summary()
 
+    def anova(self) -> pd.DataFrame:
+        """Wald chi-square test of each term and of the nonlinear part of each spline term
+        (``rcs``, ``poly``) with the sandwich variance, laid out as rms's ``anova``
+        (:func:`~crlm_outcomes.formula.effects.wald_anova`)."""
+        from crlm_outcomes.formula.effects import wald_anova
+
+        return wald_anova(self.model_spec, self.table["coef"].to_numpy(), self.var.to_numpy())
+
+    def partial_effect(self, variable: str, values=None, reference: float | None = None):
+        """Subdistribution hazard ratio against ``variable`` relative to ``reference`` (default
+        its median), other covariates at their adjust-to values, with Wald limits
+        (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
+        from crlm_outcomes.formula.effects import partial_effect
+
+        return partial_effect(self.model_spec, self.table["coef"].to_numpy(),
+                              self.var.to_numpy(), variable, values=values,
+                              reference=reference, conf_level=self.conf_level,
+                              ratio_label="Subdistribution hazard ratio")
+
     def _repr_html_(self) -> str:
         notes = {"cause": self.cause, "competing": ", ".join(map(str, self.competing)),
                  "n": self.n, "excluded": self.n_excluded,
