@@ -104,6 +104,9 @@ record_fit("lung_rcs5_sex_ecog",
 record_fit("lung_rcs4_rcs3_sex",
            cph_conv(Surv(time, status) ~ rcs(age, 4) + rcs(wt.loss, 3) + sex, lung_cc),
            "age", g)
+# with an interaction, the other variable is held at its adjust-to value (sex = 1); rms's anova
+# then pools rows differently ("Factor+Higher Order Factors"), compared for the fit only
+record_fit("lung_rcs4_x_sex", cph_conv(Surv(time, status) ~ rcs(age, 4) * sex, lung_cc), "age", g)
 record_fit("lung_knots", cph_conv(Surv(time, status) ~ rcs(age, c(50, 60, 70)) + sex, lung_cc),
            "age", g)
 
