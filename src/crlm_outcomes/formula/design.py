@@ -228,7 +228,7 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
         # na_action="raise": a transform that yields NaN (log of a negative) must not drop the
         # row silently (the design would no longer line up with the times and events)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # log(0): reported below
+            warnings.simplefilter("ignore", RuntimeWarning)  # log(0) = -inf: the models report it
             mm = fm_model_matrix(parsed, frame[variables], na_action="raise",
                                  context=_context())
     except FormulaError:
@@ -252,8 +252,9 @@ def _from_model_matrix(mm: Any, formula: str, checked: CheckedFormula, refs: dic
                        limits: dict[str, tuple[float, float]]) -> Design:
     cols = list(mm.columns)
     if "Intercept" not in cols:
-        raise FormulaError("the formula removes the intercept ('- 1' or '0 +'); a Cox model has "
-                           "no intercept and R's coxph codes factors as if it had one",
+        raise FormulaError("the formula removes the intercept ('- 1' or '0 +'); the models code "
+                           "factors as R does with an intercept (Cox and Fine-Gray have none, "
+                           "the propensity model adds its own)",
                            value=formula, expected="a formula without '- 1' / '0 +'")
     keep = [j for j, c in enumerate(cols) if c != "Intercept"]
     X = np.ascontiguousarray(mm.to_numpy(dtype=np.float64)[:, keep])
