@@ -212,3 +212,30 @@ def test_resource_exhaustion_is_refused_before_parsing(formula):
 def test_ordinary_interactions_are_allowed():
     assert check_formula("(age + sex + cea)^2").variables == ("age", "sex", "cea")
     assert check_formula("age * sex * cea").terms == ("age", "sex", "cea")
+
+
+def test_random_formulas_give_a_design_or_a_formula_error():
+    """A fixed-seed fuzz over formula fragments (operators, quotes, brackets, code): every
+    string either builds a design or is a FormulaError, never another exception."""
+    import random
+
+    from crlm_outcomes.formula import build_design
+
+    rng = random.Random(0)
+    data = pd.DataFrame({"age": np.linspace(30, 80, 40), "sex": ["F", "M"] * 20,
+                         "x": np.arange(40.0)})
+    atoms = ["age", "sex", "x", "`age`", "Q('x')", "log(age)", "rcs(age, 3)", "C(sex)",
+             "I(age**2)", "bs(x)", "(", ")", "+", "-", "*", ":", "/", "^2", "**", "~", "{", "}",
+             "[", "]", ".", "'", '"', "`", ",", "1", "0", "lambda", "__class__", "open(", "eval",
+             "I(", ")(", "=", "_state", "%in%", "|", "\\"]
+    built = 0
+    for _ in range(1500):
+        formula = " ".join(rng.choice(atoms) for _ in range(rng.randint(1, 8)))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                build_design(formula, data)
+            built += 1
+        except FormulaError:
+            pass
+    assert built > 20
