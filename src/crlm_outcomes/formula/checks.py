@@ -617,6 +617,26 @@ def vet_formulaic_terms(parsed: Any, checked: CheckedFormula,
     """Re-check formulaic's own reading of a formula (its factors) before it evaluates any:
     a lookup must be a column of :func:`check_formula`'s result, Python code must pass
     :func:`check_expression`. Guards against the two tokenizers reading a formula differently.
+
+    Parameters
+    ----------
+    parsed
+        ``formulaic.Formula`` of the checked right-hand side (parsed, not evaluated).
+    checked
+        The result of :func:`check_formula` on the same formula.
+    columns
+        The data's columns.
+
+    Raises
+    ------
+    FormulaError
+        A factor that the check did not accept.
+
+    Examples
+    --------
+    >>> from formulaic import Formula
+    >>> c = check_formula("age + log(cea)")
+    >>> vet_formulaic_terms(Formula("1 + " + c.rhs), c, ["age", "cea"])
     """
     allowed = set(checked.variables)
     cols = None if columns is None else {str(c) for c in columns}

@@ -302,6 +302,25 @@ def design_matrix_for(design: Design, newdata: pd.DataFrame) -> np.ndarray:
     R's ``predict(..., na.action = na.pass)``), announced with a
     :class:`~crlm_outcomes.errors.DataQualityWarning`; a level not seen in the fit, or a
     covariate absent from ``newdata``, is a :class:`~crlm_outcomes.errors.FormulaError`.
+
+    Parameters
+    ----------
+    design
+        The fitted design.
+    newdata
+        Rows to code.
+
+    Returns
+    -------
+    numpy.ndarray
+        One row per row of ``newdata``, the design's columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = build_design("center(x)", pd.DataFrame({"x": [1.0, 2.0, 3.0]}))
+    >>> design_matrix_for(d, pd.DataFrame({"x": [2.0]})).tolist()
+    [[0.0]]
     """
     if design.spec is None:
         missing = [c for c in design.columns if c not in newdata.columns]
@@ -325,8 +344,30 @@ def design_matrix_for(design: Design, newdata: pd.DataFrame) -> np.ndarray:
 def coded_newdata(spec: Any, columns: list[str], newdata: pd.DataFrame,
                   variables: list[str] | None = None) -> np.ndarray:
     """The ``columns`` of the model matrix of ``newdata`` under a fitted formulaic ``spec``:
-    one row per row of ``newdata``, in order (see :func:`design_matrix_for`). ``variables``
-    are the formula's columns (rows missing one of them get missing values)."""
+    one row per row of ``newdata``, in order (see :func:`design_matrix_for`).
+
+    Parameters
+    ----------
+    spec
+        formulaic's fitted model spec (:attr:`Design.spec`).
+    columns
+        Design columns to return.
+    newdata
+        Rows to code.
+    variables
+        The formula's columns (rows missing one of them get missing values).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = build_design("scale(x)", pd.DataFrame({"x": [1.0, 2.0, 3.0]}))
+    >>> coded_newdata(d.spec, d.columns, pd.DataFrame({"x": [3.0]})).tolist()
+    [[1.0]]
+    """
     names = variables if variables is not None else [str(v) for v in spec.required_variables]
     used = [v for v in names if v in newdata.columns]
     complete = ~newdata[used].isna().any(axis=1).to_numpy() if used else \

@@ -36,7 +36,26 @@ _NONLINEAR_FUNCS = ("rcs(", "poly(")
 
 
 def nonlinear_columns(design: Design) -> dict[str, list[int]]:
-    """Positions of the nonlinear columns of each ``rcs``/``poly`` main-effect term."""
+    """Positions of the nonlinear columns of each ``rcs``/``poly`` main-effect term.
+
+    Parameters
+    ----------
+    design
+        A fitted design.
+
+    Returns
+    -------
+    dict
+        ``{term: [column positions]}``: every column of the term but its first (linear) one.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from crlm_outcomes.formula import build_design
+    >>> nonlinear_columns(build_design("z + rcs(x, 4)", pd.DataFrame({"x": np.arange(30.0),
+    ...                                                               "z": np.arange(30.0)})))
+    {'rcs(x, 4)': [2, 3]}
+    """
     out: dict[str, list[int]] = {}
     for term, cols in design.term_columns.items():
         if ":" not in term and term.startswith(_NONLINEAR_FUNCS) and len(cols) > 1:
@@ -107,7 +126,28 @@ def wald_anova(design: Design, coef: np.ndarray, vcov: np.ndarray) -> pd.DataFra
 
 
 def spline_knots(design: Design, variable: str) -> list[float] | None:
-    """Knots of the ``rcs`` term of ``variable`` in a fitted design (``None`` if it has none)."""
+    """Knots of the ``rcs`` term of ``variable`` in a fitted design.
+
+    Parameters
+    ----------
+    design
+        A fitted design.
+    variable
+        A column of the model.
+
+    Returns
+    -------
+    list of float or None
+        The knots learnt on the fitted data, ``None`` when ``variable`` has no ``rcs`` term.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from crlm_outcomes.formula import build_design
+    >>> d = build_design("rcs(x, [2, 5, 9])", pd.DataFrame({"x": np.arange(12.0)}))
+    >>> spline_knots(d, "x")
+    [2.0, 5.0, 9.0]
+    """
     state = getattr(design.spec, "transform_state", None) or {}
     for expr, st in state.items():
         if (str(expr).startswith("rcs(") and isinstance(st, dict) and "knots" in st
@@ -118,7 +158,29 @@ def spline_knots(design: Design, variable: str) -> list[float] | None:
 
 def default_grid(design: Design, variable: str, n: int = 200) -> np.ndarray:
     """``n`` equally spaced values of ``variable`` between its ``q`` and ``1 - q`` quantiles in
-    the fitted data, ``q = 10 / max(rows, 200)`` (rms's ``datadist`` prediction limits)."""
+    the fitted data, ``q = 10 / max(rows, 200)`` (rms's ``datadist`` prediction limits).
+
+    Parameters
+    ----------
+    design
+        A fitted design.
+    variable
+        A numeric column of the model.
+    n
+        Number of values (rms's ``Predict`` uses 200).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from crlm_outcomes.formula import build_design
+    >>> d = build_design("x", pd.DataFrame({"x": np.arange(401.0)}))
+    >>> default_grid(d, "x", n=3).round(2).tolist()
+    [9.98, 200.0, 390.02]
+    """
     if variable not in design.limits:
         raise SpecError("variable is not a numeric covariate of the model", value=variable,
                         expected=f"one of {sorted(design.limits)}")
@@ -225,6 +287,15 @@ def partial_effect(design: Design, coef: np.ndarray, vcov: np.ndarray, variable:
     Returns
     -------
     PartialEffect
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from crlm_outcomes.formula import build_design
+    >>> d = build_design("x", pd.DataFrame({"x": np.arange(11.0)}))
+    >>> partial_effect(d, np.array([0.1]), np.array([[0.0025]]), "x", values=[5.0, 6.0]
+    ...                ).table["hr"].round(4).tolist()
+    [1.0, 1.1052]
     """
     if design.formula is None or variable not in design.formula.variables:
         raise SpecError("variable is not a covariate of the model", value=variable,
