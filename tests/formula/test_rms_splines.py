@@ -116,38 +116,43 @@ def test_cph_coefficients_se_loglik(case):
             np.testing.assert_allclose(got, ref(case, what).to_numpy(), rtol=1e-12)
 
 
-def test_wald_anova_interaction_rows_are_per_term():
-    table = fitted("lung_rcs4_x_sex").anova()
-    assert list(table["term"]) == ["rcs(age, 4)", "rcs(age, 4)", "sex", "rcs(age, 4):sex",
-                                   "TOTAL"]
-    # the model's overall Wald test is the same whatever the layout
-    assert table["statistic"].iloc[-1] == pytest.approx(
-        ref("lung_rcs4_x_sex", "anova_chisq")["TOTAL"], rel=RTOL)
+def _rms_name(term: str) -> str:
+    """Our term label in rms's spelling: rcs(age, 4) -> age, rcs(age, 4):sex -> age * sex."""
+    parts = [check_expression(p)[0] if p.startswith("rcs(") else p for p in term.split(":")]
+    return " * ".join(parts)
 
 
-def _anova_key(term: str, part: str) -> str:
-    if term.startswith("rcs("):
-        term = check_expression(term)[0]
-    return f"{term} nonlinear" if part == "nonlinear" else term
+def _anova_keys(table: pd.DataFrame) -> list[str]:
+    """rms's row labels, with a " Nonlinear" row keyed by the row above it (as splines.R)."""
+    keys: list[str] = []
+    for term, label in zip(table["term"], table["label"], strict=True):
+        if label.startswith(term):
+            label = _rms_name(term) + label[len(term):]
+        keys.append(f"{keys[-1]} nonlinear" if label == " Nonlinear" else label)
+    return keys
 
 
-# rms pools a variable's interaction columns into its anova row ("Factor+Higher Order
-# Factors"); wald_anova keeps one row per formula term, so only additive models are compared
-ADDITIVE = sorted(c for c in FITS if "_x_" not in c)
-
-
-@pytest.mark.parametrize("case", ADDITIVE)
+@pytest.mark.parametrize("case", sorted(FITS))
 def test_wald_anova_matches_rms(case):
     table = fitted(case).anova()
-    keys = [_anova_key(t, p) for t, p in zip(table["term"], table["part"], strict=True)]
-    assert keys == list(ref(case, "anova_chisq").index)
-    assert all(p in ("overall", "nonlinear") for p in table["part"])
+    assert _anova_keys(table) == list(ref(case, "anova_chisq").index)
     np.testing.assert_allclose(table["statistic"], ref(case, "anova_chisq").to_numpy(),
                                rtol=RTOL)
     np.testing.assert_array_equal(table["df"], ref(case, "anova_df").to_numpy())
     # rms computes P as 1 - pchisq(), which is 0 below ~1e-16
     np.testing.assert_allclose(table["p"], ref(case, "anova_p").to_numpy(), rtol=RTOL,
                                atol=1e-14)
+
+
+def test_wald_anova_parts():
+    additive = fitted("lung_rcs4_sex").anova()
+    assert list(additive["part"]) == ["overall", "nonlinear", "overall", "overall"]
+    table = fitted("lung_rcs4_x_sex").anova()
+    assert list(table["part"]) == [
+        "factor+higher order factors", "all interactions",
+        "nonlinear (factor+higher order factors)", "factor+higher order factors",
+        "all interactions", "factor+higher order factors", "nonlinear",
+        "nonlinear interaction: f(A,B) vs. AB", "overall", "overall", "overall"]
 
 
 @pytest.mark.parametrize("case", sorted(FITS))

@@ -1,20 +1,12 @@
-"""Wald tests per formula term (with the nonlinear part of spline terms) and partial effects.
-
-:func:`wald_anova` gives the table ``rms::anova`` prints for a model without interactions: for
-each term the Wald chi-square of all its coefficients, and for a restricted cubic spline
-(``rcs``) or an orthogonal polynomial (``poly``) term also of its nonlinear coefficients (all
-but the first column: the test that the effect is linear); ``TOTAL NONLINEAR`` when two or more
-terms have a nonlinear part, and ``TOTAL``. With interaction terms each term keeps its own
-columns (rms pools a variable's interaction columns into its row instead, "Factor + Higher
-Order Factors").
+"""Partial effects: the hazard ratio against one covariate (Wald tests: :mod:`.anova`).
 
 :func:`partial_effect` gives the ratio ``exp((x(v) - x(ref)) b)`` of a model's hazard (or
 subdistribution hazard) at values ``v`` of one variable against a reference value, the other
 variables held at their adjust-to values (median / most frequent level), with Wald limits, as
 ``rms::Predict(fit, v, ref.zero = TRUE, fun = exp)``.
 
-Reference: Harrell FE (2015), *Regression Modeling Strategies*, 2nd ed., Springer, sections 2.4
-(splines, test of linearity) and 9.4 (Wald tests); rms 6.5-0 ``anova.rms``, ``Predict``.
+Reference: Harrell FE (2015), *Regression Modeling Strategies*, 2nd ed., Springer, section 2.4
+(splines); rms 6.5-0 ``Predict``.
 """
 
 from __future__ import annotations
@@ -29,101 +21,7 @@ from scipy import stats
 from crlm_outcomes.errors import FormulaError, SpecError
 from crlm_outcomes.formula.design import Design, design_matrix_for
 
-__all__ = ["PartialEffect", "default_grid", "nonlinear_columns", "partial_effect", "spline_knots",
-           "wald_anova"]
-
-_NONLINEAR_FUNCS = ("rcs(", "poly(")
-
-
-def nonlinear_columns(design: Design) -> dict[str, list[int]]:
-    """Positions of the nonlinear columns of each ``rcs``/``poly`` main-effect term.
-
-    Parameters
-    ----------
-    design
-        A fitted design.
-
-    Returns
-    -------
-    dict
-        ``{term: [column positions]}``: every column of the term but its first (linear) one.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from crlm_outcomes.formula import build_design
-    >>> nonlinear_columns(build_design("z + rcs(x, 4)", pd.DataFrame({"x": np.arange(30.0),
-    ...                                                               "z": np.arange(30.0)})))
-    {'rcs(x, 4)': [2, 3]}
-    """
-    out: dict[str, list[int]] = {}
-    for term, cols in design.term_columns.items():
-        if ":" not in term and term.startswith(_NONLINEAR_FUNCS) and len(cols) > 1:
-            out[term] = list(cols[1:])
-    return out
-
-
-def _wald(b: np.ndarray, v: np.ndarray, idx: list[int]) -> tuple[float, int]:
-    sub_b = b[idx]
-    sub_v = v[np.ix_(idx, idx)]
-    stat = float(sub_b @ np.linalg.lstsq(sub_v, sub_b, rcond=None)[0])
-    return stat, int(np.linalg.matrix_rank(sub_v))
-
-
-def wald_anova(design: Design, coef: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
-    """Wald chi-square tests per term and of the nonlinear part of spline terms, as
-    ``anova(cph)`` / ``anova(lrm)`` of rms (see the module docstring).
-
-    Parameters
-    ----------
-    design
-        The model's design.
-    coef, vcov
-        Coefficients and their variance matrix (aliased columns: missing values, left out).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``term`` (the formula term, ``TOTAL NONLINEAR``, ``TOTAL``), ``part`` (``"overall"`` or
-        ``"nonlinear"``), ``statistic`` (chi-square), ``df``, ``p``.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from crlm_outcomes.formula import build_design
-    >>> d = build_design("rcs(x, 3) + z", pd.DataFrame({"x": np.arange(20.0),
-    ...                                                "z": np.arange(20.0) % 3}))
-    >>> wald_anova(d, np.array([0.1, 0.2, 0.3]), np.eye(3) * 0.01)[["term", "part", "df"]]
-            term       part  df
-    0  rcs(x, 3)    overall   2
-    1  rcs(x, 3)  nonlinear   1
-    2          z    overall   1
-    3      TOTAL    overall   3
-    """
-    b = np.asarray(coef, dtype=np.float64)
-    v = np.asarray(vcov, dtype=np.float64)
-    ok = np.isfinite(b) & np.isfinite(np.diag(v))
-    nonlin = nonlinear_columns(design)
-    rows: list[tuple[str, str, list[int]]] = []
-    for term, cols in design.term_columns.items():
-        rows.append((term, "overall", [c for c in cols if ok[c]]))
-        if term in nonlin:
-            rows.append((term, "nonlinear", [c for c in nonlin[term] if ok[c]]))
-    if len(nonlin) > 1:
-        rows.append(("TOTAL NONLINEAR", "overall",
-                     [c for cols in nonlin.values() for c in cols if ok[c]]))
-    rows.append(("TOTAL", "overall", [c for c in range(b.shape[0]) if ok[c]]))
-    bz = np.where(ok, b, 0.0)
-    vz = np.where(np.outer(ok, ok), v, 0.0)
-    out = []
-    for term, part, idx in rows:
-        if not idx:
-            out.append((term, part, np.nan, 0, np.nan))
-            continue
-        stat, df = _wald(bz, vz, idx)
-        out.append((term, part, stat, df, float(stats.chi2.sf(stat, df))))
-    return pd.DataFrame(out, columns=["term", "part", "statistic", "df", "p"])
-
+__all__ = ["PartialEffect", "default_grid", "partial_effect", "spline_knots"]
 
 def spline_knots(design: Design, variable: str) -> list[float] | None:
     """Knots of the ``rcs`` term of ``variable`` in a fitted design.

@@ -169,9 +169,9 @@ class CoxResult:
 
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term
-        (``rcs``, ``poly``), with ``TOTAL NONLINEAR`` and ``TOTAL``, as ``anova(cph)`` of rms
-        (:func:`~crlm_outcomes.formula.effects.wald_anova`)."""
-        from crlm_outcomes.formula.effects import wald_anova
+        (``rcs``, ``poly``), interactions and totals laid out as ``anova(cph)`` of rms
+        (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
+        from crlm_outcomes.formula.anova import wald_anova
 
         return wald_anova(self.state.design, self.summary["coef"].to_numpy(),
                           self.vcov.to_numpy())

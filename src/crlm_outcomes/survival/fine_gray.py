@@ -374,8 +374,8 @@ class FineGray:
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term
         (``rcs``, ``poly``) with the sandwich variance, laid out as rms's ``anova``
-        (:func:`~crlm_outcomes.formula.effects.wald_anova`)."""
-        from crlm_outcomes.formula.effects import wald_anova
+        (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
+        from crlm_outcomes.formula.anova import wald_anova
 
         return wald_anova(self.model_spec, self.table["coef"].to_numpy(), self.var.to_numpy())
 
