@@ -154,6 +154,14 @@ def _scan_quoted(text: str, start: int, formula: str) -> int:
     raise _error(f"unterminated quote {quote}", formula, text[start:])
 
 
+def _number(rhs: str, m: re.Match[str], formula: str) -> _Token:
+    end = m.end()
+    if end < len(rhs) and (rhs[end].isalpha() or rhs[end] == "_"):
+        raise _error("a name cannot start with a digit (quote it with backticks)", formula,
+                     rhs[m.start():end + 1])
+    return _Token("number", m.group(), m.start())
+
+
 def _tokenize(rhs: str, formula: str) -> list[_Token]:
     tokens: list[_Token] = []
     i = 0
@@ -183,10 +191,7 @@ def _tokenize(rhs: str, formula: str) -> list[_Token]:
             continue
         m = _NUMBER_RE.match(rhs, i)
         if m:
-            if m.end() < len(rhs) and (rhs[m.end()].isalpha() or rhs[m.end()] == "_"):
-                raise _error("a name cannot start with a digit (quote it with backticks)",
-                             formula, _NAME_RE.match(rhs, m.end()).group())  # type: ignore[union-attr]
-            tokens.append(_Token("number", m.group(), i))
+            tokens.append(_number(rhs, m, formula))
             i = m.end()
             continue
         if ch in "()":
@@ -493,40 +498,55 @@ class _Vetter:
         for kind, what in _FORBIDDEN.items():
             if isinstance(node, kind):
                 raise self.fail(f"{what} not allowed")
-        if isinstance(node, ast.Call):
-            self.visit_call(node, depth)
-        elif isinstance(node, ast.Name):
-            self.visit_name(node.id)
-        elif isinstance(node, ast.Constant):
-            if not isinstance(node.value, (int, float, str, bool)) and node.value is not None:
-                raise self.fail(f"the constant {node.value!r} is not allowed")
-        elif isinstance(node, ast.BinOp):
-            if not isinstance(node.op, _BINOPS):
-                raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
-            if isinstance(node.op, ast.Pow):
-                self.check_power(node)
-            for side in (node.left, node.right):
-                if isinstance(side, ast.Constant) and isinstance(side.value, str):
-                    raise self.fail("arithmetic on strings is not allowed")
-                self.visit_expr(side, depth + 1)
-        elif isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
-            self.visit_expr(node.operand, depth + 1)
-        elif isinstance(node, ast.Compare):
-            if not all(isinstance(op, _CMPOPS) for op in node.ops):
-                raise self.fail("only < <= > >= == != comparisons are allowed")
-            for part in (node.left, *node.comparators):
-                self.visit_expr(part, depth + 1)
-        elif isinstance(node, (ast.List, ast.Tuple)):
-            if len(node.elts) > _MAX_LIST:
-                raise self.fail(f"lists longer than {_MAX_LIST} are not allowed")
-            for elt in node.elts:
-                if not _is_constant(elt):
-                    raise self.fail("lists may hold only numbers and strings")
-                self.nodes += 1
-        else:
+        visit = self._visitors.get(type(node))
+        if visit is None:
             raise self.fail(f"{type(node).__name__} expressions are not allowed")
+        visit(self, node, depth)
+
+    def _call(self, node: ast.Call, depth: int) -> None:
+        self.visit_call(node, depth)
+
+    def _name(self, node: ast.Name, depth: int) -> None:
+        self.visit_name(node.id)
+
+    def _constant(self, node: ast.Constant, depth: int) -> None:
+        if not isinstance(node.value, (int, float, str, bool)) and node.value is not None:
+            raise self.fail(f"the constant {node.value!r} is not allowed")
+
+    def _binop(self, node: ast.BinOp, depth: int) -> None:
+        if not isinstance(node.op, _BINOPS):
+            raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
+        if isinstance(node.op, ast.Pow):
+            self.check_power(node)
+        for side in (node.left, node.right):
+            if isinstance(side, ast.Constant) and isinstance(side.value, str):
+                raise self.fail("arithmetic on strings is not allowed")
+            self.visit_expr(side, depth + 1)
+
+    def _unaryop(self, node: ast.UnaryOp, depth: int) -> None:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise self.fail(f"the operator {type(node.op).__name__} is not allowed")
+        self.visit_expr(node.operand, depth + 1)
+
+    def _compare(self, node: ast.Compare, depth: int) -> None:
+        if not all(isinstance(op, _CMPOPS) for op in node.ops):
+            raise self.fail("only < <= > >= == != comparisons are allowed")
+        for part in (node.left, *node.comparators):
+            self.visit_expr(part, depth + 1)
+
+    def _sequence(self, node: ast.List | ast.Tuple, depth: int) -> None:
+        if len(node.elts) > _MAX_LIST:
+            raise self.fail(f"lists longer than {_MAX_LIST} are not allowed")
+        for elt in node.elts:
+            if not _is_constant(elt):
+                raise self.fail("lists may hold only numbers and strings")
+            self.nodes += 1
+
+    _visitors: dict[type, Any] = {
+        ast.Call: _call, ast.Name: _name, ast.Constant: _constant, ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _sequence,
+        ast.Tuple: _sequence,
+    }
 
     def check_power(self, node: ast.BinOp) -> None:
         exp = node.right
@@ -540,16 +560,7 @@ class _Vetter:
             raise self.fail("a power of a constant is not a model term")
 
     def visit_call(self, node: ast.Call, depth: int) -> None:
-        if not isinstance(node.func, ast.Name):
-            if isinstance(node.func, ast.Attribute):
-                raise self.fail("attribute access is not allowed")
-            raise self.fail("only named functions may be called")
-        name = node.func.id
-        if name not in ALLOWED_FUNCTIONS:
-            raise _error(f"unknown function {name!r} in term {self.term!r}; allowed: "
-                         + ", ".join(ALLOWED_FUNCTIONS), self.formula, self.term)
-        if self.cols is not None and name in self.cols:
-            raise self.fail(f"the column {name!r} hides the function {name}(); rename it")
+        name = self.function_name(node)
         self.functions.append(name)
         for kw in node.keywords:
             if kw.arg is None:
@@ -565,15 +576,31 @@ class _Vetter:
         if not node.args:
             raise self.fail(f"{name}() needs a column argument")
         if name in _BASIS_FUNCS:
-            sizes = [*node.args[1:], *(kw.value for kw in node.keywords
-                                        if kw.arg in ("df", "degree", "parms"))]
-            for arg in sizes:
-                if (isinstance(arg, ast.Constant) and isinstance(arg.value, (int, float))
-                        and arg.value > _MAX_BASIS):
-                    raise self.fail(f"{name}() with more than {_MAX_BASIS} basis columns is "
-                                    "not allowed")
+            self.check_basis_size(name, node)
         for arg in [*node.args, *(kw.value for kw in node.keywords)]:
             self.visit_expr(arg, depth + 1)
+
+    def function_name(self, node: ast.Call) -> str:
+        if not isinstance(node.func, ast.Name):
+            if isinstance(node.func, ast.Attribute):
+                raise self.fail("attribute access is not allowed")
+            raise self.fail("only named functions may be called")
+        name = node.func.id
+        if name not in ALLOWED_FUNCTIONS:
+            raise _error(f"unknown function {name!r} in term {self.term!r}; allowed: "
+                         + ", ".join(ALLOWED_FUNCTIONS), self.formula, self.term)
+        if self.cols is not None and name in self.cols:
+            raise self.fail(f"the column {name!r} hides the function {name}(); rename it")
+        return name
+
+    def check_basis_size(self, name: str, node: ast.Call) -> None:
+        sizes = [*node.args[1:], *(kw.value for kw in node.keywords
+                                    if kw.arg in ("df", "degree", "parms"))]
+        for arg in sizes:
+            if (isinstance(arg, ast.Constant) and isinstance(arg.value, (int, float))
+                    and arg.value > _MAX_BASIS):
+                raise self.fail(f"{name}() with more than {_MAX_BASIS} basis columns is "
+                                "not allowed")
 
     def visit_name(self, name: str) -> None:
         if name in self.quoted:

@@ -103,29 +103,31 @@ def rcs_knots(x: Sequence[float] | np.ndarray, nk: int = 5, *,
     return knots
 
 
-def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
-                   fractied: float) -> np.ndarray:
-    n = xx.shape[0]
-    outer = 0.05 if nk > 3 else 0.1
-    if nk > 6:
-        outer = 0.025
-    nke = nk
+def _tied_ends(xx: np.ndarray, counts: np.ndarray, fractied: float
+               ) -> tuple[np.ndarray, list[float], list[float]]:
+    """rms's ``fractied`` rule: an end value holding at least ``fractied`` of the data (with no
+    interior value that frequent) makes its neighbour a knot and leaves the quantiles."""
     first: list[float] = []
     last: list[float] = []
-    override_first = override_last = False
-    if 0 < fractied < 1:
-        f = counts / n
-        if f[1:-1].max() < fractied:
-            if f[0] >= fractied:
-                first = [float(xx[xx > xx.min()].min())]
-                xx = xx[xx > first[0]]
-                nke -= 1
-                override_first = True
-            if f[-1] >= fractied:
-                last = [float(xx[xx < xx.max()].max())]
-                xx = xx[xx < last[0]]
-                nke -= 1
-                override_last = True
+    if not 0 < fractied < 1:
+        return xx, first, last
+    f = counts / xx.shape[0]
+    if f[1:-1].max() >= fractied:
+        return xx, first, last
+    if f[0] >= fractied:
+        first = [float(xx[xx > xx.min()].min())]
+        xx = xx[xx > first[0]]
+    if f[-1] >= fractied:
+        last = [float(xx[xx < xx.max()].max())]
+        xx = xx[xx < last[0]]
+    return xx, first, last
+
+
+def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
+                   fractied: float) -> np.ndarray:
+    outer = 0.025 if nk > 6 else (0.05 if nk > 3 else 0.1)
+    xx, first, last = _tied_ends(xx, counts, fractied)
+    nke = nk - len(first) - len(last)
     xs = np.sort(xx)
     if nke == 1:
         knots = np.array([np.median(xs)])
@@ -137,10 +139,10 @@ def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
         knots = quantile7(xs, p)
         if np.unique(knots).shape[0] < min(nke, 3):
             knots = _alternate_knots(xs, nke, outer, first, last)
-        if xs.shape[0] < 100:
-            if not override_first:
+        if xs.shape[0] < 100:       # small samples: the 5th smallest / largest values
+            if not first:
                 knots[0] = xs[4]
-            if not override_last:
+            if not last:
                 knots[nke - 1] = xs[-5]
     return np.concatenate([first, knots, last])
 
