@@ -114,7 +114,7 @@ def _code_reason(rule: ColumnRule, value: str, unit: str | None) -> str:
     key = str(value)
     if key in rule.bounds:
         return (f"known only as >= {rule.bounds[key]:g}{' ' + unit if unit else ''} "
-                f"(source top code {key!r})")
+                f"(source top code {rule.bound_labels.get(key, key)!r})")
     if key in rule.missing_reasons:
         return rule.missing_reasons[key]
     return f"unknown for this patient (source code {key!r})"
@@ -627,7 +627,6 @@ def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
         for name, block in set_missing.groupby("column", sort=True):
             if name not in schema.columns:
                 continue
-            reasons = [f"{r} ({c})" for r, c in zip(block["reason"], block["count"], strict=True)]
-            why[str(name)] = f"{name} missing or blank; codes read as missing: " + \
-                "; ".join(dict.fromkeys(reasons))
+            reasons = "; or ".join(dict.fromkeys(block["reason"].astype(str)))
+            why[str(name)] = f"{name} missing (blank in the file, or {reasons})"
     return why
