@@ -48,7 +48,8 @@ class LoadAudit:
         loaded, and the value it held is not lost.
     absent_columns
         Every optional source column the profile expected and the file does not have:
-        ``source_column``, ``column`` (the canonical column it would fill), ``profile``. A
+        ``source_column``, ``column`` (the canonical column it would fill), ``profile`` (empty
+        for an identity profile such as ``canonical``, which expects no particular column). A
         :class:`~crlm_outcomes.errors.DataQualityWarning` at load lists them too, so a misnamed
         column never empties a variable silently.
     """

@@ -577,7 +577,9 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
 
     audit = LoadAudit(rows_in=n, rows_loaded=n - n_quarantined, rows_quarantined=n_quarantined,
                       quarantine=quarantine, set_missing=set_missing,
-                      invalid_cells=_quarantine_frame(ic_parts), absent_columns=absent_cols)
+                      invalid_cells=_quarantine_frame(ic_parts),
+                      # an identity (canonical-format) profile expects no particular column
+                      absent_columns=absent_cols.iloc[:0] if prof.identity else absent_cols)
     loaded.attrs["missing_why"] = _missing_why(prof, schema, read, set_missing, absent_cols)
     from crlm_outcomes import __version__
 
