@@ -229,7 +229,9 @@ def _collect(jobs: dict[str, Future], prof: Profile, schema: SchemaDefinition, l
             n_bad = int(np.count_nonzero(bad))
             if n_bad:
                 n_read = int(parsed.values.notna().sum())
-                if n_read == 0:
+                # no cell readable and none a declared code either: the wrong column (a
+                # column of "not applicable" codes with a few bad cells is the right one)
+                if n_read == 0 and not len(parsed.missing_codes):
                     examples = parsed.raw_text.drop_duplicates().head(5).tolist()
                     first = int(np.flatnonzero(bad)[0]) + 1
                     raise ColumnTypeError(
