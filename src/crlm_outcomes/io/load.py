@@ -398,7 +398,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                                      f"the columns required by profile {prof.name!r}")
     absent_cols = _absent_optional(prof, present_set)
     if len(absent_cols) and not prof.identity:
-        names = absent_cols["source_column"].tolist()
+        names = list(dict.fromkeys(absent_cols["source_column"].tolist()))
         shown = ", ".join(repr(x) for x in names[:12]) + (" …" if len(names) > 12 else "")
         warnings.warn(
             f"{label}: {len(names)} optional source column(s) of profile {prof.name!r} are not "
