@@ -25,6 +25,10 @@ def values_equal(a: Any, b: Any) -> bool:
             return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
         except TypeError:
             return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            values_equal(getattr(a, f.name), getattr(b, f.name))
+            for f in dataclasses.fields(a) if f.compare)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
