@@ -146,3 +146,24 @@ def test_greedy_match_exact_and_replacement():
     t = np.array([1, 1, 0, 0, 0])
     assert greedy_match(d, t, replace=True, ratio=2).tolist() == [[2, 4], [3, 4]]
     assert greedy_match(d, t, exact=np.array([0, 1, 1, 0, 1])).tolist() == [[3], [4]]
+
+
+def test_comparisons_carry_evalues(lalonde):
+    from crlm_outcomes.survival.comparison import matched_comparison, weighted_comparison
+    from crlm_outcomes.survival.evalue import evalue
+    from crlm_outcomes.survival.weighting import propensity_weights
+
+    m = _run(lalonde, "nn_largest_cal02")
+    c = matched_comparison(m, "time", "status")
+    ref = pd.read_csv(REF / "cox_matched.csv").iloc[0]
+    r = c.table.iloc[0]
+    np.testing.assert_allclose(np.log(r["hr"]), ref["coef"], rtol=1e-9)
+    exp = evalue(r["hr"], r["lower"], r["upper"], measure="HR", rare=False).table.iloc[0]
+    assert r["evalue"] == exp["evalue"] and r["evalue_ci"] == exp["evalue_ci"]
+    assert "E-value" in c.summary() and c == matched_comparison(m, "time", "status")
+    pw = propensity_weights(lalonde, "treat", "age + educ + C(race) + married + nodegree + re74 "
+                            "+ re75", estimand="ATT")
+    w = weighted_comparison(lalonde, pw, "time", "status", COVS)
+    assert w.method == "weighting" and w.cox.robust
+    assert w.table["evalue"].iloc[0] > 1
+    assert "weighting" in repr(w)

@@ -119,7 +119,7 @@ def rubin_rules(estimates: np.ndarray, variances: np.ndarray, *, dfcom: float = 
     --------
     >>> tab = rubin_rules(np.array([1.0, 1.2, 0.9]), np.array([0.04, 0.05, 0.04]))
     >>> round(float(tab["estimate"].iloc[0]), 4), round(float(tab["t"].iloc[0]), 5)
-    (1.0333, 0.06611)
+    (1.0333, 0.07444)
     """
     q = np.asarray(estimates, dtype=np.float64)
     u = np.asarray(variances, dtype=np.float64)
