@@ -33,6 +33,8 @@ d$hgb[runif(n) < p_miss] <- NA
 d$creat[runif(n) < p_miss] <- NA
 d$mspike[runif(n) < 0.5 * p_miss] <- NA
 d$na_hazard <- nelsonaalen(d, futime, death)
+save_csv(data.frame(id = d$id, futime = d$futime, death = d$death, na_hazard = d$na_hazard),
+         "nelsonaalen.csv")
 pred <- make.predictorMatrix(d)
 pred[, c("id", "futime", "etime", "event")] <- 0
 meth <- make.method(d)
