@@ -127,15 +127,15 @@ def _pmm(y_obs: np.ndarray, x_obs: np.ndarray, x_mis: np.ndarray, rng: np.random
     k = min(donors, n)
     order = np.argsort(yhat_obs, kind="stable")
     sorted_hat = yhat_obs[order]
-    out = np.empty(len(yhat_mis))
-    for i, target in enumerate(yhat_mis):
-        pos = int(np.searchsorted(sorted_hat, target))
-        lo, hi = max(pos - k, 0), min(pos + k, n)
-        cand = order[lo:hi]
-        dist = np.abs(yhat_obs[cand] - target)
-        nearest = cand[np.argsort(dist, kind="stable")[:k]]
-        out[i] = y_obs[rng.choice(nearest)]
-    return out
+    # the k nearest observed predictions lie within k places of the insertion point
+    pos = np.searchsorted(sorted_hat, yhat_mis)
+    window = pos[:, None] + np.arange(-k, k)[None, :]
+    valid = (window >= 0) & (window < n)
+    window = np.clip(window, 0, n - 1)
+    dist = np.where(valid, np.abs(sorted_hat[window] - yhat_mis[:, None]), np.inf)
+    nearest = np.take_along_axis(window, np.argsort(dist, axis=1, kind="stable")[:, :k], axis=1)
+    pick = nearest[np.arange(len(yhat_mis)), rng.integers(0, k, len(yhat_mis))]
+    return y_obs[order[pick]]
 
 
 def _multinomial_fit(y: np.ndarray, x: np.ndarray, n_class: int) -> np.ndarray:

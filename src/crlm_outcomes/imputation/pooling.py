@@ -231,14 +231,19 @@ class PooledModel:
 
     def regression_table(self, **kwargs: Any):
         """Publication table HR (95% CI), p (:func:`crlm_outcomes.report.regression_table.
-        regression_table`), with the pooling stated in the notes."""
+        regression_table`), with the pooling stated in the notes; ``suppression=`` masks small
+        counts as for a single model."""
         from dataclasses import replace
 
         from crlm_outcomes.report.regression_table import regression_table
+        from crlm_outcomes.report.suppression import SuppressionPolicy, format_count_alone
 
+        policy = kwargs.get("suppression") or SuppressionPolicy(enabled=False)
         rt = regression_table(self.table, **kwargs)
-        notes = {**rt.notes, "n": str(self.n), "events": str(self.n_event),
-                 "missing data": f"multiple imputation, m = {self.m}, pooled by Rubin's rules"}
+        notes = {**rt.notes, "n": format_count_alone(self.n, policy),
+                 "events": format_count_alone(self.n_event, policy),
+                 "missing data": f"multiple imputation, m = {self.m}, pooled by Rubin's rules "
+                                 "(t intervals with Barnard-Rubin df)"}
         return replace(rt, notes=notes)
 
     def _repr_html_(self) -> str:
