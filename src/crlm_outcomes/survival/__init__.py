@@ -28,3 +28,12 @@ from crlm_outcomes.survival.weighting import BalanceTable as BalanceTable
 from crlm_outcomes.survival.weighting import PropensityWeights as PropensityWeights
 from crlm_outcomes.survival.weighting import balance_table as balance_table
 from crlm_outcomes.survival.weighting import propensity_weights as propensity_weights
+from crlm_outcomes.survival.comparison import TreatmentComparison as TreatmentComparison
+from crlm_outcomes.survival.comparison import matched_comparison as matched_comparison
+from crlm_outcomes.survival.comparison import weighted_comparison as weighted_comparison
+from crlm_outcomes.survival.conditional import ConditionalSurvival as ConditionalSurvival
+from crlm_outcomes.survival.conditional import conditional_survival as conditional_survival
+from crlm_outcomes.survival.evalue import EValueResult as EValueResult
+from crlm_outcomes.survival.evalue import evalue as evalue
+from crlm_outcomes.survival.matching import MatchedData as MatchedData
+from crlm_outcomes.survival.matching import match_propensity as match_propensity
