@@ -83,8 +83,9 @@ class TreatmentComparison:
             f"HR {r['hr']:.3f} (95% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
             f"robust SE, n = {self.cox.n}, events = {self.cox.n_event}",
             self.evalues.summary(),
-            f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, after "
-            f"{self.balance.max_abs_smd(weighted=True):.3f}"])
+            (f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, after "
+             f"{self.balance.max_abs_smd(weighted=True):.3f}") if len(self.balance.table)
+            else "no balance covariates given"])
 
     def __str__(self) -> str:
         return self.summary()

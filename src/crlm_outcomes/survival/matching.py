@@ -186,7 +186,9 @@ class MatchedData:
     data
         The matched rows of the input (original index and columns) plus ``pair`` (matched-set
         id; the treated unit's set, ``NaN`` with replacement), ``weights`` (matching weights) and
-        ``distance`` (logit of the propensity).
+        ``distance`` (logit of the propensity); ``_treat01`` (treatment coded 0/1) and
+        ``_unit`` (position of the patient, the cluster with replacement) are for
+        :meth:`cox`.
     pairs
         One row per treated–control link: pair, treated (index label), control (index label),
         slot (1..ratio), difference (absolute difference of the logits).
@@ -240,9 +242,12 @@ class MatchedData:
                  f"({s['ratio']}:1, {'with' if s['replace'] else 'without'} replacement, "
                  f"order {s['order']}, caliper {cal}"
                  + (f", exact on {', '.join(s['exact'])}" if s["exact"] else "") + ")",
-                 self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
-                 f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, "
-                 f"after {self.balance.max_abs_smd(weighted=True):.3f}"]
+                 self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+        if len(self.balance.table):
+            lines.append(f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, "
+                         f"after {self.balance.max_abs_smd(weighted=True):.3f}")
+        else:
+            lines.append("no balance covariates given")
         return "\n".join(lines)
 
     def __str__(self) -> str:
