@@ -9,8 +9,9 @@ Each replicate simulates a CRLM-like cohort of ``n`` patients with three covaria
 ratios 1.10 per 10 years, 1.50 per SD of log CEA and 1.85 for RAS mutant (the synthetic
 cohort's RAS hazard ratio), and uniform administrative censoring (about 55-60% events).
 ``log_cea`` and ``kras`` are then deleted *at random given observed data* (MAR) by a known
-mechanism: ``logit P(missing) = -1.6 + 1.6 event + 0.4 (age - 65) / 10`` for each, independently,
-so that about 40% of the patients are incomplete and deletion depends on the outcome. Complete-
+mechanism: ``logit P(missing) = -1.6 + 1.6 event + 0.4 (age - 64) / 10`` for each, independently
+(about 35% missing per variable; about 60% of the patients lack at least one), so that deletion
+depends on the outcome and on age, both observed. Complete-
 case Cox is then biased (selection on the outcome changes the covariate distribution among
 events), while MI with the outcome in the imputation model (White & Royston 2009) is
 approximately unbiased.
