@@ -15,6 +15,7 @@ import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.spec import ENDPOINTS
+from crlm_outcomes.report.suppression import format_count_alone
 
 __all__ = ["imputation_section", "imputation_endpoint"]
 
@@ -50,7 +51,7 @@ def imputation_section(ctx: BuildContext) -> None:
     paras = [f"{imp.m} imputations by chained equations, {imp.iterations} iterations each, "
              f"seed {spec.seed}; outcome terms in every imputation model: "
              f"{', '.join(imp.outcome)} ({duration}, {event}). Rows without the outcome "
-             f"were not imputed: {imp.n_excluded}."]
+             f"were not imputed: {format_count_alone(imp.n_excluded, ctx.policy)}."]
     ctx.sections.append({"id": "imputation", "title": "Multiple imputation",
                          "paragraphs": paras, "blocks": blocks})
 
