@@ -220,6 +220,28 @@ class ConditionalSurvivalSpec(_Model):
                                  description="Further months (t), e.g. [60].")
 
 
+class ScoreValidationSpec(_Model):
+    """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores)."""
+
+    scores: list[str] = Field(
+        min_length=1, description="Score columns (higher = worse), e.g. fong_score, game_score, "
+                                  "tumour_burden_score; the first is the reference of the "
+                                  "differences.")
+    endpoint: EndpointName = "os"
+    times: list[float] = Field(
+        default_factory=lambda: [12.0, 36.0, 60.0],
+        description="Horizons (months) of AUC(t), Brier and IPA; calibration and decision "
+                    "curves at the last one.")
+    method: Literal["cox", "km"] = Field(
+        "cox", description="How a score becomes a predicted risk: Cox model with the score as "
+                           "a linear term, or the Kaplan-Meier risk of each score level.")
+    timewt: Literal["n", "n/G2"] = Field(
+        "n", description="Concordance: Harrell (n) or Uno (n/G2), as survival::concordance.")
+    bootstrap: int = Field(0, ge=0, description="Bootstrap resamples for optimism correction "
+                                                "(0 = none).")
+    seed: int = Field(20261203, description="Seed of the bootstrap resamples.")
+
+
 class SuppressionSpec(_Model):
     """Small-cell suppression of published counts."""
 
@@ -267,6 +289,9 @@ class AnalysisSpec(_Model):
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
     imputation: ImputationSpec | None = None
     matching: list[MatchingSpec] = Field(default_factory=list)
+    score_validation: ScoreValidationSpec | None = Field(
+        None, description="Discrimination, calibration and decision curves of prognostic "
+                          "scores, with pairwise comparisons.")
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")
@@ -487,6 +512,9 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
         check_column(f"matching[{i}].treatment", mt.treatment)
         for j, name in enumerate(mt.exact):
             check_column(f"matching[{i}].exact[{j}]", name)
+    if spec.score_validation is not None:
+        for i, name in enumerate(spec.score_validation.scores):
+            check_column(f"score_validation.scores[{i}]", name)
 
 
 # ---------------------------------------------------------------------------- schema, hash
