@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ __all__ = [
     "format_counts",
     "kind_alone",
     "format_count_alone",
+    "decide_policy",
 ]
 
 PUBLISHED = 0
@@ -257,3 +259,62 @@ def kind_alone(value: int, policy: SuppressionPolicy) -> int:
 def format_count_alone(value: int, policy: SuppressionPolicy) -> str:
     """A count published on its own (e.g. rows excluded, patients without a value)."""
     return format_count(value, kind_alone(value, policy), policy)
+
+
+def decide_policy(spec_setting: bool | None, threshold: int, rate_threshold: int,
+                  profile: Any = None) -> SuppressionPolicy:
+    """The suppression policy of a report, decided from the spec and the loader profile's
+    *content* (its ``disclosure:`` block), never from the profile's file name.
+
+    Parameters
+    ----------
+    spec_setting
+        ``output.suppression.enabled`` of the spec (None = not said).
+    threshold, rate_threshold
+        The spec's thresholds.
+    profile
+        The resolved :class:`~crlm_outcomes.io.profile.Profile` (None for the synthetic demo).
+
+    Returns
+    -------
+    SuppressionPolicy
+        On when the spec says so or the profile requires it, with the larger of the spec's and
+        the profile's thresholds.
+
+    Raises
+    ------
+    SpecError
+        The profile requires suppression (a data-use agreement) and the spec turns it off; or
+        the profile is a registry's (a data-use agreement, or a registry profile's name) whose
+        block does not decide and the spec does not say.
+
+    Examples
+    --------
+    >>> decide_policy(None, 11, 16).enabled
+    False
+    """
+    from crlm_outcomes.errors import SpecError
+
+    block = dict(getattr(profile, "disclosure", {}) or {})
+    name = str(getattr(profile, "name", "") or "").lower()
+    required = block.get("suppression") == "required"
+    registry = bool(block.get("data_use_agreement")) or name in ("seer", "ncdb")
+    where = f"loader profile {getattr(profile, 'path', name)!s}"
+    if spec_setting is False and required:
+        raise SpecError(
+            "output.suppression.enabled is false, but the loader profile's disclosure block "
+            "requires small-cell suppression" + (f" ({block['rule']})" if block.get("rule")
+                                                 else ""),
+            file=where, value=False,
+            expected="true or absent: a report of these data must suppress small cells")
+    if spec_setting is None and registry and not required and block.get("suppression") != "none":
+        raise SpecError(
+            "the loader profile reads a registry under a data-use agreement but does not say "
+            "whether small cells must be suppressed, and the spec does not either", file=where,
+            expected="output.suppression.enabled: true (or false when the agreement allows), "
+                     "or a 'disclosure: {suppression: required}' block in the profile")
+    enabled = bool(spec_setting) if spec_setting is not None else required
+    return SuppressionPolicy(enabled=enabled,
+                             threshold=max(threshold, int(block.get("threshold", 0))),
+                             rate_threshold=max(rate_threshold,
+                                                int(block.get("rate_threshold", 0))))
