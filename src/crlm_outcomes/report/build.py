@@ -168,7 +168,8 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
         sha = spec_hash(spec)
         _finish_page(ctx, versions, commit, sha)
         if policy.enabled:
-            assert_no_disclosure(ctx.ledger)
+            assert_no_disclosure(ctx.ledger, threshold=policy.threshold,
+                                 suppress_zero=policy.suppress_zero)
         notes: list[str] = []
         if spec.output.pdf_report:
             notes.append(_pdf_report(tmp))

@@ -220,27 +220,40 @@ def _components(ledger: DisclosureLedger) -> Iterable[list[str]]:
     return groups.values()
 
 
-def check_disclosure(ledger: DisclosureLedger) -> list[Finding]:
+def check_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
+                     suppress_zero: bool = False) -> list[Finding]:
     """Every masked count of ``ledger`` that a reader can recover (see the module docstring).
 
     Parameters
     ----------
     ledger
         What a build published and masked.
+    threshold
+        Only masked counts that may not be published (``0 < value < threshold``; zero too
+        with ``suppress_zero``) are checked: recovering a complementary cell of 500, or a
+        zero, discloses nothing the rules forbid. None checks every masked count.
+    suppress_zero
+        Zero is a protected value too.
 
     Returns
     -------
     list of Finding
         Empty when every masked count is protected.
     """
+    def protected(key: str) -> bool:
+        if threshold is None:
+            return True
+        v = ledger.values[key]
+        return (0 < v < threshold) or (suppress_zero and v == 0)
+
     findings: list[Finding] = []
     for key, where in ledger.masked.items():
-        if key in ledger.published:
+        if key in ledger.published and protected(key):
             v = ledger.values[key]
             findings.append(Finding(key, v, tuple(dict.fromkeys(where)),
                                     tuple(dict.fromkeys(ledger.published[key])), v, v))
     for group in _components(ledger):
-        targets = [k for k in group if k in ledger.masked]
+        targets = [k for k in group if k in ledger.masked and protected(k)]
         if not targets:
             continue
         members = set(group)
@@ -257,10 +270,12 @@ def check_disclosure(ledger: DisclosureLedger) -> list[Finding]:
     return findings
 
 
-def assert_no_disclosure(ledger: DisclosureLedger, *, limit: int = 5) -> int:
-    """Raise :class:`~crlm_outcomes.errors.DisclosureError` when a masked count is recoverable;
-    otherwise return the number of masked counts checked."""
-    findings = check_disclosure(ledger)
+def assert_no_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
+                         suppress_zero: bool = False, limit: int = 5) -> int:
+    """Raise :class:`~crlm_outcomes.errors.DisclosureError` when a protected masked count is
+    recoverable (see :func:`check_disclosure`); otherwise return the number of masked counts
+    in the ledger."""
+    findings = check_disclosure(ledger, threshold=threshold, suppress_zero=suppress_zero)
     if findings:
         lines = "; ".join(f.describe() for f in findings[:limit])
         more = f" (and {len(findings) - limit} more)" if len(findings) > limit else ""
