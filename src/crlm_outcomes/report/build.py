@@ -167,10 +167,12 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
         commit = mf.git_commit()
         sha = spec_hash(spec)
         _finish_page(ctx, versions, commit, sha)
-        if policy.enabled:
-            assert_no_disclosure(ctx.ledger, threshold=policy.threshold,
-                                 suppress_zero=policy.suppress_zero)
         notes: list[str] = []
+        if policy.enabled:
+            checked = assert_no_disclosure(ctx.ledger, threshold=policy.threshold,
+                                           suppress_zero=policy.suppress_zero)
+            notes.append(f"Disclosure check passed: none of the {checked} suppressed counts "
+                         "can be recovered from the published tables, text and figures.")
         if spec.output.pdf_report:
             notes.append(_pdf_report(tmp))
         report("manifest")

@@ -264,7 +264,7 @@ def check_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
         keys = sorted({k for coef, _, _ in sub.rows for k in coef} | members)
         for key in targets:
             lo, hi = _bounds(sub, keys, keys.index(key))
-            if math.ceil(lo - 1e-6) >= math.floor(hi + 1e-6):
+            if math.isfinite(hi) and math.ceil(lo - 1e-6) >= math.floor(hi + 1e-6):
                 findings.append(Finding(key, ledger.values[key],
                                         tuple(dict.fromkeys(ledger.masked[key])), (), lo, hi))
     return findings

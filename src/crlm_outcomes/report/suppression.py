@@ -11,13 +11,20 @@ Rules applied here:
   published by default, as CMS allows; ``suppress_zero=True`` masks it too.
 * **Complementary suppression** - a masked count must not be recoverable by subtraction. For
   every published linear constraint (cells that sum to a published total: a Table 1 column adds
-  up to the group size, the group columns of a row add up to the Overall column, the exclusions
-  of the flow diagram add up to the difference between first and last count), a constraint with
+  up to the group size, the group columns of a row add up to the Overall column, the groups of
+  a Kaplan-Meier table and the patients left out add up to the cohort), a constraint with
   exactly one masked cell gets a second one: its smallest published positive cell (zero only
   when nothing else is left). This repeats until no constraint has a single masked cell, since
-  one new mask can expose another constraint. Complementary cells are shown as ``‡``.
-* **Rates** - a percentage computed from a masked count is masked; a survival or cumulative
-  incidence estimate whose number at risk is below ``rate_threshold`` is masked.
+  one new mask can expose another constraint. Complementary cells are shown as ``‡``. In the
+  cohort flow the analysis cohort's size is printed everywhere, so the counts before a small
+  exclusion are masked instead (:func:`suppress_flow`).
+* **Rates** - a percentage is not printed where it would reveal a masked count or its
+  denominator; a survival or cumulative incidence estimate whose number at risk is below
+  ``rate_threshold`` is masked, and so is a mean, SD, median or quartile of fewer patients.
+* **Curves** - a group whose size is masked is not drawn (its steps would show it).
+* **Across the report** - the same patients counted in two places get one decision, and
+  :mod:`crlm_outcomes.report.disclosure_check` verifies the whole report before it is
+  written.
 
 Suppression is a publishing rule, not an analysis rule: estimates are always computed on the
 full data; only what is printed or drawn is masked.
@@ -195,13 +202,22 @@ def suppress_flow(n_remaining: Sequence[int], n_excluded: Sequence[int],
     """Suppression kinds for a cohort flow (first count, then one exclusion per step).
 
     ``n_remaining[0]`` is the starting count and ``n_remaining[i]`` the count after step ``i``
-    (``n_excluded[i-1]`` removed). Exclusions are masked when small; because the remaining
-    counts are partial sums, every remaining count between two masked exclusions is masked too,
-    and a single masked exclusion gets a complementary one (the smallest other exclusion).
+    (``n_excluded[i-1]`` removed). The last count is the analysis cohort, which every table of
+    the report prints (Table 1's Overall column, the all-patients Kaplan-Meier row), so it is
+    never masked here. Small exclusions are masked; since ``n_remaining[i-1] = n_remaining[i] +
+    n_excluded[i-1]``, every count from the start down to the step of the last masked exclusion
+    is masked too (complementary): the counts after it follow from the published cohort size
+    and the published exclusions, the ones before it could be subtracted from each other.
 
     Returns
     -------
     (remaining_kind, excluded_kind)
+
+    Examples
+    --------
+    >>> rem, exc = suppress_flow([500, 496, 300], [4, 196], SuppressionPolicy())
+    >>> rem.tolist(), exc.tolist()
+    ([2, 0, 0], [1, 0])
     """
     rem = np.asarray(n_remaining, dtype=float)
     exc = np.asarray(n_excluded, dtype=float)
@@ -211,21 +227,14 @@ def suppress_flow(n_remaining: Sequence[int], n_excluded: Sequence[int],
         return rem_kind, exc_kind
     prim_exc = primary_mask(exc, policy.threshold, suppress_zero=policy.suppress_zero)
     prim_rem = primary_mask(rem, policy.threshold, suppress_zero=policy.suppress_zero)
-    # the exclusions add up to first - last: one constraint over all of them
-    exc_mask = complementary_mask(exc, prim_exc, [np.arange(exc.size)] if exc.size > 1 else [])
-    rem_mask = prim_rem.copy()
-    masked_steps = np.flatnonzero(exc_mask)
-    if masked_steps.size:
-        # remaining counts strictly between the first and last masked exclusion are partial sums
-        # that would reveal them; the count after the last masked step is first - sum(exclusions)
-        rem_mask[masked_steps[0] + 1: masked_steps[-1] + 1] = True
     exc_kind[prim_exc] = PRIMARY
-    exc_kind[exc_mask & ~prim_exc] = COMPLEMENTARY
     rem_kind[prim_rem] = PRIMARY
-    rem_kind[rem_mask & ~prim_rem] = COMPLEMENTARY
-    if masked_steps.size == 1 and exc.size == 1:
-        # a single step: first - excluded = remaining, so the remaining count goes too
-        rem_kind[1] = max(rem_kind[1], COMPLEMENTARY)
+    masked = np.flatnonzero(prim_exc)
+    if masked.size:
+        last = int(masked[-1])  # exclusion ``last`` goes from rem[last] to rem[last + 1]
+        chain = np.zeros(rem.shape, dtype=bool)
+        chain[: last + 1] = True
+        rem_kind[chain & ~prim_rem] = COMPLEMENTARY
     return rem_kind, exc_kind
 
 

@@ -245,6 +245,7 @@ def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
     led.total(f"{all_key}|events", [*parts_e, f"{base}|<missing>|events"])
     for tick in grid:
         led.hidden(f"{base}|<missing>|risk|{tick:g}", (miss & (t >= tick)).sum())
+        led.at_most(f"{base}|<missing>|risk|{tick:g}", f"{base}|<missing>|n")
         led.total(f"{all_key}|risk|{tick:g}",
                   [*[f"{base}|{g}|risk|{tick:g}" for g in km.group_labels],
                    f"{base}|<missing>|risk|{tick:g}"])
