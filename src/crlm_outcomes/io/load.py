@@ -331,6 +331,13 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     q_parts: list[pd.DataFrame] = []
     ic_parts: list[pd.DataFrame] = []  # invalid cells set missing (on_invalid: set_missing)
     sm_parts: list[pd.DataFrame] = []
+    if raw.bad_rows is not None:  # rows the reader could not split into the header's cells
+        bad = raw.bad_rows
+        q_parts.append(pd.DataFrame({
+            "row": bad["row"].to_numpy(dtype="int64"), "column": "<row>", "value": None,
+            "rule": "malformed_row",
+            "reason": [f"line {ln} of the file: {why}" for ln, why in
+                       zip(bad["line"], bad["reason"], strict=True)]}))
     columns: dict[str, pd.Series] = {}
     ids_unique: Future | None = None
     used: list[str] = []
