@@ -333,11 +333,13 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     sm_parts: list[pd.DataFrame] = []
     if raw.bad_rows is not None:  # rows the reader could not split into the header's cells
         bad = raw.bad_rows
+        cells = "column" in bad.columns  # Excel cells (merged, uncomputed formula)
         q_parts.append(pd.DataFrame({
-            "row": bad["row"].to_numpy(dtype="int64"), "column": "<row>", "value": None,
-            "rule": "malformed_row",
-            "reason": [f"line {ln} of the file: {why}" for ln, why in
-                       zip(bad["line"], bad["reason"], strict=True)]}))
+            "row": bad["row"].to_numpy(dtype="int64"),
+            "column": bad["column"].to_numpy(dtype=object) if cells else "<row>",
+            "value": None, "rule": "unreadable_cell" if cells else "malformed_row",
+            "reason": [f"{'sheet row' if cells else 'line'} {ln} of the file: {why}"
+                       for ln, why in zip(bad["line"], bad["reason"], strict=True)]}))
     columns: dict[str, pd.Series] = {}
     ids_unique: Future | None = None
     used: list[str] = []

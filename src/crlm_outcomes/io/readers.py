@@ -327,13 +327,59 @@ def _read_file(path: Path, kind: str, options: dict[str, Any]
             return _read_delimited(path, options.get("delimiter") or
                                    ("," if kind == "csv" else "\t"), encoding, options)
         frame = _read_other(path, kind, options)
-        return frame, [str(c).strip() for c in frame.columns], None
+        bad = _excel_blank_cells(path, options, frame) if kind == "excel" else None
+        return frame, [str(c).strip() for c in frame.columns], bad
     except (EmptyFileError, UnreadableFileError):
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is an unreadable file
         raise UnreadableFileError(
             f"cannot read the file as {kind}: {type(exc).__name__}: {exc}", file=label
         ) from exc
+
+
+def _excel_blank_cells(path: Path, options: dict[str, Any],
+                       frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Cells pandas reads as blank although the sheet shows something: the non-anchor cells of
+    a merged range (only its top-left cell holds the value) and formula cells saved without a
+    computed value. Guessing their values is not allowed, so each is listed (row, Excel cell,
+    column, reason) for the loader to quarantine the row."""
+    import openpyxl
+
+    sheet = options.get("sheet")
+    sheet = 0 if sheet is None else sheet
+    wb_f = openpyxl.load_workbook(path, data_only=False)
+    wb_v = openpyxl.load_workbook(path, data_only=True)
+    try:
+        name = wb_f.sheetnames[sheet] if isinstance(sheet, int) else str(sheet)
+        ws_f, ws_v = wb_f[name], wb_v[name]
+        headers = {c.column: str(c.value).strip() for c in ws_f[1] if c.value is not None}
+        wanted = options.get("columns")
+        keep = set(headers.values()) if wanted is None else set(wanted)
+        n = len(frame)
+        rows: list[tuple[int, int, str, str]] = []
+        for rng in ws_f.merged_cells.ranges:
+            anchor = rng.start_cell.coordinate
+            for r in range(max(rng.min_row, 2), rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) == (rng.min_row, rng.min_col) or headers.get(c) not in keep:
+                        continue
+                    if r - 2 < n:
+                        rows.append((r - 2, r, headers[c], f"merged cell: the value is shown "
+                                     f"only in {anchor} ({rng.coord}); not copied"))
+        for row_f, row_v in zip(ws_f.iter_rows(min_row=2), ws_v.iter_rows(min_row=2),
+                                strict=False):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                if cf.data_type == "f" and cv.value is None and headers.get(cf.column) in keep:
+                    if cf.row - 2 < n:
+                        rows.append((cf.row - 2, cf.row, headers[cf.column],
+                                     f"formula {str(cf.value)[:60]!r} saved without a computed "
+                                     "value (open and save the file in Excel first)"))
+    finally:
+        wb_f.close()
+        wb_v.close()
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=["row", "line", "column", "reason"])
 
 
 def _read_other(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
@@ -345,12 +391,16 @@ def _read_other(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
         return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
     import pyreadstat
 
+    # value labels are the file's own meaning of its codes (1 = "Male"): applied, so that a
+    # labelled code is read as its label, never as a bare number
     if kind == "sas":
         frame, _ = pyreadstat.read_sas7bdat(str(path))
     elif kind == "stata":
-        frame, _ = pyreadstat.read_dta(str(path))
+        frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=True,
+                                       formats_as_category=False)
     else:
-        frame, _ = pyreadstat.read_sav(str(path))
+        frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=True,
+                                       formats_as_category=False)
     return frame
 
 
