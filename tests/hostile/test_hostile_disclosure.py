@@ -206,7 +206,7 @@ def test_table_one_hides_percentages_that_reveal_a_masked_count():
 
 def test_table_one_masks_a_mean_of_one_or_two_patients():
     data = pd.DataFrame({"g": ["a"] * 30 + ["b"] * 30,
-                         "cea": [5.0] * 30 + [123.4, 98.7] + [None] * 28})
+                         "cea": [5.0 + i for i in range(30)] + [123.4, 98.7] + [None] * 28})
     t1 = table_one(data, "g", ["cea"], suppression=SuppressionPolicy())
     row = t1.table[t1.table["variable"].str.startswith("cea")].iloc[0]
     assert row["b"] == "<11" and "123" not in " ".join(map(str, row.tolist()))

@@ -57,8 +57,8 @@ import yaml
 
 from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlError
 from crlm_outcomes.io.units import normalise_unit, unit_factor
-from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
+from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
 
 __all__ = [
     "PROFILE_DIR",

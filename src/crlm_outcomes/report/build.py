@@ -40,9 +40,9 @@ import pandas as pd
 
 from crlm_outcomes.report import manifest as mf
 from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.disclosure_check import assert_no_disclosure
 from crlm_outcomes.report.filters import stratify_and_filter
 from crlm_outcomes.report.html import render_report
-from crlm_outcomes.report.disclosure_check import assert_no_disclosure
 from crlm_outcomes.report.load import load_cohort_step, spec_profile
 from crlm_outcomes.report.methods_text import methods_text
 from crlm_outcomes.report.output_folder import building_into, install

@@ -37,7 +37,6 @@ the final iterate agrees with R's to rounding error rather than to the convergen
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np

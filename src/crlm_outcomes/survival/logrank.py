@@ -22,7 +22,6 @@ a weighted log-rank test.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations

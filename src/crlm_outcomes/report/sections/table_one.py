@@ -15,8 +15,8 @@ import numpy as np
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.suppression import format_count, suppress_vector
 from crlm_outcomes.report.spec import ENDPOINTS
+from crlm_outcomes.report.suppression import format_count, suppress_vector
 from crlm_outcomes.report.table_one import _is_categorical, _level_text, _levels, table_one
 from crlm_outcomes.report.writer import text_block
 
