@@ -225,7 +225,10 @@ class AnalysisSpec(_Model):
         return self
 
     def suppression_enabled(self) -> bool:
-        """Whether small-cell suppression applies (explicit setting, else registry profile)."""
+        """Whether small-cell suppression applies, judged from the spec alone (explicit
+        setting, else a registry profile's name). A build decides from the profile's
+        *content* instead (its ``disclosure:`` block, so that renamed copies keep it):
+        :func:`crlm_outcomes.report.suppression.decide_policy`."""
         setting = self.output.suppression.enabled
         if setting is not None:
             return setting
