@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-from statsmodels.stats.oneway import anova_oneway
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.oneway import anova_oneway
 
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk

@@ -33,7 +33,7 @@ from crlm_outcomes.report.suppression import (
 )
 from crlm_outcomes.report.writer import escaped_html, safe_name, text_block
 
-__all__ = ["km_summary", "km_section", "only_groups", "record_km"]
+__all__ = ["km_summary", "km_section", "drawable_groups", "only_groups", "record_km"]
 
 
 def km_summary(km: Any, label: str, times: list[float],
@@ -145,8 +145,7 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
         tmax = float(km.table["time"].max())
         grid = time_grid(tmax)
         risk = at_risk_table(km, grid, policy, size_kinds=summ.attrs["n_kind"])
-        drawn = [g for g, k in zip(km.group_labels, summ.attrs["n_kind"], strict=False)
-                 if not k]
+        drawn = drawable_groups(km, summ)
         record_km(ctx, data, duration, event, strat, f"km|{endpoint}", km, summ, risk,
                   grid, drawn, where=f"{title}{' by ' + strat if strat else ''}")
         caption = (f"{title}" + (f" by {strat}" if strat else ", all patients") +
@@ -155,15 +154,19 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
             caption += (f" {format_count(km.n_excluded, summ.attrs['excluded_kind'], policy)}"
                         f" patient(s) with {strat} or the endpoint missing are not shown.")
         if len(drawn) < len(km.group_labels):
-            caption += (" Groups whose size is suppressed are not drawn (a curve shows its "
-                        "steps, hence the group's size).")
+            caption += (" Groups whose size or number of events is suppressed are not drawn "
+                        "(a curve shows both in its steps).")
         blocks.append(text_block("heading",
                                  title + (f" by {strat}" if strat else ": all patients")))
-        risk_drawn = risk.loc[[str(g) for g in drawn]]
-        blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
-                                        only_groups(km, drawn), policy=policy,
-                                        title=title + (f" by {strat}" if strat else ""),
-                                        max_time=tmax, risk=risk_drawn))
+        if drawn:
+            risk_drawn = risk.loc[[str(g) for g in drawn]]
+            blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
+                                            only_groups(km, drawn), policy=policy,
+                                            title=title + (f" by {strat}" if strat else ""),
+                                            max_time=tmax, risk=risk_drawn))
+        else:
+            blocks.append(text_block("text", "No curve is drawn: every group's size or number "
+                                     "of events is suppressed.", "note"))
         risk_pub = risk.reset_index()
         risk_pub.columns = ["group", *[f"{c} mo" for c in risk.columns]]
         html = (risk_pub.style.hide(axis="index").set_uuid(f"risk_{name}")
@@ -184,6 +187,13 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
                                        f"{title}: log-rank tests"))
     ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
         f"{title} ({duration}, {event}) in months."], "blocks": blocks})
+
+
+def drawable_groups(km: Any, summ: pd.DataFrame) -> list[Any]:
+    """Groups whose curve may be drawn: a curve shows its size (the step heights) and its
+    events (the steps), so a group with either masked in ``summ`` is left out."""
+    kinds = zip(summ.attrs["n_kind"], summ.attrs["events_kind"], strict=True)
+    return [g for g, (kn, ke) in zip(km.group_labels, kinds, strict=False) if not kn and not ke]
 
 
 def only_groups(km: Any, groups: list[Any]) -> Any:
@@ -224,6 +234,7 @@ def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
         _publish(led, f"{all_key}|events", dead.sum(), summ.attrs["events_kind"][0], where)
         _record_risk(led, all_key, grid, risk.iloc[0], present, t, ctx, where)
         led.reveal(f"{all_key}|n", present.sum(), f"{where} (curve)")
+        led.reveal(f"{all_key}|events", dead.sum(), f"{where} (curve steps)")
         return
     base = f"{prefix}|{strat}"
     parts_n, parts_e = [], []
@@ -236,6 +247,7 @@ def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
         _record_risk(led, key, grid, risk.loc[str(g)], m, t, ctx, where)
         if g in drawn:
             led.reveal(f"{key}|n", m.sum(), f"{where} (curve)")
+            led.reveal(f"{key}|events", (m & dead).sum(), f"{where} (curve steps)")
         parts_n.append(f"{key}|n")
         parts_e.append(f"{key}|events")
     miss = data[strat].isna().to_numpy(dtype=bool) & present

@@ -14,10 +14,15 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk, time_grid
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.sections.km import km_summary, only_groups, record_km
+from crlm_outcomes.report.sections.km import (
+    drawable_groups,
+    km_summary,
+    only_groups,
+    record_km,
+)
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, suppress_vector
-from crlm_outcomes.report.writer import safe_name
+from crlm_outcomes.report.writer import safe_name, text_block
 
 __all__ = ["landmark_section"]
 
@@ -63,16 +68,20 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
     tmax = float(km.table["time"].max())
     grid = time_grid(tmax)
     risk = at_risk_table(km, grid, policy, size_kinds=summary.attrs["n_kind"])
-    drawn = [g for g, k in zip(km.group_labels, summary.attrs["n_kind"], strict=False) if not k]
+    drawn = drawable_groups(km, summary)
     record_km(ctx, res.data, duration, event, lm.by, f"{prefix}|{lm.endpoint}", km, summary,
               risk, grid, drawn, where=title, total_key=cohort_key)
     caption = title + " (time restarted at the landmark)."
     if len(drawn) < len(km.group_labels):
-        caption += " Groups whose size is suppressed are not drawn."
-    blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk, only_groups(km, drawn),
-                                    policy=policy, title=title, max_time=tmax,
-                                    risk=risk.loc[[str(g) for g in drawn]],
-                                    xlabel=f"Months since the {lm.time:g}-month landmark"))
+        caption += " Groups whose size or number of events is suppressed are not drawn."
+    if drawn:
+        blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
+                                        only_groups(km, drawn), policy=policy, title=title,
+                                        max_time=tmax, risk=risk.loc[[str(g) for g in drawn]],
+                                        xlabel=f"Months since the {lm.time:g}-month landmark"))
+    else:
+        blocks.append(text_block("text", "No curve is drawn: every group's size or number of "
+                                 "events is suppressed.", "note"))
     blocks.append(ctx.writer.table(summary, f"{name}_summary", "Kaplan-Meier estimates from "
                                    "the landmark", footnote=policy.footnote()))
     paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]
