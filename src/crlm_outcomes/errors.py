@@ -30,6 +30,9 @@ __all__ = [
     "FormulaError",
     "SpecError",
     "UncollectedVariableError",
+    "UnsafeYamlError",
+    "OutputFolderError",
+    "DisclosureError",
     "EstimationError",
     "CrlmWarning",
     "ConvergenceWarning",
@@ -162,6 +165,28 @@ class SpecError(InputError):
 class UncollectedVariableError(InputError):
     """Imputation was asked for a variable the source never recorded (all missing overall or in
     a registry era): a design question, not a missing-data one."""
+
+
+class UnsafeYamlError(InputError):
+    """A YAML file is refused before it is built: too large, too many aliases (an alias bomb),
+    a key repeated in one mapping, or not UTF-8 (:mod:`crlm_outcomes.safe_yaml`)."""
+
+
+class OutputFolderError(InputError):
+    """A report cannot be written to the folder asked for: it is a file, holds files no
+    previous build wrote, or another build is writing into it."""
+
+
+class DisclosureError(CrlmError):
+    """A report built with small-cell suppression would let a reader recover a suppressed count
+    from what it publishes (:mod:`crlm_outcomes.report.disclosure_check`); nothing is written.
+
+    ``findings`` lists each recoverable cell with the published facts that reveal it.
+    """
+
+    def __init__(self, message: str, findings: Sequence[Any] = ()) -> None:
+        self.findings = list(findings)
+        super().__init__(message)
 
 
 class EstimationError(CrlmError):

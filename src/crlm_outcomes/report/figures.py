@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.plots.style import palette, publication_style
-from crlm_outcomes.report.suppression import SuppressionPolicy, format_count, primary_mask
+from crlm_outcomes.report.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
+    SuppressionPolicy,
+    complementary_mask,
+    format_count,
+    primary_mask,
+)
 
 __all__ = ["time_grid", "at_risk_table", "draw_at_risk", "plot_km_with_risk"]
 
@@ -27,11 +34,14 @@ def time_grid(max_time: float, step: float | None = None) -> np.ndarray:
     return np.arange(0.0, max_time + 1e-9, step)
 
 
-def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy) -> pd.DataFrame:
+def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy,
+                  size_kinds: Sequence[int] | None = None) -> pd.DataFrame:
     """Numbers at risk per group (rows) and time (columns) as published text.
 
-    Counts below the threshold are masked (``<11``). No complementary suppression is needed:
-    the counts of one row are not linked by a published total, and no overall row is shown.
+    Counts below the threshold are masked (``<11``). At time 0 the numbers at risk are the
+    group sizes, so ``size_kinds`` (the suppression kinds of the sizes in the summary table)
+    are applied there too; the groups of one time add up to the all-patients row of the
+    overall curve, so each time column gets complementary suppression (``‡``) across groups.
     """
     at = km.at(list(times), extend=True)
     labels = [str(g) for g in km.group_labels if g in set(at["group"])]
@@ -39,11 +49,23 @@ def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy) -> pd.D
                             observed=True)
     counts.index = [str(g) for g in counts.index]
     counts = counts.reindex(labels)
-    mask = primary_mask(counts.to_numpy(), policy.threshold,
-                        suppress_zero=policy.suppress_zero) if policy.enabled else np.zeros(
-        counts.shape, bool)
-    text = [[format_count(v, int(m), policy) for v, m in zip(row, mrow, strict=True)]
-            for row, mrow in zip(counts.to_numpy(), mask, strict=True)]
+    values = counts.to_numpy(dtype=float)
+    kinds = np.zeros(values.shape, dtype=np.int8)
+    if policy.enabled:
+        prim = primary_mask(values, policy.threshold, suppress_zero=policy.suppress_zero)
+        kinds[prim] = PRIMARY
+        first = 0
+        if size_kinds is not None and values.shape[1] and float(counts.columns[0]) == 0.0:
+            # at time 0 the numbers at risk are the sizes: exactly their published kinds
+            kinds[:, 0] = np.asarray(size_kinds, dtype=np.int8)[: values.shape[0]]
+            first = 1
+        if values.shape[0] > 1:
+            idx = np.arange(values.size).reshape(values.shape)
+            full = complementary_mask(values.ravel(), (kinds > 0).ravel(),
+                                      [idx[:, j] for j in range(first, values.shape[1])])
+            kinds[(full.reshape(values.shape)) & (kinds == 0)] = COMPLEMENTARY
+    text = [[format_count(v, int(k), policy) for v, k in zip(row, krow, strict=True)]
+            for row, krow in zip(values, kinds, strict=True)]
     out = pd.DataFrame(text, index=labels, columns=[f"{t:g}" for t in counts.columns])
     out.index.name = "group"
     return out
@@ -70,8 +92,8 @@ def draw_at_risk(ax: plt.Axes, table: pd.DataFrame, times: Sequence[float],
 
 def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPolicy | None = None,
                       max_time: float | None = None, title: str | None = None,
-                      xlabel: str = "Months", ylabel: str = "Survival probability"
-                      ) -> plt.Axes:
+                      xlabel: str = "Months", ylabel: str = "Survival probability",
+                      risk: pd.DataFrame | None = None) -> plt.Axes:
     """Kaplan-Meier curves with a (suppressed) numbers-at-risk table underneath.
 
     Parameters
@@ -86,6 +108,9 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
         Right end of the time axis (default: last time in the curves).
     title, xlabel, ylabel
         Labels.
+    risk
+        The numbers-at-risk text to draw (rows = the groups of ``km``, columns = the tick
+        times), as the report's at-risk table publishes it; default: computed here.
 
     Returns
     -------
@@ -106,6 +131,6 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
         ax.set_ylim(0, 1.02)
         if title:
             ax.set_title(title)
-        table = at_risk_table(km, times, policy)
+        table = at_risk_table(km, times, policy) if risk is None else risk
         draw_at_risk(ax, table, times)
     return ax

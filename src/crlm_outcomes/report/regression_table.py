@@ -57,6 +57,7 @@ class RegressionTable:
                   .set_table_attributes("class='crlm-table regression'")
                   .set_caption(html.escape(self.title)))
         foot = "; ".join(f"{k}: {v}" for k, v in self.notes.items())
+        styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(foot)}</p>"
 
     def to_latex(self) -> str:

@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-from statsmodels.stats.oneway import anova_oneway
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.oneway import anova_oneway
 
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk
@@ -202,6 +202,7 @@ class TableOne:
         styler = styler.set_table_attributes("class='crlm-table table-one'")
         caption = "Table 1" + (f" by {self.by}" if self.by else "")
         styler = styler.set_caption(html.escape(caption))
+        styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(self.footnote())}</p>"
 
     def to_latex(self) -> str:
@@ -294,7 +295,10 @@ def table_one(
 
     sizes = np.array([m.sum() for m in col_masks], dtype=float)
     if by is not None:
-        kinds = suppress_vector(sizes[: len(gnames)], policy, total_published=has_overall)
+        # the groups and the patients without a group add up to Overall
+        n_no_group = float(data[by].isna().sum())
+        kinds = suppress_vector(np.r_[sizes[: len(gnames)], n_no_group], policy,
+                                total_published=has_overall)[: len(gnames)]
         size_kind = np.concatenate([kinds, np.zeros(len(cols) - len(gnames), np.int8)])
     else:
         size_kind = np.zeros(len(cols), np.int8)
@@ -324,11 +328,15 @@ def table_one(
                 smd = smd_categorical(counts[:, : len(gnames)])
             rows.append({"variable": label, "level": "", **dict.fromkeys(cols, ""),
                          "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
+            # a percentage of a published count reveals its denominator: none is printed in a
+            # column where a level, the missing count or the group size is masked
+            pct_ok = ~(kind > 0).any(axis=0) & (size_kind == 0)
             for i, lev in enumerate(levels):
                 cells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
-                    cells[c] = _count_pct(counts[i, j], pct, kind[i, j], policy, dec)
+                    cells[c] = _count_pct(counts[i, j], pct if pct_ok[j] else None, kind[i, j],
+                                          policy, dec)
                     summary.append({"variable": var, "level": _level_text(lev), "group": c,
                                     "n": int(counts[i, j]), "percent": pct})
                 rows.append({"variable": label, "level": _level_text(lev), **cells,
@@ -337,7 +345,8 @@ def table_one(
                 cells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    cells[c] = _count_pct(miss[j], pct, kind[-1, j], policy, dec)
+                    cells[c] = _count_pct(miss[j], pct if pct_ok[j] else None, kind[-1, j],
+                                          policy, dec)
                     summary.append({"variable": var, "level": "Missing", "group": c,
                                     "n": int(miss[j]), "percent": pct})
                 rows.append({"variable": label, "level": "Missing", **cells,
@@ -359,6 +368,9 @@ def table_one(
                 summary.append(rec)
                 if size_kind[j] == PRIMARY or v.size == 0:
                     cells[c] = "" if v.size == 0 else policy.complementary_marker
+                elif policy.enabled and v.size < policy.rate_threshold:
+                    # a mean, SD, median or quartile of one or two patients is their values
+                    cells[c] = policy.primary_marker
                 elif is_nn:
                     cells[c] = (f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, "
                                 f"{_fmt(rec['q3'], dec)}]")
@@ -391,7 +403,8 @@ def table_one(
                 mcells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    mcells[c] = _count_pct(miss[j], pct, kind[j], policy, dec)
+                    mcells[c] = _count_pct(miss[j], pct if size_kind[j] == 0 else None,
+                                           kind[j], policy, dec)
                 rows.append({"variable": f"{label}, {stat_label}", "level": "Missing",
                              **mcells, "p": "", "test": "", "SMD": ""})
         tests.append({"variable": var, "test": test, "statistic": stat, "p": p, "smd": smd})
@@ -427,9 +440,10 @@ def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,
                            extra_constraints=constraints)
 
 
-def _count_pct(n: float, pct: float, kind: int, policy: SuppressionPolicy, dec: int) -> str:
+def _count_pct(n: float, pct: float | None, kind: int, policy: SuppressionPolicy,
+               dec: int) -> str:
     text = format_count(n, kind, policy)
-    if kind:
+    if kind or pct is None:
         return text
     return f"{text} ({_fmt(pct, dec)})"
 

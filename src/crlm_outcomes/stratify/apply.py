@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,7 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
         if not isinstance(value, dict):
             raise SpecError("apply_all options must be dicts of keyword arguments",
                             column=name, value=value, expected="e.g. {'missing_as_zero': True}")
+        _check_option_names(name, value)
     frame = cohort_or_frame
     if not isinstance(frame, pd.DataFrame) and hasattr(frame, "data"):
         frame = frame.data
@@ -145,3 +147,18 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     result.attrs["stratify"] = added
     result.attrs["not_derived"] = not_derived
     return result
+
+
+def _check_option_names(name: str, value: dict[str, Any]) -> None:
+    """Every option of ``name`` must be a keyword of its function (a typo is a SpecError naming
+    the option, not a TypeError from the call)."""
+    params = list(inspect.signature(STRATIFIERS[name].function).parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    allowed = [p.name for p in params if p.kind in (inspect.Parameter.KEYWORD_ONLY,
+                                                     inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for key in value:
+        if key not in allowed:
+            raise SpecError(f"unknown option {key!r} for stratifier {name!r}", column=name,
+                            value=key, expected=f"one of {allowed}" if allowed
+                            else "no options (this stratifier takes none)")

@@ -357,6 +357,12 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
             warnings.warn("cluster specified with robust=False: cluster ignored (as R)",
                           DataQualityWarning, stacklevel=2)
     counting = entry is not None
+    if si.strata is not None and n and np.bincount(
+            np.unique(np.asarray(si.strata), return_inverse=True)[1]).max() < 2:
+        raise EstimationError(
+            f"every stratum holds a single row ({n} rows in {n} strata): no event has anyone "
+            "else at risk beside it, so the Cox model has no information; use fewer strata "
+            "or adjust for the variable instead")
 
     is_ev = ev > 0
     time_order = None if counting else eng.event_first_time_order(si.time, is_ev)

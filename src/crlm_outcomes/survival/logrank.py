@@ -21,6 +21,7 @@ a weighted log-rank test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -381,10 +382,12 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
     Parameters
     ----------
     by
-        The ordered grouping column. Group order is the categorical order, else sorted values.
+        The ordered grouping column. Group order is the categorical order, else sorted values;
+        text levels are scored in natural order ("1", "2", "10"; "stage 2" before
+        "stage 10").
     scores
         Score of each group: a mapping label -> score, or a sequence in group order.
-        Default 1, 2, ..., k.
+        Default 1, 2, ..., k in that order.
     strata, rho
         As in :func:`logrank`.
     """
@@ -392,7 +395,13 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
     si = _inputs(data, duration, event, by, strata)
     k = len(si.group_labels)
     if scores is None:
-        c = np.arange(1, k + 1, dtype=np.float64)
+        frame = data if isinstance(data, pd.DataFrame) else getattr(data, "data", data)
+        ordered = isinstance(frame[by].dtype, pd.CategoricalDtype)
+        # text levels in natural order ("1" < "2" < "10"), not "1" < "10" < "2"
+        order = (list(range(k)) if ordered else
+                 sorted(range(k), key=lambda i: _natural_key(si.group_labels[i])))
+        c = np.empty(k, dtype=np.float64)
+        c[order] = np.arange(1, k + 1, dtype=np.float64)
     elif isinstance(scores, Mapping):
         missing = [g for g in si.group_labels if g not in scores]
         if missing:
@@ -412,6 +421,18 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
                           "expected": sd.expected})
     return LogRankTrendResult(statistic=stat, df=1, p=float(stats.chi2.sf(stat, 1)),
                               table=table, rho=rho, excluded=si.excluded)
+
+
+def _natural_key(label: Hashable) -> tuple:
+    """Sort key putting digit runs in numeric order: "2" < "10", "T2" < "T10"."""
+    if isinstance(label, str):
+        parts = re.split(r"(\d+(?:\.\d+)?)", label)
+        return (1, tuple((0, float(p), "") if i % 2 else (1, 0.0, p.casefold())
+                         for i, p in enumerate(parts) if p != ""))
+    try:
+        return (0, ((0, float(label), ""),))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return (2, ((1, 0.0, str(label)),))
 
 
 def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,

@@ -18,7 +18,7 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.regression_table import regression_table
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
-from crlm_outcomes.report.writer import text_block
+from crlm_outcomes.report.writer import safe_name, text_block
 
 __all__ = ["cox_section"]
 
@@ -47,7 +47,7 @@ def cox_section(ctx: BuildContext, i: int) -> None:
     reg = (regression_table(fit, title=title, suppression=ctx.policy) if pooled is None else
            pooled.regression_table(title=title, suppression=ctx.policy))
     blocks = [ctx.writer.table(reg.table, f"cox_{m.name}", title,
-                               html=reg.to_html(uuid=f"cox_{m.name}"), latex=reg.to_latex())]
+                               html=reg.to_html(uuid=safe_name(f"cox_{m.name}")), latex=reg.to_latex())]
     blocks.append(ctx.writer.figure(f"forest_{m.name}", f"Hazard ratios (95% CI), model "
                                     f"'{m.name}'.", _forest, fit if pooled is None else pooled))
     paras = [f"Formula: {m.formula}; ties: {m.ties}"

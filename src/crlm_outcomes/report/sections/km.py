@@ -10,8 +10,11 @@ CI); a log-rank test per stratifier. Estimates resting on fewer than the suppres
 
 from __future__ import annotations
 
+import html as _html
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
@@ -20,26 +23,40 @@ from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
 from crlm_outcomes.report.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
     SuppressionPolicy,
-    format_count_alone,
-    format_counts,
+    complementary_mask,
+    format_count,
+    primary_mask,
+    suppress_vector,
 )
-from crlm_outcomes.report.writer import text_block
+from crlm_outcomes.report.writer import escaped_html, safe_name, text_block
 
-__all__ = ["km_summary", "km_section"]
+__all__ = ["km_summary", "km_section", "drawable_groups", "only_groups", "record_km"]
 
 
 def km_summary(km: Any, label: str, times: list[float],
-               policy: SuppressionPolicy) -> pd.DataFrame:
-    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI)."""
+               policy: SuppressionPolicy, *, n_excluded: int | None = None,
+               forced: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI).
+
+    ``n_excluded`` (patients without a group or the endpoint, printed beside the table) and
+    the group sizes add up to the analysis cohort, so they are suppressed together; groups in
+    ``forced`` (masked elsewhere, e.g. in Table 1) are masked here too. The kinds are kept in
+    ``attrs`` (``n_kind``, ``events_kind``, ``excluded_kind``).
+    """
     med = km.median().set_index("group")
     counts = km.n.set_index("group")
     groups = [g for g in km.group_labels if g in counts.index]
     n = counts.loc[groups, "n"].to_numpy(dtype=float)
     ev = counts.loc[groups, "events"].to_numpy(dtype=float)
     several = len(groups) > 1
-    n_text = format_counts(n, policy, total_published=several)
-    ev_text = format_counts(ev, policy, total_published=several)
+    n_kind, excluded_kind = _size_kinds(n, [str(g) for g in groups], policy, several,
+                                        n_excluded, forced)
+    ev_kind = suppress_vector(ev, policy, total_published=several)
+    n_text = [format_count(v, k, policy) for v, k in zip(n, n_kind, strict=True)]
+    ev_text = [format_count(v, k, policy) for v, k in zip(ev, ev_kind, strict=True)]
     at = km.at(times, extend=True) if times else pd.DataFrame()
     max_t = km.table.groupby("group", observed=True, sort=False)["time"].max()
     rows = []
@@ -61,7 +78,27 @@ def km_summary(km: Any, label: str, times: list[float],
             else:
                 row[col] = est_ci(100 * r["survival"], 100 * r["lower"], 100 * r["upper"], 1)
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["n_kind"] = [int(k) for k in n_kind]
+    out.attrs["events_kind"] = [int(k) for k in ev_kind]
+    out.attrs["excluded_kind"] = excluded_kind
+    return out
+
+
+def _size_kinds(n: np.ndarray, labels: list[str], policy: SuppressionPolicy, several: bool,
+                n_excluded: int | None, forced: set[str] | frozenset[str]
+                ) -> tuple[np.ndarray, int]:
+    """Suppression kinds of the group sizes and of the excluded count printed beside them."""
+    if not policy.enabled:
+        return np.zeros(len(n), np.int8), 0
+    vals = n if n_excluded is None else np.r_[n, float(n_excluded)]
+    prim = primary_mask(vals, policy.threshold, suppress_zero=policy.suppress_zero)
+    start = prim.copy()
+    start[: len(n)] |= np.array([lab in forced for lab in labels], dtype=bool)
+    linked = several or n_excluded is not None
+    full = complementary_mask(vals, start, [np.arange(len(vals))] if linked else [])
+    kinds = np.where(prim, PRIMARY, np.where(full, COMPLEMENTARY, 0)).astype(np.int8)
+    return kinds[: len(n)], int(kinds[len(n)]) if n_excluded is not None else 0
 
 
 def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None,
@@ -125,33 +162,51 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
             lr = logrank(data, duration, event, by=strat) if (
                 strat is not None and len(km.group_labels) > 1) else None
         label = strat or "all patients"
-        summaries.append(km_summary(km, label, times, policy))
+        summ = km_summary(km, label, times, policy,
+                          n_excluded=km.n_excluded if strat is not None else None,
+                          forced=ctx.group_masks.get(strat or "", frozenset()))
+        summaries.append(summ)
         if spec.output.conditional_survival is not None:
             conditional.append(_conditional(ctx, duration, event, strat, label))
         if lr is not None:
             tests.append({"stratifier": strat, "test": lr.method,
                           "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
                           "p": format_p(lr.p),
-                          "rows excluded (missing)": format_count_alone(km.n_excluded, policy)})
+                          "rows excluded (missing)": format_count(
+                              km.n_excluded, summ.attrs["excluded_kind"], policy)})
         name = f"km_{endpoint}_{strat or 'overall'}"
         tmax = float(km.table["time"].max())
         grid = time_grid(tmax)
-        risk = at_risk_table(km, grid, policy)
+        risk = at_risk_table(km, grid, policy, size_kinds=summ.attrs["n_kind"])
+        drawn = drawable_groups(km, summ)
+        record_km(ctx, data, duration, event, strat, f"km|{endpoint}", km, summ, risk,
+                  grid, drawn, where=f"{title}{' by ' + strat if strat else ''}")
         caption = (f"{title}" + (f" by {strat}" if strat else ", all patients") +
                    f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); numbers at risk below.")
         if strat is not None and km.n_excluded:
-            caption += (f" {format_count_alone(km.n_excluded, policy)}"
+            caption += (f" {format_count(km.n_excluded, summ.attrs['excluded_kind'], policy)}"
                         f" patient(s) with {strat} or the endpoint missing are not shown.")
+        if len(drawn) < len(km.group_labels):
+            caption += (" Groups whose size or number of events is suppressed are not drawn "
+                        "(a curve shows both in its steps).")
         blocks.append(text_block("heading",
                                  title + (f" by {strat}" if strat else ": all patients")))
-        blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk, km, policy=policy,
-                                        title=title + (f" by {strat}" if strat else "")))
+        if drawn:
+            risk_drawn = risk.loc[[str(g) for g in drawn]]
+            blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
+                                            only_groups(km, drawn), policy=policy,
+                                            title=title + (f" by {strat}" if strat else ""),
+                                            max_time=tmax, risk=risk_drawn))
+        else:
+            blocks.append(text_block("text", "No curve is drawn: every group's size or number "
+                                     "of events is suppressed.", "note"))
         risk_pub = risk.reset_index()
         risk_pub.columns = ["group", *[f"{c} mo" for c in risk.columns]]
         html = (risk_pub.style.hide(axis="index").set_uuid(f"risk_{name}")
-                .set_table_attributes(f"class='crlm-table at-risk' id='at-risk-{name}'")
-                .set_caption(f"Number at risk: {title}" + (f" by {strat}" if strat else ""))
-                .to_html())
+                .set_table_attributes(f"class='crlm-table at-risk' id='at-risk-{safe_name(name)}'")
+                .set_caption(_html.escape(f"Number at risk: {title}"
+                                          + (f" by {strat}" if strat else ""))))
+        html = escaped_html(html)
         blocks.append(ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
                                        "Number at risk", html=html))
     summary = pd.concat(summaries, ignore_index=True)
@@ -174,3 +229,99 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
                                         "patients.", _plot_conditional, conditional[0][1]))
     ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
         f"{title} ({duration}, {event}) in months."], "blocks": blocks})
+
+
+def drawable_groups(km: Any, summ: pd.DataFrame) -> list[Any]:
+    """Groups whose curve may be drawn: a curve shows its size (the step heights) and its
+    events (the steps), so a group with either masked in ``summ`` is left out."""
+    kinds = zip(summ.attrs["n_kind"], summ.attrs["events_kind"], strict=True)
+    return [g for g, (kn, ke) in zip(km.group_labels, kinds, strict=False) if not kn and not ke]
+
+
+def only_groups(km: Any, groups: list[Any]) -> Any:
+    """The Kaplan-Meier result restricted to ``groups`` (for drawing; nothing is refitted)."""
+    if len(groups) == len(km.group_labels):
+        return km
+    keep = set(groups)
+    return replace(km, table=km.table.loc[km.table["group"].isin(keep)],
+                   n=km.n.loc[km.n["group"].isin(keep)], group_labels=list(groups))
+
+
+def _members(data: pd.DataFrame, strat: str | None, group: Any) -> np.ndarray:
+    if strat is None:
+        return np.ones(len(data), bool)
+    return (data[strat].astype(object) == group).to_numpy(dtype=bool, na_value=False)
+
+
+def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
+              strat: str | None, prefix: str, km: Any, summ: pd.DataFrame,
+              risk: pd.DataFrame, grid: Any, drawn: list[Any], where: str,
+              total_key: str = "cohort|n") -> None:
+    """Record a Kaplan-Meier block's counts in the disclosure ledger, from the data itself:
+    group sizes and events, the patients left out (stratifier or endpoint missing), the
+    numbers at risk at each tick and the curves drawn."""
+    led = ctx.ledger
+    present = (data[duration].notna() & data[event].notna()).to_numpy(dtype=bool)
+    t = data[duration].to_numpy(dtype=float, na_value=np.nan)
+    dead = (data[event].to_numpy(dtype=float, na_value=np.nan) == 1) & present
+    all_key = f"{prefix}|all"
+    led.hidden(f"{all_key}|n", present.sum())
+    led.hidden(f"{all_key}|events", dead.sum())
+    led.hidden(f"{prefix}|absent", (~present).sum())
+    led.total(total_key, [f"{all_key}|n", f"{prefix}|absent"])
+    for tick in grid:
+        led.hidden(f"{all_key}|risk|{tick:g}", (present & (t >= tick)).sum())
+    if strat is None:
+        _publish(led, f"{all_key}|n", present.sum(), summ.attrs["n_kind"][0], where)
+        _publish(led, f"{all_key}|events", dead.sum(), summ.attrs["events_kind"][0], where)
+        _record_risk(led, all_key, grid, risk.iloc[0], present, t, ctx, where)
+        led.reveal(f"{all_key}|n", present.sum(), f"{where} (curve)")
+        led.reveal(f"{all_key}|events", dead.sum(), f"{where} (curve steps)")
+        return
+    base = f"{prefix}|{strat}"
+    parts_n, parts_e = [], []
+    for i, g in enumerate(km.group_labels):
+        m = _members(data, strat, g) & present
+        key = f"{base}|{g}"
+        _publish(led, f"{key}|n", m.sum(), summ.attrs["n_kind"][i], where)
+        _publish(led, f"{key}|events", (m & dead).sum(), summ.attrs["events_kind"][i], where)
+        led.at_most(f"{key}|events", f"{key}|n")
+        _record_risk(led, key, grid, risk.loc[str(g)], m, t, ctx, where)
+        if g in drawn:
+            led.reveal(f"{key}|n", m.sum(), f"{where} (curve)")
+            led.reveal(f"{key}|events", (m & dead).sum(), f"{where} (curve steps)")
+        parts_n.append(f"{key}|n")
+        parts_e.append(f"{key}|events")
+    miss = data[strat].isna().to_numpy(dtype=bool) & present
+    led.hidden(f"{base}|<missing>|n", miss.sum())
+    led.hidden(f"{base}|<missing>|events", (miss & dead).sum())
+    led.total(f"{all_key}|n", [*parts_n, f"{base}|<missing>|n"])
+    led.total(f"{all_key}|events", [*parts_e, f"{base}|<missing>|events"])
+    for tick in grid:
+        led.hidden(f"{base}|<missing>|risk|{tick:g}", (miss & (t >= tick)).sum())
+        led.at_most(f"{base}|<missing>|risk|{tick:g}", f"{base}|<missing>|n")
+        led.total(f"{all_key}|risk|{tick:g}",
+                  [*[f"{base}|{g}|risk|{tick:g}" for g in km.group_labels],
+                   f"{base}|<missing>|risk|{tick:g}"])
+    n_exc = int(len(data) - sum(led.values[k] for k in parts_n))
+    led.count(f"{base}|excluded", n_exc, masked=bool(summ.attrs["excluded_kind"]),
+              where=f"{where} (caption, log-rank table)")
+    led.total(total_key, [f"{base}|excluded", *parts_n])
+
+
+def _publish(led: Any, key: str, value: float, kind: int, where: str) -> None:
+    led.count(key, value, masked=bool(kind), where=where)
+
+
+def _record_risk(led: Any, key: str, grid: Any, row: pd.Series, members: np.ndarray,
+                 t: np.ndarray, ctx: BuildContext, where: str) -> None:
+    markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
+    prev = f"{key}|n"
+    for tick, text in zip(grid, row.to_numpy(), strict=True):
+        k = f"{key}|risk|{tick:g}"
+        led.count(k, (members & (t >= tick)).sum(), masked=str(text) in markers,
+                  where=f"{where} (numbers at risk)")
+        led.at_most(k, prev)
+        if float(tick) == 0.0:  # everyone is at risk at time 0: the group's size
+            led.total(k, [f"{key}|n"])
+        prev = k
