@@ -25,7 +25,9 @@ def test_reasons_by_label(braf):
     assert why.name == "braf_class_reason"
     assert braf.attrs["reasons"] == {"p2": "braf_status missing (not tested or unknown)",
                                      "p4": "braf_status missing (not tested or unknown)"}
-    json.dumps(braf.attrs)  # plain, serialisable metadata
+    # compact storage (codes into the distinct texts); a plain JSON-ready dict on request
+    json.dumps({**braf.attrs, "reasons": braf.attrs["reasons"].to_dict()})
+    assert len(braf.attrs["reasons"].texts) == 1
 
 
 def test_survives_slicing_reordering_and_concat(braf):

@@ -16,7 +16,9 @@ Every stratifier reads its inputs through these helpers so that the same rules h
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+import contextlib
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -26,6 +28,7 @@ import pandas as pd
 import yaml
 
 from crlm_outcomes.errors import ColumnTypeError, InputError, MissingColumnsError
+from crlm_outcomes.stratify._codes import Levels
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -33,6 +36,9 @@ __all__ = [
     "require_any",
     "boolean",
     "category",
+    "coded",
+    "shared_reads",
+    "memo",
     "number",
     "date",
     "text",
@@ -50,6 +56,36 @@ def _canonical() -> dict[str, Any]:
         "r", encoding="utf-8"
     ) as handle:
         return yaml.safe_load(handle)
+
+
+#: While :func:`shared_reads` is active (one :func:`~crlm_outcomes.stratify.apply_all` call),
+#: every column read and every stratifier result is computed once per frame and reused.
+_SHARED: ContextVar[dict | None] = ContextVar("crlm_stratify_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this block, column reads and :func:`memo` results are computed once per frame."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, reused for the same ``key`` inside :func:`shared_reads`."""
+    store = _SHARED.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
+def _read(kind: str, frame: pd.DataFrame, column: str, extra: Hashable,
+          compute: Callable[[], Any]) -> Any:
+    return memo((kind, id(frame), column, extra), compute)
 
 
 def canonical_levels(column: str) -> list[str]:
@@ -121,6 +157,10 @@ def _all_missing(frame: pd.DataFrame, dtype: str) -> pd.Series:
 
 def boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     """Column as a nullable ``boolean`` Series (all missing if the column is absent)."""
+    return _read("boolean", frame, column, None, lambda: _boolean(frame, column))
+
+
+def _boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return _all_missing(frame, "boolean")
     series = frame[column]
@@ -143,20 +183,52 @@ def boolean(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def category(frame: pd.DataFrame, column: str, levels: Iterable[str] | None = None) -> pd.Series:
     """Column as an object Series of canonical level strings (``None`` where missing)."""
-    allowed = list(levels) if levels is not None else canonical_levels(column)
+    values = coded(frame, column, levels)
+    return pd.Series(values.to_array(), index=frame.index, dtype=object)
+
+
+def coded(frame: pd.DataFrame, column: str, levels: Iterable[str] | None = None) -> Levels:
+    """Column as :class:`~crlm_outcomes.stratify._codes.Levels` codes into its canonical levels
+    (NA where missing); a value outside the levels raises an :class:`InputError`."""
+    allowed = tuple(levels) if levels is not None else tuple(canonical_levels(column))
+    return _read("levels", frame, column, allowed, lambda: _levels(frame, column, allowed))
+
+
+def _levels(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> Levels:
     if column not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    values = frame[column].astype(object)
+        return Levels.empty(len(frame), allowed)
+    series = frame[column]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        foreign = [i for i, c in enumerate(categories) if not isinstance(c, str)
+                   or c not in allowed]
+        if foreign:
+            codes = series.cat.codes.to_numpy()
+            bad = np.isin(codes, foreign)
+            if bad.any():
+                _bad(frame, column, bad, series.astype(object),
+                     f"one of {list(allowed)} or missing")
+        return Levels.from_series(series, allowed)
+    values = series.astype(object)
     missing = values.isna().to_numpy()
     values = values.where(~missing, None)
     ok = missing | values.isin(allowed).to_numpy()
     if not ok.all():
-        _bad(frame, column, ~ok, values, f"one of {allowed} or missing")
-    return values
+        _bad(frame, column, ~ok, values, f"one of {list(allowed)} or missing")
+    return Levels.from_series(values, allowed)
 
 
 def number(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Column as a float ndarray with NaN where missing."""
+    """Column as a float ndarray with NaN where missing (read-only)."""
+    return _read("number", frame, column, None, lambda: _read_only(_number(frame, column)))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
     series = frame[column]
@@ -185,6 +257,10 @@ def date(frame: pd.DataFrame, column: str) -> pd.Series:
     datetime64 columns and object columns of dates/Timestamps/ISO-8601 strings are accepted;
     anything else raises an :class:`InputError` naming the first bad value.
     """
+    return _read("date", frame, column, None, lambda: _date(frame, column))
+
+
+def _date(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     series = frame[column]
@@ -201,6 +277,10 @@ def date(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def text(frame: pd.DataFrame, column: str) -> pd.Series:
     """Column as a ``string`` Series (NA where missing); non-text values raise."""
+    return _read("text", frame, column, None, lambda: _text(frame, column))
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return _all_missing(frame, "string")
     series = frame[column]

@@ -11,7 +11,8 @@ import pandas as pd
 from crlm_outcomes.errors import MissingColumnsError, SpecError
 from crlm_outcomes.stratify import eligibility, molecular, resectability, sidedness, timing
 from crlm_outcomes.stratify import surgical_strategy as strategy
-from crlm_outcomes.stratify._explain import reasons
+from crlm_outcomes.stratify._columns import shared_reads
+from crlm_outcomes.stratify._explain import reason_texts
 from crlm_outcomes.stratify.scores import fong, game, modified_clinical, nordlinger, oslo
 from crlm_outcomes.stratify.scores import tumour_burden as tbs
 
@@ -71,9 +72,14 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     partly) present, the result gets:
 
     * ``name`` -- the value (Categorical, nullable Int64/Float64 score, or nullable boolean);
-    * ``name_reason`` -- why the value is missing (``string``; NA where classified);
+    * ``name_reason`` -- why the value is missing (a ``category`` column: one code per patient
+      into the few distinct reasons; NA where classified);
     * ``name_assumed`` -- only for scores computed with ``missing_as_zero=True``: which
-      components were counted as 0.
+      components were counted as 0 (``category``).
+
+    :func:`~crlm_outcomes.stratify.explain`, :func:`~crlm_outcomes.stratify.reasons` and
+    :func:`~crlm_outcomes.stratify.rule` take the result with a column name, e.g.
+    ``explain(result, "fong_score")``.
 
     Stratifiers with none of their input columns present are left out and listed, with the
     reason, in ``result.attrs["not_derived"]``; ``result.attrs["stratify"]`` records the rule
@@ -115,6 +121,21 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     added: dict[str, dict[str, str]] = {}
     not_derived: dict[str, str] = {}
     computed: dict[str, pd.Series] = {}
+    with shared_reads():
+        _run(work, options, columns, added, not_derived, computed)
+    new = pd.DataFrame(columns, index=frame.index)
+    result = pd.concat([frame.drop(columns=[c for c in new.columns if c in frame.columns]), new],
+                       axis=1)
+    result.attrs = dict(frame.attrs)
+    result.attrs["stratify"] = added
+    result.attrs["not_derived"] = not_derived
+    return result
+
+
+def _run(work: pd.DataFrame, options: dict[str, dict[str, Any]], columns: dict[str, Any],
+         added: dict[str, dict[str, str]], not_derived: dict[str, str],
+         computed: dict[str, pd.Series]) -> None:
+    """Compute every stratifier into ``columns`` (values, reasons as Categorical codes)."""
     for name, step in STRATIFIERS.items():
         kwargs = options.get(name, {})
         if step.of_score is not None:
@@ -131,17 +152,9 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
                 continue
         computed[name] = series
         columns[name] = series.array
-        columns[f"{name}_reason"] = reasons(series).array
+        columns[f"{name}_reason"] = reason_texts(series).where(
+            series.isna().to_numpy()).categorical()
         assumed = series.attrs.get("assumed")
         if assumed:
-            columns[f"{name}_assumed"] = (
-                pd.Series(assumed, dtype="string").reindex(work.index).array
-            )
+            columns[f"{name}_assumed"] = assumed.lookup(work.index).categorical()
         added[name] = {"rule": series.attrs["rule"], "source": series.attrs["source"]}
-    new = pd.DataFrame(columns, index=frame.index)
-    result = pd.concat([frame.drop(columns=[c for c in new.columns if c in frame.columns]), new],
-                       axis=1)
-    result.attrs = dict(frame.attrs)
-    result.attrs["stratify"] = added
-    result.attrs["not_derived"] = not_derived
-    return result

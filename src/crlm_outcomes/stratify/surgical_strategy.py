@@ -15,6 +15,7 @@ import pandas as pd
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Levels, Texts
 from crlm_outcomes.stratify._explain import Labels, categorical_result
 
 __all__ = [
@@ -110,7 +111,11 @@ def _true(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=bool, na_value=False)
 
 
-def _derive(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _derive(frame: pd.DataFrame) -> tuple[Levels, Texts]:
+    return col.memo(("derive_surgical_strategy", id(frame)), lambda: _derive_once(frame))
+
+
+def _derive_once(frame: pd.DataFrame) -> tuple[Levels, Texts]:
     n = len(frame)
     transplant = _true(col.boolean(frame, "liver_transplant"))
     alpps_flag = col.boolean(frame, "alpps")
@@ -120,13 +125,13 @@ def _derive(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     second = col.date(frame, "second_liver_resection_date").notna().to_numpy()
     liver_date = col.date(frame, "liver_resection_date")
     primary_date = col.date(frame, "primary_resection_date")
-    primary_type = col.category(frame, "primary_resection_type").to_numpy(dtype=object)
-    extent = col.category(frame, "liver_resection_extent").notna().to_numpy()
-    margin = col.category(frame, "margin_status").notna().to_numpy()
-    ablation = col.category(frame, "ablation_type").to_numpy(dtype=object)
+    primary_type = col.coded(frame, "primary_resection_type")
+    extent = col.coded(frame, "liver_resection_extent").notna()
+    margin = col.coded(frame, "margin_status").notna()
+    ablation = col.coded(frame, "ablation_type")
 
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    value = Levels.empty(n, STRATEGY_LEVELS)
+    reason = Texts.none(n)
     open_ = np.ones(n, dtype=bool)
 
     def decide(mask: np.ndarray, level: str | None, why: str | None = None) -> None:
@@ -161,7 +166,7 @@ def _derive(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                                                                      frame)
            + ": order of the operations unknown")
 
-    ablated = ~pd.isna(ablation) & (ablation != "none")
+    ablated = ablation.notna() & (ablation != "none")
     decide(ablated, "ablation_only")
     decide(ablation == "none", "no_liver_directed_therapy")
     decide(np.ones(n, dtype=bool), None,
@@ -200,26 +205,28 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived")
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy", *_DERIVATION_COLUMNS), "surgical_strategy_group")
     n = len(frame)
-    explicit = col.category(frame, "surgical_strategy").to_numpy(dtype=object)
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    explicit = col.coded(frame, "surgical_strategy").recode(STRATEGY_LEVELS)
+    value = Levels.empty(n, STRATEGY_LEVELS)
+    reason = Texts.none(n)
     derived_rows = np.zeros(n, dtype=bool)
+    everyone = np.ones(n, dtype=bool)
     if source in ("explicit_then_derived", "explicit"):
-        value[:] = explicit
-        reason[:] = col.missing_reason("surgical_strategy", frame)
+        value[everyone] = explicit
+        reason[everyone] = col.missing_reason("surgical_strategy", frame)
     if source in ("explicit_then_derived", "derived"):
         if any(c in frame.columns for c in _DERIVATION_COLUMNS):
             d_value, d_reason = _derive(frame)
         else:
-            d_value = np.full(n, None, dtype=object)
-            d_reason = np.full(n, "no derivation column in data", dtype=object)
-        fill = pd.isna(value)
-        value[fill] = d_value[fill]
-        derived_rows = fill & ~pd.isna(d_value)
+            d_value = Levels.empty(n, STRATEGY_LEVELS)
+            d_reason = Texts.full(n, "no derivation column in data")
+        fill = value.isna()
+        value[fill] = d_value
+        derived_rows = fill & d_value.notna()
         prefix = (col.missing_reason("surgical_strategy", frame) + "; derivation: "
                   if source == "explicit_then_derived" else "")
-        d_reason = np.where(pd.isna(d_reason), "", d_reason).astype(object)
-        reason[fill] = prefix + d_reason[fill]
+        if prefix:
+            reason[fill] = prefix
+        reason[fill & d_reason.notna()] = prefix + d_reason
     rule = {
         "explicit_then_derived": "surgical_strategy as recorded; where missing, ",
         "explicit": "surgical_strategy as recorded only",
@@ -250,12 +257,13 @@ def strategy_disagreements(data: Any) -> pd.DataFrame:
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy",), "strategy_disagreements")
-    recorded = col.category(frame, "surgical_strategy").to_numpy(dtype=object)
+    recorded = col.coded(frame, "surgical_strategy").recode(STRATEGY_LEVELS)
     if any(c in frame.columns for c in _DERIVATION_COLUMNS):
-        derived, _ = _derive(frame)
+        derived_codes, _ = _derive(frame)
     else:
-        derived = np.full(len(frame), None, dtype=object)
-    differ = ~pd.isna(recorded) & ~pd.isna(derived) & (recorded != derived)
+        derived_codes = Levels.empty(len(frame), STRATEGY_LEVELS)
+    differ = recorded.notna() & derived_codes.notna() & (recorded.codes != derived_codes.codes)
+    recorded, derived = recorded.to_array(), derived_codes.to_array()
     out = pd.DataFrame({"index": frame.index[differ]})
     for name in ("patient_id", "source_row"):
         if name in frame.columns:

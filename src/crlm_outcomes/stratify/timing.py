@@ -14,6 +14,7 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Levels, Texts
 from crlm_outcomes.stratify._explain import Labels, attach
 
 __all__ = ["liver_mets_timing", "TIMING_LEVELS", "TIMING_CONVENTIONS"]
@@ -137,7 +138,7 @@ def liver_mets_timing(
     liver = col.date(frame, "liver_mets_diagnosis_date")
     diagnosis = col.date(frame, "primary_diagnosis_date")
     resection = col.date(frame, "primary_resection_date")
-    resection_type = col.category(frame, "primary_resection_type").to_numpy(dtype=object)
+    resection_type = col.coded(frame, "primary_resection_type")
     flag = col.boolean(frame, "liver_mets_at_primary_diagnosis")
 
     window_days = 0.0 if window_months is None else float(window_months) * col.DAYS_PER_MONTH
@@ -150,8 +151,9 @@ def liver_mets_timing(
     anchor = from_resection if anchored_at_resection else from_diagnosis
     anchor_name = "primary_resection_date" if anchored_at_resection else "primary_diagnosis_date"
 
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    levels = TIMING_LEVELS if split_metachronous else ("synchronous", "metachronous")
+    value = Levels.empty(n, levels)
+    reason = Texts.none(n)
     decided = np.zeros(n, dtype=bool)
 
     # 1. synchronous from dates
@@ -168,22 +170,18 @@ def liver_mets_timing(
         metachronous = ~decided & after_resection & (after_window | (~dx_known & (window_days == 0)))
         gap = ~decided & after_window & ~after_resection
         not_resected = resection_type == "none"
-        gap_reason = np.where(
-            res_known,
+        reason[gap] = (
+            "liver metastases found after diagnosis of the primary; "
+            + col.missing_reason("primary_resection_date", frame)
+            + " (metachronous is defined from the resection of the primary)")
+        reason[gap & not_resected] = (
+            "liver metastases found after diagnosis of an unresected primary "
+            "(primary_resection_type 'none'): metachronous needs a resected primary under "
+            "this convention")
+        reason[gap & res_known] = (
             "liver metastases found after diagnosis of the primary but on or before its "
             "resection: neither synchronous nor metachronous under this convention "
-            "(window_months counts work-up findings as synchronous)",
-            np.where(
-                not_resected,
-                "liver metastases found after diagnosis of an unresected primary "
-                "(primary_resection_type 'none'): metachronous needs a resected primary under "
-                "this convention",
-                "liver metastases found after diagnosis of the primary; "
-                + np.array([col.missing_reason("primary_resection_date", frame)], dtype=object)
-                + " (metachronous is defined from the resection of the primary)",
-            ),
-        )
-        reason[gap] = gap_reason[gap]
+            "(window_months counts work-up findings as synchronous)")
     else:
         gap = np.zeros(n, dtype=bool)
         metachronous = ~decided & after_window
@@ -218,7 +216,7 @@ def liver_mets_timing(
                 "metachronous (found after the resection) from metastases found between "
                 "diagnosis and resection: "
                 + _missing_text(frame, {"liver_mets_diagnosis_date": liver,
-                                        "primary_resection_date": resection})[no_liver_date]
+                                        "primary_resection_date": resection})
             )
             flagged_meta &= ~before_resection & ~no_liver_date
         metachronous |= flagged_meta
@@ -239,15 +237,13 @@ def liver_mets_timing(
             })
             reason[no_anchor] = (
                 "metachronous (liver_mets_at_primary_diagnosis is False) but early/late needs "
-                "the interval from " + anchor_name + ": " + text[no_anchor]
+                "the interval from " + anchor_name + ": " + text
             )
-        levels = TIMING_LEVELS
     else:
         value[metachronous] = "metachronous"
-        levels = ("synchronous", "metachronous")
 
     # anything still undecided: say which dates are missing
-    still = pd.isna(value) & pd.isna(reason) & ~gap
+    still = value.isna() & reason.isna() & ~gap
     if still.any():
         dates = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
         if anchored_at_resection:
@@ -257,30 +253,24 @@ def liver_mets_timing(
             col.missing_reason("liver_mets_at_primary_diagnosis", frame)
             if use_flag else "flag fallback disabled (use_flag=False)"
         )
-        codes, uniques = pd.factorize(text[still])  # one text per pattern of missing dates
-        reason[still] = np.array([f"cannot place the liver metastases in time: {u}; {flag_text}"
-                                  for u in uniques], dtype=object)[codes]
+        reason[still] = "cannot place the liver metastases in time: " + text + f"; {flag_text}"
 
     rule = _rule_text(convention, window_months, early_months, split_metachronous, use_flag)
-    categorical = pd.Categorical(value, categories=list(levels), ordered=True)
-    series = pd.Series(categorical, index=frame.index)
-    reason = np.where(pd.isna(value), reason, None)
+    series = pd.Series(value.categorical(levels), index=frame.index)
     series = attach(series, reason, name="liver_mets_timing", rule=rule,
                     source=_SOURCES[convention])
-    series.attrs["from_flag"] = Labels(frame.index[from_flag & ~pd.isna(value)].tolist())
+    series.attrs["from_flag"] = Labels(frame.index[from_flag & value.notna()].tolist())
     return series
 
 
-def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> np.ndarray:
+def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> Texts:
     """Per-row text naming which of the given date columns are missing (built once per
     pattern of missing dates)."""
-    from crlm_outcomes.stratify.scores._points import join_where
-
-    parts = np.full(len(frame), "", dtype=object)
+    parts = Texts.none(len(frame))
     for name, values in dates.items():
-        parts = join_where(parts, values.isna().to_numpy(), col.missing_reason(name, frame),
-                           sep=", ")
-    return np.where(parts == "", "the dates do not decide", parts).astype(object)
+        parts = parts.join(values.isna().to_numpy(), col.missing_reason(name, frame), sep=", ")
+    parts[parts.isna()] = "the dates do not decide"
+    return parts
 
 
 def _rule_text(convention: str, window_months: float | None, early_months: float,

@@ -7,7 +7,8 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify.scores._points import Component, join_where
+from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify.scores._points import Component
 
 __all__ = ["short_interval"]
 
@@ -51,9 +52,8 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
         points[known] = (from_diagnosis[known] < limit).astype(float)
         needed = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
     points[np.isnan(points) & synchronous_flag] = 1.0
-    why = np.full(n, "", dtype=object)
+    why = Texts.none(n)
     for name, values in needed.items():
-        why = join_where(why, values.isna().to_numpy(), col.missing_reason(name, frame),
-                         sep=", ")
-    why = np.where(why == "", "interval cannot be decided", why).astype(object)
+        why = why.join(values.isna().to_numpy(), col.missing_reason(name, frame), sep=", ")
+    why[why.isna()] = "interval cannot be decided"
     return Component(label, points, why)

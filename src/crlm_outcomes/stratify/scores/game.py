@@ -9,6 +9,7 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Texts
 from crlm_outcomes.stratify.scores import _points as pt
 from crlm_outcomes.stratify.scores.tumour_burden import tbs_zone_of
 
@@ -19,18 +20,17 @@ _SOURCE = "Margonis, BJS 2018;105:1210"
 
 
 def _mutation_component(frame: pd.DataFrame, mutation: str) -> pt.Component:
-    kras = col.category(frame, "kras_status").to_numpy(dtype=object)
+    kras = col.coded(frame, "kras_status")
     if mutation == "kras":
         points = np.where(kras == "mutant", 1.0, np.where(kras == "wild_type", 0.0, np.nan))
-        why = np.full(len(frame), col.missing_reason("kras_status", frame), dtype=object)
-        return pt.Component("KRAS-mutated", points, why)
-    nras = col.category(frame, "nras_status").to_numpy(dtype=object)
+        return pt.Component("KRAS-mutated", points, col.missing_reason("kras_status", frame))
+    nras = col.coded(frame, "nras_status")
     mutant = (kras == "mutant") | (nras == "mutant")
     both_wt = (kras == "wild_type") & (nras == "wild_type")
     points = np.where(mutant, 1.0, np.where(both_wt, 0.0, np.nan))
-    why = np.full(len(frame), "", dtype=object)
-    why = pt.join_where(why, pd.isna(kras), col.missing_reason("kras_status", frame), ", ")
-    why = pt.join_where(why, pd.isna(nras), col.missing_reason("nras_status", frame), ", ")
+    why = Texts.none(len(frame))
+    why = why.join(kras.isna(), col.missing_reason("kras_status", frame), ", ")
+    why = why.join(nras.isna(), col.missing_reason("nras_status", frame), ", ")
     return pt.Component("RAS-mutated", points, why)
 
 
@@ -79,11 +79,11 @@ def game_score(
                             "extrahepatic_disease"), "game_score")
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
-    tbs_why = np.full(len(frame), "", dtype=object)
-    tbs_why = pt.join_where(tbs_why, np.isnan(size),
-                            col.missing_reason("liver_mets_largest_cm", frame), ", ")
-    tbs_why = pt.join_where(tbs_why, np.isnan(number),
-                            col.missing_reason("liver_mets_number", frame), ", ")
+    tbs_why = Texts.none(len(frame))
+    tbs_why = tbs_why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame),
+                           ", ")
+    tbs_why = tbs_why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame),
+                           ", ")
     components = [
         _mutation_component(frame, mutation),
         pt.threshold(frame, "cea_at_liver_diagnosis", "CEA >= 20 ng/mL", above=20,

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import reason_array
-from crlm_outcomes.stratify.molecular import ras_class
+from crlm_outcomes.stratify._codes import Levels
+from crlm_outcomes.stratify._explain import reason_texts
+from crlm_outcomes.stratify.molecular import RAS_LEVELS, ras_class
 from crlm_outcomes.stratify.scores import _points as pt
 from crlm_outcomes.stratify.scores.game import _mutation_component
 
@@ -58,12 +59,11 @@ def modified_clinical_score(
                             "primary_n_stage", "liver_mets_largest_cm"),
                     "modified_clinical_score")
     if require_full_panel:
-        ras = ras_class(frame)
-        values = ras.astype(object).to_numpy()
+        ras = col.memo(("ras_class", id(frame)), lambda: ras_class(frame))
+        values = Levels.from_series(ras, RAS_LEVELS)
         points = np.where(values == "mutant", 1.0, np.where(values == "wild_type", 0.0, np.nan))
-        why = np.where(values == "incomplete_testing",
-                       "RAS incomplete_testing (full panel required)",
-                       reason_array(ras)).astype(object)
+        why = reason_texts(ras)
+        why[values == "incomplete_testing"] = "RAS incomplete_testing (full panel required)"
         mutation = pt.Component("RAS mutation", points, why)
     else:
         mutation = _mutation_component(frame, "ras")

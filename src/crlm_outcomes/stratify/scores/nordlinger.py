@@ -66,12 +66,11 @@ def nordlinger_score(
     col.require_any(frame, ("age_at_diagnosis", "primary_t_stage", "primary_node_positive",
                             "primary_n_stage", "liver_mets_number", "liver_mets_largest_cm"),
                     "nordlinger_score")
-    t_stage = col.category(frame, "primary_t_stage").to_numpy(dtype=object)
-    t4 = np.where(pd.isna(t_stage), np.nan, np.isin(t_stage, _T4).astype(float))
+    t_stage = col.coded(frame, "primary_t_stage")
+    t4 = np.where(t_stage.isna(), np.nan, t_stage.isin(_T4).astype(float))
     components = [
         pt.threshold(frame, "age_at_diagnosis", "age > 60 years", above=60),
-        pt.Component("primary pT4", t4, np.full(len(frame),
-                     col.missing_reason("primary_t_stage", frame), dtype=object)),
+        pt.Component("primary pT4", t4, col.missing_reason("primary_t_stage", frame)),
         pt.node_component(frame),
         short_interval(frame, months=24.0, origin=dfi_origin,
                        label="disease-free interval < 24 months"),
@@ -85,7 +84,7 @@ def nordlinger_score(
         components.append(pt.Component(
             f"margin < {margin_mm:g} mm",
             np.where(np.isnan(margin), np.nan, (margin < margin_mm).astype(float)),
-            np.full(len(frame), col.missing_reason("margin_width_mm", frame), dtype=object),
+            col.missing_reason("margin_width_mm", frame),
         ))
         rule += f"; margin < {margin_mm:g} mm (7th factor, unverified)"
     return pt.total(components, index=frame.index, name="nordlinger_score", rule=rule,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Texts
 from crlm_outcomes.stratify.scores import _points as pt
 
 __all__ = ["oslo_score", "oslo_group"]
@@ -55,21 +56,19 @@ def oslo_score(
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "recist_response", until,
                             "cea_at_liver_diagnosis"), "oslo_score")
-    response = col.category(frame, "recist_response").to_numpy(dtype=object)
-    progressive = np.where(pd.isna(response), np.nan, (response == "PD").astype(float))
+    response = col.coded(frame, "recist_response")
+    progressive = np.where(response.isna(), np.nan, (response == "PD").astype(float))
     months = col.months_between(col.date(frame, until), col.date(frame, "primary_resection_date"))
     interval = np.where(np.isnan(months), np.nan, (months < 24.0).astype(float))
-    interval_why = pt.join_where(
-        np.full(len(frame), "", dtype=object),
+    interval_why = Texts.none(len(frame)).join(
         col.date(frame, "primary_resection_date").isna().to_numpy(),
         col.missing_reason("primary_resection_date", frame), ", ")
-    interval_why = pt.join_where(interval_why, col.date(frame, until).isna().to_numpy(),
-                                 col.missing_reason(until, frame), ", ")
+    interval_why = interval_why.join(col.date(frame, until).isna().to_numpy(),
+                                     col.missing_reason(until, frame), ", ")
     components = [
         pt.threshold(frame, "liver_mets_largest_cm", "largest lesion > 5.5 cm", above=5.5),
         pt.Component("progressive disease on chemotherapy", progressive,
-                     np.full(len(frame), col.missing_reason("recist_response", frame),
-                             dtype=object)),
+                     col.missing_reason("recist_response", frame)),
         pt.Component("< 24 months from primary resection to " + until, interval, interval_why),
         pt.threshold(frame, "cea_at_liver_diagnosis", "CEA > 80 ng/mL", above=80),
     ]

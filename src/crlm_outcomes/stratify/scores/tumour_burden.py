@@ -10,8 +10,8 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import attach, categorical_result, reason_array
-from crlm_outcomes.stratify.scores._points import join_where
+from crlm_outcomes.stratify._codes import Levels, Texts
+from crlm_outcomes.stratify._explain import attach, categorical_result, reason_texts
 
 __all__ = ["tumour_burden_score", "tbs_zone", "tbs_zone_of", "TBS_ZONE_LEVELS"]
 
@@ -40,12 +40,10 @@ def tumour_burden_score(data: Any) -> pd.Series:
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
     tbs = np.hypot(size, number)
-    why = np.full(len(frame), "", dtype=object)
-    why = join_where(why, np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame),
-                     sep=", ")
-    why = join_where(why, np.isnan(number), col.missing_reason("liver_mets_number", frame),
-                     sep=", ")
-    reason = np.where(np.isnan(tbs), "missing: " + why, None)
+    why = Texts.none(len(frame))
+    why = why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame), sep=", ")
+    why = why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame), sep=", ")
+    reason = "missing: " + why.where(np.isnan(tbs))
     series = pd.Series(pd.array(tbs, dtype="Float64"), index=frame.index)
     series[np.isnan(tbs)] = pd.NA
     return attach(series, reason, name="tumour_burden_score",
@@ -87,10 +85,10 @@ def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
     low, high = (f"{float(c):g}" for c in cuts)
     levels = (f"<{low}", f"{low}-<{high}", f">={high}")
     zone = tbs_zone_of(tbs, cuts)
-    value = np.full(len(tbs), None, dtype=object)
+    value = Levels.empty(len(tbs), levels)
     for i, level in enumerate(levels):
         value[zone == i] = level
-    reason = reason_array(score, default="TBS missing")
+    reason = reason_texts(score, default="TBS missing")
     return categorical_result(value, reason, index=score.index, levels=levels,
                               name="tbs_zone", rule=f"TBS < {low}; {low} <= TBS < {high}; "
                               f"TBS >= {high}", source=_SOURCE + "; zones of Margonis, BJS "
