@@ -79,15 +79,20 @@ def test_neoadjuvant_cycles(make):
 
 
 def test_oxaliplatin_within_12_months(make):
-    # liver 2021-01-01; 365 days before = 2020-01-02 (within), 366 days = 2020-01-01 (beyond)
+    # 2025 Chinese guideline section 3.2.2: oxaliplatin within the 12 months before the liver
+    # metastases. Liver 2021-01-01: last dose 2020-01-01 is exactly 12 calendar months (366
+    # days, within by calendar, beyond by day count); 2019-12-31 is beyond.
     frame = make({
-        "oxaliplatin_exposure": [True, True, False, True, True, NA],
+        "oxaliplatin_exposure": [True, True, False, True, True, NA, True],
         "oxaliplatin_last_date": ["2020-01-02", "2020-01-01", NA, NA, "2021-02-01",
-                                  "2020-06-01"],
-        "liver_mets_diagnosis_date": ["2021-01-01"] * 6,
+                                  "2020-06-01", "2019-12-31"],
+        "liver_mets_diagnosis_date": ["2021-01-01"] * 7,
     })
     result = oxaliplatin_within_12_months(frame)
-    assert _values(result) == [True, False, False, None, None, True]
+    assert _values(result) == [True, True, False, None, None, True, False]
+    assert "calendar months" in result.attrs["rule"]
+    by_days = oxaliplatin_within_12_months(frame, month_basis="days")
+    assert _values(by_days) == [True, False, False, None, None, True, False]
     assert reasons(result).iloc[3] == "missing: oxaliplatin_last_date missing"
     assert "after liver_mets_diagnosis_date" in reasons(result).iloc[4]
     assert "section 3.2.2" in result.attrs["source"]

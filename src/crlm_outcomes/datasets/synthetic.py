@@ -206,6 +206,7 @@ from crlm_outcomes.datasets._synthetic_model import (
     STUDY_CUTOFF,
 )
 from crlm_outcomes.errors import SpecError
+from crlm_outcomes.schema.definition import canonical_definition, empty_columns
 
 if TYPE_CHECKING:
     from crlm_outcomes.io.cohort import Cohort
@@ -402,6 +403,13 @@ def synthetic_frame(n: int, seed: int) -> pd.DataFrame:
              for m, model_rng, record_rng in _chunks(int(n), int(seed))]
     cols: dict[str, object] = {"patient_id": _patient_ids(n)}
     cols.update({name: _materialise([part[name] for part in parts]) for name in parts[0]})
+    # canonical columns the model does not simulate (e.g. registry bounds): all missing
+    schema = canonical_definition()
+    wanted = [spec for spec in schema.columns.values()
+              if spec.group != "endpoints" and spec.name != "source_row"]
+    absent = [spec for spec in wanted if spec.name not in cols]
+    cols.update({name: column.array for name, column in empty_columns(absent, n).items()})
+    cols = {spec.name: cols[spec.name] for spec in wanted}
     # copy=False: the arrays are fresh; skips pandas' block consolidation (a full copy)
     return pd.DataFrame(cols, copy=False)
 

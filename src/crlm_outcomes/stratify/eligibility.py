@@ -20,6 +20,7 @@ from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Texts
 from crlm_outcomes.stratify._explain import attach, reason_texts
+from crlm_outcomes.stratify._months import basis_text, compare_months
 from crlm_outcomes.stratify.surgical_strategy import derive_surgical_strategy
 from crlm_outcomes.stratify.timing import liver_mets_timing
 
@@ -176,13 +177,22 @@ def flr_adequate(
             lambda: liver_mets_timing(frame, convention=timing_convention,
                                       window_months=window_months, split_metachronous=False))
         label = "liver_mets_timing"
+        kind_codes = kind.cat.codes.to_numpy()
+        kind_known = kind_codes >= 0
+        synchronous = kind_codes == list(kind.cat.categories).index("synchronous")
+        kind_reason = reason_texts(kind, default="")
     else:
+        # same operation as the primary: the derived strategy, else the two dates
         kind = derive_surgical_strategy(frame)
-        label = "surgical strategy"
-    kind_codes = kind.cat.codes.to_numpy()
-    kind_known = kind_codes >= 0
-    target = "synchronous" if basis == "timing" else "simultaneous"
-    synchronous = kind_codes == list(kind.cat.categories).index(target)
+        label = "same operation as the primary"
+        strategy = kind.cat.codes.to_numpy()
+        simultaneous_code = list(kind.cat.categories).index("simultaneous")
+        liver_date = col.date(frame, "liver_resection_date")
+        primary_date = col.date(frame, "primary_resection_date")
+        days = ((liver_date - primary_date) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+        synchronous = (strategy == simultaneous_code) | (days == 0)
+        kind_known = (strategy >= 0) | ~np.isnan(days)
+        kind_reason = reason_texts(kind, default="")
     threshold = np.where(synchronous, synchronous_pct, metachronous_pct)
     flr_known = ~np.isnan(flr)
     decided_by_kind = flr_known & kind_known
@@ -193,7 +203,7 @@ def flr_adequate(
     adequate[flr_known & (flr < metachronous_pct)] = False
     decided |= flr_known & (flr < metachronous_pct)
     reason = (f"remnant between {metachronous_pct:g}% and {synchronous_pct:g}% and {label} "
-              "unknown: " + reason_texts(kind, default=""))
+              "unknown: " + kind_reason)
     reason[~flr_known] = col.missing_reason("future_liver_remnant_pct", frame)
     value = pd.array(adequate, dtype="boolean")
     value[~decided] = pd.NA
@@ -233,7 +243,8 @@ def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Ser
                   source=_GUIDELINE + ", section 5.1.1 (seed 004)")
 
 
-def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Series:
+def oxaliplatin_within_12_months(data: Any, *, months: float = 12,
+                                 month_basis: str = "calendar") -> pd.Series:
     """Oxaliplatin given within the 12 months before the liver metastases (-> FOLFIRI).
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
@@ -243,7 +254,8 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Serie
     remain options.
 
     True when ``liver_mets_diagnosis_date - oxaliplatin_last_date`` is between 0 and
-    ``months`` months inclusive (exactly 12 months = 365.25 days is within); False when the
+    ``months`` months inclusive (exactly 12 calendar months is within; with
+    ``month_basis="days"`` months of 30.4375 days, 12 months = 365.25 days); False when the
     interval is longer or ``oxaliplatin_exposure`` is False. A last dose recorded *after* the
     liver diagnosis contradicts the column's definition ("before the liver metastases") and is
     missing with that reason.
@@ -256,11 +268,11 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Serie
     last = col.date(frame, "oxaliplatin_last_date")
     liver = col.date(frame, "liver_mets_diagnosis_date")
     days = ((liver - last) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    limit = float(months) * col.DAYS_PER_MONTH
+    sign, _ = compare_months(liver, last, months, month_basis)
     n = len(frame)
     reason = Texts.none(n)
     known = ~np.isnan(days)
-    within = np.where(known & (days >= 0), days <= limit, False)
+    within = np.where(known & (days >= 0), sign <= 0, False)
     decided = known & (days >= 0)
     after = known & (days < 0)
     reason[after] = ("oxaliplatin_last_date after liver_mets_diagnosis_date (the column is the "
@@ -279,5 +291,6 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Serie
     series = pd.Series(value, index=frame.index)
     return attach(series, reason, name="oxaliplatin_within_12_months",
                   rule=f"last oxaliplatin <= {months:g} months (inclusive) before the liver "
-                       "metastases; oxaliplatin_exposure False -> False",
+                       "metastases; oxaliplatin_exposure False -> False; "
+                       + basis_text(month_basis),
                   source=_GUIDELINE + ", section 3.2.2 (seed 004)")

@@ -8,12 +8,14 @@ import pandas as pd
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify._months import check_basis, compare_months
 from crlm_outcomes.stratify.scores._points import Component
 
 __all__ = ["short_interval"]
 
 
-def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: str) -> Component:
+def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: str,
+                   month_basis: str = "calendar") -> Component:
     """1 point when the interval from the primary to the liver metastases is < ``months``.
 
     ``origin="resection"`` (Fong 1999, Nordlinger 1996): from ``primary_resection_date`` to
@@ -26,30 +28,29 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
     ``origin="diagnosis"``: from ``primary_diagnosis_date``; the synchronous flag scores the
     point where dates are missing.
 
-    Strict inequality: exactly ``months`` (``months`` x 30.4375 days) scores 0.
+    Strict inequality: exactly ``months`` calendar months (or ``months`` x 30.4375 days with
+    ``month_basis="days"``) scores 0.
     """
     if origin not in ("resection", "diagnosis"):
         raise SpecError("interval origin must be 'resection' or 'diagnosis'", column="dfi_origin",
                         value=origin, expected="'resection' or 'diagnosis'")
-    limit = float(months) * col.DAYS_PER_MONTH
+    check_basis(month_basis, months)
     liver = col.date(frame, "liver_mets_diagnosis_date")
     diagnosis = col.date(frame, "primary_diagnosis_date")
     resection = col.date(frame, "primary_resection_date")
     synchronous_flag = col.boolean(frame, "liver_mets_at_primary_diagnosis").to_numpy(
         dtype=bool, na_value=False)
-    from_diagnosis = ((liver - diagnosis) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    from_resection = ((liver - resection) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    dx_sign, dx_known = compare_months(liver, diagnosis, months, month_basis)
+    res_sign, res_known = compare_months(liver, resection, months, month_basis)
     n = len(frame)
     points = np.full(n, np.nan)
     if origin == "resection":
-        known = ~np.isnan(from_resection)
-        points[known] = (from_resection[known] < limit).astype(float)
-        short_from_dx = ~known & ~np.isnan(from_diagnosis) & (from_diagnosis < limit)
+        points[res_known] = (res_sign[res_known] < 0).astype(float)
+        short_from_dx = ~res_known & dx_known & (dx_sign < 0)
         points[short_from_dx] = 1.0
         needed = {"liver_mets_diagnosis_date": liver, "primary_resection_date": resection}
     else:
-        known = ~np.isnan(from_diagnosis)
-        points[known] = (from_diagnosis[known] < limit).astype(float)
+        points[dx_known] = (dx_sign[dx_known] < 0).astype(float)
         needed = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
     points[np.isnan(points) & synchronous_flag] = 1.0
     why = Texts.none(n)

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._months import basis_text
 from crlm_outcomes.stratify.scores import _points as pt
 from crlm_outcomes.stratify.scores._interval import short_interval
 
@@ -23,6 +24,7 @@ def fong_score(
     data: Any,
     *,
     dfi_origin: str = "resection",
+    month_basis: str = "calendar",
     missing_as_zero: bool = False,
 ) -> pd.Series:
     """Fong clinical risk score, 0-5.
@@ -33,8 +35,8 @@ def fong_score(
     2. disease-free interval from the primary to the liver metastases < 12 months -- measured
        from **resection** of the primary to diagnosis of the liver metastases, as in Fong 1999;
        synchronous metastases have an interval of 0 and score the point (details in
-       :func:`~crlm_outcomes.stratify.scores._interval.short_interval`); exactly 12 months
-       (365.25 days) scores 0;
+       :func:`~crlm_outcomes.stratify.scores._interval.short_interval`); exactly 12 calendar
+       months scores 0 (``month_basis="days"``: 365.25 days);
     3. more than one liver tumour (``liver_mets_number > 1``);
     4. pre-operative CEA > 200 ng/mL (``cea_at_liver_diagnosis``; exactly 200 scores 0);
     5. largest liver tumour > 5 cm (``liver_mets_largest_cm``; exactly 5 cm scores 0).
@@ -48,6 +50,8 @@ def fong_score(
     dfi_origin
         ``"resection"`` (default, Fong 1999) or ``"diagnosis"`` (interval from diagnosis of the
         primary, for sources without resection dates).
+    month_basis
+        ``"calendar"`` months (default) or months of 30.4375 ``"days"``.
     missing_as_zero
         Count a missing component as 0 points (explicit opt-in; recorded in
         ``.attrs["assumed"]``). Default False: a missing component makes the score missing.
@@ -62,15 +66,15 @@ def fong_score(
     col.require_any(frame, _COLUMNS, "fong_score")
     components = [
         pt.node_component(frame),
-        short_interval(frame, months=12.0, origin=dfi_origin,
-                       label="disease-free interval < 12 months"),
+        short_interval(frame, months=12, origin=dfi_origin,
+                       label="disease-free interval < 12 months", month_basis=month_basis),
         pt.threshold(frame, "liver_mets_number", "more than one liver tumour", above=1),
         pt.threshold(frame, "cea_at_liver_diagnosis", "CEA > 200 ng/mL", above=200),
         pt.threshold(frame, "liver_mets_largest_cm", "largest liver tumour > 5 cm", above=5),
     ]
     rule = ("1 point each: node-positive primary; DFI < 12 months from primary "
             f"{dfi_origin} to liver metastases (synchronous = 0 months); > 1 liver tumour; "
-            "CEA > 200 ng/mL; largest > 5 cm")
+            "CEA > 200 ng/mL; largest > 5 cm; " + basis_text(month_basis))
     return pt.total(components, index=frame.index, name="fong_score", rule=rule,
                     source=_SOURCE, missing_as_zero=missing_as_zero)
 
