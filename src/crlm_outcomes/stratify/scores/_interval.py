@@ -28,6 +28,11 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
     ``origin="diagnosis"``: from ``primary_diagnosis_date``; the synchronous flag scores the
     point where dates are missing.
 
+    Where the dates cannot decide, a source's own interval decides:
+    ``disease_free_interval_months`` (< ``months`` scores), or the fact
+    ``disease_free_interval_under_12m`` (True scores any limit of 12 months or more; False,
+    i.e. at least 12 months, scores 0 for any limit of 12 months or less).
+
     Strict inequality: exactly ``months`` calendar months (or ``months`` x 30.4375 days with
     ``month_basis="days"``) scores 0.
     """
@@ -53,6 +58,16 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
         points[dx_known] = (dx_sign[dx_known] < 0).astype(float)
         needed = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
     points[np.isnan(points) & synchronous_flag] = 1.0
+    # a source that gives the interval (or the "< 12 months" fact) without dates
+    recorded = col.number(frame, "disease_free_interval_months")
+    from_recorded = np.isnan(points) & ~np.isnan(recorded)
+    points[from_recorded] = (recorded[from_recorded] < float(months)).astype(float)
+    under_12 = col.boolean(frame, "disease_free_interval_under_12m")
+    if float(months) >= 12:  # "< 12 months" proves "< months"
+        points[np.isnan(points) & under_12.to_numpy(dtype=bool, na_value=False)] = 1.0
+    if float(months) <= 12:  # ">= 12 months" proves ">= months"
+        over = (under_12 == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+        points[np.isnan(points) & over] = 0.0
     why = Texts.none(n)
     for name, values in needed.items():
         why = why.join(values.isna().to_numpy(), col.missing_reason(name, frame), sep=", ")

@@ -20,7 +20,8 @@ from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Levels, Texts, _unique_ints, as_texts
 from crlm_outcomes.stratify._explain import attach, categorical_result, reason_texts
 
-__all__ = ["Component", "threshold", "flag", "node_component", "total", "groups", "join_where"]
+__all__ = ["Component", "threshold", "flag", "node_component", "total", "groups", "join_where",
+           "cea_known_normal"]
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,38 @@ def join_where(parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str,
 
 def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
               inclusive: bool = False, points: float = 1.0,
-              values: np.ndarray | None = None) -> Component:
-    """``points`` if the column's value is > ``above`` (>= with ``inclusive``), else 0."""
+              values: np.ndarray | None = None, at_least: str | None = None,
+              known_below: np.ndarray | None = None) -> Component:
+    """``points`` if the column's value is > ``above`` (>= with ``inclusive``), else 0.
+
+    Where the value is missing, a known bound can still decide the component:
+    ``at_least`` names a column holding a lower bound (a registry top code such as CEA
+    >= 10,000 ng/mL or age 85+), which scores when the bound itself passes the threshold;
+    ``known_below`` marks patients known to be below the threshold (e.g. a CEA interpreted
+    as normal), who score 0.
+    """
     x = col.number(frame, column) if values is None else values
     hit = (x >= above) if inclusive else (x > above)
     pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
+    if at_least is not None:
+        bound = col.number(frame, at_least)
+        passes = (bound >= above) if inclusive else (bound > above)
+        pts = np.where(np.isnan(pts) & passes, points, pts)
+    if known_below is not None:
+        pts = np.where(np.isnan(pts) & known_below, 0.0, pts)
     return Component(label, pts, col.missing_reason(column, frame))
+
+
+def cea_known_normal(frame: pd.DataFrame) -> np.ndarray:
+    """CEA interpreted as normal by the source (``cea_interpretation == 'normal'``, i.e. within
+    the laboratory's reference range, about 5 ng/mL) at diagnosis of the primary, for patients
+    whose liver metastases were present at that diagnosis (``liver_mets_at_primary_diagnosis``
+    True): their CEA at liver diagnosis is that same measurement, below every CEA cut-off of
+    the scores (20, 80, 200 ng/mL)."""
+    normal = col.coded(frame, "cea_interpretation") == "normal"
+    synchronous = col.boolean(frame, "liver_mets_at_primary_diagnosis").to_numpy(
+        dtype=bool, na_value=False)
+    return normal & synchronous
 
 
 def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
