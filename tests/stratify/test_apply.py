@@ -34,7 +34,7 @@ def test_adds_values_and_reasons(small):
     out = apply_all(small)
     assert out["fong_score"].tolist()[:2] == [5, 0]
     assert pd.isna(out.loc[2, "fong_score"])
-    assert "cea_at_liver_diagnosis missing" in out.loc[2, "fong_score_reason"]
+    assert "CEA > 200 ng/mL: unknown for this patient" in out.loc[2, "fong_score_reason"]
     assert out["fong_group"].tolist()[:2] == ["high", "low"]
     assert out["primary_sidedness"].tolist()[:2] == ["right", "left"]
     # one code per patient into the few distinct reasons

@@ -57,15 +57,15 @@ CASES = [
      "cannot be told apart"),
     (NA, NA, NA, NA, "2020-01-01", NA, "2020-03-01", NA, NA, SYNC, NA, NA, "liver_first", None),
     (NA, NA, NA, NA, NA, "minor", "2020-03-01", NA, NA, SYNC, NA, NA, None,
-     "liver_resection_date missing"),
+     "date of liver resection unknown for this patient"),
     (NA, NA, NA, NA, "2020-03-01", NA, NA, NA, NA, NO_TIMING, NA, NA, None,
-     "primary_resection_date missing"),
+     "date of primary resection unknown for this patient"),
     (NA, NA, NA, NA, "2020-03-01", NA, NA, "none", NA, SYNC, NA, NA, None,
      "primary was not resected"),
     (NA, NA, NA, NA, NA, NA, "2020-01-01", NA, "MWA", SYNC, NA, NA, "ablation_only", None),
     (False, False, False, NA, NA, NA, "2020-01-01", NA, "none", SYNC, NA, NA,
      "no_liver_directed_therapy", None),
-    (NA, NA, NA, NA, NA, NA, "2020-01-01", NA, NA, SYNC, NA, NA, None, "ablation_type missing"),
+    (NA, NA, NA, NA, NA, NA, "2020-01-01", NA, NA, SYNC, NA, NA, None, "ablation unknown for this patient"),
 ]
 
 
@@ -105,7 +105,7 @@ def test_explicit_wins_then_derived(make):
     assert result.iloc[14] == "ablation_only"
     assert result.iloc[0] == "transplantation"
     assert 0 in result.attrs["derived"] and 8 not in result.attrs["derived"]
-    assert "surgical_strategy missing; derivation:" in reasons(result).iloc[4]
+    assert "two-stage hepatectomy or ALPPS" in reasons(result).iloc[4]
     only = surgical_strategy_group(frame, source="explicit")
     assert only.notna().sum() == 2
     derived = surgical_strategy_group(frame, source="derived")

@@ -323,9 +323,65 @@ def node_positive(frame: pd.DataFrame) -> tuple[pd.Series, str]:
             "primary_node_positive, else primary_n_stage N1/N2 (AJCC)")
 
 
+#: The clinical item behind each canonical column, as reasons name it.
+CLINICAL_ITEMS: dict[str, str] = {
+    "age_at_diagnosis": "age",
+    "primary_t_stage": "T stage",
+    "primary_n_stage": "N stage",
+    "primary_node_positive": "nodal status",
+    "primary_site_icdo3": "primary site",
+    "primary_diagnosis_date": "date of primary diagnosis",
+    "primary_resection_date": "date of primary resection",
+    "primary_resection_type": "primary resection",
+    "liver_mets_diagnosis_date": "date of liver metastases",
+    "liver_mets_at_primary_diagnosis": "liver metastases at primary diagnosis",
+    "liver_mets_number": "number of liver metastases",
+    "liver_mets_largest_cm": "largest liver metastasis",
+    "cea_at_liver_diagnosis": "CEA",
+    "kras_status": "KRAS",
+    "nras_status": "NRAS",
+    "braf_status": "BRAF",
+    "mmr_status": "MMR/MSI",
+    "her2_status": "HER2",
+    "extrahepatic_disease": "extrahepatic disease",
+    "recist_response": "RECIST response",
+    "margin_width_mm": "margin width",
+    "margin_status": "margin",
+    "liver_resection_date": "date of liver resection",
+    "ablation_type": "ablation",
+    "alpps": "ALPPS",
+    "surgical_strategy": "recorded strategy",
+    "future_liver_remnant_pct": "future liver remnant",
+    "neoadjuvant_cycles": "neoadjuvant cycles",
+    "oxaliplatin_exposure": "oxaliplatin",
+    "oxaliplatin_last_date": "date of last oxaliplatin",
+    "liver_transplant_date": "date of transplantation",
+    "cea_before_transplant": "CEA before transplantation",
+    "liver_mets_largest_cm_before_transplant": "largest lesion before transplantation",
+    "progression_at_transplant": "progression at transplantation",
+    "initially_resectable": "initial resectability",
+    "ned_achieved": "NED",
+}
+
+
+def item(column: str) -> str:
+    """The clinical item of ``column`` (its name in words when not listed)."""
+    return CLINICAL_ITEMS.get(column, column.replace("_", " "))
+
+
+def why_missing(columns: str | Iterable[str], frame: pd.DataFrame) -> str:
+    """'unknown for this patient' when the source has (one of) the column(s) but not the
+    value, 'not recorded by this source' when it has none of them."""
+    names = [columns] if isinstance(columns, str) else list(columns)
+    if any(name in frame.columns for name in names):
+        return "unknown for this patient"
+    return "not recorded by this source"
+
+
 def missing_reason(column: str, frame: pd.DataFrame) -> str:
-    """'<column> missing' or '<column> not in data'."""
-    return f"{column} {'missing' if column in frame.columns else 'not in data'}"
+    """Why a column's value is missing, clinical item first: '<item> unknown for this patient'
+    (the column is there, the value is not) or '<item> not recorded by this source'."""
+    return f"{item(column)} {why_missing(column, frame)}"
 
 
 def labels(frame: pd.DataFrame) -> list[Hashable]:

@@ -13,6 +13,7 @@ from crlm_outcomes.stratify import eligibility, molecular, resectability, sidedn
 from crlm_outcomes.stratify import surgical_strategy as strategy
 from crlm_outcomes.stratify._columns import shared_reads
 from crlm_outcomes.stratify._explain import reason_texts
+from crlm_outcomes.stratify.immortal_time import OUTCOME_DEFINED
 from crlm_outcomes.stratify.scores import fong, game, modified_clinical, nordlinger, oslo
 from crlm_outcomes.stratify.scores import tumour_burden as tbs
 
@@ -158,3 +159,5 @@ def _run(work: pd.DataFrame, options: dict[str, dict[str, Any]], columns: dict[s
         if assumed:
             columns[f"{name}_assumed"] = assumed.lookup(work.index).categorical()
         added[name] = {"rule": series.attrs["rule"], "source": series.attrs["source"]}
+        if name in OUTCOME_DEFINED:
+            added[name]["defined_by"] = OUTCOME_DEFINED[name]

@@ -53,7 +53,7 @@ def _criteria(
     value = pd.array(np.where(failed, False, all_known), dtype="boolean")
     undecided = ~failed & ~all_known
     value[undecided] = pd.NA
-    reason = "missing: " + why.where(undecided)
+    reason = why.where(undecided)
     return pd.Series(value, index=frame.index), reason
 
 
@@ -285,7 +285,7 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12,
                      col.missing_reason("liver_mets_diagnosis_date", frame), ", ")
     text = text.join(exposure.isna().to_numpy(),
                      col.missing_reason("oxaliplatin_exposure", frame), ", ")
-    reason[missing] = "missing: " + text
+    reason[missing] = text
     value = pd.array(within, dtype="boolean")
     value[~decided] = pd.NA
     series = pd.Series(value, index=frame.index)

@@ -136,8 +136,8 @@ def ras_class(
     value[incomplete] = "incomplete_testing"
     reason = Texts.none(len(frame))
     reason[value.isna()] = (
-        f"no RAS result: {col.missing_reason('kras_status', frame)} and "
-        f"{col.missing_reason('nras_status', frame)} (not tested or unknown)"
+        "RAS: KRAS and NRAS not tested or "
+        + col.why_missing(("kras_status", "nras_status"), frame)
     )
     panel = "+".join(str(e) for e in required)
     rule = (
@@ -168,7 +168,7 @@ def braf_class(data: Any) -> pd.Series:
     frame = col.as_frame(data)
     col.require_any(frame, ("braf_status",), "braf_class")
     value = col.coded(frame, "braf_status").recode(BRAF_LEVELS)
-    reason = col.missing_reason("braf_status", frame) + " (not tested or unknown)"
+    reason = "BRAF: not tested or " + col.why_missing("braf_status", frame)
     return categorical_result(
         value, reason, index=frame.index, levels=BRAF_LEVELS, name="braf_class",
         rule="braf_status as recorded; V600E and non-V600E kept apart",
@@ -215,7 +215,7 @@ def _as_recorded(data: Any, column: str, *, name: str, levels: tuple[str, ...], 
     frame = col.as_frame(data)
     col.require_any(frame, (column,), name)
     value = col.coded(frame, column).recode(levels)
-    reason = col.missing_reason(column, frame) + " (not tested or unknown)"
+    reason = f"{col.item(column)}: not tested or " + col.why_missing(column, frame)
     return categorical_result(value, reason, index=frame.index, levels=levels, name=name,
                               rule=rule, source=_SECTION_15.replace("section 1.5", section))
 
@@ -283,7 +283,7 @@ def molecular_group(
         ras = Levels.from_series(ras_series, RAS_LEVELS)
     else:
         ras = Levels.empty(n, RAS_LEVELS)
-        ras_reason = Texts.full(n, "kras_status and nras_status not in data")
+        ras_reason = Texts.full(n, "RAS: KRAS and NRAS not recorded by this source")
 
     levels = MOLECULAR_GROUP_LEVELS if use_mmr else MOLECULAR_GROUP_LEVELS[:-1]
     value = Levels.empty(n, levels)
@@ -301,16 +301,16 @@ def molecular_group(
 
     if use_mmr:
         decide(mmr == "dMMR_MSI_H", "dMMR_MSI_H")
-        decide(mmr.isna(), None, col.missing_reason("mmr_status", frame)
-               + ": dMMR/MSI-H, which takes precedence, cannot be excluded")
+        decide(mmr.isna(), None, "molecular group: MMR/MSI " + col.why_missing("mmr_status", frame)
+               + ", so dMMR/MSI-H (which takes precedence) cannot be excluded")
     decide(braf == "V600E", "BRAF_V600E")
-    decide(braf.isna(), None, col.missing_reason("braf_status", frame)
-           + ": BRAF V600E, which takes precedence, cannot be excluded")
+    decide(braf.isna(), None, "molecular group: BRAF " + col.why_missing("braf_status", frame)
+           + ", so BRAF V600E (which takes precedence) cannot be excluded")
     decide(ras == "mutant", "RAS_mutant")
-    decide(ras.isna(), None, "RAS unknown (" + ras_reason + ")")
+    decide(ras.isna(), None, "molecular group: " + ras_reason)
     decide(braf == "non_V600E", "BRAF_non_V600E")
     decide(ras == "incomplete_testing", None,
-           "RAS incomplete_testing: wild-type not shown on the full KRAS/NRAS panel")
+           "molecular group: RAS wild-type not shown on the full KRAS/NRAS panel")
     decide((ras == "wild_type") & (braf == "wild_type"), "RAS_BRAF_wild_type")
 
     rule = ("precedence " + (" > ".join(reversed(levels))) +

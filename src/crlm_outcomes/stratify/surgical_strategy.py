@@ -270,11 +270,7 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived",
         fill = value.isna()
         value[fill] = d_value
         derived_rows = fill & d_value.notna()
-        prefix = (col.missing_reason("surgical_strategy", frame) + "; derivation: "
-                  if source == "explicit_then_derived" else "")
-        if prefix:
-            reason[fill] = prefix
-        reason[fill & d_reason.notna()] = prefix + d_reason
+        reason[fill & d_reason.notna()] = d_reason
     rule = {
         "explicit_then_derived": "surgical_strategy as recorded; where missing, ",
         "explicit": "surgical_strategy as recorded only",

@@ -28,7 +28,7 @@ def test_modified_clinical(make):
     })
     score = modified_clinical_score(frame)
     assert score.tolist()[:4] == [3, 0, 3, 1]
-    assert "RAS mutation [kras_status missing, nras_status missing]" in reasons(score).iloc[4]
+    assert "RAS mutation: KRAS unknown for this patient, NRAS unknown" in reasons(score).iloc[4]
     assert modified_clinical_group(frame).tolist()[:4] == ["high", "low", "high", "medium"]
     assert list(modified_clinical_group(frame).cat.categories) == ["low", "medium", "high"]
     assert modified_clinical_group(frame, medium_from=2).tolist()[:4] == ["high", "low",
@@ -65,7 +65,7 @@ def test_nordlinger(make):
     })
     score = nordlinger_score(frame)
     assert score.tolist()[0] == 0 and score.tolist()[1] == 7 and score.tolist()[3] == 0
-    assert "margin_width_mm missing" in reasons(score).iloc[2]
+    assert "margin < 10 mm: margin width unknown for this patient" in reasons(score).iloc[2]
     assert "7 factors" in score.attrs["rule"]
     pre = nordlinger_score(frame, variant="preoperative")
     assert pre.tolist() == [0, 6, 6, 0]
@@ -94,7 +94,8 @@ def test_oslo_uses_pre_transplant_values(make):
     })
     score = oslo_score(frame)
     assert score.tolist()[:3] == [0, 4, 0]
-    assert "progression_at_transplant missing" in reasons(score).iloc[3]
+    assert "progression on chemotherapy at transplantation: unknown for this patient" in reasons(
+        score).iloc[3]
     assert oslo_group(frame).tolist()[:3] == ["0-1", "3-4", "0-1"]
     assert list(oslo_group(frame).cat.categories) == ["0-1", "2", "3-4"]
     assert "Am J Transplant 2020" in score.attrs["source"]
@@ -102,4 +103,5 @@ def test_oslo_uses_pre_transplant_values(make):
                           "progression_at_transplant": [False],
                           "primary_resection_date": ["2020-01-01"],
                           "cea_before_transplant": [1.0]})
-    assert "liver_transplant_date not in data" in reasons(oslo_score(no_transplant)).iloc[0]
+    assert "date of transplantation not recorded by this source" in reasons(
+        oslo_score(no_transplant)).iloc[0]

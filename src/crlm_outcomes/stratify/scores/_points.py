@@ -68,7 +68,7 @@ def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
         pts = np.where(np.isnan(pts) & passes, points, pts)
     if known_below is not None:
         pts = np.where(np.isnan(pts) & known_below, 0.0, pts)
-    return Component(label, pts, col.missing_reason(column, frame))
+    return Component(label, pts, col.why_missing(column, frame))
 
 
 def cea_known_normal(frame: pd.DataFrame) -> np.ndarray:
@@ -89,7 +89,7 @@ def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
     known = series.notna().to_numpy()
     true = series.to_numpy(dtype=bool, na_value=False)
     pts = np.where(known, np.where(true, points, 0.0), np.nan)
-    return Component(label, pts, col.missing_reason(column, frame))
+    return Component(label, pts, col.why_missing(column, frame))
 
 
 def total(
@@ -114,12 +114,12 @@ def total(
         score_missing = all_missing
         counted = any_missing & ~all_missing
         assumed = ("counted as 0: " + labels_only).where(counted)
-        reason = "no component known: " + listing.where(score_missing)
+        reason = "no component known -- " + listing.where(score_missing)
         rule = rule + "; missing components counted as 0 (missing_as_zero=True)"
     else:
         summed = points.sum(axis=0)
         score_missing = any_missing
-        reason = "missing component(s): " + listing.where(score_missing)
+        reason = listing.where(score_missing)
     values = pd.array(np.where(score_missing, 0, summed).astype(np.int64), dtype="Int64")
     values[score_missing] = pd.NA
     series = pd.Series(values, index=index)
@@ -162,12 +162,14 @@ def _missing_listing(components: Sequence[Component], missing: np.ndarray
     first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # first patient of each pattern
     listing_u, labels_u = [], []
     for row in first.tolist():  # read each pattern off one patient who has it
-        parts, labels = [], []
+        by_why: dict[str, list[str]] = {}  # components sharing a reason are listed together
+        labels = []
         for component, code, found in zip(components, codes, texts, strict=True):
             if code[row]:
-                parts.append(f"{component.label} [{found[code[row] - 1]}]")
+                by_why.setdefault(found[code[row] - 1], []).append(component.label)
                 labels.append(component.label)
-        listing_u.append("; ".join(parts))
+        listing_u.append("; ".join(f"{', '.join(names)}: {why}"
+                                   for why, names in by_why.items()))
         labels_u.append(", ".join(labels))
     listing = Texts(inverse, listing_u)
     labels_only = Texts(inverse, labels_u)
@@ -209,6 +211,5 @@ def node_component(frame: pd.DataFrame, label: str = "node-positive primary",
     """Node-positive primary: ``primary_node_positive``, else ``primary_n_stage`` N1/N2."""
     nodes, _ = col.node_positive(frame)
     component = flag(frame, nodes, "primary_node_positive", label, points)
-    why = (col.missing_reason("primary_node_positive", frame) + ", "
-           + col.missing_reason("primary_n_stage", frame))
-    return Component(label, component.points, why)
+    return Component(label, component.points,
+                     col.why_missing(("primary_node_positive", "primary_n_stage"), frame))

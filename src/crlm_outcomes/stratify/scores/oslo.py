@@ -100,7 +100,10 @@ def oslo_score(
                      "largest lesion before transplantation > 5.5 cm", above=5.5),
         pt.flag(frame, col.boolean(frame, "progression_at_transplant"),
                 "progression_at_transplant", "progression on chemotherapy at transplantation"),
-        pt.Component("< 24 months from primary resection to " + until, interval, interval_why),
+        pt.Component("< 24 months from primary resection to "
+                     + ("transplantation" if until == "liver_transplant_date"
+                        else col.item(until).replace("date of ", "")),
+                     interval, interval_why),
         pt.threshold(frame, "cea_before_transplant", "CEA before transplantation > 80 ng/mL",
                      above=80),
     ]

@@ -44,7 +44,7 @@ def tumour_burden_score(data: Any) -> pd.Series:
     why = Texts.none(len(frame))
     why = why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame), sep=", ")
     why = why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame), sep=", ")
-    reason = "missing: " + why.where(np.isnan(tbs))
+    reason = "tumour burden score: " + why.where(np.isnan(tbs))
     series = pd.Series(pd.array(tbs, dtype="Float64"), index=frame.index)
     series[np.isnan(tbs)] = pd.NA
     return attach(series, reason, name="tumour_burden_score",
