@@ -9,7 +9,19 @@ from typing import Any
 import pandas as pd
 
 from crlm_outcomes.errors import MissingColumnsError, SpecError
-from crlm_outcomes.stratify import eligibility, molecular, resectability, sidedness, timing
+from crlm_outcomes.stratify import (
+    eligibility,
+    extrahepatic,
+    guideline_groups,
+    margin,
+    molecular,
+    neoadjuvant,
+    recurrence,
+    resectability,
+    sidedness,
+    timing,
+    transplant,
+)
 from crlm_outcomes.stratify import surgical_strategy as strategy
 from crlm_outcomes.stratify._columns import shared_reads
 from crlm_outcomes.stratify._explain import reason_texts
@@ -39,6 +51,10 @@ STRATIFIERS: dict[str, _Step] = {
     "molecular_group": _Step(molecular.molecular_group),
     "surgical_strategy_group": _Step(strategy.surgical_strategy_group),
     "treatment_intent": _Step(resectability.treatment_intent),
+    "mdt_group": _Step(guideline_groups.mdt_group),
+    "resectability": _Step(guideline_groups.resectability),
+    "extrahepatic_class": _Step(extrahepatic.extrahepatic_class),
+    "margin_class": _Step(margin.margin_class),
     "fong_score": _Step(fong.fong_score),
     "fong_group": _Step(fong.fong_group, of_score="fong_score"),
     "tumour_burden_score": _Step(tbs.tumour_burden_score),
@@ -58,6 +74,13 @@ STRATIFIERS: dict[str, _Step] = {
     "flr_adequate": _Step(eligibility.flr_adequate),
     "neoadjuvant_cycles_within_limit": _Step(eligibility.neoadjuvant_cycles_within_limit),
     "oxaliplatin_within_12_months": _Step(eligibility.oxaliplatin_within_12_months),
+    "surgery_within_months_of_chemo": _Step(neoadjuvant.surgery_within_months_of_chemo),
+    "upfront_surgery_candidate": _Step(neoadjuvant.upfront_surgery_candidate),
+    "transplant_selection": _Step(transplant.transplant_selection),
+    "ned_route": _Step(recurrence.ned_route),
+    "recurrence_timing": _Step(recurrence.recurrence_timing),
+    "recurrence_pattern": _Step(recurrence.recurrence_pattern),
+    "recurrence_retreatment": _Step(recurrence.recurrence_retreatment),
 }
 
 

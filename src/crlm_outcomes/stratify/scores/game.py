@@ -44,7 +44,7 @@ def game_score(
 ) -> pd.Series:
     """GAME score, 0-7.
 
-    Source: Margonis, BJS 2018;105:1210. Points:
+    Source: Margonis GA, Sasaki K, Gholami S, et al. Br J Surg 2018;105(9):1210-1220. Points:
 
     * KRAS-mutated primary: 1 (``kras_status``; the paper scores KRAS only -- with
       ``mutation="ras"`` a KRAS **or NRAS** mutation scores, and 0 needs both wild-type);
@@ -68,7 +68,9 @@ def game_score(
     mutation
         ``"kras"`` (default, as published) or ``"ras"`` (KRAS or NRAS).
     missing_as_zero
-        Count a missing component as 0 (explicit opt-in; see ``.attrs["assumed"]``).
+        Count a missing component as 0 (explicit opt-in; see ``.attrs["assumed"]``). **This
+        under-scores**: a component the source does not collect at all (e.g. KRAS or CEA in
+        a registry) counts 0 for every patient.
 
     Returns
     -------
