@@ -60,6 +60,8 @@ def transplant_selection(data: Any) -> pd.Series:
     n_stage = col.coded(frame, "primary_n_stage")
     grade = col.coded(frame, "primary_grade")
     ehd, _ = extrahepatic_levels(frame)
+    ehd_present = col.boolean(frame, "extrahepatic_disease").to_numpy(dtype=bool,
+                                                                       na_value=False)
     progression = col.boolean(frame, "progression_at_transplant")
     recist = col.coded(frame, "recist_response")
     progressed = progression.to_numpy(dtype=bool, na_value=False) | (
@@ -67,8 +69,8 @@ def transplant_selection(data: Any) -> pd.Series:
     responding = ((progression == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
                   | (progression.isna().to_numpy() & recist.isin(("CR", "PR", "SD"))))
     against = (right | braf.isin(("V600E", "non_V600E")) | n_stage.isin(_N2)
-               | grade.isin(("G3", "G4")) | ehd.isin(("lung_only", "peritoneal_only",
-                                                      "hepatic_hilar_nodes_only", "other"))
+               | grade.isin(("G3", "G4")) | ehd_present
+               | ehd.isin(("lung_only", "peritoneal_only", "hepatic_hilar_nodes_only", "other"))
                | progressed)
     checks = [
         (left, "primary side " + col.why_missing("primary_site_icdo3", frame)),
