@@ -29,12 +29,13 @@ _DENSE_PAIRS = 4_000_000
 class Texts:
     """Per-patient texts as integer codes into ``texts`` (``-1`` = no text)."""
 
-    __slots__ = ("codes", "texts", "_lookup")
+    __slots__ = ("codes", "texts", "_lookup", "_shared")
 
     def __init__(self, codes: np.ndarray, texts: Sequence[str]) -> None:
         self.codes = np.asarray(codes, dtype=np.int32)
         self.texts = list(texts)
         self._lookup = {text: i for i, text in enumerate(self.texts)}
+        self._shared = False  # codes shared with another Texts: copy before writing
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -76,6 +77,9 @@ class Texts:
 
     # ------------------------------------------------------------------ ndarray-like use
     def __setitem__(self, mask: np.ndarray, value: str | Texts | None) -> None:
+        if self._shared:
+            self.codes = self.codes.copy()
+            self._shared = False
         if value is None:
             self.codes[mask] = -1
         elif isinstance(value, Texts):
@@ -92,7 +96,15 @@ class Texts:
         return self.codes >= 0
 
     def _map_texts(self, function) -> Texts:  # noqa: ANN001 - a str -> str callable
-        return Texts(self.codes.copy(), [function(t) for t in self.texts]).compact()
+        # the codes are shared (read-only use): only the short list of texts changes
+        out = Texts.__new__(Texts)
+        out.codes = self.codes
+        out.texts = [function(t) for t in self.texts]
+        out._lookup = {text: i for i, text in enumerate(out.texts)}
+        out._shared = True
+        if len(out._lookup) != len(out.texts):  # two texts became equal
+            return Texts(self.codes.copy(), out.texts).compact()
+        return out
 
     def __radd__(self, prefix: str) -> Texts:
         return self._map_texts(lambda text: prefix + text)
@@ -131,7 +143,7 @@ class Texts:
             joined.append(new if cur == 0 else self.texts[cur - 1] + sep + new)
         table = np.array([out.code(text) for text in joined], dtype=np.int32)
         out.codes[positions] = table[inverse]
-        return out.compact()
+        return out
 
     def compact(self) -> Texts:
         """Equal texts merged, unused texts dropped (first-seen order kept)."""
