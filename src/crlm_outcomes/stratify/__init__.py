@@ -4,9 +4,11 @@ Every stratifier is a pure function ``f(data, **options) -> pandas.Series`` alig
 ``data.index``: an ordered Categorical for categories, a nullable ``Int64``/``Float64`` for
 scores (each with a companion ``*_group``/``*_zone`` Categorical), a nullable ``boolean`` for
 eligibility flags. A patient who cannot be classified is missing (NA), never a default level;
-``.attrs`` carries the reason per patient, the rule applied and the source (see
-:func:`explain`, :func:`reasons`, :func:`rule`). :func:`apply_all` adds everything derivable to
-a cohort, :func:`describe` tabulates it.
+``.attrs`` carries the reason per patient (the clinical item, then why), the rule applied and
+the source (see :func:`explain`, :func:`reasons`, :func:`rule`, which also take
+:func:`apply_all`'s result with a column name). :func:`apply_all` adds everything derivable to
+a cohort, :func:`describe` tabulates it, :func:`agreement` compares one of ours with a score
+the source reports. Intervals are in calendar months unless ``month_basis="days"``.
 """
 
 from crlm_outcomes.stratify._explain import explain, reasons, rule

@@ -122,6 +122,8 @@ class Texts:
         """A copy with ``piece`` appended (after ``sep`` when there is already a text) where
         ``mask``; each distinct (text, piece) pair is joined once."""
         mask = np.asarray(mask, dtype=bool)
+        if not self.texts and isinstance(piece, str):  # nothing yet: the piece where mask
+            return Texts(np.where(mask, 0, -1).astype(np.int32), [piece])
         if isinstance(piece, Texts):
             mask = mask & (piece.codes >= 0)
             piece_codes, piece_texts = piece.codes, piece.texts

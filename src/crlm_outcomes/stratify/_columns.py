@@ -31,11 +31,9 @@ from crlm_outcomes.errors import ColumnTypeError, InputError, MissingColumnsErro
 from crlm_outcomes.stratify._codes import Levels
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "as_frame",
     "require_any",
     "boolean",
-    "category",
     "coded",
     "shared_reads",
     "memo",
@@ -45,10 +43,6 @@ __all__ = [
     "node_positive",
     "canonical_levels",
 ]
-
-#: Days per month, as fixed by the canonical schema (``days_per_month``).
-DAYS_PER_MONTH = 30.4375
-
 
 @lru_cache(maxsize=1)
 def _canonical() -> dict[str, Any]:
@@ -181,12 +175,6 @@ def _boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     )
 
 
-def category(frame: pd.DataFrame, column: str, levels: Iterable[str] | None = None) -> pd.Series:
-    """Column as an object Series of canonical level strings (``None`` where missing)."""
-    values = coded(frame, column, levels)
-    return pd.Series(values.to_array(), index=frame.index, dtype=object)
-
-
 def coded(frame: pd.DataFrame, column: str, levels: Iterable[str] | None = None) -> Levels:
     """Column as :class:`~crlm_outcomes.stratify._codes.Levels` codes into its canonical levels
     (NA where missing); a value outside the levels raises an :class:`InputError`."""
@@ -296,11 +284,6 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.where(~missing, None).astype("string")
 
 
-def months_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
-    """``(later - earlier)`` in months of 30.4375 days, NaN where either date is missing."""
-    return ((later - earlier) / pd.Timedelta(days=1)).to_numpy(dtype=float) / DAYS_PER_MONTH
-
-
 _N_POSITIVE = {"N1", "N1a", "N1b", "N1c", "N2", "N2a", "N2b"}
 
 
@@ -312,11 +295,11 @@ def node_positive(frame: pd.DataFrame) -> tuple[pd.Series, str]:
     ``primary_node_positive`` the same way when the source carries only the stage.
     """
     flag = boolean(frame, "primary_node_positive")
-    stage = category(frame, "primary_n_stage")
-    stage_known = stage.notna().to_numpy()
+    stage = coded(frame, "primary_n_stage")
+    stage_known = stage.notna()
     flag_known = flag.notna().to_numpy()
     positive = np.where(flag_known, flag.to_numpy(dtype=bool, na_value=False),
-                        stage.isin(_N_POSITIVE).to_numpy())
+                        stage.isin(_N_POSITIVE))
     result = pd.array(positive, dtype="boolean")
     result[~flag_known & ~stage_known] = pd.NA
     return (pd.Series(result, index=frame.index),
@@ -382,8 +365,3 @@ def missing_reason(column: str, frame: pd.DataFrame) -> str:
     """Why a column's value is missing, clinical item first: '<item> unknown for this patient'
     (the column is there, the value is not) or '<item> not recorded by this source'."""
     return f"{item(column)} {why_missing(column, frame)}"
-
-
-def labels(frame: pd.DataFrame) -> list[Hashable]:
-    """Index labels as a list (for the reasons mapping)."""
-    return list(frame.index)

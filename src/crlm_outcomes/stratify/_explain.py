@@ -46,7 +46,6 @@ __all__ = [
     "categorical_result",
     "attach",
     "lookup",
-    "reason_array",
     "reason_texts",
     "ReasonMap",
     "Labels",
@@ -312,13 +311,6 @@ def reason_texts(series: pd.Series, default: str | None = None) -> Texts:
     if default is not None:
         why[why.isna()] = default
     return why
-
-
-def reason_array(series: pd.Series, default: str = "") -> np.ndarray:
-    """Stored reasons of a result as an object array aligned to it (``default`` elsewhere)."""
-    out = reason_texts(series).to_array()
-    out[pd.isna(out)] = default
-    return out
 
 
 def explain(series: pd.Series | pd.DataFrame, column: str | None = None) -> pd.DataFrame:

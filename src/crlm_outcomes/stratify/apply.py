@@ -24,7 +24,7 @@ from crlm_outcomes.stratify import (
 )
 from crlm_outcomes.stratify import surgical_strategy as strategy
 from crlm_outcomes.stratify._columns import shared_reads
-from crlm_outcomes.stratify._explain import reason_texts
+from crlm_outcomes.stratify._explain import ReasonMap, reason_texts
 from crlm_outcomes.stratify.immortal_time import OUTCOME_DEFINED
 from crlm_outcomes.stratify.scores import fong, game, modified_clinical, nordlinger, oslo
 from crlm_outcomes.stratify.scores import tumour_burden as tbs
@@ -88,16 +88,23 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     """Add every derivable category, score and eligibility flag as columns.
 
     Sources: each column's own function (see :data:`STRATIFIERS` and the function docstrings:
-    2025 Chinese CRLM guideline sections 1.1, 1.5, 3.2.2, 4.1.2-4.1.4, 4.2, 5.1.1, 6.2.1 (seed
-    004); Fong, Ann Surg 1999;230:309; Sasaki, Ann Surg 2018; Margonis, BJS 2018;105:1210;
-    Brudvik, Ann Surg 2019;269:120; Nordlinger, Cancer 1996; Dueland, SECA studies / seed 002).
+    2025 Chinese CRLM guideline, China Journal of General Surgery 2025;34(8):1565-1588,
+    sections 1.1-1.5, 3.1-3.2.3, 4.1.1-4.1.4, 4.2, 5.1.1, 6.2.1 (seed 004); Fong, Ann Surg
+    1999;230(3):309-318; Sasaki, Ann Surg 2018; Margonis, Br J Surg 2018;105(9):1210-1220;
+    Brudvik, Ann Surg 2019;269(1):120-126; Nordlinger, Cancer 1996;77(7):1254-1262; Dueland,
+    Am J Transplant 2020;20(2):530-537; Vigano, Ann Surg Oncol 2014;21(4):1276-1286; seed 002).
+
+    All stratifiers of one call share their column reads and sub-results (timing, RAS class,
+    derived strategy, extrahepatic classes), and values and reasons are built as integer codes
+    into the few distinct levels and texts, so a million-row registry takes about as long as
+    loading it (``benchmarks/bench_stratify.py``).
 
     For every stratifier ``name`` in :data:`STRATIFIERS` whose input columns are (at least
     partly) present, the result gets:
 
     * ``name`` -- the value (Categorical, nullable Int64/Float64 score, or nullable boolean);
-    * ``name_reason`` -- why the value is missing (a ``category`` column: one code per patient
-      into the few distinct reasons; NA where classified);
+    * ``name_reason`` -- why the value is missing, clinical item first (a ``category`` column:
+      one code per patient into the few distinct reasons; NA where classified);
     * ``name_assumed`` -- only for scores computed with ``missing_as_zero=True``: which
       components were counted as 0 (``category``).
 
@@ -107,7 +114,9 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
 
     Stratifiers with none of their input columns present are left out and listed, with the
     reason, in ``result.attrs["not_derived"]``; ``result.attrs["stratify"]`` records the rule
-    and source of every column added. Existing columns of the same names are replaced. A bad
+    and source of every column added (and, for groups defined by an event after diagnosis,
+    ``defined_by``: the survival functions warn about immortal time when such a group is
+    compared without an entry time). Existing columns of the same names are replaced. A bad
     value in an input column raises an :class:`~crlm_outcomes.errors.InputError` naming the row.
 
     Parameters
@@ -176,11 +185,20 @@ def _run(work: pd.DataFrame, options: dict[str, dict[str, Any]], columns: dict[s
                 continue
         computed[name] = series
         columns[name] = series.array
-        columns[f"{name}_reason"] = reason_texts(series).where(
-            series.isna().to_numpy()).categorical()
-        assumed = series.attrs.get("assumed")
-        if assumed:
-            columns[f"{name}_assumed"] = assumed.lookup(work.index).categorical()
+        columns[f"{name}_reason"] = _categorical(series, "reasons", work.index)
+        if series.attrs.get("assumed"):
+            columns[f"{name}_assumed"] = _categorical(series, "assumed", work.index)
         added[name] = {"rule": series.attrs["rule"], "source": series.attrs["source"]}
         if name in OUTCOME_DEFINED:
             added[name]["defined_by"] = OUTCOME_DEFINED[name]
+
+
+def _categorical(series: pd.Series, key: str, index: pd.Index) -> pd.Categorical:
+    """The stored texts of ``series.attrs[key]`` as a Categorical aligned to ``index``: the
+    stored codes themselves when the result was built on ``index`` (no text is touched)."""
+    stored = series.attrs[key]
+    if isinstance(stored, ReasonMap) and stored.index is index:
+        return pd.Categorical.from_codes(stored.codes.copy(),
+                                         categories=pd.Index(list(stored.texts), dtype=object))
+    return reason_texts(series).categorical() if key == "reasons" else \
+        ReasonMap.from_dict(dict(stored)).lookup(index).categorical()
