@@ -37,6 +37,7 @@ __all__ = [
     "coded",
     "shared_reads",
     "memo",
+    "memo_call",
     "number",
     "date",
     "text",
@@ -65,6 +66,13 @@ def shared_reads() -> Iterator[None]:
         yield
     finally:
         _SHARED.reset(token)
+
+
+def memo_call(function: Callable[..., Any], frame: pd.DataFrame, **kwargs: Any) -> Any:
+    """``function(frame, **kwargs)``, computed once per frame and options inside
+    :func:`shared_reads` (e.g. the timing used by several stratifiers)."""
+    key = (function.__module__, function.__name__, id(frame), repr(sorted(kwargs.items())))
+    return memo(key, lambda: function(frame, **kwargs))
 
 
 def memo(key: tuple, compute: Callable[[], Any]) -> Any:
@@ -197,13 +205,16 @@ def _levels(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> Level
                 _bad(frame, column, bad, series.astype(object),
                      f"one of {list(allowed)} or missing")
         return Levels.from_series(series, allowed)
-    values = series.astype(object)
-    missing = values.isna().to_numpy()
-    values = values.where(~missing, None)
-    ok = missing | values.isin(allowed).to_numpy()
-    if not ok.all():
-        _bad(frame, column, ~ok, values, f"one of {list(allowed)} or missing")
-    return Levels.from_series(values, allowed)
+    # text or object columns: each distinct value is checked and mapped once
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    where = {level: i for i, level in enumerate(allowed)}
+    table = np.array([where.get(u, -1) if isinstance(u, str) else -1 for u in uniques]
+                     + [-1], dtype=np.int16)
+    bad_unique = np.flatnonzero(table[:-1] < 0)
+    if bad_unique.size:
+        bad = np.isin(codes, bad_unique)
+        _bad(frame, column, bad, series.astype(object), f"one of {list(allowed)} or missing")
+    return Levels(table[codes], allowed)
 
 
 def number(frame: pd.DataFrame, column: str) -> np.ndarray:

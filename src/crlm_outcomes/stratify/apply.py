@@ -23,7 +23,7 @@ from crlm_outcomes.stratify import (
     transplant,
 )
 from crlm_outcomes.stratify import surgical_strategy as strategy
-from crlm_outcomes.stratify._columns import shared_reads
+from crlm_outcomes.stratify._columns import memo_call, shared_reads
 from crlm_outcomes.stratify._explain import ReasonMap, reason_texts
 from crlm_outcomes.stratify.immortal_time import OUTCOME_DEFINED
 from crlm_outcomes.stratify.scores import fong, game, modified_clinical, nordlinger, oslo
@@ -179,7 +179,7 @@ def _run(work: pd.DataFrame, options: dict[str, dict[str, Any]], columns: dict[s
             series = step.function(score, **kwargs)
         else:
             try:
-                series = step.function(work, **kwargs)
+                series = memo_call(step.function, work, **kwargs)
             except MissingColumnsError as exc:
                 not_derived[name] = str(exc)
                 continue

@@ -172,10 +172,8 @@ def flr_adequate(
     col.require_any(frame, ("future_liver_remnant_pct",), "flr_adequate")
     flr = col.number(frame, "future_liver_remnant_pct")
     if basis == "timing":
-        kind = col.memo(
-            ("liver_mets_timing", id(frame), timing_convention, window_months),
-            lambda: liver_mets_timing(frame, convention=timing_convention,
-                                      window_months=window_months, split_metachronous=False))
+        kind = col.memo_call(liver_mets_timing, frame, convention=timing_convention,
+                             window_months=window_months, split_metachronous=False)
         label = "liver_mets_timing"
         kind_codes = kind.cat.codes.to_numpy()
         kind_known = kind_codes >= 0

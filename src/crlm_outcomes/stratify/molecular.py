@@ -275,10 +275,9 @@ def molecular_group(
     has_ras_input = "kras_status" in frame.columns or "nras_status" in frame.columns
     if has_ras_input:
         exons = tuple(required_exons)
-        ras_series = col.memo(
-            ("ras_class", id(frame), exons, assume_complete_panel),
-            lambda: ras_class(frame, required_exons=exons,
-                              assume_complete_panel=assume_complete_panel))
+        options = ({} if exons == (2, 3, 4) and not assume_complete_panel
+                   else {"required_exons": exons, "assume_complete_panel": assume_complete_panel})
+        ras_series = col.memo_call(ras_class, frame, **options)
         ras_reason = reason_texts(ras_series)
         ras = Levels.from_series(ras_series, RAS_LEVELS)
     else:

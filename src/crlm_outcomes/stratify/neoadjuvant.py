@@ -87,9 +87,9 @@ def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     frame = col.as_frame(data)
     col.require_any(frame, ("initially_resectable",), "upfront_surgery_candidate")
     n = len(frame)
-    timing = col.memo(("liver_mets_timing_split_false", id(frame), "chinese_2025"),
-                      lambda: liver_mets_timing(frame, split_metachronous=False))
-    score = col.memo(("fong_score", id(frame)), lambda: fong_score(frame))
+    timing = col.memo_call(liver_mets_timing, frame, convention="chinese_2025",
+                           window_months=None, split_metachronous=False)
+    score = col.memo_call(fong_score, frame)
     crs = score.to_numpy(dtype=float, na_value=np.nan)
     resectable = col.boolean(frame, "initially_resectable")
     is_true = resectable.to_numpy(dtype=bool, na_value=False)

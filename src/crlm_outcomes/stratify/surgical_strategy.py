@@ -136,9 +136,8 @@ def _derive(frame: pd.DataFrame, timing_convention: str = "chinese_2025"
 def _timing(frame: pd.DataFrame, convention: str) -> tuple[Levels, Texts]:
     """Synchronous / metachronous per patient, with the reasons where unknown."""
     try:
-        timing = col.memo(("liver_mets_timing_split_false", id(frame), convention),
-                          lambda: liver_mets_timing(frame, convention=convention,
-                                                    split_metachronous=False))
+        timing = col.memo_call(liver_mets_timing, frame, convention=convention,
+                               window_months=None, split_metachronous=False)
     except MissingColumnsError:
         n = len(frame)
         return (Levels.empty(n, ("synchronous", "metachronous")),

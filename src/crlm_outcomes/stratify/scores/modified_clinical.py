@@ -76,7 +76,7 @@ def modified_clinical_score(
         kras = _mutation_component(frame, "kras")
         gene = pt.Component("KRAS mutation", kras.points, kras.why)
     elif require_full_panel:
-        ras = col.memo(("ras_class", id(frame)), lambda: ras_class(frame))
+        ras = col.memo_call(ras_class, frame)
         values = Levels.from_series(ras, RAS_LEVELS)
         points = np.where(values == "mutant", 1.0, np.where(values == "wild_type", 0.0, np.nan))
         why = reason_texts(ras)
