@@ -10,6 +10,13 @@ Two cohorts: a SEER-profile registry load (``benchmarks/data/seer_<rows>.csv``, 
 stratifiers and every one of them gets a reason, and the calibrated synthetic cohort
 (institutional detail, most patients classifiable).
 
+Measured (2-core machine shared with other jobs, December 2026; SEER profile, 1,000,000 rows):
+before issue #13, load_cohort 10.7 s and apply_all 250.8 s (ratio 23.4; about 39 s / 40x on an
+idle machine); after (values and reasons as integer codes, shared reads and sub-results, and
+the 11 new categories included), load_cohort 10.9 s and apply_all 14.6 s (ratio 1.34). Outputs
+were identical before and after the code change on the regression cohorts
+(``benchmarks/check_stratify_regression.py``).
+
 Usage: ``python benchmarks/bench_stratify.py [--rows 100000 1000000] [--repeat 2]``
 """
 
