@@ -165,7 +165,8 @@ def agreement(frame: Any, ours: str, theirs: str) -> Agreement:
     why = np.where(a_missing & b_missing, "both missing",
                    np.where(a_missing, "ours missing", "theirs missing")).astype(object)
     with_reason = a_missing & ~pd.isna(our_reason)
-    why[with_reason] = "ours missing: " + our_reason[with_reason].astype(str)
+    why[with_reason] = np.array(["ours missing: " + str(text)
+                                 for text in our_reason[with_reason]], dtype=object)
     excluded = pd.DataFrame({"index": data.index[~both], "reason": why[~both]})
     levels = sorted(set(a[both]) | set(b[both]), key=lambda v: (str(type(v)), v))
     counts = pd.crosstab(pd.Categorical(a[both], categories=levels),
