@@ -365,8 +365,15 @@ def item(column: str) -> str:
 
 def why_missing(columns: str | Iterable[str], frame: pd.DataFrame) -> str:
     """'unknown for this patient' when the source has (one of) the column(s) but not the
-    value, 'not recorded by this source' when it has none of them."""
+    value, 'not recorded by this source' when it has none of them -- or, for a cohort loaded
+    from a file, the loader's own reason (``frame.attrs["missing_why"]``: "not recorded by
+    this source (profile X)", or the registry codes read as missing with their meaning)."""
     names = [columns] if isinstance(columns, str) else list(columns)
+    loader = frame.attrs.get("missing_why") if isinstance(frame.attrs, dict) else None
+    if isinstance(loader, dict):
+        for name in names:
+            if name in frame.columns and isinstance(loader.get(name), str):
+                return loader[name]
     if any(name in frame.columns for name in names):
         return "unknown for this patient"
     return "not recorded by this source"

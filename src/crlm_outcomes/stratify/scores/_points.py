@@ -62,13 +62,23 @@ def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
     x = col.number(frame, column) if values is None else values
     hit = (x >= above) if inclusive else (x > above)
     pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
+    why: Texts | str = col.why_missing(column, frame)
+    if at_least is None and values is None:
+        at_least = f"{column}_at_least"  # the schema's bound column, where there is one
     if at_least is not None:
         bound = col.number(frame, at_least)
         passes = (bound >= above) if inclusive else (bound > above)
         pts = np.where(np.isnan(pts) & passes, points, pts)
+        open_ = np.isnan(pts) & ~np.isnan(bound)
+        if known_below is not None:
+            open_ &= ~known_below
+        if open_.any():  # a bound below the cut-off: say so (one text per distinct bound)
+            why = Texts.full(len(x), why)
+            for value in np.unique(bound[open_]).tolist():
+                why[open_ & (bound == value)] = f"known only as >= {value:g}, not enough to decide"
     if known_below is not None:
         pts = np.where(np.isnan(pts) & known_below, 0.0, pts)
-    return Component(label, pts, col.why_missing(column, frame))
+    return Component(label, pts, why)
 
 
 def cea_known_normal(frame: pd.DataFrame) -> np.ndarray:
