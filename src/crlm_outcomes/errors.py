@@ -207,3 +207,9 @@ class MonotoneLikelihoodWarning(ConvergenceWarning):
 
 class DataQualityWarning(CrlmWarning):
     """Input was accepted, but something about it deserves the analyst's attention."""
+
+
+class ImmortalTimeWarning(DataQualityWarning):
+    """Groups defined by an event after the time origin (e.g. NED reached, a second
+    operation) are compared from that origin: the time before the defining event is
+    immortal for one group. Use a landmark analysis or start the clock at the event."""

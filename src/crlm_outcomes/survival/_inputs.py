@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import DataQualityWarning, SurvivalDataError
+from crlm_outcomes.stratify.immortal_time import check_immortal_time
 
 __all__ = ["SurvivalInput", "survival_input", "as_column_list", "excluded_count"]
 
@@ -160,6 +161,10 @@ def survival_input(
                 )
             if col not in used:
                 used.append(col)
+
+    if warn:
+        check_immortal_time(data, by_cols + strata_cols, duration,
+                            entry if isinstance(entry, str) else None)
 
     # One NA scan per used column; no copy of the used columns unless rows are dropped.
     missing = {col: data[col].isna().to_numpy() for col in used}
