@@ -28,6 +28,7 @@ from crlm_outcomes.report.suppression import (
     SuppressionPolicy,
     complementary_mask,
     format_count,
+    format_count_alone,
     primary_mask,
     suppress_vector,
 )
