@@ -89,7 +89,7 @@ def column_codes(frame: pd.DataFrame, columns: Sequence[str]
     keys: list[tuple[Any, ...]] = []
     for value in used.tolist():
         parts = []
-        for codes, levels in reversed(per):
+        for _codes, levels in reversed(per):
             value, pos = divmod(value, len(levels))
             parts.append(levels[pos])
         keys.append(tuple(reversed(parts)))

@@ -290,7 +290,8 @@ def concordance(data: Any, duration: Any = None, event: Any = None, score: str |
         warn_deprecated("concordance(time, status, x, ...) on arrays",
                         "concordance(data, duration, event, score, ...) on a DataFrame, or "
                         "concordance_arrays() for arrays")
-        x = score if score is not None else old.pop("x", None)
+        # the old positional order (time, status, x) lands in (data, duration, event)
+        x = event if event is not None else old.pop("x", None)
         if old:
             raise SpecError("unknown argument(s) to concordance", value=sorted(old),
                             expected="time, status, x, weights, strata, cluster, entry, reverse")
