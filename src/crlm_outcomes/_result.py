@@ -127,8 +127,8 @@ def frames_text(title: str, frames: Mapping[str, pd.DataFrame], *,
     A title
       n: 3
     <BLANKLINE>
-       x
-     1.5
+      x
+    1.5
     """
     lines = [title]
     for key, value in (notes or {}).items():

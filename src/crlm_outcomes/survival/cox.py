@@ -478,7 +478,8 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     summary = pd.DataFrame(summ)
     wald = _wtest(var[np.ix_(keep, keep)], beta[keep])
     lr = 2 * (res.loglik - res.loglik0)
-    rows = [("likelihood_ratio", lr, df), ("wald", wald, df), ("score", res.sctest, df)]
+    rows: list[tuple[str, float | None, int]] = [
+        ("likelihood_ratio", lr, df), ("wald", wald, df), ("score", res.sctest, df)]
     if robust:
         rows.append(("robust_score", rscore, df))
     tests = pd.DataFrame(rows, columns=["test", "statistic", "df"])

@@ -78,7 +78,7 @@ class ZphResult(Result):
         return schoenfeld_plots(self, ax=ax)
 
 
-def _km_left(state) -> np.ndarray:
+def _km_left(state) -> tuple[np.ndarray, np.ndarray]:
     """Per event time index: 1 - KM(t-) of the pooled, unweighted data (R's 'km' transform)."""
     t, ev, entry = state.time, state.event, state.entry
     etimes = np.unique(t[ev > 0])
@@ -140,7 +140,7 @@ def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
             if jj:
                 groups[term] = jj
     else:
-        groups = {design.columns[c]: [pos[c]] for c in kept}
+        groups = {design.columns[int(c)]: [pos[int(c)]] for c in kept}
     rows = []
     for term, jj in groups.items():
         kk = list(range(p)) + [j + p for j in jj]
