@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._arrow import string_chunks
+from crlm_outcomes._arrow import string_chunks, to_float
 from crlm_outcomes.io.profile import INTEGER_TEXT, ColumnRule, code_key
 from crlm_outcomes.schema.definition import ColumnSpec
 
@@ -494,7 +494,8 @@ def _read_code(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
     mapped = keys.map(table)
     null_code = known & mapped.isna().to_numpy()
     bad = ~known
-    shown = sorted(k for k, v in table.items() if v is not None)
+    # the source's own codes as the profile writes them (Male, Female), not canonical levels
+    shown = list(rule.code_labels) or sorted(k for k, v in table.items() if v is not None)
     reason = f"unknown code (expected one of {shown[:20]}{' …' if len(shown) > 20 else ''})"
     if spec.dtype in ("int", "float"):
         mapped = pd.to_numeric(mapped, errors="coerce")
@@ -511,7 +512,7 @@ def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Co
         text, failed = _rewrite(text, rule)
         if rule.decimal != ".":
             text = text.str.replace(rule.decimal, ".", regex=False)
-        num = pd.to_numeric(text, errors="coerce")
+        num = to_float(text)
         if uniq.dtype.kind == "b" or uniq.map(type).eq(bool).any():
             num[uniq.map(type).eq(bool).to_numpy()] = np.nan
     arr = num.to_numpy(dtype=float, na_value=np.nan)
@@ -554,8 +555,7 @@ def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
             is_num = np.ones(n, dtype=bool)
             num = uniq.to_numpy(dtype=float, copy=True)
         else:
-            num = pd.to_numeric(text_u.str.strip(), errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan, copy=True)
+            num = to_float(text_u).to_numpy(dtype=float, copy=True)
             if kinds is not None:
                 num[kinds.eq(bool).to_numpy()] = np.nan
             is_num = np.isfinite(num) & ~done

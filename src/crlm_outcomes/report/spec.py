@@ -171,6 +171,28 @@ class LandmarkSpec(_Model):
     by: str = Field(description="Stratifier or column compared from the landmark on.")
 
 
+class ScoreValidationSpec(_Model):
+    """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores)."""
+
+    scores: list[str] = Field(
+        min_length=1, description="Score columns (higher = worse), e.g. fong_score, game_score, "
+                                  "tumour_burden_score; the first is the reference of the "
+                                  "differences.")
+    endpoint: EndpointName = "os"
+    times: list[float] = Field(
+        default_factory=lambda: [12.0, 36.0, 60.0],
+        description="Horizons (months) of AUC(t), Brier and IPA; calibration and decision "
+                    "curves at the last one.")
+    method: Literal["cox", "km"] = Field(
+        "cox", description="How a score becomes a predicted risk: Cox model with the score as "
+                           "a linear term, or the Kaplan-Meier risk of each score level.")
+    timewt: Literal["n", "n/G2"] = Field(
+        "n", description="Concordance: Harrell (n) or Uno (n/G2), as survival::concordance.")
+    bootstrap: int = Field(0, ge=0, description="Bootstrap resamples for optimism correction "
+                                                "(0 = none).")
+    seed: int = Field(20261203, description="Seed of the bootstrap resamples.")
+
+
 class SuppressionSpec(_Model):
     """Small-cell suppression of published counts."""
 
@@ -214,6 +236,9 @@ class AnalysisSpec(_Model):
     cox: list[CoxSpec] = Field(default_factory=list)
     competing_risks: list[CompetingRiskSpec] = Field(default_factory=list)
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
+    score_validation: ScoreValidationSpec | None = Field(
+        None, description="Discrimination, calibration and decision curves of prognostic "
+                          "scores, with pairwise comparisons.")
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")
@@ -419,6 +444,7 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
             for i, name in enumerate(getattr(spec.comparison, key)):
                 check_column(f"comparison.{key}[{i}]", name)
     for i, model in enumerate(spec.cox):
+        _check_spec_formula(f"cox[{i}].formula", model.formula, columns, file)
         for j, name in enumerate(model.strata):
             check_column(f"cox[{i}].strata[{j}]", name)
         check_column(f"cox[{i}].cluster", model.cluster)
@@ -426,6 +452,24 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
         check_column(f"competing_risks[{i}].by", cr.by)
     for i, lm in enumerate(spec.landmarks):
         check_column(f"landmarks[{i}].by", lm.by)
+    if spec.score_validation is not None:
+        for i, name in enumerate(spec.score_validation.scores):
+            check_column(f"score_validation.scores[{i}]", name)
+
+
+def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | None) -> None:
+    """A spec's formula is vetted against the formula allowlist when the spec is read, before
+    any data are loaded (:func:`crlm_outcomes.formula.check_formula`)."""
+    from crlm_outcomes.errors import FormulaError
+    from crlm_outcomes.formula import check_formula
+
+    try:
+        check_formula(formula, columns)
+    except FormulaError as exc:
+        error = FormulaError(f"invalid analysis spec: key {key!r}: {exc.message}", file=file,
+                             column=exc.column, value=formula, expected=exc.expected)
+        error.key = key  # type: ignore[attr-defined]
+        raise error from None
 
 
 # ---------------------------------------------------------------------------- schema, hash

@@ -37,7 +37,7 @@ CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 _DTYPES = ("string", "int", "float", "boolean", "category", "date")
 _COLUMN_KEYS = {
     "group", "dtype", "required", "unique", "min", "max", "levels", "ordered", "pattern", "unit",
-    "description",
+    "description", "naaccr_item",
 }
 
 
@@ -63,6 +63,9 @@ class ColumnSpec:
         Regular expression a ``string`` value must match in full.
     unit
         Unit of a numeric column (for example ``cm``, ``ng/mL``), or ``None``.
+    naaccr_item
+        NAACCR data item number(s) the column corresponds to (text, e.g. ``"3820"`` or
+        ``"3820; CS SSF1 (2880)"``), or ``None``.
     """
 
     name: str
@@ -77,6 +80,7 @@ class ColumnSpec:
     ordered: bool = False
     pattern: str | None = None
     unit: str | None = None
+    naaccr_item: str | None = None
 
     @property
     def pandas_dtype(self) -> Any:
@@ -218,6 +222,7 @@ def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> Colu
         ordered=bool(raw.get("ordered", False)),
         pattern=raw.get("pattern"),
         unit=raw.get("unit"),
+        naaccr_item=None if raw.get("naaccr_item") is None else str(raw["naaccr_item"]),
     )
 
 
