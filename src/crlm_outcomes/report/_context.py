@@ -47,6 +47,8 @@ class BuildContext:
         Inputs and random seeds, recorded in the manifest.
     cohort_note
         A sentence on where the cohort came from (for the methods text).
+    imputations
+        The multiple imputations of the spec's ``imputation:`` (pooled Cox models), or None.
     """
 
     spec: AnalysisSpec
@@ -60,6 +62,7 @@ class BuildContext:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     seeds: dict[str, int] = field(default_factory=dict)
     cohort_note: str = ""
+    imputations: Any = None
 
     @contextmanager
     def collect_warnings(self, where: str) -> Iterator[None]:

@@ -29,19 +29,34 @@ def cox_section(ctx: BuildContext, i: int) -> None:
 
     m = ctx.spec.cox[i]
     duration, event = ENDPOINTS[m.endpoint]
+    imp = ctx.imputations
     with ctx.collect_warnings(f"Cox model {m.name}"):
-        fit = cox(ctx.data, m.formula, duration, event, ties=m.ties,
-                  strata=m.strata or None, cluster=m.cluster)
+        if imp is None:
+            fit = cox(ctx.data, m.formula, duration, event, ties=m.ties,
+                      strata=m.strata or None, cluster=m.cluster)
+            pooled = None
+        else:   # every completed data set, pooled by Rubin's rules
+            from crlm_outcomes.imputation.pooling import pool_cox
+
+            pooled = pool_cox(imp.map(lambda d: cox(d, m.formula, duration, event, ties=m.ties,
+                                                    strata=m.strata or None,
+                                                    cluster=m.cluster)))
+            fit = pooled.fits[0]
         ph = fit.ph_test() if m.ph_test else None
     title = f"Cox model '{m.name}': {ENDPOINT_LABELS[m.endpoint]}"
-    reg = regression_table(fit, title=title, suppression=ctx.policy)
+    reg = (regression_table(fit, title=title, suppression=ctx.policy) if pooled is None else
+           pooled.regression_table(title=title, suppression=ctx.policy))
     blocks = [ctx.writer.table(reg.table, f"cox_{m.name}", title,
                                html=reg.to_html(uuid=f"cox_{m.name}"), latex=reg.to_latex())]
     blocks.append(ctx.writer.figure(f"forest_{m.name}", f"Hazard ratios (95% CI), model "
-                                    f"'{m.name}'.", _forest, fit))
+                                    f"'{m.name}'.", _forest, fit if pooled is None else pooled))
     paras = [f"Formula: {m.formula}; ties: {m.ties}"
              + (f"; strata: {', '.join(m.strata)}" if m.strata else "")
              + (f"; cluster: {m.cluster}" if m.cluster else "") + "."]
+    if pooled is not None:
+        paras.append(f"Fitted on each of the {pooled.m} imputed data sets and pooled by "
+                     "Rubin's rules (t intervals, Barnard-Rubin degrees of freedom); the "
+                     "proportional-hazards test below uses the first imputed data set.")
     if ph is not None:
         blocks.append(text_block("heading", "Proportional-hazards test"))
         blocks.append(ctx.writer.table(_ph_published(ph), f"ph_test_{m.name}",
@@ -68,8 +83,8 @@ def _ph_published(ph: pd.DataFrame) -> pd.DataFrame:
 
 
 def _forest(fit: Any) -> plt.Axes:
-    """Forest plot of a Cox model (figure recipe)."""
-    return fit.plot_forest()
+    """Forest plot of a Cox model or of a pooled model (figure recipe)."""
+    return fit.plot_forest() if hasattr(fit, "plot_forest") else fit.plot()
 
 
 def _schoenfeld_grid(fit: Any, terms: list[str]) -> plt.Axes:
