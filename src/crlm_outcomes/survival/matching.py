@@ -360,8 +360,8 @@ def match_propensity(
     >>> m.pairs[["treated", "control"]].values.tolist()
     [[0, 2], [1, 3]]
     """
-    from crlm_outcomes.io.cohort import Cohort
     from crlm_outcomes.formula import formula_variables
+    from crlm_outcomes.io.cohort import Cohort
 
     if isinstance(data, Cohort):
         data = data.data

@@ -22,8 +22,8 @@ __all__ = ["matching_section"]
 
 def matching_section(ctx: BuildContext, i: int) -> None:
     """Add the section of the spec's ``i``-th matched comparison."""
-    from crlm_outcomes.survival.comparison import matched_comparison
     from crlm_outcomes.formula import formula_variables
+    from crlm_outcomes.survival.comparison import matched_comparison
     from crlm_outcomes.survival.matching import match_propensity
 
     mt = ctx.spec.matching[i]
