@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "TooManyTablesError",
     "CrlmError",
     "InputError",
     "UnreadableFileError",
@@ -191,6 +192,11 @@ class DisclosureError(CrlmError):
 
 class EstimationError(CrlmError):
     """An estimator cannot produce a result for these data (for example no events at all)."""
+
+
+class TooManyTablesError(CrlmError, RuntimeError):
+    """An exact test would have to enumerate more tables than its budget allows (the caller
+    falls back to an asymptotic test and says so)."""
 
 
 class CrlmWarning(UserWarning):

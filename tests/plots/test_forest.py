@@ -34,7 +34,7 @@ def test_rows_include_reference_level_first():
     ref = rows[rows["kind"] == "reference"]
     assert ref["label"].tolist() == ["celltype: squamous"] and ref["hr"].tolist() == [1.0]
     est = rows[rows["kind"] == "estimate"]
-    np.testing.assert_allclose(est["hr"], fit.summary["hr"])
+    np.testing.assert_allclose(est["hr"], fit.table["hr"])
 
 
 def test_wrapped_categorical_and_unused_level_not_estimable():

@@ -30,18 +30,23 @@ def _variable(expr: str) -> str:
 
 def forest_rows(result) -> pd.DataFrame:
     """Rows of the forest plot: ``label, hr, lower, upper, kind`` (kind = estimate, reference,
-    not_estimable), with a reference row before the first level of each categorical variable."""
-    design = result.state.design
+    not_estimable), with a reference row before the first level of each categorical variable
+    whose reference level the result knows (``result.references``).
+
+    ``result`` is any hazard-ratio model with a ``table`` of ``term, coef, hr, lower, upper``
+    (:class:`~crlm_outcomes.survival.cox.CoxResult`,
+    :class:`~crlm_outcomes.survival.fine_gray.FineGray`)."""
+    references = dict(getattr(result, "references", None) or {})
     rows = []
     seen: set[str] = set()
-    for _, r in result.summary.iterrows():
+    for _, r in result.table.iterrows():
         term = str(r["term"])
         m = _LEVEL.match(term)
         if m and ":" not in term:
             var = _variable(m.group("var"))
-            if var not in seen and var in design.references:
+            if var not in seen and var in references:
                 seen.add(var)
-                rows.append({"label": f"{var}: {design.references[var]}", "hr": 1.0,
+                rows.append({"label": f"{var}: {references[var]}", "hr": 1.0,
                              "lower": np.nan, "upper": np.nan, "kind": "reference"})
             label = f"{var}: {m.group('level')}"
         else:
@@ -53,12 +58,14 @@ def forest_rows(result) -> pd.DataFrame:
 
 
 def forest_plot(result, ax=None):
-    """Draw the hazard ratios of a :class:`~crlm_outcomes.survival.cox.CoxResult`.
+    """Draw the hazard ratios of a fitted Cox or Fine–Gray model.
 
     Parameters
     ----------
     result
-        A fitted Cox model.
+        A :class:`~crlm_outcomes.survival.cox.CoxResult` or
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` (any result whose ``table`` has
+        ``term, coef, hr, lower, upper`` and which has ``conf_level`` and ``robust``).
     ax
         Axes to draw on; a new one-column figure when ``None``.
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result, empty_excluded
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.latex import latex_table
@@ -30,8 +30,8 @@ __all__ = ["RegressionTable", "regression_table"]
 _REQUIRED = ("term", "hr", "lower", "upper", "p")
 
 
-@dataclass(frozen=True)
-class RegressionTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class RegressionTable(Result):
     """A formatted Cox model table.
 
     Attributes
@@ -44,12 +44,21 @@ class RegressionTable:
         Model facts shown under the table (n, events, ties, variance, excluded rows).
     title
         Caption.
+    excluded
+        The model's excluded rows (empty for a bare frame).
     """
 
     table: pd.DataFrame
     numbers: pd.DataFrame
     notes: dict[str, str]
     title: str
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    def _display_title(self) -> str:
+        return self.title
+
+    def _display_notes(self) -> dict[str, object]:
+        return dict(self.notes)
 
     def to_html(self, uuid: str = "regression") -> str:
         """Styled HTML table with its caption and notes."""
@@ -64,19 +73,18 @@ class RegressionTable:
         """LaTeX (booktabs), escaped by :func:`crlm_outcomes.report.latex.latex_table`."""
         return latex_table(self.table)
 
-    def _repr_html_(self) -> str:
-        return frames_html(self.title, {"": self.table}, notes=self.notes)
 
 
 def regression_table(model: Any, *, labels: Mapping[str, str] | None = None,
                      decimals: int = 2, title: str = "Cox proportional-hazards model",
                      suppression: SuppressionPolicy | None = None) -> RegressionTable:
-    """Format a fitted Cox model (or its ``summary`` frame) as HR (95% CI) and p.
+    """Format a fitted hazard-ratio model (or its ``table``) as HR (95% CI) and p.
 
     Parameters
     ----------
     model
-        A :class:`~crlm_outcomes.survival.cox.CoxResult`, or a frame with columns term, hr,
+        A :class:`~crlm_outcomes.survival.cox.CoxResult` or
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray`, or a frame with columns term, hr,
         lower, upper, p.
     labels
         Display names of terms.
@@ -92,7 +100,7 @@ def regression_table(model: Any, *, labels: Mapping[str, str] | None = None,
     InputError
         The summary lacks a required column.
     """
-    summary = model if isinstance(model, pd.DataFrame) else model.summary
+    summary = model if isinstance(model, pd.DataFrame) else model.table
     missing = [c for c in _REQUIRED if c not in summary.columns]
     if missing:
         raise InputError("regression table needs a model summary", column=missing[0],
@@ -118,8 +126,12 @@ def regression_table(model: Any, *, labels: Mapping[str, str] | None = None,
         n_kind, exc_kind = suppress_vector([model.n, model.n_excluded], policy)
         notes["n"] = format_count(model.n, n_kind, policy)
         notes["events"] = format_count_alone(model.n_event, policy)
-        notes["ties"] = str(model.ties)
+        if getattr(model, "ties", None) is not None:
+            notes["ties"] = str(model.ties)
         notes["variance"] = "robust (sandwich)" if model.robust else "model-based"
         notes["rows excluded (missing values)"] = format_count(model.n_excluded, exc_kind,
                                                                policy)
-    return RegressionTable(table=table, numbers=numbers, notes=notes, title=title)
+    excluded = (empty_excluded() if isinstance(model, pd.DataFrame)
+                else getattr(model, "excluded", empty_excluded()))
+    return RegressionTable(table=table, numbers=numbers, notes=notes, title=title,
+                           excluded=excluded)

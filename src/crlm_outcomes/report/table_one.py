@@ -48,12 +48,15 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.oneway import anova_oneway
 
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import FrameMethodAlias, Result, empty_excluded
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk
 from crlm_outcomes.report.formatting import format_p
@@ -153,8 +156,8 @@ def _level_text(level: object) -> str:
     return str(level)
 
 
-@dataclass(frozen=True)
-class TableOne:
+@dataclass(frozen=True, eq=False, repr=False)
+class TableOne(Result):
     """Table 1 as tidy frames.
 
     Attributes
@@ -162,21 +165,43 @@ class TableOne:
     table
         The published table (strings): ``variable``, ``level``, one column per group (and
         ``Overall``), ``p``, ``test``, ``SMD``. Masked cells carry the suppression markers.
-    summary
+    statistics
         Long numeric frame: variable, level, group, n, percent, mean, sd, median, q1, q3,
-        missing.
+        missing. Before 0.2 this was ``summary``; ``t1.summary`` used as a DataFrame still
+        gives it with a FutureWarning, and ``t1.summary()`` returns the table as text.
     tests
         variable, test, statistic, p, smd.
     by, groups, suppression
         The grouping column, its group labels and the suppression policy applied.
+    excluded
+        Rows left out of the group columns because ``by`` is missing (they stay in Overall).
     """
 
     table: pd.DataFrame
-    summary: pd.DataFrame
+    statistics: pd.DataFrame
     tests: pd.DataFrame
     by: str | None
     groups: list[str]
     suppression: SuppressionPolicy = field(default_factory=lambda: SuppressionPolicy(False))
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    _title = "Table 1"
+
+    @property  # type: ignore[override]
+    def summary(self) -> FrameMethodAlias:
+        """``t1.summary()`` is the published table as text; used as a DataFrame it is the
+        numeric :attr:`statistics` frame (its name before 0.2), with a FutureWarning."""
+        return FrameMethodAlias(self._summary_text, lambda: self.statistics,
+                                "TableOne.summary", "TableOne.statistics")
+
+    def _summary_text(self) -> str:
+        title = "Table 1" + (f" by {self.by}" if self.by else "")
+        text = self.table.to_string(index=False)
+        return f"{title}\n{text}\n{self.footnote()}"
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"by": self.by, "groups": len(self.groups), "rows": len(self.table),
+                "excluded": self.n_excluded}
 
     def footnote(self) -> str:
         """The table's footnote: statistics shown, tests used and suppression."""
@@ -214,7 +239,7 @@ class TableOne:
 
 
 def table_one(
-    data: pd.DataFrame,
+    data: Any,
     by: str | None = None,
     variables: Sequence[str] | None = None,
     *,
@@ -261,6 +286,7 @@ def table_one(
     InputError
         Unknown column.
     """
+    data = as_frame(data)
     policy = suppression or SuppressionPolicy(enabled=False)
     labels = dict(labels or {})
     if variables is None:
@@ -415,10 +441,15 @@ def table_one(
     summary_frame = pd.DataFrame(summary, columns=["variable", "level", "group", "n", "percent",
                                                    "mean", "sd", "median", "q1", "q3",
                                                    "missing"])
-    return TableOne(table=table, summary=summary_frame,
+    excluded = empty_excluded()
+    if by is not None and data[by].isna().any():
+        miss = data.index[data[by].isna().to_numpy()]
+        excluded = pd.DataFrame({"index": miss, "column": by, "value": None,
+                                 "reason": "missing group (kept in Overall only)"})
+    return TableOne(table=table, statistics=summary_frame,
                     tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p",
                                                        "smd"]),
-                    by=by, groups=gnames, suppression=policy)
+                    by=by, groups=gnames, suppression=policy, excluded=excluded)
 
 
 def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,

@@ -42,8 +42,8 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
         return
     with ctx.collect_warnings(f"Landmark {lm.time:g} months"):
         res = landmark(ctx.data, duration, event, landmark=lm.time)
-        km = kaplan_meier(res.data, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
-        lr = logrank(res.data, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
+        km = kaplan_meier(res.table, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
+        lr = logrank(res.table, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
     title = (f"Landmark analysis at {lm.time:g} months: {ENDPOINT_LABELS[lm.endpoint]} by "
              f"{lm.by}")
     counts = res.counts.copy()
