@@ -93,6 +93,9 @@ FACTORIES: dict[str, Callable[[], object]] = {
                                                  exposure_time="exposure_time")),
     "RegressionTable": _quiet(lambda: regression_table(_cox())),
     "TableOne": _quiet(lambda: table_one(DATA, "arm", ["x", "site", "stage"])),
+    "Agreement": _quiet(lambda: __import__("crlm_outcomes").stratify.agreement(
+        pd.DataFrame({"ours": [0, 1, 2, 1, 0, 2, 1, None] * 3,
+                      "theirs": [0, 1, 1, 1, 0, 2, 2, 1] * 3}), "ours", "theirs")),
 }
 
 

@@ -85,6 +85,10 @@ def _lock(out: Path) -> Iterator[None]:
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # the holder before us unlinks the lock file when it ends: a lock taken on that
+                # unlinked file would run beside a build that locked the new file
+                if os.fstat(fd).st_ino != os.stat(lock_path).st_ino:
+                    raise OSError("stale lock file")
             except OSError:
                 raise OutputFolderError(
                     "another report build is writing into this folder", file=str(out),

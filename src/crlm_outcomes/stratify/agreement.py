@@ -69,8 +69,11 @@ class Agreement:
 
     def __repr__(self) -> str:
         row = self.table.iloc[0]
-        return (f"Agreement({self.ours} vs {self.theirs}: kappa {row['estimate']:.3f}, "
-                f"n={int(row['n'])}, {len(self.differing)} differ)")
+        return (f"<Agreement {self.ours} vs {self.theirs}: kappa {row['estimate']:.3f}, "
+                f"n={int(row['n'])}, {len(self.differing)} differ>")
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def summary(self) -> str:
         """Text summary: kappa with its confidence interval, counts and disagreements."""
