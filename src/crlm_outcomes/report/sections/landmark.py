@@ -69,7 +69,7 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
     grid = time_grid(tmax)
     risk = at_risk_table(km, grid, policy, size_kinds=summary.attrs["n_kind"])
     drawn = drawable_groups(km, summary)
-    record_km(ctx, res.data, duration, event, lm.by, f"{prefix}|{lm.endpoint}", km, summary,
+    record_km(ctx, res.table, duration, event, lm.by, f"{prefix}|{lm.endpoint}", km, summary,
               risk, grid, drawn, where=title, total_key=cohort_key)
     caption = title + " (time restarted at the landmark)."
     if len(drawn) < len(km.group_labels):
