@@ -29,6 +29,7 @@ considered; estimates such as survival percentages are masked by the rate rule i
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ class DisclosureLedger:
     masked: dict[str, list[str]] = field(default_factory=dict)
     #: rows (coefficients by key, lower bound, upper bound): lower <= sum(coef * x) <= upper
     rows: list[tuple[dict[str, float], float, float]] = field(default_factory=list)
+    #: patient-set digest -> the first key recorded for that set (see :meth:`same_set`)
+    sets: dict[str, str] = field(default_factory=dict)
 
     def _value(self, key: str, value: float) -> None:
         value = float(value)
@@ -123,6 +126,43 @@ class DisclosureLedger:
     def reveal(self, key: str, value: float, where: str) -> None:
         """A figure that shows the count (a curve drawn for the group)."""
         self.count(key, value, masked=False, where=where)
+
+    def same_set(self, key: str, patients: Iterable[object]) -> None:
+        """``key`` (already recorded) counts exactly the patients ``patients`` (their row
+        labels in the analysis cohort). Two keys recorded for the same patients are one
+        unknown: a group size masked in one section and printed, under another name, in
+        another is found. Counts of the same set must agree.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("t1|n|small", 4, masked=True, where="Table 1")
+        >>> led.same_set("t1|n|small", [3, 7, 9, 12])
+        >>> led.count("cox|n", 4, masked=False, where="Cox model")
+        >>> led.same_set("cox|n", [12, 9, 7, 3])
+        >>> [f.key for f in check_disclosure(led)]
+        ['t1|n|small']
+        """
+        digest = _digest(patients)
+        first = self.sets.setdefault(digest, key)
+        if first != key:
+            self.total(key, [first])
+
+    def masked_set(self, patients: Iterable[object]) -> bool:
+        """Whether a count of exactly these patients is masked somewhere already (so a
+        section printing it again must mask it too)."""
+        first = self.sets.get(_digest(patients))
+        return first is not None and any(
+            k in self.masked for k in [first, *self._aliases(first)])
+
+    def _aliases(self, key: str) -> list[str]:
+        return [k for coef, lo, hi in self.rows if lo == hi == 0.0 and len(coef) == 2
+                and coef.get(key) == -1.0 for k in coef if k != key]
+
+    def linear(self, coef: dict[str, float], low: float, high: float) -> None:
+        """A general linear fact ``low <= sum(coef[k] * k) <= high`` (keys already
+        recorded)."""
+        self.rows.append((dict(coef), float(low), float(high)))
 
     def total(self, total: str, parts: Sequence[str]) -> None:
         """``total`` is the sum of ``parts`` (keys already recorded)."""
@@ -151,6 +191,15 @@ class DisclosureLedger:
             for d in denominator:
                 coef[d] = coef.get(d, 0.0) - bound
             self.rows.append((coef, 0.0, math.inf) if sense == 1 else (coef, -math.inf, 0.0))
+
+
+def _digest(patients: Iterable[object]) -> str:
+    """An order-free digest of a set of row labels."""
+    arr = np.asarray(list(patients) if not isinstance(patients, np.ndarray) else patients)
+    if arr.dtype.kind in "iu":
+        return hashlib.sha1(np.sort(arr.astype(np.int64)).tobytes()).hexdigest()
+    labels = sorted(str(p) for p in arr.tolist())
+    return hashlib.sha1("\x1f".join(labels).encode("utf-8")).hexdigest()
 
 
 def _bounds(ledger: DisclosureLedger, keys: list[str], target: int) -> tuple[float, float]:

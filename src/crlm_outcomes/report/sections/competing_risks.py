@@ -19,6 +19,8 @@ import pandas as pd
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections._disclosure import cif_hidden_groups, record_cif
+from crlm_outcomes.report.writer import text_block
 
 __all__ = ["CAUSE_LABELS", "competing_risks_section"]
 
@@ -46,14 +48,20 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     name = f"cif_{cr.by or 'overall'}"
     title = ("Recurrence and death without recurrence" + (f" by {cr.by}" if cr.by else ""))
     drawn, caption = res, f"Cumulative incidence: {title.lower()} (Aalen-Johansen)."
-    hidden = _masked_groups(ctx, cr.by)
+    hidden = cif_hidden_groups(ctx, cr.by)
+    record_cif(ctx, i, cr.by, hidden)
+    keep = None
     if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
-        keep = ~data[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool, na_value=False)
-        with ctx.collect_warnings(f"Competing risks by {cr.by}"):
-            drawn = cumulative_incidence(data.loc[keep], "rfs_months", "rfs_cause", by=cr.by,
-                                         causes=[1, 2])
+        keep = data[cr.by].notna() & ~data[cr.by].astype(object).isin(hidden)
+        keep = keep.to_numpy(dtype=bool, na_value=False)
+        if keep.any():
+            with ctx.collect_warnings(f"Competing risks by {cr.by}"):
+                drawn = cumulative_incidence(data.loc[keep], "rfs_months", "rfs_cause",
+                                             by=cr.by, causes=[1, 2])
         caption += " Groups whose size is suppressed are not drawn."
-    blocks = [ctx.writer.figure(name, caption, _cif, drawn)]
+    blocks = ([ctx.writer.figure(name, caption, _cif, drawn)] if keep is None or keep.any()
+              else [text_block("text", "No curve is drawn: every group's size is "
+                               "suppressed.", "note")])
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
     used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
@@ -85,15 +93,3 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
                                         "(rfs_cause: 1 = recurrence, 2 = death without "
                                         "recurrence); 1 - Kaplan-Meier would overstate each."],
                          "blocks": blocks})
-
-
-def _masked_groups(ctx: BuildContext, by: str | None) -> list[object]:
-    """Groups of ``by`` whose size is masked elsewhere in the report or below the threshold
-    among the patients of this analysis (none without suppression)."""
-    if by is None or not ctx.policy.enabled:
-        return []
-    used = ctx.data.loc[ctx.data["rfs_months"].notna() & ctx.data["rfs_cause"].notna(), by]
-    sizes = used.dropna().astype(object).value_counts()
-    masked = set(ctx.group_masks.get(by, set()))
-    return [g for g, n in sizes.items()
-            if n < ctx.policy.threshold or str(g) in masked]

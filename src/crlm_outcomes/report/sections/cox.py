@@ -17,6 +17,7 @@ import pandas as pd
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.regression_table import regression_table
+from crlm_outcomes.report.sections._disclosure import cox_counts
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
 from crlm_outcomes.report.writer import safe_name, text_block
 
@@ -46,6 +47,7 @@ def cox_section(ctx: BuildContext, i: int) -> None:
     title = f"Cox model '{m.name}': {ENDPOINT_LABELS[m.endpoint]}"
     reg = (regression_table(fit, title=title, suppression=ctx.policy) if pooled is None else
            pooled.regression_table(title=title, suppression=ctx.policy))
+    reg = cox_counts(ctx, m.name, fit, reg, event, None if imp is None else imp.completed[0].index)
     blocks = [ctx.writer.table(reg.table, f"cox_{m.name}", title,
                                html=reg.to_html(uuid=safe_name(f"cox_{m.name}")), latex=reg.to_latex())]
     blocks.append(ctx.writer.figure(f"forest_{m.name}", f"Hazard ratios (95% CI), model "

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.sections._disclosure import imputation_counts
 from crlm_outcomes.report.spec import ENDPOINTS
-from crlm_outcomes.report.suppression import format_count_alone
 
 __all__ = ["imputation_section", "imputation_endpoint"]
 
@@ -39,8 +39,7 @@ def imputation_section(ctx: BuildContext) -> None:
                      allow_uncollected=spec.allow_uncollected)
     ctx.imputations = imp
     ctx.seeds["imputation"] = spec.seed
-    table = imp.table.assign(fraction_missing=[f"{100 * v:.1f}%"
-                                               for v in imp.table["fraction_missing"]])
+    table, not_imputed = imputation_counts(ctx, imp)
     table = table.rename(columns={"fraction_missing": "missing"})
     blocks = [ctx.writer.table(table, "imputation_models",
                                "Imputed variables and their imputation models")]
@@ -51,7 +50,7 @@ def imputation_section(ctx: BuildContext) -> None:
     paras = [f"{imp.m} imputations by chained equations, {imp.iterations} iterations each, "
              f"seed {spec.seed}; outcome terms in every imputation model: "
              f"{', '.join(imp.outcome)} ({duration}, {event}). Rows without the outcome "
-             f"were not imputed: {format_count_alone(imp.n_excluded, ctx.policy)}."]
+             f"were not imputed: {not_imputed}."]
     ctx.sections.append({"id": "imputation", "title": "Multiple imputation",
                          "paragraphs": paras, "blocks": blocks})
 

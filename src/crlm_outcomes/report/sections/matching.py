@@ -14,8 +14,8 @@ import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
+from crlm_outcomes.report.sections._disclosure import matching_sizes
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
-from crlm_outcomes.report.suppression import format_count_alone
 
 __all__ = ["matching_section"]
 
@@ -39,10 +39,7 @@ def matching_section(ctx: BuildContext, i: int) -> None:
     if mt.order == "random":
         ctx.seeds[f"matching_{i}"] = mt.seed
     name = f"matching_{i + 1}"
-    sizes = matched.table.copy()
-    for col in ("n_all", "n_matched", "n_unmatched"):
-        sizes[col] = [format_count_alone(int(v), ctx.policy) for v in sizes[col]]
-    sizes["effective_n"] = [f"{v:.1f}" for v in sizes["effective_n"]]
+    sizes = matching_sizes(ctx, i, matched, mt.treatment, mt.treated)
     bal = _balance_published(matched.balance.table)
     r = comp.table.iloc[0]
     effect = pd.DataFrame([{

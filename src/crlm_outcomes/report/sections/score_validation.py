@@ -11,8 +11,8 @@ import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections._disclosure import score_counts
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS, ScoreValidationSpec
-from crlm_outcomes.report.suppression import format_count, kind_alone
 
 __all__ = ["score_validation_section", "score_validation_methods"]
 
@@ -66,17 +66,13 @@ def score_validation_section(ctx: BuildContext) -> None:
     with ctx.collect_warnings(title):
         res = compare_scores(data, duration, event, sv.scores, sv.times, method=sv.method,
                              timewt=sv.timewt, n_boot=sv.bootstrap, seed=sv.seed)
-    policy = ctx.policy
-    table = res.paper_table()
-    for col in ("n", "Events", "Missing score"):
-        table[col] = [format_count(v, kind_alone(int(v), policy), policy) for v in table[col]]
-    blocks = [ctx.writer.table(table, "score_validation", title,
-                               footnote="Differences (Δ) against the first score use the "
-                                        "patients with both scores.")]
     pw = res.pairwise.copy()
     pw["time"] = pw["time"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     pw = pw.round(4).astype(str)
-    pw["n"] = [format_count(v, kind_alone(int(v), policy), policy) for v in res.pairwise["n"]]
+    table, pw = score_counts(ctx, res, res.paper_table(), pw, duration, event, sv.scores)
+    blocks = [ctx.writer.table(table, "score_validation", title,
+                               footnote="Differences (Δ) against the first score use the "
+                                        "patients with both scores.")]
     blocks.append(ctx.writer.table(pw, "score_validation_pairwise",
                                    "Pairwise differences (patients with both scores)"))
     blocks.append(ctx.writer.figure("score_validation_auc", "Time-dependent AUC with 95% "

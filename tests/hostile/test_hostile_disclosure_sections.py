@@ -1,0 +1,208 @@
+"""Disclosure control in the analysis sections beyond the flow, Table 1 and Kaplan-Meier
+tables: Cox models, competing risks, score validation, multiple imputation and matching.
+
+Each section is built with suppression on from one hospital file with many small groups (150
+patients; a few missing covariates, small risk groups): the shipped section passes the
+disclosure checker, and a deliberately leaky variant of it (no complementary suppression, a
+curve drawn for a complement group, a percentage printed beside a masked count) fails the
+build with :class:`~crlm_outcomes.errors.DisclosureError` naming that section's counts.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import crlm_outcomes.report.sections._disclosure as disc
+from crlm_outcomes.datasets.registry import write_synthetic_registry
+from crlm_outcomes.errors import DisclosureError
+from crlm_outcomes.report.build import BuildResult, build_report
+from crlm_outcomes.report.spec import parse_spec
+
+SMALL = re.compile(r"^(?:[1-9]|10)$")
+
+
+@pytest.fixture(scope="module")
+def hospital_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hospital")
+    return write_synthetic_registry("institutional", folder / "hospital.csv", 150, 5)
+
+
+def _spec(source: Path, **sections: Any):
+    return parse_spec({
+        "cohort": {"source": str(source), "profile": "institutional"},
+        "endpoints": ["os"],
+        "output": {"figure_formats": [], "table_formats": ["csv"], "survival_times": [12],
+                   "suppression": {"enabled": True}},
+        **sections})
+
+
+def _build(spec, out: Path) -> BuildResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_report(spec, out, jobs=1)
+
+
+def _leaks(spec, out: Path) -> set[str]:
+    """The ledger keys of the counts a (leaky) build would disclose."""
+    with pytest.raises(DisclosureError) as info:
+        _build(spec, out)
+    assert not out.exists()  # nothing written
+    return {f.key for f in info.value.findings}
+
+
+def _table(res: BuildResult, name: str) -> pd.DataFrame:
+    return pd.read_csv(res.out_dir / "tables" / f"{name}.csv", dtype=str,
+                       keep_default_na=False)
+
+
+def _no_identity_complement(monkeypatch):
+    """The leaky variant: a masked count gets no complementary cell."""
+    monkeypatch.setattr(disc, "complementary_mask", lambda values, mask, cons: mask)
+
+
+def _passed(res: BuildResult) -> None:
+    assert any(n.startswith("Disclosure check passed") for n in res.notes)
+
+
+# -------------------------------------------------------------------------------- Cox
+
+
+COX = {"cox": [{"name": "m1", "endpoint": "os",
+                "formula": "age_at_diagnosis + sex + extrahepatic_disease"}]}
+
+
+def test_cox_counts_pass_the_checker(hospital_file, tmp_path):
+    res = _build(_spec(hospital_file, **COX), tmp_path / "out")
+    _passed(res)
+    page = res.html.read_text(encoding="utf-8")
+    # 3 patients lack extrahepatic_disease: the excluded count and n are both masked
+    foot = re.search(r"n: ([^;]*); events: [^;]*;.*?excluded \(missing values\): ([^<]*)<",
+                     page).groups()
+    assert foot == ("\u2021", "&lt;11")
+
+
+def test_cox_without_complementary_suppression_is_caught(hospital_file, tmp_path,
+                                                         monkeypatch):
+    import importlib
+
+    from crlm_outcomes.report.suppression import suppress_vector
+
+    rt = importlib.import_module("crlm_outcomes.report.regression_table")
+
+    _no_identity_complement(monkeypatch)
+    monkeypatch.setattr(rt, "suppress_vector", lambda values, policy, total_published=True:
+                        suppress_vector(values, policy, total_published=False))
+    assert "cox|m1|excluded" in _leaks(_spec(hospital_file, **COX), tmp_path / "out")
+
+
+# -------------------------------------------------------------------- competing risks
+
+
+CIF = {"stratifiers": ["ras_class"], "competing_risks": [{"by": "ras_class"}],
+       "endpoints": ["os", "rfs"]}
+
+
+def test_competing_risks_curves_pass_the_checker(hospital_file, tmp_path):
+    res = _build(_spec(hospital_file, **CIF), tmp_path / "out")
+    _passed(res)
+    page = res.html.read_text(encoding="utf-8")
+    part = page.split('<section id="cif-0">')[1].split("</section>")[0]
+    # wild type (7 patients) is not drawn, nor its complement (incomplete testing, 24)
+    assert "Groups whose size is suppressed are not drawn" in part
+
+
+def test_competing_risks_drawing_a_complement_group_is_caught(hospital_file, tmp_path,
+                                                              monkeypatch):
+    import crlm_outcomes.report.sections.competing_risks as cr
+
+    def only_small(ctx, by):  # the old rule: hide small groups only, no complement
+        used = ctx.data.loc[ctx.data["rfs_months"].notna() & ctx.data["rfs_cause"].notna()]
+        sizes = used[by].dropna().astype(object).value_counts()
+        return [g for g, n in sizes.items() if n < ctx.policy.threshold]
+
+    monkeypatch.setattr(cr, "cif_hidden_groups", only_small)
+    leaks = _leaks(_spec(hospital_file, **CIF), tmp_path / "out")
+    assert any(k.startswith("km|rfs|ras_class|") or k.startswith("cif0|") for k in leaks)
+
+
+# ------------------------------------------------------------------- score validation
+
+
+SCORES = {"score_validation": {"scores": ["fong_score", "tumour_burden_score"],
+                               "endpoint": "os", "times": [12, 36]}}
+
+
+def test_score_validation_counts_pass_the_checker(hospital_file, tmp_path):
+    res = _build(_spec(hospital_file, **SCORES), tmp_path / "out")
+    _passed(res)
+    table = _table(res, "score_validation").set_index("Score")
+    # 9 patients lack the tumour burden score: n + missing = the cohort, both masked
+    assert table.loc["tumour_burden_score", "Missing score"] == "<11"
+    assert table.loc["tumour_burden_score", "n"] == "\u2021"
+    for col in ("n", "Events", "Missing score"):
+        assert not table[col].str.match(SMALL).any()
+
+
+def test_score_validation_without_complementary_suppression_is_caught(
+        hospital_file, tmp_path, monkeypatch):
+    _no_identity_complement(monkeypatch)
+    leaks = _leaks(_spec(hospital_file, **SCORES), tmp_path / "out")
+    assert "sv|tumour_burden_score|missing" in leaks
+
+
+# ---------------------------------------------------------------- multiple imputation
+
+
+IMPUTE = {"imputation": {"variables": ["neoadjuvant_chemo", "cea_at_liver_diagnosis"],
+                         "predictors": ["age_at_diagnosis", "sex"], "m": 2, "iterations": 2},
+          "cox": [{"name": "mi", "endpoint": "os",
+                   "formula": "neoadjuvant_chemo + cea_at_liver_diagnosis"}]}
+
+
+def test_imputation_counts_pass_the_checker(hospital_file, tmp_path):
+    res = _build(_spec(hospital_file, **IMPUTE), tmp_path / "out")
+    _passed(res)
+    table = _table(res, "imputation_models").set_index("variable")
+    # 8 patients lack neoadjuvant_chemo: neither the count nor its percentage is printed
+    assert table.loc["neoadjuvant_chemo", "n_missing"] == "<11"
+    assert table.loc["neoadjuvant_chemo", "missing"] == "<11"
+    assert table.loc["cea_at_liver_diagnosis", "missing"].endswith("%")
+
+
+def test_imputation_percentage_of_a_masked_count_is_caught(hospital_file, tmp_path,
+                                                           monkeypatch):
+    monkeypatch.setattr(disc, "_percent_hidden", lambda kind, exc_kind, policy: False)
+    leaks = _leaks(_spec(hospital_file, **IMPUTE), tmp_path / "out")
+    assert "imp|neoadjuvant_chemo|missing" in leaks
+
+
+# --------------------------------------------------------------------------- matching
+
+
+MATCH = {"matching": [{"treatment": "neoadjuvant_chemo", "formula": "age_at_diagnosis + sex",
+                       "caliper": 0.01, "ratio": 3, "endpoint": "os"}]}
+
+
+def test_matching_sizes_pass_the_checker(hospital_file, tmp_path):
+    res = _build(_spec(hospital_file, **MATCH), tmp_path / "out")
+    _passed(res)
+    sizes = _table(res, "matching_1_sizes").set_index("arm")
+    for col in ("n_all", "n_matched", "n_unmatched"):
+        assert not sizes[col].str.match(SMALL).any()
+    control = sizes.loc["control"]  # 3 of 93 controls unmatched at 3:1
+    assert control["n_unmatched"] == "<11"
+    # matched + unmatched = all: a second cell is masked
+    assert "\u2021" in (control["n_matched"], control["n_all"])
+
+
+def test_matching_without_complementary_suppression_is_caught(hospital_file, tmp_path,
+                                                              monkeypatch):
+    _no_identity_complement(monkeypatch)
+    leaks = _leaks(_spec(hospital_file, **MATCH), tmp_path / "out")
+    assert any(k.startswith("match0|control|") for k in leaks)
