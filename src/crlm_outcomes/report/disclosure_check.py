@@ -7,7 +7,10 @@ This module plays that reader. Every section of a build records in a :class:`Dis
 
 * each count it prints (published) or masks (``<11`` or the complementary ``‡``), under a key
   naming the set of patients it counts, so that the same set printed in two places is one
-  unknown (the Table 1 size of a group and its number at risk at time 0, for example);
+  unknown (the Table 1 size of a group and its number at risk at time 0, for example); and,
+  with :meth:`DisclosureLedger.same_set`, the patients themselves, so that two sections
+  counting the same patients under different names (a Cox model's n and a Kaplan-Meier
+  group, a score's patients and the survival summary) are linked too;
 * the arithmetic a reader knows holds between those sets: a total is the sum of its parts
   (the hidden parts too, e.g. patients without a value of the stratifier), numbers at risk
   never increase, events never exceed patients, a printed percentage fixes a ratio to within
@@ -21,10 +24,29 @@ count whose feasible whole-number range holds a single value: a reader could rec
 build with suppression on fails with :class:`~crlm_outcomes.errors.DisclosureError` when there
 is one (:func:`assert_no_disclosure`).
 
+What each section records:
+
+* cohort flow: records at each step, exclusions, the quarantine by rule;
+* Table 1: group sizes, level and missing counts per column, printed percentages;
+* Kaplan-Meier (and landmark): group sizes and events, patients left out, numbers at risk
+  at every tick, the curves drawn; the landmark cohort's flow;
+* Cox models: n, events and rows excluded of each model (n + excluded = the cohort);
+* competing risks: the size and the events of each cause of every group whose cumulative
+  incidence curves are drawn, the groups not drawn as masked;
+* score validation: per score n, events and patients without the score; the patients with
+  both scores of each pairwise difference;
+* multiple imputation: missing values per imputed variable and their percentage, the rows
+  not imputed;
+* matching: all, matched and unmatched patients per arm (matched controls bounded by the
+  matching ratio).
+
+The helpers of the last five are in :mod:`crlm_outcomes.report.sections._disclosure`.
+
 The check is conservative in one direction only: it proves that the published facts it was
-told about do not pin a masked cell. Facts a section does not record (it records all counts
-and percentages of the flow, Table 1, Kaplan-Meier, at-risk and landmark tables) are not
-considered; estimates such as survival percentages are masked by the rate rule instead.
+told about do not pin a masked cell. Facts a section does not record are not considered:
+estimates (survival and cumulative incidence percentages, hazard ratios, C and AUC,
+standardised mean differences, Gray's and log-rank statistics) are masked by the rate rule
+instead, and a calibration plot's risk groups are not counts the report prints.
 """
 
 from __future__ import annotations
