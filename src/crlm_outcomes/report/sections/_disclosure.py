@@ -387,3 +387,121 @@ def matching_sizes(ctx: Any, i: int, matched: Any, treatment: str,
         policy.complementary_marker if kinds[3 * r + 1] else f"{v:.1f}"
         for r, v in enumerate(matched.table["effective_n"])]
     return sizes
+
+
+# ------------------------------------------------------------- regression tables per level
+
+
+def _level_names(ctx: Any, var: str, value: Any) -> tuple[str, ...]:
+    """How a table may print a level: its label, and the raw code."""
+    raw = value.item() if hasattr(value, "item") else value
+    names = [str(raw)]
+    lab = getattr(ctx, "labels", None)
+    if lab is not None:
+        names.insert(0, lab.level(var, raw))
+    return tuple(dict.fromkeys(names))
+
+
+def _var_names(ctx: Any, var: str) -> tuple[str, ...]:
+    lab = getattr(ctx, "labels", None)
+    return tuple(dict.fromkeys([*([lab.variable(var)] if lab is not None else []), var]))
+
+
+def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Sequence[str],
+                      used: Mapping[str, np.ndarray], events: np.ndarray,
+                      totals: Mapping[str, str | None]) -> pd.DataFrame:
+    """Suppress and record the per-level ``N`` / ``events`` columns of a regression table.
+
+    The levels of a categorical variable add up to the patients of its model (printed in the
+    notes, or, for a univariable fit, the patients with the variable), so a single masked
+    level gets a complementary one; a level whose patients are masked elsewhere is masked
+    here too.
+
+    Parameters
+    ----------
+    prefix
+        Ledger key prefix (e.g. ``"cox|m1"``).
+    table
+        The published table: ``variable``, ``level`` and, per column group ``g`` (``""`` or
+        e.g. ``"Univariable: "``), ``g + "N"`` and ``g + "events"``.
+    variables
+        The formula's variables.
+    used
+        Per column group, the rows of ``ctx.data`` its model used (for a univariable group the
+        rows with the endpoint; each variable's own missing rows are left out here).
+    events
+        Rows with the event counted in ``events`` (e.g. death, recurrence).
+    totals
+        Per column group, the ledger key of the model's n (or None: unknown to the reader).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with the masked cells replaced.
+    """
+    led, data, policy = ctx.ledger, ctx.data, ctx.policy
+    out = table.copy()
+    if not {"variable", "level"} <= set(out.columns):
+        return out
+    vcol = out["variable"].astype(str).to_numpy()
+    lcol = out["level"].astype(str).to_numpy()
+    for group, rows in used.items():
+        n_col, e_col = f"{group}N", f"{group}events"
+        if n_col not in out.columns or e_col not in out.columns:
+            continue
+        univariable = totals.get(group) is None
+        for var in variables:
+            col = data[var] if var in data.columns else None
+            if col is None or pd.api.types.is_numeric_dtype(col) and not \
+                    pd.api.types.is_bool_dtype(col) and col.nunique(dropna=True) > 2:
+                continue
+            base = rows & col.notna().to_numpy(dtype=bool) if univariable else rows
+            values = list(pd.unique(col[base].dropna()))
+            idx, masks = [], []
+            for v in values:
+                hit = np.flatnonzero(np.isin(vcol, _var_names(ctx, var))
+                                     & np.isin(lcol, _level_names(ctx, var, v)))
+                if len(hit) != 1:
+                    break
+                idx.append(int(hit[0]))
+                masks.append(base & col.astype(object).eq(v).to_numpy(dtype=bool,
+                                                                      na_value=False))
+            if len(idx) != len(values) or not idx:
+                continue
+            n = [float(m.sum()) for m in masks]
+            e = [float((m & events).sum()) for m in masks]
+            shown = [str(out[n_col].iat[i]) for i in idx]
+            if any(t.isdigit() and int(t) != v for t, v in zip(shown, n, strict=True)):
+                continue  # the table counts something else: not ours to record
+            every = [list(range(len(idx)))]
+            kn = decide(ctx, n, data=data, masks=masks, constraints=every)
+            ke = decide(ctx, e, data=data, masks=[m & events for m in masks],
+                        constraints=every)
+            key = f"{prefix}|{group or 'model'}|{var}"
+            total_n = totals.get(group) or f"{key}|n"
+            total_e = f"{prefix}|events" if not univariable else f"{key}|events"
+            if univariable:
+                _record(led, data, total_n, base, None, "regression table")
+                _record(led, data, total_e, base & events, None, "regression table")
+            parts_n, parts_e = [], []
+            for j, (i, v) in enumerate(zip(idx, values, strict=True)):
+                for kinds, column, vals, mask, parts, part in (
+                        (kn, n_col, n, masks[j], parts_n, "n"),
+                        (ke, e_col, e, masks[j] & events, parts_e, "events")):
+                    text = str(out[column].iat[i])
+                    masked = bool(kinds[j]) or text in _markers(ctx)
+                    if kinds[j] and text not in _markers(ctx):
+                        out.iloc[i, out.columns.get_loc(column)] = format_count(
+                            vals[j], int(kinds[j]), policy)
+                    k = f"{key}|{v}|{part}"
+                    if text == "":
+                        led.hidden(k, vals[j])
+                    else:
+                        led.count(k, vals[j], masked=masked, where=f"regression table "
+                                  f"({column})")
+                    link_sets(led, data, {k: mask})
+                    parts.append(k)
+            led.total(total_n, parts_n)
+            if total_e in led.values:
+                led.total(total_e, parts_e)
+    return out
