@@ -11,7 +11,10 @@ Two kinds of cases are counted:
   ``tests/formula/test_formula_safety.py``), one case per test (or parameter set), run by
   pytest with a small plugin that records how each one ended;
 * every code-execution payload against every entry point that evaluates a formula (Cox,
-  Fine-Gray, propensity model, the formula checker of specs), one case each, run directly.
+  Fine-Gray, propensity model, the formula checker of specs), and every hostile text
+  (markup, LaTeX, control characters, paths) through every place the report prints text
+  (HTML tables, Table 1 level names, LaTeX, file names, Word when python-docx is installed),
+  one case each, run directly.
 
 A case is **clean** when the package did what the suite demands (a clear error from
 ``crlm_outcomes.errors``, the value kept, the count masked, the file untouched); **raw** when
@@ -24,6 +27,7 @@ any case is not clean.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -191,6 +195,92 @@ def payload_cases() -> list[Case]:
     return cases
 
 
+#: Hostile text from a spec or the data: markup, LaTeX, control characters, paths.
+HOSTILE_TEXT = [
+    "<script>alert(1)</script>", "<img src=x onerror=alert(2)>", '"><svg onload=alert(3)>',
+    "</table><script>x</script>", "javascript:alert(4)", r"\input{/etc/passwd}",
+    r"\write18{rm -rf /}", r"$x^2$ ~ 50% & #1 _a_ {b}", "back\\slash",
+    "nul\x00byte", "bell\x07vt\x0bff\x0c", "../../etc/passwd", "rtl\u202eevil",
+    "x" * 5000,
+]
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LATEX_ESCAPES = re.compile(r"\\text(?:backslash|asciitilde|asciicircum)\{\}|\\ddag\{\}"
+                            r"|\\[&%$#_{}]|\$[<>]\$")
+
+
+def _html_clean(text: str, html: str) -> bool:
+    body = html.lower()
+    return (not any(tag in body for tag in ("<script", "<img", "<svg"))
+            and (not any(c in text for c in "<>&\"") or text not in html))
+
+
+def _latex_clean(text: str, tex: str) -> bool:
+    rest = _LATEX_ESCAPES.sub("", tex)
+    return not any(c in rest for c in "\\&%$#_{}~^") and not _CONTROL.search(tex)
+
+
+def _sinks() -> dict[str, Callable[[str, Path], bool]]:
+    """Where text of a spec or the data is printed, each with its check."""
+    import pandas as pd
+
+    from crlm_outcomes.report.latex import latex_escape
+    from crlm_outcomes.report.table_one import table_one
+    from crlm_outcomes.report.writer import escaped_html, safe_name
+
+    def html_table(text: str, tmp: Path) -> bool:
+        return _html_clean(text, escaped_html(pd.DataFrame({text: [text]}).style))
+
+    def table_one_html(text: str, tmp: Path) -> bool:
+        data = pd.DataFrame({"g": ["a", "a", "b", "b"], "x": [text, "ok", text, "ok"]})
+        return _html_clean(text, table_one(data, "g", ["x"]).to_html())
+
+    def latex(text: str, tmp: Path) -> bool:
+        return _latex_clean(text, latex_escape(text))
+
+    def file_name(text: str, tmp: Path) -> bool:
+        name = safe_name(text)
+        return bool(re.fullmatch(r"[A-Za-z0-9._-]+", name)) and not name.startswith(".") \
+            and len(name) < 100
+
+    sinks = {"HTML table": html_table, "Table 1 HTML (level names)": table_one_html,
+             "LaTeX": latex, "file name": file_name}
+    try:
+        import docx  # noqa: F401
+        from crlm_outcomes.report.word import write_table_docx
+    except ImportError:
+        return sinks
+
+    def word(text: str, tmp: Path) -> bool:
+        import docx
+
+        path = write_table_docx(pd.DataFrame({text: [text]}), tmp / "t.docx", caption=text)
+        doc = docx.Document(str(path))
+        cells = [c.text for row in doc.tables[0].rows for c in row.cells]
+        want = _CONTROL.sub("\ufffd", text)
+        return cells == [want, want] and doc.paragraphs[0].text == want
+
+    sinks["Word"] = word
+    return sinks
+
+
+def escaping_cases() -> list[Case]:
+    """Every hostile text through every place the report prints text."""
+    from crlm_outcomes.errors import CrlmError
+
+    cases = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for sink, check in _sinks().items():
+            for text in HOSTILE_TEXT:
+                try:
+                    outcome = "clean" if check(text, Path(tmp)) else "wrong"
+                except CrlmError:
+                    outcome = "wrong"
+                except Exception:  # noqa: BLE001 - a raw traceback is what is counted
+                    outcome = "raw"
+                cases.append(Case(f"escaping payloads x {sink}", repr(text[:40]), outcome))
+    return cases
+
+
 def table(cases: list[Case]) -> str:
     """The counts per class as a fixed-width text table (with a total row)."""
     classes = list(dict.fromkeys(c.probe_class for c in cases))
@@ -214,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="skip the slow report builds (SEER report, section builds)")
     args = parser.parse_args(argv)
-    cases = suite_cases(args.quick) + payload_cases()
+    cases = suite_cases(args.quick) + payload_cases() + escaping_cases()
     print()
     print(table(cases))
     bad = [c for c in cases if c.outcome != "clean"]
