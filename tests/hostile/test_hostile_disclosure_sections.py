@@ -206,3 +206,39 @@ def test_matching_without_complementary_suppression_is_caught(hospital_file, tmp
     _no_identity_complement(monkeypatch)
     leaks = _leaks(_spec(hospital_file, **MATCH), tmp_path / "out")
     assert any(k.startswith("match0|control|") for k in leaks)
+
+
+# ------------------------------------------------------- the same patients across sections
+
+
+def test_same_patients_masked_elsewhere_are_masked_here_and_printed_ones_never_complement():
+    import numpy as np
+
+    from crlm_outcomes.report.disclosure_check import DisclosureLedger, check_disclosure
+    from crlm_outcomes.report.suppression import SuppressionPolicy
+
+    data = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 40 + ["c"] * 56}, index=range(100, 200))
+
+    class Ctx:
+        policy, ledger = SuppressionPolicy(), DisclosureLedger()
+
+    led = Ctx.ledger
+    masks = {g: data["g"].eq(g).to_numpy() for g in "abc"}
+    for g, masked in (("a", True), ("b", True), ("c", False)):  # Table 1: a <11, b ‡
+        led.count(f"t1|{g}", masks[g].sum(), masked=masked, where="Table 1")
+        disc.link_sets(led, data, {f"t1|{g}": masks[g]})
+    # a later section counts b again, beside a published count of c and a total
+    kinds = disc.decide(Ctx, [40, 56, 100], data=data,
+                        masks=[masks["b"], masks["c"], np.ones(100, bool)])
+    assert kinds.tolist() == [2, 0, 0]  # b masked again
+    # a small count whose only possible complement (c) is printed elsewhere keeps c printed
+    # (masking c here would hide nothing); the checker then finds the leak
+    kinds = disc.decide(Ctx, [4, 56], data=data, masks=[masks["a"], masks["c"]],
+                        constraints=[[0, 1]])
+    assert kinds.tolist() == [1, 0]
+    led.count("sec|a", 4, masked=True, where="section")
+    led.count("sec|c", 56, masked=False, where="section")
+    led.count("sec|all", 60, masked=False, where="section")
+    led.total("sec|all", ["sec|a", "sec|c"])
+    disc.link_sets(led, data, {"sec|a": masks["a"], "sec|c": masks["c"]})
+    assert "sec|a" in {f.key for f in check_disclosure(led, threshold=11)}

@@ -177,6 +177,13 @@ class DisclosureLedger:
         return first is not None and any(
             k in self.masked for k in [first, *self._aliases(first)])
 
+    def published_set(self, patients: Iterable[object]) -> bool:
+        """Whether a count of exactly these patients is printed somewhere already (so masking
+        it again protects nothing: it cannot serve as a complementary cell)."""
+        first = self.sets.get(_digest(patients))
+        return first is not None and any(
+            k in self.published for k in [first, *self._aliases(first)])
+
     def _aliases(self, key: str) -> list[str]:
         return [k for coef, lo, hi in self.rows if lo == hi == 0.0 and len(coef) == 2
                 and coef.get(key) == -1.0 for k in coef if k != key]

@@ -62,7 +62,8 @@ def decide(ctx: Any, values: Sequence[float], *, data: pd.DataFrame | None = Non
 
     Small counts are primary; a count of patients already masked elsewhere in the report
     (``masks``, rows of ``data``) is masked here too; then every ``constraints`` set (indices
-    whose sum the reader knows) with a single masked cell gets a complementary one.
+    whose sum the reader knows) with a single masked cell gets a complementary one, never a
+    count of patients printed elsewhere (masking it would hide nothing).
     """
     vals = np.asarray(values, dtype=float)
     kinds = np.zeros(len(vals), dtype=np.int8)
@@ -70,11 +71,17 @@ def decide(ctx: Any, values: Sequence[float], *, data: pd.DataFrame | None = Non
         return kinds
     prim = primary_mask(vals, ctx.policy.threshold, suppress_zero=ctx.policy.suppress_zero)
     start = prim.copy()
+    choice = vals.copy()  # values the complementary choice sees
     if data is not None and data.index.is_unique:
         for j, mask in enumerate(masks):
-            if mask is not None and ctx.ledger.masked_set(_ids(data, mask)):
+            if mask is None:
+                continue
+            ids = _ids(data, mask)
+            if ctx.ledger.masked_set(ids):
                 start[j] = True
-    full = complementary_mask(vals, start, list(constraints))
+            elif ctx.ledger.published_set(ids):
+                choice[j] = np.inf  # printed elsewhere: masking it here would hide nothing
+    full = complementary_mask(choice, start, list(constraints))
     kinds[full] = COMPLEMENTARY
     kinds[prim] = PRIMARY
     return kinds
