@@ -57,13 +57,15 @@ def _ids(data: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
 
 def decide(ctx: Any, values: Sequence[float], *, data: pd.DataFrame | None = None,
            masks: Sequence[np.ndarray | None] = (),
-           constraints: Sequence[Sequence[int]] = ()) -> np.ndarray:
+           constraints: Sequence[Sequence[int]] = (),
+           forced: Sequence[bool] = ()) -> np.ndarray:
     """Suppression kinds (0 published, 1 primary, 2 complementary) of ``values``.
 
     Small counts are primary; a count of patients already masked elsewhere in the report
     (``masks``, rows of ``data``) is masked here too; then every ``constraints`` set (indices
     whose sum the reader knows) with a single masked cell gets a complementary one, never a
-    count of patients printed elsewhere (masking it would hide nothing).
+    count of patients printed elsewhere (masking it would hide nothing). ``forced`` cells are
+    masked whatever their value (e.g. the row of a group whose curve is not drawn).
     """
     vals = np.asarray(values, dtype=float)
     kinds = np.zeros(len(vals), dtype=np.int8)
@@ -71,6 +73,8 @@ def decide(ctx: Any, values: Sequence[float], *, data: pd.DataFrame | None = Non
         return kinds
     prim = primary_mask(vals, ctx.policy.threshold, suppress_zero=ctx.policy.suppress_zero)
     start = prim.copy()
+    if len(forced):
+        start |= np.asarray(forced, dtype=bool)
     choice = vals.copy()  # values the complementary choice sees
     if data is not None and data.index.is_unique:
         for j, mask in enumerate(masks):
@@ -178,11 +182,12 @@ def cif_hidden_groups(ctx: Any, by: str | None) -> list[object]:
     groups = list(pd.unique(col[used].dropna()))
     masks = [used & col.eq(g).to_numpy(dtype=bool, na_value=False) for g in groups]
     rest = ~np.logical_or.reduce(masks) if masks else np.ones(len(data), bool)
-    forced = set(ctx.group_masks.get(by, set()))
+    named = set(ctx.group_masks.get(by, set()))
     values = [float(m.sum()) for m in masks] + [float(rest.sum())]
     kinds = decide(ctx, values, data=data, masks=[*masks, None],
+                   forced=[str(g) in named for g in groups] + [False],
                    constraints=[list(range(len(values)))])
-    return [g for g, k in zip(groups, kinds, strict=False) if k or str(g) in forced]
+    return [g for g, k in zip(groups, kinds, strict=False) if k]
 
 
 def record_cif(ctx: Any, i: int, by: str | None, hidden: Sequence[object]) -> None:
@@ -512,3 +517,52 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
             if total_e in led.values:
                 led.total(total_e, parts_e)
     return out
+
+
+def cif_risk_table(ctx: Any, i: int, by: str | None, ticks: Sequence[float],
+                   groups: Sequence[Any], hidden: Sequence[Any]) -> pd.DataFrame:
+    """The numbers at risk under the cumulative incidence curves, as published and recorded:
+    a group not drawn shows none; small counts are masked; a tick whose column has a single
+    masked count gets a complementary one (the column adds up to the patients still followed,
+    which the Kaplan-Meier tables may print); at time 0 a row is the group's size.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Group (index, as text) by tick (columns ``f"{tick:g}"``).
+    """
+    led, data, policy = ctx.ledger, ctx.data, ctx.policy
+    used = _cif_used(data)
+    if by is not None:
+        used &= data[by].notna().to_numpy(dtype=bool)
+    t = pd.to_numeric(data["rfs_months"], errors="coerce").to_numpy(dtype=float,
+                                                                     na_value=np.nan)
+    names = {str(h) for h in hidden}
+    col = data[by].astype(object) if by is not None else None
+    members = [used if col is None else used & col.eq(g).to_numpy(dtype=bool, na_value=False)
+               for g in groups]
+    cells = np.array([[float((m & (t >= tick)).sum()) for tick in ticks] for m in members])
+    cells = cells.reshape(len(groups), len(ticks))
+    kinds = np.zeros(cells.shape, dtype=np.int8)
+    if policy.enabled and cells.size:
+        for j, tick in enumerate(ticks):
+            masks = [m & (t >= tick) for m in members]
+            forced = np.array([str(g) in names for g in groups])
+            kinds[:, j] = decide(ctx, cells[:, j], data=data, masks=masks, forced=forced,
+                                 constraints=[list(range(len(groups)))] if len(groups) > 1
+                                 else [])
+    where = f"competing risks {i + 1} (numbers at risk)"
+    prefix = f"cif{i}"
+    for r, (g, m) in enumerate(zip(groups, members, strict=True)):
+        key = f"{prefix}|all" if by is None else f"{prefix}|{by}|{g}"
+        prev = f"{key}|n"
+        for j, tick in enumerate(ticks):
+            k = f"{key}|risk|{tick:g}"
+            _record(led, data, k, m & (t >= tick), int(kinds[r, j]), where)
+            if prev in led.values:
+                led.at_most(k, prev)
+            prev = k
+    text = [[format_count(v, int(k), policy) for v, k in zip(row, krow, strict=True)]
+            for row, krow in zip(cells, kinds, strict=True)]
+    return pd.DataFrame(text, index=[str(g) for g in groups],
+                        columns=[f"{tick:g}" for tick in ticks])
