@@ -29,6 +29,7 @@ __all__ = [
     "SurvivalDataError",
     "FormulaError",
     "SpecError",
+    "OptionalDependencyError",
     "EstimationError",
     "CrlmWarning",
     "ConvergenceWarning",
@@ -160,6 +161,11 @@ class SpecError(InputError):
 
 class EstimationError(CrlmError):
     """An estimator cannot produce a result for these data (for example no events at all)."""
+
+
+class OptionalDependencyError(CrlmError, ImportError):
+    """A feature needs an optional extra that is not installed (the message names the
+    ``pip install`` command), e.g. Word export without python-docx."""
 
 
 class CrlmWarning(UserWarning):

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes.labels import Labels, default_labels
 from crlm_outcomes.report.spec import AnalysisSpec
 from crlm_outcomes.report.suppression import PRIMARY, SuppressionPolicy, kind_alone
 from crlm_outcomes.report.writer import OutputWriter
@@ -47,6 +48,9 @@ class BuildContext:
         Inputs and random seeds, recorded in the manifest.
     cohort_note
         A sentence on where the cohort came from (for the methods text).
+    labels
+        Display labels: the schema's defaults, the cohort's endpoint origins and the spec's
+        ``labels:`` (set once the cohort is loaded).
     """
 
     spec: AnalysisSpec
@@ -60,6 +64,7 @@ class BuildContext:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     seeds: dict[str, int] = field(default_factory=dict)
     cohort_note: str = ""
+    labels: Labels = field(default_factory=default_labels)
 
     @contextmanager
     def collect_warnings(self, where: str) -> Iterator[None]:
@@ -72,7 +77,7 @@ class BuildContext:
     def warn_block(self, caught: list[warnings.WarningMessage], where: str) -> None:
         """Add ``caught`` warnings to the data notes (once each, small numbers masked)."""
         for w in caught:
-            msg = f"{where}: {self._mask_numbers(str(w.message))}"
+            msg = f"{where}: {self._mask_numbers(self.labels.readable(str(w.message)))}"
             if msg not in self.notes:
                 self.notes.append(msg)
 

@@ -37,7 +37,7 @@ CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 _DTYPES = ("string", "int", "float", "boolean", "category", "date")
 _COLUMN_KEYS = {
     "group", "dtype", "required", "unique", "min", "max", "levels", "ordered", "pattern", "unit",
-    "description",
+    "description", "label", "level_labels",
 }
 
 
@@ -63,6 +63,10 @@ class ColumnSpec:
         Regular expression a ``string`` value must match in full.
     unit
         Unit of a numeric column (for example ``cm``, ``ng/mL``), or ``None``.
+    label
+        Display name for tables and figures (``""`` when the YAML gives none).
+    level_labels
+        Display names of levels (code -> text) where the code is not a readable word.
     """
 
     name: str
@@ -77,6 +81,8 @@ class ColumnSpec:
     ordered: bool = False
     pattern: str | None = None
     unit: str | None = None
+    label: str = ""
+    level_labels: tuple[tuple[Any, str], ...] = ()
 
     @property
     def pandas_dtype(self) -> Any:
@@ -218,6 +224,8 @@ def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> Colu
         ordered=bool(raw.get("ordered", False)),
         pattern=raw.get("pattern"),
         unit=raw.get("unit"),
+        label=str(raw.get("label", "")).strip(),
+        level_labels=tuple((k, str(v)) for k, v in (raw.get("level_labels") or {}).items()),
     )
 
 

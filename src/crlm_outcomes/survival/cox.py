@@ -151,21 +151,23 @@ class CoxResult:
         return predict_survival(self.state, newdata, times=times, conf_type=conf_type,
                                 conf_level=conf_level)
 
-    def plot_forest(self, ax=None):
-        """Forest plot of hazard ratios with confidence intervals (log scale)."""
+    def plot_forest(self, ax=None, **kwargs):
+        """Forest plot of hazard ratios with confidence intervals (log scale); keyword
+        options as :func:`crlm_outcomes.plots.forest.forest_plot` (e.g. ``labels=``)."""
         from crlm_outcomes.plots.forest import forest_plot
 
-        return forest_plot(self, ax=ax)
+        return forest_plot(self, ax=ax, **kwargs)
 
-    def plot_schoenfeld(self, term: str, ax=None, transform: str = "km"):
-        """Scaled Schoenfeld residuals of ``term`` against transformed time, with a smooth."""
+    def plot_schoenfeld(self, term: str, ax=None, transform: str = "km", **kwargs):
+        """Scaled Schoenfeld residuals of ``term`` against time, with a smooth; keyword
+        options as :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plot`."""
         from crlm_outcomes.plots.schoenfeld import schoenfeld_plot
 
-        return schoenfeld_plot(self.zph(transform=transform), term, ax=ax)
+        return schoenfeld_plot(self.zph(transform=transform), term, ax=ax, **kwargs)
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, **kwargs):
         """The forest plot (see :meth:`plot_forest`)."""
-        return self.plot_forest(ax=ax)
+        return self.plot_forest(ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         notes = {"n": self.n, "events": self.n_event, "excluded rows": self.n_excluded,

@@ -99,11 +99,40 @@ def _categorical_levels(frame: pd.DataFrame, variables: list[str],
     return levels
 
 
+def drop_empty_leading_levels(frame: pd.DataFrame, variables: list[str], *,
+                              every: bool = False) -> pd.DataFrame:
+    """``frame`` with the leading categories that no row takes removed from each categorical
+    column in ``variables`` (``every``: all empty categories), keeping the order of the
+    others; a copy of the changed columns only, ``frame`` is not modified."""
+    changed = {}
+    for v in variables:
+        if v not in frame.columns or not isinstance(frame[v].dtype, pd.CategoricalDtype):
+            continue
+        s = frame[v]
+        used = np.bincount(s.cat.codes.to_numpy()[s.cat.codes.to_numpy() >= 0],
+                           minlength=len(s.cat.categories)) > 0
+        if not used.any() or (used[0] and not every) or used.all():
+            continue
+        if every:
+            keep = [c for c, u in zip(s.cat.categories, used, strict=True) if u]
+        else:
+            keep = list(s.cat.categories[int(np.flatnonzero(used)[0]):])
+        changed[v] = s.cat.set_categories(keep)
+    return frame.assign(**changed) if changed else frame
+
+
 def build_design(formula: str, frame: pd.DataFrame) -> CoxDesign:
-    """Build the design matrix of ``formula`` on ``frame`` (rows already cleaned of NA)."""
+    """Build the design matrix of ``formula`` on ``frame`` (rows already cleaned of NA).
+
+    A categorical variable's reference is its first level *with patients*: leading levels
+    without any row are dropped first (an empty reference would make every other level's
+    hazard ratio relative to nobody). Empty levels after it stay, as in R, and give
+    not-estimable coefficients.
+    """
     parsed = _parse(formula)
     terms = [t for t in parsed if str(t) != "1"]
     variables = formula_variables(formula, frame)
+    frame = drop_empty_leading_levels(frame, variables)
     plain = all(len(t.factors) == 1 and str(t.factors[0]) in frame.columns
                 and _is_plain_numeric(frame[str(t.factors[0])]) for t in terms)
     wrapped = {str(f)[2:-1].strip() for t in terms for f in t.factors

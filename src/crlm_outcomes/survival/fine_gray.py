@@ -327,6 +327,11 @@ class FineGray:
         Largest follow-up time of the rows analysed (predictions beyond it are missing).
     model_spec
         The formulaic spec that codes new data like the fitted data (:meth:`predict`).
+    references
+        Reference level of each categorical variable (``{variable: level}``).
+    term_counts
+        ``term, n, events``: patients with a 0/1 design column equal to 1 and their events of
+        the cause (missing for other columns), for tables and forest plots.
     """
 
     table: pd.DataFrame
@@ -346,6 +351,8 @@ class FineGray:
     baseline: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     last_time: float = float("nan")
     model_spec: Any = field(repr=False, default=None)
+    references: dict[str, Any] = field(repr=False, default_factory=dict)
+    term_counts: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def predict(self, newdata: pd.DataFrame, times: Sequence[float] | None = None
                 ) -> pd.DataFrame:
@@ -401,6 +408,17 @@ class FineGray:
     @property
     def params(self) -> pd.Series:
         return pd.Series(self.table["coef"].to_numpy(), index=self.table["term"], name="coef")
+
+    def plot_forest(self, ax=None, **kwargs: Any):
+        """Forest plot of the subdistribution hazard ratios
+        (:func:`crlm_outcomes.plots.forest.forest_plot`)."""
+        from crlm_outcomes.plots.forest import forest_plot
+
+        return forest_plot(self, ax=ax, **kwargs)
+
+    def plot(self, ax=None, **kwargs: Any):
+        """The forest plot (see :meth:`plot_forest`)."""
+        return self.plot_forest(ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Plain-text summary laid out like ``print(summary(crr(...)))``."""
@@ -525,7 +543,10 @@ def fine_gray(
         cause_code = spare if cause == 0 else cause
     si = survival_input(frame, duration, event, by=cengroup, causes=codes_for_input,
                         extra=variables)
-    kept = data.loc[si.index]
+    from crlm_outcomes.survival.cox_design import drop_empty_leading_levels
+
+    # crr takes no column of zeros: levels without a patient are left out (not estimable)
+    kept = drop_empty_leading_levels(data.loc[si.index], list(variables), every=True)
     x_frame, spec = _model_matrix_and_spec(kept, formula)
     terms = list(x_frame.columns)
     if not terms:
@@ -606,11 +627,20 @@ def fine_gray(
     counts = {"n_cause": int((status == 1).sum()), "n_competing": int((status == 2).sum()),
               "n_censored": int((status == 0).sum())}
     competing = tuple(c for c in cz if c != cause)
+    binary = np.all(np.isclose(x, 0) | np.isclose(x, 1), axis=0)
+    on = np.isclose(x, 1)
+    term_counts = pd.DataFrame({
+        "term": terms,
+        "n": np.where(binary, on.sum(axis=0), np.nan),
+        "events": np.where(binary, (on & (status == 1)[:, None]).sum(axis=0), np.nan)})
+    from crlm_outcomes.survival.cox_design import build_design
+
+    references = build_design(formula, kept).references
     return FineGray(table=table, var=pd.DataFrame(var, index=terms, columns=terms),
                     information=pd.DataFrame(info, index=terms, columns=terms),
                     loglik=-lik, loglik_null=loglik_null, converged=converged,
                     iterations=iterations, cause=cause, competing=competing,
                     formula=_rhs(formula), conf_level=conf_level, n=si.n, counts=counts,
                     excluded=si.excluded, baseline=baseline, last_time=float(dat.time.max()),
-                    model_spec=spec)
+                    model_spec=spec, references=references, term_counts=term_counts)
 

@@ -16,19 +16,49 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.labels import Labels, lower_first
+from crlm_outcomes.plots.km import time_breaks
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.suppression import SuppressionPolicy, format_count, primary_mask
 
-__all__ = ["CAUSE_LABELS", "competing_risks_section"]
+__all__ = ["CAUSE_LABELS", "competing_risks_section", "risk_counts", "truncation"]
 
 #: Labels of the ``rfs_cause`` codes.
 CAUSE_LABELS = {1: "Recurrence", 2: "Death without recurrence"}
 
 
-def _cif(res: Any) -> plt.Axes:
-    """Cumulative incidence curves of recurrence and death without recurrence (recipe)."""
-    return res.plot(cause_labels=CAUSE_LABELS, xlabel="Months since liver-directed treatment")
+def _cif(res: Any, labels: Labels, risk: pd.DataFrame, ticks: list[float], end: float,
+         pvalues: dict[int, float]) -> plt.Axes:
+    """Cumulative incidence of recurrence and death without recurrence, with numbers at risk
+    and Gray's test (figure recipe)."""
+    return res.plot(labels=labels, endpoint="rfs", risk_counts=risk, times=ticks, xmax=end,
+                    pvalues=pvalues)
+
+
+def risk_counts(times: np.ndarray, groups: pd.Series | None, ticks: list[float],
+                order: list[Any], policy: SuppressionPolicy) -> pd.DataFrame:
+    """Published numbers at risk (follow-up time >= tick) per group and tick."""
+    rows = []
+    for g in order:
+        sub = times if groups is None else times[(groups.astype(object) == g).to_numpy()]
+        rows.append([float((sub >= t).sum()) for t in ticks])
+    counts = np.asarray(rows, dtype=float).reshape(len(order), len(ticks))
+    mask = (primary_mask(counts, policy.threshold, suppress_zero=policy.suppress_zero)
+            if policy.enabled else np.zeros(counts.shape, bool))
+    text = [[format_count(v, int(m), policy) for v, m in zip(r, mr, strict=True)]
+            for r, mr in zip(counts, mask, strict=True)]
+    return pd.DataFrame(text, index=[str(g) for g in order], columns=[f"{t:g}" for t in ticks])
+
+
+def truncation(times: np.ndarray) -> float:
+    """Last follow-up time with at least 10% of the patients (or 10) still at risk."""
+    srt = np.sort(times)
+    threshold = max(0.1 * srt.size, 10.0)
+    at_risk = srt.size - np.arange(srt.size)  # at risk at srt[i] (ties: first of them)
+    ok = srt[at_risk >= threshold]
+    return float(ok[-1]) if ok.size else float(srt[-1]) if srt.size else 0.0
 
 
 def competing_risks_section(ctx: BuildContext, i: int) -> None:
@@ -36,20 +66,35 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     from crlm_outcomes.survival.competing_risks import cumulative_incidence
 
     cr = ctx.spec.competing_risks[i]
-    policy, data = ctx.policy, ctx.data
+    policy, data, lab = ctx.policy, ctx.data, ctx.labels
+    by_text = f" by {lab.inline(cr.by)}" if cr.by else ""
     why = unusable(ctx, "rfs_months", "rfs_cause", cr.by)
     if why:
-        skipped(ctx, f"cif-{i}", "Competing risks" + (f" by {cr.by}" if cr.by else ""), why)
+        skipped(ctx, f"cif-{i}", "Competing risks" + by_text, why)
         return
-    with ctx.collect_warnings("Competing risks" + (f" by {cr.by}" if cr.by else "")):
+    with ctx.collect_warnings("Competing risks" + by_text):
         res = cumulative_incidence(data, "rfs_months", "rfs_cause", by=cr.by, causes=[1, 2])
     name = f"cif_{cr.by or 'overall'}"
-    title = ("Recurrence and death without recurrence" + (f" by {cr.by}" if cr.by else ""))
-    blocks = [ctx.writer.figure(name, f"Cumulative incidence: {title.lower()} "
-                                "(Aalen-Johansen).", _cif, res)]
+    title = "Recurrence and death without recurrence" + by_text
+    used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
+    if cr.by is not None:
+        used = used.loc[used[cr.by].notna()]
+    t_used = used["rfs_months"].to_numpy(dtype=float)
+    end = truncation(t_used)
+    ticks = time_breaks(end)
+    groups = list(res.follow_up["group"])
+    risk = risk_counts(t_used, used[cr.by] if cr.by else None, ticks, groups, policy)
+    pvalues = ({int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"],
+                                                 strict=True)}
+               if res.gray_test is not None else {})
+    blocks = [ctx.writer.figure(
+        name, f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
+        f"(Aalen-Johansen, pointwise 95% CI), months from "
+        f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
+        + ("; Gray's test p per event type." if pvalues else "."),
+        _cif, res, lab, risk, ticks, end, pvalues)]
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
-    used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
     rows = []
     for r in at.itertuples(index=False):
         if cr.by is not None:
@@ -63,18 +108,20 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
             text = policy.primary_marker
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
-        rows.append({"group": str(r.group), "event": CAUSE_LABELS.get(r.cause, str(r.cause)),
+        rows.append({"group": lab.level(cr.by, r.group) if cr.by else "All patients",
+                     "event": lab.level("rfs_cause", int(r.cause)),
                      "months": f"{r.time:g}", "cumulative incidence, % (95% CI)": text})
     blocks.append(ctx.writer.table(pd.DataFrame(rows), f"{name}_estimates",
-                                   f"Cumulative incidence: {title.lower()}"))
+                                   f"Cumulative incidence: {lower_first(title)}"))
     if res.gray_test is not None:
         gt = res.gray_test.copy()
-        gt["cause"] = [CAUSE_LABELS.get(c, str(c)) for c in gt["cause"]]
+        gt["cause"] = [lab.level("rfs_cause", int(c)) for c in gt["cause"]]
+        gt = gt.rename(columns={"cause": "event"})
         gt["statistic"] = [f"{v:.2f}" for v in gt["statistic"]]
         gt["p"] = [format_p(v) for v in gt["p"]]
         blocks.append(ctx.writer.table(gt.astype(str), f"{name}_gray", "Gray's test"))
     ctx.sections.append({"id": f"cif-{i}", "title": f"Competing risks: {title}",
-                         "paragraphs": ["Recurrence-free survival split into its two causes "
-                                        "(rfs_cause: 1 = recurrence, 2 = death without "
-                                        "recurrence); 1 - Kaplan-Meier would overstate each."],
+                         "paragraphs": ["Recurrence-free survival split into its two event "
+                                        "types: recurrence, and death without recurrence. "
+                                        "One minus Kaplan-Meier would overstate each."],
                          "blocks": blocks})

@@ -14,11 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes.labels import Labels, default_labels
+from crlm_outcomes.plots.km import time_breaks, truncation_time
 from crlm_outcomes.report._context import BuildContext
-from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk, time_grid
+from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import (
     SuppressionPolicy,
     format_count_alone,
@@ -30,8 +32,11 @@ __all__ = ["km_summary", "km_section"]
 
 
 def km_summary(km: Any, label: str, times: list[float],
-               policy: SuppressionPolicy) -> pd.DataFrame:
-    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI)."""
+               policy: SuppressionPolicy, labels: Labels | None = None) -> pd.DataFrame:
+    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI); groups
+    by their level labels (``labels``, default :func:`crlm_outcomes.labels.default_labels`)."""
+    lab = labels or default_labels()
+    by = km.by[0] if len(km.by) == 1 else None
     med = km.median().set_index("group")
     counts = km.n.set_index("group")
     groups = [g for g in km.group_labels if g in counts.index]
@@ -44,7 +49,8 @@ def km_summary(km: Any, label: str, times: list[float],
     max_t = km.table.groupby("group", observed=True, sort=False)["time"].max()
     rows = []
     for i, g in enumerate(groups):
-        row = {"stratifier": label, "group": str(g), "n": n_text[i], "events": ev_text[i]}
+        row = {"stratifier": label, "group": lab.level(by, g) if by else str(g),
+               "n": n_text[i], "events": ev_text[i]}
         m = med.loc[g]
         rate_ok = not policy.enabled or n[i] >= policy.rate_threshold
         row["median (95% CI)"] = (est_ci(m["median"], m["lower"], m["upper"], 1)
@@ -71,7 +77,8 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     from crlm_outcomes.survival.logrank import logrank
 
     duration, event = ENDPOINTS[endpoint]
-    title = ENDPOINT_LABELS[endpoint]
+    lab = ctx.labels
+    title = lab.endpoint(endpoint)
     spec, policy, data = ctx.spec, ctx.policy, ctx.data
     why = unusable(ctx, duration, event)
     if why:
@@ -84,43 +91,46 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     stratifiers: list[str | None] = [None, *spec.stratifiers]
     for strat in stratifiers:
         why = unusable(ctx, strat)
+        by_text = f" by {lab.inline(strat)}" if strat else ""
         if why:
-            blocks.append(text_block("heading", f"{title} by {strat}"))
+            blocks.append(text_block("heading", f"{title}{by_text}"))
             blocks.append(text_block("text", f"Not analysed: {why}.", "note"))
-            ctx.notes.append(f"{title} by {strat}: not analysed, {why}.")
+            ctx.notes.append(f"{title}{by_text}: not analysed, {why}.")
             continue
-        with ctx.collect_warnings(f"{title}{' by ' + strat if strat else ''}"):
+        with ctx.collect_warnings(f"{title}{by_text}"):
             km = kaplan_meier(data, duration, event, by=strat, conf_type=spec.output.conf_type)
             lr = logrank(data, duration, event, by=strat) if (
                 strat is not None and len(km.group_labels) > 1) else None
-        label = strat or "all patients"
-        summaries.append(km_summary(km, label, times, policy))
+        label = lab.variable(strat) if strat else "All patients"
+        summaries.append(km_summary(km, label, times, policy, lab))
         if lr is not None:
-            tests.append({"stratifier": strat, "test": lr.method,
+            tests.append({"stratifier": label, "test": lr.method,
                           "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
                           "p": format_p(lr.p),
                           "rows excluded (missing)": format_count_alone(km.n_excluded, policy)})
         name = f"km_{endpoint}_{strat or 'overall'}"
-        tmax = float(km.table["time"].max())
-        grid = time_grid(tmax)
-        risk = at_risk_table(km, grid, policy)
-        caption = (f"{title}" + (f" by {strat}" if strat else ", all patients") +
-                   f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); numbers at risk below.")
+        caption = (f"{title}" + (by_text or ", all patients") +
+                   f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); time in months from "
+                   f"{lab.origins.get(endpoint, 'the time origin')}; the axis ends where fewer "
+                   "than 10% of the patients (or 10) remain at risk; numbers at risk below.")
         if strat is not None and km.n_excluded:
             caption += (f" {format_count_alone(km.n_excluded, policy)}"
-                        f" patient(s) with {strat} or the endpoint missing are not shown.")
-        blocks.append(text_block("heading",
-                                 title + (f" by {strat}" if strat else ": all patients")))
+                        f" patient(s) without a recorded {lab.inline(strat)} or "
+                        "without follow-up for this endpoint are not shown.")
+        blocks.append(text_block("heading", title + (by_text or ": all patients")))
         blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk, km, policy=policy,
-                                        title=title + (f" by {strat}" if strat else "")))
+                                        endpoint=endpoint, labels=lab,
+                                        pvalue=lr.p if lr is not None else None))
+        # the numbers at risk are printed under the figure; the CSV keeps them for reuse
+        end = truncation_time(km)
+        risk = at_risk_table(km, time_breaks(end), policy)
         risk_pub = risk.reset_index()
-        risk_pub.columns = ["group", *[f"{c} mo" for c in risk.columns]]
-        html = (risk_pub.style.hide(axis="index").set_uuid(f"risk_{name}")
-                .set_table_attributes(f"class='crlm-table at-risk' id='at-risk-{name}'")
-                .set_caption(f"Number at risk: {title}" + (f" by {strat}" if strat else ""))
-                .to_html())
-        blocks.append(ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
-                                       "Number at risk", html=html))
+        risk_pub.columns = ["group", *[f"{c} months" for c in risk.columns]]
+        if strat is not None:
+            risk_pub["group"] = [lab.level(strat, g) for g in km.group_labels
+                                 if str(g) in set(risk.index)]
+        ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
+                         f"Number at risk: {title}{by_text}")
     summary = pd.concat(summaries, ignore_index=True)
     blocks.append(text_block("heading", f"{title}: medians and survival at "
                              f"{', '.join(f'{t:g}' for t in times)} months"))
@@ -131,4 +141,5 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
         blocks.append(ctx.writer.table(pd.DataFrame(tests), f"logrank_{endpoint}",
                                        f"{title}: log-rank tests"))
     ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
-        f"{title} ({duration}, {event}) in months."], "blocks": blocks})
+        f"{title}: {lab.events.get(endpoint, 'the event').lower()}, with time in months from "
+        f"{lab.origins.get(endpoint, 'the time origin')}."], "blocks": blocks})

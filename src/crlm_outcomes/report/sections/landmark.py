@@ -15,7 +15,7 @@ from crlm_outcomes.report.figures import plot_km_with_risk
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.sections.km import km_summary
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, format_counts
 
 __all__ = ["landmark_section"]
@@ -38,8 +38,10 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
         res = landmark(ctx.data, duration, event, landmark=lm.time)
         km = kaplan_meier(res.data, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
         lr = logrank(res.data, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
-    title = (f"Landmark analysis at {lm.time:g} months: {ENDPOINT_LABELS[lm.endpoint]} by "
-             f"{lm.by}")
+    lab = ctx.labels
+    title = (f"Landmark analysis at {lm.time:g} months: {lab.endpoint(lm.endpoint).lower()} by "
+             f"{lab.inline(lm.by)}")
+    title = title[:1].upper() + title[1:]
     counts = res.counts.copy()
     vals = counts["n"].to_numpy(dtype=float)
     # input rows = the exclusions + the landmark cohort: one published constraint
@@ -47,10 +49,14 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
                    *format_counts(vals[1:], policy, total_published=True)]
     name = f"landmark_{lm.endpoint}_{lm.time:g}_{lm.by}".replace(".", "p")
     blocks = [ctx.writer.table(counts, f"{name}_flow", "Landmark cohort")]
-    blocks.append(ctx.writer.figure(name, title + " (time restarted at the landmark).",
-                                    plot_km_with_risk, km, policy=policy, title=title,
-                                    xlabel=f"Months since the {lm.time:g}-month landmark"))
-    summary = km_summary(km, lm.by, list(ctx.spec.output.survival_times), policy)
+    blocks.append(ctx.writer.figure(
+        name, title + f" (time restarted at the landmark, {lm.time:g} months after "
+        f"{lab.origins.get(lm.endpoint, 'the time origin')}).", plot_km_with_risk, km,
+        policy=policy, endpoint=lm.endpoint, labels=lab,
+        pvalue=lr.p if lr is not None else None,
+        xlabel=f"Months from the {lm.time:g}-month landmark"))
+    summary = km_summary(km, lab.variable(lm.by), list(ctx.spec.output.survival_times),
+                         policy, lab)
     blocks.append(ctx.writer.table(summary, f"{name}_summary", "Kaplan-Meier estimates from "
                                    "the landmark", footnote=policy.footnote()))
     paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]

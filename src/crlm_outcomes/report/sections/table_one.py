@@ -12,7 +12,6 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.suppression import format_count_alone
 from crlm_outcomes.report.table_one import table_one
-from crlm_outcomes.report.writer import text_block
 
 __all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section"]
 
@@ -49,15 +48,17 @@ def table_one_section(ctx: BuildContext) -> None:
                             "not in the cohort", value=v, expected="a column of the cohort")
     with ctx.collect_warnings("Table 1"):
         t1 = table_one(data, comp.by, variables, nonnormal=nonnormal, exact=comp.exact,
-                       suppression=ctx.policy)
+                       suppression=ctx.policy, labels=ctx.labels)
     ctx.table_one_tests = [t for t in dict.fromkeys(t1.tests["test"]) if t]
     n_missing_by = int(data[comp.by].isna().sum())
-    paras = [f"Characteristics of the analysis cohort by {comp.by}."]
+    by_label = ctx.labels.inline(comp.by)
+    paras = [f"Characteristics of the analysis cohort by {by_label}."]
     if n_missing_by:
         paras.append(f"{format_count_alone(n_missing_by, ctx.policy)}"
-                     f" patient(s) without a value of {comp.by} appear only in the Overall "
+                     f" patient(s) without a recorded {by_label} appear only in the Overall "
                      "column.")
-    block = ctx.writer.table(t1.table, "table_one", f"Table 1 by {comp.by}",
+    # the footnote is part of the table's HTML (printed once, under the table)
+    block = ctx.writer.table(t1.table, "table_one", f"Table 1 by {by_label}",
                              html=t1.to_html(uuid="table_one"), latex=t1.to_latex())
     ctx.sections.append({"id": "table-one", "title": "Table 1", "paragraphs": paras,
-                         "blocks": [block, text_block("text", t1.footnote(), "footnote")]})
+                         "blocks": [block]})
