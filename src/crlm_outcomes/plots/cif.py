@@ -223,7 +223,9 @@ def _draw_risk(ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colour
                 textcoords="offset points", ha="left", va="top", fontsize=size,
                 fontweight="bold", annotation_clip=False)
     offset = -first
-    for colour, name, row in zip(colours, names, table.to_numpy(), strict=False):
+    cells = table.astype(str).to_numpy()
+    gap = 6.0 + 0.32 * size * max((len(r[0]) for r in cells if len(r)), default=0)
+    for colour, name, row in zip(colours, names, cells, strict=False):
         offset -= step
         if above:
             ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(0, offset),
@@ -231,7 +233,7 @@ def _draw_risk(ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colour
                         color=colour, annotation_clip=False)
             offset -= step
         else:
-            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-10, offset),
+            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, offset),
                         textcoords="offset points", ha="right", va="top", fontsize=size,
                         color=colour, annotation_clip=False)
         for t, text in zip(ticks, row, strict=False):

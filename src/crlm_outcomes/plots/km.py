@@ -124,6 +124,8 @@ def _group_names(result: KaplanMeierResult, groups: list[Any], labels: Any,
                  lab: Labels) -> list[str]:
     if labels is not None and not isinstance(labels, (Mapping, Labels)):
         return [str(x) for x in labels]
+    if not result.by:
+        return ["All patients" for _ in groups]
     by = result.by[0] if len(result.by) == 1 else None
     return [lab.level(by, g) if by is not None else str(g) for g in groups]
 
@@ -323,6 +325,8 @@ def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float]
                 textcoords="offset points", ha="left", va="top", fontsize=size,
                 fontweight="bold", annotation_clip=False)
     offset = -first
+    # the row names end left of the numbers under the first tick (centred on it)
+    gap = 6.0 + 0.32 * size * max((len(row[0]) for row in cells if row), default=0)
     for color, name, row in zip(colors, names, cells, strict=False):
         offset -= step
         if above:
@@ -331,7 +335,7 @@ def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float]
                         color=color, annotation_clip=False)
             offset -= step
         else:
-            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-10, offset),
+            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, offset),
                         textcoords="offset points", ha="right", va="top", fontsize=size,
                         color=color, annotation_clip=False)
         for t, text in zip(ticks, row, strict=True):

@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crlm_outcomes.labels import Labels, default_labels, lower_first
+from crlm_outcomes.report.regression_table import split_terms
 from crlm_outcomes.report.spec import AnalysisSpec
 from crlm_outcomes.report.suppression import SuppressionPolicy
+from crlm_outcomes.survival.term_rows import term_label
 
 __all__ = ["methods_text"]
 
@@ -103,9 +105,6 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
     if spec.cox:
         parts = []
         for m in spec.cox:
-            from crlm_outcomes.report.regression_table import split_terms
-            from crlm_outcomes.survival.term_rows import term_label
-
             covs = _join([lower_first(term_label(t, lab)) for t in split_terms(m.formula)])
             desc = (f"model '{m.display_name}' for {lab.endpoint(m.endpoint).lower()} "
                     f"(covariates: {covs}; {m.ties.capitalize()} ties")
@@ -128,7 +127,13 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
             "(recurrence-free survival split by its first event): cumulative incidence "
             "by the Aalen-Johansen estimator with the variance of cmprsk's cuminc and "
             "pointwise 95% intervals on the log-log scale; groups were compared with Gray's "
-            "test.")
+            "test." + "".join(
+                " Subdistribution hazard ratios of recurrence, with death without recurrence "
+                "as the competing event, were estimated with the Fine-Gray model (as cmprsk's "
+                "crr, robust sandwich variance) with covariates "
+                + _join([lower_first(term_label(t, lab)) for t in split_terms(cr.formula)])
+                + ("; each covariate was also fitted alone" if cr.univariable else "") + "."
+                for cr in spec.competing_risks if cr.formula))
     if spec.landmarks:
         lms = [f"{lab.endpoint(lm.endpoint).lower()} at {lm.time:g} months by {var(lm.by)}"
                for lm in spec.landmarks]

@@ -39,6 +39,10 @@ def _grouped(table: pd.DataFrame) -> pd.DataFrame:
     label = np.where(first, table["variable"], "\u2003" + table["level"].astype(str))
     out = table.drop(columns=["variable", "level"])
     out.insert(0, "", label)
+    if any(": " in str(c) for c in out.columns):  # merged tables: model names as a header row
+        out.columns = pd.MultiIndex.from_tuples(
+            [tuple(str(c).split(": ", 1)) if ": " in str(c) else ("", str(c))
+             for c in out.columns])
     return out
 
 
@@ -145,7 +149,7 @@ def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = 
         f"{name} (95% CI)": [ci(r) for r in rows.itertuples(index=False)],
         "p": [format_p(p) for p in rows["p"]],
     })
-    if not rows["n"].notna().any():
+    if isinstance(model, pd.DataFrame):  # a bare summary: no design, no counts
         table = table.drop(columns=["N", "events"])
     notes: dict[str, str] = {}
     if not isinstance(model, pd.DataFrame):

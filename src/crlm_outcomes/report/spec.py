@@ -185,6 +185,13 @@ class CompetingRiskSpec(_Model):
     """Cumulative incidence of recurrence vs death without recurrence (``rfs_cause``)."""
 
     by: str | None = Field(None, description="Stratifier or column to compare; none = overall.")
+    formula: str | None = Field(
+        None, description="Covariates of a Fine-Gray model of recurrence (death without "
+                          "recurrence competing), e.g. 'age_at_diagnosis + ras_class'.")
+    univariable: bool = Field(
+        True, description="With a formula: also fit each covariate alone and show the "
+                          "univariable and multivariable subdistribution hazard ratios side "
+                          "by side.")
 
 
 class LandmarkSpec(_Model):

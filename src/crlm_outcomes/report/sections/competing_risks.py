@@ -61,6 +61,43 @@ def truncation(times: np.ndarray) -> float:
     return float(ok[-1]) if ok.size else float(srt[-1]) if srt.size else 0.0
 
 
+def _forest(fit: Any, labels: Labels) -> plt.Axes:
+    """Forest plot of a Fine-Gray model (figure recipe)."""
+    return fit.plot_forest(labels=labels)
+
+
+def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
+                      name: str) -> list[dict[str, Any]]:
+    """Fine-Gray model of recurrence: its table (with the univariable fits beside it when
+    asked) and forest plot."""
+    from crlm_outcomes.report.regression_table import (
+        regression_table,
+        split_terms,
+        univariable_multivariable,
+    )
+    from crlm_outcomes.report.writer import text_block
+    from crlm_outcomes.survival.fine_gray import fine_gray
+
+    lab = ctx.labels
+    title = "Fine-Gray model of recurrence (death without recurrence competing)"
+    with ctx.collect_warnings(title):
+        fit = fine_gray(ctx.data, formula, "rfs_months", "rfs_cause", cause=1)
+        if univariable:
+            table = univariable_multivariable(
+                ctx.data, split_terms(formula), "rfs_months", "rfs_cause", model="fine_gray",
+                labels=lab, suppression=ctx.policy, cause=1,
+                title=f"{title}: univariable and multivariable subdistribution hazard ratios")
+        else:
+            table = regression_table(fit, labels=lab, suppression=ctx.policy, title=title)
+    return [text_block("heading", title),
+            ctx.writer.table(table.table, f"{name}_fine_gray", table.title,
+                             html=table.to_html(uuid=f"{name}_fine_gray"),
+                             latex=table.to_latex()),
+            ctx.writer.figure(f"{name}_fine_gray_forest", "Subdistribution hazard ratios "
+                              "(95% CI) of recurrence; N/events: patients and recurrences in "
+                              "each level.", _forest, fit, lab)]
+
+
 def competing_risks_section(ctx: BuildContext, i: int) -> None:
     """Add the section of the spec's ``i``-th competing-risks analysis."""
     from crlm_outcomes.survival.competing_risks import cumulative_incidence
@@ -120,6 +157,8 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
         gt["statistic"] = [f"{v:.2f}" for v in gt["statistic"]]
         gt["p"] = [format_p(v) for v in gt["p"]]
         blocks.append(ctx.writer.table(gt.astype(str), f"{name}_gray", "Gray's test"))
+    if cr.formula:
+        blocks += _fine_gray_blocks(ctx, cr.formula, cr.univariable, name)
     ctx.sections.append({"id": f"cif-{i}", "title": f"Competing risks: {title}",
                          "paragraphs": ["Recurrence-free survival split into its two event "
                                         "types: recurrence, and death without recurrence. "
