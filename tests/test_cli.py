@@ -136,3 +136,27 @@ def test_schema_commands(tmp_path):
     result = runner.invoke(app, ["schema", "--show", "spec-schema", "--out", str(target)])
     assert result.exit_code == 0
     assert json.loads(target.read_text(encoding="utf-8")) == spec_json_schema()
+
+
+def test_version_flag_and_versions_command():
+    import crlm_outcomes
+
+    runner = CliRunner()
+    got = runner.invoke(app, ["--version"])
+    assert got.exit_code == 0
+    assert got.output.strip() == f"crlm-outcomes {crlm_outcomes.__version__}"
+    got = runner.invoke(app, ["versions"])
+    assert got.exit_code == 0
+    lines = dict(line.split(None, 1) for line in got.output.strip().splitlines())
+    import pandas as pd
+
+    assert lines["pandas"] == pd.__version__
+    assert lines["crlm_outcomes"] == crlm_outcomes.__version__
+
+
+def test_schema_paths_point_at_files_that_exist():
+    got = CliRunner().invoke(app, ["schema", "--show", "paths"])
+    assert got.exit_code == 0
+    for line in got.output.strip().splitlines():
+        path = Path(line.split(": ", 1)[1])
+        assert path.is_file(), line

@@ -13,6 +13,7 @@ The pipeline, one subpackage per stage:
 """
 
 from crlm_outcomes import datasets, errors, io, stratify, survival
+from crlm_outcomes._versions import show_versions
 from crlm_outcomes.datasets import load_demo, synthetic_cohort, write_synthetic_registry
 from crlm_outcomes.io import Cohort, list_profiles, load_cohort
 from crlm_outcomes.survival import (
@@ -56,6 +57,7 @@ __all__ = [
     "propensity_weights",
     "rmst",
     "rmst_difference",
+    "show_versions",
     "stratify",
     "survival",
     "synthetic_cohort",

@@ -10,6 +10,8 @@ Commands
     List the shipped loader profiles.
 ``schema [--show paths|dictionary|spec-schema] [--out FILE]``
     Print (or write) the data dictionary or the analysis-spec JSON Schema, or list their paths.
+``versions`` (and ``--version``)
+    The environment for a bug report: Python, platform, and every dependency's version.
 
 Errors raised on purpose by the package (:class:`~crlm_outcomes.errors.CrlmError`) are printed
 as one clean line on stderr with exit code 2, never as a traceback.
@@ -42,6 +44,30 @@ app = typer.Typer(
 )
 
 EXIT_INPUT_ERROR = 2
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from crlm_outcomes import __version__
+
+        typer.echo(f"crlm-outcomes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Outcome research on colorectal cancer liver metastases."""
+
+
+@app.command()
+def versions() -> None:
+    """Print the versions of Python, the platform and every dependency (for bug reports)."""
+    from crlm_outcomes._versions import show_versions
+
+    show_versions()
 
 
 def _fail(exc: BaseException) -> typer.Exit:
@@ -185,13 +211,14 @@ def schema(
     """Print or write the canonical data dictionary or the analysis-spec JSON Schema."""
     from crlm_outcomes.report.spec import spec_json_schema
     from crlm_outcomes.schema.definition import CANONICAL_YAML
-    from crlm_outcomes.schema.dictionary import dictionary_path, render_dictionary
+    from crlm_outcomes.schema.dictionary import render_dictionary
 
     if show is _Show.paths:
+        here = CANONICAL_YAML.parent
         text = "\n".join([
             f"canonical schema (YAML): {CANONICAL_YAML.resolve()}",
-            f"data dictionary (Markdown): {dictionary_path()}",
-            f"analysis spec JSON Schema: {_spec_schema_path()}",
+            f"data dictionary (Markdown): {(here / 'data_dictionary.md').resolve()}",
+            f"analysis spec JSON Schema: {(here / 'analysis_spec.schema.json').resolve()}",
         ]) + "\n"
     elif show is _Show.dictionary:
         text = render_dictionary()
@@ -203,13 +230,6 @@ def schema(
         typer.echo(f"wrote {out}")
     else:
         sys.stdout.write(text)
-
-
-def _spec_schema_path() -> Path:
-    """``data_schema/analysis_spec.schema.json`` of the source checkout."""
-    from crlm_outcomes.schema.definition import CANONICAL_YAML
-
-    return CANONICAL_YAML.resolve().with_name("analysis_spec.schema.json")
 
 
 def main() -> None:

@@ -139,9 +139,10 @@ class MissingReasons:
             ccode[pos:end] = ci[col]
             rcode[pos:end] = ri[reason]
             pos = end
-        ids = pa.array(self.patient_id.array, type=pa.string())
+        ids = pa.array(self.patient_id.array)
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
+        ids = ids.cast(pa.string())  # pandas 2 and 3 store large_string or string: one type
         # safe=False: the indices are positions into ids by construction (validation is slow)
         dictionary = pa.DictionaryArray.from_arrays(pa.array(positions), ids, safe=False)
         patient = pd.Series(pd.arrays.ArrowExtensionArray(dictionary))

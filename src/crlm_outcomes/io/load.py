@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._arrow import ARROW_STRING
 from crlm_outcomes.errors import ColumnTypeError, MissingColumnsError, SpecError
 from crlm_outcomes.io.cohort import (
     QUARANTINE_COLUMNS,
@@ -118,16 +119,21 @@ def _quarantine_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
-                             **{c: pd.Series([], dtype=object) for c in QUARANTINE_COLUMNS[1:]}})
+                             **{c: pd.Series([], dtype=ARROW_STRING)
+                                for c in QUARANTINE_COLUMNS[1:]}})
     q = pd.concat(parts, ignore_index=True)
     values = q["value"].to_numpy(dtype=object)
     text = np.array([None if v is None or v is pd.NA or v is pd.NaT
                      or (isinstance(v, float) and v != v) else str(v) for v in values],
                     dtype=object)
+    # text columns are Arrow strings on every pandas (not object on 2 and "str" on 3)
     out = pd.DataFrame({"source_row": q["row"].to_numpy(dtype="int64") + 1,
-                        "column": q["column"].to_numpy(dtype=object), "value": text,
-                        "rule": q["rule"].to_numpy(dtype=object),
-                        "reason": q["reason"].astype(str).to_numpy(dtype=object)})
+                        "column": pd.array(q["column"].to_numpy(dtype=object),
+                                           dtype=ARROW_STRING),
+                        "value": pd.array(text, dtype=ARROW_STRING),
+                        "rule": pd.array(q["rule"].to_numpy(dtype=object), dtype=ARROW_STRING),
+                        "reason": pd.array(q["reason"].astype(str).to_numpy(dtype=object),
+                                           dtype=ARROW_STRING)})
     return out.sort_values("source_row", kind="stable", ignore_index=True)
 
 
@@ -404,11 +410,13 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
 
     set_missing = pd.concat(sm_parts, ignore_index=True) if sm_parts else pd.DataFrame(
         {c: pd.Series([], dtype=t) for c, t in zip(SET_MISSING_COLUMNS,
-                                                     [object, object, "int64", object],
+                                                     [ARROW_STRING, ARROW_STRING, "int64",
+                                                      ARROW_STRING],
                                                      strict=True)})
     if len(set_missing):
         set_missing = (set_missing.groupby(["column", "value", "reason"], sort=True,
                                            as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
+        set_missing = set_missing.astype({c: ARROW_STRING for c in ("column", "value", "reason")})
 
     keep = ~q_rows
     n_quarantined = int(np.count_nonzero(q_rows))

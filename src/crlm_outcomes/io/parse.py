@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._arrow import string_chunks
+from crlm_outcomes._arrow import string_chunks, to_float
 from crlm_outcomes.io.profile import INTEGER_TEXT, ColumnRule, code_key
 from crlm_outcomes.schema.definition import ColumnSpec
 
@@ -511,7 +511,7 @@ def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Co
         text, failed = _rewrite(text, rule)
         if rule.decimal != ".":
             text = text.str.replace(rule.decimal, ".", regex=False)
-        num = pd.to_numeric(text, errors="coerce")
+        num = to_float(text)
         if uniq.dtype.kind == "b" or uniq.map(type).eq(bool).any():
             num[uniq.map(type).eq(bool).to_numpy()] = np.nan
     arr = num.to_numpy(dtype=float, na_value=np.nan)
@@ -554,8 +554,7 @@ def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
             is_num = np.ones(n, dtype=bool)
             num = uniq.to_numpy(dtype=float, copy=True)
         else:
-            num = pd.to_numeric(text_u.str.strip(), errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan, copy=True)
+            num = to_float(text_u).to_numpy(dtype=float, copy=True)
             if kinds is not None:
                 num[kinds.eq(bool).to_numpy()] = np.nan
             is_num = np.isfinite(num) & ~done

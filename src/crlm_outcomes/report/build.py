@@ -51,6 +51,7 @@ from crlm_outcomes.report.sections.cox import cox_section
 from crlm_outcomes.report.sections.flow import flow_section
 from crlm_outcomes.report.sections.km import km_section
 from crlm_outcomes.report.sections.landmark import landmark_section
+from crlm_outcomes.report.sections.score_validation import score_validation_section
 from crlm_outcomes.report.sections.table_one import table_one_section
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, AnalysisSpec, load_spec, spec_hash
 from crlm_outcomes.report.suppression import PRIMARY, SuppressionPolicy, kind_alone
@@ -95,6 +96,8 @@ def plan(spec: AnalysisSpec) -> list[str]:
     steps += [f"Cox model {m.name}" for m in spec.cox]
     steps += [f"competing risks {i + 1}" for i in range(len(spec.competing_risks))]
     steps += [f"landmark {i + 1}" for i in range(len(spec.landmarks))]
+    if spec.score_validation is not None:
+        steps.append("score validation")
     steps += ["methods and report page", "manifest"]
     return steps
 
@@ -212,6 +215,9 @@ def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
     for i in range(len(ctx.spec.landmarks)):
         report(f"landmark {i + 1}")
         landmark_section(ctx, i)
+    if ctx.spec.score_validation is not None:
+        report("score validation")
+        score_validation_section(ctx)
     report("methods and report page")
 
 

@@ -142,6 +142,11 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
             "under follow-up at the landmark, with time restarted at the landmark, to avoid "
             "immortal-time bias (Anderson, Cain & Gelber 1983).")
 
+    if spec.score_validation is not None:
+        from crlm_outcomes.report.sections.score_validation import score_validation_methods
+
+        paras.append(score_validation_methods(spec.score_validation))
+
     if suppression.enabled:
         paras.append(
             f"Small-cell suppression: counts from 1 to {suppression.threshold - 1} are not "

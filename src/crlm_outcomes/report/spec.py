@@ -202,6 +202,28 @@ class LandmarkSpec(_Model):
     by: str = Field(description="Stratifier or column compared from the landmark on.")
 
 
+class ScoreValidationSpec(_Model):
+    """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores)."""
+
+    scores: list[str] = Field(
+        min_length=1, description="Score columns (higher = worse), e.g. fong_score, game_score, "
+                                  "tumour_burden_score; the first is the reference of the "
+                                  "differences.")
+    endpoint: EndpointName = "os"
+    times: list[float] = Field(
+        default_factory=lambda: [12.0, 36.0, 60.0],
+        description="Horizons (months) of AUC(t), Brier and IPA; calibration and decision "
+                    "curves at the last one.")
+    method: Literal["cox", "km"] = Field(
+        "cox", description="How a score becomes a predicted risk: Cox model with the score as "
+                           "a linear term, or the Kaplan-Meier risk of each score level.")
+    timewt: Literal["n", "n/G2"] = Field(
+        "n", description="Concordance: Harrell (n) or Uno (n/G2), as survival::concordance.")
+    bootstrap: int = Field(0, ge=0, description="Bootstrap resamples for optimism correction "
+                                                "(0 = none).")
+    seed: int = Field(20261203, description="Seed of the bootstrap resamples.")
+
+
 class SuppressionSpec(_Model):
     """Small-cell suppression of published counts."""
 
@@ -262,6 +284,9 @@ class AnalysisSpec(_Model):
     cox: list[CoxSpec] = Field(default_factory=list)
     competing_risks: list[CompetingRiskSpec] = Field(default_factory=list)
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
+    score_validation: ScoreValidationSpec | None = Field(
+        None, description="Discrimination, calibration and decision curves of prognostic "
+                          "scores, with pairwise comparisons.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
 
@@ -475,6 +500,9 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
         check_column(f"competing_risks[{i}].by", cr.by)
     for i, lm in enumerate(spec.landmarks):
         check_column(f"landmarks[{i}].by", lm.by)
+    if spec.score_validation is not None:
+        for i, name in enumerate(spec.score_validation.scores):
+            check_column(f"score_validation.scores[{i}]", name)
     for key in ("variables", "levels"):
         for name in getattr(spec.labels, key):
             check_column(f"labels.{key}.{name}", name)

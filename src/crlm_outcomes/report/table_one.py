@@ -51,6 +51,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from statsmodels.stats.oneway import anova_oneway
 import pandas as pd
 from scipy import stats
 
@@ -386,7 +387,9 @@ def table_one(
                         res = stats.kruskal(*usable)
                         test, stat, p = "Kruskal-Wallis", float(res.statistic), float(res.pvalue)
                 elif all(g.size >= 2 for g in usable):
-                    res = stats.f_oneway(*usable, equal_var=False)
+                    # statsmodels' Welch ANOVA (F = t² for two groups, as R's oneway.test);
+                    # scipy's f_oneway(equal_var=False) needs scipy >= 1.16 (Python >= 3.11)
+                    res = anova_oneway(usable, use_var="unequal", welch_correction=True)
                     test = "Welch t-test" if len(usable) == 2 else "Welch ANOVA"
                     stat, p = float(res.statistic), float(res.pvalue)
                 smd = smd_continuous(groups_v)

@@ -82,18 +82,20 @@ def declared_causes(data: pd.DataFrame, event: str, causes: Sequence[int] | None
 # ------------------------------------------------------------------------------------------------
 # Aalen–Johansen estimate with cmprsk's variance (Fortran routine ``cinc``)
 # ------------------------------------------------------------------------------------------------
-def _cinc(time: np.ndarray, event: np.ndarray,
-          causes: Sequence[int]) -> dict[int, dict[str, np.ndarray]]:
+def _cinc(time: np.ndarray, event: np.ndarray, causes: Sequence[int],
+          freq: np.ndarray | None = None) -> dict[int, dict[str, np.ndarray]]:
     """Cumulative incidence of each cause in one group (cmprsk ``cinc``), vectorised.
 
     Returns, per cause, the rows at the distinct times with an event of that cause: time, n_risk,
-    n_event, n_competing, estimate, variance.
+    n_event, n_competing, estimate, variance. ``freq`` gives the number of identical rows each
+    row stands for (the lines of :func:`crlm_outcomes.scale.aggregate`); ``None`` = 1.
     """
     uniq, inv = np.unique(time, return_inverse=True)
     k = uniq.shape[0]
-    n = time.shape[0]
-    counts = np.bincount(inv, minlength=k).astype(np.float64)
-    d_all = np.bincount(inv, weights=(event != 0).astype(np.float64), minlength=k)
+    ones = np.ones(time.shape[0]) if freq is None else np.asarray(freq, dtype=np.float64)
+    n = ones.sum()
+    counts = np.bincount(inv, weights=ones, minlength=k)
+    d_all = np.bincount(inv, weights=(event != 0) * ones, minlength=k)
     rs = n - np.concatenate(([0.0], np.cumsum(counts)[:-1]))  # at risk just before each time
     # only times with an event change anything: drop the others (censoring-only times)
     ev = d_all > 0
@@ -105,10 +107,12 @@ def _cinc(time: np.ndarray, event: np.ndarray,
     keep_row = event != 0
     inv = inv[keep_row]
     ev_codes = event[keep_row]
+    ev_freq = ones[keep_row]
     out: dict[int, dict[str, np.ndarray]] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for cause in causes:
-            d1 = np.bincount(inv[ev_codes == cause], minlength=k).astype(np.float64)
+            is_c = ev_codes == cause
+            d1 = np.bincount(inv[is_c], weights=ev_freq[is_c], minlength=k)
             d2 = d_all - d1
             f = np.cumsum(fk * d1 / rs)
             inv_s = np.where(surv > 0, 1.0 / surv, 0.0)
@@ -180,15 +184,17 @@ def _conf_limits(est: np.ndarray, var: np.ndarray, conf_level: float,
 # Gray's test (Fortran routines ``crstm``/``crst``)
 # ------------------------------------------------------------------------------------------------
 def _crst(time: np.ndarray, m: np.ndarray, grp: np.ndarray, ng: int,
-          rho: float) -> tuple[np.ndarray, np.ndarray]:
+          rho: float, freq: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Score (first ng-1 groups) and its covariance within one stratum (cmprsk ``crst``).
 
-    ``m`` is 0 censored, 1 the cause of interest, 2 any other cause; ``grp`` is 0..ng-1.
+    ``m`` is 0 censored, 1 the cause of interest, 2 any other cause; ``grp`` is 0..ng-1;
+    ``freq`` the number of identical rows each row stands for (``None`` = 1).
     """
     ng1 = ng - 1
     uniq, inv = np.unique(time, return_inverse=True)
     kt = uniq.shape[0]
-    d = np.bincount((inv * ng + grp) * 3 + m, minlength=kt * ng * 3).reshape(kt, ng, 3)
+    d = np.bincount((inv * ng + grp) * 3 + m, weights=freq,
+                    minlength=kt * ng * 3).reshape(kt, ng, 3)
     d = d.astype(np.float64)
     tot = d.sum(axis=2)
     n_g = tot.sum(axis=0)
@@ -302,7 +308,8 @@ def _gray_from_input(si: SurvivalInput, causes: Sequence[int], rho: float) -> pd
             sel = strata == s
             if not sel.any():
                 continue
-            sc, v = _crst(si.time[sel], m[sel], si.group[sel], ng, rho)
+            sc, v = _crst(si.time[sel], m[sel], si.group[sel], ng, rho,
+                          None if si.weights is None else si.weights[sel])
             score += sc
             cov += v
         stat = np.nan
@@ -348,18 +355,30 @@ def gray_test(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[
     if not as_column_list(by):
         raise SpecError("gray_test needs groups to compare", column=None, value=by,
                         expected="by= a column name")
+    from crlm_outcomes.scale.survival import gray_test_external, is_external
+
+    if is_external(data):
+        return gray_test_external(data, duration, event, by, strata=strata, rho=rho,
+                                  causes=causes)
     cz = declared_causes(data, event, causes)
     if not cz:
         raise EstimationError(f"no events of any cause in column {event!r}: nothing to test")
     si = survival_input(data, duration, event, by=by, strata=strata, causes=cz)
+    return gray_test_from_input(si, cz, rho=rho, by=by)
+
+
+def gray_test_from_input(si: SurvivalInput, causes: Sequence[int], *, rho: float = 0.0,
+                         by: str | Sequence[str] | None = None) -> GrayTest:
+    """:func:`gray_test` on validated arrays; ``si.weights`` are frequencies (aggregated lines)."""
     if len(si.group_labels) < 2:
         raise EstimationError(
             f"Gray's test needs at least two groups; {by!r} has only "
             f"{', '.join(map(str, si.group_labels))} among the rows analysed")
-    table = _gray_from_input(si, cz, rho)
+    table = _gray_from_input(si, list(causes), rho)
+    n_rows = si.n if si.weights is None else int(si.weights.sum())
     return GrayTest(table=table, rho=float(rho), groups=list(si.group_labels),
                     strata=None if si.strata_labels is None else list(si.strata_labels),
-                    n=si.n, excluded=si.excluded)
+                    n=n_rows, excluded=si.excluded)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -513,6 +532,12 @@ def cumulative_incidence(
     if strata is not None and by is None:
         raise SpecError("strata are only used by Gray's test, which needs groups", value=strata,
                         expected="by= as well")
+    from crlm_outcomes.scale.survival import cumulative_incidence_external, is_external
+
+    if is_external(data):
+        return cumulative_incidence_external(data, duration, event, by, causes=causes,
+                                             strata=strata, rho=rho, conf_level=conf_level,
+                                             conf_type=conf_type)
     cz = declared_causes(data, event, causes)
     if not cz:
         # validate the rest of the input first so that bad rows are reported as such
@@ -521,6 +546,21 @@ def cumulative_incidence(
             f"no events of any cause in column {event!r} (all rows censored); declare "
             "causes=[...] to obtain cumulative incidence curves that stay at 0")
     si = survival_input(data, duration, event, by=by, strata=strata, causes=cz)
+    return cumulative_incidence_from_input(si, cz, by=by, rho=rho, conf_level=conf_level,
+                                           conf_type=conf_type)
+
+
+def cumulative_incidence_from_input(si: SurvivalInput, causes: Sequence[int], *,
+                                    by: str | Sequence[str] | None = None, rho: float = 0.0,
+                                    conf_level: float = 0.95, conf_type: str = "log-log"
+                                    ) -> CumulativeIncidence:
+    """:func:`cumulative_incidence` on validated arrays (the functional core).
+
+    ``si.weights``, when given, are frequencies: the number of identical rows each row stands
+    for (the aggregated lines of a DuckDB, Dask or federated input); cmprsk has no case weights.
+    """
+    cz = list(causes)
+    freq = si.weights
     pieces: dict[str, list[np.ndarray]] = {k: [] for k in (
         "group", "cause", "time", "n_risk", "n_event", "n_competing", "estimate", "variance")}
     follow = []
@@ -528,9 +568,10 @@ def cumulative_incidence(
         sel = si.group == gi
         t = si.time[sel]
         e = si.event[sel]
-        n_g = int(sel.sum())
+        f_g = None if freq is None else freq[sel]
+        n_g = int(sel.sum()) if f_g is None else int(f_g.sum())
         follow.append((label, n_g, float(t.max())))
-        per_cause = _cinc(t, e, cz)
+        per_cause = _cinc(t, e, cz, f_g)
         for cause in cz:
             cur = per_cause[cause]
             if cur["time"].shape[0] == 0 or cur["time"][0] > 0:
@@ -553,12 +594,13 @@ def cumulative_incidence(
     table["lower"] = lower
     table["upper"] = upper
     follow_up = pd.DataFrame(follow, columns=["group", "n", "max_time"])
+    n_rows = si.n if freq is None else int(freq.sum())
     tests = None
     if len(si.group_labels) >= 2:
         tests = GrayTest(table=_gray_from_input(si, cz, rho), rho=float(rho),
                          groups=list(si.group_labels),
                          strata=None if si.strata_labels is None else list(si.strata_labels),
-                         n=si.n, excluded=si.excluded)
+                         n=n_rows, excluded=si.excluded)
     return CumulativeIncidence(table=table, follow_up=follow_up, tests=tests, causes=cz,
                                by=as_column_list(by), conf_level=conf_level,
-                               conf_type=conf_type, n=si.n, excluded=si.excluded)
+                               conf_type=conf_type, n=n_rows, excluded=si.excluded)

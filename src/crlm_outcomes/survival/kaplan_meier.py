@@ -558,6 +558,12 @@ def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequen
     ``survfit_confint``.
     """
     _check_conf(conf_type, conf_level)
+    from crlm_outcomes.scale.survival import is_external, kaplan_meier_external
+
+    if is_external(data):
+        return kaplan_meier_external(data, duration, event, by, conf_type=conf_type,
+                                     conf_level=conf_level, weights=weights, entry=entry,
+                                     robust=robust, cluster=cluster)
     si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster,
                         entry=entry)
     return kaplan_meier_from_input(si, conf_type=conf_type, conf_level=conf_level,

@@ -88,13 +88,17 @@ class _Survdiff:
 
 
 def _survdiff(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int,
-              strata: np.ndarray | None, rho: float) -> _Survdiff:
-    """R ``survdiff.fit`` (C routine ``survdiff2``) on per-time counts."""
+              strata: np.ndarray | None, rho: float, freq: np.ndarray | None = None
+              ) -> _Survdiff:
+    """R ``survdiff.fit`` (C routine ``survdiff2``) on per-time counts.
+
+    ``freq``: the number of identical rows each row stands for (aggregated lines); ``None`` = 1.
+    """
     n_strata = 1 if strata is None else int(strata.max()) + 1
     s_code = np.zeros(len(time), dtype=np.int64) if strata is None else strata
     grid = time_grid(time)
     died = event == 1
-    cells = count_table(grid, died, s_code * n_groups + group, n_strata * n_groups)
+    cells = count_table(grid, died, s_code * n_groups + group, n_strata * n_groups, freq)
     pooled = pool_cells(cells, cells.cell // n_groups, n_strata)
     # G-rho weight: pooled Kaplan-Meier just before each time, within the stratum
     bounds = segment_starts(pooled.cell)
@@ -125,7 +129,7 @@ def _survdiff(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: 
                  / (big_n[multi] * (big_n[multi] - 1)))
     var = np.diag(kt @ risk) - (risk * (kt / big_n)[:, None]).T @ risk
     return _Survdiff(observed=observed, expected=expected, var=var,
-                     n=np.bincount(group, minlength=n_groups).astype(np.int64))
+                     n=np.bincount(group, weights=freq, minlength=n_groups).astype(np.int64))
 
 
 def _chisq(sd: _Survdiff) -> tuple[float, int]:
@@ -335,6 +339,10 @@ def logrank(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[st
     ----------
     Harrington DP, Fleming TR (1982) Biometrika 69:553-566. R survival 3.5-3 ``survdiff``.
     """
+    from crlm_outcomes.scale.survival import is_external, logrank_external
+
+    if is_external(data):
+        return logrank_external(data, duration, event, by, strata=strata, rho=rho)
     si = _inputs(data, duration, event, by, strata)
     return logrank_from_input(si, rho=rho)
 
@@ -345,7 +353,8 @@ def logrank_from_input(si: SurvivalInput, *, rho: float = 0) -> LogRankResult:
     if len(si.group_labels) < 2:
         raise SurvivalDataError("the log-rank test needs at least two groups", value=None,
                                 expected="two or more distinct groups")
-    sd = _survdiff(si.time, si.event, si.group, len(si.group_labels), si.strata, rho)
+    # logrank takes no case weights (R's survdiff has none): weights here are frequencies
+    sd = _survdiff(si.time, si.event, si.group, len(si.group_labels), si.strata, rho, si.weights)
     chi, df = _chisq(sd)
     o, e = sd.observed, sd.expected
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,0 +1,304 @@
+"""One call for the comparison of prognostic scores that a paper needs: discrimination (C,
+AUC(t)), overall accuracy (Brier, IPA), calibration, clinical usefulness (decision curves),
+optionally bootstrap optimism correction, with pairwise differences and the methods text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes.errors import SurvivalDataError
+from crlm_outcomes.validation._inputs import as_frame, concat_excluded, outcome
+from crlm_outcomes.validation._result import ResultBase
+from crlm_outcomes.validation._timed import check_times
+from crlm_outcomes.validation.auc import TimeAUCResult, time_auc
+from crlm_outcomes.validation.bootstrap import BootstrapResult, Progress, bootstrap_validation
+from crlm_outcomes.validation.brier import BrierResult, brier_score
+from crlm_outcomes.validation.calibration import CalibrationResult, calibration
+from crlm_outcomes.validation.concordance import ConcordanceResult, concordance
+from crlm_outcomes.validation.decision import DecisionCurveResult, decision_curve
+from crlm_outcomes.validation.risk_model import predicted_risk, risk_columns
+
+__all__ = ["ScoreComparison", "compare_scores"]
+
+_METHOD_NAME = {"km": "Kaplan-Meier estimate of each score level",
+                "cox": "Cox model with the score as a linear term"}
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreComparison(ResultBase):
+    """Everything :func:`compare_scores` computed.
+
+    Attributes
+    ----------
+    table
+        Tidy: term (score), metric ("C", "AUC", "Brier", "IPA", "calibration slope", and with
+        the bootstrap "C (corrected)", ...), time, estimate, std_error, lower, upper, n,
+        n_events, n_missing.
+    pairwise
+        term, reference, metric ("C" or "AUC"), time, estimate (term minus reference),
+        std_error, lower, upper, p, n (patients both scores have).
+    concordance, auc, brier, calibration, decision, bootstrap
+        The underlying results (``bootstrap``: score -> :class:`BootstrapResult`, empty without
+        resamples).
+    risks
+        Predicted risks from each score, one column per time (``<score>_risk_<t>``).
+    """
+
+    table: pd.DataFrame
+    pairwise: pd.DataFrame
+    concordance: ConcordanceResult
+    auc: TimeAUCResult
+    brier: BrierResult
+    calibration: CalibrationResult
+    decision: DecisionCurveResult
+    bootstrap: dict[str, BootstrapResult]
+    risks: pd.DataFrame = field(repr=False)
+    times: list[float] = field(default_factory=list)
+    method: str = "cox"
+    cause: int | None = None
+    timewt: str = "n"
+    conf_level: float = 0.95
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def __repr__(self) -> str:
+        terms = ", ".join(self.concordance.table["term"].astype(str))
+        return f"<ScoreComparison of {terms} at t={', '.join(f'{t:g}' for t in self.times)}>"
+
+    def paper_table(self, digits: int = 3) -> pd.DataFrame:
+        """Wide table of formatted strings, one row per score: n, events, C (CI), AUC(t) (CI),
+        Brier(t), IPA(t), calibration slope (CI), and ΔC / ΔAUC with p against the first score
+        (on the patients both scores have)."""
+        f = f"{{:.{digits}f}}"
+
+        def ci(r):
+            return f"{f.format(r.estimate)} ({f.format(r.lower)}–{f.format(r.upper)})"
+
+        rows = []
+        first = str(self.concordance.table["term"].iloc[0])
+        for term in self.concordance.table["term"]:
+            sub = self.table[self.table["term"] == term]
+            c = sub[sub["metric"] == "C"].iloc[0]
+            row = {"Score": term, "n": int(c.n), "Events": int(c.n_events),
+                   "Missing score": int(c.n_missing), "C (95% CI)": ci(c)}
+            for t in self.times:
+                a = sub[(sub["metric"] == "AUC") & (sub["time"] == t)].iloc[0]
+                row[f"AUC({t:g}) (95% CI)"] = ci(a)
+                b = sub[(sub["metric"] == "Brier") & (sub["time"] == t)].iloc[0]
+                i = sub[(sub["metric"] == "IPA") & (sub["time"] == t)].iloc[0]
+                row[f"Brier({t:g})"] = f.format(b.estimate)
+                row[f"IPA({t:g})"] = f.format(i.estimate)
+            s = sub[sub["metric"] == "calibration slope"].iloc[0]
+            row[f"Calibration slope({s.time:g}) (95% CI)"] = ci(s)
+            for metric in ("C (corrected)",):
+                cc = sub[sub["metric"] == metric]
+                if len(cc):
+                    row[metric] = f.format(cc["estimate"].iloc[0])
+            if term != first:
+                pw = self.pairwise[(self.pairwise["term"] == term)
+                                   & (self.pairwise["reference"] == first)]
+                dc = pw[pw["metric"] == "C"].iloc[0]
+                row[f"ΔC vs {first}, common patients (p)"] = f"{dc.estimate:+.{digits}f} ({_p(dc.p)})"
+                for t in self.times:
+                    da = pw[(pw["metric"] == "AUC") & (pw["time"] == t)].iloc[0]
+                    row[f"ΔAUC({t:g}) vs {first}, common patients (p)"] = f"{da.estimate:+.{digits}f} ({_p(da.p)})"
+            rows.append(row)
+        return pd.DataFrame(rows).fillna("")
+
+    def methods_text(self) -> str:
+        """A methods paragraph describing exactly what was computed."""
+        tw = {"n": "Harrell's", "n/G2": "Uno's"}.get(self.timewt,
+                                                     f'the "{self.timewt}"-weighted')
+        ts = ", ".join(f"{t:g}" for t in self.times)
+        cr = ("" if self.cause is None else
+              f" Competing events were handled with cause {self.cause} as the event of interest "
+              "(cases: events of that cause by t; controls: event-free or other events; "
+              "Aalen-Johansen and Fine-Gray estimators).")
+        boot = ""
+        if self.bootstrap:
+            nb = next(iter(self.bootstrap.values())).n_boot
+            boot = (f" Internal validity was assessed with {nb} bootstrap resamples "
+                    "(Harrell's optimism correction).")
+        return (
+            f"Discrimination was measured with {tw} concordance index (standard error by the "
+            "infinitesimal jackknife, as in R's survival::concordance) and the cumulative/"
+            f"dynamic time-dependent AUC at {ts} with inverse probability of censoring "
+            "weights from the Kaplan-Meier estimate of the censoring distribution and "
+            "influence-function standard errors (as riskRegression::Score). Scores were turned "
+            f"into predicted risks with a {_METHOD_NAME[self.method]}; overall accuracy was "
+            "measured with the IPCW Brier score and the index of prediction accuracy (IPA) "
+            "against the null (Kaplan-Meier) model, calibration with the calibration slope, "
+            "grouped observed-versus-predicted risks and the smooth calibration curve with "
+            "ICI/E50/E90 (Austin, Harrell and van Klaveren 2020), and clinical usefulness with "
+            "decision curves (Vickers et al. 2008). Patients without a score were excluded for "
+            "that score only; pairwise differences in C and AUC were computed on the patients "
+            f"with both scores.{cr}{boot}")
+
+    def summary(self) -> str:
+        """The paper table and the pairwise differences as text."""
+        return "\n".join([
+            "Comparison of prognostic scores",
+            self.paper_table().to_string(index=False), "",
+            "Pairwise differences (patients with both scores):",
+            self.pairwise.to_string(index=False, float_format=lambda v: f"{v:.4g}")])
+
+    def plot(self, ax=None):
+        """AUC(t) over time (see also :meth:`plot_calibration`, :meth:`plot_decision`)."""
+        return self.auc.plot(ax=ax)
+
+    def plot_auc(self, ax=None):
+        """AUC(t) over time with pointwise confidence bands."""
+        return self.auc.plot(ax=ax)
+
+    def plot_calibration(self, ax=None):
+        """Calibration plot of the scores' predicted risks."""
+        return self.calibration.plot(ax=ax)
+
+    def plot_decision(self, ax=None):
+        """Decision curves of the scores' predicted risks."""
+        return self.decision.plot(ax=ax)
+
+    def _repr_html_(self) -> str:
+        return frames_html("Comparison of prognostic scores",
+                           {"": self.paper_table(), "pairwise": self.pairwise},
+                           notes={"risk model": _METHOD_NAME[self.method],
+                                  "rows excluded": self.n_excluded})
+
+
+def _p(p: float) -> str:
+    if not np.isfinite(p):
+        return "p = NA"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def compare_scores(data, duration: str, event: str, scores: Sequence[str],
+                   times: float | Sequence[float], *, cause: int | None = None,
+                   method: str = "cox", timewt: str = "n",
+                   calibration_time: float | None = None, groups: int = 10,
+                   thresholds: Sequence[float] | None = None, n_boot: int = 0,
+                   seed: int | None = None, progress: bool | Progress = False,
+                   conf_level: float = 0.95) -> ScoreComparison:
+    """Compare prognostic scores: C, AUC(t), Brier/IPA, calibration, decision curves.
+
+    Parameters
+    ----------
+    data, duration, event
+        DataFrame or Cohort; follow-up time and event code.
+    scores
+        Score columns (higher = worse prognosis). The first is the reference of the differences.
+    times
+        Horizons for AUC, Brier and IPA.
+    cause
+        Event code of interest for competing risks; ``None`` for survival.
+    method
+        How a score becomes a predicted risk (for Brier, IPA, calibration, decision curves):
+        ``"cox"`` (Cox/Fine-Gray with the score as a linear term) or ``"km"`` (per level).
+    timewt
+        Concordance weighting: ``"n"`` (Harrell) or ``"n/G2"`` (Uno), as survival.
+    calibration_time
+        Horizon of calibration and decision curves (default: the last of ``times``).
+    groups
+        Number of risk groups of the calibration plot.
+    thresholds
+        Threshold probabilities of the decision curves (default 0.01..0.99).
+    n_boot, seed, progress
+        Bootstrap optimism correction (0 = none), its seed and progress report.
+    conf_level
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    ScoreComparison
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> a = rng.integers(0, 5, 200); b = a + rng.integers(0, 3, 200)
+    >>> t = rng.exponential(20 / np.exp(0.4 * a))
+    >>> d = pd.DataFrame({"t": np.minimum(t, 30), "e": (t < 30).astype(int), "A": a, "B": b})
+    >>> res = compare_scores(d, "t", "e", ["A", "B"], times=[6, 12])
+    >>> list(res.paper_table()["Score"])
+    ['A', 'B']
+    """
+    frame = as_frame(data)
+    scores = [scores] if isinstance(scores, str) else list(scores)
+    if not scores:
+        raise SurvivalDataError("no scores given", expected="one or more score columns")
+    tt = check_times(times)
+    t_cal = float(tt[-1] if calibration_time is None else calibration_time)
+    risk_times = sorted(set(tt) | {t_cal})
+    conc = concordance(frame, duration, event, scores, timewt=timewt, cause=cause,
+                       conf_level=conf_level)
+    auc = time_auc(frame, duration, event, scores, tt, cause=cause, conf_level=conf_level)
+    risk_frames = [predicted_risk(frame, duration, event, s, risk_times, method=method,
+                                  cause=cause) for s in scores]
+    risks = pd.concat(risk_frames, axis=1)
+    work = pd.concat([frame[[duration, event]], risks], axis=1)
+    by_time = {s: risk_columns(s, risk_times) for s in scores}
+    idx = [risk_times.index(t) for t in tt]
+    brier = brier_score(work, duration, event,
+                        {s: [by_time[s][i] for i in idx] for s in scores}, tt, cause=cause,
+                        conf_level=conf_level)
+    cal_cols = {s: by_time[s][risk_times.index(t_cal)] for s in scores}
+    cal = calibration(work, duration, event, cal_cols, t_cal, groups=groups, cause=cause,
+                      conf_level=conf_level)
+    dca = decision_curve(work, duration, event, cal_cols, t_cal, thresholds=thresholds,
+                         cause=cause)
+    boots = {}
+    if n_boot:
+        for s in scores:
+            boots[s] = bootstrap_validation(frame, duration, event, s, tt, method=method,
+                                            n_boot=n_boot, seed=seed, cause=cause,
+                                            progress=progress)
+    ev_code = 1 if cause is None else cause
+    rows = []
+    ctab = conc.table.set_index("term")
+    for s in scores:
+        c = ctab.loc[s]
+        common = {"term": s, "n": int(c["n"]), "n_events": int(c["n_events"]),
+                  "n_missing": int(c["n_missing"])}
+        if cause is not None:
+            out = outcome(frame, duration, event, [s], cause=cause, label=s)
+            common["n_events"] = int((out.event == ev_code).sum())
+        rows.append({**common, "metric": "C", "time": np.nan, "estimate": c["estimate"],
+                     "std_error": c["std_error"], "lower": c["lower"], "upper": c["upper"]})
+        for t in tt:
+            a = auc.table[(auc.table["term"] == s) & (auc.table["time"] == t)].iloc[0]
+            rows.append({**common, "metric": "AUC", "time": t, "estimate": a["estimate"],
+                         "std_error": a["std_error"], "lower": a["lower"], "upper": a["upper"]})
+            b = brier.table[(brier.table["term"] == s) & (brier.table["time"] == t)].iloc[0]
+            rows.append({**common, "metric": "Brier", "time": t, "estimate": b["estimate"],
+                         "std_error": b["std_error"], "lower": b["lower"], "upper": b["upper"]})
+            rows.append({**common, "metric": "IPA", "time": t, "estimate": b["ipa"],
+                         "std_error": np.nan, "lower": np.nan, "upper": np.nan})
+        k = cal.table[cal.table["term"] == s].iloc[0]
+        rows.append({**common, "metric": "calibration slope", "time": t_cal,
+                     "estimate": k["slope"], "std_error": k["slope_std_error"],
+                     "lower": k["slope_lower"], "upper": k["slope_upper"]})
+        for name in ("citl", "ici", "e50", "e90"):
+            rows.append({**common, "metric": name.upper() if name != "citl" else
+                         "calibration-in-the-large", "time": t_cal, "estimate": k[name],
+                         "std_error": np.nan, "lower": np.nan, "upper": np.nan})
+        if s in boots:
+            for _, r in boots[s].table.iterrows():
+                rows.append({**common, "metric": f"{r['metric']} (corrected)",
+                             "time": np.nan if r["metric"] == "C" else r["time"],
+                             "estimate": r["corrected"], "std_error": np.nan,
+                             "lower": np.nan, "upper": np.nan})
+    table = pd.DataFrame(rows)[["term", "metric", "time", "estimate", "std_error", "lower",
+                                "upper", "n", "n_events", "n_missing"]]
+    pw = [conc.contrasts.assign(metric="C", time=np.nan),
+          auc.contrasts.assign(metric="AUC")]
+    pairwise = pd.concat(pw, ignore_index=True)[["term", "reference", "metric", "time",
+                                                  "estimate", "std_error", "lower", "upper",
+                                                  "p", "n"]]
+    return ScoreComparison(
+        table=table, pairwise=pairwise, concordance=conc, auc=auc, brier=brier,
+        calibration=cal, decision=dca, bootstrap=boots, risks=risks, times=tt, method=method,
+        cause=cause, timewt=timewt, conf_level=conf_level,
+        excluded=concat_excluded([conc.excluded]))

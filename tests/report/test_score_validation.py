@@ -1,0 +1,27 @@
+"""The optional score_validation section of the report (demo: Fong vs GAME vs TBS)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crlm_outcomes.errors import SpecError
+
+
+def test_demo_report_has_the_score_validation_section(demo_build):
+    tables = demo_build.out_dir / "tables"
+    table = pd.read_csv(tables / "score_validation.csv", dtype=str, keep_default_na=False)
+    assert table["Score"].tolist() == ["fong_score", "game_score", "tumour_burden_score"]
+    assert any("common patients" in c for c in table.columns)
+    pw = pd.read_csv(tables / "score_validation_pairwise.csv")
+    assert set(pw["metric"]) == {"C", "AUC"}
+    for name in ("auc", "calibration", "decision"):
+        assert (demo_build.out_dir / "figures" / f"score_validation_{name}.png").exists()
+    html = demo_build.html.read_text(encoding="utf-8")
+    assert "Prognostic scores: Overall survival" in html
+    assert "riskRegression::Score" in html
+
+
+def test_unknown_score_column_is_a_spec_error(make_spec):
+    with pytest.raises(SpecError, match="score_validation.scores"):
+        make_spec(score_validation={"scores": ["fong_score", "no_such_score"]})
