@@ -119,6 +119,12 @@ class Labels:
     events: Mapping[str, str] = field(default_factory=dict)
     origins: Mapping[str, str] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
+    short: Mapping[str, str] = field(default_factory=dict)
+
+    def short_name(self, name: str) -> str:
+        """A one-word name (no spaces) where the schema gives one (``fong_score`` -> ``Fong``),
+        for places that need an identifier, such as a model term; else the label."""
+        return self.short.get(name, self.variable(name))
 
     def variable(self, name: str) -> str:
         """Label of a column; a name without a label is shown as it is, or, when it has an
@@ -213,7 +219,8 @@ class Labels:
                           endpoints={**self.endpoints, **overrides.endpoints},
                           events={**self.events, **overrides.events},
                           origins={**self.origins, **overrides.origins},
-                          units={**self.units, **overrides.units})
+                          units={**self.units, **overrides.units},
+                          short={**self.short, **overrides.short})
         if not isinstance(overrides, Mapping):
             raise SpecError("labels must be a mapping", value=type(overrides).__name__,
                             expected="{'variables': {...}, 'levels': {...}, 'endpoints': {...}}"
@@ -231,7 +238,8 @@ class Labels:
         return Labels(variables={**self.variables, **variables},
                       levels=_merge_levels(self.levels, levels),
                       endpoints={**self.endpoints, **endpoints}, events=dict(self.events),
-                      origins=dict(self.origins), units=dict(self.units))
+                      origins=dict(self.origins), units=dict(self.units),
+                      short=dict(self.short))
 
 
 def _code_key(code: Any) -> str:
@@ -272,6 +280,7 @@ def default_labels() -> Labels:
     variables: dict[str, str] = {}
     levels: dict[str, dict[str, str]] = {}
     units: dict[str, str] = {}
+    short: dict[str, str] = {}
     for section in ("columns", "derived_columns"):
         for name, spec in (raw.get(section) or {}).items():
             spec = spec or {}
@@ -282,12 +291,14 @@ def default_labels() -> Labels:
                                      for k, v in spec["level_labels"].items()}
             if spec.get("unit"):
                 units[str(name)] = str(spec["unit"])
+            if spec.get("short"):
+                short[str(name)] = str(spec["short"])
     endpoints = {str(k): str(v["label"]) for k, v in raw.get("endpoint_labels", {}).items()}
     events = {str(k): str(v["event"]) for k, v in raw.get("endpoint_labels", {}).items()}
     texts = _origin_texts()
     origins = {k: texts[v] for k, v in DEFAULT_ORIGINS.items()}
     return Labels(variables=variables, levels=levels, endpoints=endpoints, events=events,
-                  origins=origins, units=units)
+                  origins=origins, units=units, short=short)
 
 
 def resolve_labels(labels: Labels | Mapping[str, Any] | None = None) -> Labels:

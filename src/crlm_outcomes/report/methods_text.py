@@ -145,7 +145,7 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
     if spec.score_validation is not None:
         from crlm_outcomes.report.sections.score_validation import score_validation_methods
 
-        paras.append(score_validation_methods(spec.score_validation))
+        paras.append(score_validation_methods(spec.score_validation, lab))
 
     if suppression.enabled:
         paras.append(

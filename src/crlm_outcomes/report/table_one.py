@@ -51,9 +51,9 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from statsmodels.stats.oneway import anova_oneway
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.oneway import anova_oneway
 
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.labels import Labels, lower_first, resolve_labels
