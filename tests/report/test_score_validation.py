@@ -11,7 +11,8 @@ from crlm_outcomes.errors import SpecError
 def test_demo_report_has_the_score_validation_section(demo_build):
     tables = demo_build.out_dir / "tables"
     table = pd.read_csv(tables / "score_validation.csv", dtype=str, keep_default_na=False)
-    assert table["Score"].tolist() == ["fong_score", "game_score", "tumour_burden_score"]
+    # the scores by their short names (issue 14: no raw column names in a report)
+    assert table["Score"].tolist() == ["Fong", "GAME", "TBS"]
     assert any("common patients" in c for c in table.columns)
     pw = pd.read_csv(tables / "score_validation_pairwise.csv")
     assert set(pw["metric"]) == {"C", "AUC"}

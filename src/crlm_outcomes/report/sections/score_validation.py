@@ -59,7 +59,7 @@ def score_validation_section(ctx: BuildContext) -> None:
     sv = ctx.spec.score_validation
     duration, event = ENDPOINTS[sv.endpoint]
     lab = ctx.labels
-    title = f"Prognostic scores: {lower_first(lab.endpoint(sv.endpoint))}"
+    title = f"Prognostic scores: {lab.endpoint(sv.endpoint)}"
     why = unusable(ctx, duration, event, *sv.scores)
     if why:
         skipped(ctx, "score-validation", title, why)
