@@ -7,12 +7,13 @@ The pipeline, one subpackage per stage:
   :func:`load_demo` gives the calibrated synthetic demo cohort (:mod:`crlm_outcomes.datasets`).
 * **stratify** — guideline categories and prognostic scores (:mod:`crlm_outcomes.stratify`).
 * **analyse** — Kaplan-Meier, log-rank, Cox, competing risks, RMST, weighting, landmarks
-  (:mod:`crlm_outcomes.survival`), agreeing with R's survival and cmprsk.
+  (:mod:`crlm_outcomes.survival`), agreeing with R's survival and cmprsk; model formulas,
+  vetted against an allowlist, with rms-style splines (:mod:`crlm_outcomes.formula`).
 * **present** — figures (:mod:`crlm_outcomes.plots`) and reproducible reports
   (:mod:`crlm_outcomes.report`, imported on demand).
 """
 
-from crlm_outcomes import datasets, errors, io, stratify, survival
+from crlm_outcomes import datasets, errors, formula, io, stratify, survival
 from crlm_outcomes._versions import show_versions
 from crlm_outcomes.datasets import load_demo, synthetic_cohort, write_synthetic_registry
 from crlm_outcomes.io import Cohort, list_profiles, load_cohort
@@ -44,6 +45,7 @@ __all__ = [
     "datasets",
     "errors",
     "fine_gray",
+    "formula",
     "gray_test",
     "io",
     "kaplan_meier",

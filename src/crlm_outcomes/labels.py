@@ -155,7 +155,7 @@ class Labels:
         ...     "3 row(s) excluded for missing values in ras_class; see result.excluded")
         '3 patient(s) excluded for missing values in RAS status'
         """
-        text = re.sub(r"[;,]?\s*\(?see (?:result|fit|res)\.\w+\)?", "", message)
+        text = re.sub(r"[;,]?\s*\(?see (?:result|fit|res|cohort)(?:\.\w+)+\)?", "", message)
         text = text.replace("row(s)", "patient(s)")
 
         def repl(m: re.Match[str]) -> str:

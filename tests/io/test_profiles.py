@@ -9,7 +9,7 @@ import pytest
 
 from crlm_outcomes.datasets.registry import registry_frame, write_frame
 from crlm_outcomes.datasets.synthetic import synthetic_frame
-from crlm_outcomes.errors import ProfileError, SpecError, UnknownProfileError
+from crlm_outcomes.errors import DataQualityWarning, ProfileError, SpecError, UnknownProfileError
 from crlm_outcomes.io import list_profiles, load_cohort, load_profile
 from crlm_outcomes.io.profile import resolve_profile
 from crlm_outcomes.schema.definition import canonical_definition
@@ -43,6 +43,59 @@ def _assert_same(name: str, column: str, got: pd.Series, want: pd.Series) -> Non
         assert g.astype(object).tolist() == w.astype(object).tolist(), f"{name}: {column}"
 
 
+def _entry_for_rows(rule, year: np.ndarray) -> list:
+    """Per row, the coalesce entry whose era covers its diagnosis year (None: no era)."""
+    out = [None] * len(year)
+    for entry in reversed(rule.coalesce):
+        lo, hi = entry.years
+        for i, y in enumerate(year):
+            if lo <= y <= hi:
+                out[i] = entry
+    return out
+
+
+def _exported(values: pd.Series, entry) -> pd.Series:
+    """A value as the registry writes it: formatted (whole years), in the entry's scale."""
+    if entry.write_format is not None:  # e.g. whole years, CS tenths of ng/mL
+        return np.round(values / entry.factor) * entry.factor
+    return values
+
+
+def _expected_as_exported(expected, target, rule, year) -> pd.Series:
+    """The canonical values as a file laid out like the registry's export holds them: blank
+    outside the era of every column, rounded to the export's precision."""
+    want = expected[target]
+    if not rule.coalesce:
+        return _exported(want, rule) if want.dtype.kind == "f" else want
+    entries = _entry_for_rows(rule, year)
+    keep = np.array([e is not None for e in entries])
+    want = want.where(keep)
+    if want.dtype.kind == "f":
+        vals = want.to_numpy(dtype=float, na_value=np.nan).copy()
+        for i, e in enumerate(entries):
+            if e is not None and e.write_format is not None:
+                vals[i] = np.round(vals[i] / e.factor) * e.factor
+        want = pd.Series(vals, index=want.index)
+    return want
+
+
+def _expected_bound(expected, target, rule, year):
+    """The ``<target>_at_least`` a top-coded export gives (None: the rule has no bound)."""
+    entries = _entry_for_rows(rule, year) if rule.coalesce else [rule] * len(year)
+    if not any(e is not None and e.bounds for e in entries):
+        return None
+    values = expected[target].to_numpy(dtype=float, na_value=np.nan)
+    out = np.full(len(values), np.nan)
+    for i, e in enumerate(entries):
+        if e is not None and e.bounds:
+            b = min(e.bounds.values())
+            v = values[i] if e.write_format is None else np.round(values[i] / e.factor) * e.factor
+            if v >= b:
+                out[i] = b
+    dtype = canonical_definition().columns[f"{target}_at_least"].pandas_dtype
+    return pd.Series(out, index=expected.index).astype(dtype)
+
+
 @pytest.mark.parametrize("name", ["canonical", "institutional", "seer", "ncdb", "tcia_crlm"])
 def test_round_trip_is_lossless(name, canonical, tmp_path):
     prof = resolve_profile(name)
@@ -61,15 +114,22 @@ def test_round_trip_is_lossless(name, canonical, tmp_path):
     got = cohort.data.set_index("patient_id")
     expected = expected.loc[got.index]
     assert got.index.is_unique
+    written = {}
     for target, rule in prof.rules.items():
-        if target == "patient_id":
-            continue
-        want = expected[target]
+        for src in rule.sources:
+            written.setdefault(src, target)
+    year = expected["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan)
+    for target, rule in prof.rules.items():
+        if target == "patient_id" or written[rule.sources[0]] != target:
+            continue  # a source column written from another canonical column (node counts)
+        want = _expected_as_exported(expected, target, rule, year)
+        bound = _expected_bound(expected, target, rule, year)
+        if bound is not None:
+            _assert_same(name, f"{target}_at_least", got[f"{target}_at_least"], bound)
+            want = want.where(bound.isna().to_numpy())
         if rule.only_when is not None:
             col, value = rule.only_when
             want = want.where((expected[col] == value).fillna(False).to_numpy(bool))
-        if rule.write_format is not None:  # e.g. SEER single ages: whole years by design
-            want = np.round(want)
         _assert_same(name, target, got[target], want)
     if prof.endpoint_origins:
         for endpoint, origin in prof.endpoint_origins.items():
@@ -113,11 +173,15 @@ def test_seer_codes_and_age_top_coding():
         "Primary Site": [187, 199, 180], "Survival months": [10, 0, 5],
         "Vital status recode (study cutoff used)": ["Dead", "Alive", "Dead"],
         "SEER cause-specific death classification": ["1", "0", "0"],
-        "SEER Combined Mets at DX-liver (2010+)": ["Yes", "No", "Unknown"],
-        "KRAS (3866)": [0, 2, 9], "BRAF Mutational Analysis (3940)": [1, 2, 3],
-        "Microsatellite Instability (MSI) (3890)": [1, 2, 9],
+        "SEER Combined Mets at DX-liver (2010+)": ["Yes", "None", "N/A"],
+        "KRAS (2018+)": [0, 2, 9], "BRAF Mutational Analysis (2021+)": [1, 2, 3],
+        "Microsatellite Instability (MSI) (2018+)": [1, 2, 9],
     })
-    c = load_cohort(raw, profile="seer")
+    with pytest.warns(DataQualityWarning, match="optional source column"):
+        c = load_cohort(raw, profile="seer")
+    assert c.audit.rows_quarantined == 0  # "N/A" liver mets: a valid patient, item missing
+    assert _vals(d_liver := c.data["liver_mets_at_primary_diagnosis"]) == [True, False, None], \
+        d_liver
     d = c.data
     assert d["age_at_diagnosis"].tolist()[0] == 64.0 and pd.isna(d["age_at_diagnosis"][1])
     assert d["primary_site_icdo3"].tolist() == ["C18.7", "C19.9", "C18.0"]
@@ -128,6 +192,8 @@ def test_seer_codes_and_age_top_coding():
     sm = c.audit.set_missing
     top = sm[(sm["column"] == "age_at_diagnosis")]
     assert top["value"].tolist() == ["85+ years"] and top["count"].tolist() == [1]
+    assert top["reason"].tolist() == ["known only as >= 85 years (source top code '85+ years')"]
+    assert _vals(d["age_at_diagnosis_at_least"]) == [None, 85.0, None]
 
 
 def test_tcia_resected_cohort_endpoints():
@@ -144,7 +210,8 @@ def test_tcia_resected_cohort_endpoints():
     assert d["rfs_cause"].tolist() == [1, 2, 0]
     assert d["os_event"].tolist() == [1, 1, 0]
     assert pd.isna(d["age_at_diagnosis"][1])
-    assert "clinrisk_score" in c.provenance["source_columns_ignored"]
+    assert "clinrisk_score" in c.provenance["source_columns_used"]
+    assert _vals(d["source_clinical_risk_score"]) == [2, 3, None]
     assert {v["origin"] for v in c.provenance["endpoint_origins"].values()} == {"liver_resection"}
 
 
@@ -154,7 +221,10 @@ def test_tcia_contradictory_dfs_flags_quarantine():
                         "progression_or_recurrence": [1, 0]})
     c = load_cohort(raw, profile="tcia_crlm")
     assert c.audit.rows_quarantined == 1
-    assert c.audit.quarantine["column"].tolist() == ["vital_status_DFS+progression_or_recurrence"]
+    q = c.audit.quarantine
+    assert q["column"].tolist() == ["rfs_cause"]
+    assert q["source_column"].tolist() == ["vital_status_DFS+progression_or_recurrence"]
+    assert q["value"].tolist() == ["0|1"]
 
 
 def test_institutional_dates_units_flags():

@@ -157,9 +157,9 @@ def test_predict_matches_predict_crr(model):
     make, formula, duration, event, _ = MODELS[model]
     fit = _fit(model)
     data = make()
-    from crlm_outcomes.survival.fine_gray import formula_variables
+    from crlm_outcomes.formula import check_formula
 
-    newdata = data.dropna(subset=formula_variables(formula)).iloc[:2]
+    newdata = data.dropna(subset=list(check_formula(formula).variables)).iloc[:2]
     ref = pd.read_csv(REF / "crr_predict.csv")
     ref = ref[ref["model"] == model]
     ours = fit.predict(newdata)

@@ -64,13 +64,29 @@ def _number_text(values: pd.Series, rule: ColumnRule) -> np.ndarray:
 
 
 def _encode(series: pd.Series, rule: ColumnRule, schema: SchemaDefinition) -> pd.Series:
-    """Cells of one single-source column in the profile's raw form."""
+    """Cells of one single-source column in the profile's raw form; a value at or above a
+    declared bound (a registry top code, e.g. NCDB AGE 090, NAACCR 3820 XXXX.1) is written as
+    that code, as the registry would."""
     spec = schema.columns[rule.target]
+    if rule.bounds and spec.dtype in ("int", "float") and rule.write_codes is None:
+        code, bound = _top_code(rule)
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        if rule.write_format is not None:  # compared as written (whole years, tenths)
+            values = np.round(values / rule.factor) * rule.factor
+        top = values >= bound  # NaN compares False
+        if top.any():
+            text = _encode(series.where(~top), rule, schema).astype(object).to_numpy(copy=True)
+            text[top] = code
+            return pd.Series(text, dtype=pd.StringDtype("pyarrow"))
+    if rule.bounds and rule.write_codes is not None:  # e.g. TCIA multiple_metastases 1
+        code, bound = _top_code(rule)
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        top = values >= bound
+        text = _encode_codes(series.where(~top), rule).astype(object).to_numpy(copy=True)
+        text[top] = code
+        return pd.Series(text, dtype=pd.StringDtype("pyarrow"))
     if rule.write_codes is not None:
-        codes = dict(rule.write_codes)
-        fill = rule.write_missing or codes.get(None, "")
-        return _by_distinct(series, lambda u: np.array(
-            [codes.get(v, str(v)) for v in u.astype(object).tolist()], dtype=object), fill)
+        return _encode_codes(series, rule)
     fill = rule.write_missing
     if spec.dtype == "date":
         fmt = rule.date_formats[0] if rule.date_formats else "ISO8601"
@@ -83,6 +99,45 @@ def _encode(series: pd.Series, rule: ColumnRule, schema: SchemaDefinition) -> pd
         return _by_distinct(series, lambda u: np.where(u.to_numpy(dtype=bool), "true", "false"),
                             fill)
     return _by_distinct(series, lambda u: u.astype(str).to_numpy(dtype=object), fill)
+
+
+def _encode_codes(series: pd.Series, rule: ColumnRule) -> pd.Series:
+    codes = dict(rule.write_codes or {})
+    fill = rule.write_missing or codes.get(None, "")
+    return _by_distinct(series, lambda u: np.array(
+        [codes.get(v, str(v)) for v in u.astype(object).tolist()], dtype=object), fill)
+
+
+def _top_code(rule: ColumnRule) -> tuple[str, float]:
+    """The source text of the (lowest) top code of a rule and its bound."""
+    key, bound = min(rule.bounds.items(), key=lambda kv: kv[1])
+    return rule.bound_labels.get(key, key), bound
+
+
+def _era_blank(entry: ColumnRule) -> str:
+    """What an export holds in an era column outside its era: SEER*Stat writes "Blank(s)",
+    the NCDB PUF an empty field."""
+    return "Blank(s)" if "blank(s)" in entry.missing_values else ""
+
+
+def _encode_coalesce(data: pd.DataFrame, rule: ColumnRule, schema: SchemaDefinition,
+                     out: dict[str, pd.Series]) -> None:
+    """Each era's column holds the value for the patients diagnosed in its years (every
+    entry whose era covers the year: pathological and clinical grade alike) and is blank for
+    the others, as in the registry's own export."""
+    year = data["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan) \
+        if "diagnosis_year" in data.columns else np.full(len(data), np.nan)
+    for entry in rule.coalesce:
+        src = entry.sources[0]
+        if src in out:
+            continue
+        if entry.years is None:
+            in_era = np.ones(len(data), dtype=bool)
+        else:
+            in_era = (year >= entry.years[0]) & (year <= entry.years[1])
+        text = _encode(data[rule.target], entry, schema).astype(object).to_numpy(copy=True)
+        text[~in_era] = _era_blank(entry)
+        out[src] = pd.Series(text, dtype=pd.StringDtype("pyarrow"))
 
 
 def registry_frame(canonical: pd.DataFrame, profile: str | Path | Profile,
@@ -115,6 +170,9 @@ def registry_frame(canonical: pd.DataFrame, profile: str | Path | Profile,
     out: dict[str, pd.Series] = {}
     for target, rule in prof.rules.items():
         if target not in data.columns:
+            continue
+        if rule.coalesce:
+            _encode_coalesce(data, rule, schema, out)
             continue
         if len(rule.sources) == 1:
             if rule.sources[0] not in out:

@@ -206,6 +206,7 @@ from crlm_outcomes.datasets._synthetic_model import (
     STUDY_CUTOFF,
 )
 from crlm_outcomes.errors import SpecError
+from crlm_outcomes.schema.definition import canonical_definition
 
 if TYPE_CHECKING:
     from crlm_outcomes.io.cohort import Cohort
@@ -417,6 +418,22 @@ def _chunks(n: int, seed: int) -> list[tuple[int, np.random.Generator, np.random
     return out
 
 
+_SCHEMA = canonical_definition()
+
+#: Canonical columns the generating model does not simulate (all missing in the frame).
+_NOT_SIMULATED = (
+    "age_at_diagnosis_at_least", "charlson_deyo_score", "major_comorbidity",
+    "performance_status_ecog", "body_mass_index", "primary_nodes_positive",
+    "liver_mets_number_at_least", "disease_free_interval_months",
+    "disease_free_interval_under_12m", "cea_at_liver_diagnosis_at_least", "cea_interpretation",
+    "cea_before_hepatectomy", "liver_mets_largest_cm_before_hepatectomy", "cea_before_transplant",
+    "liver_mets_largest_cm_before_transplant", "progression_at_transplant",
+    "repeat_hepatectomy_for_recurrence", "repeat_hepatectomy_date", "pathological_response_pct",
+    "tumour_necrosis_pct", "tumour_fibrosis_pct", "tumour_mucin_pct", "liver_steatosis",
+    "sinusoidal_dilatation", "nash", "nash_score", "source_clinical_risk_score",
+)
+
+
 def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> dict[str, tuple]:
     """Recorded columns (as specs) of one simulated chunk: coding and missingness."""
 
@@ -577,7 +594,34 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["death_date"] = _dates(np.where(dead, c["death"], np.nan))
     cols["cause_of_death"] = _cat(np.where(dead, c["cod"], -1),
                                   ["colorectal_cancer", "other", "unknown"])
-    return cols
+
+    # schema 1.1 columns: per-site flags of metastases at diagnosis of the primary, recorded
+    # for synchronous patients whose extrahepatic disease is recorded (what a registry's "mets
+    # at diagnosis" items hold); the others are not simulated and stay missing. No random
+    # draws: the columns above are unchanged.
+    sync_known = ehd_known & c["synchronous"]
+    site_bits = {name: 1 << b for b, name in enumerate(_m.EXTRAHEPATIC_SITES)}
+    for column, sites in (("extrahepatic_lung", ("lung",)), ("extrahepatic_bone", ("bone",)),
+                          ("extrahepatic_brain", ("brain",)),
+                          ("extrahepatic_distant_nodes", ("distant_nodes",)),
+                          ("extrahepatic_other", ("peritoneum", "other"))):
+        bits = sum(site_bits[x] for x in sites)
+        cols[column] = _bool((c["ehd_mask"] & bits) != 0, sync_known)
+    none = np.zeros(n, dtype=bool)
+    nan = np.full(n, np.nan)
+    for column in _NOT_SIMULATED:
+        spec = _SCHEMA.columns[column]
+        if spec.dtype == "float":
+            cols[column] = _float(nan)
+        elif spec.dtype == "int":
+            cols[column] = _int(np.zeros(n, dtype=np.int64), none)
+        elif spec.dtype == "boolean":
+            cols[column] = _bool(none, none)
+        elif spec.dtype == "date":
+            cols[column] = _dates(nan)
+        else:
+            cols[column] = _cat(np.full(n, -1), [str(x) for x in spec.levels])
+    return {name: cols[name] for name in _SCHEMA.columns if name in cols}
 
 
 def synthetic_truth(n: int, seed: int) -> pd.DataFrame:

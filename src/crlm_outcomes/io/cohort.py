@@ -14,10 +14,11 @@ import pyarrow as pa
 from crlm_outcomes._display import frames_html
 from crlm_outcomes.errors import CrlmError
 
-__all__ = ["Cohort", "LoadAudit", "MissingReasons", "QUARANTINE_COLUMNS",
+__all__ = ["Cohort", "LoadAudit", "MissingReasons", "QUARANTINE_COLUMNS", "ABSENT_COLUMNS",
            "SET_MISSING_COLUMNS", "MISSING_REASON_COLUMNS"]
 
-QUARANTINE_COLUMNS = ["source_row", "column", "value", "rule", "reason"]
+QUARANTINE_COLUMNS = ["source_row", "column", "value", "rule", "reason", "source_column"]
+ABSENT_COLUMNS = ["source_column", "column", "profile"]
 SET_MISSING_COLUMNS = ["column", "value", "count", "reason"]
 MISSING_REASON_COLUMNS = ["patient_id", "column", "reason"]
 
@@ -32,8 +33,11 @@ class LoadAudit:
         Always ``rows_in == rows_loaded + rows_quarantined``.
     quarantine
         One record per reason a row was quarantined: ``source_row`` (1-based data row of the
-        source), ``column``, ``value`` (as in the source, or the derived value), ``rule``
-        (``parse``, ``value_check`` or a consistency rule name) and ``reason``.
+        source), ``column`` (the canonical column), ``value`` (the cell text as it was in the
+        file; the derived value for a rule on derived columns), ``rule`` (``parse``,
+        ``value_check`` or a consistency rule name), ``reason`` (what was expected, in the
+        source's own codes) and ``source_column`` (the column as the file names it; ``a+b``
+        for a value read from two columns, empty for a derived value).
     set_missing
         Cells set missing on purpose, counted per ``column`` and source ``value``: declared
         missing codes, and invalid values of columns whose profile says ``on_invalid:
@@ -42,6 +46,12 @@ class LoadAudit:
         Every invalid cell that was set missing instead of quarantining its row (profile
         ``on_invalid: set_missing``), with the same columns as ``quarantine``: the row stays
         loaded, and the value it held is not lost.
+    absent_columns
+        Every optional source column the profile expected and the file does not have:
+        ``source_column``, ``column`` (the canonical column it would fill), ``profile`` (empty
+        for an identity profile such as ``canonical``, which expects no particular column). A
+        :class:`~crlm_outcomes.errors.DataQualityWarning` at load lists them too, so a misnamed
+        column never empties a variable silently.
     """
 
     rows_in: int
@@ -51,6 +61,8 @@ class LoadAudit:
     set_missing: pd.DataFrame = field(repr=False)
     invalid_cells: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
         {c: pd.Series([], dtype=object) for c in QUARANTINE_COLUMNS}))
+    absent_columns: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
+        {c: pd.Series([], dtype=object) for c in ABSENT_COLUMNS}))
 
     def __post_init__(self) -> None:
         if self.rows_in != self.rows_loaded + self.rows_quarantined:
@@ -226,6 +238,11 @@ class Cohort:
             lines.append("quarantined rows by rule:")
             for r in a.quarantine_summary().itertuples(index=False):
                 lines.append(f"  {r.rule} [{r.column}]: {r.rows}")
+        if len(a.absent_columns):
+            lines.append("optional source columns not in the file (canonical column empty "
+                         "unless another source fills it):")
+            for r in a.absent_columns.itertuples(index=False):
+                lines.append(f"  {r.source_column} -> {r.column}")
         if len(a.invalid_cells):
             lines.append(f"invalid cells set missing (rows kept, see audit.invalid_cells): "
                          f"{len(a.invalid_cells)}")
@@ -259,6 +276,7 @@ class Cohort:
         frames = {
             "Data (first rows)": self.data.head(10),
             "Quarantined rows by rule": a.quarantine_summary(),
+            "Optional source columns not in the file": a.absent_columns,
             "Cells set missing": a.set_missing,
             "Missing derived values": self.missing_summary(),
         }

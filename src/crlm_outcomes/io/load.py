@@ -22,8 +22,11 @@ blocks (:class:`~crlm_outcomes.io.cohort.MissingReasons`), not one record per pa
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +34,14 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._arrow import ARROW_STRING
-from crlm_outcomes.errors import ColumnTypeError, MissingColumnsError, SpecError
+from crlm_outcomes.errors import (
+    ColumnTypeError,
+    DataQualityWarning,
+    MissingColumnsError,
+    SpecError,
+)
 from crlm_outcomes.io.cohort import (
+    ABSENT_COLUMNS,
     QUARANTINE_COLUMNS,
     SET_MISSING_COLUMNS,
     Cohort,
@@ -40,7 +49,7 @@ from crlm_outcomes.io.cohort import (
     MissingReasons,
 )
 from crlm_outcomes.io.parse import ParsedColumn, parse_column
-from crlm_outcomes.io.profile import ColumnRule, Profile, resolve_profile
+from crlm_outcomes.io.profile import ColumnRule, Profile, code_key, resolve_profile
 from crlm_outcomes.io.readers import RawTable, read_source
 from crlm_outcomes.schema.checks import value_failures
 from crlm_outcomes.schema.consistency import consistency_violations, ids_all_unique
@@ -53,6 +62,7 @@ from crlm_outcomes.schema.definition import (
 from crlm_outcomes.schema.endpoints import (
     OS_ORIGINS,
     derive_endpoints,
+    derive_extrahepatic,
     derive_node_positive,
     missing_frame,
 )
@@ -86,9 +96,71 @@ def _check_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _records(rows: np.ndarray, column: str, values: Any, rule: str,
-             reason: Any) -> pd.DataFrame:
+             reason: Any, source: Any = "") -> pd.DataFrame:
     return pd.DataFrame({"row": np.asarray(rows, dtype="int64"), "column": column,
-                         "value": values, "rule": rule, "reason": reason})
+                         "value": values, "rule": rule, "reason": reason,
+                         "source_column": source})
+
+
+@dataclass(frozen=True)
+class _Coalesced:
+    """A column read from the first non-missing of several era-specific source columns."""
+
+    values: pd.Series
+    parts: tuple[tuple[ColumnRule, ParsedColumn], ...]
+
+
+def _code_reason(rule: ColumnRule, value: str, unit: str | None) -> str:
+    """Why a cell holding a declared code is missing, in words a clinician reads."""
+    key = str(value)
+    if key in rule.bounds:
+        return (f"known only as >= {rule.bounds[key]:g}{' ' + unit if unit else ''} "
+                f"(source top code {rule.bound_labels.get(key, key)!r})")
+    if key in rule.missing_reasons:
+        return rule.missing_reasons[key]
+    return f"unknown for this patient (source code {key!r})"
+
+
+def _bound_values(raw: RawTable, entry: ColumnRule) -> np.ndarray:
+    """Per row, the lower bound given by a top code of ``entry`` (NaN elsewhere)."""
+    s = raw.column(entry.sources[0])
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists in a DataFrame): matched by their text
+        codes, uniques = pd.factorize(s.map(repr), use_na_sentinel=True)
+    keys = [code_key(v, entry.case_sensitive) for v in np.asarray(uniques, dtype=object)]
+    table = np.array([entry.bounds.get(k, np.nan) for k in keys] + [np.nan], dtype=float)
+    return table[np.asarray(codes)]
+
+
+def _raw_text(raw: RawTable, rule: ColumnRule, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cell text as in the file, source column name) at ``rows`` for a canonical column."""
+    texts = np.full(len(rows), None, dtype=object)
+    names = np.full(len(rows), "+".join(rule.sources), dtype=object)
+    entries = rule.coalesce or (rule,)
+    todo = np.ones(len(rows), dtype=bool)
+    present = set(raw.columns)
+    for entry in entries:
+        if not todo.any() or not all(s in present for s in entry.sources):
+            continue
+        parts = [_as_cell_text(raw.column(src), rows) for src in entry.sources]
+        text = parts[0] if len(parts) == 1 else np.array(
+            ["|".join("" if p is None else str(p) for p in cells) for cells in zip(*parts, strict=True)],
+            dtype=object)
+        got = todo & np.array([t is not None and str(t).strip() != "" for t in text])
+        texts[got] = text[got]
+        names[got] = "+".join(entry.sources)
+        todo &= ~got
+    return texts, names
+
+
+def _as_cell_text(s: pd.Series, rows: np.ndarray) -> np.ndarray:
+    from crlm_outcomes.io.parse import _as_text
+
+    sub = s.iloc[rows].reset_index(drop=True)
+    text = _as_text(sub).astype(object).to_numpy(dtype=object, copy=True)
+    text[sub.isna().to_numpy()] = None
+    return text
 
 
 def _value_counts(values: pd.Series, column: str, reason: str) -> pd.DataFrame:
@@ -121,6 +193,7 @@ def _quarantine_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
                              **{c: pd.Series([], dtype=ARROW_STRING)
                                 for c in QUARANTINE_COLUMNS[1:]}})
+    parts = [p if "source_column" in p.columns else p.assign(source_column="") for p in parts]
     q = pd.concat(parts, ignore_index=True)
     values = q["value"].to_numpy(dtype=object)
     text = np.array([None if v is None or v is pd.NA or v is pd.NaT
@@ -133,7 +206,10 @@ def _quarantine_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
                         "value": pd.array(text, dtype=ARROW_STRING),
                         "rule": pd.array(q["rule"].to_numpy(dtype=object), dtype=ARROW_STRING),
                         "reason": pd.array(q["reason"].astype(str).to_numpy(dtype=object),
-                                           dtype=ARROW_STRING)})
+                                           dtype=ARROW_STRING),
+                        "source_column": pd.array(
+                            q["source_column"].astype(str).to_numpy(dtype=object),
+                            dtype=ARROW_STRING)})
     return out.sort_values("source_row", kind="stable", ignore_index=True)
 
 
@@ -142,46 +218,94 @@ def _collect(jobs: dict[str, Future], prof: Profile, schema: SchemaDefinition, l
              ic_parts: list[pd.DataFrame], sm_parts: list[pd.DataFrame]) -> None:
     """Take the parsed columns in profile order; turn their failures into records."""
     for target, job in jobs.items():
-        parsed = job.result()
+        result = job.result()
         rule = prof.rules[target]
-        used.extend(rule.sources)
         spec = schema.columns[target]
-        bad = parsed.invalid
-        n_bad = int(np.count_nonzero(bad))
-        if n_bad:
-            n_read = int(parsed.values.notna().sum())
-            if n_read == 0:
-                examples = parsed.raw_text.drop_duplicates().head(5).tolist()
-                first = int(np.flatnonzero(bad)[0]) + 1
-                raise ColumnTypeError(
-                    f"no value of column {'+'.join(rule.sources)!r} can be read as "
-                    f"{spec.dtype} for {target!r} ({parsed.reason}); examples {examples}",
-                    file=label, row=first, column="+".join(rule.sources),
-                    value=examples[0] if examples else None,
-                    expected=f"{spec.dtype} values ({parsed.reason})")
-            rows = np.flatnonzero(bad)
-            if rule.on_invalid == "quarantine":
-                q_parts.append(_records(rows, "+".join(rule.sources),
-                                        parsed.raw_text.loc[rows].to_numpy(), "parse",
-                                        f"{target}: {parsed.reason}"))
-            else:
-                ic_parts.append(_records(rows, "+".join(rule.sources),
-                                         parsed.raw_text.loc[rows].to_numpy(), "parse",
-                                         f"{target}: {parsed.reason}"))
-                sm_parts.append(_value_counts(parsed.raw_text, target,
-                                              f"invalid, set missing: {parsed.reason}"))
-        if len(parsed.missing_codes):
-            mc = parsed.missing_codes
-            sm_parts.append(pd.DataFrame({"column": target, "value": mc["value"],
-                                          "count": mc["count"], "reason": "declared missing code"}))
-        columns[target] = parsed.values
+        pieces = result.parts if isinstance(result, _Coalesced) else ((rule, result),)
+        for entry, parsed in pieces:
+            used.extend(entry.sources)
+            source = "+".join(entry.sources)
+            bad = parsed.invalid
+            n_bad = int(np.count_nonzero(bad))
+            if n_bad:
+                n_read = int(parsed.values.notna().sum())
+                # no cell readable and none a declared code either: the wrong column (a
+                # column of "not applicable" codes with a few bad cells is the right one)
+                if n_read == 0 and not len(parsed.missing_codes):
+                    examples = parsed.raw_text.drop_duplicates().head(5).tolist()
+                    first = int(np.flatnonzero(bad)[0]) + 1
+                    raise ColumnTypeError(
+                        f"no value of column {source!r} can be read as "
+                        f"{spec.dtype} for {target!r} ({parsed.reason}); examples {examples}",
+                        file=label, row=first, column=source,
+                        value=examples[0] if examples else None,
+                        expected=f"{spec.dtype} values ({parsed.reason})")
+                rows = np.flatnonzero(bad)
+                records = _records(rows, target, parsed.raw_text.loc[rows].to_numpy(), "parse",
+                                   f"{source}: {parsed.reason}", source)
+                if entry.on_invalid == "quarantine":
+                    q_parts.append(records)
+                else:
+                    ic_parts.append(records)
+                    sm_parts.append(_value_counts(parsed.raw_text, target,
+                                                  f"invalid, set missing: {parsed.reason}"))
+            if len(parsed.missing_codes):
+                mc = parsed.missing_codes
+                reasons = [_code_reason(entry, v, spec.unit) for v in mc["value"].tolist()]
+                sm_parts.append(pd.DataFrame({"column": target, "value": mc["value"],
+                                              "count": mc["count"], "reason": reasons}))
+        columns[target] = result.values
 
 
-def _parse_source(raw: RawTable, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
+def _parse_source(raw: RawTable, rule: ColumnRule,
+                  spec: ColumnSpec) -> ParsedColumn | _Coalesced:
     """:func:`parse_column` of the source column(s) of ``rule`` (converted to pandas here, in
-    the worker thread)."""
+    the worker thread); for a ``coalesce`` rule, of each era's column present, combined
+    first-non-missing in the profile's order."""
+    if rule.coalesce:
+        present = set(raw.columns)
+        parts = tuple((entry, _parse_source(raw, entry, spec)) for entry in rule.coalesce
+                      if all(s in present for s in entry.sources))
+        values = parts[0][1].values
+        for _, parsed in parts[1:]:
+            values = values.where(values.notna(), parsed.values)
+        return _Coalesced(values, parts)
     sources = [raw.column(name) for name in rule.sources]
     return parse_column(sources[0] if len(sources) == 1 else sources, rule, spec)
+
+
+def _readable(rule: ColumnRule, present: set[str]) -> bool:
+    """Whether the file has what ``rule`` reads (one era's column is enough for coalesce)."""
+    if rule.coalesce:
+        return any(all(s in present for s in e.sources) for e in rule.coalesce)
+    return all(s in present for s in rule.sources)
+
+
+def _absent_optional(prof: Profile, present: set[str]) -> pd.DataFrame:
+    """Every optional source column the profile names that the file lacks."""
+    recs = []
+    for target, rule in prof.rules.items():
+        for entry in rule.coalesce or (rule,):
+            for src in entry.sources:
+                if src not in present:
+                    recs.append((src, target, prof.name))
+    frame = pd.DataFrame(recs, columns=ABSENT_COLUMNS, dtype=object)
+    return frame.drop_duplicates(ignore_index=True).astype(ARROW_STRING)
+
+
+def _wrong_delimiter(prof: Profile, label: str, present: list[str],
+                     missing: list[str]) -> MissingColumnsError | None:
+    """The header came out as one column holding another delimiter: say so."""
+    if len(present) != 1:
+        return None
+    for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
+        if sep in present[0]:
+            return MissingColumnsError(
+                missing, file=label,
+                expected=(f"the columns required by profile {prof.name!r}; the header was read "
+                          f"as one column containing {name}s ({present[0][:60]!r}): the file "
+                          f"looks {name}-delimited, pass delimiter={sep!r}"))
+    return None
 
 
 def _ids_unique(parsed: Future) -> bool:
@@ -267,8 +391,20 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                if src not in present_set]
     missing = list(dict.fromkeys(missing))
     if missing:
+        wrong = _wrong_delimiter(prof, label, present, missing)
+        if wrong is not None:
+            raise wrong
         raise _missing_columns_error(prof, label, present, missing,
                                      f"the columns required by profile {prof.name!r}")
+    absent_cols = _absent_optional(prof, present_set)
+    if len(absent_cols) and not prof.identity:
+        names = list(dict.fromkeys(absent_cols["source_column"].tolist()))
+        shown = ", ".join(repr(x) for x in names[:12]) + (" …" if len(names) > 12 else "")
+        warnings.warn(
+            f"{label}: {len(names)} optional source column(s) of profile {prof.name!r} are not "
+            f"in the file, so what they would fill stays missing (unless another era's column "
+            f"fills it): {shown}; see cohort.audit.absent_columns", DataQualityWarning,
+            stacklevel=3)
     # endpoints whose months the file carries (kept, with the profile's declared origin)
     carried = {k: v for k, v in prof.endpoint_origins.items()
                if _MONTHS[k] in prof.rules
@@ -304,7 +440,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     # the all-missing columns the profile does not fill are built alongside; results are taken
     # in profile order, so errors and records come out exactly as in a sequential pass.
     pool = ThreadPoolExecutor(max_workers=2)
-    read = [t for t, rule in prof.rules.items() if all(s in present_set for s in rule.sources)]
+    read = [t for t, rule in prof.rules.items() if _readable(rule, present_set)]
     not_in_source = [t for t in prof.rules if t not in read]
     jobs: dict[str, Future] = {}
 
@@ -342,6 +478,21 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     data["source_row"] = pd.Series(pd.arrays.IntegerArray(np.arange(1, n + 1, dtype="int64"),
                                                            np.zeros(n, dtype=bool)))
 
+    # -------------------------------------------------------------- values known as a bound
+    for target in read:
+        rule = prof.rules[target]
+        entries = [e for e in (rule.coalesce or (rule,))
+                   if e.bounds and all(s in present_set for s in e.sources)]
+        if not entries:
+            continue
+        bound = np.full(n, np.nan)
+        for entry in entries:
+            b = _bound_values(raw, entry)
+            bound = np.where(np.isnan(bound), b, bound)
+        bound[data[target].notna().to_numpy()] = np.nan
+        spec = schema.columns[f"{target}_at_least"]
+        data[spec.name] = pd.Series(bound).astype(spec.pandas_dtype)
+
     # -------------------------------------------------------------- only_when rules
     for target, rule in prof.rules.items():
         if rule.only_when is None or target not in columns:
@@ -359,6 +510,8 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     derived_info: dict[str, int] = {}
     data["primary_node_positive"], derived_info["primary_node_positive_from_n_stage"] = \
         derive_node_positive(data)
+    data["extrahepatic_disease"], data["extrahepatic_sites"], \
+        derived_info["extrahepatic_disease_from_site_flags"] = derive_extrahepatic(data)
     checked = [c for c in schema.columns if c in columns and c not in _RULE_CHECKED]
     checked = list(dict.fromkeys(["patient_id", *checked]))
     fails = value_failures(data, schema, checked)
@@ -366,10 +519,13 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
         for column, block in fails.groupby("column", sort=False):
             rule = prof.rules.get(column)
             rows = block["row"].to_numpy()
+            cell, source = (block["value"].to_numpy(), "")
+            if rule is not None and column in read:
+                cell, source = _raw_text(raw, rule, rows)
             if rule is not None and rule.on_invalid == "set_missing" and \
                     not schema.columns[column].required:
-                ic_parts.append(_records(rows, column, block["value"].to_numpy(), "value_check",
-                                         column + ": " + block["check"].astype(str)))
+                ic_parts.append(_records(rows, column, cell, "value_check",
+                                         column + ": " + block["check"].astype(str), source))
                 for check, sub in block.groupby("check", sort=False):
                     sm_parts.append(_value_counts(sub["value"], column,
                                                   f"invalid, set missing: {check}"))
@@ -377,8 +533,8 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                 mask[rows] = True
                 data[column] = _set_missing(data[column], mask)
             else:
-                q_parts.append(_records(rows, column, block["value"].to_numpy(), "value_check",
-                                        column + ": " + block["check"].astype(str)))
+                q_parts.append(_records(rows, column, cell, "value_check",
+                                        column + ": " + block["check"].astype(str), source))
 
     # -------------------------------------------------------------- endpoints
     ep = derive_endpoints(data, schema, os_origin=opts["os_origin"], carried=carried)
@@ -389,7 +545,8 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
 
     # -------------------------------------------------------------- consistency rules
     cons = consistency_violations(
-        data, schema, ids_unique=None if ids_unique is None else ids_unique.result())
+        data, schema, ids_unique=None if ids_unique is None else ids_unique.result(),
+        today=datetime.date.today())
     if len(cons):
         mf = cons["rule"].eq("missing_followup").to_numpy()
         if mf.any() and ep.missing_blocks:
@@ -401,7 +558,9 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                 extra.notna(), cons.loc[mf, "reason"].str.replace(
                     " (see missing_reasons)", "", regex=False) + ": " + extra.fillna(""),
                 cons.loc[mf, "reason"])
-        q_parts.append(cons[["row", "column", "value", "rule", "reason"]])
+        sources = {t: "+".join(r.sources) for t, r in prof.rules.items() if t in read}
+        q_parts.append(cons[["row", "column", "value", "rule", "reason"]].assign(
+            source_column=cons["column"].map(sources).fillna("").astype(object)))
 
     # -------------------------------------------------------------- split
     quarantine = _quarantine_frame(q_parts)
@@ -430,7 +589,10 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
 
     audit = LoadAudit(rows_in=n, rows_loaded=n - n_quarantined, rows_quarantined=n_quarantined,
                       quarantine=quarantine, set_missing=set_missing,
-                      invalid_cells=_quarantine_frame(ic_parts))
+                      invalid_cells=_quarantine_frame(ic_parts),
+                      # an identity (canonical-format) profile expects no particular column
+                      absent_columns=absent_cols.iloc[:0] if prof.identity else absent_cols)
+    loaded.attrs["missing_why"] = _missing_why(prof, schema, read, set_missing, absent_cols)
     from crlm_outcomes import __version__
 
     provenance = {
@@ -452,3 +614,33 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
         "package_version": __version__,
     }
     return Cohort(data=loaded, audit=audit, provenance=provenance, missing=missing)
+
+
+#: Columns the loader derives (never "not recorded by this source" when the source lacks them).
+_DERIVED = frozenset({"patient_id", "source_row", "os_months", "os_event", "rfs_months",
+                      "rfs_event", "rfs_cause", "hepatic_rfs_months", "hepatic_rfs_event"})
+
+
+def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
+                 set_missing: pd.DataFrame, absent: pd.DataFrame) -> dict[str, str]:
+    """Per canonical column, why its values are missing, as the stratifiers' reasons show it:
+    not recorded by this source (the profile has no such column, or its column is absent from
+    the file), or the source codes that were read as missing (with their meaning)."""
+    why: dict[str, str] = {}
+    not_read = set(prof.rules) - set(read)
+    for name in schema.columns:
+        if name in _DERIVED or name.endswith("_at_least"):
+            continue
+        if name in not_read:
+            cols = absent.loc[absent["column"] == name, "source_column"].tolist()
+            why[name] = (f"{name} not recorded: source column(s) {cols} absent from the file "
+                         f"(profile {prof.name})")
+        elif name not in prof.rules:
+            why[name] = f"{name} not recorded by this source (profile {prof.name})"
+    if len(set_missing):
+        for name, block in set_missing.groupby("column", sort=True):
+            if name not in schema.columns:
+                continue
+            reasons = "; or ".join(dict.fromkeys(block["reason"].astype(str)))
+            why[str(name)] = f"{name} missing (blank in the file, or {reasons})"
+    return why

@@ -494,7 +494,8 @@ def _read_code(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
     mapped = keys.map(table)
     null_code = known & mapped.isna().to_numpy()
     bad = ~known
-    shown = sorted(k for k, v in table.items() if v is not None)
+    # the source's own codes as the profile writes them (Male, Female), not canonical levels
+    shown = list(rule.code_labels) or sorted(k for k, v in table.items() if v is not None)
     reason = f"unknown code (expected one of {shown[:20]}{' …' if len(shown) > 20 else ''})"
     if spec.dtype in ("int", "float"):
         mapped = pd.to_numeric(mapped, errors="coerce")

@@ -35,7 +35,22 @@ Profile file format (every key is checked; an unknown key is a
         replace: ['^C?(\\d\\d)(\\d)$', 'C\\1.\\2']   # regex rewrite before parsing
         only_when: {column: vital_status, equals: dead}   # else set missing (counted)
         write_format: "{:02.0f} years"  # how the synthetic registry writer formats a value
+        scale: 0.1                      # extra multiplier after the unit (CS-era tenths)
+        bounds: {"XXXX.1": 10000}       # code -> the value is only known to be >= this;
+                                        # the value is missing and <column>_at_least holds it
+        missing_reasons: {"9": "unknown for this patient (registry code 9)"}
         note: free text
+      <canonical column>:               # era-specific columns: the first non-missing wins
+        coalesce:
+          - {source: METS_AT_DX_LIVER, years: [2016, 2099], codes: {...}}
+          - {source: CS_METS_DX_LIVER, years: [2010, 2015], codes: {...}, scale: 0.1}
+
+Each ``coalesce`` entry is a full column entry of its own (codes, missing values, unit, scale,
+bounds); entries whose source column is absent are skipped (and reported as absent), and
+``years`` (first and last diagnosis year of the era) tells the synthetic registry writer which
+column a patient's value goes into. Every optional source column that the file lacks is
+reported: a :class:`~crlm_outcomes.errors.DataQualityWarning` at load and
+``Cohort.audit.absent_columns``.
 
 Code keys are matched as text after trimming (and lower-casing unless ``case_sensitive``);
 numbers match their integer form (``1``, ``1.0`` and ``"1"`` are the same code). Quote code keys
@@ -92,12 +107,13 @@ _TOP_KEYS = {
 _READER_KEYS = {"delimiter", "sheet", "encoding"}
 _DEFAULT_KEYS = {
     "missing_values", "on_invalid", "date_formats", "excel_serial_dates", "decimal",
-    "case_sensitive", "write_missing",
+    "case_sensitive", "write_missing", "missing_reasons",
 }
 _COLUMN_KEYS = _DEFAULT_KEYS | {
     "source", "sources", "required", "codes", "unit", "extract", "replace", "only_when", "note",
-    "write_format",
+    "write_format", "scale", "bounds", "missing_reasons", "coalesce",
 }
+_ENTRY_KEYS = (_COLUMN_KEYS - {"coalesce", "required", "only_when"}) | {"years"}
 _ON_INVALID = ("quarantine", "set_missing")
 
 
@@ -145,6 +161,17 @@ class ColumnRule:
     write_codes: Mapping[Any, str] | None = None
     write_format: str | None = None
     write_missing: str = ""
+    bounds: Mapping[str, float] = field(default_factory=dict)
+    bound_labels: Mapping[str, str] = field(default_factory=dict)
+    missing_reasons: Mapping[str, str] = field(default_factory=dict)
+    code_labels: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    coalesce: tuple[ColumnRule, ...] = ()
+
+    @property
+    def expected_codes(self) -> list[str]:
+        """The source codes this rule reads, as the profile writes them (for error messages)."""
+        return list(self.code_labels)
 
 
 @dataclass(frozen=True)
@@ -165,6 +192,9 @@ class Profile:
         Declared origin of endpoint times read directly from the file.
     reader
         Reader options (delimiter, sheet, encoding).
+    identity
+        Every canonical column maps from the same name (absent columns are listed in the
+        audit but not warned about: a canonical-format file carries the columns it has).
     """
 
     name: str
@@ -174,6 +204,7 @@ class Profile:
     rules: dict[str, ColumnRule]
     endpoint_origins: dict[str, str] = field(default_factory=dict)
     reader: dict[str, Any] = field(default_factory=dict)
+    identity: bool = False
 
     @property
     def source_columns(self) -> list[str]:
@@ -268,8 +299,60 @@ def _code_value(path: str, target: str, spec_dtype: str, levels: tuple | None, v
                 value=value, expected=expected)
 
 
+def _coalesce_rule(path: str, target: str, raw: Mapping[str, Any],
+                   defaults: Mapping[str, Any], schema: SchemaDefinition) -> ColumnRule:
+    """A column read from the first non-missing of several era-specific entries."""
+    allowed = {"coalesce", "only_when", "note", "on_invalid"}
+    _check_keys(path, f"columns.{target}", raw, allowed)
+    entries = raw["coalesce"]
+    if not isinstance(entries, list) or len(entries) < 2 or \
+            not all(isinstance(e, Mapping) for e in entries):
+        raise _fail(path, "'coalesce' must list two or more column entries", column=target,
+                    value=entries)
+    rules = []
+    for i, entry in enumerate(entries):
+        _check_keys(path, f"columns.{target}.coalesce[{i}]", entry, _ENTRY_KEYS)
+        merged = {k: v for k, v in entry.items() if k != "years"}
+        if "on_invalid" in raw and "on_invalid" not in merged:
+            merged["on_invalid"] = raw["on_invalid"]
+        rule = _rule(path, target, merged, defaults, schema, False)
+        years = entry.get("years")
+        if years is not None:
+            if (not isinstance(years, list) or len(years) != 2
+                    or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+                    or years[0] > years[1]):
+                raise _fail(path, "'years' must be [first, last] diagnosis year", column=target,
+                            value=years)
+            rule = _replace(rule, years=(int(years[0]), int(years[1])))
+        rules.append(rule)
+    sources = tuple(dict.fromkeys(s for r in rules for s in r.sources))
+    only_when = _only_when(path, target, raw.get("only_when"), schema)
+    return ColumnRule(target=target, sources=sources, coalesce=tuple(rules),
+                      only_when=only_when, on_invalid=rules[0].on_invalid,
+                      write_missing=rules[0].write_missing)
+
+
+def _replace(rule: ColumnRule, **changes: Any) -> ColumnRule:
+    from dataclasses import replace
+
+    return replace(rule, **changes)
+
+
+def _only_when(path: str, target: str, only_when: Any,
+               schema: SchemaDefinition) -> tuple[str, Any] | None:
+    if only_when is None:
+        return None
+    if (not isinstance(only_when, Mapping) or set(only_when) != {"column", "equals"}
+            or only_when["column"] not in schema.columns):
+        raise _fail(path, "'only_when' must be {column: <canonical column>, equals: value}",
+                    column=target, value=only_when)
+    return (str(only_when["column"]), only_when["equals"])
+
+
 def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
           schema: SchemaDefinition, identity_unit: bool) -> ColumnRule:
+    if isinstance(raw, Mapping) and "coalesce" in raw:
+        return _coalesce_rule(path, target, raw, defaults, schema)
     _check_keys(path, f"columns.{target}", raw, _COLUMN_KEYS)
     spec = schema.columns[target]
     if "source" in raw and "sources" in raw:
@@ -321,7 +404,26 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     missing = merged.get("missing_values", []) or []
     if not isinstance(missing, list):
         raise _fail(path, "'missing_values' must be a list", column=target, value=missing)
-    missing_keys = frozenset(code_key(v, case_sensitive) for v in missing)
+    bounds_raw = raw.get("bounds") or {}
+    if not isinstance(bounds_raw, Mapping) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds_raw.values()):
+        raise _fail(path, "'bounds' must map a source code to the number the value is at "
+                    "least", column=target, value=bounds_raw)
+    if bounds_raw and f"{target}_at_least" not in schema.columns:
+        raise _fail(path, f"'bounds' needs the canonical column '{target}_at_least'",
+                    column=target, expected="a column with a lower-bound companion")
+    bounds = {code_key(k, case_sensitive): float(v) for k, v in bounds_raw.items()}
+    bound_labels = {code_key(k, case_sensitive): str(k) for k in bounds_raw}
+    parts = [defaults.get("missing_reasons") or {}, raw.get("missing_reasons") or {}]
+    if not all(isinstance(p, Mapping) for p in parts):
+        raise _fail(path, "'missing_reasons' must map a source code to a text", column=target,
+                    value=parts[1])
+    reasons_raw = {**parts[0], **parts[1]}
+    if not all(isinstance(v, str) for v in reasons_raw.values()):
+        raise _fail(path, "'missing_reasons' must map a source code to a text", column=target,
+                    value=reasons_raw)
+    missing_reasons = {code_key(k, case_sensitive): v for k, v in reasons_raw.items()}
+    missing_keys = frozenset(code_key(v, case_sensitive) for v in missing) | frozenset(bounds)
     write_missing = merged.get("write_missing", "")
     if write_missing is None or isinstance(write_missing, (bool, list, dict)):
         raise _fail(path, "'write_missing' must be text or a number", column=target,
@@ -347,6 +449,13 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     elif unit is not None:
         raise _fail(path, "'unit' given for a column that is not read as a number with a unit",
                     column=target, value=unit)
+    scale = raw.get("scale")
+    if scale is not None:
+        if not numeric_read or isinstance(scale, bool) or not isinstance(scale, (int, float)) \
+                or scale <= 0:
+            raise _fail(path, "'scale' must be a positive number, for a column read as a number",
+                        column=target, value=scale)
+        factor = factor * float(scale)
 
     formats = merged.get("date_formats", ["ISO8601"])
     if isinstance(formats, str):
@@ -371,13 +480,9 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
         raise _fail(path, "'replace' must be [pattern, replacement]", column=target,
                     value=replace)
 
-    only_when = raw.get("only_when")
-    if only_when is not None:
-        if (not isinstance(only_when, Mapping) or set(only_when) != {"column", "equals"}
-                or only_when["column"] not in schema.columns):
-            raise _fail(path, "'only_when' must be {column: <canonical column>, equals: value}",
-                        column=target, value=only_when)
-        only_when = (str(only_when["column"]), only_when["equals"])
+    only_when = _only_when(path, target, raw.get("only_when"), schema)
+    labels = tuple(str(k) for k, v in (raw.get("codes") or {}).items() if v is not None) \
+        if codes is not None else ()
 
     return ColumnRule(
         target=target,
@@ -398,6 +503,10 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
         write_codes=write_codes,
         write_missing=write_missing,
         write_format=None if raw.get("write_format") is None else str(raw["write_format"]),
+        bounds=bounds,
+        bound_labels=bound_labels,
+        missing_reasons=missing_reasons,
+        code_labels=labels,
     )
 
 
@@ -477,4 +586,5 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
         rules=rules,
         endpoint_origins={str(k): str(v) for k, v in origins.items()},
         reader=dict(reader),
+        identity=identity,
     )

@@ -31,6 +31,9 @@ _ALIASES = {
     "percent": "percent",
     "%": "percent",
     "fraction": "fraction",
+    "kg/m2": "kg/m2",
+    "kg/m^2": "kg/m2",
+    "kg/m²": "kg/m2",
 }
 
 #: (canonical unit, source unit) -> factor; canonical value = source value * factor.
@@ -46,6 +49,7 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
     ("months", "days"): 1.0 / canonical_definition().days_per_month,
     ("percent", "percent"): 1.0,
     ("percent", "fraction"): 100.0,
+    ("kg/m2", "kg/m2"): 1.0,
 }
 
 

@@ -493,6 +493,7 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
             for i, name in enumerate(getattr(spec.comparison, key)):
                 check_column(f"comparison.{key}[{i}]", name)
     for i, model in enumerate(spec.cox):
+        _check_spec_formula(f"cox[{i}].formula", model.formula, columns, file)
         for j, name in enumerate(model.strata):
             check_column(f"cox[{i}].strata[{j}]", name)
         check_column(f"cox[{i}].cluster", model.cluster)
@@ -506,6 +507,21 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
     for key in ("variables", "levels"):
         for name in getattr(spec.labels, key):
             check_column(f"labels.{key}.{name}", name)
+
+
+def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | None) -> None:
+    """A spec's formula is vetted against the formula allowlist when the spec is read, before
+    any data are loaded (:func:`crlm_outcomes.formula.check_formula`)."""
+    from crlm_outcomes.errors import FormulaError
+    from crlm_outcomes.formula import check_formula
+
+    try:
+        check_formula(formula, columns)
+    except FormulaError as exc:
+        error = FormulaError(f"invalid analysis spec: key {key!r}: {exc.message}", file=file,
+                             column=exc.column, value=formula, expected=exc.expected)
+        error.key = key  # type: ignore[attr-defined]
+        raise error from None
 
 
 # ---------------------------------------------------------------------------- schema, hash

@@ -20,6 +20,8 @@ quarantines those rows; nothing is ever fixed silently. Rules (names as in the Y
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -155,8 +157,14 @@ def _duplicates(frame: pd.DataFrame, ids_unique: bool | None = None) -> pd.DataF
     return pd.concat(parts, ignore_index=True) if parts else _NONE
 
 
+#: Follow-up beyond this many months (100 years) is not a follow-up time: an unknown code
+#: read as a number (SEER "Survival months" 9999) or a unit error.
+MAX_FOLLOWUP_MONTHS = 1200.0
+
+
 def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
-                           ids_unique: bool | None = None) -> pd.DataFrame:
+                           ids_unique: bool | None = None,
+                           today: datetime.date | None = None) -> pd.DataFrame:
     """Every violation of the YAML consistency rules, one record per row and rule broken.
 
     Parameters
@@ -168,6 +176,9 @@ def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
     ids_unique
         Whether the non-missing patient ids are known to be distinct (:func:`ids_all_unique`,
         computed ahead by the loader); ``None`` computes it here.
+    today
+        The load date: a diagnosis after it is impossible (``diagnosis_after_load_date``);
+        ``None`` skips that rule.
 
     Returns
     -------
@@ -187,6 +198,27 @@ def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
         if name in frame:
             parts.append(_mask(frame, frame[name].isna().to_numpy(), name, "missing_followup",
                                f"{name} cannot be determined (see missing_reasons)"))
+    for name in ("os_months", "rfs_months", "hepatic_rfs_months"):
+        if name in frame:
+            arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                parts.append(_mask(frame, arr > MAX_FOLLOWUP_MONTHS, name,
+                                   "implausible_followup",
+                                   f"{name} above {MAX_FOLLOWUP_MONTHS:g} months (100 years): "
+                                   "an unknown code read as a number, or a unit error"))
+    if today is not None:
+        if "diagnosis_year" in frame:
+            year = frame["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                parts.append(_mask(frame, year > today.year, "diagnosis_year",
+                                   "diagnosis_after_load_date",
+                                   f"diagnosis year after the load date ({today.isoformat()})"))
+        for name in ("primary_diagnosis_date", "liver_mets_diagnosis_date"):
+            if name in frame:
+                d = frame[name].to_numpy(dtype="datetime64[ns]")
+                late = ~np.isnat(d) & (d > np.datetime64(today, "ns"))
+                parts.append(_mask(frame, late, name, "diagnosis_after_load_date",
+                                   f"{name} after the load date ({today.isoformat()})"))
     age = schema.columns["age_at_diagnosis"]
     if "age_at_diagnosis" in frame:
         arr = frame["age_at_diagnosis"].to_numpy(dtype=float, na_value=np.nan)

@@ -37,7 +37,7 @@ CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 _DTYPES = ("string", "int", "float", "boolean", "category", "date")
 _COLUMN_KEYS = {
     "group", "dtype", "required", "unique", "min", "max", "levels", "ordered", "pattern", "unit",
-    "description", "label", "level_labels",
+    "description", "naaccr_item", "label", "level_labels",
 }
 
 
@@ -63,6 +63,9 @@ class ColumnSpec:
         Regular expression a ``string`` value must match in full.
     unit
         Unit of a numeric column (for example ``cm``, ``ng/mL``), or ``None``.
+    naaccr_item
+        NAACCR data item number(s) the column corresponds to (text, e.g. ``"3820"`` or
+        ``"3820; CS SSF1 (2880)"``), or ``None``.
     label
         Display name for tables and figures (``""`` when the YAML gives none).
     level_labels
@@ -81,6 +84,7 @@ class ColumnSpec:
     ordered: bool = False
     pattern: str | None = None
     unit: str | None = None
+    naaccr_item: str | None = None
     label: str = ""
     level_labels: tuple[tuple[Any, str], ...] = ()
 
@@ -224,6 +228,7 @@ def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> Colu
         ordered=bool(raw.get("ordered", False)),
         pattern=raw.get("pattern"),
         unit=raw.get("unit"),
+        naaccr_item=None if raw.get("naaccr_item") is None else str(raw["naaccr_item"]),
         label=str(raw.get("label", "")).strip(),
         level_labels=tuple((k, str(v)) for k, v in (raw.get("level_labels") or {}).items()),
     )

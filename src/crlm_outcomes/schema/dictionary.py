@@ -48,9 +48,36 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _filled_by(definition: SchemaDefinition) -> dict[str, list[str]]:
+    """Per canonical column, the shipped (non-identity) profiles that fill it, with the source
+    column(s) each reads."""
+    from crlm_outcomes.io.profile import list_profiles, resolve_profile
+
+    out: dict[str, list[str]] = {}
+    for name in list_profiles():
+        prof = resolve_profile(name)
+        if prof.identity:
+            continue
+        for target, rule in prof.rules.items():
+            if target in definition.columns:
+                out.setdefault(target, []).append(
+                    f"{name} (" + ", ".join(f"`{s}`" for s in rule.sources) + ")")
+        for target, rule in prof.rules.items():  # top codes fill the bound column
+            if any(e.bounds for e in (rule.coalesce or (rule,))) and \
+                    f"{target}_at_least" in definition.columns:
+                out.setdefault(f"{target}_at_least", []).append(f"{name} (top codes)")
+    return out
+
+
 def render_dictionary(definition: SchemaDefinition | None = None) -> str:
-    """Markdown data dictionary of the schema: one table per group, then the rules."""
+    """Markdown data dictionary of the schema: one table per group, then the rules.
+
+    Each column gives its NAACCR data item number(s) where one exists and which shipped
+    profiles fill it (from which source columns); the ``canonical`` profile fills every
+    column from its own name and is not listed.
+    """
     d = definition or canonical_definition()
+    filled = _filled_by(d)
     lines = [
         f"# Data dictionary: {d.name} {d.version}",
         "",
@@ -67,12 +94,15 @@ def render_dictionary(definition: SchemaDefinition | None = None) -> str:
         cols = [s for s in d.columns.values() if s.group == group]
         if not cols:
             continue
-        lines += [f"## {title}", "", "| column | type | unit | allowed | required | description |",
-                  "|---|---|---|---|---|---|"]
+        lines += [f"## {title}", "",
+                  "| column | type | unit | allowed | required | description | NAACCR item | "
+                  "filled by profiles |",
+                  "|---|---|---|---|---|---|---|---|"]
         for s in cols:
             lines.append(
                 f"| `{s.name}` | {_TYPES[s.dtype]} | {s.unit or ''} | {_cell(_allowed(s))} | "
-                f"{'yes' if s.required else ''} | {_cell(s.description)} |"
+                f"{'yes' if s.required else ''} | {_cell(s.description)} | "
+                f"{_cell(s.naaccr_item or '')} | {_cell('; '.join(filled.get(s.name, [])))} |"
             )
         lines.append("")
     lines += ["## Consistency rules", "",

@@ -197,6 +197,55 @@ def derive_node_positive(frame: pd.DataFrame) -> tuple[pd.Series, int]:
     return out, n_filled
 
 
+#: Site flags of metastases at diagnosis, in the order of ``extrahepatic_sites``.
+EXTRAHEPATIC_SITE_COLUMNS = {
+    "extrahepatic_lung": "lung", "extrahepatic_bone": "bone", "extrahepatic_brain": "brain",
+    "extrahepatic_distant_nodes": "distant_nodes", "extrahepatic_other": "other",
+}
+
+
+def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]:
+    """``extrahepatic_disease`` and ``extrahepatic_sites`` filled from the per-site flags
+    (registry "mets at diagnosis" items) where they are missing.
+
+    Disease is True when any site flag is True, False only when every site flag is known
+    False (a registry era without the distant-node or other-site items cannot say "none");
+    the sites text lists the True flags (lung; bone; brain; distant_nodes; other). Only for
+    synchronous patients (``liver_mets_at_primary_diagnosis`` True): the flags describe the
+    time of diagnosis of the primary, which is the time of the liver diagnosis only for them.
+    Returns the two columns and the number of rows filled.
+    """
+    disease = frame["extrahepatic_disease"]
+    sites = frame["extrahepatic_sites"]
+    flags = [frame[c] for c in EXTRAHEPATIC_SITE_COLUMNS if c in frame]
+    if not flags or not any(f.notna().any() for f in flags):
+        return disease, sites, 0
+    true = np.vstack([f.to_numpy(dtype=bool, na_value=False) for f in flags])
+    known = np.vstack([f.notna().to_numpy() for f in flags])
+    sync = frame["liver_mets_at_primary_diagnosis"].to_numpy(dtype=bool, na_value=False)
+    true &= sync
+    known &= sync
+    any_true = true.any(axis=0)
+    all_false = known.all(axis=0) & ~any_true & (len(flags) == len(EXTRAHEPATIC_SITE_COLUMNS))
+    fill = disease.isna().to_numpy() & (any_true | all_false)
+    n_filled = int(np.count_nonzero(fill))
+    if n_filled:
+        values = disease.to_numpy(dtype=bool, na_value=False)
+        values[fill] = any_true[fill]
+        disease = pd.Series(pd.arrays.BooleanArray(values, disease.isna().to_numpy() & ~fill),
+                            index=disease.index, name=disease.name)
+    fill_sites = sites.isna().to_numpy() & any_true
+    if fill_sites.any():
+        names = np.array([EXTRAHEPATIC_SITE_COLUMNS[c] for c in EXTRAHEPATIC_SITE_COLUMNS
+                          if c in frame], dtype=object)
+        patterns, inverse = np.unique(true[:, fill_sites].T, axis=0, return_inverse=True)
+        texts = np.array([";".join(names[p]) for p in patterns], dtype=object)
+        out = sites.astype(object).to_numpy(copy=True)
+        out[fill_sites] = texts[inverse.ravel()]
+        sites = pd.Series(out, index=sites.index, name=sites.name).astype(sites.dtype)
+    return disease, sites, n_filled
+
+
 def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
                      os_origin: str = "liver_mets_diagnosis",
                      carried: dict[str, str] | None = None) -> EndpointResult:

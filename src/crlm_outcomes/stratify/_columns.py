@@ -244,7 +244,12 @@ def node_positive(frame: pd.DataFrame) -> tuple[pd.Series, str]:
 
 
 def missing_reason(column: str, frame: pd.DataFrame) -> str:
-    """'<column> missing' or '<column> not in data'."""
+    """'<column> missing' or '<column> not in data' -- or, for a cohort loaded from a file,
+    the loader's reason (``frame.attrs["missing_why"]``): "not recorded by this source
+    (profile X)", or the registry codes read as missing with their meaning."""
+    why = frame.attrs.get("missing_why") if isinstance(frame.attrs, dict) else None
+    if column in frame.columns and isinstance(why, dict) and isinstance(why.get(column), str):
+        return why[column]
     return f"{column} {'missing' if column in frame.columns else 'not in data'}"
 
 

@@ -30,9 +30,9 @@ from crlm_outcomes.errors import (
     SpecError,
     SurvivalDataError,
 )
+from crlm_outcomes.formula.design import Design, build_design, formula_variables
 from crlm_outcomes.survival import _cox_engine as eng
 from crlm_outcomes.survival._inputs import as_column_list, excluded_count, survival_input
-from crlm_outcomes.survival.cox_design import CoxDesign, build_design, formula_variables
 
 __all__ = ["cox", "CoxResult"]
 
@@ -45,7 +45,7 @@ _TOLER_INF = np.sqrt(_EPS)
 class CoxFitState:
     """Arrays of a fitted model, kept for tests, residuals and predictions (rows sorted)."""
 
-    design: CoxDesign
+    design: Design
     rs: eng.RiskSets
     x: np.ndarray              # centered design, sorted rows, all columns
     center: np.ndarray         # internal centring (weighted means)
@@ -169,6 +169,31 @@ class CoxResult:
         """The forest plot (see :meth:`plot_forest`)."""
         return self.plot_forest(ax=ax, **kwargs)
 
+    def anova(self) -> pd.DataFrame:
+        """Wald chi-square test of each term and of the nonlinear part of each spline term
+        (``rcs``, ``poly``), interactions and totals laid out as ``anova(cph)`` of rms
+        (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
+        from crlm_outcomes.formula.anova import wald_anova
+
+        return wald_anova(self.state.design, self.summary["coef"].to_numpy(),
+                          self.vcov.to_numpy())
+
+    def partial_effect(self, variable: str, values=None, reference: float | None = None):
+        """Hazard ratio against ``variable`` relative to ``reference`` (default its median),
+        other covariates at their adjust-to values, with Wald limits at the fit's
+        ``conf_level``, as ``rms::Predict(fit, variable, ref.zero = TRUE, fun = exp)``
+        (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
+        from crlm_outcomes.formula.effects import partial_effect
+
+        return partial_effect(self.state.design, self.summary["coef"].to_numpy(),
+                              self.vcov.to_numpy(), variable, values=values,
+                              reference=reference, conf_level=self.conf_level)
+
+    def plot_partial_effect(self, variable: str, values=None, reference: float | None = None,
+                            ax=None):
+        """Plot :meth:`partial_effect` (hazard ratio curve, band, reference, knots)."""
+        return self.partial_effect(variable, values=values, reference=reference).plot(ax=ax)
+
     def _repr_html_(self) -> str:
         notes = {"n": self.n, "events": self.n_event, "excluded rows": self.n_excluded,
                  "ties": self.ties, "robust variance": self.robust,
@@ -247,7 +272,9 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
     data
         One row per subject, or per ``(entry, duration]`` interval with ``entry``.
     formula
-        Right-hand side only, formulaic/R style: ``"age + C(sex) + kras_status + age:sex"``.
+        Right-hand side, formulaic/R style: ``"age + C(sex) + rcs(cea, 4) + age:sex"`` (a
+        leading ``~`` is allowed). Checked against the allowlist of
+        :mod:`crlm_outcomes.formula` before anything is evaluated.
         String and pandas ``Categorical`` columns are categorical with treatment contrasts
         (first level = reference; categorical order is kept).
     duration, event

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import SpecError
+from crlm_outcomes.formula.design import design_matrix_for
 from crlm_outcomes.survival import _cox_engine as eng
-from crlm_outcomes.survival.cox_design import design_matrix_for
 
 __all__ = ["predict_lp", "predict_survival", "baseline_hazard"]
 

@@ -52,69 +52,12 @@ from crlm_outcomes.errors import (
     SpecError,
     SurvivalDataError,
 )
+from crlm_outcomes.formula import build_design, check_formula, design_matrix_for, model_matrix
 from crlm_outcomes.survival._inputs import excluded_count, survival_input
 
 __all__ = ["FineGray", "fine_gray", "model_matrix"]
 
 _EPS = np.finfo(np.float64).eps
-
-
-# ------------------------------------------------------------------------------------------------
-# Formula -> model matrix (R treatment contrasts)
-# ------------------------------------------------------------------------------------------------
-def _rhs(formula: str) -> str:
-    text = formula.strip()
-    if "~" in text:
-        lhs, _, rhs = text.partition("~")
-        if lhs.strip():
-            raise FormulaError("give only the right-hand side of the formula; time and event are "
-                               "passed as duration= and event=", value=formula,
-                               expected="e.g. 'age + C(sex)' or '~ age + sex'")
-        text = rhs.strip()
-    if not text:
-        raise FormulaError("the formula has no covariates", value=formula,
-                           expected="e.g. 'age + sex'")
-    return text
-
-
-def formula_variables(formula: str) -> list[str]:
-    """Data columns a right-hand-side formula refers to."""
-    import formulaic
-
-    try:
-        spec = formulaic.Formula(_rhs(formula))
-    except Exception as exc:  # formulaic raises several parser exception types
-        raise FormulaError(f"cannot parse the formula: {exc}", value=formula,
-                           expected="a formulaic/patsy right-hand side") from exc
-    return sorted(str(v) for v in spec.required_variables)
-
-
-def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
-    """Covariate matrix of a right-hand-side formula with R's treatment contrasts.
-
-    The intercept is built and then dropped, so factors are coded against their first level
-    exactly like ``model.matrix(~ ..., data)[, -1]`` in R. ``data`` must have no missing values in
-    the variables used (callers exclude those rows first and record them).
-    """
-    return _model_matrix_and_spec(data, formula)[0]
-
-
-def _model_matrix_and_spec(data: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, Any]:
-    """:func:`model_matrix` and the formulaic model spec that codes new data the same way."""
-    import formulaic
-
-    rhs = _rhs(formula)
-    try:
-        mm = formulaic.model_matrix("1 + " + rhs, data, na_action="raise")
-    except Exception as exc:
-        raise FormulaError(f"cannot build the model matrix: {exc}", value=formula,
-                           expected="columns of the data, with formulaic syntax") from exc
-    return _without_intercept(mm, data.index), mm.model_spec
-
-
-def _without_intercept(mm: Any, index: pd.Index) -> pd.DataFrame:
-    frame = pd.DataFrame(np.asarray(mm, dtype=np.float64), columns=list(mm.columns), index=index)
-    return frame.drop(columns=["Intercept"])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -326,7 +269,8 @@ class FineGray:
     last_time
         Largest follow-up time of the rows analysed (predictions beyond it are missing).
     model_spec
-        The formulaic spec that codes new data like the fitted data (:meth:`predict`).
+        The :class:`~crlm_outcomes.formula.Design` that codes new data like the fitted data,
+        with the transforms' fitted state (:meth:`predict`).
     references
         Reference level of each categorical variable (``{variable: level}``).
     term_counts
@@ -371,13 +315,13 @@ class FineGray:
         if not isinstance(newdata, pd.DataFrame):
             raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
                             expected="a DataFrame with the model's covariates")
-        missing = [v for v in formula_variables(self.formula) if v not in newdata.columns]
+        design = self.model_spec
+        variables = list(design.formula.variables)
+        missing = [v for v in variables if v not in newdata.columns]
         if missing:
             raise FormulaError("newdata lacks covariates of the model", value=missing,
-                               expected=f"the columns {formula_variables(self.formula)}")
-        from crlm_outcomes.survival.cox_design import coded_newdata
-
-        x = coded_newdata(self.model_spec, list(self.table["term"]), newdata)
+                               expected=f"the columns {variables}")
+        x = design_matrix_for(design, newdata)
         risk = np.exp(x @ self.table["coef"].to_numpy())
         ft = self.baseline["time"].to_numpy()
         a0 = self.baseline["cumhaz"].to_numpy()
@@ -444,6 +388,25 @@ class FineGray:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def anova(self) -> pd.DataFrame:
+        """Wald chi-square test of each term and of the nonlinear part of each spline term
+        (``rcs``, ``poly``) with the sandwich variance, laid out as rms's ``anova``
+        (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
+        from crlm_outcomes.formula.anova import wald_anova
+
+        return wald_anova(self.model_spec, self.table["coef"].to_numpy(), self.var.to_numpy())
+
+    def partial_effect(self, variable: str, values=None, reference: float | None = None):
+        """Subdistribution hazard ratio against ``variable`` relative to ``reference`` (default
+        its median), other covariates at their adjust-to values, with Wald limits
+        (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
+        from crlm_outcomes.formula.effects import partial_effect
+
+        return partial_effect(self.model_spec, self.table["coef"].to_numpy(),
+                              self.var.to_numpy(), variable, values=values,
+                              reference=reference, conf_level=self.conf_level,
+                              ratio_label="Subdistribution hazard ratio")
 
     def _repr_html_(self) -> str:
         notes = {"cause": self.cause, "competing": ", ".join(map(str, self.competing)),
@@ -516,12 +479,8 @@ def fine_gray(
     if not 0 < conf_level < 1:
         raise SpecError("conf_level must be between 0 and 1", value=conf_level,
                         expected="e.g. 0.95")
-    variables = formula_variables(formula)
-    missing_cols = [v for v in variables if v not in data.columns]
-    if missing_cols:
-        raise FormulaError("the formula names columns that are not in the data",
-                           value=missing_cols,
-                           expected=f"columns among {', '.join(map(str, data.columns[:15]))}")
+    checked = check_formula(formula, data.columns)
+    variables = list(checked.variables)
     cz = declared_causes(data, event, causes, censor_code=censor_code)
     if cause not in cz:
         if causes is not None:
@@ -543,16 +502,16 @@ def fine_gray(
         cause_code = spare if cause == 0 else cause
     si = survival_input(frame, duration, event, by=cengroup, causes=codes_for_input,
                         extra=variables)
-    from crlm_outcomes.survival.cox_design import drop_empty_leading_levels
+    from crlm_outcomes.formula.design import drop_empty_leading_levels
 
     # crr takes no column of zeros: levels without a patient are left out (not estimable)
     kept = drop_empty_leading_levels(data.loc[si.index], list(variables), every=True)
-    x_frame, spec = _model_matrix_and_spec(kept, formula)
-    terms = list(x_frame.columns)
+    design = build_design(formula, kept)
+    terms = list(design.columns)
     if not terms:
         raise FormulaError("the formula gives no covariate columns", value=formula,
                            expected="at least one covariate")
-    x = x_frame.to_numpy(dtype=np.float64)
+    x = design.X
     if not np.all(np.isfinite(x)):
         bad = np.flatnonzero(~np.isfinite(x).all(axis=0))[0]
         raise SurvivalDataError("covariate is not finite", column=terms[bad],
@@ -633,14 +592,12 @@ def fine_gray(
         "term": terms,
         "n": np.where(binary, on.sum(axis=0), np.nan),
         "events": np.where(binary, (on & (status == 1)[:, None]).sum(axis=0), np.nan)})
-    from crlm_outcomes.survival.cox_design import build_design
-
-    references = build_design(formula, kept).references
     return FineGray(table=table, var=pd.DataFrame(var, index=terms, columns=terms),
                     information=pd.DataFrame(info, index=terms, columns=terms),
                     loglik=-lik, loglik_null=loglik_null, converged=converged,
                     iterations=iterations, cause=cause, competing=competing,
-                    formula=_rhs(formula), conf_level=conf_level, n=si.n, counts=counts,
+                    formula=checked.rhs, conf_level=conf_level, n=si.n, counts=counts,
                     excluded=si.excluded, baseline=baseline, last_time=float(dat.time.max()),
-                    model_spec=spec, references=references, term_counts=term_counts)
+                    model_spec=design, references=design.references,
+                    term_counts=term_counts)
 

@@ -63,12 +63,11 @@ from crlm_outcomes._display import frames_html
 from crlm_outcomes.errors import (
     DataQualityWarning,
     EstimationError,
-    FormulaError,
     InputError,
     SpecError,
 )
+from crlm_outcomes.formula import check_formula, model_matrix
 from crlm_outcomes.survival._inputs import excluded_count
-from crlm_outcomes.survival.fine_gray import formula_variables
 
 __all__ = ["PropensityWeights", "propensity_weights", "BalanceTable", "balance_table",
            "effective_sample_size"]
@@ -223,8 +222,6 @@ def propensity_weights(
     """
     import statsmodels.api as sm
 
-    from crlm_outcomes.survival.fine_gray import model_matrix
-
     if estimand not in _ESTIMANDS:
         raise SpecError("unknown estimand", value=estimand,
                         expected=" or ".join(map(repr, _ESTIMANDS)))
@@ -236,11 +233,8 @@ def propensity_weights(
     if truncate is not None and not 0.5 < truncate < 1:
         raise SpecError("truncate must be a quantile between 0.5 and 1", value=truncate,
                         expected="e.g. 0.99")
-    variables = formula_variables(formula)
-    unknown = [v for v in variables if v not in data.columns]
-    if unknown:
-        raise FormulaError("the formula names columns that are not in the data", value=unknown,
-                           expected=f"columns among {', '.join(map(str, data.columns[:15]))}")
+    checked = check_formula(formula, data.columns)
+    variables = list(checked.variables)
     tr = _treatment_codes(data, treatment, treated)
     used = [treatment, *[v for v in variables if v != treatment]]
     frame = data[used].assign(**{treatment: tr})
@@ -255,8 +249,6 @@ def propensity_weights(
     if len(np.unique(y)) < 2:
         raise EstimationError("both arms need at least one patient with complete data; found "
                               f"only treatment = {int(y[0]) if len(y) else 'none'}")
-    from crlm_outcomes.survival.fine_gray import _rhs
-
     x = model_matrix(kept, formula)
     x.insert(0, "Intercept", 1.0)
     with warnings.catch_warnings():
@@ -272,7 +264,7 @@ def propensity_weights(
     e = np.asarray(fit.fittedvalues, dtype=np.float64)
     if np.any((e <= 1e-12) | (e >= 1 - 1e-12)):
         raise EstimationError("propensity scores of 0 or 1 (perfect separation): weights are "
-                              f"undefined; model {_rhs(formula)!r}")
+                              f"undefined; model {checked.rhs!r}")
     t1 = y == 1
     if estimand == "ATE":
         w = np.where(t1, 1.0 / e, 1.0 / (1.0 - e))
@@ -283,7 +275,7 @@ def propensity_weights(
     else:
         w = np.where(t1, 1.0 - e, e)
     notes: dict[str, Any] = {"estimand": estimand, "model": f"logit({treatment}) ~ "
-                             f"{_rhs(formula)}", "stabilized": bool(stabilize)}
+                             f"{checked.rhs}", "stabilized": bool(stabilize)}
     if stabilize:
         p_t = float(t1.mean())
         w = w * np.where(t1, p_t, 1.0 - p_t)

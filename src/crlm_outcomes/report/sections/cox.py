@@ -14,6 +14,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from crlm_outcomes.formula import formula_variables
 from crlm_outcomes.labels import Labels, resolve_labels
 from crlm_outcomes.plots.schoenfeld import schoenfeld_plot
 from crlm_outcomes.report._context import BuildContext
@@ -25,7 +26,6 @@ from crlm_outcomes.report.regression_table import (
 )
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.writer import text_block
-from crlm_outcomes.survival.cox_design import formula_variables
 from crlm_outcomes.survival.term_rows import term_label
 
 __all__ = ["cox_section"]

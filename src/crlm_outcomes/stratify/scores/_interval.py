@@ -51,6 +51,14 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
         points[known] = (from_diagnosis[known] < limit).astype(float)
         needed = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
     points[np.isnan(points) & synchronous_flag] = 1.0
+    # a source without dates may record the interval itself, or only "< 12 months"
+    dfi = col.number(frame, "disease_free_interval_months")
+    use = np.isnan(points) & ~np.isnan(dfi)
+    points[use] = (dfi[use] < float(months)).astype(float)
+    if float(months) == 12.0:
+        under = col.boolean(frame, "disease_free_interval_under_12m")
+        flag = np.isnan(points) & under.notna().to_numpy()
+        points[flag] = under.to_numpy(dtype=float, na_value=np.nan)[flag]
     why = np.full(n, "", dtype=object)
     for name, values in needed.items():
         why = join_where(why, values.isna().to_numpy(), col.missing_reason(name, frame),

@@ -67,7 +67,18 @@ def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
     x = col.number(frame, column) if values is None else values
     hit = (x >= above) if inclusive else (x > above)
     pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
-    return Component(label, pts, col.missing_reason(column, frame))
+    why: np.ndarray | str = col.missing_reason(column, frame)
+    bound = col.number(frame, f"{column}_at_least") if values is None else np.full(len(x), np.nan)
+    known_bound = np.isnan(x) & ~np.isnan(bound)
+    if known_bound.any():  # a top-coded value ("CEA >= 10,000") decides when it clears the cut
+        clears = known_bound & ((bound >= above) if inclusive else (bound > above))
+        pts = np.where(clears, points, pts)
+        open_ = known_bound & ~clears
+        if open_.any():
+            why = np.full(len(x), why, dtype=object)
+            why[open_] = [f"{column} known only as >= {b:g}, not enough to decide"
+                          for b in bound[open_].tolist()]
+    return Component(label, pts, why)
 
 
 def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
