@@ -30,6 +30,7 @@ __all__ = [
     "FormulaError",
     "SpecError",
     "OptionalDependencyError",
+    "UncollectedVariableError",
     "EstimationError",
     "CrlmWarning",
     "ConvergenceWarning",
@@ -157,6 +158,11 @@ class FormulaError(InputError):
 
 class SpecError(InputError):
     """An analysis spec is invalid: names the key, the value and what is allowed."""
+
+
+class UncollectedVariableError(InputError):
+    """Imputation was asked for a variable the source never recorded (all missing overall or in
+    a registry era): a design question, not a missing-data one."""
 
 
 class EstimationError(CrlmError):

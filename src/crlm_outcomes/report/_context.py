@@ -51,6 +51,8 @@ class BuildContext:
     labels
         Display labels: the schema's defaults, the cohort's endpoint origins and the spec's
         ``labels:`` (set once the cohort is loaded).
+    imputations
+        The multiple imputations of the spec's ``imputation:`` (pooled Cox models), or None.
     """
 
     spec: AnalysisSpec
@@ -65,6 +67,7 @@ class BuildContext:
     seeds: dict[str, int] = field(default_factory=dict)
     cohort_note: str = ""
     labels: Labels = field(default_factory=default_labels)
+    imputations: Any = None
 
     @contextmanager
     def collect_warnings(self, where: str) -> Iterator[None]:

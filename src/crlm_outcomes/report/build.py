@@ -49,8 +49,10 @@ from crlm_outcomes.report.methods_text import methods_text
 from crlm_outcomes.report.sections.competing_risks import competing_risks_section
 from crlm_outcomes.report.sections.cox import cox_section
 from crlm_outcomes.report.sections.flow import flow_section
+from crlm_outcomes.report.sections.imputation import imputation_section
 from crlm_outcomes.report.sections.km import km_section
 from crlm_outcomes.report.sections.landmark import landmark_section
+from crlm_outcomes.report.sections.matching import matching_section
 from crlm_outcomes.report.sections.score_validation import score_validation_section
 from crlm_outcomes.report.sections.table_one import table_one_section
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, AnalysisSpec, load_spec, spec_hash
@@ -93,7 +95,10 @@ def plan(spec: AnalysisSpec) -> list[str]:
     if spec.comparison is not None:
         steps.append("Table 1")
     steps += [f"Kaplan-Meier: {ENDPOINT_LABELS[e]}" for e in spec.endpoints]
+    if spec.imputation is not None:
+        steps.append("multiple imputation")
     steps += [f"Cox model {m.name}" for m in spec.cox]
+    steps += [f"matched comparison {i + 1}" for i in range(len(spec.matching))]
     steps += [f"competing risks {i + 1}" for i in range(len(spec.competing_risks))]
     steps += [f"landmark {i + 1}" for i in range(len(spec.landmarks))]
     if spec.score_validation is not None:
@@ -206,9 +211,15 @@ def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
     for endpoint in ctx.spec.endpoints:
         report(f"Kaplan-Meier: {ENDPOINT_LABELS[endpoint]}")
         km_section(ctx, endpoint)
+    if ctx.spec.imputation is not None:
+        report("multiple imputation")
+        imputation_section(ctx)
     for i, m in enumerate(ctx.spec.cox):
         report(f"Cox model {m.name}")
         cox_section(ctx, i)
+    for i in range(len(ctx.spec.matching)):
+        report(f"matched comparison {i + 1}")
+        matching_section(ctx, i)
     for i in range(len(ctx.spec.competing_risks)):
         report(f"competing risks {i + 1}")
         competing_risks_section(ctx, i)

@@ -87,6 +87,13 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
           f"{_CONF[spec.output.conf_type]} scale; median survival and survival at "
           f"{_join([f'{t:g}' for t in spec.output.survival_times])} months are reported. "
           "Groups were compared with the log-rank test.")
+    cs = spec.output.conditional_survival
+    if cs is not None:
+        km += (" Conditional survival, the probability of surviving a further "
+               f"{_join([f'{t:g}' for t in cs.horizon])} months given survival to "
+               f"{_join([f'{s:g}' for s in cs.given])} months, is the ratio of Kaplan-Meier "
+               "estimates, with the Greenwood variance over the conditional interval and "
+               "log-log 95% confidence intervals.")
     paras.append(km)
 
     if spec.comparison is not None:
@@ -121,6 +128,38 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
                     "cox.zph), with residual plots.")
         paras.append(cox)
 
+    if spec.imputation is not None:
+        imp = spec.imputation
+        outcome = lower_first(lab.endpoint(spec.cox[0].endpoint if spec.cox else "os"))
+        paras.append(
+            f"Missing values of {_join([var(v) for v in imp.variables])} were multiply imputed by chained "
+            f"equations ({imp.m} imputations, {imp.iterations} iterations, seed {imp.seed}): "
+            "predictive mean matching for continuous variables, logistic or multinomial "
+            "logistic regression for categorical ones, with the Nelson-Aalen cumulative "
+            f"hazard and the event indicator of {outcome} in every imputation model (White & "
+            "Royston 2009). Every Cox model was fitted on each imputed data set and the "
+            "estimates were pooled by Rubin's rules, with t-based confidence intervals on "
+            "Barnard-Rubin degrees of freedom. Kaplan-Meier, competing-risk and landmark "
+            "analyses and Table 1 use the observed data.")
+    if spec.matching:
+        parts = []
+        for mt in spec.matching:
+            parts.append(
+                f"{var(mt.treatment)} ({lower_first(lab.endpoint(mt.endpoint))}; propensity model "
+                f"{mt.formula}; {mt.ratio}:1 "
+                f"{'with' if mt.replace else 'without'} replacement, "
+                + ("no caliper" if mt.caliper is None else
+                   f"caliper {mt.caliper:g} SD of the logit")
+                + (f", exact on {_join(mt.exact)}" if mt.exact else "") + ")")
+        paras.append(
+            "Treatment comparisons by propensity-score matching (greedy nearest-neighbour "
+            "matching on the logit of the propensity score from a logistic model): "
+            + "; ".join(parts) + ". Balance was assessed with standardised mean differences "
+            "before and after matching. Hazard ratios come from Cox models in the matched "
+            "sample with the matching weights and a robust variance clustered on the matched "
+            "set. E-values (VanderWeele & Ding 2017) give the minimum strength of association "
+            "an unmeasured confounder would need with treatment and outcome to explain the "
+            "hazard ratio (and its confidence limit) away.")
     if spec.competing_risks:
         paras.append(
             "Recurrence and death without recurrence were analysed as competing risks "

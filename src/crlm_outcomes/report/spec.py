@@ -32,6 +32,9 @@ __all__ = [
     "CoxSpec",
     "CompetingRiskSpec",
     "LandmarkSpec",
+    "ImputationSpec",
+    "MatchingSpec",
+    "ConditionalSurvivalSpec",
     "SuppressionSpec",
     "OutputSpec",
     "LabelsSpec",
@@ -202,6 +205,52 @@ class LandmarkSpec(_Model):
     by: str = Field(description="Stratifier or column compared from the landmark on.")
 
 
+class ImputationSpec(_Model):
+    """Multiple imputation of missing covariates: every Cox model of the report is fitted on
+    each completed data set and pooled by Rubin's rules (:mod:`crlm_outcomes.imputation`)."""
+
+    variables: list[str] = Field(min_length=1, description="Columns to impute.")
+    predictors: list[str] = Field(
+        default_factory=list,
+        description="Further complete columns used as predictors (the imputed variables and "
+                    "the outcome of the first Cox model are always used).")
+    m: int = Field(20, ge=2, le=500, description="Number of imputations.")
+    iterations: int = Field(10, ge=1, le=200, description="Iterations per chain.")
+    seed: int = Field(20240611, ge=0, description="Random seed of the imputations.")
+    allow_uncollected: bool = Field(
+        False, description="Impute variables that are missing for every patient of an era "
+                           "(normally refused: the source never collected them).")
+
+
+class MatchingSpec(_Model):
+    """A propensity-score matched treatment comparison (:mod:`crlm_outcomes.survival.matching`)."""
+
+    treatment: str = Field(description="Treatment column (two values).")
+    treated: Scalar | None = Field(
+        None, description="Value of the treatment column meaning treated (default: coded 0/1 "
+                          "or boolean).")
+    formula: str = Field(description="Right-hand side of the logistic propensity model.")
+    endpoint: EndpointName = "os"
+    ratio: int = Field(1, ge=1, le=10, description="Controls per treated patient (k:1).")
+    replace: bool = False
+    caliper: float | None = Field(0.2, gt=0,
+                                  description="Caliper in SDs of the logit of the propensity.")
+    order: Literal["largest", "smallest", "random", "data"] = "largest"
+    exact: list[str] = Field(default_factory=list, description="Exact-matching columns.")
+    seed: int = Field(1, ge=0, description="Seed of order: random.")
+    rare_outcome: bool = Field(
+        False, description="The outcome is rare (< 15%): E-values use the HR as a risk ratio.")
+
+
+class ConditionalSurvivalSpec(_Model):
+    """Conditional survival in the Kaplan-Meier sections: P(T > s + t | T > s)."""
+
+    given: list[float] = Field(min_length=1,
+                               description="Months already survived (s), e.g. [12, 24, 36].")
+    horizon: list[float] = Field(default_factory=lambda: [60.0],
+                                 description="Further months (t), e.g. [60].")
+
+
 class ScoreValidationSpec(_Model):
     """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores)."""
 
@@ -265,6 +314,8 @@ class OutputSpec(_Model):
         None, description="Also write report.docx (every table and figure): true, false, or "
                           "absent = when python-docx is installed (pip install "
                           "'crlm_outcomes[word]').")
+    conditional_survival: ConditionalSurvivalSpec | None = Field(
+        None, description="Add conditional survival to the Kaplan-Meier sections.")
 
 
 class AnalysisSpec(_Model):
@@ -284,6 +335,8 @@ class AnalysisSpec(_Model):
     cox: list[CoxSpec] = Field(default_factory=list)
     competing_risks: list[CompetingRiskSpec] = Field(default_factory=list)
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
+    imputation: ImputationSpec | None = None
+    matching: list[MatchingSpec] = Field(default_factory=list)
     score_validation: ScoreValidationSpec | None = Field(
         None, description="Discrimination, calibration and decision curves of prognostic "
                           "scores, with pairwise comparisons.")
@@ -501,6 +554,14 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
         check_column(f"competing_risks[{i}].by", cr.by)
     for i, lm in enumerate(spec.landmarks):
         check_column(f"landmarks[{i}].by", lm.by)
+    if spec.imputation is not None:
+        for key in ("variables", "predictors"):
+            for i, name in enumerate(getattr(spec.imputation, key)):
+                check_column(f"imputation.{key}[{i}]", name)
+    for i, mt in enumerate(spec.matching):
+        check_column(f"matching[{i}].treatment", mt.treatment)
+        for j, name in enumerate(mt.exact):
+            check_column(f"matching[{i}].exact[{j}]", name)
     if spec.score_validation is not None:
         for i, name in enumerate(spec.score_validation.scores):
             check_column(f"score_validation.scores[{i}]", name)

@@ -1,12 +1,19 @@
 """crlm_outcomes.survival"""
+from crlm_outcomes.survival.comparison import TreatmentComparison as TreatmentComparison
+from crlm_outcomes.survival.comparison import matched_comparison as matched_comparison
+from crlm_outcomes.survival.comparison import weighted_comparison as weighted_comparison
 from crlm_outcomes.survival.competing_risks import CumulativeIncidence as CumulativeIncidence
 from crlm_outcomes.survival.competing_risks import GrayTest as GrayTest
 from crlm_outcomes.survival.competing_risks import cumulative_incidence as cumulative_incidence
 from crlm_outcomes.survival.competing_risks import gray_test as gray_test
 from crlm_outcomes.survival.concordance import concordance as concordance
+from crlm_outcomes.survival.conditional import ConditionalSurvival as ConditionalSurvival
+from crlm_outcomes.survival.conditional import conditional_survival as conditional_survival
 from crlm_outcomes.survival.cox import CoxResult as CoxResult
 from crlm_outcomes.survival.cox import cox as cox
 from crlm_outcomes.survival.cox_zph import ZphResult as ZphResult
+from crlm_outcomes.survival.evalue import EValueResult as EValueResult
+from crlm_outcomes.survival.evalue import evalue as evalue
 from crlm_outcomes.survival.fine_gray import FineGray as FineGray
 from crlm_outcomes.survival.fine_gray import fine_gray as fine_gray
 from crlm_outcomes.survival.kaplan_meier import KaplanMeierResult as KaplanMeierResult
@@ -20,6 +27,8 @@ from crlm_outcomes.survival.logrank import logrank as logrank
 from crlm_outcomes.survival.logrank import logrank_trend as logrank_trend
 from crlm_outcomes.survival.logrank import p_adjust as p_adjust
 from crlm_outcomes.survival.logrank import pairwise_logrank as pairwise_logrank
+from crlm_outcomes.survival.matching import MatchedData as MatchedData
+from crlm_outcomes.survival.matching import match_propensity as match_propensity
 from crlm_outcomes.survival.rmst import RMSTDifferenceResult as RMSTDifferenceResult
 from crlm_outcomes.survival.rmst import RMSTResult as RMSTResult
 from crlm_outcomes.survival.rmst import rmst as rmst

@@ -39,14 +39,24 @@ def cox_section(ctx: BuildContext, i: int) -> None:
     lab = ctx.labels
     duration, event = ENDPOINTS[m.endpoint]
     endpoint = lab.endpoint(m.endpoint)
+    imp = ctx.imputations
     with ctx.collect_warnings(f"Cox model '{m.display_name}'"):
-        fit = cox(ctx.data, m.formula, duration, event, ties=m.ties,
-                  strata=m.strata or None, cluster=m.cluster)
+        if imp is None:
+            fit = cox(ctx.data, m.formula, duration, event, ties=m.ties,
+                      strata=m.strata or None, cluster=m.cluster)
+            pooled = None
+        else:   # every completed data set, pooled by Rubin's rules
+            from crlm_outcomes.imputation.pooling import pool_cox
+
+            pooled = pool_cox(imp.map(lambda d: cox(d, m.formula, duration, event, ties=m.ties,
+                                                    strata=m.strata or None,
+                                                    cluster=m.cluster)))
+            fit = pooled.fits[0]
         ph = fit.ph_test() if m.ph_test else None
     title = f"Cox model '{m.display_name}': {endpoint.lower()}"
     title = title[:1].upper() + title[1:]
     blocks = []
-    if m.univariable:
+    if m.univariable and pooled is None:
         variables = split_terms(m.formula)
         with ctx.collect_warnings(f"Cox model '{m.display_name}', univariable fits"):
             both = univariable_multivariable(
@@ -57,13 +67,15 @@ def cox_section(ctx: BuildContext, i: int) -> None:
         blocks.append(ctx.writer.table(both.table, f"cox_{m.name}_uni_multi", both.title,
                                        html=both.to_html(uuid=f"cox_{m.name}_uni_multi"),
                                        latex=both.to_latex()))
-    reg = regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
+    reg = (regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
+           if pooled is None else
+           pooled.regression_table(title=title, suppression=ctx.policy, labels=lab))
     blocks.append(ctx.writer.table(reg.table, f"cox_{m.name}", title,
                                    html=reg.to_html(uuid=f"cox_{m.name}"), latex=reg.to_latex()))
     blocks.append(ctx.writer.figure(
         f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
-        f"{endpoint.lower()}; N/events: patients and events in each level.", _forest, fit,
-        lab))
+        f"{endpoint.lower()}; N/events: patients and events in each level.", _forest,
+        fit if pooled is None else pooled, lab))
     covariates = ", ".join(lab.inline(v)
                            for v in formula_variables(m.formula, ctx.data))
     paras = [f"{endpoint}, time in months from {lab.origins.get(m.endpoint, 'the origin')}; "
@@ -72,6 +84,10 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                 if m.strata else "")
              + (f"; robust variance clustered on {lab.inline(m.cluster)}"
                 if m.cluster else "") + "."]
+    if pooled is not None:
+        paras.append(f"Fitted on each of the {pooled.m} imputed data sets and pooled by "
+                     "Rubin's rules (t intervals, Barnard-Rubin degrees of freedom); the "
+                     "proportional-hazards test below uses the first imputed data set.")
     if ph is not None:
         blocks.append(text_block("heading", "Proportional-hazards test"))
         blocks.append(ctx.writer.table(_ph_published(ph, lab), f"ph_test_{m.name}",
@@ -105,8 +121,8 @@ def _ph_published(ph: pd.DataFrame, lab: Labels) -> pd.DataFrame:
 
 
 def _forest(fit: Any, labels: Labels) -> plt.Axes:
-    """Forest plot of a Cox model (figure recipe)."""
-    return fit.plot_forest(labels=labels)
+    """Forest plot of a Cox model or of a pooled model (figure recipe)."""
+    return fit.plot_forest(labels=labels) if hasattr(fit, "plot_forest") else fit.plot()
 
 
 def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,

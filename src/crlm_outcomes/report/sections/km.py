@@ -70,6 +70,36 @@ def km_summary(km: Any, label: str, times: list[float],
     return pd.DataFrame(rows)
 
 
+def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None,
+                 label: str) -> tuple[pd.DataFrame, Any]:
+    """Published conditional-survival rows of one stratifier, and the result (for the plot)."""
+    from crlm_outcomes.survival.conditional import conditional_survival
+
+    cs_spec = ctx.spec.output.conditional_survival
+    policy = ctx.policy
+    with ctx.collect_warnings(f"Conditional survival{' by ' + strat if strat else ''}"):
+        cs = conditional_survival(ctx.data, duration, event, by=strat, given=cs_spec.given,
+                                  horizon=cs_spec.horizon)
+    rows = []
+    for r in cs.table.itertuples(index=False):
+        if r.estimate != r.estimate:
+            text = "NE"
+        elif policy.enabled and r.n_risk < policy.rate_threshold:
+            text = policy.primary_marker
+        else:
+            text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
+        rows.append({"stratifier": label, "group": str(r.group), "given (months)": f"{r.given:g}",
+                     "further months": f"{r.horizon:g}",
+                     "at risk at s": format_count_alone(int(r.n_risk), policy),
+                     "conditional survival, % (95% CI)": text})
+    return pd.DataFrame(rows), cs
+
+
+def _plot_conditional(result: Any) -> Any:
+    """Conditional survival curves (figure recipe)."""
+    return result.plot()
+
+
 def km_section(ctx: BuildContext, endpoint: str) -> None:
     """Add the Kaplan-Meier section of ``endpoint`` (a key of
     :data:`crlm_outcomes.report.spec.ENDPOINTS`)."""
@@ -87,6 +117,7 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     times = list(spec.output.survival_times)
     blocks: list[dict[str, Any]] = []
     summaries = []
+    conditional = []
     tests = []
     stratifiers: list[str | None] = [None, *spec.stratifiers]
     for strat in stratifiers:
@@ -103,6 +134,8 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
                 strat is not None and len(km.group_labels) > 1) else None
         label = lab.variable(strat) if strat else "All patients"
         summaries.append(km_summary(km, label, times, policy, lab))
+        if spec.output.conditional_survival is not None:
+            conditional.append(_conditional(ctx, duration, event, strat, label))
         if lr is not None:
             tests.append({"stratifier": label, "test": lr.method,
                           "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
@@ -140,6 +173,15 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     if tests:
         blocks.append(ctx.writer.table(pd.DataFrame(tests), f"logrank_{endpoint}",
                                        f"{title}: log-rank tests"))
+    if conditional:
+        blocks.append(text_block("heading", f"{title}: conditional survival"))
+        blocks.append(ctx.writer.table(
+            pd.concat([c[0] for c in conditional], ignore_index=True),
+            f"conditional_{endpoint}", f"{title}: conditional survival P(T > s + t | T > s), "
+            "% (95% CI, log-log)", footnote=policy.footnote()))
+        blocks.append(ctx.writer.figure(f"conditional_{endpoint}", f"{title}: conditional "
+                                        "survival given the time already survived, all "
+                                        "patients.", _plot_conditional, conditional[0][1]))
     ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
         f"{title}: {lab.events.get(endpoint, 'the event').lower()}, with time in months from "
         f"{lab.origins.get(endpoint, 'the time origin')}."], "blocks": blocks})

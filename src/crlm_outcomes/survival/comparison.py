@@ -1,0 +1,173 @@
+"""Treatment comparisons by propensity-score matching or weighting, with balance and E-values.
+
+A comparison is the Cox model of the outcome on the treatment in the matched sample (matching
+weights, robust variance clustered on the matched set; Austin 2014) or in the weighted sample
+(propensity weights, robust variance; Austin & Stuart 2015), the covariate balance that justifies
+it, and the E-value of its hazard ratio and confidence limit (VanderWeele & Ding 2017; see
+:mod:`crlm_outcomes.survival.evalue`), with the common-outcome conversion unless the outcome is
+declared rare.
+
+References
+----------
+Austin PC. The use of propensity score methods with survival or time-to-event outcomes. *Stat
+Med* 2014;33:1242–1258.
+Austin PC, Stuart EA. Moving towards best practice when using inverse probability of treatment
+weighting (IPTW) using the propensity score. *Stat Med* 2015;34:3661–3679.
+VanderWeele TJ, Ding P. Sensitivity analysis in observational research: introducing the E-value.
+*Ann Intern Med* 2017;167:268–274.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from crlm_outcomes._display import frames_html
+from crlm_outcomes._result_eq import result_eq
+from crlm_outcomes.survival._inputs import excluded_count
+from crlm_outcomes.survival.evalue import EValueResult, evalue_from_model
+from crlm_outcomes.survival.weighting import BalanceTable, PropensityWeights
+
+__all__ = ["TreatmentComparison", "matched_comparison", "weighted_comparison"]
+
+
+@dataclass(frozen=True, eq=False)
+class TreatmentComparison:
+    """A matched or weighted treatment comparison.
+
+    Attributes
+    ----------
+    table
+        One row: term (the treatment), hr, lower, upper, p, std_error (robust), rr (the hazard
+        ratio on the risk-ratio scale), evalue, evalue_ci.
+    method
+        ``"matching"`` or ``"weighting"``.
+    cox
+        The weighted Cox fit (:class:`~crlm_outcomes.survival.cox.CoxResult`).
+    balance
+        Covariate balance before and after.
+    evalues
+        :class:`~crlm_outcomes.survival.evalue.EValueResult`.
+    excluded
+        Rows not in the comparison (no score, unmatched, missing outcome).
+    """
+
+    table: pd.DataFrame
+    method: str
+    cox: Any = field(repr=False, compare=False)
+    balance: BalanceTable = field(repr=False)
+    evalues: EValueResult = field(repr=False)
+    excluded: pd.DataFrame = field(repr=False)
+
+    __eq__ = result_eq
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def n_excluded(self) -> int:
+        """Rows not in the comparison."""
+        return excluded_count(self.excluded)
+
+    def __repr__(self) -> str:
+        r = self.table.iloc[0]
+        return (f"TreatmentComparison({self.method}: HR {r['hr']:.3g} "
+                f"[{r['lower']:.3g}, {r['upper']:.3g}], E-value {r['evalue']:.3g})")
+
+    def summary(self) -> str:
+        """The hazard ratio, its E-values and the balance, as text."""
+        r = self.table.iloc[0]
+        return "\n".join([
+            f"Treatment comparison by propensity-score {self.method}: {r['term']}",
+            f"HR {r['hr']:.3f} (95% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
+            f"robust SE, n = {self.cox.n}, events = {self.cox.n_event}",
+            self.evalues.summary(),
+            (f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, after "
+             f"{self.balance.max_abs_smd(weighted=True):.3f}") if len(self.balance.table)
+            else "no balance covariates given"])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax=None, *, threshold: float = 0.1):
+        """Love plot of the balance before and after."""
+        return self.balance.plot(ax=ax, threshold=threshold)
+
+    def _repr_html_(self) -> str:
+        return frames_html(repr(self), {"Effect": self.table, "Balance": self.balance.table},
+                           notes={"method": self.method, "excluded rows": self.n_excluded})
+
+
+def _build(method: str, fit: Any, term: str, balance: BalanceTable, rare: bool,
+           excluded: pd.DataFrame) -> TreatmentComparison:
+    row = fit.summary[fit.summary["term"] == term].iloc[0]
+    ev = evalue_from_model(fit.summary, term, rare=rare)
+    e = ev.table.iloc[0]
+    table = pd.DataFrame([{"term": term, "hr": row["hr"], "lower": row["lower"],
+                           "upper": row["upper"], "p": row["p"],
+                           "std_error": row.get("robust_se", row["se"]), "rr": e["rr"],
+                           "evalue": e["evalue"], "evalue_ci": e["evalue_ci"]}])
+    ex = pd.concat([x for x in (excluded, fit.excluded) if len(x)], ignore_index=True) \
+        if len(excluded) or len(fit.excluded) else excluded
+    return TreatmentComparison(table=table, method=method, cox=fit, balance=balance,
+                               evalues=ev, excluded=ex)
+
+
+def matched_comparison(matched, duration: str, event: str, *, rare: bool = False,
+                       **cox_kwargs: Any) -> TreatmentComparison:
+    """Cox comparison in a matched sample with E-values.
+
+    Parameters
+    ----------
+    matched
+        :class:`~crlm_outcomes.survival.matching.MatchedData`.
+    duration, event
+        Outcome columns.
+    rare
+        Is the outcome rare (< 15% by the end of follow-up)? CRLM mortality is not (default).
+    **cox_kwargs
+        Passed to :func:`~crlm_outcomes.survival.cox.cox`.
+
+    Returns
+    -------
+    TreatmentComparison
+    """
+    fit = matched.cox(duration, event, **cox_kwargs)
+    return _build("matching", fit, matched.settings["treatment"], matched.balance, rare,
+                  matched.excluded)
+
+
+def weighted_comparison(data: pd.DataFrame, weights: PropensityWeights, duration: str,
+                        event: str, covariates: Sequence[str], *, rare: bool = False,
+                        **cox_kwargs: Any) -> TreatmentComparison:
+    """Cox comparison weighted by propensity-score weights (robust variance) with E-values.
+
+    Parameters
+    ----------
+    data
+        The data the weights were estimated on.
+    weights
+        :class:`~crlm_outcomes.survival.weighting.PropensityWeights`.
+    duration, event
+        Outcome columns.
+    covariates
+        Covariates of the balance table.
+    rare
+        Is the outcome rare? (default False: common-outcome conversion of the HR)
+    **cox_kwargs
+        Passed to :func:`~crlm_outcomes.survival.cox.cox`.
+
+    Returns
+    -------
+    TreatmentComparison
+    """
+    from crlm_outcomes.survival.cox import cox
+
+    treatment = str(weights.treatment.name)
+    keep = weights.weights.notna().to_numpy()
+    d = data.loc[keep].assign(**{treatment: weights.treatment[keep],
+                                 "_ps_weight": weights.weights[keep]})
+    fit = cox(d, treatment, duration, event, weights="_ps_weight", robust=True, **cox_kwargs)
+    return _build("weighting", fit, treatment, weights.balance(data, covariates), rare,
+                  weights.excluded)
