@@ -35,8 +35,9 @@ def built(tmp_path_factory, make_spec, build):
 def test_pooled_cox_matched_comparison_and_conditional_tables(built):
     spec, res = built
     tables = res.out_dir / "tables"
-    cox = pd.read_csv(tables / "cox_mv.csv")
-    assert list(cox["term"])[-1] == "kras_status[T.mutant]"
+    cox = pd.read_csv(tables / "cox_mv.csv", dtype=str, keep_default_na=False)
+    # rows grouped by variable with readable labels (issue 14)
+    assert (cox["variable"].iloc[-1], cox["level"].iloc[-1]) == ("KRAS", "Mutant")
     imp = pd.read_csv(tables / "imputation_models.csv")
     assert list(imp["method"]) == ["pmm", "logreg"]
     eff = pd.read_csv(tables / "matching_1_effect.csv")

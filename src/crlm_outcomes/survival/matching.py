@@ -360,8 +360,11 @@ def match_propensity(
     >>> m.pairs[["treated", "control"]].values.tolist()
     [[0, 2], [1, 3]]
     """
+    from crlm_outcomes.formula import check_formula
     from crlm_outcomes.io.cohort import Cohort
-    from crlm_outcomes.survival.fine_gray import formula_variables
+
+    def formula_variables(text: str) -> list[str]:  # the formula's data columns, in order
+        return list(check_formula(text).variables)
 
     if isinstance(data, Cohort):
         data = data.data

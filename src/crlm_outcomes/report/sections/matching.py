@@ -22,8 +22,11 @@ __all__ = ["matching_section"]
 
 def matching_section(ctx: BuildContext, i: int) -> None:
     """Add the section of the spec's ``i``-th matched comparison."""
+    from crlm_outcomes.formula import check_formula
     from crlm_outcomes.survival.comparison import matched_comparison
-    from crlm_outcomes.survival.fine_gray import formula_variables
+
+    def formula_variables(text: str) -> list[str]:  # the formula's data columns, in order
+        return list(check_formula(text).variables)
     from crlm_outcomes.survival.matching import match_propensity
 
     mt = ctx.spec.matching[i]
