@@ -360,11 +360,8 @@ def match_propensity(
     >>> m.pairs[["treated", "control"]].values.tolist()
     [[0, 2], [1, 3]]
     """
-    from crlm_outcomes.formula import check_formula
     from crlm_outcomes.io.cohort import Cohort
-
-    def formula_variables(text: str) -> list[str]:  # the formula's data columns, in order
-        return list(check_formula(text).variables)
+    from crlm_outcomes.formula import formula_variables
 
     if isinstance(data, Cohort):
         data = data.data
@@ -464,7 +461,7 @@ def match_propensity(
         "effective_n": [float(((t == 1) & matched).sum()),
                         float(wc.sum() ** 2 / np.sum(wc**2)) if len(wc) else 0.0]})
     if balance_covariates is None:
-        balance_covariates = ([v for v in formula_variables(formula) if v != treatment]
+        balance_covariates = ([v for v in formula_variables(formula, data) if v != treatment]
                               if formula else [])
     bal_data = data.loc[idx]
     balance = balance_table(bal_data, pd.Series(t, index=idx, dtype=np.float64),

@@ -22,16 +22,13 @@ __all__ = ["matching_section"]
 
 def matching_section(ctx: BuildContext, i: int) -> None:
     """Add the section of the spec's ``i``-th matched comparison."""
-    from crlm_outcomes.formula import check_formula
     from crlm_outcomes.survival.comparison import matched_comparison
-
-    def formula_variables(text: str) -> list[str]:  # the formula's data columns, in order
-        return list(check_formula(text).variables)
+    from crlm_outcomes.formula import formula_variables
     from crlm_outcomes.survival.matching import match_propensity
 
     mt = ctx.spec.matching[i]
     duration, event = ENDPOINTS[mt.endpoint]
-    covariates = [v for v in formula_variables(mt.formula) if v != mt.treatment]
+    covariates = [v for v in formula_variables(mt.formula, ctx.data) if v != mt.treatment]
     title = f"Matched comparison by {mt.treatment}: {ENDPOINT_LABELS[mt.endpoint]}"
     with ctx.collect_warnings(f"Matching {mt.treatment}"):
         matched = match_propensity(ctx.data, mt.treatment, mt.formula, ratio=mt.ratio,
