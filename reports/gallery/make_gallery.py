@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib
+import yaml
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -114,7 +115,8 @@ def reports() -> None:
         page = out / "report.html"
         screenshot(page, "report_top")
         for section, height in (("table-one", 1500), ("km-os", 2600),
-                                ("cox-os_multivariable", 2400), ("cif-0", 1300)):
+                                ("cox-os_multivariable", 2400), ("cif-0", 1300),
+                                ("landmark-0", 1300), ("score-validation", 2200)):
             screenshot(page, f"report_{section}".replace("-", "_"), section, height)
         folder = Path(tmp) / "seer"
         folder.mkdir()
@@ -135,6 +137,26 @@ def reports() -> None:
         screenshot(seer, "report_seer_top")
         screenshot(seer, "report_seer_table_one", "table-one", 1000)
         screenshot(seer, "report_seer_km", "km-os", 1500)
+        # the sections of issue 16: imputation with pooled Cox, matching, conditional survival
+        data = yaml.safe_load(DEMO_SPEC.read_text(encoding="utf-8"))
+        data.update({
+            "title": "Imputation, matching and conditional survival (synthetic cohort)",
+            "endpoints": ["os"], "stratifiers": ["fong_group"], "landmarks": [],
+            "competing_risks": [], "comparison": None, "score_validation": None,
+            "cox": [{"name": "mv", "endpoint": "os", "ph_test": False,
+                     "formula": "age_at_diagnosis + sex + cea_at_liver_diagnosis + "
+                                "kras_status"}],
+            "imputation": {"variables": ["cea_at_liver_diagnosis", "kras_status"],
+                           "predictors": ["age_at_diagnosis", "sex"], "m": 5, "seed": 5},
+            "matching": [{"treatment": "neoadjuvant_chemo", "caliper": 0.2,
+                          "formula": "age_at_diagnosis + liver_mets_number + "
+                                     "extrahepatic_disease"}]})
+        data["output"]["conditional_survival"] = {"given": [12, 24], "horizon": [36]}
+        build_report(parse_spec(data), Path(tmp) / "sections")
+        page = Path(tmp) / "sections" / "report.html"
+        for section, height in (("imputation", 1300), ("cox-mv", 1700), ("matching-1", 1700),
+                                ("km-os", 2600)):
+            screenshot(page, f"report_sections_{section}".replace("-", "_"), section, height)
 
 
 if __name__ == "__main__":

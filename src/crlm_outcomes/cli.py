@@ -30,7 +30,8 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from crlm_outcomes.errors import CrlmError, SpecError
+from crlm_outcomes.errors import CrlmError, InputError, OutputFolderError, SpecError
+from crlm_outcomes.safe_yaml import load_yaml
 
 __all__ = ["app", "main"]
 
@@ -138,6 +139,9 @@ def report(
     assert spec_path is not None
     target = out if out is not None else Path("reports") / ("demo" if demo else spec_path.stem)
     with _clean_errors():
+        if spec_path is not None and spec_path.is_dir():
+            raise SpecError("the spec path is a folder", file=str(spec_path),
+                            expected="a YAML analysis spec file")
         parsed = load_spec(spec_path)
         with _progress(len(plan(parsed)), quiet) as step:
             result = build_report(spec_path, target, progress=step)
@@ -155,8 +159,23 @@ def _parse_options(options: list[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise SpecError("load option must look like KEY=VALUE", value=item,
                             expected="e.g. --option os_origin=liver_resection")
-        parsed[key.strip()] = yaml.safe_load(value) if value else None
+        try:
+            parsed[key.strip()] = load_yaml(value) if value else None
+        except (yaml.YAMLError, InputError):
+            raise SpecError("load option value is not a valid YAML scalar or list",
+                            column=key.strip(), value=value,
+                            expected="e.g. --option os_origin=liver_resection or "
+                                     "--option missing_values=[NA, -9]") from None
     return parsed
+
+
+def _write_error(path: Path, exc: OSError) -> OutputFolderError:
+    """A clear error for an output file that cannot be written."""
+    why = exc.strerror or type(exc).__name__
+    if path.is_dir():
+        why = "it is a folder"
+    return OutputFolderError(f"cannot write the output file: {why}", file=str(path),
+                             expected="a writable file path (its folder is created)")
 
 
 @app.command()
@@ -178,8 +197,13 @@ def validate(
         cohort = load_cohort(file, profile=profile, **_parse_options(option or []))
     typer.echo(cohort.summary())
     if quarantine_out is not None:
-        quarantine_out.parent.mkdir(parents=True, exist_ok=True)
-        cohort.audit.quarantine.to_csv(quarantine_out, index=False, lineterminator="\n")
+        with _clean_errors():
+            try:
+                quarantine_out.parent.mkdir(parents=True, exist_ok=True)
+                cohort.audit.quarantine.to_csv(quarantine_out, index=False,
+                                               lineterminator="\n")
+            except OSError as exc:
+                raise _write_error(quarantine_out, exc) from None
         typer.echo(f"quarantine: {len(cohort.audit.quarantine)} record(s) written to "
                    f"{quarantine_out}")
 
@@ -225,8 +249,12 @@ def schema(
     else:
         text = json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n"
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        with _clean_errors():
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise _write_error(out, exc) from None
         typer.echo(f"wrote {out}")
     else:
         sys.stdout.write(text)

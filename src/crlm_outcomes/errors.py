@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "TooManyTablesError",
     "CrlmError",
     "InputError",
     "UnreadableFileError",
@@ -31,6 +32,9 @@ __all__ = [
     "SpecError",
     "OptionalDependencyError",
     "UncollectedVariableError",
+    "UnsafeYamlError",
+    "OutputFolderError",
+    "DisclosureError",
     "EstimationError",
     "CrlmWarning",
     "ConvergenceWarning",
@@ -165,8 +169,35 @@ class UncollectedVariableError(InputError):
     a registry era): a design question, not a missing-data one."""
 
 
+class UnsafeYamlError(InputError):
+    """A YAML file is refused before it is built: too large, too many aliases (an alias bomb),
+    a key repeated in one mapping, or not UTF-8 (:mod:`crlm_outcomes.safe_yaml`)."""
+
+
+class OutputFolderError(InputError):
+    """A report cannot be written to the folder asked for: it is a file, holds files no
+    previous build wrote, or another build is writing into it."""
+
+
+class DisclosureError(CrlmError):
+    """A report built with small-cell suppression would let a reader recover a suppressed count
+    from what it publishes (:mod:`crlm_outcomes.report.disclosure_check`); nothing is written.
+
+    ``findings`` lists each recoverable cell with the published facts that reveal it.
+    """
+
+    def __init__(self, message: str, findings: Sequence[Any] = ()) -> None:
+        self.findings = list(findings)
+        super().__init__(message)
+
+
 class EstimationError(CrlmError):
     """An estimator cannot produce a result for these data (for example no events at all)."""
+
+
+class TooManyTablesError(CrlmError, RuntimeError):
+    """An exact test would have to enumerate more tables than its budget allows (the caller
+    falls back to an asymptotic test and says so)."""
 
 
 class OptionalDependencyError(CrlmError, ImportError):
@@ -188,3 +219,9 @@ class MonotoneLikelihoodWarning(ConvergenceWarning):
 
 class DataQualityWarning(CrlmWarning):
     """Input was accepted, but something about it deserves the analyst's attention."""
+
+
+class ImmortalTimeWarning(DataQualityWarning):
+    """Groups defined by an event after the time origin (e.g. NED reached, a second
+    operation) are compared from that origin: the time before the defining event is
+    immortal for one group. Use a landmark analysis or start the clock at the event."""

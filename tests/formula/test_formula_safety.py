@@ -144,11 +144,11 @@ def test_keywords_and_odd_names_by_quoting():
     a = co.cox(data, "`lambda` + Q('odd name')", "time", "status")
     renamed = data.rename(columns={"lambda": "lam", "odd name": "odd"})
     b = co.cox(renamed, "lam + odd", "time", "status")
-    np.testing.assert_allclose(a.summary["coef"], b.summary["coef"], rtol=1e-12)
+    np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-12)
     c = co.cox(data, "I(Q('lambda') * 2) + log(abs(`odd name`))", "time", "status")
     d = co.cox(renamed.assign(l2=renamed["lam"] * 2, lo=np.log(np.abs(renamed["odd"]))),
                "l2 + lo", "time", "status")
-    np.testing.assert_allclose(c.summary["coef"], d.summary["coef"], rtol=1e-12)
+    np.testing.assert_allclose(c.table["coef"], d.table["coef"], rtol=1e-12)
     with pytest.raises(FormulaError, match=r"Q\('lambda'\)"):
         check_formula("I(`lambda` + 1)")
     with pytest.raises(FormulaError, match="keyword"):
@@ -159,7 +159,7 @@ def test_cox_accepts_a_leading_tilde_like_fine_gray():
     data = _data()
     a = co.cox(data, "~ age + sex", "time", "status")
     b = co.cox(data, "age + sex", "time", "status")
-    np.testing.assert_array_equal(a.summary["coef"], b.summary["coef"])
+    np.testing.assert_array_equal(a.table["coef"], b.table["coef"])
     with pytest.raises(FormulaError, match="right-hand side"):
         co.cox(data, "time ~ age", "time", "status")
 

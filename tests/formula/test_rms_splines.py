@@ -105,8 +105,8 @@ def fitted(case: str):
 @pytest.mark.parametrize("case", sorted(FITS))
 def test_cph_coefficients_se_loglik(case):
     fit = fitted(case)
-    np.testing.assert_allclose(fit.summary["coef"], ref(case, "coef").to_numpy(), rtol=RTOL)
-    np.testing.assert_allclose(fit.summary["se"], ref(case, "se").to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(fit.table["coef"], ref(case, "coef").to_numpy(), rtol=RTOL)
+    np.testing.assert_allclose(fit.table["std_error"], ref(case, "se").to_numpy(), rtol=RTOL)
     np.testing.assert_allclose(fit.loglik, ref(case, "loglik").to_numpy(), rtol=1e-10)
     assert fit.n == int(ref(case, "n").iloc[0])
     design = fit.state.design
@@ -175,7 +175,7 @@ def test_partial_effect_curve_is_exp_basis_times_beta_and_plots():
     fit = fitted("lung_rcs4_sex")
     eff = fit.partial_effect("age", values=[45.0, 55.0, 63.0, 70.0])
     knots = spline_knots(fit.state.design, "age")
-    beta = fit.summary["coef"].to_numpy()[:3]
+    beta = fit.table["coef"].to_numpy()[:3]
     basis = rcs_basis(np.array([45.0, 55.0, 63.0, 70.0]), knots)
     expected = np.exp((basis - rcs_basis([63.0], knots)) @ beta)
     np.testing.assert_allclose(eff.table["hr"], expected, rtol=1e-12)

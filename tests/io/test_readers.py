@@ -72,10 +72,14 @@ def test_corrupt_binary_files(tmp_path, suffix):
 
 
 def test_ragged_csv(tmp_path):
+    # one ragged row no longer rejects the file: it is kept as an empty row and listed
     p = tmp_path / "ragged.csv"
-    p.write_text("a,b\n1,2\n3,4,5\n")
-    with pytest.raises(UnreadableFileError, match="cannot parse"):
-        load_cohort(p)
+    p.write_text("a,b\n1,2\n3,4,5\n6,7\n")
+    raw = read_source(p)
+    assert raw.n_rows == 3
+    assert raw.bad_rows.to_dict("records") == [
+        {"row": 1, "line": 3, "reason": "3 fields where the header has 2"}]
+    assert raw.frame["a"].tolist()[::2] == [1, 6]
 
 
 def test_duplicate_headers(tmp_path):

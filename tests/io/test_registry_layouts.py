@@ -130,8 +130,8 @@ def test_ncdb_reasons_reach_the_scores(ncdb):
     assert "CEA > 200" not in why.iloc[2]
     # not recorded by this source, in the source's own terms
     assert "liver_mets_number not recorded by this source (profile ncdb)" in why.iloc[0]
-    # CS-era CEA >= 98 cannot decide "> 200"
-    assert "cea_at_liver_diagnosis known only as >= 98, not enough to decide" in why.iloc[1]
+    # CS-era CEA >= 98 cannot decide "> 200" (reason: the clinical item, then why)
+    assert "CEA > 200 ng/mL: known only as >= 98, not enough to decide" in why.iloc[1]
 
 
 # ---------------------------------------------------------------------------------- SEER*Stat

@@ -36,7 +36,7 @@ def test_rows_include_reference_level_first():
     ref = rows[rows["kind"] == "reference"]
     assert ref["label"].tolist() == ["squamous"] and ref["hr"].tolist() == [1.0]
     est = rows[rows["kind"].isin(["level", "continuous"])]
-    np.testing.assert_allclose(est["hr"], fit.summary["hr"])
+    np.testing.assert_allclose(est["hr"], fit.table["hr"])
     # patients per level add up to the model's n
     assert rows.loc[rows["variable"] == "celltype", "n"].sum() == fit.n
 

@@ -120,8 +120,8 @@ def test_forest_columns_and_agreement_with_the_table(data):
     assert sum(int(v) for v in ras["N"]) == fit.n
     assert sum(int(v) for v in ras["events"]) == fit.n_event
     # ticks cover every interval
-    lo = fit.summary["lower"].min()
-    hi = fit.summary["upper"].max()
+    lo = fit.table["lower"].min()
+    hi = fit.table["upper"].max()
     ticks = ax.get_xticks()
     assert ticks.min() <= lo and ticks.max() >= hi
     plt.close(ax.figure)
@@ -150,7 +150,7 @@ def test_empty_reference_level_is_not_the_reference(data):
                                                    "incomplete_testing"]))
     fit = cox(df, "ras_class", "os_months", "os_event")
     assert fit.state.design.references["ras_class"] == "wild_type"
-    assert np.isfinite(fit.summary["hr"]).all()
+    assert np.isfinite(fit.table["hr"]).all()
 
 
 def test_schoenfeld_axis_in_months_with_p_and_zero_line(data):

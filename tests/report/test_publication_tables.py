@@ -87,8 +87,8 @@ def test_univariable_and_multivariable_side_by_side(data):
     assert {"Univariable: HR (95% CI)", "Multivariable: HR (95% CI)",
             "Univariable: p", "Multivariable: p"} <= set(tab.columns)
     row = tab[(tab["variable"] == "RAS status") & (tab["level"] == "Mutant")].iloc[0]
-    m = multi.summary.set_index("term").loc["ras_class[T.mutant]"]
-    u = uni.summary.set_index("term").loc["ras_class[T.mutant]"]
+    m = multi.table.set_index("term").loc["ras_class[T.mutant]"]
+    u = uni.table.set_index("term").loc["ras_class[T.mutant]"]
     assert row["Multivariable: HR (95% CI)"] == (
         f"{m['hr']:.2f} ({m['lower']:.2f}–{m['upper']:.2f})")
     assert row["Univariable: HR (95% CI)"] == (
@@ -158,3 +158,29 @@ def test_demo_build_writes_a_word_report_with_every_table(demo_build):
     assert len(doc.inline_shapes) >= 8  # the figures
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "Statistical methods" in headings and "Table 1" in headings
+
+
+def test_p_below_0001_prints_escaped_in_html_latex_word_and_excel(tmp_path):
+    """A p-value below 0.001 reads "<0.001" everywhere: escaped in HTML (&lt;), LaTeX ($<$, as
+    a bare < is a different glyph in text mode), Word and Excel (as text)."""
+    from openpyxl import load_workbook
+
+    from crlm_outcomes.report.regression_table import regression_table
+
+    frame = pd.DataFrame({"term": ["age_at_diagnosis"], "hr": [1.5], "lower": [1.3],
+                          "upper": [1.7], "p": [1e-9]})
+    reg = regression_table(frame)
+    assert reg.table["p"].tolist() == ["<0.001"]
+    html_text = reg.to_html()
+    assert "&lt;0.001" in html_text and "<0.001" not in html_text
+    assert r"$<$0.001" in reg.to_latex()
+    ws = load_workbook(write_table_xlsx(reg.table, tmp_path / "p.xlsx", "p")).active
+    assert "<0.001" in [c.value for row in ws.iter_rows() for c in row]
+    pytest.importorskip("docx", reason="Word export needs python-docx (extra [word])")
+    from docx import Document
+
+    from crlm_outcomes.report.word import write_table_docx
+
+    doc = Document(str(write_table_docx(reg.table, tmp_path / "p.docx", "p\x00 values")))
+    assert "<0.001" in [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert doc.paragraphs[0].text == "p values"  # a control character is dropped, not fatal

@@ -31,10 +31,10 @@ def test_formats_the_model_summary(fit):
     res = regression_table(fit, labels={"age": "Age (years)"})
     assert isinstance(res, RegressionTable)
     row = res.table.iloc[0]
-    s = fit.summary.iloc[0]
+    s = fit.table.iloc[0]
     assert row["variable"] == "Age (years)" and row["level"] == ""
     assert row["HR (95% CI)"] == f"{s['hr']:.2f} ({s['lower']:.2f}–{s['upper']:.2f})"
-    assert res.numbers["hr"].tolist() == fit.summary["hr"].tolist()
+    assert res.numbers["hr"].tolist() == fit.table["hr"].tolist()
     assert res.notes["n"] == str(fit.n) and res.notes["events"] == str(fit.n_event)
     assert res.notes["ties"] == "efron"
     assert res.notes["patients excluded for missing values"] == "5"

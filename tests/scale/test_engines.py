@@ -69,7 +69,7 @@ def test_kaplan_meier(frame, source):
     a = _quiet(co.kaplan_meier, frame, "os_m", "os_event", by="arm")
     b = _quiet(co.kaplan_meier, source, "os_m", "os_event", by="arm")
     assert list(a.table["group"]) == list(b.table["group"])
-    _close(a.table, b.table, ["time", "n_risk", "n_event", "n_censor", "survival", "std_err",
+    _close(a.table, b.table, ["time", "n_risk", "n_event", "n_censor", "survival", "std_error",
                               "lower", "upper"])
     assert a.n.equals(b.n)
     assert a.n_excluded == b.n_excluded > 0
@@ -127,7 +127,7 @@ def test_dask_on_a_two_worker_local_cluster(frame):
         ddf = dd.from_pandas(frame, npartitions=4)
         a = _quiet(co.kaplan_meier, frame, "os_m", "os_event", by="sex")
         b = _quiet(co.kaplan_meier, ddf, "os_m", "os_event", by="sex")
-        _close(a.table, b.table, ["time", "n_risk", "n_event", "survival", "std_err"])
+        _close(a.table, b.table, ["time", "n_risk", "n_event", "survival", "std_error"])
         la = _quiet(co.logrank, frame, "os_m", "os_event", by="arm")
         lb = _quiet(co.logrank, ddf, "os_m", "os_event", by="arm")
         np.testing.assert_allclose(lb.statistic, la.statistic, rtol=RTOL)

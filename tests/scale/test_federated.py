@@ -46,7 +46,7 @@ def test_km_and_logrank_equal_the_pooled_rows(sites, tmp_path):
     rows = _pooled_rows(sites, "os_months")
     a = _quiet(co.kaplan_meier, rows, "os_months", "os_event", by="sex")
     b = _quiet(co.kaplan_meier, pooled, "os_months", "os_event", by="sex")
-    cols = ["time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"]
+    cols = ["time", "n_risk", "n_event", "n_censor", "survival", "std_error", "lower", "upper"]
     np.testing.assert_allclose(b.table[cols].to_numpy(float), a.table[cols].to_numpy(float),
                                rtol=RTOL)
     for kw in ({}, {"strata": "site"}):

@@ -25,7 +25,7 @@ def test_counts_levels_and_reasons(frame):
     side = table[table.variable == "primary_sidedness"]
     assert side.level.tolist() == ["right", "left", "not_assignable", "missing"]
     assert side.n.tolist() == [2, 1, 1, 1]
-    assert side.reason.iloc[-1] == "primary_site_icdo3 missing"
+    assert side.reason.iloc[-1] == "primary site unknown for this patient"
     assert side.percent.tolist() == [40.0, 20.0, 20.0, 20.0]
     assert side.percent_known.iloc[0] == 50.0
     for _, rows in table.groupby("variable"):

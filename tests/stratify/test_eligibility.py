@@ -36,7 +36,7 @@ def test_ablation_limits(make):
     assert _values(sbrt_eligible(frame)) == [False, True, False, None, True, True, True, False,
                                              False, None, None]
     rfa = rfa_eligible(frame)
-    assert reasons(rfa).iloc[3] == "missing: liver_mets_number missing"
+    assert reasons(rfa).iloc[3] == "number of liver metastases unknown for this patient"
     assert str(rfa.dtype) == "boolean"
     assert "section 4.2" in rfa.attrs["source"]
 
@@ -53,7 +53,7 @@ def test_flr(make):
     result = flr_adequate(frame)
     assert _values(result) == [True, False, True, False, None, True, False, None]
     assert "liver_mets_timing unknown" in reasons(result).iloc[4]
-    assert reasons(result).iloc[7] == "future_liver_remnant_pct missing"
+    assert reasons(result).iloc[7] == "future liver remnant unknown for this patient"
     assert "section 4.1.4" in result.attrs["source"]
     with pytest.raises(SpecError):
         flr_adequate(frame, basis="guess")
@@ -74,20 +74,25 @@ def test_neoadjuvant_cycles(make):
     result = neoadjuvant_cycles_within_limit(frame)
     assert _values(result) == [True, False, None, None, True]
     assert reasons(result).iloc[2].startswith("not applicable")
-    assert reasons(result).iloc[3] == "neoadjuvant_cycles missing"
+    assert reasons(result).iloc[3] == "neoadjuvant cycles unknown for this patient"
     assert _values(neoadjuvant_cycles_within_limit(frame, max_cycles=8))[1] is True
 
 
 def test_oxaliplatin_within_12_months(make):
-    # liver 2021-01-01; 365 days before = 2020-01-02 (within), 366 days = 2020-01-01 (beyond)
+    # 2025 Chinese guideline section 3.2.2: oxaliplatin within the 12 months before the liver
+    # metastases. Liver 2021-01-01: last dose 2020-01-01 is exactly 12 calendar months (366
+    # days, within by calendar, beyond by day count); 2019-12-31 is beyond.
     frame = make({
-        "oxaliplatin_exposure": [True, True, False, True, True, NA],
+        "oxaliplatin_exposure": [True, True, False, True, True, NA, True],
         "oxaliplatin_last_date": ["2020-01-02", "2020-01-01", NA, NA, "2021-02-01",
-                                  "2020-06-01"],
-        "liver_mets_diagnosis_date": ["2021-01-01"] * 6,
+                                  "2020-06-01", "2019-12-31"],
+        "liver_mets_diagnosis_date": ["2021-01-01"] * 7,
     })
     result = oxaliplatin_within_12_months(frame)
-    assert _values(result) == [True, False, False, None, None, True]
-    assert reasons(result).iloc[3] == "missing: oxaliplatin_last_date missing"
+    assert _values(result) == [True, True, False, None, None, True, False]
+    assert "calendar months" in result.attrs["rule"]
+    by_days = oxaliplatin_within_12_months(frame, month_basis="days")
+    assert _values(by_days) == [True, False, False, None, None, True, False]
+    assert reasons(result).iloc[3] == "date of last oxaliplatin unknown for this patient"
     assert "after liver_mets_diagnosis_date" in reasons(result).iloc[4]
     assert "section 3.2.2" in result.attrs["source"]

@@ -23,14 +23,16 @@ def test_reasons_by_label(braf):
     assert str(why.dtype) == "string"
     assert why.isna().tolist() == [True, False, True, False]
     assert why.name == "braf_class_reason"
-    assert braf.attrs["reasons"] == {"p2": "braf_status missing (not tested or unknown)",
-                                     "p4": "braf_status missing (not tested or unknown)"}
-    json.dumps(braf.attrs)  # plain, serialisable metadata
+    assert braf.attrs["reasons"] == {"p2": "BRAF: not tested or unknown for this patient",
+                                     "p4": "BRAF: not tested or unknown for this patient"}
+    # compact storage (codes into the distinct texts); a plain JSON-ready dict on request
+    json.dumps({**braf.attrs, "reasons": braf.attrs["reasons"].to_dict()})
+    assert len(braf.attrs["reasons"].texts) == 1
 
 
 def test_survives_slicing_reordering_and_concat(braf):
     subset = braf.loc[["p4", "p1"]]
-    assert reasons(subset).tolist()[0].startswith("braf_status missing")
+    assert reasons(subset).tolist()[0].startswith("BRAF: not tested")
     assert pd.isna(reasons(subset).iloc[1])
     both = pd.concat([braf, braf.rename(lambda label: label + "b")])
     assert len(both) == 8  # pandas compares attrs on concat; a dict is comparable

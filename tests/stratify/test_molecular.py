@@ -47,7 +47,7 @@ def test_ras_class(make):
         expected = case[-1]
         if expected is None:
             assert pd.isna(result.iloc[i])
-            assert "kras_status missing and nras_status missing" in reasons(result).iloc[i]
+            assert "KRAS and NRAS not tested or unknown" in reasons(result).iloc[i]
         else:
             assert result.iloc[i] == expected, (i, case)
     assert list(result.cat.categories) == ["wild_type", "mutant", "incomplete_testing"]
@@ -75,7 +75,7 @@ def test_braf_never_pooled(make):
     result = braf_class(frame)
     assert result.tolist()[:3] == ["V600E", "non_V600E", "wild_type"]
     assert pd.isna(result.iloc[3])
-    assert reasons(result).iloc[3] == "braf_status missing (not tested or unknown)"
+    assert reasons(result).iloc[3] == "BRAF: not tested or unknown for this patient"
     assert list(result.cat.categories) == ["wild_type", "non_V600E", "V600E"]
 
 
@@ -86,7 +86,7 @@ def test_mmr_and_her2(make):
     assert mmr.iloc[0] == "dMMR_MSI_H" and mmr.iloc[1] == "pMMR_MSS" and pd.isna(mmr.iloc[2])
     her2 = her2_class(frame)
     assert her2.iloc[0] == "positive" and pd.isna(her2.iloc[1])
-    assert "her2_status missing" in reasons(her2).iloc[1]
+    assert "HER2: not tested or unknown" in reasons(her2).iloc[1]
 
 
 def test_invalid_code_names_row_and_value(make):
@@ -106,10 +106,10 @@ GROUP_CASES = [
     ("pMMR_MSS", "non_V600E", "wild_type", "wild_type", FULL, FULL, "BRAF_non_V600E", None),
     ("pMMR_MSS", "non_V600E", "wild_type", NA, NA, NA, "BRAF_non_V600E", None),
     ("pMMR_MSS", "wild_type", "wild_type", "wild_type", FULL, FULL, "RAS_BRAF_wild_type", None),
-    ("pMMR_MSS", "wild_type", "wild_type", "wild_type", "2", FULL, None, "incomplete_testing"),
-    (NA, "wild_type", "mutant", NA, NA, NA, None, "mmr_status missing"),
-    ("pMMR_MSS", NA, "mutant", NA, NA, NA, None, "braf_status missing"),
-    ("pMMR_MSS", "wild_type", NA, NA, NA, NA, None, "RAS unknown"),
+    ("pMMR_MSS", "wild_type", "wild_type", "wild_type", "2", FULL, None, "RAS wild-type not shown on the full"),
+    (NA, "wild_type", "mutant", NA, NA, NA, None, "MMR/MSI unknown for this patient"),
+    ("pMMR_MSS", NA, "mutant", NA, NA, NA, None, "BRAF unknown for this patient"),
+    ("pMMR_MSS", "wild_type", NA, NA, NA, NA, None, "RAS: KRAS and NRAS not tested"),
 ]
 
 

@@ -82,7 +82,7 @@ SCORES = {
     "fong": (fong_score, 0, 5),
     "game": (game_score, 0, 7),
     "mcs": (modified_clinical_score, 0, 3),
-    "nordlinger": (nordlinger_score, 0, 6),
+    "nordlinger": (nordlinger_score, 0, 7),
     "oslo": (oslo_score, 0, 4),
 }
 
@@ -96,17 +96,20 @@ def test_scores_within_range_and_groups_follow(data):
             score = function(frame, missing_as_zero=option)
             known = score.dropna()
             assert ((known >= low) & (known <= high)).all(), name
-    with_margin = nordlinger_score(frame, include_margin=True).dropna()
-    assert ((with_margin >= 0) & (with_margin <= 7)).all()
+    preoperative = nordlinger_score(frame, variant="preoperative").dropna()
+    assert ((preoperative >= 0) & (preoperative <= 6)).all()
     tbs = tumour_burden_score(frame).dropna()
     assert (tbs >= 1).all()  # at least one lesion
     for score_function, group_function in ((fong_score, fong_group),
                                            (game_score, game_group),
-                                           (nordlinger_score, nordlinger_group),
-                                           (tumour_burden_score, tbs_zone)):
+                                           (nordlinger_score, nordlinger_group)):
         score = score_function(frame)
         group = group_function(frame)
         assert (score.isna().to_numpy() == group.isna().to_numpy()).all()
+    # the TBS zone can be known from a bound (a 9 cm lesion, count unknown) without the TBS
+    score, zone = tumour_burden_score(frame), tbs_zone(frame)
+    assert not (score.notna().to_numpy() & zone.isna().to_numpy()).any()
+    assert (zone[score.isna() & zone.notna()] == ">=9").all()
 
 
 FLAG_FUNCTIONS = [fong_score, game_score, modified_clinical_score, nordlinger_score, oslo_score,

@@ -15,9 +15,9 @@ CASES = [
     (False, True, "RFA", NA, "initially_unresectable_converted", None),
     (False, False, NA, "2020-01-01", "never_ned", None),
     (False, NA, "none", NA, "never_ned", None),  # no liver-directed treatment at all
-    (False, NA, NA, "2020-01-01", None, "ned_achieved missing"),
-    (False, NA, NA, NA, None, "ned_achieved missing"),  # ablation unknown: not ruled out
-    (NA, True, NA, NA, None, "initially_resectable missing"),
+    (False, NA, NA, "2020-01-01", None, "NED unknown for this patient"),
+    (False, NA, NA, NA, None, "NED unknown for this patient"),  # ablation unknown: not ruled out
+    (NA, True, NA, NA, None, "initial resectability unknown for this patient"),
 ]
 
 

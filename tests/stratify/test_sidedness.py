@@ -25,7 +25,7 @@ def test_every_code(make):
     result = primary_sidedness(frame)
     assert _as_list(result) == DEFAULT
     assert list(result.cat.categories) == ["right", "left", "not_assignable"]
-    assert reasons(result).iloc[-1] == "primary_site_icdo3 missing"
+    assert reasons(result).iloc[-1] == "primary site unknown for this patient"
     assert _as_list(primary_sidedness(frame, rectum_separate=True)) == RECTUM
     rectosigmoid = primary_sidedness(frame, rectum_separate=True, rectosigmoid="rectum")
     assert rectosigmoid.iloc[10] == "rectum"

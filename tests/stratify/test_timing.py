@@ -13,25 +13,40 @@ RES = "2020-02-01"
 NA = None
 
 # (liver date, resection date, resection type, flag, expected, reason fragment)
-# 2020-02-01 + 365 days = 2021-01-31 (12 months = 365.25 days: 365 days is early, 366 late)
-RESECTION_ANCHORED = [
+# Calendar months: 12 months after the resection on 2020-02-01 is 2021-02-01 (early, inclusive),
+# 2021-02-02 is late.
+# 2025 Chinese guideline sections 1.1/1.2 (seed 004): found before or at diagnosis -- the
+# staging work-up and the exploration at the colorectal operation -- is synchronous;
+# metachronous = found after the radical resection of the primary.
+CHINESE = [
     ("2020-01-01", RES, NA, NA, "synchronous", None),  # at diagnosis
     ("2019-12-20", RES, NA, NA, "synchronous", None),  # before diagnosis
-    ("2020-01-15", RES, NA, NA, None, "on or before its resection"),  # gap
-    ("2020-01-15", RES, NA, True, "synchronous", None),  # gap, source says present at dx
-    ("2020-01-15", RES, NA, False, None, "on or before its resection"),
-    ("2020-02-01", RES, NA, NA, None, "on or before its resection"),  # at the resection
+    ("2020-01-15", RES, NA, NA, "synchronous", None),  # staging CT before the operation
+    ("2020-01-15", RES, NA, False, "synchronous", None),  # dates win over the flag
+    ("2020-02-01", RES, NA, NA, "synchronous", None),  # found at the operation
     ("2020-02-02", RES, NA, NA, "early_metachronous", None),
-    ("2021-01-31", RES, NA, NA, "early_metachronous", None),  # 365 days after resection
-    ("2021-02-01", RES, NA, NA, "late_metachronous", None),  # 366 days after resection
-    ("2020-06-01", NA, "none", NA, None, "unresected primary"),
-    ("2020-06-01", NA, NA, NA, None, "primary_resection_date missing"),
+    ("2021-02-01", RES, NA, NA, "early_metachronous", None),  # exactly 12 calendar months
+    ("2021-02-02", RES, NA, NA, "late_metachronous", None),
+    ("2020-06-01", NA, "none", NA, None, "not resected"),
+    ("2020-06-01", NA, NA, NA, None, "metachronous counts from the resection"),
     ("2020-06-01", NA, NA, True, "synchronous", None),
     ("2021-06-01", RES, NA, True, "late_metachronous", None),  # dates win over the flag
     (NA, RES, NA, True, "synchronous", None),
-    # "not present at diagnosis" alone cannot rule out the gap between diagnosis and resection
-    (NA, RES, NA, False, None, "cannot tell metachronous (found after the resection)"),
-    (NA, NA, NA, NA, None, "liver_mets_diagnosis_date missing"),
+    # "not present at diagnosis" alone cannot rule out a finding before the resection
+    (NA, RES, NA, False, None, "needs the interval from the primary resection"),
+    (NA, NA, NA, NA, None, "cannot place the liver metastases in time"),
+]
+
+# Adam et al., Cancer Treat Rev 2015: synchronous = at or before diagnosis; metachronous =
+# after surgery of the primary; a finding in between fits neither.
+ADAM = [
+    ("2020-01-01", RES, NA, NA, "synchronous", None),
+    ("2020-01-15", RES, NA, NA, None, "on or before the resection"),
+    ("2020-01-15", RES, NA, True, "synchronous", None),
+    ("2020-02-01", RES, NA, NA, None, "on or before the resection"),
+    ("2021-02-01", RES, NA, NA, "early_metachronous", None),
+    ("2021-02-02", RES, NA, NA, "late_metachronous", None),
+    ("2020-06-01", NA, "none", NA, None, "not resected"),
 ]
 
 
@@ -57,52 +72,86 @@ def _check(result, rows):
             assert pd.isna(why.iloc[i])
 
 
-@pytest.mark.parametrize("convention", ["chinese_2025", "adam_2015"])
-def test_resection_anchored_conventions(make, convention):
-    result = liver_mets_timing(_frame(make, RESECTION_ANCHORED), convention=convention)
-    _check(result, RESECTION_ANCHORED)
+@pytest.mark.parametrize(("convention", "rows"), [("chinese_2025", CHINESE),
+                                                 ("adam_2015", ADAM)])
+def test_resection_anchored_conventions(make, convention, rows):
+    result = liver_mets_timing(_frame(make, rows), convention=convention)
+    _check(result, rows)
     assert result.cat.ordered
     assert list(result.cat.categories) == ["synchronous", "early_metachronous",
                                            "late_metachronous"]
     assert rule(result).startswith(convention)
     assert "inclusive" in rule(result)
+    assert "calendar months" in rule(result)
 
 
-# E-AHPBA measures from diagnosis: 2020-01-01 + 365 days = 2020-12-31
+# Siriwardena et al., Br J Surg 2023 (E-AHPBA): synchronous = at presentation (default
+# work-up window 3 calendar months after diagnosis: up to 2020-04-01); early metachronous =
+# within 12 months of diagnosis (2021-01-01 inclusive).
 E_AHPBA = [
     ("2020-01-01", RES, NA, NA, "synchronous", None),
-    ("2020-01-15", RES, NA, NA, "early_metachronous", None),  # no gap from diagnosis
-    ("2020-12-31", RES, NA, NA, "early_metachronous", None),  # 365 days
-    ("2021-01-01", RES, NA, NA, "late_metachronous", None),  # 366 days
+    ("2020-01-15", RES, NA, NA, "synchronous", None),  # staging work-up
+    ("2020-02-01", RES, NA, NA, "synchronous", None),  # at the operation
+    ("2020-04-01", RES, NA, NA, "synchronous", None),  # 3 calendar months: still work-up
+    ("2020-04-02", RES, NA, NA, "early_metachronous", None),
+    ("2021-01-01", RES, NA, NA, "early_metachronous", None),  # exactly 12 months
+    ("2021-01-02", RES, NA, NA, "late_metachronous", None),
     ("2020-06-01", NA, "none", NA, "early_metachronous", None),
     (NA, RES, NA, True, "synchronous", None),
-    (NA, RES, NA, False, None, "early/late needs the interval from primary_diagnosis_date"),
+    (NA, RES, NA, False, None, "early or late needs the interval from primary diagnosis"),
 ]
 
 
-def test_e_ahpba_from_diagnosis(make):
+def test_e_ahpba_from_diagnosis_with_workup_window(make):
     result = liver_mets_timing(_frame(make, E_AHPBA), convention="e_ahpba_2023")
     _check(result, E_AHPBA)
+    assert "within 3 months after diagnosis" in rule(result)
     assert "from diagnosis of the primary" in rule(result)
+    strict = liver_mets_timing(_frame(make, E_AHPBA[:2]), convention="e_ahpba_2023",
+                               window_months=0)
+    assert strict.tolist() == ["synchronous", "early_metachronous"]
+
+
+# The review's case: an interval of exactly 12 calendar months is 365 days without a leap day
+# and 366 days with one; both are "12 months" (early) by calendar, only the first by day count.
+CALENDAR = [
+    ("2019-03-15", "2018-03-15", "early_metachronous", "early_metachronous"),  # 365 days
+    ("2020-03-15", "2019-03-15", "early_metachronous", "late_metachronous"),  # 366 days
+    ("2020-02-29", "2019-02-28", "late_metachronous", "late_metachronous"),  # 12 months + 1 day
+    ("2021-02-28", "2020-02-29", "early_metachronous", "early_metachronous"),  # month end
+]
+
+
+@pytest.mark.parametrize(("liver", "resection", "calendar", "days"), CALENDAR)
+def test_calendar_months_by_default_day_count_as_option(make, liver, resection, calendar,
+                                                        days):
+    frame = make({"primary_diagnosis_date": ["2018-01-01"], "primary_resection_date":
+                  [resection], "liver_mets_diagnosis_date": [liver]})
+    assert liver_mets_timing(frame).iloc[0] == calendar
+    by_days = liver_mets_timing(frame, month_basis="days")
+    assert by_days.iloc[0] == days
+    assert "30.4375 days" in rule(by_days)
 
 
 def test_window_months(make):
-    # 3 months = 91.3125 days: day 91 is inside the window, day 92 outside
     rows = [
-        ("2020-04-01", RES, NA, NA, "synchronous", None),  # 91 days
-        ("2020-04-02", RES, NA, NA, "early_metachronous", None),  # 92 days
+        ("2020-04-01", RES, NA, NA, "synchronous", None),  # 3 calendar months
+        ("2020-04-02", RES, NA, NA, "early_metachronous", None),
     ]
     result = liver_mets_timing(_frame(make, rows), convention="e_ahpba_2023", window_months=3)
     _check(result, rows)
-    assert "within 3 months" in rule(result)
-    # chinese_2025 with a window: a work-up finding in the gap becomes synchronous
+    # adam_2015 with a window: a work-up finding before the resection becomes synchronous
     rows = [("2020-01-15", RES, NA, NA, "synchronous", None),
             ("2020-06-01", "2020-05-01", NA, NA, "early_metachronous", None)]
-    _check(liver_mets_timing(_frame(make, rows), window_months=3), rows)
+    _check(liver_mets_timing(_frame(make, rows), convention="adam_2015", window_months=3), rows)
+    with pytest.raises(SpecError, match="whole"):
+        liver_mets_timing(_frame(make, rows), window_months=2.5)
+    assert liver_mets_timing(_frame(make, rows), window_months=2.5,
+                             month_basis="days").notna().all()
 
 
 def test_not_split(make):
-    rows = [(NA, NA, NA, False, None, "cannot tell metachronous"),
+    rows = [(NA, NA, NA, False, None, "needs the interval from the primary resection"),
             ("2021-06-01", RES, NA, NA, "metachronous", None),
             ("2020-01-01", RES, NA, NA, "synchronous", None)]
     result = liver_mets_timing(_frame(make, rows), split_metachronous=False)
@@ -119,8 +168,8 @@ def test_flag_disabled_and_recorded(make):
 
 
 def test_custom_early_boundary(make):
-    rows = [("2020-08-01", RES, NA, NA, "early_metachronous", None),  # 182 days
-            ("2020-08-03", RES, NA, NA, "late_metachronous", None)]  # 184 days > 182.625
+    rows = [("2020-08-01", RES, NA, NA, "early_metachronous", None),  # 6 calendar months
+            ("2020-08-02", RES, NA, NA, "late_metachronous", None)]
     _check(liver_mets_timing(_frame(make, rows), early_months=6), rows)
 
 
@@ -128,15 +177,15 @@ def test_flag_only_source(make):
     frame = make({"liver_mets_at_primary_diagnosis": [True, False, None]})
     result = liver_mets_timing(frame, split_metachronous=False)
     assert result.iloc[0] == "synchronous" and pd.isna(result.iloc[1])
-    assert "between diagnosis and resection" in reasons(result).iloc[1]
-    assert "liver_mets_diagnosis_date not in data" in reasons(result).iloc[2]
+    assert "needs the interval from the primary resection" in reasons(result).iloc[1]
+    assert "cannot place" in reasons(result).iloc[2]
     # measured from diagnosis (E-AHPBA) there is no gap: "not at diagnosis" is metachronous
     e_ahpba = liver_mets_timing(frame, convention="e_ahpba_2023", split_metachronous=False)
     assert e_ahpba.iloc[0] == "synchronous" and e_ahpba.iloc[1] == "metachronous"
 
 
 def test_bad_options_and_columns(make):
-    frame = _frame(make, RESECTION_ANCHORED[:1])
+    frame = _frame(make, CHINESE[:1])
     with pytest.raises(SpecError, match="convention"):
         liver_mets_timing(frame, convention="nccn")
     with pytest.raises(SpecError):

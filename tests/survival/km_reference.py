@@ -45,7 +45,10 @@ def label(value: object) -> str:
 def assert_frame_close(ours: pd.DataFrame, ref: pd.DataFrame, columns: list[str],
                        keys: list[str], what: str) -> None:
     """Same rows (by keys) and every number within RTOL; NaN exactly where R has NA."""
-    ours = ours.copy()
+    ours = pd.DataFrame(ours).copy()
+    # the R scripts' column names -> the package's names since 0.2 (issue #10)
+    ref = ref.rename(columns={"std_err": "std_error", "rmst": "estimate",
+                              "difference": "estimate"})
     ours["group"] = ours["group"].map(label)
     ours = ours.sort_values(keys).reset_index(drop=True)
     ref = ref.sort_values(keys).reset_index(drop=True)

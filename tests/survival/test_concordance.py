@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crlm_outcomes.survival.concordance import concordance
+from crlm_outcomes.survival.concordance import concordance_arrays
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "cox"
 
@@ -53,12 +53,12 @@ def test_against_pairwise_definition(seed, use_entry):
         else None
     if entry is not None:
         entry = np.minimum(entry, time - 1)
-    got = concordance(time, status, x, weights=w, strata=strata, entry=entry, reverse=False)
+    got = concordance_arrays(time, status, x, weights=w, strata=strata, entry=entry, reverse=False)
     counts, conc, std = brute(time, status, x, w, strata, entry)
     np.testing.assert_allclose(got.iloc[:5], counts, rtol=1e-12)
     assert got["concordance"] == pytest.approx(conc, rel=1e-12)
     assert got["std"] == pytest.approx(std, rel=1e-10)
-    rev = concordance(time, status, x, weights=w, strata=strata, entry=entry, reverse=True)
+    rev = concordance_arrays(time, status, x, weights=w, strata=strata, entry=entry, reverse=True)
     assert rev["concordance"] == pytest.approx(1 - conc, rel=1e-12)
     assert rev["concordant"] == got["discordant"] and rev["std"] == pytest.approx(std)
 
@@ -70,7 +70,7 @@ def test_standalone_function_with_r_scores():
     lp = sub[sub["what"] == "predict_lp_fitted"]["value"].to_numpy(float)
     expected = sub[sub["what"] == "concordance"]["value"].to_numpy(float)
     df = pd.read_csv(REF / "data_lung.csv").dropna(subset=["age", "sex", "ph.ecog", "wt.loss"])
-    got = concordance(df["time"].to_numpy(float), df["status"].to_numpy(), lp)
+    got = concordance_arrays(df["time"].to_numpy(float), df["status"].to_numpy(), lp)
     assert list(got.index) == ["concordant", "discordant", "tied.x", "tied.y", "tied.xy",
                                "concordance", "std"]
     np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-9)

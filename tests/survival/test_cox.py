@@ -42,7 +42,7 @@ def test_result_is_frozen_and_renders(syn):
         fit.n = 3
     html = fit._repr_html_()
     assert "Cox proportional-hazards model" in html and "g[T.b]" in html
-    assert list(fit.summary.columns) == ["term", "coef", "se", "hr", "lower", "upper", "z", "p"]
+    assert list(fit.table.columns) == ["term", "coef", "std_error", "hr", "lower", "upper", "statistic", "p"]
     assert list(fit.tests["test"]) == ["likelihood_ratio", "wald", "score"]
     assert fit.vcov.shape == (4, 4)
     assert fit.n_excluded == 0 and fit.excluded.empty
@@ -62,7 +62,7 @@ def test_robust_default_follows_r(syn):
     assert not cox(syn, "x1", "time", "status", weights="w").robust      # integer weights
     frac = syn.assign(w=syn["w"] * 0.75)
     fit = cox(frac, "x1", "time", "status", weights="w")                # non-integer weights
-    assert fit.robust and "robust_se" in fit.summary.columns
+    assert fit.robust and "robust_std_error" in fit.table.columns
     assert "robust_score" in set(fit.tests["test"])
     assert cox(syn, "x1", "time", "status", cluster="site").robust
     with pytest.warns(DataQualityWarning, match="cluster ignored"):
@@ -72,22 +72,22 @@ def test_robust_default_follows_r(syn):
 
 def test_robust_ci_uses_robust_se(syn):
     fit = cox(syn, "x1 + x2", "time", "status", cluster="site")
-    s = fit.summary
-    np.testing.assert_allclose(s["z"], s["coef"] / s["robust_se"])
-    np.testing.assert_allclose(s["upper"], np.exp(s["coef"] + 1.959963984540054 * s["robust_se"]))
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), s["robust_se"])
+    s = fit.table
+    np.testing.assert_allclose(s["statistic"], s["coef"] / s["robust_std_error"])
+    np.testing.assert_allclose(s["upper"], np.exp(s["coef"] + 1.959963984540054 * s["robust_std_error"]))
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), s["robust_std_error"])
 
 
 def test_conf_level(syn):
-    a = cox(syn, "x1", "time", "status", conf_level=0.9).summary
-    b = cox(syn, "x1", "time", "status").summary
+    a = cox(syn, "x1", "time", "status", conf_level=0.9).table
+    b = cox(syn, "x1", "time", "status").table
     assert a["upper"].iloc[0] < b["upper"].iloc[0]
 
 
 def test_aliased_column_is_missing_with_warning(syn):
     with pytest.warns(DataQualityWarning, match="x3"):
         fit = cox(syn, "x1 + x2 + x3", "time", "status")
-    assert np.isnan(fit.summary["coef"].iloc[2]) and np.isnan(fit.summary["se"].iloc[2])
+    assert np.isnan(fit.table["coef"].iloc[2]) and np.isnan(fit.table["std_error"].iloc[2])
     assert int(fit.tests["df"].iloc[0]) == 2
     assert np.isnan(fit.vcov.loc["x3", "x3"])
 
@@ -95,7 +95,7 @@ def test_aliased_column_is_missing_with_warning(syn):
 def test_monotone_likelihood_names_the_covariate(syn):
     with pytest.warns(MonotoneLikelihoodWarning, match="sep"):
         fit = cox(syn, "x1 + sep", "time", "status")
-    assert fit.summary["coef"].iloc[1] > 10
+    assert fit.table["coef"].iloc[1] > 10
 
 
 def test_single_level_factor_is_a_formula_error(syn):
@@ -108,15 +108,15 @@ def test_unused_categorical_level_gives_missing_coefficient(syn):
     cat = syn.assign(g=pd.Categorical(syn["g"], categories=["a", "b", "c", "d"]))
     with pytest.warns(DataQualityWarning, match=r"g\[T.d\]"):
         fit = cox(cat, "x1 + g", "time", "status")
-    assert np.isnan(fit.summary.set_index("term").loc["g[T.d]", "coef"])
+    assert np.isnan(fit.table.set_index("term").loc["g[T.d]", "coef"])
     ref = cox(syn, "x1 + g", "time", "status")
-    np.testing.assert_allclose(fit.summary["coef"].iloc[:3], ref.summary["coef"], rtol=1e-10)
+    np.testing.assert_allclose(fit.table["coef"].iloc[:3], ref.table["coef"], rtol=1e-10)
 
 
 def test_categorical_order_sets_reference(syn):
     cat = syn.assign(g=pd.Categorical(syn["g"], categories=["c", "a", "b"]))
     fit = cox(cat, "x1 + g", "time", "status")
-    assert fit.summary["term"].tolist() == ["x1", "g[T.a]", "g[T.b]"]
+    assert fit.table["term"].tolist() == ["x1", "g[T.a]", "g[T.b]"]
     assert fit.state.design.references["g"] == "c"
 
 
@@ -155,7 +155,7 @@ def test_efron_equals_breslow_without_ties():
                        "e": rng.integers(0, 2, 200)})
     a = cox(df, "x", "t", "e")
     b = cox(df, "x", "t", "e", ties="breslow")
-    np.testing.assert_allclose(a.summary["coef"], b.summary["coef"], rtol=1e-12)
+    np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-12)
 
 
 def test_split_intervals_equal_unsplit_fit(syn):
@@ -165,7 +165,7 @@ def test_split_intervals_equal_unsplit_fit(syn):
     split = pd.concat([first, second], ignore_index=True)
     a = cox(split, "x1 + x2", "stop", "ev", entry="entry")
     b = cox(syn, "x1 + x2", "time", "status")
-    np.testing.assert_allclose(a.summary["coef"], b.summary["coef"], rtol=1e-9)
+    np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-9)
     np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-10)
 
 
@@ -174,15 +174,15 @@ def test_predict_survival_times_and_strata(syn):
     nd = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0, 1], "site": ["s1", "s2"]})
     full = fit.predict_survival(nd)
     at = fit.predict_survival(nd, times=[5, 10, 1000])
-    assert list(at.columns) == ["row", "strata", "time", "cumhaz", "surv", "std_err", "lower",
+    assert list(at.columns) == ["row", "strata", "time", "cumhaz", "surv", "std_error", "lower",
                                 "upper"]
     assert at["strata"].tolist() == ["s1"] * 3 + ["s2"] * 3
     upto = full[(full["row"] == 0) & (full["time"] <= 10)].iloc[-1]
-    for col in ("surv", "std_err", "lower", "upper"):  # the step function at t = 10
+    for col in ("surv", "std_error", "lower", "upper"):  # the step function at t = 10
         assert at[col].iloc[1] == pytest.approx(upto[col], rel=1e-12)
-    assert at[["surv", "std_err", "lower", "upper"]].iloc[2].isna().all()  # beyond the data
+    assert at[["surv", "std_error", "lower", "upper"]].iloc[2].isna().all()  # beyond the data
     before = fit.predict_survival(nd, times=[0.0])
-    assert before["surv"].tolist() == [1.0, 1.0] and before["std_err"].tolist() == [0.0, 0.0]
+    assert before["surv"].tolist() == [1.0, 1.0] and before["std_error"].tolist() == [0.0, 0.0]
     with pytest.raises(SpecError, match="conf_type"):
         fit.predict_survival(nd, conf_type="logg")
     with pytest.raises(SpecError, match="stratum"):
@@ -200,16 +200,16 @@ def test_near_equal_times_are_merged_as_r_timefix(syn):
     jitter.loc[::2, "time"] = jitter.loc[::2, "time"] * (1 + 1e-12)
     a = cox(df, "x1 + x2", "time", "status")
     b = cox(jitter, "x1 + x2", "time", "status")
-    np.testing.assert_allclose(a.summary["coef"], b.summary["coef"], rtol=1e-12)
+    np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-12)
 
 
 def test_constant_covariate_is_aliased_like_r(syn):
     """R: a constant column gets coefficient NA (X matrix deemed to be singular)."""
     with pytest.warns(DataQualityWarning, match="const"):
         fit = cox(syn.assign(const=2.5), "x1 + const", "time", "status")
-    assert np.isnan(fit.summary["coef"].iloc[1])
+    assert np.isnan(fit.table["coef"].iloc[1])
     ref = cox(syn, "x1", "time", "status")
-    np.testing.assert_allclose(fit.summary["coef"].iloc[0], ref.summary["coef"].iloc[0],
+    np.testing.assert_allclose(fit.table["coef"].iloc[0], ref.table["coef"].iloc[0],
                                rtol=1e-12)
     assert fit.ph_test()["term"].tolist() == ["x1", "GLOBAL"]
 
@@ -228,7 +228,7 @@ def test_newdata_rows_with_a_missing_covariate_are_kept_with_missing_predictions
     with pytest.warns(DataQualityWarning):
         curves = fit.predict_survival(nd, times=[5.0, 10.0])
     assert curves["row"].tolist() == [0, 0, 1, 1, 2, 2]
-    assert curves.loc[curves["row"] > 0, ["surv", "std_err", "lower", "upper"]].isna().all().all()
+    assert curves.loc[curves["row"] > 0, ["surv", "std_error", "lower", "upper"]].isna().all().all()
     assert curves.loc[curves["row"] == 0, "surv"].notna().all()
     with pytest.raises(FormulaError, match="zz"):
         fit.predict(nd.assign(g=["zz", "a", "b"]))

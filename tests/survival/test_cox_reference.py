@@ -115,17 +115,17 @@ SE_RTOL = {"syn_monotone": 1e-4}
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_coefficients_and_se(case):
     fit = fitted(case)
-    s = fit.summary
+    s = fit.table
     rtol = SE_RTOL.get(case, RTOL)
     close(s["coef"], ref(case, "coef"))
     expected_se = ref(case, "se").where(ref(case, "coef").notna())
-    close(s["se"], expected_se, rtol=rtol)
+    close(s["std_error"], expected_se, rtol=rtol)
     if fit.robust:
-        close(s["robust_se"], ref(case, "robust_se"))
+        close(s["robust_std_error"], ref(case, "robust_se"))
     else:
-        assert "robust_se" not in s.columns
+        assert "robust_std_error" not in s.columns
         assert len(ref(case, "robust_se")) == 0
-    close(s["z"], ref(case, "z"), rtol=rtol)
+    close(s["statistic"], ref(case, "z"), rtol=rtol)
     close(s["p"], ref(case, "p"), rtol=rtol)
     close(s["lower"], ref(case, "lower"), rtol=rtol)
     close(s["upper"], ref(case, "upper"), rtol=rtol)
@@ -156,15 +156,15 @@ def test_ph_test(case):
     fit = fitted(case)
     tab = fit.ph_test()
     expected = ref(case, "zph_chisq")
-    close(tab["chisq"], expected)
+    close(tab["statistic"], expected)
     close(tab["df"], ref(case, "zph_df"))
     close(tab["p"], ref(case, "zph_p"))
     assert tab["term"].iloc[-1] == "GLOBAL"
-    close(fit.ph_test(terms=False)["chisq"], ref(case, "zph_cols_chisq"))
-    close(fit.ph_test(transform="identity")["chisq"], ref(case, "zph_identity_chisq"))
-    close(fit.ph_test(transform="rank")["chisq"], ref(case, "zph_rank_chisq"))
+    close(fit.ph_test(terms=False)["statistic"], ref(case, "zph_cols_chisq"))
+    close(fit.ph_test(transform="identity")["statistic"], ref(case, "zph_identity_chisq"))
+    close(fit.ph_test(transform="rank")["statistic"], ref(case, "zph_rank_chisq"))
     if (fit.state.time > 0).all():
-        close(fit.ph_test(transform="log")["chisq"], ref(case, "zph_log_chisq"))
+        close(fit.ph_test(transform="log")["statistic"], ref(case, "zph_log_chisq"))
     z = fit.zph()
     close(z.x, ref(case, "zph_x"))
     close(z.y.to_numpy().ravel(order="F"), ref(case, "zph_y"))
@@ -194,7 +194,7 @@ def test_predict_newdata_and_survfit(case):
     assert len(curves) == t.size * ncurve
     close(curves["time"], np.tile(t, ncurve))
     # R's matrices are time x curve, column-major: curve by curve, as our long table
-    for col, what in [("surv", "survfit_surv"), ("std_err", "survfit_std_err"),
+    for col, what in [("surv", "survfit_surv"), ("std_error", "survfit_std_err"),
                       ("lower", "survfit_lower"), ("upper", "survfit_upper")]:
         close(curves[col], ref(case, what).to_numpy())
     other = fit.predict_survival(nd, conf_type="log-log", conf_level=0.9)

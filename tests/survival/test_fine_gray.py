@@ -63,8 +63,8 @@ def test_summary_matches_crr(model):
     res = _fit(model)
     t = res.table
     assert len(t) == len(ref)
-    for col_ours, col_r in [("coef", "coef"), ("exp_coef", "exp_coef"), ("se", "se"),
-                            ("z", "z"), ("lower", "lower"), ("upper", "upper")]:
+    for col_ours, col_r in [("coef", "coef"), ("hr", "exp_coef"), ("std_error", "se"),
+                            ("statistic", "z"), ("lower", "lower"), ("upper", "upper")]:
         np.testing.assert_allclose(t[col_ours], ref[col_r], rtol=RTOL, err_msg=col_ours)
     # R computes p as 1 - pnorm(), which underflows to 0 for |z| > 8.3
     np.testing.assert_allclose(t["p"], ref["p"], rtol=1e-7, atol=1e-15)
@@ -148,7 +148,7 @@ def test_invariance_to_row_order():
     a = fine_gray(syn, "age + stage", "time", "status").table
     b = fine_gray(syn.sample(frac=1.0, random_state=3), "age + stage", "time", "status").table
     np.testing.assert_allclose(a["coef"], b["coef"], rtol=1e-10)
-    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-10)
+    np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-10)
 
 
 @pytest.mark.parametrize("model", list(MODELS))

@@ -13,7 +13,7 @@ from crlm_outcomes.survival.kaplan_meier import TABLE_COLUMNS, kaplan_meier
 from tests.survival.km_reference import assert_frame_close, cases, dataset, label, reference
 
 KM_CASES = cases("km_cases")
-NUMBERS = ["n_risk", "n_event", "n_censor", "survival", "std_err", "lower", "upper"]
+NUMBERS = ["n_risk", "n_event", "n_censor", "survival", "std_error", "lower", "upper"]
 
 
 def fit(case: dict):
@@ -68,7 +68,7 @@ def test_at_matches_summary_times(fitted, extend):
 def test_rmean_matches_print_rmean(fitted):
     case, res = fitted
     assert_frame_close(res.rmst(float(case["tau"])), _ref("km_rmean", case["case"]),
-                       ["rmst", "std_err"], ["group"], case["case"])
+                       ["estimate", "std_error"], ["group"], case["case"])
 
 
 def test_variance_choice_follows_r():
@@ -139,8 +139,8 @@ def test_clustered_path_equals_individual_path_for_singleton_clusters():
     b = kaplan_meier(synth.assign(pair=synth["id"]), "time", "status", "g", weights="w_frac",
                      cluster="pair")
     c = kaplan_meier(synth, "time", "status", "g", weights="w_frac")
-    np.testing.assert_allclose(b.table["std_err"], c.table["std_err"], rtol=1e-10)
-    assert not np.allclose(a.table["std_err"], c.table["std_err"])
+    np.testing.assert_allclose(b.table["std_error"], c.table["std_error"], rtol=1e-10)
+    assert not np.allclose(a.table["std_error"], c.table["std_error"])
 
 
 def test_repr_html_and_labels():

@@ -21,13 +21,13 @@ def _cohort() -> pd.DataFrame:
 def test_conditioning_reset_and_exposure():
     res = landmark(_cohort(), "os", "dead", landmark=6.0, exposure_time="response_time")
     # kept: os > 6
-    assert list(res.data.index) == [14, 15, 16, 17]
-    np.testing.assert_allclose(res.data["os"], [1.0, 6.0, 24.0, 18.0])
-    np.testing.assert_allclose(res.data["os_from_origin"], [7.0, 12.0, 30.0, 24.0])
+    assert list(res.table.index) == [14, 15, 16, 17]
+    np.testing.assert_allclose(res.table["os"], [1.0, 6.0, 24.0, 18.0])
+    np.testing.assert_allclose(res.table["os_from_origin"], [7.0, 12.0, 30.0, 24.0])
     # responded at 5 (yes), at 7 (after the landmark: no), at 4 (yes), never (no)
-    assert list(res.data["exposed_at_landmark"]) == [True, False, True, False]
+    assert list(res.table["exposed_at_landmark"]) == [True, False, True, False]
     # competing event codes are kept as they are
-    assert res.data.loc[17, "dead"] == 2
+    assert res.table.loc[17, "dead"] == 2
     ex = res.excluded.set_index("index")["reason"]
     assert ex[10] == "event at or before the landmark"
     assert ex[11] == "censored at or before the landmark"
@@ -44,15 +44,15 @@ def test_landmark_zero_keeps_everyone_with_positive_time():
     df = _cohort()
     res = landmark(df, "os", "dead", landmark=0.0)
     assert res.n == len(df)
-    np.testing.assert_allclose(res.data["os"], df["os"])
+    np.testing.assert_allclose(res.table["os"], df["os"])
 
 
 def test_entry_after_landmark_excluded_and_reset():
     df = _cohort().assign(entry=[0.0, 0.0, 0.0, 0.0, 1.0, 8.0, 3.0, 0.0])
     res = landmark(df, "os", "dead", landmark=6.0, entry="entry")
-    assert 15 not in res.data.index
+    assert 15 not in res.table.index
     assert res.excluded.set_index("index").loc[15, "reason"] == "entered after the landmark"
-    np.testing.assert_allclose(res.data["entry"], 0.0)
+    np.testing.assert_allclose(res.table["entry"], 0.0)
 
 
 def test_missing_rows_recorded():
@@ -61,7 +61,7 @@ def test_missing_rows_recorded():
     with pytest.warns(DataQualityWarning):
         res = landmark(df, "os", "dead", landmark=6.0)
     assert res.excluded.set_index("index").loc[16, "reason"] == "missing value"
-    assert 16 not in res.data.index
+    assert 16 not in res.table.index
 
 
 def test_errors():
@@ -96,7 +96,7 @@ def test_immortal_time_bias_removed():
     naive_non = df.loc[~responded, "os"].mean()
     assert naive_resp > 1.5 * naive_non  # the immortal-time artefact
     res = landmark(df, "os", "dead", landmark=6.0, exposure_time="response_time")
-    d = res.data
+    d = res.table
     m1 = d.loc[d["exposed_at_landmark"], "os"].mean()
     m0 = d.loc[~d["exposed_at_landmark"], "os"].mean()
     assert m1 == pytest.approx(m0, rel=0.1)  # memoryless: both ~20 after the landmark

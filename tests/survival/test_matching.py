@@ -86,8 +86,8 @@ def test_matched_cox_with_pair_cluster_matches_r(lalonde, case, file):
     fit = m.cox("time", "status")
     ref = pd.read_csv(REF / file).iloc[0]
     assert fit.n == ref["n"] and fit.n_event == ref["nevent"]
-    s = fit.summary.iloc[0]
-    np.testing.assert_allclose([s["coef"], s["robust_se"], s["se"]],
+    s = fit.table.iloc[0]
+    np.testing.assert_allclose([s["coef"], s["robust_std_error"], s["std_error"]],
                                [ref["coef"], ref["robust_se"], ref["naive_se"]], rtol=1e-9)
 
 

@@ -31,7 +31,7 @@ def _reference_label(case: dict, data: pd.DataFrame):
 def test_rmst_groups_match_r(case):
     res = rmst(dataset(case["data"]), case["duration"], case["event"], case["by"],
                tau=float(case["tau"]), weights=case["weights"], cluster=case["cluster"])
-    assert_frame_close(res.table, _ref("rmst_groups", case["case"]), ["rmst", "std_err"],
+    assert_frame_close(res.table, _ref("rmst_groups", case["case"]), ["estimate", "std_error"],
                        ["group"], case["case"])
     assert res.variance == ("ij" if case["weights"] or case["cluster"] else "greenwood")
 
@@ -44,22 +44,22 @@ def test_rmst_difference_matches_r(case):
                           cluster=case["cluster"], reference=_reference_label(case, data))
     ours = res.table.assign(reference=res.table["reference"].map(label))
     assert_frame_close(ours, _ref("rmst_difference", case["case"]),
-                       ["difference", "std_err", "lower", "upper", "p"], ["group"], case["case"])
+                       ["estimate", "std_error", "lower", "upper", "p"], ["group"], case["case"])
 
 
 def test_unweighted_rmst_equals_kaplan_meier_rmean():
     lung = dataset("lung")
     a = rmst(lung, "time", "status01", "sex", tau=500).table
     b = kaplan_meier(lung, "time", "status01", "sex").rmst(500)
-    np.testing.assert_allclose(a["rmst"], b["rmst"], rtol=1e-12)
-    np.testing.assert_allclose(a["std_err"], b["std_err"], rtol=1e-12)
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
 
 
 def test_ij_without_weights_is_close_to_greenwood():
     # without ties the IJ and Greenwood variances of the RMST agree to O(1/n)
     vet = dataset("veteran")
-    g = rmst(vet, "time", "status", "trt", tau=300).table["std_err"]
-    ij = rmst(vet, "time", "status", "trt", tau=300, variance="ij").table["std_err"]
+    g = rmst(vet, "time", "status", "trt", tau=300).table["std_error"]
+    ij = rmst(vet, "time", "status", "trt", tau=300, robust=True).table["std_error"]
     np.testing.assert_allclose(g, ij, rtol=0.05)
 
 
@@ -77,7 +77,8 @@ def test_difference_needs_two_groups_and_known_reference():
         rmst_difference(aml, "time", "status", "x", tau=40, reference="nope")
     with pytest.raises(SpecError, match="two groups"):
         rmst_difference(aml.assign(one="a"), "time", "status", "one", tau=40)
-    with pytest.raises(SpecError, match="variance"):
+    with pytest.warns(FutureWarning, match="variance="), pytest.raises(SpecError,
+                                                                     match="variance"):
         rmst(aml, "time", "status", "x", tau=40, variance="bootstrap")
 
 

@@ -60,11 +60,11 @@ def test_stabilized_weights_match(syn, r_weights):
 def test_model_table_matches_r(syn):
     ref = pd.read_csv(REF / "ps_model.csv")
     res = propensity_weights(syn, "treated", FORMULA)
-    t = res.model_table
+    t = res.table
     assert list(t["term"]) == ["Intercept", "age", "stage[T.II]", "stage[T.III]", "cea_high"]
     # the R reference is fitted with glm.control(epsilon = 1e-14): the MLE itself
-    for col in ("coef", "se", "z", "p"):
-        np.testing.assert_allclose(t[col], ref[col], rtol=1e-8, err_msg=col)
+    for col, rcol in (("coef", "coef"), ("std_error", "se"), ("statistic", "z"), ("p", "p")):
+        np.testing.assert_allclose(t[col], ref[rcol], rtol=1e-8, err_msg=col)
     assert "Logit" in str(res.model.summary()) or "Binomial" in str(res.model.summary())
 
 
@@ -199,10 +199,10 @@ def test_iptw_cox_robust_matches_r(syn):
     res = propensity_weights(syn, "treated", FORMULA)
     df = syn.assign(w=res.weights, event1=(syn["status"] == 1).astype(int))
     fit = cox(df, "treated", "time", "event1", weights="w", robust=True)
-    row = fit.summary.set_index("term").loc["treated"]
+    row = fit.table.set_index("term").loc["treated"]
     assert row["coef"] == pytest.approx(ref["coef"], rel=1e-6)
-    assert row["robust_se"] == pytest.approx(ref["robust_se"], rel=1e-6)
-    assert row["se"] == pytest.approx(ref["naive_se"], rel=1e-6)
+    assert row["robust_std_error"] == pytest.approx(ref["robust_se"], rel=1e-6)
+    assert row["std_error"] == pytest.approx(ref["naive_se"], rel=1e-6)
 
 
 def test_weighted_kaplan_meier_runs_with_weights(syn):

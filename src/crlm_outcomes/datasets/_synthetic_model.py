@@ -110,7 +110,11 @@ RIGHT_SITES = ("C18.0", "C18.2", "C18.3", "C18.4")
 LEFT_SITES = ("C18.5", "C18.6", "C18.7", "C19.9", "C20.9")
 
 STRATEGIES = tuple(canonical_definition().columns["surgical_strategy"].levels)  # canonical.yaml
-S_SIM, S_STAGED, S_LFIRST, S_TWO, S_ALPPS, S_ABL, S_LT, S_NONE = range(8)
+S_SIM, S_STAGED, S_LFIRST, S_TWO, S_ALPPS, S_ABL, S_LT, S_NONE, S_META = (
+    STRATEGIES.index(level) for level in (
+        "simultaneous", "staged_primary_first", "liver_first", "two_stage_hepatectomy", "alpps",
+        "ablation_only", "transplantation", "no_liver_directed_therapy",
+        "metachronous_hepatectomy"))
 
 REGIMENS = np.array(
     [
@@ -338,7 +342,9 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     # synchronous one-stage resections: simultaneous / staged primary-first / liver-first
     sync_weights = [np.where(big | (size > 5), 0.22, 0.42), 0.42, np.where(rectal, 0.30, 0.10)]
     sync_choice = np.array([S_SIM, S_STAGED, S_LFIRST])[_choice_rows(rng, n, sync_weights)]
-    strategy = np.where(one, np.where(synchronous, sync_choice, S_STAGED), strategy)
+    # a one-stage resection of metachronous metastases is a metachronous hepatectomy
+    # (2025 Chinese guideline section 4.1.3), not a staged resection
+    strategy = np.where(one, np.where(synchronous, sync_choice, S_META), strategy)
     strategy = np.where(two, S_TWO, strategy)
     strategy = np.where(alpps, S_ALPPS, strategy)
     treated = strategy != S_NONE

@@ -222,12 +222,12 @@ class PooledModel:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
-        pooled_forest_plot`)."""
+        pooled_forest_plot`; ``labels=`` names the terms)."""
         from crlm_outcomes.plots.pooled import pooled_forest_plot
 
-        return pooled_forest_plot(self, ax=ax)
+        return pooled_forest_plot(self, ax=ax, **kwargs)
 
     def regression_table(self, **kwargs: Any):
         """Publication table HR (95% CI), p (:func:`crlm_outcomes.report.regression_table.
@@ -320,14 +320,14 @@ def pool_cox(fits: Sequence[Any], *, dfcom: float | None = None,
     from crlm_outcomes.survival.cox import CoxResult
 
     fits = _check_fits(fits, CoxResult, "Cox")
-    terms = list(fits[0].summary["term"])
+    terms = list(fits[0].table["term"])
     for i, f in enumerate(fits[1:], start=2):
-        if list(f.summary["term"]) != terms:
+        if list(f.table["term"]) != terms:
             raise InputError("the Cox fits have different terms", row=i,
-                             value=list(f.summary["term"]), expected=terms)
-    se_col = "robust_se" if fits[0].robust else "se"
-    q = np.vstack([f.summary["coef"].to_numpy(float) for f in fits])
-    u = np.vstack([f.summary[se_col].to_numpy(float) ** 2 for f in fits])
+                             value=list(f.table["term"]), expected=terms)
+    se_col = "robust_std_error" if fits[0].robust else "std_error"
+    q = np.vstack([f.table["coef"].to_numpy(float) for f in fits])
+    u = np.vstack([f.table[se_col].to_numpy(float) ** 2 for f in fits])
     if dfcom is None:
         dfcom = float(max(fits[0].n_event - len(terms), 1))
     table = _model_table(terms, q, u, dfcom, conf_level)
@@ -513,7 +513,7 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
     rows, curves, medians = [], [], []
     for g in groups:
         s = np.vstack([a.loc[a["group"] == g, "survival"].to_numpy(float) for a in at])
-        se = np.vstack([a.loc[a["group"] == g, "std_err"].to_numpy(float) for a in at])
+        se = np.vstack([a.loc[a["group"] == g, "std_error"].to_numpy(float) for a in at])
         pooled = _pool_cloglog(s, se, conf_level)
         pooled.insert(0, "time", np.sort(req))
         pooled.insert(0, "group", [g] * len(req))
@@ -524,7 +524,7 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
         if len(grid):
             vals = [f.at(grid, extend=True) for f in fits]
             sg = np.vstack([v.loc[v["group"] == g, "survival"].to_numpy(float) for v in vals])
-            eg = np.vstack([v.loc[v["group"] == g, "std_err"].to_numpy(float) for v in vals])
+            eg = np.vstack([v.loc[v["group"] == g, "std_error"].to_numpy(float) for v in vals])
             cv = _pool_cloglog(sg, eg, conf_level)
             cv.insert(0, "time", grid)
             cv.insert(0, "group", [g] * len(grid))
@@ -621,8 +621,8 @@ def pool_rmst(fits: Sequence[Any], *, conf_level: float = 0.95) -> PooledRMST:
         if f.tau != tau or list(f.table["group"]) != groups:
             raise InputError("the RMST results differ in tau or groups", row=i,
                              value=(f.tau, list(f.table["group"])), expected=(tau, groups))
-    q = np.vstack([f.table["rmst"].to_numpy(float) for f in fits])
-    u = np.vstack([f.table["std_err"].to_numpy(float) ** 2 for f in fits])
+    q = np.vstack([f.table["estimate"].to_numpy(float) for f in fits])
+    u = np.vstack([f.table["std_error"].to_numpy(float) ** 2 for f in fits])
     pooled = rubin_rules(q, u, conf_level=conf_level)
     table = pd.concat([pd.DataFrame({"group": groups, "tau": tau}),
                        pooled[["estimate", "std_error", "lower", "upper", "df", "fmi", "riv",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -324,6 +325,38 @@ def _missing_columns_error(profile: Profile, label: str, present: list[str],
     return MissingColumnsError(missing, file=label, suggestions=suggestions, expected=expected)
 
 
+def _warn_near_miss_optional(prof: Profile, label: str, present: list[str]) -> None:
+    """An optional source column that is absent while a header the profile does not read is
+    close to it (another case, a release's rename such as "85+" -> "90+", a mis-decoded
+    accent) would load as all-missing without a word: warn, naming both."""
+    wanted = {src for rule in prof.rules.values() for src in rule.sources}
+    absent = [src for src in dict.fromkeys(
+        src for rule in prof.rules.values() if not rule.required for src in rule.sources)
+        if src not in set(present)]
+    if not absent:
+        return
+    spare = [c for c in present if c not in wanted]
+    folded = {_fold_header(c): c for c in spare}
+    for src in absent:
+        key = _fold_header(src)
+        if key in folded:
+            near = [folded[key]]
+        else:
+            near = [folded[x] for x in difflib.get_close_matches(key, list(folded), n=2,
+                                                                  cutoff=0.85)]
+        if near:
+            warnings.warn(
+                f"{label}: optional column {src!r} of profile {prof.name!r} is absent, so it "
+                f"loads as missing for every row; the file has {', '.join(map(repr, near))}. "
+                "If that is the same item, rename the header or copy the profile and edit "
+                "its 'source'.", DataQualityWarning, stacklevel=4)
+
+
+def _fold_header(name: str) -> str:
+    """Header compared without case, spacing or punctuation."""
+    return re.sub(r"[\W_]+", "", str(name).casefold())
+
+
 def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile = "canonical",
                 **options: Any) -> Cohort:
     """Load a cohort file (or DataFrame) into the canonical schema, with a full audit.
@@ -405,6 +438,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
             f"in the file, so what they would fill stays missing (unless another era's column "
             f"fills it): {shown}; see cohort.audit.absent_columns", DataQualityWarning,
             stacklevel=3)
+    _warn_near_miss_optional(prof, label, present)
     # endpoints whose months the file carries (kept, with the profile's declared origin)
     carried = {k: v for k, v in prof.endpoint_origins.items()
                if _MONTHS[k] in prof.rules
@@ -433,6 +467,15 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     q_parts: list[pd.DataFrame] = []
     ic_parts: list[pd.DataFrame] = []  # invalid cells set missing (on_invalid: set_missing)
     sm_parts: list[pd.DataFrame] = []
+    if raw.bad_rows is not None:  # rows the reader could not split into the header's cells
+        bad = raw.bad_rows
+        cells = "column" in bad.columns  # Excel cells (merged, uncomputed formula)
+        q_parts.append(pd.DataFrame({
+            "row": bad["row"].to_numpy(dtype="int64"),
+            "column": bad["column"].to_numpy(dtype=object) if cells else "<row>",
+            "value": None, "rule": "unreadable_cell" if cells else "malformed_row",
+            "reason": [f"{'sheet row' if cells else 'line'} {ln} of the file: {why}"
+                       for ln, why in zip(bad["line"], bad["reason"], strict=True)]}))
     columns: dict[str, pd.Series] = {}
     ids_unique: Future | None = None
     used: list[str] = []

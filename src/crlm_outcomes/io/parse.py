@@ -14,7 +14,7 @@ Work is done on the *distinct* values of a column (``pandas.factorize``) and bro
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -171,6 +171,10 @@ def parse_column(source: pd.Series | Sequence[pd.Series], rule: ColumnRule,
         s = _combine_sources([_positional(x) for x in source], rule)
     kind = _kind(spec, rule)
     plain = rule.extract is None and rule.replace is None
+    if kind in ("int", "float") and s.dtype.kind == "m":
+        # a duration carries its own unit: never its nanoseconds, never the profile's factor
+        s = _duration_in(s, spec)
+        rule = replace(rule, factor=1.0)
     if kind in ("int", "float") and plain and s.dtype.kind in "iuf":
         return _fast_number(s, rule, spec)
     if kind == "string" and plain:
@@ -180,10 +184,46 @@ def parse_column(source: pd.Series | Sequence[pd.Series], rule: ColumnRule,
     return _parse_distinct(s, rule, spec, kind)
 
 
-def _fast_datetime(s: pd.Series) -> ParsedColumn:
-    """A column that already holds datetimes: kept (time zones converted to naive UTC)."""
+#: Days per unit of the canonical time columns (months = days / 30.4375).
+_DAYS_PER_UNIT = {"days": 1.0, "day": 1.0, "weeks": 7.0, "months": 30.4375,
+                  "years": 365.25}
+
+
+def _duration_in(s: pd.Series, spec: ColumnSpec) -> pd.Series:
+    """A timedelta column as a number of the canonical column's time unit.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema.definition import canonical_definition
+    >>> spec = canonical_definition().columns["os_months"]
+    >>> _duration_in(pd.Series(pd.to_timedelta([30.4375, None], unit="D")), spec).tolist()
+    [1.0, nan]
+    """
+    unit = str(spec.unit or "").strip().lower()
+    if unit not in _DAYS_PER_UNIT:
+        from crlm_outcomes.errors import ColumnTypeError
+
+        raise ColumnTypeError("a duration (timedelta) column cannot fill a column that is not "
+                              "a time", column=spec.name,
+                              value=str(s.dtype), expected="a number, or a column whose unit "
+                              f"is one of {sorted(_DAYS_PER_UNIT)}")
+    days = (s / pd.Timedelta(days=1)).astype(float)
+    return days / _DAYS_PER_UNIT[unit]
+
+
+def _wall_clock(s: pd.Series) -> pd.Series:
+    """Time-zone-aware datetimes as the local wall-clock time they show: a date saved as
+    midnight in Europe/Berlin stays that calendar day (converting to UTC first would move it
+    to 23:00 the day before)."""
     if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        return s.dt.tz_localize(None)
+    return s
+
+
+def _fast_datetime(s: pd.Series) -> ParsedColumn:
+    """A column that already holds datetimes: kept (time zones dropped at local time)."""
+    if getattr(s.dt, "tz", None) is not None:
+        s = _wall_clock(s)
     values = pd.Series(s.to_numpy(dtype="datetime64[ns]"))
     return ParsedColumn(values, np.zeros(len(s), dtype=bool), "", _empty_missing(),
                         pd.Series([], dtype=object))
@@ -536,8 +576,7 @@ def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if uniq.dtype.kind == "M":
         s = uniq
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        s = _wall_clock(s)
         out = s.to_numpy(dtype="datetime64[ns]", copy=True)
         done = np.ones(n, dtype=bool)
         is_num = np.zeros(n, dtype=bool)

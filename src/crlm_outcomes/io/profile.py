@@ -70,8 +70,9 @@ from typing import Any
 
 import yaml
 
-from crlm_outcomes.errors import ProfileError, UnknownProfileError
+from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlError
 from crlm_outcomes.io.units import normalise_unit, unit_factor
+from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
 from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
 
 __all__ = [
@@ -103,7 +104,12 @@ _ENDPOINT_COLUMNS = frozenset(
 
 _TOP_KEYS = {
     "name", "description", "identity", "reader", "defaults", "endpoint_origins", "columns",
+    "disclosure",
 }
+_DISCLOSURE_KEYS = {"data_use_agreement", "suppression", "threshold", "rate_threshold", "rule"}
+#: Values of ``disclosure.suppression``: ``required`` (a data-use agreement forbids small cells:
+#: a report may not turn suppression off), ``optional`` (the spec must say), ``none``.
+DISCLOSURE_SUPPRESSION = ("required", "optional", "none")
 _READER_KEYS = {"delimiter", "sheet", "encoding"}
 _DEFAULT_KEYS = {
     "missing_values", "on_invalid", "date_formats", "excel_serial_dates", "decimal",
@@ -195,6 +201,11 @@ class Profile:
     identity
         Every canonical column maps from the same name (absent columns are listed in the
         audit but not warned about: a canonical-format file carries the columns it has).
+    disclosure
+        The profile's ``disclosure:`` block (empty when absent): ``data_use_agreement``
+        (bool), ``suppression`` (one of :data:`DISCLOSURE_SUPPRESSION`), ``threshold``,
+        ``rate_threshold`` and ``rule`` (the agreement's wording). It travels with copies of
+        the file, so a renamed copy of ``seer.yaml`` keeps its suppression rule.
     """
 
     name: str
@@ -205,6 +216,7 @@ class Profile:
     endpoint_origins: dict[str, str] = field(default_factory=dict)
     reader: dict[str, Any] = field(default_factory=dict)
     identity: bool = False
+    disclosure: dict[str, Any] = field(default_factory=dict)
 
     @property
     def source_columns(self) -> list[str]:
@@ -510,6 +522,33 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     )
 
 
+def _disclosure(label: str, raw: Any) -> dict[str, Any]:
+    """The validated ``disclosure:`` block (empty dict when absent)."""
+    if raw is None:
+        return {}
+    _check_keys(label, "disclosure", raw, _DISCLOSURE_KEYS)
+    out: dict[str, Any] = {}
+    dua = raw.get("data_use_agreement", False)
+    if not isinstance(dua, bool):
+        raise _fail(label, "disclosure.data_use_agreement must be true or false", value=dua)
+    out["data_use_agreement"] = dua
+    supp = raw.get("suppression", "optional")
+    if supp not in DISCLOSURE_SUPPRESSION:
+        raise _fail(label, "invalid disclosure.suppression", value=supp,
+                    expected=f"one of {list(DISCLOSURE_SUPPRESSION)}")
+    out["suppression"] = supp
+    for key in ("threshold", "rate_threshold"):
+        if key in raw:
+            val = raw[key]
+            if isinstance(val, bool) or not isinstance(val, int) or val < 1:
+                raise _fail(label, f"disclosure.{key} must be a positive whole number",
+                            value=val)
+            out[key] = val
+    if "rule" in raw:
+        out["rule"] = str(raw["rule"]).strip()
+    return out
+
+
 def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Profile:
     """Read and validate a profile YAML file.
 
@@ -525,11 +564,17 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
     path = Path(path)
     label = str(path)
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise _fail(label, f"profile file over {MAX_BYTES} bytes refused")
         data = path.read_bytes()
     except OSError as exc:
         raise UnknownProfileError(f"cannot read profile file: {exc.strerror}", file=label) from exc
     try:
-        raw = yaml.safe_load(data)
+        raw = load_yaml(data)
+    except UnsafeYamlError as exc:
+        raise ProfileError(f"profile is refused: {exc.message}", file=label, row=exc.row,
+                           expected="a UTF-8 YAML mapping without repeated keys or alias "
+                           "bombs") from None
     except yaml.YAMLError as exc:
         raise _fail(label, f"profile is not valid YAML: {exc}") from exc
     if not isinstance(raw, Mapping):
@@ -578,7 +623,9 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
             raise _fail(label, f"'{months}' is read from the file, so endpoint_origins.{key} "
                         "must say where its time starts", column=months,
                         expected=f"one of {list(ENDPOINT_ORIGINS)}")
+    disclosure = _disclosure(label, raw.get("disclosure"))
     return Profile(
+        disclosure=disclosure,
         name=str(raw["name"]),
         description=str(raw.get("description", "")).strip(),
         path=label,

@@ -71,6 +71,11 @@ class RawTable:
         future of it (hashed in a background thread) or, when read with ``hash_file="later"``,
         the function that computes it, for the caller to run when a core is free. Read it
         through :attr:`sha256`.
+    bad_rows
+        Rows of a delimited file that could not be split into the header's cells (ragged rows,
+        a cell over :data:`MAX_CELL_CHARS`, a value under a column without a header): their
+        cells are all missing here and the loader quarantines them. Columns ``row`` (0-based
+        data row), ``line`` (1-based line of the file), ``reason``; None when there is none.
     """
 
     data: Any = field(repr=False)
@@ -78,6 +83,7 @@ class RawTable:
     label: str
     kind: str
     digest: str | Future | Callable[[], str] = field(repr=False)
+    bad_rows: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -164,13 +170,15 @@ def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
         raise _csv_failure(path, exc) from exc
 
 
-def _read_csv(path: Path, delimiter: str, encoding: str,
+def _read_csv(path: Any, delimiter: str, encoding: str,
               text_columns: Sequence[str] = (),
               include: Sequence[str] | None = None) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     read, parse = _csv_options(delimiter, encoding)
+    if not isinstance(path, Path):  # repaired text (UTF-8 in memory; rows up to the cell cap)
+        read = pacsv.ReadOptions(encoding="utf8", block_size=1 << 26)
     # Missing markers are handled by the profile (so they can be counted), not by pyarrow:
     # only truly empty cells are null here.
     # Text is dictionary-encoded while reading (in pyarrow's reader threads), so it arrives as a
@@ -200,10 +208,20 @@ def _duplicate_names_error(names: Sequence[str], label: str) -> UnreadableFileEr
 
 
 def _read_delimited(path: Path, delimiter: str, encoding: str,
-                    options: dict[str, Any]) -> tuple[Any, list[str]]:
+                    options: dict[str, Any]) -> tuple[Any, list[str], pd.DataFrame | None]:
     """A delimited file: its header first, then only the columns asked for (``columns``, by
-    trimmed name; all when not given) converted."""
-    raw_names = _csv_header(path, delimiter, encoding)
+    trimmed name; all when not given) converted. A file with malformed rows (or trailing
+    columns without a header) is read through :func:`_repair_delimited` instead of failing."""
+    source: Any = path
+    bad = None
+    try:
+        raw_names = _csv_header(path, delimiter, encoding)
+    except UnreadableFileError as exc:
+        if not _repairable(exc):
+            raise
+        raw_names = [""]  # repaired below
+    if raw_names and raw_names[-1].strip() == "" or not raw_names:
+        source, raw_names, bad = _repair_delimited(path, delimiter, encoding)
     names = [str(c).strip() for c in raw_names]
     error = _duplicate_names_error(names, str(path))
     if error is not None:
@@ -212,12 +230,95 @@ def _read_delimited(path: Path, delimiter: str, encoding: str,
     wanted = set(names) if wanted is None else set(wanted)
     text = set(options.get("text_columns") or ())
     include = [r for r, c in zip(raw_names, names, strict=True) if c in wanted]
-    table = _read_csv(path, delimiter, encoding,
-                      [r for r, c in zip(raw_names, names, strict=True) if c in text], include)
-    return table, names
+    text_raw = [r for r, c in zip(raw_names, names, strict=True) if c in text]
+    try:
+        table = _read_csv(source, delimiter, encoding, text_raw, include)
+    except UnreadableFileError as exc:
+        if bad is not None or not _repairable(exc):
+            raise
+        source, raw_names, bad = _repair_delimited(path, delimiter, encoding)
+        table = _read_csv(source, delimiter, encoding, text_raw, include)
+    return table, names, bad
 
 
-def _read_file(path: Path, kind: str, options: dict[str, Any]) -> tuple[Any, list[str]]:
+#: Longest cell accepted in a delimited file (characters); a row holding a longer one is
+#: quarantined (a runaway quote or a pasted document, not a registry value).
+MAX_CELL_CHARS = 1_000_000
+_REPAIRABLE = ("Expected ", "straddling", "block size", "columns, got")
+
+
+def _repairable(exc: Exception) -> bool:
+    """A parse failure caused by one row (not by the encoding or an empty file)."""
+    cause = exc.__cause__
+    text = f"{exc} {cause}"
+    return any(t in text for t in _REPAIRABLE) and not isinstance(cause, UnicodeDecodeError)
+
+
+def _repair_delimited(path: Path, delimiter: str, encoding: str
+                      ) -> tuple[Any, list[str], pd.DataFrame | None]:
+    """Re-read a delimited file row by row: rows that do not fit the header (too few or too
+    many fields, a cell over :data:`MAX_CELL_CHARS`, a value under a trailing column without
+    a header) are kept as all-missing rows and listed with their line number, so that the
+    loader quarantines them and loads the rest. Returns the cleaned text (for the Arrow
+    reader), the header and the bad rows."""
+    import codecs
+    import csv
+    import io
+
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise UnreadableFileError("unknown text encoding", file=str(path), value=encoding,
+                                  expected="a Python/Arrow encoding name such as utf8, "
+                                           "latin1, cp1252") from None
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    bad: list[tuple[int, int, str]] = []
+    try:
+        with path.open("r", encoding=codec, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            header = next(reader, None)
+            if header is None:
+                raise EmptyFileError("the file is empty (no header, no rows)", file=str(path))
+            full_width = width = len(header)
+            while width > 1 and header[width - 1].strip() == "":
+                width -= 1
+            header = header[:width]
+            writer.writerow(header)
+            row_no = 0
+            for cells in reader:
+                if not cells:  # a blank line: Arrow skips it too
+                    continue
+                line = reader.line_num
+                why = None
+                if len(cells) < len(header) or len(cells) > full_width:
+                    why = f"{len(cells)} fields where the header has {full_width}"
+                elif any(c.strip() for c in cells[len(header):]):
+                    extra = next(c for c in cells[len(header):] if c.strip())
+                    why = f"a value under a column without a header ({extra[:40]!r})"
+                else:
+                    long = [i for i, c in enumerate(cells[:len(header)])
+                            if len(c) > MAX_CELL_CHARS]
+                    if long:
+                        why = (f"a cell of {len(cells[long[0]]):,} characters in column "
+                               f"{header[long[0]]!r} (at most {MAX_CELL_CHARS:,})")
+                if why is None:
+                    writer.writerow(cells[:len(header)])
+                else:
+                    bad.append((row_no, line, why))
+                    writer.writerow([""] * len(header))
+                row_no += 1
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(f"cannot decode the file as {encoding}: {exc.reason}",
+                                  file=str(path), expected="the encoding of the file "
+                                  "(reader: {encoding: ...} in the profile)") from exc
+    frame = (pd.DataFrame(bad, columns=["row", "line", "reason"]) if bad else None)
+    return io.BytesIO(out.getvalue().encode("utf-8")), header, frame
+
+
+def _read_file(path: Path, kind: str, options: dict[str, Any]
+               ) -> tuple[Any, list[str], pd.DataFrame | None]:
     """(the cells: a DataFrame, or an Arrow table for a delimited file; every column name)"""
     label = str(path)
     encoding = options.get("encoding") or "utf8"
@@ -226,13 +327,59 @@ def _read_file(path: Path, kind: str, options: dict[str, Any]) -> tuple[Any, lis
             return _read_delimited(path, options.get("delimiter") or
                                    ("," if kind == "csv" else "\t"), encoding, options)
         frame = _read_other(path, kind, options)
-        return frame, [str(c).strip() for c in frame.columns]
+        bad = _excel_blank_cells(path, options, frame) if kind == "excel" else None
+        return frame, [str(c).strip() for c in frame.columns], bad
     except (EmptyFileError, UnreadableFileError):
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is an unreadable file
         raise UnreadableFileError(
             f"cannot read the file as {kind}: {type(exc).__name__}: {exc}", file=label
         ) from exc
+
+
+def _excel_blank_cells(path: Path, options: dict[str, Any],
+                       frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Cells pandas reads as blank although the sheet shows something: the non-anchor cells of
+    a merged range (only its top-left cell holds the value) and formula cells saved without a
+    computed value. Guessing their values is not allowed, so each is listed (row, Excel cell,
+    column, reason) for the loader to quarantine the row."""
+    import openpyxl
+
+    sheet = options.get("sheet")
+    sheet = 0 if sheet is None else sheet
+    wb_f = openpyxl.load_workbook(path, data_only=False)
+    wb_v = openpyxl.load_workbook(path, data_only=True)
+    try:
+        name = wb_f.sheetnames[sheet] if isinstance(sheet, int) else str(sheet)
+        ws_f, ws_v = wb_f[name], wb_v[name]
+        headers = {c.column: str(c.value).strip() for c in ws_f[1] if c.value is not None}
+        wanted = options.get("columns")
+        keep = set(headers.values()) if wanted is None else set(wanted)
+        n = len(frame)
+        rows: list[tuple[int, int, str, str]] = []
+        for rng in ws_f.merged_cells.ranges:
+            anchor = rng.start_cell.coordinate
+            for r in range(max(rng.min_row, 2), rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) == (rng.min_row, rng.min_col) or headers.get(c) not in keep:
+                        continue
+                    if r - 2 < n:
+                        rows.append((r - 2, r, headers[c], f"merged cell: the value is shown "
+                                     f"only in {anchor} ({rng.coord}); not copied"))
+        for row_f, row_v in zip(ws_f.iter_rows(min_row=2), ws_v.iter_rows(min_row=2),
+                                strict=False):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                if cf.data_type == "f" and cv.value is None and headers.get(cf.column) in keep:
+                    if cf.row - 2 < n:
+                        rows.append((cf.row - 2, cf.row, headers[cf.column],
+                                     f"formula {str(cf.value)[:60]!r} saved without a computed "
+                                     "value (open and save the file in Excel first)"))
+    finally:
+        wb_f.close()
+        wb_v.close()
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=["row", "line", "column", "reason"])
 
 
 def _read_other(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
@@ -244,12 +391,16 @@ def _read_other(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
         return pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
     import pyreadstat
 
+    # value labels are the file's own meaning of its codes (1 = "Male"): applied, so that a
+    # labelled code is read as its label, never as a bare number
     if kind == "sas":
         frame, _ = pyreadstat.read_sas7bdat(str(path))
     elif kind == "stata":
-        frame, _ = pyreadstat.read_dta(str(path))
+        frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=True,
+                                       formats_as_category=False)
     else:
-        frame, _ = pyreadstat.read_sav(str(path))
+        frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=True,
+                                       formats_as_category=False)
     return frame
 
 
@@ -307,7 +458,7 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
     if path.stat().st_size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", file=label)
     before = path.stat()
-    data, columns = _read_file(path, kind, options)
+    data, columns, bad_rows = _read_file(path, kind, options)
     digest: Future | Callable[[], str] = partial(_hash_unchanged, path, before.st_size,
                                                  before.st_mtime_ns)
     if options.get("hash_file", "background") == "background":
@@ -321,7 +472,7 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         data.columns = [str(c).strip() for c in data.columns]
         if not data.index.equals(pd.RangeIndex(len(data))):
             data = data.reset_index(drop=True)
-    raw = RawTable(data, tuple(columns), label, kind, digest)
+    raw = RawTable(data, tuple(columns), label, kind, digest, bad_rows)
     if raw.n_rows == 0:
         raise EmptyFileError("the file has a header but no data rows", file=label)
     return raw

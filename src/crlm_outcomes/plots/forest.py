@@ -77,7 +77,8 @@ def forest_plot(result: Any, ax: Axes | None = None, *,
     ----------
     result
         A :class:`~crlm_outcomes.survival.cox.CoxResult` or
-        :class:`~crlm_outcomes.survival.fine_gray.FineGray`.
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` (any result whose ``table`` has
+        ``term, coef, hr, lower, upper`` and which has ``conf_level`` and ``robust``).
     ax
         Axes to draw on; a new figure ``width`` inches wide when ``None``.
     labels

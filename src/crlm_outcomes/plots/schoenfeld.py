@@ -17,7 +17,7 @@ import numpy as np
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.plots.style import OKABE_ITO, new_axes, publication_style
 
-__all__ = ["natural_spline_basis", "zph_smooth", "schoenfeld_plot"]
+__all__ = ["natural_spline_basis", "zph_smooth", "schoenfeld_plot", "schoenfeld_plots"]
 
 
 def natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
@@ -143,6 +143,46 @@ def schoenfeld_plot(zph, term: str, ax=None, *, labels=None, endpoint: str | Non
                 name += "\n" + format_p_plot(float(row["p"].iloc[0]), "PH test")
         ax.set_title(name, loc="left", fontsize=plt_size() - 0.5)
     return ax
+
+
+def schoenfeld_plots(zph, ax=None, **kwargs):
+    """One Schoenfeld panel per term, as R's ``plot(cox.zph(fit))`` without ``resid`` index.
+
+    Parameters
+    ----------
+    zph
+        A :class:`~crlm_outcomes.survival.cox_zph.ZphResult`.
+    ax
+        ``None`` (a new figure, one panel per term in a grid of up to 3 columns), one Axes (a
+        one-term model) or a sequence of Axes, one per term.
+    **kwargs
+        Options of :func:`schoenfeld_plot` for every panel (``labels=``, ``endpoint=``...).
+
+    Returns
+    -------
+    matplotlib.axes.Axes or numpy.ndarray of Axes
+        A single Axes for a one-term model, else an array with one Axes per term.
+    """
+    import matplotlib.pyplot as plt
+
+    terms = list(zph.y.columns)
+    if ax is not None:
+        axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
+        if axes.size != len(terms):
+            raise SpecError("one Axes per term is needed for the Schoenfeld plots",
+                            column="ax", value=int(axes.size),
+                            expected=f"{len(terms)} Axes ({', '.join(map(str, terms))})")
+    else:
+        ncol = min(3, len(terms))
+        nrow = -(-len(terms) // ncol)
+        fig, grid = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 2.6 * nrow), squeeze=False)
+        axes = grid.ravel()
+        for extra in axes[len(terms):]:
+            extra.set_visible(False)
+        axes = axes[:len(terms)]
+    for term, a in zip(terms, axes, strict=True):
+        schoenfeld_plot(zph, term, ax=a, **kwargs)
+    return axes[0] if len(terms) == 1 else axes
 
 
 def plt_size() -> float:

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from crlm_outcomes.labels import Labels, default_labels
+from crlm_outcomes.report.disclosure_check import DisclosureLedger
 from crlm_outcomes.report.spec import AnalysisSpec
 from crlm_outcomes.report.suppression import PRIMARY, SuppressionPolicy, kind_alone
 from crlm_outcomes.report.writer import OutputWriter
@@ -53,6 +54,16 @@ class BuildContext:
         ``labels:`` (set once the cohort is loaded).
     imputations
         The multiple imputations of the spec's ``imputation:`` (pooled Cox models), or None.
+    ledger
+        Every count printed or masked, for the disclosure check
+        (:mod:`crlm_outcomes.report.disclosure_check`).
+    published_counts
+        Counts as the flow table prints them (``"source"``, ``"loaded"``, ``"quarantined"``,
+        ``"cohort"``), for the methods text and the subtitle: text never prints a count the
+        tables mask.
+    group_masks
+        Per stratifier, the groups whose size a section masked; later sections mask them
+        too (the same patients counted twice must not be printed once).
     """
 
     spec: AnalysisSpec
@@ -68,6 +79,9 @@ class BuildContext:
     cohort_note: str = ""
     labels: Labels = field(default_factory=default_labels)
     imputations: Any = None
+    ledger: DisclosureLedger = field(default_factory=DisclosureLedger)
+    published_counts: dict[str, str] = field(default_factory=dict)
+    group_masks: dict[str, set[str]] = field(default_factory=dict)
 
     @contextmanager
     def collect_warnings(self, where: str) -> Iterator[None]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import html as _html
 import json
 import os
-import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,10 +41,12 @@ import pandas as pd
 from crlm_outcomes.labels import default_labels
 from crlm_outcomes.report import manifest as mf
 from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.disclosure_check import assert_no_disclosure
 from crlm_outcomes.report.filters import stratify_and_filter
 from crlm_outcomes.report.html import render_report
-from crlm_outcomes.report.load import load_cohort_step
+from crlm_outcomes.report.load import load_cohort_step, spec_profile
 from crlm_outcomes.report.methods_text import methods_text
+from crlm_outcomes.report.output_folder import building_into, install
 from crlm_outcomes.report.sections.competing_risks import competing_risks_section
 from crlm_outcomes.report.sections.cox import cox_section
 from crlm_outcomes.report.sections.flow import flow_section
@@ -56,7 +57,7 @@ from crlm_outcomes.report.sections.matching import matching_section
 from crlm_outcomes.report.sections.score_validation import score_validation_section
 from crlm_outcomes.report.sections.table_one import table_one_section
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, AnalysisSpec, load_spec, spec_hash
-from crlm_outcomes.report.suppression import PRIMARY, SuppressionPolicy, kind_alone
+from crlm_outcomes.report.suppression import decide_policy
 from crlm_outcomes.report.table_one import FISHER_SEED
 from crlm_outcomes.report.writer import OutputWriter, text_block
 
@@ -119,8 +120,11 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
     spec
         An :class:`~crlm_outcomes.report.spec.AnalysisSpec` or the path of a YAML spec.
     out
-        Output folder; created if needed. Files a previous build left in ``figures/`` and
-        ``tables/`` are removed first so that the manifest lists exactly this build.
+        Output folder: new, empty, or the folder of a previous build. The build is written
+        into a temporary folder beside it and moved into place when it succeeds; of a previous
+        build only the files its manifest lists are replaced or removed
+        (:mod:`crlm_outcomes.report.output_folder`). With suppression on, the outputs must
+        pass :func:`crlm_outcomes.report.disclosure_check.assert_no_disclosure` first.
     base_dir
         Folder that relative paths in the spec refer to (default: the spec file's folder, or
         the working directory for a spec object).
@@ -141,6 +145,11 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
         Invalid spec, or a spec that does not fit the data (unknown column, bad filter value).
     InputError
         Loader errors (unreadable file, missing columns, ...).
+    OutputFolderError
+        ``out`` is a file, a non-empty folder no build wrote, or another build is writing it.
+    DisclosureError
+        With suppression on, a suppressed count could be recovered from the outputs; nothing
+        is written.
     """
     spec_file_sha = None
     if not isinstance(spec, AnalysisSpec):
@@ -152,43 +161,42 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
         base = Path(base_dir) if base_dir is not None else Path.cwd()
     report = progress or (lambda step: None)
     out = Path(out)
-    for sub in ("figures", "tables"):
-        if (out / sub).exists():
-            shutil.rmtree(out / sub)
-    for stale in ("report.html", mf.MANIFEST_NAME, "report.pdf", "report.docx"):
-        if (out / stale).exists():
-            (out / stale).unlink()
-    out.mkdir(parents=True, exist_ok=True)
     s = spec.output.suppression
-    policy = SuppressionPolicy(enabled=spec.suppression_enabled(), threshold=s.threshold,
-                               rate_threshold=s.rate_threshold)
+    policy = decide_policy(s.enabled, s.threshold, s.rate_threshold, spec_profile(spec, base))
     if jobs is None:
         # forking a multi-threaded process (a Jupyter kernel) can deadlock: serial there
         jobs = min(2, os.cpu_count() or 1) if threading.active_count() == 1 else 1
-    ctx = BuildContext(spec=spec, policy=policy, writer=OutputWriter(out, spec, jobs))
-    try:
-        _run(ctx, base, report)
-    finally:
-        ctx.writer.finish()
-    versions = mf.software_versions()
-    commit = mf.git_commit()
-    sha = spec_hash(spec)
-    page = _finish_page(ctx, versions, commit, sha)
-    notes: list[str] = []
-    word = _word_report(out, spec, page)
-    if word:
-        notes.append(word)
-    if spec.output.pdf_report:
-        notes.append(_pdf_report(out))
-    report("manifest")
-    outputs = {p.relative_to(out).as_posix(): mf.sha256_file(p)
-               for p in sorted(out.rglob("*")) if p.is_file() and p.name != mf.MANIFEST_NAME}
-    manifest = mf.build_manifest(spec=spec.model_dump(mode="json"), spec_sha256=sha,
-                                 spec_file_sha256=spec_file_sha, inputs=ctx.inputs,
-                                 seeds=ctx.seeds, outputs=outputs, versions=versions,
-                                 commit=commit)
-    manifest_path = mf.write_manifest(out, manifest)
-    return BuildResult(out_dir=out, html=out / "report.html", manifest=manifest_path,
+    with building_into(out) as tmp:
+        ctx = BuildContext(spec=spec, policy=policy, writer=OutputWriter(tmp, spec, jobs))
+        try:
+            _run(ctx, base, report)
+        finally:
+            ctx.writer.finish()
+        versions = mf.software_versions()
+        commit = mf.git_commit()
+        sha = spec_hash(spec)
+        page = _finish_page(ctx, versions, commit, sha)
+        notes: list[str] = []
+        if policy.enabled:
+            checked = assert_no_disclosure(ctx.ledger, threshold=policy.threshold,
+                                           suppress_zero=policy.suppress_zero)
+            notes.append(f"Disclosure check passed: none of the {checked} suppressed counts "
+                         "can be recovered from the published tables, text and figures.")
+        word = _word_report(tmp, spec, page)
+        if word:
+            notes.append(word)
+        if spec.output.pdf_report:
+            notes.append(_pdf_report(tmp))
+        report("manifest")
+        outputs = {p.relative_to(tmp).as_posix(): mf.sha256_file(p)
+                   for p in sorted(tmp.rglob("*")) if p.is_file() and p.name != mf.MANIFEST_NAME}
+        manifest = mf.build_manifest(spec=spec.model_dump(mode="json"), spec_sha256=sha,
+                                     spec_file_sha256=spec_file_sha, inputs=ctx.inputs,
+                                     seeds=ctx.seeds, outputs=outputs, versions=versions,
+                                     commit=commit)
+        mf.write_manifest(tmp, manifest)
+        notes += install(tmp, out)
+    return BuildResult(out_dir=out, html=out / "report.html", manifest=out / mf.MANIFEST_NAME,
                        outputs=outputs, notes=notes)
 
 
@@ -262,10 +270,11 @@ def _finish_page(ctx: BuildContext, versions: dict[str, Any], commit: str | None
     sections[-1]["blocks"].append(text_block("heading", "Analysis spec (validated)"))
     sections[-1]["blocks"].append({"kind": "table", "name": "spec", "files": [],
                                    "html": f"<pre>{_html.escape(spec_json)}</pre>"})
-    subtitle = (f"Analysis cohort: {len(ctx.data)} patients. Generated by crlm_outcomes "
-                f"{versions['crlm_outcomes']} from spec {sha[:12]}.")
-    if kind_alone(len(ctx.data), ctx.policy) == PRIMARY:
-        subtitle = f"Generated by crlm_outcomes {versions['crlm_outcomes']} from spec {sha[:12]}."
+    gen = f"Generated by crlm_outcomes {versions['crlm_outcomes']} from spec {sha[:12]}."
+    # the count as the flow table publishes it (masked there = not printed here either)
+    shown = ctx.published_counts.get("cohort")
+    subtitle = (f"Analysis cohort: {shown} patients. {gen}"
+                if shown and shown.isdigit() else gen)
     page = render_report(title=spec.title, subtitle=subtitle, sections=sections,
                          version=versions["crlm_outcomes"])
     (ctx.writer.out / "report.html").write_text(page, encoding="utf-8")

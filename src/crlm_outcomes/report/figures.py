@@ -16,7 +16,14 @@ import pandas as pd
 
 from crlm_outcomes.labels import Labels
 from crlm_outcomes.plots.style import palette
-from crlm_outcomes.report.suppression import SuppressionPolicy, format_count, primary_mask
+from crlm_outcomes.report.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
+    SuppressionPolicy,
+    complementary_mask,
+    format_count,
+    primary_mask,
+)
 
 __all__ = ["time_grid", "at_risk_table", "draw_at_risk", "plot_km_with_risk"]
 
@@ -28,11 +35,14 @@ def time_grid(max_time: float, step: float | None = None) -> np.ndarray:
     return np.arange(0.0, max_time + 1e-9, step)
 
 
-def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy) -> pd.DataFrame:
+def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy,
+                  size_kinds: Sequence[int] | None = None) -> pd.DataFrame:
     """Numbers at risk per group (rows) and time (columns) as published text.
 
-    Counts below the threshold are masked (``<11``). No complementary suppression is needed:
-    the counts of one row are not linked by a published total, and no overall row is shown.
+    Counts below the threshold are masked (``<11``). At time 0 the numbers at risk are the
+    group sizes, so ``size_kinds`` (the suppression kinds of the sizes in the summary table)
+    are applied there too; the groups of one time add up to the all-patients row of the
+    overall curve, so each time column gets complementary suppression (``‡``) across groups.
     """
     at = km.at(list(times), extend=True)
     labels = [str(g) for g in km.group_labels if g in set(at["group"])]
@@ -40,11 +50,23 @@ def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy) -> pd.D
                             observed=True)
     counts.index = [str(g) for g in counts.index]
     counts = counts.reindex(labels)
-    mask = primary_mask(counts.to_numpy(), policy.threshold,
-                        suppress_zero=policy.suppress_zero) if policy.enabled else np.zeros(
-        counts.shape, bool)
-    text = [[format_count(v, int(m), policy) for v, m in zip(row, mrow, strict=True)]
-            for row, mrow in zip(counts.to_numpy(), mask, strict=True)]
+    values = counts.to_numpy(dtype=float)
+    kinds = np.zeros(values.shape, dtype=np.int8)
+    if policy.enabled:
+        prim = primary_mask(values, policy.threshold, suppress_zero=policy.suppress_zero)
+        kinds[prim] = PRIMARY
+        first = 0
+        if size_kinds is not None and values.shape[1] and float(counts.columns[0]) == 0.0:
+            # at time 0 the numbers at risk are the sizes: exactly their published kinds
+            kinds[:, 0] = np.asarray(size_kinds, dtype=np.int8)[: values.shape[0]]
+            first = 1
+        if values.shape[0] > 1:
+            idx = np.arange(values.size).reshape(values.shape)
+            full = complementary_mask(values.ravel(), (kinds > 0).ravel(),
+                                      [idx[:, j] for j in range(first, values.shape[1])])
+            kinds[(full.reshape(values.shape)) & (kinds == 0)] = COMPLEMENTARY
+    text = [[format_count(v, int(k), policy) for v, k in zip(row, krow, strict=True)]
+            for row, krow in zip(values, kinds, strict=True)]
     out = pd.DataFrame(text, index=labels, columns=[f"{t:g}" for t in counts.columns])
     out.index.name = "group"
     return out
@@ -74,7 +96,8 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
                       xlabel: str | None = None, ylabel: str | None = None,
                       endpoint: str | None = None, labels: Labels | None = None,
                       pvalue: float | None = None, min_at_risk: float | None = None,
-                      median_line: bool = False) -> plt.Axes:
+                      median_line: bool = False,
+                      risk: pd.DataFrame | None = None) -> plt.Axes:
     """Kaplan-Meier curves with a (suppressed) numbers-at-risk table underneath.
 
     The curves are :func:`crlm_outcomes.plots.km.plot_km`'s; the numbers at risk printed are
@@ -95,6 +118,9 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
         Labels (default: the endpoint's name and its time origin).
     endpoint, labels, pvalue, min_at_risk, median_line
         As :func:`crlm_outcomes.plots.km.plot_km`.
+    risk
+        The numbers-at-risk text to draw (rows = the groups of ``km``, columns = the tick
+        times), as the report's at-risk table publishes it; default: computed here.
 
     Returns
     -------
@@ -105,7 +131,7 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
     policy = policy or SuppressionPolicy(enabled=False)
     end = float(max_time) if max_time is not None else truncation_time(km, min_at_risk)
     times = time_breaks(end)
-    table = at_risk_table(km, times, policy)
+    table = at_risk_table(km, times, policy) if risk is None else risk
     return plot_km(km, ax=ax, times=times, xmax=end, labels=labels, endpoint=endpoint,
                    xlabel=xlabel, ylabel=ylabel, pvalue=pvalue, median_line=median_line,
                    risk_counts=table, title=title)

@@ -21,14 +21,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
+from crlm_outcomes.errors import TooManyTablesError
+
 __all__ = ["fisher_exact_2xk", "TooManyTablesError"]
 
 _REL_ERR = 1.0 + 1e-7  # R: fisher.test's relErr
 _NODE_BUDGET = 5_000_000
-
-
-class TooManyTablesError(RuntimeError):
-    """The network would have to expand more nodes than the budget allows."""
 
 
 def _log_choose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:

@@ -12,7 +12,25 @@ from pathlib import Path
 
 from crlm_outcomes.report._context import BuildContext
 
-__all__ = ["load_cohort_step"]
+__all__ = ["load_cohort_step", "spec_profile"]
+
+
+def spec_profile(spec, base_dir: Path):  # noqa: ANN001, ANN201 - avoids importing io eagerly
+    """The resolved loader profile the spec names (None for the synthetic demo); a relative
+    YAML path is taken from ``base_dir``."""
+    if spec.cohort.demo:
+        return None
+    from crlm_outcomes.io.profile import resolve_profile
+
+    return resolve_profile(_profile_arg(spec, base_dir))
+
+
+def _profile_arg(spec, base_dir: Path) -> str | Path:  # noqa: ANN001
+    profile: str | Path = spec.cohort.profile
+    prof_path = Path(str(profile))
+    if prof_path.suffix in (".yaml", ".yml") and not prof_path.is_absolute():
+        profile = base_dir / prof_path
+    return profile
 
 
 def load_cohort_step(ctx: BuildContext, base_dir: Path) -> None:
@@ -39,18 +57,13 @@ def load_cohort_step(ctx: BuildContext, base_dir: Path) -> None:
         source = Path(spec.cohort.source)  # type: ignore[arg-type]
         if not source.is_absolute():
             source = base_dir / source
-        profile: str | Path = spec.cohort.profile  # type: ignore[assignment]
-        prof_path = Path(str(profile))
-        if prof_path.suffix in (".yaml", ".yml") and not prof_path.is_absolute():
-            profile = base_dir / prof_path
+        profile = _profile_arg(spec, base_dir)
         cohort = load_cohort(source, profile=profile, **spec.cohort.options)
         ctx.inputs.append({"kind": "file", "path": spec.cohort.source,
                            "sha256": cohort.provenance.get("input_sha256"),
                            "profile": spec.cohort.profile,
                            "profile_sha256": cohort.provenance.get("profile_sha256")})
-        a = cohort.audit
+        # the counts are added by the flow section, as its table publishes them
         ctx.cohort_note = (f"The cohort was read from {spec.cohort.source} with the "
-                           f"'{spec.cohort.profile}' loader profile; {a.rows_loaded} of "
-                           f"{a.rows_in} records passed validation and "
-                           f"{a.rows_quarantined} were quarantined with their reasons.")
+                           f"'{spec.cohort.profile}' loader profile.")
     ctx.cohort = cohort

@@ -145,12 +145,13 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
         parts = []
         for mt in spec.matching:
             parts.append(
-                f"{var(mt.treatment)} ({lower_first(lab.endpoint(mt.endpoint))}; propensity model "
-                f"{mt.formula}; {mt.ratio}:1 "
+                f"{var(mt.treatment)} ({lower_first(lab.endpoint(mt.endpoint))}; propensity "
+                f"model on {_join([lower_first(term_label(t, lab)) for t in split_terms(mt.formula)])}"
+                f"; {mt.ratio}:1 "
                 f"{'with' if mt.replace else 'without'} replacement, "
                 + ("no caliper" if mt.caliper is None else
                    f"caliper {mt.caliper:g} SD of the logit")
-                + (f", exact on {_join(mt.exact)}" if mt.exact else "") + ")")
+                + (f", exact on {_join([var(v) for v in mt.exact])}" if mt.exact else "") + ")")
         paras.append(
             "Treatment comparisons by propensity-score matching (greedy nearest-neighbour "
             "matching on the logit of the propensity score from a logistic model): "
@@ -193,7 +194,16 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
             "figure annotations, nor any count from which such a count could be derived by "
             f"subtraction (complementary suppression, \u201c"
             f"{suppression.complementary_marker}\u201d); rates and survival estimates resting "
-            f"on fewer than {suppression.rate_threshold} patients at risk are not shown.")
+            f"on fewer than {suppression.rate_threshold} patients at risk are not shown, nor "
+            f"means, standard deviations, medians or quartiles of fewer than "
+            f"{suppression.rate_threshold} patients, nor a percentage that would reveal a "
+            "masked count or its denominator. The same patients counted in two places (a "
+            "group's size in Table 1, in the survival summary and at time 0 of the numbers at "
+            "risk) are masked in both, curves of groups whose size is masked are not drawn, "
+            "and counts in the text are shown as the tables show them. Before the report was "
+            "written, every masked count was checked by linear programming against all "
+            "published counts, totals, percentages, numbers at risk and curves; none can be "
+            "recovered.")
     else:
         paras.append("No small-cell suppression was applied.")
 

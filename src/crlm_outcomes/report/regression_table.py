@@ -1,20 +1,21 @@
 """Publication tables of Cox models: hazard ratio (95% CI) and p per term.
 
-The numbers are those of the fitted model's ``summary`` (``term, coef, se, hr, lower, upper, z,
-p``; see :func:`crlm_outcomes.survival.cox.cox`); this module only formats them.
+The numbers are those of the fitted model's ``table`` (``term, coef, std_error, hr, lower, upper,
+statistic, p``; see :func:`crlm_outcomes.survival.cox.cox`); this module only formats them.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import Result, empty_excluded
 from crlm_outcomes.labels import Labels
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.latex import grouped_latex_table
@@ -46,26 +47,36 @@ def _grouped(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True)
-class RegressionTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class RegressionTable(Result):
     """A formatted Cox model table.
 
     Attributes
     ----------
     table
-        Published strings: ``term``, ``HR (95% CI)``, ``p``.
+        Published strings: ``variable``, ``level`` (blank on a variable's header row), ``N``,
+        ``events``, ``HR (95% CI)`` (``SHR`` for Fine-Gray), ``p``.
     numbers
         The numbers behind it: term, hr, lower, upper, p.
     notes
         Model facts shown under the table (n, events, ties, variance, excluded rows).
     title
         Caption.
+    excluded
+        The model's excluded rows (empty for a bare frame).
     """
 
     table: pd.DataFrame
     numbers: pd.DataFrame
     notes: dict[str, str]
     title: str
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    def _display_title(self) -> str:
+        return self.title
+
+    def _display_notes(self) -> dict[str, object]:
+        return dict(self.notes)
 
     def to_html(self, uuid: str = "regression") -> str:
         """Styled HTML table with its caption and notes (levels indented under their
@@ -75,14 +86,12 @@ class RegressionTable:
                   .set_table_attributes("class='crlm-table regression'")
                   .set_caption(html.escape(self.title)))
         foot = "; ".join(f"{k}: {v}" for k, v in self.notes.items())
+        styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(foot)}</p>"
 
     def to_latex(self) -> str:
         """LaTeX (booktabs), escaped: variable header rows with their levels indented."""
         return grouped_latex_table(self.table)
-
-    def _repr_html_(self) -> str:
-        return frames_html(self.title, {"": self.table}, notes=self.notes)
 
 
 def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = None,
@@ -169,7 +178,10 @@ def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = 
             notes["variance"] = "robust (sandwich), as cmprsk::crr"
         notes["patients excluded for missing values"] = format_count(n_excluded, exc_kind,
                                                                       policy)
-    return RegressionTable(table=table, numbers=numbers, notes=notes, title=title)
+    excluded = (empty_excluded() if isinstance(model, pd.DataFrame)
+                else getattr(model, "excluded", empty_excluded()))
+    return RegressionTable(table=table, numbers=numbers, notes=notes, title=title,
+                           excluded=excluded)
 
 
 def split_terms(formula: str) -> list[str]:
@@ -290,7 +302,7 @@ def univariable_multivariable(data: Any, variables: list[str], duration: str, ev
         from crlm_outcomes.survival.cox import cox as fit_fn
     else:
         from crlm_outcomes.survival.fine_gray import fine_gray as fit_fn
-    frame = data.data if hasattr(data, "data") and not isinstance(data, pd.DataFrame) else data
+    frame = as_frame(data)
     uni_tables = [regression_table(fit_fn(frame, v, duration, event, **options), labels=labels,
                                    suppression=suppression) for v in variables]
     uni = RegressionTable(table=pd.concat([u.table for u in uni_tables], ignore_index=True),

@@ -22,7 +22,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from crlm_outcomes.errors import SpecError
+from crlm_outcomes.errors import SpecError, UnsafeYamlError
+from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
 
 __all__ = [
     "AnalysisSpec",
@@ -351,7 +352,10 @@ class AnalysisSpec(_Model):
         return self
 
     def suppression_enabled(self) -> bool:
-        """Whether small-cell suppression applies (explicit setting, else registry profile)."""
+        """Whether small-cell suppression applies, judged from the spec alone (explicit
+        setting, else a registry profile's name). A build decides from the profile's
+        *content* instead (its ``disclosure:`` block, so that renamed copies keep it):
+        :func:`crlm_outcomes.report.suppression.decide_policy`."""
         setting = self.output.suppression.enabled
         if setting is not None:
             return setting
@@ -484,12 +488,20 @@ def load_spec(path: str | Path) -> AnalysisSpec:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SpecError(f"the analysis spec is {size} bytes; at most {MAX_BYTES} accepted",
+                            file=str(path), expected="a YAML spec of a few kilobytes")
+        raw = path.read_bytes()
     except OSError as exc:
         raise SpecError("cannot read the analysis spec", file=str(path),
                         expected="a readable YAML file") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(raw)
+    except UnsafeYamlError as exc:
+        raise SpecError(f"the analysis spec is refused: {exc.message}", file=str(path),
+                        row=exc.row, expected="a UTF-8 YAML mapping without repeated keys or "
+                        "alias bombs") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SpecError(f"the analysis spec is not valid YAML: {getattr(exc, 'problem', exc)}",

@@ -11,13 +11,20 @@ Rules applied here:
   published by default, as CMS allows; ``suppress_zero=True`` masks it too.
 * **Complementary suppression** - a masked count must not be recoverable by subtraction. For
   every published linear constraint (cells that sum to a published total: a Table 1 column adds
-  up to the group size, the group columns of a row add up to the Overall column, the exclusions
-  of the flow diagram add up to the difference between first and last count), a constraint with
+  up to the group size, the group columns of a row add up to the Overall column, the groups of
+  a Kaplan-Meier table and the patients left out add up to the cohort), a constraint with
   exactly one masked cell gets a second one: its smallest published positive cell (zero only
   when nothing else is left). This repeats until no constraint has a single masked cell, since
-  one new mask can expose another constraint. Complementary cells are shown as ``‡``.
-* **Rates** - a percentage computed from a masked count is masked; a survival or cumulative
-  incidence estimate whose number at risk is below ``rate_threshold`` is masked.
+  one new mask can expose another constraint. Complementary cells are shown as ``‡``. In the
+  cohort flow the analysis cohort's size is printed everywhere, so the counts before a small
+  exclusion are masked instead (:func:`suppress_flow`).
+* **Rates** - a percentage is not printed where it would reveal a masked count or its
+  denominator; a survival or cumulative incidence estimate whose number at risk is below
+  ``rate_threshold`` is masked, and so is a mean, SD, median or quartile of fewer patients.
+* **Curves** - a group whose size is masked is not drawn (its steps would show it).
+* **Across the report** - the same patients counted in two places get one decision, and
+  :mod:`crlm_outcomes.report.disclosure_check` verifies the whole report before it is
+  written.
 
 Suppression is a publishing rule, not an analysis rule: estimates are always computed on the
 full data; only what is printed or drawn is masked.
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +53,7 @@ __all__ = [
     "format_counts",
     "kind_alone",
     "format_count_alone",
+    "decide_policy",
 ]
 
 PUBLISHED = 0
@@ -193,13 +202,22 @@ def suppress_flow(n_remaining: Sequence[int], n_excluded: Sequence[int],
     """Suppression kinds for a cohort flow (first count, then one exclusion per step).
 
     ``n_remaining[0]`` is the starting count and ``n_remaining[i]`` the count after step ``i``
-    (``n_excluded[i-1]`` removed). Exclusions are masked when small; because the remaining
-    counts are partial sums, every remaining count between two masked exclusions is masked too,
-    and a single masked exclusion gets a complementary one (the smallest other exclusion).
+    (``n_excluded[i-1]`` removed). The last count is the analysis cohort, which every table of
+    the report prints (Table 1's Overall column, the all-patients Kaplan-Meier row), so it is
+    never masked here. Small exclusions are masked; since ``n_remaining[i-1] = n_remaining[i] +
+    n_excluded[i-1]``, every count from the start down to the step of the last masked exclusion
+    is masked too (complementary): the counts after it follow from the published cohort size
+    and the published exclusions, the ones before it could be subtracted from each other.
 
     Returns
     -------
     (remaining_kind, excluded_kind)
+
+    Examples
+    --------
+    >>> rem, exc = suppress_flow([500, 496, 300], [4, 196], SuppressionPolicy())
+    >>> rem.tolist(), exc.tolist()
+    ([2, 0, 0], [1, 0])
     """
     rem = np.asarray(n_remaining, dtype=float)
     exc = np.asarray(n_excluded, dtype=float)
@@ -209,21 +227,14 @@ def suppress_flow(n_remaining: Sequence[int], n_excluded: Sequence[int],
         return rem_kind, exc_kind
     prim_exc = primary_mask(exc, policy.threshold, suppress_zero=policy.suppress_zero)
     prim_rem = primary_mask(rem, policy.threshold, suppress_zero=policy.suppress_zero)
-    # the exclusions add up to first - last: one constraint over all of them
-    exc_mask = complementary_mask(exc, prim_exc, [np.arange(exc.size)] if exc.size > 1 else [])
-    rem_mask = prim_rem.copy()
-    masked_steps = np.flatnonzero(exc_mask)
-    if masked_steps.size:
-        # remaining counts strictly between the first and last masked exclusion are partial sums
-        # that would reveal them; the count after the last masked step is first - sum(exclusions)
-        rem_mask[masked_steps[0] + 1: masked_steps[-1] + 1] = True
     exc_kind[prim_exc] = PRIMARY
-    exc_kind[exc_mask & ~prim_exc] = COMPLEMENTARY
     rem_kind[prim_rem] = PRIMARY
-    rem_kind[rem_mask & ~prim_rem] = COMPLEMENTARY
-    if masked_steps.size == 1 and exc.size == 1:
-        # a single step: first - excluded = remaining, so the remaining count goes too
-        rem_kind[1] = max(rem_kind[1], COMPLEMENTARY)
+    masked = np.flatnonzero(prim_exc)
+    if masked.size:
+        last = int(masked[-1])  # exclusion ``last`` goes from rem[last] to rem[last + 1]
+        chain = np.zeros(rem.shape, dtype=bool)
+        chain[: last + 1] = True
+        rem_kind[chain & ~prim_rem] = COMPLEMENTARY
     return rem_kind, exc_kind
 
 
@@ -257,3 +268,62 @@ def kind_alone(value: int, policy: SuppressionPolicy) -> int:
 def format_count_alone(value: int, policy: SuppressionPolicy) -> str:
     """A count published on its own (e.g. rows excluded, patients without a value)."""
     return format_count(value, kind_alone(value, policy), policy)
+
+
+def decide_policy(spec_setting: bool | None, threshold: int, rate_threshold: int,
+                  profile: Any = None) -> SuppressionPolicy:
+    """The suppression policy of a report, decided from the spec and the loader profile's
+    *content* (its ``disclosure:`` block), never from the profile's file name.
+
+    Parameters
+    ----------
+    spec_setting
+        ``output.suppression.enabled`` of the spec (None = not said).
+    threshold, rate_threshold
+        The spec's thresholds.
+    profile
+        The resolved :class:`~crlm_outcomes.io.profile.Profile` (None for the synthetic demo).
+
+    Returns
+    -------
+    SuppressionPolicy
+        On when the spec says so or the profile requires it, with the larger of the spec's and
+        the profile's thresholds.
+
+    Raises
+    ------
+    SpecError
+        The profile requires suppression (a data-use agreement) and the spec turns it off; or
+        the profile is a registry's (a data-use agreement, or a registry profile's name) whose
+        block does not decide and the spec does not say.
+
+    Examples
+    --------
+    >>> decide_policy(None, 11, 16).enabled
+    False
+    """
+    from crlm_outcomes.errors import SpecError
+
+    block = dict(getattr(profile, "disclosure", {}) or {})
+    name = str(getattr(profile, "name", "") or "").lower()
+    required = block.get("suppression") == "required"
+    registry = bool(block.get("data_use_agreement")) or name in ("seer", "ncdb")
+    where = f"loader profile {getattr(profile, 'path', name)!s}"
+    if spec_setting is False and required:
+        raise SpecError(
+            "output.suppression.enabled is false, but the loader profile's disclosure block "
+            "requires small-cell suppression" + (f" ({block['rule']})" if block.get("rule")
+                                                 else ""),
+            file=where, value=False,
+            expected="true or absent: a report of these data must suppress small cells")
+    if spec_setting is None and registry and not required and block.get("suppression") != "none":
+        raise SpecError(
+            "the loader profile reads a registry under a data-use agreement but does not say "
+            "whether small cells must be suppressed, and the spec does not either", file=where,
+            expected="output.suppression.enabled: true (or false when the agreement allows), "
+                     "or a 'disclosure: {suppression: required}' block in the profile")
+    enabled = bool(spec_setting) if spec_setting is not None else required
+    return SuppressionPolicy(enabled=enabled,
+                             threshold=max(threshold, int(block.get("threshold", 0))),
+                             rate_threshold=max(rate_threshold,
+                                                int(block.get("rate_threshold", 0))))

@@ -55,6 +55,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.oneway import anova_oneway
 
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import FrameMethodAlias, Result, empty_excluded
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.labels import Labels, lower_first, resolve_labels
 from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk
@@ -157,8 +159,8 @@ def _level_text(level: object) -> str:
     return str(level)
 
 
-@dataclass(frozen=True)
-class TableOne:
+@dataclass(frozen=True, eq=False, repr=False)
+class TableOne(Result):
     """Table 1 as tidy frames.
 
     Attributes
@@ -166,24 +168,46 @@ class TableOne:
     table
         The published table (strings): ``variable``, ``level``, one column per group (and
         ``Overall``), ``p``, ``test``, ``SMD``. Masked cells carry the suppression markers.
-    summary
+    statistics
         Long numeric frame: variable, level, group, n, percent, mean, sd, median, q1, q3,
-        missing.
+        missing. Before 0.2 this was ``summary``; ``t1.summary`` used as a DataFrame still
+        gives it with a FutureWarning, and ``t1.summary()`` returns the table as text.
     tests
         variable, test, statistic, p, smd.
     by, groups, suppression
         The grouping column, its group labels and the suppression policy applied.
     by_label
         The grouping column's display label.
+    excluded
+        Rows left out of the group columns because ``by`` is missing (they stay in Overall).
     """
 
     table: pd.DataFrame
-    summary: pd.DataFrame
+    statistics: pd.DataFrame
     tests: pd.DataFrame
     by: str | None
     groups: list[str]
     suppression: SuppressionPolicy = field(default_factory=lambda: SuppressionPolicy(False))
     by_label: str | None = None
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    _title = "Table 1"
+
+    @property  # type: ignore[override]
+    def summary(self) -> FrameMethodAlias:
+        """``t1.summary()`` is the published table as text; used as a DataFrame it is the
+        numeric :attr:`statistics` frame (its name before 0.2), with a FutureWarning."""
+        return FrameMethodAlias(self._summary_text, lambda: self.statistics,
+                                "TableOne.summary", "TableOne.statistics")
+
+    def _summary_text(self) -> str:
+        title = "Table 1" + (f" by {lower_first(self.by_label or self.by)}" if self.by else "")
+        text = self.table.to_string(index=False)
+        return f"{title}\n{text}\n{self.footnote()}"
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"by": self.by, "groups": len(self.groups), "rows": len(self.table),
+                "excluded": self.n_excluded}
 
     def footnote(self) -> str:
         """The table's footnote: statistics shown, tests used and suppression."""
@@ -209,6 +233,7 @@ class TableOne:
         styler = styler.set_table_attributes("class='crlm-table table-one'")
         caption = "Table 1" + (f" by {lower_first(self.by_label or self.by)}" if self.by else "")
         styler = styler.set_caption(html.escape(caption))
+        styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(self.footnote())}</p>"
 
     def to_latex(self) -> str:
@@ -220,7 +245,7 @@ class TableOne:
 
 
 def table_one(
-    data: pd.DataFrame,
+    data: Any,
     by: str | None = None,
     variables: Sequence[str] | None = None,
     *,
@@ -272,6 +297,7 @@ def table_one(
     InputError
         Unknown column.
     """
+    data = as_frame(data)
     policy = suppression or SuppressionPolicy(enabled=False)
     lab = resolve_labels(labels)
     if variables is None:
@@ -306,7 +332,10 @@ def table_one(
 
     sizes = np.array([m.sum() for m in col_masks], dtype=float)
     if by is not None:
-        kinds = suppress_vector(sizes[: len(gnames)], policy, total_published=has_overall)
+        # the groups and the patients without a group add up to Overall
+        n_no_group = float(data[by].isna().sum())
+        kinds = suppress_vector(np.r_[sizes[: len(gnames)], n_no_group], policy,
+                                total_published=has_overall)[: len(gnames)]
         size_kind = np.concatenate([kinds, np.zeros(len(cols) - len(gnames), np.int8)])
     else:
         size_kind = np.zeros(len(cols), np.int8)
@@ -338,11 +367,15 @@ def table_one(
                 smd = smd_categorical(counts[:, : len(gnames)])
             rows.append({"variable": label, "level": "", **dict.fromkeys(cols, ""),
                          "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
+            # a percentage of a published count reveals its denominator: none is printed in a
+            # column where a level, the missing count or the group size is masked
+            pct_ok = ~(kind > 0).any(axis=0) & (size_kind == 0)
             for i, lev in enumerate(levels):
                 cells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
-                    cells[c] = _count_pct(counts[i, j], pct, kind[i, j], policy, dec)
+                    cells[c] = _count_pct(counts[i, j], pct if pct_ok[j] else None, kind[i, j],
+                                          policy, dec)
                     summary.append({"variable": var, "level": _level_text(lev), "group": c,
                                     "n": int(counts[i, j]), "percent": pct})
                 rows.append({"variable": label, "level": lab.level(var, lev), **cells,
@@ -351,7 +384,8 @@ def table_one(
                 cells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    cells[c] = _count_pct(miss[j], pct, kind[-1, j], policy, dec)
+                    cells[c] = _count_pct(miss[j], pct if pct_ok[j] else None, kind[-1, j],
+                                          policy, dec)
                     summary.append({"variable": var, "level": "Missing", "group": c,
                                     "n": int(miss[j]), "percent": pct})
                 rows.append({"variable": label, "level": "Missing", **cells,
@@ -373,6 +407,9 @@ def table_one(
                 summary.append(rec)
                 if size_kind[j] == PRIMARY or v.size == 0:
                     cells[c] = "" if v.size == 0 else policy.complementary_marker
+                elif policy.enabled and v.size < policy.rate_threshold:
+                    # a mean, SD, median or quartile of one or two patients is their values
+                    cells[c] = policy.primary_marker
                 elif is_nn:
                     cells[c] = (f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, "
                                 f"{_fmt(rec['q3'], dec)}]")
@@ -408,7 +445,8 @@ def table_one(
                 mcells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    mcells[c] = _count_pct(miss[j], pct, kind[j], policy, dec)
+                    mcells[c] = _count_pct(miss[j], pct if size_kind[j] == 0 else None,
+                                           kind[j], policy, dec)
                 rows.append({"variable": f"{label}, {stat_label}", "level": "Missing",
                              **mcells, "p": "", "test": "", "SMD": ""})
         tests.append({"variable": var, "test": test, "statistic": stat, "p": p, "smd": smd})
@@ -419,10 +457,16 @@ def table_one(
     summary_frame = pd.DataFrame(summary, columns=["variable", "level", "group", "n", "percent",
                                                    "mean", "sd", "median", "q1", "q3",
                                                    "missing"])
-    return TableOne(table=table, summary=summary_frame, by_label=lab.variable(by) if by else None,
+    excluded = empty_excluded()
+    if by is not None and data[by].isna().any():
+        miss = data.index[data[by].isna().to_numpy()]
+        excluded = pd.DataFrame({"index": miss, "column": by, "value": None,
+                                 "reason": "missing group (kept in Overall only)"})
+    return TableOne(table=table, statistics=summary_frame,
+                    by_label=lab.variable(by) if by else None,
                     tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p",
                                                        "smd"]),
-                    by=by, groups=gnames, suppression=policy)
+                    by=by, groups=gnames, suppression=policy, excluded=excluded)
 
 
 def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,
@@ -444,9 +488,10 @@ def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,
                            extra_constraints=constraints)
 
 
-def _count_pct(n: float, pct: float, kind: int, policy: SuppressionPolicy, dec: int) -> str:
+def _count_pct(n: float, pct: float | None, kind: int, policy: SuppressionPolicy,
+               dec: int) -> str:
     text = format_count(n, kind, policy)
-    if kind:
+    if kind or pct is None:
         return text
     return f"{text} ({_fmt(pct, dec)})"
 

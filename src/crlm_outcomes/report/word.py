@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,13 +27,28 @@ import pandas as pd
 
 from crlm_outcomes.errors import OptionalDependencyError
 
-__all__ = ["word_available", "docx_table", "write_table_docx", "write_report_docx",
+__all__ = ["xml_text", "word_available", "docx_table", "write_table_docx", "write_report_docx",
            "write_table_xlsx", "deterministic_zip"]
 
 #: The date written into every document's properties (a fixed date keeps rebuilds identical).
 FIXED_DATE = datetime(2000, 1, 1)
 _BODY_PT = 10
 _TABLE_PT = 8
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: Any) -> str:
+    """``text`` as a string Word and Excel accept: control characters that XML 1.0 forbids
+    (a NUL typed into a model name) are dropped.
+
+    Examples
+    --------
+    >>> xml_text("model\\x00 a")
+    'model a'
+    """
+    return _NOT_XML.sub("", str(text))
 
 
 def word_available() -> bool:
@@ -92,7 +108,7 @@ def _cell_text(cell: Any, text: str, *, bold: bool = False, indent: bool = False
     from docx.shared import Pt
 
     para = cell.paragraphs[0]
-    run = para.add_run(str(text))
+    run = para.add_run(xml_text(text))
     run.bold = bold
     run.font.size = Pt(_TABLE_PT)
     fmt = para.paragraph_format
@@ -136,7 +152,7 @@ def docx_table(document: Any, frame: pd.DataFrame, caption: str = "",
     header, rows = _grouped_rows(frame)
     if caption:
         para = document.add_paragraph()
-        run = para.add_run(caption)
+        run = para.add_run(xml_text(caption))
         run.bold = True
         run.font.size = Pt(_BODY_PT)
         para.paragraph_format.keep_with_next = True
@@ -155,7 +171,7 @@ def docx_table(document: Any, frame: pd.DataFrame, caption: str = "",
                 _set_border(cell, bottom="8")
     if footnote:
         para = document.add_paragraph()
-        run = para.add_run(footnote)
+        run = para.add_run(xml_text(footnote))
         run.font.size = Pt(_TABLE_PT)
     return table
 
@@ -213,13 +229,13 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | Path, caption: str = "") -
     ws.title = "table"
     row = 1
     if caption:
-        ws.cell(row=1, column=1, value=caption).font = Font(bold=True)
+        ws.cell(row=1, column=1, value=xml_text(caption)).font = Font(bold=True)
         row = 3
     for j, name in enumerate(frame.columns, start=1):
-        ws.cell(row=row, column=j, value=str(name)).font = Font(bold=True)
+        ws.cell(row=row, column=j, value=xml_text(name)).font = Font(bold=True)
     for i, rec in enumerate(frame.astype(str).itertuples(index=False), start=row + 1):
         for j, v in enumerate(rec, start=1):
-            ws.cell(row=i, column=j, value=v)
+            ws.cell(row=i, column=j, value=xml_text(v))
     wb.properties.created = wb.properties.modified = FIXED_DATE
     wb.properties.creator = "crlm_outcomes"
     buf = io.BytesIO()
@@ -253,20 +269,20 @@ def write_report_docx(path: str | Path, *, title: str, subtitle: str,
     from docx.shared import Inches, Pt
 
     document = _new_document()
-    document.add_heading(title, level=0)
-    document.add_paragraph(subtitle)
+    document.add_heading(xml_text(title), level=0)
+    document.add_paragraph(xml_text(subtitle))
     for section in sections:
-        heading = document.add_heading(section["title"], level=1)
+        heading = document.add_heading(xml_text(section["title"]), level=1)
         heading.paragraph_format.keep_with_next = True
         for para in section.get("paragraphs", []):
-            document.add_paragraph(str(para))
+            document.add_paragraph(xml_text(para))
         for block in section.get("blocks", []):
             kind = block.get("kind")
             if kind == "heading":
-                h = document.add_heading(str(block["text"]), level=2)
+                h = document.add_heading(xml_text(block["text"]), level=2)
                 h.paragraph_format.keep_with_next = True
             elif kind == "text":
-                document.add_paragraph(str(block["text"]))
+                document.add_paragraph(xml_text(block["text"]))
             elif kind == "figure" and block.get("png_base64"):
                 png = base64.b64decode(block["png_base64"])
                 width_in = min(6.5, block.get("print_width_in") or 6.5)
@@ -274,7 +290,7 @@ def write_report_docx(path: str | Path, *, title: str, subtitle: str,
                 pic_para.paragraph_format.keep_with_next = True
                 pic_para.add_run().add_picture(io.BytesIO(png), width=Inches(width_in))
                 cap = document.add_paragraph()
-                run = cap.add_run(str(block.get("caption", "")))
+                run = cap.add_run(xml_text(block.get("caption", "")))
                 run.font.size = Pt(_TABLE_PT + 1)
             elif kind == "table" and isinstance(block.get("frame"), pd.DataFrame):
                 docx_table(document, block["frame"], str(block.get("caption", "")),

@@ -10,8 +10,10 @@ HTML and LaTeX (:mod:`crlm_outcomes.report.latex`).
 from __future__ import annotations
 
 import base64
+import hashlib
 import html as _html
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,37 @@ from crlm_outcomes.report.html import standalone_table_html
 from crlm_outcomes.report.latex import latex_table
 from crlm_outcomes.report.spec import AnalysisSpec
 
-__all__ = ["OutputWriter", "text_block"]
+__all__ = ["OutputWriter", "text_block", "safe_name"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str) -> str:
+    """A file name stem from text of a spec or the data (a model name, a stratifier).
+
+    Characters other than ASCII letters, digits, ``.``, ``_`` and ``-`` become ``_`` (no path
+    separator, NUL, or leading dot survives); when anything was replaced, 8 hex digits of the
+    original's sha256 are appended so that two names never collide.
+
+    Examples
+    --------
+    >>> safe_name("cox_main")
+    'cox_main'
+    >>> safe_name("../../etc/passwd")
+    'etc_passwd-3754d6cb'
+    """
+    text = str(name)
+    clean = _UNSAFE.sub("_", text).strip("._") or "unnamed"
+    clean = clean[:80]
+    if clean != text:
+        clean += "-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return clean
+
+
+def escaped_html(styler: Any) -> str:
+    """``styler.to_html()`` with every cell and header text HTML-escaped (pandas does not
+    escape by default, and these texts come from the data and the spec)."""
+    return styler.format(escape="html").format_index(escape="html", axis=1).to_html()
 
 
 def text_block(kind: str, text: str, css: str = "") -> dict[str, Any]:
@@ -58,6 +90,7 @@ class OutputWriter:
                **kwargs: Any) -> dict[str, Any]:
         """Draw ``recipe(*args, **kwargs)`` and save it as ``figures/<name>.<fmt>``; the block's
         inlined PNG is filled in now (serial) or by :meth:`finish` (worker processes)."""
+        name = safe_name(name)
         block: dict[str, Any] = {"kind": "figure", "name": name, "caption": caption,
                                  "files": [f"figures/{name}.{fmt}" for fmt in self.fig_formats]}
         job = (recipe, args, kwargs, str(self.out), name, tuple(self.fig_formats))
@@ -83,10 +116,12 @@ class OutputWriter:
         """Save ``frame`` as ``tables/<name>.<fmt>``; ``html``/``latex`` replace the default
         renderings (a plain Styler table with ``footnote`` under it; :func:`latex_table`)."""
         files = []
+        name = safe_name(name)
         if html is None:
             styler = (frame.style.hide(axis="index").set_uuid(name.replace("-", "_"))
-                      .set_table_attributes("class='crlm-table'").set_caption(caption))
-            html = styler.to_html()
+                      .set_table_attributes("class='crlm-table'")
+                      .set_caption(_html.escape(caption)))
+            html = escaped_html(styler)
             if footnote:
                 html += f"<p class='footnote'>{_html.escape(footnote)}</p>"
         for fmt in self.tab_formats:

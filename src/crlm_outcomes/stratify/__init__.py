@@ -4,12 +4,15 @@ Every stratifier is a pure function ``f(data, **options) -> pandas.Series`` alig
 ``data.index``: an ordered Categorical for categories, a nullable ``Int64``/``Float64`` for
 scores (each with a companion ``*_group``/``*_zone`` Categorical), a nullable ``boolean`` for
 eligibility flags. A patient who cannot be classified is missing (NA), never a default level;
-``.attrs`` carries the reason per patient, the rule applied and the source (see
-:func:`explain`, :func:`reasons`, :func:`rule`). :func:`apply_all` adds everything derivable to
-a cohort, :func:`describe` tabulates it.
+``.attrs`` carries the reason per patient (the clinical item, then why), the rule applied and
+the source (see :func:`explain`, :func:`reasons`, :func:`rule`, which also take
+:func:`apply_all`'s result with a column name). :func:`apply_all` adds everything derivable to
+a cohort, :func:`describe` tabulates it, :func:`agreement` compares one of ours with a score
+the source reports. Intervals are in calendar months unless ``month_basis="days"``.
 """
 
 from crlm_outcomes.stratify._explain import explain, reasons, rule
+from crlm_outcomes.stratify.agreement import Agreement, agreement
 from crlm_outcomes.stratify.apply import STRATIFIERS, apply_all
 from crlm_outcomes.stratify.describe import describe
 from crlm_outcomes.stratify.eligibility import (
@@ -20,12 +23,26 @@ from crlm_outcomes.stratify.eligibility import (
     rfa_eligible,
     sbrt_eligible,
 )
+from crlm_outcomes.stratify.extrahepatic import extrahepatic_class
+from crlm_outcomes.stratify.guideline_groups import mdt_group, resectability
+from crlm_outcomes.stratify.immortal_time import OUTCOME_DEFINED, check_immortal_time
+from crlm_outcomes.stratify.margin import margin_class
 from crlm_outcomes.stratify.molecular import (
     braf_class,
     her2_class,
     mmr_class,
     molecular_group,
     ras_class,
+)
+from crlm_outcomes.stratify.neoadjuvant import (
+    surgery_within_months_of_chemo,
+    upfront_surgery_candidate,
+)
+from crlm_outcomes.stratify.recurrence import (
+    ned_route,
+    recurrence_pattern,
+    recurrence_retreatment,
+    recurrence_timing,
 )
 from crlm_outcomes.stratify.resectability import treatment_intent
 from crlm_outcomes.stratify.scores import (
@@ -49,6 +66,7 @@ from crlm_outcomes.stratify.surgical_strategy import (
     surgical_strategy_group,
 )
 from crlm_outcomes.stratify.timing import liver_mets_timing
+from crlm_outcomes.stratify.transplant import transplant_selection
 
 __all__ = [
     "explain",
@@ -86,4 +104,19 @@ __all__ = [
     "flr_adequate",
     "neoadjuvant_cycles_within_limit",
     "oxaliplatin_within_12_months",
+    "mdt_group",
+    "resectability",
+    "extrahepatic_class",
+    "margin_class",
+    "transplant_selection",
+    "surgery_within_months_of_chemo",
+    "upfront_surgery_candidate",
+    "ned_route",
+    "recurrence_timing",
+    "recurrence_pattern",
+    "recurrence_retreatment",
+    "agreement",
+    "Agreement",
+    "OUTCOME_DEFINED",
+    "check_immortal_time",
 ]

@@ -16,7 +16,9 @@ Every stratifier reads its inputs through these helpers so that the same rules h
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+import contextlib
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -26,13 +28,16 @@ import pandas as pd
 import yaml
 
 from crlm_outcomes.errors import ColumnTypeError, InputError, MissingColumnsError
+from crlm_outcomes.stratify._codes import Levels
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "as_frame",
     "require_any",
     "boolean",
-    "category",
+    "coded",
+    "shared_reads",
+    "memo",
+    "memo_call",
     "number",
     "date",
     "text",
@@ -40,16 +45,49 @@ __all__ = [
     "canonical_levels",
 ]
 
-#: Days per month, as fixed by the canonical schema (``days_per_month``).
-DAYS_PER_MONTH = 30.4375
-
-
 @lru_cache(maxsize=1)
 def _canonical() -> dict[str, Any]:
     with resources.files("crlm_outcomes").joinpath("schema/canonical.yaml").open(
         "r", encoding="utf-8"
     ) as handle:
         return yaml.safe_load(handle)
+
+
+#: While :func:`shared_reads` is active (one :func:`~crlm_outcomes.stratify.apply_all` call),
+#: every column read and every stratifier result is computed once per frame and reused.
+_SHARED: ContextVar[dict | None] = ContextVar("crlm_stratify_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this block, column reads and :func:`memo` results are computed once per frame."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def memo_call(function: Callable[..., Any], frame: pd.DataFrame, **kwargs: Any) -> Any:
+    """``function(frame, **kwargs)``, computed once per frame and options inside
+    :func:`shared_reads` (e.g. the timing used by several stratifiers)."""
+    key = (function.__module__, function.__name__, id(frame), repr(sorted(kwargs.items())))
+    return memo(key, lambda: function(frame, **kwargs))
+
+
+def memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, reused for the same ``key`` inside :func:`shared_reads`."""
+    store = _SHARED.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
+def _read(kind: str, frame: pd.DataFrame, column: str, extra: Hashable,
+          compute: Callable[[], Any]) -> Any:
+    return memo((kind, id(frame), column, extra), compute)
 
 
 def canonical_levels(column: str) -> list[str]:
@@ -121,6 +159,10 @@ def _all_missing(frame: pd.DataFrame, dtype: str) -> pd.Series:
 
 def boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     """Column as a nullable ``boolean`` Series (all missing if the column is absent)."""
+    return _read("boolean", frame, column, None, lambda: _boolean(frame, column))
+
+
+def _boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return _all_missing(frame, "boolean")
     series = frame[column]
@@ -141,22 +183,51 @@ def boolean(frame: pd.DataFrame, column: str) -> pd.Series:
     )
 
 
-def category(frame: pd.DataFrame, column: str, levels: Iterable[str] | None = None) -> pd.Series:
-    """Column as an object Series of canonical level strings (``None`` where missing)."""
-    allowed = list(levels) if levels is not None else canonical_levels(column)
+def coded(frame: pd.DataFrame, column: str, levels: Iterable[str] | None = None) -> Levels:
+    """Column as :class:`~crlm_outcomes.stratify._codes.Levels` codes into its canonical levels
+    (NA where missing); a value outside the levels raises an :class:`InputError`."""
+    allowed = tuple(levels) if levels is not None else tuple(canonical_levels(column))
+    return _read("levels", frame, column, allowed, lambda: _levels(frame, column, allowed))
+
+
+def _levels(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> Levels:
     if column not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    values = frame[column].astype(object)
-    missing = values.isna().to_numpy()
-    values = values.where(~missing, None)
-    ok = missing | values.isin(allowed).to_numpy()
-    if not ok.all():
-        _bad(frame, column, ~ok, values, f"one of {allowed} or missing")
-    return values
+        return Levels.empty(len(frame), allowed)
+    series = frame[column]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        foreign = [i for i, c in enumerate(categories) if not isinstance(c, str)
+                   or c not in allowed]
+        if foreign:
+            codes = series.cat.codes.to_numpy()
+            bad = np.isin(codes, foreign)
+            if bad.any():
+                _bad(frame, column, bad, series.astype(object),
+                     f"one of {list(allowed)} or missing")
+        return Levels.from_series(series, allowed)
+    # text or object columns: each distinct value is checked and mapped once
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    where = {level: i for i, level in enumerate(allowed)}
+    table = np.array([where.get(u, -1) if isinstance(u, str) else -1 for u in uniques]
+                     + [-1], dtype=np.int16)
+    bad_unique = np.flatnonzero(table[:-1] < 0)
+    if bad_unique.size:
+        bad = np.isin(codes, bad_unique)
+        _bad(frame, column, bad, series.astype(object), f"one of {list(allowed)} or missing")
+    return Levels(table[codes], allowed)
 
 
 def number(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Column as a float ndarray with NaN where missing."""
+    """Column as a float ndarray with NaN where missing (read-only)."""
+    return _read("number", frame, column, None, lambda: _read_only(_number(frame, column)))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
     series = frame[column]
@@ -185,6 +256,10 @@ def date(frame: pd.DataFrame, column: str) -> pd.Series:
     datetime64 columns and object columns of dates/Timestamps/ISO-8601 strings are accepted;
     anything else raises an :class:`InputError` naming the first bad value.
     """
+    return _read("date", frame, column, None, lambda: _date(frame, column))
+
+
+def _date(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     series = frame[column]
@@ -201,6 +276,10 @@ def date(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def text(frame: pd.DataFrame, column: str) -> pd.Series:
     """Column as a ``string`` Series (NA where missing); non-text values raise."""
+    return _read("text", frame, column, None, lambda: _text(frame, column))
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return _all_missing(frame, "string")
     series = frame[column]
@@ -216,11 +295,6 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.where(~missing, None).astype("string")
 
 
-def months_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
-    """``(later - earlier)`` in months of 30.4375 days, NaN where either date is missing."""
-    return ((later - earlier) / pd.Timedelta(days=1)).to_numpy(dtype=float) / DAYS_PER_MONTH
-
-
 _N_POSITIVE = {"N1", "N1a", "N1b", "N1c", "N2", "N2a", "N2b"}
 
 
@@ -232,27 +306,80 @@ def node_positive(frame: pd.DataFrame) -> tuple[pd.Series, str]:
     ``primary_node_positive`` the same way when the source carries only the stage.
     """
     flag = boolean(frame, "primary_node_positive")
-    stage = category(frame, "primary_n_stage")
-    stage_known = stage.notna().to_numpy()
+    stage = coded(frame, "primary_n_stage")
+    stage_known = stage.notna()
     flag_known = flag.notna().to_numpy()
     positive = np.where(flag_known, flag.to_numpy(dtype=bool, na_value=False),
-                        stage.isin(_N_POSITIVE).to_numpy())
+                        stage.isin(_N_POSITIVE))
     result = pd.array(positive, dtype="boolean")
     result[~flag_known & ~stage_known] = pd.NA
     return (pd.Series(result, index=frame.index),
             "primary_node_positive, else primary_n_stage N1/N2 (AJCC)")
 
 
+#: The clinical item behind each canonical column, as reasons name it.
+CLINICAL_ITEMS: dict[str, str] = {
+    "age_at_diagnosis": "age",
+    "primary_t_stage": "T stage",
+    "primary_n_stage": "N stage",
+    "primary_node_positive": "nodal status",
+    "primary_site_icdo3": "primary site",
+    "primary_diagnosis_date": "date of primary diagnosis",
+    "primary_resection_date": "date of primary resection",
+    "primary_resection_type": "primary resection",
+    "liver_mets_diagnosis_date": "date of liver metastases",
+    "liver_mets_at_primary_diagnosis": "liver metastases at primary diagnosis",
+    "liver_mets_number": "number of liver metastases",
+    "liver_mets_largest_cm": "largest liver metastasis",
+    "cea_at_liver_diagnosis": "CEA",
+    "kras_status": "KRAS",
+    "nras_status": "NRAS",
+    "braf_status": "BRAF",
+    "mmr_status": "MMR/MSI",
+    "her2_status": "HER2",
+    "extrahepatic_disease": "extrahepatic disease",
+    "recist_response": "RECIST response",
+    "margin_width_mm": "margin width",
+    "margin_status": "margin",
+    "liver_resection_date": "date of liver resection",
+    "ablation_type": "ablation",
+    "alpps": "ALPPS",
+    "surgical_strategy": "recorded strategy",
+    "future_liver_remnant_pct": "future liver remnant",
+    "neoadjuvant_cycles": "neoadjuvant cycles",
+    "oxaliplatin_exposure": "oxaliplatin",
+    "oxaliplatin_last_date": "date of last oxaliplatin",
+    "liver_transplant_date": "date of transplantation",
+    "cea_before_transplant": "CEA before transplantation",
+    "liver_mets_largest_cm_before_transplant": "largest lesion before transplantation",
+    "progression_at_transplant": "progression at transplantation",
+    "initially_resectable": "initial resectability",
+    "ned_achieved": "NED",
+}
+
+
+def item(column: str) -> str:
+    """The clinical item of ``column`` (its name in words when not listed)."""
+    return CLINICAL_ITEMS.get(column, column.replace("_", " "))
+
+
+def why_missing(columns: str | Iterable[str], frame: pd.DataFrame) -> str:
+    """'unknown for this patient' when the source has (one of) the column(s) but not the
+    value, 'not recorded by this source' when it has none of them -- or, for a cohort loaded
+    from a file, the loader's own reason (``frame.attrs["missing_why"]``: "not recorded by
+    this source (profile X)", or the registry codes read as missing with their meaning)."""
+    names = [columns] if isinstance(columns, str) else list(columns)
+    loader = frame.attrs.get("missing_why") if isinstance(frame.attrs, dict) else None
+    if isinstance(loader, dict):
+        for name in names:
+            if name in frame.columns and isinstance(loader.get(name), str):
+                return loader[name]
+    if any(name in frame.columns for name in names):
+        return "unknown for this patient"
+    return "not recorded by this source"
+
+
 def missing_reason(column: str, frame: pd.DataFrame) -> str:
-    """'<column> missing' or '<column> not in data' -- or, for a cohort loaded from a file,
-    the loader's reason (``frame.attrs["missing_why"]``): "not recorded by this source
-    (profile X)", or the registry codes read as missing with their meaning."""
-    why = frame.attrs.get("missing_why") if isinstance(frame.attrs, dict) else None
-    if column in frame.columns and isinstance(why, dict) and isinstance(why.get(column), str):
-        return why[column]
-    return f"{column} {'missing' if column in frame.columns else 'not in data'}"
-
-
-def labels(frame: pd.DataFrame) -> list[Hashable]:
-    """Index labels as a list (for the reasons mapping)."""
-    return list(frame.index)
+    """Why a column's value is missing, clinical item first: '<item> unknown for this patient'
+    (the column is there, the value is not) or '<item> not recorded by this source'."""
+    return f"{item(column)} {why_missing(column, frame)}"

@@ -18,8 +18,9 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import attach, reason_array
-from crlm_outcomes.stratify.scores._points import join_where
+from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify._explain import attach, reason_texts
+from crlm_outcomes.stratify._months import basis_text, compare_months
 from crlm_outcomes.stratify.surgical_strategy import derive_surgical_strategy
 from crlm_outcomes.stratify.timing import liver_mets_timing
 
@@ -44,15 +45,15 @@ def _criteria(
     n = len(frame)
     failed = np.zeros(n, dtype=bool)
     all_known = np.ones(n, dtype=bool)
-    why = np.full(n, "", dtype=object)
+    why = Texts.none(n)
     for met, known, text in criteria:
         failed |= known & ~met
         all_known &= known
-        why = join_where(why, ~known, text, sep=", ")
+        why = why.join(~known, text, sep=", ")
     value = pd.array(np.where(failed, False, all_known), dtype="boolean")
     undecided = ~failed & ~all_known
     value[undecided] = pd.NA
-    reason = np.where(undecided, "missing: " + why, None)
+    reason = why.where(undecided)
     return pd.Series(value, index=frame.index), reason
 
 
@@ -170,32 +171,41 @@ def flr_adequate(
     frame = col.as_frame(data)
     col.require_any(frame, ("future_liver_remnant_pct",), "flr_adequate")
     flr = col.number(frame, "future_liver_remnant_pct")
-    n = len(frame)
     if basis == "timing":
-        kind = liver_mets_timing(frame, convention=timing_convention,
-                                 window_months=window_months, split_metachronous=False)
+        kind = col.memo_call(liver_mets_timing, frame, convention=timing_convention,
+                             window_months=window_months, split_metachronous=False)
         label = "liver_mets_timing"
+        kind_codes = kind.cat.codes.to_numpy()
+        kind_known = kind_codes >= 0
+        synchronous = kind_codes == list(kind.cat.categories).index("synchronous")
+        kind_reason = reason_texts(kind, default="")
     else:
+        # same operation as the primary: the derived strategy, else the two dates
         kind = derive_surgical_strategy(frame)
-        label = "surgical strategy"
-    kind_values = kind.astype(object).to_numpy()
-    kind_known = ~pd.isna(kind_values)
-    synchronous = kind_values == ("synchronous" if basis == "timing" else "simultaneous")
+        label = "same operation as the primary"
+        strategy = kind.cat.codes.to_numpy()
+        simultaneous_code = list(kind.cat.categories).index("simultaneous")
+        liver_date = col.date(frame, "liver_resection_date")
+        primary_date = col.date(frame, "primary_resection_date")
+        days = ((liver_date - primary_date) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+        synchronous = (strategy == simultaneous_code) | (days == 0)
+        kind_known = (strategy >= 0) | ~np.isnan(days)
+        kind_reason = reason_texts(kind, default="")
     threshold = np.where(synchronous, synchronous_pct, metachronous_pct)
     flr_known = ~np.isnan(flr)
-    value = np.full(n, None, dtype=object)
     decided_by_kind = flr_known & kind_known
-    value[decided_by_kind] = flr[decided_by_kind] >= threshold[decided_by_kind]
-    value[flr_known & (flr >= synchronous_pct)] = True
-    value[flr_known & (flr < metachronous_pct)] = False
-    kind_reason = reason_array(kind)
-    reason = np.where(
-        ~flr_known, col.missing_reason("future_liver_remnant_pct", frame),
-        f"remnant between {metachronous_pct:g}% and {synchronous_pct:g}% and {label} unknown: "
-        + kind_reason,
-    ).astype(object)
-    series = pd.Series(pd.array(value, dtype="boolean"), index=frame.index)
-    reason = np.where(pd.isna(value), reason, None)
+    adequate = np.where(decided_by_kind, flr >= threshold, False)
+    decided = decided_by_kind.copy()
+    adequate[flr_known & (flr >= synchronous_pct)] = True
+    decided |= flr_known & (flr >= synchronous_pct)
+    adequate[flr_known & (flr < metachronous_pct)] = False
+    decided |= flr_known & (flr < metachronous_pct)
+    reason = (f"remnant between {metachronous_pct:g}% and {synchronous_pct:g}% and {label} "
+              "unknown: " + kind_reason)
+    reason[~flr_known] = col.missing_reason("future_liver_remnant_pct", frame)
+    value = pd.array(adequate, dtype="boolean")
+    value[~decided] = pd.NA
+    series = pd.Series(value, index=frame.index)
     return attach(series, reason, name="flr_adequate",
                   rule=(f"future_liver_remnant_pct >= {synchronous_pct:g}% (synchronous) or >= "
                         f"{metachronous_pct:g}% (metachronous); synchronous by {basis}"
@@ -216,22 +226,23 @@ def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Ser
     frame = col.as_frame(data)
     col.require_any(frame, ("neoadjuvant_cycles",), "neoadjuvant_cycles_within_limit")
     cycles = col.number(frame, "neoadjuvant_cycles")
+    n = len(frame)
     given = col.boolean(frame, "neoadjuvant_chemo")
     not_given = (given == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
     known = ~np.isnan(cycles) & ~not_given
     value = pd.array(np.where(known, cycles <= max_cycles, False), dtype="boolean")
     value[~known] = pd.NA
-    reason = np.where(
-        not_given, "not applicable: no neoadjuvant chemotherapy (neoadjuvant_chemo False)",
-        np.where(known, None, col.missing_reason("neoadjuvant_cycles", frame)),
-    ).astype(object)
+    reason = Texts.none(n)
+    reason[~known] = col.missing_reason("neoadjuvant_cycles", frame)
+    reason[not_given] = "not applicable: no neoadjuvant chemotherapy (neoadjuvant_chemo False)"
     return attach(pd.Series(value, index=frame.index), reason,
                   name="neoadjuvant_cycles_within_limit",
                   rule=f"neoadjuvant_cycles <= {max_cycles}",
                   source=_GUIDELINE + ", section 5.1.1 (seed 004)")
 
 
-def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Series:
+def oxaliplatin_within_12_months(data: Any, *, months: float = 12,
+                                 month_basis: str = "calendar") -> pd.Series:
     """Oxaliplatin given within the 12 months before the liver metastases (-> FOLFIRI).
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
@@ -241,7 +252,8 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Serie
     remain options.
 
     True when ``liver_mets_diagnosis_date - oxaliplatin_last_date`` is between 0 and
-    ``months`` months inclusive (exactly 12 months = 365.25 days is within); False when the
+    ``months`` months inclusive (exactly 12 calendar months is within; with
+    ``month_basis="days"`` months of 30.4375 days, 12 months = 365.25 days); False when the
     interval is longer or ``oxaliplatin_exposure`` is False. A last dose recorded *after* the
     liver diagnosis contradicts the column's definition ("before the liver metastases") and is
     missing with that reason.
@@ -254,26 +266,29 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12.0) -> pd.Serie
     last = col.date(frame, "oxaliplatin_last_date")
     liver = col.date(frame, "liver_mets_diagnosis_date")
     days = ((liver - last) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    limit = float(months) * col.DAYS_PER_MONTH
+    sign, _ = compare_months(liver, last, months, month_basis)
     n = len(frame)
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    reason = Texts.none(n)
     known = ~np.isnan(days)
-    value[known & (days >= 0)] = days[known & (days >= 0)] <= limit
+    within = np.where(known & (days >= 0), sign <= 0, False)
+    decided = known & (days >= 0)
     after = known & (days < 0)
     reason[after] = ("oxaliplatin_last_date after liver_mets_diagnosis_date (the column is the "
                      "last dose before the liver metastases)")
-    value[unexposed & ~known] = False
-    missing = pd.isna(value) & pd.isna(reason)
-    text = join_where(np.full(n, "", dtype=object), last.isna().to_numpy(),
-                      col.missing_reason("oxaliplatin_last_date", frame), ", ")
-    text = join_where(text, liver.isna().to_numpy(),
-                      col.missing_reason("liver_mets_diagnosis_date", frame), ", ")
-    text = join_where(text, exposure.isna().to_numpy(),
-                      col.missing_reason("oxaliplatin_exposure", frame), ", ")
-    reason[missing] = "missing: " + text[missing]
-    series = pd.Series(pd.array(value, dtype="boolean"), index=frame.index)
+    decided |= unexposed & ~known
+    missing = ~decided & reason.isna()
+    text = Texts.none(n).join(last.isna().to_numpy(),
+                              col.missing_reason("oxaliplatin_last_date", frame), ", ")
+    text = text.join(liver.isna().to_numpy(),
+                     col.missing_reason("liver_mets_diagnosis_date", frame), ", ")
+    text = text.join(exposure.isna().to_numpy(),
+                     col.missing_reason("oxaliplatin_exposure", frame), ", ")
+    reason[missing] = text
+    value = pd.array(within, dtype="boolean")
+    value[~decided] = pd.NA
+    series = pd.Series(value, index=frame.index)
     return attach(series, reason, name="oxaliplatin_within_12_months",
                   rule=f"last oxaliplatin <= {months:g} months (inclusive) before the liver "
-                       "metastases; oxaliplatin_exposure False -> False",
+                       "metastases; oxaliplatin_exposure False -> False; "
+                       + basis_text(month_basis),
                   source=_GUIDELINE + ", section 3.2.2 (seed 004)")

@@ -14,7 +14,8 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import categorical_result, reason_array
+from crlm_outcomes.stratify._codes import Levels, Texts
+from crlm_outcomes.stratify._explain import categorical_result, reason_texts
 
 __all__ = [
     "ras_class",
@@ -113,8 +114,8 @@ def ras_class(
     if not required or not set(required) <= {2, 3, 4}:
         raise SpecError("required_exons must be a non-empty subset of (2, 3, 4)",
                         value=required_exons, expected="e.g. (2, 3, 4)")
-    kras = col.category(frame, "kras_status").to_numpy(dtype=object)
-    nras = col.category(frame, "nras_status").to_numpy(dtype=object)
+    kras = col.coded(frame, "kras_status")
+    nras = col.coded(frame, "nras_status")
     kras_tested = _exons(frame, "kras_exons_tested")
     nras_tested = _exons(frame, "nras_exons_tested")
     kras_full = _covers(kras_tested, required)
@@ -129,14 +130,14 @@ def ras_class(
     wild = ~mutant & both_wt & kras_full & nras_full
     incomplete = ~mutant & ~wild & any_wt
 
-    value = np.full(len(frame), None, dtype=object)
+    value = Levels.empty(len(frame), RAS_LEVELS)
     value[wild] = "wild_type"
     value[mutant] = "mutant"
     value[incomplete] = "incomplete_testing"
-    reason = np.full(len(frame), None, dtype=object)
-    reason[pd.isna(value)] = (
-        f"no RAS result: {col.missing_reason('kras_status', frame)} and "
-        f"{col.missing_reason('nras_status', frame)} (not tested or unknown)"
+    reason = Texts.none(len(frame))
+    reason[value.isna()] = (
+        "RAS: KRAS and NRAS not tested or "
+        + col.why_missing(("kras_status", "nras_status"), frame)
     )
     panel = "+".join(str(e) for e in required)
     rule = (
@@ -166,9 +167,8 @@ def braf_class(data: Any) -> pd.Series:
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("braf_status",), "braf_class")
-    value = col.category(frame, "braf_status").to_numpy(dtype=object)
-    reason = np.full(len(frame), col.missing_reason("braf_status", frame) +
-                     " (not tested or unknown)", dtype=object)
+    value = col.coded(frame, "braf_status").recode(BRAF_LEVELS)
+    reason = "BRAF: not tested or " + col.why_missing("braf_status", frame)
     return categorical_result(
         value, reason, index=frame.index, levels=BRAF_LEVELS, name="braf_class",
         rule="braf_status as recorded; V600E and non-V600E kept apart",
@@ -214,9 +214,8 @@ def _as_recorded(data: Any, column: str, *, name: str, levels: tuple[str, ...], 
     """A molecular class taken as recorded; missing means not tested or unknown."""
     frame = col.as_frame(data)
     col.require_any(frame, (column,), name)
-    value = col.category(frame, column).to_numpy(dtype=object)
-    reason = np.full(len(frame), col.missing_reason(column, frame) + " (not tested or unknown)",
-                     dtype=object)
+    value = col.coded(frame, column).recode(levels)
+    reason = f"{col.item(column)}: not tested or " + col.why_missing(column, frame)
     return categorical_result(value, reason, index=frame.index, levels=levels, name=name,
                               rule=rule, source=_SECTION_15.replace("section 1.5", section))
 
@@ -271,47 +270,48 @@ def molecular_group(
     columns = ["kras_status", "nras_status", "braf_status"] + (["mmr_status"] if use_mmr else [])
     col.require_any(frame, columns, "molecular_group")
     n = len(frame)
-    mmr = col.category(frame, "mmr_status").to_numpy(dtype=object)
-    braf = col.category(frame, "braf_status").to_numpy(dtype=object)
+    mmr = col.coded(frame, "mmr_status")
+    braf = col.coded(frame, "braf_status")
     has_ras_input = "kras_status" in frame.columns or "nras_status" in frame.columns
     if has_ras_input:
-        ras = ras_class(frame, required_exons=required_exons,
-                        assume_complete_panel=assume_complete_panel)
-        ras_reason = reason_array(ras)
-        ras = ras.astype(object).to_numpy()
-        ras = np.where(pd.isna(ras), None, ras)
+        exons = tuple(required_exons)
+        options = ({} if exons == (2, 3, 4) and not assume_complete_panel
+                   else {"required_exons": exons, "assume_complete_panel": assume_complete_panel})
+        ras_series = col.memo_call(ras_class, frame, **options)
+        ras_reason = reason_texts(ras_series)
+        ras = Levels.from_series(ras_series, RAS_LEVELS)
     else:
-        ras = np.full(n, None, dtype=object)
-        ras_reason = np.full(n, "kras_status and nras_status not in data", dtype=object)
+        ras = Levels.empty(n, RAS_LEVELS)
+        ras_reason = Texts.full(n, "RAS: KRAS and NRAS not recorded by this source")
 
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    levels = MOLECULAR_GROUP_LEVELS if use_mmr else MOLECULAR_GROUP_LEVELS[:-1]
+    value = Levels.empty(n, levels)
+    reason = Texts.none(n)
     open_ = np.ones(n, dtype=bool)  # not yet decided
 
-    def decide(mask: np.ndarray, level: str | None, why: str | np.ndarray | None = None) -> None:
+    def decide(mask: np.ndarray, level: str | None, why: str | Texts | None = None) -> None:
         nonlocal open_
         mask = mask & open_
         if level is not None:
             value[mask] = level
         else:
-            reason[mask] = why if isinstance(why, str) else np.asarray(why)[mask]
+            reason[mask] = why
         open_ = open_ & ~mask
 
     if use_mmr:
         decide(mmr == "dMMR_MSI_H", "dMMR_MSI_H")
-        decide(pd.isna(mmr), None, col.missing_reason("mmr_status", frame)
-               + ": dMMR/MSI-H, which takes precedence, cannot be excluded")
+        decide(mmr.isna(), None, "molecular group: MMR/MSI " + col.why_missing("mmr_status", frame)
+               + ", so dMMR/MSI-H (which takes precedence) cannot be excluded")
     decide(braf == "V600E", "BRAF_V600E")
-    decide(pd.isna(braf), None, col.missing_reason("braf_status", frame)
-           + ": BRAF V600E, which takes precedence, cannot be excluded")
+    decide(braf.isna(), None, "molecular group: BRAF " + col.why_missing("braf_status", frame)
+           + ", so BRAF V600E (which takes precedence) cannot be excluded")
     decide(ras == "mutant", "RAS_mutant")
-    decide(pd.isna(ras), None, "RAS unknown (" + ras_reason + ")")
+    decide(ras.isna(), None, "molecular group: " + ras_reason)
     decide(braf == "non_V600E", "BRAF_non_V600E")
     decide(ras == "incomplete_testing", None,
-           "RAS incomplete_testing: wild-type not shown on the full KRAS/NRAS panel")
+           "molecular group: RAS wild-type not shown on the full KRAS/NRAS panel")
     decide((ras == "wild_type") & (braf == "wild_type"), "RAS_BRAF_wild_type")
 
-    levels = MOLECULAR_GROUP_LEVELS if use_mmr else MOLECULAR_GROUP_LEVELS[:-1]
     rule = ("precedence " + (" > ".join(reversed(levels))) +
             "; a level needs every higher level excluded by known data")
     return categorical_result(value, reason, index=frame.index, levels=levels,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Levels, Texts
 from crlm_outcomes.stratify._explain import categorical_result
 
 __all__ = ["treatment_intent", "INTENT_LEVELS"]
@@ -56,15 +56,15 @@ def treatment_intent(data: Any) -> pd.Series:
 
     resected = (
         col.date(frame, "liver_resection_date").notna().to_numpy()
-        | col.category(frame, "liver_resection_extent").notna().to_numpy()
-        | col.category(frame, "margin_status").notna().to_numpy()
+        | col.coded(frame, "liver_resection_extent").notna()
+        | col.coded(frame, "margin_status").notna()
     )
-    ablation = col.category(frame, "ablation_type").to_numpy(dtype=object)
+    ablation = col.coded(frame, "ablation_type")
     transplant = col.boolean(frame, "liver_transplant").to_numpy(dtype=bool, na_value=False)
     no_liver_treatment = (ablation == "none") & ~resected & ~transplant
 
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    value = Levels.empty(n, INTENT_LEVELS)
+    reason = Texts.none(n)
     value[is_true] = "initially_resectable"
     value[is_false & ned_true] = "initially_unresectable_converted"
     value[is_false & (ned_false | (ned_missing & no_liver_treatment))] = "never_ned"

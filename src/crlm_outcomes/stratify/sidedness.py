@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import SpecError
@@ -62,17 +61,16 @@ def primary_sidedness(
                         value=rectosigmoid, expected="'left_colon' or 'rectum'")
     frame = col.as_frame(data)
     col.require_any(frame, ("primary_site_icdo3",), "primary_sidedness")
-    code = col.category(frame, "primary_site_icdo3", levels=_VALID).to_numpy(dtype=object)
+    code = col.coded(frame, "primary_site_icdo3", levels=_VALID)
     left = "left_colon" if rectum_separate else "left"
     mapping = dict.fromkeys(_RIGHT, "right")
     mapping.update(dict.fromkeys(_LEFT_COLON, left))
     mapping.update(dict.fromkeys(_NOT_ASSIGNABLE, "not_assignable"))
     mapping["C20.9"] = "rectum" if rectum_separate else "left"
     mapping["C19.9"] = rectosigmoid if rectum_separate else "left"
-    value = pd.Series(code).map(mapping).to_numpy(dtype=object)
-    value = np.where(pd.isna(value), None, value)
-    reason = np.full(len(frame), col.missing_reason("primary_site_icdo3", frame), dtype=object)
     levels = SIDEDNESS_RECTUM_LEVELS if rectum_separate else SIDEDNESS_LEVELS
+    value = code.map(mapping, levels)
+    reason = col.missing_reason("primary_site_icdo3", frame)
     rule = ("right C18.0/.2/.3/.4; left C18.5/.6/.7, C19.9, C20.9; not assignable C18.1/.8/.9"
             if not rectum_separate else
             f"right C18.0/.2/.3/.4; left_colon C18.5/.6/.7; rectum C20.9; C19.9 -> {rectosigmoid}"

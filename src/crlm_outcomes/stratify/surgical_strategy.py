@@ -1,8 +1,9 @@
 """Surgical strategy for colorectal liver metastases, explicit or derived from dates and flags.
 
 Levels follow the canonical ``surgical_strategy`` column: simultaneous, staged primary first,
-liver first, two-stage hepatectomy, ALPPS, ablation only, transplantation, no liver-directed
-therapy (2025 Chinese guideline sections 4.1.2-4.1.4 and 4.2, seed 004).
+liver first (synchronous metastases, section 4.1.2), metachronous hepatectomy (section 4.1.3),
+two-stage hepatectomy, ALPPS, ablation only, transplantation, no liver-directed therapy (2025
+Chinese guideline sections 4.1.2-4.1.4 and 4.2, seed 004).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes.errors import SpecError
+from crlm_outcomes.errors import MissingColumnsError, SpecError
 from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import Labels, categorical_result
+from crlm_outcomes.stratify._codes import Levels, Texts
+from crlm_outcomes.stratify._explain import Labels, categorical_result, reason_texts
+from crlm_outcomes.stratify.timing import liver_mets_timing
 
 __all__ = [
     "surgical_strategy_group",
@@ -36,6 +39,7 @@ _DERIVATION_COLUMNS = (
     "alpps",
     "two_stage_hepatectomy",
     "second_liver_resection_date",
+    "repeat_hepatectomy_for_recurrence",
     "liver_resection_date",
     "liver_resection_extent",
     "margin_status",
@@ -46,52 +50,65 @@ _DERIVATION_COLUMNS = (
 
 _DERIVATION_RULE = (
     "derived by precedence: liver_transplant True -> transplantation; alpps True -> alpps; "
-    "two_stage_hepatectomy True (or a second_liver_resection_date with alpps False) -> "
-    "two_stage_hepatectomy; liver resected (liver_resection_date, liver_resection_extent or "
-    "margin_status recorded) -> primary_resection_type 'simultaneous_with_liver' or same "
-    "operation date -> simultaneous, primary resected earlier -> staged_primary_first, later -> "
-    "liver_first; no resection and ablation_type recorded (not 'none') -> ablation_only; no "
-    "resection, ablation_type 'none' -> no_liver_directed_therapy. The flags count only when "
-    "True (a missing flag is read as 'not done')."
+    "two_stage_hepatectomy True, or a second_liver_resection_date with alpps False that is not "
+    "a repeat hepatectomy for recurrence (repeat_hepatectomy_for_recurrence True, or "
+    "recurrence_date on or before it) -> two_stage_hepatectomy; liver resected "
+    "(liver_resection_date, liver_resection_extent or margin_status recorded) -> same operation "
+    "as the primary -> simultaneous; metastases metachronous (liver_mets_timing) -> "
+    "metachronous_hepatectomy; liver before the primary -> liver_first; primary before the liver "
+    "with synchronous metastases -> staged_primary_first; no resection and ablation_type "
+    "recorded (not 'none') -> ablation_only; ablation_type 'none' -> no_liver_directed_therapy. "
+    "The flags count only when True (a missing flag is read as 'not done')."
 )
 
 
-def derive_surgical_strategy(data: Any) -> pd.Series:
+def derive_surgical_strategy(data: Any, *, timing_convention: str = "chinese_2025") -> pd.Series:
     """Derive the surgical strategy from procedure dates, types and flags.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), sections 4.1.2-4.1.4 and 4.2 (seed 004) -- simultaneous vs staged
-    (primary first or liver first) resection, two-stage hepatectomy / ALPPS, local ablation, and
-    liver transplantation.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, sections
+    4.1.2 (synchronous metastases: simultaneous resection, staged resection primary first, or
+    liver first), 4.1.3 (metastases found after radical resection of the primary: hepatectomy),
+    4.1.4 (two-stage hepatectomy / ALPPS) and 4.2 (local ablation), 4.1.4(5) (liver
+    transplantation) (seed 004).
 
     Rules, by precedence (first that applies):
 
     1. ``liver_transplant`` True -> ``transplantation``.
     2. ``alpps`` True -> ``alpps``.
-    3. ``two_stage_hepatectomy`` True -> ``two_stage_hepatectomy``; a
-       ``second_liver_resection_date`` with ``alpps`` False also counts (with ``alpps`` missing
-       the second stage could be ALPPS: missing, with that reason).
+    3. ``two_stage_hepatectomy`` True -> ``two_stage_hepatectomy``. A
+       ``second_liver_resection_date`` with ``alpps`` False also counts, unless it is a
+       **repeat hepatectomy for recurrence** (``repeat_hepatectomy_for_recurrence`` True, or a
+       ``recurrence_date`` on or before it) or ``two_stage_hepatectomy`` is False: a repeat
+       hepatectomy is not a two-stage hepatectomy, and the strategy is then that of the first
+       liver resection (rule 4). With ``alpps`` missing the second stage could be ALPPS:
+       missing, with that reason.
     4. Liver resected -- evidence: ``liver_resection_date``, ``liver_resection_extent`` or
        ``margin_status`` recorded:
 
        * ``primary_resection_type == 'simultaneous_with_liver'`` or the same date for both
          operations -> ``simultaneous``;
-       * primary resected before the liver -> ``staged_primary_first``;
+       * metastases **metachronous** by :func:`~crlm_outcomes.stratify.liver_mets_timing`
+         (``timing_convention``) -> ``metachronous_hepatectomy`` (section 4.1.3: a strategy
+         of its own, not a staged resection);
        * liver resected before the primary -> ``liver_first``;
+       * primary resected before the liver, metastases synchronous -> ``staged_primary_first``;
+         timing unknown -> missing (staged resection and metachronous hepatectomy cannot be
+         told apart);
        * a date missing -> missing (reason names it); primary known not resected
          (``primary_resection_type == 'none'``) -> missing: no level fits.
 
     5. No liver resection: ``ablation_type`` RFA/MWA/SBRT/cryoablation/other ->
-       ``ablation_only``; ``ablation_type == 'none'`` (recorded as not ablated) ->
-       ``no_liver_directed_therapy``; ``ablation_type`` missing -> missing (cannot tell
-       ablation only from no liver-directed therapy).
+       ``ablation_only``; ``ablation_type == 'none'`` -> ``no_liver_directed_therapy``;
+       ``ablation_type`` missing -> missing.
 
-    Metachronous metastases (found after the primary was resected) fall in
-    ``staged_primary_first`` by rule 4: the canonical levels do not separate them, so cross the
-    strategy with :func:`~crlm_outcomes.stratify.liver_mets_timing` when that matters.
-    The canonical schema records a liver resection only through its date, extent and margin, so
-    "no resection" in rule 5 means none of those recorded. Flags (rules 1-3) count only when
-    True.
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort).
+    timing_convention
+        Convention of :func:`~crlm_outcomes.stratify.liver_mets_timing` that decides
+        synchronous vs metachronous (default ``"chinese_2025"``).
 
     Returns
     -------
@@ -100,7 +117,7 @@ def derive_surgical_strategy(data: Any) -> pd.Series:
     """
     frame = col.as_frame(data)
     col.require_any(frame, _DERIVATION_COLUMNS, "derive_surgical_strategy")
-    value, reason = _derive(frame)
+    value, reason = _derive(frame, timing_convention)
     return categorical_result(value, reason, index=frame.index, levels=STRATEGY_LEVELS,
                               name="surgical_strategy_derived", rule=_DERIVATION_RULE,
                               source=_SOURCE)
@@ -110,26 +127,51 @@ def _true(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=bool, na_value=False)
 
 
-def _derive(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _derive(frame: pd.DataFrame, timing_convention: str = "chinese_2025"
+            ) -> tuple[Levels, Texts]:
+    return col.memo(("derive_surgical_strategy", id(frame), timing_convention),
+                    lambda: _derive_once(frame, timing_convention))
+
+
+def _timing(frame: pd.DataFrame, convention: str) -> tuple[Levels, Texts]:
+    """Synchronous / metachronous per patient, with the reasons where unknown."""
+    try:
+        timing = col.memo_call(liver_mets_timing, frame, convention=convention,
+                               window_months=None, split_metachronous=False)
+    except MissingColumnsError:
+        n = len(frame)
+        return (Levels.empty(n, ("synchronous", "metachronous")),
+                Texts.full(n, "timing: no timing column recorded by this source"))
+    return Levels.from_series(timing, ("synchronous", "metachronous")), reason_texts(timing)
+
+
+def _derive_once(frame: pd.DataFrame, timing_convention: str) -> tuple[Levels, Texts]:
     n = len(frame)
     transplant = _true(col.boolean(frame, "liver_transplant"))
     alpps_flag = col.boolean(frame, "alpps")
     alpps = _true(alpps_flag)
     alpps_false = (alpps_flag == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
-    two_stage = _true(col.boolean(frame, "two_stage_hepatectomy"))
-    second = col.date(frame, "second_liver_resection_date").notna().to_numpy()
+    two_stage_flag = col.boolean(frame, "two_stage_hepatectomy")
+    two_stage = _true(two_stage_flag)
+    two_stage_false = (two_stage_flag == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    second_date = col.date(frame, "second_liver_resection_date")
+    second = second_date.notna().to_numpy()
+    repeat = _true(col.boolean(frame, "repeat_hepatectomy_for_recurrence"))
+    recurrence = col.date(frame, "recurrence_date")
+    recurred_before = (recurrence <= second_date).to_numpy(dtype=bool, na_value=False)
+    second_is_repeat = second & (repeat | recurred_before)
     liver_date = col.date(frame, "liver_resection_date")
     primary_date = col.date(frame, "primary_resection_date")
-    primary_type = col.category(frame, "primary_resection_type").to_numpy(dtype=object)
-    extent = col.category(frame, "liver_resection_extent").notna().to_numpy()
-    margin = col.category(frame, "margin_status").notna().to_numpy()
-    ablation = col.category(frame, "ablation_type").to_numpy(dtype=object)
+    primary_type = col.coded(frame, "primary_resection_type")
+    extent = col.coded(frame, "liver_resection_extent").notna()
+    margin = col.coded(frame, "margin_status").notna()
+    ablation = col.coded(frame, "ablation_type")
 
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    value = Levels.empty(n, STRATEGY_LEVELS)
+    reason = Texts.none(n)
     open_ = np.ones(n, dtype=bool)
 
-    def decide(mask: np.ndarray, level: str | None, why: str | None = None) -> None:
+    def decide(mask: np.ndarray, level: str | None, why: str | Texts | None = None) -> None:
         nonlocal open_
         mask = mask & open_
         if level is not None:
@@ -140,38 +182,46 @@ def _derive(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     decide(transplant, "transplantation")
     decide(alpps, "alpps")
-    decide(two_stage | (second & alpps_false), "two_stage_hepatectomy")
-    decide(second, None, "second_liver_resection_date recorded but "
-           + col.missing_reason("alpps", frame) + ": two-stage hepatectomy or ALPPS")
+    staged_second = second & ~second_is_repeat & ~two_stage_false
+    decide(two_stage | (staged_second & alpps_false), "two_stage_hepatectomy")
+    decide(staged_second, None, "surgical strategy: a second liver resection is recorded but "
+           + col.missing_reason("alpps", frame) + " (two-stage hepatectomy or ALPPS)")
 
     resected = liver_date.notna().to_numpy() | extent | margin
     days = ((liver_date - primary_date) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    timing, timing_why = _timing(frame, timing_convention)
     decide(resected & (primary_type == "simultaneous_with_liver"), "simultaneous")
     decide(resected & (days == 0), "simultaneous")
-    decide(resected & (days > 0), "staged_primary_first")
+    decide(resected & (timing == "metachronous"), "metachronous_hepatectomy")
     decide(resected & (days < 0), "liver_first")
+    decide(resected & (days > 0) & (timing == "synchronous"), "staged_primary_first")
+    decide(resected & (days > 0), None,
+           "surgical strategy: primary resected before the liver, but staged resection "
+           "(synchronous metastases) and metachronous hepatectomy cannot be told apart; "
+           + timing_why)
     decide(resected & (primary_type == "none"), None,
-           "liver resected but primary_resection_type 'none' (primary not resected): "
-           "no strategy level fits")
+           "surgical strategy: liver resected but the primary was not resected "
+           "(primary_resection_type 'none'): no strategy level fits")
     decide(resected & liver_date.isna().to_numpy(), None,
-           "liver resected (extent or margin recorded) but "
+           "surgical strategy: liver resected (extent or margin recorded) but "
            + col.missing_reason("liver_resection_date", frame)
            + ": order of the operations unknown")
-    decide(resected, None, "liver resected but " + col.missing_reason("primary_resection_date",
-                                                                     frame)
+    decide(resected, None, "surgical strategy: liver resected but "
+           + col.missing_reason("primary_resection_date", frame)
            + ": order of the operations unknown")
 
-    ablated = ~pd.isna(ablation) & (ablation != "none")
+    ablated = ablation.notna() & (ablation != "none")
     decide(ablated, "ablation_only")
     decide(ablation == "none", "no_liver_directed_therapy")
     decide(np.ones(n, dtype=bool), None,
-           "no liver resection, transplantation or staged procedure recorded and "
-           + col.missing_reason("ablation_type", frame)
+           "surgical strategy: no liver resection, transplantation or staged procedure recorded "
+           "and " + col.missing_reason("ablation_type", frame)
            + ": cannot tell ablation only from no liver-directed therapy")
     return value, reason
 
 
-def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived") -> pd.Series:
+def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived",
+                            timing_convention: str = "chinese_2025") -> pd.Series:
     """Surgical strategy: the recorded ``surgical_strategy``, else derived.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
@@ -186,6 +236,8 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived")
         ``"explicit_then_derived"`` (default): the source's ``surgical_strategy`` where
         recorded, the derived strategy elsewhere. ``"explicit"``: recorded values only.
         ``"derived"``: derivation only (see :func:`strategy_disagreements` for conflicts).
+    timing_convention
+        Passed to :func:`derive_surgical_strategy`.
 
     Returns
     -------
@@ -200,26 +252,24 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived")
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy", *_DERIVATION_COLUMNS), "surgical_strategy_group")
     n = len(frame)
-    explicit = col.category(frame, "surgical_strategy").to_numpy(dtype=object)
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
+    explicit = col.coded(frame, "surgical_strategy").recode(STRATEGY_LEVELS)
+    value = Levels.empty(n, STRATEGY_LEVELS)
+    reason = Texts.none(n)
     derived_rows = np.zeros(n, dtype=bool)
+    everyone = np.ones(n, dtype=bool)
     if source in ("explicit_then_derived", "explicit"):
-        value[:] = explicit
-        reason[:] = col.missing_reason("surgical_strategy", frame)
+        value[everyone] = explicit
+        reason[everyone] = col.missing_reason("surgical_strategy", frame)
     if source in ("explicit_then_derived", "derived"):
         if any(c in frame.columns for c in _DERIVATION_COLUMNS):
-            d_value, d_reason = _derive(frame)
+            d_value, d_reason = _derive(frame, timing_convention)
         else:
-            d_value = np.full(n, None, dtype=object)
-            d_reason = np.full(n, "no derivation column in data", dtype=object)
-        fill = pd.isna(value)
-        value[fill] = d_value[fill]
-        derived_rows = fill & ~pd.isna(d_value)
-        prefix = (col.missing_reason("surgical_strategy", frame) + "; derivation: "
-                  if source == "explicit_then_derived" else "")
-        d_reason = np.where(pd.isna(d_reason), "", d_reason).astype(object)
-        reason[fill] = prefix + d_reason[fill]
+            d_value = Levels.empty(n, STRATEGY_LEVELS)
+            d_reason = Texts.full(n, "no derivation column in data")
+        fill = value.isna()
+        value[fill] = d_value
+        derived_rows = fill & d_value.notna()
+        reason[fill & d_reason.notna()] = d_reason
     rule = {
         "explicit_then_derived": "surgical_strategy as recorded; where missing, ",
         "explicit": "surgical_strategy as recorded only",
@@ -250,12 +300,13 @@ def strategy_disagreements(data: Any) -> pd.DataFrame:
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy",), "strategy_disagreements")
-    recorded = col.category(frame, "surgical_strategy").to_numpy(dtype=object)
+    recorded = col.coded(frame, "surgical_strategy").recode(STRATEGY_LEVELS)
     if any(c in frame.columns for c in _DERIVATION_COLUMNS):
-        derived, _ = _derive(frame)
+        derived_codes, _ = _derive(frame)
     else:
-        derived = np.full(len(frame), None, dtype=object)
-    differ = ~pd.isna(recorded) & ~pd.isna(derived) & (recorded != derived)
+        derived_codes = Levels.empty(len(frame), STRATEGY_LEVELS)
+    differ = recorded.notna() & derived_codes.notna() & (recorded.codes != derived_codes.codes)
+    recorded, derived = recorded.to_array(), derived_codes.to_array()
     out = pd.DataFrame({"index": frame.index[differ]})
     for name in ("patient_id", "source_row"):
         if name in frame.columns:

@@ -1,8 +1,8 @@
 """Timing of liver metastases: synchronous, early metachronous, late metachronous.
 
-Three published conventions, plus a window option used by many registries and papers.
-Months are days / 30.4375 (canonical schema); every comparison is made in days, so "12 months"
-is 365.25 days: 365 days is within 12 months, 366 days is beyond.
+Three published conventions, plus a window option used by many registries and papers. Months
+are calendar months by default (``month_basis="calendar"``: 12 months after 2019-03-15 is
+2020-03-15), or months of 30.4375 days with ``month_basis="days"``; the rule text says which.
 """
 
 from __future__ import annotations
@@ -14,20 +14,33 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Levels, Texts
 from crlm_outcomes.stratify._explain import Labels, attach
+from crlm_outcomes.stratify._months import basis_text, check_basis, compare_months
 
-__all__ = ["liver_mets_timing", "TIMING_LEVELS", "TIMING_CONVENTIONS"]
+__all__ = ["liver_mets_timing", "TIMING_LEVELS", "TIMING_CONVENTIONS", "E_AHPBA_WORKUP_MONTHS"]
 
 TIMING_LEVELS = ("synchronous", "early_metachronous", "late_metachronous")
 TIMING_CONVENTIONS = ("chinese_2025", "adam_2015", "e_ahpba_2023")
 
+#: Default work-up window (months after diagnosis of the primary) read as "at presentation"
+#: under the E-AHPBA consensus, which gives no number: the 3-month window many registries and
+#: papers use. Override with ``window_months`` (0 = strictly at or before diagnosis).
+E_AHPBA_WORKUP_MONTHS = 3
+
 _SOURCES = {
     "chinese_2025": (
         "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
-        "metastases (2025 edition), section 1.1 (seed 004)"
+        "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
+        "sections 1.1 and 1.2 (seed 004)"
     ),
-    "adam_2015": "Adam et al., Cancer Treat Rev 2015 consensus",
-    "e_ahpba_2023": "E-AHPBA multisociety consensus, BJS 2023;110:1161",
+    "adam_2015": ("Adam R, de Gramont A, Figueras J, et al. Managing synchronous liver "
+                  "metastases from colorectal cancer: a multidisciplinary international "
+                  "consensus. Cancer Treat Rev 2015;41(9):729-741"),
+    "e_ahpba_2023": ("Siriwardena AK, Serrablo A, Fretland AA, et al. Multisocietal European "
+                     "consensus on the terminology, diagnosis, and management of patients with "
+                     "synchronous colorectal cancer and liver metastases: an E-AHPBA consensus. "
+                     "Br J Surg 2023;110(9):1161-1170 (statement on terminology)"),
 }
 
 _COLUMNS = (
@@ -47,50 +60,51 @@ def liver_mets_timing(
     early_months: float = 12.0,
     split_metachronous: bool = True,
     use_flag: bool = True,
+    month_basis: str = "calendar",
 ) -> pd.Series:
     """Classify liver metastases as synchronous, early metachronous or late metachronous.
 
     Sources, by ``convention``:
 
-    * ``"chinese_2025"`` -- Chinese guidelines for the diagnosis and comprehensive treatment of
-      colorectal liver metastases (2025 edition), section 1.1 (seed 004): synchronous = found
-      before or at diagnosis of the colorectal cancer; metachronous = found after radical
-      resection of the primary. The guideline does not split metachronous metastases; this
-      package splits them like Adam 2015, at ``early_months`` (default 12) **after resection of
-      the primary**, because the guideline anchors metachronous disease at that resection.
-    * ``"adam_2015"`` -- Adam et al., Cancer Treat Rev 2015 consensus: synchronous = detected
-      at or before diagnosis of the primary; early metachronous <= 12 months, late > 12 months
-      **after surgery of the primary**.
-    * ``"e_ahpba_2023"`` -- E-AHPBA multisociety consensus, BJS 2023;110:1161: synchronous =
-      detected at presentation of the primary; early metachronous <= 12 months, late > 12
-      months **from diagnosis of the primary**.
+    * ``"chinese_2025"`` (default) -- Chinese guidelines for the diagnosis and comprehensive
+      treatment of colorectal liver metastases (2025 edition), China Journal of General Surgery
+      2025;34(8):1565-1588, section 1.1 (seed 004): synchronous = found before or at the
+      diagnosis of the colorectal cancer; metachronous = found after its radical resection.
+      Section 1.2 makes the staging work-up (ultrasound, contrast CT, MRI) and the exploration
+      of the liver *during the colorectal operation* part of the diagnosis, so metastases found
+      **on or before the day of the primary resection** are synchronous. The guideline does not
+      split metachronous metastases; this package splits them like Adam 2015, at
+      ``early_months`` after the resection.
+    * ``"adam_2015"`` -- Adam R, et al. Cancer Treat Rev 2015;41(9):729-741: synchronous =
+      detected at or before diagnosis of the primary; early metachronous <= 12 months, late
+      > 12 months **after surgery of the primary**. Metastases found after diagnosis but on or
+      before the resection fit neither (missing, with that reason; ``window_months`` counts
+      them as synchronous).
+    * ``"e_ahpba_2023"`` -- Siriwardena AK, et al. Br J Surg 2023;110(9):1161-1170:
+      synchronous = detected at presentation of the primary; early metachronous = absent at
+      presentation, detected within 12 months of **diagnosis**; late after 12 months. The
+      consensus gives "presentation" no length; this package reads it as the diagnostic
+      work-up, by default :data:`E_AHPBA_WORKUP_MONTHS` (3) months after diagnosis (a common
+      registry window; ``window_months=0`` = strictly at or before diagnosis).
 
-    Rules (all in days; months = days / 30.4375):
+    Rules:
 
-    1. Synchronous when ``liver_mets_diagnosis_date - primary_diagnosis_date <= window`` (window
-       0 days unless ``window_months`` is given; metastases found before the primary count as
-       synchronous).
-    2. Metachronous otherwise. ``"chinese_2025"`` and ``"adam_2015"`` need the metastases to be
-       found after the resection of the primary (``primary_resection_date``); metastases found
-       after diagnosis (beyond the window) but on or before the resection, or with the primary
-       not resected, fit neither definition by dates alone (the "gap"): they are synchronous
-       when the source's flag says the metastases were present at diagnosis (rule 4), and
-       otherwise missing with that reason (or pass ``window_months`` to count metastases found
-       during the diagnostic work-up as synchronous). ``"e_ahpba_2023"`` measures from
-       diagnosis, so it has no such gap.
-    3. Early metachronous when the interval from the convention's anchor (resection for
-       chinese_2025/adam_2015, diagnosis for e_ahpba_2023) is ``<= early_months`` (inclusive:
-       exactly 12 months = 365.25 days is early), late when it is longer.
+    1. Synchronous when the metastases are found at or before diagnosis of the primary, or
+       within ``window_months`` after it (inclusive); under ``chinese_2025`` also when found on
+       or before the day of the primary resection.
+    2. Metachronous when found after the resection of the primary (``chinese_2025``,
+       ``adam_2015``) or after the window (``e_ahpba_2023``). Metastases after diagnosis with
+       the primary not resected (``primary_resection_type`` 'none') or its date unknown fit
+       neither definition of the resection-anchored conventions: missing with that reason.
+    3. Early metachronous when the interval from the convention's anchor is at most
+       ``early_months`` (inclusive: exactly 12 months is early), late when longer.
     4. Where the dates cannot decide and ``use_flag`` is true, ``liver_mets_at_primary_diagnosis``
-       (the source's own synchronous flag) is used: True gives synchronous (also in the gap
-       of rule 2). False gives metachronous only under ``"e_ahpba_2023"``, which has no gap;
-       under the conventions anchored at the resection, False without the interval from the
-       resection to the liver metastases is missing with that reason, since the metastases may
-       lie in the gap. The early/late split still needs the anchor dates (otherwise missing
-       with that reason, unless ``split_metachronous=False``).
-       Dates, when they decide, win
-       over the flag (canonical schema: the flag is "used for timing only when dates are
-       missing").
+       True gives synchronous; False gives metachronous only where the dates cannot place the
+       metastases between diagnosis and resection (always under ``e_ahpba_2023``). Dates, when
+       they decide, win over the flag.
+
+    Months are calendar months (``month_basis="calendar"``, default) or months of 30.4375
+    days (``"days"``); the rule text says which.
 
     Parameters
     ----------
@@ -100,8 +114,8 @@ def liver_mets_timing(
         ``"chinese_2025"`` (default), ``"adam_2015"`` or ``"e_ahpba_2023"``.
     window_months
         Liver metastases diagnosed within this many months after diagnosis of the primary are
-        synchronous (registries and many papers use 3 or 6). ``None`` = no window: only at or
-        before diagnosis.
+        synchronous. ``None`` = the convention's default: 0 (at or before diagnosis) for
+        ``chinese_2025`` and ``adam_2015``, :data:`E_AHPBA_WORKUP_MONTHS` for ``e_ahpba_2023``.
     early_months
         Boundary between early and late metachronous, inclusive on the early side.
     split_metachronous
@@ -109,15 +123,29 @@ def liver_mets_timing(
         date is not needed once the metastases are known to be metachronous.
     use_flag
         Fall back on ``liver_mets_at_primary_diagnosis`` where the dates cannot decide.
+    month_basis
+        ``"calendar"`` (default) or ``"days"``.
 
     Returns
     -------
     pandas.Series
         Ordered Categorical with levels ``synchronous < early_metachronous <
         late_metachronous`` (or ``synchronous < metachronous``); NA where unclassifiable, with
-        the reason in ``.attrs["reasons"]`` (see :func:`crlm_outcomes.stratify.reasons`) and the
-        rule in ``.attrs["rule"]``. ``.attrs["from_flag"]`` lists the index labels classified
-        from the flag rather than from dates.
+        the reason (see :func:`crlm_outcomes.stratify.reasons`) and the rule in
+        ``.attrs["rule"]``. ``.attrs["from_flag"]`` lists the index labels classified from the
+        flag rather than from dates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import liver_mets_timing
+    >>> df = pd.DataFrame({
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-01"] * 3),
+    ...     "primary_resection_date": pd.to_datetime(["2020-02-01"] * 3),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(
+    ...         ["2020-02-01", "2021-02-01", "2021-02-02"])})
+    >>> liver_mets_timing(df).tolist()  # at the operation; exactly 12 months; later
+    ['synchronous', 'early_metachronous', 'late_metachronous']
     """
     if convention not in TIMING_CONVENTIONS:
         raise SpecError(
@@ -130,6 +158,11 @@ def liver_mets_timing(
     if not (np.isfinite(early_months) and early_months > 0):
         raise SpecError("early_months must be a positive number", value=early_months,
                         expected="a number > 0")
+    if window_months is None:
+        window = float(E_AHPBA_WORKUP_MONTHS) if convention == "e_ahpba_2023" else 0.0
+    else:
+        window = float(window_months)
+    check_basis(month_basis, window, early_months)
     frame = col.as_frame(data)
     col.require_any(frame, _COLUMNS, "liver_mets_timing")
     n = len(frame)
@@ -137,53 +170,46 @@ def liver_mets_timing(
     liver = col.date(frame, "liver_mets_diagnosis_date")
     diagnosis = col.date(frame, "primary_diagnosis_date")
     resection = col.date(frame, "primary_resection_date")
-    resection_type = col.category(frame, "primary_resection_type").to_numpy(dtype=object)
+    resection_type = col.coded(frame, "primary_resection_type")
     flag = col.boolean(frame, "liver_mets_at_primary_diagnosis")
 
-    window_days = 0.0 if window_months is None else float(window_months) * col.DAYS_PER_MONTH
-    early_days = float(early_months) * col.DAYS_PER_MONTH
-    from_diagnosis = ((liver - diagnosis) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    from_resection = ((liver - resection) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    dx_known = ~np.isnan(from_diagnosis)
-    res_known = ~np.isnan(from_resection)
+    # sign of (liver - diagnosis - window): <= 0 synchronous by the window rule
+    window_sign, dx_known = compare_months(liver, diagnosis, window, month_basis)
+    res_sign, res_known = compare_months(liver, resection, 0, month_basis)
+    not_resected = resection_type == "none"
     anchored_at_resection = convention != "e_ahpba_2023"
-    anchor = from_resection if anchored_at_resection else from_diagnosis
     anchor_name = "primary_resection_date" if anchored_at_resection else "primary_diagnosis_date"
 
-    value = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
-    decided = np.zeros(n, dtype=bool)
+    levels = TIMING_LEVELS if split_metachronous else ("synchronous", "metachronous")
+    value = Levels.empty(n, levels)
+    reason = Texts.none(n)
 
     # 1. synchronous from dates
-    synchronous = dx_known & (from_diagnosis <= window_days)
+    synchronous = dx_known & (window_sign <= 0)
+    if convention == "chinese_2025":
+        synchronous |= res_known & (res_sign <= 0) & ~not_resected  # staging / at the operation
     value[synchronous] = "synchronous"
-    decided |= synchronous
+    decided = synchronous.copy()
 
     # 2. metachronous from dates
-    after_window = dx_known & (from_diagnosis > window_days)
+    after_window = dx_known & (window_sign > 0)
     if anchored_at_resection:
-        after_resection = res_known & (from_resection > 0)
+        after_resection = res_known & (res_sign > 0)
         # Without the diagnosis date, "after the resection" still proves "after diagnosis"
-        # (the primary is resected after it is diagnosed) -- but not "after the window".
-        metachronous = ~decided & after_resection & (after_window | (~dx_known & (window_days == 0)))
+        # (the primary is resected after it is diagnosed) -- but not "after a window".
+        metachronous = ~decided & after_resection & (after_window | (~dx_known & (window == 0)))
         gap = ~decided & after_window & ~after_resection
-        not_resected = resection_type == "none"
-        gap_reason = np.where(
-            res_known,
-            "liver metastases found after diagnosis of the primary but on or before its "
-            "resection: neither synchronous nor metachronous under this convention "
-            "(window_months counts work-up findings as synchronous)",
-            np.where(
-                not_resected,
-                "liver metastases found after diagnosis of an unresected primary "
-                "(primary_resection_type 'none'): metachronous needs a resected primary under "
-                "this convention",
-                "liver metastases found after diagnosis of the primary; "
-                + np.array([col.missing_reason("primary_resection_date", frame)], dtype=object)
-                + " (metachronous is defined from the resection of the primary)",
-            ),
-        )
-        reason[gap] = gap_reason[gap]
+        reason[gap] = (
+            "timing: liver metastases found after diagnosis of the primary; "
+            + col.missing_reason("primary_resection_date", frame)
+            + " (metachronous counts from the resection of the primary)")
+        reason[gap & not_resected] = (
+            "timing: liver metastases found after diagnosis of a primary that was not resected "
+            f"(neither synchronous nor metachronous under {convention})")
+        reason[gap & res_known] = (
+            "timing: liver metastases found after diagnosis but on or before the resection of "
+            "the primary (neither synchronous nor metachronous under adam_2015; window_months "
+            "counts work-up findings as synchronous)")
     else:
         gap = np.zeros(n, dtype=bool)
         metachronous = ~decided & after_window
@@ -197,38 +223,32 @@ def liver_mets_timing(
     if use_flag:
         flagged_sync = undecided & flag_true
         value[flagged_sync] = "synchronous"
-        # in the gap the dates show the metastases were not found after the resection (or
-        # cannot show it), so "not at diagnosis" does not make them metachronous
         flagged_meta = undecided & flag_false & ~gap
         if anchored_at_resection:
-            # The flag says "not present at diagnosis". Under a convention anchored at the
-            # resection that is not enough for metachronous: without the liver date the
-            # metastases may have been found between diagnosis and resection (the gap of
-            # rule 2), so the flag alone would be a guess.
-            before_resection = flagged_meta & res_known & (from_resection <= 0)
+            # "Not present at diagnosis" is not enough for metachronous here: without the
+            # interval from the resection the metastases may lie between diagnosis and
+            # resection.
+            before_resection = flagged_meta & res_known & (res_sign <= 0)
             reason[before_resection] = (
-                "liver_mets_at_primary_diagnosis is False but the liver metastases were found on "
-                "or before the resection of the primary: neither synchronous nor metachronous "
-                "under this convention"
-            )
-            no_liver_date = flagged_meta & np.isnan(from_resection) & ~before_resection
-            reason[no_liver_date] = (
-                "liver_mets_at_primary_diagnosis is False, but without the interval from "
-                "primary_resection_date to liver_mets_diagnosis_date this convention cannot tell "
-                "metachronous (found after the resection) from metastases found between "
-                "diagnosis and resection: "
-                + _missing_text(frame, {"liver_mets_diagnosis_date": liver,
-                                        "primary_resection_date": resection})[no_liver_date]
-            )
-            flagged_meta &= ~before_resection & ~no_liver_date
+                "timing: recorded as absent at diagnosis but found on or before the resection "
+                "of the primary (neither synchronous nor metachronous under this convention)")
+            no_interval = flagged_meta & ~res_known & ~before_resection
+            reason[no_interval] = (
+                "timing: recorded as absent at diagnosis, but metachronous needs the interval "
+                "from the primary resection: " + _missing_text(
+                    frame, {"liver_mets_diagnosis_date": liver,
+                            "primary_resection_date": resection}))
+            flagged_meta &= ~before_resection & ~no_interval
         metachronous |= flagged_meta
         from_flag = flagged_sync | flagged_meta
 
     # 3. metachronous sub-class
     if split_metachronous:
-        anchor_known = ~np.isnan(anchor)
-        early = metachronous & anchor_known & (anchor <= early_days)
-        late = metachronous & anchor_known & (anchor > early_days)
+        anchor_sign, anchor_known = compare_months(
+            liver, resection if anchored_at_resection else diagnosis, early_months,
+            month_basis)
+        early = metachronous & anchor_known & (anchor_sign <= 0)
+        late = metachronous & anchor_known & (anchor_sign > 0)
         value[early] = "early_metachronous"
         value[late] = "late_metachronous"
         no_anchor = metachronous & ~anchor_known
@@ -237,61 +257,53 @@ def liver_mets_timing(
                 "liver_mets_diagnosis_date": liver,
                 anchor_name: resection if anchored_at_resection else diagnosis,
             })
-            reason[no_anchor] = (
-                "metachronous (liver_mets_at_primary_diagnosis is False) but early/late needs "
-                "the interval from " + anchor_name + ": " + text[no_anchor]
-            )
-        levels = TIMING_LEVELS
+            reason[no_anchor] = ("timing: metachronous, but early or late needs the interval "
+                                 "from " + anchor_name.replace("_date", "").replace("_", " ")
+                                 + ": " + text)
     else:
         value[metachronous] = "metachronous"
-        levels = ("synchronous", "metachronous")
 
     # anything still undecided: say which dates are missing
-    still = pd.isna(value) & pd.isna(reason) & ~gap
+    still = value.isna() & reason.isna() & ~gap
     if still.any():
         dates = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
         if anchored_at_resection:
             dates["primary_resection_date"] = resection
-        text = _missing_text(frame, dates)
         flag_text = (
             col.missing_reason("liver_mets_at_primary_diagnosis", frame)
             if use_flag else "flag fallback disabled (use_flag=False)"
         )
-        codes, uniques = pd.factorize(text[still])  # one text per pattern of missing dates
-        reason[still] = np.array([f"cannot place the liver metastases in time: {u}; {flag_text}"
-                                  for u in uniques], dtype=object)[codes]
+        reason[still] = ("timing: cannot place the liver metastases in time: "
+                         + _missing_text(frame, dates) + f"; {flag_text}")
 
-    rule = _rule_text(convention, window_months, early_months, split_metachronous, use_flag)
-    categorical = pd.Categorical(value, categories=list(levels), ordered=True)
-    series = pd.Series(categorical, index=frame.index)
-    reason = np.where(pd.isna(value), reason, None)
+    rule = _rule_text(convention, window, early_months, split_metachronous, use_flag,
+                      month_basis)
+    series = pd.Series(value.categorical(levels), index=frame.index)
     series = attach(series, reason, name="liver_mets_timing", rule=rule,
                     source=_SOURCES[convention])
-    series.attrs["from_flag"] = Labels(frame.index[from_flag & ~pd.isna(value)].tolist())
+    series.attrs["from_flag"] = Labels(frame.index[from_flag & value.notna()].tolist())
     return series
 
 
-def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> np.ndarray:
+def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> Texts:
     """Per-row text naming which of the given date columns are missing (built once per
     pattern of missing dates)."""
-    from crlm_outcomes.stratify.scores._points import join_where
-
-    parts = np.full(len(frame), "", dtype=object)
+    parts = Texts.none(len(frame))
     for name, values in dates.items():
-        parts = join_where(parts, values.isna().to_numpy(), col.missing_reason(name, frame),
-                           sep=", ")
-    return np.where(parts == "", "the dates do not decide", parts).astype(object)
+        parts = parts.join(values.isna().to_numpy(), col.missing_reason(name, frame), sep=", ")
+    parts[parts.isna()] = "the dates do not decide"
+    return parts
 
 
-def _rule_text(convention: str, window_months: float | None, early_months: float,
-               split: bool, use_flag: bool) -> str:
-    window = (
-        "at or before diagnosis of the primary" if window_months is None
-        else f"within {window_months:g} months (x 30.4375 days) after diagnosis of the primary"
-    )
+def _rule_text(convention: str, window: float, early_months: float, split: bool,
+               use_flag: bool, basis: str) -> str:
+    found = ("at or before diagnosis of the primary" if window == 0
+             else f"within {window:g} months after diagnosis of the primary")
+    if convention == "chinese_2025":
+        found += ", or on or before the day of its resection (staging and operation, §1.2)"
     anchor = ("diagnosis of the primary" if convention == "e_ahpba_2023"
               else "resection of the primary")
-    text = f"{convention}: synchronous = liver metastases found {window}; metachronous = later"
+    text = f"{convention}: synchronous = liver metastases found {found}; metachronous = later"
     if convention != "e_ahpba_2023":
         text += " and after resection of the primary"
     if split:
@@ -299,4 +311,4 @@ def _rule_text(convention: str, window_months: float | None, early_months: float
                  f"late > {early_months:g} months")
     if use_flag:
         text += "; liver_mets_at_primary_diagnosis used where the dates cannot decide"
-    return text
+    return text + "; " + basis_text(basis)

@@ -6,6 +6,7 @@ from crlm_outcomes.survival.competing_risks import CumulativeIncidence as Cumula
 from crlm_outcomes.survival.competing_risks import GrayTest as GrayTest
 from crlm_outcomes.survival.competing_risks import cumulative_incidence as cumulative_incidence
 from crlm_outcomes.survival.competing_risks import gray_test as gray_test
+from crlm_outcomes.survival.concordance import Concordance as Concordance
 from crlm_outcomes.survival.concordance import concordance as concordance
 from crlm_outcomes.survival.conditional import ConditionalSurvival as ConditionalSurvival
 from crlm_outcomes.survival.conditional import conditional_survival as conditional_survival

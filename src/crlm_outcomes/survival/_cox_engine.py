@@ -36,6 +36,7 @@ the final iterate agrees with R's to rounding error rather than to the convergen
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -648,7 +649,10 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
             ok = (not notfinite) and halving == 0
         else:
             ok = not notfinite
-        if ok and abs(1.0 - best / dvn.loglik) <= eps:
+        # R's coxfit6: fabs(1 - loglik/newlk) <= eps; a zero log-likelihood (0/0 in C) is NaN
+        # there, i.e. not converged, never a ZeroDivisionError
+        ratio = best / dvn.loglik if dvn.loglik != 0 else (1.0 if best == 0 else math.inf)
+        if ok and abs(1.0 - ratio) <= eps:
             return NewtonResult(new, loglik0, dvn.loglik, sctest, dvn.u,
                                 inverse_kept(dvn.imat, keepn), keepn, it, True,
                                 ever_halved or halving > 0, dvn)

@@ -18,18 +18,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._data import as_frame, column_codes
+from crlm_outcomes._result import excluded_count
 from crlm_outcomes.errors import DataQualityWarning, SurvivalDataError
+from crlm_outcomes.stratify.immortal_time import check_immortal_time
 
 __all__ = ["SurvivalInput", "survival_input", "as_column_list", "excluded_count"]
-
-
-def excluded_count(excluded: pd.DataFrame) -> int:
-    """Number of input rows in an ``excluded`` table (one record per row and missing column)."""
-    return int(excluded["index"].nunique()) if len(excluded) else 0
 
 
 def as_column_list(names: str | Sequence[str] | None) -> list[str]:
@@ -55,9 +54,14 @@ class SurvivalInput:
         Case weights, or ``None``.
     group, group_labels
         Integer codes of ``by`` (0..k-1) and the label of each code; a single group ``"all"``
-        when ``by`` is None. Labels keep the categorical order when ``by`` is categorical.
+        when ``by`` is None. Labels keep the categorical order when ``by`` is categorical; with
+        several ``by`` columns they read ``"a=x, b=y"`` (R's labels), the first column varying
+        slowest.
     strata, strata_labels
-        Integer codes of the combined ``strata`` columns, or ``None``.
+        Integer codes of the combined ``strata`` columns (labels as for ``by``), or ``None``.
+    group_keys, strata_keys
+        The values behind each label: the value itself for one column, a tuple of values for
+        several (``None`` without ``by``/``strata``).
     cluster
         Integer codes of the cluster column, or ``None``.
     index
@@ -77,6 +81,8 @@ class SurvivalInput:
     cluster: np.ndarray | None
     index: pd.Index
     excluded: pd.DataFrame = field(repr=False)
+    group_keys: list[Hashable] | None = None
+    strata_keys: list[Hashable] | None = None
 
     @property
     def n(self) -> int:
@@ -84,23 +90,8 @@ class SurvivalInput:
         return int(self.time.shape[0])
 
 
-def _codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[Hashable]]:
-    """Integer codes for the combination of ``columns``, keeping categorical order."""
-    if len(columns) == 1:
-        s = frame[columns[0]]
-        cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
-        codes = cat.cat.codes.to_numpy(np.int64)
-        used = np.bincount(codes, minlength=len(cat.cat.categories)) > 0
-        labels = [c for c, u in zip(cat.cat.categories, used, strict=True) if u]
-        return (np.cumsum(used) - 1)[codes], labels
-    keys = frame[columns].apply(tuple, axis=1)
-    ordered = sorted(set(keys), key=lambda t: tuple(str(v) for v in t))
-    lookup = {k: i for i, k in enumerate(ordered)}
-    return keys.map(lookup).to_numpy(np.int64), ordered
-
-
 def survival_input(
-    data: pd.DataFrame,
+    data: Any,
     duration: str,
     event: str,
     *,
@@ -118,7 +109,8 @@ def survival_input(
     Parameters
     ----------
     data
-        One row per subject (or per interval with ``entry``).
+        One row per subject (or per interval with ``entry``): a DataFrame or a
+        :class:`~crlm_outcomes.io.cohort.Cohort`.
     duration, event
         Column names of the exit time and the event code. Event codes must be 0 (censored) or one
         of ``causes``; booleans are accepted as 0/1.
@@ -142,8 +134,7 @@ def survival_input(
         Unknown column, negative or infinite time, entry >= exit, event code outside
         ``{0, *causes}``, non-positive weight, or no rows left.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise SurvivalDataError("data must be a pandas DataFrame", value=type(data).__name__)
+    data = as_frame(data, error=SurvivalDataError)
     by_cols = as_column_list(by)
     strata_cols = as_column_list(strata)
     named = {"duration": [duration], "event": [event], "by": by_cols, "strata": strata_cols,
@@ -160,6 +151,10 @@ def survival_input(
                 )
             if col not in used:
                 used.append(col)
+
+    if warn:
+        check_immortal_time(data, by_cols + strata_cols, duration,
+                            entry if isinstance(entry, str) else None)
 
     # One NA scan per used column; no copy of the used columns unless rows are dropped.
     missing = {col: data[col].isna().to_numpy() for col in used}
@@ -224,21 +219,22 @@ def survival_input(
             _raise_at(kept, weights, bad, "weight is not a positive finite number",
                       "a weight > 0")
 
+    group_keys: list[Hashable] | None = None
     if by_cols:
-        group, group_labels = _codes(kept, by_cols)
+        group, group_labels, group_keys = column_codes(kept, by_cols)
     else:
         group, group_labels = np.zeros(len(kept), dtype=np.int64), ["all"]
-    strata_arr = strata_labels = None
+    strata_arr = strata_labels = strata_keys = None
     if strata_cols:
-        strata_arr, strata_labels = _codes(kept, strata_cols)
+        strata_arr, strata_labels, strata_keys = column_codes(kept, strata_cols)
     cluster_arr = None
     if cluster is not None:
-        cluster_arr, _ = _codes(kept, [cluster])
+        cluster_arr, _, _ = column_codes(kept, [cluster])
 
     return SurvivalInput(time=time, event=ev, entry=entry_arr, weights=w, group=group,
                          group_labels=group_labels, strata=strata_arr,
                          strata_labels=strata_labels, cluster=cluster_arr, index=kept.index,
-                         excluded=excluded)
+                         excluded=excluded, group_keys=group_keys, strata_keys=strata_keys)
 
 
 def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:

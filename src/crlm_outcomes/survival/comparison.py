@@ -101,12 +101,12 @@ class TreatmentComparison:
 
 def _build(method: str, fit: Any, term: str, balance: BalanceTable, rare: bool,
            excluded: pd.DataFrame) -> TreatmentComparison:
-    row = fit.summary[fit.summary["term"] == term].iloc[0]
-    ev = evalue_from_model(fit.summary, term, rare=rare)
+    row = fit.table[fit.table["term"] == term].iloc[0]
+    ev = evalue_from_model(fit.table, term, rare=rare)
     e = ev.table.iloc[0]
     table = pd.DataFrame([{"term": term, "hr": row["hr"], "lower": row["lower"],
                            "upper": row["upper"], "p": row["p"],
-                           "std_error": row.get("robust_se", row["se"]), "rr": e["rr"],
+                           "std_error": row.get("robust_std_error", row["std_error"]), "rr": e["rr"],
                            "evalue": e["evalue"], "evalue_ci": e["evalue_ci"]}])
     ex = pd.concat([x for x in (excluded, fit.excluded) if len(x)], ignore_index=True) \
         if len(excluded) or len(fit.excluded) else excluded

@@ -27,17 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crlm_outcomes._display import frames_html
-from crlm_outcomes.errors import EstimationError, SpecError
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import Result
+from crlm_outcomes.errors import EstimationError, SpecError, SurvivalDataError
 from crlm_outcomes.survival._inputs import (
     SurvivalInput,
     as_column_list,
-    excluded_count,
     survival_input,
 )
 
@@ -260,8 +261,8 @@ def _crst(time: np.ndarray, m: np.ndarray, grp: np.ndarray, ng: int,
     return score, v
 
 
-@dataclass(frozen=True)
-class GrayTest:
+@dataclass(frozen=True, eq=False, repr=False)
+class GrayTest(Result):
     """Gray's K-sample test of equal cumulative incidence, one row per cause.
 
     Attributes
@@ -273,6 +274,11 @@ class GrayTest:
         Power of the weight ``(1 - F(t-))^rho``; 0 gives the log-rank-like test.
     groups, strata
         The group labels compared and the stratum labels (None without strata).
+    statistic, df, p
+        The test of the first cause in ``table`` (the lowest declared code, by convention the
+        cause of interest); the other causes are in ``table``.
+    excluded
+        Rows excluded for missing values.
     """
 
     table: pd.DataFrame
@@ -282,17 +288,36 @@ class GrayTest:
     n: int
     excluded: pd.DataFrame = field(repr=False)
 
-    @property
-    def n_excluded(self) -> int:
-        return excluded_count(self.excluded)
+    _title = "Gray's test of equal cumulative incidence"
 
-    def _repr_html_(self) -> str:
-        notes = {"rho": self.rho, "groups": ", ".join(map(str, self.groups)), "n": self.n,
-                 "excluded": self.n_excluded}
+    @property
+    def statistic(self) -> float:
+        """Chi-square statistic of the first cause (see the class docstring)."""
+        return float(self.table["statistic"].iloc[0])
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom (groups - 1)."""
+        return int(self.table["df"].iloc[0])
+
+    @property
+    def p(self) -> float:
+        """p-value of the first cause (see the class docstring)."""
+        return float(self.table["p"].iloc[0])
+
+    def _display_notes(self) -> dict[str, object]:
+        notes: dict[str, object] = {"rho": self.rho, "groups": ", ".join(map(str, self.groups)),
+                                    "n": self.n, "excluded": self.n_excluded}
         if self.strata is not None:
             notes["strata"] = ", ".join(map(str, self.strata))
-        return frames_html("Gray's test of equal cumulative incidence", {"": self.table},
-                           notes=notes)
+        return notes
+
+    def summary(self) -> str:
+        """The tests as ``print(cuminc(...)$Tests)``: stat, pv, df per cause."""
+        shown = self.table.rename(columns={"statistic": "stat", "p": "pv"})[
+            ["cause", "stat", "pv", "df"]]
+        return ("Tests:\n" + shown.to_string(index=False, float_format=lambda v: f"{v:.6g}",
+                                             na_rep="NA"))
 
 
 def _gray_from_input(si: SurvivalInput, causes: Sequence[int], rho: float) -> pd.DataFrame:
@@ -321,7 +346,7 @@ def _gray_from_input(si: SurvivalInput, causes: Sequence[int], rho: float) -> pd
     return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p"])
 
 
-def gray_test(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str], *,
+def gray_test(data: Any, duration: str, event: str, by: str | Sequence[str], *,
               strata: str | Sequence[str] | None = None, rho: float = 0.0,
               causes: Sequence[int] | None = None) -> GrayTest:
     """Gray's test that the cumulative incidence of each cause is equal across groups.
@@ -360,6 +385,7 @@ def gray_test(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[
     if is_external(data):
         return gray_test_external(data, duration, event, by, strata=strata, rho=rho,
                                   causes=causes)
+    data = as_frame(data, error=SurvivalDataError)
     cz = declared_causes(data, event, causes)
     if not cz:
         raise EstimationError(f"no events of any cause in column {event!r}: nothing to test")
@@ -384,8 +410,8 @@ def gray_test_from_input(si: SurvivalInput, causes: Sequence[int], *, rho: float
 # ------------------------------------------------------------------------------------------------
 # Result and public estimator
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CumulativeIncidence:
+@dataclass(frozen=True, eq=False, repr=False)
+class CumulativeIncidence(Result):
     """Aalen–Johansen cumulative incidence of each cause, by group.
 
     Attributes
@@ -414,10 +440,7 @@ class CumulativeIncidence:
     n: int
     excluded: pd.DataFrame = field(repr=False)
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    _title = "Cumulative incidence (Aalen–Johansen)"
 
     @property
     def gray_test(self) -> pd.DataFrame | None:
@@ -450,25 +473,31 @@ class CumulativeIncidence:
                 "time": t, "estimate": est, "variance": var, "lower": lower, "upper": upper}))
         return pd.concat(frames, ignore_index=True)
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Step curves per group x cause; see :func:`crlm_outcomes.plots.cif.plot_cif`."""
         from crlm_outcomes.plots.cif import plot_cif
 
         return plot_cif(self, ax=ax, **kwargs)
 
-    def _repr_html_(self) -> str:
-        notes = {"causes": ", ".join(map(str, self.causes)), "n": self.n,
-                 "excluded": self.n_excluded,
-                 "intervals": f"{self.conf_level:.0%} pointwise, {self.conf_type}"}
+    def _repr_fields(self) -> dict[str, object]:
+        return {"causes": len(self.causes), "groups": len(self.follow_up), "n": self.n,
+                "excluded": self.n_excluded}
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"causes": ", ".join(map(str, self.causes)), "n": self.n,
+                "excluded": self.n_excluded,
+                "intervals": f"{self.conf_level:.0%} pointwise, {self.conf_type}"}
+
+    def _display_frames(self) -> dict[str, pd.DataFrame]:
         frames = {"Cumulative incidence": self.table, "Follow-up": self.follow_up}
         if self.tests is not None:
             frames["Gray's test" + (f" (rho = {self.tests.rho:g})" if self.tests.rho else "")] = (
                 self.tests.table)
-        return frames_html("Cumulative incidence (Aalen–Johansen)", frames, notes=notes)
+        return frames
 
 
 def cumulative_incidence(
-    data: pd.DataFrame,
+    data: Any,
     duration: str,
     event: str,
     by: str | Sequence[str] | None = None,
@@ -538,6 +567,7 @@ def cumulative_incidence(
         return cumulative_incidence_external(data, duration, event, by, causes=causes,
                                              strata=strata, rho=rho, conf_level=conf_level,
                                              conf_type=conf_type)
+    data = as_frame(data, error=SurvivalDataError)
     cz = declared_causes(data, event, causes)
     if not cz:
         # validate the rest of the input first so that bad rows are reported as such

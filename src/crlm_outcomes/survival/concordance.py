@@ -12,10 +12,19 @@ technical report #85); survival 3.5-3 ``concordancefit``, C ``concordance3``/``c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-__all__ = ["concordance", "cox_concordance"]
+from crlm_outcomes._result import Result, warn_deprecated
+from crlm_outcomes.errors import SpecError, SurvivalDataError
+from crlm_outcomes.survival._inputs import survival_input
+
+__all__ = ["Concordance", "concordance", "concordance_arrays", "cox_concordance"]
 
 
 def _dominance(q_pos, q_rank, i_pos, i_rank, i_w):
@@ -141,11 +150,12 @@ def _one_stratum(time, status, start, xrank, w):
     return counts, imat
 
 
-def concordance(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
-                weights: np.ndarray | None = None, strata: np.ndarray | None = None,
-                cluster: np.ndarray | None = None, entry: np.ndarray | None = None,
-                reverse: bool = True) -> pd.Series:
-    """Concordance of score ``x`` with survival, as ``concordancefit(..., timefix=FALSE)``.
+def concordance_arrays(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
+                       weights: np.ndarray | None = None, strata: np.ndarray | None = None,
+                       cluster: np.ndarray | None = None, entry: np.ndarray | None = None,
+                       reverse: bool = True) -> pd.Series:
+    """Concordance of score ``x`` with survival, as ``concordancefit(..., timefix=FALSE)``
+    (the functional core of :func:`concordance`, on arrays).
 
     ``reverse=True`` (as ``coxph``) counts a pair as concordant when the higher score has the
     shorter survival. Returns concordant, discordant, tied.x, tied.y, tied.xy, concordance, std.
@@ -181,5 +191,142 @@ def concordance(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
 def cox_concordance(state) -> pd.Series:
     """``fit$concordance`` of a fitted :func:`~crlm_outcomes.survival.cox.cox` model."""
     lp = state.x @ state.beta
-    return concordance(state.time, state.event, lp, weights=state.w, strata=state.strata,
+    return concordance_arrays(state.time, state.event, lp, weights=state.w, strata=state.strata,
                        cluster=state.cluster, entry=state.entry, reverse=True)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Concordance(Result):
+    """Harrell's concordance of a score with survival, as R's ``concordance()``.
+
+    Attributes
+    ----------
+    table
+        One row: estimate (the concordance C), std_error (infinitesimal jackknife), lower,
+        upper (Wald interval), concordant, discordant, tied_x, tied_y, tied_xy (weighted pair
+        counts).
+    score, reverse, conf_level
+        The score column, whether a higher score predicts shorter survival, interval level.
+    n
+        Rows used.
+    excluded
+        Rows excluded for missing values.
+    """
+
+    table: pd.DataFrame
+    score: str
+    reverse: bool
+    conf_level: float
+    n: int
+    excluded: pd.DataFrame = field(repr=False)
+
+    _title = "Concordance"
+
+    @property
+    def estimate(self) -> float:
+        """The concordance C."""
+        return float(self.table["estimate"].iloc[0])
+
+    @property
+    def std_error(self) -> float:
+        """Infinitesimal-jackknife standard error of C."""
+        return float(self.table["std_error"].iloc[0])
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"score": self.score, "estimate": self.estimate, "std_error": self.std_error,
+                "n": self.n, "excluded": self.n_excluded}
+
+    def summary(self) -> str:
+        """As R's ``print(concordance(...))``: C, its standard error and the pair counts."""
+        t = self.table.iloc[0]
+        counts = "  ".join(f"{k}={t[k]:g}" for k in ("concordant", "discordant", "tied_x",
+                                                     "tied_y", "tied_xy"))
+        return (f"n= {self.n}\nConcordance= {self.estimate:.4g} se= {self.std_error:.4g}\n"
+                f"{counts}")
+
+
+def concordance(data: Any, duration: Any = None, event: Any = None, score: str | None = None,
+                *, weights: str | None = None, strata: str | Sequence[str] | None = None,
+                cluster: str | None = None, entry: str | None = None, reverse: bool | None = None,
+                conf_level: float = 0.95, **old: Any) -> Concordance | pd.Series:
+    """Harrell's concordance of ``score`` with survival, as R's
+    ``concordance(Surv(duration, event) ~ score, data, reverse = reverse)``.
+
+    Parameters
+    ----------
+    data
+        A DataFrame or a :class:`~crlm_outcomes.io.cohort.Cohort`.
+    duration, event
+        Exit time and event indicator (1 = event, 0 = censored) columns.
+    score
+        Column of the predictor (e.g. a prognostic score or a model's linear predictor).
+    weights, strata, cluster, entry
+        The package-wide meaning: case weights, strata (pairs are compared within a stratum),
+        cluster of the jackknife variance, entry time of ``(entry, duration]`` rows.
+    reverse
+        ``False`` (the default, as R): a pair is concordant when the higher score has the
+        longer survival; ``True``: when it has the shorter survival (risk scores, Cox models).
+    conf_level
+        Level of the Wald interval of C.
+
+    Returns
+    -------
+    Concordance
+
+    Notes
+    -----
+    Before 0.2 this function took arrays, ``concordance(time, status, x, ...)`` with
+    ``reverse=True`` by default, and returned a Series; that form still works with a
+    FutureWarning (see :func:`concordance_arrays`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 0, 1], "x": [4, 3, 2, 1]})
+    >>> concordance(d, "t", "e", "x", reverse=True).estimate
+    1.0
+    """
+    if isinstance(data, (np.ndarray, pd.Series, list, tuple)):
+        warn_deprecated("concordance(time, status, x, ...) on arrays",
+                        "concordance(data, duration, event, score, ...) on a DataFrame, or "
+                        "concordance_arrays() for arrays")
+        # the old positional order (time, status, x) lands in (data, duration, event)
+        x = event if event is not None else old.pop("x", None)
+        if old:
+            raise SpecError("unknown argument(s) to concordance", value=sorted(old),
+                            expected="time, status, x, weights, strata, cluster, entry, reverse")
+        return concordance_arrays(np.asarray(data, float), np.asarray(duration),
+                                  np.asarray(x), weights=weights, strata=strata,  # type: ignore[arg-type]
+                                  cluster=cluster, entry=entry,  # type: ignore[arg-type]
+                                  reverse=True if reverse is None else reverse)
+    if old:
+        raise SpecError("unknown argument(s) to concordance", value=sorted(old),
+                        expected="data, duration, event, score, weights, strata, cluster, entry, "
+                                 "reverse, conf_level")
+    if score is None or duration is None or event is None:
+        raise SpecError("concordance needs duration, event and score columns", value=None,
+                        expected="concordance(data, duration, event, score)")
+    if not 0 < conf_level < 1:
+        raise SpecError("conf_level must lie strictly between 0 and 1", value=conf_level,
+                        expected="e.g. 0.95")
+    si = survival_input(data, duration, event, strata=strata, weights=weights, cluster=cluster,
+                        entry=entry, extra=[score])
+    from crlm_outcomes._data import as_frame
+
+    x = as_frame(data, error=SurvivalDataError).loc[si.index, score]
+    x_num = pd.to_numeric(x, errors="coerce")
+    if x_num.isna().any():
+        raise SurvivalDataError("score is not numeric", column=score,
+                                value=x[x_num.isna()].iloc[0], expected="a number")
+    res = concordance_arrays(si.time, si.event, x_num.to_numpy(np.float64), weights=si.weights,
+                             strata=si.strata, cluster=si.cluster, entry=si.entry,
+                             reverse=bool(reverse))
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    est, se = float(res["concordance"]), float(res["std"])
+    table = pd.DataFrame({"estimate": [est], "std_error": [se], "lower": [est - z * se],
+                          "upper": [est + z * se], "concordant": [res["concordant"]],
+                          "discordant": [res["discordant"]], "tied_x": [res["tied.x"]],
+                          "tied_y": [res["tied.y"]], "tied_xy": [res["tied.xy"]]})
+    return Concordance(table=table, score=score, reverse=bool(reverse), conf_level=conf_level,
+                       n=si.n, excluded=si.excluded)
+

@@ -15,13 +15,14 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import FrameMethodAlias, Result
 from crlm_outcomes.errors import (
     ConvergenceWarning,
     DataQualityWarning,
@@ -32,7 +33,10 @@ from crlm_outcomes.errors import (
 )
 from crlm_outcomes.formula.design import Design, build_design, formula_variables
 from crlm_outcomes.survival import _cox_engine as eng
-from crlm_outcomes.survival._inputs import as_column_list, excluded_count, survival_input
+from crlm_outcomes.survival._inputs import as_column_list, survival_input
+
+if TYPE_CHECKING:
+    from crlm_outcomes.survival.cox_zph import ZphResult
 
 __all__ = ["cox", "CoxResult"]
 
@@ -65,18 +69,27 @@ class CoxFitState:
     method: str
     robust: bool
     deriv: eng.Derivatives = field(repr=False)
+    strata_keys: list[Any] | None = None   # the values behind each stratum label
 
 
-@dataclass(frozen=True, eq=False)
-class CoxResult:
+#: Old column names of the table (``CoxResult.summary`` before 0.2) -> new names.
+_OLD_COLUMNS = {"std_error": "se", "robust_std_error": "robust_se", "statistic": "z"}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CoxResult(Result):
     """A fitted Cox model.
 
     Attributes
     ----------
-    summary
-        One row per design column: ``term, coef, se`` (and ``robust_se`` when the robust variance
-        is used), ``hr, lower, upper, z, p``, as R's ``summary(coxph)``; aliased columns have
-        missing values. With the robust variance, ``z``, ``p`` and the CI use ``robust_se``.
+    table
+        One row per design column: ``term, coef, std_error`` (and ``robust_std_error`` when
+        the robust variance is used), ``hr, lower, upper, statistic`` (the Wald z), ``p``, as
+        R's ``summary(coxph)``; aliased columns have missing values. With the robust variance,
+        ``statistic``, ``p`` and the CI use ``robust_std_error``. Before 0.2 this frame was
+        ``summary`` with columns ``se``, ``robust_se`` and ``z``; ``fit.summary`` used as a
+        DataFrame still gives that frame, with a FutureWarning, and ``fit.summary()`` returns
+        the printed model.
     loglik
         ``(initial, final)`` partial log-likelihood, as ``fit$loglik``.
     tests
@@ -92,7 +105,7 @@ class CoxResult:
         Fit settings and diagnostics.
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     loglik: tuple[float, float]
     tests: pd.DataFrame
     n: int
@@ -106,15 +119,62 @@ class CoxResult:
     converged: bool
     state: CoxFitState = field(repr=False, compare=False)
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    _title = "Cox proportional-hazards model"
+
+    @property  # type: ignore[override]
+    def summary(self) -> FrameMethodAlias:
+        """``fit.summary()`` is the model as R's ``print(coxph)`` prints it.
+
+        Before 0.2 ``summary`` was the coefficient table; used as a DataFrame (indexing,
+        attributes) it still is, with the old column names and a FutureWarning: use
+        :attr:`table`.
+        """
+        return FrameMethodAlias(self._summary_text, self._old_summary, "CoxResult.summary",
+                                "CoxResult.table (new column names std_error, statistic)")
+
+    def _old_summary(self) -> pd.DataFrame:
+        return self.table.rename(columns=_OLD_COLUMNS)
+
+    def _summary_text(self) -> str:
+        t = self.table
+        cols = {"coef": t["coef"], "exp(coef)": t["hr"], "se(coef)": t["std_error"]}
+        if self.robust:
+            cols["robust se"] = t["robust_std_error"]
+        cols.update({"z": t["statistic"], "p": t["p"]})
+        coef = pd.DataFrame(cols)
+        coef.index = pd.Index(t["term"].astype(str), name=None)
+        lr = self.tests.set_index("test").loc["likelihood_ratio"]
+        lines = [f"Cox proportional-hazards model (ties = {self.ties})", "",
+                 coef.to_string(float_format=lambda v: f"{v:.4g}", na_rep="NA"), "",
+                 f"Likelihood ratio test={lr['statistic']:.4g}  on {int(lr['df'])} df, "
+                 f"p={lr['p']:.3g}",
+                 f"n= {self.n}, number of events= {self.n_event}"]
+        if self.n_excluded:
+            lines.append(f"   ({self.n_excluded} observation(s) deleted due to missingness)")
+        return "\n".join(lines)
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"terms": len(self.table), "n": self.n, "events": self.n_event,
+                "excluded": self.n_excluded}
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"n": self.n, "events": self.n_event, "excluded rows": self.n_excluded,
+                "ties": self.ties, "robust variance": self.robust,
+                "log-likelihood (initial, final)":
+                    f"{self.loglik[0]:.4f}, {self.loglik[1]:.4f}"}
+
+    def _display_frames(self) -> dict[str, pd.DataFrame]:
+        return {"": self.table, "Tests": self.tests}
 
     @property
     def coef(self) -> pd.Series:
         """Coefficients by column name (NaN for aliased columns)."""
-        return pd.Series(self.summary["coef"].to_numpy(), index=self.summary["term"])
+        return pd.Series(self.table["coef"].to_numpy(), index=self.table["term"])
+
+    @property
+    def references(self) -> dict[str, Any]:
+        """Reference level of each categorical variable of the formula."""
+        return dict(self.state.design.references)
 
     @cached_property
     def concordance(self) -> pd.Series:
@@ -125,11 +185,9 @@ class CoxResult:
 
     def ph_test(self, transform: str = "km", terms: bool = True) -> pd.DataFrame:
         """Test of proportional hazards, as R's ``cox.zph(fit, transform, terms)``."""
-        from crlm_outcomes.survival.cox_zph import cox_zph
+        return self.zph(transform=transform, terms=terms).table
 
-        return cox_zph(self.state, transform=transform, terms=terms).table
-
-    def zph(self, transform: str = "km", terms: bool = True):
+    def zph(self, transform: str = "km", terms: bool = True) -> ZphResult:
         """The full ``cox.zph`` result (table and scaled Schoenfeld residuals)."""
         from crlm_outcomes.survival.cox_zph import cox_zph
 
@@ -141,8 +199,8 @@ class CoxResult:
 
         return predict_lp(self.state, newdata, type=type)
 
-    def predict_survival(self, newdata: pd.DataFrame, times=None, *, conf_type: str = "log",
-                         conf_level: float = 0.95) -> pd.DataFrame:
+    def predict_survival(self, newdata: pd.DataFrame, times: Any = None, *,
+                         conf_type: str = "log", conf_level: float = 0.95) -> pd.DataFrame:
         """Predicted survival curves for the rows of ``newdata``, with standard errors and
         confidence limits, as ``survfit(fit, newdata)``
         (:func:`~crlm_outcomes.survival.cox_predict.predict_survival`)."""
@@ -151,21 +209,36 @@ class CoxResult:
         return predict_survival(self.state, newdata, times=times, conf_type=conf_type,
                                 conf_level=conf_level)
 
-    def plot_forest(self, ax=None, **kwargs):
+    def baseline_hazard(self) -> pd.DataFrame:
+        """Baseline cumulative hazard per stratum (``basehaz(fit, centered = TRUE)``)."""
+        from crlm_outcomes.survival.cox_predict import baseline_hazard
+
+        return baseline_hazard(self.state)
+
+    def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
         """Forest plot of hazard ratios with confidence intervals (log scale); keyword
         options as :func:`crlm_outcomes.plots.forest.forest_plot` (e.g. ``labels=``)."""
         from crlm_outcomes.plots.forest import forest_plot
 
         return forest_plot(self, ax=ax, **kwargs)
 
-    def plot_schoenfeld(self, term: str, ax=None, transform: str = "km", **kwargs):
-        """Scaled Schoenfeld residuals of ``term`` against time, with a smooth; keyword
-        options as :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plot`."""
-        from crlm_outcomes.plots.schoenfeld import schoenfeld_plot
+    def plot_schoenfeld(self, term: str | None = None, ax: Any = None,
+                        transform: str = "km", **kwargs: Any) -> Any:
+        """Scaled Schoenfeld residuals against time, with a smooth.
 
-        return schoenfeld_plot(self.zph(transform=transform), term, ax=ax, **kwargs)
+        ``term=None`` (default) draws every term, as R's ``plot(cox.zph(fit))``: one panel per
+        term, returned as an array of Axes (a single Axes for a one-term model); a term name
+        draws that term on ``ax``. Keyword options as
+        :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plot` (e.g. ``labels=``).
+        """
+        from crlm_outcomes.plots.schoenfeld import schoenfeld_plot, schoenfeld_plots
 
-    def plot(self, ax=None, **kwargs):
+        zph = self.zph(transform=transform)
+        if term is None:
+            return schoenfeld_plots(zph, ax=ax, **kwargs)
+        return schoenfeld_plot(zph, term, ax=ax, **kwargs)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The forest plot (see :meth:`plot_forest`)."""
         return self.plot_forest(ax=ax, **kwargs)
 
@@ -175,7 +248,7 @@ class CoxResult:
         (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
         from crlm_outcomes.formula.anova import wald_anova
 
-        return wald_anova(self.state.design, self.summary["coef"].to_numpy(),
+        return wald_anova(self.state.design, self.table["coef"].to_numpy(),
                           self.vcov.to_numpy())
 
     def partial_effect(self, variable: str, values=None, reference: float | None = None):
@@ -185,7 +258,7 @@ class CoxResult:
         (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
         from crlm_outcomes.formula.effects import partial_effect
 
-        return partial_effect(self.state.design, self.summary["coef"].to_numpy(),
+        return partial_effect(self.state.design, self.table["coef"].to_numpy(),
                               self.vcov.to_numpy(), variable, values=values,
                               reference=reference, conf_level=self.conf_level)
 
@@ -193,13 +266,6 @@ class CoxResult:
                             ax=None):
         """Plot :meth:`partial_effect` (hazard ratio curve, band, reference, knots)."""
         return self.partial_effect(variable, values=values, reference=reference).plot(ax=ax)
-
-    def _repr_html_(self) -> str:
-        notes = {"n": self.n, "events": self.n_event, "excluded rows": self.n_excluded,
-                 "ties": self.ties, "robust variance": self.robust,
-                 "log-likelihood (initial, final)": f"{self.loglik[0]:.4f}, {self.loglik[1]:.4f}"}
-        return frames_html("Cox proportional-hazards model",
-                           {"": self.summary, "Tests": self.tests}, notes=notes)
 
 
 def _zero_one(x: np.ndarray) -> np.ndarray:
@@ -261,7 +327,7 @@ def _collapse(mat: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: str = "efron",
+def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efron",
         strata: str | list[str] | None = None, weights: str | None = None,
         cluster: str | None = None, robust: bool | None = None, entry: str | None = None,
         conf_level: float = 0.95) -> CoxResult:
@@ -316,6 +382,7 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
     DataQualityWarning
         Rows excluded for missing values; aliased (collinear or constant) columns.
     """
+    data = as_frame(data, error=SurvivalDataError)
     if ties not in ("efron", "breslow"):
         raise SpecError("ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
                         "partial likelihood is combinatorial in the tie size)", column="ties",
@@ -359,6 +426,12 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
             warnings.warn("cluster specified with robust=False: cluster ignored (as R)",
                           DataQualityWarning, stacklevel=2)
     counting = entry is not None
+    if si.strata is not None and n and np.bincount(
+            np.unique(np.asarray(si.strata), return_inverse=True)[1]).max() < 2:
+        raise EstimationError(
+            f"every stratum holds a single row ({n} rows in {n} strata): no event has anyone "
+            "else at risk beside it, so the Cox model has no information; use fewer strata "
+            "or adjust for the variable instead")
 
     is_ev = ev > 0
     time_order = None if counting else eng.event_first_time_order(si.time, is_ev)
@@ -430,17 +503,18 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
     se_used = rse if robust else se
     zcrit = stats.norm.ppf(1 - (1 - conf_level) / 2)
     z = coef / se_used
-    summ = {"term": names, "coef": coef, "se": se}
+    summ = {"term": names, "coef": coef, "std_error": se}
     if robust:
-        summ["robust_se"] = rse
+        summ["robust_std_error"] = rse
     with np.errstate(over="ignore"):   # an infinite upper limit is R's answer too
         summ.update({"hr": np.exp(coef), "lower": np.exp(coef - zcrit * se_used),
-                     "upper": np.exp(coef + zcrit * se_used), "z": z,
+                     "upper": np.exp(coef + zcrit * se_used), "statistic": z,
                      "p": 2 * stats.norm.sf(np.abs(z))})
     summary = pd.DataFrame(summ)
     wald = _wtest(var[np.ix_(keep, keep)], beta[keep])
     lr = 2 * (res.loglik - res.loglik0)
-    rows = [("likelihood_ratio", lr, df), ("wald", wald, df), ("score", res.sctest, df)]
+    rows: list[tuple[str, float | None, int]] = [
+        ("likelihood_ratio", lr, df), ("wald", wald, df), ("score", res.sctest, df)]
     if robust:
         rows.append(("robust_score", rscore, df))
     tests = pd.DataFrame(rows, columns=["test", "statistic", "df"])
@@ -453,8 +527,9 @@ def cox(data: pd.DataFrame, formula: str, duration: str, event: str, *, ties: st
         strata=None if si.strata is None else si.strata[order], strata_labels=si.strata_labels,
         strata_columns=as_column_list(strata),
         cluster=order_groups if robust else None, beta=beta, keep=keep, naive_var=naive_var,
-        var=var, means=means, method=ties, robust=bool(robust), deriv=res.deriv)
-    return CoxResult(summary=summary, loglik=(res.loglik0, res.loglik), tests=tests, n=n,
+        var=var, means=means, method=ties, robust=bool(robust), deriv=res.deriv,
+        strata_keys=si.strata_keys)
+    return CoxResult(table=summary, loglik=(res.loglik0, res.loglik), tests=tests, n=n,
                      n_event=int(ev.sum()), excluded=si.excluded, vcov=vcov,
                      conf_level=conf_level, ties=ties, robust=bool(robust),
                      iterations=res.iterations, converged=res.converged, state=state)

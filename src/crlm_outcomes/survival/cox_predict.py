@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._result import AliasedFrame
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.formula.design import design_matrix_for
 from crlm_outcomes.survival import _cox_engine as eng
@@ -48,7 +49,8 @@ def _newdata_strata(state, newdata: pd.DataFrame) -> np.ndarray | None:
     if missing:
         return None
     labels = state.strata_labels
-    lookup = {lab: i for i, lab in enumerate(labels)}
+    keys = state.strata_keys if state.strata_keys is not None else labels
+    lookup = {key: i for i, key in enumerate(keys)}
     if len(cols) == 1:
         keys = newdata[cols[0]].tolist()
     else:
@@ -57,7 +59,7 @@ def _newdata_strata(state, newdata: pd.DataFrame) -> np.ndarray | None:
     for i, key in enumerate(keys):
         if key not in lookup:
             raise SpecError("newdata has a stratum not found in the fitted model", row=i,
-                            column=", ".join(cols), value=key,
+                            column=", ".join(cols), value=str(key),
                             expected=f"one of {labels}")
         out.append(lookup[key])
     return np.asarray(out, dtype=np.int64)
@@ -165,7 +167,7 @@ def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str
     as ``survfit(fit, newdata)``.
 
     Returns a long table: ``row`` (position in newdata), ``strata``, ``time``, ``cumhaz``,
-    ``surv``, ``std_err``, ``lower``, ``upper``. ``std_err`` is the standard error of the
+    ``surv``, ``std_error``, ``lower``, ``upper``. ``std_error`` is the standard error of the
     cumulative hazard (R's ``std.err`` of a Cox curve), including the uncertainty of the
     coefficients (Tsiatis 1981; Therneau & Grambsch 2000, section 10.2.3):
     ``var H(t; z) = r(z)**2 [sum_{k<=t} v_k + d(t)' V d(t)]``, ``d(t) = H0(t) z - sum_{k<=t} g_k``
@@ -179,12 +181,12 @@ def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str
     missing rather than dropping them). A stratified model uses each row's stratum when newdata
     has the strata columns, otherwise every stratum's curve is returned for every row.
     """
-    from crlm_outcomes.survival.kaplan_meier import _check_conf, confidence_limits
+    from crlm_outcomes.survival._km_core import check_conf, confidence_limits
 
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
                         expected="a DataFrame with the model's covariates")
-    _check_conf(conf_type, conf_level)
+    check_conf(conf_type, conf_level)
     x = design_matrix_for(state.design, newdata)
     risk = np.exp((x - state.means[None, :]) @ state.beta)
     z = x - state.center[None, :]  # the centred design, as the baseline's cumulative x
@@ -216,6 +218,7 @@ def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str
         frames.append(pd.DataFrame({
             "row": np.repeat(rows, t.size), "strata": b["label"],
             "time": np.tile(t, rows.size), "cumhaz": cum.ravel(), "surv": surv.ravel(),
-            "std_err": se.ravel(), "lower": lower, "upper": upper}))
-    return pd.concat(frames, ignore_index=True).sort_values(["row", "strata", "time"],
-                                                            kind="stable", ignore_index=True)
+            "std_error": se.ravel(), "lower": lower, "upper": upper}))
+    out = pd.concat(frames, ignore_index=True).sort_values(["row", "strata", "time"],
+                                                           kind="stable", ignore_index=True)
+    return AliasedFrame.wrap(out, {"std_err": "std_error"})

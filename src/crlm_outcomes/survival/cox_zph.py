@@ -11,26 +11,29 @@ C routines ``zph1``/``zph2``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from crlm_outcomes._result import AliasedFrame, Result, empty_excluded
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.survival import _cox_engine as eng
 
 __all__ = ["cox_zph", "ZphResult"]
 
 
-@dataclass(frozen=True, eq=False)
-class ZphResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ZphResult(Result):
     """Result of the PH test.
 
     Attributes
     ----------
     table
-        ``term, chisq, df, p`` per term plus a ``GLOBAL`` row.
+        ``term, statistic, df, p`` per term plus a ``GLOBAL`` row (the chi-square statistic
+        was the column ``chisq`` before 0.2; that name still works with a FutureWarning).
     x, time
         Transformed and raw event times (one per event).
     y
@@ -39,6 +42,8 @@ class ZphResult:
         ``cox.zph(...)$var``: inverse of the average information, by term.
     transform
         The time transform used.
+    excluded
+        Always empty (the rows are those of the fitted model; see its ``excluded``).
     """
 
     table: pd.DataFrame
@@ -47,9 +52,33 @@ class ZphResult:
     y: pd.DataFrame
     var: pd.DataFrame
     transform: str
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
+
+    _title = "Test of proportional hazards (cox.zph)"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table, {"chisq": "statistic"}))
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"terms": len(self.table) - 1, "events": len(self.time),
+                "transform": self.transform,
+                "global_p": float(self.table["p"].iloc[-1])}
+
+    def summary(self) -> str:
+        """The test as R's ``print(cox.zph(fit))``: chisq, df, p per term and GLOBAL."""
+        shown = self.table.rename(columns={"statistic": "chisq"}).set_index("term")
+        shown.index.name = None
+        return shown.to_string(float_format=lambda v: f"{v:.4g}")
+
+    def plot(self, ax: Any = None) -> Any:
+        """Scaled Schoenfeld residuals of every term
+        (:func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plots`)."""
+        from crlm_outcomes.plots.schoenfeld import schoenfeld_plots
+
+        return schoenfeld_plots(self, ax=ax)
 
 
-def _km_left(state) -> np.ndarray:
+def _km_left(state) -> tuple[np.ndarray, np.ndarray]:
     """Per event time index: 1 - KM(t-) of the pooled, unweighted data (R's 'km' transform)."""
     t, ev, entry = state.time, state.event, state.entry
     etimes = np.unique(t[ev > 0])
@@ -111,7 +140,7 @@ def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
             if jj:
                 groups[term] = jj
     else:
-        groups = {design.columns[c]: [pos[c]] for c in kept}
+        groups = {design.columns[int(c)]: [pos[int(c)]] for c in kept}
     rows = []
     for term, jj in groups.items():
         kk = list(range(p)) + [j + p for j in jj]
@@ -120,8 +149,8 @@ def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
         rows.append((term, test, len(jj)))
     u = np.concatenate([np.zeros(p), ug])
     rows.append(("GLOBAL", float(np.linalg.solve(imat, u) @ u), p))
-    table = pd.DataFrame(rows, columns=["term", "chisq", "df"])
-    table["p"] = stats.chi2.sf(table["chisq"].to_numpy(float), table["df"].to_numpy(float))
+    table = pd.DataFrame(rows, columns=["term", "statistic", "df"])
+    table["p"] = stats.chi2.sf(table["statistic"].to_numpy(float), table["df"].to_numpy(float))
 
     y, zvar = _scaled_schoenfeld(state, sub, x, i11, groups, kept)
     orig = rs.order[rs.ev_rows]

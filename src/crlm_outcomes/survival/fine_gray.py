@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import AliasedFrame, Result
 from crlm_outcomes.errors import (
     ConvergenceWarning,
     EstimationError,
@@ -53,7 +54,7 @@ from crlm_outcomes.errors import (
     SurvivalDataError,
 )
 from crlm_outcomes.formula import build_design, check_formula, design_matrix_for, model_matrix
-from crlm_outcomes.survival._inputs import excluded_count, survival_input
+from crlm_outcomes.survival._inputs import survival_input
 
 __all__ = ["FineGray", "fine_gray", "model_matrix"]
 
@@ -245,15 +246,20 @@ def _sandwich_meat(dat: _Data, beta: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # Result
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FineGray:
+#: Column renames of 0.2 (old -> new), readable with a FutureWarning until 0.3.
+TABLE_ALIASES = {"exp_coef": "hr", "se": "std_error", "z": "statistic"}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class FineGray(Result):
     """Fitted Fine–Gray model (``cmprsk::crr``).
 
     Attributes
     ----------
     table
-        term, coef, exp_coef, se, z, p, lower, upper (interval for exp(coef)), as
-        ``summary(crr(...))``.
+        term, coef, hr (the subdistribution hazard ratio exp(coef); ``exp_coef`` before 0.2),
+        std_error (``se``), statistic (the Wald z; ``z``), p, lower, upper (interval for the
+        hazard ratio), as ``summary(crr(...))``.
     var
         Sandwich variance of the coefficients (``crr$var``), labelled by term.
     information
@@ -336,10 +342,24 @@ class FineGray:
         return pd.DataFrame({"row": np.repeat(np.arange(len(newdata)), t.size),
                              "time": np.tile(t, len(newdata)), "cif": cif.ravel()})
 
+    _title = "Fine–Gray model"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table, TABLE_ALIASES))
+
     @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    def n_event(self) -> int:
+        """Number of events of the cause of interest."""
+        return int(self.counts["n_cause"])
+
+    @property
+    def robust(self) -> bool:
+        """The variance is always crr's sandwich (robust) variance."""
+        return True
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"formula": self.formula, "cause": self.cause, "n": self.n,
+                "events": self.n_event, "excluded": self.n_excluded}
 
     @property
     def logtest(self) -> float:
@@ -353,14 +373,14 @@ class FineGray:
     def params(self) -> pd.Series:
         return pd.Series(self.table["coef"].to_numpy(), index=self.table["term"], name="coef")
 
-    def plot_forest(self, ax=None, **kwargs: Any):
+    def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
         """Forest plot of the subdistribution hazard ratios
         (:func:`crlm_outcomes.plots.forest.forest_plot`)."""
         from crlm_outcomes.plots.forest import forest_plot
 
         return forest_plot(self, ax=ax, **kwargs)
 
-    def plot(self, ax=None, **kwargs: Any):
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The forest plot (see :meth:`plot_forest`)."""
         return self.plot_forest(ax=ax, **kwargs)
 
@@ -370,12 +390,13 @@ class FineGray:
         lines = [f"Competing risks regression (Fine–Gray), cause {self.cause} vs "
                  f"{', '.join(map(str, self.competing)) or 'none'}",
                  f"formula: {self.formula}", ""]
-        coef = t[["term", "coef", "exp_coef", "se", "z", "p"]].rename(
-            columns={"exp_coef": "exp(coef)", "se": "se(coef)", "p": "p-value"})
+        coef = t[["term", "coef", "hr", "std_error", "statistic", "p"]].rename(
+            columns={"hr": "exp(coef)", "std_error": "se(coef)", "statistic": "z",
+                     "p": "p-value"})
         lines.append(coef.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         lo = f"{100 * (1 - self.conf_level) / 2:g}%"
         hi = f"{100 * (1 + self.conf_level) / 2:g}%"
-        ci = pd.DataFrame({"term": t["term"], "exp(coef)": t["exp_coef"],
+        ci = pd.DataFrame({"term": t["term"], "exp(coef)": t["hr"],
                            "exp(-coef)": np.exp(-t["coef"]), lo: t["lower"], hi: t["upper"]})
         lines += ["", ci.to_string(index=False, float_format=lambda v: f"{v:.4g}"), "",
                   f"Num. cases = {self.n}"
@@ -386,8 +407,15 @@ class FineGray:
                   f"converged: {self.converged}"]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _display_title(self) -> str:
+        return f"Fine–Gray model: {self.formula}"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"cause": self.cause, "competing": ", ".join(map(str, self.competing)),
+                "n": self.n, "excluded": self.n_excluded,
+                **self.counts, "pseudo log-likelihood": f"{self.loglik:.4f}",
+                "pseudo LR test": f"{self.logtest:.3f} on {self.df} df",
+                "converged": self.converged}
 
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term
@@ -408,17 +436,9 @@ class FineGray:
                               reference=reference, conf_level=self.conf_level,
                               ratio_label="Subdistribution hazard ratio")
 
-    def _repr_html_(self) -> str:
-        notes = {"cause": self.cause, "competing": ", ".join(map(str, self.competing)),
-                 "n": self.n, "excluded": self.n_excluded,
-                 **self.counts, "pseudo log-likelihood": f"{self.loglik:.4f}",
-                 "pseudo LR test": f"{self.logtest:.3f} on {self.df} df",
-                 "converged": self.converged}
-        return frames_html(f"Fine–Gray model: {self.formula}", {"": self.table}, notes=notes)
-
 
 def fine_gray(
-    data: pd.DataFrame,
+    data: Any,
     formula: str,
     duration: str,
     event: str,
@@ -476,6 +496,7 @@ def fine_gray(
     """
     from crlm_outcomes.survival.competing_risks import declared_causes
 
+    data = as_frame(data, error=SurvivalDataError)
     if not 0 < conf_level < 1:
         raise SpecError("conf_level must be between 0 and 1", value=conf_level,
                         expected="e.g. 0.95")
@@ -574,7 +595,7 @@ def fine_gray(
     z = beta / se
     zq = stats.norm.ppf(0.5 + conf_level / 2.0)
     table = pd.DataFrame({
-        "term": terms, "coef": beta, "exp_coef": np.exp(beta), "se": se, "z": z,
+        "term": terms, "coef": beta, "hr": np.exp(beta), "std_error": se, "statistic": z,
         "p": 2.0 * stats.norm.sf(np.abs(z)),
         "lower": np.exp(beta - zq * se), "upper": np.exp(beta + zq * se),
     })

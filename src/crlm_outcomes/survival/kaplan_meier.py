@@ -25,21 +25,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import AliasedFrame, Result
 from crlm_outcomes.errors import DataQualityWarning, SpecError
 from crlm_outcomes.survival._counts import (
     AEQ_TOLERANCE,
     CountTable,
     count_table,
     reverse_segmented_cumsum,
-    segment_starts,
-    segmented_cumprod,
     segmented_cumsum,
     time_grid,
 )
-from crlm_outcomes.survival._inputs import SurvivalInput, excluded_count, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+from crlm_outcomes.survival._km_core import (
+    CONF_TYPES,
+    Curves,
+    check_conf,
+    confidence_limits,
+    km_curves,
+    row_lines,
+    survmean,
+)
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
@@ -47,69 +54,12 @@ if TYPE_CHECKING:
 __all__ = ["kaplan_meier", "kaplan_meier_from_input", "KaplanMeierResult", "CONF_TYPES",
            "confidence_limits"]
 
-CONF_TYPES = ("plain", "log", "log-log", "logit", "arcsin", "none")
-TABLE_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
+TABLE_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_error",
                  "lower", "upper"]
+#: Column renames of 0.2 (old name -> new name), readable with a FutureWarning until 0.3.
+SE_ALIASES = {"std_err": "std_error"}
+RMST_ALIASES = {"std_err": "std_error", "rmst": "estimate"}
 _TOL = AEQ_TOLERANCE  # R's sqrt(.Machine$double.eps), used by the median and quantile rules
-
-
-# --------------------------------------------------------------------------------------------
-# confidence limits (R: survival:::survfit_confint)
-# --------------------------------------------------------------------------------------------
-def confidence_limits(surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_type: str,
-                      conf_level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise confidence limits of a survival curve, as R's ``survfit_confint``.
-
-    Parameters
-    ----------
-    surv
-        Survival estimates.
-    se
-        Standard error of ``log S`` when ``logse`` (Greenwood), else of ``S`` (robust).
-    conf_type
-        ``"plain"``, ``"log"``, ``"log-log"``, ``"logit"``, ``"arcsin"`` or ``"none"``.
-    conf_level
-        Two-sided level, e.g. 0.95.
-
-    Returns
-    -------
-    lower, upper
-        NaN where R gives NA (for example ``log`` limits where S = 0, ``log-log`` where S is 0
-        or 1), and all NaN for ``"none"``.
-    """
-    p = np.asarray(surv, dtype=np.float64)
-    se = np.asarray(se, dtype=np.float64)
-    if conf_type == "none":
-        nan = np.full_like(p, np.nan)
-        return nan, nan.copy()
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if not logse:
-            se = np.where(se == 0, 0.0, se / p)
-        if conf_type == "plain":
-            se2 = se * p * z
-            return np.maximum(p - se2, 0.0), np.minimum(p + se2, 1.0)
-        if conf_type == "log":
-            xx = np.where(p == 0, np.nan, p)
-            se2 = z * se
-            return np.exp(np.log(xx) - se2), np.minimum(np.exp(np.log(xx) + se2), 1.0)
-        if conf_type == "log-log":
-            xx = np.where((p == 0) | (p == 1), np.nan, p)
-            se2 = z * se / np.log(xx)
-            return (np.exp(-np.exp(np.log(-np.log(xx)) - se2)),
-                    np.exp(-np.exp(np.log(-np.log(xx)) + se2)))
-        if conf_type == "logit":
-            xx = np.where(p == 0, np.nan, p)
-            se2 = z * se * (1 + xx / (1 - xx))
-            logit = np.log(p / (1 - p))
-            return 1 - 1 / (1 + np.exp(logit - se2)), 1 - 1 / (1 + np.exp(logit + se2))
-        if conf_type == "arcsin":
-            xx = np.where(p == 0, np.nan, p)
-            se2 = 0.5 * z * se * np.sqrt(xx / (1 - xx))
-            base = np.arcsin(np.sqrt(xx))
-            return (np.sin(np.maximum(0.0, base - se2)) ** 2,
-                    np.sin(np.minimum(np.pi / 2, base + se2)) ** 2)
-    raise SpecError("unknown conf_type", value=conf_type, expected=f"one of {CONF_TYPES}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,42 +67,7 @@ def confidence_limits(surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_typ
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Curves:
-    """KM on every line of a count table (exit and entry-only lines)."""
-
-    surv: np.ndarray
-    hazard: np.ndarray
-    greenwood: np.ndarray  # cumulative d / (n (n - d)), the variance of log S
-    bounds: np.ndarray
-
-
-def _curves(ct: CountTable) -> _Curves:
-    d, n = ct.n_event, ct.n_risk
-    bounds = segment_starts(ct.cell)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.where(d > 0, d / n, 0.0)
-        gw = np.where(d > 0, d / (n * (n - d)), 0.0)
-    surv = segmented_cumprod(1.0 - h, bounds)
-    with np.errstate(invalid="ignore"):
-        return _Curves(surv=surv, hazard=h, greenwood=segmented_cumsum(gw, bounds),
-                       bounds=bounds)
-
-
-def _row_lines(ct: CountTable, cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Index of the table line of each row's (cell, time code)."""
-    size = len(ct.grid)
-    keys = ct.cell * size + ct.code
-    query = cell * size + codes
-    bound = ct.n_cells * size
-    if bound <= 4 * len(query) + (1 << 16):  # direct lookup table, no search
-        line_of = np.zeros(bound, dtype=np.int64)
-        line_of[keys] = np.arange(len(keys))
-        return line_of[query]
-    return np.searchsorted(keys, query)
-
-
-def _ij_pieces(ct: CountTable, cv: _Curves, si: SurvivalInput, grid_stop: np.ndarray,
+def _ij_pieces(ct: CountTable, cv: Curves, si: SurvivalInput, grid_stop: np.ndarray,
                grid_entry: np.ndarray | None) -> dict[str, np.ndarray]:
     """Per-line and per-row ingredients of the infinitesimal-jackknife influence of S(t).
 
@@ -167,8 +82,8 @@ def _ij_pieces(ct: CountTable, cv: _Curves, si: SurvivalInput, grid_stop: np.nda
     b_line = h * e_line
     with np.errstate(invalid="ignore"):
         g_line = segmented_cumsum(b_line, cv.bounds)
-    stop_line = _row_lines(ct, si.group, grid_stop)
-    entry_line = None if grid_entry is None else _row_lines(ct, si.group, grid_entry)
+    stop_line = row_lines(ct, si.group, grid_stop)
+    entry_line = None if grid_entry is None else row_lines(ct, si.group, grid_entry)
     w = np.ones(si.n) if si.weights is None else si.weights
     delta = (si.event == 1).astype(np.float64)
     dead = cv.surv == 0
@@ -183,7 +98,7 @@ def _ij_pieces(ct: CountTable, cv: _Curves, si: SurvivalInput, grid_stop: np.nda
             "e_exit": e_exit, "g_entry": g_entry}
 
 
-def _ij_variance_individual(ct: CountTable, cv: _Curves, pieces: dict[str, np.ndarray]
+def _ij_variance_individual(ct: CountTable, cv: Curves, pieces: dict[str, np.ndarray]
                             ) -> np.ndarray:
     """IJ variance of S at every line when each row is its own cluster: O(rows + lines)."""
     lines = len(ct.cell)
@@ -213,7 +128,7 @@ def _ij_variance_individual(ct: CountTable, cv: _Curves, pieces: dict[str, np.nd
     return np.where(cv.surv == 0, 0.0, var)
 
 
-def _ij_variance_clustered(ct: CountTable, cv: _Curves, pieces: dict[str, np.ndarray],
+def _ij_variance_clustered(ct: CountTable, cv: Curves, pieces: dict[str, np.ndarray],
                            cluster: np.ndarray,
                            block: int = 2_000_000) -> np.ndarray:
     """IJ variance with clusters of several rows: per group, clusters x event times in blocks.
@@ -321,38 +236,19 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
     return float(quant)
 
 
-def _survmean(time: np.ndarray, surv: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
-              tau: float, start: float = 0.0) -> tuple[float, float]:
-    """Restricted mean and its standard error as R's ``survmean`` (``print(fit, rmean=tau)``)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hh = np.where(n_risk - n_event == 0, 0.0, n_event / (n_risk * (n_risk - n_event)))
-    keep = np.flatnonzero(time <= tau)
-    if len(keep) == 0:
-        temptime, tempsurv, hh = np.array([tau]), np.array([1.0]), np.array([0.0])
-    else:
-        temptime = np.append(time[keep], tau)
-        tempsurv = np.append(surv[keep], surv[keep[-1]])
-        hh = np.append(hh[keep], 0.0)
-    delta = np.diff(np.concatenate(([start], temptime)))
-    rect = delta * np.concatenate(([1.0], tempsurv[:-1]))
-    tail = np.cumsum(rect[1:][::-1])
-    varmean = float(np.sum(tail ** 2 * hh[::-1][1:]))
-    return float(rect.sum() + start), float(np.sqrt(varmean))
-
-
 # --------------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class KaplanMeierResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class KaplanMeierResult(Result):
     """Kaplan-Meier curves, one per group, as R's ``survfit``.
 
     Attributes
     ----------
     table
         One row per distinct exit time per group (censor-only times included): group, time,
-        n_risk, n_event, n_censor (weighted), survival, std_err (of S, as ``summary`` prints),
-        lower, upper.
+        n_risk, n_event, n_censor (weighted), survival (the estimate), std_error (of S, as
+        ``summary`` prints; ``std_err`` before 0.2), lower, upper.
     n
         Rows used per group (group, n, events).
     conf_type, conf_level
@@ -372,10 +268,28 @@ class KaplanMeierResult:
     by: list[str]
     excluded: pd.DataFrame = field(repr=False)
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    _title = "Kaplan-Meier"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table, SE_ALIASES))
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"groups": len(self.group_labels), "n": int(self.n["n"].sum()),
+                "events": float(self.n["events"].sum()), "excluded": self.n_excluded}
+
+    def summary(self) -> str:
+        """The curves' medians as R's ``print(survfit(...))``: n, events, median and limits."""
+        med = self.median().merge(self.n, on="group")
+        lo = f"{self.conf_level:g}LCL"
+        hi = f"{self.conf_level:g}UCL"
+        shown = med[["group", "n", "events", "median", "lower", "upper"]].rename(
+            columns={"lower": lo, "upper": hi})
+        head = (f"Kaplan-Meier estimate ({self.conf_type} {self.conf_level:g} intervals, "
+                f"{self.variance} variance)")
+        text = shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="NA")
+        tail = f"\n{self.n_excluded} observation(s) deleted due to missingness" \
+            if self.n_excluded else ""
+        return f"{head}\n{text}{tail}"
 
     def _groups(self) -> list[tuple[Hashable, pd.DataFrame]]:
         grouped = dict(tuple(self.table.groupby("group", sort=False, observed=True)))
@@ -421,7 +335,7 @@ class KaplanMeierResult:
 
         n_risk is the number at risk at the time (0 past the end of follow-up); n_event and
         n_censor are cumulated since the previous requested time; the other columns are the
-        curve's value at the time (1 and std_err 0 before the first exit time).
+        curve's value at the time (1 and std_error 0 before the first exit time).
 
         Raises
         ------
@@ -437,7 +351,7 @@ class KaplanMeierResult:
             if cols["time"][0] != 0:
                 limit = np.nan if self.conf_type == "none" else 1.0
                 first = {"time": 0.0, "n_risk": cols["n_risk"][0], "n_event": 0.0,
-                         "n_censor": 0.0, "survival": 1.0, "std_err": 0.0, "lower": limit,
+                         "n_censor": 0.0, "survival": 1.0, "std_error": 0.0, "lower": limit,
                          "upper": limit}
                 cols = {k: np.concatenate(([first[k]], v)) for k, v in cols.items()}
             ptimes = req if extend else req[req <= cols["time"].max()]
@@ -453,10 +367,11 @@ class KaplanMeierResult:
             for k in ("n_event", "n_censor"):
                 cum = np.concatenate(([0.0], np.cumsum(cols[k])))[i1]
                 out[k] = np.diff(np.concatenate(([0.0], cum)))
-            for k in ("survival", "std_err", "lower", "upper"):
+            for k in ("survival", "std_error", "lower", "upper"):
                 out[k] = cols[k][pick]
             frames.append(pd.DataFrame(out))
-        return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+        return AliasedFrame.wrap(pd.concat(frames, ignore_index=True)[TABLE_COLUMNS],
+                                 SE_ALIASES)
 
     def rmst(self, tau: float) -> pd.DataFrame:
         """Restricted mean survival time up to ``tau`` as R's ``print(fit, rmean = tau)``.
@@ -478,10 +393,11 @@ class KaplanMeierResult:
                             expected=f"tau >= {self.table['time'].min():g}")
         rows = []
         for g, sub in self._groups():
-            est, se = _survmean(sub["time"].to_numpy(), sub["survival"].to_numpy(),
+            est, se = survmean(sub["time"].to_numpy(), sub["survival"].to_numpy(),
                                 sub["n_risk"].to_numpy(), sub["n_event"].to_numpy(), tau)
             rows.append((g, tau, est, se))
-        return pd.DataFrame(rows, columns=["group", "tau", "rmst", "std_err"])
+        return AliasedFrame.wrap(pd.DataFrame(rows, columns=["group", "tau", "estimate",
+                                                             "std_error"]), RMST_ALIASES)
 
     def plot(self, ax: plt.Axes | None = None, *, risk_table: bool = True,
              censor_marks: bool = True, ci: bool = True, **kwargs: Any) -> plt.Axes:
@@ -557,7 +473,7 @@ def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequen
     Survival Data, Springer, ch. 2. R package survival 3.5-3: ``survfitKM``, ``survfitkm.c``,
     ``survfit_confint``.
     """
-    _check_conf(conf_type, conf_level)
+    check_conf(conf_type, conf_level)
     from crlm_outcomes.scale.survival import is_external, kaplan_meier_external
 
     if is_external(data):
@@ -570,14 +486,6 @@ def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequen
                                    robust=robust, by=by)
 
 
-def _check_conf(conf_type: str, conf_level: float) -> None:
-    if conf_type not in CONF_TYPES:
-        raise SpecError("unknown conf_type", value=conf_type, expected=f"one of {CONF_TYPES}")
-    if not 0 < conf_level < 1:
-        raise SpecError("conf_level must be between 0 and 1", value=conf_level,
-                        expected="a number in (0, 1), e.g. 0.95")
-
-
 def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
                             conf_level: float = 0.95, robust: bool | None = None,
                             by: str | Sequence[str] | None = None) -> KaplanMeierResult:
@@ -587,7 +495,7 @@ def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
     after weighting, or a chunked/distributed reader). Arguments as in :func:`kaplan_meier`;
     ``by`` only names the grouping columns in the result.
     """
-    _check_conf(conf_type, conf_level)
+    check_conf(conf_type, conf_level)
     has_cluster = si.cluster is not None
     explicit = robust is not None
     if robust is None:
@@ -602,7 +510,7 @@ def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
                         expected="cluster='<subject id column>'")
     grid = time_grid(si.time, si.entry)
     ct = count_table(grid, si.event == 1, si.group, len(si.group_labels), si.weights)
-    cv = _curves(ct)
+    cv = km_curves(ct)
     if robust:
         pieces = _ij_pieces(ct, cv, si, grid.stop, grid.entry)
         if cluster_codes is None or np.bincount(cluster_codes).max() <= 1:
@@ -624,7 +532,8 @@ def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
         "group": labels[ct.cell[exit_lines]], "time": ct.time[exit_lines],
         "n_risk": ct.n_risk[exit_lines], "n_event": ct.n_event[exit_lines],
         "n_censor": ct.n_censor[exit_lines], "survival": cv.surv[exit_lines],
-        "std_err": se_s[exit_lines], "lower": lower[exit_lines], "upper": upper[exit_lines]})
+        "std_error": se_s[exit_lines], "lower": lower[exit_lines],
+        "upper": upper[exit_lines]})
     counts = np.bincount(si.group, minlength=len(si.group_labels))
     events = np.bincount(ct.cell, weights=ct.n_event, minlength=len(si.group_labels))
     n_frame = pd.DataFrame({"group": si.group_labels, "n": counts, "events": events})

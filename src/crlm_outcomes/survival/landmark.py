@@ -20,28 +20,33 @@ Dafni U. Landmark analysis at the 25-year landmark point. *Circ Cardiovasc Qual 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._data import as_frame
+from crlm_outcomes._result import Result, warn_deprecated
 from crlm_outcomes.errors import SpecError, SurvivalDataError
-from crlm_outcomes.survival._inputs import survival_input
+from crlm_outcomes.survival._inputs import as_column_list, survival_input
 
 __all__ = ["LandmarkResult", "landmark"]
 
 
-@dataclass(frozen=True)
-class LandmarkResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class LandmarkResult(Result):
     """The landmark cohort and an account of who was left out and why.
 
     Attributes
     ----------
-    data
-        The rows kept (original index), with ``duration`` reset to time since the landmark,
-        the original time in ``<duration>_from_origin``, ``entry`` (if given) reset to
-        ``max(entry - L, 0)``, and, with ``exposure_time``, a boolean ``exposed_at_landmark``.
+    table
+        The landmark cohort: the rows kept (original index), with ``duration`` reset to time
+        since the landmark, the original time in ``<duration>_from_origin``, ``entry`` (if
+        given) reset to ``max(entry - L, 0)``, and, with ``exposure_time``, a boolean
+        ``exposed_at_landmark``. Before 0.2 this was ``data``; that name still works with a
+        FutureWarning.
     landmark
         The landmark time ``L`` (same unit as ``duration``).
     excluded
@@ -50,37 +55,74 @@ class LandmarkResult:
         and, from input validation, "missing value".
     counts
         reason, n: the flow from the input cohort to the landmark cohort.
+    by, groups
+        The grouping column(s) and, per group (R's labels), the rows analysed and kept:
+        ``group, n_input, n_landmark`` (one group ``"all"`` without ``by``).
     """
 
-    data: pd.DataFrame
+    table: pd.DataFrame
     landmark: float
     duration: str
     event: str
     excluded: pd.DataFrame
     counts: pd.DataFrame
+    by: list[str] = field(default_factory=list)
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """Deprecated (FutureWarning): the landmark cohort; use :attr:`table`."""
+        warn_deprecated("LandmarkResult.data", "LandmarkResult.table")
+        return self.table
 
     @property
     def n(self) -> int:
-        return int(len(self.data))
+        """Number of patients in the landmark cohort."""
+        return int(len(self.table))
 
     @property
     def n_excluded(self) -> int:
+        """Number of patients excluded (one row each in ``excluded``)."""
         return int(len(self.excluded))
 
-    def _repr_html_(self) -> str:
+    def _display_title(self) -> str:
+        return f"Landmark cohort at {self.duration} = {self.landmark:g}"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"kept": self.n, "excluded": self.n_excluded}
+
+    def _display_frames(self) -> dict[str, pd.DataFrame]:
         frames = {"Cohort flow": self.counts}
-        if "exposed_at_landmark" in self.data.columns:
-            exp = self.data["exposed_at_landmark"].value_counts().rename_axis(
+        if self.by:
+            frames["By group"] = self.groups
+        if "exposed_at_landmark" in self.table.columns:
+            exp = self.table["exposed_at_landmark"].value_counts().rename_axis(
                 "exposed_at_landmark").reset_index(name="n")
             frames["Exposure at the landmark"] = exp
-        return frames_html(f"Landmark cohort at {self.duration} = {self.landmark:g}", frames,
-                           notes={"kept": self.n, "excluded": self.n_excluded})
+        return frames
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"landmark": self.landmark, "n": self.n, "excluded": self.n_excluded}
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Kaplan-Meier curves of the landmark cohort from the landmark on, by ``by`` (or by
+        ``exposed_at_landmark`` when an exposure time was given and no ``by``), drawn by
+        :func:`crlm_outcomes.plots.km.plot_km`."""
+        from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+
+        by: list[str] | None = self.by or None
+        if by is None and "exposed_at_landmark" in self.table.columns:
+            by = ["exposed_at_landmark"]
+        event = (self.table[self.event] != 0).astype("int64")
+        frame = self.table.assign(**{self.event: event})
+        return kaplan_meier(frame, self.duration, self.event, by=by).plot(ax=ax, **kwargs)
 
 
 def landmark(
-    data: pd.DataFrame,
+    data: Any,
     duration: str,
     event: str,
+    by: str | Sequence[str] | None = None,
     *,
     landmark: float,
     entry: str | None = None,
@@ -96,10 +138,14 @@ def landmark(
     Parameters
     ----------
     data
-        One row per patient.
+        One row per patient (a DataFrame or a :class:`~crlm_outcomes.io.cohort.Cohort`).
     duration, event
         Follow-up time from the original time zero and event code (0 = censored; any other
         integer is an event — competing causes are kept as they are).
+    by
+        Column(s) of the groups to compare in the landmark cohort: rows with a missing value
+        are excluded ("missing value"), and ``groups`` counts each group before and after the
+        landmark.
     landmark
         The landmark time ``L`` >= 0, in the unit of ``duration``.
     entry
@@ -126,11 +172,12 @@ def landmark(
     """
     from crlm_outcomes.survival.competing_risks import declared_causes
 
+    data = as_frame(data, error=SurvivalDataError)
     if not np.isfinite(landmark) or landmark < 0:
         raise SpecError("landmark must be a finite time >= 0", value=landmark,
                         expected="e.g. landmark=6 (months)")
     cz = declared_causes(data, event, causes) or (1,)
-    si = survival_input(data, duration, event, entry=entry, causes=cz)
+    si = survival_input(data, duration, event, by=by, entry=entry, causes=cz)
     reasons = pd.Series(pd.NA, index=si.index, dtype="object")
     before = si.time <= landmark
     reasons[before & (si.event != 0)] = "event at or before the landmark"
@@ -186,6 +233,11 @@ def landmark(
     counts = [("input rows", int(len(data)))]
     counts += list(excluded["reason"].value_counts().items()) if len(excluded) else []
     counts.append(("landmark cohort", int(len(out))))
-    return LandmarkResult(data=out, landmark=float(landmark), duration=duration, event=event,
+    n_groups = len(si.group_labels)
+    groups = pd.DataFrame({"group": si.group_labels,
+                           "n_input": np.bincount(si.group, minlength=n_groups),
+                           "n_landmark": np.bincount(si.group[keep], minlength=n_groups)})
+    return LandmarkResult(table=out, landmark=float(landmark), duration=duration, event=event,
                           excluded=excluded,
-                          counts=pd.DataFrame(counts, columns=["reason", "n"]))
+                          counts=pd.DataFrame(counts, columns=["reason", "n"]),
+                          by=as_column_list(by), groups=groups)

@@ -21,6 +21,7 @@ a weighted log-rank test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -31,7 +32,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SpecError, SurvivalDataError
 from crlm_outcomes.survival._counts import (
     count_table,
@@ -40,7 +41,7 @@ from crlm_outcomes.survival._counts import (
     segmented_cumprod,
     time_grid,
 )
-from crlm_outcomes.survival._inputs import SurvivalInput, excluded_count, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
@@ -167,8 +168,8 @@ def _check_rho(rho: float) -> float:
 # --------------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LogRankResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class LogRankResult(Result):
     """G-rho test (``survdiff``): statistic, df, p and the observed / expected table.
 
     Attributes
@@ -184,6 +185,8 @@ class LogRankResult:
         0 = log-rank, 1 = Peto & Peto.
     strata
         Labels of the strata, or ``None``.
+    excluded
+        Rows excluded for missing values (index, column, value, reason).
     """
 
     statistic: float
@@ -195,10 +198,7 @@ class LogRankResult:
     strata: list[Hashable] | None
     excluded: pd.DataFrame = field(repr=False)
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    _title = "Log-rank test"
 
     @property
     def method(self) -> str:
@@ -206,32 +206,46 @@ class LogRankResult:
         name = {0.0: "log-rank", 1.0: "Peto & Peto"}.get(self.rho, f"G-rho, rho = {self.rho:g}")
         return name + (" (stratified)" if self.strata else "")
 
+    def _repr_fields(self) -> dict[str, object]:
+        return {"test": self.method, "statistic": self.statistic, "df": self.df, "p": self.p,
+                "excluded": self.n_excluded}
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"test": self.method, "chi-square": f"{self.statistic:.4g} on {self.df} df",
+                "p": f"{self.p:.4g}", "rows excluded": self.n_excluded}
+
+    def summary(self) -> str:
+        """The test as R's ``print(survdiff(...))``: N, observed, expected, (O-E)^2/E,
+        (O-E)^2/V per group, then the chi-square, its df and p."""
+        shown = self.table.rename(columns={"n": "N", "observed": "Observed",
+                                           "expected": "Expected", "oe2_e": "(O-E)^2/E",
+                                           "oe2_v": "(O-E)^2/V"})
+        text = shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="NA")
+        return (f"{self.method}\n{text}\n\n Chisq= {self.statistic:.4g}  on {self.df} degrees "
+                f"of freedom, p= {self.p:.3g}")
+
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Observed and expected events per group (bars)."""
-        from crlm_outcomes.plots.style import new_axes, palette, publication_style
+        """Observed and expected events per group (:func:`crlm_outcomes.plots.tests.plot_logrank`)."""
+        from crlm_outcomes.plots.tests import plot_logrank
 
-        ax = new_axes(ax)
-        with publication_style():
-            x = np.arange(len(self.table))
-            colors = palette(2)
-            ax.bar(x - 0.2, self.table["observed"], width=0.4, color=colors[0], label="Observed")
-            ax.bar(x + 0.2, self.table["expected"], width=0.4, color=colors[1], label="Expected")
-            ax.set_xticks(x, [str(g) for g in self.table["group"]])
-            ax.set_ylabel("Events")
-            ax.set_title(f"{self.method}: chi2 = {self.statistic:.2f}, df = {self.df}, "
-                         f"p = {self.p:.3g}")
-            ax.legend()
-        return ax
-
-    def _repr_html_(self) -> str:
-        notes = {"test": self.method, "chi-square": f"{self.statistic:.4g} on {self.df} df",
-                 "p": f"{self.p:.4g}", "rows excluded": self.n_excluded}
-        return frames_html("Log-rank test", {"": self.table}, notes=notes)
+        return plot_logrank(self, ax=ax)
 
 
-@dataclass(frozen=True)
-class LogRankTrendResult:
-    """Test for trend across ordered groups (1 df)."""
+@dataclass(frozen=True, eq=False, repr=False)
+class LogRankTrendResult(Result):
+    """Test for trend across ordered groups (1 df).
+
+    Attributes
+    ----------
+    statistic, df, p
+        Chi-square statistic on 1 df and its p-value.
+    table
+        group, score, observed, expected.
+    rho
+        Weight power, as in :class:`LogRankResult`.
+    excluded
+        Rows excluded for missing values.
+    """
 
     statistic: float
     df: int
@@ -240,69 +254,56 @@ class LogRankTrendResult:
     rho: float
     excluded: pd.DataFrame = field(repr=False)
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    _title = "Log-rank test for trend"
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"statistic": self.statistic, "df": self.df, "p": self.p,
+                "excluded": self.n_excluded}
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"chi-square": f"{self.statistic:.4g} on 1 df", "p": f"{self.p:.4g}",
+                "rows excluded": self.n_excluded}
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """O - E against the group scores."""
-        from crlm_outcomes.plots.style import new_axes, palette, publication_style
+        """O - E against the group scores (:func:`crlm_outcomes.plots.tests.plot_logrank_trend`)."""
+        from crlm_outcomes.plots.tests import plot_logrank_trend
 
-        ax = new_axes(ax)
-        with publication_style():
-            oe = self.table["observed"] - self.table["expected"]
-            ax.axhline(0, color="0.6", linewidth=0.8)
-            ax.plot(self.table["score"], oe, marker="o", color=palette(1)[0])
-            for s, v, g in zip(self.table["score"], oe, self.table["group"], strict=True):
-                ax.annotate(str(g), (s, v), textcoords="offset points", xytext=(3, 3))
-            ax.set_xlabel("Score")
-            ax.set_ylabel("Observed - expected events")
-            ax.set_title(f"Trend: chi2 = {self.statistic:.2f}, p = {self.p:.3g}")
-        return ax
-
-    def _repr_html_(self) -> str:
-        notes = {"chi-square": f"{self.statistic:.4g} on 1 df", "p": f"{self.p:.4g}"}
-        return frames_html("Log-rank test for trend", {"": self.table}, notes=notes)
+        return plot_logrank_trend(self, ax=ax)
 
 
-@dataclass(frozen=True)
-class PairwiseLogRankResult:
-    """Every pair of groups: group1, group2, statistic, p, p_adjusted."""
+@dataclass(frozen=True, eq=False, repr=False)
+class PairwiseLogRankResult(Result):
+    """Every pair of groups: group1, group2, statistic, p, p_adjusted.
+
+    Attributes
+    ----------
+    table
+        group1, group2, statistic, p, p_adjusted.
+    p_adjust, rho
+        Adjustment method and weight power.
+    excluded
+        Rows excluded for missing values.
+    """
 
     table: pd.DataFrame
     p_adjust: str
     rho: float
     excluded: pd.DataFrame = field(repr=False)
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    _title = "Pairwise log-rank tests"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"adjustment": self.p_adjust, "rho": self.rho, "rows excluded": self.n_excluded}
 
     def matrix(self) -> pd.DataFrame:
         """Adjusted p-values as R's ``pairwise.table`` (lower triangle)."""
         return self.table.pivot(index="group2", columns="group1", values="p_adjusted")
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Heat map of the adjusted p-values."""
-        from crlm_outcomes.plots.style import new_axes, publication_style
+        """Heat map of the adjusted p-values (:func:`crlm_outcomes.plots.tests.plot_pairwise`)."""
+        from crlm_outcomes.plots.tests import plot_pairwise
 
-        ax = new_axes(ax)
-        mat = self.matrix()
-        with publication_style():
-            ax.imshow(mat.to_numpy(float), cmap="Blues_r", vmin=0, vmax=1)
-            ax.set_xticks(range(mat.shape[1]), [str(c) for c in mat.columns])
-            ax.set_yticks(range(mat.shape[0]), [str(r) for r in mat.index])
-            for (i, j), v in np.ndenumerate(mat.to_numpy(float)):
-                if not np.isnan(v):
-                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7)
-            ax.set_title(f"Pairwise tests, p adjusted ({self.p_adjust})")
-        return ax
-
-    def _repr_html_(self) -> str:
-        return frames_html("Pairwise log-rank tests", {"": self.table},
-                           notes={"adjustment": self.p_adjust, "rho": self.rho})
+        return plot_pairwise(self, ax=ax)
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,10 +382,12 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
     Parameters
     ----------
     by
-        The ordered grouping column. Group order is the categorical order, else sorted values.
+        The ordered grouping column. Group order is the categorical order, else sorted values;
+        text levels are scored in natural order ("1", "2", "10"; "stage 2" before
+        "stage 10").
     scores
         Score of each group: a mapping label -> score, or a sequence in group order.
-        Default 1, 2, ..., k.
+        Default 1, 2, ..., k in that order.
     strata, rho
         As in :func:`logrank`.
     """
@@ -392,7 +395,13 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
     si = _inputs(data, duration, event, by, strata)
     k = len(si.group_labels)
     if scores is None:
-        c = np.arange(1, k + 1, dtype=np.float64)
+        frame = data if isinstance(data, pd.DataFrame) else getattr(data, "data", data)
+        ordered = isinstance(frame[by].dtype, pd.CategoricalDtype)
+        # text levels in natural order ("1" < "2" < "10"), not "1" < "10" < "2"
+        order = (list(range(k)) if ordered else
+                 sorted(range(k), key=lambda i: _natural_key(si.group_labels[i])))
+        c = np.empty(k, dtype=np.float64)
+        c[order] = np.arange(1, k + 1, dtype=np.float64)
     elif isinstance(scores, Mapping):
         missing = [g for g in si.group_labels if g not in scores]
         if missing:
@@ -412,6 +421,18 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
                           "expected": sd.expected})
     return LogRankTrendResult(statistic=stat, df=1, p=float(stats.chi2.sf(stat, 1)),
                               table=table, rho=rho, excluded=si.excluded)
+
+
+def _natural_key(label: Hashable) -> tuple:
+    """Sort key putting digit runs in numeric order: "2" < "10", "T2" < "T10"."""
+    if isinstance(label, str):
+        parts = re.split(r"(\d+(?:\.\d+)?)", label)
+        return (1, tuple((0, float(p), "") if i % 2 else (1, 0.0, p.casefold())
+                         for i, p in enumerate(parts) if p != ""))
+    try:
+        return (0, ((0, float(label), ""),))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return (2, ((1, 0.0, str(label)),))
 
 
 def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,

@@ -4,12 +4,12 @@ The RMST up to ``tau`` is the area under the Kaplan-Meier curve on ``[0, tau]`` 
 Parmar 2013, BMC Med Res Methodol 13:152; Uno et al. 2014, J Clin Oncol 32:2380). The estimate
 is R's ``print(survfit(...), rmean = tau)``.
 
-Standard errors:
+Standard errors (``robust=False`` / ``robust=True``; ``None`` chooses as R does):
 
-* ``"greenwood"`` - R's ``se(rmean)`` (``survival:::survmean``):
+* Greenwood-type (``robust=False``) - R's ``se(rmean)`` (``survival:::survmean``):
   ``sum_j A_j^2 d_j / (n_j (n_j - d_j))`` with ``A_j`` the area between event time ``j`` and
   ``tau``; the same as survRM2's ``rmst2``. Used without weights or clusters.
-* ``"ij"`` - the infinitesimal jackknife: each row's (or cluster's) influence on the RMST is the
+* infinitesimal jackknife (``robust=True``): each row's (or cluster's) influence on the RMST is the
   integral of its influence on S(t), as R's ``survfit(..., robust = TRUE, influence = TRUE)``
   returns it; the variance is the sum over clusters of the squared influences. Used with
   weights (e.g. inverse-probability weights, for which Greenwood's formula is not valid) or
@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import AliasedFrame, Result, warn_deprecated
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.survival._counts import (
     CountTable,
@@ -38,8 +38,8 @@ from crlm_outcomes.survival._counts import (
     segmented_cumsum,
     time_grid,
 )
-from crlm_outcomes.survival._inputs import SurvivalInput, excluded_count, survival_input
-from crlm_outcomes.survival.kaplan_meier import _Curves, _curves, _row_lines, _survmean
+from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
+from crlm_outcomes.survival._km_core import Curves, km_curves, row_lines, survmean
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
@@ -47,26 +47,29 @@ if TYPE_CHECKING:
 __all__ = ["rmst", "rmst_difference", "RMSTResult", "RMSTDifferenceResult"]
 
 VARIANCES = ("auto", "greenwood", "ij")
+#: Column renames of 0.2 (old -> new), readable with a FutureWarning until 0.3.
+RMST_ALIASES = {"std_err": "std_error", "rmst": "estimate"}
+DIFFERENCE_ALIASES = {"std_err": "std_error", "difference": "estimate"}
 
 
 @dataclass(frozen=True)
 class _Fit:
     si: SurvivalInput
     ct: CountTable
-    cv: _Curves
+    cv: Curves
     stop_line: np.ndarray
     entry_line: np.ndarray | None
 
 
-def _fit(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str] | None,
+def _fit(data: Any, duration: str, event: str, by: str | Sequence[str] | None,
          weights: str | None, cluster: str | None, entry: str | None) -> _Fit:
     si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster,
                         entry=entry)
     grid = time_grid(si.time, si.entry)
     ct = count_table(grid, si.event == 1, si.group, len(si.group_labels), si.weights)
-    cv = _curves(ct)
-    stop_line = _row_lines(ct, si.group, grid.stop)
-    entry_line = None if grid.entry is None else _row_lines(ct, si.group, grid.entry)
+    cv = km_curves(ct)
+    stop_line = row_lines(ct, si.group, grid.stop)
+    entry_line = None if grid.entry is None else row_lines(ct, si.group, grid.entry)
     return _Fit(si=si, ct=ct, cv=cv, stop_line=stop_line, entry_line=entry_line)
 
 
@@ -85,7 +88,7 @@ def _estimates_greenwood(fit: _Fit, tau: float) -> tuple[np.ndarray, np.ndarray]
     est, se = [], []
     for g in range(len(fit.si.group_labels)):
         sel = exit_ & (fit.ct.cell == g)
-        e, s = _survmean(fit.ct.time[sel], fit.cv.surv[sel], fit.ct.n_risk[sel],
+        e, s = survmean(fit.ct.time[sel], fit.cv.surv[sel], fit.ct.n_risk[sel],
                          fit.ct.n_event[sel], tau)
         est.append(e)
         se.append(s)
@@ -122,21 +125,42 @@ def _cluster_sum_sq(values: np.ndarray, cluster: np.ndarray | None) -> float:
     return float(np.sum(np.bincount(cluster, weights=values) ** 2))
 
 
-def _variance_kind(variance: str, weights: str | None, cluster: str | None) -> str:
-    if variance not in VARIANCES:
-        raise SpecError("unknown variance for the restricted mean", value=variance,
-                        expected=f"one of {VARIANCES}")
-    if variance == "auto":
+def _variance_kind(robust: bool | None, variance: str | None, weights: str | None,
+                   cluster: str | None) -> str:
+    """``"ij"`` or ``"greenwood"`` from ``robust`` (or the deprecated ``variance``)."""
+    if variance is not None:
+        warn_deprecated("variance=", "robust= (True = infinitesimal jackknife, False = "
+                        "Greenwood-type, None = automatic)", stacklevel=4)
+        if variance not in VARIANCES:
+            raise SpecError("unknown variance for the restricted mean", value=variance,
+                            expected=f"one of {VARIANCES}")
+        if robust is not None:
+            raise SpecError("give robust= only (variance= is its deprecated old name)",
+                            value=variance, expected="robust=True/False/None")
+        robust = {"auto": None, "greenwood": False, "ij": True}[variance]
+    if robust is None:
         return "ij" if (weights is not None or cluster is not None) else "greenwood"
-    if variance == "greenwood" and cluster is not None:
-        raise SpecError("a cluster needs the infinitesimal-jackknife variance", value=variance,
-                        expected="variance='ij' or 'auto'")
-    return variance
+    if not robust and cluster is not None:
+        raise SpecError("a cluster needs the infinitesimal-jackknife variance", value=robust,
+                        expected="robust=True or None")
+    return "ij" if robust else "greenwood"
 
 
-@dataclass(frozen=True)
-class RMSTResult:
-    """RMST per group: group, tau, rmst, std_err, lower, upper."""
+@dataclass(frozen=True, eq=False, repr=False)
+class RMSTResult(Result):
+    """RMST per group.
+
+    Attributes
+    ----------
+    table
+        group, tau, estimate (``rmst`` before 0.2), std_error (``std_err``), lower, upper.
+    tau, conf_level
+        Truncation time and interval level.
+    variance
+        ``"greenwood"`` or ``"ij"`` (the infinitesimal jackknife, ``robust=True``).
+    excluded
+        Rows excluded for missing values.
+    """
 
     table: pd.DataFrame
     tau: float
@@ -144,25 +168,40 @@ class RMSTResult:
     conf_level: float
     excluded: pd.DataFrame = field(repr=False)
 
+    _title = "Restricted mean survival time"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table, RMST_ALIASES))
+
     @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    def robust(self) -> bool:
+        """Whether the infinitesimal-jackknife (robust) variance was used."""
+        return self.variance == "ij"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"tau": self.tau, "variance": self.variance, "rows excluded": self.n_excluded}
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Point estimates with confidence intervals."""
-        return _errorbars(ax, self.table, "rmst", [str(g) for g in self.table["group"]],
-                          f"RMST up to {self.tau:g}")
+        """Estimates with confidence intervals (:func:`crlm_outcomes.plots.tests.plot_rmst`)."""
+        from crlm_outcomes.plots.tests import plot_rmst
 
-    def _repr_html_(self) -> str:
-        return frames_html("Restricted mean survival time", {"": self.table},
-                           notes={"tau": self.tau, "variance": self.variance,
-                                  "rows excluded": self.n_excluded})
+        return plot_rmst(self, ax=ax)
 
 
-@dataclass(frozen=True)
-class RMSTDifferenceResult:
-    """Differences in RMST, each group minus the reference, with SE, CI and p."""
+@dataclass(frozen=True, eq=False, repr=False)
+class RMSTDifferenceResult(Result):
+    """Differences in RMST, each group minus the reference, with SE, CI and p.
+
+    Attributes
+    ----------
+    table
+        group, reference, tau, estimate (the difference; ``difference`` before 0.2),
+        std_error (``std_err``), lower, upper, p.
+    groups
+        The RMST of each group, as :attr:`RMSTResult.table`.
+    tau, variance, conf_level, excluded
+        As in :class:`RMSTResult`.
+    """
 
     table: pd.DataFrame
     groups: pd.DataFrame
@@ -171,47 +210,35 @@ class RMSTDifferenceResult:
     conf_level: float
     excluded: pd.DataFrame = field(repr=False)
 
+    _title = "RMST difference"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table, DIFFERENCE_ALIASES))
+        object.__setattr__(self, "groups", AliasedFrame.wrap(self.groups, RMST_ALIASES))
+
     @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    def robust(self) -> bool:
+        """Whether the infinitesimal-jackknife (robust) variance was used."""
+        return self.variance == "ij"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"tau": self.tau, "variance": self.variance, "rows excluded": self.n_excluded}
+
+    def _display_frames(self) -> dict[str, pd.DataFrame]:
+        return {"difference": self.table, "groups": self.groups}
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Differences with confidence intervals and the line of no difference."""
-        labels = [f"{g} - {r}" for g, r in zip(self.table["group"], self.table["reference"],
-                                              strict=True)]
-        ax = _errorbars(ax, self.table, "difference", labels,
-                        f"RMST difference up to {self.tau:g}")
-        ax.axvline(0, color="0.5", linewidth=0.8, linestyle="--")
-        return ax
+        """Differences with confidence intervals and the line of no difference
+        (:func:`crlm_outcomes.plots.tests.plot_rmst_difference`)."""
+        from crlm_outcomes.plots.tests import plot_rmst_difference
 
-    def _repr_html_(self) -> str:
-        return frames_html("RMST difference", {"difference": self.table,
-                                               "groups": self.groups},
-                           notes={"tau": self.tau, "variance": self.variance,
-                                  "rows excluded": self.n_excluded})
+        return plot_rmst_difference(self, ax=ax)
 
 
-def _errorbars(ax: plt.Axes | None, table: pd.DataFrame, column: str, labels: list[str],
-               title: str) -> plt.Axes:
-    from crlm_outcomes.plots.style import new_axes, palette, publication_style
-
-    ax = new_axes(ax)
-    with publication_style():
-        y = np.arange(len(table))[::-1]
-        est = table[column].to_numpy(float)
-        err = np.vstack([est - table["lower"].to_numpy(float),
-                         table["upper"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color=palette(1)[0], capsize=2)
-        ax.set_yticks(y, labels)
-        ax.set_title(title)
-    return ax
-
-
-def rmst(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str] | None = None,
+def rmst(data: Any, duration: str, event: str, by: str | Sequence[str] | None = None,
          *, tau: float, conf_level: float = 0.95, weights: str | None = None,
-         cluster: str | None = None, entry: str | None = None,
-         variance: str = "auto") -> RMSTResult:
+         cluster: str | None = None, entry: str | None = None, robust: bool | None = None,
+         variance: str | None = None) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` for each group.
 
     Parameters
@@ -223,11 +250,26 @@ def rmst(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str] 
         Level of the normal confidence interval ``rmst +- z se``.
     weights, cluster, entry
         As in :func:`crlm_outcomes.survival.kaplan_meier`.
+    robust
+        ``True``: infinitesimal-jackknife variance; ``False``: R's Greenwood-type
+        ``se(rmean)``; ``None`` (default): the jackknife with weights or a cluster, else
+        Greenwood, as R.
     variance
-        ``"auto"`` (IJ with weights or cluster, else R's Greenwood-type ``se(rmean)``),
-        ``"greenwood"`` or ``"ij"``.
+        Deprecated (FutureWarning): ``"ij"``, ``"greenwood"``, ``"auto"``; use ``robust``.
+
+    Returns
+    -------
+    RMSTResult
+
+    Examples
+    --------
+    >>> import crlm_outcomes as co
+    >>> demo = co.load_demo()
+    >>> res = co.rmst(demo, "os_months", "os_event", tau=36)
+    >>> list(res.table.columns)
+    ['group', 'tau', 'estimate', 'std_error', 'lower', 'upper']
     """
-    kind = _variance_kind(variance, weights, cluster)
+    kind = _variance_kind(robust, variance, weights, cluster)
     fit = _fit(data, duration, event, by, weights, cluster, entry)
     tau = _check_tau(tau, fit)
     est, se = _estimates_greenwood(fit, tau)
@@ -237,17 +279,17 @@ def rmst(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str] 
                                                fit.si.cluster))
                        for g in range(len(fit.si.group_labels))])
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    table = pd.DataFrame({"group": fit.si.group_labels, "tau": tau, "rmst": est,
-                          "std_err": se, "lower": est - z * se, "upper": est + z * se})
+    table = pd.DataFrame({"group": fit.si.group_labels, "tau": tau, "estimate": est,
+                          "std_error": se, "lower": est - z * se, "upper": est + z * se})
     return RMSTResult(table=table, tau=tau, variance=kind, conf_level=conf_level,
                       excluded=fit.si.excluded)
 
 
-def rmst_difference(data: pd.DataFrame, duration: str, event: str, by: str, *, tau: float,
-                    conf_level: float = 0.95, weights: str | None = None,
+def rmst_difference(data: Any, duration: str, event: str, by: str | Sequence[str], *,
+                    tau: float, conf_level: float = 0.95, weights: str | None = None,
                     cluster: str | None = None, entry: str | None = None,
-                    reference: Hashable | None = None,
-                    variance: str = "auto") -> RMSTDifferenceResult:
+                    reference: Hashable | None = None, robust: bool | None = None,
+                    variance: str | None = None) -> RMSTDifferenceResult:
     """Difference in RMST between groups: each group minus ``reference``.
 
     With the Greenwood-type variance the groups are independent and
@@ -261,16 +303,22 @@ def rmst_difference(data: pd.DataFrame, duration: str, event: str, by: str, *, t
         Grouping column (two or more groups).
     reference
         Reference group label (default: the first group).
+    robust, variance
+        As in :func:`rmst`.
+
+    Returns
+    -------
+    RMSTDifferenceResult
     """
-    kind = _variance_kind(variance, weights, cluster)
+    kind = _variance_kind(robust, variance, weights, cluster)
     fit = _fit(data, duration, event, by, weights, cluster, entry)
     labels = fit.si.group_labels
     if len(labels) < 2:
-        raise SpecError("an RMST difference needs at least two groups", column=by,
+        raise SpecError("an RMST difference needs at least two groups", column=str(by),
                         value=labels[0], expected="two or more distinct values")
     ref = labels[0] if reference is None else reference
     if ref not in labels:
-        raise SpecError("reference group not found", column=by, value=ref,
+        raise SpecError("reference group not found", column=str(by), value=ref,
                         expected=f"one of {labels}")
     r = labels.index(ref)
     tau = _check_tau(tau, fit)
@@ -293,9 +341,9 @@ def rmst_difference(data: pd.DataFrame, duration: str, event: str, by: str, *, t
             s = float(np.sqrt(_cluster_sum_sq(contrib, fit.si.cluster)))
         p = float(2 * stats.norm.sf(abs(diff / s))) if s > 0 else np.nan
         rows.append((labels[g], ref, tau, diff, s, diff - z * s, diff + z * s, p))
-    table = pd.DataFrame(rows, columns=["group", "reference", "tau", "difference", "std_err",
+    table = pd.DataFrame(rows, columns=["group", "reference", "tau", "estimate", "std_error",
                                         "lower", "upper", "p"])
-    groups = pd.DataFrame({"group": labels, "tau": tau, "rmst": est, "std_err": se,
+    groups = pd.DataFrame({"group": labels, "tau": tau, "estimate": est, "std_error": se,
                            "lower": est - z * se, "upper": est + z * se})
     return RMSTDifferenceResult(table=table, groups=groups, tau=tau, variance=kind,
                                 conf_level=conf_level, excluded=fit.si.excluded)

@@ -35,8 +35,8 @@ def _variable(expr: str) -> str:
 
 
 def hr_frame(model: Any) -> pd.DataFrame:
-    """``term, coef, hr, lower, upper, p`` of a Cox fit (``.summary``), a Fine-Gray fit
-    (``.table``) or a frame with those columns.
+    """``term, coef, hr, lower, upper, p`` of a Cox or Fine-Gray fit (its ``.table``) or a
+    frame with those columns.
 
     Raises
     ------
@@ -45,11 +45,9 @@ def hr_frame(model: Any) -> pd.DataFrame:
     """
     frame = model if isinstance(model, pd.DataFrame) else None
     if frame is None:
-        for attr in ("summary", "table"):
-            cand = getattr(model, attr, None)
-            if isinstance(cand, pd.DataFrame):
-                frame = cand
-                break
+        cand = getattr(model, "table", None)
+        if isinstance(cand, pd.DataFrame):
+            frame = cand
     if frame is None:
         raise InputError("expected a fitted Cox or Fine-Gray model",
                          value=type(model).__name__,

@@ -59,7 +59,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from crlm_outcomes._data import as_frame
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result, warn_deprecated
 from crlm_outcomes.errors import (
     DataQualityWarning,
     EstimationError,
@@ -67,7 +69,6 @@ from crlm_outcomes.errors import (
     SpecError,
 )
 from crlm_outcomes.formula import check_formula, model_matrix
-from crlm_outcomes.survival._inputs import excluded_count
 
 __all__ = ["PropensityWeights", "propensity_weights", "BalanceTable", "balance_table",
            "effective_sample_size"]
@@ -121,16 +122,18 @@ def _excluded_rows(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["index", "column", "value", "reason"])
 
 
-@dataclass(frozen=True)
-class PropensityWeights:
+@dataclass(frozen=True, eq=False, repr=False)
+class PropensityWeights(Result):
     """Propensity scores and weights for one estimand.
 
     Attributes
     ----------
     weights, propensity, treatment
         Series aligned to the input index; NaN for rows not used (see ``excluded``).
-    model_table
-        Logistic model: term, coef, se, z, p, lower, upper (Wald interval of the coefficient).
+    table
+        Logistic model: term, coef, std_error, statistic (Wald z), p, lower, upper (Wald
+        interval of the coefficient). Before 0.2 this was ``model_table`` with columns ``se``
+        and ``z``; that name still works with a FutureWarning.
     model
         The fitted statsmodels GLM results (``model.summary()`` prints the full summary).
     effective_n
@@ -145,16 +148,35 @@ class PropensityWeights:
     propensity: pd.Series
     treatment: pd.Series
     estimand: str
-    model_table: pd.DataFrame
+    table: pd.DataFrame
     effective_n: pd.DataFrame
     excluded: pd.DataFrame
     notes: dict[str, Any]
-    model: Any = field(repr=False)
+    model: Any = field(repr=False, compare=False)
+
+    _title = "Propensity-score weights"
 
     @property
-    def n_excluded(self) -> int:
-        """Number of input rows without a weight (missing treatment or covariate)."""
-        return excluded_count(self.excluded)
+    def model_table(self) -> pd.DataFrame:
+        """Deprecated (FutureWarning): the model table with the old column names; use
+        :attr:`table`."""
+        warn_deprecated("PropensityWeights.model_table", "PropensityWeights.table (columns "
+                        "std_error, statistic)")
+        return self.table.rename(columns={"std_error": "se", "statistic": "z"})
+
+    def _display_title(self) -> str:
+        return f"Propensity-score weights ({self.estimand})"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {**self.notes, "excluded rows": self.n_excluded}
+
+    def _display_frames(self) -> dict[str, pd.DataFrame]:
+        return {"Effective sample size": self.effective_n,
+                "Propensity model (logistic)": self.table}
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"estimand": self.estimand, "n": int(self.weights.notna().sum()),
+                "excluded": self.n_excluded}
 
     def balance(self, data: pd.DataFrame, covariates: Sequence[str]) -> BalanceTable:
         """Balance of ``covariates`` before and after these weights."""
@@ -166,15 +188,10 @@ class PropensityWeights:
 
         return plot_propensity_overlap(self, ax=ax, bins=bins)
 
-    def _repr_html_(self) -> str:
-        return frames_html(f"Propensity-score weights ({self.estimand})",
-                           {"Effective sample size": self.effective_n,
-                            "Propensity model (logistic)": self.model_table},
-                           notes={**self.notes, "excluded rows": self.n_excluded})
 
 
 def propensity_weights(
-    data: pd.DataFrame,
+    data: Any,
     treatment: str,
     formula: str,
     *,
@@ -222,6 +239,7 @@ def propensity_weights(
     """
     import statsmodels.api as sm
 
+    data = as_frame(data)
     if estimand not in _ESTIMANDS:
         raise SpecError("unknown estimand", value=estimand,
                         expected=" or ".join(map(repr, _ESTIMANDS)))
@@ -308,8 +326,8 @@ def propensity_weights(
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     params = np.asarray(fit.params)
     bse = np.asarray(fit.bse)
-    model_table = pd.DataFrame({"term": list(x.columns), "coef": params, "se": bse,
-                                "z": params / bse, "p": 2 * stats.norm.sf(np.abs(params / bse)),
+    model_table = pd.DataFrame({"term": list(x.columns), "coef": params, "std_error": bse,
+                                "statistic": params / bse, "p": 2 * stats.norm.sf(np.abs(params / bse)),
                                 "lower": params - zq * bse, "upper": params + zq * bse})
     eff = []
     for arm, lab in ((1, "treated"), (0, "control")):
@@ -321,7 +339,7 @@ def propensity_weights(
     effective_n = pd.DataFrame(eff, columns=["arm", "n", "sum_weights", "ess", "min_weight",
                                              "max_weight"])
     return PropensityWeights(weights=weights, propensity=ps, treatment=tr.rename(treatment),
-                             estimand=estimand, model_table=model_table,
+                             estimand=estimand, table=model_table,
                              effective_n=effective_n, excluded=excluded, notes=notes, model=fit)
 
 
@@ -340,8 +358,8 @@ def _wvar(x: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * (x - m) ** 2) / denom) if denom > 0 else np.nan
 
 
-@dataclass(frozen=True)
-class BalanceTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class BalanceTable(Result):
     """Covariate balance before and after weighting.
 
     Attributes
@@ -359,21 +377,32 @@ class BalanceTable:
     weighted: bool
     excluded: pd.DataFrame
 
+    _title = "Covariate balance"
+
+    def _display_notes(self) -> dict[str, object]:
+        return {"weighted": self.weighted, "SMD denominator": "unweighted pooled SD",
+                "rows excluded": self.n_excluded}
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"covariates": int(self.table["covariate"].nunique()),
+                "weighted": self.weighted, "max_abs_smd": self.max_abs_smd(),
+                "excluded": self.n_excluded}
+
     def max_abs_smd(self, weighted: bool = True) -> float:
+        """Largest absolute SMD (after weighting when weighted, else before)."""
         col = "smd_w" if weighted and self.weighted else "smd"
         return float(np.nanmax(np.abs(self.table[col])))
 
-    def plot(self, ax=None, *, threshold: float = 0.1):
-        """Love plot of absolute SMDs; see :func:`crlm_outcomes.plots.balance.plot_balance`."""
+    def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
+        """Love plot of absolute SMDs; see :func:`crlm_outcomes.plots.balance.plot_balance`
+        (``labels=`` names covariates and levels)."""
         from crlm_outcomes.plots.balance import plot_balance
 
-        return plot_balance(self, ax=ax, threshold=threshold)
+        return plot_balance(self, ax=ax, threshold=threshold, labels=labels)
 
     def _repr_html_(self) -> str:
         return frames_html("Covariate balance", {"": self.table},
-                           notes={"weighted": self.weighted,
-                                  "SMD denominator": "unweighted pooled SD"},
-                           max_rows=60)
+                           notes=self._display_notes(), max_rows=60)
 
 
 def _kind(s: pd.Series) -> str:
@@ -388,7 +417,7 @@ def _kind(s: pd.Series) -> str:
 
 
 def balance_table(
-    data: pd.DataFrame,
+    data: Any,
     treatment: str | pd.Series,
     covariates: Sequence[str],
     *,
@@ -417,6 +446,7 @@ def balance_table(
     -------
     BalanceTable
     """
+    data = as_frame(data)
     if isinstance(treatment, pd.Series):
         tr = treatment.reindex(data.index).astype(np.float64)
         if not tr.dropna().isin([0.0, 1.0]).all():

@@ -105,9 +105,8 @@ def cox_risks(time: np.ndarray, event: np.ndarray, x: np.ndarray, taus, cause: i
         warnings.simplefilter("ignore", CrlmWarning)
         if cause is None:
             fit = cox(frame, formula, "_t", "_e")
-            coef = fit.summary["coef"].to_numpy()
-            se = fit.summary["se"].to_numpy() if "se" in fit.summary else np.sqrt(
-                np.diag(fit.vcov.to_numpy()))
+            coef = fit.table["coef"].to_numpy()
+            se = fit.table["std_error"].to_numpy()
             ref = pd.DataFrame(np.zeros((1, len(names))), columns=names)
             ps = fit.predict_survival(ref, times=list(taus))
             h0 = ps["cumhaz"].to_numpy(float)
@@ -115,7 +114,7 @@ def cox_risks(time: np.ndarray, event: np.ndarray, x: np.ndarray, taus, cause: i
         else:
             fit = fine_gray(frame, formula, "_t", "_e", cause=cause)
             coef = fit.table["coef"].to_numpy()
-            se = fit.table["se"].to_numpy() if "se" in fit.table else fit.table["std_error"].to_numpy()
+            se = fit.table["std_error"].to_numpy()
             base = fit.baseline
             p = np.searchsorted(base["time"].to_numpy(), np.asarray(taus, float),
                                 side="right") - 1

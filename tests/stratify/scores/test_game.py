@@ -53,5 +53,5 @@ def test_kras_only_by_default_nras_optional(make):
     assert game_score(frame, mutation="ras").iloc[0] == 1
     frame["kras_status"] = pd.Categorical([None], categories=["wild_type", "mutant"])
     assert pd.isna(game_score(frame).iloc[0])
-    assert "KRAS-mutated [kras_status missing]" in reasons(game_score(frame)).iloc[0]
+    assert "KRAS-mutated: KRAS unknown for this patient" in reasons(game_score(frame)).iloc[0]
     assert game_score(frame, mutation="ras").iloc[0] == 1  # NRAS mutation decides

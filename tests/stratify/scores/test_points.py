@@ -9,11 +9,15 @@ from crlm_outcomes.stratify.scores._points import Component, join_where, total
 
 
 def _rowwise(components, missing):
+    """Row-by-row texts: components sharing a reason are listed together, then the reason."""
     listing, labels = [], []
     for row in range(missing.shape[1]):
         parts = [(c.label, c.why if isinstance(c.why, str) else c.why[row])
                  for c, m in zip(components, missing[:, row], strict=True) if m]
-        listing.append("; ".join(f"{label} [{why}]" for label, why in parts))
+        by_why = {}
+        for label, why in parts:
+            by_why.setdefault(why, []).append(label)
+        listing.append("; ".join(f"{', '.join(names)}: {why}" for why, names in by_why.items()))
         labels.append(", ".join(label for label, _ in parts))
     return listing, labels
 
@@ -36,7 +40,7 @@ def test_reasons_per_pattern_equal_reasons_per_row_even_with_many_patterns():
     reasons = score.attrs["reasons"]
     for row in range(n):
         if missing[:, row].any():
-            assert reasons[row] == "missing component(s): " + listing[row]
+            assert reasons[row] == listing[row]
         else:
             assert row not in reasons
 

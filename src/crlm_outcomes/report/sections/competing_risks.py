@@ -21,7 +21,14 @@ from crlm_outcomes.plots.km import time_breaks
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.suppression import SuppressionPolicy, format_count, primary_mask
+from crlm_outcomes.report.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
+    SuppressionPolicy,
+    complementary_mask,
+    format_count,
+    primary_mask,
+)
 
 __all__ = ["CAUSE_LABELS", "competing_risks_section", "risk_counts", "truncation"]
 
@@ -39,16 +46,28 @@ def _cif(res: Any, labels: Labels, risk: pd.DataFrame, ticks: list[float], end: 
 
 def risk_counts(times: np.ndarray, groups: pd.Series | None, ticks: list[float],
                 order: list[Any], policy: SuppressionPolicy) -> pd.DataFrame:
-    """Published numbers at risk (follow-up time >= tick) per group and tick."""
+    """Published numbers at risk (follow-up time >= tick) per group and tick.
+
+    Counts below the threshold are masked; with several groups each tick's column also gets
+    complementary suppression (the groups of one tick add up to the patients at risk then,
+    which other tables may print).
+    """
     rows = []
     for g in order:
         sub = times if groups is None else times[(groups.astype(object) == g).to_numpy()]
         rows.append([float((sub >= t).sum()) for t in ticks])
     counts = np.asarray(rows, dtype=float).reshape(len(order), len(ticks))
-    mask = (primary_mask(counts, policy.threshold, suppress_zero=policy.suppress_zero)
-            if policy.enabled else np.zeros(counts.shape, bool))
-    text = [[format_count(v, int(m), policy) for v, m in zip(r, mr, strict=True)]
-            for r, mr in zip(counts, mask, strict=True)]
+    kinds = np.zeros(counts.shape, dtype=np.int8)
+    if policy.enabled:
+        prim = primary_mask(counts, policy.threshold, suppress_zero=policy.suppress_zero)
+        kinds[prim] = PRIMARY
+        if counts.shape[0] > 1:
+            idx = np.arange(counts.size).reshape(counts.shape)
+            full = complementary_mask(counts.ravel(), prim.ravel(),
+                                      [idx[:, j] for j in range(counts.shape[1])])
+            kinds[full.reshape(counts.shape) & (kinds == 0)] = COMPLEMENTARY
+    text = [[format_count(v, int(k), policy) for v, k in zip(r, kr, strict=True)]
+            for r, kr in zip(counts, kinds, strict=True)]
     return pd.DataFrame(text, index=[str(g) for g in order], columns=[f"{t:g}" for t in ticks])
 
 
@@ -116,20 +135,32 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
     if cr.by is not None:
         used = used.loc[used[cr.by].notna()]
-    t_used = used["rfs_months"].to_numpy(dtype=float)
+    drawn = res
+    note = ""
+    hidden = _masked_groups(ctx, cr.by)
+    if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
+        keep = ~data[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool, na_value=False)
+        with ctx.collect_warnings("Competing risks" + by_text):
+            drawn = cumulative_incidence(data.loc[keep], "rfs_months", "rfs_cause", by=cr.by,
+                                         causes=[1, 2])
+        note = " Groups whose size is suppressed are not drawn."
+    shown = (used if not hidden else
+             used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)])
+    t_used = shown["rfs_months"].to_numpy(dtype=float)
     end = truncation(t_used)
     ticks = time_breaks(end)
-    groups = list(res.follow_up["group"])
-    risk = risk_counts(t_used, used[cr.by] if cr.by else None, ticks, groups, policy)
+    groups = list(drawn.follow_up["group"])
+    risk = risk_counts(t_used, shown[cr.by] if cr.by else None, ticks, groups, policy)
+    _record_risk(ctx, i, cr.by, used, groups, risk, ticks, title)
     pvalues = ({int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"],
                                                  strict=True)}
-               if res.gray_test is not None else {})
+               if res.gray_test is not None and not hidden else {})
     blocks = [ctx.writer.figure(
         name, f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
         f"(Aalen-Johansen, pointwise 95% CI), months from "
         f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
-        + ("; Gray's test p per event type." if pvalues else "."),
-        _cif, res, lab, risk, ticks, end, pvalues)]
+        + ("; Gray's test p per event type." if pvalues else ".") + note,
+        _cif, drawn, lab, risk, ticks, end, pvalues)]
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
     rows = []
@@ -164,3 +195,58 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
                                         "types: recurrence, and death without recurrence. "
                                         "One minus Kaplan-Meier would overstate each."],
                          "blocks": blocks})
+
+
+def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
+                 groups: list[Any], risk: pd.DataFrame, ticks: list[float], where: str) -> None:
+    """Record the numbers at risk under the curves in the disclosure ledger: each printed or
+    masked cell, later ticks at most earlier ones, tick 0 = the group's size, and the groups
+    (drawn, not drawn, without a value) adding up to the patients of the analysis."""
+    led = ctx.ledger
+    markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
+    data = ctx.data
+    present = (data["rfs_months"].notna() & data["rfs_cause"].notna()).to_numpy(dtype=bool)
+    t = data["rfs_months"].to_numpy(dtype=float, na_value=np.nan)
+    base = f"cif|{i}"
+    led.hidden(f"{base}|all|n", present.sum())
+    led.hidden(f"{base}|absent", (~present).sum())
+    led.total("cohort|n", [f"{base}|all|n", f"{base}|absent"])
+    col = data[by].astype(object) if by is not None else None
+    parts = []
+    levels = [None] if by is None else list(used[by].astype(object).unique())
+    for g in levels:
+        if col is None:
+            member, key = present, f"{base}|all"
+        else:
+            member = (col == g).to_numpy(dtype=bool, na_value=False) & present
+            key = f"{base}|{g}"
+            led.hidden(f"{key}|n", member.sum())
+            parts.append(f"{key}|n")
+        label = str(g) if col is not None else str(groups[0]) if groups else ""
+        if label not in risk.index:
+            continue  # a group not drawn: its size is only hidden
+        prev = f"{key}|n"
+        for tick, text in zip(ticks, risk.loc[label].to_numpy(), strict=True):
+            k = f"{key}|risk|{tick:g}"
+            led.count(k, (member & (t >= tick)).sum(), masked=str(text) in markers,
+                      where=f"{where} (numbers at risk)")
+            led.at_most(k, prev)
+            if float(tick) == 0.0:
+                led.total(k, [f"{key}|n"])
+            prev = k
+    if by is not None:
+        miss = data[by].isna().to_numpy(dtype=bool) & present
+        led.hidden(f"{base}|<missing>|n", miss.sum())
+        led.total(f"{base}|all|n", [*parts, f"{base}|<missing>|n"])
+
+
+def _masked_groups(ctx: BuildContext, by: str | None) -> list[object]:
+    """Groups of ``by`` whose size is masked elsewhere in the report or below the threshold
+    among the patients of this analysis (none without suppression)."""
+    if by is None or not ctx.policy.enabled:
+        return []
+    used = ctx.data.loc[ctx.data["rfs_months"].notna() & ctx.data["rfs_cause"].notna(), by]
+    sizes = used.dropna().astype(object).value_counts()
+    masked = set(ctx.group_masks.get(by, set()))
+    return [g for g, n in sizes.items()
+            if n < ctx.policy.threshold or str(g) in masked]

@@ -25,7 +25,7 @@ from crlm_outcomes.report.regression_table import (
     univariable_multivariable,
 )
 from crlm_outcomes.report.spec import ENDPOINTS
-from crlm_outcomes.report.writer import text_block
+from crlm_outcomes.report.writer import safe_name, text_block
 from crlm_outcomes.survival.term_rows import term_label
 
 __all__ = ["cox_section"]
@@ -64,14 +64,15 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                 suppression=ctx.policy, ties=m.ties, strata=m.strata or None,
                 cluster=m.cluster, title=f"{title}: univariable and multivariable hazard "
                                         "ratios")
+        uuid = safe_name(f"cox_{m.name}_uni_multi")
         blocks.append(ctx.writer.table(both.table, f"cox_{m.name}_uni_multi", both.title,
-                                       html=both.to_html(uuid=f"cox_{m.name}_uni_multi"),
-                                       latex=both.to_latex()))
+                                       html=both.to_html(uuid=uuid), latex=both.to_latex()))
     reg = (regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
            if pooled is None else
            pooled.regression_table(title=title, suppression=ctx.policy, labels=lab))
     blocks.append(ctx.writer.table(reg.table, f"cox_{m.name}", title,
-                                   html=reg.to_html(uuid=f"cox_{m.name}"), latex=reg.to_latex()))
+                                   html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
+                                   latex=reg.to_latex()))
     blocks.append(ctx.writer.figure(
         f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
         f"{endpoint.lower()}; N/events: patients and events in each level.", _forest,
@@ -122,7 +123,7 @@ def _ph_published(ph: pd.DataFrame, lab: Labels) -> pd.DataFrame:
 
 def _forest(fit: Any, labels: Labels) -> plt.Axes:
     """Forest plot of a Cox model or of a pooled model (figure recipe)."""
-    return fit.plot_forest(labels=labels) if hasattr(fit, "plot_forest") else fit.plot()
+    return fit.plot_forest(labels=labels) if hasattr(fit, "plot_forest") else fit.plot(labels=labels)
 
 
 def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,

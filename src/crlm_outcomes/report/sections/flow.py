@@ -16,10 +16,15 @@ import pandas as pd
 from crlm_outcomes.labels import Labels
 from crlm_outcomes.plots.flow import plot_flow
 from crlm_outcomes.report._context import BuildContext
-from crlm_outcomes.report.suppression import format_count, format_counts, suppress_flow
+from crlm_outcomes.report.suppression import (
+    format_count,
+    format_counts,
+    kind_alone,
+    suppress_flow,
+)
 from crlm_outcomes.report.writer import text_block
 
-__all__ = ["flow_section"]
+__all__ = ["flow_section", "published_set_missing", "HIDDEN_VALUE"]
 
 
 def _readable(frame: pd.DataFrame, lab: Labels) -> pd.DataFrame:
@@ -47,6 +52,12 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
                       "excluded": (format_count(s["excluded"], exc_kind[i - 1], policy)
                                    if i else ""),
                       "reason": s["reason"] if i else ""})
+    _record_flow(ctx, steps, rem_kind, exc_kind)
+    ctx.published_counts.update({"source": shown[0]["n"], "cohort": shown[-1]["n"]})
+    if len(shown) > 1:
+        ctx.published_counts.update({"loaded": shown[1]["n"], "quarantined": shown[1]["excluded"]})
+        ctx.cohort_note += (f" {shown[1]['n']} of {shown[0]['n']} records passed validation "
+                            f"and {shown[1]['excluded']} were quarantined with their reasons.")
     table = pd.DataFrame(shown).rename(columns={"label": "step", "n": "n remaining",
                                                 "excluded": "n excluded"})
     blocks: list[dict[str, Any]] = []
@@ -55,8 +66,15 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
     blocks.append(ctx.writer.table(table, "cohort_flow", "Cohort flow",
                                    footnote=policy.footnote()))
     lab = ctx.labels
-    quar = _readable(ctx.cohort.audit.quarantine_summary(), lab)
+    raw_quar = ctx.cohort.audit.quarantine_summary()
+    quar = _readable(raw_quar, lab)
     if len(quar):
+        if len(steps) > 1:
+            for r in raw_quar.itertuples(index=False):
+                key = f"quarantine|{r.rule}|{r.column}"
+                ctx.ledger.count(key, r.rows, masked=kind_alone(int(r.rows), policy) != 0,
+                                 where="quarantine table")
+                ctx.ledger.at_most(key, "flow|excluded|1")
         quar = quar.assign(rows=format_counts(quar["rows"], policy, total_published=False))
         blocks.append(text_block("heading", "Records quarantined at load"))
         blocks.append(ctx.writer.table(quar, "quarantine_summary",
@@ -64,14 +82,56 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
                                        "fail more than one check)"))
     else:
         blocks.append(text_block("text", "No record was quarantined at load."))
-    setm = _readable(ctx.cohort.audit.set_missing, lab)
+    setm = _readable(published_set_missing(ctx.cohort.audit.set_missing), lab)
     if len(setm):
         setm = setm.assign(count=format_counts(setm["count"], policy, total_published=False))
         blocks.append(text_block("heading", "Values set missing at load"))
         blocks.append(ctx.writer.table(setm.astype(str), "set_missing",
                                        "Cells set missing at load (declared missing codes and "
-                                       "invalid values)"))
+                                       "invalid values; invalid raw values are kept in the "
+                                       "load audit, not printed)"))
     ctx.sections.append({"id": "flow", "title": "Cohort flow", "paragraphs": [
         "Attrition from the source file to the analysis cohort. Records failing the loader's "
         "validation are quarantined (never silently dropped); the inclusion filters of the "
         "spec are applied in order."], "blocks": blocks})
+
+
+#: What the report prints in place of an invalid raw cell value.
+HIDDEN_VALUE = "(invalid value, not printed)"
+
+
+def published_set_missing(setm: pd.DataFrame) -> pd.DataFrame:
+    """The cells-set-missing table as published: declared missing codes (from the profile) are
+    shown; invalid raw values (anything typed into the cell: a name in a lab column) are not,
+    and their counts are merged per column and reason.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"column": ["cea", "cea"], "value": ["J. Smith", "-999"],
+    ...                   "count": [1, 4], "reason": ["invalid, set missing: not a number",
+    ...                                                "declared missing code"]})
+    >>> published_set_missing(t)["value"].tolist()
+    ['(invalid value, not printed)', '-999']
+    """
+    if not len(setm):
+        return setm
+    out = setm.copy()
+    declared = out["reason"].astype(str).eq("declared missing code")
+    out["value"] = out["value"].astype(object).where(declared, HIDDEN_VALUE)
+    out = out.groupby(["column", "value", "reason"], sort=False, as_index=False)["count"].sum()
+    return out.sort_values(["column", "value"], kind="stable", ignore_index=True)[
+        list(setm.columns)]
+
+
+def _record_flow(ctx: BuildContext, steps: list[dict[str, Any]], rem_kind: Any,
+                 exc_kind: Any) -> None:
+    """The flow's counts and their arithmetic in the disclosure ledger."""
+    led = ctx.ledger
+    for i, s in enumerate(steps):
+        led.count(f"flow|n|{i}", s["n"], masked=bool(rem_kind[i]), where="cohort flow")
+        if i:
+            led.count(f"flow|excluded|{i}", s["excluded"] or 0, masked=bool(exc_kind[i - 1]),
+                      where="cohort flow")
+            led.total(f"flow|n|{i - 1}", [f"flow|n|{i}", f"flow|excluded|{i}"])
+    led.hidden("cohort|n", steps[-1]["n"])
+    led.total("cohort|n", [f"flow|n|{len(steps) - 1}"])

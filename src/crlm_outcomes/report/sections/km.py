@@ -10,8 +10,10 @@ CI); a log-rank test per stratifier. Estimates resting on fewer than the suppres
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from crlm_outcomes.labels import Labels, default_labels
@@ -22,19 +24,32 @@ from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
     SuppressionPolicy,
+    complementary_mask,
+    format_count,
     format_count_alone,
-    format_counts,
+    primary_mask,
+    suppress_vector,
 )
 from crlm_outcomes.report.writer import text_block
 
-__all__ = ["km_summary", "km_section"]
+__all__ = ["km_summary", "km_section", "drawable_groups", "only_groups", "record_km"]
 
 
 def km_summary(km: Any, label: str, times: list[float],
-               policy: SuppressionPolicy, labels: Labels | None = None) -> pd.DataFrame:
+               policy: SuppressionPolicy, labels: Labels | None = None, *,
+               n_excluded: int | None = None,
+               forced: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI); groups
-    by their level labels (``labels``, default :func:`crlm_outcomes.labels.default_labels`)."""
+    by their level labels (``labels``, default :func:`crlm_outcomes.labels.default_labels`).
+
+    ``n_excluded`` (patients without a group or the endpoint, printed beside the table) and
+    the group sizes add up to the analysis cohort, so they are suppressed together; groups in
+    ``forced`` (masked elsewhere, e.g. in Table 1; raw group values) are masked here too. The
+    kinds are kept in ``attrs`` (``n_kind``, ``events_kind``, ``excluded_kind``).
+    """
     lab = labels or default_labels()
     by = km.by[0] if len(km.by) == 1 else None
     med = km.median().set_index("group")
@@ -43,8 +58,11 @@ def km_summary(km: Any, label: str, times: list[float],
     n = counts.loc[groups, "n"].to_numpy(dtype=float)
     ev = counts.loc[groups, "events"].to_numpy(dtype=float)
     several = len(groups) > 1
-    n_text = format_counts(n, policy, total_published=several)
-    ev_text = format_counts(ev, policy, total_published=several)
+    n_kind, excluded_kind = _size_kinds(n, [str(g) for g in groups], policy, several,
+                                        n_excluded, forced)
+    ev_kind = suppress_vector(ev, policy, total_published=several)
+    n_text = [format_count(v, k, policy) for v, k in zip(n, n_kind, strict=True)]
+    ev_text = [format_count(v, k, policy) for v, k in zip(ev, ev_kind, strict=True)]
     at = km.at(times, extend=True) if times else pd.DataFrame()
     max_t = km.table.groupby("group", observed=True, sort=False)["time"].max()
     rows = []
@@ -67,7 +85,27 @@ def km_summary(km: Any, label: str, times: list[float],
             else:
                 row[col] = est_ci(100 * r["survival"], 100 * r["lower"], 100 * r["upper"], 1)
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["n_kind"] = [int(k) for k in n_kind]
+    out.attrs["events_kind"] = [int(k) for k in ev_kind]
+    out.attrs["excluded_kind"] = excluded_kind
+    return out
+
+
+def _size_kinds(n: np.ndarray, labels: list[str], policy: SuppressionPolicy, several: bool,
+                n_excluded: int | None, forced: set[str] | frozenset[str]
+                ) -> tuple[np.ndarray, int]:
+    """Suppression kinds of the group sizes and of the excluded count printed beside them."""
+    if not policy.enabled:
+        return np.zeros(len(n), np.int8), 0
+    vals = n if n_excluded is None else np.r_[n, float(n_excluded)]
+    prim = primary_mask(vals, policy.threshold, suppress_zero=policy.suppress_zero)
+    start = prim.copy()
+    start[: len(n)] |= np.array([lab in forced for lab in labels], dtype=bool)
+    linked = several or n_excluded is not None
+    full = complementary_mask(vals, start, [np.arange(len(vals))] if linked else [])
+    kinds = np.where(prim, PRIMARY, np.where(full, COMPLEMENTARY, 0)).astype(np.int8)
+    return kinds[: len(n)], int(kinds[len(n)]) if n_excluded is not None else 0
 
 
 def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None,
@@ -77,7 +115,8 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
 
     cs_spec = ctx.spec.output.conditional_survival
     policy = ctx.policy
-    with ctx.collect_warnings(f"Conditional survival{' by ' + strat if strat else ''}"):
+    by_text = f" by {ctx.labels.inline(strat)}" if strat else ""
+    with ctx.collect_warnings(f"Conditional survival{by_text}"):
         cs = conditional_survival(ctx.data, duration, event, by=strat, given=cs_spec.given,
                                   horizon=cs_spec.horizon)
     rows = []
@@ -88,7 +127,8 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
             text = policy.primary_marker
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
-        rows.append({"stratifier": label, "group": str(r.group), "given (months)": f"{r.given:g}",
+        group = ctx.labels.level(strat, r.group) if strat else str(r.group)
+        rows.append({"stratifier": label, "group": group, "given (months)": f"{r.given:g}",
                      "further months": f"{r.horizon:g}",
                      "at risk at s": format_count_alone(int(r.n_risk), policy),
                      "conditional survival, % (95% CI)": text})
@@ -133,30 +173,50 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
             lr = logrank(data, duration, event, by=strat) if (
                 strat is not None and len(km.group_labels) > 1) else None
         label = lab.variable(strat) if strat else "All patients"
-        summaries.append(km_summary(km, label, times, policy, lab))
+        summ = km_summary(km, label, times, policy, lab,
+                          n_excluded=km.n_excluded if strat is not None else None,
+                          forced=ctx.group_masks.get(strat or "", frozenset()))
+        summaries.append(summ)
         if spec.output.conditional_survival is not None:
             conditional.append(_conditional(ctx, duration, event, strat, label))
         if lr is not None:
             tests.append({"stratifier": label, "test": lr.method,
                           "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
                           "p": format_p(lr.p),
-                          "rows excluded (missing)": format_count_alone(km.n_excluded, policy)})
+                          "rows excluded (missing)": format_count(
+                              km.n_excluded, summ.attrs["excluded_kind"], policy)})
         name = f"km_{endpoint}_{strat or 'overall'}"
+        # the axis ends where fewer than 10% (or 10) remain at risk; ticks every 12/24 months
+        end = truncation_time(km)
+        grid = time_breaks(end)
+        risk = at_risk_table(km, grid, policy, size_kinds=summ.attrs["n_kind"])
+        drawn = drawable_groups(km, summ)
+        record_km(ctx, data, duration, event, strat, f"km|{endpoint}", km, summ, risk,
+                  grid, drawn, where=f"{title}{by_text}")
         caption = (f"{title}" + (by_text or ", all patients") +
                    f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); time in months from "
                    f"{lab.origins.get(endpoint, 'the time origin')}; the axis ends where fewer "
                    "than 10% of the patients (or 10) remain at risk; numbers at risk below.")
         if strat is not None and km.n_excluded:
-            caption += (f" {format_count_alone(km.n_excluded, policy)}"
+            caption += (f" {format_count(km.n_excluded, summ.attrs['excluded_kind'], policy)}"
                         f" patient(s) without a recorded {lab.inline(strat)} or "
                         "without follow-up for this endpoint are not shown.")
+        if len(drawn) < len(km.group_labels):
+            caption += (" Groups whose size or number of events is suppressed are not drawn "
+                        "(a curve shows both in its steps).")
         blocks.append(text_block("heading", title + (by_text or ": all patients")))
-        blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk, km, policy=policy,
-                                        endpoint=endpoint, labels=lab,
-                                        pvalue=lr.p if lr is not None else None))
+        if drawn:
+            risk_drawn = risk.loc[[str(g) for g in drawn]]
+            blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
+                                            only_groups(km, drawn), policy=policy,
+                                            endpoint=endpoint, labels=lab, max_time=end,
+                                            pvalue=lr.p if lr is not None and len(drawn) == len(
+                                                km.group_labels) else None,
+                                            risk=risk_drawn))
+        else:
+            blocks.append(text_block("text", "No curve is drawn: every group's size or number "
+                                     "of events is suppressed.", "note"))
         # the numbers at risk are printed under the figure; the CSV keeps them for reuse
-        end = truncation_time(km)
-        risk = at_risk_table(km, time_breaks(end), policy)
         risk_pub = risk.reset_index()
         risk_pub.columns = ["group", *[f"{c} months" for c in risk.columns]]
         if strat is not None:
@@ -185,3 +245,99 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
         f"{title}: {lab.events.get(endpoint, 'the event').lower()}, with time in months from "
         f"{lab.origins.get(endpoint, 'the time origin')}."], "blocks": blocks})
+
+
+def drawable_groups(km: Any, summ: pd.DataFrame) -> list[Any]:
+    """Groups whose curve may be drawn: a curve shows its size (the step heights) and its
+    events (the steps), so a group with either masked in ``summ`` is left out."""
+    kinds = zip(summ.attrs["n_kind"], summ.attrs["events_kind"], strict=True)
+    return [g for g, (kn, ke) in zip(km.group_labels, kinds, strict=False) if not kn and not ke]
+
+
+def only_groups(km: Any, groups: list[Any]) -> Any:
+    """The Kaplan-Meier result restricted to ``groups`` (for drawing; nothing is refitted)."""
+    if len(groups) == len(km.group_labels):
+        return km
+    keep = set(groups)
+    return replace(km, table=km.table.loc[km.table["group"].isin(keep)],
+                   n=km.n.loc[km.n["group"].isin(keep)], group_labels=list(groups))
+
+
+def _members(data: pd.DataFrame, strat: str | None, group: Any) -> np.ndarray:
+    if strat is None:
+        return np.ones(len(data), bool)
+    return (data[strat].astype(object) == group).to_numpy(dtype=bool, na_value=False)
+
+
+def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
+              strat: str | None, prefix: str, km: Any, summ: pd.DataFrame,
+              risk: pd.DataFrame, grid: Any, drawn: list[Any], where: str,
+              total_key: str = "cohort|n") -> None:
+    """Record a Kaplan-Meier block's counts in the disclosure ledger, from the data itself:
+    group sizes and events, the patients left out (stratifier or endpoint missing), the
+    numbers at risk at each tick and the curves drawn."""
+    led = ctx.ledger
+    present = (data[duration].notna() & data[event].notna()).to_numpy(dtype=bool)
+    t = data[duration].to_numpy(dtype=float, na_value=np.nan)
+    dead = (data[event].to_numpy(dtype=float, na_value=np.nan) == 1) & present
+    all_key = f"{prefix}|all"
+    led.hidden(f"{all_key}|n", present.sum())
+    led.hidden(f"{all_key}|events", dead.sum())
+    led.hidden(f"{prefix}|absent", (~present).sum())
+    led.total(total_key, [f"{all_key}|n", f"{prefix}|absent"])
+    for tick in grid:
+        led.hidden(f"{all_key}|risk|{tick:g}", (present & (t >= tick)).sum())
+    if strat is None:
+        _publish(led, f"{all_key}|n", present.sum(), summ.attrs["n_kind"][0], where)
+        _publish(led, f"{all_key}|events", dead.sum(), summ.attrs["events_kind"][0], where)
+        _record_risk(led, all_key, grid, risk.iloc[0], present, t, ctx, where)
+        led.reveal(f"{all_key}|n", present.sum(), f"{where} (curve)")
+        led.reveal(f"{all_key}|events", dead.sum(), f"{where} (curve steps)")
+        return
+    base = f"{prefix}|{strat}"
+    parts_n, parts_e = [], []
+    for i, g in enumerate(km.group_labels):
+        m = _members(data, strat, g) & present
+        key = f"{base}|{g}"
+        _publish(led, f"{key}|n", m.sum(), summ.attrs["n_kind"][i], where)
+        _publish(led, f"{key}|events", (m & dead).sum(), summ.attrs["events_kind"][i], where)
+        led.at_most(f"{key}|events", f"{key}|n")
+        _record_risk(led, key, grid, risk.loc[str(g)], m, t, ctx, where)
+        if g in drawn:
+            led.reveal(f"{key}|n", m.sum(), f"{where} (curve)")
+            led.reveal(f"{key}|events", (m & dead).sum(), f"{where} (curve steps)")
+        parts_n.append(f"{key}|n")
+        parts_e.append(f"{key}|events")
+    miss = data[strat].isna().to_numpy(dtype=bool) & present
+    led.hidden(f"{base}|<missing>|n", miss.sum())
+    led.hidden(f"{base}|<missing>|events", (miss & dead).sum())
+    led.total(f"{all_key}|n", [*parts_n, f"{base}|<missing>|n"])
+    led.total(f"{all_key}|events", [*parts_e, f"{base}|<missing>|events"])
+    for tick in grid:
+        led.hidden(f"{base}|<missing>|risk|{tick:g}", (miss & (t >= tick)).sum())
+        led.at_most(f"{base}|<missing>|risk|{tick:g}", f"{base}|<missing>|n")
+        led.total(f"{all_key}|risk|{tick:g}",
+                  [*[f"{base}|{g}|risk|{tick:g}" for g in km.group_labels],
+                   f"{base}|<missing>|risk|{tick:g}"])
+    n_exc = int(len(data) - sum(led.values[k] for k in parts_n))
+    led.count(f"{base}|excluded", n_exc, masked=bool(summ.attrs["excluded_kind"]),
+              where=f"{where} (caption, log-rank table)")
+    led.total(total_key, [f"{base}|excluded", *parts_n])
+
+
+def _publish(led: Any, key: str, value: float, kind: int, where: str) -> None:
+    led.count(key, value, masked=bool(kind), where=where)
+
+
+def _record_risk(led: Any, key: str, grid: Any, row: pd.Series, members: np.ndarray,
+                 t: np.ndarray, ctx: BuildContext, where: str) -> None:
+    markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
+    prev = f"{key}|n"
+    for tick, text in zip(grid, row.to_numpy(), strict=True):
+        k = f"{key}|risk|{tick:g}"
+        led.count(k, (members & (t >= tick)).sum(), masked=str(text) in markers,
+                  where=f"{where} (numbers at risk)")
+        led.at_most(k, prev)
+        if float(tick) == 0.0:  # everyone is at risk at time 0: the group's size
+            led.total(k, [f"{key}|n"])
+        prev = k

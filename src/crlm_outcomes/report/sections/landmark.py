@@ -10,13 +10,20 @@ log-rank test.
 
 from __future__ import annotations
 
+from crlm_outcomes.plots.km import time_breaks, truncation_time
 from crlm_outcomes.report._context import BuildContext
-from crlm_outcomes.report.figures import plot_km_with_risk
+from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.sections.km import km_summary
+from crlm_outcomes.report.sections.km import (
+    drawable_groups,
+    km_summary,
+    only_groups,
+    record_km,
+)
 from crlm_outcomes.report.spec import ENDPOINTS
-from crlm_outcomes.report.suppression import format_count, format_counts
+from crlm_outcomes.report.suppression import format_count, suppress_vector
+from crlm_outcomes.report.writer import safe_name, text_block
 
 __all__ = ["landmark_section"]
 
@@ -36,8 +43,9 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
         return
     with ctx.collect_warnings(f"Landmark {lm.time:g} months"):
         res = landmark(ctx.data, duration, event, landmark=lm.time)
-        km = kaplan_meier(res.data, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
-        lr = logrank(res.data, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
+        km = kaplan_meier(res.table, duration, event, by=lm.by,
+                          conf_type=ctx.spec.output.conf_type)
+        lr = logrank(res.table, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
     lab = ctx.labels
     title = (f"Landmark analysis at {lm.time:g} months: {lab.endpoint(lm.endpoint).lower()} by "
              f"{lab.inline(lm.by)}")
@@ -45,18 +53,42 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
     counts = res.counts.copy()
     vals = counts["n"].to_numpy(dtype=float)
     # input rows = the exclusions + the landmark cohort: one published constraint
-    counts["n"] = [format_count(vals[0], 0, policy),
-                   *format_counts(vals[1:], policy, total_published=True)]
-    name = f"landmark_{lm.endpoint}_{lm.time:g}_{lm.by}".replace(".", "p")
+    kinds = [0, *suppress_vector(vals[1:], policy, total_published=True)]
+    counts["n"] = [format_count(v, k, policy) for v, k in zip(vals, kinds, strict=True)]
+    led = ctx.ledger
+    prefix = f"lm{i}"
+    parts = []
+    for j, (reason, v, k) in enumerate(zip(counts["reason"], vals, kinds, strict=True)):
+        key = "cohort|n" if j == 0 else f"{prefix}|flow|{reason}"
+        led.count(key, v, masked=bool(k), where="landmark cohort table")
+        if j:
+            parts.append(key)
+    led.total("cohort|n", parts)
+    cohort_key = f"{prefix}|flow|{counts['reason'].iloc[-1]}"
+    name = safe_name(f"landmark_{lm.endpoint}_{lm.time:g}_{lm.by}".replace(".", "p"))
     blocks = [ctx.writer.table(counts, f"{name}_flow", "Landmark cohort")]
-    blocks.append(ctx.writer.figure(
-        name, title + f" (time restarted at the landmark, {lm.time:g} months after "
-        f"{lab.origins.get(lm.endpoint, 'the time origin')}).", plot_km_with_risk, km,
-        policy=policy, endpoint=lm.endpoint, labels=lab,
-        pvalue=lr.p if lr is not None else None,
-        xlabel=f"Months from the {lm.time:g}-month landmark"))
-    summary = km_summary(km, lab.variable(lm.by), list(ctx.spec.output.survival_times),
-                         policy, lab)
+    times = list(ctx.spec.output.survival_times)
+    summary = km_summary(km, lab.variable(lm.by), times, policy, lab)
+    end = truncation_time(km)
+    grid = time_breaks(end)
+    risk = at_risk_table(km, grid, policy, size_kinds=summary.attrs["n_kind"])
+    drawn = drawable_groups(km, summary)
+    record_km(ctx, res.table, duration, event, lm.by, f"{prefix}|{lm.endpoint}", km, summary,
+              risk, grid, drawn, where=title, total_key=cohort_key)
+    caption = title + (f" (time restarted at the landmark, {lm.time:g} months after "
+                       f"{lab.origins.get(lm.endpoint, 'the time origin')}).")
+    if len(drawn) < len(km.group_labels):
+        caption += " Groups whose size or number of events is suppressed are not drawn."
+    if drawn:
+        blocks.append(ctx.writer.figure(
+            name, caption, plot_km_with_risk, only_groups(km, drawn), policy=policy,
+            endpoint=lm.endpoint, labels=lab, max_time=end,
+            pvalue=lr.p if lr is not None and len(drawn) == len(km.group_labels) else None,
+            risk=risk.loc[[str(g) for g in drawn]],
+            xlabel=f"Months from the {lm.time:g}-month landmark"))
+    else:
+        blocks.append(text_block("text", "No curve is drawn: every group's size or number of "
+                                 "events is suppressed.", "note"))
     blocks.append(ctx.writer.table(summary, f"{name}_summary", "Kaplan-Meier estimates from "
                                    "the landmark", footnote=policy.footnote()))
     paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]

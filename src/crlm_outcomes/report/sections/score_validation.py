@@ -11,6 +11,7 @@ import pandas as pd
 
 from crlm_outcomes.labels import Labels, default_labels, lower_first
 from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINTS, ScoreValidationSpec
 from crlm_outcomes.report.suppression import format_count, kind_alone
@@ -18,8 +19,8 @@ from crlm_outcomes.report.suppression import format_count, kind_alone
 __all__ = ["score_validation_section", "score_validation_methods"]
 
 
-def _auc(res: Any) -> plt.Axes:
-    return res.plot_auc()
+def _auc(res: Any, xlabel: str) -> plt.Axes:
+    return res.plot_auc(xlabel=xlabel)
 
 
 def _calibration(res: Any) -> plt.Axes:
@@ -86,15 +87,13 @@ def score_validation_section(ctx: BuildContext) -> None:
     blocks = [ctx.writer.table(table, "score_validation", title,
                                footnote="Differences (Δ) against the first score use the "
                                         "patients with both scores.")]
-    pw = res.pairwise.copy()
-    pw["time"] = pw["time"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
-    pw = pw.round(4).astype(str)
-    pw.columns = [str(c).replace("_", " ") for c in pw.columns]
+    pw = _pairwise_published(res.pairwise)
     pw["n"] = [format_count(v, kind_alone(int(v), policy), policy) for v in res.pairwise["n"]]
     blocks.append(ctx.writer.table(pw, "score_validation_pairwise",
                                    "Pairwise differences (patients with both scores)"))
     blocks.append(ctx.writer.figure("score_validation_auc", "Time-dependent AUC with 95% "
-                                    "pointwise confidence bands.", _auc, res))
+                                    "pointwise confidence bands.", _auc, res,
+                                    lab.time_label(sv.endpoint)))
     t_cal = res.calibration.time
     blocks.append(ctx.writer.figure("score_validation_calibration",
                                     f"Calibration at {t_cal:g} months: observed (Kaplan-Meier) "
@@ -105,3 +104,18 @@ def score_validation_section(ctx: BuildContext) -> None:
                                     _decision, res))
     ctx.sections.append({"id": "score-validation", "title": title,
                          "paragraphs": [res.methods_text()], "blocks": blocks})
+
+
+def _pairwise_published(pw: pd.DataFrame) -> pd.DataFrame:
+    """Pairwise differences as published: estimates to 3 decimals, p as ``<0.001`` or three
+    decimals, readable column names."""
+    out = pd.DataFrame({"score": pw["term"].astype(str),
+                        "compared with": pw["reference"].astype(str),
+                        "measure": pw["metric"].astype(str),
+                        "months": [("" if pd.isna(v) else f"{v:g}") for v in pw["time"]]})
+    for col, name in (("estimate", "difference"), ("std_error", "standard error"),
+                      ("lower", "lower 95% CI"), ("upper", "upper 95% CI")):
+        out[name] = [("" if pd.isna(v) else f"{v:.3f}") for v in pw[col]]
+    out["p"] = [format_p(v) for v in pw["p"]]
+    out["n"] = pw["n"].to_numpy()
+    return out

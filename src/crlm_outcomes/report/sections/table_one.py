@@ -7,13 +7,19 @@ and says how many patients lack the comparison variable (they appear only in Ove
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import numpy as np
+
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.suppression import format_count_alone
-from crlm_outcomes.report.table_one import table_one
+from crlm_outcomes.report.spec import ENDPOINTS
+from crlm_outcomes.report.suppression import format_count, suppress_vector
+from crlm_outcomes.report.table_one import _is_categorical, _level_text, _levels, table_one
 
-__all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section"]
+__all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section", "record_table_one"]
 
 #: Table 1 rows used when the spec lists none (those present in the data are kept).
 DEFAULT_TABLE_ONE = [
@@ -51,10 +57,18 @@ def table_one_section(ctx: BuildContext) -> None:
                        suppression=ctx.policy, labels=ctx.labels)
     ctx.table_one_tests = [t for t in dict.fromkeys(t1.tests["test"]) if t]
     n_missing_by = int(data[comp.by].isna().sum())
+    record_table_one(ctx, t1, comp.by, variables, n_missing_by)
+    nrow = t1.table.iloc[0]
+    # the groups masked here, as raw values (the Kaplan-Meier sections mask them too)
+    raw_of = {ctx.labels.level(comp.by, g): g for g in _levels(data[comp.by])}
+    ctx.group_masks.setdefault(comp.by, set()).update(
+        _level_text(raw_of.get(g, g)) for g in t1.groups
+        if str(nrow[g]) in (ctx.policy.primary_marker, ctx.policy.complementary_marker))
     by_label = ctx.labels.inline(comp.by)
     paras = [f"Characteristics of the analysis cohort by {by_label}."]
     if n_missing_by:
-        paras.append(f"{format_count_alone(n_missing_by, ctx.policy)}"
+        kind = missing_by_kind(t1, n_missing_by, ctx)
+        paras.append(f"{format_count(n_missing_by, kind, ctx.policy)}"
                      f" patient(s) without a recorded {by_label} appear only in the Overall "
                      "column.")
     # the footnote is part of the table's HTML (printed once, under the table)
@@ -62,3 +76,127 @@ def table_one_section(ctx: BuildContext) -> None:
                              html=t1.to_html(uuid="table_one"), latex=t1.to_latex())
     ctx.sections.append({"id": "table-one", "title": "Table 1", "paragraphs": paras,
                          "blocks": [block]})
+
+
+_CELL = re.compile(r"^(?P<n>\d+)(?: \((?P<pct>[\d.]+)\))?$")
+
+
+def _cell(led: Any, ctx: BuildContext, key: str, value: float, text: str,
+          where: str) -> str | None:
+    """Record one printed Table 1 count cell; return its printed percentage (or None)."""
+    text = str(text)
+    markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
+    if text in markers:
+        led.count(key, value, masked=True, where=where)
+        return None
+    m = _CELL.match(text)
+    if m is None:
+        led.hidden(key, value)
+        return None
+    led.count(key, value, masked=False, where=where)
+    return m.group("pct")
+
+
+def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
+                     n_missing_by: int) -> None:
+    """Record Table 1's counts, percentages and their arithmetic in the disclosure ledger
+    (group sizes, level counts, missing counts, the Overall column), linked to the
+    Kaplan-Meier group sizes of the same stratifier."""
+    led, data, lab = ctx.ledger, ctx.data, ctx.labels
+    where = "Table 1"
+    gser = data[by]
+    glevels = [g for g in _levels(gser) if (gser == g).any()]
+    # the group columns are headed by the groups' display labels
+    gmask = {lab.level(by, g): (gser == g).to_numpy(dtype=bool, na_value=False)
+             for g in glevels}
+    raw = {lab.level(by, g): g for g in glevels}
+    cols = [c for c in t1.table.columns if c in gmask]
+    has_overall = "Overall" in t1.table.columns
+    nrow = t1.table.iloc[0]
+    size_keys = []
+    for c in cols:
+        key = f"t1|n|{c}"
+        _cell(led, ctx, key, gmask[c].sum(), nrow[c], where)
+        size_keys.append(key)
+        for endpoint, (dur, ev) in ENDPOINTS.items():  # the KM sizes of the same groups
+            if by in ctx.spec.stratifiers and endpoint in ctx.spec.endpoints \
+                    and dur in data.columns and ev in data.columns:
+                present = (data[dur].notna() & data[ev].notna()).to_numpy(dtype=bool)
+                km_key = f"km|{endpoint}|{by}|{raw[c]}|n"
+                led.hidden(km_key, (gmask[c] & present).sum())
+                led.hidden(f"{km_key}|absent", (gmask[c] & ~present).sum())
+                led.total(key, [km_key, f"{km_key}|absent"])
+    miss_key = f"t1|n|<missing {by}>"
+    led.count(miss_key, n_missing_by, masked=missing_by_kind(t1, n_missing_by, ctx) != 0,
+              where="Table 1 text")
+    led.total("cohort|n", [*size_keys, miss_key])
+    if has_overall:
+        _cell(led, ctx, "cohort|n", len(data), nrow["Overall"], where)
+    all_masks = dict(gmask)
+    all_masks["Overall"] = np.ones(len(data), bool)
+    all_masks[f"<missing {by}>"] = gser.isna().to_numpy(dtype=bool)
+    table = t1.table
+    for var in variables:
+        s = data[var]
+        label = table["variable"].astype(str)
+        name = lab.variable(var)
+        block = table[label.eq(name) | label.str.startswith(f"{name}, ")]
+        categorical = _is_categorical(s)
+        levels = [lab.level(var, v) for v in _levels(s)] if categorical else []
+        texts = {(str(r["level"]) or ""): r for _, r in block.iterrows()}
+        rows_keys: dict[str, dict[str, str]] = {}
+        for level in [*levels, "Missing"]:
+            if categorical and level != "Missing":
+                lev_raw = _levels(s)[levels.index(level)]
+                hit = (s == lev_raw).to_numpy(dtype=bool, na_value=False)
+            else:
+                hit = s.isna().to_numpy(dtype=bool)
+            keys = {}
+            for c, m in all_masks.items():
+                key = f"t1|{var}|{level}|{c}"
+                value = float((hit & m).sum())
+                row = texts.get(level)
+                if row is not None and c in row.index:
+                    _cell(led, ctx, key, value, row[c], where)
+                elif row is None and level == "Missing" and c in (*cols, "Overall"):
+                    # no Missing row: the reader knows nobody is missing
+                    led.count(key, value, masked=False, where="Table 1 (no missing row)")
+                else:
+                    led.hidden(key, value)
+                keys[c] = key
+            rows_keys[level] = keys
+            led.total(keys["Overall"], [keys[c] for c in [*cols, f"<missing {by}>"]])
+        if not categorical:  # the patients with a value are not printed
+            rows_keys["<present>"] = {}
+            for c, m in all_masks.items():
+                key = f"t1|{var}|<present>|{c}"
+                led.hidden(key, float((s.notna().to_numpy(dtype=bool) & m).sum()))
+                rows_keys["<present>"][c] = key
+        for c in [*cols, "Overall"]:
+            size = "cohort|n" if c == "Overall" else f"t1|n|{c}"
+            parts = [rows_keys[lv][c] for lv in rows_keys]
+            led.total(size, parts)
+            level_keys = [rows_keys[lv][c] for lv in levels]
+            for level in rows_keys:
+                row = texts.get(level)
+                if row is None or c not in row.index:
+                    continue
+                m = _CELL.match(str(row[c]))
+                if m is None or m.group("pct") is None:
+                    continue
+                den = level_keys if level != "Missing" else [size]
+                if level == "Missing" or categorical:
+                    led.percent(rows_keys[level][c], den, m.group("pct"))
+
+
+def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
+    """Suppression kind of the number of patients without a group: it completes the group
+    sizes to the Overall size, so it is decided with them (as :func:`table_one` does)."""
+    if not ctx.policy.enabled:
+        return 0
+    sizes = [float(ctx.data[ctx.spec.comparison.by].astype(object).eq(g).sum())
+             for g in _levels(ctx.data[ctx.spec.comparison.by])
+             if ctx.data[ctx.spec.comparison.by].eq(g).any()]
+    kinds = suppress_vector(np.r_[sizes, float(n_missing_by)], ctx.policy,
+                            total_published="Overall" in t1.table.columns)
+    return int(kinds[-1])

@@ -7,12 +7,15 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify.scores._points import Component, join_where
+from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify._months import check_basis, compare_months
+from crlm_outcomes.stratify.scores._points import Component
 
 __all__ = ["short_interval"]
 
 
-def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: str) -> Component:
+def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: str,
+                   month_basis: str = "calendar") -> Component:
     """1 point when the interval from the primary to the liver metastases is < ``months``.
 
     ``origin="resection"`` (Fong 1999, Nordlinger 1996): from ``primary_resection_date`` to
@@ -25,43 +28,48 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
     ``origin="diagnosis"``: from ``primary_diagnosis_date``; the synchronous flag scores the
     point where dates are missing.
 
-    Strict inequality: exactly ``months`` (``months`` x 30.4375 days) scores 0.
+    Where the dates cannot decide, a source's own interval decides:
+    ``disease_free_interval_months`` (< ``months`` scores), or the fact
+    ``disease_free_interval_under_12m`` (True scores any limit of 12 months or more; False,
+    i.e. at least 12 months, scores 0 for any limit of 12 months or less).
+
+    Strict inequality: exactly ``months`` calendar months (or ``months`` x 30.4375 days with
+    ``month_basis="days"``) scores 0.
     """
     if origin not in ("resection", "diagnosis"):
         raise SpecError("interval origin must be 'resection' or 'diagnosis'", column="dfi_origin",
                         value=origin, expected="'resection' or 'diagnosis'")
-    limit = float(months) * col.DAYS_PER_MONTH
+    check_basis(month_basis, months)
     liver = col.date(frame, "liver_mets_diagnosis_date")
     diagnosis = col.date(frame, "primary_diagnosis_date")
     resection = col.date(frame, "primary_resection_date")
     synchronous_flag = col.boolean(frame, "liver_mets_at_primary_diagnosis").to_numpy(
         dtype=bool, na_value=False)
-    from_diagnosis = ((liver - diagnosis) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    from_resection = ((liver - resection) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    dx_sign, dx_known = compare_months(liver, diagnosis, months, month_basis)
+    res_sign, res_known = compare_months(liver, resection, months, month_basis)
     n = len(frame)
     points = np.full(n, np.nan)
     if origin == "resection":
-        known = ~np.isnan(from_resection)
-        points[known] = (from_resection[known] < limit).astype(float)
-        short_from_dx = ~known & ~np.isnan(from_diagnosis) & (from_diagnosis < limit)
+        points[res_known] = (res_sign[res_known] < 0).astype(float)
+        short_from_dx = ~res_known & dx_known & (dx_sign < 0)
         points[short_from_dx] = 1.0
         needed = {"liver_mets_diagnosis_date": liver, "primary_resection_date": resection}
     else:
-        known = ~np.isnan(from_diagnosis)
-        points[known] = (from_diagnosis[known] < limit).astype(float)
+        points[dx_known] = (dx_sign[dx_known] < 0).astype(float)
         needed = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
     points[np.isnan(points) & synchronous_flag] = 1.0
-    # a source without dates may record the interval itself, or only "< 12 months"
-    dfi = col.number(frame, "disease_free_interval_months")
-    use = np.isnan(points) & ~np.isnan(dfi)
-    points[use] = (dfi[use] < float(months)).astype(float)
-    if float(months) == 12.0:
-        under = col.boolean(frame, "disease_free_interval_under_12m")
-        flag = np.isnan(points) & under.notna().to_numpy()
-        points[flag] = under.to_numpy(dtype=float, na_value=np.nan)[flag]
-    why = np.full(n, "", dtype=object)
+    # a source that gives the interval (or the "< 12 months" fact) without dates
+    recorded = col.number(frame, "disease_free_interval_months")
+    from_recorded = np.isnan(points) & ~np.isnan(recorded)
+    points[from_recorded] = (recorded[from_recorded] < float(months)).astype(float)
+    under_12 = col.boolean(frame, "disease_free_interval_under_12m")
+    if float(months) >= 12:  # "< 12 months" proves "< months"
+        points[np.isnan(points) & under_12.to_numpy(dtype=bool, na_value=False)] = 1.0
+    if float(months) <= 12:  # ">= 12 months" proves ">= months"
+        over = (under_12 == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+        points[np.isnan(points) & over] = 0.0
+    why = Texts.none(n)
     for name, values in needed.items():
-        why = join_where(why, values.isna().to_numpy(), col.missing_reason(name, frame),
-                         sep=", ")
-    why = np.where(why == "", "interval cannot be decided", why).astype(object)
+        why = why.join(values.isna().to_numpy(), col.missing_reason(name, frame), sep=", ")
+    why[why.isna()] = "interval cannot be decided"
     return Component(label, points, why)

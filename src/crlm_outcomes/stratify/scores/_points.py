@@ -17,68 +17,80 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import attach, categorical_result, reason_array
+from crlm_outcomes.stratify._codes import Levels, Texts, _unique_ints, as_texts
+from crlm_outcomes.stratify._explain import attach, categorical_result, reason_texts
 
-__all__ = ["Component", "threshold", "flag", "node_component", "total", "groups", "join_where"]
+__all__ = ["Component", "threshold", "flag", "node_component", "total", "groups", "join_where",
+           "cea_known_normal"]
 
 
 @dataclass(frozen=True)
 class Component:
     """One score component: its label, its points per patient (NaN = cannot be evaluated) and,
-    per patient, why it cannot be evaluated."""
+    per patient, why it cannot be evaluated (one text for all, or :class:`Texts`)."""
 
     label: str
     points: np.ndarray
-    why: np.ndarray | str  # one text for every patient, or one per patient
+    why: Texts | str
 
 
 def join_where(parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str,
                sep: str = "; ") -> np.ndarray:
     """Append ``text`` to ``parts`` (object array of str) where ``mask`` (new array).
 
-    Each distinct (current text, appended text) pair is joined once and broadcast: reasons
-    repeat across patients, and joining a million strings one by one dominated the stratifiers'
-    time on registry-sized cohorts.
+    Object-array form of :meth:`Texts.join` (each distinct pair joined once).
     """
-    out = parts.copy()
-    positions = np.flatnonzero(mask)
-    if positions.size == 0:
-        return out
-    piece = np.asarray(text, dtype=object)
-    current_codes, current_u = pd.factorize(parts[positions])
-    if piece.ndim:
-        piece_codes, piece_u = pd.factorize(piece[positions])
-    else:
-        piece_codes, piece_u = np.zeros(positions.size, dtype=np.intp), [piece.item()]
-    key = current_codes.astype(np.int64) * len(piece_u) + piece_codes
-    pairs, inverse = np.unique(key, return_inverse=True)
-    joined = np.empty(pairs.size, dtype=object)
-    for i, pair in enumerate(pairs.tolist()):
-        current, add = current_u[pair // len(piece_u)], piece_u[pair % len(piece_u)]
-        joined[i] = add if current == "" else current + sep + add
-    out[positions] = joined[inverse.ravel()]
+    current = Texts.from_array(np.asarray(parts, dtype=object))
+    piece = text if isinstance(text, str) else Texts.from_array(np.asarray(text, dtype=object))
+    out = current.join(mask, piece, sep=sep).to_array()
+    out[pd.isna(out)] = ""
     return out
 
 
 def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
               inclusive: bool = False, points: float = 1.0,
-              values: np.ndarray | None = None) -> Component:
-    """``points`` if the column's value is > ``above`` (>= with ``inclusive``), else 0."""
+              values: np.ndarray | None = None, at_least: str | None = None,
+              known_below: np.ndarray | None = None) -> Component:
+    """``points`` if the column's value is > ``above`` (>= with ``inclusive``), else 0.
+
+    Where the value is missing, a known bound can still decide the component:
+    ``at_least`` names a column holding a lower bound (a registry top code such as CEA
+    >= 10,000 ng/mL or age 85+), which scores when the bound itself passes the threshold;
+    ``known_below`` marks patients known to be below the threshold (e.g. a CEA interpreted
+    as normal), who score 0.
+    """
     x = col.number(frame, column) if values is None else values
     hit = (x >= above) if inclusive else (x > above)
     pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
-    why: np.ndarray | str = col.missing_reason(column, frame)
-    bound = col.number(frame, f"{column}_at_least") if values is None else np.full(len(x), np.nan)
-    known_bound = np.isnan(x) & ~np.isnan(bound)
-    if known_bound.any():  # a top-coded value ("CEA >= 10,000") decides when it clears the cut
-        clears = known_bound & ((bound >= above) if inclusive else (bound > above))
-        pts = np.where(clears, points, pts)
-        open_ = known_bound & ~clears
-        if open_.any():
-            why = np.full(len(x), why, dtype=object)
-            why[open_] = [f"{column} known only as >= {b:g}, not enough to decide"
-                          for b in bound[open_].tolist()]
+    why: Texts | str = col.why_missing(column, frame)
+    if at_least is None and values is None:
+        at_least = f"{column}_at_least"  # the schema's bound column, where there is one
+    if at_least is not None:
+        bound = col.number(frame, at_least)
+        passes = (bound >= above) if inclusive else (bound > above)
+        pts = np.where(np.isnan(pts) & passes, points, pts)
+        open_ = np.isnan(pts) & ~np.isnan(bound)
+        if known_below is not None:
+            open_ &= ~known_below
+        if open_.any():  # a bound below the cut-off: say so (one text per distinct bound)
+            why = Texts.full(len(x), why)
+            for value in np.unique(bound[open_]).tolist():
+                why[open_ & (bound == value)] = f"known only as >= {value:g}, not enough to decide"
+    if known_below is not None:
+        pts = np.where(np.isnan(pts) & known_below, 0.0, pts)
     return Component(label, pts, why)
+
+
+def cea_known_normal(frame: pd.DataFrame) -> np.ndarray:
+    """CEA interpreted as normal by the source (``cea_interpretation == 'normal'``, i.e. within
+    the laboratory's reference range, about 5 ng/mL) at diagnosis of the primary, for patients
+    whose liver metastases were present at that diagnosis (``liver_mets_at_primary_diagnosis``
+    True): their CEA at liver diagnosis is that same measurement, below every CEA cut-off of
+    the scores (20, 80, 200 ng/mL)."""
+    normal = col.coded(frame, "cea_interpretation") == "normal"
+    synchronous = col.boolean(frame, "liver_mets_at_primary_diagnosis").to_numpy(
+        dtype=bool, na_value=False)
+    return normal & synchronous
 
 
 def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
@@ -87,7 +99,7 @@ def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
     known = series.notna().to_numpy()
     true = series.to_numpy(dtype=bool, na_value=False)
     pts = np.where(known, np.where(true, points, 0.0), np.nan)
-    return Component(label, pts, col.missing_reason(column, frame))
+    return Component(label, pts, col.why_missing(column, frame))
 
 
 def total(
@@ -106,75 +118,75 @@ def total(
     any_missing = missing.any(axis=0)
     all_missing = missing.all(axis=0)
     listing, labels_only = _missing_listing(components, missing)
-    assumed: dict = {}
+    assumed = None
     if missing_as_zero:
         summed = np.nansum(points, axis=0)
         score_missing = all_missing
         counted = any_missing & ~all_missing
-        assumed = dict(zip(index[counted].tolist(),
-                           ("counted as 0: " + labels_only[counted]).tolist(), strict=True))
-        reason = _prefixed(listing, score_missing, "no component known: ")
+        assumed = ("counted as 0: " + labels_only).where(counted)
+        reason = "no component known -- " + listing.where(score_missing)
         rule = rule + "; missing components counted as 0 (missing_as_zero=True)"
     else:
         summed = points.sum(axis=0)
         score_missing = any_missing
-        reason = _prefixed(listing, score_missing, "missing component(s): ")
+        reason = listing.where(score_missing)
     values = pd.array(np.where(score_missing, 0, summed).astype(np.int64), dtype="Int64")
     values[score_missing] = pd.NA
     series = pd.Series(values, index=index)
-    return attach(series, reason, name=name, rule=rule, source=source, assumed=assumed or None)
+    return attach(series, reason, name=name, rule=rule, source=source, assumed=assumed)
 
 
 def _missing_listing(components: Sequence[Component], missing: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     ) -> tuple[Texts, Texts]:
     """Per patient, the missing components with their reasons (``"CEA > 200 ng/mL
     [cea_at_liver_diagnosis missing]; ..."``) and their labels alone (``", "``-separated).
 
-    The texts are built once per distinct pattern of (component missing, its reason) and then
-    broadcast: a registry of a million patients has a handful of patterns, and building a
-    million strings one by one took most of the time of the scores. (Folding the components in
-    with :func:`join_where` instead is simpler but measured twice as slow: it re-hashes the
-    growing texts of every patient once per component.)
+    The texts are built once per distinct pattern of (component missing, its reason): each
+    patient's pattern is one integer (mixed radix over the components, renumbered densely
+    before it could overflow), and each pattern's text is read off one patient who has it.
     """
     n = missing.shape[1]
     key = np.zeros(n, dtype=np.int64)  # the pattern of each patient, as one number
+    distinct = 1                       # an upper bound of key + 1
     codes: list[np.ndarray] = []       # per component: 0 = known, i = missing with texts[i-1]
     texts: list[list[str]] = []
     for component, miss in zip(components, missing, strict=True):
-        code = np.zeros(n, dtype=np.int64)
-        found: list[str] = []
         if isinstance(component.why, str):
-            code[miss] = 1
+            code = miss.astype(np.int64)
             found = [component.why]
-        elif miss.any():
-            found_codes, uniques = pd.factorize(np.asarray(component.why, dtype=object)[miss])
-            code[miss] = found_codes + 1
-            found = [str(u) for u in uniques]
-        if key.max(initial=0) >= 2**62 // (len(found) + 1):  # renumber before it overflows
-            key = np.unique(key, return_inverse=True)[1].ravel().astype(np.int64)
-        key = key * (len(found) + 1) + code
+        else:
+            why = as_texts(component.why, n)
+            code = np.where(miss, why.codes.astype(np.int64) + 1, 0)
+            code[miss & (why.codes < 0)] = len(why.texts) + 1
+            found = [*why.texts, "reason not recorded"]
+        radix = len(found) + 1
+        if distinct * radix >= 2**62:  # renumber before it overflows
+            uniques, key = _unique_ints(key, distinct)
+            distinct = uniques.size
+        key = key * radix + code
+        distinct *= radix
         codes.append(code)
         texts.append(found)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    listing_u = np.empty(first.size, dtype=object)
-    labels_u = np.empty(first.size, dtype=object)
-    for i, row in enumerate(first.tolist()):  # read each pattern off one patient who has it
-        parts, labels = [], []
+    uniques, inverse = _unique_ints(key, distinct)
+    first = np.full(uniques.size, -1, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # first patient of each pattern
+    listing_u, labels_u = [], []
+    for row in first.tolist():  # read each pattern off one patient who has it
+        by_why: dict[str, list[str]] = {}  # components sharing a reason are listed together
+        labels = []
         for component, code, found in zip(components, codes, texts, strict=True):
             if code[row]:
-                parts.append(f"{component.label} [{found[code[row] - 1]}]")
+                by_why.setdefault(found[code[row] - 1], []).append(component.label)
                 labels.append(component.label)
-        listing_u[i], labels_u[i] = "; ".join(parts), ", ".join(labels)
-    return listing_u[inverse.ravel()], labels_u[inverse.ravel()]
-
-
-def _prefixed(listing: np.ndarray, where: np.ndarray, prefix: str) -> np.ndarray:
-    """``prefix + listing`` where ``where``, ``None`` elsewhere (built per distinct text)."""
-    out = np.full(listing.size, None, dtype=object)
-    if where.any():
-        codes, uniques = pd.factorize(listing[where])
-        out[where] = np.array([prefix + str(u) for u in uniques], dtype=object)[codes]
-    return out
+        listing_u.append("; ".join(f"{', '.join(names)}: {why}"
+                                   for why, names in by_why.items()))
+        labels_u.append(", ".join(labels))
+    listing = Texts(inverse, listing_u)
+    labels_only = Texts(inverse, labels_u)
+    empty = np.asarray([text == "" for text in listing_u] + [True])[inverse]
+    listing.codes[empty] = -1
+    labels_only.codes[empty] = -1
+    return listing.compact(), labels_only.compact()
 
 
 def groups(
@@ -190,14 +202,14 @@ def groups(
     Missing scores stay missing, with the score's reasons.
     """
     x = score.to_numpy(dtype=float, na_value=np.nan)
-    value = np.full(len(x), None, dtype=object)
+    levels = [level for _, _, level in cuts]
+    value = Levels.empty(len(x), levels)
     for low, high, level in cuts:
         value[(x >= low) & (x < high)] = level
-    reason = reason_array(score, default="score missing (no reason recorded with it)")
-    uncovered = ~np.isnan(x) & pd.isna(value)
+    reason = reason_texts(score, default="score missing (no reason recorded with it)")
+    uncovered = ~np.isnan(x) & value.isna()
     reason[uncovered] = "score outside the grouping cut-offs"
-    result = categorical_result(value, reason, index=score.index,
-                                levels=[level for _, _, level in cuts], name=name,
+    result = categorical_result(value, reason, index=score.index, levels=levels, name=name,
                                 rule=rule, source=source)
     if "assumed" in score.attrs:
         result.attrs["assumed"] = score.attrs["assumed"]
@@ -209,6 +221,5 @@ def node_component(frame: pd.DataFrame, label: str = "node-positive primary",
     """Node-positive primary: ``primary_node_positive``, else ``primary_n_stage`` N1/N2."""
     nodes, _ = col.node_positive(frame)
     component = flag(frame, nodes, "primary_node_positive", label, points)
-    why = (col.missing_reason("primary_node_positive", frame) + ", "
-           + col.missing_reason("primary_n_stage", frame))
-    return Component(label, component.points, why)
+    return Component(label, component.points,
+                     col.why_missing(("primary_node_positive", "primary_n_stage"), frame))

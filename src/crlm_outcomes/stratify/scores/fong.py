@@ -7,13 +7,16 @@ from typing import Any
 import pandas as pd
 
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._months import basis_text
 from crlm_outcomes.stratify.scores import _points as pt
 from crlm_outcomes.stratify.scores._interval import short_interval
 
 __all__ = ["fong_score", "fong_group", "FONG_LEVELS"]
 
 FONG_LEVELS = ("low", "high")
-_SOURCE = "Fong, Ann Surg 1999;230:309"
+_SOURCE = ("Fong Y, Fortner J, Sun RL, Brennan MF, Blumgart LH. Clinical score for predicting "
+           "recurrence after hepatic resection for metastatic colorectal cancer: analysis of "
+           "1001 consecutive cases. Ann Surg 1999;230(3):309-318")
 _COLUMNS = ("primary_node_positive", "primary_n_stage", "liver_mets_diagnosis_date",
             "primary_resection_date", "liver_mets_number", "cea_at_liver_diagnosis",
             "liver_mets_largest_cm")
@@ -23,20 +26,26 @@ def fong_score(
     data: Any,
     *,
     dfi_origin: str = "resection",
+    month_basis: str = "calendar",
     missing_as_zero: bool = False,
 ) -> pd.Series:
     """Fong clinical risk score, 0-5.
 
-    Source: Fong, Ann Surg 1999;230:309. One point each for:
+    Source: Fong Y, Fortner J, Sun RL, Brennan MF, Blumgart LH. Ann Surg 1999;230(3):309-318.
+    One point each for:
 
     1. node-positive primary (``primary_node_positive``, else ``primary_n_stage`` N1/N2);
     2. disease-free interval from the primary to the liver metastases < 12 months -- measured
        from **resection** of the primary to diagnosis of the liver metastases, as in Fong 1999;
        synchronous metastases have an interval of 0 and score the point (details in
-       :func:`~crlm_outcomes.stratify.scores._interval.short_interval`); exactly 12 months
-       (365.25 days) scores 0;
-    3. more than one liver tumour (``liver_mets_number > 1``);
-    4. pre-operative CEA > 200 ng/mL (``cea_at_liver_diagnosis``; exactly 200 scores 0);
+       :func:`~crlm_outcomes.stratify.scores._interval.short_interval`); exactly 12 calendar
+       months scores 0 (``month_basis="days"``: 365.25 days);
+    3. more than one liver tumour (``liver_mets_number > 1``; without a count, the source's
+       "more than one tumour" fact ``liver_mets_number_at_least >= 2`` decides it);
+    4. pre-operative CEA > 200 ng/mL (``cea_at_liver_diagnosis``; exactly 200 scores 0). A
+       registry top code (``cea_at_liver_diagnosis_at_least``, e.g. >= 10,000 ng/mL) scores;
+       a CEA interpreted as normal at diagnosis of a primary with synchronous liver
+       metastases (``cea_interpretation``) scores 0;
     5. largest liver tumour > 5 cm (``liver_mets_largest_cm``; exactly 5 cm scores 0).
 
     External check (Mann, Arch Surg 2004): 5-year OS 72.5% (score 0-1), 31.2% (2-3), 0% (4-5).
@@ -48,9 +57,14 @@ def fong_score(
     dfi_origin
         ``"resection"`` (default, Fong 1999) or ``"diagnosis"`` (interval from diagnosis of the
         primary, for sources without resection dates).
+    month_basis
+        ``"calendar"`` months (default) or months of 30.4375 ``"days"``.
     missing_as_zero
         Count a missing component as 0 points (explicit opt-in; recorded in
         ``.attrs["assumed"]``). Default False: a missing component makes the score missing.
+        **This under-scores**: a component the source does not collect at all (e.g. CEA in
+        a registry without it) counts 0 for every patient, so true high-risk patients fall
+        into the low group.
 
     Returns
     -------
@@ -62,15 +76,18 @@ def fong_score(
     col.require_any(frame, _COLUMNS, "fong_score")
     components = [
         pt.node_component(frame),
-        short_interval(frame, months=12.0, origin=dfi_origin,
-                       label="disease-free interval < 12 months"),
-        pt.threshold(frame, "liver_mets_number", "more than one liver tumour", above=1),
-        pt.threshold(frame, "cea_at_liver_diagnosis", "CEA > 200 ng/mL", above=200),
+        short_interval(frame, months=12, origin=dfi_origin,
+                       label="disease-free interval < 12 months", month_basis=month_basis),
+        pt.threshold(frame, "liver_mets_number", "more than one liver tumour", above=1,
+                     at_least="liver_mets_number_at_least"),
+        pt.threshold(frame, "cea_at_liver_diagnosis", "CEA > 200 ng/mL", above=200,
+                     at_least="cea_at_liver_diagnosis_at_least",
+                     known_below=pt.cea_known_normal(frame)),
         pt.threshold(frame, "liver_mets_largest_cm", "largest liver tumour > 5 cm", above=5),
     ]
     rule = ("1 point each: node-positive primary; DFI < 12 months from primary "
             f"{dfi_origin} to liver metastases (synchronous = 0 months); > 1 liver tumour; "
-            "CEA > 200 ng/mL; largest > 5 cm")
+            "CEA > 200 ng/mL; largest > 5 cm; " + basis_text(month_basis))
     return pt.total(components, index=frame.index, name="fong_score", rule=rule,
                     source=_SOURCE, missing_as_zero=missing_as_zero)
 

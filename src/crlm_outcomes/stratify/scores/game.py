@@ -9,28 +9,30 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Texts
 from crlm_outcomes.stratify.scores import _points as pt
-from crlm_outcomes.stratify.scores.tumour_burden import tbs_zone_of
+from crlm_outcomes.stratify.scores.tumour_burden import tbs_zone_with_bounds
 
 __all__ = ["game_score", "game_group", "GAME_LEVELS"]
 
 GAME_LEVELS = ("low", "medium", "high")
-_SOURCE = "Margonis, BJS 2018;105:1210"
+_SOURCE = ("Margonis GA, Sasaki K, Gholami S, et al. Genetic And Morphological Evaluation (GAME) "
+           "score for patients with colorectal liver metastases. Br J Surg "
+           "2018;105(9):1210-1220")
 
 
 def _mutation_component(frame: pd.DataFrame, mutation: str) -> pt.Component:
-    kras = col.category(frame, "kras_status").to_numpy(dtype=object)
+    kras = col.coded(frame, "kras_status")
     if mutation == "kras":
         points = np.where(kras == "mutant", 1.0, np.where(kras == "wild_type", 0.0, np.nan))
-        why = np.full(len(frame), col.missing_reason("kras_status", frame), dtype=object)
-        return pt.Component("KRAS-mutated", points, why)
-    nras = col.category(frame, "nras_status").to_numpy(dtype=object)
+        return pt.Component("KRAS-mutated", points, col.missing_reason("kras_status", frame))
+    nras = col.coded(frame, "nras_status")
     mutant = (kras == "mutant") | (nras == "mutant")
     both_wt = (kras == "wild_type") & (nras == "wild_type")
     points = np.where(mutant, 1.0, np.where(both_wt, 0.0, np.nan))
-    why = np.full(len(frame), "", dtype=object)
-    why = pt.join_where(why, pd.isna(kras), col.missing_reason("kras_status", frame), ", ")
-    why = pt.join_where(why, pd.isna(nras), col.missing_reason("nras_status", frame), ", ")
+    why = Texts.none(len(frame))
+    why = why.join(kras.isna(), col.missing_reason("kras_status", frame), ", ")
+    why = why.join(nras.isna(), col.missing_reason("nras_status", frame), ", ")
     return pt.Component("RAS-mutated", points, why)
 
 
@@ -42,15 +44,18 @@ def game_score(
 ) -> pd.Series:
     """GAME score, 0-7.
 
-    Source: Margonis, BJS 2018;105:1210. Points:
+    Source: Margonis GA, Sasaki K, Gholami S, et al. Br J Surg 2018;105(9):1210-1220. Points:
 
     * KRAS-mutated primary: 1 (``kras_status``; the paper scores KRAS only -- with
       ``mutation="ras"`` a KRAS **or NRAS** mutation scores, and 0 needs both wild-type);
-    * CEA >= 20 ng/mL: 1 (``cea_at_liver_diagnosis``; exactly 20 scores);
+    * CEA >= 20 ng/mL: 1 (``cea_at_liver_diagnosis``; exactly 20 scores; a registry top code
+      ``cea_at_liver_diagnosis_at_least`` >= 20 scores, a CEA interpreted as normal at
+      diagnosis of a primary with synchronous metastases scores 0);
     * node-positive primary: 1;
     * tumour burden score (Sasaki, Ann Surg 2018) 3 to < 9: 1, >= 9: 2 (the paper's "3-8" and
       ">= 9" read with the TBS zones < 3 / 3 to < 9 / >= 9, so TBS 8.5 scores 1; exactly 3
-      scores 1, exactly 9 scores 2);
+      scores 1, exactly 9 scores 2; a missing TBS whose lower bound reaches 9 -- e.g. a 9 cm
+      lesion with an unknown count -- scores 2);
     * extrahepatic disease: 2 (``extrahepatic_disease``).
 
     Groups (:func:`game_group`): low 0-1, medium 2-3, high >= 4. Dutch validation (n=1105):
@@ -63,7 +68,9 @@ def game_score(
     mutation
         ``"kras"`` (default, as published) or ``"ras"`` (KRAS or NRAS).
     missing_as_zero
-        Count a missing component as 0 (explicit opt-in; see ``.attrs["assumed"]``).
+        Count a missing component as 0 (explicit opt-in; see ``.attrs["assumed"]``). **This
+        under-scores**: a component the source does not collect at all (e.g. KRAS or CEA in
+        a registry) counts 0 for every patient.
 
     Returns
     -------
@@ -79,17 +86,18 @@ def game_score(
                             "extrahepatic_disease"), "game_score")
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
-    tbs_why = np.full(len(frame), "", dtype=object)
-    tbs_why = pt.join_where(tbs_why, np.isnan(size),
-                            col.missing_reason("liver_mets_largest_cm", frame), ", ")
-    tbs_why = pt.join_where(tbs_why, np.isnan(number),
-                            col.missing_reason("liver_mets_number", frame), ", ")
+    tbs_why = Texts.none(len(frame))
+    tbs_why = tbs_why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame),
+                           ", ")
+    tbs_why = tbs_why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame),
+                           ", ")
     components = [
         _mutation_component(frame, mutation),
         pt.threshold(frame, "cea_at_liver_diagnosis", "CEA >= 20 ng/mL", above=20,
-                     inclusive=True),
+                     inclusive=True, at_least="cea_at_liver_diagnosis_at_least",
+                     known_below=pt.cea_known_normal(frame)),
         pt.node_component(frame),
-        pt.Component("tumour burden score", tbs_zone_of(np.hypot(size, number)), tbs_why),
+        pt.Component("tumour burden score", tbs_zone_with_bounds(frame), tbs_why),
         pt.flag(frame, col.boolean(frame, "extrahepatic_disease"), "extrahepatic_disease",
                 "extrahepatic disease", points=2.0),
     ]

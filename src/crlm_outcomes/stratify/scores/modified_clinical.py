@@ -7,98 +7,126 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import reason_array
-from crlm_outcomes.stratify.molecular import ras_class
+from crlm_outcomes.stratify._codes import Levels
+from crlm_outcomes.stratify._explain import reason_texts
+from crlm_outcomes.stratify.molecular import RAS_LEVELS, ras_class
 from crlm_outcomes.stratify.scores import _points as pt
 from crlm_outcomes.stratify.scores.game import _mutation_component
 
 __all__ = ["modified_clinical_score", "modified_clinical_group", "MCS_LEVELS"]
 
-MCS_LEVELS = ("low", "high")
-_SOURCE = "Brudvik, Ann Surg 2019;269:120"
+MCS_LEVELS = ("low", "medium", "high")
+_SOURCE = ("Brudvik KW, Jones RP, Giuliante F, et al. RAS mutation clinical risk score to "
+           "predict survival after resection of colorectal liver metastases. Ann Surg "
+           "2019;269(1):120-126")
 
 
 def modified_clinical_score(
     data: Any,
     *,
     size_cm: float = 5.0,
+    mutation: str = "ras",
     require_full_panel: bool = False,
     missing_as_zero: bool = False,
 ) -> pd.Series:
     """Modified clinical score (m-CS), 0-3.
 
-    Source: Brudvik, Ann Surg 2019;269:120. One point each for RAS mutation, node-positive
-    primary, and largest liver metastasis > 5 cm. **Unverified**: these components and the
-    5 cm cut-off are taken from the project's clinical definitions and have not been checked
-    against the paper's text; ``size_cm`` is therefore an overridable parameter.
+    Source: Brudvik KW, Jones RP, Giuliante F, et al. Ann Surg 2019;269(1):120-126. One point
+    each for a RAS-mutated tumour, a node-positive primary, and a largest liver metastasis
+    > 5 cm (exactly 5 scores 0). The components and the three risk strata of
+    :func:`modified_clinical_group` are those of the paper's abstract; the full text was not
+    available to this package, so ``size_cm`` and the group cut-offs stay overridable.
 
-    RAS mutation: a KRAS or NRAS mutation scores 1; 0 needs both genes reported wild-type
-    (``kras_status``/``nras_status``). With ``require_full_panel=True``, 0 further needs the
+    RAS mutation (``mutation="ras"``, default): a KRAS or NRAS mutation scores 1; 0 needs
+    both genes reported wild-type. With ``require_full_panel=True``, 0 further needs the
     full KRAS/NRAS exon 2-4 panel (:func:`~crlm_outcomes.stratify.ras_class` ``wild_type``).
+    ``mutation="kras"`` is for sources that test KRAS only (no NRAS column): KRAS mutated
+    scores 1, KRAS wild-type 0 -- a deviation from the paper (an NRAS mutation is missed),
+    recorded in the rule.
 
     Parameters
     ----------
     data
         Canonical cohort DataFrame (or a Cohort).
     size_cm
-        Size cut-off (largest > ``size_cm`` scores; default 5, **unverified**).
+        Size cut-off (largest > ``size_cm`` scores; default 5).
+    mutation
+        ``"ras"`` (default, KRAS or NRAS, as published) or ``"kras"`` (KRAS only).
     require_full_panel
-        See above. Default False.
+        See above (``mutation="ras"`` only). Default False.
     missing_as_zero
-        Count a missing component as 0 (explicit opt-in; see ``.attrs["assumed"]``).
+        Count a missing component as 0 (explicit opt-in; see ``.attrs["assumed"]``). **This
+        under-scores**: a component the source does not collect counts 0 for every patient.
 
     Returns
     -------
     pandas.Series
         Nullable ``Int64`` score 0-3.
     """
+    if mutation not in ("ras", "kras"):
+        raise SpecError("mutation must be 'ras' or 'kras'", column="mutation", value=mutation,
+                        expected="'ras' (published) or 'kras' (sources without NRAS)")
     frame = col.as_frame(data)
     col.require_any(frame, ("kras_status", "nras_status", "primary_node_positive",
                             "primary_n_stage", "liver_mets_largest_cm"),
                     "modified_clinical_score")
-    if require_full_panel:
-        ras = ras_class(frame)
-        values = ras.astype(object).to_numpy()
+    if mutation == "kras":
+        kras = _mutation_component(frame, "kras")
+        gene = pt.Component("KRAS mutation", kras.points, kras.why)
+    elif require_full_panel:
+        ras = col.memo_call(ras_class, frame)
+        values = Levels.from_series(ras, RAS_LEVELS)
         points = np.where(values == "mutant", 1.0, np.where(values == "wild_type", 0.0, np.nan))
-        why = np.where(values == "incomplete_testing",
-                       "RAS incomplete_testing (full panel required)",
-                       reason_array(ras)).astype(object)
-        mutation = pt.Component("RAS mutation", points, why)
+        why = reason_texts(ras)
+        why[values == "incomplete_testing"] = "RAS incomplete_testing (full panel required)"
+        gene = pt.Component("RAS mutation", points, why)
     else:
-        mutation = _mutation_component(frame, "ras")
-        mutation = pt.Component("RAS mutation", mutation.points, mutation.why)
+        ras_component = _mutation_component(frame, "ras")
+        gene = pt.Component("RAS mutation", ras_component.points, ras_component.why)
     components = [
-        mutation,
+        gene,
         pt.node_component(frame),
         pt.threshold(frame, "liver_mets_largest_cm", f"largest liver metastasis > {size_cm:g} cm",
                      above=size_cm),
     ]
-    rule = (f"1 point each: RAS mutation{' (full panel)' if require_full_panel else ''}; "
-            f"node-positive primary; largest > {size_cm:g} cm (unverified against the paper)")
+    gene_text = {"ras": "RAS mutation" + (" (full panel)" if require_full_panel else ""),
+                 "kras": "KRAS mutation (KRAS only: deviation from the paper's RAS)"}[mutation]
+    rule = (f"1 point each: {gene_text}; node-positive primary; largest > {size_cm:g} cm")
     return pt.total(components, index=frame.index, name="modified_clinical_score", rule=rule,
                     source=_SOURCE, missing_as_zero=missing_as_zero)
 
 
-def modified_clinical_group(data: Any, *, high_from: int = 2, **score_options: Any) -> pd.Series:
-    """m-CS group: low (0 to ``high_from - 1``) or high (``high_from`` to 3).
+def modified_clinical_group(data: Any, *, medium_from: int = 1, high_from: int = 3,
+                            **score_options: Any) -> pd.Series:
+    """m-CS risk group: low (0), medium (1-2), high (3).
 
-    Source: Brudvik, Ann Surg 2019;269:120. **Unverified**: the cut-off ``high_from`` (default
-    2) is not confirmed against the paper; override it as needed.
+    Source: Brudvik KW, Jones RP, Giuliante F, et al. Ann Surg 2019;269(1):120-126 (low,
+    medium and high risk by m-CS 0, 1-2 and 3).
 
     Parameters
     ----------
     data
         Canonical cohort DataFrame (or a Cohort), or a Series from
         :func:`modified_clinical_score`.
-    high_from
-        Lowest score of the high group (default 2, unverified).
+    medium_from, high_from
+        Lowest score of the medium and of the high group (default 1 and 3).
     **score_options
         Passed to :func:`modified_clinical_score`.
     """
+    if not 0 < medium_from < high_from <= 3:
+        raise SpecError("m-CS cut-offs must satisfy 0 < medium_from < high_from <= 3",
+                        value=(medium_from, high_from), expected="e.g. (1, 3)")
     score = data if isinstance(data, pd.Series) else modified_clinical_score(data,
                                                                             **score_options)
-    return pt.groups(score, [(0, high_from, "low"), (high_from, 4, "high")],
+
+    def span(low: int, high: int) -> str:
+        return str(low) if low == high else f"{low}-{high}"
+
+    return pt.groups(score, [(0, medium_from, "low"), (medium_from, high_from, "medium"),
+                             (high_from, 4, "high")],
                      name="modified_clinical_group",
-                     rule=f"low 0-{high_from - 1}, high {high_from}-3 (cut-off unverified)",
+                     rule=(f"low {span(0, medium_from - 1)}, medium "
+                           f"{span(medium_from, high_from - 1)}, high {span(high_from, 3)}"),
                      source=_SOURCE)

@@ -10,10 +10,11 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._explain import attach, categorical_result, reason_array
-from crlm_outcomes.stratify.scores._points import join_where
+from crlm_outcomes.stratify._codes import Levels, Texts
+from crlm_outcomes.stratify._explain import attach, categorical_result, reason_texts
 
-__all__ = ["tumour_burden_score", "tbs_zone", "tbs_zone_of", "TBS_ZONE_LEVELS"]
+__all__ = ["tumour_burden_score", "tbs_zone", "tbs_zone_of", "tbs_zone_with_bounds",
+           "TBS_ZONE_LEVELS"]
 
 TBS_ZONE_LEVELS = ("<3", "3-<9", ">=9")
 _SOURCE = "Sasaki, Ann Surg 2018"
@@ -40,12 +41,10 @@ def tumour_burden_score(data: Any) -> pd.Series:
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
     tbs = np.hypot(size, number)
-    why = np.full(len(frame), "", dtype=object)
-    why = join_where(why, np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame),
-                     sep=", ")
-    why = join_where(why, np.isnan(number), col.missing_reason("liver_mets_number", frame),
-                     sep=", ")
-    reason = np.where(np.isnan(tbs), "missing: " + why, None)
+    why = Texts.none(len(frame))
+    why = why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame), sep=", ")
+    why = why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame), sep=", ")
+    reason = "tumour burden score: " + why.where(np.isnan(tbs))
     series = pd.Series(pd.array(tbs, dtype="Float64"), index=frame.index)
     series[np.isnan(tbs)] = pd.NA
     return attach(series, reason, name="tumour_burden_score",
@@ -60,12 +59,37 @@ def tbs_zone_of(tbs: np.ndarray, cuts: Sequence[float] = (3.0, 9.0)) -> np.ndarr
     return np.where(np.isnan(tbs), np.nan, zone)
 
 
+def tbs_lower_bound(frame: pd.DataFrame) -> np.ndarray:
+    """A lower bound on the TBS where it is missing: sqrt(size^2 + number^2) with an unknown
+    size read as 0 and an unknown count as ``liver_mets_number_at_least`` (else 1, since there
+    is at least one lesion). A bound at or above the top cut-off decides the top zone (e.g. a
+    9 cm lesion with an unknown count has TBS >= 9)."""
+    size = col.number(frame, "liver_mets_largest_cm")
+    number = col.number(frame, "liver_mets_number")
+    at_least = col.number(frame, "liver_mets_number_at_least")
+    count = np.where(np.isnan(number), np.where(np.isnan(at_least), 1.0, at_least), number)
+    return np.hypot(np.where(np.isnan(size), 0.0, size), count)
+
+
+def tbs_zone_with_bounds(frame: pd.DataFrame, cuts: Sequence[float] = (3.0, 9.0)
+                         ) -> np.ndarray:
+    """:func:`tbs_zone_of` of the TBS, with the top zone also where only the lower bound
+    (:func:`tbs_lower_bound`) reaches it."""
+    size = col.number(frame, "liver_mets_largest_cm")
+    number = col.number(frame, "liver_mets_number")
+    zone = tbs_zone_of(np.hypot(size, number), cuts)
+    top = np.round(tbs_lower_bound(frame), DECIMALS) >= float(cuts[1])
+    return np.where(np.isnan(zone) & top, 2.0, zone)
+
+
 def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
     """Tumour burden zone: < 3, 3 to < 9, >= 9.
 
     Source: Sasaki, Ann Surg 2018; zones as used by the GAME score (Margonis, BJS
     2018;105:1210): < 3, 3 to < 9, >= 9. A TBS of exactly 3 is in the middle zone, exactly 9 in
-    the top zone (values are compared after rounding to 9 decimals).
+    the top zone (values are compared after rounding to 9 decimals). Given the cohort (not a
+    score Series), a TBS that is missing but bounded below at the top cut-off -- a 9 cm lesion
+    with an unknown count, or an unknown size with 9 or more lesions -- is in the top zone.
 
     Parameters
     ----------
@@ -86,11 +110,12 @@ def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
     tbs = score.to_numpy(dtype=float, na_value=np.nan)
     low, high = (f"{float(c):g}" for c in cuts)
     levels = (f"<{low}", f"{low}-<{high}", f">={high}")
-    zone = tbs_zone_of(tbs, cuts)
-    value = np.full(len(tbs), None, dtype=object)
+    zone = (tbs_zone_of(tbs, cuts) if isinstance(data, pd.Series)
+            else tbs_zone_with_bounds(col.as_frame(data), cuts))
+    value = Levels.empty(len(tbs), levels)
     for i, level in enumerate(levels):
         value[zone == i] = level
-    reason = reason_array(score, default="TBS missing")
+    reason = reason_texts(score, default="TBS missing")
     return categorical_result(value, reason, index=score.index, levels=levels,
                               name="tbs_zone", rule=f"TBS < {low}; {low} <= TBS < {high}; "
                               f"TBS >= {high}", source=_SOURCE + "; zones of Margonis, BJS "

@@ -1,0 +1,176 @@
+"""Baseline MDT treatment groups (section 3) and resectability criteria (section 4.1.1).
+
+Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
+metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, sections
+3.1, 3.2.1-3.2.3 and 4.1.1 (seed 004). These groups are judged at the first MDT assessment,
+from baseline facts only -- unlike :func:`~crlm_outcomes.stratify.treatment_intent`, which
+uses whether NED was reached later (an outcome).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify._decide import Decider
+from crlm_outcomes.stratify._explain import categorical_result
+from crlm_outcomes.stratify.extrahepatic import extrahepatic_levels
+
+__all__ = ["mdt_group", "resectability", "MDT_LEVELS", "RESECTABILITY_LEVELS"]
+
+_GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
+              "liver metastases (2025 edition), China Journal of General Surgery "
+              "2025;34(8):1565-1588")
+MDT_LEVELS = ("unfit_for_intensive_treatment", "resectable", "potentially_convertible",
+              "not_convertible")
+RESECTABILITY_LEVELS = ("indicated", "contraindicated_primary", "contraindicated_extrahepatic",
+                        "contraindicated_remnant", "contraindicated_unfit")
+_RESECTED_PRIMARY = ("colectomy", "rectal_resection", "simultaneous_with_liver", "other")
+
+
+def _fitness(frame: pd.DataFrame, unfit_ecog: int) -> tuple[np.ndarray, np.ndarray]:
+    """(unfit, fit) from ECOG performance status: unfit at ``unfit_ecog`` or worse."""
+    ecog = col.number(frame, "performance_status_ecog")
+    return ecog >= unfit_ecog, ecog < unfit_ecog
+
+
+def mdt_group(data: Any, *, unfit_ecog: int = 2) -> pd.Series:
+    """Baseline MDT treatment group of the 2025 Chinese guideline, section 3.
+
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, sections 3.1 and 3.2.1-3.2.3 (seed 004).
+
+    Rules, first that applies:
+
+    1. ``unfit_for_intensive_treatment`` (section 3.1, general condition too poor for
+       intensive treatment): ECOG performance status ``>= unfit_ecog`` (default 2: the usual
+       reading of "not fit for intensive treatment"; the guideline gives no number).
+    2. Fitness unknown (``performance_status_ecog`` missing): missing -- section 3.1 comes
+       first.
+    3. ``resectable`` (section 3.2.1): ``initially_resectable`` True at the first MDT.
+    4. ``not_convertible`` (section 3.2.3): initially unresectable with extrahepatic disease
+       that section 4.1.1 counts as a contraindication (any site other than the lungs, see
+       :func:`~crlm_outcomes.stratify.extrahepatic_class`).
+    5. ``potentially_convertible`` (section 3.2.2): initially unresectable, disease confined
+       to the liver (or liver and lungs).
+
+    Whether a patient is "never" converted is known only afterwards; the baseline
+    ``not_convertible`` group uses the contraindication of section 4.1.1 instead, so the
+    group never depends on the outcome.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort).
+    unfit_ecog
+        Lowest ECOG score counted as unfit for intensive treatment (default 2).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered Categorical with :data:`MDT_LEVELS`; reasons in ``.attrs``.
+    """
+    frame = col.as_frame(data)
+    col.require_any(frame, ("performance_status_ecog", "initially_resectable"), "mdt_group")
+    n = len(frame)
+    unfit, fit = _fitness(frame, unfit_ecog)
+    resectable = col.boolean(frame, "initially_resectable")
+    is_resectable = resectable.to_numpy(dtype=bool, na_value=False)
+    unresectable = (resectable == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    ehd, ehd_why = extrahepatic_levels(frame)
+    d = Decider(n, MDT_LEVELS)
+    d.decide(unfit, "unfit_for_intensive_treatment")
+    d.decide(~fit, None, "MDT group: performance status "
+             + col.why_missing("performance_status_ecog", frame)
+             + " (fitness for intensive treatment comes first, section 3.1)")
+    d.decide(is_resectable, "resectable")
+    d.decide(~unresectable, None, col.missing_reason("initially_resectable", frame))
+    d.decide(ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")),
+             "not_convertible")
+    d.decide(ehd.isin(("none", "lung_only")), "potentially_convertible")
+    d.decide(np.ones(n, dtype=bool), None, "MDT group: initially unresectable; " + ehd_why)
+    rule = (f"ECOG >= {unfit_ecog} -> unfit (3.1); initially_resectable True -> resectable "
+            "(3.2.1); initially unresectable with extrahepatic disease beyond the lungs -> "
+            "not_convertible (3.2.3, contraindication of 4.1.1); liver (and lung) only -> "
+            "potentially_convertible (3.2.2)")
+    return categorical_result(d.value, d.reason, index=frame.index, levels=MDT_LEVELS,
+                              name="mdt_group", rule=rule,
+                              source=_GUIDELINE + ", sections 3.1 and 3.2.1-3.2.3 (seed 004)")
+
+
+def resectability(data: Any, *, min_remnant_pct: float = 30.0, unfit_ecog: int = 3
+                  ) -> pd.Series:
+    """Surgical indication of section 4.1.1, or the contraindication that applies.
+
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, section 4.1.1 (seed 004). Indication: (1) the primary can be or has
+    been radically resected; (2) the metastases can be resected R0 with an adequate
+    functional remnant (>= 30-40%); (3) the patient is fit, with no unresectable extrahepatic
+    disease (lung nodules alone do not change the decision). Contraindications: (1) primary
+    not radically resectable; (2) extrahepatic disease unsuitable for local treatment; (3)
+    insufficient remnant; (4) patient unfit for surgery.
+
+    Rules (contraindications in the guideline's order, first that applies):
+
+    * ``contraindicated_primary`` -- ``primary_resection_type`` 'none' (primary not resected);
+    * ``contraindicated_extrahepatic`` -- extrahepatic disease beyond the lungs
+      (:func:`~crlm_outcomes.stratify.extrahepatic_class` peritoneal, hilar nodes or other;
+      the guideline accepts *resectable* hilar or peritoneal disease, which the data cannot
+      show, so these count as contraindications);
+    * ``contraindicated_remnant`` -- ``future_liver_remnant_pct < min_remnant_pct`` (30);
+    * ``contraindicated_unfit`` -- ECOG ``>= unfit_ecog`` (default 3: cannot tolerate
+      surgery; the guideline gives no number);
+    * ``indicated`` -- primary resected, extrahepatic disease none or lung-only, remnant
+      >= ``min_remnant_pct`` and ECOG below ``unfit_ecog``, all known.
+
+    R0 feasibility itself is an MDT judgment not recorded before surgery; it is not checked.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered Categorical with :data:`RESECTABILITY_LEVELS`; reasons in ``.attrs``.
+    """
+    frame = col.as_frame(data)
+    col.require_any(frame, ("primary_resection_type", "extrahepatic_disease",
+                            "future_liver_remnant_pct", "performance_status_ecog"),
+                    "resectability")
+    n = len(frame)
+    primary = col.coded(frame, "primary_resection_type")
+    ehd, ehd_why = extrahepatic_levels(frame)
+    remnant = col.number(frame, "future_liver_remnant_pct")
+    unfit, fit = _fitness(frame, unfit_ecog)
+    d = Decider(n, RESECTABILITY_LEVELS)
+    d.decide(primary == "none", "contraindicated_primary")
+    d.decide(ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")),
+             "contraindicated_extrahepatic")
+    d.decide(remnant < min_remnant_pct, "contraindicated_remnant")
+    d.decide(unfit, "contraindicated_unfit")
+    known = (primary.isin(_RESECTED_PRIMARY) & ehd.isin(("none", "lung_only"))
+             & ~np.isnan(remnant) & fit)
+    d.decide(known, "indicated")
+    why = _join_texts(frame, [
+        (~primary.isin(_RESECTED_PRIMARY), "primary resection " + col.why_missing(
+            "primary_resection_type", frame)),
+        (ehd.isna(), ehd_why),
+        (np.isnan(remnant), col.missing_reason("future_liver_remnant_pct", frame)),
+        (~fit, "performance status " + col.why_missing("performance_status_ecog", frame)),
+    ])
+    d.decide(np.ones(n, dtype=bool), None, "resectability: " + why)
+    rule = (f"contraindicated: primary not resected; extrahepatic disease beyond the lungs; "
+            f"remnant < {min_remnant_pct:g}%; ECOG >= {unfit_ecog}; otherwise indicated when "
+            "all are known")
+    return categorical_result(d.value, d.reason, index=frame.index,
+                              levels=RESECTABILITY_LEVELS, name="resectability", rule=rule,
+                              source=_GUIDELINE + ", section 4.1.1 (seed 004)")
+
+
+def _join_texts(frame: pd.DataFrame, parts: list) -> Texts:
+    """The texts of ``parts`` (mask, text) joined with ", " where each mask holds."""
+    out = Texts.none(len(frame))
+    for mask, text in parts:
+        out = out.join(mask, text, sep=", ")
+    return out

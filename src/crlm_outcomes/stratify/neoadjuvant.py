@@ -1,0 +1,114 @@
+"""Neoadjuvant rules of section 5.1.1: time to surgery and upfront surgery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.stratify import _columns as col
+from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify._explain import attach
+from crlm_outcomes.stratify._months import basis_text, compare_months
+from crlm_outcomes.stratify.scores.fong import fong_score
+from crlm_outcomes.stratify.timing import liver_mets_timing
+
+__all__ = ["surgery_within_months_of_chemo", "upfront_surgery_candidate"]
+
+_SECTION = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
+            "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
+            "section 5.1.1 (seed 004)")
+
+
+def surgery_within_months_of_chemo(data: Any, *, months: int = 3,
+                                   month_basis: str = "calendar") -> pd.Series:
+    """Liver surgery within 2-3 months of the end of neoadjuvant chemotherapy.
+
+    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): neoadjuvant
+    chemotherapy in principle no more than 6 cycles (see
+    :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`), with surgery generally
+    within 2-3 months.
+
+    True when ``liver_resection_date`` is at most ``months`` (default 3, the upper end of the
+    guideline's 2-3 months; exactly 3 calendar months is within) after
+    ``neoadjuvant_end_date``; False when later. Missing, as not applicable, without
+    neoadjuvant chemotherapy (``neoadjuvant_chemo`` False) or without a liver resection date.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``; reasons in ``.attrs``.
+    """
+    frame = col.as_frame(data)
+    col.require_any(frame, ("neoadjuvant_end_date",), "surgery_within_months_of_chemo")
+    n = len(frame)
+    end = col.date(frame, "neoadjuvant_end_date")
+    surgery = col.date(frame, "liver_resection_date")
+    sign, known = compare_months(surgery, end, months, month_basis)
+    given = col.boolean(frame, "neoadjuvant_chemo")
+    not_given = (given == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    decided = known & ~not_given
+    value = pd.array(np.where(decided, sign <= 0, False), dtype="boolean")
+    value[~decided] = pd.NA
+    reason = Texts.none(n)
+    reason = reason.join(end.isna().to_numpy(),
+                         col.missing_reason("neoadjuvant_end_date", frame), ", ")
+    reason = reason.join(surgery.isna().to_numpy(),
+                         col.missing_reason("liver_resection_date", frame), ", ")
+    reason[not_given] = "not applicable: no neoadjuvant chemotherapy"
+    return attach(pd.Series(value, index=frame.index), reason,
+                  name="surgery_within_months_of_chemo",
+                  rule=(f"liver resection <= {months} months after the end of neoadjuvant "
+                        "chemotherapy (inclusive); " + basis_text(month_basis)),
+                  source=_SECTION)
+
+
+def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
+    """Upfront surgery rather than neoadjuvant therapy (CRS < 3, easy resection).
+
+    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): for liver metastases
+    present at diagnosis of the colorectal cancer, neoadjuvant therapy may be considered
+    except when the metastases are technically easy to resect and there is no poor
+    prognostic factor, e.g. a clinical risk score (Fong) < 3.
+
+    True when the metastases are synchronous (:func:`~crlm_outcomes.stratify.liver_mets_timing`,
+    chinese_2025), ``initially_resectable`` is True (the recorded MDT judgment that stands in
+    for "technically easy"; the data hold no finer judgment) and the Fong score is below
+    ``crs_below``; False when synchronous and either the score is ``crs_below`` or more or the
+    metastases were initially unresectable. Missing, as not applicable, for metachronous
+    metastases (section 5.1.2 applies), and where a needed item is unknown.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``; reasons in ``.attrs``.
+    """
+    frame = col.as_frame(data)
+    col.require_any(frame, ("initially_resectable",), "upfront_surgery_candidate")
+    n = len(frame)
+    timing = col.memo_call(liver_mets_timing, frame, convention="chinese_2025",
+                           window_months=None, split_metachronous=False)
+    score = col.memo_call(fong_score, frame)
+    crs = score.to_numpy(dtype=float, na_value=np.nan)
+    resectable = col.boolean(frame, "initially_resectable")
+    is_true = resectable.to_numpy(dtype=bool, na_value=False)
+    is_false = (resectable == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+    sync = (timing == "synchronous").to_numpy(dtype=bool, na_value=False)
+    meta = (timing == "metachronous").to_numpy(dtype=bool, na_value=False)
+    yes = sync & is_true & (crs < crs_below)
+    no = sync & (is_false | (crs >= crs_below))
+    value = pd.array(yes, dtype="boolean")
+    value[~(yes | no)] = pd.NA
+    reason = Texts.none(n)
+    reason = reason.join(~sync & ~meta, "timing unknown", ", ")
+    reason = reason.join(~is_true & ~is_false,
+                         col.missing_reason("initially_resectable", frame), ", ")
+    reason = reason.join(np.isnan(crs), "Fong score unknown", ", ")
+    reason[meta] = "not applicable: metachronous metastases (section 5.1.2)"
+    return attach(pd.Series(value, index=frame.index), reason,
+                  name="upfront_surgery_candidate",
+                  rule=(f"synchronous, initially resectable and Fong score < {crs_below} -> "
+                        "True; synchronous with score >= cut-off or initially unresectable "
+                        "-> False"),
+                  source=_SECTION + "; Fong Y, et al. Ann Surg 1999;230(3):309-318")
