@@ -93,7 +93,8 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
                                    "the landmark", footnote=policy.footnote()))
     paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]
     if lr is not None:
-        paras.append(f"{lr.method}: chi-square {lr.statistic:.2f} on {lr.df} df, "
+        paras.append(f"{lr.method[:1].upper()}{lr.method[1:]}: chi-square "
+                     f"{lr.statistic:.2f} on {lr.df} df, "
                      f"p = {format_p(lr.p)}.")
     ctx.sections.append({"id": f"landmark-{i}", "title": title, "paragraphs": paras,
                          "blocks": blocks})
