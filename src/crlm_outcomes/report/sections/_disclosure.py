@@ -119,7 +119,7 @@ def _markers(ctx: Any) -> tuple[str, str]:
 
 
 def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
-               rows: pd.Index | None = None) -> Any:
+               rows: pd.Index | None = None, variables: Sequence[str] = ()) -> Any:
     """Record a Cox model's published counts (the notes' n, events and rows excluded) and
     return its regression table with them masked where the report masks the same patients
     elsewhere (and their complements).
@@ -136,9 +136,12 @@ def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
     used = base & ~data.index.isin(dropped)
     ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     dead = used & (ev == 1)
-    ok = used.sum() == fit.n and dead.sum() == fit.n_event
+    n_event = getattr(fit, "n_event", None)
+    if n_event is None:  # a Fine-Gray fit: events of the cause of interest (code 1 here)
+        n_event = (getattr(fit, "counts", None) or {}).get("n_cause", dead.sum())
+    ok = used.sum() == fit.n and dead.sum() == n_event
     exc_note = next((k for k in reg.notes if "excluded" in k), None)
-    parts = [("n", "n", float(fit.n), used), ("events", "events", float(fit.n_event), dead)]
+    parts = [("n", "n", float(fit.n), used), ("events", "events", float(n_event), dead)]
     if rows is None:  # n + excluded = the analysis cohort
         parts.append(("excluded", exc_note, float(len(data) - fit.n), ~used))
     kinds = decide(ctx, [p[2] for p in parts], data=data,
@@ -160,7 +163,31 @@ def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
     led.at_most(f"{prefix}|events", f"{prefix}|n")
     if rows is None:
         led.total(_cohort(ctx), [f"{prefix}|n", f"{prefix}|excluded"])
-    return replace(reg, notes=notes) if notes != reg.notes else reg
+    table = reg.table
+    if ok and variables:  # the N / events of each level (publication tables)
+        table = regression_counts(ctx, prefix, table, variables, {"": used}, ev == 1,
+                                  {"": f"{prefix}|n"})
+    if notes == reg.notes and table is reg.table:
+        return reg
+    return replace(reg, notes=notes, table=table)
+
+
+def univariable_counts(ctx: Any, prefix: str, reg: Any, variables: Sequence[str],
+                       duration: str, event: str, code: int = 1) -> Any:
+    """Suppress and record the per-level N / events of a univariable + multivariable table
+    (:func:`~crlm_outcomes.report.regression_table.merge_tables`: the counts are the
+    univariable fits', each on the patients with its variable and the endpoint)."""
+    from dataclasses import replace
+
+    data = ctx.data
+    present = (data[duration].notna() & data[event].notna()).to_numpy(dtype=bool)
+    ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    groups = sorted({c[: -len("N")] for c in reg.table.columns
+                     if str(c).endswith(": N")})
+    table = regression_counts(ctx, f"{prefix}|uni", reg.table, variables,
+                              {g: present for g in groups}, ev == code,
+                              {g: None for g in groups})
+    return reg if table is reg.table else replace(reg, table=table)
 
 
 # ------------------------------------------------------------------------- competing risks
@@ -235,10 +262,13 @@ def record_cif(ctx: Any, i: int, by: str | None, hidden: Sequence[object]) -> No
 
 
 def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame,
-                 duration: str, event: str, scores: Sequence[str]
+                 duration: str, event: str, scores: Mapping[str, str] | Sequence[str]
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The score table's n / Events / Missing score and the pairwise n, suppressed (n and
-    the patients without the score add up to the analysis cohort) and recorded."""
+    the patients without the score add up to the analysis cohort) and recorded. ``scores``
+    maps each score column to the name the tables print (or lists the columns)."""
+    names = dict(scores) if isinstance(scores, Mapping) else {s: s for s in scores}
+    column = {str(short): col for col, short in names.items()}
     led, data, policy = ctx.ledger, ctx.data, ctx.policy
     where = "score validation"
     present = (data[duration].notna() & data[event].notna()).to_numpy(dtype=bool)
@@ -249,7 +279,9 @@ def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame
     used_of: dict[str, np.ndarray] = {}
     for s, n, e, miss in zip(table["Score"], table["n"], table["Events"],
                              table["Missing score"], strict=True):
-        used = present & data[s].notna().to_numpy(dtype=bool) if s in data.columns else None
+        col = column.get(str(s), str(s))
+        used = present & data[col].notna().to_numpy(dtype=bool) if col in data.columns \
+            else None
         if used is not None and (used.sum() != n or (used & (ev == 1)).sum() != e):
             used = None
         used_of[str(s)] = used
@@ -517,52 +549,3 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
             if total_e in led.values:
                 led.total(total_e, parts_e)
     return out
-
-
-def cif_risk_table(ctx: Any, i: int, by: str | None, ticks: Sequence[float],
-                   groups: Sequence[Any], hidden: Sequence[Any]) -> pd.DataFrame:
-    """The numbers at risk under the cumulative incidence curves, as published and recorded:
-    a group not drawn shows none; small counts are masked; a tick whose column has a single
-    masked count gets a complementary one (the column adds up to the patients still followed,
-    which the Kaplan-Meier tables may print); at time 0 a row is the group's size.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Group (index, as text) by tick (columns ``f"{tick:g}"``).
-    """
-    led, data, policy = ctx.ledger, ctx.data, ctx.policy
-    used = _cif_used(data)
-    if by is not None:
-        used &= data[by].notna().to_numpy(dtype=bool)
-    t = pd.to_numeric(data["rfs_months"], errors="coerce").to_numpy(dtype=float,
-                                                                     na_value=np.nan)
-    names = {str(h) for h in hidden}
-    col = data[by].astype(object) if by is not None else None
-    members = [used if col is None else used & col.eq(g).to_numpy(dtype=bool, na_value=False)
-               for g in groups]
-    cells = np.array([[float((m & (t >= tick)).sum()) for tick in ticks] for m in members])
-    cells = cells.reshape(len(groups), len(ticks))
-    kinds = np.zeros(cells.shape, dtype=np.int8)
-    if policy.enabled and cells.size:
-        for j, tick in enumerate(ticks):
-            masks = [m & (t >= tick) for m in members]
-            forced = np.array([str(g) in names for g in groups])
-            kinds[:, j] = decide(ctx, cells[:, j], data=data, masks=masks, forced=forced,
-                                 constraints=[list(range(len(groups)))] if len(groups) > 1
-                                 else [])
-    where = f"competing risks {i + 1} (numbers at risk)"
-    prefix = f"cif{i}"
-    for r, (g, m) in enumerate(zip(groups, members, strict=True)):
-        key = f"{prefix}|all" if by is None else f"{prefix}|{by}|{g}"
-        prev = f"{key}|n"
-        for j, tick in enumerate(ticks):
-            k = f"{key}|risk|{tick:g}"
-            _record(led, data, k, m & (t >= tick), int(kinds[r, j]), where)
-            if prev in led.values:
-                led.at_most(k, prev)
-            prev = k
-    text = [[format_count(v, int(k), policy) for v, k in zip(row, krow, strict=True)]
-            for row, krow in zip(cells, kinds, strict=True)]
-    return pd.DataFrame(text, index=[str(g) for g in groups],
-                        columns=[f"{tick:g}" for tick in ticks])
