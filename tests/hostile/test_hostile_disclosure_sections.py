@@ -82,9 +82,13 @@ def test_cox_counts_pass_the_checker(hospital_file, tmp_path):
     _passed(res)
     page = res.html.read_text(encoding="utf-8")
     # 3 patients lack extrahepatic_disease: the excluded count and n are both masked
-    foot = re.search(r"n: ([^;]*); events: [^;]*;.*?excluded \(missing values\): ([^<]*)<",
+    foot = re.search(r"n: ([^;]*); events: [^;]*;.*?excluded for missing values: ([^<]*?)</p>",
                      page).groups()
     assert foot == ("\u2021", "&lt;11")
+    # the levels of sex add up to the masked n: one of them is masked too
+    table = _table(res, "cox_m1")
+    sex = table.loc[table["variable"].eq("Sex") & table["level"].ne(""), "N"]
+    assert len(sex) == 2 and sex.isin(["\u2021", "<11"]).sum() == 1
 
 
 def test_cox_without_complementary_suppression_is_caught(hospital_file, tmp_path,
@@ -142,9 +146,9 @@ def test_score_validation_counts_pass_the_checker(hospital_file, tmp_path):
     res = _build(_spec(hospital_file, **SCORES), tmp_path / "out")
     _passed(res)
     table = _table(res, "score_validation").set_index("Score")
-    # 9 patients lack the tumour burden score: n + missing = the cohort, both masked
-    assert table.loc["tumour_burden_score", "Missing score"] == "<11"
-    assert table.loc["tumour_burden_score", "n"] == "\u2021"
+    # 9 patients lack the tumour burden score (TBS): n + missing = the cohort, both masked
+    assert table.loc["TBS", "Missing score"] == "<11"
+    assert table.loc["TBS", "n"] == "\u2021"
     for col in ("n", "Events", "Missing score"):
         assert not table[col].str.match(SMALL).any()
 
@@ -153,7 +157,7 @@ def test_score_validation_without_complementary_suppression_is_caught(
         hospital_file, tmp_path, monkeypatch):
     _no_identity_complement(monkeypatch)
     leaks = _leaks(_spec(hospital_file, **SCORES), tmp_path / "out")
-    assert "sv|tumour_burden_score|missing" in leaks
+    assert "sv|TBS|missing" in leaks
 
 
 # ---------------------------------------------------------------- multiple imputation
@@ -170,9 +174,9 @@ def test_imputation_counts_pass_the_checker(hospital_file, tmp_path):
     _passed(res)
     table = _table(res, "imputation_models").set_index("variable")
     # 8 patients lack neoadjuvant_chemo: neither the count nor its percentage is printed
-    assert table.loc["neoadjuvant_chemo", "n_missing"] == "<11"
-    assert table.loc["neoadjuvant_chemo", "missing"] == "<11"
-    assert table.loc["cea_at_liver_diagnosis", "missing"].endswith("%")
+    assert table.loc["Neoadjuvant chemotherapy", "missing, n"] == "<11"
+    assert table.loc["Neoadjuvant chemotherapy", "missing, %"] == "<11"
+    assert table.loc["CEA at liver metastasis diagnosis", "missing, %"].endswith("%")
 
 
 def test_imputation_percentage_of_a_masked_count_is_caught(hospital_file, tmp_path,
@@ -193,12 +197,13 @@ def test_matching_sizes_pass_the_checker(hospital_file, tmp_path):
     res = _build(_spec(hospital_file, **MATCH), tmp_path / "out")
     _passed(res)
     sizes = _table(res, "matching_1_sizes").set_index("arm")
-    for col in ("n_all", "n_matched", "n_unmatched"):
+    for col in ("patients", "matched", "unmatched"):
         assert not sizes[col].str.match(SMALL).any()
     control = sizes.loc["control"]  # 3 of 93 controls unmatched at 3:1
-    assert control["n_unmatched"] == "<11"
-    # matched + unmatched = all: a second cell is masked
-    assert "\u2021" in (control["n_matched"], control["n_all"])
+    assert control["unmatched"] == "<11"
+    # matched + unmatched = all: a second cell is masked, and the effective size with it
+    assert "\u2021" in (control["matched"], control["patients"])
+    assert control["effective n"] == "\u2021"
 
 
 def test_matching_without_complementary_suppression_is_caught(hospital_file, tmp_path,

@@ -517,13 +517,17 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
             shown = [str(out[n_col].iat[i]) for i in idx]
             if any(t.isdigit() and int(t) != v for t, v in zip(shown, n, strict=True)):
                 continue  # the table counts something else: not ours to record
-            every = [list(range(len(idx)))]
-            kn = decide(ctx, n, data=data, masks=masks, constraints=every)
-            ke = decide(ctx, e, data=data, masks=[m & events for m in masks],
-                        constraints=every)
             key = f"{prefix}|{group or 'model'}|{var}"
             total_n = totals.get(group) or f"{key}|n"
             total_e = f"{prefix}|events" if not univariable else f"{key}|events"
+            # the levels add up to the model's n (events): a masked total is one more masked
+            # cell of that sum, so the levels must not all be printed
+            every = [list(range(len(idx) + 1))]
+            kn = decide(ctx, [*n, sum(n)], data=data, masks=[*masks, None], constraints=every,
+                        forced=[False] * len(n) + [total_n in led.masked])[:-1]
+            ke = decide(ctx, [*e, sum(e)], data=data, masks=[*[m & events for m in masks], None],
+                        constraints=every,
+                        forced=[False] * len(e) + [total_e in led.masked])[:-1]
             if univariable:
                 _record(led, data, total_n, base, None, "regression table")
                 _record(led, data, total_e, base & events, None, "regression table")
