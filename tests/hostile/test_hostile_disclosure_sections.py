@@ -78,8 +78,14 @@ COX = {"cox": [{"name": "m1", "endpoint": "os",
 
 
 def test_cox_counts_pass_the_checker(hospital_file, tmp_path):
-    res = _build(_spec(hospital_file, **COX), tmp_path / "out")
+    spec = _spec(hospital_file, **COX)
+    spec = spec.model_copy(update={"output": spec.output.model_copy(
+        update={"figure_formats": ["svg"]})})
+    res = _build(spec, tmp_path / "out")
     _passed(res)
+    # the forest plot prints no N/events under suppression (the table prints them masked)
+    forest = (res.out_dir / "figures" / "forest_m1.svg").read_text(encoding="utf-8")
+    assert "N/events" not in forest and "HR (95% CI)" in forest
     page = res.html.read_text(encoding="utf-8")
     # 3 patients lack extrahepatic_disease: the excluded count and n are both masked
     foot = re.search(r"n: ([^;]*); events: [^;]*;.*?excluded for missing values: ([^<]*?)</p>",

@@ -88,9 +88,10 @@ def truncation(times: np.ndarray) -> float:
     return float(ok[-1]) if ok.size else float(srt[-1]) if srt.size else 0.0
 
 
-def _forest(fit: Any, labels: Labels) -> plt.Axes:
-    """Forest plot of a Fine-Gray model (figure recipe)."""
-    return fit.plot_forest(labels=labels)
+def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
+    """Forest plot of a Fine-Gray model (figure recipe); ``counts=False`` leaves out the
+    N/events column (under suppression: the table prints them masked)."""
+    return fit.plot_forest(labels=labels, counts=counts)
 
 
 def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
@@ -127,8 +128,10 @@ def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
                              html=table.to_html(uuid=f"{name}_fine_gray"),
                              latex=table.to_latex()),
             ctx.writer.figure(f"{name}_fine_gray_forest", "Subdistribution hazard ratios "
-                              "(95% CI) of recurrence; N/events: patients and recurrences in "
-                              "each level.", _forest, fit, lab)]
+                              "(95% CI) of recurrence" + (
+                                  "; N/events: patients and recurrences in each level."
+                                  if not ctx.policy.enabled else " (N/events in the table)."),
+                              _forest, fit, lab, not ctx.policy.enabled)]
 
 
 def competing_risks_section(ctx: BuildContext, i: int) -> None:

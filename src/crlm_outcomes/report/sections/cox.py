@@ -79,8 +79,9 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                                    latex=reg.to_latex()))
     blocks.append(ctx.writer.figure(
         f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
-        f"{endpoint.lower()}; N/events: patients and events in each level.", _forest,
-        fit if pooled is None else pooled, lab))
+        f"{endpoint.lower()}" + ("; N/events: patients and events in each level."
+                                  if not ctx.policy.enabled else " (N/events in the table)."),
+        _forest, fit if pooled is None else pooled, lab, not ctx.policy.enabled))
     covariates = ", ".join(lab.inline(v)
                            for v in formula_variables(m.formula, ctx.data))
     paras = [f"{endpoint}, time in months from {lab.origins.get(m.endpoint, 'the origin')}; "
@@ -125,9 +126,12 @@ def _ph_published(ph: pd.DataFrame, lab: Labels) -> pd.DataFrame:
     return pub
 
 
-def _forest(fit: Any, labels: Labels) -> plt.Axes:
-    """Forest plot of a Cox model or of a pooled model (figure recipe)."""
-    return fit.plot_forest(labels=labels) if hasattr(fit, "plot_forest") else fit.plot(labels=labels)
+def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
+    """Forest plot of a Cox model or of a pooled model (figure recipe); ``counts=False``
+    leaves out the N/events column (under suppression: the table prints them masked)."""
+    if hasattr(fit, "plot_forest"):
+        return fit.plot_forest(labels=labels, counts=counts)
+    return fit.plot(labels=labels)
 
 
 def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,
