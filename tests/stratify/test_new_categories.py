@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crlm_outcomes.errors import InputError
+from crlm_outcomes.errors import InputError, SpecError
 from crlm_outcomes.stratify import (
     STRATIFIERS,
     agreement,
@@ -155,15 +155,35 @@ def test_transplant_selection(make):
     assert "BRAF unknown for this patient" in reasons(result).iloc[7]
 
 
+# Section 5.1.1 (seed 004): neoadjuvant chemotherapy "generally recommended to be completed
+# within 2-3 months, followed by surgery" -> counted from the START of chemotherapy; exactly 3
+# calendar months is within. (start, end, liver resection, given, from start, from end)
+NEOADJUVANT_TIMING = [
+    ("2020-01-31", "2020-03-15", "2020-04-30", True, True, True),  # 31 Jan + 3 m = 30 Apr
+    ("2020-01-31", "2020-03-15", "2020-05-01", True, False, True),  # 1 day past 3 months
+    ("2020-01-01", "2020-05-01", "2020-06-01", True, False, True),  # 5 months from start
+    ("2020-01-01", "2020-01-31", "2020-05-01", True, False, False),
+    ("2020-01-01", "2020-01-31", "2020-03-01", False, None, None),  # no chemotherapy
+    (NA, NA, "2020-03-01", True, None, None),  # dates unknown
+]
+
+
 def test_surgery_within_three_months_of_chemotherapy(make):
-    # Section 5.1.1: surgery within 2-3 months of neoadjuvant chemotherapy
-    frame = make({"neoadjuvant_chemo": [True, True, False, True],
-                  "neoadjuvant_end_date": ["2020-01-31", "2020-01-31", "2020-01-31",
-                                           "2020-01-31"],
-                  "liver_resection_date": ["2020-04-30", "2020-05-01", "2020-03-01", NA]})
+    rows = NEOADJUVANT_TIMING
+    frame = make({"neoadjuvant_start_date": [r[0] for r in rows],
+                  "neoadjuvant_end_date": [r[1] for r in rows],
+                  "liver_resection_date": [r[2] for r in rows],
+                  "neoadjuvant_chemo": [r[3] for r in rows]})
     result = surgery_within_months_of_chemo(frame)
-    _check(result, [True, False, None, None])  # 31 Jan + 3 months = 30 Apr (month end)
-    assert reasons(result).iloc[2].startswith("not applicable")
+    _check(result, [r[4] for r in rows])
+    assert "after its start" in result.attrs["rule"]
+    assert reasons(result).iloc[4].startswith("not applicable")
+    assert reasons(result).iloc[5] == "neoadjuvant start date unknown for this patient"
+    from_end = surgery_within_months_of_chemo(frame, origin="end")
+    _check(from_end, [r[5] for r in rows])
+    assert "not the guideline's wording" in from_end.attrs["rule"]
+    with pytest.raises(SpecError):
+        surgery_within_months_of_chemo(frame, origin="middle")
 
 
 def test_upfront_surgery_candidate(make):
