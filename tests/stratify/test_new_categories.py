@@ -106,15 +106,21 @@ def test_mdt_groups(make):
     assert "section 3.1" in reasons(mdt_group(frame)).iloc[5]
 
 
-# Section 4.1.1: (primary type, extrahepatic, sites, remnant %, ECOG, expected)
+# Section 4.1.1: remnant >= 30-40%; section 4.1.4(1): >= 40% for a simultaneous resection,
+# >= 30% for a liver resection apart from the primary (exactly the limit is adequate).
+# (primary type, extrahepatic, sites, remnant %, ECOG, surgical strategy, expected)
 RESECTABILITY = [
-    ("colectomy", False, NA, 30.0, 1, "indicated"),  # exactly 30% is adequate
-    ("colectomy", False, NA, 29.9, 1, "contraindicated_remnant"),
-    ("none", False, NA, 50.0, 1, "contraindicated_primary"),
-    ("colectomy", True, "peritoneum", 50.0, 1, "contraindicated_extrahepatic"),
-    ("colectomy", True, "lung", 50.0, 1, "indicated"),
-    ("colectomy", False, NA, 50.0, 3, "contraindicated_unfit"),
-    ("colectomy", False, NA, NA, 1, None),
+    ("colectomy", False, NA, 30.0, 1, "metachronous_hepatectomy", "indicated"),
+    ("colectomy", False, NA, 29.9, 1, NA, "contraindicated_remnant"),
+    ("none", False, NA, 50.0, 1, NA, "contraindicated_primary"),
+    ("colectomy", True, "peritoneum", 50.0, 1, NA, "contraindicated_extrahepatic"),
+    ("colectomy", True, "lung", 50.0, 1, NA, "indicated"),
+    ("colectomy", False, NA, 50.0, 3, NA, "contraindicated_unfit"),
+    ("colectomy", False, NA, NA, 1, NA, None),
+    ("simultaneous_with_liver", False, NA, 39.9, 1, "simultaneous", "contraindicated_remnant"),
+    ("simultaneous_with_liver", False, NA, 40.0, 1, "simultaneous", "indicated"),
+    ("colectomy", False, NA, 35.0, 1, "staged_primary_first", "indicated"),
+    ("colectomy", False, NA, 35.0, 1, NA, None),  # 30-40% with the strategy unknown
 ]
 
 
@@ -123,10 +129,16 @@ def test_resectability(make):
                   "extrahepatic_disease": [c[1] for c in RESECTABILITY],
                   "extrahepatic_sites": [c[2] for c in RESECTABILITY],
                   "future_liver_remnant_pct": [c[3] for c in RESECTABILITY],
-                  "performance_status_ecog": [c[4] for c in RESECTABILITY]})
+                  "performance_status_ecog": [c[4] for c in RESECTABILITY],
+                  "surgical_strategy": [c[5] for c in RESECTABILITY]})
     result = resectability(frame)
-    _check(result, [c[5] for c in RESECTABILITY])
+    _check(result, [c[6] for c in RESECTABILITY])
     assert "future liver remnant unknown" in reasons(result).iloc[6]
+    assert "surgical strategy is unknown" in reasons(result).iloc[10]
+    # without any strategy column, 30-40% stays undecided; the limits are options
+    no_strategy = frame.drop(columns=["surgical_strategy"])
+    assert pd.isna(resectability(no_strategy).iloc[9])
+    assert resectability(no_strategy, simultaneous_min_remnant_pct=30.0).iloc[9] == "indicated"
 
 
 # Seed 002 (transplant selection): against right-sided primary, BRAF mutation, N2, poorly
