@@ -304,6 +304,19 @@ def test_tcia_loads_every_item_and_fong_agrees_with_clinrisk_score(tmp_path):
     assert why.str.contains("not recorded by this source \\(profile tcia_crlm\\)").all()
 
 
+@pytest.mark.parametrize("profile", ["ncdb", "seer", "tcia_crlm"])
+def test_every_variable_the_profile_claims_is_filled_somewhere(profile, tmp_path):
+    """No canonical column a profile maps comes out empty for a whole documented layout (a
+    misnamed header or a wrong code list would make it so)."""
+    from crlm_outcomes.io.profile import resolve_profile
+
+    frame = {"ncdb": pd.DataFrame(NCDB), "seer": pd.DataFrame(SEER), "tcia_crlm": _tcia()}
+    c = _load(frame[profile], profile, tmp_path)
+    empty = [t for t in resolve_profile(profile).rules if c.data[t].isna().all()]
+    assert empty == []
+    assert c.audit.rows_in == c.audit.rows_loaded + c.audit.rows_quarantined
+
+
 # ---------------------------------------------------------------------------------- loudness
 def test_absent_optional_column_warns_and_is_listed(tmp_path):
     raw = pd.DataFrame(NCDB).rename(columns={"CEA_PRE_VALUE": "CEA_PRETREATMENT_LAB_VALUE"})
