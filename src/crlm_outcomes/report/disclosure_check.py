@@ -30,9 +30,12 @@ What each section records:
 * Table 1: group sizes, level and missing counts per column, printed percentages;
 * Kaplan-Meier (and landmark): group sizes and events, patients left out, numbers at risk
   at every tick, the curves drawn; the landmark cohort's flow;
-* Cox models: n, events and rows excluded of each model (n + excluded = the cohort);
+* Cox and Fine-Gray models: n, events and rows excluded of each model (n + excluded = the
+  cohort), N and events of every level in the regression tables (univariable ones too); the
+  forest plots of a suppressed report leave the N/events column out;
 * competing risks: the size and the events of each cause of every group whose cumulative
-  incidence curves are drawn, the groups not drawn as masked;
+  incidence curves are drawn, the groups not drawn as masked, the numbers at risk under the
+  curves;
 * score validation: per score n, events and patients without the score; the patients with
   both scores of each pairwise difference;
 * multiple imputation: missing values per imputed variable and their percentage, the rows

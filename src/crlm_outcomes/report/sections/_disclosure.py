@@ -7,11 +7,15 @@ complementary cells a total would give away), returns the published text, and re
 count under the patients it counts (:meth:`DisclosureLedger.same_set`), so the checker links
 it to Table 1, the cohort flow and the Kaplan-Meier tables.
 
-* Cox models (:func:`cox_counts`): n, events and the rows excluded for missing values
-  (n + excluded = the analysis cohort).
+* Cox and Fine-Gray models (:func:`cox_counts`, :func:`univariable_counts`,
+  :func:`regression_counts`): n, events and the rows excluded for missing values (n +
+  excluded = the analysis cohort), and the N / events of every level of a categorical
+  variable (the levels add up to the model's n and events; a univariable fit's to the
+  patients with the variable).
 * Competing risks (:func:`cif_hidden_groups`, :func:`record_cif`): the curves of a group show
   its size and its events of each cause; groups too small, masked elsewhere or needed as a
-  complement are not drawn, and are recorded as masked.
+  complement are not drawn, and are recorded as masked (the section records its numbers at
+  risk itself, linked to the same patients).
 * Score validation (:func:`score_counts`): per score n, events and patients without the score
   (n + missing = the analysis cohort); patients with both scores of a pairwise difference.
 * Multiple imputation (:func:`imputation_counts`): missing values per variable and their
@@ -38,8 +42,9 @@ from crlm_outcomes.report.suppression import (
     primary_mask,
 )
 
-__all__ = ["link_sets", "decide", "cox_counts", "cif_hidden_groups", "record_cif",
-           "score_counts", "imputation_counts", "matching_sizes"]
+__all__ = ["link_sets", "decide", "cox_counts", "univariable_counts", "regression_counts",
+           "cif_hidden_groups", "record_cif", "score_counts", "imputation_counts",
+           "matching_sizes"]
 
 
 def link_sets(led: DisclosureLedger, data: pd.DataFrame,
