@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._inputs import as_frame, concat_excluded, outcome
-from crlm_outcomes.validation._result import ResultBase
 from crlm_outcomes.validation._timed import check_times
 from crlm_outcomes.validation.auc import TimeAUCResult, time_auc
 from crlm_outcomes.validation.bootstrap import BootstrapResult, Progress, bootstrap_validation
@@ -29,8 +29,8 @@ _METHOD_NAME = {"km": "Kaplan-Meier estimate of each score level",
                 "cox": "Cox model with the score as a linear term"}
 
 
-@dataclass(frozen=True, eq=False)
-class ScoreComparison(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class ScoreComparison(Result):
     """Everything :func:`compare_scores` computed.
 
     Attributes

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._concordance_core import TIMEWTS, concordance_counts
 from crlm_outcomes.validation._inputs import (
@@ -22,15 +23,14 @@ from crlm_outcomes.validation._inputs import (
     resolve_fits,
     score_names,
 )
-from crlm_outcomes.validation._result import ResultBase
 
 __all__ = ["ConcordanceResult", "concordance"]
 
 _TIMEWT_LABEL = {"n": "Harrell", "S": "S-weighted", "S/G": "S/G-weighted", "n/G2": "Uno"}
 
 
-@dataclass(frozen=True, eq=False)
-class ConcordanceResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class ConcordanceResult(Result):
     """Concordance of each score, its variance matrix and the pairwise differences.
 
     Attributes
