@@ -62,6 +62,7 @@ from scipy import stats
 from crlm_outcomes._data import as_frame
 from crlm_outcomes._display import frames_html
 from crlm_outcomes._result import Result, warn_deprecated
+from crlm_outcomes._smd import smd as smd_unweighted_sd
 from crlm_outcomes.errors import (
     DataQualityWarning,
     EstimationError,
@@ -498,9 +499,7 @@ def balance_table(
             v1, v0 = p1 * (1 - p1), p0 * (1 - p0)
         m1 = x1.mean() if x1.size else np.nan
         m0 = x0.mean() if x0.size else np.nan
-        sd = np.sqrt((v1 + v0) / 2.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            smd = (m1 - m0) / sd if sd > 0 else (0.0 if m1 == m0 else np.nan)
+        smd = smd_unweighted_sd(m1, m0, v1, v0)
         row = {"covariate": name, "level": level, "type": kind, "n_treated": int(x1.size),
                "n_control": int(x0.size), "n_missing": int(np.sum(~ok & has_t)),
                "mean_treated": m1, "mean_control": m0, "smd": smd}
@@ -510,8 +509,7 @@ def balance_table(
             s0 = wb & (t == 0)
             mw1 = _wmean(x[s1], w[s1]) if s1.any() else np.nan
             mw0 = _wmean(x[s0], w[s0]) if s0.any() else np.nan
-            with np.errstate(divide="ignore", invalid="ignore"):
-                smd_w = (mw1 - mw0) / sd if sd > 0 else (0.0 if mw1 == mw0 else np.nan)
+            smd_w = smd_unweighted_sd(mw1, mw0, v1, v0)  # weighted means, unweighted SD
             row.update({"mean_treated_w": mw1, "mean_control_w": mw0, "smd_w": smd_w})
         if kind == "continuous":
             row["var_ratio"] = v1 / v0 if v0 > 0 else np.nan
