@@ -74,6 +74,9 @@ from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlEr
 from crlm_outcomes.io.units import normalise_unit, unit_factor
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
 from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
+from crlm_outcomes.schema.endpoint_map import ENDPOINT_COLUMNS as _ENDPOINT_COLUMNS
+from crlm_outcomes.schema.endpoint_map import ENDPOINT_ORIGINS as ENDPOINT_ORIGINS
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS
 
 __all__ = [
     "PROFILE_DIR",
@@ -89,18 +92,8 @@ __all__ = [
 #: Directory of the profiles shipped with the package.
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
-#: Allowed values of ``endpoint_origins`` (and of the ``os_origin`` load option).
-ENDPOINT_ORIGINS = (
-    "liver_mets_diagnosis",
-    "liver_resection",
-    "primary_diagnosis",
-    "curative_liver_treatment",
-)
-_ENDPOINTS = ("os", "rfs", "hepatic_rfs")
-_ENDPOINT_MONTHS = {"os": "os_months", "rfs": "rfs_months", "hepatic_rfs": "hepatic_rfs_months"}
-_ENDPOINT_COLUMNS = frozenset(
-    [*_ENDPOINT_MONTHS.values(), "os_event", "rfs_event", "rfs_cause", "hepatic_rfs_event"]
-)
+_ENDPOINTS = tuple(ENDPOINTS)
+_ENDPOINT_MONTHS = {k: e.duration for k, e in ENDPOINTS.items()}
 
 _TOP_KEYS = {
     "name", "description", "identity", "reader", "defaults", "endpoint_origins", "columns",

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from crlm_outcomes.errors import SpecError, UnsafeYamlError
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
 
 __all__ = [
     "AnalysisSpec",
@@ -47,18 +48,12 @@ __all__ = [
     "write_json_schema",
 ]
 
-#: Endpoint name -> (duration column, event column) of the canonical schema.
-ENDPOINTS: dict[str, tuple[str, str]] = {
-    "os": ("os_months", "os_event"),
-    "rfs": ("rfs_months", "rfs_event"),
-    "hepatic_rfs": ("hepatic_rfs_months", "hepatic_rfs_event"),
-}
-#: Human-readable endpoint names used in the report.
-ENDPOINT_LABELS: dict[str, str] = {
-    "os": "Overall survival",
-    "rfs": "Recurrence-free survival",
-    "hepatic_rfs": "Hepatic recurrence-free survival",
-}
+#: Endpoint name -> (duration column, event column) of the canonical schema (a view of the one
+#: endpoint map, :data:`crlm_outcomes.schema.endpoint_map.ENDPOINTS`).
+ENDPOINTS: dict[str, tuple[str, str]] = {k: (e.duration, e.event)
+                                         for k, e in ENDPOINT_MAP.items()}
+#: Human-readable endpoint names used in the report (from the same map).
+ENDPOINT_LABELS: dict[str, str] = {k: e.label for k, e in ENDPOINT_MAP.items()}
 #: Loader profiles of population registries: small-cell suppression is on by default for them
 #: (data-use agreements of SEER/SEER-Medicare/NCDB forbid publishing cells of 1-10).
 REGISTRY_PROFILES = frozenset({"seer", "ncdb"})

@@ -19,9 +19,12 @@ import pandas as pd
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS
 
 __all__ = ["CAUSE_LABELS", "competing_risks_section"]
 
+#: Duration and competing-risk status columns of recurrence-free survival.
+_TIME, _CAUSE = ENDPOINTS["rfs"].duration, str(ENDPOINTS["rfs"].cause)
 #: Labels of the ``rfs_cause`` codes.
 CAUSE_LABELS = {1: "Recurrence", 2: "Death without recurrence"}
 
@@ -37,12 +40,12 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
 
     cr = ctx.spec.competing_risks[i]
     policy, data = ctx.policy, ctx.data
-    why = unusable(ctx, "rfs_months", "rfs_cause", cr.by)
+    why = unusable(ctx, _TIME, _CAUSE, cr.by)
     if why:
         skipped(ctx, f"cif-{i}", "Competing risks" + (f" by {cr.by}" if cr.by else ""), why)
         return
     with ctx.collect_warnings("Competing risks" + (f" by {cr.by}" if cr.by else "")):
-        res = cumulative_incidence(data, "rfs_months", "rfs_cause", by=cr.by, causes=[1, 2])
+        res = cumulative_incidence(data, _TIME, _CAUSE, by=cr.by, causes=[1, 2])
     name = f"cif_{cr.by or 'overall'}"
     title = ("Recurrence and death without recurrence" + (f" by {cr.by}" if cr.by else ""))
     drawn, caption = res, f"Cumulative incidence: {title.lower()} (Aalen-Johansen)."
@@ -50,19 +53,19 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
         keep = ~data[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool, na_value=False)
         with ctx.collect_warnings(f"Competing risks by {cr.by}"):
-            drawn = cumulative_incidence(data.loc[keep], "rfs_months", "rfs_cause", by=cr.by,
+            drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by,
                                          causes=[1, 2])
         caption += " Groups whose size is suppressed are not drawn."
     blocks = [ctx.writer.figure(name, caption, _cif, drawn)]
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
-    used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
+    used = data.loc[data[_TIME].notna() & data[_CAUSE].notna()]
     rows = []
     for r in at.itertuples(index=False):
         if cr.by is not None:
-            sub = used.loc[used[cr.by].astype(object) == r.group, "rfs_months"]
+            sub = used.loc[used[cr.by].astype(object) == r.group, _TIME]
         else:
-            sub = used["rfs_months"]
+            sub = used[_TIME]
         n_risk = int((sub.to_numpy(dtype=float) >= r.time).sum())
         if not np.isfinite(r.estimate):
             text = "NE"
@@ -92,7 +95,7 @@ def _masked_groups(ctx: BuildContext, by: str | None) -> list[object]:
     among the patients of this analysis (none without suppression)."""
     if by is None or not ctx.policy.enabled:
         return []
-    used = ctx.data.loc[ctx.data["rfs_months"].notna() & ctx.data["rfs_cause"].notna(), by]
+    used = ctx.data.loc[ctx.data[_TIME].notna() & ctx.data[_CAUSE].notna(), by]
     sizes = used.dropna().astype(object).value_counts()
     masked = set(ctx.group_masks.get(by, set()))
     return [g for g, n in sizes.items()
