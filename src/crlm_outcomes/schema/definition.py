@@ -14,11 +14,15 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import ValidationError, model_validator
+
+from crlm_outcomes._pydantic import StrictModel, problem_message, problems
+from crlm_outcomes.errors import SchemaDefinitionError
 
 __all__ = [
     "CANONICAL_YAML",
@@ -34,11 +38,6 @@ __all__ = [
 #: Path of the canonical schema shipped with the package (a link to data_schema/canonical.yaml).
 CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 
-_DTYPES = ("string", "int", "float", "boolean", "category", "date")
-_COLUMN_KEYS = {
-    "group", "dtype", "required", "unique", "min", "max", "levels", "ordered", "pattern", "unit",
-    "description", "naaccr_item",
-}
 
 
 @dataclass(frozen=True)
@@ -198,51 +197,92 @@ def empty_column(spec: ColumnSpec, n: int) -> pd.Series:
     return empty_columns([spec], n)[spec.name]
 
 
-def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> ColumnSpec:
-    unknown = set(raw) - _COLUMN_KEYS
-    if unknown:
-        raise ValueError(f"canonical schema column {name!r}: unknown key(s) {sorted(unknown)}")
-    dtype = raw.get("dtype")
-    if dtype not in _DTYPES:
-        raise ValueError(f"canonical schema column {name!r}: dtype {dtype!r} not in {_DTYPES}")
-    group = raw.get("group", "")
-    if group not in groups:
-        raise ValueError(f"canonical schema column {name!r}: group {group!r} not declared")
-    levels = raw.get("levels")
+class _ColumnModel(StrictModel):
+    """One column of a schema file (see :class:`ColumnSpec`)."""
+
+    group: Any = ""
+    dtype: Literal["string", "int", "float", "boolean", "category", "date"]
+    required: Any = False
+    unique: Any = False
+    min: float | None = None
+    max: float | None = None
+    levels: list[Any] | None = None
+    ordered: Any = False
+    pattern: Any = None
+    unit: Any = None
+    description: Any = ""
+    naaccr_item: Any = None
+
+
+class _SchemaModel(StrictModel):
+    """A schema file (the format of ``canonical.yaml``)."""
+
+    schema_name: Any
+    schema_version: Any
+    time_unit: Any
+    days_per_month: float
+    groups: dict[Any, Any]
+    columns: dict[Any, _ColumnModel]
+    consistency_rules: dict[Any, Any] | None = None
+
+    @model_validator(mode="after")
+    def _groups_declared(self) -> _SchemaModel:
+        for name, col in self.columns.items():
+            if col.group not in self.groups:
+                raise ValueError(f"column {name!r}: group {col.group!r} not declared in "
+                                 f"'groups'")
+        return self
+
+
+def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
     return ColumnSpec(
         name=name,
-        group=group,
-        dtype=dtype,
-        description=str(raw.get("description", "")).strip(),
-        required=bool(raw.get("required", False)),
-        unique=bool(raw.get("unique", False)),
-        min=None if raw.get("min") is None else float(raw["min"]),
-        max=None if raw.get("max") is None else float(raw["max"]),
-        levels=None if levels is None else tuple(levels),
-        ordered=bool(raw.get("ordered", False)),
-        pattern=raw.get("pattern"),
-        unit=raw.get("unit"),
-        naaccr_item=None if raw.get("naaccr_item") is None else str(raw["naaccr_item"]),
+        group=str(col.group),
+        dtype=col.dtype,
+        description=str(col.description).strip(),
+        required=bool(col.required),
+        unique=bool(col.unique),
+        min=col.min,
+        max=col.max,
+        levels=None if col.levels is None else tuple(col.levels),
+        ordered=bool(col.ordered),
+        pattern=col.pattern,
+        unit=col.unit,
+        naaccr_item=None if col.naaccr_item is None else str(col.naaccr_item),
     )
 
 
 def read_definition(path: str | Path) -> SchemaDefinition:
-    """Read a schema YAML file (in the format of ``canonical.yaml``) into a definition."""
+    """Read a schema YAML file (in the format of ``canonical.yaml``) into a definition.
+
+    Raises
+    ------
+    SchemaDefinitionError
+        An unknown or missing key, a dtype not in string/int/float/boolean/category/date, a
+        column in an undeclared group: names the file, the key path, the value and what was
+        expected.
+    """
     text = Path(path).read_bytes()
     raw = yaml.safe_load(text)
-    groups = {str(k): str(v) for k, v in raw["groups"].items()}
-    columns = {
-        str(name): _column_spec(str(name), spec or {}, groups)
-        for name, spec in raw["columns"].items()
-    }
+    try:
+        model = _SchemaModel.model_validate(raw)
+    except ValidationError as exc:
+        found = problems(exc, _SchemaModel, hints=True)
+        key, value, _, expected = found[0]
+        error = SchemaDefinitionError(problem_message("schema definition", found),
+                                      file=str(path), value=value, expected=expected)
+        error.key = key  # type: ignore[attr-defined]
+        error.problems = found  # type: ignore[attr-defined]
+        raise error from None
+    groups = {str(k): str(v) for k, v in model.groups.items()}
     return SchemaDefinition(
-        name=str(raw["schema_name"]),
-        version=str(raw["schema_version"]),
-        time_unit=str(raw["time_unit"]),
-        days_per_month=float(raw["days_per_month"]),
+        name=str(model.schema_name),
+        version=str(model.schema_version),
+        time_unit=str(model.time_unit),
+        days_per_month=float(model.days_per_month),
         groups=groups,
-        columns=columns,
-        consistency_rules={str(k): str(v) for k, v in (raw.get("consistency_rules") or {}).items()},
+        columns={str(name): _column_spec(str(name), col) for name, col in model.columns.items()},
+        consistency_rules={str(k): str(v) for k, v in (model.consistency_rules or {}).items()},
         sha256=hashlib.sha256(text).hexdigest(),
     )
 
