@@ -157,10 +157,10 @@ def _raw_text(raw: RawTable, rule: ColumnRule, rows: np.ndarray) -> tuple[np.nda
 
 
 def _as_cell_text(s: pd.Series, rows: np.ndarray) -> np.ndarray:
-    from crlm_outcomes.io.parse import _as_text
+    from crlm_outcomes.io.parse import as_text
 
     sub = s.iloc[rows].reset_index(drop=True)
-    text = _as_text(sub).astype(object).to_numpy(dtype=object, copy=True)
+    text = as_text(sub).astype(object).to_numpy(dtype=object, copy=True)
     text[sub.isna().to_numpy()] = None
     return text
 

@@ -89,7 +89,7 @@ def forest_plot(result, ax=None):
                 color=OKABE_ITO[7], markerfacecolor="white", markersize=4)
         ax.axvline(1.0, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xscale("log")
-        _plain_log_ticks(ax, rows.loc[est, "lower"], rows.loc[est, "upper"])
+        plain_log_ticks(ax, rows.loc[est, "lower"], rows.loc[est, "upper"])
         labels = [f"{lab} (reference)" if k == "reference" else
                   (f"{lab} (not estimable)" if k == "not_estimable" else lab)
                   for lab, k in zip(rows["label"], rows["kind"], strict=False)]
@@ -105,7 +105,7 @@ _TICK_CANDIDATES = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1
                              5.0, 10.0, 20.0, 50.0, 100.0])
 
 
-def _plain_log_ticks(ax: Axes, lower: pd.Series, upper: pd.Series) -> None:
+def plain_log_ticks(ax: Axes, lower: pd.Series, upper: pd.Series) -> None:
     """Label the log axis with plain hazard ratios (0.5, 1, 2), as journals print them."""
     lo = np.nanmin(lower.to_numpy(float), initial=1.0)
     hi = np.nanmax(upper.to_numpy(float), initial=1.0)

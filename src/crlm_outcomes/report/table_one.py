@@ -88,12 +88,12 @@ def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float,
     return "Chi-square", float(chi2), float(p)
 
 
-def _is_categorical(s: pd.Series) -> bool:
+def is_categorical(s: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or isinstance(
         s.dtype, pd.CategoricalDtype)
 
 
-def _levels(s: pd.Series) -> list:
+def variable_levels(s: pd.Series) -> list:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return list(s.cat.categories)
     if pd.api.types.is_bool_dtype(s):
@@ -104,7 +104,7 @@ def _levels(s: pd.Series) -> list:
     return sorted(values, key=str)
 
 
-def _level_text(level: object) -> str:
+def level_text(level: object) -> str:
     if isinstance(level, (bool, np.bool_)):
         return "yes" if level else "no"
     return str(level)
@@ -259,9 +259,9 @@ def table_one(
 
     if by is not None:
         gser = data[by]
-        glevels = [g for g in _levels(gser) if (gser == g).any()]
+        glevels = [g for g in variable_levels(gser) if (gser == g).any()]
         masks = [(gser == g).to_numpy() for g in glevels]
-        gnames = [_level_text(g) for g in glevels]
+        gnames = [level_text(g) for g in glevels]
     else:
         glevels, masks, gnames = [], [], []
     cols = gnames + (["Overall"] if overall or by is None else [])
@@ -292,8 +292,8 @@ def table_one(
     for var in variables:
         s = data[var]
         label = labels.get(var, var)
-        if _is_categorical(s) or var in categorical:
-            levels = _levels(s)
+        if is_categorical(s) or var in categorical:
+            levels = variable_levels(s)
             counts = np.array([[int(((s == lev) & m).sum()) for m in col_masks]
                                for lev in levels], dtype=float).reshape(len(levels), len(cols))
             miss = np.array([int((s.isna() & m).sum()) for m in col_masks], dtype=float)
@@ -317,9 +317,9 @@ def table_one(
                     pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
                     cells[c] = _count_pct(counts[i, j], pct if pct_ok[j] else None, kind[i, j],
                                           policy, dec)
-                    summary.append({"variable": var, "level": _level_text(lev), "group": c,
+                    summary.append({"variable": var, "level": level_text(lev), "group": c,
                                     "n": int(counts[i, j]), "percent": pct})
-                rows.append({"variable": label, "level": _level_text(lev), **cells,
+                rows.append({"variable": label, "level": level_text(lev), **cells,
                              "p": "", "test": "", "SMD": ""})
             if miss.any():
                 cells = {}

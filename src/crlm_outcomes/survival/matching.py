@@ -54,9 +54,9 @@ from crlm_outcomes.survival._inputs import as_column_list
 from crlm_outcomes.survival.weighting import (
     BalanceTable,
     PropensityWeights,
-    _treatment_codes,
     balance_table,
     propensity_weights,
+    treatment_codes,
 )
 
 __all__ = ["MatchedData", "match_propensity", "greedy_match"]
@@ -368,7 +368,7 @@ def match_propensity(
         if c not in data.columns:
             raise InputError("exact-matching column not found", column=c,
                              expected="a column of the data")
-    tr = _treatment_codes(data, treatment, treated)
+    tr = treatment_codes(data, treatment, treated)
     if propensity is None:
         if formula is None:
             raise SpecError("give the propensity model formula or the propensity scores",

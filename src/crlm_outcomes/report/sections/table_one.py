@@ -17,7 +17,7 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, suppress_vector
-from crlm_outcomes.report.table_one import _is_categorical, _level_text, _levels, table_one
+from crlm_outcomes.report.table_one import is_categorical, level_text, table_one, variable_levels
 from crlm_outcomes.report.writer import text_block
 
 __all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section", "record_table_one"]
@@ -101,10 +101,10 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
     led, data = ctx.ledger, ctx.data
     where = "Table 1"
     gser = data[by]
-    glevels = [g for g in _levels(gser) if (gser == g).any()]
-    gmask = {_level_text(g): (gser == g).to_numpy(dtype=bool, na_value=False)
+    glevels = [g for g in variable_levels(gser) if (gser == g).any()]
+    gmask = {level_text(g): (gser == g).to_numpy(dtype=bool, na_value=False)
              for g in glevels}
-    raw = {_level_text(g): g for g in glevels}
+    raw = {level_text(g): g for g in glevels}
     cols = [c for c in t1.table.columns if c in gmask]
     has_overall = "Overall" in t1.table.columns
     nrow = t1.table.iloc[0]
@@ -135,13 +135,13 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
         s = data[var]
         label = table["variable"].astype(str)
         block = table[label.eq(str(var)) | label.str.startswith(f"{var}, ")]
-        categorical = _is_categorical(s)
-        levels = [_level_text(v) for v in _levels(s)] if categorical else []
+        categorical = is_categorical(s)
+        levels = [level_text(v) for v in variable_levels(s)] if categorical else []
         texts = {(str(r["level"]) or ""): r for _, r in block.iterrows()}
         rows_keys: dict[str, dict[str, str]] = {}
         for level in [*levels, "Missing"]:
             if categorical and level != "Missing":
-                lev_raw = _levels(s)[levels.index(level)]
+                lev_raw = variable_levels(s)[levels.index(level)]
                 hit = (s == lev_raw).to_numpy(dtype=bool, na_value=False)
             else:
                 hit = s.isna().to_numpy(dtype=bool)
@@ -189,7 +189,7 @@ def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
     if not ctx.policy.enabled:
         return 0
     sizes = [float(ctx.data[ctx.spec.comparison.by].astype(object).eq(g).sum())
-             for g in _levels(ctx.data[ctx.spec.comparison.by])
+             for g in variable_levels(ctx.data[ctx.spec.comparison.by])
              if ctx.data[ctx.spec.comparison.by].eq(g).any()]
     kinds = suppress_vector(np.r_[sizes, float(n_missing_by)], ctx.policy,
                             total_published="Overall" in t1.table.columns)
