@@ -32,7 +32,7 @@ from crlm_outcomes.report.table_one import table_one  # noqa: E402
 #: Column names replaced by the shared vocabulary in 0.2; none may appear in a ``table``.
 OLD_COLUMNS = {"se", "std_err", "exp_coef", "z", "chisq", "robust_se", "rmst", "difference"}
 #: Hazard-ratio models: their table has ``hr``.
-HR_MODELS = {"CoxResult", "FineGray"}
+HR_MODELS = {"CoxResult", "FineGray", "PooledModel", "TreatmentComparison"}
 
 
 def _data(n: int = 120, seed: int = 3) -> pd.DataFrame:

@@ -376,9 +376,9 @@ def load_spec(path: str | Path) -> AnalysisSpec:
 # ---------------------------------------------------------------------------- name checks
 
 def _canonical_columns() -> set[str]:
-    canonical = Path(__file__).resolve().parents[1] / "schema" / "canonical.yaml"
-    with canonical.open(encoding="utf-8") as fh:
-        return set(yaml.safe_load(fh)["columns"])
+    from crlm_outcomes.schema.definition import canonical_definition
+
+    return set(canonical_definition().columns)
 
 
 def known_stratifiers() -> list[str]:
