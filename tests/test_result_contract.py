@@ -298,6 +298,9 @@ def test_renamed_names_of_the_results_merged_later_warn():
     try:
         ax = _warns_here(lambda: imp.plot("x"))
         assert isinstance(ax, matplotlib.axes.Axes) and "x" in ax.get_title() + ax.get_ylabel()
+        _, mine = plt.subplots()
+        assert _warns_here(lambda: imp.plot("x", mine)) is mine
+        assert imp.plot(mine, variable="x") is mine
     finally:
         plt.close("all")
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crlm_outcomes._result import Result
+from crlm_outcomes._result import Result, empty_excluded
 from crlm_outcomes.errors import FormulaError, SpecError
 from crlm_outcomes.formula.design import Design, design_matrix_for
 
@@ -118,7 +118,7 @@ class PartialEffect(Result):
     conf_level: float
     ratio_label: str = "Hazard ratio"
     knots: tuple[float, ...] | None = None
-    excluded: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     def __repr__(self) -> str:
         return (f"<PartialEffect variable={self.variable!r}, reference={self.reference!r}, "

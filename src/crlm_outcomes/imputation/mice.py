@@ -235,18 +235,21 @@ class Imputations(Result):
             "outcome in the imputation models: " + (", ".join(self.outcome) or "none"),
             self.table.to_string(index=False, float_format=lambda v: f"{v:.3g}")])
 
-    def plot(self, ax=None, *, variable: str | None = None):
+    def plot(self, ax=None, *old_ax: Any, variable: str | None = None):
         """Convergence traces of one variable (default the first imputed one).
 
-        ``plot("age")`` (the variable first, as before 0.2) still works with a FutureWarning;
-        use ``plot(variable="age")``.
+        ``plot("age")`` and ``plot("age", ax)`` (the variable first, as before 0.2) still work
+        with a FutureWarning; use ``plot(ax, variable="age")``.
         """
         from crlm_outcomes.plots.pooled import trace_plot
 
         if isinstance(ax, str):
             warn_deprecated("Imputations.plot(variable) as the first argument",
-                            "Imputations.plot(variable=...)")
-            ax, variable = None, ax
+                            "Imputations.plot(ax, variable=...)")
+            ax, variable = (old_ax[0] if old_ax else None), ax
+        elif old_ax:
+            raise TypeError("Imputations.plot takes one positional argument (ax); give the "
+                            "variable as variable=...")
         return trace_plot(self.traces, variable or str(self.table["variable"].iloc[0]), ax=ax)
 
     def _repr_html_(self) -> str:
