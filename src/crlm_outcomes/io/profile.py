@@ -73,7 +73,7 @@ from pydantic import ValidationError
 
 from crlm_outcomes._pydantic import problem_message, problems
 from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlError
-from crlm_outcomes.io.profile_model import DISCLOSURE_SUPPRESSION as _DISCLOSURE_SUPPRESSION
+from crlm_outcomes.io.profile_model import DISCLOSURE_SUPPRESSION as DISCLOSURE_SUPPRESSION
 from crlm_outcomes.io.profile_model import Defaults, ProfileFile
 from crlm_outcomes.io.units import normalise_unit, unit_factor
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
@@ -96,11 +96,8 @@ __all__ = [
 #: Directory of the profiles shipped with the package.
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
-_ENDPOINTS = tuple(ENDPOINTS)
 _ENDPOINT_MONTHS = {k: e.duration for k, e in ENDPOINTS.items()}
 
-#: Values of ``disclosure.suppression`` (see :mod:`crlm_outcomes.io.profile_model`).
-DISCLOSURE_SUPPRESSION = _DISCLOSURE_SUPPRESSION
 #: The keys of a column entry that ``defaults:`` may also set.
 _DEFAULT_KEYS = frozenset(Defaults.model_fields)
 
