@@ -64,3 +64,16 @@ def test_several_problems_are_all_listed(tmp_path):
     err = _error(tmp_path, BASE + "colums: {}\nreader: {sep: ','}\n")
     assert {p[0] for p in err.problems} == {"colums", "reader.sep"}
     assert "also invalid" in str(err)
+
+
+@pytest.mark.parametrize("extra,key,needle", [
+    ("  liver_mets_largest_cm: {source: L}\n", "columns.liver_mets_largest_cm",
+     "unit not declared"),
+    ("  os_months: {source: M, unit: months}\n", "endpoint_origins.os", "endpoint_origins"),
+    ("  sex: {source: S, only_when: {column: nope, equals: 1}}\n",
+     "columns.sex.only_when.column", "only_when"),
+])
+def test_checks_against_the_schema_fail_in_the_same_style(tmp_path, extra, key, needle):
+    err = _error(tmp_path, BASE + extra)
+    assert err.key == key and str(err).startswith(f"invalid profile: key {key!r}: ")
+    assert needle in str(err) and err.problems[0][0] == key

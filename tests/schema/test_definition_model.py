@@ -29,7 +29,8 @@ def test_canonical_reads_as_before(tmp_path):
      "unknown key 'dtpe' (did you mean 'dtype'?)"),
     (lambda r: r["columns"]["sex"].update(dtype="text"), "columns.sex.dtype",
      "value not allowed"),
-    (lambda r: r["columns"]["sex"].update(group="nowhere"), "<root>", "group 'nowhere' not"),
+    (lambda r: r["columns"]["sex"].update(group="nowhere"), "columns.sex.group",
+     "group 'nowhere' is not declared"),
     (lambda r: r.pop("days_per_month"), "days_per_month", "required key is missing"),
     (lambda r: r.update(extra=1), "extra", "unknown key 'extra'"),
 ])

@@ -249,8 +249,15 @@ def _load_cached(path: str, size: int, mtime_ns: int) -> Profile:
 
 
 def _fail(path: str, message: str, *, column: str | None = None, value: Any = None,
-          expected: str | None = None) -> ProfileError:
-    return ProfileError(message, file=path, column=column, value=value, expected=expected)
+          expected: str | None = None, key: str | None = None) -> ProfileError:
+    """A :class:`ProfileError` in the style of :func:`_profile_error`: the key path (default
+    ``columns.<column>``), the value and what was expected."""
+    key = key or (f"columns.{column}" if column else None)
+    text = f"invalid profile: key {key!r}: {message}" if key else f"invalid profile: {message}"
+    error = ProfileError(text, file=path, column=column, value=value, expected=expected)
+    error.key = key or "<root>"  # type: ignore[attr-defined]
+    error.problems = [(error.key, value, message, expected or "")]  # type: ignore[attr-defined]
+    return error
 
 
 def _profile_error(exc: ValidationError, path: str) -> ProfileError:
@@ -325,7 +332,7 @@ def _only_when(path: str, target: str, only_when: Any,
         return None
     if only_when["column"] not in schema.columns:  # its shape is checked by ProfileFile
         raise _fail(path, "'only_when' must be {column: <canonical column>, equals: value}",
-                    column=target, value=only_when)
+                    column=target, value=only_when, key=f"columns.{target}.only_when.column")
     return (str(only_when["column"]), only_when["equals"])
 
 
@@ -523,7 +530,8 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
         if months in rules and key not in origins:
             raise _fail(label, f"'{months}' is read from the file, so endpoint_origins.{key} "
                         "must say where its time starts", column=months,
-                        expected=f"one of {list(ENDPOINT_ORIGINS)}")
+                        expected=f"one of {list(ENDPOINT_ORIGINS)}",
+                        key=f"endpoint_origins.{key}")
     disclosure = _disclosure(raw.get("disclosure"))
     return Profile(
         disclosure=disclosure,

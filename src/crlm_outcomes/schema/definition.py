@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import ValidationError, model_validator
+from pydantic import ValidationError
 
 from crlm_outcomes._pydantic import StrictModel, problem_message, problems
 from crlm_outcomes.errors import SchemaDefinitionError
@@ -225,13 +225,6 @@ class _SchemaModel(StrictModel):
     columns: dict[Any, _ColumnModel]
     consistency_rules: dict[Any, Any] | None = None
 
-    @model_validator(mode="after")
-    def _groups_declared(self) -> _SchemaModel:
-        for name, col in self.columns.items():
-            if col.group not in self.groups:
-                raise ValueError(f"column {name!r}: group {col.group!r} not declared in "
-                                 f"'groups'")
-        return self
 
 
 def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
@@ -274,6 +267,16 @@ def read_definition(path: str | Path) -> SchemaDefinition:
         error.key = key  # type: ignore[attr-defined]
         error.problems = found  # type: ignore[attr-defined]
         raise error from None
+    for name, col in model.columns.items():
+        if col.group not in model.groups:
+            key = f"columns.{name}.group"
+            error = SchemaDefinitionError(
+                f"invalid schema definition: key {key!r}: group {col.group!r} is not declared "
+                "in 'groups'", file=str(path), value=col.group,
+                expected=f"one of {list(model.groups)}")
+            error.key = key  # type: ignore[attr-defined]
+            error.problems = [(key, col.group, "group not declared", error.expected)]  # type: ignore[attr-defined]
+            raise error
     groups = {str(k): str(v) for k, v in model.groups.items()}
     return SchemaDefinition(
         name=str(model.schema_name),
