@@ -297,7 +297,7 @@ def test_renamed_names_of_the_results_merged_later_warn():
     imp = FACTORIES["Imputations"]()
     try:
         ax = _warns_here(lambda: imp.plot("x"))
-        assert isinstance(ax, matplotlib.axes.Axes) and "x" in ax.get_title() + ax.get_ylabel()
+        assert isinstance(ax, matplotlib.axes.Axes) and ax.get_title(loc="left") == "x"
         _, mine = plt.subplots()
         assert _warns_here(lambda: imp.plot("x", mine)) is mine
         assert imp.plot(mine, variable="x") is mine

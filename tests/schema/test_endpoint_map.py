@@ -40,3 +40,15 @@ def test_every_user_reads_the_one_map():
     load = importlib.import_module("crlm_outcomes.io.load")
     assert load._MONTHS == {k: e.duration for k, e in ENDPOINTS.items()}
     assert ENDPOINT_COLUMNS <= load._DERIVED
+
+
+def test_labels_read_the_same_map_and_the_validated_schema():
+    from crlm_outcomes import labels
+
+    schema = canonical_definition()
+    assert labels.ENDPOINT_COLUMNS == {k: (e.duration, e.event) for k, e in ENDPOINTS.items()}
+    assert labels.DEFAULT_ORIGINS == {k: e.origin for k, e in ENDPOINTS.items()}
+    assert set(schema.origin_labels) == set(ENDPOINT_ORIGINS)
+    default = labels.default_labels()
+    assert dict(default.endpoints) == {k: e.label for k, e in ENDPOINTS.items()}
+    assert dict(default.events) == {k: e.event_label for k, e in ENDPOINTS.items()}

@@ -65,6 +65,10 @@ class ColumnSpec:
     naaccr_item
         NAACCR data item number(s) the column corresponds to (text, e.g. ``"3820"`` or
         ``"3820; CS SSF1 (2880)"``), or ``None``.
+    label
+        Display name for tables and figures (``""`` when the YAML gives none).
+    level_labels
+        Display names of levels (code -> text) where the code is not a readable word.
     """
 
     name: str
@@ -80,6 +84,8 @@ class ColumnSpec:
     pattern: str | None = None
     unit: str | None = None
     naaccr_item: str | None = None
+    label: str = ""
+    level_labels: tuple[tuple[Any, str], ...] = ()
 
     @property
     def pandas_dtype(self) -> Any:
@@ -105,7 +111,11 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class SchemaDefinition:
-    """The whole canonical schema: columns in YAML order, groups, rules, version and hash."""
+    """The whole canonical schema: columns in YAML order, groups, rules, version and hash,
+    and the display texts of the derived columns, endpoints and time origins
+    (``derived_columns``: name -> ``{label, level_labels, short}``; ``endpoint_labels``:
+    endpoint -> ``{label, event}``; ``origin_labels``: origin -> text).
+    """
 
     name: str
     version: str
@@ -115,6 +125,9 @@ class SchemaDefinition:
     columns: dict[str, ColumnSpec]
     consistency_rules: dict[str, str]
     sha256: str = field(default="", repr=False)
+    derived_columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    endpoint_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    origin_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -212,6 +225,23 @@ class _ColumnModel(StrictModel):
     unit: Any = None
     description: Any = ""
     naaccr_item: Any = None
+    label: Any = ""
+    level_labels: dict[Any, Any] | None = None
+
+
+class _DerivedModel(StrictModel):
+    """Display texts of a column that :func:`crlm_outcomes.stratify.apply_all` derives."""
+
+    label: Any = None
+    level_labels: dict[Any, Any] | None = None
+    short: Any = None
+
+
+class _EndpointLabelModel(StrictModel):
+    """Display texts of an endpoint: its name and its event."""
+
+    label: Any
+    event: Any
 
 
 class _SchemaModel(StrictModel):
@@ -224,6 +254,9 @@ class _SchemaModel(StrictModel):
     groups: dict[Any, Any]
     columns: dict[Any, _ColumnModel]
     consistency_rules: dict[Any, Any] | None = None
+    derived_columns: dict[Any, _DerivedModel | None] | None = None
+    endpoint_labels: dict[Any, _EndpointLabelModel] | None = None
+    origin_labels: dict[Any, Any] | None = None
 
 
 
@@ -242,6 +275,8 @@ def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
         pattern=col.pattern,
         unit=col.unit,
         naaccr_item=None if col.naaccr_item is None else str(col.naaccr_item),
+        label=str(col.label).strip(),
+        level_labels=tuple((k, str(v)) for k, v in (col.level_labels or {}).items()),
     )
 
 
@@ -287,6 +322,11 @@ def read_definition(path: str | Path) -> SchemaDefinition:
         columns={str(name): _column_spec(str(name), col) for name, col in model.columns.items()},
         consistency_rules={str(k): str(v) for k, v in (model.consistency_rules or {}).items()},
         sha256=hashlib.sha256(text).hexdigest(),
+        derived_columns={str(k): (v.model_dump(exclude_unset=True) if v is not None else {})
+                         for k, v in (model.derived_columns or {}).items()},
+        endpoint_labels={str(k): {"label": str(v.label), "event": str(v.event)}
+                         for k, v in (model.endpoint_labels or {}).items()},
+        origin_labels={str(k): str(v) for k, v in (model.origin_labels or {}).items()},
     )
 
 
