@@ -11,18 +11,18 @@ Compares, on simulated data with rounded (tied) times,
 * Harrell's C (``concordance(..., timewt="n")``) with ``sksurv.metrics.concordance_index_censored``;
 * Uno's C (``timewt="n/G2"``, truncated at ``tau``) with ``concordance_index_ipcw``;
 * AUC(t) at 3 times with influence-function standard errors (``time_auc``) with
-  ``cumulative_dynamic_auc`` (which gives no standard errors).
+  ``cumulative_dynamic_auc`` (which gives no standard errors);
 
-and ``compare_scores`` (3 scores, 2 times, no bootstrap: the whole comparison table).
+and times ``compare_scores`` (3 scores, 2 times, no bootstrap: the whole comparison table).
 
 scikit-survival's concordance functions loop over the events (O(n * events)), so they are timed
 once (about 40 s each at 1e5); ours are the best of 3 calls after a warm-up. Ours include the
 standard errors (survival's infinitesimal jackknife; riskRegression's influence function),
 scikit-survival's do not. Prints wall times (and our CPU time, the robust number on a shared
 machine), the ratio (scikit-survival / ours) and the largest difference of the estimates
-(Harrell's C agrees exactly; scikit-survival's Uno C weights by G(t) rather than survival's
-G(t-) and truncates at t < tau, and its AUC handles ties differently from riskRegression, so
-differences in the fifth decimal are expected).
+(Harrell's C agrees to ~1e-10, scikit-survival counting scores within 1e-8 as tied; its Uno
+C weights by G(t) rather than survival's G(t-) and truncates at t < tau, and its AUC handles
+ties differently from riskRegression, so differences in the fifth decimal are expected).
 """
 
 from __future__ import annotations
