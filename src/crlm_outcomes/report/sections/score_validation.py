@@ -82,9 +82,13 @@ def score_validation_section(ctx: BuildContext) -> None:
                              timewt=sv.timewt, n_boot=sv.bootstrap, seed=sv.seed)
     table, pw = score_counts(ctx, res, res.paper_table(), _pairwise_published(res.pairwise),
                              duration, event, names)
-    blocks = [ctx.writer.table(table, "score_validation", title,
-                               footnote="Differences (Δ) against the first score use the "
-                                        "patients with both scores.")]
+    note = "Differences (Δ) against the first score use the patients with both scores."
+    if sv.method == "cox":
+        note += (" The apparent calibration slope of a Cox model fitted on the score is 1 by "
+                 "construction" + ("; the bootstrap-corrected slope measures overfitting."
+                                   if sv.bootstrap else
+                                   "; set bootstrap resamples for the corrected slope."))
+    blocks = [ctx.writer.table(table, "score_validation", title, footnote=note)]
     blocks.append(ctx.writer.table(pw, "score_validation_pairwise",
                                    "Pairwise differences (patients with both scores)"))
     blocks.append(ctx.writer.figure("score_validation_auc", "Time-dependent AUC with 95% "
