@@ -75,7 +75,11 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                                    latex=reg.to_latex()))
     blocks.append(ctx.writer.figure(
         f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
-        f"{endpoint.lower()}; N/events: patients and events in each level.", _forest,
+        f"{endpoint.lower()}; N/events: patients and events in each level"
+        + (f" (mean over the {pooled.m} imputed data sets)"
+           if pooled is not None and pooled.counts_vary else "")
+        + (f"; pooled over {pooled.m} imputations by Rubin's rules" if pooled is not None
+           else "") + ".", _forest,
         fit if pooled is None else pooled, lab))
     covariates = ", ".join(lab.inline(v)
                            for v in formula_variables(m.formula, ctx.data))
