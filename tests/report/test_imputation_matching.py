@@ -85,6 +85,8 @@ def test_pooled_forest_is_grouped_and_matching_arms_are_named(built):
     assert list(sizes["group"]) == ["Neoadjuvant chemotherapy", "No neoadjuvant chemotherapy"]
     eff = pd.read_csv(tables / "matching_1_effect.csv", dtype=str)
     assert eff["comparison"].iloc[0] == "Neoadjuvant chemotherapy vs No neoadjuvant chemotherapy"
+    love = svg_texts(res.out_dir / "figures" / "matching_1_love.svg")
+    assert "Before matching" in love and "After matching" in love and "Weighted" not in love
     page = res.html.read_text(encoding="utf-8")
     assert "treated vs control" not in page and ">treated<" not in page
 

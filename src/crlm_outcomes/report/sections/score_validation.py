@@ -173,7 +173,11 @@ def score_validation_section(ctx: BuildContext) -> None:
                                f"{t_cal:g} months",
                                footnote="C: concordance index. Calibration slope and ICI "
                                         "(integrated calibration index) of the predicted "
-                                        f"{event_risk(lab, sv.endpoint, t_cal)}. "
+                                        f"{event_risk(lab, sv.endpoint, t_cal)}"
+                                        + ("; the risks come from a Cox model fitted in these "
+                                           "patients, so the slope is 1 by construction "
+                                           "(apparent, not external, validation). "
+                                           if sv.method == "cox" else ". ")
                                         + R_AGREEMENT),
               ctx.writer.table(per_time, "score_validation_time",
                                f"{title}: time-dependent AUC, Brier score and IPA",
