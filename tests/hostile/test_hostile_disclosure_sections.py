@@ -154,8 +154,8 @@ def test_score_validation_counts_pass_the_checker(hospital_file, tmp_path):
     table = _table(res, "score_validation").set_index("Score")
     # 9 patients lack the tumour burden score (TBS): n + missing = the cohort, both masked
     assert table.loc["TBS", "Missing score"] == "<11"
-    assert table.loc["TBS", "n"] == "\u2021"
-    for col in ("n", "Events", "Missing score"):
+    assert table.loc["TBS", "Patients"] == "\u2021"
+    for col in ("Patients", "Events", "Missing score"):
         assert not table[col].str.match(SMALL).any()
 
 
