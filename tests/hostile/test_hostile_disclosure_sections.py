@@ -202,10 +202,10 @@ MATCH = {"matching": [{"treatment": "neoadjuvant_chemo", "formula": "age_at_diag
 def test_matching_sizes_pass_the_checker(hospital_file, tmp_path):
     res = _build(_spec(hospital_file, **MATCH), tmp_path / "out")
     _passed(res)
-    sizes = _table(res, "matching_1_sizes").set_index("arm")
+    sizes = _table(res, "matching_1_sizes").set_index("group")
     for col in ("patients", "matched", "unmatched"):
         assert not sizes[col].str.match(SMALL).any()
-    control = sizes.loc["control"]  # 3 of 93 controls unmatched at 3:1
+    control = sizes.loc["No neoadjuvant chemotherapy"]  # 3 of 93 controls unmatched at 3:1
     assert control["unmatched"] == "<11"
     # matched + unmatched = all: a second cell is masked, and the effective size with it
     assert "\u2021" in (control["matched"], control["patients"])
