@@ -8,6 +8,7 @@ calibration are documented in the docstring of :mod:`crlm_outcomes.datasets.synt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +110,7 @@ ICDO3_PROBS = np.array(
 RIGHT_SITES = ("C18.0", "C18.2", "C18.3", "C18.4")
 LEFT_SITES = ("C18.5", "C18.6", "C18.7", "C19.9", "C20.9")
 
-STRATEGIES = tuple(canonical_definition().columns["surgical_strategy"].levels)  # canonical.yaml
+STRATEGIES = canonical_definition().columns["surgical_strategy"].declared_levels  # canonical.yaml
 S_SIM, S_STAGED, S_LFIRST, S_TWO, S_ALPPS, S_ABL, S_LT, S_NONE, S_META = (
     STRATEGIES.index(level) for level in (
         "simultaneous", "staged_primary_first", "liver_first", "two_stage_hepatectomy", "alpps",
@@ -148,7 +149,7 @@ def _choice(rng: np.random.Generator, n: int, probs: np.ndarray) -> np.ndarray:
 
 
 def _choice_rows(
-    rng: np.random.Generator, n: int, weights: list[np.ndarray | float]
+    rng: np.random.Generator, n: int, weights: Sequence[np.ndarray | float]
 ) -> np.ndarray:
     """Vectorised categorical draw with per-patient weights.
 
@@ -167,7 +168,7 @@ def _choice_rows(
     return idx
 
 
-def _where_rows(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+def _where_rows(cond: np.ndarray, a: Sequence[float], b: Sequence[float]) -> list[np.ndarray]:
     """Per-category weights: vector ``a`` where ``cond`` else vector ``b``."""
     return [np.where(cond, x, y) for x, y in zip(a, b, strict=True)]
 
@@ -340,7 +341,7 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     alpps = resect & ~two & (u < p_two + p_alpps)
     one = resect & ~two & ~alpps
     # synchronous one-stage resections: simultaneous / staged primary-first / liver-first
-    sync_weights = [np.where(big | (size > 5), 0.22, 0.42), 0.42, np.where(rectal, 0.30, 0.10)]
+    sync_weights: list[np.ndarray | float] = [np.where(big | (size > 5), 0.22, 0.42), 0.42, np.where(rectal, 0.30, 0.10)]
     sync_choice = np.array([S_SIM, S_STAGED, S_LFIRST])[_choice_rows(rng, n, sync_weights)]
     # a one-stage resection of metachronous metastases is a metachronous hepatectomy
     # (2025 Chinese guideline section 4.1.3), not a staged resection

@@ -620,7 +620,7 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
         elif spec.dtype == "date":
             cols[column] = _dates(nan)
         else:
-            cols[column] = _cat(np.full(n, -1), [str(x) for x in spec.levels])
+            cols[column] = _cat(np.full(n, -1), [str(x) for x in spec.declared_levels])
     return {name: cols[name] for name in _SCHEMA.columns if name in cols}
 
 

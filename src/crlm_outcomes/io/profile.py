@@ -73,7 +73,7 @@ import yaml
 from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlError
 from crlm_outcomes.io.units import normalise_unit, unit_factor
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
-from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
+from crlm_outcomes.schema.definition import ColumnSpec, SchemaDefinition, canonical_definition
 
 __all__ = [
     "PROFILE_DIR",
@@ -361,12 +361,10 @@ def _only_when(path: str, target: str, only_when: Any,
     return (str(only_when["column"]), only_when["equals"])
 
 
-def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
-          schema: SchemaDefinition, identity_unit: bool) -> ColumnRule:
-    if isinstance(raw, Mapping) and "coalesce" in raw:
-        return _coalesce_rule(path, target, raw, defaults, schema)
-    _check_keys(path, f"columns.{target}", raw, _COLUMN_KEYS)
-    spec = schema.columns[target]
+def _rule_sources(path: str, target: str, raw: Mapping[str, Any],
+                  identity_unit: bool) -> tuple[str, ...]:
+    """The source column(s) of a column entry: ``source``, ``sources`` (two or more), or the
+    canonical name itself in the identity profile."""
     if "source" in raw and "sources" in raw:
         raise _fail(path, "give either 'source' or 'sources', not both", column=target)
     if "sources" in raw:
@@ -374,45 +372,54 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
         if not isinstance(sources, list) or len(sources) < 2:
             raise _fail(path, "'sources' must list two or more source columns", column=target,
                         value=sources)
-        sources = tuple(str(s) for s in sources)
-    elif "source" in raw:
-        sources = (str(raw["source"]),)
-    elif identity_unit:
-        sources = (target,)
-    else:
-        raise _fail(path, "column entry needs 'source' (or 'sources')", column=target)
+        return tuple(str(s) for s in sources)
+    if "source" in raw:
+        return (str(raw["source"]),)
+    if identity_unit:
+        return (target,)
+    raise _fail(path, "column entry needs 'source' (or 'sources')", column=target)
 
-    merged = {**defaults, **{k: v for k, v in raw.items() if k in _DEFAULT_KEYS}}
-    case_sensitive = bool(merged.get("case_sensitive", False))
-    on_invalid = merged.get("on_invalid", "quarantine")
-    if on_invalid not in _ON_INVALID:
-        raise _fail(path, "invalid on_invalid", column=target, value=on_invalid,
-                    expected=f"one of {list(_ON_INVALID)}")
 
-    codes = None
-    write_codes = None
-    if raw.get("codes") is not None:
-        if not isinstance(raw["codes"], Mapping):
-            raise _fail(path, "'codes' must be a mapping of source code to canonical value",
-                        column=target)
-        codes = {}
-        write_codes: dict[Any, str] = {}
-        for key, value in raw["codes"].items():
-            if isinstance(key, bool) or key is None:
-                raise _fail(path, "code keys must be quoted text or numbers (YAML reads "
-                            "unquoted yes/no/true/false/null as booleans or null)",
-                            column=target, value=key)
-            codes[code_key(key, case_sensitive)] = _code_value(
-                path, target, spec.dtype, spec.levels, value)
-            mapped = codes[code_key(key, case_sensitive)]
-            if mapped is None:  # the writer writes the last missing code listed ("9" unknown)
-                write_codes[None] = str(key)
-            else:
-                write_codes.setdefault(mapped, str(key))
-    if len(sources) > 1 and codes is None:
-        raise _fail(path, "a column read from several 'sources' needs a 'codes' map keyed "
-                    "'a|b'", column=target)
+def _code_maps(path: str, target: str, spec: ColumnSpec, raw_codes: Any,
+               case_sensitive: bool) -> tuple[dict[str, Any], dict[Any, str]]:
+    """The ``codes:`` map read (normalised key -> canonical value) and its inverse for the
+    writer (canonical value -> the first source code listed; ``None`` -> the last missing
+    code listed, e.g. "9" unknown)."""
+    if not isinstance(raw_codes, Mapping):
+        raise _fail(path, "'codes' must be a mapping of source code to canonical value",
+                    column=target)
+    codes: dict[str, Any] = {}
+    write_codes: dict[Any, str] = {}
+    for key, value in raw_codes.items():
+        if isinstance(key, bool) or key is None:
+            raise _fail(path, "code keys must be quoted text or numbers (YAML reads "
+                        "unquoted yes/no/true/false/null as booleans or null)",
+                        column=target, value=key)
+        mapped = _code_value(path, target, spec.dtype, spec.levels, value)
+        codes[code_key(key, case_sensitive)] = mapped
+        if mapped is None:
+            write_codes[None] = str(key)
+        else:
+            write_codes.setdefault(mapped, str(key))
+    return codes, write_codes
 
+
+@dataclass(frozen=True)
+class _MissingCodes:
+    """The missing-value part of a column entry, read and checked."""
+
+    keys: frozenset[str]
+    bounds: dict[str, float]
+    bound_labels: dict[str, str]
+    reasons: dict[str, str]
+    write_missing: str
+
+
+def _missing_codes(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
+                   merged: Mapping[str, Any], schema: SchemaDefinition,
+                   case_sensitive: bool) -> _MissingCodes:
+    """``missing_values``, ``bounds`` (codes meaning "at least"), ``missing_reasons`` and
+    ``write_missing`` of a column entry."""
     missing = merged.get("missing_values", []) or []
     if not isinstance(missing, list):
         raise _fail(path, "'missing_values' must be a list", column=target, value=missing)
@@ -434,17 +441,26 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     if not all(isinstance(v, str) for v in reasons_raw.values()):
         raise _fail(path, "'missing_reasons' must map a source code to a text", column=target,
                     value=reasons_raw)
-    missing_reasons = {code_key(k, case_sensitive): v for k, v in reasons_raw.items()}
-    missing_keys = frozenset(code_key(v, case_sensitive) for v in missing) | frozenset(bounds)
     write_missing = merged.get("write_missing", "")
     if write_missing is None or isinstance(write_missing, (bool, list, dict)):
         raise _fail(path, "'write_missing' must be text or a number", column=target,
                     value=write_missing)
-    write_missing = str(write_missing)
+    return _MissingCodes(
+        keys=frozenset(code_key(v, case_sensitive) for v in missing) | frozenset(bounds),
+        bounds=bounds,
+        bound_labels=bound_labels,
+        reasons={code_key(k, case_sensitive): v for k, v in reasons_raw.items()},
+        write_missing=str(write_missing),
+    )
 
+
+def _unit_and_factor(path: str, target: str, raw: Mapping[str, Any], spec: ColumnSpec,
+                     numeric_read: bool, identity_unit: bool) -> tuple[str | None, float]:
+    """The source unit (normalised) and the factor to the canonical unit, times ``scale``.
+    A numeric column with a canonical unit must declare its source unit (never guessed),
+    except in the identity profile."""
     unit = raw.get("unit")
     factor = 1.0
-    numeric_read = spec.dtype in ("int", "float") and codes is None
     if spec.unit is not None and numeric_read:
         if unit is None:
             if not identity_unit:
@@ -468,13 +484,23 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
             raise _fail(path, "'scale' must be a positive number, for a column read as a number",
                         column=target, value=scale)
         factor = factor * float(scale)
+    return unit, factor
 
+
+def _date_formats(path: str, target: str, merged: Mapping[str, Any]) -> tuple[str, ...]:
+    """``date_formats`` (one format or a list; default ISO 8601)."""
     formats = merged.get("date_formats", ["ISO8601"])
     if isinstance(formats, str):
         formats = [formats]
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
         raise _fail(path, "'date_formats' must be a list of format strings", column=target)
+    return tuple(formats)
 
+
+def _text_rewrites(path: str, target: str,
+                   raw: Mapping[str, Any]) -> tuple[str | None, tuple[str, str] | None]:
+    """``extract`` (a regular expression with one capturing group) and ``replace``
+    (``[pattern, replacement]``), with their patterns compiled to check them."""
     extract = raw.get("extract")
     replace = raw.get("replace")
     for label, pattern in (("extract", extract),
@@ -491,6 +517,40 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     if replace is not None and (not isinstance(replace, list) or len(replace) != 2):
         raise _fail(path, "'replace' must be [pattern, replacement]", column=target,
                     value=replace)
+    return (None if extract is None else str(extract),
+            None if replace is None else (str(replace[0]), str(replace[1])))
+
+
+def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
+          schema: SchemaDefinition, identity_unit: bool) -> ColumnRule:
+    """One column entry read and checked, stage by stage: sources, shared defaults, codes,
+    missing codes, unit, date formats, text rewrites."""
+    if isinstance(raw, Mapping) and "coalesce" in raw:
+        return _coalesce_rule(path, target, raw, defaults, schema)
+    _check_keys(path, f"columns.{target}", raw, _COLUMN_KEYS)
+    spec = schema.columns[target]
+    sources = _rule_sources(path, target, raw, identity_unit)
+
+    merged = {**defaults, **{k: v for k, v in raw.items() if k in _DEFAULT_KEYS}}
+    case_sensitive = bool(merged.get("case_sensitive", False))
+    on_invalid = merged.get("on_invalid", "quarantine")
+    if on_invalid not in _ON_INVALID:
+        raise _fail(path, "invalid on_invalid", column=target, value=on_invalid,
+                    expected=f"one of {list(_ON_INVALID)}")
+
+    codes: dict[str, Any] | None = None
+    write_codes: dict[Any, str] | None = None
+    if raw.get("codes") is not None:
+        codes, write_codes = _code_maps(path, target, spec, raw["codes"], case_sensitive)
+    if len(sources) > 1 and codes is None:
+        raise _fail(path, "a column read from several 'sources' needs a 'codes' map keyed "
+                    "'a|b'", column=target)
+
+    missing = _missing_codes(path, target, raw, defaults, merged, schema, case_sensitive)
+    numeric_read = spec.dtype in ("int", "float") and codes is None
+    unit, factor = _unit_and_factor(path, target, raw, spec, numeric_read, identity_unit)
+    formats = _date_formats(path, target, merged)
+    extract, replace = _text_rewrites(path, target, raw)
 
     only_when = _only_when(path, target, raw.get("only_when"), schema)
     labels = tuple(str(k) for k, v in (raw.get("codes") or {}).items() if v is not None) \
@@ -501,23 +561,23 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
         sources=sources,
         required=bool(raw.get("required", False)),
         codes=codes,
-        missing_values=missing_keys,
+        missing_values=missing.keys,
         on_invalid=on_invalid,
         unit=unit,
         factor=factor,
-        date_formats=tuple(formats),
+        date_formats=formats,
         excel_serial_dates=bool(merged.get("excel_serial_dates", False)),
         decimal=str(merged.get("decimal", ".")),
         case_sensitive=case_sensitive,
-        extract=None if extract is None else str(extract),
-        replace=None if replace is None else (str(replace[0]), str(replace[1])),
+        extract=extract,
+        replace=replace,
         only_when=only_when,
         write_codes=write_codes,
-        write_missing=write_missing,
+        write_missing=missing.write_missing,
         write_format=None if raw.get("write_format") is None else str(raw["write_format"]),
-        bounds=bounds,
-        bound_labels=bound_labels,
-        missing_reasons=missing_reasons,
+        bounds=missing.bounds,
+        bound_labels=missing.bound_labels,
+        missing_reasons=missing.reasons,
         code_labels=labels,
     )
 

@@ -124,7 +124,7 @@ def table_constraints(shape: tuple[int, int], *, rows: bool = True,
 
 
 def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
-                       constraints: Sequence[Sequence[int]]) -> np.ndarray:
+                       constraints: Sequence[Sequence[int] | np.ndarray]) -> np.ndarray:
     """Extend ``mask`` until no published constraint has exactly one masked cell.
 
     Parameters
@@ -168,7 +168,7 @@ def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
 
 def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy, *,
                     row_totals: bool = True, col_totals: bool = True,
-                    extra_constraints: Sequence[Sequence[int]] = ()) -> np.ndarray:
+                    extra_constraints: Sequence[Sequence[int] | np.ndarray] = ()) -> np.ndarray:
     """Suppression kind of each cell of a count matrix: 0 published, 1 primary, 2 complementary.
 
     ``row_totals``/``col_totals`` say whether the row/column sums are published elsewhere (an

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from crlm_outcomes.errors import SpecError
+
 __all__ = [
     "CANONICAL_YAML",
     "ColumnSpec",
@@ -81,6 +83,21 @@ class ColumnSpec:
     pattern: str | None = None
     unit: str | None = None
     naaccr_item: str | None = None
+
+    @property
+    def declared_levels(self) -> tuple[Any, ...]:
+        """The declared ``levels``; a column that declares none raises :class:`SpecError`.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.schema import canonical_definition
+        >>> canonical_definition().columns["sex"].declared_levels
+        ('female', 'male')
+        """
+        if self.levels is None:
+            raise SpecError(f"column {self.name!r} declares no levels", column=self.name,
+                            expected="a category (or integer-coded) column with levels")
+        return self.levels
 
     @property
     def pandas_dtype(self) -> Any:

@@ -14,8 +14,8 @@ from crlm_outcomes.stratify._explain import categorical_result
 
 __all__ = ["margin_class", "MARGIN_LEVELS", "NORDLINGER_MARGIN_LEVELS"]
 
-MARGIN_LEVELS = ("R0_over_1mm", "R0_1mm_or_less", "involved")
-NORDLINGER_MARGIN_LEVELS = ("1cm_or_more", "under_1cm")
+MARGIN_LEVELS: tuple[str, ...] = ("R0_over_1mm", "R0_1mm_or_less", "involved")
+NORDLINGER_MARGIN_LEVELS: tuple[str, ...] = ("1cm_or_more", "under_1cm")
 _GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
               "liver metastases (2025 edition), China Journal of General Surgery "
               "2025;34(8):1565-1588, section 4.1.4 (seed 004)")

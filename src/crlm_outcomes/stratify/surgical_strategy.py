@@ -27,7 +27,7 @@ __all__ = [
     "STRATEGY_LEVELS",
 ]
 
-STRATEGY_LEVELS = tuple(canonical_definition().columns["surgical_strategy"].levels)  # canonical.yaml
+STRATEGY_LEVELS = canonical_definition().columns["surgical_strategy"].declared_levels  # canonical.yaml
 
 _SOURCE = (
     "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
@@ -306,13 +306,13 @@ def strategy_disagreements(data: Any) -> pd.DataFrame:
     else:
         derived_codes = Levels.empty(len(frame), STRATEGY_LEVELS)
     differ = recorded.notna() & derived_codes.notna() & (recorded.codes != derived_codes.codes)
-    recorded, derived = recorded.to_array(), derived_codes.to_array()
+    recorded_values, derived_values = recorded.to_array(), derived_codes.to_array()
     out = pd.DataFrame({"index": frame.index[differ]})
     for name in ("patient_id", "source_row"):
         if name in frame.columns:
             out[name] = frame[name].to_numpy()[differ]
-    out["recorded"] = recorded[differ]
-    out["derived"] = derived[differ]
+    out["recorded"] = recorded_values[differ]
+    out["derived"] = derived_values[differ]
     for name in ("primary_resection_date", "liver_resection_date", "primary_resection_type",
                  "ablation_type"):
         if name in frame.columns:

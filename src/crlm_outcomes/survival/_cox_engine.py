@@ -386,6 +386,12 @@ class Derivatives:
     score: np.ndarray          # exp(eta - shift), sorted rows
     denom: np.ndarray          # per slot
 
+    def info(self) -> np.ndarray:
+        """The information matrix; only derivatives computed with ``need_info`` carry it."""
+        if self.imat is None:
+            raise RuntimeError("the information matrix was not computed (need_info=False)")
+        return self.imat
+
 
 def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
                need_info: bool = True):
@@ -622,17 +628,17 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
 
     def evaluate(b: np.ndarray) -> tuple[Derivatives, np.ndarray]:
         dv = derivatives(b, x, w, rs, u_events, work=work)
-        keep = cholesky2_rank(dv.imat * np.outer(scale, scale), toler_chol)
+        keep = cholesky2_rank(dv.info() * np.outer(scale, scale), toler_chol)
         return dv, keep
 
     dv, keep = evaluate(beta)
     loglik0 = dv.loglik
-    step = solve_kept(dv.imat, dv.u, keep)
+    step = solve_kept(dv.info(), dv.u, keep)
     sctest = float(dv.u @ step)
     best = loglik0
     rank0 = int(keep.sum())
     if iter_max == 0 or not np.isfinite(loglik0):
-        return NewtonResult(beta, loglik0, loglik0, sctest, dv.u, inverse_kept(dv.imat, keep),
+        return NewtonResult(beta, loglik0, loglik0, sctest, dv.u, inverse_kept(dv.info(), keep),
                             keep, 0, True, False, dv)
     old = beta.copy()
     new = beta + step
@@ -643,7 +649,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
     for it in range(1, iter_max + 1):
         dvn, keepn = evaluate(new)
         notfinite = (not np.isfinite(dvn.loglik) or not np.all(np.isfinite(dvn.u))
-                     or not np.all(np.isfinite(dvn.imat)))
+                     or not np.all(np.isfinite(dvn.info())))
         if counting:
             notfinite = notfinite or int(keepn.sum()) != rank0
             ok = (not notfinite) and halving == 0
@@ -654,7 +660,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
         ratio = best / dvn.loglik if dvn.loglik != 0 else (1.0 if best == 0 else math.inf)
         if ok and abs(1.0 - ratio) <= eps:
             return NewtonResult(new, loglik0, dvn.loglik, sctest, dvn.u,
-                                inverse_kept(dvn.imat, keepn), keepn, it, True,
+                                inverse_kept(dvn.info(), keepn), keepn, it, True,
                                 ever_halved or halving > 0, dvn)
         if it == iter_max:
             break
@@ -666,7 +672,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
             halving = 0
             best = dvn.loglik
             last_good = (dvn, keepn)
-            st = solve_kept(dvn.imat, dvn.u, keepn)
+            st = solve_kept(dvn.info(), dvn.u, keepn)
             old = new
             new = new + st
     # ran out of iterations
@@ -684,5 +690,5 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
         else:
             final_dv, final_keep = evaluate(old)
     return NewtonResult(final_b, loglik0, final_dv.loglik, sctest, final_dv.u,
-                        inverse_kept(final_dv.imat, final_keep), final_keep, it, False,
+                        inverse_kept(final_dv.info(), final_keep), final_keep, it, False,
                         ever_halved, final_dv)
