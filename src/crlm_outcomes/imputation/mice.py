@@ -490,9 +490,9 @@ def impute(
     if not variables:
         raise SpecError("nothing to impute: no incomplete variable given", column="variables",
                         value=[], expected="columns with missing values")
-    for c in (duration, event):
-        if c is not None and c in variables:
-            raise SpecError("the outcome is never imputed", column=c, value=c,
+    for outcome_col in (duration, event):
+        if outcome_col is not None and outcome_col in variables:
+            raise SpecError("the outcome is never imputed", column=outcome_col, value=outcome_col,
                             expected="covariates only")
     if (duration is None) != (event is None):
         raise SpecError("give both duration and event (or neither)", column="duration",

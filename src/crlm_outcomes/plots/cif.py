@@ -98,7 +98,7 @@ def plot_cif(
             colours = palette(len(causes))
             grid = np.unique(result.table.loc[result.table["group"] == g, "time"])
             grid = np.append(grid, end[g])
-            at = result.at(grid)
+            at = result.at(grid.tolist())
             base = np.zeros(grid.shape[0])
             for i, c in enumerate(causes):
                 est = at.loc[(at["group"] == g) & (at["cause"] == c), "estimate"].to_numpy()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.rcsetup import cycler
 
 __all__ = ["OKABE_ITO", "palette", "publication_style", "new_axes", "savefig_deterministic",
            "ONE_COLUMN_IN", "TWO_COLUMN_IN"]
@@ -21,26 +22,6 @@ OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
              "#000000"]
 ONE_COLUMN_IN = 3.5
 TWO_COLUMN_IN = 7.2
-
-_RC = {
-    "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "legend.fontsize": 7,
-    "legend.frameon": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.linewidth": 0.8,
-    "lines.linewidth": 1.3,
-    "figure.dpi": 100,
-    "savefig.dpi": 300,
-    "svg.hashsalt": "crlm_outcomes",
-    "svg.fonttype": "path",
-    "pdf.fonttype": 42,
-}
 
 
 def palette(n: int) -> list[str]:
@@ -51,7 +32,27 @@ def palette(n: int) -> list[str]:
 @contextmanager
 def publication_style() -> Iterator[None]:
     """Context manager applying the package's rcParams (fonts, spines, palette, SVG hash salt)."""
-    with mpl.rc_context({**_RC, "axes.prop_cycle": mpl.cycler(color=OKABE_ITO)}):
+    # the literal is given inline so that its keys type-check against matplotlib's rc names
+    with mpl.rc_context({
+        "font.family": "DejaVu Sans",
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "legend.fontsize": 7,
+        "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.linewidth": 0.8,
+        "lines.linewidth": 1.3,
+        "figure.dpi": 100,
+        "savefig.dpi": 300,
+        "svg.hashsalt": "crlm_outcomes",
+        "svg.fonttype": "path",
+        "pdf.fonttype": 42,
+        "axes.prop_cycle": cycler(color=OKABE_ITO),
+    }):
         yield
 
 

@@ -253,14 +253,28 @@ class SuppressionSpec(_Model):
         16, ge=1, description="Rates (%, survival) resting on fewer cases than this are masked.")
 
 
+FigureFormat = Literal["png", "svg", "pdf"]
+TableFormat = Literal["csv", "html", "tex"]
+
+
+def _all_figure_formats() -> list[FigureFormat]:
+    return ["png", "svg", "pdf"]
+
+
+def _all_table_formats() -> list[TableFormat]:
+    return ["csv", "html", "tex"]
+
+
+def _default_endpoints() -> list[EndpointName]:
+    return ["os"]
+
+
 class OutputSpec(_Model):
     """What the build writes."""
 
-    figure_formats: list[Literal["png", "svg", "pdf"]] = Field(
-        default_factory=lambda: ["png", "svg", "pdf"])
-    table_formats: list[Literal["csv", "html", "tex"]] = Field(
-        default_factory=lambda: ["csv", "html", "tex"])
-    suppression: SuppressionSpec = Field(default_factory=SuppressionSpec)
+    figure_formats: list[FigureFormat] = Field(default_factory=_all_figure_formats)
+    table_formats: list[TableFormat] = Field(default_factory=_all_table_formats)
+    suppression: SuppressionSpec = Field(default_factory=lambda: SuppressionSpec())
     conf_type: Literal["log", "log-log", "plain"] = "log"
     survival_times: list[float] = Field(
         default_factory=lambda: [12.0, 36.0, 60.0],
@@ -277,7 +291,7 @@ class AnalysisSpec(_Model):
     title: str = "CRLM outcomes report"
     cohort: CohortSpec
     filters: list[FilterSpec] = Field(default_factory=list)
-    endpoints: list[EndpointName] = Field(default_factory=lambda: ["os"], min_length=1)
+    endpoints: list[EndpointName] = Field(default_factory=_default_endpoints, min_length=1)
     stratifiers: list[str] = Field(
         default_factory=list, description="Names from crlm_outcomes.stratify compared by KM.")
     stratify_options: dict[str, dict[str, Any]] = Field(
@@ -293,7 +307,7 @@ class AnalysisSpec(_Model):
     score_validation: ScoreValidationSpec | None = Field(
         None, description="Discrimination, calibration and decision curves of prognostic "
                           "scores, with pairwise comparisons.")
-    output: OutputSpec = Field(default_factory=OutputSpec)
+    output: OutputSpec = Field(default_factory=lambda: OutputSpec())
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysisSpec:
@@ -332,7 +346,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) else None
+        field = (model.model_fields.get(part)
+                 if isinstance(model, type) and issubclass(model, BaseModel) else None)
         if field is None:
             return None
         ann = field.annotation

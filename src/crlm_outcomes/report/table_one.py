@@ -45,7 +45,7 @@ convention of the R package it is checked against (tests/reference/table_one.R h
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -243,9 +243,9 @@ def table_one(
     by: str | None = None,
     variables: Sequence[str] | None = None,
     *,
-    nonnormal: Sequence[str] = (),
-    categorical: Sequence[str] = (),
-    exact: Sequence[str] = (),
+    nonnormal: Collection[str] = (),
+    categorical: Collection[str] = (),
+    exact: Collection[str] = (),
     labels: Mapping[str, str] | None = None,
     overall: bool = True,
     suppression: SuppressionPolicy | None = None,
@@ -385,7 +385,7 @@ def table_one(
             cells = {}
             for j, c in enumerate(cols):
                 v = vals[j]
-                rec = {"variable": var, "level": "", "group": c, "n": int(v.size),
+                rec: dict[str, Any] = {"variable": var, "level": "", "group": c, "n": int(v.size),
                        "mean": _safe(np.mean, v), "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
                        "median": _safe(np.median, v),
                        "q1": _safe(lambda a: np.quantile(a, 0.25), v),

@@ -20,6 +20,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from crlm_outcomes.plots.style import publication_style, savefig_deterministic
 from crlm_outcomes.report.html import standalone_table_html
@@ -158,6 +159,8 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
     with publication_style():
         ax = recipe(*args, **kwargs)
     fig = ax.figure
+    while not isinstance(fig, Figure):  # a SubFigure: save the figure holding it
+        fig = fig.figure
     png: bytes | None = None
     try:
         for fmt in formats:

@@ -214,7 +214,7 @@ def pool_sites(paths: Sequence[str | Path]) -> SiteData:
             first = shape
         elif shape != first:
             raise InputError("site files exported with different columns or time units",
-                             file=str(p), value=shape, expected=first)
+                             file=str(p), value=shape, expected=str(first))
         lines = pd.DataFrame(doc["lines"], columns=[*doc["by"], *doc["strata"], "time",
                                                     doc["event"], "n"])
         lines = lines.rename(columns={"time": doc["duration"], "n": N_COLUMN})

@@ -631,6 +631,6 @@ def cumulative_incidence_from_input(si: SurvivalInput, causes: Sequence[int], *,
                          groups=list(si.group_labels),
                          strata=None if si.strata_labels is None else list(si.strata_labels),
                          n=n_rows, excluded=si.excluded)
-    return CumulativeIncidence(table=table, follow_up=follow_up, tests=tests, causes=cz,
+    return CumulativeIncidence(table=table, follow_up=follow_up, tests=tests, causes=tuple(cz),
                                by=as_column_list(by), conf_level=conf_level,
                                conf_type=conf_type, n=n_rows, excluded=si.excluded)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,11 @@ __all__ = ["ResultBase", "values_equal"]
 
 def values_equal(a: object, b: object) -> bool:
     """Equality for result fields: DataFrames/Series by ``equals``, arrays by value (NaN = NaN)."""
-    if isinstance(a, pd.DataFrame | pd.Series) or isinstance(b, pd.DataFrame | pd.Series):
-        return type(a) is type(b) and a.equals(b)
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        frame: Any = a  # pandas ships no type information (the isinstance cannot narrow)
+        return type(a) is type(b) and bool(frame.equals(b))
+    if isinstance(b, (pd.DataFrame, pd.Series)):
+        return False
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a2, b2 = np.asarray(a), np.asarray(b)
         return a2.shape == b2.shape and bool(np.array_equal(a2, b2, equal_nan=a2.dtype.kind == "f"))

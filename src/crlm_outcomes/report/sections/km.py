@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.errors import SpecError
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk, time_grid
 from crlm_outcomes.report.formatting import est_ci, format_p
@@ -108,6 +109,9 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
     from crlm_outcomes.survival.conditional import conditional_survival
 
     cs_spec = ctx.spec.output.conditional_survival
+    if cs_spec is None:  # called only for a spec with output.conditional_survival
+        raise SpecError("the analysis spec has no output.conditional_survival block",
+                        column="conditional_survival")
     policy = ctx.policy
     with ctx.collect_warnings(f"Conditional survival{' by ' + strat if strat else ''}"):
         cs = conditional_survival(ctx.data, duration, event, by=strat, given=cs_spec.given,

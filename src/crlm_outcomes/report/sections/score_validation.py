@@ -9,6 +9,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from crlm_outcomes.errors import SpecError
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS, ScoreValidationSpec
@@ -53,6 +54,9 @@ def score_validation_section(ctx: BuildContext) -> None:
     from crlm_outcomes.validation import compare_scores
 
     sv = ctx.spec.score_validation
+    if sv is None:  # the build adds this section only for a spec with the block
+        raise SpecError("the analysis spec has no score_validation block",
+                        column="score_validation")
     duration, event = ENDPOINTS[sv.endpoint]
     title = f"Prognostic scores: {ENDPOINT_LABELS[sv.endpoint]}"
     why = unusable(ctx, duration, event, *sv.scores)
