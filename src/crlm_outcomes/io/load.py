@@ -400,6 +400,15 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
         A whole column has the wrong type (no cell can be read).
     SpecError
         Unknown or invalid load option.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import load_cohort
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> frame = synthetic_cohort(50, seed=1).data  # canonical columns
+    >>> cohort = load_cohort(frame)
+    >>> cohort.audit.rows_in, cohort.audit.rows_loaded, cohort.audit.rows_quarantined
+    (50, 50, 0)
     """
     prof = resolve_profile(profile)
     opts = _check_options(options)

@@ -229,7 +229,20 @@ class Profile:
 
 
 def list_profiles() -> list[str]:
-    """Names of the profiles shipped with the package (pass a YAML path for your own)."""
+    """Names of the profiles shipped with the package (pass a YAML path for your own).
+
+    Returns
+    -------
+    list of str
+        The profile names, each usable as ``load_cohort(..., profile=name)``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import list_profiles
+    >>> profiles = list_profiles()
+    >>> "canonical" in profiles, "seer" in profiles
+    (True, True)
+    """
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 

@@ -379,6 +379,15 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
         The iteration limit was reached.
     DataQualityWarning
         Rows excluded for missing values; aliased (collinear or constant) columns.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> fit = cox(cohort, "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> fit.table[["term", "hr"]].round(3).to_dict("records")
+    [{'term': 'age_at_diagnosis', 'hr': 1.017}, {'term': 'sex[T.male]', 'hr': 0.941}]
     """
     data = as_frame(data, error=SurvivalDataError)
     if ties not in ("efron", "breslow"):

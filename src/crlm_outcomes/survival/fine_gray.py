@@ -482,6 +482,15 @@ def fine_gray(
     EstimationError
         No event of the cause of interest, or a singular information matrix (e.g. a constant
         covariate), naming the term.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import fine_gray
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+    >>> fg = fine_gray(cohort, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+    >>> fg.table[["term", "hr"]].round(3).to_dict("records")
+    [{'term': 'age_at_diagnosis', 'hr': 0.996}, {'term': 'sex[T.male]', 'hr': 0.901}]
     """
     from crlm_outcomes.survival.competing_risks import declared_causes
 
