@@ -453,8 +453,8 @@ def impute(
     ...                   "age": rng.normal(65, 8, 60).round()})
     >>> d.loc[::4, "age"] = np.nan
     >>> imp = impute(d, ["age"], duration="t", event="e", m=3, iterations=2, seed=7)
-    >>> imp.completed[0]["age"].isna().any(), set(imp.completed[0]["age"]) <= set(d["age"])
-    (np.False_, True)
+    >>> bool(imp.completed[0]["age"].isna().any()), set(imp.completed[0]["age"]) <= set(d["age"])
+    (False, True)
     """
     from crlm_outcomes.io.cohort import Cohort
 

@@ -129,6 +129,8 @@ def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float]
                     color=color, annotation_clip=False)
         for t, n in zip(ticks, counts.get(g, np.zeros(len(ticks))), strict=True):
             ax.annotate(_format_count(n, integral), xy=(t, 0),
-                        xycoords=("data", "axes fraction"), xytext=(0, offset),
+                        # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
+                        xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
+                        xytext=(0, offset),
                         textcoords="offset points", ha="center", va="top", fontsize=size,
                         annotation_clip=False, gid="risk-table")

@@ -181,7 +181,7 @@ def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy
     if not policy.enabled:
         return kind
     prim = primary_mask(arr, policy.threshold, suppress_zero=policy.suppress_zero)
-    cons = table_constraints(arr.shape, rows=row_totals, cols=col_totals) + [
+    cons = table_constraints((arr.shape[0], arr.shape[1]), rows=row_totals, cols=col_totals) + [
         np.asarray(c) for c in extra_constraints]
     full = complementary_mask(arr.ravel(), prim.ravel(), cons).reshape(arr.shape)
     kind[prim] = PRIMARY

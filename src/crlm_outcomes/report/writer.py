@@ -20,7 +20,6 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
 
 from crlm_outcomes.plots.style import publication_style, savefig_deterministic
 from crlm_outcomes.report.html import standalone_table_html
@@ -158,9 +157,10 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
     """Draw one figure and save it in every format; return (PNG bytes, PNG dpi)."""
     with publication_style():
         ax = recipe(*args, **kwargs)
-    fig = ax.figure
-    while not isinstance(fig, Figure):  # a SubFigure: save the figure holding it
-        fig = fig.figure
+    holder = ax.figure
+    if holder is None:  # matplotlib < 3.9 types an Axes' figure as optional
+        raise RuntimeError("the figure recipe returned an Axes without a figure")
+    fig = holder.canvas.figure  # the figure itself (also when ax is in a SubFigure)
     png: bytes | None = None
     try:
         for fmt in formats:

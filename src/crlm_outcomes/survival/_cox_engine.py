@@ -216,6 +216,7 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
     ev_rows = np.flatnonzero(ev_sorted)
     ev_k = hi_s[ev_rows] - 1
     d = np.bincount(ev_k, minlength=n_times).astype(np.float64)
+    dw: np.ndarray
     if weights is None:
         dw = d.copy()
     else:
@@ -613,7 +614,7 @@ class NewtonResult:
 
 
 def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
-           counting: bool, eps: float = 1e-9, toler_chol: float = np.finfo(float).eps ** 0.75,
+           counting: bool, eps: float = 1e-9, toler_chol: float = float(np.finfo(float).eps) ** 0.75,
            iter_max: int = 20, init: np.ndarray | None = None,
            work: np.ndarray | None = None) -> NewtonResult:
     """Newton-Raphson with step halving exactly as survival's ``coxfit6`` (right-censored) or

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["cox", "CoxResult"]
 
 _EPS = 1e-9
-_TOLER_CHOL = np.finfo(float).eps ** 0.75
+_TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
 _TOLER_INF = np.sqrt(_EPS)
 
 

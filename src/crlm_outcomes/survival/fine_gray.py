@@ -110,7 +110,7 @@ def _prepare(time: np.ndarray, status: np.ndarray, x: np.ndarray, cg: np.ndarray
         sel = cg == g
         g_rows[g] = _censoring_left_limit(time[sel], status[sel] == 0, time)
     g_own = g_rows[cg, np.arange(time.shape[0])]
-    first = np.searchsorted(time, fail_times, side="left")
+    first = np.asarray(np.searchsorted(time, fail_times, side="left"))
     g_fail = g_rows[:, first]
     return _Data(time=time, status=status, x=x, cg=cg, g_own=g_own, fail_times=fail_times,
                  d=d.astype(np.float64), first=first, g_fail=g_fail,
