@@ -47,6 +47,16 @@ def margin_class(data: Any, *, scheme: str = "guideline") -> pd.Series:
     -------
     pandas.Series
         Ordered Categorical; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import margin_class
+    >>> result = margin_class(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'R0_over_1mm': 76, 'R0_1mm_or_less': 0, 'involved': 15}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    109
     """
     if scheme not in ("guideline", "nordlinger"):
         raise SpecError("unknown margin scheme", column="scheme", value=scheme,

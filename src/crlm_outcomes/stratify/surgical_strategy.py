@@ -114,6 +114,18 @@ def derive_surgical_strategy(data: Any, *, timing_convention: str = "chinese_202
     -------
     pandas.Series
         Ordered Categorical with :data:`STRATEGY_LEVELS`; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import derive_surgical_strategy
+    >>> result = derive_surgical_strategy(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'simultaneous': 20, 'staged_primary_first': 23, 'liver_first': 4,
+     'two_stage_hepatectomy': 4, 'alpps': 1, 'ablation_only': 22, 'transplantation': 1,
+     'no_liver_directed_therapy': 61, 'metachronous_hepatectomy': 56}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    8
     """
     frame = col.as_frame(data)
     col.require_any(frame, _DERIVATION_COLUMNS, "derive_surgical_strategy")
@@ -244,6 +256,16 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived",
     pandas.Series
         Ordered Categorical with :data:`STRATEGY_LEVELS`; reasons in ``.attrs``;
         ``.attrs["derived"]`` lists the index labels whose value was derived.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import surgical_strategy_group
+    >>> result = surgical_strategy_group(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'simultaneous': 20, 'staged_primary_first': 23, 'liver_first': 4,
+     'two_stage_hepatectomy': 4, 'alpps': 1, 'ablation_only': 24, 'transplantation': 1,
+     'no_liver_directed_therapy': 66, 'metachronous_hepatectomy': 57}
     """
     allowed = ("explicit_then_derived", "explicit", "derived")
     if source not in allowed:
