@@ -21,7 +21,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from crlm_outcomes.plots.style import publication_style, savefig_deterministic
+from crlm_outcomes.plots.style import figure_of, publication_style, savefig_deterministic
 from crlm_outcomes.report.html import standalone_table_html
 from crlm_outcomes.report.latex import latex_table
 from crlm_outcomes.report.spec import AnalysisSpec
@@ -131,11 +131,22 @@ class OutputWriter:
                 frame.to_csv(path, index=False, lineterminator="\n")
             elif fmt == "html":
                 path.write_text(standalone_table_html(html, caption), encoding="utf-8")
+            elif fmt == "docx":
+                from crlm_outcomes.report.word import word_available, write_table_docx
+
+                if not word_available():
+                    continue  # the build's notes say why (see build._word_report)
+                write_table_docx(frame, path, caption, footnote)
+            elif fmt == "xlsx":
+                from crlm_outcomes.report.word import write_table_xlsx
+
+                write_table_xlsx(frame, path, caption)
             else:
                 tex = latex if latex is not None else latex_table(frame)
                 path.write_text(tex, encoding="utf-8")
             files.append(rel)
-        return {"kind": "table", "name": name, "html": html, "files": files}
+        return {"kind": "table", "name": name, "html": html, "files": files, "frame": frame,
+                "caption": caption, "footnote": footnote}
 
 
 def _pool(jobs: int) -> Any:
@@ -157,10 +168,7 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
     """Draw one figure and save it in every format; return (PNG bytes, PNG dpi)."""
     with publication_style():
         ax = recipe(*args, **kwargs)
-    holder = ax.figure
-    if holder is None:  # matplotlib < 3.9 types an Axes' figure as optional
-        raise RuntimeError("the figure recipe returned an Axes without a figure")
-    fig = holder.canvas.figure  # the figure itself (also when ax is in a SubFigure)
+    fig = figure_of(ax)
     png: bytes | None = None
     try:
         for fmt in formats:
@@ -181,9 +189,16 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
     return png, dpi
 
 
+#: Screen magnification of the inlined figures: drawn at print size (7-point text), they are
+#: shown half as large again so that their text reads like the page's.
+SCREEN_SCALE = 1.5
+
+
 def _fill_figure(block: dict[str, Any], rendered: tuple[bytes, int]) -> None:
-    """Inline the PNG in the block, at its size in CSS pixels (96 per inch)."""
+    """Inline the PNG in the block, at :data:`SCREEN_SCALE` times its print size in CSS pixels
+    (96 per inch); the page's CSS caps it at the text width."""
     png, dpi = rendered
     width_px = int.from_bytes(png[16:20], "big")
     block["png_base64"] = base64.b64encode(png).decode("ascii")
-    block["width"] = max(1, round(width_px * 96 / dpi))
+    block["width"] = max(1, round(width_px * 96 / dpi * SCREEN_SCALE))
+    block["print_width_in"] = width_px / dpi
