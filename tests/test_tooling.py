@@ -26,6 +26,7 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,9 +101,9 @@ def _public_modules() -> list[str]:
     return names
 
 
-def _takes_parameters(obj: object) -> bool:
+def _takes_parameters(obj: Any) -> bool:
     try:
-        sig = inspect.signature(obj)  # type: ignore[arg-type]
+        sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return False
     return any(p.name not in ("self", "cls") for p in sig.parameters.values())
