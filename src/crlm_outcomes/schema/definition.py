@@ -67,7 +67,7 @@ class ColumnSpec:
         Unit of a numeric column (for example ``cm``, ``ng/mL``), or ``None``.
     naaccr_item
         NAACCR data item number(s) the column corresponds to (text, e.g. ``"3820"`` or
-        ``"3820; CS SSF1 (2880)"``), or ``None``.
+        ``"3820; CS SSF3 (2900)"``), or ``None``.
     label
         Display name for tables and figures (``""`` when the YAML gives none).
     level_labels
