@@ -241,8 +241,9 @@ class PooledModel(Result):
         frames = [model_design(f)[1] for f in self.fits]
         if any(not isinstance(f, pd.DataFrame) for f in frames):
             return False
-        first = frames[0].reset_index(drop=True)
-        return not all(f.reset_index(drop=True).equals(first) for f in frames[1:])
+        tables: list[pd.DataFrame] = [f for f in frames if f is not None]
+        first = tables[0].reset_index(drop=True)
+        return not all(f.reset_index(drop=True).equals(first) for f in tables[1:])
 
     def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
