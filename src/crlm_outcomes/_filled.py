@@ -85,7 +85,7 @@ def _map(fd: int, n: int, dtype: np.dtype) -> np.ndarray | None:
     buffer = (ctypes.c_char * size).from_address(addr)
     release = weakref.finalize(buffer, _LIBC.munmap, addr, size)
     release.atexit = False  # at exit, arrays may outlive the finalizers: let the OS unmap
-    return np.frombuffer(buffer, dtype=dtype)
+    return np.frombuffer(memoryview(buffer), dtype=dtype)
 
 
 def filled_arrays(n: int, dtype: np.dtype | str | type, value: object,

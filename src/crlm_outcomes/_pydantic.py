@@ -83,7 +83,8 @@ def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | 
         if skip_key:  # the key of a mapping of models (``columns: {<name>: entry}``)
             skip_key = False
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) else None
+        field = (model.model_fields.get(part)
+                 if isinstance(model, type) and issubclass(model, BaseModel) else None)
         if field is None:
             return None
         ann = field.annotation

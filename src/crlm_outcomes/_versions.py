@@ -70,6 +70,11 @@ def versions() -> dict[str, str]:
 def show_versions() -> None:
     """Print :func:`versions` as an aligned two-column list (paste it into a bug report).
 
+    Returns
+    -------
+    None
+        The list is printed.
+
     Examples
     --------
     >>> show_versions()  # doctest: +ELLIPSIS

@@ -166,6 +166,7 @@ class Labels:
     def level(self, variable: str | None, code: Any) -> str:
         """Label of one level of ``variable``."""
         table = self.levels.get(variable or "", {})
+        keys: tuple[str, ...]
         if isinstance(code, bool) or type(code).__name__ == "bool_":
             keys = ("True", "true", "1") if code else ("False", "false", "0")
         else:

@@ -128,13 +128,14 @@ def load_yaml(text: str | bytes) -> Any:
     crlm_outcomes.errors.UnsafeYamlError: key 'a' appears twice in one mapping (lines 1 and 2); the second would silently replace the first; at row 2
     """
     if isinstance(text, bytes):
-        if len(text) > MAX_BYTES:
-            raise _refused(f"YAML file of {len(text)} bytes; at most {MAX_BYTES} accepted")
+        raw = text
+        if len(raw) > MAX_BYTES:
+            raise _refused(f"YAML file of {len(raw)} bytes; at most {MAX_BYTES} accepted")
         try:
-            text = text.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = text[: exc.start].count(b"\n") + 1
-            raise _refused(f"not UTF-8 text (byte 0x{text[exc.start]:02x} at offset "
+            line = raw[: exc.start].count(b"\n") + 1
+            raise _refused(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
                                  f"{exc.start}); save the file as UTF-8", line=line) from None
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise _refused(f"YAML text over {MAX_BYTES} bytes refused")

@@ -8,7 +8,9 @@ calibration are documented in the docstring of :mod:`crlm_outcomes.datasets.synt
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, ndtr
@@ -109,7 +111,7 @@ ICDO3_PROBS = np.array(
 RIGHT_SITES = ("C18.0", "C18.2", "C18.3", "C18.4")
 LEFT_SITES = ("C18.5", "C18.6", "C18.7", "C19.9", "C20.9")
 
-STRATEGIES = tuple(canonical_definition().columns["surgical_strategy"].levels)  # canonical.yaml
+STRATEGIES = canonical_definition().columns["surgical_strategy"].declared_levels  # canonical.yaml
 S_SIM, S_STAGED, S_LFIRST, S_TWO, S_ALPPS, S_ABL, S_LT, S_NONE, S_META = (
     STRATEGIES.index(level) for level in (
         "simultaneous", "staged_primary_first", "liver_first", "two_stage_hepatectomy", "alpps",
@@ -148,7 +150,7 @@ def _choice(rng: np.random.Generator, n: int, probs: np.ndarray) -> np.ndarray:
 
 
 def _choice_rows(
-    rng: np.random.Generator, n: int, weights: list[np.ndarray | float]
+    rng: np.random.Generator, n: int, weights: Sequence[np.ndarray | float]
 ) -> np.ndarray:
     """Vectorised categorical draw with per-patient weights.
 
@@ -167,7 +169,7 @@ def _choice_rows(
     return idx
 
 
-def _where_rows(cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+def _where_rows(cond: np.ndarray, a: Sequence[float], b: Sequence[float]) -> list[np.ndarray]:
     """Per-category weights: vector ``a`` where ``cond`` else vector ``b``."""
     return [np.where(cond, x, y) for x, y in zip(a, b, strict=True)]
 
@@ -193,12 +195,8 @@ def linear_predictor(cov: dict[str, np.ndarray], hazard_ratios: dict[str, float]
     return lp
 
 
-def simulate(n: int, rng: np.random.Generator) -> Simulation:
-    """Simulate ``n`` patients; see the module docstring of ``synthetic`` for the model."""
-    cutoff = day_number(STUDY_CUTOFF)
-    liver_limit = cutoff - LIVER_ENTRY_MARGIN_DAYS
-
-    # ------------------------------------------------------------------ demographics, primary
+def _demographics(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Demographics and the primary tumour (site, T, N, grade)."""
     pdx = _uniform_days(rng, n, day_number(DIAGNOSIS_WINDOW[0]), day_number(DIAGNOSIS_WINDOW[1]))
     year = pdx.astype(np.int64).astype("datetime64[D]").astype("datetime64[Y]").astype(
         np.int64
@@ -219,8 +217,16 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     n_pos_code = _choice(rng, n, np.array([0.06, 0.20, 0.22, 0.03, 0.05, 0.26, 0.18]))
     n_levels_idx = np.where(node_pos, n_pos_code + 1, 0)
     grade_idx = _choice(rng, n, np.array([0.08, 0.68, 0.21, 0.03]))
+    return {
+        "age": age, "era": era, "grade_idx": grade_idx, "left": left, "male": male,
+        "n_levels_idx": n_levels_idx, "node_pos": node_pos, "pdx": pdx, "rectal": rectal,
+        "right": right, "site_idx": site_idx, "t_levels_idx": t_levels_idx, "year": year,
+    }
 
-    # ------------------------------------------------------------------ molecular (truth)
+
+def _molecular_truth(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """True molecular status (RAS, BRAF, MMR, HER2), by sidedness."""
+    right, left = s["right"], s["left"]
     braf_v600e = rng.random(n) < np.where(right, 0.14, np.where(left, 0.035, 0.07))
     braf_non_v600e = ~braf_v600e & (rng.random(n) < 0.02)
     ras_mut = ~braf_v600e & (rng.random(n) < np.where(right, 0.58, 0.51))
@@ -242,8 +248,17 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     )
     dmmr = rng.random(n) < np.where(braf_v600e, 0.22, np.where(right, 0.05, 0.015))
     her2_pos = rng.random(n) < np.where(~ras_mut & ~braf_v600e & left, 0.06, 0.004)
+    return {
+        "braf_non_v600e": braf_non_v600e, "braf_v600e": braf_v600e, "dmmr": dmmr,
+        "her2_pos": her2_pos, "kras_codon": kras_codon, "kras_exon": kras_exon,
+        "kras_mut": kras_mut, "nras_codon": nras_codon, "nras_exon": nras_exon,
+        "nras_mut": nras_mut, "ras_mut": ras_mut,
+    }
 
-    # ------------------------------------------------------------------ timing of liver mets
+
+def _liver_timing(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Synchronous or metachronous liver metastases and their diagnosis date."""
+    rectal, liver_limit, pdx = s["rectal"], s["liver_limit"], s["pdx"]
     synchronous = rng.random(n) < 0.50
     # synchronous: liver mets found at (same day), shortly after, or shortly before the primary
     kind = _choice(rng, n, np.array([0.55, 0.30, 0.15]))
@@ -263,8 +278,12 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     ldx = np.minimum(ldx, liver_limit)
     dfi_days = ldx - pdx
     dfi_lt_12 = dfi_days < 12 * DAYS_PER_MONTH
+    return {"dfi_lt_12": dfi_lt_12, "ldx": ldx, "prim_lag": prim_lag, "synchronous": synchronous}
 
-    # ------------------------------------------------------------------ liver tumour burden
+
+def _tumour_burden(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Liver tumour burden, extrahepatic disease, hepatic nodes and CEA."""
+    synchronous = s["synchronous"]
     single = rng.random(n) < np.where(synchronous, 0.36, 0.50)
     extra = np.floor(np.exp(rng.normal(np.log(2.2), 0.85, n)))
     n_les = np.clip(np.where(single, 1.0, 2.0 + extra), 1, 200).astype(np.int64)
@@ -284,8 +303,16 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     )
     cea = np.round(np.clip(np.exp(log_cea), 0.3, 60000.0), 1)
     tbs = np.sqrt(size**2 + n_les.astype(np.float64) ** 2)
+    return {
+        "bilobar": bilobar, "cea": cea, "ehd": ehd, "ehd_mask": ehd_mask, "hln": hln,
+        "n_les": n_les, "size": size, "tbs": tbs,
+    }
 
-    # ------------------------------------------------------------------ observed molecular tests
+
+def _molecular_tests(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Which molecular tests were done (by era) and what they showed."""
+    era, year, kras_mut, kras_exon = s["era"], s["year"], s["kras_mut"], s["kras_exon"]
+    nras_mut = s["nras_mut"]
     kras_tested = rng.random(n) < 0.45 + 0.5 * era
     extended = year >= 2013
     kras_ext = kras_tested & (rng.random(n) < np.where(extended, 0.90, 0.05))
@@ -301,8 +328,19 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
         year >= 2015, np.where(kras_seen | nras_seen, 0.1, 0.45), 0.03
     )
     ras_seen_wt = kras_tested & ~kras_seen & (nras_tested & ~nras_seen | ~extended)
+    return {
+        "braf_tested": braf_tested, "her2_tested": her2_tested, "kras_ext": kras_ext,
+        "kras_seen": kras_seen, "kras_tested": kras_tested, "mmr_tested": mmr_tested,
+        "nras_seen": nras_seen, "nras_tested": nras_tested, "ras_seen_wt": ras_seen_wt,
+    }
 
-    # ------------------------------------------------------------------ treatment allocation
+
+def _allocation(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Resectability, conversion, transplantation, ablation and the surgical strategy."""
+    n_les, size, ehd, bilobar, hln = s["n_les"], s["size"], s["ehd"], s["bilobar"], s["hln"]
+    age, ras_mut, braf_v600e, year = s["age"], s["ras_mut"], s["braf_v600e"], s["year"]
+    ldx, cutoff, era, rectal = s["ldx"], s["cutoff"], s["era"], s["rectal"]
+    synchronous = s["synchronous"]
     score = (
         1.9 - 0.33 * np.minimum(n_les, 15) - 0.18 * np.maximum(size - 5.0, 0.0) - 1.3 * ehd
         - 0.35 * bilobar - 1.0 * hln - 0.03 * (age - 65.0)
@@ -340,7 +378,8 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     alpps = resect & ~two & (u < p_two + p_alpps)
     one = resect & ~two & ~alpps
     # synchronous one-stage resections: simultaneous / staged primary-first / liver-first
-    sync_weights = [np.where(big | (size > 5), 0.22, 0.42), 0.42, np.where(rectal, 0.30, 0.10)]
+    sync_weights: list[np.ndarray | float] = [np.where(big | (size > 5), 0.22, 0.42), 0.42,
+                                              np.where(rectal, 0.30, 0.10)]
     sync_choice = np.array([S_SIM, S_STAGED, S_LFIRST])[_choice_rows(rng, n, sync_weights)]
     # a one-stage resection of metachronous metastases is a metachronous hepatectomy
     # (2025 Chinese guideline section 4.1.3), not a staged resection
@@ -348,8 +387,17 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     strategy = np.where(two, S_TWO, strategy)
     strategy = np.where(alpps, S_ALPPS, strategy)
     treated = strategy != S_NONE
+    return {
+        "big": big, "converted": converted, "init_res": init_res, "lt": lt, "resect": resect,
+        "strategy": strategy, "treated": treated,
+    }
 
-    # ------------------------------------------------------------------ systemic therapy
+
+def _systemic_therapy(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Adjuvant and neoadjuvant chemotherapy: regimen, cycles and response."""
+    synchronous, node_pos, treated = s["synchronous"], s["node_pos"], s["treated"]
+    converted, lt, strategy, era, year = s["converted"], s["lt"], s["strategy"], s["era"], s["year"]
+    ras_seen_wt, braf_v600e = s["ras_seen_wt"], s["braf_v600e"]
     adjuvant = ~synchronous & node_pos & (rng.random(n) < 0.65)
     recent_oxali = adjuvant  # seed 004 section 3.2.2: FOLFIRI after recent oxaliplatin
     neo = treated & (
@@ -389,8 +437,17 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     recist = _choice_rows(
         rng, n, _where_rows(intensive, [0.05, 0.68, 0.24, 0.03], [0.03, 0.45, 0.41, 0.11])
     )
+    return {
+        "adjuvant": adjuvant, "cycle_days": cycle_days, "cycles": cycles, "neo": neo,
+        "recist": recist, "regimen": regimen,
+    }
 
-    # ------------------------------------------------------------------ dates of treatment
+
+def _treatment_dates(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates of the primary resection, chemotherapy and the liver-phase origin."""
+    synchronous, pdx, prim_lag, rectal = s["synchronous"], s["pdx"], s["prim_lag"], s["rectal"]
+    strategy, ldx, neo, cycles = s["strategy"], s["ldx"], s["neo"], s["cycles"]
+    cycle_days, lt, treated = s["cycle_days"], s["lt"], s["treated"]
     nan = np.full(n, np.nan)
     prim_res = np.where(synchronous, nan, pdx + prim_lag)
     prim_type = np.where(synchronous, -1, np.where(rectal, 2, 1))  # -1: decide below
@@ -413,8 +470,16 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     sim = strategy == S_SIM
     prim_res = np.where(sim, t0, prim_res)
     prim_type = np.where(sim, 3, prim_type)
+    return {
+        "chemo_end": chemo_end, "chemo_start": chemo_start, "dx_last": dx_last,
+        "prim_res": prim_res, "prim_type": prim_type, "t0": t0,
+    }
 
-    # ------------------------------------------------------------------ surgery details
+
+def _surgery(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Major hepatectomy, margin, planned drop-out and NED at the origin."""
+    resect, lt, strategy, n_les, size = s["resect"], s["lt"], s["strategy"], s["n_les"], s["size"]
+    big, ehd, treated = s["big"], s["ehd"], s["treated"]
     surgery = resect | lt
     major = resect & (
         (strategy == S_TWO) | (strategy == S_ALPPS)
@@ -430,8 +495,20 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     ehd_untreated = ehd & (rng.random(n) < 0.30)
     ned_gen = treated & (margin != 2) & ~planned_dropout & ~ehd_untreated
     ned_gen &= ~((strategy == S_ABL) & (rng.random(n) < 0.05))
+    return {
+        "major": major, "margin": margin, "ned_gen": ned_gen, "planned_dropout": planned_dropout,
+        "surgery": surgery,
+    }
 
-    # ------------------------------------------------------------------ generating covariates
+
+def _generating_covariates(rng: np.random.Generator, n: int,
+                           s: Mapping[str, Any]) -> dict[str, Any]:
+    """The covariates of the generating hazard models and their linear predictors."""
+    age, right, ras_mut, braf_v600e = s["age"], s["right"], s["ras_mut"], s["braf_v600e"]
+    braf_non_v600e, node_pos, dfi_lt_12 = s["braf_non_v600e"], s["node_pos"], s["dfi_lt_12"]
+    n_les, cea, size, tbs, ehd, hln = s["n_les"], s["cea"], s["size"], s["tbs"], s["ehd"], s["hln"]
+    margin, converted, strategy, treated = s["margin"], s["converted"], s["strategy"], s["treated"]
+    ned_gen = s["ned_gen"]
     cov = {
         "age_per_10y": (age - 60.0) / 10.0,
         "right_sided": right,
@@ -459,8 +536,12 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     }
     lp_os = linear_predictor(cov, GENERATING_HAZARD_RATIOS)
     lp_rec = linear_predictor(cov, GENERATING_RECURRENCE_HAZARD_RATIOS)
+    return {"cov": cov, "lp_os": lp_os, "lp_rec": lp_rec}
 
-    # ------------------------------------------------------------------ event times (months)
+
+def _event_times(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Death and recurrence times (Weibull, Gaussian copula) and censoring."""
+    lp_os, lp_rec, t0, treated, cutoff = s["lp_os"], s["lp_rec"], s["t0"], s["treated"], s["cutoff"]
     z1 = rng.standard_normal(n)
     z2 = DEATH_RECURRENCE_COPULA_RHO * z1 + np.sqrt(1 - DEATH_RECURRENCE_COPULA_RHO**2) * (
         rng.standard_normal(n)
@@ -491,8 +572,18 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     dead = death <= censor
     last_fu = np.where(dead, death, censor)
     rec = np.where(rec <= last_fu, rec, np.nan)
+    return {
+        "censor": censor, "dead": dead, "death": death, "death_m": death_m, "last_fu": last_fu,
+        "rec": rec, "rec_latent_m": rec_latent_m,
+    }
 
-    # ------------------------------------------------------------------ post-origin procedures
+
+def _post_origin(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Procedures after the origin: second stages, liver-first and palliative primary resections."""
+    t0, strategy, rec, last_fu = s["t0"], s["strategy"], s["rec"], s["last_fu"]
+    planned_dropout, dead, death = s["planned_dropout"], s["dead"], s["death"]
+    ned_gen, rectal, synchronous = s["ned_gen"], s["rectal"], s["synchronous"]
+    dx_last, prim_res, prim_type = s["dx_last"], s["prim_res"], s["prim_type"]
     stage2_plan = t0 + np.where(strategy == S_TWO, _uniform_days(rng, n, 35, 84),
                                 _uniform_days(rng, n, 7, 14))
     stage2_block = np.fmin(rec, last_fu)
@@ -517,8 +608,13 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     prim_type = np.where(synchronous & (strategy == S_NONE) & ~palliative, 0, prim_type)
     other_type = (prim_type == 1) | (prim_type == 2)
     prim_type = np.where(other_type & (rng.random(n) < 0.02), 4, prim_type)
+    return {"ned": ned, "prim_res": prim_res, "prim_type": prim_type, "stage2": stage2}
 
-    # ------------------------------------------------------------------ complications
+
+def _complications(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
+    """Clavien-Dindo complications and 90-day mortality after surgery."""
+    surgery, dead, death, t0, last_fu = s["surgery"], s["dead"], s["death"], s["t0"], s["last_fu"]
+    major, lt, strategy = s["major"], s["lt"], s["strategy"]
     death90 = surgery & dead & (death - t0 <= 90)
     alive90_known = surgery & (last_fu - t0 > 90)
     cd = _choice_rows(  # none, I, II, IIIa, IIIb, IVa, IVb
@@ -534,8 +630,13 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
     cd = np.where(surgery, cd, -1)
     mort90 = np.where(death90, 1, np.where(alive90_known, 0, -1))
     mort90 = np.where(surgery, mort90, -1)
+    return {"cd": cd, "death90": death90, "mort90": mort90}
 
-    # ------------------------------------------------------------------ recurrence site, death
+
+def _recurrence_site_and_death(rng: np.random.Generator, n: int,
+                               s: Mapping[str, Any]) -> dict[str, Any]:
+    """Site of recurrence and cause of death."""
+    strategy, rec, death90 = s["strategy"], s["rec"], s["death90"]
     rec_site = _choice_rows(
         rng, n, _where_rows(strategy == S_ABL, [0.65, 0.20, 0.15], [0.42, 0.38, 0.20])
     )
@@ -548,38 +649,74 @@ def simulate(n: int, rng: np.random.Generator) -> Simulation:
         n,
         [np.select(cod_conditions, [p[j] for p in cod_probs], cod_default[j]) for j in range(3)],
     )
+    return {"cod": cod, "rec_site": rec_site}
 
+
+def _assemble(s: Mapping[str, Any]) -> Simulation:
+    """The simulation's columns (what a registry would record) and its truth (the
+    generating covariates, linear predictors and latent times)."""
     columns = {
-        "age": age, "male": male, "year": year, "site_idx": site_idx, "right": right,
-        "t_idx": t_levels_idx, "n_idx": n_levels_idx, "node_pos": node_pos, "grade_idx": grade_idx,
-        "pdx": pdx, "ldx": ldx, "synchronous": synchronous, "prim_res": prim_res,
-        "prim_type": prim_type,
-        "n_les": n_les, "size": size, "bilobar": bilobar, "hln": hln, "ehd": ehd,
-        "ehd_mask": ehd_mask, "cea": cea,
-        "kras_tested": kras_tested, "kras_ext": kras_ext, "kras_seen": kras_seen,
-        "kras_exon": kras_exon, "kras_codon": kras_codon,
-        "nras_tested": nras_tested, "nras_seen": nras_seen, "nras_exon": nras_exon,
-        "nras_codon": nras_codon,
-        "braf_tested": braf_tested, "braf_v600e": braf_v600e, "braf_non_v600e": braf_non_v600e,
-        "mmr_tested": mmr_tested, "dmmr": dmmr, "her2_tested": her2_tested, "her2_pos": her2_pos,
-        "init_res": init_res, "neo": neo, "regimen": regimen, "cycles": cycles,
-        "chemo_start": chemo_start, "chemo_end": chemo_end, "adjuvant": adjuvant,
-        "recist": recist, "strategy": strategy, "treated": treated, "resect": resect,
-        "t0": t0, "major": major, "stage2": stage2, "margin": margin, "lt": lt,
-        "two": strategy == S_TWO, "alpps": strategy == S_ALPPS, "big": big,
-        "cd": cd, "mort90": mort90, "ned": ned,
-        "rec": rec, "rec_site": rec_site, "dead": dead, "death": death, "last_fu": last_fu,
-        "cod": cod, "prim_lag": prim_lag,
+        "age": s["age"], "male": s["male"], "year": s["year"], "site_idx": s["site_idx"],
+        "right": s["right"], "t_idx": s["t_levels_idx"], "n_idx": s["n_levels_idx"],
+        "node_pos": s["node_pos"], "grade_idx": s["grade_idx"], "pdx": s["pdx"], "ldx": s["ldx"],
+        "synchronous": s["synchronous"], "prim_res": s["prim_res"], "prim_type": s["prim_type"],
+        "n_les": s["n_les"], "size": s["size"], "bilobar": s["bilobar"], "hln": s["hln"],
+        "ehd": s["ehd"], "ehd_mask": s["ehd_mask"], "cea": s["cea"],
+        "kras_tested": s["kras_tested"], "kras_ext": s["kras_ext"], "kras_seen": s["kras_seen"],
+        "kras_exon": s["kras_exon"], "kras_codon": s["kras_codon"], "nras_tested": s["nras_tested"],
+        "nras_seen": s["nras_seen"], "nras_exon": s["nras_exon"], "nras_codon": s["nras_codon"],
+        "braf_tested": s["braf_tested"], "braf_v600e": s["braf_v600e"],
+        "braf_non_v600e": s["braf_non_v600e"], "mmr_tested": s["mmr_tested"], "dmmr": s["dmmr"],
+        "her2_tested": s["her2_tested"], "her2_pos": s["her2_pos"], "init_res": s["init_res"],
+        "neo": s["neo"], "regimen": s["regimen"], "cycles": s["cycles"],
+        "chemo_start": s["chemo_start"], "chemo_end": s["chemo_end"], "adjuvant": s["adjuvant"],
+        "recist": s["recist"], "strategy": s["strategy"], "treated": s["treated"],
+        "resect": s["resect"], "t0": s["t0"], "major": s["major"], "stage2": s["stage2"],
+        "margin": s["margin"], "lt": s["lt"], "two": s["strategy"] == S_TWO,
+        "alpps": s["strategy"] == S_ALPPS, "big": s["big"], "cd": s["cd"], "mort90": s["mort90"],
+        "ned": s["ned"], "rec": s["rec"], "rec_site": s["rec_site"], "dead": s["dead"],
+        "death": s["death"], "last_fu": s["last_fu"], "cod": s["cod"], "prim_lag": s["prim_lag"],
     }
-    truth = dict(cov)
+    truth = dict(s["cov"])
     truth.update(
         {
-            "origin_day": t0,
-            "lp_os": lp_os,
-            "lp_recurrence": lp_rec,
-            "death_months_latent": death_m,
-            "recurrence_months_latent": rec_latent_m,
-            "censor_day": censor,
+            "origin_day": s["t0"],
+            "lp_os": s["lp_os"],
+            "lp_recurrence": s["lp_rec"],
+            "death_months_latent": s["death_m"],
+            "recurrence_months_latent": s["rec_latent_m"],
+            "censor_day": s["censor"],
         }
     )
     return Simulation(columns=columns, truth=truth)
+
+
+_STAGES = (
+    _demographics,
+    _molecular_truth,
+    _liver_timing,
+    _tumour_burden,
+    _molecular_tests,
+    _allocation,
+    _systemic_therapy,
+    _treatment_dates,
+    _surgery,
+    _generating_covariates,
+    _event_times,
+    _post_origin,
+    _complications,
+    _recurrence_site_and_death,
+)
+
+
+def simulate(n: int, rng: np.random.Generator) -> Simulation:
+    """Simulate ``n`` patients; see the module docstring of ``synthetic`` for the model.
+
+    The stages run in order on one random generator (the draws, and so the cohort, are
+    those of one sequential pass); each reads what the earlier stages produced.
+    """
+    cutoff = day_number(STUDY_CUTOFF)
+    s: dict[str, Any] = {"cutoff": cutoff, "liver_limit": cutoff - LIVER_ENTRY_MARGIN_DAYS}
+    for stage in _STAGES:
+        s.update(stage(rng, n, s))
+    return _assemble(s)

@@ -620,7 +620,7 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
         elif spec.dtype == "date":
             cols[column] = _dates(nan)
         else:
-            cols[column] = _cat(np.full(n, -1), [str(x) for x in spec.levels])
+            cols[column] = _cat(np.full(n, -1), [str(x) for x in spec.declared_levels])
     return {name: cols[name] for name in _SCHEMA.columns if name in cols}
 
 
@@ -665,6 +665,13 @@ def synthetic_cohort(n: int = 1000, seed: int = 20251121) -> Cohort:
     -------
     Cohort
         ``crlm_outcomes.io.load.load_cohort(synthetic_frame(n, seed), profile="canonical")``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import synthetic_cohort
+    >>> cohort = synthetic_cohort(100, seed=7)
+    >>> len(cohort.data), cohort.audit.rows_quarantined
+    (100, 0)
     """
     from crlm_outcomes.io.load import load_cohort
 
@@ -672,5 +679,18 @@ def synthetic_cohort(n: int = 1000, seed: int = 20251121) -> Cohort:
 
 
 def load_demo() -> Cohort:
-    """The demo cohort: :func:`synthetic_cohort` with ``n = DEMO_N`` (1500) and ``DEMO_SEED``."""
+    """The demo cohort: :func:`synthetic_cohort` with ``n = DEMO_N`` (1500) and ``DEMO_SEED``.
+
+    Returns
+    -------
+    Cohort
+        1500 synthetic patients, loaded and audited like a real source.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import load_demo
+    >>> demo = load_demo()
+    >>> len(demo.data), demo.provenance["profile"]
+    (1500, 'canonical')
+    """
     return synthetic_cohort(DEMO_N, DEMO_SEED)

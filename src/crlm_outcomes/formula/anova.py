@@ -32,7 +32,8 @@ _HOF = "  (Factor+Higher Order Factors)"
 def _split_column(name: str) -> list[str]:
     """``rcs(age, 4)[2]:sex[T.M]`` -> its per-factor parts (``:`` inside brackets kept)."""
     parts: list[str] = []
-    depth, quote, cur = 0, "", []
+    depth, quote = 0, ""
+    cur: list[str] = []
     for ch in name:
         if quote:
             quote = "" if ch == quote else quote

@@ -383,6 +383,157 @@ def _design(frame: pd.DataFrame, kinds: dict[str, str], levels: dict[str, list[A
     return x, spans
 
 
+def _unwrap_cohort(data: Any) -> tuple[pd.DataFrame, Any, Any]:
+    """The frame of ``data``, with the canonical column specs and the loader's missing-value
+    summary (context for the messages) when ``data`` is a :class:`Cohort`."""
+    from crlm_outcomes.io.cohort import Cohort
+
+    specs = None
+    reasons = None
+    if isinstance(data, Cohort):
+        from crlm_outcomes.schema.definition import canonical_definition
+
+        specs = canonical_definition().columns
+        try:
+            reasons = data.missing_summary()
+        except Exception:  # the audit summary is optional context for the message only
+            reasons = None
+        data = data.data
+    if not isinstance(data, pd.DataFrame):
+        raise InputError("data must be a DataFrame or a Cohort", value=type(data).__name__,
+                         expected="pandas.DataFrame or crlm_outcomes.io.Cohort")
+    return data, specs, reasons
+
+
+def _check_impute_args(data: pd.DataFrame, variables: Sequence[str] | None,
+                       predictors: Sequence[str] | None, duration: str | None,
+                       event: str | None, era: str | None, m: int, iterations: int,
+                       allow_uncollected: bool, reasons: Any) -> tuple[list[str], list[str]]:
+    """Check :func:`impute`'s arguments; return the variables to impute (by default every
+    incomplete column but the outcome) and the predictors."""
+    if not isinstance(m, (int, np.integer)) or m < 2:
+        raise SpecError("m (number of imputations) must be a whole number >= 2", column="m",
+                        value=m, expected="e.g. 20")
+    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
+        raise SpecError("iterations must be >= 1", column="iterations", value=iterations,
+                        expected="e.g. 10")
+    preds = list(predictors) if predictors is not None else list(variables or [])
+    if variables is None:
+        variables = [c for c in preds if data[c].isna().any()] if preds else \
+            [c for c in data.columns if data[c].isna().any()
+             and c not in (duration, event)]
+    variables = list(variables)
+    for c in [*variables, *preds, *(x for x in (duration, event, era) if x)]:
+        if c not in data.columns:
+            raise InputError("column not found", column=c, expected="a column of the data")
+    if not variables:
+        raise SpecError("nothing to impute: no incomplete variable given", column="variables",
+                        value=[], expected="columns with missing values")
+    for outcome_col in (duration, event):
+        if outcome_col is not None and outcome_col in variables:
+            raise SpecError("the outcome is never imputed", column=outcome_col,
+                            value=outcome_col, expected="covariates only")
+    if (duration is None) != (event is None):
+        raise SpecError("give both duration and event (or neither)", column="duration",
+                        value=(duration, event), expected="both outcome columns")
+    for c in variables:
+        _check_collected(data, c, era, allow_uncollected, reasons)
+    for c in preds:
+        if c not in variables and data[c].isna().any():
+            raise SpecError("a predictor has missing values but is not imputed", column=c,
+                            value=int(data[c].isna().sum()),
+                            expected="impute it too (add it to variables) or drop it")
+    return variables, preds
+
+
+def _method_kinds(data: pd.DataFrame, variables: list[str], preds: list[str], specs: Any,
+                  methods: dict[str, str] | None) -> dict[str, str]:
+    """The imputation model of each column: from its type (or the schema), overridden by
+    ``methods`` where it fits the type."""
+    kinds = {c: _schema_kind(data, c, specs) for c in dict.fromkeys([*variables, *preds])}
+    for c, meth in (methods or {}).items():
+        if meth not in _METHODS:
+            raise SpecError("unknown imputation method", column=c, value=meth,
+                            expected=" or ".join(map(repr, _METHODS)))
+        if (meth == "pmm") != (kinds.get(c) == "pmm"):
+            raise SpecError("method does not fit the column type", column=c, value=meth,
+                            expected="pmm for numbers, logreg/polyreg for categories")
+        kinds[c] = meth
+    return kinds
+
+
+def _outcome_terms(data: pd.DataFrame, duration: str | None, event: str | None
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray], pd.DataFrame]:
+    """The outcome in the imputation models (White & Royston 2009): the Nelson-Aalen
+    cumulative hazard at exit and the event indicator, per cause; the rows with a usable
+    outcome and the excluded rows (missing outcome: not imputed)."""
+    rows_ok = np.ones(len(data), dtype=bool)
+    outcome_cols: dict[str, np.ndarray] = {}
+    excluded = pd.DataFrame(columns=["index", "column", "value", "reason"])
+    if duration is None or event is None:
+        return rows_ok, outcome_cols, excluded
+    tt = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=np.float64,
+                                                                   na_value=np.nan)
+    ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=np.float64,
+                                                                na_value=np.nan)
+    rows_ok = ~(np.isnan(tt) | np.isnan(ev))
+    if (~rows_ok).any():
+        bad = data.index[~rows_ok]
+        excluded = pd.DataFrame({"index": bad, "column": f"{duration}/{event}",
+                                 "value": None, "reason": "missing outcome: not imputed"})
+    causes = sorted(int(c) for c in np.unique(ev[rows_ok]) if c != 0)
+    for cause in causes:
+        name = "nelson_aalen" if len(causes) == 1 else f"nelson_aalen_{cause}"
+        h = np.zeros(len(data))
+        h[rows_ok] = nelson_aalen_at_exit(tt[rows_ok], (ev[rows_ok] == cause).astype(float))
+        outcome_cols[name] = h
+        outcome_cols["event" if len(causes) == 1 else f"event_{cause}"] = \
+            np.where(rows_ok, (ev == cause).astype(float), 0.0)
+    return rows_ok, outcome_cols, excluded
+
+
+def _update_variable(cur: pd.DataFrame, c: str, mc: np.ndarray, all_cols: list[str],
+                     kinds: dict[str, str], levels: dict[str, list], out_mat: np.ndarray,
+                     rng: np.random.Generator, donors: int) -> tuple[np.ndarray, int]:
+    """One chained-equations step: draw the missing values of ``c`` (rows ``mc``) from its
+    model on the other columns and the outcome terms, written into ``cur``; return the
+    values drawn (numbers, or level indexes of a category, for the trace) and the number of
+    predictors used."""
+    others = [o for o in all_cols if o != c]
+    x, _ = _design(cur, kinds, levels, others)
+    x = np.hstack([x, out_mat])
+    keep_cols = np.ones(x.shape[1], dtype=bool)
+    keep_cols[1:] = np.nanstd(x[~mc][:, 1:], axis=0) > 0
+    x = x[:, keep_cols]
+    # standardise for numerical stability (does not change the fitted values)
+    mu = x[~mc][:, 1:].mean(axis=0)
+    sd = x[~mc][:, 1:].std(axis=0)
+    x[:, 1:] = (x[:, 1:] - mu) / np.where(sd > 0, sd, 1.0)
+    n_predictors = x.shape[1] - 1
+    if kinds[c] == "pmm":
+        y = cur[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        draw = _pmm(y[~mc], x[~mc], x[mc], rng, donors=donors)
+        new = pd.array(draw, dtype=cur[c].dtype) if \
+            pd.api.types.is_integer_dtype(cur[c].dtype) else draw
+    else:
+        lv = levels[c]
+        codes = np.full(len(cur), -1)
+        for i, lev in enumerate(lv):
+            codes[(cur[c] == lev).to_numpy(dtype=bool, na_value=False)] = i
+        draw = _categorical_draw(codes[~mc], x[~mc], x[mc], len(lv), rng)
+        new = pd.array([lv[i] for i in draw], dtype=cur[c].dtype) \
+            if not isinstance(cur[c].dtype, pd.CategoricalDtype) else \
+            pd.Categorical([lv[i] for i in draw], dtype=cur[c].dtype)
+    cur[c] = cur[c].copy()
+    cur.loc[cur.index[mc], c] = new
+    imputed = cur.loc[cur.index[mc], c]
+    if kinds[c] == "pmm":
+        vals = imputed.to_numpy(dtype=np.float64)
+    else:
+        vals = np.array([lv.index(v) for v in imputed], dtype=np.float64)
+    return vals, n_predictors
+
+
 def impute(
     data: Any,
     variables: Sequence[str] | None = None,
@@ -452,92 +603,17 @@ def impute(
     ...                   "age": rng.normal(65, 8, 60).round()})
     >>> d.loc[::4, "age"] = np.nan
     >>> imp = impute(d, ["age"], duration="t", event="e", m=3, iterations=2, seed=7)
-    >>> imp.completed[0]["age"].isna().any(), set(imp.completed[0]["age"]) <= set(d["age"])
-    (np.False_, True)
+    >>> bool(imp.completed[0]["age"].isna().any()), set(imp.completed[0]["age"]) <= set(d["age"])
+    (False, True)
     """
-    from crlm_outcomes.io.cohort import Cohort
-
-    specs = None
-    reasons = None
-    if isinstance(data, Cohort):
-        from crlm_outcomes.schema.definition import canonical_definition
-
-        specs = canonical_definition().columns
-        try:
-            reasons = data.missing_summary()
-        except Exception:  # the audit summary is optional context for the message only
-            reasons = None
-        data = data.data
-    if not isinstance(data, pd.DataFrame):
-        raise InputError("data must be a DataFrame or a Cohort", value=type(data).__name__,
-                         expected="pandas.DataFrame or crlm_outcomes.io.Cohort")
-    if not isinstance(m, (int, np.integer)) or m < 2:
-        raise SpecError("m (number of imputations) must be a whole number >= 2", column="m",
-                        value=m, expected="e.g. 20")
-    if not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        raise SpecError("iterations must be >= 1", column="iterations", value=iterations,
-                        expected="e.g. 10")
-    preds = list(predictors) if predictors is not None else list(variables or [])
-    if variables is None:
-        variables = [c for c in preds if data[c].isna().any()] if preds else \
-            [c for c in data.columns if data[c].isna().any()
-             and c not in (duration, event)]
-    variables = list(variables)
-    for c in [*variables, *preds, *(x for x in (duration, event, era) if x)]:
-        if c not in data.columns:
-            raise InputError("column not found", column=c, expected="a column of the data")
-    if not variables:
-        raise SpecError("nothing to impute: no incomplete variable given", column="variables",
-                        value=[], expected="columns with missing values")
-    for c in (duration, event):
-        if c is not None and c in variables:
-            raise SpecError("the outcome is never imputed", column=c, value=c,
-                            expected="covariates only")
-    if (duration is None) != (event is None):
-        raise SpecError("give both duration and event (or neither)", column="duration",
-                        value=(duration, event), expected="both outcome columns")
-    for c in variables:
-        _check_collected(data, c, era, allow_uncollected, reasons)
-    for c in preds:
-        if c not in variables and data[c].isna().any():
-            raise SpecError("a predictor has missing values but is not imputed", column=c,
-                            value=int(data[c].isna().sum()),
-                            expected="impute it too (add it to variables) or drop it")
-    kinds = {c: _schema_kind(data, c, specs) for c in dict.fromkeys([*variables, *preds])}
-    for c, meth in (methods or {}).items():
-        if meth not in _METHODS:
-            raise SpecError("unknown imputation method", column=c, value=meth,
-                            expected=" or ".join(map(repr, _METHODS)))
-        if (meth == "pmm") != (kinds.get(c) == "pmm"):
-            raise SpecError("method does not fit the column type", column=c, value=meth,
-                            expected="pmm for numbers, logreg/polyreg for categories")
-        kinds[c] = meth
+    data, specs, reasons = _unwrap_cohort(data)
+    variables, preds = _check_impute_args(data, variables, predictors, duration, event, era,
+                                          m, iterations, allow_uncollected, reasons)
+    kinds = _method_kinds(data, variables, preds, specs, methods)
     all_cols = list(dict.fromkeys([*preds, *variables]))
     levels = {c: _levels(data[c]) for c in all_cols if kinds[c] != "pmm"}
 
-    # outcome terms
-    rows_ok = np.ones(len(data), dtype=bool)
-    outcome_cols: dict[str, np.ndarray] = {}
-    excluded = pd.DataFrame(columns=["index", "column", "value", "reason"])
-    if duration is not None:
-        tt = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=np.float64,
-                                                                       na_value=np.nan)
-        ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=np.float64,
-                                                                    na_value=np.nan)
-        rows_ok = ~(np.isnan(tt) | np.isnan(ev))
-        if (~rows_ok).any():
-            bad = data.index[~rows_ok]
-            excluded = pd.DataFrame({"index": bad, "column": f"{duration}/{event}",
-                                     "value": None, "reason": "missing outcome: not imputed"})
-        causes = sorted(int(c) for c in np.unique(ev[rows_ok]) if c != 0)
-        for cause in causes:
-            name = "nelson_aalen" if len(causes) == 1 else f"nelson_aalen_{cause}"
-            h = np.zeros(len(data))
-            h[rows_ok] = nelson_aalen_at_exit(tt[rows_ok], (ev[rows_ok] == cause).astype(float))
-            outcome_cols[name] = h
-            outcome_cols["event" if len(causes) == 1 else f"event_{cause}"] = \
-                np.where(rows_ok, (ev == cause).astype(float), 0.0)
-
+    rows_ok, outcome_cols, excluded = _outcome_terms(data, duration, event)
     work = data.loc[rows_ok, all_cols]
     miss = {c: work[c].isna().to_numpy() for c in variables}
     out_mat = np.column_stack(list(outcome_cols.values())) if outcome_cols else \
@@ -569,38 +645,8 @@ def impute(
                 mc = miss[c]
                 if not mc.any():
                     continue
-                others = [o for o in all_cols if o != c]
-                x, _ = _design(cur, kinds, levels, others)
-                x = np.hstack([x, out_mat])
-                keep_cols = np.ones(x.shape[1], dtype=bool)
-                keep_cols[1:] = np.nanstd(x[~mc][:, 1:], axis=0) > 0
-                x = x[:, keep_cols]
-                # standardise for numerical stability (does not change the fitted values)
-                mu = x[~mc][:, 1:].mean(axis=0)
-                sd = x[~mc][:, 1:].std(axis=0)
-                x[:, 1:] = (x[:, 1:] - mu) / np.where(sd > 0, sd, 1.0)
-                n_pred[c] = x.shape[1] - 1
-                if kinds[c] == "pmm":
-                    y = cur[c].to_numpy(dtype=np.float64, na_value=np.nan)
-                    draw = _pmm(y[~mc], x[~mc], x[mc], rng, donors=donors)
-                    new = pd.array(draw, dtype=cur[c].dtype) if \
-                        pd.api.types.is_integer_dtype(cur[c].dtype) else draw
-                else:
-                    lv = levels[c]
-                    codes = np.full(len(cur), -1)
-                    for i, lev in enumerate(lv):
-                        codes[(cur[c] == lev).to_numpy(dtype=bool, na_value=False)] = i
-                    draw = _categorical_draw(codes[~mc], x[~mc], x[mc], len(lv), rng)
-                    new = pd.array([lv[i] for i in draw], dtype=cur[c].dtype) \
-                        if not isinstance(cur[c].dtype, pd.CategoricalDtype) else \
-                        pd.Categorical([lv[i] for i in draw], dtype=cur[c].dtype)
-                cur[c] = cur[c].copy()
-                cur.loc[cur.index[mc], c] = new
-                imputed = cur.loc[cur.index[mc], c]
-                if kinds[c] == "pmm":
-                    vals = imputed.to_numpy(dtype=np.float64)
-                else:
-                    vals = np.array([lv.index(v) for v in imputed], dtype=np.float64)
+                vals, n_pred[c] = _update_variable(cur, c, mc, all_cols, kinds, levels,
+                                                   out_mat, rng, donors)
                 traces.append((chain, it, c, float(vals.mean()),
                                float(vals.std(ddof=1)) if len(vals) > 1 else np.nan))
         full = data.copy()

@@ -241,8 +241,9 @@ class PooledModel(Result):
         frames = [model_design(f)[1] for f in self.fits]
         if any(not isinstance(f, pd.DataFrame) for f in frames):
             return False
-        first = frames[0].reset_index(drop=True)
-        return not all(f.reset_index(drop=True).equals(first) for f in frames[1:])
+        tables: list[pd.DataFrame] = [f for f in frames if f is not None]
+        first = tables[0].reset_index(drop=True)
+        return not all(f.reset_index(drop=True).equals(first) for f in tables[1:])
 
     def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
@@ -353,7 +354,7 @@ def pool_cox(fits: Sequence[Any], *, dfcom: float | None = None,
     for i, f in enumerate(fits[1:], start=2):
         if list(f.table["term"]) != terms:
             raise InputError("the Cox fits have different terms", row=i,
-                             value=list(f.table["term"]), expected=terms)
+                             value=list(f.table["term"]), expected=str(terms))
     se_col = "robust_std_error" if fits[0].robust else "std_error"
     q = np.vstack([f.table["coef"].to_numpy(float) for f in fits])
     u = np.vstack([f.table[se_col].to_numpy(float) ** 2 for f in fits])
@@ -396,7 +397,7 @@ def pool_fine_gray(fits: Sequence[Any], *, dfcom: float | None = None,
     for i, f in enumerate(fits[1:], start=2):
         if list(f.table["term"]) != terms:
             raise InputError("the Fine-Gray fits have different terms", row=i,
-                             value=list(f.table["term"]), expected=terms)
+                             value=list(f.table["term"]), expected=str(terms))
     q = np.vstack([f.table["coef"].to_numpy(float) for f in fits])
     u = np.vstack([np.diag(f.var.to_numpy(float)) for f in fits])
     n_event = int(fits[0].counts["n_cause"])
@@ -525,7 +526,7 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
     for i, f in enumerate(fits[1:], start=2):
         if list(f.group_labels) != groups:
             raise InputError("the Kaplan-Meier fits have different groups", row=i,
-                             value=list(f.group_labels), expected=groups)
+                             value=list(f.group_labels), expected=str(groups))
     req = np.atleast_1d(np.asarray(times, dtype=np.float64))
     at = [f.at(req, extend=True) for f in fits]
     rows, curves, medians = [], [], []
@@ -627,7 +628,7 @@ def pool_rmst(fits: Sequence[Any], *, conf_level: float = 0.95) -> PooledRMST:
     for i, f in enumerate(fits[1:], start=2):
         if f.tau != tau or list(f.table["group"]) != groups:
             raise InputError("the RMST results differ in tau or groups", row=i,
-                             value=(f.tau, list(f.table["group"])), expected=(tau, groups))
+                             value=(f.tau, list(f.table["group"])), expected=str((tau, groups)))
     q = np.vstack([f.table["estimate"].to_numpy(float) for f in fits])
     u = np.vstack([f.table["std_error"].to_numpy(float) ** 2 for f in fits])
     pooled = rubin_rules(q, u, conf_level=conf_level)

@@ -189,6 +189,15 @@ class Cohort:
         dictionary-encoded text (a registry of a million patients has millions of such
         records); compare, filter and group them like text. :meth:`missing_summary` counts
         them without expanding.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import Cohort, synthetic_cohort
+    >>> cohort = synthetic_cohort(100, seed=7)
+    >>> isinstance(cohort, Cohort), len(cohort.data)
+    (True, 100)
+    >>> cohort.audit.rows_in == cohort.audit.rows_loaded + cohort.audit.rows_quarantined
+    True
     """
 
     data: pd.DataFrame = field(repr=False)

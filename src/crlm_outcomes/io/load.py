@@ -63,6 +63,7 @@ from crlm_outcomes.schema.definition import (
 from crlm_outcomes.schema.endpoint_map import ENDPOINT_COLUMNS, ENDPOINTS
 from crlm_outcomes.schema.endpoints import (
     OS_ORIGINS,
+    MissingBlock,
     derive_endpoints,
     derive_extrahepatic,
     derive_node_positive,
@@ -266,12 +267,17 @@ def _parse_source(raw: RawTable, rule: ColumnRule,
     first-non-missing in the profile's order."""
     if rule.coalesce:
         present = set(raw.columns)
-        parts = tuple((entry, _parse_source(raw, entry, spec)) for entry in rule.coalesce
+        parts = tuple((entry, _parse_entry(raw, entry, spec)) for entry in rule.coalesce
                       if all(s in present for s in entry.sources))
         values = parts[0][1].values
         for _, parsed in parts[1:]:
             values = values.where(values.notna(), parsed.values)
         return _Coalesced(values, parts)
+    return _parse_entry(raw, rule, spec)
+
+
+def _parse_entry(raw: RawTable, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
+    """:func:`parse_column` of the source column(s) of one (non-``coalesce``) rule."""
     sources = [raw.column(name) for name in rule.sources]
     return parse_column(sources[0] if len(sources) == 1 else sources, rule, spec)
 
@@ -395,6 +401,15 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
         A whole column has the wrong type (no cell can be read).
     SpecError
         Unknown or invalid load option.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import load_cohort
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> frame = synthetic_cohort(50, seed=1).data  # canonical columns
+    >>> cohort = load_cohort(frame)
+    >>> cohort.audit.rows_in, cohort.audit.rows_loaded, cohort.audit.rows_quarantined
+    (50, 50, 0)
     """
     prof = resolve_profile(profile)
     opts = _check_options(options)
@@ -412,25 +427,23 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
     return _load_raw(raw, prof, opts)
 
 
-def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
-              schema: SchemaDefinition | None = None) -> Cohort:
-    schema = schema or canonical_definition()
-    label, kind = raw.label, raw.kind
-    n = raw.n_rows
-    present = list(raw.columns)
+def _require_columns(prof: Profile, label: str, present: list[str]) -> None:
+    """Raise when the file lacks a column the profile requires (saying so when the header
+    looks read with the wrong delimiter)."""
     present_set = set(present)
-
-    # -------------------------------------------------------------- required columns
-    missing = [src for rule in prof.rules.values() if rule.required for src in rule.sources
-               if src not in present_set]
-    missing = list(dict.fromkeys(missing))
+    missing = list(dict.fromkeys(src for rule in prof.rules.values() if rule.required
+                                 for src in rule.sources if src not in present_set))
     if missing:
         wrong = _wrong_delimiter(prof, label, present, missing)
         if wrong is not None:
             raise wrong
         raise _missing_columns_error(prof, label, present, missing,
                                      f"the columns required by profile {prof.name!r}")
-    absent_cols = _absent_optional(prof, present_set)
+
+
+def _warn_absent_optional(prof: Profile, label: str, absent_cols: pd.DataFrame) -> None:
+    """One warning naming the optional source columns the file lacks (not for an identity
+    profile, which expects no particular column)."""
     if len(absent_cols) and not prof.identity:
         names = list(dict.fromkeys(absent_cols["source_column"].tolist()))
         shown = ", ".join(repr(x) for x in names[:12]) + (" …" if len(names) > 12 else "")
@@ -438,9 +451,15 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
             f"{label}: {len(names)} optional source column(s) of profile {prof.name!r} are not "
             f"in the file, so what they would fill stays missing (unless another era's column "
             f"fills it): {shown}; see cohort.audit.absent_columns", DataQualityWarning,
-            stacklevel=3)
-    _warn_near_miss_optional(prof, label, present)
-    # endpoints whose months the file carries (kept, with the profile's declared origin)
+            stacklevel=4)
+
+
+def _carried_endpoints(prof: Profile, opts: dict[str, Any], label: str,
+                       present: list[str]) -> dict[str, str]:
+    """Endpoints whose months the file carries (kept, with the profile's declared origin);
+    raise when OS is derived but the file lacks its origin date or the vital status, or when
+    a carried OS would have to be re-based to another origin."""
+    present_set = set(present)
     carried = {k: v for k, v in prof.endpoint_origins.items()
                if _MONTHS[k] in prof.rules
                and all(s in present_set for s in prof.rules[_MONTHS[k]].sources)}
@@ -452,9 +471,8 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
             expected=f"os_origin={carried['os']!r} or no os_origin")
     if "os" not in carried:
         origin_col = OS_ORIGINS[opts["os_origin"]]
-        needed = [origin_col, "vital_status"]
         absent = []
-        for target in needed:
+        for target in (origin_col, "vital_status"):
             rule = prof.rules.get(target)
             if rule is None or not all(s in present_set for s in rule.sources):
                 absent.append(rule.sources[0] if rule is not None else target)
@@ -463,29 +481,51 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
                 prof, label, present, absent,
                 f"overall survival from {origin_col} needs these (or pass another os_origin: "
                 f"{list(OS_ORIGINS)})")
+    return carried
 
-    # -------------------------------------------------------------- parse
-    q_parts: list[pd.DataFrame] = []
-    ic_parts: list[pd.DataFrame] = []  # invalid cells set missing (on_invalid: set_missing)
-    sm_parts: list[pd.DataFrame] = []
-    if raw.bad_rows is not None:  # rows the reader could not split into the header's cells
-        bad = raw.bad_rows
-        cells = "column" in bad.columns  # Excel cells (merged, uncomputed formula)
-        q_parts.append(pd.DataFrame({
-            "row": bad["row"].to_numpy(dtype="int64"),
-            "column": bad["column"].to_numpy(dtype=object) if cells else "<row>",
-            "value": None, "rule": "unreadable_cell" if cells else "malformed_row",
-            "reason": [f"{'sheet row' if cells else 'line'} {ln} of the file: {why}"
-                       for ln, why in zip(bad["line"], bad["reason"], strict=True)]}))
-    columns: dict[str, pd.Series] = {}
-    ids_unique: Future | None = None
-    used: list[str] = []
-    # Columns are parsed in two worker threads (Arrow and numpy kernels release the GIL), and
-    # the all-missing columns the profile does not fill are built alongside; results are taken
-    # in profile order, so errors and records come out exactly as in a sequential pass.
+
+def _reader_failures(raw: RawTable) -> list[pd.DataFrame]:
+    """Quarantine records of the rows the reader could not split into the header's cells
+    (delimited text) or cells it could not read (Excel: merged, uncomputed formula)."""
+    if raw.bad_rows is None:
+        return []
+    bad = raw.bad_rows
+    cells = "column" in bad.columns
+    return [pd.DataFrame({
+        "row": bad["row"].to_numpy(dtype="int64"),
+        "column": bad["column"].to_numpy(dtype=object) if cells else "<row>",
+        "value": None, "rule": "unreadable_cell" if cells else "malformed_row",
+        "reason": [f"{'sheet row' if cells else 'line'} {ln} of the file: {why}"
+                   for ln, why in zip(bad["line"], bad["reason"], strict=True)]})]
+
+
+@dataclass
+class _ParseStage:
+    """What parsing the source columns gives: the canonical columns read (profile order),
+    the all-missing columns for the rest, the source columns used, the failure records, and
+    the duplicate-id check and file hash (still running in the pool)."""
+
+    read: list[str]
+    columns: dict[str, pd.Series]
+    empty: dict[str, pd.Series]
+    used: list[str]
+    quarantine: list[pd.DataFrame]
+    invalid_cells: list[pd.DataFrame]
+    set_missing: list[pd.DataFrame]
+    ids_unique: Future | None
+    input_sha256: Future
+
+
+def _parse_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
+                   present: set[str]) -> _ParseStage:
+    """Parse every column the file has for the profile, in two worker threads.
+
+    Arrow and numpy kernels release the GIL, and the all-missing columns the profile does not
+    fill are built alongside; results are taken in profile order, so errors and records come
+    out exactly as in a sequential pass.
+    """
     pool = ThreadPoolExecutor(max_workers=2)
-    read = [t for t, rule in prof.rules.items() if _readable(rule, present_set)]
-    not_in_source = [t for t in prof.rules if t not in read]
+    read = [t for t, rule in prof.rules.items() if _readable(rule, present)]
     jobs: dict[str, Future] = {}
 
     def submit(target: str) -> None:
@@ -496,48 +536,56 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     if "patient_id" in read:
         submit("patient_id")
     empties = pool.submit(empty_columns, [spec for c, spec in schema.columns.items()
-                                            if c not in read], n)
-    if "patient_id" in jobs:
-        ids_unique = pool.submit(_ids_unique, jobs["patient_id"])
+                                            if c not in read], raw.n_rows)
+    ids_unique = pool.submit(_ids_unique, jobs["patient_id"]) if "patient_id" in jobs else None
     for target in read:
         if target not in jobs:
             submit(target)
-    # the file hash runs last, in the first worker to finish parsing: alongside the checks below
-    # rather than competing with the parse for the two cores
+    # the file hash runs last, in the first worker to finish parsing: alongside the checks
+    # that follow rather than competing with the parse for the two cores
     input_sha256 = pool.submit(lambda: raw.sha256)
+    stage = _ParseStage(read=read, columns={}, empty={}, used=[], quarantine=[],
+                        invalid_cells=[], set_missing=[], ids_unique=ids_unique,
+                        input_sha256=input_sha256)
     try:
-        _collect({t: jobs[t] for t in read}, prof, schema, label, used, columns, q_parts,
-                 ic_parts, sm_parts)
+        _collect({t: jobs[t] for t in read}, prof, schema, raw.label, stage.used, stage.columns,
+                 stage.quarantine, stage.invalid_cells, stage.set_missing)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=False)  # the id check and the hash may still be running
+    stage.empty = empties.result()
+    return stage
 
-    # ``data`` is a plain dict of columns until the very end: one DataFrame is built, once, from
-    # the rows kept (building and editing a 70-column frame repeatedly costs seconds per 1e6 rows).
-    empty = empties.result()
-    data: dict[str, pd.Series] = {
-        name: columns[name] if name in columns else empty[name] for name in schema.columns
-    }
-    data["source_row"] = pd.Series(pd.arrays.IntegerArray(np.arange(1, n + 1, dtype="int64"),
-                                                           np.zeros(n, dtype=bool)))
 
-    # -------------------------------------------------------------- values known as a bound
+def _bound_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
+                   data: dict[str, pd.Series], read: list[str],
+                   present: set[str]) -> dict[str, pd.Series]:
+    """The ``<column>_at_least`` columns: values known only as a lower bound (a profile's
+    ``bounds`` codes), where the column itself is missing."""
+    out: dict[str, pd.Series] = {}
     for target in read:
         rule = prof.rules[target]
         entries = [e for e in (rule.coalesce or (rule,))
-                   if e.bounds and all(s in present_set for s in e.sources)]
+                   if e.bounds and all(s in present for s in e.sources)]
         if not entries:
             continue
-        bound = np.full(n, np.nan)
+        bound = np.full(raw.n_rows, np.nan)
         for entry in entries:
             b = _bound_values(raw, entry)
             bound = np.where(np.isnan(bound), b, bound)
         bound[data[target].notna().to_numpy()] = np.nan
         spec = schema.columns[f"{target}_at_least"]
-        data[spec.name] = pd.Series(bound).astype(spec.pandas_dtype)
+        out[spec.name] = pd.Series(bound).astype(spec.pandas_dtype)
+    return out
 
-    # -------------------------------------------------------------- only_when rules
+
+def _apply_only_when(prof: Profile, columns: dict[str, pd.Series], data: dict[str, pd.Series]
+                     ) -> tuple[dict[str, pd.Series], list[pd.DataFrame]]:
+    """``only_when`` rules (in profile order): a value recorded where the rule's condition
+    does not hold is set missing and counted. Returns the updated columns and the counts."""
+    data = dict(data)
+    records = []
     for target, rule in prof.rules.items():
         if rule.only_when is None or target not in columns:
             continue
@@ -545,104 +593,194 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
         applies = (data[cond_col] == cond_val).to_numpy(dtype=bool, na_value=False)
         drop = ~applies & data[target].notna().to_numpy()
         if drop.any():
-            sm_parts.append(pd.DataFrame({
+            records.append(pd.DataFrame({
                 "column": [target], "value": ["<any value>"], "count": [int(np.count_nonzero(drop))],
                 "reason": [f"not applicable unless {cond_col} == {cond_val!r}"]}))
             data[target] = _set_missing(data[target], drop)
+    return data, records
 
-    # -------------------------------------------------------------- value checks (YAML)
+
+def _derive_flags(data: dict[str, pd.Series]
+                  ) -> tuple[dict[str, pd.Series], dict[str, int]]:
+    """``primary_node_positive`` from the N stage and ``extrahepatic_disease``/``_sites`` from
+    the site flags, where missing; with the number of rows each filled."""
+    data = dict(data)
     derived_info: dict[str, int] = {}
     data["primary_node_positive"], derived_info["primary_node_positive_from_n_stage"] = \
         derive_node_positive(data)
     data["extrahepatic_disease"], data["extrahepatic_sites"], \
         derived_info["extrahepatic_disease_from_site_flags"] = derive_extrahepatic(data)
+    return data, derived_info
+
+
+@dataclass
+class _CheckStage:
+    """The columns after the value checks and the records the checks wrote."""
+
+    data: dict[str, pd.Series]
+    quarantine: list[pd.DataFrame]
+    invalid_cells: list[pd.DataFrame]
+    set_missing: list[pd.DataFrame]
+
+
+def _value_checks(raw: RawTable, prof: Profile, schema: SchemaDefinition,
+                  data: dict[str, pd.Series], columns: dict[str, pd.Series],
+                  read: list[str]) -> _CheckStage:
+    """The schema's value checks (YAML) on the columns read: a failing cell quarantines its
+    row, or is set missing where the profile says ``on_invalid: set_missing`` (never for a
+    required column)."""
+    out = _CheckStage(data=dict(data), quarantine=[], invalid_cells=[], set_missing=[])
     checked = [c for c in schema.columns if c in columns and c not in _RULE_CHECKED]
     checked = list(dict.fromkeys(["patient_id", *checked]))
-    fails = value_failures(data, schema, checked)
-    if len(fails):
-        for column, block in fails.groupby("column", sort=False):
-            rule = prof.rules.get(column)
-            rows = block["row"].to_numpy()
-            cell, source = (block["value"].to_numpy(), "")
-            if rule is not None and column in read:
-                cell, source = _raw_text(raw, rule, rows)
-            if rule is not None and rule.on_invalid == "set_missing" and \
-                    not schema.columns[column].required:
-                ic_parts.append(_records(rows, column, cell, "value_check",
-                                         column + ": " + block["check"].astype(str), source))
-                for check, sub in block.groupby("check", sort=False):
-                    sm_parts.append(_value_counts(sub["value"], column,
-                                                  f"invalid, set missing: {check}"))
-                mask = np.zeros(n, dtype=bool)
-                mask[rows] = True
-                data[column] = _set_missing(data[column], mask)
-            else:
-                q_parts.append(_records(rows, column, cell, "value_check",
-                                        column + ": " + block["check"].astype(str), source))
+    fails = value_failures(out.data, schema, checked)
+    if not len(fails):
+        return out
+    for column, block in fails.groupby("column", sort=False):
+        rule = prof.rules.get(column)
+        rows = block["row"].to_numpy()
+        cell: np.ndarray = block["value"].to_numpy()
+        source: np.ndarray | str = ""
+        if rule is not None and column in read:
+            cell, source = _raw_text(raw, rule, rows)
+        records = _records(rows, column, cell, "value_check",
+                           column + ": " + block["check"].astype(str), source)
+        if rule is not None and rule.on_invalid == "set_missing" and \
+                not schema.columns[column].required:
+            out.invalid_cells.append(records)
+            for check, sub in block.groupby("check", sort=False):
+                out.set_missing.append(_value_counts(sub["value"], column,
+                                                     f"invalid, set missing: {check}"))
+            mask = np.zeros(raw.n_rows, dtype=bool)
+            mask[rows] = True
+            out.data[column] = _set_missing(out.data[column], mask)
+        else:
+            out.quarantine.append(records)
+    return out
 
-    # -------------------------------------------------------------- endpoints
+
+def _consistency_records(data: dict[str, pd.Series], schema: SchemaDefinition,
+                         ids_unique: bool | None, missing_blocks: tuple[MissingBlock, ...],
+                         n: int, prof: Profile,
+                         read: list[str]) -> list[pd.DataFrame]:
+    """Quarantine records of the cross-column consistency rules; a missing follow-up says
+    why the OS months are missing."""
+    cons = consistency_violations(data, schema, ids_unique=ids_unique,
+                                  today=datetime.date.today())
+    if not len(cons):
+        return []
+    mf = cons["rule"].eq("missing_followup").to_numpy()
+    if mf.any() and missing_blocks:
+        why = missing_frame(missing_blocks, n, columns=("os_months",))
+        why = why.drop_duplicates("row")
+        why = why.set_index("row")["reason"].astype(str)
+        extra = cons.loc[mf, "row"].map(why).astype(object)
+        cons.loc[mf, "reason"] = np.where(
+            extra.notna(), cons.loc[mf, "reason"].str.replace(
+                " (see missing_reasons)", "", regex=False) + ": " + extra.fillna(""),
+            cons.loc[mf, "reason"])
+    sources = {t: "+".join(r.sources) for t, r in prof.rules.items() if t in read}
+    return [cons[["row", "column", "value", "rule", "reason"]].assign(
+        source_column=cons["column"].map(sources).fillna("").astype(object))]
+
+
+def _set_missing_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The audit's ``set_missing`` table: counts summed per column, value and reason."""
+    if not parts:
+        return pd.DataFrame(
+            {c: pd.Series([], dtype=t) for c, t in zip(SET_MISSING_COLUMNS,
+                                                         [ARROW_STRING, ARROW_STRING, "int64",
+                                                          ARROW_STRING],
+                                                         strict=True)})
+    set_missing = pd.concat(parts, ignore_index=True)
+    if len(set_missing):
+        set_missing = (set_missing.groupby(["column", "value", "reason"], sort=True,
+                                           as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
+        set_missing = set_missing.astype({c: ARROW_STRING for c in ("column", "value", "reason")})
+    return set_missing
+
+
+def _kept_frame(data: dict[str, pd.Series], schema: SchemaDefinition,
+                keep: np.ndarray) -> pd.DataFrame:
+    """The loaded frame: the rows kept, in schema column order (one DataFrame built, once;
+    ``copy=False``: the columns are fresh arrays, and pandas' block consolidation costs
+    seconds per million rows)."""
+    if keep.all():
+        return pd.DataFrame({name: data[name] for name in schema.columns}, copy=False)
+    kept = np.flatnonzero(keep)
+    return pd.DataFrame({name: data[name].iloc[kept].reset_index(drop=True)
+                         for name in schema.columns}, copy=False)
+
+
+def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
+              schema: SchemaDefinition | None = None) -> Cohort:
+    """Map, parse, check, derive and audit a raw table, stage by stage: required columns,
+    carried endpoints, parse, lower bounds, ``only_when``, derived flags, value checks,
+    endpoints, consistency rules, then the split into loaded and quarantined rows."""
+    schema = schema or canonical_definition()
+    label, n = raw.label, raw.n_rows
+    present = list(raw.columns)
+    present_set = set(present)
+
+    _require_columns(prof, label, present)
+    absent_cols = _absent_optional(prof, present_set)
+    _warn_absent_optional(prof, label, absent_cols)
+    _warn_near_miss_optional(prof, label, present)
+    carried = _carried_endpoints(prof, opts, label, present)
+
+    q_parts = _reader_failures(raw)
+    parsed = _parse_columns(raw, prof, schema, present_set)
+    q_parts += parsed.quarantine
+    ic_parts = list(parsed.invalid_cells)  # invalid cells set missing (on_invalid: set_missing)
+    sm_parts = list(parsed.set_missing)
+
+    # ``data`` is a plain dict of columns until the very end: one DataFrame is built, once, from
+    # the rows kept (building and editing a 70-column frame repeatedly costs seconds per 1e6 rows).
+    data: dict[str, pd.Series] = {
+        name: parsed.columns[name] if name in parsed.columns else parsed.empty[name]
+        for name in schema.columns
+    }
+    data["source_row"] = pd.Series(pd.arrays.IntegerArray(np.arange(1, n + 1, dtype="int64"),
+                                                           np.zeros(n, dtype=bool)))
+    data.update(_bound_columns(raw, prof, schema, data, parsed.read, present_set))
+    data, only_when_counts = _apply_only_when(prof, parsed.columns, data)
+    sm_parts += only_when_counts
+    data, derived_info = _derive_flags(data)
+    checks = _value_checks(raw, prof, schema, data, parsed.columns, parsed.read)
+    data = checks.data
+    q_parts += checks.quarantine
+    ic_parts += checks.invalid_cells
+    sm_parts += checks.set_missing
+
     ep = derive_endpoints(data, schema, os_origin=opts["os_origin"], carried=carried)
     for name, col in ep.columns.items():
         # endpoint columns are fresh arrays: no copy when already Int64
         data[name] = col if name.endswith("months") or col.dtype == "Int64" else \
             col.astype("Int64")
-
-    # -------------------------------------------------------------- consistency rules
-    cons = consistency_violations(
-        data, schema, ids_unique=None if ids_unique is None else ids_unique.result(),
-        today=datetime.date.today())
-    if len(cons):
-        mf = cons["rule"].eq("missing_followup").to_numpy()
-        if mf.any() and ep.missing_blocks:
-            why = missing_frame(ep.missing_blocks, n, columns=("os_months",))
-            why = why.drop_duplicates("row")
-            why = why.set_index("row")["reason"].astype(str)
-            extra = cons.loc[mf, "row"].map(why).astype(object)
-            cons.loc[mf, "reason"] = np.where(
-                extra.notna(), cons.loc[mf, "reason"].str.replace(
-                    " (see missing_reasons)", "", regex=False) + ": " + extra.fillna(""),
-                cons.loc[mf, "reason"])
-        sources = {t: "+".join(r.sources) for t, r in prof.rules.items() if t in read}
-        q_parts.append(cons[["row", "column", "value", "rule", "reason"]].assign(
-            source_column=cons["column"].map(sources).fillna("").astype(object)))
+    q_parts += _consistency_records(
+        data, schema, None if parsed.ids_unique is None else parsed.ids_unique.result(),
+        ep.missing_blocks, n, prof, parsed.read)
 
     # -------------------------------------------------------------- split
     quarantine = _quarantine_frame(q_parts)
-    q_rows = np.zeros(n, dtype=bool)
-    q_rows[quarantine["source_row"].to_numpy(dtype="int64") - 1] = True
-
-    set_missing = pd.concat(sm_parts, ignore_index=True) if sm_parts else pd.DataFrame(
-        {c: pd.Series([], dtype=t) for c, t in zip(SET_MISSING_COLUMNS,
-                                                     [ARROW_STRING, ARROW_STRING, "int64",
-                                                      ARROW_STRING],
-                                                     strict=True)})
-    if len(set_missing):
-        set_missing = (set_missing.groupby(["column", "value", "reason"], sort=True,
-                                           as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
-        set_missing = set_missing.astype({c: ARROW_STRING for c in ("column", "value", "reason")})
-
-    keep = ~q_rows
-    n_quarantined = int(np.count_nonzero(q_rows))
-    if not n_quarantined:
-        loaded = pd.DataFrame({name: data[name] for name in schema.columns}, copy=False)
-    else:  # copy=False: the columns are fresh arrays; pandas' block consolidation costs seconds
-        kept = np.flatnonzero(keep)
-        loaded = pd.DataFrame({name: data[name].iloc[kept].reset_index(drop=True)
-                               for name in schema.columns}, copy=False)
+    keep = np.ones(n, dtype=bool)
+    keep[quarantine["source_row"].to_numpy(dtype="int64") - 1] = False
+    n_quarantined = n - int(np.count_nonzero(keep))
+    set_missing = _set_missing_table(sm_parts)
+    loaded = _kept_frame(data, schema, keep)
     missing = MissingReasons(blocks=ep.missing_blocks, keep=keep, patient_id=loaded["patient_id"])
-
     audit = LoadAudit(rows_in=n, rows_loaded=n - n_quarantined, rows_quarantined=n_quarantined,
                       quarantine=quarantine, set_missing=set_missing,
                       invalid_cells=_quarantine_frame(ic_parts),
                       # an identity (canonical-format) profile expects no particular column
                       absent_columns=absent_cols.iloc[:0] if prof.identity else absent_cols)
-    loaded.attrs["missing_why"] = _missing_why(prof, schema, read, set_missing, absent_cols)
+    loaded.attrs["missing_why"] = _missing_why(prof, schema, parsed.read, set_missing,
+                                               absent_cols)
     from crlm_outcomes import __version__
 
     provenance = {
         "source": label,
-        "reader": kind,
-        "input_sha256": input_sha256.result(),
+        "reader": raw.kind,
+        "input_sha256": parsed.input_sha256.result(),
         "profile": prof.name,
         "profile_path": prof.path,
         "profile_sha256": prof.sha256,
@@ -651,9 +789,9 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
         "schema_sha256": schema.sha256,
         "options": {k: v for k, v in opts.items() if k != "os_origin_given"},
         "endpoint_origins": ep.origins,
-        "source_columns_used": list(dict.fromkeys(used)),
-        "source_columns_ignored": [c for c in present if c not in set(used)],
-        "canonical_columns_not_in_source": not_in_source,
+        "source_columns_used": list(dict.fromkeys(parsed.used)),
+        "source_columns_ignored": [c for c in present if c not in set(parsed.used)],
+        "canonical_columns_not_in_source": [t for t in prof.rules if t not in parsed.read],
         "derived": derived_info,
         "package_version": __version__,
     }

@@ -495,7 +495,8 @@ def _broadcast(values_u: pd.Series, keep_u: np.ndarray, codes: np.ndarray, spec:
     import pyarrow as pa
 
     objs = values_u.astype(object).where(values_u.notna(), None).to_numpy(dtype=object)
-    objs = np.append(np.where(keep_u, objs, None), None)
+    objs = np.concatenate([np.where(keep_u, objs, np.full(len(objs), None, dtype=object)),
+                           np.array([None], dtype=object)])
     text_u = pa.array(objs, type=pa.large_string())  # the storage of pandas' Arrow strings
     idx = pa.array(np.where(codes < 0, len(objs) - 1, codes).astype(np.int64))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text_u.take(idx)])))

@@ -208,7 +208,20 @@ class Profile:
 
 
 def list_profiles() -> list[str]:
-    """Names of the profiles shipped with the package (pass a YAML path for your own)."""
+    """Names of the profiles shipped with the package (pass a YAML path for your own).
+
+    Returns
+    -------
+    list of str
+        The profile names, each usable as ``load_cohort(..., profile=name)``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import list_profiles
+    >>> profiles = list_profiles()
+    >>> "canonical" in profiles, "seer" in profiles
+    (True, True)
+    """
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
@@ -354,15 +367,13 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     case_sensitive = bool(merged.get("case_sensitive", False))
     on_invalid = merged.get("on_invalid", "quarantine")
 
-    codes = None
-    write_codes = None
+    codes: dict[str, Any] | None = None
+    write_codes: dict[Any, str] | None = None
     if raw.get("codes") is not None:
-        codes = {}
-        write_codes: dict[Any, str] = {}
+        codes, write_codes = {}, {}
         for key, value in raw["codes"].items():
-            codes[code_key(key, case_sensitive)] = _code_value(
-                path, target, spec.dtype, spec.levels, value)
-            mapped = codes[code_key(key, case_sensitive)]
+            mapped = _code_value(path, target, spec.dtype, spec.levels, value)
+            codes[code_key(key, case_sensitive)] = mapped
             if mapped is None:  # the writer writes the last missing code listed ("9" unknown)
                 write_codes[None] = str(key)
             else:

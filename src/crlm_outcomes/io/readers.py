@@ -151,7 +151,7 @@ def _csv_options(delimiter: str, encoding: str) -> tuple[Any, Any]:
             pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False))
 
 
-def _csv_failure(path: Path, exc: Exception) -> UnreadableFileError:
+def _csv_failure(path: Path, exc: Exception) -> UnreadableFileError | EmptyFileError:
     if "Empty CSV file" in str(exc):
         return EmptyFileError("the file is empty (no header, no rows)", file=str(path))
     return UnreadableFileError(f"cannot parse the file as delimited text: {exc}", file=str(path))
@@ -459,11 +459,12 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         raise EmptyFileError("the file is empty (0 bytes)", file=label)
     before = path.stat()
     data, columns, bad_rows = _read_file(path, kind, options)
-    digest: Future | Callable[[], str] = partial(_hash_unchanged, path, before.st_size,
-                                                 before.st_mtime_ns)
+    hash_now: Callable[[], str] = partial(_hash_unchanged, path, before.st_size,
+                                          before.st_mtime_ns)
+    digest: Future | Callable[[], str] = hash_now
     if options.get("hash_file", "background") == "background":
         pool = ThreadPoolExecutor(max_workers=1)  # hashlib releases the GIL on large blocks
-        digest = pool.submit(digest)
+        digest = pool.submit(hash_now)
         pool.shutdown(wait=False)
     if isinstance(data, pd.DataFrame):  # (a delimited file's header is checked before reading)
         error = _duplicate_names_error(columns, label)

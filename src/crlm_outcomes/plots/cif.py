@@ -11,7 +11,7 @@ Risks: A Practical Perspective*. Wiley, 2006, chapter 4).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,6 +21,7 @@ from matplotlib.ticker import FixedLocator
 from crlm_outcomes.labels import Labels, resolve_labels
 from crlm_outcomes.plots.style import (
     ONE_COLUMN_IN,
+    figure_of,
     fit_width,
     new_axes,
     palette,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_cif"]
 
-_LINESTYLES = ["-", "--", ":", "-."]
+_LINESTYLES: list[Literal["-", "--", ":", "-."]] = ["-", "--", ":", "-."]
 
 
 def _step_xy(cur: pd.DataFrame, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
@@ -136,7 +137,7 @@ def plot_cif(
             colours = palette(len(causes))
             grid = np.unique(result.table.loc[result.table["group"] == g, "time"])
             grid = np.append(grid, end[g])
-            at = result.at(grid)
+            at = result.at(grid.tolist())
             base = np.zeros(grid.shape[0])
             for i, c in enumerate(causes):
                 est = at.loc[(at["group"] == g) & (at["cause"] == c), "estimate"].to_numpy()
@@ -179,7 +180,7 @@ def plot_cif(
         if legend:
             _legend(ax, stacked, all_groups, groups, causes, group_names, cause_names)
         if pvalues:
-            text = "\n".join(format_p_plot(p, f"Gray's test, {cause_names.get(c, c).lower()}:")
+            text = "\n".join(format_p_plot(p, f"Gray's test, {cause_names.get(c, str(c)).lower()}:")
                               .replace(": p", " p") for c, p in pvalues.items()
                               if np.isfinite(p))
             ax.text(0.03, 0.97, text, transform=ax.transAxes, ha="left", va="top",
@@ -188,7 +189,7 @@ def plot_cif(
             _draw_risk(ax, risk_counts, ticks, [colours[all_groups.index(g)] for g in groups]
                        if not stacked else palette(1), [group_names[g] for g in groups])
         if new_figure:
-            fit_width(ax.figure, ONE_COLUMN_IN)
+            fit_width(figure_of(ax), ONE_COLUMN_IN)
     return ax
 
 
@@ -237,6 +238,8 @@ def _draw_risk(ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colour
                         textcoords="offset points", ha="right", va="top", fontsize=size,
                         color=colour, annotation_clip=False)
         for t, text in zip(ticks, row, strict=False):
-            ax.annotate(str(text), xy=(t, 0), xycoords=("data", "axes fraction"),
+            ax.annotate(str(text), xy=(t, 0),
+                        # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
+                        xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
                         xytext=(0, offset), textcoords="offset points", ha="center", va="top",
                         fontsize=size, annotation_clip=False, gid="risk-table")

@@ -91,14 +91,15 @@ def plot_flow(steps: pd.DataFrame | Sequence[Mapping[str, Any]], ax: plt.Axes | 
     --------
     >>> ax = plot_flow([{"label": "Records in the source file", "n": 120},
     ...                 {"label": "Adults", "n": 100, "excluded": 20, "reason": "Age < 18"}])
-    >>> sorted(t.get_text().splitlines()[0] for t in ax.texts)
+    >>> sorted(t.get_text().splitlines()[0] for t in ax.texts if t.get_text())
     ['Analysis cohort', 'Excluded, n = 20', 'Records in the source file']
     """
     from matplotlib.patches import FancyBboxPatch
 
     frame = flow_steps_frame(steps)
     k = len(frame)
-    main_texts, side_texts = [], []
+    main_texts: list[str] = []
+    side_texts: list[str | None] = []
     for i, row in enumerate(frame.itertuples(index=False)):
         label = textwrap.fill(str(row.label), 44)
         if i == k - 1 and final_label and k > 1:
@@ -146,13 +147,14 @@ def plot_flow(steps: pd.DataFrame | Sequence[Mapping[str, Any]], ax: plt.Axes | 
             bottom_prev = tops[i - 1] + heights[i - 1]
             ax.annotate("", xy=(centre, tops[i]), xytext=(centre, bottom_prev),
                         arrowprops=arrow)
-            if side_texts[i] is not None:
+            side_text = side_texts[i]
+            if side_text is not None:
                 mid = bottom_prev + gaps[i - 1] / 2
                 ax.annotate("", xy=(side_x0, mid), xytext=(centre, mid), arrowprops=arrow)
                 ax.add_patch(FancyBboxPatch((side_x0, mid - side_h[i] / 2), side_w, side_h[i],
                                             boxstyle="round,pad=0,rounding_size=0.01",
                                             facecolor="white", edgecolor=side_colour,
                                             linewidth=0.9, mutation_aspect=total))
-                ax.text(side_x0 + 0.02, mid, side_texts[i], ha="left", va="center",
+                ax.text(side_x0 + 0.02, mid, side_text, ha="left", va="center",
                         fontsize=6.5, linespacing=1.25)
     return ax

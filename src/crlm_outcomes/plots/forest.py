@@ -21,7 +21,13 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from crlm_outcomes.labels import Labels
-from crlm_outcomes.plots.style import OKABE_ITO, fit_width, new_axes, publication_style
+from crlm_outcomes.plots.style import (
+    OKABE_ITO,
+    figure_of,
+    fit_width,
+    new_axes,
+    publication_style,
+)
 from crlm_outcomes.survival.term_rows import term_rows
 
 __all__ = ["forest_rows", "forest_plot", "ratio_name"]
@@ -137,13 +143,14 @@ def forest_plot(result: Any, ax: Axes | None = None, *,
         ax.set_xlabel(f"{long} ({level}% CI{', robust SE' if robust else ''}, log scale)")
         _columns(ax, rows, y, name, level, counts, columns)
         if new_figure:
-            fit_width(ax.figure, width)
+            fit_width(figure_of(ax), width)
     return ax
 
 
 def _columns(ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: int,
              counts: bool, columns: bool) -> None:
     """The text columns: labels and N/events left of the plot, ratio (CI) and p right."""
+    # (x, y) coordinate systems; matplotlib 3.8's stub omits the pair, hence the ignore below
     trans = ("axes fraction", "data")
     head_y = len(rows) - 0.1
     show_counts = counts and rows["n"].notna().any()
@@ -165,7 +172,8 @@ def _columns(ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: int,
             italic: bool = False) -> None:
         if not text:
             return
-        ax.annotate(text, xy=(0 if side == "left" else 1, yy), xycoords=trans,
+        ax.annotate(text, xy=(0 if side == "left" else 1, yy),
+                    xycoords=trans,  # type: ignore[arg-type]
                     xytext=(x, 0), textcoords="offset points", ha=ha, va="center",
                     fontsize=_FONT, fontweight="bold" if bold else "normal",
                     fontstyle="italic" if italic else "normal", annotation_clip=False)

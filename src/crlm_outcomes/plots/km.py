@@ -25,7 +25,14 @@ from matplotlib.ticker import FixedLocator
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.labels import Labels, resolve_labels
-from crlm_outcomes.plots.style import ONE_COLUMN_IN, fit_width, new_axes, palette, publication_style
+from crlm_outcomes.plots.style import (
+    ONE_COLUMN_IN,
+    figure_of,
+    fit_width,
+    new_axes,
+    palette,
+    publication_style,
+)
 
 if TYPE_CHECKING:
     from crlm_outcomes.survival.kaplan_meier import KaplanMeierResult
@@ -35,7 +42,8 @@ __all__ = ["plot_km", "risk_table_counts", "truncation_time", "time_breaks", "fo
 _KINDS = ("survival", "failure", "cumhaz")
 
 
-def risk_table_counts(result: KaplanMeierResult, times: Sequence[float]) -> dict[Any, np.ndarray]:
+def risk_table_counts(result: KaplanMeierResult,
+                      times: Sequence[float] | np.ndarray) -> dict[Any, np.ndarray]:
     """Number at risk of each group at ``times`` (R's ``summary(fit, times, extend=TRUE)``)."""
     at = result.at(list(times), extend=True)
     order = np.argsort(np.asarray(times, dtype=float), kind="stable")
@@ -270,14 +278,14 @@ def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table
             _draw_risk_table(ax, result, ticks, groups, colors, names, risk_table_title,
                              risk_counts)
         if new_figure:
-            fit_width(ax.figure, ONE_COLUMN_IN)
+            fit_width(figure_of(ax), ONE_COLUMN_IN)
     return ax
 
 
 def _ylabel(lab: Labels, endpoint: str | None, kind: str) -> str:
     if kind == "cumhaz":
-        return "Cumulative hazard" + (f" ({lab.events.get(endpoint, '').lower()})"
-                                      if endpoint in lab.events else "")
+        event = lab.events.get(endpoint or "")
+        return "Cumulative hazard" + (f" ({event.lower()})" if event is not None else "")
     if kind == "failure":
         event = lab.events.get(endpoint or "")
         return f"Cumulative incidence of {event.lower()}" if event else "Cumulative incidence"
@@ -308,7 +316,7 @@ def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float]
     if published is not None:
         if len(published) != len(groups) or published.shape[1] != len(ticks):
             raise SpecError("risk_counts must have one row per group and one column per tick",
-                            value=published.shape, expected=(len(groups), len(ticks)))
+                            value=published.shape, expected=str((len(groups), len(ticks))))
         cells = [[str(v) for v in row] for row in published.to_numpy()]
     else:
         counts = risk_table_counts(result, ticks)
@@ -339,6 +347,8 @@ def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float]
                         textcoords="offset points", ha="right", va="top", fontsize=size,
                         color=color, annotation_clip=False)
         for t, text in zip(ticks, row, strict=True):
-            ax.annotate(text, xy=(t, 0), xycoords=("data", "axes fraction"),
+            ax.annotate(text, xy=(t, 0),
+                        # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
+                        xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
                         xytext=(0, offset), textcoords="offset points", ha="center",
                         va="top", fontsize=size, annotation_clip=False, gid="risk-table")

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
+from matplotlib.transforms import Bbox
 
 __all__ = ["OKABE_ITO", "palette", "publication_style", "new_axes", "savefig_deterministic",
            "fit_width", "ONE_COLUMN_IN", "TWO_COLUMN_IN"]
@@ -21,26 +24,6 @@ OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
              "#000000"]
 ONE_COLUMN_IN = 3.5
 TWO_COLUMN_IN = 7.2
-
-_RC = {
-    "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "legend.fontsize": 7,
-    "legend.frameon": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.linewidth": 0.8,
-    "lines.linewidth": 1.3,
-    "figure.dpi": 100,
-    "savefig.dpi": 300,
-    "svg.hashsalt": "crlm_outcomes",
-    "svg.fonttype": "none",
-    "pdf.fonttype": 42,
-}
 
 
 def palette(n: int) -> list[str]:
@@ -51,7 +34,27 @@ def palette(n: int) -> list[str]:
 @contextmanager
 def publication_style() -> Iterator[None]:
     """Context manager applying the package's rcParams (fonts, spines, palette, SVG hash salt)."""
-    with mpl.rc_context({**_RC, "axes.prop_cycle": mpl.cycler(color=OKABE_ITO)}):
+    # the literal is given inline so that its keys type-check against matplotlib's rc names
+    with mpl.rc_context({
+        "font.family": "DejaVu Sans",
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "legend.fontsize": 7,
+        "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.linewidth": 0.8,
+        "lines.linewidth": 1.3,
+        "figure.dpi": 100,
+        "savefig.dpi": 300,
+        "svg.hashsalt": "crlm_outcomes",
+        "svg.fonttype": "none",
+        "pdf.fonttype": 42,
+        "axes.prop_cycle": cycler(color=OKABE_ITO),
+    }):
         yield
 
 
@@ -65,6 +68,14 @@ def new_axes(ax: plt.Axes | None = None, *, width: float = ONE_COLUMN_IN,
     return new
 
 
+def figure_of(ax: plt.Axes) -> Figure:
+    """The figure ``ax`` is drawn on (the top-level one when ``ax`` sits in a SubFigure)."""
+    holder = ax.figure
+    if holder is None:  # matplotlib < 3.9 types an Axes' figure as optional
+        raise ValueError("the Axes is not on a figure")
+    return holder.canvas.figure
+
+
 def fit_width(fig: plt.Figure, width: float = ONE_COLUMN_IN, pad: float = 0.04) -> plt.Figure:
     """Place the axes of ``fig`` so that everything drawn (tick labels, legends, a risk table's
     row names) spans exactly ``width`` inches: every figure of a kind then has the same width
@@ -76,9 +87,11 @@ def fit_width(fig: plt.Figure, width: float = ONE_COLUMN_IN, pad: float = 0.04) 
     fig.set_figwidth(width)
     for _ in range(2):
         fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
-        boxes = [b for b in boxes if b is not None]
+        boxes: list[Bbox] = []
+        for ax in fig.axes:
+            box = ax.get_tightbbox() if ax.get_visible() else None  # the canvas's renderer
+            if box is not None:
+                boxes.append(box)
         if not boxes:
             return fig
         dpi = fig.dpi
@@ -93,7 +106,7 @@ def fit_width(fig: plt.Figure, width: float = ONE_COLUMN_IN, pad: float = 0.04) 
         new_x0, new_x1 = left_need / width, 1 - right_need / width
         for ax in fig.axes:
             pos = ax.get_position()
-            ax.set_position([new_x0, pos.y0, new_x1 - new_x0, pos.height])
+            ax.set_position((new_x0, pos.y0, new_x1 - new_x0, pos.height))
     return fig
 
 

@@ -257,7 +257,7 @@ def _bounds(ledger: DisclosureLedger, keys: list[str], target: int) -> tuple[flo
         if np.isfinite(lo):
             a_ub.append(-row)
             b_ub.append(-lo)
-    bounds = []
+    bounds: list[tuple[float, float | None]] = []
     for k in keys:
         if k in ledger.published:
             bounds.append((ledger.values[k], ledger.values[k]))
@@ -265,9 +265,9 @@ def _bounds(ledger: DisclosureLedger, keys: list[str], target: int) -> tuple[flo
             bounds.append((0.0, None))
     out = []
     for sign in (1.0, -1.0):
-        c = np.zeros(n)
-        c[target] = sign
-        res = linprog(c, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
+        objective = np.zeros(n)
+        objective[target] = sign
+        res = linprog(objective, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
                       A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None,
                       bounds=bounds, method="highs")
         if res.status == 3:  # unbounded

@@ -35,7 +35,7 @@ def time_grid(max_time: float, step: float | None = None) -> np.ndarray:
     return np.arange(0.0, max_time + 1e-9, step)
 
 
-def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy,
+def at_risk_table(km, times: Sequence[float] | np.ndarray, policy: SuppressionPolicy,
                   size_kinds: Sequence[int] | None = None) -> pd.DataFrame:
     """Numbers at risk per group (rows) and time (columns) as published text.
 
@@ -72,7 +72,7 @@ def at_risk_table(km, times: Sequence[float], policy: SuppressionPolicy,
     return out
 
 
-def draw_at_risk(ax: plt.Axes, table: pd.DataFrame, times: Sequence[float],
+def draw_at_risk(ax: plt.Axes, table: pd.DataFrame, times: Sequence[float] | np.ndarray,
                  colours: Sequence[str] | None = None) -> plt.Axes:
     """Write a numbers-at-risk table (strings) under ``ax``, aligned with the time ticks."""
     colours = list(colours or palette(len(table)))

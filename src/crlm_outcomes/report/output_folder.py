@@ -26,6 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 from crlm_outcomes.errors import OutputFolderError
 from crlm_outcomes.report.manifest import MANIFEST_NAME, sha256_file
@@ -73,15 +74,21 @@ def check_output_folder(out: Path) -> None:
             expected="a new or empty folder, or the folder of a previous report")
 
 
+def _fcntl() -> ModuleType | None:
+    """The POSIX advisory-lock module; None on Windows (no lock there, still atomic moves)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return fcntl
+
+
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     lock_path = out.parent / f".{out.name}.crlm-lock"
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory lock, still atomic moves
-            fcntl = None
+        fcntl = _fcntl()
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

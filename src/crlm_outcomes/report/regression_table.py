@@ -7,7 +7,7 @@ statistic, p``; see :func:`crlm_outcomes.survival.cox.cox`); this module only fo
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,10 +298,10 @@ def univariable_multivariable(data: Any, variables: list[str], duration: str, ev
     if not variables:
         raise SpecError("no variables for the univariable/multivariable table", value=variables,
                         expected="one or more covariates")
-    if model == "cox":
-        from crlm_outcomes.survival.cox import cox as fit_fn
-    else:
-        from crlm_outcomes.survival.fine_gray import fine_gray as fit_fn
+    from crlm_outcomes.survival.cox import cox
+    from crlm_outcomes.survival.fine_gray import fine_gray
+
+    fit_fn: Callable[..., Any] = cox if model == "cox" else fine_gray
     frame = as_frame(data)
     uni_tables = [regression_table(fit_fn(frame, v, duration, event, **options), labels=labels,
                                    suppression=suppression) for v in variables]

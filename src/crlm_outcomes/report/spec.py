@@ -280,6 +280,22 @@ class SuppressionSpec(_Model):
         16, ge=1, description="Rates (%, survival) resting on fewer cases than this are masked.")
 
 
+FigureFormat = Literal["png", "svg", "pdf"]
+TableFormat = Literal["csv", "html", "tex", "docx", "xlsx"]
+
+
+def _all_figure_formats() -> list[FigureFormat]:
+    return ["png", "svg", "pdf"]
+
+
+def _default_table_formats() -> list[TableFormat]:
+    return ["csv", "html", "tex"]
+
+
+def _default_endpoints() -> list[EndpointName]:
+    return ["os"]
+
+
 class LabelsSpec(_Model):
     """Display labels overriding the schema's defaults (``data_schema/canonical.yaml``)."""
 
@@ -295,12 +311,11 @@ class LabelsSpec(_Model):
 class OutputSpec(_Model):
     """What the build writes."""
 
-    figure_formats: list[Literal["png", "svg", "pdf"]] = Field(
-        default_factory=lambda: ["png", "svg", "pdf"])
-    table_formats: list[Literal["csv", "html", "tex", "docx", "xlsx"]] = Field(
-        default_factory=lambda: ["csv", "html", "tex"],
+    figure_formats: list[FigureFormat] = Field(default_factory=_all_figure_formats)
+    table_formats: list[TableFormat] = Field(
+        default_factory=_default_table_formats,
         description="docx needs python-docx (pip install 'crlm_outcomes[word]').")
-    suppression: SuppressionSpec = Field(default_factory=SuppressionSpec)
+    suppression: SuppressionSpec = Field(default_factory=lambda: SuppressionSpec())
     conf_type: Literal["log", "log-log", "plain"] = "log"
     survival_times: list[float] = Field(
         default_factory=lambda: [12.0, 36.0, 60.0],
@@ -321,7 +336,7 @@ class AnalysisSpec(_Model):
     title: str = "CRLM outcomes report"
     cohort: CohortSpec
     filters: list[FilterSpec] = Field(default_factory=list)
-    endpoints: list[EndpointName] = Field(default_factory=lambda: ["os"], min_length=1)
+    endpoints: list[EndpointName] = Field(default_factory=_default_endpoints, min_length=1)
     stratifiers: list[str] = Field(
         default_factory=list, description="Names from crlm_outcomes.stratify compared by KM.")
     stratify_options: dict[str, dict[str, Any]] = Field(
@@ -337,8 +352,8 @@ class AnalysisSpec(_Model):
     score_validation: ScoreValidationSpec | None = Field(
         None, description="Discrimination, calibration and decision curves of prognostic "
                           "scores, with pairwise comparisons.")
-    labels: LabelsSpec = Field(default_factory=LabelsSpec)
-    output: OutputSpec = Field(default_factory=OutputSpec)
+    labels: LabelsSpec = Field(default_factory=lambda: LabelsSpec())
+    output: OutputSpec = Field(default_factory=lambda: OutputSpec())
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysisSpec:

@@ -124,7 +124,7 @@ def table_constraints(shape: tuple[int, int], *, rows: bool = True,
 
 
 def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
-                       constraints: Sequence[Sequence[int]]) -> np.ndarray:
+                       constraints: Sequence[Sequence[int] | np.ndarray]) -> np.ndarray:
     """Extend ``mask`` until no published constraint has exactly one masked cell.
 
     Parameters
@@ -168,7 +168,7 @@ def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
 
 def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy, *,
                     row_totals: bool = True, col_totals: bool = True,
-                    extra_constraints: Sequence[Sequence[int]] = ()) -> np.ndarray:
+                    extra_constraints: Sequence[Sequence[int] | np.ndarray] = ()) -> np.ndarray:
     """Suppression kind of each cell of a count matrix: 0 published, 1 primary, 2 complementary.
 
     ``row_totals``/``col_totals`` say whether the row/column sums are published elsewhere (an
@@ -181,7 +181,7 @@ def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy
     if not policy.enabled:
         return kind
     prim = primary_mask(arr, policy.threshold, suppress_zero=policy.suppress_zero)
-    cons = table_constraints(arr.shape, rows=row_totals, cols=col_totals) + [
+    cons = table_constraints((arr.shape[0], arr.shape[1]), rows=row_totals, cols=col_totals) + [
         np.asarray(c) for c in extra_constraints]
     full = complementary_mask(arr.ravel(), prim.ravel(), cons).reshape(arr.shape)
     kind[prim] = PRIMARY

@@ -33,7 +33,7 @@ the means are equal, as cobalt).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,9 +203,9 @@ def table_one(
     by: str | None = None,
     variables: Sequence[str] | None = None,
     *,
-    nonnormal: Sequence[str] = (),
-    categorical: Sequence[str] = (),
-    exact: Sequence[str] = (),
+    nonnormal: Collection[str] = (),
+    categorical: Collection[str] = (),
+    exact: Collection[str] = (),
     labels: Labels | Mapping[str, Any] | None = None,
     overall: bool = True,
     empty_levels: bool = False,
@@ -352,7 +352,7 @@ def table_one(
             cells = {}
             for j, c in enumerate(cols):
                 v = vals[j]
-                rec = {"variable": var, "level": "", "group": c, "n": int(v.size),
+                rec: dict[str, Any] = {"variable": var, "level": "", "group": c, "n": int(v.size),
                        "mean": _safe(np.mean, v), "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
                        "median": _safe(np.median, v),
                        "q1": _safe(lambda a: np.quantile(a, 0.25), v),

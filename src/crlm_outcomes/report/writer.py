@@ -21,7 +21,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from crlm_outcomes.plots.style import publication_style, savefig_deterministic
+from crlm_outcomes.plots.style import figure_of, publication_style, savefig_deterministic
 from crlm_outcomes.report.html import standalone_table_html
 from crlm_outcomes.report.latex import latex_table
 from crlm_outcomes.report.spec import AnalysisSpec
@@ -168,7 +168,7 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
     """Draw one figure and save it in every format; return (PNG bytes, PNG dpi)."""
     with publication_style():
         ax = recipe(*args, **kwargs)
-    fig = ax.figure
+    fig = figure_of(ax)
     png: bytes | None = None
     try:
         for fmt in formats:

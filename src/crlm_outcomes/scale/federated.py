@@ -137,12 +137,19 @@ def site_export(data: Any, duration: str, event: str, path: str | Path, *, site:
 
     Examples
     --------
-    >>> import pandas as pd, tempfile, json, pathlib
+    >>> import json, pathlib, tempfile
+    >>> import pandas as pd
     >>> df = pd.DataFrame({"months": [1.2, 3.9, 4.0, 7.5] * 5, "dead": [1, 0, 1, 1] * 5})
-    >>> out = site_export(df, "months", "dead", pathlib.Path(tempfile.mkdtemp()) / "a.json",
-    ...                   site="A", min_cell=5)
-    >>> json.loads(out.read_text())["lines"][0]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = site_export(df, "months", "dead", pathlib.Path(tmp) / "a.json", site="A",
+    ...                       min_cell=5)
+    ...     lines = json.loads(out.read_text())["lines"]
+    >>> for line in lines:  # by outcome code, then time (rounded up to whole months)
+    ...     print(line)
+    {'time': 4.0, 'dead': 0, 'n': 5}
     {'time': 2.0, 'dead': 1, 'n': 5}
+    {'time': 4.0, 'dead': 1, 'n': 5}
+    {'time': 8.0, 'dead': 1, 'n': 5}
     """
     if hasattr(data, "audit") and hasattr(data, "data"):
         data = data.data
@@ -214,7 +221,7 @@ def pool_sites(paths: Sequence[str | Path]) -> SiteData:
             first = shape
         elif shape != first:
             raise InputError("site files exported with different columns or time units",
-                             file=str(p), value=shape, expected=first)
+                             file=str(p), value=shape, expected=str(first))
         lines = pd.DataFrame(doc["lines"], columns=[*doc["by"], *doc["strata"], "time",
                                                     doc["event"], "n"])
         lines = lines.rename(columns={"time": doc["duration"], "n": N_COLUMN})

@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from crlm_outcomes._pydantic import StrictModel, problem_message, problems
-from crlm_outcomes.errors import SchemaDefinitionError
+from crlm_outcomes.errors import SchemaDefinitionError, SpecError
 
 __all__ = [
     "CANONICAL_YAML",
@@ -86,6 +86,21 @@ class ColumnSpec:
     naaccr_item: str | None = None
     label: str = ""
     level_labels: tuple[tuple[Any, str], ...] = ()
+
+    @property
+    def declared_levels(self) -> tuple[Any, ...]:
+        """The declared ``levels``; a column that declares none raises :class:`SpecError`.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.schema import canonical_definition
+        >>> canonical_definition().columns["sex"].declared_levels
+        ('female', 'male')
+        """
+        if self.levels is None:
+            raise SpecError(f"column {self.name!r} declares no levels", column=self.name,
+                            expected="a category (or integer-coded) column with levels")
+        return self.levels
 
     @property
     def pandas_dtype(self) -> Any:

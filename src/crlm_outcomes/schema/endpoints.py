@@ -220,8 +220,8 @@ def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]
     sync = frame["liver_mets_at_primary_diagnosis"].to_numpy(dtype=bool, na_value=False)
     true &= sync
     known &= sync
-    any_true = true.any(axis=0)
-    all_false = known.all(axis=0) & ~any_true & (len(flags) == len(EXTRAHEPATIC_SITE_COLUMNS))
+    any_true = np.asarray(true.any(axis=0))
+    all_false = np.asarray(known.all(axis=0)) & ~any_true & (len(flags) == len(EXTRAHEPATIC_SITE_COLUMNS))
     fill = disease.isna().to_numpy() & (any_true | all_false)
     n_filled = int(np.count_nonzero(fill))
     if n_filled:
@@ -239,6 +239,210 @@ def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]
         out[fill_sites] = texts[inverse.ravel()]
         sites = pd.Series(out, index=sites.index, name=sites.name).astype(sites.dtype)
     return disease, sites, n_filled
+
+
+@dataclass(frozen=True)
+class _Status:
+    """Vital status and the follow-up end dates, shared by every endpoint."""
+
+    dead: np.ndarray
+    vital_known: np.ndarray
+    death: np.ndarray
+    last: np.ndarray
+
+    @property
+    def alive(self) -> np.ndarray:
+        return self.vital_known & ~self.dead
+
+
+def _status_of(frame: pd.DataFrame) -> _Status:
+    dead, vital_known = _status(frame, "vital_status", "dead")
+    return _Status(dead=dead, vital_known=vital_known, death=_dates(frame, "death_date"),
+                   last=_dates(frame, "last_followup_date"))
+
+
+def _os_carried(frame: pd.DataFrame, st: _Status, origin: str,
+                miss: _Missing) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """OS months read from the source (its event too when the source has one, else from the
+    vital status); the declared origin is recorded."""
+    cols: dict[str, pd.Series] = {}
+    months = frame["os_months"].to_numpy(dtype=float, na_value=np.nan)
+    cols["os_months"] = pd.Series(months)
+    miss.add(np.isnan(months), ("os_months",), "os_months missing in the source")
+    if "os_event" in frame and frame["os_event"].notna().any():
+        ev = frame["os_event"]
+        cols["os_event"] = ev.astype("Int64").reset_index(drop=True)
+        miss.add(ev.isna().to_numpy(), ("os_event",), "event status missing in the source")
+    else:
+        cols["os_event"] = _int_col(st.dead, st.vital_known)
+        miss.add(~st.vital_known, ("os_event",), "vital_status missing")
+    return cols, {"origin": origin, "source": "months read from the source file",
+                  "event": "vital_status (dead = 1)"}
+
+
+def _os_derived(frame: pd.DataFrame, st: _Status, os_origin: str, dpm: float,
+                miss: _Missing) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """OS from dates: ``os_origin``'s date to death (the last follow-up when a dead patient's
+    death date is missing) or to the last follow-up; every missing value with its reason."""
+    origin_col = OS_ORIGINS[os_origin]
+    start = _dates(frame, origin_col)
+    dead, vital_known, death, last, alive = st.dead, st.vital_known, st.death, st.last, st.alive
+    end = np.where(dead, np.where(np.isnat(death), last, death), last)
+    conflict = alive & ~np.isnat(death)
+    months = _months(end, start, dpm)
+    ok = vital_known & ~conflict & ~np.isnan(months)
+    months[~ok] = np.nan
+    cols = {"os_months": pd.Series(months),
+            "os_event": _int_col(dead, vital_known & ~conflict & ok)}
+    both = ("os_months", "os_event")
+    miss.add(~vital_known, both, "vital_status missing")
+    miss.add(conflict, both, "vital_status alive but death_date recorded")
+    miss.add(vital_known & ~conflict & np.isnat(start), both, f"{origin_col} missing")
+    miss.add(vital_known & ~conflict & ~np.isnat(start) & dead & np.isnat(death)
+             & np.isnat(last), both, "dead but death_date and last_followup_date missing")
+    miss.add(vital_known & ~conflict & ~np.isnat(start) & alive & np.isnat(last), both,
+             "last_followup_date missing")
+    return cols, {
+        "origin": os_origin, "origin_column": origin_col,
+        "end": "death_date if vital_status is dead (last_followup_date when death_date is "
+               "missing), else last_followup_date",
+        "source": "derived from dates",
+        "dead_without_death_date": str(int((dead & np.isnat(death) & ok).sum())),
+    }
+
+
+@dataclass(frozen=True)
+class _RfsInputs:
+    """The origin and the ends of RFS and hepatic RFS, row by row.
+
+    ``start`` is the first curative liver-directed treatment date (all NaT when the source
+    has none); the end fields are only read when some row has an origin (``all_undefined``
+    False)."""
+
+    start: np.ndarray
+    no_origin: np.ndarray
+    ned_false: np.ndarray
+    undefined: np.ndarray
+    all_undefined: bool
+    rec: np.ndarray
+    has_rec: np.ndarray
+    site_known: np.ndarray
+    hepatic_site: np.ndarray
+    no_rec_end: np.ndarray
+    site_without_date: np.ndarray
+
+
+def _rfs_inputs(frame: pd.DataFrame, st: _Status, n: int) -> _RfsInputs:
+    rfs_start = _first_date(frame, _RFS_ORIGIN_COLUMNS)
+    ned_false = np.zeros(n, dtype=bool)
+    if "ned_achieved" in frame:
+        ned_false = (frame["ned_achieved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    no_origin = np.ones(n, dtype=bool) if rfs_start is None else np.isnat(rfs_start)
+    undefined = no_origin | ned_false
+    all_undefined = bool(undefined.all())
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    none = np.zeros(n, dtype=bool)
+    start = nat if rfs_start is None else rfs_start
+    if all_undefined:  # a registry without treatment dates has no ends of RFS to read
+        return _RfsInputs(start=start, no_origin=no_origin, ned_false=ned_false,
+                          undefined=undefined, all_undefined=True, rec=nat, has_rec=none,
+                          site_known=none, hepatic_site=none, no_rec_end=nat,
+                          site_without_date=none)
+    rec = _dates(frame, "recurrence_date")
+    has_rec = ~np.isnat(rec)
+    site = frame["recurrence_site"] if "recurrence_site" in frame else \
+        pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
+    site_known = site.notna().to_numpy()
+    hepatic_site = site.isin(_HEPATIC_SITES).fillna(False).to_numpy(dtype=bool) & site_known
+    death_end = np.where(np.isnat(st.death), st.last, st.death)
+    no_rec_end = np.where(st.dead, death_end, st.last)
+    return _RfsInputs(start=start, no_origin=no_origin, ned_false=ned_false,
+                      undefined=undefined, all_undefined=False, rec=rec, has_rec=has_rec,
+                      site_known=site_known, hepatic_site=hepatic_site, no_rec_end=no_rec_end,
+                      site_without_date=~has_rec & site_known)
+
+
+def _no_origin_reasons(miss: _Missing, r: _RfsInputs, columns: tuple[str, ...]) -> None:
+    miss.add(r.no_origin, columns, "no curative liver-directed treatment date "
+             "(liver_resection_date, ablation_date, liver_transplant_date)")
+    miss.add(~r.no_origin & r.ned_false, columns, "ned_achieved is False")
+
+
+def _end_reasons(miss: _Missing, r: _RfsInputs, st: _Status, columns: tuple[str, ...],
+                 ok_before: np.ndarray) -> None:
+    miss.add(ok_before & r.site_without_date, columns,
+             "recurrence_site recorded without recurrence_date")
+    rest = ok_before & ~r.site_without_date
+    miss.add(rest & ~r.has_rec & ~st.vital_known, columns, "vital_status missing")
+    miss.add(rest & ~r.has_rec & st.vital_known & np.isnat(r.no_rec_end), columns,
+             "follow-up end date missing")
+
+
+def _carried_column(frame: pd.DataFrame, name: str, schema: SchemaDefinition, n: int,
+                    miss: _Missing) -> pd.Series:
+    """An endpoint column read from the source (all missing when the source lacks it), with
+    where it is missing recorded."""
+    if name in frame and frame[name].notna().any():
+        s = frame[name].reset_index(drop=True)
+        miss.add(s.isna().to_numpy(), (name,), f"{name} missing in the source")
+        if name.endswith("months"):
+            return pd.Series(s.to_numpy(dtype=float, na_value=np.nan))
+        return s.astype("Int64")
+    miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
+    return empty_columns([schema.columns[name]], n)[name]
+
+
+def _rfs_derived(r: _RfsInputs, st: _Status, dpm: float,
+                 miss: _Missing) -> dict[str, pd.Series]:
+    """RFS from dates: curative treatment to recurrence (event, cause 1) or death (event,
+    cause 2), else censored at the last follow-up."""
+    end = np.where(r.has_rec, r.rec, r.no_rec_end)
+    months = _months(end, r.start, dpm)
+    ok = ~r.undefined & ~r.site_without_date & (r.has_rec | st.vital_known) & ~np.isnan(months)
+    months[~ok] = np.nan
+    event = (r.has_rec | st.dead).astype(int)
+    cause = np.where(r.has_rec, 1, np.where(st.dead, 2, 0))
+    cols = {"rfs_months": pd.Series(months), "rfs_event": _int_col(event, ok),
+            "rfs_cause": _int_col(cause, ok)}
+    _no_origin_reasons(miss, r, _RFS_COLUMNS)
+    _end_reasons(miss, r, st, _RFS_COLUMNS, ~r.undefined)
+    return cols
+
+
+def _hepatic_rfs_derived(r: _RfsInputs, st: _Status, dpm: float,
+                         miss: _Missing) -> dict[str, pd.Series]:
+    """Hepatic RFS from dates: a hepatic recurrence or death is the event; an
+    extrahepatic-only recurrence censors at its date."""
+    rec_site_unknown = r.has_rec & ~r.site_known
+    end = np.where(r.has_rec, r.rec, r.no_rec_end)
+    months = _months(end, r.start, dpm)
+    ok = (~r.undefined & ~r.site_without_date & ~rec_site_unknown
+          & (r.has_rec | st.vital_known) & ~np.isnan(months))
+    months[~ok] = np.nan
+    event = np.where(r.has_rec, r.hepatic_site, st.dead).astype(int)
+    cols = {"hepatic_rfs_months": pd.Series(months), "hepatic_rfs_event": _int_col(event, ok)}
+    _no_origin_reasons(miss, r, _HEPATIC_COLUMNS)
+    _end_reasons(miss, r, st, _HEPATIC_COLUMNS, ~r.undefined)
+    miss.add(~r.undefined & rec_site_unknown, _HEPATIC_COLUMNS,
+             "recurrence_site missing: hepatic recurrence unknown")
+    return cols
+
+
+_RFS_COLUMNS = ("rfs_months", "rfs_event", "rfs_cause")
+_HEPATIC_COLUMNS = ("hepatic_rfs_months", "hepatic_rfs_event")
+_RFS_ORIGIN = {
+    "origin": "curative_liver_treatment",
+    "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
+    "end": "recurrence_date, else death, else last_followup_date",
+    "source": "derived from dates",
+}
+_HEPATIC_ORIGIN = {
+    "origin": "curative_liver_treatment",
+    "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
+    "end": "hepatic recurrence (event), extrahepatic-only recurrence (censored at its "
+           "date), else death (event), else last_followup_date (censored)",
+    "source": "derived from dates",
+}
 
 
 def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
@@ -266,164 +470,33 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
     dpm = schema.days_per_month
     n = nrows(frame)
     miss = _Missing()
-    cols: dict[str, pd.Series] = {}
-    origins: dict[str, dict[str, str]] = {}
-
-    dead, vital_known = _status(frame, "vital_status", "dead")
-    alive = vital_known & ~dead
-    death = _dates(frame, "death_date")
-    last = _dates(frame, "last_followup_date")
-
-    # ---------------------------------------------------------------- OS
+    st = _status_of(frame)
     if "os" in carried:
-        months = frame["os_months"].to_numpy(dtype=float, na_value=np.nan)
-        cols["os_months"] = pd.Series(months)
-        miss.add(np.isnan(months), ("os_months",), "os_months missing in the source")
-        if "os_event" in frame and frame["os_event"].notna().any():
-            ev = frame["os_event"]
-            cols["os_event"] = ev.astype("Int64").reset_index(drop=True)
-            miss.add(ev.isna().to_numpy(), ("os_event",), "event status missing in the source")
-        else:
-            cols["os_event"] = _int_col(dead, vital_known)
-            miss.add(~vital_known, ("os_event",), "vital_status missing")
-        origins["os"] = {"origin": carried["os"], "source": "months read from the source file",
-                         "event": "vital_status (dead = 1)"}
+        cols, os_info = _os_carried(frame, st, carried["os"], miss)
     else:
-        origin_col = OS_ORIGINS[os_origin]
-        start = _dates(frame, origin_col)
-        end = np.where(dead, np.where(np.isnat(death), last, death), last)
-        conflict = alive & ~np.isnat(death)
-        months = _months(end, start, dpm)
-        ok = vital_known & ~conflict & ~np.isnan(months)
-        months[~ok] = np.nan
-        cols["os_months"] = pd.Series(months)
-        cols["os_event"] = _int_col(dead, vital_known & ~conflict & ok)
-        both = ("os_months", "os_event")
-        miss.add(~vital_known, both, "vital_status missing")
-        miss.add(conflict, both, "vital_status alive but death_date recorded")
-        miss.add(vital_known & ~conflict & np.isnat(start), both, f"{origin_col} missing")
-        miss.add(vital_known & ~conflict & ~np.isnat(start) & dead & np.isnat(death)
-                 & np.isnat(last), both, "dead but death_date and last_followup_date missing")
-        miss.add(vital_known & ~conflict & ~np.isnat(start) & alive & np.isnat(last), both,
-                 "last_followup_date missing")
-        origins["os"] = {
-            "origin": os_origin, "origin_column": origin_col,
-            "end": "death_date if vital_status is dead (last_followup_date when death_date is "
-                   "missing), else last_followup_date",
-            "source": "derived from dates",
-            "dead_without_death_date": str(int((dead & np.isnat(death) & ok).sum())),
-        }
+        cols, os_info = _os_derived(frame, st, os_origin, dpm, miss)
+    origins: dict[str, dict[str, str]] = {"os": os_info}
 
-    # ---------------------------------------------------------------- RFS and hepatic RFS
-    rfs_start = _first_date(frame, _RFS_ORIGIN_COLUMNS)
-    ned_false = np.zeros(n, dtype=bool)
-    if "ned_achieved" in frame:
-        ned_false = (frame["ned_achieved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
-    no_origin = np.ones(n, dtype=bool) if rfs_start is None else np.isnat(rfs_start)
-    undefined = no_origin | ned_false
-    all_undefined = bool(undefined.all())
-    if not all_undefined:  # the ends of RFS (a registry without treatment dates has none)
-        rec = _dates(frame, "recurrence_date")
-        has_rec = ~np.isnat(rec)
-        site = frame["recurrence_site"] if "recurrence_site" in frame else \
-            pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
-        site_known = site.notna().to_numpy()
-        hepatic_site = site.isin(_HEPATIC_SITES).fillna(False).to_numpy(dtype=bool) & site_known
-        death_end = np.where(np.isnat(death), last, death)
-        no_rec_end = np.where(dead, death_end, last)
-        site_without_date = ~has_rec & site_known
-
-    def _no_origin_reasons(columns: tuple[str, ...]) -> None:
-        miss.add(no_origin, columns, "no curative liver-directed treatment date "
-                 "(liver_resection_date, ablation_date, liver_transplant_date)")
-        miss.add(~no_origin & ned_false, columns, "ned_achieved is False")
-
-    def _end_reasons(columns: tuple[str, ...], ok_before: np.ndarray) -> None:
-        miss.add(ok_before & site_without_date, columns,
-                 "recurrence_site recorded without recurrence_date")
-        rest = ok_before & ~site_without_date
-        miss.add(rest & ~has_rec & ~vital_known, columns, "vital_status missing")
-        miss.add(rest & ~has_rec & vital_known & np.isnat(no_rec_end), columns,
-                 "follow-up end date missing")
-
-    def _carry(name: str) -> None:
-        """Keep an endpoint column read from the source; record where it is missing."""
-        if name in frame and frame[name].notna().any():
-            s = frame[name].reset_index(drop=True)
-            if name.endswith("months"):
-                cols[name] = pd.Series(s.to_numpy(dtype=float, na_value=np.nan))
-            else:
-                cols[name] = s.astype("Int64")
-            miss.add(s.isna().to_numpy(), (name,), f"{name} missing in the source")
-        else:
-            cols[name] = empty_columns([schema.columns[name]], n)[name]
-            miss.add(np.ones(n, dtype=bool), (name,), f"{name} not in the source")
-
-    rfs_cols = ("rfs_months", "rfs_event", "rfs_cause")
-    h_cols = ("hepatic_rfs_months", "hepatic_rfs_event")
+    r = _rfs_inputs(frame, st, n)
     blank = empty_columns([  # all-missing endpoint columns (canonical dtypes), built together
-        schema.columns[name] for endpoint, names in (("rfs", rfs_cols), ("hepatic_rfs", h_cols))
-        if all_undefined and endpoint not in carried for name in names], n)
-    rfs_origin = {
-        "origin": "curative_liver_treatment",
-        "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
-        "end": "recurrence_date, else death, else last_followup_date",
-        "source": "derived from dates",
-    }
-    if "rfs" in carried:
-        for name in rfs_cols:
-            _carry(name)
-        origins["rfs"] = {"origin": carried["rfs"], "source": "months read from the source file"}
-    elif all_undefined:  # e.g. a registry without treatment dates: nothing to compute
-        for name in rfs_cols:
-            cols[name] = blank[name]
-        _no_origin_reasons(rfs_cols)
-        origins["rfs"] = rfs_origin
-    else:
-        end = np.where(has_rec, rec, no_rec_end)
-        months = _months(end, rfs_start, dpm)
-        ok = ~undefined & ~site_without_date & (has_rec | vital_known) & ~np.isnan(months)
-        months[~ok] = np.nan
-        event = (has_rec | dead).astype(int)
-        cause = np.where(has_rec, 1, np.where(dead, 2, 0))
-        cols["rfs_months"] = pd.Series(months)
-        cols["rfs_event"] = _int_col(event, ok)
-        cols["rfs_cause"] = _int_col(cause, ok)
-        _no_origin_reasons(rfs_cols)
-        _end_reasons(rfs_cols, ~undefined)
-        origins["rfs"] = rfs_origin
-
-    hepatic_origin = {
-        "origin": "curative_liver_treatment",
-        "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
-        "end": "hepatic recurrence (event), extrahepatic-only recurrence (censored at its "
-               "date), else death (event), else last_followup_date (censored)",
-        "source": "derived from dates",
-    }
-    if "hepatic_rfs" in carried:
-        for name in h_cols:
-            _carry(name)
-        origins["hepatic_rfs"] = {"origin": carried["hepatic_rfs"],
-                                  "source": "months read from the source file"}
-    elif all_undefined:
-        for name in h_cols:
-            cols[name] = blank[name]
-        _no_origin_reasons(h_cols)
-        origins["hepatic_rfs"] = hepatic_origin
-    else:
-        rec_site_unknown = has_rec & ~site_known
-        end = np.where(has_rec, rec, no_rec_end)
-        months = _months(end, rfs_start, dpm)
-        ok = (~undefined & ~site_without_date & ~rec_site_unknown & (has_rec | vital_known)
-              & ~np.isnan(months))
-        months[~ok] = np.nan
-        event = np.where(has_rec, hepatic_site, dead).astype(int)
-        cols["hepatic_rfs_months"] = pd.Series(months)
-        cols["hepatic_rfs_event"] = _int_col(event, ok)
-        _no_origin_reasons(h_cols)
-        _end_reasons(h_cols, ~undefined)
-        miss.add(~undefined & rec_site_unknown, h_cols,
-                 "recurrence_site missing: hepatic recurrence unknown")
-        origins["hepatic_rfs"] = hepatic_origin
+        schema.columns[name] for endpoint, names in (("rfs", _RFS_COLUMNS),
+                                                     ("hepatic_rfs", _HEPATIC_COLUMNS))
+        if r.all_undefined and endpoint not in carried for name in names], n)
+    derive = {"rfs": (_RFS_COLUMNS, _rfs_derived, _RFS_ORIGIN),
+              "hepatic_rfs": (_HEPATIC_COLUMNS, _hepatic_rfs_derived, _HEPATIC_ORIGIN)}
+    for endpoint, (names, derived, origin) in derive.items():
+        if endpoint in carried:
+            for name in names:
+                cols[name] = _carried_column(frame, name, schema, n, miss)
+            origins[endpoint] = {"origin": carried[endpoint],
+                                 "source": "months read from the source file"}
+        elif r.all_undefined:  # e.g. a registry without treatment dates: nothing to compute
+            for name in names:
+                cols[name] = blank[name]
+            _no_origin_reasons(miss, r, names)
+            origins[endpoint] = dict(origin)
+        else:
+            cols.update(derived(r, st, dpm, miss))
+            origins[endpoint] = dict(origin)
     return EndpointResult(columns=cols, missing_blocks=tuple(miss.blocks), n_rows=n,
                           origins=origins)

@@ -15,7 +15,7 @@ costs one operation per *distinct* text, and the codes go straight into a pandas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -264,12 +264,13 @@ class Levels:
         table = np.array([where.get(level, -1) for level in self.levels] + [-1], dtype=np.int16)
         return Levels(table[self.codes], levels)
 
-    def map(self, mapping: dict[str, str | None], levels: Sequence[str]) -> Levels:
+    def map(self, mapping: Mapping[str, str | None], levels: Sequence[str]) -> Levels:
         """Each level replaced by ``mapping[level]`` (NA where absent or None)."""
         out = tuple(levels)
         where = {level: i for i, level in enumerate(out)}
-        table = np.array([where.get(mapping.get(level), -1) if mapping.get(level) is not None
-                          else -1 for level in self.levels] + [-1], dtype=np.int16)
+        targets = [mapping.get(level) for level in self.levels]
+        table = np.array([-1 if target is None else where.get(target, -1) for target in targets]
+                         + [-1], dtype=np.int16)
         return Levels(table[self.codes], out)
 
     def to_array(self) -> np.ndarray:

@@ -151,7 +151,7 @@ class Labels(tuple):
 
 def attach(
     series: pd.Series,
-    reason: Texts | np.ndarray,
+    reason: Texts | np.ndarray | str,
     *,
     name: str,
     rule: str,
@@ -160,7 +160,7 @@ def attach(
 ) -> pd.Series:
     """Attach the explanation to ``series`` (in place) and return it.
 
-    ``reason`` (:class:`Texts`, or an object array) is aligned to ``series``; every missing
+    ``reason`` (:class:`Texts`, an object array, or one text for all) is aligned to ``series``; every missing
     value must have a non-empty reason (it is an internal error for a stratifier to leave an NA
     unexplained). Reasons at classified positions are dropped.
     """
@@ -191,7 +191,7 @@ def attach(
 
 def categorical_result(
     values: Levels | np.ndarray,
-    reason: Texts | np.ndarray,
+    reason: Texts | np.ndarray | str,
     *,
     index: pd.Index,
     levels: Sequence[str],

@@ -40,7 +40,7 @@ _GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment 
 def _criteria(
     frame: pd.DataFrame,
     criteria: Sequence[tuple[np.ndarray, np.ndarray, str]],
-) -> tuple[pd.Series, np.ndarray]:
+) -> tuple[pd.Series, Texts]:
     """Combine ``(met, known, missing_text)`` criteria with three-valued AND."""
     n = len(frame)
     failed = np.zeros(n, dtype=bool)

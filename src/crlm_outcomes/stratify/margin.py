@@ -14,8 +14,8 @@ from crlm_outcomes.stratify._explain import categorical_result
 
 __all__ = ["margin_class", "MARGIN_LEVELS", "NORDLINGER_MARGIN_LEVELS"]
 
-MARGIN_LEVELS = ("R0_over_1mm", "R0_1mm_or_less", "involved")
-NORDLINGER_MARGIN_LEVELS = ("1cm_or_more", "under_1cm")
+MARGIN_LEVELS: tuple[str, ...] = ("R0_over_1mm", "R0_1mm_or_less", "involved")
+NORDLINGER_MARGIN_LEVELS: tuple[str, ...] = ("1cm_or_more", "under_1cm")
 _GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
               "liver metastases (2025 edition), China Journal of General Surgery "
               "2025;34(8):1565-1588, section 4.1.4 (seed 004)")
@@ -47,6 +47,16 @@ def margin_class(data: Any, *, scheme: str = "guideline") -> pd.Series:
     -------
     pandas.Series
         Ordered Categorical; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import margin_class
+    >>> result = margin_class(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'R0_over_1mm': 76, 'R0_1mm_or_less': 0, 'involved': 15}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    109
     """
     if scheme not in ("guideline", "nordlinger"):
         raise SpecError("unknown margin scheme", column="scheme", value=scheme,

@@ -107,6 +107,16 @@ def ras_class(
     pandas.Series
         Ordered Categorical ``wild_type < mutant < incomplete_testing`` (order = presentation,
         reference first); reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import ras_class
+    >>> result = ras_class(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'wild_type': 19, 'mutant': 64, 'incomplete_testing': 55}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    62
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("kras_status", "nras_status"), "ras_class")
@@ -164,6 +174,16 @@ def braf_class(data: Any) -> pd.Series:
     pandas.Series
         Ordered Categorical ``wild_type < non_V600E < V600E``; missing ``braf_status`` is NA with
         that reason.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import braf_class
+    >>> result = braf_class(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'wild_type': 98, 'non_V600E': 2, 'V600E': 3}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    97
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("braf_status",), "braf_class")
@@ -187,6 +207,16 @@ def mmr_class(data: Any) -> pd.Series:
     -------
     pandas.Series
         Ordered Categorical ``pMMR_MSS < dMMR_MSI_H``; missing ``mmr_status`` is NA.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import mmr_class
+    >>> result = mmr_class(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'pMMR_MSS': 103, 'dMMR_MSI_H': 1}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    96
     """
     return _as_recorded(data, "mmr_status", name="mmr_class", levels=("pMMR_MSS", "dMMR_MSI_H"),
                         rule="mmr_status as recorded; MSI-L counted as pMMR_MSS",
@@ -203,6 +233,16 @@ def her2_class(data: Any) -> pd.Series:
     -------
     pandas.Series
         Ordered Categorical ``negative < positive``; missing ``her2_status`` is NA.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import her2_class
+    >>> result = her2_class(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'negative': 20, 'positive': 1}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    179
     """
     return _as_recorded(data, "her2_status", name="her2_class", levels=("negative", "positive"),
                         rule="her2_status as recorded (amplification or over-expression = positive)",
@@ -265,6 +305,17 @@ def molecular_group(
         Ordered Categorical ``RAS_BRAF_wild_type < BRAF_non_V600E < RAS_mutant < BRAF_V600E <
         dMMR_MSI_H`` (roughly by worsening prognosis for pMMR; dMMR last as it is treated
         apart); reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import molecular_group
+    >>> result = molecular_group(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'RAS_BRAF_wild_type': 9, 'BRAF_non_V600E': 0, 'RAS_mutant': 19, 'BRAF_V600E': 1,
+     'dMMR_MSI_H': 1}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    170
     """
     frame = col.as_frame(data)
     columns = ["kras_status", "nras_status", "braf_status"] + (["mmr_status"] if use_mmr else [])

@@ -55,6 +55,14 @@ def primary_sidedness(
     -------
     pandas.Series
         Ordered Categorical; an invalid code raises an InputError naming row and value.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import primary_sidedness
+    >>> result = primary_sidedness(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'right': 53, 'left': 143, 'not_assignable': 4}
     """
     if rectosigmoid not in ("left_colon", "rectum"):
         raise SpecError("rectosigmoid must be 'left_colon' or 'rectum'", column="rectosigmoid",

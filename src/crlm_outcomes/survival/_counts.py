@@ -32,6 +32,7 @@ or relative to the mean absolute time) are treated as tied, so that floating-poi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -230,7 +231,7 @@ def time_grid(time: np.ndarray, entry: np.ndarray | None = None, *,
     return TimeGrid(values=values, stop=stop, entry=start)
 
 
-def _sum_by_key(keys: np.ndarray, bound: int, columns: list[np.ndarray | None],
+def _sum_by_key(keys: np.ndarray, bound: int, columns: Sequence[np.ndarray | None],
                 n_rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Sorted distinct ``keys`` and the sum of each column over each key (``None`` = ones)."""
     if bound <= max(_DENSE_FACTOR * n_rows, 1 << 16):

@@ -216,6 +216,7 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
     ev_rows = np.flatnonzero(ev_sorted)
     ev_k = hi_s[ev_rows] - 1
     d = np.bincount(ev_k, minlength=n_times).astype(np.float64)
+    dw: np.ndarray
     if weights is None:
         dw = d.copy()
     else:
@@ -385,6 +386,12 @@ class Derivatives:
     risk: np.ndarray           # r = w * exp(eta - shift), sorted rows
     score: np.ndarray          # exp(eta - shift), sorted rows
     denom: np.ndarray          # per slot
+
+    def info(self) -> np.ndarray:
+        """The information matrix; only derivatives computed with ``need_info`` carry it."""
+        if self.imat is None:
+            raise RuntimeError("the information matrix was not computed (need_info=False)")
+        return self.imat
 
 
 def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
@@ -607,7 +614,7 @@ class NewtonResult:
 
 
 def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
-           counting: bool, eps: float = 1e-9, toler_chol: float = np.finfo(float).eps ** 0.75,
+           counting: bool, eps: float = 1e-9, toler_chol: float = float(np.finfo(float).eps) ** 0.75,
            iter_max: int = 20, init: np.ndarray | None = None,
            work: np.ndarray | None = None) -> NewtonResult:
     """Newton-Raphson with step halving exactly as survival's ``coxfit6`` (right-censored) or
@@ -622,17 +629,17 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
 
     def evaluate(b: np.ndarray) -> tuple[Derivatives, np.ndarray]:
         dv = derivatives(b, x, w, rs, u_events, work=work)
-        keep = cholesky2_rank(dv.imat * np.outer(scale, scale), toler_chol)
+        keep = cholesky2_rank(dv.info() * np.outer(scale, scale), toler_chol)
         return dv, keep
 
     dv, keep = evaluate(beta)
     loglik0 = dv.loglik
-    step = solve_kept(dv.imat, dv.u, keep)
+    step = solve_kept(dv.info(), dv.u, keep)
     sctest = float(dv.u @ step)
     best = loglik0
     rank0 = int(keep.sum())
     if iter_max == 0 or not np.isfinite(loglik0):
-        return NewtonResult(beta, loglik0, loglik0, sctest, dv.u, inverse_kept(dv.imat, keep),
+        return NewtonResult(beta, loglik0, loglik0, sctest, dv.u, inverse_kept(dv.info(), keep),
                             keep, 0, True, False, dv)
     old = beta.copy()
     new = beta + step
@@ -643,7 +650,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
     for it in range(1, iter_max + 1):
         dvn, keepn = evaluate(new)
         notfinite = (not np.isfinite(dvn.loglik) or not np.all(np.isfinite(dvn.u))
-                     or not np.all(np.isfinite(dvn.imat)))
+                     or not np.all(np.isfinite(dvn.info())))
         if counting:
             notfinite = notfinite or int(keepn.sum()) != rank0
             ok = (not notfinite) and halving == 0
@@ -654,7 +661,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
         ratio = best / dvn.loglik if dvn.loglik != 0 else (1.0 if best == 0 else math.inf)
         if ok and abs(1.0 - ratio) <= eps:
             return NewtonResult(new, loglik0, dvn.loglik, sctest, dvn.u,
-                                inverse_kept(dvn.imat, keepn), keepn, it, True,
+                                inverse_kept(dvn.info(), keepn), keepn, it, True,
                                 ever_halved or halving > 0, dvn)
         if it == iter_max:
             break
@@ -666,7 +673,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
             halving = 0
             best = dvn.loglik
             last_good = (dvn, keepn)
-            st = solve_kept(dvn.imat, dvn.u, keepn)
+            st = solve_kept(dvn.info(), dvn.u, keepn)
             old = new
             new = new + st
     # ran out of iterations
@@ -684,5 +691,5 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
         else:
             final_dv, final_keep = evaluate(old)
     return NewtonResult(final_b, loglik0, final_dv.loglik, sctest, final_dv.u,
-                        inverse_kept(final_dv.imat, final_keep), final_keep, it, False,
+                        inverse_kept(final_dv.info(), final_keep), final_keep, it, False,
                         ever_halved, final_dv)

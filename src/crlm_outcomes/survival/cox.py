@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["cox", "CoxResult"]
 
 _EPS = 1e-9
-_TOLER_CHOL = np.finfo(float).eps ** 0.75
+_TOLER_CHOL = float(np.finfo(float).eps) ** 0.75
 _TOLER_INF = np.sqrt(_EPS)
 
 
@@ -381,6 +381,15 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
         The iteration limit was reached.
     DataQualityWarning
         Rows excluded for missing values; aliased (collinear or constant) columns.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> fit = cox(cohort, "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> fit.table[["term", "hr"]].round(3).to_dict("records")
+    [{'term': 'age_at_diagnosis', 'hr': 1.017}, {'term': 'sex[T.male]', 'hr': 0.941}]
     """
     data = as_frame(data, error=SurvivalDataError)
     if ties not in ("efron", "breslow"):

@@ -110,7 +110,7 @@ def _prepare(time: np.ndarray, status: np.ndarray, x: np.ndarray, cg: np.ndarray
         sel = cg == g
         g_rows[g] = _censoring_left_limit(time[sel], status[sel] == 0, time)
     g_own = g_rows[cg, np.arange(time.shape[0])]
-    first = np.searchsorted(time, fail_times, side="left")
+    first = np.asarray(np.searchsorted(time, fail_times, side="left"))
     g_fail = g_rows[:, first]
     return _Data(time=time, status=status, x=x, cg=cg, g_own=g_own, fail_times=fail_times,
                  d=d.astype(np.float64), first=first, g_fail=g_fail,
@@ -493,6 +493,15 @@ def fine_gray(
     EstimationError
         No event of the cause of interest, or a singular information matrix (e.g. a constant
         covariate), naming the term.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import fine_gray
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+    >>> fg = fine_gray(cohort, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+    >>> fg.table[["term", "hr"]].round(3).to_dict("records")
+    [{'term': 'age_at_diagnosis', 'hr': 0.996}, {'term': 'sex[T.male]', 'hr': 0.901}]
     """
     from crlm_outcomes.survival.competing_risks import declared_causes
 

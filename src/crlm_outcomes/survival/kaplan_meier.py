@@ -472,6 +472,17 @@ def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequen
     Kaplan EL, Meier P (1958) JASA 53:457-481. Therneau TM, Grambsch PM (2000) Modeling
     Survival Data, Springer, ch. 2. R package survival 3.5-3: ``survfitKM``, ``survfitkm.c``,
     ``survfit_confint``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import kaplan_meier
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> km = kaplan_meier(cohort, "os_months", "os_event", by="sex")
+    >>> int(km.table["n_event"].sum())
+    143
+    >>> km.median()[["group", "median"]].round(1).to_dict("records")
+    [{'group': 'female', 'median': 37.9}, {'group': 'male', 'median': 43.0}]
     """
     check_conf(conf_type, conf_level)
     from crlm_outcomes.scale.survival import is_external, kaplan_meier_external

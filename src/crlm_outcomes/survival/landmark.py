@@ -169,6 +169,15 @@ def landmark(
     SurvivalDataError
         Bad times or codes (row named), exposure times that are negative or after the end of
         follow-up.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import landmark
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> lm = landmark(cohort, "os_months", "os_event", by="sex", landmark=6.0)
+    >>> lm.n, lm.n_excluded  # patients alive and followed at 6 months, and the others
+    (178, 22)
     """
     from crlm_outcomes.survival.competing_risks import declared_causes
 

@@ -339,6 +339,15 @@ def logrank(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[st
     References
     ----------
     Harrington DP, Fleming TR (1982) Biometrika 69:553-566. R survival 3.5-3 ``survdiff``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import logrank
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> test = logrank(cohort, "os_months", "os_event", by="sex")
+    >>> round(float(test.statistic), 4), test.df, round(float(test.p), 4)
+    (0.0531, 1, 0.8177)
     """
     from crlm_outcomes.scale.survival import is_external, logrank_external
 
@@ -390,6 +399,22 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
         Default 1, 2, ..., k in that order.
     strata, rho
         As in :func:`logrank`.
+
+    Returns
+    -------
+    LogRankTrendResult
+        The trend statistic (chi-square on 1 df), its p value, the scores used and the rows
+        excluded.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import logrank_trend
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> data = synthetic_cohort(200, seed=1).data
+    >>> data["mets"] = data["liver_mets_number"].clip(upper=4)  # 1, 2, 3, 4 or more
+    >>> trend = logrank_trend(data, "os_months", "os_event", by="mets")
+    >>> round(float(trend.statistic), 3), round(float(trend.p), 4), trend.n_excluded
+    (1.434, 0.2311, 5)
     """
     rho = _check_rho(rho)
     si = _inputs(data, duration, event, by, strata)
@@ -449,6 +474,22 @@ def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,
     p_adjust
         ``"holm"`` (default), ``"hochberg"``, ``"hommel"``, ``"bonferroni"``, ``"BH"``,
         ``"BY"`` or ``"none"``.
+
+    Returns
+    -------
+    PairwiseLogRankResult
+        One row per pair of groups (``group1``, ``group2``, ``statistic``, ``p``,
+        ``p_adjusted``) in ``.table``, and the rows excluded.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import pairwise_logrank
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> data = synthetic_cohort(200, seed=1).data
+    >>> data["mets"] = data["liver_mets_number"].clip(upper=3)  # 1, 2, 3 or more
+    >>> pairs = pairwise_logrank(data, "os_months", "os_event", by="mets")
+    >>> pairs.table["p_adjusted"].round(4).tolist()  # Holm-adjusted, pairs 1-2, 1-3, 2-3
+    [0.3574, 0.6206, 0.6206]
     """
     rho = _check_rho(rho)
     if p_adjust not in P_ADJUST_METHODS:

@@ -117,11 +117,13 @@ def greedy_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
     else:
         ord_ = np.arange(n1)
     d0 = d[ind0]
-    ex0 = None if exact is None else np.asarray(exact)[ind0]
-    ex1 = None if exact is None else np.asarray(exact)[ind1]
+    # exact-match keys of the controls and the treated (None: no exact matching)
+    ex0, ex1 = (None, None) if exact is None else (np.asarray(exact)[ind0],
+                                                    np.asarray(exact)[ind1])
     if replace:
         for ti in ord_:
-            ok = np.ones(len(ind0), dtype=bool) if ex0 is None else ex0 == ex1[ti]
+            ok = np.ones(len(ind0), dtype=bool) if ex0 is None or ex1 is None \
+                else ex0 == ex1[ti]
             diff = np.abs(d0 - d[ind1[ti]])
             if caliper is not None:
                 ok &= diff <= caliper
@@ -141,7 +143,7 @@ def greedy_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
             if r > 0:
                 prior = mm[ti, :r]
                 ok &= ~np.isin(ind0, prior[prior >= 0])
-            if ex0 is not None:
+            if ex0 is not None and ex1 is not None:
                 ok &= ex0 == ex1[ti]
             if not ok.any():
                 continue

@@ -309,6 +309,16 @@ def rmst_difference(data: Any, duration: str, event: str, by: str | Sequence[str
     Returns
     -------
     RMSTDifferenceResult
+
+    Examples
+    --------
+    >>> from crlm_outcomes import rmst_difference
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> d = rmst_difference(cohort, "os_months", "os_event", by="sex", tau=36.0)
+    >>> row = d.table.iloc[0]
+    >>> row["group"], row["reference"], round(float(row["estimate"]), 3)  # months
+    ('male', 'female', 1.056)
     """
     kind = _variance_kind(robust, variance, weights, cluster)
     fit = _fit(data, duration, event, by, weights, cluster, entry)

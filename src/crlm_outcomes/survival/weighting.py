@@ -207,6 +207,18 @@ def propensity_weights(
     InputError
         Unknown columns, treatment not binary; :class:`FormulaError` for a bad formula;
         :class:`EstimationError` when the model cannot be fitted (e.g. perfect separation).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import propensity_weights
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> data = synthetic_cohort(300, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+    >>> data["neo"] = data["neoadjuvant_chemo"].astype(int)
+    >>> pw = propensity_weights(data, "neo", "age_at_diagnosis + sex")
+    >>> pw.table["term"].tolist()  # the propensity model
+    ['Intercept', 'age_at_diagnosis', 'sex[T.male]']
+    >>> len(pw.weights) == len(data)
+    True
     """
     import statsmodels.api as sm
 
@@ -416,6 +428,16 @@ def balance_table(
     Returns
     -------
     BalanceTable
+
+    Examples
+    --------
+    >>> from crlm_outcomes import balance_table
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> data = synthetic_cohort(300, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+    >>> data["neo"] = data["neoadjuvant_chemo"].astype(int)
+    >>> bal = balance_table(data, "neo", ["age_at_diagnosis", "sex"])
+    >>> round(float(bal.table["smd"].abs().max()), 4)
+    0.0738
     """
     data = as_frame(data)
     if isinstance(treatment, pd.Series):

@@ -112,10 +112,10 @@ def cox_risks(time: np.ndarray, event: np.ndarray, x: np.ndarray, taus, cause: i
             h0 = ps["cumhaz"].to_numpy(float)
             risk = 1.0 - np.exp(-np.exp(newx @ coef)[:, None] * h0[None, :])
         else:
-            fit = fine_gray(frame, formula, "_t", "_e", cause=cause)
-            coef = fit.table["coef"].to_numpy()
-            se = fit.table["std_error"].to_numpy()
-            base = fit.baseline
+            fg = fine_gray(frame, formula, "_t", "_e", cause=cause)
+            coef = fg.table["coef"].to_numpy()
+            se = fg.table["std_error"].to_numpy()
+            base = fg.baseline
             p = np.searchsorted(base["time"].to_numpy(), np.asarray(taus, float),
                                 side="right") - 1
             cum = np.concatenate([[0.0], base["cumhaz"].to_numpy(float)])

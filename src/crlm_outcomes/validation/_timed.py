@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,9 @@ def evaluate(data, duration: str, event: str, scores, times, metric: Metric, *,
     tt = check_times(times)
     c = 1 if cause is None else int(cause)
     z = stats.norm.ppf(0.5 + conf_level / 2)
-    rows, excl, infl = [], [], {}
+    rows: list[dict[str, Any]] = []
+    excl: list[pd.DataFrame] = []
+    infl: dict[tuple[str, float], np.ndarray] = {}
 
     def ci(est, se):
         lo, hi = est - z * se, est + z * se

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,7 +101,7 @@ def calibration_metrics(time: np.ndarray, event: np.ndarray, p: np.ndarray, tau:
     exp_ = float(np.mean(p))
     x = _cll(p)
     coef, se, _ = cox_fit_predict(time, event, x, tau, cause)
-    out = {"observed": obs, "expected": exp_, "citl": obs - exp_,
+    out: dict[str, Any] = {"observed": obs, "expected": exp_, "citl": obs - exp_,
            "oe_ratio": obs / exp_ if exp_ > 0 else float("nan"),
            "slope": float(coef[0]), "slope_std_error": float(se[0])}
     if smooth:

@@ -141,12 +141,15 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
     """
     if timewt not in TIMEWTS:
         raise SurvivalDataError("unknown timewt", value=timewt, expected=f"one of {TIMEWTS}")
-    frame, spec = resolve_fits(as_frame(data), score_names(scores))
+    frame, named = resolve_fits(as_frame(data), score_names(scores))
+    spec: dict[str, str] = {}
+    for label, col in named.items():
+        if not isinstance(col, str):
+            raise SurvivalDataError("a concordance score must be one column", value=col)
+        spec[label] = col
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows, excl, fits = [], [], {}
     for label, col in spec.items():
-        if not isinstance(col, str):
-            raise SurvivalDataError("a concordance score must be one column", value=col)
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         x = predictor_values(frame, out.index, col)
         fit = concordance_counts(out.time, _ev(out.event, cause), x, timewt=timewt, ymax=ymax,

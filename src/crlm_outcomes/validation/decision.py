@@ -139,6 +139,9 @@ def decision_curve(data, duration: str, event: str,
     parts.append(pd.DataFrame({"term": "treat none", "threshold": thr, "n_high": 0,
                                "risk_high": np.nan, "net_benefit": 0.0}))
     for label, col in spec.items():
+        if not isinstance(col, str):
+            raise SurvivalDataError("a decision-curve risk must be one column", value=col,
+                                    expected="a column name (or a mapping label -> column)")
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         p = predictor_values(frame, out.index, col)
         nh, rh, nb = net_benefit(out.time, out.event, p, float(time), thr, cause)

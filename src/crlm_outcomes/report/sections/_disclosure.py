@@ -146,7 +146,8 @@ def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
         n_event = (getattr(fit, "counts", None) or {}).get("n_cause", dead.sum())
     ok = used.sum() == fit.n and dead.sum() == n_event
     exc_note = next((k for k in reg.notes if "excluded" in k), None)
-    parts = [("n", "n", float(fit.n), used), ("events", "events", float(n_event), dead)]
+    parts: list[tuple[str, str | None, float, Any]] = [
+        ("n", "n", float(fit.n), used), ("events", "events", float(n_event), dead)]
     if rows is None:  # n + excluded = the analysis cohort
         parts.append(("excluded", exc_note, float(len(data) - fit.n), ~used))
     kinds = decide(ctx, [p[2] for p in parts], data=data,
@@ -281,7 +282,7 @@ def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame
     cohort = _cohort(ctx)
     table = table.copy()
     n_text, e_text, m_text = [], [], []
-    used_of: dict[str, np.ndarray] = {}
+    used_of: dict[str, np.ndarray | None] = {}
     for s, n, e, miss in zip(table["Score"], table["n"], table["Events"],
                              table["Missing score"], strict=True):
         col = column.get(str(s), str(s))
@@ -536,7 +537,8 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
             if univariable:
                 _record(led, data, total_n, base, None, "regression table")
                 _record(led, data, total_e, base & events, None, "regression table")
-            parts_n, parts_e = [], []
+            parts_n: list[str] = []
+            parts_e: list[str] = []
             for j, (i, v) in enumerate(zip(idx, values, strict=True)):
                 for kinds, column, vals, mask, parts, part in (
                         (kn, n_col, n, masks[j], parts_n, "n"),

@@ -10,7 +10,7 @@ without recurrence); cumulative incidence by Aalen-Johansen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,6 +37,9 @@ from crlm_outcomes.report.suppression import (
     primary_mask,
 )
 from crlm_outcomes.report.writer import text_block
+
+if TYPE_CHECKING:
+    from crlm_outcomes.survival.competing_risks import CumulativeIncidence
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS
 
 __all__ = ["CAUSE_LABELS", "competing_risks_section", "risk_counts", "truncation"]
@@ -155,7 +158,7 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     used = data.loc[data[_TIME].notna() & data[_CAUSE].notna()]
     if cr.by is not None:
         used = used.loc[used[cr.by].notna()]
-    drawn = res
+    drawn: CumulativeIncidence | None = res
     note = ""
     hidden = cif_hidden_groups(ctx, cr.by)
     record_cif(ctx, i, cr.by, hidden)

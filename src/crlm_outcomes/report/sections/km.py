@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.errors import SpecError
 from crlm_outcomes.labels import Labels, default_labels
 from crlm_outcomes.plots.km import time_breaks, truncation_time
 from crlm_outcomes.report._context import BuildContext
@@ -115,6 +116,9 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
     from crlm_outcomes.survival.conditional import conditional_survival
 
     cs_spec = ctx.spec.output.conditional_survival
+    if cs_spec is None:  # called only for a spec with output.conditional_survival
+        raise SpecError("the analysis spec has no output.conditional_survival block",
+                        column="conditional_survival")
     policy = ctx.policy
     by_text = f" by {ctx.labels.inline(strat)}" if strat else ""
     with ctx.collect_warnings(f"Conditional survival{by_text}"):

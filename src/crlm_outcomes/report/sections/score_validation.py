@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from crlm_outcomes.errors import SpecError
 from crlm_outcomes.labels import Labels, default_labels, lower_first
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
@@ -144,6 +145,9 @@ def score_validation_section(ctx: BuildContext) -> None:
     from crlm_outcomes.validation import compare_scores
 
     sv = ctx.spec.score_validation
+    if sv is None:  # the build adds this section only for a spec with the block
+        raise SpecError("the analysis spec has no score_validation block",
+                        column="score_validation")
     duration, event = ENDPOINTS[sv.endpoint]
     lab = ctx.labels
     title = f"Prognostic scores: {lab.endpoint(sv.endpoint)}"

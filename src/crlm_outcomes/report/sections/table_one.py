@@ -196,9 +196,10 @@ def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
     sizes to the Overall size, so it is decided with them (as :func:`table_one` does)."""
     if not ctx.policy.enabled:
         return 0
-    sizes = [float(ctx.data[ctx.spec.comparison.by].astype(object).eq(g).sum())
-             for g in variable_levels(ctx.data[ctx.spec.comparison.by])
-             if ctx.data[ctx.spec.comparison.by].eq(g).any()]
+    if ctx.spec.comparison is None:  # only a comparison has patients without a group
+        raise SpecError("the analysis spec has no comparison block", column="comparison")
+    by = ctx.data[ctx.spec.comparison.by]
+    sizes = [float(by.astype(object).eq(g).sum()) for g in variable_levels(by) if by.eq(g).any()]
     kinds = suppress_vector(np.r_[sizes, float(n_missing_by)], ctx.policy,
                             total_published="Overall" in t1.table.columns)
     return int(kinds[-1])

@@ -62,7 +62,8 @@ def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
     x = col.number(frame, column) if values is None else values
     hit = (x >= above) if inclusive else (x > above)
     pts = np.where(np.isnan(x), np.nan, np.where(hit, points, 0.0))
-    why: Texts | str = col.why_missing(column, frame)
+    why_text = col.why_missing(column, frame)
+    why: Texts | str = why_text
     if at_least is None and values is None:
         at_least = f"{column}_at_least"  # the schema's bound column, where there is one
     if at_least is not None:
@@ -73,7 +74,7 @@ def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
         if known_below is not None:
             open_ &= ~known_below
         if open_.any():  # a bound below the cut-off: say so (one text per distinct bound)
-            why = Texts.full(len(x), why)
+            why = Texts.full(len(x), why_text)
             for value in np.unique(bound[open_]).tolist():
                 why[open_ & (bound == value)] = f"known only as >= {value:g}, not enough to decide"
     if known_below is not None:
@@ -115,8 +116,8 @@ def total(
     n = len(index)
     points = np.vstack([c.points for c in components]) if components else np.zeros((0, n))
     missing = np.isnan(points)
-    any_missing = missing.any(axis=0)
-    all_missing = missing.all(axis=0)
+    any_missing = np.asarray(missing.any(axis=0))
+    all_missing = np.asarray(missing.all(axis=0))
     listing, labels_only = _missing_listing(components, missing)
     assumed = None
     if missing_as_zero:

@@ -70,6 +70,16 @@ def modified_clinical_score(
     -------
     pandas.Series
         Nullable ``Int64`` score 0-3.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import modified_clinical_score
+    >>> result = modified_clinical_score(synthetic_cohort(200, seed=1))
+    >>> {int(k): int(n) for k, n in result.value_counts().sort_index().items()}
+    {0: 12, 1: 43, 2: 37, 3: 5}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    103
     """
     if mutation not in ("ras", "kras"):
         raise SpecError("mutation must be 'ras' or 'kras'", column="mutation", value=mutation,

@@ -108,6 +108,16 @@ def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
     -------
     pandas.Series
         Ordered Categorical ``<3 < 3-<9 < >=9`` (labels follow ``cuts``).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.stratify import tbs_zone
+    >>> result = tbs_zone(synthetic_cohort(200, seed=1))
+    >>> result.value_counts(sort=False).to_dict()
+    {'<3': 51, '3-<9': 123, '>=9': 15}
+    >>> int(result.isna().sum())  # unclassified: see explain(result)
+    11
     """
     if len(cuts) != 2 or not float(cuts[0]) < float(cuts[1]):
         raise SpecError("cuts must be two increasing numbers", column="cuts", value=cuts,

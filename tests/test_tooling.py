@@ -1,0 +1,180 @@
+"""Tooling gates run by the test suite, so the README's test command (CI) enforces them.
+
+* ``mypy`` on ``src/`` with the configuration in ``pyproject.toml`` reports no error;
+* ``ruff check`` on the repository reports nothing;
+* the doctests are collected: ``python3 -m pytest`` runs the Examples of the package's modules
+  (``--doctest-modules`` over ``src``, see ``pyproject.toml`` and ``conftest.py``);
+* numpydoc sections: every function and class of the top-level API (``crlm_outcomes.__all__``)
+  has Parameters (when it takes any), Returns (functions) and Examples. For the ``__all__`` of
+  the other public modules the same check runs as a ratchet: the objects still missing a
+  section are listed in ``tests/numpydoc_gaps.txt``; a new public object without its sections
+  fails, and so does a listed object that has gained them (delete its line).
+
+``ruff format --check`` is not a gate yet: the tree is reformatted once, in its own commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import re
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+GAPS_FILE = Path(__file__).with_name("numpydoc_gaps.txt")
+
+
+# ----------------------------------------------------------------------------- mypy
+
+
+def _mypy_cache_dir() -> Path:
+    """A cache kept between runs (a warm run takes seconds, a cold one half a minute of CPU),
+    keyed by the versions whose stubs mypy reads, so environments never share stale entries."""
+    stack = [sys.version]
+    for dist in ("mypy", "numpy", "matplotlib", "pydantic", "scipy", "pandas", "formulaic"):
+        try:
+            stack.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            stack.append(f"{dist}=absent")
+    key = hashlib.sha256("\n".join(stack).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "crlm_outcomes-mypy-cache" / key
+
+
+def test_mypy_clean_on_src():
+    api = pytest.importorskip("mypy.api", reason="mypy is not installed (the [test] extra)")
+    stdout, stderr, status = api.run([
+        "--config-file", str(ROOT / "pyproject.toml"),
+        "--cache-dir", str(_mypy_cache_dir()),
+        "--no-error-summary", "--no-pretty",
+        str(SRC / "crlm_outcomes"),
+    ])
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert status == 0 and not errors, (
+        f"mypy found {len(errors)} error(s) on src/ (exit {status}):\n"
+        + "\n".join(errors or [stdout, stderr]))
+
+
+# ----------------------------------------------------------------------------- ruff
+
+
+def test_ruff_check_clean():
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed (the [test] extra)")
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, f"ruff check failed:\n{done.stdout}\n{done.stderr}"
+
+
+# ----------------------------------------------------------------------------- doctests
+
+
+def test_doctests_are_collected_by_the_default_run(pytestconfig):
+    """The README's ``python3 -m pytest`` must run the Examples: a configuration edit cannot
+    silently drop them."""
+    assert "--doctest-modules" in pytestconfig.getini("addopts")
+    assert "src" in pytestconfig.getini("testpaths")
+
+
+# ----------------------------------------------------------------------------- numpydoc
+
+_SECTION = re.compile(r"^(Parameters|Returns|Yields|Examples|Attributes)\n-{3,}$", re.M)
+
+
+def _public_modules() -> list[str]:
+    import crlm_outcomes
+
+    names = ["crlm_outcomes"]
+    for info in pkgutil.walk_packages(crlm_outcomes.__path__, "crlm_outcomes."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return names
+
+
+def _takes_parameters(obj: Any) -> bool:
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return False
+    return any(p.name not in ("self", "cls") for p in sig.parameters.values())
+
+
+def missing_sections(obj: object) -> list[str]:
+    """The numpydoc sections ``obj`` lacks: Parameters when it takes any (a class may document
+    its fields as Attributes instead), Returns (or Yields) for a function, and Examples."""
+    found = set(_SECTION.findall(inspect.getdoc(obj) or ""))
+    missing = []
+    if inspect.isclass(obj):
+        if (not issubclass(obj, BaseException) and _takes_parameters(obj)
+                and not found & {"Parameters", "Attributes"}):
+            missing.append("Parameters")
+    else:
+        if _takes_parameters(obj) and "Parameters" not in found:
+            missing.append("Parameters")
+        if not found & {"Returns", "Yields"}:
+            missing.append("Returns")
+    if "Examples" not in found:
+        missing.append("Examples")
+    return missing
+
+
+def _documented_objects(module_names: list[str]) -> tuple[dict[str, object], list[str]]:
+    """Functions and classes named in the modules' ``__all__`` and defined in the package,
+    by their defining ``module.qualname`` (a re-export is checked once); and the modules
+    left out because an optional extra they import is not installed."""
+    out: dict[str, object] = {}
+    skipped: list[str] = []
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            if exc.name is not None and not exc.name.startswith("crlm_outcomes"):
+                skipped.append(name)
+                continue
+            raise
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            if not getattr(obj, "__module__", "").startswith("crlm_outcomes"):
+                continue
+            out.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    return out, skipped
+
+
+def test_top_level_api_has_numpydoc_sections():
+    objects, _ = _documented_objects(["crlm_outcomes"])
+    assert len(objects) >= 20
+    gaps = {name: missing for name, obj in objects.items() if (missing := missing_sections(obj))}
+    assert not gaps, "top-level API without numpydoc sections:\n" + "\n".join(
+        f"  {name}: {', '.join(missing)}" for name, missing in sorted(gaps.items()))
+
+
+def _listed_gaps() -> set[str]:
+    lines = GAPS_FILE.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def test_public_modules_numpydoc_gaps_only_shrink():
+    objects, skipped = _documented_objects(_public_modules())
+    gaps = {f"{name}: {', '.join(missing)}" for name, obj in objects.items()
+            if (missing := missing_sections(obj))}
+    listed = {entry for entry in _listed_gaps()
+              if not any(entry.startswith(module + ".") for module in skipped)}
+    new = sorted(gaps - listed)
+    stale = sorted(listed - gaps)
+    assert not new, ("public objects without numpydoc sections (add Parameters/Returns/"
+                     "Examples; do not extend tests/numpydoc_gaps.txt):\n  " + "\n  ".join(new))
+    assert not stale, ("listed in tests/numpydoc_gaps.txt but no longer missing exactly these "
+                       "sections, or gone (update or delete the lines):\n  "
+                       + "\n  ".join(stale))
