@@ -186,7 +186,7 @@ def time_sums(stop: pd.DataFrame, p: int, keys: Sequence[str] = (),
     st = st[order]
 
     def vec(frame: pd.DataFrame, pre: str) -> np.ndarray:
-        return frame[[f"{pre}1_{j}" for j in range(p)]].to_numpy(np.float64).reshape(-1, p)
+        return frame[[f"{pre}1_{j}" for j in range(p)]].to_numpy(np.float64).reshape(len(frame), p)
 
     extra = {}
     if entry is not None:

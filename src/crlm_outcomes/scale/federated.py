@@ -142,7 +142,7 @@ def site_export(data: Any, duration: str, event: str, path: str | Path, *, site:
     >>> out = site_export(df, "months", "dead", pathlib.Path(tempfile.mkdtemp()) / "a.json",
     ...                   site="A", min_cell=5)
     >>> json.loads(out.read_text())["lines"][0]
-    {'time': 2.0, 'dead': 1, 'n': 5}
+    {'time': 4.0, 'dead': 0, 'n': 5}
     """
     if hasattr(data, "audit") and hasattr(data, "data"):
         data = data.data
