@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIME", "TimeSums", "sum_columns", "entry_columns", "time_sums",
-           "derivatives_from_sums", "frame_sums", "SumsEvaluation"]
+__all__ = ["TIME", "EVENT", "TimeSums", "sum_columns", "entry_columns", "time_sums",
+           "derivatives_from_sums", "frame_sums", "split_events", "SumsEvaluation"]
 
 TIME = "__t"
 """Name of the time column of a sums frame."""
@@ -74,19 +74,25 @@ def entry_columns(p: int) -> list[str]:
     return ["r0", *[f"r1_{j}" for j in range(p)], *[f"r2_{j}_{k}" for j, k in _pairs(p)]]
 
 
+EVENT = "__ev"
+"""Name of the event-indicator column of per-(time, event) sums (:func:`split_events`)."""
+
+
 def frame_sums(frame: pd.DataFrame, keys: Sequence[str], time: str, event: str | None,
                x: np.ndarray, w: np.ndarray, beta: np.ndarray) -> pd.DataFrame:
     """Per-(keys, time) sums of the rows of ``frame`` (in memory: pandas, a Dask partition).
 
     ``x`` is the (centred) design of the rows, ``w`` their case weights; ``event`` ``None``
-    gives the entry-time sums (:func:`entry_columns`), otherwise the exit-time sums
-    (:func:`sum_columns`).
+    gives the entry-time sums (:func:`entry_columns`), otherwise per-(keys, time, event) sums
+    (``n``, ``sw`` and :func:`entry_columns`, with :data:`EVENT`) that :func:`split_events`
+    turns into the exit-time sums.
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
     >>> f = pd.DataFrame({"t": [1.0, 1.0, 2.0], "e": [1, 0, 1]})
-    >>> s = frame_sums(f, [], "t", "e", np.zeros((3, 1)), np.ones(3), np.zeros(1))
+    >>> s = split_events(frame_sums(f, [], "t", "e", np.zeros((3, 1)), np.ones(3),
+    ...                             np.zeros(1)), [], 1)
     >>> s[["__t", "n", "d", "r0"]].to_dict("list")
     {'__t': [1.0, 2.0], 'n': [2.0, 1.0], 'd': [1.0, 1.0], 'r0': [2.0, 1.0]}
     """
@@ -94,23 +100,45 @@ def frame_sums(frame: pd.DataFrame, keys: Sequence[str], time: str, event: str |
     r = w * np.exp(x @ beta) if p else w.copy()
     cols: dict[str, np.ndarray] = {}
     if event is not None:
-        ev = (frame[event].to_numpy(dtype=np.float64) > 0).astype(np.float64)
-        cols.update(n=np.ones(len(frame)), d=ev, dw=w * ev)
+        cols.update(n=np.ones(len(frame)), sw=w)
     rx = r[:, None] * x
-    blocks = [("r", np.ones(len(frame)))]
-    if event is not None:
-        blocks.append(("e", ev))
-    for pre, mask in blocks:
-        cols[f"{pre}0"] = r * mask
-        for j in range(p):
-            cols[f"{pre}1_{j}"] = rx[:, j] * mask
-        for j, k in _pairs(p):
-            cols[f"{pre}2_{j}_{k}"] = rx[:, j] * x[:, k] * mask
+    cols["r0"] = r
+    for j in range(p):
+        cols[f"r1_{j}"] = rx[:, j]
+    for j, k in _pairs(p):
+        cols[f"r2_{j}_{k}"] = rx[:, j] * x[:, k]
     out = pd.DataFrame(cols)
     key_frame = {k: frame[k].to_numpy() for k in keys}
     key_frame[TIME] = frame[time].to_numpy(dtype=np.float64)
+    group = [*keys, TIME]
+    if event is not None:
+        key_frame[EVENT] = frame[event].to_numpy(dtype=np.float64) > 0
+        group.append(EVENT)
     out = pd.concat([pd.DataFrame(key_frame), out], axis=1)
-    return out.groupby([*keys, TIME], sort=True, observed=True).sum().reset_index()
+    return out.groupby(group, sort=True, observed=True).sum().reset_index()
+
+
+def split_events(lines: pd.DataFrame, keys: Sequence[str], p: int) -> pd.DataFrame:
+    """Per-(keys, time, event) sums -> per-(keys, time) exit-time sums (:func:`sum_columns`):
+    ``r*`` over all rows, ``e*`` over the event rows, ``d`` and ``dw`` their count and weight.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"__t": [1.0, 1.0], "__ev": [True, False], "n": [2.0, 3.0],
+    ...                   "sw": [2.0, 3.0], "r0": [2.0, 3.0]})
+    >>> split_events(f, [], 0)[["n", "d", "dw", "r0", "e0"]].to_dict("records")
+    [{'n': 5.0, 'd': 2.0, 'dw': 2.0, 'r0': 5.0, 'e0': 2.0}]
+    """
+    rcols = entry_columns(p)
+    group = [*keys, TIME]
+    ev = lines[EVENT].to_numpy(dtype=bool)
+    allsum = lines.groupby(group, sort=True, observed=True, dropna=False)[["n", *rcols]].sum()
+    evl = lines.loc[ev, [*group, "n", "sw", *rcols]].groupby(
+        group, sort=True, observed=True, dropna=False).sum()
+    evl = evl.rename(columns={"n": "d", "sw": "dw", **{c: "e" + c[1:] for c in rcols}})
+    out = allsum.join(evl, how="left").fillna(0.0).reset_index()
+    return out[[*group, *sum_columns(p)]]
 
 
 @dataclass(frozen=True)
