@@ -98,24 +98,32 @@ def frame_sums(frame: pd.DataFrame, keys: Sequence[str], time: str, event: str |
     """
     p = x.shape[1]
     r = w * np.exp(x @ beta) if p else w.copy()
-    cols: dict[str, np.ndarray] = {}
-    if event is not None:
-        cols.update(n=np.ones(len(frame)), sw=w)
-    rx = r[:, None] * x
-    cols["r0"] = r
-    for j in range(p):
-        cols[f"r1_{j}"] = rx[:, j]
-    for j, k in _pairs(p):
-        cols[f"r2_{j}_{k}"] = rx[:, j] * x[:, k]
-    out = pd.DataFrame(cols)
-    key_frame = {k: frame[k].to_numpy() for k in keys}
+    key_frame = pd.DataFrame({k: frame[k].to_numpy() for k in keys})
     key_frame[TIME] = frame[time].to_numpy(dtype=np.float64)
     group = [*keys, TIME]
     if event is not None:
         key_frame[EVENT] = frame[event].to_numpy(dtype=np.float64) > 0
         group.append(EVENT)
-    out = pd.concat([pd.DataFrame(key_frame), out], axis=1)
-    return out.groupby(group, sort=True, observed=True).sum().reset_index()
+    grouper = key_frame.groupby(group, sort=True, observed=True, dropna=False)
+    codes = grouper.ngroup().to_numpy()
+    out = grouper.size().reset_index()[group]
+    size = len(out)
+
+    def total(v: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=v, minlength=size)
+
+    # one product at a time, summed by bincount: no n x p(p+1)/2 temporary
+    cols: dict[str, np.ndarray] = {}
+    if event is not None:
+        cols["n"] = np.bincount(codes, minlength=size).astype(np.float64)
+        cols["sw"] = total(w)
+    rx = r[:, None] * x
+    cols["r0"] = total(r)
+    for j in range(p):
+        cols[f"r1_{j}"] = total(rx[:, j])
+    for j, k in _pairs(p):
+        cols[f"r2_{j}_{k}"] = total(rx[:, j] * x[:, k])
+    return pd.concat([out, pd.DataFrame(cols)], axis=1)
 
 
 def split_events(lines: pd.DataFrame, keys: Sequence[str], p: int) -> pd.DataFrame:
