@@ -284,6 +284,7 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
     held_rows: list[np.ndarray] = []
 
     def load_part(table: Any, global_rows: np.ndarray, k: int) -> None:
+        table = table.rename_columns([str(c).strip() for c in table.column_names])
         raw = RawTable(table, tuple(names), str(path), kind, digest)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
