@@ -61,12 +61,13 @@ def main() -> None:
     if args.child:
         print(json.dumps(_child(args.child[0], args.child[1], int(args.child[2]))))
         return
-    from crlm_outcomes.datasets.registry import write_synthetic_registry
-
     DATA.mkdir(exist_ok=True)
     path = DATA / f"seer_{args.rows}.csv"
-    if not path.exists():
-        write_synthetic_registry("seer", path, n=args.rows, seed=args.seed)
+    if not path.exists():  # in a subprocess: a child's ru_maxrss starts at its parent's
+        subprocess.run([sys.executable, "-c", "import sys; from crlm_outcomes.datasets."
+                        "registry import write_synthetic_registry as w; "
+                        "w('seer', sys.argv[1], n=int(sys.argv[2]), seed=int(sys.argv[3]))",
+                        str(path), str(args.rows), str(args.seed)], check=True)
     res = []
     for mode in ("memory", "batched"):
         proc = subprocess.run([sys.executable, __file__, "--child", mode, str(path),

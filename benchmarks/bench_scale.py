@@ -132,7 +132,11 @@ def main() -> None:
     if args.child:
         print(json.dumps(_child(*args.child)))
         return
-    path = make_dataset(args.rows)
+    # written in a subprocess: a child's ru_maxrss starts at its parent's resident size
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                    "import bench_scale as b; b.make_dataset(int(sys.argv[2]))", str(HERE),
+                    str(args.rows)], check=True)
+    path = DATA / f"scale_{args.rows}"
     engines = args.only or ["pandas", "duckdb", "dask"]
     if args.analysis in ("cox", "both"):
         _report_cox(args.rows, [run(e, path, "cox") for e in engines])
