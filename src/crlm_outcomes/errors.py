@@ -30,6 +30,7 @@ __all__ = [
     "SurvivalDataError",
     "FormulaError",
     "SpecError",
+    "OptionalDependencyError",
     "UncollectedVariableError",
     "UnsafeYamlError",
     "OutputFolderError",
@@ -197,6 +198,11 @@ class EstimationError(CrlmError):
 class TooManyTablesError(CrlmError, RuntimeError):
     """An exact test would have to enumerate more tables than its budget allows (the caller
     falls back to an asymptotic test and says so)."""
+
+
+class OptionalDependencyError(CrlmError, ImportError):
+    """A feature needs an optional extra that is not installed (the message names the
+    ``pip install`` command), e.g. Word export without python-docx."""
 
 
 class CrlmWarning(UserWarning):

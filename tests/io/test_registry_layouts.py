@@ -2,9 +2,12 @@
 profile claims filled, in every era (issue #12).
 
 Headers and codes are written here as the documents give them: the NCDB PUF Data Dictionary
-(PUF 2022 layout), the NAACCR Data Dictionary items 3820 (CEA pretreatment lab value, XXXX.1 =
-10,000 ng/mL or more), 3866 (KRAS), 3890 (MSI), 3940 (BRAF) and the Collaborative Stage v02.05
-colon site-specific factors they replaced (SSF1 CEA in tenths of ng/mL, 980 = 98.0 or more),
+(PUF 2022 SAS layout and formats), the NAACCR Data Dictionary v25 items 3819/3820 (CEA
+interpretation / lab value, XXXX.1 = 10,000 ng/mL or more), 3866 (KRAS), 3890 (MSI), 3940 (BRAF),
+3941 (NRAS) and the Collaborative Stage v02.05.50 colon/rectum site-specific factors they replaced
+(SSF1 CEA interpretation 010/020/030; SSF3 CEA lab value in tenths of ng/mL, 980 = 98.0 or more;
+SSF7 MSI 020 stable / 040 MSI-L / 050 MSI-H / 060 unstable NOS; SSF9 KRAS 010 mutated / 020
+normal),
 SEER*Stat's variable names, and the TCIA Colorectal-Liver-Metastases clinical file (Simpson et
 al., Sci Data 2024).
 """
@@ -60,10 +63,10 @@ NCDB = {
     "METS_AT_DX_BRAIN": ["", "0", "0", "9"],
     "METS_AT_DX_DISTANT_LN": ["", "0", "1", "9"],
     "METS_AT_DX_OTHER": ["", "0", "0", "9"],
-    "CS_SITESPECIFIC_FACTOR_1": ["123", "980", "", ""],
-    "CS_SITESPECIFIC_FACTOR_3": ["010", "010", "", ""],
-    "CS_SITESPECIFIC_FACTOR_7": ["020", "000", "", ""],
-    "CS_SITESPECIFIC_FACTOR_9": ["020", "010", "", ""],
+    "CS_SITESPECIFIC_FACTOR_1": ["010", "010", "", ""],  # CEA interpretation: positive
+    "CS_SITESPECIFIC_FACTOR_3": ["123", "980", "", ""],  # CEA lab value, tenths of ng/mL
+    "CS_SITESPECIFIC_FACTOR_7": ["050", "020", "", ""],  # MSI: 050 MSI-H, 020 stable
+    "CS_SITESPECIFIC_FACTOR_9": ["010", "020", "", ""],  # KRAS: 010 mutated, 020 normal
     "CEA_PRE_VALUE": ["", "", "XXXX.1", "XXXX.9"],
     "CEA_PRE_INTERP": ["", "", "1", "9"],
     "KRAS": ["", "", "0", "9"],
@@ -99,7 +102,7 @@ def test_ncdb_every_era_fills_every_claimed_variable(ncdb):
     # synchronous: disease from the per-site flags (CS era lacks distant-node / other items)
     assert _vals(d["extrahepatic_disease"]) == [True, False, True, None]
     assert _vals(d["extrahepatic_sites"]) == ["lung", None, "distant_nodes", None]
-    # CEA: CS SSF1 in tenths (123 = 12.3 ng/mL; 980 = 98.0 or more), SSDI 3820 XXXX.1
+    # CEA: CS SSF3 in tenths (123 = 12.3 ng/mL; 980 = 98.0 or more), SSDI 3820 XXXX.1
     assert _vals(d["cea_at_liver_diagnosis"]) == [12.3, None, None, None]
     assert _vals(d["cea_at_liver_diagnosis_at_least"]) == [None, 98.0, 10000.0, None]
     assert _vals(d["cea_interpretation"]) == ["elevated", "elevated", "elevated", None]
@@ -121,6 +124,35 @@ def test_ncdb_codes_read_differently(ncdb):
     assert why[("cea_at_liver_diagnosis", "xxxx.9")] == \
         "unknown for this patient (registry code XXXX.9)"
     assert why[("braf_status", "3")] == "BRAF fusion, not a point mutation (registry code 3)"
+
+
+def test_ncdb_documented_codes_that_are_easy_to_misread(tmp_path):
+    """CS SSF7 040 (MSI-L) is proficient and 060 (unstable NOS) undecided; SSF9 020 is wild type;
+    SSF1 030 borderline; item 3819 code 3 undetermined; METS_AT_DX_OTHER 2 = carcinomatosis;
+    TNM_PATH_N c0; 90 positive nodes = 90 or more; fixed-width padding ("   pX") is trimmed."""
+    raw = pd.DataFrame(NCDB)
+    raw["CS_SITESPECIFIC_FACTOR_7"] = ["040", "060", "", ""]
+    raw["CS_SITESPECIFIC_FACTOR_9"] = ["020", "999", "", ""]
+    raw["CS_SITESPECIFIC_FACTOR_1"] = ["030", "020", "", ""]
+    raw["CEA_PRE_INTERP"] = ["", "", "3", "0"]
+    raw["METS_AT_DX_OTHER"] = ["", "2", "0", "9"]
+    raw["TNM_PATH_N"] = ["c0", "   pX", "", ""]
+    raw["REGIONAL_NODES_POSITIVE"] = ["90", "00", "97", "99"]
+    c = _load(raw, "ncdb", tmp_path)
+    d = c.data
+    assert c.audit.rows_quarantined == 0, c.audit.quarantine
+    assert _vals(d["mmr_status"]) == ["pMMR_MSS", None, "pMMR_MSS", None]
+    assert _vals(d["kras_status"]) == ["wild_type", None, "wild_type", None]
+    assert _vals(d["cea_interpretation"]) == ["borderline", "normal", None, "normal"]
+    assert _vals(d["extrahepatic_other"]) == [None, True, False, None]
+    assert _vals(d["primary_n_stage"]) == ["N0", None, "N2b", None]
+    assert _vals(d["primary_node_positive"]) == [True, False, True, None]
+    assert _vals(d["primary_nodes_positive"]) == [None, 0, None, None]
+    sm = c.audit.set_missing
+    why = dict(zip(zip(sm["column"], sm["value"], strict=True), sm["reason"], strict=True))
+    assert why[("mmr_status", "60")] == "MSI unstable, low or high not stated (CS SSF7 code 060)"
+    assert why[("cea_interpretation", "3")].startswith("undetermined")
+    assert why[("primary_nodes_positive", "90")].startswith("90 or more positive nodes")
 
 
 def test_ncdb_reasons_reach_the_scores(ncdb):
@@ -159,8 +191,8 @@ SEER = {
     "Mets at DX-Distant LN (2016+)": ["Blank(s)", "None", "None", "Unknown"],
     "Mets at DX-Other (2016+)": ["Blank(s)", "None", "None", "Unknown"],
     "CEA Pretreatment Interpretation Recode (2010+)": [
-        "Positive/elevated", "Negative/normal; within normal limits",
-        "Borderline; undetermined if positive or negative", "Test ordered, results not in chart"],
+        "CEA positive/elevated", "CEA negative/normal; within normal limits",
+        "Borderline", "Test ordered, results not in chart"],
     "CEA Pretreatment Lab Value (2018+)": ["Blank(s)", "Blank(s)", "250.0", "XXXX.9"],
     "KRAS (2018+)": ["Blank(s)", "Blank(s)", "1", "9"],
     "Microsatellite Instability (MSI) (2018+)": ["Blank(s)", "Blank(s)", "2", "9"],
@@ -272,6 +304,19 @@ def test_tcia_loads_every_item_and_fong_agrees_with_clinrisk_score(tmp_path):
     assert why.str.contains("not recorded by this source \\(profile tcia_crlm\\)").all()
 
 
+@pytest.mark.parametrize("profile", ["ncdb", "seer", "tcia_crlm"])
+def test_every_variable_the_profile_claims_is_filled_somewhere(profile, tmp_path):
+    """No canonical column a profile maps comes out empty for a whole documented layout (a
+    misnamed header or a wrong code list would make it so)."""
+    from crlm_outcomes.io.profile import resolve_profile
+
+    frame = {"ncdb": pd.DataFrame(NCDB), "seer": pd.DataFrame(SEER), "tcia_crlm": _tcia()}
+    c = _load(frame[profile], profile, tmp_path)
+    empty = [t for t in resolve_profile(profile).rules if c.data[t].isna().all()]
+    assert empty == []
+    assert c.audit.rows_in == c.audit.rows_loaded + c.audit.rows_quarantined
+
+
 # ---------------------------------------------------------------------------------- loudness
 def test_absent_optional_column_warns_and_is_listed(tmp_path):
     raw = pd.DataFrame(NCDB).rename(columns={"CEA_PRE_VALUE": "CEA_PRETREATMENT_LAB_VALUE"})
@@ -345,8 +390,8 @@ def test_dictionary_gives_naaccr_items_and_filling_profiles():
 
     text = render_dictionary()
     line = next(x for x in text.splitlines() if x.startswith("| `cea_at_liver_diagnosis` |"))
-    assert "3820" in line and "2880 (CS SSF1" in line
-    assert "ncdb (`CEA_PRE_VALUE`, `CS_SITESPECIFIC_FACTOR_1`)" in line
+    assert "3820" in line and "2900 (CS SSF3" in line
+    assert "ncdb (`CEA_PRE_VALUE`, `CS_SITESPECIFIC_FACTOR_3`)" in line
     assert "tcia_crlm (`carcinoembryonic_antigen`)" in line
     line = next(x for x in text.splitlines() if x.startswith("| `source_clinical_risk_score` |"))
     assert "tcia_crlm (`clinrisk_score`)" in line

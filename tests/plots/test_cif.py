@@ -31,7 +31,8 @@ def test_lines_per_group_and_cause(result):
     ax = plot_cif(result, ci=True, cause_labels={1: "Recurrence", 2: "Death"})
     assert len(ax.get_lines()) == 3 * 2
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "I, Recurrence" in labels
+    # colour = group, line style = event type
+    assert labels == ["I", "II", "III", "Recurrence", "Death"]
     # the drawn curve ends at the group's last follow-up and equals the table
     line = ax.get_lines()[0]
     x, y = line.get_data()

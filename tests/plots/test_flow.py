@@ -29,10 +29,11 @@ def test_returns_axes_with_one_box_per_step_and_exclusions():
     ax = plot_flow(STEPS)
     texts = _texts(ax)
     assert isinstance(ax, plt.Axes)
-    assert sum(t.startswith(("Records", "Liver", "Adults")) for t in texts) == 4
+    assert sum(t.startswith(("Records", "Liver", "Analysis")) for t in texts) == 4
     assert "Records in the source\nn = 1,500" in texts
-    assert any(t.startswith("Excluded: 590") for t in texts)
-    assert "Adults\nn = <11" in texts and any(t.startswith("Excluded: ‡") for t in texts)
+    assert any(t.startswith("Excluded, n = 590") for t in texts)
+    assert "Analysis cohort\nAdults\nn = <11" in texts
+    assert any(t.startswith("Excluded, n = ‡") for t in texts)
     plt.close(ax.figure)
 
 

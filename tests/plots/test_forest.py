@@ -29,12 +29,16 @@ def veteran():
 def test_rows_include_reference_level_first():
     fit = cox(veteran(), "trt + celltype + karno", "time", "status")
     rows = forest_rows(fit)
-    assert rows["label"].tolist() == ["trt", "celltype: squamous", "celltype: smallcell",
-                                      "celltype: adeno", "celltype: large", "karno"]
+    assert rows["label"].tolist() == ["trt", "celltype", "squamous", "smallcell", "adeno",
+                                      "large", "karno"]
+    assert rows["kind"].tolist() == ["continuous", "header", "reference", "level", "level",
+                                     "level", "continuous"]
     ref = rows[rows["kind"] == "reference"]
-    assert ref["label"].tolist() == ["celltype: squamous"] and ref["hr"].tolist() == [1.0]
-    est = rows[rows["kind"] == "estimate"]
+    assert ref["label"].tolist() == ["squamous"] and ref["hr"].tolist() == [1.0]
+    est = rows[rows["kind"].isin(["level", "continuous"])]
     np.testing.assert_allclose(est["hr"], fit.table["hr"])
+    # patients per level add up to the model's n
+    assert rows.loc[rows["variable"] == "celltype", "n"].sum() == fit.n
 
 
 def test_wrapped_categorical_and_unused_level_not_estimable():
@@ -47,16 +51,16 @@ def test_wrapped_categorical_and_unused_level_not_estimable():
     assert any(issubclass(w.category, DataQualityWarning) and "arm" in str(w.message)
                for w in caught)
     rows = forest_rows(fit)
-    assert rows["label"].tolist()[:3] == ["arm: std", "arm: test", "arm: unused"]
-    assert rows["kind"].tolist()[:3] == ["reference", "estimate", "not_estimable"]
+    assert rows["label"].tolist()[:4] == ["arm", "std", "test", "unused"]
+    assert rows["kind"].tolist()[:4] == ["header", "reference", "level", "not_estimable"]
 
 
 def test_plot_log_axis_and_labels():
     fit = cox(veteran(), "trt + celltype + karno", "time", "status")
-    ax = fit.plot_forest()
+    ax = fit.plot_forest(labels={"celltype": "Cell type"})
     assert ax.get_xscale() == "log"
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "celltype: squamous (reference)" in labels
+    labels = [t.get_text() for t in ax.texts]
+    assert "Cell type" in labels and "Squamous" in labels and "Reference" in labels
     assert "95% CI" in ax.get_xlabel()
     plt.close(ax.figure)
     fig, ax2 = plt.subplots()

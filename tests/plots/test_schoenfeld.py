@@ -39,8 +39,8 @@ def test_smooth_matches_plot_cox_zph(veteran_fit):
 def test_plot_draws_points_and_smooth(veteran_fit):
     ax = veteran_fit.plot_schoenfeld("karno")
     assert len(ax.collections[0].get_offsets()) == veteran_fit.n_event
-    assert len(ax.lines) == 3
-    assert "karno" in ax.get_ylabel()
+    assert len(ax.lines) == 4  # zero line, smooth and its band
+    assert "karno" in ax.get_title(loc="left") and "PH test p" in ax.get_title(loc="left")
     plt.close(ax.figure)
 
 

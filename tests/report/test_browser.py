@@ -114,8 +114,10 @@ _CHECK = """
     broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
     svgs: document.querySelectorAll('svg').length,
     atRisk: document.querySelectorAll('table.at-risk').length,
-    atRiskRows: document.querySelectorAll('table.at-risk tbody tr').length,
     tableOne: document.querySelectorAll('table.table-one').length,
+    tableOneNotes: document.querySelectorAll('#tab-table_one + p.footnote, '
+                                             + '#table-one > p.footnote').length,
+    figureWidths: imgs.map(i => i.getBoundingClientRect().width),
     title: document.title,
   };
 })()
@@ -161,7 +163,13 @@ def test_every_figure_loads(page_check):
     assert page_check["broken"] == []
 
 
-def test_at_risk_and_table_one_present(page_check):
-    assert page_check["atRisk"] >= 2
-    assert page_check["atRiskRows"] >= 2
+def test_table_one_present_once_with_one_footnote_and_no_at_risk_tables(page_check):
+    # numbers at risk are in the figures only; Table 1's footnote is not repeated
+    assert page_check["atRisk"] == 0
     assert page_check["tableOne"] == 1
+    assert page_check["tableOneNotes"] == 0
+
+
+def test_figures_are_shown_large(page_check):
+    # one-column figures (3.5 in) are shown at 1.5 x their print size (>= 450 px)
+    assert min(page_check["figureWidths"]) >= 450

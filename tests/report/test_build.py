@@ -46,7 +46,9 @@ def test_html_is_self_contained(demo_build):
     for section in ("Statistical methods", "Cohort flow", "Table 1", "Overall survival",
                     "Cox model", "Competing risks", "Landmark analysis", "Provenance"):
         assert section in page
-    assert "class='crlm-table at-risk'" in page
+    # the numbers at risk are printed under the figures, not again as a table (issue 14)
+    assert "class='crlm-table at-risk'" not in page
+    assert (demo_build.out_dir / "tables" / "at_risk_os_fong_group.csv").is_file()
     assert "Efron ties" in page and "log scale" in page
     assert "No small-cell suppression was applied." in page
 
@@ -82,7 +84,9 @@ def test_table_one_and_km_contents(demo_build):
     tables = demo_build.out_dir / "tables"
     t1 = pd.read_csv(tables / "table_one.csv", dtype=str, keep_default_na=False)
     assert list(t1.columns[:2]) == ["variable", "level"]
-    assert {"low", "high", "Overall", "p", "test", "SMD"} <= set(t1.columns)
+    assert {"Low", "High", "Overall", "p", "test", "SMD"} <= set(t1.columns)
+    assert "RAS status" in set(t1["variable"]) and "ras_class" not in set(t1["variable"])
+    assert not (t1.iloc[:, 2:5] == "0 (0.0)").all(axis=1).any()  # no empty-level rows
     km = pd.read_csv(tables / "km_summary_os.csv", dtype=str)
     assert "median (95% CI)" in km.columns
     assert "60-month survival, % (95% CI)" in km.columns

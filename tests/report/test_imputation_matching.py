@@ -8,6 +8,7 @@ import pytest
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.report.methods_text import methods_text
+from crlm_outcomes.report.raw_names import raw_names_in_report, svg_texts
 from crlm_outcomes.report.spec import parse_spec
 from crlm_outcomes.report.suppression import SuppressionPolicy
 
@@ -21,7 +22,7 @@ EXTRA = {
                    "seed": 5},
     "matching": [{"treatment": "neoadjuvant_chemo", "caliper": 0.2,
                   "formula": "age_at_diagnosis + liver_mets_number + extrahepatic_disease"}],
-    "output": {"figure_formats": ["png"], "table_formats": ["csv"],
+    "output": {"figure_formats": ["png", "svg"], "table_formats": ["csv"],
                "conditional_survival": {"given": [12], "horizon": [36]}},
 }
 
@@ -35,10 +36,12 @@ def built(tmp_path_factory, make_spec, build):
 def test_pooled_cox_matched_comparison_and_conditional_tables(built):
     spec, res = built
     tables = res.out_dir / "tables"
-    cox = pd.read_csv(tables / "cox_mv.csv")
-    assert list(cox["term"])[-1] == "kras_status[T.mutant]"
+    cox = pd.read_csv(tables / "cox_mv.csv", dtype=str, keep_default_na=False)
+    # rows grouped by variable with readable labels (issue 14)
+    assert (cox["variable"].iloc[-1], cox["level"].iloc[-1]) == ("KRAS", "Mutant")
     imp = pd.read_csv(tables / "imputation_models.csv")
-    assert list(imp["method"]) == ["pmm", "logreg"]
+    assert list(imp["method"]) == ["predictive mean matching", "logistic regression"]
+    assert list(imp["variable"]) == ["CEA at liver metastasis diagnosis", "KRAS"]
     eff = pd.read_csv(tables / "matching_1_effect.csv")
     assert float(eff["E-value (point)"].iloc[0]) >= 1.0
     bal = pd.read_csv(tables / "matching_1_balance.csv")
@@ -49,6 +52,17 @@ def test_pooled_cox_matched_comparison_and_conditional_tables(built):
     assert "pooled by Rubin&#39;s rules" in page or "pooled by Rubin's rules" in page
     assert (res.out_dir / "figures" / "matching_1_love.png").exists()
     assert (res.out_dir / "figures" / "imputation_traces.png").exists()
+
+
+def test_imputation_matching_and_conditional_sections_show_no_raw_names(built):
+    """Issue 14: the sections added with issue 16 (imputation, pooled Cox, matching, conditional
+    survival) speak in labels too - in the page and in every SVG figure."""
+    _, res = built
+    assert raw_names_in_report(res.out_dir) == {}
+    love = svg_texts(res.out_dir / "figures" / "matching_1_love.svg")
+    assert "Age at diagnosis" in love
+    traces = svg_texts(res.out_dir / "figures" / "imputation_traces.svg")
+    assert "KRAS" in traces and "CEA at liver metastasis diagnosis" in traces
 
 
 def test_methods_text_says_what_was_done(make_spec):

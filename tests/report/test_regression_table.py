@@ -32,19 +32,24 @@ def test_formats_the_model_summary(fit):
     assert isinstance(res, RegressionTable)
     row = res.table.iloc[0]
     s = fit.table.iloc[0]
-    assert row["term"] == "Age (years)"
+    assert row["variable"] == "Age (years)" and row["level"] == ""
     assert row["HR (95% CI)"] == f"{s['hr']:.2f} ({s['lower']:.2f}–{s['upper']:.2f})"
     assert res.numbers["hr"].tolist() == fit.table["hr"].tolist()
     assert res.notes["n"] == str(fit.n) and res.notes["events"] == str(fit.n_event)
     assert res.notes["ties"] == "efron"
-    assert res.notes["rows excluded (missing values)"] == "5"
+    assert res.notes["patients excluded for missing values"] == "5"
+    # the categorical term: a header, its reference level, then the other level
+    grp = res.table[res.table["variable"] == "grp"]
+    assert grp["level"].tolist() == ["", "a", "b"]
+    assert grp["HR (95% CI)"].tolist()[1] == "1 (reference)"
+    assert sum(int(v) for v in grp["N"].tolist()[1:]) == fit.n
     assert "<table" in res._repr_html_() and "toprule" in res.to_latex()
     assert "regression" in res.to_html()
 
 
 def test_small_counts_in_the_notes_are_suppressed(fit):
     res = regression_table(fit, suppression=SuppressionPolicy(threshold=11))
-    assert res.notes["rows excluded (missing values)"] == "<11"
+    assert res.notes["patients excluded for missing values"] == "<11"
     assert res.notes["n"] == "‡"  # n + excluded = the published cohort size
 
 

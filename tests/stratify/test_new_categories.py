@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crlm_outcomes.errors import InputError
+from crlm_outcomes.errors import InputError, SpecError
 from crlm_outcomes.stratify import (
     STRATIFIERS,
     agreement,
@@ -106,15 +106,21 @@ def test_mdt_groups(make):
     assert "section 3.1" in reasons(mdt_group(frame)).iloc[5]
 
 
-# Section 4.1.1: (primary type, extrahepatic, sites, remnant %, ECOG, expected)
+# Section 4.1.1: remnant >= 30-40%; section 4.1.4(1): >= 40% for a simultaneous resection,
+# >= 30% for a liver resection apart from the primary (exactly the limit is adequate).
+# (primary type, extrahepatic, sites, remnant %, ECOG, surgical strategy, expected)
 RESECTABILITY = [
-    ("colectomy", False, NA, 30.0, 1, "indicated"),  # exactly 30% is adequate
-    ("colectomy", False, NA, 29.9, 1, "contraindicated_remnant"),
-    ("none", False, NA, 50.0, 1, "contraindicated_primary"),
-    ("colectomy", True, "peritoneum", 50.0, 1, "contraindicated_extrahepatic"),
-    ("colectomy", True, "lung", 50.0, 1, "indicated"),
-    ("colectomy", False, NA, 50.0, 3, "contraindicated_unfit"),
-    ("colectomy", False, NA, NA, 1, None),
+    ("colectomy", False, NA, 30.0, 1, "metachronous_hepatectomy", "indicated"),
+    ("colectomy", False, NA, 29.9, 1, NA, "contraindicated_remnant"),
+    ("none", False, NA, 50.0, 1, NA, "contraindicated_primary"),
+    ("colectomy", True, "peritoneum", 50.0, 1, NA, "contraindicated_extrahepatic"),
+    ("colectomy", True, "lung", 50.0, 1, NA, "indicated"),
+    ("colectomy", False, NA, 50.0, 3, NA, "contraindicated_unfit"),
+    ("colectomy", False, NA, NA, 1, NA, None),
+    ("simultaneous_with_liver", False, NA, 39.9, 1, "simultaneous", "contraindicated_remnant"),
+    ("simultaneous_with_liver", False, NA, 40.0, 1, "simultaneous", "indicated"),
+    ("colectomy", False, NA, 35.0, 1, "staged_primary_first", "indicated"),
+    ("colectomy", False, NA, 35.0, 1, NA, None),  # 30-40% with the strategy unknown
 ]
 
 
@@ -123,10 +129,16 @@ def test_resectability(make):
                   "extrahepatic_disease": [c[1] for c in RESECTABILITY],
                   "extrahepatic_sites": [c[2] for c in RESECTABILITY],
                   "future_liver_remnant_pct": [c[3] for c in RESECTABILITY],
-                  "performance_status_ecog": [c[4] for c in RESECTABILITY]})
+                  "performance_status_ecog": [c[4] for c in RESECTABILITY],
+                  "surgical_strategy": [c[5] for c in RESECTABILITY]})
     result = resectability(frame)
-    _check(result, [c[5] for c in RESECTABILITY])
+    _check(result, [c[6] for c in RESECTABILITY])
     assert "future liver remnant unknown" in reasons(result).iloc[6]
+    assert "surgical strategy is unknown" in reasons(result).iloc[10]
+    # without any strategy column, 30-40% stays undecided; the limits are options
+    no_strategy = frame.drop(columns=["surgical_strategy"])
+    assert pd.isna(resectability(no_strategy).iloc[9])
+    assert resectability(no_strategy, simultaneous_min_remnant_pct=30.0).iloc[9] == "indicated"
 
 
 # Seed 002 (transplant selection): against right-sided primary, BRAF mutation, N2, poorly
@@ -155,15 +167,35 @@ def test_transplant_selection(make):
     assert "BRAF unknown for this patient" in reasons(result).iloc[7]
 
 
+# Section 5.1.1 (seed 004): neoadjuvant chemotherapy "generally recommended to be completed
+# within 2-3 months, followed by surgery" -> counted from the START of chemotherapy; exactly 3
+# calendar months is within. (start, end, liver resection, given, from start, from end)
+NEOADJUVANT_TIMING = [
+    ("2020-01-31", "2020-03-15", "2020-04-30", True, True, True),  # 31 Jan + 3 m = 30 Apr
+    ("2020-01-31", "2020-03-15", "2020-05-01", True, False, True),  # 1 day past 3 months
+    ("2020-01-01", "2020-05-01", "2020-06-01", True, False, True),  # 5 months from start
+    ("2020-01-01", "2020-01-31", "2020-05-01", True, False, False),
+    ("2020-01-01", "2020-01-31", "2020-03-01", False, None, None),  # no chemotherapy
+    (NA, NA, "2020-03-01", True, None, None),  # dates unknown
+]
+
+
 def test_surgery_within_three_months_of_chemotherapy(make):
-    # Section 5.1.1: surgery within 2-3 months of neoadjuvant chemotherapy
-    frame = make({"neoadjuvant_chemo": [True, True, False, True],
-                  "neoadjuvant_end_date": ["2020-01-31", "2020-01-31", "2020-01-31",
-                                           "2020-01-31"],
-                  "liver_resection_date": ["2020-04-30", "2020-05-01", "2020-03-01", NA]})
+    rows = NEOADJUVANT_TIMING
+    frame = make({"neoadjuvant_start_date": [r[0] for r in rows],
+                  "neoadjuvant_end_date": [r[1] for r in rows],
+                  "liver_resection_date": [r[2] for r in rows],
+                  "neoadjuvant_chemo": [r[3] for r in rows]})
     result = surgery_within_months_of_chemo(frame)
-    _check(result, [True, False, None, None])  # 31 Jan + 3 months = 30 Apr (month end)
-    assert reasons(result).iloc[2].startswith("not applicable")
+    _check(result, [r[4] for r in rows])
+    assert "after its start" in result.attrs["rule"]
+    assert reasons(result).iloc[4].startswith("not applicable")
+    assert reasons(result).iloc[5] == "neoadjuvant start date unknown for this patient"
+    from_end = surgery_within_months_of_chemo(frame, origin="end")
+    _check(from_end, [r[5] for r in rows])
+    assert "not the guideline's wording" in from_end.attrs["rule"]
+    with pytest.raises(SpecError):
+        surgery_within_months_of_chemo(frame, origin="middle")
 
 
 def test_upfront_surgery_candidate(make):

@@ -176,6 +176,38 @@ def _few_quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return np.where(h > 0, (1 - h) * part[lo] + h * part[hi], part[lo])
 
 
+def drop_empty_leading_levels(frame: pd.DataFrame, variables: list[str], *,
+                              every: bool = False) -> pd.DataFrame:
+    """``frame`` with the leading categories that no row takes removed from each categorical
+    column in ``variables`` (``every``: all empty categories), keeping the order of the
+    others; a copy of the changed columns only, ``frame`` is not modified.
+
+    A categorical variable's reference is its first level *with patients*: an empty reference
+    would make every other level's hazard ratio relative to nobody.
+
+    Examples
+    --------
+    >>> s = pd.Categorical(["b", "c"], categories=["a", "b", "c", "d"])
+    >>> list(drop_empty_leading_levels(pd.DataFrame({"x": s}), ["x"])["x"].cat.categories)
+    ['b', 'c', 'd']
+    """
+    changed = {}
+    for v in variables:
+        if v not in frame.columns or not isinstance(frame[v].dtype, pd.CategoricalDtype):
+            continue
+        s = frame[v]
+        codes = s.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        if not used.any() or (used[0] and not every) or used.all():
+            continue
+        if every:
+            keep = [c for c, u in zip(s.cat.categories, used, strict=True) if u]
+        else:
+            keep = list(s.cat.categories[int(np.flatnonzero(used)[0]):])
+        changed[v] = s.cat.set_categories(keep)
+    return frame.assign(**changed) if changed else frame
+
+
 def build_design(formula: str, frame: pd.DataFrame) -> Design:
     """Build the design matrix of ``formula`` on ``frame`` (rows already cleaned of NA).
 
@@ -208,6 +240,9 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
     parsed = _formulaic(checked, frame.columns)
     terms = [t for t in parsed if str(t) != "1"]
     variables = [c for c in frame.columns if str(c) in set(checked.variables)]
+    # leading levels without a patient are dropped, so the reference has patients; empty
+    # levels after it stay, as in R, and give not-estimable coefficients
+    frame = drop_empty_leading_levels(frame, variables)
     plain = all(len(t.factors) == 1 and t.factors[0].eval_method.value == "lookup"
                 and _is_plain_numeric(frame[str(t.factors[0].expr)]) for t in terms)
     wrapped = {v for t in terms for f in t.factors if str(f.expr).startswith("C(")

@@ -222,12 +222,12 @@ class PooledModel:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(self, ax=None):
+    def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
-        pooled_forest_plot`)."""
+        pooled_forest_plot`; ``labels=`` names the terms)."""
         from crlm_outcomes.plots.pooled import pooled_forest_plot
 
-        return pooled_forest_plot(self, ax=ax)
+        return pooled_forest_plot(self, ax=ax, **kwargs)
 
     def regression_table(self, **kwargs: Any):
         """Publication table HR (95% CI), p (:func:`crlm_outcomes.report.regression_table.

@@ -17,15 +17,34 @@ from crlm_outcomes.plots.style import OKABE_ITO, new_axes, publication_style
 if TYPE_CHECKING:
     from crlm_outcomes.survival.weighting import BalanceTable, PropensityWeights
 
-__all__ = ["plot_balance", "plot_propensity_overlap"]
+__all__ = ["plot_balance", "plot_propensity_overlap", "balance_names"]
+
+
+def balance_names(table, labels=None) -> list[str]:
+    """Readable row names of a balance table (``covariate``, ``level``): ``Sex: Male``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"covariate": ["age_at_diagnosis", "sex"], "level": [None, "male"]})
+    >>> balance_names(t)
+    ['Age at diagnosis', 'Sex: Male']
+    """
+    from crlm_outcomes.labels import resolve_labels
+
+    lab = resolve_labels(labels)
+    return [f"{lab.variable(str(c))}: {lab.level(str(c), lv)}"
+            if isinstance(lv, str) or (lv is not None and lv == lv) else lab.variable(str(c))
+            for c, lv in zip(table["covariate"], table["level"], strict=True)]
 
 
 def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
-                 threshold: float = 0.1) -> plt.Axes:
-    """Love plot: |SMD| per covariate (level) before and, if weighted, after weighting."""
+                 threshold: float = 0.1, labels=None) -> plt.Axes:
+    """Love plot: |SMD| per covariate (level) before and, if weighted, after weighting;
+    covariates and levels by their labels (``labels`` as
+    :func:`crlm_outcomes.labels.resolve_labels`)."""
     t = balance.table
-    names = [f"{c}: {lv}" if lv is not None and lv == lv else str(c)
-             for c, lv in zip(t["covariate"], t["level"], strict=True)]
+    names = balance_names(t, labels)
     y = np.arange(len(t))[::-1]
     ax = new_axes(ax, height=max(1.8, 0.22 * len(t) + 0.8))
     with publication_style():
@@ -39,7 +58,8 @@ def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
         ax.set_yticklabels(names)
         ax.set_xlim(left=0)
         ax.set_xlabel("Absolute standardised mean difference")
-        ax.legend(loc="lower right")
+        # above the axes: a legend inside would cover the points of some covariate
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return ax
 
 

@@ -11,13 +11,21 @@ Risks: A Practical Perspective*. Wiley, 2006, chapter 4).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FixedLocator
 
-from crlm_outcomes.plots.style import new_axes, palette, publication_style
+from crlm_outcomes.labels import Labels, resolve_labels
+from crlm_outcomes.plots.style import (
+    ONE_COLUMN_IN,
+    fit_width,
+    new_axes,
+    palette,
+    publication_style,
+)
 
 if TYPE_CHECKING:
     from crlm_outcomes.survival.competing_risks import CumulativeIncidence
@@ -43,12 +51,18 @@ def plot_cif(
     *,
     causes: Sequence[int] | None = None,
     groups: Sequence[Hashable] | None = None,
-    ci: bool = False,
+    ci: bool = True,
     stacked: bool = False,
     cause_labels: Mapping[int, str] | None = None,
-    xlabel: str = "Time",
+    xlabel: str | None = None,
     ylabel: str = "Cumulative incidence",
     legend: bool = True,
+    labels: Labels | Mapping[str, Any] | None = None,
+    endpoint: str | None = "rfs",
+    xmax: float | None = None,
+    times: Sequence[float] | None = None,
+    risk_counts: pd.DataFrame | None = None,
+    pvalues: Mapping[int, float] | None = None,
 ) -> plt.Axes:
     """Plot cumulative incidence curves.
 
@@ -65,16 +79,32 @@ def plot_cif(
     stacked
         Stack the causes of one group (requires a single group, or ``groups=[label]``).
     cause_labels
-        Display names, e.g. ``{1: "Recurrence", 2: "Death without recurrence"}``.
+        Display names, e.g. ``{1: "Recurrence", 2: "Death without recurrence"}`` (default:
+        the level labels of ``rfs_cause`` from the schema).
     xlabel, ylabel, legend
-        Labels and legend switch.
+        Labels (default x label: months from the endpoint's origin) and legend switch; the
+        legend sits above the axes, off the curves.
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`) of the groups.
+    endpoint
+        Endpoint whose time origin names the x axis (default ``rfs``).
+    xmax, times
+        Right end of the time axis and its ticks (default: the last follow-up and every 12 or
+        24 months, as the Kaplan-Meier figures).
+    risk_counts
+        Numbers at risk to print under the axis (rows = groups in order, one column per
+        tick), e.g. from the data and after small-cell suppression.
+    pvalues
+        Gray's test p per cause, printed in the plot.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     from crlm_outcomes.errors import SpecError
+    from crlm_outcomes.plots.km import format_p_plot, time_breaks
 
+    lab = resolve_labels(labels)
     causes = list(result.causes if causes is None else causes)
     all_groups = list(result.follow_up["group"])
     groups = all_groups if groups is None else list(groups)
@@ -86,9 +116,17 @@ def plot_cif(
     if bad:
         raise SpecError("unknown cause(s) for the plot", value=bad,
                         expected=f"among {list(result.causes)}")
-    labels = {c: str(c) for c in causes} | dict(cause_labels or {})
+    cause_names = {c: lab.level("rfs_cause", c) if c in (1, 2) else str(c) for c in causes}
+    cause_names |= dict(cause_labels or {})
+    by = result.by[0] if len(result.by) == 1 else None
+    group_names = {g: lab.level(by, g) if by else str(g) for g in all_groups}
     end = dict(zip(result.follow_up["group"], result.follow_up["max_time"], strict=True))
-    ax = new_axes(ax)
+    right = float(xmax) if xmax is not None else float(max(end[g] for g in groups))
+    ticks = list(times) if times is not None else time_breaks(right)
+    new_figure = ax is None
+    n_rows = len(groups) if risk_counts is not None else 0
+    ax = new_axes(ax, height=2.5 + (0.16 * (n_rows + 1) + 0.35 if n_rows else 0.0))
+    top = 0.0
     with publication_style():
         if stacked:
             if len(groups) != 1:
@@ -102,11 +140,12 @@ def plot_cif(
             base = np.zeros(grid.shape[0])
             for i, c in enumerate(causes):
                 est = at.loc[(at["group"] == g) & (at["cause"] == c), "estimate"].to_numpy()
-                top = base + est
-                ax.fill_between(grid, base, top, step="post", color=colours[i], alpha=0.55,
-                                linewidth=0, label=labels[c])
-                ax.step(grid, top, where="post", color=colours[i], linewidth=0.8)
-                base = top
+                top_edge = base + est
+                ax.fill_between(grid, base, top_edge, step="post", color=colours[i], alpha=0.55,
+                                linewidth=0, label=cause_names[c])
+                ax.step(grid, top_edge, where="post", color=colours[i], linewidth=0.8)
+                base = top_edge
+            top = float(np.nanmax(base[grid <= right])) if (grid <= right).any() else 1.0
         else:
             colours = palette(len(all_groups))
             for gi, g in enumerate(all_groups):
@@ -115,19 +154,89 @@ def plot_cif(
                 for ci_, c in enumerate(causes):
                     cur = result.table[(result.table["group"] == g) & (result.table["cause"] == c)]
                     x, y, lo, hi = _step_xy(cur, end[g])
-                    name = labels[c] if len(all_groups) == 1 else f"{g}, {labels[c]}"
-                    if len(causes) == 1 and len(all_groups) > 1:
-                        name = str(g)
+                    if len(all_groups) == 1:
+                        name = cause_names[c]
+                    elif len(causes) == 1:
+                        name = group_names[g]
+                    else:
+                        name = f"{group_names[g]}: {cause_names[c].lower()}"
                     ax.step(x, y, where="post", color=colours[gi],
                             linestyle=_LINESTYLES[ci_ % len(_LINESTYLES)], label=name)
+                    shown = x <= right
+                    top = max(top, float(np.nanmax(y[shown])) if shown.any() else 0.0)
                     if ci:
-                        ax.fill_between(x, np.nan_to_num(lo, nan=0.0),
-                                        np.nan_to_num(hi, nan=1.0), step="post",
-                                        color=colours[gi], alpha=0.15, linewidth=0)
-        ax.set_xlim(left=0)
-        ax.set_ylim(0, 1 if stacked else min(1.0, max(0.05, ax.get_ylim()[1])))
-        ax.set_xlabel(xlabel)
+                        lo0, hi0 = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
+                        ax.fill_between(x, lo0, hi0, step="post", color=colours[gi],
+                                        alpha=0.12, linewidth=0)
+                        top = max(top, float(np.nanmax(hi0[shown])) if shown.any() else 0.0)
+        ax.set_xlim(0, right * 1.02 if right > 0 else 1)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+        ceiling = 1.0 if stacked else min(1.0, max(0.1, np.ceil(top * 10 + 0.5) / 10))
+        ax.set_ylim(0, ceiling)
+        ax.set_xlabel(xlabel if xlabel is not None else lab.time_label(endpoint))
         ax.set_ylabel(ylabel)
         if legend:
-            ax.legend(loc="upper left")
+            _legend(ax, stacked, all_groups, groups, causes, group_names, cause_names)
+        if pvalues:
+            text = "\n".join(format_p_plot(p, f"Gray's test, {cause_names.get(c, c).lower()}:")
+                              .replace(": p", " p") for c, p in pvalues.items()
+                              if np.isfinite(p))
+            ax.text(0.03, 0.97, text, transform=ax.transAxes, ha="left", va="top",
+                    fontsize=plt.rcParams["legend.fontsize"])
+        if risk_counts is not None:
+            _draw_risk(ax, risk_counts, ticks, [colours[all_groups.index(g)] for g in groups]
+                       if not stacked else palette(1), [group_names[g] for g in groups])
+        if new_figure:
+            fit_width(ax.figure, ONE_COLUMN_IN)
     return ax
+
+
+def _legend(ax: plt.Axes, stacked: bool, all_groups: list[Any], groups: list[Any],
+            causes: list[int], group_names: Mapping[Any, str],
+            cause_names: Mapping[int, str]) -> None:
+    """Legend above the axes, off the curves: colour = group, line style = event type."""
+    from matplotlib.lines import Line2D
+
+    if stacked or len(all_groups) == 1 or len(causes) == 1:
+        handles, names = ax.get_legend_handles_labels()
+    else:
+        colours = palette(len(all_groups))
+        handles = [Line2D([], [], color=colours[all_groups.index(g)]) for g in groups]
+        names = [group_names[g] for g in groups]
+        handles += [Line2D([], [], color="0.25", linestyle=_LINESTYLES[i % len(_LINESTYLES)])
+                    for i in range(len(causes))]
+        names += [cause_names[c] for c in causes]
+    ax.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 1.01),
+              ncol=2 if len(names) > 1 else 1, borderaxespad=0.0, handlelength=2.2,
+              columnspacing=1.2, frameon=False)
+
+
+def _draw_risk(ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colours: list[str],
+               names: list[str]) -> None:
+    """Numbers at risk under the axis, as the Kaplan-Meier figures print them."""
+    size = plt.rcParams["xtick.labelsize"]
+    size = size if isinstance(size, (int, float)) else 7
+    first, step = 30.0, size + 3.5
+    above = max((len(n) for n in names), default=0) > 14
+    ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction", xytext=(0, -first),
+                textcoords="offset points", ha="left", va="top", fontsize=size,
+                fontweight="bold", annotation_clip=False)
+    offset = -first
+    cells = table.astype(str).to_numpy()
+    gap = 6.0 + 0.32 * size * max((len(r[0]) for r in cells if len(r)), default=0)
+    for colour, name, row in zip(colours, names, cells, strict=False):
+        offset -= step
+        if above:
+            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(0, offset),
+                        textcoords="offset points", ha="left", va="top", fontsize=size,
+                        color=colour, annotation_clip=False)
+            offset -= step
+        else:
+            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, offset),
+                        textcoords="offset points", ha="right", va="top", fontsize=size,
+                        color=colour, annotation_clip=False)
+        for t, text in zip(ticks, row, strict=False):
+            ax.annotate(str(text), xy=(t, 0), xycoords=("data", "axes fraction"),
+                        xytext=(0, offset), textcoords="offset points", ha="center", va="top",
+                        fontsize=size, annotation_clip=False, gid="risk-table")

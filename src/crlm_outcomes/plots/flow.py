@@ -56,9 +56,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _shown(value: Any) -> bool:
+    """An exclusion worth a box: not empty and not zero (suppressed text such as ``<11`` is)."""
+    text = _text(value)
+    return bool(text) and text != "0"
+
+
 def plot_flow(steps: pd.DataFrame | Sequence[Mapping[str, Any]], ax: plt.Axes | None = None, *,
-              width: float = 6.0) -> plt.Axes:
+              width: float = 6.0, final_label: str | None = "Analysis cohort") -> plt.Axes:
     """Draw the cohort flow: main boxes top to bottom, exclusion boxes on the right.
+
+    Every main box has the same width, and so has every exclusion box; arrows run from edge
+    to edge. A step that excluded nobody gets no exclusion box.
 
     Parameters
     ----------
@@ -67,39 +76,83 @@ def plot_flow(steps: pd.DataFrame | Sequence[Mapping[str, Any]], ax: plt.Axes | 
         ``excluded`` and ``reason`` (see :func:`flow_steps_frame`). Counts may be numbers or
         already formatted text (e.g. suppressed ``<11``).
     ax
-        Axes to draw on; a new figure sized to the number of steps when None.
+        Axes to draw on; a new figure sized to the boxes when None.
     width
         Width in inches of a new figure.
+    final_label
+        Title of the last box (the patients analysed), shown above its own label; None keeps
+        the step's label alone.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_flow([{"label": "Records in the source file", "n": 120},
+    ...                 {"label": "Adults", "n": 100, "excluded": 20, "reason": "Age < 18"}])
+    >>> sorted(t.get_text().splitlines()[0] for t in ax.texts)
+    ['Analysis cohort', 'Excluded, n = 20', 'Records in the source file']
     """
+    from matplotlib.patches import FancyBboxPatch
+
     frame = flow_steps_frame(steps)
     k = len(frame)
-    ax = new_axes(ax, width=width, height=0.85 * k + 0.3)
+    main_texts, side_texts = [], []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        label = textwrap.fill(str(row.label), 44)
+        if i == k - 1 and final_label and k > 1:
+            label = f"{final_label}\n{label}" if label and label != final_label else final_label
+        main_texts.append(f"{label}\nn = {_text(row.n)}")
+        side = None
+        if i > 0 and _shown(row.excluded):
+            reason = textwrap.fill(_text(row.reason), 46)
+            side = f"Excluded, n = {_text(row.excluded)}" + (f"\n{reason}" if reason else "")
+        side_texts.append(side)
+    pad = 0.7  # box padding, in text lines
+    heights = [t.count("\n") + 1 + pad for t in main_texts]
+    side_h = [0.0 if s is None else s.count("\n") + 1 + pad for s in side_texts]
+    tops, y = [], 0.0
+    gaps = []
+    for i in range(k):
+        if i > 0:
+            gap = max(1.6, side_h[i] + 0.8)
+            gaps.append(gap)
+            y += gap
+        tops.append(y)
+        y += heights[i]
+    total = y
+    line_in = 7.0 * 1.35 / 72.0
+    ax = new_axes(ax, width=width, height=total * line_in + 0.15)
     main_colour, side_colour = palette(2)
+    main_x0, main_w = (0.03, 0.46) if any(side_texts) else (0.27, 0.46)
+    side_x0, side_w = 0.56, 0.42
+    centre = main_x0 + main_w / 2
+    arrow = {"arrowstyle": "-|>", "color": "0.3", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0,
+             "mutation_scale": 8}
     with publication_style():
         ax.set_xlim(0, 1)
-        ax.set_ylim(-0.5, k - 0.4)
-        ax.invert_yaxis()
+        ax.set_ylim(total, 0)
         ax.axis("off")
-        box = {"boxstyle": "round,pad=0.4", "facecolor": "white", "linewidth": 0.9}
-        for i, row in enumerate(frame.itertuples(index=False)):
-            label = textwrap.fill(str(row.label), 40)
-            ax.text(0.3, i, f"{label}\nn = {_text(row.n)}", ha="center", va="center",
-                    fontsize=7, bbox={**box, "edgecolor": main_colour})
+        for i in range(k):
+            ax.add_patch(FancyBboxPatch((main_x0, tops[i]), main_w, heights[i],
+                                        boxstyle="round,pad=0,rounding_size=0.01",
+                                        facecolor="white", edgecolor=main_colour,
+                                        linewidth=0.9, mutation_aspect=total))
+            ax.text(centre, tops[i] + heights[i] / 2, main_texts[i], ha="center",
+                    va="center", fontsize=7, linespacing=1.25)
             if i == 0:
                 continue
-            ax.annotate("", xy=(0.3, i - 0.28), xytext=(0.3, i - 0.72),
-                        arrowprops={"arrowstyle": "-|>", "color": "0.3", "linewidth": 0.8})
-            excluded = _text(row.excluded)
-            if excluded or _text(row.reason):
-                ax.annotate("", xy=(0.6, i - 0.5), xytext=(0.3, i - 0.5),
-                            arrowprops={"arrowstyle": "-|>", "color": "0.3",
-                                        "linewidth": 0.8})
-                reason = textwrap.fill(_text(row.reason), 42)
-                ax.text(0.62, i - 0.5, f"Excluded: {excluded}\n{reason}",
-                        ha="left", va="center", fontsize=6.5,
-                        bbox={**box, "edgecolor": side_colour})
+            bottom_prev = tops[i - 1] + heights[i - 1]
+            ax.annotate("", xy=(centre, tops[i]), xytext=(centre, bottom_prev),
+                        arrowprops=arrow)
+            if side_texts[i] is not None:
+                mid = bottom_prev + gaps[i - 1] / 2
+                ax.annotate("", xy=(side_x0, mid), xytext=(centre, mid), arrowprops=arrow)
+                ax.add_patch(FancyBboxPatch((side_x0, mid - side_h[i] / 2), side_w, side_h[i],
+                                            boxstyle="round,pad=0,rounding_size=0.01",
+                                            facecolor="white", edgecolor=side_colour,
+                                            linewidth=0.9, mutation_aspect=total))
+                ax.text(side_x0 + 0.02, mid, side_texts[i], ha="left", va="center",
+                        fontsize=6.5, linespacing=1.25)
     return ax

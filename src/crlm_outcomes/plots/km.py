@@ -4,23 +4,35 @@ The numbers at risk follow R's convention (``summary(fit, times = ticks, extend 
 as used by ``survminer::ggsurvplot``): the number at risk just at each tick time, 0 after the
 end of follow-up. The table is drawn under the axis with x in data coordinates, so each number
 sits exactly under its tick whatever the figure size.
+
+Labels are readable by default (:mod:`crlm_outcomes.labels`): the y axis names the endpoint
+("Overall survival"), the x axis its unit and time origin ("Months from liver resection"), the
+legend and the risk table the groups' level labels. The time axis stops where few patients
+remain at risk (default: fewer than 10% of those at the start, or fewer than 10 patients), as
+the tail of a Kaplan-Meier curve resting on a handful of patients misleads the eye (Pocock,
+Clayton & Altman, *Lancet* 2002;359:1686-1689).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.ticker import FixedLocator
 
-from crlm_outcomes.plots.style import new_axes, palette, publication_style
+from crlm_outcomes.errors import SpecError
+from crlm_outcomes.labels import Labels, resolve_labels
+from crlm_outcomes.plots.style import ONE_COLUMN_IN, fit_width, new_axes, palette, publication_style
 
 if TYPE_CHECKING:
     from crlm_outcomes.survival.kaplan_meier import KaplanMeierResult
 
-__all__ = ["plot_km", "risk_table_counts"]
+__all__ = ["plot_km", "risk_table_counts", "truncation_time", "time_breaks", "format_p_plot"]
+
+_KINDS = ("survival", "failure", "cumhaz")
 
 
 def risk_table_counts(result: KaplanMeierResult, times: Sequence[float]) -> dict[Any, np.ndarray]:
@@ -38,16 +50,96 @@ def risk_table_counts(result: KaplanMeierResult, times: Sequence[float]) -> dict
     return out
 
 
+def truncation_time(result: KaplanMeierResult, min_at_risk: float | None = None) -> float:
+    """Last time at which the number at risk (all groups together) is at least the threshold.
+
+    Parameters
+    ----------
+    result
+        A Kaplan-Meier result.
+    min_at_risk
+        ``None``: the default rule, the larger of 10% of the patients at the start and 10
+        patients; a number in (0, 1): that fraction of the start; a number >= 1: patients;
+        0: no truncation (the last follow-up time).
+
+    Returns
+    -------
+    float
+        The time where the axis ends.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    >>> d = pd.DataFrame({"t": range(1, 101), "e": [1] * 100})
+    >>> truncation_time(kaplan_meier(d, "t", "e"))  # 10 still at risk at t = 91
+    91.0
+    """
+    table = result.table
+    times = np.unique(table["time"].to_numpy(float))
+    if times.size == 0:
+        return 0.0
+    last = float(times[-1])
+    if min_at_risk is not None and min_at_risk < 0:
+        raise SpecError("min_at_risk must be >= 0", value=min_at_risk,
+                        expected="0 (no cut), a fraction in (0, 1) or a number of patients")
+    if min_at_risk == 0:
+        return last
+    counts = risk_table_counts(result, times)
+    total = np.sum(list(counts.values()), axis=0)
+    start = float(total[0])
+    if min_at_risk is None:
+        threshold = max(0.1 * start, 10.0)
+    elif min_at_risk < 1:
+        threshold = float(min_at_risk) * start
+    else:
+        threshold = float(min_at_risk)
+    ok = np.flatnonzero(total >= threshold)
+    return float(times[ok[-1]]) if ok.size else last
+
+
+def time_breaks(end: float, step: float | None = None) -> list[float]:
+    """Ticks from 0: every 12 months (24 beyond 96 months, 6 below 24), up to ``end``.
+
+    Examples
+    --------
+    >>> time_breaks(61.0)
+    [0.0, 12.0, 24.0, 36.0, 48.0, 60.0]
+    """
+    if step is None:
+        step = 24.0 if end > 96 else (12.0 if end > 24 else 6.0)
+    return [float(v) for v in np.arange(0.0, end + 1e-9, step)]
+
+
+def format_p_plot(p: float, name: str = "Log-rank") -> str:
+    """``Log-rank p = 0.012`` (``p < 0.001`` below that)."""
+    return f"{name} p < 0.001" if p < 0.001 else f"{name} p = {p:.3f}"
+
+
 def _format_count(value: float, integral: bool) -> str:
     return f"{int(round(value))}" if integral else f"{value:.1f}"
 
 
+def _group_names(result: KaplanMeierResult, groups: list[Any], labels: Any,
+                 lab: Labels) -> list[str]:
+    if labels is not None and not isinstance(labels, (Mapping, Labels)):
+        return [str(x) for x in labels]
+    if not result.by:
+        return ["All patients" for _ in groups]
+    by = result.by[0] if len(result.by) == 1 else None
+    return [lab.level(by, g) if by is not None else str(g) for g in groups]
+
+
 def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table: bool = True,
             censor_marks: bool = True, ci: bool = True, times: Sequence[float] | None = None,
-            colors: Sequence[str] | None = None, labels: Sequence[str] | None = None,
-            xlabel: str = "Time", ylabel: str = "Survival probability", legend: bool = True,
-            ci_alpha: float = 0.18, risk_table_title: str = "Number at risk",
-            xmax: float | None = None) -> plt.Axes:
+            colors: Sequence[str] | None = None,
+            labels: Labels | Mapping[str, Any] | Sequence[str] | None = None,
+            endpoint: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
+            legend: bool = True, ci_alpha: float = 0.15,
+            risk_table_title: str = "Number at risk", xmax: float | None = None,
+            min_at_risk: float | None = None, pvalue: float | None = None,
+            median_line: bool = False, kind: str = "survival",
+            risk_counts: pd.DataFrame | None = None, title: str | None = None) -> plt.Axes:
     """Draw Kaplan-Meier curves of a :class:`KaplanMeierResult`.
 
     Parameters
@@ -55,80 +147,198 @@ def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table
     result
         From :func:`crlm_outcomes.survival.kaplan_meier`.
     ax
-        Axes to draw on; a new one-column figure when ``None``.
+        Axes to draw on; a new one-column figure (3.5 in wide, whatever the labels) when None.
     risk_table
         Add the numbers-at-risk table under the axis, one row per group, at the tick times.
     censor_marks
         Mark censoring times with "+" on the curve.
     ci
-        Shade the pointwise confidence band (as steps).
+        Shade the pointwise confidence band (as steps; not for ``kind="cumhaz"``).
     times
-        Tick times (and risk-table times); default matplotlib's ticks within the data range.
-    colors, labels
-        One per group (default Okabe-Ito colours and the group labels).
+        Tick times (and risk-table times); default every 12 months (:func:`time_breaks`).
+    colors
+        One per group (default Okabe-Ito colours).
+    labels
+        Display labels: a :class:`~crlm_outcomes.labels.Labels` or a mapping as the spec's
+        ``labels:`` (groups are shown by their level labels), or a list of one name per group.
+    endpoint
+        ``os``, ``rfs`` or ``hepatic_rfs``: names the y axis and the time origin on the x axis.
+    xlabel, ylabel
+        Override the axis labels.
     xmax
-        Right end of the time axis (default the last time).
+        Right end of the time axis; default where the number at risk falls below
+        ``min_at_risk`` (:func:`truncation_time`).
+    min_at_risk
+        Threshold of :func:`truncation_time` (None = 10% of the start or 10 patients).
+    pvalue
+        A p-value (e.g. ``logrank(...).p``) printed in the plot as ``Log-rank p = ...``.
+    median_line
+        Dashed lines at 50% survival down to each group's median.
+    kind
+        ``survival`` (S), ``failure`` (1 - S, the cumulative incidence without competing
+        risks) or ``cumhaz`` (Nelson-Aalen cumulative hazard, sum of events / at risk).
+    risk_counts
+        Published numbers at risk to print instead of the computed ones (rows = groups in
+        order, one column per tick; e.g. suppressed counts such as ``<11``).
+    title
+        Axes title.
 
     Returns
     -------
     matplotlib.axes.Axes
         The curve axes (the risk table is drawn as annotations of it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40], "os_event": [1, 0, 1, 1, 0, 1]})
+    >>> ax = plot_km(kaplan_meier(d, "os_months", "os_event"), endpoint="os")
+    >>> ax.get_ylabel(), ax.get_xlabel()
+    ('Overall survival', 'Months from diagnosis of liver metastases')
     """
-    ax = new_axes(ax, height=2.6 if not risk_table else 3.0)
+    if kind not in _KINDS:
+        raise SpecError("unknown kind of Kaplan-Meier plot", value=kind, expected=f"one of {_KINDS}")
+    lab = resolve_labels(labels if isinstance(labels, (Mapping, Labels)) else None)
     groups = [g for g in result.group_labels if (result.table["group"] == g).any()]
     colors = list(colors) if colors is not None else palette(len(groups))
-    names = list(labels) if labels is not None else [str(g) for g in groups]
+    names = _group_names(result, groups, labels, lab)
+    new_figure = ax is None
+    rows = len(groups) * (2 if max((len(n) for n in names), default=0) > 14 else 1)
+    rows = rows if risk_table else 0
+    ax = new_axes(ax, height=2.5 + (0.16 * (rows + 1) + 0.35 if risk_table else 0.0))
     with publication_style():
-        end = float(result.table["time"].max()) if xmax is None else float(xmax)
+        end = truncation_time(result, min_at_risk) if xmax is None else float(xmax)
+        ticks = (sorted(float(t) for t in times) if times is not None
+                 else time_breaks(end))
+        right = max(end, max(ticks) if ticks else 0.0)
+        top = 0.0
         for g, color, name in zip(groups, colors, names, strict=False):
             sub = result.table[result.table["group"] == g]
             x = np.concatenate(([0.0], sub["time"].to_numpy(float)))
-            y = np.concatenate(([1.0], sub["survival"].to_numpy(float)))
+            s = np.concatenate(([1.0], sub["survival"].to_numpy(float)))
+            lo = np.concatenate(([1.0], sub["lower"].to_numpy(float)))
+            hi = np.concatenate(([1.0], sub["upper"].to_numpy(float)))
+            if kind == "survival":
+                y = s
+            elif kind == "failure":
+                y, lo, hi = 1.0 - s, 1.0 - hi, 1.0 - lo
+            else:
+                n_risk = sub["n_risk"].to_numpy(float)
+                inc = np.divide(sub["n_event"].to_numpy(float), n_risk,
+                                out=np.zeros_like(n_risk), where=n_risk > 0)
+                y = np.concatenate(([0.0], np.cumsum(inc)))
+            keep = x <= right
+            top = max(top, float(np.nanmax(y[keep])) if keep.any() else 0.0)
             ax.plot(x, y, drawstyle="steps-post", color=color, label=name)
-            if ci and result.conf_type != "none":
-                lo = np.concatenate(([1.0], sub["lower"].to_numpy(float)))
-                hi = np.concatenate(([1.0], sub["upper"].to_numpy(float)))
+            if ci and kind != "cumhaz" and result.conf_type != "none":
                 ax.fill_between(x, lo, hi, step="post", color=color, alpha=ci_alpha,
                                 linewidth=0)
             if censor_marks:
-                cens = sub[sub["n_censor"] > 0]
-                ax.plot(cens["time"], cens["survival"], linestyle="none", marker="+",
-                        markersize=4, markeredgewidth=0.8, color=color)
-        ax.set_xlim(0, end * 1.02 if end > 0 else 1)
-        ax.set_ylim(0, 1.05)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if times is None:
-            ticks = [t for t in ax.get_xticks() if 0 <= t <= end * 1.02]
+                cens = (sub["n_censor"] > 0).to_numpy()
+                ax.plot(x[1:][cens], y[1:][cens], linestyle="none", marker="+",
+                        markersize=3.5, markeredgewidth=0.7, color=color)
+        if median_line and kind != "cumhaz":
+            _median_lines(ax, result, groups, colors, kind, right)
+        ax.set_xlim(0, right * 1.02 if right > 0 else 1)
+        if kind == "cumhaz":
+            ax.set_ylim(0, max(top * 1.05, 0.05))
         else:
-            ticks = sorted(float(t) for t in times)
+            ax.set_ylim(0, 1.02)
+            ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
+            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.set_xlabel(xlabel if xlabel is not None else lab.time_label(endpoint))
+        ax.set_ylabel(ylabel if ylabel is not None else _ylabel(lab, endpoint, kind))
         ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.set_xlim(0, max(end * 1.02, max(ticks) if ticks else 0))
-        if legend and (len(groups) > 1 or labels is not None):
-            ax.legend(loc="best")
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+        if title:
+            ax.set_title(title, loc="left")
+        if legend and (len(groups) > 1 or (labels is not None and not isinstance(
+                labels, (Mapping, Labels)))):
+            by = result.by[0] if len(result.by) == 1 else None
+            leg = ax.legend(loc="upper right" if kind == "survival" else "upper left",
+                            title=lab.variable(by) if by else None, handlelength=1.6,
+                            borderaxespad=0.2)
+            if leg.get_title() is not None:
+                leg.get_title().set_fontsize(plt.rcParams["legend.fontsize"])
+        if pvalue is not None and np.isfinite(pvalue):
+            ax.text(0.03, 0.04 if kind == "survival" else 0.96, format_p_plot(pvalue),
+                    transform=ax.transAxes, ha="left",
+                    va="bottom" if kind == "survival" else "top",
+                    fontsize=plt.rcParams["legend.fontsize"])
         if risk_table and ticks:
-            _draw_risk_table(ax, result, ticks, groups, colors, names, risk_table_title)
+            _draw_risk_table(ax, result, ticks, groups, colors, names, risk_table_title,
+                             risk_counts)
+        if new_figure:
+            fit_width(ax.figure, ONE_COLUMN_IN)
     return ax
 
 
+def _ylabel(lab: Labels, endpoint: str | None, kind: str) -> str:
+    if kind == "cumhaz":
+        return "Cumulative hazard" + (f" ({lab.events.get(endpoint, '').lower()})"
+                                      if endpoint in lab.events else "")
+    if kind == "failure":
+        event = lab.events.get(endpoint or "")
+        return f"Cumulative incidence of {event.lower()}" if event else "Cumulative incidence"
+    return lab.endpoint(endpoint) if endpoint else "Survival probability"
+
+
+def _median_lines(ax: plt.Axes, result: KaplanMeierResult, groups: list[Any],
+                  colors: list[str], kind: str, right: float) -> None:
+    med = result.median().set_index("group")
+    level = 0.5
+    xs = [float(med.loc[g, "median"]) for g in groups if g in med.index]
+    finite = [x for x in xs if np.isfinite(x) and x <= right]
+    if not finite:
+        return
+    ax.plot([0, max(finite)], [level, level], color="0.45", linewidth=0.6, linestyle=":",
+            zorder=1)
+    for g, color in zip(groups, colors, strict=False):
+        if g not in med.index:
+            continue
+        x = float(med.loc[g, "median"])
+        if np.isfinite(x) and x <= right:
+            ax.plot([x, x], [0, level], color=color, linewidth=0.6, linestyle=":", zorder=1)
+
+
 def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float],
-                     groups: list[Any], colors: list[str], names: list[str], title: str) -> None:
-    counts = risk_table_counts(result, ticks)
-    integral = bool(np.all(result.table["n_risk"] == np.round(result.table["n_risk"])))
+                     groups: list[Any], colors: list[str], names: list[str], title: str,
+                     published: pd.DataFrame | None) -> None:
+    if published is not None:
+        if len(published) != len(groups) or published.shape[1] != len(ticks):
+            raise SpecError("risk_counts must have one row per group and one column per tick",
+                            value=published.shape, expected=(len(groups), len(ticks)))
+        cells = [[str(v) for v in row] for row in published.to_numpy()]
+    else:
+        counts = risk_table_counts(result, ticks)
+        integral = bool(np.all(result.table["n_risk"] == np.round(result.table["n_risk"])))
+        cells = [[_format_count(n, integral) for n in counts.get(g, np.zeros(len(ticks)))]
+                 for g in groups]
     size = plt.rcParams["xtick.labelsize"]
     size = size if isinstance(size, (int, float)) else 7
-    first = 34.0  # points below the axis: below tick labels and the x label
-    step = size + 3.0
-    ax.annotate(title, xy=(0, 0), xycoords="axes fraction", xytext=(-14, -first),
-                textcoords="offset points", ha="right", va="top", fontsize=size,
+    first = 30.0  # points below the axis: below tick labels and the x label
+    step = size + 3.5
+    # short group names sit left of their row; long ones above it, so the axis keeps its width
+    above = max((len(n) for n in names), default=0) > 14
+    ax.annotate(title, xy=(0, 0), xycoords="axes fraction", xytext=(0, -first),
+                textcoords="offset points", ha="left", va="top", fontsize=size,
                 fontweight="bold", annotation_clip=False)
-    for i, (g, color, name) in enumerate(zip(groups, colors, names, strict=False)):
-        offset = -(first + (i + 1) * step)
-        ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-14, offset),
-                    textcoords="offset points", ha="right", va="top", fontsize=size,
-                    color=color, annotation_clip=False)
-        for t, n in zip(ticks, counts.get(g, np.zeros(len(ticks))), strict=True):
-            ax.annotate(_format_count(n, integral), xy=(t, 0),
-                        xycoords=("data", "axes fraction"), xytext=(0, offset),
-                        textcoords="offset points", ha="center", va="top", fontsize=size,
-                        annotation_clip=False, gid="risk-table")
+    offset = -first
+    # the row names end left of the numbers under the first tick (centred on it)
+    gap = 6.0 + 0.32 * size * max((len(row[0]) for row in cells if row), default=0)
+    for color, name, row in zip(colors, names, cells, strict=False):
+        offset -= step
+        if above:
+            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(0, offset),
+                        textcoords="offset points", ha="left", va="top", fontsize=size,
+                        color=color, annotation_clip=False)
+            offset -= step
+        else:
+            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, offset),
+                        textcoords="offset points", ha="right", va="top", fontsize=size,
+                        color=color, annotation_clip=False)
+        for t, text in zip(ticks, row, strict=True):
+            ax.annotate(text, xy=(t, 0), xycoords=("data", "axes fraction"),
+                        xytext=(0, offset), textcoords="offset points", ha="center",
+                        va="top", fontsize=size, annotation_clip=False, gid="risk-table")

@@ -40,12 +40,17 @@ def hr_forest_plot(labels: list[str], hr: np.ndarray, lower: np.ndarray, upper: 
     return ax
 
 
-def pooled_forest_plot(result: PooledModel, ax: plt.Axes | None = None) -> plt.Axes:
-    """Forest plot of a :class:`~crlm_outcomes.imputation.pooling.PooledModel`."""
+def pooled_forest_plot(result: PooledModel, ax: plt.Axes | None = None, *,
+                       labels=None) -> plt.Axes:
+    """Forest plot of a :class:`~crlm_outcomes.imputation.pooling.PooledModel`; terms by
+    their labels (``labels`` as :func:`crlm_outcomes.labels.resolve_labels`)."""
+    from crlm_outcomes.survival.term_rows import term_label
+
     t = result.table
     level = int(round(100 * result.conf_level))
     what = "Hazard ratio" if result.model == "cox" else "Subdistribution hazard ratio"
-    return hr_forest_plot([str(v) for v in t["term"]], t["hr"].to_numpy(float),
+    return hr_forest_plot([term_label(str(v), labels) for v in t["term"]],
+                          t["hr"].to_numpy(float),
                           t["lower"].to_numpy(float), t["upper"].to_numpy(float), ax=ax,
                           xlabel=f"{what} ({level}% CI), pooled over {result.m} imputations")
 
@@ -89,10 +94,15 @@ def pooled_rmst_plot(result: PooledRMST, ax: plt.Axes | None = None) -> plt.Axes
     return ax
 
 
-def trace_plot(traces, variable: str, ax: plt.Axes | None = None) -> plt.Axes:
+def trace_plot(traces, variable: str, ax: plt.Axes | None = None, *,
+               labels=None) -> plt.Axes:
     """Convergence traces: mean of the imputed values of ``variable`` per iteration, one line
     per chain (imputation), as R's ``plot(mids)``. ``traces`` is the frame of
-    :attr:`crlm_outcomes.imputation.Imputations.traces`."""
+    :attr:`crlm_outcomes.imputation.Imputations.traces`; ``labels`` (as
+    :func:`crlm_outcomes.labels.resolve_labels`) names the variable."""
+    from crlm_outcomes.labels import resolve_labels
+
+    name = resolve_labels(labels).variable(variable)
     sub = traces[traces["variable"] == variable]
     ax = new_axes(ax)
     with publication_style():
@@ -101,5 +111,6 @@ def trace_plot(traces, variable: str, ax: plt.Axes | None = None) -> plt.Axes:
             s = sub[sub["imputation"] == c].sort_values("iteration")
             ax.plot(s["iteration"], s["mean"], color=colour, linewidth=1.0)
         ax.set_xlabel("Iteration")
-        ax.set_ylabel(f"Mean of imputed {variable}")
+        ax.set_ylabel("Mean of imputed values")
+        ax.set_title(name, loc="left")  # a long label as a title keeps the panels aligned
     return ax

@@ -59,8 +59,15 @@ def zph_smooth(x: np.ndarray, y: np.ndarray, var: float, df: int = 4, nsmo: int 
     return grid, fit, half
 
 
-def schoenfeld_plot(zph, term: str, ax=None):
-    """Scaled Schoenfeld residuals of ``term`` with a spline smooth and +/- 2 SE band.
+def schoenfeld_plot(zph, term: str, ax=None, *, labels=None, endpoint: str | None = None,
+                    xlabel: str | None = None, pvalue: bool = True):
+    """Scaled Schoenfeld residuals of ``term`` with a spline smooth, +/- 2 SE band and a zero
+    line, on an axis labelled in months.
+
+    The points and the smooth are placed on the transformed time of the test
+    (``zph.transform``, as R's ``plot.cox.zph``), and the axis ticks are labelled with the
+    months they correspond to (every 12 or 24 months), so the reader reads time while the
+    picture is the one the test judges. The test's p for the term is printed in the panel.
 
     Parameters
     ----------
@@ -70,31 +77,75 @@ def schoenfeld_plot(zph, term: str, ax=None):
         A column of ``zph.y`` (a model term).
     ax
         Axes to draw on; a new one-column figure when ``None``.
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`) for the panel title.
+    endpoint
+        Endpoint of the model (``os``...): its time origin names the x axis.
+    xlabel
+        Override the x label.
+    pvalue
+        Print the term's test p-value in the panel.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    from crlm_outcomes.labels import resolve_labels
+    from crlm_outcomes.plots.km import format_p_plot, time_breaks
+    from crlm_outcomes.survival.term_rows import term_label
+
     if term not in zph.y.columns:
         raise SpecError("unknown term for the Schoenfeld plot", column="term", value=term,
                         expected=f"one of {list(zph.y.columns)}")
+    lab = resolve_labels(labels)
     ax = new_axes(ax)
     x = np.asarray(zph.x, float)
     y = zph.y[term].to_numpy(float)
     with publication_style():
-        ax.scatter(x, y, s=6, color=OKABE_ITO[0], alpha=0.6, linewidths=0)
+        ax.axhline(0.0, color="0.5", linewidth=0.7, linestyle="--", zorder=0)
+        ax.scatter(x, y, s=5, color=OKABE_ITO[0], alpha=0.45, linewidths=0)
         if np.unique(x).size > 4:
             grid, fit, half = zph_smooth(x, y, float(zph.var.loc[term, term]))
             ax.plot(grid, fit, color=OKABE_ITO[1])
             ax.plot(grid, fit + half, color=OKABE_ITO[1], linestyle="--", linewidth=0.8)
             ax.plot(grid, fit - half, color=OKABE_ITO[1], linestyle="--", linewidth=0.8)
-        labels = {"km": "1 - KM(t-)", "identity": "time", "log": "log(time)", "rank": "rank(time)"}
-        ax.set_xlabel(f"Transformed time: {labels.get(zph.transform, zph.transform)}")
-        ax.set_ylabel(f"Beta(t) for {term}")
+        times = np.asarray(getattr(zph, "time", np.array([])), float)
+        if times.size == x.size and times.size > 1:
+            order = np.argsort(times, kind="stable")
+            ts, xs = times[order], x[order]
+            months = [m for m in time_breaks(float(ts[-1])) if ts[0] <= m <= ts[-1]]
+            if len(months) < 3:  # short follow-up: finer breaks
+                months = [m for m in time_breaks(float(ts[-1]), float(ts[-1]) / 4)
+                          if ts[0] <= m <= ts[-1]]
+            pos = np.interp(months, ts, xs)
+            # late months crowd on the Kaplan-Meier scale: keep ticks at least 14% apart
+            span = float(xs[-1] - xs[0]) or 1.0
+            keep, last = [], -np.inf
+            for j, p in enumerate(pos):
+                if p - last >= 0.14 * span:
+                    keep.append(j)
+                    last = p
+            months = [months[j] for j in keep]
+            pos = pos[keep]
+            ax.set_xticks(pos)
+            ax.set_xticklabels([f"{m:g}" for m in months])
+            ax.set_xlabel(xlabel if xlabel is not None else lab.time_label(endpoint))
+        else:
+            names = {"km": "1 - KM(t-)", "identity": "time", "log": "log(time)",
+                     "rank": "rank(time)"}
+            ax.set_xlabel(xlabel or f"Transformed time: {names.get(zph.transform, zph.transform)}")
+        name = term_label(term, lab)
+        ax.set_ylabel("β(t)")
+        if pvalue and "p" in zph.table.columns:
+            first = zph.table.columns[0]
+            row = zph.table[zph.table[first].astype(str) == term]
+            if len(row) and np.isfinite(float(row["p"].iloc[0])):
+                name += "\n" + format_p_plot(float(row["p"].iloc[0]), "PH test")
+        ax.set_title(name, loc="left", fontsize=plt_size() - 0.5)
     return ax
 
 
-def schoenfeld_plots(zph, ax=None):
+def schoenfeld_plots(zph, ax=None, **kwargs):
     """One Schoenfeld panel per term, as R's ``plot(cox.zph(fit))`` without ``resid`` index.
 
     Parameters
@@ -104,6 +155,8 @@ def schoenfeld_plots(zph, ax=None):
     ax
         ``None`` (a new figure, one panel per term in a grid of up to 3 columns), one Axes (a
         one-term model) or a sequence of Axes, one per term.
+    **kwargs
+        Options of :func:`schoenfeld_plot` for every panel (``labels=``, ``endpoint=``...).
 
     Returns
     -------
@@ -128,5 +181,13 @@ def schoenfeld_plots(zph, ax=None):
             extra.set_visible(False)
         axes = axes[:len(terms)]
     for term, a in zip(terms, axes, strict=True):
-        schoenfeld_plot(zph, term, ax=a)
+        schoenfeld_plot(zph, term, ax=a, **kwargs)
     return axes[0] if len(terms) == 1 else axes
+
+
+def plt_size() -> float:
+    """The axis-label font size of the publication style (points)."""
+    import matplotlib.pyplot as plt
+
+    size = plt.rcParams["axes.labelsize"]
+    return float(size) if isinstance(size, (int, float)) else 8.0

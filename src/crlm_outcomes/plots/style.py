@@ -15,7 +15,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 
 __all__ = ["OKABE_ITO", "palette", "publication_style", "new_axes", "savefig_deterministic",
-           "ONE_COLUMN_IN", "TWO_COLUMN_IN"]
+           "fit_width", "ONE_COLUMN_IN", "TWO_COLUMN_IN"]
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000"]
@@ -38,7 +38,7 @@ _RC = {
     "figure.dpi": 100,
     "savefig.dpi": 300,
     "svg.hashsalt": "crlm_outcomes",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "pdf.fonttype": 42,
 }
 
@@ -65,11 +65,44 @@ def new_axes(ax: plt.Axes | None = None, *, width: float = ONE_COLUMN_IN,
     return new
 
 
+def fit_width(fig: plt.Figure, width: float = ONE_COLUMN_IN, pad: float = 0.04) -> plt.Figure:
+    """Place the axes of ``fig`` so that everything drawn (tick labels, legends, a risk table's
+    row names) spans exactly ``width`` inches: every figure of a kind then has the same width
+    once cropped, whatever the length of its labels.
+
+    The axes keep their vertical placement; the horizontal margins are measured on the drawn
+    figure and the axes widened or narrowed to fill the rest.
+    """
+    fig.set_figwidth(width)
+    for _ in range(2):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+        boxes = [b for b in boxes if b is not None]
+        if not boxes:
+            return fig
+        dpi = fig.dpi
+        left_ext = min(b.x0 for b in boxes) / dpi
+        right_ext = max(b.x1 for b in boxes) / dpi
+        x0 = min(ax.get_position().x0 for ax in fig.axes) * width
+        x1 = max(ax.get_position().x1 for ax in fig.axes) * width
+        left_need = x0 - left_ext + pad
+        right_need = right_ext - x1 + pad
+        if left_need + right_need >= width * 0.8:
+            return fig
+        new_x0, new_x1 = left_need / width, 1 - right_need / width
+        for ax in fig.axes:
+            pos = ax.get_position()
+            ax.set_position([new_x0, pos.y0, new_x1 - new_x0, pos.height])
+    return fig
+
+
 def savefig_deterministic(fig: plt.Figure, path: str | Path) -> Path:
     """Save ``fig`` so that the same figure always gives the same bytes (PNG, SVG or PDF).
 
     Creation dates and software stamps are removed from the metadata and the SVG id salt is fixed,
-    which is what makes a report rebuild byte-identical.
+    which is what makes a report rebuild byte-identical. SVG text stays text
+    (``svg.fonttype = "none"``), so an art editor can change a label without redrawing.
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
@@ -82,6 +115,6 @@ def savefig_deterministic(fig: plt.Figure, path: str | Path) -> Path:
         metadata = {"Creator": None, "Date": None}
     else:
         metadata = {}
-    with mpl.rc_context({"svg.hashsalt": "crlm_outcomes"}):
+    with mpl.rc_context({"svg.hashsalt": "crlm_outcomes", "svg.fonttype": "none"}):
         fig.savefig(path, format=fmt, metadata=metadata, bbox_inches="tight")
     return path

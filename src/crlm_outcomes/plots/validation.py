@@ -32,8 +32,10 @@ def estimate_plot(table: pd.DataFrame, *, xlabel: str, ax: plt.Axes | None = Non
     return ax
 
 
-def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """AUC(t) against t per ``term`` with pointwise confidence bands."""
+def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
+                  xlabel: str = "Time") -> plt.Axes:
+    """AUC(t) against t per ``term`` with pointwise confidence bands (``xlabel`` names the
+    time axis, e.g. "Months from liver resection")."""
     ax = new_axes(ax)
     with publication_style():
         terms = list(dict.fromkeys(table["term"]))
@@ -43,7 +45,7 @@ def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axe
             ax.fill_between(sub["time"], sub["lower"], sub["upper"], color=colour, alpha=0.15,
                             linewidth=0)
         ax.axhline(0.5, color="0.5", linewidth=0.8, linestyle="--")
-        ax.set_xlabel("Time")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("AUC(t)")
         ax.legend(frameon=False)
     return ax

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes.labels import Labels, default_labels
 from crlm_outcomes.report.disclosure_check import DisclosureLedger
 from crlm_outcomes.report.spec import AnalysisSpec
 from crlm_outcomes.report.suppression import PRIMARY, SuppressionPolicy, kind_alone
@@ -48,6 +49,9 @@ class BuildContext:
         Inputs and random seeds, recorded in the manifest.
     cohort_note
         A sentence on where the cohort came from (for the methods text).
+    labels
+        Display labels: the schema's defaults, the cohort's endpoint origins and the spec's
+        ``labels:`` (set once the cohort is loaded).
     imputations
         The multiple imputations of the spec's ``imputation:`` (pooled Cox models), or None.
     ledger
@@ -73,6 +77,7 @@ class BuildContext:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     seeds: dict[str, int] = field(default_factory=dict)
     cohort_note: str = ""
+    labels: Labels = field(default_factory=default_labels)
     imputations: Any = None
     ledger: DisclosureLedger = field(default_factory=DisclosureLedger)
     published_counts: dict[str, str] = field(default_factory=dict)
@@ -89,7 +94,7 @@ class BuildContext:
     def warn_block(self, caught: list[warnings.WarningMessage], where: str) -> None:
         """Add ``caught`` warnings to the data notes (once each, small numbers masked)."""
         for w in caught:
-            msg = f"{where}: {self._mask_numbers(str(w.message))}"
+            msg = f"{where}: {self._mask_numbers(self.labels.readable(str(w.message)))}"
             if msg not in self.notes:
                 self.notes.append(msg)
 

@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes.labels import default_labels
 from crlm_outcomes.report import manifest as mf
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.disclosure_check import assert_no_disclosure
@@ -174,13 +175,16 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
         versions = mf.software_versions()
         commit = mf.git_commit()
         sha = spec_hash(spec)
-        _finish_page(ctx, versions, commit, sha)
+        page = _finish_page(ctx, versions, commit, sha)
         notes: list[str] = []
         if policy.enabled:
             checked = assert_no_disclosure(ctx.ledger, threshold=policy.threshold,
                                            suppress_zero=policy.suppress_zero)
             notes.append(f"Disclosure check passed: none of the {checked} suppressed counts "
                          "can be recovered from the published tables, text and figures.")
+        word = _word_report(tmp, spec, page)
+        if word:
+            notes.append(word)
         if spec.output.pdf_report:
             notes.append(_pdf_report(tmp))
         report("manifest")
@@ -200,6 +204,10 @@ def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
     """The analysis steps, in :func:`plan` order."""
     report("load cohort")
     load_cohort_step(ctx, base)
+    origins = (getattr(ctx.cohort, "provenance", None) or {}).get("endpoint_origins", {})
+    ctx.labels = (default_labels()
+                  .with_origins({k: v.get("origin") for k, v in origins.items()})
+                  .merged(ctx.spec.labels.model_dump()))
     ctx.seeds["fisher_monte_carlo"] = FISHER_SEED
     report("stratify and filter")
     steps = stratify_and_filter(ctx)
@@ -233,18 +241,19 @@ def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
 
 
 def _finish_page(ctx: BuildContext, versions: dict[str, Any], commit: str | None,
-                 sha: str) -> None:
+                 sha: str) -> dict[str, Any]:
     """Write report.html: the methods text, the sections, the data notes and the provenance
     (software versions, git commit, spec hash, input hashes, seeds, the validated spec)."""
     spec = ctx.spec
     methods = methods_text(spec, versions=versions, suppression=ctx.policy,
-                           table_one_tests=ctx.table_one_tests, cohort_note=ctx.cohort_note)
+                           table_one_tests=ctx.table_one_tests, cohort_note=ctx.cohort_note,
+                           labels=ctx.labels)
     sections = [{"id": "methods", "title": "Statistical methods", "paragraphs": methods,
                  "blocks": []}, *ctx.sections]
     if ctx.notes:
         sections.append({"id": "notes", "title": "Data notes", "paragraphs": [
-            "Messages raised during the analyses (rows excluded for missing values, model "
-            "warnings):"], "blocks": [text_block("text", n, "note") for n in ctx.notes]})
+            "Notes from the analyses: patients left out of an analysis for missing values, "
+            "and warnings from model fitting."], "blocks": [text_block("text", n, "note") for n in ctx.notes]})
     deps = versions["dependencies"]
     prov = pd.DataFrame(
         [("crlm_outcomes", versions["crlm_outcomes"]), ("python", versions["python"]),
@@ -269,6 +278,25 @@ def _finish_page(ctx: BuildContext, versions: dict[str, Any], commit: str | None
     page = render_report(title=spec.title, subtitle=subtitle, sections=sections,
                          version=versions["crlm_outcomes"])
     (ctx.writer.out / "report.html").write_text(page, encoding="utf-8")
+    return {"title": spec.title, "subtitle": subtitle, "sections": sections}
+
+
+def _word_report(out: Path, spec: AnalysisSpec, page: dict[str, Any]) -> str:
+    """Write report.docx (every section, figure and table) when asked or when python-docx is
+    installed; the note for the user ("" when nothing to say)."""
+    from crlm_outcomes.report.word import word_available, write_report_docx
+
+    wanted = spec.output.word_report
+    missing = [f for f in spec.output.table_formats if f == "docx"]
+    if not word_available():
+        if wanted or missing:
+            return ("Word output skipped: python-docx is not installed "
+                    "(pip install 'crlm_outcomes[word]').")
+        return ""
+    if wanted is False:
+        return ""
+    write_report_docx(out / "report.docx", **page)
+    return "Word report written: report.docx."
 
 
 def _pdf_report(out: Path) -> str:

@@ -14,7 +14,8 @@ import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes.plots.style import palette, publication_style
+from crlm_outcomes.labels import Labels
+from crlm_outcomes.plots.style import palette
 from crlm_outcomes.report.suppression import (
     COMPLEMENTARY,
     PRIMARY,
@@ -92,22 +93,31 @@ def draw_at_risk(ax: plt.Axes, table: pd.DataFrame, times: Sequence[float],
 
 def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPolicy | None = None,
                       max_time: float | None = None, title: str | None = None,
-                      xlabel: str = "Months", ylabel: str = "Survival probability",
+                      xlabel: str | None = None, ylabel: str | None = None,
+                      endpoint: str | None = None, labels: Labels | None = None,
+                      pvalue: float | None = None, min_at_risk: float | None = None,
+                      median_line: bool = False,
                       risk: pd.DataFrame | None = None) -> plt.Axes:
     """Kaplan-Meier curves with a (suppressed) numbers-at-risk table underneath.
+
+    The curves are :func:`crlm_outcomes.plots.km.plot_km`'s; the numbers at risk printed are
+    the published ones (:func:`at_risk_table`), so a count the tables mask is masked here too.
 
     Parameters
     ----------
     km
         A :class:`~crlm_outcomes.survival.kaplan_meier.KaplanMeierResult`.
     ax
-        Axes to draw on; a new figure when None.
+        Axes to draw on; a new one-column figure when None.
     policy
         Small-cell suppression of the at-risk counts.
     max_time
-        Right end of the time axis (default: last time in the curves).
+        Right end of the time axis (default: where the number at risk falls below
+        ``min_at_risk``, see :func:`crlm_outcomes.plots.km.truncation_time`).
     title, xlabel, ylabel
-        Labels.
+        Labels (default: the endpoint's name and its time origin).
+    endpoint, labels, pvalue, min_at_risk, median_line
+        As :func:`crlm_outcomes.plots.km.plot_km`.
     risk
         The numbers-at-risk text to draw (rows = the groups of ``km``, columns = the tick
         times), as the report's at-risk table publishes it; default: computed here.
@@ -116,21 +126,12 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
     -------
     matplotlib.axes.Axes
     """
+    from crlm_outcomes.plots.km import plot_km, time_breaks, truncation_time
+
     policy = policy or SuppressionPolicy(enabled=False)
-    with publication_style():
-        if ax is None:
-            n_groups = len(km.group_labels)
-            _, ax = plt.subplots(figsize=(5.0, 3.0 + 0.16 * n_groups))
-        km.plot(ax=ax, risk_table=False)
-        tmax = float(max_time if max_time is not None else km.table["time"].max())
-        times = time_grid(tmax)
-        ax.set_xlim(0, times[-1] if len(times) > 1 else tmax)
-        ax.set_xticks(times)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_ylim(0, 1.02)
-        if title:
-            ax.set_title(title)
-        table = at_risk_table(km, times, policy) if risk is None else risk
-        draw_at_risk(ax, table, times)
-    return ax
+    end = float(max_time) if max_time is not None else truncation_time(km, min_at_risk)
+    times = time_breaks(end)
+    table = at_risk_table(km, times, policy) if risk is None else risk
+    return plot_km(km, ax=ax, times=times, xmax=end, labels=labels, endpoint=endpoint,
+                   xlabel=xlabel, ylabel=ylabel, pvalue=pvalue, median_line=median_line,
+                   risk_counts=table, title=title)

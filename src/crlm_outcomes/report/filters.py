@@ -79,6 +79,11 @@ def _convert(s: pd.Series, value: Any, key: str) -> Any:
     return value
 
 
+def _lower_first(text: str) -> str:
+    """``Liver resection`` -> ``liver resection``; acronyms (``KRAS``) stay."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def stratify_and_filter(ctx: BuildContext) -> list[dict[str, Any]]:
     """Add the stratifiers (:func:`crlm_outcomes.stratify.apply_all`) to the loaded cohort,
     apply the filters in order and store the analysis cohort in ``ctx.data``.
@@ -93,19 +98,20 @@ def stratify_and_filter(ctx: BuildContext) -> list[dict[str, Any]]:
 
     frame = apply_all(ctx.cohort, **{k: dict(v) for k, v in ctx.spec.stratify_options.items()})
     a = ctx.cohort.audit
+    lab = ctx.labels
     steps = [{"label": "Records in the source", "n": a.rows_in, "excluded": None, "reason": ""},
              {"label": "Records loaded", "n": a.rows_loaded, "excluded": a.rows_quarantined,
-              "reason": "quarantined at load (failed validation)"}]
+              "reason": "Failed validation at load (quarantined, listed below)"}]
     keep = np.ones(len(frame), dtype=bool)
     for i, flt in enumerate(ctx.spec.filters):
         mask = filter_mask(frame, flt, f"filters[{i}]")
         before = int(keep.sum())
         keep &= mask
-        steps.append({"label": flt.describe(), "n": int(keep.sum()),
+        steps.append({"label": flt.describe(lab), "n": int(keep.sum()),
                       "excluded": before - int(keep.sum()),
-                      "reason": f"not meeting: {flt.describe()}"})
+                      "reason": f"Not meeting: {_lower_first(flt.describe(lab))}"})
     ctx.data = frame.loc[keep].copy()
     if len(ctx.data) == 0:
         raise SpecError("no patient is left after the inclusion filters", value=[
-            f.describe() for f in ctx.spec.filters], expected="filters that keep some patients")
+            f.describe(lab) for f in ctx.spec.filters], expected="filters that keep some patients")
     return steps

@@ -39,3 +39,42 @@ def latex_table(frame: pd.DataFrame) -> str:
     pub = frame.map(latex_escape)
     pub.columns = [latex_escape(c) for c in frame.columns]
     return pub.style.hide(axis="index").to_latex(hrules=True)
+
+
+def grouped_latex_table(frame: pd.DataFrame) -> str:
+    """A booktabs tabular of a table with ``variable`` and ``level`` columns: each variable as
+    a header row (bold when levels follow), its levels indented under it (``\\quad``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"variable": ["Sex", "Sex", "Sex"], "level": ["", "Female", "Male"],
+    ...                   "n": ["", "10", "12"]})
+    >>> print(grouped_latex_table(t))  # doctest: +NORMALIZE_WHITESPACE
+    \\begin{tabular}{lr}
+    \\toprule
+     & n \\\\
+    \\midrule
+    \\textbf{Sex} &  \\\\
+    \\quad Female & 10 \\\\
+    \\quad Male & 12 \\\\
+    \\bottomrule
+    \\end{tabular}
+    """
+    if not {"variable", "level"} <= set(frame.columns):
+        return latex_table(frame)
+    values = [c for c in frame.columns if c not in ("variable", "level")]
+    lines = [r"\begin{tabular}{l" + "r" * len(values) + "}", r"\toprule",
+             " & ".join(["", *[latex_escape(c) for c in values]]) + r" \\", r"\midrule"]
+    levels = frame["level"].astype(str).tolist()
+    for i, row in enumerate(frame.itertuples(index=False)):
+        rec = dict(zip(frame.columns, row, strict=True))
+        if levels[i] == "":
+            has_levels = i + 1 < len(levels) and levels[i + 1] != ""
+            text = latex_escape(rec["variable"])
+            label = rf"\textbf{{{text}}}" if has_levels else text
+        else:
+            label = r"\quad " + latex_escape(rec["level"])
+        cells = [latex_escape(rec[c]) for c in values]
+        lines.append(" & ".join([label, *cells]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"

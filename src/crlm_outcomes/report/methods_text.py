@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, AnalysisSpec
+from crlm_outcomes.labels import Labels, default_labels, lower_first
+from crlm_outcomes.report.regression_table import split_terms
+from crlm_outcomes.report.spec import AnalysisSpec
 from crlm_outcomes.report.suppression import SuppressionPolicy
+from crlm_outcomes.survival.term_rows import term_label
 
 __all__ = ["methods_text"]
 
@@ -38,7 +41,7 @@ def _join(items: Sequence[str]) -> str:
 
 def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
                  suppression: SuppressionPolicy, table_one_tests: Sequence[str] = (),
-                 cohort_note: str = "") -> list[str]:
+                 cohort_note: str = "", labels: Labels | None = None) -> list[str]:
     """Paragraphs of the methods section.
 
     Parameters
@@ -53,19 +56,32 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
         Test names Table 1 actually used.
     cohort_note
         One sentence on the source cohort (file, profile, rows loaded and quarantined).
+    labels
+        Display labels, with the endpoints' time origins (default: the schema's).
     """
+    lab = labels or default_labels()
+
+    var = lab.inline
+
     paras: list[str] = []
     cohort = [cohort_note] if cohort_note else []
     if spec.filters:
         cohort.append("Patients were included when they met every criterion, applied in "
-                      "order: " + "; ".join(f.describe() for f in spec.filters) + ". A patient "
+                      "order: " + "; ".join(f.describe(lab) for f in spec.filters) + ". A patient "
                       "whose value for a criterion was missing did not meet it.")
-    cohort.append("Times are in months (days / 30.4375). Each analysis used the patients with "
-                  "complete data for its variables; the number excluded for missing values is "
-                  "reported with every result.")
+    used = list(dict.fromkeys([*spec.endpoints, *[m.endpoint for m in spec.cox],
+                               *(["rfs"] if spec.competing_risks else []),
+                               *[lm.endpoint for lm in spec.landmarks]]))
+    origins = "; ".join(
+        f"{lab.endpoint(e).lower()} ({lab.events.get(e, 'event').lower()}) from "
+        f"{lab.origins.get(e, 'the recorded origin')}" for e in used)
+    cohort.append(f"Times are in months (days / 30.4375), measured for {origins}; patients "
+                  "without the event were censored at their last follow-up. Each analysis "
+                  "used the patients with complete data for its variables; the number "
+                  "excluded for missing values is reported with every result.")
     paras.append(" ".join(cohort))
 
-    ends = [ENDPOINT_LABELS[e] for e in spec.endpoints]
+    ends = [lab.endpoint(e) for e in spec.endpoints]
     km = (f"Survival ({_join(ends).lower()}) was estimated with the Kaplan-Meier method, with "
           f"Greenwood variance and pointwise 95% confidence intervals on the "
           f"{_CONF[spec.output.conf_type]} scale; median survival and survival at "
@@ -82,7 +98,7 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
 
     if spec.comparison is not None:
         tests = [_TEST_SENTENCES[t] for t in table_one_tests if t in _TEST_SENTENCES]
-        t1 = (f"Baseline characteristics were compared by {spec.comparison.by}: continuous "
+        t1 = (f"Baseline characteristics were compared by {var(spec.comparison.by)}: continuous "
               "variables as mean (standard deviation) or, when skewed, median [interquartile "
               "range]; categorical variables as counts (% of non-missing). ")
         if tests:
@@ -96,12 +112,13 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
     if spec.cox:
         parts = []
         for m in spec.cox:
-            desc = (f"model '{m.name}' for {ENDPOINT_LABELS[m.endpoint].lower()} "
-                    f"({m.formula}; {m.ties.capitalize()} ties")
+            covs = _join([lower_first(term_label(t, lab)) for t in split_terms(m.formula)])
+            desc = (f"model '{m.display_name}' for {lab.endpoint(m.endpoint).lower()} "
+                    f"(covariates: {covs}; {m.ties.capitalize()} ties")
             if m.strata:
-                desc += f"; stratified by {', '.join(m.strata)}"
+                desc += f"; stratified by {', '.join(var(s) for s in m.strata)}"
             if m.cluster:
-                desc += f"; robust sandwich variance clustered on {m.cluster}"
+                desc += f"; robust sandwich variance clustered on {var(m.cluster)}"
             parts.append(desc + ")")
         cox = ("Hazard ratios with 95% Wald confidence intervals were estimated with Cox "
                "proportional-hazards regression: " + "; ".join(parts) + ". ")
@@ -113,9 +130,9 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
 
     if spec.imputation is not None:
         imp = spec.imputation
-        outcome = ENDPOINT_LABELS[spec.cox[0].endpoint if spec.cox else "os"].lower()
+        outcome = lower_first(lab.endpoint(spec.cox[0].endpoint if spec.cox else "os"))
         paras.append(
-            f"Missing values of {_join(imp.variables)} were multiply imputed by chained "
+            f"Missing values of {_join([var(v) for v in imp.variables])} were multiply imputed by chained "
             f"equations ({imp.m} imputations, {imp.iterations} iterations, seed {imp.seed}): "
             "predictive mean matching for continuous variables, logistic or multinomial "
             "logistic regression for categorical ones, with the Nelson-Aalen cumulative "
@@ -128,12 +145,13 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
         parts = []
         for mt in spec.matching:
             parts.append(
-                f"{mt.treatment} ({ENDPOINT_LABELS[mt.endpoint].lower()}; propensity model "
-                f"{mt.formula}; {mt.ratio}:1 "
+                f"{var(mt.treatment)} ({lower_first(lab.endpoint(mt.endpoint))}; propensity "
+                f"model on {_join([lower_first(term_label(t, lab)) for t in split_terms(mt.formula)])}"
+                f"; {mt.ratio}:1 "
                 f"{'with' if mt.replace else 'without'} replacement, "
                 + ("no caliper" if mt.caliper is None else
                    f"caliper {mt.caliper:g} SD of the logit")
-                + (f", exact on {_join(mt.exact)}" if mt.exact else "") + ")")
+                + (f", exact on {_join([var(v) for v in mt.exact])}" if mt.exact else "") + ")")
         paras.append(
             "Treatment comparisons by propensity-score matching (greedy nearest-neighbour "
             "matching on the logit of the propensity score from a logistic model): "
@@ -146,12 +164,18 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
     if spec.competing_risks:
         paras.append(
             "Recurrence and death without recurrence were analysed as competing risks "
-            "(rfs_cause: 1 = recurrence, 2 = death without recurrence): cumulative incidence "
+            "(recurrence-free survival split by its first event): cumulative incidence "
             "by the Aalen-Johansen estimator with the variance of cmprsk's cuminc and "
             "pointwise 95% intervals on the log-log scale; groups were compared with Gray's "
-            "test.")
+            "test." + "".join(
+                " Subdistribution hazard ratios of recurrence, with death without recurrence "
+                "as the competing event, were estimated with the Fine-Gray model (as cmprsk's "
+                "crr, robust sandwich variance) with covariates "
+                + _join([lower_first(term_label(t, lab)) for t in split_terms(cr.formula)])
+                + ("; each covariate was also fitted alone" if cr.univariable else "") + "."
+                for cr in spec.competing_risks if cr.formula))
     if spec.landmarks:
-        lms = [f"{ENDPOINT_LABELS[lm.endpoint].lower()} at {lm.time:g} months by {lm.by}"
+        lms = [f"{lab.endpoint(lm.endpoint).lower()} at {lm.time:g} months by {var(lm.by)}"
                for lm in spec.landmarks]
         paras.append(
             "Landmark analyses (" + "; ".join(lms) + ") included only patients event-free and "
@@ -161,7 +185,7 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
     if spec.score_validation is not None:
         from crlm_outcomes.report.sections.score_validation import score_validation_methods
 
-        paras.append(score_validation_methods(spec.score_validation))
+        paras.append(score_validation_methods(spec.score_validation, lab))
 
     if suppression.enabled:
         paras.append(

@@ -1,7 +1,7 @@
 """Publication tables of Cox models: hazard ratio (95% CI) and p per term.
 
-The numbers are those of the fitted model's ``summary`` (``term, coef, se, hr, lower, upper, z,
-p``; see :func:`crlm_outcomes.survival.cox.cox`); this module only formats them.
+The numbers are those of the fitted model's ``table`` (``term, coef, std_error, hr, lower, upper,
+statistic, p``; see :func:`crlm_outcomes.survival.cox.cox`); this module only formats them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._data import as_frame
 from crlm_outcomes._result import Result, empty_excluded
-from crlm_outcomes.errors import InputError
+from crlm_outcomes.labels import Labels
 from crlm_outcomes.report.formatting import format_p
-from crlm_outcomes.report.latex import latex_table
+from crlm_outcomes.report.latex import grouped_latex_table
 from crlm_outcomes.report.suppression import (
     SuppressionPolicy,
     format_count,
@@ -25,9 +26,25 @@ from crlm_outcomes.report.suppression import (
     suppress_vector,
 )
 
-__all__ = ["RegressionTable", "regression_table"]
+__all__ = ["RegressionTable", "regression_table", "merge_tables", "univariable_multivariable",
+           "split_terms"]
 
 _REQUIRED = ("term", "hr", "lower", "upper", "p")
+
+
+def _grouped(table: pd.DataFrame) -> pd.DataFrame:
+    """One label column: variables as written, their levels indented under them."""
+    if "level" not in table.columns:
+        return table
+    first = table["level"].eq("")
+    label = np.where(first, table["variable"], "\u2003" + table["level"].astype(str))
+    out = table.drop(columns=["variable", "level"])
+    out.insert(0, "", label)
+    if any(": " in str(c) for c in out.columns):  # merged tables: model names as a header row
+        out.columns = pd.MultiIndex.from_tuples(
+            [tuple(str(c).split(": ", 1)) if ": " in str(c) else ("", str(c))
+             for c in out.columns])
+    return out
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -37,7 +54,8 @@ class RegressionTable(Result):
     Attributes
     ----------
     table
-        Published strings: ``term``, ``HR (95% CI)``, ``p``.
+        Published strings: ``variable``, ``level`` (blank on a variable's header row), ``N``,
+        ``events``, ``HR (95% CI)`` (``SHR`` for Fine-Gray), ``p``.
     numbers
         The numbers behind it: term, hr, lower, upper, p.
     notes
@@ -61,8 +79,10 @@ class RegressionTable(Result):
         return dict(self.notes)
 
     def to_html(self, uuid: str = "regression") -> str:
-        """Styled HTML table with its caption and notes."""
-        styler = (self.table.style.hide(axis="index").set_uuid(uuid)
+        """Styled HTML table with its caption and notes (levels indented under their
+        variable)."""
+        frame = _grouped(self.table)
+        styler = (frame.style.hide(axis="index").set_uuid(uuid)
                   .set_table_attributes("class='crlm-table regression'")
                   .set_caption(html.escape(self.title)))
         foot = "; ".join(f"{k}: {v}" for k, v in self.notes.items())
@@ -70,68 +90,226 @@ class RegressionTable(Result):
         return styler.to_html() + f"<p class='footnote'>{html.escape(foot)}</p>"
 
     def to_latex(self) -> str:
-        """LaTeX (booktabs), escaped by :func:`crlm_outcomes.report.latex.latex_table`."""
-        return latex_table(self.table)
+        """LaTeX (booktabs), escaped: variable header rows with their levels indented."""
+        return grouped_latex_table(self.table)
 
 
-
-def regression_table(model: Any, *, labels: Mapping[str, str] | None = None,
+def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = None,
                      decimals: int = 2, title: str = "Cox proportional-hazards model",
                      suppression: SuppressionPolicy | None = None) -> RegressionTable:
-    """Format a fitted hazard-ratio model (or its ``table``) as HR (95% CI) and p.
+    """Format a fitted Cox or Fine-Gray model (or a summary frame) as ratio (95% CI) and p.
+
+    The rows are :func:`crlm_outcomes.survival.term_rows.term_rows` (those of the forest
+    plot): each categorical variable with its reference level, then its other levels.
 
     Parameters
     ----------
     model
-        A :class:`~crlm_outcomes.survival.cox.CoxResult` or
+        A :class:`~crlm_outcomes.survival.cox.CoxResult`, a
         :class:`~crlm_outcomes.survival.fine_gray.FineGray`, or a frame with columns term, hr,
         lower, upper, p.
     labels
-        Display names of terms.
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`; a flat mapping names
+        variables).
     decimals
         Decimals of hazard ratios and limits.
     title
         Caption.
     suppression
-        Masks the number of patients/events in the notes when small.
+        Masks the number of patients/events (notes and the N/events columns) when small.
+
+    Returns
+    -------
+    RegressionTable
 
     Raises
     ------
     InputError
         The summary lacks a required column.
     """
-    summary = model if isinstance(model, pd.DataFrame) else model.table
-    missing = [c for c in _REQUIRED if c not in summary.columns]
-    if missing:
-        raise InputError("regression table needs a model summary", column=missing[0],
-                         expected=f"columns {', '.join(_REQUIRED)}")
-    labels = dict(labels or {})
-    numbers = summary[list(_REQUIRED)].copy().reset_index(drop=True)
+    from crlm_outcomes.plots.forest import ratio_name
+    from crlm_outcomes.survival.term_rows import hr_frame, term_rows
 
-    def ci(row: pd.Series) -> str:
-        if not np.isfinite(row["hr"]):
-            return "not estimable"
-        return (f"{row['hr']:.{decimals}f} ({row['lower']:.{decimals}f}–"
-                f"{row['upper']:.{decimals}f})")
-
-    table = pd.DataFrame({
-        "term": [labels.get(t, t) for t in numbers["term"]],
-        "HR (95% CI)": numbers.apply(ci, axis=1) if len(numbers) else [],
-        "p": [format_p(p) for p in numbers["p"]],
-    })
-    notes: dict[str, str] = {}
+    numbers = hr_frame(model)[list(_REQUIRED)]
+    rows = term_rows(model, labels)
     policy = suppression or SuppressionPolicy(enabled=False)
+    name = ratio_name(model)
+
+    def ci(r: Any) -> str:
+        if r.kind == "reference":
+            return "1 (reference)"
+        if r.kind == "header":
+            return ""
+        if not np.isfinite(r.hr):
+            return "not estimable"
+        return f"{r.hr:.{decimals}f} ({r.lower:.{decimals}f}–{r.upper:.{decimals}f})"
+
+    def count(v: float) -> str:
+        return "" if not np.isfinite(v) else format_count_alone(int(v), policy)
+
+    level_row = rows["kind"].isin(["reference", "level"]) | (
+        (rows["kind"] == "not_estimable") & (rows["term"] != rows["variable"]))
+    table = pd.DataFrame({
+        "variable": np.where(level_row, [_header_of(rows, i) for i in range(len(rows))],
+                             rows["label"]),
+        "level": np.where(level_row, rows["label"], ""),
+        "N": [count(v) for v in rows["n"]],
+        "events": [count(v) for v in rows["events"]],
+        f"{name} (95% CI)": [ci(r) for r in rows.itertuples(index=False)],
+        "p": [format_p(p) for p in rows["p"]],
+    })
+    if isinstance(model, pd.DataFrame):  # a bare summary: no design, no counts
+        table = table.drop(columns=["N", "events"])
+    notes: dict[str, str] = {}
     if not isinstance(model, pd.DataFrame):
+        n_excluded = int(getattr(model, "n_excluded", 0))
         # n + excluded = the analysis cohort (published): mask both when one is small
-        n_kind, exc_kind = suppress_vector([model.n, model.n_excluded], policy)
+        n_kind, exc_kind = suppress_vector([model.n, n_excluded], policy)
         notes["n"] = format_count(model.n, n_kind, policy)
-        notes["events"] = format_count_alone(model.n_event, policy)
-        if getattr(model, "ties", None) is not None:
+        events = getattr(model, "n_event", None)
+        if events is None:
+            events = (getattr(model, "counts", None) or {}).get("n_cause")
+        if events is not None:
+            notes["events"] = format_count_alone(int(events), policy)
+        if hasattr(model, "ties"):
             notes["ties"] = str(model.ties)
-        notes["variance"] = "robust (sandwich)" if model.robust else "model-based"
-        notes["rows excluded (missing values)"] = format_count(model.n_excluded, exc_kind,
-                                                               policy)
+            notes["variance"] = "robust (sandwich)" if model.robust else "model-based"
+        else:
+            notes["variance"] = "robust (sandwich), as cmprsk::crr"
+        notes["patients excluded for missing values"] = format_count(n_excluded, exc_kind,
+                                                                      policy)
     excluded = (empty_excluded() if isinstance(model, pd.DataFrame)
                 else getattr(model, "excluded", empty_excluded()))
     return RegressionTable(table=table, numbers=numbers, notes=notes, title=title,
                            excluded=excluded)
+
+
+def split_terms(formula: str) -> list[str]:
+    """The ``+``-separated terms of a formula's right-hand side (outside parentheses).
+
+    Examples
+    --------
+    >>> split_terms("age + C(sex) + np.log(cea + 1)")
+    ['age', 'C(sex)', 'np.log(cea + 1)']
+    """
+    rhs = formula.split("~", 1)[-1]
+    terms, depth, cur = [], 0, ""
+    for ch in rhs:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "+" and depth == 0:
+            terms.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    terms.append(cur.strip())
+    return [t for t in terms if t and t != "1"]
+
+
+def _header_of(rows: pd.DataFrame, i: int) -> str:
+    """The label of the header row above row ``i``."""
+    for j in range(i, -1, -1):
+        if rows["kind"].iat[j] == "header":
+            return str(rows["label"].iat[j])
+    return str(rows["label"].iat[i])
+
+
+def merge_tables(tables: Mapping[str, RegressionTable], *, title: str) -> RegressionTable:
+    """Put regression tables side by side (gtsummary's ``tbl_merge``): the variable and level
+    columns once, then each table's N/events, ratio (95% CI) and p under its name.
+
+    Rows are matched on (variable, level); a row missing from one table is blank there.
+
+    Parameters
+    ----------
+    tables
+        Name (e.g. ``"Univariable"``) -> table, in display order.
+    title
+        Caption.
+
+    Returns
+    -------
+    RegressionTable
+        ``table`` has two-level column names (``(name, column)``), flattened as
+        ``"name: column"``.
+    """
+    keys: list[tuple[str, str]] = []
+    for tab in tables.values():
+        for v, lev in zip(tab.table["variable"], tab.table["level"], strict=True):
+            if (v, lev) not in keys:
+                keys.append((v, lev))
+    out = pd.DataFrame(keys, columns=["variable", "level"])
+    numbers = []
+    notes: dict[str, str] = {}
+    for name, tab in tables.items():
+        value_cols = [c for c in tab.table.columns if c not in ("variable", "level")]
+        part = tab.table.drop_duplicates(["variable", "level"]).set_index(["variable", "level"])
+        joined = part.reindex(pd.MultiIndex.from_tuples(keys))[value_cols].fillna("")
+        for c in value_cols:
+            if c in ("N", "events") and name != next(iter(tables)):
+                continue  # counts once: the univariable fits' counts
+            out[f"{name}: {c}"] = joined[c].to_numpy()
+        numbers.append(tab.numbers.assign(model=name))
+        notes.update({f"{name}: {k}": v for k, v in tab.notes.items()})
+    return RegressionTable(table=out, numbers=pd.concat(numbers, ignore_index=True),
+                           notes=notes, title=title)
+
+
+def univariable_multivariable(data: Any, variables: list[str], duration: str, event: str, *,
+                              model: str = "cox", labels: Labels | Mapping[str, Any] | None = None,
+                              suppression: SuppressionPolicy | None = None,
+                              title: str | None = None, **options: Any) -> RegressionTable:
+    """Univariable and multivariable models side by side (gtsummary ``tbl_uvregression`` +
+    ``tbl_merge``): one model per variable, and one with all of them.
+
+    Parameters
+    ----------
+    data
+        DataFrame or Cohort.
+    variables
+        Covariates (formula terms), each fitted alone and then together.
+    duration, event
+        Time and event columns (for Fine-Gray, ``event`` holds the cause codes).
+    model
+        ``"cox"`` or ``"fine_gray"``.
+    labels
+        Display labels.
+    suppression
+        Small-cell suppression of counts.
+    title
+        Caption.
+    **options
+        Passed to :func:`crlm_outcomes.survival.cox.cox` or
+        :func:`crlm_outcomes.survival.fine_gray.fine_gray` (e.g. ``ties``, ``cause``).
+
+    Returns
+    -------
+    RegressionTable
+
+    Raises
+    ------
+    SpecError
+        Unknown ``model`` or no variables.
+    """
+    from crlm_outcomes.errors import SpecError
+
+    if model not in ("cox", "fine_gray"):
+        raise SpecError("unknown model for the univariable/multivariable table", value=model,
+                        expected="'cox' or 'fine_gray'")
+    if not variables:
+        raise SpecError("no variables for the univariable/multivariable table", value=variables,
+                        expected="one or more covariates")
+    if model == "cox":
+        from crlm_outcomes.survival.cox import cox as fit_fn
+    else:
+        from crlm_outcomes.survival.fine_gray import fine_gray as fit_fn
+    frame = as_frame(data)
+    uni_tables = [regression_table(fit_fn(frame, v, duration, event, **options), labels=labels,
+                                   suppression=suppression) for v in variables]
+    uni = RegressionTable(table=pd.concat([u.table for u in uni_tables], ignore_index=True),
+                          numbers=pd.concat([u.numbers for u in uni_tables], ignore_index=True),
+                          notes={}, title="Univariable")
+    multi = regression_table(fit_fn(frame, " + ".join(variables), duration, event, **options),
+                             labels=labels, suppression=suppression)
+    name = "Cox" if model == "cox" else "Fine-Gray"
+    return merge_tables({"Univariable": uni, "Multivariable": multi},
+                        title=title or f"{name} models: univariable and multivariable")

@@ -38,6 +38,7 @@ __all__ = [
     "ConditionalSurvivalSpec",
     "SuppressionSpec",
     "OutputSpec",
+    "LabelsSpec",
     "ENDPOINTS",
     "REGISTRY_PROFILES",
     "load_spec",
@@ -120,18 +121,29 @@ class FilterSpec(_Model):
             raise ValueError(f"op {self.op!r} needs a single value")
         return self
 
-    def describe(self) -> str:
-        """The filter as readable text (used when no label is given)."""
+    def describe(self, labels: Any = None) -> str:
+        """The filter as readable text (its ``label`` when given), with the column's display
+        label (:func:`crlm_outcomes.labels.resolve_labels`)."""
         if self.label:
             return self.label
+        from crlm_outcomes.labels import resolve_labels
+
+        lab = resolve_labels(labels)
+        name = lab.variable(self.column)
         if self.op == "notna":
-            return f"{self.column} recorded"
+            return f"{name} recorded"
         if self.op == "isna":
-            return f"{self.column} missing"
+            return f"{name} missing"
         if self.op in ("in", "not_in"):
-            word = "in" if self.op == "in" else "not in"
-            return f"{self.column} {word} {{{', '.join(map(str, self.value))}}}"  # type: ignore[arg-type]
-        return f"{self.column} {self.op} {self.value}"
+            word = "" if self.op == "in" else "not "
+            values = ", ".join(lab.level(self.column, v) for v in self.value)  # type: ignore[union-attr]
+            return f"{name}: {word}{values}"
+        ops = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", "<": "<", ">": ">"}
+        value = (lab.level(self.column, self.value) if isinstance(self.value, (str, bool))
+                 else f"{self.value:g}" if isinstance(self.value, float) else str(self.value))
+        unit = lab.units.get(self.column, "")
+        unit = "" if not unit or isinstance(self.value, (str, bool)) else f" {unit}"
+        return f"{name} {ops[self.op]} {value}{unit}"
 
 
 class ComparisonSpec(_Model):
@@ -152,19 +164,38 @@ class ComparisonSpec(_Model):
 class CoxSpec(_Model):
     """One Cox proportional-hazards model."""
 
-    name: str = Field(description="Short name used in file names and headings.")
+    name: str = Field(description="Short name used in file names.")
+    label: str | None = Field(
+        None, description="Name shown in headings and captions (default: the name, with "
+                          "spaces for underscores).")
     endpoint: EndpointName = "os"
     formula: str = Field(description="Right-hand side, e.g. 'age_at_diagnosis + C(sex)'.")
     ties: Literal["efron", "breslow"] = "efron"
     strata: list[str] = Field(default_factory=list, description="Stratification columns.")
     cluster: str | None = Field(None, description="Cluster column for robust (sandwich) SEs.")
     ph_test: bool = Field(True, description="Test proportional hazards (scaled Schoenfeld).")
+    univariable: bool = Field(
+        False, description="Also fit each covariate alone and show the univariable and "
+                           "multivariable hazard ratios side by side.")
+
+
+    @property
+    def display_name(self) -> str:
+        """The model's name as shown to a reader."""
+        return self.label or self.name.replace("_", " ")
 
 
 class CompetingRiskSpec(_Model):
     """Cumulative incidence of recurrence vs death without recurrence (``rfs_cause``)."""
 
     by: str | None = Field(None, description="Stratifier or column to compare; none = overall.")
+    formula: str | None = Field(
+        None, description="Covariates of a Fine-Gray model of recurrence (death without "
+                          "recurrence competing), e.g. 'age_at_diagnosis + ras_class'.")
+    univariable: bool = Field(
+        True, description="With a formula: also fit each covariate alone and show the "
+                          "univariable and multivariable subdistribution hazard ratios side "
+                          "by side.")
 
 
 class LandmarkSpec(_Model):
@@ -253,13 +284,26 @@ class SuppressionSpec(_Model):
         16, ge=1, description="Rates (%, survival) resting on fewer cases than this are masked.")
 
 
+class LabelsSpec(_Model):
+    """Display labels overriding the schema's defaults (``data_schema/canonical.yaml``)."""
+
+    variables: dict[str, str] = Field(
+        default_factory=dict, description="Column -> label, e.g. ras_class: RAS.")
+    levels: dict[str, dict[str | int, str]] = Field(
+        default_factory=dict,
+        description="Column -> {level code -> label}, e.g. sex: {male: Men, female: Women}.")
+    endpoints: dict[EndpointName, str] = Field(
+        default_factory=dict, description="Endpoint -> label, e.g. os: Overall survival (OS).")
+
+
 class OutputSpec(_Model):
     """What the build writes."""
 
     figure_formats: list[Literal["png", "svg", "pdf"]] = Field(
         default_factory=lambda: ["png", "svg", "pdf"])
-    table_formats: list[Literal["csv", "html", "tex"]] = Field(
-        default_factory=lambda: ["csv", "html", "tex"])
+    table_formats: list[Literal["csv", "html", "tex", "docx", "xlsx"]] = Field(
+        default_factory=lambda: ["csv", "html", "tex"],
+        description="docx needs python-docx (pip install 'crlm_outcomes[word]').")
     suppression: SuppressionSpec = Field(default_factory=SuppressionSpec)
     conf_type: Literal["log", "log-log", "plain"] = "log"
     survival_times: list[float] = Field(
@@ -267,6 +311,10 @@ class OutputSpec(_Model):
         description="Times (months) at which survival is reported (e.g. 1/3/5 years).")
     pdf_report: bool = Field(
         False, description="Also write report.pdf when a HTML-to-PDF converter is available.")
+    word_report: bool | None = Field(
+        None, description="Also write report.docx (every table and figure): true, false, or "
+                          "absent = when python-docx is installed (pip install "
+                          "'crlm_outcomes[word]').")
     conditional_survival: ConditionalSurvivalSpec | None = Field(
         None, description="Add conditional survival to the Kaplan-Meier sections.")
 
@@ -293,6 +341,7 @@ class AnalysisSpec(_Model):
     score_validation: ScoreValidationSpec | None = Field(
         None, description="Discrimination, calibration and decision curves of prognostic "
                           "scores, with pairwise comparisons.")
+    labels: LabelsSpec = Field(default_factory=LabelsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")
@@ -528,6 +577,9 @@ def _check_names(spec: AnalysisSpec, file: str | None) -> None:
     if spec.score_validation is not None:
         for i, name in enumerate(spec.score_validation.scores):
             check_column(f"score_validation.scores[{i}]", name)
+    for key in ("variables", "levels"):
+        for name in getattr(spec.labels, key):
+            check_column(f"labels.{key}.{name}", name)
 
 
 def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | None) -> None:

@@ -58,9 +58,10 @@ from statsmodels.stats.oneway import anova_oneway
 from crlm_outcomes._data import as_frame
 from crlm_outcomes._result import FrameMethodAlias, Result, empty_excluded
 from crlm_outcomes.errors import InputError
+from crlm_outcomes.labels import Labels, lower_first, resolve_labels
 from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk
 from crlm_outcomes.report.formatting import format_p
-from crlm_outcomes.report.latex import latex_table
+from crlm_outcomes.report.latex import grouped_latex_table
 from crlm_outcomes.report.suppression import (
     PRIMARY,
     SuppressionPolicy,
@@ -75,6 +76,8 @@ __all__ = ["TableOne", "table_one", "smd_continuous", "smd_categorical", "format
 #: Seed of the Monte Carlo Fisher test (tables larger than 2 x k), recorded in report manifests.
 FISHER_SEED = 20240501
 _MC_RESAMPLES = 20_000
+#: Units as printed after a continuous variable's label.
+_UNITS = {"percent": "%"}
 
 
 def smd_continuous(groups: Sequence[np.ndarray]) -> float:
@@ -173,6 +176,8 @@ class TableOne(Result):
         variable, test, statistic, p, smd.
     by, groups, suppression
         The grouping column, its group labels and the suppression policy applied.
+    by_label
+        The grouping column's display label.
     excluded
         Rows left out of the group columns because ``by`` is missing (they stay in Overall).
     """
@@ -183,6 +188,7 @@ class TableOne(Result):
     by: str | None
     groups: list[str]
     suppression: SuppressionPolicy = field(default_factory=lambda: SuppressionPolicy(False))
+    by_label: str | None = None
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     _title = "Table 1"
@@ -195,7 +201,7 @@ class TableOne(Result):
                                 "TableOne.summary", "TableOne.statistics")
 
     def _summary_text(self) -> str:
-        title = "Table 1" + (f" by {self.by}" if self.by else "")
+        title = "Table 1" + (f" by {lower_first(self.by_label or self.by)}" if self.by else "")
         text = self.table.to_string(index=False)
         return f"{title}\n{text}\n{self.footnote()}"
 
@@ -225,14 +231,14 @@ class TableOne(Result):
         styler = styler.apply(
             lambda col: ["font-weight:bold" if f else "" for f in first], subset=[""], axis=0)
         styler = styler.set_table_attributes("class='crlm-table table-one'")
-        caption = "Table 1" + (f" by {self.by}" if self.by else "")
+        caption = "Table 1" + (f" by {lower_first(self.by_label or self.by)}" if self.by else "")
         styler = styler.set_caption(html.escape(caption))
         styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(self.footnote())}</p>"
 
     def to_latex(self) -> str:
-        """LaTeX (booktabs), escaped by :func:`crlm_outcomes.report.latex.latex_table`."""
-        return latex_table(self.table)
+        """LaTeX (booktabs), escaped: a header row per variable, its levels indented."""
+        return grouped_latex_table(self.table)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -246,8 +252,9 @@ def table_one(
     nonnormal: Sequence[str] = (),
     categorical: Sequence[str] = (),
     exact: Sequence[str] = (),
-    labels: Mapping[str, str] | None = None,
+    labels: Labels | Mapping[str, Any] | None = None,
     overall: bool = True,
+    empty_levels: bool = False,
     suppression: SuppressionPolicy | None = None,
     decimals: int = 1,
 ) -> TableOne:
@@ -269,9 +276,13 @@ def table_one(
     exact
         Categorical variables always tested with Fisher's exact test.
     labels
-        Display names of variables.
+        Display labels of variables, levels and groups (:func:`crlm_outcomes.labels.
+        resolve_labels`: the schema's labels, with these on top; a flat mapping names
+        variables).
     overall
         Add an Overall column.
+    empty_levels
+        Show levels no patient has (``0 (0.0)`` rows); by default they are left out.
     suppression
         Small-cell suppression of the published counts (default: none).
     decimals
@@ -288,7 +299,7 @@ def table_one(
     """
     data = as_frame(data)
     policy = suppression or SuppressionPolicy(enabled=False)
-    labels = dict(labels or {})
+    lab = resolve_labels(labels)
     if variables is None:
         variables = [c for c in data.columns if c != by]
     for col in [*(variables or []), *([by] if by else [])]:
@@ -307,7 +318,7 @@ def table_one(
         gser = data[by]
         glevels = [g for g in _levels(gser) if (gser == g).any()]
         masks = [(gser == g).to_numpy() for g in glevels]
-        gnames = [_level_text(g) for g in glevels]
+        gnames = [lab.level(by, g) for g in glevels]
     else:
         glevels, masks, gnames = [], [], []
     cols = gnames + (["Overall"] if overall or by is None else [])
@@ -337,9 +348,11 @@ def table_one(
 
     for var in variables:
         s = data[var]
-        label = labels.get(var, var)
+        label = lab.variable(var)
         if _is_categorical(s) or var in categorical:
             levels = _levels(s)
+            if not empty_levels:
+                levels = [lev for lev in levels if bool((s == lev).any())]
             counts = np.array([[int(((s == lev) & m).sum()) for m in col_masks]
                                for lev in levels], dtype=float).reshape(len(levels), len(cols))
             miss = np.array([int((s.isna() & m).sum()) for m in col_masks], dtype=float)
@@ -365,7 +378,7 @@ def table_one(
                                           policy, dec)
                     summary.append({"variable": var, "level": _level_text(lev), "group": c,
                                     "n": int(counts[i, j]), "percent": pct})
-                rows.append({"variable": label, "level": _level_text(lev), **cells,
+                rows.append({"variable": label, "level": lab.level(var, lev), **cells,
                              "p": "", "test": "", "SMD": ""})
             if miss.any():
                 cells = {}
@@ -418,6 +431,9 @@ def table_one(
                     stat, p = float(res.statistic), float(res.pvalue)
                 smd = smd_continuous(groups_v)
             stat_label = "median [IQR]" if is_nn else "mean (SD)"
+            unit = _UNITS.get(lab.units.get(var, ""), lab.units.get(var, ""))
+            if unit:
+                stat_label = f"{unit}, {stat_label}"
             rows.append({"variable": f"{label}, {stat_label}", "level": "", **cells,
                          "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
             if miss.any():
@@ -447,6 +463,7 @@ def table_one(
         excluded = pd.DataFrame({"index": miss, "column": by, "value": None,
                                  "reason": "missing group (kept in Overall only)"})
     return TableOne(table=table, statistics=summary_frame,
+                    by_label=lab.variable(by) if by else None,
                     tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p",
                                                        "smd"]),
                     by=by, groups=gnames, suppression=policy, excluded=excluded)

@@ -131,11 +131,22 @@ class OutputWriter:
                 frame.to_csv(path, index=False, lineterminator="\n")
             elif fmt == "html":
                 path.write_text(standalone_table_html(html, caption), encoding="utf-8")
+            elif fmt == "docx":
+                from crlm_outcomes.report.word import word_available, write_table_docx
+
+                if not word_available():
+                    continue  # the build's notes say why (see build._word_report)
+                write_table_docx(frame, path, caption, footnote)
+            elif fmt == "xlsx":
+                from crlm_outcomes.report.word import write_table_xlsx
+
+                write_table_xlsx(frame, path, caption)
             else:
                 tex = latex if latex is not None else latex_table(frame)
                 path.write_text(tex, encoding="utf-8")
             files.append(rel)
-        return {"kind": "table", "name": name, "html": html, "files": files}
+        return {"kind": "table", "name": name, "html": html, "files": files, "frame": frame,
+                "caption": caption, "footnote": footnote}
 
 
 def _pool(jobs: int) -> Any:
@@ -178,9 +189,16 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
     return png, dpi
 
 
+#: Screen magnification of the inlined figures: drawn at print size (7-point text), they are
+#: shown half as large again so that their text reads like the page's.
+SCREEN_SCALE = 1.5
+
+
 def _fill_figure(block: dict[str, Any], rendered: tuple[bytes, int]) -> None:
-    """Inline the PNG in the block, at its size in CSS pixels (96 per inch)."""
+    """Inline the PNG in the block, at :data:`SCREEN_SCALE` times its print size in CSS pixels
+    (96 per inch); the page's CSS caps it at the text width."""
     png, dpi = rendered
     width_px = int.from_bytes(png[16:20], "big")
     block["png_base64"] = base64.b64encode(png).decode("ascii")
-    block["width"] = max(1, round(width_px * 96 / dpi))
+    block["width"] = max(1, round(width_px * 96 / dpi * SCREEN_SCALE))
+    block["print_width_in"] = width_px / dpi

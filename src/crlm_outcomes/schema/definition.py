@@ -37,7 +37,7 @@ CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 _DTYPES = ("string", "int", "float", "boolean", "category", "date")
 _COLUMN_KEYS = {
     "group", "dtype", "required", "unique", "min", "max", "levels", "ordered", "pattern", "unit",
-    "description", "naaccr_item",
+    "description", "naaccr_item", "label", "level_labels",
 }
 
 
@@ -65,7 +65,11 @@ class ColumnSpec:
         Unit of a numeric column (for example ``cm``, ``ng/mL``), or ``None``.
     naaccr_item
         NAACCR data item number(s) the column corresponds to (text, e.g. ``"3820"`` or
-        ``"3820; CS SSF1 (2880)"``), or ``None``.
+        ``"3820; CS SSF3 (2900)"``), or ``None``.
+    label
+        Display name for tables and figures (``""`` when the YAML gives none).
+    level_labels
+        Display names of levels (code -> text) where the code is not a readable word.
     """
 
     name: str
@@ -81,6 +85,8 @@ class ColumnSpec:
     pattern: str | None = None
     unit: str | None = None
     naaccr_item: str | None = None
+    label: str = ""
+    level_labels: tuple[tuple[Any, str], ...] = ()
 
     @property
     def pandas_dtype(self) -> Any:
@@ -223,6 +229,8 @@ def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> Colu
         pattern=raw.get("pattern"),
         unit=raw.get("unit"),
         naaccr_item=None if raw.get("naaccr_item") is None else str(raw["naaccr_item"]),
+        label=str(raw.get("label", "")).strip(),
+        level_labels=tuple((k, str(v)) for k, v in (raw.get("level_labels") or {}).items()),
     )
 
 

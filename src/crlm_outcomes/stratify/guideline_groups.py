@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.errors import MissingColumnsError
 from crlm_outcomes.stratify import _columns as col
-from crlm_outcomes.stratify._codes import Texts
+from crlm_outcomes.stratify._codes import Levels, Texts
 from crlm_outcomes.stratify._decide import Decider
 from crlm_outcomes.stratify._explain import categorical_result
 from crlm_outcomes.stratify.extrahepatic import extrahepatic_levels
+from crlm_outcomes.stratify.surgical_strategy import STRATEGY_LEVELS, surgical_strategy_group
 
 __all__ = ["mdt_group", "resectability", "MDT_LEVELS", "RESECTABILITY_LEVELS"]
 
@@ -102,7 +104,8 @@ def mdt_group(data: Any, *, unfit_ecog: int = 2) -> pd.Series:
                               source=_GUIDELINE + ", sections 3.1 and 3.2.1-3.2.3 (seed 004)")
 
 
-def resectability(data: Any, *, min_remnant_pct: float = 30.0, unfit_ecog: int = 3
+def resectability(data: Any, *, min_remnant_pct: float = 30.0,
+                  simultaneous_min_remnant_pct: float = 40.0, unfit_ecog: int = 3
                   ) -> pd.Series:
     """Surgical indication of section 4.1.1, or the contraindication that applies.
 
@@ -121,13 +124,29 @@ def resectability(data: Any, *, min_remnant_pct: float = 30.0, unfit_ecog: int =
       (:func:`~crlm_outcomes.stratify.extrahepatic_class` peritoneal, hilar nodes or other;
       the guideline accepts *resectable* hilar or peritoneal disease, which the data cannot
       show, so these count as contraindications);
-    * ``contraindicated_remnant`` -- ``future_liver_remnant_pct < min_remnant_pct`` (30);
+    * ``contraindicated_remnant`` -- ``future_liver_remnant_pct`` below the remnant the
+      operation needs. Section 4.1.1 asks for >= 30-40%, and section 4.1.4(1) says which:
+      >= 40% when the liver is resected together with the primary (``simultaneous``), >= 30%
+      for a liver resection apart from it (any other recorded or derived
+      :func:`~crlm_outcomes.stratify.surgical_strategy_group`). Below 30% is always
+      contraindicated; 30% to < 40% is contraindicated for a simultaneous resection, adequate
+      otherwise, and **missing** (with that reason) when the strategy is unknown;
     * ``contraindicated_unfit`` -- ECOG ``>= unfit_ecog`` (default 3: cannot tolerate
       surgery; the guideline gives no number);
     * ``indicated`` -- primary resected, extrahepatic disease none or lung-only, remnant
-      >= ``min_remnant_pct`` and ECOG below ``unfit_ecog``, all known.
+      adequate as above and ECOG below ``unfit_ecog``, all known.
 
     R0 feasibility itself is an MDT judgment not recorded before surgery; it is not checked.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort).
+    min_remnant_pct, simultaneous_min_remnant_pct
+        Remnant needed for a liver resection apart from the primary (default 30) and for a
+        simultaneous resection (default 40), in percent; exactly the limit is adequate.
+    unfit_ecog
+        ECOG at or above which the patient is unfit for surgery (default 3).
 
     Returns
     -------
@@ -147,11 +166,19 @@ def resectability(data: Any, *, min_remnant_pct: float = 30.0, unfit_ecog: int =
     d.decide(primary == "none", "contraindicated_primary")
     d.decide(ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")),
              "contraindicated_extrahepatic")
-    d.decide(remnant < min_remnant_pct, "contraindicated_remnant")
+    simultaneous, strategy_known = _simultaneous(frame)
+    needed = np.where(simultaneous, simultaneous_min_remnant_pct, min_remnant_pct)
+    d.decide(remnant < needed, "contraindicated_remnant")
     d.decide(unfit, "contraindicated_unfit")
+    in_gap = ((remnant >= min_remnant_pct) & (remnant < simultaneous_min_remnant_pct)
+              & ~strategy_known)
     known = (primary.isin(_RESECTED_PRIMARY) & ehd.isin(("none", "lung_only"))
-             & ~np.isnan(remnant) & fit)
+             & ~np.isnan(remnant) & fit & ~in_gap)
     d.decide(known, "indicated")
+    d.decide(in_gap, None, (f"resectability: future liver remnant {min_remnant_pct:g}% to < "
+                            f"{simultaneous_min_remnant_pct:g}% is enough for a liver resection "
+                            "apart from the primary, not for a simultaneous one (section "
+                            "4.1.4), and the surgical strategy is unknown"))
     why = _join_texts(frame, [
         (~primary.isin(_RESECTED_PRIMARY), "primary resection " + col.why_missing(
             "primary_resection_type", frame)),
@@ -161,11 +188,24 @@ def resectability(data: Any, *, min_remnant_pct: float = 30.0, unfit_ecog: int =
     ])
     d.decide(np.ones(n, dtype=bool), None, "resectability: " + why)
     rule = (f"contraindicated: primary not resected; extrahepatic disease beyond the lungs; "
-            f"remnant < {min_remnant_pct:g}%; ECOG >= {unfit_ecog}; otherwise indicated when "
-            "all are known")
+            f"remnant < {simultaneous_min_remnant_pct:g}% (simultaneous resection) or < "
+            f"{min_remnant_pct:g}% (liver resection apart from the primary); ECOG >= "
+            f"{unfit_ecog}; otherwise indicated when all are known")
     return categorical_result(d.value, d.reason, index=frame.index,
                               levels=RESECTABILITY_LEVELS, name="resectability", rule=rule,
                               source=_GUIDELINE + ", section 4.1.1 (seed 004)")
+
+
+def _simultaneous(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(simultaneous, known): whether the liver is resected together with the primary, from
+    the recorded or derived surgical strategy (section 4.1.2); unknown without either."""
+    try:
+        strategy = col.memo_call(surgical_strategy_group, frame)
+    except MissingColumnsError:
+        none = np.zeros(len(frame), dtype=bool)
+        return none, none
+    values = Levels.from_series(strategy, STRATEGY_LEVELS)
+    return values == "simultaneous", ~values.isna()
 
 
 def _join_texts(frame: pd.DataFrame, parts: list) -> Texts:

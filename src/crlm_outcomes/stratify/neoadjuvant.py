@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.errors import SpecError
 from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Texts
 from crlm_outcomes.stratify._explain import attach
@@ -21,47 +22,70 @@ _SECTION = ("Chinese guidelines for the diagnosis and comprehensive treatment of
             "section 5.1.1 (seed 004)")
 
 
-def surgery_within_months_of_chemo(data: Any, *, months: int = 3,
+def surgery_within_months_of_chemo(data: Any, *, months: int = 3, origin: str = "start",
                                    month_basis: str = "calendar") -> pd.Series:
-    """Liver surgery within 2-3 months of the end of neoadjuvant chemotherapy.
+    """Neoadjuvant chemotherapy completed and the liver operated within 2-3 months.
 
-    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): neoadjuvant
-    chemotherapy in principle no more than 6 cycles (see
-    :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`), with surgery generally
-    within 2-3 months.
+    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): to limit the harm of
+    chemotherapy to the liver operation, neoadjuvant chemotherapy is in principle no more than
+    6 cycles (see :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`) and is
+    "generally recommended to be completed within 2-3 months, followed by surgery"; section
+    5.1.2 likewise gives neoadjuvant therapy a duration of 2-3 months. The 2-3 months are
+    therefore counted from the **start** of neoadjuvant chemotherapy (``origin="start"``,
+    default): True when ``liver_resection_date`` is at most ``months`` (default 3, the upper end
+    of the guideline's 2-3 months; exactly 3 calendar months is within) after
+    ``neoadjuvant_start_date``. ``origin="end"`` counts from ``neoadjuvant_end_date`` instead
+    (time from the last cycle to surgery) -- not the guideline's wording, recorded in the rule.
 
-    True when ``liver_resection_date`` is at most ``months`` (default 3, the upper end of the
-    guideline's 2-3 months; exactly 3 calendar months is within) after
-    ``neoadjuvant_end_date``; False when later. Missing, as not applicable, without
-    neoadjuvant chemotherapy (``neoadjuvant_chemo`` False) or without a liver resection date.
+    False when later; missing, as not applicable, without neoadjuvant chemotherapy
+    (``neoadjuvant_chemo`` False), and missing with the reason when a date is unknown.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort).
+    months
+        Upper limit in months (default 3).
+    origin
+        ``"start"`` (default, the guideline's reading) or ``"end"`` of neoadjuvant
+        chemotherapy.
+    month_basis
+        ``"calendar"`` months (default) or months of 30.4375 ``"days"``.
 
     Returns
     -------
     pandas.Series
         Nullable ``boolean``; reasons in ``.attrs``.
     """
+    if origin not in ("start", "end"):
+        raise SpecError("origin must be 'start' or 'end'", column="origin", value=origin,
+                        expected="'start' (guideline section 5.1.1) or 'end'")
+    origin_column = f"neoadjuvant_{origin}_date"
     frame = col.as_frame(data)
-    col.require_any(frame, ("neoadjuvant_end_date",), "surgery_within_months_of_chemo")
+    col.require_any(frame, (origin_column,), "surgery_within_months_of_chemo")
     n = len(frame)
-    end = col.date(frame, "neoadjuvant_end_date")
+    first = col.date(frame, origin_column)
     surgery = col.date(frame, "liver_resection_date")
-    sign, known = compare_months(surgery, end, months, month_basis)
+    sign, known = compare_months(surgery, first, months, month_basis)
     given = col.boolean(frame, "neoadjuvant_chemo")
     not_given = (given == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
     decided = known & ~not_given
     value = pd.array(np.where(decided, sign <= 0, False), dtype="boolean")
     value[~decided] = pd.NA
     reason = Texts.none(n)
-    reason = reason.join(end.isna().to_numpy(),
-                         col.missing_reason("neoadjuvant_end_date", frame), ", ")
+    reason = reason.join(first.isna().to_numpy(), col.missing_reason(origin_column, frame), ", ")
     reason = reason.join(surgery.isna().to_numpy(),
                          col.missing_reason("liver_resection_date", frame), ", ")
     reason[not_given] = "not applicable: no neoadjuvant chemotherapy"
+    if origin == "start":
+        rule = (f"neoadjuvant chemotherapy completed and liver resection <= {months} months "
+                "after its start (inclusive)")
+    else:
+        rule = (f"liver resection <= {months} months after the end of neoadjuvant "
+                "chemotherapy (inclusive; counted from the end, not the guideline's wording)")
     return attach(pd.Series(value, index=frame.index), reason,
                   name="surgery_within_months_of_chemo",
-                  rule=(f"liver resection <= {months} months after the end of neoadjuvant "
-                        "chemotherapy (inclusive); " + basis_text(month_basis)),
-                  source=_SECTION)
+                  rule=rule + "; " + basis_text(month_basis), source=_SECTION)
 
 
 def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:

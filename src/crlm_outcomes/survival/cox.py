@@ -233,30 +233,32 @@ class CoxResult(Result):
 
         return baseline_hazard(self._rows("baseline_hazard"))
 
-    def plot_forest(self, ax: Any = None) -> Any:
-        """Forest plot of hazard ratios with confidence intervals (log scale)."""
+    def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Forest plot of hazard ratios with confidence intervals (log scale); keyword
+        options as :func:`crlm_outcomes.plots.forest.forest_plot` (e.g. ``labels=``)."""
         from crlm_outcomes.plots.forest import forest_plot
 
-        return forest_plot(self, ax=ax)
+        return forest_plot(self, ax=ax, **kwargs)
 
     def plot_schoenfeld(self, term: str | None = None, ax: Any = None,
-                        transform: str = "km") -> Any:
-        """Scaled Schoenfeld residuals against transformed time, with a smooth.
+                        transform: str = "km", **kwargs: Any) -> Any:
+        """Scaled Schoenfeld residuals against time, with a smooth.
 
         ``term=None`` (default) draws every term, as R's ``plot(cox.zph(fit))``: one panel per
         term, returned as an array of Axes (a single Axes for a one-term model); a term name
-        draws that term on ``ax``.
+        draws that term on ``ax``. Keyword options as
+        :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plot` (e.g. ``labels=``).
         """
         from crlm_outcomes.plots.schoenfeld import schoenfeld_plot, schoenfeld_plots
 
         zph = self.zph(transform=transform)
         if term is None:
-            return schoenfeld_plots(zph, ax=ax)
-        return schoenfeld_plot(zph, term, ax=ax)
+            return schoenfeld_plots(zph, ax=ax, **kwargs)
+        return schoenfeld_plot(zph, term, ax=ax, **kwargs)
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The forest plot (see :meth:`plot_forest`)."""
-        return self.plot_forest(ax=ax)
+        return self.plot_forest(ax=ax, **kwargs)
 
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term

@@ -277,6 +277,11 @@ class FineGray(Result):
     model_spec
         The :class:`~crlm_outcomes.formula.Design` that codes new data like the fitted data,
         with the transforms' fitted state (:meth:`predict`).
+    references
+        Reference level of each categorical variable (``{variable: level}``).
+    term_counts
+        ``term, n, events``: patients with a 0/1 design column equal to 1 and their events of
+        the cause (missing for other columns), for tables and forest plots.
     """
 
     table: pd.DataFrame
@@ -296,6 +301,8 @@ class FineGray(Result):
     baseline: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     last_time: float = float("nan")
     model_spec: Any = field(repr=False, default=None)
+    references: dict[str, Any] = field(repr=False, default_factory=dict)
+    term_counts: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def predict(self, newdata: pd.DataFrame, times: Sequence[float] | None = None
                 ) -> pd.DataFrame:
@@ -354,13 +361,6 @@ class FineGray(Result):
         return {"formula": self.formula, "cause": self.cause, "n": self.n,
                 "events": self.n_event, "excluded": self.n_excluded}
 
-    def plot(self, ax: Any = None) -> Any:
-        """Forest plot of the subdistribution hazard ratios
-        (:func:`crlm_outcomes.plots.forest.forest_plot`)."""
-        from crlm_outcomes.plots.forest import forest_plot
-
-        return forest_plot(self, ax=ax)
-
     @property
     def logtest(self) -> float:
         return -2.0 * (self.loglik_null - self.loglik)
@@ -372,6 +372,17 @@ class FineGray(Result):
     @property
     def params(self) -> pd.Series:
         return pd.Series(self.table["coef"].to_numpy(), index=self.table["term"], name="coef")
+
+    def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Forest plot of the subdistribution hazard ratios
+        (:func:`crlm_outcomes.plots.forest.forest_plot`)."""
+        from crlm_outcomes.plots.forest import forest_plot
+
+        return forest_plot(self, ax=ax, **kwargs)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """The forest plot (see :meth:`plot_forest`)."""
+        return self.plot_forest(ax=ax, **kwargs)
 
     def summary(self) -> str:
         """Plain-text summary laid out like ``print(summary(crr(...)))``."""
@@ -512,7 +523,10 @@ def fine_gray(
         cause_code = spare if cause == 0 else cause
     si = survival_input(frame, duration, event, by=cengroup, causes=codes_for_input,
                         extra=variables)
-    kept = data.loc[si.index]
+    from crlm_outcomes.formula.design import drop_empty_leading_levels
+
+    # crr takes no column of zeros: levels without a patient are left out (not estimable)
+    kept = drop_empty_leading_levels(data.loc[si.index], list(variables), every=True)
     design = build_design(formula, kept)
     terms = list(design.columns)
     if not terms:
@@ -593,11 +607,18 @@ def fine_gray(
     counts = {"n_cause": int((status == 1).sum()), "n_competing": int((status == 2).sum()),
               "n_censored": int((status == 0).sum())}
     competing = tuple(c for c in cz if c != cause)
+    binary = np.all(np.isclose(x, 0) | np.isclose(x, 1), axis=0)
+    on = np.isclose(x, 1)
+    term_counts = pd.DataFrame({
+        "term": terms,
+        "n": np.where(binary, on.sum(axis=0), np.nan),
+        "events": np.where(binary, (on & (status == 1)[:, None]).sum(axis=0), np.nan)})
     return FineGray(table=table, var=pd.DataFrame(var, index=terms, columns=terms),
                     information=pd.DataFrame(info, index=terms, columns=terms),
                     loglik=-lik, loglik_null=loglik_null, converged=converged,
                     iterations=iterations, cause=cause, competing=competing,
                     formula=checked.rhs, conf_level=conf_level, n=si.n, counts=counts,
                     excluded=si.excluded, baseline=baseline, last_time=float(dat.time.max()),
-                    model_spec=design)
+                    model_spec=design, references=design.references,
+                    term_counts=term_counts)
 

@@ -253,9 +253,10 @@ class MatchedData:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(self, ax=None, *, threshold: float = 0.1):
-        """Love plot of absolute SMDs before and after matching."""
-        return self.balance.plot(ax=ax, threshold=threshold)
+    def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
+        """Love plot of absolute SMDs before and after matching (``labels=`` names covariates
+        and levels, see :func:`crlm_outcomes.plots.balance.plot_balance`)."""
+        return self.balance.plot(ax=ax, threshold=threshold, labels=labels)
 
     def _repr_html_(self) -> str:
         return frames_html(repr(self), {"Sample sizes": self.table,

@@ -393,11 +393,12 @@ class BalanceTable(Result):
         col = "smd_w" if weighted and self.weighted else "smd"
         return float(np.nanmax(np.abs(self.table[col])))
 
-    def plot(self, ax=None, *, threshold: float = 0.1):
-        """Love plot of absolute SMDs; see :func:`crlm_outcomes.plots.balance.plot_balance`."""
+    def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
+        """Love plot of absolute SMDs; see :func:`crlm_outcomes.plots.balance.plot_balance`
+        (``labels=`` names covariates and levels)."""
         from crlm_outcomes.plots.balance import plot_balance
 
-        return plot_balance(self, ax=ax, threshold=threshold)
+        return plot_balance(self, ax=ax, threshold=threshold, labels=labels)
 
     def _repr_html_(self) -> str:
         return frames_html("Covariate balance", {"": self.table},

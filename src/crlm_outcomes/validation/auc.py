@@ -52,11 +52,12 @@ class TimeAUCResult(ResultBase):
                       self.contrasts.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
         return "\n".join(parts)
 
-    def plot(self, ax=None):
-        """AUC(t) over time with pointwise confidence bands."""
+    def plot(self, ax=None, **kwargs):
+        """AUC(t) over time with pointwise confidence bands (options as
+        :func:`crlm_outcomes.plots.validation.auc_time_plot`)."""
         from crlm_outcomes.plots.validation import auc_time_plot
 
-        return auc_time_plot(self.table, ax=ax)
+        return auc_time_plot(self.table, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return frames_html("Time-dependent AUC", {"": self.table, "differences": self.contrasts},

@@ -150,9 +150,10 @@ class ScoreComparison(ResultBase):
         """AUC(t) over time (see also :meth:`plot_calibration`, :meth:`plot_decision`)."""
         return self.auc.plot(ax=ax)
 
-    def plot_auc(self, ax=None):
-        """AUC(t) over time with pointwise confidence bands."""
-        return self.auc.plot(ax=ax)
+    def plot_auc(self, ax=None, **kwargs):
+        """AUC(t) over time with pointwise confidence bands (options as
+        :func:`crlm_outcomes.plots.validation.auc_time_plot`, e.g. ``xlabel=``)."""
+        return self.auc.plot(ax=ax, **kwargs)
 
     def plot_calibration(self, ax=None):
         """Calibration plot of the scores' predicted risks."""

@@ -16,19 +16,105 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.labels import Labels, lower_first
+from crlm_outcomes.plots.km import time_breaks
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
+    SuppressionPolicy,
+    complementary_mask,
+    format_count,
+    primary_mask,
+)
 
-__all__ = ["CAUSE_LABELS", "competing_risks_section"]
+__all__ = ["CAUSE_LABELS", "competing_risks_section", "risk_counts", "truncation"]
 
 #: Labels of the ``rfs_cause`` codes.
 CAUSE_LABELS = {1: "Recurrence", 2: "Death without recurrence"}
 
 
-def _cif(res: Any) -> plt.Axes:
-    """Cumulative incidence curves of recurrence and death without recurrence (recipe)."""
-    return res.plot(cause_labels=CAUSE_LABELS, xlabel="Months since liver-directed treatment")
+def _cif(res: Any, labels: Labels, risk: pd.DataFrame, ticks: list[float], end: float,
+         pvalues: dict[int, float]) -> plt.Axes:
+    """Cumulative incidence of recurrence and death without recurrence, with numbers at risk
+    and Gray's test (figure recipe)."""
+    return res.plot(labels=labels, endpoint="rfs", risk_counts=risk, times=ticks, xmax=end,
+                    pvalues=pvalues)
+
+
+def risk_counts(times: np.ndarray, groups: pd.Series | None, ticks: list[float],
+                order: list[Any], policy: SuppressionPolicy) -> pd.DataFrame:
+    """Published numbers at risk (follow-up time >= tick) per group and tick.
+
+    Counts below the threshold are masked; with several groups each tick's column also gets
+    complementary suppression (the groups of one tick add up to the patients at risk then,
+    which other tables may print).
+    """
+    rows = []
+    for g in order:
+        sub = times if groups is None else times[(groups.astype(object) == g).to_numpy()]
+        rows.append([float((sub >= t).sum()) for t in ticks])
+    counts = np.asarray(rows, dtype=float).reshape(len(order), len(ticks))
+    kinds = np.zeros(counts.shape, dtype=np.int8)
+    if policy.enabled:
+        prim = primary_mask(counts, policy.threshold, suppress_zero=policy.suppress_zero)
+        kinds[prim] = PRIMARY
+        if counts.shape[0] > 1:
+            idx = np.arange(counts.size).reshape(counts.shape)
+            full = complementary_mask(counts.ravel(), prim.ravel(),
+                                      [idx[:, j] for j in range(counts.shape[1])])
+            kinds[full.reshape(counts.shape) & (kinds == 0)] = COMPLEMENTARY
+    text = [[format_count(v, int(k), policy) for v, k in zip(r, kr, strict=True)]
+            for r, kr in zip(counts, kinds, strict=True)]
+    return pd.DataFrame(text, index=[str(g) for g in order], columns=[f"{t:g}" for t in ticks])
+
+
+def truncation(times: np.ndarray) -> float:
+    """Last follow-up time with at least 10% of the patients (or 10) still at risk."""
+    srt = np.sort(times)
+    threshold = max(0.1 * srt.size, 10.0)
+    at_risk = srt.size - np.arange(srt.size)  # at risk at srt[i] (ties: first of them)
+    ok = srt[at_risk >= threshold]
+    return float(ok[-1]) if ok.size else float(srt[-1]) if srt.size else 0.0
+
+
+def _forest(fit: Any, labels: Labels) -> plt.Axes:
+    """Forest plot of a Fine-Gray model (figure recipe)."""
+    return fit.plot_forest(labels=labels)
+
+
+def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
+                      name: str) -> list[dict[str, Any]]:
+    """Fine-Gray model of recurrence: its table (with the univariable fits beside it when
+    asked) and forest plot."""
+    from crlm_outcomes.report.regression_table import (
+        regression_table,
+        split_terms,
+        univariable_multivariable,
+    )
+    from crlm_outcomes.report.writer import text_block
+    from crlm_outcomes.survival.fine_gray import fine_gray
+
+    lab = ctx.labels
+    title = "Fine-Gray model of recurrence (death without recurrence competing)"
+    with ctx.collect_warnings(title):
+        fit = fine_gray(ctx.data, formula, "rfs_months", "rfs_cause", cause=1)
+        if univariable:
+            table = univariable_multivariable(
+                ctx.data, split_terms(formula), "rfs_months", "rfs_cause", model="fine_gray",
+                labels=lab, suppression=ctx.policy, cause=1,
+                title=f"{title}: univariable and multivariable subdistribution hazard ratios")
+        else:
+            table = regression_table(fit, labels=lab, suppression=ctx.policy, title=title)
+    return [text_block("heading", title),
+            ctx.writer.table(table.table, f"{name}_fine_gray", table.title,
+                             html=table.to_html(uuid=f"{name}_fine_gray"),
+                             latex=table.to_latex()),
+            ctx.writer.figure(f"{name}_fine_gray_forest", "Subdistribution hazard ratios "
+                              "(95% CI) of recurrence; N/events: patients and recurrences in "
+                              "each level.", _forest, fit, lab)]
 
 
 def competing_risks_section(ctx: BuildContext, i: int) -> None:
@@ -36,27 +122,47 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     from crlm_outcomes.survival.competing_risks import cumulative_incidence
 
     cr = ctx.spec.competing_risks[i]
-    policy, data = ctx.policy, ctx.data
+    policy, data, lab = ctx.policy, ctx.data, ctx.labels
+    by_text = f" by {lab.inline(cr.by)}" if cr.by else ""
     why = unusable(ctx, "rfs_months", "rfs_cause", cr.by)
     if why:
-        skipped(ctx, f"cif-{i}", "Competing risks" + (f" by {cr.by}" if cr.by else ""), why)
+        skipped(ctx, f"cif-{i}", "Competing risks" + by_text, why)
         return
-    with ctx.collect_warnings("Competing risks" + (f" by {cr.by}" if cr.by else "")):
+    with ctx.collect_warnings("Competing risks" + by_text):
         res = cumulative_incidence(data, "rfs_months", "rfs_cause", by=cr.by, causes=[1, 2])
     name = f"cif_{cr.by or 'overall'}"
-    title = ("Recurrence and death without recurrence" + (f" by {cr.by}" if cr.by else ""))
-    drawn, caption = res, f"Cumulative incidence: {title.lower()} (Aalen-Johansen)."
+    title = "Recurrence and death without recurrence" + by_text
+    used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
+    if cr.by is not None:
+        used = used.loc[used[cr.by].notna()]
+    drawn = res
+    note = ""
     hidden = _masked_groups(ctx, cr.by)
     if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
         keep = ~data[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool, na_value=False)
-        with ctx.collect_warnings(f"Competing risks by {cr.by}"):
+        with ctx.collect_warnings("Competing risks" + by_text):
             drawn = cumulative_incidence(data.loc[keep], "rfs_months", "rfs_cause", by=cr.by,
                                          causes=[1, 2])
-        caption += " Groups whose size is suppressed are not drawn."
-    blocks = [ctx.writer.figure(name, caption, _cif, drawn)]
+        note = " Groups whose size is suppressed are not drawn."
+    shown = (used if not hidden else
+             used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)])
+    t_used = shown["rfs_months"].to_numpy(dtype=float)
+    end = truncation(t_used)
+    ticks = time_breaks(end)
+    groups = list(drawn.follow_up["group"])
+    risk = risk_counts(t_used, shown[cr.by] if cr.by else None, ticks, groups, policy)
+    _record_risk(ctx, i, cr.by, used, groups, risk, ticks, title)
+    pvalues = ({int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"],
+                                                 strict=True)}
+               if res.gray_test is not None and not hidden else {})
+    blocks = [ctx.writer.figure(
+        name, f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
+        f"(Aalen-Johansen, pointwise 95% CI), months from "
+        f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
+        + ("; Gray's test p per event type." if pvalues else ".") + note,
+        _cif, drawn, lab, risk, ticks, end, pvalues)]
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
-    used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
     rows = []
     for r in at.itertuples(index=False):
         if cr.by is not None:
@@ -70,21 +176,68 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
             text = policy.primary_marker
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
-        rows.append({"group": str(r.group), "event": CAUSE_LABELS.get(r.cause, str(r.cause)),
+        rows.append({"group": lab.level(cr.by, r.group) if cr.by else "All patients",
+                     "event": lab.level("rfs_cause", int(r.cause)),
                      "months": f"{r.time:g}", "cumulative incidence, % (95% CI)": text})
     blocks.append(ctx.writer.table(pd.DataFrame(rows), f"{name}_estimates",
-                                   f"Cumulative incidence: {title.lower()}"))
+                                   f"Cumulative incidence: {lower_first(title)}"))
     if res.gray_test is not None:
         gt = res.gray_test.copy()
-        gt["cause"] = [CAUSE_LABELS.get(c, str(c)) for c in gt["cause"]]
+        gt["cause"] = [lab.level("rfs_cause", int(c)) for c in gt["cause"]]
+        gt = gt.rename(columns={"cause": "event"})
         gt["statistic"] = [f"{v:.2f}" for v in gt["statistic"]]
         gt["p"] = [format_p(v) for v in gt["p"]]
         blocks.append(ctx.writer.table(gt.astype(str), f"{name}_gray", "Gray's test"))
+    if cr.formula:
+        blocks += _fine_gray_blocks(ctx, cr.formula, cr.univariable, name)
     ctx.sections.append({"id": f"cif-{i}", "title": f"Competing risks: {title}",
-                         "paragraphs": ["Recurrence-free survival split into its two causes "
-                                        "(rfs_cause: 1 = recurrence, 2 = death without "
-                                        "recurrence); 1 - Kaplan-Meier would overstate each."],
+                         "paragraphs": ["Recurrence-free survival split into its two event "
+                                        "types: recurrence, and death without recurrence. "
+                                        "One minus Kaplan-Meier would overstate each."],
                          "blocks": blocks})
+
+
+def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
+                 groups: list[Any], risk: pd.DataFrame, ticks: list[float], where: str) -> None:
+    """Record the numbers at risk under the curves in the disclosure ledger: each printed or
+    masked cell, later ticks at most earlier ones, tick 0 = the group's size, and the groups
+    (drawn, not drawn, without a value) adding up to the patients of the analysis."""
+    led = ctx.ledger
+    markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
+    data = ctx.data
+    present = (data["rfs_months"].notna() & data["rfs_cause"].notna()).to_numpy(dtype=bool)
+    t = data["rfs_months"].to_numpy(dtype=float, na_value=np.nan)
+    base = f"cif|{i}"
+    led.hidden(f"{base}|all|n", present.sum())
+    led.hidden(f"{base}|absent", (~present).sum())
+    led.total("cohort|n", [f"{base}|all|n", f"{base}|absent"])
+    col = data[by].astype(object) if by is not None else None
+    parts = []
+    levels = [None] if by is None else list(used[by].astype(object).unique())
+    for g in levels:
+        if col is None:
+            member, key = present, f"{base}|all"
+        else:
+            member = (col == g).to_numpy(dtype=bool, na_value=False) & present
+            key = f"{base}|{g}"
+            led.hidden(f"{key}|n", member.sum())
+            parts.append(f"{key}|n")
+        label = str(g) if col is not None else str(groups[0]) if groups else ""
+        if label not in risk.index:
+            continue  # a group not drawn: its size is only hidden
+        prev = f"{key}|n"
+        for tick, text in zip(ticks, risk.loc[label].to_numpy(), strict=True):
+            k = f"{key}|risk|{tick:g}"
+            led.count(k, (member & (t >= tick)).sum(), masked=str(text) in markers,
+                      where=f"{where} (numbers at risk)")
+            led.at_most(k, prev)
+            if float(tick) == 0.0:
+                led.total(k, [f"{key}|n"])
+            prev = k
+    if by is not None:
+        miss = data[by].isna().to_numpy(dtype=bool) & present
+        led.hidden(f"{base}|<missing>|n", miss.sum())
+        led.total(f"{base}|all|n", [*parts, f"{base}|<missing>|n"])
 
 
 def _masked_groups(ctx: BuildContext, by: str | None) -> list[object]:

@@ -14,11 +14,19 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from crlm_outcomes.formula import formula_variables
+from crlm_outcomes.labels import Labels, resolve_labels
+from crlm_outcomes.plots.schoenfeld import schoenfeld_plot
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
-from crlm_outcomes.report.regression_table import regression_table
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.regression_table import (
+    regression_table,
+    split_terms,
+    univariable_multivariable,
+)
+from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.writer import safe_name, text_block
+from crlm_outcomes.survival.term_rows import term_label
 
 __all__ = ["cox_section"]
 
@@ -28,9 +36,11 @@ def cox_section(ctx: BuildContext, i: int) -> None:
     from crlm_outcomes.survival.cox import cox
 
     m = ctx.spec.cox[i]
+    lab = ctx.labels
     duration, event = ENDPOINTS[m.endpoint]
+    endpoint = lab.endpoint(m.endpoint)
     imp = ctx.imputations
-    with ctx.collect_warnings(f"Cox model {m.name}"):
+    with ctx.collect_warnings(f"Cox model '{m.display_name}'"):
         if imp is None:
             fit = cox(ctx.data, m.formula, duration, event, ties=m.ties,
                       strata=m.strata or None, cluster=m.cluster)
@@ -43,37 +53,66 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                                                     cluster=m.cluster)))
             fit = pooled.fits[0]
         ph = fit.ph_test() if m.ph_test else None
-    title = f"Cox model '{m.name}': {ENDPOINT_LABELS[m.endpoint]}"
-    reg = (regression_table(fit, title=title, suppression=ctx.policy) if pooled is None else
-           pooled.regression_table(title=title, suppression=ctx.policy))
-    blocks = [ctx.writer.table(reg.table, f"cox_{m.name}", title,
-                               html=reg.to_html(uuid=safe_name(f"cox_{m.name}")), latex=reg.to_latex())]
-    blocks.append(ctx.writer.figure(f"forest_{m.name}", f"Hazard ratios (95% CI), model "
-                                    f"'{m.name}'.", _forest, fit if pooled is None else pooled))
-    paras = [f"Formula: {m.formula}; ties: {m.ties}"
-             + (f"; strata: {', '.join(m.strata)}" if m.strata else "")
-             + (f"; cluster: {m.cluster}" if m.cluster else "") + "."]
+    title = f"Cox model '{m.display_name}': {endpoint.lower()}"
+    title = title[:1].upper() + title[1:]
+    blocks = []
+    if m.univariable and pooled is None:
+        variables = split_terms(m.formula)
+        with ctx.collect_warnings(f"Cox model '{m.display_name}', univariable fits"):
+            both = univariable_multivariable(
+                ctx.data, variables, duration, event, model="cox", labels=lab,
+                suppression=ctx.policy, ties=m.ties, strata=m.strata or None,
+                cluster=m.cluster, title=f"{title}: univariable and multivariable hazard "
+                                        "ratios")
+        uuid = safe_name(f"cox_{m.name}_uni_multi")
+        blocks.append(ctx.writer.table(both.table, f"cox_{m.name}_uni_multi", both.title,
+                                       html=both.to_html(uuid=uuid), latex=both.to_latex()))
+    reg = (regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
+           if pooled is None else
+           pooled.regression_table(title=title, suppression=ctx.policy, labels=lab))
+    blocks.append(ctx.writer.table(reg.table, f"cox_{m.name}", title,
+                                   html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
+                                   latex=reg.to_latex()))
+    blocks.append(ctx.writer.figure(
+        f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
+        f"{endpoint.lower()}; N/events: patients and events in each level.", _forest,
+        fit if pooled is None else pooled, lab))
+    covariates = ", ".join(lab.inline(v)
+                           for v in formula_variables(m.formula, ctx.data))
+    paras = [f"{endpoint}, time in months from {lab.origins.get(m.endpoint, 'the origin')}; "
+             f"covariates: {covariates}; ties: {m.ties}"
+             + (f"; strata: {', '.join(lab.inline(s) for s in m.strata)}"
+                if m.strata else "")
+             + (f"; robust variance clustered on {lab.inline(m.cluster)}"
+                if m.cluster else "") + "."]
     if pooled is not None:
         paras.append(f"Fitted on each of the {pooled.m} imputed data sets and pooled by "
                      "Rubin's rules (t intervals, Barnard-Rubin degrees of freedom); the "
                      "proportional-hazards test below uses the first imputed data set.")
     if ph is not None:
         blocks.append(text_block("heading", "Proportional-hazards test"))
-        blocks.append(ctx.writer.table(_ph_published(ph), f"ph_test_{m.name}",
-                                       f"Scaled Schoenfeld residual test, model '{m.name}'"))
+        blocks.append(ctx.writer.table(_ph_published(ph, lab), f"ph_test_{m.name}",
+                                       "Scaled Schoenfeld residual test, model "
+                                       f"'{m.display_name}'"))
         first_col = ph.columns[0]
         terms = [t for t in ph[first_col].astype(str) if t.upper() != "GLOBAL"]
         if terms:
             blocks.append(ctx.writer.figure(
-                f"schoenfeld_{m.name}", "Scaled Schoenfeld residuals against Kaplan-Meier-"
-                f"transformed time, model '{m.name}'.", _schoenfeld_grid, fit, terms))
+                f"schoenfeld_{m.name}", "Scaled Schoenfeld residuals with a spline smooth "
+                f"(±2 SE), model '{m.display_name}'. Residuals are placed on the Kaplan-Meier-"
+                "transformed time used by the test (axis labelled in months); a flat smooth "
+                "around the model's coefficient supports proportional hazards.",
+                _schoenfeld_grid, fit, terms, lab, m.endpoint))
     ctx.sections.append({"id": f"cox-{m.name}", "title": title, "paragraphs": paras,
                          "blocks": blocks})
 
 
-def _ph_published(ph: pd.DataFrame) -> pd.DataFrame:
-    """The PH test as published: p-values formatted, other numbers to three decimals."""
+def _ph_published(ph: pd.DataFrame, lab: Labels) -> pd.DataFrame:
+    """The PH test as published: terms by label, p formatted, other numbers to 3 decimals."""
     pub = ph.copy()
+    first = pub.columns[0]
+    pub[first] = ["Global" if str(t).upper() == "GLOBAL" else term_label(str(t), lab)
+                  for t in pub[first]]
     for col in pub.columns:
         if col == "p":
             pub[col] = [format_p(v) for v in pub[col]]
@@ -82,20 +121,24 @@ def _ph_published(ph: pd.DataFrame) -> pd.DataFrame:
     return pub
 
 
-def _forest(fit: Any) -> plt.Axes:
+def _forest(fit: Any, labels: Labels) -> plt.Axes:
     """Forest plot of a Cox model or of a pooled model (figure recipe)."""
-    return fit.plot_forest() if hasattr(fit, "plot_forest") else fit.plot()
+    return fit.plot_forest(labels=labels) if hasattr(fit, "plot_forest") else fit.plot(labels=labels)
 
 
-def _schoenfeld_grid(fit: Any, terms: list[str]) -> plt.Axes:
+def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,
+                     endpoint: str | None = None) -> plt.Axes:
     """Scaled Schoenfeld residual plots, one panel per term (figure recipe); returns the
     first panel's Axes."""
     ncol = min(3, len(terms))
     nrow = math.ceil(len(terms) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 2.0 * nrow), squeeze=False)
+    zph = fit.zph()
     for k, term in enumerate(terms):
-        fit.plot_schoenfeld(term, ax=axes[k // ncol][k % ncol])
+        schoenfeld_plot(zph, term, ax=axes[k // ncol][k % ncol], labels=labels,
+                        endpoint=endpoint, xlabel="")
     for k in range(len(terms), nrow * ncol):
         axes[k // ncol][k % ncol].axis("off")
+    fig.supxlabel(resolve_labels(labels).time_label(endpoint), fontsize=8)
     fig.tight_layout()
     return axes[0][0]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes.labels import Labels
 from crlm_outcomes.plots.flow import plot_flow
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.suppression import (
@@ -24,6 +25,18 @@ from crlm_outcomes.report.suppression import (
 from crlm_outcomes.report.writer import text_block
 
 __all__ = ["flow_section", "published_set_missing", "HIDDEN_VALUE"]
+
+
+def _readable(frame: pd.DataFrame, lab: Labels) -> pd.DataFrame:
+    """An audit table for a reader: column names as labels, reasons in words."""
+    out = frame.copy()
+    if "column" in out.columns:
+        out["column"] = [lab.variable(str(c)) if str(c) in lab.variables else lab.readable(str(c))
+                         for c in out["column"]]
+    for col in ("reason", "rule"):
+        if col in out.columns:
+            out[col] = [lab.readable(str(v)).replace("_", " ") for v in out[col]]
+    return out
 
 
 def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
@@ -52,10 +65,12 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
                                     "number excluded.", plot_flow, shown))
     blocks.append(ctx.writer.table(table, "cohort_flow", "Cohort flow",
                                    footnote=policy.footnote()))
-    quar = ctx.cohort.audit.quarantine_summary()
+    lab = ctx.labels
+    raw_quar = ctx.cohort.audit.quarantine_summary()
+    quar = _readable(raw_quar, lab)
     if len(quar):
         if len(steps) > 1:
-            for r in quar.itertuples(index=False):
+            for r in raw_quar.itertuples(index=False):
                 key = f"quarantine|{r.rule}|{r.column}"
                 ctx.ledger.count(key, r.rows, masked=kind_alone(int(r.rows), policy) != 0,
                                  where="quarantine table")
@@ -67,7 +82,7 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
                                        "fail more than one check)"))
     else:
         blocks.append(text_block("text", "No record was quarantined at load."))
-    setm = published_set_missing(ctx.cohort.audit.set_missing)
+    setm = _readable(published_set_missing(ctx.cohort.audit.set_missing), lab)
     if len(setm):
         setm = setm.assign(count=format_counts(setm["count"], policy, total_published=False))
         blocks.append(text_block("heading", "Values set missing at load"))

@@ -17,7 +17,15 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count_alone
 
-__all__ = ["imputation_section", "imputation_endpoint"]
+__all__ = ["imputation_section", "imputation_endpoint", "METHOD_NAMES", "OUTCOME_TERMS"]
+
+#: Readable names of the imputation methods (van Buuren, *Flexible Imputation of Missing
+#: Data*, 2nd ed., 2018, section 3).
+METHOD_NAMES = {"pmm": "predictive mean matching", "logreg": "logistic regression",
+                "polyreg": "multinomial logistic regression"}
+#: Readable names of the outcome terms added to every imputation model (White & Royston 2009).
+OUTCOME_TERMS = {"nelson_aalen": "the Nelson-Aalen cumulative hazard",
+                 "event": "the event indicator"}
 
 
 def imputation_endpoint(ctx: BuildContext) -> str:
@@ -39,24 +47,32 @@ def imputation_section(ctx: BuildContext) -> None:
                      allow_uncollected=spec.allow_uncollected)
     ctx.imputations = imp
     ctx.seeds["imputation"] = spec.seed
-    table = imp.table.assign(fraction_missing=[f"{100 * v:.1f}%"
-                                               for v in imp.table["fraction_missing"]])
-    table = table.rename(columns={"fraction_missing": "missing"})
+    lab = ctx.labels
+    table = imp.table.assign(
+        variable=[lab.variable(str(v)) for v in imp.table["variable"]],
+        method=[METHOD_NAMES.get(str(v), str(v)) for v in imp.table["method"]],
+        fraction_missing=[f"{100 * v:.1f}%" for v in imp.table["fraction_missing"]])
+    table = table.rename(columns={"fraction_missing": "missing, %", "n_missing": "missing, n",
+                                  "n_predictors": "predictors"})
+    if "missing, n" in table.columns:
+        table["missing, n"] = [format_count_alone(int(v), ctx.policy)
+                               for v in table["missing, n"]]
     blocks = [ctx.writer.table(table, "imputation_models",
                                "Imputed variables and their imputation models")]
     variables = list(imp.table["variable"])
     blocks.append(ctx.writer.figure("imputation_traces", "Convergence: mean of the imputed "
                                     "values per iteration, one line per chain.", _traces,
-                                    imp.traces, variables))
+                                    imp.traces, variables, lab))
     paras = [f"{imp.m} imputations by chained equations, {imp.iterations} iterations each, "
              f"seed {spec.seed}; outcome terms in every imputation model: "
-             f"{', '.join(imp.outcome)} ({duration}, {event}). Rows without the outcome "
+             f"{', '.join(OUTCOME_TERMS.get(t, t) for t in imp.outcome)} of "
+             f"{lab.endpoint(imputation_endpoint(ctx)).lower()}. Patients without the outcome "
              f"were not imputed: {format_count_alone(imp.n_excluded, ctx.policy)}."]
     ctx.sections.append({"id": "imputation", "title": "Multiple imputation",
                          "paragraphs": paras, "blocks": blocks})
 
 
-def _traces(traces: pd.DataFrame, variables: list[str]) -> Any:
+def _traces(traces: pd.DataFrame, variables: list[str], labels: Any = None) -> Any:
     """Trace plots, one panel per variable (figure recipe)."""
     from crlm_outcomes.plots.pooled import trace_plot
 
@@ -64,7 +80,7 @@ def _traces(traces: pd.DataFrame, variables: list[str]) -> Any:
     nrow = -(-len(variables) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 2.0 * nrow), squeeze=False)
     for k, v in enumerate(variables):
-        trace_plot(traces, v, ax=axes[k // ncol][k % ncol])
+        trace_plot(traces, v, ax=axes[k // ncol][k % ncol], labels=labels)
     for k in range(len(variables), nrow * ncol):
         axes[k // ncol][k % ncol].axis("off")
     fig.tight_layout()

@@ -10,18 +10,19 @@ CI); a log-rank test per stratifier. Estimates resting on fewer than the suppres
 
 from __future__ import annotations
 
-import html as _html
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes.labels import Labels, default_labels
+from crlm_outcomes.plots.km import time_breaks, truncation_time
 from crlm_outcomes.report._context import BuildContext
-from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk, time_grid
+from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import (
     COMPLEMENTARY,
     PRIMARY,
@@ -32,21 +33,25 @@ from crlm_outcomes.report.suppression import (
     primary_mask,
     suppress_vector,
 )
-from crlm_outcomes.report.writer import escaped_html, safe_name, text_block
+from crlm_outcomes.report.writer import text_block
 
 __all__ = ["km_summary", "km_section", "drawable_groups", "only_groups", "record_km"]
 
 
 def km_summary(km: Any, label: str, times: list[float],
-               policy: SuppressionPolicy, *, n_excluded: int | None = None,
+               policy: SuppressionPolicy, labels: Labels | None = None, *,
+               n_excluded: int | None = None,
                forced: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI).
+    """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI); groups
+    by their level labels (``labels``, default :func:`crlm_outcomes.labels.default_labels`).
 
     ``n_excluded`` (patients without a group or the endpoint, printed beside the table) and
     the group sizes add up to the analysis cohort, so they are suppressed together; groups in
-    ``forced`` (masked elsewhere, e.g. in Table 1) are masked here too. The kinds are kept in
-    ``attrs`` (``n_kind``, ``events_kind``, ``excluded_kind``).
+    ``forced`` (masked elsewhere, e.g. in Table 1; raw group values) are masked here too. The
+    kinds are kept in ``attrs`` (``n_kind``, ``events_kind``, ``excluded_kind``).
     """
+    lab = labels or default_labels()
+    by = km.by[0] if len(km.by) == 1 else None
     med = km.median().set_index("group")
     counts = km.n.set_index("group")
     groups = [g for g in km.group_labels if g in counts.index]
@@ -62,7 +67,8 @@ def km_summary(km: Any, label: str, times: list[float],
     max_t = km.table.groupby("group", observed=True, sort=False)["time"].max()
     rows = []
     for i, g in enumerate(groups):
-        row = {"stratifier": label, "group": str(g), "n": n_text[i], "events": ev_text[i]}
+        row = {"stratifier": label, "group": lab.level(by, g) if by else str(g),
+               "n": n_text[i], "events": ev_text[i]}
         m = med.loc[g]
         rate_ok = not policy.enabled or n[i] >= policy.rate_threshold
         row["median (95% CI)"] = (est_ci(m["median"], m["lower"], m["upper"], 1)
@@ -109,7 +115,8 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
 
     cs_spec = ctx.spec.output.conditional_survival
     policy = ctx.policy
-    with ctx.collect_warnings(f"Conditional survival{' by ' + strat if strat else ''}"):
+    by_text = f" by {ctx.labels.inline(strat)}" if strat else ""
+    with ctx.collect_warnings(f"Conditional survival{by_text}"):
         cs = conditional_survival(ctx.data, duration, event, by=strat, given=cs_spec.given,
                                   horizon=cs_spec.horizon)
     rows = []
@@ -120,7 +127,8 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
             text = policy.primary_marker
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
-        rows.append({"stratifier": label, "group": str(r.group), "given (months)": f"{r.given:g}",
+        group = ctx.labels.level(strat, r.group) if strat else str(r.group)
+        rows.append({"stratifier": label, "group": group, "given (months)": f"{r.given:g}",
                      "further months": f"{r.horizon:g}",
                      "at risk at s": format_count_alone(int(r.n_risk), policy),
                      "conditional survival, % (95% CI)": text})
@@ -139,7 +147,8 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     from crlm_outcomes.survival.logrank import logrank
 
     duration, event = ENDPOINTS[endpoint]
-    title = ENDPOINT_LABELS[endpoint]
+    lab = ctx.labels
+    title = lab.endpoint(endpoint)
     spec, policy, data = ctx.spec, ctx.policy, ctx.data
     why = unusable(ctx, duration, event)
     if why:
@@ -153,63 +162,68 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
     stratifiers: list[str | None] = [None, *spec.stratifiers]
     for strat in stratifiers:
         why = unusable(ctx, strat)
+        by_text = f" by {lab.inline(strat)}" if strat else ""
         if why:
-            blocks.append(text_block("heading", f"{title} by {strat}"))
+            blocks.append(text_block("heading", f"{title}{by_text}"))
             blocks.append(text_block("text", f"Not analysed: {why}.", "note"))
-            ctx.notes.append(f"{title} by {strat}: not analysed, {why}.")
+            ctx.notes.append(f"{title}{by_text}: not analysed, {why}.")
             continue
-        with ctx.collect_warnings(f"{title}{' by ' + strat if strat else ''}"):
+        with ctx.collect_warnings(f"{title}{by_text}"):
             km = kaplan_meier(data, duration, event, by=strat, conf_type=spec.output.conf_type)
             lr = logrank(data, duration, event, by=strat) if (
                 strat is not None and len(km.group_labels) > 1) else None
-        label = strat or "all patients"
-        summ = km_summary(km, label, times, policy,
+        label = lab.variable(strat) if strat else "All patients"
+        summ = km_summary(km, label, times, policy, lab,
                           n_excluded=km.n_excluded if strat is not None else None,
                           forced=ctx.group_masks.get(strat or "", frozenset()))
         summaries.append(summ)
         if spec.output.conditional_survival is not None:
             conditional.append(_conditional(ctx, duration, event, strat, label))
         if lr is not None:
-            tests.append({"stratifier": strat, "test": lr.method,
+            tests.append({"stratifier": label, "test": lr.method,
                           "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
                           "p": format_p(lr.p),
                           "rows excluded (missing)": format_count(
                               km.n_excluded, summ.attrs["excluded_kind"], policy)})
         name = f"km_{endpoint}_{strat or 'overall'}"
-        tmax = float(km.table["time"].max())
-        grid = time_grid(tmax)
+        # the axis ends where fewer than 10% (or 10) remain at risk; ticks every 12/24 months
+        end = truncation_time(km)
+        grid = time_breaks(end)
         risk = at_risk_table(km, grid, policy, size_kinds=summ.attrs["n_kind"])
         drawn = drawable_groups(km, summ)
         record_km(ctx, data, duration, event, strat, f"km|{endpoint}", km, summ, risk,
-                  grid, drawn, where=f"{title}{' by ' + strat if strat else ''}")
-        caption = (f"{title}" + (f" by {strat}" if strat else ", all patients") +
-                   f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); numbers at risk below.")
+                  grid, drawn, where=f"{title}{by_text}")
+        caption = (f"{title}" + (by_text or ", all patients") +
+                   f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); time in months from "
+                   f"{lab.origins.get(endpoint, 'the time origin')}; the axis ends where fewer "
+                   "than 10% of the patients (or 10) remain at risk; numbers at risk below.")
         if strat is not None and km.n_excluded:
             caption += (f" {format_count(km.n_excluded, summ.attrs['excluded_kind'], policy)}"
-                        f" patient(s) with {strat} or the endpoint missing are not shown.")
+                        f" patient(s) without a recorded {lab.inline(strat)} or "
+                        "without follow-up for this endpoint are not shown.")
         if len(drawn) < len(km.group_labels):
             caption += (" Groups whose size or number of events is suppressed are not drawn "
                         "(a curve shows both in its steps).")
-        blocks.append(text_block("heading",
-                                 title + (f" by {strat}" if strat else ": all patients")))
+        blocks.append(text_block("heading", title + (by_text or ": all patients")))
         if drawn:
             risk_drawn = risk.loc[[str(g) for g in drawn]]
             blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
                                             only_groups(km, drawn), policy=policy,
-                                            title=title + (f" by {strat}" if strat else ""),
-                                            max_time=tmax, risk=risk_drawn))
+                                            endpoint=endpoint, labels=lab, max_time=end,
+                                            pvalue=lr.p if lr is not None and len(drawn) == len(
+                                                km.group_labels) else None,
+                                            risk=risk_drawn))
         else:
             blocks.append(text_block("text", "No curve is drawn: every group's size or number "
                                      "of events is suppressed.", "note"))
+        # the numbers at risk are printed under the figure; the CSV keeps them for reuse
         risk_pub = risk.reset_index()
-        risk_pub.columns = ["group", *[f"{c} mo" for c in risk.columns]]
-        html = (risk_pub.style.hide(axis="index").set_uuid(f"risk_{name}")
-                .set_table_attributes(f"class='crlm-table at-risk' id='at-risk-{safe_name(name)}'")
-                .set_caption(_html.escape(f"Number at risk: {title}"
-                                          + (f" by {strat}" if strat else ""))))
-        html = escaped_html(html)
-        blocks.append(ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
-                                       "Number at risk", html=html))
+        risk_pub.columns = ["group", *[f"{c} months" for c in risk.columns]]
+        if strat is not None:
+            risk_pub["group"] = [lab.level(strat, g) for g in km.group_labels
+                                 if str(g) in set(risk.index)]
+        ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
+                         f"Number at risk: {title}{by_text}")
     summary = pd.concat(summaries, ignore_index=True)
     blocks.append(text_block("heading", f"{title}: medians and survival at "
                              f"{', '.join(f'{t:g}' for t in times)} months"))
@@ -229,7 +243,8 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
                                         "survival given the time already survived, all "
                                         "patients.", _plot_conditional, conditional[0][1]))
     ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
-        f"{title} ({duration}, {event}) in months."], "blocks": blocks})
+        f"{title}: {lab.events.get(endpoint, 'the event').lower()}, with time in months from "
+        f"{lab.origins.get(endpoint, 'the time origin')}."], "blocks": blocks})
 
 
 def drawable_groups(km: Any, summ: pd.DataFrame) -> list[Any]:

@@ -10,8 +10,9 @@ log-rank test.
 
 from __future__ import annotations
 
+from crlm_outcomes.plots.km import time_breaks, truncation_time
 from crlm_outcomes.report._context import BuildContext
-from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk, time_grid
+from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.sections.km import (
@@ -20,7 +21,7 @@ from crlm_outcomes.report.sections.km import (
     only_groups,
     record_km,
 )
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, suppress_vector
 from crlm_outcomes.report.writer import safe_name, text_block
 
@@ -42,10 +43,13 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
         return
     with ctx.collect_warnings(f"Landmark {lm.time:g} months"):
         res = landmark(ctx.data, duration, event, landmark=lm.time)
-        km = kaplan_meier(res.table, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
+        km = kaplan_meier(res.table, duration, event, by=lm.by,
+                          conf_type=ctx.spec.output.conf_type)
         lr = logrank(res.table, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
-    title = (f"Landmark analysis at {lm.time:g} months: {ENDPOINT_LABELS[lm.endpoint]} by "
-             f"{lm.by}")
+    lab = ctx.labels
+    title = (f"Landmark analysis at {lm.time:g} months: {lab.endpoint(lm.endpoint).lower()} by "
+             f"{lab.inline(lm.by)}")
+    title = title[:1].upper() + title[1:]
     counts = res.counts.copy()
     vals = counts["n"].to_numpy(dtype=float)
     # input rows = the exclusions + the landmark cohort: one published constraint
@@ -64,21 +68,24 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
     name = safe_name(f"landmark_{lm.endpoint}_{lm.time:g}_{lm.by}".replace(".", "p"))
     blocks = [ctx.writer.table(counts, f"{name}_flow", "Landmark cohort")]
     times = list(ctx.spec.output.survival_times)
-    summary = km_summary(km, lm.by, times, policy)
-    tmax = float(km.table["time"].max())
-    grid = time_grid(tmax)
+    summary = km_summary(km, lab.variable(lm.by), times, policy, lab)
+    end = truncation_time(km)
+    grid = time_breaks(end)
     risk = at_risk_table(km, grid, policy, size_kinds=summary.attrs["n_kind"])
     drawn = drawable_groups(km, summary)
     record_km(ctx, res.table, duration, event, lm.by, f"{prefix}|{lm.endpoint}", km, summary,
               risk, grid, drawn, where=title, total_key=cohort_key)
-    caption = title + " (time restarted at the landmark)."
+    caption = title + (f" (time restarted at the landmark, {lm.time:g} months after "
+                       f"{lab.origins.get(lm.endpoint, 'the time origin')}).")
     if len(drawn) < len(km.group_labels):
         caption += " Groups whose size or number of events is suppressed are not drawn."
     if drawn:
-        blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
-                                        only_groups(km, drawn), policy=policy, title=title,
-                                        max_time=tmax, risk=risk.loc[[str(g) for g in drawn]],
-                                        xlabel=f"Months since the {lm.time:g}-month landmark"))
+        blocks.append(ctx.writer.figure(
+            name, caption, plot_km_with_risk, only_groups(km, drawn), policy=policy,
+            endpoint=lm.endpoint, labels=lab, max_time=end,
+            pvalue=lr.p if lr is not None and len(drawn) == len(km.group_labels) else None,
+            risk=risk.loc[[str(g) for g in drawn]],
+            xlabel=f"Months from the {lm.time:g}-month landmark"))
     else:
         blocks.append(text_block("text", "No curve is drawn: every group's size or number of "
                                  "events is suppressed.", "note"))
@@ -86,7 +93,8 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
                                    "the landmark", footnote=policy.footnote()))
     paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]
     if lr is not None:
-        paras.append(f"{lr.method}: chi-square {lr.statistic:.2f} on {lr.df} df, "
+        paras.append(f"{lr.method[:1].upper()}{lr.method[1:]}: chi-square "
+                     f"{lr.statistic:.2f} on {lr.df} df, "
                      f"p = {format_p(lr.p)}.")
     ctx.sections.append({"id": f"landmark-{i}", "title": title, "paragraphs": paras,
                          "blocks": blocks})

@@ -12,9 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes.labels import Labels
+from crlm_outcomes.plots.balance import balance_names
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
-from crlm_outcomes.report.spec import ENDPOINT_LABELS, ENDPOINTS
+from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count_alone
 
 __all__ = ["matching_section"]
@@ -29,8 +31,10 @@ def matching_section(ctx: BuildContext, i: int) -> None:
     mt = ctx.spec.matching[i]
     duration, event = ENDPOINTS[mt.endpoint]
     covariates = [v for v in formula_variables(mt.formula, ctx.data) if v != mt.treatment]
-    title = f"Matched comparison by {mt.treatment}: {ENDPOINT_LABELS[mt.endpoint]}"
-    with ctx.collect_warnings(f"Matching {mt.treatment}"):
+    lab = ctx.labels
+    treatment = lab.inline(mt.treatment)
+    title = f"Matched comparison by {treatment}: {lab.endpoint(mt.endpoint).lower()}"
+    with ctx.collect_warnings(f"Matching on {treatment}"):
         matched = match_propensity(ctx.data, mt.treatment, mt.formula, ratio=mt.ratio,
                                    replace=mt.replace, caliper=mt.caliper, order=mt.order,
                                    exact=mt.exact or None, seed=mt.seed, treated=mt.treated,
@@ -43,26 +47,29 @@ def matching_section(ctx: BuildContext, i: int) -> None:
     for col in ("n_all", "n_matched", "n_unmatched"):
         sizes[col] = [format_count_alone(int(v), ctx.policy) for v in sizes[col]]
     sizes["effective_n"] = [f"{v:.1f}" for v in sizes["effective_n"]]
-    bal = _balance_published(matched.balance.table)
+    sizes = sizes.rename(columns={"n_all": "patients", "n_matched": "matched",
+                                  "n_unmatched": "unmatched", "effective_n": "effective n"})
+    bal = _balance_published(matched.balance.table, lab)
     r = comp.table.iloc[0]
     effect = pd.DataFrame([{
-        "comparison": f"{mt.treatment} (treated vs control)",
-        "HR (95% CI)": f"{r['hr']:.2f} ({r['lower']:.2f}-{r['upper']:.2f})",
+        "comparison": f"{lab.variable(mt.treatment)} (treated vs control)",
+        "HR (95% CI)": f"{r['hr']:.2f} ({r['lower']:.2f}–{r['upper']:.2f})",
         "p": format_p(r["p"]),
         "E-value (point)": f"{r['evalue']:.2f}", "E-value (CI limit)": f"{r['evalue_ci']:.2f}"}])
     blocks = [ctx.writer.table(sizes, f"{name}_sizes", "Patients before and after matching"),
               ctx.writer.table(bal, f"{name}_balance", "Covariate balance: standardised mean "
                                "differences before and after matching"),
               ctx.writer.figure(f"{name}_love", "Absolute standardised mean differences before "
-                                "and after matching (dashed line: 0.1).", _love, matched),
+                                "and after matching (dashed line: 0.1).", _love, matched, lab),
               ctx.writer.table(effect, f"{name}_effect", f"{title}: matched Cox model with "
                                "E-values")]
     s = matched.settings
-    paras = [f"Nearest-neighbour matching on the logit of the propensity score ({mt.formula}), "
+    paras = [f"Nearest-neighbour matching on the logit of the propensity score (covariates: "
+             f"{', '.join(lab.inline(v) for v in covariates)}), "
              f"{s['ratio']}:1, {'with' if s['replace'] else 'without'} replacement, order "
              f"{s['order']}, caliper "
              + ("none" if mt.caliper is None else f"{mt.caliper:g} SD of the logit")
-             + (f", exact on {', '.join(mt.exact)}" if mt.exact else "")
+             + (f", exact on {', '.join(lab.inline(v) for v in mt.exact)}" if mt.exact else "")
              + ". Hazard ratio from a Cox model in the matched sample with the matching weights "
              "and a robust variance clustered on the matched set; E-values (VanderWeele & Ding "
              "2017) " + ("treat the hazard ratio as a risk ratio (rare outcome)."
@@ -72,15 +79,14 @@ def matching_section(ctx: BuildContext, i: int) -> None:
                          "blocks": blocks})
 
 
-def _balance_published(t: pd.DataFrame) -> pd.DataFrame:
+def _balance_published(t: pd.DataFrame, lab: Labels) -> pd.DataFrame:
     out = pd.DataFrame({
-        "covariate": [f"{c}: {lv}" if isinstance(lv, str) or (lv is not None and lv == lv)
-                      else str(c) for c, lv in zip(t["covariate"], t["level"], strict=True)],
+        "covariate": balance_names(t, lab),
         "SMD before": [f"{v:.3f}" for v in t["smd"]],
         "SMD after": [f"{v:.3f}" for v in t["smd_w"]]})
     return out
 
 
-def _love(matched: Any) -> Any:
+def _love(matched: Any, labels: Labels) -> Any:
     """Love plot (figure recipe)."""
-    return matched.plot()
+    return matched.plot(labels=labels)

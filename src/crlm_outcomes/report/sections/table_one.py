@@ -18,7 +18,6 @@ from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, suppress_vector
 from crlm_outcomes.report.table_one import _is_categorical, _level_text, _levels, table_one
-from crlm_outcomes.report.writer import text_block
 
 __all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section", "record_table_one"]
 
@@ -55,23 +54,28 @@ def table_one_section(ctx: BuildContext) -> None:
                             "not in the cohort", value=v, expected="a column of the cohort")
     with ctx.collect_warnings("Table 1"):
         t1 = table_one(data, comp.by, variables, nonnormal=nonnormal, exact=comp.exact,
-                       suppression=ctx.policy)
+                       suppression=ctx.policy, labels=ctx.labels)
     ctx.table_one_tests = [t for t in dict.fromkeys(t1.tests["test"]) if t]
     n_missing_by = int(data[comp.by].isna().sum())
     record_table_one(ctx, t1, comp.by, variables, n_missing_by)
     nrow = t1.table.iloc[0]
+    # the groups masked here, as raw values (the Kaplan-Meier sections mask them too)
+    raw_of = {ctx.labels.level(comp.by, g): g for g in _levels(data[comp.by])}
     ctx.group_masks.setdefault(comp.by, set()).update(
-        g for g in t1.groups
+        _level_text(raw_of.get(g, g)) for g in t1.groups
         if str(nrow[g]) in (ctx.policy.primary_marker, ctx.policy.complementary_marker))
-    paras = [f"Characteristics of the analysis cohort by {comp.by}."]
+    by_label = ctx.labels.inline(comp.by)
+    paras = [f"Characteristics of the analysis cohort by {by_label}."]
     if n_missing_by:
-        paras.append(f"{format_count(n_missing_by, missing_by_kind(t1, n_missing_by, ctx), ctx.policy)}"
-                     f" patient(s) without a value of {comp.by} appear only in the Overall "
+        kind = missing_by_kind(t1, n_missing_by, ctx)
+        paras.append(f"{format_count(n_missing_by, kind, ctx.policy)}"
+                     f" patient(s) without a recorded {by_label} appear only in the Overall "
                      "column.")
-    block = ctx.writer.table(t1.table, "table_one", f"Table 1 by {comp.by}",
+    # the footnote is part of the table's HTML (printed once, under the table)
+    block = ctx.writer.table(t1.table, "table_one", f"Table 1 by {by_label}",
                              html=t1.to_html(uuid="table_one"), latex=t1.to_latex())
     ctx.sections.append({"id": "table-one", "title": "Table 1", "paragraphs": paras,
-                         "blocks": [block, text_block("text", t1.footnote(), "footnote")]})
+                         "blocks": [block]})
 
 
 _CELL = re.compile(r"^(?P<n>\d+)(?: \((?P<pct>[\d.]+)\))?$")
@@ -98,13 +102,14 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
     """Record Table 1's counts, percentages and their arithmetic in the disclosure ledger
     (group sizes, level counts, missing counts, the Overall column), linked to the
     Kaplan-Meier group sizes of the same stratifier."""
-    led, data = ctx.ledger, ctx.data
+    led, data, lab = ctx.ledger, ctx.data, ctx.labels
     where = "Table 1"
     gser = data[by]
     glevels = [g for g in _levels(gser) if (gser == g).any()]
-    gmask = {_level_text(g): (gser == g).to_numpy(dtype=bool, na_value=False)
+    # the group columns are headed by the groups' display labels
+    gmask = {lab.level(by, g): (gser == g).to_numpy(dtype=bool, na_value=False)
              for g in glevels}
-    raw = {_level_text(g): g for g in glevels}
+    raw = {lab.level(by, g): g for g in glevels}
     cols = [c for c in t1.table.columns if c in gmask]
     has_overall = "Overall" in t1.table.columns
     nrow = t1.table.iloc[0]
@@ -134,9 +139,10 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
     for var in variables:
         s = data[var]
         label = table["variable"].astype(str)
-        block = table[label.eq(str(var)) | label.str.startswith(f"{var}, ")]
+        name = lab.variable(var)
+        block = table[label.eq(name) | label.str.startswith(f"{name}, ")]
         categorical = _is_categorical(s)
-        levels = [_level_text(v) for v in _levels(s)] if categorical else []
+        levels = [lab.level(var, v) for v in _levels(s)] if categorical else []
         texts = {(str(r["level"]) or ""): r for _, r in block.iterrows()}
         rows_keys: dict[str, dict[str, str]] = {}
         for level in [*levels, "Missing"]:

@@ -31,12 +31,15 @@ def fong_score(
 ) -> pd.Series:
     """Fong clinical risk score, 0-5.
 
-    Source: Fong Y, Fortner J, Sun RL, Brennan MF, Blumgart LH. Ann Surg 1999;230(3):309-318.
+    Source: Fong Y, Fortner J, Sun RL, Brennan MF, Blumgart LH. Ann Surg 1999;230(3):309-318
+    (abstract, Results: the five criteria below, one point each, with these strict cut-offs).
     One point each for:
 
     1. node-positive primary (``primary_node_positive``, else ``primary_n_stage`` N1/N2);
     2. disease-free interval from the primary to the liver metastases < 12 months -- measured
-       from **resection** of the primary to diagnosis of the liver metastases, as in Fong 1999;
+       by default from **resection** of the primary to diagnosis of the liver metastases (the
+       abstract says "from primary to metastases"; the resection origin is this package's
+       reading, not checked against the full text);
        synchronous metastases have an interval of 0 and score the point (details in
        :func:`~crlm_outcomes.stratify.scores._interval.short_interval`); exactly 12 calendar
        months scores 0 (``month_basis="days"``: 365.25 days);
@@ -95,8 +98,10 @@ def fong_score(
 def fong_group(data: Any, *, high_from: int = 3, **score_options: Any) -> pd.Series:
     """Fong clinical risk score group: low (0-2) or high (3-5).
 
-    Source: Fong, Ann Surg 1999;230:309 (low risk 0-2, high risk 3-5; the 2025 Chinese guideline
-    section 5.1.1, seed 004, uses CRS < 3 for upfront surgery).
+    Sources: Fong Y, et al. Ann Surg 1999;230(3):309-318 (the score); the split at 3 is the
+    one of the Chinese guidelines for colorectal liver metastases (2025 edition), section
+    5.1.1 (seed 004: CRS < 3 for upfront surgery). The 1999 abstract itself reports no
+    grouping (only that no patient with a score of 5 was a long-term survivor).
 
     Parameters
     ----------

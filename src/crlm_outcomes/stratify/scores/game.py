@@ -44,7 +44,8 @@ def game_score(
 ) -> pd.Series:
     """GAME score, 0-7.
 
-    Source: Margonis GA, Sasaki K, Gholami S, et al. Br J Surg 2018;105(9):1210-1220. Points:
+    Source: Margonis GA, Sasaki K, Gholami S, et al. Br J Surg 2018;105(9):1210-1220
+    (abstract, Results: the points below; high risk >= 4). Points:
 
     * KRAS-mutated primary: 1 (``kras_status``; the paper scores KRAS only -- with
       ``mutation="ras"`` a KRAS **or NRAS** mutation scores, and 0 needs both wild-type);
@@ -110,7 +111,9 @@ def game_score(
 def game_group(data: Any, **score_options: Any) -> pd.Series:
     """GAME group: low (0-1), medium (2-3), high (>= 4).
 
-    Source: Margonis, BJS 2018;105:1210.
+    Source: Margonis GA, Sasaki K, Gholami S, et al. Br J Surg 2018;105(9):1210-1220 (high
+    risk >= 4 in the abstract; low 0-1 and medium 2-3 as summarised by JNCCN 360, 21 June 2018,
+    "Preoperative prognostic score for patients with colorectal liver metastases").
 
     Parameters
     ----------

@@ -20,7 +20,9 @@ __all__ = ["modified_clinical_score", "modified_clinical_group", "MCS_LEVELS"]
 MCS_LEVELS = ("low", "medium", "high")
 _SOURCE = ("Brudvik KW, Jones RP, Giuliante F, et al. RAS mutation clinical risk score to "
            "predict survival after resection of colorectal liver metastases. Ann Surg "
-           "2019;269(1):120-126")
+           "2019;269(1):120-126, doi:10.1097/SLA.0000000000002319 (components as reported by "
+           "the PLATO calculator, github.com/vilja-a/plato-crlm-risk-prediction; primary "
+           "text not accessible to this package)")
 
 
 def modified_clinical_score(
@@ -35,9 +37,13 @@ def modified_clinical_score(
 
     Source: Brudvik KW, Jones RP, Giuliante F, et al. Ann Surg 2019;269(1):120-126. One point
     each for a RAS-mutated tumour, a node-positive primary, and a largest liver metastasis
-    > 5 cm (exactly 5 scores 0). The components and the three risk strata of
-    :func:`modified_clinical_group` are those of the paper's abstract; the full text was not
-    available to this package, so ``size_cm`` and the group cut-offs stay overridable.
+    > 5 cm (exactly 5 scores 0). Components and cut-offs: threshold as reported by a secondary
+    source -- the PLATO calculator of the Helsinki group (GitHub
+    vilja-a/plato-crlm-risk-prediction, ``source_code/4_discrimation.R``: KRAS or NRAS
+    mutated, pN > 0, largest > 50 mm), and with the editorial of Jost, Major and Dixon
+    (Hepatobiliary Surg Nutr 2019, doi:10.21037/hbsn.2019.06.06) on adding RAS status to the
+    clinical risk score; primary text not accessible here, so ``size_cm`` and the group
+    cut-offs stay overridable.
 
     RAS mutation (``mutation="ras"``, default): a KRAS or NRAS mutation scores 1; 0 needs
     both genes reported wild-type. With ``require_full_panel=True``, 0 further needs the
@@ -102,8 +108,12 @@ def modified_clinical_group(data: Any, *, medium_from: int = 1, high_from: int =
                             **score_options: Any) -> pd.Series:
     """m-CS risk group: low (0), medium (1-2), high (3).
 
-    Source: Brudvik KW, Jones RP, Giuliante F, et al. Ann Surg 2019;269(1):120-126 (low,
-    medium and high risk by m-CS 0, 1-2 and 3).
+    Source: Brudvik KW, Jones RP, Giuliante F, et al. Ann Surg 2019;269(1):120-126. The
+    strata low 0 / medium 1-2 / high 3 could not be verified: primary text not accessible
+    here, and the one secondary source read (the PLATO calculator,
+    vilja-a/plato-crlm-risk-prediction) reports each score value as its own stratum (0, 1, 2,
+    3). Use the score itself for per-value strata, or ``medium_from``/``high_from`` to move
+    the cut-offs.
 
     Parameters
     ----------

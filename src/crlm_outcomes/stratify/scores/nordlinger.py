@@ -20,7 +20,9 @@ NORDLINGER_VARIANTS = ("paper", "preoperative")
 _SOURCE = ("Nordlinger B, Guiguet M, Vaillant JC, et al. Surgical resection of colorectal "
            "carcinoma metastases to the liver. A prognostic scoring system to improve case "
            "selection, based on 1568 patients. Association Francaise de Chirurgie. Cancer "
-           "1996;77(7):1254-1262")
+           "1996;77(7):1254-1262 (factors, cut-offs and groups as reported by the PLATO "
+           "calculator, github.com/vilja-a/plato-crlm-risk-prediction; primary text not "
+           "accessible to this package)")
 _T4 = ("T4", "T4a", "T4b")
 
 
@@ -58,9 +60,13 @@ def nordlinger_score(
     margin, 0-6, high 5-6) is the form used to select patients before surgery, when the
     margin is not yet known; it is named as such in the rule.
 
-    The age, size and count cut-offs (> 60 years, > 5 cm, >= 4) follow the paper's abstract
-    as reproduced in later reviews; the full text was not available to this package to settle
-    ">" against ">=" for age and size (an exactly-60-year-old or an exactly-5-cm lesion).
+    Factors, cut-offs and groups: threshold as reported by a secondary source -- the PLATO
+    calculator of the Helsinki group (GitHub vilja-a/plato-crlm-risk-prediction,
+    ``source_code/4_discrimation.R`` and ``plato_app/app.R``), which scores age > 60,
+    pT > 3, pN > 0, interval < 24 months, count > 3, largest > 50 mm and margin < 10 mm with
+    strata 0-2 / 3-4 / 5-7; primary text not accessible here (neither the paper nor its
+    abstract could be read), so ">" against ">=" at exactly 60 years and exactly 5 cm is that
+    source's reading. No CEA factor is part of the score in that source.
 
     Parameters
     ----------
@@ -139,7 +145,9 @@ def nordlinger_score(
 def nordlinger_group(data: Any, **score_options: Any) -> pd.Series:
     """Nordlinger risk group: low (0-2), intermediate (3-4), high (5-7; 5-6 pre-operative).
 
-    Source: Nordlinger B, Guiguet M, Vaillant JC, et al. Cancer 1996;77(7):1254-1262.
+    Source: Nordlinger B, Guiguet M, Vaillant JC, et al. Cancer 1996;77(7):1254-1262. Groups
+    as reported by a secondary source (PLATO, vilja-a/plato-crlm-risk-prediction: strata
+    0-2 / 3-4 / 5-7); primary text not accessible here.
 
     Parameters
     ----------

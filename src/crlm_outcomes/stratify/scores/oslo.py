@@ -18,8 +18,9 @@ __all__ = ["oslo_score", "oslo_group", "OSLO_SOURCE"]
 OSLO_SOURCE = (
     "Dueland S, Grut H, Syversveen T, Hagness M, Line PD. Selection criteria related to "
     "long-term survival following liver transplantation for colorectal liver metastasis. "
-    "Am J Transplant 2020;20(2):530-537 (the Oslo score); Ji, Zhang, Wang, Chin J Clin Res "
-    "2025, section 1 (seed 002)"
+    "Am J Transplant 2020;20(2):530-537, doi:10.1111/ajt.15682 (the Oslo score); items and "
+    "cut-offs as reported by Ji, Zhang, Wang, Chin J Clin Res 2025, section 1 (seed 002) -- "
+    "primary text not accessible to this package"
 )
 
 
@@ -33,8 +34,16 @@ def oslo_score(
     """Oslo score, 0-4, from the values **before transplantation**.
 
     Source: Dueland S, Grut H, Syversveen T, Hagness M, Line PD. Am J Transplant
-    2020;20(2):530-537, which defines the score on the pre-transplant work-up; reported in
-    Ji, Zhang, Wang, Chin J Clin Res 2025, section 1 (seed 002). One point each for:
+    2020;20(2):530-537 (doi:10.1111/ajt.15682), whose abstract compares the Oslo Score with
+    the Fong score and the PET metabolic tumour volume in the SECA-I and SECA-II patients but
+    does not list the items. Items and cut-offs: threshold as reported by Ji, Zhang, Wang,
+    Chin J Clin Res 2025, section 1 (seed 002); primary text not accessible here. The same
+    group reports a largest tumour > 5.5 cm as a negative predictor after transplantation
+    (Dueland S, Smedman TM, Syversveen T, et al. JAMA Surg 2023, doi:10.1001/jamasurg.2023.2932,
+    abstract), and names pre-transplant CEA and the time from resection of the primary to
+    transplantation as the factors (Line PD, Hagness M, Dueland S. Can J Gastroenterol Hepatol
+    2018;2018:8547940, abstract) -- hence the values before transplantation. One point each
+    for:
 
     1. largest liver lesion > 5.5 cm **on the last imaging before transplantation**
        (``liver_mets_largest_cm_before_transplant``; exactly 5.5 scores 0);
@@ -117,9 +126,10 @@ def oslo_score(
 def oslo_group(data: Any, *, cuts: Sequence[int] = (2, 3), **score_options: Any) -> pd.Series:
     """Oslo score group: ``0-1``, ``2``, ``3-4`` by default.
 
-    Source: Dueland S, et al. Am J Transplant 2020;20(2):530-537; seed 002 reports Oslo 0-1
-    and Oslo 2; the split of 2 from 3-4 is this package's default grouping (override with
-    ``cuts``).
+    Source: Dueland S, et al. Am J Transplant 2020;20(2):530-537, whose abstract reports
+    survival for "Oslo Score 0-2" (``cuts=(3, 4)`` gives 0-2 / 3 / 4); seed 002 reports Oslo
+    0-1 (10-year OS 50%) and Oslo 2 (33%). The default 0-1 / 2 / 3-4 is this package's
+    grouping (override with ``cuts``).
 
     Parameters
     ----------

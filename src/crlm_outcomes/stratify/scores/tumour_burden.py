@@ -17,7 +17,9 @@ __all__ = ["tumour_burden_score", "tbs_zone", "tbs_zone_of", "tbs_zone_with_boun
            "TBS_ZONE_LEVELS"]
 
 TBS_ZONE_LEVELS = ("<3", "3-<9", ">=9")
-_SOURCE = "Sasaki, Ann Surg 2018"
+_SOURCE = ("Sasaki K, Morioka D, Conci S, et al. The tumor burden score: a new 'metro-ticket' "
+           "prognostic tool for colorectal liver metastases based on tumor size and number of "
+           "tumors. Ann Surg 2018;267(1):132-141")
 #: TBS values are rounded to this many decimals before comparison with a cut-off, so that
 #: floating-point noise (e.g. hypot(sqrt(8), 1) = 3.0000000000000004) does not move a patient
 #: across a zone boundary.
@@ -27,7 +29,10 @@ DECIMALS = 9
 def tumour_burden_score(data: Any) -> pd.Series:
     """Tumour burden score: sqrt(largest diameter in cm ^ 2 + number of liver lesions ^ 2).
 
-    Source: Sasaki, Ann Surg 2018. Uses ``liver_mets_largest_cm`` and ``liver_mets_number``.
+    Source: Sasaki K, Morioka D, Conci S, et al. Ann Surg 2018;267(1):132-141. Formula as
+    reported by a secondary source (the PLATO calculator, vilja-a/plato-crlm-risk-prediction:
+    sqrt((largest mm / 10)^2 + count^2)); primary text not accessible here. Uses
+    ``liver_mets_largest_cm`` and ``liver_mets_number``.
 
     Returns
     -------
@@ -85,8 +90,9 @@ def tbs_zone_with_bounds(frame: pd.DataFrame, cuts: Sequence[float] = (3.0, 9.0)
 def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
     """Tumour burden zone: < 3, 3 to < 9, >= 9.
 
-    Source: Sasaki, Ann Surg 2018; zones as used by the GAME score (Margonis, BJS
-    2018;105:1210): < 3, 3 to < 9, >= 9. A TBS of exactly 3 is in the middle zone, exactly 9 in
+    Source: Sasaki K, et al. Ann Surg 2018;267(1):132-141; zones as used by the GAME score
+    (Margonis GA, et al. Br J Surg 2018;105(9):1210-1220, abstract: TBS 3-8 one point, 9 and
+    over two points): < 3, 3 to < 9, >= 9. A TBS of exactly 3 is in the middle zone, exactly 9 in
     the top zone (values are compared after rounding to 9 decimals). Given the cohort (not a
     score Series), a TBS that is missing but bounded below at the top cut-off -- a 9 cm lesion
     with an unknown count, or an unknown size with 9 or more lesions -- is in the top zone.

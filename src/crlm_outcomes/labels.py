@@ -1,0 +1,349 @@
+"""Readable labels of columns, levels, endpoints and time origins, for tables and figures.
+
+The defaults come from one place, ``data_schema/canonical.yaml``: each canonical column's
+``label`` and ``level_labels``, the ``derived_columns`` section (the columns
+:func:`crlm_outcomes.stratify.apply_all` adds), ``endpoint_labels`` and ``origin_labels``.
+Callers override any of them with a mapping of the same shape as the spec's ``labels:`` key::
+
+    {"variables": {"ras_class": "RAS"},
+     "levels": {"ras_class": {"incomplete_testing": "Not fully tested"}},
+     "endpoints": {"os": "Overall survival (OS)"}}
+
+A flat mapping of column name to text is taken as ``variables``. A level without a label is
+shown with underscores as spaces and its first letter capitalised (``wild_type`` ->
+``Wild type``); booleans are ``Yes``/``No``. Columns the schema does not know keep their names
+and codes as written unless they have an underscore.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from crlm_outcomes.errors import SpecError
+
+__all__ = ["Labels", "default_labels", "resolve_labels", "humanize", "lower_first",
+           "ENDPOINT_COLUMNS",
+           "DEFAULT_ORIGINS", "endpoint_of"]
+
+#: Endpoint name -> (duration column, event column).
+ENDPOINT_COLUMNS: dict[str, tuple[str, str]] = {
+    "os": ("os_months", "os_event"),
+    "rfs": ("rfs_months", "rfs_event"),
+    "hepatic_rfs": ("hepatic_rfs_months", "hepatic_rfs_event"),
+}
+#: Default time origin of each endpoint (the loader's defaults, see
+#: :mod:`crlm_outcomes.schema.endpoints`).
+DEFAULT_ORIGINS: dict[str, str] = {"os": "liver_mets_diagnosis",
+                                   "rfs": "curative_liver_treatment",
+                                   "hepatic_rfs": "curative_liver_treatment"}
+#: Units as written after "per" in a hazard-ratio label.
+_PER_UNIT = {"years": "year", "cm": "cm", "mm": "mm", "ng/mL": "ng/mL", "percent": "percent",
+             "months": "month"}
+_OVERRIDE_KEYS = ("variables", "levels", "endpoints")
+
+
+#: First words of labels that are names and keep their capital mid-sentence.
+_PROPER = frozenset({"Fong", "Nordlinger", "Oslo", "Clavien-Dindo", "Couinaud"})
+
+
+def lower_first(text: str) -> str:
+    """``Primary tumour side`` -> ``primary tumour side``; acronyms (``RAS status``) and names
+    (``Fong ...``) keep their capital.
+
+    Examples
+    --------
+    >>> lower_first("Sex"), lower_first("KRAS"), lower_first("Oslo score")
+    ('sex', 'KRAS', 'Oslo score')
+    """
+    first = text.split(" ", 1)[0]
+    if first in _PROPER or not text[1:2].islower():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def humanize(code: Any) -> str:
+    """Readable text of a code without a label: underscores as spaces, first letter capital.
+
+    Examples
+    --------
+    >>> humanize("wild_type"), humanize("T4a"), humanize(True)
+    ('Wild type', 'T4a', 'Yes')
+    """
+    if isinstance(code, bool) or type(code).__name__ == "bool_":
+        return "Yes" if code else "No"
+    text = str(code)
+    if "_" in text or text.islower():
+        text = text.replace("_", " ")
+        return text[:1].upper() + text[1:]
+    return text
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display texts of variables, their levels, endpoints and endpoint time origins.
+
+    Attributes
+    ----------
+    variables
+        Column -> label.
+    levels
+        Column -> {code as text -> label}.
+    endpoints
+        Endpoint (``os``, ``rfs``, ``hepatic_rfs``) -> label ("Overall survival").
+    events
+        Endpoint -> label of its event ("Death").
+    origins
+        Endpoint -> its time origin as text ("diagnosis of liver metastases").
+    units
+        Column -> unit (``years``, ``cm``) for "per unit" hazard-ratio labels.
+
+    Examples
+    --------
+    >>> lab = default_labels()
+    >>> lab.variable("ras_class"), lab.level("ras_class", "wild_type")
+    ('RAS status', 'Wild type')
+    >>> lab.time_label("rfs")
+    'Months from curative liver-directed treatment'
+    """
+
+    variables: Mapping[str, str] = field(default_factory=dict)
+    levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    events: Mapping[str, str] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+    short: Mapping[str, str] = field(default_factory=dict)
+
+    def short_name(self, name: str) -> str:
+        """A one-word name (no spaces) where the schema gives one (``fong_score`` -> ``Fong``),
+        for places that need an identifier, such as a model term; else the label."""
+        return self.short.get(name, self.variable(name))
+
+    def variable(self, name: str) -> str:
+        """Label of a column; a name without a label is shown as it is, or, when it has an
+        underscore, made readable (:func:`humanize`)."""
+        if name in self.variables:
+            return self.variables[name]
+        return humanize(name) if "_" in str(name) else str(name)
+
+    def inline(self, name: str) -> str:
+        """The label of a column for use mid-sentence: first letter in lower case unless the
+        label starts with an acronym (``RAS status``) or a name (``Fong clinical risk score``).
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.inline("sex"), lab.inline("ras_class"), lab.inline("fong_group")
+        ('sex', 'RAS status', 'Fong clinical risk score')
+        """
+        return lower_first(self.variable(name))
+
+    def readable(self, message: str) -> str:
+        """A message for a reader: column names replaced by their labels, and the pointers to
+        Python attributes dropped (``see result.excluded``).
+
+        Examples
+        --------
+        >>> default_labels().readable(
+        ...     "3 row(s) excluded for missing values in ras_class; see result.excluded")
+        '3 patient(s) excluded for missing values in RAS status'
+        """
+        text = re.sub(r"[;,]?\s*\(?see (?:result|fit|res|cohort)(?:\.\w+)+\)?", "", message)
+        text = text.replace("row(s)", "patient(s)")
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(0)
+            if name in self.variables:
+                return self.inline(name)
+            endpoint = endpoint_of(name)
+            if endpoint is not None:
+                return lower_first(self.endpoint(endpoint))
+            return name
+
+        return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", repl, text)
+
+    def level(self, variable: str | None, code: Any) -> str:
+        """Label of one level of ``variable``."""
+        table = self.levels.get(variable or "", {})
+        if isinstance(code, bool) or type(code).__name__ == "bool_":
+            keys = ("True", "true", "1") if code else ("False", "false", "0")
+        else:
+            keys = (str(code),)
+        for key in keys:
+            if key in table:
+                return table[key]
+        if variable in self.variables or "_" in str(code) or keys[0] in ("True", "False"):
+            return humanize(code)
+        return str(code)
+
+    def endpoint(self, name: str) -> str:
+        """Label of an endpoint (``os`` -> ``Overall survival``)."""
+        return self.endpoints.get(name, humanize(name))
+
+    def time_label(self, endpoint: str | None, unit: str = "Months") -> str:
+        """Time-axis label stating the unit and origin: ``Months from liver resection``."""
+        origin = self.origins.get(endpoint or "")
+        return f"{unit} from {origin}" if origin else unit
+
+    def term(self, variable: str) -> str:
+        """Label of a continuous model term: ``Age at diagnosis (per year)``."""
+        unit = self.units.get(variable)
+        per = _PER_UNIT.get(unit or "")
+        base = self.variable(variable)
+        return f"{base} (per {per})" if per else base
+
+    def with_origins(self, origins: Mapping[str, str]) -> Labels:
+        """A copy with the endpoints' origins given as loader codes (``liver_resection``) or
+        text."""
+        texts = _origin_texts()
+        new = dict(self.origins)
+        for k, v in origins.items():
+            if v:
+                new[k] = texts.get(str(v), str(v).replace("_", " "))
+        return replace(self, origins=new)
+
+    def merged(self, overrides: Labels | Mapping[str, Any] | None) -> Labels:
+        """These labels with ``overrides`` on top (see :func:`resolve_labels`)."""
+        if overrides is None:
+            return self
+        if isinstance(overrides, Labels):
+            return Labels(variables={**self.variables, **overrides.variables},
+                          levels=_merge_levels(self.levels, overrides.levels),
+                          endpoints={**self.endpoints, **overrides.endpoints},
+                          events={**self.events, **overrides.events},
+                          origins={**self.origins, **overrides.origins},
+                          units={**self.units, **overrides.units},
+                          short={**self.short, **overrides.short})
+        if not isinstance(overrides, Mapping):
+            raise SpecError("labels must be a mapping", value=type(overrides).__name__,
+                            expected="{'variables': {...}, 'levels': {...}, 'endpoints': {...}}"
+                                     " or {column: label}")
+        if overrides and not set(overrides) <= set(_OVERRIDE_KEYS):
+            if any(isinstance(v, Mapping) for v in overrides.values()):
+                unknown = sorted(set(overrides) - set(_OVERRIDE_KEYS))
+                raise SpecError("unknown key in labels", value=unknown,
+                                expected=f"keys among {list(_OVERRIDE_KEYS)}")
+            overrides = {"variables": overrides}
+        variables = {str(k): str(v) for k, v in (overrides.get("variables") or {}).items()}
+        levels = {str(k): {_code_key(c): str(t) for c, t in (v or {}).items()}
+                  for k, v in (overrides.get("levels") or {}).items()}
+        endpoints = {str(k): str(v) for k, v in (overrides.get("endpoints") or {}).items()}
+        return Labels(variables={**self.variables, **variables},
+                      levels=_merge_levels(self.levels, levels),
+                      endpoints={**self.endpoints, **endpoints}, events=dict(self.events),
+                      origins=dict(self.origins), units=dict(self.units),
+                      short=dict(self.short))
+
+
+def _code_key(code: Any) -> str:
+    if isinstance(code, bool):
+        return "True" if code else "False"
+    return str(code)
+
+
+def _merge_levels(a: Mapping[str, Mapping[str, str]],
+                  b: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    out = {k: dict(v) for k, v in a.items()}
+    for k, v in b.items():
+        out.setdefault(k, {}).update(v)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    with resources.files("crlm_outcomes").joinpath("schema/canonical.yaml").open(
+            "r", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _origin_texts() -> dict[str, str]:
+    return {str(k): str(v) for k, v in (_raw().get("origin_labels") or {}).items()}
+
+
+@lru_cache(maxsize=1)
+def default_labels() -> Labels:
+    """The labels of ``data_schema/canonical.yaml`` (read once).
+
+    Examples
+    --------
+    >>> default_labels().level("primary_node_positive", True)
+    'Yes'
+    """
+    raw = _raw()
+    variables: dict[str, str] = {}
+    levels: dict[str, dict[str, str]] = {}
+    units: dict[str, str] = {}
+    short: dict[str, str] = {}
+    for section in ("columns", "derived_columns"):
+        for name, spec in (raw.get(section) or {}).items():
+            spec = spec or {}
+            if spec.get("label"):
+                variables[str(name)] = str(spec["label"])
+            if spec.get("level_labels"):
+                levels[str(name)] = {_code_key(k): str(v)
+                                     for k, v in spec["level_labels"].items()}
+            if spec.get("unit"):
+                units[str(name)] = str(spec["unit"])
+            if spec.get("short"):
+                short[str(name)] = str(spec["short"])
+    endpoints = {str(k): str(v["label"]) for k, v in raw.get("endpoint_labels", {}).items()}
+    events = {str(k): str(v["event"]) for k, v in raw.get("endpoint_labels", {}).items()}
+    texts = _origin_texts()
+    origins = {k: texts[v] for k, v in DEFAULT_ORIGINS.items()}
+    return Labels(variables=variables, levels=levels, endpoints=endpoints, events=events,
+                  origins=origins, units=units, short=short)
+
+
+def resolve_labels(labels: Labels | Mapping[str, Any] | None = None) -> Labels:
+    """The default labels with ``labels`` on top.
+
+    Parameters
+    ----------
+    labels
+        None (defaults), a :class:`Labels`, a mapping with keys ``variables``, ``levels``,
+        ``endpoints`` (as the spec's ``labels:``), or a flat mapping column -> label.
+
+    Returns
+    -------
+    Labels
+
+    Raises
+    ------
+    SpecError
+        ``labels`` is not a mapping, or has an unknown key.
+
+    Examples
+    --------
+    >>> resolve_labels({"ras_class": "RAS"}).variable("ras_class")
+    'RAS'
+    >>> resolve_labels({"levels": {"sex": {"male": "Men"}}}).level("sex", "male")
+    'Men'
+    """
+    return default_labels().merged(labels)
+
+
+_DURATION = {d: e for e, (d, _) in ENDPOINT_COLUMNS.items()}
+_EVENT = {ev: e for e, (_, ev) in ENDPOINT_COLUMNS.items()}
+
+
+def endpoint_of(column: str | None) -> str | None:
+    """The endpoint (``os``, ``rfs``, ``hepatic_rfs``) whose duration or event column this is.
+
+    Examples
+    --------
+    >>> endpoint_of("rfs_months"), endpoint_of("age_at_diagnosis")
+    ('rfs', None)
+    """
+    if column is None:
+        return None
+    if column == "rfs_cause":
+        return "rfs"
+    return _DURATION.get(column) or _EVENT.get(column)
+

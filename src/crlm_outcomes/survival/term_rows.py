@@ -1,0 +1,217 @@
+"""Rows of a hazard-ratio table or forest plot, grouped by variable, from a Cox or Fine-Gray fit.
+
+One function, :func:`term_rows`, gives the rows that the regression table
+(:func:`crlm_outcomes.report.regression_table.regression_table`) and the forest plot
+(:func:`crlm_outcomes.plots.forest.forest_plot`) both show, so that they always agree: a header
+row per categorical variable, its reference level (HR 1), one row per other level, and one row
+per continuous term ("per year"); the number of patients and events in each level where the
+fit records the design.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crlm_outcomes.errors import InputError
+from crlm_outcomes.labels import Labels, resolve_labels
+
+__all__ = ["hr_frame", "term_rows", "term_label", "ROW_COLUMNS"]
+
+#: Columns of :func:`term_rows`.
+ROW_COLUMNS = ["variable", "term", "label", "kind", "hr", "lower", "upper", "p", "n", "events"]
+_LEVEL = re.compile(r"^(?P<var>.+?)\[(?:T\.)?(?P<level>.+)\]$")
+
+
+def _variable(expr: str) -> str:
+    expr = expr.strip()
+    if expr.startswith("C(") and expr.endswith(")"):
+        return expr[2:-1].split(",")[0].strip()
+    return expr
+
+
+def hr_frame(model: Any) -> pd.DataFrame:
+    """``term, coef, hr, lower, upper, p`` of a Cox or Fine-Gray fit (its ``.table``) or a
+    frame with those columns.
+
+    Raises
+    ------
+    InputError
+        Not a fitted model, or a frame without those columns.
+    """
+    frame = model if isinstance(model, pd.DataFrame) else None
+    if frame is None:
+        cand = getattr(model, "table", None)
+        if isinstance(cand, pd.DataFrame):
+            frame = cand
+    if frame is None:
+        raise InputError("expected a fitted Cox or Fine-Gray model",
+                         value=type(model).__name__,
+                         expected="a CoxResult, a FineGray or a frame with term, hr, lower, "
+                                  "upper, p")
+    out = frame.copy()
+    if "hr" not in out.columns and "exp_coef" in out.columns:
+        out["hr"] = out["exp_coef"]
+    if "coef" not in out.columns and "hr" in out.columns:
+        out["coef"] = np.log(out["hr"].to_numpy(float))
+    missing = [c for c in ("term", "hr", "lower", "upper", "p") if c not in out.columns]
+    if missing:
+        raise InputError("the model table lacks a required column", column=missing[0],
+                         expected="columns term, hr, lower, upper, p")
+    return out[["term", "coef", "hr", "lower", "upper", "p"]].reset_index(drop=True)
+
+
+def _design(model: Any) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
+    """References, per-term counts (term, n, events) and totals, where the fit records them."""
+    state = getattr(model, "state", None)
+    if state is not None and getattr(state, "design", None) is not None:
+        design = state.design
+        x = np.asarray(state.x) + np.asarray(state.center)
+        event = np.asarray(state.event) > 0
+        rows = []
+        for j, name in enumerate(design.columns):
+            col = x[:, j]
+            binary = bool(np.all(np.isclose(col, 0) | np.isclose(col, 1)))
+            on = np.isclose(col, 1)
+            rows.append({"term": name, "n": int(on.sum()) if binary else np.nan,
+                         "events": int((on & event).sum()) if binary else np.nan})
+        return dict(design.references), pd.DataFrame(rows), int(x.shape[0]), int(event.sum())
+    refs = getattr(model, "references", None) or {}
+    counts = getattr(model, "term_counts", None)
+    total = getattr(model, "n", None)
+    ev = (getattr(model, "counts", None) or {}).get("n_cause")
+    return dict(refs), counts, total, ev
+
+
+def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Table/forest rows of a fitted Cox or Fine-Gray model, grouped by variable.
+
+    Parameters
+    ----------
+    model
+        A :class:`~crlm_outcomes.survival.cox.CoxResult` or
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` (or a frame with ``term, hr,
+        lower, upper, p``: then no reference rows or counts).
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`ROW_COLUMNS`: ``kind`` is ``header`` (a categorical variable's name),
+        ``reference`` (its reference level, hr 1), ``level``, ``continuous`` or
+        ``not_estimable``; ``n``/``events`` are the patients and events in the level (missing
+        where unknown).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> d = pd.DataFrame({"t": range(1, 11), "e": [1, 1, 0, 1, 1, 0, 1, 1, 1, 0],
+    ...                   "sex": ["male", "female", "female", "male", "male", "female",
+    ...                           "female", "male", "female", "male"],
+    ...                   "age_at_diagnosis": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57]})
+    >>> rows = term_rows(cox(d, "sex + age_at_diagnosis", "t", "e"))
+    >>> list(rows["label"])
+    ['Sex', 'Female', 'Male', 'Age at diagnosis (per year)']
+    >>> list(rows["kind"]), list(rows["n"].fillna(-1)), list(rows["events"].fillna(-1))
+    (['header', 'reference', 'level', 'continuous'], [-1.0, 5.0, 5.0, -1.0], [-1.0, 3.0, 4.0, -1.0])
+    """
+    lab = resolve_labels(labels)
+    numbers = hr_frame(model)
+    refs, counts, total, total_events = _design(model)
+    by_term = counts.set_index("term") if isinstance(counts, pd.DataFrame) else None
+    rows: list[dict[str, Any]] = []
+    groups: dict[str, list[dict[str, Any]]] = {}
+    order: list[str] = []
+    for r in numbers.itertuples(index=False):
+        term = str(r.term)
+        m = _LEVEL.match(term)
+        n = ev = np.nan
+        if by_term is not None and term in by_term.index:
+            n, ev = by_term.loc[term, "n"], by_term.loc[term, "events"]
+        kind = "level" if np.isfinite(r.coef) else "not_estimable"
+        if m and ":" not in term:
+            var = _variable(m.group("var"))
+            level = m.group("level")
+            if var not in groups:
+                groups[var] = []
+                order.append(var)
+            groups[var].append({"variable": var, "term": term,
+                                "label": lab.level(var, _parse_level(level)), "kind": kind,
+                                "hr": r.hr, "lower": r.lower, "upper": r.upper, "p": r.p,
+                                "n": n, "events": ev})
+        else:
+            var = _variable(term)
+            order.append(term)
+            groups[term] = [{"variable": var, "term": term,
+                             "label": lab.term(var) if var in lab.variables else
+                             _readable_term(term, lab),
+                             "kind": "continuous" if kind == "level" else kind,
+                             "hr": r.hr, "lower": r.lower, "upper": r.upper, "p": r.p,
+                             "n": n, "events": ev}]
+    for key in order:
+        members = groups[key]
+        if members[0]["kind"] in ("continuous",) or (len(members) == 1 and key == members[0]
+                                                       ["term"]):
+            rows.extend(members)
+            continue
+        var = key
+        ref_n = ref_ev = np.nan
+        if total is not None and all(np.isfinite(float(x["n"])) for x in members):
+            ref_n = total - sum(float(x["n"]) for x in members)
+            if total_events is not None:
+                ref_ev = total_events - sum(float(x["events"]) for x in members)
+        rows.append({"variable": var, "term": "", "label": lab.variable(var), "kind": "header",
+                     "hr": np.nan, "lower": np.nan, "upper": np.nan, "p": np.nan,
+                     "n": np.nan, "events": np.nan})
+        if var in refs:
+            rows.append({"variable": var, "term": "", "label": lab.level(var, refs[var]),
+                         "kind": "reference", "hr": 1.0, "lower": np.nan, "upper": np.nan,
+                         "p": np.nan, "n": ref_n, "events": ref_ev})
+        rows.extend(members)
+    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+def _parse_level(text: str) -> Any:
+    if text == "True":
+        return True
+    if text == "False":
+        return False
+    return text
+
+
+def _readable_term(term: str, lab: Labels) -> str:
+    """An interaction or transformed term with its variable names replaced by labels."""
+    if re.fullmatch(r"\w+", term):
+        return lab.variable(term)
+    out = term
+    for name in sorted(lab.variables, key=len, reverse=True):
+        if name in out:
+            out = re.sub(rf"\b{re.escape(name)}\b", lab.variables[name], out)
+    out = re.sub(r"\[(?:T\.)?([^\]]+)\]", lambda m: f" {lab.level(None, m.group(1))}", out)
+    return out.replace(":", " × ")
+
+
+def term_label(term: str, labels: Labels | Mapping[str, Any] | None = None) -> str:
+    """Readable label of one model term: a variable's label, or a level term as
+    ``Sex: Male``.
+
+    Examples
+    --------
+    >>> term_label("ras_class"), term_label("sex[T.male]"), term_label("C(sex)")
+    ('RAS status', 'Sex: Male', 'Sex')
+    """
+    lab = resolve_labels(labels)
+    m = _LEVEL.match(term)
+    if m and ":" not in term:
+        var = _variable(m.group("var"))
+        return f"{lab.variable(var)}: {lab.level(var, _parse_level(m.group('level')))}"
+    var = _variable(term)
+    if var in lab.variables:
+        return lab.variable(var)
+    return _readable_term(term, lab)
