@@ -4,7 +4,9 @@
   under ``TYPE_CHECKING`` are the sanctioned way for a result to delegate to ``plots/``);
 * ``survival/`` never imports ``plots/`` at import time;
 * every exception class is defined in ``errors.py``;
-* drawing (matplotlib calls) lives in ``plots/`` only.
+* drawing (matplotlib calls) lives in ``plots/`` only;
+* no module imports a private name (``_x``) from another module, except from a shared-internals
+  module whose own name starts with ``_`` (``survival/_inputs.py``, ``_result.py``, ...).
 """
 
 from __future__ import annotations
@@ -112,3 +114,50 @@ def test_drawing_lives_in_plots():
         text = path.read_text(encoding="utf-8")
         offenders += [f"{name}: {d}" for d in DRAWING if d in text]
     assert not offenders, offenders
+
+
+def _resolve(node: ast.ImportFrom, name: str, path: Path) -> str:
+    if not node.level:
+        return node.module or ""
+    pkg = name.split(".")[: -node.level + (1 if path.name == "__init__.py" else 0) or None]
+    return ".".join(pkg + ([node.module] if node.module else []))
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_private_imports_across_modules():
+    """A private name (``_x``) is imported from another module only when that module is a
+    shared-internals module (its own name starts with ``_``), anywhere in the file (function
+    bodies included); a private attribute of another package module is not read either."""
+    mods = _modules()
+    offenders = []
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases: dict[str, str] = {}  # local name -> package module it is bound to
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = _resolve(node, name, path)
+                if not base.startswith("crlm_outcomes"):
+                    continue
+                for a in node.names:
+                    full = f"{base}.{a.name}"
+                    if full in mods:
+                        aliases[a.asname or a.name] = full
+                    if full in mods:  # a module: a private one is a shared-internals module
+                        continue
+                    if _private(a.name) and base != name and \
+                            not _private(base.rsplit(".", 1)[-1]):
+                        offenders.append(f"{name}: from {base} import {a.name}")
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name in mods and a.asname:
+                        aliases[a.asname] = a.name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and _private(node.attr)
+                    and isinstance(node.value, ast.Name) and node.value.id in aliases):
+                target = aliases[node.value.id]
+                if target != name and not _private(target.rsplit(".", 1)[-1]):
+                    offenders.append(f"{name}: {target}.{node.attr}")
+    assert not offenders, "private names used across modules:\n" + "\n".join(sorted(offenders))

@@ -24,6 +24,7 @@ __all__ = [
     "EmptyFileError",
     "UnknownProfileError",
     "ProfileError",
+    "SchemaDefinitionError",
     "MissingColumnsError",
     "ColumnTypeError",
     "SchemaValidationError",
@@ -111,6 +112,11 @@ class UnknownProfileError(InputError):
 
 class ProfileError(InputError):
     """A loader profile file is malformed (unknown key, bad code map, bad unit)."""
+
+
+class SchemaDefinitionError(InputError):
+    """A schema definition file (the format of ``canonical.yaml``) is malformed: names the file,
+    the key path, the value and what was expected."""
 
 
 class MissingColumnsError(InputError):

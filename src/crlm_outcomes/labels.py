@@ -21,28 +21,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from crlm_outcomes.errors import SpecError
+from crlm_outcomes.schema.definition import canonical_definition
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
 
 __all__ = ["Labels", "default_labels", "resolve_labels", "humanize", "lower_first",
            "ENDPOINT_COLUMNS",
            "DEFAULT_ORIGINS", "endpoint_of"]
 
-#: Endpoint name -> (duration column, event column).
-ENDPOINT_COLUMNS: dict[str, tuple[str, str]] = {
-    "os": ("os_months", "os_event"),
-    "rfs": ("rfs_months", "rfs_event"),
-    "hepatic_rfs": ("hepatic_rfs_months", "hepatic_rfs_event"),
-}
-#: Default time origin of each endpoint (the loader's defaults, see
-#: :mod:`crlm_outcomes.schema.endpoints`).
-DEFAULT_ORIGINS: dict[str, str] = {"os": "liver_mets_diagnosis",
-                                   "rfs": "curative_liver_treatment",
-                                   "hepatic_rfs": "curative_liver_treatment"}
+#: Endpoint name -> (duration column, event column) (from the one endpoint map,
+#: :data:`crlm_outcomes.schema.endpoint_map.ENDPOINTS`).
+ENDPOINT_COLUMNS: dict[str, tuple[str, str]] = {k: (e.duration, e.event)
+                                                for k, e in ENDPOINT_MAP.items()}
+#: Default time origin of each endpoint (the loader's defaults, from the endpoint map).
+DEFAULT_ORIGINS: dict[str, str] = {k: e.origin for k, e in ENDPOINT_MAP.items()}
 #: Units as written after "per" in a hazard-ratio label.
 _PER_UNIT = {"years": "year", "cm": "cm", "mm": "mm", "ng/mL": "ng/mL", "percent": "percent",
              "months": "month"}
@@ -256,11 +250,13 @@ def _merge_levels(a: Mapping[str, Mapping[str, str]],
     return out
 
 
-@lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
-    with resources.files("crlm_outcomes").joinpath("schema/canonical.yaml").open(
-            "r", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The label sections of the validated canonical schema, in the YAML's shape."""
+    schema = canonical_definition()
+    columns = {name: {"label": c.label, "level_labels": dict(c.level_labels), "unit": c.unit}
+               for name, c in schema.columns.items()}
+    return {"columns": columns, "derived_columns": schema.derived_columns,
+            "endpoint_labels": schema.endpoint_labels, "origin_labels": schema.origin_labels}
 
 
 def _origin_texts() -> dict[str, str]:

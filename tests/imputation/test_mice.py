@@ -71,7 +71,7 @@ def test_seed_reproducible_and_traces(imputed):
     assert imp != other
     assert len(imp.traces) == 3 * 3 * len(VARS)
     assert set(imp.traces.columns) == {"imputation", "iteration", "variable", "mean", "sd"}
-    ax = imp.plot("cea")
+    ax = imp.plot(variable="cea")
     assert len(ax.get_lines()) == 3
     import matplotlib.pyplot as plt
 

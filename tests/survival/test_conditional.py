@@ -24,9 +24,10 @@ def test_matches_r(lung):
     ref = pd.read_csv(REF / "conditional.csv")
     cs = conditional_survival(lung, "time", "status", by="sex", given=[0, 100.5, 183, 365.5],
                               horizon=[90, 180, 365])
-    got = cs.table.merge(ref, on=["group", "given", "horizon"], suffixes=("", "_r"))
+    got = cs.table.merge(ref.rename(columns={"std_err": "std_error"}),
+                         on=["group", "given", "horizon"], suffixes=("", "_r"))
     assert len(got) == len(ref) == 24
-    for c in ["survival_given", "estimate", "std_err", "lower", "upper"]:
+    for c in ["survival_given", "estimate", "std_error", "lower", "upper"]:
         np.testing.assert_allclose(got[c], got[f"{c}_r"], rtol=1e-12, err_msg=c)
     st = got.dropna(subset=["start_estimate"])
     assert len(st) == 21

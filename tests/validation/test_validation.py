@@ -201,6 +201,18 @@ def test_bootstrap_is_seeded_and_reports_progress():
                                                       - tab.loc["C", "optimism"])
 
 
+def test_paper_table_shows_corrected_c_and_slope_with_bootstrap():
+    d = _toy(120, 5)
+    res = compare_scores(d, "t", "e", ["x", "y"], [6, 10], n_boot=3, seed=2,
+                         thresholds=[0.2, 0.4])
+    paper = res.paper_table().set_index("Score")
+    tab = res.table[res.table["term"] == "y"].set_index("metric")
+    assert paper.loc["y", "C (corrected)"] == f"{tab.loc['C (corrected)', 'estimate']:.3f}"
+    slope = tab.loc["calibration slope (corrected)"]
+    slope = slope[slope["time"] == 10]["estimate"].iloc[0]
+    assert paper.loc["y", "Calibration slope(10) (corrected)"] == f"{slope:.3f}"
+
+
 def test_competing_risks_compare():
     m = pd.read_csv(REF / "data_mgus2.csv").iloc[:400]
     res = compare_scores(m, "time", "event", ["age", "hgb"], [60, 120], cause=1,

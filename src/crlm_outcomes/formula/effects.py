@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from crlm_outcomes._result import Result, empty_excluded
 from crlm_outcomes.errors import FormulaError, SpecError
 from crlm_outcomes.formula.design import Design, design_matrix_for
 
@@ -86,8 +87,8 @@ def default_grid(design: Design, variable: str, n: int = 200) -> np.ndarray:
     return np.linspace(lo, hi, n)
 
 
-@dataclass(frozen=True, eq=False)
-class PartialEffect:
+@dataclass(frozen=True, eq=False, repr=False)
+class PartialEffect(Result):
     """Hazard ratio of a model against one variable, relative to a reference value.
 
     Attributes
@@ -117,16 +118,11 @@ class PartialEffect:
     conf_level: float
     ratio_label: str = "Hazard ratio"
     knots: tuple[float, ...] | None = None
-    excluded: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-
-    @property
-    def n_excluded(self) -> int:
-        """Number of excluded rows (always 0)."""
-        return int(len(self.excluded))
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     def __repr__(self) -> str:
-        return (f"PartialEffect(variable={self.variable!r}, reference={self.reference!r}, "
-                f"points={len(self.table)})")
+        return (f"<PartialEffect variable={self.variable!r}, reference={self.reference!r}, "
+                f"points={len(self.table)}>")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PartialEffect):

@@ -68,9 +68,8 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes._result_eq import result_eq
+from crlm_outcomes._result import Result, warn_deprecated
 from crlm_outcomes.errors import InputError, SpecError, UncollectedVariableError
-from crlm_outcomes.survival._inputs import excluded_count
 
 __all__ = ["Imputations", "impute", "nelson_aalen_at_exit"]
 
@@ -192,8 +191,8 @@ def _categorical_draw(codes_obs: np.ndarray, x_obs: np.ndarray, x_mis: np.ndarra
 # ------------------------------------------------------------------------------------------------
 # result
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class Imputations:
+@dataclass(frozen=True, eq=False, repr=False)
+class Imputations(Result):
     """``m`` completed data sets and how they were made.
 
     Attributes
@@ -224,17 +223,9 @@ class Imputations:
     outcome: tuple[str, ...]
     excluded: pd.DataFrame = field(repr=False)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Rows not imputed (missing outcome)."""
-        return excluded_count(self.excluded)
-
     def __repr__(self) -> str:
-        return (f"Imputations(m={self.m}, iterations={self.iterations}, seed={self.seed}, "
-                f"variables={len(self.table)})")
+        return (f"<Imputations m={self.m}, iterations={self.iterations}, seed={self.seed}, "
+                f"variables={len(self.table)}>")
 
     def summary(self) -> str:
         """What was imputed, how, and with which outcome terms."""
@@ -244,13 +235,21 @@ class Imputations:
             "outcome in the imputation models: " + (", ".join(self.outcome) or "none"),
             self.table.to_string(index=False, float_format=lambda v: f"{v:.3g}")])
 
-    def __str__(self) -> str:
-        return self.summary()
+    def plot(self, ax=None, *old_ax: Any, variable: str | None = None):
+        """Convergence traces of one variable (default the first imputed one).
 
-    def plot(self, variable: str | None = None, ax=None):
-        """Convergence traces of one variable (default the first imputed one)."""
+        ``plot("age")`` and ``plot("age", ax)`` (the variable first, as before 0.2) still work
+        with a FutureWarning; use ``plot(ax, variable="age")``.
+        """
         from crlm_outcomes.plots.pooled import trace_plot
 
+        if isinstance(ax, str):
+            warn_deprecated("Imputations.plot(variable) as the first argument",
+                            "Imputations.plot(ax, variable=...)")
+            ax, variable = (old_ax[0] if old_ax else None), ax
+        elif old_ax:
+            raise TypeError("Imputations.plot takes one positional argument (ax); give the "
+                            "variable as variable=...")
         return trace_plot(self.traces, variable or str(self.table["variable"].iloc[0]), ax=ax)
 
     def _repr_html_(self) -> str:

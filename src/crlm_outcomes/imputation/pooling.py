@@ -47,9 +47,8 @@ import pandas as pd
 from scipy import stats
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes._result_eq import result_eq
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import InputError, SpecError
-from crlm_outcomes.survival._inputs import excluded_count
 
 __all__ = ["rubin_rules", "barnard_rubin_df", "PooledModel", "pool_cox", "pool_fine_gray",
            "PooledSurvival", "pool_km", "PooledRMST", "pool_rmst"]
@@ -161,8 +160,8 @@ def rubin_rules(estimates: np.ndarray, variances: np.ndarray, *, dfcom: float = 
 # ------------------------------------------------------------------------------------------------
 # Regression models
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class PooledModel:
+@dataclass(frozen=True, eq=False, repr=False)
+class PooledModel(Result):
     """A Cox or Fine–Gray model pooled over imputations by Rubin's rules.
 
     Attributes
@@ -195,18 +194,10 @@ class PooledModel:
     excluded: pd.DataFrame = field(repr=False)
     fits: tuple[Any, ...] = field(repr=False, compare=False)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Number of distinct rows excluded in any imputation."""
-        return excluded_count(self.excluded)
-
     def __repr__(self) -> str:
         label = "Cox" if self.model == "cox" else "Fine-Gray"
-        return (f"PooledModel({label}, m={self.m}, terms={len(self.table)}, n={self.n}, "
-                f"events={self.n_event})")
+        return (f"<PooledModel {label}, m={self.m}, terms={len(self.table)}, n={self.n}, "
+                f"events={self.n_event}>")
 
     def summary(self) -> str:
         """Text as ``summary(pool(fit), conf.int = TRUE, exponentiate = TRUE)`` prints it."""
@@ -218,9 +209,6 @@ class PooledModel:
                  f"n = {self.n}, events = {self.n_event}, rows excluded = {self.n_excluded}",
                  self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
@@ -382,8 +370,8 @@ def pool_fine_gray(fits: Sequence[Any], *, dfcom: float | None = None,
 # ------------------------------------------------------------------------------------------------
 # Kaplan-Meier survival and medians, RMST
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class PooledSurvival:
+@dataclass(frozen=True, eq=False, repr=False)
+class PooledSurvival(Result):
     """Kaplan–Meier survival pooled over imputations on the complementary log-log scale.
 
     Attributes
@@ -406,17 +394,9 @@ class PooledSurvival:
     excluded: pd.DataFrame = field(repr=False)
     curve: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Number of rows excluded in any imputation."""
-        return excluded_count(self.excluded)
-
     def __repr__(self) -> str:
-        return (f"PooledSurvival(m={self.m}, groups={self.table['group'].nunique()}, "
-                f"times={self.table['time'].nunique()})")
+        return (f"<PooledSurvival m={self.m}, groups={self.table['group'].nunique()}, "
+                f"times={self.table['time'].nunique()}>")
 
     def summary(self) -> str:
         """Pooled survival at the requested times and the pooled medians, as text."""
@@ -426,9 +406,6 @@ class PooledSurvival:
                           self.table[["group", "time", "estimate", "lower", "upper", "df",
                                       "fmi"]].to_string(**fmt),
                           "Median survival (pooled curve):", self.median.to_string(**fmt)])
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None):
         """Pooled survival curves with pointwise limits (:func:`crlm_outcomes.plots.pooled.
@@ -545,8 +522,8 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
                           curve=curve[["group", "time", "estimate", "lower", "upper"]])
 
 
-@dataclass(frozen=True, eq=False)
-class PooledRMST:
+@dataclass(frozen=True, eq=False, repr=False)
+class PooledRMST(Result):
     """Restricted mean survival time pooled over imputations (Rubin's rules, dfcom infinite).
 
     Attributes
@@ -561,25 +538,14 @@ class PooledRMST:
     conf_level: float
     excluded: pd.DataFrame = field(repr=False)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Number of rows excluded in any imputation."""
-        return excluded_count(self.excluded)
-
     def __repr__(self) -> str:
-        return f"PooledRMST(tau={self.tau:g}, m={self.m}, groups={len(self.table)})"
+        return f"<PooledRMST tau={self.tau:g}, m={self.m}, groups={len(self.table)}>"
 
     def summary(self) -> str:
         """The pooled RMST per group, as text."""
         return (f"RMST up to {self.tau:g} pooled over m = {self.m} imputations\n"
                 + self.table[["group", "estimate", "std_error", "lower", "upper", "df",
                               "fmi"]].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None):
         """Pooled RMST with intervals per group (:func:`crlm_outcomes.plots.pooled.

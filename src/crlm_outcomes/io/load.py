@@ -60,6 +60,7 @@ from crlm_outcomes.schema.definition import (
     canonical_definition,
     empty_columns,
 )
+from crlm_outcomes.schema.endpoint_map import ENDPOINT_COLUMNS, ENDPOINTS
 from crlm_outcomes.schema.endpoints import (
     OS_ORIGINS,
     derive_endpoints,
@@ -78,7 +79,7 @@ LOAD_OPTIONS: dict[str, Any] = {
     "encoding": None,
 }
 
-_MONTHS = {"os": "os_months", "rfs": "rfs_months", "hepatic_rfs": "hepatic_rfs_months"}
+_MONTHS = {k: e.duration for k, e in ENDPOINTS.items()}
 
 # Columns whose bounds are enforced by a named consistency rule instead of the value checks.
 _RULE_CHECKED = {"age_at_diagnosis", "os_months", "os_event", "rfs_months", "hepatic_rfs_months"}
@@ -156,10 +157,10 @@ def _raw_text(raw: RawTable, rule: ColumnRule, rows: np.ndarray) -> tuple[np.nda
 
 
 def _as_cell_text(s: pd.Series, rows: np.ndarray) -> np.ndarray:
-    from crlm_outcomes.io.parse import _as_text
+    from crlm_outcomes.io.parse import as_text
 
     sub = s.iloc[rows].reset_index(drop=True)
-    text = _as_text(sub).astype(object).to_numpy(dtype=object, copy=True)
+    text = as_text(sub).astype(object).to_numpy(dtype=object, copy=True)
     text[sub.isna().to_numpy()] = None
     return text
 
@@ -673,8 +674,7 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
 
 
 #: Columns the loader derives (never "not recorded by this source" when the source lacks them).
-_DERIVED = frozenset({"patient_id", "source_row", "os_months", "os_event", "rfs_months",
-                      "rfs_event", "rfs_cause", "hepatic_rfs_months", "hepatic_rfs_event"})
+_DERIVED = frozenset({"patient_id", "source_row", *ENDPOINT_COLUMNS})
 
 
 def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],

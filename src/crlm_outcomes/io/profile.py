@@ -69,11 +69,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from crlm_outcomes._pydantic import problem_message, problems
 from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlError
+from crlm_outcomes.io.profile_model import DISCLOSURE_SUPPRESSION as DISCLOSURE_SUPPRESSION
+from crlm_outcomes.io.profile_model import Defaults, ProfileFile
 from crlm_outcomes.io.units import normalise_unit, unit_factor
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
 from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
+from crlm_outcomes.schema.endpoint_map import ENDPOINT_COLUMNS as _ENDPOINT_COLUMNS
+from crlm_outcomes.schema.endpoint_map import ENDPOINT_ORIGINS as ENDPOINT_ORIGINS
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS
 
 __all__ = [
     "PROFILE_DIR",
@@ -89,38 +96,10 @@ __all__ = [
 #: Directory of the profiles shipped with the package.
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
-#: Allowed values of ``endpoint_origins`` (and of the ``os_origin`` load option).
-ENDPOINT_ORIGINS = (
-    "liver_mets_diagnosis",
-    "liver_resection",
-    "primary_diagnosis",
-    "curative_liver_treatment",
-)
-_ENDPOINTS = ("os", "rfs", "hepatic_rfs")
-_ENDPOINT_MONTHS = {"os": "os_months", "rfs": "rfs_months", "hepatic_rfs": "hepatic_rfs_months"}
-_ENDPOINT_COLUMNS = frozenset(
-    [*_ENDPOINT_MONTHS.values(), "os_event", "rfs_event", "rfs_cause", "hepatic_rfs_event"]
-)
+_ENDPOINT_MONTHS = {k: e.duration for k, e in ENDPOINTS.items()}
 
-_TOP_KEYS = {
-    "name", "description", "identity", "reader", "defaults", "endpoint_origins", "columns",
-    "disclosure",
-}
-_DISCLOSURE_KEYS = {"data_use_agreement", "suppression", "threshold", "rate_threshold", "rule"}
-#: Values of ``disclosure.suppression``: ``required`` (a data-use agreement forbids small cells:
-#: a report may not turn suppression off), ``optional`` (the spec must say), ``none``.
-DISCLOSURE_SUPPRESSION = ("required", "optional", "none")
-_READER_KEYS = {"delimiter", "sheet", "encoding"}
-_DEFAULT_KEYS = {
-    "missing_values", "on_invalid", "date_formats", "excel_serial_dates", "decimal",
-    "case_sensitive", "write_missing", "missing_reasons",
-}
-_COLUMN_KEYS = _DEFAULT_KEYS | {
-    "source", "sources", "required", "codes", "unit", "extract", "replace", "only_when", "note",
-    "write_format", "scale", "bounds", "missing_reasons", "coalesce",
-}
-_ENTRY_KEYS = (_COLUMN_KEYS - {"coalesce", "required", "only_when"}) | {"years"}
-_ON_INVALID = ("quarantine", "set_missing")
+#: The keys of a column entry that ``defaults:`` may also set.
+_DEFAULT_KEYS = frozenset(Defaults.model_fields)
 
 
 #: Text that writes a whole number (``"01"``, ``"-3"``, ``"2.0"``), matched as its integer.
@@ -270,19 +249,29 @@ def _load_cached(path: str, size: int, mtime_ns: int) -> Profile:
 
 
 def _fail(path: str, message: str, *, column: str | None = None, value: Any = None,
-          expected: str | None = None) -> ProfileError:
-    return ProfileError(message, file=path, column=column, value=value, expected=expected)
+          expected: str | None = None, key: str | None = None) -> ProfileError:
+    """A :class:`ProfileError` in the style of :func:`_profile_error`: the key path (default
+    ``columns.<column>``), the value and what was expected."""
+    key = key or (f"columns.{column}" if column else None)
+    text = f"invalid profile: key {key!r}: {message}" if key else f"invalid profile: {message}"
+    error = ProfileError(text, file=path, column=column, value=value, expected=expected)
+    error.key = key or "<root>"  # type: ignore[attr-defined]
+    error.problems = [(error.key, value, message, expected or "")]  # type: ignore[attr-defined]
+    return error
 
 
-def _check_keys(path: str, where: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
-    if not isinstance(raw, Mapping):
-        raise _fail(path, f"{where} must be a mapping", value=raw)
-    for key in raw:
-        if key not in allowed:
-            near = difflib.get_close_matches(str(key), sorted(allowed), n=2)
-            hint = f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
-            raise _fail(path, f"unknown key {key!r} in {where}{hint}", value=key,
-                        expected=f"one of {sorted(allowed)}")
+def _profile_error(exc: ValidationError, path: str) -> ProfileError:
+    """The :class:`ProfileError` of a failed :class:`ProfileFile` validation: file, key path,
+    value and what was expected (the same style as an invalid analysis spec)."""
+    found = problems(exc, ProfileFile, hints=True)
+    key, value, _, expected = found[0]
+    parts = key.split(".")
+    column = parts[1].split("[")[0] if parts[0] == "columns" and len(parts) > 1 else None
+    error = ProfileError(problem_message("profile", found), file=path, column=column,
+                         value=value, expected=expected)
+    error.key = key  # type: ignore[attr-defined]
+    error.problems = found  # type: ignore[attr-defined]
+    return error
 
 
 def _code_value(path: str, target: str, spec_dtype: str, levels: tuple | None, value: Any) -> Any:
@@ -314,27 +303,14 @@ def _code_value(path: str, target: str, spec_dtype: str, levels: tuple | None, v
 def _coalesce_rule(path: str, target: str, raw: Mapping[str, Any],
                    defaults: Mapping[str, Any], schema: SchemaDefinition) -> ColumnRule:
     """A column read from the first non-missing of several era-specific entries."""
-    allowed = {"coalesce", "only_when", "note", "on_invalid"}
-    _check_keys(path, f"columns.{target}", raw, allowed)
-    entries = raw["coalesce"]
-    if not isinstance(entries, list) or len(entries) < 2 or \
-            not all(isinstance(e, Mapping) for e in entries):
-        raise _fail(path, "'coalesce' must list two or more column entries", column=target,
-                    value=entries)
     rules = []
-    for i, entry in enumerate(entries):
-        _check_keys(path, f"columns.{target}.coalesce[{i}]", entry, _ENTRY_KEYS)
+    for entry in raw["coalesce"]:  # shapes checked by ProfileFile
         merged = {k: v for k, v in entry.items() if k != "years"}
         if "on_invalid" in raw and "on_invalid" not in merged:
             merged["on_invalid"] = raw["on_invalid"]
         rule = _rule(path, target, merged, defaults, schema, False)
         years = entry.get("years")
         if years is not None:
-            if (not isinstance(years, list) or len(years) != 2
-                    or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
-                    or years[0] > years[1]):
-                raise _fail(path, "'years' must be [first, last] diagnosis year", column=target,
-                            value=years)
             rule = _replace(rule, years=(int(years[0]), int(years[1])))
         rules.append(rule)
     sources = tuple(dict.fromkeys(s for r in rules for s in r.sources))
@@ -354,10 +330,9 @@ def _only_when(path: str, target: str, only_when: Any,
                schema: SchemaDefinition) -> tuple[str, Any] | None:
     if only_when is None:
         return None
-    if (not isinstance(only_when, Mapping) or set(only_when) != {"column", "equals"}
-            or only_when["column"] not in schema.columns):
+    if only_when["column"] not in schema.columns:  # its shape is checked by ProfileFile
         raise _fail(path, "'only_when' must be {column: <canonical column>, equals: value}",
-                    column=target, value=only_when)
+                    column=target, value=only_when, key=f"columns.{target}.only_when.column")
     return (str(only_when["column"]), only_when["equals"])
 
 
@@ -365,16 +340,9 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
           schema: SchemaDefinition, identity_unit: bool) -> ColumnRule:
     if isinstance(raw, Mapping) and "coalesce" in raw:
         return _coalesce_rule(path, target, raw, defaults, schema)
-    _check_keys(path, f"columns.{target}", raw, _COLUMN_KEYS)
     spec = schema.columns[target]
-    if "source" in raw and "sources" in raw:
-        raise _fail(path, "give either 'source' or 'sources', not both", column=target)
     if "sources" in raw:
-        sources = raw["sources"]
-        if not isinstance(sources, list) or len(sources) < 2:
-            raise _fail(path, "'sources' must list two or more source columns", column=target,
-                        value=sources)
-        sources = tuple(str(s) for s in sources)
+        sources = tuple(str(s) for s in raw["sources"])
     elif "source" in raw:
         sources = (str(raw["source"]),)
     elif identity_unit:
@@ -385,23 +353,13 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     merged = {**defaults, **{k: v for k, v in raw.items() if k in _DEFAULT_KEYS}}
     case_sensitive = bool(merged.get("case_sensitive", False))
     on_invalid = merged.get("on_invalid", "quarantine")
-    if on_invalid not in _ON_INVALID:
-        raise _fail(path, "invalid on_invalid", column=target, value=on_invalid,
-                    expected=f"one of {list(_ON_INVALID)}")
 
     codes = None
     write_codes = None
     if raw.get("codes") is not None:
-        if not isinstance(raw["codes"], Mapping):
-            raise _fail(path, "'codes' must be a mapping of source code to canonical value",
-                        column=target)
         codes = {}
         write_codes: dict[Any, str] = {}
         for key, value in raw["codes"].items():
-            if isinstance(key, bool) or key is None:
-                raise _fail(path, "code keys must be quoted text or numbers (YAML reads "
-                            "unquoted yes/no/true/false/null as booleans or null)",
-                            column=target, value=key)
             codes[code_key(key, case_sensitive)] = _code_value(
                 path, target, spec.dtype, spec.levels, value)
             mapped = codes[code_key(key, case_sensitive)]
@@ -414,33 +372,17 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
                     "'a|b'", column=target)
 
     missing = merged.get("missing_values", []) or []
-    if not isinstance(missing, list):
-        raise _fail(path, "'missing_values' must be a list", column=target, value=missing)
     bounds_raw = raw.get("bounds") or {}
-    if not isinstance(bounds_raw, Mapping) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds_raw.values()):
-        raise _fail(path, "'bounds' must map a source code to the number the value is at "
-                    "least", column=target, value=bounds_raw)
     if bounds_raw and f"{target}_at_least" not in schema.columns:
         raise _fail(path, f"'bounds' needs the canonical column '{target}_at_least'",
                     column=target, expected="a column with a lower-bound companion")
     bounds = {code_key(k, case_sensitive): float(v) for k, v in bounds_raw.items()}
     bound_labels = {code_key(k, case_sensitive): str(k) for k in bounds_raw}
-    parts = [defaults.get("missing_reasons") or {}, raw.get("missing_reasons") or {}]
-    if not all(isinstance(p, Mapping) for p in parts):
-        raise _fail(path, "'missing_reasons' must map a source code to a text", column=target,
-                    value=parts[1])
-    reasons_raw = {**parts[0], **parts[1]}
-    if not all(isinstance(v, str) for v in reasons_raw.values()):
-        raise _fail(path, "'missing_reasons' must map a source code to a text", column=target,
-                    value=reasons_raw)
+    reasons_raw = {**(defaults.get("missing_reasons") or {}),
+                   **(raw.get("missing_reasons") or {})}
     missing_reasons = {code_key(k, case_sensitive): v for k, v in reasons_raw.items()}
     missing_keys = frozenset(code_key(v, case_sensitive) for v in missing) | frozenset(bounds)
-    write_missing = merged.get("write_missing", "")
-    if write_missing is None or isinstance(write_missing, (bool, list, dict)):
-        raise _fail(path, "'write_missing' must be text or a number", column=target,
-                    value=write_missing)
-    write_missing = str(write_missing)
+    write_missing = str(merged.get("write_missing", ""))
 
     unit = raw.get("unit")
     factor = 1.0
@@ -463,8 +405,7 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
                     column=target, value=unit)
     scale = raw.get("scale")
     if scale is not None:
-        if not numeric_read or isinstance(scale, bool) or not isinstance(scale, (int, float)) \
-                or scale <= 0:
+        if not numeric_read:
             raise _fail(path, "'scale' must be a positive number, for a column read as a number",
                         column=target, value=scale)
         factor = factor * float(scale)
@@ -475,22 +416,8 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
         raise _fail(path, "'date_formats' must be a list of format strings", column=target)
 
-    extract = raw.get("extract")
+    extract = raw.get("extract")  # patterns compiled by ProfileFile
     replace = raw.get("replace")
-    for label, pattern in (("extract", extract),
-                           ("replace", replace[0] if isinstance(replace, list) else replace)):
-        if pattern is None:
-            continue
-        try:
-            compiled = re.compile(str(pattern))
-        except re.error as exc:
-            raise _fail(path, f"invalid regular expression in '{label}': {exc}", column=target,
-                        value=pattern) from exc
-        if label == "extract" and compiled.groups < 1:
-            raise _fail(path, "'extract' needs one capturing group", column=target, value=pattern)
-    if replace is not None and (not isinstance(replace, list) or len(replace) != 2):
-        raise _fail(path, "'replace' must be [pattern, replacement]", column=target,
-                    value=replace)
 
     only_when = _only_when(path, target, raw.get("only_when"), schema)
     labels = tuple(str(k) for k, v in (raw.get("codes") or {}).items() if v is not None) \
@@ -522,28 +449,15 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     )
 
 
-def _disclosure(label: str, raw: Any) -> dict[str, Any]:
-    """The validated ``disclosure:`` block (empty dict when absent)."""
+def _disclosure(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``disclosure:`` block (empty dict when absent; validated by ProfileFile)."""
     if raw is None:
         return {}
-    _check_keys(label, "disclosure", raw, _DISCLOSURE_KEYS)
-    out: dict[str, Any] = {}
-    dua = raw.get("data_use_agreement", False)
-    if not isinstance(dua, bool):
-        raise _fail(label, "disclosure.data_use_agreement must be true or false", value=dua)
-    out["data_use_agreement"] = dua
-    supp = raw.get("suppression", "optional")
-    if supp not in DISCLOSURE_SUPPRESSION:
-        raise _fail(label, "invalid disclosure.suppression", value=supp,
-                    expected=f"one of {list(DISCLOSURE_SUPPRESSION)}")
-    out["suppression"] = supp
+    out: dict[str, Any] = {"data_use_agreement": raw.get("data_use_agreement", False),
+                           "suppression": raw.get("suppression", "optional")}
     for key in ("threshold", "rate_threshold"):
         if key in raw:
-            val = raw[key]
-            if isinstance(val, bool) or not isinstance(val, int) or val < 1:
-                raise _fail(label, f"disclosure.{key} must be a positive whole number",
-                            value=val)
-            out[key] = val
+            out[key] = raw[key]
     if "rule" in raw:
         out["rule"] = str(raw["rule"]).strip()
     return out
@@ -579,17 +493,16 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
         raise _fail(label, f"profile is not valid YAML: {exc}") from exc
     if not isinstance(raw, Mapping):
         raise _fail(label, "profile must be a YAML mapping")
-    _check_keys(label, "profile", raw, _TOP_KEYS)
-    if not raw.get("name"):
-        raise _fail(label, "profile needs a 'name'")
+    try:
+        # keys, types and schema-free values; then the values as written, for the checks
+        # against the canonical schema below
+        raw = ProfileFile.model_validate(raw).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        raise _profile_error(exc, label) from None
     reader = raw.get("reader") or {}
-    _check_keys(label, "reader", reader, _READER_KEYS)
     defaults = raw.get("defaults") or {}
-    _check_keys(label, "defaults", defaults, _DEFAULT_KEYS)
     identity = bool(raw.get("identity", False))
     columns = raw.get("columns") or {}
-    if not isinstance(columns, Mapping):
-        raise _fail(label, "'columns' must be a mapping of canonical column to entry")
     for target in columns:
         if target not in schema.columns:
             near = difflib.get_close_matches(str(target), schema.column_names, n=3)
@@ -613,17 +526,13 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
         rules[target] = _rule(label, target, entry or {}, defaults, schema, identity)
 
     origins = raw.get("endpoint_origins") or {}
-    _check_keys(label, "endpoint_origins", origins, set(_ENDPOINTS))
-    for key, value in origins.items():
-        if value not in ENDPOINT_ORIGINS:
-            raise _fail(label, f"invalid endpoint origin for {key!r}", value=value,
-                        expected=f"one of {list(ENDPOINT_ORIGINS)}")
     for key, months in _ENDPOINT_MONTHS.items():
         if months in rules and key not in origins:
             raise _fail(label, f"'{months}' is read from the file, so endpoint_origins.{key} "
                         "must say where its time starts", column=months,
-                        expected=f"one of {list(ENDPOINT_ORIGINS)}")
-    disclosure = _disclosure(label, raw.get("disclosure"))
+                        expected=f"one of {list(ENDPOINT_ORIGINS)}",
+                        key=f"endpoint_origins.{key}")
+    disclosure = _disclosure(raw.get("disclosure"))
     return Profile(
         disclosure=disclosure,
         name=str(raw["name"]),

@@ -125,7 +125,7 @@ def forest_plot(result: Any, ax: Axes | None = None, *,
                 color="0.35", markerfacecolor="white", markersize=3.5)
         ax.axvline(1.0, color="0.5", linewidth=0.7, linestyle="--", zorder=0)
         ax.set_xscale("log")
-        _plain_log_ticks(ax, lo[finite], hi[finite])
+        plain_log_ticks(ax, lo[finite], hi[finite])
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_ylim(-0.7, n_rows - 0.1)
@@ -189,7 +189,7 @@ _TICK_CANDIDATES = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 4.
                              20.0, 50.0, 100.0])
 
 
-def _plain_log_ticks(ax: Axes, lower: np.ndarray, upper: np.ndarray) -> None:
+def plain_log_ticks(ax: Axes, lower: np.ndarray, upper: np.ndarray) -> None:
     """Label the log axis with plain ratios (0.5, 1, 2), as journals print them, from a tick at
     or below the smallest lower limit to one at or above the largest upper limit."""
     lo = float(np.nanmin(lower, initial=1.0))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 
-from crlm_outcomes.plots.forest import _plain_log_ticks
+from crlm_outcomes.plots.forest import plain_log_ticks
 from crlm_outcomes.plots.style import OKABE_ITO, new_axes, palette, publication_style
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def hr_forest_plot(labels: list[str], hr: np.ndarray, lower: np.ndarray, upper: 
         ax.set_xscale("log")
         import pandas as pd
 
-        _plain_log_ticks(ax, pd.Series(lower), pd.Series(upper))
+        plain_log_ticks(ax, pd.Series(lower), pd.Series(upper))
         ax.set_yticks(y)
         ax.set_yticklabels(labels)
         ax.set_ylim(-0.7, len(labels) - 0.3)

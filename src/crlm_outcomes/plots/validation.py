@@ -33,9 +33,11 @@ def estimate_plot(table: pd.DataFrame, *, xlabel: str, ax: plt.Axes | None = Non
 
 
 def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
-                  xlabel: str = "Time") -> plt.Axes:
-    """AUC(t) against t per ``term`` with pointwise confidence bands (``xlabel`` names the
-    time axis, e.g. "Months from liver resection")."""
+                  xlabel: str = "Time", ylabel: str = "AUC(t)",
+                  chance: float | None = 0.5) -> plt.Axes:
+    """AUC(t) (or any metric with ``ylabel``) against t per ``term`` with pointwise confidence
+    bands (``xlabel`` names the time axis, e.g. "Months from liver resection"); a dashed line
+    at ``chance`` (``None``: no line)."""
     ax = new_axes(ax)
     with publication_style():
         terms = list(dict.fromkeys(table["term"]))
@@ -44,9 +46,10 @@ def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
             ax.plot(sub["time"], sub["estimate"], marker="o", color=colour, label=str(term))
             ax.fill_between(sub["time"], sub["lower"], sub["upper"], color=colour, alpha=0.15,
                             linewidth=0)
-        ax.axhline(0.5, color="0.5", linewidth=0.8, linestyle="--")
+        if chance is not None:
+            ax.axhline(chance, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("AUC(t)")
+        ax.set_ylabel(ylabel)
         ax.legend(frameon=False)
     return ax
 

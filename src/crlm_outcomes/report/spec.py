@@ -22,8 +22,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from crlm_outcomes._pydantic import problem_message, problems
 from crlm_outcomes.errors import SpecError, UnsafeYamlError
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
 
 __all__ = [
     "AnalysisSpec",
@@ -48,18 +50,12 @@ __all__ = [
     "write_json_schema",
 ]
 
-#: Endpoint name -> (duration column, event column) of the canonical schema.
-ENDPOINTS: dict[str, tuple[str, str]] = {
-    "os": ("os_months", "os_event"),
-    "rfs": ("rfs_months", "rfs_event"),
-    "hepatic_rfs": ("hepatic_rfs_months", "hepatic_rfs_event"),
-}
-#: Human-readable endpoint names used in the report.
-ENDPOINT_LABELS: dict[str, str] = {
-    "os": "Overall survival",
-    "rfs": "Recurrence-free survival",
-    "hepatic_rfs": "Hepatic recurrence-free survival",
-}
+#: Endpoint name -> (duration column, event column) of the canonical schema (a view of the one
+#: endpoint map, :data:`crlm_outcomes.schema.endpoint_map.ENDPOINTS`).
+ENDPOINTS: dict[str, tuple[str, str]] = {k: (e.duration, e.event)
+                                         for k, e in ENDPOINT_MAP.items()}
+#: Human-readable endpoint names used in the report (from the same map).
+ENDPOINT_LABELS: dict[str, str] = {k: e.label for k, e in ENDPOINT_MAP.items()}
 #: Loader profiles of population registries: small-cell suppression is on by default for them
 #: (data-use agreements of SEER/SEER-Medicare/NCDB forbid publishing cells of 1-10).
 REGISTRY_PROFILES = frozenset({"seer", "ncdb"})
@@ -365,98 +361,14 @@ class AnalysisSpec(_Model):
 
 # ---------------------------------------------------------------------------- loading
 
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "<root>"
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model that owns the key at ``loc`` (to list its allowed keys)."""
-    model: Any = AnalysisSpec
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part) if isinstance(model, type) else None
-        if field is None:
-            return None
-        ann = field.annotation
-        model = _inner_model(ann)
-        if model is None:
-            return None
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(ann: Any) -> type[BaseModel] | None:
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    for arg in getattr(ann, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _translate(err: Mapping[str, Any]) -> tuple[str, Any, str, str]:
-    """(key, value, problem, expected) of one pydantic error."""
-    loc = tuple(err.get("loc", ()))
-    kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    value = err.get("input")
-    if kind == "extra_forbidden":
-        parent = _model_at(loc[:-1])
-        allowed = ", ".join(parent.model_fields) if parent is not None else "a documented key"
-        return _dotted(loc), value, f"unknown key {loc[-1]!r}", f"one of the keys {allowed}"
-    if kind == "missing":
-        return _dotted(loc), None, "required key is missing", "a value for this key"
-    if kind == "literal_error":
-        return _dotted(loc), value, "value not allowed", f"one of {ctx.get('expected')}"
-    if kind == "value_error":
-        msg = str(ctx.get("error", err.get("msg", "")))
-        return _dotted(loc), None, msg, "a consistent combination of keys"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        bound = {"greater_than": "> ", "greater_than_equal": ">= ", "less_than": "< ",
-                 "less_than_equal": "<= "}[kind]
-        limit = next(iter(ctx.values()), "")
-        return _dotted(loc), value, "value out of range", f"a number {bound}{limit}"
-    if kind == "too_short":
-        return _dotted(loc), value, "list is too short", (
-            f"at least {ctx.get('min_length')} item(s)")
-    msg = str(err.get("msg", "invalid value"))
-    expected = msg.removeprefix("Input should be ").strip() or "a valid value"
-    return _dotted(loc), value, "invalid value", expected
-
-
 def _spec_error(exc: ValidationError, file: str | None) -> SpecError:
-    errors = exc.errors(include_url=False)
-    # union members each report an error for the same key: keep the first per key
-    seen: dict[str, tuple[str, Any, str, str]] = {}
-    for err in errors:
-        loc = tuple(p for p in err.get("loc", ()) if not _is_union_tag(p))
-        key, value, problem, expected = _translate({**err, "loc": loc})
-        seen.setdefault(key, (key, value, problem, expected))
-    key, value, problem, expected = next(iter(seen.values()))
-    message = f"invalid analysis spec: key {key!r}: {problem}"
-    if len(seen) > 1:
-        others = ", ".join(repr(k) for k in list(seen)[1:])
-        message += f" (also invalid: {others})"
-    error = SpecError(message, file=file, value=value, expected=expected)
+    found = problems(exc, AnalysisSpec)
+    key, value, _, expected = found[0]
+    error = SpecError(problem_message("analysis spec", found), file=file, value=value,
+                      expected=expected)
     error.key = key  # type: ignore[attr-defined]
-    error.problems = list(seen.values())  # type: ignore[attr-defined]
+    error.problems = found  # type: ignore[attr-defined]
     return error
-
-
-def _is_union_tag(part: Any) -> bool:
-    """pydantic adds the member type (``str``, ``list[...]``, ...) to union error locations."""
-    if isinstance(part, int):
-        return False
-    text = str(part)
-    return text in {"str", "int", "float", "bool", "none"} or "[" in text or text.startswith(
-        "function-")
 
 
 def parse_spec(data: Mapping[str, Any], *, file: str | None = None) -> AnalysisSpec:
@@ -513,9 +425,9 @@ def load_spec(path: str | Path) -> AnalysisSpec:
 # ---------------------------------------------------------------------------- name checks
 
 def _canonical_columns() -> set[str]:
-    canonical = Path(__file__).resolve().parents[1] / "schema" / "canonical.yaml"
-    with canonical.open(encoding="utf-8") as fh:
-        return set(yaml.safe_load(fh)["columns"])
+    from crlm_outcomes.schema.definition import canonical_definition
+
+    return set(canonical_definition().columns)
 
 
 def known_stratifiers() -> list[str]:

@@ -19,27 +19,15 @@ Tests (all agree with R's ``stats`` functions; see tests/reference/table_one.R):
   seed, like ``fisher.test(simulate.p.value = TRUE)`` - reproducible, and labelled "Fisher
   (Monte Carlo)" in the table.
 
-Standardised mean differences: continuous ``|m1 - m2| / sqrt((s1^2 + s2^2) / 2)``; categorical
-the multinomial SMD of Yang & Dalton (SAS Global Forum 2012, paper 335), which reduces to the
-usual binary formula; with more than two groups, the mean of the pairwise SMDs (as
-``tableone::ExtractSmd`` prints).
-
-These are deliberately *not* computed by
-:func:`crlm_outcomes.survival.weighting.balance_table`, although the continuous formula (the
-unweighted pooled SD of Austin 2009) is the same. Table 1 follows R's ``tableone``, balance
-tables follow R's ``cobalt``, and the two packages differ where it shows:
-
-* sign: Table 1 prints ``|SMD|`` (no arm is "treated"); ``balance_table`` keeps the sign of
-  treated - control;
-* groups: Table 1 compares any number of groups (mean of the pairwise SMDs);
-  ``balance_table`` compares exactly two arms;
-* categorical variables: one multinomial SMD per variable here (Yang & Dalton);
-  ``balance_table`` gives one binary SMD per level, with ``p(1 - p)`` as variance;
-* a zero pooled SD: NaN here (``tableone`` divides 0 by 0); ``balance_table`` gives 0 when the
-  means are equal (cobalt).
-
-Sharing one function would change one of the two published outputs, so each keeps the
-convention of the R package it is checked against (tests/reference/table_one.R here).
+Standardised mean differences come from :mod:`crlm_outcomes._smd`, the one implementation
+shared with :func:`crlm_outcomes.survival.weighting.balance_table` and matching: continuous
+``|m1 - m2| / sqrt((s1^2 + s2^2) / 2)`` (Austin, Stat Med 2009); categorical the multinomial SMD
+of Yang & Dalton (SAS Global Forum 2012, paper 335), which reduces to the usual binary formula;
+with more than two groups, the mean of the pairwise SMDs (as ``tableone::ExtractSmd`` prints).
+Table 1 follows R's ``tableone`` where the two uses differ: it prints ``|SMD|`` (no arm is
+"treated"), compares any number of groups, gives one multinomial SMD per categorical variable
+(balance tables: one binary SMD per level) and NaN for a zero pooled SD (balance tables: 0 when
+the means are equal, as cobalt).
 """
 
 from __future__ import annotations
@@ -47,7 +35,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -57,6 +44,7 @@ from statsmodels.stats.oneway import anova_oneway
 
 from crlm_outcomes._data import as_frame
 from crlm_outcomes._result import FrameMethodAlias, Result, empty_excluded
+from crlm_outcomes._smd import smd_categorical, smd_continuous
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.labels import Labels, lower_first, resolve_labels
 from crlm_outcomes.report.fisher import TooManyTablesError, fisher_exact_2xk
@@ -78,40 +66,6 @@ FISHER_SEED = 20240501
 _MC_RESAMPLES = 20_000
 #: Units as printed after a continuous variable's label.
 _UNITS = {"percent": "%"}
-
-
-def smd_continuous(groups: Sequence[np.ndarray]) -> float:
-    """Standardised mean difference (mean of pairwise SMDs for more than two groups)."""
-    values = []
-    for a, b in combinations(groups, 2):
-        if len(a) < 2 or len(b) < 2:
-            continue
-        pooled = np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2.0)
-        values.append(abs(np.mean(a) - np.mean(b)) / pooled if pooled > 0 else np.nan)
-    return float(np.mean(values)) if values else float("nan")
-
-
-def smd_categorical(counts: np.ndarray) -> float:
-    """Yang & Dalton multinomial SMD from a levels x groups count matrix (pairwise mean)."""
-    counts = np.asarray(counts, dtype=float)
-    values = []
-    for i, j in combinations(range(counts.shape[1]), 2):
-        a, b = counts[:, i], counts[:, j]
-        if a.sum() == 0 or b.sum() == 0:
-            continue
-        p1, p2 = (a / a.sum())[1:], (b / b.sum())[1:]
-        if p1.size == 0:
-            continue
-        s1 = np.diag(p1) - np.outer(p1, p1)
-        s2 = np.diag(p2) - np.outer(p2, p2)
-        cov = (s1 + s2) / 2.0
-        diff = p1 - p2
-        if not np.any(diff):
-            values.append(0.0)
-            continue
-        sol = np.linalg.pinv(cov) @ diff
-        values.append(float(np.sqrt(max(diff @ sol, 0.0))))
-    return float(np.mean(values)) if values else float("nan")
 
 
 def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float, float]:
@@ -137,12 +91,12 @@ def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float,
     return "Chi-square", float(chi2), float(p)
 
 
-def _is_categorical(s: pd.Series) -> bool:
+def is_categorical(s: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or isinstance(
         s.dtype, pd.CategoricalDtype)
 
 
-def _levels(s: pd.Series) -> list:
+def variable_levels(s: pd.Series) -> list:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return list(s.cat.categories)
     if pd.api.types.is_bool_dtype(s):
@@ -153,7 +107,7 @@ def _levels(s: pd.Series) -> list:
     return sorted(values, key=str)
 
 
-def _level_text(level: object) -> str:
+def level_text(level: object) -> str:
     if isinstance(level, (bool, np.bool_)):
         return "yes" if level else "no"
     return str(level)
@@ -316,7 +270,7 @@ def table_one(
 
     if by is not None:
         gser = data[by]
-        glevels = [g for g in _levels(gser) if (gser == g).any()]
+        glevels = [g for g in variable_levels(gser) if (gser == g).any()]
         masks = [(gser == g).to_numpy() for g in glevels]
         gnames = [lab.level(by, g) for g in glevels]
     else:
@@ -349,8 +303,8 @@ def table_one(
     for var in variables:
         s = data[var]
         label = lab.variable(var)
-        if _is_categorical(s) or var in categorical:
-            levels = _levels(s)
+        if is_categorical(s) or var in categorical:
+            levels = variable_levels(s)
             if not empty_levels:
                 levels = [lev for lev in levels if bool((s == lev).any())]
             counts = np.array([[int(((s == lev) & m).sum()) for m in col_masks]
@@ -376,7 +330,7 @@ def table_one(
                     pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
                     cells[c] = _count_pct(counts[i, j], pct if pct_ok[j] else None, kind[i, j],
                                           policy, dec)
-                    summary.append({"variable": var, "level": _level_text(lev), "group": c,
+                    summary.append({"variable": var, "level": level_text(lev), "group": c,
                                     "n": int(counts[i, j]), "percent": pct})
                 rows.append({"variable": label, "level": lab.level(var, lev), **cells,
                              "p": "", "test": "", "SMD": ""})

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crlm_outcomes.schema.definition import SchemaDefinition, nrows
+from crlm_outcomes.schema.endpoint_map import DURATION_COLUMNS, ENDPOINTS
 
 __all__ = ["RULE_COLUMNS", "consistency_violations", "ids_all_unique"]
 
@@ -188,17 +189,17 @@ def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
     present: dict[str, np.ndarray | None] = {}
     parts = [_before(frame, rule, later, earlier, present)
              for rule, later, earlier in _DATE_ORDER_RULES]
-    for name in ("os_months", "rfs_months", "hepatic_rfs_months"):
+    for name in DURATION_COLUMNS:
         if name in frame:
             arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
                 parts.append(_mask(frame, arr < 0, name, "negative_followup",
                                    f"{name} below zero"))
-    for name in ("os_months", "os_event"):
+    for name in (ENDPOINTS["os"].duration, ENDPOINTS["os"].event):
         if name in frame:
             parts.append(_mask(frame, frame[name].isna().to_numpy(), name, "missing_followup",
                                f"{name} cannot be determined (see missing_reasons)"))
-    for name in ("os_months", "rfs_months", "hepatic_rfs_months"):
+    for name in DURATION_COLUMNS:
         if name in frame:
             arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):

@@ -14,11 +14,15 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import ValidationError
+
+from crlm_outcomes._pydantic import StrictModel, problem_message, problems
+from crlm_outcomes.errors import SchemaDefinitionError
 
 __all__ = [
     "CANONICAL_YAML",
@@ -34,11 +38,6 @@ __all__ = [
 #: Path of the canonical schema shipped with the package (a link to data_schema/canonical.yaml).
 CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 
-_DTYPES = ("string", "int", "float", "boolean", "category", "date")
-_COLUMN_KEYS = {
-    "group", "dtype", "required", "unique", "min", "max", "levels", "ordered", "pattern", "unit",
-    "description", "naaccr_item", "label", "level_labels",
-}
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,11 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class SchemaDefinition:
-    """The whole canonical schema: columns in YAML order, groups, rules, version and hash."""
+    """The whole canonical schema: columns in YAML order, groups, rules, version and hash,
+    and the display texts of the derived columns, endpoints and time origins
+    (``derived_columns``: name -> ``{label, level_labels, short}``; ``endpoint_labels``:
+    endpoint -> ``{label, event}``; ``origin_labels``: origin -> text).
+    """
 
     name: str
     version: str
@@ -122,6 +125,9 @@ class SchemaDefinition:
     columns: dict[str, ColumnSpec]
     consistency_rules: dict[str, str]
     sha256: str = field(default="", repr=False)
+    derived_columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    endpoint_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    origin_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -204,54 +210,123 @@ def empty_column(spec: ColumnSpec, n: int) -> pd.Series:
     return empty_columns([spec], n)[spec.name]
 
 
-def _column_spec(name: str, raw: dict[str, Any], groups: dict[str, str]) -> ColumnSpec:
-    unknown = set(raw) - _COLUMN_KEYS
-    if unknown:
-        raise ValueError(f"canonical schema column {name!r}: unknown key(s) {sorted(unknown)}")
-    dtype = raw.get("dtype")
-    if dtype not in _DTYPES:
-        raise ValueError(f"canonical schema column {name!r}: dtype {dtype!r} not in {_DTYPES}")
-    group = raw.get("group", "")
-    if group not in groups:
-        raise ValueError(f"canonical schema column {name!r}: group {group!r} not declared")
-    levels = raw.get("levels")
+class _ColumnModel(StrictModel):
+    """One column of a schema file (see :class:`ColumnSpec`)."""
+
+    group: Any = ""
+    dtype: Literal["string", "int", "float", "boolean", "category", "date"]
+    required: Any = False
+    unique: Any = False
+    min: float | None = None
+    max: float | None = None
+    levels: list[Any] | None = None
+    ordered: Any = False
+    pattern: Any = None
+    unit: Any = None
+    description: Any = ""
+    naaccr_item: Any = None
+    label: Any = ""
+    level_labels: dict[Any, Any] | None = None
+
+
+class _DerivedModel(StrictModel):
+    """Display texts of a column that :func:`crlm_outcomes.stratify.apply_all` derives."""
+
+    label: Any = None
+    level_labels: dict[Any, Any] | None = None
+    short: Any = None
+
+
+class _EndpointLabelModel(StrictModel):
+    """Display texts of an endpoint: its name and its event."""
+
+    label: Any
+    event: Any
+
+
+class _SchemaModel(StrictModel):
+    """A schema file (the format of ``canonical.yaml``)."""
+
+    schema_name: Any
+    schema_version: Any
+    time_unit: Any
+    days_per_month: float
+    groups: dict[Any, Any]
+    columns: dict[Any, _ColumnModel]
+    consistency_rules: dict[Any, Any] | None = None
+    derived_columns: dict[Any, _DerivedModel | None] | None = None
+    endpoint_labels: dict[Any, _EndpointLabelModel] | None = None
+    origin_labels: dict[Any, Any] | None = None
+
+
+
+def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
     return ColumnSpec(
         name=name,
-        group=group,
-        dtype=dtype,
-        description=str(raw.get("description", "")).strip(),
-        required=bool(raw.get("required", False)),
-        unique=bool(raw.get("unique", False)),
-        min=None if raw.get("min") is None else float(raw["min"]),
-        max=None if raw.get("max") is None else float(raw["max"]),
-        levels=None if levels is None else tuple(levels),
-        ordered=bool(raw.get("ordered", False)),
-        pattern=raw.get("pattern"),
-        unit=raw.get("unit"),
-        naaccr_item=None if raw.get("naaccr_item") is None else str(raw["naaccr_item"]),
-        label=str(raw.get("label", "")).strip(),
-        level_labels=tuple((k, str(v)) for k, v in (raw.get("level_labels") or {}).items()),
+        group=str(col.group),
+        dtype=col.dtype,
+        description=str(col.description).strip(),
+        required=bool(col.required),
+        unique=bool(col.unique),
+        min=col.min,
+        max=col.max,
+        levels=None if col.levels is None else tuple(col.levels),
+        ordered=bool(col.ordered),
+        pattern=col.pattern,
+        unit=col.unit,
+        naaccr_item=None if col.naaccr_item is None else str(col.naaccr_item),
+        label=str(col.label).strip(),
+        level_labels=tuple((k, str(v)) for k, v in (col.level_labels or {}).items()),
     )
 
 
 def read_definition(path: str | Path) -> SchemaDefinition:
-    """Read a schema YAML file (in the format of ``canonical.yaml``) into a definition."""
+    """Read a schema YAML file (in the format of ``canonical.yaml``) into a definition.
+
+    Raises
+    ------
+    SchemaDefinitionError
+        An unknown or missing key, a dtype not in string/int/float/boolean/category/date, a
+        column in an undeclared group: names the file, the key path, the value and what was
+        expected.
+    """
     text = Path(path).read_bytes()
     raw = yaml.safe_load(text)
-    groups = {str(k): str(v) for k, v in raw["groups"].items()}
-    columns = {
-        str(name): _column_spec(str(name), spec or {}, groups)
-        for name, spec in raw["columns"].items()
-    }
+    try:
+        model = _SchemaModel.model_validate(raw)
+    except ValidationError as exc:
+        found = problems(exc, _SchemaModel, hints=True)
+        key, value, _, expected = found[0]
+        error = SchemaDefinitionError(problem_message("schema definition", found),
+                                      file=str(path), value=value, expected=expected)
+        error.key = key  # type: ignore[attr-defined]
+        error.problems = found  # type: ignore[attr-defined]
+        raise error from None
+    for name, col in model.columns.items():
+        if col.group not in model.groups:
+            key = f"columns.{name}.group"
+            error = SchemaDefinitionError(
+                f"invalid schema definition: key {key!r}: group {col.group!r} is not declared "
+                "in 'groups'", file=str(path), value=col.group,
+                expected=f"one of {list(model.groups)}")
+            error.key = key  # type: ignore[attr-defined]
+            error.problems = [(key, col.group, "group not declared", error.expected)]  # type: ignore[attr-defined]
+            raise error
+    groups = {str(k): str(v) for k, v in model.groups.items()}
     return SchemaDefinition(
-        name=str(raw["schema_name"]),
-        version=str(raw["schema_version"]),
-        time_unit=str(raw["time_unit"]),
-        days_per_month=float(raw["days_per_month"]),
+        name=str(model.schema_name),
+        version=str(model.schema_version),
+        time_unit=str(model.time_unit),
+        days_per_month=float(model.days_per_month),
         groups=groups,
-        columns=columns,
-        consistency_rules={str(k): str(v) for k, v in (raw.get("consistency_rules") or {}).items()},
+        columns={str(name): _column_spec(str(name), col) for name, col in model.columns.items()},
+        consistency_rules={str(k): str(v) for k, v in (model.consistency_rules or {}).items()},
         sha256=hashlib.sha256(text).hexdigest(),
+        derived_columns={str(k): (v.model_dump(exclude_unset=True) if v is not None else {})
+                         for k, v in (model.derived_columns or {}).items()},
+        endpoint_labels={str(k): {"label": str(v.label), "event": str(v.event)}
+                         for k, v in (model.endpoint_labels or {}).items()},
+        origin_labels={str(k): str(v) for k, v in (model.origin_labels or {}).items()},
     )
 
 

@@ -33,16 +33,11 @@ import pandas as pd
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import SchemaDefinition, empty_columns, nrows
+from crlm_outcomes.schema.endpoint_map import OS_ORIGINS
 
 __all__ = ["OS_ORIGINS", "EndpointResult", "MissingBlock", "derive_endpoints",
            "derive_node_positive", "missing_frame"]
 
-#: ``os_origin`` option → origin date column.
-OS_ORIGINS = {
-    "liver_mets_diagnosis": "liver_mets_diagnosis_date",
-    "liver_resection": "liver_resection_date",
-    "primary_diagnosis": "primary_diagnosis_date",
-}
 _RFS_ORIGIN_COLUMNS = ("liver_resection_date", "ablation_date", "liver_transplant_date")
 _HEPATIC_SITES = ("liver", "liver_and_extrahepatic")
 

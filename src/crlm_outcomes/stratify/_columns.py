@@ -19,15 +19,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextvars import ContextVar
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from crlm_outcomes.errors import ColumnTypeError, InputError, MissingColumnsError
+from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.stratify._codes import Levels
 
 __all__ = [
@@ -44,14 +42,6 @@ __all__ = [
     "node_positive",
     "canonical_levels",
 ]
-
-@lru_cache(maxsize=1)
-def _canonical() -> dict[str, Any]:
-    with resources.files("crlm_outcomes").joinpath("schema/canonical.yaml").open(
-        "r", encoding="utf-8"
-    ) as handle:
-        return yaml.safe_load(handle)
-
 
 #: While :func:`shared_reads` is active (one :func:`~crlm_outcomes.stratify.apply_all` call),
 #: every column read and every stratifier result is computed once per frame and reused.
@@ -92,8 +82,7 @@ def _read(kind: str, frame: pd.DataFrame, column: str, extra: Hashable,
 
 def canonical_levels(column: str) -> list[str]:
     """Levels of a canonical categorical column, as listed in ``schema/canonical.yaml``."""
-    spec = _canonical()["columns"][column]
-    return [str(level) for level in spec["levels"]]
+    return [str(level) for level in canonical_definition().columns[column].levels or ()]
 
 
 def as_frame(data: Any) -> pd.DataFrame:

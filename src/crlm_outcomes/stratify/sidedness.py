@@ -15,10 +15,10 @@ __all__ = ["primary_sidedness", "SIDEDNESS_LEVELS", "SIDEDNESS_RECTUM_LEVELS"]
 SIDEDNESS_LEVELS = ("right", "left", "not_assignable")
 SIDEDNESS_RECTUM_LEVELS = ("right", "left_colon", "rectum", "not_assignable")
 
-_RIGHT = ("C18.0", "C18.2", "C18.3", "C18.4")
+RIGHT_SIDED_CODES = ("C18.0", "C18.2", "C18.3", "C18.4")
 _LEFT_COLON = ("C18.5", "C18.6", "C18.7")
 _NOT_ASSIGNABLE = ("C18.1", "C18.8", "C18.9")
-_VALID = _RIGHT + _LEFT_COLON + _NOT_ASSIGNABLE + ("C19.9", "C20.9")
+_VALID = RIGHT_SIDED_CODES + _LEFT_COLON + _NOT_ASSIGNABLE + ("C19.9", "C20.9")
 
 
 def primary_sidedness(
@@ -63,7 +63,7 @@ def primary_sidedness(
     col.require_any(frame, ("primary_site_icdo3",), "primary_sidedness")
     code = col.coded(frame, "primary_site_icdo3", levels=_VALID)
     left = "left_colon" if rectum_separate else "left"
-    mapping = dict.fromkeys(_RIGHT, "right")
+    mapping = dict.fromkeys(RIGHT_SIDED_CODES, "right")
     mapping.update(dict.fromkeys(_LEFT_COLON, left))
     mapping.update(dict.fromkeys(_NOT_ASSIGNABLE, "not_assignable"))
     mapping["C20.9"] = "rectum" if rectum_separate else "left"

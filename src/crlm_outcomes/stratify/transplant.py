@@ -12,7 +12,7 @@ from crlm_outcomes.stratify._codes import Texts
 from crlm_outcomes.stratify._decide import Decider
 from crlm_outcomes.stratify._explain import categorical_result
 from crlm_outcomes.stratify.extrahepatic import extrahepatic_levels
-from crlm_outcomes.stratify.sidedness import _RIGHT
+from crlm_outcomes.stratify.sidedness import RIGHT_SIDED_CODES
 
 __all__ = ["transplant_selection", "TRANSPLANT_LEVELS"]
 
@@ -54,7 +54,7 @@ def transplant_selection(data: Any) -> pd.Series:
     site = col.coded(frame, "primary_site_icdo3",
                      levels=("C18.0", "C18.1", "C18.2", "C18.3", "C18.4", "C18.5", "C18.6",
                              "C18.7", "C18.8", "C18.9", "C19.9", "C20.9"))
-    right = site.isin(_RIGHT)
+    right = site.isin(RIGHT_SIDED_CODES)
     left = site.isin(("C18.5", "C18.6", "C18.7", "C19.9", "C20.9"))
     braf = col.coded(frame, "braf_status")
     n_stage = col.coded(frame, "primary_n_stage")

@@ -25,7 +25,7 @@ import pandas as pd
 
 from crlm_outcomes._data import as_frame, column_codes
 from crlm_outcomes._result import excluded_count
-from crlm_outcomes.errors import DataQualityWarning, SurvivalDataError
+from crlm_outcomes.errors import DataQualityWarning, InputError, SurvivalDataError
 from crlm_outcomes.stratify.immortal_time import check_immortal_time
 
 __all__ = ["SurvivalInput", "survival_input", "as_column_list", "excluded_count"]
@@ -262,3 +262,34 @@ def _raise_at(frame: pd.DataFrame, column: str, mask: np.ndarray, message: str,
         value = value.item()
     raise SurvivalDataError(message + more, row=row, column=column, value=value,
                             expected=expected)
+
+
+def treatment_codes(data: pd.DataFrame, treatment: str, treated: Any) -> pd.Series:
+    """0/1 float Series (NaN where missing) for the treatment column (weighting, matching)."""
+    if treatment not in data.columns:
+        raise InputError("treatment column not found", column=treatment,
+                         expected="a column of the data")
+    s = data[treatment]
+    if treated is not None:
+        values = set(s.dropna().unique())
+        if treated not in values:
+            raise InputError("the treated value does not occur in the treatment column",
+                             column=treatment, value=treated,
+                             expected=f"one of {sorted(map(str, values))}")
+        if len(values) != 2:
+            raise InputError("the treatment column must have exactly two values",
+                             column=treatment, value=sorted(map(str, values)),
+                             expected="two arms")
+        return (s == treated).astype(np.float64).where(s.notna())
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        return s.astype("float64")
+    num = pd.to_numeric(s, errors="coerce")
+    bad = (num.notna() & ~num.isin([0, 1])) | (s.notna() & num.isna())
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        label = s.index[pos]
+        raise InputError("treatment must be coded 0/1 (or give treated=...)",
+                         row=int(label) if isinstance(label, (int, np.integer)) else None,
+                         column=treatment, value=s.iloc[pos],
+                         expected="0 = control, 1 = treated, or treated=<value of the treated>")
+    return num.astype(np.float64)

@@ -26,16 +26,15 @@ from typing import Any
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes._result_eq import result_eq
-from crlm_outcomes.survival._inputs import excluded_count
+from crlm_outcomes._result import Result
 from crlm_outcomes.survival.evalue import EValueResult, evalue_from_model
 from crlm_outcomes.survival.weighting import BalanceTable, PropensityWeights
 
 __all__ = ["TreatmentComparison", "matched_comparison", "weighted_comparison"]
 
 
-@dataclass(frozen=True, eq=False)
-class TreatmentComparison:
+@dataclass(frozen=True, eq=False, repr=False)
+class TreatmentComparison(Result):
     """A matched or weighted treatment comparison.
 
     Attributes
@@ -62,18 +61,10 @@ class TreatmentComparison:
     evalues: EValueResult = field(repr=False)
     excluded: pd.DataFrame = field(repr=False)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Rows not in the comparison."""
-        return excluded_count(self.excluded)
-
     def __repr__(self) -> str:
         r = self.table.iloc[0]
-        return (f"TreatmentComparison({self.method}: HR {r['hr']:.3g} "
-                f"[{r['lower']:.3g}, {r['upper']:.3g}], E-value {r['evalue']:.3g})")
+        return (f"<TreatmentComparison {self.method}: HR {r['hr']:.3g} "
+                f"[{r['lower']:.3g}, {r['upper']:.3g}], E-value {r['evalue']:.3g}>")
 
     def summary(self) -> str:
         """The hazard ratio, its E-values and the balance, as text."""
@@ -86,9 +77,6 @@ class TreatmentComparison:
             (f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, after "
              f"{self.balance.max_abs_smd(weighted=True):.3f}") if len(self.balance.table)
             else "no balance covariates given"])
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None, *, threshold: float = 0.1):
         """Love plot of the balance before and after."""

@@ -29,16 +29,15 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes._result_eq import result_eq
+from crlm_outcomes._result import AliasedFrame, Result
 from crlm_outcomes.errors import SpecError
-from crlm_outcomes.survival._inputs import excluded_count
 from crlm_outcomes.survival.kaplan_meier import confidence_limits, kaplan_meier
 
 __all__ = ["ConditionalSurvival", "conditional_survival"]
 
 
-@dataclass(frozen=True, eq=False)
-class ConditionalSurvival:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConditionalSurvival(Result):
     """Conditional survival estimates.
 
     Attributes
@@ -46,7 +45,8 @@ class ConditionalSurvival:
     table
         One row per group, given time ``s`` and horizon ``t``: group, given, horizon, time
         (``s + t``), n_risk (alive and under follow-up just after ``s``), survival_given
-        (``S(s)``), estimate (``CS(t | s)``), std_err (of CS), lower, upper. NaN when
+        (``S(s)``), estimate (``CS(t | s)``), std_error (of CS; ``std_err`` before 0.2),
+        lower, upper. NaN when
         ``s + t`` is beyond the group's follow-up or nobody is at risk after ``s``.
     curves
         group, given, time since ``s``, estimate, lower, upper: whole conditional curves up to
@@ -63,18 +63,16 @@ class ConditionalSurvival:
     conf_level: float
     excluded: pd.DataFrame = field(repr=False)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
+    _title = "Conditional survival"
 
-    @property
-    def n_excluded(self) -> int:
-        """Number of input rows excluded for missing values."""
-        return excluded_count(self.excluded)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table,
+                                                            {"std_err": "std_error"}))
 
     def __repr__(self) -> str:
-        return (f"ConditionalSurvival(groups={self.table['group'].nunique()}, given="
-                f"{sorted(set(self.table['given']))}, horizons="
-                f"{sorted(set(self.table['horizon']))})")
+        return (f"<ConditionalSurvival groups={self.table['group'].nunique()}, "
+                f"given={len(set(self.table['given']))} time(s), "
+                f"horizons={len(set(self.table['horizon']))}, excluded={self.n_excluded}>")
 
     def summary(self) -> str:
         """The table as text."""
@@ -82,9 +80,6 @@ class ConditionalSurvival:
         return (f"Conditional survival P(T > s + t | T > s), {self.conf_level:g} CI "
                 f"({self.conf_type})\n"
                 + self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None):
         """Conditional survival curves, one per given time (and group)."""
@@ -195,7 +190,7 @@ def conditional_survival(data: pd.DataFrame, duration: str, event: str,
             for k, t in enumerate(t_all):
                 rows.append({"group": g, "given": s, "horizon": t, "time": s + t,
                              "n_risk": n_risk, "survival_given": s_s, "estimate": est[k],
-                             "std_err": est[k] * se_log[k], "lower": lo[k], "upper": hi[k]})
+                             "std_error": est[k] * se_log[k], "lower": lo[k], "upper": hi[k]})
             grid = np.concatenate(([s], tt[(tt > s) & (tt <= s + t_all.max())]))
             cs = np.where(s_s > 0, _step(tt, surv, grid, 1.0) / s_s, np.nan)
             se_c = np.sqrt(_step(tt, cum_gw, grid, 0.0) - gw_s)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes._result_eq import result_eq
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import InputError, SpecError
 
 __all__ = ["EValueResult", "evalue", "evalue_point", "hr_to_rr", "evalue_from_model"]
@@ -71,8 +71,8 @@ def evalue_point(rr: float) -> float:
     return float(r + np.sqrt(r * (r - 1)))
 
 
-@dataclass(frozen=True, eq=False)
-class EValueResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EValueResult(Result):
     """E-values of one or more estimates.
 
     Attributes
@@ -88,19 +88,11 @@ class EValueResult:
     excluded: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
         columns=["index", "column", "value", "reason"]))
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Always 0: E-values are computed from estimates, not rows."""
-        return 0
-
     def __repr__(self) -> str:
         r = self.table.iloc[0]
         more = f", +{len(self.table) - 1} more" if len(self.table) > 1 else ""
-        return (f"EValueResult({r['measure']} {r['estimate']:.3g}: E-value {r['evalue']:.3g}, "
-                f"CI {r['evalue_ci']:.3g}{more})")
+        return (f"<EValueResult {r['measure']} {r['estimate']:.3g}: E-value {r['evalue']:.3g}, "
+                f"CI {r['evalue_ci']:.3g}{more}>")
 
     def summary(self) -> str:
         """One sentence per estimate, as it goes into a results section."""
@@ -112,9 +104,6 @@ class EValueResult:
             lines.append(f"{r.term}: {r.measure} {r.estimate:.2f}{conv}; E-value "
                          f"{r.evalue:.2f}{ci}")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         return frames_html("E-values (VanderWeele & Ding 2017)", {"": self.table},

@@ -48,15 +48,15 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes._result_eq import result_eq
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import EstimationError, InputError, SpecError
-from crlm_outcomes.survival._inputs import as_column_list, excluded_count
+from crlm_outcomes.survival._inputs import as_column_list
 from crlm_outcomes.survival.weighting import (
     BalanceTable,
     PropensityWeights,
-    _treatment_codes,
     balance_table,
     propensity_weights,
+    treatment_codes,
 )
 
 __all__ = ["MatchedData", "match_propensity", "greedy_match"]
@@ -174,8 +174,8 @@ def _weights_from_matrix(mm: np.ndarray, treat: np.ndarray) -> np.ndarray:
     return w
 
 
-@dataclass(frozen=True, eq=False)
-class MatchedData:
+@dataclass(frozen=True, eq=False, repr=False)
+class MatchedData(Result):
     """The result of propensity-score matching.
 
     Attributes
@@ -219,19 +219,11 @@ class MatchedData:
     settings: dict[str, Any]
     excluded: pd.DataFrame = field(repr=False)
 
-    __eq__ = result_eq
-    __hash__ = None  # type: ignore[assignment]
-
-    @property
-    def n_excluded(self) -> int:
-        """Rows not in the matched data because they have no score or no match."""
-        return excluded_count(self.excluded)
-
     def __repr__(self) -> str:
         t = self.table.set_index("arm")
-        return (f"MatchedData({self.settings['ratio']}:1, replace={self.settings['replace']}, "
+        return (f"<MatchedData {self.settings['ratio']}:1, replace={self.settings['replace']}, "
                 f"treated matched {int(t.loc['treated', 'n_matched'])}/"
-                f"{int(t.loc['treated', 'n_all'])}, controls {int(t.loc['control', 'n_matched'])})")
+                f"{int(t.loc['treated', 'n_all'])}, controls {int(t.loc['control', 'n_matched'])}>")
 
     def summary(self) -> str:
         """Counts, settings and the largest absolute SMD before and after matching."""
@@ -249,9 +241,6 @@ class MatchedData:
         else:
             lines.append("no balance covariates given")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
         """Love plot of absolute SMDs before and after matching (``labels=`` names covariates
@@ -380,7 +369,7 @@ def match_propensity(
         if c not in data.columns:
             raise InputError("exact-matching column not found", column=c,
                              expected="a column of the data")
-    tr = _treatment_codes(data, treatment, treated)
+    tr = treatment_codes(data, treatment, treated)
     if propensity is None:
         if formula is None:
             raise SpecError("give the propensity model formula or the propensity scores",

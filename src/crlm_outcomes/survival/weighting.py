@@ -62,6 +62,7 @@ from scipy import stats
 from crlm_outcomes._data import as_frame
 from crlm_outcomes._display import frames_html
 from crlm_outcomes._result import Result, warn_deprecated
+from crlm_outcomes._smd import smd as smd_unweighted_sd
 from crlm_outcomes.errors import (
     DataQualityWarning,
     EstimationError,
@@ -69,6 +70,7 @@ from crlm_outcomes.errors import (
     SpecError,
 )
 from crlm_outcomes.formula import check_formula, model_matrix
+from crlm_outcomes.survival._inputs import treatment_codes
 
 __all__ = ["PropensityWeights", "propensity_weights", "BalanceTable", "balance_table",
            "effective_sample_size"]
@@ -80,37 +82,6 @@ def effective_sample_size(w: np.ndarray) -> float:
     """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
     w = np.asarray(w, dtype=np.float64)
     return float(w.sum() ** 2 / np.sum(w * w)) if w.size else 0.0
-
-
-def _treatment_codes(data: pd.DataFrame, treatment: str, treated: Any) -> pd.Series:
-    """0/1 float Series (NaN where missing) for the treatment column."""
-    if treatment not in data.columns:
-        raise InputError("treatment column not found", column=treatment,
-                         expected="a column of the data")
-    s = data[treatment]
-    if treated is not None:
-        values = set(s.dropna().unique())
-        if treated not in values:
-            raise InputError("the treated value does not occur in the treatment column",
-                             column=treatment, value=treated,
-                             expected=f"one of {sorted(map(str, values))}")
-        if len(values) != 2:
-            raise InputError("the treatment column must have exactly two values",
-                             column=treatment, value=sorted(map(str, values)),
-                             expected="two arms")
-        return (s == treated).astype(np.float64).where(s.notna())
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("float64")
-    num = pd.to_numeric(s, errors="coerce")
-    bad = (num.notna() & ~num.isin([0, 1])) | (s.notna() & num.isna())
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        label = s.index[pos]
-        raise InputError("treatment must be coded 0/1 (or give treated=...)",
-                         row=int(label) if isinstance(label, (int, np.integer)) else None,
-                         column=treatment, value=s.iloc[pos],
-                         expected="0 = control, 1 = treated, or treated=<value of the treated>")
-    return num.astype(np.float64)
 
 
 def _excluded_rows(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -253,7 +224,7 @@ def propensity_weights(
                         expected="e.g. 0.99")
     checked = check_formula(formula, data.columns)
     variables = list(checked.variables)
-    tr = _treatment_codes(data, treatment, treated)
+    tr = treatment_codes(data, treatment, treated)
     used = [treatment, *[v for v in variables if v != treatment]]
     frame = data[used].assign(**{treatment: tr})
     excluded = _excluded_rows(frame, used)
@@ -453,7 +424,7 @@ def balance_table(
             raise InputError("treatment Series must be coded 0/1", column=str(treatment.name),
                              expected="0/1")
     else:
-        tr = _treatment_codes(data, treatment, treated)
+        tr = treatment_codes(data, treatment, treated)
     for c in covariates:
         if c not in data.columns:
             raise InputError("covariate column not found", column=c,
@@ -499,9 +470,7 @@ def balance_table(
             v1, v0 = p1 * (1 - p1), p0 * (1 - p0)
         m1 = x1.mean() if x1.size else np.nan
         m0 = x0.mean() if x0.size else np.nan
-        sd = np.sqrt((v1 + v0) / 2.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            smd = (m1 - m0) / sd if sd > 0 else (0.0 if m1 == m0 else np.nan)
+        smd = smd_unweighted_sd(m1, m0, v1, v0)
         row = {"covariate": name, "level": level, "type": kind, "n_treated": int(x1.size),
                "n_control": int(x0.size), "n_missing": int(np.sum(~ok & has_t)),
                "mean_treated": m1, "mean_control": m0, "smd": smd}
@@ -511,8 +480,7 @@ def balance_table(
             s0 = wb & (t == 0)
             mw1 = _wmean(x[s1], w[s1]) if s1.any() else np.nan
             mw0 = _wmean(x[s0], w[s0]) if s0.any() else np.nan
-            with np.errstate(divide="ignore", invalid="ignore"):
-                smd_w = (mw1 - mw0) / sd if sd > 0 else (0.0 if mw1 == mw0 else np.nan)
+            smd_w = smd_unweighted_sd(mw1, mw0, v1, v0)  # weighted means, unweighted SD
             row.update({"mean_treated_w": mw1, "mean_control_w": mw0, "smd_w": smd_w})
         if kind == "continuous":
             row["var_ratio"] = v1 / v0 if v0 > 0 else np.nan

@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes.validation._result import ResultBase
+from crlm_outcomes._result import Result
 from crlm_outcomes.validation._td_core import auc_at
 from crlm_outcomes.validation._timed import evaluate
 
 __all__ = ["TimeAUCResult", "time_auc"]
 
 
-@dataclass(frozen=True, eq=False)
-class TimeAUCResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class TimeAUCResult(Result):
     """AUC(t) per score and time, and the pairwise differences.
 
     Attributes

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._concordance_core import concordance_counts
 from crlm_outcomes.validation._estimators import cox_fit_predict
 from crlm_outcomes.validation._inputs import as_frame, outcome, predictor_values
 from crlm_outcomes.validation._ipcw import censoring_km
-from crlm_outcomes.validation._result import ResultBase
 from crlm_outcomes.validation._td_core import auc_at, brier_at
 from crlm_outcomes.validation.risk_model import METHODS, fit_risk
 
@@ -33,8 +33,8 @@ __all__ = ["BootstrapResult", "bootstrap_validation"]
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True, eq=False)
-class BootstrapResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class BootstrapResult(Result):
     """Apparent, optimism and optimism-corrected performance.
 
     Attributes

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
-from crlm_outcomes.validation._result import ResultBase
+from crlm_outcomes._result import Result
 from crlm_outcomes.validation._td_core import brier_at
 from crlm_outcomes.validation._timed import evaluate
 
 __all__ = ["BrierResult", "brier_score", "integrated_brier"]
 
 
-@dataclass(frozen=True, eq=False)
-class BrierResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class BrierResult(Result):
     """Brier score per predicted risk and time, IPA and IBS, and pairwise differences.
 
     Attributes
@@ -59,12 +59,7 @@ class BrierResult(ResultBase):
         """Brier score over time per prediction (with the null model)."""
         from crlm_outcomes.plots.validation import auc_time_plot
 
-        ax = auc_time_plot(self.table, ax=ax)
-        ax.set_ylabel("Brier score")
-        for line in ax.lines:
-            if line.get_linestyle() == "--" and list(line.get_ydata()) == [0.5, 0.5]:
-                line.remove()
-        return ax
+        return auc_time_plot(self.table, ax=ax, ylabel="Brier score", chance=None)
 
     def _repr_html_(self) -> str:
         return frames_html("Brier score", {"": self.table, "differences": self.contrasts},

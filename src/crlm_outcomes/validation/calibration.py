@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._estimators import cox_fit_predict, rcs_basis, risk_at
 from crlm_outcomes.validation._inputs import (
@@ -34,13 +35,12 @@ from crlm_outcomes.validation._inputs import (
     predictor_values,
     score_names,
 )
-from crlm_outcomes.validation._result import ResultBase
 
 __all__ = ["CalibrationResult", "calibration", "calibration_metrics"]
 
 
-@dataclass(frozen=True, eq=False)
-class CalibrationResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class CalibrationResult(Result):
     """Calibration at ``time`` of one or several predicted risks.
 
     Attributes

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._inputs import as_frame, concat_excluded, outcome
-from crlm_outcomes.validation._result import ResultBase
 from crlm_outcomes.validation._timed import check_times
 from crlm_outcomes.validation.auc import TimeAUCResult, time_auc
 from crlm_outcomes.validation.bootstrap import BootstrapResult, Progress, bootstrap_validation
@@ -29,8 +29,8 @@ _METHOD_NAME = {"km": "Kaplan-Meier estimate of each score level",
                 "cox": "Cox model with the score as a linear term"}
 
 
-@dataclass(frozen=True, eq=False)
-class ScoreComparison(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class ScoreComparison(Result):
     """Everything :func:`compare_scores` computed.
 
     Attributes
@@ -71,8 +71,9 @@ class ScoreComparison(ResultBase):
 
     def paper_table(self, digits: int = 3) -> pd.DataFrame:
         """Wide table of formatted strings, one row per score: n, events, C (CI), AUC(t) (CI),
-        Brier(t), IPA(t), calibration slope (CI), and ΔC / ΔAUC with p against the first score
-        (on the patients both scores have)."""
+        Brier(t), IPA(t), calibration slope (CI), with a bootstrap the optimism-corrected C and
+        calibration slope, and ΔC / ΔAUC with p against the first score (on the patients both
+        scores have)."""
         f = f"{{:.{digits}f}}"
 
         def ci(r):
@@ -94,10 +95,14 @@ class ScoreComparison(ResultBase):
                 row[f"IPA({t:g})"] = f.format(i.estimate)
             s = sub[sub["metric"] == "calibration slope"].iloc[0]
             row[f"Calibration slope({s.time:g}) (95% CI)"] = ci(s)
-            for metric in ("C (corrected)",):
-                cc = sub[sub["metric"] == metric]
-                if len(cc):
-                    row[metric] = f.format(cc["estimate"].iloc[0])
+            # optimism-corrected C and slope (the apparent slope of the score's own Cox risk
+            # model is 1 by construction: only the corrected one says something)
+            cc = sub[sub["metric"] == "C (corrected)"]
+            if len(cc):
+                row["C (corrected)"] = f.format(cc["estimate"].iloc[0])
+            cs = sub[(sub["metric"] == "calibration slope (corrected)") & (sub["time"] == s.time)]
+            if len(cs):
+                row[f"Calibration slope({s.time:g}) (corrected)"] = f.format(cs["estimate"].iloc[0])
             if term != first:
                 pw = self.pairwise[(self.pairwise["term"] == term)
                                    & (self.pairwise["reference"] == first)]

@@ -12,8 +12,9 @@ import pandas as pd
 from scipy import stats
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
-from crlm_outcomes.validation._concordance_core import TIMEWTS, concordance_counts
+from crlm_outcomes.validation._concordance_core import TIMEWTS, concordance_counts, dot
 from crlm_outcomes.validation._inputs import (
     as_frame,
     concat_excluded,
@@ -22,15 +23,14 @@ from crlm_outcomes.validation._inputs import (
     resolve_fits,
     score_names,
 )
-from crlm_outcomes.validation._result import ResultBase
 
 __all__ = ["ConcordanceResult", "concordance"]
 
 _TIMEWT_LABEL = {"n": "Harrell", "S": "S-weighted", "S/G": "S/G-weighted", "n/G2": "Uno"}
 
 
-@dataclass(frozen=True, eq=False)
-class ConcordanceResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class ConcordanceResult(Result):
     """Concordance of each score, its variance matrix and the pairwise differences.
 
     Attributes
@@ -172,15 +172,20 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
         return concordance_counts(time, _ev(ev, cause), x, timewt=timewt, ymax=ymax,
                                   reverse=reverse)
 
-    common = outcome(frame, duration, event, list(dict.fromkeys(spec.values())), cause=cause,
-                     label="")
+    outs = [fits[lab][0] for lab in labels]
+    same_rows = all(o.index.equals(outs[0].index) for o in outs[1:])
+    if same_rows:
+        common = outs[0]     # no score-specific exclusions: the rows every score has
+    else:
+        common = outcome(frame, duration, event, list(dict.fromkeys(spec.values())),
+                         cause=cause, label="")
     dfb = {lab: fit_on(common.index, common.time, common.event, lab) for lab in labels}
-    mat = np.array([[dfb[a].dfbeta @ dfb[b].dfbeta for b in labels] for a in labels])
+    mat = np.array([[dot(dfb[a].dfbeta, dfb[b].dfbeta) for b in labels] for a in labels])
     vcov = pd.DataFrame(mat, index=labels, columns=labels)
     crows = []
     for ref, term in combinations(labels, 2):
         cols = list(dict.fromkeys([spec[ref], spec[term]]))
-        pair = (common if len(cols) == len(set(spec.values())) else
+        pair = (common if same_rows or len(cols) == len(set(spec.values())) else
                 outcome(frame, duration, event, cols, cause=cause, label=""))
         if pair is common:
             fr, ft = dfb[ref], dfb[term]
@@ -189,7 +194,7 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
             ft = fit_on(pair.index, pair.time, pair.event, term)
         d = ft.concordance - fr.concordance
         diff = ft.dfbeta - fr.dfbeta
-        se = float(np.sqrt(diff @ diff))
+        se = float(np.sqrt(dot(diff, diff)))
         zs = d / se if se > 0 else float("nan")
         crows.append({"term": term, "reference": ref, "estimate": d, "std_error": se,
                       "lower": d - z * se, "upper": d + z * se, "statistic": zs,

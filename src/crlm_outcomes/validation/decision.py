@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._display import frames_html
+from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._estimators import risk_at
 from crlm_outcomes.validation._inputs import (
@@ -28,13 +29,12 @@ from crlm_outcomes.validation._inputs import (
     predictor_values,
     score_names,
 )
-from crlm_outcomes.validation._result import ResultBase
 
 __all__ = ["DecisionCurveResult", "decision_curve"]
 
 
-@dataclass(frozen=True, eq=False)
-class DecisionCurveResult(ResultBase):
+@dataclass(frozen=True, eq=False, repr=False)
+class DecisionCurveResult(Result):
     """Net benefit per prediction and threshold, with "treat all" and "treat none".
 
     Attributes

@@ -29,9 +29,12 @@ from crlm_outcomes.report.suppression import (
     format_count,
     primary_mask,
 )
+from crlm_outcomes.schema.endpoint_map import ENDPOINTS
 
 __all__ = ["CAUSE_LABELS", "competing_risks_section", "risk_counts", "truncation"]
 
+#: Duration and competing-risk status columns of recurrence-free survival.
+_TIME, _CAUSE = ENDPOINTS["rfs"].duration, str(ENDPOINTS["rfs"].cause)
 #: Labels of the ``rfs_cause`` codes.
 CAUSE_LABELS = {1: "Recurrence", 2: "Death without recurrence"}
 
@@ -100,10 +103,10 @@ def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
     lab = ctx.labels
     title = "Fine-Gray model of recurrence (death without recurrence competing)"
     with ctx.collect_warnings(title):
-        fit = fine_gray(ctx.data, formula, "rfs_months", "rfs_cause", cause=1)
+        fit = fine_gray(ctx.data, formula, _TIME, _CAUSE, cause=1)
         if univariable:
             table = univariable_multivariable(
-                ctx.data, split_terms(formula), "rfs_months", "rfs_cause", model="fine_gray",
+                ctx.data, split_terms(formula), _TIME, _CAUSE, model="fine_gray",
                 labels=lab, suppression=ctx.policy, cause=1,
                 title=f"{title}: univariable and multivariable subdistribution hazard ratios")
         else:
@@ -124,15 +127,15 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     cr = ctx.spec.competing_risks[i]
     policy, data, lab = ctx.policy, ctx.data, ctx.labels
     by_text = f" by {lab.inline(cr.by)}" if cr.by else ""
-    why = unusable(ctx, "rfs_months", "rfs_cause", cr.by)
+    why = unusable(ctx, _TIME, _CAUSE, cr.by)
     if why:
         skipped(ctx, f"cif-{i}", "Competing risks" + by_text, why)
         return
     with ctx.collect_warnings("Competing risks" + by_text):
-        res = cumulative_incidence(data, "rfs_months", "rfs_cause", by=cr.by, causes=[1, 2])
+        res = cumulative_incidence(data, _TIME, _CAUSE, by=cr.by, causes=[1, 2])
     name = f"cif_{cr.by or 'overall'}"
     title = "Recurrence and death without recurrence" + by_text
-    used = data.loc[data["rfs_months"].notna() & data["rfs_cause"].notna()]
+    used = data.loc[data[_TIME].notna() & data[_CAUSE].notna()]
     if cr.by is not None:
         used = used.loc[used[cr.by].notna()]
     drawn = res
@@ -141,12 +144,12 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
         keep = ~data[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool, na_value=False)
         with ctx.collect_warnings("Competing risks" + by_text):
-            drawn = cumulative_incidence(data.loc[keep], "rfs_months", "rfs_cause", by=cr.by,
+            drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by,
                                          causes=[1, 2])
         note = " Groups whose size is suppressed are not drawn."
     shown = (used if not hidden else
              used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)])
-    t_used = shown["rfs_months"].to_numpy(dtype=float)
+    t_used = shown[_TIME].to_numpy(dtype=float)
     end = truncation(t_used)
     ticks = time_breaks(end)
     groups = list(drawn.follow_up["group"])
@@ -166,9 +169,9 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     rows = []
     for r in at.itertuples(index=False):
         if cr.by is not None:
-            sub = used.loc[used[cr.by].astype(object) == r.group, "rfs_months"]
+            sub = used.loc[used[cr.by].astype(object) == r.group, _TIME]
         else:
-            sub = used["rfs_months"]
+            sub = used[_TIME]
         n_risk = int((sub.to_numpy(dtype=float) >= r.time).sum())
         if not np.isfinite(r.estimate):
             text = "NE"
@@ -177,13 +180,13 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
         rows.append({"group": lab.level(cr.by, r.group) if cr.by else "All patients",
-                     "event": lab.level("rfs_cause", int(r.cause)),
+                     "event": lab.level(_CAUSE, int(r.cause)),
                      "months": f"{r.time:g}", "cumulative incidence, % (95% CI)": text})
     blocks.append(ctx.writer.table(pd.DataFrame(rows), f"{name}_estimates",
                                    f"Cumulative incidence: {lower_first(title)}"))
     if res.gray_test is not None:
         gt = res.gray_test.copy()
-        gt["cause"] = [lab.level("rfs_cause", int(c)) for c in gt["cause"]]
+        gt["cause"] = [lab.level(_CAUSE, int(c)) for c in gt["cause"]]
         gt = gt.rename(columns={"cause": "event"})
         gt["statistic"] = [f"{v:.2f}" for v in gt["statistic"]]
         gt["p"] = [format_p(v) for v in gt["p"]]
@@ -205,8 +208,8 @@ def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
     led = ctx.ledger
     markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
     data = ctx.data
-    present = (data["rfs_months"].notna() & data["rfs_cause"].notna()).to_numpy(dtype=bool)
-    t = data["rfs_months"].to_numpy(dtype=float, na_value=np.nan)
+    present = (data[_TIME].notna() & data[_CAUSE].notna()).to_numpy(dtype=bool)
+    t = data[_TIME].to_numpy(dtype=float, na_value=np.nan)
     base = f"cif|{i}"
     led.hidden(f"{base}|all|n", present.sum())
     led.hidden(f"{base}|absent", (~present).sum())
@@ -245,7 +248,7 @@ def _masked_groups(ctx: BuildContext, by: str | None) -> list[object]:
     among the patients of this analysis (none without suppression)."""
     if by is None or not ctx.policy.enabled:
         return []
-    used = ctx.data.loc[ctx.data["rfs_months"].notna() & ctx.data["rfs_cause"].notna(), by]
+    used = ctx.data.loc[ctx.data[_TIME].notna() & ctx.data[_CAUSE].notna(), by]
     sizes = used.dropna().astype(object).value_counts()
     masked = set(ctx.group_masks.get(by, set()))
     return [g for g, n in sizes.items()

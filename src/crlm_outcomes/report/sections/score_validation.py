@@ -84,9 +84,13 @@ def score_validation_section(ctx: BuildContext) -> None:
     table = res.paper_table()
     for col in ("n", "Events", "Missing score"):
         table[col] = [format_count(v, kind_alone(int(v), policy), policy) for v in table[col]]
-    blocks = [ctx.writer.table(table, "score_validation", title,
-                               footnote="Differences (Δ) against the first score use the "
-                                        "patients with both scores.")]
+    note = "Differences (Δ) against the first score use the patients with both scores."
+    if sv.method == "cox":
+        note += (" The apparent calibration slope of a Cox model fitted on the score is 1 by "
+                 "construction" + ("; the bootstrap-corrected slope measures overfitting."
+                                   if sv.bootstrap else
+                                   "; set bootstrap resamples for the corrected slope."))
+    blocks = [ctx.writer.table(table, "score_validation", title, footnote=note)]
     pw = _pairwise_published(res.pairwise)
     pw["n"] = [format_count(v, kind_alone(int(v), policy), policy) for v in res.pairwise["n"]]
     blocks.append(ctx.writer.table(pw, "score_validation_pairwise",

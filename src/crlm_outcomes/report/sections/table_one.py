@@ -17,7 +17,7 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, suppress_vector
-from crlm_outcomes.report.table_one import _is_categorical, _level_text, _levels, table_one
+from crlm_outcomes.report.table_one import is_categorical, level_text, table_one, variable_levels
 
 __all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section", "record_table_one"]
 
@@ -60,9 +60,9 @@ def table_one_section(ctx: BuildContext) -> None:
     record_table_one(ctx, t1, comp.by, variables, n_missing_by)
     nrow = t1.table.iloc[0]
     # the groups masked here, as raw values (the Kaplan-Meier sections mask them too)
-    raw_of = {ctx.labels.level(comp.by, g): g for g in _levels(data[comp.by])}
+    raw_of = {ctx.labels.level(comp.by, g): g for g in variable_levels(data[comp.by])}
     ctx.group_masks.setdefault(comp.by, set()).update(
-        _level_text(raw_of.get(g, g)) for g in t1.groups
+        level_text(raw_of.get(g, g)) for g in t1.groups
         if str(nrow[g]) in (ctx.policy.primary_marker, ctx.policy.complementary_marker))
     by_label = ctx.labels.inline(comp.by)
     paras = [f"Characteristics of the analysis cohort by {by_label}."]
@@ -105,7 +105,7 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
     led, data, lab = ctx.ledger, ctx.data, ctx.labels
     where = "Table 1"
     gser = data[by]
-    glevels = [g for g in _levels(gser) if (gser == g).any()]
+    glevels = [g for g in variable_levels(gser) if (gser == g).any()]
     # the group columns are headed by the groups' display labels
     gmask = {lab.level(by, g): (gser == g).to_numpy(dtype=bool, na_value=False)
              for g in glevels}
@@ -141,13 +141,13 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
         label = table["variable"].astype(str)
         name = lab.variable(var)
         block = table[label.eq(name) | label.str.startswith(f"{name}, ")]
-        categorical = _is_categorical(s)
-        levels = [lab.level(var, v) for v in _levels(s)] if categorical else []
+        categorical = is_categorical(s)
+        levels = [lab.level(var, v) for v in variable_levels(s)] if categorical else []
         texts = {(str(r["level"]) or ""): r for _, r in block.iterrows()}
         rows_keys: dict[str, dict[str, str]] = {}
         for level in [*levels, "Missing"]:
             if categorical and level != "Missing":
-                lev_raw = _levels(s)[levels.index(level)]
+                lev_raw = variable_levels(s)[levels.index(level)]
                 hit = (s == lev_raw).to_numpy(dtype=bool, na_value=False)
             else:
                 hit = s.isna().to_numpy(dtype=bool)
@@ -195,7 +195,7 @@ def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
     if not ctx.policy.enabled:
         return 0
     sizes = [float(ctx.data[ctx.spec.comparison.by].astype(object).eq(g).sum())
-             for g in _levels(ctx.data[ctx.spec.comparison.by])
+             for g in variable_levels(ctx.data[ctx.spec.comparison.by])
              if ctx.data[ctx.spec.comparison.by].eq(g).any()]
     kinds = suppress_vector(np.r_[sizes, float(n_missing_by)], ctx.policy,
                             total_published="Overall" in t1.table.columns)

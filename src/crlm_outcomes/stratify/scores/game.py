@@ -21,7 +21,7 @@ _SOURCE = ("Margonis GA, Sasaki K, Gholami S, et al. Genetic And Morphological E
            "2018;105(9):1210-1220")
 
 
-def _mutation_component(frame: pd.DataFrame, mutation: str) -> pt.Component:
+def mutation_component(frame: pd.DataFrame, mutation: str) -> pt.Component:
     kras = col.coded(frame, "kras_status")
     if mutation == "kras":
         points = np.where(kras == "mutant", 1.0, np.where(kras == "wild_type", 0.0, np.nan))
@@ -93,7 +93,7 @@ def game_score(
     tbs_why = tbs_why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame),
                            ", ")
     components = [
-        _mutation_component(frame, mutation),
+        mutation_component(frame, mutation),
         pt.threshold(frame, "cea_at_liver_diagnosis", "CEA >= 20 ng/mL", above=20,
                      inclusive=True, at_least="cea_at_liver_diagnosis_at_least",
                      known_below=pt.cea_known_normal(frame)),

@@ -13,7 +13,7 @@ from crlm_outcomes.stratify._codes import Levels
 from crlm_outcomes.stratify._explain import reason_texts
 from crlm_outcomes.stratify.molecular import RAS_LEVELS, ras_class
 from crlm_outcomes.stratify.scores import _points as pt
-from crlm_outcomes.stratify.scores.game import _mutation_component
+from crlm_outcomes.stratify.scores.game import mutation_component
 
 __all__ = ["modified_clinical_score", "modified_clinical_group", "MCS_LEVELS"]
 
@@ -79,7 +79,7 @@ def modified_clinical_score(
                             "primary_n_stage", "liver_mets_largest_cm"),
                     "modified_clinical_score")
     if mutation == "kras":
-        kras = _mutation_component(frame, "kras")
+        kras = mutation_component(frame, "kras")
         gene = pt.Component("KRAS mutation", kras.points, kras.why)
     elif require_full_panel:
         ras = col.memo_call(ras_class, frame)
@@ -89,7 +89,7 @@ def modified_clinical_score(
         why[values == "incomplete_testing"] = "RAS incomplete_testing (full panel required)"
         gene = pt.Component("RAS mutation", points, why)
     else:
-        ras_component = _mutation_component(frame, "ras")
+        ras_component = mutation_component(frame, "ras")
         gene = pt.Component("RAS mutation", ras_component.points, ras_component.why)
     components = [
         gene,

@@ -1,0 +1,42 @@
+"""The canonical schema file is validated by pydantic models, with the error style of specs and
+profiles (file, key path, value, expected)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from crlm_outcomes.errors import SchemaDefinitionError
+from crlm_outcomes.schema.definition import CANONICAL_YAML, canonical_definition, read_definition
+
+
+def _write(tmp_path, change):
+    raw = yaml.safe_load(CANONICAL_YAML.read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "schema.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_canonical_reads_as_before(tmp_path):
+    same = read_definition(_write(tmp_path, lambda raw: None))
+    assert same.columns == canonical_definition().columns
+    assert same.groups == canonical_definition().groups
+
+
+@pytest.mark.parametrize("change,key,needle", [
+    (lambda r: r["columns"]["sex"].update(dtpe="category"), "columns.sex.dtpe",
+     "unknown key 'dtpe' (did you mean 'dtype'?)"),
+    (lambda r: r["columns"]["sex"].update(dtype="text"), "columns.sex.dtype",
+     "value not allowed"),
+    (lambda r: r["columns"]["sex"].update(group="nowhere"), "columns.sex.group",
+     "group 'nowhere' is not declared"),
+    (lambda r: r.pop("days_per_month"), "days_per_month", "required key is missing"),
+    (lambda r: r.update(extra=1), "extra", "unknown key 'extra'"),
+])
+def test_invalid_schema_names_key_path(tmp_path, change, key, needle):
+    path = _write(tmp_path, change)
+    with pytest.raises(SchemaDefinitionError) as err:
+        read_definition(path)
+    assert err.value.key == key and needle in str(err.value)
+    assert err.value.file == str(path) and isinstance(err.value, ValueError)
