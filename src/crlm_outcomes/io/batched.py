@@ -104,13 +104,13 @@ def _stream(path: Path, delimiter: str, encoding: str, include: list[str],
             types: dict[str, Any], block_bytes: int):
     import pyarrow.csv as pacsv
 
-    from crlm_outcomes.io.readers import _DICT_MAX_CARDINALITY
+    from crlm_outcomes.io.readers import DICT_MAX_CARDINALITY
 
     read = pacsv.ReadOptions(encoding=encoding, block_size=block_bytes)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
     convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
                                    quoted_strings_can_be_null=True, auto_dict_encode=True,
-                                   auto_dict_max_cardinality=_DICT_MAX_CARDINALITY,
+                                   auto_dict_max_cardinality=DICT_MAX_CARDINALITY,
                                    column_types=types, include_columns=include)
     return pacsv.open_csv(path, read_options=read, parse_options=parse,
                           convert_options=convert)
@@ -212,11 +212,11 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
     """The batched load behind ``load_cohort(..., out=...)`` (see the module docstring)."""
     import pyarrow as pa
 
-    from crlm_outcomes.io.load import _load_raw
+    from crlm_outcomes.io.load import load_raw
     from crlm_outcomes.io.readers import (
         SUPPORTED_SUFFIXES,
         RawTable,
-        _csv_header,
+        csv_header,
         file_sha256,
     )
     from crlm_outcomes.schema.definition import canonical_definition
@@ -245,7 +245,7 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
         ("," if kind == "csv" else "\t")
     encoding = opts.get("encoding") or prof.reader.get("encoding") or "utf8"
     schema = canonical_definition()
-    raw_names = _csv_header(path, delimiter, encoding)
+    raw_names = csv_header(path, delimiter, encoding)
     names = [str(c).strip() for c in raw_names]
     wanted = {src for rule in prof.rules.values() for src in rule.sources}
     text_targets = {src for rule in prof.rules.values()
@@ -288,7 +288,7 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
         raw = RawTable(table, tuple(names), str(path), kind, digest)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            cohort = _load_raw(raw, prof, dict(opts), schema)
+            cohort = load_raw(raw, prof, dict(opts), schema)
         for w in caught:
             seen_warnings.setdefault((str(w.message), w.category), w.message)
         data = _renumber(cohort.data, global_rows)

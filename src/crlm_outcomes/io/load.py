@@ -700,3 +700,9 @@ def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
             reasons = "; or ".join(dict.fromkeys(block["reason"].astype(str)))
             why[str(name)] = f"{name} missing (blank in the file, or {reasons})"
     return why
+
+
+def load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
+             schema: SchemaDefinition | None = None) -> Cohort:
+    """The loader on a table already read (a batch of :mod:`crlm_outcomes.io.batched`)."""
+    return _load_raw(raw, prof, opts, schema)

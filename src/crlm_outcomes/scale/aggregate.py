@@ -274,3 +274,8 @@ def aggregate(data: Any, columns: Sequence[str], *, memory_limit: str | None = "
     if engine == "sites":
         return _aggregate_sites(data, group)
     return _aggregate_duckdb(data, used, group, memory_limit)
+
+
+#: Public names for the other engines' modules (the Cox sums read the same sources).
+duckdb_source = _duckdb_source
+quote_identifier = _quote

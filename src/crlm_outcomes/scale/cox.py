@@ -38,11 +38,11 @@ from crlm_outcomes.errors import EstimationError, FormulaError, SpecError, Survi
 from crlm_outcomes.scale.aggregate import (
     N_COLUMN,
     Aggregate,
-    _duckdb_source,
-    _quote,
     aggregate,
+    duckdb_source,
     engine_of,
 )
+from crlm_outcomes.scale.aggregate import quote_identifier as _quote
 from crlm_outcomes.scale.cox_sums import (
     EVENT,
     TIME,
@@ -98,11 +98,11 @@ def covariates_of(formula: str, columns: Sequence[str], numeric: dict[str, bool]
     [('age', 'age', None), ('C(sex)[T.M]', 'sex', 'M')]
     """
     from crlm_outcomes.formula.checks import check_formula
-    from crlm_outcomes.formula.design import _formulaic, build_design
+    from crlm_outcomes.formula.design import build_design, formulaic_formula
 
     cols = [str(c) for c in columns]
     checked = check_formula(formula, cols)
-    parsed = _formulaic(checked, cols)
+    parsed = formulaic_formula(checked, cols)
     terms = [t for t in parsed if str(t) != "1"]
     kinds: dict[str, bool] = {}
     for t in terms:
@@ -172,7 +172,7 @@ def _frame_raw(frame: pd.DataFrame, covs: Sequence[Covariate]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Query:
+class Query:
     """What every pass needs: the used columns and the roles of the survival columns."""
 
     used: list[str]
@@ -203,7 +203,7 @@ class EngineSums:
             self.con = duckdb.connect()
             if memory_limit:
                 self.con.execute(f"SET memory_limit = '{memory_limit}'")
-            self.src = _duckdb_source(self.con, data)
+            self.src = duckdb_source(self.con, data)
             self.columns = [str(c) for c in self.src.columns]
         elif self.engine in ("dask", "pandas"):
             self.columns = [str(c) for c in data.columns]
@@ -222,10 +222,10 @@ class EngineSums:
                 and not isinstance(t, pd.CategoricalDtype)
                 for c, t in self.data.dtypes.items()}
 
-    def _where(self, q: _Query) -> str:
+    def _where(self, q: Query) -> str:
         return " AND ".join(f"{_quote(c)} IS NOT NULL" for c in q.used)
 
-    def _kept(self, part: pd.DataFrame, q: _Query) -> pd.DataFrame:
+    def _kept(self, part: pd.DataFrame, q: Query) -> pd.DataFrame:
         return part.loc[part[q.used].notna().all(axis=1).to_numpy()]
 
     def _map(self, fn: Any, *args: Any) -> list[Any]:
@@ -237,7 +237,7 @@ class EngineSums:
         parts = [dask.delayed(fn)(p, *args) for p in self.data.to_delayed()]
         return list(dask.compute(*parts))
 
-    def levels(self, var: str, q: _Query) -> list[Any]:
+    def levels(self, var: str, q: Query) -> list[Any]:
         """Sorted distinct values of ``var`` among the complete rows (the in-memory levels)."""
         if self.engine == "duckdb":
             got = self.src.query("r", f"SELECT DISTINCT {_quote(var)} AS v FROM r "
@@ -256,7 +256,7 @@ class EngineSums:
         return sorted(vals)
 
     # -- passes --------------------------------------------------------------------------------
-    def totals(self, covs: Sequence[Covariate], q: _Query) -> dict[str, Any]:
+    def totals(self, covs: Sequence[Covariate], q: Query) -> dict[str, Any]:
         """Rows, sum of weights, weighted and plain covariate sums, the least weight, whether
         each column has a value outside {-1, 0, 1}, and non-finite covariate counts."""
         p = len(covs)
@@ -282,7 +282,7 @@ class EngineSums:
                 "not01": np.array(vals[4 + 2 * p:4 + 3 * p]) > 0,
                 "xbad": np.array(vals[4 + 3 * p:4 + 4 * p]) > 0}
 
-    def absdev(self, covs: Sequence[Covariate], center: np.ndarray, q: _Query) -> np.ndarray:
+    def absdev(self, covs: Sequence[Covariate], center: np.ndarray, q: Query) -> np.ndarray:
         """``sum w |x - center|`` per column (R's scaling for the rank rule)."""
         if self.engine == "duckdb":
             w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
@@ -293,7 +293,7 @@ class EngineSums:
             return np.array([0.0 if v is None else float(v) for v in row])
         return np.sum(self._map(_absdev_part, covs, center, q), axis=0)
 
-    def sums(self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray, q: _Query
+    def sums(self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray, q: Query
              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Per-(strata, exit time) sums and, with an entry column, per-(strata, entry time)."""
         if self.engine == "duckdb":
@@ -309,7 +309,7 @@ class EngineSums:
         return stop, entry
 
     def _sql_sums(self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray,
-                  q: _Query, time: str, with_events: bool) -> pd.DataFrame:
+                  q: Query, time: str, with_events: bool) -> pd.DataFrame:
         """One ``GROUP BY`` (strata, time[, event]) with plain sums (``FILTER`` clauses were
         five times slower); :func:`~crlm_outcomes.scale.cox_sums.split_events` then separates
         the event rows' sums."""
@@ -333,18 +333,18 @@ class EngineSums:
         return self.src.query("r", sql).df()
 
 
-def _distinct(part: pd.DataFrame, var: str, q: _Query) -> list[Any]:
+def _distinct(part: pd.DataFrame, var: str, q: Query) -> list[Any]:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy(), var]
     return pd.unique(kept).tolist()
 
 
-def _weights(part: pd.DataFrame, q: _Query) -> np.ndarray:
+def _weights(part: pd.DataFrame, q: Query) -> np.ndarray:
     if q.weights is None:
         return np.ones(len(part))
     return pd.to_numeric(part[q.weights]).to_numpy(dtype=np.float64)
 
 
-def _totals_part(part: pd.DataFrame, covs: Sequence[Covariate], q: _Query) -> list[float]:
+def _totals_part(part: pd.DataFrame, covs: Sequence[Covariate], q: Query) -> list[float]:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
     x = _frame_raw(kept, covs)
     w = _weights(kept, q)
@@ -356,13 +356,13 @@ def _totals_part(part: pd.DataFrame, covs: Sequence[Covariate], q: _Query) -> li
 
 
 def _absdev_part(part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray,
-                 q: _Query) -> np.ndarray:
+                 q: Query) -> np.ndarray:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
     return _weights(kept, q) @ np.abs(_frame_raw(kept, covs) - center)
 
 
 def _sums_part(part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray,
-               beta: np.ndarray, q: _Query) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+               beta: np.ndarray, q: Query) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
     x = _frame_raw(kept, covs) - center
     w = _weights(kept, q)
@@ -374,11 +374,11 @@ def _sums_part(part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray
 # --------------------------------------------------------------------------- the fit
 def _time_map(agg: Aggregate, duration: str, entry: str | None) -> dict[float, float] | None:
     """R's ``aeqSurv`` on the distinct times: times closer than 1.5e-8 merged (as in memory)."""
-    from crlm_outcomes.survival.cox import _aeq_times
+    from crlm_outcomes.survival.cox import aeq_times
 
     t = agg.lines[duration].to_numpy(dtype=np.float64)
     e = None if entry is None else agg.lines[entry].to_numpy(dtype=np.float64)
-    nt, ne = _aeq_times(t, e)
+    nt, ne = aeq_times(t, e)
     if nt is t and ne is e:
         return None
     old = np.concatenate([t, e]) if e is not None else t
@@ -410,7 +410,7 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
     from crlm_outcomes.scale.cox_sums import derivatives_from_sums, time_sums
     from crlm_outcomes.scale.survival import lines_input
     from crlm_outcomes.survival import _cox_engine as eng
-    from crlm_outcomes.survival.cox import _EPS, _TOLER_CHOL, cox_result
+    from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, cox_result
 
     if robust or cluster is not None:
         raise SpecError("the robust (sandwich) and cluster variance need a score residual per "
@@ -431,7 +431,7 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
                                                                    back.columns).variables)]
     used = list(dict.fromkeys([duration, event, *keys, *as_column_list(weights),
                                *as_column_list(entry), *variables]))
-    q = _Query(used=used, keys=keys, duration=duration, event=event, weights=weights,
+    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights,
                entry=entry)
     # pass 1: the survival columns, validated as in memory, and the rows excluded
     agg = aggregate(data, used, keys=[*keys, *as_column_list(entry), duration, event],
@@ -479,14 +479,14 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
         return derivatives_from_sums(ts, beta, u_events, ties == "efron")
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton_loop(evaluate, p, scale, counting=entry is not None, eps=_EPS,
-                              toler_chol=_TOLER_CHOL)
+        res = eng.newton_loop(evaluate, p, scale, counting=entry is not None, eps=EPS,
+                              toler_chol=TOLER_CHOL)
     return cox_result(res, names, counting=entry is not None, conf_level=conf_level,
                       ties=ties, n=n, n_event=n_event, excluded=agg.excluded, state=None,
                       levels=levels)
 
 
-def _non_integer_weights(back: EngineSums, q: _Query) -> bool:
+def _non_integer_weights(back: EngineSums, q: Query) -> bool:
     """Whether any case weight is not a whole number (R then defaults to the robust variance)."""
     if back.engine == "duckdb":
         w = f"CAST({_quote(q.weights)} AS DOUBLE)"
@@ -496,7 +496,7 @@ def _non_integer_weights(back: EngineSums, q: _Query) -> bool:
     return bool(sum(back._map(_nonint_part, q)))
 
 
-def _nonint_part(part: pd.DataFrame, q: _Query) -> int:
+def _nonint_part(part: pd.DataFrame, q: Query) -> int:
     w = _weights(part.loc[part[q.used].notna().all(axis=1).to_numpy()], q)
     return int(np.count_nonzero(w != np.floor(w)))
 

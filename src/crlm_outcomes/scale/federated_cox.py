@@ -43,7 +43,7 @@ import pandas as pd
 
 from crlm_outcomes.errors import DataQualityWarning, EstimationError, InputError, SpecError
 from crlm_outcomes.scale.aggregate import N_COLUMN, aggregate
-from crlm_outcomes.scale.cox import Covariate, EngineSums, _Query, covariates_of
+from crlm_outcomes.scale.cox import Covariate, EngineSums, Query, covariates_of
 from crlm_outcomes.scale.cox_sums import TIME, entry_columns, sum_columns
 from crlm_outcomes.survival._inputs import as_column_list
 
@@ -87,12 +87,12 @@ def _covs(doc: Mapping[str, Any]) -> list[Covariate]:
     return [Covariate(c["name"], c["var"], c["level"]) for c in doc["covariates"]]
 
 
-def _query(req: Mapping[str, Any]) -> _Query:
+def _query(req: Mapping[str, Any]) -> Query:
     keys = list(req["strata"])
     used = list(dict.fromkeys([req["duration"], req["event"], *keys,
                                *as_column_list(req["weights"]),
                                *as_column_list(req["entry"]), *req["variables"]]))
-    return _Query(used=used, keys=keys, duration=req["duration"], event=req["event"],
+    return Query(used=used, keys=keys, duration=req["duration"], event=req["event"],
                   weights=req["weights"], entry=req["entry"])
 
 
@@ -290,7 +290,7 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
     from crlm_outcomes.formula.checks import check_formula
     from crlm_outcomes.scale.cox_sums import derivatives_from_sums, time_sums
     from crlm_outcomes.survival import _cox_engine as eng
-    from crlm_outcomes.survival.cox import _EPS, _TOLER_CHOL, _aeq_times, cox_result
+    from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, aeq_times, cox_result
 
     if ties not in ("efron", "breslow"):
         raise SpecError("ties must be 'efron' or 'breslow'", column="ties", value=ties,
@@ -361,7 +361,7 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
             allt = stop[TIME].to_numpy(np.float64)
             if ent is not None:
                 allt = np.concatenate([allt, ent[TIME].to_numpy(np.float64)])
-            fixed, _ = _aeq_times(allt, None)
+            fixed, _ = aeq_times(allt, None)
             state["map"] = (None if fixed is allt or np.array_equal(fixed, allt)
                             else dict(zip(allt.tolist(), fixed.tolist(), strict=True)))
         if state["map"] is not None:
@@ -373,8 +373,8 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
                                      ties == "efron")
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton_loop(evaluate, p, scale, counting=entry is not None, eps=_EPS,
-                              toler_chol=_TOLER_CHOL)
+        res = eng.newton_loop(evaluate, p, scale, counting=entry is not None, eps=EPS,
+                              toler_chol=TOLER_CHOL)
     excl = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "value": [],
                          "reason": []})
     return cox_result(res, [c.name for c in covs], counting=entry is not None,

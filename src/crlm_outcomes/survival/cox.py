@@ -589,3 +589,9 @@ def cox_result(res: eng.NewtonResult, names: list[str], *, counting: bool, conf_
                      conf_level=conf_level, ties=ties, robust=bool(robust),
                      iterations=res.iterations, converged=res.converged, state=state,
                      levels=levels)
+
+
+#: R's coxph.control defaults and timefix, public for the engines' Newton loop.
+EPS = _EPS
+TOLER_CHOL = _TOLER_CHOL
+aeq_times = _aeq_times
