@@ -79,3 +79,9 @@ def test_safe_name_never_collides_and_never_escapes():
     assert len(set(out)) == len(out)
     for o in out:
         assert re.fullmatch(r"[A-Za-z0-9._-]+", o) and not o.startswith(".") and len(o) < 100
+
+
+def test_latex_drops_nul_and_other_control_characters():
+    out = latex_escape("a\x00b\x07c\x0bd\x1fe\tf")
+    assert out == "abcde\tf"
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", latex_table(pd.DataFrame({"x\x07": ["\x01"]})))

@@ -7,7 +7,10 @@ This module plays that reader. Every section of a build records in a :class:`Dis
 
 * each count it prints (published) or masks (``<11`` or the complementary ``‡``), under a key
   naming the set of patients it counts, so that the same set printed in two places is one
-  unknown (the Table 1 size of a group and its number at risk at time 0, for example);
+  unknown (the Table 1 size of a group and its number at risk at time 0, for example); and,
+  with :meth:`DisclosureLedger.same_set`, the patients themselves, so that two sections
+  counting the same patients under different names (a Cox model's n and a Kaplan-Meier
+  group, a score's patients and the survival summary) are linked too;
 * the arithmetic a reader knows holds between those sets: a total is the sum of its parts
   (the hidden parts too, e.g. patients without a value of the stratifier), numbers at risk
   never increase, events never exceed patients, a printed percentage fixes a ratio to within
@@ -21,14 +24,37 @@ count whose feasible whole-number range holds a single value: a reader could rec
 build with suppression on fails with :class:`~crlm_outcomes.errors.DisclosureError` when there
 is one (:func:`assert_no_disclosure`).
 
+What each section records:
+
+* cohort flow: records at each step, exclusions, the quarantine by rule;
+* Table 1: group sizes, level and missing counts per column, printed percentages;
+* Kaplan-Meier (and landmark): group sizes and events, patients left out, numbers at risk
+  at every tick, the curves drawn; the landmark cohort's flow;
+* Cox and Fine-Gray models: n, events and rows excluded of each model (n + excluded = the
+  cohort), N and events of every level in the regression tables (univariable ones too); the
+  forest plots of a suppressed report leave the N/events column out;
+* competing risks: the size and the events of each cause of every group whose cumulative
+  incidence curves are drawn, the groups not drawn as masked, the numbers at risk under the
+  curves;
+* score validation: per score n, events and patients without the score; the patients with
+  both scores of each pairwise difference;
+* multiple imputation: missing values per imputed variable and their percentage, the rows
+  not imputed;
+* matching: all, matched and unmatched patients per arm (matched controls bounded by the
+  matching ratio).
+
+The helpers of the last five are in :mod:`crlm_outcomes.report.sections._disclosure`.
+
 The check is conservative in one direction only: it proves that the published facts it was
-told about do not pin a masked cell. Facts a section does not record (it records all counts
-and percentages of the flow, Table 1, Kaplan-Meier, at-risk and landmark tables) are not
-considered; estimates such as survival percentages are masked by the rate rule instead.
+told about do not pin a masked cell. Facts a section does not record are not considered:
+estimates (survival and cumulative incidence percentages, hazard ratios, C and AUC,
+standardised mean differences, Gray's and log-rank statistics) are masked by the rate rule
+instead, and a calibration plot's risk groups are not counts the report prints.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -103,6 +129,8 @@ class DisclosureLedger:
     masked: dict[str, list[str]] = field(default_factory=dict)
     #: rows (coefficients by key, lower bound, upper bound): lower <= sum(coef * x) <= upper
     rows: list[tuple[dict[str, float], float, float]] = field(default_factory=list)
+    #: patient-set digest -> the first key recorded for that set (see :meth:`same_set`)
+    sets: dict[str, str] = field(default_factory=dict)
 
     def _value(self, key: str, value: float) -> None:
         value = float(value)
@@ -123,6 +151,50 @@ class DisclosureLedger:
     def reveal(self, key: str, value: float, where: str) -> None:
         """A figure that shows the count (a curve drawn for the group)."""
         self.count(key, value, masked=False, where=where)
+
+    def same_set(self, key: str, patients: Iterable[object]) -> None:
+        """``key`` (already recorded) counts exactly the patients ``patients`` (their row
+        labels in the analysis cohort). Two keys recorded for the same patients are one
+        unknown: a group size masked in one section and printed, under another name, in
+        another is found. Counts of the same set must agree.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("t1|n|small", 4, masked=True, where="Table 1")
+        >>> led.same_set("t1|n|small", [3, 7, 9, 12])
+        >>> led.count("cox|n", 4, masked=False, where="Cox model")
+        >>> led.same_set("cox|n", [12, 9, 7, 3])
+        >>> [f.key for f in check_disclosure(led)]
+        ['t1|n|small']
+        """
+        digest = _digest(patients)
+        first = self.sets.setdefault(digest, key)
+        if first != key:
+            self.total(key, [first])
+
+    def masked_set(self, patients: Iterable[object]) -> bool:
+        """Whether a count of exactly these patients is masked somewhere already (so a
+        section printing it again must mask it too)."""
+        first = self.sets.get(_digest(patients))
+        return first is not None and any(
+            k in self.masked for k in [first, *self._aliases(first)])
+
+    def published_set(self, patients: Iterable[object]) -> bool:
+        """Whether a count of exactly these patients is printed somewhere already (so masking
+        it again protects nothing: it cannot serve as a complementary cell)."""
+        first = self.sets.get(_digest(patients))
+        return first is not None and any(
+            k in self.published for k in [first, *self._aliases(first)])
+
+    def _aliases(self, key: str) -> list[str]:
+        return [k for coef, lo, hi in self.rows if lo == hi == 0.0 and len(coef) == 2
+                and coef.get(key) == -1.0 for k in coef if k != key]
+
+    def linear(self, coef: dict[str, float], low: float, high: float) -> None:
+        """A general linear fact ``low <= sum(coef[k] * k) <= high`` (keys already
+        recorded)."""
+        self.rows.append((dict(coef), float(low), float(high)))
 
     def total(self, total: str, parts: Sequence[str]) -> None:
         """``total`` is the sum of ``parts`` (keys already recorded)."""
@@ -151,6 +223,15 @@ class DisclosureLedger:
             for d in denominator:
                 coef[d] = coef.get(d, 0.0) - bound
             self.rows.append((coef, 0.0, math.inf) if sense == 1 else (coef, -math.inf, 0.0))
+
+
+def _digest(patients: Iterable[object]) -> str:
+    """An order-free digest of a set of row labels."""
+    arr = np.asarray(list(patients) if not isinstance(patients, np.ndarray) else patients)
+    if arr.dtype.kind in "iu":
+        return hashlib.sha1(np.sort(arr.astype(np.int64)).tobytes()).hexdigest()
+    labels = sorted(str(p) for p in arr.tolist())
+    return hashlib.sha1("\x1f".join(labels).encode("utf-8")).hexdigest()
 
 
 def _bounds(ledger: DisclosureLedger, keys: list[str], target: int) -> tuple[float, float]:

@@ -3,7 +3,7 @@
 One escaper for every table of the report, so that the ``.tex`` files written by a build and
 ``TableOne.to_latex`` / ``RegressionTable.to_latex`` agree: backslashes, ``& % _ #``, the
 comparison signs of ``<0.001`` and ``<11``, the ``‡`` suppression marker and en/em dashes are
-turned into their LaTeX forms (pdflatex-safe).
+turned into their LaTeX forms (pdflatex-safe); NUL and other control characters are dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ _REPLACEMENTS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", 
                  "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                  "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$", "‡": r"\ddag{}",
                  "–": "--", "—": "---", "\n": " ", "\r": " ", "\x00": ""}
+# other control characters (a bell or form feed typed into a cell) stop pdflatex: dropped, as
+# in Word and Excel (crlm_outcomes.report.word.xml_text)
+_REPLACEMENTS.update({chr(c): "" for c in [*range(1, 9), 11, 12, *range(14, 32)]})
 _PATTERN = re.compile("|".join(re.escape(k) for k in _REPLACEMENTS))
 
 

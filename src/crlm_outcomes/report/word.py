@@ -36,12 +36,12 @@ _BODY_PT = 10
 _TABLE_PT = 8
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: Any) -> str:
     """``text`` as a string Word and Excel accept: control characters that XML 1.0 forbids
-    (a NUL typed into a model name) are dropped.
+    (a NUL typed into a model name) and lone surrogates are dropped.
 
     Examples
     --------

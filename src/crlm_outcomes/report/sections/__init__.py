@@ -11,7 +11,13 @@ section to ``ctx.sections``:
 * :mod:`.cox` - Cox models: HR table, forest plot, proportional-hazards test and scaled
   Schoenfeld residual plots;
 * :mod:`.competing_risks` - cumulative incidence of recurrence vs death without recurrence;
-* :mod:`.landmark` - landmark analyses.
+* :mod:`.landmark` - landmark analyses;
+* :mod:`.imputation`, :mod:`.matching`, :mod:`.score_validation` - multiple imputation,
+  matched comparisons, prognostic-score validation.
+
+Every section records what it prints in the build's disclosure ledger
+(:mod:`crlm_outcomes.report.disclosure_check`; the helpers of the model, competing-risks,
+score, imputation and matching sections are in :mod:`._disclosure`).
 
 A section whose columns are absent or all missing is replaced by a "Not analysed" note
 (:mod:`._common`).

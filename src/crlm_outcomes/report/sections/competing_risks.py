@@ -21,6 +21,13 @@ from crlm_outcomes.plots.km import time_breaks
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections._disclosure import (
+    cif_hidden_groups,
+    cox_counts,
+    link_sets,
+    record_cif,
+    univariable_counts,
+)
 from crlm_outcomes.report.suppression import (
     COMPLEMENTARY,
     PRIMARY,
@@ -29,6 +36,7 @@ from crlm_outcomes.report.suppression import (
     format_count,
     primary_mask,
 )
+from crlm_outcomes.report.writer import text_block
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS
 
 __all__ = ["CAUSE_LABELS", "competing_risks_section", "risk_counts", "truncation"]
@@ -83,21 +91,22 @@ def truncation(times: np.ndarray) -> float:
     return float(ok[-1]) if ok.size else float(srt[-1]) if srt.size else 0.0
 
 
-def _forest(fit: Any, labels: Labels) -> plt.Axes:
-    """Forest plot of a Fine-Gray model (figure recipe)."""
-    return fit.plot_forest(labels=labels)
+def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
+    """Forest plot of a Fine-Gray model (figure recipe); ``counts=False`` leaves out the
+    N/events column (under suppression: the table prints them masked)."""
+    return fit.plot_forest(labels=labels, counts=counts)
 
 
 def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
                       name: str) -> list[dict[str, Any]]:
     """Fine-Gray model of recurrence: its table (with the univariable fits beside it when
     asked) and forest plot."""
+    from crlm_outcomes.formula import formula_variables
     from crlm_outcomes.report.regression_table import (
         regression_table,
         split_terms,
         univariable_multivariable,
     )
-    from crlm_outcomes.report.writer import text_block
     from crlm_outcomes.survival.fine_gray import fine_gray
 
     lab = ctx.labels
@@ -111,13 +120,21 @@ def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
                 title=f"{title}: univariable and multivariable subdistribution hazard ratios")
         else:
             table = regression_table(fit, labels=lab, suppression=ctx.policy, title=title)
+    if univariable:
+        table = univariable_counts(ctx, f"fine_gray|{name}", table, split_terms(formula),
+                                   "rfs_months", "rfs_cause")
+    else:
+        table = cox_counts(ctx, f"{name} (Fine-Gray)", fit, table, "rfs_cause",
+                           variables=formula_variables(formula, ctx.data))
     return [text_block("heading", title),
             ctx.writer.table(table.table, f"{name}_fine_gray", table.title,
                              html=table.to_html(uuid=f"{name}_fine_gray"),
                              latex=table.to_latex()),
             ctx.writer.figure(f"{name}_fine_gray_forest", "Subdistribution hazard ratios "
-                              "(95% CI) of recurrence; N/events: patients and recurrences in "
-                              "each level.", _forest, fit, lab)]
+                              "(95% CI) of recurrence" + (
+                                  "; N/events: patients and recurrences in each level."
+                                  if not ctx.policy.enabled else " (N/events in the table)."),
+                              _forest, fit, lab, not ctx.policy.enabled)]
 
 
 def competing_risks_section(ctx: BuildContext, i: int) -> None:
@@ -140,19 +157,23 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
         used = used.loc[used[cr.by].notna()]
     drawn = res
     note = ""
-    hidden = _masked_groups(ctx, cr.by)
+    hidden = cif_hidden_groups(ctx, cr.by)
+    record_cif(ctx, i, cr.by, hidden)
     if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
-        keep = ~data[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool, na_value=False)
-        with ctx.collect_warnings("Competing risks" + by_text):
-            drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by,
-                                         causes=[1, 2])
+        keep = (data[cr.by].notna() & ~data[cr.by].astype(object).isin(hidden)).to_numpy(
+            dtype=bool, na_value=False)
+        drawn = None
+        if keep.any():
+            with ctx.collect_warnings("Competing risks" + by_text):
+                drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by,
+                                             causes=[1, 2])
         note = " Groups whose size is suppressed are not drawn."
     shown = (used if not hidden else
              used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)])
     t_used = shown[_TIME].to_numpy(dtype=float)
     end = truncation(t_used)
     ticks = time_breaks(end)
-    groups = list(drawn.follow_up["group"])
+    groups = list(drawn.follow_up["group"]) if drawn is not None else []
     risk = risk_counts(t_used, shown[cr.by] if cr.by else None, ticks, groups, policy)
     _record_risk(ctx, i, cr.by, used, groups, risk, ticks, title)
     pvalues = ({int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"],
@@ -163,7 +184,8 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
         f"(Aalen-Johansen, pointwise 95% CI), months from "
         f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
         + ("; Gray's test p per event type." if pvalues else ".") + note,
-        _cif, drawn, lab, risk, ticks, end, pvalues)]
+        _cif, drawn, lab, risk, ticks, end, pvalues)] if drawn is not None else [
+        text_block("text", "No curve is drawn: every group's size is suppressed.", "note")]
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
     rows = []
@@ -233,6 +255,7 @@ def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
             k = f"{key}|risk|{tick:g}"
             led.count(k, (member & (t >= tick)).sum(), masked=str(text) in markers,
                       where=f"{where} (numbers at risk)")
+            link_sets(led, data, {k: member & (t >= tick)})
             led.at_most(k, prev)
             if float(tick) == 0.0:
                 led.total(k, [f"{key}|n"])
@@ -241,15 +264,3 @@ def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
         miss = data[by].isna().to_numpy(dtype=bool) & present
         led.hidden(f"{base}|<missing>|n", miss.sum())
         led.total(f"{base}|all|n", [*parts, f"{base}|<missing>|n"])
-
-
-def _masked_groups(ctx: BuildContext, by: str | None) -> list[object]:
-    """Groups of ``by`` whose size is masked elsewhere in the report or below the threshold
-    among the patients of this analysis (none without suppression)."""
-    if by is None or not ctx.policy.enabled:
-        return []
-    used = ctx.data.loc[ctx.data[_TIME].notna() & ctx.data[_CAUSE].notna(), by]
-    sizes = used.dropna().astype(object).value_counts()
-    masked = set(ctx.group_masks.get(by, set()))
-    return [g for g, n in sizes.items()
-            if n < ctx.policy.threshold or str(g) in masked]

@@ -24,6 +24,7 @@ from crlm_outcomes.report.regression_table import (
     split_terms,
     univariable_multivariable,
 )
+from crlm_outcomes.report.sections._disclosure import cox_counts, univariable_counts
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.writer import safe_name, text_block
 from crlm_outcomes.survival.term_rows import term_label
@@ -64,19 +65,23 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                 suppression=ctx.policy, ties=m.ties, strata=m.strata or None,
                 cluster=m.cluster, title=f"{title}: univariable and multivariable hazard "
                                         "ratios")
+        both = univariable_counts(ctx, f"cox|{m.name}", both, variables, duration, event)
         uuid = safe_name(f"cox_{m.name}_uni_multi")
         blocks.append(ctx.writer.table(both.table, f"cox_{m.name}_uni_multi", both.title,
                                        html=both.to_html(uuid=uuid), latex=both.to_latex()))
     reg = (regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
            if pooled is None else
            pooled.regression_table(title=title, suppression=ctx.policy, labels=lab))
+    reg = cox_counts(ctx, m.name, fit, reg, event, None if imp is None else
+                     imp.completed[0].index, formula_variables(m.formula, ctx.data))
     blocks.append(ctx.writer.table(reg.table, f"cox_{m.name}", title,
                                    html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
                                    latex=reg.to_latex()))
     blocks.append(ctx.writer.figure(
         f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
-        f"{endpoint.lower()}; N/events: patients and events in each level.", _forest,
-        fit if pooled is None else pooled, lab))
+        f"{endpoint.lower()}" + ("; N/events: patients and events in each level."
+                                  if not ctx.policy.enabled else " (N/events in the table)."),
+        _forest, fit if pooled is None else pooled, lab, not ctx.policy.enabled))
     covariates = ", ".join(lab.inline(v)
                            for v in formula_variables(m.formula, ctx.data))
     paras = [f"{endpoint}, time in months from {lab.origins.get(m.endpoint, 'the origin')}; "
@@ -121,9 +126,12 @@ def _ph_published(ph: pd.DataFrame, lab: Labels) -> pd.DataFrame:
     return pub
 
 
-def _forest(fit: Any, labels: Labels) -> plt.Axes:
-    """Forest plot of a Cox model or of a pooled model (figure recipe)."""
-    return fit.plot_forest(labels=labels) if hasattr(fit, "plot_forest") else fit.plot(labels=labels)
+def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
+    """Forest plot of a Cox model or of a pooled model (figure recipe); ``counts=False``
+    leaves out the N/events column (under suppression: the table prints them masked)."""
+    if hasattr(fit, "plot_forest"):
+        return fit.plot_forest(labels=labels, counts=counts)
+    return fit.plot(labels=labels)
 
 
 def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,

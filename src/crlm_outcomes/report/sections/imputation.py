@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
+from crlm_outcomes.report.sections._disclosure import imputation_counts
 from crlm_outcomes.report.spec import ENDPOINTS
-from crlm_outcomes.report.suppression import format_count_alone
 
 __all__ = ["imputation_section", "imputation_endpoint", "METHOD_NAMES", "OUTCOME_TERMS"]
 
@@ -48,15 +48,12 @@ def imputation_section(ctx: BuildContext) -> None:
     ctx.imputations = imp
     ctx.seeds["imputation"] = spec.seed
     lab = ctx.labels
-    table = imp.table.assign(
+    table, not_imputed = imputation_counts(ctx, imp)  # counts and percentages suppressed
+    table = table.assign(
         variable=[lab.variable(str(v)) for v in imp.table["variable"]],
-        method=[METHOD_NAMES.get(str(v), str(v)) for v in imp.table["method"]],
-        fraction_missing=[f"{100 * v:.1f}%" for v in imp.table["fraction_missing"]])
+        method=[METHOD_NAMES.get(str(v), str(v)) for v in imp.table["method"]])
     table = table.rename(columns={"fraction_missing": "missing, %", "n_missing": "missing, n",
                                   "n_predictors": "predictors"})
-    if "missing, n" in table.columns:
-        table["missing, n"] = [format_count_alone(int(v), ctx.policy)
-                               for v in table["missing, n"]]
     blocks = [ctx.writer.table(table, "imputation_models",
                                "Imputed variables and their imputation models")]
     variables = list(imp.table["variable"])
@@ -67,7 +64,7 @@ def imputation_section(ctx: BuildContext) -> None:
              f"seed {spec.seed}; outcome terms in every imputation model: "
              f"{', '.join(OUTCOME_TERMS.get(t, t) for t in imp.outcome)} of "
              f"{lab.endpoint(imputation_endpoint(ctx)).lower()}. Patients without the outcome "
-             f"were not imputed: {format_count_alone(imp.n_excluded, ctx.policy)}."]
+             f"were not imputed: {not_imputed}."]
     ctx.sections.append({"id": "imputation", "title": "Multiple imputation",
                          "paragraphs": paras, "blocks": blocks})
 

@@ -22,6 +22,7 @@ from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.figures import at_risk_table, plot_km_with_risk
 from crlm_outcomes.report.formatting import est_ci, format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections._disclosure import link_sets
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import (
     COMPLEMENTARY,
@@ -285,6 +286,7 @@ def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
     led.hidden(f"{all_key}|events", dead.sum())
     led.hidden(f"{prefix}|absent", (~present).sum())
     led.total(total_key, [f"{all_key}|n", f"{prefix}|absent"])
+    link_sets(led, data, {f"{all_key}|n": present, f"{all_key}|events": dead})
     for tick in grid:
         led.hidden(f"{all_key}|risk|{tick:g}", (present & (t >= tick)).sum())
     if strat is None:
@@ -306,6 +308,7 @@ def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
         if g in drawn:
             led.reveal(f"{key}|n", m.sum(), f"{where} (curve)")
             led.reveal(f"{key}|events", (m & dead).sum(), f"{where} (curve steps)")
+        link_sets(led, data, {f"{key}|n": m, f"{key}|events": m & dead})
         parts_n.append(f"{key}|n")
         parts_e.append(f"{key}|events")
     miss = data[strat].isna().to_numpy(dtype=bool) & present

@@ -16,8 +16,8 @@ from crlm_outcomes.labels import Labels
 from crlm_outcomes.plots.balance import balance_names
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
+from crlm_outcomes.report.sections._disclosure import matching_sizes
 from crlm_outcomes.report.spec import ENDPOINTS
-from crlm_outcomes.report.suppression import format_count_alone
 
 __all__ = ["matching_section"]
 
@@ -43,10 +43,7 @@ def matching_section(ctx: BuildContext, i: int) -> None:
     if mt.order == "random":
         ctx.seeds[f"matching_{i}"] = mt.seed
     name = f"matching_{i + 1}"
-    sizes = matched.table.copy()
-    for col in ("n_all", "n_matched", "n_unmatched"):
-        sizes[col] = [format_count_alone(int(v), ctx.policy) for v in sizes[col]]
-    sizes["effective_n"] = [f"{v:.1f}" for v in sizes["effective_n"]]
+    sizes = matching_sizes(ctx, i, matched, mt.treatment, mt.treated)
     sizes = sizes.rename(columns={"n_all": "patients", "n_matched": "matched",
                                   "n_unmatched": "unmatched", "effective_n": "effective n"})
     bal = _balance_published(matched.balance.table, lab)

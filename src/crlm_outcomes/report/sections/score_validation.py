@@ -13,8 +13,8 @@ from crlm_outcomes.labels import Labels, default_labels, lower_first
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections._disclosure import score_counts
 from crlm_outcomes.report.spec import ENDPOINTS, ScoreValidationSpec
-from crlm_outcomes.report.suppression import format_count, kind_alone
 
 __all__ = ["score_validation_section", "score_validation_methods"]
 
@@ -80,10 +80,8 @@ def score_validation_section(ctx: BuildContext) -> None:
         res = compare_scores(data, duration, event, list(names.values()), sv.times,
                              method=sv.method,
                              timewt=sv.timewt, n_boot=sv.bootstrap, seed=sv.seed)
-    policy = ctx.policy
-    table = res.paper_table()
-    for col in ("n", "Events", "Missing score"):
-        table[col] = [format_count(v, kind_alone(int(v), policy), policy) for v in table[col]]
+    table, pw = score_counts(ctx, res, res.paper_table(), _pairwise_published(res.pairwise),
+                             duration, event, names)
     note = "Differences (Δ) against the first score use the patients with both scores."
     if sv.method == "cox":
         note += (" The apparent calibration slope of a Cox model fitted on the score is 1 by "
@@ -91,8 +89,6 @@ def score_validation_section(ctx: BuildContext) -> None:
                                    if sv.bootstrap else
                                    "; set bootstrap resamples for the corrected slope."))
     blocks = [ctx.writer.table(table, "score_validation", title, footnote=note)]
-    pw = _pairwise_published(res.pairwise)
-    pw["n"] = [format_count(v, kind_alone(int(v), policy), policy) for v in res.pairwise["n"]]
     blocks.append(ctx.writer.table(pw, "score_validation_pairwise",
                                    "Pairwise differences (patients with both scores)"))
     blocks.append(ctx.writer.figure("score_validation_auc", "Time-dependent AUC with 95% "

@@ -15,6 +15,7 @@ import numpy as np
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.sections._common import skipped, unusable
+from crlm_outcomes.report.sections._disclosure import link_sets
 from crlm_outcomes.report.spec import ENDPOINTS
 from crlm_outcomes.report.suppression import format_count, suppress_vector
 from crlm_outcomes.report.table_one import is_categorical, level_text, table_one, variable_levels
@@ -117,6 +118,7 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
     for c in cols:
         key = f"t1|n|{c}"
         _cell(led, ctx, key, gmask[c].sum(), nrow[c], where)
+        link_sets(led, data, {key: gmask[c]})
         size_keys.append(key)
         for endpoint, (dur, ev) in ENDPOINTS.items():  # the KM sizes of the same groups
             if by in ctx.spec.stratifiers and endpoint in ctx.spec.endpoints \
