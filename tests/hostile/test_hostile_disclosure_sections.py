@@ -154,8 +154,8 @@ def test_score_validation_counts_pass_the_checker(hospital_file, tmp_path):
     table = _table(res, "score_validation").set_index("Score")
     # 9 patients lack the tumour burden score (TBS): n + missing = the cohort, both masked
     assert table.loc["TBS", "Missing score"] == "<11"
-    assert table.loc["TBS", "n"] == "\u2021"
-    for col in ("n", "Events", "Missing score"):
+    assert table.loc["TBS", "Patients"] == "\u2021"
+    for col in ("Patients", "Events", "Missing score"):
         assert not table[col].str.match(SMALL).any()
 
 
@@ -202,10 +202,10 @@ MATCH = {"matching": [{"treatment": "neoadjuvant_chemo", "formula": "age_at_diag
 def test_matching_sizes_pass_the_checker(hospital_file, tmp_path):
     res = _build(_spec(hospital_file, **MATCH), tmp_path / "out")
     _passed(res)
-    sizes = _table(res, "matching_1_sizes").set_index("arm")
+    sizes = _table(res, "matching_1_sizes").set_index("group")
     for col in ("patients", "matched", "unmatched"):
         assert not sizes[col].str.match(SMALL).any()
-    control = sizes.loc["control"]  # 3 of 93 controls unmatched at 3:1
+    control = sizes.loc["No neoadjuvant chemotherapy"]  # 3 of 93 controls unmatched at 3:1
     assert control["unmatched"] == "<11"
     # matched + unmatched = all: a second cell is masked, and the effective size with it
     assert "\u2021" in (control["matched"], control["patients"])

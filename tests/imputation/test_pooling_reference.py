@@ -105,7 +105,11 @@ def test_result_contract(cox_fits):
     rt = pooled.regression_table()
     assert "m = 5" in rt.notes["missing data"]
     ax = pooled.plot()
-    assert len(ax.get_yticklabels()) == 5
+    # the grouped layout of the complete-case forest (issue 14): header, reference row,
+    # N/events, "HR (95% CI)" and p columns
+    texts = [t.get_text() for t in ax.texts]
+    assert "Reference" in texts and "N/events" in texts and "HR (95% CI)" in texts
+    assert "pooled over 5 imputations" in ax.get_xlabel()
     import matplotlib.pyplot as plt
 
     plt.close("all")

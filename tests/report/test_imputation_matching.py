@@ -65,6 +65,32 @@ def test_imputation_matching_and_conditional_sections_show_no_raw_names(built):
     assert "KRAS" in traces and "CEA at liver metastasis diagnosis" in traces
 
 
+def test_pooled_forest_is_grouped_and_matching_arms_are_named(built):
+    """Issue 14: the pooled (imputed) Cox forest has the grouped layout of the complete-case
+    forest (variable headers, reference rows, N/events, HR (95% CI), p); the matched
+    comparison names its arms by the treatment's labels, not "treated/control"."""
+    _, res = built
+    forest = svg_texts(res.out_dir / "figures" / "forest_mv.svg")
+    for text in ("N/events", "HR (95% CI)", "Reference", "KRAS", "Wild type", "Mutant"):
+        assert text in forest, text
+    assert any("pooled over 2 imputations" in t for t in forest)
+    assert any(t.count("/") == 1 and t.replace("/", "").isdigit() for t in forest)
+    tables = res.out_dir / "tables"
+    cox = pd.read_csv(tables / "cox_mv.csv", dtype=str, keep_default_na=False)
+    kras = cox[(cox["variable"] == "KRAS") & (cox["level"] != "")]
+    assert list(kras["level"]) == ["Wild type", "Mutant"]
+    assert kras["HR (95% CI)"].iloc[0] == "1 (reference)"
+    assert kras["N"].str.isdigit().all()
+    sizes = pd.read_csv(tables / "matching_1_sizes.csv", dtype=str)
+    assert list(sizes["group"]) == ["Neoadjuvant chemotherapy", "No neoadjuvant chemotherapy"]
+    eff = pd.read_csv(tables / "matching_1_effect.csv", dtype=str)
+    assert eff["comparison"].iloc[0] == "Neoadjuvant chemotherapy vs No neoadjuvant chemotherapy"
+    love = svg_texts(res.out_dir / "figures" / "matching_1_love.svg")
+    assert "Before matching" in love and "After matching" in love and "Weighted" not in love
+    page = res.html.read_text(encoding="utf-8")
+    assert "treated vs control" not in page and ">treated<" not in page
+
+
 def test_methods_text_says_what_was_done(make_spec):
     spec = make_spec(**EXTRA)
     text = " ".join(methods_text(spec, versions={}, suppression=SuppressionPolicy(False)))

@@ -210,6 +210,40 @@ class PooledModel(Result):
                  self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")]
         return "\n".join(lines)
 
+    @property
+    def references(self) -> dict[str, Any]:
+        """Reference level of each categorical variable (the same in every imputation)."""
+        from crlm_outcomes.survival.term_rows import model_design
+
+        return model_design(self.fits[0])[0]
+
+    @property
+    def term_counts(self) -> pd.DataFrame | None:
+        """Patients and events per level term (``term, n, events``), averaged over the
+        imputations and rounded to whole patients (a level of an imputed variable holds a
+        different number of patients in each completed data set); ``None`` where the fits do
+        not record their design."""
+        from crlm_outcomes.survival.term_rows import model_design
+
+        frames = [model_design(f)[1] for f in self.fits]
+        if any(not isinstance(f, pd.DataFrame) for f in frames):
+            return None
+        stacked = pd.concat(frames, ignore_index=True)
+        mean = stacked.groupby("term", sort=False)[["n", "events"]].mean()
+        mean = mean.round(0).reset_index()
+        return mean[["term", "n", "events"]]
+
+    @property
+    def counts_vary(self) -> bool:
+        """Whether the patients or events in some level differ between imputations."""
+        from crlm_outcomes.survival.term_rows import model_design
+
+        frames = [model_design(f)[1] for f in self.fits]
+        if any(not isinstance(f, pd.DataFrame) for f in frames):
+            return False
+        first = frames[0].reset_index(drop=True)
+        return not all(f.reset_index(drop=True).equals(first) for f in frames[1:])
+
     def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
         pooled_forest_plot`; ``labels=`` names the terms)."""
@@ -227,11 +261,18 @@ class PooledModel(Result):
         from crlm_outcomes.report.suppression import SuppressionPolicy, format_count_alone
 
         policy = kwargs.get("suppression") or SuppressionPolicy(enabled=False)
-        rt = regression_table(self.table, **kwargs)
-        notes = {**rt.notes, "n": format_count_alone(self.n, policy),
+        rt = regression_table(self, **kwargs)
+        variance = (("robust (sandwich)" if getattr(self.fits[0], "robust", False)
+                     else "model-based") if self.model == "cox"
+                    else "robust (sandwich), as cmprsk::crr")
+        notes = {**rt.notes, "variance": f"{variance} within each imputation",
+                 "n": format_count_alone(self.n, policy),
                  "events": format_count_alone(self.n_event, policy),
                  "missing data": f"multiple imputation, m = {self.m}, pooled by Rubin's rules "
                                  "(t intervals with Barnard-Rubin df)"}
+        if self.counts_vary:
+            notes["N, events"] = ("mean over the imputed data sets, rounded to whole "
+                                  "patients")
         return replace(rt, notes=notes)
 
     def _repr_html_(self) -> str:

@@ -39,20 +39,22 @@ def balance_names(table, labels=None) -> list[str]:
 
 
 def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
-                 threshold: float = 0.1, labels=None) -> plt.Axes:
+                 threshold: float = 0.1, labels=None,
+                 legend: tuple[str, str] = ("Unweighted", "Weighted")) -> plt.Axes:
     """Love plot: |SMD| per covariate (level) before and, if weighted, after weighting;
     covariates and levels by their labels (``labels`` as
-    :func:`crlm_outcomes.labels.resolve_labels`)."""
+    :func:`crlm_outcomes.labels.resolve_labels`); ``legend`` names the two samples
+    (``("Before matching", "After matching")`` for a matched sample)."""
     t = balance.table
     names = balance_names(t, labels)
     y = np.arange(len(t))[::-1]
     ax = new_axes(ax, height=max(1.8, 0.22 * len(t) + 0.8))
     with publication_style():
         ax.scatter(np.abs(t["smd"]), y, marker="o", facecolors="none",
-                   edgecolors=OKABE_ITO[1], label="Unweighted", zorder=3)
+                   edgecolors=OKABE_ITO[1], label=legend[0], zorder=3)
         if balance.weighted:
             ax.scatter(np.abs(t["smd_w"]), y, marker="o", color=OKABE_ITO[0],
-                       label="Weighted", zorder=3)
+                       label=legend[1], zorder=3)
         ax.axvline(threshold, color="0.5", linestyle="--", linewidth=0.8)
         ax.set_yticks(y)
         ax.set_yticklabels(names)

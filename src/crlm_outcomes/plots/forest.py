@@ -31,6 +31,8 @@ _FONT = 7.0
 
 def ratio_name(model: Any) -> str:
     """``HR`` for a Cox fit, ``SHR`` (subdistribution hazard ratio) for a Fine-Gray fit."""
+    if getattr(model, "model", None) == "fine_gray":     # pooled over imputations
+        return "SHR"
     return "SHR" if hasattr(model, "baseline") and hasattr(model, "cause") else "HR"
 
 

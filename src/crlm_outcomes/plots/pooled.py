@@ -41,18 +41,21 @@ def hr_forest_plot(labels: list[str], hr: np.ndarray, lower: np.ndarray, upper: 
 
 
 def pooled_forest_plot(result: PooledModel, ax: plt.Axes | None = None, *,
-                       labels=None) -> plt.Axes:
-    """Forest plot of a :class:`~crlm_outcomes.imputation.pooling.PooledModel`; terms by
-    their labels (``labels`` as :func:`crlm_outcomes.labels.resolve_labels`)."""
-    from crlm_outcomes.survival.term_rows import term_label
+                       labels=None, counts: bool = True, columns: bool = True,
+                       width: float = 6.0) -> plt.Axes:
+    """Forest plot of a :class:`~crlm_outcomes.imputation.pooling.PooledModel` in the layout
+    of :func:`crlm_outcomes.plots.forest.forest_plot`: levels grouped under their variable
+    with the reference row, N/events (averaged over the imputations where they differ),
+    "HR (95% CI)" and p beside the plot; ``labels`` as
+    :func:`crlm_outcomes.labels.resolve_labels`."""
+    from crlm_outcomes.plots.forest import forest_plot
 
-    t = result.table
+    ax = forest_plot(result, ax=ax, labels=labels, counts=counts, columns=columns,
+                     width=width)
     level = int(round(100 * result.conf_level))
     what = "Hazard ratio" if result.model == "cox" else "Subdistribution hazard ratio"
-    return hr_forest_plot([term_label(str(v), labels) for v in t["term"]],
-                          t["hr"].to_numpy(float),
-                          t["lower"].to_numpy(float), t["upper"].to_numpy(float), ax=ax,
-                          xlabel=f"{what} ({level}% CI), pooled over {result.m} imputations")
+    ax.set_xlabel(f"{what} ({level}% CI, log scale), pooled over {result.m} imputations")
+    return ax
 
 
 def pooled_survival_plot(result: PooledSurvival, ax: plt.Axes | None = None) -> plt.Axes:

@@ -55,11 +55,13 @@ def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
 
 
 def calibration_plot(groups: pd.DataFrame, curve: pd.DataFrame | None = None, *,
-                     time: float | None = None, ax: plt.Axes | None = None) -> plt.Axes:
+                     time: float | None = None, ax: plt.Axes | None = None,
+                     xlabel: str | None = None, ylabel: str | None = None) -> plt.Axes:
     """Observed against predicted risk: grouped points with CIs, optional smooth curve, diagonal.
 
     ``groups`` has term, predicted, observed, lower, upper; ``curve`` has term, predicted,
-    observed.
+    observed. ``xlabel``/``ylabel`` replace the default axis labels ("Predicted risk at
+    {time}"), e.g. with the event and the unit: "Predicted risk of death by 60 months".
     """
     ax = new_axes(ax)
     with publication_style():
@@ -78,14 +80,16 @@ def calibration_plot(groups: pd.DataFrame, curve: pd.DataFrame | None = None, *,
         ax.set_xlim(0, hi)
         ax.set_ylim(0, hi)
         when = f" at {time:g}" if time is not None else ""
-        ax.set_xlabel(f"Predicted risk{when}")
-        ax.set_ylabel(f"Observed risk{when}")
+        ax.set_xlabel(xlabel if xlabel is not None else f"Predicted risk{when}")
+        ax.set_ylabel(ylabel if ylabel is not None else f"Observed risk{when}")
         ax.legend(frameon=False)
     return ax
 
 
-def decision_curve_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
-    """Net benefit against threshold per ``term`` (incl. "treat all" and "treat none")."""
+def decision_curve_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
+                        xlabel: str = "Threshold probability") -> plt.Axes:
+    """Net benefit against threshold per ``term`` (incl. "treat all" and "treat none");
+    ``xlabel`` may name the risk the threshold applies to."""
     ax = new_axes(ax)
     with publication_style():
         terms = [t for t in dict.fromkeys(table["term"]) if t not in ("treat all", "treat none")]
@@ -100,7 +104,7 @@ def decision_curve_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None) -> p
         nb = table["net_benefit"].to_numpy(float)
         top = float(np.nanmax(nb)) if np.isfinite(nb).any() else 0.1
         ax.set_ylim(-0.05 * max(top, 0.01), top * 1.1 + 1e-3)
-        ax.set_xlabel("Threshold probability")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("Net benefit")
         ax.legend(frameon=False)
     return ax

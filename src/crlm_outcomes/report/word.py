@@ -69,9 +69,11 @@ def _docx() -> Any:
     return docx
 
 
-def deterministic_zip(data: bytes) -> bytes:
+def deterministic_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
     """The zip archive ``data`` rewritten with every member dated 1980-01-01, in the same
-    order, so that the same content always gives the same bytes."""
+    order, so that the same content always gives the same bytes; members named in
+    ``replace`` get the given content instead."""
+    replace = replace or {}
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
@@ -79,7 +81,7 @@ def deterministic_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, replace.get(info.filename) or src.read(info.filename))
     return out.getvalue()
 
 
@@ -239,9 +241,13 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | Path, caption: str = "") -
     wb.properties.created = wb.properties.modified = FIXED_DATE
     wb.properties.creator = "crlm_outcomes"
     buf = io.BytesIO()
-    wb.save(buf)
+    wb.save(buf)   # openpyxl stamps the save time into docProps/core.xml: put the fixed date back
+    from openpyxl.xml.functions import tostring
+
+    wb.properties.modified = FIXED_DATE
+    core = tostring(wb.properties.to_tree())
     path = Path(path)
-    path.write_bytes(deterministic_zip(buf.getvalue()))
+    path.write_bytes(deterministic_zip(buf.getvalue(), {"docProps/core.xml": core}))
     return path
 
 

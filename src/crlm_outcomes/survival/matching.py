@@ -245,7 +245,10 @@ class MatchedData(Result):
     def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
         """Love plot of absolute SMDs before and after matching (``labels=`` names covariates
         and levels, see :func:`crlm_outcomes.plots.balance.plot_balance`)."""
-        return self.balance.plot(ax=ax, threshold=threshold, labels=labels)
+        from crlm_outcomes.plots.balance import plot_balance
+
+        return plot_balance(self.balance, ax=ax, threshold=threshold, labels=labels,
+                            legend=("Before matching", "After matching"))
 
     def _repr_html_(self) -> str:
         return frames_html(repr(self), {"Sample sizes": self.table,

@@ -20,7 +20,7 @@ import pandas as pd
 from crlm_outcomes.errors import InputError
 from crlm_outcomes.labels import Labels, resolve_labels
 
-__all__ = ["hr_frame", "term_rows", "term_label", "ROW_COLUMNS"]
+__all__ = ["hr_frame", "model_design", "term_rows", "term_label", "ROW_COLUMNS"]
 
 #: Columns of :func:`term_rows`.
 ROW_COLUMNS = ["variable", "term", "label", "kind", "hr", "lower", "upper", "p", "n", "events"]
@@ -65,8 +65,23 @@ def hr_frame(model: Any) -> pd.DataFrame:
     return out[["term", "coef", "hr", "lower", "upper", "p"]].reset_index(drop=True)
 
 
-def _design(model: Any) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
-    """References, per-term counts (term, n, events) and totals, where the fit records them."""
+def model_design(model: Any
+                 ) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
+    """References, per-term counts (``term, n, events``), patients and events of a fitted
+    model, where the fit records them (``({}, None, None, None)`` for a bare frame).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> d = pd.DataFrame({"t": range(1, 9), "e": [1, 1, 0, 1, 1, 0, 1, 1],
+    ...                   "sex": ["male", "female"] * 4})
+    >>> refs, counts, n, events = model_design(cox(d, "sex", "t", "e"))
+    >>> refs, counts.to_dict("records"), n, events
+    ({'sex': 'female'}, [{'term': 'sex[T.male]', 'n': 4, 'events': 3}], 8, 6)
+    """
+    if isinstance(model, pd.DataFrame):
+        return {}, None, None, None
     state = getattr(model, "state", None)
     if state is not None and getattr(state, "design", None) is not None:
         design = state.design
@@ -84,6 +99,8 @@ def _design(model: Any) -> tuple[dict[str, Any], pd.DataFrame | None, int | None
     counts = getattr(model, "term_counts", None)
     total = getattr(model, "n", None)
     ev = (getattr(model, "counts", None) or {}).get("n_cause")
+    if ev is None:
+        ev = getattr(model, "n_event", None)
     return dict(refs), counts, total, ev
 
 
@@ -123,7 +140,7 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
     """
     lab = resolve_labels(labels)
     numbers = hr_frame(model)
-    refs, counts, total, total_events = _design(model)
+    refs, counts, total, total_events = model_design(model)
     by_term = counts.set_index("term") if isinstance(counts, pd.DataFrame) else None
     rows: list[dict[str, Any]] = []
     groups: dict[str, list[dict[str, Any]]] = {}

@@ -74,11 +74,12 @@ class CalibrationResult(Result):
             self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"), "",
             "Groups:", self.groups.to_string(index=False, float_format=lambda v: f"{v:.4f}")])
 
-    def plot(self, ax=None):
-        """Calibration plot: groups with CIs, the smooth curve and the diagonal."""
+    def plot(self, ax=None, **kwargs):
+        """Calibration plot: groups with CIs, the smooth curve and the diagonal (options as
+        :func:`crlm_outcomes.plots.validation.calibration_plot`, e.g. ``xlabel=``)."""
         from crlm_outcomes.plots.validation import calibration_plot
 
-        return calibration_plot(self.groups, self.curve, time=self.time, ax=ax)
+        return calibration_plot(self.groups, self.curve, time=self.time, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return frames_html(f"Calibration at t = {self.time:g}",

@@ -160,13 +160,15 @@ class ScoreComparison(Result):
         :func:`crlm_outcomes.plots.validation.auc_time_plot`, e.g. ``xlabel=``)."""
         return self.auc.plot(ax=ax, **kwargs)
 
-    def plot_calibration(self, ax=None):
-        """Calibration plot of the scores' predicted risks."""
-        return self.calibration.plot(ax=ax)
+    def plot_calibration(self, ax=None, **kwargs):
+        """Calibration plot of the scores' predicted risks (``xlabel=``/``ylabel=`` as
+        :func:`crlm_outcomes.plots.validation.calibration_plot`)."""
+        return self.calibration.plot(ax=ax, **kwargs)
 
-    def plot_decision(self, ax=None):
-        """Decision curves of the scores' predicted risks."""
-        return self.decision.plot(ax=ax)
+    def plot_decision(self, ax=None, **kwargs):
+        """Decision curves of the scores' predicted risks (``xlabel=`` as
+        :func:`crlm_outcomes.plots.validation.decision_curve_plot`)."""
+        return self.decision.plot(ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return frames_html("Comparison of prognostic scores",

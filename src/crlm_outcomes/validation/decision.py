@@ -59,11 +59,12 @@ class DecisionCurveResult(Result):
         return f"Net benefit at t = {self.time:g}\n" + wide.to_string(
             float_format=lambda v: f"{v:.4f}")
 
-    def plot(self, ax=None):
-        """Decision curves."""
+    def plot(self, ax=None, **kwargs):
+        """Decision curves (options as :func:`crlm_outcomes.plots.validation.
+        decision_curve_plot`, e.g. ``xlabel=``)."""
         from crlm_outcomes.plots.validation import decision_curve_plot
 
-        return decision_curve_plot(self.table, ax=ax)
+        return decision_curve_plot(self.table, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return frames_html(f"Decision curve at t = {self.time:g}", {"": self.table},

@@ -79,8 +79,13 @@ def cox_section(ctx: BuildContext, i: int) -> None:
                                    latex=reg.to_latex()))
     blocks.append(ctx.writer.figure(
         f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
-        f"{endpoint.lower()}" + ("; N/events: patients and events in each level."
-                                  if not ctx.policy.enabled else " (N/events in the table)."),
+        f"{endpoint.lower()}"
+        + (("; N/events: patients and events in each level"
+            + (f" (mean over the {pooled.m} imputed data sets)"
+               if pooled is not None and pooled.counts_vary else ""))
+           if not ctx.policy.enabled else " (N/events in the table)")
+        + (f"; pooled over {pooled.m} imputations by Rubin's rules" if pooled is not None
+           else "") + ".",
         _forest, fit if pooled is None else pooled, lab, not ctx.policy.enabled))
     covariates = ", ".join(lab.inline(v)
                            for v in formula_variables(m.formula, ctx.data))
@@ -131,7 +136,7 @@ def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
     leaves out the N/events column (under suppression: the table prints them masked)."""
     if hasattr(fit, "plot_forest"):
         return fit.plot_forest(labels=labels, counts=counts)
-    return fit.plot(labels=labels)
+    return fit.plot(labels=labels, counts=counts)
 
 
 def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,

@@ -12,14 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from crlm_outcomes.labels import Labels
+from crlm_outcomes.labels import Labels, lower_first
 from crlm_outcomes.plots.balance import balance_names
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.sections._disclosure import matching_sizes
 from crlm_outcomes.report.spec import ENDPOINTS
 
-__all__ = ["matching_section"]
+__all__ = ["matching_section", "arm_labels"]
 
 
 def matching_section(ctx: BuildContext, i: int) -> None:
@@ -44,12 +44,15 @@ def matching_section(ctx: BuildContext, i: int) -> None:
         ctx.seeds[f"matching_{i}"] = mt.seed
     name = f"matching_{i + 1}"
     sizes = matching_sizes(ctx, i, matched, mt.treatment, mt.treated)
-    sizes = sizes.rename(columns={"n_all": "patients", "n_matched": "matched",
+    treated_arm, control_arm = arm_labels(ctx.data[mt.treatment], mt.treatment, mt.treated,
+                                          lab)
+    sizes["arm"] = sizes["arm"].map({"treated": treated_arm, "control": control_arm})
+    sizes = sizes.rename(columns={"arm": "group", "n_all": "patients", "n_matched": "matched",
                                   "n_unmatched": "unmatched", "effective_n": "effective n"})
     bal = _balance_published(matched.balance.table, lab)
     r = comp.table.iloc[0]
     effect = pd.DataFrame([{
-        "comparison": f"{lab.variable(mt.treatment)} (treated vs control)",
+        "comparison": f"{treated_arm} vs {control_arm}",
         "HR (95% CI)": f"{r['hr']:.2f} ({r['lower']:.2f}–{r['upper']:.2f})",
         "p": format_p(r["p"]),
         "E-value (point)": f"{r['evalue']:.2f}", "E-value (CI limit)": f"{r['evalue_ci']:.2f}"}])
@@ -74,6 +77,35 @@ def matching_section(ctx: BuildContext, i: int) -> None:
                          "hazard ratio to a risk ratio.")]
     ctx.sections.append({"id": f"matching-{i + 1}", "title": title, "paragraphs": paras,
                          "blocks": blocks})
+
+
+def arm_labels(values: pd.Series, treatment: str, treated: Any, lab: Labels
+               ) -> tuple[str, str]:
+    """Readable names of the treated and the control arm from the treatment's level labels:
+    ``Neoadjuvant chemotherapy`` / ``No neoadjuvant chemotherapy`` for a yes/no treatment,
+    ``Surgery type: Open`` / ``Surgery type: Laparoscopic`` otherwise.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.labels import default_labels
+    >>> arm_labels(pd.Series([True, False]), "neoadjuvant_chemo", None, default_labels())
+    ('Neoadjuvant chemotherapy', 'No neoadjuvant chemotherapy')
+    """
+    present = list(pd.unique(values.dropna()))
+    if treated is not None:
+        on = treated
+        off = next((v for v in present if v != treated), None)
+    elif values.dtype == bool or str(values.dtype) == "boolean":
+        on, off = True, False
+    else:
+        on, off = 1, 0
+    name = lab.variable(treatment)
+    yes_no = ((lab.level(treatment, on), lab.level(treatment, off)) == ("Yes", "No")
+              or (str(on), str(off)) in {("1", "0"), ("1.0", "0.0"), ("True", "False")})
+    if yes_no:
+        return name, f"No {lower_first(name)}"
+    return (f"{name}: {lab.level(treatment, on)}",
+            f"{name}: {lab.level(treatment, off) if off is not None else 'other'}")
 
 
 def _balance_published(t: pd.DataFrame, lab: Labels) -> pd.DataFrame:
