@@ -131,3 +131,7 @@ def test_dask_on_a_two_worker_local_cluster(frame):
         la = _quiet(co.logrank, frame, "os_m", "os_event", by="arm")
         lb = _quiet(co.logrank, ddf, "os_m", "os_event", by="arm")
         np.testing.assert_allclose(lb.statistic, la.statistic, rtol=RTOL)
+        ca = _quiet(co.cox, frame, "C(arm)", "os_m", "os_event", strata="sex")
+        cb = _quiet(co.cox, ddf, "C(arm)", "os_m", "os_event", strata="sex")
+        _close(ca.table, cb.table, ["coef", "std_error", "p"])
+        np.testing.assert_allclose(cb.loglik, ca.loglik, rtol=RTOL)

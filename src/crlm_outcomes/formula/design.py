@@ -429,3 +429,7 @@ def _warn_incomplete(x: np.ndarray) -> None:
         warnings.warn(f"{incomplete.size} row(s) of newdata have a missing covariate (first: "
                       f"row {int(incomplete[0])}); their predictions are missing",
                       DataQualityWarning, stacklevel=4)
+
+
+#: formulaic's reading of a vetted formula (public for the out-of-core Cox design).
+formulaic_formula = _formulaic

@@ -365,7 +365,8 @@ def _fold_header(name: str) -> str:
 
 
 def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile = "canonical",
-                **options: Any) -> Cohort:
+                *, out: str | Path | None = None, batch_rows: int = 1_000_000,
+                **options: Any) -> Any:
     """Load a cohort file (or DataFrame) into the canonical schema, with a full audit.
 
     Parameters
@@ -376,6 +377,14 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
     profile
         Name of a shipped profile (:func:`~crlm_outcomes.io.profile.list_profiles`:
         canonical, institutional, seer, ncdb, tcia_crlm) or the path of your own profile YAML.
+    out
+        Load a large CSV/TSV export in batches of ``batch_rows`` rows and write the cohort as a
+        partitioned Parquet dataset in this directory, the quarantine beside it
+        (``<out>_quarantine/``) and the audit as ``<out>_audit.json``; memory is bounded by
+        the batch size. Returns a :class:`~crlm_outcomes.io.batched.CohortDataset` (see
+        :mod:`crlm_outcomes.io.batched`); the analysis functions take its ``path``.
+    batch_rows
+        Rows per batch with ``out``.
     **options
         ``os_origin`` — origin of overall survival derived from dates:
         ``"liver_mets_diagnosis"`` (default), ``"liver_resection"`` or ``"primary_diagnosis"``
@@ -384,8 +393,8 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
 
     Returns
     -------
-    Cohort
-        ``.data`` (canonical frame), ``.audit``, ``.provenance``, ``.missing`` (why derived
+    Cohort or CohortDataset
+        (A ``CohortDataset`` with ``out``.) ``.data`` (canonical frame), ``.audit``, ``.provenance``, ``.missing`` (why derived
         values are missing, one block per column and reason) and ``.missing_reasons`` (the
         same, one record per value, built on first access).
 
@@ -414,6 +423,10 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
     prof = resolve_profile(profile)
     opts = _check_options(options)
     opts["os_origin_given"] = "os_origin" in options
+    if out is not None:
+        from crlm_outcomes.io.batched import load_batched
+
+        return load_batched(source, prof, opts, out, batch_rows=batch_rows)
     reader_opts = {k: (opts[k] if opts[k] is not None else prof.reader.get(k))
                    for k in ("delimiter", "sheet", "encoding")}
     schema = canonical_definition()
@@ -825,3 +838,9 @@ def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
             reasons = "; or ".join(dict.fromkeys(block["reason"].astype(str)))
             why[str(name)] = f"{name} missing (blank in the file, or {reasons})"
     return why
+
+
+def load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
+             schema: SchemaDefinition | None = None) -> Cohort:
+    """The loader on a table already read (a batch of :mod:`crlm_outcomes.io.batched`)."""
+    return _load_raw(raw, prof, opts, schema)

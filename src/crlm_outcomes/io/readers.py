@@ -477,3 +477,8 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
     if raw.n_rows == 0:
         raise EmptyFileError("the file has a header but no data rows", file=label)
     return raw
+
+
+#: Public names of the delimited-file reader's settings, for the batched loader.
+DICT_MAX_CARDINALITY = _DICT_MAX_CARDINALITY
+csv_header = _csv_header

@@ -113,13 +113,13 @@ def _excluded_frame(rows: np.ndarray, columns: list[str], values: list[Any] | No
 
 
 # --------------------------------------------------------------------------- pandas
-def _aggregate_pandas(frame: pd.DataFrame, used: list[str]) -> Aggregate:
+def _aggregate_pandas(frame: pd.DataFrame, used: list[str], keys: list[str]) -> Aggregate:
     missing = frame[used].isna()
     drop = missing.any(axis=1).to_numpy()
     rows, cols = np.nonzero(missing.to_numpy())
     excluded = _excluded_frame(frame.index.to_numpy()[rows], [used[c] for c in cols])
-    kept = frame.loc[~drop, used] if drop.any() else frame[used]
-    grouped = kept.groupby(used, sort=True, observed=True, dropna=False)
+    kept = frame.loc[~drop, keys] if drop.any() else frame[keys]
+    grouped = kept.groupby(keys, sort=True, observed=True, dropna=False)
     lines = grouped.size().rename(N_COLUMN).reset_index()
     return Aggregate(lines=lines, n_rows=len(frame), n_excluded=int(drop.sum()),
                      excluded=excluded, engine="pandas")
@@ -166,7 +166,8 @@ def _duckdb_source(con: Any, data: Any, *, row_numbers: bool = False) -> Any:
                             "ON src.filename = sizes.f")
 
 
-def _aggregate_duckdb(data: Any, used: list[str], memory_limit: str | None) -> Aggregate:
+def _aggregate_duckdb(data: Any, used: list[str], keys: list[str], memory_limit: str | None
+                      ) -> Aggregate:
     import duckdb
 
     con = duckdb.connect()
@@ -177,7 +178,7 @@ def _aggregate_duckdb(data: Any, used: list[str], memory_limit: str | None) -> A
     if missing_cols:
         raise SpecError("column not found in the dataset", column=missing_cols[0],
                         expected=f"one of {', '.join(src.columns[:12])}")
-    cols_q = ", ".join(_quote(c) for c in used)
+    cols_q = ", ".join(_quote(c) for c in keys)
     any_null = " OR ".join(f"{_quote(c)} IS NULL" for c in used)
     counts = src.query("r", f"SELECT count(*), count(*) FILTER (WHERE {any_null}) FROM r")
     n_rows, n_excluded = (int(v) for v in counts.fetchall()[0])
@@ -197,19 +198,19 @@ def _aggregate_duckdb(data: Any, used: list[str], memory_limit: str | None) -> A
 
 
 # --------------------------------------------------------------------------- dask
-def _aggregate_dask(ddf: Any, used: list[str]) -> Aggregate:
+def _aggregate_dask(ddf: Any, used: list[str], keys: list[str]) -> Aggregate:
     import dask
 
     part = ddf[used]
     miss = part.isna()
     drop = miss.any(axis=1)
-    kept = part[~drop]
-    agg = kept.assign(**{N_COLUMN: 1}).groupby(used, sort=False, observed=True,
+    kept = part[~drop][keys]
+    agg = kept.assign(**{N_COLUMN: 1}).groupby(keys, sort=False, observed=True,
                                                dropna=False)[N_COLUMN].sum()
     n_rows, n_excluded, lines, ex_rows = dask.compute(
         part.shape[0], drop.sum(), agg, miss[drop].reset_index())
     lines = lines.rename(N_COLUMN).reset_index()
-    lines = lines.sort_values(used, kind="stable", ignore_index=True)
+    lines = lines.sort_values(keys, kind="stable", ignore_index=True)
     idx_col = ex_rows.columns[0]
     ex_parts = [_excluded_frame(ex_rows.loc[ex_rows[c].to_numpy(bool), idx_col].to_numpy(),
                                 [c] * int(ex_rows[c].sum())) for c in used]
@@ -233,8 +234,8 @@ def _aggregate_sites(sites: Any, used: list[str]) -> Aggregate:
                      excluded=_excluded_frame(np.array([], dtype=np.int64), []), engine="sites")
 
 
-def aggregate(data: Any, columns: Sequence[str], *, memory_limit: str | None = "1GB"
-              ) -> Aggregate:
+def aggregate(data: Any, columns: Sequence[str], *, memory_limit: str | None = "1GB",
+              keys: Sequence[str] | None = None) -> Aggregate:
     """Count the rows of every distinct combination of ``columns`` where the data live.
 
     Parameters
@@ -247,6 +248,9 @@ def aggregate(data: Any, columns: Sequence[str], *, memory_limit: str | None = "
         missing value in any of them is excluded.
     memory_limit
         DuckDB's memory limit for the scan (DuckDB spills to disk beyond it).
+    keys
+        Group by these columns only (default: all of ``columns``); the rows excluded are still
+        those missing any of ``columns``.
 
     Returns
     -------
@@ -261,11 +265,17 @@ def aggregate(data: Any, columns: Sequence[str], *, memory_limit: str | None = "
     ({'t': [1.0, 2.0], 'e': [1, 0], '__n_rows__': [2, 1]}, 1)
     """
     used = list(dict.fromkeys(columns))
+    group = used if keys is None else list(dict.fromkeys(keys))
     engine = engine_of(data)
     if engine == "pandas":
-        return _aggregate_pandas(data, used)
+        return _aggregate_pandas(data, used, group)
     if engine == "dask":
-        return _aggregate_dask(data, used)
+        return _aggregate_dask(data, used, group)
     if engine == "sites":
-        return _aggregate_sites(data, used)
-    return _aggregate_duckdb(data, used, memory_limit)
+        return _aggregate_sites(data, group)
+    return _aggregate_duckdb(data, used, group, memory_limit)
+
+
+#: Public names for the other engines' modules (the Cox sums read the same sources).
+duckdb_source = _duckdb_source
+quote_identifier = _quote

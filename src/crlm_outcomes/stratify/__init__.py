@@ -14,6 +14,7 @@ the source reports. Intervals are in calendar months unless ``month_basis="days"
 from crlm_outcomes.stratify._explain import explain, reasons, rule
 from crlm_outcomes.stratify.agreement import Agreement, agreement
 from crlm_outcomes.stratify.apply import STRATIFIERS, apply_all
+from crlm_outcomes.stratify.dataset import apply_all_dataset
 from crlm_outcomes.stratify.describe import describe
 from crlm_outcomes.stratify.eligibility import (
     flr_adequate,
@@ -69,6 +70,7 @@ from crlm_outcomes.stratify.timing import liver_mets_timing
 from crlm_outcomes.stratify.transplant import transplant_selection
 
 __all__ = [
+    "apply_all_dataset",
     "explain",
     "reasons",
     "rule",

@@ -37,13 +37,15 @@ the final iterate agrees with R's to rounding error rather than to the convergen
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
 
 __all__ = ["RiskSets", "build_risk_sets", "Derivatives", "derivatives", "info_weighted",
-           "NewtonResult", "newton", "cholesky2_rank", "score_residuals", "risk_sums",
+           "NewtonResult", "newton", "newton_loop", "Evaluation", "cholesky2_rank", "score_residuals", "risk_sums",
            "event_sums"]
 
 
@@ -610,29 +612,58 @@ class NewtonResult:
     iterations: int
     converged: bool
     halved: bool
-    deriv: Derivatives
+    deriv: Any                 # the last evaluation (Derivatives for rows in memory)
+
+
+class Evaluation(Protocol):
+    """What one Newton step needs at a given ``beta``: the partial log-likelihood, its
+    gradient (score) and the information matrix (minus the Hessian)."""
+
+    loglik: float
+    u: np.ndarray
+
+    def info(self) -> np.ndarray:
+        """The information matrix at ``beta``."""
+        ...
 
 
 def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
            counting: bool, eps: float = 1e-9, toler_chol: float = float(np.finfo(float).eps) ** 0.75,
            iter_max: int = 20, init: np.ndarray | None = None,
            work: np.ndarray | None = None) -> NewtonResult:
-    """Newton-Raphson with step halving exactly as survival's ``coxfit6`` (right-censored) or
-    ``agfit4`` (counting process). ``scale`` is R's column scaling (used for the rank rule).
-    ``work`` is an optional scratch array shaped like ``x``."""
-    p = x.shape[1]
+    """Newton-Raphson on the rows in memory (see :func:`newton_loop`). ``scale`` is R's column
+    scaling (used for the rank rule); ``work`` an optional scratch array shaped like ``x``."""
     u_events = event_sums(w, x, rs)
-    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
-
     if work is None or work.shape != x.shape:
         work = np.empty_like(x)
 
-    def evaluate(b: np.ndarray) -> tuple[Derivatives, np.ndarray]:
-        dv = derivatives(b, x, w, rs, u_events, work=work)
+    def evaluate(b: np.ndarray) -> Derivatives:
+        return derivatives(b, x, w, rs, u_events, work=work)
+
+    return newton_loop(evaluate, x.shape[1], scale, counting=counting, eps=eps,
+                       toler_chol=toler_chol, iter_max=iter_max, init=init)
+
+
+def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.ndarray, *,
+                counting: bool, eps: float = 1e-9,
+                toler_chol: float = float(np.finfo(float).eps) ** 0.75, iter_max: int = 20,
+                init: np.ndarray | None = None) -> NewtonResult:
+    """Newton-Raphson with step halving exactly as survival's ``coxfit6`` (right-censored) or
+    ``agfit4`` (counting process), on any source of (log-likelihood, score, information).
+
+    ``evaluate(beta)`` returns an object with ``loglik``, ``u`` and ``info()`` (the information matrix) at
+    ``beta``: the
+    rows in memory (:func:`derivatives`), or per-time sums aggregated by DuckDB, Dask or sites
+    (:mod:`crlm_outcomes.scale.cox`). The result's ``deriv`` is the last such object.
+    """
+    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
+
+    def evaluate_(b: np.ndarray) -> tuple[Any, np.ndarray]:
+        dv = evaluate(b)
         keep = cholesky2_rank(dv.info() * np.outer(scale, scale), toler_chol)
         return dv, keep
 
-    dv, keep = evaluate(beta)
+    dv, keep = evaluate_(beta)
     loglik0 = dv.loglik
     step = solve_kept(dv.info(), dv.u, keep)
     sctest = float(dv.u @ step)
@@ -648,7 +679,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
     it = 0
     last_good = (dv, keep)
     for it in range(1, iter_max + 1):
-        dvn, keepn = evaluate(new)
+        dvn, keepn = evaluate_(new)
         notfinite = (not np.isfinite(dvn.loglik) or not np.all(np.isfinite(dvn.u))
                      or not np.all(np.isfinite(dvn.info())))
         if counting:
@@ -678,18 +709,18 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
             new = new + st
     # ran out of iterations
     if counting:
-        dvn, keepn = evaluate(new)
+        dvn, keepn = evaluate_(new)
         if (dvn.loglik - best) / abs(best) < -eps:
             new = old
-            dvn, keepn = evaluate(new)
+            dvn, keepn = evaluate_(new)
         final_b, final_dv, final_keep = new, dvn, keepn
     else:
         final_b = old
-        final_dv, final_keep = last_good if iter_max > 1 else evaluate(new)
+        final_dv, final_keep = last_good if iter_max > 1 else evaluate_(new)
         if iter_max <= 1:
             final_b = new
         else:
-            final_dv, final_keep = evaluate(old)
+            final_dv, final_keep = evaluate_(old)
     return NewtonResult(final_b, loglik0, final_dv.loglik, sctest, final_dv.u,
                         inverse_kept(final_dv.info(), final_keep), final_keep, it, False,
                         ever_halved, final_dv)

@@ -103,6 +103,13 @@ class CoxResult(Result):
         Variance matrix of the coefficients (robust when used), labelled by column.
     conf_level, ties, robust, iterations, converged
         Fit settings and diagnostics.
+    state
+        Row-level arrays of the fit (residuals, predictions, ``cox.zph``, concordance).
+        ``None`` for a fit on DuckDB, Dask or site files
+        (:mod:`crlm_outcomes.scale.cox`): the rows never were in memory, and the methods that
+        need them raise :class:`~crlm_outcomes.errors.SpecError`.
+    levels
+        Levels of each categorical variable (reference first) of a fit without ``state``.
     """
 
     table: pd.DataFrame
@@ -117,9 +124,18 @@ class CoxResult(Result):
     robust: bool
     iterations: int
     converged: bool
-    state: CoxFitState = field(repr=False, compare=False)
+    state: CoxFitState | None = field(repr=False, compare=False)
+    levels: dict[str, list[Any]] | None = field(default=None, repr=False, compare=False)
 
     _title = "Cox proportional-hazards model"
+
+    def _rows(self, what: str) -> CoxFitState:
+        """The row-level state, or a clear error for a fit on DuckDB/Dask/site sums."""
+        if self.state is None:
+            raise SpecError(f"{what} needs the individual rows; this model was fitted from "
+                            "per-time sums (DuckDB, Dask or site files), which hold no rows",
+                            value=what, expected="a fit on a DataFrame or Cohort")
+        return self.state
 
     @property  # type: ignore[override]
     def summary(self) -> FrameMethodAlias:
@@ -174,6 +190,8 @@ class CoxResult(Result):
     @property
     def references(self) -> dict[str, Any]:
         """Reference level of each categorical variable of the formula."""
+        if self.state is None:
+            return {v: lv[0] for v, lv in (self.levels or {}).items() if lv}
         return dict(self.state.design.references)
 
     @cached_property
@@ -181,7 +199,7 @@ class CoxResult(Result):
         """Harrell's C as printed by ``coxph`` (``fit$concordance``): counts, C and its std err."""
         from crlm_outcomes.survival.concordance import cox_concordance
 
-        return cox_concordance(self.state)
+        return cox_concordance(self._rows("concordance"))
 
     def ph_test(self, transform: str = "km", terms: bool = True) -> pd.DataFrame:
         """Test of proportional hazards, as R's ``cox.zph(fit, transform, terms)``."""
@@ -191,13 +209,13 @@ class CoxResult(Result):
         """The full ``cox.zph`` result (table and scaled Schoenfeld residuals)."""
         from crlm_outcomes.survival.cox_zph import cox_zph
 
-        return cox_zph(self.state, transform=transform, terms=terms)
+        return cox_zph(self._rows("cox.zph"), transform=transform, terms=terms)
 
     def predict(self, newdata: pd.DataFrame | None = None, type: str = "lp") -> np.ndarray:
         """Linear predictor (centred on ``fit$means``) or relative risk, as R's ``predict``."""
         from crlm_outcomes.survival.cox_predict import predict_lp
 
-        return predict_lp(self.state, newdata, type=type)
+        return predict_lp(self._rows("predict"), newdata, type=type)
 
     def predict_survival(self, newdata: pd.DataFrame, times: Any = None, *,
                          conf_type: str = "log", conf_level: float = 0.95) -> pd.DataFrame:
@@ -206,14 +224,14 @@ class CoxResult(Result):
         (:func:`~crlm_outcomes.survival.cox_predict.predict_survival`)."""
         from crlm_outcomes.survival.cox_predict import predict_survival
 
-        return predict_survival(self.state, newdata, times=times, conf_type=conf_type,
+        return predict_survival(self._rows("predict_survival"), newdata, times=times, conf_type=conf_type,
                                 conf_level=conf_level)
 
     def baseline_hazard(self) -> pd.DataFrame:
         """Baseline cumulative hazard per stratum (``basehaz(fit, centered = TRUE)``)."""
         from crlm_outcomes.survival.cox_predict import baseline_hazard
 
-        return baseline_hazard(self.state)
+        return baseline_hazard(self._rows("baseline_hazard"))
 
     def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
         """Forest plot of hazard ratios with confidence intervals (log scale); keyword
@@ -248,7 +266,7 @@ class CoxResult(Result):
         (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
         from crlm_outcomes.formula.anova import wald_anova
 
-        return wald_anova(self.state.design, self.table["coef"].to_numpy(),
+        return wald_anova(self._rows("anova").design, self.table["coef"].to_numpy(),
                           self.vcov.to_numpy())
 
     def partial_effect(self, variable: str, values=None, reference: float | None = None):
@@ -258,7 +276,7 @@ class CoxResult(Result):
         (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
         from crlm_outcomes.formula.effects import partial_effect
 
-        return partial_effect(self.state.design, self.table["coef"].to_numpy(),
+        return partial_effect(self._rows("partial_effect").design, self.table["coef"].to_numpy(),
                               self.vcov.to_numpy(), variable, values=values,
                               reference=reference, conf_level=self.conf_level)
 
@@ -391,7 +409,6 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     >>> fit.table[["term", "hr"]].round(3).to_dict("records")
     [{'term': 'age_at_diagnosis', 'hr': 1.017}, {'term': 'sex[T.male]', 'hr': 0.941}]
     """
-    data = as_frame(data, error=SurvivalDataError)
     if ties not in ("efron", "breslow"):
         raise SpecError("ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
                         "partial likelihood is combinatorial in the tie size)", column="ties",
@@ -399,6 +416,15 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     if not 0 < conf_level < 1:
         raise SpecError("conf_level must lie strictly between 0 and 1", column="conf_level",
                         value=conf_level, expected="e.g. 0.95")
+    from crlm_outcomes.scale.survival import is_external
+
+    if is_external(data):
+        from crlm_outcomes.scale.cox import cox_external
+
+        return cox_external(data, formula, duration, event, ties=ties, strata=strata,
+                            weights=weights, cluster=cluster, robust=robust, entry=entry,
+                            conf_level=conf_level)
+    data = as_frame(data, error=SurvivalDataError)
     variables = formula_variables(formula, data)
     si = survival_input(data, duration, event, strata=strata, weights=weights, cluster=cluster,
                         entry=entry, extra=variables)
@@ -470,25 +496,7 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     beta = np.where(keep, res.beta, 0.0)
     naive_var = res.var
     names = design.columns
-    if not keep.all():
-        warnings.warn("X matrix deemed to be singular (collinear or constant columns): "
-                      f"{', '.join(n_ for n_, k in zip(names, keep, strict=False) if not k)}; their "
-                      "coefficients are missing, as in R", DataQualityWarning, stacklevel=2)
-    if not res.converged:
-        warnings.warn("Ran out of iterations and did not converge", ConvergenceWarning,
-                      stacklevel=2)
-    else:
-        infs = np.abs(res.u @ naive_var)
-        if counting:
-            flag = ~np.isfinite(res.u) | (infs > _TOLER_INF * (1 + np.abs(beta)))
-        else:
-            flag = ~np.isfinite(res.u) | ((infs > _EPS) & (infs > _TOLER_INF * np.abs(beta)))
-        flag &= keep
-        if flag.any():
-            warnings.warn("Loglik converged before variable "
-                          f"{', '.join(n_ for n_, f in zip(names, flag, strict=False) if f)}; "
-                          "coefficient may be infinite (monotone likelihood)",
-                          MonotoneLikelihoodWarning, stacklevel=2)
+    _fit_warnings(res, names, counting)
 
     order_groups = None
     if robust:
@@ -505,6 +513,62 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
         var = naive_var
         rscore = None
 
+    order = rs.order
+    state = CoxFitState(
+        design=design, rs=rs, x=xs, center=center, w=ws, time=time_fix[order],
+        event=ev[order], entry=None if entry_fix is None else entry_fix[order],
+        strata=None if si.strata is None else si.strata[order], strata_labels=si.strata_labels,
+        strata_columns=as_column_list(strata),
+        cluster=order_groups if robust else None, beta=beta, keep=keep, naive_var=naive_var,
+        var=var, means=means, method=ties, robust=bool(robust), deriv=res.deriv,
+        strata_keys=si.strata_keys)
+    return cox_result(res, names, counting=counting, conf_level=conf_level, ties=ties, n=n,
+                      n_event=int(ev.sum()), excluded=si.excluded, state=state,
+                      robust=bool(robust), var=var, rscore=rscore, warn=False)
+
+
+def _fit_warnings(res: eng.NewtonResult, names: list[str], counting: bool) -> None:
+    """R's warnings: aliased columns, no convergence, a coefficient that may be infinite."""
+    keep = res.keep
+    beta = np.where(keep, res.beta, 0.0)
+    if not keep.all():
+        warnings.warn("X matrix deemed to be singular (collinear or constant columns): "
+                      f"{', '.join(n_ for n_, k in zip(names, keep, strict=False) if not k)}; their "
+                      "coefficients are missing, as in R", DataQualityWarning, stacklevel=3)
+    if not res.converged:
+        warnings.warn("Ran out of iterations and did not converge", ConvergenceWarning,
+                      stacklevel=3)
+    else:
+        infs = np.abs(res.u @ res.var)
+        if counting:
+            flag = ~np.isfinite(res.u) | (infs > _TOLER_INF * (1 + np.abs(beta)))
+        else:
+            flag = ~np.isfinite(res.u) | ((infs > _EPS) & (infs > _TOLER_INF * np.abs(beta)))
+        flag &= keep
+        if flag.any():
+            warnings.warn("Loglik converged before variable "
+                          f"{', '.join(n_ for n_, f in zip(names, flag, strict=False) if f)}; "
+                          "coefficient may be infinite (monotone likelihood)",
+                          MonotoneLikelihoodWarning, stacklevel=3)
+
+
+def cox_result(res: eng.NewtonResult, names: list[str], *, counting: bool, conf_level: float,
+               ties: str, n: int, n_event: int, excluded: pd.DataFrame,
+               state: CoxFitState | None, robust: bool = False, var: np.ndarray | None = None,
+               rscore: float | None = None, warn: bool = True,
+               levels: dict[str, list[Any]] | None = None) -> CoxResult:
+    """The :class:`CoxResult` of a Newton fit (rows in memory, engine sums or site rounds).
+
+    ``var`` is the variance used (the robust one when ``robust``; default the model-based
+    ``res.var``); ``state`` ``None`` marks a fit without rows in memory.
+    """
+    if warn:
+        _fit_warnings(res, names, counting)
+    keep = res.keep
+    beta = np.where(keep, res.beta, 0.0)
+    naive_var = res.var
+    if var is None:
+        var = naive_var
     df = int(keep.sum())
     coef = np.where(keep, beta, np.nan)
     se = np.where(keep, np.sqrt(np.diag(naive_var)), np.nan)
@@ -529,16 +593,14 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     tests = pd.DataFrame(rows, columns=["test", "statistic", "df"])
     tests["p"] = stats.chi2.sf(tests["statistic"].to_numpy(float), tests["df"].to_numpy(float))
     vcov = pd.DataFrame(np.where(np.outer(keep, keep), var, np.nan), index=names, columns=names)
-    order = rs.order
-    state = CoxFitState(
-        design=design, rs=rs, x=xs, center=center, w=ws, time=time_fix[order],
-        event=ev[order], entry=None if entry_fix is None else entry_fix[order],
-        strata=None if si.strata is None else si.strata[order], strata_labels=si.strata_labels,
-        strata_columns=as_column_list(strata),
-        cluster=order_groups if robust else None, beta=beta, keep=keep, naive_var=naive_var,
-        var=var, means=means, method=ties, robust=bool(robust), deriv=res.deriv,
-        strata_keys=si.strata_keys)
     return CoxResult(table=summary, loglik=(res.loglik0, res.loglik), tests=tests, n=n,
-                     n_event=int(ev.sum()), excluded=si.excluded, vcov=vcov,
+                     n_event=n_event, excluded=excluded, vcov=vcov,
                      conf_level=conf_level, ties=ties, robust=bool(robust),
-                     iterations=res.iterations, converged=res.converged, state=state)
+                     iterations=res.iterations, converged=res.converged, state=state,
+                     levels=levels)
+
+
+#: R's coxph.control defaults and timefix, public for the engines' Newton loop.
+EPS = _EPS
+TOLER_CHOL = _TOLER_CHOL
+aeq_times = _aeq_times
