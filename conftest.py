@@ -16,6 +16,7 @@ _SRC = Path(__file__).parent / "src" / "crlm_outcomes"
 _NEEDS_EXTRA: dict[str, tuple[str, ...]] = {
     "scale": ("duckdb", "dask"),  # the [scale] extra
     "report/word.py": ("docx",),  # python-docx (Word output)
+    "io/batched.py": ("duckdb",),  # the [scale] extra (ids repeated across batches)
 }
 
 

@@ -45,7 +45,7 @@ import pandas as pd
 from crlm_outcomes.errors import CrlmError, SpecError, UnreadableFileError
 from crlm_outcomes.io.profile import Profile
 
-__all__ = ["CohortDataset", "load_batched", "BLOCK_BYTES"]
+__all__ = ["CohortDataset", "BLOCK_BYTES"]
 
 #: Bytes of the file parsed at a time by the streaming reader (a batch is one or more blocks).
 BLOCK_BYTES = 1 << 24
@@ -69,6 +69,17 @@ class CohortDataset:
     batches
         Rows read, loaded and quarantined per batch (the last batch holds the rows of
         ``patient_id`` values seen in more than one batch).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from crlm_outcomes import load_cohort
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> synthetic_cohort(250, seed=1).data.to_csv(folder / "export.csv", index=False)
+    >>> ds = load_cohort(folder / "export.csv", out=folder / "cohort", batch_rows=100)
+    >>> ds.rows_in == ds.rows_loaded + ds.rows_quarantined, len(ds.batches) >= 3
+    (True, True)
     """
 
     path: Path
@@ -279,7 +290,7 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
         shutil.rmtree(tmp, ignore_errors=True)
 
     records: list[dict[str, Any]] = []
-    seen_warnings: dict[tuple[str, type], Warning] = {}
+    seen_warnings: dict[tuple[str, type], Warning | str] = {}
     held: list[Any] = []          # rows of ids seen in several batches, loaded last
     held_rows: list[np.ndarray] = []
 

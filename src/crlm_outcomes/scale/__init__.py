@@ -6,8 +6,8 @@
   Gray's test on those lines (the public functions dispatch there by the input's type);
 * :mod:`~crlm_outcomes.scale.federated` exports per-site statistics to reviewable files and
   pools them at a coordinator;
-* :mod:`~crlm_outcomes.scale.cox` fits the Cox model on DuckDB, Dask or pandas by per-time sums
-  (:mod:`~crlm_outcomes.scale.cox_sums`), and :mod:`~crlm_outcomes.scale.federated_cox` across
+* :mod:`~crlm_outcomes.scale._cox` fits the Cox model on DuckDB, Dask or pandas by per-time sums
+  (:mod:`~crlm_outcomes.scale._cox_sums`), and :mod:`~crlm_outcomes.scale.federated_cox` across
   sites by rounds of file exchange.
 """
 

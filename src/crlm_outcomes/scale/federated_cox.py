@@ -3,7 +3,7 @@
 The scheme is WebDISCO's (Lu C-L, Wang S, Ji Z, et al. WebDISCO: a web service for distributed
 Cox model learning without patient-level data sharing. *J Am Med Inform Assoc* 2015;22(6):
 1212–1219, section "Methods"): the partial likelihood of a Cox model depends on the rows only
-through per-time sums (:mod:`crlm_outcomes.scale.cox_sums`), so a coordinator can run R's
+through per-time sums (:mod:`crlm_outcomes.scale._cox_sums`), so a coordinator can run R's
 Newton–Raphson (the same loop as in memory) while each site, at every round, returns its sums at
 the coordinator's current ``beta``:
 
@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import DataQualityWarning, EstimationError, InputError, SpecError
+from crlm_outcomes.scale._cox import Covariate, EngineSums, Query, covariates_of
+from crlm_outcomes.scale._cox_sums import TIME, entry_columns, sum_columns
 from crlm_outcomes.scale.aggregate import N_COLUMN, aggregate
-from crlm_outcomes.scale.cox import Covariate, EngineSums, Query, covariates_of
-from crlm_outcomes.scale.cox_sums import TIME, entry_columns, sum_columns
 from crlm_outcomes.survival._inputs import as_column_list
 
 __all__ = ["REQUEST_FORMAT", "RESPONSE_FORMAT", "site_respond", "federated_cox",
@@ -123,6 +123,29 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
     -------
     Path
         ``out``.
+
+    Examples
+    --------
+    A coordinator's first request (the ``setup`` round) answered by one site:
+
+    >>> import json, pathlib, tempfile, numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> site_a = pd.DataFrame({"months": rng.exponential(30, 60).round(1),
+    ...                        "dead": rng.integers(0, 2, 60), "age": rng.normal(65, 9, 60)})
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> requests = []
+    >>> def keep_first(request, round_):
+    ...     requests.append(request)
+    ...     raise StopIteration  # stop the coordinator after it wrote its first request
+    >>> try:
+    ...     federated_cox(keep_first, folder, "age", "months", "dead",
+    ...                   columns=["months", "dead", "age"])
+    ... except StopIteration:
+    ...     pass
+    >>> answer = site_respond(site_a, requests[0], folder / "A_round000.json", site="A")
+    >>> body = json.loads(answer.read_text())
+    >>> body["format"], body["site"]
+    ('crlm_outcomes.cox_sums/1', 'A')
     """
     if hasattr(data, "audit") and hasattr(data, "data"):
         data = data.data
@@ -160,6 +183,9 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
                                 expected="finite covariates")
             body = {"sum_weights": tot["sw"], "sum_weighted_x": tot["swx"].tolist(),
                     "only_0_1": (~tot["not01"]).tolist()}
+        elif center is None:
+            raise SpecError(f"the coordinator's '{step}' request has no centre of the "
+                            "covariates", expected="a 'center' list from the totals round")
         elif step == "scale":
             body = {"sum_weighted_abs_dev": back.absdev(covs, center, q).tolist()}
         elif step == "sums":
@@ -167,6 +193,7 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
             p = len(covs)
             stop, ent = back.sums(covs, center, beta, q)
             stop = _coarsen(stop, req["whole_months"], q.keys, sum_columns(p))
+            assert stop is not None  # the exit-time sums always exist
             ent = _coarsen(ent, req["whole_months"], q.keys, entry_columns(p))
             ecols = [c for c in sum_columns(p) if c.startswith("e")]
             event_sum = stop[[f"e1_{j}" for j in range(p)]].sum().tolist() if p else []
@@ -213,8 +240,30 @@ Exchange = Callable[[Path, int], list[Path]]
 def local_exchange(sites: Mapping[str, Any], folder: str | Path) -> Exchange:
     """Run every site in this process (a simulation, or sites that share one machine).
 
-    ``sites`` maps each site's name to its data. Returns the ``exchange`` for
-    :func:`federated_cox`.
+    Parameters
+    ----------
+    sites
+        Each site's name mapped to its data (anything :func:`site_respond` takes).
+    folder
+        Where the sites' answer files are written (``<site>_round<NNN>.json``).
+
+    Returns
+    -------
+    Callable
+        The ``exchange`` argument of :func:`federated_cox`.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> sites = {s: pd.DataFrame({"months": rng.exponential(30, 50).round(1),
+    ...                           "dead": rng.integers(0, 2, 50),
+    ...                           "age": rng.normal(65, 9, 50)}) for s in "AB"}
+    >>> folder = tempfile.mkdtemp()
+    >>> fit = federated_cox(local_exchange(sites, folder), folder, "age", "months", "dead",
+    ...                     columns=["months", "dead", "age"])
+    >>> fit.n
+    100
     """
     folder = Path(folder)
 
@@ -228,7 +277,39 @@ def local_exchange(sites: Mapping[str, Any], folder: str | Path) -> Exchange:
 def folder_exchange(folder: str | Path, sites: Sequence[str], *, poll_seconds: float = 30.0,
                     timeout_seconds: float | None = None) -> Exchange:
     """Wait for each site to drop its answer ``<site>_round<NNN>.json`` in a shared folder
-    (the sites run :func:`site_respond` on the request the coordinator wrote there)."""
+    (the sites run :func:`site_respond` on the request the coordinator wrote there).
+
+    Parameters
+    ----------
+    folder
+        The shared folder (requests are written there, answers are read from there).
+    sites
+        The sites' names (one answer file each per round).
+    poll_seconds
+        How often to look for the answers.
+    timeout_seconds
+        Give up with :class:`~crlm_outcomes.errors.InputError` after this long (``None``:
+        wait for ever).
+
+    Returns
+    -------
+    Callable
+        The ``exchange`` argument of :func:`federated_cox`.
+
+    Examples
+    --------
+    Answers that never arrive end in a clear error:
+
+    >>> import pathlib, tempfile
+    >>> from crlm_outcomes.errors import InputError
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> exchange = folder_exchange(folder, ["A", "B"], poll_seconds=0.01, timeout_seconds=0.05)
+    >>> try:
+    ...     exchange(folder / "round000_setup.json", 0)
+    ... except InputError as err:
+    ...     print(err.value)
+    ['A_round000.json', 'B_round000.json']
+    """
     folder = Path(folder)
 
     def exchange(request: Path, round_: int) -> list[Path]:
@@ -288,7 +369,7 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
     (240, ['age'])
     """
     from crlm_outcomes.formula.checks import check_formula
-    from crlm_outcomes.scale.cox_sums import derivatives_from_sums, time_sums
+    from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
     from crlm_outcomes.survival import _cox_engine as eng
     from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, aeq_times, cox_result
 

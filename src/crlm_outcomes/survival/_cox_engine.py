@@ -619,8 +619,15 @@ class Evaluation(Protocol):
     """What one Newton step needs at a given ``beta``: the partial log-likelihood, its
     gradient (score) and the information matrix (minus the Hessian)."""
 
-    loglik: float
-    u: np.ndarray
+    @property
+    def loglik(self) -> float:
+        """The partial log-likelihood at ``beta``."""
+        ...
+
+    @property
+    def u(self) -> np.ndarray:
+        """The score (gradient) at ``beta``."""
+        ...
 
     def info(self) -> np.ndarray:
         """The information matrix at ``beta``."""
@@ -637,7 +644,7 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
     if work is None or work.shape != x.shape:
         work = np.empty_like(x)
 
-    def evaluate(b: np.ndarray) -> Derivatives:
+    def evaluate(b: np.ndarray) -> Evaluation:
         return derivatives(b, x, w, rs, u_events, work=work)
 
     return newton_loop(evaluate, x.shape[1], scale, counting=counting, eps=eps,
@@ -654,7 +661,7 @@ def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.
     ``evaluate(beta)`` returns an object with ``loglik``, ``u`` and ``info()`` (the information matrix) at
     ``beta``: the
     rows in memory (:func:`derivatives`), or per-time sums aggregated by DuckDB, Dask or sites
-    (:mod:`crlm_outcomes.scale.cox`). The result's ``deriv`` is the last such object.
+    (:mod:`crlm_outcomes.scale._cox`). The result's ``deriv`` is the last such object.
     """
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
 

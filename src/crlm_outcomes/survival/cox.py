@@ -106,7 +106,7 @@ class CoxResult(Result):
     state
         Row-level arrays of the fit (residuals, predictions, ``cox.zph``, concordance).
         ``None`` for a fit on DuckDB, Dask or site files
-        (:mod:`crlm_outcomes.scale.cox`): the rows never were in memory, and the methods that
+        (:mod:`crlm_outcomes.scale._cox`): the rows never were in memory, and the methods that
         need them raise :class:`~crlm_outcomes.errors.SpecError`.
     levels
         Levels of each categorical variable (reference first) of a fit without ``state``.
@@ -419,7 +419,7 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     from crlm_outcomes.scale.survival import is_external
 
     if is_external(data):
-        from crlm_outcomes.scale.cox import cox_external
+        from crlm_outcomes.scale._cox import cox_external
 
         return cox_external(data, formula, duration, event, ties=ties, strata=strata,
                             weights=weights, cluster=cluster, robust=robust, entry=entry,

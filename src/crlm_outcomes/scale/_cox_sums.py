@@ -15,7 +15,7 @@ section 3.3; Efron 1977, JASA 72:557–565). This is the scheme of H2O's distrib
 WebDISCO (Lu et al., JAMIA 2015;22:1212–1219): a fixed number of sums per distinct time, whatever
 the number of rows.
 
-The sums come from DuckDB, Dask, pandas or site files (:mod:`crlm_outcomes.scale.cox`,
+The sums come from DuckDB, Dask, pandas or site files (:mod:`crlm_outcomes.scale._cox`,
 :mod:`crlm_outcomes.scale.federated_cox`) as a frame with the key columns, ``__t`` (time) and the
 sum columns named by :func:`sum_columns`; :func:`derivatives_from_sums` turns them into the
 (log-likelihood, score, information) triple that the shared Newton loop
@@ -255,6 +255,9 @@ def _not_entered(ts: TimeSums, st: np.ndarray, t: np.ndarray):
     o0, o1, o2 = np.zeros(k), np.zeros((k, p)), np.zeros((k, p, p))
     if ts.entry_time is None or not ts.entry_time.size:
         return o0, o1, o2
+    # the entry sums are filled together with entry_time (time_sums with an entry column)
+    assert ts.entry_stratum is not None and ts.n0 is not None
+    assert ts.n1 is not None and ts.n2 is not None
     c0 = _seg_revcumsum(ts.n0, ts.entry_stratum)
     c1 = _seg_revcumsum(ts.n1, ts.entry_stratum)
     c2 = _seg_revcumsum(ts.n2, ts.entry_stratum)

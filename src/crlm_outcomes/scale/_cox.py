@@ -5,7 +5,7 @@ Parquet/CSV dataset or a ``dask.dataframe.DataFrame``. The fit is R's ``coxph`` 
 (the same loop as in memory, :func:`crlm_outcomes.survival._cox_engine.newton_loop`); each
 iteration is one aggregation where the data live: per (stratum, distinct time), the sums of
 ``w exp(eta)``, ``w exp(eta) x`` and ``w exp(eta) x x'`` over all rows and over the event rows
-(:mod:`crlm_outcomes.scale.cox_sums`). Before the iterations, one pass validates the survival
+(:mod:`crlm_outcomes.scale._cox_sums`). Before the iterations, one pass validates the survival
 columns (the same errors as in memory), one computes the centring and R's column scaling.
 
 Supported: Efron and Breslow ties, strata, case weights, counting-process ``(entry, stop]``
@@ -35,6 +35,13 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import EstimationError, FormulaError, SpecError, SurvivalDataError
+from crlm_outcomes.scale._cox_sums import (
+    EVENT,
+    TIME,
+    entry_columns,
+    frame_sums,
+    split_events,
+)
 from crlm_outcomes.scale.aggregate import (
     N_COLUMN,
     Aggregate,
@@ -43,13 +50,6 @@ from crlm_outcomes.scale.aggregate import (
     engine_of,
 )
 from crlm_outcomes.scale.aggregate import quote_identifier as _quote
-from crlm_outcomes.scale.cox_sums import (
-    EVENT,
-    TIME,
-    entry_columns,
-    frame_sums,
-    split_events,
-)
 from crlm_outcomes.survival._inputs import as_column_list
 
 __all__ = ["Covariate", "cox_external", "covariates_of", "EngineSums"]
@@ -311,7 +311,7 @@ class EngineSums:
     def _sql_sums(self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray,
                   q: Query, time: str, with_events: bool) -> pd.DataFrame:
         """One ``GROUP BY`` (strata, time[, event]) with plain sums (``FILTER`` clauses were
-        five times slower); :func:`~crlm_outcomes.scale.cox_sums.split_events` then separates
+        five times slower); :func:`~crlm_outcomes.scale._cox_sums.split_events` then separates
         the event rows' sums."""
         p = len(covs)
         w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
@@ -407,7 +407,7 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
     CoxResult
         With ``state=None`` (no rows in memory) and the model-based variance.
     """
-    from crlm_outcomes.scale.cox_sums import derivatives_from_sums, time_sums
+    from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
     from crlm_outcomes.scale.survival import lines_input
     from crlm_outcomes.survival import _cox_engine as eng
     from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, cox_result
@@ -489,6 +489,8 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
 def _non_integer_weights(back: EngineSums, q: Query) -> bool:
     """Whether any case weight is not a whole number (R then defaults to the robust variance)."""
     if back.engine == "duckdb":
+        if q.weights is None:
+            return False
         w = f"CAST({_quote(q.weights)} AS DOUBLE)"
         got = back.src.query("r", f"SELECT count(*) FILTER (WHERE {w} <> floor({w})) FROM r "
                                   f"WHERE {back._where(q)}").fetchall()[0][0]
