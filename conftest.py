@@ -24,8 +24,9 @@ def _missing(modules: tuple[str, ...]) -> list[str]:
     return [m for m in modules if importlib.util.find_spec(m) is None]
 
 
-_LEFT_OUT = {_SRC / path: missing for path, needs in _NEEDS_EXTRA.items()
-             if (missing := _missing(needs))}
+_LEFT_OUT = {
+    _SRC / path: missing for path, needs in _NEEDS_EXTRA.items() if (missing := _missing(needs))
+}
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
@@ -39,6 +40,8 @@ def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
 def pytest_report_header(config) -> list[str]:
     if not _LEFT_OUT:
         return []
-    return [f"doctests not collected (optional extra not installed): "
-            f"{path.relative_to(_SRC.parent)} needs {', '.join(missing)}"
-            for path, missing in _LEFT_OUT.items()]
+    return [
+        f"doctests not collected (optional extra not installed): "
+        f"{path.relative_to(_SRC.parent)} needs {', '.join(missing)}"
+        for path, missing in _LEFT_OUT.items()
+    ]

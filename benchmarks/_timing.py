@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def seconds_and_result(fn: Callable[[], Any], repeat: int = 1, *,
-                       warmup: bool = False) -> tuple[float, Any]:
+def seconds_and_result(
+    fn: Callable[[], Any], repeat: int = 1, *, warmup: bool = False
+) -> tuple[float, Any]:
     """Best wall time of ``repeat`` calls of ``fn`` and the result of the last call.
 
     With ``warmup`` one untimed call comes first, so imports and first-call caches are not

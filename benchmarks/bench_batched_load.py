@@ -64,22 +64,37 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     path = DATA / f"seer_{args.rows}.csv"
     if not path.exists():  # in a subprocess: a child's ru_maxrss starts at its parent's
-        subprocess.run([sys.executable, "-c", "import sys; from crlm_outcomes.datasets."
-                        "registry import write_synthetic_registry as w; "
-                        "w('seer', sys.argv[1], n=int(sys.argv[2]), seed=int(sys.argv[3]))",
-                        str(path), str(args.rows), str(args.seed)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from crlm_outcomes.datasets."
+                "registry import write_synthetic_registry as w; "
+                "w('seer', sys.argv[1], n=int(sys.argv[2]), seed=int(sys.argv[3]))",
+                str(path),
+                str(args.rows),
+                str(args.seed),
+            ],
+            check=True,
+        )
     res = []
     for mode in ("memory", "batched"):
-        proc = subprocess.run([sys.executable, __file__, "--child", mode, str(path),
-                               str(args.batch_rows)], capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", mode, str(path), str(args.batch_rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         res.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     print(f"{args.rows:,} rows (SEER format), batches of {args.batch_rows:,}")
     print(f"{'load':8} {'seconds':>8} {'peak MB':>8}  rows in / loaded / quarantined")
     for r in res:
         print(f"{r['mode']:8} {r['seconds']:8.1f} {r['peak_mb']:8.0f}  {r['counts']}")
-    print(f"batched / memory: time {res[1]['seconds'] / res[0]['seconds']:.2f}, peak memory "
-          f"{res[1]['peak_mb'] / res[0]['peak_mb']:.2f}; audits agree: "
-          f"{res[0]['counts'] == res[1]['counts']}")
+    print(
+        f"batched / memory: time {res[1]['seconds'] / res[0]['seconds']:.2f}, peak memory "
+        f"{res[1]['peak_mb'] / res[0]['peak_mb']:.2f}; audits agree: "
+        f"{res[0]['counts'] == res[1]['counts']}"
+    )
 
 
 if __name__ == "__main__":

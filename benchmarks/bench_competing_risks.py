@@ -55,10 +55,13 @@ def r_time(df: pd.DataFrame, code: str) -> float | None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "d.csv"
         df.to_csv(path, index=False)
-        script = (f"suppressPackageStartupMessages(library(cmprsk)); d <- read.csv('{path}');"
-                  f"st <- system.time({{ {code} }}); cat(st[['elapsed']])")
-        res = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
-                             timeout=3600)
+        script = (
+            f"suppressPackageStartupMessages(library(cmprsk)); d <- read.csv('{path}');"
+            f"st <- system.time({{ {code} }}); cat(st[['elapsed']])"
+        )
+        res = subprocess.run(
+            ["Rscript", "-e", script], capture_output=True, text=True, timeout=3600
+        )
         if res.returncode != 0:
             print("R failed:", res.stderr[-500:], file=sys.stderr)
             return None
@@ -70,8 +73,9 @@ LIFELINES_MAX_N = 100_000  # lifelines needs ~1 min at 1e5 and grows superlinear
 
 def bench_cif(n: int) -> None:
     df = make_data(n)
-    t_ours, res = timed(lambda: cumulative_incidence(df, "time", "status"),
-                        repeat=3 if n <= 100_000 else 1)
+    t_ours, res = timed(
+        lambda: cumulative_incidence(df, "time", "status"), repeat=3 if n <= 100_000 else 1
+    )
     line = f"CIF n={n:>9,d}: ours {t_ours:8.3f}s"
     try:
         from lifelines import AalenJohansenFitter

@@ -72,11 +72,12 @@ def r_fit_seconds(df: pd.DataFrame) -> float | None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "d.csv"
         df.to_csv(path, index=False)
-        script = (f"suppressPackageStartupMessages(library(survival)); d <- read.csv('{path}');"
-                  f" s <- system.time(coxph(Surv(time, event) ~ {FORMULA}, d))['elapsed'];"
-                  " cat(s)")
-        out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
-                             check=True)
+        script = (
+            f"suppressPackageStartupMessages(library(survival)); d <- read.csv('{path}');"
+            f" s <- system.time(coxph(Surv(time, event) ~ {FORMULA}, d))['elapsed'];"
+            " cat(s)"
+        )
+        out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True)
         return float(out.stdout.strip().split()[-1])
 
 
@@ -89,21 +90,30 @@ def quick(n: int, repeat: int) -> None:
         t_ours.append(timed(lambda: ours(df)))
         t_ll.append(timed(lambda: lifelines_fit(df)))
         print(f"ours {t_ours[-1]:.3f} s, lifelines {t_ll[-1]:.3f} s", flush=True)
-    print(f"[month times, n={n}] best of {repeat}: ours {min(t_ours):.3f} s, lifelines "
-          f"{min(t_ll):.3f} s, lifelines/ours = {min(t_ll) / min(t_ours):.2f}")
+    print(
+        f"[month times, n={n}] best of {repeat}: ours {min(t_ours):.3f} s, lifelines "
+        f"{min(t_ll):.3f} s, lifelines/ours = {min(t_ll) / min(t_ours):.2f}"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true",
-                    help="month times only, against lifelines (interleaved, best of --repeat)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="month times only, against lifelines (interleaved, best of --repeat)",
+    )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-statsmodels", action="store_true")
     ap.add_argument("--skip-r", action="store_true")
     ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--statsmodels-cap", type=int, default=100_000,
-                    help="rows for statsmodels with continuous times (its Efron loop is per "
-                         "distinct time; 1e6 continuous takes far too long)")
+    ap.add_argument(
+        "--statsmodels-cap",
+        type=int,
+        default=100_000,
+        help="rows for statsmodels with continuous times (its Efron loop is per "
+        "distinct time; 1e6 continuous takes far too long)",
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.quick:
@@ -132,12 +142,20 @@ def main() -> None:
             print(f"[{label}] R coxph {t_r:.3f} s", flush=True)
         fit = ours(df)
         diff = float(np.max(np.abs(fit.summary["coef"].to_numpy() - ll.params_.to_numpy())))
-        rows.append({"case": label, "n": args.n, "ours_s": t_ours, "lifelines_s": t_ll,
-                     "statsmodels_s": t_sm, "R_coxph_s": t_r,
-                     "lifelines/ours": t_ll / t_ours,
-                     "statsmodels": sm_note,
-                     "R/ours": None if t_r is None else t_r / t_ours,
-                     "max|coef diff| vs lifelines": diff})
+        rows.append(
+            {
+                "case": label,
+                "n": args.n,
+                "ours_s": t_ours,
+                "lifelines_s": t_ll,
+                "statsmodels_s": t_sm,
+                "R_coxph_s": t_r,
+                "lifelines/ours": t_ll / t_ours,
+                "statsmodels": sm_note,
+                "R/ours": None if t_r is None else t_r / t_ours,
+                "max|coef diff| vs lifelines": diff,
+            }
+        )
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
@@ -155,8 +173,10 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     data_mb = df.memory_usage(deep=True).sum() / 2**20
-    print(f"\npeak traced memory of one fit at n={args.n}: {peak / 2**20:.0f} MiB "
-          f"(input frame {data_mb:.0f} MiB)")
+    print(
+        f"\npeak traced memory of one fit at n={args.n}: {peak / 2**20:.0f} MiB "
+        f"(input frame {data_mb:.0f} MiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,13 @@ def make_data(n: int, seed: int = 2026) -> pd.DataFrame:
     g = rng.integers(0, 4, n)
     t_event = np.ceil(rng.exponential(900.0 * (1 + 0.3 * g)))
     t_cens = np.ceil(rng.uniform(30, 3650, n))
-    return pd.DataFrame({"t": np.minimum(t_event, t_cens),
-                         "e": (t_event <= t_cens).astype(np.int64),
-                         "g": pd.Categorical.from_codes(g, LEVELS)})
+    return pd.DataFrame(
+        {
+            "t": np.minimum(t_event, t_cens),
+            "e": (t_event <= t_cens).astype(np.int64),
+            "g": pd.Categorical.from_codes(g, LEVELS),
+        }
+    )
 
 
 from _timing import seconds as best_of  # noqa: E402
@@ -103,8 +107,9 @@ cat(best, "\n")
 def run_r(n: int, repeat: int) -> float | None:
     if shutil.which("Rscript") is None:
         return None
-    out = subprocess.run(["Rscript", "-e", R_CODE % (n, repeat)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        ["Rscript", "-e", R_CODE % (n, repeat)], capture_output=True, text=True, check=True
+    )
     return float(out.stdout.split()[-1])
 
 
@@ -129,17 +134,31 @@ def main() -> None:
         life = best_of(lambda df=df: run_lifelines(df), 1)
         sm = best_of(lambda df=df: run_statsmodels(df), 1) if n <= args.sm_max else None
         r = run_r(n, 1 if n > 1_000_000 else 2) if n <= args.r_max else None
-        for name, sec in [("crlm_outcomes", ours), ("crlm core", core), ("pandas floor", floor),
-                          ("lifelines", life), ("statsmodels", sm), ("R survival", r)]:
-            rows.append({"n": f"{n:.0e}", "method": name, "seconds": sec,
-                         "x ours": None if sec is None else sec / ours,
-                         "ours / this": None if sec is None else ours / sec})
+        for name, sec in [
+            ("crlm_outcomes", ours),
+            ("crlm core", core),
+            ("pandas floor", floor),
+            ("lifelines", life),
+            ("statsmodels", sm),
+            ("R survival", r),
+        ]:
+            rows.append(
+                {
+                    "n": f"{n:.0e}",
+                    "method": name,
+                    "seconds": sec,
+                    "x ours": None if sec is None else sec / ours,
+                    "ours / this": None if sec is None else ours / sec,
+                }
+            )
         del df, si
     table = pd.DataFrame(rows)
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
         print(table.to_string(index=False, na_rep="skipped"))
-    print("\n'x ours' = time / time of crlm_outcomes (>1: slower than ours); "
-          "'ours / this' vs the pandas floor is the target (<= 2).")
+    print(
+        "\n'x ours' = time / time of crlm_outcomes (>1: slower than ours); "
+        "'ours / this' vs the pandas floor is the target (<= 2)."
+    )
 
 
 if __name__ == "__main__":

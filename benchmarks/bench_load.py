@@ -64,8 +64,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--seed", type=int, default=20251121)
-    parser.add_argument("--profile", default="seer", help="registry profile of the file "
-                        "(seer, the goal's; ncdb, tcia_crlm, institutional also work)")
+    parser.add_argument(
+        "--profile",
+        default="seer",
+        help="registry profile of the file "
+        "(seer, the goal's; ncdb, tcia_crlm, institutional also work)",
+    )
     args = parser.parse_args()
     profile = args.profile
 
@@ -73,11 +77,14 @@ def main() -> None:
     if not path.exists():
         t0 = time.perf_counter()
         write_synthetic_registry(profile, path, n=args.rows, seed=args.seed)
-        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s"
+        )
 
-    times = interleaved({"read": lambda: pacsv.read_csv(path),
-                         "load": lambda: load_cohort(path, profile=profile)}, args.repeat)
+    times = interleaved(
+        {"read": lambda: pacsv.read_csv(path), "load": lambda: load_cohort(path, profile=profile)},
+        args.repeat,
+    )
     read, load = times["read"], times["load"]
     pairs = [lo / rd for lo, rd in zip(load, read, strict=True)]
     cohort = load_cohort(path, profile=profile)
@@ -86,9 +93,11 @@ def main() -> None:
     print(f"{args.repeat} interleaved rounds     best    median")
     print(f"pyarrow.csv.read_csv : {min(read):7.3f} s {statistics.median(read):7.3f} s")
     print(f"load_cohort ({profile[:6]:6s}): {min(load):7.3f} s {statistics.median(load):7.3f} s")
-    print(f"ratio                : {min(load) / min(read):7.2f} x "
-          f"{statistics.median(load) / statistics.median(read):7.2f} x   "
-          f"median of paired ratios {statistics.median(pairs):.2f} x  (goal <= 3x)")
+    print(
+        f"ratio                : {min(load) / min(read):7.2f} x "
+        f"{statistics.median(load) / statistics.median(read):7.2f} x   "
+        f"median of paired ratios {statistics.median(pairs):.2f} x  (goal <= 3x)"
+    )
     cpu0 = time.process_time()
     load_cohort(path, profile=profile)
     print(f"CPU time of one load : {time.process_time() - cpu0:7.3f} s")

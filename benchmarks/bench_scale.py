@@ -60,8 +60,11 @@ def _child(engine: str, path: str, analysis: str = "km") -> dict:
 
     import crlm_outcomes as co
 
-    columns = (["months", "event", *[f"x{i}" for i in range(10)]] if analysis == "cox"
-               else ["months", "event", "grp"])
+    columns = (
+        ["months", "event", *[f"x{i}" for i in range(10)]]
+        if analysis == "cox"
+        else ["months", "event", "grp"]
+    )
     if engine == "pandas":
         import pandas as pd
 
@@ -82,8 +85,12 @@ def _child(engine: str, path: str, analysis: str = "km") -> dict:
     t0 = time.perf_counter()
     if analysis == "cox":
         fit = co.cox(data, COX_FORMULA, "months", "event", ties="efron")
-        out = {"coef": fit.table["coef"].tolist(), "std_error": fit.table["std_error"].tolist(),
-               "loglik": fit.loglik[1], "iterations": fit.iterations}
+        out = {
+            "coef": fit.table["coef"].tolist(),
+            "std_error": fit.table["std_error"].tolist(),
+            "loglik": fit.loglik[1],
+            "iterations": fit.iterations,
+        }
     else:
         km = co.kaplan_meier(data, "months", "event", by="grp")
         lr = co.logrank(data, "months", "event", by="grp")
@@ -93,13 +100,16 @@ def _child(engine: str, path: str, analysis: str = "km") -> dict:
         client.close()
         cluster.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"engine": engine, "seconds": seconds, "load_seconds": load, "peak_mb": peak_mb,
-            **out}
+    return {"engine": engine, "seconds": seconds, "load_seconds": load, "peak_mb": peak_mb, **out}
 
 
 def run(engine: str, path: Path, analysis: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", engine, str(path), analysis],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", engine, str(path), analysis],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -112,14 +122,18 @@ def _report_cox(rows: int, results: list[dict]) -> None:
     for r in results:
         total = r["seconds"] + r["load_seconds"]
         ratio = f"{total / (base['seconds'] + base['load_seconds']):.2f}" if base else "-"
-        print(f"{r['engine']:8} {total:9.2f} {ratio:>7} {r['peak_mb']:9.0f} {r['iterations']:5d}"
-              f"  {r['loglik']:.12g}")
+        print(
+            f"{r['engine']:8} {total:9.2f} {ratio:>7} {r['peak_mb']:9.0f} {r['iterations']:5d}"
+            f"  {r['loglik']:.12g}"
+        )
     if base:
         for r in results:
             rc = np.max(np.abs(np.array(r["coef"]) / np.array(base["coef"]) - 1))
             rs = np.max(np.abs(np.array(r["std_error"]) / np.array(base["std_error"]) - 1))
-            print(f"  {r['engine']}: max relative difference to pandas: coef {rc:.1e}, "
-                  f"SE {rs:.1e}, loglik {abs(r['loglik'] / base['loglik'] - 1):.1e}")
+            print(
+                f"  {r['engine']}: max relative difference to pandas: coef {rc:.1e}, "
+                f"SE {rs:.1e}, loglik {abs(r['loglik'] / base['loglik'] - 1):.1e}"
+            )
 
 
 def main() -> None:
@@ -133,9 +147,17 @@ def main() -> None:
         print(json.dumps(_child(*args.child)))
         return
     # written in a subprocess: a child's ru_maxrss starts at its parent's resident size
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                    "import bench_scale as b; b.make_dataset(int(sys.argv[2]))", str(HERE),
-                    str(args.rows)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "import bench_scale as b; b.make_dataset(int(sys.argv[2]))",
+            str(HERE),
+            str(args.rows),
+        ],
+        check=True,
+    )
     path = DATA / f"scale_{args.rows}"
     engines = args.only or ["pandas", "duckdb", "dask"]
     if args.analysis in ("cox", "both"):

@@ -61,8 +61,10 @@ def main() -> None:
             t0 = time.perf_counter()
             co.stratify.apply_all(seer)
             apply_best = min(apply_best, time.perf_counter() - t0)
-        print(f"SEER registry {rows:>9,} rows: load_cohort {load_best:7.2f} s, apply_all "
-              f"{apply_best:7.2f} s, ratio {apply_best / load_best:5.2f} (target <= 3)")
+        print(
+            f"SEER registry {rows:>9,} rows: load_cohort {load_best:7.2f} s, apply_all "
+            f"{apply_best:7.2f} s, ratio {apply_best / load_best:5.2f} (target <= 3)"
+        )
         synthetic = synthetic_cohort(min(rows, 200_000), args.seed)
         t = seconds(lambda synthetic=synthetic: co.stratify.apply_all(synthetic))
         print(f"apply_all, synthetic,     {len(synthetic.data):>9,} rows: {t:7.2f} s")

@@ -45,8 +45,11 @@ OPTION_SETS = {
         "primary_sidedness": {"rectum_separate": True},
     },
     "variants2": {
-        "liver_mets_timing": {"convention": "e_ahpba_2023", "split_metachronous": False,
-                              "use_flag": False},
+        "liver_mets_timing": {
+            "convention": "e_ahpba_2023",
+            "split_metachronous": False,
+            "use_flag": False,
+        },
         "ras_class": {"assume_complete_panel": True, "required_exons": (2,)},
         "tbs_zone": {"cuts": (2, 8)},
         "surgical_strategy_group": {"source": "explicit"},
@@ -93,8 +96,11 @@ def main() -> None:
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:
         data = cohorts(Path(tmp))
-        results = {(c, o): snapshot(frame, opts) for c, frame in data.items()
-                   for o, opts in OPTION_SETS.items()}
+        results = {
+            (c, o): snapshot(frame, opts)
+            for c, frame in data.items()
+            for o, opts in OPTION_SETS.items()
+        }
     if args.mode == "save":
         args.path.write_bytes(pickle.dumps(results))
         print(f"saved {len(results)} cohort x option snapshots to {args.path}")

@@ -41,14 +41,18 @@ def simulate(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFra
     z = rng.standard_normal(n)
     kras = rng.random(n) < 1 / (1 + np.exp(-(0.1 + 0.6 * z)))
     log_cea = z
-    lp = TRUE["age10"] * (age - 64) / 10 + TRUE["log_cea"] * log_cea + \
-        TRUE["kras[T.mutant]"] * kras
+    lp = TRUE["age10"] * (age - 64) / 10 + TRUE["log_cea"] * log_cea + TRUE["kras[T.mutant]"] * kras
     t = rng.exponential(1 / (0.025 * np.exp(lp)))
     c = rng.uniform(12, 60, n)
-    full = pd.DataFrame({
-        "age10": (age - 64) / 10, "log_cea": log_cea,
-        "kras": pd.Categorical(np.where(kras, "mutant", "wild"), categories=["wild", "mutant"]),
-        "time": np.minimum(t, c), "event": (t <= c).astype(int)})
+    full = pd.DataFrame(
+        {
+            "age10": (age - 64) / 10,
+            "log_cea": log_cea,
+            "kras": pd.Categorical(np.where(kras, "mutant", "wild"), categories=["wild", "mutant"]),
+            "time": np.minimum(t, c),
+            "event": (t <= c).astype(int),
+        }
+    )
     obs = full.copy()
     logit = -1.6 + 1.6 * full["event"] + 0.4 * full["age10"]
     p = 1 / (1 + np.exp(-logit.to_numpy()))
@@ -68,25 +72,50 @@ def one_replicate(args: tuple[int, int, int, int]) -> list[dict]:
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fits = {"full data": cox(full, formula, "time", "event"),
-                "complete case": cox(obs, formula, "time", "event")}
-        imp = impute(obs, ["log_cea", "kras"], predictors=["age10", "log_cea", "kras"],
-                     duration="time", event="event", m=m, iterations=iterations,
-                     seed=int(rng.integers(2**31)))
+        fits = {
+            "full data": cox(full, formula, "time", "event"),
+            "complete case": cox(obs, formula, "time", "event"),
+        }
+        imp = impute(
+            obs,
+            ["log_cea", "kras"],
+            predictors=["age10", "log_cea", "kras"],
+            duration="time",
+            event="event",
+            m=m,
+            iterations=iterations,
+            seed=int(rng.integers(2**31)),
+        )
         pooled = imp.cox(formula, "time", "event")
     for method, f in fits.items():
         s = f.summary.set_index("term")
         for term in TRUE:
-            rows.append({"rep": rep, "method": method, "term": term, "coef": s.loc[term, "coef"],
-                         "se": s.loc[term, "se"], "lower": np.log(s.loc[term, "lower"]),
-                         "upper": np.log(s.loc[term, "upper"]),
-                         "n_used": f.n})
+            rows.append(
+                {
+                    "rep": rep,
+                    "method": method,
+                    "term": term,
+                    "coef": s.loc[term, "coef"],
+                    "se": s.loc[term, "se"],
+                    "lower": np.log(s.loc[term, "lower"]),
+                    "upper": np.log(s.loc[term, "upper"]),
+                    "n_used": f.n,
+                }
+            )
     s = pooled.table.set_index("term")
     for term in TRUE:
-        rows.append({"rep": rep, "method": f"MI (m={m})", "term": term,
-                     "coef": s.loc[term, "coef"], "se": s.loc[term, "std_error"],
-                     "lower": np.log(s.loc[term, "lower"]), "upper": np.log(s.loc[term, "upper"]),
-                     "n_used": pooled.n})
+        rows.append(
+            {
+                "rep": rep,
+                "method": f"MI (m={m})",
+                "term": term,
+                "coef": s.loc[term, "coef"],
+                "se": s.loc[term, "std_error"],
+                "lower": np.log(s.loc[term, "lower"]),
+                "upper": np.log(s.loc[term, "upper"]),
+                "n_used": pooled.n,
+            }
+        )
     return rows
 
 
@@ -112,17 +141,26 @@ def main() -> None:
         res.to_csv(a.out, index=False)
     res["true"] = res["term"].map(TRUE)
     res["covered"] = (res["lower"] <= res["true"]) & (res["true"] <= res["upper"])
-    out = res.groupby(["term", "method"], sort=False).agg(
-        bias=("coef", lambda v: float(np.mean(v)) - 0.0),
-        emp_se=("coef", "std"), model_se=("se", "mean"), coverage=("covered", "mean"),
-        n_used=("n_used", "mean")).reset_index()
+    out = (
+        res.groupby(["term", "method"], sort=False)
+        .agg(
+            bias=("coef", lambda v: float(np.mean(v)) - 0.0),
+            emp_se=("coef", "std"),
+            model_se=("se", "mean"),
+            coverage=("covered", "mean"),
+            n_used=("n_used", "mean"),
+        )
+        .reset_index()
+    )
     out["bias"] = out["bias"] - out["term"].map(TRUE)
     mcse = out["emp_se"] / np.sqrt(a.reps)
     out["bias_mcse"] = mcse
     out["rel_bias_%"] = 100 * out["bias"] / out["term"].map(TRUE)
     pd.set_option("display.width", 160)
-    print(f"{a.reps} replicates, n = {a.n}, m = {a.m}, {a.iterations} iterations, "
-          f"{time.perf_counter() - t0:.0f} s on {a.workers} workers")
+    print(
+        f"{a.reps} replicates, n = {a.n}, m = {a.m}, {a.iterations} iterations, "
+        f"{time.perf_counter() - t0:.0f} s on {a.workers} workers"
+    )
     print("true log HRs: " + ", ".join(f"{k} {v:.4f}" for k, v in TRUE.items()))
     print(out.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 

@@ -41,10 +41,12 @@ CALLS = {
     "rmst": lambda d: co.rmst(d, "os_months", "os_event", "sex", tau=24),
     "rmst_difference": lambda d: co.rmst_difference(d, "os_months", "os_event", "sex", tau=24),
     "landmark": lambda d: co.landmark(d, "os_months", "os_event", "sex", landmark=6),
-    "propensity_weights": lambda d: co.propensity_weights(d, "neoadjuvant_chemo",
-                                                          "age_at_diagnosis + sex"),
-    "balance_table": lambda d: co.balance_table(d, "neoadjuvant_chemo",
-                                                ["age_at_diagnosis", "sex"]),
+    "propensity_weights": lambda d: co.propensity_weights(
+        d, "neoadjuvant_chemo", "age_at_diagnosis + sex"
+    ),
+    "balance_table": lambda d: co.balance_table(
+        d, "neoadjuvant_chemo", ["age_at_diagnosis", "sex"]
+    ),
     "concordance": lambda d: co.concordance(d, "os_months", "os_event", "age_at_diagnosis"),
     "table_one": lambda d: table_one(d, "sex", ["age_at_diagnosis", "kras_status"]),
 }
@@ -67,8 +69,15 @@ def _two_column_data(n: int = 200, seed: int = 5) -> pd.DataFrame:
     x = rng.normal(size=n)
     t = rng.exponential(5 * np.exp(-0.5 * x), size=n) + 0.05
     c = rng.uniform(1, 12, size=n)
-    frame = pd.DataFrame({"a": a, "b": b, "x": x, "time": np.round(np.minimum(t, c), 3),
-                          "status": (t <= c).astype(int)})
+    frame = pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "x": x,
+            "time": np.round(np.minimum(t, c), 3),
+            "status": (t <= c).astype(int),
+        }
+    )
     frame["ab"] = [f"a={u}, b={v}" for u, v in zip(frame["a"], frame["b"], strict=True)]
     return frame
 
@@ -96,8 +105,11 @@ def test_cox_stratified_on_two_columns_predicts_and_gives_baseline():
     base2, base1 = two.baseline_hazard(), one.baseline_hazard()
     assert set(base2["strata"]) == set(base1["strata"]) == set(d["ab"])
     for s in set(d["ab"]):
-        np.testing.assert_allclose(base2.loc[base2["strata"] == s, "cumhaz"],
-                                   base1.loc[base1["strata"] == s, "cumhaz"], rtol=1e-12)
+        np.testing.assert_allclose(
+            base2.loc[base2["strata"] == s, "cumhaz"],
+            base1.loc[base1["strata"] == s, "cumhaz"],
+            rtol=1e-12,
+        )
     new = d.iloc[[0, 1, 2]]
     pred2 = two.predict_survival(new, times=[1, 3])
     pred1 = one.predict_survival(new, times=[1, 3])
@@ -114,9 +126,10 @@ def test_concordance_on_a_dataframe_matches_the_cox_fit():
     res = co.concordance(d.assign(lp=fit.predict()), "time", "status", "lp", reverse=True)
     assert res.estimate == pytest.approx(fit.concordance["concordance"], rel=1e-12)
     assert res.std_error == pytest.approx(fit.concordance["std"], rel=1e-12)
-    arrays = concordance_arrays(d["time"].to_numpy(float), d["status"].to_numpy(),
-                                d["x"].to_numpy(), reverse=False)
-    plain = co.concordance(d, "time", "status", "x")   # R's default: reverse = FALSE
+    arrays = concordance_arrays(
+        d["time"].to_numpy(float), d["status"].to_numpy(), d["x"].to_numpy(), reverse=False
+    )
+    plain = co.concordance(d, "time", "status", "x")  # R's default: reverse = FALSE
     assert plain.estimate == pytest.approx(arrays["concordance"], rel=1e-14)
 
 

@@ -41,22 +41,25 @@ def _top_level_imports(path: Path, name: str) -> set[str]:
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    pkg = name.split(".")[: -node.level + (1 if path.name == "__init__.py"
-                                                           else 0) or None]
+                    pkg = name.split(".")[
+                        : -node.level + (1 if path.name == "__init__.py" else 0) or None
+                    ]
                     base = ".".join(pkg + ([base] if base else []))
                 found.add(base)
                 found.update(f"{base}.{a.name}" for a in node.names)
             elif isinstance(node, (ast.If, ast.Try, ast.With)):
                 visit(node.body)
                 visit(getattr(node, "orelse", []))
+
     visit(tree.body)
     return {m for m in found if m.startswith("crlm_outcomes")}
 
 
 def test_no_import_cycles():
     mods = _modules()
-    graph = {m: {d for d in _top_level_imports(p, m) if d in mods and d != m}
-             for m, p in mods.items()}
+    graph = {
+        m: {d for d in _top_level_imports(p, m) if d in mods and d != m} for m, p in mods.items()
+    }
     # a package imports its own submodules in __init__; edges from a module to an ancestor
     # package are the import machinery's, not a cycle of ours
     for m in graph:
@@ -69,7 +72,7 @@ def test_no_import_cycles():
         stack.append(node)
         for dep in sorted(graph[node]):
             if state.get(dep) == 1:
-                cycle = stack[stack.index(dep):] + [dep]
+                cycle = stack[stack.index(dep) :] + [dep]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if dep not in state:
                 dfs(dep)
@@ -84,8 +87,7 @@ def test_no_import_cycles():
 def test_survival_does_not_import_plots_at_import_time():
     for name, path in _modules().items():
         if name.startswith("crlm_outcomes.survival"):
-            bad = {d for d in _top_level_imports(path, name)
-                   if d.startswith("crlm_outcomes.plots")}
+            bad = {d for d in _top_level_imports(path, name) if d.startswith("crlm_outcomes.plots")}
             assert not bad, f"{name} imports {bad} at import time"
 
 
@@ -102,8 +104,15 @@ def test_every_exception_is_defined_in_errors():
     assert not offenders, f"exception classes outside errors.py: {offenders}"
 
 
-DRAWING = ("plt.subplots", ".errorbar(", ".bar(", ".imshow(", ".scatter(", ".step(",
-           ".fill_between(")
+DRAWING = (
+    "plt.subplots",
+    ".errorbar(",
+    ".bar(",
+    ".imshow(",
+    ".scatter(",
+    ".step(",
+    ".fill_between(",
+)
 
 
 def test_drawing_lives_in_plots():
@@ -147,16 +156,19 @@ def test_no_private_imports_across_modules():
                         aliases[a.asname or a.name] = full
                     if full in mods:  # a module: a private one is a shared-internals module
                         continue
-                    if _private(a.name) and base != name and \
-                            not _private(base.rsplit(".", 1)[-1]):
+                    if _private(a.name) and base != name and not _private(base.rsplit(".", 1)[-1]):
                         offenders.append(f"{name}: from {base} import {a.name}")
             elif isinstance(node, ast.Import):
                 for a in node.names:
                     if a.name in mods and a.asname:
                         aliases[a.asname] = a.name
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and _private(node.attr)
-                    and isinstance(node.value, ast.Name) and node.value.id in aliases):
+            if (
+                isinstance(node, ast.Attribute)
+                and _private(node.attr)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
                 target = aliases[node.value.id]
                 if target != name and not _private(target.rsplit(".", 1)[-1]):
                     offenders.append(f"{name}: {target}.{node.attr}")

@@ -98,8 +98,9 @@ def test_invalid_spec_is_one_clean_line(tmp_path):
 
 def test_validate_prints_audit_and_writes_quarantine(cohort_csv, tmp_path):
     qpath = tmp_path / "q" / "quarantine.csv"
-    result = runner.invoke(app, ["validate", str(cohort_csv), "--profile", "canonical",
-                                 "--quarantine-out", str(qpath)])
+    result = runner.invoke(
+        app, ["validate", str(cohort_csv), "--profile", "canonical", "--quarantine-out", str(qpath)]
+    )
     assert result.exit_code == 0, result.output
     assert "rows in 40, loaded 39, quarantined 1" in result.stdout
     quarantine = pd.read_csv(qpath)
@@ -112,11 +113,13 @@ def test_validate_errors_exit_2(cohort_csv, tmp_path):
     result = runner.invoke(app, ["validate", str(cohort_csv), "--profile", "nope"])
     assert result.exit_code == 2
     assert result.output.startswith("error: unknown profile 'nope'")
-    result = runner.invoke(app, ["validate", str(tmp_path / "missing.csv"), "--profile",
-                                 "canonical"])
+    result = runner.invoke(
+        app, ["validate", str(tmp_path / "missing.csv"), "--profile", "canonical"]
+    )
     assert result.exit_code == 2 and result.output.startswith("error:")
-    result = runner.invoke(app, ["validate", str(cohort_csv), "--profile", "canonical",
-                                 "--option", "novalue"])
+    result = runner.invoke(
+        app, ["validate", str(cohort_csv), "--profile", "canonical", "--option", "novalue"]
+    )
     assert result.exit_code == 2 and "KEY=VALUE" in result.output
 
 

@@ -15,10 +15,18 @@ from crlm_outcomes._filled import _LIBC, _MIN_BYTES, filled_arrays
 N = 300_000  # above the mapping threshold for every dtype below
 
 
-@pytest.mark.parametrize(("dtype", "value"), [
-    ("float64", np.nan), ("datetime64[ns]", np.datetime64("NaT", "ns")), ("bool", True),
-    ("bool", False), ("int8", -1), ("int64", 0), ("int64", 7),
-])
+@pytest.mark.parametrize(
+    ("dtype", "value"),
+    [
+        ("float64", np.nan),
+        ("datetime64[ns]", np.datetime64("NaT", "ns")),
+        ("bool", True),
+        ("bool", False),
+        ("int8", -1),
+        ("int64", 0),
+        ("int64", 7),
+    ],
+)
 def test_equal_to_numpy_full(dtype, value):
     arrays = filled_arrays(N, dtype, value, 3)
     expected = np.full(N, value, dtype=dtype)
@@ -39,10 +47,13 @@ def test_arrays_are_independent_and_writable():
 
 
 def test_pandas_assignment_and_pickle():
-    frame = pd.DataFrame({"x": pd.Series(filled_arrays(N, "float64", np.nan, 1)[0]),
-                          "d": pd.Series(filled_arrays(N, "datetime64[ns]",
-                                                       np.datetime64("NaT", "ns"), 1)[0])},
-                         copy=False)
+    frame = pd.DataFrame(
+        {
+            "x": pd.Series(filled_arrays(N, "float64", np.nan, 1)[0]),
+            "d": pd.Series(filled_arrays(N, "datetime64[ns]", np.datetime64("NaT", "ns"), 1)[0]),
+        },
+        copy=False,
+    )
     frame.loc[frame.index < 3, "x"] = 4.0
     frame.loc[7, "d"] = pd.Timestamp("2021-02-03")
     frame = frame.fillna({"x": 0.0})
@@ -59,8 +70,10 @@ def test_small_and_zero_counts():
     assert 10 * 8 < _MIN_BYTES
 
 
-@pytest.mark.skipif(_LIBC is None or not sys.platform.startswith("linux"),
-                    reason="copy-on-write mappings are used on Linux only (np.full elsewhere)")
+@pytest.mark.skipif(
+    _LIBC is None or not sys.platform.startswith("linux"),
+    reason="copy-on-write mappings are used on Linux only (np.full elsewhere)",
+)
 def test_mappings_are_shared_and_released():
     def mapped() -> int:
         with open("/proc/self/maps") as fh:

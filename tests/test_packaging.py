@@ -16,8 +16,16 @@ SRC = ROOT / "src" / "crlm_outcomes"
 def _package_data() -> set[str]:
     """Every non-Python file under src/ that the package reads at run time."""
     wanted = set()
-    for pattern in ("io/profiles/*.yaml", "schema/*.yaml", "schema/*.json", "schema/*.md",
-                    "report/templates/*", "report/*.yaml", "datasets/*.yaml", "py.typed"):
+    for pattern in (
+        "io/profiles/*.yaml",
+        "schema/*.yaml",
+        "schema/*.json",
+        "schema/*.md",
+        "report/templates/*",
+        "report/*.yaml",
+        "datasets/*.yaml",
+        "py.typed",
+    ):
         for path in SRC.glob(pattern):
             if path.is_file():
                 wanted.add("crlm_outcomes/" + path.relative_to(SRC).as_posix())
@@ -27,8 +35,12 @@ def _package_data() -> set[str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                           str(out), str(ROOT)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         pytest.fail(f"pip wheel failed:\n{proc.stdout}\n{proc.stderr}")
     (path,) = out.glob("crlm_outcomes-*.whl")

@@ -42,16 +42,21 @@ def _data(n: int = 120, seed: int = 3) -> pd.DataFrame:
     t = rng.exponential(10 * np.exp(-0.4 * x - 0.3 * arm)) + 0.1
     c = rng.uniform(2, 25, size=n)
     cause = np.where(t <= c, rng.integers(1, 3, size=n), 0)
-    frame = pd.DataFrame({
-        "time": np.round(np.minimum(t, c), 2), "status": (t <= c).astype(int),
-        "cause": cause, "x": x, "arm": arm,
-        "site": rng.choice(["left", "right"], size=n),
-        "stage": pd.Categorical(rng.choice(["I", "II", "III"], size=n),
-                                categories=["I", "II", "III"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "time": np.round(np.minimum(t, c), 2),
+            "status": (t <= c).astype(int),
+            "cause": cause,
+            "x": x,
+            "arm": arm,
+            "site": rng.choice(["left", "right"], size=n),
+            "stage": pd.Categorical(
+                rng.choice(["I", "II", "III"], size=n), categories=["I", "II", "III"]
+            ),
+        }
+    )
     exposed = rng.random(n) < 0.5
-    frame["exposure_time"] = np.where(exposed, frame["time"] * rng.uniform(0, 1, size=n),
-                                      np.nan)
+    frame["exposure_time"] = np.where(exposed, frame["time"] * rng.uniform(0, 1, size=n), np.nan)
     frame.loc[3, "x"] = np.nan  # one excluded row everywhere x is used
     return frame
 
@@ -71,18 +76,21 @@ def _risk() -> pd.Series:
 
 
 def _compare() -> object:
-    return va.compare_scores(DATA, "time", "status", ["x", "arm"], [5, 10],
-                             thresholds=[0.2, 0.4], groups=4)
+    return va.compare_scores(
+        DATA, "time", "status", ["x", "arm"], [5, 10], thresholds=[0.2, 0.4], groups=4
+    )
 
 
 def _matched() -> object:
-    return sv.match_propensity(DATA, "arm", "x + site", caliper=0.2,
-                               balance_covariates=["x", "site"])
+    return sv.match_propensity(
+        DATA, "arm", "x + site", caliper=0.2, balance_covariates=["x", "site"]
+    )
 
 
 def _imputed() -> object:
-    return imputation.impute(DATA, ["x"], predictors=["arm"], duration="time",
-                             event="status", m=2, iterations=2, seed=1)
+    return imputation.impute(
+        DATA, ["x"], predictors=["arm"], duration="time", event="status", m=2, iterations=2, seed=1
+    )
 
 
 def _quiet(fn: Callable[[], object]) -> Callable[[], object]:
@@ -90,6 +98,7 @@ def _quiet(fn: Callable[[], object]) -> Callable[[], object]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DataQualityWarning for the excluded row
             return fn()
+
     return run
 
 
@@ -97,53 +106,73 @@ FACTORIES: dict[str, Callable[[], object]] = {
     "KaplanMeierResult": _quiet(lambda: sv.kaplan_meier(DATA, "time", "status", "arm")),
     "LogRankResult": _quiet(lambda: sv.logrank(DATA, "time", "status", "stage")),
     "LogRankTrendResult": _quiet(lambda: sv.logrank_trend(DATA, "time", "status", "stage")),
-    "PairwiseLogRankResult": _quiet(lambda: sv.pairwise_logrank(DATA, "time", "status",
-                                                                "stage")),
+    "PairwiseLogRankResult": _quiet(lambda: sv.pairwise_logrank(DATA, "time", "status", "stage")),
     "CoxResult": _cox,
     "ZphResult": _quiet(lambda: _cox().zph()),
     "Concordance": _quiet(lambda: sv.concordance(DATA, "time", "status", "x", reverse=True)),
     "FineGray": _quiet(lambda: sv.fine_gray(DATA, "x + arm", "time", "cause")),
     "GrayTest": _quiet(lambda: sv.gray_test(DATA, "time", "cause", "arm")),
-    "CumulativeIncidence": _quiet(lambda: sv.cumulative_incidence(DATA, "time", "cause",
-                                                                  "arm")),
+    "CumulativeIncidence": _quiet(lambda: sv.cumulative_incidence(DATA, "time", "cause", "arm")),
     "RMSTResult": _quiet(lambda: sv.rmst(DATA, "time", "status", "arm", tau=8)),
-    "RMSTDifferenceResult": _quiet(lambda: sv.rmst_difference(DATA, "time", "status", "arm",
-                                                              tau=8)),
+    "RMSTDifferenceResult": _quiet(
+        lambda: sv.rmst_difference(DATA, "time", "status", "arm", tau=8)
+    ),
     "PropensityWeights": _quiet(lambda: sv.propensity_weights(DATA, "arm", "x + site")),
     "BalanceTable": _quiet(lambda: sv.balance_table(DATA, "arm", ["x", "site", "stage"])),
-    "LandmarkResult": _quiet(lambda: sv.landmark(DATA, "time", "status", "arm", landmark=2,
-                                                 exposure_time="exposure_time")),
+    "LandmarkResult": _quiet(
+        lambda: sv.landmark(
+            DATA, "time", "status", "arm", landmark=2, exposure_time="exposure_time"
+        )
+    ),
     "RegressionTable": _quiet(lambda: regression_table(_cox())),
     "TableOne": _quiet(lambda: table_one(DATA, "arm", ["x", "site", "stage"])),
-    "Agreement": _quiet(lambda: __import__("crlm_outcomes").stratify.agreement(
-        pd.DataFrame({"ours": [0, 1, 2, 1, 0, 2, 1, None] * 3,
-                      "theirs": [0, 1, 1, 1, 0, 2, 2, 1] * 3}), "ours", "theirs")),
+    "Agreement": _quiet(
+        lambda: __import__("crlm_outcomes").stratify.agreement(
+            pd.DataFrame(
+                {"ours": [0, 1, 2, 1, 0, 2, 1, None] * 3, "theirs": [0, 1, 1, 1, 0, 2, 2, 1] * 3}
+            ),
+            "ours",
+            "theirs",
+        )
+    ),
     # validation/
     "ConcordanceResult": _quiet(lambda: va.concordance(DATA, "time", "status", ["x", "arm"])),
     "TimeAUCResult": _quiet(lambda: va.time_auc(DATA, "time", "status", "x", [5, 10])),
-    "BrierResult": _quiet(lambda: va.brier_score(DATA.assign(p=_risk()), "time", "status", "p",
-                                                 [5, 10])),
-    "CalibrationResult": _quiet(lambda: va.calibration(DATA.assign(p=_risk()), "time", "status",
-                                                       "p", 8, groups=4)),
-    "DecisionCurveResult": _quiet(lambda: va.decision_curve(DATA.assign(p=_risk()), "time",
-                                                            "status", "p", 8,
-                                                            thresholds=[0.2, 0.4])),
-    "BootstrapResult": _quiet(lambda: va.bootstrap_validation(DATA, "time", "status", "x", [8],
-                                                              n_boot=3, seed=1)),
+    "BrierResult": _quiet(
+        lambda: va.brier_score(DATA.assign(p=_risk()), "time", "status", "p", [5, 10])
+    ),
+    "CalibrationResult": _quiet(
+        lambda: va.calibration(DATA.assign(p=_risk()), "time", "status", "p", 8, groups=4)
+    ),
+    "DecisionCurveResult": _quiet(
+        lambda: va.decision_curve(
+            DATA.assign(p=_risk()), "time", "status", "p", 8, thresholds=[0.2, 0.4]
+        )
+    ),
+    "BootstrapResult": _quiet(
+        lambda: va.bootstrap_validation(DATA, "time", "status", "x", [8], n_boot=3, seed=1)
+    ),
     "ScoreComparison": _quiet(lambda: _compare()),
     # formula/, survival/ extras
-    "PartialEffect": _quiet(lambda: sv.cox(DATA, "rcs(x, 3) + arm", "time", "status")
-                            .partial_effect("x", values=[-1.0, 0.0, 1.0])),
-    "ConditionalSurvival": _quiet(lambda: sv.conditional_survival(
-        DATA.assign(x1=DATA["x"]), "time", "status", "arm", given=[0, 2], horizon=[5])),
+    "PartialEffect": _quiet(
+        lambda: sv.cox(DATA, "rcs(x, 3) + arm", "time", "status").partial_effect(
+            "x", values=[-1.0, 0.0, 1.0]
+        )
+    ),
+    "ConditionalSurvival": _quiet(
+        lambda: sv.conditional_survival(
+            DATA.assign(x1=DATA["x"]), "time", "status", "arm", given=[0, 2], horizon=[5]
+        )
+    ),
     "EValueResult": _quiet(lambda: sv.evalue(0.56, 0.46, 0.69, measure="HR", rare=False)),
     "MatchedData": _quiet(lambda: _matched()),
     "TreatmentComparison": _quiet(lambda: sv.matched_comparison(_matched(), "time", "status")),
     # imputation/
     "Imputations": _quiet(lambda: _imputed()),
     "PooledModel": _quiet(lambda: _imputed().cox("x + arm", "time", "status")),
-    "PooledSurvival": _quiet(lambda: _imputed().kaplan_meier("time", "status", "arm",
-                                                             times=[5, 10])),
+    "PooledSurvival": _quiet(
+        lambda: _imputed().kaplan_meier("time", "status", "arm", times=[5, 10])
+    ),
     "PooledRMST": _quiet(lambda: _imputed().rmst("time", "status", "arm", tau=8)),
 }
 
@@ -156,9 +185,13 @@ def _public_result_classes() -> dict[str, type]:
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
-            if (isinstance(obj, type) and obj.__module__ == module.__name__
-                    and not name.startswith("_") and dataclasses.is_dataclass(obj)
-                    and "table" in {f.name for f in dataclasses.fields(obj)}):
+            if (
+                isinstance(obj, type)
+                and obj.__module__ == module.__name__
+                and not name.startswith("_")
+                and dataclasses.is_dataclass(obj)
+                and "table" in {f.name for f in dataclasses.fields(obj)}
+            ):
                 found[name] = obj
     return found
 
@@ -199,16 +232,29 @@ def test_summary_is_text_and_repr_is_one_short_line(result):
 def test_excluded_and_n_excluded(result):
     assert isinstance(result.excluded, pd.DataFrame)
     assert isinstance(result.n_excluded, int) and result.n_excluded >= 0
-    if type(result).__name__ not in {"ZphResult", "RegressionTable", "TableOne",
-                                     "BalanceTable", "LogRankResult", "LogRankTrendResult",
-                                     "PairwiseLogRankResult", "GrayTest",
-                                     "CumulativeIncidence", "KaplanMeierResult",
-                                     "RMSTResult", "RMSTDifferenceResult",
-                                     # computed from estimates, a fitted model or complete
-                                     # outcomes: nothing to exclude here
-                                     "EValueResult", "PartialEffect", "ConditionalSurvival",
-                                     "Imputations", "PooledModel", "PooledRMST",
-                                     "PooledSurvival"}:
+    if type(result).__name__ not in {
+        "ZphResult",
+        "RegressionTable",
+        "TableOne",
+        "BalanceTable",
+        "LogRankResult",
+        "LogRankTrendResult",
+        "PairwiseLogRankResult",
+        "GrayTest",
+        "CumulativeIncidence",
+        "KaplanMeierResult",
+        "RMSTResult",
+        "RMSTDifferenceResult",
+        # computed from estimates, a fitted model or complete
+        # outcomes: nothing to exclude here
+        "EValueResult",
+        "PartialEffect",
+        "ConditionalSurvival",
+        "Imputations",
+        "PooledModel",
+        "PooledRMST",
+        "PooledSurvival",
+    }:
         assert result.n_excluded >= 1  # the row with x missing, or the landmark exclusions
 
 
@@ -216,8 +262,7 @@ def test_value_equality_never_raises(result):
     same = dataclasses.replace(result)
     assert result == same and not (result != same)
     table = result.table.copy()
-    num = [c for c in table.select_dtypes("number").columns
-           if pd.notna(table[c].iloc[0])]
+    num = [c for c in table.select_dtypes("number").columns if pd.notna(table[c].iloc[0])]
     if len(num):
         table.loc[table.index[0], num[0]] = np.nan
         changed = dataclasses.replace(result, table=table)
@@ -284,16 +329,17 @@ def test_renamed_columns_and_attributes_warn():
         old = sv.rmst(DATA, "time", "status", "arm", tau=8, robust=True)
     new = _warns_here(lambda: sv.rmst(DATA, "time", "status", "arm", tau=8, variance="ij"))
     assert new == old
-    arrays = _warns_here(lambda: sv.concordance(DATA["time"].to_numpy(float),
-                                                DATA["status"].to_numpy(),
-                                                DATA["x"].fillna(0).to_numpy()))
+    arrays = _warns_here(
+        lambda: sv.concordance(
+            DATA["time"].to_numpy(float), DATA["status"].to_numpy(), DATA["x"].fillna(0).to_numpy()
+        )
+    )
     assert isinstance(arrays, pd.Series)
 
 
 def test_renamed_names_of_the_results_merged_later_warn():
     cs = FACTORIES["ConditionalSurvival"]()
-    np.testing.assert_array_equal(_warns_here(lambda: cs.table["std_err"]),
-                                  cs.table["std_error"])
+    np.testing.assert_array_equal(_warns_here(lambda: cs.table["std_err"]), cs.table["std_error"])
     imp = FACTORIES["Imputations"]()
     try:
         ax = _warns_here(lambda: imp.plot("x"))

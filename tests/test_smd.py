@@ -34,8 +34,10 @@ def ref() -> pd.DataFrame:
 
 
 def _terms(table: pd.DataFrame) -> pd.DataFrame:
-    names = [c if pd.isna(lv) or str(lv) == "None" else f"{c}{lv}"
-             for c, lv in zip(table["covariate"], table["level"], strict=True)]
+    names = [
+        c if pd.isna(lv) or str(lv) == "None" else f"{c}{lv}"
+        for c, lv in zip(table["covariate"], table["level"], strict=True)
+    ]
     return table.assign(term=names).set_index("term")
 
 

@@ -53,16 +53,22 @@ def _mypy_cache_dir() -> Path:
 
 def test_mypy_clean_on_src():
     api = pytest.importorskip("mypy.api", reason="mypy is not installed (the [test] extra)")
-    stdout, stderr, status = api.run([
-        "--config-file", str(ROOT / "pyproject.toml"),
-        "--cache-dir", str(_mypy_cache_dir()),
-        "--no-error-summary", "--no-pretty",
-        str(SRC / "crlm_outcomes"),
-    ])
+    stdout, stderr, status = api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(_mypy_cache_dir()),
+            "--no-error-summary",
+            "--no-pretty",
+            str(SRC / "crlm_outcomes"),
+        ]
+    )
     errors = [line for line in stdout.splitlines() if ": error:" in line]
     assert status == 0 and not errors, (
         f"mypy found {len(errors)} error(s) on src/ (exit {status}):\n"
-        + "\n".join(errors or [stdout, stderr]))
+        + "\n".join(errors or [stdout, stderr])
+    )
 
 
 # ----------------------------------------------------------------------------- ruff
@@ -71,9 +77,34 @@ def test_mypy_clean_on_src():
 def test_ruff_check_clean():
     if importlib.util.find_spec("ruff") is None:
         pytest.skip("ruff is not installed (the [test] extra)")
-    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert done.returncode == 0, f"ruff check failed:\n{done.stdout}\n{done.stderr}"
+
+
+#: What ``ruff format`` keeps formatted (the tree was reformatted once, in its own commit).
+FORMATTED = ["src", "tests", "benchmarks", "reports", "conftest.py"]
+
+
+def test_ruff_format_clean():
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed (the [test] extra)")
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", *FORMATTED],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, (
+        "files not formatted (run `ruff format " + " ".join(FORMATTED) + "`):\n"
+        f"{done.stdout}\n{done.stderr}"
+    )
 
 
 # ----------------------------------------------------------------------------- doctests
@@ -115,8 +146,11 @@ def missing_sections(obj: object) -> list[str]:
     found = set(_SECTION.findall(inspect.getdoc(obj) or ""))
     missing = []
     if inspect.isclass(obj):
-        if (not issubclass(obj, BaseException) and _takes_parameters(obj)
-                and not found & {"Parameters", "Attributes"}):
+        if (
+            not issubclass(obj, BaseException)
+            and _takes_parameters(obj)
+            and not found & {"Parameters", "Attributes"}
+        ):
             missing.append("Parameters")
     else:
         if _takes_parameters(obj) and "Parameters" not in found:
@@ -157,7 +191,8 @@ def test_top_level_api_has_numpydoc_sections():
     assert len(objects) >= 20
     gaps = {name: missing for name, obj in objects.items() if (missing := missing_sections(obj))}
     assert not gaps, "top-level API without numpydoc sections:\n" + "\n".join(
-        f"  {name}: {', '.join(missing)}" for name, missing in sorted(gaps.items()))
+        f"  {name}: {', '.join(missing)}" for name, missing in sorted(gaps.items())
+    )
 
 
 def _listed_gaps() -> set[str]:
@@ -167,14 +202,23 @@ def _listed_gaps() -> set[str]:
 
 def test_public_modules_numpydoc_gaps_only_shrink():
     objects, skipped = _documented_objects(_public_modules())
-    gaps = {f"{name}: {', '.join(missing)}" for name, obj in objects.items()
-            if (missing := missing_sections(obj))}
-    listed = {entry for entry in _listed_gaps()
-              if not any(entry.startswith(module + ".") for module in skipped)}
+    gaps = {
+        f"{name}: {', '.join(missing)}"
+        for name, obj in objects.items()
+        if (missing := missing_sections(obj))
+    }
+    listed = {
+        entry
+        for entry in _listed_gaps()
+        if not any(entry.startswith(module + ".") for module in skipped)
+    }
     new = sorted(gaps - listed)
     stale = sorted(listed - gaps)
-    assert not new, ("public objects without numpydoc sections (add Parameters/Returns/"
-                     "Examples; do not extend tests/numpydoc_gaps.txt):\n  " + "\n  ".join(new))
-    assert not stale, ("listed in tests/numpydoc_gaps.txt but no longer missing exactly these "
-                       "sections, or gone (update or delete the lines):\n  "
-                       + "\n  ".join(stale))
+    assert not new, (
+        "public objects without numpydoc sections (add Parameters/Returns/"
+        "Examples; do not extend tests/numpydoc_gaps.txt):\n  " + "\n  ".join(new)
+    )
+    assert not stale, (
+        "listed in tests/numpydoc_gaps.txt but no longer missing exactly these "
+        "sections, or gone (update or delete the lines):\n  " + "\n  ".join(stale)
+    )

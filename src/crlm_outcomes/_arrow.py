@@ -33,7 +33,9 @@ def string_chunks(series: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array([arr])
 
 
-def to_string_series(values: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.Series:
+def to_string_series(
+    values: pa.Array | pa.ChunkedArray, index: pd.Index | None = None
+) -> pd.Series:
     """An Arrow string array as a ``string[pyarrow]`` Series (nulls become ``pd.NA``).
 
     Examples

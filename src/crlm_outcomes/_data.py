@@ -33,8 +33,11 @@ def as_frame(data: Any, *, error: type[InputError] = InputError) -> pd.DataFrame
 
     if isinstance(data, Cohort):
         return data.data
-    raise error("data must be a pandas DataFrame or a Cohort", value=type(data).__name__,
-                expected="a DataFrame, or the Cohort returned by load_cohort/load_demo")
+    raise error(
+        "data must be a pandas DataFrame or a Cohort",
+        value=type(data).__name__,
+        expected="a DataFrame, or the Cohort returned by load_cohort/load_demo",
+    )
 
 
 def _levels(s: pd.Series) -> tuple[np.ndarray, list[Hashable]]:
@@ -54,8 +57,9 @@ def group_key_labels(columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) ->
     return [", ".join(f"{c}={v}" for c, v in zip(columns, key, strict=True)) for key in keys]
 
 
-def column_codes(frame: pd.DataFrame, columns: Sequence[str]
-                 ) -> tuple[np.ndarray, list[Hashable], list[Hashable]]:
+def column_codes(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[np.ndarray, list[Hashable], list[Hashable]]:
     """Codes 0..k-1 of the combinations of ``columns`` that occur, their labels and keys.
 
     One column: the labels and keys are its values (categorical order kept, otherwise sorted).

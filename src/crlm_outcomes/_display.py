@@ -10,13 +10,20 @@ import pandas as pd
 __all__ = ["frames_html"]
 
 
-def frames_html(title: str, frames: Mapping[str, pd.DataFrame], *,
-                notes: Mapping[str, object] | None = None, max_rows: int = 20) -> str:
+def frames_html(
+    title: str,
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    notes: Mapping[str, object] | None = None,
+    max_rows: int = 20,
+) -> str:
     """Render a titled block of small tables (truncated to ``max_rows``) for ``_repr_html_``."""
     parts = [f"<div class='crlm-result'><h4>{html.escape(title)}</h4>"]
     if notes:
-        items = "".join(f"<li><b>{html.escape(str(k))}</b>: {html.escape(str(v))}</li>"
-                        for k, v in notes.items())
+        items = "".join(
+            f"<li><b>{html.escape(str(k))}</b>: {html.escape(str(v))}</li>"
+            for k, v in notes.items()
+        )
         parts.append(f"<ul>{items}</ul>")
     for name, frame in frames.items():
         if name:

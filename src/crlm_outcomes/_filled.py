@@ -46,8 +46,14 @@ def _libc() -> ctypes.CDLL | None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.mmap.restype = ctypes.c_void_p
-        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                              ctypes.c_int, ctypes.c_long]
+        libc.mmap.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_long,
+        ]
         libc.munmap.restype = ctypes.c_int
         libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
     except (OSError, AttributeError):
@@ -88,8 +94,9 @@ def _map(fd: int, n: int, dtype: np.dtype) -> np.ndarray | None:
     return np.frombuffer(memoryview(buffer), dtype=dtype)
 
 
-def filled_arrays(n: int, dtype: np.dtype | str | type, value: object,
-                  count: int) -> list[np.ndarray]:
+def filled_arrays(
+    n: int, dtype: np.dtype | str | type, value: object, count: int
+) -> list[np.ndarray]:
     """``count`` independent writable arrays of ``n`` copies of ``value``.
 
     Parameters

@@ -52,8 +52,11 @@ def _is_union_tag(part: Any) -> bool:
     if isinstance(part, int):
         return False
     text = str(part)
-    return text in {"str", "int", "float", "bool", "none"} or "[" in text or text.startswith(
-        "function-")
+    return (
+        text in {"str", "int", "float", "bool", "none"}
+        or "[" in text
+        or text.startswith("function-")
+    )
 
 
 def _inner_model(ann: Any) -> type[BaseModel] | None:
@@ -69,8 +72,7 @@ def _inner_model(ann: Any) -> type[BaseModel] | None:
 def _is_mapping(ann: Any) -> bool:
     if get_origin(ann) in (dict, Mapping):
         return True
-    return any(_is_mapping(a) for a in getattr(ann, "__args__", ()) or ()
-               if a is not type(None))
+    return any(_is_mapping(a) for a in getattr(ann, "__args__", ()) or () if a is not type(None))
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -83,8 +85,11 @@ def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | 
         if skip_key:  # the key of a mapping of models (``columns: {<name>: entry}``)
             skip_key = False
             continue
-        field = (model.model_fields.get(part)
-                 if isinstance(model, type) and issubclass(model, BaseModel) else None)
+        field = (
+            model.model_fields.get(part)
+            if isinstance(model, type) and issubclass(model, BaseModel)
+            else None
+        )
         if field is None:
             return None
         ann = field.annotation
@@ -108,8 +113,7 @@ def _translate(root: type[BaseModel], err: Mapping[str, Any], hints: bool) -> Pr
             near = difflib.get_close_matches(str(loc[-1]), allowed, n=2)
             if near:
                 problem += f" (did you mean {', '.join(map(repr, near))}?)"
-        expected = (f"one of the keys {', '.join(allowed)}" if allowed
-                    else "a documented key")
+        expected = f"one of the keys {', '.join(allowed)}" if allowed else "a documented key"
         return dotted(loc), value, problem, expected
     if kind == "missing":
         return dotted(loc), None, "required key is missing", "a value for this key"
@@ -119,20 +123,27 @@ def _translate(root: type[BaseModel], err: Mapping[str, Any], hints: bool) -> Pr
         msg = str(ctx.get("error", err.get("msg", "")))
         return dotted(loc), None if not hints else value, msg, "a consistent combination of keys"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        bound = {"greater_than": "> ", "greater_than_equal": ">= ", "less_than": "< ",
-                 "less_than_equal": "<= "}[kind]
+        bound = {
+            "greater_than": "> ",
+            "greater_than_equal": ">= ",
+            "less_than": "< ",
+            "less_than_equal": "<= ",
+        }[kind]
         limit = next(iter(ctx.values()), "")
         return dotted(loc), value, "value out of range", f"a number {bound}{limit}"
     if kind == "too_short":
-        return dotted(loc), value, "list is too short", (
-            f"at least {ctx.get('min_length')} item(s)")
+        return (
+            dotted(loc),
+            value,
+            "list is too short",
+            (f"at least {ctx.get('min_length')} item(s)"),
+        )
     msg = str(err.get("msg", "invalid value"))
     expected = msg.removeprefix("Input should be ").strip() or "a valid value"
     return dotted(loc), value, "invalid value", expected
 
 
-def problems(exc: ValidationError, root: type[BaseModel], *, hints: bool = False
-             ) -> list[Problem]:
+def problems(exc: ValidationError, root: type[BaseModel], *, hints: bool = False) -> list[Problem]:
     """The invalid keys of one validation, first error per key, in pydantic's order.
 
     ``hints`` adds near matches to unknown keys and keeps the value of a failed validator.

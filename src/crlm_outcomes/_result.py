@@ -30,9 +30,17 @@ import pandas as pd
 
 from crlm_outcomes._display import frames_html
 
-__all__ = ["AliasedFrame", "FrameMethodAlias", "Result", "empty_excluded", "excluded_count",
-           "frames_text",
-           "short_repr", "values_equal", "warn_deprecated"]
+__all__ = [
+    "AliasedFrame",
+    "FrameMethodAlias",
+    "Result",
+    "empty_excluded",
+    "excluded_count",
+    "frames_text",
+    "short_repr",
+    "values_equal",
+    "warn_deprecated",
+]
 
 #: The version in which the deprecated names of 0.2 are removed (one minor version later).
 REMOVED_IN = "0.3"
@@ -59,7 +67,8 @@ def values_equal(a: Any, b: Any) -> bool:
     if a is b:
         return True
     if isinstance(a, (pd.DataFrame, pd.Series, pd.Index)) or isinstance(
-            b, (pd.DataFrame, pd.Series, pd.Index)):
+        b, (pd.DataFrame, pd.Series, pd.Index)
+    ):
         if not (isinstance(a, type(b)) or isinstance(b, type(a))):
             return False
         try:
@@ -77,13 +86,19 @@ def values_equal(a: Any, b: Any) -> bool:
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         if type(a) is not type(b):
             return False
-        return all(values_equal(getattr(a, f.name), getattr(b, f.name))
-                   for f in dataclasses.fields(a) if f.compare)
+        return all(
+            values_equal(getattr(a, f.name), getattr(b, f.name))
+            for f in dataclasses.fields(a)
+            if f.compare
+        )
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return (type(a) is type(b) and len(a) == len(b)
-                and all(values_equal(u, v) for u, v in zip(a, b, strict=True)))
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(values_equal(u, v) for u, v in zip(a, b, strict=True))
+        )
     if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)):
         return bool(a == b or (math.isnan(a) and math.isnan(b)))
     try:
@@ -94,8 +109,14 @@ def values_equal(a: Any, b: Any) -> bool:
 
 def empty_excluded() -> pd.DataFrame:
     """The ``excluded`` table of a result that excluded nothing."""
-    return pd.DataFrame({"index": pd.Series(dtype=object), "column": pd.Series(dtype=object),
-                         "value": pd.Series(dtype=object), "reason": pd.Series(dtype=object)})
+    return pd.DataFrame(
+        {
+            "index": pd.Series(dtype=object),
+            "column": pd.Series(dtype=object),
+            "value": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=object),
+        }
+    )
 
 
 def excluded_count(excluded: pd.DataFrame) -> int:
@@ -116,8 +137,13 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def frames_text(title: str, frames: Mapping[str, pd.DataFrame], *,
-                notes: Mapping[str, object] | None = None, max_rows: int = 40) -> str:
+def frames_text(
+    title: str,
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    notes: Mapping[str, object] | None = None,
+    max_rows: int = 40,
+) -> str:
     """Plain-text counterpart of :func:`crlm_outcomes._display.frames_html`.
 
     Examples
@@ -138,8 +164,7 @@ def frames_text(title: str, frames: Mapping[str, pd.DataFrame], *,
         if name:
             lines.append(name)
         shown = frame.head(max_rows)
-        lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}",
-                                     na_rep="NA"))
+        lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="NA"))
         if len(frame) > max_rows:
             lines.append(f"... {len(frame) - max_rows} more rows")
     return "\n".join(lines)
@@ -165,9 +190,11 @@ class Result:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(values_equal(getattr(self, f.name), getattr(other, f.name))
-                   for f in dataclasses.fields(self)  # type: ignore[arg-type]
-                   if f.compare)
+        return all(
+            values_equal(getattr(self, f.name), getattr(other, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.compare
+        )
 
     @property
     def n_excluded(self) -> int:
@@ -198,15 +225,17 @@ class Result:
 
     def summary(self) -> str:
         """The result as text, laid out as R prints it where R has a print method."""
-        return frames_text(self._display_title(), self._display_frames(),
-                           notes=self._display_notes())
+        return frames_text(
+            self._display_title(), self._display_frames(), notes=self._display_notes()
+        )
 
     def __str__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return frames_html(self._display_title(), self._display_frames(),
-                           notes=self._display_notes())
+        return frames_html(
+            self._display_title(), self._display_frames(), notes=self._display_notes()
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,8 +243,11 @@ class Result:
 # --------------------------------------------------------------------------------------------
 def warn_deprecated(old: str, new: str, *, stacklevel: int = 3) -> None:
     """Emit the FutureWarning of a renamed name (``stacklevel`` points at the user's line)."""
-    warnings.warn(f"{old} is deprecated and will be removed in crlm_outcomes {REMOVED_IN}; "
-                  f"use {new}", FutureWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"{old} is deprecated and will be removed in crlm_outcomes {REMOVED_IN}; use {new}",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
 
 
 class AliasedFrame(pd.DataFrame):
@@ -268,8 +300,9 @@ class FrameMethodAlias:
 
     __slots__ = ("_method", "_frame", "_old", "_new")
 
-    def __init__(self, method: Callable[[], Any], frame: Callable[[], pd.DataFrame], old: str,
-                 new: str) -> None:
+    def __init__(
+        self, method: Callable[[], Any], frame: Callable[[], pd.DataFrame], old: str, new: str
+    ) -> None:
         self._method = method
         self._frame = frame
         self._old = old

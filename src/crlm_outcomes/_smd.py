@@ -47,8 +47,7 @@ import numpy as np
 __all__ = ["smd", "smd_binary", "smd_categorical", "smd_continuous"]
 
 
-def smd(mean1: float, mean0: float, var1: float, var0: float, *,
-        no_spread: float = 0.0) -> float:
+def smd(mean1: float, mean0: float, var1: float, var0: float, *, no_spread: float = 0.0) -> float:
     """Signed SMD ``(mean1 - mean0) / sqrt((var1 + var0) / 2)`` (Austin 2009).
 
     The variances are those of the *unweighted* groups; ``mean1``/``mean0`` may be weighted.
@@ -124,9 +123,19 @@ def smd_continuous(groups: Sequence[np.ndarray]) -> float:
     >>> round(smd_continuous([np.array([1.0, 2.0, 3.0]), np.array([2.0, 3.0, 4.0])]), 6)
     1.0
     """
-    values = [abs(smd(float(np.mean(a)), float(np.mean(b)), float(np.var(a, ddof=1)),
-                      float(np.var(b, ddof=1)), no_spread=float("nan")))
-              for a, b in combinations(groups, 2) if len(a) >= 2 and len(b) >= 2]
+    values = [
+        abs(
+            smd(
+                float(np.mean(a)),
+                float(np.mean(b)),
+                float(np.var(a, ddof=1)),
+                float(np.var(b, ddof=1)),
+                no_spread=float("nan"),
+            )
+        )
+        for a, b in combinations(groups, 2)
+        if len(a) >= 2 and len(b) >= 2
+    ]
     return float(np.mean(values)) if values else float("nan")
 
 
@@ -160,7 +169,9 @@ def smd_categorical(counts: np.ndarray) -> float:
     0.417029
     """
     counts = np.asarray(counts, dtype=float)
-    values = [_yang_dalton(counts[:, i], counts[:, j])
-              for i, j in combinations(range(counts.shape[1]), 2)
-              if counts[:, i].sum() > 0 and counts[:, j].sum() > 0 and counts.shape[0] > 1]
+    values = [
+        _yang_dalton(counts[:, i], counts[:, j])
+        for i, j in combinations(range(counts.shape[1]), 2)
+        if counts[:, i].sum() > 0 and counts[:, j].sum() > 0 and counts.shape[0] > 1
+    ]
     return float(np.mean(values)) if values else float("nan")

@@ -15,8 +15,17 @@ from importlib import metadata
 __all__ = ["versions", "show_versions"]
 
 #: Distributions reported beside the package's own requirements: the optional engines and peers.
-_EXTRA = ("lifelines", "scikit-survival", "duckdb", "dask", "distributed", "python-docx",
-          "weasyprint", "pytest", "hypothesis")
+_EXTRA = (
+    "lifelines",
+    "scikit-survival",
+    "duckdb",
+    "dask",
+    "distributed",
+    "python-docx",
+    "weasyprint",
+    "pytest",
+    "hypothesis",
+)
 
 
 def _requirement_names() -> list[str]:

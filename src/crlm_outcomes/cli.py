@@ -38,7 +38,7 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     name="crlm-outcomes",
     help="Outcome research on colorectal cancer liver metastases: audited loading, "
-         "stratification, survival analysis and reproducible reports.",
+    "stratification, survival analysis and reproducible reports.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -57,8 +57,12 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Outcome research on colorectal cancer liver metastases."""
 
@@ -97,9 +101,15 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
 
     console = Console(stderr=True)
     # no refresh thread: the build forks figure workers, which must not inherit a live thread
-    with Progress(TextColumn("{task.description:<42}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False,
-                  auto_refresh=False) as bar:
+    with Progress(
+        TextColumn("{task.description:<42}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        auto_refresh=False,
+    ) as bar:
         task = bar.add_task("building report", total=total)
         started = {"n": 0}
 
@@ -117,12 +127,18 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
 
 @app.command()
 def report(
-    spec: Annotated[Path | None, typer.Argument(help="Analysis spec (YAML).",
-                                                show_default=False)] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Build the demo report on the "
-                                       "synthetic cohort.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default "
-                                             "reports/demo or reports/<spec name>).")] = None,
+    spec: Annotated[
+        Path | None, typer.Argument(help="Analysis spec (YAML).", show_default=False)
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Build the demo report on the synthetic cohort.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Output folder (default reports/demo or reports/<spec name>)."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build the reproducible HTML report (figures, tables, manifest) of SPEC or --demo."""
@@ -133,15 +149,22 @@ def report(
     from crlm_outcomes.report.spec import load_spec
 
     if (spec is None) == (not demo):
-        raise _fail(SpecError("give either a spec file or --demo (not both)",
-                              expected="crlm-outcomes report SPEC.yaml | --demo"))
+        raise _fail(
+            SpecError(
+                "give either a spec file or --demo (not both)",
+                expected="crlm-outcomes report SPEC.yaml | --demo",
+            )
+        )
     spec_path = DEMO_SPEC if demo else spec
     assert spec_path is not None
     target = out if out is not None else Path("reports") / ("demo" if demo else spec_path.stem)
     with _clean_errors():
         if spec_path is not None and spec_path.is_dir():
-            raise SpecError("the spec path is a folder", file=str(spec_path),
-                            expected="a YAML analysis spec file")
+            raise SpecError(
+                "the spec path is a folder",
+                file=str(spec_path),
+                expected="a YAML analysis spec file",
+            )
         parsed = load_spec(spec_path)
         with _progress(len(plan(parsed)), quiet) as step:
             result = build_report(spec_path, target, progress=step)
@@ -157,15 +180,21 @@ def _parse_options(options: list[str]) -> dict[str, Any]:
     for item in options:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise SpecError("load option must look like KEY=VALUE", value=item,
-                            expected="e.g. --option os_origin=liver_resection")
+            raise SpecError(
+                "load option must look like KEY=VALUE",
+                value=item,
+                expected="e.g. --option os_origin=liver_resection",
+            )
         try:
             parsed[key.strip()] = load_yaml(value) if value else None
         except (yaml.YAMLError, InputError):
-            raise SpecError("load option value is not a valid YAML scalar or list",
-                            column=key.strip(), value=value,
-                            expected="e.g. --option os_origin=liver_resection or "
-                                     "--option missing_values=[NA, -9]") from None
+            raise SpecError(
+                "load option value is not a valid YAML scalar or list",
+                column=key.strip(),
+                value=value,
+                expected="e.g. --option os_origin=liver_resection or "
+                "--option missing_values=[NA, -9]",
+            ) from None
     return parsed
 
 
@@ -174,21 +203,34 @@ def _write_error(path: Path, exc: OSError) -> OutputFolderError:
     why = exc.strerror or type(exc).__name__
     if path.is_dir():
         why = "it is a folder"
-    return OutputFolderError(f"cannot write the output file: {why}", file=str(path),
-                             expected="a writable file path (its folder is created)")
+    return OutputFolderError(
+        f"cannot write the output file: {why}",
+        file=str(path),
+        expected="a writable file path (its folder is created)",
+    )
 
 
 @app.command()
 def validate(
-    file: Annotated[Path, typer.Argument(help="Cohort file (CSV, Parquet, Excel, SAS, Stata, "
-                                         "SPSS).", show_default=False)],
-    profile: Annotated[str, typer.Option("--profile", "-p", help="Loader profile name or "
-                                         "YAML path.")],
-    quarantine_out: Annotated[Path | None, typer.Option(
-        "--quarantine-out", help="Write the quarantined records to this CSV.")] = None,
-    option: Annotated[list[str] | None, typer.Option(
-        "--option", help="Load option KEY=VALUE (repeatable), e.g. os_origin=liver_resection."
-    )] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Cohort file (CSV, Parquet, Excel, SAS, Stata, SPSS).", show_default=False
+        ),
+    ],
+    profile: Annotated[
+        str, typer.Option("--profile", "-p", help="Loader profile name or YAML path.")
+    ],
+    quarantine_out: Annotated[
+        Path | None,
+        typer.Option("--quarantine-out", help="Write the quarantined records to this CSV."),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option", help="Load option KEY=VALUE (repeatable), e.g. os_origin=liver_resection."
+        ),
+    ] = None,
 ) -> None:
     """Load FILE with a profile and print the audit (rows in, loaded, quarantined, reasons)."""
     from crlm_outcomes.io.load import load_cohort
@@ -200,12 +242,12 @@ def validate(
         with _clean_errors():
             try:
                 quarantine_out.parent.mkdir(parents=True, exist_ok=True)
-                cohort.audit.quarantine.to_csv(quarantine_out, index=False,
-                                               lineterminator="\n")
+                cohort.audit.quarantine.to_csv(quarantine_out, index=False, lineterminator="\n")
             except OSError as exc:
                 raise _write_error(quarantine_out, exc) from None
-        typer.echo(f"quarantine: {len(cohort.audit.quarantine)} record(s) written to "
-                   f"{quarantine_out}")
+        typer.echo(
+            f"quarantine: {len(cohort.audit.quarantine)} record(s) written to {quarantine_out}"
+        )
 
 
 @app.command()
@@ -225,12 +267,18 @@ class _Show(str, Enum):
 
 @app.command()
 def schema(
-    show: Annotated[_Show, typer.Option("--show", help="paths: where the schema documents "
-                                        "are; dictionary: the data dictionary (Markdown); "
-                                        "spec-schema: the analysis-spec JSON Schema.")
-                    ] = _Show.paths,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead "
-                                             "of printing.")] = None,
+    show: Annotated[
+        _Show,
+        typer.Option(
+            "--show",
+            help="paths: where the schema documents "
+            "are; dictionary: the data dictionary (Markdown); "
+            "spec-schema: the analysis-spec JSON Schema.",
+        ),
+    ] = _Show.paths,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead of printing.")
+    ] = None,
 ) -> None:
     """Print or write the canonical data dictionary or the analysis-spec JSON Schema."""
     from crlm_outcomes.report.spec import spec_json_schema
@@ -239,11 +287,16 @@ def schema(
 
     if show is _Show.paths:
         here = CANONICAL_YAML.parent
-        text = "\n".join([
-            f"canonical schema (YAML): {CANONICAL_YAML.resolve()}",
-            f"data dictionary (Markdown): {(here / 'data_dictionary.md').resolve()}",
-            f"analysis spec JSON Schema: {(here / 'analysis_spec.schema.json').resolve()}",
-        ]) + "\n"
+        text = (
+            "\n".join(
+                [
+                    f"canonical schema (YAML): {CANONICAL_YAML.resolve()}",
+                    f"data dictionary (Markdown): {(here / 'data_dictionary.md').resolve()}",
+                    f"analysis spec JSON Schema: {(here / 'analysis_spec.schema.json').resolve()}",
+                ]
+            )
+            + "\n"
+        )
     elif show is _Show.dictionary:
         text = render_dictionary()
     else:

@@ -135,7 +135,9 @@ class MissingColumnsError(InputError):
         hints = []
         for name in self.missing:
             near = self.suggestions.get(name)
-            hints.append(f"{name!r} (did you mean {', '.join(map(repr, near))}?)" if near else repr(name))
+            hints.append(
+                f"{name!r} (did you mean {', '.join(map(repr, near))}?)" if near else repr(name)
+            )
         super().__init__(
             f"missing required column(s): {', '.join(hints)}",
             file=file,
@@ -150,12 +152,12 @@ class ColumnTypeError(InputError):
 class SchemaValidationError(InputError):
     """Lazy validation failed. ``failure_cases`` lists every failing row, column, value and check."""
 
-    def __init__(self, message: str, failure_cases: pd.DataFrame, *, file: str | None = None) -> None:
+    def __init__(
+        self, message: str, failure_cases: pd.DataFrame, *, file: str | None = None
+    ) -> None:
         self.failure_cases = failure_cases
         preview = failure_cases.head(20).to_string(index=False) if len(failure_cases) else ""
-        super().__init__(
-            f"{message} ({len(failure_cases)} failure case(s))\n{preview}", file=file
-        )
+        super().__init__(f"{message} ({len(failure_cases)} failure case(s))\n{preview}", file=file)
 
 
 class SurvivalDataError(InputError):

@@ -27,19 +27,33 @@ from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
 
-__all__ = ["Labels", "default_labels", "resolve_labels", "humanize", "lower_first",
-           "ENDPOINT_COLUMNS",
-           "DEFAULT_ORIGINS", "endpoint_of"]
+__all__ = [
+    "Labels",
+    "default_labels",
+    "resolve_labels",
+    "humanize",
+    "lower_first",
+    "ENDPOINT_COLUMNS",
+    "DEFAULT_ORIGINS",
+    "endpoint_of",
+]
 
 #: Endpoint name -> (duration column, event column) (from the one endpoint map,
 #: :data:`crlm_outcomes.schema.endpoint_map.ENDPOINTS`).
-ENDPOINT_COLUMNS: dict[str, tuple[str, str]] = {k: (e.duration, e.event)
-                                                for k, e in ENDPOINT_MAP.items()}
+ENDPOINT_COLUMNS: dict[str, tuple[str, str]] = {
+    k: (e.duration, e.event) for k, e in ENDPOINT_MAP.items()
+}
 #: Default time origin of each endpoint (the loader's defaults, from the endpoint map).
 DEFAULT_ORIGINS: dict[str, str] = {k: e.origin for k, e in ENDPOINT_MAP.items()}
 #: Units as written after "per" in a hazard-ratio label.
-_PER_UNIT = {"years": "year", "cm": "cm", "mm": "mm", "ng/mL": "ng/mL", "percent": "percent",
-             "months": "month"}
+_PER_UNIT = {
+    "years": "year",
+    "cm": "cm",
+    "mm": "mm",
+    "ng/mL": "ng/mL",
+    "percent": "percent",
+    "months": "month",
+}
 _OVERRIDE_KEYS = ("variables", "levels", "endpoints")
 
 
@@ -209,32 +223,46 @@ class Labels:
         if overrides is None:
             return self
         if isinstance(overrides, Labels):
-            return Labels(variables={**self.variables, **overrides.variables},
-                          levels=_merge_levels(self.levels, overrides.levels),
-                          endpoints={**self.endpoints, **overrides.endpoints},
-                          events={**self.events, **overrides.events},
-                          origins={**self.origins, **overrides.origins},
-                          units={**self.units, **overrides.units},
-                          short={**self.short, **overrides.short})
+            return Labels(
+                variables={**self.variables, **overrides.variables},
+                levels=_merge_levels(self.levels, overrides.levels),
+                endpoints={**self.endpoints, **overrides.endpoints},
+                events={**self.events, **overrides.events},
+                origins={**self.origins, **overrides.origins},
+                units={**self.units, **overrides.units},
+                short={**self.short, **overrides.short},
+            )
         if not isinstance(overrides, Mapping):
-            raise SpecError("labels must be a mapping", value=type(overrides).__name__,
-                            expected="{'variables': {...}, 'levels': {...}, 'endpoints': {...}}"
-                                     " or {column: label}")
+            raise SpecError(
+                "labels must be a mapping",
+                value=type(overrides).__name__,
+                expected="{'variables': {...}, 'levels': {...}, 'endpoints': {...}}"
+                " or {column: label}",
+            )
         if overrides and not set(overrides) <= set(_OVERRIDE_KEYS):
             if any(isinstance(v, Mapping) for v in overrides.values()):
                 unknown = sorted(set(overrides) - set(_OVERRIDE_KEYS))
-                raise SpecError("unknown key in labels", value=unknown,
-                                expected=f"keys among {list(_OVERRIDE_KEYS)}")
+                raise SpecError(
+                    "unknown key in labels",
+                    value=unknown,
+                    expected=f"keys among {list(_OVERRIDE_KEYS)}",
+                )
             overrides = {"variables": overrides}
         variables = {str(k): str(v) for k, v in (overrides.get("variables") or {}).items()}
-        levels = {str(k): {_code_key(c): str(t) for c, t in (v or {}).items()}
-                  for k, v in (overrides.get("levels") or {}).items()}
+        levels = {
+            str(k): {_code_key(c): str(t) for c, t in (v or {}).items()}
+            for k, v in (overrides.get("levels") or {}).items()
+        }
         endpoints = {str(k): str(v) for k, v in (overrides.get("endpoints") or {}).items()}
-        return Labels(variables={**self.variables, **variables},
-                      levels=_merge_levels(self.levels, levels),
-                      endpoints={**self.endpoints, **endpoints}, events=dict(self.events),
-                      origins=dict(self.origins), units=dict(self.units),
-                      short=dict(self.short))
+        return Labels(
+            variables={**self.variables, **variables},
+            levels=_merge_levels(self.levels, levels),
+            endpoints={**self.endpoints, **endpoints},
+            events=dict(self.events),
+            origins=dict(self.origins),
+            units=dict(self.units),
+            short=dict(self.short),
+        )
 
 
 def _code_key(code: Any) -> str:
@@ -243,8 +271,9 @@ def _code_key(code: Any) -> str:
     return str(code)
 
 
-def _merge_levels(a: Mapping[str, Mapping[str, str]],
-                  b: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+def _merge_levels(
+    a: Mapping[str, Mapping[str, str]], b: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
     out = {k: dict(v) for k, v in a.items()}
     for k, v in b.items():
         out.setdefault(k, {}).update(v)
@@ -254,10 +283,16 @@ def _merge_levels(a: Mapping[str, Mapping[str, str]],
 def _raw() -> dict[str, Any]:
     """The label sections of the validated canonical schema, in the YAML's shape."""
     schema = canonical_definition()
-    columns = {name: {"label": c.label, "level_labels": dict(c.level_labels), "unit": c.unit}
-               for name, c in schema.columns.items()}
-    return {"columns": columns, "derived_columns": schema.derived_columns,
-            "endpoint_labels": schema.endpoint_labels, "origin_labels": schema.origin_labels}
+    columns = {
+        name: {"label": c.label, "level_labels": dict(c.level_labels), "unit": c.unit}
+        for name, c in schema.columns.items()
+    }
+    return {
+        "columns": columns,
+        "derived_columns": schema.derived_columns,
+        "endpoint_labels": schema.endpoint_labels,
+        "origin_labels": schema.origin_labels,
+    }
 
 
 def _origin_texts() -> dict[str, str]:
@@ -284,8 +319,7 @@ def default_labels() -> Labels:
             if spec.get("label"):
                 variables[str(name)] = str(spec["label"])
             if spec.get("level_labels"):
-                levels[str(name)] = {_code_key(k): str(v)
-                                     for k, v in spec["level_labels"].items()}
+                levels[str(name)] = {_code_key(k): str(v) for k, v in spec["level_labels"].items()}
             if spec.get("unit"):
                 units[str(name)] = str(spec["unit"])
             if spec.get("short"):
@@ -294,8 +328,15 @@ def default_labels() -> Labels:
     events = {str(k): str(v["event"]) for k, v in raw.get("endpoint_labels", {}).items()}
     texts = _origin_texts()
     origins = {k: texts[v] for k, v in DEFAULT_ORIGINS.items()}
-    return Labels(variables=variables, levels=levels, endpoints=endpoints, events=events,
-                  origins=origins, units=units, short=short)
+    return Labels(
+        variables=variables,
+        levels=levels,
+        endpoints=endpoints,
+        events=events,
+        origins=origins,
+        units=units,
+        short=short,
+    )
 
 
 def resolve_labels(labels: Labels | Mapping[str, Any] | None = None) -> Labels:
@@ -343,4 +384,3 @@ def endpoint_of(column: str | None) -> str | None:
     if column == "rfs_cause":
         return "rfs"
     return _DURATION.get(column) or _EVENT.get(column)
-

@@ -25,8 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from crlm_outcomes.errors import UnsafeYamlError
 
-__all__ = ["load_yaml", "load_yaml_file", "MAX_BYTES", "MAX_ALIASES",
-           "MAX_NODES"]
+__all__ = ["load_yaml", "load_yaml_file", "MAX_BYTES", "MAX_ALIASES", "MAX_NODES"]
 
 #: Largest YAML text accepted (bytes).
 MAX_BYTES = 2_000_000
@@ -34,8 +33,6 @@ MAX_BYTES = 2_000_000
 MAX_ALIASES = 200
 #: Largest expanded size accepted (nodes, counting every alias expansion).
 MAX_NODES = 200_000
-
-
 
 
 def _refused(message: str, line: int | None = None) -> UnsafeYamlError:  # noqa: N802
@@ -58,9 +55,12 @@ class _StrictLoader(yaml.SafeLoader):
                 continue  # SafeLoader raises its own error for unhashable keys
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise _refused(f"key {key!r} appears twice in one mapping (lines "
-                                     f"{seen[key]} and {line}); the second would silently "
-                                     "replace the first", line=line)
+                raise _refused(
+                    f"key {key!r} appears twice in one mapping (lines "
+                    f"{seen[key]} and {line}); the second would silently "
+                    "replace the first",
+                    line=line,
+                )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
@@ -74,7 +74,9 @@ def _check_events(text: str) -> None:
             if aliases > MAX_ALIASES:
                 raise _refused(
                     f"more than {MAX_ALIASES} YAML aliases (*name); refused as a possible "
-                    "alias bomb", line=event.start_mark.line + 1)
+                    "alias bomb",
+                    line=event.start_mark.line + 1,
+                )
 
 
 def _expanded_size(node: Node, memo: dict[int, int]) -> int:
@@ -88,8 +90,7 @@ def _expanded_size(node: Node, memo: dict[int, int]) -> int:
     elif isinstance(node, SequenceNode):
         size = 1 + sum(_expanded_size(child, memo) for child in node.value)
     elif isinstance(node, MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo)
-                       for k, v in node.value)
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
     else:  # pragma: no cover - yaml has only these three node kinds
         size = 1
     size = min(size, MAX_NODES + 1)
@@ -135,8 +136,11 @@ def load_yaml(text: str | bytes) -> Any:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            raise _refused(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-                                 f"{exc.start}); save the file as UTF-8", line=line) from None
+            raise _refused(
+                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                f"{exc.start}); save the file as UTF-8",
+                line=line,
+            ) from None
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise _refused(f"YAML text over {MAX_BYTES} bytes refused")
     _check_events(text)
@@ -146,8 +150,10 @@ def load_yaml(text: str | bytes) -> Any:
         if node is None:
             return None
         if _expanded_size(node, {}) > MAX_NODES:
-            raise _refused(f"the YAML expands to more than {MAX_NODES} nodes through its "
-                                 "aliases; refused as a possible alias bomb")
+            raise _refused(
+                f"the YAML expands to more than {MAX_NODES} nodes through its "
+                "aliases; refused as a possible alias bomb"
+            )
         return loader.construct_document(node)
     finally:
         loader.dispose()

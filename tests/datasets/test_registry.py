@@ -30,7 +30,11 @@ def test_seer_raw_format(canonical):
     raw = registry_frame(canonical, "seer")
     assert raw["Sex"].isin(["Female", "Male", ""]).all()
     assert raw["Vital status recode (study cutoff used)"].isin(["Alive", "Dead"]).all()
-    assert raw["Age recode with single ages and 85+"].str.fullmatch(r"\d\d+ years|85\+ years|Unknown").all()
+    assert (
+        raw["Age recode with single ages and 85+"]
+        .str.fullmatch(r"\d\d+ years|85\+ years|Unknown")
+        .all()
+    )
     assert raw["Primary Site"].str.fullmatch(r"1[89]\d|209|199").all()
     assert "liver_resection_date" not in raw.columns
 

@@ -82,8 +82,9 @@ def clinical_covariates(res: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(
             {
                 "age_per_10y": (res["age_at_diagnosis"].to_numpy() - 60.0) / 10.0,
-                "right_sided": res["primary_site_icdo3"].isin(
-                    ["C18.0", "C18.2", "C18.3", "C18.4"]).to_numpy(dtype=float),
+                "right_sided": res["primary_site_icdo3"]
+                .isin(["C18.0", "C18.2", "C18.3", "C18.4"])
+                .to_numpy(dtype=float),
                 "node_positive": flag(res["primary_node_positive"]),
                 "dfi_lt_12m": (dfi < 12).astype(float),
                 "multiple_lesions": np.where(np.isnan(number), np.nan, number > 1),
@@ -106,10 +107,8 @@ def cox_hr(time: np.ndarray, event: np.ndarray, x: pd.DataFrame) -> pd.DataFrame
     ok = x.notna().all(axis=1).to_numpy() & ~np.isnan(time)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = PHReg(time[ok], x.to_numpy(dtype=float)[ok], status=event[ok],
-                    ties="breslow").fit()
-    return pd.DataFrame({"hr": np.exp(fit.params), "se": fit.bse, "n": ok.sum()},
-                        index=x.columns)
+        fit = PHReg(time[ok], x.to_numpy(dtype=float)[ok], status=event[ok], ties="breslow").fit()
+    return pd.DataFrame({"hr": np.exp(fit.params), "se": fit.bse, "n": ok.sum()}, index=x.columns)
 
 
 def ras_flags(res: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +119,11 @@ def ras_flags(res: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------------------ schema conformance
 def _expected_columns(schema: dict) -> list[str]:
-    return [name for name, spec in schema["columns"].items()
-            if spec["group"] != "endpoints" and name != "source_row"]
+    return [
+        name
+        for name, spec in schema["columns"].items()
+        if spec["group"] != "endpoints" and name != "source_row"
+    ]
 
 
 def test_columns_in_schema_order(frame, schema):
@@ -166,9 +168,21 @@ def test_dtypes_levels_and_bounds_match_yaml(frame, schema):
 
 
 def test_every_level_of_the_main_categoricals_occurs(frame):
-    for name in ("surgical_strategy", "sex", "braf_status", "margin_status", "recist_response",
-                 "clavien_dindo_grade", "recurrence_site", "cause_of_death", "ablation_type",
-                 "primary_resection_type", "kras_status", "mmr_status", "her2_status"):
+    for name in (
+        "surgical_strategy",
+        "sex",
+        "braf_status",
+        "margin_status",
+        "recist_response",
+        "clavien_dindo_grade",
+        "recurrence_site",
+        "cause_of_death",
+        "ablation_type",
+        "primary_resection_type",
+        "kras_status",
+        "mmr_status",
+        "her2_status",
+    ):
         counts = frame[name].value_counts()
         assert (counts > 0).all(), (name, counts[counts == 0].index.tolist())
     sites = set(frame["primary_site_icdo3"].unique())
@@ -214,8 +228,18 @@ def test_simulated_dates_are_whole_days():
     from crlm_outcomes.datasets import _synthetic_model as model
 
     cols = model.simulate(20000, np.random.default_rng(5)).columns
-    for name in ("pdx", "ldx", "prim_res", "chemo_start", "chemo_end", "t0", "stage2", "rec",
-                 "death", "last_fu"):
+    for name in (
+        "pdx",
+        "ldx",
+        "prim_res",
+        "chemo_start",
+        "chemo_end",
+        "t0",
+        "stage2",
+        "rec",
+        "death",
+        "last_fu",
+    ):
         values = cols[name][~np.isnan(cols[name])]
         assert (values == np.round(values)).all(), name
 
@@ -237,8 +261,9 @@ def test_outcome_fields_agree(frame):
     surgery = frame["liver_resection_date"].fillna(frame["liver_transplant_date"])
     within = ((frame["death_date"] - surgery).dt.days <= 90).to_numpy()
     known = frame["mortality_90d"].notna().to_numpy()
-    assert (frame["mortality_90d"].to_numpy(dtype=bool, na_value=False)[known]
-            == within[known]).all()
+    assert (
+        frame["mortality_90d"].to_numpy(dtype=bool, na_value=False)[known] == within[known]
+    ).all()
     grade_v = (frame["clavien_dindo_grade"] == "V").to_numpy()
     assert within[grade_v].all()
     # node status agrees with the N category
@@ -247,8 +272,10 @@ def test_outcome_fields_agree(frame):
     both = n_stage.notna() & node.notna()
     assert ((n_stage[both] != "N0") == node[both]).all()
     # flags agree with the dates and strategy
-    assert (frame["second_liver_resection_date"].notna()
-            <= (frame["two_stage_hepatectomy"] | frame["alpps"])).all()
+    assert (
+        frame["second_liver_resection_date"].notna()
+        <= (frame["two_stage_hepatectomy"] | frame["alpps"])
+    ).all()
     assert (frame["liver_transplant_date"].notna() == frame["liver_transplant"]).all()
     ras_mut = frame["kras_status"] == "mutant"
     assert frame.loc[frame["kras_codon"].notna(), "kras_status"].eq("mutant").all()
@@ -290,8 +317,7 @@ def test_chunked_generation_is_deterministic_and_consistent(monkeypatch):
     assert list(truth["patient_id"]) == list(a["patient_id"])
 
 
-@pytest.mark.parametrize(("n", "seed"), [(0, 1), (-5, 1), (True, 1), (2.5, 1), (10, -1),
-                                         (10, "x")])
+@pytest.mark.parametrize(("n", "seed"), [(0, 1), (-5, 1), (True, 1), (2.5, 1), (10, -1), (10, "x")])
 def test_invalid_arguments(n, seed):
     with pytest.raises(SpecError, match="must be"):
         synthetic_frame(n, seed)
@@ -368,8 +394,7 @@ def test_braf_v600e_hazard_ratio_adjusted(frame):
 def _fong(frame: pd.DataFrame) -> np.ndarray:
     """Fong clinical risk score (Fong, Ann Surg 1999;230:309); NaN when a factor is missing."""
     x = clinical_covariates(frame)
-    parts = x[["node_positive", "dfi_lt_12m", "multiple_lesions", "cea_gt_200",
-               "largest_gt_5cm"]]
+    parts = x[["node_positive", "dfi_lt_12m", "multiple_lesions", "cea_gt_200", "largest_gt_5cm"]]
     return parts.sum(axis=1, skipna=False).to_numpy()
 
 
@@ -424,8 +449,10 @@ def test_generating_hazard_ratios_recovered_from_truth():
 def test_truth_latent_times_follow_the_weibull_baseline():
     """exp(lp) * (T / scale)^shape is Exp(1) under the generating model."""
     truth = synthetic_truth(20000, 9)
-    e = np.exp(truth["lp_os"]) * (truth["death_months_latent"] / OS_BASELINE["scale_months"]) ** (
-        OS_BASELINE["shape"])
+    e = (
+        np.exp(truth["lp_os"])
+        * (truth["death_months_latent"] / OS_BASELINE["scale_months"]) ** (OS_BASELINE["shape"])
+    )
     assert abs(e.mean() - 1.0) < 0.03
     assert abs(np.median(e) - np.log(2.0)) < 0.03
 

@@ -21,16 +21,18 @@ from crlm_outcomes.formula import ALLOWED_FUNCTIONS, check_expression, check_for
 def _data(n: int = 80, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     age = rng.normal(62, 9, n)
-    return pd.DataFrame({
-        "age": age,
-        "lambda": rng.normal(size=n),
-        "odd name": rng.normal(size=n),
-        "sex": np.where(rng.random(n) < 0.5, "F", "M"),
-        "treat": (rng.random(n) < 0.45).astype(int),
-        "time": rng.exponential(30, n) + 0.5,
-        "status": rng.integers(0, 2, n),
-        "cause": rng.integers(0, 3, n),
-    })
+    return pd.DataFrame(
+        {
+            "age": age,
+            "lambda": rng.normal(size=n),
+            "odd name": rng.normal(size=n),
+            "sex": np.where(rng.random(n) < 0.5, "F", "M"),
+            "treat": (rng.random(n) < 0.45).astype(int),
+            "time": rng.exponential(30, n) + 0.5,
+            "status": rng.integers(0, 2, n),
+            "cause": rng.integers(0, 3, n),
+        }
+    )
 
 
 def payloads(marker: Path) -> list[str]:
@@ -120,8 +122,23 @@ def test_unknown_function_lists_the_allowed_ones():
     assert "unknown function 'spline'" in msg
     for name in ("rcs", "bs", "cr", "cs", "center", "scale", "log", "sqrt", "I", "C", "Q"):
         assert name in msg
-    assert set(ALLOWED_FUNCTIONS) >= {"log", "log2", "log10", "exp", "sqrt", "abs", "pow", "bs",
-                                      "cr", "cs", "center", "scale", "standardize", "rcs", "poly"}
+    assert set(ALLOWED_FUNCTIONS) >= {
+        "log",
+        "log2",
+        "log10",
+        "exp",
+        "sqrt",
+        "abs",
+        "pow",
+        "bs",
+        "cr",
+        "cs",
+        "center",
+        "scale",
+        "standardize",
+        "rcs",
+        "poly",
+    }
 
 
 def test_unknown_column_is_named():
@@ -146,8 +163,12 @@ def test_keywords_and_odd_names_by_quoting():
     b = co.cox(renamed, "lam + odd", "time", "status")
     np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-12)
     c = co.cox(data, "I(Q('lambda') * 2) + log(abs(`odd name`))", "time", "status")
-    d = co.cox(renamed.assign(l2=renamed["lam"] * 2, lo=np.log(np.abs(renamed["odd"]))),
-               "l2 + lo", "time", "status")
+    d = co.cox(
+        renamed.assign(l2=renamed["lam"] * 2, lo=np.log(np.abs(renamed["odd"]))),
+        "l2 + lo",
+        "time",
+        "status",
+    )
     np.testing.assert_allclose(c.table["coef"], d.table["coef"], rtol=1e-12)
     with pytest.raises(FormulaError, match=r"Q\('lambda'\)"):
         check_formula("I(`lambda` + 1)")
@@ -167,9 +188,13 @@ def test_cox_accepts_a_leading_tilde_like_fine_gray():
 def test_spec_formula_is_refused_before_anything_runs(tmp_path, marker):
     runner = CliRunner()
     for i, formula in enumerate(payloads(marker)[:11]):
-        spec = {"title": "hostile", "cohort": {"demo": True, "n": 60}, "endpoints": ["os"],
-                "cox": [{"name": "m", "formula": formula}],
-                "output": {"figure_formats": ["png"], "table_formats": ["csv"]}}
+        spec = {
+            "title": "hostile",
+            "cohort": {"demo": True, "n": 60},
+            "endpoints": ["os"],
+            "cox": [{"name": "m", "formula": formula}],
+            "output": {"figure_formats": ["png"], "table_formats": ["csv"]},
+        }
         path = tmp_path / f"spec{i}.yaml"
         path.write_text(yaml.safe_dump(spec), encoding="utf-8")
         out = tmp_path / f"out{i}"
@@ -186,24 +211,29 @@ def test_spec_formula_is_refused_before_anything_runs(tmp_path, marker):
 def test_spec_formula_refers_to_known_columns():
     from crlm_outcomes.report.spec import parse_spec
 
-    spec = {"cohort": {"demo": True}, "cox": [{"name": "m", "formula": "rcs(age_at_diagnosis, 4)"
-                                                + " + C(sex)"}]}
+    spec = {
+        "cohort": {"demo": True},
+        "cox": [{"name": "m", "formula": "rcs(age_at_diagnosis, 4)" + " + C(sex)"}],
+    }
     assert parse_spec(spec).cox[0].formula.startswith("rcs(")
     spec["cox"][0]["formula"] = "age_at_diagnosis + shoe_size"
     with pytest.raises(FormulaError, match="shoe_size"):
         parse_spec(spec)
 
 
-@pytest.mark.parametrize("formula", [
-    "(a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + p)^16",
-    "a*b*c*d*e*f*g*h*i*j*k*l*m*n",
-    "rcs(age, 100000)",
-    "bs(age, df=100000)",
-    "poly(age, degree=1000)",
-    "I(age ** 1000)",
-    "rcs(age, [" + ", ".join(str(i) for i in range(500)) + "])",
-    "age + " * 3000 + "age",
-])
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "(a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + p)^16",
+        "a*b*c*d*e*f*g*h*i*j*k*l*m*n",
+        "rcs(age, 100000)",
+        "bs(age, df=100000)",
+        "poly(age, degree=1000)",
+        "I(age ** 1000)",
+        "rcs(age, [" + ", ".join(str(i) for i in range(500)) + "])",
+        "age + " * 3000 + "age",
+    ],
+)
 def test_resource_exhaustion_is_refused_before_parsing(formula):
     with pytest.raises(FormulaError):
         check_formula(formula)
@@ -222,12 +252,53 @@ def test_random_formulas_give_a_design_or_a_formula_error():
     from crlm_outcomes.formula import build_design
 
     rng = random.Random(0)
-    data = pd.DataFrame({"age": np.linspace(30, 80, 40), "sex": ["F", "M"] * 20,
-                         "x": np.arange(40.0)})
-    atoms = ["age", "sex", "x", "`age`", "Q('x')", "log(age)", "rcs(age, 3)", "C(sex)",
-             "I(age**2)", "bs(x)", "(", ")", "+", "-", "*", ":", "/", "^2", "**", "~", "{", "}",
-             "[", "]", ".", "'", '"', "`", ",", "1", "0", "lambda", "__class__", "open(", "eval",
-             "I(", ")(", "=", "_state", "%in%", "|", "\\"]
+    data = pd.DataFrame(
+        {"age": np.linspace(30, 80, 40), "sex": ["F", "M"] * 20, "x": np.arange(40.0)}
+    )
+    atoms = [
+        "age",
+        "sex",
+        "x",
+        "`age`",
+        "Q('x')",
+        "log(age)",
+        "rcs(age, 3)",
+        "C(sex)",
+        "I(age**2)",
+        "bs(x)",
+        "(",
+        ")",
+        "+",
+        "-",
+        "*",
+        ":",
+        "/",
+        "^2",
+        "**",
+        "~",
+        "{",
+        "}",
+        "[",
+        "]",
+        ".",
+        "'",
+        '"',
+        "`",
+        ",",
+        "1",
+        "0",
+        "lambda",
+        "__class__",
+        "open(",
+        "eval",
+        "I(",
+        ")(",
+        "=",
+        "_state",
+        "%in%",
+        "|",
+        "\\",
+    ]
     built = 0
     for _ in range(1500):
         formula = " ".join(rng.choice(atoms) for _ in range(rng.randint(1, 8)))

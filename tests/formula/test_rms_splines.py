@@ -47,9 +47,13 @@ def dataset(name: str) -> pd.DataFrame:
     return pd.read_csv(REF / f"data_{name}.csv")
 
 
-KNOT_VARS = {"lung_age": ("lung", "age"), "lung_female_age": ("lung_female", "age"),
-             "colon_age": ("colon", "age"), "colon_nodes": ("colon", "nodes"),
-             "lung_wtloss": ("lung", "wt.loss")}
+KNOT_VARS = {
+    "lung_age": ("lung", "age"),
+    "lung_female_age": ("lung_female", "age"),
+    "colon_age": ("colon", "age"),
+    "colon_nodes": ("colon", "nodes"),
+    "lung_wtloss": ("lung", "wt.loss"),
+}
 
 
 @pytest.mark.parametrize("nk", [3, 4, 5, 6, 7])
@@ -64,8 +68,7 @@ def test_default_knots_match_rcspline_eval(name, nk):
 @pytest.mark.parametrize("nk", [3, 4, 5, 6])
 def test_tied_end_value_becomes_its_own_knot(nk):
     x = dataset("tied")["x"].to_numpy(float)
-    np.testing.assert_allclose(rcs_knots(x, nk), ref(f"tied_{nk}", "knots").to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(rcs_knots(x, nk), ref(f"tied_{nk}", "knots").to_numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("knots", [(44.6, 59, 67, 75.4), (40, 50, 60, 70, 80), (45, 60, 75)])
@@ -75,24 +78,37 @@ def test_basis_matches_rcspline_eval(knots):
     basis = rcs_basis(x, knots)
     assert basis.shape == (x.size, len(knots) - 1)
     for j in range(basis.shape[1]):
-        np.testing.assert_allclose(basis[:, j], ref(case, f"col{j + 1}").to_numpy(), rtol=1e-12,
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            basis[:, j], ref(case, f"col{j + 1}").to_numpy(), rtol=1e-12, atol=1e-12
+        )
 
 
 FITS = {
     "lung_rcs3": ("lung", "rcs(age, 3)", "age", np.arange(40, 80.1, 2.5)),
     "lung_rcs4_sex": ("lung", "rcs(age, 4) + sex", "age", np.arange(40, 80.1, 2.5)),
-    "lung_rcs5_sex_ecog": ("lung", "~ rcs(age, 5) + sex + ph.ecog", "age",
-                           np.arange(40, 80.1, 2.5)),
-    "lung_rcs4_rcs3_sex": ("lung", "rcs(age, 4) + rcs(`wt.loss`, 3) + sex", "age",
-                           np.arange(40, 80.1, 2.5)),
+    "lung_rcs5_sex_ecog": (
+        "lung",
+        "~ rcs(age, 5) + sex + ph.ecog",
+        "age",
+        np.arange(40, 80.1, 2.5),
+    ),
+    "lung_rcs4_rcs3_sex": (
+        "lung",
+        "rcs(age, 4) + rcs(`wt.loss`, 3) + sex",
+        "age",
+        np.arange(40, 80.1, 2.5),
+    ),
     "lung_knots": ("lung", "rcs(age, [50, 60, 70]) + sex", "age", np.arange(40, 80.1, 2.5)),
     "lung_rcs4_x_sex": ("lung", "rcs(age, 4) * sex", "age", np.arange(40, 80.1, 2.5)),
     "lung_female_rcs4": ("lung_female", "rcs(age, 4)", "age", np.arange(45, 75.1, 5)),
     "colon_rcs3_rx": ("colon", "rcs(age, 3) + rx", "age", np.arange(30, 75.1, 5)),
     "colon_rcs4": ("colon", "rcs(age, 4)", "age", np.arange(30, 75.1, 5)),
-    "colon_rcs5_nodes_rx": ("colon", "rcs(age, 5) + rcs(nodes, 4) + rx + sex", "nodes",
-                            np.arange(0, 20.1, 2)),
+    "colon_rcs5_nodes_rx": (
+        "colon",
+        "rcs(age, 5) + rcs(nodes, 4) + rx + sex",
+        "nodes",
+        np.arange(0, 20.1, 2),
+    ),
 }
 
 
@@ -127,7 +143,7 @@ def _anova_keys(table: pd.DataFrame) -> list[str]:
     keys: list[str] = []
     for term, label in zip(table["term"], table["label"], strict=True):
         if label.startswith(term):
-            label = _rms_name(term) + label[len(term):]
+            label = _rms_name(term) + label[len(term) :]
         keys.append(f"{keys[-1]} nonlinear" if label == " Nonlinear" else label)
     return keys
 
@@ -136,12 +152,10 @@ def _anova_keys(table: pd.DataFrame) -> list[str]:
 def test_wald_anova_matches_rms(case):
     table = fitted(case).anova()
     assert _anova_keys(table) == list(ref(case, "anova_chisq").index)
-    np.testing.assert_allclose(table["statistic"], ref(case, "anova_chisq").to_numpy(),
-                               rtol=RTOL)
+    np.testing.assert_allclose(table["statistic"], ref(case, "anova_chisq").to_numpy(), rtol=RTOL)
     np.testing.assert_array_equal(table["df"], ref(case, "anova_df").to_numpy())
     # rms computes P as 1 - pchisq(), which is 0 below ~1e-16
-    np.testing.assert_allclose(table["p"], ref(case, "anova_p").to_numpy(), rtol=RTOL,
-                               atol=1e-14)
+    np.testing.assert_allclose(table["p"], ref(case, "anova_p").to_numpy(), rtol=RTOL, atol=1e-14)
 
 
 def test_wald_anova_parts():
@@ -149,10 +163,18 @@ def test_wald_anova_parts():
     assert list(additive["part"]) == ["overall", "nonlinear", "overall", "overall"]
     table = fitted("lung_rcs4_x_sex").anova()
     assert list(table["part"]) == [
-        "factor+higher order factors", "all interactions",
-        "nonlinear (factor+higher order factors)", "factor+higher order factors",
-        "all interactions", "factor+higher order factors", "nonlinear",
-        "nonlinear interaction: f(A,B) vs. AB", "overall", "overall", "overall"]
+        "factor+higher order factors",
+        "all interactions",
+        "nonlinear (factor+higher order factors)",
+        "factor+higher order factors",
+        "all interactions",
+        "factor+higher order factors",
+        "nonlinear",
+        "nonlinear interaction: f(A,B) vs. AB",
+        "overall",
+        "overall",
+        "overall",
+    ]
 
 
 @pytest.mark.parametrize("case", sorted(FITS))

@@ -19,18 +19,30 @@ def _data(n: int = 120, seed: int = 11) -> pd.DataFrame:
     age = rng.normal(62, 9, n)
     cea = np.exp(rng.normal(2, 1, n))
     lp = 0.03 * (age - 62) + 0.2 * np.log(cea)
-    return pd.DataFrame({
-        "age": age, "cea": cea, "sex": np.where(rng.random(n) < 0.5, "F", "M"),
-        "treat": (rng.random(n) < 1 / (1 + np.exp(-(age - 62) / 10))).astype(int),
-        "time": rng.exponential(30 * np.exp(-lp)) + 0.5,
-        "status": (rng.random(n) < 0.7).astype(int),
-        "cause": rng.integers(0, 3, n),
-    })
+    return pd.DataFrame(
+        {
+            "age": age,
+            "cea": cea,
+            "sex": np.where(rng.random(n) < 0.5, "F", "M"),
+            "treat": (rng.random(n) < 1 / (1 + np.exp(-(age - 62) / 10))).astype(int),
+            "time": rng.exponential(30 * np.exp(-lp)) + 0.5,
+            "status": (rng.random(n) < 0.7).astype(int),
+            "cause": rng.integers(0, 3, n),
+        }
+    )
 
 
-TRANSFORMS = ["bs(age, df=4)", "cr(age, df=3, constraints='center')",
-              "cs(age, df=3, constraints='center')", "center(age)", "scale(age)",
-              "standardize(age)", "poly(age, 2)", "rcs(age, 4)", "rcs(age, [50, 60, 70])"]
+TRANSFORMS = [
+    "bs(age, df=4)",
+    "cr(age, df=3, constraints='center')",
+    "cs(age, df=3, constraints='center')",
+    "center(age)",
+    "scale(age)",
+    "standardize(age)",
+    "poly(age, 2)",
+    "rcs(age, 4)",
+    "rcs(age, [50, 60, 70])",
+]
 
 
 @pytest.mark.parametrize("term", TRANSFORMS)
@@ -52,8 +64,9 @@ def test_centring_transforms_keep_the_fitted_mean():
     np.testing.assert_allclose(design_matrix_for(design, new), [[0.0, 0.0]], atol=1e-12)
 
 
-@pytest.mark.parametrize("term", ["bs(age, df=4)", "cr(age, df=3, constraints='center')",
-                                  "scale(age)", "rcs(age, 4)"])
+@pytest.mark.parametrize(
+    "term", ["bs(age, df=4)", "cr(age, df=3, constraints='center')", "scale(age)", "rcs(age, 4)"]
+)
 def test_transform_in_fine_gray_predicts_with_the_fitted_state(term):
     data = _data()
     fit = co.fine_gray(data, f"{term} + sex", "time", "cause")
@@ -61,8 +74,7 @@ def test_transform_in_fine_gray_predicts_with_the_fitted_state(term):
         warnings.simplefilter("ignore", DataQualityWarning)
         many = fit.predict(data.iloc[:10], times=[10.0])
         one = fit.predict(data.iloc[[3]], times=[10.0])
-    np.testing.assert_allclose(one["cif"].to_numpy(), many.loc[many["row"] == 3, "cif"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(one["cif"].to_numpy(), many.loc[many["row"] == 3, "cif"], rtol=1e-12)
 
 
 @pytest.mark.parametrize("term", ["scale(age)", "rcs(age, 3)", "bs(age, df=3)"])
@@ -70,10 +82,10 @@ def test_transform_in_propensity_model_equals_precomputed_columns(term):
     data = _data()
     fit = co.propensity_weights(data, "treat", f"{term} + sex")
     cols = model_matrix(data, term)
-    pre = pd.concat([data, cols.set_axis([f"c{j}" for j in range(cols.shape[1])], axis=1)],
-                    axis=1)
-    ref = co.propensity_weights(pre, "treat", " + ".join(f"c{j}" for j in range(cols.shape[1]))
-                                + " + sex")
+    pre = pd.concat([data, cols.set_axis([f"c{j}" for j in range(cols.shape[1])], axis=1)], axis=1)
+    ref = co.propensity_weights(
+        pre, "treat", " + ".join(f"c{j}" for j in range(cols.shape[1])) + " + sex"
+    )
     np.testing.assert_allclose(fit.weights, ref.weights, rtol=1e-10)
 
 
@@ -81,8 +93,9 @@ def test_rcs_columns_are_the_rms_basis():
     data = _data()
     design = build_design("rcs(age, [50, 60, 70])", data)
     assert design.columns == ["rcs(age, [50, 60, 70])[1]", "rcs(age, [50, 60, 70])[2]"]
-    np.testing.assert_allclose(design.X, rcs_basis(data["age"].to_numpy(), [50, 60, 70]),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        design.X, rcs_basis(data["age"].to_numpy(), [50, 60, 70]), rtol=1e-14
+    )
 
 
 def test_transform_failure_is_a_formula_error():

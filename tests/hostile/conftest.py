@@ -15,8 +15,10 @@ from crlm_outcomes.report.spec import AnalysisSpec, parse_spec
 def tiny_spec(**overrides: Any) -> AnalysisSpec:
     """A demo spec on 60 synthetic patients, overall survival only, no figure files."""
     data: dict[str, Any] = {
-        "cohort": {"demo": True, "n": 60}, "endpoints": ["os"],
-        "output": {"figure_formats": [], "table_formats": ["csv"], "survival_times": [12]}}
+        "cohort": {"demo": True, "n": 60},
+        "endpoints": ["os"],
+        "output": {"figure_formats": [], "table_formats": ["csv"], "survival_times": [12]},
+    }
     data.update(overrides)
     return parse_spec(data)
 

@@ -52,12 +52,31 @@ CLASSES = {
     "test_hostile_probe_summary": "this script's own classification",
 }
 #: Output-folder tests split by what they probe.
-FOLDER_CLASSES = (("concurrent", "concurrent builds"), ("parallel", "concurrent builds"),
-                  ("interrupted", "interrupted builds"), ("failed_build", "interrupted builds"))
+FOLDER_CLASSES = (
+    ("concurrent", "concurrent builds"),
+    ("parallel", "concurrent builds"),
+    ("interrupted", "interrupted builds"),
+    ("failed_build", "interrupted builds"),
+)
 #: Words of a test name that mark a check that something survives (a failure = lost).
-SURVIVAL_WORDS = ("quarantin", "keep", "kept", "lost", "loads", "audit", "warns", "untouched",
-                  "refused", "never_mix", "leaves", "creates_nothing", "vanish",
-                  "calendar_day", "labels_are_applied", "unit")
+SURVIVAL_WORDS = (
+    "quarantin",
+    "keep",
+    "kept",
+    "lost",
+    "loads",
+    "audit",
+    "warns",
+    "untouched",
+    "refused",
+    "never_mix",
+    "leaves",
+    "creates_nothing",
+    "vanish",
+    "calendar_day",
+    "labels_are_applied",
+    "unit",
+)
 
 COLUMNS = ("tried", "clean", "raw", "lost", "wrong")
 
@@ -109,7 +128,9 @@ def classify(name: str, exc: BaseException | None) -> str:
     from crlm_outcomes.errors import CrlmError
 
     failed_check = isinstance(exc, AssertionError) or type(exc).__name__ in (
-        "Failed", "DidNotRaise")
+        "Failed",
+        "DidNotRaise",
+    )
     if not failed_check and not isinstance(exc, CrlmError):
         return "raw"
     if failed_check and any(w in name for w in SURVIVAL_WORDS):
@@ -134,8 +155,9 @@ class _Recorder:
 
     def _add(self, item: Any, exc: BaseException | None) -> None:
         module = Path(str(item.fspath)).stem
-        self.cases.append(Case(probe_class(module, item.name), item.nodeid,
-                               classify(item.name, exc)))
+        self.cases.append(
+            Case(probe_class(module, item.name), item.nodeid, classify(item.name, exc))
+        )
 
 
 def suite_cases(quick: bool) -> list[Case]:
@@ -143,8 +165,10 @@ def suite_cases(quick: bool) -> list[Case]:
     import pytest
 
     rec = _Recorder()
-    paths = [str(ROOT / "tests" / "hostile"),
-             str(ROOT / "tests" / "formula" / "test_formula_safety.py")]
+    paths = [
+        str(ROOT / "tests" / "hostile"),
+        str(ROOT / "tests" / "formula" / "test_formula_safety.py"),
+    ]
     args = ["-q", "-p", "no:cacheprovider", "--no-header", "-rN", *paths]
     if quick:
         args += ["-k", "not seer and not sections and not leaky and not parallel"]
@@ -197,21 +221,33 @@ def payload_cases() -> list[Case]:
 
 #: Hostile text from a spec or the data: markup, LaTeX, control characters, paths.
 HOSTILE_TEXT = [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(2)>", '"><svg onload=alert(3)>',
-    "</table><script>x</script>", "javascript:alert(4)", r"\input{/etc/passwd}",
-    r"\write18{rm -rf /}", r"$x^2$ ~ 50% & #1 _a_ {b}", "back\\slash",
-    "nul\x00byte", "bell\x07vt\x0bff\x0c", "../../etc/passwd", "rtl\u202eevil",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(2)>",
+    '"><svg onload=alert(3)>',
+    "</table><script>x</script>",
+    "javascript:alert(4)",
+    r"\input{/etc/passwd}",
+    r"\write18{rm -rf /}",
+    r"$x^2$ ~ 50% & #1 _a_ {b}",
+    "back\\slash",
+    "nul\x00byte",
+    "bell\x07vt\x0bff\x0c",
+    "../../etc/passwd",
+    "rtl\u202eevil",
     "x" * 5000,
 ]
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_LATEX_ESCAPES = re.compile(r"\\text(?:backslash|asciitilde|asciicircum)\{\}|\\ddag\{\}"
-                            r"|\\[&%$#_{}]|\$[<>]\$")
+_LATEX_ESCAPES = re.compile(
+    r"\\text(?:backslash|asciitilde|asciicircum)\{\}|\\ddag\{\}"
+    r"|\\[&%$#_{}]|\$[<>]\$"
+)
 
 
 def _html_clean(text: str, html: str) -> bool:
     body = html.lower()
-    return (not any(tag in body for tag in ("<script", "<img", "<svg"))
-            and (not any(c in text for c in "<>&\"") or text not in html))
+    return not any(tag in body for tag in ("<script", "<img", "<svg")) and (
+        not any(c in text for c in '<>&"') or text not in html
+    )
 
 
 def _latex_clean(text: str, tex: str) -> bool:
@@ -239,11 +275,18 @@ def _sinks() -> dict[str, Callable[[str, Path], bool]]:
 
     def file_name(text: str, tmp: Path) -> bool:
         name = safe_name(text)
-        return bool(re.fullmatch(r"[A-Za-z0-9._-]+", name)) and not name.startswith(".") \
+        return (
+            bool(re.fullmatch(r"[A-Za-z0-9._-]+", name))
+            and not name.startswith(".")
             and len(name) < 100
+        )
 
-    sinks = {"HTML table": html_table, "Table 1 HTML (level names)": table_one_html,
-             "LaTeX": latex, "file name": file_name}
+    sinks = {
+        "HTML table": html_table,
+        "Table 1 HTML (level names)": table_one_html,
+        "LaTeX": latex,
+        "file name": file_name,
+    }
     try:
         import docx  # noqa: F401
 
@@ -302,8 +345,11 @@ def table(cases: list[Case]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="skip the slow report builds (SEER report, section builds)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the slow report builds (SEER report, section builds)",
+    )
     args = parser.parse_args(argv)
     cases = suite_cases(args.quick) + payload_cases() + escaping_cases()
     print()

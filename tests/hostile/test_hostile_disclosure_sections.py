@@ -34,12 +34,19 @@ def hospital_file(tmp_path_factory) -> Path:
 
 
 def _spec(source: Path, **sections: Any):
-    return parse_spec({
-        "cohort": {"source": str(source), "profile": "institutional"},
-        "endpoints": ["os"],
-        "output": {"figure_formats": [], "table_formats": ["csv"], "survival_times": [12],
-                   "suppression": {"enabled": True}},
-        **sections})
+    return parse_spec(
+        {
+            "cohort": {"source": str(source), "profile": "institutional"},
+            "endpoints": ["os"],
+            "output": {
+                "figure_formats": [],
+                "table_formats": ["csv"],
+                "survival_times": [12],
+                "suppression": {"enabled": True},
+            },
+            **sections,
+        }
+    )
 
 
 def _build(spec, out: Path) -> BuildResult:
@@ -57,8 +64,7 @@ def _leaks(spec, out: Path) -> set[str]:
 
 
 def _table(res: BuildResult, name: str) -> pd.DataFrame:
-    return pd.read_csv(res.out_dir / "tables" / f"{name}.csv", dtype=str,
-                       keep_default_na=False)
+    return pd.read_csv(res.out_dir / "tables" / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
 def _no_identity_complement(monkeypatch):
@@ -73,14 +79,18 @@ def _passed(res: BuildResult) -> None:
 # -------------------------------------------------------------------------------- Cox
 
 
-COX = {"cox": [{"name": "m1", "endpoint": "os",
-                "formula": "age_at_diagnosis + sex + extrahepatic_disease"}]}
+COX = {
+    "cox": [
+        {"name": "m1", "endpoint": "os", "formula": "age_at_diagnosis + sex + extrahepatic_disease"}
+    ]
+}
 
 
 def test_cox_counts_pass_the_checker(hospital_file, tmp_path):
     spec = _spec(hospital_file, **COX)
-    spec = spec.model_copy(update={"output": spec.output.model_copy(
-        update={"figure_formats": ["svg"]})})
+    spec = spec.model_copy(
+        update={"output": spec.output.model_copy(update={"figure_formats": ["svg"]})}
+    )
     res = _build(spec, tmp_path / "out")
     _passed(res)
     # the forest plot prints no N/events under suppression (the table prints them masked)
@@ -88,8 +98,9 @@ def test_cox_counts_pass_the_checker(hospital_file, tmp_path):
     assert "N/events" not in forest and "HR (95% CI)" in forest
     page = res.html.read_text(encoding="utf-8")
     # 3 patients lack extrahepatic_disease: the excluded count and n are both masked
-    foot = re.search(r"n: ([^;]*); events: [^;]*;.*?excluded for missing values: ([^<]*?)</p>",
-                     page).groups()
+    foot = re.search(
+        r"n: ([^;]*); events: [^;]*;.*?excluded for missing values: ([^<]*?)</p>", page
+    ).groups()
     assert foot == ("\u2021", "&lt;11")
     # the levels of sex add up to the masked n: one of them is masked too
     table = _table(res, "cox_m1")
@@ -97,8 +108,7 @@ def test_cox_counts_pass_the_checker(hospital_file, tmp_path):
     assert len(sex) == 2 and sex.isin(["\u2021", "<11"]).sum() == 1
 
 
-def test_cox_without_complementary_suppression_is_caught(hospital_file, tmp_path,
-                                                         monkeypatch):
+def test_cox_without_complementary_suppression_is_caught(hospital_file, tmp_path, monkeypatch):
     import importlib
 
     from crlm_outcomes.report.suppression import suppress_vector
@@ -106,16 +116,24 @@ def test_cox_without_complementary_suppression_is_caught(hospital_file, tmp_path
     rt = importlib.import_module("crlm_outcomes.report.regression_table")
 
     _no_identity_complement(monkeypatch)
-    monkeypatch.setattr(rt, "suppress_vector", lambda values, policy, total_published=True:
-                        suppress_vector(values, policy, total_published=False))
+    monkeypatch.setattr(
+        rt,
+        "suppress_vector",
+        lambda values, policy, total_published=True: suppress_vector(
+            values, policy, total_published=False
+        ),
+    )
     assert "cox|m1|excluded" in _leaks(_spec(hospital_file, **COX), tmp_path / "out")
 
 
 # -------------------------------------------------------------------- competing risks
 
 
-CIF = {"stratifiers": ["ras_class"], "competing_risks": [{"by": "ras_class"}],
-       "endpoints": ["os", "rfs"]}
+CIF = {
+    "stratifiers": ["ras_class"],
+    "competing_risks": [{"by": "ras_class"}],
+    "endpoints": ["os", "rfs"],
+}
 
 
 def test_competing_risks_curves_pass_the_checker(hospital_file, tmp_path):
@@ -127,8 +145,7 @@ def test_competing_risks_curves_pass_the_checker(hospital_file, tmp_path):
     assert "Groups whose size is suppressed are not drawn" in part
 
 
-def test_competing_risks_drawing_a_complement_group_is_caught(hospital_file, tmp_path,
-                                                              monkeypatch):
+def test_competing_risks_drawing_a_complement_group_is_caught(hospital_file, tmp_path, monkeypatch):
     import crlm_outcomes.report.sections.competing_risks as cr
 
     def only_small(ctx, by):  # the old rule: hide small groups only, no complement
@@ -144,8 +161,13 @@ def test_competing_risks_drawing_a_complement_group_is_caught(hospital_file, tmp
 # ------------------------------------------------------------------- score validation
 
 
-SCORES = {"score_validation": {"scores": ["fong_score", "tumour_burden_score"],
-                               "endpoint": "os", "times": [12, 36]}}
+SCORES = {
+    "score_validation": {
+        "scores": ["fong_score", "tumour_burden_score"],
+        "endpoint": "os",
+        "times": [12, 36],
+    }
+}
 
 
 def test_score_validation_counts_pass_the_checker(hospital_file, tmp_path):
@@ -160,7 +182,8 @@ def test_score_validation_counts_pass_the_checker(hospital_file, tmp_path):
 
 
 def test_score_validation_without_complementary_suppression_is_caught(
-        hospital_file, tmp_path, monkeypatch):
+    hospital_file, tmp_path, monkeypatch
+):
     _no_identity_complement(monkeypatch)
     leaks = _leaks(_spec(hospital_file, **SCORES), tmp_path / "out")
     assert "sv|TBS|missing" in leaks
@@ -169,10 +192,17 @@ def test_score_validation_without_complementary_suppression_is_caught(
 # ---------------------------------------------------------------- multiple imputation
 
 
-IMPUTE = {"imputation": {"variables": ["neoadjuvant_chemo", "cea_at_liver_diagnosis"],
-                         "predictors": ["age_at_diagnosis", "sex"], "m": 2, "iterations": 2},
-          "cox": [{"name": "mi", "endpoint": "os",
-                   "formula": "neoadjuvant_chemo + cea_at_liver_diagnosis"}]}
+IMPUTE = {
+    "imputation": {
+        "variables": ["neoadjuvant_chemo", "cea_at_liver_diagnosis"],
+        "predictors": ["age_at_diagnosis", "sex"],
+        "m": 2,
+        "iterations": 2,
+    },
+    "cox": [
+        {"name": "mi", "endpoint": "os", "formula": "neoadjuvant_chemo + cea_at_liver_diagnosis"}
+    ],
+}
 
 
 def test_imputation_counts_pass_the_checker(hospital_file, tmp_path):
@@ -185,8 +215,7 @@ def test_imputation_counts_pass_the_checker(hospital_file, tmp_path):
     assert table.loc["CEA at liver metastasis diagnosis", "missing, %"].endswith("%")
 
 
-def test_imputation_percentage_of_a_masked_count_is_caught(hospital_file, tmp_path,
-                                                           monkeypatch):
+def test_imputation_percentage_of_a_masked_count_is_caught(hospital_file, tmp_path, monkeypatch):
     monkeypatch.setattr(disc, "_percent_hidden", lambda kind, exc_kind, policy: False)
     leaks = _leaks(_spec(hospital_file, **IMPUTE), tmp_path / "out")
     assert "imp|neoadjuvant_chemo|missing" in leaks
@@ -195,8 +224,17 @@ def test_imputation_percentage_of_a_masked_count_is_caught(hospital_file, tmp_pa
 # --------------------------------------------------------------------------- matching
 
 
-MATCH = {"matching": [{"treatment": "neoadjuvant_chemo", "formula": "age_at_diagnosis + sex",
-                       "caliper": 0.01, "ratio": 3, "endpoint": "os"}]}
+MATCH = {
+    "matching": [
+        {
+            "treatment": "neoadjuvant_chemo",
+            "formula": "age_at_diagnosis + sex",
+            "caliper": 0.01,
+            "ratio": 3,
+            "endpoint": "os",
+        }
+    ]
+}
 
 
 def test_matching_sizes_pass_the_checker(hospital_file, tmp_path):
@@ -212,8 +250,7 @@ def test_matching_sizes_pass_the_checker(hospital_file, tmp_path):
     assert control["effective n"] == "\u2021"
 
 
-def test_matching_without_complementary_suppression_is_caught(hospital_file, tmp_path,
-                                                              monkeypatch):
+def test_matching_without_complementary_suppression_is_caught(hospital_file, tmp_path, monkeypatch):
     _no_identity_complement(monkeypatch)
     leaks = _leaks(_spec(hospital_file, **MATCH), tmp_path / "out")
     assert any(k.startswith("match0|control|") for k in leaks)
@@ -239,13 +276,15 @@ def test_same_patients_masked_elsewhere_are_masked_here_and_printed_ones_never_c
         led.count(f"t1|{g}", masks[g].sum(), masked=masked, where="Table 1")
         disc.link_sets(led, data, {f"t1|{g}": masks[g]})
     # a later section counts b again, beside a published count of c and a total
-    kinds = disc.decide(Ctx, [40, 56, 100], data=data,
-                        masks=[masks["b"], masks["c"], np.ones(100, bool)])
+    kinds = disc.decide(
+        Ctx, [40, 56, 100], data=data, masks=[masks["b"], masks["c"], np.ones(100, bool)]
+    )
     assert kinds.tolist() == [2, 0, 0]  # b masked again
     # a small count whose only possible complement (c) is printed elsewhere keeps c printed
     # (masking c here would hide nothing); the checker then finds the leak
-    kinds = disc.decide(Ctx, [4, 56], data=data, masks=[masks["a"], masks["c"]],
-                        constraints=[[0, 1]])
+    kinds = disc.decide(
+        Ctx, [4, 56], data=data, masks=[masks["a"], masks["c"]], constraints=[[0, 1]]
+    )
     assert kinds.tolist() == [1, 0]
     led.count("sec|a", 4, masked=True, where="section")
     led.count("sec|c", 56, masked=False, where="section")

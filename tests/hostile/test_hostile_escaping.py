@@ -21,11 +21,11 @@ def _no_markup(page: str) -> None:
 
 
 def test_title_filter_and_model_name_are_escaped(tmp_path, tiny, qbuild):
-    spec = tiny(title=XSS,
-                filters=[{"column": "age_at_diagnosis", "op": ">=", "value": 0,
-                          "label": IMG}],
-                cox=[{"name": "m</script><b>", "endpoint": "os",
-                      "formula": "age_at_diagnosis"}])
+    spec = tiny(
+        title=XSS,
+        filters=[{"column": "age_at_diagnosis", "op": ">=", "value": 0, "label": IMG}],
+        cox=[{"name": "m</script><b>", "endpoint": "os", "formula": "age_at_diagnosis"}],
+    )
     res = qbuild(spec, tmp_path / "out")
     page = res.html.read_text(encoding="utf-8")
     _no_markup(page)
@@ -35,10 +35,10 @@ def test_title_filter_and_model_name_are_escaped(tmp_path, tiny, qbuild):
 
 
 def test_model_name_with_path_separators_and_nul_stays_inside_the_folder(tmp_path, tiny, qbuild):
-    spec = tiny(cox=[{"name": "../../escape\x00me", "endpoint": "os",
-                      "formula": "age_at_diagnosis"}],
-                output={"figure_formats": ["png"], "table_formats": ["csv"],
-                        "survival_times": [12]})
+    spec = tiny(
+        cox=[{"name": "../../escape\x00me", "endpoint": "os", "formula": "age_at_diagnosis"}],
+        output={"figure_formats": ["png"], "table_formats": ["csv"], "survival_times": [12]},
+    )
     out = tmp_path / "out"
     res = qbuild(spec, out)
     assert not (tmp_path / "escape").exists()
@@ -84,4 +84,6 @@ def test_safe_name_never_collides_and_never_escapes():
 def test_latex_drops_nul_and_other_control_characters():
     out = latex_escape("a\x00b\x07c\x0bd\x1fe\tf")
     assert out == "abcde\tf"
-    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", latex_table(pd.DataFrame({"x\x07": ["\x01"]})))
+    assert not re.search(
+        "[\x00-\x08\x0b\x0c\x0e-\x1f]", latex_table(pd.DataFrame({"x\x07": ["\x01"]}))
+    )

@@ -66,8 +66,7 @@ def test_a_huge_cell_quarantines_its_row_only(seer_csv, tmp_path):
     _same_good_rows(clean, dirty, [2])
 
 
-def test_trailing_empty_header_columns_are_ignored_and_stray_values_quarantined(seer_csv,
-                                                                               tmp_path):
+def test_trailing_empty_header_columns_are_ignored_and_stray_values_quarantined(seer_csv, tmp_path):
     lines = seer_csv.read_text(encoding="utf-8").splitlines()
     lines = [lines[0] + ",,"] + [ln + ",," for ln in lines[1:]]
     lines[5] = lines[5][:-2] + ',"stray",'
@@ -82,9 +81,12 @@ def test_trailing_empty_header_columns_are_ignored_and_stray_values_quarantined(
 
 def test_near_miss_optional_header_warns_with_the_near_match(seer_csv, tmp_path):
     raw = pd.read_csv(seer_csv, dtype=str, keep_default_na=False)
-    raw = raw.rename(columns={"Age recode with single ages and 85+":
-                              "Age recode with single ages and 90+",
-                              "KRAS (2018+)": "kras (2018+)"})
+    raw = raw.rename(
+        columns={
+            "Age recode with single ages and 85+": "Age recode with single ages and 90+",
+            "KRAS (2018+)": "kras (2018+)",
+        }
+    )
     path = tmp_path / "renamed.csv"
     raw.to_csv(path, index=False)
     with pytest.warns(DataQualityWarning) as rec:
@@ -105,7 +107,7 @@ def test_excel_merged_and_uncomputed_formula_cells_get_audit_records(seer_csv, t
     sex = get_column_letter(raw.columns.get_loc("Sex") + 1)
     months = get_column_letter(raw.columns.get_loc("Survival months") + 1)
     ws.merge_cells(f"{sex}3:{sex}5")  # Sex of data rows 2-4 shown once
-    ws[f"{months}8"] = "=1+1"         # survival months: a formula never computed
+    ws[f"{months}8"] = "=1+1"  # survival months: a formula never computed
     wb.save(path)
     q = _load(path).audit.quarantine
     cells = q[q["rule"] == "unreadable_cell"]
@@ -139,10 +141,14 @@ def test_stata_and_spss_value_labels_are_applied(tmp_path):
 
     for suffix, write in ((".dta", pyreadstat.write_dta), (".sav", pyreadstat.write_sav)):
         path = tmp_path / f"x{suffix}"
-        write(codes[["patient_id", "sex"]], str(path),
-              variable_value_labels={"sex": {1: "male", 2: "female"}})
-        assert read_source(path).frame["sex"].astype(str).tolist() == \
-            frame["sex"].astype(str).tolist(), suffix
+        write(
+            codes[["patient_id", "sex"]],
+            str(path),
+            variable_value_labels={"sex": {1: "male", 2: "female"}},
+        )
+        assert (
+            read_source(path).frame["sex"].astype(str).tolist() == frame["sex"].astype(str).tolist()
+        ), suffix
 
 
 def test_timedelta_durations_are_read_in_the_columns_unit():

@@ -17,7 +17,8 @@ def test_spec_formula_cannot_run_code_through_the_cli(tmp_path):
         "  - name: evil\n"
         "    endpoint: os\n"
         f"    formula: \"age_at_diagnosis + {{__import__('os').system('touch {canary}')}}\"\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     res = CliRunner().invoke(app, ["report", str(spec), "--out", str(tmp_path / "out"), "-q"])
     assert res.exit_code == 2, res.output
     assert res.output.startswith("error:") and "Traceback" not in res.output
@@ -30,7 +31,8 @@ def test_attribute_access_in_a_spec_formula_is_refused(tmp_path):
     spec.write_text(
         "cohort: {demo: true, n: 60}\n"
         "cox:\n"
-        "  - {name: m, endpoint: os, formula: \"age_at_diagnosis.__class__\"}\n",
-        encoding="utf-8")
+        '  - {name: m, endpoint: os, formula: "age_at_diagnosis.__class__"}\n',
+        encoding="utf-8",
+    )
     res = CliRunner().invoke(app, ["report", str(spec), "--out", str(tmp_path / "out"), "-q"])
     assert res.exit_code == 2 and res.output.startswith("error:"), res.output

@@ -62,9 +62,12 @@ def test_forged_manifest_cannot_delete_outside_the_folder(tmp_path, tiny, qbuild
     victim.write_text("precious", encoding="utf-8")
     out = tmp_path / "r"
     out.mkdir()
-    (out / "manifest.json").write_text(json.dumps(
-        {"manifest_version": 1, "outputs": {"../victim.txt": "0" * 64,
-                                            str(victim): "0" * 64}}), encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(
+            {"manifest_version": 1, "outputs": {"../victim.txt": "0" * 64, str(victim): "0" * 64}}
+        ),
+        encoding="utf-8",
+    )
     qbuild(tiny(), out)
     assert victim.read_text(encoding="utf-8") == "precious"
 
@@ -117,8 +120,10 @@ def test_two_builds_in_parallel_processes_never_mix(tmp_path, tiny):
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     out = tmp_path / "r"
-    procs = [ctx.Process(target=_build_in_child, args=(str(out), tiny(title=f"T{i}"), queue))
-             for i in range(3)]
+    procs = [
+        ctx.Process(target=_build_in_child, args=(str(out), tiny(title=f"T{i}"), queue))
+        for i in range(3)
+    ]
     for p in procs:
         p.start()
     for p in procs:

@@ -18,12 +18,17 @@ def test_each_ending_lands_in_its_column():
 
 
 def test_classes_follow_the_issue():
-    assert probe_class("test_hostile_output_folder", "test_two_builds_in_parallel") == \
-        "concurrent builds"
-    assert probe_class("test_hostile_output_folder", "test_interrupted_build") == \
-        "interrupted builds"
-    assert probe_class("test_hostile_output_folder", "test_out_that_is_a_file") == \
-        "files the user owns: output folder"
+    assert (
+        probe_class("test_hostile_output_folder", "test_two_builds_in_parallel")
+        == "concurrent builds"
+    )
+    assert (
+        probe_class("test_hostile_output_folder", "test_interrupted_build") == "interrupted builds"
+    )
+    assert (
+        probe_class("test_hostile_output_folder", "test_out_that_is_a_file")
+        == "files the user owns: output folder"
+    )
 
 
 def test_table_counts_per_class_and_total():

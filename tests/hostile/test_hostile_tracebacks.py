@@ -78,7 +78,8 @@ def test_spec_that_is_a_folder_on_the_cli(tmp_path):
 
 
 def test_cox_with_one_row_per_stratum_is_an_estimation_error():
-    df = pd.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 0, 1, 1], "x": [1.0, 2, 3, 4],
-                       "s": ["a", "b", "c", "d"]})
+    df = pd.DataFrame(
+        {"t": [1.0, 2, 3, 4], "e": [1, 0, 1, 1], "x": [1.0, 2, 3, 4], "s": ["a", "b", "c", "d"]}
+    )
     with pytest.raises(EstimationError, match="every stratum holds a single row"):
         cox(df, "x", "t", "e", strata="s")

@@ -11,11 +11,14 @@ import pandas as pd
 import pytest
 
 docx = pytest.importorskip(
-    "docx", reason="python-docx is not installed: Word export is the optional extra "
-                   "(pip install 'crlm_outcomes[word]')")
+    "docx",
+    reason="python-docx is not installed: Word export is the optional extra "
+    "(pip install 'crlm_outcomes[word]')",
+)
 
-word = pytest.importorskip("crlm_outcomes.report.word",
-                           reason="this build has no Word export (crlm_outcomes.report.word)")
+word = pytest.importorskip(
+    "crlm_outcomes.report.word", reason="this build has no Word export (crlm_outcomes.report.word)"
+)
 
 from crlm_outcomes.report.table_one import table_one  # noqa: E402
 
@@ -44,8 +47,7 @@ def _xml(path: Path) -> str:
 
 def test_table_docx_keeps_hostile_cells_headers_caption_and_footnote_literal(tmp_path):
     frame = pd.DataFrame({XSS: [LATEX, CONTROL], "n": ["12", "<11"]})
-    path = write_table_docx(frame, tmp_path / "t.docx", caption=XSS + CONTROL,
-                            footnote=LATEX)
+    path = write_table_docx(frame, tmp_path / "t.docx", caption=XSS + CONTROL, footnote=LATEX)
     texts = _texts(path)
     assert XSS in texts and LATEX in texts and REPLACED in texts
     assert XSS + REPLACED in texts  # the caption
@@ -65,14 +67,26 @@ def test_level_names_from_the_data_are_literal_in_word(tmp_path):
 
 
 def test_report_docx_keeps_titles_headings_and_text_literal(tmp_path):
-    sections = [{"title": f"Cox model '{XSS}'", "paragraphs": [LATEX, CONTROL],
-                 "blocks": [{"kind": "heading", "text": XSS},
-                            {"kind": "text", "text": CONTROL},
-                            {"kind": "table", "frame": pd.DataFrame({"term": [XSS]}),
-                             "caption": LATEX, "footnote": CONTROL}]}]
+    sections = [
+        {
+            "title": f"Cox model '{XSS}'",
+            "paragraphs": [LATEX, CONTROL],
+            "blocks": [
+                {"kind": "heading", "text": XSS},
+                {"kind": "text", "text": CONTROL},
+                {
+                    "kind": "table",
+                    "frame": pd.DataFrame({"term": [XSS]}),
+                    "caption": LATEX,
+                    "footnote": CONTROL,
+                },
+            ],
+        }
+    ]
     # a lone surrogate (no DataFrame holds one, a Python caller may pass it) is dropped too
-    path = write_report_docx(tmp_path / "report.docx", title=XSS + "\x00\ud800", subtitle=LATEX,
-                             sections=sections)
+    path = write_report_docx(
+        tmp_path / "report.docx", title=XSS + "\x00\ud800", subtitle=LATEX, sections=sections
+    )
     texts = _texts(path)
     for text in (XSS, LATEX, f"Cox model '{XSS}'", REPLACED, XSS):
         assert text in texts, text
@@ -80,11 +94,16 @@ def test_report_docx_keeps_titles_headings_and_text_literal(tmp_path):
 
 
 def test_report_build_with_hostile_spec_text_writes_a_valid_docx(tmp_path, tiny, qbuild):
-    spec = tiny(title=XSS + " \x07" + LATEX,
-                cox=[{"name": "m</script><b>\x01", "endpoint": "os",
-                      "formula": "age_at_diagnosis"}],
-                output={"figure_formats": [], "table_formats": ["csv", "docx"],
-                        "survival_times": [12], "word_report": True})
+    spec = tiny(
+        title=XSS + " \x07" + LATEX,
+        cox=[{"name": "m</script><b>\x01", "endpoint": "os", "formula": "age_at_diagnosis"}],
+        output={
+            "figure_formats": [],
+            "table_formats": ["csv", "docx"],
+            "survival_times": [12],
+            "word_report": True,
+        },
+    )
     res = qbuild(spec, tmp_path / "out")
     report = res.out_dir / "report.docx"
     texts = _texts(report)

@@ -11,10 +11,10 @@ from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
 
 #: 9 levels of 9-fold aliases: 9**9 = 387 million nodes from a few hundred bytes
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
 #: few aliases, but each expands a wide list: the expansion limit refuses it
-WIDE_BOMB = ("a: &a [" + ", ".join(["x"] * 2000) + "]\n"
-             "b: [" + ", ".join(["*a"] * 150) + "]\n")
+WIDE_BOMB = "a: &a [" + ", ".join(["x"] * 2000) + "]\nb: [" + ", ".join(["*a"] * 150) + "]\n"
 
 
 def test_alias_bomb_spec_is_refused(tmp_path):

@@ -22,14 +22,21 @@ def _frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
     kras = rng.random(n) < 0.5
     lp = 0.03 * (age - 65) + 0.6 * kras
     t = rng.exponential(30 * np.exp(-lp))
-    d = pd.DataFrame({
-        "age": age, "cea": np.exp(rng.normal(2, 1, n) + 0.5 * kras),
-        "kras": pd.Categorical(np.where(kras, "mutant", "wild"), categories=["wild", "mutant"]),
-        "stage": pd.Categorical(rng.choice(["I", "II", "III"], n), categories=["I", "II", "III"]),
-        "male": pd.array(rng.random(n) < 0.5, dtype="boolean"),
-        "nodes": pd.array(rng.integers(0, 10, n), dtype="Int64"),
-        "t": np.minimum(t, 60), "e": (t < 60).astype(int),
-        "era": np.where(np.arange(n) < n // 3, "early", "late")})
+    d = pd.DataFrame(
+        {
+            "age": age,
+            "cea": np.exp(rng.normal(2, 1, n) + 0.5 * kras),
+            "kras": pd.Categorical(np.where(kras, "mutant", "wild"), categories=["wild", "mutant"]),
+            "stage": pd.Categorical(
+                rng.choice(["I", "II", "III"], n), categories=["I", "II", "III"]
+            ),
+            "male": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+            "nodes": pd.array(rng.integers(0, 10, n), dtype="Int64"),
+            "t": np.minimum(t, 60),
+            "e": (t < 60).astype(int),
+            "era": np.where(np.arange(n) < n // 3, "early", "late"),
+        }
+    )
     for c in ["cea", "kras", "stage", "male", "nodes"]:
         d.loc[rng.random(n) < 0.25, c] = np.nan if c == "cea" else pd.NA
     return d
@@ -41,19 +48,25 @@ VARS = ["cea", "kras", "stage", "male", "nodes"]
 @pytest.fixture(scope="module")
 def imputed():
     d = _frame()
-    return d, impute(d, VARS, predictors=["age", *VARS], duration="t", event="e", m=3,
-                     iterations=3, seed=11)
+    return d, impute(
+        d, VARS, predictors=["age", *VARS], duration="t", event="e", m=3, iterations=3, seed=11
+    )
 
 
 def test_methods_follow_types_and_values_stay_in_domain(imputed):
     d, imp = imputed
     assert dict(zip(imp.table["variable"], imp.table["method"], strict=True)) == {
-        "cea": "pmm", "kras": "logreg", "stage": "polyreg", "male": "logreg", "nodes": "pmm"}
+        "cea": "pmm",
+        "kras": "logreg",
+        "stage": "polyreg",
+        "male": "logreg",
+        "nodes": "pmm",
+    }
     assert imp.outcome == ("nelson_aalen", "event")
     for c in imp.completed:
         assert not c[VARS].isna().any().any()
         assert (c.dtypes == d.dtypes).all()
-        assert set(c["cea"]) <= set(d["cea"].dropna())          # PMM donors are observed values
+        assert set(c["cea"]) <= set(d["cea"].dropna())  # PMM donors are observed values
         assert set(c["nodes"]) <= set(d["nodes"].dropna())
         assert set(c["stage"]) <= {"I", "II", "III"}
         obs = d["cea"].notna()
@@ -63,11 +76,13 @@ def test_methods_follow_types_and_values_stay_in_domain(imputed):
 
 def test_seed_reproducible_and_traces(imputed):
     d, imp = imputed
-    again = impute(d, VARS, predictors=["age", *VARS], duration="t", event="e", m=3,
-                   iterations=3, seed=11)
+    again = impute(
+        d, VARS, predictors=["age", *VARS], duration="t", event="e", m=3, iterations=3, seed=11
+    )
     assert imp == again
-    other = impute(d, VARS, predictors=["age", *VARS], duration="t", event="e", m=3,
-                   iterations=3, seed=12)
+    other = impute(
+        d, VARS, predictors=["age", *VARS], duration="t", event="e", m=3, iterations=3, seed=12
+    )
     assert imp != other
     assert len(imp.traces) == 3 * 3 * len(VARS)
     assert set(imp.traces.columns) == {"imputation", "iteration", "variable", "mean", "sd"}
@@ -91,8 +106,17 @@ def test_pooled_cox_end_to_end(imputed):
 
 def test_progress_callback():
     seen = []
-    impute(_frame(80), ["cea"], predictors=["age", "cea"], duration="t", event="e", m=2,
-           iterations=2, seed=1, progress=lambda *a: seen.append(a))
+    impute(
+        _frame(80),
+        ["cea"],
+        predictors=["age", "cea"],
+        duration="t",
+        event="e",
+        m=2,
+        iterations=2,
+        seed=1,
+        progress=lambda *a: seen.append(a),
+    )
     assert seen == [(1, 2, 1, 2), (1, 2, 2, 2), (2, 2, 1, 2), (2, 2, 2, 2)]
 
 
@@ -105,8 +129,16 @@ def test_refuses_never_collected_variables():
     d["kras"] = d["kras"].where(d["era"] == "late")
     with pytest.raises(UncollectedVariableError, match="early"):
         impute(d, ["kras"], predictors=["age"], era="era", m=2)
-    imp = impute(d, ["kras"], predictors=["age"], era="era", m=2, iterations=1, seed=1,
-                 allow_uncollected=True)
+    imp = impute(
+        d,
+        ["kras"],
+        predictors=["age"],
+        era="era",
+        m=2,
+        iterations=1,
+        seed=1,
+        allow_uncollected=True,
+    )
     assert imp.completed[0]["kras"].notna().all()
 
 
@@ -125,23 +157,26 @@ def test_setting_errors():
 def test_missing_outcome_rows_are_reported():
     d = _frame(60)
     d.loc[0, "t"] = np.nan
-    imp = impute(d, ["cea"], predictors=["age", "cea"], duration="t", event="e", m=2,
-                 iterations=1, seed=1)
+    imp = impute(
+        d, ["cea"], predictors=["age", "cea"], duration="t", event="e", m=2, iterations=1, seed=1
+    )
     assert imp.n_excluded == 1
 
 
 def test_competing_risks_terms():
     d = _frame(120)
     d["e"] = np.where(d["e"] == 1, np.where(np.arange(len(d)) % 3 == 0, 2, 1), 0)
-    imp = impute(d, ["cea"], predictors=["age", "cea"], duration="t", event="e", m=2,
-                 iterations=1, seed=1)
+    imp = impute(
+        d, ["cea"], predictors=["age", "cea"], duration="t", event="e", m=2, iterations=1, seed=1
+    )
     assert imp.outcome == ("nelson_aalen_1", "event_1", "nelson_aalen_2", "event_2")
 
 
 def test_nelson_aalen_matches_mice():
     r = pd.read_csv(REF / "nelsonaalen.csv")
-    np.testing.assert_allclose(nelson_aalen_at_exit(r["futime"], r["death"]), r["na_hazard"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        nelson_aalen_at_exit(r["futime"], r["death"]), r["na_hazard"], rtol=1e-12
+    )
 
 
 def test_logistic_fit_matches_statsmodels():
@@ -152,17 +187,29 @@ def test_logistic_fit_matches_statsmodels():
     y = (d["kras"] == "mutant").to_numpy().astype(int)
     ours = _multinomial_fit(y, x, 2)[:, 0]
     ref = sm.Logit(y, x).fit(disp=0).params
-    np.testing.assert_allclose(ours, ref, rtol=2e-3, atol=2e-3)   # tiny ridge penalty
+    np.testing.assert_allclose(ours, ref, rtol=2e-3, atol=2e-3)  # tiny ridge penalty
 
 
 def test_cohort_input_uses_schema_types():
     from crlm_outcomes.datasets import synthetic_cohort
 
     c = synthetic_cohort(300, seed=5)
-    imp = impute(c, ["cea_at_liver_diagnosis", "kras_status", "braf_status"],
-                 predictors=["age_at_diagnosis", "sex", "cea_at_liver_diagnosis", "kras_status",
-                             "braf_status"], duration="os_months", event="os_event", m=2,
-                 iterations=2, seed=3)
+    imp = impute(
+        c,
+        ["cea_at_liver_diagnosis", "kras_status", "braf_status"],
+        predictors=[
+            "age_at_diagnosis",
+            "sex",
+            "cea_at_liver_diagnosis",
+            "kras_status",
+            "braf_status",
+        ],
+        duration="os_months",
+        event="os_event",
+        m=2,
+        iterations=2,
+        seed=3,
+    )
     methods = dict(zip(imp.table["variable"], imp.table["method"], strict=True))
     assert methods["cea_at_liver_diagnosis"] == "pmm"
     assert methods["kras_status"] in ("logreg", "polyreg")

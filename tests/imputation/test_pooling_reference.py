@@ -16,8 +16,22 @@ from crlm_outcomes.survival import cox, fine_gray, kaplan_meier, rmst
 
 REF = Path(__file__).parents[1] / "reference" / "pooling"
 RTOL = 1e-6
-COLS = ["estimate", "ubar", "b", "t", "dfcom", "df", "riv", "lambda", "fmi", "std_error",
-        "statistic", "p", "lower", "upper"]
+COLS = [
+    "estimate",
+    "ubar",
+    "b",
+    "t",
+    "dfcom",
+    "df",
+    "riv",
+    "lambda",
+    "fmi",
+    "std_error",
+    "statistic",
+    "p",
+    "lower",
+    "upper",
+]
 
 
 @cache
@@ -37,8 +51,9 @@ def _compare(table: pd.DataFrame, expected: pd.DataFrame) -> None:
     got["upper"] = np.log(got["upper"])
     assert list(got["term"]) == list(expected["term"])
     for c in COLS:
-        np.testing.assert_allclose(got[c].to_numpy(float), expected[c].to_numpy(float),
-                                   rtol=RTOL, atol=1e-12, err_msg=c)
+        np.testing.assert_allclose(
+            got[c].to_numpy(float), expected[c].to_numpy(float), rtol=RTOL, atol=1e-12, err_msg=c
+        )
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +74,7 @@ def test_cox_breslow_with_explicit_dfcom():
 
 
 def test_fine_gray_matches_pool_scalar():
-    fits = [fine_gray(d, "age + sex + hgb + creat", "etime", "event", cause=1)
-            for d in completed()]
+    fits = [fine_gray(d, "age + sex + hgb + creat", "etime", "event", cause=1) for d in completed()]
     pooled = pool_fine_gray(fits)
     exp = ref("fine_gray")
     got = pooled.table.copy()
@@ -75,14 +89,25 @@ def test_km_at_times_and_median_match_cloglog_pooling():
     got = pooled.table
     assert list(got["group"]) == list(exp["group"])
     np.testing.assert_allclose(got["time"], exp["time"])
-    for a, b in [("cloglog", "estimate"), ("ubar", "ubar"), ("b", "b"), ("t", "t"), ("df", "df"),
-                 ("fmi", "fmi"), ("estimate", "survival"), ("lower", "lower"),
-                 ("upper", "upper")]:
-        np.testing.assert_allclose(got[a].to_numpy(float), exp[b].to_numpy(float), rtol=RTOL,
-                                   err_msg=a)
+    for a, b in [
+        ("cloglog", "estimate"),
+        ("ubar", "ubar"),
+        ("b", "b"),
+        ("t", "t"),
+        ("df", "df"),
+        ("fmi", "fmi"),
+        ("estimate", "survival"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+    ]:
+        np.testing.assert_allclose(
+            got[a].to_numpy(float), exp[b].to_numpy(float), rtol=RTOL, err_msg=a
+        )
     med = pd.read_csv(REF / "km_median_pooled.csv")
-    np.testing.assert_array_equal(pooled.median[["median", "lower", "upper"]].to_numpy(float),
-                                  med[["median", "lower", "upper"]].to_numpy(float))
+    np.testing.assert_array_equal(
+        pooled.median[["median", "lower", "upper"]].to_numpy(float),
+        med[["median", "lower", "upper"]].to_numpy(float),
+    )
 
 
 def test_rmst_matches_pool_scalar():
@@ -90,8 +115,9 @@ def test_rmst_matches_pool_scalar():
     pooled = pool_rmst(fits)
     exp = pd.read_csv(REF / "rmst_pooled.csv")
     for c in ["estimate", "ubar", "b", "t", "df", "fmi", "std_error", "lower", "upper"]:
-        np.testing.assert_allclose(pooled.table[c].to_numpy(float), exp[c].to_numpy(float),
-                                   rtol=RTOL, err_msg=c)
+        np.testing.assert_allclose(
+            pooled.table[c].to_numpy(float), exp[c].to_numpy(float), rtol=RTOL, err_msg=c
+        )
 
 
 def test_result_contract(cox_fits):

@@ -54,8 +54,11 @@ def _hash(obj: Any) -> str:
 
 def frame_digest(df: pd.DataFrame) -> dict[str, str]:
     """``{column: hash of (dtype, values)}`` plus the index, column order and length."""
-    out = {"__columns__": _hash(list(map(str, df.columns))), "__len__": str(len(df)),
-           "__index__": _hash([_cell(v) for v in df.index])}
+    out = {
+        "__columns__": _hash(list(map(str, df.columns))),
+        "__len__": str(len(df)),
+        "__index__": _hash([_cell(v) for v in df.index]),
+    }
     for col in df.columns:
         s = df[col]
         out[str(col)] = _hash([_dtype(s), [_cell(v) for v in s.astype(object)]])
@@ -91,16 +94,22 @@ def load_digest(profile: str, folder: Path) -> dict[str, Any]:
         warnings.simplefilter("ignore")
         cohort = co.load_cohort(path, profile=profile)
     audit = cohort.audit
-    prov = {k: v for k, v in cohort.provenance.items()
-            if k not in {"source", "profile_path", "package_version"}}
+    prov = {
+        k: v
+        for k, v in cohort.provenance.items()
+        if k not in {"source", "profile_path", "package_version"}
+    }
     return {
         "data": frame_digest(cohort.data),
         "missing_reasons": frame_digest(cohort.missing_reasons),
         "quarantine": frame_digest(audit.quarantine),
         "invalid_cells": frame_digest(audit.invalid_cells),
         "set_missing": frame_digest(audit.set_missing),
-        "counts": {"rows_in": int(audit.rows_in), "rows_loaded": int(audit.rows_loaded),
-                   "rows_quarantined": int(audit.rows_quarantined)},
+        "counts": {
+            "rows_in": int(audit.rows_in),
+            "rows_loaded": int(audit.rows_loaded),
+            "rows_quarantined": int(audit.rows_quarantined),
+        },
         "provenance": _hash(json.loads(json.dumps(prov, default=str))),
     }
 

@@ -29,12 +29,13 @@ def export(tmp_path_factory):
     # types the column int64 from its first block and must widen it as the whole-file reader
     rows["cea_at_liver_diagnosis"] = pd.Series(
         [None if pd.isna(v) else (int(v) if i < 450 else v + 0.5) for i, v in enumerate(cea)],
-        dtype=object)
+        dtype=object,
+    )
     rows.loc[[7, 333], "liver_mets_diagnosis_date"] = "not a date"
     rows.loc[[50, 420], "age_at_diagnosis"] = 250.0
-    rows.loc[590] = rows.loc[10]                 # exact copy of row 10, another batch
+    rows.loc[590] = rows.loc[10]  # exact copy of row 10, another batch
     rows.loc[595] = rows.loc[20]
-    rows.loc[595, "age_at_diagnosis"] = 33.0     # same id as row 20, conflicting values
+    rows.loc[595, "age_at_diagnosis"] = 33.0  # same id as row 20, conflicting values
     path = tmp_path_factory.mktemp("export") / "export.csv"
     rows.to_csv(path, index=False)
     return path
@@ -51,14 +52,19 @@ def test_batched_load_equals_the_in_memory_load(export, tmp_path, monkeypatch):
     whole = _quiet(co.load_cohort, export)
     ds = _quiet(co.load_cohort, export, out=tmp_path / "cohort", batch_rows=100)
     assert (ds.rows_in, ds.rows_loaded, ds.rows_quarantined) == (
-        whole.audit.rows_in, whole.audit.rows_loaded, whole.audit.rows_quarantined)
+        whole.audit.rows_in,
+        whole.audit.rows_loaded,
+        whole.audit.rows_quarantined,
+    )
     assert ds.rows_in == 600 and ds.rows_quarantined >= 6 and len(ds.batches) == 7
     got = ds.read()
     want = whole.data
     assert list(got.columns) == list(want.columns)
-    pd.testing.assert_frame_equal(got.astype(object).where(got.notna(), None),
-                                  want.astype(object).where(want.notna(), None),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        got.astype(object).where(got.notna(), None),
+        want.astype(object).where(want.notna(), None),
+        check_dtype=False,
+    )
     q_want = whole.audit.quarantine.sort_values(["source_row", "column"], ignore_index=True)
     q_got = ds.quarantine().sort_values(["source_row", "column"], ignore_index=True)
     assert q_got["source_row"].tolist() == q_want["source_row"].tolist()
@@ -79,8 +85,10 @@ def test_stratify_per_partition_equals_in_memory(export, tmp_path):
     want = _quiet(apply_all, whole)
     for col in ("fong_score", "fong_score_reason"):
         if col in want.columns:
-            assert got[col].astype(object).where(got[col].notna(), None).tolist() == \
-                want[col].astype(object).where(want[col].notna(), None).tolist()
+            assert (
+                got[col].astype(object).where(got[col].notna(), None).tolist()
+                == want[col].astype(object).where(want[col].notna(), None).tolist()
+            )
     assert set(want.columns) <= set(got.columns)
 
 

@@ -77,8 +77,10 @@ def test_death_without_recurrence_is_cause_2(frame):
     assert d.loc["P4", "rfs_months"] == pytest.approx(_months("2018-02-01", "2019-01-01"))
 
 
-@pytest.mark.parametrize("origin,column", [("liver_resection", "liver_resection_date"),
-                                           ("primary_diagnosis", "primary_diagnosis_date")])
+@pytest.mark.parametrize(
+    "origin,column",
+    [("liver_resection", "liver_resection_date"), ("primary_diagnosis", "primary_diagnosis_date")],
+)
 def test_os_origin_option(frame, origin, column):
     c = load_cohort(frame, os_origin=origin)
     d = c.data.set_index("patient_id")
@@ -96,8 +98,13 @@ def test_missing_reasons_name_patient_column_reason(frame):
     mr = c.missing_reasons
     assert list(mr.columns) == ["patient_id", "column", "reason"]
     p3 = mr[mr["patient_id"] == "P3"]
-    assert set(p3["column"]) == {"rfs_months", "rfs_event", "rfs_cause", "hepatic_rfs_months",
-                                 "hepatic_rfs_event"}
+    assert set(p3["column"]) == {
+        "rfs_months",
+        "rfs_event",
+        "rfs_cause",
+        "hepatic_rfs_months",
+        "hepatic_rfs_event",
+    }
     assert p3["reason"].astype(str).str.startswith("no curative liver-directed").all()
     # every missing endpoint value of a loaded patient has a reason
     for col in ["rfs_months", "hepatic_rfs_months", "os_months"]:
@@ -111,8 +118,9 @@ def test_ned_false_makes_rfs_missing(frame):
     d = c.data.set_index("patient_id")
     assert pd.isna(d.loc["P2", "rfs_months"])
     mr = c.missing_reasons
-    assert (mr.loc[(mr["patient_id"] == "P2") & (mr["column"] == "rfs_months"), "reason"]
-            .astype(str).tolist() == ["ned_achieved is False"])
+    assert mr.loc[(mr["patient_id"] == "P2") & (mr["column"] == "rfs_months"), "reason"].astype(
+        str
+    ).tolist() == ["ned_achieved is False"]
 
 
 def test_node_positive_derived_from_n_stage(frame):
@@ -157,7 +165,11 @@ def test_unparseable_date_quarantines_row_with_record(frame):
     assert c.audit.rows_quarantined == 1
     rec = q.iloc[0]
     assert (rec["source_row"], rec["column"], rec["value"], rec["rule"]) == (
-        3, "liver_mets_diagnosis_date", "2017-13-45", "parse")
+        3,
+        "liver_mets_diagnosis_date",
+        "2017-13-45",
+        "parse",
+    )
     assert "not a date" in rec["reason"]
 
 
@@ -264,9 +276,13 @@ def test_missing_reasons_compact_blocks_expand_and_count_alike(frame):
     assert blocks and all(rows is None or rows.ndim == 1 for rows, _, _ in blocks)
     mr = c.missing_reasons
     assert c.missing_reasons is mr  # expanded once, then kept
-    expected = (mr.groupby(["column", "reason"], observed=True).size().rename("n")
-                .reset_index()
-                .sort_values(["column", "n"], ascending=[True, False], ignore_index=True))
+    expected = (
+        mr.groupby(["column", "reason"], observed=True)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["column", "n"], ascending=[True, False], ignore_index=True)
+    )
     pd.testing.assert_frame_equal(c.missing_summary(), expected)
     assert int(c.missing.counts()["n"].sum()) == len(mr)
 

@@ -27,7 +27,8 @@ def test_load_matches_the_committed_digest(profile, golden, tmp_path):
     want = golden[profile]
     assert got["counts"] == want["counts"]
     for part in ("data", "missing_reasons", "quarantine", "invalid_cells", "set_missing"):
-        differ = sorted(k for k in set(got[part]) | set(want[part])
-                        if got[part].get(k) != want[part].get(k))
+        differ = sorted(
+            k for k in set(got[part]) | set(want[part]) if got[part].get(k) != want[part].get(k)
+        )
         assert not differ, f"{profile}: {part} differs in {differ}"
     assert got["provenance"] == want["provenance"]

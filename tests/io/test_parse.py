@@ -18,10 +18,12 @@ def _rule(target: str, **kw) -> ColumnRule:
 
 
 def test_dates_day_first_and_excel_serials():
-    s = pd.Series(["04/03/2021", 44259, "44259", "2021-03-04", "31/02/2021", None, " "],
-                  dtype=object)
-    rule = _rule("liver_resection_date", date_formats=("%d/%m/%Y", "%Y-%m-%d"),
-                 excel_serial_dates=True)
+    s = pd.Series(
+        ["04/03/2021", 44259, "44259", "2021-03-04", "31/02/2021", None, " "], dtype=object
+    )
+    rule = _rule(
+        "liver_resection_date", date_formats=("%d/%m/%Y", "%Y-%m-%d"), excel_serial_dates=True
+    )
     p = parse_column(s, rule, SPEC["liver_resection_date"])
     want = pd.Timestamp("2021-03-04")
     assert p.values.iloc[:4].tolist() == [want] * 4
@@ -47,8 +49,13 @@ def test_excel_serial_not_accepted_unless_declared():
 
 def test_numbers_units_and_missing_codes():
     s = pd.Series(["25", "31,5", "-999", "abc", ""], dtype=object)
-    rule = _rule("liver_mets_largest_cm", factor=0.1, unit="mm", decimal=",",
-                 missing_values=frozenset({"-999"}))
+    rule = _rule(
+        "liver_mets_largest_cm",
+        factor=0.1,
+        unit="mm",
+        decimal=",",
+        missing_values=frozenset({"-999"}),
+    )
     p = parse_column(s, rule, SPEC["liver_mets_largest_cm"])
     np.testing.assert_allclose(p.values.to_numpy()[:2], [2.5, 3.15])
     assert p.invalid.tolist() == [False, False, False, True, False]
@@ -65,18 +72,22 @@ def test_numeric_source_fast_path_counts_missing_codes():
 
 
 def test_integers_reject_fractions():
-    p = parse_column(pd.Series(["3", "3.5", "4.0"]), _rule("liver_mets_number"),
-                     SPEC["liver_mets_number"])
+    p = parse_column(
+        pd.Series(["3", "3.5", "4.0"]), _rule("liver_mets_number"), SPEC["liver_mets_number"]
+    )
     assert p.values.tolist()[0] == 3 and p.values.tolist()[2] == 4
     assert p.invalid.tolist() == [False, True, False]
     assert str(p.values.dtype) == "Int64"
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # no overflowing cast on the way
-@pytest.mark.parametrize("source", [
-    pd.Series(["1997", "1e300", "-1e19", str(2**70)], dtype=object),
-    pd.Series([1997.0, 1e300, -1e19, 2.0**70]),
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        pd.Series(["1997", "1e300", "-1e19", str(2**70)], dtype=object),
+        pd.Series([1997.0, 1e300, -1e19, 2.0**70]),
+    ],
+)
 def test_integers_beyond_int64_are_invalid_with_their_source_text(source):
     p = parse_column(source, _rule("diagnosis_year"), SPEC["diagnosis_year"])
     assert p.invalid.tolist() == [False, True, True, True]
@@ -96,8 +107,11 @@ def test_codes_case_insensitive_numbers_as_text_and_null_codes():
 
 
 def test_booleans_default_codes():
-    p = parse_column(pd.Series(["Yes", "n", "TRUE", "0", True, "maybe"], dtype=object),
-                     _rule("alpps"), SPEC["alpps"])
+    p = parse_column(
+        pd.Series(["Yes", "n", "TRUE", "0", True, "maybe"], dtype=object),
+        _rule("alpps"),
+        SPEC["alpps"],
+    )
     assert p.values.tolist()[:5] == [True, False, True, False, True]
     assert p.invalid.tolist()[-1]
 
@@ -106,11 +120,15 @@ def test_extract_and_composite_sources():
     rule = _rule("age_at_diagnosis", extract=r"^(\d+) years?$")
     p = parse_column(pd.Series(["07 years", "85+ years"]), rule, SPEC["age_at_diagnosis"])
     assert p.values.iloc[0] == 7.0 and p.invalid.tolist() == [False, True]
-    comp = ColumnRule(target="rfs_cause", sources=("a", "b"),
-                      codes={"0|0": 0, "1|1": 1, "1|0": 2},
-                      missing_values=frozenset({"-999"}))
-    p = parse_column([pd.Series([1, 1, 0, -999, 0]), pd.Series([1, 0, 0, 0, 1])], comp,
-                     SPEC["rfs_cause"])
+    comp = ColumnRule(
+        target="rfs_cause",
+        sources=("a", "b"),
+        codes={"0|0": 0, "1|1": 1, "1|0": 2},
+        missing_values=frozenset({"-999"}),
+    )
+    p = parse_column(
+        [pd.Series([1, 1, 0, -999, 0]), pd.Series([1, 0, 0, 0, 1])], comp, SPEC["rfs_cause"]
+    )
     assert p.values.tolist()[:3] == [1, 2, 0]
     assert pd.isna(p.values.iloc[3])
     assert p.invalid.tolist() == [False, False, False, False, True]
@@ -118,8 +136,11 @@ def test_extract_and_composite_sources():
 
 @pytest.mark.parametrize("dtype", [object, "string[pyarrow]"])
 def test_strings_trimmed_blank_is_missing(dtype):
-    p = parse_column(pd.Series([" P1 ", "", None, "NA"], dtype=dtype),
-                     _rule("patient_id", missing_values=frozenset({"na"})), SPEC["patient_id"])
+    p = parse_column(
+        pd.Series([" P1 ", "", None, "NA"], dtype=dtype),
+        _rule("patient_id", missing_values=frozenset({"na"})),
+        SPEC["patient_id"],
+    )
     assert p.values.iloc[0] == "P1" and p.values.iloc[1:].isna().all()
     assert p.missing_codes["value"].tolist() == ["NA"]
 

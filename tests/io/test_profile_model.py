@@ -41,17 +41,36 @@ def test_unknown_key_names_path_value_expected_and_near_match(tmp_path):
     assert "source" in err.expected and "codes" in err.expected
 
 
-@pytest.mark.parametrize("extra,key,needle,expected", [
-    ("  sex: {source: S, on_invalid: drop}\n", "columns.sex.on_invalid", "value not allowed",
-     "'quarantine'"),
-    ("  sex: {source: S, sources: [a, b], codes: {'a|b': male}}\n", "columns.sex",
-     "either 'source' or 'sources'", None),
-    ("  sex: {source: S, missing_values: '9'}\n", "columns.sex.missing_values", "invalid value",
-     "list"),
-    ("disclosure: {threshold: 0}\n", "disclosure.threshold", "out of range", ">= 1"),
-    ("endpoint_origins: {os: birth}\n", "endpoint_origins.os", "value not allowed",
-     "liver_resection"),
-])
+@pytest.mark.parametrize(
+    "extra,key,needle,expected",
+    [
+        (
+            "  sex: {source: S, on_invalid: drop}\n",
+            "columns.sex.on_invalid",
+            "value not allowed",
+            "'quarantine'",
+        ),
+        (
+            "  sex: {source: S, sources: [a, b], codes: {'a|b': male}}\n",
+            "columns.sex",
+            "either 'source' or 'sources'",
+            None,
+        ),
+        (
+            "  sex: {source: S, missing_values: '9'}\n",
+            "columns.sex.missing_values",
+            "invalid value",
+            "list",
+        ),
+        ("disclosure: {threshold: 0}\n", "disclosure.threshold", "out of range", ">= 1"),
+        (
+            "endpoint_origins: {os: birth}\n",
+            "endpoint_origins.os",
+            "value not allowed",
+            "liver_resection",
+        ),
+    ],
+)
 def test_invalid_values_name_their_key(tmp_path, extra, key, needle, expected):
     text = BASE + extra if extra.startswith(" ") else extra + BASE
     err = _error(tmp_path, text)
@@ -66,13 +85,22 @@ def test_several_problems_are_all_listed(tmp_path):
     assert "also invalid" in str(err)
 
 
-@pytest.mark.parametrize("extra,key,needle", [
-    ("  liver_mets_largest_cm: {source: L}\n", "columns.liver_mets_largest_cm",
-     "unit not declared"),
-    ("  os_months: {source: M, unit: months}\n", "endpoint_origins.os", "endpoint_origins"),
-    ("  sex: {source: S, only_when: {column: nope, equals: 1}}\n",
-     "columns.sex.only_when.column", "only_when"),
-])
+@pytest.mark.parametrize(
+    "extra,key,needle",
+    [
+        (
+            "  liver_mets_largest_cm: {source: L}\n",
+            "columns.liver_mets_largest_cm",
+            "unit not declared",
+        ),
+        ("  os_months: {source: M, unit: months}\n", "endpoint_origins.os", "endpoint_origins"),
+        (
+            "  sex: {source: S, only_when: {column: nope, equals: 1}}\n",
+            "columns.sex.only_when.column",
+            "only_when",
+        ),
+    ],
+)
 def test_checks_against_the_schema_fail_in_the_same_style(tmp_path, extra, key, needle):
     err = _error(tmp_path, BASE + extra)
     assert err.key == key and str(err).startswith(f"invalid profile: key {key!r}: ")

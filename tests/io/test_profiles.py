@@ -34,11 +34,14 @@ def test_list_profiles():
 def _assert_same(name: str, column: str, got: pd.Series, want: pd.Series) -> None:
     spec = canonical_definition().columns[column]
     gm, wm = got.isna().to_numpy(), want.isna().to_numpy()
-    assert (gm == wm).all(), f"{name}: {column}: missingness differs at rows {np.flatnonzero(gm != wm)[:5]}"
+    assert (gm == wm).all(), (
+        f"{name}: {column}: missingness differs at rows {np.flatnonzero(gm != wm)[:5]}"
+    )
     g, w = got[~gm], want[~wm]
     if spec.dtype == "float":
-        np.testing.assert_allclose(g.to_numpy(float), w.to_numpy(float), rtol=1e-12,
-                                   err_msg=f"{name}: {column}")
+        np.testing.assert_allclose(
+            g.to_numpy(float), w.to_numpy(float), rtol=1e-12, err_msg=f"{name}: {column}"
+        )
     else:
         assert g.astype(object).tolist() == w.astype(object).tolist(), f"{name}: {column}"
 
@@ -109,8 +112,9 @@ def test_round_trip_is_lossless(name, canonical, tmp_path):
     assert a.rows_in == len(raw) and a.rows_quarantined == 0, a.quarantine.head()
     # the expected canonical view: the same patients, endpoints with the profile's OS origin
     os_origin = _OS.get(prof.endpoint_origins.get("os"), "liver_mets_diagnosis")
-    expected = load_cohort(synthetic_frame(N, SEED), profile="canonical",
-                           os_origin=os_origin).data.set_index("patient_id")
+    expected = load_cohort(
+        synthetic_frame(N, SEED), profile="canonical", os_origin=os_origin
+    ).data.set_index("patient_id")
     got = cohort.data.set_index("patient_id")
     expected = expected.loc[got.index]
     assert got.index.is_unique
@@ -148,9 +152,16 @@ def test_registry_profiles_leave_uncarried_fields_missing(canonical, tmp_path):
 
 
 def test_ncdb_vital_status_zero_is_dead():
-    raw = pd.DataFrame({"PUF_CASE_ID": ["a", "b"], "YEAR_OF_DIAGNOSIS": [2015, 2016],
-                        "DX_LASTCONTACT_DEATH_MONTHS": [12.0, 30.0], "PUF_VITAL_STATUS": [0, 1],
-                        "SEX": [1, 2], "METS_AT_DX_LIVER": [1, 9]})
+    raw = pd.DataFrame(
+        {
+            "PUF_CASE_ID": ["a", "b"],
+            "YEAR_OF_DIAGNOSIS": [2015, 2016],
+            "DX_LASTCONTACT_DEATH_MONTHS": [12.0, 30.0],
+            "PUF_VITAL_STATUS": [0, 1],
+            "SEX": [1, 2],
+            "METS_AT_DX_LIVER": [1, 9],
+        }
+    )
     d = load_cohort(raw, profile="ncdb").data
     assert d["vital_status"].tolist() == ["dead", "alive"]
     assert d["os_event"].tolist() == [1, 0]
@@ -159,29 +170,41 @@ def test_ncdb_vital_status_zero_is_dead():
 
 
 def test_carried_os_cannot_be_rebased():
-    raw = pd.DataFrame({"PUF_CASE_ID": ["a"], "YEAR_OF_DIAGNOSIS": [2015],
-                        "DX_LASTCONTACT_DEATH_MONTHS": [12.0], "PUF_VITAL_STATUS": [0]})
+    raw = pd.DataFrame(
+        {
+            "PUF_CASE_ID": ["a"],
+            "YEAR_OF_DIAGNOSIS": [2015],
+            "DX_LASTCONTACT_DEATH_MONTHS": [12.0],
+            "PUF_VITAL_STATUS": [0],
+        }
+    )
     with pytest.raises(SpecError, match="cannot be re-based"):
         load_cohort(raw, profile="ncdb", os_origin="liver_resection")
     assert load_cohort(raw, profile="ncdb", os_origin="primary_diagnosis").n == 1
 
 
 def test_seer_codes_and_age_top_coding():
-    raw = pd.DataFrame({
-        "Patient ID": ["1", "2", "3"], "Year of diagnosis": [2018, 2019, 2019],
-        "Age recode with single ages and 85+": ["64 years", "85+ years", "07 years"],
-        "Primary Site": [187, 199, 180], "Survival months": [10, 0, 5],
-        "Vital status recode (study cutoff used)": ["Dead", "Alive", "Dead"],
-        "SEER cause-specific death classification": ["1", "0", "0"],
-        "SEER Combined Mets at DX-liver (2010+)": ["Yes", "None", "N/A"],
-        "KRAS (2018+)": [0, 2, 9], "BRAF Mutational Analysis (2021+)": [1, 2, 3],
-        "Microsatellite Instability (MSI) (2018+)": [1, 2, 9],
-    })
+    raw = pd.DataFrame(
+        {
+            "Patient ID": ["1", "2", "3"],
+            "Year of diagnosis": [2018, 2019, 2019],
+            "Age recode with single ages and 85+": ["64 years", "85+ years", "07 years"],
+            "Primary Site": [187, 199, 180],
+            "Survival months": [10, 0, 5],
+            "Vital status recode (study cutoff used)": ["Dead", "Alive", "Dead"],
+            "SEER cause-specific death classification": ["1", "0", "0"],
+            "SEER Combined Mets at DX-liver (2010+)": ["Yes", "None", "N/A"],
+            "KRAS (2018+)": [0, 2, 9],
+            "BRAF Mutational Analysis (2021+)": [1, 2, 3],
+            "Microsatellite Instability (MSI) (2018+)": [1, 2, 9],
+        }
+    )
     with pytest.warns(DataQualityWarning, match="optional source column"):
         c = load_cohort(raw, profile="seer")
     assert c.audit.rows_quarantined == 0  # "N/A" liver mets: a valid patient, item missing
-    assert _vals(d_liver := c.data["liver_mets_at_primary_diagnosis"]) == [True, False, None], \
+    assert _vals(d_liver := c.data["liver_mets_at_primary_diagnosis"]) == [True, False, None], (
         d_liver
+    )
     d = c.data
     assert d["age_at_diagnosis"].tolist()[0] == 64.0 and pd.isna(d["age_at_diagnosis"][1])
     assert d["primary_site_icdo3"].tolist() == ["C18.7", "C19.9", "C18.0"]
@@ -197,14 +220,21 @@ def test_seer_codes_and_age_top_coding():
 
 
 def test_tcia_resected_cohort_endpoints():
-    raw = pd.DataFrame({
-        "Patient-ID": ["CRLM-001", "CRLM-002", "CRLM-003"], "age": [60, -999, 70],
-        "sex": [1, 2, 1], "overall_survival_months": [40.5, 12.0, 70.0],
-        "vital_status": [1, 1, 0], "months_to_DFS_progression": [10.0, 12.0, 70.0],
-        "vital_status_DFS": [1, 1, 0], "progression_or_recurrence": [1, 0, 0],
-        "months_to_liver_DFS_progression": [40.5, 12.0, 70.0],
-        "vital_status_liver_DFS": [1, 1, 0], "clinrisk_score": [2, 3, -999],
-    })
+    raw = pd.DataFrame(
+        {
+            "Patient-ID": ["CRLM-001", "CRLM-002", "CRLM-003"],
+            "age": [60, -999, 70],
+            "sex": [1, 2, 1],
+            "overall_survival_months": [40.5, 12.0, 70.0],
+            "vital_status": [1, 1, 0],
+            "months_to_DFS_progression": [10.0, 12.0, 70.0],
+            "vital_status_DFS": [1, 1, 0],
+            "progression_or_recurrence": [1, 0, 0],
+            "months_to_liver_DFS_progression": [40.5, 12.0, 70.0],
+            "vital_status_liver_DFS": [1, 1, 0],
+            "clinrisk_score": [2, 3, -999],
+        }
+    )
     c = load_cohort(raw, profile="tcia_crlm")
     d = c.data
     assert d["rfs_cause"].tolist() == [1, 2, 0]
@@ -216,9 +246,15 @@ def test_tcia_resected_cohort_endpoints():
 
 
 def test_tcia_contradictory_dfs_flags_quarantine():
-    raw = pd.DataFrame({"Patient-ID": ["a", "b"], "overall_survival_months": [5.0, 6.0],
-                        "vital_status": [0, 0], "vital_status_DFS": [0, 0],
-                        "progression_or_recurrence": [1, 0]})
+    raw = pd.DataFrame(
+        {
+            "Patient-ID": ["a", "b"],
+            "overall_survival_months": [5.0, 6.0],
+            "vital_status": [0, 0],
+            "vital_status_DFS": [0, 0],
+            "progression_or_recurrence": [1, 0],
+        }
+    )
     c = load_cohort(raw, profile="tcia_crlm")
     assert c.audit.rows_quarantined == 1
     q = c.audit.quarantine
@@ -228,12 +264,18 @@ def test_tcia_contradictory_dfs_flags_quarantine():
 
 
 def test_institutional_dates_units_flags():
-    raw = pd.DataFrame({
-        "MRN": ["m1", "m2"], "Date of liver mets diagnosis": ["04/03/2021", 44259],
-        "Date of last follow-up": ["01/01/2023", "2/1/2023"], "Status": ["Alive", "D"],
-        "Date of death": [None, "02/01/2023"], "Largest liver met (mm)": [25, "31.5"],
-        "Bilobar (Y/N)": ["Y", "u"], "CEA (ng/mL)": ["3.2", None],
-    })
+    raw = pd.DataFrame(
+        {
+            "MRN": ["m1", "m2"],
+            "Date of liver mets diagnosis": ["04/03/2021", 44259],
+            "Date of last follow-up": ["01/01/2023", "2/1/2023"],
+            "Status": ["Alive", "D"],
+            "Date of death": [None, "02/01/2023"],
+            "Largest liver met (mm)": [25, "31.5"],
+            "Bilobar (Y/N)": ["Y", "u"],
+            "CEA (ng/mL)": ["3.2", None],
+        }
+    )
     d = load_cohort(raw, profile="institutional").data
     assert d["liver_mets_diagnosis_date"].tolist() == [pd.Timestamp("2021-03-04")] * 2
     assert d["last_followup_date"][1] == pd.Timestamp("2023-01-02")
@@ -269,26 +311,32 @@ def test_user_profile_by_path(tmp_path):
     assert load_profile(path).sha256 == c.provenance["profile_sha256"]
 
 
-@pytest.mark.parametrize("text,key", [
-    (BASE + "colums: {}\n", "colums"),
-    (BASE.replace("required: true}", "required: true, sorce: x}"), "sorce"),
-    (BASE + "defaults: {on_invlid: quarantine}\n", "on_invlid"),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        (BASE + "colums: {}\n", "colums"),
+        (BASE.replace("required: true}", "required: true, sorce: x}"), "sorce"),
+        (BASE + "defaults: {on_invlid: quarantine}\n", "on_invlid"),
+    ],
+)
 def test_unknown_key_is_named(tmp_path, text, key):
     with pytest.raises(ProfileError) as err:
         load_profile(_write(tmp_path, text))
     assert key in str(err.value)
 
 
-@pytest.mark.parametrize("extra,needle", [
-    ('  sex: {source: S, codes: {"f": woman}}\n', "invalid value"),
-    ("  sex: {source: S, codes: {Yes: male}}\n", "quoted"),
-    ("  liver_mets_largest_cm: {source: L}\n", "unit not declared"),
-    ("  liver_mets_largest_cm: {source: L, unit: inch}\n", "cannot convert"),
-    ("  liver_mets_size: {source: L, unit: cm}\n", "did you mean"),
-    ("  sex: {source: S, on_invalid: drop}\n", "on_invalid"),
-    ("  sex: {source: S, extract: '(('}\n", "regular expression"),
-])
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        ('  sex: {source: S, codes: {"f": woman}}\n', "invalid value"),
+        ("  sex: {source: S, codes: {Yes: male}}\n", "quoted"),
+        ("  liver_mets_largest_cm: {source: L}\n", "unit not declared"),
+        ("  liver_mets_largest_cm: {source: L, unit: inch}\n", "cannot convert"),
+        ("  liver_mets_size: {source: L, unit: cm}\n", "did you mean"),
+        ("  sex: {source: S, on_invalid: drop}\n", "on_invalid"),
+        ("  sex: {source: S, extract: '(('}\n", "regular expression"),
+    ],
+)
 def test_invalid_profile_entries(tmp_path, extra, needle):
     with pytest.raises(ProfileError) as err:
         load_profile(_write(tmp_path, BASE + extra))
@@ -309,18 +357,29 @@ def test_not_yaml_and_missing_file(tmp_path):
 
 def test_ug_per_l_is_ng_per_ml(tmp_path):
     path = _write(tmp_path, BASE + "  cea_at_liver_diagnosis: {source: CEA, unit: µg/L}\n")
-    raw = pd.DataFrame({"ID": ["x"], "Status": ["A"], "Dx": ["20200101"], "FU": ["20210101"],
-                        "CEA": [80.0]})
+    raw = pd.DataFrame(
+        {"ID": ["x"], "Status": ["A"], "Dx": ["20200101"], "FU": ["20210101"], "CEA": [80.0]}
+    )
     assert load_cohort(raw, profile=path).data["cea_at_liver_diagnosis"].iloc[0] == 80.0
 
 
 def test_set_missing_rule_counts_instead_of_quarantining(tmp_path):
-    path = _write(tmp_path, BASE + "  sex: {source: S, codes: {m: male, f: female}, "
-                                   "on_invalid: set_missing}\n"
-                                   "  liver_mets_number: {source: N, on_invalid: set_missing}\n")
-    raw = pd.DataFrame({"ID": ["x", "y", "z"], "Status": ["A", "A", "D"],
-                        "Dx": ["20200101"] * 3, "FU": ["20210101"] * 3,
-                        "S": ["m", "?", "?"], "N": ["2", "many", "500"]})
+    path = _write(
+        tmp_path,
+        BASE + "  sex: {source: S, codes: {m: male, f: female}, "
+        "on_invalid: set_missing}\n"
+        "  liver_mets_number: {source: N, on_invalid: set_missing}\n",
+    )
+    raw = pd.DataFrame(
+        {
+            "ID": ["x", "y", "z"],
+            "Status": ["A", "A", "D"],
+            "Dx": ["20200101"] * 3,
+            "FU": ["20210101"] * 3,
+            "S": ["m", "?", "?"],
+            "N": ["2", "many", "500"],
+        }
+    )
     c = load_cohort(raw, profile=path)
     assert c.audit.rows_quarantined == 0
     assert _vals(c.data["sex"]) == ["male", None, None]
@@ -332,7 +391,11 @@ def test_set_missing_rule_counts_instead_of_quarantining(tmp_path):
     assert "above maximum 200" in sm.loc[("liver_mets_number", "500"), "reason"]
     cells = c.audit.invalid_cells
     assert sorted(zip(cells["source_row"], cells["value"], strict=True)) == [
-        (2, "?"), (2, "many"), (3, "500"), (3, "?")]
+        (2, "?"),
+        (2, "many"),
+        (3, "500"),
+        (3, "?"),
+    ]
 
 
 def test_institutional_excel_with_real_date_cells_and_serials(canonical, tmp_path):
@@ -348,7 +411,9 @@ def test_institutional_excel_with_real_date_cells_and_serials(canonical, tmp_pat
     assert c.audit.rows_quarantined == 0, c.audit.quarantine
     got = c.data.set_index("patient_id")
     want = canonical.data.head(30).set_index("patient_id")
-    pd.testing.assert_series_equal(got["liver_mets_diagnosis_date"],
-                                   want.loc[got.index, "liver_mets_diagnosis_date"])
-    pd.testing.assert_series_equal(got["last_followup_date"],
-                                   want.loc[got.index, "last_followup_date"])
+    pd.testing.assert_series_equal(
+        got["liver_mets_diagnosis_date"], want.loc[got.index, "liver_mets_diagnosis_date"]
+    )
+    pd.testing.assert_series_equal(
+        got["last_followup_date"], want.loc[got.index, "last_followup_date"]
+    )

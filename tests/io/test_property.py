@@ -16,10 +16,36 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 JUNK = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", " ", "NA", "-999", "1e309", "nan", "2020-02-30", "31/12/1899",
-                     "0", "-1", "999999", "dead", "male", "T4b", "C18.7", "Y", "9999-12-31",
-                     "00:00", "１２", "\x00", "None", "True", "1e300", "106752", "2958465"]),
-    st.integers(-10**12, 10**12),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NA",
+            "-999",
+            "1e309",
+            "nan",
+            "2020-02-30",
+            "31/12/1899",
+            "0",
+            "-1",
+            "999999",
+            "dead",
+            "male",
+            "T4b",
+            "C18.7",
+            "Y",
+            "9999-12-31",
+            "00:00",
+            "１２",
+            "\x00",
+            "None",
+            "True",
+            "1e300",
+            "106752",
+            "2958465",
+        ]
+    ),
+    st.integers(-(10**12), 10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.none(),
@@ -44,8 +70,7 @@ def _load_or_input_error(frame: pd.DataFrame, **kw) -> None:
     _check(cohort)
 
 
-_CELLS = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 15), JUNK), min_size=1,
-                  max_size=4)
+_CELLS = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 15), JUNK), min_size=1, max_size=4)
 
 
 _HC = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
@@ -61,8 +86,9 @@ def test_junk_cells_canonical_frame(make_frame, cells):
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=_HC)
-@given(cells=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 13), JUNK),
-                      min_size=1, max_size=4))
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 13), JUNK), min_size=1, max_size=4)
+)
 def test_junk_cells_seer_frame(make_frame, cells):
     frame = registry_frame(load_cohort(make_frame()).data, "seer").astype(object)
     for row, col, value in cells:

@@ -78,7 +78,8 @@ def test_ragged_csv(tmp_path):
     raw = read_source(p)
     assert raw.n_rows == 3
     assert raw.bad_rows.to_dict("records") == [
-        {"row": 1, "line": 3, "reason": "3 fields where the header has 2"}]
+        {"row": 1, "line": 3, "reason": "3 fields where the header has 2"}
+    ]
     assert raw.frame["a"].tolist()[::2] == [1, 6]
 
 
@@ -103,16 +104,20 @@ def test_frame_hash_is_stable_and_content_based():
 
 def test_identifiers_keep_leading_zeros(tmp_path):
     p = tmp_path / "ids.csv"
-    p.write_text("patient_id,liver_mets_diagnosis_date,vital_status,last_followup_date\n"
-                 "000123,2020-01-01,alive,2021-01-01\n0042,2020-01-01,dead,2020-06-01\n")
+    p.write_text(
+        "patient_id,liver_mets_diagnosis_date,vital_status,last_followup_date\n"
+        "000123,2020-01-01,alive,2021-01-01\n0042,2020-01-01,dead,2020-06-01\n"
+    )
     c = load_cohort(p)
     assert c.data["patient_id"].tolist() == ["000123", "0042"]
 
 
 def test_semicolon_delimiter_option(tmp_path):
     p = tmp_path / "semi.csv"
-    p.write_text("patient_id;liver_mets_diagnosis_date;vital_status;last_followup_date\n"
-                 "a;2020-01-01;alive;2021-01-01\n")
+    p.write_text(
+        "patient_id;liver_mets_diagnosis_date;vital_status;last_followup_date\n"
+        "a;2020-01-01;alive;2021-01-01\n"
+    )
     assert load_cohort(p, delimiter=";").n == 1
     with pytest.raises(MissingColumnsError):  # read as one single column
         load_cohort(p)
@@ -167,6 +172,8 @@ def test_raw_table_columns_convert_alike_from_arrow_and_pandas(tmp_path):
     from_file = read_source(path, text_columns=["Patient ID"])
     from_frame = read_source(raw)
     for name in ("Survival months", "Year of diagnosis"):
-        np.testing.assert_array_equal(from_file.column(name).to_numpy(dtype=float),
-                                      from_frame.column(name).to_numpy(dtype=float))
+        np.testing.assert_array_equal(
+            from_file.column(name).to_numpy(dtype=float),
+            from_frame.column(name).to_numpy(dtype=float),
+        )
     assert from_file.column("Sex").astype(str).tolist() == raw["Sex"].astype(str).tolist()

@@ -117,12 +117,18 @@ def test_ncdb_every_era_fills_every_claimed_variable(ncdb):
 def test_ncdb_codes_read_differently(ncdb):
     sm = ncdb.audit.set_missing
     why = dict(zip(zip(sm["column"], sm["value"], strict=True), sm["reason"], strict=True))
-    assert why[("cea_at_liver_diagnosis", "xxxx.1")] == \
-        "known only as >= 10000 ng/mL (source top code 'XXXX.1')"
-    assert why[("cea_at_liver_diagnosis", "980")] == \
-        "known only as >= 98 ng/mL (source top code '980')"
-    assert why[("cea_at_liver_diagnosis", "xxxx.9")] == \
-        "unknown for this patient (registry code XXXX.9)"
+    assert (
+        why[("cea_at_liver_diagnosis", "xxxx.1")]
+        == "known only as >= 10000 ng/mL (source top code 'XXXX.1')"
+    )
+    assert (
+        why[("cea_at_liver_diagnosis", "980")]
+        == "known only as >= 98 ng/mL (source top code '980')"
+    )
+    assert (
+        why[("cea_at_liver_diagnosis", "xxxx.9")]
+        == "unknown for this patient (registry code XXXX.9)"
+    )
     assert why[("braf_status", "3")] == "BRAF fusion, not a point mutation (registry code 3)"
 
 
@@ -173,8 +179,12 @@ SEER = {
     "Sex": ["Male", "Female", "Female", "Male"],
     "Year of diagnosis": ["2012", "2016", "2019", "2021"],
     "Primary Site": ["187", "199", "180", "209"],
-    "Grade Recode (thru 2017)": ["Moderately differentiated; Grade II",
-                                 "Poorly differentiated; Grade III", "Blank(s)", "Blank(s)"],
+    "Grade Recode (thru 2017)": [
+        "Moderately differentiated; Grade II",
+        "Poorly differentiated; Grade III",
+        "Blank(s)",
+        "Blank(s)",
+    ],
     "Grade Pathological (2018+)": ["Blank(s)", "Blank(s)", "2", "9"],
     "Grade Clinical (2018+)": ["Blank(s)", "Blank(s)", "Blank(s)", "3"],
     "Derived AJCC T, 7th ed (2010-2015)": ["T4NOS", "Blank(s)", "Blank(s)", "Blank(s)"],
@@ -191,8 +201,11 @@ SEER = {
     "Mets at DX-Distant LN (2016+)": ["Blank(s)", "None", "None", "Unknown"],
     "Mets at DX-Other (2016+)": ["Blank(s)", "None", "None", "Unknown"],
     "CEA Pretreatment Interpretation Recode (2010+)": [
-        "CEA positive/elevated", "CEA negative/normal; within normal limits",
-        "Borderline", "Test ordered, results not in chart"],
+        "CEA positive/elevated",
+        "CEA negative/normal; within normal limits",
+        "Borderline",
+        "Test ordered, results not in chart",
+    ],
     "CEA Pretreatment Lab Value (2018+)": ["Blank(s)", "Blank(s)", "250.0", "XXXX.9"],
     "KRAS (2018+)": ["Blank(s)", "Blank(s)", "1", "9"],
     "Microsatellite Instability (MSI) (2018+)": ["Blank(s)", "Blank(s)", "2", "9"],
@@ -200,8 +213,11 @@ SEER = {
     "Survival months": ["0010", "0000", "0005", "0030"],
     "Vital status recode (study cutoff used)": ["Dead", "Alive", "Dead", "Alive"],
     "SEER cause-specific death classification": [
-        "Dead (attributable to this cancer dx)", "Alive or dead of other cause",
-        "Alive or dead of other cause", "Alive or dead of other cause"],
+        "Dead (attributable to this cancer dx)",
+        "Alive or dead of other cause",
+        "Alive or dead of other cause",
+        "Alive or dead of other cause",
+    ],
 }
 
 
@@ -247,36 +263,57 @@ def test_quarantine_record_names_the_file_column_raw_text_and_source_codes(tmp_p
     c = _load(raw, "seer", tmp_path)
     rec = c.audit.quarantine.iloc[0]
     assert (rec["source_row"], rec["column"], rec["source_column"], rec["value"]) == (
-        4, "sex", "Sex", "M")
+        4,
+        "sex",
+        "Sex",
+        "M",
+    )
     assert "['Female', 'Male']" in rec["reason"]
 
 
 # ---------------------------------------------------------------------------------- TCIA
 def _tcia() -> pd.DataFrame:
     """The TCIA clinical file's columns, exactly as headed, for five patients."""
-    return pd.DataFrame({
-        "Patient-ID": ["CRLM-001", "CRLM-002", "CRLM-003", "CRLM-004", "CRLM-005"],
-        "De-identify Scout Name": ["a", "b", "c", "d", "e"],
-        "age": [61, 55, 70, 48, 66], "sex": [1, 2, 1, 2, 1],
-        "major_comorbidity": [0, 1, 0, 0, 1], "node_positive_primary": [1, 0, 1, 1, 0],
-        "body_mass_index": [24.2, 31.0, -999, 22.5, 27.1],
-        "multiple_metastases": [1, 0, 1, 0, 1], "max_tumor_size": [6.5, 2.0, 3.1, 5.0, 7.2],
-        "bilobar_disease": [1, 0, 1, 0, 1], "extrahep_disease": [0, 0, 1, 0, 0],
-        "synchronous_crlm": [1, 1, 1, 0, 0], "carcinoembryonic_antigen": [250.0, 3.1, 12, 9, 400],
-        "chemo_before_liver_resection": [1, 0, 1, 1, 0], "preoperative_pve": [0, 0, 1, 0, 0],
-        "clinrisk_score": [5, 1, 3, 1, 3], "clinrisk_stratified": [1, 0, 1, 0, 1],
-        "steatosis_yesno": [1, 0, 0, 1, -999], "presence_sinusoidal_dilata": [0, 1, 0, 0, 1],
-        "NASH_score": [2, 0, 1, 3, -999], "NASH_yesno": [0, 0, 0, 1, -999],
-        "NASH_greater_4": [0, 0, 0, 0, -999], "fibrosis_greater_40_percent": [1, 0, 0, 0, 1],
-        "total_response_percent": [60, -999, 30, 10, 0], "necrosis_percent": [20, 50, 10, 5, 30],
-        "fibrosis_percent": [40, 10, 20, 5, 50], "mucin_percent": [0, 0, 5, 0, 0],
-        "overall_survival_months": [40.5, 12.0, 70.0, 22.0, 15.5],
-        "vital_status": [1, 1, 0, 0, 1], "progression_or_recurrence": [1, 0, 0, 1, 1],
-        "months_to_DFS_progression": [10.0, 12.0, 70.0, 8.0, 6.0],
-        "vital_status_DFS": [1, 1, 0, 1, 1], "progression_or_recurrence_liveronly": [1, 0, 0, 0, 1],
-        "months_to_liver_DFS_progression": [10.0, 12.0, 70.0, 22.0, 6.0],
-        "vital_status_liver_DFS": [1, 1, 0, 0, 1], "relevant_notes": ["", "x", "", "", ""],
-    })
+    return pd.DataFrame(
+        {
+            "Patient-ID": ["CRLM-001", "CRLM-002", "CRLM-003", "CRLM-004", "CRLM-005"],
+            "De-identify Scout Name": ["a", "b", "c", "d", "e"],
+            "age": [61, 55, 70, 48, 66],
+            "sex": [1, 2, 1, 2, 1],
+            "major_comorbidity": [0, 1, 0, 0, 1],
+            "node_positive_primary": [1, 0, 1, 1, 0],
+            "body_mass_index": [24.2, 31.0, -999, 22.5, 27.1],
+            "multiple_metastases": [1, 0, 1, 0, 1],
+            "max_tumor_size": [6.5, 2.0, 3.1, 5.0, 7.2],
+            "bilobar_disease": [1, 0, 1, 0, 1],
+            "extrahep_disease": [0, 0, 1, 0, 0],
+            "synchronous_crlm": [1, 1, 1, 0, 0],
+            "carcinoembryonic_antigen": [250.0, 3.1, 12, 9, 400],
+            "chemo_before_liver_resection": [1, 0, 1, 1, 0],
+            "preoperative_pve": [0, 0, 1, 0, 0],
+            "clinrisk_score": [5, 1, 3, 1, 3],
+            "clinrisk_stratified": [1, 0, 1, 0, 1],
+            "steatosis_yesno": [1, 0, 0, 1, -999],
+            "presence_sinusoidal_dilata": [0, 1, 0, 0, 1],
+            "NASH_score": [2, 0, 1, 3, -999],
+            "NASH_yesno": [0, 0, 0, 1, -999],
+            "NASH_greater_4": [0, 0, 0, 0, -999],
+            "fibrosis_greater_40_percent": [1, 0, 0, 0, 1],
+            "total_response_percent": [60, -999, 30, 10, 0],
+            "necrosis_percent": [20, 50, 10, 5, 30],
+            "fibrosis_percent": [40, 10, 20, 5, 50],
+            "mucin_percent": [0, 0, 5, 0, 0],
+            "overall_survival_months": [40.5, 12.0, 70.0, 22.0, 15.5],
+            "vital_status": [1, 1, 0, 0, 1],
+            "progression_or_recurrence": [1, 0, 0, 1, 1],
+            "months_to_DFS_progression": [10.0, 12.0, 70.0, 8.0, 6.0],
+            "vital_status_DFS": [1, 1, 0, 1, 1],
+            "progression_or_recurrence_liveronly": [1, 0, 0, 0, 1],
+            "months_to_liver_DFS_progression": [10.0, 12.0, 70.0, 22.0, 6.0],
+            "vital_status_liver_DFS": [1, 1, 0, 0, 1],
+            "relevant_notes": ["", "x", "", "", ""],
+        }
+    )
 
 
 def test_tcia_loads_every_item_and_fong_agrees_with_clinrisk_score(tmp_path):
@@ -326,7 +363,8 @@ def test_absent_optional_column_warns_and_is_listed(tmp_path):
         c = load_cohort(path, profile="ncdb")
     absent = c.audit.absent_columns
     assert absent[["source_column", "column"]].values.tolist() == [
-        ["CEA_PRE_VALUE", "cea_at_liver_diagnosis"]]
+        ["CEA_PRE_VALUE", "cea_at_liver_diagnosis"]
+    ]
     assert "CEA_PRE_VALUE -> cea_at_liver_diagnosis" in c.summary()
     # the CS-era column still fills its era
     assert _vals(c.data["cea_at_liver_diagnosis"])[0] == 12.3
@@ -344,8 +382,10 @@ def _profile(tmp_path, columns: str):
     from crlm_outcomes.io import load_profile
 
     path = tmp_path / "p.yaml"
-    path.write_text("name: p\ncolumns:\n  patient_id: {source: id, required: true}\n" + columns,
-                    encoding="utf-8")
+    path.write_text(
+        "name: p\ncolumns:\n  patient_id: {source: id, required: true}\n" + columns,
+        encoding="utf-8",
+    )
     return load_profile(path)
 
 
@@ -355,29 +395,45 @@ def test_coalesce_and_bounds_are_validated(tmp_path):
     with pytest.raises(ProfileError, match="two or more column entries"):
         _profile(tmp_path, "  sex:\n    coalesce: [{source: a, codes: {'1': male}}]\n")
     with pytest.raises(ProfileError, match="'years' must be"):
-        _profile(tmp_path, "  sex:\n    coalesce:\n      - {source: a, years: [2020, 2010], "
-                           "codes: {'1': male}}\n      - {source: b, codes: {'1': male}}\n")
+        _profile(
+            tmp_path,
+            "  sex:\n    coalesce:\n      - {source: a, years: [2020, 2010], "
+            "codes: {'1': male}}\n      - {source: b, codes: {'1': male}}\n",
+        )
     with pytest.raises(ProfileError, match="needs the canonical column 'sex_at_least'"):
         _profile(tmp_path, "  sex: {source: a, bounds: {'9': 1}}\n")
     with pytest.raises(ProfileError, match="'scale' must be"):
         _profile(tmp_path, "  sex: {source: a, scale: 0.1}\n")
-    rule = _profile(tmp_path, "  cea_at_liver_diagnosis:\n    coalesce:\n"
-                              "      - {source: new, unit: ng/mL}\n"
-                              "      - {source: old, unit: ng/mL, scale: 0.1, bounds: {'980': 98}}"
-                              "\n").rules["cea_at_liver_diagnosis"]
+    rule = _profile(
+        tmp_path,
+        "  cea_at_liver_diagnosis:\n    coalesce:\n"
+        "      - {source: new, unit: ng/mL}\n"
+        "      - {source: old, unit: ng/mL, scale: 0.1, bounds: {'980': 98}}"
+        "\n",
+    ).rules["cea_at_liver_diagnosis"]
     assert rule.sources == ("new", "old") and rule.coalesce[1].factor == pytest.approx(0.1)
 
 
 def test_coalesce_takes_the_first_non_missing_with_each_entry_codes(tmp_path):
-    prof = _profile(tmp_path, "  cea_at_liver_diagnosis:\n    coalesce:\n"
-                              "      - {source: new, unit: ng/mL, missing_values: ['XXXX.9']}\n"
-                              "      - {source: old, unit: ng/mL, scale: 0.1, "
-                              "missing_values: ['999'], bounds: {'980': 98}}\n"
-                              "  os_months: {source: m, unit: months}\n"
-                              "  vital_status: {source: v, codes: {'0': alive, '1': dead}}\n"
-                              "endpoint_origins: {os: primary_diagnosis}\n")
-    raw = pd.DataFrame({"id": ["a", "b", "c", "d"], "new": ["5.5", "XXXX.9", "", ""],
-                        "old": ["", "123", "980", "999"], "m": [1, 2, 3, 4], "v": [0, 1, 0, 1]})
+    prof = _profile(
+        tmp_path,
+        "  cea_at_liver_diagnosis:\n    coalesce:\n"
+        "      - {source: new, unit: ng/mL, missing_values: ['XXXX.9']}\n"
+        "      - {source: old, unit: ng/mL, scale: 0.1, "
+        "missing_values: ['999'], bounds: {'980': 98}}\n"
+        "  os_months: {source: m, unit: months}\n"
+        "  vital_status: {source: v, codes: {'0': alive, '1': dead}}\n"
+        "endpoint_origins: {os: primary_diagnosis}\n",
+    )
+    raw = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "new": ["5.5", "XXXX.9", "", ""],
+            "old": ["", "123", "980", "999"],
+            "m": [1, 2, 3, 4],
+            "v": [0, 1, 0, 1],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         c = load_cohort(raw, profile=prof)

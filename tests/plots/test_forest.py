@@ -29,10 +29,24 @@ def veteran():
 def test_rows_include_reference_level_first():
     fit = cox(veteran(), "trt + celltype + karno", "time", "status")
     rows = forest_rows(fit)
-    assert rows["label"].tolist() == ["trt", "celltype", "squamous", "smallcell", "adeno",
-                                      "large", "karno"]
-    assert rows["kind"].tolist() == ["continuous", "header", "reference", "level", "level",
-                                     "level", "continuous"]
+    assert rows["label"].tolist() == [
+        "trt",
+        "celltype",
+        "squamous",
+        "smallcell",
+        "adeno",
+        "large",
+        "karno",
+    ]
+    assert rows["kind"].tolist() == [
+        "continuous",
+        "header",
+        "reference",
+        "level",
+        "level",
+        "level",
+        "continuous",
+    ]
     ref = rows[rows["kind"] == "reference"]
     assert ref["label"].tolist() == ["squamous"] and ref["hr"].tolist() == [1.0]
     est = rows[rows["kind"].isin(["level", "continuous"])]
@@ -43,13 +57,15 @@ def test_rows_include_reference_level_first():
 
 def test_wrapped_categorical_and_unused_level_not_estimable():
     df = veteran()
-    df["arm"] = pd.Categorical(np.where(df["trt"] == 1, "std", "test"),
-                               categories=["std", "test", "unused"])
+    df["arm"] = pd.Categorical(
+        np.where(df["trt"] == 1, "std", "test"), categories=["std", "test", "unused"]
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = cox(df, "C(arm) + karno", "time", "status")
-    assert any(issubclass(w.category, DataQualityWarning) and "arm" in str(w.message)
-               for w in caught)
+    assert any(
+        issubclass(w.category, DataQualityWarning) and "arm" in str(w.message) for w in caught
+    )
     rows = forest_rows(fit)
     assert rows["label"].tolist()[:4] == ["arm", "std", "test", "unused"]
     assert rows["kind"].tolist()[:4] == ["header", "reference", "level", "not_estimable"]

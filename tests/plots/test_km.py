@@ -65,8 +65,9 @@ def test_curves_bands_and_censor_marks(lung_fit):
 
 def test_options_switch_elements_off_and_use_given_axes(lung_fit):
     fig, ax = plt.subplots()
-    out = plot_km(lung_fit, ax=ax, risk_table=False, censor_marks=False, ci=False,
-                  labels=["Male", "Female"])
+    out = plot_km(
+        lung_fit, ax=ax, risk_table=False, censor_marks=False, ci=False, labels=["Male", "Female"]
+    )
     assert out is ax
     assert not _risk_texts(ax) and not ax.collections
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Male", "Female"]

@@ -29,14 +29,19 @@ def data():
     t = rng.exponential(np.where(ras == "mutant", 25, 40))
     c = rng.uniform(5, 90, n)
     cause = np.where(t <= c, rng.choice([1, 2], n, p=[0.7, 0.3]), 0)
-    return pd.DataFrame({
-        "os_months": np.minimum(t, c), "os_event": (t <= c).astype(int),
-        "rfs_months": np.minimum(t, c), "rfs_cause": cause,
-        "ras_class": pd.Categorical(ras, categories=["wild_type", "mutant",
-                                                     "incomplete_testing"]),
-        "sex": rng.choice(["female", "male"], n),
-        "age_at_diagnosis": rng.normal(62, 9, n).round(),
-    })
+    return pd.DataFrame(
+        {
+            "os_months": np.minimum(t, c),
+            "os_event": (t <= c).astype(int),
+            "rfs_months": np.minimum(t, c),
+            "rfs_cause": cause,
+            "ras_class": pd.Categorical(
+                ras, categories=["wild_type", "mutant", "incomplete_testing"]
+            ),
+            "sex": rng.choice(["female", "male"], n),
+            "age_at_diagnosis": rng.normal(62, 9, n).round(),
+        }
+    )
 
 
 def _texts(ax):
@@ -108,8 +113,16 @@ def test_forest_columns_and_agreement_with_the_table(data):
     fit = cox(data, "age_at_diagnosis + sex + ras_class", "os_months", "os_event")
     ax = fit.plot()
     texts = _texts(ax)
-    for head in ("Variable", "N/events", "HR (95% CI)", "p", "RAS status", "Wild type",
-                 "Reference", "Age at diagnosis (per year)"):
+    for head in (
+        "Variable",
+        "N/events",
+        "HR (95% CI)",
+        "p",
+        "RAS status",
+        "Wild type",
+        "Reference",
+        "Age at diagnosis (per year)",
+    ):
         assert head in texts, head
     reg = regression_table(fit).table
     shown = [t for t in reg["HR (95% CI)"] if t and "reference" not in t]
@@ -145,9 +158,12 @@ def test_fine_gray_forest_and_table(data):
 
 
 def test_empty_reference_level_is_not_the_reference(data):
-    df = data.assign(ras_class=pd.Categorical(
-        data["ras_class"].astype(str), categories=["unknown_first", "wild_type", "mutant",
-                                                   "incomplete_testing"]))
+    df = data.assign(
+        ras_class=pd.Categorical(
+            data["ras_class"].astype(str),
+            categories=["unknown_first", "wild_type", "mutant", "incomplete_testing"],
+        )
+    )
     fit = cox(df, "ras_class", "os_months", "os_event")
     assert fit.state.design.references["ras_class"] == "wild_type"
     assert np.isfinite(fit.table["hr"]).all()
@@ -165,9 +181,11 @@ def test_schoenfeld_axis_in_months_with_p_and_zero_line(data):
 
 
 def test_flow_boxes_equal_widths_no_zero_exclusions_and_touching_arrows():
-    steps = [{"label": "Records in the source file", "n": 100},
-             {"label": "Records loaded", "n": 100, "excluded": 0, "reason": "Failed"},
-             {"label": "Adults", "n": 90, "excluded": 10, "reason": "Age < 18"}]
+    steps = [
+        {"label": "Records in the source file", "n": 100},
+        {"label": "Records loaded", "n": 100, "excluded": 0, "reason": "Failed"},
+        {"label": "Adults", "n": 90, "excluded": 10, "reason": "Age < 18"},
+    ]
     ax = plot_flow(steps)
     texts = _texts(ax)
     assert not any(t.startswith("Excluded, n = 0") for t in texts)
@@ -177,12 +195,14 @@ def test_flow_boxes_equal_widths_no_zero_exclusions_and_touching_arrows():
     main = [b for b in boxes if b.get_x() < 0.5]
     assert len({round(b.get_width(), 9) for b in main}) == 1
     # every vertical arrow starts at a box's bottom edge and ends at the next box's top
-    edges = {round(b.get_y(), 9) for b in main} | {round(b.get_y() + b.get_height(), 9)
-                                                   for b in main}
+    edges = {round(b.get_y(), 9) for b in main} | {
+        round(b.get_y() + b.get_height(), 9) for b in main
+    }
     arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
     vertical = [a for a in arrows if a.xy[0] == a.xyann[0]]
-    assert vertical and all(round(a.xy[1], 9) in edges and round(a.xyann[1], 9) in edges
-                            for a in vertical)
+    assert vertical and all(
+        round(a.xy[1], 9) in edges and round(a.xyann[1], 9) in edges for a in vertical
+    )
     plt.close(ax.figure)
 
 

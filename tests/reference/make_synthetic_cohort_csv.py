@@ -33,19 +33,43 @@ OUT = Path(__file__).resolve().parent / "synthetic_cohort"
 
 #: Exported columns, in order (canonical names; derived stratifiers from ``apply_all``).
 COLUMNS = [
-    "patient_id", "os_months", "os_event", "rfs_months", "rfs_event", "rfs_cause",
-    "hepatic_rfs_months", "hepatic_rfs_event", "age_at_diagnosis", "sex", "diagnosis_year",
-    "primary_sidedness", "liver_mets_timing", "ras_class", "fong_score", "fong_group",
-    "game_score", "game_group", "tbs_zone", "surgical_strategy_group", "treatment_intent",
-    "kras_status", "braf_status", "cea_at_liver_diagnosis", "liver_mets_number",
-    "liver_mets_largest_cm", "primary_node_positive", "extrahepatic_disease", "margin_status",
-    "neoadjuvant_chemo", "propensity_neoadjuvant", "iptw_neoadjuvant",
+    "patient_id",
+    "os_months",
+    "os_event",
+    "rfs_months",
+    "rfs_event",
+    "rfs_cause",
+    "hepatic_rfs_months",
+    "hepatic_rfs_event",
+    "age_at_diagnosis",
+    "sex",
+    "diagnosis_year",
+    "primary_sidedness",
+    "liver_mets_timing",
+    "ras_class",
+    "fong_score",
+    "fong_group",
+    "game_score",
+    "game_group",
+    "tbs_zone",
+    "surgical_strategy_group",
+    "treatment_intent",
+    "kras_status",
+    "braf_status",
+    "cea_at_liver_diagnosis",
+    "liver_mets_number",
+    "liver_mets_largest_cm",
+    "primary_node_positive",
+    "extrahepatic_disease",
+    "margin_status",
+    "neoadjuvant_chemo",
+    "propensity_neoadjuvant",
+    "iptw_neoadjuvant",
 ]
 
 #: Propensity model of the case-weight column.
 PS_TREATMENT = "neoadjuvant_chemo"
-PS_FORMULA = ("age_at_diagnosis + C(sex) + diagnosis_year + liver_mets_number"
-              " + extrahepatic_disease")
+PS_FORMULA = "age_at_diagnosis + C(sex) + diagnosis_year + liver_mets_number + extrahepatic_disease"
 
 
 def build() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -80,8 +104,10 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "cohort.csv").write_text(to_csv_text(out))
     (OUT / "levels.csv").write_text(levels.to_csv(index=False, lineterminator="\n"))
-    print(f"wrote {OUT / 'cohort.csv'}: {out.shape[0]} rows x {out.shape[1]} columns; "
-          f"{int(np.isfinite(out['iptw_neoadjuvant'].astype(float)).sum())} weights")
+    print(
+        f"wrote {OUT / 'cohort.csv'}: {out.shape[0]} rows x {out.shape[1]} columns; "
+        f"{int(np.isfinite(out['iptw_neoadjuvant'].astype(float)).sum())} weights"
+    )
     return 0
 
 

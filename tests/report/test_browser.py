@@ -19,13 +19,20 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"),
-                             shutil.which("chromium-browser")) if p and Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+        if p and Path(p).exists()
+    ),
+    None,
+)
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or os.name != "posix",
     reason="headless browser check skipped: chromium is not installed "
-           "(Debian: apt-get install chromium)")
+    "(Debian: apt-get install chromium)",
+)
 
 
 class _DevTools:
@@ -36,11 +43,24 @@ class _DevTools:
         self._from_browser, from_browser_w = os.pipe()
         # the browser reads commands on fd 3 and writes replies on fd 4
         self.proc = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-             f"--user-data-dir={profile_dir}", "--remote-debugging-pipe", "about:blank"],
-            pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                f"--user-data-dir={profile_dir}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            pass_fds=(3, 4),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=lambda: (os.dup2(to_browser_r, 3), os.dup2(from_browser_w, 4)),
         )
@@ -50,11 +70,15 @@ class _DevTools:
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
 
-    def send(self, method: str, params: dict[str, Any] | None = None,
-             session: str | None = None, timeout: float = 30.0) -> dict[str, Any]:
+    def send(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        session: str | None = None,
+        timeout: float = 30.0,
+    ) -> dict[str, Any]:
         self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method,
-                                   "params": params or {}}
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
         os.write(self._to_browser, json.dumps(message).encode() + b"\0")
@@ -129,15 +153,16 @@ def page_check(demo_build, tmp_path_factory) -> dict[str, Any]:
     client = _DevTools(CHROMIUM, tmp_path_factory.mktemp("chromium-profile"))
     try:
         target = client.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = client.send("Target.attachToTarget", {"targetId": target,
-                                                        "flatten": True})["sessionId"]
+        session = client.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
         for domain in ("Page.enable", "Runtime.enable", "Log.enable"):
             client.send(domain, session=session)
-        client.send("Page.navigate", {"url": demo_build.html.resolve().as_uri()},
-                    session=session)
+        client.send("Page.navigate", {"url": demo_build.html.resolve().as_uri()}, session=session)
         client.wait_for("Page.loadEventFired", timeout=60)
-        result = client.send("Runtime.evaluate", {"expression": _CHECK, "returnByValue": True},
-                             session=session)["result"]["value"]
+        result = client.send(
+            "Runtime.evaluate", {"expression": _CHECK, "returnByValue": True}, session=session
+        )["result"]["value"]
         errors = []
         for event in client.events:
             method, params = event.get("method"), event.get("params", {})

@@ -14,23 +14,39 @@ from crlm_outcomes.report.manifest import sha256_file
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_outputs_exist_in_every_format(demo_build):
     out = demo_build.out_dir
     assert demo_build.html.is_file() and demo_build.manifest.is_file()
     figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
-    assert {"cohort_flow", "km_os_overall", "km_os_fong_group", "km_rfs_fong_group",
-            "forest_os_multivariable", "schoenfeld_os_multivariable",
-            "cif_fong_group", "landmark_os_6_ras_class"} <= set(figures)
+    assert {
+        "cohort_flow",
+        "km_os_overall",
+        "km_os_fong_group",
+        "km_rfs_fong_group",
+        "forest_os_multivariable",
+        "schoenfeld_os_multivariable",
+        "cif_fong_group",
+        "landmark_os_6_ras_class",
+    } <= set(figures)
     for stem in figures:
         for fmt in ("svg", "pdf"):
             assert (out / "figures" / f"{stem}.{fmt}").stat().st_size > 0
     tables = sorted(p.stem for p in (out / "tables").glob("*.csv"))
-    assert {"table_one", "cohort_flow", "km_summary_os", "cox_os_multivariable",
-            "ph_test_os_multivariable", "logrank_os"} <= set(tables)
+    assert {
+        "table_one",
+        "cohort_flow",
+        "km_summary_os",
+        "cox_os_multivariable",
+        "ph_test_os_multivariable",
+        "logrank_os",
+    } <= set(tables)
     for stem in tables:
         for fmt in ("html", "tex"):
             assert (out / "tables" / f"{stem}.{fmt}").is_file()
@@ -43,8 +59,16 @@ def test_html_is_self_contained(demo_build):
     assert page.count("data:image/png;base64,") >= 8
     assert "<script" not in page
     assert not re.search(r"""(src|href)=["']https?://""", page)
-    for section in ("Statistical methods", "Cohort flow", "Table 1", "Overall survival",
-                    "Cox model", "Competing risks", "Landmark analysis", "Provenance"):
+    for section in (
+        "Statistical methods",
+        "Cohort flow",
+        "Table 1",
+        "Overall survival",
+        "Cox model",
+        "Competing risks",
+        "Landmark analysis",
+        "Provenance",
+    ):
         assert section in page
     # the numbers at risk are printed under the figures, not again as a table (issue 14)
     assert "class='crlm-table at-risk'" not in page
@@ -97,19 +121,26 @@ def test_table_one_and_km_contents(demo_build):
 
 def test_suppressed_build_publishes_no_small_count(tmp_path, make_spec, build):
     spec = make_spec(
-        endpoints=["os"], cox=[], landmarks=[],
+        endpoints=["os"],
+        cox=[],
+        landmarks=[],
         cohort={"demo": True, "n": 120},
-        output={"figure_formats": ["png"], "table_formats": ["csv"],
-                "suppression": {"enabled": True, "threshold": 11}},
+        output={
+            "figure_formats": ["png"],
+            "table_formats": ["csv"],
+            "suppression": {"enabled": True, "threshold": 11},
+        },
     )
     res = build(spec, tmp_path / "sup", jobs=1)
     tables = res.out_dir / "tables"
     small = re.compile(r"^(?:[1-9]|10)(?: \(|$)")
     for name in ("at_risk_os_fong_group", "at_risk_os_overall", "cohort_flow", "table_one"):
         frame = pd.read_csv(tables / f"{name}.csv", dtype=str, keep_default_na=False)
-        count_cols = [c for c in frame.columns if c not in ("variable", "level", "step",
-                                                             "reason", "group", "p", "test",
-                                                             "SMD")]
+        count_cols = [
+            c
+            for c in frame.columns
+            if c not in ("variable", "level", "step", "reason", "group", "p", "test", "SMD")
+        ]
         for col in count_cols:
             for cell in frame[col]:
                 assert not small.match(cell.strip()), (name, col, cell)

@@ -11,16 +11,18 @@ from crlm_outcomes.report.suppression import SuppressionPolicy
 
 
 def _ctx(enabled: bool) -> BuildContext:
-    return BuildContext(spec=None, policy=SuppressionPolicy(enabled=enabled, threshold=11),
-                        writer=None)  # type: ignore[arg-type]
+    return BuildContext(
+        spec=None, policy=SuppressionPolicy(enabled=enabled, threshold=11), writer=None
+    )  # type: ignore[arg-type]
 
 
 def test_warnings_become_notes_once_with_small_numbers_masked():
     ctx = _ctx(True)
     for _ in range(2):
         with ctx.collect_warnings("Cox model m"):
-            warnings.warn("3 rows excluded of 120 (0 events, 1.5 months)", UserWarning,
-                          stacklevel=1)
+            warnings.warn(
+                "3 rows excluded of 120 (0 events, 1.5 months)", UserWarning, stacklevel=1
+            )
     assert ctx.notes == ["Cox model m: <11 rows excluded of 120 (0 events, 1.5 months)"]
 
 

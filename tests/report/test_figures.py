@@ -22,8 +22,13 @@ def km():
     from crlm_outcomes.survival.kaplan_meier import kaplan_meier
 
     rng = np.random.default_rng(5)
-    data = pd.DataFrame({"t": np.r_[rng.exponential(40, 80), rng.exponential(20, 8)],
-                         "e": rng.integers(0, 2, 88), "g": ["big"] * 80 + ["small"] * 8})
+    data = pd.DataFrame(
+        {
+            "t": np.r_[rng.exponential(40, 80), rng.exponential(20, 8)],
+            "e": rng.integers(0, 2, 88),
+            "g": ["big"] * 80 + ["small"] * 8,
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return kaplan_meier(data, "t", "e", by="g")

@@ -16,8 +16,7 @@ REF = Path(__file__).parent / "reference"
 
 def _tables() -> list[np.ndarray]:
     lines = (REF / "fisher_tables.txt").read_text(encoding="utf-8").splitlines()
-    return [np.array([[int(v) for v in row.split()] for row in line.split("|")])
-            for line in lines]
+    return [np.array([[int(v) for v in row.split()] for row in line.split("|")]) for line in lines]
 
 
 def test_agrees_with_r():
@@ -45,5 +44,6 @@ def test_degenerate_and_bad_tables():
     with pytest.raises(ValueError, match="non-negative"):
         fisher_exact_2xk(np.array([[1, -1], [2, 3]]))
     with pytest.raises(TooManyTablesError):
-        fisher_exact_2xk(np.array([[200, 150, 170, 160, 180, 190], [180, 170, 160, 150, 140, 210]]),
-                         budget=1000)
+        fisher_exact_2xk(
+            np.array([[200, 150, 170, 160, 180, 190], [180, 170, 160, 150, 140, 210]]), budget=1000
+        )

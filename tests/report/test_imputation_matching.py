@@ -13,17 +13,38 @@ from crlm_outcomes.report.spec import parse_spec
 from crlm_outcomes.report.suppression import SuppressionPolicy
 
 EXTRA = {
-    "endpoints": ["os"], "landmarks": [], "competing_risks": [], "comparison": None,
+    "endpoints": ["os"],
+    "landmarks": [],
+    "competing_risks": [],
+    "comparison": None,
     "cohort": {"demo": True, "n": 300},
-    "cox": [{"name": "mv", "endpoint": "os", "ph_test": False,
-             "formula": "age_at_diagnosis + sex + cea_at_liver_diagnosis + kras_status"}],
-    "imputation": {"variables": ["cea_at_liver_diagnosis", "kras_status"],
-                   "predictors": ["age_at_diagnosis", "sex"], "m": 2, "iterations": 2,
-                   "seed": 5},
-    "matching": [{"treatment": "neoadjuvant_chemo", "caliper": 0.2,
-                  "formula": "age_at_diagnosis + liver_mets_number + extrahepatic_disease"}],
-    "output": {"figure_formats": ["png", "svg"], "table_formats": ["csv"],
-               "conditional_survival": {"given": [12], "horizon": [36]}},
+    "cox": [
+        {
+            "name": "mv",
+            "endpoint": "os",
+            "ph_test": False,
+            "formula": "age_at_diagnosis + sex + cea_at_liver_diagnosis + kras_status",
+        }
+    ],
+    "imputation": {
+        "variables": ["cea_at_liver_diagnosis", "kras_status"],
+        "predictors": ["age_at_diagnosis", "sex"],
+        "m": 2,
+        "iterations": 2,
+        "seed": 5,
+    },
+    "matching": [
+        {
+            "treatment": "neoadjuvant_chemo",
+            "caliper": 0.2,
+            "formula": "age_at_diagnosis + liver_mets_number + extrahepatic_disease",
+        }
+    ],
+    "output": {
+        "figure_formats": ["png", "svg"],
+        "table_formats": ["csv"],
+        "conditional_survival": {"given": [12], "horizon": [36]},
+    },
 }
 
 
@@ -103,5 +124,9 @@ def test_spec_names_are_checked(make_spec):
     with pytest.raises(SpecError, match="imputation.variables"):
         make_spec(imputation={"variables": ["no_such_column"]})
     with pytest.raises(SpecError, match="matching"):
-        parse_spec({"cohort": {"demo": True},
-                    "matching": [{"treatment": "x", "formula": "age_at_diagnosis"}]})
+        parse_spec(
+            {
+                "cohort": {"demo": True},
+                "matching": [{"treatment": "x", "formula": "age_at_diagnosis"}],
+            }
+        )

@@ -41,8 +41,10 @@ def test_every_category_level_reads_without_underscores():
 
 
 def test_the_checker_finds_raw_names(tmp_path):
-    page = ("<html><body><section id='x'><p>by ras_class</p><img alt='wild_type'></section>"
-            "<section id='provenance'><pre>ras_class</pre></section></body></html>")
+    page = (
+        "<html><body><section id='x'><p>by ras_class</p><img alt='wild_type'></section>"
+        "<section id='provenance'><pre>ras_class</pre></section></body></html>"
+    )
     assert raw_names_in_text(visible_report_text(page)) == ["ras_class", "wild_type"]
     svg = tmp_path / "f.svg"
     svg.write_text("<svg><text x='1'>fong_group</text><text>Sex</text></svg>")
@@ -67,19 +69,33 @@ def seer_build(tmp_path_factory, build):
 
     folder = tmp_path_factory.mktemp("seer")
     write_synthetic_registry("seer", folder / "seer.csv", n=400, seed=7)
-    spec = parse_spec({
-        "title": "SEER-profile report",
-        "cohort": {"source": "seer.csv", "profile": "seer"},
-        "filters": [{"column": "age_at_diagnosis", "op": ">=", "value": 18}],
-        "endpoints": ["os"],
-        "stratifiers": ["primary_sidedness"],
-        "comparison": {"by": "primary_sidedness",
-                       "variables": ["age_at_diagnosis", "sex", "primary_grade",
-                                     "liver_mets_at_primary_diagnosis"]},
-        "cox": [{"name": "os_age_sex", "endpoint": "os",
-                 "formula": "age_at_diagnosis + sex + primary_sidedness", "univariable": True}],
-        "output": {"figure_formats": ["svg"], "table_formats": ["csv"]},
-    })
+    spec = parse_spec(
+        {
+            "title": "SEER-profile report",
+            "cohort": {"source": "seer.csv", "profile": "seer"},
+            "filters": [{"column": "age_at_diagnosis", "op": ">=", "value": 18}],
+            "endpoints": ["os"],
+            "stratifiers": ["primary_sidedness"],
+            "comparison": {
+                "by": "primary_sidedness",
+                "variables": [
+                    "age_at_diagnosis",
+                    "sex",
+                    "primary_grade",
+                    "liver_mets_at_primary_diagnosis",
+                ],
+            },
+            "cox": [
+                {
+                    "name": "os_age_sex",
+                    "endpoint": "os",
+                    "formula": "age_at_diagnosis + sex + primary_sidedness",
+                    "univariable": True,
+                }
+            ],
+            "output": {"figure_formats": ["svg"], "table_formats": ["csv"]},
+        }
+    )
     return build(spec, folder / "report", base_dir=folder, jobs=1)
 
 

@@ -18,9 +18,14 @@ from crlm_outcomes.report.suppression import SuppressionPolicy
 
 def test_methods_text_states_what_was_done():
     spec = load_spec(DEMO_SPEC)
-    text = " ".join(methods_text(spec, versions=software_versions(),
-                                 suppression=SuppressionPolicy(enabled=False),
-                                 table_one_tests=["Welch t-test", "Chi-square", "Fisher"]))
+    text = " ".join(
+        methods_text(
+            spec,
+            versions=software_versions(),
+            suppression=SuppressionPolicy(enabled=False),
+            table_one_tests=["Welch t-test", "Chi-square", "Fisher"],
+        )
+    )
     assert "Kaplan-Meier" in text and "log scale" in text
     assert "Efron ties" in text and "cox.zph" in text
     assert "Welch's t-test" in text and "Fisher's exact test" in text
@@ -31,9 +36,15 @@ def test_methods_text_states_what_was_done():
 
 
 def test_methods_text_states_suppression_and_conf_type():
-    spec = parse_spec({"cohort": {"source": "x.csv", "profile": "seer"},
-                       "output": {"conf_type": "log-log",
-                                  "suppression": {"threshold": 16, "rate_threshold": 20}}})
+    spec = parse_spec(
+        {
+            "cohort": {"source": "x.csv", "profile": "seer"},
+            "output": {
+                "conf_type": "log-log",
+                "suppression": {"threshold": 16, "rate_threshold": 20},
+            },
+        }
+    )
     policy = SuppressionPolicy(threshold=16, rate_threshold=20)
     text = " ".join(methods_text(spec, versions=software_versions(), suppression=policy))
     assert "counts from 1 to 15 are not shown" in text and "fewer than 20" in text
@@ -41,10 +52,16 @@ def test_methods_text_states_suppression_and_conf_type():
 
 
 def test_manifest_has_no_build_time(tmp_path):
-    manifest = build_manifest(spec={"a": 1}, spec_sha256="0" * 64, spec_file_sha256=None,
-                              inputs=[{"kind": "file", "sha256": "1" * 64}], seeds={"s": 1},
-                              outputs={"b.csv": "2" * 64, "a.csv": "3" * 64},
-                              versions={"crlm_outcomes": "x"}, commit=None)
+    manifest = build_manifest(
+        spec={"a": 1},
+        spec_sha256="0" * 64,
+        spec_file_sha256=None,
+        inputs=[{"kind": "file", "sha256": "1" * 64}],
+        seeds={"s": 1},
+        outputs={"b.csv": "2" * 64, "a.csv": "3" * 64},
+        versions={"crlm_outcomes": "x"},
+        commit=None,
+    )
     path = write_manifest(tmp_path, manifest)
     loaded = json.loads(path.read_text(encoding="utf-8"))
     assert loaded["build_time"] is None and "byte-identical" in loaded["build_time_note"]

@@ -10,7 +10,8 @@ from crlm_outcomes.report.build import build_report
 from crlm_outcomes.report.spec import parse_spec
 
 weasyprint = pytest.importorskip(
-    "weasyprint", reason="the pdf extra is not installed (pip install -e '.[pdf]')")
+    "weasyprint", reason="the pdf extra is not installed (pip install -e '.[pdf]')"
+)
 
 SPEC = {
     "title": "PDF report test",

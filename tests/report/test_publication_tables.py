@@ -25,35 +25,46 @@ def data():
     ras = rng.choice(["wild_type", "mutant"], n)
     t = rng.exponential(np.where(ras == "mutant", 20, 35))
     c = rng.uniform(5, 80, n)
-    return pd.DataFrame({
-        "os_months": np.minimum(t, c), "os_event": (t <= c).astype(int),
-        "rfs_months": np.minimum(t, c),
-        "rfs_cause": np.where(t <= c, rng.choice([1, 2], n, p=[0.75, 0.25]), 0),
-        "ras_class": pd.Categorical(ras, categories=["wild_type", "mutant",
-                                                     "incomplete_testing"]),
-        "sex": pd.Categorical(rng.choice(["female", "male"], n), categories=["female", "male"]),
-        "age_at_diagnosis": rng.normal(60, 10, n).round(),
-    })
+    return pd.DataFrame(
+        {
+            "os_months": np.minimum(t, c),
+            "os_event": (t <= c).astype(int),
+            "rfs_months": np.minimum(t, c),
+            "rfs_cause": np.where(t <= c, rng.choice([1, 2], n, p=[0.75, 0.25]), 0),
+            "ras_class": pd.Categorical(
+                ras, categories=["wild_type", "mutant", "incomplete_testing"]
+            ),
+            "sex": pd.Categorical(rng.choice(["female", "male"], n), categories=["female", "male"]),
+            "age_at_diagnosis": rng.normal(60, 10, n).round(),
+        }
+    )
 
 
 def test_labels_override_shapes():
-    lab = resolve_labels({"variables": {"ras_class": "RAS"},
-                          "levels": {"rfs_cause": {1: "Relapse"}, "sex": {"male": "Men"}},
-                          "endpoints": {"os": "OS"}})
+    lab = resolve_labels(
+        {
+            "variables": {"ras_class": "RAS"},
+            "levels": {"rfs_cause": {1: "Relapse"}, "sex": {"male": "Men"}},
+            "endpoints": {"os": "OS"},
+        }
+    )
     assert lab.variable("ras_class") == "RAS" and lab.level("rfs_cause", 1) == "Relapse"
     assert lab.level("sex", "male") == "Men" and lab.endpoint("os") == "OS"
     assert lab.level("sex", "female") == "Female"  # defaults stay
     with pytest.raises(SpecError, match="unknown key"):
         resolve_labels({"variable": {"x": "y"}, "levels": {}})
-    assert default_labels().readable("2 row(s) excluded for missing values in os_months; "
-                                      "see result.excluded") == (
-        "2 patient(s) excluded for missing values in overall survival time")
+    assert default_labels().readable(
+        "2 row(s) excluded for missing values in os_months; see result.excluded"
+    ) == ("2 patient(s) excluded for missing values in overall survival time")
 
 
 def test_spec_labels_are_validated():
-    spec = parse_spec({"cohort": {"demo": True},
-                       "labels": {"variables": {"ras_class": "RAS"},
-                                  "levels": {"rfs_cause": {1: "Relapse"}}}})
+    spec = parse_spec(
+        {
+            "cohort": {"demo": True},
+            "labels": {"variables": {"ras_class": "RAS"}, "levels": {"rfs_cause": {1: "Relapse"}}},
+        }
+    )
     assert spec.labels.variables == {"ras_class": "RAS"}
     with pytest.raises(SpecError, match="labels.variables.nope"):
         parse_spec({"cohort": {"demo": True}, "labels": {"variables": {"nope": "x"}}})
@@ -78,25 +89,31 @@ def test_univariable_and_multivariable_side_by_side(data):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        both = univariable_multivariable(data, ["age_at_diagnosis", "ras_class"], "os_months",
-                                         "os_event", model="cox")
+        both = univariable_multivariable(
+            data, ["age_at_diagnosis", "ras_class"], "os_months", "os_event", model="cox"
+        )
         multi = cox(data, "age_at_diagnosis + ras_class", "os_months", "os_event")
         uni = cox(data, "ras_class", "os_months", "os_event")
     tab = both.table
     assert list(tab.columns[:2]) == ["variable", "level"]
-    assert {"Univariable: HR (95% CI)", "Multivariable: HR (95% CI)",
-            "Univariable: p", "Multivariable: p"} <= set(tab.columns)
+    assert {
+        "Univariable: HR (95% CI)",
+        "Multivariable: HR (95% CI)",
+        "Univariable: p",
+        "Multivariable: p",
+    } <= set(tab.columns)
     row = tab[(tab["variable"] == "RAS status") & (tab["level"] == "Mutant")].iloc[0]
     m = multi.table.set_index("term").loc["ras_class[T.mutant]"]
     u = uni.table.set_index("term").loc["ras_class[T.mutant]"]
     assert row["Multivariable: HR (95% CI)"] == (
-        f"{m['hr']:.2f} ({m['lower']:.2f}–{m['upper']:.2f})")
-    assert row["Univariable: HR (95% CI)"] == (
-        f"{u['hr']:.2f} ({u['lower']:.2f}–{u['upper']:.2f})")
+        f"{m['hr']:.2f} ({m['lower']:.2f}–{m['upper']:.2f})"
+    )
+    assert row["Univariable: HR (95% CI)"] == (f"{u['hr']:.2f} ({u['lower']:.2f}–{u['upper']:.2f})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fg = univariable_multivariable(data, ["age_at_diagnosis", "ras_class"], "rfs_months",
-                                       "rfs_cause", model="fine_gray")
+        fg = univariable_multivariable(
+            data, ["age_at_diagnosis", "ras_class"], "rfs_months", "rfs_cause", model="fine_gray"
+        )
     assert "Multivariable: SHR (95% CI)" in fg.table.columns
     assert r"\quad Mutant" in fg.to_latex()
     with pytest.raises(SpecError):
@@ -152,8 +169,11 @@ def test_demo_build_writes_a_word_report_with_every_table(demo_build):
     path = demo_build.out_dir / "report.docx"
     assert path.is_file()
     doc = Document(str(path))
-    n_tables = sum(1 for p in (demo_build.out_dir / "tables").glob("*.csv")
-                   if not p.name.startswith("at_risk_"))
+    n_tables = sum(
+        1
+        for p in (demo_build.out_dir / "tables").glob("*.csv")
+        if not p.name.startswith("at_risk_")
+    )
     assert len(doc.tables) == n_tables
     assert len(doc.inline_shapes) >= 8  # the figures
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
@@ -167,8 +187,9 @@ def test_p_below_0001_prints_escaped_in_html_latex_word_and_excel(tmp_path):
 
     from crlm_outcomes.report.regression_table import regression_table
 
-    frame = pd.DataFrame({"term": ["age_at_diagnosis"], "hr": [1.5], "lower": [1.3],
-                          "upper": [1.7], "p": [1e-9]})
+    frame = pd.DataFrame(
+        {"term": ["age_at_diagnosis"], "hr": [1.5], "lower": [1.3], "upper": [1.7], "p": [1e-9]}
+    )
     reg = regression_table(frame)
     assert reg.table["p"].tolist() == ["<0.001"]
     html_text = reg.to_html()

@@ -15,23 +15,39 @@ FORMATS = {"html", "svg", "png", "pdf", "csv", "tex", "docx", "xlsx", "json"}
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory, make_spec, build):
     pytest.importorskip("docx", reason="Word output needs python-docx (extra [word])")
     spec = make_spec(
-        endpoints=["os"], landmarks=[], competing_risks=[], score_validation=None,
+        endpoints=["os"],
+        landmarks=[],
+        competing_risks=[],
+        score_validation=None,
         cohort={"demo": True, "n": 150},
-        cox=[{"name": "mv", "endpoint": "os", "ph_test": False,
-              "formula": "age_at_diagnosis + sex + ras_class"}],
-        output={"figure_formats": ["png", "svg", "pdf"],
-                "table_formats": ["csv", "html", "tex", "docx", "xlsx"], "word_report": True})
+        cox=[
+            {
+                "name": "mv",
+                "endpoint": "os",
+                "ph_test": False,
+                "formula": "age_at_diagnosis + sex + ras_class",
+            }
+        ],
+        output={
+            "figure_formats": ["png", "svg", "pdf"],
+            "table_formats": ["csv", "html", "tex", "docx", "xlsx"],
+            "word_report": True,
+        },
+    )
     root = tmp_path_factory.mktemp("rebuild")
     first = build(spec, root / "a", jobs=2)
-    time.sleep(1.1)    # the second build starts in another second: no clock in the bytes
+    time.sleep(1.1)  # the second build starts in another second: no clock in the bytes
     second = build(spec, root / "b", jobs=1)
     return first.out_dir, second.out_dir
 

@@ -19,8 +19,14 @@ def fit():
 
     rng = np.random.default_rng(3)
     n = 120
-    data = pd.DataFrame({"age": rng.normal(60, 8, n), "grp": rng.choice(["a", "b"], n),
-                         "time": rng.exponential(30, n), "event": rng.integers(0, 2, n)})
+    data = pd.DataFrame(
+        {
+            "age": rng.normal(60, 8, n),
+            "grp": rng.choice(["a", "b"], n),
+            "time": rng.exponential(30, n),
+            "event": rng.integers(0, 2, n),
+        }
+    )
     data.loc[:4, "age"] = np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -54,8 +60,9 @@ def test_small_counts_in_the_notes_are_suppressed(fit):
 
 
 def test_summary_frame_and_missing_columns():
-    frame = pd.DataFrame({"term": ["x"], "hr": [np.nan], "lower": [np.nan], "upper": [np.nan],
-                          "p": [np.nan]})
+    frame = pd.DataFrame(
+        {"term": ["x"], "hr": [np.nan], "lower": [np.nan], "upper": [np.nan], "p": [np.nan]}
+    )
     assert regression_table(frame).table["HR (95% CI)"].tolist() == ["not estimable"]
     with pytest.raises(InputError, match="hr"):
         regression_table(pd.DataFrame({"term": ["x"]}))

@@ -14,15 +14,12 @@ def test_demo_report_has_the_score_validation_section(demo_build):
     # the scores by their short names (issue 14: no raw column names in a report)
     assert table["Score"].tolist() == ["Fong", "GAME", "TBS"]
     # narrow enough for a page: per-score and per-time tables, not one wide row per score
-    assert list(table.columns[:5]) == ["Score", "Patients", "Events", "Missing score",
-                                       "C (95% CI)"]
+    assert list(table.columns[:5]) == ["Score", "Patients", "Events", "Missing score", "C (95% CI)"]
     assert len(table.columns) <= 8
-    per_time = pd.read_csv(tables / "score_validation_time.csv", dtype=str,
-                           keep_default_na=False)
+    per_time = pd.read_csv(tables / "score_validation_time.csv", dtype=str, keep_default_na=False)
     assert list(per_time.columns) == ["Score", "Months", "AUC (95% CI)", "Brier score", "IPA"]
     assert len(per_time) == 3 * 3
-    pw = pd.read_csv(tables / "score_validation_pairwise.csv", dtype=str,
-                     keep_default_na=False)
+    pw = pd.read_csv(tables / "score_validation_pairwise.csv", dtype=str, keep_default_na=False)
     assert set(pw["measure"]) == {"C", "AUC"}
     assert len(pw.columns) <= 7 and "difference (95% CI)" in pw.columns
     # p as published: "<0.001" or three decimals
@@ -32,8 +29,8 @@ def test_demo_report_has_the_score_validation_section(demo_build):
     html = demo_build.html.read_text(encoding="utf-8")
     assert "Prognostic scores: Overall survival" in html
     # the methods in words; the R functions it agrees with only in the table footnote
-    section = html[html.index('<section id="score-validation">'):]
-    paragraph = section[section.index("<p"):section.index("</p>")]
+    section = html[html.index('<section id="score-validation">') :]
+    paragraph = section[section.index("<p") : section.index("</p>")]
     assert "::" not in paragraph and "Harrell's C" in paragraph.replace("&#39;", "'")
     assert "riskRegression::Score" in section
     # calibration and decision axes name the event and the time unit

@@ -25,8 +25,11 @@ DEMO = {"cohort": {"demo": True}}
 def _drop_default_open(node):
     """``additionalProperties: true`` is JSON Schema's default; older pydantic omits it."""
     if isinstance(node, dict):
-        return {k: _drop_default_open(v) for k, v in node.items()
-                if not (k == "additionalProperties" and v is True)}
+        return {
+            k: _drop_default_open(v)
+            for k, v in node.items()
+            if not (k == "additionalProperties" and v is True)
+        }
     if isinstance(node, list):
         return [_drop_default_open(v) for v in node]
     return node
@@ -36,7 +39,8 @@ def test_committed_json_schema_is_up_to_date():
     committed = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert _drop_default_open(committed) == _drop_default_open(spec_json_schema()), (
         "data_schema/analysis_spec.schema.json is stale: regenerate it with "
-        "`crlm-outcomes schema --show spec-schema --out data_schema/analysis_spec.schema.json`")
+        "`crlm-outcomes schema --show spec-schema --out data_schema/analysis_spec.schema.json`"
+    )
 
 
 def test_demo_spec_is_valid():
@@ -46,23 +50,47 @@ def test_demo_spec_is_valid():
     assert not spec.suppression_enabled()
 
 
-@pytest.mark.parametrize(("data", "key", "value", "allowed"), [
-    ({**DEMO, "output": {"conf_type": "foo"}}, "output.conf_type", "'foo'", "'log-log'"),
-    ({**DEMO, "cox": [{"name": "a", "formula": "x", "ties": "exact"}]}, "cox[0].ties", "'exact'",
-     "'breslow'"),
-    ({**DEMO, "bogus": 1}, "bogus", "1", "stratifiers"),
-    ({"cohort": {"demo": True, "bad": 2}}, "cohort.bad", "2", "profile"),
-    ({**DEMO, "endpoints": ["dfs"]}, "endpoints[0]", "'dfs'", "'hepatic_rfs'"),
-    ({**DEMO, "output": {"suppression": {"threshold": 0}}}, "output.suppression.threshold", "0",
-     ">= 1"),
-    ({**DEMO, "filters": [{"column": "age_at_diagnosis", "op": "~", "value": 1}]},
-     "filters[0].op", "'~'", "'not_in'"),
-    ({**DEMO, "filters": [{"column": "agee", "op": ">", "value": 1}]}, "filters[0].column",
-     "'agee'", "canonical column"),
-    ({**DEMO, "stratifiers": ["fong"]}, "stratifiers[0]", "'fong'", "fong_group"),
-    ({**DEMO, "landmarks": [{"time": -1, "by": "ras_class"}]}, "landmarks[0].time", "-1", "> 0"),
-    ({**DEMO, "comparison": {"by": "nope"}}, "comparison.by", "'nope'", "stratifier name"),
-])
+@pytest.mark.parametrize(
+    ("data", "key", "value", "allowed"),
+    [
+        ({**DEMO, "output": {"conf_type": "foo"}}, "output.conf_type", "'foo'", "'log-log'"),
+        (
+            {**DEMO, "cox": [{"name": "a", "formula": "x", "ties": "exact"}]},
+            "cox[0].ties",
+            "'exact'",
+            "'breslow'",
+        ),
+        ({**DEMO, "bogus": 1}, "bogus", "1", "stratifiers"),
+        ({"cohort": {"demo": True, "bad": 2}}, "cohort.bad", "2", "profile"),
+        ({**DEMO, "endpoints": ["dfs"]}, "endpoints[0]", "'dfs'", "'hepatic_rfs'"),
+        (
+            {**DEMO, "output": {"suppression": {"threshold": 0}}},
+            "output.suppression.threshold",
+            "0",
+            ">= 1",
+        ),
+        (
+            {**DEMO, "filters": [{"column": "age_at_diagnosis", "op": "~", "value": 1}]},
+            "filters[0].op",
+            "'~'",
+            "'not_in'",
+        ),
+        (
+            {**DEMO, "filters": [{"column": "agee", "op": ">", "value": 1}]},
+            "filters[0].column",
+            "'agee'",
+            "canonical column",
+        ),
+        ({**DEMO, "stratifiers": ["fong"]}, "stratifiers[0]", "'fong'", "fong_group"),
+        (
+            {**DEMO, "landmarks": [{"time": -1, "by": "ras_class"}]},
+            "landmarks[0].time",
+            "-1",
+            "> 0",
+        ),
+        ({**DEMO, "comparison": {"by": "nope"}}, "comparison.by", "'nope'", "stratifier name"),
+    ],
+)
 def test_invalid_values_name_key_value_and_allowed(data, key, value, allowed):
     with pytest.raises(SpecError) as info:
         parse_spec(data, file="my.yaml")
@@ -111,8 +139,12 @@ def test_yaml_errors(tmp_path):
 def test_suppression_default_follows_profile():
     seer = parse_spec({"cohort": {"source": "x.csv", "profile": "seer"}})
     inst = parse_spec({"cohort": {"source": "x.csv", "profile": "institutional"}})
-    off = parse_spec({"cohort": {"source": "x.csv", "profile": "ncdb"},
-                      "output": {"suppression": {"enabled": False}}})
+    off = parse_spec(
+        {
+            "cohort": {"source": "x.csv", "profile": "ncdb"},
+            "output": {"suppression": {"enabled": False}},
+        }
+    )
     assert seer.suppression_enabled() and not inst.suppression_enabled()
     assert not off.suppression_enabled()
 

@@ -144,10 +144,13 @@ def test_exhaustive_small_vectors_never_leak():
 def test_counts_published_together_and_alone():
     from crlm_outcomes.report.suppression import format_count_alone, format_counts, kind_alone
 
-    assert format_counts([40, 5, 30, 12], POLICY, total_published=True) == [
-        "40", "<11", "30", "‡"]
+    assert format_counts([40, 5, 30, 12], POLICY, total_published=True) == ["40", "<11", "30", "‡"]
     assert format_counts([40, 5, 30, 12], POLICY, total_published=False) == [
-        "40", "<11", "30", "12"]
+        "40",
+        "<11",
+        "30",
+        "12",
+    ]
     assert kind_alone(5, POLICY) == PRIMARY and kind_alone(0, POLICY) == 0
     assert format_count_alone(5, POLICY) == "<11"
     assert format_count_alone(5, SuppressionPolicy(enabled=False)) == "5"

@@ -27,8 +27,13 @@ def expected() -> pd.DataFrame:
 
 @pytest.mark.parametrize("by", ["grp2", "grp3"])
 def test_tests_and_smd_agree_with_r(data, expected, by):
-    res = table_one(data, by, ["age", "cea", "sex", "site", "flag", "rare"],
-                    nonnormal=["cea"], exact=["flag", "rare"])
+    res = table_one(
+        data,
+        by,
+        ["age", "cea", "sex", "site", "flag", "rare"],
+        nonnormal=["cea"],
+        exact=["flag", "rare"],
+    )
     got = res.tests.set_index("variable")
     for row in expected[expected["by"] == by].itertuples():
         assert got.loc[row.variable, "smd"] == pytest.approx(row.smd, rel=1e-9)
@@ -37,8 +42,12 @@ def test_tests_and_smd_agree_with_r(data, expected, by):
             assert got.loc[row.variable, "p"] == pytest.approx(row.p, abs=0.015)
         else:
             assert got.loc[row.variable, "p"] == pytest.approx(row.p, rel=1e-7)
-    expected_tests = {"age": "Welch t-test" if by == "grp2" else "Welch ANOVA",
-                      "cea": "Kruskal-Wallis", "sex": "Chi-square", "site": "Chi-square"}
+    expected_tests = {
+        "age": "Welch t-test" if by == "grp2" else "Welch ANOVA",
+        "cea": "Kruskal-Wallis",
+        "sex": "Chi-square",
+        "site": "Chi-square",
+    }
     expected_tests["rare"] = "Fisher" if by == "grp2" else "Fisher (Monte Carlo)"
     for var, test in expected_tests.items():
         assert got.loc[var, "test"] == test
@@ -51,8 +60,9 @@ def test_monte_carlo_fisher_is_reproducible(data):
 
 
 def test_fisher_used_when_expected_counts_small():
-    small = pd.DataFrame({"g": ["a"] * 12 + ["b"] * 12,
-                          "x": ["no"] * 11 + ["yes"] + ["no"] * 6 + ["yes"] * 6})
+    small = pd.DataFrame(
+        {"g": ["a"] * 12 + ["b"] * 12, "x": ["no"] * 11 + ["yes"] + ["no"] * 6 + ["yes"] * 6}
+    )
     res = table_one(small, "g", ["x"])
     assert res.tests["test"].iloc[0] == "Fisher"
     # R: fisher.test(matrix(c(11, 1, 6, 6), 2))$p.value
@@ -120,9 +130,18 @@ def test_unknown_column_is_input_error(data):
 def test_percentages_do_not_reveal_a_masked_level():
     # the published % of a level reveals the non-missing total, so the level rows of a column
     # form their own constraint: one masked level needs a masked partner among the levels
-    frame = pd.DataFrame({"g": ["a"] * 60 + ["b"] * 60,
-                          "x": ["u"] * 5 + ["v"] * 30 + ["w"] * 15 + [None] * 10
-                          + ["u"] * 20 + ["v"] * 20 + ["w"] * 20})
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 60 + ["b"] * 60,
+            "x": ["u"] * 5
+            + ["v"] * 30
+            + ["w"] * 15
+            + [None] * 10
+            + ["u"] * 20
+            + ["v"] * 20
+            + ["w"] * 20,
+        }
+    )
     res = table_one(frame, "g", ["x"], suppression=SuppressionPolicy(threshold=11))
     col_a = res.table[(res.table["variable"] == "x") & res.table["level"].isin(["u", "v", "w"])]
     masked = [c for c in col_a["a"] if c in ("<11", "‡")]
@@ -130,8 +149,13 @@ def test_percentages_do_not_reveal_a_masked_level():
 
 
 def test_dates_are_rejected_and_numeric_categories_sorted_by_value():
-    frame = pd.DataFrame({"g": ["a", "b"] * 6, "d": pd.date_range("2020-01-01", periods=12),
-                          "k": [1, 2, 10, 2, 1, 10, 2, 2, 1, 10, 1, 2]})
+    frame = pd.DataFrame(
+        {
+            "g": ["a", "b"] * 6,
+            "d": pd.date_range("2020-01-01", periods=12),
+            "k": [1, 2, 10, 2, 1, 10, 2, 2, 1, 10, 1, 2],
+        }
+    )
     with pytest.raises(InputError, match="dates cannot be summarised"):
         table_one(frame, "g", ["d"])
     res = table_one(frame, "g", ["k"], categorical=["k"])

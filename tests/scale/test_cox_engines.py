@@ -11,10 +11,12 @@ import pytest
 import crlm_outcomes as co
 from crlm_outcomes.errors import SpecError
 
-duckdb = pytest.importorskip("duckdb", reason="the scale extra is not installed "
-                                              "(pip install -e '.[scale]')")
-dd = pytest.importorskip("dask.dataframe", reason="the scale extra is not installed "
-                                                  "(pip install -e '.[scale]')")
+duckdb = pytest.importorskip(
+    "duckdb", reason="the scale extra is not installed (pip install -e '.[scale]')"
+)
+dd = pytest.importorskip(
+    "dask.dataframe", reason="the scale extra is not installed (pip install -e '.[scale]')"
+)
 
 RTOL = 1e-10
 FORMULA = "age_at_diagnosis + C(sex) + liver_mets_number + cea_at_liver_diagnosis"
@@ -32,8 +34,21 @@ def frame() -> pd.DataFrame:
     df["w2"] = df["w"] + 0.5
     df["ent"] = np.floor(df["os_m"] * (i % 5) / 10)
     df["sex"] = df["sex"].astype(str)
-    return df[["os_m", "os_months", "os_event", "age_at_diagnosis", "sex", "liver_mets_number",
-               "cea_at_liver_diagnosis", "site", "w", "w2", "ent"]]
+    return df[
+        [
+            "os_m",
+            "os_months",
+            "os_event",
+            "age_at_diagnosis",
+            "sex",
+            "liver_mets_number",
+            "cea_at_liver_diagnosis",
+            "site",
+            "w",
+            "w2",
+            "ent",
+        ]
+    ]
 
 
 @pytest.fixture(scope="module", params=["parquet", "relation", "dask"])
@@ -43,7 +58,7 @@ def source(request, frame, tmp_path_factory):
         folder = tmp_path_factory.mktemp("cox_parquet")
         cuts = np.linspace(0, len(frame), 3).astype(int)
         for k in range(2):
-            frame.iloc[cuts[k]:cuts[k + 1]].to_parquet(folder / f"part{k}.parquet")
+            frame.iloc[cuts[k] : cuts[k + 1]].to_parquet(folder / f"part{k}.parquet")
         return folder
     if kind == "relation":
         return duckdb.connect().from_df(frame)
@@ -53,17 +68,27 @@ def source(request, frame, tmp_path_factory):
 def _fit(data, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return co.cox(data, kw.pop("formula", FORMULA), kw.pop("duration", "os_m"), "os_event",
-                      **kw)
+        return co.cox(
+            data, kw.pop("formula", FORMULA), kw.pop("duration", "os_m"), "os_event", **kw
+        )
 
 
 def _agree(a, b) -> None:
     for col in ("coef", "std_error", "hr", "lower", "upper", "statistic", "p"):
-        np.testing.assert_allclose(b.table[col].to_numpy(float), a.table[col].to_numpy(float),
-                                   rtol=RTOL, atol=0, err_msg=col)
+        np.testing.assert_allclose(
+            b.table[col].to_numpy(float),
+            a.table[col].to_numpy(float),
+            rtol=RTOL,
+            atol=0,
+            err_msg=col,
+        )
     np.testing.assert_allclose(b.loglik, a.loglik, rtol=RTOL, atol=0)
-    np.testing.assert_allclose(b.tests["statistic"].to_numpy(float),
-                               a.tests["statistic"].to_numpy(float), rtol=RTOL, atol=0)
+    np.testing.assert_allclose(
+        b.tests["statistic"].to_numpy(float),
+        a.tests["statistic"].to_numpy(float),
+        rtol=RTOL,
+        atol=0,
+    )
     np.testing.assert_allclose(b.vcov.to_numpy(), a.vcov.to_numpy(), rtol=RTOL, atol=0)
     assert list(b.table["term"]) == list(a.table["term"])
     assert (b.n, b.n_event, b.iterations) == (a.n, a.n_event, a.iterations)
@@ -73,14 +98,19 @@ def _agree(a, b) -> None:
 
 #: Efron and Breslow, each with and without strata; case weights, (entry, stop] data and
 #: continuous times (R's timefix merging) on top.
-CASES = [{}, {"ties": "breslow", "strata": "site"},
-         {"strata": "site", "weights": "w", "robust": False, "entry": "ent"},
-         {"ties": "breslow", "duration": "os_months"}]
+CASES = [
+    {},
+    {"ties": "breslow", "strata": "site"},
+    {"strata": "site", "weights": "w", "robust": False, "entry": "ent"},
+    {"ties": "breslow", "duration": "os_months"},
+]
 
 
-@pytest.mark.parametrize("kw", CASES, ids=["efron", "breslow-strata",
-                                           "efron-strata-weights-entry",
-                                           "breslow-continuous-times"])
+@pytest.mark.parametrize(
+    "kw",
+    CASES,
+    ids=["efron", "breslow-strata", "efron-strata-weights-entry", "breslow-continuous-times"],
+)
 def test_cox_equals_the_in_memory_fit(frame, source, kw):
     a = _fit(frame, **kw)
     b = _fit(source, **kw)

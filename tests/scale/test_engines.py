@@ -12,10 +12,12 @@ import crlm_outcomes as co
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.scale import aggregate, engine_of
 
-duckdb = pytest.importorskip("duckdb", reason="the scale extra is not installed "
-                                              "(pip install -e '.[scale]')")
-dd = pytest.importorskip("dask.dataframe", reason="the scale extra is not installed "
-                                                  "(pip install -e '.[scale]')")
+duckdb = pytest.importorskip(
+    "duckdb", reason="the scale extra is not installed (pip install -e '.[scale]')"
+)
+dd = pytest.importorskip(
+    "dask.dataframe", reason="the scale extra is not installed (pip install -e '.[scale]')"
+)
 
 RTOL = 1e-10
 
@@ -25,8 +27,9 @@ def frame() -> pd.DataFrame:
     """The demo cohort with whole-month OS (ties), missing values and a 3-level group."""
     df = co.load_demo().data.copy()
     df["os_m"] = np.ceil(df["os_months"])
-    df["arm"] = np.where(df["age_at_diagnosis"] > 65, "old", np.where(
-        df["age_at_diagnosis"] > 55, "mid", "young"))
+    df["arm"] = np.where(
+        df["age_at_diagnosis"] > 65, "old", np.where(df["age_at_diagnosis"] > 55, "mid", "young")
+    )
     df.loc[df.index[::37], "arm"] = None  # rows excluded for a missing group
     return df[["os_m", "os_event", "rfs_months", "rfs_cause", "sex", "arm"]]
 
@@ -38,7 +41,7 @@ def source(request, frame, tmp_path_factory):
     if kind == "parquet":
         cuts = np.linspace(0, len(frame), 4).astype(int)
         for i in range(3):  # a directory of three files
-            frame.iloc[cuts[i]:cuts[i + 1]].to_parquet(folder / f"part{i}.parquet")
+            frame.iloc[cuts[i] : cuts[i + 1]].to_parquet(folder / f"part{i}.parquet")
         return folder
     if kind == "csv":
         frame.to_csv(folder / "cohort.csv", index=False)
@@ -50,8 +53,13 @@ def source(request, frame, tmp_path_factory):
 
 
 def _close(a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) -> None:
-    np.testing.assert_allclose(a[columns].to_numpy(float), b[columns].to_numpy(float),
-                               rtol=RTOL, atol=1e-14, equal_nan=True)
+    np.testing.assert_allclose(
+        a[columns].to_numpy(float),
+        b[columns].to_numpy(float),
+        rtol=RTOL,
+        atol=1e-14,
+        equal_nan=True,
+    )
 
 
 def _quiet(fn, *args, **kw):
@@ -69,8 +77,11 @@ def test_kaplan_meier(frame, source):
     a = _quiet(co.kaplan_meier, frame, "os_m", "os_event", by="arm")
     b = _quiet(co.kaplan_meier, source, "os_m", "os_event", by="arm")
     assert list(a.table["group"]) == list(b.table["group"])
-    _close(a.table, b.table, ["time", "n_risk", "n_event", "n_censor", "survival", "std_error",
-                              "lower", "upper"])
+    _close(
+        a.table,
+        b.table,
+        ["time", "n_risk", "n_event", "n_censor", "survival", "std_error", "lower", "upper"],
+    )
     assert a.n.equals(b.n)
     assert a.n_excluded == b.n_excluded > 0
     assert sorted(a.excluded["index"]) == sorted(b.excluded["index"])
@@ -88,8 +99,11 @@ def test_logrank_plain_stratified_and_rho(frame, source):
 def test_cumulative_incidence_and_gray(frame, source):
     a = _quiet(co.cumulative_incidence, frame, "rfs_months", "rfs_cause", by="arm")
     b = _quiet(co.cumulative_incidence, source, "rfs_months", "rfs_cause", by="arm")
-    _close(a.table, b.table, ["time", "n_risk", "n_event", "n_competing", "estimate",
-                              "variance", "lower", "upper"])
+    _close(
+        a.table,
+        b.table,
+        ["time", "n_risk", "n_event", "n_competing", "estimate", "variance", "lower", "upper"],
+    )
     _close(a.tests.table, b.tests.table, ["statistic", "p"])
     g1 = _quiet(co.gray_test, frame, "rfs_months", "rfs_cause", by="arm", strata="sex")
     g2 = _quiet(co.gray_test, source, "rfs_months", "rfs_cause", by="arm", strata="sex")
@@ -121,9 +135,12 @@ def test_unknown_column_is_a_clear_error(tmp_path, frame):
 
 def test_dask_on_a_two_worker_local_cluster(frame):
     distributed = pytest.importorskip("distributed", reason="the scale extra is not installed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         ddf = dd.from_pandas(frame, npartitions=4)
         a = _quiet(co.kaplan_meier, frame, "os_m", "os_event", by="sex")
         b = _quiet(co.kaplan_meier, ddf, "os_m", "os_event", by="sex")

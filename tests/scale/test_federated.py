@@ -25,8 +25,10 @@ def sites() -> dict[str, pd.DataFrame]:
 
 
 def _export(sites, folder, duration, event, **kw):
-    return [site_export(d, duration, event, folder / f"{s}.json", site=s, **kw)
-            for s, d in sites.items()]
+    return [
+        site_export(d, duration, event, folder / f"{s}.json", site=s, **kw)
+        for s, d in sites.items()
+    ]
 
 
 def _pooled_rows(sites, duration):
@@ -47,8 +49,9 @@ def test_km_and_logrank_equal_the_pooled_rows(sites, tmp_path):
     a = _quiet(co.kaplan_meier, rows, "os_months", "os_event", by="sex")
     b = _quiet(co.kaplan_meier, pooled, "os_months", "os_event", by="sex")
     cols = ["time", "n_risk", "n_event", "n_censor", "survival", "std_error", "lower", "upper"]
-    np.testing.assert_allclose(b.table[cols].to_numpy(float), a.table[cols].to_numpy(float),
-                               rtol=RTOL)
+    np.testing.assert_allclose(
+        b.table[cols].to_numpy(float), a.table[cols].to_numpy(float), rtol=RTOL
+    )
     for kw in ({}, {"strata": "site"}):
         la = _quiet(co.logrank, rows, "os_months", "os_event", by="sex", **kw)
         lb = _quiet(co.logrank, pooled, "os_months", "os_event", by="sex", **kw)
@@ -62,8 +65,9 @@ def test_cif_and_gray_equal_the_pooled_rows(sites, tmp_path):
     a = _quiet(co.cumulative_incidence, rows, "rfs_months", "rfs_cause", by="sex")
     b = _quiet(co.cumulative_incidence, pooled, "rfs_months", "rfs_cause", by="sex")
     cols = ["time", "n_risk", "n_event", "estimate", "variance"]
-    np.testing.assert_allclose(b.table[cols].to_numpy(float), a.table[cols].to_numpy(float),
-                               rtol=RTOL)
+    np.testing.assert_allclose(
+        b.table[cols].to_numpy(float), a.table[cols].to_numpy(float), rtol=RTOL
+    )
     ga = _quiet(co.gray_test, rows, "rfs_months", "rfs_cause", by="sex", strata="site")
     gb = _quiet(co.gray_test, pooled, "rfs_months", "rfs_cause", by="sex", strata="site")
     np.testing.assert_allclose(gb.table["statistic"], ga.table["statistic"], rtol=RTOL)
@@ -74,8 +78,10 @@ def test_site_file_publishes_no_small_count_and_no_identifier(sites, tmp_path):
     doc = json.loads(path.read_text())
     counts = [line["n"] for line in doc["lines"]]
     assert min(counts) >= 11
-    assert sum(counts) + doc["patients"]["withheld"] == doc["patients"]["read"] - doc[
-        "patients"]["excluded_missing"]
+    assert (
+        sum(counts) + doc["patients"]["withheld"]
+        == doc["patients"]["read"] - doc["patients"]["excluded_missing"]
+    )
     assert set(doc["lines"][0]) == {"sex", "time", "os_event", "n"}
     assert all(float(line["time"]).is_integer() for line in doc["lines"])
     assert "no patient identifier" in doc["description"]

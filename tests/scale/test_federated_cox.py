@@ -17,8 +17,15 @@ pytest.importorskip("duckdb", reason="the scale extra is not installed (pip inst
 
 RTOL = 1e-10
 FORMULA = "age_at_diagnosis + C(sex) + liver_mets_number + cea_at_liver_diagnosis"
-COLS = ["os_months", "os_event", "age_at_diagnosis", "sex", "liver_mets_number",
-        "cea_at_liver_diagnosis", "w"]
+COLS = [
+    "os_months",
+    "os_event",
+    "age_at_diagnosis",
+    "sex",
+    "liver_mets_number",
+    "cea_at_liver_diagnosis",
+    "w",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +35,10 @@ def sites() -> dict[str, pd.DataFrame]:
     df["w"] = (np.arange(len(df)) % 2 + 1).astype(float)
     df = df[COLS]
     cuts = [0, 400, 900, len(df)]
-    return {name: df.iloc[cuts[i]:cuts[i + 1]].reset_index(drop=True)
-            for i, name in enumerate(["north", "south", "east"])}
+    return {
+        name: df.iloc[cuts[i] : cuts[i + 1]].reset_index(drop=True)
+        for i, name in enumerate(["north", "south", "east"])
+    }
 
 
 def _pooled(sites, whole_months=True, **kw):
@@ -41,17 +50,33 @@ def _pooled(sites, whole_months=True, **kw):
         return co.cox(rows, FORMULA, "os_months", "os_event", **kw)
 
 
-@pytest.mark.parametrize(("ties", "by_site", "weights", "months"),
-                         [("efron", False, None, True), ("efron", True, None, True),
-                          ("breslow", True, "w", True), ("efron", False, "w", False)])
+@pytest.mark.parametrize(
+    ("ties", "by_site", "weights", "months"),
+    [
+        ("efron", False, None, True),
+        ("efron", True, None, True),
+        ("breslow", True, "w", True),
+        ("efron", False, "w", False),
+    ],
+)
 def test_three_sites_equal_the_pooled_fit(sites, tmp_path, ties, by_site, weights, months):
-    a = _pooled(sites, whole_months=months, ties=ties, strata="site" if by_site else None,
-                weights=weights)
+    a = _pooled(
+        sites, whole_months=months, ties=ties, strata="site" if by_site else None, weights=weights
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        b = federated_cox(local_exchange(sites, tmp_path), tmp_path, FORMULA, "os_months",
-                          "os_event", columns=COLS, ties=ties, by_site=by_site,
-                          weights=weights, whole_months=months)
+        b = federated_cox(
+            local_exchange(sites, tmp_path),
+            tmp_path,
+            FORMULA,
+            "os_months",
+            "os_event",
+            columns=COLS,
+            ties=ties,
+            by_site=by_site,
+            weights=weights,
+            whole_months=months,
+        )
     for col in ("coef", "std_error", "p"):
         np.testing.assert_allclose(b.table[col], a.table[col], rtol=RTOL, atol=0)
     np.testing.assert_allclose(b.loglik, a.loglik, rtol=RTOL, atol=0)
@@ -68,5 +93,12 @@ def test_three_sites_equal_the_pooled_fit(sites, tmp_path, ties, by_site, weight
 
 def test_entry_needs_exact_times(sites, tmp_path):
     with pytest.raises(SpecError, match="whole_months=False"):
-        federated_cox(local_exchange(sites, tmp_path), tmp_path, FORMULA, "os_months",
-                      "os_event", columns=COLS, entry="w")
+        federated_cox(
+            local_exchange(sites, tmp_path),
+            tmp_path,
+            FORMULA,
+            "os_months",
+            "os_event",
+            columns=COLS,
+            entry="w",
+        )

@@ -11,19 +11,21 @@ from crlm_outcomes.schema.definition import canonical_definition
 
 
 def base() -> pd.DataFrame:
-    return pd.DataFrame({
-        "patient_id": ["A", "B", "C"],
-        "age_at_diagnosis": [60.0, 65.0, 70.0],
-        "primary_diagnosis_date": ["2015-01-01", "2015-06-01", "2016-01-01"],
-        "primary_resection_date": ["2015-02-01", "2015-07-01", "2016-02-01"],
-        "liver_mets_diagnosis_date": ["2015-01-10", "2016-01-01", "2016-03-01"],
-        "liver_resection_date": ["2015-03-01", "2016-02-01", "2016-04-01"],
-        "recurrence_date": ["2016-01-01", None, None],
-        "recurrence_site": ["liver", None, None],
-        "vital_status": ["dead", "alive", "alive"],
-        "death_date": ["2017-01-01", None, None],
-        "last_followup_date": ["2017-01-01", "2019-01-01", "2019-06-01"],
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": ["A", "B", "C"],
+            "age_at_diagnosis": [60.0, 65.0, 70.0],
+            "primary_diagnosis_date": ["2015-01-01", "2015-06-01", "2016-01-01"],
+            "primary_resection_date": ["2015-02-01", "2015-07-01", "2016-02-01"],
+            "liver_mets_diagnosis_date": ["2015-01-10", "2016-01-01", "2016-03-01"],
+            "liver_resection_date": ["2015-03-01", "2016-02-01", "2016-04-01"],
+            "recurrence_date": ["2016-01-01", None, None],
+            "recurrence_site": ["liver", None, None],
+            "vital_status": ["dead", "alive", "alive"],
+            "death_date": ["2017-01-01", None, None],
+            "last_followup_date": ["2017-01-01", "2019-01-01", "2019-06-01"],
+        }
+    )
 
 
 def _rules(frame: pd.DataFrame) -> dict[int, set[str]]:
@@ -37,15 +39,18 @@ def test_consistent_base_loads_everything():
     assert _rules(base()) == {}
 
 
-@pytest.mark.parametrize("column,value,rule", [
-    ("death_date", "2014-12-01", "death_before_diagnosis"),
-    ("recurrence_date", "2014-12-01", "recurrence_before_diagnosis"),
-    ("primary_resection_date", "2014-12-01", "surgery_before_diagnosis"),
-    ("liver_resection_date", "2015-01-05", "surgery_before_diagnosis"),
-    ("recurrence_date", "2017-06-01", "recurrence_after_death"),
-    ("age_at_diagnosis", 111.0, "age_out_of_range"),
-    ("age_at_diagnosis", -1.0, "age_out_of_range"),
-])
+@pytest.mark.parametrize(
+    "column,value,rule",
+    [
+        ("death_date", "2014-12-01", "death_before_diagnosis"),
+        ("recurrence_date", "2014-12-01", "recurrence_before_diagnosis"),
+        ("primary_resection_date", "2014-12-01", "surgery_before_diagnosis"),
+        ("liver_resection_date", "2015-01-05", "surgery_before_diagnosis"),
+        ("recurrence_date", "2017-06-01", "recurrence_after_death"),
+        ("age_at_diagnosis", 111.0, "age_out_of_range"),
+        ("age_at_diagnosis", -1.0, "age_out_of_range"),
+    ],
+)
 def test_each_rule_quarantines_row_1(column, value, rule):
     frame = base()
     frame.loc[0, column] = value
@@ -102,24 +107,48 @@ def test_every_rule_is_declared_in_yaml():
     out = consistency_violations(data, canonical_definition())
     assert out.empty
     assert set(canonical_definition().consistency_rules) >= {
-        "death_before_diagnosis", "recurrence_before_diagnosis", "surgery_before_diagnosis",
-        "recurrence_after_death", "followup_before_diagnosis", "negative_followup",
-        "missing_followup", "age_out_of_range", "duplicate_conflicting"}
+        "death_before_diagnosis",
+        "recurrence_before_diagnosis",
+        "surgery_before_diagnosis",
+        "recurrence_after_death",
+        "followup_before_diagnosis",
+        "negative_followup",
+        "missing_followup",
+        "age_out_of_range",
+        "duplicate_conflicting",
+    }
 
 
 def test_negative_recorded_followup_from_registry():
-    raw = pd.DataFrame({"PUF_CASE_ID": ["a", "b"], "YEAR_OF_DIAGNOSIS": [2015, 2016],
-                        "DX_LASTCONTACT_DEATH_MONTHS": [-3.0, 30.0], "PUF_VITAL_STATUS": [0, 1]})
+    raw = pd.DataFrame(
+        {
+            "PUF_CASE_ID": ["a", "b"],
+            "YEAR_OF_DIAGNOSIS": [2015, 2016],
+            "DX_LASTCONTACT_DEATH_MONTHS": [-3.0, 30.0],
+            "PUF_VITAL_STATUS": [0, 1],
+        }
+    )
     c = load_cohort(raw, profile="ncdb")
     q = c.audit.quarantine
     assert q["rule"].tolist() == ["negative_followup"] and q["source_row"].tolist() == [1]
     assert q["value"].tolist() == ["-3.0"]
 
 
-@pytest.mark.parametrize("ids,unique", [
-    (["a", "b", "c"], True), (["a", "b", "b"], False), (["b", "a", "c"], True),
-    (["b", "a", "b"], False), ([None, "a", None, "b"], True), ([None, "b", None, "b"], False),
-    ([], True), ([None], True), (["c", None, "a"], True), (["a", "a"], False)])
+@pytest.mark.parametrize(
+    "ids,unique",
+    [
+        (["a", "b", "c"], True),
+        (["a", "b", "b"], False),
+        (["b", "a", "c"], True),
+        (["b", "a", "b"], False),
+        ([None, "a", None, "b"], True),
+        ([None, "b", None, "b"], False),
+        ([], True),
+        ([None], True),
+        (["c", None, "a"], True),
+        (["a", "a"], False),
+    ],
+)
 def test_ids_all_unique_sorted_or_not(ids, unique):
     from crlm_outcomes.schema.consistency import ids_all_unique
 

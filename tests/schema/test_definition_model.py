@@ -24,16 +24,28 @@ def test_canonical_reads_as_before(tmp_path):
     assert same.groups == canonical_definition().groups
 
 
-@pytest.mark.parametrize("change,key,needle", [
-    (lambda r: r["columns"]["sex"].update(dtpe="category"), "columns.sex.dtpe",
-     "unknown key 'dtpe' (did you mean 'dtype'?)"),
-    (lambda r: r["columns"]["sex"].update(dtype="text"), "columns.sex.dtype",
-     "value not allowed"),
-    (lambda r: r["columns"]["sex"].update(group="nowhere"), "columns.sex.group",
-     "group 'nowhere' is not declared"),
-    (lambda r: r.pop("days_per_month"), "days_per_month", "required key is missing"),
-    (lambda r: r.update(extra=1), "extra", "unknown key 'extra'"),
-])
+@pytest.mark.parametrize(
+    "change,key,needle",
+    [
+        (
+            lambda r: r["columns"]["sex"].update(dtpe="category"),
+            "columns.sex.dtpe",
+            "unknown key 'dtpe' (did you mean 'dtype'?)",
+        ),
+        (
+            lambda r: r["columns"]["sex"].update(dtype="text"),
+            "columns.sex.dtype",
+            "value not allowed",
+        ),
+        (
+            lambda r: r["columns"]["sex"].update(group="nowhere"),
+            "columns.sex.group",
+            "group 'nowhere' is not declared",
+        ),
+        (lambda r: r.pop("days_per_month"), "days_per_month", "required key is missing"),
+        (lambda r: r.update(extra=1), "extra", "unknown key 'extra'"),
+    ],
+)
 def test_invalid_schema_names_key_path(tmp_path, change, key, needle):
     path = _write(tmp_path, change)
     with pytest.raises(SchemaDefinitionError) as err:

@@ -16,25 +16,34 @@ S = canonical_definition()
 def _frame(**cols) -> pd.DataFrame:
     frame = S.empty_frame(len(next(iter(cols.values()))))
     for k, v in cols.items():
-        frame[k] = pd.Series(v, dtype=S.columns[k].pandas_dtype) if S.columns[k].dtype != "date" \
+        frame[k] = (
+            pd.Series(v, dtype=S.columns[k].pandas_dtype)
+            if S.columns[k].dtype != "date"
             else pd.to_datetime(pd.Series(v))
+        )
     return frame
 
 
 def test_months_are_days_over_30_4375():
-    f = _frame(liver_mets_diagnosis_date=["2020-01-01"], vital_status=["alive"],
-               last_followup_date=["2021-01-01"])
+    f = _frame(
+        liver_mets_diagnosis_date=["2020-01-01"],
+        vital_status=["alive"],
+        last_followup_date=["2021-01-01"],
+    )
     ep = derive_endpoints(f, S)
     assert ep.columns["os_months"].iloc[0] == pytest.approx(366 / 30.4375, rel=1e-15)
     assert S.days_per_month == 30.4375
 
 
 def test_hepatic_site_unknown_is_missing_with_reason():
-    f = _frame(liver_resection_date=["2020-01-01", "2020-01-01"],
-               liver_mets_diagnosis_date=["2019-12-01", "2019-12-01"],
-               recurrence_date=["2020-06-01", "2020-06-01"],
-               recurrence_site=[None, "liver_and_extrahepatic"],
-               vital_status=["alive", "alive"], last_followup_date=["2021-01-01"] * 2)
+    f = _frame(
+        liver_resection_date=["2020-01-01", "2020-01-01"],
+        liver_mets_diagnosis_date=["2019-12-01", "2019-12-01"],
+        recurrence_date=["2020-06-01", "2020-06-01"],
+        recurrence_site=[None, "liver_and_extrahepatic"],
+        vital_status=["alive", "alive"],
+        last_followup_date=["2021-01-01"] * 2,
+    )
     ep = derive_endpoints(f, S)
     assert np.isnan(ep.columns["hepatic_rfs_months"].iloc[0])
     assert ep.columns["hepatic_rfs_event"].tolist()[1] == 1
@@ -44,17 +53,24 @@ def test_hepatic_site_unknown_is_missing_with_reason():
 
 
 def test_recurrence_site_without_date():
-    f = _frame(liver_resection_date=["2020-01-01"], recurrence_site=["liver"],
-               vital_status=["alive"], last_followup_date=["2021-01-01"],
-               liver_mets_diagnosis_date=["2019-12-01"])
+    f = _frame(
+        liver_resection_date=["2020-01-01"],
+        recurrence_site=["liver"],
+        vital_status=["alive"],
+        last_followup_date=["2021-01-01"],
+        liver_mets_diagnosis_date=["2019-12-01"],
+    )
     ep = derive_endpoints(f, S)
     assert np.isnan(ep.columns["rfs_months"].iloc[0])
     assert "recurrence_site recorded without recurrence_date" in set(ep.missing["reason"])
 
 
 def test_dead_without_death_date_ends_at_last_followup():
-    f = _frame(liver_mets_diagnosis_date=["2020-01-01"], vital_status=["dead"],
-               last_followup_date=["2020-04-01"])
+    f = _frame(
+        liver_mets_diagnosis_date=["2020-01-01"],
+        vital_status=["dead"],
+        last_followup_date=["2020-04-01"],
+    )
     ep = derive_endpoints(f, S)
     assert ep.columns["os_months"].iloc[0] == pytest.approx(91 / 30.4375)
     assert ep.origins["os"]["dead_without_death_date"] == "1"
@@ -76,8 +92,9 @@ def test_invalid_origin():
 
 
 def test_node_positive_from_stage():
-    f = _frame(primary_n_stage=["N0", "N1c", "N2b", None],
-               primary_node_positive=[None, None, False, None])
+    f = _frame(
+        primary_n_stage=["N0", "N1c", "N2b", None], primary_node_positive=[None, None, False, None]
+    )
     col, n = derive_node_positive(f)
     assert col.tolist() == [False, True, False, pd.NA] and n == 2
 
@@ -88,8 +105,15 @@ def test_every_missing_endpoint_value_has_a_reason_and_only_those():
 
     c = load_cohort(synthetic_frame(1500, 3))
     mr = c.missing_reasons
-    for col in ["os_months", "os_event", "rfs_months", "rfs_event", "rfs_cause",
-                "hepatic_rfs_months", "hepatic_rfs_event"]:
+    for col in [
+        "os_months",
+        "os_event",
+        "rfs_months",
+        "rfs_event",
+        "rfs_cause",
+        "hepatic_rfs_months",
+        "hepatic_rfs_event",
+    ]:
         missing = set(c.data.loc[c.data[col].isna(), "patient_id"])
         explained = set(mr.loc[mr["column"] == col, "patient_id"].astype(str))
         assert missing == explained, col

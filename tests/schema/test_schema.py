@@ -41,15 +41,20 @@ def test_pandera_lazy_reports_all_failures_and_checks_agree(make_frame):
     bad.loc[1, "cea_at_liver_diagnosis"] = -2.0
     bad["primary_site_icdo3"] = bad["primary_site_icdo3"].astype(object)
     bad.loc[2, "primary_site_icdo3"] = "C99.9"
-    bad["primary_site_icdo3"] = bad["primary_site_icdo3"].astype(S.columns[
-        "primary_site_icdo3"].pandas_dtype)
+    bad["primary_site_icdo3"] = bad["primary_site_icdo3"].astype(
+        S.columns["primary_site_icdo3"].pandas_dtype
+    )
     bad.loc[3, "os_event"] = 3
     with pytest.raises(SchemaValidationError) as err:
         validate_canonical(bad)
     cases = err.value.failure_cases
     got = {(c, int(r)) for c, r in zip(cases["column"], cases["row"], strict=True)}
-    want = {("age_at_diagnosis", 0), ("cea_at_liver_diagnosis", 1), ("primary_site_icdo3", 2),
-            ("os_event", 3)}
+    want = {
+        ("age_at_diagnosis", 0),
+        ("cea_at_liver_diagnosis", 1),
+        ("primary_site_icdo3", 2),
+        ("os_event", 3),
+    }
     assert want <= got
     fast = value_failures(bad, S)
     assert {(c, int(r)) for c, r in zip(fast["column"], fast["row"], strict=True)} == want
@@ -58,7 +63,8 @@ def test_pandera_lazy_reports_all_failures_and_checks_agree(make_frame):
 def test_dictionary_is_up_to_date():
     committed = dictionary_path().read_text(encoding="utf-8")
     assert committed == render_dictionary(), (
-        "data_schema/README.md is stale: run `python -m crlm_outcomes.schema.dictionary`")
+        "data_schema/README.md is stale: run `python -m crlm_outcomes.schema.dictionary`"
+    )
 
 
 def test_dictionary_lists_every_column_and_rule(tmp_path):

@@ -36,9 +36,15 @@ def test_kappa_se_ci_and_test_match_r(table):
     result = agreement(_frame(table), "ours", "theirs")
     row = result.table.iloc[0]
     assert int(row["n"]) == int(ref["n"])
-    for ours, theirs in [("estimate", "kappa"), ("std_error", "std_error"), ("lower", "lower"),
-                         ("upper", "upper"), ("observed_agreement", "observed_agreement"),
-                         ("statistic", "statistic"), ("p", "p")]:
+    for ours, theirs in [
+        ("estimate", "kappa"),
+        ("std_error", "std_error"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+        ("observed_agreement", "observed_agreement"),
+        ("statistic", "statistic"),
+        ("p", "p"),
+    ]:
         np.testing.assert_allclose(row[ours], ref[theirs], rtol=RTOL, err_msg=f"{table}: {ours}")
 
 

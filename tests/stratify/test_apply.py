@@ -13,16 +13,18 @@ from crlm_outcomes.stratify import STRATIFIERS, apply_all, fong_score
 
 @pytest.fixture
 def small(make):
-    return make({
-        "primary_node_positive": [True, False, None],
-        "primary_diagnosis_date": ["2020-01-01"] * 3,
-        "primary_resection_date": ["2020-02-01"] * 3,
-        "liver_mets_diagnosis_date": ["2020-01-01", "2021-06-01", "2021-06-01"],
-        "liver_mets_number": [3, 1, 1],
-        "cea_at_liver_diagnosis": [250.0, 10.0, None],
-        "liver_mets_largest_cm": [6.0, 2.0, 2.0],
-        "primary_site_icdo3": ["C18.0", "C20.9", None],
-    })
+    return make(
+        {
+            "primary_node_positive": [True, False, None],
+            "primary_diagnosis_date": ["2020-01-01"] * 3,
+            "primary_resection_date": ["2020-02-01"] * 3,
+            "liver_mets_diagnosis_date": ["2020-01-01", "2021-06-01", "2021-06-01"],
+            "liver_mets_number": [3, 1, 1],
+            "cea_at_liver_diagnosis": [250.0, 10.0, None],
+            "liver_mets_largest_cm": [6.0, 2.0, 2.0],
+            "primary_site_icdo3": ["C18.0", "C20.9", None],
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,15 @@ def test_adds_values_and_reasons(small):
 
 def test_cohort_options_and_duplicate_index(small):
     small.index = [5, 5, 6]  # duplicate labels are fine for apply_all
-    out = apply_all(FakeCohort(small), fong_score={"missing_as_zero": True},
-                    liver_mets_timing={"convention": "adam_2015"})
+    out = apply_all(
+        FakeCohort(small),
+        fong_score={"missing_as_zero": True},
+        liver_mets_timing={"convention": "adam_2015"},
+    )
     assert out["fong_score"].tolist() == [5, 0, 0]
     assert out["fong_score_assumed"].iloc[2] == (
-        "counted as 0: node-positive primary, CEA > 200 ng/mL")
+        "counted as 0: node-positive primary, CEA > 200 ng/mL"
+    )
     assert "adam_2015" in out.attrs["stratify"]["liver_mets_timing"]["rule"]
     assert list(out.index) == [5, 5, 6]
 

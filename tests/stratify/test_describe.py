@@ -11,17 +11,18 @@ from crlm_outcomes.stratify import apply_all, describe
 
 @pytest.fixture
 def frame(make):
-    return make({
-        "primary_site_icdo3": ["C18.0", "C18.2", "C20.9", None, "C18.9"],
-        "liver_mets_largest_cm": [1.0, 2.0, 4.0, None, 7.0],
-        "liver_mets_number": [1, 2, 1, 1, None],
-    })
+    return make(
+        {
+            "primary_site_icdo3": ["C18.0", "C18.2", "C20.9", None, "C18.9"],
+            "liver_mets_largest_cm": [1.0, 2.0, 4.0, None, 7.0],
+            "liver_mets_number": [1, 2, 1, 1, None],
+        }
+    )
 
 
 def test_counts_levels_and_reasons(frame):
     table = describe(frame, ["primary_sidedness", "rfa_eligible", "tbs_zone"])
-    assert list(table.columns) == ["variable", "level", "reason", "n", "percent",
-                                   "percent_known"]
+    assert list(table.columns) == ["variable", "level", "reason", "n", "percent", "percent_known"]
     side = table[table.variable == "primary_sidedness"]
     assert side.level.tolist() == ["right", "left", "not_assignable", "missing"]
     assert side.n.tolist() == [2, 1, 1, 1]

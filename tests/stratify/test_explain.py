@@ -23,8 +23,10 @@ def test_reasons_by_label(braf):
     assert str(why.dtype) == "string"
     assert why.isna().tolist() == [True, False, True, False]
     assert why.name == "braf_class_reason"
-    assert braf.attrs["reasons"] == {"p2": "BRAF: not tested or unknown for this patient",
-                                     "p4": "BRAF: not tested or unknown for this patient"}
+    assert braf.attrs["reasons"] == {
+        "p2": "BRAF: not tested or unknown for this patient",
+        "p4": "BRAF: not tested or unknown for this patient",
+    }
     # compact storage (codes into the distinct texts); a plain JSON-ready dict on request
     json.dumps({**braf.attrs, "reasons": braf.attrs["reasons"].to_dict()})
     assert len(braf.attrs["reasons"].texts) == 1

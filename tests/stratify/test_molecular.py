@@ -33,12 +33,14 @@ RAS_CASES = [
 
 
 def _ras_frame(make, cases):
-    return make({
-        "kras_status": [c[0] for c in cases],
-        "nras_status": [c[1] for c in cases],
-        "kras_exons_tested": [c[2] for c in cases],
-        "nras_exons_tested": [c[3] for c in cases],
-    })
+    return make(
+        {
+            "kras_status": [c[0] for c in cases],
+            "nras_status": [c[1] for c in cases],
+            "kras_exons_tested": [c[2] for c in cases],
+            "nras_exons_tested": [c[3] for c in cases],
+        }
+    )
 
 
 def test_ras_class(make):
@@ -80,8 +82,12 @@ def test_braf_never_pooled(make):
 
 
 def test_mmr_and_her2(make):
-    frame = make({"mmr_status": ["dMMR_MSI_H", "pMMR_MSS", None],
-                  "her2_status": ["positive", None, "negative"]})
+    frame = make(
+        {
+            "mmr_status": ["dMMR_MSI_H", "pMMR_MSS", None],
+            "her2_status": ["positive", None, "negative"],
+        }
+    )
     mmr = mmr_class(frame)
     assert mmr.iloc[0] == "dMMR_MSI_H" and mmr.iloc[1] == "pMMR_MSS" and pd.isna(mmr.iloc[2])
     her2 = her2_class(frame)
@@ -106,7 +112,16 @@ GROUP_CASES = [
     ("pMMR_MSS", "non_V600E", "wild_type", "wild_type", FULL, FULL, "BRAF_non_V600E", None),
     ("pMMR_MSS", "non_V600E", "wild_type", NA, NA, NA, "BRAF_non_V600E", None),
     ("pMMR_MSS", "wild_type", "wild_type", "wild_type", FULL, FULL, "RAS_BRAF_wild_type", None),
-    ("pMMR_MSS", "wild_type", "wild_type", "wild_type", "2", FULL, None, "RAS wild-type not shown on the full"),
+    (
+        "pMMR_MSS",
+        "wild_type",
+        "wild_type",
+        "wild_type",
+        "2",
+        FULL,
+        None,
+        "RAS wild-type not shown on the full",
+    ),
     (NA, "wild_type", "mutant", NA, NA, NA, None, "MMR/MSI unknown for this patient"),
     ("pMMR_MSS", NA, "mutant", NA, NA, NA, None, "BRAF unknown for this patient"),
     ("pMMR_MSS", "wild_type", NA, NA, NA, NA, None, "RAS: KRAS and NRAS not tested"),
@@ -114,14 +129,16 @@ GROUP_CASES = [
 
 
 def _group_frame(make, cases):
-    return make({
-        "mmr_status": [c[0] for c in cases],
-        "braf_status": [c[1] for c in cases],
-        "kras_status": [c[2] for c in cases],
-        "nras_status": [c[3] for c in cases],
-        "kras_exons_tested": [c[4] for c in cases],
-        "nras_exons_tested": [c[5] for c in cases],
-    })
+    return make(
+        {
+            "mmr_status": [c[0] for c in cases],
+            "braf_status": [c[1] for c in cases],
+            "kras_status": [c[2] for c in cases],
+            "nras_status": [c[3] for c in cases],
+            "kras_exons_tested": [c[4] for c in cases],
+            "nras_exons_tested": [c[5] for c in cases],
+        }
+    )
 
 
 def test_molecular_group(make):

@@ -29,8 +29,10 @@ NA = None
 
 
 def _check(result, expected):
-    got = [None if pd.isna(v) else (bool(v) if isinstance(v, (bool, np.bool_)) else v)
-           for v in result.tolist()]
+    got = [
+        None if pd.isna(v) else (bool(v) if isinstance(v, (bool, np.bool_)) else v)
+        for v in result.tolist()
+    ]
     assert got == expected, (got, reasons(result).tolist())
 
 
@@ -51,8 +53,9 @@ MARGINS = [
 
 
 def test_margin_classes(make):
-    frame = make({"margin_status": [m[0] for m in MARGINS],
-                  "margin_width_mm": [m[1] for m in MARGINS]})
+    frame = make(
+        {"margin_status": [m[0] for m in MARGINS], "margin_width_mm": [m[1] for m in MARGINS]}
+    )
     _check(margin_class(frame), [m[2] for m in MARGINS])
     _check(margin_class(frame, scheme="nordlinger"), [m[3] for m in MARGINS])
     assert "R0 but margin width unknown" in reasons(margin_class(frame)).iloc[8]
@@ -75,10 +78,14 @@ EXTRAHEPATIC = [
 
 
 def test_extrahepatic_classes(make):
-    frame = make({"extrahepatic_disease": [c[0] for c in EXTRAHEPATIC],
-                  "extrahepatic_sites": [c[1] for c in EXTRAHEPATIC],
-                  "hepatic_lymph_nodes": [c[2] for c in EXTRAHEPATIC],
-                  "extrahepatic_lung": [c[3] for c in EXTRAHEPATIC]})
+    frame = make(
+        {
+            "extrahepatic_disease": [c[0] for c in EXTRAHEPATIC],
+            "extrahepatic_sites": [c[1] for c in EXTRAHEPATIC],
+            "hepatic_lymph_nodes": [c[2] for c in EXTRAHEPATIC],
+            "extrahepatic_lung": [c[3] for c in EXTRAHEPATIC],
+        }
+    )
     result = extrahepatic_class(frame)
     _check(result, [c[4] for c in EXTRAHEPATIC])
     assert "sites unknown for this patient" in reasons(result).iloc[7]
@@ -97,10 +104,14 @@ MDT = [
 
 
 def test_mdt_groups(make):
-    frame = make({"performance_status_ecog": [c[0] for c in MDT],
-                  "initially_resectable": [c[1] for c in MDT],
-                  "extrahepatic_disease": [c[2] for c in MDT],
-                  "extrahepatic_sites": [c[3] for c in MDT]})
+    frame = make(
+        {
+            "performance_status_ecog": [c[0] for c in MDT],
+            "initially_resectable": [c[1] for c in MDT],
+            "extrahepatic_disease": [c[2] for c in MDT],
+            "extrahepatic_sites": [c[3] for c in MDT],
+        }
+    )
     _check(mdt_group(frame), [c[4] for c in MDT])
     assert mdt_group(frame, unfit_ecog=3).iloc[0] == "resectable"
     assert "section 3.1" in reasons(mdt_group(frame)).iloc[5]
@@ -125,12 +136,16 @@ RESECTABILITY = [
 
 
 def test_resectability(make):
-    frame = make({"primary_resection_type": [c[0] for c in RESECTABILITY],
-                  "extrahepatic_disease": [c[1] for c in RESECTABILITY],
-                  "extrahepatic_sites": [c[2] for c in RESECTABILITY],
-                  "future_liver_remnant_pct": [c[3] for c in RESECTABILITY],
-                  "performance_status_ecog": [c[4] for c in RESECTABILITY],
-                  "surgical_strategy": [c[5] for c in RESECTABILITY]})
+    frame = make(
+        {
+            "primary_resection_type": [c[0] for c in RESECTABILITY],
+            "extrahepatic_disease": [c[1] for c in RESECTABILITY],
+            "extrahepatic_sites": [c[2] for c in RESECTABILITY],
+            "future_liver_remnant_pct": [c[3] for c in RESECTABILITY],
+            "performance_status_ecog": [c[4] for c in RESECTABILITY],
+            "surgical_strategy": [c[5] for c in RESECTABILITY],
+        }
+    )
     result = resectability(frame)
     _check(result, [c[6] for c in RESECTABILITY])
     assert "future liver remnant unknown" in reasons(result).iloc[6]
@@ -156,12 +171,16 @@ TRANSPLANT = [
 
 
 def test_transplant_selection(make):
-    frame = make({"primary_site_icdo3": [c[0] for c in TRANSPLANT],
-                  "braf_status": [c[1] for c in TRANSPLANT],
-                  "primary_n_stage": [c[2] for c in TRANSPLANT],
-                  "primary_grade": [c[3] for c in TRANSPLANT],
-                  "extrahepatic_disease": [c[4] for c in TRANSPLANT],
-                  "progression_at_transplant": [c[5] for c in TRANSPLANT]})
+    frame = make(
+        {
+            "primary_site_icdo3": [c[0] for c in TRANSPLANT],
+            "braf_status": [c[1] for c in TRANSPLANT],
+            "primary_n_stage": [c[2] for c in TRANSPLANT],
+            "primary_grade": [c[3] for c in TRANSPLANT],
+            "extrahepatic_disease": [c[4] for c in TRANSPLANT],
+            "progression_at_transplant": [c[5] for c in TRANSPLANT],
+        }
+    )
     result = transplant_selection(frame)
     _check(result, [c[6] for c in TRANSPLANT])
     assert "BRAF unknown for this patient" in reasons(result).iloc[7]
@@ -182,10 +201,14 @@ NEOADJUVANT_TIMING = [
 
 def test_surgery_within_three_months_of_chemotherapy(make):
     rows = NEOADJUVANT_TIMING
-    frame = make({"neoadjuvant_start_date": [r[0] for r in rows],
-                  "neoadjuvant_end_date": [r[1] for r in rows],
-                  "liver_resection_date": [r[2] for r in rows],
-                  "neoadjuvant_chemo": [r[3] for r in rows]})
+    frame = make(
+        {
+            "neoadjuvant_start_date": [r[0] for r in rows],
+            "neoadjuvant_end_date": [r[1] for r in rows],
+            "liver_resection_date": [r[2] for r in rows],
+            "neoadjuvant_chemo": [r[3] for r in rows],
+        }
+    )
     result = surgery_within_months_of_chemo(frame)
     _check(result, [r[4] for r in rows])
     assert "after its start" in result.attrs["rule"]
@@ -200,14 +223,16 @@ def test_surgery_within_three_months_of_chemotherapy(make):
 
 def test_upfront_surgery_candidate(make):
     # Section 5.1.1: synchronous, easy to resect and CRS < 3 -> upfront surgery
-    base = {"primary_diagnosis_date": ["2020-01-01"] * 4,
-            "liver_mets_diagnosis_date": ["2020-01-01", "2020-01-01", "2020-01-01",
-                                          "2021-06-01"],
-            "primary_resection_date": ["2020-02-01"] * 4,
-            "initially_resectable": [True, True, False, True],
-            "primary_node_positive": [False, True, False, False],
-            "liver_mets_number": [1, 2, 1, 1], "cea_at_liver_diagnosis": [1.0] * 4,
-            "liver_mets_largest_cm": [1.0] * 4}
+    base = {
+        "primary_diagnosis_date": ["2020-01-01"] * 4,
+        "liver_mets_diagnosis_date": ["2020-01-01", "2020-01-01", "2020-01-01", "2021-06-01"],
+        "primary_resection_date": ["2020-02-01"] * 4,
+        "initially_resectable": [True, True, False, True],
+        "primary_node_positive": [False, True, False, False],
+        "liver_mets_number": [1, 2, 1, 1],
+        "cea_at_liver_diagnosis": [1.0] * 4,
+        "liver_mets_largest_cm": [1.0] * 4,
+    }
     result = upfront_surgery_candidate(make(base))
     # CRS: 1 (synchronous DFI) -> True; 3 -> False; unresectable -> False; metachronous -> NA
     _check(result, [True, False, False, None])
@@ -216,14 +241,17 @@ def test_upfront_surgery_candidate(make):
 
 def test_recurrence_timing_pattern_and_retreatment(make):
     # Vigano, Ann Surg Oncol 2014: early recurrence within 6 months of liver resection
-    frame = make({"liver_resection_date": ["2020-01-15"] * 4,
-                  "recurrence_date": ["2020-07-15", "2020-07-16", NA, "2021-01-15"],
-                  "recurrence_site": ["liver", "extrahepatic", NA, "liver_and_extrahepatic"],
-                  "repeat_hepatectomy_for_recurrence": [True, False, NA, NA]})
+    frame = make(
+        {
+            "liver_resection_date": ["2020-01-15"] * 4,
+            "recurrence_date": ["2020-07-15", "2020-07-16", NA, "2021-01-15"],
+            "recurrence_site": ["liver", "extrahepatic", NA, "liver_and_extrahepatic"],
+            "repeat_hepatectomy_for_recurrence": [True, False, NA, NA],
+        }
+    )
     _check(recurrence_timing(frame), ["early", "late", None, "late"])
     _check(recurrence_timing(frame, early_months=12), ["early", "early", None, "early"])
-    _check(recurrence_pattern(frame), ["intrahepatic_only", "extrahepatic_only", None,
-                                       "both"])
+    _check(recurrence_pattern(frame), ["intrahepatic_only", "extrahepatic_only", None, "both"])
     retreatment = recurrence_retreatment(frame)
     _check(retreatment, ["repeat_hepatectomy", "no_repeat_hepatectomy", None, None])
     assert reasons(retreatment).iloc[2] == "not applicable: no recurrence recorded"
@@ -231,14 +259,27 @@ def test_recurrence_timing_pattern_and_retreatment(make):
 
 def test_ned_route(make):
     # Sections 3.2.1 and 4.2: resection, resection plus ablation, ablation or SBRT alone
-    frame = make({"ned_achieved": [True, True, True, True, True, False, True],
-                  "liver_resection_date": ["2020-01-01", "2020-01-01", NA, NA, NA, NA,
-                                           "2020-01-01"],
-                  "ablation_type": ["none", "RFA", "MWA", "SBRT", NA, NA, NA],
-                  "liver_transplant": [False, False, False, False, True, False, False]})
+    frame = make(
+        {
+            "ned_achieved": [True, True, True, True, True, False, True],
+            "liver_resection_date": ["2020-01-01", "2020-01-01", NA, NA, NA, NA, "2020-01-01"],
+            "ablation_type": ["none", "RFA", "MWA", "SBRT", NA, NA, NA],
+            "liver_transplant": [False, False, False, False, True, False, False],
+        }
+    )
     result = ned_route(frame)
-    _check(result, ["resection", "resection_plus_ablation", "ablation_only", "sbrt_only",
-                    "transplantation", None, None])
+    _check(
+        result,
+        [
+            "resection",
+            "resection_plus_ablation",
+            "ablation_only",
+            "sbrt_only",
+            "transplantation",
+            None,
+            None,
+        ],
+    )
     assert reasons(result).iloc[5] == "not applicable: NED not reached"
     assert "ablation unknown" in reasons(result).iloc[6]
 
@@ -246,9 +287,13 @@ def test_ned_route(make):
 def test_agreement_counts_kappa_and_differing_patients(make):
     ours = [0] * 20 + [0] * 5 + [1] * 10 + [1] * 15 + [None]
     theirs = [0] * 20 + [1] * 5 + [0] * 10 + [1] * 15 + [1]
-    frame = pd.DataFrame({"fong_score": pd.array(ours, dtype="Int64"),
-                          "source_clinical_risk_score": pd.array(theirs, dtype="Int64"),
-                          "fong_score_reason": [None] * 50 + ["CEA > 200 ng/mL: unknown"]})
+    frame = pd.DataFrame(
+        {
+            "fong_score": pd.array(ours, dtype="Int64"),
+            "source_clinical_risk_score": pd.array(theirs, dtype="Int64"),
+            "fong_score_reason": [None] * 50 + ["CEA > 200 ng/mL: unknown"],
+        }
+    )
     result = agreement(frame, "fong_score", "source_clinical_risk_score")
     # po = 0.7, pe = 0.5 * 0.6 + 0.5 * 0.4 = 0.5, kappa = 0.4 (hand-worked)
     assert result.kappa == pytest.approx(0.4, abs=1e-12)
@@ -269,14 +314,29 @@ def test_agreement_counts_kappa_and_differing_patients(make):
 
 
 def test_apply_all_includes_the_new_categories(make):
-    names = ["mdt_group", "resectability", "extrahepatic_class", "margin_class",
-             "transplant_selection", "surgery_within_months_of_chemo",
-             "upfront_surgery_candidate", "ned_route", "recurrence_timing",
-             "recurrence_pattern", "recurrence_retreatment"]
+    names = [
+        "mdt_group",
+        "resectability",
+        "extrahepatic_class",
+        "margin_class",
+        "transplant_selection",
+        "surgery_within_months_of_chemo",
+        "upfront_surgery_candidate",
+        "ned_route",
+        "recurrence_timing",
+        "recurrence_pattern",
+        "recurrence_retreatment",
+    ]
     assert set(names) <= set(STRATIFIERS)
-    frame = make({"margin_status": ["R0"], "margin_width_mm": [2.0],
-                  "ned_achieved": [True], "liver_resection_date": ["2020-01-01"],
-                  "ablation_type": ["none"]})
+    frame = make(
+        {
+            "margin_status": ["R0"],
+            "margin_width_mm": [2.0],
+            "ned_achieved": [True],
+            "liver_resection_date": ["2020-01-01"],
+            "ablation_type": ["none"],
+        }
+    )
     out = apply_all(frame)
     assert out["margin_class"].iloc[0] == "R0_over_1mm"
     assert out["ned_route"].iloc[0] == "resection"

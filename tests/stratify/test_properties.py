@@ -53,8 +53,12 @@ VALUES = {
     "future_liver_remnant_pct": st.sampled_from([25.0, 30.0, 35.0, 40.0, 55.0]),
 }
 COLUMNS = list(VALUES)
-DATES = {"primary_diagnosis_date", "primary_resection_date", "liver_mets_diagnosis_date",
-         "liver_transplant_date"}
+DATES = {
+    "primary_diagnosis_date",
+    "primary_resection_date",
+    "liver_mets_diagnosis_date",
+    "liver_transplant_date",
+}
 
 
 @st.composite
@@ -70,7 +74,8 @@ def _frame(values, missing, filled=()):
     columns = {}
     for c in COLUMNS:
         row_values = [
-            None if (m and c not in filled)
+            None
+            if (m and c not in filled)
             else (str((BASE + pd.Timedelta(days=v)).date()) if c in DATES else v)
             for v, m in zip(values[c], missing[c], strict=True)
         ]
@@ -100,9 +105,11 @@ def test_scores_within_range_and_groups_follow(data):
     assert ((preoperative >= 0) & (preoperative <= 6)).all()
     tbs = tumour_burden_score(frame).dropna()
     assert (tbs >= 1).all()  # at least one lesion
-    for score_function, group_function in ((fong_score, fong_group),
-                                           (game_score, game_group),
-                                           (nordlinger_score, nordlinger_group)):
+    for score_function, group_function in (
+        (fong_score, fong_group),
+        (game_score, game_group),
+        (nordlinger_score, nordlinger_group),
+    ):
         score = score_function(frame)
         group = group_function(frame)
         assert (score.isna().to_numpy() == group.isna().to_numpy()).all()
@@ -112,8 +119,18 @@ def test_scores_within_range_and_groups_follow(data):
     assert (zone[score.isna() & zone.notna()] == ">=9").all()
 
 
-FLAG_FUNCTIONS = [fong_score, game_score, modified_clinical_score, nordlinger_score, oslo_score,
-                  tumour_burden_score, rfa_eligible, sbrt_eligible, flr_adequate, ras_class]
+FLAG_FUNCTIONS = [
+    fong_score,
+    game_score,
+    modified_clinical_score,
+    nordlinger_score,
+    oslo_score,
+    tumour_burden_score,
+    rfa_eligible,
+    sbrt_eligible,
+    flr_adequate,
+    ras_class,
+]
 
 
 @settings(max_examples=30, deadline=None)

@@ -22,12 +22,14 @@ CASES = [
 
 
 def test_treatment_intent(make):
-    frame = make({
-        "initially_resectable": [c[0] for c in CASES],
-        "ned_achieved": [c[1] for c in CASES],
-        "ablation_type": [c[2] for c in CASES],
-        "liver_resection_date": [c[3] for c in CASES],
-    })
+    frame = make(
+        {
+            "initially_resectable": [c[0] for c in CASES],
+            "ned_achieved": [c[1] for c in CASES],
+            "ablation_type": [c[2] for c in CASES],
+            "liver_resection_date": [c[3] for c in CASES],
+        }
+    )
     result = treatment_intent(frame)
     why = reasons(result)
     for i, case in enumerate(CASES):

@@ -8,12 +8,51 @@ import pytest
 from crlm_outcomes.errors import InputError, SpecError
 from crlm_outcomes.stratify import primary_sidedness, reasons
 
-CODES = ["C18.0", "C18.1", "C18.2", "C18.3", "C18.4", "C18.5", "C18.6", "C18.7", "C18.8",
-         "C18.9", "C19.9", "C20.9", None]
-DEFAULT = ["right", "not_assignable", "right", "right", "right", "left", "left", "left",
-           "not_assignable", "not_assignable", "left", "left", None]
-RECTUM = ["right", "not_assignable", "right", "right", "right", "left_colon", "left_colon",
-          "left_colon", "not_assignable", "not_assignable", "left_colon", "rectum", None]
+CODES = [
+    "C18.0",
+    "C18.1",
+    "C18.2",
+    "C18.3",
+    "C18.4",
+    "C18.5",
+    "C18.6",
+    "C18.7",
+    "C18.8",
+    "C18.9",
+    "C19.9",
+    "C20.9",
+    None,
+]
+DEFAULT = [
+    "right",
+    "not_assignable",
+    "right",
+    "right",
+    "right",
+    "left",
+    "left",
+    "left",
+    "not_assignable",
+    "not_assignable",
+    "left",
+    "left",
+    None,
+]
+RECTUM = [
+    "right",
+    "not_assignable",
+    "right",
+    "right",
+    "right",
+    "left_colon",
+    "left_colon",
+    "left_colon",
+    "not_assignable",
+    "not_assignable",
+    "left_colon",
+    "rectum",
+    None,
+]
 
 
 def _as_list(series):

@@ -51,8 +51,9 @@ def test_groups_separate_survival_in_order(cohort, group):
         survival.append(_survival_at(months, event, mask))
     # 3-year OS falls from the lowest to the highest risk group, by a clear margin
     assert all(a - b > 0.05 for a, b in zip(survival[:-1], survival[1:], strict=True)), survival
-    _, p_value = survdiff(months[usable], event[usable],
-                          stratified[group].astype(str).to_numpy()[usable])
+    _, p_value = survdiff(
+        months[usable], event[usable], stratified[group].astype(str).to_numpy()[usable]
+    )
     assert p_value < 1e-6
 
 

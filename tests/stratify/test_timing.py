@@ -51,13 +51,15 @@ ADAM = [
 
 
 def _frame(make, rows, dx=DX):
-    return make({
-        "primary_diagnosis_date": [dx] * len(rows),
-        "liver_mets_diagnosis_date": [r[0] for r in rows],
-        "primary_resection_date": [r[1] for r in rows],
-        "primary_resection_type": [r[2] for r in rows],
-        "liver_mets_at_primary_diagnosis": [r[3] for r in rows],
-    })
+    return make(
+        {
+            "primary_diagnosis_date": [dx] * len(rows),
+            "liver_mets_diagnosis_date": [r[0] for r in rows],
+            "primary_resection_date": [r[1] for r in rows],
+            "primary_resection_type": [r[2] for r in rows],
+            "liver_mets_at_primary_diagnosis": [r[3] for r in rows],
+        }
+    )
 
 
 def _check(result, rows):
@@ -72,14 +74,12 @@ def _check(result, rows):
             assert pd.isna(why.iloc[i])
 
 
-@pytest.mark.parametrize(("convention", "rows"), [("chinese_2025", CHINESE),
-                                                 ("adam_2015", ADAM)])
+@pytest.mark.parametrize(("convention", "rows"), [("chinese_2025", CHINESE), ("adam_2015", ADAM)])
 def test_resection_anchored_conventions(make, convention, rows):
     result = liver_mets_timing(_frame(make, rows), convention=convention)
     _check(result, rows)
     assert result.cat.ordered
-    assert list(result.cat.categories) == ["synchronous", "early_metachronous",
-                                           "late_metachronous"]
+    assert list(result.cat.categories) == ["synchronous", "early_metachronous", "late_metachronous"]
     assert rule(result).startswith(convention)
     assert "inclusive" in rule(result)
     assert "calendar months" in rule(result)
@@ -107,8 +107,9 @@ def test_e_ahpba_from_diagnosis_with_workup_window(make):
     _check(result, E_AHPBA)
     assert "within 3 months after diagnosis" in rule(result)
     assert "from diagnosis of the primary" in rule(result)
-    strict = liver_mets_timing(_frame(make, E_AHPBA[:2]), convention="e_ahpba_2023",
-                               window_months=0)
+    strict = liver_mets_timing(
+        _frame(make, E_AHPBA[:2]), convention="e_ahpba_2023", window_months=0
+    )
     assert strict.tolist() == ["synchronous", "early_metachronous"]
 
 
@@ -123,10 +124,14 @@ CALENDAR = [
 
 
 @pytest.mark.parametrize(("liver", "resection", "calendar", "days"), CALENDAR)
-def test_calendar_months_by_default_day_count_as_option(make, liver, resection, calendar,
-                                                        days):
-    frame = make({"primary_diagnosis_date": ["2018-01-01"], "primary_resection_date":
-                  [resection], "liver_mets_diagnosis_date": [liver]})
+def test_calendar_months_by_default_day_count_as_option(make, liver, resection, calendar, days):
+    frame = make(
+        {
+            "primary_diagnosis_date": ["2018-01-01"],
+            "primary_resection_date": [resection],
+            "liver_mets_diagnosis_date": [liver],
+        }
+    )
     assert liver_mets_timing(frame).iloc[0] == calendar
     by_days = liver_mets_timing(frame, month_basis="days")
     assert by_days.iloc[0] == days
@@ -141,35 +146,44 @@ def test_window_months(make):
     result = liver_mets_timing(_frame(make, rows), convention="e_ahpba_2023", window_months=3)
     _check(result, rows)
     # adam_2015 with a window: a work-up finding before the resection becomes synchronous
-    rows = [("2020-01-15", RES, NA, NA, "synchronous", None),
-            ("2020-06-01", "2020-05-01", NA, NA, "early_metachronous", None)]
+    rows = [
+        ("2020-01-15", RES, NA, NA, "synchronous", None),
+        ("2020-06-01", "2020-05-01", NA, NA, "early_metachronous", None),
+    ]
     _check(liver_mets_timing(_frame(make, rows), convention="adam_2015", window_months=3), rows)
     with pytest.raises(SpecError, match="whole"):
         liver_mets_timing(_frame(make, rows), window_months=2.5)
-    assert liver_mets_timing(_frame(make, rows), window_months=2.5,
-                             month_basis="days").notna().all()
+    assert (
+        liver_mets_timing(_frame(make, rows), window_months=2.5, month_basis="days").notna().all()
+    )
 
 
 def test_not_split(make):
-    rows = [(NA, NA, NA, False, None, "needs the interval from the primary resection"),
-            ("2021-06-01", RES, NA, NA, "metachronous", None),
-            ("2020-01-01", RES, NA, NA, "synchronous", None)]
+    rows = [
+        (NA, NA, NA, False, None, "needs the interval from the primary resection"),
+        ("2021-06-01", RES, NA, NA, "metachronous", None),
+        ("2020-01-01", RES, NA, NA, "synchronous", None),
+    ]
     result = liver_mets_timing(_frame(make, rows), split_metachronous=False)
     _check(result, rows)
     assert list(result.cat.categories) == ["synchronous", "metachronous"]
 
 
 def test_flag_disabled_and_recorded(make):
-    rows = [(NA, RES, NA, True, None, "use_flag=False"),
-            ("2020-01-01", RES, NA, True, "synchronous", None)]
+    rows = [
+        (NA, RES, NA, True, None, "use_flag=False"),
+        ("2020-01-01", RES, NA, True, "synchronous", None),
+    ]
     _check(liver_mets_timing(_frame(make, rows), use_flag=False), rows)
     with_flag = liver_mets_timing(_frame(make, rows))
     assert list(with_flag.attrs["from_flag"]) == [0]
 
 
 def test_custom_early_boundary(make):
-    rows = [("2020-08-01", RES, NA, NA, "early_metachronous", None),  # 6 calendar months
-            ("2020-08-02", RES, NA, NA, "late_metachronous", None)]
+    rows = [
+        ("2020-08-01", RES, NA, NA, "early_metachronous", None),  # 6 calendar months
+        ("2020-08-02", RES, NA, NA, "late_metachronous", None),
+    ]
     _check(liver_mets_timing(_frame(make, rows), early_months=6), rows)
 
 

@@ -23,14 +23,17 @@ def dataset(name: str) -> pd.DataFrame:
 
 @cache
 def reference(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / f"{name}.csv", dtype={"group": str, "group1": str, "group2": str,
-                                                  "reference": str})
+    return pd.read_csv(
+        REF / f"{name}.csv", dtype={"group": str, "group1": str, "group2": str, "reference": str}
+    )
 
 
 def cases(name: str) -> list[dict]:
     frame = pd.read_csv(REF / f"{name}.csv", dtype=str, keep_default_na=False)
-    return [{k: (v if v not in ("", "NA") else None) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {k: (v if v not in ("", "NA") else None) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def label(value: object) -> str:
@@ -42,24 +45,33 @@ def label(value: object) -> str:
     return str(value)
 
 
-def assert_frame_close(ours: pd.DataFrame, ref: pd.DataFrame, columns: list[str],
-                       keys: list[str], what: str) -> None:
+def assert_frame_close(
+    ours: pd.DataFrame, ref: pd.DataFrame, columns: list[str], keys: list[str], what: str
+) -> None:
     """Same rows (by keys) and every number within RTOL; NaN exactly where R has NA."""
     ours = pd.DataFrame(ours).copy()
     # the R scripts' column names -> the package's names since 0.2 (issue #10)
-    ref = ref.rename(columns={"std_err": "std_error", "rmst": "estimate",
-                              "difference": "estimate"})
+    ref = ref.rename(columns={"std_err": "std_error", "rmst": "estimate", "difference": "estimate"})
     ours["group"] = ours["group"].map(label)
     ours = ours.sort_values(keys).reset_index(drop=True)
     ref = ref.sort_values(keys).reset_index(drop=True)
     assert len(ours) == len(ref), f"{what}: {len(ours)} rows vs R's {len(ref)}"
     for key in keys:
         if ours[key].dtype.kind in "fi":
-            np.testing.assert_allclose(ours[key].to_numpy(float), ref[key].to_numpy(float),
-                                       rtol=RTOL, err_msg=f"{what}: {key}")
+            np.testing.assert_allclose(
+                ours[key].to_numpy(float),
+                ref[key].to_numpy(float),
+                rtol=RTOL,
+                err_msg=f"{what}: {key}",
+            )
         else:
             assert list(ours[key].astype(str)) == list(ref[key].astype(str)), f"{what}: {key}"
     for col in columns:
-        np.testing.assert_allclose(ours[col].to_numpy(float), ref[col].to_numpy(float),
-                                   rtol=RTOL, atol=1e-12, equal_nan=True,
-                                   err_msg=f"{what}: column {col}")
+        np.testing.assert_allclose(
+            ours[col].to_numpy(float),
+            ref[col].to_numpy(float),
+            rtol=RTOL,
+            atol=1e-12,
+            equal_nan=True,
+            err_msg=f"{what}: column {col}",
+        )

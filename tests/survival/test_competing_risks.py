@@ -36,8 +36,7 @@ ANALYSES = {
 
 def _fit(analysis: str, **kwargs):
     name, duration, event, by, strata, rho = ANALYSES[analysis]
-    return cumulative_incidence(_data(name), duration, event, by, strata=strata, rho=rho,
-                                **kwargs)
+    return cumulative_incidence(_data(name), duration, event, by, strata=strata, rho=rho, **kwargs)
 
 
 def _curve_key(result, frame: pd.DataFrame) -> pd.Series:
@@ -80,10 +79,12 @@ def test_timepoints_match(analysis):
     np.testing.assert_array_equal(merged["est"].isna(), merged["estimate"].isna())
     ok = merged["est"].notna()
     assert ok.any()
-    np.testing.assert_allclose(merged.loc[ok, "estimate"], merged.loc[ok, "est"], rtol=RTOL,
-                               atol=1e-300)
-    np.testing.assert_allclose(merged.loc[ok, "variance"], merged.loc[ok, "var"], rtol=RTOL,
-                               atol=1e-300)
+    np.testing.assert_allclose(
+        merged.loc[ok, "estimate"], merged.loc[ok, "est"], rtol=RTOL, atol=1e-300
+    )
+    np.testing.assert_allclose(
+        merged.loc[ok, "variance"], merged.loc[ok, "var"], rtol=RTOL, atol=1e-300
+    )
 
 
 @pytest.mark.parametrize("analysis", [a for a in ANALYSES if a != "example_nogroup"])

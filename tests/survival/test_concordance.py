@@ -36,7 +36,7 @@ def brute(time, status, x, w, strata, entry):
     npair = counts[:3].sum()
     somer = (counts[0] - counts[1]) / npair
     dfb = w * ((imat[:, 0] - imat[:, 1]) / npair - somer / npair * imat.sum(axis=1))
-    return counts, (somer + 1) / 2, np.sqrt(np.sum(dfb ** 2) / 4)
+    return counts, (somer + 1) / 2, np.sqrt(np.sum(dfb**2) / 4)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -46,11 +46,12 @@ def test_against_pairwise_definition(seed, use_entry):
     n = 70
     time = rng.integers(1, 12, n).astype(float)
     status = rng.integers(0, 2, n)
-    x = rng.integers(0, 6, n).astype(float)           # heavy ties in the score
+    x = rng.integers(0, 6, n).astype(float)  # heavy ties in the score
     w = rng.choice([1.0, 2.0, 0.5], n)
     strata = rng.integers(0, 2, n)
-    entry = np.where(rng.random(n) < 0.5, 0.0, np.floor(time * rng.random(n))) if use_entry \
-        else None
+    entry = (
+        np.where(rng.random(n) < 0.5, 0.0, np.floor(time * rng.random(n))) if use_entry else None
+    )
     if entry is not None:
         entry = np.minimum(entry, time - 1)
     got = concordance_arrays(time, status, x, weights=w, strata=strata, entry=entry, reverse=False)
@@ -71,6 +72,13 @@ def test_standalone_function_with_r_scores():
     expected = sub[sub["what"] == "concordance"]["value"].to_numpy(float)
     df = pd.read_csv(REF / "data_lung.csv").dropna(subset=["age", "sex", "ph.ecog", "wt.loss"])
     got = concordance_arrays(df["time"].to_numpy(float), df["status"].to_numpy(), lp)
-    assert list(got.index) == ["concordant", "discordant", "tied.x", "tied.y", "tied.xy",
-                               "concordance", "std"]
+    assert list(got.index) == [
+        "concordant",
+        "discordant",
+        "tied.x",
+        "tied.y",
+        "tied.xy",
+        "concordance",
+        "std",
+    ]
     np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-9)

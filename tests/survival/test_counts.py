@@ -28,11 +28,17 @@ def brute_force(time, event, cell, weights=None, entry=None):
         mine = set(time[in_c]) | (set() if entry is None else set(entry[in_c]))
         for t in sorted(times & mine):
             at_risk = in_c & (time >= t) & (True if entry is None else entry < t)
-            rows.append((c, t, w[at_risk].sum(), w[in_c & (time == t) & (event == 1)].sum(),
-                         w[in_c & (time == t) & (event == 0)].sum(),
-                         0.0 if entry is None else w[in_c & (entry == t)].sum()))
-    return pd.DataFrame(rows, columns=["cell", "time", "n_risk", "n_event", "n_censor",
-                                       "n_enter"])
+            rows.append(
+                (
+                    c,
+                    t,
+                    w[at_risk].sum(),
+                    w[in_c & (time == t) & (event == 1)].sum(),
+                    w[in_c & (time == t) & (event == 0)].sum(),
+                    0.0 if entry is None else w[in_c & (entry == t)].sum(),
+                )
+            )
+    return pd.DataFrame(rows, columns=["cell", "time", "n_risk", "n_event", "n_censor", "n_enter"])
 
 
 def check(ct, expected):
@@ -44,13 +50,19 @@ def check(ct, expected):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
-    st.lists(st.integers(0, 8), min_size=n, max_size=n),
-    st.lists(st.integers(0, 1), min_size=n, max_size=n),
-    st.lists(st.integers(0, 2), min_size=n, max_size=n),
-    st.lists(st.floats(0.1, 3.0), min_size=n, max_size=n),
-    st.lists(st.integers(0, 4), min_size=n, max_size=n),
-    st.booleans(), st.booleans())))
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(0, 8), min_size=n, max_size=n),
+            st.lists(st.integers(0, 1), min_size=n, max_size=n),
+            st.lists(st.integers(0, 2), min_size=n, max_size=n),
+            st.lists(st.floats(0.1, 3.0), min_size=n, max_size=n),
+            st.lists(st.integers(0, 4), min_size=n, max_size=n),
+            st.booleans(),
+            st.booleans(),
+        )
+    )
+)
 def test_matches_brute_force(args):
     t, e, c, w, lag, weighted, truncated = args
     time = np.asarray(t, float) + 1.0
@@ -96,8 +108,10 @@ def test_combine_counts_is_exact_and_at_risk_lookup():
     cell = rng.integers(0, 3, 500)
     w = rng.uniform(0.5, 2, 500)
     full = count_table(time_grid(time), event, cell, 3, w)
-    parts = [count_table(time_grid(time[s]), event[s], cell[s], 3, w[s])
-             for s in (slice(0, 200), slice(200, 350), slice(350, 500))]
+    parts = [
+        count_table(time_grid(time[s]), event[s], cell[s], 3, w[s])
+        for s in (slice(0, 200), slice(200, 350), slice(350, 500))
+    ]
     merged = combine_counts(*parts)
     for col in ("cell", "time", "n_event", "n_censor", "n_risk"):
         np.testing.assert_allclose(getattr(merged, col), getattr(full, col), rtol=1e-12)

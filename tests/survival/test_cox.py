@@ -42,7 +42,16 @@ def test_result_is_frozen_and_renders(syn):
         fit.n = 3
     html = fit._repr_html_()
     assert "Cox proportional-hazards model" in html and "g[T.b]" in html
-    assert list(fit.table.columns) == ["term", "coef", "std_error", "hr", "lower", "upper", "statistic", "p"]
+    assert list(fit.table.columns) == [
+        "term",
+        "coef",
+        "std_error",
+        "hr",
+        "lower",
+        "upper",
+        "statistic",
+        "p",
+    ]
     assert list(fit.tests["test"]) == ["likelihood_ratio", "wald", "score"]
     assert fit.vcov.shape == (4, 4)
     assert fit.n_excluded == 0 and fit.excluded.empty
@@ -59,9 +68,9 @@ def test_missing_values_are_excluded_and_recorded(lung):
 
 
 def test_robust_default_follows_r(syn):
-    assert not cox(syn, "x1", "time", "status", weights="w").robust      # integer weights
+    assert not cox(syn, "x1", "time", "status", weights="w").robust  # integer weights
     frac = syn.assign(w=syn["w"] * 0.75)
-    fit = cox(frac, "x1", "time", "status", weights="w")                # non-integer weights
+    fit = cox(frac, "x1", "time", "status", weights="w")  # non-integer weights
     assert fit.robust and "robust_std_error" in fit.table.columns
     assert "robust_score" in set(fit.tests["test"])
     assert cox(syn, "x1", "time", "status", cluster="site").robust
@@ -74,7 +83,9 @@ def test_robust_ci_uses_robust_se(syn):
     fit = cox(syn, "x1 + x2", "time", "status", cluster="site")
     s = fit.table
     np.testing.assert_allclose(s["statistic"], s["coef"] / s["robust_std_error"])
-    np.testing.assert_allclose(s["upper"], np.exp(s["coef"] + 1.959963984540054 * s["robust_std_error"]))
+    np.testing.assert_allclose(
+        s["upper"], np.exp(s["coef"] + 1.959963984540054 * s["robust_std_error"])
+    )
     np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), s["robust_std_error"])
 
 
@@ -151,8 +162,9 @@ def test_entry_must_precede_exit(syn):
 
 def test_efron_equals_breslow_without_ties():
     rng = np.random.default_rng(3)
-    df = pd.DataFrame({"x": rng.normal(size=200), "t": rng.exponential(size=200),
-                       "e": rng.integers(0, 2, 200)})
+    df = pd.DataFrame(
+        {"x": rng.normal(size=200), "t": rng.exponential(size=200), "e": rng.integers(0, 2, 200)}
+    )
     a = cox(df, "x", "t", "e")
     b = cox(df, "x", "t", "e", ties="breslow")
     np.testing.assert_allclose(a.table["coef"], b.table["coef"], rtol=1e-12)
@@ -174,8 +186,16 @@ def test_predict_survival_times_and_strata(syn):
     nd = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0, 1], "site": ["s1", "s2"]})
     full = fit.predict_survival(nd)
     at = fit.predict_survival(nd, times=[5, 10, 1000])
-    assert list(at.columns) == ["row", "strata", "time", "cumhaz", "surv", "std_error", "lower",
-                                "upper"]
+    assert list(at.columns) == [
+        "row",
+        "strata",
+        "time",
+        "cumhaz",
+        "surv",
+        "std_error",
+        "lower",
+        "upper",
+    ]
     assert at["strata"].tolist() == ["s1"] * 3 + ["s2"] * 3
     upto = full[(full["row"] == 0) & (full["time"] <= 10)].iloc[-1]
     for col in ("surv", "std_error", "lower", "upper"):  # the step function at t = 10
@@ -209,8 +229,7 @@ def test_constant_covariate_is_aliased_like_r(syn):
         fit = cox(syn.assign(const=2.5), "x1 + const", "time", "status")
     assert np.isnan(fit.table["coef"].iloc[1])
     ref = cox(syn, "x1", "time", "status")
-    np.testing.assert_allclose(fit.table["coef"].iloc[0], ref.table["coef"].iloc[0],
-                               rtol=1e-12)
+    np.testing.assert_allclose(fit.table["coef"].iloc[0], ref.table["coef"].iloc[0], rtol=1e-12)
     assert fit.ph_test()["term"].tolist() == ["x1", "GLOBAL"]
 
 

@@ -58,22 +58,25 @@ CASES = {
     "ovarian_wfrac": dict(OVA, formula="age + rx + ecog_ps", weights="w_frac"),
     "ovarian_robust": dict(OVA, formula="age + rx", robust=True),
     "colon_cluster": dict(COL, formula="rx + sex + age + nodes", cluster="id"),
-    "colon_strata_cluster": dict(COL, formula="rx + sex + age", strata="etype", cluster="id",
-                                 ties="breslow"),
+    "colon_strata_cluster": dict(
+        COL, formula="rx + sex + age", strata="etype", cluster="id", ties="breslow"
+    ),
     "heart_startstop": dict(HRT, formula="age + year + surgery + transplant"),
-    "heart_startstop_breslow": dict(HRT, formula="age + year + surgery + transplant",
-                                    ties="breslow"),
+    "heart_startstop_breslow": dict(
+        HRT, formula="age + year + surgery + transplant", ties="breslow"
+    ),
     "heart_startstop_cluster": dict(HRT, formula="age + surgery + transplant", cluster="id"),
-    "rats_cluster": dict(data="rats", duration="time", event="status", formula="rx + sex",
-                         cluster="litter"),
+    "rats_cluster": dict(
+        data="rats", duration="time", event="status", formula="rx + sex", cluster="litter"
+    ),
     "syn_efron": dict(SYN, formula="x1 + x2 + g"),
     "syn_breslow": dict(SYN, formula="x1 + x2 + g", ties="breslow"),
     "syn_strata_weights": dict(SYN, formula="x1 + x2 + g", strata="site", weights="w"),
-    "syn_strata_weights_cluster": dict(SYN, formula="x1 + x2", strata="site", weights="w",
-                                       cluster="g"),
+    "syn_strata_weights_cluster": dict(
+        SYN, formula="x1 + x2", strata="site", weights="w", cluster="g"
+    ),
     "syn_entry": dict(SYN, formula="x1 + x2 + g", entry="entry"),
-    "syn_entry_strata": dict(SYN, formula="x1 + x2", strata="site", entry="entry",
-                             ties="breslow"),
+    "syn_entry_strata": dict(SYN, formula="x1 + x2", strata="site", entry="entry", ties="breslow"),
     "syn_interaction": dict(SYN, formula="x1 * g + x2"),
     "syn_aliased": dict(SYN, formula="x1 + x2 + x3"),
     "syn_monotone": dict(SYN, formula="x1 + sep"),
@@ -82,12 +85,15 @@ CASES = {
 
 NEWDATA = {
     "lung": pd.DataFrame({"age": [50, 70], "sex": [1, 2], "ph_ecog": [0, 2], "wt_loss": [0, 10]}),
-    "veteran": pd.DataFrame({"trt": [1, 2], "celltype": ["squamous", "adeno"], "karno": [60, 80],
-                             "age": [60, 50]}),
-    "heart": pd.DataFrame({"age": [-5.0, 5.0], "year": [2.0, 4.0], "surgery": [0, 1],
-                           "transplant": [0, 1]}),
-    "synthetic": pd.DataFrame({"x1": [0.0, 1.0], "x2": [0, 1], "g": ["a", "c"],
-                               "site": ["s1", "s2"]}),
+    "veteran": pd.DataFrame(
+        {"trt": [1, 2], "celltype": ["squamous", "adeno"], "karno": [60, 80], "age": [60, 50]}
+    ),
+    "heart": pd.DataFrame(
+        {"age": [-5.0, 5.0], "year": [2.0, 4.0], "surgery": [0, 1], "transplant": [0, 1]}
+    ),
+    "synthetic": pd.DataFrame(
+        {"x1": [0.0, 1.0], "x2": [0, 1], "g": ["a", "c"], "site": ["s1", "s2"]}
+    ),
 }
 
 
@@ -102,8 +108,9 @@ def fitted(case: str):
 
 
 def close(actual, expected, rtol=RTOL, atol=0.0):
-    np.testing.assert_allclose(np.asarray(actual, float), np.asarray(expected, float),
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(actual, float), np.asarray(expected, float), rtol=rtol, atol=atol
+    )
 
 
 # The information of a diverging coefficient (monotone likelihood) is a difference of nearly
@@ -181,9 +188,11 @@ def test_predict_newdata_and_survfit(case):
     fit = fitted(case)
     nd = NEWDATA[CASES[case]["data"]]
     if CASES[case]["data"] == "veteran":
-        nd = nd.assign(celltype=pd.Categorical(nd["celltype"],
-                                               categories=dataset("veteran")["celltype"].cat
-                                               .categories))
+        nd = nd.assign(
+            celltype=pd.Categorical(
+                nd["celltype"], categories=dataset("veteran")["celltype"].cat.categories
+            )
+        )
     if case == "lung_strata":
         nd = nd[["age", "wt_loss", "sex"]]
     close(fit.predict(nd), ref(case, "predict_lp"), atol=1e-10)
@@ -194,8 +203,12 @@ def test_predict_newdata_and_survfit(case):
     assert len(curves) == t.size * ncurve
     close(curves["time"], np.tile(t, ncurve))
     # R's matrices are time x curve, column-major: curve by curve, as our long table
-    for col, what in [("surv", "survfit_surv"), ("std_error", "survfit_std_err"),
-                      ("lower", "survfit_lower"), ("upper", "survfit_upper")]:
+    for col, what in [
+        ("surv", "survfit_surv"),
+        ("std_error", "survfit_std_err"),
+        ("lower", "survfit_lower"),
+        ("upper", "survfit_upper"),
+    ]:
         close(curves[col], ref(case, what).to_numpy())
     other = fit.predict_survival(nd, conf_type="log-log", conf_level=0.9)
     close(other["lower"], ref(case, "survfit_loglog90_lower").to_numpy())

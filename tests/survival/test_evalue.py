@@ -14,7 +14,7 @@ def test_breastfeeding_example():
     t = evalue(3.9, 1.8, 8.7).table.iloc[0]
     assert t["evalue"] == pytest.approx(3.9 + np.sqrt(3.9 * 2.9), rel=1e-15)
     assert round(t["evalue"], 1) == 7.3 and round(t["evalue_ci"], 1) == 3.0
-    assert t["evalue_ci"] == pytest.approx(3.0, rel=1e-12)   # 1.8 + sqrt(1.8 * 0.8) = 3 exactly
+    assert t["evalue_ci"] == pytest.approx(3.0, rel=1e-12)  # 1.8 + sqrt(1.8 * 0.8) = 3 exactly
 
 
 def test_leukaemia_protective_example():
@@ -33,7 +33,7 @@ def test_common_outcome_hr_conversion():
     # VanderWeele's conversion is symmetric: RR(1/HR) = 1/RR(HR), and RR(1) = 1
     for hr in (0.3, 0.56, 1.7, 4.0):
         assert hr_to_rr(1 / hr) == pytest.approx(1 / hr_to_rr(hr), rel=1e-14)
-        assert abs(np.log(hr_to_rr(hr))) < abs(np.log(hr))   # pulled towards the null
+        assert abs(np.log(hr_to_rr(hr))) < abs(np.log(hr))  # pulled towards the null
     t = evalue(0.56, 0.46, 0.69, measure="HR", rare=False).table.iloc[0]
     rr = (1 - 0.5 ** np.sqrt(0.56)) / (1 - 0.5 ** np.sqrt(1 / 0.56))
     assert t["rr"] == pytest.approx(rr, rel=1e-15)
@@ -70,8 +70,9 @@ def test_errors_and_contract():
 def test_from_model_frame():
     import pandas as pd
 
-    frame = pd.DataFrame({"term": ["a", "b"], "hr": [0.5, 2.0], "lower": [0.3, 1.5],
-                          "upper": [0.8, 2.7]})
+    frame = pd.DataFrame(
+        {"term": ["a", "b"], "hr": [0.5, 2.0], "lower": [0.3, 1.5], "upper": [0.8, 2.7]}
+    )
     r = evalue_from_model(frame, rare=False)
     assert list(r.table["term"]) == ["a", "b"]
     with pytest.raises(InputError, match="term"):

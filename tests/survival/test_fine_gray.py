@@ -34,18 +34,48 @@ def _syn9() -> pd.DataFrame:
 
 MODELS = {
     "example_x123": (lambda: _data("example"), "x1 + x2 + x3", "time", "status", {}),
-    "example_x123_fail2": (lambda: _data("example"), "x1 + x2 + x3", "time", "status",
-                           {"cause": 2}),
-    "mgus2_age_sex_hgb_creat": (lambda: _data("mgus2"), "age + sex + hgb + creat", "etime",
-                                "event", {}),
-    "mgus2_age_sex_hgb_creat_death": (lambda: _data("mgus2"), "age + sex + hgb + creat",
-                                      "etime", "event", {"cause": 2}),
-    "synthetic_full": (lambda: _data("synthetic"), "age + stage + cea_high + treated", "time",
-                       "status", {}),
-    "synthetic_full_cengroup": (lambda: _data("synthetic"), "age + stage + cea_high + treated",
-                                "time", "status", {"cengroup": "cengroup"}),
-    "synthetic_cencode9": (_syn9, "age + stage + cea_high + treated", "time", "status",
-                           {"cause": 2, "censor_code": 9}),
+    "example_x123_fail2": (
+        lambda: _data("example"),
+        "x1 + x2 + x3",
+        "time",
+        "status",
+        {"cause": 2},
+    ),
+    "mgus2_age_sex_hgb_creat": (
+        lambda: _data("mgus2"),
+        "age + sex + hgb + creat",
+        "etime",
+        "event",
+        {},
+    ),
+    "mgus2_age_sex_hgb_creat_death": (
+        lambda: _data("mgus2"),
+        "age + sex + hgb + creat",
+        "etime",
+        "event",
+        {"cause": 2},
+    ),
+    "synthetic_full": (
+        lambda: _data("synthetic"),
+        "age + stage + cea_high + treated",
+        "time",
+        "status",
+        {},
+    ),
+    "synthetic_full_cengroup": (
+        lambda: _data("synthetic"),
+        "age + stage + cea_high + treated",
+        "time",
+        "status",
+        {"cengroup": "cengroup"},
+    ),
+    "synthetic_cencode9": (
+        _syn9,
+        "age + stage + cea_high + treated",
+        "time",
+        "status",
+        {"cause": 2, "censor_code": 9},
+    ),
 }
 
 
@@ -63,8 +93,14 @@ def test_summary_matches_crr(model):
     res = _fit(model)
     t = res.table
     assert len(t) == len(ref)
-    for col_ours, col_r in [("coef", "coef"), ("hr", "exp_coef"), ("std_error", "se"),
-                            ("statistic", "z"), ("lower", "lower"), ("upper", "upper")]:
+    for col_ours, col_r in [
+        ("coef", "coef"),
+        ("hr", "exp_coef"),
+        ("std_error", "se"),
+        ("statistic", "z"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+    ]:
         np.testing.assert_allclose(t[col_ours], ref[col_r], rtol=RTOL, err_msg=col_ours)
     # R computes p as 1 - pnorm(), which underflows to 0 for |z| > 8.3
     np.testing.assert_allclose(t["p"], ref["p"], rtol=1e-7, atol=1e-15)
@@ -177,8 +213,9 @@ def test_predict_at_times_is_the_step_function():
     mid = full["time"].iloc[len(full) // 2]
     at = fit.predict(nd, times=[first / 2, mid, last, last + 1])
     assert at["cif"].iloc[0] == 0.0
-    assert at["cif"].iloc[1] == pytest.approx(full.loc[full["time"] <= mid, "cif"].iloc[-1],
-                                              rel=1e-14)
+    assert at["cif"].iloc[1] == pytest.approx(
+        full.loc[full["time"] <= mid, "cif"].iloc[-1], rel=1e-14
+    )
     assert at["cif"].iloc[2] == pytest.approx(full["cif"].iloc[-1], rel=1e-14)
     assert np.isnan(at["cif"].iloc[3])
     with pytest.raises(FormulaError, match="lacks"):

@@ -9,13 +9,15 @@ from crlm_outcomes.survival._inputs import survival_input
 
 
 def frame():
-    return pd.DataFrame({
-        "t": [5.0, 3.0, np.nan, 8.0, 1.0],
-        "e": [1, 0, 1, 1, 0],
-        "g": pd.Categorical(["b", "a", "a", "b", "a"], categories=["b", "a"]),
-        "w": [1.0, 2.0, 1.0, 0.5, 1.0],
-        "start": [0.0, 0.0, 0.0, 2.0, 0.0],
-    })
+    return pd.DataFrame(
+        {
+            "t": [5.0, 3.0, np.nan, 8.0, 1.0],
+            "e": [1, 0, 1, 1, 0],
+            "g": pd.Categorical(["b", "a", "a", "b", "a"], categories=["b", "a"]),
+            "w": [1.0, 2.0, 1.0, 0.5, 1.0],
+            "start": [0.0, 0.0, 0.0, 2.0, 0.0],
+        }
+    )
 
 
 def test_missing_rows_are_excluded_recorded_and_announced():
@@ -45,14 +47,17 @@ def test_weights_entry_strata_cluster_extracted():
     assert s.cluster is not None and s.excluded.empty
 
 
-@pytest.mark.parametrize("column,value,message", [
-    ("t", -1.0, "negative duration"),
-    ("t", np.inf, "not finite"),
-    ("e", 2, "outside the declared set"),
-    ("e", 0.5, "not an integer"),
-    ("w", 0.0, "positive"),
-    ("start", 9.0, "entry time is not before"),
-])
+@pytest.mark.parametrize(
+    "column,value,message",
+    [
+        ("t", -1.0, "negative duration"),
+        ("t", np.inf, "not finite"),
+        ("e", 2, "outside the declared set"),
+        ("e", 0.5, "not an integer"),
+        ("w", 0.0, "positive"),
+        ("start", 9.0, "entry time is not before"),
+    ],
+)
 def test_bad_values_name_row_column_and_value(column, value, message):
     d = frame().dropna().reset_index(drop=True).astype({"e": float})
     d.loc[2, column] = value

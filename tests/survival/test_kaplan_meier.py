@@ -20,9 +20,17 @@ def fit(case: dict):
     robust = None if case["robust"] is None else case["robust"] == "TRUE"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        return kaplan_meier(dataset(case["data"]), case["duration"], case["event"], case["by"],
-                            conf_type=case["conf_type"], weights=case["weights"],
-                            entry=case["entry"], robust=robust, cluster=case["cluster"])
+        return kaplan_meier(
+            dataset(case["data"]),
+            case["duration"],
+            case["event"],
+            case["by"],
+            conf_type=case["conf_type"],
+            weights=case["weights"],
+            entry=case["entry"],
+            robust=robust,
+            cluster=case["cluster"],
+        )
 
 
 @pytest.fixture(scope="module", params=KM_CASES, ids=[c["case"] for c in KM_CASES])
@@ -38,21 +46,32 @@ def _ref(name: str, case: str) -> pd.DataFrame:
 def test_curves_match_survfit(fitted):
     case, res = fitted
     assert list(res.table.columns) == TABLE_COLUMNS
-    assert_frame_close(res.table, _ref("km_curves", case["case"]), NUMBERS, ["group", "time"],
-                       case["case"])
+    assert_frame_close(
+        res.table, _ref("km_curves", case["case"]), NUMBERS, ["group", "time"], case["case"]
+    )
 
 
 def test_median_matches_print_survfit(fitted):
     case, res = fitted
-    assert_frame_close(res.median(), _ref("km_median", case["case"]),
-                       ["median", "lower", "upper"], ["group"], case["case"])
+    assert_frame_close(
+        res.median(),
+        _ref("km_median", case["case"]),
+        ["median", "lower", "upper"],
+        ["group"],
+        case["case"],
+    )
 
 
 def test_quantiles_match_quantile_survfit(fitted):
     case, res = fitted
     ours = res.quantile([0.1, 0.25, 0.5, 0.75, 0.9])
-    assert_frame_close(ours, _ref("km_quantile", case["case"]), ["quantile", "lower", "upper"],
-                       ["group", "p"], case["case"])
+    assert_frame_close(
+        ours,
+        _ref("km_quantile", case["case"]),
+        ["quantile", "lower", "upper"],
+        ["group", "p"],
+        case["case"],
+    )
 
 
 @pytest.mark.parametrize("extend", [False, True])
@@ -61,14 +80,18 @@ def test_at_matches_summary_times(fitted, extend):
     ref = _ref("km_at", case["case"])
     ref = ref[ref["extend"] == extend].drop(columns="extend")
     times = [float(t) for t in case["times"].split(";")]
-    assert_frame_close(res.at(times, extend=extend), ref, NUMBERS, ["group", "time"],
-                       case["case"])
+    assert_frame_close(res.at(times, extend=extend), ref, NUMBERS, ["group", "time"], case["case"])
 
 
 def test_rmean_matches_print_rmean(fitted):
     case, res = fitted
-    assert_frame_close(res.rmst(float(case["tau"])), _ref("km_rmean", case["case"]),
-                       ["estimate", "std_error"], ["group"], case["case"])
+    assert_frame_close(
+        res.rmst(float(case["tau"])),
+        _ref("km_rmean", case["case"]),
+        ["estimate", "std_error"],
+        ["group"],
+        case["case"],
+    )
 
 
 def test_variance_choice_follows_r():
@@ -97,11 +120,14 @@ def test_nan_duration_excluded_like_na_omit():
     assert res.table["time"].tolist() == [1.0, 3.0, 4.0]
 
 
-@pytest.mark.parametrize("bad, column, message", [
-    ({"t": [1, -2, 3], "e": [1, 0, 1]}, "t", "negative"),
-    ({"t": [1, 2, 3], "e": [1, 2, 0]}, "e", "event code"),
-    ({"t": [1, 2, 3], "e": [1, 0.5, 0]}, "e", "integer"),
-])
+@pytest.mark.parametrize(
+    "bad, column, message",
+    [
+        ({"t": [1, -2, 3], "e": [1, 0, 1]}, "t", "negative"),
+        ({"t": [1, 2, 3], "e": [1, 2, 0]}, "e", "event code"),
+        ({"t": [1, 2, 3], "e": [1, 0.5, 0]}, "e", "integer"),
+    ],
+)
 def test_bad_input_is_a_clear_error(bad, column, message):
     with pytest.raises(SurvivalDataError, match=message) as err:
         kaplan_meier(pd.DataFrame(bad), "t", "e")
@@ -136,8 +162,9 @@ def test_clustered_path_equals_individual_path_for_singleton_clusters():
     synth = dataset("synth").copy()
     synth["pair"] = synth["id"] // 2  # clusters of two rows
     a = kaplan_meier(synth, "time", "status", "g", weights="w_frac", cluster="pair")
-    b = kaplan_meier(synth.assign(pair=synth["id"]), "time", "status", "g", weights="w_frac",
-                     cluster="pair")
+    b = kaplan_meier(
+        synth.assign(pair=synth["id"]), "time", "status", "g", weights="w_frac", cluster="pair"
+    )
     c = kaplan_meier(synth, "time", "status", "g", weights="w_frac")
     np.testing.assert_allclose(b.table["std_error"], c.table["std_error"], rtol=1e-10)
     assert not np.allclose(a.table["std_error"], c.table["std_error"])

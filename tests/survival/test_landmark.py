@@ -11,11 +11,14 @@ from crlm_outcomes.survival.landmark import landmark
 
 
 def _cohort() -> pd.DataFrame:
-    return pd.DataFrame({
-        "os": [2.0, 5.0, 6.0, 6.0, 7.0, 12.0, 30.0, 24.0],
-        "dead": [1, 0, 1, 0, 1, 0, 1, 2],
-        "response_time": [np.nan, 3.0, 2.0, np.nan, 5.0, 7.0, 4.0, np.nan],
-    }, index=[10, 11, 12, 13, 14, 15, 16, 17])
+    return pd.DataFrame(
+        {
+            "os": [2.0, 5.0, 6.0, 6.0, 7.0, 12.0, 30.0, 24.0],
+            "dead": [1, 0, 1, 0, 1, 0, 1, 2],
+            "response_time": [np.nan, 3.0, 2.0, np.nan, 5.0, 7.0, 4.0, np.nan],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
 
 
 def test_conditioning_reset_and_exposure():
@@ -90,8 +93,7 @@ def test_immortal_time_bias_removed():
     death = rng.exponential(20.0, n)
     resp = rng.exponential(8.0, n)
     responded = resp < death
-    df = pd.DataFrame({"os": death, "dead": 1,
-                       "response_time": np.where(responded, resp, np.nan)})
+    df = pd.DataFrame({"os": death, "dead": 1, "response_time": np.where(responded, resp, np.nan)})
     naive_resp = df.loc[responded, "os"].mean()
     naive_non = df.loc[~responded, "os"].mean()
     assert naive_resp > 1.5 * naive_non  # the immortal-time artefact

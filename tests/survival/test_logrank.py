@@ -30,8 +30,15 @@ def _ref(name: str, case: str) -> pd.DataFrame:
 def _run(fn, case, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        return fn(dataset(case["data"]), case["duration"], case["event"], case["by"],
-                  strata=case["strata"], rho=float(case["rho"]), **kw)
+        return fn(
+            dataset(case["data"]),
+            case["duration"],
+            case["event"],
+            case["by"],
+            strata=case["strata"],
+            rho=float(case["rho"]),
+            **kw,
+        )
 
 
 @pytest.mark.parametrize("case", LR_CASES, ids=[c["case"] for c in LR_CASES])
@@ -41,8 +48,13 @@ def test_logrank_matches_survdiff(case):
     np.testing.assert_allclose(res.statistic, stat["statistic"], rtol=RTOL)
     np.testing.assert_allclose(res.p, stat["p"], rtol=RTOL)
     assert res.df == stat["df"]
-    assert_frame_close(res.table, _ref("logrank_table", case["case"]),
-                       ["n", "observed", "expected", "oe2_e", "oe2_v"], ["group"], case["case"])
+    assert_frame_close(
+        res.table,
+        _ref("logrank_table", case["case"]),
+        ["n", "observed", "expected", "oe2_e", "oe2_v"],
+        ["group"],
+        case["case"],
+    )
     var = _ref("logrank_var", case["case"])
     ours = res.variance.copy()
     ours.index = [label(g) for g in res.table["group"]]
@@ -58,29 +70,42 @@ def test_trend_matches_r_computation(case):
     data = dataset(case["data"])
     by = data[case["by"]].map(label)
     ordered = dict(sorted(((g, float(s)) for g, s in scores.items()), key=lambda kv: kv[1]))
-    data = data.assign(**{case["by"]: pd.Categorical(by.where(data[case["by"]].notna()),
-                                                     categories=list(ordered))})
+    data = data.assign(
+        **{case["by"]: pd.Categorical(by.where(data[case["by"]].notna()), categories=list(ordered))}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        res = logrank_trend(data, case["duration"], case["event"], case["by"],
-                            strata=case["strata"], rho=float(case["rho"]))
-        mapped = logrank_trend(data, case["duration"], case["event"], case["by"],
-                               strata=case["strata"], rho=float(case["rho"]),
-                               scores={g: 10 * s for g, s in ordered.items()})
+        res = logrank_trend(
+            data,
+            case["duration"],
+            case["event"],
+            case["by"],
+            strata=case["strata"],
+            rho=float(case["rho"]),
+        )
+        mapped = logrank_trend(
+            data,
+            case["duration"],
+            case["event"],
+            case["by"],
+            strata=case["strata"],
+            rho=float(case["rho"]),
+            scores={g: 10 * s for g, s in ordered.items()},
+        )
     np.testing.assert_allclose(res.statistic, ref["statistic"], rtol=RTOL)
     np.testing.assert_allclose(res.p, ref["p"], rtol=RTOL)
     np.testing.assert_allclose(mapped.statistic, ref["statistic"], rtol=RTOL)  # scale-free
 
 
 @pytest.mark.parametrize("case", PW_CASES, ids=[c["case"] for c in PW_CASES])
-@pytest.mark.parametrize("method", ["holm", "hochberg", "hommel", "bonferroni", "BH", "BY",
-                                    "none"])
+@pytest.mark.parametrize("method", ["holm", "hochberg", "hommel", "bonferroni", "BH", "BY", "none"])
 def test_pairwise_matches_survminer_rule(case, method):
     res = _run(pairwise_logrank, case, p_adjust=method)
     ref = _ref("pairwise", case["case"])
     ref = ref[ref["method"] == method]
-    ours = res.table.assign(group1=res.table["group1"].map(label),
-                            group2=res.table["group2"].map(label))
+    ours = res.table.assign(
+        group1=res.table["group1"].map(label), group2=res.table["group2"].map(label)
+    )
     # R orders the pair by its level order; the test is symmetric in the pair
     key = lambda a, b: "|".join(sorted([a, b]))  # noqa: E731
     ours_by = {key(r.group1, r.group2): r for r in ours.itertuples()}
@@ -91,13 +116,11 @@ def test_pairwise_matches_survminer_rule(case, method):
         np.testing.assert_allclose(mine.p_adjusted, r.p_adjusted, rtol=RTOL)
 
 
-@pytest.mark.parametrize("method", ["holm", "hochberg", "hommel", "bonferroni", "BH", "BY",
-                                    "none"])
+@pytest.mark.parametrize("method", ["holm", "hochberg", "hommel", "bonferroni", "BH", "BY", "none"])
 def test_p_adjust_matches_r(method):
     ref = reference("p_adjust")
     ref = ref[ref["method"] == method]
-    np.testing.assert_allclose(p_adjust(ref["p"].to_numpy(), method), ref["p_adjusted"],
-                               rtol=RTOL)
+    np.testing.assert_allclose(p_adjust(ref["p"].to_numpy(), method), ref["p_adjusted"], rtol=RTOL)
 
 
 def test_p_adjust_keeps_nan_and_rejects_unknown():
@@ -134,9 +157,11 @@ def test_plots_return_axes():
     import matplotlib.pyplot as plt
 
     vet = dataset("veteran")
-    for res in (logrank(vet, "time", "status", "celltype"),
-                logrank_trend(vet, "time", "status", "celltype"),
-                pairwise_logrank(vet, "time", "status", "celltype")):
+    for res in (
+        logrank(vet, "time", "status", "celltype"),
+        logrank_trend(vet, "time", "status", "celltype"),
+        pairwise_logrank(vet, "time", "status", "celltype"),
+    ):
         ax = res.plot()
         assert ax is not None and res._repr_html_()
         plt.close(ax.figure)

@@ -48,14 +48,19 @@ def test_matched_sets_equal_matchit(lalonde, case):
     m = _run(lalonde, case)
     ref = _ref(case)
     # same control for the same treated unit in the same round (slot)
-    g = {(int(a), int(s)): int(c) for a, s, c in m.pairs[["treated", "slot", "control"]]
-         .itertuples(index=False)}
-    e = {(int(a), int(s)): int(c) for a, s, c in ref[["treated", "slot", "control"]]
-         .itertuples(index=False)}
+    g = {
+        (int(a), int(s)): int(c)
+        for a, s, c in m.pairs[["treated", "slot", "control"]].itertuples(index=False)
+    }
+    e = {
+        (int(a), int(s)): int(c)
+        for a, s, c in ref[["treated", "slot", "control"]].itertuples(index=False)
+    }
     assert g == e
     w = _ref_weights(case)
-    np.testing.assert_allclose(m.weights.reindex(w.index).to_numpy(float), w.to_numpy(float),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        m.weights.reindex(w.index).to_numpy(float), w.to_numpy(float), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if CASES[c].get("replace")])
@@ -67,28 +72,39 @@ def test_matched_sets_with_replacement_equal_matchit_up_to_ties(lalonde, case):
     m = _run(lalonde, case)
     ref = _ref(case)
     logit = np.log(lalonde["ps"] / (1 - lalonde["ps"]))
-    ref = ref.assign(difference=np.abs(logit.loc[ref["treated"]].to_numpy()
-                                       - logit.loc[ref["control"]].to_numpy()))
+    ref = ref.assign(
+        difference=np.abs(
+            logit.loc[ref["treated"]].to_numpy() - logit.loc[ref["control"]].to_numpy()
+        )
+    )
     for t, sub in ref.groupby("treated"):
         got = np.sort(m.pairs.loc[m.pairs["treated"] == t, "difference"].to_numpy())
         np.testing.assert_allclose(got, np.sort(sub["difference"].to_numpy()), rtol=1e-12)
     assert set(m.pairs["treated"]) == set(ref["treated"])
     w = _ref_weights(case)
     key = lalonde["ps"].reindex(w.index).round(12)
-    np.testing.assert_allclose(m.weights.reindex(w.index).groupby(key).sum().to_numpy(float),
-                               w.groupby(key).sum().to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(
+        m.weights.reindex(w.index).groupby(key).sum().to_numpy(float),
+        w.groupby(key).sum().to_numpy(float),
+        rtol=1e-12,
+    )
 
 
-@pytest.mark.parametrize(("case", "file"), [("nn_largest_cal02", "cox_matched.csv"),
-                                            ("nn2_smallest_cal02", "cox_matched2.csv")])
+@pytest.mark.parametrize(
+    ("case", "file"),
+    [("nn_largest_cal02", "cox_matched.csv"), ("nn2_smallest_cal02", "cox_matched2.csv")],
+)
 def test_matched_cox_with_pair_cluster_matches_r(lalonde, case, file):
     m = _run(lalonde, case)
     fit = m.cox("time", "status")
     ref = pd.read_csv(REF / file).iloc[0]
     assert fit.n == ref["n"] and fit.n_event == ref["nevent"]
     s = fit.table.iloc[0]
-    np.testing.assert_allclose([s["coef"], s["robust_std_error"], s["std_error"]],
-                               [ref["coef"], ref["robust_se"], ref["naive_se"]], rtol=1e-9)
+    np.testing.assert_allclose(
+        [s["coef"], s["robust_std_error"], s["std_error"]],
+        [ref["coef"], ref["robust_se"], ref["naive_se"]],
+        rtol=1e-9,
+    )
 
 
 def test_balance_improves_and_contract(lalonde):
@@ -110,19 +126,35 @@ def test_balance_improves_and_contract(lalonde):
 
 
 def test_random_order_is_seeded(lalonde):
-    a = match_propensity(lalonde, "treat", propensity="ps", order="random", seed=3,
-                         caliper=0.2, balance_covariates=COVS)
-    b = match_propensity(lalonde, "treat", propensity="ps", order="random", seed=3,
-                         caliper=0.2, balance_covariates=COVS)
+    a = match_propensity(
+        lalonde,
+        "treat",
+        propensity="ps",
+        order="random",
+        seed=3,
+        caliper=0.2,
+        balance_covariates=COVS,
+    )
+    b = match_propensity(
+        lalonde,
+        "treat",
+        propensity="ps",
+        order="random",
+        seed=3,
+        caliper=0.2,
+        balance_covariates=COVS,
+    )
     assert a.pairs.equals(b.pairs)
 
 
 def test_formula_fits_the_propensity(lalonde):
-    m = match_propensity(lalonde, "treat", "age + educ + C(race) + married + nodegree + re74 + "
-                         "re75", caliper=0.2)
+    m = match_propensity(
+        lalonde, "treat", "age + educ + C(race) + married + nodegree + re74 + re75", caliper=0.2
+    )
     direct = _run(lalonde, "nn_largest_cal02")
-    assert set(map(tuple, m.pairs[["treated", "control"]].to_numpy())) == \
-        set(map(tuple, direct.pairs[["treated", "control"]].to_numpy()))
+    assert set(map(tuple, m.pairs[["treated", "control"]].to_numpy())) == set(
+        map(tuple, direct.pairs[["treated", "control"]].to_numpy())
+    )
 
 
 def test_errors(lalonde):
@@ -135,8 +167,9 @@ def test_errors(lalonde):
     with pytest.raises(InputError, match="between 0 and 1"):
         match_propensity(lalonde.assign(ps=1.0), "treat", propensity="ps")
     with pytest.raises(EstimationError, match="no treated"):
-        match_propensity(pd.DataFrame({"t": [1, 0], "ps": [0.9, 0.1]}), "t", propensity="ps",
-                         caliper=0.1)
+        match_propensity(
+            pd.DataFrame({"t": [1, 0], "ps": [0.9, 0.1]}), "t", propensity="ps", caliper=0.1
+        )
     with pytest.raises(SpecError, match="formula"):
         match_propensity(lalonde, "treat")
 
@@ -161,8 +194,9 @@ def test_comparisons_carry_evalues(lalonde):
     exp = evalue(r["hr"], r["lower"], r["upper"], measure="HR", rare=False).table.iloc[0]
     assert r["evalue"] == exp["evalue"] and r["evalue_ci"] == exp["evalue_ci"]
     assert "E-value" in c.summary() and c == matched_comparison(m, "time", "status")
-    pw = propensity_weights(lalonde, "treat", "age + educ + C(race) + married + nodegree + re74 "
-                            "+ re75", estimand="ATT")
+    pw = propensity_weights(
+        lalonde, "treat", "age + educ + C(race) + married + nodegree + re74 + re75", estimand="ATT"
+    )
     w = weighted_comparison(lalonde, pw, "time", "status", COVS)
     assert w.method == "weighting" and w.cox.robust
     assert w.table["evalue"].iloc[0] > 1

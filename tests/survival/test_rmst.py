@@ -29,22 +29,46 @@ def _reference_label(case: dict, data: pd.DataFrame):
 
 @pytest.mark.parametrize("case", RMST_CASES, ids=[c["case"] for c in RMST_CASES])
 def test_rmst_groups_match_r(case):
-    res = rmst(dataset(case["data"]), case["duration"], case["event"], case["by"],
-               tau=float(case["tau"]), weights=case["weights"], cluster=case["cluster"])
-    assert_frame_close(res.table, _ref("rmst_groups", case["case"]), ["estimate", "std_error"],
-                       ["group"], case["case"])
+    res = rmst(
+        dataset(case["data"]),
+        case["duration"],
+        case["event"],
+        case["by"],
+        tau=float(case["tau"]),
+        weights=case["weights"],
+        cluster=case["cluster"],
+    )
+    assert_frame_close(
+        res.table,
+        _ref("rmst_groups", case["case"]),
+        ["estimate", "std_error"],
+        ["group"],
+        case["case"],
+    )
     assert res.variance == ("ij" if case["weights"] or case["cluster"] else "greenwood")
 
 
 @pytest.mark.parametrize("case", RMST_CASES, ids=[c["case"] for c in RMST_CASES])
 def test_rmst_difference_matches_r(case):
     data = dataset(case["data"])
-    res = rmst_difference(data, case["duration"], case["event"], case["by"],
-                          tau=float(case["tau"]), weights=case["weights"],
-                          cluster=case["cluster"], reference=_reference_label(case, data))
+    res = rmst_difference(
+        data,
+        case["duration"],
+        case["event"],
+        case["by"],
+        tau=float(case["tau"]),
+        weights=case["weights"],
+        cluster=case["cluster"],
+        reference=_reference_label(case, data),
+    )
     ours = res.table.assign(reference=res.table["reference"].map(label))
-    assert_frame_close(ours, _ref("rmst_difference", case["case"]),
-                       ["estimate", "std_error", "lower", "upper", "p"], ["group"], case["case"])
+    assert_frame_close(
+        ours,
+        _ref("rmst_difference", case["case"]),
+        ["estimate", "std_error", "lower", "upper", "p"],
+        ["group"],
+        case["case"],
+    )
 
 
 def test_unweighted_rmst_equals_kaplan_meier_rmean():
@@ -77,8 +101,7 @@ def test_difference_needs_two_groups_and_known_reference():
         rmst_difference(aml, "time", "status", "x", tau=40, reference="nope")
     with pytest.raises(SpecError, match="two groups"):
         rmst_difference(aml.assign(one="a"), "time", "status", "one", tau=40)
-    with pytest.warns(FutureWarning, match="variance="), pytest.raises(SpecError,
-                                                                     match="variance"):
+    with pytest.warns(FutureWarning, match="variance="), pytest.raises(SpecError, match="variance"):
         rmst(aml, "time", "status", "x", tau=40, variance="bootstrap")
 
 
@@ -89,8 +112,10 @@ def test_results_render_and_plot():
     import matplotlib.pyplot as plt
 
     aml = dataset("aml")
-    for res in (rmst(aml, "time", "status", "x", tau=40),
-                rmst_difference(aml, "time", "status", "x", tau=40)):
+    for res in (
+        rmst(aml, "time", "status", "x", tau=40),
+        rmst_difference(aml, "time", "status", "x", tau=40),
+    ):
         assert "RMST" in res._repr_html_() or "Restricted" in res._repr_html_()
         ax = res.plot()
         plt.close(ax.figure)

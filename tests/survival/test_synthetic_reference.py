@@ -62,8 +62,12 @@ def cohort() -> pd.DataFrame:
 
 @cache
 def _csv(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / name, keep_default_na=False, na_values=[""],
-                       dtype={"group": str, "key": str, "curve": str})
+    return pd.read_csv(
+        REF / name,
+        keep_default_na=False,
+        na_values=[""],
+        dtype={"group": str, "key": str, "curve": str},
+    )
 
 
 def values(case: str, what: str) -> pd.Series:
@@ -101,8 +105,16 @@ def test_fixture_integrity():
     assert df["patient_id"].is_unique
     rows = values("newdata", "rows").to_numpy(int)
     assert list(rows) == sorted(rows)
-    for f in ("km_curves.csv", "km_at.csv", "km_table.csv", "km_quantile.csv", "values.csv",
-              "cox_newdata.csv", "cuminc_curves.csv", "cuminc_timepoints.csv"):
+    for f in (
+        "km_curves.csv",
+        "km_at.csv",
+        "km_table.csv",
+        "km_quantile.csv",
+        "values.csv",
+        "cox_newdata.csv",
+        "cuminc_curves.csv",
+        "cuminc_timepoints.csv",
+    ):
         assert len(_csv(f)) > 0
     assert "survival 3.5.3" in (REF / "versions.txt").read_text()
 
@@ -120,18 +132,21 @@ KM_CASES = {
     "os_game_plain": ("os_months", "os_event", "game_group", "plain", None),
     "os_all_log": ("os_months", "os_event", None, "log", None),
     "rfs_fong_log": ("rfs_months", "rfs_event", "fong_group", "log", None),
-    "hepatic_rfs_ras_loglog": ("hepatic_rfs_months", "hepatic_rfs_event", "ras_class", "log-log",
-                               None),
-    "os_neoadj_iptw_log": ("os_months", "os_event", "neoadjuvant_chemo", "log",
-                           "iptw_neoadjuvant"),
+    "hepatic_rfs_ras_loglog": (
+        "hepatic_rfs_months",
+        "hepatic_rfs_event",
+        "ras_class",
+        "log-log",
+        None,
+    ),
+    "os_neoadj_iptw_log": ("os_months", "os_event", "neoadjuvant_chemo", "log", "iptw_neoadjuvant"),
 }
 
 
 @cache
 def km(case: str):
     duration, event, by, conf_type, weights = KM_CASES[case]
-    return quiet(kaplan_meier, cohort(), duration, event, by, conf_type=conf_type,
-                 weights=weights)
+    return quiet(kaplan_meier, cohort(), duration, event, by, conf_type=conf_type, weights=weights)
 
 
 def _with_group(frame: pd.DataFrame) -> pd.DataFrame:
@@ -144,8 +159,14 @@ def test_km_curves(case):
     ref = ref[ref["case"] == case]
     res = km(case)
     ours = _with_group(res.table)
-    merged = ref.merge(ours, on=["group", "time"], how="outer", suffixes=("_r", ""),
-                       validate="one_to_one", indicator=True)
+    merged = ref.merge(
+        ours,
+        on=["group", "time"],
+        how="outer",
+        suffixes=("_r", ""),
+        validate="one_to_one",
+        indicator=True,
+    )
     assert (merged["_merge"] == "both").all(), "different (group, time) rows than survfit"
     for col in ("n_risk", "n_event", "n_censor", "survival", "std_error", "lower", "upper"):
         close(merged[col], merged[f"{col}_r"], RTOL_EXACT, f"{case} {col}", atol=1e-15)
@@ -157,8 +178,9 @@ def test_km_summary_times(case):
     ref = _csv("km_at.csv").rename(columns={"std_err": "std_error"})
     ref = ref[ref["case"] == case].reset_index(drop=True)
     ours = _with_group(km(case).at(TIMES))
-    merged = ref.merge(ours, on=["group", "time"], how="left", suffixes=("_r", ""),
-                       validate="one_to_one")
+    merged = ref.merge(
+        ours, on=["group", "time"], how="left", suffixes=("_r", ""), validate="one_to_one"
+    )
     # R drops requested times beyond a group's follow-up (extend = FALSE); so do we
     assert len(ours) == len(ref)
     for col in ("n_risk", "n_event", "n_censor", "survival", "std_error", "lower", "upper"):
@@ -189,8 +211,7 @@ def test_km_se_rmean(case):
     ref = ref[ref["case"] == case].reset_index(drop=True)
     close(km(case).rmst(60)["std_error"], ref["se_rmean"], RTOL_EXACT, f"{case} se(rmean)")
     duration, event, by, _, weights = KM_CASES[case]
-    res = quiet(rmst, cohort(), duration, event, by, tau=60, weights=weights,
-                robust=False)
+    res = quiet(rmst, cohort(), duration, event, by, tau=60, weights=weights, robust=False)
     close(res.table["estimate"], ref["rmean"], RTOL_EXACT, f"{case} rmst()")
     close(res.table["std_error"], ref["se_rmean"], RTOL_EXACT, f"{case} rmst() std_err")
 
@@ -200,8 +221,9 @@ def test_km_quantiles(case):
     ref = _csv("km_quantile.csv")
     ref = ref[ref["case"] == case]
     ours = _with_group(km(case).quantile([0.25, 0.5, 0.75]))
-    merged = ref.merge(ours, on=["group", "p"], how="left", suffixes=("_r", ""),
-                       validate="one_to_one")
+    merged = ref.merge(
+        ours, on=["group", "p"], how="left", suffixes=("_r", ""), validate="one_to_one"
+    )
     for col in ("quantile", "lower", "upper"):
         close(merged[col], merged[f"{col}_r"], RTOL_EXACT, f"{case} quantile {col}")
 
@@ -233,24 +255,36 @@ def test_logrank(case):
     close(table["n"], values(case, "n"), 0, f"{case} n")
     close(table["observed"], values(case, "observed"), RTOL_EXACT, f"{case} observed")
     close(table["expected"], values(case, "expected"), RTOL_EXACT, f"{case} expected")
-    close(np.diag(res.variance.to_numpy(float)), values(case, "var_diag"), RTOL_EXACT,
-          f"{case} variance")
+    close(
+        np.diag(res.variance.to_numpy(float)),
+        values(case, "var_diag"),
+        RTOL_EXACT,
+        f"{case} variance",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # Cox (coxph, cox.zph, concordance, predict, survfit.coxph)
 # ------------------------------------------------------------------------------------------------
-RHS = ("age_at_diagnosis + sex + kras_status + primary_node_positive + extrahepatic_disease"
-       " + log_cea + liver_mets_timing")
-RHS_NOSEX = ("age_at_diagnosis + kras_status + primary_node_positive + extrahepatic_disease"
-             " + log_cea + liver_mets_timing")
+RHS = (
+    "age_at_diagnosis + sex + kras_status + primary_node_positive + extrahepatic_disease"
+    " + log_cea + liver_mets_timing"
+)
+RHS_NOSEX = (
+    "age_at_diagnosis + kras_status + primary_node_positive + extrahepatic_disease"
+    " + log_cea + liver_mets_timing"
+)
 # case -> (duration, event, formula, keyword arguments of cox)
 COX_CASES = {
     "os_efron": ("os_months", "os_event", RHS, {}),
     "os_breslow": ("os_months", "os_event", RHS, {"ties": "breslow"}),
     "os_strata_sex": ("os_months", "os_event", RHS_NOSEX, {"strata": "sex"}),
-    "os_iptw": ("os_months", "os_event", "neoadjuvant_chemo + " + RHS,
-                {"weights": "iptw_neoadjuvant"}),
+    "os_iptw": (
+        "os_months",
+        "os_event",
+        "neoadjuvant_chemo + " + RHS,
+        {"weights": "iptw_neoadjuvant"},
+    ),
     "os_cluster_year": ("os_months", "os_event", RHS, {"cluster": "diagnosis_year"}),
     "rfs_efron": ("rfs_months", "rfs_event", RHS, {}),
 }
@@ -314,14 +348,19 @@ def test_cox_zph(case):
 
 
 def _newdata() -> pd.DataFrame:
-    rows = values("newdata", "rows").to_numpy(int) - 1   # R rows are 1-based
+    rows = values("newdata", "rows").to_numpy(int) - 1  # R rows are 1-based
     return cohort().iloc[rows].reset_index(drop=True)
 
 
 @pytest.mark.parametrize("case", list(COX_CASES))
 def test_cox_predict_lp(case):
-    close(cox_fit(case).predict(_newdata()), values(case, "predict_lp"), RTOL_FIT,
-          f"{case} predict lp", atol=1e-10)
+    close(
+        cox_fit(case).predict(_newdata()),
+        values(case, "predict_lp"),
+        RTOL_FIT,
+        f"{case} predict lp",
+        atol=1e-10,
+    )
 
 
 @pytest.mark.parametrize("case", list(COX_CASES))
@@ -329,8 +368,9 @@ def test_cox_survfit_newdata(case):
     ref = _csv("cox_newdata.csv")
     ref = ref[ref["case"] == case].assign(row=lambda f: f["row"] - 1)
     ours = cox_fit(case).predict_survival(_newdata(), times=TIMES)
-    merged = ref.merge(ours, on=["row", "time"], how="left", suffixes=("_r", ""),
-                       validate="one_to_one")
+    merged = ref.merge(
+        ours, on=["row", "time"], how="left", suffixes=("_r", ""), validate="one_to_one"
+    )
     close(merged["surv"], merged["surv_r"], RTOL_FIT, f"{case} survfit surv")
     close(merged["cumhaz"], merged["cumhaz_r"], RTOL_FIT, f"{case} survfit cumhaz")
 
@@ -338,8 +378,12 @@ def test_cox_survfit_newdata(case):
 @pytest.mark.parametrize("score", ["fong_score", "game_score"])
 def test_concordance_of_scores(score):
     df = cohort().dropna(subset=[score])
-    ours = concordance_arrays(df["os_months"].to_numpy(float), df["os_event"].to_numpy(float),
-                       df[score].to_numpy(float), reverse=True)
+    ours = concordance_arrays(
+        df["os_months"].to_numpy(float),
+        df["os_event"].to_numpy(float),
+        df[score].to_numpy(float),
+        reverse=True,
+    )
     case = f"concordance_{score}"
     close(ours.iloc[:5], values(case, "count"), RTOL_EXACT, f"{case} counts")
     close(ours["concordance"], values(case, "concordance").iloc[0], RTOL_EXACT, case)
@@ -361,8 +405,9 @@ CI_CASES = {
 @cache
 def cif(case: str):
     by, strata, rho = CI_CASES[case]
-    return quiet(cumulative_incidence, cohort(), "rfs_months", "rfs_cause", by, strata=strata,
-                 rho=rho)
+    return quiet(
+        cumulative_incidence, cohort(), "rfs_months", "rfs_cause", by, strata=strata, rho=rho
+    )
 
 
 def _curve(res, frame: pd.DataFrame) -> pd.Series:
@@ -401,9 +446,10 @@ def test_cuminc_timepoints(case):
 def test_gray(case):
     by, strata, rho = CI_CASES[case]
     ref_stat = values(case, "gray_stat")
-    for table in (cif(case).gray_test,
-                  quiet(gray_test, cohort(), "rfs_months", "rfs_cause", by, strata=strata,
-                        rho=rho).table):
+    for table in (
+        cif(case).gray_test,
+        quiet(gray_test, cohort(), "rfs_months", "rfs_cause", by, strata=strata, rho=rho).table,
+    ):
         assert [str(c) for c in table["cause"]] == list(ref_stat.index)
         close(table["statistic"], ref_stat, RTOL_EXACT, f"{case} Gray statistic")
         close(table["df"], values(case, "gray_df"), 0, f"{case} Gray df")
@@ -424,8 +470,7 @@ FG_CASES = {
 def test_fine_gray(case):
     cause, formula, cengroup = FG_CASES[case]
     data = cohort().dropna(subset=["extrahepatic_disease"])
-    res = quiet(fine_gray, data, formula, "rfs_months", "rfs_cause", cause=cause,
-                cengroup=cengroup)
+    res = quiet(fine_gray, data, formula, "rfs_months", "rfs_cause", cause=cause, cengroup=cengroup)
     assert res.converged
     assert res.n == int(values(case, "n").iloc[0])
     coef = values(case, "coef")
@@ -433,12 +478,16 @@ def test_fine_gray(case):
     close(res.table["coef"], coef, RTOL_FIT, f"{case} coef")
     close(res.table["std_error"], values(case, "se"), RTOL_FIT, f"{case} se")
     p = len(coef)
-    close(res.var.to_numpy(float).ravel(order="F"), values(case, "var").to_numpy().reshape(-1),
-          RTOL_FIT, f"{case} var", atol=1e-14)
+    close(
+        res.var.to_numpy(float).ravel(order="F"),
+        values(case, "var").to_numpy().reshape(-1),
+        RTOL_FIT,
+        f"{case} var",
+        atol=1e-14,
+    )
     assert res.var.shape == (p, p)
     close(res.loglik, values(case, "loglik").iloc[0], RTOL_FIT, f"{case} loglik")
-    close(res.loglik_null, values(case, "loglik_null").iloc[0], RTOL_FIT,
-          f"{case} loglik null")
+    close(res.loglik_null, values(case, "loglik_null").iloc[0], RTOL_FIT, f"{case} loglik null")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -460,10 +509,13 @@ def test_regenerating_the_cohort_reproduces_the_csv():
     spec.loader.exec_module(module)
     fresh, levels = quiet(module.build)
     frozen = pd.read_csv(REF / "cohort.csv", keep_default_na=False, na_values=[""])
-    again = pd.read_csv(__import__("io").StringIO(module.to_csv_text(fresh)),
-                        keep_default_na=False, na_values=[""])
+    again = pd.read_csv(
+        __import__("io").StringIO(module.to_csv_text(fresh)), keep_default_na=False, na_values=[""]
+    )
     assert list(again.columns) == list(frozen.columns)
     pd.testing.assert_frame_equal(again, frozen, check_exact=False, rtol=1e-12, atol=0)
     pd.testing.assert_frame_equal(
         levels.reset_index(drop=True),
-        pd.read_csv(REF / "levels.csv", keep_default_na=False), check_dtype=False)
+        pd.read_csv(REF / "levels.csv", keep_default_na=False),
+        check_dtype=False,
+    )

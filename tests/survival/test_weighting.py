@@ -41,8 +41,9 @@ def r_weights() -> pd.DataFrame:
     return pd.read_csv(REF / "ps_weights.csv")
 
 
-@pytest.mark.parametrize("estimand,column", [("ATE", "ate"), ("ATT", "att"), ("ATC", "atc"),
-                                             ("overlap", "overlap")])
+@pytest.mark.parametrize(
+    "estimand,column", [("ATE", "ate"), ("ATT", "att"), ("ATC", "atc"), ("overlap", "overlap")]
+)
 def test_weights_match_r_glm(syn, r_weights, estimand, column):
     res = propensity_weights(syn, "treated", FORMULA, estimand=estimand)
     np.testing.assert_allclose(res.propensity.to_numpy(), r_weights["ps"], rtol=1e-9)
@@ -75,7 +76,7 @@ def test_effective_sample_size(syn):
     eff = res.effective_n.set_index("arm")
     for arm, code in (("treated", 1), ("control", 0)):
         ww = w[t == code]
-        assert eff.loc[arm, "ess"] == pytest.approx(ww.sum() ** 2 / (ww ** 2).sum(), rel=1e-12)
+        assert eff.loc[arm, "ess"] == pytest.approx(ww.sum() ** 2 / (ww**2).sum(), rel=1e-12)
         assert eff.loc[arm, "n"] == (t == code).sum()
     assert effective_sample_size(np.ones(10)) == pytest.approx(10.0)
 
@@ -149,10 +150,12 @@ def test_balance_formulas(syn):
     w = res.weights.to_numpy()
     assert t.loc[("age", "None"), "smd"] == pytest.approx(_smd_by_hand(x, tr), rel=1e-12)
     assert t.loc[("age", "None"), "smd_w"] == pytest.approx(_smd_by_hand(x, tr, w), rel=1e-12)
+
     # variance ratio after weighting, reliability-weights variance
     def wvar(v, ww):
         m = np.average(v, weights=ww)
-        return np.sum(ww * (v - m) ** 2) / (ww.sum() - (ww ** 2).sum() / ww.sum())
+        return np.sum(ww * (v - m) ** 2) / (ww.sum() - (ww**2).sum() / ww.sum())
+
     vr = wvar(x[tr == 1], w[tr == 1]) / wvar(x[tr == 0], w[tr == 0])
     assert t.loc[("age", "None"), "var_ratio_w"] == pytest.approx(vr, rel=1e-12)
     # binary: p(1-p) variances

@@ -27,7 +27,7 @@ def _time_weights_reference(time, status, timewt, ymax):
             c = np.sum((time == u) & (status == 0))
             s_minus *= 1 - d / at_risk
             if c:
-                g_minus *= 1 - c / (at_risk - d)   # censorings after the deaths at u
+                g_minus *= 1 - c / (at_risk - d)  # censorings after the deaths at u
         nrisk = np.sum(time >= t)
         if timewt == "n" or etimes.size < 2:
             w = 1.0
@@ -36,7 +36,7 @@ def _time_weights_reference(time, status, timewt, ymax):
         elif timewt == "S/G":
             w = n * s_minus / (g_minus * nrisk)
         else:
-            w = 1.0 / g_minus ** 2
+            w = 1.0 / g_minus**2
         out[i] = 0.0 if (ymax is not None and t > ymax) else w
     return out
 
@@ -46,10 +46,11 @@ def _reference(time, status, x, timewt, ymax, reverse):
     a = _time_weights_reference(time, status, timewt, ymax)
     ev = status == 1
     # j at risk after event i: later time, or censored at the same time
-    comparable = ev[:, None] & ((time[None, :] > time[:, None])
-                                | ((time[None, :] == time[:, None]) & ~ev[None, :]))
+    comparable = ev[:, None] & (
+        (time[None, :] > time[:, None]) | ((time[None, :] == time[:, None]) & ~ev[None, :])
+    )
     wpair = np.where(comparable, a[:, None], 0.0)
-    conc = wpair * (x[None, :] > x[:, None])      # the longer survivor has the larger x
+    conc = wpair * (x[None, :] > x[:, None])  # the longer survivor has the larger x
     disc = wpair * (x[None, :] < x[:, None])
     tie = wpair * (x[None, :] == x[:, None])
     same_t = ev[:, None] & ev[None, :] & (time[:, None] == time[None, :])
@@ -58,8 +59,9 @@ def _reference(time, status, x, timewt, ymax, reverse):
     tied_xy = np.sum(np.where(same_t & upper & (x[:, None] == x[None, :]), a[:, None], 0.0))
     counts = np.array([conc.sum(), disc.sum(), tie.sum(), tied_y_all - tied_xy, tied_xy])
     # each pair counts for both of its rows (survival's imat)
-    imat = np.stack([conc.sum(1) + conc.sum(0), disc.sum(1) + disc.sum(0),
-                     tie.sum(1) + tie.sum(0)], axis=1)
+    imat = np.stack(
+        [conc.sum(1) + conc.sum(0), disc.sum(1) + disc.sum(0), tie.sum(1) + tie.sum(0)], axis=1
+    )
     npair = counts[:3].sum()
     if npair <= 0:
         return counts, np.nan, None
@@ -74,13 +76,13 @@ def _reference(time, status, x, timewt, ymax, reverse):
 def _random_data(rng):
     n = int(rng.integers(1, 45))
     scale = rng.choice([0.5, 2.0, 10.0])
-    time = np.ceil(rng.exponential(scale, n))          # many tied times
+    time = np.ceil(rng.exponential(scale, n))  # many tied times
     status = (rng.random(n) < rng.choice([0.3, 0.7, 1.0])).astype(int)
     kind = int(rng.integers(0, 3))
     if kind == 0:
-        x = rng.integers(0, 4, n).astype(float)         # points-based score: many ties
+        x = rng.integers(0, 4, n).astype(float)  # points-based score: many ties
     elif kind == 1:
-        x = rng.normal(size=n)                          # continuous
+        x = rng.normal(size=n)  # continuous
     else:
         x = np.round(rng.normal(size=n), 1) - 0.3 * (time > np.median(time))
     return time, status, x
@@ -95,8 +97,9 @@ def test_core_equals_pairwise_reference(seed):
         for timewt in TIMEWTS:
             for ymax in (None, float(np.quantile(time, 0.6))):
                 for reverse in (True, False):
-                    got = concordance_counts(time, status, x, timewt=timewt, ymax=ymax,
-                                             reverse=reverse)
+                    got = concordance_counts(
+                        time, status, x, timewt=timewt, ymax=ymax, reverse=reverse
+                    )
                     counts, c, dfbeta = _reference(time, status, x, timewt, ymax, reverse)
                     np.testing.assert_allclose(got.counts, counts, rtol=1e-12, atol=1e-12)
                     if dfbeta is None:
@@ -105,7 +108,7 @@ def test_core_equals_pairwise_reference(seed):
                     assert got.concordance == pytest.approx(c, rel=1e-12, abs=1e-14)
                     np.testing.assert_allclose(got.dfbeta, dfbeta, rtol=1e-10, atol=1e-14)
                     checked += 1
-    assert checked > 200      # most data sets have comparable pairs
+    assert checked > 200  # most data sets have comparable pairs
 
 
 def test_before_counts_equal_brute_force():
@@ -117,8 +120,12 @@ def test_before_counts_equal_brute_force():
         got = _before_counts(seq, w)
         for p in range(m):
             before, wb = seq[:p], w[:p]
-            want = [np.sum(before < seq[p]), np.sum(before == seq[p]),
-                    wb[before < seq[p]].sum(), wb[before == seq[p]].sum()]
+            want = [
+                np.sum(before < seq[p]),
+                np.sum(before == seq[p]),
+                wb[before < seq[p]].sum(),
+                wb[before == seq[p]].sum(),
+            ]
             np.testing.assert_allclose(got[:, p], want, rtol=1e-12, atol=1e-12)
 
 

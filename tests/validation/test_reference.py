@@ -38,25 +38,40 @@ def _conc_groups():
 
 @pytest.mark.parametrize(("case", "timewt", "ymax", "reverse"), _conc_groups())
 def test_concordance_matches_survival(case, timewt, ymax, reverse):
-    ref = CONC[(CONC["case"] == case) & (CONC["timewt"] == timewt)
-               & (CONC["ymax"].isna() if pd.isna(ymax) else CONC["ymax"] == ymax)]
+    ref = CONC[
+        (CONC["case"] == case)
+        & (CONC["timewt"] == timewt)
+        & (CONC["ymax"].isna() if pd.isna(ymax) else CONC["ymax"] == ymax)
+    ]
     preds = list(ref["predictor"])
-    res = concordance(_case_data(case), "time", "event", preds, timewt=timewt,
-                      ymax=None if pd.isna(ymax) else float(ymax), reverse=bool(reverse))
+    res = concordance(
+        _case_data(case),
+        "time",
+        "event",
+        preds,
+        timewt=timewt,
+        ymax=None if pd.isna(ymax) else float(ymax),
+        reverse=bool(reverse),
+    )
     got = res.table.set_index("term").loc[preds]
     np.testing.assert_allclose(got["estimate"], ref["concordance"], rtol=RTOL)
     np.testing.assert_allclose(got["std_error"], ref["std_err"], rtol=RTOL)
-    for mine, theirs in [("concordant", "concordant"), ("discordant", "discordant"),
-                         ("tied_x", "tied_x"), ("tied_y", "tied_y"), ("tied_xy", "tied_xy")]:
+    for mine, theirs in [
+        ("concordant", "concordant"),
+        ("discordant", "discordant"),
+        ("tied_x", "tied_x"),
+        ("tied_y", "tied_y"),
+        ("tied_xy", "tied_xy"),
+    ]:
         np.testing.assert_allclose(got[mine], ref[theirs], rtol=RTOL, atol=1e-9)
     if len(preds) > 1:
         v = CONC_VAR[(CONC_VAR["case"] == case) & (CONC_VAR["timewt"] == timewt)]
         mat = v.pivot(index="row", columns="col", values="var").loc[preds, preds]
-        np.testing.assert_allclose(res.vcov.loc[preds, preds].to_numpy(), mat.to_numpy(),
-                                   rtol=RTOL)
+        np.testing.assert_allclose(res.vcov.loc[preds, preds].to_numpy(), mat.to_numpy(), rtol=RTOL)
         d = CONC_DIFF[(CONC_DIFF["case"] == case) & (CONC_DIFF["timewt"] == timewt)].iloc[0]
-        row = res.contrasts[(res.contrasts["term"] == d["second"])
-                            & (res.contrasts["reference"] == d["first"])].iloc[0]
+        row = res.contrasts[
+            (res.contrasts["term"] == d["second"]) & (res.contrasts["reference"] == d["first"])
+        ].iloc[0]
         # R: first - second; here term - reference = second - first
         np.testing.assert_allclose(-row["estimate"], d["delta"], rtol=RTOL)
         np.testing.assert_allclose(row["std_error"], d["std_err"], rtol=RTOL)
@@ -84,16 +99,27 @@ def test_auc_matches_score(case):
     risks, times, cause = _risks(case)
     res = time_auc(_case_data(case), "time", "event", risks, times, cause=cause)
     ref = AUC[AUC["case"] == case]
-    got = res.table.set_index(["term", "time"]).loc[list(zip(ref["model"], ref["time"],
-                                                             strict=True))]
-    for mine, theirs in [("estimate", "auc"), ("std_error", "se"), ("lower", "lower"),
-                         ("upper", "upper")]:
+    got = res.table.set_index(["term", "time"]).loc[
+        list(zip(ref["model"], ref["time"], strict=True))
+    ]
+    for mine, theirs in [
+        ("estimate", "auc"),
+        ("std_error", "se"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+    ]:
         np.testing.assert_allclose(got[mine], ref[theirs], rtol=RTOL)
     refc = AUC_C[AUC_C["case"] == case]
     gotc = res.contrasts.set_index(["term", "reference", "time"]).loc[
-        list(zip(refc["model"], refc["reference"], refc["time"], strict=True))]
-    for mine, theirs in [("estimate", "delta"), ("std_error", "se"), ("lower", "lower"),
-                         ("upper", "upper"), ("p", "p")]:
+        list(zip(refc["model"], refc["reference"], refc["time"], strict=True))
+    ]
+    for mine, theirs in [
+        ("estimate", "delta"),
+        ("std_error", "se"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+        ("p", "p"),
+    ]:
         np.testing.assert_allclose(gotc[mine], refc[theirs], rtol=RTOL)
 
 
@@ -101,8 +127,9 @@ def test_auc_of_scores_taken_at_every_time():
     d = _case_data("lung").assign(ecog=lambda f: f["ph_ecog"] / 3, age100=lambda f: f["age"] / 100)
     res = time_auc(d, "time", "event", {"ecog": "ecog", "age": "age100"}, [180, 365, 540])
     ref = AUC[AUC["case"] == "lung_ecog"]
-    got = res.table.set_index(["term", "time"]).loc[list(zip(ref["model"], ref["time"],
-                                                             strict=True))]
+    got = res.table.set_index(["term", "time"]).loc[
+        list(zip(ref["model"], ref["time"], strict=True))
+    ]
     np.testing.assert_allclose(got["estimate"], ref["auc"], rtol=RTOL)
     np.testing.assert_allclose(got["std_error"], ref["se"], rtol=RTOL)
     refc = AUC_C[AUC_C["case"] == "lung_ecog"]
@@ -115,15 +142,22 @@ def test_brier_ipa_ibs_match_score(case):
     risks, times, cause = _risks(case)
     res = brier_score(_case_data(case), "time", "event", risks, times, cause=cause)
     ref = BRIER[BRIER["case"] == case]
-    got = res.table.set_index(["term", "time"]).loc[list(zip(ref["model"], ref["time"],
-                                                             strict=True))]
-    for mine, theirs in [("estimate", "brier"), ("std_error", "se"), ("lower", "lower"),
-                         ("upper", "upper"), ("ibs", "ibs")]:
+    got = res.table.set_index(["term", "time"]).loc[
+        list(zip(ref["model"], ref["time"], strict=True))
+    ]
+    for mine, theirs in [
+        ("estimate", "brier"),
+        ("std_error", "se"),
+        ("lower", "lower"),
+        ("upper", "upper"),
+        ("ibs", "ibs"),
+    ]:
         np.testing.assert_allclose(got[mine], ref[theirs], rtol=RTOL)
     np.testing.assert_allclose(got["ipa"], ref["ipa"], rtol=RTOL, atol=1e-12)
     refc = BRIER_C[BRIER_C["case"] == case]
     gotc = res.contrasts.set_index(["term", "reference", "time"]).loc[
-        list(zip(refc["model"], refc["reference"], refc["time"], strict=True))]
+        list(zip(refc["model"], refc["reference"], refc["time"], strict=True))
+    ]
     for mine, theirs in [("estimate", "delta"), ("std_error", "se"), ("p", "p")]:
         np.testing.assert_allclose(gotc[mine], refc[theirs], rtol=RTOL)
 
@@ -137,8 +171,7 @@ def test_concordance_of_two_cox_fits_matches_concordance_fit1_fit2():
     res = concordance(d, "time", "event", {"lp1": f1, "lp2": f2})
     ref = CONC[CONC["case"] == "lung_coxfits"].set_index("predictor")
     got = res.table.set_index("term")
-    np.testing.assert_allclose(got.loc[["lp1", "lp2"], "estimate"], ref["concordance"],
-                               rtol=RTOL)
+    np.testing.assert_allclose(got.loc[["lp1", "lp2"], "estimate"], ref["concordance"], rtol=RTOL)
     np.testing.assert_allclose(got.loc[["lp1", "lp2"], "std_error"], ref["std_err"], rtol=RTOL)
     d_ref = CONC_DIFF[CONC_DIFF["case"] == "lung_coxfits"].iloc[0]
     np.testing.assert_allclose(-res.contrasts["estimate"].iloc[0], d_ref["delta"], rtol=RTOL)
@@ -155,6 +188,11 @@ def test_calibration_slope_and_ici_match_r(row):
     cause = 1 if row.case == "mgus" else None
     res = calibration(_case_data(row.case), "time", "event", row.column, row.time, cause=cause)
     got = res.table.iloc[0]
-    for mine, theirs in [("slope", "slope"), ("slope_std_error", "slope_se"), ("ici", "ici"),
-                         ("e50", "e50"), ("e90", "e90")]:
+    for mine, theirs in [
+        ("slope", "slope"),
+        ("slope_std_error", "slope_se"),
+        ("ici", "ici"),
+        ("e50", "e50"),
+        ("e90", "e90"),
+    ]:
         np.testing.assert_allclose(got[mine], getattr(row, theirs), rtol=RTOL)

@@ -43,8 +43,9 @@ def _toy(n=60, seed=0):
     x = rng.integers(0, 5, n)
     t = np.ceil(rng.exponential(10 / np.exp(0.4 * x)))
     c = np.ceil(rng.uniform(2, 25, n))
-    return pd.DataFrame({"t": np.minimum(t, c), "e": (t <= c).astype(int), "x": x,
-                         "y": x + rng.integers(0, 3, n)})
+    return pd.DataFrame(
+        {"t": np.minimum(t, c), "e": (t <= c).astype(int), "x": x, "y": x + rng.integers(0, 3, n)}
+    )
 
 
 def test_concordance_counts_equal_brute_force():
@@ -125,8 +126,9 @@ def test_errors_are_input_errors():
 
 
 def test_result_contract(pbc):
-    res = compare_scores(pbc, "time", "event", ["points", "log_bili"], [1000, 2000],
-                         thresholds=[0.1, 0.3])
+    res = compare_scores(
+        pbc, "time", "event", ["points", "log_bili"], [1000, 2000], thresholds=[0.1, 0.3]
+    )
     for r in (res, res.concordance, res.auc, res.brier, res.calibration, res.decision):
         assert len(repr(r)) < 200 and "\n" not in repr(r)
         assert isinstance(r.summary(), str) and r._repr_html_().startswith("<div")
@@ -135,8 +137,9 @@ def test_result_contract(pbc):
         plt.close(ax.figure)
         assert r.n_excluded == 0
     assert res == res and res.concordance == res.concordance
-    other = compare_scores(pbc, "time", "event", ["points", "age"], [1000, 2000],
-                           thresholds=[0.1, 0.3])
+    other = compare_scores(
+        pbc, "time", "event", ["points", "age"], [1000, 2000], thresholds=[0.1, 0.3]
+    )
     assert res != other
     paper = res.paper_table()
     assert list(paper["Score"]) == ["points", "log_bili"]
@@ -153,8 +156,9 @@ def test_calibration_of_true_risks_is_good():
     lp = rng.normal(0, 0.8, n)
     t = rng.exponential(1 / (0.1 * np.exp(lp)))
     c = rng.uniform(0, 20, n)
-    d = pd.DataFrame({"t": np.minimum(t, c), "e": (t <= c).astype(int),
-                      "p": 1 - np.exp(-0.1 * np.exp(lp) * 5)})
+    d = pd.DataFrame(
+        {"t": np.minimum(t, c), "e": (t <= c).astype(int), "p": 1 - np.exp(-0.1 * np.exp(lp) * 5)}
+    )
     res = calibration(d, "t", "e", "p", 5, groups=5)
     row = res.table.iloc[0]
     assert abs(row["slope"] - 1) < 3 * row["slope_std_error"]
@@ -170,6 +174,7 @@ def test_decision_curve_treat_all_and_perfect_prediction():
     res = decision_curve(d, "t", "e", "perfect", 6, thresholds=[0.2, 0.5])
     tab = res.table.set_index(["term", "threshold"])["net_benefit"]
     from crlm_outcomes.validation._estimators import risk_at
+
     f, _ = risk_at(d["t"].to_numpy(float), d["e"].to_numpy(), 6, None)
     assert tab[("treat all", 0.2)] == pytest.approx(f - (1 - f) * 0.25)
     assert tab[("perfect", 0.5)] >= tab[("treat all", 0.5)]
@@ -191,20 +196,21 @@ def test_predicted_risk_km_is_the_level_kaplan_meier():
 def test_bootstrap_is_seeded_and_reports_progress():
     d = _toy(100, 7)
     calls = []
-    a = bootstrap_validation(d, "t", "e", "x", [6], n_boot=4, seed=11,
-                             progress=lambda b, n: calls.append((b, n)))
+    a = bootstrap_validation(
+        d, "t", "e", "x", [6], n_boot=4, seed=11, progress=lambda b, n: calls.append((b, n))
+    )
     b = bootstrap_validation(d, "t", "e", "x", [6], n_boot=4, seed=11)
     assert a == b and calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert a.n_boot == 4 and (a.table["n_boot"] <= 4).all()
     tab = a.table.set_index("metric")
-    assert tab.loc["C", "corrected"] == pytest.approx(tab.loc["C", "apparent"]
-                                                      - tab.loc["C", "optimism"])
+    assert tab.loc["C", "corrected"] == pytest.approx(
+        tab.loc["C", "apparent"] - tab.loc["C", "optimism"]
+    )
 
 
 def test_paper_table_shows_corrected_c_and_slope_with_bootstrap():
     d = _toy(120, 5)
-    res = compare_scores(d, "t", "e", ["x", "y"], [6, 10], n_boot=3, seed=2,
-                         thresholds=[0.2, 0.4])
+    res = compare_scores(d, "t", "e", ["x", "y"], [6, 10], n_boot=3, seed=2, thresholds=[0.2, 0.4])
     paper = res.paper_table().set_index("Score")
     tab = res.table[res.table["term"] == "y"].set_index("metric")
     assert paper.loc["y", "C (corrected)"] == f"{tab.loc['C (corrected)', 'estimate']:.3f}"
@@ -215,14 +221,26 @@ def test_paper_table_shows_corrected_c_and_slope_with_bootstrap():
 
 def test_competing_risks_compare():
     m = pd.read_csv(REF / "data_mgus2.csv").iloc[:400]
-    res = compare_scores(m, "time", "event", ["age", "hgb"], [60, 120], cause=1,
-                         thresholds=[0.05, 0.1])
+    res = compare_scores(
+        m, "time", "event", ["age", "hgb"], [60, 120], cause=1, thresholds=[0.05, 0.1]
+    )
     assert res.auc.cause == 1 and "cause 1" in res.methods_text()
     assert np.isfinite(res.table["estimate"]).all()
 
 
-@pytest.mark.parametrize("module", ["concordance", "auc", "brier", "calibration", "decision",
-                                    "risk_model", "bootstrap", "compare"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "concordance",
+        "auc",
+        "brier",
+        "calibration",
+        "decision",
+        "risk_model",
+        "bootstrap",
+        "compare",
+    ],
+)
 def test_docstring_examples_run(module):
     mod = importlib.import_module(f"crlm_outcomes.validation.{module}")
     failed, _ = doctest.testmod(mod, verbose=False)

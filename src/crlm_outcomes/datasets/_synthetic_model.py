@@ -100,39 +100,69 @@ RECURRENCE_BEFORE_DEATH_PROB = 0.5
 LOSS_TO_FOLLOWUP_RATE = 0.002
 
 ICDO3_SITES = np.array(
-    ["C18.0", "C18.1", "C18.2", "C18.3", "C18.4", "C18.5", "C18.6", "C18.7", "C18.8", "C18.9",
-     "C19.9", "C20.9"]
+    [
+        "C18.0",
+        "C18.1",
+        "C18.2",
+        "C18.3",
+        "C18.4",
+        "C18.5",
+        "C18.6",
+        "C18.7",
+        "C18.8",
+        "C18.9",
+        "C19.9",
+        "C20.9",
+    ]
 )
 #: Topography distribution of colorectal primaries with liver metastases (about 30% right-sided,
 #: 30% rectal), after registry series (SEER stage IV colorectal).
-ICDO3_PROBS = np.array(
-    [0.09, 0.005, 0.10, 0.04, 0.07, 0.03, 0.04, 0.25, 0.015, 0.02, 0.07, 0.27]
-)
+ICDO3_PROBS = np.array([0.09, 0.005, 0.10, 0.04, 0.07, 0.03, 0.04, 0.25, 0.015, 0.02, 0.07, 0.27])
 RIGHT_SITES = ("C18.0", "C18.2", "C18.3", "C18.4")
 LEFT_SITES = ("C18.5", "C18.6", "C18.7", "C19.9", "C20.9")
 
 STRATEGIES = canonical_definition().columns["surgical_strategy"].declared_levels  # canonical.yaml
 S_SIM, S_STAGED, S_LFIRST, S_TWO, S_ALPPS, S_ABL, S_LT, S_NONE, S_META = (
-    STRATEGIES.index(level) for level in (
-        "simultaneous", "staged_primary_first", "liver_first", "two_stage_hepatectomy", "alpps",
-        "ablation_only", "transplantation", "no_liver_directed_therapy",
-        "metachronous_hepatectomy"))
+    STRATEGIES.index(level)
+    for level in (
+        "simultaneous",
+        "staged_primary_first",
+        "liver_first",
+        "two_stage_hepatectomy",
+        "alpps",
+        "ablation_only",
+        "transplantation",
+        "no_liver_directed_therapy",
+        "metachronous_hepatectomy",
+    )
+)
 
 REGIMENS = np.array(
     [
-        "FOLFOX", "CAPOX", "FOLFIRI", "FOLFOXIRI", "FOLFOX+bevacizumab", "CAPOX+bevacizumab",
-        "FOLFIRI+bevacizumab", "FOLFOXIRI+bevacizumab", "FOLFOX+cetuximab", "FOLFIRI+cetuximab",
+        "FOLFOX",
+        "CAPOX",
+        "FOLFIRI",
+        "FOLFOXIRI",
+        "FOLFOX+bevacizumab",
+        "CAPOX+bevacizumab",
+        "FOLFIRI+bevacizumab",
+        "FOLFOXIRI+bevacizumab",
+        "FOLFOX+cetuximab",
+        "FOLFIRI+cetuximab",
         "FOLFOX+panitumumab",
     ]
 )
-REGIMEN_OXALIPLATIN = np.array([True, True, False, True, True, True, False, True, True, False,
-                                True])
+REGIMEN_OXALIPLATIN = np.array(
+    [True, True, False, True, True, True, False, True, True, False, True]
+)
 REGIMEN_CYCLE_DAYS = np.array([14, 21, 14, 14, 14, 21, 14, 14, 14, 14, 14])
 REGIMEN_ANTI_EGFR = np.array([False] * 8 + [True] * 3)
-REGIMEN_BEVACIZUMAB = np.array([False, False, False, False, True, True, True, True, False, False,
-                                False])
-REGIMEN_FOLFOXIRI = np.array([False, False, False, True, False, False, False, True, False, False,
-                              False])
+REGIMEN_BEVACIZUMAB = np.array(
+    [False, False, False, False, True, True, True, True, False, False, False]
+)
+REGIMEN_FOLFOXIRI = np.array(
+    [False, False, False, True, False, False, False, True, False, False, False]
+)
 
 EXTRAHEPATIC_SITES = ("lung", "peritoneum", "distant_nodes", "bone", "brain", "other")
 EXTRAHEPATIC_SITE_PROBS = np.array([0.55, 0.20, 0.14, 0.04, 0.01, 0.06])
@@ -198,9 +228,9 @@ def linear_predictor(cov: dict[str, np.ndarray], hazard_ratios: dict[str, float]
 def _demographics(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str, Any]:
     """Demographics and the primary tumour (site, T, N, grade)."""
     pdx = _uniform_days(rng, n, day_number(DIAGNOSIS_WINDOW[0]), day_number(DIAGNOSIS_WINDOW[1]))
-    year = pdx.astype(np.int64).astype("datetime64[D]").astype("datetime64[Y]").astype(
-        np.int64
-    ) + 1970
+    year = (
+        pdx.astype(np.int64).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    )
     era = (year - 2005) / 15.0  # 0 .. 1 over the diagnosis window
     age = np.round(np.clip(rng.normal(64.0, 11.0, n), 22.0, 95.0), 1)
     male = rng.random(n) < 0.58
@@ -218,9 +248,19 @@ def _demographics(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dic
     n_levels_idx = np.where(node_pos, n_pos_code + 1, 0)
     grade_idx = _choice(rng, n, np.array([0.08, 0.68, 0.21, 0.03]))
     return {
-        "age": age, "era": era, "grade_idx": grade_idx, "left": left, "male": male,
-        "n_levels_idx": n_levels_idx, "node_pos": node_pos, "pdx": pdx, "rectal": rectal,
-        "right": right, "site_idx": site_idx, "t_levels_idx": t_levels_idx, "year": year,
+        "age": age,
+        "era": era,
+        "grade_idx": grade_idx,
+        "left": left,
+        "male": male,
+        "n_levels_idx": n_levels_idx,
+        "node_pos": node_pos,
+        "pdx": pdx,
+        "rectal": rectal,
+        "right": right,
+        "site_idx": site_idx,
+        "t_levels_idx": t_levels_idx,
+        "year": year,
     }
 
 
@@ -249,10 +289,17 @@ def _molecular_truth(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> 
     dmmr = rng.random(n) < np.where(braf_v600e, 0.22, np.where(right, 0.05, 0.015))
     her2_pos = rng.random(n) < np.where(~ras_mut & ~braf_v600e & left, 0.06, 0.004)
     return {
-        "braf_non_v600e": braf_non_v600e, "braf_v600e": braf_v600e, "dmmr": dmmr,
-        "her2_pos": her2_pos, "kras_codon": kras_codon, "kras_exon": kras_exon,
-        "kras_mut": kras_mut, "nras_codon": nras_codon, "nras_exon": nras_exon,
-        "nras_mut": nras_mut, "ras_mut": ras_mut,
+        "braf_non_v600e": braf_non_v600e,
+        "braf_v600e": braf_v600e,
+        "dmmr": dmmr,
+        "her2_pos": her2_pos,
+        "kras_codon": kras_codon,
+        "kras_exon": kras_exon,
+        "kras_mut": kras_mut,
+        "nras_codon": nras_codon,
+        "nras_exon": nras_exon,
+        "nras_mut": nras_mut,
+        "ras_mut": ras_mut,
     }
 
 
@@ -263,7 +310,8 @@ def _liver_timing(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dic
     # synchronous: liver mets found at (same day), shortly after, or shortly before the primary
     kind = _choice(rng, n, np.array([0.55, 0.30, 0.15]))
     sync_offset = np.select(
-        [kind == 0, kind == 1], [np.zeros(n), _uniform_days(rng, n, 1, 30)],
+        [kind == 0, kind == 1],
+        [np.zeros(n), _uniform_days(rng, n, 1, 30)],
         -_uniform_days(rng, n, 1, 21),
     )
     # metachronous: primary resected first (rectum after neoadjuvant chemoradiation)
@@ -298,14 +346,23 @@ def _tumour_burden(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> di
     ehd_mask = np.where(ehd, (1 << site_a) | np.where(n_sites == 2, 1 << site_b, 0), 0)
     hln = rng.random(n) < np.where(n_les >= 4, 0.08, 0.03)
     log_cea = (
-        np.log(12.0) + 0.25 * np.log(n_les) + 0.45 * np.log(size / 3.0) + 0.3 * ehd
+        np.log(12.0)
+        + 0.25 * np.log(n_les)
+        + 0.45 * np.log(size / 3.0)
+        + 0.3 * ehd
         + rng.normal(0.0, 1.6, n)
     )
     cea = np.round(np.clip(np.exp(log_cea), 0.3, 60000.0), 1)
     tbs = np.sqrt(size**2 + n_les.astype(np.float64) ** 2)
     return {
-        "bilobar": bilobar, "cea": cea, "ehd": ehd, "ehd_mask": ehd_mask, "hln": hln,
-        "n_les": n_les, "size": size, "tbs": tbs,
+        "bilobar": bilobar,
+        "cea": cea,
+        "ehd": ehd,
+        "ehd_mask": ehd_mask,
+        "hln": hln,
+        "n_les": n_les,
+        "size": size,
+        "tbs": tbs,
     }
 
 
@@ -317,9 +374,8 @@ def _molecular_tests(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> 
     extended = year >= 2013
     kras_ext = kras_tested & (rng.random(n) < np.where(extended, 0.90, 0.05))
     kras_seen = kras_tested & kras_mut & ((kras_exon == 2) | kras_ext)
-    nras_tested = (
-        kras_tested
-        & (rng.random(n) < np.where(extended, np.where(kras_seen, 0.4, 0.9), 0.05))
+    nras_tested = kras_tested & (
+        rng.random(n) < np.where(extended, np.where(kras_seen, 0.4, 0.9), 0.05)
     )
     nras_seen = nras_tested & nras_mut
     braf_tested = rng.random(n) < (0.2 + 0.7 * era) * np.where(kras_seen, 0.8, 1.0)
@@ -329,9 +385,15 @@ def _molecular_tests(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> 
     )
     ras_seen_wt = kras_tested & ~kras_seen & (nras_tested & ~nras_seen | ~extended)
     return {
-        "braf_tested": braf_tested, "her2_tested": her2_tested, "kras_ext": kras_ext,
-        "kras_seen": kras_seen, "kras_tested": kras_tested, "mmr_tested": mmr_tested,
-        "nras_seen": nras_seen, "nras_tested": nras_tested, "ras_seen_wt": ras_seen_wt,
+        "braf_tested": braf_tested,
+        "her2_tested": her2_tested,
+        "kras_ext": kras_ext,
+        "kras_seen": kras_seen,
+        "kras_tested": kras_tested,
+        "mmr_tested": mmr_tested,
+        "nras_seen": nras_seen,
+        "nras_tested": nras_tested,
+        "ras_seen_wt": ras_seen_wt,
     }
 
 
@@ -342,8 +404,13 @@ def _allocation(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[
     ldx, cutoff, era, rectal = s["ldx"], s["cutoff"], s["era"], s["rectal"]
     synchronous = s["synchronous"]
     score = (
-        1.9 - 0.33 * np.minimum(n_les, 15) - 0.18 * np.maximum(size - 5.0, 0.0) - 1.3 * ehd
-        - 0.35 * bilobar - 1.0 * hln - 0.03 * (age - 65.0)
+        1.9
+        - 0.33 * np.minimum(n_les, 15)
+        - 0.18 * np.maximum(size - 5.0, 0.0)
+        - 1.3 * ehd
+        - 0.35 * bilobar
+        - 1.0 * hln
+        - 0.03 * (age - 65.0)
     )
     init_res = rng.random(n) < expit(score)
     small = (n_les <= 3) & (size <= 3.0)
@@ -355,11 +422,22 @@ def _allocation(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[
     resect = init_res & (u >= p_refuse + p_abl_res)
     # initially unresectable: conversion, transplantation, ablation, or systemic therapy only
     eligible_lt = (
-        ~init_res & ~ehd & ~ras_mut & ~braf_v600e & (age < 70) & (year >= 2006)
+        ~init_res
+        & ~ehd
+        & ~ras_mut
+        & ~braf_v600e
+        & (age < 70)
+        & (year >= 2006)
         & (ldx <= cutoff - 30 * DAYS_PER_MONTH)
     )
-    p_conv = expit(-0.6 - 0.08 * np.minimum(n_les, 20) - 0.9 * ehd + 0.6 * era
-                   - 0.4 * ras_mut - 0.8 * braf_v600e)
+    p_conv = expit(
+        -0.6
+        - 0.08 * np.minimum(n_les, 20)
+        - 0.9 * ehd
+        + 0.6 * era
+        - 0.4 * ras_mut
+        - 0.8 * braf_v600e
+    )
     u = rng.random(n)
     lt = eligible_lt & (u < 0.035)
     conv = ~init_res & ~lt & (u >= 0.035) & (u < 0.035 + p_conv)
@@ -378,8 +456,11 @@ def _allocation(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[
     alpps = resect & ~two & (u < p_two + p_alpps)
     one = resect & ~two & ~alpps
     # synchronous one-stage resections: simultaneous / staged primary-first / liver-first
-    sync_weights: list[np.ndarray | float] = [np.where(big | (size > 5), 0.22, 0.42), 0.42,
-                                              np.where(rectal, 0.30, 0.10)]
+    sync_weights: list[np.ndarray | float] = [
+        np.where(big | (size > 5), 0.22, 0.42),
+        0.42,
+        np.where(rectal, 0.30, 0.10),
+    ]
     sync_choice = np.array([S_SIM, S_STAGED, S_LFIRST])[_choice_rows(rng, n, sync_weights)]
     # a one-stage resection of metachronous metastases is a metachronous hepatectomy
     # (2025 Chinese guideline section 4.1.3), not a staged resection
@@ -388,8 +469,13 @@ def _allocation(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[
     strategy = np.where(alpps, S_ALPPS, strategy)
     treated = strategy != S_NONE
     return {
-        "big": big, "converted": converted, "init_res": init_res, "lt": lt, "resect": resect,
-        "strategy": strategy, "treated": treated,
+        "big": big,
+        "converted": converted,
+        "init_res": init_res,
+        "lt": lt,
+        "resect": resect,
+        "strategy": strategy,
+        "treated": treated,
     }
 
 
@@ -403,8 +489,11 @@ def _systemic_therapy(rng: np.random.Generator, n: int, s: Mapping[str, Any]) ->
     neo = treated & (
         rng.random(n)
         < np.select(
-            [converted | lt | (strategy == S_TWO) | (strategy == S_ALPPS),
-             strategy == S_LFIRST, strategy == S_ABL],
+            [
+                converted | lt | (strategy == S_TWO) | (strategy == S_ALPPS),
+                strategy == S_LFIRST,
+                strategy == S_ABL,
+            ],
             [1.0, 0.85, 0.35],
             0.30 + 0.25 * era,
         )
@@ -438,8 +527,12 @@ def _systemic_therapy(rng: np.random.Generator, n: int, s: Mapping[str, Any]) ->
         rng, n, _where_rows(intensive, [0.05, 0.68, 0.24, 0.03], [0.03, 0.45, 0.41, 0.11])
     )
     return {
-        "adjuvant": adjuvant, "cycle_days": cycle_days, "cycles": cycles, "neo": neo,
-        "recist": recist, "regimen": regimen,
+        "adjuvant": adjuvant,
+        "cycle_days": cycle_days,
+        "cycles": cycles,
+        "neo": neo,
+        "recist": recist,
+        "regimen": regimen,
     }
 
 
@@ -471,8 +564,12 @@ def _treatment_dates(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> 
     prim_res = np.where(sim, t0, prim_res)
     prim_type = np.where(sim, 3, prim_type)
     return {
-        "chemo_end": chemo_end, "chemo_start": chemo_start, "dx_last": dx_last,
-        "prim_res": prim_res, "prim_type": prim_type, "t0": t0,
+        "chemo_end": chemo_end,
+        "chemo_start": chemo_start,
+        "dx_last": dx_last,
+        "prim_res": prim_res,
+        "prim_type": prim_type,
+        "t0": t0,
     }
 
 
@@ -482,7 +579,8 @@ def _surgery(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str
     big, ehd, treated = s["big"], s["ehd"], s["treated"]
     surgery = resect | lt
     major = resect & (
-        (strategy == S_TWO) | (strategy == S_ALPPS)
+        (strategy == S_TWO)
+        | (strategy == S_ALPPS)
         | (rng.random(n) < expit(-1.3 + 0.25 * np.minimum(n_les, 10) + 0.25 * (size - 3)))
     )
     u = rng.random(n)
@@ -496,13 +594,17 @@ def _surgery(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict[str
     ned_gen = treated & (margin != 2) & ~planned_dropout & ~ehd_untreated
     ned_gen &= ~((strategy == S_ABL) & (rng.random(n) < 0.05))
     return {
-        "major": major, "margin": margin, "ned_gen": ned_gen, "planned_dropout": planned_dropout,
+        "major": major,
+        "margin": margin,
+        "ned_gen": ned_gen,
+        "planned_dropout": planned_dropout,
         "surgery": surgery,
     }
 
 
-def _generating_covariates(rng: np.random.Generator, n: int,
-                           s: Mapping[str, Any]) -> dict[str, Any]:
+def _generating_covariates(
+    rng: np.random.Generator, n: int, s: Mapping[str, Any]
+) -> dict[str, Any]:
     """The covariates of the generating hazard models and their linear predictors."""
     age, right, ras_mut, braf_v600e = s["age"], s["right"], s["ras_mut"], s["braf_v600e"]
     braf_non_v600e, node_pos, dfi_lt_12 = s["braf_non_v600e"], s["node_pos"], s["dfi_lt_12"]
@@ -558,8 +660,8 @@ def _event_times(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict
     rec = t0 + np.maximum(21.0, np.round(rec_latent_m * DAYS_PER_MONTH))
     # coupling: most deaths are preceded by a recorded recurrence/progression
     died_first = rec >= death
-    couple = treated & died_first & (death - t0 > 90) & (
-        rng.random(n) < RECURRENCE_BEFORE_DEATH_PROB
+    couple = (
+        treated & died_first & (death - t0 > 90) & (rng.random(n) < RECURRENCE_BEFORE_DEATH_PROB)
     )
     post_rec = np.minimum(rng.gamma(2.0, 6.0 * DAYS_PER_MONTH, n), 0.8 * (death - t0))
     rec = np.where(couple, np.maximum(t0 + 21.0, np.round(death - post_rec)), rec)
@@ -573,8 +675,13 @@ def _event_times(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict
     last_fu = np.where(dead, death, censor)
     rec = np.where(rec <= last_fu, rec, np.nan)
     return {
-        "censor": censor, "dead": dead, "death": death, "death_m": death_m, "last_fu": last_fu,
-        "rec": rec, "rec_latent_m": rec_latent_m,
+        "censor": censor,
+        "dead": dead,
+        "death": death,
+        "death_m": death_m,
+        "last_fu": last_fu,
+        "rec": rec,
+        "rec_latent_m": rec_latent_m,
     }
 
 
@@ -584,12 +691,16 @@ def _post_origin(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> dict
     planned_dropout, dead, death = s["planned_dropout"], s["dead"], s["death"]
     ned_gen, rectal, synchronous = s["ned_gen"], s["rectal"], s["synchronous"]
     dx_last, prim_res, prim_type = s["dx_last"], s["prim_res"], s["prim_type"]
-    stage2_plan = t0 + np.where(strategy == S_TWO, _uniform_days(rng, n, 35, 84),
-                                _uniform_days(rng, n, 7, 14))
+    stage2_plan = t0 + np.where(
+        strategy == S_TWO, _uniform_days(rng, n, 35, 84), _uniform_days(rng, n, 7, 14)
+    )
     stage2_block = np.fmin(rec, last_fu)
-    stage2_done = np.isin(strategy, [S_TWO, S_ALPPS]) & ~planned_dropout & (
-        stage2_plan < stage2_block
-    ) & ~(dead & (death <= stage2_plan))
+    stage2_done = (
+        np.isin(strategy, [S_TWO, S_ALPPS])
+        & ~planned_dropout
+        & (stage2_plan < stage2_block)
+        & ~(dead & (death <= stage2_plan))
+    )
     stage2 = np.where(stage2_done, stage2_plan, np.nan)
     ned = ned_gen & ~(np.isin(strategy, [S_TWO, S_ALPPS]) & ~stage2_done)
     # liver-first: primary after the liver; no liver-directed therapy: palliative primary resection
@@ -633,8 +744,9 @@ def _complications(rng: np.random.Generator, n: int, s: Mapping[str, Any]) -> di
     return {"cd": cd, "death90": death90, "mort90": mort90}
 
 
-def _recurrence_site_and_death(rng: np.random.Generator, n: int,
-                               s: Mapping[str, Any]) -> dict[str, Any]:
+def _recurrence_site_and_death(
+    rng: np.random.Generator, n: int, s: Mapping[str, Any]
+) -> dict[str, Any]:
     """Site of recurrence and cause of death."""
     strategy, rec, death90 = s["strategy"], s["rec"], s["death90"]
     rec_site = _choice_rows(
@@ -656,26 +768,72 @@ def _assemble(s: Mapping[str, Any]) -> Simulation:
     """The simulation's columns (what a registry would record) and its truth (the
     generating covariates, linear predictors and latent times)."""
     columns = {
-        "age": s["age"], "male": s["male"], "year": s["year"], "site_idx": s["site_idx"],
-        "right": s["right"], "t_idx": s["t_levels_idx"], "n_idx": s["n_levels_idx"],
-        "node_pos": s["node_pos"], "grade_idx": s["grade_idx"], "pdx": s["pdx"], "ldx": s["ldx"],
-        "synchronous": s["synchronous"], "prim_res": s["prim_res"], "prim_type": s["prim_type"],
-        "n_les": s["n_les"], "size": s["size"], "bilobar": s["bilobar"], "hln": s["hln"],
-        "ehd": s["ehd"], "ehd_mask": s["ehd_mask"], "cea": s["cea"],
-        "kras_tested": s["kras_tested"], "kras_ext": s["kras_ext"], "kras_seen": s["kras_seen"],
-        "kras_exon": s["kras_exon"], "kras_codon": s["kras_codon"], "nras_tested": s["nras_tested"],
-        "nras_seen": s["nras_seen"], "nras_exon": s["nras_exon"], "nras_codon": s["nras_codon"],
-        "braf_tested": s["braf_tested"], "braf_v600e": s["braf_v600e"],
-        "braf_non_v600e": s["braf_non_v600e"], "mmr_tested": s["mmr_tested"], "dmmr": s["dmmr"],
-        "her2_tested": s["her2_tested"], "her2_pos": s["her2_pos"], "init_res": s["init_res"],
-        "neo": s["neo"], "regimen": s["regimen"], "cycles": s["cycles"],
-        "chemo_start": s["chemo_start"], "chemo_end": s["chemo_end"], "adjuvant": s["adjuvant"],
-        "recist": s["recist"], "strategy": s["strategy"], "treated": s["treated"],
-        "resect": s["resect"], "t0": s["t0"], "major": s["major"], "stage2": s["stage2"],
-        "margin": s["margin"], "lt": s["lt"], "two": s["strategy"] == S_TWO,
-        "alpps": s["strategy"] == S_ALPPS, "big": s["big"], "cd": s["cd"], "mort90": s["mort90"],
-        "ned": s["ned"], "rec": s["rec"], "rec_site": s["rec_site"], "dead": s["dead"],
-        "death": s["death"], "last_fu": s["last_fu"], "cod": s["cod"], "prim_lag": s["prim_lag"],
+        "age": s["age"],
+        "male": s["male"],
+        "year": s["year"],
+        "site_idx": s["site_idx"],
+        "right": s["right"],
+        "t_idx": s["t_levels_idx"],
+        "n_idx": s["n_levels_idx"],
+        "node_pos": s["node_pos"],
+        "grade_idx": s["grade_idx"],
+        "pdx": s["pdx"],
+        "ldx": s["ldx"],
+        "synchronous": s["synchronous"],
+        "prim_res": s["prim_res"],
+        "prim_type": s["prim_type"],
+        "n_les": s["n_les"],
+        "size": s["size"],
+        "bilobar": s["bilobar"],
+        "hln": s["hln"],
+        "ehd": s["ehd"],
+        "ehd_mask": s["ehd_mask"],
+        "cea": s["cea"],
+        "kras_tested": s["kras_tested"],
+        "kras_ext": s["kras_ext"],
+        "kras_seen": s["kras_seen"],
+        "kras_exon": s["kras_exon"],
+        "kras_codon": s["kras_codon"],
+        "nras_tested": s["nras_tested"],
+        "nras_seen": s["nras_seen"],
+        "nras_exon": s["nras_exon"],
+        "nras_codon": s["nras_codon"],
+        "braf_tested": s["braf_tested"],
+        "braf_v600e": s["braf_v600e"],
+        "braf_non_v600e": s["braf_non_v600e"],
+        "mmr_tested": s["mmr_tested"],
+        "dmmr": s["dmmr"],
+        "her2_tested": s["her2_tested"],
+        "her2_pos": s["her2_pos"],
+        "init_res": s["init_res"],
+        "neo": s["neo"],
+        "regimen": s["regimen"],
+        "cycles": s["cycles"],
+        "chemo_start": s["chemo_start"],
+        "chemo_end": s["chemo_end"],
+        "adjuvant": s["adjuvant"],
+        "recist": s["recist"],
+        "strategy": s["strategy"],
+        "treated": s["treated"],
+        "resect": s["resect"],
+        "t0": s["t0"],
+        "major": s["major"],
+        "stage2": s["stage2"],
+        "margin": s["margin"],
+        "lt": s["lt"],
+        "two": s["strategy"] == S_TWO,
+        "alpps": s["strategy"] == S_ALPPS,
+        "big": s["big"],
+        "cd": s["cd"],
+        "mort90": s["mort90"],
+        "ned": s["ned"],
+        "rec": s["rec"],
+        "rec_site": s["rec_site"],
+        "dead": s["dead"],
+        "death": s["death"],
+        "last_fu": s["last_fu"],
+        "cod": s["cod"],
+        "prim_lag": s["prim_lag"],
     }
     truth = dict(s["cov"])
     truth.update(

@@ -34,17 +34,22 @@ __all__ = ["registry_frame", "write_synthetic_registry", "WRITABLE_SUFFIXES"]
 #: File types the writer produces (SAS7BDAT cannot be written by any open library).
 WRITABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".dta", ".sav")
 
-_OS_OPTION = {"primary_diagnosis": "primary_diagnosis", "liver_resection": "liver_resection",
-              "liver_mets_diagnosis": "liver_mets_diagnosis"}
+_OS_OPTION = {
+    "primary_diagnosis": "primary_diagnosis",
+    "liver_resection": "liver_resection",
+    "liver_mets_diagnosis": "liver_mets_diagnosis",
+}
 
 
-def _by_distinct(series: pd.Series, fmt: Callable[[pd.Series], np.ndarray],
-                 fill: str) -> pd.Series:
+def _by_distinct(series: pd.Series, fmt: Callable[[pd.Series], np.ndarray], fill: str) -> pd.Series:
     """Format each distinct value once (``fmt`` gets the distinct values) and broadcast back
     with an Arrow ``take`` (no Python string per row); missing cells become ``fill``."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    texts = np.asarray(fmt(pd.Series(uniques)), dtype=object) if len(uniques) else \
-        np.array([], dtype=object)
+    texts = (
+        np.asarray(fmt(pd.Series(uniques)), dtype=object)
+        if len(uniques)
+        else np.array([], dtype=object)
+    )
     table = pa.array(np.append(texts, fill).tolist(), type=pa.large_string())
     idx = pa.array(np.where(codes >= 0, codes, len(texts)).astype(np.int64))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([table.take(idx)])))
@@ -96,16 +101,20 @@ def _encode(series: pd.Series, rule: ColumnRule, schema: SchemaDefinition) -> pd
         scaled = pd.Series(series.to_numpy(dtype=float, na_value=np.nan) / rule.factor)
         return _by_distinct(scaled, lambda u: _number_text(u, rule), fill)
     if spec.dtype == "boolean":
-        return _by_distinct(series, lambda u: np.where(u.to_numpy(dtype=bool), "true", "false"),
-                            fill)
+        return _by_distinct(
+            series, lambda u: np.where(u.to_numpy(dtype=bool), "true", "false"), fill
+        )
     return _by_distinct(series, lambda u: u.astype(str).to_numpy(dtype=object), fill)
 
 
 def _encode_codes(series: pd.Series, rule: ColumnRule) -> pd.Series:
     codes = dict(rule.write_codes or {})
     fill = rule.write_missing or codes.get(None, "")
-    return _by_distinct(series, lambda u: np.array(
-        [codes.get(v, str(v)) for v in u.astype(object).tolist()], dtype=object), fill)
+    return _by_distinct(
+        series,
+        lambda u: np.array([codes.get(v, str(v)) for v in u.astype(object).tolist()], dtype=object),
+        fill,
+    )
 
 
 def _top_code(rule: ColumnRule) -> tuple[str, float]:
@@ -120,13 +129,17 @@ def _era_blank(entry: ColumnRule) -> str:
     return "Blank(s)" if "blank(s)" in entry.missing_values else ""
 
 
-def _encode_coalesce(data: pd.DataFrame, rule: ColumnRule, schema: SchemaDefinition,
-                     out: dict[str, pd.Series]) -> None:
+def _encode_coalesce(
+    data: pd.DataFrame, rule: ColumnRule, schema: SchemaDefinition, out: dict[str, pd.Series]
+) -> None:
     """Each era's column holds the value for the patients diagnosed in its years (every
     entry whose era covers the year: pathological and clinical grade alike) and is blank for
     the others, as in the registry's own export."""
-    year = data["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan) \
-        if "diagnosis_year" in data.columns else np.full(len(data), np.nan)
+    year = (
+        data["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan)
+        if "diagnosis_year" in data.columns
+        else np.full(len(data), np.nan)
+    )
     for entry in rule.coalesce:
         src = entry.sources[0]
         if src in out:
@@ -140,8 +153,9 @@ def _encode_coalesce(data: pd.DataFrame, rule: ColumnRule, schema: SchemaDefinit
         out[src] = pd.Series(text, dtype=pd.StringDtype("pyarrow"))
 
 
-def registry_frame(canonical: pd.DataFrame, profile: str | Path | Profile,
-                   schema: SchemaDefinition | None = None) -> pd.DataFrame:
+def registry_frame(
+    canonical: pd.DataFrame, profile: str | Path | Profile, schema: SchemaDefinition | None = None
+) -> pd.DataFrame:
     """The raw cells a source described by ``profile`` would hold for these patients.
 
     Parameters
@@ -162,11 +176,11 @@ def registry_frame(canonical: pd.DataFrame, profile: str | Path | Profile,
     if prof.endpoint_origins:
         os_origin = _OS_OPTION.get(prof.endpoint_origins.get("os", ""), "liver_mets_diagnosis")
         ep = derive_endpoints(data, schema, os_origin=os_origin)
-        data = data.assign(**{k: v.to_numpy() if k.endswith("months") else v.array
-                              for k, v in ep.columns.items()})
+        data = data.assign(
+            **{k: v.to_numpy() if k.endswith("months") else v.array for k, v in ep.columns.items()}
+        )
         if "liver_resection" in prof.endpoint_origins.values():
-            data = data.loc[data["liver_resection_date"].notna().to_numpy()].reset_index(
-                drop=True)
+            data = data.loc[data["liver_resection_date"].notna().to_numpy()].reset_index(drop=True)
     out: dict[str, pd.Series] = {}
     for target, rule in prof.rules.items():
         if target not in data.columns:
@@ -188,8 +202,9 @@ def registry_frame(canonical: pd.DataFrame, profile: str | Path | Profile,
     return pd.DataFrame(out, copy=False)
 
 
-def write_synthetic_registry(profile: str | Path | Profile, path: str | Path, n: int,
-                             seed: int) -> Path:
+def write_synthetic_registry(
+    profile: str | Path | Profile, path: str | Path, n: int, seed: int
+) -> Path:
     """Write ``n`` synthetic patients (``synthetic_frame(n, seed)``) in the raw format of
     ``profile`` to ``path``; the file type follows the suffix (:data:`WRITABLE_SUFFIXES`).
 
@@ -224,8 +239,11 @@ def write_synthetic_registry(profile: str | Path | Profile, path: str | Path, n:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITABLE_SUFFIXES:
-        raise UnreadableFileError(f"cannot write file type {suffix!r}", file=str(path),
-                                  expected=f"one of {list(WRITABLE_SUFFIXES)}")
+        raise UnreadableFileError(
+            f"cannot write file type {suffix!r}",
+            file=str(path),
+            expected=f"one of {list(WRITABLE_SUFFIXES)}",
+        )
     from crlm_outcomes.io.load import load_cohort
 
     canonical = load_cohort(synthetic_frame(n, seed), profile="canonical").data
@@ -242,8 +260,9 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         import pyarrow.csv as pacsv
 
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        opts = pacsv.WriteOptions(delimiter="," if suffix == ".csv" else "\t",
-                                  quoting_style="needed")
+        opts = pacsv.WriteOptions(
+            delimiter="," if suffix == ".csv" else "\t", quoting_style="needed"
+        )
         pacsv.write_csv(table, path, write_options=opts)
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)

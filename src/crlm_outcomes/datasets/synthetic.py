@@ -281,8 +281,13 @@ MISSING_PROBS: dict[str, float] = {
 _T_LEVELS = ["T0", "Tis", "T1", "T2", "T3", "T4", "T4a", "T4b"]
 _N_LEVELS = ["N0", "N1", "N1a", "N1b", "N1c", "N2", "N2a", "N2b"]
 _GRADE_LEVELS = ["G1", "G2", "G3", "G4"]
-_PRIMARY_RESECTION_LEVELS = ["none", "colectomy", "rectal_resection", "simultaneous_with_liver",
-                             "other"]
+_PRIMARY_RESECTION_LEVELS = [
+    "none",
+    "colectomy",
+    "rectal_resection",
+    "simultaneous_with_liver",
+    "other",
+]
 _CD_LEVELS = ["none", "I", "II", "IIIa", "IIIb", "IVa", "IVb", "V"]
 _ABLATION_LEVELS = ["none", "RFA", "MWA", "SBRT", "cryoablation", "other"]
 
@@ -363,8 +368,10 @@ def _ehd_site_lookup() -> np.ndarray:
     """Semicolon-joined site list for every bit mask of the extrahepatic sites."""
     sites = _m.EXTRAHEPATIC_SITES
     return np.array(
-        [";".join(s for b, s in enumerate(sites) if mask >> b & 1) for mask in range(1 << len(
-            sites))],
+        [
+            ";".join(s for b, s in enumerate(sites) if mask >> b & 1)
+            for mask in range(1 << len(sites))
+        ],
         dtype=object,
     )
 
@@ -374,8 +381,9 @@ def _validate_args(n: int, seed: int) -> None:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SpecError("n must be a positive integer", value=n, expected="an integer >= 1")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise SpecError("seed must be a non-negative integer", value=seed,
-                        expected="an integer >= 0")
+        raise SpecError(
+            "seed must be a non-negative integer", value=seed, expected="an integer >= 0"
+        )
 
 
 def synthetic_frame(n: int, seed: int) -> pd.DataFrame:
@@ -399,8 +407,10 @@ def synthetic_frame(n: int, seed: int) -> pd.DataFrame:
         described in the module docstring.
     """
     _validate_args(n, seed)
-    parts = [_frame_chunk(_m.simulate(m, model_rng).columns, record_rng, m)
-             for m, model_rng, record_rng in _chunks(int(n), int(seed))]
+    parts = [
+        _frame_chunk(_m.simulate(m, model_rng).columns, record_rng, m)
+        for m, model_rng, record_rng in _chunks(int(n), int(seed))
+    ]
     cols: dict[str, object] = {"patient_id": _patient_ids(n)}
     cols.update({name: _materialise([part[name] for part in parts]) for name in parts[0]})
     # copy=False: the arrays are fresh; skips pandas' block consolidation (a full copy)
@@ -422,15 +432,33 @@ _SCHEMA = canonical_definition()
 
 #: Canonical columns the generating model does not simulate (all missing in the frame).
 _NOT_SIMULATED = (
-    "age_at_diagnosis_at_least", "charlson_deyo_score", "major_comorbidity",
-    "performance_status_ecog", "body_mass_index", "primary_nodes_positive",
-    "liver_mets_number_at_least", "disease_free_interval_months",
-    "disease_free_interval_under_12m", "cea_at_liver_diagnosis_at_least", "cea_interpretation",
-    "cea_before_hepatectomy", "liver_mets_largest_cm_before_hepatectomy", "cea_before_transplant",
-    "liver_mets_largest_cm_before_transplant", "progression_at_transplant",
-    "repeat_hepatectomy_for_recurrence", "repeat_hepatectomy_date", "pathological_response_pct",
-    "tumour_necrosis_pct", "tumour_fibrosis_pct", "tumour_mucin_pct", "liver_steatosis",
-    "sinusoidal_dilatation", "nash", "nash_score", "source_clinical_risk_score",
+    "age_at_diagnosis_at_least",
+    "charlson_deyo_score",
+    "major_comorbidity",
+    "performance_status_ecog",
+    "body_mass_index",
+    "primary_nodes_positive",
+    "liver_mets_number_at_least",
+    "disease_free_interval_months",
+    "disease_free_interval_under_12m",
+    "cea_at_liver_diagnosis_at_least",
+    "cea_interpretation",
+    "cea_before_hepatectomy",
+    "liver_mets_largest_cm_before_hepatectomy",
+    "cea_before_transplant",
+    "liver_mets_largest_cm_before_transplant",
+    "progression_at_transplant",
+    "repeat_hepatectomy_for_recurrence",
+    "repeat_hepatectomy_date",
+    "pathological_response_pct",
+    "tumour_necrosis_pct",
+    "tumour_fibrosis_pct",
+    "tumour_mucin_pct",
+    "liver_steatosis",
+    "sinusoidal_dilatation",
+    "nash",
+    "nash_score",
+    "source_clinical_risk_score",
 )
 
 
@@ -501,15 +529,19 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
         cols[f"{gene}_exon"] = _int(c[f"{gene}_exon"], keep("mutation_exon", seen))
         cols[f"{gene}_codon"] = _int(c[f"{gene}_codon"], keep("mutation_codon", seen))
         ext = c["kras_ext"] if gene == "kras" else every
-        cols[f"{gene}_exons_tested"] = _str(exons, ext.astype(np.int64),
-                                            keep("exons_tested", tested))
+        cols[f"{gene}_exons_tested"] = _str(
+            exons, ext.astype(np.int64), keep("exons_tested", tested)
+        )
     braf_code = np.where(c["braf_v600e"], 1, np.where(c["braf_non_v600e"], 2, 0))
-    cols["braf_status"] = _cat(np.where(c["braf_tested"], braf_code, -1),
-                               ["wild_type", "V600E", "non_V600E"])
-    cols["mmr_status"] = _cat(np.where(c["mmr_tested"], np.where(c["dmmr"], 0, 1), -1),
-                              ["dMMR_MSI_H", "pMMR_MSS"])
-    cols["her2_status"] = _cat(np.where(c["her2_tested"], c["her2_pos"].astype(np.int64), -1),
-                               ["negative", "positive"])
+    cols["braf_status"] = _cat(
+        np.where(c["braf_tested"], braf_code, -1), ["wild_type", "V600E", "non_V600E"]
+    )
+    cols["mmr_status"] = _cat(
+        np.where(c["mmr_tested"], np.where(c["dmmr"], 0, 1), -1), ["dMMR_MSI_H", "pMMR_MSS"]
+    )
+    cols["her2_status"] = _cat(
+        np.where(c["her2_tested"], c["her2_pos"].astype(np.int64), -1), ["negative", "positive"]
+    )
 
     # treatment ---------------------------------------------------------------------------
     cols["initially_resectable"] = _bool(c["init_res"], keep("initially_resectable", every))
@@ -528,8 +560,9 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["oxaliplatin_last_date"] = _dates(
         np.where(keep("oxaliplatin_last_date", c["adjuvant"]), adj_last, np.nan)
     )
-    cols["recist_response"] = _cat(np.where(keep("recist_response", neo), c["recist"], -1),
-                                   ["CR", "PR", "SD", "PD"])
+    cols["recist_response"] = _cat(
+        np.where(keep("recist_response", neo), c["recist"], -1), ["CR", "PR", "SD", "PD"]
+    )
     cols["liver_resection_date"] = _dates(np.where(resect, c["t0"], np.nan))
     cols["liver_resection_extent"] = _cat(
         np.where(keep("liver_resection_extent", resect), c["major"].astype(np.int64), -1),
@@ -544,8 +577,9 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
         1 + _m._choice(rng, n, np.array([0.6, 0.4])),
     )
     abl_code = np.where(abl_only | combined, abl_kind, 0)
-    cols["ablation_type"] = _cat(np.where(keep("ablation_type", every), abl_code, -1),
-                                 _ABLATION_LEVELS)
+    cols["ablation_type"] = _cat(
+        np.where(keep("ablation_type", every), abl_code, -1), _ABLATION_LEVELS
+    )
     cols["ablation_date"] = _dates(np.where(abl_only | combined, c["t0"], np.nan))
     p_pve = np.where(c["two"], 0.75, np.where(c["major"], 0.12, 0.01))
     pve = resect & (rng.random(n) < p_pve)
@@ -555,8 +589,9 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["liver_transplant"] = _bool(c["lt"], every)
     cols["liver_transplant_date"] = _dates(np.where(c["lt"], c["t0"], np.nan))
     margin = c["margin"]
-    cols["margin_status"] = _cat(np.where(keep("margin_status", resect), margin, -1),
-                                 ["R0", "R1", "R2"], ordered=True)
+    cols["margin_status"] = _cat(
+        np.where(keep("margin_status", resect), margin, -1), ["R0", "R1", "R2"], ordered=True
+    )
     width = np.select(
         [margin == 0, margin == 1],
         [
@@ -575,8 +610,9 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     flr = np.round(np.clip(flr, 18.0, 97.0), 1)
     flr_rec = resect & (rng.random(n) < np.where(c["major"], 0.75, 0.35))
     cols["future_liver_remnant_pct"] = _float(np.where(flr_rec, flr, np.nan))
-    cols["clavien_dindo_grade"] = _cat(np.where(keep("clavien_dindo_grade", c["cd"] >= 0),
-                                                c["cd"], -1), _CD_LEVELS, ordered=True)
+    cols["clavien_dindo_grade"] = _cat(
+        np.where(keep("clavien_dindo_grade", c["cd"] >= 0), c["cd"], -1), _CD_LEVELS, ordered=True
+    )
     cols["mortality_90d"] = _bool(c["mort90"] == 1, c["mort90"] >= 0)
     cols["surgical_strategy"] = _cat(
         np.where(keep("surgical_strategy", every), strategy, -1), list(_m.STRATEGIES)
@@ -586,14 +622,17 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     # outcomes ----------------------------------------------------------------------------
     has_rec = ~np.isnan(c["rec"])
     cols["recurrence_date"] = _dates(c["rec"])
-    cols["recurrence_site"] = _cat(np.where(keep("recurrence_site", has_rec), c["rec_site"], -1),
-                                   ["liver", "extrahepatic", "liver_and_extrahepatic"])
+    cols["recurrence_site"] = _cat(
+        np.where(keep("recurrence_site", has_rec), c["rec_site"], -1),
+        ["liver", "extrahepatic", "liver_and_extrahepatic"],
+    )
     dead = c["dead"]
     cols["last_followup_date"] = _dates(c["last_fu"])
     cols["vital_status"] = _cat(dead.astype(np.int64), ["alive", "dead"])
     cols["death_date"] = _dates(np.where(dead, c["death"], np.nan))
-    cols["cause_of_death"] = _cat(np.where(dead, c["cod"], -1),
-                                  ["colorectal_cancer", "other", "unknown"])
+    cols["cause_of_death"] = _cat(
+        np.where(dead, c["cod"], -1), ["colorectal_cancer", "other", "unknown"]
+    )
 
     # schema 1.1 columns: per-site flags of metastases at diagnosis of the primary, recorded
     # for synchronous patients whose extrahepatic disease is recorded (what a registry's "mets
@@ -601,10 +640,13 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     # draws: the columns above are unchanged.
     sync_known = ehd_known & c["synchronous"]
     site_bits = {name: 1 << b for b, name in enumerate(_m.EXTRAHEPATIC_SITES)}
-    for column, sites in (("extrahepatic_lung", ("lung",)), ("extrahepatic_bone", ("bone",)),
-                          ("extrahepatic_brain", ("brain",)),
-                          ("extrahepatic_distant_nodes", ("distant_nodes",)),
-                          ("extrahepatic_other", ("peritoneum", "other"))):
+    for column, sites in (
+        ("extrahepatic_lung", ("lung",)),
+        ("extrahepatic_bone", ("bone",)),
+        ("extrahepatic_brain", ("brain",)),
+        ("extrahepatic_distant_nodes", ("distant_nodes",)),
+        ("extrahepatic_other", ("peritoneum", "other")),
+    ):
         bits = sum(site_bits[x] for x in sites)
         cols[column] = _bool((c["ehd_mask"] & bits) != 0, sync_known)
     none = np.zeros(n, dtype=bool)

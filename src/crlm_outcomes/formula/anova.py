@@ -69,8 +69,10 @@ def _nonlinear_in(column: str, components: tuple[str, ...]) -> list[bool]:
     parts = _split_column(column)
     if len(parts) != len(components):
         return [False] * len(components)
-    return [c.startswith(_NONLINEAR_FUNCS) and p != f"{c}[1]"
-            for c, p in zip(components, parts, strict=True)]
+    return [
+        c.startswith(_NONLINEAR_FUNCS) and p != f"{c}[1]"
+        for c, p in zip(components, parts, strict=True)
+    ]
 
 
 def nonlinear_columns(design: Design) -> dict[str, list[int]]:
@@ -104,8 +106,9 @@ def nonlinear_columns(design: Design) -> dict[str, list[int]]:
     return out
 
 
-def _two_way_rows(t: str, low: tuple[str, ...], main: list[int], fx: list[bool],
-                  fy: list[bool]) -> list[tuple[str, str, list[int]]]:
+def _two_way_rows(
+    t: str, low: tuple[str, ...], main: list[int], fx: list[bool], fy: list[bool]
+) -> list[tuple[str, str, list[int]]]:
     """rms's nonlinear-interaction tests of a two-way interaction term (``fx``/``fy``: columns
     nonlinear in its first / second component)."""
     xy = [a or b for a, b in zip(fx, fy, strict=True)]
@@ -183,8 +186,9 @@ class _Layout:
         if len(low) > 1:
             self.interaction(t, low, main)
 
-    def pooled(self, t: str, low: tuple[str, ...], main: list[int], others: list[str],
-               ni: int) -> list[int]:
+    def pooled(
+        self, t: str, low: tuple[str, ...], main: list[int], others: list[str], ni: int
+    ) -> list[int]:
         """Rows of a term with its higher-order terms; returns their columns nonlinear in it."""
         cols = self.design.term_columns
         ia_idx = [c for k in others for c in cols[k]]
@@ -202,7 +206,7 @@ class _Layout:
         self.num_ia += 1
         self.all_ia.update(main)
         if len(low) != 2:
-            return      # rms gives no nonlinear-interaction tests beyond two-way terms
+            return  # rms gives no nonlinear-interaction tests beyond two-way terms
         fx = [self.flags(c, t)[0] for c in main]
         fy = [self.flags(c, t)[1] for c in main]
         extra = _two_way_rows(t, low, main, fx, fy)
@@ -212,10 +216,13 @@ class _Layout:
             self.rows += [(term, label, self.kept(idx)) for term, label, idx in extra]
 
 
-_PARTS = {" All Interactions": "all interactions", " Nonlinear": "nonlinear",
-          " Nonlinear (Factor+Higher Order Factors)": "nonlinear (factor+higher order factors)",
-          " Nonlinear Interaction : f(A,B) vs. AB": "nonlinear interaction: f(A,B) vs. AB",
-          " f(A,B) vs. Af(B) + Bg(A)": "f(A,B) vs. Af(B) + Bg(A)"}
+_PARTS = {
+    " All Interactions": "all interactions",
+    " Nonlinear": "nonlinear",
+    " Nonlinear (Factor+Higher Order Factors)": "nonlinear (factor+higher order factors)",
+    " Nonlinear Interaction : f(A,B) vs. AB": "nonlinear interaction: f(A,B) vs. AB",
+    " f(A,B) vs. Af(B) + Bg(A)": "f(A,B) vs. Af(B) + Bg(A)",
+}
 
 
 def _part(term: str, label: str) -> str:
@@ -269,6 +276,7 @@ def wald_anova(design: Design, coef: np.ndarray, vcov: np.ndarray) -> pd.DataFra
             continue
         sub_b = b[idx]
         stat = float(sub_b @ np.linalg.lstsq(v[np.ix_(idx, idx)], sub_b, rcond=None)[0])
-        out.append((term, _part(term, label), label, stat, len(idx),
-                    float(stats.chi2.sf(stat, len(idx)))))
+        out.append(
+            (term, _part(term, label), label, stat, len(idx), float(stats.chi2.sf(stat, len(idx))))
+        )
     return pd.DataFrame(out, columns=["term", "part", "label", "statistic", "df", "p"])

@@ -35,16 +35,25 @@ from typing import Any
 
 from crlm_outcomes.errors import FormulaError
 
-__all__ = ["ALLOWED_FUNCTIONS", "CheckedFormula", "check_expression", "check_formula",
-           "vet_formulaic_terms"]
+__all__ = [
+    "ALLOWED_FUNCTIONS",
+    "CheckedFormula",
+    "check_expression",
+    "check_formula",
+    "vet_formulaic_terms",
+]
 
 #: Functions a formula may call, with what they do.
 ALLOWED_FUNCTIONS: dict[str, str] = {
     "C": "categorical coding, e.g. C(stage) or C(stage, levels=['I', 'II'])",
     "Q": "a column by its quoted name, e.g. Q('age at diagnosis')",
     "I": "arithmetic as is, e.g. I(age ** 2), I(age / 10), I(age > 60)",
-    "log": "natural logarithm", "log2": "base-2 logarithm", "log10": "base-10 logarithm",
-    "exp": "exponential", "sqrt": "square root", "abs": "absolute value",
+    "log": "natural logarithm",
+    "log2": "base-2 logarithm",
+    "log10": "base-10 logarithm",
+    "exp": "exponential",
+    "sqrt": "square root",
+    "abs": "absolute value",
     "pow": "power, pow(x, p)",
     "rcs": "restricted cubic spline (rms::rcs), rcs(x, 4) or rcs(x, [k1, k2, k3])",
     "bs": "B-spline basis (formulaic, as R's splines::bs)",
@@ -58,21 +67,29 @@ ALLOWED_FUNCTIONS: dict[str, str] = {
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.FloorDiv, ast.BitAnd, ast.BitOr)
 _CMPOPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
-_MAX_POWER = 10          # I(x ** 3) is a model term; 9 ** 9 ** 9 is a denial of service
+_MAX_POWER = 10  # I(x ** 3) is a model term; 9 ** 9 ** 9 is a denial of service
 _MAX_NODES = 400
-_MAX_LENGTH = 10_000     # characters of a formula
-_MAX_TERMS = 4096        # terms an interaction operator may generate
-_MAX_BASIS = 50          # df / degree / number of knots of a spline or polynomial
-_MAX_LIST = 100          # elements of a list argument (knots, levels)
+_MAX_LENGTH = 10_000  # characters of a formula
+_MAX_TERMS = 4096  # terms an interaction operator may generate
+_MAX_BASIS = 50  # df / degree / number of knots of a spline or polynomial
+_MAX_LIST = 100  # elements of a list argument (knots, levels)
 _BASIS_FUNCS = ("rcs", "bs", "cr", "cs", "poly")
 _FORBIDDEN = {
-    ast.Attribute: "attribute access is", ast.Subscript: "subscripts are",
-    ast.Lambda: "lambdas are", ast.ListComp: "comprehensions are",
-    ast.SetComp: "comprehensions are", ast.DictComp: "comprehensions are",
-    ast.GeneratorExp: "comprehensions are", ast.Dict: "dict literals are",
-    ast.Set: "set literals are", ast.JoinedStr: "f-strings are",
-    ast.IfExp: "conditional expressions are", ast.NamedExpr: "assignment expressions are",
-    ast.Starred: "star arguments are", ast.Await: "await is", ast.Yield: "yield is",
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Lambda: "lambdas are",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "comprehensions are",
+    ast.Dict: "dict literals are",
+    ast.Set: "set literals are",
+    ast.JoinedStr: "f-strings are",
+    ast.IfExp: "conditional expressions are",
+    ast.NamedExpr: "assignment expressions are",
+    ast.Starred: "star arguments are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
     ast.BoolOp: "'and'/'or' (use & and | on comparisons) are",
 }
 _NAME_RE = re.compile(r"[^\W\d][\w.]*")
@@ -104,7 +121,7 @@ class CheckedFormula:
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str      # name, quoted, call, number, op, lparen, rparen
+    kind: str  # name, quoted, call, number, op, lparen, rparen
     text: str
     pos: int
 
@@ -112,9 +129,12 @@ class _Token:
 def _error(message: str, formula: str, term: str | None = None) -> FormulaError:
     if term is not None and repr(term) not in message:
         message = f"{message} (at {term!r})"
-    return FormulaError(message, value=formula,
-                        expected="columns, + - * : / ^ operators, C()/Q()/I() and the functions "
-                                 + ", ".join(f for f in ALLOWED_FUNCTIONS if f not in "CQI"))
+    return FormulaError(
+        message,
+        value=formula,
+        expected="columns, + - * : / ^ operators, C()/Q()/I() and the functions "
+        + ", ".join(f for f in ALLOWED_FUNCTIONS if f not in "CQI"),
+    )
 
 
 def _scan_call(text: str, start: int, formula: str) -> int:
@@ -133,7 +153,7 @@ def _scan_call(text: str, start: int, formula: str) -> int:
             stack.append(closing[ch])
         elif ch in ")]}":
             if not stack or stack[-1] != ch:
-                raise _error(f"unbalanced {ch!r} in the formula", formula, text[start:i + 1])
+                raise _error(f"unbalanced {ch!r} in the formula", formula, text[start : i + 1])
             stack.pop()
             if not stack:
                 return i + 1
@@ -157,8 +177,11 @@ def _scan_quoted(text: str, start: int, formula: str) -> int:
 def _number(rhs: str, m: re.Match[str], formula: str) -> _Token:
     end = m.end()
     if end < len(rhs) and (rhs[end].isalpha() or rhs[end] == "_"):
-        raise _error("a name cannot start with a digit (quote it with backticks)", formula,
-                     rhs[m.start():end + 1])
+        raise _error(
+            "a name cannot start with a digit (quote it with backticks)",
+            formula,
+            rhs[m.start() : end + 1],
+        )
     return _Token("number", m.group(), m.start())
 
 
@@ -172,7 +195,7 @@ def _tokenize(rhs: str, formula: str) -> list[_Token]:
             continue
         if ch == "`":
             end = _scan_quoted(rhs, i, formula)
-            name = rhs[i + 1:end - 1]
+            name = rhs[i + 1 : end - 1]
             if not name:
                 raise _error("empty backtick-quoted name", formula, "``")
             tokens.append(_Token("quoted", name, i))
@@ -213,8 +236,10 @@ def _bad_char_message(ch: str) -> str:
     if ch == "[":
         return "subscripts [...] are not allowed in a formula"
     if ch == ".":
-        return ("attribute access and formulaic's '.' (all columns) are not allowed; quote a "
-                "column name with dots in backticks")
+        return (
+            "attribute access and formulaic's '.' (all columns) are not allowed; quote a "
+            "column name with dots in backticks"
+        )
     if ch in "'\"":
         return "a string is not a term; quote a column name with backticks or Q('...')"
     if ch == "~":
@@ -223,7 +248,7 @@ def _bad_char_message(ch: str) -> str:
 
 
 def _context(text: str, i: int) -> str:
-    return text[max(0, i - 10):i + 10].strip()
+    return text[max(0, i - 10) : i + 10].strip()
 
 
 class _Grammar:
@@ -242,10 +267,17 @@ class _Grammar:
             tok = self.tokens[self.i]
             prev = self.tokens[self.i - 1]
             if prev.kind == "name" and prev.text == "lambda":
-                raise _error("lambdas are not allowed in a formula (quote a column named "
-                             "lambda with backticks)", self.formula, prev.text + " " + tok.text)
-            raise _error("two terms without an operator between them (or a stray ')')",
-                         self.formula, tok.text)
+                raise _error(
+                    "lambdas are not allowed in a formula (quote a column named "
+                    "lambda with backticks)",
+                    self.formula,
+                    prev.text + " " + tok.text,
+                )
+            raise _error(
+                "two terms without an operator between them (or a stray ')')",
+                self.formula,
+                tok.text,
+            )
 
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -259,22 +291,30 @@ class _Grammar:
             if tok.text in ("^", "**"):
                 nxt = self.peek()
                 if nxt is None or nxt.kind != "number" or not nxt.text.isdigit():
-                    raise _error(f"'{tok.text}' must be followed by a whole number (the "
-                                 "interaction order)", self.formula,
-                                 None if nxt is None else nxt.text)
+                    raise _error(
+                        f"'{tok.text}' must be followed by a whole number (the interaction order)",
+                        self.formula,
+                        None if nxt is None else nxt.text,
+                    )
                 self.i += 1
                 order = int(nxt.text)
                 generated = sum(math.comb(last, k) for k in range(1, min(order, last) + 1))
                 if generated > _MAX_TERMS:
-                    raise _error(f"the interaction '{tok.text}{order}' would generate "
-                                 f"{generated} terms (at most {_MAX_TERMS})", self.formula,
-                                 tok.text + nxt.text)
+                    raise _error(
+                        f"the interaction '{tok.text}{order}' would generate "
+                        f"{generated} terms (at most {_MAX_TERMS})",
+                        self.formula,
+                        tok.text + nxt.text,
+                    )
             else:
                 if tok.text == "*":
                     stars += 1
                     if 2 ** (stars + 1) > _MAX_TERMS:
-                        raise _error(f"too many '*' interactions (they would generate more "
-                                     f"than {_MAX_TERMS} terms)", self.formula)
+                        raise _error(
+                            f"too many '*' interactions (they would generate more "
+                            f"than {_MAX_TERMS} terms)",
+                            self.formula,
+                        )
                 last = self.unary()
                 atoms += last
         return atoms
@@ -299,8 +339,9 @@ class _Grammar:
             return inner
         if tok.kind == "number":
             if tok.text not in ("0", "1"):
-                raise _error("a number is not a term (only 1 and 0, the intercept)",
-                             self.formula, tok.text)
+                raise _error(
+                    "a number is not a term (only 1 and 0, the intercept)", self.formula, tok.text
+                )
             return 0
         if tok.kind in ("op", "rparen"):
             raise _error(f"unexpected {tok.text!r}", self.formula, tok.text)
@@ -312,9 +353,12 @@ def _strip_lhs(formula: str) -> str:
     if text.startswith("~"):
         text = text[1:].strip()
     elif "~" in text:
-        raise FormulaError("give only the right-hand side of the formula; time and event are "
-                           "passed as duration= and event=", value=formula,
-                           expected="e.g. 'age + C(sex)' or '~ age + sex'")
+        raise FormulaError(
+            "give only the right-hand side of the formula; time and event are "
+            "passed as duration= and event=",
+            value=formula,
+            expected="e.g. 'age + C(sex)' or '~ age + sex'",
+        )
     return text
 
 
@@ -350,15 +394,22 @@ def check_formula(formula: Any, columns: Iterable[Any] | None = None) -> Checked
     crlm_outcomes.errors.FormulaError: Python code in braces {...} is not allowed ...
     """
     if not isinstance(formula, str) or not formula.strip():
-        raise FormulaError("formula must be a non-empty right-hand side such as 'age + C(sex)'",
-                           value=formula, expected="a string")
+        raise FormulaError(
+            "formula must be a non-empty right-hand side such as 'age + C(sex)'",
+            value=formula,
+            expected="a string",
+        )
     if len(formula) > _MAX_LENGTH:
-        raise FormulaError(f"the formula is longer than {_MAX_LENGTH} characters",
-                           value=formula[:80] + "...", expected="a model formula")
+        raise FormulaError(
+            f"the formula is longer than {_MAX_LENGTH} characters",
+            value=formula[:80] + "...",
+            expected="a model formula",
+        )
     rhs = _strip_lhs(formula)
     if not rhs:
-        raise FormulaError("the formula has no covariates", value=formula,
-                           expected="e.g. 'age + sex'")
+        raise FormulaError(
+            "the formula has no covariates", value=formula, expected="e.g. 'age + sex'"
+        )
     tokens = _tokenize(rhs, formula)
     _Grammar(tokens, formula).run()
     cols = None if columns is None else {str(c) for c in columns}
@@ -375,8 +426,12 @@ def check_formula(formula: Any, columns: Iterable[Any] | None = None) -> Checked
             variables.extend(used)
             functions.extend(funcs)
             terms.append(tok.text)
-    return CheckedFormula(rhs=rhs, variables=tuple(dict.fromkeys(variables)),
-                          terms=tuple(terms), functions=tuple(dict.fromkeys(functions)))
+    return CheckedFormula(
+        rhs=rhs,
+        variables=tuple(dict.fromkeys(variables)),
+        terms=tuple(terms),
+        functions=tuple(dict.fromkeys(functions)),
+    )
 
 
 def _check_column(name: str, quoted: bool, cols: set[str] | None, formula: str) -> None:
@@ -385,23 +440,33 @@ def _check_column(name: str, quoted: bool, cols: set[str] | None, formula: str) 
     if not quoted:
         parts = name.split(".")
         if any(p.startswith("__") or p.endswith("__") for p in parts):
-            raise _error(f"names with double underscores are not allowed: {name!r}",
-                         formula, name)
+            raise _error(f"names with double underscores are not allowed: {name!r}", formula, name)
         dotted_attr = len(parts) > 1 and (
             any(p.startswith("_") or not p for p in parts[1:])
-            or (cols is not None and parts[0] in cols))
+            or (cols is not None and parts[0] in cols)
+        )
         if dotted_attr:
-            raise _error(f"attribute access is not allowed: {name!r} (quote a column name "
-                         "containing dots with backticks)", formula, name)
+            raise _error(
+                f"attribute access is not allowed: {name!r} (quote a column name "
+                "containing dots with backticks)",
+                formula,
+                name,
+            )
     if cols is not None:
         raise _unknown_column(name, cols, formula)
 
 
 def _unknown_column(name: str, cols: set[str], formula: str) -> FormulaError:
     shown = sorted(cols)[:12]
-    return FormulaError(f"formula refers to unknown column {name!r}", column=name,
-                        value=formula, expected="columns of the data ("
-                        + ", ".join(shown) + (", ..." if len(cols) > 12 else "") + ")")
+    return FormulaError(
+        f"formula refers to unknown column {name!r}",
+        column=name,
+        value=formula,
+        expected="columns of the data ("
+        + ", ".join(shown)
+        + (", ..." if len(cols) > 12 else "")
+        + ")",
+    )
 
 
 _QUOTED_RE = re.compile(r"`([^`]*)`")
@@ -445,8 +510,9 @@ def check_expression(expr: str, columns: Iterable[Any] | None = None) -> tuple[s
     return used
 
 
-def _check_call(expr: str, cols: set[str] | None, formula: str) -> tuple[tuple[str, ...],
-                                                                         tuple[str, ...]]:
+def _check_call(
+    expr: str, cols: set[str] | None, formula: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not isinstance(expr, str) or not expr.strip():
         raise _error("empty expression", formula)
     quoted: dict[str, str] = {}
@@ -460,8 +526,12 @@ def _check_call(expr: str, cols: set[str] | None, formula: str) -> tuple[tuple[s
     if code.strip() != expr.strip():
         kw = next((q for q in quoted.values() if keyword.iskeyword(q)), None)
         if kw is not None:
-            raise _error(f"inside a function call, write the column {kw!r} as Q({kw!r}) "
-                         "(formulaic cannot read a quoted Python keyword there)", formula, expr)
+            raise _error(
+                f"inside a function call, write the column {kw!r} as Q({kw!r}) "
+                "(formulaic cannot read a quoted Python keyword there)",
+                formula,
+                expr,
+            )
     if "`" in code:
         raise _error("unterminated backtick quote", formula, expr)
     try:
@@ -469,8 +539,10 @@ def _check_call(expr: str, cols: set[str] | None, formula: str) -> tuple[tuple[s
     except SyntaxError as exc:
         hint = ""
         if any(keyword.iskeyword(w) for w in re.findall(r"\w+", code)):
-            hint = (" (a column named like a Python keyword must be quoted: `lambda` as a term, "
-                    "Q('lambda') inside a function call)")
+            hint = (
+                " (a column named like a Python keyword must be quoted: `lambda` as a term, "
+                "Q('lambda') inside a function call)"
+            )
         raise _error(f"cannot parse the term {expr!r}: {exc.msg}{hint}", formula, expr) from None
     checker = _Vetter(expr, formula, cols, quoted)
     checker.visit_expr(tree.body)
@@ -478,8 +550,9 @@ def _check_call(expr: str, cols: set[str] | None, formula: str) -> tuple[tuple[s
 
 
 class _Vetter:
-    def __init__(self, term: str, formula: str, cols: set[str] | None,
-                 quoted: dict[str, str]) -> None:
+    def __init__(
+        self, term: str, formula: str, cols: set[str] | None, quoted: dict[str, str]
+    ) -> None:
         self.term = term
         self.formula = formula
         self.cols = cols
@@ -543,8 +616,13 @@ class _Vetter:
             self.nodes += 1
 
     _visitors: dict[type, Any] = {
-        ast.Call: _call, ast.Name: _name, ast.Constant: _constant, ast.BinOp: _binop,
-        ast.UnaryOp: _unaryop, ast.Compare: _compare, ast.List: _sequence,
+        ast.Call: _call,
+        ast.Name: _name,
+        ast.Constant: _constant,
+        ast.BinOp: _binop,
+        ast.UnaryOp: _unaryop,
+        ast.Compare: _compare,
+        ast.List: _sequence,
         ast.Tuple: _sequence,
     }
 
@@ -553,8 +631,11 @@ class _Vetter:
         value = exp.value if isinstance(exp, ast.Constant) else None
         if isinstance(exp, ast.UnaryOp) and isinstance(exp.operand, ast.Constant):
             value = exp.operand.value
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or abs(value) > _MAX_POWER):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or abs(value) > _MAX_POWER
+        ):
             raise self.fail(f"a power must be a number between -{_MAX_POWER} and {_MAX_POWER}")
         if _is_constant(node.left):
             raise self.fail("a power of a constant is not a model term")
@@ -568,8 +649,12 @@ class _Vetter:
             if kw.arg.startswith("_"):
                 raise self.fail(f"the argument name {kw.arg!r} is not allowed")
         if name == "Q":
-            if (len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.Constant)
-                    or not isinstance(node.args[0].value, str)):
+            if (
+                len(node.args) != 1
+                or node.keywords
+                or not isinstance(node.args[0], ast.Constant)
+                or not isinstance(node.args[0].value, str)
+            ):
                 raise self.fail("Q() takes one quoted column name, e.g. Q('age at diagnosis')")
             self.use_column(node.args[0].value)
             return
@@ -587,20 +672,30 @@ class _Vetter:
             raise self.fail("only named functions may be called")
         name = node.func.id
         if name not in ALLOWED_FUNCTIONS:
-            raise _error(f"unknown function {name!r} in term {self.term!r}; allowed: "
-                         + ", ".join(ALLOWED_FUNCTIONS), self.formula, self.term)
+            raise _error(
+                f"unknown function {name!r} in term {self.term!r}; allowed: "
+                + ", ".join(ALLOWED_FUNCTIONS),
+                self.formula,
+                self.term,
+            )
         if self.cols is not None and name in self.cols:
             raise self.fail(f"the column {name!r} hides the function {name}(); rename it")
         return name
 
     def check_basis_size(self, name: str, node: ast.Call) -> None:
-        sizes = [*node.args[1:], *(kw.value for kw in node.keywords
-                                    if kw.arg in ("df", "degree", "parms"))]
+        sizes = [
+            *node.args[1:],
+            *(kw.value for kw in node.keywords if kw.arg in ("df", "degree", "parms")),
+        ]
         for arg in sizes:
-            if (isinstance(arg, ast.Constant) and isinstance(arg.value, (int, float))
-                    and arg.value > _MAX_BASIS):
-                raise self.fail(f"{name}() with more than {_MAX_BASIS} basis columns is "
-                                "not allowed")
+            if (
+                isinstance(arg, ast.Constant)
+                and isinstance(arg.value, (int, float))
+                and arg.value > _MAX_BASIS
+            ):
+                raise self.fail(
+                    f"{name}() with more than {_MAX_BASIS} basis columns is not allowed"
+                )
 
     def visit_name(self, name: str) -> None:
         if name in self.quoted:
@@ -617,8 +712,12 @@ class _Vetter:
             raise _unknown_column(name, self.cols, self.formula)
         if name in ("True", "False", "None"):
             return
-        if (name in ALLOWED_FUNCTIONS or name.startswith("_") or hasattr(builtins, name)
-                or name in ("np", "numpy", "contr")):
+        if (
+            name in ALLOWED_FUNCTIONS
+            or name.startswith("_")
+            or hasattr(builtins, name)
+            or name in ("np", "numpy", "contr")
+        ):
             raise self.fail(f"the name {name!r} is not a column")
         self.use_column(name)
 
@@ -635,12 +734,14 @@ def _is_constant(node: ast.AST) -> bool:
         return isinstance(node.value, (int, float, str, bool))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return isinstance(node.operand, ast.Constant) and isinstance(
-            node.operand.value, (int, float))
+            node.operand.value, (int, float)
+        )
     return False
 
 
-def vet_formulaic_terms(parsed: Any, checked: CheckedFormula,
-                        columns: Sequence[Any] | None = None) -> None:
+def vet_formulaic_terms(
+    parsed: Any, checked: CheckedFormula, columns: Sequence[Any] | None = None
+) -> None:
     """Re-check formulaic's own reading of a formula (its factors) before it evaluates any:
     a lookup must be a column of :func:`check_formula`'s result, Python code must pass
     :func:`check_expression`. Guards against the two tokenizers reading a formula differently.
@@ -673,13 +774,20 @@ def vet_formulaic_terms(parsed: Any, checked: CheckedFormula,
             expr = str(factor.expr)
             if method == "lookup":
                 if expr not in allowed:
-                    raise _error(f"formulaic reads {expr!r} as a column, which the check did "
-                                 "not accept", checked.rhs, expr)
+                    raise _error(
+                        f"formulaic reads {expr!r} as a column, which the check did not accept",
+                        checked.rhs,
+                        expr,
+                    )
             elif method == "python":
                 used, _ = _check_call(expr, cols, checked.rhs)
                 if not set(used) <= allowed:
-                    raise _error(f"formulaic reads the term {expr!r} differently from the "
-                                 "check", checked.rhs, expr)
+                    raise _error(
+                        f"formulaic reads the term {expr!r} differently from the check",
+                        checked.rhs,
+                        expr,
+                    )
             elif method != "literal":
-                raise _error(f"formulaic evaluation method {method!r} is not allowed",
-                             checked.rhs, expr)
+                raise _error(
+                    f"formulaic evaluation method {method!r} is not allowed", checked.rhs, expr
+                )

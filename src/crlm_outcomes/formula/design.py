@@ -39,8 +39,14 @@ from crlm_outcomes.formula.checks import (
     vet_formulaic_terms,
 )
 
-__all__ = ["Design", "build_design", "coded_newdata", "design_matrix_for", "formula_variables",
-           "model_matrix"]
+__all__ = [
+    "Design",
+    "build_design",
+    "coded_newdata",
+    "design_matrix_for",
+    "formula_variables",
+    "model_matrix",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,9 +109,11 @@ def _formulaic(checked: CheckedFormula, columns: Any) -> Any:
     try:
         parsed = Formula("1 + " + checked.rhs)
     except Exception as exc:  # formulaic raises several parser exception types
-        raise FormulaError(f"cannot parse the formula: {exc}", value=checked.rhs,
-                           expected="a formulaic/R right-hand side such as 'age + C(sex)'"
-                           ) from exc
+        raise FormulaError(
+            f"cannot parse the formula: {exc}",
+            value=checked.rhs,
+            expected="a formulaic/R right-hand side such as 'age + C(sex)'",
+        ) from exc
     vet_formulaic_terms(parsed, checked, columns)
     return parsed
 
@@ -126,12 +134,16 @@ def formula_variables(formula: str, data: pd.DataFrame) -> list[str]:
 
 
 def _is_plain_numeric(s: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-            and not isinstance(s.dtype, pd.CategoricalDtype))
+    return (
+        pd.api.types.is_numeric_dtype(s)
+        and not pd.api.types.is_bool_dtype(s)
+        and not isinstance(s.dtype, pd.CategoricalDtype)
+    )
 
 
-def _categorical_levels(frame: pd.DataFrame, variables: list[str],
-                        wrapped: set[str]) -> dict[str, list[Any]]:
+def _categorical_levels(
+    frame: pd.DataFrame, variables: list[str], wrapped: set[str]
+) -> dict[str, list[Any]]:
     levels: dict[str, list[Any]] = {}
     for v in variables:
         s = frame[v]
@@ -142,8 +154,9 @@ def _categorical_levels(frame: pd.DataFrame, variables: list[str],
     return levels
 
 
-def _adjust_to(frame: pd.DataFrame, variables: list[str], levels: dict[str, list[Any]]
-               ) -> tuple[dict[str, Any], dict[str, tuple[float, float]]]:
+def _adjust_to(
+    frame: pd.DataFrame, variables: list[str], levels: dict[str, list[Any]]
+) -> tuple[dict[str, Any], dict[str, tuple[float, float]]]:
     """rms ``datadist``: adjust-to values (median, or the most frequent level) and the
     prediction limits of numeric variables."""
     adjust: dict[str, Any] = {}
@@ -176,8 +189,9 @@ def _few_quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return np.where(h > 0, (1 - h) * part[lo] + h * part[hi], part[lo])
 
 
-def drop_empty_leading_levels(frame: pd.DataFrame, variables: list[str], *,
-                              every: bool = False) -> pd.DataFrame:
+def drop_empty_leading_levels(
+    frame: pd.DataFrame, variables: list[str], *, every: bool = False
+) -> pd.DataFrame:
     """``frame`` with the leading categories that no row takes removed from each categorical
     column in ``variables`` (``every``: all empty categories), keeping the order of the
     others; a copy of the changed columns only, ``frame`` is not modified.
@@ -203,7 +217,7 @@ def drop_empty_leading_levels(frame: pd.DataFrame, variables: list[str], *,
         if every:
             keep = [c for c, u in zip(s.cat.categories, used, strict=True) if u]
         else:
-            keep = list(s.cat.categories[int(np.flatnonzero(used)[0]):])
+            keep = list(s.cat.categories[int(np.flatnonzero(used)[0]) :])
         changed[v] = s.cat.set_categories(keep)
     return frame.assign(**changed) if changed else frame
 
@@ -243,20 +257,37 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
     # leading levels without a patient are dropped, so the reference has patients; empty
     # levels after it stay, as in R, and give not-estimable coefficients
     frame = drop_empty_leading_levels(frame, variables)
-    plain = all(len(t.factors) == 1 and t.factors[0].eval_method.value == "lookup"
-                and _is_plain_numeric(frame[str(t.factors[0].expr)]) for t in terms)
-    wrapped = {v for t in terms for f in t.factors if str(f.expr).startswith("C(")
-               for v in check_expression(str(f.expr), frame.columns)}
+    plain = all(
+        len(t.factors) == 1
+        and t.factors[0].eval_method.value == "lookup"
+        and _is_plain_numeric(frame[str(t.factors[0].expr)])
+        for t in terms
+    )
+    wrapped = {
+        v
+        for t in terms
+        for f in t.factors
+        if str(f.expr).startswith("C(")
+        for v in check_expression(str(f.expr), frame.columns)
+    }
     levels = _categorical_levels(frame, variables, wrapped)
     refs = {v: lv[0] for v, lv in levels.items() if lv}
     adjust, limits = _adjust_to(frame, variables, levels)
     if plain:
         names = [str(t.factors[0].expr) for t in terms]
         X = np.ascontiguousarray(frame[names].to_numpy(dtype=np.float64))
-        return Design(X=X, columns=names, terms=names,
-                      term_columns={nm: [j] for j, nm in enumerate(names)},
-                      references=refs, levels=levels, spec=None, formula=checked,
-                      adjust_to=adjust, limits=limits)
+        return Design(
+            X=X,
+            columns=names,
+            terms=names,
+            term_columns={nm: [j] for j, nm in enumerate(names)},
+            references=refs,
+            levels=levels,
+            spec=None,
+            formula=checked,
+            adjust_to=adjust,
+            limits=limits,
+        )
     from formulaic import model_matrix as fm_model_matrix
 
     try:
@@ -264,13 +295,15 @@ def build_design(formula: str, frame: pd.DataFrame) -> Design:
         # row silently (the design would no longer line up with the times and events)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # log(0) = -inf: the models report it
-            mm = fm_model_matrix(parsed, frame[variables], na_action="raise",
-                                 context=_context())
+            mm = fm_model_matrix(parsed, frame[variables], na_action="raise", context=_context())
     except FormulaError:
         raise
     except Exception as exc:
-        raise FormulaError(f"cannot build the design matrix: {_cause(exc)}", value=formula,
-                           expected="terms that can be evaluated on the data") from exc
+        raise FormulaError(
+            f"cannot build the design matrix: {_cause(exc)}",
+            value=formula,
+            expected="terms that can be evaluated on the data",
+        ) from exc
     return _from_model_matrix(mm, formula, checked, refs, levels, adjust, limits)
 
 
@@ -282,15 +315,24 @@ def _cause(exc: BaseException) -> str:
     return str(exc) if inner is exc else f"{exc} ({inner})"
 
 
-def _from_model_matrix(mm: Any, formula: str, checked: CheckedFormula, refs: dict[str, Any],
-                       levels: dict[str, list[Any]], adjust: dict[str, Any],
-                       limits: dict[str, tuple[float, float]]) -> Design:
+def _from_model_matrix(
+    mm: Any,
+    formula: str,
+    checked: CheckedFormula,
+    refs: dict[str, Any],
+    levels: dict[str, list[Any]],
+    adjust: dict[str, Any],
+    limits: dict[str, tuple[float, float]],
+) -> Design:
     cols = list(mm.columns)
     if "Intercept" not in cols:
-        raise FormulaError("the formula removes the intercept ('- 1' or '0 +'); the models code "
-                           "factors as R does with an intercept (Cox and Fine-Gray have none, "
-                           "the propensity model adds its own)",
-                           value=formula, expected="a formula without '- 1' / '0 +'")
+        raise FormulaError(
+            "the formula removes the intercept ('- 1' or '0 +'); the models code "
+            "factors as R does with an intercept (Cox and Fine-Gray have none, "
+            "the propensity model adds its own)",
+            value=formula,
+            expected="a formula without '- 1' / '0 +'",
+        )
     keep = [j for j, c in enumerate(cols) if c != "Intercept"]
     X = np.ascontiguousarray(mm.to_numpy(dtype=np.float64)[:, keep])
     names = [cols[j] for j in keep]
@@ -302,14 +344,26 @@ def _from_model_matrix(mm: Any, formula: str, checked: CheckedFormula, refs: dic
             continue
         mapped = [pos[j] for j in idx if j in pos]
         if not mapped:
-            raise FormulaError(f"term {label!r} has no columns: a categorical variable in it has "
-                               "fewer than two levels in the rows used (R: 'contrasts can be "
-                               "applied only to factors with 2 or more levels')", column=label,
-                               expected="at least two levels")
+            raise FormulaError(
+                f"term {label!r} has no columns: a categorical variable in it has "
+                "fewer than two levels in the rows used (R: 'contrasts can be "
+                "applied only to factors with 2 or more levels')",
+                column=label,
+                expected="at least two levels",
+            )
         term_columns[label] = mapped
-    return Design(X=X, columns=names, terms=list(term_columns), term_columns=term_columns,
-                  references=refs, levels=levels, spec=mm.model_spec, formula=checked,
-                  adjust_to=adjust, limits=limits)
+    return Design(
+        X=X,
+        columns=names,
+        terms=list(term_columns),
+        term_columns=term_columns,
+        references=refs,
+        levels=levels,
+        spec=mm.model_spec,
+        formula=checked,
+        adjust_to=adjust,
+        limits=limits,
+    )
 
 
 def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
@@ -360,24 +414,37 @@ def design_matrix_for(design: Design, newdata: pd.DataFrame) -> np.ndarray:
     if design.spec is None:
         missing = [c for c in design.columns if c not in newdata.columns]
         if missing:
-            raise FormulaError(f"newdata lacks column(s) {', '.join(missing)}",
-                               expected="every covariate of the model")
-        x = np.column_stack([pd.to_numeric(newdata[c], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan) for c in design.columns]).reshape(len(newdata), -1)
+            raise FormulaError(
+                f"newdata lacks column(s) {', '.join(missing)}",
+                expected="every covariate of the model",
+            )
+        x = np.column_stack(
+            [
+                pd.to_numeric(newdata[c], errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan
+                )
+                for c in design.columns
+            ]
+        ).reshape(len(newdata), -1)
         _warn_incomplete(x)
         return x
     if design.formula is not None:
         missing = [v for v in design.formula.variables if v not in newdata.columns]
         if missing:
-            raise FormulaError(f"newdata lacks column(s) {', '.join(missing)}", value=missing,
-                               expected="every covariate of the model")
-        return coded_newdata(design.spec, design.columns, newdata,
-                             variables=list(design.formula.variables))
+            raise FormulaError(
+                f"newdata lacks column(s) {', '.join(missing)}",
+                value=missing,
+                expected="every covariate of the model",
+            )
+        return coded_newdata(
+            design.spec, design.columns, newdata, variables=list(design.formula.variables)
+        )
     return coded_newdata(design.spec, design.columns, newdata)
 
 
-def coded_newdata(spec: Any, columns: list[str], newdata: pd.DataFrame,
-                  variables: list[str] | None = None) -> np.ndarray:
+def coded_newdata(
+    spec: Any, columns: list[str], newdata: pd.DataFrame, variables: list[str] | None = None
+) -> np.ndarray:
     """The ``columns`` of the model matrix of ``newdata`` under a fitted formulaic ``spec``:
     one row per row of ``newdata``, in order (see :func:`design_matrix_for`).
 
@@ -405,19 +472,21 @@ def coded_newdata(spec: Any, columns: list[str], newdata: pd.DataFrame,
     """
     names = variables if variables is not None else [str(v) for v in spec.required_variables]
     used = [v for v in names if v in newdata.columns]
-    complete = ~newdata[used].isna().any(axis=1).to_numpy() if used else \
-        np.ones(len(newdata), dtype=bool)
+    complete = (
+        ~newdata[used].isna().any(axis=1).to_numpy() if used else np.ones(len(newdata), dtype=bool)
+    )
     x = np.full((len(newdata), len(columns)), np.nan)
     if complete.any():
         try:
             with warnings.catch_warnings():  # formulaic warns, then codes a new level as NaN
                 warnings.simplefilter("error")
                 sub = newdata.loc[complete, used] if used else newdata[complete]
-                mm = spec.get_model_matrix(sub, na_action="raise",
-                                           context=_context())
+                mm = spec.get_model_matrix(sub, na_action="raise", context=_context())
         except Exception as exc:
-            raise FormulaError(f"cannot code newdata like the fitted model: {_cause(exc)}",
-                               expected="the model's covariates with known levels") from exc
+            raise FormulaError(
+                f"cannot code newdata like the fitted model: {_cause(exc)}",
+                expected="the model's covariates with known levels",
+            ) from exc
         x[complete] = mm[columns].to_numpy(dtype=np.float64)
     _warn_incomplete(x)
     return x
@@ -426,9 +495,12 @@ def coded_newdata(spec: Any, columns: list[str], newdata: pd.DataFrame,
 def _warn_incomplete(x: np.ndarray) -> None:
     incomplete = np.flatnonzero(~np.isfinite(x).all(axis=1))
     if incomplete.size:
-        warnings.warn(f"{incomplete.size} row(s) of newdata have a missing covariate (first: "
-                      f"row {int(incomplete[0])}); their predictions are missing",
-                      DataQualityWarning, stacklevel=4)
+        warnings.warn(
+            f"{incomplete.size} row(s) of newdata have a missing covariate (first: "
+            f"row {int(incomplete[0])}); their predictions are missing",
+            DataQualityWarning,
+            stacklevel=4,
+        )
 
 
 #: formulaic's reading of a vetted formula (public for the out-of-core Cox design).

@@ -24,6 +24,7 @@ from crlm_outcomes.formula.design import Design, design_matrix_for
 
 __all__ = ["PartialEffect", "default_grid", "partial_effect", "spline_knots"]
 
+
 def spline_knots(design: Design, variable: str) -> list[float] | None:
     """Knots of the ``rcs`` term of ``variable`` in a fitted design.
 
@@ -49,8 +50,12 @@ def spline_knots(design: Design, variable: str) -> list[float] | None:
     """
     state = getattr(design.spec, "transform_state", None) or {}
     for expr, st in state.items():
-        if (str(expr).startswith("rcs(") and isinstance(st, dict) and "knots" in st
-                and st.get("variable") == variable):
+        if (
+            str(expr).startswith("rcs(")
+            and isinstance(st, dict)
+            and "knots" in st
+            and st.get("variable") == variable
+        ):
             return list(st["knots"])
     return None
 
@@ -81,8 +86,11 @@ def default_grid(design: Design, variable: str, n: int = 200) -> np.ndarray:
     [9.98, 200.0, 390.02]
     """
     if variable not in design.limits:
-        raise SpecError("variable is not a numeric covariate of the model", value=variable,
-                        expected=f"one of {sorted(design.limits)}")
+        raise SpecError(
+            "variable is not a numeric covariate of the model",
+            value=variable,
+            expected=f"one of {sorted(design.limits)}",
+        )
     lo, hi = design.limits[variable]
     return np.linspace(lo, hi, n)
 
@@ -121,30 +129,40 @@ class PartialEffect(Result):
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False)
 
     def __repr__(self) -> str:
-        return (f"<PartialEffect variable={self.variable!r}, reference={self.reference!r}, "
-                f"points={len(self.table)}>")
+        return (
+            f"<PartialEffect variable={self.variable!r}, reference={self.reference!r}, "
+            f"points={len(self.table)}>"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PartialEffect):
             return NotImplemented
-        return (self.variable == other.variable and self.reference == other.reference
-                and self.conf_level == other.conf_level and self.table.equals(other.table))
+        return (
+            self.variable == other.variable
+            and self.reference == other.reference
+            and self.conf_level == other.conf_level
+            and self.table.equals(other.table)
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     def summary(self) -> str:
         """The table as text, with the reference value."""
-        head = (f"{self.ratio_label} by {self.variable} (reference {self.variable} = "
-                f"{self.reference:g}; {self.conf_level:.0%} limits)")
+        head = (
+            f"{self.ratio_label} by {self.variable} (reference {self.variable} = "
+            f"{self.reference:g}; {self.conf_level:.0%} limits)"
+        )
         cols = self.table[["value", "hr", "lower", "upper"]]
         return head + "\n" + cols.to_string(index=False, float_format=lambda x: f"{x:.4g}")
 
     def _repr_html_(self) -> str:
         from crlm_outcomes._display import frames_html
 
-        return frames_html(f"{self.ratio_label} by {self.variable}", {"": self.table},
-                           notes={"reference": self.reference,
-                                  "confidence level": self.conf_level})
+        return frames_html(
+            f"{self.ratio_label} by {self.variable}",
+            {"": self.table},
+            notes={"reference": self.reference, "confidence level": self.conf_level},
+        )
 
     def plot(self, ax: Any = None) -> Any:
         """The ratio against the variable with its band (:func:`~crlm_outcomes.plots.
@@ -154,10 +172,16 @@ class PartialEffect(Result):
         return partial_effect_plot(self, ax=ax, knots=self.knots)
 
 
-def partial_effect(design: Design, coef: np.ndarray, vcov: np.ndarray, variable: str,
-                   values: Any = None, reference: float | None = None,
-                   conf_level: float = 0.95, ratio_label: str = "Hazard ratio"
-                   ) -> PartialEffect:
+def partial_effect(
+    design: Design,
+    coef: np.ndarray,
+    vcov: np.ndarray,
+    variable: str,
+    values: Any = None,
+    reference: float | None = None,
+    conf_level: float = 0.95,
+    ratio_label: str = "Hazard ratio",
+) -> PartialEffect:
     """Ratio ``exp((x(v) - x(ref)) b)`` at ``values`` of ``variable`` against ``reference``,
     as ``rms::Predict(fit, variable, ref.zero = TRUE, fun = exp)``.
 
@@ -192,29 +216,44 @@ def partial_effect(design: Design, coef: np.ndarray, vcov: np.ndarray, variable:
     [1.0, 1.1052]
     """
     if design.formula is None or variable not in design.formula.variables:
-        raise SpecError("variable is not a covariate of the model", value=variable,
-                        expected="one of " + ", ".join(design.formula.variables
-                                                       if design.formula else []))
+        raise SpecError(
+            "variable is not a covariate of the model",
+            value=variable,
+            expected="one of " + ", ".join(design.formula.variables if design.formula else []),
+        )
     if variable in design.levels:
-        raise SpecError("the partial-effect curve needs a numeric variable", value=variable,
-                        expected="a continuous covariate")
+        raise SpecError(
+            "the partial-effect curve needs a numeric variable",
+            value=variable,
+            expected="a continuous covariate",
+        )
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must lie strictly between 0 and 1", value=conf_level,
-                        expected="e.g. 0.95")
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
     grid = default_grid(design, variable) if values is None else np.asarray(values, float)
     if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
-        raise SpecError("values must be a non-empty list of finite numbers", value=values,
-                        expected="e.g. numpy.linspace(40, 80, 50)")
+        raise SpecError(
+            "values must be a non-empty list of finite numbers",
+            value=values,
+            expected="e.g. numpy.linspace(40, 80, 50)",
+        )
     ref = design.adjust_to[variable] if reference is None else float(reference)
     others = {v: design.adjust_to[v] for v in design.formula.variables if v != variable}
-    frame = pd.DataFrame({variable: np.concatenate([grid, [ref]]), **{
-        v: [val] * (grid.size + 1) for v, val in others.items()}})
+    frame = pd.DataFrame(
+        {
+            variable: np.concatenate([grid, [ref]]),
+            **{v: [val] * (grid.size + 1) for v, val in others.items()},
+        }
+    )
     try:
         x = design_matrix_for(design, frame)
     except FormulaError as exc:
-        raise SpecError(f"cannot evaluate the model at these values: {exc.message}",
-                        value=[float(grid.min()), float(grid.max())],
-                        expected="values inside the range the transforms accept") from exc
+        raise SpecError(
+            f"cannot evaluate the model at these values: {exc.message}",
+            value=[float(grid.min()), float(grid.max())],
+            expected="values inside the range the transforms accept",
+        ) from exc
     diff = x[:-1] - x[-1]
     b = np.asarray(coef, dtype=np.float64)
     v = np.asarray(vcov, dtype=np.float64)
@@ -224,9 +263,23 @@ def partial_effect(design: Design, coef: np.ndarray, vcov: np.ndarray, variable:
     lp = diff @ b
     se = np.sqrt(np.einsum("ij,jk,ik->i", diff, v, diff))
     z = stats.norm.ppf(0.5 + conf_level / 2)
-    table = pd.DataFrame({"value": grid, "hr": np.exp(lp), "lower": np.exp(lp - z * se),
-                          "upper": np.exp(lp + z * se), "log_hr": lp, "std_error": se})
+    table = pd.DataFrame(
+        {
+            "value": grid,
+            "hr": np.exp(lp),
+            "lower": np.exp(lp - z * se),
+            "upper": np.exp(lp + z * se),
+            "log_hr": lp,
+            "std_error": se,
+        }
+    )
     knots = spline_knots(design, variable)
-    return PartialEffect(table=table, variable=variable, reference=ref, adjust_to=others,
-                         conf_level=conf_level, ratio_label=ratio_label,
-                         knots=None if knots is None else tuple(knots))
+    return PartialEffect(
+        table=table,
+        variable=variable,
+        reference=ref,
+        adjust_to=others,
+        conf_level=conf_level,
+        ratio_label=ratio_label,
+        knots=None if knots is None else tuple(knots),
+    )

@@ -47,8 +47,9 @@ def quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return qs
 
 
-def rcs_knots(x: Sequence[float] | np.ndarray, nk: int = 5, *,
-              fractied: float = 0.05) -> np.ndarray:
+def rcs_knots(
+    x: Sequence[float] | np.ndarray, nk: int = 5, *, fractied: float = 0.05
+) -> np.ndarray:
     """Default knots of a restricted cubic spline, as ``Hmisc::rcspline.eval(x, nk = nk)``
     (the knots ``rms::rcs(x, nk)`` uses).
 
@@ -81,30 +82,44 @@ def rcs_knots(x: Sequence[float] | np.ndarray, nk: int = 5, *,
     xx = xx[~np.isnan(xx)]
     n = xx.shape[0]
     if n < 6:
-        raise FormulaError("rcs(): knots not specified, and fewer than 6 non-missing values",
-                           value=n, expected="at least 6 values or explicit knots")
+        raise FormulaError(
+            "rcs(): knots not specified, and fewer than 6 non-missing values",
+            value=n,
+            expected="at least 6 values or explicit knots",
+        )
     if int(nk) != nk or nk < 3:
-        raise FormulaError("rcs(): the number of knots must be a whole number of at least 3",
-                           value=nk, expected="3 to 7 (Harrell's defaults)")
+        raise FormulaError(
+            "rcs(): the number of knots must be a whole number of at least 3",
+            value=nk,
+            expected="3 to 7 (Harrell's defaults)",
+        )
     nk = int(nk)
     xu, counts = np.unique(xx, return_counts=True)
     nxu = xu.shape[0]
     if nxu - 2 <= nk:
-        warnings.warn(f"rcs(): {nk} knots requested with {nxu} unique values of x; the knots are "
-                      f"the {nxu - 2} interior values (as rms)", DataQualityWarning, stacklevel=3)
+        warnings.warn(
+            f"rcs(): {nk} knots requested with {nxu} unique values of x; the knots are "
+            f"the {nxu - 2} interior values (as rms)",
+            DataQualityWarning,
+            stacklevel=3,
+        )
         knots = xu[1:-1]
     else:
         knots = _default_knots(xx, xu, counts, nk, fractied)
     knots = np.unique(knots)
     if knots.shape[0] < 3:
-        raise FormulaError("rcs(): fewer than 3 distinct knots; the variable has too few "
-                           "distinct values for a spline", value=knots.tolist(),
-                           expected="a variable with more distinct values, or fewer knots")
+        raise FormulaError(
+            "rcs(): fewer than 3 distinct knots; the variable has too few "
+            "distinct values for a spline",
+            value=knots.tolist(),
+            expected="a variable with more distinct values, or fewer knots",
+        )
     return knots
 
 
-def _tied_ends(xx: np.ndarray, counts: np.ndarray, fractied: float
-               ) -> tuple[np.ndarray, list[float], list[float]]:
+def _tied_ends(
+    xx: np.ndarray, counts: np.ndarray, fractied: float
+) -> tuple[np.ndarray, list[float], list[float]]:
     """rms's ``fractied`` rule: an end value holding at least ``fractied`` of the data (with no
     interior value that frequent) makes its neighbour a knot and leaves the quantiles."""
     first: list[float] = []
@@ -123,8 +138,9 @@ def _tied_ends(xx: np.ndarray, counts: np.ndarray, fractied: float
     return xx, first, last
 
 
-def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
-                   fractied: float) -> np.ndarray:
+def _default_knots(
+    xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int, fractied: float
+) -> np.ndarray:
     outer = 0.025 if nk > 6 else (0.05 if nk > 3 else 0.1)
     xx, first, last = _tied_ends(xx, counts, fractied)
     nke = nk - len(first) - len(last)
@@ -134,12 +150,11 @@ def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
     elif xu.shape[0] <= nke:
         knots = xu.astype(np.float64)
     else:
-        p = (np.linspace(0.5, 1 - outer, nke) if nke == 2
-             else np.linspace(outer, 1 - outer, nke))
+        p = np.linspace(0.5, 1 - outer, nke) if nke == 2 else np.linspace(outer, 1 - outer, nke)
         knots = quantile7(xs, p)
         if np.unique(knots).shape[0] < min(nke, 3):
             knots = _alternate_knots(xs, nke, outer, first, last)
-        if xs.shape[0] < 100:       # small samples: the 5th smallest / largest values
+        if xs.shape[0] < 100:  # small samples: the 5th smallest / largest values
             if not first:
                 knots[0] = xs[4]
             if not last:
@@ -147,26 +162,35 @@ def _default_knots(xx: np.ndarray, xu: np.ndarray, counts: np.ndarray, nk: int,
     return np.concatenate([first, knots, last])
 
 
-def _alternate_knots(xs: np.ndarray, nke: int, outer: float, first: list[float],
-                     last: list[float]) -> np.ndarray:
+def _alternate_knots(
+    xs: np.ndarray, nke: int, outer: float, first: list[float], last: list[float]
+) -> np.ndarray:
     knots = quantile7(xs, np.linspace(outer, 1 - outer, 2 * nke))
     if first and np.unique(knots).shape[0] < 3:
         mid = (first[0] + last[0]) / 2 if last else float(np.median(xs))
-        knots = np.sort(np.array([first[0], mid, last[0] if last
-                                  else float(quantile7(xs, np.array([1 - outer]))[0])]))
+        knots = np.sort(
+            np.array(
+                [first[0], mid, last[0] if last else float(quantile7(xs, np.array([1 - outer]))[0])]
+            )
+        )
     nu = np.unique(knots).shape[0]
     if nu < 3:
-        raise FormulaError("rcs(): fewer than 3 distinct knots; the variable has too few "
-                           "distinct values for a spline", value=np.unique(knots).tolist(),
-                           expected="a variable with more distinct values")
-    warnings.warn(f"rcs(): could not obtain {nke} interior knots with the default algorithm; "
-                  f"used rms's alternate algorithm ({nu} knots)", DataQualityWarning,
-                  stacklevel=4)
+        raise FormulaError(
+            "rcs(): fewer than 3 distinct knots; the variable has too few "
+            "distinct values for a spline",
+            value=np.unique(knots).tolist(),
+            expected="a variable with more distinct values",
+        )
+    warnings.warn(
+        f"rcs(): could not obtain {nke} interior knots with the default algorithm; "
+        f"used rms's alternate algorithm ({nu} knots)",
+        DataQualityWarning,
+        stacklevel=4,
+    )
     return knots
 
 
-def rcs_basis(x: Sequence[float] | np.ndarray, knots: Sequence[float] | np.ndarray
-              ) -> np.ndarray:
+def rcs_basis(x: Sequence[float] | np.ndarray, knots: Sequence[float] | np.ndarray) -> np.ndarray:
     """Restricted cubic spline basis, as ``Hmisc::rcspline.eval(x, knots, inclx = TRUE)``.
 
     Parameters
@@ -191,8 +215,11 @@ def rcs_basis(x: Sequence[float] | np.ndarray, knots: Sequence[float] | np.ndarr
     t = np.unique(np.asarray(knots, dtype=np.float64))
     k = t.shape[0]
     if k < 3:
-        raise FormulaError("rcs(): at least 3 distinct knots are needed", value=t.tolist(),
-                           expected="3 or more knots")
+        raise FormulaError(
+            "rcs(): at least 3 distinct knots are needed",
+            value=t.tolist(),
+            expected="3 or more knots",
+        )
     kd = (t[-1] - t[0]) ** (2.0 / 3.0)
     out = np.empty((xv.shape[0], k - 1))
     out[:, 0] = xv
@@ -204,14 +231,14 @@ def rcs_basis(x: Sequence[float] | np.ndarray, knots: Sequence[float] | np.ndarr
         tail_last = cube(xv - t[-1])
         tail_prev = cube(xv - t[-2])
         for j in range(k - 2):
-            out[:, j + 1] = cube(xv - t[j]) + ((t[-2] - t[j]) * tail_last
-                                               - (t[-1] - t[j]) * tail_prev) / (t[-1] - t[-2])
+            out[:, j + 1] = cube(xv - t[j]) + (
+                (t[-2] - t[j]) * tail_last - (t[-1] - t[j]) * tail_prev
+            ) / (t[-1] - t[-2])
     out[np.isnan(xv)] = np.nan
     return out
 
 
-def _rcs_transform(data: Any, parms: int | Sequence[float] = 5, _state: dict | None = None
-                   ) -> Any:
+def _rcs_transform(data: Any, parms: int | Sequence[float] = 5, _state: dict | None = None) -> Any:
     from formulaic.materializers.types import FactorValues
 
     state = {} if _state is None else _state
@@ -225,8 +252,13 @@ def _rcs_transform(data: Any, parms: int | Sequence[float] = 5, _state: dict | N
         name = getattr(data, "name", None)
         state["variable"] = None if name is None else str(name)
     basis = rcs_basis(x, state["knots"])
-    return FactorValues({i + 1: basis[:, i] for i in range(basis.shape[1])}, kind="numerical",
-                        spans_intercept=False, format="{name}[{field}]", encoded=False)
+    return FactorValues(
+        {i + 1: basis[:, i] for i in range(basis.shape[1])},
+        kind="numerical",
+        spans_intercept=False,
+        format="{name}[{field}]",
+        encoded=False,
+    )
 
 
 @functools.cache

@@ -1,4 +1,5 @@
 """crlm_outcomes.imputation: multiple imputation by chained equations and Rubin's rules."""
+
 from crlm_outcomes.imputation.mice import Imputations as Imputations
 from crlm_outcomes.imputation.mice import impute as impute
 from crlm_outcomes.imputation.mice import nelson_aalen_at_exit as nelson_aalen_at_exit

@@ -108,8 +108,13 @@ def nelson_aalen_at_exit(time: np.ndarray, event: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # conditional models
 # ------------------------------------------------------------------------------------------------
-def _pmm(y_obs: np.ndarray, x_obs: np.ndarray, x_mis: np.ndarray, rng: np.random.Generator,
-         donors: int = 5) -> np.ndarray:
+def _pmm(
+    y_obs: np.ndarray,
+    x_obs: np.ndarray,
+    x_mis: np.ndarray,
+    rng: np.random.Generator,
+    donors: int = 5,
+) -> np.ndarray:
     """mice's ``pmm`` (type 1): Bayesian draw of the regression, match, draw a donor."""
     n, p = x_obs.shape
     xtx = x_obs.T @ x_obs + np.eye(p) * 1e-5 * np.mean(np.diag(x_obs.T @ x_obs))
@@ -119,8 +124,7 @@ def _pmm(y_obs: np.ndarray, x_obs: np.ndarray, x_mis: np.ndarray, rng: np.random
     resid = y_obs - x_obs @ beta
     df = max(n - p, 1)
     sigma = np.sqrt(float(resid @ resid) / rng.chisquare(df))
-    beta_star = beta + np.linalg.cholesky(v + np.eye(p) * 1e-12).dot(rng.standard_normal(p)) \
-        * sigma
+    beta_star = beta + np.linalg.cholesky(v + np.eye(p) * 1e-12).dot(rng.standard_normal(p)) * sigma
     yhat_obs = x_obs @ beta
     yhat_mis = x_mis @ beta_star
     k = min(donors, n)
@@ -157,8 +161,8 @@ def _multinomial_fit(y: np.ndarray, x: np.ndarray, n_class: int) -> np.ndarray:
             for b in range(a, k):
                 w = prob[:, a + 1] * ((a == b) - prob[:, b + 1])
                 block = (x * w[:, None]).T @ x
-                hess[a * p:(a + 1) * p, b * p:(b + 1) * p] = block
-                hess[b * p:(b + 1) * p, a * p:(a + 1) * p] = block
+                hess[a * p : (a + 1) * p, b * p : (b + 1) * p] = block
+                hess[b * p : (b + 1) * p, a * p : (a + 1) * p] = block
         hess += pen * np.eye(p * k)
         step = np.linalg.solve(hess, grad.T.reshape(-1)).reshape(k, p).T
         beta += step
@@ -167,8 +171,13 @@ def _multinomial_fit(y: np.ndarray, x: np.ndarray, n_class: int) -> np.ndarray:
     return beta
 
 
-def _categorical_draw(codes_obs: np.ndarray, x_obs: np.ndarray, x_mis: np.ndarray,
-                      n_class: int, rng: np.random.Generator) -> np.ndarray:
+def _categorical_draw(
+    codes_obs: np.ndarray,
+    x_obs: np.ndarray,
+    x_mis: np.ndarray,
+    n_class: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Bootstrap the observed rows, fit the (multinomial) logistic model, draw categories."""
     n = len(codes_obs)
     boot = rng.integers(0, n, n)
@@ -224,16 +233,21 @@ class Imputations(Result):
     excluded: pd.DataFrame = field(repr=False)
 
     def __repr__(self) -> str:
-        return (f"<Imputations m={self.m}, iterations={self.iterations}, seed={self.seed}, "
-                f"variables={len(self.table)}>")
+        return (
+            f"<Imputations m={self.m}, iterations={self.iterations}, seed={self.seed}, "
+            f"variables={len(self.table)}>"
+        )
 
     def summary(self) -> str:
         """What was imputed, how, and with which outcome terms."""
-        return "\n".join([
-            f"Multiple imputation by chained equations: m = {self.m}, {self.iterations} "
-            f"iterations per chain, seed {self.seed}",
-            "outcome in the imputation models: " + (", ".join(self.outcome) or "none"),
-            self.table.to_string(index=False, float_format=lambda v: f"{v:.3g}")])
+        return "\n".join(
+            [
+                f"Multiple imputation by chained equations: m = {self.m}, {self.iterations} "
+                f"iterations per chain, seed {self.seed}",
+                "outcome in the imputation models: " + (", ".join(self.outcome) or "none"),
+                self.table.to_string(index=False, float_format=lambda v: f"{v:.3g}"),
+            ]
+        )
 
     def plot(self, ax=None, *old_ax: Any, variable: str | None = None):
         """Convergence traces of one variable (default the first imputed one).
@@ -244,43 +258,56 @@ class Imputations(Result):
         from crlm_outcomes.plots.pooled import trace_plot
 
         if isinstance(ax, str):
-            warn_deprecated("Imputations.plot(variable) as the first argument",
-                            "Imputations.plot(ax, variable=...)")
+            warn_deprecated(
+                "Imputations.plot(variable) as the first argument",
+                "Imputations.plot(ax, variable=...)",
+            )
             ax, variable = (old_ax[0] if old_ax else None), ax
         elif old_ax:
-            raise TypeError("Imputations.plot takes one positional argument (ax); give the "
-                            "variable as variable=...")
+            raise TypeError(
+                "Imputations.plot takes one positional argument (ax); give the "
+                "variable as variable=..."
+            )
         return trace_plot(self.traces, variable or str(self.table["variable"].iloc[0]), ax=ax)
 
     def _repr_html_(self) -> str:
-        return frames_html(repr(self), {"": self.table},
-                           notes={"outcome terms": ", ".join(self.outcome) or "none",
-                                  "rows not imputed": self.n_excluded})
+        return frames_html(
+            repr(self),
+            {"": self.table},
+            notes={
+                "outcome terms": ", ".join(self.outcome) or "none",
+                "rows not imputed": self.n_excluded,
+            },
+        )
 
     def map(self, fn: Callable[[pd.DataFrame], Any]) -> list[Any]:
         """``fn`` applied to each completed data set (R's ``with(mids, ...)``)."""
         return [fn(d) for d in self.completed]
 
-    def cox(self, formula: str, duration: str, event: str, *, dfcom: float | None = None,
-            **kwargs: Any):
+    def cox(
+        self, formula: str, duration: str, event: str, *, dfcom: float | None = None, **kwargs: Any
+    ):
         """Cox model on each completed data set, pooled by Rubin's rules
         (:func:`~crlm_outcomes.imputation.pooling.pool_cox`)."""
         from crlm_outcomes.imputation.pooling import pool_cox
         from crlm_outcomes.survival.cox import cox
 
-        return pool_cox(self.map(lambda d: cox(d, formula, duration, event, **kwargs)),
-                        dfcom=dfcom, conf_level=kwargs.get("conf_level", 0.95))
+        return pool_cox(
+            self.map(lambda d: cox(d, formula, duration, event, **kwargs)),
+            dfcom=dfcom,
+            conf_level=kwargs.get("conf_level", 0.95),
+        )
 
     def fine_gray(self, formula: str, duration: str, event: str, **kwargs: Any):
         """Fine–Gray model on each completed data set, pooled."""
         from crlm_outcomes.imputation.pooling import pool_fine_gray
         from crlm_outcomes.survival.fine_gray import fine_gray
 
-        return pool_fine_gray(self.map(lambda d: fine_gray(d, formula, duration, event,
-                                                           **kwargs)))
+        return pool_fine_gray(self.map(lambda d: fine_gray(d, formula, duration, event, **kwargs)))
 
-    def kaplan_meier(self, duration: str, event: str, by: str | None = None, *,
-                     times: Sequence[float]):
+    def kaplan_meier(
+        self, duration: str, event: str, by: str | None = None, *, times: Sequence[float]
+    ):
         """Kaplan–Meier survival at ``times`` and medians, pooled on the cloglog scale."""
         from crlm_outcomes.imputation.pooling import pool_km
         from crlm_outcomes.survival.kaplan_meier import kaplan_meier
@@ -308,9 +335,12 @@ def _schema_kind(data: pd.DataFrame, col: str, specs: dict[str, Any] | None) -> 
             return "logreg"
         if spec.dtype == "category":
             return "logreg" if len(spec.levels or ()) == 2 else "polyreg"
-        raise SpecError("this column cannot be imputed (only numbers, booleans and categories "
-                        "can)", column=col, value=spec.dtype,
-                        expected="a float, int, boolean or category column")
+        raise SpecError(
+            "this column cannot be imputed (only numbers, booleans and categories can)",
+            column=col,
+            value=spec.dtype,
+            expected="a float, int, boolean or category column",
+        )
     if s.dtype == bool or str(s.dtype) == "boolean":
         return "logreg"
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -329,26 +359,34 @@ def _levels(s: pd.Series) -> list[Any]:
     return sorted(s.dropna().unique(), key=str)
 
 
-def _check_collected(data: pd.DataFrame, col: str, era: str | None, allow: bool,
-                     reasons: pd.DataFrame | None) -> None:
+def _check_collected(
+    data: pd.DataFrame, col: str, era: str | None, allow: bool, reasons: pd.DataFrame | None
+) -> None:
     miss = data[col].isna()
     why = ""
     if reasons is not None and len(reasons):
         sub = reasons[reasons["column"] == col]
         if len(sub):
             why = "; recorded reasons: " + "; ".join(
-                f"{r} ({n})" for r, n in sub.groupby("reason", observed=True).size().items())
+                f"{r} ({n})" for r, n in sub.groupby("reason", observed=True).size().items()
+            )
     if miss.all():
         if not allow:
             raise UncollectedVariableError(
                 "this variable is missing for every patient: the source did not collect it, "
-                "and imputing it would invent data" + why, column=col, value=int(miss.sum()),
+                "and imputing it would invent data" + why,
+                column=col,
+                value=int(miss.sum()),
                 expected="drop it from the imputation, or allow_uncollected=True if that is "
-                         "really intended")
+                "really intended",
+            )
         raise UncollectedVariableError(
             "a variable missing for every patient cannot be imputed (no observed value to "
-            "learn from)" + why, column=col, value=int(miss.sum()),
-            expected="at least some observed values")
+            "learn from)" + why,
+            column=col,
+            value=int(miss.sum()),
+            expected="at least some observed values",
+        )
     if era is not None and not allow:
         by_era = miss.groupby(data[era], observed=True).agg(["all", "size"])
         never = by_era.index[by_era["all"].to_numpy(bool)]
@@ -356,14 +394,17 @@ def _check_collected(data: pd.DataFrame, col: str, era: str | None, allow: bool,
             raise UncollectedVariableError(
                 f"this variable was not recorded in the {era} era(s) "
                 f"{', '.join(map(str, list(never)[:5]))}: imputing it there transports a model "
-                "from other eras (a design decision)" + why, column=col,
+                "from other eras (a design decision)" + why,
+                column=col,
                 value=int(by_era.loc[never, "size"].sum()),
                 expected=f"restrict the analysis to the eras that recorded {col}, or "
-                         "allow_uncollected=True")
+                "allow_uncollected=True",
+            )
 
 
-def _design(frame: pd.DataFrame, kinds: dict[str, str], levels: dict[str, list[Any]],
-            columns: list[str]) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
+def _design(
+    frame: pd.DataFrame, kinds: dict[str, str], levels: dict[str, list[Any]], columns: list[str]
+) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
     """Numeric design (intercept first) of ``columns``; returns spans per column."""
     parts = [np.ones((len(frame), 1))]
     spans = []
@@ -374,8 +415,13 @@ def _design(frame: pd.DataFrame, kinds: dict[str, str], levels: dict[str, list[A
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)[:, None]
         else:
             lv = levels[c]
-            v = np.column_stack([(s == lv_).to_numpy(dtype=np.float64, na_value=0.0)
-                                 for lv_ in lv[1:]]) if len(lv) > 1 else np.zeros((len(s), 0))
+            v = (
+                np.column_stack(
+                    [(s == lv_).to_numpy(dtype=np.float64, na_value=0.0) for lv_ in lv[1:]]
+                )
+                if len(lv) > 1
+                else np.zeros((len(s), 0))
+            )
         parts.append(v)
         spans.append((c, pos, pos + v.shape[1]))
         pos += v.shape[1]
@@ -400,70 +446,117 @@ def _unwrap_cohort(data: Any) -> tuple[pd.DataFrame, Any, Any]:
             reasons = None
         data = data.data
     if not isinstance(data, pd.DataFrame):
-        raise InputError("data must be a DataFrame or a Cohort", value=type(data).__name__,
-                         expected="pandas.DataFrame or crlm_outcomes.io.Cohort")
+        raise InputError(
+            "data must be a DataFrame or a Cohort",
+            value=type(data).__name__,
+            expected="pandas.DataFrame or crlm_outcomes.io.Cohort",
+        )
     return data, specs, reasons
 
 
-def _check_impute_args(data: pd.DataFrame, variables: Sequence[str] | None,
-                       predictors: Sequence[str] | None, duration: str | None,
-                       event: str | None, era: str | None, m: int, iterations: int,
-                       allow_uncollected: bool, reasons: Any) -> tuple[list[str], list[str]]:
+def _check_impute_args(
+    data: pd.DataFrame,
+    variables: Sequence[str] | None,
+    predictors: Sequence[str] | None,
+    duration: str | None,
+    event: str | None,
+    era: str | None,
+    m: int,
+    iterations: int,
+    allow_uncollected: bool,
+    reasons: Any,
+) -> tuple[list[str], list[str]]:
     """Check :func:`impute`'s arguments; return the variables to impute (by default every
     incomplete column but the outcome) and the predictors."""
     if not isinstance(m, (int, np.integer)) or m < 2:
-        raise SpecError("m (number of imputations) must be a whole number >= 2", column="m",
-                        value=m, expected="e.g. 20")
+        raise SpecError(
+            "m (number of imputations) must be a whole number >= 2",
+            column="m",
+            value=m,
+            expected="e.g. 20",
+        )
     if not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        raise SpecError("iterations must be >= 1", column="iterations", value=iterations,
-                        expected="e.g. 10")
+        raise SpecError(
+            "iterations must be >= 1", column="iterations", value=iterations, expected="e.g. 10"
+        )
     preds = list(predictors) if predictors is not None else list(variables or [])
     if variables is None:
-        variables = [c for c in preds if data[c].isna().any()] if preds else \
-            [c for c in data.columns if data[c].isna().any()
-             and c not in (duration, event)]
+        variables = (
+            [c for c in preds if data[c].isna().any()]
+            if preds
+            else [c for c in data.columns if data[c].isna().any() and c not in (duration, event)]
+        )
     variables = list(variables)
     for c in [*variables, *preds, *(x for x in (duration, event, era) if x)]:
         if c not in data.columns:
             raise InputError("column not found", column=c, expected="a column of the data")
     if not variables:
-        raise SpecError("nothing to impute: no incomplete variable given", column="variables",
-                        value=[], expected="columns with missing values")
+        raise SpecError(
+            "nothing to impute: no incomplete variable given",
+            column="variables",
+            value=[],
+            expected="columns with missing values",
+        )
     for outcome_col in (duration, event):
         if outcome_col is not None and outcome_col in variables:
-            raise SpecError("the outcome is never imputed", column=outcome_col,
-                            value=outcome_col, expected="covariates only")
+            raise SpecError(
+                "the outcome is never imputed",
+                column=outcome_col,
+                value=outcome_col,
+                expected="covariates only",
+            )
     if (duration is None) != (event is None):
-        raise SpecError("give both duration and event (or neither)", column="duration",
-                        value=(duration, event), expected="both outcome columns")
+        raise SpecError(
+            "give both duration and event (or neither)",
+            column="duration",
+            value=(duration, event),
+            expected="both outcome columns",
+        )
     for c in variables:
         _check_collected(data, c, era, allow_uncollected, reasons)
     for c in preds:
         if c not in variables and data[c].isna().any():
-            raise SpecError("a predictor has missing values but is not imputed", column=c,
-                            value=int(data[c].isna().sum()),
-                            expected="impute it too (add it to variables) or drop it")
+            raise SpecError(
+                "a predictor has missing values but is not imputed",
+                column=c,
+                value=int(data[c].isna().sum()),
+                expected="impute it too (add it to variables) or drop it",
+            )
     return variables, preds
 
 
-def _method_kinds(data: pd.DataFrame, variables: list[str], preds: list[str], specs: Any,
-                  methods: dict[str, str] | None) -> dict[str, str]:
+def _method_kinds(
+    data: pd.DataFrame,
+    variables: list[str],
+    preds: list[str],
+    specs: Any,
+    methods: dict[str, str] | None,
+) -> dict[str, str]:
     """The imputation model of each column: from its type (or the schema), overridden by
     ``methods`` where it fits the type."""
     kinds = {c: _schema_kind(data, c, specs) for c in dict.fromkeys([*variables, *preds])}
     for c, meth in (methods or {}).items():
         if meth not in _METHODS:
-            raise SpecError("unknown imputation method", column=c, value=meth,
-                            expected=" or ".join(map(repr, _METHODS)))
+            raise SpecError(
+                "unknown imputation method",
+                column=c,
+                value=meth,
+                expected=" or ".join(map(repr, _METHODS)),
+            )
         if (meth == "pmm") != (kinds.get(c) == "pmm"):
-            raise SpecError("method does not fit the column type", column=c, value=meth,
-                            expected="pmm for numbers, logreg/polyreg for categories")
+            raise SpecError(
+                "method does not fit the column type",
+                column=c,
+                value=meth,
+                expected="pmm for numbers, logreg/polyreg for categories",
+            )
         kinds[c] = meth
     return kinds
 
 
-def _outcome_terms(data: pd.DataFrame, duration: str | None, event: str | None
-                   ) -> tuple[np.ndarray, dict[str, np.ndarray], pd.DataFrame]:
+def _outcome_terms(
+    data: pd.DataFrame, duration: str | None, event: str | None
+) -> tuple[np.ndarray, dict[str, np.ndarray], pd.DataFrame]:
     """The outcome in the imputation models (White & Royston 2009): the Nelson-Aalen
     cumulative hazard at exit and the event indicator, per cause; the rows with a usable
     outcome and the excluded rows (missing outcome: not imputed)."""
@@ -472,29 +565,42 @@ def _outcome_terms(data: pd.DataFrame, duration: str | None, event: str | None
     excluded = pd.DataFrame(columns=["index", "column", "value", "reason"])
     if duration is None or event is None:
         return rows_ok, outcome_cols, excluded
-    tt = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=np.float64,
-                                                                   na_value=np.nan)
-    ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=np.float64,
-                                                                na_value=np.nan)
+    tt = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     rows_ok = ~(np.isnan(tt) | np.isnan(ev))
     if (~rows_ok).any():
         bad = data.index[~rows_ok]
-        excluded = pd.DataFrame({"index": bad, "column": f"{duration}/{event}",
-                                 "value": None, "reason": "missing outcome: not imputed"})
+        excluded = pd.DataFrame(
+            {
+                "index": bad,
+                "column": f"{duration}/{event}",
+                "value": None,
+                "reason": "missing outcome: not imputed",
+            }
+        )
     causes = sorted(int(c) for c in np.unique(ev[rows_ok]) if c != 0)
     for cause in causes:
         name = "nelson_aalen" if len(causes) == 1 else f"nelson_aalen_{cause}"
         h = np.zeros(len(data))
         h[rows_ok] = nelson_aalen_at_exit(tt[rows_ok], (ev[rows_ok] == cause).astype(float))
         outcome_cols[name] = h
-        outcome_cols["event" if len(causes) == 1 else f"event_{cause}"] = \
-            np.where(rows_ok, (ev == cause).astype(float), 0.0)
+        outcome_cols["event" if len(causes) == 1 else f"event_{cause}"] = np.where(
+            rows_ok, (ev == cause).astype(float), 0.0
+        )
     return rows_ok, outcome_cols, excluded
 
 
-def _update_variable(cur: pd.DataFrame, c: str, mc: np.ndarray, all_cols: list[str],
-                     kinds: dict[str, str], levels: dict[str, list], out_mat: np.ndarray,
-                     rng: np.random.Generator, donors: int) -> tuple[np.ndarray, int]:
+def _update_variable(
+    cur: pd.DataFrame,
+    c: str,
+    mc: np.ndarray,
+    all_cols: list[str],
+    kinds: dict[str, str],
+    levels: dict[str, list],
+    out_mat: np.ndarray,
+    rng: np.random.Generator,
+    donors: int,
+) -> tuple[np.ndarray, int]:
     """One chained-equations step: draw the missing values of ``c`` (rows ``mc``) from its
     model on the other columns and the outcome terms, written into ``cur``; return the
     values drawn (numbers, or level indexes of a category, for the trace) and the number of
@@ -513,17 +619,22 @@ def _update_variable(cur: pd.DataFrame, c: str, mc: np.ndarray, all_cols: list[s
     if kinds[c] == "pmm":
         y = cur[c].to_numpy(dtype=np.float64, na_value=np.nan)
         draw = _pmm(y[~mc], x[~mc], x[mc], rng, donors=donors)
-        new = pd.array(draw, dtype=cur[c].dtype) if \
-            pd.api.types.is_integer_dtype(cur[c].dtype) else draw
+        new = (
+            pd.array(draw, dtype=cur[c].dtype)
+            if pd.api.types.is_integer_dtype(cur[c].dtype)
+            else draw
+        )
     else:
         lv = levels[c]
         codes = np.full(len(cur), -1)
         for i, lev in enumerate(lv):
             codes[(cur[c] == lev).to_numpy(dtype=bool, na_value=False)] = i
         draw = _categorical_draw(codes[~mc], x[~mc], x[mc], len(lv), rng)
-        new = pd.array([lv[i] for i in draw], dtype=cur[c].dtype) \
-            if not isinstance(cur[c].dtype, pd.CategoricalDtype) else \
-            pd.Categorical([lv[i] for i in draw], dtype=cur[c].dtype)
+        new = (
+            pd.array([lv[i] for i in draw], dtype=cur[c].dtype)
+            if not isinstance(cur[c].dtype, pd.CategoricalDtype)
+            else pd.Categorical([lv[i] for i in draw], dtype=cur[c].dtype)
+        )
     cur[c] = cur[c].copy()
     cur.loc[cur.index[mc], c] = new
     imputed = cur.loc[cur.index[mc], c]
@@ -607,8 +718,9 @@ def impute(
     (False, True)
     """
     data, specs, reasons = _unwrap_cohort(data)
-    variables, preds = _check_impute_args(data, variables, predictors, duration, event, era,
-                                          m, iterations, allow_uncollected, reasons)
+    variables, preds = _check_impute_args(
+        data, variables, predictors, duration, event, era, m, iterations, allow_uncollected, reasons
+    )
     kinds = _method_kinds(data, variables, preds, specs, methods)
     all_cols = list(dict.fromkeys([*preds, *variables]))
     levels = {c: _levels(data[c]) for c in all_cols if kinds[c] != "pmm"}
@@ -616,12 +728,18 @@ def impute(
     rows_ok, outcome_cols, excluded = _outcome_terms(data, duration, event)
     work = data.loc[rows_ok, all_cols]
     miss = {c: work[c].isna().to_numpy() for c in variables}
-    out_mat = np.column_stack(list(outcome_cols.values())) if outcome_cols else \
-        np.zeros((len(work), 0))
+    out_mat = (
+        np.column_stack(list(outcome_cols.values())) if outcome_cols else np.zeros((len(work), 0))
+    )
     out_mat = out_mat[rows_ok]
-    table = pd.DataFrame({"variable": variables, "method": [kinds[c] for c in variables],
-                          "n_missing": [int(miss[c].sum()) for c in variables],
-                          "fraction_missing": [float(miss[c].mean()) for c in variables]})
+    table = pd.DataFrame(
+        {
+            "variable": variables,
+            "method": [kinds[c] for c in variables],
+            "n_missing": [int(miss[c].sum()) for c in variables],
+            "fraction_missing": [float(miss[c].mean()) for c in variables],
+        }
+    )
     root = np.random.SeedSequence(seed)
     completed: list[pd.DataFrame] = []
     traces = []
@@ -629,7 +747,7 @@ def impute(
     for chain, child in enumerate(root.spawn(m), start=1):
         rng = np.random.default_rng(child)
         cur = work.copy()
-        for c in variables:   # start from random draws of the observed values (mice)
+        for c in variables:  # start from random draws of the observed values (mice)
             mc = miss[c]
             if mc.any():
                 obs = cur.loc[~mc, c].to_numpy()
@@ -639,16 +757,28 @@ def impute(
             if callable(progress):
                 progress(chain, m, it, iterations)
             elif progress:
-                print(f"\rimputation {chain}/{m}, iteration {it}/{iterations}", end="",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"\rimputation {chain}/{m}, iteration {it}/{iterations}",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
             for c in variables:
                 mc = miss[c]
                 if not mc.any():
                     continue
-                vals, n_pred[c] = _update_variable(cur, c, mc, all_cols, kinds, levels,
-                                                   out_mat, rng, donors)
-                traces.append((chain, it, c, float(vals.mean()),
-                               float(vals.std(ddof=1)) if len(vals) > 1 else np.nan))
+                vals, n_pred[c] = _update_variable(
+                    cur, c, mc, all_cols, kinds, levels, out_mat, rng, donors
+                )
+                traces.append(
+                    (
+                        chain,
+                        it,
+                        c,
+                        float(vals.mean()),
+                        float(vals.std(ddof=1)) if len(vals) > 1 else np.nan,
+                    )
+                )
         full = data.copy()
         for c in variables:
             full.loc[work.index, c] = cur[c]
@@ -656,8 +786,16 @@ def impute(
     if progress is True:
         print(file=sys.stderr)
     table["n_predictors"] = [n_pred.get(c, 0) for c in variables]
-    trace_frame = pd.DataFrame(traces, columns=["imputation", "iteration", "variable", "mean",
-                                                "sd"])
-    return Imputations(table=table, completed=tuple(completed), traces=trace_frame, m=int(m),
-                       iterations=int(iterations), seed=seed, outcome=tuple(outcome_cols),
-                       excluded=excluded)
+    trace_frame = pd.DataFrame(
+        traces, columns=["imputation", "iteration", "variable", "mean", "sd"]
+    )
+    return Imputations(
+        table=table,
+        completed=tuple(completed),
+        traces=trace_frame,
+        m=int(m),
+        iterations=int(iterations),
+        seed=seed,
+        outcome=tuple(outcome_cols),
+        excluded=excluded,
+    )

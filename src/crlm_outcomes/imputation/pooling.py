@@ -50,11 +50,34 @@ from crlm_outcomes._display import frames_html
 from crlm_outcomes._result import Result
 from crlm_outcomes.errors import InputError, SpecError
 
-__all__ = ["rubin_rules", "barnard_rubin_df", "PooledModel", "pool_cox", "pool_fine_gray",
-           "PooledSurvival", "pool_km", "PooledRMST", "pool_rmst"]
+__all__ = [
+    "rubin_rules",
+    "barnard_rubin_df",
+    "PooledModel",
+    "pool_cox",
+    "pool_fine_gray",
+    "PooledSurvival",
+    "pool_km",
+    "PooledRMST",
+    "pool_rmst",
+]
 
-_RUBIN_COLUMNS = ["estimate", "std_error", "statistic", "df", "p", "lower", "upper", "ubar",
-                  "b", "t", "dfcom", "riv", "lambda", "fmi"]
+_RUBIN_COLUMNS = [
+    "estimate",
+    "std_error",
+    "statistic",
+    "df",
+    "p",
+    "lower",
+    "upper",
+    "ubar",
+    "b",
+    "t",
+    "dfcom",
+    "riv",
+    "lambda",
+    "fmi",
+]
 
 
 def barnard_rubin_df(m: int, b: np.ndarray, t: np.ndarray, dfcom: float = np.inf) -> np.ndarray:
@@ -90,8 +113,9 @@ def barnard_rubin_df(m: int, b: np.ndarray, t: np.ndarray, dfcom: float = np.inf
     return dfold * dfobs / (dfold + dfobs)
 
 
-def rubin_rules(estimates: np.ndarray, variances: np.ndarray, *, dfcom: float = np.inf,
-                conf_level: float = 0.95) -> pd.DataFrame:
+def rubin_rules(
+    estimates: np.ndarray, variances: np.ndarray, *, dfcom: float = np.inf, conf_level: float = 0.95
+) -> pd.DataFrame:
     """Pool ``m`` estimates of ``p`` quantities by Rubin's rules (see the module docstring).
 
     Parameters
@@ -125,19 +149,24 @@ def rubin_rules(estimates: np.ndarray, variances: np.ndarray, *, dfcom: float = 
     if q.ndim == 1:
         q, u = q[:, None], u[:, None]
     if q.shape != u.shape:
-        raise InputError("estimates and variances have different shapes", value=(q.shape, u.shape),
-                         expected="one variance per estimate")
+        raise InputError(
+            "estimates and variances have different shapes",
+            value=(q.shape, u.shape),
+            expected="one variance per estimate",
+        )
     m = q.shape[0]
     if m < 2:
         raise InputError("pooling needs at least two imputations", value=m, expected="m >= 2")
     if np.any(~np.isfinite(u)) or np.any(u < 0):
-        raise InputError("a variance to pool is missing, infinite or negative",
-                         value=u[~(np.isfinite(u) & (u >= 0))][:3].tolist(),
-                         expected="finite non-negative variances (an aliased coefficient "
-                                  "cannot be pooled)")
+        raise InputError(
+            "a variance to pool is missing, infinite or negative",
+            value=u[~(np.isfinite(u) & (u >= 0))][:3].tolist(),
+            expected="finite non-negative variances (an aliased coefficient cannot be pooled)",
+        )
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must lie strictly between 0 and 1", value=conf_level,
-                        expected="e.g. 0.95")
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
     qbar = q.mean(axis=0)
     ubar = u.mean(axis=0)
     b = q.var(axis=0, ddof=1)
@@ -150,11 +179,24 @@ def rubin_rules(estimates: np.ndarray, variances: np.ndarray, *, dfcom: float = 
         stat = qbar / se
     fmi = (riv + 2 / (df + 3)) / (riv + 1)
     crit = stats.t.ppf(0.5 + conf_level / 2, df)
-    return pd.DataFrame({
-        "estimate": qbar, "std_error": se, "statistic": stat, "df": df,
-        "p": 2 * stats.t.sf(np.abs(stat), df), "lower": qbar - crit * se,
-        "upper": qbar + crit * se, "ubar": ubar, "b": b, "t": t,
-        "dfcom": np.full(q.shape[1], float(dfcom)), "riv": riv, "lambda": lam, "fmi": fmi})
+    return pd.DataFrame(
+        {
+            "estimate": qbar,
+            "std_error": se,
+            "statistic": stat,
+            "df": df,
+            "p": 2 * stats.t.sf(np.abs(stat), df),
+            "lower": qbar - crit * se,
+            "upper": qbar + crit * se,
+            "ubar": ubar,
+            "b": b,
+            "t": t,
+            "dfcom": np.full(q.shape[1], float(dfcom)),
+            "riv": riv,
+            "lambda": lam,
+            "fmi": fmi,
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -196,18 +238,21 @@ class PooledModel(Result):
 
     def __repr__(self) -> str:
         label = "Cox" if self.model == "cox" else "Fine-Gray"
-        return (f"<PooledModel {label}, m={self.m}, terms={len(self.table)}, n={self.n}, "
-                f"events={self.n_event}>")
+        return (
+            f"<PooledModel {label}, m={self.m}, terms={len(self.table)}, n={self.n}, "
+            f"events={self.n_event}>"
+        )
 
     def summary(self) -> str:
         """Text as ``summary(pool(fit), conf.int = TRUE, exponentiate = TRUE)`` prints it."""
         label = "Cox proportional-hazards" if self.model == "cox" else "Fine-Gray"
-        cols = ["term", "coef", "std_error", "hr", "lower", "upper", "statistic", "df", "p",
-                "fmi"]
-        lines = [f"{label} model pooled over m = {self.m} imputations (Rubin's rules, "
-                 f"Barnard-Rubin df, dfcom = {self.table['dfcom'].iloc[0]:g})",
-                 f"n = {self.n}, events = {self.n_event}, rows excluded = {self.n_excluded}",
-                 self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+        cols = ["term", "coef", "std_error", "hr", "lower", "upper", "statistic", "df", "p", "fmi"]
+        lines = [
+            f"{label} model pooled over m = {self.m} imputations (Rubin's rules, "
+            f"Barnard-Rubin df, dfcom = {self.table['dfcom'].iloc[0]:g})",
+            f"n = {self.n}, events = {self.n_event}, rows excluded = {self.n_excluded}",
+            self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        ]
         return "\n".join(lines)
 
     @property
@@ -263,36 +308,53 @@ class PooledModel(Result):
 
         policy = kwargs.get("suppression") or SuppressionPolicy(enabled=False)
         rt = regression_table(self, **kwargs)
-        variance = (("robust (sandwich)" if getattr(self.fits[0], "robust", False)
-                     else "model-based") if self.model == "cox"
-                    else "robust (sandwich), as cmprsk::crr")
-        notes = {**rt.notes, "variance": f"{variance} within each imputation",
-                 "n": format_count_alone(self.n, policy),
-                 "events": format_count_alone(self.n_event, policy),
-                 "missing data": f"multiple imputation, m = {self.m}, pooled by Rubin's rules "
-                                 "(t intervals with Barnard-Rubin df)"}
+        variance = (
+            ("robust (sandwich)" if getattr(self.fits[0], "robust", False) else "model-based")
+            if self.model == "cox"
+            else "robust (sandwich), as cmprsk::crr"
+        )
+        notes = {
+            **rt.notes,
+            "variance": f"{variance} within each imputation",
+            "n": format_count_alone(self.n, policy),
+            "events": format_count_alone(self.n_event, policy),
+            "missing data": f"multiple imputation, m = {self.m}, pooled by Rubin's rules "
+            "(t intervals with Barnard-Rubin df)",
+        }
         if self.counts_vary:
-            notes["N, events"] = ("mean over the imputed data sets, rounded to whole "
-                                  "patients")
+            notes["N, events"] = "mean over the imputed data sets, rounded to whole patients"
         return replace(rt, notes=notes)
 
     def _repr_html_(self) -> str:
-        return frames_html(repr(self), {"": self.table},
-                           notes={"imputations": self.m, "n": self.n, "events": self.n_event,
-                                  "rows excluded": self.n_excluded,
-                                  "df": "Barnard-Rubin, dfcom = "
-                                        f"{self.table['dfcom'].iloc[0]:g}"})
+        return frames_html(
+            repr(self),
+            {"": self.table},
+            notes={
+                "imputations": self.m,
+                "n": self.n,
+                "events": self.n_event,
+                "rows excluded": self.n_excluded,
+                "df": f"Barnard-Rubin, dfcom = {self.table['dfcom'].iloc[0]:g}",
+            },
+        )
 
 
 def _check_fits(fits: Sequence[Any], kind: type, name: str) -> list[Any]:
     fits = list(fits)
     if len(fits) < 2:
-        raise InputError(f"pooling needs the {name} fits of at least two imputations",
-                         value=len(fits), expected="m >= 2 fitted models")
+        raise InputError(
+            f"pooling needs the {name} fits of at least two imputations",
+            value=len(fits),
+            expected="m >= 2 fitted models",
+        )
     bad = [i for i, f in enumerate(fits) if not isinstance(f, kind)]
     if bad:
-        raise InputError(f"every fit must be a {kind.__name__}", row=bad[0],
-                         value=type(fits[bad[0]]).__name__, expected=kind.__name__)
+        raise InputError(
+            f"every fit must be a {kind.__name__}",
+            row=bad[0],
+            value=type(fits[bad[0]]).__name__,
+            expected=kind.__name__,
+        )
     return fits
 
 
@@ -303,18 +365,27 @@ def _union_excluded(fits: Sequence[Any]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _model_table(terms: list[str], q: np.ndarray, u: np.ndarray, dfcom: float,
-                 conf_level: float) -> pd.DataFrame:
+def _model_table(
+    terms: list[str], q: np.ndarray, u: np.ndarray, dfcom: float, conf_level: float
+) -> pd.DataFrame:
     pooled = rubin_rules(q, u, dfcom=dfcom, conf_level=conf_level)
-    out = pd.DataFrame({"term": terms, "coef": pooled["estimate"],
-                        "std_error": pooled["std_error"], "hr": np.exp(pooled["estimate"]),
-                        "lower": np.exp(pooled["lower"]), "upper": np.exp(pooled["upper"])})
+    out = pd.DataFrame(
+        {
+            "term": terms,
+            "coef": pooled["estimate"],
+            "std_error": pooled["std_error"],
+            "hr": np.exp(pooled["estimate"]),
+            "lower": np.exp(pooled["lower"]),
+            "upper": np.exp(pooled["upper"]),
+        }
+    )
     rest = pooled[["statistic", "df", "p", "fmi", "riv", "lambda", "ubar", "b", "t", "dfcom"]]
     return pd.concat([out, rest], axis=1)
 
 
-def pool_cox(fits: Sequence[Any], *, dfcom: float | None = None,
-             conf_level: float = 0.95) -> PooledModel:
+def pool_cox(
+    fits: Sequence[Any], *, dfcom: float | None = None, conf_level: float = 0.95
+) -> PooledModel:
     """Pool Cox models fitted on each completed data set, as ``mice::pool``.
 
     Parameters
@@ -353,21 +424,33 @@ def pool_cox(fits: Sequence[Any], *, dfcom: float | None = None,
     terms = list(fits[0].table["term"])
     for i, f in enumerate(fits[1:], start=2):
         if list(f.table["term"]) != terms:
-            raise InputError("the Cox fits have different terms", row=i,
-                             value=list(f.table["term"]), expected=str(terms))
+            raise InputError(
+                "the Cox fits have different terms",
+                row=i,
+                value=list(f.table["term"]),
+                expected=str(terms),
+            )
     se_col = "robust_std_error" if fits[0].robust else "std_error"
     q = np.vstack([f.table["coef"].to_numpy(float) for f in fits])
     u = np.vstack([f.table[se_col].to_numpy(float) ** 2 for f in fits])
     if dfcom is None:
         dfcom = float(max(fits[0].n_event - len(terms), 1))
     table = _model_table(terms, q, u, dfcom, conf_level)
-    return PooledModel(table=table, model="cox", m=len(fits), n=fits[0].n,
-                       n_event=fits[0].n_event, conf_level=conf_level,
-                       excluded=_union_excluded(fits), fits=tuple(fits))
+    return PooledModel(
+        table=table,
+        model="cox",
+        m=len(fits),
+        n=fits[0].n,
+        n_event=fits[0].n_event,
+        conf_level=conf_level,
+        excluded=_union_excluded(fits),
+        fits=tuple(fits),
+    )
 
 
-def pool_fine_gray(fits: Sequence[Any], *, dfcom: float | None = None,
-                   conf_level: float = 0.95) -> PooledModel:
+def pool_fine_gray(
+    fits: Sequence[Any], *, dfcom: float | None = None, conf_level: float = 0.95
+) -> PooledModel:
     """Pool Fine–Gray models (``cmprsk::crr`` coefficients and sandwich variance).
 
     Parameters
@@ -396,17 +479,28 @@ def pool_fine_gray(fits: Sequence[Any], *, dfcom: float | None = None,
     terms = list(fits[0].table["term"])
     for i, f in enumerate(fits[1:], start=2):
         if list(f.table["term"]) != terms:
-            raise InputError("the Fine-Gray fits have different terms", row=i,
-                             value=list(f.table["term"]), expected=str(terms))
+            raise InputError(
+                "the Fine-Gray fits have different terms",
+                row=i,
+                value=list(f.table["term"]),
+                expected=str(terms),
+            )
     q = np.vstack([f.table["coef"].to_numpy(float) for f in fits])
     u = np.vstack([np.diag(f.var.to_numpy(float)) for f in fits])
     n_event = int(fits[0].counts["n_cause"])
     if dfcom is None:
         dfcom = float(max(n_event - len(terms), 1))
     table = _model_table(terms, q, u, dfcom, conf_level)
-    return PooledModel(table=table, model="fine_gray", m=len(fits), n=fits[0].n,
-                       n_event=n_event, conf_level=conf_level, excluded=_union_excluded(fits),
-                       fits=tuple(fits))
+    return PooledModel(
+        table=table,
+        model="fine_gray",
+        m=len(fits),
+        n=fits[0].n,
+        n_event=n_event,
+        conf_level=conf_level,
+        excluded=_union_excluded(fits),
+        fits=tuple(fits),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -437,17 +531,25 @@ class PooledSurvival(Result):
     curve: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
-        return (f"<PooledSurvival m={self.m}, groups={self.table['group'].nunique()}, "
-                f"times={self.table['time'].nunique()}>")
+        return (
+            f"<PooledSurvival m={self.m}, groups={self.table['group'].nunique()}, "
+            f"times={self.table['time'].nunique()}>"
+        )
 
     def summary(self) -> str:
         """Pooled survival at the requested times and the pooled medians, as text."""
         fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
-        return "\n".join([f"Kaplan-Meier survival pooled over m = {self.m} imputations "
-                          "(Rubin's rules on log(-log S))",
-                          self.table[["group", "time", "estimate", "lower", "upper", "df",
-                                      "fmi"]].to_string(**fmt),
-                          "Median survival (pooled curve):", self.median.to_string(**fmt)])
+        return "\n".join(
+            [
+                f"Kaplan-Meier survival pooled over m = {self.m} imputations "
+                "(Rubin's rules on log(-log S))",
+                self.table[["group", "time", "estimate", "lower", "upper", "df", "fmi"]].to_string(
+                    **fmt
+                ),
+                "Median survival (pooled curve):",
+                self.median.to_string(**fmt),
+            ]
+        )
 
     def plot(self, ax=None):
         """Pooled survival curves with pointwise limits (:func:`crlm_outcomes.plots.pooled.
@@ -457,10 +559,15 @@ class PooledSurvival(Result):
         return pooled_survival_plot(self, ax=ax)
 
     def _repr_html_(self) -> str:
-        return frames_html(repr(self), {"survival at times": self.table,
-                                        "median (pooled curve)": self.median},
-                           notes={"imputations": self.m, "rows excluded": self.n_excluded,
-                                  "scale": "complementary log-log"})
+        return frames_html(
+            repr(self),
+            {"survival at times": self.table, "median (pooled curve)": self.median},
+            notes={
+                "imputations": self.m,
+                "rows excluded": self.n_excluded,
+                "scale": "complementary log-log",
+            },
+        )
 
 
 def _pool_cloglog(s: np.ndarray, se: np.ndarray, conf_level: float) -> pd.DataFrame:
@@ -468,9 +575,22 @@ def _pool_cloglog(s: np.ndarray, se: np.ndarray, conf_level: float) -> pd.DataFr
     where a curve is 0 or 1 give NaN."""
     ok = np.all((s > 0) & (s < 1), axis=0)
     k = s.shape[1]
-    out = pd.DataFrame(np.nan, index=range(k),
-                       columns=["cloglog", "std_error", "df", "fmi", "ubar", "b", "t",
-                                "estimate", "lower", "upper"])
+    out = pd.DataFrame(
+        np.nan,
+        index=range(k),
+        columns=[
+            "cloglog",
+            "std_error",
+            "df",
+            "fmi",
+            "ubar",
+            "b",
+            "t",
+            "estimate",
+            "lower",
+            "upper",
+        ],
+    )
     if not ok.any():
         return out
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -496,8 +616,9 @@ def _first_at_or_below(time: np.ndarray, y: np.ndarray) -> float:
     return float(time[hit[0]]) if len(hit) else np.nan
 
 
-def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
-            conf_level: float = 0.95) -> PooledSurvival:
+def pool_km(
+    fits: Sequence[Any], times: float | Sequence[float], *, conf_level: float = 0.95
+) -> PooledSurvival:
     """Pool Kaplan–Meier survival at ``times`` and the median over imputations.
 
     Parameters
@@ -525,8 +646,12 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
     groups = list(fits[0].group_labels)
     for i, f in enumerate(fits[1:], start=2):
         if list(f.group_labels) != groups:
-            raise InputError("the Kaplan-Meier fits have different groups", row=i,
-                             value=list(f.group_labels), expected=str(groups))
+            raise InputError(
+                "the Kaplan-Meier fits have different groups",
+                row=i,
+                value=list(f.group_labels),
+                expected=str(groups),
+            )
     req = np.atleast_1d(np.asarray(times, dtype=np.float64))
     at = [f.at(req, extend=True) for f in fits]
     rows, curves, medians = [], [], []
@@ -538,8 +663,9 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
         pooled.insert(0, "group", [g] * len(req))
         rows.append(pooled)
         subs = [f.table[f.table["group"] == g] for f in fits]
-        grid = np.unique(np.concatenate([sub.loc[sub["n_event"] > 0, "time"].to_numpy(float)
-                                         for sub in subs]))
+        grid = np.unique(
+            np.concatenate([sub.loc[sub["n_event"] > 0, "time"].to_numpy(float) for sub in subs])
+        )
         if len(grid):
             vals = [f.at(grid, extend=True) for f in fits]
             sg = np.vstack([v.loc[v["group"] == g, "survival"].to_numpy(float) for v in vals])
@@ -548,20 +674,47 @@ def pool_km(fits: Sequence[Any], times: float | Sequence[float], *,
             cv.insert(0, "time", grid)
             cv.insert(0, "group", [g] * len(grid))
             curves.append(cv)
-            medians.append((g, _first_at_or_below(grid, cv["estimate"].to_numpy(float)),
-                            _first_at_or_below(grid, cv["lower"].to_numpy(float)),
-                            _first_at_or_below(grid, cv["upper"].to_numpy(float))))
+            medians.append(
+                (
+                    g,
+                    _first_at_or_below(grid, cv["estimate"].to_numpy(float)),
+                    _first_at_or_below(grid, cv["lower"].to_numpy(float)),
+                    _first_at_or_below(grid, cv["upper"].to_numpy(float)),
+                )
+            )
         else:
             medians.append((g, np.nan, np.nan, np.nan))
     table = pd.concat(rows, ignore_index=True)
-    table = table[["group", "time", "estimate", "lower", "upper", "std_error", "df", "fmi",
-                   "cloglog", "ubar", "b", "t"]]
+    table = table[
+        [
+            "group",
+            "time",
+            "estimate",
+            "lower",
+            "upper",
+            "std_error",
+            "df",
+            "fmi",
+            "cloglog",
+            "ubar",
+            "b",
+            "t",
+        ]
+    ]
     median = pd.DataFrame(medians, columns=["group", "median", "lower", "upper"])
-    curve = (pd.concat(curves, ignore_index=True) if curves else
-             pd.DataFrame(columns=["group", "time", "estimate", "lower", "upper"]))
-    return PooledSurvival(table=table, median=median, m=len(fits), conf_level=conf_level,
-                          excluded=_union_excluded(fits),
-                          curve=curve[["group", "time", "estimate", "lower", "upper"]])
+    curve = (
+        pd.concat(curves, ignore_index=True)
+        if curves
+        else pd.DataFrame(columns=["group", "time", "estimate", "lower", "upper"])
+    )
+    return PooledSurvival(
+        table=table,
+        median=median,
+        m=len(fits),
+        conf_level=conf_level,
+        excluded=_union_excluded(fits),
+        curve=curve[["group", "time", "estimate", "lower", "upper"]],
+    )
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -585,9 +738,9 @@ class PooledRMST(Result):
 
     def summary(self) -> str:
         """The pooled RMST per group, as text."""
-        return (f"RMST up to {self.tau:g} pooled over m = {self.m} imputations\n"
-                + self.table[["group", "estimate", "std_error", "lower", "upper", "df",
-                              "fmi"]].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        return f"RMST up to {self.tau:g} pooled over m = {self.m} imputations\n" + self.table[
+            ["group", "estimate", "std_error", "lower", "upper", "df", "fmi"]
+        ].to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
     def plot(self, ax=None):
         """Pooled RMST with intervals per group (:func:`crlm_outcomes.plots.pooled.
@@ -597,8 +750,11 @@ class PooledRMST(Result):
         return pooled_rmst_plot(self, ax=ax)
 
     def _repr_html_(self) -> str:
-        return frames_html(repr(self), {"": self.table},
-                           notes={"imputations": self.m, "rows excluded": self.n_excluded})
+        return frames_html(
+            repr(self),
+            {"": self.table},
+            notes={"imputations": self.m, "rows excluded": self.n_excluded},
+        )
 
 
 def pool_rmst(fits: Sequence[Any], *, conf_level: float = 0.95) -> PooledRMST:
@@ -627,13 +783,36 @@ def pool_rmst(fits: Sequence[Any], *, conf_level: float = 0.95) -> PooledRMST:
     groups = list(fits[0].table["group"])
     for i, f in enumerate(fits[1:], start=2):
         if f.tau != tau or list(f.table["group"]) != groups:
-            raise InputError("the RMST results differ in tau or groups", row=i,
-                             value=(f.tau, list(f.table["group"])), expected=str((tau, groups)))
+            raise InputError(
+                "the RMST results differ in tau or groups",
+                row=i,
+                value=(f.tau, list(f.table["group"])),
+                expected=str((tau, groups)),
+            )
     q = np.vstack([f.table["estimate"].to_numpy(float) for f in fits])
     u = np.vstack([f.table["std_error"].to_numpy(float) ** 2 for f in fits])
     pooled = rubin_rules(q, u, conf_level=conf_level)
-    table = pd.concat([pd.DataFrame({"group": groups, "tau": tau}),
-                       pooled[["estimate", "std_error", "lower", "upper", "df", "fmi", "riv",
-                               "lambda", "ubar", "b", "t"]]], axis=1)
-    return PooledRMST(table=table, tau=tau, m=len(fits), conf_level=conf_level,
-                      excluded=_union_excluded(fits))
+    table = pd.concat(
+        [
+            pd.DataFrame({"group": groups, "tau": tau}),
+            pooled[
+                [
+                    "estimate",
+                    "std_error",
+                    "lower",
+                    "upper",
+                    "df",
+                    "fmi",
+                    "riv",
+                    "lambda",
+                    "ubar",
+                    "b",
+                    "t",
+                ]
+            ],
+        ],
+        axis=1,
+    )
+    return PooledRMST(
+        table=table, tau=tau, m=len(fits), conf_level=conf_level, excluded=_union_excluded(fits)
+    )

@@ -8,5 +8,12 @@ from crlm_outcomes.io.cohort import Cohort, LoadAudit, MissingReasons
 from crlm_outcomes.io.load import load_cohort
 from crlm_outcomes.io.profile import Profile, list_profiles, load_profile
 
-__all__ = ["Cohort", "LoadAudit", "MissingReasons", "Profile", "list_profiles", "load_cohort",
-           "load_profile"]
+__all__ = [
+    "Cohort",
+    "LoadAudit",
+    "MissingReasons",
+    "Profile",
+    "list_profiles",
+    "load_cohort",
+    "load_profile",
+]

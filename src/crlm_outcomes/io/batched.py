@@ -92,8 +92,10 @@ class CohortDataset:
 
     def __post_init__(self) -> None:
         if self.rows_in != self.rows_loaded + self.rows_quarantined:
-            raise CrlmError(f"audit invariant broken: rows_in {self.rows_in} != rows_loaded "
-                            f"{self.rows_loaded} + rows_quarantined {self.rows_quarantined}")
+            raise CrlmError(
+                f"audit invariant broken: rows_in {self.rows_in} != rows_loaded "
+                f"{self.rows_loaded} + rows_quarantined {self.rows_quarantined}"
+            )
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The loaded rows as one DataFrame, in source order (for data that fit in memory)."""
@@ -111,20 +113,30 @@ class CohortDataset:
         return frame.sort_values("source_row", kind="stable", ignore_index=True)
 
 
-def _stream(path: Path, delimiter: str, encoding: str, include: list[str],
-            types: dict[str, Any], block_bytes: int):
+def _stream(
+    path: Path,
+    delimiter: str,
+    encoding: str,
+    include: list[str],
+    types: dict[str, Any],
+    block_bytes: int,
+):
     import pyarrow.csv as pacsv
 
     from crlm_outcomes.io.readers import DICT_MAX_CARDINALITY
 
     read = pacsv.ReadOptions(encoding=encoding, block_size=block_bytes)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
-    convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
-                                   quoted_strings_can_be_null=True, auto_dict_encode=True,
-                                   auto_dict_max_cardinality=DICT_MAX_CARDINALITY,
-                                   column_types=types, include_columns=include)
-    return pacsv.open_csv(path, read_options=read, parse_options=parse,
-                          convert_options=convert)
+    convert = pacsv.ConvertOptions(
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        auto_dict_encode=True,
+        auto_dict_max_cardinality=DICT_MAX_CARDINALITY,
+        column_types=types,
+        include_columns=include,
+    )
+    return pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
 
 
 def _failing_column(message: str, names: list[str]) -> str | None:
@@ -135,9 +147,18 @@ def _failing_column(message: str, names: list[str]) -> str | None:
     return names[int(m.group(1))] if m and int(m.group(1)) < len(names) else None
 
 
-def _type_pass(path: Path, delimiter: str, encoding: str, include: list[str],
-               text: list[str], id_col: str | None, block_bytes: int, batch_rows: int,
-               ids_file: Path, all_names: list[str]) -> tuple[dict[str, Any], int]:
+def _type_pass(
+    path: Path,
+    delimiter: str,
+    encoding: str,
+    include: list[str],
+    text: list[str],
+    id_col: str | None,
+    block_bytes: int,
+    batch_rows: int,
+    ids_file: Path,
+    all_names: list[str],
+) -> tuple[dict[str, Any], int]:
     """Read the whole file once: the column types the whole-file reader would give, and each
     row's id and batch (written to ``ids_file``). Returns (types, rows)."""
     import pyarrow as pa
@@ -174,11 +195,17 @@ def _type_pass(path: Path, delimiter: str, encoding: str, include: list[str],
                 raise UnreadableFileError(
                     f"cannot stream the file in batches: {exc} (a malformed row: load it "
                     "without out= to have such rows repaired and quarantined)",
-                    file=str(path)) from exc
+                    file=str(path),
+                ) from exc
             # widen as the whole-file reader does: null -> int64 -> float64 -> text
             msg = str(exc)
-            types[col] = (pa.int64() if "to null" in msg else
-                          pa.float64() if "to int64" in msg else pa.string())
+            types[col] = (
+                pa.int64()
+                if "to null" in msg
+                else pa.float64()
+                if "to int64" in msg
+                else pa.string()
+            )
     raise UnreadableFileError("cannot settle the column types of the file", file=str(path))
 
 
@@ -191,7 +218,8 @@ def _cross_batch_rows(ids_file: Path) -> np.ndarray:
     got = con.execute(
         "SELECT row FROM read_parquet(?) WHERE id IN (SELECT id FROM read_parquet(?) "
         "WHERE id IS NOT NULL GROUP BY id HAVING count(DISTINCT batch) > 1) ORDER BY row",
-        [str(ids_file), str(ids_file)]).fetchnumpy()["row"]
+        [str(ids_file), str(ids_file)],
+    ).fetchnumpy()["row"]
     return np.asarray(got, dtype=np.int64)
 
 
@@ -213,13 +241,20 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for c in ("value",):
         if c in out.columns:
-            out[c] = out[c].map(lambda v: None if v is None or (isinstance(v, float) and
-                                                                  np.isnan(v)) else str(v))
+            out[c] = out[c].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            )
     return out
 
 
-def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: str | Path, *,
-                 batch_rows: int = 1_000_000) -> CohortDataset:
+def load_batched(
+    source: str | Path,
+    prof: Profile,
+    opts: dict[str, Any],
+    out: str | Path,
+    *,
+    batch_rows: int = 1_000_000,
+) -> CohortDataset:
     """The batched load behind ``load_cohort(..., out=...)`` (see the module docstring)."""
     import pyarrow as pa
 
@@ -233,43 +268,62 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
     from crlm_outcomes.schema.definition import canonical_definition
 
     if isinstance(source, pd.DataFrame) or not isinstance(source, (str, Path)):
-        raise SpecError("out= loads a file in batches; a DataFrame is already in memory",
-                        value=type(source).__name__, expected="the path of a CSV/TSV file")
+        raise SpecError(
+            "out= loads a file in batches; a DataFrame is already in memory",
+            value=type(source).__name__,
+            expected="the path of a CSV/TSV file",
+        )
     path = Path(source).expanduser()
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind not in ("csv", "tsv"):
-        raise SpecError("batched loading (out=) reads delimited files (CSV/TSV)",
-                        value=path.suffix, expected=".csv, .tsv or .txt")
+        raise SpecError(
+            "batched loading (out=) reads delimited files (CSV/TSV)",
+            value=path.suffix,
+            expected=".csv, .tsv or .txt",
+        )
     if not path.is_file():
         raise UnreadableFileError("no such file", file=str(path))
     if batch_rows < 1:
-        raise SpecError("batch_rows must be a positive number of rows", value=batch_rows,
-                        expected="e.g. 1000000")
+        raise SpecError(
+            "batch_rows must be a positive number of rows",
+            value=batch_rows,
+            expected="e.g. 1000000",
+        )
     out = Path(out)
     qdir = out.parent / f"{out.name}_quarantine"
     audit_path = out.parent / f"{out.name}_audit.json"
     for p in (out, qdir, audit_path):
         if p.exists() and (p.is_file() or any(p.iterdir())):
-            raise SpecError("the output already exists; choose a new directory (nothing is "
-                            "overwritten)", value=str(p), expected="a path that does not exist")
-    delimiter = opts.get("delimiter") or prof.reader.get("delimiter") or \
-        ("," if kind == "csv" else "\t")
+            raise SpecError(
+                "the output already exists; choose a new directory (nothing is overwritten)",
+                value=str(p),
+                expected="a path that does not exist",
+            )
+    delimiter = (
+        opts.get("delimiter") or prof.reader.get("delimiter") or ("," if kind == "csv" else "\t")
+    )
     encoding = opts.get("encoding") or prof.reader.get("encoding") or "utf8"
     schema = canonical_definition()
     raw_names = csv_header(path, delimiter, encoding)
     names = [str(c).strip() for c in raw_names]
     wanted = {src for rule in prof.rules.values() for src in rule.sources}
-    text_targets = {src for rule in prof.rules.values()
-                    if schema.columns[rule.target].dtype == "string" and rule.codes is None
-                    for src in rule.sources}
+    text_targets = {
+        src
+        for rule in prof.rules.values()
+        if schema.columns[rule.target].dtype == "string" and rule.codes is None
+        for src in rule.sources
+    }
     include = [r for r, c in zip(raw_names, names, strict=True) if c in wanted]
     text = [r for r, c in zip(raw_names, names, strict=True) if c in text_targets]
     id_rule = prof.rules.get("patient_id")
     id_col = None
     if id_rule is not None and all(s in names for s in id_rule.sources):
         if len(id_rule.sources) != 1:
-            raise SpecError("batched loading needs patient_id read from one column",
-                            value=id_rule.sources, expected="a single source column")
+            raise SpecError(
+                "batched loading needs patient_id read from one column",
+                value=id_rule.sources,
+                expected="a single source column",
+            )
         id_col = raw_names[names.index(id_rule.sources[0])]
     block_bytes = BLOCK_BYTES
     digest = file_sha256(path)
@@ -279,8 +333,18 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
     tmp = Path(tempfile.mkdtemp(prefix="crlm_batched_"))
     try:
         ids_file = tmp / "ids.parquet"
-        types, n_rows = _type_pass(path, delimiter, encoding, include, text, id_col,
-                                   block_bytes, batch_rows, ids_file, raw_names)
+        types, n_rows = _type_pass(
+            path,
+            delimiter,
+            encoding,
+            include,
+            text,
+            id_col,
+            block_bytes,
+            batch_rows,
+            ids_file,
+            raw_names,
+        )
         if n_rows == 0:
             from crlm_outcomes.errors import EmptyFileError
 
@@ -291,7 +355,7 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
 
     records: list[dict[str, Any]] = []
     seen_warnings: dict[tuple[str, type], Warning | str] = {}
-    held: list[Any] = []          # rows of ids seen in several batches, loaded last
+    held: list[Any] = []  # rows of ids seen in several batches, loaded last
     held_rows: list[np.ndarray] = []
 
     def load_part(table: Any, global_rows: np.ndarray, k: int) -> None:
@@ -311,8 +375,14 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
         if len(invalid):
             _write(_text_frame(invalid), qdir / "invalid_cells" / f"part-{k:05d}.parquet")
         a = cohort.audit
-        records.append({"batch": k, "rows_in": a.rows_in, "rows_loaded": a.rows_loaded,
-                        "rows_quarantined": a.rows_quarantined})
+        records.append(
+            {
+                "batch": k,
+                "rows_in": a.rows_in,
+                "rows_loaded": a.rows_loaded,
+                "rows_quarantined": a.rows_quarantined,
+            }
+        )
 
     reader = _stream(path, delimiter, encoding, include, types, block_bytes)
     pending: list[Any] = []
@@ -351,24 +421,42 @@ def load_batched(source: str | Path, prof: Profile, opts: dict[str, Any], out: s
         table = pa.concat_tables(held).combine_chunks()
         load_part(table, np.concatenate(held_rows), k)
     for (_, category), message in seen_warnings.items():
-        warnings.warn(message, category if issubclass(category, Warning) else UserWarning,
-                      stacklevel=3)
+        warnings.warn(
+            message, category if issubclass(category, Warning) else UserWarning, stacklevel=3
+        )
     batches = pd.DataFrame(records)
     rows_in = int(batches["rows_in"].sum())
     if rows_in != n_rows:
-        raise CrlmError(f"audit invariant broken: {n_rows} rows read in the first pass, "
-                        f"{rows_in} loaded or quarantined in batches")
+        raise CrlmError(
+            f"audit invariant broken: {n_rows} rows read in the first pass, "
+            f"{rows_in} loaded or quarantined in batches"
+        )
     loaded = int(batches["rows_loaded"].sum())
     quarantined = int(batches["rows_quarantined"].sum())
-    audit = {"description": ("Audit of a batched load: every row of the source is either loaded "
-                             f"(in {out.name}/) or quarantined (in {qdir.name}/, one record per "
-                             "reason, source_row numbered in the whole file)."),
-             "source": str(path), "source_sha256": digest, "profile": prof.name,
-             "profile_sha256": prof.sha256, "batch_rows": batch_rows, "rows_in": rows_in,
-             "rows_loaded": loaded, "rows_quarantined": quarantined,
-             "rows_of_ids_in_several_batches": int(moved.size),
-             "batches": records}
+    audit = {
+        "description": (
+            "Audit of a batched load: every row of the source is either loaded "
+            f"(in {out.name}/) or quarantined (in {qdir.name}/, one record per "
+            "reason, source_row numbered in the whole file)."
+        ),
+        "source": str(path),
+        "source_sha256": digest,
+        "profile": prof.name,
+        "profile_sha256": prof.sha256,
+        "batch_rows": batch_rows,
+        "rows_in": rows_in,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+        "rows_of_ids_in_several_batches": int(moved.size),
+        "batches": records,
+    }
     audit_path.write_text(json.dumps(audit, indent=1) + "\n", encoding="utf-8")
-    return CohortDataset(path=out, quarantine_path=qdir, audit_path=audit_path,
-                         rows_in=rows_in, rows_loaded=loaded, rows_quarantined=quarantined,
-                         batches=batches)
+    return CohortDataset(
+        path=out,
+        quarantine_path=qdir,
+        audit_path=audit_path,
+        rows_in=rows_in,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        batches=batches,
+    )

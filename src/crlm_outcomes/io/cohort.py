@@ -14,8 +14,15 @@ import pyarrow as pa
 from crlm_outcomes._display import frames_html
 from crlm_outcomes.errors import CrlmError
 
-__all__ = ["Cohort", "LoadAudit", "MissingReasons", "QUARANTINE_COLUMNS", "ABSENT_COLUMNS",
-           "SET_MISSING_COLUMNS", "MISSING_REASON_COLUMNS"]
+__all__ = [
+    "Cohort",
+    "LoadAudit",
+    "MissingReasons",
+    "QUARANTINE_COLUMNS",
+    "ABSENT_COLUMNS",
+    "SET_MISSING_COLUMNS",
+    "MISSING_REASON_COLUMNS",
+]
 
 QUARANTINE_COLUMNS = ["source_row", "column", "value", "rule", "reason", "source_column"]
 ABSENT_COLUMNS = ["source_column", "column", "profile"]
@@ -59,10 +66,18 @@ class LoadAudit:
     rows_quarantined: int
     quarantine: pd.DataFrame = field(repr=False)
     set_missing: pd.DataFrame = field(repr=False)
-    invalid_cells: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
-        {c: pd.Series([], dtype=object) for c in QUARANTINE_COLUMNS}))
-    absent_columns: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
-        {c: pd.Series([], dtype=object) for c in ABSENT_COLUMNS}))
+    invalid_cells: pd.DataFrame = field(
+        repr=False,
+        default_factory=lambda: pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in QUARANTINE_COLUMNS}
+        ),
+    )
+    absent_columns: pd.DataFrame = field(
+        repr=False,
+        default_factory=lambda: pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in ABSENT_COLUMNS}
+        ),
+    )
 
     def __post_init__(self) -> None:
         if self.rows_in != self.rows_loaded + self.rows_quarantined:
@@ -81,9 +96,13 @@ class LoadAudit:
         """Number of quarantined rows per rule and column."""
         if not len(self.quarantine):
             return pd.DataFrame({"rule": [], "column": [], "rows": []})
-        return (self.quarantine.groupby(["rule", "column"], observed=True)["source_row"]
-                .nunique().rename("rows").reset_index()
-                .sort_values(["rows", "rule"], ascending=[False, True], ignore_index=True))
+        return (
+            self.quarantine.groupby(["rule", "column"], observed=True)["source_row"]
+            .nunique()
+            .rename("rows")
+            .reset_index()
+            .sort_values(["rows", "rule"], ascending=[False, True], ignore_index=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -121,8 +140,10 @@ class MissingReasons:
         """Number of missing values per ``column`` and ``reason`` among the loaded rows (one
         row per block with at least one loaded row, in block order)."""
         n_all = int(self.keep.sum())
-        recs = [(col, reason, n_all if rows is None and self.keep.all()
-                 else len(self._kept(rows))) for rows, col, reason in self.blocks]
+        recs = [
+            (col, reason, n_all if rows is None and self.keep.all() else len(self._kept(rows)))
+            for rows, col, reason in self.blocks
+        ]
         return pd.DataFrame(recs, columns=["column", "reason", "n"])
 
     def frame(self) -> pd.DataFrame:
@@ -158,10 +179,14 @@ class MissingReasons:
         # safe=False: the indices are positions into ids by construction (validation is slow)
         dictionary = pa.DictionaryArray.from_arrays(pa.array(positions), ids, safe=False)
         patient = pd.Series(pd.arrays.ArrowExtensionArray(dictionary))
-        return pd.DataFrame({"patient_id": patient,
-                             "column": pd.Categorical.from_codes(ccode, categories=cols),
-                             "reason": pd.Categorical.from_codes(rcode, categories=reasons)},
-                            copy=False)
+        return pd.DataFrame(
+            {
+                "patient_id": patient,
+                "column": pd.Categorical.from_codes(ccode, categories=cols),
+                "reason": pd.Categorical.from_codes(rcode, categories=reasons),
+            },
+            copy=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -224,11 +249,17 @@ class Cohort:
         counts = counts[counts["n"] > 0]
         if not len(counts):
             return pd.DataFrame({"column": [], "reason": [], "n": []})
-        counts = counts.assign(column=pd.Categorical(counts["column"], categories=cols),
-                               reason=pd.Categorical(counts["reason"], categories=reasons))
-        return (counts.groupby(["column", "reason"], observed=True)["n"].sum()
-                .rename("n").reset_index()
-                .sort_values(["column", "n"], ascending=[True, False], ignore_index=True))
+        counts = counts.assign(
+            column=pd.Categorical(counts["column"], categories=cols),
+            reason=pd.Categorical(counts["reason"], categories=reasons),
+        )
+        return (
+            counts.groupby(["column", "reason"], observed=True)["n"]
+            .sum()
+            .rename("n")
+            .reset_index()
+            .sort_values(["column", "n"], ascending=[True, False], ignore_index=True)
+        )
 
     def summary(self) -> str:
         """Plain-text summary: source, profile, row counts, quarantine and missing reasons."""
@@ -240,21 +271,25 @@ class Cohort:
             f"{p.get('schema_version')})",
             f"rows in {a.rows_in}, loaded {a.rows_loaded}, quarantined {a.rows_quarantined}",
             f"input sha256 {p.get('input_sha256')}",
-            "endpoint origins: " + json.dumps(
-                {k: v.get("origin") for k, v in p.get("endpoint_origins", {}).items()}),
+            "endpoint origins: "
+            + json.dumps({k: v.get("origin") for k, v in p.get("endpoint_origins", {}).items()}),
         ]
         if a.rows_quarantined:
             lines.append("quarantined rows by rule:")
             for r in a.quarantine_summary().itertuples(index=False):
                 lines.append(f"  {r.rule} [{r.column}]: {r.rows}")
         if len(a.absent_columns):
-            lines.append("optional source columns not in the file (canonical column empty "
-                         "unless another source fills it):")
+            lines.append(
+                "optional source columns not in the file (canonical column empty "
+                "unless another source fills it):"
+            )
             for r in a.absent_columns.itertuples(index=False):
                 lines.append(f"  {r.source_column} -> {r.column}")
         if len(a.invalid_cells):
-            lines.append(f"invalid cells set missing (rows kept, see audit.invalid_cells): "
-                         f"{len(a.invalid_cells)}")
+            lines.append(
+                f"invalid cells set missing (rows kept, see audit.invalid_cells): "
+                f"{len(a.invalid_cells)}"
+            )
         if len(a.set_missing):
             lines.append("cells set missing (column, value: count, reason):")
             for r in a.set_missing.head(30).itertuples(index=False):
@@ -279,7 +314,7 @@ class Cohort:
             "profile": p.get("profile"),
             "schema": f"{p.get('schema_name')} {p.get('schema_version')}",
             "rows in / loaded / quarantined": f"{a.rows_in} / {a.rows_loaded} / "
-                                              f"{a.rows_quarantined}",
+            f"{a.rows_quarantined}",
             "input sha256": p.get("input_sha256"),
         }
         frames = {

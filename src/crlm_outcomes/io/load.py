@@ -89,20 +89,32 @@ _RULE_CHECKED = {"age_at_diagnosis", "os_months", "os_event", "rfs_months", "hep
 def _check_options(options: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(options) - set(LOAD_OPTIONS))
     if unknown:
-        raise SpecError(f"unknown load option(s) {unknown}", value=unknown[0],
-                        expected=f"some of {sorted(LOAD_OPTIONS)}")
+        raise SpecError(
+            f"unknown load option(s) {unknown}",
+            value=unknown[0],
+            expected=f"some of {sorted(LOAD_OPTIONS)}",
+        )
     opts = {**LOAD_OPTIONS, **options}
     if opts["os_origin"] not in OS_ORIGINS:
-        raise SpecError("invalid os_origin", value=opts["os_origin"],
-                        expected=f"one of {list(OS_ORIGINS)}")
+        raise SpecError(
+            "invalid os_origin", value=opts["os_origin"], expected=f"one of {list(OS_ORIGINS)}"
+        )
     return opts
 
 
-def _records(rows: np.ndarray, column: str, values: Any, rule: str,
-             reason: Any, source: Any = "") -> pd.DataFrame:
-    return pd.DataFrame({"row": np.asarray(rows, dtype="int64"), "column": column,
-                         "value": values, "rule": rule, "reason": reason,
-                         "source_column": source})
+def _records(
+    rows: np.ndarray, column: str, values: Any, rule: str, reason: Any, source: Any = ""
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": np.asarray(rows, dtype="int64"),
+            "column": column,
+            "value": values,
+            "rule": rule,
+            "reason": reason,
+            "source_column": source,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +129,10 @@ def _code_reason(rule: ColumnRule, value: str, unit: str | None) -> str:
     """Why a cell holding a declared code is missing, in words a clinician reads."""
     key = str(value)
     if key in rule.bounds:
-        return (f"known only as >= {rule.bounds[key]:g}{' ' + unit if unit else ''} "
-                f"(source top code {rule.bound_labels.get(key, key)!r})")
+        return (
+            f"known only as >= {rule.bounds[key]:g}{' ' + unit if unit else ''} "
+            f"(source top code {rule.bound_labels.get(key, key)!r})"
+        )
     if key in rule.missing_reasons:
         return rule.missing_reasons[key]
     return f"unknown for this patient (source code {key!r})"
@@ -147,9 +161,17 @@ def _raw_text(raw: RawTable, rule: ColumnRule, rows: np.ndarray) -> tuple[np.nda
         if not todo.any() or not all(s in present for s in entry.sources):
             continue
         parts = [_as_cell_text(raw.column(src), rows) for src in entry.sources]
-        text = parts[0] if len(parts) == 1 else np.array(
-            ["|".join("" if p is None else str(p) for p in cells) for cells in zip(*parts, strict=True)],
-            dtype=object)
+        text = (
+            parts[0]
+            if len(parts) == 1
+            else np.array(
+                [
+                    "|".join("" if p is None else str(p) for p in cells)
+                    for cells in zip(*parts, strict=True)
+                ],
+                dtype=object,
+            )
+        )
         got = todo & np.array([t is not None and str(t).strip() != "" for t in text])
         texts[got] = text[got]
         names[got] = "+".join(entry.sources)
@@ -168,8 +190,14 @@ def _as_cell_text(s: pd.Series, rows: np.ndarray) -> np.ndarray:
 
 def _value_counts(values: pd.Series, column: str, reason: str) -> pd.DataFrame:
     counts = values.astype(str).value_counts(sort=False)
-    return pd.DataFrame({"column": column, "value": counts.index.astype(object),
-                         "count": counts.to_numpy(dtype="int64"), "reason": reason})
+    return pd.DataFrame(
+        {
+            "column": column,
+            "value": counts.index.astype(object),
+            "count": counts.to_numpy(dtype="int64"),
+            "reason": reason,
+        }
+    )
 
 
 def _set_missing(series: pd.Series, mask: np.ndarray) -> pd.Series:
@@ -177,8 +205,11 @@ def _set_missing(series: pd.Series, mask: np.ndarray) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):  # on the codes: no per-value lookup
         codes = series.cat.codes.to_numpy().copy()
         codes[mask] = -1
-        return pd.Series(pd.Categorical.from_codes(codes, dtype=series.dtype, validate=False),
-                         index=series.index, name=series.name)
+        return pd.Series(
+            pd.Categorical.from_codes(codes, dtype=series.dtype, validate=False),
+            index=series.index,
+            name=series.name,
+        )
     if series.dtype == np.float64:
         values = series.to_numpy(copy=True)
         values[mask] = np.nan
@@ -193,32 +224,51 @@ def _quarantine_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
     stage order within a row), with the source values as text."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame({"source_row": pd.Series([], dtype="int64"),
-                             **{c: pd.Series([], dtype=ARROW_STRING)
-                                for c in QUARANTINE_COLUMNS[1:]}})
+        return pd.DataFrame(
+            {
+                "source_row": pd.Series([], dtype="int64"),
+                **{c: pd.Series([], dtype=ARROW_STRING) for c in QUARANTINE_COLUMNS[1:]},
+            }
+        )
     parts = [p if "source_column" in p.columns else p.assign(source_column="") for p in parts]
     q = pd.concat(parts, ignore_index=True)
     values = q["value"].to_numpy(dtype=object)
-    text = np.array([None if v is None or v is pd.NA or v is pd.NaT
-                     or (isinstance(v, float) and v != v) else str(v) for v in values],
-                    dtype=object)
+    text = np.array(
+        [
+            None
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+            else str(v)
+            for v in values
+        ],
+        dtype=object,
+    )
     # text columns are Arrow strings on every pandas (not object on 2 and "str" on 3)
-    out = pd.DataFrame({"source_row": q["row"].to_numpy(dtype="int64") + 1,
-                        "column": pd.array(q["column"].to_numpy(dtype=object),
-                                           dtype=ARROW_STRING),
-                        "value": pd.array(text, dtype=ARROW_STRING),
-                        "rule": pd.array(q["rule"].to_numpy(dtype=object), dtype=ARROW_STRING),
-                        "reason": pd.array(q["reason"].astype(str).to_numpy(dtype=object),
-                                           dtype=ARROW_STRING),
-                        "source_column": pd.array(
-                            q["source_column"].astype(str).to_numpy(dtype=object),
-                            dtype=ARROW_STRING)})
+    out = pd.DataFrame(
+        {
+            "source_row": q["row"].to_numpy(dtype="int64") + 1,
+            "column": pd.array(q["column"].to_numpy(dtype=object), dtype=ARROW_STRING),
+            "value": pd.array(text, dtype=ARROW_STRING),
+            "rule": pd.array(q["rule"].to_numpy(dtype=object), dtype=ARROW_STRING),
+            "reason": pd.array(q["reason"].astype(str).to_numpy(dtype=object), dtype=ARROW_STRING),
+            "source_column": pd.array(
+                q["source_column"].astype(str).to_numpy(dtype=object), dtype=ARROW_STRING
+            ),
+        }
+    )
     return out.sort_values("source_row", kind="stable", ignore_index=True)
 
 
-def _collect(jobs: dict[str, Future], prof: Profile, schema: SchemaDefinition, label: str,
-             used: list[str], columns: dict[str, pd.Series], q_parts: list[pd.DataFrame],
-             ic_parts: list[pd.DataFrame], sm_parts: list[pd.DataFrame]) -> None:
+def _collect(
+    jobs: dict[str, Future],
+    prof: Profile,
+    schema: SchemaDefinition,
+    label: str,
+    used: list[str],
+    columns: dict[str, pd.Series],
+    q_parts: list[pd.DataFrame],
+    ic_parts: list[pd.DataFrame],
+    sm_parts: list[pd.DataFrame],
+) -> None:
     """Take the parsed columns in profile order; turn their failures into records."""
     for target, job in jobs.items():
         result = job.result()
@@ -240,35 +290,57 @@ def _collect(jobs: dict[str, Future], prof: Profile, schema: SchemaDefinition, l
                     raise ColumnTypeError(
                         f"no value of column {source!r} can be read as "
                         f"{spec.dtype} for {target!r} ({parsed.reason}); examples {examples}",
-                        file=label, row=first, column=source,
+                        file=label,
+                        row=first,
+                        column=source,
                         value=examples[0] if examples else None,
-                        expected=f"{spec.dtype} values ({parsed.reason})")
+                        expected=f"{spec.dtype} values ({parsed.reason})",
+                    )
                 rows = np.flatnonzero(bad)
-                records = _records(rows, target, parsed.raw_text.loc[rows].to_numpy(), "parse",
-                                   f"{source}: {parsed.reason}", source)
+                records = _records(
+                    rows,
+                    target,
+                    parsed.raw_text.loc[rows].to_numpy(),
+                    "parse",
+                    f"{source}: {parsed.reason}",
+                    source,
+                )
                 if entry.on_invalid == "quarantine":
                     q_parts.append(records)
                 else:
                     ic_parts.append(records)
-                    sm_parts.append(_value_counts(parsed.raw_text, target,
-                                                  f"invalid, set missing: {parsed.reason}"))
+                    sm_parts.append(
+                        _value_counts(
+                            parsed.raw_text, target, f"invalid, set missing: {parsed.reason}"
+                        )
+                    )
             if len(parsed.missing_codes):
                 mc = parsed.missing_codes
                 reasons = [_code_reason(entry, v, spec.unit) for v in mc["value"].tolist()]
-                sm_parts.append(pd.DataFrame({"column": target, "value": mc["value"],
-                                              "count": mc["count"], "reason": reasons}))
+                sm_parts.append(
+                    pd.DataFrame(
+                        {
+                            "column": target,
+                            "value": mc["value"],
+                            "count": mc["count"],
+                            "reason": reasons,
+                        }
+                    )
+                )
         columns[target] = result.values
 
 
-def _parse_source(raw: RawTable, rule: ColumnRule,
-                  spec: ColumnSpec) -> ParsedColumn | _Coalesced:
+def _parse_source(raw: RawTable, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn | _Coalesced:
     """:func:`parse_column` of the source column(s) of ``rule`` (converted to pandas here, in
     the worker thread); for a ``coalesce`` rule, of each era's column present, combined
     first-non-missing in the profile's order."""
     if rule.coalesce:
         present = set(raw.columns)
-        parts = tuple((entry, _parse_entry(raw, entry, spec)) for entry in rule.coalesce
-                      if all(s in present for s in entry.sources))
+        parts = tuple(
+            (entry, _parse_entry(raw, entry, spec))
+            for entry in rule.coalesce
+            if all(s in present for s in entry.sources)
+        )
         values = parts[0][1].values
         for _, parsed in parts[1:]:
             values = values.where(values.notna(), parsed.values)
@@ -301,18 +373,23 @@ def _absent_optional(prof: Profile, present: set[str]) -> pd.DataFrame:
     return frame.drop_duplicates(ignore_index=True).astype(ARROW_STRING)
 
 
-def _wrong_delimiter(prof: Profile, label: str, present: list[str],
-                     missing: list[str]) -> MissingColumnsError | None:
+def _wrong_delimiter(
+    prof: Profile, label: str, present: list[str], missing: list[str]
+) -> MissingColumnsError | None:
     """The header came out as one column holding another delimiter: say so."""
     if len(present) != 1:
         return None
     for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
         if sep in present[0]:
             return MissingColumnsError(
-                missing, file=label,
-                expected=(f"the columns required by profile {prof.name!r}; the header was read "
-                          f"as one column containing {name}s ({present[0][:60]!r}): the file "
-                          f"looks {name}-delimited, pass delimiter={sep!r}"))
+                missing,
+                file=label,
+                expected=(
+                    f"the columns required by profile {prof.name!r}; the header was read "
+                    f"as one column containing {name}s ({present[0][:60]!r}): the file "
+                    f"looks {name}-delimited, pass delimiter={sep!r}"
+                ),
+            )
     return None
 
 
@@ -321,8 +398,9 @@ def _ids_unique(parsed: Future) -> bool:
     return ids_all_unique(parsed.result().values)
 
 
-def _missing_columns_error(profile: Profile, label: str, present: list[str],
-                           missing: list[str], expected: str) -> MissingColumnsError:
+def _missing_columns_error(
+    profile: Profile, label: str, present: list[str], missing: list[str], expected: str
+) -> MissingColumnsError:
     suggestions = {}
     lower = {c.casefold(): c for c in present}
     for name in missing:
@@ -337,9 +415,13 @@ def _warn_near_miss_optional(prof: Profile, label: str, present: list[str]) -> N
     close to it (another case, a release's rename such as "85+" -> "90+", a mis-decoded
     accent) would load as all-missing without a word: warn, naming both."""
     wanted = {src for rule in prof.rules.values() for src in rule.sources}
-    absent = [src for src in dict.fromkeys(
-        src for rule in prof.rules.values() if not rule.required for src in rule.sources)
-        if src not in set(present)]
+    absent = [
+        src
+        for src in dict.fromkeys(
+            src for rule in prof.rules.values() if not rule.required for src in rule.sources
+        )
+        if src not in set(present)
+    ]
     if not absent:
         return
     spare = [c for c in present if c not in wanted]
@@ -349,14 +431,18 @@ def _warn_near_miss_optional(prof: Profile, label: str, present: list[str]) -> N
         if key in folded:
             near = [folded[key]]
         else:
-            near = [folded[x] for x in difflib.get_close_matches(key, list(folded), n=2,
-                                                                  cutoff=0.85)]
+            near = [
+                folded[x] for x in difflib.get_close_matches(key, list(folded), n=2, cutoff=0.85)
+            ]
         if near:
             warnings.warn(
                 f"{label}: optional column {src!r} of profile {prof.name!r} is absent, so it "
                 f"loads as missing for every row; the file has {', '.join(map(repr, near))}. "
                 "If that is the same item, rename the header or copy the profile and edit "
-                "its 'source'.", DataQualityWarning, stacklevel=4)
+                "its 'source'.",
+                DataQualityWarning,
+                stacklevel=4,
+            )
 
 
 def _fold_header(name: str) -> str:
@@ -364,9 +450,14 @@ def _fold_header(name: str) -> str:
     return re.sub(r"[\W_]+", "", str(name).casefold())
 
 
-def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile = "canonical",
-                *, out: str | Path | None = None, batch_rows: int = 1_000_000,
-                **options: Any) -> Any:
+def load_cohort(
+    source: str | Path | pd.DataFrame,
+    profile: str | Path | Profile = "canonical",
+    *,
+    out: str | Path | None = None,
+    batch_rows: int = 1_000_000,
+    **options: Any,
+) -> Any:
     """Load a cohort file (or DataFrame) into the canonical schema, with a full audit.
 
     Parameters
@@ -427,13 +518,17 @@ def load_cohort(source: str | Path | pd.DataFrame, profile: str | Path | Profile
         from crlm_outcomes.io.batched import load_batched
 
         return load_batched(source, prof, opts, out, batch_rows=batch_rows)
-    reader_opts = {k: (opts[k] if opts[k] is not None else prof.reader.get(k))
-                   for k in ("delimiter", "sheet", "encoding")}
+    reader_opts = {
+        k: (opts[k] if opts[k] is not None else prof.reader.get(k))
+        for k in ("delimiter", "sheet", "encoding")
+    }
     schema = canonical_definition()
     reader_opts["text_columns"] = [  # free-text targets (ids) are never read as numbers
-        src for rule in prof.rules.values()
+        src
+        for rule in prof.rules.values()
         if schema.columns[rule.target].dtype == "string" and rule.codes is None
-        for src in rule.sources]
+        for src in rule.sources
+    ]
     reader_opts["columns"] = [src for rule in prof.rules.values() for src in rule.sources]
     reader_opts["hash_file"] = "later"  # hashed by _load_raw when a worker is free
     raw = read_source(source, **reader_opts)
@@ -444,14 +539,22 @@ def _require_columns(prof: Profile, label: str, present: list[str]) -> None:
     """Raise when the file lacks a column the profile requires (saying so when the header
     looks read with the wrong delimiter)."""
     present_set = set(present)
-    missing = list(dict.fromkeys(src for rule in prof.rules.values() if rule.required
-                                 for src in rule.sources if src not in present_set))
+    missing = list(
+        dict.fromkeys(
+            src
+            for rule in prof.rules.values()
+            if rule.required
+            for src in rule.sources
+            if src not in present_set
+        )
+    )
     if missing:
         wrong = _wrong_delimiter(prof, label, present, missing)
         if wrong is not None:
             raise wrong
-        raise _missing_columns_error(prof, label, present, missing,
-                                     f"the columns required by profile {prof.name!r}")
+        raise _missing_columns_error(
+            prof, label, present, missing, f"the columns required by profile {prof.name!r}"
+        )
 
 
 def _warn_absent_optional(prof: Profile, label: str, absent_cols: pd.DataFrame) -> None:
@@ -463,25 +566,32 @@ def _warn_absent_optional(prof: Profile, label: str, absent_cols: pd.DataFrame) 
         warnings.warn(
             f"{label}: {len(names)} optional source column(s) of profile {prof.name!r} are not "
             f"in the file, so what they would fill stays missing (unless another era's column "
-            f"fills it): {shown}; see cohort.audit.absent_columns", DataQualityWarning,
-            stacklevel=4)
+            f"fills it): {shown}; see cohort.audit.absent_columns",
+            DataQualityWarning,
+            stacklevel=4,
+        )
 
 
-def _carried_endpoints(prof: Profile, opts: dict[str, Any], label: str,
-                       present: list[str]) -> dict[str, str]:
+def _carried_endpoints(
+    prof: Profile, opts: dict[str, Any], label: str, present: list[str]
+) -> dict[str, str]:
     """Endpoints whose months the file carries (kept, with the profile's declared origin);
     raise when OS is derived but the file lacks its origin date or the vital status, or when
     a carried OS would have to be re-based to another origin."""
     present_set = set(present)
-    carried = {k: v for k, v in prof.endpoint_origins.items()
-               if _MONTHS[k] in prof.rules
-               and all(s in present_set for s in prof.rules[_MONTHS[k]].sources)}
-    if "os" in carried and opts.get("os_origin_given") and \
-            opts["os_origin"] != carried["os"]:
+    carried = {
+        k: v
+        for k, v in prof.endpoint_origins.items()
+        if _MONTHS[k] in prof.rules
+        and all(s in present_set for s in prof.rules[_MONTHS[k]].sources)
+    }
+    if "os" in carried and opts.get("os_origin_given") and opts["os_origin"] != carried["os"]:
         raise SpecError(
             f"profile {prof.name!r} reads overall survival months from the file, measured from "
-            f"{carried['os']}; they cannot be re-based", value=opts["os_origin"],
-            expected=f"os_origin={carried['os']!r} or no os_origin")
+            f"{carried['os']}; they cannot be re-based",
+            value=opts["os_origin"],
+            expected=f"os_origin={carried['os']!r} or no os_origin",
+        )
     if "os" not in carried:
         origin_col = OS_ORIGINS[opts["os_origin"]]
         absent = []
@@ -491,9 +601,13 @@ def _carried_endpoints(prof: Profile, opts: dict[str, Any], label: str,
                 absent.append(rule.sources[0] if rule is not None else target)
         if absent:
             raise _missing_columns_error(
-                prof, label, present, absent,
+                prof,
+                label,
+                present,
+                absent,
                 f"overall survival from {origin_col} needs these (or pass another os_origin: "
-                f"{list(OS_ORIGINS)})")
+                f"{list(OS_ORIGINS)})",
+            )
     return carried
 
 
@@ -504,12 +618,20 @@ def _reader_failures(raw: RawTable) -> list[pd.DataFrame]:
         return []
     bad = raw.bad_rows
     cells = "column" in bad.columns
-    return [pd.DataFrame({
-        "row": bad["row"].to_numpy(dtype="int64"),
-        "column": bad["column"].to_numpy(dtype=object) if cells else "<row>",
-        "value": None, "rule": "unreadable_cell" if cells else "malformed_row",
-        "reason": [f"{'sheet row' if cells else 'line'} {ln} of the file: {why}"
-                   for ln, why in zip(bad["line"], bad["reason"], strict=True)]})]
+    return [
+        pd.DataFrame(
+            {
+                "row": bad["row"].to_numpy(dtype="int64"),
+                "column": bad["column"].to_numpy(dtype=object) if cells else "<row>",
+                "value": None,
+                "rule": "unreadable_cell" if cells else "malformed_row",
+                "reason": [
+                    f"{'sheet row' if cells else 'line'} {ln} of the file: {why}"
+                    for ln, why in zip(bad["line"], bad["reason"], strict=True)
+                ],
+            }
+        )
+    ]
 
 
 @dataclass
@@ -529,8 +651,9 @@ class _ParseStage:
     input_sha256: Future
 
 
-def _parse_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
-                   present: set[str]) -> _ParseStage:
+def _parse_columns(
+    raw: RawTable, prof: Profile, schema: SchemaDefinition, present: set[str]
+) -> _ParseStage:
     """Parse every column the file has for the profile, in two worker threads.
 
     Arrow and numpy kernels release the GIL, and the all-missing columns the profile does not
@@ -548,8 +671,9 @@ def _parse_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
     # ids while the other columns are parsed), then the other columns, then the file hash
     if "patient_id" in read:
         submit("patient_id")
-    empties = pool.submit(empty_columns, [spec for c, spec in schema.columns.items()
-                                            if c not in read], raw.n_rows)
+    empties = pool.submit(
+        empty_columns, [spec for c, spec in schema.columns.items() if c not in read], raw.n_rows
+    )
     ids_unique = pool.submit(_ids_unique, jobs["patient_id"]) if "patient_id" in jobs else None
     for target in read:
         if target not in jobs:
@@ -557,12 +681,29 @@ def _parse_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
     # the file hash runs last, in the first worker to finish parsing: alongside the checks
     # that follow rather than competing with the parse for the two cores
     input_sha256 = pool.submit(lambda: raw.sha256)
-    stage = _ParseStage(read=read, columns={}, empty={}, used=[], quarantine=[],
-                        invalid_cells=[], set_missing=[], ids_unique=ids_unique,
-                        input_sha256=input_sha256)
+    stage = _ParseStage(
+        read=read,
+        columns={},
+        empty={},
+        used=[],
+        quarantine=[],
+        invalid_cells=[],
+        set_missing=[],
+        ids_unique=ids_unique,
+        input_sha256=input_sha256,
+    )
     try:
-        _collect({t: jobs[t] for t in read}, prof, schema, raw.label, stage.used, stage.columns,
-                 stage.quarantine, stage.invalid_cells, stage.set_missing)
+        _collect(
+            {t: jobs[t] for t in read},
+            prof,
+            schema,
+            raw.label,
+            stage.used,
+            stage.columns,
+            stage.quarantine,
+            stage.invalid_cells,
+            stage.set_missing,
+        )
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -571,16 +712,24 @@ def _parse_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
     return stage
 
 
-def _bound_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
-                   data: dict[str, pd.Series], read: list[str],
-                   present: set[str]) -> dict[str, pd.Series]:
+def _bound_columns(
+    raw: RawTable,
+    prof: Profile,
+    schema: SchemaDefinition,
+    data: dict[str, pd.Series],
+    read: list[str],
+    present: set[str],
+) -> dict[str, pd.Series]:
     """The ``<column>_at_least`` columns: values known only as a lower bound (a profile's
     ``bounds`` codes), where the column itself is missing."""
     out: dict[str, pd.Series] = {}
     for target in read:
         rule = prof.rules[target]
-        entries = [e for e in (rule.coalesce or (rule,))
-                   if e.bounds and all(s in present for s in e.sources)]
+        entries = [
+            e
+            for e in (rule.coalesce or (rule,))
+            if e.bounds and all(s in present for s in e.sources)
+        ]
         if not entries:
             continue
         bound = np.full(raw.n_rows, np.nan)
@@ -593,8 +742,9 @@ def _bound_columns(raw: RawTable, prof: Profile, schema: SchemaDefinition,
     return out
 
 
-def _apply_only_when(prof: Profile, columns: dict[str, pd.Series], data: dict[str, pd.Series]
-                     ) -> tuple[dict[str, pd.Series], list[pd.DataFrame]]:
+def _apply_only_when(
+    prof: Profile, columns: dict[str, pd.Series], data: dict[str, pd.Series]
+) -> tuple[dict[str, pd.Series], list[pd.DataFrame]]:
     """``only_when`` rules (in profile order): a value recorded where the rule's condition
     does not hold is set missing and counted. Returns the updated columns and the counts."""
     data = dict(data)
@@ -606,23 +756,33 @@ def _apply_only_when(prof: Profile, columns: dict[str, pd.Series], data: dict[st
         applies = (data[cond_col] == cond_val).to_numpy(dtype=bool, na_value=False)
         drop = ~applies & data[target].notna().to_numpy()
         if drop.any():
-            records.append(pd.DataFrame({
-                "column": [target], "value": ["<any value>"], "count": [int(np.count_nonzero(drop))],
-                "reason": [f"not applicable unless {cond_col} == {cond_val!r}"]}))
+            records.append(
+                pd.DataFrame(
+                    {
+                        "column": [target],
+                        "value": ["<any value>"],
+                        "count": [int(np.count_nonzero(drop))],
+                        "reason": [f"not applicable unless {cond_col} == {cond_val!r}"],
+                    }
+                )
+            )
             data[target] = _set_missing(data[target], drop)
     return data, records
 
 
-def _derive_flags(data: dict[str, pd.Series]
-                  ) -> tuple[dict[str, pd.Series], dict[str, int]]:
+def _derive_flags(data: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], dict[str, int]]:
     """``primary_node_positive`` from the N stage and ``extrahepatic_disease``/``_sites`` from
     the site flags, where missing; with the number of rows each filled."""
     data = dict(data)
     derived_info: dict[str, int] = {}
-    data["primary_node_positive"], derived_info["primary_node_positive_from_n_stage"] = \
+    data["primary_node_positive"], derived_info["primary_node_positive_from_n_stage"] = (
         derive_node_positive(data)
-    data["extrahepatic_disease"], data["extrahepatic_sites"], \
-        derived_info["extrahepatic_disease_from_site_flags"] = derive_extrahepatic(data)
+    )
+    (
+        data["extrahepatic_disease"],
+        data["extrahepatic_sites"],
+        derived_info["extrahepatic_disease_from_site_flags"],
+    ) = derive_extrahepatic(data)
     return data, derived_info
 
 
@@ -636,9 +796,14 @@ class _CheckStage:
     set_missing: list[pd.DataFrame]
 
 
-def _value_checks(raw: RawTable, prof: Profile, schema: SchemaDefinition,
-                  data: dict[str, pd.Series], columns: dict[str, pd.Series],
-                  read: list[str]) -> _CheckStage:
+def _value_checks(
+    raw: RawTable,
+    prof: Profile,
+    schema: SchemaDefinition,
+    data: dict[str, pd.Series],
+    columns: dict[str, pd.Series],
+    read: list[str],
+) -> _CheckStage:
     """The schema's value checks (YAML) on the columns read: a failing cell quarantines its
     row, or is set missing where the profile says ``on_invalid: set_missing`` (never for a
     required column)."""
@@ -655,14 +820,19 @@ def _value_checks(raw: RawTable, prof: Profile, schema: SchemaDefinition,
         source: np.ndarray | str = ""
         if rule is not None and column in read:
             cell, source = _raw_text(raw, rule, rows)
-        records = _records(rows, column, cell, "value_check",
-                           column + ": " + block["check"].astype(str), source)
-        if rule is not None and rule.on_invalid == "set_missing" and \
-                not schema.columns[column].required:
+        records = _records(
+            rows, column, cell, "value_check", column + ": " + block["check"].astype(str), source
+        )
+        if (
+            rule is not None
+            and rule.on_invalid == "set_missing"
+            and not schema.columns[column].required
+        ):
             out.invalid_cells.append(records)
             for check, sub in block.groupby("check", sort=False):
-                out.set_missing.append(_value_counts(sub["value"], column,
-                                                     f"invalid, set missing: {check}"))
+                out.set_missing.append(
+                    _value_counts(sub["value"], column, f"invalid, set missing: {check}")
+                )
             mask = np.zeros(raw.n_rows, dtype=bool)
             mask[rows] = True
             out.data[column] = _set_missing(out.data[column], mask)
@@ -671,14 +841,18 @@ def _value_checks(raw: RawTable, prof: Profile, schema: SchemaDefinition,
     return out
 
 
-def _consistency_records(data: dict[str, pd.Series], schema: SchemaDefinition,
-                         ids_unique: bool | None, missing_blocks: tuple[MissingBlock, ...],
-                         n: int, prof: Profile,
-                         read: list[str]) -> list[pd.DataFrame]:
+def _consistency_records(
+    data: dict[str, pd.Series],
+    schema: SchemaDefinition,
+    ids_unique: bool | None,
+    missing_blocks: tuple[MissingBlock, ...],
+    n: int,
+    prof: Profile,
+    read: list[str],
+) -> list[pd.DataFrame]:
     """Quarantine records of the cross-column consistency rules; a missing follow-up says
     why the OS months are missing."""
-    cons = consistency_violations(data, schema, ids_unique=ids_unique,
-                                  today=datetime.date.today())
+    cons = consistency_violations(data, schema, ids_unique=ids_unique, today=datetime.date.today())
     if not len(cons):
         return []
     mf = cons["rule"].eq("missing_followup").to_numpy()
@@ -688,44 +862,59 @@ def _consistency_records(data: dict[str, pd.Series], schema: SchemaDefinition,
         why = why.set_index("row")["reason"].astype(str)
         extra = cons.loc[mf, "row"].map(why).astype(object)
         cons.loc[mf, "reason"] = np.where(
-            extra.notna(), cons.loc[mf, "reason"].str.replace(
-                " (see missing_reasons)", "", regex=False) + ": " + extra.fillna(""),
-            cons.loc[mf, "reason"])
+            extra.notna(),
+            cons.loc[mf, "reason"].str.replace(" (see missing_reasons)", "", regex=False)
+            + ": "
+            + extra.fillna(""),
+            cons.loc[mf, "reason"],
+        )
     sources = {t: "+".join(r.sources) for t, r in prof.rules.items() if t in read}
-    return [cons[["row", "column", "value", "rule", "reason"]].assign(
-        source_column=cons["column"].map(sources).fillna("").astype(object))]
+    return [
+        cons[["row", "column", "value", "rule", "reason"]].assign(
+            source_column=cons["column"].map(sources).fillna("").astype(object)
+        )
+    ]
 
 
 def _set_missing_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """The audit's ``set_missing`` table: counts summed per column, value and reason."""
     if not parts:
         return pd.DataFrame(
-            {c: pd.Series([], dtype=t) for c, t in zip(SET_MISSING_COLUMNS,
-                                                         [ARROW_STRING, ARROW_STRING, "int64",
-                                                          ARROW_STRING],
-                                                         strict=True)})
+            {
+                c: pd.Series([], dtype=t)
+                for c, t in zip(
+                    SET_MISSING_COLUMNS,
+                    [ARROW_STRING, ARROW_STRING, "int64", ARROW_STRING],
+                    strict=True,
+                )
+            }
+        )
     set_missing = pd.concat(parts, ignore_index=True)
     if len(set_missing):
-        set_missing = (set_missing.groupby(["column", "value", "reason"], sort=True,
-                                           as_index=False)["count"].sum()[SET_MISSING_COLUMNS])
+        set_missing = set_missing.groupby(["column", "value", "reason"], sort=True, as_index=False)[
+            "count"
+        ].sum()[SET_MISSING_COLUMNS]
         set_missing = set_missing.astype({c: ARROW_STRING for c in ("column", "value", "reason")})
     return set_missing
 
 
-def _kept_frame(data: dict[str, pd.Series], schema: SchemaDefinition,
-                keep: np.ndarray) -> pd.DataFrame:
+def _kept_frame(
+    data: dict[str, pd.Series], schema: SchemaDefinition, keep: np.ndarray
+) -> pd.DataFrame:
     """The loaded frame: the rows kept, in schema column order (one DataFrame built, once;
     ``copy=False``: the columns are fresh arrays, and pandas' block consolidation costs
     seconds per million rows)."""
     if keep.all():
         return pd.DataFrame({name: data[name] for name in schema.columns}, copy=False)
     kept = np.flatnonzero(keep)
-    return pd.DataFrame({name: data[name].iloc[kept].reset_index(drop=True)
-                         for name in schema.columns}, copy=False)
+    return pd.DataFrame(
+        {name: data[name].iloc[kept].reset_index(drop=True) for name in schema.columns}, copy=False
+    )
 
 
-def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
-              schema: SchemaDefinition | None = None) -> Cohort:
+def _load_raw(
+    raw: RawTable, prof: Profile, opts: dict[str, Any], schema: SchemaDefinition | None = None
+) -> Cohort:
     """Map, parse, check, derive and audit a raw table, stage by stage: required columns,
     carried endpoints, parse, lower bounds, ``only_when``, derived flags, value checks,
     endpoints, consistency rules, then the split into loaded and quarantined rows."""
@@ -752,8 +941,9 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
         name: parsed.columns[name] if name in parsed.columns else parsed.empty[name]
         for name in schema.columns
     }
-    data["source_row"] = pd.Series(pd.arrays.IntegerArray(np.arange(1, n + 1, dtype="int64"),
-                                                           np.zeros(n, dtype=bool)))
+    data["source_row"] = pd.Series(
+        pd.arrays.IntegerArray(np.arange(1, n + 1, dtype="int64"), np.zeros(n, dtype=bool))
+    )
     data.update(_bound_columns(raw, prof, schema, data, parsed.read, present_set))
     data, only_when_counts = _apply_only_when(prof, parsed.columns, data)
     sm_parts += only_when_counts
@@ -767,11 +957,16 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     ep = derive_endpoints(data, schema, os_origin=opts["os_origin"], carried=carried)
     for name, col in ep.columns.items():
         # endpoint columns are fresh arrays: no copy when already Int64
-        data[name] = col if name.endswith("months") or col.dtype == "Int64" else \
-            col.astype("Int64")
+        data[name] = col if name.endswith("months") or col.dtype == "Int64" else col.astype("Int64")
     q_parts += _consistency_records(
-        data, schema, None if parsed.ids_unique is None else parsed.ids_unique.result(),
-        ep.missing_blocks, n, prof, parsed.read)
+        data,
+        schema,
+        None if parsed.ids_unique is None else parsed.ids_unique.result(),
+        ep.missing_blocks,
+        n,
+        prof,
+        parsed.read,
+    )
 
     # -------------------------------------------------------------- split
     quarantine = _quarantine_frame(q_parts)
@@ -781,13 +976,17 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
     set_missing = _set_missing_table(sm_parts)
     loaded = _kept_frame(data, schema, keep)
     missing = MissingReasons(blocks=ep.missing_blocks, keep=keep, patient_id=loaded["patient_id"])
-    audit = LoadAudit(rows_in=n, rows_loaded=n - n_quarantined, rows_quarantined=n_quarantined,
-                      quarantine=quarantine, set_missing=set_missing,
-                      invalid_cells=_quarantine_frame(ic_parts),
-                      # an identity (canonical-format) profile expects no particular column
-                      absent_columns=absent_cols.iloc[:0] if prof.identity else absent_cols)
-    loaded.attrs["missing_why"] = _missing_why(prof, schema, parsed.read, set_missing,
-                                               absent_cols)
+    audit = LoadAudit(
+        rows_in=n,
+        rows_loaded=n - n_quarantined,
+        rows_quarantined=n_quarantined,
+        quarantine=quarantine,
+        set_missing=set_missing,
+        invalid_cells=_quarantine_frame(ic_parts),
+        # an identity (canonical-format) profile expects no particular column
+        absent_columns=absent_cols.iloc[:0] if prof.identity else absent_cols,
+    )
+    loaded.attrs["missing_why"] = _missing_why(prof, schema, parsed.read, set_missing, absent_cols)
     from crlm_outcomes import __version__
 
     provenance = {
@@ -815,8 +1014,13 @@ def _load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
 _DERIVED = frozenset({"patient_id", "source_row", *ENDPOINT_COLUMNS})
 
 
-def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
-                 set_missing: pd.DataFrame, absent: pd.DataFrame) -> dict[str, str]:
+def _missing_why(
+    prof: Profile,
+    schema: SchemaDefinition,
+    read: list[str],
+    set_missing: pd.DataFrame,
+    absent: pd.DataFrame,
+) -> dict[str, str]:
     """Per canonical column, why its values are missing, as the stratifiers' reasons show it:
     not recorded by this source (the profile has no such column, or its column is absent from
     the file), or the source codes that were read as missing (with their meaning)."""
@@ -827,8 +1031,10 @@ def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
             continue
         if name in not_read:
             cols = absent.loc[absent["column"] == name, "source_column"].tolist()
-            why[name] = (f"{name} not recorded: source column(s) {cols} absent from the file "
-                         f"(profile {prof.name})")
+            why[name] = (
+                f"{name} not recorded: source column(s) {cols} absent from the file "
+                f"(profile {prof.name})"
+            )
         elif name not in prof.rules:
             why[name] = f"{name} not recorded by this source (profile {prof.name})"
     if len(set_missing):
@@ -840,7 +1046,8 @@ def _missing_why(prof: Profile, schema: SchemaDefinition, read: list[str],
     return why
 
 
-def load_raw(raw: RawTable, prof: Profile, opts: dict[str, Any],
-             schema: SchemaDefinition | None = None) -> Cohort:
+def load_raw(
+    raw: RawTable, prof: Profile, opts: dict[str, Any], schema: SchemaDefinition | None = None
+) -> Cohort:
     """The loader on a table already read (a batch of :mod:`crlm_outcomes.io.batched`)."""
     return _load_raw(raw, prof, opts, schema)

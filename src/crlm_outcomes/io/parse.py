@@ -28,8 +28,16 @@ __all__ = ["ParsedColumn", "parse_column", "DEFAULT_BOOLEAN_CODES", "EXCEL_EPOCH
 
 #: Codes every boolean column understands, in addition to the profile's own.
 DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
-    "true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
-    "1": True, "0": False, "t": True, "f": False,
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+    "t": True,
+    "f": False,
 }
 
 #: Day 0 of Excel (1900 date system) serial numbers; 1899-12-30 makes serials from 61 on (1 March
@@ -108,7 +116,9 @@ def _mask(values: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def _empty_missing() -> pd.DataFrame:
-    return pd.DataFrame({"value": pd.Series([], dtype=object), "count": pd.Series([], dtype="int64")})
+    return pd.DataFrame(
+        {"value": pd.Series([], dtype=object), "count": pd.Series([], dtype="int64")}
+    )
 
 
 def _count_missing(keys_u: pd.Series, counts_u: np.ndarray, is_code_u: np.ndarray) -> pd.DataFrame:
@@ -116,8 +126,12 @@ def _count_missing(keys_u: pd.Series, counts_u: np.ndarray, is_code_u: np.ndarra
     is_code_u = is_code_u & (counts_u > 0)  # unused categories of a Categorical source
     if not is_code_u.any():
         return _empty_missing()
-    frame = pd.DataFrame({"value": keys_u[is_code_u].astype(object).to_numpy(dtype=object),
-                          "count": counts_u[is_code_u]})
+    frame = pd.DataFrame(
+        {
+            "value": keys_u[is_code_u].astype(object).to_numpy(dtype=object),
+            "count": counts_u[is_code_u],
+        }
+    )
     return frame.groupby("value", sort=True, as_index=False)["count"].sum()
 
 
@@ -152,8 +166,9 @@ def _combine_sources(series: Sequence[pd.Series], rule: ColumnRule) -> pd.Series
     return out
 
 
-def parse_column(source: pd.Series | Sequence[pd.Series], rule: ColumnRule,
-                 spec: ColumnSpec) -> ParsedColumn:
+def parse_column(
+    source: pd.Series | Sequence[pd.Series], rule: ColumnRule, spec: ColumnSpec
+) -> ParsedColumn:
     """Read one canonical column (see the module docstring).
 
     Parameters
@@ -185,8 +200,7 @@ def parse_column(source: pd.Series | Sequence[pd.Series], rule: ColumnRule,
 
 
 #: Days per unit of the canonical time columns (months = days / 30.4375).
-_DAYS_PER_UNIT = {"days": 1.0, "day": 1.0, "weeks": 7.0, "months": 30.4375,
-                  "years": 365.25}
+_DAYS_PER_UNIT = {"days": 1.0, "day": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}
 
 
 def _duration_in(s: pd.Series, spec: ColumnSpec) -> pd.Series:
@@ -203,10 +217,12 @@ def _duration_in(s: pd.Series, spec: ColumnSpec) -> pd.Series:
     if unit not in _DAYS_PER_UNIT:
         from crlm_outcomes.errors import ColumnTypeError
 
-        raise ColumnTypeError("a duration (timedelta) column cannot fill a column that is not "
-                              "a time", column=spec.name,
-                              value=str(s.dtype), expected="a number, or a column whose unit "
-                              f"is one of {sorted(_DAYS_PER_UNIT)}")
+        raise ColumnTypeError(
+            "a duration (timedelta) column cannot fill a column that is not a time",
+            column=spec.name,
+            value=str(s.dtype),
+            expected=f"a number, or a column whose unit is one of {sorted(_DAYS_PER_UNIT)}",
+        )
     days = (s / pd.Timedelta(days=1)).astype(float)
     return days / _DAYS_PER_UNIT[unit]
 
@@ -225,8 +241,9 @@ def _fast_datetime(s: pd.Series) -> ParsedColumn:
     if getattr(s.dt, "tz", None) is not None:
         s = _wall_clock(s)
     values = pd.Series(s.to_numpy(dtype="datetime64[ns]"))
-    return ParsedColumn(values, np.zeros(len(s), dtype=bool), "", _empty_missing(),
-                        pd.Series([], dtype=object))
+    return ParsedColumn(
+        values, np.zeros(len(s), dtype=bool), "", _empty_missing(), pd.Series([], dtype=object)
+    )
 
 
 def _positional(s: pd.Series) -> pd.Series:
@@ -255,10 +272,18 @@ _EXACT_INT = 2**53 // 10**9
 
 def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
     """A numeric source column read as a number: no text at all."""
-    codes = pd.to_numeric(pd.Series(sorted(rule.missing_values), dtype=object),
-                          errors="coerce").dropna().to_numpy(dtype=float)
-    if spec.dtype == "int" and rule.factor == 1.0 and isinstance(s.dtype, np.dtype) and \
-            s.dtype.kind == "i" and len(s):
+    codes = (
+        pd.to_numeric(pd.Series(sorted(rule.missing_values), dtype=object), errors="coerce")
+        .dropna()
+        .to_numpy(dtype=float)
+    )
+    if (
+        spec.dtype == "int"
+        and rule.factor == 1.0
+        and isinstance(s.dtype, np.dtype)
+        and s.dtype.kind == "i"
+        and len(s)
+    ):
         ints = s.to_numpy()
         if max(abs(int(ints.min())), abs(int(ints.max()))) < _EXACT_INT:
             return _fast_integer(ints, codes)
@@ -281,8 +306,12 @@ def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
         series = pd.Series(values, dtype="float64")
     if is_code.any():
         vals, counts = np.unique(arr[is_code], return_counts=True)
-        missing = pd.DataFrame({"value": as_text(pd.Series(vals)).to_numpy(dtype=object),
-                                "count": counts.astype("int64")})
+        missing = pd.DataFrame(
+            {
+                "value": as_text(pd.Series(vals)).to_numpy(dtype=object),
+                "count": counts.astype("int64"),
+            }
+        )
     else:
         missing = _empty_missing()
     rows = np.flatnonzero(bad)
@@ -293,17 +322,28 @@ def _fast_integer(ints: np.ndarray, codes: np.ndarray) -> ParsedColumn:
     """An integer source column (no missing cells, small magnitudes) read as an integer:
     :func:`_fast_number` without the float round trip (same values)."""
     is_code = np.isin(ints, codes) if len(codes) else np.zeros(len(ints), dtype=bool)
-    data = np.where(is_code, 0, ints).astype("int64") if is_code.any() else \
-        ints.astype("int64", copy=True)
+    data = (
+        np.where(is_code, 0, ints).astype("int64")
+        if is_code.any()
+        else ints.astype("int64", copy=True)
+    )
     if is_code.any():
         vals, counts = np.unique(ints[is_code].astype(float), return_counts=True)
-        missing = pd.DataFrame({"value": as_text(pd.Series(vals)).to_numpy(dtype=object),
-                                "count": counts.astype("int64")})
+        missing = pd.DataFrame(
+            {
+                "value": as_text(pd.Series(vals)).to_numpy(dtype=object),
+                "count": counts.astype("int64"),
+            }
+        )
     else:
         missing = _empty_missing()
-    return ParsedColumn(pd.Series(pd.arrays.IntegerArray(data, is_code)),
-                        np.zeros(len(ints), dtype=bool), _NOT_AN_INTEGER, missing,
-                        pd.Series([], dtype=object, index=pd.RangeIndex(0)))
+    return ParsedColumn(
+        pd.Series(pd.arrays.IntegerArray(data, is_code)),
+        np.zeros(len(ints), dtype=bool),
+        _NOT_AN_INTEGER,
+        missing,
+        pd.Series([], dtype=object, index=pd.RangeIndex(0)),
+    )
 
 
 def _fast_string(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColumn:
@@ -332,27 +372,32 @@ def _fast_string(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
         if len(rows):
             cand = trimmed.take(pa.array(rows))
             keys = cand if rule.case_sensitive else pc.utf8_lower(cand)
-            hit = pc.fill_null(pc.is_in(keys, value_set=pa.array(sorted(rule.missing_values),
-                                                                 type=keys.type)), False)
+            hit = pc.fill_null(
+                pc.is_in(keys, value_set=pa.array(sorted(rule.missing_values), type=keys.type)),
+                False,
+            )
             is_code[rows[hit.to_numpy(zero_copy_only=False)]] = True
     keep = ~blank & ~is_code
-    kept = trimmed if keep.all() else pc.if_else(pa.array(keep), trimmed,
-                                                  pa.scalar(None, type=trimmed.type))
+    kept = (
+        trimmed
+        if keep.all()
+        else pc.if_else(pa.array(keep), trimmed, pa.scalar(None, type=trimmed.type))
+    )
     values = pd.Series(pd.arrays.ArrowStringArray(kept))
     if values.dtype != spec.pandas_dtype:
         values = values.astype(spec.pandas_dtype)
     if is_code.any():
         counts = pd.Series(pd.arrays.ArrowStringArray(trimmed))[is_code].value_counts(sort=False)
-        missing = pd.DataFrame({"value": counts.index.astype(object),
-                                "count": counts.to_numpy(dtype="int64")})
+        missing = pd.DataFrame(
+            {"value": counts.index.astype(object), "count": counts.to_numpy(dtype="int64")}
+        )
     else:
         missing = _empty_missing()
     bad = np.zeros(len(text), dtype=bool)
     return ParsedColumn(values, bad, "", missing, pd.Series([], dtype=object))
 
 
-def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
-                    kind: str) -> ParsedColumn:
+def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec, kind: str) -> ParsedColumn:
     """General path: parse each distinct value once, broadcast back to the rows."""
     n = len(s)
     codes, uniques, counts_u = _factorize(s)
@@ -367,8 +412,11 @@ def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
     text_u = as_text(uniq) if len(uniq) else pd.Series([], dtype=object)
     keys_u = _keys(text_u, rule.case_sensitive) if len(uniq) else text_u
     blank_u = _mask(keys_u.eq("")) if len(uniq) else np.zeros(0, dtype=bool)
-    code_missing_u = (_mask(keys_u.isin(rule.missing_values)) & ~blank_u) if len(uniq) else \
-        np.zeros(0, dtype=bool)
+    code_missing_u = (
+        (_mask(keys_u.isin(rule.missing_values)) & ~blank_u)
+        if len(uniq)
+        else np.zeros(0, dtype=bool)
+    )
 
     reader = _PARSERS[kind]
     values_u, bad_u, null_code_u, reason = reader(uniq, text_u, keys_u, rule, spec)
@@ -395,8 +443,13 @@ def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec,
         raw_text = pd.Series(raw, index=rows, dtype=object)
     else:
         raw_text = pd.Series([], dtype=object)
-    return ParsedColumn(values=values, invalid=invalid, reason=reason,
-                        missing_codes=missing_codes, raw_text=raw_text)
+    return ParsedColumn(
+        values=values,
+        invalid=invalid,
+        reason=reason,
+        missing_codes=missing_codes,
+        raw_text=raw_text,
+    )
 
 
 #: Integer columns whose values span fewer than this many numbers are factorised by offset
@@ -457,8 +510,9 @@ def _factorize(s: pd.Series) -> tuple[np.ndarray, Any, np.ndarray | None]:
     return codes, uniques, None
 
 
-def _broadcast(values_u: pd.Series, keep_u: np.ndarray, codes: np.ndarray, spec: ColumnSpec,
-               n: int) -> pd.Series:
+def _broadcast(
+    values_u: pd.Series, keep_u: np.ndarray, codes: np.ndarray, spec: ColumnSpec, n: int
+) -> pd.Series:
     """Row values from per-distinct values: ``values_u`` where ``keep_u``, missing elsewhere
     and for code -1."""
     dtype = spec.pandas_dtype
@@ -481,12 +535,15 @@ def _broadcast(values_u: pd.Series, keep_u: np.ndarray, codes: np.ndarray, spec:
         return pd.Series(pd.arrays.IntegerArray(data[codes], drop[codes]))
     if spec.dtype == "boolean":
         objs = values_u.to_numpy(dtype=object)
-        data = np.array([bool(v) if k else False for v, k in zip(objs, keep_u, strict=True)]
-                        + [False], dtype=bool)
+        data = np.array(
+            [bool(v) if k else False for v, k in zip(objs, keep_u, strict=True)] + [False],
+            dtype=bool,
+        )
         return pd.Series(pd.arrays.BooleanArray(data[codes], drop[codes]))
     if spec.dtype == "category":
-        cat = pd.Categorical(values_u.to_numpy(dtype=object), categories=dtype.categories,
-                             ordered=dtype.ordered)
+        cat = pd.Categorical(
+            values_u.to_numpy(dtype=object), categories=dtype.categories, ordered=dtype.ordered
+        )
         table = np.append(cat.codes, -1).astype(cat.codes.dtype)
         table[drop] = -1
         # validate=False: the codes come from the dtype's own categories
@@ -495,16 +552,22 @@ def _broadcast(values_u: pd.Series, keep_u: np.ndarray, codes: np.ndarray, spec:
     import pyarrow as pa
 
     objs = values_u.astype(object).where(values_u.notna(), None).to_numpy(dtype=object)
-    objs = np.concatenate([np.where(keep_u, objs, np.full(len(objs), None, dtype=object)),
-                           np.array([None], dtype=object)])
+    objs = np.concatenate(
+        [
+            np.where(keep_u, objs, np.full(len(objs), None, dtype=object)),
+            np.array([None], dtype=object),
+        ]
+    )
     text_u = pa.array(objs, type=pa.large_string())  # the storage of pandas' Arrow strings
     idx = pa.array(np.where(codes < 0, len(objs) - 1, codes).astype(np.int64))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text_u.take(idx)])))
 
 
 def _kind(spec: ColumnSpec, rule: ColumnRule) -> str:
-    if rule.codes is not None or spec.dtype in ("category", "boolean") or (
-        spec.dtype == "int" and spec.levels is not None
+    if (
+        rule.codes is not None
+        or spec.dtype in ("category", "boolean")
+        or (spec.dtype == "int" and spec.levels is not None)
     ):
         return "code"
     return spec.dtype
@@ -512,8 +575,10 @@ def _kind(spec: ColumnSpec, rule: ColumnRule) -> str:
 
 # Each reader takes the distinct values and returns (values_u, bad_u, null_code_u, reason).
 
-def _read_code(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
-               spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+
+def _read_code(
+    uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule, spec: ColumnSpec
+) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
     table: dict[str, Any] = {}
     if spec.dtype == "boolean":
         table.update(DEFAULT_BOOLEAN_CODES)
@@ -543,8 +608,9 @@ def _read_code(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
     return mapped, bad, null_code, reason
 
 
-def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
-                 spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+def _read_number(
+    uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule, spec: ColumnSpec
+) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
     failed = np.zeros(len(uniq), dtype=bool)
     if uniq.dtype.kind in "iuf" and rule.extract is None and rule.replace is None:
         num = uniq.astype(float)
@@ -571,8 +637,9 @@ def _read_number(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Co
     return pd.Series(arr), bad, np.zeros(len(uniq), dtype=bool), reason
 
 
-def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
-               spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+def _read_date(
+    uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule, spec: ColumnSpec
+) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
     n = len(uniq)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if uniq.dtype.kind == "M":
@@ -616,12 +683,15 @@ def _read_date(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: Colu
             todo[idx] = False
             done[idx] = True
     bad = ~done | np.isnat(out)
-    forms = list(rule.date_formats) + (["Excel serial day number"] if rule.excel_serial_dates else [])
+    forms = list(rule.date_formats) + (
+        ["Excel serial day number"] if rule.excel_serial_dates else []
+    )
     return pd.Series(out), bad, np.zeros(n, dtype=bool), f"not a date (formats: {', '.join(forms)})"
 
 
-def _read_string(uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule,
-                 spec: ColumnSpec) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
+def _read_string(
+    uniq: pd.Series, text_u: pd.Series, keys_u: pd.Series, rule: ColumnRule, spec: ColumnSpec
+) -> tuple[pd.Series, np.ndarray, np.ndarray, str]:
     text = text_u.str.strip()
     text, failed = _rewrite(text, rule)
     return text, failed, np.zeros(len(uniq), dtype=bool), f"text not matching {rule.extract!r}"

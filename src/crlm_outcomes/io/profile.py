@@ -123,7 +123,6 @@ def code_key(value: Any, case_sensitive: bool = False) -> str:
     return text if case_sensitive else text.lower()
 
 
-
 @dataclass(frozen=True)
 class ColumnRule:
     """How one canonical column is read from the source (see the module docstring)."""
@@ -261,8 +260,15 @@ def _load_cached(path: str, size: int, mtime_ns: int) -> Profile:
     return load_profile(path)
 
 
-def _fail(path: str, message: str, *, column: str | None = None, value: Any = None,
-          expected: str | None = None, key: str | None = None) -> ProfileError:
+def _fail(
+    path: str,
+    message: str,
+    *,
+    column: str | None = None,
+    value: Any = None,
+    expected: str | None = None,
+    key: str | None = None,
+) -> ProfileError:
     """A :class:`ProfileError` in the style of :func:`_profile_error`: the key path (default
     ``columns.<column>``), the value and what was expected."""
     key = key or (f"columns.{column}" if column else None)
@@ -280,8 +286,9 @@ def _profile_error(exc: ValidationError, path: str) -> ProfileError:
     key, value, _, expected = found[0]
     parts = key.split(".")
     column = parts[1].split("[")[0] if parts[0] == "columns" and len(parts) > 1 else None
-    error = ProfileError(problem_message("profile", found), file=path, column=column,
-                         value=value, expected=expected)
+    error = ProfileError(
+        problem_message("profile", found), file=path, column=column, value=value, expected=expected
+    )
     error.key = key  # type: ignore[attr-defined]
     error.problems = found  # type: ignore[attr-defined]
     return error
@@ -307,14 +314,25 @@ def _code_value(path: str, target: str, spec_dtype: str, levels: tuple | None, v
     elif spec_dtype == "string":
         if isinstance(value, str):
             return value
-    expected = (f"one of {list(levels)} or null" if levels is not None
-                else f"a {spec_dtype} value or null")
-    raise _fail(path, f"code maps to an invalid value for column {target!r}", column=target,
-                value=value, expected=expected)
+    expected = (
+        f"one of {list(levels)} or null" if levels is not None else f"a {spec_dtype} value or null"
+    )
+    raise _fail(
+        path,
+        f"code maps to an invalid value for column {target!r}",
+        column=target,
+        value=value,
+        expected=expected,
+    )
 
 
-def _coalesce_rule(path: str, target: str, raw: Mapping[str, Any],
-                   defaults: Mapping[str, Any], schema: SchemaDefinition) -> ColumnRule:
+def _coalesce_rule(
+    path: str,
+    target: str,
+    raw: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    schema: SchemaDefinition,
+) -> ColumnRule:
     """A column read from the first non-missing of several era-specific entries."""
     rules = []
     for entry in raw["coalesce"]:  # shapes checked by ProfileFile
@@ -328,9 +346,14 @@ def _coalesce_rule(path: str, target: str, raw: Mapping[str, Any],
         rules.append(rule)
     sources = tuple(dict.fromkeys(s for r in rules for s in r.sources))
     only_when = _only_when(path, target, raw.get("only_when"), schema)
-    return ColumnRule(target=target, sources=sources, coalesce=tuple(rules),
-                      only_when=only_when, on_invalid=rules[0].on_invalid,
-                      write_missing=rules[0].write_missing)
+    return ColumnRule(
+        target=target,
+        sources=sources,
+        coalesce=tuple(rules),
+        only_when=only_when,
+        on_invalid=rules[0].on_invalid,
+        write_missing=rules[0].write_missing,
+    )
 
 
 def _replace(rule: ColumnRule, **changes: Any) -> ColumnRule:
@@ -339,18 +362,30 @@ def _replace(rule: ColumnRule, **changes: Any) -> ColumnRule:
     return replace(rule, **changes)
 
 
-def _only_when(path: str, target: str, only_when: Any,
-               schema: SchemaDefinition) -> tuple[str, Any] | None:
+def _only_when(
+    path: str, target: str, only_when: Any, schema: SchemaDefinition
+) -> tuple[str, Any] | None:
     if only_when is None:
         return None
     if only_when["column"] not in schema.columns:  # its shape is checked by ProfileFile
-        raise _fail(path, "'only_when' must be {column: <canonical column>, equals: value}",
-                    column=target, value=only_when, key=f"columns.{target}.only_when.column")
+        raise _fail(
+            path,
+            "'only_when' must be {column: <canonical column>, equals: value}",
+            column=target,
+            value=only_when,
+            key=f"columns.{target}.only_when.column",
+        )
     return (str(only_when["column"]), only_when["equals"])
 
 
-def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str, Any],
-          schema: SchemaDefinition, identity_unit: bool) -> ColumnRule:
+def _rule(
+    path: str,
+    target: str,
+    raw: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    schema: SchemaDefinition,
+    identity_unit: bool,
+) -> ColumnRule:
     if isinstance(raw, Mapping) and "coalesce" in raw:
         return _coalesce_rule(path, target, raw, defaults, schema)
     spec = schema.columns[target]
@@ -379,18 +414,24 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
             else:
                 write_codes.setdefault(mapped, str(key))
     if len(sources) > 1 and codes is None:
-        raise _fail(path, "a column read from several 'sources' needs a 'codes' map keyed "
-                    "'a|b'", column=target)
+        raise _fail(
+            path,
+            "a column read from several 'sources' needs a 'codes' map keyed 'a|b'",
+            column=target,
+        )
 
     missing = merged.get("missing_values", []) or []
     bounds_raw = raw.get("bounds") or {}
     if bounds_raw and f"{target}_at_least" not in schema.columns:
-        raise _fail(path, f"'bounds' needs the canonical column '{target}_at_least'",
-                    column=target, expected="a column with a lower-bound companion")
+        raise _fail(
+            path,
+            f"'bounds' needs the canonical column '{target}_at_least'",
+            column=target,
+            expected="a column with a lower-bound companion",
+        )
     bounds = {code_key(k, case_sensitive): float(v) for k, v in bounds_raw.items()}
     bound_labels = {code_key(k, case_sensitive): str(k) for k in bounds_raw}
-    reasons_raw = {**(defaults.get("missing_reasons") or {}),
-                   **(raw.get("missing_reasons") or {})}
+    reasons_raw = {**(defaults.get("missing_reasons") or {}), **(raw.get("missing_reasons") or {})}
     missing_reasons = {code_key(k, case_sensitive): v for k, v in reasons_raw.items()}
     missing_keys = frozenset(code_key(v, case_sensitive) for v in missing) | frozenset(bounds)
     write_missing = str(merged.get("write_missing", ""))
@@ -401,24 +442,37 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     if spec.unit is not None and numeric_read:
         if unit is None:
             if not identity_unit:
-                raise _fail(path, f"unit not declared: canonical column {target!r} is in "
-                            f"{spec.unit}; say which unit the source uses (never guessed)",
-                            column=target, expected=f"unit: {spec.unit} (or a convertible unit)")
+                raise _fail(
+                    path,
+                    f"unit not declared: canonical column {target!r} is in "
+                    f"{spec.unit}; say which unit the source uses (never guessed)",
+                    column=target,
+                    expected=f"unit: {spec.unit} (or a convertible unit)",
+                )
             unit = spec.unit
         f = unit_factor(spec.unit, str(unit))
         if f is None:
-            raise _fail(path, f"cannot convert unit {unit!r} to {spec.unit!r}", column=target,
-                        value=unit)
+            raise _fail(
+                path, f"cannot convert unit {unit!r} to {spec.unit!r}", column=target, value=unit
+            )
         factor = f
         unit = normalise_unit(str(unit))
     elif unit is not None:
-        raise _fail(path, "'unit' given for a column that is not read as a number with a unit",
-                    column=target, value=unit)
+        raise _fail(
+            path,
+            "'unit' given for a column that is not read as a number with a unit",
+            column=target,
+            value=unit,
+        )
     scale = raw.get("scale")
     if scale is not None:
         if not numeric_read:
-            raise _fail(path, "'scale' must be a positive number, for a column read as a number",
-                        column=target, value=scale)
+            raise _fail(
+                path,
+                "'scale' must be a positive number, for a column read as a number",
+                column=target,
+                value=scale,
+            )
         factor = factor * float(scale)
 
     formats = merged.get("date_formats", ["ISO8601"])
@@ -431,8 +485,11 @@ def _rule(path: str, target: str, raw: Mapping[str, Any], defaults: Mapping[str,
     replace = raw.get("replace")
 
     only_when = _only_when(path, target, raw.get("only_when"), schema)
-    labels = tuple(str(k) for k, v in (raw.get("codes") or {}).items() if v is not None) \
-        if codes is not None else ()
+    labels = (
+        tuple(str(k) for k, v in (raw.get("codes") or {}).items() if v is not None)
+        if codes is not None
+        else ()
+    )
 
     return ColumnRule(
         target=target,
@@ -464,8 +521,10 @@ def _disclosure(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``disclosure:`` block (empty dict when absent; validated by ProfileFile)."""
     if raw is None:
         return {}
-    out: dict[str, Any] = {"data_use_agreement": raw.get("data_use_agreement", False),
-                           "suppression": raw.get("suppression", "optional")}
+    out: dict[str, Any] = {
+        "data_use_agreement": raw.get("data_use_agreement", False),
+        "suppression": raw.get("suppression", "optional"),
+    }
     for key in ("threshold", "rate_threshold"):
         if key in raw:
             out[key] = raw[key]
@@ -497,9 +556,12 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
     try:
         raw = load_yaml(data)
     except UnsafeYamlError as exc:
-        raise ProfileError(f"profile is refused: {exc.message}", file=label, row=exc.row,
-                           expected="a UTF-8 YAML mapping without repeated keys or alias "
-                           "bombs") from None
+        raise ProfileError(
+            f"profile is refused: {exc.message}",
+            file=label,
+            row=exc.row,
+            expected="a UTF-8 YAML mapping without repeated keys or alias bombs",
+        ) from None
     except yaml.YAMLError as exc:
         raise _fail(label, f"profile is not valid YAML: {exc}") from exc
     if not isinstance(raw, Mapping):
@@ -518,8 +580,12 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
         if target not in schema.columns:
             near = difflib.get_close_matches(str(target), schema.column_names, n=3)
             hint = f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
-            raise _fail(label, f"unknown canonical column {target!r} in columns{hint}",
-                        column=str(target), expected="a column of canonical.yaml")
+            raise _fail(
+                label,
+                f"unknown canonical column {target!r} in columns{hint}",
+                column=str(target),
+                expected="a column of canonical.yaml",
+            )
         if target in ("source_row",):
             raise _fail(label, "'source_row' is set by the loader, not read", column=target)
     if not columns and not identity:
@@ -539,10 +605,14 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
     origins = raw.get("endpoint_origins") or {}
     for key, months in _ENDPOINT_MONTHS.items():
         if months in rules and key not in origins:
-            raise _fail(label, f"'{months}' is read from the file, so endpoint_origins.{key} "
-                        "must say where its time starts", column=months,
-                        expected=f"one of {list(ENDPOINT_ORIGINS)}",
-                        key=f"endpoint_origins.{key}")
+            raise _fail(
+                label,
+                f"'{months}' is read from the file, so endpoint_origins.{key} "
+                "must say where its time starts",
+                column=months,
+                expected=f"one of {list(ENDPOINT_ORIGINS)}",
+                key=f"endpoint_origins.{key}",
+            )
     disclosure = _disclosure(raw.get("disclosure"))
     return Profile(
         disclosure=disclosure,

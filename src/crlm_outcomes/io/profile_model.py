@@ -19,8 +19,16 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 from crlm_outcomes._pydantic import StrictModel
 from crlm_outcomes.schema.endpoint_map import ENDPOINT_ORIGINS, ENDPOINTS
 
-__all__ = ["ColumnEntry", "CoalesceEntry", "Defaults", "Disclosure", "ProfileFile", "Reader",
-           "DISCLOSURE_SUPPRESSION", "ON_INVALID"]
+__all__ = [
+    "ColumnEntry",
+    "CoalesceEntry",
+    "Defaults",
+    "Disclosure",
+    "ProfileFile",
+    "Reader",
+    "DISCLOSURE_SUPPRESSION",
+    "ON_INVALID",
+]
 
 #: Values of ``on_invalid``: quarantine the row (default) or set the value missing.
 ON_INVALID = ("quarantine", "set_missing")
@@ -110,8 +118,10 @@ class _Entry(_ReadOptions):
             raise ValueError("'codes' must be a mapping of source code to canonical value")
         for key in value or {}:
             if isinstance(key, bool) or key is None:
-                raise ValueError("code keys must be quoted text or numbers (YAML reads unquoted "
-                                 "yes/no/true/false/null as booleans or null)")
+                raise ValueError(
+                    "code keys must be quoted text or numbers (YAML reads unquoted "
+                    "yes/no/true/false/null as booleans or null)"
+                )
         return value
 
     @field_validator("replace")
@@ -124,17 +134,21 @@ class _Entry(_ReadOptions):
     @field_validator("bounds", mode="before")
     @classmethod
     def _bounds(cls, value: Any) -> Any:
-        if value is not None and (not isinstance(value, dict) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())):
-            raise ValueError("'bounds' must map a source code to the number the value is at "
-                             "least")
+        if value is not None and (
+            not isinstance(value, dict)
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()
+            )
+        ):
+            raise ValueError("'bounds' must map a source code to the number the value is at least")
         return value
 
     @field_validator("scale", mode="before")
     @classmethod
     def _scale(cls, value: Any) -> Any:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or value <= 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+        ):
             raise ValueError("'scale' must be a positive number, for a column read as a number")
         return value
 
@@ -166,9 +180,10 @@ class CoalesceEntry(_Entry):
     @classmethod
     def _years(cls, value: Any) -> Any:
         if value is not None and (
-                len(value) != 2
-                or not all(isinstance(y, int) and not isinstance(y, bool) for y in value)
-                or value[0] > value[1]):
+            len(value) != 2
+            or not all(isinstance(y, int) and not isinstance(y, bool) for y in value)
+            or value[0] > value[1]
+        ):
             raise ValueError("'years' must be [first, last] diagnosis year")
         return value
 
@@ -194,8 +209,11 @@ class ColumnEntry(_Entry):
     @field_validator("coalesce", mode="before")
     @classmethod
     def _coalesce(cls, value: Any) -> Any:
-        if value is not None and (not isinstance(value, list) or len(value) < 2
-                                  or not all(isinstance(e, dict) for e in value)):
+        if value is not None and (
+            not isinstance(value, list)
+            or len(value) < 2
+            or not all(isinstance(e, dict) for e in value)
+        ):
             raise ValueError("'coalesce' must list two or more column entries")
         return value
 
@@ -204,8 +222,9 @@ class ColumnEntry(_Entry):
         if self.coalesce is not None:
             other = sorted(self.model_fields_set - COALESCE_KEYS)
             if other:
-                raise ValueError(f"unknown key {other[0]!r} beside 'coalesce' (allowed: "
-                                 f"{sorted(COALESCE_KEYS)})")
+                raise ValueError(
+                    f"unknown key {other[0]!r} beside 'coalesce' (allowed: {sorted(COALESCE_KEYS)})"
+                )
         return self
 
 

@@ -25,15 +25,29 @@ import pandas as pd
 
 from crlm_outcomes.errors import EmptyFileError, UnreadableFileError
 
-__all__ = ["RawTable", "read_source", "frame_sha256", "file_sha256", "SUPPORTED_SUFFIXES",
-           "arrow_column_to_pandas"]
+__all__ = [
+    "RawTable",
+    "read_source",
+    "frame_sha256",
+    "file_sha256",
+    "SUPPORTED_SUFFIXES",
+    "arrow_column_to_pandas",
+]
 
 #: Most distinct values per 1 MiB block for which a text column is dictionary-encoded on reading.
 _DICT_MAX_CARDINALITY = 1 << 15
 
 SUPPORTED_SUFFIXES = {
-    ".csv": "csv", ".tsv": "tsv", ".txt": "tsv", ".parquet": "parquet", ".pq": "parquet",
-    ".xlsx": "excel", ".xlsm": "excel", ".sas7bdat": "sas", ".dta": "stata", ".sav": "spss",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".sas7bdat": "sas",
+    ".dta": "stata",
+    ".sav": "spss",
     ".zsav": "spss",
 }
 
@@ -147,8 +161,10 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 def _csv_options(delimiter: str, encoding: str) -> tuple[Any, Any]:
     import pyarrow.csv as pacsv
 
-    return (pacsv.ReadOptions(encoding=encoding),
-            pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False))
+    return (
+        pacsv.ReadOptions(encoding=encoding),
+        pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+    )
 
 
 def _csv_failure(path: Path, exc: Exception) -> UnreadableFileError | EmptyFileError:
@@ -170,9 +186,13 @@ def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
         raise _csv_failure(path, exc) from exc
 
 
-def _read_csv(path: Any, delimiter: str, encoding: str,
-              text_columns: Sequence[str] = (),
-              include: Sequence[str] | None = None) -> Any:
+def _read_csv(
+    path: Any,
+    delimiter: str,
+    encoding: str,
+    text_columns: Sequence[str] = (),
+    include: Sequence[str] | None = None,
+) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -186,14 +206,19 @@ def _read_csv(path: Any, delimiter: str, encoding: str,
     # limit only keeps near-unique text (free text, not codes, dates or lab values) plain.
     # Columns read as text stay text (identifiers keep leading zeros: MRN "000123").
     # ``include``: only the columns the profile uses are converted.
-    convert = pacsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
-                                   quoted_strings_can_be_null=True, auto_dict_encode=True,
-                                   auto_dict_max_cardinality=_DICT_MAX_CARDINALITY,
-                                   column_types={c: pa.string() for c in text_columns},
-                                   include_columns=None if include is None else list(include))
+    convert = pacsv.ConvertOptions(
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        auto_dict_encode=True,
+        auto_dict_max_cardinality=_DICT_MAX_CARDINALITY,
+        column_types={c: pa.string() for c in text_columns},
+        include_columns=None if include is None else list(include),
+    )
     try:
-        table = pacsv.read_csv(path, read_options=read, parse_options=parse,
-                               convert_options=convert)
+        table = pacsv.read_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError) as exc:
         raise _csv_failure(path, exc) from exc
     return table.rename_columns([str(c).strip() for c in table.column_names])
@@ -203,12 +228,14 @@ def _duplicate_names_error(names: Sequence[str], label: str) -> UnreadableFileEr
     index = pd.Index(names)
     if not index.duplicated().any():
         return None
-    return UnreadableFileError(f"duplicate column name(s) {sorted(set(index[index.duplicated()]))}",
-                               file=label)
+    return UnreadableFileError(
+        f"duplicate column name(s) {sorted(set(index[index.duplicated()]))}", file=label
+    )
 
 
-def _read_delimited(path: Path, delimiter: str, encoding: str,
-                    options: dict[str, Any]) -> tuple[Any, list[str], pd.DataFrame | None]:
+def _read_delimited(
+    path: Path, delimiter: str, encoding: str, options: dict[str, Any]
+) -> tuple[Any, list[str], pd.DataFrame | None]:
     """A delimited file: its header first, then only the columns asked for (``columns``, by
     trimmed name; all when not given) converted. A file with malformed rows (or trailing
     columns without a header) is read through :func:`_repair_delimited` instead of failing."""
@@ -254,8 +281,9 @@ def _repairable(exc: Exception) -> bool:
     return any(t in text for t in _REPAIRABLE) and not isinstance(cause, UnicodeDecodeError)
 
 
-def _repair_delimited(path: Path, delimiter: str, encoding: str
-                      ) -> tuple[Any, list[str], pd.DataFrame | None]:
+def _repair_delimited(
+    path: Path, delimiter: str, encoding: str
+) -> tuple[Any, list[str], pd.DataFrame | None]:
     """Re-read a delimited file row by row: rows that do not fit the header (too few or too
     many fields, a cell over :data:`MAX_CELL_CHARS`, a value under a trailing column without
     a header) are kept as all-missing rows and listed with their line number, so that the
@@ -268,9 +296,12 @@ def _repair_delimited(path: Path, delimiter: str, encoding: str
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
-        raise UnreadableFileError("unknown text encoding", file=str(path), value=encoding,
-                                  expected="a Python/Arrow encoding name such as utf8, "
-                                           "latin1, cp1252") from None
+        raise UnreadableFileError(
+            "unknown text encoding",
+            file=str(path),
+            value=encoding,
+            expected="a Python/Arrow encoding name such as utf8, latin1, cp1252",
+        ) from None
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -294,38 +325,48 @@ def _repair_delimited(path: Path, delimiter: str, encoding: str
                 why = None
                 if len(cells) < len(header) or len(cells) > full_width:
                     why = f"{len(cells)} fields where the header has {full_width}"
-                elif any(c.strip() for c in cells[len(header):]):
-                    extra = next(c for c in cells[len(header):] if c.strip())
+                elif any(c.strip() for c in cells[len(header) :]):
+                    extra = next(c for c in cells[len(header) :] if c.strip())
                     why = f"a value under a column without a header ({extra[:40]!r})"
                 else:
-                    long = [i for i, c in enumerate(cells[:len(header)])
-                            if len(c) > MAX_CELL_CHARS]
+                    long = [
+                        i for i, c in enumerate(cells[: len(header)]) if len(c) > MAX_CELL_CHARS
+                    ]
                     if long:
-                        why = (f"a cell of {len(cells[long[0]]):,} characters in column "
-                               f"{header[long[0]]!r} (at most {MAX_CELL_CHARS:,})")
+                        why = (
+                            f"a cell of {len(cells[long[0]]):,} characters in column "
+                            f"{header[long[0]]!r} (at most {MAX_CELL_CHARS:,})"
+                        )
                 if why is None:
-                    writer.writerow(cells[:len(header)])
+                    writer.writerow(cells[: len(header)])
                 else:
                     bad.append((row_no, line, why))
                     writer.writerow([""] * len(header))
                 row_no += 1
     except UnicodeDecodeError as exc:
-        raise UnreadableFileError(f"cannot decode the file as {encoding}: {exc.reason}",
-                                  file=str(path), expected="the encoding of the file "
-                                  "(reader: {encoding: ...} in the profile)") from exc
-    frame = (pd.DataFrame(bad, columns=["row", "line", "reason"]) if bad else None)
+        raise UnreadableFileError(
+            f"cannot decode the file as {encoding}: {exc.reason}",
+            file=str(path),
+            expected="the encoding of the file (reader: {encoding: ...} in the profile)",
+        ) from exc
+    frame = pd.DataFrame(bad, columns=["row", "line", "reason"]) if bad else None
     return io.BytesIO(out.getvalue().encode("utf-8")), header, frame
 
 
-def _read_file(path: Path, kind: str, options: dict[str, Any]
-               ) -> tuple[Any, list[str], pd.DataFrame | None]:
+def _read_file(
+    path: Path, kind: str, options: dict[str, Any]
+) -> tuple[Any, list[str], pd.DataFrame | None]:
     """(the cells: a DataFrame, or an Arrow table for a delimited file; every column name)"""
     label = str(path)
     encoding = options.get("encoding") or "utf8"
     try:
         if kind in ("csv", "tsv"):
-            return _read_delimited(path, options.get("delimiter") or
-                                   ("," if kind == "csv" else "\t"), encoding, options)
+            return _read_delimited(
+                path,
+                options.get("delimiter") or ("," if kind == "csv" else "\t"),
+                encoding,
+                options,
+            )
         frame = _read_other(path, kind, options)
         bad = _excel_blank_cells(path, options, frame) if kind == "excel" else None
         return frame, [str(c).strip() for c in frame.columns], bad
@@ -337,8 +378,9 @@ def _read_file(path: Path, kind: str, options: dict[str, Any]
         ) from exc
 
 
-def _excel_blank_cells(path: Path, options: dict[str, Any],
-                       frame: pd.DataFrame) -> pd.DataFrame | None:
+def _excel_blank_cells(
+    path: Path, options: dict[str, Any], frame: pd.DataFrame
+) -> pd.DataFrame | None:
     """Cells pandas reads as blank although the sheet shows something: the non-anchor cells of
     a merged range (only its top-left cell holds the value) and formula cells saved without a
     computed value. Guessing their values is not allowed, so each is listed (row, Excel cell,
@@ -364,16 +406,28 @@ def _excel_blank_cells(path: Path, options: dict[str, Any],
                     if (r, c) == (rng.min_row, rng.min_col) or headers.get(c) not in keep:
                         continue
                     if r - 2 < n:
-                        rows.append((r - 2, r, headers[c], f"merged cell: the value is shown "
-                                     f"only in {anchor} ({rng.coord}); not copied"))
-        for row_f, row_v in zip(ws_f.iter_rows(min_row=2), ws_v.iter_rows(min_row=2),
-                                strict=False):
+                        rows.append(
+                            (
+                                r - 2,
+                                r,
+                                headers[c],
+                                f"merged cell: the value is shown "
+                                f"only in {anchor} ({rng.coord}); not copied",
+                            )
+                        )
+        for row_f, row_v in zip(ws_f.iter_rows(min_row=2), ws_v.iter_rows(min_row=2), strict=False):
             for cf, cv in zip(row_f, row_v, strict=False):
                 if cf.data_type == "f" and cv.value is None and headers.get(cf.column) in keep:
                     if cf.row - 2 < n:
-                        rows.append((cf.row - 2, cf.row, headers[cf.column],
-                                     f"formula {str(cf.value)[:60]!r} saved without a computed "
-                                     "value (open and save the file in Excel first)"))
+                        rows.append(
+                            (
+                                cf.row - 2,
+                                cf.row,
+                                headers[cf.column],
+                                f"formula {str(cf.value)[:60]!r} saved without a computed "
+                                "value (open and save the file in Excel first)",
+                            )
+                        )
     finally:
         wb_f.close()
         wb_v.close()
@@ -396,11 +450,13 @@ def _read_other(path: Path, kind: str, options: dict[str, Any]) -> pd.DataFrame:
     if kind == "sas":
         frame, _ = pyreadstat.read_sas7bdat(str(path))
     elif kind == "stata":
-        frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=True,
-                                       formats_as_category=False)
+        frame, _ = pyreadstat.read_dta(
+            str(path), apply_value_formats=True, formats_as_category=False
+        )
     else:
-        frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=True,
-                                       formats_as_category=False)
+        frame, _ = pyreadstat.read_sav(
+            str(path), apply_value_formats=True, formats_as_category=False
+        )
     return frame
 
 
@@ -436,8 +492,9 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         frame.columns = [str(c) for c in frame.columns]
         if len(frame) == 0:
             raise EmptyFileError("the DataFrame has no rows", file="<DataFrame>")
-        return RawTable(frame, tuple(frame.columns), "<DataFrame>", "dataframe",
-                        frame_sha256(frame))
+        return RawTable(
+            frame, tuple(frame.columns), "<DataFrame>", "dataframe", frame_sha256(frame)
+        )
     if not isinstance(source, (str, Path)):
         raise UnreadableFileError(
             f"cannot load a {type(source).__name__}",
@@ -452,15 +509,15 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise UnreadableFileError(
-            f"unsupported file type {path.suffix!r}", file=label,
+            f"unsupported file type {path.suffix!r}",
+            file=label,
             expected=f"one of {sorted(SUPPORTED_SUFFIXES)}",
         )
     if path.stat().st_size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", file=label)
     before = path.stat()
     data, columns, bad_rows = _read_file(path, kind, options)
-    hash_now: Callable[[], str] = partial(_hash_unchanged, path, before.st_size,
-                                          before.st_mtime_ns)
+    hash_now: Callable[[], str] = partial(_hash_unchanged, path, before.st_size, before.st_mtime_ns)
     digest: Future | Callable[[], str] = hash_now
     if options.get("hash_file", "background") == "background":
         pool = ThreadPoolExecutor(max_workers=1)  # hashlib releases the GIL on large blocks

@@ -33,14 +33,22 @@ def balance_names(table, labels=None) -> list[str]:
     from crlm_outcomes.labels import resolve_labels
 
     lab = resolve_labels(labels)
-    return [f"{lab.variable(str(c))}: {lab.level(str(c), lv)}"
-            if isinstance(lv, str) or (lv is not None and lv == lv) else lab.variable(str(c))
-            for c, lv in zip(table["covariate"], table["level"], strict=True)]
+    return [
+        f"{lab.variable(str(c))}: {lab.level(str(c), lv)}"
+        if isinstance(lv, str) or (lv is not None and lv == lv)
+        else lab.variable(str(c))
+        for c, lv in zip(table["covariate"], table["level"], strict=True)
+    ]
 
 
-def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
-                 threshold: float = 0.1, labels=None,
-                 legend: tuple[str, str] = ("Unweighted", "Weighted")) -> plt.Axes:
+def plot_balance(
+    balance: BalanceTable,
+    ax: plt.Axes | None = None,
+    *,
+    threshold: float = 0.1,
+    labels=None,
+    legend: tuple[str, str] = ("Unweighted", "Weighted"),
+) -> plt.Axes:
     """Love plot: |SMD| per covariate (level) before and, if weighted, after weighting;
     covariates and levels by their labels (``labels`` as
     :func:`crlm_outcomes.labels.resolve_labels`); ``legend`` names the two samples
@@ -50,11 +58,19 @@ def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
     y = np.arange(len(t))[::-1]
     ax = new_axes(ax, height=max(1.8, 0.22 * len(t) + 0.8))
     with publication_style():
-        ax.scatter(np.abs(t["smd"]), y, marker="o", facecolors="none",
-                   edgecolors=OKABE_ITO[1], label=legend[0], zorder=3)
+        ax.scatter(
+            np.abs(t["smd"]),
+            y,
+            marker="o",
+            facecolors="none",
+            edgecolors=OKABE_ITO[1],
+            label=legend[0],
+            zorder=3,
+        )
         if balance.weighted:
-            ax.scatter(np.abs(t["smd_w"]), y, marker="o", color=OKABE_ITO[0],
-                       label=legend[1], zorder=3)
+            ax.scatter(
+                np.abs(t["smd_w"]), y, marker="o", color=OKABE_ITO[0], label=legend[1], zorder=3
+            )
         ax.axvline(threshold, color="0.5", linestyle="--", linewidth=0.8)
         ax.set_yticks(y)
         ax.set_yticklabels(names)
@@ -65,8 +81,9 @@ def plot_balance(balance: BalanceTable, ax: plt.Axes | None = None, *,
     return ax
 
 
-def plot_propensity_overlap(weights: PropensityWeights, ax: plt.Axes | None = None, *,
-                            bins: int = 30) -> plt.Axes:
+def plot_propensity_overlap(
+    weights: PropensityWeights, ax: plt.Axes | None = None, *, bins: int = 30
+) -> plt.Axes:
     """Mirrored histograms of the propensity score: treated above, control below the axis."""
     ps = weights.propensity
     tr = weights.treatment

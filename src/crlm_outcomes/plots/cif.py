@@ -36,8 +36,9 @@ __all__ = ["plot_cif"]
 _LINESTYLES: list[Literal["-", "--", ":", "-."]] = ["-", "--", ":", "-."]
 
 
-def _step_xy(cur: pd.DataFrame, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                      np.ndarray]:
+def _step_xy(
+    cur: pd.DataFrame, end: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t = cur["time"].to_numpy()
     x = np.append(t, max(end, t[-1]))
     y = np.append(cur["estimate"].to_numpy(), cur["estimate"].to_numpy()[-1])
@@ -111,12 +112,14 @@ def plot_cif(
     groups = all_groups if groups is None else list(groups)
     unknown = [g for g in groups if g not in all_groups]
     if unknown:
-        raise SpecError("unknown group(s) for the plot", value=unknown,
-                        expected=f"among {all_groups}")
+        raise SpecError(
+            "unknown group(s) for the plot", value=unknown, expected=f"among {all_groups}"
+        )
     bad = [c for c in causes if c not in result.causes]
     if bad:
-        raise SpecError("unknown cause(s) for the plot", value=bad,
-                        expected=f"among {list(result.causes)}")
+        raise SpecError(
+            "unknown cause(s) for the plot", value=bad, expected=f"among {list(result.causes)}"
+        )
     cause_names = {c: lab.level("rfs_cause", c) if c in (1, 2) else str(c) for c in causes}
     cause_names |= dict(cause_labels or {})
     by = result.by[0] if len(result.by) == 1 else None
@@ -131,8 +134,9 @@ def plot_cif(
     with publication_style():
         if stacked:
             if len(groups) != 1:
-                raise SpecError("the stacked view shows one group", value=groups,
-                                expected="groups=[one label]")
+                raise SpecError(
+                    "the stacked view shows one group", value=groups, expected="groups=[one label]"
+                )
             g = groups[0]
             colours = palette(len(causes))
             grid = np.unique(result.table.loc[result.table["group"] == g, "time"])
@@ -142,8 +146,16 @@ def plot_cif(
             for i, c in enumerate(causes):
                 est = at.loc[(at["group"] == g) & (at["cause"] == c), "estimate"].to_numpy()
                 top_edge = base + est
-                ax.fill_between(grid, base, top_edge, step="post", color=colours[i], alpha=0.55,
-                                linewidth=0, label=cause_names[c])
+                ax.fill_between(
+                    grid,
+                    base,
+                    top_edge,
+                    step="post",
+                    color=colours[i],
+                    alpha=0.55,
+                    linewidth=0,
+                    label=cause_names[c],
+                )
                 ax.step(grid, top_edge, where="post", color=colours[i], linewidth=0.8)
                 base = top_edge
             top = float(np.nanmax(base[grid <= right])) if (grid <= right).any() else 1.0
@@ -161,14 +173,21 @@ def plot_cif(
                         name = group_names[g]
                     else:
                         name = f"{group_names[g]}: {cause_names[c].lower()}"
-                    ax.step(x, y, where="post", color=colours[gi],
-                            linestyle=_LINESTYLES[ci_ % len(_LINESTYLES)], label=name)
+                    ax.step(
+                        x,
+                        y,
+                        where="post",
+                        color=colours[gi],
+                        linestyle=_LINESTYLES[ci_ % len(_LINESTYLES)],
+                        label=name,
+                    )
                     shown = x <= right
                     top = max(top, float(np.nanmax(y[shown])) if shown.any() else 0.0)
                     if ci:
                         lo0, hi0 = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
-                        ax.fill_between(x, lo0, hi0, step="post", color=colours[gi],
-                                        alpha=0.12, linewidth=0)
+                        ax.fill_between(
+                            x, lo0, hi0, step="post", color=colours[gi], alpha=0.12, linewidth=0
+                        )
                         top = max(top, float(np.nanmax(hi0[shown])) if shown.any() else 0.0)
         ax.set_xlim(0, right * 1.02 if right > 0 else 1)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
@@ -180,22 +199,44 @@ def plot_cif(
         if legend:
             _legend(ax, stacked, all_groups, groups, causes, group_names, cause_names)
         if pvalues:
-            text = "\n".join(format_p_plot(p, f"Gray's test, {cause_names.get(c, str(c)).lower()}:")
-                              .replace(": p", " p") for c, p in pvalues.items()
-                              if np.isfinite(p))
-            ax.text(0.03, 0.97, text, transform=ax.transAxes, ha="left", va="top",
-                    fontsize=plt.rcParams["legend.fontsize"])
+            text = "\n".join(
+                format_p_plot(p, f"Gray's test, {cause_names.get(c, str(c)).lower()}:").replace(
+                    ": p", " p"
+                )
+                for c, p in pvalues.items()
+                if np.isfinite(p)
+            )
+            ax.text(
+                0.03,
+                0.97,
+                text,
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                fontsize=plt.rcParams["legend.fontsize"],
+            )
         if risk_counts is not None:
-            _draw_risk(ax, risk_counts, ticks, [colours[all_groups.index(g)] for g in groups]
-                       if not stacked else palette(1), [group_names[g] for g in groups])
+            _draw_risk(
+                ax,
+                risk_counts,
+                ticks,
+                [colours[all_groups.index(g)] for g in groups] if not stacked else palette(1),
+                [group_names[g] for g in groups],
+            )
         if new_figure:
             fit_width(figure_of(ax), ONE_COLUMN_IN)
     return ax
 
 
-def _legend(ax: plt.Axes, stacked: bool, all_groups: list[Any], groups: list[Any],
-            causes: list[int], group_names: Mapping[Any, str],
-            cause_names: Mapping[int, str]) -> None:
+def _legend(
+    ax: plt.Axes,
+    stacked: bool,
+    all_groups: list[Any],
+    groups: list[Any],
+    causes: list[int],
+    group_names: Mapping[Any, str],
+    cause_names: Mapping[int, str],
+) -> None:
     """Legend above the axes, off the curves: colour = group, line style = event type."""
     from matplotlib.lines import Line2D
 
@@ -205,41 +246,87 @@ def _legend(ax: plt.Axes, stacked: bool, all_groups: list[Any], groups: list[Any
         colours = palette(len(all_groups))
         handles = [Line2D([], [], color=colours[all_groups.index(g)]) for g in groups]
         names = [group_names[g] for g in groups]
-        handles += [Line2D([], [], color="0.25", linestyle=_LINESTYLES[i % len(_LINESTYLES)])
-                    for i in range(len(causes))]
+        handles += [
+            Line2D([], [], color="0.25", linestyle=_LINESTYLES[i % len(_LINESTYLES)])
+            for i in range(len(causes))
+        ]
         names += [cause_names[c] for c in causes]
-    ax.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 1.01),
-              ncol=2 if len(names) > 1 else 1, borderaxespad=0.0, handlelength=2.2,
-              columnspacing=1.2, frameon=False)
+    ax.legend(
+        handles,
+        names,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncol=2 if len(names) > 1 else 1,
+        borderaxespad=0.0,
+        handlelength=2.2,
+        columnspacing=1.2,
+        frameon=False,
+    )
 
 
-def _draw_risk(ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colours: list[str],
-               names: list[str]) -> None:
+def _draw_risk(
+    ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colours: list[str], names: list[str]
+) -> None:
     """Numbers at risk under the axis, as the Kaplan-Meier figures print them."""
     size = plt.rcParams["xtick.labelsize"]
     size = size if isinstance(size, (int, float)) else 7
     first, step = 30.0, size + 3.5
     above = max((len(n) for n in names), default=0) > 14
-    ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction", xytext=(0, -first),
-                textcoords="offset points", ha="left", va="top", fontsize=size,
-                fontweight="bold", annotation_clip=False)
+    ax.annotate(
+        "Number at risk",
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -first),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=size,
+        fontweight="bold",
+        annotation_clip=False,
+    )
     offset = -first
     cells = table.astype(str).to_numpy()
     gap = 6.0 + 0.32 * size * max((len(r[0]) for r in cells if len(r)), default=0)
     for colour, name, row in zip(colours, names, cells, strict=False):
         offset -= step
         if above:
-            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(0, offset),
-                        textcoords="offset points", ha="left", va="top", fontsize=size,
-                        color=colour, annotation_clip=False)
+            ax.annotate(
+                name,
+                xy=(0, 0),
+                xycoords="axes fraction",
+                xytext=(0, offset),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=size,
+                color=colour,
+                annotation_clip=False,
+            )
             offset -= step
         else:
-            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, offset),
-                        textcoords="offset points", ha="right", va="top", fontsize=size,
-                        color=colour, annotation_clip=False)
+            ax.annotate(
+                name,
+                xy=(0, 0),
+                xycoords="axes fraction",
+                xytext=(-gap, offset),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize=size,
+                color=colour,
+                annotation_clip=False,
+            )
         for t, text in zip(ticks, row, strict=False):
-            ax.annotate(str(text), xy=(t, 0),
-                        # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
-                        xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
-                        xytext=(0, offset), textcoords="offset points", ha="center", va="top",
-                        fontsize=size, annotation_clip=False, gid="risk-table")
+            ax.annotate(
+                str(text),
+                xy=(t, 0),
+                # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
+                xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
+                xytext=(0, offset),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=size,
+                annotation_clip=False,
+                gid="risk-table",
+            )

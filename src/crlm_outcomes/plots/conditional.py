@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 __all__ = ["plot_conditional_survival"]
 
 
-def plot_conditional_survival(result: ConditionalSurvival, ax: plt.Axes | None = None, *,
-                              ci: bool = True) -> plt.Axes:
+def plot_conditional_survival(
+    result: ConditionalSurvival, ax: plt.Axes | None = None, *, ci: bool = True
+) -> plt.Axes:
     """Draw ``P(T > s + u | T > s)`` against ``u`` for each given ``s`` (and group), with the
     pointwise interval shaded; the horizons of the table are marked with points."""
     ax = new_axes(ax)
@@ -29,8 +30,15 @@ def plot_conditional_survival(result: ConditionalSurvival, ax: plt.Axes | None =
             t = sub["time"].to_numpy(float)
             ax.step(t, sub["estimate"], where="post", color=colour, label=label)
             if ci:
-                ax.fill_between(t, sub["lower"].to_numpy(float), sub["upper"].to_numpy(float),
-                                step="post", color=colour, alpha=0.15, linewidth=0)
+                ax.fill_between(
+                    t,
+                    sub["lower"].to_numpy(float),
+                    sub["upper"].to_numpy(float),
+                    step="post",
+                    color=colour,
+                    alpha=0.15,
+                    linewidth=0,
+                )
             pts = result.table[(result.table["group"] == g) & (result.table["given"] == s)]
             ax.plot(pts["horizon"], pts["estimate"], "o", color=colour, markersize=3)
         ax.set_ylim(0, 1.02)

@@ -38,8 +38,11 @@ def flow_steps_frame(steps: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.Da
         raise InputError("a flow diagram needs at least one step", expected="one or more steps")
     for col in ("label", "n"):
         if col not in frame.columns:
-            raise InputError("flow step without a required key", column=col,
-                             expected="keys label, n (and excluded, reason after the first)")
+            raise InputError(
+                "flow step without a required key",
+                column=col,
+                expected="keys label, n (and excluded, reason after the first)",
+            )
     for col in ("excluded", "reason"):
         if col not in frame.columns:
             frame[col] = None
@@ -62,8 +65,13 @@ def _shown(value: Any) -> bool:
     return bool(text) and text != "0"
 
 
-def plot_flow(steps: pd.DataFrame | Sequence[Mapping[str, Any]], ax: plt.Axes | None = None, *,
-              width: float = 6.0, final_label: str | None = "Analysis cohort") -> plt.Axes:
+def plot_flow(
+    steps: pd.DataFrame | Sequence[Mapping[str, Any]],
+    ax: plt.Axes | None = None,
+    *,
+    width: float = 6.0,
+    final_label: str | None = "Analysis cohort",
+) -> plt.Axes:
     """Draw the cohort flow: main boxes top to bottom, exclusion boxes on the right.
 
     Every main box has the same width, and so has every exclusion box; arrows run from edge
@@ -129,32 +137,67 @@ def plot_flow(steps: pd.DataFrame | Sequence[Mapping[str, Any]], ax: plt.Axes | 
     main_x0, main_w = (0.03, 0.46) if any(side_texts) else (0.27, 0.46)
     side_x0, side_w = 0.56, 0.42
     centre = main_x0 + main_w / 2
-    arrow = {"arrowstyle": "-|>", "color": "0.3", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0,
-             "mutation_scale": 8}
+    arrow = {
+        "arrowstyle": "-|>",
+        "color": "0.3",
+        "linewidth": 0.8,
+        "shrinkA": 0,
+        "shrinkB": 0,
+        "mutation_scale": 8,
+    }
     with publication_style():
         ax.set_xlim(0, 1)
         ax.set_ylim(total, 0)
         ax.axis("off")
         for i in range(k):
-            ax.add_patch(FancyBboxPatch((main_x0, tops[i]), main_w, heights[i],
-                                        boxstyle="round,pad=0,rounding_size=0.01",
-                                        facecolor="white", edgecolor=main_colour,
-                                        linewidth=0.9, mutation_aspect=total))
-            ax.text(centre, tops[i] + heights[i] / 2, main_texts[i], ha="center",
-                    va="center", fontsize=7, linespacing=1.25)
+            ax.add_patch(
+                FancyBboxPatch(
+                    (main_x0, tops[i]),
+                    main_w,
+                    heights[i],
+                    boxstyle="round,pad=0,rounding_size=0.01",
+                    facecolor="white",
+                    edgecolor=main_colour,
+                    linewidth=0.9,
+                    mutation_aspect=total,
+                )
+            )
+            ax.text(
+                centre,
+                tops[i] + heights[i] / 2,
+                main_texts[i],
+                ha="center",
+                va="center",
+                fontsize=7,
+                linespacing=1.25,
+            )
             if i == 0:
                 continue
             bottom_prev = tops[i - 1] + heights[i - 1]
-            ax.annotate("", xy=(centre, tops[i]), xytext=(centre, bottom_prev),
-                        arrowprops=arrow)
+            ax.annotate("", xy=(centre, tops[i]), xytext=(centre, bottom_prev), arrowprops=arrow)
             side_text = side_texts[i]
             if side_text is not None:
                 mid = bottom_prev + gaps[i - 1] / 2
                 ax.annotate("", xy=(side_x0, mid), xytext=(centre, mid), arrowprops=arrow)
-                ax.add_patch(FancyBboxPatch((side_x0, mid - side_h[i] / 2), side_w, side_h[i],
-                                            boxstyle="round,pad=0,rounding_size=0.01",
-                                            facecolor="white", edgecolor=side_colour,
-                                            linewidth=0.9, mutation_aspect=total))
-                ax.text(side_x0 + 0.02, mid, side_text, ha="left", va="center",
-                        fontsize=6.5, linespacing=1.25)
+                ax.add_patch(
+                    FancyBboxPatch(
+                        (side_x0, mid - side_h[i] / 2),
+                        side_w,
+                        side_h[i],
+                        boxstyle="round,pad=0,rounding_size=0.01",
+                        facecolor="white",
+                        edgecolor=side_colour,
+                        linewidth=0.9,
+                        mutation_aspect=total,
+                    )
+                )
+                ax.text(
+                    side_x0 + 0.02,
+                    mid,
+                    side_text,
+                    ha="left",
+                    va="center",
+                    fontsize=6.5,
+                    linespacing=1.25,
+                )
     return ax

@@ -37,7 +37,7 @@ _FONT = 7.0
 
 def ratio_name(model: Any) -> str:
     """``HR`` for a Cox fit, ``SHR`` (subdistribution hazard ratio) for a Fine-Gray fit."""
-    if getattr(model, "model", None) == "fine_gray":     # pooled over imputations
+    if getattr(model, "model", None) == "fine_gray":  # pooled over imputations
         return "SHR"
     return "SHR" if hasattr(model, "baseline") and hasattr(model, "cause") else "HR"
 
@@ -76,9 +76,15 @@ def _p_text(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def forest_plot(result: Any, ax: Axes | None = None, *,
-                labels: Labels | Mapping[str, Any] | None = None, counts: bool = True,
-                columns: bool = True, width: float = 6.0) -> Axes:
+def forest_plot(
+    result: Any,
+    ax: Axes | None = None,
+    *,
+    labels: Labels | Mapping[str, Any] | None = None,
+    counts: bool = True,
+    columns: bool = True,
+    width: float = 6.0,
+) -> Axes:
     """Draw the hazard ratios of a Cox or Fine-Gray fit with their table beside them.
 
     Parameters
@@ -126,11 +132,26 @@ def forest_plot(result: Any, ax: Axes | None = None, *,
         lo = rows["lower"].to_numpy(float)
         hi = rows["upper"].to_numpy(float)
         finite = est & np.isfinite(lo) & np.isfinite(hi)
-        ax.errorbar(hr[finite], y[finite], xerr=[hr[finite] - lo[finite], hi[finite] - hr[finite]],
-                    fmt="s", color=OKABE_ITO[0], ecolor=OKABE_ITO[0], markersize=3.5, capsize=0,
-                    linewidth=1.0)
-        ax.plot(np.ones(int(ref.sum())), y[ref], marker="D", linestyle="none",
-                color="0.35", markerfacecolor="white", markersize=3.5)
+        ax.errorbar(
+            hr[finite],
+            y[finite],
+            xerr=[hr[finite] - lo[finite], hi[finite] - hr[finite]],
+            fmt="s",
+            color=OKABE_ITO[0],
+            ecolor=OKABE_ITO[0],
+            markersize=3.5,
+            capsize=0,
+            linewidth=1.0,
+        )
+        ax.plot(
+            np.ones(int(ref.sum())),
+            y[ref],
+            marker="D",
+            linestyle="none",
+            color="0.35",
+            markerfacecolor="white",
+            markersize=3.5,
+        )
         ax.axvline(1.0, color="0.5", linewidth=0.7, linestyle="--", zorder=0)
         ax.set_xscale("log")
         plain_log_ticks(ax, lo[finite], hi[finite])
@@ -147,36 +168,62 @@ def forest_plot(result: Any, ax: Axes | None = None, *,
     return ax
 
 
-def _columns(ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: int,
-             counts: bool, columns: bool) -> None:
+def _columns(
+    ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: int, counts: bool, columns: bool
+) -> None:
     """The text columns: labels and N/events left of the plot, ratio (CI) and p right."""
     # (x, y) coordinate systems; matplotlib 3.8's stub omits the pair, hence the ignore below
     trans = ("axes fraction", "data")
     head_y = len(rows) - 0.1
     show_counts = counts and rows["n"].notna().any()
-    count_w = max([_text_width("N/events", bold=True),
-                   *[_text_width(_count(n, e)) for n, e in zip(rows["n"], rows["events"],
-                                                              strict=True)]]) if show_counts else 0
+    count_w = (
+        max(
+            [
+                _text_width("N/events", bold=True),
+                *[
+                    _text_width(_count(n, e))
+                    for n, e in zip(rows["n"], rows["events"], strict=True)
+                ],
+            ]
+        )
+        if show_counts
+        else 0
+    )
     indent = 8.0
-    label_w = max(_text_width(str(lab), bold=(k == "header")) + (0 if k in ("header", "continuous",
-                  "not_estimable") else indent) for lab, k in zip(rows["label"], rows["kind"],
-                                                                   strict=True))
+    label_w = max(
+        _text_width(str(lab), bold=(k == "header"))
+        + (0 if k in ("header", "continuous", "not_estimable") else indent)
+        for lab, k in zip(rows["label"], rows["kind"], strict=True)
+    )
     count_x = -10.0
     label_x = count_x - (count_w + 12.0 if show_counts else 0.0) - label_w
     ci_x = 10.0
-    ci_w = max([_text_width(f"{name} ({level}% CI)", bold=True),
-                *[_text_width(_ci_text(r)) for r in rows.itertuples(index=False)]])
+    ci_w = max(
+        [
+            _text_width(f"{name} ({level}% CI)", bold=True),
+            *[_text_width(_ci_text(r)) for r in rows.itertuples(index=False)],
+        ]
+    )
     p_x = ci_x + ci_w + 12.0
 
-    def put(text: str, x: float, yy: float, side: str, ha: str, bold: bool = False,
-            italic: bool = False) -> None:
+    def put(
+        text: str, x: float, yy: float, side: str, ha: str, bold: bool = False, italic: bool = False
+    ) -> None:
         if not text:
             return
-        ax.annotate(text, xy=(0 if side == "left" else 1, yy),
-                    xycoords=trans,  # type: ignore[arg-type]
-                    xytext=(x, 0), textcoords="offset points", ha=ha, va="center",
-                    fontsize=_FONT, fontweight="bold" if bold else "normal",
-                    fontstyle="italic" if italic else "normal", annotation_clip=False)
+        ax.annotate(
+            text,
+            xy=(0 if side == "left" else 1, yy),
+            xycoords=trans,  # type: ignore[arg-type]
+            xytext=(x, 0),
+            textcoords="offset points",
+            ha=ha,
+            va="center",
+            fontsize=_FONT,
+            fontweight="bold" if bold else "normal",
+            fontstyle="italic" if italic else "normal",
+            annotation_clip=False,
+        )
 
     put("Variable", label_x, head_y, "left", "left", bold=True)
     if show_counts:
@@ -195,8 +242,9 @@ def _columns(ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: int,
             put(_p_text(r.p), p_x, yy, "right", "left")
 
 
-_TICK_CANDIDATES = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 10.0,
-                             20.0, 50.0, 100.0])
+_TICK_CANDIDATES = np.array(
+    [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+)
 
 
 def plain_log_ticks(ax: Axes, lower: np.ndarray, upper: np.ndarray) -> None:

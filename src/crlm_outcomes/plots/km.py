@@ -42,8 +42,9 @@ __all__ = ["plot_km", "risk_table_counts", "truncation_time", "time_breaks", "fo
 _KINDS = ("survival", "failure", "cumhaz")
 
 
-def risk_table_counts(result: KaplanMeierResult,
-                      times: Sequence[float] | np.ndarray) -> dict[Any, np.ndarray]:
+def risk_table_counts(
+    result: KaplanMeierResult, times: Sequence[float] | np.ndarray
+) -> dict[Any, np.ndarray]:
     """Number at risk of each group at ``times`` (R's ``summary(fit, times, extend=TRUE)``)."""
     at = result.at(list(times), extend=True)
     order = np.argsort(np.asarray(times, dtype=float), kind="stable")
@@ -89,8 +90,11 @@ def truncation_time(result: KaplanMeierResult, min_at_risk: float | None = None)
         return 0.0
     last = float(times[-1])
     if min_at_risk is not None and min_at_risk < 0:
-        raise SpecError("min_at_risk must be >= 0", value=min_at_risk,
-                        expected="0 (no cut), a fraction in (0, 1) or a number of patients")
+        raise SpecError(
+            "min_at_risk must be >= 0",
+            value=min_at_risk,
+            expected="0 (no cut), a fraction in (0, 1) or a number of patients",
+        )
     if min_at_risk == 0:
         return last
     counts = risk_table_counts(result, times)
@@ -128,8 +132,9 @@ def _format_count(value: float, integral: bool) -> str:
     return f"{int(round(value))}" if integral else f"{value:.1f}"
 
 
-def _group_names(result: KaplanMeierResult, groups: list[Any], labels: Any,
-                 lab: Labels) -> list[str]:
+def _group_names(
+    result: KaplanMeierResult, groups: list[Any], labels: Any, lab: Labels
+) -> list[str]:
     if labels is not None and not isinstance(labels, (Mapping, Labels)):
         return [str(x) for x in labels]
     if not result.by:
@@ -138,16 +143,30 @@ def _group_names(result: KaplanMeierResult, groups: list[Any], labels: Any,
     return [lab.level(by, g) if by is not None else str(g) for g in groups]
 
 
-def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table: bool = True,
-            censor_marks: bool = True, ci: bool = True, times: Sequence[float] | None = None,
-            colors: Sequence[str] | None = None,
-            labels: Labels | Mapping[str, Any] | Sequence[str] | None = None,
-            endpoint: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
-            legend: bool = True, ci_alpha: float = 0.15,
-            risk_table_title: str = "Number at risk", xmax: float | None = None,
-            min_at_risk: float | None = None, pvalue: float | None = None,
-            median_line: bool = False, kind: str = "survival",
-            risk_counts: pd.DataFrame | None = None, title: str | None = None) -> plt.Axes:
+def plot_km(
+    result: KaplanMeierResult,
+    ax: plt.Axes | None = None,
+    *,
+    risk_table: bool = True,
+    censor_marks: bool = True,
+    ci: bool = True,
+    times: Sequence[float] | None = None,
+    colors: Sequence[str] | None = None,
+    labels: Labels | Mapping[str, Any] | Sequence[str] | None = None,
+    endpoint: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: bool = True,
+    ci_alpha: float = 0.15,
+    risk_table_title: str = "Number at risk",
+    xmax: float | None = None,
+    min_at_risk: float | None = None,
+    pvalue: float | None = None,
+    median_line: bool = False,
+    kind: str = "survival",
+    risk_counts: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> plt.Axes:
     """Draw Kaplan-Meier curves of a :class:`KaplanMeierResult`.
 
     Parameters
@@ -206,7 +225,9 @@ def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table
     ('Overall survival', 'Months from diagnosis of liver metastases')
     """
     if kind not in _KINDS:
-        raise SpecError("unknown kind of Kaplan-Meier plot", value=kind, expected=f"one of {_KINDS}")
+        raise SpecError(
+            "unknown kind of Kaplan-Meier plot", value=kind, expected=f"one of {_KINDS}"
+        )
     lab = resolve_labels(labels if isinstance(labels, (Mapping, Labels)) else None)
     groups = [g for g in result.group_labels if (result.table["group"] == g).any()]
     colors = list(colors) if colors is not None else palette(len(groups))
@@ -217,8 +238,7 @@ def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table
     ax = new_axes(ax, height=2.5 + (0.16 * (rows + 1) + 0.35 if risk_table else 0.0))
     with publication_style():
         end = truncation_time(result, min_at_risk) if xmax is None else float(xmax)
-        ticks = (sorted(float(t) for t in times) if times is not None
-                 else time_breaks(end))
+        ticks = sorted(float(t) for t in times) if times is not None else time_breaks(end)
         right = max(end, max(ticks) if ticks else 0.0)
         top = 0.0
         for g, color, name in zip(groups, colors, names, strict=False):
@@ -233,19 +253,29 @@ def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table
                 y, lo, hi = 1.0 - s, 1.0 - hi, 1.0 - lo
             else:
                 n_risk = sub["n_risk"].to_numpy(float)
-                inc = np.divide(sub["n_event"].to_numpy(float), n_risk,
-                                out=np.zeros_like(n_risk), where=n_risk > 0)
+                inc = np.divide(
+                    sub["n_event"].to_numpy(float),
+                    n_risk,
+                    out=np.zeros_like(n_risk),
+                    where=n_risk > 0,
+                )
                 y = np.concatenate(([0.0], np.cumsum(inc)))
             keep = x <= right
             top = max(top, float(np.nanmax(y[keep])) if keep.any() else 0.0)
             ax.plot(x, y, drawstyle="steps-post", color=color, label=name)
             if ci and kind != "cumhaz" and result.conf_type != "none":
-                ax.fill_between(x, lo, hi, step="post", color=color, alpha=ci_alpha,
-                                linewidth=0)
+                ax.fill_between(x, lo, hi, step="post", color=color, alpha=ci_alpha, linewidth=0)
             if censor_marks:
                 cens = (sub["n_censor"] > 0).to_numpy()
-                ax.plot(x[1:][cens], y[1:][cens], linestyle="none", marker="+",
-                        markersize=3.5, markeredgewidth=0.7, color=color)
+                ax.plot(
+                    x[1:][cens],
+                    y[1:][cens],
+                    linestyle="none",
+                    marker="+",
+                    markersize=3.5,
+                    markeredgewidth=0.7,
+                    color=color,
+                )
         if median_line and kind != "cumhaz":
             _median_lines(ax, result, groups, colors, kind, right)
         ax.set_xlim(0, right * 1.02 if right > 0 else 1)
@@ -261,22 +291,32 @@ def plot_km(result: KaplanMeierResult, ax: plt.Axes | None = None, *, risk_table
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
         if title:
             ax.set_title(title, loc="left")
-        if legend and (len(groups) > 1 or (labels is not None and not isinstance(
-                labels, (Mapping, Labels)))):
+        if legend and (
+            len(groups) > 1 or (labels is not None and not isinstance(labels, (Mapping, Labels)))
+        ):
             by = result.by[0] if len(result.by) == 1 else None
-            leg = ax.legend(loc="upper right" if kind == "survival" else "upper left",
-                            title=lab.variable(by) if by else None, handlelength=1.6,
-                            borderaxespad=0.2)
+            leg = ax.legend(
+                loc="upper right" if kind == "survival" else "upper left",
+                title=lab.variable(by) if by else None,
+                handlelength=1.6,
+                borderaxespad=0.2,
+            )
             if leg.get_title() is not None:
                 leg.get_title().set_fontsize(plt.rcParams["legend.fontsize"])
         if pvalue is not None and np.isfinite(pvalue):
-            ax.text(0.03, 0.04 if kind == "survival" else 0.96, format_p_plot(pvalue),
-                    transform=ax.transAxes, ha="left",
-                    va="bottom" if kind == "survival" else "top",
-                    fontsize=plt.rcParams["legend.fontsize"])
+            ax.text(
+                0.03,
+                0.04 if kind == "survival" else 0.96,
+                format_p_plot(pvalue),
+                transform=ax.transAxes,
+                ha="left",
+                va="bottom" if kind == "survival" else "top",
+                fontsize=plt.rcParams["legend.fontsize"],
+            )
         if risk_table and ticks:
-            _draw_risk_table(ax, result, ticks, groups, colors, names, risk_table_title,
-                             risk_counts)
+            _draw_risk_table(
+                ax, result, ticks, groups, colors, names, risk_table_title, risk_counts
+            )
         if new_figure:
             fit_width(figure_of(ax), ONE_COLUMN_IN)
     return ax
@@ -292,16 +332,21 @@ def _ylabel(lab: Labels, endpoint: str | None, kind: str) -> str:
     return lab.endpoint(endpoint) if endpoint else "Survival probability"
 
 
-def _median_lines(ax: plt.Axes, result: KaplanMeierResult, groups: list[Any],
-                  colors: list[str], kind: str, right: float) -> None:
+def _median_lines(
+    ax: plt.Axes,
+    result: KaplanMeierResult,
+    groups: list[Any],
+    colors: list[str],
+    kind: str,
+    right: float,
+) -> None:
     med = result.median().set_index("group")
     level = 0.5
     xs = [float(med.loc[g, "median"]) for g in groups if g in med.index]
     finite = [x for x in xs if np.isfinite(x) and x <= right]
     if not finite:
         return
-    ax.plot([0, max(finite)], [level, level], color="0.45", linewidth=0.6, linestyle=":",
-            zorder=1)
+    ax.plot([0, max(finite)], [level, level], color="0.45", linewidth=0.6, linestyle=":", zorder=1)
     for g, color in zip(groups, colors, strict=False):
         if g not in med.index:
             continue
@@ -310,45 +355,92 @@ def _median_lines(ax: plt.Axes, result: KaplanMeierResult, groups: list[Any],
             ax.plot([x, x], [0, level], color=color, linewidth=0.6, linestyle=":", zorder=1)
 
 
-def _draw_risk_table(ax: plt.Axes, result: KaplanMeierResult, ticks: list[float],
-                     groups: list[Any], colors: list[str], names: list[str], title: str,
-                     published: pd.DataFrame | None) -> None:
+def _draw_risk_table(
+    ax: plt.Axes,
+    result: KaplanMeierResult,
+    ticks: list[float],
+    groups: list[Any],
+    colors: list[str],
+    names: list[str],
+    title: str,
+    published: pd.DataFrame | None,
+) -> None:
     if published is not None:
         if len(published) != len(groups) or published.shape[1] != len(ticks):
-            raise SpecError("risk_counts must have one row per group and one column per tick",
-                            value=published.shape, expected=str((len(groups), len(ticks))))
+            raise SpecError(
+                "risk_counts must have one row per group and one column per tick",
+                value=published.shape,
+                expected=str((len(groups), len(ticks))),
+            )
         cells = [[str(v) for v in row] for row in published.to_numpy()]
     else:
         counts = risk_table_counts(result, ticks)
         integral = bool(np.all(result.table["n_risk"] == np.round(result.table["n_risk"])))
-        cells = [[_format_count(n, integral) for n in counts.get(g, np.zeros(len(ticks)))]
-                 for g in groups]
+        cells = [
+            [_format_count(n, integral) for n in counts.get(g, np.zeros(len(ticks)))]
+            for g in groups
+        ]
     size = plt.rcParams["xtick.labelsize"]
     size = size if isinstance(size, (int, float)) else 7
     first = 30.0  # points below the axis: below tick labels and the x label
     step = size + 3.5
     # short group names sit left of their row; long ones above it, so the axis keeps its width
     above = max((len(n) for n in names), default=0) > 14
-    ax.annotate(title, xy=(0, 0), xycoords="axes fraction", xytext=(0, -first),
-                textcoords="offset points", ha="left", va="top", fontsize=size,
-                fontweight="bold", annotation_clip=False)
+    ax.annotate(
+        title,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -first),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=size,
+        fontweight="bold",
+        annotation_clip=False,
+    )
     offset = -first
     # the row names end left of the numbers under the first tick (centred on it)
     gap = 6.0 + 0.32 * size * max((len(row[0]) for row in cells if row), default=0)
     for color, name, row in zip(colors, names, cells, strict=False):
         offset -= step
         if above:
-            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(0, offset),
-                        textcoords="offset points", ha="left", va="top", fontsize=size,
-                        color=color, annotation_clip=False)
+            ax.annotate(
+                name,
+                xy=(0, 0),
+                xycoords="axes fraction",
+                xytext=(0, offset),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=size,
+                color=color,
+                annotation_clip=False,
+            )
             offset -= step
         else:
-            ax.annotate(name, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, offset),
-                        textcoords="offset points", ha="right", va="top", fontsize=size,
-                        color=color, annotation_clip=False)
+            ax.annotate(
+                name,
+                xy=(0, 0),
+                xycoords="axes fraction",
+                xytext=(-gap, offset),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize=size,
+                color=color,
+                annotation_clip=False,
+            )
         for t, text in zip(ticks, row, strict=True):
-            ax.annotate(text, xy=(t, 0),
-                        # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
-                        xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
-                        xytext=(0, offset), textcoords="offset points", ha="center",
-                        va="top", fontsize=size, annotation_clip=False, gid="risk-table")
+            ax.annotate(
+                text,
+                xy=(t, 0),
+                # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
+                xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
+                xytext=(0, offset),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=size,
+                annotation_clip=False,
+                gid="risk-table",
+            )

@@ -19,8 +19,13 @@ from crlm_outcomes.plots.style import OKABE_ITO, new_axes, publication_style
 __all__ = ["partial_effect_plot"]
 
 
-def partial_effect_plot(effect: Any, ax: Axes | None = None, *,
-                        knots: Sequence[float] | None = None, log_scale: bool = True) -> Axes:
+def partial_effect_plot(
+    effect: Any,
+    ax: Axes | None = None,
+    *,
+    knots: Sequence[float] | None = None,
+    log_scale: bool = True,
+) -> Axes:
     """Draw a :class:`~crlm_outcomes.formula.effects.PartialEffect`.
 
     Parameters
@@ -52,18 +57,39 @@ def partial_effect_plot(effect: Any, ax: Axes | None = None, *,
     ax = new_axes(ax)
     with publication_style():
         x = t["value"].to_numpy(dtype=float)
-        ax.fill_between(x, t["lower"].to_numpy(dtype=float), t["upper"].to_numpy(dtype=float),
-                        color=OKABE_ITO[0], alpha=0.2, linewidth=0,
-                        label=f"{effect.conf_level:.0%} CI")
+        ax.fill_between(
+            x,
+            t["lower"].to_numpy(dtype=float),
+            t["upper"].to_numpy(dtype=float),
+            color=OKABE_ITO[0],
+            alpha=0.2,
+            linewidth=0,
+            label=f"{effect.conf_level:.0%} CI",
+        )
         ax.plot(x, t["hr"].to_numpy(dtype=float), color=OKABE_ITO[0], label=effect.ratio_label)
         ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle="--")
-        ax.plot([effect.reference], [1.0], marker="o", color=OKABE_ITO[7],
-                markerfacecolor="white", markersize=4, linestyle="none",
-                label=f"reference ({effect.variable} = {effect.reference:g})")
+        ax.plot(
+            [effect.reference],
+            [1.0],
+            marker="o",
+            color=OKABE_ITO[7],
+            markerfacecolor="white",
+            markersize=4,
+            linestyle="none",
+            label=f"reference ({effect.variable} = {effect.reference:g})",
+        )
         if knots is not None:
             k = np.asarray(knots, dtype=float)
-            ax.plot(k, np.zeros_like(k), marker="|", color="0.3", markersize=6,
-                    linestyle="none", transform=ax.get_xaxis_transform(), label="knots")
+            ax.plot(
+                k,
+                np.zeros_like(k),
+                marker="|",
+                color="0.3",
+                markersize=6,
+                linestyle="none",
+                transform=ax.get_xaxis_transform(),
+                label="knots",
+            )
         if log_scale:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

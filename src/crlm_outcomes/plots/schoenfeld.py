@@ -28,7 +28,8 @@ def natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
 
     def d(j):
         return (np.clip(x - k[j], 0, None) ** 3 - np.clip(x - k[K - 1], 0, None) ** 3) / (
-            k[K - 1] - k[j])
+            k[K - 1] - k[j]
+        )
 
     cols = [np.ones_like(x), x]
     last = d(K - 2)
@@ -59,8 +60,16 @@ def zph_smooth(x: np.ndarray, y: np.ndarray, var: float, df: int = 4, nsmo: int 
     return grid, fit, half
 
 
-def schoenfeld_plot(zph, term: str, ax=None, *, labels=None, endpoint: str | None = None,
-                    xlabel: str | None = None, pvalue: bool = True):
+def schoenfeld_plot(
+    zph,
+    term: str,
+    ax=None,
+    *,
+    labels=None,
+    endpoint: str | None = None,
+    xlabel: str | None = None,
+    pvalue: bool = True,
+):
     """Scaled Schoenfeld residuals of ``term`` with a spline smooth, +/- 2 SE band and a zero
     line, on an axis labelled in months.
 
@@ -95,8 +104,12 @@ def schoenfeld_plot(zph, term: str, ax=None, *, labels=None, endpoint: str | Non
     from crlm_outcomes.survival.term_rows import term_label
 
     if term not in zph.y.columns:
-        raise SpecError("unknown term for the Schoenfeld plot", column="term", value=term,
-                        expected=f"one of {list(zph.y.columns)}")
+        raise SpecError(
+            "unknown term for the Schoenfeld plot",
+            column="term",
+            value=term,
+            expected=f"one of {list(zph.y.columns)}",
+        )
     lab = resolve_labels(labels)
     ax = new_axes(ax)
     x = np.asarray(zph.x, float)
@@ -115,8 +128,9 @@ def schoenfeld_plot(zph, term: str, ax=None, *, labels=None, endpoint: str | Non
             ts, xs = times[order], x[order]
             months = [m for m in time_breaks(float(ts[-1])) if ts[0] <= m <= ts[-1]]
             if len(months) < 3:  # short follow-up: finer breaks
-                months = [m for m in time_breaks(float(ts[-1]), float(ts[-1]) / 4)
-                          if ts[0] <= m <= ts[-1]]
+                months = [
+                    m for m in time_breaks(float(ts[-1]), float(ts[-1]) / 4) if ts[0] <= m <= ts[-1]
+                ]
             pos = np.interp(months, ts, xs)
             # late months crowd on the Kaplan-Meier scale: keep ticks at least 14% apart
             span = float(xs[-1] - xs[0]) or 1.0
@@ -131,8 +145,12 @@ def schoenfeld_plot(zph, term: str, ax=None, *, labels=None, endpoint: str | Non
             ax.set_xticklabels([f"{m:g}" for m in months])
             ax.set_xlabel(xlabel if xlabel is not None else lab.time_label(endpoint))
         else:
-            names = {"km": "1 - KM(t-)", "identity": "time", "log": "log(time)",
-                     "rank": "rank(time)"}
+            names = {
+                "km": "1 - KM(t-)",
+                "identity": "time",
+                "log": "log(time)",
+                "rank": "rank(time)",
+            }
             ax.set_xlabel(xlabel or f"Transformed time: {names.get(zph.transform, zph.transform)}")
         name = term_label(term, lab)
         ax.set_ylabel("β(t)")
@@ -169,17 +187,20 @@ def schoenfeld_plots(zph, ax=None, **kwargs):
     if ax is not None:
         axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
         if axes.size != len(terms):
-            raise SpecError("one Axes per term is needed for the Schoenfeld plots",
-                            column="ax", value=int(axes.size),
-                            expected=f"{len(terms)} Axes ({', '.join(map(str, terms))})")
+            raise SpecError(
+                "one Axes per term is needed for the Schoenfeld plots",
+                column="ax",
+                value=int(axes.size),
+                expected=f"{len(terms)} Axes ({', '.join(map(str, terms))})",
+            )
     else:
         ncol = min(3, len(terms))
         nrow = -(-len(terms) // ncol)
         fig, grid = plt.subplots(nrow, ncol, figsize=(3.3 * ncol, 2.6 * nrow), squeeze=False)
         axes = grid.ravel()
-        for extra in axes[len(terms):]:
+        for extra in axes[len(terms) :]:
             extra.set_visible(False)
-        axes = axes[:len(terms)]
+        axes = axes[: len(terms)]
     for term, a in zip(terms, axes, strict=True):
         schoenfeld_plot(zph, term, ax=a, **kwargs)
     return axes[0] if len(terms) == 1 else axes

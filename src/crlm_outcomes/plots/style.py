@@ -17,11 +17,18 @@ from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 from matplotlib.transforms import Bbox
 
-__all__ = ["OKABE_ITO", "palette", "publication_style", "new_axes", "savefig_deterministic",
-           "fit_width", "ONE_COLUMN_IN", "TWO_COLUMN_IN"]
+__all__ = [
+    "OKABE_ITO",
+    "palette",
+    "publication_style",
+    "new_axes",
+    "savefig_deterministic",
+    "fit_width",
+    "ONE_COLUMN_IN",
+    "TWO_COLUMN_IN",
+]
 
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000"]
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 ONE_COLUMN_IN = 3.5
 TWO_COLUMN_IN = 7.2
 
@@ -35,31 +42,34 @@ def palette(n: int) -> list[str]:
 def publication_style() -> Iterator[None]:
     """Context manager applying the package's rcParams (fonts, spines, palette, SVG hash salt)."""
     # the literal is given inline so that its keys type-check against matplotlib's rc names
-    with mpl.rc_context({
-        "font.family": "DejaVu Sans",
-        "font.size": 8,
-        "axes.titlesize": 9,
-        "axes.labelsize": 8,
-        "xtick.labelsize": 7,
-        "ytick.labelsize": 7,
-        "legend.fontsize": 7,
-        "legend.frameon": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.linewidth": 0.8,
-        "lines.linewidth": 1.3,
-        "figure.dpi": 100,
-        "savefig.dpi": 300,
-        "svg.hashsalt": "crlm_outcomes",
-        "svg.fonttype": "none",
-        "pdf.fonttype": 42,
-        "axes.prop_cycle": cycler(color=OKABE_ITO),
-    }):
+    with mpl.rc_context(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 8,
+            "axes.titlesize": 9,
+            "axes.labelsize": 8,
+            "xtick.labelsize": 7,
+            "ytick.labelsize": 7,
+            "legend.fontsize": 7,
+            "legend.frameon": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.linewidth": 0.8,
+            "lines.linewidth": 1.3,
+            "figure.dpi": 100,
+            "savefig.dpi": 300,
+            "svg.hashsalt": "crlm_outcomes",
+            "svg.fonttype": "none",
+            "pdf.fonttype": 42,
+            "axes.prop_cycle": cycler(color=OKABE_ITO),
+        }
+    ):
         yield
 
 
-def new_axes(ax: plt.Axes | None = None, *, width: float = ONE_COLUMN_IN,
-             height: float = 2.6) -> plt.Axes:
+def new_axes(
+    ax: plt.Axes | None = None, *, width: float = ONE_COLUMN_IN, height: float = 2.6
+) -> plt.Axes:
     """Return ``ax`` unchanged, or a new Axes on a figure of the given size in inches."""
     if ax is not None:
         return ax

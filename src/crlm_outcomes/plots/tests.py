@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     )
     from crlm_outcomes.survival.rmst import RMSTDifferenceResult, RMSTResult
 
-__all__ = ["plot_logrank", "plot_logrank_trend", "plot_pairwise", "plot_estimates",
-           "plot_rmst", "plot_rmst_difference"]
+__all__ = [
+    "plot_logrank",
+    "plot_logrank_trend",
+    "plot_pairwise",
+    "plot_estimates",
+    "plot_rmst",
+    "plot_rmst_difference",
+]
 
 
 def plot_logrank(result: LogRankResult, ax: plt.Axes | None = None) -> plt.Axes:
@@ -44,8 +50,9 @@ def plot_logrank(result: LogRankResult, ax: plt.Axes | None = None) -> plt.Axes:
         ax.bar(x + 0.2, result.table["expected"], width=0.4, color=colors[1], label="Expected")
         ax.set_xticks(x, [str(g) for g in result.table["group"]])
         ax.set_ylabel("Events")
-        ax.set_title(f"{result.method}: chi2 = {result.statistic:.2f}, df = {result.df}, "
-                     f"p = {result.p:.3g}")
+        ax.set_title(
+            f"{result.method}: chi2 = {result.statistic:.2f}, df = {result.df}, p = {result.p:.3g}"
+        )
         ax.legend()
     return ax
 
@@ -90,8 +97,14 @@ def plot_pairwise(result: PairwiseLogRankResult, ax: plt.Axes | None = None) -> 
     return ax
 
 
-def plot_estimates(table: pd.DataFrame, labels: list[str], title: str,
-                   ax: plt.Axes | None = None, *, column: str = "estimate") -> plt.Axes:
+def plot_estimates(
+    table: pd.DataFrame,
+    labels: list[str],
+    title: str,
+    ax: plt.Axes | None = None,
+    *,
+    column: str = "estimate",
+) -> plt.Axes:
     """Point estimates with confidence intervals (``lower``/``upper``), one row per label.
 
     Returns
@@ -102,8 +115,9 @@ def plot_estimates(table: pd.DataFrame, labels: list[str], title: str,
     with publication_style():
         y = np.arange(len(table))[::-1]
         est = table[column].to_numpy(float)
-        err = np.vstack([est - table["lower"].to_numpy(float),
-                         table["upper"].to_numpy(float) - est])
+        err = np.vstack(
+            [est - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - est]
+        )
         ax.errorbar(est, y, xerr=err, fmt="o", color=palette(1)[0], capsize=2)
         ax.set_yticks(y, labels)
         ax.set_title(title)
@@ -117,20 +131,21 @@ def plot_rmst(result: RMSTResult, ax: plt.Axes | None = None) -> plt.Axes:
     -------
     matplotlib.axes.Axes
     """
-    return plot_estimates(result.table, [str(g) for g in result.table["group"]],
-                          f"RMST up to {result.tau:g}", ax)
+    return plot_estimates(
+        result.table, [str(g) for g in result.table["group"]], f"RMST up to {result.tau:g}", ax
+    )
 
 
-def plot_rmst_difference(result: RMSTDifferenceResult, ax: plt.Axes | None = None
-                         ) -> plt.Axes:
+def plot_rmst_difference(result: RMSTDifferenceResult, ax: plt.Axes | None = None) -> plt.Axes:
     """RMST differences with confidence intervals and the line of no difference.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    labels = [f"{g} - {r}" for g, r in zip(result.table["group"], result.table["reference"],
-                                          strict=True)]
+    labels = [
+        f"{g} - {r}" for g, r in zip(result.table["group"], result.table["reference"], strict=True)
+    ]
     ax = plot_estimates(result.table, labels, f"RMST difference up to {result.tau:g}", ax)
     ax.axvline(0, color="0.5", linewidth=0.8, linestyle="--")
     return ax

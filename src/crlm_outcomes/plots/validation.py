@@ -14,15 +14,17 @@ from crlm_outcomes.plots.style import new_axes, palette, publication_style
 __all__ = ["estimate_plot", "auc_time_plot", "calibration_plot", "decision_curve_plot"]
 
 
-def estimate_plot(table: pd.DataFrame, *, xlabel: str, ax: plt.Axes | None = None,
-                  reference: float | None = None) -> plt.Axes:
+def estimate_plot(
+    table: pd.DataFrame, *, xlabel: str, ax: plt.Axes | None = None, reference: float | None = None
+) -> plt.Axes:
     """Point estimates (``estimate``) with ``lower``/``upper`` per ``term``, one row each."""
     ax = new_axes(ax)
     with publication_style():
         y = np.arange(len(table))[::-1]
         est = table["estimate"].to_numpy(float)
-        err = np.vstack([est - table["lower"].to_numpy(float),
-                         table["upper"].to_numpy(float) - est])
+        err = np.vstack(
+            [est - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - est]
+        )
         ax.errorbar(est, y, xerr=err, fmt="o", color=palette(1)[0], capsize=3)
         ax.set_yticks(y)
         ax.set_yticklabels([str(t) for t in table["term"]])
@@ -32,9 +34,14 @@ def estimate_plot(table: pd.DataFrame, *, xlabel: str, ax: plt.Axes | None = Non
     return ax
 
 
-def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
-                  xlabel: str = "Time", ylabel: str = "AUC(t)",
-                  chance: float | None = 0.5) -> plt.Axes:
+def auc_time_plot(
+    table: pd.DataFrame,
+    *,
+    ax: plt.Axes | None = None,
+    xlabel: str = "Time",
+    ylabel: str = "AUC(t)",
+    chance: float | None = 0.5,
+) -> plt.Axes:
     """AUC(t) (or any metric with ``ylabel``) against t per ``term`` with pointwise confidence
     bands (``xlabel`` names the time axis, e.g. "Months from liver resection"); a dashed line
     at ``chance`` (``None``: no line)."""
@@ -44,8 +51,9 @@ def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
         for colour, term in zip(palette(len(terms)), terms, strict=True):
             sub = table[table["term"] == term].sort_values("time")
             ax.plot(sub["time"], sub["estimate"], marker="o", color=colour, label=str(term))
-            ax.fill_between(sub["time"], sub["lower"], sub["upper"], color=colour, alpha=0.15,
-                            linewidth=0)
+            ax.fill_between(
+                sub["time"], sub["lower"], sub["upper"], color=colour, alpha=0.15, linewidth=0
+            )
         if chance is not None:
             ax.axhline(chance, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xlabel(xlabel)
@@ -54,9 +62,15 @@ def auc_time_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
     return ax
 
 
-def calibration_plot(groups: pd.DataFrame, curve: pd.DataFrame | None = None, *,
-                     time: float | None = None, ax: plt.Axes | None = None,
-                     xlabel: str | None = None, ylabel: str | None = None) -> plt.Axes:
+def calibration_plot(
+    groups: pd.DataFrame,
+    curve: pd.DataFrame | None = None,
+    *,
+    time: float | None = None,
+    ax: plt.Axes | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> plt.Axes:
     """Observed against predicted risk: grouped points with CIs, optional smooth curve, diagonal.
 
     ``groups`` has term, predicted, observed, lower, upper; ``curve`` has term, predicted,
@@ -69,8 +83,15 @@ def calibration_plot(groups: pd.DataFrame, curve: pd.DataFrame | None = None, *,
         for colour, term in zip(palette(len(terms)), terms, strict=True):
             g = groups[groups["term"] == term]
             err = np.vstack([g["observed"] - g["lower"], g["upper"] - g["observed"]])
-            ax.errorbar(g["predicted"], g["observed"], yerr=np.clip(err, 0, None), fmt="o",
-                        color=colour, capsize=2, label=str(term))
+            ax.errorbar(
+                g["predicted"],
+                g["observed"],
+                yerr=np.clip(err, 0, None),
+                fmt="o",
+                color=colour,
+                capsize=2,
+                label=str(term),
+            )
             if curve is not None and len(curve):
                 c = curve[curve["term"] == term]
                 ax.plot(c["predicted"], c["observed"], color=colour, linewidth=1)
@@ -86,8 +107,9 @@ def calibration_plot(groups: pd.DataFrame, curve: pd.DataFrame | None = None, *,
     return ax
 
 
-def decision_curve_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
-                        xlabel: str = "Threshold probability") -> plt.Axes:
+def decision_curve_plot(
+    table: pd.DataFrame, *, ax: plt.Axes | None = None, xlabel: str = "Threshold probability"
+) -> plt.Axes:
     """Net benefit against threshold per ``term`` (incl. "treat all" and "treat none");
     ``xlabel`` may name the risk the threshold applies to."""
     ax = new_axes(ax)
@@ -99,8 +121,9 @@ def decision_curve_plot(table: pd.DataFrame, *, ax: plt.Axes | None = None,
         for term, style in (("treat all", ":"), ("treat none", "--")):
             sub = table[table["term"] == term]
             if len(sub):
-                ax.plot(sub["threshold"], sub["net_benefit"], color="0.4", linestyle=style,
-                        label=term)
+                ax.plot(
+                    sub["threshold"], sub["net_benefit"], color="0.4", linestyle=style, label=term
+                )
         nb = table["net_benefit"].to_numpy(float)
         top = float(np.nanmax(nb)) if np.isfinite(nb).any() else 0.1
         ax.set_ylim(-0.05 * max(top, 0.01), top * 1.1 + 1e-3)

@@ -110,9 +110,15 @@ def plan(spec: AnalysisSpec) -> list[str]:
 
 # ---------------------------------------------------------------------------- entry point
 
-def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
-                 base_dir: str | Path | None = None,
-                 progress: ProgressFn | None = None, jobs: int | None = None) -> BuildResult:
+
+def build_report(
+    spec: AnalysisSpec | str | Path,
+    out: str | Path,
+    *,
+    base_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    jobs: int | None = None,
+) -> BuildResult:
     """Build the report of ``spec`` into the folder ``out``.
 
     Parameters
@@ -178,26 +184,43 @@ def build_report(spec: AnalysisSpec | str | Path, out: str | Path, *,
         page = _finish_page(ctx, versions, commit, sha)
         notes: list[str] = []
         if policy.enabled:
-            checked = assert_no_disclosure(ctx.ledger, threshold=policy.threshold,
-                                           suppress_zero=policy.suppress_zero)
-            notes.append(f"Disclosure check passed: none of the {checked} suppressed counts "
-                         "can be recovered from the published tables, text and figures.")
+            checked = assert_no_disclosure(
+                ctx.ledger, threshold=policy.threshold, suppress_zero=policy.suppress_zero
+            )
+            notes.append(
+                f"Disclosure check passed: none of the {checked} suppressed counts "
+                "can be recovered from the published tables, text and figures."
+            )
         word = _word_report(tmp, spec, page)
         if word:
             notes.append(word)
         if spec.output.pdf_report:
             notes.append(_pdf_report(tmp))
         report("manifest")
-        outputs = {p.relative_to(tmp).as_posix(): mf.sha256_file(p)
-                   for p in sorted(tmp.rglob("*")) if p.is_file() and p.name != mf.MANIFEST_NAME}
-        manifest = mf.build_manifest(spec=spec.model_dump(mode="json"), spec_sha256=sha,
-                                     spec_file_sha256=spec_file_sha, inputs=ctx.inputs,
-                                     seeds=ctx.seeds, outputs=outputs, versions=versions,
-                                     commit=commit)
+        outputs = {
+            p.relative_to(tmp).as_posix(): mf.sha256_file(p)
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file() and p.name != mf.MANIFEST_NAME
+        }
+        manifest = mf.build_manifest(
+            spec=spec.model_dump(mode="json"),
+            spec_sha256=sha,
+            spec_file_sha256=spec_file_sha,
+            inputs=ctx.inputs,
+            seeds=ctx.seeds,
+            outputs=outputs,
+            versions=versions,
+            commit=commit,
+        )
         mf.write_manifest(tmp, manifest)
         notes += install(tmp, out)
-    return BuildResult(out_dir=out, html=out / "report.html", manifest=out / mf.MANIFEST_NAME,
-                       outputs=outputs, notes=notes)
+    return BuildResult(
+        out_dir=out,
+        html=out / "report.html",
+        manifest=out / mf.MANIFEST_NAME,
+        outputs=outputs,
+        notes=notes,
+    )
 
 
 def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
@@ -205,9 +228,11 @@ def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
     report("load cohort")
     load_cohort_step(ctx, base)
     origins = (getattr(ctx.cohort, "provenance", None) or {}).get("endpoint_origins", {})
-    ctx.labels = (default_labels()
-                  .with_origins({k: v.get("origin") for k, v in origins.items()})
-                  .merged(ctx.spec.labels.model_dump()))
+    ctx.labels = (
+        default_labels()
+        .with_origins({k: v.get("origin") for k, v in origins.items()})
+        .merged(ctx.spec.labels.model_dump())
+    )
     ctx.seeds["fisher_monte_carlo"] = FISHER_SEED
     report("stratify and filter")
     steps = stratify_and_filter(ctx)
@@ -240,43 +265,77 @@ def _run(ctx: BuildContext, base: Path, report: ProgressFn) -> None:
     report("methods and report page")
 
 
-def _finish_page(ctx: BuildContext, versions: dict[str, Any], commit: str | None,
-                 sha: str) -> dict[str, Any]:
+def _finish_page(
+    ctx: BuildContext, versions: dict[str, Any], commit: str | None, sha: str
+) -> dict[str, Any]:
     """Write report.html: the methods text, the sections, the data notes and the provenance
     (software versions, git commit, spec hash, input hashes, seeds, the validated spec)."""
     spec = ctx.spec
-    methods = methods_text(spec, versions=versions, suppression=ctx.policy,
-                           table_one_tests=ctx.table_one_tests, cohort_note=ctx.cohort_note,
-                           labels=ctx.labels)
-    sections = [{"id": "methods", "title": "Statistical methods", "paragraphs": methods,
-                 "blocks": []}, *ctx.sections]
+    methods = methods_text(
+        spec,
+        versions=versions,
+        suppression=ctx.policy,
+        table_one_tests=ctx.table_one_tests,
+        cohort_note=ctx.cohort_note,
+        labels=ctx.labels,
+    )
+    sections = [
+        {"id": "methods", "title": "Statistical methods", "paragraphs": methods, "blocks": []},
+        *ctx.sections,
+    ]
     if ctx.notes:
-        sections.append({"id": "notes", "title": "Data notes", "paragraphs": [
-            "Notes from the analyses: patients left out of an analysis for missing values, "
-            "and warnings from model fitting."], "blocks": [text_block("text", n, "note") for n in ctx.notes]})
+        sections.append(
+            {
+                "id": "notes",
+                "title": "Data notes",
+                "paragraphs": [
+                    "Notes from the analyses: patients left out of an analysis for missing values, "
+                    "and warnings from model fitting."
+                ],
+                "blocks": [text_block("text", n, "note") for n in ctx.notes],
+            }
+        )
     deps = versions["dependencies"]
     prov = pd.DataFrame(
-        [("crlm_outcomes", versions["crlm_outcomes"]), ("python", versions["python"]),
-         *[(k, str(v)) for k, v in deps.items()], ("git commit", str(commit)),
-         ("spec sha256", sha),
-         *[(f"input sha256 ({i.get('kind')})", str(i.get("sha256"))) for i in ctx.inputs],
-         *[(f"seed: {k}", str(v)) for k, v in ctx.seeds.items()]],
-        columns=["item", "value"])
-    sections.append({"id": "provenance", "title": "Provenance", "paragraphs": [
-        "manifest.json beside this page lists the sha256 of every output file. No build time "
-        "is recorded, so rebuilding from the same inputs gives identical files."],
-        "blocks": [ctx.writer.table(prov, "provenance", "Software, inputs and seeds")]})
+        [
+            ("crlm_outcomes", versions["crlm_outcomes"]),
+            ("python", versions["python"]),
+            *[(k, str(v)) for k, v in deps.items()],
+            ("git commit", str(commit)),
+            ("spec sha256", sha),
+            *[(f"input sha256 ({i.get('kind')})", str(i.get("sha256"))) for i in ctx.inputs],
+            *[(f"seed: {k}", str(v)) for k, v in ctx.seeds.items()],
+        ],
+        columns=["item", "value"],
+    )
+    sections.append(
+        {
+            "id": "provenance",
+            "title": "Provenance",
+            "paragraphs": [
+                "manifest.json beside this page lists the sha256 of every output file. No build time "
+                "is recorded, so rebuilding from the same inputs gives identical files."
+            ],
+            "blocks": [ctx.writer.table(prov, "provenance", "Software, inputs and seeds")],
+        }
+    )
     spec_json = json.dumps(spec.model_dump(mode="json"), indent=2, sort_keys=True)
     sections[-1]["blocks"].append(text_block("heading", "Analysis spec (validated)"))
-    sections[-1]["blocks"].append({"kind": "table", "name": "spec", "files": [],
-                                   "html": f"<pre>{_html.escape(spec_json)}</pre>"})
+    sections[-1]["blocks"].append(
+        {
+            "kind": "table",
+            "name": "spec",
+            "files": [],
+            "html": f"<pre>{_html.escape(spec_json)}</pre>",
+        }
+    )
     gen = f"Generated by crlm_outcomes {versions['crlm_outcomes']} from spec {sha[:12]}."
     # the count as the flow table publishes it (masked there = not printed here either)
     shown = ctx.published_counts.get("cohort")
-    subtitle = (f"Analysis cohort: {shown} patients. {gen}"
-                if shown and shown.isdigit() else gen)
-    page = render_report(title=spec.title, subtitle=subtitle, sections=sections,
-                         version=versions["crlm_outcomes"])
+    subtitle = f"Analysis cohort: {shown} patients. {gen}" if shown and shown.isdigit() else gen
+    page = render_report(
+        title=spec.title, subtitle=subtitle, sections=sections, version=versions["crlm_outcomes"]
+    )
     (ctx.writer.out / "report.html").write_text(page, encoding="utf-8")
     return {"title": spec.title, "subtitle": subtitle, "sections": sections}
 
@@ -290,8 +349,10 @@ def _word_report(out: Path, spec: AnalysisSpec, page: dict[str, Any]) -> str:
     missing = [f for f in spec.output.table_formats if f == "docx"]
     if not word_available():
         if wanted or missing:
-            return ("Word output skipped: python-docx is not installed "
-                    "(pip install 'crlm_outcomes[word]').")
+            return (
+                "Word output skipped: python-docx is not installed "
+                "(pip install 'crlm_outcomes[word]')."
+            )
         return ""
     if wanted is False:
         return ""
@@ -304,8 +365,10 @@ def _pdf_report(out: Path) -> str:
     try:
         import weasyprint  # type: ignore[import-not-found]
     except ImportError:
-        return ("PDF report skipped: WeasyPrint is not installed (pip install weasyprint); "
-                "every figure is still written as PDF.")
+        return (
+            "PDF report skipped: WeasyPrint is not installed (pip install weasyprint); "
+            "every figure is still written as PDF."
+        )
     try:
         weasyprint.HTML(filename=str(out / "report.html")).write_pdf(str(out / "report.pdf"))
     except Exception as exc:  # noqa: BLE001 - an optional converter must not fail the build

@@ -98,11 +98,15 @@ class Finding:
     def describe(self) -> str:
         """One line for an error message."""
         if self.published_in:
-            return (f"{self.key} = {self.value:g} is masked in {', '.join(self.masked_in)} "
-                    f"but printed in {', '.join(self.published_in)}")
-        return (f"{self.key} = {self.value:g} is masked in {', '.join(self.masked_in)} but "
-                "follows from the published totals, complements, percentages, numbers at "
-                "risk or curves")
+            return (
+                f"{self.key} = {self.value:g} is masked in {', '.join(self.masked_in)} "
+                f"but printed in {', '.join(self.published_in)}"
+            )
+        return (
+            f"{self.key} = {self.value:g} is masked in {', '.join(self.masked_in)} but "
+            "follows from the published totals, complements, percentages, numbers at "
+            "risk or curves"
+        )
 
 
 @dataclass
@@ -177,19 +181,24 @@ class DisclosureLedger:
         """Whether a count of exactly these patients is masked somewhere already (so a
         section printing it again must mask it too)."""
         first = self.sets.get(_digest(patients))
-        return first is not None and any(
-            k in self.masked for k in [first, *self._aliases(first)])
+        return first is not None and any(k in self.masked for k in [first, *self._aliases(first)])
 
     def published_set(self, patients: Iterable[object]) -> bool:
         """Whether a count of exactly these patients is printed somewhere already (so masking
         it again protects nothing: it cannot serve as a complementary cell)."""
         first = self.sets.get(_digest(patients))
         return first is not None and any(
-            k in self.published for k in [first, *self._aliases(first)])
+            k in self.published for k in [first, *self._aliases(first)]
+        )
 
     def _aliases(self, key: str) -> list[str]:
-        return [k for coef, lo, hi in self.rows if lo == hi == 0.0 and len(coef) == 2
-                and coef.get(key) == -1.0 for k in coef if k != key]
+        return [
+            k
+            for coef, lo, hi in self.rows
+            if lo == hi == 0.0 and len(coef) == 2 and coef.get(key) == -1.0
+            for k in coef
+            if k != key
+        ]
 
     def linear(self, coef: dict[str, float], low: float, high: float) -> None:
         """A general linear fact ``low <= sum(coef[k] * k) <= high`` (keys already
@@ -215,7 +224,7 @@ class DisclosureLedger:
         except ValueError:
             return
         decimals = len(text.split(".")[1]) if "." in text else 0
-        half = 0.5 * 10.0 ** -decimals
+        half = 0.5 * 10.0**-decimals
         lo, hi = (p - half) / 100.0, (p + half) / 100.0
         # num - lo * den >= 0 and num - hi * den <= 0
         for bound, sense in ((lo, 1), (hi, -1)):
@@ -267,9 +276,15 @@ def _bounds(ledger: DisclosureLedger, keys: list[str], target: int) -> tuple[flo
     for sign in (1.0, -1.0):
         objective = np.zeros(n)
         objective[target] = sign
-        res = linprog(objective, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
-                      A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None,
-                      bounds=bounds, method="highs")
+        res = linprog(
+            objective,
+            A_ub=np.array(a_ub) if a_ub else None,
+            b_ub=b_ub or None,
+            A_eq=np.array(a_eq) if a_eq else None,
+            b_eq=b_eq or None,
+            bounds=bounds,
+            method="highs",
+        )
         if res.status == 3:  # unbounded
             out.append(math.inf if sign < 0 else 0.0)
         elif res.status != 0:
@@ -301,8 +316,9 @@ def _components(ledger: DisclosureLedger) -> Iterable[list[str]]:
     return groups.values()
 
 
-def check_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
-                     suppress_zero: bool = False) -> list[Finding]:
+def check_disclosure(
+    ledger: DisclosureLedger, *, threshold: int | None = None, suppress_zero: bool = False
+) -> list[Finding]:
     """Every masked count of ``ledger`` that a reader can recover (see the module docstring).
 
     Parameters
@@ -321,6 +337,7 @@ def check_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
     list of Finding
         Empty when every masked count is protected.
     """
+
     def protected(key: str) -> bool:
         if threshold is None:
             return True
@@ -331,28 +348,51 @@ def check_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
     for key, where in ledger.masked.items():
         if key in ledger.published and protected(key):
             v = ledger.values[key]
-            findings.append(Finding(key, v, tuple(dict.fromkeys(where)),
-                                    tuple(dict.fromkeys(ledger.published[key])), v, v))
+            findings.append(
+                Finding(
+                    key,
+                    v,
+                    tuple(dict.fromkeys(where)),
+                    tuple(dict.fromkeys(ledger.published[key])),
+                    v,
+                    v,
+                )
+            )
     for group in _components(ledger):
         targets = [k for k in group if k in ledger.masked and protected(k)]
         if not targets:
             continue
         members = set(group)
-        sub = DisclosureLedger(values=ledger.values, published=ledger.published,
-                               masked=ledger.masked,
-                               rows=[r for r in ledger.rows
-                                     if any(k in members for k in r[0])])
+        sub = DisclosureLedger(
+            values=ledger.values,
+            published=ledger.published,
+            masked=ledger.masked,
+            rows=[r for r in ledger.rows if any(k in members for k in r[0])],
+        )
         keys = sorted({k for coef, _, _ in sub.rows for k in coef} | members)
         for key in targets:
             lo, hi = _bounds(sub, keys, keys.index(key))
             if math.isfinite(hi) and math.ceil(lo - 1e-6) >= math.floor(hi + 1e-6):
-                findings.append(Finding(key, ledger.values[key],
-                                        tuple(dict.fromkeys(ledger.masked[key])), (), lo, hi))
+                findings.append(
+                    Finding(
+                        key,
+                        ledger.values[key],
+                        tuple(dict.fromkeys(ledger.masked[key])),
+                        (),
+                        lo,
+                        hi,
+                    )
+                )
     return findings
 
 
-def assert_no_disclosure(ledger: DisclosureLedger, *, threshold: int | None = None,
-                         suppress_zero: bool = False, limit: int = 5) -> int:
+def assert_no_disclosure(
+    ledger: DisclosureLedger,
+    *,
+    threshold: int | None = None,
+    suppress_zero: bool = False,
+    limit: int = 5,
+) -> int:
     """Raise :class:`~crlm_outcomes.errors.DisclosureError` when a protected masked count is
     recoverable (see :func:`check_disclosure`); otherwise return the number of masked counts
     in the ledger."""
@@ -363,6 +403,6 @@ def assert_no_disclosure(ledger: DisclosureLedger, *, threshold: int | None = No
         raise DisclosureError(
             f"the report would disclose {len(findings)} suppressed count(s): {lines}{more}. "
             "Nothing was written; merge small groups or drop the analysis that reveals them.",
-            findings)
+            findings,
+        )
     return len(ledger.masked)
-

@@ -35,8 +35,12 @@ def time_grid(max_time: float, step: float | None = None) -> np.ndarray:
     return np.arange(0.0, max_time + 1e-9, step)
 
 
-def at_risk_table(km, times: Sequence[float] | np.ndarray, policy: SuppressionPolicy,
-                  size_kinds: Sequence[int] | None = None) -> pd.DataFrame:
+def at_risk_table(
+    km,
+    times: Sequence[float] | np.ndarray,
+    policy: SuppressionPolicy,
+    size_kinds: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Numbers at risk per group (rows) and time (columns) as published text.
 
     Counts below the threshold are masked (``<11``). At time 0 the numbers at risk are the
@@ -46,8 +50,9 @@ def at_risk_table(km, times: Sequence[float] | np.ndarray, policy: SuppressionPo
     """
     at = km.at(list(times), extend=True)
     labels = [str(g) for g in km.group_labels if g in set(at["group"])]
-    counts = at.pivot_table(index="group", columns="time", values="n_risk", sort=False,
-                            observed=True)
+    counts = at.pivot_table(
+        index="group", columns="time", values="n_risk", sort=False, observed=True
+    )
     counts.index = [str(g) for g in counts.index]
     counts = counts.reindex(labels)
     values = counts.to_numpy(dtype=float)
@@ -62,42 +67,76 @@ def at_risk_table(km, times: Sequence[float] | np.ndarray, policy: SuppressionPo
             first = 1
         if values.shape[0] > 1:
             idx = np.arange(values.size).reshape(values.shape)
-            full = complementary_mask(values.ravel(), (kinds > 0).ravel(),
-                                      [idx[:, j] for j in range(first, values.shape[1])])
+            full = complementary_mask(
+                values.ravel(),
+                (kinds > 0).ravel(),
+                [idx[:, j] for j in range(first, values.shape[1])],
+            )
             kinds[(full.reshape(values.shape)) & (kinds == 0)] = COMPLEMENTARY
-    text = [[format_count(v, int(k), policy) for v, k in zip(row, krow, strict=True)]
-            for row, krow in zip(values, kinds, strict=True)]
+    text = [
+        [format_count(v, int(k), policy) for v, k in zip(row, krow, strict=True)]
+        for row, krow in zip(values, kinds, strict=True)
+    ]
     out = pd.DataFrame(text, index=labels, columns=[f"{t:g}" for t in counts.columns])
     out.index.name = "group"
     return out
 
 
-def draw_at_risk(ax: plt.Axes, table: pd.DataFrame, times: Sequence[float] | np.ndarray,
-                 colours: Sequence[str] | None = None) -> plt.Axes:
+def draw_at_risk(
+    ax: plt.Axes,
+    table: pd.DataFrame,
+    times: Sequence[float] | np.ndarray,
+    colours: Sequence[str] | None = None,
+) -> plt.Axes:
     """Write a numbers-at-risk table (strings) under ``ax``, aligned with the time ticks."""
     colours = list(colours or palette(len(table)))
     trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
     lab_trans = mtransforms.blended_transform_factory(ax.transAxes, ax.transAxes)
     top = -0.2
     gap = 0.075
-    ax.text(0.0, top, "Number at risk", transform=lab_trans, ha="left", va="top",
-            fontsize=6.5, fontweight="bold")
+    ax.text(
+        0.0,
+        top,
+        "Number at risk",
+        transform=lab_trans,
+        ha="left",
+        va="top",
+        fontsize=6.5,
+        fontweight="bold",
+    )
     for i, (label, row) in enumerate(table.iterrows()):
         y = top - gap * (i + 1)
-        ax.text(-0.07, y, str(label), transform=lab_trans, ha="right", va="top", fontsize=6,
-                color=colours[i % len(colours)])
+        ax.text(
+            -0.07,
+            y,
+            str(label),
+            transform=lab_trans,
+            ha="right",
+            va="top",
+            fontsize=6,
+            color=colours[i % len(colours)],
+        )
         for t, value in zip(times, row.to_numpy(), strict=True):
             ax.text(t, y, str(value), transform=trans, ha="center", va="top", fontsize=6)
     return ax
 
 
-def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPolicy | None = None,
-                      max_time: float | None = None, title: str | None = None,
-                      xlabel: str | None = None, ylabel: str | None = None,
-                      endpoint: str | None = None, labels: Labels | None = None,
-                      pvalue: float | None = None, min_at_risk: float | None = None,
-                      median_line: bool = False,
-                      risk: pd.DataFrame | None = None) -> plt.Axes:
+def plot_km_with_risk(
+    km,
+    ax: plt.Axes | None = None,
+    *,
+    policy: SuppressionPolicy | None = None,
+    max_time: float | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    endpoint: str | None = None,
+    labels: Labels | None = None,
+    pvalue: float | None = None,
+    min_at_risk: float | None = None,
+    median_line: bool = False,
+    risk: pd.DataFrame | None = None,
+) -> plt.Axes:
     """Kaplan-Meier curves with a (suppressed) numbers-at-risk table underneath.
 
     The curves are :func:`crlm_outcomes.plots.km.plot_km`'s; the numbers at risk printed are
@@ -132,6 +171,17 @@ def plot_km_with_risk(km, ax: plt.Axes | None = None, *, policy: SuppressionPoli
     end = float(max_time) if max_time is not None else truncation_time(km, min_at_risk)
     times = time_breaks(end)
     table = at_risk_table(km, times, policy) if risk is None else risk
-    return plot_km(km, ax=ax, times=times, xmax=end, labels=labels, endpoint=endpoint,
-                   xlabel=xlabel, ylabel=ylabel, pvalue=pvalue, median_line=median_line,
-                   risk_counts=table, title=title)
+    return plot_km(
+        km,
+        ax=ax,
+        times=times,
+        xmax=end,
+        labels=labels,
+        endpoint=endpoint,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        pvalue=pvalue,
+        median_line=median_line,
+        risk_counts=table,
+        title=title,
+    )

@@ -24,8 +24,11 @@ __all__ = ["filter_mask", "stratify_and_filter"]
 def filter_mask(frame: pd.DataFrame, flt: FilterSpec, key: str) -> np.ndarray:
     """Boolean mask of the rows of ``frame`` that pass ``flt`` (``key`` names it in errors)."""
     if flt.column not in frame.columns:
-        raise SpecError(f"invalid analysis spec: key '{key}.column': column not in the cohort",
-                        value=flt.column, expected="a column of the loaded cohort")
+        raise SpecError(
+            f"invalid analysis spec: key '{key}.column': column not in the cohort",
+            value=flt.column,
+            expected="a column of the loaded cohort",
+        )
     s = frame[flt.column]
     if flt.op == "notna":
         return s.notna().to_numpy()
@@ -35,21 +38,36 @@ def filter_mask(frame: pd.DataFrame, flt: FilterSpec, key: str) -> np.ndarray:
     conv = [_convert(s, v, f"{key}.value") for v in values]
     if flt.op in ("in", "not_in"):
         hit = s.isin(conv).to_numpy(dtype=bool)
-        return (hit if flt.op == "in" else ~hit & s.notna().to_numpy())
+        return hit if flt.op == "in" else ~hit & s.notna().to_numpy()
     value = conv[0]
-    if (isinstance(s.dtype, pd.CategoricalDtype) and not s.cat.ordered
-            and flt.op not in ("==", "!=")):
-        raise SpecError(f"invalid analysis spec: key '{key}.op': order comparison on an "
-                        "unordered category", value=flt.op, expected="==, !=, in or not_in")
-    ops = {"==": s.__eq__, "!=": s.__ne__, "<": s.__lt__, "<=": s.__le__, ">": s.__gt__,
-           ">=": s.__ge__}
+    if (
+        isinstance(s.dtype, pd.CategoricalDtype)
+        and not s.cat.ordered
+        and flt.op not in ("==", "!=")
+    ):
+        raise SpecError(
+            f"invalid analysis spec: key '{key}.op': order comparison on an unordered category",
+            value=flt.op,
+            expected="==, !=, in or not_in",
+        )
+    ops = {
+        "==": s.__eq__,
+        "!=": s.__ne__,
+        "<": s.__lt__,
+        "<=": s.__le__,
+        ">": s.__gt__,
+        ">=": s.__ge__,
+    }
     try:
         res = ops[flt.op](value)
     except TypeError as exc:
-        raise SpecError(f"invalid analysis spec: key '{key}.value': cannot compare with column "
-                        f"{flt.column!r} ({s.dtype})", value=flt.value,
-                        expected=f"a value of type {s.dtype}") from exc
-    return (res.fillna(False).to_numpy(dtype=bool) & s.notna().to_numpy())
+        raise SpecError(
+            f"invalid analysis spec: key '{key}.value': cannot compare with column "
+            f"{flt.column!r} ({s.dtype})",
+            value=flt.value,
+            expected=f"a value of type {s.dtype}",
+        ) from exc
+    return res.fillna(False).to_numpy(dtype=bool) & s.notna().to_numpy()
 
 
 def _convert(s: pd.Series, value: Any, key: str) -> Any:
@@ -57,24 +75,36 @@ def _convert(s: pd.Series, value: Any, key: str) -> Any:
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = list(s.cat.categories)
         if value not in cats:
-            raise SpecError(f"invalid analysis spec: key '{key}': not a level of the column",
-                            value=value, expected=f"one of {cats}")
+            raise SpecError(
+                f"invalid analysis spec: key '{key}': not a level of the column",
+                value=value,
+                expected=f"one of {cats}",
+            )
         return value
     if pd.api.types.is_datetime64_any_dtype(s):
         try:
             return pd.Timestamp(value)
         except (ValueError, TypeError) as exc:
-            raise SpecError(f"invalid analysis spec: key '{key}': not a date", value=value,
-                            expected="a date such as 2015-01-31") from exc
+            raise SpecError(
+                f"invalid analysis spec: key '{key}': not a date",
+                value=value,
+                expected="a date such as 2015-01-31",
+            ) from exc
     if pd.api.types.is_bool_dtype(s):
         if not isinstance(value, bool):
-            raise SpecError(f"invalid analysis spec: key '{key}': the column is true/false",
-                            value=value, expected="true or false")
+            raise SpecError(
+                f"invalid analysis spec: key '{key}': the column is true/false",
+                value=value,
+                expected="true or false",
+            )
         return value
     if pd.api.types.is_numeric_dtype(s):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(f"invalid analysis spec: key '{key}': the column is numeric",
-                            value=value, expected="a number")
+            raise SpecError(
+                f"invalid analysis spec: key '{key}': the column is numeric",
+                value=value,
+                expected="a number",
+            )
         return value
     return value
 
@@ -99,19 +129,33 @@ def stratify_and_filter(ctx: BuildContext) -> list[dict[str, Any]]:
     frame = apply_all(ctx.cohort, **{k: dict(v) for k, v in ctx.spec.stratify_options.items()})
     a = ctx.cohort.audit
     lab = ctx.labels
-    steps = [{"label": "Records in the source", "n": a.rows_in, "excluded": None, "reason": ""},
-             {"label": "Records loaded", "n": a.rows_loaded, "excluded": a.rows_quarantined,
-              "reason": "Failed validation at load (quarantined, listed below)"}]
+    steps = [
+        {"label": "Records in the source", "n": a.rows_in, "excluded": None, "reason": ""},
+        {
+            "label": "Records loaded",
+            "n": a.rows_loaded,
+            "excluded": a.rows_quarantined,
+            "reason": "Failed validation at load (quarantined, listed below)",
+        },
+    ]
     keep = np.ones(len(frame), dtype=bool)
     for i, flt in enumerate(ctx.spec.filters):
         mask = filter_mask(frame, flt, f"filters[{i}]")
         before = int(keep.sum())
         keep &= mask
-        steps.append({"label": flt.describe(lab), "n": int(keep.sum()),
-                      "excluded": before - int(keep.sum()),
-                      "reason": f"Not meeting: {_lower_first(flt.describe(lab))}"})
+        steps.append(
+            {
+                "label": flt.describe(lab),
+                "n": int(keep.sum()),
+                "excluded": before - int(keep.sum()),
+                "reason": f"Not meeting: {_lower_first(flt.describe(lab))}",
+            }
+        )
     ctx.data = frame.loc[keep].copy()
     if len(ctx.data) == 0:
-        raise SpecError("no patient is left after the inclusion filters", value=[
-            f.describe(lab) for f in ctx.spec.filters], expected="filters that keep some patients")
+        raise SpecError(
+            "no patient is left after the inclusion filters",
+            value=[f.describe(lab) for f in ctx.spec.filters],
+            expected="filters that keep some patients",
+        )
     return steps

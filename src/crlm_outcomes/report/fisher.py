@@ -88,6 +88,7 @@ def fisher_exact_2xk(table: np.ndarray, *, budget: int = _NODE_BUDGET) -> float:
         cand_lo = np.where(ok, lc[None, :] + lo[j + 1][idx], np.inf)
         hi[j] = cand_hi.max(axis=1)
         lo[j] = cand_lo.min(axis=1)
+
     # log of the total mass of completions of columns j.. with sum r (Vandermonde)
     def mass(j: int, rem: np.ndarray) -> np.ndarray:
         return _log_choose(suffix[j], rem)

@@ -17,6 +17,7 @@ def format_p(p: float) -> str:
 def est_ci(est: float, lo: float, hi: float, dec: int) -> str:
     """``est (lo–hi)`` with ``dec`` decimals; ``NR`` (not reached) for an undefined estimate
     or bound (e.g. a median survival the curve never reaches)."""
+
     def f(v: float) -> str:
         return "NR" if v is None or not np.isfinite(v) else f"{v:.{dec}f}"
 

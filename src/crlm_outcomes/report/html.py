@@ -20,14 +20,19 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-                              autoescape=jinja2.select_autoescape(["html", "j2"]),
-                              trim_blocks=False, lstrip_blocks=False,
-                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
 
 
-def render_report(*, title: str, subtitle: str, sections: Sequence[Mapping[str, Any]],
-                  version: str) -> str:
+def render_report(
+    *, title: str, subtitle: str, sections: Sequence[Mapping[str, Any]], version: str
+) -> str:
     """The report page as one HTML string.
 
     ``sections`` are mappings with ``id``, ``title``, ``paragraphs`` (plain text, escaped) and
@@ -41,8 +46,10 @@ def render_report(*, title: str, subtitle: str, sections: Sequence[Mapping[str, 
 
 def standalone_table_html(table_html: str, title: str) -> str:
     """A minimal HTML document holding one table (the per-table .html download)."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-            f"<title>{_html.escape(title)}</title>\n<style>table{{border-collapse:collapse;"
-            "font-family:sans-serif;font-size:12px}}th,td{{border-bottom:1px solid #ddd;"
-            "padding:3px 8px;text-align:left}}</style></head>\n<body>\n"
-            f"{table_html}\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        f"<title>{_html.escape(title)}</title>\n<style>table{{border-collapse:collapse;"
+        "font-family:sans-serif;font-size:12px}}th,td{{border-bottom:1px solid #ddd;"
+        "padding:3px 8px;text-align:left}}</style></head>\n<body>\n"
+        f"{table_html}\n</body>\n</html>\n"
+    )

@@ -16,10 +16,26 @@ import pandas as pd
 __all__ = ["latex_escape", "latex_table"]
 
 #: Replacements (applied in one pass, so no replacement is escaped again).
-_REPLACEMENTS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#",
-                 "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                 "^": r"\textasciicircum{}", "<": r"$<$", ">": r"$>$", "‡": r"\ddag{}",
-                 "–": "--", "—": "---", "\n": " ", "\r": " ", "\x00": ""}
+_REPLACEMENTS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "_": r"\_",
+    "#": r"\#",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"$<$",
+    ">": r"$>$",
+    "‡": r"\ddag{}",
+    "–": "--",
+    "—": "---",
+    "\n": " ",
+    "\r": " ",
+    "\x00": "",
+}
 # other control characters (a bell or form feed typed into a cell) stop pdflatex: dropped, as
 # in Word and Excel (crlm_outcomes.report.word.xml_text)
 _REPLACEMENTS.update({chr(c): "" for c in [*range(1, 9), 11, 12, *range(14, 32)]})
@@ -66,8 +82,12 @@ def grouped_latex_table(frame: pd.DataFrame) -> str:
     if not {"variable", "level"} <= set(frame.columns):
         return latex_table(frame)
     values = [c for c in frame.columns if c not in ("variable", "level")]
-    lines = [r"\begin{tabular}{l" + "r" * len(values) + "}", r"\toprule",
-             " & ".join(["", *[latex_escape(c) for c in values]]) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{l" + "r" * len(values) + "}",
+        r"\toprule",
+        " & ".join(["", *[latex_escape(c) for c in values]]) + r" \\",
+        r"\midrule",
+    ]
     levels = frame["level"].astype(str).tolist()
     for i, row in enumerate(frame.itertuples(index=False)):
         rec = dict(zip(frame.columns, row, strict=True))

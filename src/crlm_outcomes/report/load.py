@@ -44,13 +44,20 @@ def load_cohort_step(ctx: BuildContext, base_dir: Path) -> None:
         seed = spec.cohort.seed if spec.cohort.seed is not None else DEMO_SEED
         cohort = synthetic_cohort(n, seed)
         ctx.seeds["synthetic_cohort"] = int(seed)
-        ctx.inputs.append({"kind": "synthetic", "generator":
-                           "crlm_outcomes.datasets.synthetic.synthetic_cohort", "n": int(n),
-                           "seed": int(seed),
-                           "sha256": cohort.provenance.get("input_sha256")})
-        ctx.cohort_note = (f"The cohort is the synthetic demonstration cohort of crlm_outcomes "
-                           f"({n} simulated patients, seed {seed}); it is not real patient "
-                           "data.")
+        ctx.inputs.append(
+            {
+                "kind": "synthetic",
+                "generator": "crlm_outcomes.datasets.synthetic.synthetic_cohort",
+                "n": int(n),
+                "seed": int(seed),
+                "sha256": cohort.provenance.get("input_sha256"),
+            }
+        )
+        ctx.cohort_note = (
+            f"The cohort is the synthetic demonstration cohort of crlm_outcomes "
+            f"({n} simulated patients, seed {seed}); it is not real patient "
+            "data."
+        )
     else:
         from crlm_outcomes.io.load import load_cohort
 
@@ -59,11 +66,18 @@ def load_cohort_step(ctx: BuildContext, base_dir: Path) -> None:
             source = base_dir / source
         profile = _profile_arg(spec, base_dir)
         cohort = load_cohort(source, profile=profile, **spec.cohort.options)
-        ctx.inputs.append({"kind": "file", "path": spec.cohort.source,
-                           "sha256": cohort.provenance.get("input_sha256"),
-                           "profile": spec.cohort.profile,
-                           "profile_sha256": cohort.provenance.get("profile_sha256")})
+        ctx.inputs.append(
+            {
+                "kind": "file",
+                "path": spec.cohort.source,
+                "sha256": cohort.provenance.get("input_sha256"),
+                "profile": spec.cohort.profile,
+                "profile_sha256": cohort.provenance.get("profile_sha256"),
+            }
+        )
         # the counts are added by the flow section, as its table publishes them
-        ctx.cohort_note = (f"The cohort was read from {spec.cohort.source} with the "
-                           f"'{spec.cohort.profile}' loader profile.")
+        ctx.cohort_note = (
+            f"The cohort was read from {spec.cohort.source} with the "
+            f"'{spec.cohort.profile}' loader profile."
+        )
     ctx.cohort = cohort

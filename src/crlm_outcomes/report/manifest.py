@@ -20,14 +20,34 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEPENDENCIES", "sha256_file", "sha256_bytes", "software_versions", "git_commit",
-           "build_manifest", "write_manifest", "MANIFEST_NAME"]
+__all__ = [
+    "DEPENDENCIES",
+    "sha256_file",
+    "sha256_bytes",
+    "software_versions",
+    "git_commit",
+    "build_manifest",
+    "write_manifest",
+    "MANIFEST_NAME",
+]
 
 MANIFEST_NAME = "manifest.json"
 #: Distributions whose versions are recorded (the runtime dependencies that touch the numbers
 #: or the output files).
-DEPENDENCIES = ("numpy", "pandas", "scipy", "statsmodels", "formulaic", "matplotlib", "pandera",
-                "pyarrow", "pydantic", "jinja2", "pyyaml", "typer")
+DEPENDENCIES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "formulaic",
+    "matplotlib",
+    "pandera",
+    "pyarrow",
+    "pydantic",
+    "jinja2",
+    "pyyaml",
+    "typer",
+)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -54,8 +74,7 @@ def software_versions() -> dict[str, Any]:
             deps[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             deps[name] = None
-    return {"crlm_outcomes": __version__, "python": platform.python_version(),
-            "dependencies": deps}
+    return {"crlm_outcomes": __version__, "python": platform.python_version(), "dependencies": deps}
 
 
 def git_commit(path: str | Path | None = None) -> str | None:
@@ -65,24 +84,36 @@ def git_commit(path: str | Path | None = None) -> str | None:
     """
     where = Path(path) if path is not None else Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
-                             text=True, timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     commit = out.stdout.strip()
     return commit if out.returncode == 0 and len(commit) == 40 else None
 
 
-def build_manifest(*, spec: Mapping[str, Any], spec_sha256: str, spec_file_sha256: str | None,
-                   inputs: Iterable[Mapping[str, Any]], seeds: Mapping[str, int],
-                   outputs: Mapping[str, str], versions: Mapping[str, Any] | None = None,
-                   commit: str | None = None) -> dict[str, Any]:
+def build_manifest(
+    *,
+    spec: Mapping[str, Any],
+    spec_sha256: str,
+    spec_file_sha256: str | None,
+    inputs: Iterable[Mapping[str, Any]],
+    seeds: Mapping[str, int],
+    outputs: Mapping[str, str],
+    versions: Mapping[str, Any] | None = None,
+    commit: str | None = None,
+) -> dict[str, Any]:
     """The manifest as a dict (see the module docstring for the fields)."""
     return {
         "manifest_version": 1,
         "build_time": None,
-        "build_time_note": "not recorded, so that rebuilds from the same inputs are "
-                           "byte-identical",
+        "build_time_note": "not recorded, so that rebuilds from the same inputs are byte-identical",
         "software": dict(versions or software_versions()),
         "git_commit": commit,
         "spec": dict(spec),
@@ -97,6 +128,7 @@ def build_manifest(*, spec: Mapping[str, Any], spec_sha256: str, spec_file_sha25
 def write_manifest(out_dir: str | Path, manifest: Mapping[str, Any]) -> Path:
     """Write ``manifest.json`` (sorted keys, 2-space indent, trailing newline)."""
     path = Path(out_dir) / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
     return path

@@ -23,12 +23,11 @@ _TEST_SENTENCES = {
     "Welch t-test": "Welch's t-test",
     "Welch ANOVA": "Welch's one-way analysis of variance",
     "Kruskal-Wallis": "the Kruskal-Wallis test",
-    "Chi-square": "Pearson's chi-square test (with Yates' continuity correction for 2 x 2 "
-                  "tables)",
+    "Chi-square": "Pearson's chi-square test (with Yates' continuity correction for 2 x 2 tables)",
     "Fisher": "Fisher's exact test",
     "Fisher (Monte Carlo)": "Fisher's exact test with a Monte Carlo p-value (20,000 tables "
-                            "with fixed margins, fixed seed) for tables with more than two "
-                            "rows and columns",
+    "with fixed margins, fixed seed) for tables with more than two "
+    "rows and columns",
 }
 
 
@@ -39,9 +38,15 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
-                 suppression: SuppressionPolicy, table_one_tests: Sequence[str] = (),
-                 cohort_note: str = "", labels: Labels | None = None) -> list[str]:
+def methods_text(
+    spec: AnalysisSpec,
+    *,
+    versions: Mapping[str, Any],
+    suppression: SuppressionPolicy,
+    table_one_tests: Sequence[str] = (),
+    cohort_note: str = "",
+    labels: Labels | None = None,
+) -> list[str]:
     """Paragraphs of the methods section.
 
     Parameters
@@ -66,66 +71,93 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
     paras: list[str] = []
     cohort = [cohort_note] if cohort_note else []
     if spec.filters:
-        cohort.append("Patients were included when they met every criterion, applied in "
-                      "order: " + "; ".join(f.describe(lab) for f in spec.filters) + ". A patient "
-                      "whose value for a criterion was missing did not meet it.")
-    used = list(dict.fromkeys([*spec.endpoints, *[m.endpoint for m in spec.cox],
-                               *(["rfs"] if spec.competing_risks else []),
-                               *[lm.endpoint for lm in spec.landmarks]]))
+        cohort.append(
+            "Patients were included when they met every criterion, applied in "
+            "order: " + "; ".join(f.describe(lab) for f in spec.filters) + ". A patient "
+            "whose value for a criterion was missing did not meet it."
+        )
+    used = list(
+        dict.fromkeys(
+            [
+                *spec.endpoints,
+                *[m.endpoint for m in spec.cox],
+                *(["rfs"] if spec.competing_risks else []),
+                *[lm.endpoint for lm in spec.landmarks],
+            ]
+        )
+    )
     origins = "; ".join(
         f"{lab.endpoint(e).lower()} ({lab.events.get(e, 'event').lower()}) from "
-        f"{lab.origins.get(e, 'the recorded origin')}" for e in used)
-    cohort.append(f"Times are in months (days / 30.4375), measured for {origins}; patients "
-                  "without the event were censored at their last follow-up. Each analysis "
-                  "used the patients with complete data for its variables; the number "
-                  "excluded for missing values is reported with every result.")
+        f"{lab.origins.get(e, 'the recorded origin')}"
+        for e in used
+    )
+    cohort.append(
+        f"Times are in months (days / 30.4375), measured for {origins}; patients "
+        "without the event were censored at their last follow-up. Each analysis "
+        "used the patients with complete data for its variables; the number "
+        "excluded for missing values is reported with every result."
+    )
     paras.append(" ".join(cohort))
 
     ends = [lab.endpoint(e) for e in spec.endpoints]
-    km = (f"Survival ({_join(ends).lower()}) was estimated with the Kaplan-Meier method, with "
-          f"Greenwood variance and pointwise 95% confidence intervals on the "
-          f"{_CONF[spec.output.conf_type]} scale; median survival and survival at "
-          f"{_join([f'{t:g}' for t in spec.output.survival_times])} months are reported. "
-          "Groups were compared with the log-rank test.")
+    km = (
+        f"Survival ({_join(ends).lower()}) was estimated with the Kaplan-Meier method, with "
+        f"Greenwood variance and pointwise 95% confidence intervals on the "
+        f"{_CONF[spec.output.conf_type]} scale; median survival and survival at "
+        f"{_join([f'{t:g}' for t in spec.output.survival_times])} months are reported. "
+        "Groups were compared with the log-rank test."
+    )
     cs = spec.output.conditional_survival
     if cs is not None:
-        km += (" Conditional survival, the probability of surviving a further "
-               f"{_join([f'{t:g}' for t in cs.horizon])} months given survival to "
-               f"{_join([f'{s:g}' for s in cs.given])} months, is the ratio of Kaplan-Meier "
-               "estimates, with the Greenwood variance over the conditional interval and "
-               "log-log 95% confidence intervals.")
+        km += (
+            " Conditional survival, the probability of surviving a further "
+            f"{_join([f'{t:g}' for t in cs.horizon])} months given survival to "
+            f"{_join([f'{s:g}' for s in cs.given])} months, is the ratio of Kaplan-Meier "
+            "estimates, with the Greenwood variance over the conditional interval and "
+            "log-log 95% confidence intervals."
+        )
     paras.append(km)
 
     if spec.comparison is not None:
         tests = [_TEST_SENTENCES[t] for t in table_one_tests if t in _TEST_SENTENCES]
-        t1 = (f"Baseline characteristics were compared by {var(spec.comparison.by)}: continuous "
-              "variables as mean (standard deviation) or, when skewed, median [interquartile "
-              "range]; categorical variables as counts (% of non-missing). ")
+        t1 = (
+            f"Baseline characteristics were compared by {var(spec.comparison.by)}: continuous "
+            "variables as mean (standard deviation) or, when skewed, median [interquartile "
+            "range]; categorical variables as counts (% of non-missing). "
+        )
         if tests:
             t1 += "P-values are from " + _join(tests) + ". "
-        t1 += ("Fisher's exact test replaced the chi-square test when an expected count was "
-               "below 5. Standardised mean differences (SMD) are given for every variable "
-               "(multinomial SMD of Yang & Dalton for categorical variables; the mean of the "
-               "pairwise SMDs for more than two groups).")
+        t1 += (
+            "Fisher's exact test replaced the chi-square test when an expected count was "
+            "below 5. Standardised mean differences (SMD) are given for every variable "
+            "(multinomial SMD of Yang & Dalton for categorical variables; the mean of the "
+            "pairwise SMDs for more than two groups)."
+        )
         paras.append(t1)
 
     if spec.cox:
         parts = []
         for m in spec.cox:
             covs = _join([lower_first(term_label(t, lab)) for t in split_terms(m.formula)])
-            desc = (f"model '{m.display_name}' for {lab.endpoint(m.endpoint).lower()} "
-                    f"(covariates: {covs}; {m.ties.capitalize()} ties")
+            desc = (
+                f"model '{m.display_name}' for {lab.endpoint(m.endpoint).lower()} "
+                f"(covariates: {covs}; {m.ties.capitalize()} ties"
+            )
             if m.strata:
                 desc += f"; stratified by {', '.join(var(s) for s in m.strata)}"
             if m.cluster:
                 desc += f"; robust sandwich variance clustered on {var(m.cluster)}"
             parts.append(desc + ")")
-        cox = ("Hazard ratios with 95% Wald confidence intervals were estimated with Cox "
-               "proportional-hazards regression: " + "; ".join(parts) + ". ")
+        cox = (
+            "Hazard ratios with 95% Wald confidence intervals were estimated with Cox "
+            "proportional-hazards regression: " + "; ".join(parts) + ". "
+        )
         if any(m.ph_test for m in spec.cox):
-            cox += ("Proportional hazards were assessed with the scaled Schoenfeld residual "
-                    "test of Grambsch and Therneau on Kaplan-Meier-transformed time (as R's "
-                    "cox.zph), with residual plots.")
+            cox += (
+                "Proportional hazards were assessed with the scaled Schoenfeld residual "
+                "test of Grambsch and Therneau on Kaplan-Meier-transformed time (as R's "
+                "cox.zph), with residual plots."
+            )
         paras.append(cox)
 
     if spec.imputation is not None:
@@ -140,7 +172,8 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
             "Royston 2009). Every Cox model was fitted on each imputed data set and the "
             "estimates were pooled by Rubin's rules, with t-based confidence intervals on "
             "Barnard-Rubin degrees of freedom. Kaplan-Meier, competing-risk and landmark "
-            "analyses and Table 1 use the observed data.")
+            "analyses and Table 1 use the observed data."
+        )
     if spec.matching:
         parts = []
         for mt in spec.matching:
@@ -149,38 +182,53 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
                 f"model on {_join([lower_first(term_label(t, lab)) for t in split_terms(mt.formula)])}"
                 f"; {mt.ratio}:1 "
                 f"{'with' if mt.replace else 'without'} replacement, "
-                + ("no caliper" if mt.caliper is None else
-                   f"caliper {mt.caliper:g} SD of the logit")
-                + (f", exact on {_join([var(v) for v in mt.exact])}" if mt.exact else "") + ")")
+                + (
+                    "no caliper"
+                    if mt.caliper is None
+                    else f"caliper {mt.caliper:g} SD of the logit"
+                )
+                + (f", exact on {_join([var(v) for v in mt.exact])}" if mt.exact else "")
+                + ")"
+            )
         paras.append(
             "Treatment comparisons by propensity-score matching (greedy nearest-neighbour "
             "matching on the logit of the propensity score from a logistic model): "
-            + "; ".join(parts) + ". Balance was assessed with standardised mean differences "
+            + "; ".join(parts)
+            + ". Balance was assessed with standardised mean differences "
             "before and after matching. Hazard ratios come from Cox models in the matched "
             "sample with the matching weights and a robust variance clustered on the matched "
             "set. E-values (VanderWeele & Ding 2017) give the minimum strength of association "
             "an unmeasured confounder would need with treatment and outcome to explain the "
-            "hazard ratio (and its confidence limit) away.")
+            "hazard ratio (and its confidence limit) away."
+        )
     if spec.competing_risks:
         paras.append(
             "Recurrence and death without recurrence were analysed as competing risks "
             "(recurrence-free survival split by its first event): cumulative incidence "
             "by the Aalen-Johansen estimator with the variance of cmprsk's cuminc and "
             "pointwise 95% intervals on the log-log scale; groups were compared with Gray's "
-            "test." + "".join(
+            "test."
+            + "".join(
                 " Subdistribution hazard ratios of recurrence, with death without recurrence "
                 "as the competing event, were estimated with the Fine-Gray model (as cmprsk's "
                 "crr, robust sandwich variance) with covariates "
                 + _join([lower_first(term_label(t, lab)) for t in split_terms(cr.formula)])
-                + ("; each covariate was also fitted alone" if cr.univariable else "") + "."
-                for cr in spec.competing_risks if cr.formula))
+                + ("; each covariate was also fitted alone" if cr.univariable else "")
+                + "."
+                for cr in spec.competing_risks
+                if cr.formula
+            )
+        )
     if spec.landmarks:
-        lms = [f"{lab.endpoint(lm.endpoint).lower()} at {lm.time:g} months by {var(lm.by)}"
-               for lm in spec.landmarks]
+        lms = [
+            f"{lab.endpoint(lm.endpoint).lower()} at {lm.time:g} months by {var(lm.by)}"
+            for lm in spec.landmarks
+        ]
         paras.append(
             "Landmark analyses (" + "; ".join(lms) + ") included only patients event-free and "
             "under follow-up at the landmark, with time restarted at the landmark, to avoid "
-            "immortal-time bias (Anderson, Cain & Gelber 1983).")
+            "immortal-time bias (Anderson, Cain & Gelber 1983)."
+        )
 
     if spec.score_validation is not None:
         from crlm_outcomes.report.sections.score_validation import score_validation_methods
@@ -205,15 +253,20 @@ def methods_text(spec: AnalysisSpec, *, versions: Mapping[str, Any],
             "and counts in the text are shown as the tables show them. Before the report was "
             "written, every masked count was checked by linear programming against all "
             "published counts, totals, percentages, numbers at risk and curves; none can be "
-            "recovered.")
+            "recovered."
+        )
     else:
         paras.append("No small-cell suppression was applied.")
 
     deps = versions.get("dependencies", {})
-    lib = ", ".join(f"{k} {v}" for k, v in deps.items()
-                    if k in ("numpy", "pandas", "scipy", "statsmodels", "matplotlib") and v)
+    lib = ", ".join(
+        f"{k} {v}"
+        for k, v in deps.items()
+        if k in ("numpy", "pandas", "scipy", "statsmodels", "matplotlib") and v
+    )
     paras.append(
         f"Analyses used crlm_outcomes {versions.get('crlm_outcomes')} (Python "
         f"{versions.get('python')}; {lib}), whose survival estimates are tested against R "
-        "(survival 3.5-3, cmprsk 2.2-11).")
+        "(survival 3.5-3, cmprsk 2.2-11)."
+    )
     return paras

@@ -64,14 +64,19 @@ def check_output_folder(out: Path) -> None:
     OutputFolderError
     """
     if out.exists() and not out.is_dir():
-        raise OutputFolderError("the output path is a file, not a folder", file=str(out),
-                                expected="a new or empty folder, or a previous report's folder")
+        raise OutputFolderError(
+            "the output path is a file, not a folder",
+            file=str(out),
+            expected="a new or empty folder, or a previous report's folder",
+        )
     if out.is_dir() and any(out.iterdir()) and previous_outputs(out) is None:
         raise OutputFolderError(
             "the output folder is not empty and holds no manifest.json of a previous report "
             "build; refusing to write into it (nothing it holds would be deleted, but files "
-            "could be overwritten)", file=str(out),
-            expected="a new or empty folder, or the folder of a previous report")
+            "could be overwritten)",
+            file=str(out),
+            expected="a new or empty folder, or the folder of a previous report",
+        )
 
 
 def _fcntl() -> ModuleType | None:
@@ -98,8 +103,10 @@ def _lock(out: Path) -> Iterator[None]:
                     raise OSError("stale lock file")
             except OSError:
                 raise OutputFolderError(
-                    "another report build is writing into this folder", file=str(out),
-                    expected="one build at a time per output folder") from None
+                    "another report build is writing into this folder",
+                    file=str(out),
+                    expected="one build at a time per output folder",
+                ) from None
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -144,13 +151,14 @@ def install(tmp: Path, out: Path) -> list[str]:
         return notes
     old = previous_outputs(out) or {}
     new = {p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()}
-    foreign = sorted(rel for rel in new - set(old) - {MANIFEST_NAME}
-                     if (out / rel).exists())
+    foreign = sorted(rel for rel in new - set(old) - {MANIFEST_NAME} if (out / rel).exists())
     if foreign:
         raise OutputFolderError(
             f"the build would overwrite {len(foreign)} file(s) that no previous build wrote "
-            f"(first: {foreign[0]}); nothing was changed", file=str(out),
-            expected="move those files away or choose another folder")
+            f"(first: {foreign[0]}); nothing was changed",
+            file=str(out),
+            expected="move those files away or choose another folder",
+        )
     for rel, sha in sorted(old.items()):
         if rel in new:
             continue
@@ -158,8 +166,7 @@ def install(tmp: Path, out: Path) -> list[str]:
         if not path.is_file():
             continue
         if sha256_file(path) != sha:
-            notes.append(f"{rel} (listed by the previous build's manifest) was edited since; "
-                         "kept.")
+            notes.append(f"{rel} (listed by the previous build's manifest) was edited since; kept.")
             continue
         path.unlink()
         parent = path.parent

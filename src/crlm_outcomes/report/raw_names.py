@@ -15,8 +15,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-__all__ = ["raw_names_in_text", "raw_names_in_report", "visible_report_text", "svg_texts",
-           "ALLOWED"]
+__all__ = [
+    "raw_names_in_text",
+    "raw_names_in_report",
+    "visible_report_text",
+    "svg_texts",
+    "ALLOWED",
+]
 
 #: Tokens with an underscore that are not column names or codes.
 ALLOWED = frozenset({"crlm_outcomes"})
@@ -81,8 +86,10 @@ def visible_report_text(page: str) -> str:
 def svg_texts(path: str | Path) -> list[str]:
     """The ``<text>`` contents of an SVG written with ``svg.fonttype = "none"``."""
     svg = Path(path).read_text(encoding="utf-8")
-    return [html.unescape(re.sub(r"<[^>]+>", "", m))
-            for m in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.S)]
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", m))
+        for m in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.S)
+    ]
 
 
 def raw_names_in_report(out: str | Path) -> dict[str, list[str]]:

@@ -26,8 +26,13 @@ from crlm_outcomes.report.suppression import (
     suppress_vector,
 )
 
-__all__ = ["RegressionTable", "regression_table", "merge_tables", "univariable_multivariable",
-           "split_terms"]
+__all__ = [
+    "RegressionTable",
+    "regression_table",
+    "merge_tables",
+    "univariable_multivariable",
+    "split_terms",
+]
 
 _REQUIRED = ("term", "hr", "lower", "upper", "p")
 
@@ -42,8 +47,8 @@ def _grouped(table: pd.DataFrame) -> pd.DataFrame:
     out.insert(0, "", label)
     if any(": " in str(c) for c in out.columns):  # merged tables: model names as a header row
         out.columns = pd.MultiIndex.from_tuples(
-            [tuple(str(c).split(": ", 1)) if ": " in str(c) else ("", str(c))
-             for c in out.columns])
+            [tuple(str(c).split(": ", 1)) if ": " in str(c) else ("", str(c)) for c in out.columns]
+        )
     return out
 
 
@@ -82,9 +87,12 @@ class RegressionTable(Result):
         """Styled HTML table with its caption and notes (levels indented under their
         variable)."""
         frame = _grouped(self.table)
-        styler = (frame.style.hide(axis="index").set_uuid(uuid)
-                  .set_table_attributes("class='crlm-table regression'")
-                  .set_caption(html.escape(self.title)))
+        styler = (
+            frame.style.hide(axis="index")
+            .set_uuid(uuid)
+            .set_table_attributes("class='crlm-table regression'")
+            .set_caption(html.escape(self.title))
+        )
         foot = "; ".join(f"{k}: {v}" for k, v in self.notes.items())
         styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(foot)}</p>"
@@ -94,9 +102,14 @@ class RegressionTable(Result):
         return grouped_latex_table(self.table)
 
 
-def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = None,
-                     decimals: int = 2, title: str = "Cox proportional-hazards model",
-                     suppression: SuppressionPolicy | None = None) -> RegressionTable:
+def regression_table(
+    model: Any,
+    *,
+    labels: Labels | Mapping[str, Any] | None = None,
+    decimals: int = 2,
+    title: str = "Cox proportional-hazards model",
+    suppression: SuppressionPolicy | None = None,
+) -> RegressionTable:
     """Format a fitted Cox or Fine-Gray model (or a summary frame) as ratio (95% CI) and p.
 
     The rows are :func:`crlm_outcomes.survival.term_rows.term_rows` (those of the forest
@@ -148,16 +161,20 @@ def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = 
         return "" if not np.isfinite(v) else format_count_alone(int(v), policy)
 
     level_row = rows["kind"].isin(["reference", "level"]) | (
-        (rows["kind"] == "not_estimable") & (rows["term"] != rows["variable"]))
-    table = pd.DataFrame({
-        "variable": np.where(level_row, [_header_of(rows, i) for i in range(len(rows))],
-                             rows["label"]),
-        "level": np.where(level_row, rows["label"], ""),
-        "N": [count(v) for v in rows["n"]],
-        "events": [count(v) for v in rows["events"]],
-        f"{name} (95% CI)": [ci(r) for r in rows.itertuples(index=False)],
-        "p": [format_p(p) for p in rows["p"]],
-    })
+        (rows["kind"] == "not_estimable") & (rows["term"] != rows["variable"])
+    )
+    table = pd.DataFrame(
+        {
+            "variable": np.where(
+                level_row, [_header_of(rows, i) for i in range(len(rows))], rows["label"]
+            ),
+            "level": np.where(level_row, rows["label"], ""),
+            "N": [count(v) for v in rows["n"]],
+            "events": [count(v) for v in rows["events"]],
+            f"{name} (95% CI)": [ci(r) for r in rows.itertuples(index=False)],
+            "p": [format_p(p) for p in rows["p"]],
+        }
+    )
     if isinstance(model, pd.DataFrame):  # a bare summary: no design, no counts
         table = table.drop(columns=["N", "events"])
     notes: dict[str, str] = {}
@@ -176,12 +193,15 @@ def regression_table(model: Any, *, labels: Labels | Mapping[str, Any] | None = 
             notes["variance"] = "robust (sandwich)" if model.robust else "model-based"
         else:
             notes["variance"] = "robust (sandwich), as cmprsk::crr"
-        notes["patients excluded for missing values"] = format_count(n_excluded, exc_kind,
-                                                                      policy)
-    excluded = (empty_excluded() if isinstance(model, pd.DataFrame)
-                else getattr(model, "excluded", empty_excluded()))
-    return RegressionTable(table=table, numbers=numbers, notes=notes, title=title,
-                           excluded=excluded)
+        notes["patients excluded for missing values"] = format_count(n_excluded, exc_kind, policy)
+    excluded = (
+        empty_excluded()
+        if isinstance(model, pd.DataFrame)
+        else getattr(model, "excluded", empty_excluded())
+    )
+    return RegressionTable(
+        table=table, numbers=numbers, notes=notes, title=title, excluded=excluded
+    )
 
 
 def split_terms(formula: str) -> list[str]:
@@ -250,14 +270,23 @@ def merge_tables(tables: Mapping[str, RegressionTable], *, title: str) -> Regres
             out[f"{name}: {c}"] = joined[c].to_numpy()
         numbers.append(tab.numbers.assign(model=name))
         notes.update({f"{name}: {k}": v for k, v in tab.notes.items()})
-    return RegressionTable(table=out, numbers=pd.concat(numbers, ignore_index=True),
-                           notes=notes, title=title)
+    return RegressionTable(
+        table=out, numbers=pd.concat(numbers, ignore_index=True), notes=notes, title=title
+    )
 
 
-def univariable_multivariable(data: Any, variables: list[str], duration: str, event: str, *,
-                              model: str = "cox", labels: Labels | Mapping[str, Any] | None = None,
-                              suppression: SuppressionPolicy | None = None,
-                              title: str | None = None, **options: Any) -> RegressionTable:
+def univariable_multivariable(
+    data: Any,
+    variables: list[str],
+    duration: str,
+    event: str,
+    *,
+    model: str = "cox",
+    labels: Labels | Mapping[str, Any] | None = None,
+    suppression: SuppressionPolicy | None = None,
+    title: str | None = None,
+    **options: Any,
+) -> RegressionTable:
     """Univariable and multivariable models side by side (gtsummary ``tbl_uvregression`` +
     ``tbl_merge``): one model per variable, and one with all of them.
 
@@ -293,23 +322,41 @@ def univariable_multivariable(data: Any, variables: list[str], duration: str, ev
     from crlm_outcomes.errors import SpecError
 
     if model not in ("cox", "fine_gray"):
-        raise SpecError("unknown model for the univariable/multivariable table", value=model,
-                        expected="'cox' or 'fine_gray'")
+        raise SpecError(
+            "unknown model for the univariable/multivariable table",
+            value=model,
+            expected="'cox' or 'fine_gray'",
+        )
     if not variables:
-        raise SpecError("no variables for the univariable/multivariable table", value=variables,
-                        expected="one or more covariates")
+        raise SpecError(
+            "no variables for the univariable/multivariable table",
+            value=variables,
+            expected="one or more covariates",
+        )
     from crlm_outcomes.survival.cox import cox
     from crlm_outcomes.survival.fine_gray import fine_gray
 
     fit_fn: Callable[..., Any] = cox if model == "cox" else fine_gray
     frame = as_frame(data)
-    uni_tables = [regression_table(fit_fn(frame, v, duration, event, **options), labels=labels,
-                                   suppression=suppression) for v in variables]
-    uni = RegressionTable(table=pd.concat([u.table for u in uni_tables], ignore_index=True),
-                          numbers=pd.concat([u.numbers for u in uni_tables], ignore_index=True),
-                          notes={}, title="Univariable")
-    multi = regression_table(fit_fn(frame, " + ".join(variables), duration, event, **options),
-                             labels=labels, suppression=suppression)
+    uni_tables = [
+        regression_table(
+            fit_fn(frame, v, duration, event, **options), labels=labels, suppression=suppression
+        )
+        for v in variables
+    ]
+    uni = RegressionTable(
+        table=pd.concat([u.table for u in uni_tables], ignore_index=True),
+        numbers=pd.concat([u.numbers for u in uni_tables], ignore_index=True),
+        notes={},
+        title="Univariable",
+    )
+    multi = regression_table(
+        fit_fn(frame, " + ".join(variables), duration, event, **options),
+        labels=labels,
+        suppression=suppression,
+    )
     name = "Cox" if model == "cox" else "Fine-Gray"
-    return merge_tables({"Univariable": uni, "Multivariable": multi},
-                        title=title or f"{name} models: univariable and multivariable")
+    return merge_tables(
+        {"Univariable": uni, "Multivariable": multi},
+        title=title or f"{name} models: univariable and multivariable",
+    )

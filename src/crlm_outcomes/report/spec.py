@@ -52,8 +52,7 @@ __all__ = [
 
 #: Endpoint name -> (duration column, event column) of the canonical schema (a view of the one
 #: endpoint map, :data:`crlm_outcomes.schema.endpoint_map.ENDPOINTS`).
-ENDPOINTS: dict[str, tuple[str, str]] = {k: (e.duration, e.event)
-                                         for k, e in ENDPOINT_MAP.items()}
+ENDPOINTS: dict[str, tuple[str, str]] = {k: (e.duration, e.event) for k, e in ENDPOINT_MAP.items()}
 #: Human-readable endpoint names used in the report (from the same map).
 ENDPOINT_LABELS: dict[str, str] = {k: e.label for k, e in ENDPOINT_MAP.items()}
 #: Loader profiles of population registries: small-cell suppression is on by default for them
@@ -74,15 +73,18 @@ class CohortSpec(_Model):
 
     demo: bool = Field(False, description="Use the synthetic demo cohort instead of a file.")
     source: str | None = Field(
-        None, description="Path of the input file, relative to the spec file's folder.")
+        None, description="Path of the input file, relative to the spec file's folder."
+    )
     profile: str | None = Field(
-        None, description="Loader profile name (see `crlm-outcomes profiles`) or profile file.")
+        None, description="Loader profile name (see `crlm-outcomes profiles`) or profile file."
+    )
     options: dict[str, Any] = Field(
-        default_factory=dict, description="Extra keyword options passed to load_cohort.")
-    n: int | None = Field(None, ge=20, le=1_000_000,
-                          description="Demo cohort size (demo only; default 1500).")
-    seed: int | None = Field(None, ge=0,
-                             description="Random seed of the demo cohort (demo only).")
+        default_factory=dict, description="Extra keyword options passed to load_cohort."
+    )
+    n: int | None = Field(
+        None, ge=20, le=1_000_000, description="Demo cohort size (demo only; default 1500)."
+    )
+    seed: int | None = Field(None, ge=0, description="Random seed of the demo cohort (demo only).")
 
     @model_validator(mode="after")
     def _source_or_demo(self) -> CohortSpec:
@@ -102,7 +104,8 @@ class FilterSpec(_Model):
     column: str = Field(description="Canonical or stratifier column.")
     op: FilterOp = Field(description="Comparison operator.")
     value: Scalar | list[Scalar] | None = Field(
-        None, description="Value compared with (a list for in / not_in; absent for notna / isna).")
+        None, description="Value compared with (a list for in / not_in; absent for notna / isna)."
+    )
     label: str | None = Field(None, description="Text of this step in the flow diagram.")
 
     @model_validator(mode="after")
@@ -135,8 +138,13 @@ class FilterSpec(_Model):
             values = ", ".join(lab.level(self.column, v) for v in self.value)  # type: ignore[union-attr]
             return f"{name}: {word}{values}"
         ops = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", "<": "<", ">": ">"}
-        value = (lab.level(self.column, self.value) if isinstance(self.value, (str, bool))
-                 else f"{self.value:g}" if isinstance(self.value, float) else str(self.value))
+        value = (
+            lab.level(self.column, self.value)
+            if isinstance(self.value, (str, bool))
+            else f"{self.value:g}"
+            if isinstance(self.value, float)
+            else str(self.value)
+        )
         unit = lab.units.get(self.column, "")
         unit = "" if not unit or isinstance(self.value, (str, bool)) else f" {unit}"
         return f"{name} {ops[self.op]} {value}{unit}"
@@ -148,13 +156,16 @@ class ComparisonSpec(_Model):
     by: str = Field(description="Stratifier name or canonical column defining the groups.")
     variables: list[str] = Field(
         default_factory=list,
-        description="Table 1 rows (canonical or stratifier columns); empty = a default set.")
+        description="Table 1 rows (canonical or stratifier columns); empty = a default set.",
+    )
     nonnormal: list[str] = Field(
         default_factory=list,
-        description="Continuous variables summarised as median [IQR] with the Kruskal-Wallis test.")
+        description="Continuous variables summarised as median [IQR] with the Kruskal-Wallis test.",
+    )
     exact: list[str] = Field(
         default_factory=list,
-        description="Categorical variables always tested with Fisher's exact test.")
+        description="Categorical variables always tested with Fisher's exact test.",
+    )
 
 
 class CoxSpec(_Model):
@@ -162,8 +173,10 @@ class CoxSpec(_Model):
 
     name: str = Field(description="Short name used in file names.")
     label: str | None = Field(
-        None, description="Name shown in headings and captions (default: the name, with "
-                          "spaces for underscores).")
+        None,
+        description="Name shown in headings and captions (default: the name, with "
+        "spaces for underscores).",
+    )
     endpoint: EndpointName = "os"
     formula: str = Field(description="Right-hand side, e.g. 'age_at_diagnosis + C(sex)'.")
     ties: Literal["efron", "breslow"] = "efron"
@@ -171,9 +184,10 @@ class CoxSpec(_Model):
     cluster: str | None = Field(None, description="Cluster column for robust (sandwich) SEs.")
     ph_test: bool = Field(True, description="Test proportional hazards (scaled Schoenfeld).")
     univariable: bool = Field(
-        False, description="Also fit each covariate alone and show the univariable and "
-                           "multivariable hazard ratios side by side.")
-
+        False,
+        description="Also fit each covariate alone and show the univariable and "
+        "multivariable hazard ratios side by side.",
+    )
 
     @property
     def display_name(self) -> str:
@@ -186,12 +200,16 @@ class CompetingRiskSpec(_Model):
 
     by: str | None = Field(None, description="Stratifier or column to compare; none = overall.")
     formula: str | None = Field(
-        None, description="Covariates of a Fine-Gray model of recurrence (death without "
-                          "recurrence competing), e.g. 'age_at_diagnosis + ras_class'.")
+        None,
+        description="Covariates of a Fine-Gray model of recurrence (death without "
+        "recurrence competing), e.g. 'age_at_diagnosis + ras_class'.",
+    )
     univariable: bool = Field(
-        True, description="With a formula: also fit each covariate alone and show the "
-                          "univariable and multivariable subdistribution hazard ratios side "
-                          "by side.")
+        True,
+        description="With a formula: also fit each covariate alone and show the "
+        "univariable and multivariable subdistribution hazard ratios side "
+        "by side.",
+    )
 
 
 class LandmarkSpec(_Model):
@@ -210,13 +228,16 @@ class ImputationSpec(_Model):
     predictors: list[str] = Field(
         default_factory=list,
         description="Further complete columns used as predictors (the imputed variables and "
-                    "the outcome of the first Cox model are always used).")
+        "the outcome of the first Cox model are always used).",
+    )
     m: int = Field(20, ge=2, le=500, description="Number of imputations.")
     iterations: int = Field(10, ge=1, le=200, description="Iterations per chain.")
     seed: int = Field(20240611, ge=0, description="Random seed of the imputations.")
     allow_uncollected: bool = Field(
-        False, description="Impute variables that are missing for every patient of an era "
-                           "(normally refused: the source never collected them).")
+        False,
+        description="Impute variables that are missing for every patient of an era "
+        "(normally refused: the source never collected them).",
+    )
 
 
 class MatchingSpec(_Model):
@@ -224,49 +245,62 @@ class MatchingSpec(_Model):
 
     treatment: str = Field(description="Treatment column (two values).")
     treated: Scalar | None = Field(
-        None, description="Value of the treatment column meaning treated (default: coded 0/1 "
-                          "or boolean).")
+        None,
+        description="Value of the treatment column meaning treated (default: coded 0/1 "
+        "or boolean).",
+    )
     formula: str = Field(description="Right-hand side of the logistic propensity model.")
     endpoint: EndpointName = "os"
     ratio: int = Field(1, ge=1, le=10, description="Controls per treated patient (k:1).")
     replace: bool = False
-    caliper: float | None = Field(0.2, gt=0,
-                                  description="Caliper in SDs of the logit of the propensity.")
+    caliper: float | None = Field(
+        0.2, gt=0, description="Caliper in SDs of the logit of the propensity."
+    )
     order: Literal["largest", "smallest", "random", "data"] = "largest"
     exact: list[str] = Field(default_factory=list, description="Exact-matching columns.")
     seed: int = Field(1, ge=0, description="Seed of order: random.")
     rare_outcome: bool = Field(
-        False, description="The outcome is rare (< 15%): E-values use the HR as a risk ratio.")
+        False, description="The outcome is rare (< 15%): E-values use the HR as a risk ratio."
+    )
 
 
 class ConditionalSurvivalSpec(_Model):
     """Conditional survival in the Kaplan-Meier sections: P(T > s + t | T > s)."""
 
-    given: list[float] = Field(min_length=1,
-                               description="Months already survived (s), e.g. [12, 24, 36].")
-    horizon: list[float] = Field(default_factory=lambda: [60.0],
-                                 description="Further months (t), e.g. [60].")
+    given: list[float] = Field(
+        min_length=1, description="Months already survived (s), e.g. [12, 24, 36]."
+    )
+    horizon: list[float] = Field(
+        default_factory=lambda: [60.0], description="Further months (t), e.g. [60]."
+    )
 
 
 class ScoreValidationSpec(_Model):
     """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores)."""
 
     scores: list[str] = Field(
-        min_length=1, description="Score columns (higher = worse), e.g. fong_score, game_score, "
-                                  "tumour_burden_score; the first is the reference of the "
-                                  "differences.")
+        min_length=1,
+        description="Score columns (higher = worse), e.g. fong_score, game_score, "
+        "tumour_burden_score; the first is the reference of the "
+        "differences.",
+    )
     endpoint: EndpointName = "os"
     times: list[float] = Field(
         default_factory=lambda: [12.0, 36.0, 60.0],
         description="Horizons (months) of AUC(t), Brier and IPA; calibration and decision "
-                    "curves at the last one.")
+        "curves at the last one.",
+    )
     method: Literal["cox", "km"] = Field(
-        "cox", description="How a score becomes a predicted risk: Cox model with the score as "
-                           "a linear term, or the Kaplan-Meier risk of each score level.")
+        "cox",
+        description="How a score becomes a predicted risk: Cox model with the score as "
+        "a linear term, or the Kaplan-Meier risk of each score level.",
+    )
     timewt: Literal["n", "n/G2"] = Field(
-        "n", description="Concordance: Harrell (n) or Uno (n/G2), as survival::concordance.")
-    bootstrap: int = Field(0, ge=0, description="Bootstrap resamples for optimism correction "
-                                                "(0 = none).")
+        "n", description="Concordance: Harrell (n) or Uno (n/G2), as survival::concordance."
+    )
+    bootstrap: int = Field(
+        0, ge=0, description="Bootstrap resamples for optimism correction (0 = none)."
+    )
     seed: int = Field(20261203, description="Seed of the bootstrap resamples.")
 
 
@@ -274,10 +308,12 @@ class SuppressionSpec(_Model):
     """Small-cell suppression of published counts."""
 
     enabled: bool | None = Field(
-        None, description="true/false; absent = on for registry profiles (seer, ncdb) only.")
+        None, description="true/false; absent = on for registry profiles (seer, ncdb) only."
+    )
     threshold: int = Field(11, ge=1, description="Counts below this are masked.")
     rate_threshold: int = Field(
-        16, ge=1, description="Rates (%, survival) resting on fewer cases than this are masked.")
+        16, ge=1, description="Rates (%, survival) resting on fewer cases than this are masked."
+    )
 
 
 FigureFormat = Literal["png", "svg", "pdf"]
@@ -300,12 +336,15 @@ class LabelsSpec(_Model):
     """Display labels overriding the schema's defaults (``data_schema/canonical.yaml``)."""
 
     variables: dict[str, str] = Field(
-        default_factory=dict, description="Column -> label, e.g. ras_class: RAS.")
+        default_factory=dict, description="Column -> label, e.g. ras_class: RAS."
+    )
     levels: dict[str, dict[str | int, str]] = Field(
         default_factory=dict,
-        description="Column -> {level code -> label}, e.g. sex: {male: Men, female: Women}.")
+        description="Column -> {level code -> label}, e.g. sex: {male: Men, female: Women}.",
+    )
     endpoints: dict[EndpointName, str] = Field(
-        default_factory=dict, description="Endpoint -> label, e.g. os: Overall survival (OS).")
+        default_factory=dict, description="Endpoint -> label, e.g. os: Overall survival (OS)."
+    )
 
 
 class OutputSpec(_Model):
@@ -314,20 +353,26 @@ class OutputSpec(_Model):
     figure_formats: list[FigureFormat] = Field(default_factory=_all_figure_formats)
     table_formats: list[TableFormat] = Field(
         default_factory=_default_table_formats,
-        description="docx needs python-docx (pip install 'crlm_outcomes[word]').")
+        description="docx needs python-docx (pip install 'crlm_outcomes[word]').",
+    )
     suppression: SuppressionSpec = Field(default_factory=lambda: SuppressionSpec())
     conf_type: Literal["log", "log-log", "plain"] = "log"
     survival_times: list[float] = Field(
         default_factory=lambda: [12.0, 36.0, 60.0],
-        description="Times (months) at which survival is reported (e.g. 1/3/5 years).")
+        description="Times (months) at which survival is reported (e.g. 1/3/5 years).",
+    )
     pdf_report: bool = Field(
-        False, description="Also write report.pdf when a HTML-to-PDF converter is available.")
+        False, description="Also write report.pdf when a HTML-to-PDF converter is available."
+    )
     word_report: bool | None = Field(
-        None, description="Also write report.docx (every table and figure): true, false, or "
-                          "absent = when python-docx is installed (pip install "
-                          "'crlm_outcomes[word]').")
+        None,
+        description="Also write report.docx (every table and figure): true, false, or "
+        "absent = when python-docx is installed (pip install "
+        "'crlm_outcomes[word]').",
+    )
     conditional_survival: ConditionalSurvivalSpec | None = Field(
-        None, description="Add conditional survival to the Kaplan-Meier sections.")
+        None, description="Add conditional survival to the Kaplan-Meier sections."
+    )
 
 
 class AnalysisSpec(_Model):
@@ -338,11 +383,13 @@ class AnalysisSpec(_Model):
     filters: list[FilterSpec] = Field(default_factory=list)
     endpoints: list[EndpointName] = Field(default_factory=_default_endpoints, min_length=1)
     stratifiers: list[str] = Field(
-        default_factory=list, description="Names from crlm_outcomes.stratify compared by KM.")
+        default_factory=list, description="Names from crlm_outcomes.stratify compared by KM."
+    )
     stratify_options: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Options per stratifier, passed to crlm_outcomes.stratify.apply_all "
-                    "(e.g. liver_mets_timing: {convention: adam_2015}).")
+        "(e.g. liver_mets_timing: {convention: adam_2015}).",
+    )
     comparison: ComparisonSpec | None = None
     cox: list[CoxSpec] = Field(default_factory=list)
     competing_risks: list[CompetingRiskSpec] = Field(default_factory=list)
@@ -350,8 +397,10 @@ class AnalysisSpec(_Model):
     imputation: ImputationSpec | None = None
     matching: list[MatchingSpec] = Field(default_factory=list)
     score_validation: ScoreValidationSpec | None = Field(
-        None, description="Discrimination, calibration and decision curves of prognostic "
-                          "scores, with pairwise comparisons.")
+        None,
+        description="Discrimination, calibration and decision curves of prognostic "
+        "scores, with pairwise comparisons.",
+    )
     labels: LabelsSpec = Field(default_factory=lambda: LabelsSpec())
     output: OutputSpec = Field(default_factory=lambda: OutputSpec())
 
@@ -376,11 +425,13 @@ class AnalysisSpec(_Model):
 
 # ---------------------------------------------------------------------------- loading
 
+
 def _spec_error(exc: ValidationError, file: str | None) -> SpecError:
     found = problems(exc, AnalysisSpec)
     key, value, _, expected = found[0]
-    error = SpecError(problem_message("analysis spec", found), file=file, value=value,
-                      expected=expected)
+    error = SpecError(
+        problem_message("analysis spec", found), file=file, value=value, expected=expected
+    )
     error.key = key  # type: ignore[attr-defined]
     error.problems = found  # type: ignore[attr-defined]
     return error
@@ -395,8 +446,12 @@ def parse_spec(data: Mapping[str, Any], *, file: str | None = None) -> AnalysisS
         Names the dotted key, the value and what is allowed.
     """
     if not isinstance(data, Mapping):
-        raise SpecError("an analysis spec must be a mapping of keys to values", file=file,
-                        value=type(data).__name__, expected="a YAML mapping (key: value)")
+        raise SpecError(
+            "an analysis spec must be a mapping of keys to values",
+            file=file,
+            value=type(data).__name__,
+            expected="a YAML mapping (key: value)",
+        )
     try:
         spec = AnalysisSpec.model_validate(dict(data))
     except ValidationError as exc:
@@ -417,27 +472,38 @@ def load_spec(path: str | Path) -> AnalysisSpec:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise SpecError(f"the analysis spec is {size} bytes; at most {MAX_BYTES} accepted",
-                            file=str(path), expected="a YAML spec of a few kilobytes")
+            raise SpecError(
+                f"the analysis spec is {size} bytes; at most {MAX_BYTES} accepted",
+                file=str(path),
+                expected="a YAML spec of a few kilobytes",
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        raise SpecError("cannot read the analysis spec", file=str(path),
-                        expected="a readable YAML file") from exc
+        raise SpecError(
+            "cannot read the analysis spec", file=str(path), expected="a readable YAML file"
+        ) from exc
     try:
         data = load_yaml(raw)
     except UnsafeYamlError as exc:
-        raise SpecError(f"the analysis spec is refused: {exc.message}", file=str(path),
-                        row=exc.row, expected="a UTF-8 YAML mapping without repeated keys or "
-                        "alias bombs") from None
+        raise SpecError(
+            f"the analysis spec is refused: {exc.message}",
+            file=str(path),
+            row=exc.row,
+            expected="a UTF-8 YAML mapping without repeated keys or alias bombs",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise SpecError(f"the analysis spec is not valid YAML: {getattr(exc, 'problem', exc)}",
-                        file=str(path), row=(mark.line + 1) if mark is not None else None,
-                        expected="YAML mapping") from None
+        raise SpecError(
+            f"the analysis spec is not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=str(path),
+            row=(mark.line + 1) if mark is not None else None,
+            expected="YAML mapping",
+        ) from None
     return parse_spec(data if data is not None else {}, file=str(path))
 
 
 # ---------------------------------------------------------------------------- name checks
+
 
 def _canonical_columns() -> set[str]:
     from crlm_outcomes.schema.definition import canonical_definition
@@ -452,10 +518,10 @@ def known_stratifiers() -> list[str]:
     return list(stratify.STRATIFIERS)
 
 
-def _name_error(key: str, problem: str, file: str | None, value: Any,
-                expected: str) -> SpecError:
-    error = SpecError(f"invalid analysis spec: key {key!r}: {problem}", file=file, value=value,
-                      expected=expected)
+def _name_error(key: str, problem: str, file: str | None, value: Any, expected: str) -> SpecError:
+    error = SpecError(
+        f"invalid analysis spec: key {key!r}: {problem}", file=file, value=value, expected=expected
+    )
     error.key = key  # type: ignore[attr-defined]
     return error
 
@@ -518,13 +584,19 @@ def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | N
     try:
         check_formula(formula, columns)
     except FormulaError as exc:
-        error = FormulaError(f"invalid analysis spec: key {key!r}: {exc.message}", file=file,
-                             column=exc.column, value=formula, expected=exc.expected)
+        error = FormulaError(
+            f"invalid analysis spec: key {key!r}: {exc.message}",
+            file=file,
+            column=exc.column,
+            value=formula,
+            expected=exc.expected,
+        )
         error.key = key  # type: ignore[attr-defined]
         raise error from None
 
 
 # ---------------------------------------------------------------------------- schema, hash
+
 
 def spec_json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`AnalysisSpec`."""
@@ -537,8 +609,9 @@ def spec_json_schema() -> dict[str, Any]:
 def write_json_schema(path: str | Path) -> Path:
     """Write the JSON Schema (sorted keys, 2-space indent, trailing newline) to ``path``."""
     path = Path(path)
-    path.write_text(json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path
 
 

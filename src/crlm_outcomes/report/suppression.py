@@ -93,14 +93,17 @@ class SuppressionPolicy:
         """One sentence for table footnotes and the methods text."""
         if not self.enabled:
             return ""
-        return (f"Counts below {self.threshold} are shown as '{self.primary_marker}'; counts "
-                f"from which such a count could be derived are shown as "
-                f"'{self.complementary_marker}'; rates resting on fewer than "
-                f"{self.rate_threshold} cases are not shown.")
+        return (
+            f"Counts below {self.threshold} are shown as '{self.primary_marker}'; counts "
+            f"from which such a count could be derived are shown as "
+            f"'{self.complementary_marker}'; rates resting on fewer than "
+            f"{self.rate_threshold} cases are not shown."
+        )
 
 
-def primary_mask(values: np.ndarray | Sequence[float], threshold: int, *,
-                 suppress_zero: bool = False) -> np.ndarray:
+def primary_mask(
+    values: np.ndarray | Sequence[float], threshold: int, *, suppress_zero: bool = False
+) -> np.ndarray:
     """Boolean mask of the counts below ``threshold`` (zero only with ``suppress_zero``)."""
     arr = np.asarray(values, dtype=float)
     finite = np.isfinite(arr)
@@ -110,8 +113,9 @@ def primary_mask(values: np.ndarray | Sequence[float], threshold: int, *,
     return low
 
 
-def table_constraints(shape: tuple[int, int], *, rows: bool = True,
-                      cols: bool = True) -> list[np.ndarray]:
+def table_constraints(
+    shape: tuple[int, int], *, rows: bool = True, cols: bool = True
+) -> list[np.ndarray]:
     """Constraint sets (flat indices) of a matrix whose row and/or column totals are published."""
     n_rows, n_cols = shape
     idx = np.arange(n_rows * n_cols).reshape(shape)
@@ -123,8 +127,11 @@ def table_constraints(shape: tuple[int, int], *, rows: bool = True,
     return out
 
 
-def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
-                       constraints: Sequence[Sequence[int] | np.ndarray]) -> np.ndarray:
+def complementary_mask(
+    values: np.ndarray | Sequence[float],
+    mask: np.ndarray,
+    constraints: Sequence[Sequence[int] | np.ndarray],
+) -> np.ndarray:
     """Extend ``mask`` until no published constraint has exactly one masked cell.
 
     Parameters
@@ -166,9 +173,14 @@ def complementary_mask(values: np.ndarray | Sequence[float], mask: np.ndarray,
     return out.reshape(np.shape(mask))
 
 
-def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy, *,
-                    row_totals: bool = True, col_totals: bool = True,
-                    extra_constraints: Sequence[Sequence[int] | np.ndarray] = ()) -> np.ndarray:
+def suppress_matrix(
+    values: np.ndarray | pd.DataFrame,
+    policy: SuppressionPolicy,
+    *,
+    row_totals: bool = True,
+    col_totals: bool = True,
+    extra_constraints: Sequence[Sequence[int] | np.ndarray] = (),
+) -> np.ndarray:
     """Suppression kind of each cell of a count matrix: 0 published, 1 primary, 2 complementary.
 
     ``row_totals``/``col_totals`` say whether the row/column sums are published elsewhere (an
@@ -182,23 +194,26 @@ def suppress_matrix(values: np.ndarray | pd.DataFrame, policy: SuppressionPolicy
         return kind
     prim = primary_mask(arr, policy.threshold, suppress_zero=policy.suppress_zero)
     cons = table_constraints((arr.shape[0], arr.shape[1]), rows=row_totals, cols=col_totals) + [
-        np.asarray(c) for c in extra_constraints]
+        np.asarray(c) for c in extra_constraints
+    ]
     full = complementary_mask(arr.ravel(), prim.ravel(), cons).reshape(arr.shape)
     kind[prim] = PRIMARY
     kind[full & ~prim] = COMPLEMENTARY
     return kind
 
 
-def suppress_vector(values: Sequence[float] | np.ndarray, policy: SuppressionPolicy, *,
-                    total_published: bool = True) -> np.ndarray:
+def suppress_vector(
+    values: Sequence[float] | np.ndarray, policy: SuppressionPolicy, *, total_published: bool = True
+) -> np.ndarray:
     """Suppression kinds of counts that add up to a published total (or not)."""
     arr = np.asarray(values, dtype=float).ravel()
     kind = suppress_matrix(arr[None, :], policy, row_totals=total_published, col_totals=False)
     return kind.ravel()
 
 
-def suppress_flow(n_remaining: Sequence[int], n_excluded: Sequence[int],
-                  policy: SuppressionPolicy) -> tuple[np.ndarray, np.ndarray]:
+def suppress_flow(
+    n_remaining: Sequence[int], n_excluded: Sequence[int], policy: SuppressionPolicy
+) -> tuple[np.ndarray, np.ndarray]:
     """Suppression kinds for a cohort flow (first count, then one exclusion per step).
 
     ``n_remaining[0]`` is the starting count and ``n_remaining[i]`` the count after step ``i``
@@ -249,8 +264,12 @@ def format_count(value: float | int | None, kind: int, policy: SuppressionPolicy
     return f"{int(round(float(value)))}"
 
 
-def format_counts(values: Sequence[float] | np.ndarray | pd.Series, policy: SuppressionPolicy,
-                  *, total_published: bool) -> list[str]:
+def format_counts(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    policy: SuppressionPolicy,
+    *,
+    total_published: bool,
+) -> list[str]:
     """Counts that add up to a published total (or not), suppressed and formatted."""
     kinds = suppress_vector(np.asarray(values), policy, total_published=total_published)
     return [format_count(v, k, policy) for v, k in zip(values, kinds, strict=True)]
@@ -270,8 +289,9 @@ def format_count_alone(value: int, policy: SuppressionPolicy) -> str:
     return format_count(value, kind_alone(value, policy), policy)
 
 
-def decide_policy(spec_setting: bool | None, threshold: int, rate_threshold: int,
-                  profile: Any = None) -> SuppressionPolicy:
+def decide_policy(
+    spec_setting: bool | None, threshold: int, rate_threshold: int, profile: Any = None
+) -> SuppressionPolicy:
     """The suppression policy of a report, decided from the spec and the loader profile's
     *content* (its ``disclosure:`` block), never from the profile's file name.
 
@@ -312,18 +332,23 @@ def decide_policy(spec_setting: bool | None, threshold: int, rate_threshold: int
     if spec_setting is False and required:
         raise SpecError(
             "output.suppression.enabled is false, but the loader profile's disclosure block "
-            "requires small-cell suppression" + (f" ({block['rule']})" if block.get("rule")
-                                                 else ""),
-            file=where, value=False,
-            expected="true or absent: a report of these data must suppress small cells")
+            "requires small-cell suppression"
+            + (f" ({block['rule']})" if block.get("rule") else ""),
+            file=where,
+            value=False,
+            expected="true or absent: a report of these data must suppress small cells",
+        )
     if spec_setting is None and registry and not required and block.get("suppression") != "none":
         raise SpecError(
             "the loader profile reads a registry under a data-use agreement but does not say "
-            "whether small cells must be suppressed, and the spec does not either", file=where,
+            "whether small cells must be suppressed, and the spec does not either",
+            file=where,
             expected="output.suppression.enabled: true (or false when the agreement allows), "
-                     "or a 'disclosure: {suppression: required}' block in the profile")
+            "or a 'disclosure: {suppression: required}' block in the profile",
+        )
     enabled = bool(spec_setting) if spec_setting is not None else required
-    return SuppressionPolicy(enabled=enabled,
-                             threshold=max(threshold, int(block.get("threshold", 0))),
-                             rate_threshold=max(rate_threshold,
-                                                int(block.get("rate_threshold", 0))))
+    return SuppressionPolicy(
+        enabled=enabled,
+        threshold=max(threshold, int(block.get("threshold", 0))),
+        rate_threshold=max(rate_threshold, int(block.get("rate_threshold", 0))),
+    )

@@ -58,8 +58,7 @@ from crlm_outcomes.report.suppression import (
     suppress_vector,
 )
 
-__all__ = ["TableOne", "table_one", "smd_continuous", "smd_categorical", "format_p",
-           "FISHER_SEED"]
+__all__ = ["TableOne", "table_one", "smd_continuous", "smd_categorical", "format_p", "FISHER_SEED"]
 
 #: Seed of the Monte Carlo Fisher test (tables larger than 2 x k), recorded in report manifests.
 FISHER_SEED = 20240501
@@ -83,8 +82,9 @@ def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float,
                 return "Fisher", float("nan"), fisher_exact_2xk(table)
             except TooManyTablesError:
                 pass
-        method = stats.MonteCarloMethod(n_resamples=_MC_RESAMPLES,
-                                        rng=np.random.default_rng(FISHER_SEED))
+        method = stats.MonteCarloMethod(
+            n_resamples=_MC_RESAMPLES, rng=np.random.default_rng(FISHER_SEED)
+        )
         res = stats.fisher_exact(table.astype(np.int64), method=method)
         return "Fisher (Monte Carlo)", float("nan"), float(res.pvalue)
     chi2, p, _, _ = stats.chi2_contingency(table, correction=True)
@@ -92,8 +92,11 @@ def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float,
 
 
 def is_categorical(s: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or isinstance(
-        s.dtype, pd.CategoricalDtype)
+    return (
+        not pd.api.types.is_numeric_dtype(s)
+        or pd.api.types.is_bool_dtype(s)
+        or isinstance(s.dtype, pd.CategoricalDtype)
+    )
 
 
 def variable_levels(s: pd.Series) -> list:
@@ -151,8 +154,9 @@ class TableOne(Result):
     def summary(self) -> FrameMethodAlias:
         """``t1.summary()`` is the published table as text; used as a DataFrame it is the
         numeric :attr:`statistics` frame (its name before 0.2), with a FutureWarning."""
-        return FrameMethodAlias(self._summary_text, lambda: self.statistics,
-                                "TableOne.summary", "TableOne.statistics")
+        return FrameMethodAlias(
+            self._summary_text, lambda: self.statistics, "TableOne.summary", "TableOne.statistics"
+        )
 
     def _summary_text(self) -> str:
         title = "Table 1" + (f" by {lower_first(self.by_label or self.by)}" if self.by else "")
@@ -160,8 +164,12 @@ class TableOne(Result):
         return f"{title}\n{text}\n{self.footnote()}"
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"by": self.by, "groups": len(self.groups), "rows": len(self.table),
-                "excluded": self.n_excluded}
+        return {
+            "by": self.by,
+            "groups": len(self.groups),
+            "rows": len(self.table),
+            "excluded": self.n_excluded,
+        }
 
     def footnote(self) -> str:
         """The table's footnote: statistics shown, tests used and suppression."""
@@ -178,12 +186,14 @@ class TableOne(Result):
         """Styled HTML (pandas Styler; variables in bold, levels indented; fixed ``uuid``)."""
         frame = self.table.copy()
         first = frame["level"].eq("")
-        frame.insert(0, "", np.where(first, frame["variable"],
-                                     "\u2003" + frame["level"].astype(str)))
+        frame.insert(
+            0, "", np.where(first, frame["variable"], "\u2003" + frame["level"].astype(str))
+        )
         frame = frame.drop(columns=["variable", "level"])
         styler = frame.style.hide(axis="index").set_uuid(uuid)
         styler = styler.apply(
-            lambda col: ["font-weight:bold" if f else "" for f in first], subset=[""], axis=0)
+            lambda col: ["font-weight:bold" if f else "" for f in first], subset=[""], axis=0
+        )
         styler = styler.set_table_attributes("class='crlm-table table-one'")
         caption = "Table 1" + (f" by {lower_first(self.by_label or self.by)}" if self.by else "")
         styler = styler.set_caption(html.escape(caption))
@@ -258,14 +268,17 @@ def table_one(
         variables = [c for c in data.columns if c != by]
     for col in [*(variables or []), *([by] if by else [])]:
         if col not in data.columns:
-            raise InputError("Table 1 column not found", column=col,
-                             expected="a column of the data")
+            raise InputError(
+                "Table 1 column not found", column=col, expected="a column of the data"
+            )
     for col in variables:
         if pd.api.types.is_datetime64_any_dtype(data[col]):
-            raise InputError("dates cannot be summarised in Table 1", column=col,
-                             value=str(data[col].dtype),
-                             expected="a numeric or categorical column (derive an interval "
-                                      "or a year first)")
+            raise InputError(
+                "dates cannot be summarised in Table 1",
+                column=col,
+                value=str(data[col].dtype),
+                expected="a numeric or categorical column (derive an interval or a year first)",
+            )
     nonnormal, categorical, exact = set(nonnormal), set(categorical), set(exact)
 
     if by is not None:
@@ -288,8 +301,9 @@ def table_one(
     if by is not None:
         # the groups and the patients without a group add up to Overall
         n_no_group = float(data[by].isna().sum())
-        kinds = suppress_vector(np.r_[sizes[: len(gnames)], n_no_group], policy,
-                                total_published=has_overall)[: len(gnames)]
+        kinds = suppress_vector(
+            np.r_[sizes[: len(gnames)], n_no_group], policy, total_published=has_overall
+        )[: len(gnames)]
         size_kind = np.concatenate([kinds, np.zeros(len(cols) - len(gnames), np.int8)])
     else:
         size_kind = np.zeros(len(cols), np.int8)
@@ -307,20 +321,30 @@ def table_one(
             levels = variable_levels(s)
             if not empty_levels:
                 levels = [lev for lev in levels if bool((s == lev).any())]
-            counts = np.array([[int(((s == lev) & m).sum()) for m in col_masks]
-                               for lev in levels], dtype=float).reshape(len(levels), len(cols))
+            counts = np.array(
+                [[int(((s == lev) & m).sum()) for m in col_masks] for lev in levels], dtype=float
+            ).reshape(len(levels), len(cols))
             miss = np.array([int((s.isna() & m).sum()) for m in col_masks], dtype=float)
             full = np.vstack([counts, miss[None, :]]) if miss.any() else counts
-            kind = _table_kinds(full, policy, len(gnames), has_overall, col_total_published,
-                                n_levels=len(levels))
+            kind = _table_kinds(
+                full, policy, len(gnames), has_overall, col_total_published, n_levels=len(levels)
+            )
             nonmiss = counts.sum(axis=0)
             test, stat, p = ("", float("nan"), float("nan"))
             smd = float("nan")
             if len(gnames) >= 2:
                 test, stat, p = _categorical_test(counts[:, : len(gnames)], var in exact)
                 smd = smd_categorical(counts[:, : len(gnames)])
-            rows.append({"variable": label, "level": "", **dict.fromkeys(cols, ""),
-                         "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
+            rows.append(
+                {
+                    "variable": label,
+                    "level": "",
+                    **dict.fromkeys(cols, ""),
+                    "p": format_p(p),
+                    "test": test,
+                    "SMD": _fmt(smd, 3),
+                }
+            )
             # a percentage of a published count reveals its denominator: none is printed in a
             # column where a level, the missing count or the group size is masked
             pct_ok = ~(kind > 0).any(axis=0) & (size_kind == 0)
@@ -328,22 +352,47 @@ def table_one(
                 cells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
-                    cells[c] = _count_pct(counts[i, j], pct if pct_ok[j] else None, kind[i, j],
-                                          policy, dec)
-                    summary.append({"variable": var, "level": level_text(lev), "group": c,
-                                    "n": int(counts[i, j]), "percent": pct})
-                rows.append({"variable": label, "level": lab.level(var, lev), **cells,
-                             "p": "", "test": "", "SMD": ""})
+                    cells[c] = _count_pct(
+                        counts[i, j], pct if pct_ok[j] else None, kind[i, j], policy, dec
+                    )
+                    summary.append(
+                        {
+                            "variable": var,
+                            "level": level_text(lev),
+                            "group": c,
+                            "n": int(counts[i, j]),
+                            "percent": pct,
+                        }
+                    )
+                rows.append(
+                    {
+                        "variable": label,
+                        "level": lab.level(var, lev),
+                        **cells,
+                        "p": "",
+                        "test": "",
+                        "SMD": "",
+                    }
+                )
             if miss.any():
                 cells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    cells[c] = _count_pct(miss[j], pct if pct_ok[j] else None, kind[-1, j],
-                                          policy, dec)
-                    summary.append({"variable": var, "level": "Missing", "group": c,
-                                    "n": int(miss[j]), "percent": pct})
-                rows.append({"variable": label, "level": "Missing", **cells,
-                             "p": "", "test": "", "SMD": ""})
+                    cells[c] = _count_pct(
+                        miss[j], pct if pct_ok[j] else None, kind[-1, j], policy, dec
+                    )
+                    summary.append(
+                        {
+                            "variable": var,
+                            "level": "Missing",
+                            "group": c,
+                            "n": int(miss[j]),
+                            "percent": pct,
+                        }
+                    )
+                rows.append(
+                    {"variable": label, "level": "Missing", **cells, "p": "", "test": "", "SMD": ""}
+                )
         else:
             x = pd.to_numeric(s, errors="coerce").astype(float)
             vals = [x[m].dropna().to_numpy() for m in col_masks]
@@ -352,12 +401,18 @@ def table_one(
             cells = {}
             for j, c in enumerate(cols):
                 v = vals[j]
-                rec: dict[str, Any] = {"variable": var, "level": "", "group": c, "n": int(v.size),
-                       "mean": _safe(np.mean, v), "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
-                       "median": _safe(np.median, v),
-                       "q1": _safe(lambda a: np.quantile(a, 0.25), v),
-                       "q3": _safe(lambda a: np.quantile(a, 0.75), v),
-                       "missing": int(miss[j])}
+                rec: dict[str, Any] = {
+                    "variable": var,
+                    "level": "",
+                    "group": c,
+                    "n": int(v.size),
+                    "mean": _safe(np.mean, v),
+                    "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
+                    "median": _safe(np.median, v),
+                    "q1": _safe(lambda a: np.quantile(a, 0.25), v),
+                    "q3": _safe(lambda a: np.quantile(a, 0.75), v),
+                    "missing": int(miss[j]),
+                }
                 summary.append(rec)
                 if size_kind[j] == PRIMARY or v.size == 0:
                     cells[c] = "" if v.size == 0 else policy.complementary_marker
@@ -365,8 +420,10 @@ def table_one(
                     # a mean, SD, median or quartile of one or two patients is their values
                     cells[c] = policy.primary_marker
                 elif is_nn:
-                    cells[c] = (f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, "
-                                f"{_fmt(rec['q3'], dec)}]")
+                    cells[c] = (
+                        f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, "
+                        f"{_fmt(rec['q3'], dec)}]"
+                    )
                 else:
                     cells[c] = f"{_fmt(rec['mean'], dec)} ({_fmt(rec['sd'], dec)})"
             test, stat, p, smd = "", float("nan"), float("nan"), float("nan")
@@ -388,43 +445,94 @@ def table_one(
             unit = _UNITS.get(lab.units.get(var, ""), lab.units.get(var, ""))
             if unit:
                 stat_label = f"{unit}, {stat_label}"
-            rows.append({"variable": f"{label}, {stat_label}", "level": "", **cells,
-                         "p": format_p(p), "test": test, "SMD": _fmt(smd, 3)})
+            rows.append(
+                {
+                    "variable": f"{label}, {stat_label}",
+                    "level": "",
+                    **cells,
+                    "p": format_p(p),
+                    "test": test,
+                    "SMD": _fmt(smd, 3),
+                }
+            )
             if miss.any():
-                kind = suppress_vector(miss[: len(gnames)] if gnames else miss, policy,
-                                       total_published=has_overall and bool(gnames))
+                kind = suppress_vector(
+                    miss[: len(gnames)] if gnames else miss,
+                    policy,
+                    total_published=has_overall and bool(gnames),
+                )
                 if gnames and has_overall:
-                    kind = np.concatenate([kind, suppress_vector(miss[-1:], policy,
-                                                                 total_published=False)])
+                    kind = np.concatenate(
+                        [kind, suppress_vector(miss[-1:], policy, total_published=False)]
+                    )
                 mcells = {}
                 for j, c in enumerate(cols):
                     pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    mcells[c] = _count_pct(miss[j], pct if size_kind[j] == 0 else None,
-                                           kind[j], policy, dec)
-                rows.append({"variable": f"{label}, {stat_label}", "level": "Missing",
-                             **mcells, "p": "", "test": "", "SMD": ""})
+                    mcells[c] = _count_pct(
+                        miss[j], pct if size_kind[j] == 0 else None, kind[j], policy, dec
+                    )
+                rows.append(
+                    {
+                        "variable": f"{label}, {stat_label}",
+                        "level": "Missing",
+                        **mcells,
+                        "p": "",
+                        "test": "",
+                        "SMD": "",
+                    }
+                )
         tests.append({"variable": var, "test": test, "statistic": stat, "p": p, "smd": smd})
 
     table = pd.DataFrame(rows, columns=["variable", "level", *cols, "p", "test", "SMD"])
     if by is None:
         table = table.drop(columns=["p", "test", "SMD"])
-    summary_frame = pd.DataFrame(summary, columns=["variable", "level", "group", "n", "percent",
-                                                   "mean", "sd", "median", "q1", "q3",
-                                                   "missing"])
+    summary_frame = pd.DataFrame(
+        summary,
+        columns=[
+            "variable",
+            "level",
+            "group",
+            "n",
+            "percent",
+            "mean",
+            "sd",
+            "median",
+            "q1",
+            "q3",
+            "missing",
+        ],
+    )
     excluded = empty_excluded()
     if by is not None and data[by].isna().any():
         miss = data.index[data[by].isna().to_numpy()]
-        excluded = pd.DataFrame({"index": miss, "column": by, "value": None,
-                                 "reason": "missing group (kept in Overall only)"})
-    return TableOne(table=table, statistics=summary_frame,
-                    by_label=lab.variable(by) if by else None,
-                    tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p",
-                                                       "smd"]),
-                    by=by, groups=gnames, suppression=policy, excluded=excluded)
+        excluded = pd.DataFrame(
+            {
+                "index": miss,
+                "column": by,
+                "value": None,
+                "reason": "missing group (kept in Overall only)",
+            }
+        )
+    return TableOne(
+        table=table,
+        statistics=summary_frame,
+        by_label=lab.variable(by) if by else None,
+        tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p", "smd"]),
+        by=by,
+        groups=gnames,
+        suppression=policy,
+        excluded=excluded,
+    )
 
 
-def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,
-                 has_overall: bool, col_published: np.ndarray, n_levels: int) -> np.ndarray:
+def _table_kinds(
+    full: np.ndarray,
+    policy: SuppressionPolicy,
+    n_groups: int,
+    has_overall: bool,
+    col_published: np.ndarray,
+    n_levels: int,
+) -> np.ndarray:
     """Suppression kinds of a levels (+ Missing) x columns count block.
 
     Columns add up to the group sizes (published unless masked); the level rows of a column
@@ -438,12 +546,12 @@ def _table_kinds(full: np.ndarray, policy: SuppressionPolicy, n_groups: int,
         constraints += [idx[:n_levels, j] for j in range(n_cols)]
     if has_overall and n_groups >= 2:
         constraints += [idx[i, :] for i in range(n_rows)]
-    return suppress_matrix(full, policy, row_totals=False, col_totals=False,
-                           extra_constraints=constraints)
+    return suppress_matrix(
+        full, policy, row_totals=False, col_totals=False, extra_constraints=constraints
+    )
 
 
-def _count_pct(n: float, pct: float | None, kind: int, policy: SuppressionPolicy,
-               dec: int) -> str:
+def _count_pct(n: float, pct: float | None, kind: int, policy: SuppressionPolicy, dec: int) -> str:
     text = format_count(n, kind, policy)
     if kind or pct is None:
         return text

@@ -27,8 +27,15 @@ import pandas as pd
 
 from crlm_outcomes.errors import OptionalDependencyError
 
-__all__ = ["xml_text", "word_available", "docx_table", "write_table_docx", "write_report_docx",
-           "write_table_xlsx", "deterministic_zip"]
+__all__ = [
+    "xml_text",
+    "word_available",
+    "docx_table",
+    "write_table_docx",
+    "write_report_docx",
+    "write_table_xlsx",
+    "deterministic_zip",
+]
 
 #: The date written into every document's properties (a fixed date keeps rebuilds identical).
 FIXED_DATE = datetime(2000, 1, 1)
@@ -65,7 +72,8 @@ def _docx() -> Any:
         import docx
     except ImportError as exc:
         raise OptionalDependencyError(
-            "Word export needs python-docx: pip install 'crlm_outcomes[word]'") from exc
+            "Word export needs python-docx: pip install 'crlm_outcomes[word]'"
+        ) from exc
     return docx
 
 
@@ -104,8 +112,9 @@ def _set_border(cell: Any, **edges: str) -> None:
         borders.append(el)
 
 
-def _cell_text(cell: Any, text: str, *, bold: bool = False, indent: bool = False,
-               align_right: bool = False) -> None:
+def _cell_text(
+    cell: Any, text: str, *, bold: bool = False, indent: bool = False, align_right: bool = False
+) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -126,8 +135,10 @@ def _grouped_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple[str, bool,
     columns becomes one label column with levels indented under bold variable rows."""
     if not {"variable", "level"} <= set(frame.columns):
         cols = [str(c) for c in frame.columns]
-        return cols, [(str(r[0]), False, False, list(r[1:]))
-                      for r in frame.astype(str).itertuples(index=False)]
+        return cols, [
+            (str(r[0]), False, False, list(r[1:]))
+            for r in frame.astype(str).itertuples(index=False)
+        ]
     values = [c for c in frame.columns if c not in ("variable", "level")]
     levels = frame["level"].astype(str).tolist()
     rows = []
@@ -140,8 +151,7 @@ def _grouped_rows(frame: pd.DataFrame) -> tuple[list[str], list[tuple[str, bool,
     return ["", *[str(c) for c in values]], rows
 
 
-def docx_table(document: Any, frame: pd.DataFrame, caption: str = "",
-               footnote: str = "") -> Any:
+def docx_table(document: Any, frame: pd.DataFrame, caption: str = "", footnote: str = "") -> Any:
     """Add ``frame`` (published strings) to a python-docx ``document`` as a table with its
     caption above, rules under the header and at the foot, and its footnote below.
 
@@ -200,8 +210,9 @@ def _save(document: Any, path: Path) -> Path:
     return path
 
 
-def write_table_docx(frame: pd.DataFrame, path: str | Path, caption: str = "",
-                     footnote: str = "") -> Path:
+def write_table_docx(
+    frame: pd.DataFrame, path: str | Path, caption: str = "", footnote: str = ""
+) -> Path:
     """Write one published table as a Word document.
 
     Raises
@@ -241,7 +252,7 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | Path, caption: str = "") -
     wb.properties.created = wb.properties.modified = FIXED_DATE
     wb.properties.creator = "crlm_outcomes"
     buf = io.BytesIO()
-    wb.save(buf)   # openpyxl stamps the save time into docProps/core.xml: put the fixed date back
+    wb.save(buf)  # openpyxl stamps the save time into docProps/core.xml: put the fixed date back
     from openpyxl.xml.functions import tostring
 
     wb.properties.modified = FIXED_DATE
@@ -251,8 +262,9 @@ def write_table_xlsx(frame: pd.DataFrame, path: str | Path, caption: str = "") -
     return path
 
 
-def write_report_docx(path: str | Path, *, title: str, subtitle: str,
-                      sections: Sequence[dict[str, Any]]) -> Path:
+def write_report_docx(
+    path: str | Path, *, title: str, subtitle: str, sections: Sequence[dict[str, Any]]
+) -> Path:
     """Write the whole report as a Word document: title, each section's heading and text,
     its figures (the inlined PNGs, at most 6.5 in wide) with their captions, and its tables
     (blocks carrying ``frame``) with caption and footnote.
@@ -299,7 +311,11 @@ def write_report_docx(path: str | Path, *, title: str, subtitle: str,
                 run = cap.add_run(xml_text(block.get("caption", "")))
                 run.font.size = Pt(_TABLE_PT + 1)
             elif kind == "table" and isinstance(block.get("frame"), pd.DataFrame):
-                docx_table(document, block["frame"], str(block.get("caption", "")),
-                           str(block.get("footnote", "")))
+                docx_table(
+                    document,
+                    block["frame"],
+                    str(block.get("caption", "")),
+                    str(block.get("footnote", "")),
+                )
                 document.add_paragraph()
     return _save(document, Path(path))

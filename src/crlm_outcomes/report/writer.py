@@ -86,13 +86,18 @@ class OutputWriter:
         self.pool = _pool(jobs)
         self.pending: list[tuple[dict[str, Any], Any]] = []
 
-    def figure(self, name: str, caption: str, recipe: Callable[..., plt.Axes], *args: Any,
-               **kwargs: Any) -> dict[str, Any]:
+    def figure(
+        self, name: str, caption: str, recipe: Callable[..., plt.Axes], *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         """Draw ``recipe(*args, **kwargs)`` and save it as ``figures/<name>.<fmt>``; the block's
         inlined PNG is filled in now (serial) or by :meth:`finish` (worker processes)."""
         name = safe_name(name)
-        block: dict[str, Any] = {"kind": "figure", "name": name, "caption": caption,
-                                 "files": [f"figures/{name}.{fmt}" for fmt in self.fig_formats]}
+        block: dict[str, Any] = {
+            "kind": "figure",
+            "name": name,
+            "caption": caption,
+            "files": [f"figures/{name}.{fmt}" for fmt in self.fig_formats],
+        }
         job = (recipe, args, kwargs, str(self.out), name, tuple(self.fig_formats))
         if self.pool is None:
             _fill_figure(block, _render_figure(*job))
@@ -111,16 +116,27 @@ class OutputWriter:
                 self.pool.shutdown(wait=True, cancel_futures=True)
                 self.pool = None
 
-    def table(self, frame: pd.DataFrame, name: str, caption: str, *, html: str | None = None,
-              latex: str | None = None, footnote: str = "") -> dict[str, Any]:
+    def table(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        caption: str,
+        *,
+        html: str | None = None,
+        latex: str | None = None,
+        footnote: str = "",
+    ) -> dict[str, Any]:
         """Save ``frame`` as ``tables/<name>.<fmt>``; ``html``/``latex`` replace the default
         renderings (a plain Styler table with ``footnote`` under it; :func:`latex_table`)."""
         files = []
         name = safe_name(name)
         if html is None:
-            styler = (frame.style.hide(axis="index").set_uuid(name.replace("-", "_"))
-                      .set_table_attributes("class='crlm-table'")
-                      .set_caption(_html.escape(caption)))
+            styler = (
+                frame.style.hide(axis="index")
+                .set_uuid(name.replace("-", "_"))
+                .set_table_attributes("class='crlm-table'")
+                .set_caption(_html.escape(caption))
+            )
             html = escaped_html(styler)
             if footnote:
                 html += f"<p class='footnote'>{_html.escape(footnote)}</p>"
@@ -145,8 +161,15 @@ class OutputWriter:
                 tex = latex if latex is not None else latex_table(frame)
                 path.write_text(tex, encoding="utf-8")
             files.append(rel)
-        return {"kind": "table", "name": name, "html": html, "files": files, "frame": frame,
-                "caption": caption, "footnote": footnote}
+        return {
+            "kind": "table",
+            "name": name,
+            "html": html,
+            "files": files,
+            "frame": frame,
+            "caption": caption,
+            "footnote": footnote,
+        }
 
 
 def _pool(jobs: int) -> Any:
@@ -162,9 +185,14 @@ def _pool(jobs: int) -> Any:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
 
 
-def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
-                   kwargs: dict[str, Any], out: str, name: str,
-                   formats: tuple[str, ...]) -> tuple[bytes, int]:
+def _render_figure(
+    recipe: Callable[..., plt.Axes],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    out: str,
+    name: str,
+    formats: tuple[str, ...],
+) -> tuple[bytes, int]:
     """Draw one figure and save it in every format; return (PNG bytes, PNG dpi)."""
     with publication_style():
         ax = recipe(*args, **kwargs)
@@ -181,8 +209,9 @@ def _render_figure(recipe: Callable[..., plt.Axes], args: tuple[Any, ...],
         if png is None:
             buf = io.BytesIO()
             with publication_style():
-                fig.savefig(buf, format="png", dpi=150, metadata={"Software": None},
-                            bbox_inches="tight")
+                fig.savefig(
+                    buf, format="png", dpi=150, metadata={"Software": None}, bbox_inches="tight"
+                )
             png, dpi = buf.getvalue(), 150
     finally:
         plt.close(fig)

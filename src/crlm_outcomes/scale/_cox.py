@@ -65,8 +65,22 @@ class Covariate:
 
 
 # --------------------------------------------------------------------------- design
-_NUMERIC_SQL = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL", "BOOLEAN")
+_NUMERIC_SQL = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+    "REAL",
+    "BOOLEAN",
+)
 
 
 def _plain_var(expr: str, columns: Sequence[str]) -> tuple[str, bool] | None:
@@ -81,8 +95,9 @@ def _plain_var(expr: str, columns: Sequence[str]) -> tuple[str, bool] | None:
     return None
 
 
-def covariates_of(formula: str, columns: Sequence[str], numeric: dict[str, bool],
-                  levels_of: Any) -> tuple[list[Covariate], dict[str, list[Any]]]:
+def covariates_of(
+    formula: str, columns: Sequence[str], numeric: dict[str, bool], levels_of: Any
+) -> tuple[list[Covariate], dict[str, list[Any]]]:
     """The design columns of ``formula`` as numeric variables and level indicators.
 
     ``numeric[var]`` says whether a column is plain numeric; ``levels_of(var)`` returns the
@@ -108,10 +123,13 @@ def covariates_of(formula: str, columns: Sequence[str], numeric: dict[str, bool]
     for t in terms:
         plain = _plain_var(str(t.factors[0].expr), cols) if len(t.factors) == 1 else None
         if plain is None:
-            raise SpecError("on a DuckDB or Dask input the Cox formula takes columns and C(column) "
-                            "terms only (splines, transforms, arithmetic and interactions need "
-                            "the rows: add the derived column to the dataset, or load the rows)",
-                            column=str(t), expected="e.g. 'age + C(stage) + cea'")
+            raise SpecError(
+                "on a DuckDB or Dask input the Cox formula takes columns and C(column) "
+                "terms only (splines, transforms, arithmetic and interactions need "
+                "the rows: add the derived column to the dataset, or load the rows)",
+                column=str(t),
+                expected="e.g. 'age + C(stage) + cea'",
+            )
         var, wrapped = plain
         kinds[var] = kinds.get(var, False) or wrapped or not numeric[var]
     variables = [c for c in cols if c in kinds]
@@ -133,11 +151,15 @@ def covariates_of(formula: str, columns: Sequence[str], numeric: dict[str, bool]
             out[idx[0]] = Covariate(design.columns[idx[0]], var)
             continue
         lv = levels[var][1:]
-        if len(idx) != len(lv) or any(not design.columns[i].endswith(f"[T.{v}]")
-                                      for i, v in zip(idx, lv, strict=False)):
-            raise FormulaError("unexpected coding of a categorical term", column=str(t),
-                               value=[design.columns[i] for i in idx],
-                               expected=f"treatment contrasts against {levels[var][0]!r}")
+        if len(idx) != len(lv) or any(
+            not design.columns[i].endswith(f"[T.{v}]") for i, v in zip(idx, lv, strict=False)
+        ):
+            raise FormulaError(
+                "unexpected coding of a categorical term",
+                column=str(t),
+                value=[design.columns[i] for i in idx],
+                expected=f"treatment contrasts against {levels[var][0]!r}",
+            )
         for i, level in zip(idx, lv, strict=True):
             out[i] = Covariate(design.columns[i], var, level)
     return [c for c in out if c is not None], levels
@@ -208,19 +230,25 @@ class EngineSums:
         elif self.engine in ("dask", "pandas"):
             self.columns = [str(c) for c in data.columns]
         else:
-            raise SpecError("Cox by sums needs rows with covariates: a DuckDB relation or "
-                            "dataset, a dask or pandas DataFrame", value=self.engine)
+            raise SpecError(
+                "Cox by sums needs rows with covariates: a DuckDB relation or "
+                "dataset, a dask or pandas DataFrame",
+                value=self.engine,
+            )
 
     # -- schema ------------------------------------------------------------------------------
     def numeric(self) -> dict[str, bool]:
         """Whether each column is coded as a number (numeric or boolean, as formulaic does)
         rather than as a categorical variable (strings, pandas categoricals)."""
         if self.engine == "duckdb":
-            return {str(c): str(t).upper().split("(")[0] in _NUMERIC_SQL
-                    for c, t in zip(self.src.columns, self.src.types, strict=True)}
-        return {str(c): pd.api.types.is_numeric_dtype(t)
-                and not isinstance(t, pd.CategoricalDtype)
-                for c, t in self.data.dtypes.items()}
+            return {
+                str(c): str(t).upper().split("(")[0] in _NUMERIC_SQL
+                for c, t in zip(self.src.columns, self.src.types, strict=True)
+            }
+        return {
+            str(c): pd.api.types.is_numeric_dtype(t) and not isinstance(t, pd.CategoricalDtype)
+            for c, t in self.data.dtypes.items()
+        }
 
     def _where(self, q: Query) -> str:
         return " AND ".join(f"{_quote(c)} IS NOT NULL" for c in q.used)
@@ -240,8 +268,9 @@ class EngineSums:
     def levels(self, var: str, q: Query) -> list[Any]:
         """Sorted distinct values of ``var`` among the complete rows (the in-memory levels)."""
         if self.engine == "duckdb":
-            got = self.src.query("r", f"SELECT DISTINCT {_quote(var)} AS v FROM r "
-                                      f"WHERE {self._where(q)}").fetchall()
+            got = self.src.query(
+                "r", f"SELECT DISTINCT {_quote(var)} AS v FROM r WHERE {self._where(q)}"
+            ).fetchall()
             vals = [row[0] for row in got]
         else:
             parts = self._map(_distinct, var, q)
@@ -263,13 +292,18 @@ class EngineSums:
         if self.engine == "duckdb":
             w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
             xs = [_sql_raw(c) for c in covs]
-            parts = ["count(*)", f"sum({w})", f"min({w})",
-                     f"count(*) FILTER (WHERE NOT isfinite({w}))"]
+            parts = [
+                "count(*)",
+                f"sum({w})",
+                f"min({w})",
+                f"count(*) FILTER (WHERE NOT isfinite({w}))",
+            ]
             parts += [f"sum({w} * {x})" for x in xs] + [f"sum({x})" for x in xs]
             parts += [f"count(*) FILTER (WHERE {x} NOT IN (-1.0, 0.0, 1.0))" for x in xs]
             parts += [f"count(*) FILTER (WHERE NOT isfinite({x}))" for x in xs]
-            row = self.src.query("r", f"SELECT {', '.join(parts)} FROM r "
-                                      f"WHERE {self._where(q)}").fetchall()[0]
+            row = self.src.query(
+                "r", f"SELECT {', '.join(parts)} FROM r WHERE {self._where(q)}"
+            ).fetchall()[0]
             vals = [0.0 if v is None else float(v) for v in row]
             vals[2] = math.inf if row[2] is None else float(row[2])
         else:
@@ -277,59 +311,90 @@ class EngineSums:
             stacked = np.array(arrs)
             vals = list(stacked.sum(axis=0))
             vals[2] = float(stacked[:, 2].min()) if len(arrs) else math.inf
-        return {"n": int(vals[0]), "sw": vals[1], "wmin": vals[2], "wbad": int(vals[3]),
-                "swx": np.array(vals[4:4 + p]), "sx": np.array(vals[4 + p:4 + 2 * p]),
-                "not01": np.array(vals[4 + 2 * p:4 + 3 * p]) > 0,
-                "xbad": np.array(vals[4 + 3 * p:4 + 4 * p]) > 0}
+        return {
+            "n": int(vals[0]),
+            "sw": vals[1],
+            "wmin": vals[2],
+            "wbad": int(vals[3]),
+            "swx": np.array(vals[4 : 4 + p]),
+            "sx": np.array(vals[4 + p : 4 + 2 * p]),
+            "not01": np.array(vals[4 + 2 * p : 4 + 3 * p]) > 0,
+            "xbad": np.array(vals[4 + 3 * p : 4 + 4 * p]) > 0,
+        }
 
     def absdev(self, covs: Sequence[Covariate], center: np.ndarray, q: Query) -> np.ndarray:
         """``sum w |x - center|`` per column (R's scaling for the rank rule)."""
         if self.engine == "duckdb":
             w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
-            parts = [f"sum({w} * abs({_sql_raw(c)} - {_sql_literal(float(m))}))"
-                     for c, m in zip(covs, center, strict=True)]
-            row = self.src.query("r", f"SELECT {', '.join(parts)} FROM r "
-                                      f"WHERE {self._where(q)}").fetchall()[0]
+            parts = [
+                f"sum({w} * abs({_sql_raw(c)} - {_sql_literal(float(m))}))"
+                for c, m in zip(covs, center, strict=True)
+            ]
+            row = self.src.query(
+                "r", f"SELECT {', '.join(parts)} FROM r WHERE {self._where(q)}"
+            ).fetchall()[0]
             return np.array([0.0 if v is None else float(v) for v in row])
         return np.sum(self._map(_absdev_part, covs, center, q), axis=0)
 
-    def sums(self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray, q: Query
-             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    def sums(
+        self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray, q: Query
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Per-(strata, exit time) sums and, with an entry column, per-(strata, entry time)."""
         if self.engine == "duckdb":
-            stop = split_events(self._sql_sums(covs, center, beta, q, q.duration,
-                                               with_events=True), q.keys, len(covs))
-            entry = (self._sql_sums(covs, center, beta, q, q.entry, with_events=False)
-                     if q.entry else None)
+            stop = split_events(
+                self._sql_sums(covs, center, beta, q, q.duration, with_events=True),
+                q.keys,
+                len(covs),
+            )
+            entry = (
+                self._sql_sums(covs, center, beta, q, q.entry, with_events=False)
+                if q.entry
+                else None
+            )
             return stop, entry
         got = self._map(_sums_part, covs, center, beta, q)
-        stop = split_events(pd.concat([g[0] for g in got], ignore_index=True), q.keys,
-                            len(covs))
+        stop = split_events(pd.concat([g[0] for g in got], ignore_index=True), q.keys, len(covs))
         entry = pd.concat([g[1] for g in got], ignore_index=True) if q.entry else None
         return stop, entry
 
-    def _sql_sums(self, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray,
-                  q: Query, time: str, with_events: bool) -> pd.DataFrame:
+    def _sql_sums(
+        self,
+        covs: Sequence[Covariate],
+        center: np.ndarray,
+        beta: np.ndarray,
+        q: Query,
+        time: str,
+        with_events: bool,
+    ) -> pd.DataFrame:
         """One ``GROUP BY`` (strata, time[, event]) with plain sums (``FILTER`` clauses were
         five times slower); :func:`~crlm_outcomes.scale._cox_sums.split_events` then separates
         the event rows' sums."""
         p = len(covs)
         w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
-        xdef = ", ".join(f"{_sql_raw(c)} - {_sql_literal(float(m))} AS __x{j}"
-                         for j, (c, m) in enumerate(zip(covs, center, strict=True)))
-        eta = " + ".join(f"{_sql_literal(float(b))} * __x{j}" for j, b in enumerate(beta)
-                         if b != 0) or "0.0"
+        xdef = ", ".join(
+            f"{_sql_raw(c)} - {_sql_literal(float(m))} AS __x{j}"
+            for j, (c, m) in enumerate(zip(covs, center, strict=True))
+        )
+        eta = (
+            " + ".join(f"{_sql_literal(float(b))} * __x{j}" for j, b in enumerate(beta) if b != 0)
+            or "0.0"
+        )
         keys = "".join(f"{_quote(k)}, " for k in q.keys)
         ev = f", CAST({_quote(q.event)} AS DOUBLE) > 0 AS {EVENT}" if with_events else ""
-        base = (f"SELECT {keys}CAST({_quote(time)} AS DOUBLE) AS {TIME}{ev}, {w} AS __w"
-                + (f", {xdef}" if p else "") + f" FROM r WHERE {self._where(q)}")
+        base = (
+            f"SELECT {keys}CAST({_quote(time)} AS DOUBLE) AS {TIME}{ev}, {w} AS __w"
+            + (f", {xdef}" if p else "")
+            + f" FROM r WHERE {self._where(q)}"
+        )
         aggs = ["CAST(count(*) AS DOUBLE) AS n", "sum(__w) AS sw"] if with_events else []
         for name in entry_columns(p):
             idx = [int(i) for i in name.split("_")[1:]]
             aggs.append(f"sum(__rr{''.join(f' * __x{i}' for i in idx)}) AS {name}")
-        sql = (f"WITH b AS ({base}), rr AS (SELECT *, __w * exp({eta}) AS __rr FROM b) "
-               f"SELECT {keys}{TIME}{', ' + EVENT if with_events else ''}, {', '.join(aggs)} "
-               "FROM rr GROUP BY ALL")
+        sql = (
+            f"WITH b AS ({base}), rr AS (SELECT *, __w * exp({eta}) AS __rr FROM b) "
+            f"SELECT {keys}{TIME}{', ' + EVENT if with_events else ''}, {', '.join(aggs)} "
+            "FROM rr GROUP BY ALL"
+        )
         return self.src.query("r", sql).df()
 
 
@@ -350,19 +415,28 @@ def _totals_part(part: pd.DataFrame, covs: Sequence[Covariate], q: Query) -> lis
     w = _weights(kept, q)
     with np.errstate(invalid="ignore"):
         not01 = ((x != 0) & (x != 1) & (x != -1)).sum(axis=0)
-    return [float(len(kept)), float(w.sum()), float(w.min()) if w.size else math.inf,
-            float((~np.isfinite(w)).sum()), *(w @ x), *x.sum(axis=0), *not01,
-            *(~np.isfinite(x)).sum(axis=0)]
+    return [
+        float(len(kept)),
+        float(w.sum()),
+        float(w.min()) if w.size else math.inf,
+        float((~np.isfinite(w)).sum()),
+        *(w @ x),
+        *x.sum(axis=0),
+        *not01,
+        *(~np.isfinite(x)).sum(axis=0),
+    ]
 
 
-def _absdev_part(part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray,
-                 q: Query) -> np.ndarray:
+def _absdev_part(
+    part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray, q: Query
+) -> np.ndarray:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
     return _weights(kept, q) @ np.abs(_frame_raw(kept, covs) - center)
 
 
-def _sums_part(part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray,
-               beta: np.ndarray, q: Query) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _sums_part(
+    part: pd.DataFrame, covs: Sequence[Covariate], center: np.ndarray, beta: np.ndarray, q: Query
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
     x = _frame_raw(kept, covs) - center
     w = _weights(kept, q)
@@ -388,18 +462,29 @@ def _time_map(agg: Aggregate, duration: str, entry: str | None) -> dict[float, f
     return dict(zip(old.tolist(), new.tolist(), strict=True))
 
 
-def _apply_time_map(frame: pd.DataFrame | None, mapping: dict[float, float] | None
-                    ) -> pd.DataFrame | None:
+def _apply_time_map(
+    frame: pd.DataFrame | None, mapping: dict[float, float] | None
+) -> pd.DataFrame | None:
     if frame is None or mapping is None:
         return frame
     return frame.assign(**{TIME: frame[TIME].map(mapping).to_numpy(np.float64)})
 
 
-def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: str = "efron",
-                 strata: str | list[str] | None = None, weights: str | None = None,
-                 cluster: str | None = None, robust: bool | None = None,
-                 entry: str | None = None, conf_level: float = 0.95,
-                 memory_limit: str | None = "1GB") -> Any:
+def cox_external(
+    data: Any,
+    formula: str,
+    duration: str,
+    event: str,
+    *,
+    ties: str = "efron",
+    strata: str | list[str] | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    robust: bool | None = None,
+    entry: str | None = None,
+    conf_level: float = 0.95,
+    memory_limit: str | None = "1GB",
+) -> Any:
     """:func:`crlm_outcomes.cox` on a DuckDB/Dask input (see the module docstring).
 
     Returns
@@ -413,64 +498,90 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
     from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, cox_result
 
     if robust or cluster is not None:
-        raise SpecError("the robust (sandwich) and cluster variance need a score residual per "
-                        "row; on a DuckDB or Dask input use robust=False (model-based variance), "
-                        "or load the rows", value="robust=True" if robust else
-                        f"cluster={cluster!r}", expected="robust=False and no cluster")
+        raise SpecError(
+            "the robust (sandwich) and cluster variance need a score residual per "
+            "row; on a DuckDB or Dask input use robust=False (model-based variance), "
+            "or load the rows",
+            value="robust=True" if robust else f"cluster={cluster!r}",
+            expected="robust=False and no cluster",
+        )
     back = EngineSums(data, memory_limit)
     numeric = back.numeric()
-    for col in [duration, event, *as_column_list(strata), *as_column_list(weights),
-                *as_column_list(entry)]:
+    for col in [
+        duration,
+        event,
+        *as_column_list(strata),
+        *as_column_list(weights),
+        *as_column_list(entry),
+    ]:
         if col not in numeric:
-            raise SpecError("column not found in the dataset", column=col,
-                            expected=f"one of {', '.join(list(numeric)[:12])}")
+            raise SpecError(
+                "column not found in the dataset",
+                column=col,
+                expected=f"one of {', '.join(list(numeric)[:12])}",
+            )
     keys = as_column_list(strata)
     from crlm_outcomes.formula.checks import check_formula
 
-    variables = [c for c in back.columns if c in set(check_formula(formula,
-                                                                   back.columns).variables)]
-    used = list(dict.fromkeys([duration, event, *keys, *as_column_list(weights),
-                               *as_column_list(entry), *variables]))
-    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights,
-               entry=entry)
+    variables = [
+        c for c in back.columns if c in set(check_formula(formula, back.columns).variables)
+    ]
+    used = list(
+        dict.fromkeys(
+            [duration, event, *keys, *as_column_list(weights), *as_column_list(entry), *variables]
+        )
+    )
+    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights, entry=entry)
     # pass 1: the survival columns, validated as in memory, and the rows excluded
-    agg = aggregate(data, used, keys=[*keys, *as_column_list(entry), duration, event],
-                    memory_limit=memory_limit)
+    agg = aggregate(
+        data, used, keys=[*keys, *as_column_list(entry), duration, event], memory_limit=memory_limit
+    )
     si = lines_input(agg, duration, event, strata=strata, entry=entry)
     counts = agg.lines[N_COLUMN].to_numpy(np.float64)
     n_event = int(counts[si.event > 0].sum())
     if n_event == 0:
-        raise EstimationError("no events in the rows used: a Cox model cannot be fitted "
-                              "(R: \"Can't fit a Cox model with 0 failures\")")
+        raise EstimationError(
+            "no events in the rows used: a Cox model cannot be fitted "
+            '(R: "Can\'t fit a Cox model with 0 failures")'
+        )
     covs, levels = covariates_of(formula, back.columns, numeric, lambda v: back.levels(v, q))
     names = [c.name for c in covs]
     p = len(covs)
     # pass 2: weights, centring, R's nocenter rule
     tot = back.totals(covs, q)
     if weights is not None and (tot["wbad"] or not tot["wmin"] > 0):
-        raise SurvivalDataError("weight is not a positive finite number", column=weights,
-                                value=tot["wmin"], expected="a weight > 0")
+        raise SurvivalDataError(
+            "weight is not a positive finite number",
+            column=weights,
+            value=tot["wmin"],
+            expected="a weight > 0",
+        )
     if tot["xbad"].any():
-        raise SpecError("data contains an infinite covariate value", column=names[int(
-            np.flatnonzero(tot["xbad"])[0])], expected="finite covariates")
+        raise SpecError(
+            "data contains an infinite covariate value",
+            column=names[int(np.flatnonzero(tot["xbad"])[0])],
+            expected="finite covariates",
+        )
     if weights is not None and robust is None and _non_integer_weights(back, q):
-        raise SpecError("with non-integer case weights R's default is the robust variance, "
-                        "which needs a score residual per row; pass robust=False for the "
-                        "model-based variance", column=weights, expected="robust=False")
+        raise SpecError(
+            "with non-integer case weights R's default is the robust variance, "
+            "which needs a score residual per row; pass robust=False for the "
+            "model-based variance",
+            column=weights,
+            expected="robust=False",
+        )
     n = tot["n"]
     zero_one = ~tot["not01"]
     center = tot["swx"] / tot["sw"]
     # pass 3: R's column scaling (used only by the rank rule)
     absdev = back.absdev(covs, center, q)
-    scale = np.where(zero_one | (absdev <= 0), 1.0,
-                     tot["sw"] / np.where(absdev > 0, absdev, 1.0))
+    scale = np.where(zero_one | (absdev <= 0), 1.0, tot["sw"] / np.where(absdev > 0, absdev, 1.0))
     mapping = _time_map(agg, duration, entry)
     state: dict[str, Any] = {}
 
     def evaluate(beta: np.ndarray):
         stop, ent = back.sums(covs, center, beta, q)
-        ts = time_sums(_apply_time_map(stop, mapping), p, keys,
-                       _apply_time_map(ent, mapping))
+        ts = time_sums(_apply_time_map(stop, mapping), p, keys, _apply_time_map(ent, mapping))
         if "u_events" not in state:
             state["u_events"] = ts.e1.sum(axis=0) if not np.any(beta) else None
         u_events = state["u_events"]
@@ -479,11 +590,21 @@ def cox_external(data: Any, formula: str, duration: str, event: str, *, ties: st
         return derivatives_from_sums(ts, beta, u_events, ties == "efron")
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton_loop(evaluate, p, scale, counting=entry is not None, eps=EPS,
-                              toler_chol=TOLER_CHOL)
-    return cox_result(res, names, counting=entry is not None, conf_level=conf_level,
-                      ties=ties, n=n, n_event=n_event, excluded=agg.excluded, state=None,
-                      levels=levels)
+        res = eng.newton_loop(
+            evaluate, p, scale, counting=entry is not None, eps=EPS, toler_chol=TOLER_CHOL
+        )
+    return cox_result(
+        res,
+        names,
+        counting=entry is not None,
+        conf_level=conf_level,
+        ties=ties,
+        n=n,
+        n_event=n_event,
+        excluded=agg.excluded,
+        state=None,
+        levels=levels,
+    )
 
 
 def _non_integer_weights(back: EngineSums, q: Query) -> bool:
@@ -492,8 +613,9 @@ def _non_integer_weights(back: EngineSums, q: Query) -> bool:
         if q.weights is None:
             return False
         w = f"CAST({_quote(q.weights)} AS DOUBLE)"
-        got = back.src.query("r", f"SELECT count(*) FILTER (WHERE {w} <> floor({w})) FROM r "
-                                  f"WHERE {back._where(q)}").fetchall()[0][0]
+        got = back.src.query(
+            "r", f"SELECT count(*) FILTER (WHERE {w} <> floor({w})) FROM r WHERE {back._where(q)}"
+        ).fetchall()[0][0]
         return bool(got)
     return bool(sum(back._map(_nonint_part, q)))
 
@@ -501,4 +623,3 @@ def _non_integer_weights(back: EngineSums, q: Query) -> bool:
 def _nonint_part(part: pd.DataFrame, q: Query) -> int:
     w = _weights(part.loc[part[q.used].notna().all(axis=1).to_numpy()], q)
     return int(np.count_nonzero(w != np.floor(w)))
-

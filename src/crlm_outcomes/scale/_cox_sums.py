@@ -30,8 +30,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIME", "EVENT", "TimeSums", "sum_columns", "entry_columns", "time_sums",
-           "derivatives_from_sums", "frame_sums", "split_events", "SumsEvaluation"]
+__all__ = [
+    "TIME",
+    "EVENT",
+    "TimeSums",
+    "sum_columns",
+    "entry_columns",
+    "time_sums",
+    "derivatives_from_sums",
+    "frame_sums",
+    "split_events",
+    "SumsEvaluation",
+]
 
 TIME = "__t"
 """Name of the time column of a sums frame."""
@@ -58,8 +68,11 @@ def sum_columns(p: int) -> list[str]:
     """
     out = ["n", "d", "dw"]
     for pre in ("r", "e"):
-        out += [f"{pre}0", *[f"{pre}1_{j}" for j in range(p)],
-                *[f"{pre}2_{j}_{k}" for j, k in _pairs(p)]]
+        out += [
+            f"{pre}0",
+            *[f"{pre}1_{j}" for j in range(p)],
+            *[f"{pre}2_{j}_{k}" for j, k in _pairs(p)],
+        ]
     return out
 
 
@@ -78,8 +91,15 @@ EVENT = "__ev"
 """Name of the event-indicator column of per-(time, event) sums (:func:`split_events`)."""
 
 
-def frame_sums(frame: pd.DataFrame, keys: Sequence[str], time: str, event: str | None,
-               x: np.ndarray, w: np.ndarray, beta: np.ndarray) -> pd.DataFrame:
+def frame_sums(
+    frame: pd.DataFrame,
+    keys: Sequence[str],
+    time: str,
+    event: str | None,
+    x: np.ndarray,
+    w: np.ndarray,
+    beta: np.ndarray,
+) -> pd.DataFrame:
     """Per-(keys, time) sums of the rows of ``frame`` (in memory: pandas, a Dask partition).
 
     ``x`` is the (centred) design of the rows, ``w`` their case weights; ``event`` ``None``
@@ -142,8 +162,11 @@ def split_events(lines: pd.DataFrame, keys: Sequence[str], p: int) -> pd.DataFra
     group = [*keys, TIME]
     ev = lines[EVENT].to_numpy(dtype=bool)
     allsum = lines.groupby(group, sort=True, observed=True, dropna=False)[["n", *rcols]].sum()
-    evl = lines.loc[ev, [*group, "n", "sw", *rcols]].groupby(
-        group, sort=True, observed=True, dropna=False).sum()
+    evl = (
+        lines.loc[ev, [*group, "n", "sw", *rcols]]
+        .groupby(group, sort=True, observed=True, dropna=False)
+        .sum()
+    )
     evl = evl.rename(columns={"n": "d", "sw": "dw", **{c: "e" + c[1:] for c in rcols}})
     out = allsum.join(evl, how="left").fillna(0.0).reset_index()
     return out[[*group, *sum_columns(p)]]
@@ -187,13 +210,14 @@ def _strata_codes(frames: list[pd.DataFrame], keys: Sequence[str]) -> list[np.nd
     codes = codes.to_numpy(dtype=np.int64)
     out, at = [], 0
     for f in frames:
-        out.append(codes[at:at + len(f)])
+        out.append(codes[at : at + len(f)])
         at += len(f)
     return out
 
 
-def time_sums(stop: pd.DataFrame, p: int, keys: Sequence[str] = (),
-              entry: pd.DataFrame | None = None) -> TimeSums:
+def time_sums(
+    stop: pd.DataFrame, p: int, keys: Sequence[str] = (), entry: pd.DataFrame | None = None
+) -> TimeSums:
     """Arrays of a sums frame (several lines of the same stratum and time are added up).
 
     Examples
@@ -212,8 +236,11 @@ def time_sums(stop: pd.DataFrame, p: int, keys: Sequence[str] = (),
     frames = [stop]
     if entry is not None:
         ecols = entry_columns(p)
-        entry = entry.groupby([*keys, TIME], sort=True, observed=True,
-                              dropna=False)[ecols].sum().reset_index()
+        entry = (
+            entry.groupby([*keys, TIME], sort=True, observed=True, dropna=False)[ecols]
+            .sum()
+            .reset_index()
+        )
         frames.append(entry)
     codes = _strata_codes(frames, keys)
     st = codes[0]
@@ -229,14 +256,26 @@ def time_sums(stop: pd.DataFrame, p: int, keys: Sequence[str] = (),
         est = codes[1]
         eorder = np.lexsort((entry[TIME].to_numpy(np.float64), est))
         entry = entry.iloc[eorder].reset_index(drop=True)
-        extra = dict(entry_stratum=est[eorder], entry_time=entry[TIME].to_numpy(np.float64),
-                     n0=entry["r0"].to_numpy(np.float64), n1=vec(entry, "r"),
-                     n2=_square(entry, "r", p))
-    return TimeSums(stratum=st, time=stop[TIME].to_numpy(np.float64),
-                    d=stop["d"].to_numpy(np.float64), dw=stop["dw"].to_numpy(np.float64),
-                    r0=stop["r0"].to_numpy(np.float64), r1=vec(stop, "r"),
-                    r2=_square(stop, "r", p), e0=stop["e0"].to_numpy(np.float64),
-                    e1=vec(stop, "e"), e2=_square(stop, "e", p), **extra)
+        extra = dict(
+            entry_stratum=est[eorder],
+            entry_time=entry[TIME].to_numpy(np.float64),
+            n0=entry["r0"].to_numpy(np.float64),
+            n1=vec(entry, "r"),
+            n2=_square(entry, "r", p),
+        )
+    return TimeSums(
+        stratum=st,
+        time=stop[TIME].to_numpy(np.float64),
+        d=stop["d"].to_numpy(np.float64),
+        dw=stop["dw"].to_numpy(np.float64),
+        r0=stop["r0"].to_numpy(np.float64),
+        r1=vec(stop, "r"),
+        r2=_square(stop, "r", p),
+        e0=stop["e0"].to_numpy(np.float64),
+        e1=vec(stop, "e"),
+        e2=_square(stop, "e", p),
+        **extra,
+    )
 
 
 def _seg_revcumsum(a: np.ndarray, st: np.ndarray) -> np.ndarray:
@@ -290,8 +329,10 @@ def _slot_sums(d: np.ndarray, dw: np.ndarray, s0: np.ndarray, e0: np.ndarray, ef
     start = 0
     while start < k:
         # event times [start, stop) hold at most _SLOT_CHUNK slots (at least one time)
-        stop = max(start + 1, int(np.searchsorted(cum, (cum[start - 1] if start else 0)
-                                                  + _SLOT_CHUNK, side="right")))
+        stop = max(
+            start + 1,
+            int(np.searchsorted(cum, (cum[start - 1] if start else 0) + _SLOT_CHUNK, side="right")),
+        )
         cnt = counts[start:stop]
         kk = np.repeat(np.arange(stop - start), cnt)
         first = np.cumsum(cnt) - cnt
@@ -321,8 +362,9 @@ class SumsEvaluation:
         return self.imat
 
 
-def derivatives_from_sums(ts: TimeSums, beta: np.ndarray, u_events: np.ndarray,
-                          efron: bool) -> SumsEvaluation:
+def derivatives_from_sums(
+    ts: TimeSums, beta: np.ndarray, u_events: np.ndarray, efron: bool
+) -> SumsEvaluation:
     """Efron/Breslow partial log-likelihood, score and information from per-time sums.
 
     ``u_events`` is ``sum_events w x`` (the event sums ``e1`` at ``beta = 0``); the events'
@@ -348,5 +390,4 @@ def derivatives_from_sums(ts: TimeSums, beta: np.ndarray, u_events: np.ndarray,
     first = (s1.T * c0) @ s1 + (e1.T * c2) @ e1 - cross - cross.T
     imat = second - first
     imat = (imat + imat.T) / 2.0
-    return SumsEvaluation(loglik=loglik, u=u, imat=imat.reshape(p, p),
-                          n_event_times=int(ev.sum()))
+    return SumsEvaluation(loglik=loglik, u=u, imat=imat.reshape(p, p), n_event_times=int(ev.sum()))

@@ -101,15 +101,24 @@ def engine_of(data: Any) -> str:
         return "dask"
     if _is_duckdb(data):
         return "duckdb"
-    raise SpecError("data must be a DataFrame, a Cohort, a dask DataFrame, a DuckDB relation or "
-                    "the path of a Parquet/CSV dataset", value=type(data).__name__)
+    raise SpecError(
+        "data must be a DataFrame, a Cohort, a dask DataFrame, a DuckDB relation or "
+        "the path of a Parquet/CSV dataset",
+        value=type(data).__name__,
+    )
 
 
-def _excluded_frame(rows: np.ndarray, columns: list[str], values: list[Any] | None = None
-                    ) -> pd.DataFrame:
-    return pd.DataFrame({"index": rows, "column": columns,
-                         "value": values if values is not None else [None] * len(rows),
-                         "reason": "missing value"})
+def _excluded_frame(
+    rows: np.ndarray, columns: list[str], values: list[Any] | None = None
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "index": rows,
+            "column": columns,
+            "value": values if values is not None else [None] * len(rows),
+            "reason": "missing value",
+        }
+    )
 
 
 # --------------------------------------------------------------------------- pandas
@@ -121,8 +130,13 @@ def _aggregate_pandas(frame: pd.DataFrame, used: list[str], keys: list[str]) -> 
     kept = frame.loc[~drop, keys] if drop.any() else frame[keys]
     grouped = kept.groupby(keys, sort=True, observed=True, dropna=False)
     lines = grouped.size().rename(N_COLUMN).reset_index()
-    return Aggregate(lines=lines, n_rows=len(frame), n_excluded=int(drop.sum()),
-                     excluded=excluded, engine="pandas")
+    return Aggregate(
+        lines=lines,
+        n_rows=len(frame),
+        n_excluded=int(drop.sum()),
+        excluded=excluded,
+        engine="pandas",
+    )
 
 
 # --------------------------------------------------------------------------- duckdb
@@ -160,14 +174,18 @@ def _duckdb_source(con: Any, data: Any, *, row_numbers: bool = False) -> Any:
         return con.read_parquet(text)
     # the row of a multi-file dataset: files in name order, rows in file order
     rel = con.read_parquet(text, file_row_number=True, filename=True)
-    return rel.query("src", "SELECT src.*, file_row_number + sizes.offset AS __row__ FROM src "
-                            "JOIN (SELECT filename AS f, sum(count(*)) OVER (ORDER BY filename) "
-                            "- count(*) AS offset FROM src GROUP BY filename) sizes "
-                            "ON src.filename = sizes.f")
+    return rel.query(
+        "src",
+        "SELECT src.*, file_row_number + sizes.offset AS __row__ FROM src "
+        "JOIN (SELECT filename AS f, sum(count(*)) OVER (ORDER BY filename) "
+        "- count(*) AS offset FROM src GROUP BY filename) sizes "
+        "ON src.filename = sizes.f",
+    )
 
 
-def _aggregate_duckdb(data: Any, used: list[str], keys: list[str], memory_limit: str | None
-                      ) -> Aggregate:
+def _aggregate_duckdb(
+    data: Any, used: list[str], keys: list[str], memory_limit: str | None
+) -> Aggregate:
     import duckdb
 
     con = duckdb.connect()
@@ -176,25 +194,35 @@ def _aggregate_duckdb(data: Any, used: list[str], keys: list[str], memory_limit:
     src = _duckdb_source(con, data)
     missing_cols = [c for c in used if c not in src.columns]
     if missing_cols:
-        raise SpecError("column not found in the dataset", column=missing_cols[0],
-                        expected=f"one of {', '.join(src.columns[:12])}")
+        raise SpecError(
+            "column not found in the dataset",
+            column=missing_cols[0],
+            expected=f"one of {', '.join(src.columns[:12])}",
+        )
     cols_q = ", ".join(_quote(c) for c in keys)
     any_null = " OR ".join(f"{_quote(c)} IS NULL" for c in used)
     counts = src.query("r", f"SELECT count(*), count(*) FILTER (WHERE {any_null}) FROM r")
     n_rows, n_excluded = (int(v) for v in counts.fetchall()[0])
-    lines = src.query("r", f"SELECT {cols_q}, count(*) AS {_quote(N_COLUMN)} FROM r "
-                           f"WHERE NOT ({any_null}) GROUP BY ALL ORDER BY ALL").df()
+    lines = src.query(
+        "r",
+        f"SELECT {cols_q}, count(*) AS {_quote(N_COLUMN)} FROM r "
+        f"WHERE NOT ({any_null}) GROUP BY ALL ORDER BY ALL",
+    ).df()
     excluded = _excluded_frame(np.array([], dtype=np.int64), [])
     if n_excluded:
         numbered = _duckdb_source(con, data, row_numbers=True)
         parts = []
         for c in used:
-            got = numbered.query("r", f"SELECT __row__ FROM r WHERE {_quote(c)} IS NULL "
-                                      f"ORDER BY __row__ LIMIT {MAX_LISTED_EXCLUDED}").df()
+            got = numbered.query(
+                "r",
+                f"SELECT __row__ FROM r WHERE {_quote(c)} IS NULL "
+                f"ORDER BY __row__ LIMIT {MAX_LISTED_EXCLUDED}",
+            ).df()
             parts.append(_excluded_frame(got["__row__"].to_numpy(np.int64), [c] * len(got)))
         excluded = pd.concat(parts, ignore_index=True)
-    return Aggregate(lines=lines, n_rows=n_rows, n_excluded=n_excluded, excluded=excluded,
-                     engine="duckdb")
+    return Aggregate(
+        lines=lines, n_rows=n_rows, n_excluded=n_excluded, excluded=excluded, engine="duckdb"
+    )
 
 
 # --------------------------------------------------------------------------- dask
@@ -205,19 +233,33 @@ def _aggregate_dask(ddf: Any, used: list[str], keys: list[str]) -> Aggregate:
     miss = part.isna()
     drop = miss.any(axis=1)
     kept = part[~drop][keys]
-    agg = kept.assign(**{N_COLUMN: 1}).groupby(keys, sort=False, observed=True,
-                                               dropna=False)[N_COLUMN].sum()
+    agg = (
+        kept.assign(**{N_COLUMN: 1})
+        .groupby(keys, sort=False, observed=True, dropna=False)[N_COLUMN]
+        .sum()
+    )
     n_rows, n_excluded, lines, ex_rows = dask.compute(
-        part.shape[0], drop.sum(), agg, miss[drop].reset_index())
+        part.shape[0], drop.sum(), agg, miss[drop].reset_index()
+    )
     lines = lines.rename(N_COLUMN).reset_index()
     lines = lines.sort_values(keys, kind="stable", ignore_index=True)
     idx_col = ex_rows.columns[0]
-    ex_parts = [_excluded_frame(ex_rows.loc[ex_rows[c].to_numpy(bool), idx_col].to_numpy(),
-                                [c] * int(ex_rows[c].sum())) for c in used]
-    excluded = pd.concat(ex_parts, ignore_index=True) if ex_parts else _excluded_frame(
-        np.array([]), [])
-    return Aggregate(lines=lines, n_rows=int(n_rows), n_excluded=int(n_excluded),
-                     excluded=excluded, engine="dask")
+    ex_parts = [
+        _excluded_frame(
+            ex_rows.loc[ex_rows[c].to_numpy(bool), idx_col].to_numpy(), [c] * int(ex_rows[c].sum())
+        )
+        for c in used
+    ]
+    excluded = (
+        pd.concat(ex_parts, ignore_index=True) if ex_parts else _excluded_frame(np.array([]), [])
+    )
+    return Aggregate(
+        lines=lines,
+        n_rows=int(n_rows),
+        n_excluded=int(n_excluded),
+        excluded=excluded,
+        engine="dask",
+    )
 
 
 # --------------------------------------------------------------------------- site files
@@ -226,16 +268,29 @@ def _aggregate_sites(sites: Any, used: list[str]) -> Aggregate:
     lines = sites.lines
     absent = [c for c in used if c not in lines.columns]
     if absent:
-        raise SpecError("column not in the site files (export it with by= or strata=)",
-                        column=absent[0], expected=f"one of {', '.join(map(str, lines.columns))}")
+        raise SpecError(
+            "column not in the site files (export it with by= or strata=)",
+            column=absent[0],
+            expected=f"one of {', '.join(map(str, lines.columns))}",
+        )
     agg = lines.groupby(used, sort=True, observed=True)[N_COLUMN].sum().reset_index()
     agg = agg[agg[N_COLUMN] > 0].reset_index(drop=True)
-    return Aggregate(lines=agg, n_rows=int(lines[N_COLUMN].sum()), n_excluded=0,
-                     excluded=_excluded_frame(np.array([], dtype=np.int64), []), engine="sites")
+    return Aggregate(
+        lines=agg,
+        n_rows=int(lines[N_COLUMN].sum()),
+        n_excluded=0,
+        excluded=_excluded_frame(np.array([], dtype=np.int64), []),
+        engine="sites",
+    )
 
 
-def aggregate(data: Any, columns: Sequence[str], *, memory_limit: str | None = "1GB",
-              keys: Sequence[str] | None = None) -> Aggregate:
+def aggregate(
+    data: Any,
+    columns: Sequence[str],
+    *,
+    memory_limit: str | None = "1GB",
+    keys: Sequence[str] | None = None,
+) -> Aggregate:
     """Count the rows of every distinct combination of ``columns`` where the data live.
 
     Parameters

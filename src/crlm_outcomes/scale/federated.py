@@ -64,8 +64,10 @@ class SiteData:
     notes: pd.DataFrame
 
     def __repr__(self) -> str:
-        return (f"SiteData({len(self.sites)} sites, {int(self.lines[N_COLUMN].sum())} patients, "
-                f"{len(self.lines)} lines)")
+        return (
+            f"SiteData({len(self.sites)} sites, {int(self.lines[N_COLUMN].sum())} patients, "
+            f"{len(self.lines)} lines)"
+        )
 
 
 def _coarsen(months: pd.Series) -> pd.Series:
@@ -73,8 +75,9 @@ def _coarsen(months: pd.Series) -> pd.Series:
     return np.ceil(months.astype("float64"))
 
 
-def _merge_small(lines: pd.DataFrame, keys: list[str], time: str, min_cell: int
-                 ) -> tuple[pd.DataFrame, int, int]:
+def _merge_small(
+    lines: pd.DataFrame, keys: list[str], time: str, min_cell: int
+) -> tuple[pd.DataFrame, int, int]:
     """Merge lines of fewer than ``min_cell`` rows into later (or, at the end, earlier) lines
     of the same keys; withhold key groups smaller than ``min_cell``. Returns the new lines, the
     number of rows moved to another month and the number withheld."""
@@ -106,10 +109,18 @@ def _merge_small(lines: pd.DataFrame, keys: list[str], time: str, min_cell: int
     return merged, moved, withheld
 
 
-def site_export(data: Any, duration: str, event: str, path: str | Path, *, site: str,
-                by: str | Sequence[str] | None = None,
-                strata: str | Sequence[str] | None = None,
-                min_cell: int | None = DEFAULT_MIN_CELL, whole_months: bool = True) -> Path:
+def site_export(
+    data: Any,
+    duration: str,
+    event: str,
+    path: str | Path,
+    *,
+    site: str,
+    by: str | Sequence[str] | None = None,
+    strata: str | Sequence[str] | None = None,
+    min_cell: int | None = DEFAULT_MIN_CELL,
+    whole_months: bool = True,
+) -> Path:
     """Write the counts a pooled analysis needs, and nothing else, to a reviewable JSON file.
 
     Parameters
@@ -155,17 +166,26 @@ def site_export(data: Any, duration: str, event: str, path: str | Path, *, site:
         data = data.data
     keys = [*as_column_list(by), *as_column_list(strata)]
     if "site" in keys:
-        raise SpecError("'site' is added by the coordinator; rename the site's own column",
-                        column="site")
+        raise SpecError(
+            "'site' is added by the coordinator; rename the site's own column", column="site"
+        )
     if min_cell is not None and min_cell < 2:
-        raise SpecError("min_cell must be at least 2 (or None for exact counts)",
-                        value=min_cell, expected="e.g. 11")
+        raise SpecError(
+            "min_cell must be at least 2 (or None for exact counts)",
+            value=min_cell,
+            expected="e.g. 11",
+        )
     agg = aggregate(data, [*keys, duration, event])
     lines = agg.lines
     if whole_months:
         lines = lines.assign(**{duration: _coarsen(lines[duration])})
-        lines = lines.groupby([*keys, duration, event], sort=True, observed=True,
-                              dropna=False)[N_COLUMN].sum().reset_index()
+        lines = (
+            lines.groupby([*keys, duration, event], sort=True, observed=True, dropna=False)[
+                N_COLUMN
+            ]
+            .sum()
+            .reset_index()
+        )
     moved = withheld = 0
     if min_cell is not None:
         lines, moved, withheld = _merge_small(lines, [*keys, event], duration, min_cell)
@@ -179,18 +199,28 @@ def site_export(data: Any, duration: str, event: str, path: str | Path, *, site:
             f"(grouping), the same follow-up time ('time', {'whole months, rounded up' if whole_months else 'as recorded'}) "
             f"and the same outcome code ({event!r}: 0 = alive/censored, other = event or cause). "
             "The file holds no patient identifier, no date and no individual value."
-            + (f" No count below {min_cell} is published: {moved} patients were moved to a "
-               f"neighbouring month and {withheld} patients in groups smaller than {min_cell} "
-               "were withheld." if min_cell is not None else
-               " Counts are exact (no small-cell suppression): for agreement checks only.")),
+            + (
+                f" No count below {min_cell} is published: {moved} patients were moved to a "
+                f"neighbouring month and {withheld} patients in groups smaller than {min_cell} "
+                "were withheld."
+                if min_cell is not None
+                else " Counts are exact (no small-cell suppression): for agreement checks only."
+            )
+        ),
         "site": site,
-        "duration": duration, "event": event, "by": as_column_list(by),
+        "duration": duration,
+        "event": event,
+        "by": as_column_list(by),
         "strata": as_column_list(strata),
         "time_unit": "whole months (rounded up)" if whole_months else "as recorded",
         "min_cell": min_cell,
-        "patients": {"read": agg.n_rows, "excluded_missing": agg.n_excluded,
-                     "moved": moved, "withheld": withheld,
-                     "exported": int(table["n"].sum()) if len(table) else 0},
+        "patients": {
+            "read": agg.n_rows,
+            "excluded_missing": agg.n_excluded,
+            "moved": moved,
+            "withheld": withheld,
+            "exported": int(table["n"].sum()) if len(table) else 0,
+        },
         "lines": records,
     }
     out = Path(path)
@@ -211,19 +241,28 @@ def pool_sites(paths: Sequence[str | Path]) -> SiteData:
         try:
             doc = json.loads(Path(p).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InputError("not a readable site file", file=str(p),
-                             expected=f"JSON written by site_export ({FORMAT})") from exc
+            raise InputError(
+                "not a readable site file",
+                file=str(p),
+                expected=f"JSON written by site_export ({FORMAT})",
+            ) from exc
         if doc.get("format") != FORMAT:
-            raise InputError("not a site file", file=str(p), value=doc.get("format"),
-                             expected=FORMAT)
+            raise InputError(
+                "not a site file", file=str(p), value=doc.get("format"), expected=FORMAT
+            )
         shape = (doc["duration"], doc["event"], doc["by"], doc["strata"], doc["time_unit"])
         if first is None:
             first = shape
         elif shape != first:
-            raise InputError("site files exported with different columns or time units",
-                             file=str(p), value=shape, expected=str(first))
-        lines = pd.DataFrame(doc["lines"], columns=[*doc["by"], *doc["strata"], "time",
-                                                    doc["event"], "n"])
+            raise InputError(
+                "site files exported with different columns or time units",
+                file=str(p),
+                value=shape,
+                expected=str(first),
+            )
+        lines = pd.DataFrame(
+            doc["lines"], columns=[*doc["by"], *doc["strata"], "time", doc["event"], "n"]
+        )
         lines = lines.rename(columns={"time": doc["duration"], "n": N_COLUMN})
         frames.append(lines.assign(site=doc["site"]))
         notes.append({"site": doc["site"], **doc["patients"]})

@@ -47,22 +47,28 @@ from crlm_outcomes.scale._cox_sums import TIME, entry_columns, sum_columns
 from crlm_outcomes.scale.aggregate import N_COLUMN, aggregate
 from crlm_outcomes.survival._inputs import as_column_list
 
-__all__ = ["REQUEST_FORMAT", "RESPONSE_FORMAT", "site_respond", "federated_cox",
-           "local_exchange", "folder_exchange"]
+__all__ = [
+    "REQUEST_FORMAT",
+    "RESPONSE_FORMAT",
+    "site_respond",
+    "federated_cox",
+    "local_exchange",
+    "folder_exchange",
+]
 
 REQUEST_FORMAT = "crlm_outcomes.cox_request/1"
 RESPONSE_FORMAT = "crlm_outcomes.cox_sums/1"
 
 _STEP_TEXT = {
     "setup": "the number of patients and deaths at the site, which columns are numbers, and "
-             "the categories present in the categorical covariates",
+    "the categories present in the categorical covariates",
     "totals": "the sum of the case weights and, for each covariate, the sum of the weighted "
-              "values over all patients of the site (one number per covariate)",
+    "values over all patients of the site (one number per covariate)",
     "scale": "for each covariate, the sum over all patients of the site of the weighted "
-             "absolute distance to the pooled mean (one number per covariate)",
+    "absolute distance to the pooled mean (one number per covariate)",
     "sums": "for each stratum and follow-up time, sums over the patients leaving follow-up "
-            "then (n = how many) of w*exp(eta), w*exp(eta)*x and w*exp(eta)*x*x' for the "
-            "covariates x at the coordinator's coefficients, and the number of deaths (d)",
+    "then (n = how many) of w*exp(eta), w*exp(eta)*x and w*exp(eta)*x*x' for the "
+    "covariates x at the coordinator's coefficients, and the number of deaths (d)",
 }
 
 
@@ -75,11 +81,16 @@ def _read(path: str | Path, fmt: str) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError("not a readable federated Cox file", file=str(path),
-                         expected=f"JSON ({fmt})") from exc
+        raise InputError(
+            "not a readable federated Cox file", file=str(path), expected=f"JSON ({fmt})"
+        ) from exc
     if doc.get("format") != fmt:
-        raise InputError("not a federated Cox file of the expected kind", file=str(path),
-                         value=doc.get("format"), expected=fmt)
+        raise InputError(
+            "not a federated Cox file of the expected kind",
+            file=str(path),
+            value=doc.get("format"),
+            expected=fmt,
+        )
     return doc
 
 
@@ -89,15 +100,31 @@ def _covs(doc: Mapping[str, Any]) -> list[Covariate]:
 
 def _query(req: Mapping[str, Any]) -> Query:
     keys = list(req["strata"])
-    used = list(dict.fromkeys([req["duration"], req["event"], *keys,
-                               *as_column_list(req["weights"]),
-                               *as_column_list(req["entry"]), *req["variables"]]))
-    return Query(used=used, keys=keys, duration=req["duration"], event=req["event"],
-                  weights=req["weights"], entry=req["entry"])
+    used = list(
+        dict.fromkeys(
+            [
+                req["duration"],
+                req["event"],
+                *keys,
+                *as_column_list(req["weights"]),
+                *as_column_list(req["entry"]),
+                *req["variables"],
+            ]
+        )
+    )
+    return Query(
+        used=used,
+        keys=keys,
+        duration=req["duration"],
+        event=req["event"],
+        weights=req["weights"],
+        entry=req["entry"],
+    )
 
 
-def _coarsen(frame: pd.DataFrame | None, whole_months: bool, keys: list[str], cols: list[str]
-             ) -> pd.DataFrame | None:
+def _coarsen(
+    frame: pd.DataFrame | None, whole_months: bool, keys: list[str], cols: list[str]
+) -> pd.DataFrame | None:
     if frame is None:
         return None
     if whole_months:
@@ -157,35 +184,46 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
     if step == "setup":
         from crlm_outcomes.scale.survival import lines_input
 
-        agg = aggregate(data, q.used, keys=[*q.keys, *as_column_list(q.entry), q.duration,
-                                            q.event])
+        agg = aggregate(data, q.used, keys=[*q.keys, *as_column_list(q.entry), q.duration, q.event])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
             si = lines_input(agg, q.duration, q.event, strata=q.keys or None, entry=q.entry)
         counts = agg.lines[N_COLUMN].to_numpy(np.float64)
         numeric = back.numeric()
-        cat_vars = [v for v in req["variables"] if not numeric.get(v, True)
-                    or v in req["wrapped"]]
-        body = {"rows_read": agg.n_rows, "rows_excluded_missing": agg.n_excluded,
-                "deaths": int(counts[si.event > 0].sum()),
-                "numeric": {v: bool(numeric[v]) for v in req["variables"]},
-                "levels": {v: [_plain(x) for x in back.levels(v, q)] for v in cat_vars}}
+        cat_vars = [v for v in req["variables"] if not numeric.get(v, True) or v in req["wrapped"]]
+        body = {
+            "rows_read": agg.n_rows,
+            "rows_excluded_missing": agg.n_excluded,
+            "deaths": int(counts[si.event > 0].sum()),
+            "numeric": {v: bool(numeric[v]) for v in req["variables"]},
+            "levels": {v: [_plain(x) for x in back.levels(v, q)] for v in cat_vars},
+        }
     else:
         covs = _covs(req)
         center = np.array(req["center"], dtype=np.float64) if req.get("center") else None
         if step == "totals":
             tot = back.totals(covs, q)
             if req["weights"] is not None and (tot["wbad"] or not tot["wmin"] > 0):
-                raise SpecError("a case weight at the site is not a positive finite number",
-                                column=req["weights"], expected="a weight > 0")
+                raise SpecError(
+                    "a case weight at the site is not a positive finite number",
+                    column=req["weights"],
+                    expected="a weight > 0",
+                )
             if tot["xbad"].any():
-                raise SpecError("the site's data contain an infinite covariate value",
-                                expected="finite covariates")
-            body = {"sum_weights": tot["sw"], "sum_weighted_x": tot["swx"].tolist(),
-                    "only_0_1": (~tot["not01"]).tolist()}
+                raise SpecError(
+                    "the site's data contain an infinite covariate value",
+                    expected="finite covariates",
+                )
+            body = {
+                "sum_weights": tot["sw"],
+                "sum_weighted_x": tot["swx"].tolist(),
+                "only_0_1": (~tot["not01"]).tolist(),
+            }
         elif center is None:
-            raise SpecError(f"the coordinator's '{step}' request has no centre of the "
-                            "covariates", expected="a 'center' list from the totals round")
+            raise SpecError(
+                f"the coordinator's '{step}' request has no centre of the covariates",
+                expected="a 'center' list from the totals round",
+            )
         elif step == "scale":
             body = {"sum_weighted_abs_dev": back.absdev(covs, center, q).tolist()}
         elif step == "sums":
@@ -202,21 +240,33 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
             # Efron's correction needs the deaths' sums only at tied deaths (pooled over
             # sites unless stratified by site); Breslow never does
             need = (req["ties"] == "efron") & (
-                stop["d"].to_numpy() >= 2 if req["by_site"] else stop["d"].to_numpy() >= 1)
+                stop["d"].to_numpy() >= 2 if req["by_site"] else stop["d"].to_numpy() >= 1
+            )
             stop.loc[~need, ecols] = 0.0
             body["exit"] = _table(stop)
             if ent is not None:
                 body["entry"] = _table(ent)
         else:
-            raise InputError("unknown step in the request", file=str(request), value=step,
-                             expected=", ".join(_STEP_TEXT))
-    doc = {"format": RESPONSE_FORMAT,
-           "description": (f"Answer of site {site!r} to round {req['round']} of a pooled Cox "
-                           f"model: {_STEP_TEXT[step]}. Follow-up times are "
-                           f"{'whole months, rounded up' if req['whole_months'] else 'exact (the sites agreed to share them)'}. "
-                           "The file holds no patient identifier, no date and no value of an "
-                           "individual patient."),
-           "site": site, "round": req["round"], "step": step, **body}
+            raise InputError(
+                "unknown step in the request",
+                file=str(request),
+                value=step,
+                expected=", ".join(_STEP_TEXT),
+            )
+    doc = {
+        "format": RESPONSE_FORMAT,
+        "description": (
+            f"Answer of site {site!r} to round {req['round']} of a pooled Cox "
+            f"model: {_STEP_TEXT[step]}. Follow-up times are "
+            f"{'whole months, rounded up' if req['whole_months'] else 'exact (the sites agreed to share them)'}. "
+            "The file holds no patient identifier, no date and no value of an "
+            "individual patient."
+        ),
+        "site": site,
+        "round": req["round"],
+        "step": step,
+        **body,
+    }
     return _write(Path(out), doc)
 
 
@@ -226,8 +276,10 @@ def _plain(v: Any) -> Any:
 
 def _table(frame: pd.DataFrame) -> dict[str, Any]:
     """A sums frame as JSON-ready columns and rows (floats written to round-trip exactly)."""
-    return {"columns": [str(c) for c in frame.columns],
-            "data": [[_plain(v) for v in row] for row in frame.itertuples(index=False)]}
+    return {
+        "columns": [str(c) for c in frame.columns],
+        "data": [[_plain(v) for v in row] for row in frame.itertuples(index=False)],
+    }
 
 
 def _frame(split: Mapping[str, Any]) -> pd.DataFrame:
@@ -268,14 +320,21 @@ def local_exchange(sites: Mapping[str, Any], folder: str | Path) -> Exchange:
     folder = Path(folder)
 
     def exchange(request: Path, round_: int) -> list[Path]:
-        return [site_respond(data, request, folder / f"{name}_round{round_:03d}.json", site=name)
-                for name, data in sites.items()]
+        return [
+            site_respond(data, request, folder / f"{name}_round{round_:03d}.json", site=name)
+            for name, data in sites.items()
+        ]
 
     return exchange
 
 
-def folder_exchange(folder: str | Path, sites: Sequence[str], *, poll_seconds: float = 30.0,
-                    timeout_seconds: float | None = None) -> Exchange:
+def folder_exchange(
+    folder: str | Path,
+    sites: Sequence[str],
+    *,
+    poll_seconds: float = 30.0,
+    timeout_seconds: float | None = None,
+) -> Exchange:
     """Wait for each site to drop its answer ``<site>_round<NNN>.json`` in a shared folder
     (the sites run :func:`site_respond` on the request the coordinator wrote there).
 
@@ -318,19 +377,34 @@ def folder_exchange(folder: str | Path, sites: Sequence[str], *, poll_seconds: f
         while not all(p.exists() for p in want):
             if timeout_seconds is not None and _time.monotonic() - start > timeout_seconds:
                 missing = [p.name for p in want if not p.exists()]
-                raise InputError("site answers did not arrive in time", file=str(folder),
-                                 value=missing, expected=f"answers to {request.name}")
+                raise InputError(
+                    "site answers did not arrive in time",
+                    file=str(folder),
+                    value=missing,
+                    expected=f"answers to {request.name}",
+                )
             _time.sleep(poll_seconds)
         return want
 
     return exchange
 
 
-def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration: str,
-                  event: str, *, columns: Sequence[str], ties: str = "efron",
-                  strata: str | list[str] | None = None, by_site: bool = False,
-                  weights: str | None = None, entry: str | None = None,
-                  whole_months: bool = True, conf_level: float = 0.95) -> Any:
+def federated_cox(
+    exchange: Exchange,
+    folder: str | Path,
+    formula: str,
+    duration: str,
+    event: str,
+    *,
+    columns: Sequence[str],
+    ties: str = "efron",
+    strata: str | list[str] | None = None,
+    by_site: bool = False,
+    weights: str | None = None,
+    entry: str | None = None,
+    whole_months: bool = True,
+    conf_level: float = 0.95,
+) -> Any:
     """Fit a Cox model across sites by rounds of file exchange (run by the coordinator).
 
     Parameters
@@ -374,12 +448,19 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
     from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, aeq_times, cox_result
 
     if ties not in ("efron", "breslow"):
-        raise SpecError("ties must be 'efron' or 'breslow'", column="ties", value=ties,
-                        expected="'efron' or 'breslow'")
+        raise SpecError(
+            "ties must be 'efron' or 'breslow'",
+            column="ties",
+            value=ties,
+            expected="'efron' or 'breslow'",
+        )
     if entry is not None and whole_months:
-        raise SpecError("(entry, exit] intervals rounded to whole months can become empty; "
-                        "with entry times the sites must share exact times",
-                        column=entry, expected="whole_months=False")
+        raise SpecError(
+            "(entry, exit] intervals rounded to whole months can become empty; "
+            "with entry times the sites must share exact times",
+            column=entry,
+            expected="whole_months=False",
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     cols = [str(c) for c in columns]
@@ -387,27 +468,46 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
     variables = [c for c in cols if c in set(checked.variables)]
     wrapped = [v for v in variables if f"C({v})" in formula.replace(" ", "")]
     keys = as_column_list(strata)
-    base = {"format": REQUEST_FORMAT, "formula": formula, "duration": duration, "event": event,
-            "strata": keys, "weights": weights, "entry": entry, "ties": ties,
-            "variables": variables, "wrapped": wrapped, "whole_months": whole_months,
-            "by_site": by_site}
+    base = {
+        "format": REQUEST_FORMAT,
+        "formula": formula,
+        "duration": duration,
+        "event": event,
+        "strata": keys,
+        "weights": weights,
+        "entry": entry,
+        "ties": ties,
+        "variables": variables,
+        "wrapped": wrapped,
+        "whole_months": whole_months,
+        "by_site": by_site,
+    }
     rounds = [0]
 
     def ask(step: str, **extra: Any) -> list[dict[str, Any]]:
         k = rounds[0] = rounds[0] + 1
-        doc = {**base, "round": k, "step": step,
-               "description": (f"Request of the coordinator of a pooled Cox model, round {k}: "
-                               f"each site is asked for {_STEP_TEXT[step]}. It holds the model "
-                               "(formula, columns) and, where needed, the pooled covariate "
-                               "means and the current coefficients; nothing about patients."),
-               **extra}
+        doc = {
+            **base,
+            "round": k,
+            "step": step,
+            "description": (
+                f"Request of the coordinator of a pooled Cox model, round {k}: "
+                f"each site is asked for {_STEP_TEXT[step]}. It holds the model "
+                "(formula, columns) and, where needed, the pooled covariate "
+                "means and the current coefficients; nothing about patients."
+            ),
+            **extra,
+        }
         path = _write(folder / f"round{k:03d}_{step}.json", doc)
         return [_read(p, RESPONSE_FORMAT) for p in exchange(path, k)]
 
     setup = ask("setup")
     numeric = {v: all(d["numeric"][v] for d in setup) for v in variables}
-    pooled_levels = {v: sorted({x for d in setup for x in d["levels"].get(v, [])})
-                     for v in variables if v in setup[0]["levels"]}
+    pooled_levels = {
+        v: sorted({x for d in setup for x in d["levels"].get(v, [])})
+        for v in variables
+        if v in setup[0]["levels"]
+    }
     covs, levels = covariates_of(formula, cols, numeric, lambda v: pooled_levels[v])
     cov_doc = [{"name": c.name, "var": c.var, "level": c.level} for c in covs]
     n = sum(d["rows_read"] - d["rows_excluded_missing"] for d in setup)
@@ -416,48 +516,77 @@ def federated_cox(exchange: Exchange, folder: str | Path, formula: str, duration
         raise EstimationError("no deaths at any site: a Cox model cannot be fitted")
     excluded = sum(d["rows_excluded_missing"] for d in setup)
     if excluded:
-        warnings.warn(f"{excluded} row(s) excluded for missing values at the sites ("
-                      + ", ".join(f"{d['site']}: {d['rows_excluded_missing']}" for d in setup)
-                      + ")", DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            f"{excluded} row(s) excluded for missing values at the sites ("
+            + ", ".join(f"{d['site']}: {d['rows_excluded_missing']}" for d in setup)
+            + ")",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     tot = ask("totals", covariates=cov_doc)
     sw = sum(d["sum_weights"] for d in tot)
     center = np.sum([d["sum_weighted_x"] for d in tot], axis=0) / sw
     zero_one = np.all([d["only_0_1"] for d in tot], axis=0)
-    absdev = np.sum([d["sum_weighted_abs_dev"] for d in ask(
-        "scale", covariates=cov_doc, center=center.tolist())], axis=0)
+    absdev = np.sum(
+        [
+            d["sum_weighted_abs_dev"]
+            for d in ask("scale", covariates=cov_doc, center=center.tolist())
+        ],
+        axis=0,
+    )
     scale = np.where(zero_one | (absdev <= 0), 1.0, sw / np.where(absdev > 0, absdev, 1.0))
     p = len(covs)
     skeys = [*keys, "site"] if by_site else keys
     state: dict[str, Any] = {}
 
     def evaluate(beta: np.ndarray):
-        answers = ask("sums", covariates=cov_doc, center=center.tolist(),
-                      beta=beta.tolist())
-        stop = pd.concat([_frame(d["exit"]).assign(site=d["site"]) for d in answers],
-                         ignore_index=True)
-        ent = (pd.concat([_frame(d["entry"]).assign(site=d["site"]) for d in answers],
-                         ignore_index=True) if entry else None)
+        answers = ask("sums", covariates=cov_doc, center=center.tolist(), beta=beta.tolist())
+        stop = pd.concat(
+            [_frame(d["exit"]).assign(site=d["site"]) for d in answers], ignore_index=True
+        )
+        ent = (
+            pd.concat(
+                [_frame(d["entry"]).assign(site=d["site"]) for d in answers], ignore_index=True
+            )
+            if entry
+            else None
+        )
         if "u_events" not in state:
             state["u_events"] = np.sum([d["sum_weighted_x_deaths"] for d in answers], axis=0)
             allt = stop[TIME].to_numpy(np.float64)
             if ent is not None:
                 allt = np.concatenate([allt, ent[TIME].to_numpy(np.float64)])
             fixed, _ = aeq_times(allt, None)
-            state["map"] = (None if fixed is allt or np.array_equal(fixed, allt)
-                            else dict(zip(allt.tolist(), fixed.tolist(), strict=True)))
+            state["map"] = (
+                None
+                if fixed is allt or np.array_equal(fixed, allt)
+                else dict(zip(allt.tolist(), fixed.tolist(), strict=True))
+            )
         if state["map"] is not None:
             stop = stop.assign(**{TIME: stop[TIME].map(state["map"]).to_numpy(np.float64)})
             if ent is not None:
                 ent = ent.assign(**{TIME: ent[TIME].map(state["map"]).to_numpy(np.float64)})
         ts = time_sums(stop, p, skeys, ent)
-        return derivatives_from_sums(ts, beta, np.asarray(state["u_events"], dtype=np.float64),
-                                     ties == "efron")
+        return derivatives_from_sums(
+            ts, beta, np.asarray(state["u_events"], dtype=np.float64), ties == "efron"
+        )
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton_loop(evaluate, p, scale, counting=entry is not None, eps=EPS,
-                              toler_chol=TOLER_CHOL)
-    excl = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "value": [],
-                         "reason": []})
-    return cox_result(res, [c.name for c in covs], counting=entry is not None,
-                     conf_level=conf_level, ties=ties, n=n, n_event=n_event, excluded=excl,
-                     state=None, levels=levels)
+        res = eng.newton_loop(
+            evaluate, p, scale, counting=entry is not None, eps=EPS, toler_chol=TOLER_CHOL
+        )
+    excl = pd.DataFrame(
+        {"index": pd.Series([], dtype="int64"), "column": [], "value": [], "reason": []}
+    )
+    return cox_result(
+        res,
+        [c.name for c in covs],
+        counting=entry is not None,
+        conf_level=conf_level,
+        ties=ties,
+        n=n,
+        n_event=n_event,
+        excluded=excl,
+        state=None,
+        levels=levels,
+    )

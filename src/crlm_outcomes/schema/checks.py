@@ -24,8 +24,12 @@ FAILURE_COLUMNS = ["row", "column", "value", "check"]
 
 
 #: The "no failure" result (copied for each caller).
-_NO_FAILURES = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in
-                             zip(FAILURE_COLUMNS, ["int64", object, object, object], strict=True)})
+_NO_FAILURES = pd.DataFrame(
+    {
+        c: pd.Series([], dtype=t)
+        for c, t in zip(FAILURE_COLUMNS, ["int64", object, object, object], strict=True)
+    }
+)
 
 
 def _fmt(v: float) -> str:
@@ -78,20 +82,23 @@ def column_failures(series: pd.Series, spec: ColumnSpec) -> pd.DataFrame:
         bad = ~np.isnan(arr) & ~np.isin(arr, np.asarray(spec.levels, dtype=float))
         parts.append((np.flatnonzero(bad), f"not one of {list(spec.levels)}"))
     if spec.dtype == "string" and spec.pattern is not None:
-        parts.append((_pattern_failures(series, spec.pattern),
-                      f"does not match pattern {spec.pattern}"))
+        parts.append(
+            (_pattern_failures(series, spec.pattern), f"does not match pattern {spec.pattern}")
+        )
     rows = [p for p in parts if len(p[0])]
     if not rows:
         return _NO_FAILURES.copy()
     idx = np.concatenate([r for r, _ in rows])
     checks = np.concatenate([np.full(len(r), c, dtype=object) for r, c in rows])
     values = series.to_numpy(dtype=object)[idx]
-    return pd.DataFrame({"row": idx.astype("int64"), "column": spec.name, "value": values,
-                         "check": checks})
+    return pd.DataFrame(
+        {"row": idx.astype("int64"), "column": spec.name, "value": values, "check": checks}
+    )
 
 
-def value_failures(frame: pd.DataFrame, schema: SchemaDefinition,
-                   columns: Iterable[str] | None = None) -> pd.DataFrame:
+def value_failures(
+    frame: pd.DataFrame, schema: SchemaDefinition, columns: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Every value failure of ``frame`` against the schema, as row/column/value/check records.
 
     Parameters
@@ -104,8 +111,7 @@ def value_failures(frame: pd.DataFrame, schema: SchemaDefinition,
         Restrict to these columns (default: every canonical column present).
     """
     names = list(columns) if columns is not None else list(schema.columns)
-    parts = [column_failures(frame[name], schema.columns[name]) for name in names
-             if name in frame]
+    parts = [column_failures(frame[name], schema.columns[name]) for name in names if name in frame]
     parts = [p for p in parts if len(p)]
     if not parts:
         return _NO_FAILURES.copy()

@@ -45,8 +45,9 @@ def _date_text(arr: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(arr, unit="D").astype(object)
 
 
-def _present(frame: pd.DataFrame, name: str, cache: dict[str, np.ndarray | None]
-             ) -> np.ndarray | None:
+def _present(
+    frame: pd.DataFrame, name: str, cache: dict[str, np.ndarray | None]
+) -> np.ndarray | None:
     """Mask of the rows with a date in column ``name``; ``None`` when no row has one (each
     column is scanned once per check, however many rules use it)."""
     if name not in cache:
@@ -55,8 +56,9 @@ def _present(frame: pd.DataFrame, name: str, cache: dict[str, np.ndarray | None]
     return cache[name]
 
 
-def _before(frame: pd.DataFrame, rule: str, later: str, earlier: str,
-            present: dict[str, np.ndarray | None]) -> pd.DataFrame:
+def _before(
+    frame: pd.DataFrame, rule: str, later: str, earlier: str, present: dict[str, np.ndarray | None]
+) -> pd.DataFrame:
     """Rows where ``later`` is before ``earlier`` (both present)."""
     has_a, has_b = _present(frame, later, present), _present(frame, earlier, present)
     if has_a is None or has_b is None:
@@ -66,10 +68,21 @@ def _before(frame: pd.DataFrame, rule: str, later: str, earlier: str,
     rows = np.flatnonzero(bad)
     if not len(rows):
         return _NONE
-    reason = np.char.add(np.char.add(np.char.add(f"{later} ", _date_text(a[rows]).astype(str)),
-                                     f" before {earlier} "), _date_text(b[rows]).astype(str))
-    return pd.DataFrame({"row": rows, "column": later, "value": _date_text(a[rows]),
-                         "rule": rule, "reason": reason.astype(object)})
+    reason = np.char.add(
+        np.char.add(
+            np.char.add(f"{later} ", _date_text(a[rows]).astype(str)), f" before {earlier} "
+        ),
+        _date_text(b[rows]).astype(str),
+    )
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "column": later,
+            "value": _date_text(a[rows]),
+            "rule": rule,
+            "reason": reason.astype(object),
+        }
+    )
 
 
 #: (rule, later date, earlier date): the rows where the later date comes before the earlier one.
@@ -86,23 +99,31 @@ _DATE_ORDER_RULES = (
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": pd.Series([], dtype=object),
-                         "value": pd.Series([], dtype=object), "rule": pd.Series([], dtype=object),
-                         "reason": pd.Series([], dtype=object)})
+    return pd.DataFrame(
+        {
+            "row": pd.Series([], dtype="int64"),
+            "column": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype=object),
+            "rule": pd.Series([], dtype=object),
+            "reason": pd.Series([], dtype=object),
+        }
+    )
 
 
 #: The (read-only) "no violation" part of a rule; dropped before the parts are combined.
 _NONE = _empty()
 
 
-def _mask(frame: pd.DataFrame, mask: np.ndarray, column: str, rule: str,
-          reason: str) -> pd.DataFrame:
+def _mask(
+    frame: pd.DataFrame, mask: np.ndarray, column: str, rule: str, reason: str
+) -> pd.DataFrame:
     rows = np.flatnonzero(mask)
     if not len(rows):
         return _NONE
     values = frame[column].to_numpy(dtype=object)[rows] if column in frame else None
-    return pd.DataFrame({"row": rows, "column": column, "value": values, "rule": rule,
-                         "reason": reason})
+    return pd.DataFrame(
+        {"row": rows, "column": column, "value": values, "rule": rule, "reason": reason}
+    )
 
 
 def ids_all_unique(ids: pd.Series) -> bool:
@@ -134,11 +155,17 @@ def _duplicates(frame: pd.DataFrame, ids_unique: bool | None = None) -> pd.DataF
     if not dup.any():
         return _NONE
     idx = np.flatnonzero(dup)
-    sub = pd.DataFrame({name: frame[name].iloc[idx].reset_index(drop=True) for name in frame
-                        if name != "source_row"})
+    sub = pd.DataFrame(
+        {
+            name: frame[name].iloc[idx].reset_index(drop=True)
+            for name in frame
+            if name != "source_row"
+        }
+    )
     row_hash = pd.util.hash_pandas_object(sub, index=False).to_numpy()
-    keys = pd.DataFrame({"id": sub["patient_id"].to_numpy(), "h": row_hash},
-                        index=np.flatnonzero(dup))
+    keys = pd.DataFrame(
+        {"id": sub["patient_id"].to_numpy(), "h": row_hash}, index=np.flatnonzero(dup)
+    )
     n_versions = keys.groupby("id", sort=False)["h"].transform("nunique").to_numpy()
     conflicting = n_versions > 1
     copies = ~conflicting & keys.duplicated(subset=["id", "h"], keep="first").to_numpy()
@@ -146,15 +173,29 @@ def _duplicates(frame: pd.DataFrame, ids_unique: bool | None = None) -> pd.DataF
     rows_x = keys.index.to_numpy()[copies]
     parts = []
     if len(rows_c):
-        parts.append(pd.DataFrame({
-            "row": rows_c, "column": "patient_id", "value": ids.iloc[rows_c].to_numpy(dtype=object),
-            "rule": "duplicate_conflicting",
-            "reason": "patient_id on several rows with conflicting data"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows_c,
+                    "column": "patient_id",
+                    "value": ids.iloc[rows_c].to_numpy(dtype=object),
+                    "rule": "duplicate_conflicting",
+                    "reason": "patient_id on several rows with conflicting data",
+                }
+            )
+        )
     if len(rows_x):
-        parts.append(pd.DataFrame({
-            "row": rows_x, "column": "patient_id", "value": ids.iloc[rows_x].to_numpy(dtype=object),
-            "rule": "duplicate_conflicting",
-            "reason": "exact duplicate (the first copy is kept)"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": rows_x,
+                    "column": "patient_id",
+                    "value": ids.iloc[rows_x].to_numpy(dtype=object),
+                    "rule": "duplicate_conflicting",
+                    "reason": "exact duplicate (the first copy is kept)",
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True) if parts else _NONE
 
 
@@ -163,9 +204,13 @@ def _duplicates(frame: pd.DataFrame, ids_unique: bool | None = None) -> pd.DataF
 MAX_FOLLOWUP_MONTHS = 1200.0
 
 
-def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
-                           ids_unique: bool | None = None,
-                           today: datetime.date | None = None) -> pd.DataFrame:
+def consistency_violations(
+    frame: pd.DataFrame,
+    schema: SchemaDefinition,
+    *,
+    ids_unique: bool | None = None,
+    today: datetime.date | None = None,
+) -> pd.DataFrame:
     """Every violation of the YAML consistency rules, one record per row and rule broken.
 
     Parameters
@@ -187,47 +232,81 @@ def consistency_violations(frame: pd.DataFrame, schema: SchemaDefinition, *,
         Columns ``row`` (0-based position), ``column``, ``value``, ``rule``, ``reason``.
     """
     present: dict[str, np.ndarray | None] = {}
-    parts = [_before(frame, rule, later, earlier, present)
-             for rule, later, earlier in _DATE_ORDER_RULES]
+    parts = [
+        _before(frame, rule, later, earlier, present) for rule, later, earlier in _DATE_ORDER_RULES
+    ]
     for name in DURATION_COLUMNS:
         if name in frame:
             arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                parts.append(_mask(frame, arr < 0, name, "negative_followup",
-                                   f"{name} below zero"))
+                parts.append(_mask(frame, arr < 0, name, "negative_followup", f"{name} below zero"))
     for name in (ENDPOINTS["os"].duration, ENDPOINTS["os"].event):
         if name in frame:
-            parts.append(_mask(frame, frame[name].isna().to_numpy(), name, "missing_followup",
-                               f"{name} cannot be determined (see missing_reasons)"))
+            parts.append(
+                _mask(
+                    frame,
+                    frame[name].isna().to_numpy(),
+                    name,
+                    "missing_followup",
+                    f"{name} cannot be determined (see missing_reasons)",
+                )
+            )
     for name in DURATION_COLUMNS:
         if name in frame:
             arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                parts.append(_mask(frame, arr > MAX_FOLLOWUP_MONTHS, name,
-                                   "implausible_followup",
-                                   f"{name} above {MAX_FOLLOWUP_MONTHS:g} months (100 years): "
-                                   "an unknown code read as a number, or a unit error"))
+                parts.append(
+                    _mask(
+                        frame,
+                        arr > MAX_FOLLOWUP_MONTHS,
+                        name,
+                        "implausible_followup",
+                        f"{name} above {MAX_FOLLOWUP_MONTHS:g} months (100 years): "
+                        "an unknown code read as a number, or a unit error",
+                    )
+                )
     if today is not None:
         if "diagnosis_year" in frame:
             year = frame["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                parts.append(_mask(frame, year > today.year, "diagnosis_year",
-                                   "diagnosis_after_load_date",
-                                   f"diagnosis year after the load date ({today.isoformat()})"))
+                parts.append(
+                    _mask(
+                        frame,
+                        year > today.year,
+                        "diagnosis_year",
+                        "diagnosis_after_load_date",
+                        f"diagnosis year after the load date ({today.isoformat()})",
+                    )
+                )
         for name in ("primary_diagnosis_date", "liver_mets_diagnosis_date"):
             if name in frame:
                 d = frame[name].to_numpy(dtype="datetime64[ns]")
                 late = ~np.isnat(d) & (d > np.datetime64(today, "ns"))
-                parts.append(_mask(frame, late, name, "diagnosis_after_load_date",
-                                   f"{name} after the load date ({today.isoformat()})"))
+                parts.append(
+                    _mask(
+                        frame,
+                        late,
+                        name,
+                        "diagnosis_after_load_date",
+                        f"{name} after the load date ({today.isoformat()})",
+                    )
+                )
     age = schema.columns["age_at_diagnosis"]
     if "age_at_diagnosis" in frame:
         arr = frame["age_at_diagnosis"].to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             bad = (arr < (age.min if age.min is not None else -np.inf)) | (
-                arr > (age.max if age.max is not None else np.inf))
-        parts.append(_mask(frame, bad, "age_at_diagnosis", "age_out_of_range",
-                           f"age outside {age.min:g}-{age.max:g} years"))
+                arr > (age.max if age.max is not None else np.inf)
+            )
+        parts.append(
+            _mask(
+                frame,
+                bad,
+                "age_at_diagnosis",
+                "age_out_of_range",
+                f"age outside {age.min:g}-{age.max:g} years",
+            )
+        )
     if "patient_id" in frame:
         parts.append(_duplicates(frame, ids_unique))
     parts = [p for p in parts if len(p)]

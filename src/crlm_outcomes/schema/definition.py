@@ -39,7 +39,6 @@ __all__ = [
 CANONICAL_YAML = Path(__file__).with_name("canonical.yaml")
 
 
-
 @dataclass(frozen=True)
 class ColumnSpec:
     """One canonical column as declared in the YAML.
@@ -98,8 +97,11 @@ class ColumnSpec:
         ('female', 'male')
         """
         if self.levels is None:
-            raise SpecError(f"column {self.name!r} declares no levels", column=self.name,
-                            expected="a category (or integer-coded) column with levels")
+            raise SpecError(
+                f"column {self.name!r} declares no levels",
+                column=self.name,
+                expected="a category (or integer-coded) column with levels",
+            )
         return self.levels
 
     @property
@@ -208,8 +210,9 @@ def empty_columns(specs: list[ColumnSpec], n: int) -> dict[str, pd.Series]:
             codes = take(spec)[0]
             if len(dtype.categories) >= np.iinfo(np.int8).max:
                 codes = codes.astype(np.int32)
-            out[spec.name] = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype,
-                                                                 validate=False))
+            out[spec.name] = pd.Series(
+                pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+            )
         else:  # Arrow arrays are immutable (pandas replaces them on assignment): one serves all
             if nulls is None:
                 import pyarrow as pa
@@ -274,7 +277,6 @@ class _SchemaModel(StrictModel):
     origin_labels: dict[Any, Any] | None = None
 
 
-
 def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
     return ColumnSpec(
         name=name,
@@ -312,8 +314,12 @@ def read_definition(path: str | Path) -> SchemaDefinition:
     except ValidationError as exc:
         found = problems(exc, _SchemaModel, hints=True)
         key, value, _, expected = found[0]
-        error = SchemaDefinitionError(problem_message("schema definition", found),
-                                      file=str(path), value=value, expected=expected)
+        error = SchemaDefinitionError(
+            problem_message("schema definition", found),
+            file=str(path),
+            value=value,
+            expected=expected,
+        )
         error.key = key  # type: ignore[attr-defined]
         error.problems = found  # type: ignore[attr-defined]
         raise error from None
@@ -322,8 +328,11 @@ def read_definition(path: str | Path) -> SchemaDefinition:
             key = f"columns.{name}.group"
             error = SchemaDefinitionError(
                 f"invalid schema definition: key {key!r}: group {col.group!r} is not declared "
-                "in 'groups'", file=str(path), value=col.group,
-                expected=f"one of {list(model.groups)}")
+                "in 'groups'",
+                file=str(path),
+                value=col.group,
+                expected=f"one of {list(model.groups)}",
+            )
             error.key = key  # type: ignore[attr-defined]
             error.problems = [(key, col.group, "group not declared", error.expected)]  # type: ignore[attr-defined]
             raise error
@@ -337,10 +346,14 @@ def read_definition(path: str | Path) -> SchemaDefinition:
         columns={str(name): _column_spec(str(name), col) for name, col in model.columns.items()},
         consistency_rules={str(k): str(v) for k, v in (model.consistency_rules or {}).items()},
         sha256=hashlib.sha256(text).hexdigest(),
-        derived_columns={str(k): (v.model_dump(exclude_unset=True) if v is not None else {})
-                         for k, v in (model.derived_columns or {}).items()},
-        endpoint_labels={str(k): {"label": str(v.label), "event": str(v.event)}
-                         for k, v in (model.endpoint_labels or {}).items()},
+        derived_columns={
+            str(k): (v.model_dump(exclude_unset=True) if v is not None else {})
+            for k, v in (model.derived_columns or {}).items()
+        },
+        endpoint_labels={
+            str(k): {"label": str(v.label), "event": str(v.event)}
+            for k, v in (model.endpoint_labels or {}).items()
+        },
         origin_labels={str(k): str(v) for k, v in (model.origin_labels or {}).items()},
     )
 

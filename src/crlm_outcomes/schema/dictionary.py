@@ -61,10 +61,13 @@ def _filled_by(definition: SchemaDefinition) -> dict[str, list[str]]:
         for target, rule in prof.rules.items():
             if target in definition.columns:
                 out.setdefault(target, []).append(
-                    f"{name} (" + ", ".join(f"`{s}`" for s in rule.sources) + ")")
+                    f"{name} (" + ", ".join(f"`{s}`" for s in rule.sources) + ")"
+                )
         for target, rule in prof.rules.items():  # top codes fill the bound column
-            if any(e.bounds for e in (rule.coalesce or (rule,))) and \
-                    f"{target}_at_least" in definition.columns:
+            if (
+                any(e.bounds for e in (rule.coalesce or (rule,)))
+                and f"{target}_at_least" in definition.columns
+            ):
                 out.setdefault(f"{target}_at_least", []).append(f"{name} (top codes)")
     return out
 
@@ -94,10 +97,13 @@ def render_dictionary(definition: SchemaDefinition | None = None) -> str:
         cols = [s for s in d.columns.values() if s.group == group]
         if not cols:
             continue
-        lines += [f"## {title}", "",
-                  "| column | type | unit | allowed | required | description | NAACCR item | "
-                  "filled by profiles |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| column | type | unit | allowed | required | description | NAACCR item | "
+            "filled by profiles |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for s in cols:
             lines.append(
                 f"| `{s.name}` | {_TYPES[s.dtype]} | {s.unit or ''} | {_cell(_allowed(s))} | "
@@ -105,9 +111,15 @@ def render_dictionary(definition: SchemaDefinition | None = None) -> str:
                 f"{_cell(s.naaccr_item or '')} | {_cell('; '.join(filled.get(s.name, [])))} |"
             )
         lines.append("")
-    lines += ["## Consistency rules", "",
-              "A row that breaks a rule is quarantined with the rule name and a reason; nothing "
-              "is fixed silently.", "", "| rule | meaning |", "|---|---|"]
+    lines += [
+        "## Consistency rules",
+        "",
+        "A row that breaks a rule is quarantined with the rule name and a reason; nothing "
+        "is fixed silently.",
+        "",
+        "| rule | meaning |",
+        "|---|---|",
+    ]
     for name, text in d.consistency_rules.items():
         lines.append(f"| `{name}` | {_cell(text)} |")
     lines.append("")

@@ -23,8 +23,14 @@ from types import MappingProxyType
 from crlm_outcomes.errors import SchemaDefinitionError
 from crlm_outcomes.schema.definition import canonical_definition
 
-__all__ = ["ENDPOINTS", "ENDPOINT_COLUMNS", "ENDPOINT_ORIGINS", "OS_ORIGINS", "Endpoint",
-           "DURATION_COLUMNS"]
+__all__ = [
+    "ENDPOINTS",
+    "ENDPOINT_COLUMNS",
+    "ENDPOINT_ORIGINS",
+    "OS_ORIGINS",
+    "Endpoint",
+    "DURATION_COLUMNS",
+]
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,15 @@ _COLUMNS = {
 def _endpoints() -> dict[str, Endpoint]:
     texts = canonical_definition().endpoint_labels
     if set(texts) != set(_COLUMNS):
-        raise SchemaDefinitionError("the schema's endpoint_labels must name every endpoint",
-                                    value=sorted(texts), expected=f"{sorted(_COLUMNS)}")
-    return {k: Endpoint(k, d, e, texts[k]["label"], texts[k]["event"], origin, cause)
-            for k, (d, e, origin, cause) in _COLUMNS.items()}
+        raise SchemaDefinitionError(
+            "the schema's endpoint_labels must name every endpoint",
+            value=sorted(texts),
+            expected=f"{sorted(_COLUMNS)}",
+        )
+    return {
+        k: Endpoint(k, d, e, texts[k]["label"], texts[k]["event"], origin, cause)
+        for k, (d, e, origin, cause) in _COLUMNS.items()
+    }
 
 
 #: Endpoint name -> :class:`Endpoint`, in the order reports list them.
@@ -92,11 +103,13 @@ ENDPOINT_COLUMNS: frozenset[str] = frozenset(c for e in ENDPOINTS.values() for c
 DURATION_COLUMNS: tuple[str, ...] = tuple(e.duration for e in ENDPOINTS.values())
 
 #: ``os_origin`` load option -> origin date column of derived overall survival.
-OS_ORIGINS: Mapping[str, str] = MappingProxyType({
-    "liver_mets_diagnosis": "liver_mets_diagnosis_date",
-    "liver_resection": "liver_resection_date",
-    "primary_diagnosis": "primary_diagnosis_date",
-})
+OS_ORIGINS: Mapping[str, str] = MappingProxyType(
+    {
+        "liver_mets_diagnosis": "liver_mets_diagnosis_date",
+        "liver_resection": "liver_resection_date",
+        "primary_diagnosis": "primary_diagnosis_date",
+    }
+)
 
 #: Allowed origins of an endpoint (``endpoint_origins`` in a loader profile, ``os_origin``).
 ENDPOINT_ORIGINS: tuple[str, ...] = (*OS_ORIGINS, "curative_liver_treatment")

@@ -35,8 +35,14 @@ from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import SchemaDefinition, empty_columns, nrows
 from crlm_outcomes.schema.endpoint_map import OS_ORIGINS
 
-__all__ = ["OS_ORIGINS", "EndpointResult", "MissingBlock", "derive_endpoints",
-           "derive_node_positive", "missing_frame"]
+__all__ = [
+    "OS_ORIGINS",
+    "EndpointResult",
+    "MissingBlock",
+    "derive_endpoints",
+    "derive_node_positive",
+    "missing_frame",
+]
 
 _RFS_ORIGIN_COLUMNS = ("liver_resection_date", "ablation_date", "liver_transplant_date")
 _HEPATIC_SITES = ("liver", "liver_and_extrahepatic")
@@ -78,14 +84,20 @@ class EndpointResult:
         return missing_frame(self.missing_blocks, self.n_rows)
 
 
-def missing_frame(blocks: tuple[MissingBlock, ...], n: int,
-                  columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+def missing_frame(
+    blocks: tuple[MissingBlock, ...], n: int, columns: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """The (row, column, reason) records of ``blocks`` (``None`` rows = all ``n`` rows), with
     ``column`` and ``reason`` categoricals whose categories are those of every block; only the
     blocks of ``columns`` when given."""
     if not blocks:
-        return pd.DataFrame({"row": pd.Series([], dtype="int64"),
-                             "column": pd.Categorical([]), "reason": pd.Categorical([])})
+        return pd.DataFrame(
+            {
+                "row": pd.Series([], dtype="int64"),
+                "column": pd.Categorical([]),
+                "reason": pd.Categorical([]),
+            }
+        )
     cols = sorted({c for _, c, _ in blocks})
     reasons = sorted({r for _, _, r in blocks})
     ci = {c: i for i, c in enumerate(cols)}
@@ -102,11 +114,14 @@ def missing_frame(blocks: tuple[MissingBlock, ...], n: int,
         ccode[pos:end] = ci[col]
         rcode[pos:end] = ri[reason]
         pos = end
-    return pd.DataFrame({
-        "row": rows,
-        "column": pd.Categorical.from_codes(ccode, categories=cols),
-        "reason": pd.Categorical.from_codes(rcode, categories=reasons),
-    }, copy=False)
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "column": pd.Categorical.from_codes(ccode, categories=cols),
+            "reason": pd.Categorical.from_codes(rcode, categories=reasons),
+        },
+        copy=False,
+    )
 
 
 class _Missing:
@@ -187,15 +202,19 @@ def derive_node_positive(frame: pd.DataFrame) -> tuple[pd.Series, int]:
         values[fill] = positive[stage.cat.codes.to_numpy()[fill]]
     else:
         values[fill] = stage[fill].astype(str).to_numpy() != "N0"
-    out = pd.Series(pd.arrays.BooleanArray(values, missing & ~fill), index=current.index,
-                    name=current.name)
+    out = pd.Series(
+        pd.arrays.BooleanArray(values, missing & ~fill), index=current.index, name=current.name
+    )
     return out, n_filled
 
 
 #: Site flags of metastases at diagnosis, in the order of ``extrahepatic_sites``.
 EXTRAHEPATIC_SITE_COLUMNS = {
-    "extrahepatic_lung": "lung", "extrahepatic_bone": "bone", "extrahepatic_brain": "brain",
-    "extrahepatic_distant_nodes": "distant_nodes", "extrahepatic_other": "other",
+    "extrahepatic_lung": "lung",
+    "extrahepatic_bone": "bone",
+    "extrahepatic_brain": "brain",
+    "extrahepatic_distant_nodes": "distant_nodes",
+    "extrahepatic_other": "other",
 }
 
 
@@ -221,18 +240,25 @@ def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]
     true &= sync
     known &= sync
     any_true = np.asarray(true.any(axis=0))
-    all_false = np.asarray(known.all(axis=0)) & ~any_true & (len(flags) == len(EXTRAHEPATIC_SITE_COLUMNS))
+    all_false = (
+        np.asarray(known.all(axis=0)) & ~any_true & (len(flags) == len(EXTRAHEPATIC_SITE_COLUMNS))
+    )
     fill = disease.isna().to_numpy() & (any_true | all_false)
     n_filled = int(np.count_nonzero(fill))
     if n_filled:
         values = disease.to_numpy(dtype=bool, na_value=False)
         values[fill] = any_true[fill]
-        disease = pd.Series(pd.arrays.BooleanArray(values, disease.isna().to_numpy() & ~fill),
-                            index=disease.index, name=disease.name)
+        disease = pd.Series(
+            pd.arrays.BooleanArray(values, disease.isna().to_numpy() & ~fill),
+            index=disease.index,
+            name=disease.name,
+        )
     fill_sites = sites.isna().to_numpy() & any_true
     if fill_sites.any():
-        names = np.array([EXTRAHEPATIC_SITE_COLUMNS[c] for c in EXTRAHEPATIC_SITE_COLUMNS
-                          if c in frame], dtype=object)
+        names = np.array(
+            [EXTRAHEPATIC_SITE_COLUMNS[c] for c in EXTRAHEPATIC_SITE_COLUMNS if c in frame],
+            dtype=object,
+        )
         patterns, inverse = np.unique(true[:, fill_sites].T, axis=0, return_inverse=True)
         texts = np.array([";".join(names[p]) for p in patterns], dtype=object)
         out = sites.astype(object).to_numpy(copy=True)
@@ -257,12 +283,17 @@ class _Status:
 
 def _status_of(frame: pd.DataFrame) -> _Status:
     dead, vital_known = _status(frame, "vital_status", "dead")
-    return _Status(dead=dead, vital_known=vital_known, death=_dates(frame, "death_date"),
-                   last=_dates(frame, "last_followup_date"))
+    return _Status(
+        dead=dead,
+        vital_known=vital_known,
+        death=_dates(frame, "death_date"),
+        last=_dates(frame, "last_followup_date"),
+    )
 
 
-def _os_carried(frame: pd.DataFrame, st: _Status, origin: str,
-                miss: _Missing) -> tuple[dict[str, pd.Series], dict[str, str]]:
+def _os_carried(
+    frame: pd.DataFrame, st: _Status, origin: str, miss: _Missing
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
     """OS months read from the source (its event too when the source has one, else from the
     vital status); the declared origin is recorded."""
     cols: dict[str, pd.Series] = {}
@@ -276,12 +307,16 @@ def _os_carried(frame: pd.DataFrame, st: _Status, origin: str,
     else:
         cols["os_event"] = _int_col(st.dead, st.vital_known)
         miss.add(~st.vital_known, ("os_event",), "vital_status missing")
-    return cols, {"origin": origin, "source": "months read from the source file",
-                  "event": "vital_status (dead = 1)"}
+    return cols, {
+        "origin": origin,
+        "source": "months read from the source file",
+        "event": "vital_status (dead = 1)",
+    }
 
 
-def _os_derived(frame: pd.DataFrame, st: _Status, os_origin: str, dpm: float,
-                miss: _Missing) -> tuple[dict[str, pd.Series], dict[str, str]]:
+def _os_derived(
+    frame: pd.DataFrame, st: _Status, os_origin: str, dpm: float, miss: _Missing
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
     """OS from dates: ``os_origin``'s date to death (the last follow-up when a dead patient's
     death date is missing) or to the last follow-up; every missing value with its reason."""
     origin_col = OS_ORIGINS[os_origin]
@@ -292,20 +327,29 @@ def _os_derived(frame: pd.DataFrame, st: _Status, os_origin: str, dpm: float,
     months = _months(end, start, dpm)
     ok = vital_known & ~conflict & ~np.isnan(months)
     months[~ok] = np.nan
-    cols = {"os_months": pd.Series(months),
-            "os_event": _int_col(dead, vital_known & ~conflict & ok)}
+    cols = {
+        "os_months": pd.Series(months),
+        "os_event": _int_col(dead, vital_known & ~conflict & ok),
+    }
     both = ("os_months", "os_event")
     miss.add(~vital_known, both, "vital_status missing")
     miss.add(conflict, both, "vital_status alive but death_date recorded")
     miss.add(vital_known & ~conflict & np.isnat(start), both, f"{origin_col} missing")
-    miss.add(vital_known & ~conflict & ~np.isnat(start) & dead & np.isnat(death)
-             & np.isnat(last), both, "dead but death_date and last_followup_date missing")
-    miss.add(vital_known & ~conflict & ~np.isnat(start) & alive & np.isnat(last), both,
-             "last_followup_date missing")
+    miss.add(
+        vital_known & ~conflict & ~np.isnat(start) & dead & np.isnat(death) & np.isnat(last),
+        both,
+        "dead but death_date and last_followup_date missing",
+    )
+    miss.add(
+        vital_known & ~conflict & ~np.isnat(start) & alive & np.isnat(last),
+        both,
+        "last_followup_date missing",
+    )
     return cols, {
-        "origin": os_origin, "origin_column": origin_col,
+        "origin": os_origin,
+        "origin_column": origin_col,
         "end": "death_date if vital_status is dead (last_followup_date when death_date is "
-               "missing), else last_followup_date",
+        "missing), else last_followup_date",
         "source": "derived from dates",
         "dead_without_death_date": str(int((dead & np.isnat(death) & ok).sum())),
     }
@@ -344,42 +388,73 @@ def _rfs_inputs(frame: pd.DataFrame, st: _Status, n: int) -> _RfsInputs:
     none = np.zeros(n, dtype=bool)
     start = nat if rfs_start is None else rfs_start
     if all_undefined:  # a registry without treatment dates has no ends of RFS to read
-        return _RfsInputs(start=start, no_origin=no_origin, ned_false=ned_false,
-                          undefined=undefined, all_undefined=True, rec=nat, has_rec=none,
-                          site_known=none, hepatic_site=none, no_rec_end=nat,
-                          site_without_date=none)
+        return _RfsInputs(
+            start=start,
+            no_origin=no_origin,
+            ned_false=ned_false,
+            undefined=undefined,
+            all_undefined=True,
+            rec=nat,
+            has_rec=none,
+            site_known=none,
+            hepatic_site=none,
+            no_rec_end=nat,
+            site_without_date=none,
+        )
     rec = _dates(frame, "recurrence_date")
     has_rec = ~np.isnat(rec)
-    site = frame["recurrence_site"] if "recurrence_site" in frame else \
-        pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
+    site = (
+        frame["recurrence_site"]
+        if "recurrence_site" in frame
+        else pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=object)
+    )
     site_known = site.notna().to_numpy()
     hepatic_site = site.isin(_HEPATIC_SITES).fillna(False).to_numpy(dtype=bool) & site_known
     death_end = np.where(np.isnat(st.death), st.last, st.death)
     no_rec_end = np.where(st.dead, death_end, st.last)
-    return _RfsInputs(start=start, no_origin=no_origin, ned_false=ned_false,
-                      undefined=undefined, all_undefined=False, rec=rec, has_rec=has_rec,
-                      site_known=site_known, hepatic_site=hepatic_site, no_rec_end=no_rec_end,
-                      site_without_date=~has_rec & site_known)
+    return _RfsInputs(
+        start=start,
+        no_origin=no_origin,
+        ned_false=ned_false,
+        undefined=undefined,
+        all_undefined=False,
+        rec=rec,
+        has_rec=has_rec,
+        site_known=site_known,
+        hepatic_site=hepatic_site,
+        no_rec_end=no_rec_end,
+        site_without_date=~has_rec & site_known,
+    )
 
 
 def _no_origin_reasons(miss: _Missing, r: _RfsInputs, columns: tuple[str, ...]) -> None:
-    miss.add(r.no_origin, columns, "no curative liver-directed treatment date "
-             "(liver_resection_date, ablation_date, liver_transplant_date)")
+    miss.add(
+        r.no_origin,
+        columns,
+        "no curative liver-directed treatment date "
+        "(liver_resection_date, ablation_date, liver_transplant_date)",
+    )
     miss.add(~r.no_origin & r.ned_false, columns, "ned_achieved is False")
 
 
-def _end_reasons(miss: _Missing, r: _RfsInputs, st: _Status, columns: tuple[str, ...],
-                 ok_before: np.ndarray) -> None:
-    miss.add(ok_before & r.site_without_date, columns,
-             "recurrence_site recorded without recurrence_date")
+def _end_reasons(
+    miss: _Missing, r: _RfsInputs, st: _Status, columns: tuple[str, ...], ok_before: np.ndarray
+) -> None:
+    miss.add(
+        ok_before & r.site_without_date, columns, "recurrence_site recorded without recurrence_date"
+    )
     rest = ok_before & ~r.site_without_date
     miss.add(rest & ~r.has_rec & ~st.vital_known, columns, "vital_status missing")
-    miss.add(rest & ~r.has_rec & st.vital_known & np.isnat(r.no_rec_end), columns,
-             "follow-up end date missing")
+    miss.add(
+        rest & ~r.has_rec & st.vital_known & np.isnat(r.no_rec_end),
+        columns,
+        "follow-up end date missing",
+    )
 
 
-def _carried_column(frame: pd.DataFrame, name: str, schema: SchemaDefinition, n: int,
-                    miss: _Missing) -> pd.Series:
+def _carried_column(
+    frame: pd.DataFrame, name: str, schema: SchemaDefinition, n: int, miss: _Missing
+) -> pd.Series:
     """An endpoint column read from the source (all missing when the source lacks it), with
     where it is missing recorded."""
     if name in frame and frame[name].notna().any():
@@ -392,8 +467,7 @@ def _carried_column(frame: pd.DataFrame, name: str, schema: SchemaDefinition, n:
     return empty_columns([schema.columns[name]], n)[name]
 
 
-def _rfs_derived(r: _RfsInputs, st: _Status, dpm: float,
-                 miss: _Missing) -> dict[str, pd.Series]:
+def _rfs_derived(r: _RfsInputs, st: _Status, dpm: float, miss: _Missing) -> dict[str, pd.Series]:
     """RFS from dates: curative treatment to recurrence (event, cause 1) or death (event,
     cause 2), else censored at the last follow-up."""
     end = np.where(r.has_rec, r.rec, r.no_rec_end)
@@ -402,29 +476,41 @@ def _rfs_derived(r: _RfsInputs, st: _Status, dpm: float,
     months[~ok] = np.nan
     event = (r.has_rec | st.dead).astype(int)
     cause = np.where(r.has_rec, 1, np.where(st.dead, 2, 0))
-    cols = {"rfs_months": pd.Series(months), "rfs_event": _int_col(event, ok),
-            "rfs_cause": _int_col(cause, ok)}
+    cols = {
+        "rfs_months": pd.Series(months),
+        "rfs_event": _int_col(event, ok),
+        "rfs_cause": _int_col(cause, ok),
+    }
     _no_origin_reasons(miss, r, _RFS_COLUMNS)
     _end_reasons(miss, r, st, _RFS_COLUMNS, ~r.undefined)
     return cols
 
 
-def _hepatic_rfs_derived(r: _RfsInputs, st: _Status, dpm: float,
-                         miss: _Missing) -> dict[str, pd.Series]:
+def _hepatic_rfs_derived(
+    r: _RfsInputs, st: _Status, dpm: float, miss: _Missing
+) -> dict[str, pd.Series]:
     """Hepatic RFS from dates: a hepatic recurrence or death is the event; an
     extrahepatic-only recurrence censors at its date."""
     rec_site_unknown = r.has_rec & ~r.site_known
     end = np.where(r.has_rec, r.rec, r.no_rec_end)
     months = _months(end, r.start, dpm)
-    ok = (~r.undefined & ~r.site_without_date & ~rec_site_unknown
-          & (r.has_rec | st.vital_known) & ~np.isnan(months))
+    ok = (
+        ~r.undefined
+        & ~r.site_without_date
+        & ~rec_site_unknown
+        & (r.has_rec | st.vital_known)
+        & ~np.isnan(months)
+    )
     months[~ok] = np.nan
     event = np.where(r.has_rec, r.hepatic_site, st.dead).astype(int)
     cols = {"hepatic_rfs_months": pd.Series(months), "hepatic_rfs_event": _int_col(event, ok)}
     _no_origin_reasons(miss, r, _HEPATIC_COLUMNS)
     _end_reasons(miss, r, st, _HEPATIC_COLUMNS, ~r.undefined)
-    miss.add(~r.undefined & rec_site_unknown, _HEPATIC_COLUMNS,
-             "recurrence_site missing: hepatic recurrence unknown")
+    miss.add(
+        ~r.undefined & rec_site_unknown,
+        _HEPATIC_COLUMNS,
+        "recurrence_site missing: hepatic recurrence unknown",
+    )
     return cols
 
 
@@ -440,14 +526,18 @@ _HEPATIC_ORIGIN = {
     "origin": "curative_liver_treatment",
     "origin_column": "first of liver_resection_date, ablation_date, liver_transplant_date",
     "end": "hepatic recurrence (event), extrahepatic-only recurrence (censored at its "
-           "date), else death (event), else last_followup_date (censored)",
+    "date), else death (event), else last_followup_date (censored)",
     "source": "derived from dates",
 }
 
 
-def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
-                     os_origin: str = "liver_mets_diagnosis",
-                     carried: dict[str, str] | None = None) -> EndpointResult:
+def derive_endpoints(
+    frame: pd.DataFrame,
+    schema: SchemaDefinition,
+    *,
+    os_origin: str = "liver_mets_diagnosis",
+    carried: dict[str, str] | None = None,
+) -> EndpointResult:
     """Derive OS, RFS and hepatic RFS (see the module docstring).
 
     Parameters
@@ -464,8 +554,7 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         come from the source file.
     """
     if os_origin not in OS_ORIGINS:
-        raise SpecError("invalid os_origin", value=os_origin,
-                        expected=f"one of {list(OS_ORIGINS)}")
+        raise SpecError("invalid os_origin", value=os_origin, expected=f"one of {list(OS_ORIGINS)}")
     carried = dict(carried or {})
     dpm = schema.days_per_month
     n = nrows(frame)
@@ -478,18 +567,27 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
     origins: dict[str, dict[str, str]] = {"os": os_info}
 
     r = _rfs_inputs(frame, st, n)
-    blank = empty_columns([  # all-missing endpoint columns (canonical dtypes), built together
-        schema.columns[name] for endpoint, names in (("rfs", _RFS_COLUMNS),
-                                                     ("hepatic_rfs", _HEPATIC_COLUMNS))
-        if r.all_undefined and endpoint not in carried for name in names], n)
-    derive = {"rfs": (_RFS_COLUMNS, _rfs_derived, _RFS_ORIGIN),
-              "hepatic_rfs": (_HEPATIC_COLUMNS, _hepatic_rfs_derived, _HEPATIC_ORIGIN)}
+    blank = empty_columns(
+        [  # all-missing endpoint columns (canonical dtypes), built together
+            schema.columns[name]
+            for endpoint, names in (("rfs", _RFS_COLUMNS), ("hepatic_rfs", _HEPATIC_COLUMNS))
+            if r.all_undefined and endpoint not in carried
+            for name in names
+        ],
+        n,
+    )
+    derive = {
+        "rfs": (_RFS_COLUMNS, _rfs_derived, _RFS_ORIGIN),
+        "hepatic_rfs": (_HEPATIC_COLUMNS, _hepatic_rfs_derived, _HEPATIC_ORIGIN),
+    }
     for endpoint, (names, derived, origin) in derive.items():
         if endpoint in carried:
             for name in names:
                 cols[name] = _carried_column(frame, name, schema, n, miss)
-            origins[endpoint] = {"origin": carried[endpoint],
-                                 "source": "months read from the source file"}
+            origins[endpoint] = {
+                "origin": carried[endpoint],
+                "source": "months read from the source file",
+            }
         elif r.all_undefined:  # e.g. a registry without treatment dates: nothing to compute
             for name in names:
                 cols[name] = blank[name]
@@ -498,5 +596,6 @@ def derive_endpoints(frame: pd.DataFrame, schema: SchemaDefinition, *,
         else:
             cols.update(derived(r, st, dpm, miss))
             origins[endpoint] = dict(origin)
-    return EndpointResult(columns=cols, missing_blocks=tuple(miss.blocks), n_rows=n,
-                          origins=origins)
+    return EndpointResult(
+        columns=cols, missing_blocks=tuple(miss.blocks), n_rows=n, origins=origins
+    )

@@ -79,8 +79,9 @@ def canonical_schema() -> pa.DataFrameSchema:
     return build_pandera_schema(canonical_definition())
 
 
-def validate_canonical(frame: pd.DataFrame, schema: pa.DataFrameSchema | None = None
-                       ) -> pd.DataFrame:
+def validate_canonical(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema | None = None
+) -> pd.DataFrame:
     """Validate lazily; return ``frame`` or raise :class:`SchemaValidationError` whose
     ``failure_cases`` (columns: column, check, row, value) lists every failure."""
     schema = schema or canonical_schema()
@@ -88,11 +89,14 @@ def validate_canonical(frame: pd.DataFrame, schema: pa.DataFrameSchema | None = 
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-        cases = pd.DataFrame({
-            "column": fc["column"].astype(object).to_numpy(),
-            "check": fc["check"].astype(str).to_numpy(),
-            "row": fc["index"].to_numpy(dtype=object),
-            "value": fc["failure_case"].astype(object).to_numpy(),
-        })
-        raise SchemaValidationError("the frame does not conform to the canonical schema",
-                                    cases) from exc
+        cases = pd.DataFrame(
+            {
+                "column": fc["column"].astype(object).to_numpy(),
+                "check": fc["check"].astype(str).to_numpy(),
+                "row": fc["index"].to_numpy(dtype=object),
+                "value": fc["failure_case"].astype(object).to_numpy(),
+            }
+        )
+        raise SchemaValidationError(
+            "the frame does not conform to the canonical schema", cases
+        ) from exc

@@ -133,9 +133,12 @@ class Texts:
         out = self.copy()
         if positions.size == 0:
             return out
-        current = self.codes[positions].astype(np.int64) + 1          # 0 = no text
-        add = (np.zeros(positions.size, dtype=np.int64) if piece_codes is None
-               else piece_codes[positions].astype(np.int64))
+        current = self.codes[positions].astype(np.int64) + 1  # 0 = no text
+        add = (
+            np.zeros(positions.size, dtype=np.int64)
+            if piece_codes is None
+            else piece_codes[positions].astype(np.int64)
+        )
         width = len(piece_texts)
         key = current * width + add
         pairs, inverse = _unique_ints(key, (len(self.texts) + 1) * width)
@@ -171,8 +174,9 @@ class Texts:
     def categorical(self) -> pd.Categorical:
         """The texts as an (unordered) pandas Categorical."""
         compact = self.compact()
-        return pd.Categorical.from_codes(compact.codes, categories=pd.Index(
-            compact.texts, dtype=object))
+        return pd.Categorical.from_codes(
+            compact.codes, categories=pd.Index(compact.texts, dtype=object)
+        )
 
 
 def as_texts(value: Texts | np.ndarray | str, n: int) -> Texts:
@@ -269,8 +273,10 @@ class Levels:
         out = tuple(levels)
         where = {level: i for i, level in enumerate(out)}
         targets = [mapping.get(level) for level in self.levels]
-        table = np.array([-1 if target is None else where.get(target, -1) for target in targets]
-                         + [-1], dtype=np.int16)
+        table = np.array(
+            [-1 if target is None else where.get(target, -1) for target in targets] + [-1],
+            dtype=np.int16,
+        )
         return Levels(table[self.codes], out)
 
     def to_array(self) -> np.ndarray:
@@ -278,11 +284,13 @@ class Levels:
         table = np.array(list(self.levels) + [None], dtype=object)
         return table[self.codes]
 
-    def categorical(self, levels: Sequence[str] | None = None,
-                    ordered: bool = True) -> pd.Categorical:
+    def categorical(
+        self, levels: Sequence[str] | None = None, ordered: bool = True
+    ) -> pd.Categorical:
         target = self.recode(levels) if levels is not None else self
-        return pd.Categorical.from_codes(target.codes, categories=list(target.levels),
-                                         ordered=ordered)
+        return pd.Categorical.from_codes(
+            target.codes, categories=list(target.levels), ordered=ordered
+        )
 
     @classmethod
     def from_series(cls, series: pd.Series, levels: Sequence[str]) -> Levels:

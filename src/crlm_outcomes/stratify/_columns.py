@@ -75,8 +75,9 @@ def memo(key: tuple, compute: Callable[[], Any]) -> Any:
     return store[key]
 
 
-def _read(kind: str, frame: pd.DataFrame, column: str, extra: Hashable,
-          compute: Callable[[], Any]) -> Any:
+def _read(
+    kind: str, frame: pd.DataFrame, column: str, extra: Hashable, compute: Callable[[], Any]
+) -> Any:
     return memo((kind, id(frame), column, extra), compute)
 
 
@@ -185,20 +186,23 @@ def _levels(frame: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> Level
     series = frame[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
         categories = series.cat.categories
-        foreign = [i for i, c in enumerate(categories) if not isinstance(c, str)
-                   or c not in allowed]
+        foreign = [
+            i for i, c in enumerate(categories) if not isinstance(c, str) or c not in allowed
+        ]
         if foreign:
             codes = series.cat.codes.to_numpy()
             bad = np.isin(codes, foreign)
             if bad.any():
-                _bad(frame, column, bad, series.astype(object),
-                     f"one of {list(allowed)} or missing")
+                _bad(
+                    frame, column, bad, series.astype(object), f"one of {list(allowed)} or missing"
+                )
         return Levels.from_series(series, allowed)
     # text or object columns: each distinct value is checked and mapped once
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     where = {level: i for i, level in enumerate(allowed)}
-    table = np.array([where.get(u, -1) if isinstance(u, str) else -1 for u in uniques]
-                     + [-1], dtype=np.int16)
+    table = np.array(
+        [where.get(u, -1) if isinstance(u, str) else -1 for u in uniques] + [-1], dtype=np.int16
+    )
     bad_unique = np.flatnonzero(table[:-1] < 0)
     if bad_unique.size:
         bad = np.isin(codes, bad_unique)
@@ -298,12 +302,15 @@ def node_positive(frame: pd.DataFrame) -> tuple[pd.Series, str]:
     stage = coded(frame, "primary_n_stage")
     stage_known = stage.notna()
     flag_known = flag.notna().to_numpy()
-    positive = np.where(flag_known, flag.to_numpy(dtype=bool, na_value=False),
-                        stage.isin(_N_POSITIVE))
+    positive = np.where(
+        flag_known, flag.to_numpy(dtype=bool, na_value=False), stage.isin(_N_POSITIVE)
+    )
     result = pd.array(positive, dtype="boolean")
     result[~flag_known & ~stage_known] = pd.NA
-    return (pd.Series(result, index=frame.index),
-            "primary_node_positive, else primary_n_stage N1/N2 (AJCC)")
+    return (
+        pd.Series(result, index=frame.index),
+        "primary_node_positive, else primary_n_stage N1/N2 (AJCC)",
+    )
 
 
 #: The clinical item behind each canonical column, as reasons name it.

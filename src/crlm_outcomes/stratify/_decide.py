@@ -23,8 +23,7 @@ class Decider:
         self.reason = Texts.none(n)
         self.open = np.ones(n, dtype=bool)
 
-    def decide(self, mask: np.ndarray, level: str | None, why: str | Texts | None = None
-               ) -> None:
+    def decide(self, mask: np.ndarray, level: str | None, why: str | Texts | None = None) -> None:
         mask = np.asarray(mask, dtype=bool) & self.open
         if level is not None:
             self.value[mask] = level

@@ -111,14 +111,17 @@ class ReasonMap(Mapping):
         """A plain ``{label: reason}`` dict (JSON-ready for string or integer labels)."""
         positions = self._positions()
         table = np.array(self.texts + (None,), dtype=object)
-        return dict(zip(self.index[positions].tolist(),
-                        table[self.codes[positions]].tolist(), strict=True))
+        return dict(
+            zip(self.index[positions].tolist(), table[self.codes[positions]].tolist(), strict=True)
+        )
 
     def lookup(self, index: pd.Index) -> Texts:
         """The reasons of the patients of ``index`` (by label) as :class:`Texts`."""
-        if index is self.index or (index.dtype == self.index.dtype
-                                   and len(index) == len(self.index)
-                                   and index.equals(self.index)):
+        if index is self.index or (
+            index.dtype == self.index.dtype
+            and len(index) == len(self.index)
+            and index.equals(self.index)
+        ):
             return Texts(self.codes.copy(), self.texts)
         positions = self.index.get_indexer(index)
         codes = np.where(positions >= 0, self.codes[np.maximum(positions, 0)], -1)
@@ -168,9 +171,7 @@ def attach(
     why = as_texts(reason, len(series))
     unexplained = missing & why.isna()
     if unexplained.any():
-        raise AssertionError(
-            f"{name}: {int(unexplained.sum())} missing value(s) without a reason"
-        )
+        raise AssertionError(f"{name}: {int(unexplained.sum())} missing value(s) without a reason")
     why = why.where(missing).compact()
     series.name = name
     series.attrs = {
@@ -209,11 +210,11 @@ def categorical_result(
         known = ~pd.isna(values)
         unknown_levels = set(values[known].tolist()) - set(levels)
         if unknown_levels:
-            raise AssertionError(f"{name}: values {sorted(unknown_levels)} are not levels "
-                                 f"{levels}")
+            raise AssertionError(f"{name}: values {sorted(unknown_levels)} are not levels {levels}")
         values = Levels(pd.Categorical(values, categories=list(levels)).codes, levels)
     elif not set(values.levels[c] for c in np.unique(values.codes[values.codes >= 0])) <= set(
-            levels):
+        levels
+    ):
         raise AssertionError(f"{name}: values outside the levels {levels}")
     series = pd.Series(values.categorical(levels), index=index)
     return attach(series, reason, name=name, rule=rule, source=source)
@@ -278,12 +279,19 @@ def _from_frame(frame: pd.DataFrame, column: str | None) -> pd.Series:
         )
     series = frame[column].copy()
     reason = frame[f"{column}_reason"]
-    why = (Texts(reason.cat.codes.to_numpy(), [str(c) for c in reason.cat.categories])
-           if isinstance(reason.dtype, pd.CategoricalDtype)
-           else Texts.from_array(reason.astype(object).to_numpy()))
+    why = (
+        Texts(reason.cat.codes.to_numpy(), [str(c) for c in reason.cat.categories])
+        if isinstance(reason.dtype, pd.CategoricalDtype)
+        else Texts.from_array(reason.astype(object).to_numpy())
+    )
     info = added.get(column, {})
-    attach(series, why, name=column, rule=info.get("rule", "rule not recorded in the frame's attrs"),
-           source=info.get("source", "source not recorded in the frame's attrs"))
+    attach(
+        series,
+        why,
+        name=column,
+        rule=info.get("rule", "rule not recorded in the frame's attrs"),
+        source=info.get("source", "source not recorded in the frame's attrs"),
+    )
     return series
 
 
@@ -304,8 +312,9 @@ def reason_texts(series: pd.Series, default: str | None = None) -> Texts:
     if isinstance(stored, ReasonMap):
         why = stored.lookup(series.index)
     elif stored:
-        why = Texts.from_array(np.array([stored.get(label) for label in series.index],
-                                        dtype=object))
+        why = Texts.from_array(
+            np.array([stored.get(label) for label in series.index], dtype=object)
+        )
     else:
         why = Texts.none(len(series))
     if default is not None:
@@ -334,8 +343,9 @@ def explain(series: pd.Series | pd.DataFrame, column: str | None = None) -> pd.D
         series = _from_frame(series, column)
     _check(series)
     frame = pd.DataFrame({"value": series, "reason": reasons(series)}, index=series.index)
-    frame.attrs = {key: series.attrs[key] for key in ("stratifier", "rule", "source")
-                   if key in series.attrs}
+    frame.attrs = {
+        key: series.attrs[key] for key in ("stratifier", "rule", "source") if key in series.attrs
+    }
     return frame
 
 

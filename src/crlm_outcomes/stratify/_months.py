@@ -26,14 +26,21 @@ def check_basis(basis: str, *months: float | None) -> None:
     """Raise :class:`SpecError` for an unknown basis, or a fractional month count with the
     calendar basis (a calendar month has no fraction)."""
     if basis not in MONTH_BASES:
-        raise SpecError("unknown month basis", column="month_basis", value=basis,
-                        expected=f"one of {list(MONTH_BASES)}")
+        raise SpecError(
+            "unknown month basis",
+            column="month_basis",
+            value=basis,
+            expected=f"one of {list(MONTH_BASES)}",
+        )
     if basis == "calendar":
         for value in months:
             if value is not None and float(value) != int(value):
                 raise SpecError(
-                    "calendar months must be whole numbers", column="month_basis",
-                    value=value, expected="a whole number of months, or month_basis='days'")
+                    "calendar months must be whole numbers",
+                    column="month_basis",
+                    value=value,
+                    expected="a whole number of months, or month_basis='days'",
+                )
 
 
 def _add_months(days: np.ndarray, months: int) -> np.ndarray:
@@ -41,14 +48,17 @@ def _add_months(days: np.ndarray, months: int) -> np.ndarray:
     month = days.astype("datetime64[M]")
     day_offset = (days - month.astype("datetime64[D]")).astype(np.int64)
     target = month + np.timedelta64(months, "M")
-    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]")
-              - target.astype("datetime64[D]")).astype(np.int64)
+    length = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64)
     return target.astype("datetime64[D]") + np.minimum(day_offset, length - 1).astype(
-        "timedelta64[D]")
+        "timedelta64[D]"
+    )
 
 
-def compare_months(later: pd.Series, earlier: pd.Series, months: float,
-                   basis: str = "calendar") -> tuple[np.ndarray, np.ndarray]:
+def compare_months(
+    later: pd.Series, earlier: pd.Series, months: float, basis: str = "calendar"
+) -> tuple[np.ndarray, np.ndarray]:
     """Compare ``later - earlier`` with ``months``.
 
     Returns ``(sign, known)``: ``sign`` is -1 where the interval is shorter than ``months``,

@@ -16,6 +16,7 @@ from crlm_outcomes.stratify import _columns as col
 
 __all__ = ["agreement", "Agreement"]
 
+
 @dataclass(frozen=True, eq=False)
 class Agreement:
     """Agreement of ``ours`` with ``theirs``: counts, Cohen's kappa, the patients who differ.
@@ -69,8 +70,10 @@ class Agreement:
 
     def __repr__(self) -> str:
         row = self.table.iloc[0]
-        return (f"<Agreement {self.ours} vs {self.theirs}: kappa {row['estimate']:.3f}, "
-                f"n={int(row['n'])}, {len(self.differing)} differ>")
+        return (
+            f"<Agreement {self.ours} vs {self.theirs}: kappa {row['estimate']:.3f}, "
+            f"n={int(row['n'])}, {len(self.differing)} differ>"
+        )
 
     def __str__(self) -> str:
         return self.summary()
@@ -95,9 +98,13 @@ class Agreement:
     def _repr_html_(self) -> str:
         return frames_html(
             f"Agreement: {html.escape(self.ours)} vs {html.escape(self.theirs)}",
-            {"": self.table, "counts": self.counts.reset_index(),
-             "patients who differ": self.differing},
-            notes={"not compared": self.n_excluded})
+            {
+                "": self.table,
+                "counts": self.counts.reset_index(),
+                "patients who differ": self.differing,
+            },
+            notes={"not compared": self.n_excluded},
+        )
 
 
 def _kappa(counts: np.ndarray) -> tuple[float, float, float, float]:
@@ -114,7 +121,7 @@ def _kappa(counts: np.ndarray) -> tuple[float, float, float, float]:
     diag = sum(p[i, i] * (1 - (rows[i] + cols[i]) * (1 - kappa)) ** 2 for i in range(k))
     off = sum(p[i, j] * (cols[i] + rows[j]) ** 2 for i in range(k) for j in range(k) if i != j)
     var = (diag + (1 - kappa) ** 2 * off - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
-    var0 = (pe + pe ** 2 - float(np.sum(rows * cols * (rows + cols)))) / (n * (1 - pe) ** 2)
+    var0 = (pe + pe**2 - float(np.sum(rows * cols * (rows + cols)))) / (n * (1 - pe) ** 2)
     return kappa, po, float(np.sqrt(max(var, 0.0))), float(np.sqrt(max(var0, 0.0)))
 
 
@@ -151,41 +158,63 @@ def agreement(frame: Any, ours: str, theirs: str) -> Agreement:
     data = col.as_frame(frame)
     for name in (ours, theirs):
         if name not in data.columns:
-            raise InputError("agreement: column not found", column=name,
-                             expected=f"a column of the data ({', '.join(map(str, data.columns[:8]))}"
-                             ", ...)")
+            raise InputError(
+                "agreement: column not found",
+                column=name,
+                expected=f"a column of the data ({', '.join(map(str, data.columns[:8]))}, ...)",
+            )
     a = data[ours].astype(object).where(data[ours].notna(), None)
     b = data[theirs].astype(object).where(data[theirs].notna(), None)
-    a = a.map(lambda v: int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer()
-              else v)
-    b = b.map(lambda v: int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer()
-              else v)
+    a = a.map(
+        lambda v: int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v
+    )
+    b = b.map(
+        lambda v: int(v) if isinstance(v, (float, np.floating)) and float(v).is_integer() else v
+    )
     a_missing, b_missing = a.isna().to_numpy(), b.isna().to_numpy()
     both = ~a_missing & ~b_missing
     reason_column = f"{ours}_reason"
-    our_reason = (data[reason_column].astype(object).to_numpy()
-                  if reason_column in data.columns else np.full(len(data), None, dtype=object))
-    why = np.where(a_missing & b_missing, "both missing",
-                   np.where(a_missing, "ours missing", "theirs missing")).astype(object)
+    our_reason = (
+        data[reason_column].astype(object).to_numpy()
+        if reason_column in data.columns
+        else np.full(len(data), None, dtype=object)
+    )
+    why = np.where(
+        a_missing & b_missing, "both missing", np.where(a_missing, "ours missing", "theirs missing")
+    ).astype(object)
     with_reason = a_missing & ~pd.isna(our_reason)
-    why[with_reason] = np.array(["ours missing: " + str(text)
-                                 for text in our_reason[with_reason]], dtype=object)
+    why[with_reason] = np.array(
+        ["ours missing: " + str(text) for text in our_reason[with_reason]], dtype=object
+    )
     excluded = pd.DataFrame({"index": data.index[~both], "reason": why[~both]})
     levels = sorted(set(a[both]) | set(b[both]), key=lambda v: (str(type(v)), v))
-    counts = pd.crosstab(pd.Categorical(a[both], categories=levels),
-                         pd.Categorical(b[both], categories=levels), dropna=False)
+    counts = pd.crosstab(
+        pd.Categorical(a[both], categories=levels),
+        pd.Categorical(b[both], categories=levels),
+        dropna=False,
+    )
     counts.index.name, counts.columns.name = ours, theirs
     if both.sum() == 0:
-        raise InputError("agreement: no patient has both values", column=ours,
-                         expected=f"patients with {ours} and {theirs} known")
+        raise InputError(
+            "agreement: no patient has both values",
+            column=ours,
+            expected=f"patients with {ours} and {theirs} known",
+        )
     kappa, po, se, se0 = _kappa(counts.to_numpy(dtype=float))
     z = kappa / se0 if se0 > 0 else float("nan")
-    table = pd.DataFrame({
-        "term": ["kappa"], "estimate": [kappa], "std_error": [se],
-        "lower": [kappa - 1.959963984540054 * se], "upper": [kappa + 1.959963984540054 * se],
-        "statistic": [z], "p": [2 * stats.norm.sf(abs(z)) if np.isfinite(z) else float("nan")],
-        "n": [int(both.sum())], "observed_agreement": [po],
-    })
+    table = pd.DataFrame(
+        {
+            "term": ["kappa"],
+            "estimate": [kappa],
+            "std_error": [se],
+            "lower": [kappa - 1.959963984540054 * se],
+            "upper": [kappa + 1.959963984540054 * se],
+            "statistic": [z],
+            "p": [2 * stats.norm.sf(abs(z)) if np.isfinite(z) else float("nan")],
+            "n": [int(both.sum())],
+            "observed_agreement": [po],
+        }
+    )
     differ = both & (a.to_numpy() != b.to_numpy())
     differ_rows = differ | (a_missing ^ b_missing)
     table_differ = pd.DataFrame({"index": data.index[differ_rows]})
@@ -196,5 +225,11 @@ def agreement(frame: Any, ours: str, theirs: str) -> Agreement:
     why_differ = why.copy()
     why_differ[differ] = "values differ"
     table_differ["why"] = why_differ[differ_rows]
-    return Agreement(table=table, counts=counts, differing=table_differ, excluded=excluded,
-                     ours=ours, theirs=theirs)
+    return Agreement(
+        table=table,
+        counts=counts,
+        differing=table_differ,
+        excluded=excluded,
+        ours=ours,
+        theirs=theirs,
+    )

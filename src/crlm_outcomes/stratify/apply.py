@@ -63,8 +63,9 @@ STRATIFIERS: dict[str, _Step] = {
     "game_score": _Step(game.game_score),
     "game_group": _Step(game.game_group, of_score="game_score"),
     "modified_clinical_score": _Step(modified_clinical.modified_clinical_score),
-    "modified_clinical_group": _Step(modified_clinical.modified_clinical_group,
-                                     of_score="modified_clinical_score"),
+    "modified_clinical_group": _Step(
+        modified_clinical.modified_clinical_group, of_score="modified_clinical_score"
+    ),
     "nordlinger_score": _Step(nordlinger.nordlinger_score),
     "nordlinger_group": _Step(nordlinger.nordlinger_group, of_score="nordlinger_score"),
     "oslo_score": _Step(oslo.oslo_score),
@@ -137,19 +138,30 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     """
     unknown = sorted(set(options) - set(STRATIFIERS))
     if unknown:
-        raise SpecError("unknown stratifier in apply_all options", column=unknown[0],
-                        value=unknown, expected=f"names from {list(STRATIFIERS)}")
+        raise SpecError(
+            "unknown stratifier in apply_all options",
+            column=unknown[0],
+            value=unknown,
+            expected=f"names from {list(STRATIFIERS)}",
+        )
     for name, value in options.items():
         if not isinstance(value, dict):
-            raise SpecError("apply_all options must be dicts of keyword arguments",
-                            column=name, value=value, expected="e.g. {'missing_as_zero': True}")
+            raise SpecError(
+                "apply_all options must be dicts of keyword arguments",
+                column=name,
+                value=value,
+                expected="e.g. {'missing_as_zero': True}",
+            )
         _check_option_names(name, value)
     frame = cohort_or_frame
     if not isinstance(frame, pd.DataFrame) and hasattr(frame, "data"):
         frame = frame.data
     if not isinstance(frame, pd.DataFrame):
-        raise SpecError("apply_all takes a DataFrame or a Cohort", value=type(frame).__name__,
-                        expected="pandas.DataFrame or an object with .data")
+        raise SpecError(
+            "apply_all takes a DataFrame or a Cohort",
+            value=type(frame).__name__,
+            expected="pandas.DataFrame or an object with .data",
+        )
     # work on a positional index so that duplicate labels in the caller's frame are harmless
     work = frame.reset_index(drop=True)
     columns: dict[str, Any] = {}
@@ -159,17 +171,23 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     with shared_reads():
         _run(work, options, columns, added, not_derived, computed)
     new = pd.DataFrame(columns, index=frame.index)
-    result = pd.concat([frame.drop(columns=[c for c in new.columns if c in frame.columns]), new],
-                       axis=1)
+    result = pd.concat(
+        [frame.drop(columns=[c for c in new.columns if c in frame.columns]), new], axis=1
+    )
     result.attrs = dict(frame.attrs)
     result.attrs["stratify"] = added
     result.attrs["not_derived"] = not_derived
     return result
 
 
-def _run(work: pd.DataFrame, options: dict[str, dict[str, Any]], columns: dict[str, Any],
-         added: dict[str, dict[str, str]], not_derived: dict[str, str],
-         computed: dict[str, pd.Series]) -> None:
+def _run(
+    work: pd.DataFrame,
+    options: dict[str, dict[str, Any]],
+    columns: dict[str, Any],
+    added: dict[str, dict[str, str]],
+    not_derived: dict[str, str],
+    computed: dict[str, pd.Series],
+) -> None:
     """Compute every stratifier into ``columns`` (values, reasons as Categorical codes)."""
     for name, step in STRATIFIERS.items():
         kwargs = options.get(name, {})
@@ -200,10 +218,14 @@ def _categorical(series: pd.Series, key: str, index: pd.Index) -> pd.Categorical
     stored codes themselves when the result was built on ``index`` (no text is touched)."""
     stored = series.attrs[key]
     if isinstance(stored, ReasonMap) and stored.index is index:
-        return pd.Categorical.from_codes(stored.codes.copy(),
-                                         categories=pd.Index(list(stored.texts), dtype=object))
-    return reason_texts(series).categorical() if key == "reasons" else \
-        ReasonMap.from_dict(dict(stored)).lookup(index).categorical()
+        return pd.Categorical.from_codes(
+            stored.codes.copy(), categories=pd.Index(list(stored.texts), dtype=object)
+        )
+    return (
+        reason_texts(series).categorical()
+        if key == "reasons"
+        else ReasonMap.from_dict(dict(stored)).lookup(index).categorical()
+    )
 
 
 def _check_option_names(name: str, value: dict[str, Any]) -> None:
@@ -212,10 +234,18 @@ def _check_option_names(name: str, value: dict[str, Any]) -> None:
     params = list(inspect.signature(STRATIFIERS[name].function).parameters.values())[1:]
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return
-    allowed = [p.name for p in params if p.kind in (inspect.Parameter.KEYWORD_ONLY,
-                                                     inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    allowed = [
+        p.name
+        for p in params
+        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
     for key in value:
         if key not in allowed:
-            raise SpecError(f"unknown option {key!r} for stratifier {name!r}", column=name,
-                            value=key, expected=f"one of {allowed}" if allowed
-                            else "no options (this stratifier takes none)")
+            raise SpecError(
+                f"unknown option {key!r} for stratifier {name!r}",
+                column=name,
+                value=key,
+                expected=f"one of {allowed}"
+                if allowed
+                else "no options (this stratifier takes none)",
+            )

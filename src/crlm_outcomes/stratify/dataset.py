@@ -53,12 +53,18 @@ def apply_all_dataset(path: str | Path, out: str | Path, **options: Any) -> Path
     src, dst = Path(path), Path(out)
     parts = sorted(src.glob("*.parquet"))
     if not parts:
-        raise SpecError("no Parquet partitions in the directory", value=str(src),
-                        expected="the path of load_cohort(..., out=...)")
+        raise SpecError(
+            "no Parquet partitions in the directory",
+            value=str(src),
+            expected="the path of load_cohort(..., out=...)",
+        )
     note_path = dst.parent / f"{dst.name}_stratify.json"
     if (dst.exists() and any(dst.iterdir())) or note_path.exists():
-        raise SpecError("the output already exists (nothing is overwritten)",
-                        value=str(dst), expected="a new directory")
+        raise SpecError(
+            "the output already exists (nothing is overwritten)",
+            value=str(dst),
+            expected="a new directory",
+        )
     dst.mkdir(parents=True, exist_ok=True)
     attrs: dict[str, Any] = {}
     for part in parts:
@@ -66,10 +72,13 @@ def apply_all_dataset(path: str | Path, out: str | Path, **options: Any) -> Path
         attrs = attrs or dict(result.attrs)
         result.attrs = {}
         result.to_parquet(dst / part.name, index=False)
-    note = {"description": ("Columns added by crlm_outcomes.stratify.apply_all to each "
-                            f"partition of {src}: 'stratify' gives the rule and source of "
-                            "each, 'not_derived' what could not be derived and why."),
-            **{k: v for k, v in attrs.items() if k in ("stratify", "not_derived")}}
-    note_path.write_text(json.dumps(note, indent=1, default=str) + "\n",
-                                       encoding="utf-8")
+    note = {
+        "description": (
+            "Columns added by crlm_outcomes.stratify.apply_all to each "
+            f"partition of {src}: 'stratify' gives the rule and source of "
+            "each, 'not_derived' what could not be derived and why."
+        ),
+        **{k: v for k, v in attrs.items() if k in ("stratify", "not_derived")},
+    }
+    note_path.write_text(json.dumps(note, indent=1, default=str) + "\n", encoding="utf-8")
     return dst

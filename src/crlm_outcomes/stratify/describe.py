@@ -48,8 +48,11 @@ def describe(frame_or_cohort: Any, columns: Sequence[str] | None = None) -> pd.D
     if not isinstance(frame, pd.DataFrame) and hasattr(frame, "data"):
         frame = frame.data
     if not isinstance(frame, pd.DataFrame):
-        raise SpecError("describe takes a DataFrame or a Cohort", value=type(frame).__name__,
-                        expected="pandas.DataFrame or an object with .data")
+        raise SpecError(
+            "describe takes a DataFrame or a Cohort",
+            value=type(frame).__name__,
+            expected="pandas.DataFrame or an object with .data",
+        )
     stratified = "stratify" in frame.attrs
     if columns is None:
         if not stratified:
@@ -62,8 +65,12 @@ def describe(frame_or_cohort: Any, columns: Sequence[str] | None = None) -> pd.D
             frame = apply_all(frame)
             absent = [c for c in names if c not in frame.columns]
         if absent:
-            raise SpecError("column(s) not in the data", column=absent[0], value=absent,
-                            expected="columns of the frame or names from apply_all")
+            raise SpecError(
+                "column(s) not in the data",
+                column=absent[0],
+                value=absent,
+                expected="columns of the frame or names from apply_all",
+            )
     parts = [_describe_one(frame, name) for name in names]
     if not parts:
         return pd.DataFrame({c: [] for c in _COLUMNS})
@@ -91,7 +98,8 @@ def _levels(series: pd.Series, name: str) -> tuple[list[Any], pd.Series]:
             return sorted(known.unique().tolist()), series
     raise SpecError(
         "describe counts categorical, boolean, integer or text columns",
-        column=name, value=str(dtype),
+        column=name,
+        value=str(dtype),
         expected="a category or an integer score (describe the zone/group of a continuous score)",
     )
 
@@ -106,11 +114,16 @@ def _describe_one(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     rows = []
     for level in levels:
         n = int(counts.get(level, 0))
-        rows.append({
-            "variable": name, "level": str(level), "reason": pd.NA, "n": n,
-            "percent": 100.0 * n / total if total else np.nan,
-            "percent_known": 100.0 * n / n_known if n_known else np.nan,
-        })
+        rows.append(
+            {
+                "variable": name,
+                "level": str(level),
+                "reason": pd.NA,
+                "n": n,
+                "percent": 100.0 * n / total if total else np.nan,
+                "percent_known": 100.0 * n / n_known if n_known else np.nan,
+            }
+        )
     if missing.any():
         reason_column = f"{name}_reason"
         if reason_column in frame.columns:
@@ -118,13 +131,20 @@ def _describe_one(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             why = np.where(pd.isna(why), "no reason recorded", why)[missing]
         else:
             why = np.full(int(missing.sum()), "no reason recorded", dtype=object)
-        by_reason = (pd.Series(why).value_counts().sort_index()
-                     .sort_values(ascending=False, kind="stable"))
+        by_reason = (
+            pd.Series(why).value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        )
         for text, n in by_reason.items():
-            rows.append({
-                "variable": name, "level": "missing", "reason": str(text), "n": int(n),
-                "percent": 100.0 * n / total, "percent_known": np.nan,
-            })
+            rows.append(
+                {
+                    "variable": name,
+                    "level": "missing",
+                    "reason": str(text),
+                    "n": int(n),
+                    "percent": 100.0 * n / total,
+                    "percent_known": np.nan,
+                }
+            )
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["reason"] = out["reason"].astype("string")
     return out

@@ -33,8 +33,10 @@ __all__ = [
     "oxaliplatin_within_12_months",
 ]
 
-_GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
-              "liver metastases (2025 edition)")
+_GUIDELINE = (
+    "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
+    "liver metastases (2025 edition)"
+)
 
 
 def _criteria(
@@ -74,14 +76,24 @@ def rfa_eligible(data: Any, *, max_cm: float = 3.0, max_lesions: int = 5) -> pd.
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "rfa_eligible")
     size, number = _size_number(frame)
-    value, reason = _criteria(frame, [
-        (size < max_cm, ~np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame)),
-        (number <= max_lesions, ~np.isnan(number),
-         col.missing_reason("liver_mets_number", frame)),
-    ])
-    return attach(value, reason, name="rfa_eligible",
-                  rule=f"largest < {max_cm:g} cm and <= {max_lesions} lesions",
-                  source=_GUIDELINE + ", section 4.2 (seed 004)")
+    value, reason = _criteria(
+        frame,
+        [
+            (size < max_cm, ~np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame)),
+            (
+                number <= max_lesions,
+                ~np.isnan(number),
+                col.missing_reason("liver_mets_number", frame),
+            ),
+        ],
+    )
+    return attach(
+        value,
+        reason,
+        name="rfa_eligible",
+        rule=f"largest < {max_cm:g} cm and <= {max_lesions} lesions",
+        source=_GUIDELINE + ", section 4.2 (seed 004)",
+    )
 
 
 def mwa_eligible(data: Any, *, max_cm: float = 5.0) -> pd.Series:
@@ -96,11 +108,19 @@ def mwa_eligible(data: Any, *, max_cm: float = 5.0) -> pd.Series:
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm",), "mwa_eligible")
     size, _ = _size_number(frame)
-    value, reason = _criteria(frame, [
-        (size < max_cm, ~np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame)),
-    ])
-    return attach(value, reason, name="mwa_eligible", rule=f"largest < {max_cm:g} cm",
-                  source=_GUIDELINE + ", section 4.2 (seed 004)")
+    value, reason = _criteria(
+        frame,
+        [
+            (size < max_cm, ~np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame)),
+        ],
+    )
+    return attach(
+        value,
+        reason,
+        name="mwa_eligible",
+        rule=f"largest < {max_cm:g} cm",
+        source=_GUIDELINE + ", section 4.2 (seed 004)",
+    )
 
 
 def sbrt_eligible(data: Any, *, max_cm: float = 6.0, max_lesions: int = 3) -> pd.Series:
@@ -115,14 +135,24 @@ def sbrt_eligible(data: Any, *, max_cm: float = 6.0, max_lesions: int = 3) -> pd
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "sbrt_eligible")
     size, number = _size_number(frame)
-    value, reason = _criteria(frame, [
-        (size <= max_cm, ~np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame)),
-        (number <= max_lesions, ~np.isnan(number),
-         col.missing_reason("liver_mets_number", frame)),
-    ])
-    return attach(value, reason, name="sbrt_eligible",
-                  rule=f"<= {max_lesions} lesions and largest <= {max_cm:g} cm",
-                  source=_GUIDELINE + ", section 4.2 (seed 004)")
+    value, reason = _criteria(
+        frame,
+        [
+            (size <= max_cm, ~np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame)),
+            (
+                number <= max_lesions,
+                ~np.isnan(number),
+                col.missing_reason("liver_mets_number", frame),
+            ),
+        ],
+    )
+    return attach(
+        value,
+        reason,
+        name="sbrt_eligible",
+        rule=f"<= {max_lesions} lesions and largest <= {max_cm:g} cm",
+        source=_GUIDELINE + ", section 4.2 (seed 004)",
+    )
 
 
 def flr_adequate(
@@ -162,18 +192,29 @@ def flr_adequate(
         Passed to :func:`~crlm_outcomes.stratify.liver_mets_timing` when ``basis="timing"``.
     """
     if basis not in ("timing", "operation"):
-        raise SpecError("basis must be 'timing' or 'operation'", column="basis", value=basis,
-                        expected="'timing' or 'operation'")
+        raise SpecError(
+            "basis must be 'timing' or 'operation'",
+            column="basis",
+            value=basis,
+            expected="'timing' or 'operation'",
+        )
     if not metachronous_pct <= synchronous_pct:
-        raise SpecError("metachronous_pct must not exceed synchronous_pct",
-                        value=(synchronous_pct, metachronous_pct),
-                        expected="metachronous_pct <= synchronous_pct")
+        raise SpecError(
+            "metachronous_pct must not exceed synchronous_pct",
+            value=(synchronous_pct, metachronous_pct),
+            expected="metachronous_pct <= synchronous_pct",
+        )
     frame = col.as_frame(data)
     col.require_any(frame, ("future_liver_remnant_pct",), "flr_adequate")
     flr = col.number(frame, "future_liver_remnant_pct")
     if basis == "timing":
-        kind = col.memo_call(liver_mets_timing, frame, convention=timing_convention,
-                             window_months=window_months, split_metachronous=False)
+        kind = col.memo_call(
+            liver_mets_timing,
+            frame,
+            convention=timing_convention,
+            window_months=window_months,
+            split_metachronous=False,
+        )
         label = "liver_mets_timing"
         kind_codes = kind.cat.codes.to_numpy()
         kind_known = kind_codes >= 0
@@ -200,17 +241,25 @@ def flr_adequate(
     decided |= flr_known & (flr >= synchronous_pct)
     adequate[flr_known & (flr < metachronous_pct)] = False
     decided |= flr_known & (flr < metachronous_pct)
-    reason = (f"remnant between {metachronous_pct:g}% and {synchronous_pct:g}% and {label} "
-              "unknown: " + kind_reason)
+    reason = (
+        f"remnant between {metachronous_pct:g}% and {synchronous_pct:g}% and {label} "
+        "unknown: " + kind_reason
+    )
     reason[~flr_known] = col.missing_reason("future_liver_remnant_pct", frame)
     value = pd.array(adequate, dtype="boolean")
     value[~decided] = pd.NA
     series = pd.Series(value, index=frame.index)
-    return attach(series, reason, name="flr_adequate",
-                  rule=(f"future_liver_remnant_pct >= {synchronous_pct:g}% (synchronous) or >= "
-                        f"{metachronous_pct:g}% (metachronous); synchronous by {basis}"
-                        + (f" ({timing_convention})" if basis == "timing" else "")),
-                  source=_GUIDELINE + ", section 4.1.4 (seed 004)")
+    return attach(
+        series,
+        reason,
+        name="flr_adequate",
+        rule=(
+            f"future_liver_remnant_pct >= {synchronous_pct:g}% (synchronous) or >= "
+            f"{metachronous_pct:g}% (metachronous); synchronous by {basis}"
+            + (f" ({timing_convention})" if basis == "timing" else "")
+        ),
+        source=_GUIDELINE + ", section 4.1.4 (seed 004)",
+    )
 
 
 def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Series:
@@ -235,14 +284,18 @@ def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Ser
     reason = Texts.none(n)
     reason[~known] = col.missing_reason("neoadjuvant_cycles", frame)
     reason[not_given] = "not applicable: no neoadjuvant chemotherapy (neoadjuvant_chemo False)"
-    return attach(pd.Series(value, index=frame.index), reason,
-                  name="neoadjuvant_cycles_within_limit",
-                  rule=f"neoadjuvant_cycles <= {max_cycles}",
-                  source=_GUIDELINE + ", section 5.1.1 (seed 004)")
+    return attach(
+        pd.Series(value, index=frame.index),
+        reason,
+        name="neoadjuvant_cycles_within_limit",
+        rule=f"neoadjuvant_cycles <= {max_cycles}",
+        source=_GUIDELINE + ", section 5.1.1 (seed 004)",
+    )
 
 
-def oxaliplatin_within_12_months(data: Any, *, months: float = 12,
-                                 month_basis: str = "calendar") -> pd.Series:
+def oxaliplatin_within_12_months(
+    data: Any, *, months: float = 12, month_basis: str = "calendar"
+) -> pd.Series:
     """Oxaliplatin given within the 12 months before the liver metastases (-> FOLFIRI).
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
@@ -259,8 +312,9 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12,
     missing with that reason.
     """
     frame = col.as_frame(data)
-    col.require_any(frame, ("oxaliplatin_exposure", "oxaliplatin_last_date"),
-                    "oxaliplatin_within_12_months")
+    col.require_any(
+        frame, ("oxaliplatin_exposure", "oxaliplatin_last_date"), "oxaliplatin_within_12_months"
+    )
     exposure = col.boolean(frame, "oxaliplatin_exposure")
     unexposed = (exposure == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
     last = col.date(frame, "oxaliplatin_last_date")
@@ -273,22 +327,30 @@ def oxaliplatin_within_12_months(data: Any, *, months: float = 12,
     within = np.where(known & (days >= 0), sign <= 0, False)
     decided = known & (days >= 0)
     after = known & (days < 0)
-    reason[after] = ("oxaliplatin_last_date after liver_mets_diagnosis_date (the column is the "
-                     "last dose before the liver metastases)")
+    reason[after] = (
+        "oxaliplatin_last_date after liver_mets_diagnosis_date (the column is the "
+        "last dose before the liver metastases)"
+    )
     decided |= unexposed & ~known
     missing = ~decided & reason.isna()
-    text = Texts.none(n).join(last.isna().to_numpy(),
-                              col.missing_reason("oxaliplatin_last_date", frame), ", ")
-    text = text.join(liver.isna().to_numpy(),
-                     col.missing_reason("liver_mets_diagnosis_date", frame), ", ")
-    text = text.join(exposure.isna().to_numpy(),
-                     col.missing_reason("oxaliplatin_exposure", frame), ", ")
+    text = Texts.none(n).join(
+        last.isna().to_numpy(), col.missing_reason("oxaliplatin_last_date", frame), ", "
+    )
+    text = text.join(
+        liver.isna().to_numpy(), col.missing_reason("liver_mets_diagnosis_date", frame), ", "
+    )
+    text = text.join(
+        exposure.isna().to_numpy(), col.missing_reason("oxaliplatin_exposure", frame), ", "
+    )
     reason[missing] = text
     value = pd.array(within, dtype="boolean")
     value[~decided] = pd.NA
     series = pd.Series(value, index=frame.index)
-    return attach(series, reason, name="oxaliplatin_within_12_months",
-                  rule=f"last oxaliplatin <= {months:g} months (inclusive) before the liver "
-                       "metastases; oxaliplatin_exposure False -> False; "
-                       + basis_text(month_basis),
-                  source=_GUIDELINE + ", section 3.2.2 (seed 004)")
+    return attach(
+        series,
+        reason,
+        name="oxaliplatin_within_12_months",
+        rule=f"last oxaliplatin <= {months:g} months (inclusive) before the liver "
+        "metastases; oxaliplatin_exposure False -> False; " + basis_text(month_basis),
+        source=_GUIDELINE + ", section 3.2.2 (seed 004)",
+    )

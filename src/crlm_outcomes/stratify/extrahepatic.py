@@ -13,18 +13,27 @@ from crlm_outcomes.stratify._explain import categorical_result
 
 __all__ = ["extrahepatic_class", "extrahepatic_levels", "EXTRAHEPATIC_LEVELS"]
 
-EXTRAHEPATIC_LEVELS = ("none", "lung_only", "peritoneal_only", "hepatic_hilar_nodes_only",
-                       "other")
-_SOURCE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
-           "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
-           "section 4.1.1 (lung-only disease does not change the resection decision; "
-           "resectable hilar-node and peritoneal disease) (seed 004)")
+EXTRAHEPATIC_LEVELS = ("none", "lung_only", "peritoneal_only", "hepatic_hilar_nodes_only", "other")
+_SOURCE = (
+    "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
+    "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
+    "section 4.1.1 (lung-only disease does not change the resection decision; "
+    "resectable hilar-node and peritoneal disease) (seed 004)"
+)
 #: Site groups: the canonical ``extrahepatic_sites`` words and the registry site flags.
-_SITE_FLAGS = {"lung": "extrahepatic_lung", "distant_nodes": "extrahepatic_distant_nodes",
-               "bone": "extrahepatic_bone", "brain": "extrahepatic_brain",
-               "other": "extrahepatic_other"}
-_COLUMNS = ("extrahepatic_disease", "extrahepatic_sites", "hepatic_lymph_nodes",
-            *_SITE_FLAGS.values())
+_SITE_FLAGS = {
+    "lung": "extrahepatic_lung",
+    "distant_nodes": "extrahepatic_distant_nodes",
+    "bone": "extrahepatic_bone",
+    "brain": "extrahepatic_brain",
+    "other": "extrahepatic_other",
+}
+_COLUMNS = (
+    "extrahepatic_disease",
+    "extrahepatic_sites",
+    "hepatic_lymph_nodes",
+    *_SITE_FLAGS.values(),
+)
 
 
 def _site_masks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -38,10 +47,8 @@ def _site_masks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         table = np.array([site in p for p in parsed] + [False], dtype=bool)
         masks[site] = table[codes] if n else np.zeros(0, dtype=bool)
     for site, flag in _SITE_FLAGS.items():
-        masks[site] = masks[site] | col.boolean(frame, flag).to_numpy(dtype=bool,
-                                                                      na_value=False)
-    masks["hilar"] = col.boolean(frame, "hepatic_lymph_nodes").to_numpy(dtype=bool,
-                                                                         na_value=False)
+        masks[site] = masks[site] | col.boolean(frame, flag).to_numpy(dtype=bool, na_value=False)
+    masks["hilar"] = col.boolean(frame, "hepatic_lymph_nodes").to_numpy(dtype=bool, na_value=False)
     return masks
 
 
@@ -53,15 +60,20 @@ def extrahepatic_levels(frame: pd.DataFrame) -> tuple[Levels, Texts]:
 def _levels(frame: pd.DataFrame) -> tuple[Levels, Texts]:
     n = len(frame)
     if not any(c in frame.columns for c in _COLUMNS):
-        return (Levels.empty(n, EXTRAHEPATIC_LEVELS),
-                Texts.full(n, "extrahepatic disease not recorded by this source"))
+        return (
+            Levels.empty(n, EXTRAHEPATIC_LEVELS),
+            Texts.full(n, "extrahepatic disease not recorded by this source"),
+        )
     masks = _site_masks(frame)
     ehd = col.boolean(frame, "extrahepatic_disease")
     ehd_false = (ehd == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
     ehd_true = ehd.to_numpy(dtype=bool, na_value=False)
-    groups = {"lung": masks["lung"], "peritoneal": masks["peritoneum"],
-              "hilar": masks["hilar"],
-              "other": masks["distant_nodes"] | masks["bone"] | masks["brain"] | masks["other"]}
+    groups = {
+        "lung": masks["lung"],
+        "peritoneal": masks["peritoneum"],
+        "hilar": masks["hilar"],
+        "other": masks["distant_nodes"] | masks["bone"] | masks["brain"] | masks["other"],
+    }
     count = sum(m.astype(np.int8) for m in groups.values())
     value = Levels.empty(n, EXTRAHEPATIC_LEVELS)
     reason = Texts.none(n)
@@ -71,8 +83,9 @@ def _levels(frame: pd.DataFrame) -> tuple[Levels, Texts]:
     value[one & groups["peritoneal"]] = "peritoneal_only"
     value[one & groups["hilar"]] = "hepatic_hilar_nodes_only"
     value[(count == 0) & ehd_false] = "none"
-    reason[value.isna() & ehd_true] = ("extrahepatic disease present but its sites "
-                                       + col.why_missing("extrahepatic_sites", frame))
+    reason[value.isna() & ehd_true] = (
+        "extrahepatic disease present but its sites " + col.why_missing("extrahepatic_sites", frame)
+    )
     reason[value.isna() & ~ehd_true] = col.missing_reason("extrahepatic_disease", frame)
     return value, reason
 
@@ -101,9 +114,17 @@ def extrahepatic_class(data: Any) -> pd.Series:
     frame = col.as_frame(data)
     col.require_any(frame, _COLUMNS, "extrahepatic_class")
     value, reason = extrahepatic_levels(frame)
-    return categorical_result(value, reason, index=frame.index, levels=EXTRAHEPATIC_LEVELS,
-                              name="extrahepatic_class",
-                              rule=("one site group only -> lung_only / peritoneal_only / "
-                                    "hepatic_hilar_nodes_only; any other site or several "
-                                    "groups -> other; extrahepatic_disease False and no site "
-                                    "-> none"), source=_SOURCE)
+    return categorical_result(
+        value,
+        reason,
+        index=frame.index,
+        levels=EXTRAHEPATIC_LEVELS,
+        name="extrahepatic_class",
+        rule=(
+            "one site group only -> lung_only / peritoneal_only / "
+            "hepatic_hilar_nodes_only; any other site or several "
+            "groups -> other; extrahepatic_disease False and no site "
+            "-> none"
+        ),
+        source=_SOURCE,
+    )

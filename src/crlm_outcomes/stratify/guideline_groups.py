@@ -24,13 +24,24 @@ from crlm_outcomes.stratify.surgical_strategy import STRATEGY_LEVELS, surgical_s
 
 __all__ = ["mdt_group", "resectability", "MDT_LEVELS", "RESECTABILITY_LEVELS"]
 
-_GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
-              "liver metastases (2025 edition), China Journal of General Surgery "
-              "2025;34(8):1565-1588")
-MDT_LEVELS = ("unfit_for_intensive_treatment", "resectable", "potentially_convertible",
-              "not_convertible")
-RESECTABILITY_LEVELS = ("indicated", "contraindicated_primary", "contraindicated_extrahepatic",
-                        "contraindicated_remnant", "contraindicated_unfit")
+_GUIDELINE = (
+    "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
+    "liver metastases (2025 edition), China Journal of General Surgery "
+    "2025;34(8):1565-1588"
+)
+MDT_LEVELS = (
+    "unfit_for_intensive_treatment",
+    "resectable",
+    "potentially_convertible",
+    "not_convertible",
+)
+RESECTABILITY_LEVELS = (
+    "indicated",
+    "contraindicated_primary",
+    "contraindicated_extrahepatic",
+    "contraindicated_remnant",
+    "contraindicated_unfit",
+)
 _RESECTED_PRIMARY = ("colectomy", "rectal_resection", "simultaneous_with_liver", "other")
 
 
@@ -86,27 +97,42 @@ def mdt_group(data: Any, *, unfit_ecog: int = 2) -> pd.Series:
     ehd, ehd_why = extrahepatic_levels(frame)
     d = Decider(n, MDT_LEVELS)
     d.decide(unfit, "unfit_for_intensive_treatment")
-    d.decide(~fit, None, "MDT group: performance status "
-             + col.why_missing("performance_status_ecog", frame)
-             + " (fitness for intensive treatment comes first, section 3.1)")
+    d.decide(
+        ~fit,
+        None,
+        "MDT group: performance status "
+        + col.why_missing("performance_status_ecog", frame)
+        + " (fitness for intensive treatment comes first, section 3.1)",
+    )
     d.decide(is_resectable, "resectable")
     d.decide(~unresectable, None, col.missing_reason("initially_resectable", frame))
-    d.decide(ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")),
-             "not_convertible")
+    d.decide(ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")), "not_convertible")
     d.decide(ehd.isin(("none", "lung_only")), "potentially_convertible")
     d.decide(np.ones(n, dtype=bool), None, "MDT group: initially unresectable; " + ehd_why)
-    rule = (f"ECOG >= {unfit_ecog} -> unfit (3.1); initially_resectable True -> resectable "
-            "(3.2.1); initially unresectable with extrahepatic disease beyond the lungs -> "
-            "not_convertible (3.2.3, contraindication of 4.1.1); liver (and lung) only -> "
-            "potentially_convertible (3.2.2)")
-    return categorical_result(d.value, d.reason, index=frame.index, levels=MDT_LEVELS,
-                              name="mdt_group", rule=rule,
-                              source=_GUIDELINE + ", sections 3.1 and 3.2.1-3.2.3 (seed 004)")
+    rule = (
+        f"ECOG >= {unfit_ecog} -> unfit (3.1); initially_resectable True -> resectable "
+        "(3.2.1); initially unresectable with extrahepatic disease beyond the lungs -> "
+        "not_convertible (3.2.3, contraindication of 4.1.1); liver (and lung) only -> "
+        "potentially_convertible (3.2.2)"
+    )
+    return categorical_result(
+        d.value,
+        d.reason,
+        index=frame.index,
+        levels=MDT_LEVELS,
+        name="mdt_group",
+        rule=rule,
+        source=_GUIDELINE + ", sections 3.1 and 3.2.1-3.2.3 (seed 004)",
+    )
 
 
-def resectability(data: Any, *, min_remnant_pct: float = 30.0,
-                  simultaneous_min_remnant_pct: float = 40.0, unfit_ecog: int = 3
-                  ) -> pd.Series:
+def resectability(
+    data: Any,
+    *,
+    min_remnant_pct: float = 30.0,
+    simultaneous_min_remnant_pct: float = 40.0,
+    unfit_ecog: int = 3,
+) -> pd.Series:
     """Surgical indication of section 4.1.1, or the contraindication that applies.
 
     Source: Chinese guidelines (2025 edition), China Journal of General Surgery
@@ -154,9 +180,16 @@ def resectability(data: Any, *, min_remnant_pct: float = 30.0,
         Ordered Categorical with :data:`RESECTABILITY_LEVELS`; reasons in ``.attrs``.
     """
     frame = col.as_frame(data)
-    col.require_any(frame, ("primary_resection_type", "extrahepatic_disease",
-                            "future_liver_remnant_pct", "performance_status_ecog"),
-                    "resectability")
+    col.require_any(
+        frame,
+        (
+            "primary_resection_type",
+            "extrahepatic_disease",
+            "future_liver_remnant_pct",
+            "performance_status_ecog",
+        ),
+        "resectability",
+    )
     n = len(frame)
     primary = col.coded(frame, "primary_resection_type")
     ehd, ehd_why = extrahepatic_levels(frame)
@@ -164,36 +197,63 @@ def resectability(data: Any, *, min_remnant_pct: float = 30.0,
     unfit, fit = _fitness(frame, unfit_ecog)
     d = Decider(n, RESECTABILITY_LEVELS)
     d.decide(primary == "none", "contraindicated_primary")
-    d.decide(ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")),
-             "contraindicated_extrahepatic")
+    d.decide(
+        ehd.isin(("peritoneal_only", "hepatic_hilar_nodes_only", "other")),
+        "contraindicated_extrahepatic",
+    )
     simultaneous, strategy_known = _simultaneous(frame)
     needed = np.where(simultaneous, simultaneous_min_remnant_pct, min_remnant_pct)
     d.decide(remnant < needed, "contraindicated_remnant")
     d.decide(unfit, "contraindicated_unfit")
-    in_gap = ((remnant >= min_remnant_pct) & (remnant < simultaneous_min_remnant_pct)
-              & ~strategy_known)
-    known = (primary.isin(_RESECTED_PRIMARY) & ehd.isin(("none", "lung_only"))
-             & ~np.isnan(remnant) & fit & ~in_gap)
+    in_gap = (
+        (remnant >= min_remnant_pct) & (remnant < simultaneous_min_remnant_pct) & ~strategy_known
+    )
+    known = (
+        primary.isin(_RESECTED_PRIMARY)
+        & ehd.isin(("none", "lung_only"))
+        & ~np.isnan(remnant)
+        & fit
+        & ~in_gap
+    )
     d.decide(known, "indicated")
-    d.decide(in_gap, None, (f"resectability: future liver remnant {min_remnant_pct:g}% to < "
-                            f"{simultaneous_min_remnant_pct:g}% is enough for a liver resection "
-                            "apart from the primary, not for a simultaneous one (section "
-                            "4.1.4), and the surgical strategy is unknown"))
-    why = _join_texts(frame, [
-        (~primary.isin(_RESECTED_PRIMARY), "primary resection " + col.why_missing(
-            "primary_resection_type", frame)),
-        (ehd.isna(), ehd_why),
-        (np.isnan(remnant), col.missing_reason("future_liver_remnant_pct", frame)),
-        (~fit, "performance status " + col.why_missing("performance_status_ecog", frame)),
-    ])
+    d.decide(
+        in_gap,
+        None,
+        (
+            f"resectability: future liver remnant {min_remnant_pct:g}% to < "
+            f"{simultaneous_min_remnant_pct:g}% is enough for a liver resection "
+            "apart from the primary, not for a simultaneous one (section "
+            "4.1.4), and the surgical strategy is unknown"
+        ),
+    )
+    why = _join_texts(
+        frame,
+        [
+            (
+                ~primary.isin(_RESECTED_PRIMARY),
+                "primary resection " + col.why_missing("primary_resection_type", frame),
+            ),
+            (ehd.isna(), ehd_why),
+            (np.isnan(remnant), col.missing_reason("future_liver_remnant_pct", frame)),
+            (~fit, "performance status " + col.why_missing("performance_status_ecog", frame)),
+        ],
+    )
     d.decide(np.ones(n, dtype=bool), None, "resectability: " + why)
-    rule = (f"contraindicated: primary not resected; extrahepatic disease beyond the lungs; "
-            f"remnant < {simultaneous_min_remnant_pct:g}% (simultaneous resection) or < "
-            f"{min_remnant_pct:g}% (liver resection apart from the primary); ECOG >= "
-            f"{unfit_ecog}; otherwise indicated when all are known")
-    return categorical_result(d.value, d.reason, index=frame.index,
-                              levels=RESECTABILITY_LEVELS, name="resectability", rule=rule,
-                              source=_GUIDELINE + ", section 4.1.1 (seed 004)")
+    rule = (
+        f"contraindicated: primary not resected; extrahepatic disease beyond the lungs; "
+        f"remnant < {simultaneous_min_remnant_pct:g}% (simultaneous resection) or < "
+        f"{min_remnant_pct:g}% (liver resection apart from the primary); ECOG >= "
+        f"{unfit_ecog}; otherwise indicated when all are known"
+    )
+    return categorical_result(
+        d.value,
+        d.reason,
+        index=frame.index,
+        levels=RESECTABILITY_LEVELS,
+        name="resectability",
+        rule=rule,
+        source=_GUIDELINE + ", section 4.1.1 (seed 004)",
+    )
 
 
 def _simultaneous(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ __all__ = ["OUTCOME_DEFINED", "check_immortal_time"]
 OUTCOME_DEFINED: dict[str, str] = {
     "treatment_intent": "NED reached (ned_achieved) after conversion therapy",
     "surgical_strategy_group": "the liver operations (a second stage, a staged or liver-first "
-                               "resection happen months after diagnosis)",
+    "resection happen months after diagnosis)",
     "ned_route": "NED reached by resection, ablation or SBRT",
     "recurrence_timing": "a recurrence after NED",
     "recurrence_pattern": "a recurrence after NED",
@@ -36,8 +36,13 @@ OUTCOME_DEFINED: dict[str, str] = {
 }
 
 
-def check_immortal_time(data: pd.DataFrame, columns: Iterable[str], duration: str,
-                        entry: str | None, stacklevel: int = 4) -> None:
+def check_immortal_time(
+    data: pd.DataFrame,
+    columns: Iterable[str],
+    duration: str,
+    entry: str | None,
+    stacklevel: int = 4,
+) -> None:
     """Warn when a group defined after the time origin is compared without an entry time.
 
     Parameters
@@ -58,12 +63,15 @@ def check_immortal_time(data: pd.DataFrame, columns: Iterable[str], duration: st
     recorded = data.attrs.get("stratify", {}) if isinstance(data.attrs, dict) else {}
     for column in columns:
         info = recorded.get(column, {}) if isinstance(recorded, dict) else {}
-        event = (info.get("defined_by") if isinstance(info, dict) else None) or \
-            OUTCOME_DEFINED.get(str(column))
+        event = (info.get("defined_by") if isinstance(info, dict) else None) or OUTCOME_DEFINED.get(
+            str(column)
+        )
         if event is None:
             continue
         warnings.warn(
             f"'{column}' groups are defined by {event}, which happens after the origin of "
             f"'{duration}': comparing them from that origin gives one group immortal time. "
             "Use crlm_outcomes.survival.landmark(...) or an entry time at the defining event.",
-            ImmortalTimeWarning, stacklevel=stacklevel)
+            ImmortalTimeWarning,
+            stacklevel=stacklevel,
+        )

@@ -16,11 +16,14 @@ __all__ = ["margin_class", "MARGIN_LEVELS", "NORDLINGER_MARGIN_LEVELS"]
 
 MARGIN_LEVELS: tuple[str, ...] = ("R0_over_1mm", "R0_1mm_or_less", "involved")
 NORDLINGER_MARGIN_LEVELS: tuple[str, ...] = ("1cm_or_more", "under_1cm")
-_GUIDELINE = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
-              "liver metastases (2025 edition), China Journal of General Surgery "
-              "2025;34(8):1565-1588, section 4.1.4 (seed 004)")
-_NORDLINGER = ("Nordlinger B, Guiguet M, Vaillant JC, et al. Cancer 1996;77(7):1254-1262 "
-               "(margin < 1 cm)")
+_GUIDELINE = (
+    "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
+    "liver metastases (2025 edition), China Journal of General Surgery "
+    "2025;34(8):1565-1588, section 4.1.4 (seed 004)"
+)
+_NORDLINGER = (
+    "Nordlinger B, Guiguet M, Vaillant JC, et al. Cancer 1996;77(7):1254-1262 (margin < 1 cm)"
+)
 
 
 def margin_class(data: Any, *, scheme: str = "guideline") -> pd.Series:
@@ -59,8 +62,12 @@ def margin_class(data: Any, *, scheme: str = "guideline") -> pd.Series:
     109
     """
     if scheme not in ("guideline", "nordlinger"):
-        raise SpecError("unknown margin scheme", column="scheme", value=scheme,
-                        expected="'guideline' or 'nordlinger'")
+        raise SpecError(
+            "unknown margin scheme",
+            column="scheme",
+            value=scheme,
+            expected="'guideline' or 'nordlinger'",
+        )
     frame = col.as_frame(data)
     col.require_any(frame, ("margin_status", "margin_width_mm"), "margin_class")
     n = len(frame)
@@ -80,9 +87,18 @@ def margin_class(data: Any, *, scheme: str = "guideline") -> pd.Series:
         d.decide(width >= 10.0, "1cm_or_more")
         rule = "R1/R2 or width < 10 mm -> under_1cm; width >= 10 mm -> 1cm_or_more"
         source, levels = _NORDLINGER, NORDLINGER_MARGIN_LEVELS
-    d.decide(status == "R0", None, "margin: R0 but " + col.missing_reason("margin_width_mm",
-                                                                          frame))
-    d.decide(np.ones(n, dtype=bool), None,
-             "margin: " + col.why_missing(("margin_status", "margin_width_mm"), frame))
-    return categorical_result(d.value, d.reason, index=frame.index, levels=levels,
-                              name="margin_class", rule=rule, source=source)
+    d.decide(status == "R0", None, "margin: R0 but " + col.missing_reason("margin_width_mm", frame))
+    d.decide(
+        np.ones(n, dtype=bool),
+        None,
+        "margin: " + col.why_missing(("margin_status", "margin_width_mm"), frame),
+    )
+    return categorical_result(
+        d.value,
+        d.reason,
+        index=frame.index,
+        levels=levels,
+        name="margin_class",
+        rule=rule,
+        source=source,
+    )

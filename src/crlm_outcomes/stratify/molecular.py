@@ -49,8 +49,13 @@ def _exons(frame: pd.DataFrame, column: str) -> pd.Series:
     tested = col.text(frame, column)
     bad = tested.notna() & ~tested.str.fullmatch(r"[234](;[234])*").fillna(True)
     if bad.any():
-        col._bad(frame, column, bad.to_numpy(), tested,
-                 "semicolon-separated exons from 2, 3, 4 (e.g. '2;3;4') or missing")
+        col._bad(
+            frame,
+            column,
+            bad.to_numpy(),
+            tested,
+            "semicolon-separated exons from 2, 3, 4 (e.g. '2;3;4') or missing",
+        )
     return tested
 
 
@@ -122,8 +127,11 @@ def ras_class(
     col.require_any(frame, ("kras_status", "nras_status"), "ras_class")
     required = tuple(sorted({int(e) for e in required_exons}))
     if not required or not set(required) <= {2, 3, 4}:
-        raise SpecError("required_exons must be a non-empty subset of (2, 3, 4)",
-                        value=required_exons, expected="e.g. (2, 3, 4)")
+        raise SpecError(
+            "required_exons must be a non-empty subset of (2, 3, 4)",
+            value=required_exons,
+            expected="e.g. (2, 3, 4)",
+        )
     kras = col.coded(frame, "kras_status")
     nras = col.coded(frame, "nras_status")
     kras_tested = _exons(frame, "kras_exons_tested")
@@ -145,9 +153,8 @@ def ras_class(
     value[mutant] = "mutant"
     value[incomplete] = "incomplete_testing"
     reason = Texts.none(len(frame))
-    reason[value.isna()] = (
-        "RAS: KRAS and NRAS not tested or "
-        + col.why_missing(("kras_status", "nras_status"), frame)
+    reason[value.isna()] = "RAS: KRAS and NRAS not tested or " + col.why_missing(
+        ("kras_status", "nras_status"), frame
     )
     panel = "+".join(str(e) for e in required)
     rule = (
@@ -156,9 +163,15 @@ def ras_class(
         + (" (unrecorded exon lists assumed complete)" if assume_complete_panel else "")
         + "; otherwise incomplete_testing; nothing known -> missing"
     )
-    return categorical_result(value, reason, index=frame.index, levels=RAS_LEVELS,
-                              name="ras_class", rule=rule,
-                              source=_SECTION_15.replace("section 1.5", "section 1.5.2"))
+    return categorical_result(
+        value,
+        reason,
+        index=frame.index,
+        levels=RAS_LEVELS,
+        name="ras_class",
+        rule=rule,
+        source=_SECTION_15.replace("section 1.5", "section 1.5.2"),
+    )
 
 
 def braf_class(data: Any) -> pd.Series:
@@ -190,7 +203,11 @@ def braf_class(data: Any) -> pd.Series:
     value = col.coded(frame, "braf_status").recode(BRAF_LEVELS)
     reason = "BRAF: not tested or " + col.why_missing("braf_status", frame)
     return categorical_result(
-        value, reason, index=frame.index, levels=BRAF_LEVELS, name="braf_class",
+        value,
+        reason,
+        index=frame.index,
+        levels=BRAF_LEVELS,
+        name="braf_class",
         rule="braf_status as recorded; V600E and non-V600E kept apart",
         source=_SECTION_15.replace("section 1.5", "section 1.5.3") + "; Jones, JCO 2017",
     )
@@ -218,9 +235,14 @@ def mmr_class(data: Any) -> pd.Series:
     >>> int(result.isna().sum())  # unclassified: see explain(result)
     96
     """
-    return _as_recorded(data, "mmr_status", name="mmr_class", levels=("pMMR_MSS", "dMMR_MSI_H"),
-                        rule="mmr_status as recorded; MSI-L counted as pMMR_MSS",
-                        section="section 1.5.1")
+    return _as_recorded(
+        data,
+        "mmr_status",
+        name="mmr_class",
+        levels=("pMMR_MSS", "dMMR_MSI_H"),
+        rule="mmr_status as recorded; MSI-L counted as pMMR_MSS",
+        section="section 1.5.1",
+    )
 
 
 def her2_class(data: Any) -> pd.Series:
@@ -244,20 +266,33 @@ def her2_class(data: Any) -> pd.Series:
     >>> int(result.isna().sum())  # unclassified: see explain(result)
     179
     """
-    return _as_recorded(data, "her2_status", name="her2_class", levels=("negative", "positive"),
-                        rule="her2_status as recorded (amplification or over-expression = positive)",
-                        section="section 1.5.4")
+    return _as_recorded(
+        data,
+        "her2_status",
+        name="her2_class",
+        levels=("negative", "positive"),
+        rule="her2_status as recorded (amplification or over-expression = positive)",
+        section="section 1.5.4",
+    )
 
 
-def _as_recorded(data: Any, column: str, *, name: str, levels: tuple[str, ...], rule: str,
-                 section: str) -> pd.Series:
+def _as_recorded(
+    data: Any, column: str, *, name: str, levels: tuple[str, ...], rule: str, section: str
+) -> pd.Series:
     """A molecular class taken as recorded; missing means not tested or unknown."""
     frame = col.as_frame(data)
     col.require_any(frame, (column,), name)
     value = col.coded(frame, column).recode(levels)
     reason = f"{col.item(column)}: not tested or " + col.why_missing(column, frame)
-    return categorical_result(value, reason, index=frame.index, levels=levels, name=name,
-                              rule=rule, source=_SECTION_15.replace("section 1.5", section))
+    return categorical_result(
+        value,
+        reason,
+        index=frame.index,
+        levels=levels,
+        name=name,
+        rule=rule,
+        source=_SECTION_15.replace("section 1.5", section),
+    )
 
 
 def molecular_group(
@@ -326,8 +361,11 @@ def molecular_group(
     has_ras_input = "kras_status" in frame.columns or "nras_status" in frame.columns
     if has_ras_input:
         exons = tuple(required_exons)
-        options = ({} if exons == (2, 3, 4) and not assume_complete_panel
-                   else {"required_exons": exons, "assume_complete_panel": assume_complete_panel})
+        options = (
+            {}
+            if exons == (2, 3, 4) and not assume_complete_panel
+            else {"required_exons": exons, "assume_complete_panel": assume_complete_panel}
+        )
         ras_series = col.memo_call(ras_class, frame, **options)
         ras_reason = reason_texts(ras_series)
         ras = Levels.from_series(ras_series, RAS_LEVELS)
@@ -351,21 +389,42 @@ def molecular_group(
 
     if use_mmr:
         decide(mmr == "dMMR_MSI_H", "dMMR_MSI_H")
-        decide(mmr.isna(), None, "molecular group: MMR/MSI " + col.why_missing("mmr_status", frame)
-               + ", so dMMR/MSI-H (which takes precedence) cannot be excluded")
+        decide(
+            mmr.isna(),
+            None,
+            "molecular group: MMR/MSI "
+            + col.why_missing("mmr_status", frame)
+            + ", so dMMR/MSI-H (which takes precedence) cannot be excluded",
+        )
     decide(braf == "V600E", "BRAF_V600E")
-    decide(braf.isna(), None, "molecular group: BRAF " + col.why_missing("braf_status", frame)
-           + ", so BRAF V600E (which takes precedence) cannot be excluded")
+    decide(
+        braf.isna(),
+        None,
+        "molecular group: BRAF "
+        + col.why_missing("braf_status", frame)
+        + ", so BRAF V600E (which takes precedence) cannot be excluded",
+    )
     decide(ras == "mutant", "RAS_mutant")
     decide(ras.isna(), None, "molecular group: " + ras_reason)
     decide(braf == "non_V600E", "BRAF_non_V600E")
-    decide(ras == "incomplete_testing", None,
-           "molecular group: RAS wild-type not shown on the full KRAS/NRAS panel")
+    decide(
+        ras == "incomplete_testing",
+        None,
+        "molecular group: RAS wild-type not shown on the full KRAS/NRAS panel",
+    )
     decide((ras == "wild_type") & (braf == "wild_type"), "RAS_BRAF_wild_type")
 
-    rule = ("precedence " + (" > ".join(reversed(levels))) +
-            "; a level needs every higher level excluded by known data")
-    return categorical_result(value, reason, index=frame.index, levels=levels,
-                              name="molecular_group", rule=rule,
-                              source=_SECTION_15 + " with sections 3.2.2, 5.1.1, 6.2.1; "
-                              "Jones, JCO 2017")
+    rule = (
+        "precedence "
+        + (" > ".join(reversed(levels)))
+        + "; a level needs every higher level excluded by known data"
+    )
+    return categorical_result(
+        value,
+        reason,
+        index=frame.index,
+        levels=levels,
+        name="molecular_group",
+        rule=rule,
+        source=_SECTION_15 + " with sections 3.2.2, 5.1.1, 6.2.1; Jones, JCO 2017",
+    )

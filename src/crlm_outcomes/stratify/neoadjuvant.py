@@ -17,13 +17,16 @@ from crlm_outcomes.stratify.timing import liver_mets_timing
 
 __all__ = ["surgery_within_months_of_chemo", "upfront_surgery_candidate"]
 
-_SECTION = ("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
-            "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
-            "section 5.1.1 (seed 004)")
+_SECTION = (
+    "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
+    "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
+    "section 5.1.1 (seed 004)"
+)
 
 
-def surgery_within_months_of_chemo(data: Any, *, months: int = 3, origin: str = "start",
-                                   month_basis: str = "calendar") -> pd.Series:
+def surgery_within_months_of_chemo(
+    data: Any, *, months: int = 3, origin: str = "start", month_basis: str = "calendar"
+) -> pd.Series:
     """Neoadjuvant chemotherapy completed and the liver operated within 2-3 months.
 
     Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): to limit the harm of
@@ -58,8 +61,12 @@ def surgery_within_months_of_chemo(data: Any, *, months: int = 3, origin: str = 
         Nullable ``boolean``; reasons in ``.attrs``.
     """
     if origin not in ("start", "end"):
-        raise SpecError("origin must be 'start' or 'end'", column="origin", value=origin,
-                        expected="'start' (guideline section 5.1.1) or 'end'")
+        raise SpecError(
+            "origin must be 'start' or 'end'",
+            column="origin",
+            value=origin,
+            expected="'start' (guideline section 5.1.1) or 'end'",
+        )
     origin_column = f"neoadjuvant_{origin}_date"
     frame = col.as_frame(data)
     col.require_any(frame, (origin_column,), "surgery_within_months_of_chemo")
@@ -74,18 +81,27 @@ def surgery_within_months_of_chemo(data: Any, *, months: int = 3, origin: str = 
     value[~decided] = pd.NA
     reason = Texts.none(n)
     reason = reason.join(first.isna().to_numpy(), col.missing_reason(origin_column, frame), ", ")
-    reason = reason.join(surgery.isna().to_numpy(),
-                         col.missing_reason("liver_resection_date", frame), ", ")
+    reason = reason.join(
+        surgery.isna().to_numpy(), col.missing_reason("liver_resection_date", frame), ", "
+    )
     reason[not_given] = "not applicable: no neoadjuvant chemotherapy"
     if origin == "start":
-        rule = (f"neoadjuvant chemotherapy completed and liver resection <= {months} months "
-                "after its start (inclusive)")
+        rule = (
+            f"neoadjuvant chemotherapy completed and liver resection <= {months} months "
+            "after its start (inclusive)"
+        )
     else:
-        rule = (f"liver resection <= {months} months after the end of neoadjuvant "
-                "chemotherapy (inclusive; counted from the end, not the guideline's wording)")
-    return attach(pd.Series(value, index=frame.index), reason,
-                  name="surgery_within_months_of_chemo",
-                  rule=rule + "; " + basis_text(month_basis), source=_SECTION)
+        rule = (
+            f"liver resection <= {months} months after the end of neoadjuvant "
+            "chemotherapy (inclusive; counted from the end, not the guideline's wording)"
+        )
+    return attach(
+        pd.Series(value, index=frame.index),
+        reason,
+        name="surgery_within_months_of_chemo",
+        rule=rule + "; " + basis_text(month_basis),
+        source=_SECTION,
+    )
 
 
 def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
@@ -111,8 +127,13 @@ def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     frame = col.as_frame(data)
     col.require_any(frame, ("initially_resectable",), "upfront_surgery_candidate")
     n = len(frame)
-    timing = col.memo_call(liver_mets_timing, frame, convention="chinese_2025",
-                           window_months=None, split_metachronous=False)
+    timing = col.memo_call(
+        liver_mets_timing,
+        frame,
+        convention="chinese_2025",
+        window_months=None,
+        split_metachronous=False,
+    )
     score = col.memo_call(fong_score, frame)
     crs = score.to_numpy(dtype=float, na_value=np.nan)
     resectable = col.boolean(frame, "initially_resectable")
@@ -126,13 +147,19 @@ def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     value[~(yes | no)] = pd.NA
     reason = Texts.none(n)
     reason = reason.join(~sync & ~meta, "timing unknown", ", ")
-    reason = reason.join(~is_true & ~is_false,
-                         col.missing_reason("initially_resectable", frame), ", ")
+    reason = reason.join(
+        ~is_true & ~is_false, col.missing_reason("initially_resectable", frame), ", "
+    )
     reason = reason.join(np.isnan(crs), "Fong score unknown", ", ")
     reason[meta] = "not applicable: metachronous metastases (section 5.1.2)"
-    return attach(pd.Series(value, index=frame.index), reason,
-                  name="upfront_surgery_candidate",
-                  rule=(f"synchronous, initially resectable and Fong score < {crs_below} -> "
-                        "True; synchronous with score >= cut-off or initially unresectable "
-                        "-> False"),
-                  source=_SECTION + "; Fong Y, et al. Ann Surg 1999;230(3):309-318")
+    return attach(
+        pd.Series(value, index=frame.index),
+        reason,
+        name="upfront_surgery_candidate",
+        rule=(
+            f"synchronous, initially resectable and Fong score < {crs_below} -> "
+            "True; synchronous with score >= cut-off or initially unresectable "
+            "-> False"
+        ),
+        source=_SECTION + "; Fong Y, et al. Ann Surg 1999;230(3):309-318",
+    )

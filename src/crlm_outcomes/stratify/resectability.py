@@ -70,7 +70,8 @@ def treatment_intent(data: Any) -> pd.Series:
     value[is_false & (ned_false | (ned_missing & no_liver_treatment))] = "never_ned"
     reason[~is_true & ~is_false] = col.missing_reason("initially_resectable", frame)
     reason[is_false & ned_missing & ~no_liver_treatment] = (
-        "initially unresectable; " + col.missing_reason("ned_achieved", frame)
+        "initially unresectable; "
+        + col.missing_reason("ned_achieved", frame)
         + " and liver-directed treatment recorded or not ruled out"
     )
     rule = (
@@ -80,7 +81,11 @@ def treatment_intent(data: Any) -> pd.Series:
         "transplantation) -> never_ned"
     )
     return categorical_result(
-        value, reason, index=frame.index, levels=INTENT_LEVELS, name="treatment_intent",
+        value,
+        reason,
+        index=frame.index,
+        levels=INTENT_LEVELS,
+        name="treatment_intent",
         rule=rule,
         source=(
             "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "

@@ -65,8 +65,12 @@ def primary_sidedness(
     {'right': 53, 'left': 143, 'not_assignable': 4}
     """
     if rectosigmoid not in ("left_colon", "rectum"):
-        raise SpecError("rectosigmoid must be 'left_colon' or 'rectum'", column="rectosigmoid",
-                        value=rectosigmoid, expected="'left_colon' or 'rectum'")
+        raise SpecError(
+            "rectosigmoid must be 'left_colon' or 'rectum'",
+            column="rectosigmoid",
+            value=rectosigmoid,
+            expected="'left_colon' or 'rectum'",
+        )
     frame = col.as_frame(data)
     col.require_any(frame, ("primary_site_icdo3",), "primary_sidedness")
     code = col.coded(frame, "primary_site_icdo3", levels=_VALID)
@@ -79,12 +83,21 @@ def primary_sidedness(
     levels = SIDEDNESS_RECTUM_LEVELS if rectum_separate else SIDEDNESS_LEVELS
     value = code.map(mapping, levels)
     reason = col.missing_reason("primary_site_icdo3", frame)
-    rule = ("right C18.0/.2/.3/.4; left C18.5/.6/.7, C19.9, C20.9; not assignable C18.1/.8/.9"
-            if not rectum_separate else
-            f"right C18.0/.2/.3/.4; left_colon C18.5/.6/.7; rectum C20.9; C19.9 -> {rectosigmoid}"
-            "; not assignable C18.1/.8/.9")
+    rule = (
+        "right C18.0/.2/.3/.4; left C18.5/.6/.7, C19.9, C20.9; not assignable C18.1/.8/.9"
+        if not rectum_separate
+        else f"right C18.0/.2/.3/.4; left_colon C18.5/.6/.7; rectum C20.9; C19.9 -> {rectosigmoid}"
+        "; not assignable C18.1/.8/.9"
+    )
     return categorical_result(
-        value, reason, index=frame.index, levels=levels, name="primary_sidedness", rule=rule,
-        source=("Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
-                "liver metastases (2025 edition), section 6.2.1 (seed 004)"),
+        value,
+        reason,
+        index=frame.index,
+        levels=levels,
+        name="primary_sidedness",
+        rule=rule,
+        source=(
+            "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal "
+            "liver metastases (2025 edition), section 6.2.1 (seed 004)"
+        ),
     )

@@ -27,7 +27,9 @@ __all__ = [
     "STRATEGY_LEVELS",
 ]
 
-STRATEGY_LEVELS = canonical_definition().columns["surgical_strategy"].declared_levels  # canonical.yaml
+STRATEGY_LEVELS = (
+    canonical_definition().columns["surgical_strategy"].declared_levels
+)  # canonical.yaml
 
 _SOURCE = (
     "Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver "
@@ -130,30 +132,44 @@ def derive_surgical_strategy(data: Any, *, timing_convention: str = "chinese_202
     frame = col.as_frame(data)
     col.require_any(frame, _DERIVATION_COLUMNS, "derive_surgical_strategy")
     value, reason = _derive(frame, timing_convention)
-    return categorical_result(value, reason, index=frame.index, levels=STRATEGY_LEVELS,
-                              name="surgical_strategy_derived", rule=_DERIVATION_RULE,
-                              source=_SOURCE)
+    return categorical_result(
+        value,
+        reason,
+        index=frame.index,
+        levels=STRATEGY_LEVELS,
+        name="surgical_strategy_derived",
+        rule=_DERIVATION_RULE,
+        source=_SOURCE,
+    )
 
 
 def _true(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=bool, na_value=False)
 
 
-def _derive(frame: pd.DataFrame, timing_convention: str = "chinese_2025"
-            ) -> tuple[Levels, Texts]:
-    return col.memo(("derive_surgical_strategy", id(frame), timing_convention),
-                    lambda: _derive_once(frame, timing_convention))
+def _derive(frame: pd.DataFrame, timing_convention: str = "chinese_2025") -> tuple[Levels, Texts]:
+    return col.memo(
+        ("derive_surgical_strategy", id(frame), timing_convention),
+        lambda: _derive_once(frame, timing_convention),
+    )
 
 
 def _timing(frame: pd.DataFrame, convention: str) -> tuple[Levels, Texts]:
     """Synchronous / metachronous per patient, with the reasons where unknown."""
     try:
-        timing = col.memo_call(liver_mets_timing, frame, convention=convention,
-                               window_months=None, split_metachronous=False)
+        timing = col.memo_call(
+            liver_mets_timing,
+            frame,
+            convention=convention,
+            window_months=None,
+            split_metachronous=False,
+        )
     except MissingColumnsError:
         n = len(frame)
-        return (Levels.empty(n, ("synchronous", "metachronous")),
-                Texts.full(n, "timing: no timing column recorded by this source"))
+        return (
+            Levels.empty(n, ("synchronous", "metachronous")),
+            Texts.full(n, "timing: no timing column recorded by this source"),
+        )
     return Levels.from_series(timing, ("synchronous", "metachronous")), reason_texts(timing)
 
 
@@ -196,8 +212,13 @@ def _derive_once(frame: pd.DataFrame, timing_convention: str) -> tuple[Levels, T
     decide(alpps, "alpps")
     staged_second = second & ~second_is_repeat & ~two_stage_false
     decide(two_stage | (staged_second & alpps_false), "two_stage_hepatectomy")
-    decide(staged_second, None, "surgical strategy: a second liver resection is recorded but "
-           + col.missing_reason("alpps", frame) + " (two-stage hepatectomy or ALPPS)")
+    decide(
+        staged_second,
+        None,
+        "surgical strategy: a second liver resection is recorded but "
+        + col.missing_reason("alpps", frame)
+        + " (two-stage hepatectomy or ALPPS)",
+    )
 
     resected = liver_date.notna().to_numpy() | extent | margin
     days = ((liver_date - primary_date) / pd.Timedelta(days=1)).to_numpy(dtype=float)
@@ -207,33 +228,50 @@ def _derive_once(frame: pd.DataFrame, timing_convention: str) -> tuple[Levels, T
     decide(resected & (timing == "metachronous"), "metachronous_hepatectomy")
     decide(resected & (days < 0), "liver_first")
     decide(resected & (days > 0) & (timing == "synchronous"), "staged_primary_first")
-    decide(resected & (days > 0), None,
-           "surgical strategy: primary resected before the liver, but staged resection "
-           "(synchronous metastases) and metachronous hepatectomy cannot be told apart; "
-           + timing_why)
-    decide(resected & (primary_type == "none"), None,
-           "surgical strategy: liver resected but the primary was not resected "
-           "(primary_resection_type 'none'): no strategy level fits")
-    decide(resected & liver_date.isna().to_numpy(), None,
-           "surgical strategy: liver resected (extent or margin recorded) but "
-           + col.missing_reason("liver_resection_date", frame)
-           + ": order of the operations unknown")
-    decide(resected, None, "surgical strategy: liver resected but "
-           + col.missing_reason("primary_resection_date", frame)
-           + ": order of the operations unknown")
+    decide(
+        resected & (days > 0),
+        None,
+        "surgical strategy: primary resected before the liver, but staged resection "
+        "(synchronous metastases) and metachronous hepatectomy cannot be told apart; " + timing_why,
+    )
+    decide(
+        resected & (primary_type == "none"),
+        None,
+        "surgical strategy: liver resected but the primary was not resected "
+        "(primary_resection_type 'none'): no strategy level fits",
+    )
+    decide(
+        resected & liver_date.isna().to_numpy(),
+        None,
+        "surgical strategy: liver resected (extent or margin recorded) but "
+        + col.missing_reason("liver_resection_date", frame)
+        + ": order of the operations unknown",
+    )
+    decide(
+        resected,
+        None,
+        "surgical strategy: liver resected but "
+        + col.missing_reason("primary_resection_date", frame)
+        + ": order of the operations unknown",
+    )
 
     ablated = ablation.notna() & (ablation != "none")
     decide(ablated, "ablation_only")
     decide(ablation == "none", "no_liver_directed_therapy")
-    decide(np.ones(n, dtype=bool), None,
-           "surgical strategy: no liver resection, transplantation or staged procedure recorded "
-           "and " + col.missing_reason("ablation_type", frame)
-           + ": cannot tell ablation only from no liver-directed therapy")
+    decide(
+        np.ones(n, dtype=bool),
+        None,
+        "surgical strategy: no liver resection, transplantation or staged procedure recorded "
+        "and "
+        + col.missing_reason("ablation_type", frame)
+        + ": cannot tell ablation only from no liver-directed therapy",
+    )
     return value, reason
 
 
-def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived",
-                            timing_convention: str = "chinese_2025") -> pd.Series:
+def surgical_strategy_group(
+    data: Any, *, source: str = "explicit_then_derived", timing_convention: str = "chinese_2025"
+) -> pd.Series:
     """Surgical strategy: the recorded ``surgical_strategy``, else derived.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
@@ -269,8 +307,12 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived",
     """
     allowed = ("explicit_then_derived", "explicit", "derived")
     if source not in allowed:
-        raise SpecError("unknown strategy source", column="source", value=source,
-                        expected=f"one of {list(allowed)}")
+        raise SpecError(
+            "unknown strategy source",
+            column="source",
+            value=source,
+            expected=f"one of {list(allowed)}",
+        )
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy", *_DERIVATION_COLUMNS), "surgical_strategy_group")
     n = len(frame)
@@ -299,8 +341,15 @@ def surgical_strategy_group(data: Any, *, source: str = "explicit_then_derived",
     }[source]
     if source != "explicit":
         rule += _DERIVATION_RULE
-    result = categorical_result(value, reason, index=frame.index, levels=STRATEGY_LEVELS,
-                                name="surgical_strategy_group", rule=rule, source=_SOURCE)
+    result = categorical_result(
+        value,
+        reason,
+        index=frame.index,
+        levels=STRATEGY_LEVELS,
+        name="surgical_strategy_group",
+        rule=rule,
+        source=_SOURCE,
+    )
     result.attrs["derived"] = Labels(frame.index[derived_rows].tolist())
     return result
 
@@ -335,8 +384,12 @@ def strategy_disagreements(data: Any) -> pd.DataFrame:
             out[name] = frame[name].to_numpy()[differ]
     out["recorded"] = recorded_values[differ]
     out["derived"] = derived_values[differ]
-    for name in ("primary_resection_date", "liver_resection_date", "primary_resection_type",
-                 "ablation_type"):
+    for name in (
+        "primary_resection_date",
+        "liver_resection_date",
+        "primary_resection_type",
+        "ablation_type",
+    ):
         if name in frame.columns:
             out[name] = frame[name].to_numpy()[differ]
     return out.reset_index(drop=True)

@@ -34,13 +34,17 @@ _SOURCES = {
         "metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, "
         "sections 1.1 and 1.2 (seed 004)"
     ),
-    "adam_2015": ("Adam R, de Gramont A, Figueras J, et al. Managing synchronous liver "
-                  "metastases from colorectal cancer: a multidisciplinary international "
-                  "consensus. Cancer Treat Rev 2015;41(9):729-741"),
-    "e_ahpba_2023": ("Siriwardena AK, Serrablo A, Fretland AA, et al. Multisocietal European "
-                     "consensus on the terminology, diagnosis, and management of patients with "
-                     "synchronous colorectal cancer and liver metastases: an E-AHPBA consensus. "
-                     "Br J Surg 2023;110(9):1161-1170 (statement on terminology)"),
+    "adam_2015": (
+        "Adam R, de Gramont A, Figueras J, et al. Managing synchronous liver "
+        "metastases from colorectal cancer: a multidisciplinary international "
+        "consensus. Cancer Treat Rev 2015;41(9):729-741"
+    ),
+    "e_ahpba_2023": (
+        "Siriwardena AK, Serrablo A, Fretland AA, et al. Multisocietal European "
+        "consensus on the terminology, diagnosis, and management of patients with "
+        "synchronous colorectal cancer and liver metastases: an E-AHPBA consensus. "
+        "Br J Surg 2023;110(9):1161-1170 (statement on terminology)"
+    ),
 }
 
 _COLUMNS = (
@@ -149,15 +153,21 @@ def liver_mets_timing(
     """
     if convention not in TIMING_CONVENTIONS:
         raise SpecError(
-            "unknown timing convention", column="convention", value=convention,
+            "unknown timing convention",
+            column="convention",
+            value=convention,
             expected=f"one of {list(TIMING_CONVENTIONS)}",
         )
     if window_months is not None and not (np.isfinite(window_months) and window_months >= 0):
-        raise SpecError("window_months must be a non-negative number or None",
-                        value=window_months, expected="None or a number >= 0")
+        raise SpecError(
+            "window_months must be a non-negative number or None",
+            value=window_months,
+            expected="None or a number >= 0",
+        )
     if not (np.isfinite(early_months) and early_months > 0):
-        raise SpecError("early_months must be a positive number", value=early_months,
-                        expected="a number > 0")
+        raise SpecError(
+            "early_months must be a positive number", value=early_months, expected="a number > 0"
+        )
     if window_months is None:
         window = float(E_AHPBA_WORKUP_MONTHS) if convention == "e_ahpba_2023" else 0.0
     else:
@@ -202,14 +212,17 @@ def liver_mets_timing(
         reason[gap] = (
             "timing: liver metastases found after diagnosis of the primary; "
             + col.missing_reason("primary_resection_date", frame)
-            + " (metachronous counts from the resection of the primary)")
+            + " (metachronous counts from the resection of the primary)"
+        )
         reason[gap & not_resected] = (
             "timing: liver metastases found after diagnosis of a primary that was not resected "
-            f"(neither synchronous nor metachronous under {convention})")
+            f"(neither synchronous nor metachronous under {convention})"
+        )
         reason[gap & res_known] = (
             "timing: liver metastases found after diagnosis but on or before the resection of "
             "the primary (neither synchronous nor metachronous under adam_2015; window_months "
-            "counts work-up findings as synchronous)")
+            "counts work-up findings as synchronous)"
+        )
     else:
         gap = np.zeros(n, dtype=bool)
         metachronous = ~decided & after_window
@@ -231,13 +244,16 @@ def liver_mets_timing(
             before_resection = flagged_meta & res_known & (res_sign <= 0)
             reason[before_resection] = (
                 "timing: recorded as absent at diagnosis but found on or before the resection "
-                "of the primary (neither synchronous nor metachronous under this convention)")
+                "of the primary (neither synchronous nor metachronous under this convention)"
+            )
             no_interval = flagged_meta & ~res_known & ~before_resection
             reason[no_interval] = (
                 "timing: recorded as absent at diagnosis, but metachronous needs the interval "
-                "from the primary resection: " + _missing_text(
-                    frame, {"liver_mets_diagnosis_date": liver,
-                            "primary_resection_date": resection}))
+                "from the primary resection: "
+                + _missing_text(
+                    frame, {"liver_mets_diagnosis_date": liver, "primary_resection_date": resection}
+                )
+            )
             flagged_meta &= ~before_resection & ~no_interval
         metachronous |= flagged_meta
         from_flag = flagged_sync | flagged_meta
@@ -245,21 +261,25 @@ def liver_mets_timing(
     # 3. metachronous sub-class
     if split_metachronous:
         anchor_sign, anchor_known = compare_months(
-            liver, resection if anchored_at_resection else diagnosis, early_months,
-            month_basis)
+            liver, resection if anchored_at_resection else diagnosis, early_months, month_basis
+        )
         early = metachronous & anchor_known & (anchor_sign <= 0)
         late = metachronous & anchor_known & (anchor_sign > 0)
         value[early] = "early_metachronous"
         value[late] = "late_metachronous"
         no_anchor = metachronous & ~anchor_known
         if no_anchor.any():
-            text = _missing_text(frame, {
-                "liver_mets_diagnosis_date": liver,
-                anchor_name: resection if anchored_at_resection else diagnosis,
-            })
-            reason[no_anchor] = ("timing: metachronous, but early or late needs the interval "
-                                 "from " + anchor_name.replace("_date", "").replace("_", " ")
-                                 + ": " + text)
+            text = _missing_text(
+                frame,
+                {
+                    "liver_mets_diagnosis_date": liver,
+                    anchor_name: resection if anchored_at_resection else diagnosis,
+                },
+            )
+            reason[no_anchor] = (
+                "timing: metachronous, but early or late needs the interval "
+                "from " + anchor_name.replace("_date", "").replace("_", " ") + ": " + text
+            )
     else:
         value[metachronous] = "metachronous"
 
@@ -271,16 +291,20 @@ def liver_mets_timing(
             dates["primary_resection_date"] = resection
         flag_text = (
             col.missing_reason("liver_mets_at_primary_diagnosis", frame)
-            if use_flag else "flag fallback disabled (use_flag=False)"
+            if use_flag
+            else "flag fallback disabled (use_flag=False)"
         )
-        reason[still] = ("timing: cannot place the liver metastases in time: "
-                         + _missing_text(frame, dates) + f"; {flag_text}")
+        reason[still] = (
+            "timing: cannot place the liver metastases in time: "
+            + _missing_text(frame, dates)
+            + f"; {flag_text}"
+        )
 
-    rule = _rule_text(convention, window, early_months, split_metachronous, use_flag,
-                      month_basis)
+    rule = _rule_text(convention, window, early_months, split_metachronous, use_flag, month_basis)
     series = pd.Series(value.categorical(levels), index=frame.index)
-    series = attach(series, reason, name="liver_mets_timing", rule=rule,
-                    source=_SOURCES[convention])
+    series = attach(
+        series, reason, name="liver_mets_timing", rule=rule, source=_SOURCES[convention]
+    )
     series.attrs["from_flag"] = Labels(frame.index[from_flag & value.notna()].tolist())
     return series
 
@@ -295,20 +319,27 @@ def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> Texts:
     return parts
 
 
-def _rule_text(convention: str, window: float, early_months: float, split: bool,
-               use_flag: bool, basis: str) -> str:
-    found = ("at or before diagnosis of the primary" if window == 0
-             else f"within {window:g} months after diagnosis of the primary")
+def _rule_text(
+    convention: str, window: float, early_months: float, split: bool, use_flag: bool, basis: str
+) -> str:
+    found = (
+        "at or before diagnosis of the primary"
+        if window == 0
+        else f"within {window:g} months after diagnosis of the primary"
+    )
     if convention == "chinese_2025":
         found += ", or on or before the day of its resection (staging and operation, §1.2)"
-    anchor = ("diagnosis of the primary" if convention == "e_ahpba_2023"
-              else "resection of the primary")
+    anchor = (
+        "diagnosis of the primary" if convention == "e_ahpba_2023" else "resection of the primary"
+    )
     text = f"{convention}: synchronous = liver metastases found {found}; metachronous = later"
     if convention != "e_ahpba_2023":
         text += " and after resection of the primary"
     if split:
-        text += (f"; early metachronous <= {early_months:g} months (inclusive) from {anchor}, "
-                 f"late > {early_months:g} months")
+        text += (
+            f"; early metachronous <= {early_months:g} months (inclusive) from {anchor}, "
+            f"late > {early_months:g} months"
+        )
     if use_flag:
         text += "; liver_mets_at_primary_diagnosis used where the dates cannot decide"
     return text + "; " + basis_text(basis)

@@ -1,4 +1,5 @@
 """crlm_outcomes.survival"""
+
 from crlm_outcomes.survival.comparison import TreatmentComparison as TreatmentComparison
 from crlm_outcomes.survival.comparison import matched_comparison as matched_comparison
 from crlm_outcomes.survival.comparison import weighted_comparison as weighted_comparison

@@ -40,9 +40,19 @@ import pandas as pd
 
 from crlm_outcomes.errors import SurvivalDataError
 
-__all__ = ["TimeGrid", "CountTable", "time_grid", "count_table", "combine_counts", "pool_cells",
-           "segment_starts", "segmented_cumsum", "segmented_cumprod",
-           "reverse_segmented_cumsum", "AEQ_TOLERANCE"]
+__all__ = [
+    "TimeGrid",
+    "CountTable",
+    "time_grid",
+    "count_table",
+    "combine_counts",
+    "pool_cells",
+    "segment_starts",
+    "segmented_cumsum",
+    "segmented_cumprod",
+    "reverse_segmented_cumsum",
+    "AEQ_TOLERANCE",
+]
 
 AEQ_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 """R's ``aeqSurv`` default tolerance, ``sqrt(.Machine$double.eps)``."""
@@ -107,9 +117,16 @@ class CountTable:
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame (cell, time, n_risk, n_event, n_censor, n_enter)."""
-        return pd.DataFrame({"cell": self.cell, "time": self.time, "n_risk": self.n_risk,
-                             "n_event": self.n_event, "n_censor": self.n_censor,
-                             "n_enter": self.n_enter})
+        return pd.DataFrame(
+            {
+                "cell": self.cell,
+                "time": self.time,
+                "n_risk": self.n_risk,
+                "n_event": self.n_event,
+                "n_censor": self.n_censor,
+                "n_enter": self.n_enter,
+            }
+        )
 
     def at_risk(self, cells: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Weighted number at risk in ``cells`` just at grid ``codes`` (vectorised lookup).
@@ -178,8 +195,9 @@ def _integer_codes(x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
     return rank[as_int], np.flatnonzero(present).astype(np.float64)
 
 
-def time_grid(time: np.ndarray, entry: np.ndarray | None = None, *,
-              timefix: bool = True) -> TimeGrid:
+def time_grid(
+    time: np.ndarray, entry: np.ndarray | None = None, *, timefix: bool = True
+) -> TimeGrid:
     """Code exit (and entry) times on their sorted distinct values, merging near-ties like R.
 
     Parameters
@@ -209,8 +227,9 @@ def time_grid(time: np.ndarray, entry: np.ndarray | None = None, *,
     if timefix and len(values) > 1:
         gaps = np.diff(values)
         scale = np.mean(np.abs(values))
-        tied = (gaps <= AEQ_TOLERANCE) | ((gaps / scale) <= AEQ_TOLERANCE if scale > 0
-                                          else np.zeros_like(gaps, dtype=bool))
+        tied = (gaps <= AEQ_TOLERANCE) | (
+            (gaps / scale) <= AEQ_TOLERANCE if scale > 0 else np.zeros_like(gaps, dtype=bool)
+        )
         if tied.any():
             keep = np.concatenate(([True], ~tied))
             remap = np.cumsum(keep) - 1
@@ -226,31 +245,47 @@ def time_grid(time: np.ndarray, entry: np.ndarray | None = None, *,
             pos = int(np.flatnonzero(empty)[0])
             raise SurvivalDataError(
                 "entry and exit times are equal after merging times that differ by less than "
-                "R's aeqSurv tolerance (sqrt(machine epsilon))", row=pos,
-                value=(float(entry[pos]), float(time[pos])), expected="entry < exit")
+                "R's aeqSurv tolerance (sqrt(machine epsilon))",
+                row=pos,
+                value=(float(entry[pos]), float(time[pos])),
+                expected="entry < exit",
+            )
     return TimeGrid(values=values, stop=stop, entry=start)
 
 
-def _sum_by_key(keys: np.ndarray, bound: int, columns: Sequence[np.ndarray | None],
-                n_rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def _sum_by_key(
+    keys: np.ndarray, bound: int, columns: Sequence[np.ndarray | None], n_rows: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Sorted distinct ``keys`` and the sum of each column over each key (``None`` = ones)."""
     if bound <= max(_DENSE_FACTOR * n_rows, 1 << 16):
         count = np.bincount(keys, minlength=bound)
         present = np.flatnonzero(count)
-        sums = [count[present].astype(np.float64) if col is None
-                else np.bincount(keys, weights=col, minlength=bound)[present]
-                for col in columns]
+        sums = [
+            count[present].astype(np.float64)
+            if col is None
+            else np.bincount(keys, weights=col, minlength=bound)[present]
+            for col in columns
+        ]
         return present.astype(np.int64), sums
     local, uniques = pd.factorize(keys, sort=False)
     order = np.argsort(uniques, kind="stable")
     k = len(uniques)
-    sums = [np.bincount(local, minlength=k).astype(np.float64)[order] if col is None
-            else np.bincount(local, weights=col, minlength=k)[order] for col in columns]
+    sums = [
+        np.bincount(local, minlength=k).astype(np.float64)[order]
+        if col is None
+        else np.bincount(local, weights=col, minlength=k)[order]
+        for col in columns
+    ]
     return np.asarray(uniques, dtype=np.int64)[order], sums
 
 
-def count_table(grid: TimeGrid, event: np.ndarray, cell: np.ndarray | None = None,
-                n_cells: int | None = None, weights: np.ndarray | None = None) -> CountTable:
+def count_table(
+    grid: TimeGrid,
+    event: np.ndarray,
+    cell: np.ndarray | None = None,
+    n_cells: int | None = None,
+    weights: np.ndarray | None = None,
+) -> CountTable:
     """Aggregate rows to per ``(cell, time)`` weighted event, censoring and entry counts.
 
     Parameters
@@ -285,8 +320,9 @@ def count_table(grid: TimeGrid, event: np.ndarray, cell: np.ndarray | None = Non
     if grid.entry is None and w is None:
         # counts: events by weighted bincount, censorings = rows - events (exact in float64)
         uniq, (total, d) = _sum_by_key(keys, n_cells * size, [None, ev.astype(np.float64)], n)
-        return _finish(uniq // size, uniq % size, d, total - d, np.zeros_like(d), n_cells,
-                       grid.values)
+        return _finish(
+            uniq // size, uniq % size, d, total - d, np.zeros_like(d), n_cells, grid.values
+        )
     w_event = ev.astype(np.float64) if w is None else np.where(ev, w, 0.0)
     w_censor = (~ev).astype(np.float64) if w is None else np.where(ev, 0.0, w)
     if grid.entry is None:
@@ -297,14 +333,24 @@ def count_table(grid: TimeGrid, event: np.ndarray, cell: np.ndarray | None = Non
         both = np.concatenate([keys, ekeys])
         zeros = np.zeros(n)
         w_enter = np.concatenate([zeros, np.ones(n) if w is None else w])
-        uniq, (d, c, e) = _sum_by_key(both, n_cells * size,
-                                      [np.concatenate([w_event, zeros]),
-                                       np.concatenate([w_censor, zeros]), w_enter], 2 * n)
+        uniq, (d, c, e) = _sum_by_key(
+            both,
+            n_cells * size,
+            [np.concatenate([w_event, zeros]), np.concatenate([w_censor, zeros]), w_enter],
+            2 * n,
+        )
     return _finish(uniq // size, uniq % size, d, c, e, n_cells, grid.values)
 
 
-def _finish(cell: np.ndarray, code: np.ndarray, d: np.ndarray, c: np.ndarray, e: np.ndarray,
-            n_cells: int, values: np.ndarray) -> CountTable:
+def _finish(
+    cell: np.ndarray,
+    code: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    e: np.ndarray,
+    n_cells: int,
+    values: np.ndarray,
+) -> CountTable:
     """Reverse cumulative sums within cells give the number at risk.
 
     With integral counts one global reverse cumsum minus each cell's tail is exact; with
@@ -319,8 +365,17 @@ def _finish(cell: np.ndarray, code: np.ndarray, d: np.ndarray, c: np.ndarray, e:
         n_risk = rev - np.repeat(tail, np.diff(bounds))
     else:
         n_risk = reverse_segmented_cumsum(net, bounds)
-    return CountTable(cell=cell, code=code, time=values[code], n_event=d, n_censor=c,
-                      n_enter=e, n_risk=n_risk, n_cells=n_cells, grid=values)
+    return CountTable(
+        cell=cell,
+        code=code,
+        time=values[code],
+        n_event=d,
+        n_censor=c,
+        n_enter=e,
+        n_risk=n_risk,
+        n_cells=n_cells,
+        grid=values,
+    )
 
 
 def pool_cells(table: CountTable, new_cell: np.ndarray, n_cells: int) -> CountTable:
@@ -330,8 +385,9 @@ def pool_cells(table: CountTable, new_cell: np.ndarray, n_cells: int) -> CountTa
     """
     size = len(table.grid)
     keys = np.asarray(new_cell, dtype=np.int64) * size + table.code
-    uniq, (d, c, e) = _sum_by_key(keys, n_cells * size,
-                                  [table.n_event, table.n_censor, table.n_enter], len(keys))
+    uniq, (d, c, e) = _sum_by_key(
+        keys, n_cells * size, [table.n_event, table.n_censor, table.n_enter], len(keys)
+    )
     return _finish(uniq // size, uniq % size, d, c, e, n_cells, table.grid)
 
 
@@ -348,7 +404,9 @@ def combine_counts(*tables: CountTable) -> CountTable:
     values = np.unique(np.concatenate([t.grid for t in tables]))
     size = len(values)
     keys = np.concatenate([t.cell * size + np.searchsorted(values, t.time) for t in tables])
-    cols = [np.concatenate([getattr(t, name) for t in tables])
-            for name in ("n_event", "n_censor", "n_enter")]
+    cols = [
+        np.concatenate([getattr(t, name) for t in tables])
+        for name in ("n_event", "n_censor", "n_enter")
+    ]
     uniq, (d, c, e) = _sum_by_key(keys, n_cells * size, cols, len(keys))
     return _finish(uniq // size, uniq % size, d, c, e, n_cells, values)

@@ -44,9 +44,21 @@ from typing import Any, Protocol
 import numpy as np
 from scipy import sparse
 
-__all__ = ["RiskSets", "build_risk_sets", "Derivatives", "derivatives", "info_weighted",
-           "NewtonResult", "newton", "newton_loop", "Evaluation", "cholesky2_rank", "score_residuals", "risk_sums",
-           "event_sums"]
+__all__ = [
+    "RiskSets",
+    "build_risk_sets",
+    "Derivatives",
+    "derivatives",
+    "info_weighted",
+    "NewtonResult",
+    "newton",
+    "newton_loop",
+    "Evaluation",
+    "cholesky2_rank",
+    "score_residuals",
+    "risk_sums",
+    "event_sums",
+]
 
 
 @dataclass(frozen=True)
@@ -59,33 +71,33 @@ class RiskSets:
 
     n: int
     n_times: int
-    order: np.ndarray          # input row of each sorted row
-    lo: np.ndarray             # first event-time index at risk (sorted rows)
-    hi: np.ndarray             # one past the last event-time index at risk
+    order: np.ndarray  # input row of each sorted row
+    lo: np.ndarray  # first event-time index at risk (sorted rows)
+    hi: np.ndarray  # one past the last event-time index at risk
     lo_sub: np.ndarray | None  # sorted rows whose lo is after their stratum's first time
-    bin_starts: np.ndarray     # start of each bin's block in the sorted rows (K entries)
-    first_used: int            # sorted rows before this are at risk at no event time
+    bin_starts: np.ndarray  # start of each bin's block in the sorted rows (K entries)
+    first_used: int  # sorted rows before this are at risk at no event time
     seg: list[tuple[int, int]]  # event-time index range of each stratum
-    bounds: np.ndarray         # reduceat boundaries of event / non-event blocks of each bin
-    blk_ptr: np.ndarray        # CSR row pointer of those blocks (``bounds`` plus the end)
-    blk_idx: np.ndarray        # CSR column indices: 0 .. n - first_used - 1
-    blk_len: np.ndarray        # rows in each block
-    bin_ptr: np.ndarray        # CSR row pointer of the bins (relative to first_used)
-    ev_idx: np.ndarray         # CSR column indices of the event rows (relative to first_used)
-    ev_ptr: np.ndarray         # CSR row pointer of each bin's event rows in ev_idx
-    ev_seg: np.ndarray         # segment of each bin's events
-    c_seg: np.ndarray          # segment of each bin's non-events (bins with has_c only)
+    bounds: np.ndarray  # reduceat boundaries of event / non-event blocks of each bin
+    blk_ptr: np.ndarray  # CSR row pointer of those blocks (``bounds`` plus the end)
+    blk_idx: np.ndarray  # CSR column indices: 0 .. n - first_used - 1
+    blk_len: np.ndarray  # rows in each block
+    bin_ptr: np.ndarray  # CSR row pointer of the bins (relative to first_used)
+    ev_idx: np.ndarray  # CSR column indices of the event rows (relative to first_used)
+    ev_ptr: np.ndarray  # CSR row pointer of each bin's event rows in ev_idx
+    ev_seg: np.ndarray  # segment of each bin's events
+    c_seg: np.ndarray  # segment of each bin's non-events (bins with has_c only)
     has_c: np.ndarray
-    k_stratum: np.ndarray      # stratum code of each event time
-    times: np.ndarray          # event time of each index
-    ev_rows: np.ndarray        # sorted positions of event rows
-    ev_k: np.ndarray           # event-time index of each event row
-    d: np.ndarray              # number of events at each time
-    dw: np.ndarray             # sum of event weights at each time
+    k_stratum: np.ndarray  # stratum code of each event time
+    times: np.ndarray  # event time of each index
+    ev_rows: np.ndarray  # sorted positions of event rows
+    ev_k: np.ndarray  # event-time index of each event row
+    d: np.ndarray  # number of events at each time
+    dw: np.ndarray  # sum of event weights at each time
     slot_k: np.ndarray
     slot_f: np.ndarray
     slot_wt: np.ndarray
-    slot_starts: np.ndarray    # first slot of each event time
+    slot_starts: np.ndarray  # first slot of each event time
     efron: bool
 
 
@@ -120,12 +132,12 @@ def _index_right(time, is_ev, strata, time_order):
         order = order[np.argsort(key, kind="stable")]
         ss = strata[order]
     ts, es = time[order], is_ev[order]
-    gstart = np.empty(n, dtype=bool)      # first row of each (stratum, time) group
+    gstart = np.empty(n, dtype=bool)  # first row of each (stratum, time) group
     gstart[:1] = True
     np.not_equal(ts[1:], ts[:-1], out=gstart[1:])
     if ss is not None:
         gstart[1:] |= ss[1:] != ss[:-1]
-    new_et = es & gstart                      # first (event) row of each distinct event time
+    new_et = es & gstart  # first (event) row of each distinct event time
     # events come first in their group, so the running count of event times is constant
     # within a group: it is each row's number of event times <= its own time, ties included
     hi = np.cumsum(new_et)
@@ -143,8 +155,11 @@ def _index_right(time, is_ev, strata, time_order):
         if unused.any():
             perm = np.concatenate([np.flatnonzero(unused), np.flatnonzero(~unused)])
             order, lo, hi, es = order[perm], lo[perm], hi[perm], es[perm]
-    kb = np.flatnonzero(np.concatenate([[True], k_stratum[1:] != k_stratum[:-1]])) \
-        if times.size else np.zeros(0, np.int64)
+    kb = (
+        np.flatnonzero(np.concatenate([[True], k_stratum[1:] != k_stratum[:-1]]))
+        if times.size
+        else np.zeros(0, np.int64)
+    )
     seg = list(zip(kb.tolist(), np.append(kb[1:], times.size).tolist(), strict=True))
     return order, lo, hi, times, k_stratum, seg, None, es
 
@@ -165,7 +180,7 @@ def _index_counting(time, entry, is_ev, st, strata):
     seg = []
     hi = np.zeros(n, dtype=np.int64)
     lo = np.zeros(n, dtype=np.int64)
-    for s in (np.unique(st) if strata is not None else np.array([0])):
+    for s in np.unique(st) if strata is not None else np.array([0]):
         a = int(np.searchsorted(k_stratum, s, side="left"))
         b = int(np.searchsorted(k_stratum, s, side="right"))
         seg.append((a, b))
@@ -178,7 +193,7 @@ def _index_counting(time, entry, is_ev, st, strata):
     # sorted by bin, events first within a bin, data order otherwise
     key = 2 * (binv + 1) + (~is_ev)
     if key.size and key.max() < np.iinfo(np.uint16).max:
-        key = key.astype(np.uint16)          # numpy's stable sort is a radix sort here
+        key = key.astype(np.uint16)  # numpy's stable sort is a radix sort here
     order = np.argsort(key, kind="stable")
     lo_s, hi_s = lo[order], hi[order]
     seg_start_of = np.zeros(max(times.size, 1), dtype=np.int64)
@@ -189,9 +204,15 @@ def _index_counting(time, entry, is_ev, st, strata):
     return order, lo_s, hi_s, times, k_stratum, seg, np.flatnonzero(late)
 
 
-def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None,
-                    strata: np.ndarray | None, entry: np.ndarray | None,
-                    efron: bool, time_order: np.ndarray | None = None) -> RiskSets:
+def build_risk_sets(
+    time: np.ndarray,
+    event: np.ndarray,
+    weights: np.ndarray | None,
+    strata: np.ndarray | None,
+    entry: np.ndarray | None,
+    efron: bool,
+    time_order: np.ndarray | None = None,
+) -> RiskSets:
     """Index the risk sets of right-censored or counting-process ``(entry, time]`` data.
 
     ``weights`` ``None`` means unit case weights. ``time_order`` (right-censored data only) is
@@ -201,11 +222,13 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
     is_ev = event > 0
     if entry is None:
         order, lo_s, hi_s, times, k_stratum, seg, lo_sub, ev_sorted = _index_right(
-            time, is_ev, None if strata is None else strata.astype(np.int64), time_order)
+            time, is_ev, None if strata is None else strata.astype(np.int64), time_order
+        )
     else:
         st = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
         order, lo_s, hi_s, times, k_stratum, seg, lo_sub = _index_counting(
-            time, entry, is_ev, st, strata)
+            time, entry, is_ev, st, strata
+        )
         ev_sorted = is_ev[order]
     n_times = times.size
     used = hi_s > lo_s
@@ -241,8 +264,11 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
     nxt = np.append(bin_starts[1:], n) if n_times else np.zeros(0, np.int64)
     cstart = bin_starts + d.astype(np.int64)
     has_c = cstart < nxt
-    ev_seg = np.arange(n_times) + np.concatenate([[0], np.cumsum(has_c)[:-1]]) \
-        if n_times else np.zeros(0, np.int64)
+    ev_seg = (
+        np.arange(n_times) + np.concatenate([[0], np.cumsum(has_c)[:-1]])
+        if n_times
+        else np.zeros(0, np.int64)
+    )
     c_seg = ev_seg[has_c] + 1
     bounds = np.empty(n_times + int(has_c.sum()), dtype=np.int64)
     bounds[ev_seg] = bin_starts - first_used
@@ -250,17 +276,38 @@ def build_risk_sets(time: np.ndarray, event: np.ndarray, weights: np.ndarray | N
     n_used = n - first_used
     idx_t = np.int32 if n < np.iinfo(np.int32).max else np.int64
     blk_ptr = np.append(bounds, n_used).astype(idx_t)
-    return RiskSets(n=n, n_times=n_times, order=order, lo=lo_s, hi=hi_s, lo_sub=lo_sub,
-                    bin_starts=bin_starts, first_used=first_used, seg=seg,
-                    bounds=bounds, blk_ptr=blk_ptr, blk_idx=np.arange(n_used, dtype=idx_t),
-                    blk_len=np.diff(blk_ptr).astype(np.int64),
-                    bin_ptr=np.append(bin_starts - first_used, n_used).astype(idx_t),
-                    ev_idx=(ev_rows - first_used).astype(idx_t),
-                    ev_ptr=np.concatenate([[0], np.cumsum(d.astype(np.int64))]).astype(idx_t),
-                    ev_seg=ev_seg, c_seg=c_seg, has_c=has_c,
-                    k_stratum=k_stratum, times=times, ev_rows=ev_rows, ev_k=ev_k, d=d, dw=dw,
-                    slot_k=slot_k, slot_f=slot_f, slot_wt=slot_wt, slot_starts=slot_starts,
-                    efron=efron)
+    return RiskSets(
+        n=n,
+        n_times=n_times,
+        order=order,
+        lo=lo_s,
+        hi=hi_s,
+        lo_sub=lo_sub,
+        bin_starts=bin_starts,
+        first_used=first_used,
+        seg=seg,
+        bounds=bounds,
+        blk_ptr=blk_ptr,
+        blk_idx=np.arange(n_used, dtype=idx_t),
+        blk_len=np.diff(blk_ptr).astype(np.int64),
+        bin_ptr=np.append(bin_starts - first_used, n_used).astype(idx_t),
+        ev_idx=(ev_rows - first_used).astype(idx_t),
+        ev_ptr=np.concatenate([[0], np.cumsum(d.astype(np.int64))]).astype(idx_t),
+        ev_seg=ev_seg,
+        c_seg=c_seg,
+        has_c=has_c,
+        k_stratum=k_stratum,
+        times=times,
+        ev_rows=ev_rows,
+        ev_k=ev_k,
+        d=d,
+        dw=dw,
+        slot_k=slot_k,
+        slot_f=slot_f,
+        slot_wt=slot_wt,
+        slot_starts=slot_starts,
+        efron=efron,
+    )
 
 
 def _seg_revcumsum(a: np.ndarray, seg: list[tuple[int, int]]) -> np.ndarray:
@@ -291,7 +338,7 @@ def _range_sum(cum: np.ndarray, rs: RiskSets) -> np.ndarray:
 
 def _bin_sums(v: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
     """Per bin: (sum over the bin's event rows, sum over all its rows) of ``v`` (1-D)."""
-    return _split_blocks(np.add.reduceat(v[rs.first_used:], rs.bounds, axis=0), rs)
+    return _split_blocks(np.add.reduceat(v[rs.first_used :], rs.bounds, axis=0), rs)
 
 
 def _split_blocks(seg: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
@@ -318,8 +365,10 @@ def _bin_x_sums(r: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[np.ndarray,
         # few distinct times: one product over the event / non-event blocks, then combine
         return _split_blocks(_row_sums(r[used:], rs.blk_idx, rs.blk_ptr, xu), rs)
     # about one bin per event (continuous times): two products beat K x p gathers
-    return (_row_sums(r[rs.ev_rows], rs.ev_idx, rs.ev_ptr, xu),
-            _row_sums(r[used:], rs.blk_idx, rs.bin_ptr, xu))
+    return (
+        _row_sums(r[rs.ev_rows], rs.ev_idx, rs.ev_ptr, xu),
+        _row_sums(r[used:], rs.blk_idx, rs.bin_ptr, xu),
+    )
 
 
 def event_sums(w: np.ndarray, x: np.ndarray, rs: RiskSets) -> np.ndarray:
@@ -327,18 +376,18 @@ def event_sums(w: np.ndarray, x: np.ndarray, rs: RiskSets) -> np.ndarray:
     rows, with no gathered copy of them."""
     ev = rs.ev_rows
     idx_t = rs.blk_idx.dtype
-    mat = sparse.csr_array((w[ev], ev.astype(idx_t), np.array([0, ev.size], dtype=idx_t)),
-                           shape=(1, rs.n))
+    mat = sparse.csr_array(
+        (w[ev], ev.astype(idx_t), np.array([0, ev.size], dtype=idx_t)), shape=(1, rs.n)
+    )
     return (mat @ x)[0]
 
 
-def _weighted_gram(x: np.ndarray, weight: np.ndarray,
-                   work: np.ndarray | None = None) -> np.ndarray:
+def _weighted_gram(x: np.ndarray, weight: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
     """``X' diag(weight) X``. With weights >= 0 it is ``Z'Z`` with ``Z = X sqrt(weight)``:
     numpy hands a product of an array with its own transpose to BLAS ``syrk``, half the work of
     the ``gemm`` that signed weights (the PH test's time-weighted information) need. ``work``
     (at least as many rows as ``x``, same columns) receives ``Z``."""
-    z = None if work is None or work.shape[1] != x.shape[1] else work[:x.shape[0]]
+    z = None if work is None or work.shape[1] != x.shape[1] else work[: x.shape[0]]
     if weight.size and weight.min() >= 0:
         z = np.multiply(x, np.sqrt(weight)[:, None], out=z)
         return z.T @ z
@@ -353,8 +402,7 @@ def risk_sums_full(r: np.ndarray, x: np.ndarray | None, rs: RiskSets):
     d0, b0 = _bin_sums(r, rs)
     late = rs.lo_sub is not None and rs.lo_sub.size > 0
     if late:
-        b0 = b0 - np.bincount(rs.lo[rs.lo_sub] - 1, weights=r[rs.lo_sub],
-                              minlength=rs.n_times)
+        b0 = b0 - np.bincount(rs.lo[rs.lo_sub] - 1, weights=r[rs.lo_sub], minlength=rs.n_times)
     s0 = _seg_revcumsum(b0, rs.seg)
     if x is None:
         return s0, None, d0, None
@@ -385,9 +433,9 @@ class Derivatives:
     s1: np.ndarray
     d0: np.ndarray
     d1: np.ndarray
-    risk: np.ndarray           # r = w * exp(eta - shift), sorted rows
-    score: np.ndarray          # exp(eta - shift), sorted rows
-    denom: np.ndarray          # per slot
+    risk: np.ndarray  # r = w * exp(eta - shift), sorted rows
+    score: np.ndarray  # exp(eta - shift), sorted rows
+    denom: np.ndarray  # per slot
 
     def info(self) -> np.ndarray:
         """The information matrix; only derivatives computed with ``need_info`` carry it."""
@@ -396,12 +444,13 @@ class Derivatives:
         return self.imat
 
 
-def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
-               need_info: bool = True):
+def _slot_sums(
+    rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None, need_info: bool = True
+):
     """Per event time: A = sum wt/den, B = sum wt f/den, E0..E2 = sum wt f^q/den^2."""
     wt = rs.slot_wt if mult is None else rs.slot_wt * mult[rs.slot_k]
     f = rs.slot_f
-    if rs.slot_k.size == rs.n_times:   # one slot per event time (Breslow, or no ties)
+    if rs.slot_k.size == rs.n_times:  # one slot per event time (Breslow, or no ties)
         inv = wt / denom
         if not rs.efron:
             z = np.zeros(rs.n_times)
@@ -421,9 +470,15 @@ def _slot_sums(rs: RiskSets, denom: np.ndarray, mult: np.ndarray | None = None,
     return sums[0], sums[1], None, None, None
 
 
-def derivatives(beta: np.ndarray, x: np.ndarray, w: np.ndarray, rs: RiskSets,
-                u_events: np.ndarray, need_info: bool = True,
-                work: np.ndarray | None = None) -> Derivatives:
+def derivatives(
+    beta: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    rs: RiskSets,
+    u_events: np.ndarray,
+    need_info: bool = True,
+    work: np.ndarray | None = None,
+) -> Derivatives:
     """Partial log-likelihood, score and information at ``beta`` (rows of ``x`` sorted).
 
     ``u_events`` is ``sum_events w_i x_i``; the events' part of the log-likelihood,
@@ -451,8 +506,9 @@ def derivatives(beta: np.ndarray, x: np.ndarray, w: np.ndarray, rs: RiskSets,
     imat = None
     if need_info:
         imat = _info(x, r, rs, s1, d1, a, b, e0, e1, e2, work)
-    return Derivatives(loglik=loglik, u=u, imat=imat, s0=s0, s1=s1, d0=d0, d1=d1,
-                       risk=r, score=score, denom=denom)
+    return Derivatives(
+        loglik=loglik, u=u, imat=imat, s0=s0, s1=s1, d0=d0, d1=d1, risk=r, score=score, denom=denom
+    )
 
 
 def _derivatives_fused(ev_part, score, r, x, rs, u_events, work) -> Derivatives:
@@ -477,11 +533,21 @@ def _derivatives_fused(ev_part, score, r, x, rs, u_events, work) -> Derivatives:
     m_blk[rs.ev_seg] = m_e
     m_blk[rs.c_seg] = m_c[rs.has_c]
     roww = np.repeat(m_blk, rs.blk_len)
-    roww *= r[rs.first_used:]
-    second = _weighted_gram(x[rs.first_used:], roww, work)
+    roww *= r[rs.first_used :]
+    second = _weighted_gram(x[rs.first_used :], roww, work)
     out = second - _first_term(s1, d1, e0, e1, e2)
-    return Derivatives(loglik=loglik, u=u, imat=(out + out.T) / 2.0, s0=s0, s1=s1, d0=d0,
-                       d1=d1, risk=r, score=score, denom=denom)
+    return Derivatives(
+        loglik=loglik,
+        u=u,
+        imat=(out + out.T) / 2.0,
+        s0=s0,
+        s1=s1,
+        d0=d0,
+        d1=d1,
+        risk=r,
+        score=score,
+        denom=denom,
+    )
 
 
 def _info(x, r, rs, s1, d1, a, b, e0, e1, e2, work=None) -> np.ndarray:
@@ -498,7 +564,7 @@ def _info(x, r, rs, s1, d1, a, b, e0, e1, e2, work=None) -> np.ndarray:
 def _first_term(s1, d1, e0, e1, e2) -> np.ndarray:
     """sum_k over Efron slots of wt a a' / den^2, with a = S1 - f D1."""
     first = _weighted_gram(s1, e0)
-    tied = np.flatnonzero(e1)           # event times with tied events (Efron)
+    tied = np.flatnonzero(e1)  # event times with tied events (Efron)
     if tied.size:
         if tied.size < e1.size:
             s1, d1, e1, e2 = s1[tied], d1[tied], e1[tied], e2[tied]
@@ -507,15 +573,15 @@ def _first_term(s1, d1, e0, e1, e2) -> np.ndarray:
     return first
 
 
-def info_weighted(deriv: Derivatives, x: np.ndarray, rs: RiskSets,
-                  mult: np.ndarray) -> np.ndarray:
+def info_weighted(deriv: Derivatives, x: np.ndarray, rs: RiskSets, mult: np.ndarray) -> np.ndarray:
     """Information matrix with event time k's contribution multiplied by ``mult[k]``."""
     a, b, e0, e1, e2 = _slot_sums(rs, deriv.denom, mult)
     return _info(x, deriv.risk, rs, deriv.s1, deriv.d1, a, b, e0, e1, e2)
 
 
-def score_weighted(deriv: Derivatives, x: np.ndarray, w: np.ndarray, rs: RiskSets,
-                   mult: np.ndarray) -> np.ndarray:
+def score_weighted(
+    deriv: Derivatives, x: np.ndarray, w: np.ndarray, rs: RiskSets, mult: np.ndarray
+) -> np.ndarray:
     """Score vector with event time k's contribution multiplied by ``mult[k]``."""
     ev = rs.ev_rows
     ue = (w[ev] * mult[rs.ev_k]) @ x[ev]
@@ -577,9 +643,9 @@ def cholesky2_rank(imat: np.ndarray, toler: float) -> np.ndarray:
             a[i, i] = 0.0
             continue
         keep[i] = True
-        v = a[i + 1:, i].copy()
-        a[i + 1:, i + 1:] -= np.outer(v, v) / pivot
-        a[i + 1:, i] = v / pivot
+        v = a[i + 1 :, i].copy()
+        a[i + 1 :, i + 1 :] -= np.outer(v, v) / pivot
+        a[i + 1 :, i] = v / pivot
     return keep
 
 
@@ -612,7 +678,7 @@ class NewtonResult:
     iterations: int
     converged: bool
     halved: bool
-    deriv: Any                 # the last evaluation (Derivatives for rows in memory)
+    deriv: Any  # the last evaluation (Derivatives for rows in memory)
 
 
 class Evaluation(Protocol):
@@ -634,10 +700,19 @@ class Evaluation(Protocol):
         ...
 
 
-def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
-           counting: bool, eps: float = 1e-9, toler_chol: float = float(np.finfo(float).eps) ** 0.75,
-           iter_max: int = 20, init: np.ndarray | None = None,
-           work: np.ndarray | None = None) -> NewtonResult:
+def newton(
+    x: np.ndarray,
+    w: np.ndarray,
+    rs: RiskSets,
+    scale: np.ndarray,
+    *,
+    counting: bool,
+    eps: float = 1e-9,
+    toler_chol: float = float(np.finfo(float).eps) ** 0.75,
+    iter_max: int = 20,
+    init: np.ndarray | None = None,
+    work: np.ndarray | None = None,
+) -> NewtonResult:
     """Newton-Raphson on the rows in memory (see :func:`newton_loop`). ``scale`` is R's column
     scaling (used for the rank rule); ``work`` an optional scratch array shaped like ``x``."""
     u_events = event_sums(w, x, rs)
@@ -647,14 +722,29 @@ def newton(x: np.ndarray, w: np.ndarray, rs: RiskSets, scale: np.ndarray, *,
     def evaluate(b: np.ndarray) -> Evaluation:
         return derivatives(b, x, w, rs, u_events, work=work)
 
-    return newton_loop(evaluate, x.shape[1], scale, counting=counting, eps=eps,
-                       toler_chol=toler_chol, iter_max=iter_max, init=init)
+    return newton_loop(
+        evaluate,
+        x.shape[1],
+        scale,
+        counting=counting,
+        eps=eps,
+        toler_chol=toler_chol,
+        iter_max=iter_max,
+        init=init,
+    )
 
 
-def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.ndarray, *,
-                counting: bool, eps: float = 1e-9,
-                toler_chol: float = float(np.finfo(float).eps) ** 0.75, iter_max: int = 20,
-                init: np.ndarray | None = None) -> NewtonResult:
+def newton_loop(
+    evaluate: Callable[[np.ndarray], Evaluation],
+    p: int,
+    scale: np.ndarray,
+    *,
+    counting: bool,
+    eps: float = 1e-9,
+    toler_chol: float = float(np.finfo(float).eps) ** 0.75,
+    iter_max: int = 20,
+    init: np.ndarray | None = None,
+) -> NewtonResult:
     """Newton-Raphson with step halving exactly as survival's ``coxfit6`` (right-censored) or
     ``agfit4`` (counting process), on any source of (log-likelihood, score, information).
 
@@ -677,8 +767,19 @@ def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.
     best = loglik0
     rank0 = int(keep.sum())
     if iter_max == 0 or not np.isfinite(loglik0):
-        return NewtonResult(beta, loglik0, loglik0, sctest, dv.u, inverse_kept(dv.info(), keep),
-                            keep, 0, True, False, dv)
+        return NewtonResult(
+            beta,
+            loglik0,
+            loglik0,
+            sctest,
+            dv.u,
+            inverse_kept(dv.info(), keep),
+            keep,
+            0,
+            True,
+            False,
+            dv,
+        )
     old = beta.copy()
     new = beta + step
     halving = 0
@@ -687,8 +788,11 @@ def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.
     last_good = (dv, keep)
     for it in range(1, iter_max + 1):
         dvn, keepn = evaluate_(new)
-        notfinite = (not np.isfinite(dvn.loglik) or not np.all(np.isfinite(dvn.u))
-                     or not np.all(np.isfinite(dvn.info())))
+        notfinite = (
+            not np.isfinite(dvn.loglik)
+            or not np.all(np.isfinite(dvn.u))
+            or not np.all(np.isfinite(dvn.info()))
+        )
         if counting:
             notfinite = notfinite or int(keepn.sum()) != rank0
             ok = (not notfinite) and halving == 0
@@ -698,9 +802,19 @@ def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.
         # there, i.e. not converged, never a ZeroDivisionError
         ratio = best / dvn.loglik if dvn.loglik != 0 else (1.0 if best == 0 else math.inf)
         if ok and abs(1.0 - ratio) <= eps:
-            return NewtonResult(new, loglik0, dvn.loglik, sctest, dvn.u,
-                                inverse_kept(dvn.info(), keepn), keepn, it, True,
-                                ever_halved or halving > 0, dvn)
+            return NewtonResult(
+                new,
+                loglik0,
+                dvn.loglik,
+                sctest,
+                dvn.u,
+                inverse_kept(dvn.info(), keepn),
+                keepn,
+                it,
+                True,
+                ever_halved or halving > 0,
+                dvn,
+            )
         if it == iter_max:
             break
         if notfinite or dvn.loglik < best:
@@ -728,6 +842,16 @@ def newton_loop(evaluate: Callable[[np.ndarray], Evaluation], p: int, scale: np.
             final_b = new
         else:
             final_dv, final_keep = evaluate_(old)
-    return NewtonResult(final_b, loglik0, final_dv.loglik, sctest, final_dv.u,
-                        inverse_kept(final_dv.info(), final_keep), final_keep, it, False,
-                        ever_halved, final_dv)
+    return NewtonResult(
+        final_b,
+        loglik0,
+        final_dv.loglik,
+        sctest,
+        final_dv.u,
+        inverse_kept(final_dv.info(), final_keep),
+        final_keep,
+        it,
+        False,
+        ever_halved,
+        final_dv,
+    )

@@ -137,24 +137,34 @@ def survival_input(
     data = as_frame(data, error=SurvivalDataError)
     by_cols = as_column_list(by)
     strata_cols = as_column_list(strata)
-    named = {"duration": [duration], "event": [event], "by": by_cols, "strata": strata_cols,
-             "weights": as_column_list(weights), "cluster": as_column_list(cluster),
-             "entry": as_column_list(entry), "covariates": list(extra)}
+    named = {
+        "duration": [duration],
+        "event": [event],
+        "by": by_cols,
+        "strata": strata_cols,
+        "weights": as_column_list(weights),
+        "cluster": as_column_list(cluster),
+        "entry": as_column_list(entry),
+        "covariates": list(extra),
+    }
     used: list[str] = []
     for role, cols in named.items():
         for col in cols:
             if col not in data.columns:
                 raise SurvivalDataError(
-                    f"column for {role} not found", column=col,
+                    f"column for {role} not found",
+                    column=col,
                     expected=f"one of the data's columns ({', '.join(map(str, data.columns[:12]))}"
-                    + (", ..." if len(data.columns) > 12 else "") + ")",
+                    + (", ..." if len(data.columns) > 12 else "")
+                    + ")",
                 )
             if col not in used:
                 used.append(col)
 
     if warn:
-        check_immortal_time(data, by_cols + strata_cols, duration,
-                            entry if isinstance(entry, str) else None)
+        check_immortal_time(
+            data, by_cols + strata_cols, duration, entry if isinstance(entry, str) else None
+        )
 
     # One NA scan per used column; no copy of the used columns unless rows are dropped.
     missing = {col: data[col].isna().to_numpy() for col in used}
@@ -164,21 +174,35 @@ def survival_input(
         for col in used:
             hit = missing[col]  # a missing cell is in a dropped row by definition
             if hit.any():
-                parts.append(pd.DataFrame({"index": data.index[hit], "column": col,
-                                           "value": data[col].to_numpy()[hit],
-                                           "reason": "missing value"}))
-    excluded = (pd.concat(parts, ignore_index=True) if parts else
-                pd.DataFrame(columns=["index", "column", "value", "reason"]))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "index": data.index[hit],
+                            "column": col,
+                            "value": data[col].to_numpy()[hit],
+                            "reason": "missing value",
+                        }
+                    )
+                )
+    excluded = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["index", "column", "value", "reason"])
+    )
     kept = data.loc[~drop, used] if drop.any() else data
     if drop.any() and warn:
         warnings.warn(
             f"{int(drop.sum())} row(s) excluded for missing values in "
             f"{', '.join(sorted(set(excluded['column'].astype(str))))}; see result.excluded",
-            DataQualityWarning, stacklevel=3,
+            DataQualityWarning,
+            stacklevel=3,
         )
     if len(kept) == 0:
-        raise SurvivalDataError("no rows left after excluding rows with missing values",
-                                column=duration, expected="at least one complete row")
+        raise SurvivalDataError(
+            "no rows left after excluding rows with missing values",
+            column=duration,
+            expected="at least one complete row",
+        )
 
     time = _numeric(kept, duration, "duration")
     if np.any(~np.isfinite(time)):
@@ -191,33 +215,43 @@ def survival_input(
         ev = raw_event.astype("int64").to_numpy()
     else:
         ev_float = _numeric(kept, event, "event")
-        bad = (ev_float != np.round(ev_float))
+        bad = ev_float != np.round(ev_float)
         if bad.any():
-            _raise_at(kept, event, bad, "event code is not an integer",
-                      f"one of {sorted({0, *causes})}")
+            _raise_at(
+                kept, event, bad, "event code is not an integer", f"one of {sorted({0, *causes})}"
+            )
         ev = ev_float.astype(np.int64)
     allowed = np.array(sorted({0, *causes}))
     # A chain of comparisons beats np.isin (which sorts) for the usual two or three codes.
-    bad = ~np.logical_or.reduce([ev == a for a in allowed]) if len(allowed) <= 3 else ~np.isin(ev, allowed)
+    bad = (
+        ~np.logical_or.reduce([ev == a for a in allowed])
+        if len(allowed) <= 3
+        else ~np.isin(ev, allowed)
+    )
     if bad.any():
-        _raise_at(kept, event, bad, "event code outside the declared set",
-                  f"0 (censored) or {', '.join(map(str, causes))}")
+        _raise_at(
+            kept,
+            event,
+            bad,
+            "event code outside the declared set",
+            f"0 (censored) or {', '.join(map(str, causes))}",
+        )
 
     entry_arr = None
     if entry is not None:
         entry_arr = _numeric(kept, entry, "entry")
         bad = ~(entry_arr < time)
         if bad.any():
-            _raise_at(kept, entry, bad, "entry time is not before the exit time",
-                      f"entry < {duration}")
+            _raise_at(
+                kept, entry, bad, "entry time is not before the exit time", f"entry < {duration}"
+            )
 
     w = None
     if weights is not None:
         w = _numeric(kept, weights, "weights")
         bad = ~np.isfinite(w) | (w <= 0)
         if bad.any():
-            _raise_at(kept, weights, bad, "weight is not a positive finite number",
-                      "a weight > 0")
+            _raise_at(kept, weights, bad, "weight is not a positive finite number", "a weight > 0")
 
     group_keys: list[Hashable] | None = None
     if by_cols:
@@ -231,10 +265,21 @@ def survival_input(
     if cluster is not None:
         cluster_arr, _, _ = column_codes(kept, [cluster])
 
-    return SurvivalInput(time=time, event=ev, entry=entry_arr, weights=w, group=group,
-                         group_labels=group_labels, strata=strata_arr,
-                         strata_labels=strata_labels, cluster=cluster_arr, index=kept.index,
-                         excluded=excluded, group_keys=group_keys, strata_keys=strata_keys)
+    return SurvivalInput(
+        time=time,
+        event=ev,
+        entry=entry_arr,
+        weights=w,
+        group=group,
+        group_labels=group_labels,
+        strata=strata_arr,
+        strata_labels=strata_labels,
+        cluster=cluster_arr,
+        index=kept.index,
+        excluded=excluded,
+        group_keys=group_keys,
+        strata_keys=strata_keys,
+    )
 
 
 def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
@@ -250,8 +295,9 @@ def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     return s.to_numpy(dtype=np.float64)
 
 
-def _raise_at(frame: pd.DataFrame, column: str, mask: np.ndarray, message: str,
-              expected: str) -> None:
+def _raise_at(
+    frame: pd.DataFrame, column: str, mask: np.ndarray, message: str, expected: str
+) -> None:
     pos = int(np.flatnonzero(mask)[0])
     n_bad = int(np.count_nonzero(mask))
     label = frame.index[pos]
@@ -260,26 +306,32 @@ def _raise_at(frame: pd.DataFrame, column: str, mask: np.ndarray, message: str,
     row = int(label) if isinstance(label, (int, np.integer)) else None
     if isinstance(value, np.generic):
         value = value.item()
-    raise SurvivalDataError(message + more, row=row, column=column, value=value,
-                            expected=expected)
+    raise SurvivalDataError(message + more, row=row, column=column, value=value, expected=expected)
 
 
 def treatment_codes(data: pd.DataFrame, treatment: str, treated: Any) -> pd.Series:
     """0/1 float Series (NaN where missing) for the treatment column (weighting, matching)."""
     if treatment not in data.columns:
-        raise InputError("treatment column not found", column=treatment,
-                         expected="a column of the data")
+        raise InputError(
+            "treatment column not found", column=treatment, expected="a column of the data"
+        )
     s = data[treatment]
     if treated is not None:
         values = set(s.dropna().unique())
         if treated not in values:
-            raise InputError("the treated value does not occur in the treatment column",
-                             column=treatment, value=treated,
-                             expected=f"one of {sorted(map(str, values))}")
+            raise InputError(
+                "the treated value does not occur in the treatment column",
+                column=treatment,
+                value=treated,
+                expected=f"one of {sorted(map(str, values))}",
+            )
         if len(values) != 2:
-            raise InputError("the treatment column must have exactly two values",
-                             column=treatment, value=sorted(map(str, values)),
-                             expected="two arms")
+            raise InputError(
+                "the treatment column must have exactly two values",
+                column=treatment,
+                value=sorted(map(str, values)),
+                expected="two arms",
+            )
         return (s == treated).astype(np.float64).where(s.notna())
     if s.dtype == bool or str(s.dtype) == "boolean":
         return s.astype("float64")
@@ -288,8 +340,11 @@ def treatment_codes(data: pd.DataFrame, treatment: str, treated: Any) -> pd.Seri
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         label = s.index[pos]
-        raise InputError("treatment must be coded 0/1 (or give treated=...)",
-                         row=int(label) if isinstance(label, (int, np.integer)) else None,
-                         column=treatment, value=s.iloc[pos],
-                         expected="0 = control, 1 = treated, or treated=<value of the treated>")
+        raise InputError(
+            "treatment must be coded 0/1 (or give treated=...)",
+            row=int(label) if isinstance(label, (int, np.integer)) else None,
+            column=treatment,
+            value=s.iloc[pos],
+            expected="0 = control, 1 = treated, or treated=<value of the treated>",
+        )
     return num.astype(np.float64)

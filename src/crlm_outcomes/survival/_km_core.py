@@ -21,8 +21,15 @@ from crlm_outcomes.survival._counts import (
     segmented_cumsum,
 )
 
-__all__ = ["CONF_TYPES", "Curves", "check_conf", "confidence_limits", "km_curves", "row_lines",
-           "survmean"]
+__all__ = [
+    "CONF_TYPES",
+    "Curves",
+    "check_conf",
+    "confidence_limits",
+    "km_curves",
+    "row_lines",
+    "survmean",
+]
 
 CONF_TYPES = ("plain", "log", "log-log", "logit", "arcsin", "none")
 
@@ -30,8 +37,9 @@ CONF_TYPES = ("plain", "log", "log-log", "logit", "arcsin", "none")
 # --------------------------------------------------------------------------------------------
 # confidence limits (R: survival:::survfit_confint)
 # --------------------------------------------------------------------------------------------
-def confidence_limits(surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_type: str,
-                      conf_level: float) -> tuple[np.ndarray, np.ndarray]:
+def confidence_limits(
+    surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_type: str, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise confidence limits of a survival curve, as R's ``survfit_confint``.
 
     Parameters
@@ -70,8 +78,10 @@ def confidence_limits(surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_typ
         if conf_type == "log-log":
             xx = np.where((p == 0) | (p == 1), np.nan, p)
             se2 = z * se / np.log(xx)
-            return (np.exp(-np.exp(np.log(-np.log(xx)) - se2)),
-                    np.exp(-np.exp(np.log(-np.log(xx)) + se2)))
+            return (
+                np.exp(-np.exp(np.log(-np.log(xx)) - se2)),
+                np.exp(-np.exp(np.log(-np.log(xx)) + se2)),
+            )
         if conf_type == "logit":
             xx = np.where(p == 0, np.nan, p)
             se2 = z * se * (1 + xx / (1 - xx))
@@ -81,8 +91,10 @@ def confidence_limits(surv: np.ndarray, se: np.ndarray, *, logse: bool, conf_typ
             xx = np.where(p == 0, np.nan, p)
             se2 = 0.5 * z * se * np.sqrt(xx / (1 - xx))
             base = np.arcsin(np.sqrt(xx))
-            return (np.sin(np.maximum(0.0, base - se2)) ** 2,
-                    np.sin(np.minimum(np.pi / 2, base + se2)) ** 2)
+            return (
+                np.sin(np.maximum(0.0, base - se2)) ** 2,
+                np.sin(np.minimum(np.pi / 2, base + se2)) ** 2,
+            )
     raise SpecError("unknown conf_type", value=conf_type, expected=f"one of {CONF_TYPES}")
 
 
@@ -104,8 +116,7 @@ def km_curves(ct: CountTable) -> Curves:
         gw = np.where(d > 0, d / (n * (n - d)), 0.0)
     surv = segmented_cumprod(1.0 - h, bounds)
     with np.errstate(invalid="ignore"):
-        return Curves(surv=surv, hazard=h, greenwood=segmented_cumsum(gw, bounds),
-                       bounds=bounds)
+        return Curves(surv=surv, hazard=h, greenwood=segmented_cumsum(gw, bounds), bounds=bounds)
 
 
 def row_lines(ct: CountTable, cell: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -121,8 +132,14 @@ def row_lines(ct: CountTable, cell: np.ndarray, codes: np.ndarray) -> np.ndarray
     return np.searchsorted(keys, query)
 
 
-def survmean(time: np.ndarray, surv: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
-              tau: float, start: float = 0.0) -> tuple[float, float]:
+def survmean(
+    time: np.ndarray,
+    surv: np.ndarray,
+    n_risk: np.ndarray,
+    n_event: np.ndarray,
+    tau: float,
+    start: float = 0.0,
+) -> tuple[float, float]:
     """Restricted mean and its standard error as R's ``survmean`` (``print(fit, rmean=tau)``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         hh = np.where(n_risk - n_event == 0, 0.0, n_event / (n_risk * (n_risk - n_event)))
@@ -136,7 +153,7 @@ def survmean(time: np.ndarray, surv: np.ndarray, n_risk: np.ndarray, n_event: np
     delta = np.diff(np.concatenate(([start], temptime)))
     rect = delta * np.concatenate(([1.0], tempsurv[:-1]))
     tail = np.cumsum(rect[1:][::-1])
-    varmean = float(np.sum(tail ** 2 * hh[::-1][1:]))
+    varmean = float(np.sum(tail**2 * hh[::-1][1:]))
     return float(rect.sum() + start), float(np.sqrt(varmean))
 
 
@@ -144,5 +161,8 @@ def check_conf(conf_type: str, conf_level: float) -> None:
     if conf_type not in CONF_TYPES:
         raise SpecError("unknown conf_type", value=conf_type, expected=f"one of {CONF_TYPES}")
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must be between 0 and 1", value=conf_level,
-                        expected="a number in (0, 1), e.g. 0.95")
+        raise SpecError(
+            "conf_level must be between 0 and 1",
+            value=conf_level,
+            expected="a number in (0, 1), e.g. 0.95",
+        )

@@ -63,47 +63,75 @@ class TreatmentComparison(Result):
 
     def __repr__(self) -> str:
         r = self.table.iloc[0]
-        return (f"<TreatmentComparison {self.method}: HR {r['hr']:.3g} "
-                f"[{r['lower']:.3g}, {r['upper']:.3g}], E-value {r['evalue']:.3g}>")
+        return (
+            f"<TreatmentComparison {self.method}: HR {r['hr']:.3g} "
+            f"[{r['lower']:.3g}, {r['upper']:.3g}], E-value {r['evalue']:.3g}>"
+        )
 
     def summary(self) -> str:
         """The hazard ratio, its E-values and the balance, as text."""
         r = self.table.iloc[0]
-        return "\n".join([
-            f"Treatment comparison by propensity-score {self.method}: {r['term']}",
-            f"HR {r['hr']:.3f} (95% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
-            f"robust SE, n = {self.cox.n}, events = {self.cox.n_event}",
-            self.evalues.summary(),
-            (f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, after "
-             f"{self.balance.max_abs_smd(weighted=True):.3f}") if len(self.balance.table)
-            else "no balance covariates given"])
+        return "\n".join(
+            [
+                f"Treatment comparison by propensity-score {self.method}: {r['term']}",
+                f"HR {r['hr']:.3f} (95% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
+                f"robust SE, n = {self.cox.n}, events = {self.cox.n_event}",
+                self.evalues.summary(),
+                (
+                    f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, after "
+                    f"{self.balance.max_abs_smd(weighted=True):.3f}"
+                )
+                if len(self.balance.table)
+                else "no balance covariates given",
+            ]
+        )
 
     def plot(self, ax=None, *, threshold: float = 0.1):
         """Love plot of the balance before and after."""
         return self.balance.plot(ax=ax, threshold=threshold)
 
     def _repr_html_(self) -> str:
-        return frames_html(repr(self), {"Effect": self.table, "Balance": self.balance.table},
-                           notes={"method": self.method, "excluded rows": self.n_excluded})
+        return frames_html(
+            repr(self),
+            {"Effect": self.table, "Balance": self.balance.table},
+            notes={"method": self.method, "excluded rows": self.n_excluded},
+        )
 
 
-def _build(method: str, fit: Any, term: str, balance: BalanceTable, rare: bool,
-           excluded: pd.DataFrame) -> TreatmentComparison:
+def _build(
+    method: str, fit: Any, term: str, balance: BalanceTable, rare: bool, excluded: pd.DataFrame
+) -> TreatmentComparison:
     row = fit.table[fit.table["term"] == term].iloc[0]
     ev = evalue_from_model(fit.table, term, rare=rare)
     e = ev.table.iloc[0]
-    table = pd.DataFrame([{"term": term, "hr": row["hr"], "lower": row["lower"],
-                           "upper": row["upper"], "p": row["p"],
-                           "std_error": row.get("robust_std_error", row["std_error"]), "rr": e["rr"],
-                           "evalue": e["evalue"], "evalue_ci": e["evalue_ci"]}])
-    ex = pd.concat([x for x in (excluded, fit.excluded) if len(x)], ignore_index=True) \
-        if len(excluded) or len(fit.excluded) else excluded
-    return TreatmentComparison(table=table, method=method, cox=fit, balance=balance,
-                               evalues=ev, excluded=ex)
+    table = pd.DataFrame(
+        [
+            {
+                "term": term,
+                "hr": row["hr"],
+                "lower": row["lower"],
+                "upper": row["upper"],
+                "p": row["p"],
+                "std_error": row.get("robust_std_error", row["std_error"]),
+                "rr": e["rr"],
+                "evalue": e["evalue"],
+                "evalue_ci": e["evalue_ci"],
+            }
+        ]
+    )
+    ex = (
+        pd.concat([x for x in (excluded, fit.excluded) if len(x)], ignore_index=True)
+        if len(excluded) or len(fit.excluded)
+        else excluded
+    )
+    return TreatmentComparison(
+        table=table, method=method, cox=fit, balance=balance, evalues=ev, excluded=ex
+    )
 
 
-def matched_comparison(matched, duration: str, event: str, *, rare: bool = False,
-                       **cox_kwargs: Any) -> TreatmentComparison:
+def matched_comparison(
+    matched, duration: str, event: str, *, rare: bool = False, **cox_kwargs: Any
+) -> TreatmentComparison:
     """Cox comparison in a matched sample with E-values.
 
     Parameters
@@ -122,13 +150,21 @@ def matched_comparison(matched, duration: str, event: str, *, rare: bool = False
     TreatmentComparison
     """
     fit = matched.cox(duration, event, **cox_kwargs)
-    return _build("matching", fit, matched.settings["treatment"], matched.balance, rare,
-                  matched.excluded)
+    return _build(
+        "matching", fit, matched.settings["treatment"], matched.balance, rare, matched.excluded
+    )
 
 
-def weighted_comparison(data: pd.DataFrame, weights: PropensityWeights, duration: str,
-                        event: str, covariates: Sequence[str], *, rare: bool = False,
-                        **cox_kwargs: Any) -> TreatmentComparison:
+def weighted_comparison(
+    data: pd.DataFrame,
+    weights: PropensityWeights,
+    duration: str,
+    event: str,
+    covariates: Sequence[str],
+    *,
+    rare: bool = False,
+    **cox_kwargs: Any,
+) -> TreatmentComparison:
     """Cox comparison weighted by propensity-score weights (robust variance) with E-values.
 
     Parameters
@@ -154,8 +190,10 @@ def weighted_comparison(data: pd.DataFrame, weights: PropensityWeights, duration
 
     treatment = str(weights.treatment.name)
     keep = weights.weights.notna().to_numpy()
-    d = data.loc[keep].assign(**{treatment: weights.treatment[keep],
-                                 "_ps_weight": weights.weights[keep]})
+    d = data.loc[keep].assign(
+        **{treatment: weights.treatment[keep], "_ps_weight": weights.weights[keep]}
+    )
     fit = cox(d, treatment, duration, event, weights="_ps_weight", robust=True, **cox_kwargs)
-    return _build("weighting", fit, treatment, weights.balance(data, covariates), rare,
-                  weights.excluded)
+    return _build(
+        "weighting", fit, treatment, weights.balance(data, covariates), rare, weights.excluded
+    )

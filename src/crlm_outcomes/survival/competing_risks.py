@@ -56,8 +56,9 @@ _CONF_TYPES = ("log-log", "plain")
 # ------------------------------------------------------------------------------------------------
 # Input helpers
 # ------------------------------------------------------------------------------------------------
-def declared_causes(data: pd.DataFrame, event: str, causes: Sequence[int] | None,
-                    censor_code: int = 0) -> tuple[int, ...]:
+def declared_causes(
+    data: pd.DataFrame, event: str, causes: Sequence[int] | None, censor_code: int = 0
+) -> tuple[int, ...]:
     """The cause codes of an analysis: ``causes`` when given, else every non-censoring code seen.
 
     Codes that are not integers are left for :func:`survival_input` to report (it names the row).
@@ -65,11 +66,17 @@ def declared_causes(data: pd.DataFrame, event: str, causes: Sequence[int] | None
     if causes is not None:
         out = tuple(int(c) for c in causes)
         if len(out) == 0:
-            raise SpecError("causes must name at least one event code", value=list(causes),
-                            expected="e.g. causes=[1, 2]")
+            raise SpecError(
+                "causes must name at least one event code",
+                value=list(causes),
+                expected="e.g. causes=[1, 2]",
+            )
         if censor_code in out:
-            raise SpecError("the censoring code cannot also be a cause", value=censor_code,
-                            expected=f"causes other than {censor_code}")
+            raise SpecError(
+                "the censoring code cannot also be a cause",
+                value=censor_code,
+                expected=f"causes other than {censor_code}",
+            )
         return out
     if not isinstance(data, pd.DataFrame) or event not in data.columns:
         return ()
@@ -83,8 +90,9 @@ def declared_causes(data: pd.DataFrame, event: str, causes: Sequence[int] | None
 # ------------------------------------------------------------------------------------------------
 # Aalen–Johansen estimate with cmprsk's variance (Fortran routine ``cinc``)
 # ------------------------------------------------------------------------------------------------
-def _cinc(time: np.ndarray, event: np.ndarray, causes: Sequence[int],
-          freq: np.ndarray | None = None) -> dict[int, dict[str, np.ndarray]]:
+def _cinc(
+    time: np.ndarray, event: np.ndarray, causes: Sequence[int], freq: np.ndarray | None = None
+) -> dict[int, dict[str, np.ndarray]]:
     """Cumulative incidence of each cause in one group (cmprsk ``cinc``), vectorised.
 
     Returns, per cause, the rows at the distinct times with an event of that cause: time, n_risk,
@@ -137,9 +145,12 @@ def _cinc(time: np.ndarray, event: np.ndarray, causes: Sequence[int],
             var = v1 + f * f * v3 - 2.0 * f * v2
             sel = use1
             out[cause] = {
-                "time": uniq[sel], "n_risk": rs[sel].astype(np.int64),
-                "n_event": d1[sel].astype(np.int64), "n_competing": d2[sel].astype(np.int64),
-                "estimate": f[sel], "variance": var[sel],
+                "time": uniq[sel],
+                "n_risk": rs[sel].astype(np.int64),
+                "n_event": d1[sel].astype(np.int64),
+                "n_competing": d2[sel].astype(np.int64),
+                "estimate": f[sel],
+                "variance": var[sel],
             }
     return out
 
@@ -155,8 +166,9 @@ def _label_array(labels: Sequence[Hashable], codes: np.ndarray) -> np.ndarray | 
     return out
 
 
-def _conf_limits(est: np.ndarray, var: np.ndarray, conf_level: float,
-                 conf_type: str) -> tuple[np.ndarray, np.ndarray]:
+def _conf_limits(
+    est: np.ndarray, var: np.ndarray, conf_level: float, conf_type: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits of the cumulative incidence.
 
     ``log-log``: ``est ** exp(±z · se / (est · log est))`` (lower with the minus sign), i.e. a
@@ -184,8 +196,14 @@ def _conf_limits(est: np.ndarray, var: np.ndarray, conf_level: float,
 # ------------------------------------------------------------------------------------------------
 # Gray's test (Fortran routines ``crstm``/``crst``)
 # ------------------------------------------------------------------------------------------------
-def _crst(time: np.ndarray, m: np.ndarray, grp: np.ndarray, ng: int,
-          rho: float, freq: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _crst(
+    time: np.ndarray,
+    m: np.ndarray,
+    grp: np.ndarray,
+    ng: int,
+    rho: float,
+    freq: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Score (first ng-1 groups) and its covariance within one stratum (cmprsk ``crst``).
 
     ``m`` is 0 censored, 1 the cause of interest, 2 any other cause; ``grp`` is 0..ng-1;
@@ -194,8 +212,9 @@ def _crst(time: np.ndarray, m: np.ndarray, grp: np.ndarray, ng: int,
     ng1 = ng - 1
     uniq, inv = np.unique(time, return_inverse=True)
     kt = uniq.shape[0]
-    d = np.bincount((inv * ng + grp) * 3 + m, weights=freq,
-                    minlength=kt * ng * 3).reshape(kt, ng, 3)
+    d = np.bincount((inv * ng + grp) * 3 + m, weights=freq, minlength=kt * ng * 3).reshape(
+        kt, ng, 3
+    )
     d = d.astype(np.float64)
     tot = d.sum(axis=2)
     n_g = tot.sum(axis=0)
@@ -227,19 +246,22 @@ def _crst(time: np.ndarray, m: np.ndarray, grp: np.ndarray, ng: int,
         fm = f - inc
         fb = (1.0 - fm) ** rho
         # a_t = fb (diag(t1) - t1 t1' / tr);   c = running sum of a_t * nd1 / (tr (1 - fm))
-        a = fb[:, None, None] * (t1[:, :, None] * (np.eye(ng)[None, :, :]
-                                                    - t1[:, None, :] / tr[:, None, None]))
+        a = fb[:, None, None] * (
+            t1[:, :, None] * (np.eye(ng)[None, :, :] - t1[:, None, :] / tr[:, None, None])
+        )
         cw = np.where(nd1 > 0, nd1 / (tr * (1.0 - fm)), 0.0)
         c = np.cumsum(a * cw[:, None, None], axis=0)
-        score_t = np.where(pos, fb[:, None] * (d1 - nd1[:, None] * rs * (1.0 - f1m)
-                                                 / (skmm * tq[:, None])), 0.0)
+        score_t = np.where(
+            pos, fb[:, None] * (d1 - nd1[:, None] * rs * (1.0 - f1m) / (skmm * tq[:, None])), 0.0
+        )
         score = score_t.sum(axis=0)[:ng1]
 
         # cause-of-interest part of the variance
         s1 = (nd1 > 0)[:, None] & pos
         t4 = np.where(skm > 0, 1.0 - (1.0 - f[:, None]) / skm, 1.0)
-        t5 = np.where(nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0),
-                      1.0)
+        t5 = np.where(
+            nd1[:, None] > 1, 1.0 - (nd1[:, None] - 1.0) / (tr[:, None] * skmm - 1.0), 1.0
+        )
         t3 = np.where(s1, t5 * skmm * nd1[:, None] / (tr[:, None] * rs), 0.0)
         v3 = (t4 * t4 * t3).sum(axis=0)
         b = a[:, :ng1, :] - t4[:, None, :] * c[:, :ng1, :]  # (t, i, k)
@@ -306,8 +328,12 @@ class GrayTest(Result):
         return float(self.table["p"].iloc[0])
 
     def _display_notes(self) -> dict[str, object]:
-        notes: dict[str, object] = {"rho": self.rho, "groups": ", ".join(map(str, self.groups)),
-                                    "n": self.n, "excluded": self.n_excluded}
+        notes: dict[str, object] = {
+            "rho": self.rho,
+            "groups": ", ".join(map(str, self.groups)),
+            "n": self.n,
+            "excluded": self.n_excluded,
+        }
         if self.strata is not None:
             notes["strata"] = ", ".join(map(str, self.strata))
         return notes
@@ -315,9 +341,11 @@ class GrayTest(Result):
     def summary(self) -> str:
         """The tests as ``print(cuminc(...)$Tests)``: stat, pv, df per cause."""
         shown = self.table.rename(columns={"statistic": "stat", "p": "pv"})[
-            ["cause", "stat", "pv", "df"]]
-        return ("Tests:\n" + shown.to_string(index=False, float_format=lambda v: f"{v:.6g}",
-                                             na_rep="NA"))
+            ["cause", "stat", "pv", "df"]
+        ]
+        return "Tests:\n" + shown.to_string(
+            index=False, float_format=lambda v: f"{v:.6g}", na_rep="NA"
+        )
 
 
 def _gray_from_input(si: SurvivalInput, causes: Sequence[int], rho: float) -> pd.DataFrame:
@@ -333,22 +361,37 @@ def _gray_from_input(si: SurvivalInput, causes: Sequence[int], rho: float) -> pd
             sel = strata == s
             if not sel.any():
                 continue
-            sc, v = _crst(si.time[sel], m[sel], si.group[sel], ng, rho,
-                          None if si.weights is None else si.weights[sel])
+            sc, v = _crst(
+                si.time[sel],
+                m[sel],
+                si.group[sel],
+                ng,
+                rho,
+                None if si.weights is None else si.weights[sel],
+            )
             score += sc
             cov += v
         stat = np.nan
-        if np.all(np.isfinite(cov)) and np.linalg.matrix_rank(cov, tol=1e-7 * max(
-                1.0, float(np.abs(cov).max()))) == ng - 1:
+        if (
+            np.all(np.isfinite(cov))
+            and np.linalg.matrix_rank(cov, tol=1e-7 * max(1.0, float(np.abs(cov).max()))) == ng - 1
+        ):
             stat = float(score @ np.linalg.solve(cov, score))
         p = float(stats.chi2.sf(stat, ng - 1)) if np.isfinite(stat) else np.nan
         rows.append((cause, stat, ng - 1, p))
     return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p"])
 
 
-def gray_test(data: Any, duration: str, event: str, by: str | Sequence[str], *,
-              strata: str | Sequence[str] | None = None, rho: float = 0.0,
-              causes: Sequence[int] | None = None) -> GrayTest:
+def gray_test(
+    data: Any,
+    duration: str,
+    event: str,
+    by: str | Sequence[str],
+    *,
+    strata: str | Sequence[str] | None = None,
+    rho: float = 0.0,
+    causes: Sequence[int] | None = None,
+) -> GrayTest:
     """Gray's test that the cumulative incidence of each cause is equal across groups.
 
     Agrees with ``cmprsk::cuminc(ftime, fstatus, group, strata, rho)$Tests``.
@@ -387,13 +430,13 @@ def gray_test(data: Any, duration: str, event: str, by: str | Sequence[str], *,
     [1, 2]
     """
     if not as_column_list(by):
-        raise SpecError("gray_test needs groups to compare", column=None, value=by,
-                        expected="by= a column name")
+        raise SpecError(
+            "gray_test needs groups to compare", column=None, value=by, expected="by= a column name"
+        )
     from crlm_outcomes.scale.survival import gray_test_external, is_external
 
     if is_external(data):
-        return gray_test_external(data, duration, event, by, strata=strata, rho=rho,
-                                  causes=causes)
+        return gray_test_external(data, duration, event, by, strata=strata, rho=rho, causes=causes)
     data = as_frame(data, error=SurvivalDataError)
     cz = declared_causes(data, event, causes)
     if not cz:
@@ -402,18 +445,29 @@ def gray_test(data: Any, duration: str, event: str, by: str | Sequence[str], *,
     return gray_test_from_input(si, cz, rho=rho, by=by)
 
 
-def gray_test_from_input(si: SurvivalInput, causes: Sequence[int], *, rho: float = 0.0,
-                         by: str | Sequence[str] | None = None) -> GrayTest:
+def gray_test_from_input(
+    si: SurvivalInput,
+    causes: Sequence[int],
+    *,
+    rho: float = 0.0,
+    by: str | Sequence[str] | None = None,
+) -> GrayTest:
     """:func:`gray_test` on validated arrays; ``si.weights`` are frequencies (aggregated lines)."""
     if len(si.group_labels) < 2:
         raise EstimationError(
             f"Gray's test needs at least two groups; {by!r} has only "
-            f"{', '.join(map(str, si.group_labels))} among the rows analysed")
+            f"{', '.join(map(str, si.group_labels))} among the rows analysed"
+        )
     table = _gray_from_input(si, list(causes), rho)
     n_rows = si.n if si.weights is None else int(si.weights.sum())
-    return GrayTest(table=table, rho=float(rho), groups=list(si.group_labels),
-                    strata=None if si.strata_labels is None else list(si.strata_labels),
-                    n=n_rows, excluded=si.excluded)
+    return GrayTest(
+        table=table,
+        rho=float(rho),
+        groups=list(si.group_labels),
+        strata=None if si.strata_labels is None else list(si.strata_labels),
+        n=n_rows,
+        excluded=si.excluded,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -464,8 +518,11 @@ class CumulativeIncidence(Result):
         """
         t = np.unique(np.atleast_1d(np.asarray(times, dtype=np.float64)))
         if np.any(~np.isfinite(t)):
-            raise SpecError("times must be finite numbers", value=list(np.atleast_1d(times)),
-                            expected="finite times >= 0")
+            raise SpecError(
+                "times must be finite numbers",
+                value=list(np.atleast_1d(times)),
+                expected="finite times >= 0",
+            )
         max_time = dict(zip(self.follow_up["group"], self.follow_up["max_time"], strict=True))
         frames = []
         for (g, c), cur in self.table.groupby(["group", "cause"], sort=False, observed=True):
@@ -477,9 +534,19 @@ class CumulativeIncidence(Result):
             var = np.where(ok, cur["variance"].to_numpy()[safe], np.nan)
             lower = np.where(ok, cur["lower"].to_numpy()[safe], np.nan)
             upper = np.where(ok, cur["upper"].to_numpy()[safe], np.nan)
-            frames.append(pd.DataFrame({
-                "group": _label_array([g], np.zeros(t.shape[0], dtype=np.int64)), "cause": c,
-                "time": t, "estimate": est, "variance": var, "lower": lower, "upper": upper}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "group": _label_array([g], np.zeros(t.shape[0], dtype=np.int64)),
+                        "cause": c,
+                        "time": t,
+                        "estimate": est,
+                        "variance": var,
+                        "lower": lower,
+                        "upper": upper,
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -489,19 +556,27 @@ class CumulativeIncidence(Result):
         return plot_cif(self, ax=ax, **kwargs)
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"causes": len(self.causes), "groups": len(self.follow_up), "n": self.n,
-                "excluded": self.n_excluded}
+        return {
+            "causes": len(self.causes),
+            "groups": len(self.follow_up),
+            "n": self.n,
+            "excluded": self.n_excluded,
+        }
 
     def _display_notes(self) -> dict[str, object]:
-        return {"causes": ", ".join(map(str, self.causes)), "n": self.n,
-                "excluded": self.n_excluded,
-                "intervals": f"{self.conf_level:.0%} pointwise, {self.conf_type}"}
+        return {
+            "causes": ", ".join(map(str, self.causes)),
+            "n": self.n,
+            "excluded": self.n_excluded,
+            "intervals": f"{self.conf_level:.0%} pointwise, {self.conf_type}",
+        }
 
     def _display_frames(self) -> dict[str, pd.DataFrame]:
         frames = {"Cumulative incidence": self.table, "Follow-up": self.follow_up}
         if self.tests is not None:
             frames["Gray's test" + (f" (rho = {self.tests.rho:g})" if self.tests.rho else "")] = (
-                self.tests.table)
+                self.tests.table
+            )
         return frames
 
 
@@ -572,20 +647,33 @@ def cumulative_incidence(
     [{'group': 'female', 'estimate': 0.533}, {'group': 'male', 'estimate': 0.411}]
     """
     if conf_type not in _CONF_TYPES:
-        raise SpecError("unknown conf_type", value=conf_type,
-                        expected=" or ".join(map(repr, _CONF_TYPES)))
+        raise SpecError(
+            "unknown conf_type", value=conf_type, expected=" or ".join(map(repr, _CONF_TYPES))
+        )
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must be between 0 and 1", value=conf_level,
-                        expected="e.g. 0.95")
+        raise SpecError(
+            "conf_level must be between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
     if strata is not None and by is None:
-        raise SpecError("strata are only used by Gray's test, which needs groups", value=strata,
-                        expected="by= as well")
+        raise SpecError(
+            "strata are only used by Gray's test, which needs groups",
+            value=strata,
+            expected="by= as well",
+        )
     from crlm_outcomes.scale.survival import cumulative_incidence_external, is_external
 
     if is_external(data):
-        return cumulative_incidence_external(data, duration, event, by, causes=causes,
-                                             strata=strata, rho=rho, conf_level=conf_level,
-                                             conf_type=conf_type)
+        return cumulative_incidence_external(
+            data,
+            duration,
+            event,
+            by,
+            causes=causes,
+            strata=strata,
+            rho=rho,
+            conf_level=conf_level,
+            conf_type=conf_type,
+        )
     data = as_frame(data, error=SurvivalDataError)
     cz = declared_causes(data, event, causes)
     if not cz:
@@ -593,16 +681,23 @@ def cumulative_incidence(
         survival_input(data, duration, event, by=by, strata=strata, causes=(1,), warn=False)
         raise EstimationError(
             f"no events of any cause in column {event!r} (all rows censored); declare "
-            "causes=[...] to obtain cumulative incidence curves that stay at 0")
+            "causes=[...] to obtain cumulative incidence curves that stay at 0"
+        )
     si = survival_input(data, duration, event, by=by, strata=strata, causes=cz)
-    return cumulative_incidence_from_input(si, cz, by=by, rho=rho, conf_level=conf_level,
-                                           conf_type=conf_type)
+    return cumulative_incidence_from_input(
+        si, cz, by=by, rho=rho, conf_level=conf_level, conf_type=conf_type
+    )
 
 
-def cumulative_incidence_from_input(si: SurvivalInput, causes: Sequence[int], *,
-                                    by: str | Sequence[str] | None = None, rho: float = 0.0,
-                                    conf_level: float = 0.95, conf_type: str = "log-log"
-                                    ) -> CumulativeIncidence:
+def cumulative_incidence_from_input(
+    si: SurvivalInput,
+    causes: Sequence[int],
+    *,
+    by: str | Sequence[str] | None = None,
+    rho: float = 0.0,
+    conf_level: float = 0.95,
+    conf_type: str = "log-log",
+) -> CumulativeIncidence:
     """:func:`cumulative_incidence` on validated arrays (the functional core).
 
     ``si.weights``, when given, are frequencies: the number of identical rows each row stands
@@ -610,8 +705,19 @@ def cumulative_incidence_from_input(si: SurvivalInput, causes: Sequence[int], *,
     """
     cz = list(causes)
     freq = si.weights
-    pieces: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "group", "cause", "time", "n_risk", "n_event", "n_competing", "estimate", "variance")}
+    pieces: dict[str, list[np.ndarray]] = {
+        k: []
+        for k in (
+            "group",
+            "cause",
+            "time",
+            "n_risk",
+            "n_event",
+            "n_competing",
+            "estimate",
+            "variance",
+        )
+    }
     follow = []
     for gi, label in enumerate(si.group_labels):
         sel = si.group == gi
@@ -624,10 +730,15 @@ def cumulative_incidence_from_input(si: SurvivalInput, causes: Sequence[int], *,
         for cause in cz:
             cur = per_cause[cause]
             if cur["time"].shape[0] == 0 or cur["time"][0] > 0:
-                start = {"time": 0.0, "n_risk": n_g, "n_event": 0, "n_competing": 0,
-                         "estimate": 0.0, "variance": 0.0}
-                cur = {k: np.concatenate(([start[k]], v)).astype(v.dtype)
-                       for k, v in cur.items()}
+                start = {
+                    "time": 0.0,
+                    "n_risk": n_g,
+                    "n_event": 0,
+                    "n_competing": 0,
+                    "estimate": 0.0,
+                    "variance": 0.0,
+                }
+                cur = {k: np.concatenate(([start[k]], v)).astype(v.dtype) for k, v in cur.items()}
             m = cur["time"].shape[0]
             pieces["group"].append(np.full(m, gi, dtype=np.int64))
             pieces["cause"].append(np.full(m, cause, dtype=np.int64))
@@ -646,10 +757,22 @@ def cumulative_incidence_from_input(si: SurvivalInput, causes: Sequence[int], *,
     n_rows = si.n if freq is None else int(freq.sum())
     tests = None
     if len(si.group_labels) >= 2:
-        tests = GrayTest(table=_gray_from_input(si, cz, rho), rho=float(rho),
-                         groups=list(si.group_labels),
-                         strata=None if si.strata_labels is None else list(si.strata_labels),
-                         n=n_rows, excluded=si.excluded)
-    return CumulativeIncidence(table=table, follow_up=follow_up, tests=tests, causes=tuple(cz),
-                               by=as_column_list(by), conf_level=conf_level,
-                               conf_type=conf_type, n=n_rows, excluded=si.excluded)
+        tests = GrayTest(
+            table=_gray_from_input(si, cz, rho),
+            rho=float(rho),
+            groups=list(si.group_labels),
+            strata=None if si.strata_labels is None else list(si.strata_labels),
+            n=n_rows,
+            excluded=si.excluded,
+        )
+    return CumulativeIncidence(
+        table=table,
+        follow_up=follow_up,
+        tests=tests,
+        causes=tuple(cz),
+        by=as_column_list(by),
+        conf_level=conf_level,
+        conf_type=conf_type,
+        n=n_rows,
+        excluded=si.excluded,
+    )

@@ -40,14 +40,14 @@ def _dominance(q_pos, q_rank, i_pos, i_rank, i_w):
         return np.zeros(0), np.zeros(0), np.zeros(0)
     pos = np.concatenate([q_pos, i_pos]).astype(np.int64)
     typ = np.concatenate([np.zeros(nq, np.int8), np.ones(ni, np.int8)])
-    seq = np.lexsort((typ, pos))                  # queries before inserts at equal position
+    seq = np.lexsort((typ, pos))  # queries before inserts at equal position
     rank = np.concatenate([q_rank, i_rank]).astype(np.int64)[seq]
     w = np.concatenate([np.zeros(nq), i_w])[seq]
     isq = seq < nq
     total = np.cumsum(w)
     n = rank.size
     nbits = max(int(rank.max()).bit_length(), 1)
-    order = np.arange(n)                          # stable order by rank >> (b + 1)
+    order = np.arange(n)  # stable order by rank >> (b + 1)
     less = np.zeros(n)
     idx = np.arange(n)
     for b in range(nbits - 1, -1, -1):
@@ -69,11 +69,11 @@ def _dominance(q_pos, q_rank, i_pos, i_rank, i_w):
         zeros_before = zc - zero - zbase
         ends = np.append(np.flatnonzero(start)[1:], n) - 1
         gid = np.cumsum(start) - 1
-        zeros_in_group = zc[ends] - np.where(np.flatnonzero(start) > 0,
-                                             zc[np.maximum(np.flatnonzero(start) - 1, 0)], 0)
+        zeros_in_group = zc[ends] - np.where(
+            np.flatnonzero(start) > 0, zc[np.maximum(np.flatnonzero(start) - 1, 0)], 0
+        )
         ones_before = (idx - gstart) - zeros_before
-        newpos = np.where(zero, gstart + zeros_before,
-                          gstart + zeros_in_group[gid] + ones_before)
+        newpos = np.where(zero, gstart + zeros_before, gstart + zeros_in_group[gid] + ones_before)
         nxt = np.empty_like(order)
         nxt[newpos] = order
         order = nxt
@@ -150,10 +150,17 @@ def _one_stratum(time, status, start, xrank, w):
     return counts, imat
 
 
-def concordance_arrays(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
-                       weights: np.ndarray | None = None, strata: np.ndarray | None = None,
-                       cluster: np.ndarray | None = None, entry: np.ndarray | None = None,
-                       reverse: bool = True) -> pd.Series:
+def concordance_arrays(
+    time: np.ndarray,
+    status: np.ndarray,
+    x: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
+    cluster: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
+    reverse: bool = True,
+) -> pd.Series:
     """Concordance of score ``x`` with survival, as ``concordancefit(..., timefix=FALSE)``
     (the functional core of :func:`concordance`, on arrays).
 
@@ -169,8 +176,9 @@ def concordance_arrays(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
     imat = np.zeros((n, 3))
     for s in np.unique(st):
         rows = np.flatnonzero(st == s)
-        c, im = _one_stratum(time[rows], status[rows],
-                             None if entry is None else entry[rows], xrank[rows], w[rows])
+        c, im = _one_stratum(
+            time[rows], status[rows], None if entry is None else entry[rows], xrank[rows], w[rows]
+        )
         counts += c
         imat[rows] = im
     npair = counts[:3].sum()
@@ -178,21 +186,30 @@ def concordance_arrays(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
     dfbeta = w * ((imat[:, 0] - imat[:, 1]) / npair - (somer / npair) * imat.sum(axis=1))
     if cluster is not None:
         dfbeta = np.bincount(np.asarray(cluster), weights=dfbeta)
-    var = float(np.sum(dfbeta ** 2)) / 4
+    var = float(np.sum(dfbeta**2)) / 4
     conc = (somer + 1) / 2
     if reverse:
         conc = 1 - conc
         counts = counts[[1, 0, 2, 3, 4]]
-    return pd.Series(np.concatenate([counts, [conc, np.sqrt(var)]]),
-                     index=["concordant", "discordant", "tied.x", "tied.y", "tied.xy",
-                            "concordance", "std"])
+    return pd.Series(
+        np.concatenate([counts, [conc, np.sqrt(var)]]),
+        index=["concordant", "discordant", "tied.x", "tied.y", "tied.xy", "concordance", "std"],
+    )
 
 
 def cox_concordance(state) -> pd.Series:
     """``fit$concordance`` of a fitted :func:`~crlm_outcomes.survival.cox.cox` model."""
     lp = state.x @ state.beta
-    return concordance_arrays(state.time, state.event, lp, weights=state.w, strata=state.strata,
-                       cluster=state.cluster, entry=state.entry, reverse=True)
+    return concordance_arrays(
+        state.time,
+        state.event,
+        lp,
+        weights=state.w,
+        strata=state.strata,
+        cluster=state.cluster,
+        entry=state.entry,
+        reverse=True,
+    )
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -233,22 +250,37 @@ class Concordance(Result):
         return float(self.table["std_error"].iloc[0])
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"score": self.score, "estimate": self.estimate, "std_error": self.std_error,
-                "n": self.n, "excluded": self.n_excluded}
+        return {
+            "score": self.score,
+            "estimate": self.estimate,
+            "std_error": self.std_error,
+            "n": self.n,
+            "excluded": self.n_excluded,
+        }
 
     def summary(self) -> str:
         """As R's ``print(concordance(...))``: C, its standard error and the pair counts."""
         t = self.table.iloc[0]
-        counts = "  ".join(f"{k}={t[k]:g}" for k in ("concordant", "discordant", "tied_x",
-                                                     "tied_y", "tied_xy"))
-        return (f"n= {self.n}\nConcordance= {self.estimate:.4g} se= {self.std_error:.4g}\n"
-                f"{counts}")
+        counts = "  ".join(
+            f"{k}={t[k]:g}" for k in ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")
+        )
+        return f"n= {self.n}\nConcordance= {self.estimate:.4g} se= {self.std_error:.4g}\n{counts}"
 
 
-def concordance(data: Any, duration: Any = None, event: Any = None, score: str | None = None,
-                *, weights: str | None = None, strata: str | Sequence[str] | None = None,
-                cluster: str | None = None, entry: str | None = None, reverse: bool | None = None,
-                conf_level: float = 0.95, **old: Any) -> Concordance | pd.Series:
+def concordance(
+    data: Any,
+    duration: Any = None,
+    event: Any = None,
+    score: str | None = None,
+    *,
+    weights: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    cluster: str | None = None,
+    entry: str | None = None,
+    reverse: bool | None = None,
+    conf_level: float = 0.95,
+    **old: Any,
+) -> Concordance | pd.Series:
     """Harrell's concordance of ``score`` with survival, as R's
     ``concordance(Surv(duration, event) ~ score, data, reverse = reverse)``.
 
@@ -287,46 +319,94 @@ def concordance(data: Any, duration: Any = None, event: Any = None, score: str |
     1.0
     """
     if isinstance(data, (np.ndarray, pd.Series, list, tuple)):
-        warn_deprecated("concordance(time, status, x, ...) on arrays",
-                        "concordance(data, duration, event, score, ...) on a DataFrame, or "
-                        "concordance_arrays() for arrays")
+        warn_deprecated(
+            "concordance(time, status, x, ...) on arrays",
+            "concordance(data, duration, event, score, ...) on a DataFrame, or "
+            "concordance_arrays() for arrays",
+        )
         # the old positional order (time, status, x) lands in (data, duration, event)
         x = event if event is not None else old.pop("x", None)
         if old:
-            raise SpecError("unknown argument(s) to concordance", value=sorted(old),
-                            expected="time, status, x, weights, strata, cluster, entry, reverse")
-        return concordance_arrays(np.asarray(data, float), np.asarray(duration),
-                                  np.asarray(x), weights=weights, strata=strata,  # type: ignore[arg-type]
-                                  cluster=cluster, entry=entry,  # type: ignore[arg-type]
-                                  reverse=True if reverse is None else reverse)
+            raise SpecError(
+                "unknown argument(s) to concordance",
+                value=sorted(old),
+                expected="time, status, x, weights, strata, cluster, entry, reverse",
+            )
+        return concordance_arrays(
+            np.asarray(data, float),
+            np.asarray(duration),
+            np.asarray(x),
+            weights=weights,
+            strata=strata,  # type: ignore[arg-type]
+            cluster=cluster,
+            entry=entry,  # type: ignore[arg-type]
+            reverse=True if reverse is None else reverse,
+        )
     if old:
-        raise SpecError("unknown argument(s) to concordance", value=sorted(old),
-                        expected="data, duration, event, score, weights, strata, cluster, entry, "
-                                 "reverse, conf_level")
+        raise SpecError(
+            "unknown argument(s) to concordance",
+            value=sorted(old),
+            expected="data, duration, event, score, weights, strata, cluster, entry, "
+            "reverse, conf_level",
+        )
     if score is None or duration is None or event is None:
-        raise SpecError("concordance needs duration, event and score columns", value=None,
-                        expected="concordance(data, duration, event, score)")
+        raise SpecError(
+            "concordance needs duration, event and score columns",
+            value=None,
+            expected="concordance(data, duration, event, score)",
+        )
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must lie strictly between 0 and 1", value=conf_level,
-                        expected="e.g. 0.95")
-    si = survival_input(data, duration, event, strata=strata, weights=weights, cluster=cluster,
-                        entry=entry, extra=[score])
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
+    si = survival_input(
+        data,
+        duration,
+        event,
+        strata=strata,
+        weights=weights,
+        cluster=cluster,
+        entry=entry,
+        extra=[score],
+    )
     from crlm_outcomes._data import as_frame
 
     x = as_frame(data, error=SurvivalDataError).loc[si.index, score]
     x_num = pd.to_numeric(x, errors="coerce")
     if x_num.isna().any():
-        raise SurvivalDataError("score is not numeric", column=score,
-                                value=x[x_num.isna()].iloc[0], expected="a number")
-    res = concordance_arrays(si.time, si.event, x_num.to_numpy(np.float64), weights=si.weights,
-                             strata=si.strata, cluster=si.cluster, entry=si.entry,
-                             reverse=bool(reverse))
+        raise SurvivalDataError(
+            "score is not numeric", column=score, value=x[x_num.isna()].iloc[0], expected="a number"
+        )
+    res = concordance_arrays(
+        si.time,
+        si.event,
+        x_num.to_numpy(np.float64),
+        weights=si.weights,
+        strata=si.strata,
+        cluster=si.cluster,
+        entry=si.entry,
+        reverse=bool(reverse),
+    )
     z = stats.norm.ppf(0.5 + conf_level / 2)
     est, se = float(res["concordance"]), float(res["std"])
-    table = pd.DataFrame({"estimate": [est], "std_error": [se], "lower": [est - z * se],
-                          "upper": [est + z * se], "concordant": [res["concordant"]],
-                          "discordant": [res["discordant"]], "tied_x": [res["tied.x"]],
-                          "tied_y": [res["tied.y"]], "tied_xy": [res["tied.xy"]]})
-    return Concordance(table=table, score=score, reverse=bool(reverse), conf_level=conf_level,
-                       n=si.n, excluded=si.excluded)
-
+    table = pd.DataFrame(
+        {
+            "estimate": [est],
+            "std_error": [se],
+            "lower": [est - z * se],
+            "upper": [est + z * se],
+            "concordant": [res["concordant"]],
+            "discordant": [res["discordant"]],
+            "tied_x": [res["tied.x"]],
+            "tied_y": [res["tied.y"]],
+            "tied_xy": [res["tied.xy"]],
+        }
+    )
+    return Concordance(
+        table=table,
+        score=score,
+        reverse=bool(reverse),
+        conf_level=conf_level,
+        n=si.n,
+        excluded=si.excluded,
+    )

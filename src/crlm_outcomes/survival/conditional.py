@@ -66,20 +66,23 @@ class ConditionalSurvival(Result):
     _title = "Conditional survival"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "table", AliasedFrame.wrap(self.table,
-                                                            {"std_err": "std_error"}))
+        object.__setattr__(self, "table", AliasedFrame.wrap(self.table, {"std_err": "std_error"}))
 
     def __repr__(self) -> str:
-        return (f"<ConditionalSurvival groups={self.table['group'].nunique()}, "
-                f"given={len(set(self.table['given']))} time(s), "
-                f"horizons={len(set(self.table['horizon']))}, excluded={self.n_excluded}>")
+        return (
+            f"<ConditionalSurvival groups={self.table['group'].nunique()}, "
+            f"given={len(set(self.table['given']))} time(s), "
+            f"horizons={len(set(self.table['horizon']))}, excluded={self.n_excluded}>"
+        )
 
     def summary(self) -> str:
         """The table as text."""
         cols = ["group", "given", "horizon", "n_risk", "estimate", "lower", "upper"]
-        return (f"Conditional survival P(T > s + t | T > s), {self.conf_level:g} CI "
-                f"({self.conf_type})\n"
-                + self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        return (
+            f"Conditional survival P(T > s + t | T > s), {self.conf_level:g} CI "
+            f"({self.conf_type})\n"
+            + self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        )
 
     def plot(self, ax=None):
         """Conditional survival curves, one per given time (and group)."""
@@ -88,10 +91,14 @@ class ConditionalSurvival(Result):
         return plot_conditional_survival(self, ax=ax)
 
     def _repr_html_(self) -> str:
-        return frames_html("Conditional survival", {"": self.table},
-                           notes={"confidence interval": f"{self.conf_level:g} "
-                                                         f"({self.conf_type})",
-                                  "rows excluded": self.n_excluded})
+        return frames_html(
+            "Conditional survival",
+            {"": self.table},
+            notes={
+                "confidence interval": f"{self.conf_level:g} ({self.conf_type})",
+                "rows excluded": self.n_excluded,
+            },
+        )
 
 
 def _step(times: np.ndarray, values: np.ndarray, at: np.ndarray, start: float) -> np.ndarray:
@@ -100,11 +107,18 @@ def _step(times: np.ndarray, values: np.ndarray, at: np.ndarray, start: float) -
     return np.where(idx >= 0, values[np.maximum(idx, 0)], start)
 
 
-def conditional_survival(data: pd.DataFrame, duration: str, event: str,
-                         by: str | Sequence[str] | None = None, *,
-                         given: float | Sequence[float], horizon: float | Sequence[float],
-                         conf_type: str = "log-log", conf_level: float = 0.95,
-                         weights: str | None = None) -> ConditionalSurvival:
+def conditional_survival(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    given: float | Sequence[float],
+    horizon: float | Sequence[float],
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    weights: str | None = None,
+) -> ConditionalSurvival:
     """Probability of surviving ``horizon`` more given survival to each ``given`` time.
 
     Parameters
@@ -151,13 +165,20 @@ def conditional_survival(data: pd.DataFrame, duration: str, event: str,
     s_all = np.atleast_1d(np.asarray(given, dtype=np.float64))
     t_all = np.atleast_1d(np.asarray(horizon, dtype=np.float64))
     if np.any(~np.isfinite(s_all)) or np.any(s_all < 0):
-        raise SpecError("given times must be finite and >= 0", column="given",
-                        value=s_all.tolist(), expected="e.g. [12, 24, 36]")
+        raise SpecError(
+            "given times must be finite and >= 0",
+            column="given",
+            value=s_all.tolist(),
+            expected="e.g. [12, 24, 36]",
+        )
     if np.any(~np.isfinite(t_all)) or np.any(t_all <= 0):
-        raise SpecError("horizons must be finite and > 0", column="horizon",
-                        value=t_all.tolist(), expected="e.g. 60")
-    km = kaplan_meier(data, duration, event, by=by, weights=weights, conf_type="none",
-                      robust=False)
+        raise SpecError(
+            "horizons must be finite and > 0",
+            column="horizon",
+            value=t_all.tolist(),
+            expected="e.g. 60",
+        )
+    km = kaplan_meier(data, duration, event, by=by, weights=weights, conf_type="none", robust=False)
     rows, curves = [], []
     for g in km.group_labels:
         sub = km.table[km.table["group"] == g]
@@ -182,25 +203,52 @@ def conditional_survival(data: pd.DataFrame, duration: str, event: str,
                 se_log = np.sqrt(gw_end - gw_s)
             beyond = (ends > last) | (s_s <= 0)
             est = np.where(beyond, np.nan, est)
-            lo, hi = confidence_limits(est, se_log, logse=True, conf_type=conf_type,
-                                       conf_level=conf_level)
+            lo, hi = confidence_limits(
+                est, se_log, logse=True, conf_type=conf_type, conf_level=conf_level
+            )
             if conf_type != "none":
                 lo = np.where(est == 1, 1.0, lo)
                 hi = np.where(est == 1, 1.0, hi)
             for k, t in enumerate(t_all):
-                rows.append({"group": g, "given": s, "horizon": t, "time": s + t,
-                             "n_risk": n_risk, "survival_given": s_s, "estimate": est[k],
-                             "std_error": est[k] * se_log[k], "lower": lo[k], "upper": hi[k]})
+                rows.append(
+                    {
+                        "group": g,
+                        "given": s,
+                        "horizon": t,
+                        "time": s + t,
+                        "n_risk": n_risk,
+                        "survival_given": s_s,
+                        "estimate": est[k],
+                        "std_error": est[k] * se_log[k],
+                        "lower": lo[k],
+                        "upper": hi[k],
+                    }
+                )
             grid = np.concatenate(([s], tt[(tt > s) & (tt <= s + t_all.max())]))
             cs = np.where(s_s > 0, _step(tt, surv, grid, 1.0) / s_s, np.nan)
             se_c = np.sqrt(_step(tt, cum_gw, grid, 0.0) - gw_s)
-            clo, chi = confidence_limits(cs, se_c, logse=True, conf_type=conf_type,
-                                         conf_level=conf_level)
+            clo, chi = confidence_limits(
+                cs, se_c, logse=True, conf_type=conf_type, conf_level=conf_level
+            )
             clo = np.where(cs == 1, 1.0, clo)
             chi = np.where(cs == 1, 1.0, chi)
-            curves.append(pd.DataFrame({"group": g, "given": s, "time": grid - s,
-                                        "estimate": cs, "lower": clo, "upper": chi}))
+            curves.append(
+                pd.DataFrame(
+                    {
+                        "group": g,
+                        "given": s,
+                        "time": grid - s,
+                        "estimate": cs,
+                        "lower": clo,
+                        "upper": chi,
+                    }
+                )
+            )
     table = pd.DataFrame(rows)
-    return ConditionalSurvival(table=table, curves=pd.concat(curves, ignore_index=True),
-                               conf_type=conf_type, conf_level=conf_level,
-                               excluded=km.excluded)
+    return ConditionalSurvival(
+        table=table,
+        curves=pd.concat(curves, ignore_index=True),
+        conf_type=conf_type,
+        conf_level=conf_level,
+        excluded=km.excluded,
+    )

@@ -51,8 +51,8 @@ class CoxFitState:
 
     design: Design
     rs: eng.RiskSets
-    x: np.ndarray              # centered design, sorted rows, all columns
-    center: np.ndarray         # internal centring (weighted means)
+    x: np.ndarray  # centered design, sorted rows, all columns
+    center: np.ndarray  # internal centring (weighted means)
     w: np.ndarray
     time: np.ndarray
     event: np.ndarray
@@ -61,15 +61,15 @@ class CoxFitState:
     strata_labels: list[Any] | None
     strata_columns: list[str]
     cluster: np.ndarray | None
-    beta: np.ndarray           # 0 for aliased columns
+    beta: np.ndarray  # 0 for aliased columns
     keep: np.ndarray
     naive_var: np.ndarray
     var: np.ndarray
-    means: np.ndarray          # R's fit$means
+    means: np.ndarray  # R's fit$means
     method: str
     robust: bool
     deriv: eng.Derivatives = field(repr=False)
-    strata_keys: list[Any] | None = None   # the values behind each stratum label
+    strata_keys: list[Any] | None = None  # the values behind each stratum label
 
 
 #: Old column names of the table (``CoxResult.summary`` before 0.2) -> new names.
@@ -132,9 +132,12 @@ class CoxResult(Result):
     def _rows(self, what: str) -> CoxFitState:
         """The row-level state, or a clear error for a fit on DuckDB/Dask/site sums."""
         if self.state is None:
-            raise SpecError(f"{what} needs the individual rows; this model was fitted from "
-                            "per-time sums (DuckDB, Dask or site files), which hold no rows",
-                            value=what, expected="a fit on a DataFrame or Cohort")
+            raise SpecError(
+                f"{what} needs the individual rows; this model was fitted from "
+                "per-time sums (DuckDB, Dask or site files), which hold no rows",
+                value=what,
+                expected="a fit on a DataFrame or Cohort",
+            )
         return self.state
 
     @property  # type: ignore[override]
@@ -145,8 +148,12 @@ class CoxResult(Result):
         attributes) it still is, with the old column names and a FutureWarning: use
         :attr:`table`.
         """
-        return FrameMethodAlias(self._summary_text, self._old_summary, "CoxResult.summary",
-                                "CoxResult.table (new column names std_error, statistic)")
+        return FrameMethodAlias(
+            self._summary_text,
+            self._old_summary,
+            "CoxResult.summary",
+            "CoxResult.table (new column names std_error, statistic)",
+        )
 
     def _old_summary(self) -> pd.DataFrame:
         return self.table.rename(columns=_OLD_COLUMNS)
@@ -160,24 +167,35 @@ class CoxResult(Result):
         coef = pd.DataFrame(cols)
         coef.index = pd.Index(t["term"].astype(str), name=None)
         lr = self.tests.set_index("test").loc["likelihood_ratio"]
-        lines = [f"Cox proportional-hazards model (ties = {self.ties})", "",
-                 coef.to_string(float_format=lambda v: f"{v:.4g}", na_rep="NA"), "",
-                 f"Likelihood ratio test={lr['statistic']:.4g}  on {int(lr['df'])} df, "
-                 f"p={lr['p']:.3g}",
-                 f"n= {self.n}, number of events= {self.n_event}"]
+        lines = [
+            f"Cox proportional-hazards model (ties = {self.ties})",
+            "",
+            coef.to_string(float_format=lambda v: f"{v:.4g}", na_rep="NA"),
+            "",
+            f"Likelihood ratio test={lr['statistic']:.4g}  on {int(lr['df'])} df, p={lr['p']:.3g}",
+            f"n= {self.n}, number of events= {self.n_event}",
+        ]
         if self.n_excluded:
             lines.append(f"   ({self.n_excluded} observation(s) deleted due to missingness)")
         return "\n".join(lines)
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"terms": len(self.table), "n": self.n, "events": self.n_event,
-                "excluded": self.n_excluded}
+        return {
+            "terms": len(self.table),
+            "n": self.n,
+            "events": self.n_event,
+            "excluded": self.n_excluded,
+        }
 
     def _display_notes(self) -> dict[str, object]:
-        return {"n": self.n, "events": self.n_event, "excluded rows": self.n_excluded,
-                "ties": self.ties, "robust variance": self.robust,
-                "log-likelihood (initial, final)":
-                    f"{self.loglik[0]:.4f}, {self.loglik[1]:.4f}"}
+        return {
+            "n": self.n,
+            "events": self.n_event,
+            "excluded rows": self.n_excluded,
+            "ties": self.ties,
+            "robust variance": self.robust,
+            "log-likelihood (initial, final)": f"{self.loglik[0]:.4f}, {self.loglik[1]:.4f}",
+        }
 
     def _display_frames(self) -> dict[str, pd.DataFrame]:
         return {"": self.table, "Tests": self.tests}
@@ -217,15 +235,26 @@ class CoxResult(Result):
 
         return predict_lp(self._rows("predict"), newdata, type=type)
 
-    def predict_survival(self, newdata: pd.DataFrame, times: Any = None, *,
-                         conf_type: str = "log", conf_level: float = 0.95) -> pd.DataFrame:
+    def predict_survival(
+        self,
+        newdata: pd.DataFrame,
+        times: Any = None,
+        *,
+        conf_type: str = "log",
+        conf_level: float = 0.95,
+    ) -> pd.DataFrame:
         """Predicted survival curves for the rows of ``newdata``, with standard errors and
         confidence limits, as ``survfit(fit, newdata)``
         (:func:`~crlm_outcomes.survival.cox_predict.predict_survival`)."""
         from crlm_outcomes.survival.cox_predict import predict_survival
 
-        return predict_survival(self._rows("predict_survival"), newdata, times=times, conf_type=conf_type,
-                                conf_level=conf_level)
+        return predict_survival(
+            self._rows("predict_survival"),
+            newdata,
+            times=times,
+            conf_type=conf_type,
+            conf_level=conf_level,
+        )
 
     def baseline_hazard(self) -> pd.DataFrame:
         """Baseline cumulative hazard per stratum (``basehaz(fit, centered = TRUE)``)."""
@@ -240,8 +269,9 @@ class CoxResult(Result):
 
         return forest_plot(self, ax=ax, **kwargs)
 
-    def plot_schoenfeld(self, term: str | None = None, ax: Any = None,
-                        transform: str = "km", **kwargs: Any) -> Any:
+    def plot_schoenfeld(
+        self, term: str | None = None, ax: Any = None, transform: str = "km", **kwargs: Any
+    ) -> Any:
         """Scaled Schoenfeld residuals against time, with a smooth.
 
         ``term=None`` (default) draws every term, as R's ``plot(cox.zph(fit))``: one panel per
@@ -266,8 +296,9 @@ class CoxResult(Result):
         (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
         from crlm_outcomes.formula.anova import wald_anova
 
-        return wald_anova(self._rows("anova").design, self.table["coef"].to_numpy(),
-                          self.vcov.to_numpy())
+        return wald_anova(
+            self._rows("anova").design, self.table["coef"].to_numpy(), self.vcov.to_numpy()
+        )
 
     def partial_effect(self, variable: str, values=None, reference: float | None = None):
         """Hazard ratio against ``variable`` relative to ``reference`` (default its median),
@@ -276,12 +307,19 @@ class CoxResult(Result):
         (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
         from crlm_outcomes.formula.effects import partial_effect
 
-        return partial_effect(self._rows("partial_effect").design, self.table["coef"].to_numpy(),
-                              self.vcov.to_numpy(), variable, values=values,
-                              reference=reference, conf_level=self.conf_level)
+        return partial_effect(
+            self._rows("partial_effect").design,
+            self.table["coef"].to_numpy(),
+            self.vcov.to_numpy(),
+            variable,
+            values=values,
+            reference=reference,
+            conf_level=self.conf_level,
+        )
 
-    def plot_partial_effect(self, variable: str, values=None, reference: float | None = None,
-                            ax=None):
+    def plot_partial_effect(
+        self, variable: str, values=None, reference: float | None = None, ax=None
+    ):
         """Plot :meth:`partial_effect` (hazard ratio curve, band, reference, knots)."""
         return self.partial_effect(variable, values=values, reference=reference).plot(ax=ax)
 
@@ -291,7 +329,7 @@ def _zero_one(x: np.ndarray) -> np.ndarray:
     out = np.zeros(x.shape[1], dtype=bool)
     for j in range(x.shape[1]):
         head = np.abs(x[:256, j])
-        if not np.all((head == 0) | (head == 1)):   # cheap rejection of continuous columns
+        if not np.all((head == 0) | (head == 1)):  # cheap rejection of continuous columns
             continue
         c = np.abs(x[:, j])
         out[j] = bool(np.all((c == 0) | (c == 1)))
@@ -305,7 +343,7 @@ def _aeq_times(time: np.ndarray, entry: np.ndarray | None, order: np.ndarray | N
     tol = np.sqrt(np.finfo(float).eps)
     allt = time if entry is None else np.concatenate([time, entry])
     if np.all(allt == np.floor(allt)) and np.max(np.abs(allt)) < 1.0 / tol:
-        return time, entry                  # integer-valued times cannot be near-ties
+        return time, entry  # integer-valued times cannot be near-ties
     if entry is None and order is not None:
         ts = time[order]
         y = ts[np.concatenate([[True], ts[1:] != ts[:-1]])]
@@ -323,10 +361,12 @@ def _aeq_times(time: np.ndarray, entry: np.ndarray | None, order: np.ndarray | N
     new_entry = cuts[np.searchsorted(cuts, entry, side="right") - 1]
     bad = (new_entry == new_time) & (entry != time)
     if bad.any():
-        raise SurvivalDataError("an (entry, exit] interval has effective length 0 after "
-                                "merging times closer than 1.5e-8 (R: aeqSurv exception)",
-                                value=float(time[np.flatnonzero(bad)[0]]),
-                                expected="entry clearly before exit")
+        raise SurvivalDataError(
+            "an (entry, exit] interval has effective length 0 after "
+            "merging times closer than 1.5e-8 (R: aeqSurv exception)",
+            value=float(time[np.flatnonzero(bad)[0]]),
+            expected="entry clearly before exit",
+        )
     return new_time, new_entry
 
 
@@ -345,10 +385,20 @@ def _collapse(mat: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efron",
-        strata: str | list[str] | None = None, weights: str | None = None,
-        cluster: str | None = None, robust: bool | None = None, entry: str | None = None,
-        conf_level: float = 0.95) -> CoxResult:
+def cox(
+    data: Any,
+    formula: str,
+    duration: str,
+    event: str,
+    *,
+    ties: str = "efron",
+    strata: str | list[str] | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    robust: bool | None = None,
+    entry: str | None = None,
+    conf_level: float = 0.95,
+) -> CoxResult:
     """Fit a Cox proportional-hazards model, as R's ``coxph``.
 
     Parameters
@@ -410,29 +460,65 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     [{'term': 'age_at_diagnosis', 'hr': 1.017}, {'term': 'sex[T.male]', 'hr': 0.941}]
     """
     if ties not in ("efron", "breslow"):
-        raise SpecError("ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
-                        "partial likelihood is combinatorial in the tie size)", column="ties",
-                        value=ties, expected="'efron' or 'breslow'")
+        raise SpecError(
+            "ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
+            "partial likelihood is combinatorial in the tie size)",
+            column="ties",
+            value=ties,
+            expected="'efron' or 'breslow'",
+        )
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must lie strictly between 0 and 1", column="conf_level",
-                        value=conf_level, expected="e.g. 0.95")
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1",
+            column="conf_level",
+            value=conf_level,
+            expected="e.g. 0.95",
+        )
     from crlm_outcomes.scale.survival import is_external
 
     if is_external(data):
         from crlm_outcomes.scale._cox import cox_external
 
-        return cox_external(data, formula, duration, event, ties=ties, strata=strata,
-                            weights=weights, cluster=cluster, robust=robust, entry=entry,
-                            conf_level=conf_level)
+        return cox_external(
+            data,
+            formula,
+            duration,
+            event,
+            ties=ties,
+            strata=strata,
+            weights=weights,
+            cluster=cluster,
+            robust=robust,
+            entry=entry,
+            conf_level=conf_level,
+        )
     data = as_frame(data, error=SurvivalDataError)
     variables = formula_variables(formula, data)
-    si = survival_input(data, duration, event, strata=strata, weights=weights, cluster=cluster,
-                        entry=entry, extra=variables)
-    used_cols = list(dict.fromkeys([duration, event, *as_column_list(strata),
-                                    *as_column_list(weights), *as_column_list(cluster),
-                                    *as_column_list(entry), *variables]))
+    si = survival_input(
+        data,
+        duration,
+        event,
+        strata=strata,
+        weights=weights,
+        cluster=cluster,
+        entry=entry,
+        extra=variables,
+    )
+    used_cols = list(
+        dict.fromkeys(
+            [
+                duration,
+                event,
+                *as_column_list(strata),
+                *as_column_list(weights),
+                *as_column_list(cluster),
+                *as_column_list(entry),
+                *variables,
+            ]
+        )
+    )
     if si.excluded.empty:
-        frame = data          # build_design reads only the formula's columns
+        frame = data  # build_design reads only the formula's columns
     else:
         frame = data.loc[data[used_cols].notna().all(axis=1).to_numpy(), variables]
     design = build_design(formula, frame)
@@ -442,13 +528,19 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
         raise EstimationError("the formula has no covariate columns")
     if not np.all(np.isfinite(x_raw)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(x_raw), axis=1))[0])
-        raise SpecError("data contains an infinite covariate value", row=None,
-                        column=design.columns[int(np.flatnonzero(~np.isfinite(x_raw[bad]))[0])],
-                        value=str(frame.index[bad]), expected="finite covariates")
+        raise SpecError(
+            "data contains an infinite covariate value",
+            row=None,
+            column=design.columns[int(np.flatnonzero(~np.isfinite(x_raw[bad]))[0])],
+            value=str(frame.index[bad]),
+            expected="finite covariates",
+        )
     ev = (si.event > 0).astype(np.int64)
     if ev.sum() == 0:
-        raise EstimationError("no events in the rows used: a Cox model cannot be fitted "
-                              "(R: \"Can't fit a Cox model with 0 failures\")")
+        raise EstimationError(
+            "no events in the rows used: a Cox model cannot be fitted "
+            '(R: "Can\'t fit a Cox model with 0 failures")'
+        )
     w = np.ones(n) if si.weights is None else si.weights
     has_rwt = si.weights is not None and bool(np.any(w != np.floor(w)))
     if robust is None:
@@ -458,23 +550,31 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
         if robust:
             groups = si.cluster
         else:
-            warnings.warn("cluster specified with robust=False: cluster ignored (as R)",
-                          DataQualityWarning, stacklevel=2)
+            warnings.warn(
+                "cluster specified with robust=False: cluster ignored (as R)",
+                DataQualityWarning,
+                stacklevel=2,
+            )
     counting = entry is not None
-    if si.strata is not None and n and np.bincount(
-            np.unique(np.asarray(si.strata), return_inverse=True)[1]).max() < 2:
+    if (
+        si.strata is not None
+        and n
+        and np.bincount(np.unique(np.asarray(si.strata), return_inverse=True)[1]).max() < 2
+    ):
         raise EstimationError(
             f"every stratum holds a single row ({n} rows in {n} strata): no event has anyone "
             "else at risk beside it, so the Cox model has no information; use fewer strata "
-            "or adjust for the variable instead")
+            "or adjust for the variable instead"
+        )
 
     is_ev = ev > 0
     time_order = None if counting else eng.event_first_time_order(si.time, is_ev)
     time_fix, entry_fix = _aeq_times(si.time, si.entry, time_order)
     if time_fix is not si.time and time_order is not None:
         time_order = eng.event_first_time_order(time_fix, is_ev)
-    rs = eng.build_risk_sets(time_fix, ev, si.weights, si.strata, entry_fix, ties == "efron",
-                             time_order=time_order)
+    rs = eng.build_risk_sets(
+        time_fix, ev, si.weights, si.strata, entry_fix, ties == "efron", time_order=time_order
+    )
     xs = np.take(x_raw, rs.order, axis=0)
     del x_raw
     ws = np.ones(n) if si.weights is None else w[rs.order]
@@ -485,12 +585,13 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
     else:
         means = np.where(zero_one, 0.0, center)
     xs -= center
-    work = np.abs(xs)         # also the Newton iteration's scratch array
+    work = np.abs(xs)  # also the Newton iteration's scratch array
     absdev = ws @ work
     scale = np.where(zero_one | (absdev <= 0), 1.0, ws.sum() / np.where(absdev > 0, absdev, 1))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton(xs, ws, rs, scale, counting=counting, eps=_EPS, toler_chol=_TOLER_CHOL,
-                         work=work)
+        res = eng.newton(
+            xs, ws, rs, scale, counting=counting, eps=_EPS, toler_chol=_TOLER_CHOL, work=work
+        )
     del work
     keep = res.keep
     beta = np.where(keep, res.beta, 0.0)
@@ -504,8 +605,7 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
         resid = eng.score_residuals(res.deriv, xs, rs) * ws[:, None]
         dfb = _collapse(resid, order_groups) @ naive_var
         var = dfb.T @ dfb
-        d0 = eng.derivatives(np.zeros(p), xs, ws, rs, eng.event_sums(ws, xs, rs),
-                             need_info=False)
+        d0 = eng.derivatives(np.zeros(p), xs, ws, rs, eng.event_sums(ws, xs, rs), need_info=False)
         r0 = _collapse(eng.score_residuals(d0, xs, rs) * ws[:, None], order_groups)
         u0 = r0.sum(axis=0)
         rscore = _wtest(r0.T @ r0, u0)
@@ -515,16 +615,43 @@ def cox(data: Any, formula: str, duration: str, event: str, *, ties: str = "efro
 
     order = rs.order
     state = CoxFitState(
-        design=design, rs=rs, x=xs, center=center, w=ws, time=time_fix[order],
-        event=ev[order], entry=None if entry_fix is None else entry_fix[order],
-        strata=None if si.strata is None else si.strata[order], strata_labels=si.strata_labels,
+        design=design,
+        rs=rs,
+        x=xs,
+        center=center,
+        w=ws,
+        time=time_fix[order],
+        event=ev[order],
+        entry=None if entry_fix is None else entry_fix[order],
+        strata=None if si.strata is None else si.strata[order],
+        strata_labels=si.strata_labels,
         strata_columns=as_column_list(strata),
-        cluster=order_groups if robust else None, beta=beta, keep=keep, naive_var=naive_var,
-        var=var, means=means, method=ties, robust=bool(robust), deriv=res.deriv,
-        strata_keys=si.strata_keys)
-    return cox_result(res, names, counting=counting, conf_level=conf_level, ties=ties, n=n,
-                      n_event=int(ev.sum()), excluded=si.excluded, state=state,
-                      robust=bool(robust), var=var, rscore=rscore, warn=False)
+        cluster=order_groups if robust else None,
+        beta=beta,
+        keep=keep,
+        naive_var=naive_var,
+        var=var,
+        means=means,
+        method=ties,
+        robust=bool(robust),
+        deriv=res.deriv,
+        strata_keys=si.strata_keys,
+    )
+    return cox_result(
+        res,
+        names,
+        counting=counting,
+        conf_level=conf_level,
+        ties=ties,
+        n=n,
+        n_event=int(ev.sum()),
+        excluded=si.excluded,
+        state=state,
+        robust=bool(robust),
+        var=var,
+        rscore=rscore,
+        warn=False,
+    )
 
 
 def _fit_warnings(res: eng.NewtonResult, names: list[str], counting: bool) -> None:
@@ -532,12 +659,17 @@ def _fit_warnings(res: eng.NewtonResult, names: list[str], counting: bool) -> No
     keep = res.keep
     beta = np.where(keep, res.beta, 0.0)
     if not keep.all():
-        warnings.warn("X matrix deemed to be singular (collinear or constant columns): "
-                      f"{', '.join(n_ for n_, k in zip(names, keep, strict=False) if not k)}; their "
-                      "coefficients are missing, as in R", DataQualityWarning, stacklevel=3)
+        warnings.warn(
+            "X matrix deemed to be singular (collinear or constant columns): "
+            f"{', '.join(n_ for n_, k in zip(names, keep, strict=False) if not k)}; their "
+            "coefficients are missing, as in R",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     if not res.converged:
-        warnings.warn("Ran out of iterations and did not converge", ConvergenceWarning,
-                      stacklevel=3)
+        warnings.warn(
+            "Ran out of iterations and did not converge", ConvergenceWarning, stacklevel=3
+        )
     else:
         infs = np.abs(res.u @ res.var)
         if counting:
@@ -546,17 +678,32 @@ def _fit_warnings(res: eng.NewtonResult, names: list[str], counting: bool) -> No
             flag = ~np.isfinite(res.u) | ((infs > _EPS) & (infs > _TOLER_INF * np.abs(beta)))
         flag &= keep
         if flag.any():
-            warnings.warn("Loglik converged before variable "
-                          f"{', '.join(n_ for n_, f in zip(names, flag, strict=False) if f)}; "
-                          "coefficient may be infinite (monotone likelihood)",
-                          MonotoneLikelihoodWarning, stacklevel=3)
+            warnings.warn(
+                "Loglik converged before variable "
+                f"{', '.join(n_ for n_, f in zip(names, flag, strict=False) if f)}; "
+                "coefficient may be infinite (monotone likelihood)",
+                MonotoneLikelihoodWarning,
+                stacklevel=3,
+            )
 
 
-def cox_result(res: eng.NewtonResult, names: list[str], *, counting: bool, conf_level: float,
-               ties: str, n: int, n_event: int, excluded: pd.DataFrame,
-               state: CoxFitState | None, robust: bool = False, var: np.ndarray | None = None,
-               rscore: float | None = None, warn: bool = True,
-               levels: dict[str, list[Any]] | None = None) -> CoxResult:
+def cox_result(
+    res: eng.NewtonResult,
+    names: list[str],
+    *,
+    counting: bool,
+    conf_level: float,
+    ties: str,
+    n: int,
+    n_event: int,
+    excluded: pd.DataFrame,
+    state: CoxFitState | None,
+    robust: bool = False,
+    var: np.ndarray | None = None,
+    rscore: float | None = None,
+    warn: bool = True,
+    levels: dict[str, list[Any]] | None = None,
+) -> CoxResult:
     """The :class:`CoxResult` of a Newton fit (rows in memory, engine sums or site rounds).
 
     ``var`` is the variance used (the robust one when ``robust``; default the model-based
@@ -579,25 +726,45 @@ def cox_result(res: eng.NewtonResult, names: list[str], *, counting: bool, conf_
     summ = {"term": names, "coef": coef, "std_error": se}
     if robust:
         summ["robust_std_error"] = rse
-    with np.errstate(over="ignore"):   # an infinite upper limit is R's answer too
-        summ.update({"hr": np.exp(coef), "lower": np.exp(coef - zcrit * se_used),
-                     "upper": np.exp(coef + zcrit * se_used), "statistic": z,
-                     "p": 2 * stats.norm.sf(np.abs(z))})
+    with np.errstate(over="ignore"):  # an infinite upper limit is R's answer too
+        summ.update(
+            {
+                "hr": np.exp(coef),
+                "lower": np.exp(coef - zcrit * se_used),
+                "upper": np.exp(coef + zcrit * se_used),
+                "statistic": z,
+                "p": 2 * stats.norm.sf(np.abs(z)),
+            }
+        )
     summary = pd.DataFrame(summ)
     wald = _wtest(var[np.ix_(keep, keep)], beta[keep])
     lr = 2 * (res.loglik - res.loglik0)
     rows: list[tuple[str, float | None, int]] = [
-        ("likelihood_ratio", lr, df), ("wald", wald, df), ("score", res.sctest, df)]
+        ("likelihood_ratio", lr, df),
+        ("wald", wald, df),
+        ("score", res.sctest, df),
+    ]
     if robust:
         rows.append(("robust_score", rscore, df))
     tests = pd.DataFrame(rows, columns=["test", "statistic", "df"])
     tests["p"] = stats.chi2.sf(tests["statistic"].to_numpy(float), tests["df"].to_numpy(float))
     vcov = pd.DataFrame(np.where(np.outer(keep, keep), var, np.nan), index=names, columns=names)
-    return CoxResult(table=summary, loglik=(res.loglik0, res.loglik), tests=tests, n=n,
-                     n_event=n_event, excluded=excluded, vcov=vcov,
-                     conf_level=conf_level, ties=ties, robust=bool(robust),
-                     iterations=res.iterations, converged=res.converged, state=state,
-                     levels=levels)
+    return CoxResult(
+        table=summary,
+        loglik=(res.loglik0, res.loglik),
+        tests=tests,
+        n=n,
+        n_event=n_event,
+        excluded=excluded,
+        vcov=vcov,
+        conf_level=conf_level,
+        ties=ties,
+        robust=bool(robust),
+        iterations=res.iterations,
+        converged=res.converged,
+        state=state,
+        levels=levels,
+    )
 
 
 #: R's coxph.control defaults and timefix, public for the engines' Newton loop.

@@ -58,9 +58,13 @@ def _newdata_strata(state, newdata: pd.DataFrame) -> np.ndarray | None:
     out = []
     for i, key in enumerate(keys):
         if key not in lookup:
-            raise SpecError("newdata has a stratum not found in the fitted model", row=i,
-                            column=", ".join(cols), value=str(key),
-                            expected=f"one of {labels}")
+            raise SpecError(
+                "newdata has a stratum not found in the fitted model",
+                row=i,
+                column=", ".join(cols),
+                value=str(key),
+                expected=f"one of {labels}",
+            )
         out.append(lookup[key])
     return np.asarray(out, dtype=np.int64)
 
@@ -71,8 +75,9 @@ def predict_lp(state, newdata: pd.DataFrame | None = None, type: str = "lp") -> 
     Without ``newdata`` the fitted rows are predicted, in the order of the data used.
     """
     if type not in ("lp", "risk"):
-        raise SpecError("unknown prediction type", column="type", value=type,
-                        expected="'lp' or 'risk'")
+        raise SpecError(
+            "unknown prediction type", column="type", value=type, expected="'lp' or 'risk'"
+        )
     beta = state.beta
     if newdata is None:
         x = np.empty_like(state.x)
@@ -85,9 +90,11 @@ def predict_lp(state, newdata: pd.DataFrame | None = None, type: str = "lp") -> 
         x = design_matrix_for(state.design, newdata)
         codes = _newdata_strata(state, newdata) if state.strata is not None else None
         if state.strata is not None and codes is None:
-            raise SpecError("a stratified model needs the strata column(s) in newdata",
-                            column=", ".join(state.strata_columns),
-                            expected="the strata columns used in the fit")
+            raise SpecError(
+                "a stratified model needs the strata column(s) in newdata",
+                column=", ".join(state.strata_columns),
+                expected="the strata columns used in the fit",
+            )
     if state.strata is not None:
         centre = _strata_means(state)[codes]
     else:
@@ -115,9 +122,16 @@ def _increments(state) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     vw = rs.slot_wt / denom**2
     var = np.bincount(rs.slot_k, weights=vw, minlength=k)
     xsum = s1[rs.slot_k] - rs.slot_f[:, None] * d1[rs.slot_k]
-    g = np.column_stack([np.bincount(rs.slot_k, weights=vw * xsum[:, j], minlength=k)
-                         for j in range(state.x.shape[1])]) if state.x.shape[1] else \
-        np.zeros((k, 0))
+    g = (
+        np.column_stack(
+            [
+                np.bincount(rs.slot_k, weights=vw * xsum[:, j], minlength=k)
+                for j in range(state.x.shape[1])
+            ]
+        )
+        if state.x.shape[1]
+        else np.zeros((k, 0))
+    )
     return haz, var, g
 
 
@@ -144,11 +158,16 @@ def _baseline(state) -> list[dict]:
         times = np.unique(state.time[st == s])
         ks = np.flatnonzero(rs.k_stratum == s) if rs.n_times else np.zeros(0, np.int64)
         grid = rs.times[ks]
-        out.append({"code": int(s), "times": times,
-                    "label": "all" if state.strata is None else state.strata_labels[int(s)],
-                    "cumhaz": _step_at(grid, np.cumsum(haz[ks]), times),
-                    "cumvar": _step_at(grid, np.cumsum(var[ks]), times),
-                    "cumx": _step_at(grid, np.cumsum(g[ks], axis=0), times)})
+        out.append(
+            {
+                "code": int(s),
+                "times": times,
+                "label": "all" if state.strata is None else state.strata_labels[int(s)],
+                "cumhaz": _step_at(grid, np.cumsum(haz[ks]), times),
+                "cumvar": _step_at(grid, np.cumsum(var[ks]), times),
+                "cumx": _step_at(grid, np.cumsum(g[ks], axis=0), times),
+            }
+        )
     return out
 
 
@@ -156,13 +175,25 @@ def baseline_hazard(state) -> pd.DataFrame:
     """Baseline cumulative hazard at every distinct exit time of each stratum, for a subject at
     ``fit$means`` (Breslow, or Efron-matched for Efron ties): ``strata, stratum_code, time,
     cumhaz``."""
-    return pd.concat([pd.DataFrame({"strata": b["label"], "stratum_code": b["code"],
-                                    "time": b["times"], "cumhaz": b["cumhaz"]})
-                      for b in _baseline(state)], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "strata": b["label"],
+                    "stratum_code": b["code"],
+                    "time": b["times"],
+                    "cumhaz": b["cumhaz"],
+                }
+            )
+            for b in _baseline(state)
+        ],
+        ignore_index=True,
+    )
 
 
-def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str = "log",
-                     conf_level: float = 0.95) -> pd.DataFrame:
+def predict_survival(
+    state, newdata: pd.DataFrame, times=None, *, conf_type: str = "log", conf_level: float = 0.95
+) -> pd.DataFrame:
     """Survival curves of the rows of ``newdata``, with standard errors and confidence limits,
     as ``survfit(fit, newdata)``.
 
@@ -184,8 +215,11 @@ def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str
     from crlm_outcomes.survival._km_core import check_conf, confidence_limits
 
     if not isinstance(newdata, pd.DataFrame):
-        raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
-                        expected="a DataFrame with the model's covariates")
+        raise SpecError(
+            "newdata must be a pandas DataFrame",
+            value=type(newdata).__name__,
+            expected="a DataFrame with the model's covariates",
+        )
     check_conf(conf_type, conf_level)
     x = design_matrix_for(state.design, newdata)
     risk = np.exp((x - state.means[None, :]) @ state.beta)
@@ -208,17 +242,31 @@ def predict_survival(state, newdata: pd.DataFrame, times=None, *, conf_type: str
         cum = np.outer(risk[rows], ch)
         # d' V d with d = H0 z - cx, expanded so that no rows x times x p array is formed
         zv = z[rows] @ vmat
-        quad = (np.einsum("rp,rp->r", zv, z[rows])[:, None] * ch[None, :] ** 2
-                - 2.0 * ch[None, :] * (zv @ cx.T)
-                + np.einsum("tp,pq,tq->t", cx, vmat, cx)[None, :])
+        quad = (
+            np.einsum("rp,rp->r", zv, z[rows])[:, None] * ch[None, :] ** 2
+            - 2.0 * ch[None, :] * (zv @ cx.T)
+            + np.einsum("tp,pq,tq->t", cx, vmat, cx)[None, :]
+        )
         se = np.sqrt(np.maximum(cv[None, :] + quad, 0.0) * risk[rows][:, None] ** 2)
         surv = np.exp(-cum)
-        lower, upper = confidence_limits(surv.ravel(), se.ravel(), logse=True,
-                                         conf_type=conf_type, conf_level=conf_level)
-        frames.append(pd.DataFrame({
-            "row": np.repeat(rows, t.size), "strata": b["label"],
-            "time": np.tile(t, rows.size), "cumhaz": cum.ravel(), "surv": surv.ravel(),
-            "std_error": se.ravel(), "lower": lower, "upper": upper}))
-    out = pd.concat(frames, ignore_index=True).sort_values(["row", "strata", "time"],
-                                                           kind="stable", ignore_index=True)
+        lower, upper = confidence_limits(
+            surv.ravel(), se.ravel(), logse=True, conf_type=conf_type, conf_level=conf_level
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "row": np.repeat(rows, t.size),
+                    "strata": b["label"],
+                    "time": np.tile(t, rows.size),
+                    "cumhaz": cum.ravel(),
+                    "surv": surv.ravel(),
+                    "std_error": se.ravel(),
+                    "lower": lower,
+                    "upper": upper,
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True).sort_values(
+        ["row", "strata", "time"], kind="stable", ignore_index=True
+    )
     return AliasedFrame.wrap(out, {"std_err": "std_error"})

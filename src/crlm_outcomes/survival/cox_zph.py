@@ -60,9 +60,12 @@ class ZphResult(Result):
         object.__setattr__(self, "table", AliasedFrame.wrap(self.table, {"chisq": "statistic"}))
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"terms": len(self.table) - 1, "events": len(self.time),
-                "transform": self.transform,
-                "global_p": float(self.table["p"].iloc[-1])}
+        return {
+            "terms": len(self.table) - 1,
+            "events": len(self.time),
+            "transform": self.transform,
+            "global_p": float(self.table["p"].iloc[-1]),
+        }
 
     def summary(self) -> str:
         """The test as R's ``print(cox.zph(fit))``: chisq, df, p per term and GLOBAL."""
@@ -107,8 +110,12 @@ def _transformed(state, transform: str) -> tuple[np.ndarray, np.ndarray]:
         avg = np.cumsum(counts) - counts + (counts + 1) / 2.0
         g_k = avg[np.searchsorted(values, rs.times)]
     else:
-        raise SpecError("unknown transform", column="transform", value=transform,
-                        expected="'km', 'identity', 'log' or 'rank'")
+        raise SpecError(
+            "unknown transform",
+            column="transform",
+            value=transform,
+            expected="'km', 'identity', 'log' or 'rank'",
+        )
     return g_k, g_k[rs.ev_k]
 
 
@@ -123,9 +130,18 @@ def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
     g_k, ev_g = _transformed(state, transform)
     g_k = g_k - ev_g.mean()
     dv = state.deriv
-    sub = eng.Derivatives(loglik=dv.loglik, u=dv.u[keep], imat=None, s0=dv.s0,
-                          s1=dv.s1[:, keep], d0=dv.d0, d1=dv.d1[:, keep], risk=dv.risk,
-                          score=dv.score, denom=dv.denom)
+    sub = eng.Derivatives(
+        loglik=dv.loglik,
+        u=dv.u[keep],
+        imat=None,
+        s0=dv.s0,
+        s1=dv.s1[:, keep],
+        d0=dv.d0,
+        d1=dv.d1[:, keep],
+        risk=dv.risk,
+        score=dv.score,
+        denom=dv.denom,
+    )
     ones = np.ones(rs.n_times)
     i11 = eng.info_weighted(sub, x, rs, ones)
     i12 = eng.info_weighted(sub, x, rs, g_k)
@@ -156,20 +172,33 @@ def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
     orig = rs.order[rs.ev_rows]
     # R lists events by stratum and time; tied times keep data order (right-censored data) or
     # reversed data order (counting-process data), as cox.zph's ``ord`` / ``rev(ord)``.
-    ev_order = np.lexsort((orig if state.entry is None else -orig, state.time[rs.ev_rows],
-                           np.zeros(rs.ev_rows.size) if state.strata is None
-                           else state.strata[rs.ev_rows]))
+    ev_order = np.lexsort(
+        (
+            orig if state.entry is None else -orig,
+            state.time[rs.ev_rows],
+            np.zeros(rs.ev_rows.size) if state.strata is None else state.strata[rs.ev_rows],
+        )
+    )
     y = y.iloc[ev_order].reset_index(drop=True)
-    return ZphResult(table=table, x=(ev_g)[ev_order], time=state.time[rs.ev_rows][ev_order],
-                     y=y, var=zvar, transform=transform)
+    return ZphResult(
+        table=table,
+        x=(ev_g)[ev_order],
+        time=state.time[rs.ev_rows][ev_order],
+        y=y,
+        var=zvar,
+        transform=transform,
+    )
 
 
 def _scaled_schoenfeld(state, sub, x, i11, groups, kept) -> pd.DataFrame:
     rs = state.rs
     means = eng.schoenfeld_means(sub, rs)
     schoen = x[rs.ev_rows] - means[rs.ev_k]
-    ev_str = (np.zeros(rs.ev_rows.size, dtype=np.int64) if state.strata is None
-              else state.strata[rs.ev_rows])
+    ev_str = (
+        np.zeros(rs.ev_rows.size, dtype=np.int64)
+        if state.strata is None
+        else state.strata[rs.ev_rows]
+    )
     all_str = np.zeros(rs.n, dtype=np.int64) if state.strata is None else state.strata
     strata_ids = np.unique(all_str)
     used = np.zeros((strata_ids.size, kept.size))

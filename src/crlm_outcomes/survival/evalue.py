@@ -85,29 +85,38 @@ class EValueResult(Result):
 
     table: pd.DataFrame
     true: float = 1.0
-    excluded: pd.DataFrame = field(repr=False, default_factory=lambda: pd.DataFrame(
-        columns=["index", "column", "value", "reason"]))
+    excluded: pd.DataFrame = field(
+        repr=False,
+        default_factory=lambda: pd.DataFrame(columns=["index", "column", "value", "reason"]),
+    )
 
     def __repr__(self) -> str:
         r = self.table.iloc[0]
         more = f", +{len(self.table) - 1} more" if len(self.table) > 1 else ""
-        return (f"<EValueResult {r['measure']} {r['estimate']:.3g}: E-value {r['evalue']:.3g}, "
-                f"CI {r['evalue_ci']:.3g}{more}>")
+        return (
+            f"<EValueResult {r['measure']} {r['estimate']:.3g}: E-value {r['evalue']:.3g}, "
+            f"CI {r['evalue_ci']:.3g}{more}>"
+        )
 
     def summary(self) -> str:
         """One sentence per estimate, as it goes into a results section."""
         lines = []
         for r in self.table.itertuples(index=False):
-            conv = ("" if r.measure == "RR" or r.rare else
-                    f" (converted to RR {r.rr:.2f} for a common outcome)")
+            conv = (
+                ""
+                if r.measure == "RR" or r.rare
+                else f" (converted to RR {r.rr:.2f} for a common outcome)"
+            )
             ci = "" if np.isnan(r.evalue_ci) else f"; for the confidence limit, {r.evalue_ci:.2f}"
-            lines.append(f"{r.term}: {r.measure} {r.estimate:.2f}{conv}; E-value "
-                         f"{r.evalue:.2f}{ci}")
+            lines.append(
+                f"{r.term}: {r.measure} {r.estimate:.2f}{conv}; E-value {r.evalue:.2f}{ci}"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return frames_html("E-values (VanderWeele & Ding 2017)", {"": self.table},
-                           notes={"true value": self.true})
+        return frames_html(
+            "E-values (VanderWeele & Ding 2017)", {"": self.table}, notes={"true value": self.true}
+        )
 
 
 def _to_rr(x: float, measure: str, rare: bool) -> float:
@@ -120,9 +129,16 @@ def _to_rr(x: float, measure: str, rare: bool) -> float:
     return float(np.sqrt(x))
 
 
-def evalue(estimate: float, lower: float | None = None, upper: float | None = None, *,
-           measure: str = "RR", rare: bool | None = None, true: float = 1.0,
-           term: str = "estimate") -> EValueResult:
+def evalue(
+    estimate: float,
+    lower: float | None = None,
+    upper: float | None = None,
+    *,
+    measure: str = "RR",
+    rare: bool | None = None,
+    true: float = 1.0,
+    term: str = "estimate",
+) -> EValueResult:
     """E-value of a ratio estimate and of its confidence interval.
 
     Parameters
@@ -159,13 +175,21 @@ def evalue(estimate: float, lower: float | None = None, upper: float | None = No
     2.35
     """
     if measure not in _MEASURES:
-        raise SpecError("unknown effect measure for the E-value", column="measure",
-                        value=measure, expected=" or ".join(map(repr, _MEASURES)))
+        raise SpecError(
+            "unknown effect measure for the E-value",
+            column="measure",
+            value=measure,
+            expected=" or ".join(map(repr, _MEASURES)),
+        )
     if measure != "RR" and rare is None:
-        raise SpecError(f"say whether the outcome is rare for an {measure}: the conversion to a "
-                        "risk ratio depends on it", column="rare", value=None,
-                        expected="rare=True (< 15% events by the end of follow-up) or "
-                                 "rare=False (common, e.g. CRLM mortality)")
+        raise SpecError(
+            f"say whether the outcome is rare for an {measure}: the conversion to a "
+            "risk ratio depends on it",
+            column="rare",
+            value=None,
+            expected="rare=True (< 15% events by the end of follow-up) or "
+            "rare=False (common, e.g. CRLM mortality)",
+        )
     lo = np.nan if lower is None else float(lower)
     hi = np.nan if upper is None else float(upper)
     est = float(estimate)
@@ -173,8 +197,11 @@ def evalue(estimate: float, lower: float | None = None, upper: float | None = No
     if any(not v > 0 for v in vals):
         raise InputError("ratios must be positive", value=vals, expected="values > 0")
     if (not np.isnan(lo) and lo > est) or (not np.isnan(hi) and hi < est):
-        raise InputError("the confidence limits do not bracket the estimate",
-                         value=(lo, est, hi), expected="lower <= estimate <= upper")
+        raise InputError(
+            "the confidence limits do not bracket the estimate",
+            value=(lo, est, hi),
+            expected="lower <= estimate <= upper",
+        )
     rare_b = bool(rare) if rare is not None else True
     rr, rr_lo, rr_hi = (_to_rr(v, measure, rare_b) for v in (est, lo, hi))
     t_rr = _to_rr(float(true), measure, rare_b)
@@ -182,21 +209,34 @@ def evalue(estimate: float, lower: float | None = None, upper: float | None = No
     if np.isnan(rr_lo) and np.isnan(rr_hi):
         e_ci = np.nan
     elif rr > t_rr:
-        e_ci = np.nan if np.isnan(rr_lo) else (1.0 if rr_lo <= t_rr else
-                                               evalue_point(rr_lo / t_rr))
+        e_ci = np.nan if np.isnan(rr_lo) else (1.0 if rr_lo <= t_rr else evalue_point(rr_lo / t_rr))
     elif rr < t_rr:
-        e_ci = np.nan if np.isnan(rr_hi) else (1.0 if rr_hi >= t_rr else
-                                               evalue_point(rr_hi / t_rr))
+        e_ci = np.nan if np.isnan(rr_hi) else (1.0 if rr_hi >= t_rr else evalue_point(rr_hi / t_rr))
     else:
         e_ci = 1.0
-    table = pd.DataFrame([{"term": term, "measure": measure, "estimate": est, "lower": lo,
-                           "upper": hi, "rare": rare_b, "rr": rr, "rr_lower": rr_lo,
-                           "rr_upper": rr_hi, "evalue": e_point, "evalue_ci": e_ci}])
+    table = pd.DataFrame(
+        [
+            {
+                "term": term,
+                "measure": measure,
+                "estimate": est,
+                "lower": lo,
+                "upper": hi,
+                "rare": rare_b,
+                "rr": rr,
+                "rr_lower": rr_lo,
+                "rr_upper": rr_hi,
+                "evalue": e_point,
+                "evalue_ci": e_ci,
+            }
+        ]
+    )
     return EValueResult(table=table, true=float(true))
 
 
-def evalue_from_model(model, terms: str | list[str] | None = None, *, rare: bool,
-                      measure: str = "HR") -> EValueResult:
+def evalue_from_model(
+    model, terms: str | list[str] | None = None, *, rare: bool, measure: str = "HR"
+) -> EValueResult:
     """E-values of hazard ratios of a fitted model (Cox, pooled, Fine–Gray: any object whose
     ``table`` or ``summary`` frame has term, hr, lower, upper).
 
@@ -224,15 +264,23 @@ def evalue_from_model(model, terms: str | list[str] | None = None, *, rare: bool
         frame = model.summary
     if "hr" not in frame.columns and "exp_coef" in frame.columns:
         frame = frame.rename(columns={"exp_coef": "hr"})
-    wanted = list(frame["term"]) if terms is None else (
-        [terms] if isinstance(terms, str) else list(terms))
+    wanted = (
+        list(frame["term"])
+        if terms is None
+        else ([terms] if isinstance(terms, str) else list(terms))
+    )
     rows = []
     for t in wanted:
         sel = frame[frame["term"] == t]
         if sel.empty:
-            raise InputError("term not in the model", column="term", value=t,
-                             expected=f"one of {list(frame['term'])}")
+            raise InputError(
+                "term not in the model",
+                column="term",
+                value=t,
+                expected=f"one of {list(frame['term'])}",
+            )
         r = sel.iloc[0]
-        rows.append(evalue(r["hr"], r["lower"], r["upper"], measure=measure, rare=rare,
-                           term=str(t)).table)
+        rows.append(
+            evalue(r["hr"], r["lower"], r["upper"], measure=measure, rare=rare, term=str(t)).table
+        )
     return EValueResult(table=pd.concat(rows, ignore_index=True))

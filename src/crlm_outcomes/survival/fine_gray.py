@@ -112,9 +112,18 @@ def _prepare(time: np.ndarray, status: np.ndarray, x: np.ndarray, cg: np.ndarray
     g_own = g_rows[cg, np.arange(time.shape[0])]
     first = np.asarray(np.searchsorted(time, fail_times, side="left"))
     g_fail = g_rows[:, first]
-    return _Data(time=time, status=status, x=x, cg=cg, g_own=g_own, fail_times=fail_times,
-                 d=d.astype(np.float64), first=first, g_fail=g_fail,
-                 x_fail_sum=x[fail].sum(axis=0))
+    return _Data(
+        time=time,
+        status=status,
+        x=x,
+        cg=cg,
+        g_own=g_own,
+        fail_times=fail_times,
+        d=d.astype(np.float64),
+        first=first,
+        g_fail=g_fail,
+        x_fail_sum=x[fail].sum(axis=0),
+    )
 
 
 def _risk_sums(dat: _Data, beta: np.ndarray, order: int):
@@ -166,8 +175,7 @@ def _neg_loglik_score_info(dat: _Data, beta: np.ndarray):
         lik = float(-(eta[dat.status == 1].sum()) + np.sum(dat.d * np.log(s0)))
         xbar = s1 / s0[:, None]
         score = -dat.x_fail_sum + (dat.d[:, None] * xbar).sum(axis=0)
-        info = np.einsum("k,kij->ij", dat.d / s0, s2) - np.einsum("k,ki,kj->ij", dat.d, xbar,
-                                                                   xbar)
+        info = np.einsum("k,kij->ij", dat.d / s0, s2) - np.einsum("k,ki,kj->ij", dat.d, xbar, xbar)
     return lik, score, info
 
 
@@ -228,8 +236,9 @@ def _sandwich_meat(dat: _Data, beta: np.ndarray) -> np.ndarray:
         q = e1 * r0[ku][:, None] - e0[:, None] * r1[ku]
         th = t[in_h]
         y_h = (th.shape[0] - np.searchsorted(th, cens_times, side="left")).astype(np.float64)
-        c_h = np.bincount(np.searchsorted(cens_times, t[in_h & cens]),
-                          minlength=cens_times.shape[0]).astype(np.float64)
+        c_h = np.bincount(
+            np.searchsorted(cens_times, t[in_h & cens]), minlength=cens_times.shape[0]
+        ).astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             inc = np.where((c_h > 0)[:, None], q * (c_h / (y_h * y_h))[:, None], 0.0)
             own = np.where((y_h > 0)[:, None], q / y_h[:, None], 0.0)
@@ -304,8 +313,7 @@ class FineGray(Result):
     references: dict[str, Any] = field(repr=False, default_factory=dict)
     term_counts: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
-    def predict(self, newdata: pd.DataFrame, times: Sequence[float] | None = None
-                ) -> pd.DataFrame:
+    def predict(self, newdata: pd.DataFrame, times: Sequence[float] | None = None) -> pd.DataFrame:
         """Cumulative incidence of the cause for each row of ``newdata``, as
         ``cmprsk::predict.crr(fit, cov1)``: ``F(t | z) = 1 - exp(-exp(z'b) A0(t))`` with ``A0``
         the Breslow-type baseline cumulative subdistribution hazard (:attr:`baseline`; Fine &
@@ -319,14 +327,20 @@ class FineGray(Result):
         neither does this.
         """
         if not isinstance(newdata, pd.DataFrame):
-            raise SpecError("newdata must be a pandas DataFrame", value=type(newdata).__name__,
-                            expected="a DataFrame with the model's covariates")
+            raise SpecError(
+                "newdata must be a pandas DataFrame",
+                value=type(newdata).__name__,
+                expected="a DataFrame with the model's covariates",
+            )
         design = self.model_spec
         variables = list(design.formula.variables)
         missing = [v for v in variables if v not in newdata.columns]
         if missing:
-            raise FormulaError("newdata lacks covariates of the model", value=missing,
-                               expected=f"the columns {variables}")
+            raise FormulaError(
+                "newdata lacks covariates of the model",
+                value=missing,
+                expected=f"the columns {variables}",
+            )
         x = design_matrix_for(design, newdata)
         risk = np.exp(x @ self.table["coef"].to_numpy())
         ft = self.baseline["time"].to_numpy()
@@ -339,8 +353,13 @@ class FineGray(Result):
             a = np.where(idx > 0, a0[np.maximum(idx - 1, 0)], 0.0)
             a = np.where(t > self.last_time, np.nan, a)
         cif = 1.0 - np.exp(-np.outer(risk, a))
-        return pd.DataFrame({"row": np.repeat(np.arange(len(newdata)), t.size),
-                             "time": np.tile(t, len(newdata)), "cif": cif.ravel()})
+        return pd.DataFrame(
+            {
+                "row": np.repeat(np.arange(len(newdata)), t.size),
+                "time": np.tile(t, len(newdata)),
+                "cif": cif.ravel(),
+            }
+        )
 
     _title = "Fine–Gray model"
 
@@ -358,8 +377,13 @@ class FineGray(Result):
         return True
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"formula": self.formula, "cause": self.cause, "n": self.n,
-                "events": self.n_event, "excluded": self.n_excluded}
+        return {
+            "formula": self.formula,
+            "cause": self.cause,
+            "n": self.n,
+            "events": self.n_event,
+            "excluded": self.n_excluded,
+        }
 
     @property
     def logtest(self) -> float:
@@ -387,35 +411,53 @@ class FineGray(Result):
     def summary(self) -> str:
         """Plain-text summary laid out like ``print(summary(crr(...)))``."""
         t = self.table
-        lines = [f"Competing risks regression (Fine–Gray), cause {self.cause} vs "
-                 f"{', '.join(map(str, self.competing)) or 'none'}",
-                 f"formula: {self.formula}", ""]
+        lines = [
+            f"Competing risks regression (Fine–Gray), cause {self.cause} vs "
+            f"{', '.join(map(str, self.competing)) or 'none'}",
+            f"formula: {self.formula}",
+            "",
+        ]
         coef = t[["term", "coef", "hr", "std_error", "statistic", "p"]].rename(
-            columns={"hr": "exp(coef)", "std_error": "se(coef)", "statistic": "z",
-                     "p": "p-value"})
+            columns={"hr": "exp(coef)", "std_error": "se(coef)", "statistic": "z", "p": "p-value"}
+        )
         lines.append(coef.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         lo = f"{100 * (1 - self.conf_level) / 2:g}%"
         hi = f"{100 * (1 + self.conf_level) / 2:g}%"
-        ci = pd.DataFrame({"term": t["term"], "exp(coef)": t["hr"],
-                           "exp(-coef)": np.exp(-t["coef"]), lo: t["lower"], hi: t["upper"]})
-        lines += ["", ci.to_string(index=False, float_format=lambda v: f"{v:.4g}"), "",
-                  f"Num. cases = {self.n}"
-                  + (f" ({self.n_excluded} excluded for missing values)"
-                     if self.n_excluded else ""),
-                  f"Pseudo Log-likelihood = {self.loglik:.4g}",
-                  f"Pseudo likelihood ratio test = {self.logtest:.4g}  on {self.df} df,",
-                  f"converged: {self.converged}"]
+        ci = pd.DataFrame(
+            {
+                "term": t["term"],
+                "exp(coef)": t["hr"],
+                "exp(-coef)": np.exp(-t["coef"]),
+                lo: t["lower"],
+                hi: t["upper"],
+            }
+        )
+        lines += [
+            "",
+            ci.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            "",
+            f"Num. cases = {self.n}"
+            + (f" ({self.n_excluded} excluded for missing values)" if self.n_excluded else ""),
+            f"Pseudo Log-likelihood = {self.loglik:.4g}",
+            f"Pseudo likelihood ratio test = {self.logtest:.4g}  on {self.df} df,",
+            f"converged: {self.converged}",
+        ]
         return "\n".join(lines)
 
     def _display_title(self) -> str:
         return f"Fine–Gray model: {self.formula}"
 
     def _display_notes(self) -> dict[str, object]:
-        return {"cause": self.cause, "competing": ", ".join(map(str, self.competing)),
-                "n": self.n, "excluded": self.n_excluded,
-                **self.counts, "pseudo log-likelihood": f"{self.loglik:.4f}",
-                "pseudo LR test": f"{self.logtest:.3f} on {self.df} df",
-                "converged": self.converged}
+        return {
+            "cause": self.cause,
+            "competing": ", ".join(map(str, self.competing)),
+            "n": self.n,
+            "excluded": self.n_excluded,
+            **self.counts,
+            "pseudo log-likelihood": f"{self.loglik:.4f}",
+            "pseudo LR test": f"{self.logtest:.3f} on {self.df} df",
+            "converged": self.converged,
+        }
 
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term
@@ -431,10 +473,16 @@ class FineGray(Result):
         (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
         from crlm_outcomes.formula.effects import partial_effect
 
-        return partial_effect(self.model_spec, self.table["coef"].to_numpy(),
-                              self.var.to_numpy(), variable, values=values,
-                              reference=reference, conf_level=self.conf_level,
-                              ratio_label="Subdistribution hazard ratio")
+        return partial_effect(
+            self.model_spec,
+            self.table["coef"].to_numpy(),
+            self.var.to_numpy(),
+            variable,
+            values=values,
+            reference=reference,
+            conf_level=self.conf_level,
+            ratio_label="Subdistribution hazard ratio",
+        )
 
 
 def fine_gray(
@@ -507,17 +555,20 @@ def fine_gray(
 
     data = as_frame(data, error=SurvivalDataError)
     if not 0 < conf_level < 1:
-        raise SpecError("conf_level must be between 0 and 1", value=conf_level,
-                        expected="e.g. 0.95")
+        raise SpecError(
+            "conf_level must be between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
     checked = check_formula(formula, data.columns)
     variables = list(checked.variables)
     cz = declared_causes(data, event, causes, censor_code=censor_code)
     if cause not in cz:
         if causes is not None:
-            raise SpecError("cause is not among the declared causes", value=cause,
-                            expected=f"one of {list(cz)}")
-        raise EstimationError(f"no event with code {cause} (the cause of interest) in column "
-                              f"{event!r}")
+            raise SpecError(
+                "cause is not among the declared causes", value=cause, expected=f"one of {list(cz)}"
+            )
+        raise EstimationError(
+            f"no event with code {cause} (the cause of interest) in column {event!r}"
+        )
     frame = data
     codes_for_input = cz
     cause_code = cause
@@ -530,8 +581,9 @@ def fine_gray(
         frame = data.assign(**{event: recoded})
         codes_for_input = tuple(spare if c == 0 else c for c in cz)
         cause_code = spare if cause == 0 else cause
-    si = survival_input(frame, duration, event, by=cengroup, causes=codes_for_input,
-                        extra=variables)
+    si = survival_input(
+        frame, duration, event, by=cengroup, causes=codes_for_input, extra=variables
+    )
     from crlm_outcomes.formula.design import drop_empty_leading_levels
 
     # crr takes no column of zeros: levels without a patient are left out (not estimable)
@@ -539,17 +591,23 @@ def fine_gray(
     design = build_design(formula, kept)
     terms = list(design.columns)
     if not terms:
-        raise FormulaError("the formula gives no covariate columns", value=formula,
-                           expected="at least one covariate")
+        raise FormulaError(
+            "the formula gives no covariate columns",
+            value=formula,
+            expected="at least one covariate",
+        )
     x = design.X
     if not np.all(np.isfinite(x)):
         bad = np.flatnonzero(~np.isfinite(x).all(axis=0))[0]
-        raise SurvivalDataError("covariate is not finite", column=terms[bad],
-                                expected="finite values")
+        raise SurvivalDataError(
+            "covariate is not finite", column=terms[bad], expected="finite values"
+        )
     const = [terms[j] for j in range(x.shape[1]) if np.ptp(x[:, j]) == 0]
     if const:
-        raise EstimationError(f"covariate(s) {', '.join(const)} constant among the rows "
-                              "analysed: coefficient not identifiable")
+        raise EstimationError(
+            f"covariate(s) {', '.join(const)} constant among the rows "
+            "analysed: coefficient not identifiable"
+        )
     status = np.where(si.event == 0, 0, np.where(si.event == cause_code, 1, 2))
     cg = si.group if cengroup is not None else np.zeros(si.n, dtype=np.int64)
     dat = _prepare(si.time, status, x, cg)
@@ -559,8 +617,11 @@ def fine_gray(
     p = x.shape[1]
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=np.float64)
     if beta.shape != (p,):
-        raise SpecError("init has the wrong length", value=list(beta),
-                        expected=f"{p} values ({', '.join(terms)})")
+        raise SpecError(
+            "init has the wrong length",
+            value=list(beta),
+            expected=f"{p} values ({', '.join(terms)})",
+        )
     converged = False
     iterations = 0
     for it in range(max_iter + 1):
@@ -574,8 +635,9 @@ def fine_gray(
         try:
             step = -np.linalg.solve(info, score)
         except np.linalg.LinAlgError as exc:
-            raise EstimationError("singular information matrix; collinear covariates among "
-                                  + ", ".join(terms)) from exc
+            raise EstimationError(
+                "singular information matrix; collinear covariates among " + ", ".join(terms)
+            ) from exc
         new = beta + step
         fnew = _neg_loglik(dat, new)
         halvings = 0
@@ -591,43 +653,73 @@ def fine_gray(
         beta = new
     if not converged:
         worst = [terms[j] for j in np.argsort(-np.abs(score))[: min(3, p)]]
-        warnings.warn(f"Fine–Gray fit did not converge in {max_iter} iterations; largest "
-                      f"scores for {', '.join(worst)}", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"Fine–Gray fit did not converge in {max_iter} iterations; largest "
+            f"scores for {', '.join(worst)}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     try:
         inv_info = np.linalg.inv(info)
     except np.linalg.LinAlgError as exc:
-        raise EstimationError("singular information matrix at the estimate; collinear "
-                              "covariates among " + ", ".join(terms)) from exc
+        raise EstimationError(
+            "singular information matrix at the estimate; collinear "
+            "covariates among " + ", ".join(terms)
+        ) from exc
     meat = _sandwich_meat(dat, beta)
     var = inv_info @ meat @ inv_info.T
     se = np.sqrt(np.diag(var))
     z = beta / se
     zq = stats.norm.ppf(0.5 + conf_level / 2.0)
-    table = pd.DataFrame({
-        "term": terms, "coef": beta, "hr": np.exp(beta), "std_error": se, "statistic": z,
-        "p": 2.0 * stats.norm.sf(np.abs(z)),
-        "lower": np.exp(beta - zq * se), "upper": np.exp(beta + zq * se),
-    })
+    table = pd.DataFrame(
+        {
+            "term": terms,
+            "coef": beta,
+            "hr": np.exp(beta),
+            "std_error": se,
+            "statistic": z,
+            "p": 2.0 * stats.norm.sf(np.abs(z)),
+            "lower": np.exp(beta - zq * se),
+            "upper": np.exp(beta + zq * se),
+        }
+    )
     loglik_null = -_neg_loglik(dat, np.zeros(p))
     _, _, s0, _, _ = _risk_sums(dat, beta, 0)
     jumps = dat.d / s0  # crr's bfitj: Breslow-type increments of the baseline at uftime
-    baseline = pd.DataFrame({"time": dat.fail_times, "hazard": jumps,
-                             "cumhaz": np.cumsum(jumps)})
-    counts = {"n_cause": int((status == 1).sum()), "n_competing": int((status == 2).sum()),
-              "n_censored": int((status == 0).sum())}
+    baseline = pd.DataFrame({"time": dat.fail_times, "hazard": jumps, "cumhaz": np.cumsum(jumps)})
+    counts = {
+        "n_cause": int((status == 1).sum()),
+        "n_competing": int((status == 2).sum()),
+        "n_censored": int((status == 0).sum()),
+    }
     competing = tuple(c for c in cz if c != cause)
     binary = np.all(np.isclose(x, 0) | np.isclose(x, 1), axis=0)
     on = np.isclose(x, 1)
-    term_counts = pd.DataFrame({
-        "term": terms,
-        "n": np.where(binary, on.sum(axis=0), np.nan),
-        "events": np.where(binary, (on & (status == 1)[:, None]).sum(axis=0), np.nan)})
-    return FineGray(table=table, var=pd.DataFrame(var, index=terms, columns=terms),
-                    information=pd.DataFrame(info, index=terms, columns=terms),
-                    loglik=-lik, loglik_null=loglik_null, converged=converged,
-                    iterations=iterations, cause=cause, competing=competing,
-                    formula=checked.rhs, conf_level=conf_level, n=si.n, counts=counts,
-                    excluded=si.excluded, baseline=baseline, last_time=float(dat.time.max()),
-                    model_spec=design, references=design.references,
-                    term_counts=term_counts)
-
+    term_counts = pd.DataFrame(
+        {
+            "term": terms,
+            "n": np.where(binary, on.sum(axis=0), np.nan),
+            "events": np.where(binary, (on & (status == 1)[:, None]).sum(axis=0), np.nan),
+        }
+    )
+    return FineGray(
+        table=table,
+        var=pd.DataFrame(var, index=terms, columns=terms),
+        information=pd.DataFrame(info, index=terms, columns=terms),
+        loglik=-lik,
+        loglik_null=loglik_null,
+        converged=converged,
+        iterations=iterations,
+        cause=cause,
+        competing=competing,
+        formula=checked.rhs,
+        conf_level=conf_level,
+        n=si.n,
+        counts=counts,
+        excluded=si.excluded,
+        baseline=baseline,
+        last_time=float(dat.time.max()),
+        model_spec=design,
+        references=design.references,
+        term_counts=term_counts,
+    )

@@ -51,11 +51,25 @@ from crlm_outcomes.survival._km_core import (
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
 
-__all__ = ["kaplan_meier", "kaplan_meier_from_input", "KaplanMeierResult", "CONF_TYPES",
-           "confidence_limits"]
+__all__ = [
+    "kaplan_meier",
+    "kaplan_meier_from_input",
+    "KaplanMeierResult",
+    "CONF_TYPES",
+    "confidence_limits",
+]
 
-TABLE_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_error",
-                 "lower", "upper"]
+TABLE_COLUMNS = [
+    "group",
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "survival",
+    "std_error",
+    "lower",
+    "upper",
+]
 #: Column renames of 0.2 (old name -> new name), readable with a FutureWarning until 0.3.
 SE_ALIASES = {"std_err": "std_error"}
 RMST_ALIASES = {"std_err": "std_error", "rmst": "estimate"}
@@ -67,8 +81,13 @@ _TOL = AEQ_TOLERANCE  # R's sqrt(.Machine$double.eps), used by the median and qu
 # --------------------------------------------------------------------------------------------
 
 
-def _ij_pieces(ct: CountTable, cv: Curves, si: SurvivalInput, grid_stop: np.ndarray,
-               grid_entry: np.ndarray | None) -> dict[str, np.ndarray]:
+def _ij_pieces(
+    ct: CountTable,
+    cv: Curves,
+    si: SurvivalInput,
+    grid_stop: np.ndarray,
+    grid_entry: np.ndarray | None,
+) -> dict[str, np.ndarray]:
     """Per-line and per-row ingredients of the infinitesimal-jackknife influence of S(t).
 
     For a row r (weight w, at risk on (e, t], event indicator delta) the IJ influence on S at
@@ -93,19 +112,30 @@ def _ij_pieces(ct: CountTable, cv: Curves, si: SurvivalInput, grid_stop: np.ndar
         g_entry = np.zeros(si.n)
     else:
         g_entry = np.where(dead[entry_line], 0.0, g_line[entry_line])
-    return {"e_line": e_line, "b_line": b_line, "g_line": g_line, "stop_line": stop_line,
-            "entry_line": entry_line, "w": w, "delta": delta, "g_exit": g_exit,
-            "e_exit": e_exit, "g_entry": g_entry}
+    return {
+        "e_line": e_line,
+        "b_line": b_line,
+        "g_line": g_line,
+        "stop_line": stop_line,
+        "entry_line": entry_line,
+        "w": w,
+        "delta": delta,
+        "g_exit": g_exit,
+        "e_exit": e_exit,
+        "g_entry": g_entry,
+    }
 
 
-def _ij_variance_individual(ct: CountTable, cv: Curves, pieces: dict[str, np.ndarray]
-                            ) -> np.ndarray:
+def _ij_variance_individual(
+    ct: CountTable, cv: Curves, pieces: dict[str, np.ndarray]
+) -> np.ndarray:
     """IJ variance of S at every line when each row is its own cluster: O(rows + lines)."""
     lines = len(ct.cell)
     w, stop_line, entry_line = pieces["w"], pieces["stop_line"], pieces["entry_line"]
     final = w * (pieces["delta"] * pieces["e_exit"] - (pieces["g_exit"] - pieces["g_entry"]))
-    closed = segmented_cumsum(np.bincount(stop_line, weights=final * final, minlength=lines),
-                               cv.bounds)
+    closed = segmented_cumsum(
+        np.bincount(stop_line, weights=final * final, minlength=lines), cv.bounds
+    )
 
     def at_risk_after(x: np.ndarray) -> np.ndarray:
         # sum of x over rows with entry < t_line < exit (strictly after the line)
@@ -113,7 +143,8 @@ def _ij_variance_individual(ct: CountTable, cv: Curves, pieces: dict[str, np.nda
         rev = reverse_segmented_cumsum(by_stop, cv.bounds) - by_stop
         if entry_line is not None:
             rev = rev - reverse_segmented_cumsum(
-                np.bincount(entry_line, weights=x, minlength=lines), cv.bounds)
+                np.bincount(entry_line, weights=x, minlength=lines), cv.bounds
+            )
         return rev
 
     w2 = w * w
@@ -124,13 +155,17 @@ def _ij_variance_individual(ct: CountTable, cv: Curves, pieces: dict[str, np.nda
     g = pieces["g_line"]
     with np.errstate(invalid="ignore", over="ignore"):
         q = closed + g * g * s_w2 - 2.0 * g * s_w2g + s_w2gg
-        var = cv.surv ** 2 * np.maximum(q, 0.0)
+        var = cv.surv**2 * np.maximum(q, 0.0)
     return np.where(cv.surv == 0, 0.0, var)
 
 
-def _ij_variance_clustered(ct: CountTable, cv: Curves, pieces: dict[str, np.ndarray],
-                           cluster: np.ndarray,
-                           block: int = 2_000_000) -> np.ndarray:
+def _ij_variance_clustered(
+    ct: CountTable,
+    cv: Curves,
+    pieces: dict[str, np.ndarray],
+    cluster: np.ndarray,
+    block: int = 2_000_000,
+) -> np.ndarray:
     """IJ variance with clusters of several rows: per group, clusters x event times in blocks.
 
     ``C_k(t_i) = sum_{j <= i} E_j (D_kj - h_j A_kj)`` with ``D`` the cluster's weighted events
@@ -150,8 +185,11 @@ def _ij_variance_clustered(ct: CountTable, cv: Curves, pieces: dict[str, np.ndar
         k_codes, _ = pd.factorize(cluster[rows], sort=True)
         k_codes = k_codes.astype(np.int64)
         n_k = int(k_codes.max()) + 1
-        a = (np.zeros(len(rows), dtype=np.int64) if entry_line is None
-             else np.searchsorted(ev_lines, entry_line[rows], side="right"))
+        a = (
+            np.zeros(len(rows), dtype=np.int64)
+            if entry_line is None
+            else np.searchsorted(ev_lines, entry_line[rows], side="right")
+        )
         b = np.searchsorted(ev_lines, stop_line[rows], side="right")
         wr = w[rows]
         is_ev = delta[rows] > 0
@@ -163,22 +201,23 @@ def _ij_variance_clustered(ct: CountTable, cv: Curves, pieces: dict[str, np.ndar
         k_sorted = k_codes[order]
         for k0 in range(0, n_k, step):
             k1 = min(n_k, k0 + step)
-            sel = order[np.searchsorted(k_sorted, k0):np.searchsorted(k_sorted, k1)]
+            sel = order[np.searchsorted(k_sorted, k0) : np.searchsorted(k_sorted, k1)]
             kk = k_codes[sel] - k0
             nb = k1 - k0
-            diff = (np.bincount(kk * (m + 1) + a[sel], weights=wr[sel], minlength=nb * (m + 1))
-                    - np.bincount(kk * (m + 1) + b[sel], weights=wr[sel],
-                                  minlength=nb * (m + 1)))
+            diff = np.bincount(
+                kk * (m + 1) + a[sel], weights=wr[sel], minlength=nb * (m + 1)
+            ) - np.bincount(kk * (m + 1) + b[sel], weights=wr[sel], minlength=nb * (m + 1))
             at_risk = np.cumsum(diff.reshape(nb, m + 1)[:, :m], axis=1)
             evs = sel[is_ev[sel]]
-            dmat = np.bincount((k_codes[evs] - k0) * m + (b[evs] - 1), weights=wr[evs],
-                               minlength=nb * m).reshape(nb, m)
+            dmat = np.bincount(
+                (k_codes[evs] - k0) * m + (b[evs] - 1), weights=wr[evs], minlength=nb * m
+            ).reshape(nb, m)
             with np.errstate(invalid="ignore"):
                 c = np.cumsum(e_j * (dmat - h_j * at_risk), axis=1)
                 q += np.einsum("ij,ij->j", c, c)
         s_ev = cv.surv[ev_lines]
         with np.errstate(invalid="ignore"):
-            v_ev = np.where(s_ev == 0, 0.0, s_ev ** 2 * q)
+            v_ev = np.where(s_ev == 0, 0.0, s_ev**2 * q)
         # carry forward to every line of the group (0 before the first event time)
         idx = np.searchsorted(ev_lines, np.arange(lo, hi), side="right") - 1
         var[lo:hi] = np.where(idx >= 0, v_ev[np.maximum(idx, 0)], 0.0)
@@ -274,8 +313,12 @@ class KaplanMeierResult(Result):
         object.__setattr__(self, "table", AliasedFrame.wrap(self.table, SE_ALIASES))
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"groups": len(self.group_labels), "n": int(self.n["n"].sum()),
-                "events": float(self.n["events"].sum()), "excluded": self.n_excluded}
+        return {
+            "groups": len(self.group_labels),
+            "n": int(self.n["n"].sum()),
+            "events": float(self.n["events"].sum()),
+            "excluded": self.n_excluded,
+        }
 
     def summary(self) -> str:
         """The curves' medians as R's ``print(survfit(...))``: n, events, median and limits."""
@@ -283,12 +326,18 @@ class KaplanMeierResult(Result):
         lo = f"{self.conf_level:g}LCL"
         hi = f"{self.conf_level:g}UCL"
         shown = med[["group", "n", "events", "median", "lower", "upper"]].rename(
-            columns={"lower": lo, "upper": hi})
-        head = (f"Kaplan-Meier estimate ({self.conf_type} {self.conf_level:g} intervals, "
-                f"{self.variance} variance)")
+            columns={"lower": lo, "upper": hi}
+        )
+        head = (
+            f"Kaplan-Meier estimate ({self.conf_type} {self.conf_level:g} intervals, "
+            f"{self.variance} variance)"
+        )
         text = shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="NA")
-        tail = f"\n{self.n_excluded} observation(s) deleted due to missingness" \
-            if self.n_excluded else ""
+        tail = (
+            f"\n{self.n_excluded} observation(s) deleted due to missingness"
+            if self.n_excluded
+            else ""
+        )
         return f"{head}\n{text}{tail}"
 
     def _groups(self) -> list[tuple[Hashable, pd.DataFrame]]:
@@ -305,9 +354,14 @@ class KaplanMeierResult(Result):
         rows = []
         for g, sub in self._groups():
             t = sub["time"].to_numpy()
-            rows.append((g, _minmin(sub["survival"].to_numpy(), t),
-                         _minmin(sub["lower"].to_numpy(), t),
-                         _minmin(sub["upper"].to_numpy(), t)))
+            rows.append(
+                (
+                    g,
+                    _minmin(sub["survival"].to_numpy(), t),
+                    _minmin(sub["lower"].to_numpy(), t),
+                    _minmin(sub["upper"].to_numpy(), t),
+                )
+            )
         return pd.DataFrame(rows, columns=["group", "median", "lower", "upper"])
 
     def quantile(self, p: float | Sequence[float] = (0.25, 0.5, 0.75)) -> pd.DataFrame:
@@ -318,16 +372,28 @@ class KaplanMeierResult(Result):
         """
         probs = np.atleast_1d(np.asarray(p, dtype=np.float64))
         if np.any(np.isnan(probs)) or np.any((probs < 0) | (probs > 1)):
-            raise SpecError("invalid probability for quantile", value=list(probs),
-                            expected="probabilities between 0 and 1")
+            raise SpecError(
+                "invalid probability for quantile",
+                value=list(probs),
+                expected="probabilities between 0 and 1",
+            )
         rows = []
         for g, sub in self._groups():
             x = np.concatenate(([0.0], sub["time"].to_numpy()))
-            ys = {k: np.concatenate(([0.0], 1.0 - sub[k].to_numpy()))
-                  for k in ("survival", "lower", "upper")}
+            ys = {
+                k: np.concatenate(([0.0], 1.0 - sub[k].to_numpy()))
+                for k in ("survival", "lower", "upper")
+            }
             for q in probs:
-                rows.append((g, float(q), _findq(x, ys["survival"], q),
-                             _findq(x, ys["lower"], q), _findq(x, ys["upper"], q)))
+                rows.append(
+                    (
+                        g,
+                        float(q),
+                        _findq(x, ys["survival"], q),
+                        _findq(x, ys["lower"], q),
+                        _findq(x, ys["upper"], q),
+                    )
+                )
         return pd.DataFrame(rows, columns=["group", "p", "quantile", "lower", "upper"])
 
     def at(self, times: float | Sequence[float], *, extend: bool = False) -> pd.DataFrame:
@@ -350,28 +416,39 @@ class KaplanMeierResult(Result):
             cols = {k: sub[k].to_numpy() for k in TABLE_COLUMNS[1:]}
             if cols["time"][0] != 0:
                 limit = np.nan if self.conf_type == "none" else 1.0
-                first = {"time": 0.0, "n_risk": cols["n_risk"][0], "n_event": 0.0,
-                         "n_censor": 0.0, "survival": 1.0, "std_error": 0.0, "lower": limit,
-                         "upper": limit}
+                first = {
+                    "time": 0.0,
+                    "n_risk": cols["n_risk"][0],
+                    "n_event": 0.0,
+                    "n_censor": 0.0,
+                    "survival": 1.0,
+                    "std_error": 0.0,
+                    "lower": limit,
+                    "upper": limit,
+                }
                 cols = {k: np.concatenate(([first[k]], v)) for k, v in cols.items()}
             ptimes = req if extend else req[req <= cols["time"].max()]
             if len(ptimes) == 0:
-                raise SpecError(f"no requested time within the follow-up of group {g!r}",
-                                value=list(np.atleast_1d(times)),
-                                expected=f"times <= {cols['time'].max():g} or extend=True")
+                raise SpecError(
+                    f"no requested time within the follow-up of group {g!r}",
+                    value=list(np.atleast_1d(times)),
+                    expected=f"times <= {cols['time'].max():g} or extend=True",
+                )
             i1 = np.searchsorted(cols["time"], ptimes, side="right")
             i2 = np.searchsorted(cols["time"], ptimes, side="left")
             pick = np.maximum(i1, 1) - 1
-            out = {"group": [g] * len(ptimes), "time": ptimes,
-                   "n_risk": np.append(cols["n_risk"], 0.0)[i2]}
+            out = {
+                "group": [g] * len(ptimes),
+                "time": ptimes,
+                "n_risk": np.append(cols["n_risk"], 0.0)[i2],
+            }
             for k in ("n_event", "n_censor"):
                 cum = np.concatenate(([0.0], np.cumsum(cols[k])))[i1]
                 out[k] = np.diff(np.concatenate(([0.0], cum)))
             for k in ("survival", "std_error", "lower", "upper"):
                 out[k] = cols[k][pick]
             frames.append(pd.DataFrame(out))
-        return AliasedFrame.wrap(pd.concat(frames, ignore_index=True)[TABLE_COLUMNS],
-                                 SE_ALIASES)
+        return AliasedFrame.wrap(pd.concat(frames, ignore_index=True)[TABLE_COLUMNS], SE_ALIASES)
 
     def rmst(self, tau: float) -> pd.DataFrame:
         """Restricted mean survival time up to ``tau`` as R's ``print(fit, rmean = tau)``.
@@ -388,32 +465,52 @@ class KaplanMeierResult(Result):
         """
         tau = float(tau)
         if tau < self.table["time"].min():
-            raise SpecError("truncation time tau for the restricted mean is below the smallest "
-                            "survival time", value=tau,
-                            expected=f"tau >= {self.table['time'].min():g}")
+            raise SpecError(
+                "truncation time tau for the restricted mean is below the smallest survival time",
+                value=tau,
+                expected=f"tau >= {self.table['time'].min():g}",
+            )
         rows = []
         for g, sub in self._groups():
-            est, se = survmean(sub["time"].to_numpy(), sub["survival"].to_numpy(),
-                                sub["n_risk"].to_numpy(), sub["n_event"].to_numpy(), tau)
+            est, se = survmean(
+                sub["time"].to_numpy(),
+                sub["survival"].to_numpy(),
+                sub["n_risk"].to_numpy(),
+                sub["n_event"].to_numpy(),
+                tau,
+            )
             rows.append((g, tau, est, se))
-        return AliasedFrame.wrap(pd.DataFrame(rows, columns=["group", "tau", "estimate",
-                                                             "std_error"]), RMST_ALIASES)
+        return AliasedFrame.wrap(
+            pd.DataFrame(rows, columns=["group", "tau", "estimate", "std_error"]), RMST_ALIASES
+        )
 
-    def plot(self, ax: plt.Axes | None = None, *, risk_table: bool = True,
-             censor_marks: bool = True, ci: bool = True, **kwargs: Any) -> plt.Axes:
+    def plot(
+        self,
+        ax: plt.Axes | None = None,
+        *,
+        risk_table: bool = True,
+        censor_marks: bool = True,
+        ci: bool = True,
+        **kwargs: Any,
+    ) -> plt.Axes:
         """Step plot of the curves; see :func:`crlm_outcomes.plots.km.plot_km`."""
         from crlm_outcomes.plots.km import plot_km
 
-        return plot_km(self, ax=ax, risk_table=risk_table, censor_marks=censor_marks, ci=ci,
-                       **kwargs)
+        return plot_km(
+            self, ax=ax, risk_table=risk_table, censor_marks=censor_marks, ci=ci, **kwargs
+        )
 
     def _repr_html_(self) -> str:
         med = self.median().merge(self.n, on="group")
         med = med[["group", "n", "events", "median", "lower", "upper"]]
-        notes = {"confidence interval": f"{self.conf_level:g} ({self.conf_type})",
-                 "variance": self.variance, "rows excluded": self.n_excluded}
-        return frames_html("Kaplan-Meier", {"median survival": med, "estimates": self.table},
-                           notes=notes)
+        notes = {
+            "confidence interval": f"{self.conf_level:g} ({self.conf_type})",
+            "variance": self.variance,
+            "rows excluded": self.n_excluded,
+        }
+        return frames_html(
+            "Kaplan-Meier", {"median survival": med, "estimates": self.table}, notes=notes
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,10 +520,19 @@ def _integral(w: np.ndarray | None) -> bool:
     return w is None or bool(np.all(w == np.floor(w)))
 
 
-def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str] | None
-                 = None, *, conf_type: str = "log", conf_level: float = 0.95,
-                 weights: str | None = None, entry: str | None = None,
-                 robust: bool | None = None, cluster: str | None = None) -> KaplanMeierResult:
+def kaplan_meier(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    weights: str | None = None,
+    entry: str | None = None,
+    robust: bool | None = None,
+    cluster: str | None = None,
+) -> KaplanMeierResult:
     """Kaplan-Meier survival curves agreeing with R's ``survfit(Surv(...) ~ by)``.
 
     Parameters
@@ -488,18 +594,32 @@ def kaplan_meier(data: pd.DataFrame, duration: str, event: str, by: str | Sequen
     from crlm_outcomes.scale.survival import is_external, kaplan_meier_external
 
     if is_external(data):
-        return kaplan_meier_external(data, duration, event, by, conf_type=conf_type,
-                                     conf_level=conf_level, weights=weights, entry=entry,
-                                     robust=robust, cluster=cluster)
-    si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster,
-                        entry=entry)
-    return kaplan_meier_from_input(si, conf_type=conf_type, conf_level=conf_level,
-                                   robust=robust, by=by)
+        return kaplan_meier_external(
+            data,
+            duration,
+            event,
+            by,
+            conf_type=conf_type,
+            conf_level=conf_level,
+            weights=weights,
+            entry=entry,
+            robust=robust,
+            cluster=cluster,
+        )
+    si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster, entry=entry)
+    return kaplan_meier_from_input(
+        si, conf_type=conf_type, conf_level=conf_level, robust=robust, by=by
+    )
 
 
-def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
-                            conf_level: float = 0.95, robust: bool | None = None,
-                            by: str | Sequence[str] | None = None) -> KaplanMeierResult:
+def kaplan_meier_from_input(
+    si: SurvivalInput,
+    *,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    robust: bool | None = None,
+    by: str | Sequence[str] | None = None,
+) -> KaplanMeierResult:
     """The Kaplan-Meier estimator on already validated arrays (the functional core).
 
     For callers that hold a :class:`~crlm_outcomes.survival._inputs.SurvivalInput` (for example
@@ -512,13 +632,19 @@ def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
     if robust is None:
         robust = has_cluster or not _integral(si.weights)
     elif not robust and has_cluster:
-        warnings.warn("cluster given with robust=False: the cluster is ignored, as R does",
-                      DataQualityWarning, stacklevel=2)
+        warnings.warn(
+            "cluster given with robust=False: the cluster is ignored, as R does",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     cluster_codes = si.cluster if robust else None
     if robust and explicit and cluster_codes is None and si.entry is not None:
-        raise SpecError("robust=True with entry times needs a cluster (the subject id), as R "
-                        "requires id or cluster", column=None,
-                        expected="cluster='<subject id column>'")
+        raise SpecError(
+            "robust=True with entry times needs a cluster (the subject id), as R "
+            "requires id or cluster",
+            column=None,
+            expected="cluster='<subject id column>'",
+        )
     grid = time_grid(si.time, si.entry)
     ct = count_table(grid, si.event == 1, si.group, len(si.group_labels), si.weights)
     cv = km_curves(ct)
@@ -529,28 +655,41 @@ def kaplan_meier_from_input(si: SurvivalInput, *, conf_type: str = "log",
         else:
             var = _ij_variance_clustered(ct, cv, pieces, cluster_codes)
         se_s = np.sqrt(var)
-        lower, upper = confidence_limits(cv.surv, se_s, logse=False, conf_type=conf_type,
-                                         conf_level=conf_level)
+        lower, upper = confidence_limits(
+            cv.surv, se_s, logse=False, conf_type=conf_type, conf_level=conf_level
+        )
     else:
         se_log = np.sqrt(cv.greenwood)
         with np.errstate(invalid="ignore"):
             se_s = se_log * cv.surv
-        lower, upper = confidence_limits(cv.surv, se_log, logse=True, conf_type=conf_type,
-                                         conf_level=conf_level)
+        lower, upper = confidence_limits(
+            cv.surv, se_log, logse=True, conf_type=conf_type, conf_level=conf_level
+        )
     exit_lines = ct.is_exit
     labels = np.asarray(si.group_labels, dtype=object)
-    table = pd.DataFrame({
-        "group": labels[ct.cell[exit_lines]], "time": ct.time[exit_lines],
-        "n_risk": ct.n_risk[exit_lines], "n_event": ct.n_event[exit_lines],
-        "n_censor": ct.n_censor[exit_lines], "survival": cv.surv[exit_lines],
-        "std_error": se_s[exit_lines], "lower": lower[exit_lines],
-        "upper": upper[exit_lines]})
+    table = pd.DataFrame(
+        {
+            "group": labels[ct.cell[exit_lines]],
+            "time": ct.time[exit_lines],
+            "n_risk": ct.n_risk[exit_lines],
+            "n_event": ct.n_event[exit_lines],
+            "n_censor": ct.n_censor[exit_lines],
+            "survival": cv.surv[exit_lines],
+            "std_error": se_s[exit_lines],
+            "lower": lower[exit_lines],
+            "upper": upper[exit_lines],
+        }
+    )
     counts = np.bincount(si.group, minlength=len(si.group_labels))
     events = np.bincount(ct.cell, weights=ct.n_event, minlength=len(si.group_labels))
     n_frame = pd.DataFrame({"group": si.group_labels, "n": counts, "events": events})
-    return KaplanMeierResult(table=table, n=n_frame, conf_type=conf_type,
-                             conf_level=conf_level, variance="robust" if robust else "greenwood",
-                             group_labels=list(si.group_labels),
-                             by=[] if by is None else ([by] if isinstance(by, str) else list(by)),
-                             excluded=si.excluded)
-
+    return KaplanMeierResult(
+        table=table,
+        n=n_frame,
+        conf_type=conf_type,
+        conf_level=conf_level,
+        variance="robust" if robust else "greenwood",
+        group_labels=list(si.group_labels),
+        by=[] if by is None else ([by] if isinstance(by, str) else list(by)),
+        excluded=si.excluded,
+    )

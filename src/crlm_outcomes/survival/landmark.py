@@ -96,8 +96,12 @@ class LandmarkResult(Result):
         if self.by:
             frames["By group"] = self.groups
         if "exposed_at_landmark" in self.table.columns:
-            exp = self.table["exposed_at_landmark"].value_counts().rename_axis(
-                "exposed_at_landmark").reset_index(name="n")
+            exp = (
+                self.table["exposed_at_landmark"]
+                .value_counts()
+                .rename_axis("exposed_at_landmark")
+                .reset_index(name="n")
+            )
             frames["Exposure at the landmark"] = exp
         return frames
 
@@ -183,8 +187,11 @@ def landmark(
 
     data = as_frame(data, error=SurvivalDataError)
     if not np.isfinite(landmark) or landmark < 0:
-        raise SpecError("landmark must be a finite time >= 0", value=landmark,
-                        expected="e.g. landmark=6 (months)")
+        raise SpecError(
+            "landmark must be a finite time >= 0",
+            value=landmark,
+            expected="e.g. landmark=6 (months)",
+        )
     cz = declared_causes(data, event, causes) or (1,)
     si = survival_input(data, duration, event, by=by, entry=entry, causes=cz)
     reasons = pd.Series(pd.NA, index=si.index, dtype="object")
@@ -197,20 +204,43 @@ def landmark(
     keep = reasons.isna().to_numpy()
 
     rows = si.excluded.drop_duplicates("index")
-    excl = [pd.DataFrame({"index": rows["index"], "reason": "missing value",
-                          "duration": data.loc[rows["index"], duration].to_numpy()
-                          if len(rows) and data.index.is_unique else np.nan,
-                          "event": data.loc[rows["index"], event].to_numpy()
-                          if len(rows) and data.index.is_unique else np.nan})]
-    excl.append(pd.DataFrame({"index": si.index[~keep], "reason": reasons[~keep].to_numpy(),
-                              "duration": si.time[~keep], "event": si.event[~keep]}))
-    excluded = pd.concat([e for e in excl if len(e)], ignore_index=True) if any(
-        len(e) for e in excl) else pd.DataFrame(columns=["index", "reason", "duration", "event"])
+    excl = [
+        pd.DataFrame(
+            {
+                "index": rows["index"],
+                "reason": "missing value",
+                "duration": data.loc[rows["index"], duration].to_numpy()
+                if len(rows) and data.index.is_unique
+                else np.nan,
+                "event": data.loc[rows["index"], event].to_numpy()
+                if len(rows) and data.index.is_unique
+                else np.nan,
+            }
+        )
+    ]
+    excl.append(
+        pd.DataFrame(
+            {
+                "index": si.index[~keep],
+                "reason": reasons[~keep].to_numpy(),
+                "duration": si.time[~keep],
+                "event": si.event[~keep],
+            }
+        )
+    )
+    excluded = (
+        pd.concat([e for e in excl if len(e)], ignore_index=True)
+        if any(len(e) for e in excl)
+        else pd.DataFrame(columns=["index", "reason", "duration", "event"])
+    )
 
     kept_index = si.index[keep]
     if len(kept_index) == 0:
-        raise SpecError(f"no patient is event-free and under follow-up after the landmark "
-                        f"{landmark:g}", value=landmark, expected="an earlier landmark")
+        raise SpecError(
+            f"no patient is event-free and under follow-up after the landmark {landmark:g}",
+            value=landmark,
+            expected="an earlier landmark",
+        )
     out = data.loc[kept_index].copy()
     out[f"{duration}_from_origin"] = si.time[keep]
     out[duration] = si.time[keep] - landmark
@@ -218,16 +248,23 @@ def landmark(
         out[entry] = np.maximum(si.entry[keep] - landmark, 0.0)
     if exposure_time is not None:
         if exposure_time not in data.columns:
-            raise SurvivalDataError("column for exposure_time not found", column=exposure_time,
-                                    expected="a column of the data")
+            raise SurvivalDataError(
+                "column for exposure_time not found",
+                column=exposure_time,
+                expected="a column of the data",
+            )
         raw = data.loc[kept_index, exposure_time]
         et = pd.to_numeric(raw, errors="coerce")
         bad = raw.notna() & et.isna()
         if bad.any():
             lab = bad.index[bad.to_numpy()][0]
-            raise SurvivalDataError("exposure time is not numeric",
-                                    row=int(lab) if isinstance(lab, (int, np.integer)) else None,
-                                    column=exposure_time, value=raw.loc[lab], expected="a time")
+            raise SurvivalDataError(
+                "exposure time is not numeric",
+                row=int(lab) if isinstance(lab, (int, np.integer)) else None,
+                column=exposure_time,
+                value=raw.loc[lab],
+                expected="a time",
+            )
         et_arr = et.to_numpy(dtype=np.float64)
         wrong = (et_arr < 0) | (et_arr > si.time[keep])
         if np.any(wrong):
@@ -236,17 +273,29 @@ def landmark(
             raise SurvivalDataError(
                 "exposure time is negative or after the end of follow-up",
                 row=int(lab) if isinstance(lab, (int, np.integer)) else None,
-                column=exposure_time, value=float(et_arr[pos]),
-                expected=f"0 <= {exposure_time} <= {duration}")
+                column=exposure_time,
+                value=float(et_arr[pos]),
+                expected=f"0 <= {exposure_time} <= {duration}",
+            )
         out["exposed_at_landmark"] = np.where(np.isnan(et_arr), False, et_arr <= landmark)
     counts = [("input rows", int(len(data)))]
     counts += list(excluded["reason"].value_counts().items()) if len(excluded) else []
     counts.append(("landmark cohort", int(len(out))))
     n_groups = len(si.group_labels)
-    groups = pd.DataFrame({"group": si.group_labels,
-                           "n_input": np.bincount(si.group, minlength=n_groups),
-                           "n_landmark": np.bincount(si.group[keep], minlength=n_groups)})
-    return LandmarkResult(table=out, landmark=float(landmark), duration=duration, event=event,
-                          excluded=excluded,
-                          counts=pd.DataFrame(counts, columns=["reason", "n"]),
-                          by=as_column_list(by), groups=groups)
+    groups = pd.DataFrame(
+        {
+            "group": si.group_labels,
+            "n_input": np.bincount(si.group, minlength=n_groups),
+            "n_landmark": np.bincount(si.group[keep], minlength=n_groups),
+        }
+    )
+    return LandmarkResult(
+        table=out,
+        landmark=float(landmark),
+        duration=duration,
+        event=event,
+        excluded=excluded,
+        counts=pd.DataFrame(counts, columns=["reason", "n"]),
+        by=as_column_list(by),
+        groups=groups,
+    )

@@ -46,13 +46,29 @@ from crlm_outcomes.survival._inputs import SurvivalInput, survival_input
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
 
-__all__ = ["logrank", "logrank_from_input", "logrank_trend", "pairwise_logrank", "p_adjust", "LogRankResult",
-           "LogRankTrendResult", "PairwiseLogRankResult", "P_ADJUST_METHODS"]
+__all__ = [
+    "logrank",
+    "logrank_from_input",
+    "logrank_trend",
+    "pairwise_logrank",
+    "p_adjust",
+    "LogRankResult",
+    "LogRankTrendResult",
+    "PairwiseLogRankResult",
+    "P_ADJUST_METHODS",
+]
 
 # R's p.adjust names -> statsmodels.stats.multitest.multipletests names (same algorithms)
-P_ADJUST_METHODS = {"holm": "holm", "hochberg": "simes-hochberg", "hommel": "hommel",
-                    "bonferroni": "bonferroni", "BH": "fdr_bh", "fdr": "fdr_bh",
-                    "BY": "fdr_by", "none": None}
+P_ADJUST_METHODS = {
+    "holm": "holm",
+    "hochberg": "simes-hochberg",
+    "hommel": "hommel",
+    "bonferroni": "bonferroni",
+    "BH": "fdr_bh",
+    "fdr": "fdr_bh",
+    "BY": "fdr_by",
+    "none": None,
+}
 
 
 def p_adjust(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
@@ -63,8 +79,11 @@ def p_adjust(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarra
     Benjamini & Yekutieli 2001), computed by statsmodels' ``multipletests``.
     """
     if method not in P_ADJUST_METHODS:
-        raise SpecError("unknown p-value adjustment method", value=method,
-                        expected=f"one of {', '.join(P_ADJUST_METHODS)}")
+        raise SpecError(
+            "unknown p-value adjustment method",
+            value=method,
+            expected=f"one of {', '.join(P_ADJUST_METHODS)}",
+        )
     p = np.asarray(p, dtype=np.float64)
     out = p.copy()
     ok = ~np.isnan(p)
@@ -88,9 +107,15 @@ class _Survdiff:
     n: np.ndarray
 
 
-def _survdiff(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int,
-              strata: np.ndarray | None, rho: float, freq: np.ndarray | None = None
-              ) -> _Survdiff:
+def _survdiff(
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    strata: np.ndarray | None,
+    rho: float,
+    freq: np.ndarray | None = None,
+) -> _Survdiff:
     """R ``survdiff.fit`` (C routine ``survdiff2``) on per-time counts.
 
     ``freq``: the number of identical rows each row stands for (aggregated lines); ``None`` = 1.
@@ -126,11 +151,19 @@ def _survdiff(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: 
     expected = (wt[:, None] * big_d[:, None] * risk / big_n[:, None]).sum(axis=0)
     multi = big_n > 1
     kt = np.zeros_like(big_n)
-    kt[multi] = (wt[multi] ** 2 * big_d[multi] * (big_n[multi] - big_d[multi])
-                 / (big_n[multi] * (big_n[multi] - 1)))
+    kt[multi] = (
+        wt[multi] ** 2
+        * big_d[multi]
+        * (big_n[multi] - big_d[multi])
+        / (big_n[multi] * (big_n[multi] - 1))
+    )
     var = np.diag(kt @ risk) - (risk * (kt / big_n)[:, None]).T @ risk
-    return _Survdiff(observed=observed, expected=expected, var=var,
-                     n=np.bincount(group, weights=freq, minlength=n_groups).astype(np.int64))
+    return _Survdiff(
+        observed=observed,
+        expected=expected,
+        var=var,
+        n=np.bincount(group, weights=freq, minlength=n_groups).astype(np.int64),
+    )
 
 
 def _chisq(sd: _Survdiff) -> tuple[float, int]:
@@ -145,16 +178,25 @@ def _chisq(sd: _Survdiff) -> tuple[float, int]:
     return float(oe @ np.linalg.solve(vv, oe)), df
 
 
-def _inputs(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str],
-            strata: str | Sequence[str] | None) -> SurvivalInput:
+def _inputs(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str | Sequence[str],
+    strata: str | Sequence[str] | None,
+) -> SurvivalInput:
     if by is None:
-        raise SpecError("the log-rank test needs groups to compare", column=None,
-                        expected="by='<group column>'")
+        raise SpecError(
+            "the log-rank test needs groups to compare", column=None, expected="by='<group column>'"
+        )
     si = survival_input(data, duration, event, by=by, strata=strata)
     if len(si.group_labels) < 2:
-        raise SurvivalDataError("the log-rank test needs at least two groups; all rows are in "
-                                "one group", column=str(by), value=si.group_labels[0],
-                                expected="two or more distinct values")
+        raise SurvivalDataError(
+            "the log-rank test needs at least two groups; all rows are in one group",
+            column=str(by),
+            value=si.group_labels[0],
+            expected="two or more distinct values",
+        )
     return si
 
 
@@ -207,22 +249,39 @@ class LogRankResult(Result):
         return name + (" (stratified)" if self.strata else "")
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"test": self.method, "statistic": self.statistic, "df": self.df, "p": self.p,
-                "excluded": self.n_excluded}
+        return {
+            "test": self.method,
+            "statistic": self.statistic,
+            "df": self.df,
+            "p": self.p,
+            "excluded": self.n_excluded,
+        }
 
     def _display_notes(self) -> dict[str, object]:
-        return {"test": self.method, "chi-square": f"{self.statistic:.4g} on {self.df} df",
-                "p": f"{self.p:.4g}", "rows excluded": self.n_excluded}
+        return {
+            "test": self.method,
+            "chi-square": f"{self.statistic:.4g} on {self.df} df",
+            "p": f"{self.p:.4g}",
+            "rows excluded": self.n_excluded,
+        }
 
     def summary(self) -> str:
         """The test as R's ``print(survdiff(...))``: N, observed, expected, (O-E)^2/E,
         (O-E)^2/V per group, then the chi-square, its df and p."""
-        shown = self.table.rename(columns={"n": "N", "observed": "Observed",
-                                           "expected": "Expected", "oe2_e": "(O-E)^2/E",
-                                           "oe2_v": "(O-E)^2/V"})
+        shown = self.table.rename(
+            columns={
+                "n": "N",
+                "observed": "Observed",
+                "expected": "Expected",
+                "oe2_e": "(O-E)^2/E",
+                "oe2_v": "(O-E)^2/V",
+            }
+        )
         text = shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="NA")
-        return (f"{self.method}\n{text}\n\n Chisq= {self.statistic:.4g}  on {self.df} degrees "
-                f"of freedom, p= {self.p:.3g}")
+        return (
+            f"{self.method}\n{text}\n\n Chisq= {self.statistic:.4g}  on {self.df} degrees "
+            f"of freedom, p= {self.p:.3g}"
+        )
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
         """Observed and expected events per group (:func:`crlm_outcomes.plots.tests.plot_logrank`)."""
@@ -257,12 +316,19 @@ class LogRankTrendResult(Result):
     _title = "Log-rank test for trend"
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"statistic": self.statistic, "df": self.df, "p": self.p,
-                "excluded": self.n_excluded}
+        return {
+            "statistic": self.statistic,
+            "df": self.df,
+            "p": self.p,
+            "excluded": self.n_excluded,
+        }
 
     def _display_notes(self) -> dict[str, object]:
-        return {"chi-square": f"{self.statistic:.4g} on 1 df", "p": f"{self.p:.4g}",
-                "rows excluded": self.n_excluded}
+        return {
+            "chi-square": f"{self.statistic:.4g} on 1 df",
+            "p": f"{self.p:.4g}",
+            "rows excluded": self.n_excluded,
+        }
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
         """O - E against the group scores (:func:`crlm_outcomes.plots.tests.plot_logrank_trend`)."""
@@ -309,8 +375,15 @@ class PairwiseLogRankResult(Result):
 # --------------------------------------------------------------------------------------------
 # public functions
 # --------------------------------------------------------------------------------------------
-def logrank(data: pd.DataFrame, duration: str, event: str, by: str | Sequence[str], *,
-            strata: str | Sequence[str] | None = None, rho: float = 0) -> LogRankResult:
+def logrank(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str | Sequence[str],
+    *,
+    strata: str | Sequence[str] | None = None,
+    rho: float = 0,
+) -> LogRankResult:
     """Log-rank / G-rho test of equal survival across groups, as R's ``survdiff``.
 
     Parameters
@@ -361,27 +434,50 @@ def logrank_from_input(si: SurvivalInput, *, rho: float = 0) -> LogRankResult:
     """The G-rho test on already validated arrays (the functional core of :func:`logrank`)."""
     rho = _check_rho(rho)
     if len(si.group_labels) < 2:
-        raise SurvivalDataError("the log-rank test needs at least two groups", value=None,
-                                expected="two or more distinct groups")
+        raise SurvivalDataError(
+            "the log-rank test needs at least two groups",
+            value=None,
+            expected="two or more distinct groups",
+        )
     # logrank takes no case weights (R's survdiff has none): weights here are frequencies
     sd = _survdiff(si.time, si.event, si.group, len(si.group_labels), si.strata, rho, si.weights)
     chi, df = _chisq(sd)
     o, e = sd.observed, sd.expected
     with np.errstate(divide="ignore", invalid="ignore"):
-        table = pd.DataFrame({"group": si.group_labels, "n": sd.n, "observed": o,
-                              "expected": e, "oe2_e": (o - e) ** 2 / e,
-                              "oe2_v": (o - e) ** 2 / np.diag(sd.var)})
+        table = pd.DataFrame(
+            {
+                "group": si.group_labels,
+                "n": sd.n,
+                "observed": o,
+                "expected": e,
+                "oe2_e": (o - e) ** 2 / e,
+                "oe2_v": (o - e) ** 2 / np.diag(sd.var),
+            }
+        )
     labels = [str(g) for g in si.group_labels]
     p = float(stats.chi2.sf(chi, df)) if df > 0 else np.nan
-    return LogRankResult(statistic=chi, df=df, p=p, table=table,
-                         variance=pd.DataFrame(sd.var, index=labels, columns=labels), rho=rho,
-                         strata=si.strata_labels, excluded=si.excluded)
+    return LogRankResult(
+        statistic=chi,
+        df=df,
+        p=p,
+        table=table,
+        variance=pd.DataFrame(sd.var, index=labels, columns=labels),
+        rho=rho,
+        strata=si.strata_labels,
+        excluded=si.excluded,
+    )
 
 
-def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
-                  scores: Mapping[Hashable, float] | Sequence[float] | None = None,
-                  strata: str | Sequence[str] | None = None, rho: float = 0
-                  ) -> LogRankTrendResult:
+def logrank_trend(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str,
+    *,
+    scores: Mapping[Hashable, float] | Sequence[float] | None = None,
+    strata: str | Sequence[str] | None = None,
+    rho: float = 0,
+) -> LogRankTrendResult:
     """Log-rank test for trend across ordered groups (chi-square on 1 df).
 
     The statistic is ``(c'(O - E))^2 / (c' V c)`` with ``O - E`` and ``V`` from ``survdiff``
@@ -423,46 +519,75 @@ def logrank_trend(data: pd.DataFrame, duration: str, event: str, by: str, *,
         frame = data if isinstance(data, pd.DataFrame) else getattr(data, "data", data)
         ordered = isinstance(frame[by].dtype, pd.CategoricalDtype)
         # text levels in natural order ("1" < "2" < "10"), not "1" < "10" < "2"
-        order = (list(range(k)) if ordered else
-                 sorted(range(k), key=lambda i: _natural_key(si.group_labels[i])))
+        order = (
+            list(range(k))
+            if ordered
+            else sorted(range(k), key=lambda i: _natural_key(si.group_labels[i]))
+        )
         c = np.empty(k, dtype=np.float64)
         c[order] = np.arange(1, k + 1, dtype=np.float64)
     elif isinstance(scores, Mapping):
         missing = [g for g in si.group_labels if g not in scores]
         if missing:
-            raise SpecError("scores missing for some groups", value=missing,
-                            expected=f"a score for each of {si.group_labels}")
+            raise SpecError(
+                "scores missing for some groups",
+                value=missing,
+                expected=f"a score for each of {si.group_labels}",
+            )
         c = np.array([float(scores[g]) for g in si.group_labels])
     else:
         c = np.asarray(scores, dtype=np.float64)
         if len(c) != k:
-            raise SpecError("one score per group is needed", value=list(c),
-                            expected=f"{k} scores in the order {si.group_labels}")
+            raise SpecError(
+                "one score per group is needed",
+                value=list(c),
+                expected=f"{k} scores in the order {si.group_labels}",
+            )
     sd = _survdiff(si.time, si.event, si.group, k, si.strata, rho)
     u = float(c @ (sd.observed - sd.expected))
     v = float(c @ sd.var @ c)
     stat = u * u / v
-    table = pd.DataFrame({"group": si.group_labels, "score": c, "observed": sd.observed,
-                          "expected": sd.expected})
-    return LogRankTrendResult(statistic=stat, df=1, p=float(stats.chi2.sf(stat, 1)),
-                              table=table, rho=rho, excluded=si.excluded)
+    table = pd.DataFrame(
+        {"group": si.group_labels, "score": c, "observed": sd.observed, "expected": sd.expected}
+    )
+    return LogRankTrendResult(
+        statistic=stat,
+        df=1,
+        p=float(stats.chi2.sf(stat, 1)),
+        table=table,
+        rho=rho,
+        excluded=si.excluded,
+    )
 
 
 def _natural_key(label: Hashable) -> tuple:
     """Sort key putting digit runs in numeric order: "2" < "10", "T2" < "T10"."""
     if isinstance(label, str):
         parts = re.split(r"(\d+(?:\.\d+)?)", label)
-        return (1, tuple((0, float(p), "") if i % 2 else (1, 0.0, p.casefold())
-                         for i, p in enumerate(parts) if p != ""))
+        return (
+            1,
+            tuple(
+                (0, float(p), "") if i % 2 else (1, 0.0, p.casefold())
+                for i, p in enumerate(parts)
+                if p != ""
+            ),
+        )
     try:
         return (0, ((0, float(label), ""),))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return (2, ((1, 0.0, str(label)),))
 
 
-def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,
-                     p_adjust: str = "holm", rho: float = 0,
-                     strata: str | Sequence[str] | None = None) -> PairwiseLogRankResult:
+def pairwise_logrank(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str,
+    *,
+    p_adjust: str = "holm",
+    rho: float = 0,
+    strata: str | Sequence[str] | None = None,
+) -> PairwiseLogRankResult:
     """Log-rank (G-rho) test for every pair of groups with multiplicity adjustment.
 
     As ``survminer::pairwise_survdiff``: for each pair, ``survdiff`` on the rows of the two
@@ -493,8 +618,11 @@ def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,
     """
     rho = _check_rho(rho)
     if p_adjust not in P_ADJUST_METHODS:
-        raise SpecError("unknown p-value adjustment method", value=p_adjust,
-                        expected=f"one of {', '.join(P_ADJUST_METHODS)}")
+        raise SpecError(
+            "unknown p-value adjustment method",
+            value=p_adjust,
+            expected=f"one of {', '.join(P_ADJUST_METHODS)}",
+        )
     si = _inputs(data, duration, event, by, strata)
     rows = []
     for i, j in combinations(range(len(si.group_labels)), 2):
@@ -508,5 +636,4 @@ def pairwise_logrank(data: pd.DataFrame, duration: str, event: str, by: str, *,
         rows.append((si.group_labels[i], si.group_labels[j], chi, float(stats.chi2.sf(chi, 1))))
     table = pd.DataFrame(rows, columns=["group1", "group2", "statistic", "p"])
     table["p_adjusted"] = _adjust(table["p"].to_numpy(), p_adjust)
-    return PairwiseLogRankResult(table=table, p_adjust=p_adjust, rho=rho,
-                                 excluded=si.excluded)
+    return PairwiseLogRankResult(table=table, p_adjust=p_adjust, rho=rho, excluded=si.excluded)

@@ -64,10 +64,17 @@ __all__ = ["MatchedData", "match_propensity", "greedy_match"]
 _ORDERS = ("largest", "smallest", "random", "data")
 
 
-def greedy_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
-                 replace: bool = False, caliper: float | None = None,
-                 order: str = "largest", exact: np.ndarray | None = None,
-                 seed: int | None = None) -> np.ndarray:
+def greedy_match(
+    distance: np.ndarray,
+    treat: np.ndarray,
+    *,
+    ratio: int = 1,
+    replace: bool = False,
+    caliper: float | None = None,
+    order: str = "largest",
+    exact: np.ndarray | None = None,
+    seed: int | None = None,
+) -> np.ndarray:
     """Greedy nearest-neighbour matching on a scalar distance (MatchIt's ``nn_matchC``).
 
     Parameters
@@ -118,12 +125,10 @@ def greedy_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
         ord_ = np.arange(n1)
     d0 = d[ind0]
     # exact-match keys of the controls and the treated (None: no exact matching)
-    ex0, ex1 = (None, None) if exact is None else (np.asarray(exact)[ind0],
-                                                    np.asarray(exact)[ind1])
+    ex0, ex1 = (None, None) if exact is None else (np.asarray(exact)[ind0], np.asarray(exact)[ind1])
     if replace:
         for ti in ord_:
-            ok = np.ones(len(ind0), dtype=bool) if ex0 is None or ex1 is None \
-                else ex0 == ex1[ti]
+            ok = np.ones(len(ind0), dtype=bool) if ex0 is None or ex1 is None else ex0 == ex1[ti]
             diff = np.abs(d0 - d[ind1[ti]])
             if caliper is not None:
                 ok &= diff <= caliper
@@ -132,7 +137,7 @@ def greedy_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
                 continue
             if len(cand) > ratio:
                 cand = cand[np.argsort(diff[cand], kind="stable")[:ratio]]
-            mm[ti, :len(cand)] = ind0[cand]
+            mm[ti, : len(cand)] = ind0[cand]
         return mm
     used = np.zeros(len(ind0), dtype=bool)
     for r in range(ratio):
@@ -223,23 +228,33 @@ class MatchedData(Result):
 
     def __repr__(self) -> str:
         t = self.table.set_index("arm")
-        return (f"<MatchedData {self.settings['ratio']}:1, replace={self.settings['replace']}, "
-                f"treated matched {int(t.loc['treated', 'n_matched'])}/"
-                f"{int(t.loc['treated', 'n_all'])}, controls {int(t.loc['control', 'n_matched'])}>")
+        return (
+            f"<MatchedData {self.settings['ratio']}:1, replace={self.settings['replace']}, "
+            f"treated matched {int(t.loc['treated', 'n_matched'])}/"
+            f"{int(t.loc['treated', 'n_all'])}, controls {int(t.loc['control', 'n_matched'])}>"
+        )
 
     def summary(self) -> str:
         """Counts, settings and the largest absolute SMD before and after matching."""
         s = self.settings
-        cal = ("none" if self.caliper is None else
-               f"{s['caliper_sd']:g} SD of the logit = {self.caliper:.4g}")
-        lines = [f"Nearest-neighbour matching on the logit of the propensity score "
-                 f"({s['ratio']}:1, {'with' if s['replace'] else 'without'} replacement, "
-                 f"order {s['order']}, caliper {cal}"
-                 + (f", exact on {', '.join(s['exact'])}" if s["exact"] else "") + ")",
-                 self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+        cal = (
+            "none"
+            if self.caliper is None
+            else f"{s['caliper_sd']:g} SD of the logit = {self.caliper:.4g}"
+        )
+        lines = [
+            f"Nearest-neighbour matching on the logit of the propensity score "
+            f"({s['ratio']}:1, {'with' if s['replace'] else 'without'} replacement, "
+            f"order {s['order']}, caliper {cal}"
+            + (f", exact on {', '.join(s['exact'])}" if s["exact"] else "")
+            + ")",
+            self.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        ]
         if len(self.balance.table):
-            lines.append(f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, "
-                         f"after {self.balance.max_abs_smd(weighted=True):.3f}")
+            lines.append(
+                f"max |SMD| before {self.balance.max_abs_smd(weighted=False):.3f}, "
+                f"after {self.balance.max_abs_smd(weighted=True):.3f}"
+            )
         else:
             lines.append("no balance covariates given")
         return "\n".join(lines)
@@ -249,14 +264,20 @@ class MatchedData(Result):
         and levels, see :func:`crlm_outcomes.plots.balance.plot_balance`)."""
         from crlm_outcomes.plots.balance import plot_balance
 
-        return plot_balance(self.balance, ax=ax, threshold=threshold, labels=labels,
-                            legend=("Before matching", "After matching"))
+        return plot_balance(
+            self.balance,
+            ax=ax,
+            threshold=threshold,
+            labels=labels,
+            legend=("Before matching", "After matching"),
+        )
 
     def _repr_html_(self) -> str:
-        return frames_html(repr(self), {"Sample sizes": self.table,
-                                        "Balance": self.balance.table},
-                           notes={**{k: v for k, v in self.settings.items()},
-                                  "excluded rows": self.n_excluded})
+        return frames_html(
+            repr(self),
+            {"Sample sizes": self.table, "Balance": self.balance.table},
+            notes={**{k: v for k, v in self.settings.items()}, "excluded rows": self.n_excluded},
+        )
 
     def cox(self, duration: str, event: str, formula: str | None = None, **kwargs: Any):
         """Cox model in the matched data with the matching weights and the robust variance
@@ -280,8 +301,9 @@ class MatchedData(Result):
         treatment = self.settings["treatment"]
         d = self.data.assign(**{treatment: self.data["_treat01"]})
         cluster = "_unit" if self.settings["replace"] else "pair"
-        return cox(d, formula or treatment, duration, event, weights="weights", cluster=cluster,
-                   **kwargs)
+        return cox(
+            d, formula or treatment, duration, event, weights="weights", cluster=cluster, **kwargs
+        )
 
 
 def match_propensity(
@@ -361,46 +383,72 @@ def match_propensity(
     if isinstance(data, Cohort):
         data = data.data
     if not isinstance(ratio, (int, np.integer)) or ratio < 1:
-        raise SpecError("ratio must be a whole number >= 1", column="ratio", value=ratio,
-                        expected="1, 2, 3, ...")
+        raise SpecError(
+            "ratio must be a whole number >= 1",
+            column="ratio",
+            value=ratio,
+            expected="1, 2, 3, ...",
+        )
     if caliper is not None and not caliper > 0:
-        raise SpecError("caliper must be positive (in SDs of the logit of the propensity)",
-                        column="caliper", value=caliper, expected="e.g. 0.2")
+        raise SpecError(
+            "caliper must be positive (in SDs of the logit of the propensity)",
+            column="caliper",
+            value=caliper,
+            expected="e.g. 0.2",
+        )
     if order not in _ORDERS:
-        raise SpecError("unknown matching order", column="order", value=order,
-                        expected=" or ".join(map(repr, _ORDERS)))
+        raise SpecError(
+            "unknown matching order",
+            column="order",
+            value=order,
+            expected=" or ".join(map(repr, _ORDERS)),
+        )
     exact_cols = as_column_list(exact)
     for c in exact_cols:
         if c not in data.columns:
-            raise InputError("exact-matching column not found", column=c,
-                             expected="a column of the data")
+            raise InputError(
+                "exact-matching column not found", column=c, expected="a column of the data"
+            )
     tr = treatment_codes(data, treatment, treated)
     if propensity is None:
         if formula is None:
-            raise SpecError("give the propensity model formula or the propensity scores",
-                            column="formula", value=None,
-                            expected="formula='age + C(stage)' or propensity=...")
-        propensity = propensity_weights(data, treatment, formula, estimand="ATT",
-                                        treated=treated)
+            raise SpecError(
+                "give the propensity model formula or the propensity scores",
+                column="formula",
+                value=None,
+                expected="formula='age + C(stage)' or propensity=...",
+            )
+        propensity = propensity_weights(data, treatment, formula, estimand="ATT", treated=treated)
     if isinstance(propensity, PropensityWeights):
         ps = propensity.propensity.reindex(data.index).astype(np.float64)
     elif isinstance(propensity, str):
         if propensity not in data.columns:
-            raise InputError("propensity column not found", column=propensity,
-                             expected="a column of the data")
+            raise InputError(
+                "propensity column not found", column=propensity, expected="a column of the data"
+            )
         ps = pd.to_numeric(data[propensity], errors="coerce").astype(np.float64)
     else:
         ps = pd.Series(propensity).reindex(data.index).astype(np.float64)
     bad = ps.notna() & ~((ps > 0) & (ps < 1))
     if bad.any():
-        raise InputError("propensity scores must lie strictly between 0 and 1",
-                         column=str(ps.name) if ps.name is not None else "propensity",
-                         value=float(ps[bad].iloc[0]), expected="0 < e < 1")
+        raise InputError(
+            "propensity scores must lie strictly between 0 and 1",
+            column=str(ps.name) if ps.name is not None else "propensity",
+            value=float(ps[bad].iloc[0]),
+            expected="0 < e < 1",
+        )
     usable = ps.notna() & tr.notna()
     for c in exact_cols:
         usable &= data[c].notna()
-    excluded_rows = [(i, "propensity/treatment/exact", None, "no propensity score, treatment "
-                      "or exact-matching value") for i in data.index[~usable.to_numpy()]]
+    excluded_rows = [
+        (
+            i,
+            "propensity/treatment/exact",
+            None,
+            "no propensity score, treatment or exact-matching value",
+        )
+        for i in data.index[~usable.to_numpy()]
+    ]
     idx = data.index[usable.to_numpy()]
     t = tr[usable].to_numpy().astype(np.int64)
     if t.sum() == 0 or (1 - t).sum() == 0:
@@ -410,14 +458,26 @@ def match_propensity(
     ex_codes = None
     if exact_cols:
         ex_codes = pd.MultiIndex.from_frame(data.loc[idx, exact_cols].astype(str)).codes
-        ex_codes = np.ravel_multi_index(ex_codes, [int(c.max()) + 1 for c in ex_codes]) \
-            if len(exact_cols) > 1 else np.asarray(ex_codes[0])
-    mm = greedy_match(logit, t, ratio=int(ratio), replace=replace, caliper=cal_abs, order=order,
-                      exact=ex_codes, seed=seed)
+        ex_codes = (
+            np.ravel_multi_index(ex_codes, [int(c.max()) + 1 for c in ex_codes])
+            if len(exact_cols) > 1
+            else np.asarray(ex_codes[0])
+        )
+    mm = greedy_match(
+        logit,
+        t,
+        ratio=int(ratio),
+        replace=replace,
+        caliper=cal_abs,
+        order=order,
+        exact=ex_codes,
+        seed=seed,
+    )
     w_used = _weights_from_matrix(mm, t)
     if not (w_used[t == 1] > 0).any():
-        raise EstimationError("no treated patient could be matched (caliper or exact "
-                              "matching too strict?)")
+        raise EstimationError(
+            "no treated patient could be matched (caliper or exact matching too strict?)"
+        )
     ind1 = np.flatnonzero(t == 1)
     link = []
     pair_of = np.full(len(t), np.nan)
@@ -448,22 +508,48 @@ def match_propensity(
     distance.loc[idx] = logit
     ps_series = ps.where(usable).rename("propensity")
     wc = w_used[(t == 0) & matched]
-    table = pd.DataFrame({
-        "arm": ["treated", "control"],
-        "n_all": [int(t.sum()), int((1 - t).sum())],
-        "n_matched": [int(((t == 1) & matched).sum()), int(((t == 0) & matched).sum())],
-        "n_unmatched": [int(((t == 1) & ~matched).sum()), int(((t == 0) & ~matched).sum())],
-        "effective_n": [float(((t == 1) & matched).sum()),
-                        float(wc.sum() ** 2 / np.sum(wc**2)) if len(wc) else 0.0]})
+    table = pd.DataFrame(
+        {
+            "arm": ["treated", "control"],
+            "n_all": [int(t.sum()), int((1 - t).sum())],
+            "n_matched": [int(((t == 1) & matched).sum()), int(((t == 0) & matched).sum())],
+            "n_unmatched": [int(((t == 1) & ~matched).sum()), int(((t == 0) & ~matched).sum())],
+            "effective_n": [
+                float(((t == 1) & matched).sum()),
+                float(wc.sum() ** 2 / np.sum(wc**2)) if len(wc) else 0.0,
+            ],
+        }
+    )
     if balance_covariates is None:
-        balance_covariates = ([v for v in formula_variables(formula, data) if v != treatment]
-                              if formula else [])
+        balance_covariates = (
+            [v for v in formula_variables(formula, data) if v != treatment] if formula else []
+        )
     bal_data = data.loc[idx]
-    balance = balance_table(bal_data, pd.Series(t, index=idx, dtype=np.float64),
-                            list(balance_covariates), weights=pd.Series(w_used, index=idx))
-    settings = {"treatment": treatment, "ratio": int(ratio), "replace": bool(replace),
-                "caliper_sd": caliper, "order": order, "exact": exact_cols, "seed": seed}
+    balance = balance_table(
+        bal_data,
+        pd.Series(t, index=idx, dtype=np.float64),
+        list(balance_covariates),
+        weights=pd.Series(w_used, index=idx),
+    )
+    settings = {
+        "treatment": treatment,
+        "ratio": int(ratio),
+        "replace": bool(replace),
+        "caliper_sd": caliper,
+        "order": order,
+        "exact": exact_cols,
+        "seed": seed,
+    }
     excluded = pd.DataFrame(excluded_rows, columns=["index", "column", "value", "reason"])
-    return MatchedData(table=table, data=out, pairs=pairs, propensity=ps_series,
-                       distance=distance, weights=weights, balance=balance, caliper=cal_abs,
-                       settings=settings, excluded=excluded)
+    return MatchedData(
+        table=table,
+        data=out,
+        pairs=pairs,
+        propensity=ps_series,
+        distance=distance,
+        weights=weights,
+        balance=balance,
+        caliper=cal_abs,
+        settings=settings,
+        excluded=excluded,
+    )

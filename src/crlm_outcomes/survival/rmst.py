@@ -61,10 +61,16 @@ class _Fit:
     entry_line: np.ndarray | None
 
 
-def _fit(data: Any, duration: str, event: str, by: str | Sequence[str] | None,
-         weights: str | None, cluster: str | None, entry: str | None) -> _Fit:
-    si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster,
-                        entry=entry)
+def _fit(
+    data: Any,
+    duration: str,
+    event: str,
+    by: str | Sequence[str] | None,
+    weights: str | None,
+    cluster: str | None,
+    entry: str | None,
+) -> _Fit:
+    si = survival_input(data, duration, event, by=by, weights=weights, cluster=cluster, entry=entry)
     grid = time_grid(si.time, si.entry)
     ct = count_table(grid, si.event == 1, si.group, len(si.group_labels), si.weights)
     cv = km_curves(ct)
@@ -77,9 +83,12 @@ def _check_tau(tau: float, fit: _Fit) -> float:
     tau = float(tau)
     first = float(fit.ct.time[fit.ct.is_exit].min())
     if not np.isfinite(tau) or tau < first:
-        raise SpecError("tau for the restricted mean must be a finite time not below the "
-                        "smallest survival time (R stops here too)", value=tau,
-                        expected=f"a number >= {first:g}")
+        raise SpecError(
+            "tau for the restricted mean must be a finite time not below the "
+            "smallest survival time (R stops here too)",
+            value=tau,
+            expected=f"a number >= {first:g}",
+        )
     return tau
 
 
@@ -88,8 +97,9 @@ def _estimates_greenwood(fit: _Fit, tau: float) -> tuple[np.ndarray, np.ndarray]
     est, se = [], []
     for g in range(len(fit.si.group_labels)):
         sel = exit_ & (fit.ct.cell == g)
-        e, s = survmean(fit.ct.time[sel], fit.cv.surv[sel], fit.ct.n_risk[sel],
-                         fit.ct.n_event[sel], tau)
+        e, s = survmean(
+            fit.ct.time[sel], fit.cv.surv[sel], fit.ct.n_risk[sel], fit.ct.n_event[sel], tau
+        )
         est.append(e)
         se.append(s)
     return np.array(est), np.array(se)
@@ -121,28 +131,41 @@ def _influence(fit: _Fit, tau: float) -> np.ndarray:
 
 def _cluster_sum_sq(values: np.ndarray, cluster: np.ndarray | None) -> float:
     if cluster is None:
-        return float(np.sum(values ** 2))
+        return float(np.sum(values**2))
     return float(np.sum(np.bincount(cluster, weights=values) ** 2))
 
 
-def _variance_kind(robust: bool | None, variance: str | None, weights: str | None,
-                   cluster: str | None) -> str:
+def _variance_kind(
+    robust: bool | None, variance: str | None, weights: str | None, cluster: str | None
+) -> str:
     """``"ij"`` or ``"greenwood"`` from ``robust`` (or the deprecated ``variance``)."""
     if variance is not None:
-        warn_deprecated("variance=", "robust= (True = infinitesimal jackknife, False = "
-                        "Greenwood-type, None = automatic)", stacklevel=4)
+        warn_deprecated(
+            "variance=",
+            "robust= (True = infinitesimal jackknife, False = Greenwood-type, None = automatic)",
+            stacklevel=4,
+        )
         if variance not in VARIANCES:
-            raise SpecError("unknown variance for the restricted mean", value=variance,
-                            expected=f"one of {VARIANCES}")
+            raise SpecError(
+                "unknown variance for the restricted mean",
+                value=variance,
+                expected=f"one of {VARIANCES}",
+            )
         if robust is not None:
-            raise SpecError("give robust= only (variance= is its deprecated old name)",
-                            value=variance, expected="robust=True/False/None")
+            raise SpecError(
+                "give robust= only (variance= is its deprecated old name)",
+                value=variance,
+                expected="robust=True/False/None",
+            )
         robust = {"auto": None, "greenwood": False, "ij": True}[variance]
     if robust is None:
         return "ij" if (weights is not None or cluster is not None) else "greenwood"
     if not robust and cluster is not None:
-        raise SpecError("a cluster needs the infinitesimal-jackknife variance", value=robust,
-                        expected="robust=True or None")
+        raise SpecError(
+            "a cluster needs the infinitesimal-jackknife variance",
+            value=robust,
+            expected="robust=True or None",
+        )
     return "ij" if robust else "greenwood"
 
 
@@ -235,10 +258,20 @@ class RMSTDifferenceResult(Result):
         return plot_rmst_difference(self, ax=ax)
 
 
-def rmst(data: Any, duration: str, event: str, by: str | Sequence[str] | None = None,
-         *, tau: float, conf_level: float = 0.95, weights: str | None = None,
-         cluster: str | None = None, entry: str | None = None, robust: bool | None = None,
-         variance: str | None = None) -> RMSTResult:
+def rmst(
+    data: Any,
+    duration: str,
+    event: str,
+    by: str | Sequence[str] | None = None,
+    *,
+    tau: float,
+    conf_level: float = 0.95,
+    weights: str | None = None,
+    cluster: str | None = None,
+    entry: str | None = None,
+    robust: bool | None = None,
+    variance: str | None = None,
+) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` for each group.
 
     Parameters
@@ -275,21 +308,43 @@ def rmst(data: Any, duration: str, event: str, by: str | Sequence[str] | None = 
     est, se = _estimates_greenwood(fit, tau)
     if kind == "ij":
         infl = _influence(fit, tau)
-        se = np.array([np.sqrt(_cluster_sum_sq(np.where(fit.si.group == g, infl, 0.0),
-                                               fit.si.cluster))
-                       for g in range(len(fit.si.group_labels))])
+        se = np.array(
+            [
+                np.sqrt(_cluster_sum_sq(np.where(fit.si.group == g, infl, 0.0), fit.si.cluster))
+                for g in range(len(fit.si.group_labels))
+            ]
+        )
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    table = pd.DataFrame({"group": fit.si.group_labels, "tau": tau, "estimate": est,
-                          "std_error": se, "lower": est - z * se, "upper": est + z * se})
-    return RMSTResult(table=table, tau=tau, variance=kind, conf_level=conf_level,
-                      excluded=fit.si.excluded)
+    table = pd.DataFrame(
+        {
+            "group": fit.si.group_labels,
+            "tau": tau,
+            "estimate": est,
+            "std_error": se,
+            "lower": est - z * se,
+            "upper": est + z * se,
+        }
+    )
+    return RMSTResult(
+        table=table, tau=tau, variance=kind, conf_level=conf_level, excluded=fit.si.excluded
+    )
 
 
-def rmst_difference(data: Any, duration: str, event: str, by: str | Sequence[str], *,
-                    tau: float, conf_level: float = 0.95, weights: str | None = None,
-                    cluster: str | None = None, entry: str | None = None,
-                    reference: Hashable | None = None, robust: bool | None = None,
-                    variance: str | None = None) -> RMSTDifferenceResult:
+def rmst_difference(
+    data: Any,
+    duration: str,
+    event: str,
+    by: str | Sequence[str],
+    *,
+    tau: float,
+    conf_level: float = 0.95,
+    weights: str | None = None,
+    cluster: str | None = None,
+    entry: str | None = None,
+    reference: Hashable | None = None,
+    robust: bool | None = None,
+    variance: str | None = None,
+) -> RMSTDifferenceResult:
     """Difference in RMST between groups: each group minus ``reference``.
 
     With the Greenwood-type variance the groups are independent and
@@ -324,19 +379,28 @@ def rmst_difference(data: Any, duration: str, event: str, by: str | Sequence[str
     fit = _fit(data, duration, event, by, weights, cluster, entry)
     labels = fit.si.group_labels
     if len(labels) < 2:
-        raise SpecError("an RMST difference needs at least two groups", column=str(by),
-                        value=labels[0], expected="two or more distinct values")
+        raise SpecError(
+            "an RMST difference needs at least two groups",
+            column=str(by),
+            value=labels[0],
+            expected="two or more distinct values",
+        )
     ref = labels[0] if reference is None else reference
     if ref not in labels:
-        raise SpecError("reference group not found", column=str(by), value=ref,
-                        expected=f"one of {labels}")
+        raise SpecError(
+            "reference group not found", column=str(by), value=ref, expected=f"one of {labels}"
+        )
     r = labels.index(ref)
     tau = _check_tau(tau, fit)
     est, se = _estimates_greenwood(fit, tau)
     infl = _influence(fit, tau) if kind == "ij" else None
     if infl is not None:
-        se = np.array([np.sqrt(_cluster_sum_sq(np.where(fit.si.group == g, infl, 0.0),
-                                               fit.si.cluster)) for g in range(len(labels))])
+        se = np.array(
+            [
+                np.sqrt(_cluster_sum_sq(np.where(fit.si.group == g, infl, 0.0), fit.si.cluster))
+                for g in range(len(labels))
+            ]
+        )
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     rows = []
     for g in range(len(labels)):
@@ -346,14 +410,30 @@ def rmst_difference(data: Any, duration: str, event: str, by: str | Sequence[str
         if infl is None:
             s = float(np.sqrt(se[g] ** 2 + se[r] ** 2))
         else:
-            contrib = np.where(fit.si.group == g, infl, 0.0) - np.where(fit.si.group == r,
-                                                                        infl, 0.0)
+            contrib = np.where(fit.si.group == g, infl, 0.0) - np.where(
+                fit.si.group == r, infl, 0.0
+            )
             s = float(np.sqrt(_cluster_sum_sq(contrib, fit.si.cluster)))
         p = float(2 * stats.norm.sf(abs(diff / s))) if s > 0 else np.nan
         rows.append((labels[g], ref, tau, diff, s, diff - z * s, diff + z * s, p))
-    table = pd.DataFrame(rows, columns=["group", "reference", "tau", "estimate", "std_error",
-                                        "lower", "upper", "p"])
-    groups = pd.DataFrame({"group": labels, "tau": tau, "estimate": est, "std_error": se,
-                           "lower": est - z * se, "upper": est + z * se})
-    return RMSTDifferenceResult(table=table, groups=groups, tau=tau, variance=kind,
-                                conf_level=conf_level, excluded=fit.si.excluded)
+    table = pd.DataFrame(
+        rows, columns=["group", "reference", "tau", "estimate", "std_error", "lower", "upper", "p"]
+    )
+    groups = pd.DataFrame(
+        {
+            "group": labels,
+            "tau": tau,
+            "estimate": est,
+            "std_error": se,
+            "lower": est - z * se,
+            "upper": est + z * se,
+        }
+    )
+    return RMSTDifferenceResult(
+        table=table,
+        groups=groups,
+        tau=tau,
+        variance=kind,
+        conf_level=conf_level,
+        excluded=fit.si.excluded,
+    )

@@ -49,10 +49,11 @@ def hr_frame(model: Any) -> pd.DataFrame:
         if isinstance(cand, pd.DataFrame):
             frame = cand
     if frame is None:
-        raise InputError("expected a fitted Cox or Fine-Gray model",
-                         value=type(model).__name__,
-                         expected="a CoxResult, a FineGray or a frame with term, hr, lower, "
-                                  "upper, p")
+        raise InputError(
+            "expected a fitted Cox or Fine-Gray model",
+            value=type(model).__name__,
+            expected="a CoxResult, a FineGray or a frame with term, hr, lower, upper, p",
+        )
     out = frame.copy()
     if "hr" not in out.columns and "exp_coef" in out.columns:
         out["hr"] = out["exp_coef"]
@@ -60,13 +61,15 @@ def hr_frame(model: Any) -> pd.DataFrame:
         out["coef"] = np.log(out["hr"].to_numpy(float))
     missing = [c for c in ("term", "hr", "lower", "upper", "p") if c not in out.columns]
     if missing:
-        raise InputError("the model table lacks a required column", column=missing[0],
-                         expected="columns term, hr, lower, upper, p")
+        raise InputError(
+            "the model table lacks a required column",
+            column=missing[0],
+            expected="columns term, hr, lower, upper, p",
+        )
     return out[["term", "coef", "hr", "lower", "upper", "p"]].reset_index(drop=True)
 
 
-def model_design(model: Any
-                 ) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
+def model_design(model: Any) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
     """References, per-term counts (``term, n, events``), patients and events of a fitted
     model, where the fit records them (``({}, None, None, None)`` for a bare frame).
 
@@ -92,8 +95,13 @@ def model_design(model: Any
             col = x[:, j]
             binary = bool(np.all(np.isclose(col, 0) | np.isclose(col, 1)))
             on = np.isclose(col, 1)
-            rows.append({"term": name, "n": int(on.sum()) if binary else np.nan,
-                         "events": int((on & event).sum()) if binary else np.nan})
+            rows.append(
+                {
+                    "term": name,
+                    "n": int(on.sum()) if binary else np.nan,
+                    "events": int((on & event).sum()) if binary else np.nan,
+                }
+            )
         return dict(design.references), pd.DataFrame(rows), int(x.shape[0]), int(event.sum())
     refs = getattr(model, "references", None) or {}
     counts = getattr(model, "term_counts", None)
@@ -158,23 +166,42 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
             if var not in groups:
                 groups[var] = []
                 order.append(var)
-            groups[var].append({"variable": var, "term": term,
-                                "label": lab.level(var, _parse_level(level)), "kind": kind,
-                                "hr": r.hr, "lower": r.lower, "upper": r.upper, "p": r.p,
-                                "n": n, "events": ev})
+            groups[var].append(
+                {
+                    "variable": var,
+                    "term": term,
+                    "label": lab.level(var, _parse_level(level)),
+                    "kind": kind,
+                    "hr": r.hr,
+                    "lower": r.lower,
+                    "upper": r.upper,
+                    "p": r.p,
+                    "n": n,
+                    "events": ev,
+                }
+            )
         else:
             var = _variable(term)
             order.append(term)
-            groups[term] = [{"variable": var, "term": term,
-                             "label": lab.term(var) if var in lab.variables else
-                             _readable_term(term, lab),
-                             "kind": "continuous" if kind == "level" else kind,
-                             "hr": r.hr, "lower": r.lower, "upper": r.upper, "p": r.p,
-                             "n": n, "events": ev}]
+            groups[term] = [
+                {
+                    "variable": var,
+                    "term": term,
+                    "label": lab.term(var) if var in lab.variables else _readable_term(term, lab),
+                    "kind": "continuous" if kind == "level" else kind,
+                    "hr": r.hr,
+                    "lower": r.lower,
+                    "upper": r.upper,
+                    "p": r.p,
+                    "n": n,
+                    "events": ev,
+                }
+            ]
     for key in order:
         members = groups[key]
-        if members[0]["kind"] in ("continuous",) or (len(members) == 1 and key == members[0]
-                                                       ["term"]):
+        if members[0]["kind"] in ("continuous",) or (
+            len(members) == 1 and key == members[0]["term"]
+        ):
             rows.extend(members)
             continue
         var = key
@@ -183,13 +210,35 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
             ref_n = total - sum(float(x["n"]) for x in members)
             if total_events is not None:
                 ref_ev = total_events - sum(float(x["events"]) for x in members)
-        rows.append({"variable": var, "term": "", "label": lab.variable(var), "kind": "header",
-                     "hr": np.nan, "lower": np.nan, "upper": np.nan, "p": np.nan,
-                     "n": np.nan, "events": np.nan})
+        rows.append(
+            {
+                "variable": var,
+                "term": "",
+                "label": lab.variable(var),
+                "kind": "header",
+                "hr": np.nan,
+                "lower": np.nan,
+                "upper": np.nan,
+                "p": np.nan,
+                "n": np.nan,
+                "events": np.nan,
+            }
+        )
         if var in refs:
-            rows.append({"variable": var, "term": "", "label": lab.level(var, refs[var]),
-                         "kind": "reference", "hr": 1.0, "lower": np.nan, "upper": np.nan,
-                         "p": np.nan, "n": ref_n, "events": ref_ev})
+            rows.append(
+                {
+                    "variable": var,
+                    "term": "",
+                    "label": lab.level(var, refs[var]),
+                    "kind": "reference",
+                    "hr": 1.0,
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "p": np.nan,
+                    "n": ref_n,
+                    "events": ref_ev,
+                }
+            )
         rows.extend(members)
     return pd.DataFrame(rows, columns=ROW_COLUMNS)
 

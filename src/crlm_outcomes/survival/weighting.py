@@ -72,8 +72,13 @@ from crlm_outcomes.errors import (
 from crlm_outcomes.formula import check_formula, model_matrix
 from crlm_outcomes.survival._inputs import treatment_codes
 
-__all__ = ["PropensityWeights", "propensity_weights", "BalanceTable", "balance_table",
-           "effective_sample_size"]
+__all__ = [
+    "PropensityWeights",
+    "propensity_weights",
+    "BalanceTable",
+    "balance_table",
+    "effective_sample_size",
+]
 
 _ESTIMANDS = ("ATE", "ATT", "ATC", "overlap")
 
@@ -131,8 +136,10 @@ class PropensityWeights(Result):
     def model_table(self) -> pd.DataFrame:
         """Deprecated (FutureWarning): the model table with the old column names; use
         :attr:`table`."""
-        warn_deprecated("PropensityWeights.model_table", "PropensityWeights.table (columns "
-                        "std_error, statistic)")
+        warn_deprecated(
+            "PropensityWeights.model_table",
+            "PropensityWeights.table (columns std_error, statistic)",
+        )
         return self.table.rename(columns={"std_error": "se", "statistic": "z"})
 
     def _display_title(self) -> str:
@@ -142,12 +149,17 @@ class PropensityWeights(Result):
         return {**self.notes, "excluded rows": self.n_excluded}
 
     def _display_frames(self) -> dict[str, pd.DataFrame]:
-        return {"Effective sample size": self.effective_n,
-                "Propensity model (logistic)": self.table}
+        return {
+            "Effective sample size": self.effective_n,
+            "Propensity model (logistic)": self.table,
+        }
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"estimand": self.estimand, "n": int(self.weights.notna().sum()),
-                "excluded": self.n_excluded}
+        return {
+            "estimand": self.estimand,
+            "n": int(self.weights.notna().sum()),
+            "excluded": self.n_excluded,
+        }
 
     def balance(self, data: pd.DataFrame, covariates: Sequence[str]) -> BalanceTable:
         """Balance of ``covariates`` before and after these weights."""
@@ -158,7 +170,6 @@ class PropensityWeights(Result):
         from crlm_outcomes.plots.balance import plot_propensity_overlap
 
         return plot_propensity_overlap(self, ax=ax, bins=bins)
-
 
 
 def propensity_weights(
@@ -224,16 +235,21 @@ def propensity_weights(
 
     data = as_frame(data)
     if estimand not in _ESTIMANDS:
-        raise SpecError("unknown estimand", value=estimand,
-                        expected=" or ".join(map(repr, _ESTIMANDS)))
+        raise SpecError(
+            "unknown estimand", value=estimand, expected=" or ".join(map(repr, _ESTIMANDS))
+        )
     if stabilize and estimand != "ATE":
-        raise SpecError("stabilize applies to ATE weights only", value=estimand,
-                        expected="estimand='ATE' with stabilize=True")
+        raise SpecError(
+            "stabilize applies to ATE weights only",
+            value=estimand,
+            expected="estimand='ATE' with stabilize=True",
+        )
     if trim is not None and not 0 < trim < 0.5:
         raise SpecError("trim must be between 0 and 0.5", value=trim, expected="e.g. 0.1")
     if truncate is not None and not 0.5 < truncate < 1:
-        raise SpecError("truncate must be a quantile between 0.5 and 1", value=truncate,
-                        expected="e.g. 0.99")
+        raise SpecError(
+            "truncate must be a quantile between 0.5 and 1", value=truncate, expected="e.g. 0.99"
+        )
     checked = check_formula(formula, data.columns)
     variables = list(checked.variables)
     tr = treatment_codes(data, treatment, treated)
@@ -242,14 +258,19 @@ def propensity_weights(
     excluded = _excluded_rows(frame, used)
     keep = ~frame.isna().any(axis=1)
     if not keep.all():
-        warnings.warn(f"{int((~keep).sum())} row(s) excluded from the propensity model for "
-                      "missing values (NaN weight); see result.excluded", DataQualityWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{int((~keep).sum())} row(s) excluded from the propensity model for "
+            "missing values (NaN weight); see result.excluded",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     kept = data.loc[keep.to_numpy()]
     y = tr[keep].to_numpy()
     if len(np.unique(y)) < 2:
-        raise EstimationError("both arms need at least one patient with complete data; found "
-                              f"only treatment = {int(y[0]) if len(y) else 'none'}")
+        raise EstimationError(
+            "both arms need at least one patient with complete data; found "
+            f"only treatment = {int(y[0]) if len(y) else 'none'}"
+        )
     x = model_matrix(kept, formula)
     x.insert(0, "Intercept", 1.0)
     with warnings.catch_warnings():
@@ -257,15 +278,21 @@ def propensity_weights(
         try:
             fit = sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
         except Exception as exc:  # statsmodels: PerfectSeparationError / warnings as errors
-            raise EstimationError(f"the propensity model cannot be fitted ({exc}); check for "
-                                  "perfect separation or collinear covariates") from exc
+            raise EstimationError(
+                f"the propensity model cannot be fitted ({exc}); check for "
+                "perfect separation or collinear covariates"
+            ) from exc
     if not np.all(np.isfinite(fit.bse)):
-        raise EstimationError("the propensity model has undefined standard errors; collinear "
-                              "covariates among " + ", ".join(x.columns[1:]))
+        raise EstimationError(
+            "the propensity model has undefined standard errors; collinear "
+            "covariates among " + ", ".join(x.columns[1:])
+        )
     e = np.asarray(fit.fittedvalues, dtype=np.float64)
     if np.any((e <= 1e-12) | (e >= 1 - 1e-12)):
-        raise EstimationError("propensity scores of 0 or 1 (perfect separation): weights are "
-                              f"undefined; model {checked.rhs!r}")
+        raise EstimationError(
+            "propensity scores of 0 or 1 (perfect separation): weights are "
+            f"undefined; model {checked.rhs!r}"
+        )
     t1 = y == 1
     if estimand == "ATE":
         w = np.where(t1, 1.0 / e, 1.0 / (1.0 - e))
@@ -275,8 +302,11 @@ def propensity_weights(
         w = np.where(t1, (1.0 - e) / e, 1.0)
     else:
         w = np.where(t1, 1.0 - e, e)
-    notes: dict[str, Any] = {"estimand": estimand, "model": f"logit({treatment}) ~ "
-                             f"{checked.rhs}", "stabilized": bool(stabilize)}
+    notes: dict[str, Any] = {
+        "estimand": estimand,
+        "model": f"logit({treatment}) ~ {checked.rhs}",
+        "stabilized": bool(stabilize),
+    }
     if stabilize:
         p_t = float(t1.mean())
         w = w * np.where(t1, p_t, 1.0 - p_t)
@@ -285,22 +315,32 @@ def propensity_weights(
     if trim is not None:
         out = (e < trim) | (e > 1 - trim)
         use &= ~out
-        trimmed = pd.DataFrame({"index": kept_index[out], "column": "propensity",
-                                "value": e[out],
-                                "reason": f"propensity outside [{trim:g}, {1 - trim:g}] "
-                                          "(trimmed)"})
+        trimmed = pd.DataFrame(
+            {
+                "index": kept_index[out],
+                "column": "propensity",
+                "value": e[out],
+                "reason": f"propensity outside [{trim:g}, {1 - trim:g}] (trimmed)",
+            }
+        )
         if out.any():
-            excluded = (pd.concat([excluded, trimmed], ignore_index=True) if len(excluded)
-                        else trimmed)
-            warnings.warn(f"{int(out.sum())} row(s) trimmed: propensity outside "
-                          f"[{trim:g}, {1 - trim:g}]", DataQualityWarning, stacklevel=2)
+            excluded = (
+                pd.concat([excluded, trimmed], ignore_index=True) if len(excluded) else trimmed
+            )
+            warnings.warn(
+                f"{int(out.sum())} row(s) trimmed: propensity outside [{trim:g}, {1 - trim:g}]",
+                DataQualityWarning,
+                stacklevel=2,
+            )
         notes["trim"] = f"[{trim:g}, {1 - trim:g}], {int(out.sum())} trimmed"
     if truncate is not None:
         lo, hi = np.quantile(w[use], [1 - truncate, truncate])
         n_cap = int(np.sum(use & ((w < lo) | (w > hi))))
         w = np.clip(w, lo, hi)
-        notes["truncate"] = (f"weights limited to [{lo:.4g}, {hi:.4g}] (quantiles "
-                             f"{1 - truncate:g}, {truncate:g}); {n_cap} weight(s) changed")
+        notes["truncate"] = (
+            f"weights limited to [{lo:.4g}, {hi:.4g}] (quantiles "
+            f"{1 - truncate:g}, {truncate:g}); {n_cap} weight(s) changed"
+        )
     w = np.where(use, w, np.nan)
     weights = pd.Series(np.nan, index=data.index, name="weight")
     weights.loc[kept_index] = w
@@ -309,21 +349,45 @@ def propensity_weights(
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     params = np.asarray(fit.params)
     bse = np.asarray(fit.bse)
-    model_table = pd.DataFrame({"term": list(x.columns), "coef": params, "std_error": bse,
-                                "statistic": params / bse, "p": 2 * stats.norm.sf(np.abs(params / bse)),
-                                "lower": params - zq * bse, "upper": params + zq * bse})
+    model_table = pd.DataFrame(
+        {
+            "term": list(x.columns),
+            "coef": params,
+            "std_error": bse,
+            "statistic": params / bse,
+            "p": 2 * stats.norm.sf(np.abs(params / bse)),
+            "lower": params - zq * bse,
+            "upper": params + zq * bse,
+        }
+    )
     eff = []
     for arm, lab in ((1, "treated"), (0, "control")):
         sel = (y == arm) & use
         ww = w[sel]
-        eff.append((lab, int(sel.sum()), float(ww.sum()), effective_sample_size(ww),
-                    float(ww.min()) if ww.size else np.nan,
-                    float(ww.max()) if ww.size else np.nan))
-    effective_n = pd.DataFrame(eff, columns=["arm", "n", "sum_weights", "ess", "min_weight",
-                                             "max_weight"])
-    return PropensityWeights(weights=weights, propensity=ps, treatment=tr.rename(treatment),
-                             estimand=estimand, table=model_table,
-                             effective_n=effective_n, excluded=excluded, notes=notes, model=fit)
+        eff.append(
+            (
+                lab,
+                int(sel.sum()),
+                float(ww.sum()),
+                effective_sample_size(ww),
+                float(ww.min()) if ww.size else np.nan,
+                float(ww.max()) if ww.size else np.nan,
+            )
+        )
+    effective_n = pd.DataFrame(
+        eff, columns=["arm", "n", "sum_weights", "ess", "min_weight", "max_weight"]
+    )
+    return PropensityWeights(
+        weights=weights,
+        propensity=ps,
+        treatment=tr.rename(treatment),
+        estimand=estimand,
+        table=model_table,
+        effective_n=effective_n,
+        excluded=excluded,
+        notes=notes,
+        model=fit,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -363,13 +427,19 @@ class BalanceTable(Result):
     _title = "Covariate balance"
 
     def _display_notes(self) -> dict[str, object]:
-        return {"weighted": self.weighted, "SMD denominator": "unweighted pooled SD",
-                "rows excluded": self.n_excluded}
+        return {
+            "weighted": self.weighted,
+            "SMD denominator": "unweighted pooled SD",
+            "rows excluded": self.n_excluded,
+        }
 
     def _repr_fields(self) -> dict[str, object]:
-        return {"covariates": int(self.table["covariate"].nunique()),
-                "weighted": self.weighted, "max_abs_smd": self.max_abs_smd(),
-                "excluded": self.n_excluded}
+        return {
+            "covariates": int(self.table["covariate"].nunique()),
+            "weighted": self.weighted,
+            "max_abs_smd": self.max_abs_smd(),
+            "excluded": self.n_excluded,
+        }
 
     def max_abs_smd(self, weighted: bool = True) -> float:
         """Largest absolute SMD (after weighting when weighted, else before)."""
@@ -384,8 +454,9 @@ class BalanceTable(Result):
         return plot_balance(self, ax=ax, threshold=threshold, labels=labels)
 
     def _repr_html_(self) -> str:
-        return frames_html("Covariate balance", {"": self.table},
-                           notes=self._display_notes(), max_rows=60)
+        return frames_html(
+            "Covariate balance", {"": self.table}, notes=self._display_notes(), max_rows=60
+        )
 
 
 def _kind(s: pd.Series) -> str:
@@ -443,37 +514,48 @@ def balance_table(
     if isinstance(treatment, pd.Series):
         tr = treatment.reindex(data.index).astype(np.float64)
         if not tr.dropna().isin([0.0, 1.0]).all():
-            raise InputError("treatment Series must be coded 0/1", column=str(treatment.name),
-                             expected="0/1")
+            raise InputError(
+                "treatment Series must be coded 0/1", column=str(treatment.name), expected="0/1"
+            )
     else:
         tr = treatment_codes(data, treatment, treated)
     for c in covariates:
         if c not in data.columns:
-            raise InputError("covariate column not found", column=c,
-                             expected="a column of the data")
+            raise InputError(
+                "covariate column not found", column=c, expected="a column of the data"
+            )
     w_all: pd.Series | None = None
     if weights is not None:
         if isinstance(weights, str):
             if weights not in data.columns:
-                raise InputError("weights column not found", column=weights,
-                                 expected="a column of the data")
+                raise InputError(
+                    "weights column not found", column=weights, expected="a column of the data"
+                )
             w_all = pd.to_numeric(data[weights], errors="coerce")
         elif isinstance(weights, pd.Series):
             w_all = weights.reindex(data.index).astype(np.float64)
         else:
             arr = np.asarray(weights, dtype=np.float64)
             if arr.shape != (len(data),):
-                raise InputError("weights array has the wrong length", value=arr.shape,
-                                 expected=f"{len(data)} values")
+                raise InputError(
+                    "weights array has the wrong length",
+                    value=arr.shape,
+                    expected=f"{len(data)} values",
+                )
             w_all = pd.Series(arr, index=data.index)
         neg = w_all.notna() & ~(w_all >= 0)
         if neg.any():
-            raise InputError("weights must be >= 0", value=float(w_all[neg].iloc[0]),
-                             expected="non-negative weights")
+            raise InputError(
+                "weights must be >= 0",
+                value=float(w_all[neg].iloc[0]),
+                expected="non-negative weights",
+            )
     rows_ex = [(i, "treatment", None, "missing treatment") for i in tr.index[tr.isna()]]
     if w_all is not None:
-        rows_ex += [(i, "weights", None, "missing weight (weighted columns only)")
-                    for i in w_all.index[w_all.isna() & tr.notna()]]
+        rows_ex += [
+            (i, "weights", None, "missing weight (weighted columns only)")
+            for i in w_all.index[w_all.isna() & tr.notna()]
+        ]
     excluded = pd.DataFrame(rows_ex, columns=["index", "column", "value", "reason"])
     has_t = tr.notna().to_numpy()
     t = tr.to_numpy()
@@ -493,9 +575,17 @@ def balance_table(
         m1 = x1.mean() if x1.size else np.nan
         m0 = x0.mean() if x0.size else np.nan
         smd = smd_unweighted_sd(m1, m0, v1, v0)
-        row = {"covariate": name, "level": level, "type": kind, "n_treated": int(x1.size),
-               "n_control": int(x0.size), "n_missing": int(np.sum(~ok & has_t)),
-               "mean_treated": m1, "mean_control": m0, "smd": smd}
+        row = {
+            "covariate": name,
+            "level": level,
+            "type": kind,
+            "n_treated": int(x1.size),
+            "n_control": int(x0.size),
+            "n_missing": int(np.sum(~ok & has_t)),
+            "mean_treated": m1,
+            "mean_control": m0,
+            "smd": smd,
+        }
         if w is not None:
             wb = base & ~np.isnan(w)
             s1 = wb & (t == 1)
@@ -517,8 +607,11 @@ def balance_table(
         ok = s.notna().to_numpy()
         kind = _kind(s)
         if kind == "categorical":
-            levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
-                      else sorted(s.dropna().unique(), key=str))
+            levels = (
+                list(s.cat.categories)
+                if isinstance(s.dtype, pd.CategoricalDtype)
+                else sorted(s.dropna().unique(), key=str)
+            )
             for lev in levels:
                 add(c, lev, "categorical", (s == lev).to_numpy(dtype=np.float64), ok)
         elif kind == "binary":
@@ -526,8 +619,17 @@ def balance_table(
         else:
             add(c, None, "continuous", s.to_numpy(dtype=np.float64), ok)
     table = pd.DataFrame(out)
-    cols = ["covariate", "level", "type", "n_treated", "n_control", "n_missing", "mean_treated",
-            "mean_control", "smd"]
+    cols = [
+        "covariate",
+        "level",
+        "type",
+        "n_treated",
+        "n_control",
+        "n_missing",
+        "mean_treated",
+        "mean_control",
+        "smd",
+    ]
     if w is not None:
         cols += ["mean_treated_w", "mean_control_w", "smd_w"]
     cols += ["var_ratio"] + (["var_ratio_w"] if w is not None else [])

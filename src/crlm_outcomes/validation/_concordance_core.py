@@ -122,14 +122,14 @@ def _before_counts(seq: np.ndarray, weight: np.ndarray) -> np.ndarray:
     r = np.asarray(seq, np.int64)
     w = np.asarray(weight, float)
     ids = np.arange(m)
-    s = np.zeros(m, np.int64)                    # start of the element's bucket
+    s = np.zeros(m, np.int64)  # start of the element's bucket
     less_u = np.zeros(m, np.int64)
     less_w = np.zeros(m)
-    maps = np.zeros((2, m + 1), np.int64)        # new place of a boundary p: bit 0, bit 1
+    maps = np.zeros((2, m + 1), np.int64)  # new place of a boundary p: bit 0, bit 1
     flat = maps.ravel()
     z0, m1 = maps[0], maps[1]
     steps = np.arange(m + 1)
-    wz = np.zeros(m + 1)                         # weight of the zeros among the first p
+    wz = np.zeros(m + 1)  # weight of the zeros among the first p
     for lev in range(max(int(r.max()), 1).bit_length() - 1, -1, -1):
         one = (r & (1 << lev)) != 0
         zero = ~one
@@ -145,7 +145,7 @@ def _before_counts(seq: np.ndarray, weight: np.ndarray) -> np.ndarray:
         np.subtract(steps, z0, out=m1)
         m1 += z0[m]
         s = flat[np.multiply(one, m + 1) + s]
-        part = np.argsort(one, kind="stable")    # stable 0/1 partition (a radix sort)
+        part = np.argsort(one, kind="stable")  # stable 0/1 partition (a radix sort)
         r, w, s, ids = r[part], w[part], s[part], ids[part]
         less_u, less_w = less_u[part], less_w[part]
     cw = np.zeros(m + 1)
@@ -162,7 +162,7 @@ def _fastkm(tinv: np.ndarray, status: np.ndarray, nt: int) -> tuple[np.ndarray, 
     d = np.bincount(tinv, weights=status, minlength=nt)
     tot = np.bincount(tinv, minlength=nt).astype(float)
     c = tot - d
-    nrisk = np.cumsum(tot[::-1])[::-1]           # time >= t
+    nrisk = np.cumsum(tot[::-1])[::-1]  # time >= t
     # event at t: S update with (nrisk - d)/nrisk; censoring at t after the deaths: its risk
     # set is the rows with time > t plus the censored at t
     s_fac = np.where(nrisk > 0, (nrisk - d) / np.where(nrisk > 0, nrisk, 1), 1.0)
@@ -173,8 +173,9 @@ def _fastkm(tinv: np.ndarray, status: np.ndarray, nt: int) -> tuple[np.ndarray, 
     return d, s_minus, g_minus, nrisk
 
 
-def _time_weights(ut: np.ndarray, tinv: np.ndarray, status: np.ndarray, timewt: str,
-                  ymax: float | None) -> tuple[np.ndarray, np.ndarray]:
+def _time_weights(
+    ut: np.ndarray, tinv: np.ndarray, status: np.ndarray, timewt: str, ymax: float | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Deaths and weight at each unique time (weights of times without deaths are unused)."""
     d, s, g, nrisk = _fastkm(tinv, status, ut.size)
     n = float(tinv.size)
@@ -185,15 +186,21 @@ def _time_weights(ut: np.ndarray, tinv: np.ndarray, status: np.ndarray, timewt: 
     elif timewt == "S/G":
         w = n * s / (g * nrisk)
     else:  # "n/G2"
-        w = 1.0 / g ** 2
+        w = 1.0 / g**2
     if ymax is not None:
         w = np.where(ut > ymax, 0.0, w)
     return d, w
 
 
-def concordance_counts(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
-                       timewt: str = "n", ymax: float | None = None,
-                       reverse: bool = True) -> ConcordanceCounts:
+def concordance_counts(
+    time: np.ndarray,
+    status: np.ndarray,
+    x: np.ndarray,
+    *,
+    timewt: str = "n",
+    ymax: float | None = None,
+    reverse: bool = True,
+) -> ConcordanceCounts:
     """Concordance of ``x`` with right-censored survival, as ``concordancefit``.
 
     ``reverse=True``: a higher ``x`` predicts a shorter survival (a risk score); ``False``: a
@@ -224,7 +231,7 @@ def concordance_counts(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
     newrun = np.concatenate([[True], sc[1:] != sc[:-1]])
     starts = np.flatnonzero(newrun)
     run = np.cumsum(newrun) - 1
-    run_start = starts[run]                      # first row with the same (block, x)
+    run_start = starts[run]  # first row with the same (block, x)
     run_end = np.append(starts[1:], n)[run]
     b_start, b_end = kstart[sk], kstart[sk + 1]
     seq_w = a_row[order]
@@ -247,7 +254,7 @@ def concordance_counts(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
     #     block (earlier times; for a censored row also the events at its own time), i.e. all
     #     events minus those before the end of its block
     w_rank = np.bincount(sx, weights=seq_w, minlength=kx)
-    w_below = np.cumsum(w_rank) - w_rank         # event weight with a smaller x
+    w_below = np.cumsum(w_rank) - w_rank  # event weight with a smaller x
     less2 = w_below[sx] - lw
     eq2 = w_rank[sx] - ew - (cw[run_end] - cw[pos])
     conc_s = less2
@@ -271,8 +278,7 @@ def concordance_counts(time: np.ndarray, status: np.ndarray, x: np.ndarray, *,
     counts[3] -= counts[4]
     npair = counts[:3].sum()
     if npair <= 0:
-        return ConcordanceCounts(counts=counts, concordance=float("nan"),
-                                 dfbeta=np.full(n, np.nan))
+        return ConcordanceCounts(counts=counts, concordance=float("nan"), dfbeta=np.full(n, np.nan))
     somer = (counts[0] - counts[1]) / npair
     dfbeta = ((conc_i - disc_i) / npair - (somer / npair) * (conc_i + disc_i + tie_i)) / 2
     conc = (somer + 1) / 2

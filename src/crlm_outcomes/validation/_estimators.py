@@ -10,8 +10,9 @@ import pandas as pd
 __all__ = ["risk_at", "rcs_basis", "cox_fit_predict", "cox_risks"]
 
 
-def risk_at(time: np.ndarray, event: np.ndarray, tau: float, cause: int | None
-            ) -> tuple[float, float]:
+def risk_at(
+    time: np.ndarray, event: np.ndarray, tau: float, cause: int | None
+) -> tuple[float, float]:
     """Risk of the event (of ``cause``) by ``tau`` and its standard error.
 
     ``cause=None``: ``1 - KM(tau)`` with Greenwood's variance. With a cause: the Aalen–Johansen
@@ -35,8 +36,11 @@ def risk_at(time: np.ndarray, event: np.ndarray, tau: float, cause: int | None
     if cause is None:
         s = np.prod(1.0 - d_all[keep] / y[keep])
         with np.errstate(divide="ignore", invalid="ignore"):
-            gw = np.sum(np.where(y[keep] > d_all[keep],
-                                 d_all[keep] / (y[keep] * (y[keep] - d_all[keep])), 0.0))
+            gw = np.sum(
+                np.where(
+                    y[keep] > d_all[keep], d_all[keep] / (y[keep] * (y[keep] - d_all[keep])), 0.0
+                )
+            )
         return float(1.0 - s), float(s * np.sqrt(gw))
     d_c = np.bincount(inv, weights=(event == cause).astype(float), minlength=ut.size)
     s = np.cumprod(1.0 - d_all / y)
@@ -58,9 +62,8 @@ def risk_at(time: np.ndarray, event: np.ndarray, tau: float, cause: int | None
     ca = np.cumsum(a * dm_c)
     cb = np.cumsum(b * dm_all)
     idx = np.minimum(inv, p)
-    infl = (np.where(own_c, a[inv], 0.0) - np.where(own_all, b[inv], 0.0)
-            - ca[idx] + cb[idx]) * n
-    return float(ft), float(np.sqrt(np.sum(infl ** 2)) / n)
+    infl = (np.where(own_c, a[inv], 0.0) - np.where(own_all, b[inv], 0.0) - ca[idx] + cb[idx]) * n
+    return float(ft), float(np.sqrt(np.sum(infl**2)) / n)
 
 
 def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
@@ -70,23 +73,37 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     scale = (k[-1] - k[0]) ** 2
     cols = []
     for j in range(nk - 2):
-        term = (np.clip(x - k[j], 0, None) ** 3
-                - np.clip(x - k[-2], 0, None) ** 3 * (k[-1] - k[j]) / (k[-1] - k[-2])
-                + np.clip(x - k[-1], 0, None) ** 3 * (k[-2] - k[j]) / (k[-1] - k[-2]))
+        term = (
+            np.clip(x - k[j], 0, None) ** 3
+            - np.clip(x - k[-2], 0, None) ** 3 * (k[-1] - k[j]) / (k[-1] - k[-2])
+            + np.clip(x - k[-1], 0, None) ** 3 * (k[-2] - k[j]) / (k[-1] - k[-2])
+        )
         cols.append(term / scale)
     return np.column_stack(cols) if cols else np.zeros((x.size, 0))
 
 
-def cox_fit_predict(time: np.ndarray, event: np.ndarray, x: np.ndarray, tau: float,
-                    cause: int | None, newx: np.ndarray | None = None):
+def cox_fit_predict(
+    time: np.ndarray,
+    event: np.ndarray,
+    x: np.ndarray,
+    tau: float,
+    cause: int | None,
+    newx: np.ndarray | None = None,
+):
     """Fit Cox (or Fine–Gray for a cause) on the columns of ``x``; return (coef, se, risk at
     tau for ``newx`` rows, default the fitting rows)."""
     coef, se, risk = cox_risks(time, event, x, [tau], cause, newx)
     return coef, se, risk[:, 0]
 
 
-def cox_risks(time: np.ndarray, event: np.ndarray, x: np.ndarray, taus, cause: int | None,
-              newx: np.ndarray | None = None):
+def cox_risks(
+    time: np.ndarray,
+    event: np.ndarray,
+    x: np.ndarray,
+    taus,
+    cause: int | None,
+    newx: np.ndarray | None = None,
+):
     """One Cox (Fine–Gray) fit; (coef, se, risks of ``newx`` at each of ``taus``)."""
     import warnings
 
@@ -116,8 +133,7 @@ def cox_risks(time: np.ndarray, event: np.ndarray, x: np.ndarray, taus, cause: i
             coef = fg.table["coef"].to_numpy()
             se = fg.table["std_error"].to_numpy()
             base = fg.baseline
-            p = np.searchsorted(base["time"].to_numpy(), np.asarray(taus, float),
-                                side="right") - 1
+            p = np.searchsorted(base["time"].to_numpy(), np.asarray(taus, float), side="right") - 1
             cum = np.concatenate([[0.0], base["cumhaz"].to_numpy(float)])
             a0 = cum[p + 1]
             risk = 1.0 - np.exp(-np.exp(newx @ coef)[:, None] * a0[None, :])

@@ -30,12 +30,12 @@ __all__ = ["CensoringKM", "censoring_km", "censoring_influence"]
 class CensoringKM:
     """Reverse Kaplan–Meier on the unique times, with the pieces of its influence function."""
 
-    utime: np.ndarray     # unique observed times
-    idx: np.ndarray       # index of each subject's time in utime
-    surv: np.ndarray      # G(u) at each unique time (right-continuous)
-    at_risk: np.ndarray   # Y(u) = number with time >= u
-    cens: np.ndarray      # censored at u
-    mc: np.ndarray        # cumulative sum of n c(u) / Y(u)^2
+    utime: np.ndarray  # unique observed times
+    idx: np.ndarray  # index of each subject's time in utime
+    surv: np.ndarray  # G(u) at each unique time (right-continuous)
+    at_risk: np.ndarray  # Y(u) = number with time >= u
+    cens: np.ndarray  # censored at u
+    mc: np.ndarray  # cumulative sum of n c(u) / Y(u)^2
     censored: np.ndarray  # per subject: status == 0
 
     @property
@@ -67,12 +67,14 @@ def censoring_km(time: np.ndarray, status: np.ndarray) -> CensoringKM:
     surv = np.cumprod(np.where(c > 0, 1.0 - c / np.where(yc > 0, yc, 1.0), 1.0))
     n = float(time.size)
     mc = np.cumsum(n * c / (y * y))
-    return CensoringKM(utime=ut, idx=inv, surv=surv, at_risk=y, cens=c, mc=mc,
-                       censored=(status == 0))
+    return CensoringKM(
+        utime=ut, idx=inv, surv=surv, at_risk=y, cens=c, mc=mc, censored=(status == 0)
+    )
 
 
-def censoring_influence(g: CensoringKM, resid: np.ndarray, before: np.ndarray,
-                        tau: float) -> np.ndarray:
+def censoring_influence(
+    g: CensoringKM, resid: np.ndarray, before: np.ndarray, tau: float
+) -> np.ndarray:
     """For every subject k: ``sum_j resid_j f_k(s_j)``.
 
     ``s_j`` is ``T_j-`` for rows with ``before`` (an event at or before ``tau``) and ``tau`` for
@@ -80,12 +82,12 @@ def censoring_influence(g: CensoringKM, resid: np.ndarray, before: np.ndarray,
     """
     nu = g.utime.size
     p_tau = int(np.searchsorted(g.utime, tau, side="right")) - 1
-    q = np.where(before, g.idx - 1, p_tau)                      # grid position of s_j (-1: none)
+    q = np.where(before, g.idx - 1, p_tau)  # grid position of s_j (-1: none)
     r_at = np.bincount(q + 1, weights=resid, minlength=nu + 1)  # resid summed by q (shifted)
-    s_ge = np.cumsum(r_at[::-1])[::-1]                           # sum over q_j >= p - 1 (shifted)
-    m_ext = np.concatenate([[0.0], g.mc])                       # M at position q (shifted)
+    s_ge = np.cumsum(r_at[::-1])[::-1]  # sum over q_j >= p - 1 (shifted)
+    m_ext = np.concatenate([[0.0], g.mc])  # M at position q (shifted)
     rm_below = np.concatenate([[0.0], np.cumsum(r_at * m_ext)])  # sum over q_j < p of R M(q)
     k = g.idx
-    ge_k = s_ge[k + 1]                                           # sum over q_j >= idx_k
+    ge_k = s_ge[k + 1]  # sum over q_j >= idx_k
     jump = np.where(g.censored, g.n / g.at_risk[k], 0.0)
     return (jump - g.mc[k]) * ge_k - rm_below[k + 1]

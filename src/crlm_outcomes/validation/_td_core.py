@@ -59,8 +59,14 @@ def _mann_whitney(risk: np.ndarray, case: np.ndarray, ctrl: np.ndarray, w: np.nd
     return below_ctrl, above_case
 
 
-def auc_at(g: CensoringKM, time: np.ndarray, event: np.ndarray, risk: np.ndarray, tau: float,
-           cause: int = 1) -> tuple[float, np.ndarray]:
+def auc_at(
+    g: CensoringKM,
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    tau: float,
+    cause: int = 1,
+) -> tuple[float, np.ndarray]:
     """AUC(tau) and its influence function (one value per subject, not centred)."""
     n = time.size
     case, other, after = roles(time, event, cause, tau)
@@ -73,19 +79,25 @@ def auc_at(g: CensoringKM, time: np.ndarray, event: np.ndarray, risk: np.ndarray
     mu_ctrl = w[ctrl].sum()
     num = (w[case] * ic_case[case]).sum()
     auc = num / (mu_case * mu_ctrl)
-    mu = mu_case * mu_ctrl / n ** 2
+    mu = mu_case * mu_ctrl / n**2
     nu = auc * mu
     a = np.where(case, w * ic_case, np.where(ctrl, w * ic_ctrl, 0.0))
     b = np.where(case, w * mu_ctrl, np.where(ctrl, w * mu_case, 0.0))
-    ic0 = (a / n * mu - b / n * nu) / mu ** 2
+    ic0 = (a / n * mu - b / n * nu) / mu**2
     before = case | other
-    if_num = censoring_influence(g, a, before, tau) / n ** 2
-    if_den = censoring_influence(g, b, before, tau) / n ** 2
-    return float(auc), ic0 + (if_num * mu - if_den * nu) / mu ** 2
+    if_num = censoring_influence(g, a, before, tau) / n**2
+    if_den = censoring_influence(g, b, before, tau) / n**2
+    return float(auc), ic0 + (if_num * mu - if_den * nu) / mu**2
 
 
-def brier_at(g: CensoringKM, time: np.ndarray, event: np.ndarray, risk: np.ndarray, tau: float,
-             cause: int = 1) -> tuple[float, np.ndarray]:
+def brier_at(
+    g: CensoringKM,
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    tau: float,
+    cause: int = 1,
+) -> tuple[float, np.ndarray]:
     """Brier score at tau and its influence function (centred)."""
     n = time.size
     case, other, after = roles(time, event, cause, tau)

@@ -33,20 +33,26 @@ def check_times(times: float | Sequence[float]) -> list[float]:
     """Sorted unique positive finite times."""
     arr = np.atleast_1d(np.asarray(times, dtype=float))
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise SurvivalDataError("times must be positive finite numbers", value=list(arr),
-                                expected="one or more times > 0")
+        raise SurvivalDataError(
+            "times must be positive finite numbers",
+            value=list(arr),
+            expected="one or more times > 0",
+        )
     return sorted(set(arr.tolist()))
 
 
-def _risk_matrix(frame: pd.DataFrame, index: pd.Index, cols: list[str], times: list[float],
-                 label: str) -> np.ndarray:
+def _risk_matrix(
+    frame: pd.DataFrame, index: pd.Index, cols: list[str], times: list[float], label: str
+) -> np.ndarray:
     if len(cols) == 1:
         v = predictor_values(frame, index, cols[0])
         return np.repeat(v[:, None], len(times), axis=1)
     if len(cols) != len(times):
         raise SurvivalDataError(
             f"predictor {label!r} has {len(cols)} columns for {len(times)} times",
-            value=cols, expected="one column (risk at every time) or one column per time")
+            value=cols,
+            expected="one column (risk at every time) or one column per time",
+        )
     return np.column_stack([predictor_values(frame, index, c) for c in cols])
 
 
@@ -64,9 +70,19 @@ def null_risk(time: np.ndarray, event: np.ndarray, tau: float, cause: int) -> fl
     return 0.0 if p < 0 else float(cif[p])
 
 
-def evaluate(data, duration: str, event: str, scores, times, metric: Metric, *,
-             cause: int | None, conf_level: float, clip: tuple[float, float] | None,
-             with_null: bool = False):
+def evaluate(
+    data,
+    duration: str,
+    event: str,
+    scores,
+    times,
+    metric: Metric,
+    *,
+    cause: int | None,
+    conf_level: float,
+    clip: tuple[float, float] | None,
+    with_null: bool = False,
+):
     """Per predictor and time: estimate, SE (sd(IF)/sqrt(n)), CI; pairwise contrasts.
 
     Returns (table, contrasts, excluded, extras) where extras[label] = (outcome, risk matrix).
@@ -93,15 +109,26 @@ def evaluate(data, duration: str, event: str, scores, times, metric: Metric, *,
             se = se_of(ifn)
             lo, hi = ci(est, se)
             before = out.time <= t
-            store.append({"term": label, "time": t, "estimate": est, "std_error": se,
-                          "lower": lo, "upper": hi, "n": out.time.size,
-                          "n_cases": int((before & (out.event == c)).sum()),
-                          "n_event_free": int((~before).sum()),
-                          "_if": ifn})
+            store.append(
+                {
+                    "term": label,
+                    "time": t,
+                    "estimate": est,
+                    "std_error": se,
+                    "lower": lo,
+                    "upper": hi,
+                    "n": out.time.size,
+                    "n_cases": int((before & (out.event == c)).sum()),
+                    "n_event_free": int((~before).sum()),
+                    "_if": ifn,
+                }
+            )
+
     if with_null:
         base = outcome(frame, duration, event, [], cause=cause, label="Null model")
-        risk0 = np.column_stack([np.full(base.time.size, null_risk(base.time, base.event, t, c))
-                                 for t in tt])
+        risk0 = np.column_stack(
+            [np.full(base.time.size, null_risk(base.time, base.event, t, c)) for t in tt]
+        )
         run(base, risk0, "Null model", rows)
     extras = {}
     for label, cols in spec.items():
@@ -128,14 +155,35 @@ def evaluate(data, duration: str, event: str, scores, times, metric: Metric, *,
             d = et - er
             se = se_of(ir - it)
             zs = d / se if se > 0 else float("nan")
-            crow.append({"term": term, "reference": ref, "time": t, "estimate": d,
-                         "std_error": se, "lower": d - z * se, "upper": d + z * se,
-                         "statistic": zs,
-                         "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
-                         "n": pair.time.size})
-    contrasts = pd.DataFrame(crow, columns=["term", "reference", "time", "estimate",
-                                            "std_error", "lower", "upper", "statistic", "p",
-                                            "n"])
+            crow.append(
+                {
+                    "term": term,
+                    "reference": ref,
+                    "time": t,
+                    "estimate": d,
+                    "std_error": se,
+                    "lower": d - z * se,
+                    "upper": d + z * se,
+                    "statistic": zs,
+                    "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
+                    "n": pair.time.size,
+                }
+            )
+    contrasts = pd.DataFrame(
+        crow,
+        columns=[
+            "term",
+            "reference",
+            "time",
+            "estimate",
+            "std_error",
+            "lower",
+            "upper",
+            "statistic",
+            "p",
+            "n",
+        ],
+    )
     return table, contrasts, concat_excluded(excl), extras
 
 

@@ -38,8 +38,9 @@ class TimeAUCResult(Result):
     excluded: pd.DataFrame = field(repr=False)
 
     def __repr__(self) -> str:
-        return (f"<TimeAUCResult {self.table['term'].nunique()} score(s) at "
-                f"{len(self.times)} time(s)>")
+        return (
+            f"<TimeAUCResult {self.table['term'].nunique()} score(s) at {len(self.times)} time(s)>"
+        )
 
     def summary(self) -> str:
         """The AUC table and the differences as text."""
@@ -48,8 +49,11 @@ class TimeAUCResult(Result):
             head += f", cause {self.cause}"
         parts = [head, self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}")]
         if len(self.contrasts):
-            parts += ["", "Differences (rows both scores have):",
-                      self.contrasts.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+            parts += [
+                "",
+                "Differences (rows both scores have):",
+                self.contrasts.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            ]
         return "\n".join(parts)
 
     def plot(self, ax=None, **kwargs):
@@ -60,14 +64,23 @@ class TimeAUCResult(Result):
         return auc_time_plot(self.table, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return frames_html("Time-dependent AUC", {"": self.table, "differences": self.contrasts},
-                           notes={"rows excluded": self.n_excluded})
+        return frames_html(
+            "Time-dependent AUC",
+            {"": self.table, "differences": self.contrasts},
+            notes={"rows excluded": self.n_excluded},
+        )
 
 
-def time_auc(data, duration: str, event: str,
-             scores: str | Sequence[str] | Mapping[str, str | Sequence[str]],
-             times: float | Sequence[float], *, cause: int | None = None,
-             conf_level: float = 0.95) -> TimeAUCResult:
+def time_auc(
+    data,
+    duration: str,
+    event: str,
+    scores: str | Sequence[str] | Mapping[str, str | Sequence[str]],
+    times: float | Sequence[float],
+    *,
+    cause: int | None = None,
+    conf_level: float = 0.95,
+) -> TimeAUCResult:
     """Cumulative/dynamic AUC(t) of scores or predicted risks, as ``riskRegression::Score``.
 
     Cases have the event (of ``cause``) by ``t``, weighted by ``1/G(T-)``; controls are
@@ -104,7 +117,22 @@ def time_auc(data, duration: str, event: str,
     >>> round(float(r.table["estimate"].iloc[0]), 4)
     1.0
     """
-    table, contrasts, excluded, _ = evaluate(data, duration, event, scores, times, auc_at,
-                                             cause=cause, conf_level=conf_level, clip=(0, 1))
-    return TimeAUCResult(table=table, contrasts=contrasts, times=sorted(set(table["time"])),
-                         cause=cause, conf_level=conf_level, excluded=excluded)
+    table, contrasts, excluded, _ = evaluate(
+        data,
+        duration,
+        event,
+        scores,
+        times,
+        auc_at,
+        cause=cause,
+        conf_level=conf_level,
+        clip=(0, 1),
+    )
+    return TimeAUCResult(
+        table=table,
+        contrasts=contrasts,
+        times=sorted(set(table["time"])),
+        cause=cause,
+        conf_level=conf_level,
+        excluded=excluded,
+    )

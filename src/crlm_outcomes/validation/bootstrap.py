@@ -55,24 +55,32 @@ class BootstrapResult(Result):
 
     def summary(self) -> str:
         """Optimism-corrected performance as text."""
-        return (f"Bootstrap optimism correction ({self.n_boot} resamples, seed {self.seed}, "
-                f"risk model: {self.method})\n"
-                + self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        return (
+            f"Bootstrap optimism correction ({self.n_boot} resamples, seed {self.seed}, "
+            f"risk model: {self.method})\n"
+            + self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        )
 
     def plot(self, ax=None):
         """Apparent and corrected estimates per metric."""
         from crlm_outcomes.plots.validation import estimate_plot
 
-        t = self.table.assign(term=lambda f: f["metric"] + " " + f["time"].map(
-            lambda v: "" if pd.isna(v) else f"t={v:g}"), estimate=self.table["corrected"],
+        t = self.table.assign(
+            term=lambda f: (
+                f["metric"] + " " + f["time"].map(lambda v: "" if pd.isna(v) else f"t={v:g}")
+            ),
+            estimate=self.table["corrected"],
             lower=self.table[["corrected", "apparent"]].min(axis=1),
-            upper=self.table[["corrected", "apparent"]].max(axis=1))
+            upper=self.table[["corrected", "apparent"]].max(axis=1),
+        )
         return estimate_plot(t, xlabel="optimism-corrected (bar: to apparent)", ax=ax)
 
     def _repr_html_(self) -> str:
-        return frames_html("Bootstrap optimism correction", {"": self.table},
-                           notes={"resamples": self.n_boot, "seed": self.seed,
-                                  "risk model": self.method})
+        return frames_html(
+            "Bootstrap optimism correction",
+            {"": self.table},
+            notes={"resamples": self.n_boot, "seed": self.seed, "risk model": self.method},
+        )
 
 
 def _metrics(time, event, risk, times, cause) -> np.ndarray:
@@ -87,17 +95,27 @@ def _metrics(time, event, risk, times, cause) -> np.ndarray:
         briers.append(brier_at(g, time, event, risk[:, k], t, c)[0])
         p = np.clip(risk[:, k], 1e-10, 1 - 1e-10)
         try:
-            slopes.append(float(cox_fit_predict(time, event, np.log(-np.log1p(-p)), t,
-                                                cause)[0][0]))
+            slopes.append(
+                float(cox_fit_predict(time, event, np.log(-np.log1p(-p)), t, cause)[0][0])
+            )
         except (ValueError, ArithmeticError, np.linalg.LinAlgError):
             slopes.append(np.nan)
     return np.array(vals + aucs + briers + slopes, dtype=float)
 
 
-def bootstrap_validation(data, duration: str, event: str, score: str,
-                         times: float | Sequence[float], *, method: str = "cox",
-                         n_boot: int = 200, seed: int | None = None, cause: int | None = None,
-                         progress: bool | Progress = False) -> BootstrapResult:
+def bootstrap_validation(
+    data,
+    duration: str,
+    event: str,
+    score: str,
+    times: float | Sequence[float],
+    *,
+    method: str = "cox",
+    n_boot: int = 200,
+    seed: int | None = None,
+    cause: int | None = None,
+    progress: bool | Progress = False,
+) -> BootstrapResult:
     """Bootstrap optimism-corrected C, AUC(t), Brier(t) and calibration slope of a score's
     risk model.
 
@@ -149,9 +167,11 @@ def bootstrap_validation(data, duration: str, event: str, score: str,
     rng = np.random.default_rng(seed)
     n = time.size
     opt = np.full((int(n_boot), apparent.size), np.nan)
-    report = (lambda b, nb: print(f"\rbootstrap {b}/{nb}", end="" if b < nb else "\n",
-                                  file=sys.stderr)) if progress is True else (
-        progress if callable(progress) else None)
+    report = (
+        (lambda b, nb: print(f"\rbootstrap {b}/{nb}", end="" if b < nb else "\n", file=sys.stderr))
+        if progress is True
+        else (progress if callable(progress) else None)
+    )
     for b in range(int(n_boot)):
         idx = rng.integers(0, n, n)
         tb, eb, xb = time[idx], ev[idx], x[idx]
@@ -165,13 +185,20 @@ def bootstrap_validation(data, duration: str, event: str, score: str,
             pass  # counted: n_boot per metric is the number of resamples that gave a value
         if report is not None:
             report(b + 1, int(n_boot))
-    names = (["C"] + ["AUC"] * len(tt) + ["Brier"] * len(tt)
-             + ["calibration slope"] * len(tt))
+    names = ["C"] + ["AUC"] * len(tt) + ["Brier"] * len(tt) + ["calibration slope"] * len(tt)
     tcol = [tt[-1]] + tt * 3
-    optimism = np.nanmean(opt, axis=0) if np.isfinite(opt).any() else np.full(apparent.size,
-                                                                              np.nan)
-    table = pd.DataFrame({"term": score, "metric": names, "time": tcol, "apparent": apparent,
-                          "optimism": optimism, "corrected": apparent - optimism,
-                          "n_boot": np.isfinite(opt).sum(axis=0)})
-    return BootstrapResult(table=table, n_boot=int(n_boot), seed=seed,
-                           method=method, excluded=out.excluded)
+    optimism = np.nanmean(opt, axis=0) if np.isfinite(opt).any() else np.full(apparent.size, np.nan)
+    table = pd.DataFrame(
+        {
+            "term": score,
+            "metric": names,
+            "time": tcol,
+            "apparent": apparent,
+            "optimism": optimism,
+            "corrected": apparent - optimism,
+            "n_boot": np.isfinite(opt).sum(axis=0),
+        }
+    )
+    return BootstrapResult(
+        table=table, n_boot=int(n_boot), seed=seed, method=method, excluded=out.excluded
+    )

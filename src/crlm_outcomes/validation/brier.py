@@ -41,8 +41,10 @@ class BrierResult(Result):
     excluded: pd.DataFrame = field(repr=False)
 
     def __repr__(self) -> str:
-        return (f"<BrierResult {self.table['term'].nunique() - 1} prediction(s) at "
-                f"{len(self.times)} time(s)>")
+        return (
+            f"<BrierResult {self.table['term'].nunique() - 1} prediction(s) at "
+            f"{len(self.times)} time(s)>"
+        )
 
     def summary(self) -> str:
         """The Brier/IPA table and the differences as text."""
@@ -51,8 +53,11 @@ class BrierResult(Result):
             head += f", cause {self.cause}"
         parts = [head, self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}")]
         if len(self.contrasts):
-            parts += ["", "Differences (rows both predictions have):",
-                      self.contrasts.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+            parts += [
+                "",
+                "Differences (rows both predictions have):",
+                self.contrasts.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            ]
         return "\n".join(parts)
 
     def plot(self, ax=None):
@@ -62,8 +67,11 @@ class BrierResult(Result):
         return auc_time_plot(self.table, ax=ax, ylabel="Brier score", chance=None)
 
     def _repr_html_(self) -> str:
-        return frames_html("Brier score", {"": self.table, "differences": self.contrasts},
-                           notes={"rows excluded": self.n_excluded})
+        return frames_html(
+            "Brier score",
+            {"": self.table, "differences": self.contrasts},
+            notes={"rows excluded": self.n_excluded},
+        )
 
 
 def integrated_brier(times: Sequence[float], brier: Sequence[float]) -> np.ndarray:
@@ -82,10 +90,16 @@ def integrated_brier(times: Sequence[float], brier: Sequence[float]) -> np.ndarr
     return area[1:] / x[1:]
 
 
-def brier_score(data, duration: str, event: str,
-                risks: str | Sequence[str] | Mapping[str, str | Sequence[str]],
-                times: float | Sequence[float], *, cause: int | None = None,
-                conf_level: float = 0.95) -> BrierResult:
+def brier_score(
+    data,
+    duration: str,
+    event: str,
+    risks: str | Sequence[str] | Mapping[str, str | Sequence[str]],
+    times: float | Sequence[float],
+    *,
+    cause: int | None = None,
+    conf_level: float = 0.95,
+) -> BrierResult:
     """Brier score, IPA and IBS of predicted risks, as ``riskRegression::Score``.
 
     Parameters
@@ -118,8 +132,17 @@ def brier_score(data, duration: str, event: str,
     ['Null model', 'p']
     """
     table, contrasts, excluded, extras = evaluate(
-        data, duration, event, risks, times, brier_at, cause=cause, conf_level=conf_level,
-        clip=(0, 1), with_null=True)
+        data,
+        duration,
+        event,
+        risks,
+        times,
+        brier_at,
+        cause=cause,
+        conf_level=conf_level,
+        clip=(0, 1),
+        with_null=True,
+    )
     c = 1 if cause is None else int(cause)
     from crlm_outcomes.validation._ipcw import censoring_km
     from crlm_outcomes.validation._timed import null_risk
@@ -138,7 +161,14 @@ def brier_score(data, duration: str, event: str,
         m = (table["term"] == term).to_numpy()
         sub = table[m].sort_values("time")
         ibs[np.flatnonzero(m)[np.argsort(table.loc[m, "time"].to_numpy())]] = integrated_brier(
-            sub["time"].to_numpy(), sub["estimate"].to_numpy())
+            sub["time"].to_numpy(), sub["estimate"].to_numpy()
+        )
     table.insert(7, "ibs", ibs)
-    return BrierResult(table=table, contrasts=contrasts, times=sorted(set(table["time"])),
-                       cause=cause, conf_level=conf_level, excluded=excluded)
+    return BrierResult(
+        table=table,
+        contrasts=contrasts,
+        times=sorted(set(table["time"])),
+        cause=cause,
+        conf_level=conf_level,
+        excluded=excluded,
+    )

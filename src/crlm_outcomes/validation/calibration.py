@@ -69,11 +69,16 @@ class CalibrationResult(Result):
 
     def summary(self) -> str:
         """Calibration table and the grouped observed/predicted risks as text."""
-        return "\n".join([
-            f"Calibration at t = {self.time:g}"
-            + (f" (cause {self.cause})" if self.cause is not None else ""),
-            self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"), "",
-            "Groups:", self.groups.to_string(index=False, float_format=lambda v: f"{v:.4f}")])
+        return "\n".join(
+            [
+                f"Calibration at t = {self.time:g}"
+                + (f" (cause {self.cause})" if self.cause is not None else ""),
+                self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+                "",
+                "Groups:",
+                self.groups.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+            ]
+        )
 
     def plot(self, ax=None, **kwargs):
         """Calibration plot: groups with CIs, the smooth curve and the diagonal (options as
@@ -83,9 +88,11 @@ class CalibrationResult(Result):
         return calibration_plot(self.groups, self.curve, time=self.time, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return frames_html(f"Calibration at t = {self.time:g}",
-                           {"": self.table, "groups": self.groups},
-                           notes={"rows excluded": self.n_excluded})
+        return frames_html(
+            f"Calibration at t = {self.time:g}",
+            {"": self.table, "groups": self.groups},
+            notes={"rows excluded": self.n_excluded},
+        )
 
 
 def _cll(p: np.ndarray) -> np.ndarray:
@@ -93,17 +100,29 @@ def _cll(p: np.ndarray) -> np.ndarray:
     return np.log(-np.log1p(-q))
 
 
-def calibration_metrics(time: np.ndarray, event: np.ndarray, p: np.ndarray, tau: float,
-                        cause: int | None, *, smooth: bool = True,
-                        grid: np.ndarray | None = None) -> dict:
+def calibration_metrics(
+    time: np.ndarray,
+    event: np.ndarray,
+    p: np.ndarray,
+    tau: float,
+    cause: int | None,
+    *,
+    smooth: bool = True,
+    grid: np.ndarray | None = None,
+) -> dict:
     """Array core: calibration slope (with SE), CITL, O/E, ICI/E50/E90 and the curve on ``grid``."""
     obs, _ = risk_at(time, event, tau, cause)
     exp_ = float(np.mean(p))
     x = _cll(p)
     coef, se, _ = cox_fit_predict(time, event, x, tau, cause)
-    out: dict[str, Any] = {"observed": obs, "expected": exp_, "citl": obs - exp_,
-           "oe_ratio": obs / exp_ if exp_ > 0 else float("nan"),
-           "slope": float(coef[0]), "slope_std_error": float(se[0])}
+    out: dict[str, Any] = {
+        "observed": obs,
+        "expected": exp_,
+        "citl": obs - exp_,
+        "oe_ratio": obs / exp_ if exp_ > 0 else float("nan"),
+        "slope": float(coef[0]),
+        "slope_std_error": float(se[0]),
+    }
     if smooth:
         knots = np.quantile(x, [0.1, 0.5, 0.9])
         if np.unique(knots).size == 3:
@@ -117,8 +136,15 @@ def calibration_metrics(time: np.ndarray, event: np.ndarray, p: np.ndarray, tau:
             _, _, smooth_obs = cox_fit_predict(time, event, x, tau, cause)
             _, _, curve = cox_fit_predict(time, event, x, tau, cause, newx=_cll(g))
         diff = np.abs(smooth_obs - p)
-        out.update({"ici": float(diff.mean()), "e50": float(np.median(diff)),
-                    "e90": float(np.quantile(diff, 0.9)), "grid": g, "curve": curve})
+        out.update(
+            {
+                "ici": float(diff.mean()),
+                "e50": float(np.median(diff)),
+                "e90": float(np.quantile(diff, 0.9)),
+                "grid": g,
+                "curve": curve,
+            }
+        )
     return out
 
 
@@ -140,16 +166,34 @@ def _groups(time, event, p, tau, cause, n_groups, z) -> pd.DataFrame:
             lo, hi = 1 - hi_s, 1 - lo_s
         else:
             lo, hi = max(0.0, est - z * se), min(1.0, est + z * se)
-        rows.append({"group": int(k) + 1, "n": int(m.sum()),
-                     "events": int(((event[m] == (1 if cause is None else cause))
-                                    & (time[m] <= tau)).sum()),
-                     "predicted": float(p[m].mean()), "observed": est, "lower": lo, "upper": hi})
+        rows.append(
+            {
+                "group": int(k) + 1,
+                "n": int(m.sum()),
+                "events": int(
+                    ((event[m] == (1 if cause is None else cause)) & (time[m] <= tau)).sum()
+                ),
+                "predicted": float(p[m].mean()),
+                "observed": est,
+                "lower": lo,
+                "upper": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def calibration(data, duration: str, event: str, risks: str | Sequence[str] | Mapping[str, str],
-                time: float, *, groups: int = 10, cause: int | None = None, smooth: bool = True,
-                conf_level: float = 0.95) -> CalibrationResult:
+def calibration(
+    data,
+    duration: str,
+    event: str,
+    risks: str | Sequence[str] | Mapping[str, str],
+    time: float,
+    *,
+    groups: int = 10,
+    cause: int | None = None,
+    smooth: bool = True,
+    conf_level: float = 0.95,
+) -> CalibrationResult:
     """Calibration at ``time`` of predicted risks (probabilities of the event by ``time``).
 
     Parameters
@@ -191,31 +235,55 @@ def calibration(data, duration: str, event: str, risks: str | Sequence[str] | Ma
     rows, grp, cur, excl = [], [], [], []
     for label, col in spec.items():
         if not isinstance(col, str):
-            raise SurvivalDataError("calibration takes one risk column per prediction",
-                                    value=col, expected="a column of risks at the time")
+            raise SurvivalDataError(
+                "calibration takes one risk column per prediction",
+                value=col,
+                expected="a column of risks at the time",
+            )
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         p = predictor_values(frame, out.index, col)
         if np.any((p < 0) | (p > 1)):
-            raise SurvivalDataError("predicted risks must lie in [0, 1]", column=col,
-                                    value=float(p[(p < 0) | (p > 1)][0]),
-                                    expected="a probability")
+            raise SurvivalDataError(
+                "predicted risks must lie in [0, 1]",
+                column=col,
+                value=float(p[(p < 0) | (p > 1)][0]),
+                expected="a probability",
+            )
         met = calibration_metrics(out.time, out.event, p, float(time), cause, smooth=smooth)
         se = met["slope_std_error"]
-        row = {"term": label, "time": float(time), "n": out.time.size,
-               "observed": met["observed"], "expected": met["expected"], "citl": met["citl"],
-               "oe_ratio": met["oe_ratio"], "slope": met["slope"], "slope_std_error": se,
-               "slope_lower": met["slope"] - z * se, "slope_upper": met["slope"] + z * se}
+        row = {
+            "term": label,
+            "time": float(time),
+            "n": out.time.size,
+            "observed": met["observed"],
+            "expected": met["expected"],
+            "citl": met["citl"],
+            "oe_ratio": met["oe_ratio"],
+            "slope": met["slope"],
+            "slope_std_error": se,
+            "slope_lower": met["slope"] - z * se,
+            "slope_upper": met["slope"] + z * se,
+        }
         if smooth:
             row.update({"ici": met["ici"], "e50": met["e50"], "e90": met["e90"]})
-            cur.append(pd.DataFrame({"term": label, "predicted": met["grid"],
-                                     "observed": met["curve"]}))
+            cur.append(
+                pd.DataFrame({"term": label, "predicted": met["grid"], "observed": met["curve"]})
+            )
         rows.append(row)
         g = _groups(out.time, out.event, p, float(time), cause, groups, z)
         g.insert(0, "term", label)
         grp.append(g)
         excl.append(out.excluded)
     return CalibrationResult(
-        table=pd.DataFrame(rows), groups=pd.concat(grp, ignore_index=True),
-        curve=(pd.concat(cur, ignore_index=True) if cur else
-               pd.DataFrame(columns=["term", "predicted", "observed"])),
-        time=float(time), cause=cause, conf_level=conf_level, excluded=concat_excluded(excl))
+        table=pd.DataFrame(rows),
+        groups=pd.concat(grp, ignore_index=True),
+        curve=(
+            pd.concat(cur, ignore_index=True)
+            if cur
+            else pd.DataFrame(columns=["term", "predicted", "observed"])
+        ),
+        time=float(time),
+        cause=cause,
+        conf_level=conf_level,
+        excluded=concat_excluded(excl),
+    )

@@ -25,8 +25,10 @@ from crlm_outcomes.validation.risk_model import predicted_risk, risk_columns
 
 __all__ = ["ScoreComparison", "compare_scores"]
 
-_METHOD_NAME = {"km": "Kaplan-Meier estimate of each score level",
-                "cox": "Cox model with the score as a linear term"}
+_METHOD_NAME = {
+    "km": "Kaplan-Meier estimate of each score level",
+    "cox": "Cox model with the score as a linear term",
+}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -84,8 +86,13 @@ class ScoreComparison(Result):
         for term in self.concordance.table["term"]:
             sub = self.table[self.table["term"] == term]
             c = sub[sub["metric"] == "C"].iloc[0]
-            row = {"Score": term, "n": int(c.n), "Events": int(c.n_events),
-                   "Missing score": int(c.n_missing), "C (95% CI)": ci(c)}
+            row = {
+                "Score": term,
+                "n": int(c.n),
+                "Events": int(c.n_events),
+                "Missing score": int(c.n_missing),
+                "C (95% CI)": ci(c),
+            }
             for t in self.times:
                 a = sub[(sub["metric"] == "AUC") & (sub["time"] == t)].iloc[0]
                 row[f"AUC({t:g}) (95% CI)"] = ci(a)
@@ -104,30 +111,39 @@ class ScoreComparison(Result):
             if len(cs):
                 row[f"Calibration slope({s.time:g}) (corrected)"] = f.format(cs["estimate"].iloc[0])
             if term != first:
-                pw = self.pairwise[(self.pairwise["term"] == term)
-                                   & (self.pairwise["reference"] == first)]
+                pw = self.pairwise[
+                    (self.pairwise["term"] == term) & (self.pairwise["reference"] == first)
+                ]
                 dc = pw[pw["metric"] == "C"].iloc[0]
-                row[f"ΔC vs {first}, common patients (p)"] = f"{dc.estimate:+.{digits}f} ({_p(dc.p)})"
+                row[f"ΔC vs {first}, common patients (p)"] = (
+                    f"{dc.estimate:+.{digits}f} ({_p(dc.p)})"
+                )
                 for t in self.times:
                     da = pw[(pw["metric"] == "AUC") & (pw["time"] == t)].iloc[0]
-                    row[f"ΔAUC({t:g}) vs {first}, common patients (p)"] = f"{da.estimate:+.{digits}f} ({_p(da.p)})"
+                    row[f"ΔAUC({t:g}) vs {first}, common patients (p)"] = (
+                        f"{da.estimate:+.{digits}f} ({_p(da.p)})"
+                    )
             rows.append(row)
         return pd.DataFrame(rows).fillna("")
 
     def methods_text(self) -> str:
         """A methods paragraph describing exactly what was computed."""
-        tw = {"n": "Harrell's", "n/G2": "Uno's"}.get(self.timewt,
-                                                     f'the "{self.timewt}"-weighted')
+        tw = {"n": "Harrell's", "n/G2": "Uno's"}.get(self.timewt, f'the "{self.timewt}"-weighted')
         ts = ", ".join(f"{t:g}" for t in self.times)
-        cr = ("" if self.cause is None else
-              f" Competing events were handled with cause {self.cause} as the event of interest "
-              "(cases: events of that cause by t; controls: event-free or other events; "
-              "Aalen-Johansen and Fine-Gray estimators).")
+        cr = (
+            ""
+            if self.cause is None
+            else f" Competing events were handled with cause {self.cause} as the event of interest "
+            "(cases: events of that cause by t; controls: event-free or other events; "
+            "Aalen-Johansen and Fine-Gray estimators)."
+        )
         boot = ""
         if self.bootstrap:
             nb = next(iter(self.bootstrap.values())).n_boot
-            boot = (f" Internal validity was assessed with {nb} bootstrap resamples "
-                    "(Harrell's optimism correction).")
+            boot = (
+                f" Internal validity was assessed with {nb} bootstrap resamples "
+                "(Harrell's optimism correction)."
+            )
         return (
             f"Discrimination was measured with {tw} concordance index (standard error by the "
             "infinitesimal jackknife, as in R's survival::concordance) and the cumulative/"
@@ -141,15 +157,20 @@ class ScoreComparison(Result):
             "ICI/E50/E90 (Austin, Harrell and van Klaveren 2020), and clinical usefulness with "
             "decision curves (Vickers et al. 2008). Patients without a score were excluded for "
             "that score only; pairwise differences in C and AUC were computed on the patients "
-            f"with both scores.{cr}{boot}")
+            f"with both scores.{cr}{boot}"
+        )
 
     def summary(self) -> str:
         """The paper table and the pairwise differences as text."""
-        return "\n".join([
-            "Comparison of prognostic scores",
-            self.paper_table().to_string(index=False), "",
-            "Pairwise differences (patients with both scores):",
-            self.pairwise.to_string(index=False, float_format=lambda v: f"{v:.4g}")])
+        return "\n".join(
+            [
+                "Comparison of prognostic scores",
+                self.paper_table().to_string(index=False),
+                "",
+                "Pairwise differences (patients with both scores):",
+                self.pairwise.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            ]
+        )
 
     def plot(self, ax=None):
         """AUC(t) over time (see also :meth:`plot_calibration`, :meth:`plot_decision`)."""
@@ -171,10 +192,11 @@ class ScoreComparison(Result):
         return self.decision.plot(ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return frames_html("Comparison of prognostic scores",
-                           {"": self.paper_table(), "pairwise": self.pairwise},
-                           notes={"risk model": _METHOD_NAME[self.method],
-                                  "rows excluded": self.n_excluded})
+        return frames_html(
+            "Comparison of prognostic scores",
+            {"": self.paper_table(), "pairwise": self.pairwise},
+            notes={"risk model": _METHOD_NAME[self.method], "rows excluded": self.n_excluded},
+        )
 
 
 def _p(p: float) -> str:
@@ -183,13 +205,24 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def compare_scores(data, duration: str, event: str, scores: Sequence[str],
-                   times: float | Sequence[float], *, cause: int | None = None,
-                   method: str = "cox", timewt: str = "n",
-                   calibration_time: float | None = None, groups: int = 10,
-                   thresholds: Sequence[float] | None = None, n_boot: int = 0,
-                   seed: int | None = None, progress: bool | Progress = False,
-                   conf_level: float = 0.95) -> ScoreComparison:
+def compare_scores(
+    data,
+    duration: str,
+    event: str,
+    scores: Sequence[str],
+    times: float | Sequence[float],
+    *,
+    cause: int | None = None,
+    method: str = "cox",
+    timewt: str = "n",
+    calibration_time: float | None = None,
+    groups: int = 10,
+    thresholds: Sequence[float] | None = None,
+    n_boot: int = 0,
+    seed: int | None = None,
+    progress: bool | Progress = False,
+    conf_level: float = 0.95,
+) -> ScoreComparison:
     """Compare prognostic scores: C, AUC(t), Brier/IPA, calibration, decision curves.
 
     Parameters
@@ -240,73 +273,177 @@ def compare_scores(data, duration: str, event: str, scores: Sequence[str],
     tt = check_times(times)
     t_cal = float(tt[-1] if calibration_time is None else calibration_time)
     risk_times = sorted(set(tt) | {t_cal})
-    conc = concordance(frame, duration, event, scores, timewt=timewt, cause=cause,
-                       conf_level=conf_level)
+    conc = concordance(
+        frame, duration, event, scores, timewt=timewt, cause=cause, conf_level=conf_level
+    )
     auc = time_auc(frame, duration, event, scores, tt, cause=cause, conf_level=conf_level)
-    risk_frames = [predicted_risk(frame, duration, event, s, risk_times, method=method,
-                                  cause=cause) for s in scores]
+    risk_frames = [
+        predicted_risk(frame, duration, event, s, risk_times, method=method, cause=cause)
+        for s in scores
+    ]
     risks = pd.concat(risk_frames, axis=1)
     work = pd.concat([frame[[duration, event]], risks], axis=1)
     by_time = {s: risk_columns(s, risk_times) for s in scores}
     idx = [risk_times.index(t) for t in tt]
-    brier = brier_score(work, duration, event,
-                        {s: [by_time[s][i] for i in idx] for s in scores}, tt, cause=cause,
-                        conf_level=conf_level)
+    brier = brier_score(
+        work,
+        duration,
+        event,
+        {s: [by_time[s][i] for i in idx] for s in scores},
+        tt,
+        cause=cause,
+        conf_level=conf_level,
+    )
     cal_cols = {s: by_time[s][risk_times.index(t_cal)] for s in scores}
-    cal = calibration(work, duration, event, cal_cols, t_cal, groups=groups, cause=cause,
-                      conf_level=conf_level)
-    dca = decision_curve(work, duration, event, cal_cols, t_cal, thresholds=thresholds,
-                         cause=cause)
+    cal = calibration(
+        work, duration, event, cal_cols, t_cal, groups=groups, cause=cause, conf_level=conf_level
+    )
+    dca = decision_curve(work, duration, event, cal_cols, t_cal, thresholds=thresholds, cause=cause)
     boots = {}
     if n_boot:
         for s in scores:
-            boots[s] = bootstrap_validation(frame, duration, event, s, tt, method=method,
-                                            n_boot=n_boot, seed=seed, cause=cause,
-                                            progress=progress)
+            boots[s] = bootstrap_validation(
+                frame,
+                duration,
+                event,
+                s,
+                tt,
+                method=method,
+                n_boot=n_boot,
+                seed=seed,
+                cause=cause,
+                progress=progress,
+            )
     ev_code = 1 if cause is None else cause
     rows = []
     ctab = conc.table.set_index("term")
     for s in scores:
         c = ctab.loc[s]
-        common = {"term": s, "n": int(c["n"]), "n_events": int(c["n_events"]),
-                  "n_missing": int(c["n_missing"])}
+        common = {
+            "term": s,
+            "n": int(c["n"]),
+            "n_events": int(c["n_events"]),
+            "n_missing": int(c["n_missing"]),
+        }
         if cause is not None:
             out = outcome(frame, duration, event, [s], cause=cause, label=s)
             common["n_events"] = int((out.event == ev_code).sum())
-        rows.append({**common, "metric": "C", "time": np.nan, "estimate": c["estimate"],
-                     "std_error": c["std_error"], "lower": c["lower"], "upper": c["upper"]})
+        rows.append(
+            {
+                **common,
+                "metric": "C",
+                "time": np.nan,
+                "estimate": c["estimate"],
+                "std_error": c["std_error"],
+                "lower": c["lower"],
+                "upper": c["upper"],
+            }
+        )
         for t in tt:
             a = auc.table[(auc.table["term"] == s) & (auc.table["time"] == t)].iloc[0]
-            rows.append({**common, "metric": "AUC", "time": t, "estimate": a["estimate"],
-                         "std_error": a["std_error"], "lower": a["lower"], "upper": a["upper"]})
+            rows.append(
+                {
+                    **common,
+                    "metric": "AUC",
+                    "time": t,
+                    "estimate": a["estimate"],
+                    "std_error": a["std_error"],
+                    "lower": a["lower"],
+                    "upper": a["upper"],
+                }
+            )
             b = brier.table[(brier.table["term"] == s) & (brier.table["time"] == t)].iloc[0]
-            rows.append({**common, "metric": "Brier", "time": t, "estimate": b["estimate"],
-                         "std_error": b["std_error"], "lower": b["lower"], "upper": b["upper"]})
-            rows.append({**common, "metric": "IPA", "time": t, "estimate": b["ipa"],
-                         "std_error": np.nan, "lower": np.nan, "upper": np.nan})
+            rows.append(
+                {
+                    **common,
+                    "metric": "Brier",
+                    "time": t,
+                    "estimate": b["estimate"],
+                    "std_error": b["std_error"],
+                    "lower": b["lower"],
+                    "upper": b["upper"],
+                }
+            )
+            rows.append(
+                {
+                    **common,
+                    "metric": "IPA",
+                    "time": t,
+                    "estimate": b["ipa"],
+                    "std_error": np.nan,
+                    "lower": np.nan,
+                    "upper": np.nan,
+                }
+            )
         k = cal.table[cal.table["term"] == s].iloc[0]
-        rows.append({**common, "metric": "calibration slope", "time": t_cal,
-                     "estimate": k["slope"], "std_error": k["slope_std_error"],
-                     "lower": k["slope_lower"], "upper": k["slope_upper"]})
+        rows.append(
+            {
+                **common,
+                "metric": "calibration slope",
+                "time": t_cal,
+                "estimate": k["slope"],
+                "std_error": k["slope_std_error"],
+                "lower": k["slope_lower"],
+                "upper": k["slope_upper"],
+            }
+        )
         for name in ("citl", "ici", "e50", "e90"):
-            rows.append({**common, "metric": name.upper() if name != "citl" else
-                         "calibration-in-the-large", "time": t_cal, "estimate": k[name],
-                         "std_error": np.nan, "lower": np.nan, "upper": np.nan})
+            rows.append(
+                {
+                    **common,
+                    "metric": name.upper() if name != "citl" else "calibration-in-the-large",
+                    "time": t_cal,
+                    "estimate": k[name],
+                    "std_error": np.nan,
+                    "lower": np.nan,
+                    "upper": np.nan,
+                }
+            )
         if s in boots:
             for _, r in boots[s].table.iterrows():
-                rows.append({**common, "metric": f"{r['metric']} (corrected)",
-                             "time": np.nan if r["metric"] == "C" else r["time"],
-                             "estimate": r["corrected"], "std_error": np.nan,
-                             "lower": np.nan, "upper": np.nan})
-    table = pd.DataFrame(rows)[["term", "metric", "time", "estimate", "std_error", "lower",
-                                "upper", "n", "n_events", "n_missing"]]
-    pw = [conc.contrasts.assign(metric="C", time=np.nan),
-          auc.contrasts.assign(metric="AUC")]
-    pairwise = pd.concat(pw, ignore_index=True)[["term", "reference", "metric", "time",
-                                                  "estimate", "std_error", "lower", "upper",
-                                                  "p", "n"]]
+                rows.append(
+                    {
+                        **common,
+                        "metric": f"{r['metric']} (corrected)",
+                        "time": np.nan if r["metric"] == "C" else r["time"],
+                        "estimate": r["corrected"],
+                        "std_error": np.nan,
+                        "lower": np.nan,
+                        "upper": np.nan,
+                    }
+                )
+    table = pd.DataFrame(rows)[
+        [
+            "term",
+            "metric",
+            "time",
+            "estimate",
+            "std_error",
+            "lower",
+            "upper",
+            "n",
+            "n_events",
+            "n_missing",
+        ]
+    ]
+    pw = [conc.contrasts.assign(metric="C", time=np.nan), auc.contrasts.assign(metric="AUC")]
+    pairwise = pd.concat(pw, ignore_index=True)[
+        ["term", "reference", "metric", "time", "estimate", "std_error", "lower", "upper", "p", "n"]
+    ]
     return ScoreComparison(
-        table=table, pairwise=pairwise, concordance=conc, auc=auc, brier=brier,
-        calibration=cal, decision=dca, bootstrap=boots, risks=risks, times=tt, method=method,
-        cause=cause, timewt=timewt, conf_level=conf_level,
-        excluded=concat_excluded([conc.excluded]))
+        table=table,
+        pairwise=pairwise,
+        concordance=conc,
+        auc=auc,
+        brier=brier,
+        calibration=cal,
+        decision=dca,
+        bootstrap=boots,
+        risks=risks,
+        times=tt,
+        method=method,
+        cause=cause,
+        timewt=timewt,
+        conf_level=conf_level,
+        excluded=concat_excluded([conc.excluded]),
+    )

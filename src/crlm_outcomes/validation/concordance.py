@@ -58,43 +58,58 @@ class ConcordanceResult(Result):
 
     def __repr__(self) -> str:
         kinds = _TIMEWT_LABEL[self.timewt]
-        parts = ", ".join(f"{t}={c:.3f}" for t, c in zip(self.table["term"],
-                                                          self.table["estimate"], strict=True))
+        parts = ", ".join(
+            f"{t}={c:.3f}" for t, c in zip(self.table["term"], self.table["estimate"], strict=True)
+        )
         return f"<ConcordanceResult {kinds} C: {parts}>"
 
     def summary(self) -> str:
         """Text like R's ``print(concordance(...))``, with the pairwise differences."""
-        lines = [f"Concordance ({_TIMEWT_LABEL[self.timewt]}, timewt = \"{self.timewt}\""
-                 + (f", ymax = {self.ymax:g}" if self.ymax is not None else "") + ")"]
+        lines = [
+            f'Concordance ({_TIMEWT_LABEL[self.timewt]}, timewt = "{self.timewt}"'
+            + (f", ymax = {self.ymax:g}" if self.ymax is not None else "")
+            + ")"
+        ]
         cols = ["term", "n", "n_events", "n_missing", "estimate", "std_error", "lower", "upper"]
         lines.append(self.table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         if len(self.contrasts):
             lines.append("")
             lines.append("Differences (rows both scores have):")
-            lines.append(self.contrasts.to_string(index=False,
-                                                  float_format=lambda v: f"{v:.4g}"))
+            lines.append(self.contrasts.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         return "\n".join(lines)
 
     def plot(self, ax=None):
         """C of each score with its confidence interval."""
         from crlm_outcomes.plots.validation import estimate_plot
 
-        return estimate_plot(self.table, xlabel=f"{_TIMEWT_LABEL[self.timewt]} C", ax=ax,
-                             reference=0.5)
+        return estimate_plot(
+            self.table, xlabel=f"{_TIMEWT_LABEL[self.timewt]} C", ax=ax, reference=0.5
+        )
 
     def _repr_html_(self) -> str:
-        return frames_html(f"Concordance ({_TIMEWT_LABEL[self.timewt]})",
-                           {"": self.table, "differences": self.contrasts},
-                           notes={"timewt": self.timewt, "rows excluded": self.n_excluded})
+        return frames_html(
+            f"Concordance ({_TIMEWT_LABEL[self.timewt]})",
+            {"": self.table, "differences": self.contrasts},
+            notes={"timewt": self.timewt, "rows excluded": self.n_excluded},
+        )
 
 
 def _ev(event: np.ndarray, cause: int | None) -> np.ndarray:
     return (event > 0 if cause is None else event == cause).astype(np.int64)
 
 
-def concordance(data, duration: str, event: str, scores: str | Sequence[str] | Mapping[str, str],
-                *, timewt: str = "n", ymax: float | None = None, reverse: bool = True,
-                cause: int | None = None, conf_level: float = 0.95) -> ConcordanceResult:
+def concordance(
+    data,
+    duration: str,
+    event: str,
+    scores: str | Sequence[str] | Mapping[str, str],
+    *,
+    timewt: str = "n",
+    ymax: float | None = None,
+    reverse: bool = True,
+    cause: int | None = None,
+    conf_level: float = 0.95,
+) -> ConcordanceResult:
     """Harrell's (``timewt="n"``) or Uno's (``timewt="n/G2"``) C of one or several scores.
 
     Equal to ``survival::concordance`` (3.5-3): C, its infinitesimal-jackknife standard error
@@ -152,19 +167,32 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
     for label, col in spec.items():
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         x = predictor_values(frame, out.index, col)
-        fit = concordance_counts(out.time, _ev(out.event, cause), x, timewt=timewt, ymax=ymax,
-                                 reverse=reverse)
+        fit = concordance_counts(
+            out.time, _ev(out.event, cause), x, timewt=timewt, ymax=ymax, reverse=reverse
+        )
         se = float(np.sqrt(fit.var))
         fits[label] = (out, fit)
         excl.append(out.excluded)
-        rows.append({"term": label, "estimate": fit.concordance, "std_error": se,
-                     "lower": fit.concordance - z * se, "upper": fit.concordance + z * se,
-                     "n": out.time.size, "n_events": int((_ev(out.event, cause) > 0).sum()),
-                     "n_missing": int(out.excluded["index"].nunique()) if len(out.excluded) else 0,
-                     "concordant": fit.counts[0], "discordant": fit.counts[1],
-                     "tied_x": fit.counts[2], "tied_y": fit.counts[3], "tied_xy": fit.counts[4]})
+        rows.append(
+            {
+                "term": label,
+                "estimate": fit.concordance,
+                "std_error": se,
+                "lower": fit.concordance - z * se,
+                "upper": fit.concordance + z * se,
+                "n": out.time.size,
+                "n_events": int((_ev(out.event, cause) > 0).sum()),
+                "n_missing": int(out.excluded["index"].nunique()) if len(out.excluded) else 0,
+                "concordant": fit.counts[0],
+                "discordant": fit.counts[1],
+                "tied_x": fit.counts[2],
+                "tied_y": fit.counts[3],
+                "tied_xy": fit.counts[4],
+            }
+        )
     table = pd.DataFrame(rows)
     labels = list(spec)
+
     # variance matrix and differences on the rows every score (each pair) has; a score whose
     # rows are exactly those keeps its own fit
     def fit_on(rows: pd.Index, time, ev, label):
@@ -172,24 +200,29 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
         if own_out.index.equals(rows):
             return own_fit
         x = predictor_values(frame, rows, spec[label])
-        return concordance_counts(time, _ev(ev, cause), x, timewt=timewt, ymax=ymax,
-                                  reverse=reverse)
+        return concordance_counts(
+            time, _ev(ev, cause), x, timewt=timewt, ymax=ymax, reverse=reverse
+        )
 
     outs = [fits[lab][0] for lab in labels]
     same_rows = all(o.index.equals(outs[0].index) for o in outs[1:])
     if same_rows:
-        common = outs[0]     # no score-specific exclusions: the rows every score has
+        common = outs[0]  # no score-specific exclusions: the rows every score has
     else:
-        common = outcome(frame, duration, event, list(dict.fromkeys(spec.values())),
-                         cause=cause, label="")
+        common = outcome(
+            frame, duration, event, list(dict.fromkeys(spec.values())), cause=cause, label=""
+        )
     dfb = {lab: fit_on(common.index, common.time, common.event, lab) for lab in labels}
     mat = np.array([[dot(dfb[a].dfbeta, dfb[b].dfbeta) for b in labels] for a in labels])
     vcov = pd.DataFrame(mat, index=labels, columns=labels)
     crows = []
     for ref, term in combinations(labels, 2):
         cols = list(dict.fromkeys([spec[ref], spec[term]]))
-        pair = (common if same_rows or len(cols) == len(set(spec.values())) else
-                outcome(frame, duration, event, cols, cause=cause, label=""))
+        pair = (
+            common
+            if same_rows or len(cols) == len(set(spec.values()))
+            else outcome(frame, duration, event, cols, cause=cause, label="")
+        )
         if pair is common:
             fr, ft = dfb[ref], dfb[term]
         else:
@@ -199,12 +232,40 @@ def concordance(data, duration: str, event: str, scores: str | Sequence[str] | M
         diff = ft.dfbeta - fr.dfbeta
         se = float(np.sqrt(dot(diff, diff)))
         zs = d / se if se > 0 else float("nan")
-        crows.append({"term": term, "reference": ref, "estimate": d, "std_error": se,
-                      "lower": d - z * se, "upper": d + z * se, "statistic": zs,
-                      "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
-                      "n": pair.time.size})
-    contrasts = pd.DataFrame(crows, columns=["term", "reference", "estimate", "std_error",
-                                             "lower", "upper", "statistic", "p", "n"])
-    return ConcordanceResult(table=table, vcov=vcov, contrasts=contrasts, timewt=timewt,
-                             ymax=ymax, reverse=reverse, conf_level=conf_level,
-                             excluded=concat_excluded(excl))
+        crows.append(
+            {
+                "term": term,
+                "reference": ref,
+                "estimate": d,
+                "std_error": se,
+                "lower": d - z * se,
+                "upper": d + z * se,
+                "statistic": zs,
+                "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
+                "n": pair.time.size,
+            }
+        )
+    contrasts = pd.DataFrame(
+        crows,
+        columns=[
+            "term",
+            "reference",
+            "estimate",
+            "std_error",
+            "lower",
+            "upper",
+            "statistic",
+            "p",
+            "n",
+        ],
+    )
+    return ConcordanceResult(
+        table=table,
+        vcov=vcov,
+        contrasts=contrasts,
+        timewt=timewt,
+        ymax=ymax,
+        reverse=reverse,
+        conf_level=conf_level,
+        excluded=concat_excluded(excl),
+    )

@@ -57,7 +57,8 @@ class DecisionCurveResult(Result):
         """Net benefit table (wide: thresholds by prediction)."""
         wide = self.table.pivot(index="threshold", columns="term", values="net_benefit")
         return f"Net benefit at t = {self.time:g}\n" + wide.to_string(
-            float_format=lambda v: f"{v:.4f}")
+            float_format=lambda v: f"{v:.4f}"
+        )
 
     def plot(self, ax=None, **kwargs):
         """Decision curves (options as :func:`crlm_outcomes.plots.validation.
@@ -67,12 +68,21 @@ class DecisionCurveResult(Result):
         return decision_curve_plot(self.table, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return frames_html(f"Decision curve at t = {self.time:g}", {"": self.table},
-                           notes={"rows excluded": self.n_excluded})
+        return frames_html(
+            f"Decision curve at t = {self.time:g}",
+            {"": self.table},
+            notes={"rows excluded": self.n_excluded},
+        )
 
 
-def net_benefit(time: np.ndarray, event: np.ndarray, p: np.ndarray, tau: float,
-                thresholds: np.ndarray, cause: int | None) -> tuple[np.ndarray, ...]:
+def net_benefit(
+    time: np.ndarray,
+    event: np.ndarray,
+    p: np.ndarray,
+    tau: float,
+    thresholds: np.ndarray,
+    cause: int | None,
+) -> tuple[np.ndarray, ...]:
     """Array core: (n_high, risk_high, net benefit) at each threshold."""
     n = time.size
     nh = np.zeros(thresholds.size, dtype=np.int64)
@@ -91,10 +101,16 @@ def net_benefit(time: np.ndarray, event: np.ndarray, p: np.ndarray, tau: float,
     return nh, rh, nb
 
 
-def decision_curve(data, duration: str, event: str,
-                   risks: str | Sequence[str] | Mapping[str, str], time: float, *,
-                   thresholds: Sequence[float] | None = None,
-                   cause: int | None = None) -> DecisionCurveResult:
+def decision_curve(
+    data,
+    duration: str,
+    event: str,
+    risks: str | Sequence[str] | Mapping[str, str],
+    time: float,
+    *,
+    thresholds: Sequence[float] | None = None,
+    cause: int | None = None,
+) -> DecisionCurveResult:
     """Net benefit of treating patients whose predicted risk by ``time`` is at least a threshold.
 
     Parameters
@@ -123,30 +139,63 @@ def decision_curve(data, duration: str, event: str,
     >>> r.table[r.table["term"] == "treat none"]["net_benefit"].tolist()
     [0.0, 0.0]
     """
-    thr = (np.round(np.arange(1, 100) / 100, 2) if thresholds is None
-           else np.asarray(thresholds, float))
+    thr = (
+        np.round(np.arange(1, 100) / 100, 2)
+        if thresholds is None
+        else np.asarray(thresholds, float)
+    )
     if thr.size == 0 or np.any((thr <= 0) | (thr >= 1)):
-        raise SurvivalDataError("thresholds must lie strictly between 0 and 1",
-                                value=list(np.atleast_1d(thr)), expected="values in (0, 1)")
+        raise SurvivalDataError(
+            "thresholds must lie strictly between 0 and 1",
+            value=list(np.atleast_1d(thr)),
+            expected="values in (0, 1)",
+        )
     frame = as_frame(data)
     spec = score_names(risks)
     parts, excl = [], []
     base = outcome(frame, duration, event, [], cause=cause, label="treat all")
     f_all, _ = risk_at(base.time, base.event, float(time), cause)
-    parts.append(pd.DataFrame({"term": "treat all", "threshold": thr, "n_high": base.time.size,
-                               "risk_high": f_all,
-                               "net_benefit": f_all - (1 - f_all) * thr / (1 - thr)}))
-    parts.append(pd.DataFrame({"term": "treat none", "threshold": thr, "n_high": 0,
-                               "risk_high": np.nan, "net_benefit": 0.0}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "term": "treat all",
+                "threshold": thr,
+                "n_high": base.time.size,
+                "risk_high": f_all,
+                "net_benefit": f_all - (1 - f_all) * thr / (1 - thr),
+            }
+        )
+    )
+    parts.append(
+        pd.DataFrame(
+            {
+                "term": "treat none",
+                "threshold": thr,
+                "n_high": 0,
+                "risk_high": np.nan,
+                "net_benefit": 0.0,
+            }
+        )
+    )
     for label, col in spec.items():
         if not isinstance(col, str):
-            raise SurvivalDataError("a decision-curve risk must be one column", value=col,
-                                    expected="a column name (or a mapping label -> column)")
+            raise SurvivalDataError(
+                "a decision-curve risk must be one column",
+                value=col,
+                expected="a column name (or a mapping label -> column)",
+            )
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         p = predictor_values(frame, out.index, col)
         nh, rh, nb = net_benefit(out.time, out.event, p, float(time), thr, cause)
-        parts.append(pd.DataFrame({"term": label, "threshold": thr, "n_high": nh,
-                                   "risk_high": rh, "net_benefit": nb}))
+        parts.append(
+            pd.DataFrame(
+                {"term": label, "threshold": thr, "n_high": nh, "risk_high": rh, "net_benefit": nb}
+            )
+        )
         excl.append(out.excluded)
-    return DecisionCurveResult(table=pd.concat(parts, ignore_index=True), time=float(time),
-                               cause=cause, excluded=concat_excluded(excl))
+    return DecisionCurveResult(
+        table=pd.concat(parts, ignore_index=True),
+        time=float(time),
+        cause=cause,
+        excluded=concat_excluded(excl),
+    )

@@ -24,8 +24,15 @@ __all__ = ["predicted_risk", "risk_columns", "fit_risk"]
 METHODS = ("km", "cox")
 
 
-def fit_risk(time: np.ndarray, event: np.ndarray, x: np.ndarray, times: Sequence[float],
-             method: str, cause: int | None, newx: np.ndarray | None = None) -> np.ndarray:
+def fit_risk(
+    time: np.ndarray,
+    event: np.ndarray,
+    x: np.ndarray,
+    times: Sequence[float],
+    method: str,
+    cause: int | None,
+    newx: np.ndarray | None = None,
+) -> np.ndarray:
     """Array core: risks (rows of ``newx``, default ``x``) at each time, shape (n, len(times))."""
     newx = x if newx is None else newx
     out = np.full((newx.size, len(times)), np.nan)
@@ -46,8 +53,16 @@ def risk_columns(label: str, times: Sequence[float]) -> list[str]:
     return [f"{label}_risk_{t:g}" for t in times]
 
 
-def predicted_risk(data, duration: str, event: str, score: str, times: float | Sequence[float],
-                   *, method: str = "cox", cause: int | None = None) -> pd.DataFrame:
+def predicted_risk(
+    data,
+    duration: str,
+    event: str,
+    score: str,
+    times: float | Sequence[float],
+    *,
+    method: str = "cox",
+    cause: int | None = None,
+) -> pd.DataFrame:
     """Predicted risk by each time for every patient, from a score (per-level KM or Cox).
 
     Parameters
@@ -89,8 +104,13 @@ def predicted_risk(data, duration: str, event: str, score: str, times: float | S
     risk = fit_risk(out.time, out.event, x, tt, method, cause)
     res = pd.DataFrame(np.nan, index=frame.index, columns=risk_columns(score, tt))
     res.loc[out.index, :] = risk
-    res.attrs["method"] = ("Kaplan-Meier per score level" if method == "km" and cause is None
-                           else "Aalen-Johansen per score level" if method == "km"
-                           else "Cox model on the score (linear)" if cause is None
-                           else "Fine-Gray model on the score (linear)")
+    res.attrs["method"] = (
+        "Kaplan-Meier per score level"
+        if method == "km" and cause is None
+        else "Aalen-Johansen per score level"
+        if method == "km"
+        else "Cox model on the score (linear)"
+        if cause is None
+        else "Fine-Gray model on the score (linear)"
+    )
     return res

@@ -27,14 +27,16 @@ CASES = [
 
 
 def _frame(make, cases):
-    return make({
-        "primary_node_positive": [c[0] for c in cases],
-        "primary_resection_date": [RES] * len(cases),
-        "liver_mets_diagnosis_date": [c[1] for c in cases],
-        "liver_mets_number": [c[2] for c in cases],
-        "cea_at_liver_diagnosis": [c[3] for c in cases],
-        "liver_mets_largest_cm": [c[4] for c in cases],
-    })
+    return make(
+        {
+            "primary_node_positive": [c[0] for c in cases],
+            "primary_resection_date": [RES] * len(cases),
+            "liver_mets_diagnosis_date": [c[1] for c in cases],
+            "liver_mets_number": [c[2] for c in cases],
+            "cea_at_liver_diagnosis": [c[3] for c in cases],
+            "liver_mets_largest_cm": [c[4] for c in cases],
+        }
+    )
 
 
 def test_hand_worked_scores(make):
@@ -78,16 +80,18 @@ def test_missing_as_zero_is_recorded(make):
 def test_interval_without_resection_date(make):
     # resection date missing: the point is certain when the metastases came < 12 months after
     # diagnosis (the resection cannot precede the diagnosis), or when flagged synchronous
-    frame = make({
-        "primary_node_positive": [False, False, False, False],
-        "primary_diagnosis_date": ["2020-01-01", "2020-01-01", NA, "2020-01-01"],
-        "primary_resection_date": [NA, NA, NA, NA],
-        "liver_mets_diagnosis_date": ["2020-06-01", "2021-06-01", NA, NA],
-        "liver_mets_at_primary_diagnosis": [NA, NA, True, NA],
-        "liver_mets_number": [1, 1, 1, 1],
-        "cea_at_liver_diagnosis": [1.0, 1.0, 1.0, 1.0],
-        "liver_mets_largest_cm": [1.0, 1.0, 1.0, 1.0],
-    })
+    frame = make(
+        {
+            "primary_node_positive": [False, False, False, False],
+            "primary_diagnosis_date": ["2020-01-01", "2020-01-01", NA, "2020-01-01"],
+            "primary_resection_date": [NA, NA, NA, NA],
+            "liver_mets_diagnosis_date": ["2020-06-01", "2021-06-01", NA, NA],
+            "liver_mets_at_primary_diagnosis": [NA, NA, True, NA],
+            "liver_mets_number": [1, 1, 1, 1],
+            "cea_at_liver_diagnosis": [1.0, 1.0, 1.0, 1.0],
+            "liver_mets_largest_cm": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
     score = fong_score(frame)
     assert score.iloc[0] == 1
     assert pd.isna(score.iloc[1])

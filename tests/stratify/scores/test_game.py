@@ -22,14 +22,16 @@ GROUPS = ["high", "low", "low", "low", "low", "medium", "medium", "medium", "hig
 
 
 def _frame(make, cases):
-    return make({
-        "kras_status": [c[0] for c in cases],
-        "cea_at_liver_diagnosis": [c[1] for c in cases],
-        "primary_node_positive": [c[2] for c in cases],
-        "liver_mets_largest_cm": [c[3] for c in cases],
-        "liver_mets_number": [c[4] for c in cases],
-        "extrahepatic_disease": [c[5] for c in cases],
-    })
+    return make(
+        {
+            "kras_status": [c[0] for c in cases],
+            "cea_at_liver_diagnosis": [c[1] for c in cases],
+            "primary_node_positive": [c[2] for c in cases],
+            "liver_mets_largest_cm": [c[3] for c in cases],
+            "liver_mets_number": [c[4] for c in cases],
+            "extrahepatic_disease": [c[5] for c in cases],
+        }
+    )
 
 
 def test_hand_worked(make):

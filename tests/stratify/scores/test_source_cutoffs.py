@@ -20,30 +20,59 @@ from crlm_outcomes.stratify import (
 
 FONG_SRC = "Fong, Ann Surg 1999;230:309, primary abstract (PubMed 10493478)"
 GAME_SRC = "Margonis, Br J Surg 2018;105:1210, primary abstract (PubMed 29691844)"
-NORD_SRC = ("Nordlinger, Cancer 1996;77:1254, secondary: PLATO calculator "
-            "(vilja-a/plato-crlm-risk-prediction, source_code/4_discrimation.R)")
-MCS_SRC = ("Brudvik, Ann Surg 2019;269:120, secondary: PLATO calculator "
-           "(vilja-a/plato-crlm-risk-prediction, source_code/4_discrimation.R)")
-OSLO_SRC = ("Dueland, Am J Transplant 2020;20:530 (abstract names the Oslo Score), items "
-            "secondary: seed 002 section 1; > 5.5 cm also Dueland, JAMA Surg 2023 abstract")
+NORD_SRC = (
+    "Nordlinger, Cancer 1996;77:1254, secondary: PLATO calculator "
+    "(vilja-a/plato-crlm-risk-prediction, source_code/4_discrimation.R)"
+)
+MCS_SRC = (
+    "Brudvik, Ann Surg 2019;269:120, secondary: PLATO calculator "
+    "(vilja-a/plato-crlm-risk-prediction, source_code/4_discrimation.R)"
+)
+OSLO_SRC = (
+    "Dueland, Am J Transplant 2020;20:530 (abstract names the Oslo Score), items "
+    "secondary: seed 002 section 1; > 5.5 cm also Dueland, JAMA Surg 2023 abstract"
+)
 
 BASE = {
-    fong_score: {"primary_node_positive": [False], "primary_resection_date": ["2018-01-01"],
-                 "liver_mets_diagnosis_date": ["2020-01-01"], "liver_mets_number": [1],
-                 "cea_at_liver_diagnosis": [5.0], "liver_mets_largest_cm": [1.0]},
-    game_score: {"kras_status": ["wild_type"], "cea_at_liver_diagnosis": [5.0],
-                 "primary_node_positive": [False], "liver_mets_largest_cm": [1.0],
-                 "liver_mets_number": [1], "extrahepatic_disease": [False]},
-    nordlinger_score: {"age_at_diagnosis": [50.0], "primary_t_stage": ["T2"],
-                       "primary_node_positive": [False],
-                       "primary_resection_date": ["2018-01-01"],
-                       "liver_mets_diagnosis_date": ["2021-01-01"], "liver_mets_number": [1],
-                       "liver_mets_largest_cm": [1.0], "margin_width_mm": [20.0]},
-    modified_clinical_score: {"kras_status": ["wild_type"], "nras_status": ["wild_type"],
-                              "primary_node_positive": [False], "liver_mets_largest_cm": [1.0]},
-    oslo_score: {"liver_mets_largest_cm_before_transplant": [2.0],
-                 "progression_at_transplant": [False], "primary_resection_date": ["2018-01-01"],
-                 "liver_transplant_date": ["2021-01-01"], "cea_before_transplant": [5.0]},
+    fong_score: {
+        "primary_node_positive": [False],
+        "primary_resection_date": ["2018-01-01"],
+        "liver_mets_diagnosis_date": ["2020-01-01"],
+        "liver_mets_number": [1],
+        "cea_at_liver_diagnosis": [5.0],
+        "liver_mets_largest_cm": [1.0],
+    },
+    game_score: {
+        "kras_status": ["wild_type"],
+        "cea_at_liver_diagnosis": [5.0],
+        "primary_node_positive": [False],
+        "liver_mets_largest_cm": [1.0],
+        "liver_mets_number": [1],
+        "extrahepatic_disease": [False],
+    },
+    nordlinger_score: {
+        "age_at_diagnosis": [50.0],
+        "primary_t_stage": ["T2"],
+        "primary_node_positive": [False],
+        "primary_resection_date": ["2018-01-01"],
+        "liver_mets_diagnosis_date": ["2021-01-01"],
+        "liver_mets_number": [1],
+        "liver_mets_largest_cm": [1.0],
+        "margin_width_mm": [20.0],
+    },
+    modified_clinical_score: {
+        "kras_status": ["wild_type"],
+        "nras_status": ["wild_type"],
+        "primary_node_positive": [False],
+        "liver_mets_largest_cm": [1.0],
+    },
+    oslo_score: {
+        "liver_mets_largest_cm_before_transplant": [2.0],
+        "progression_at_transplant": [False],
+        "primary_resection_date": ["2018-01-01"],
+        "liver_transplant_date": ["2021-01-01"],
+        "cea_before_transplant": [5.0],
+    },
 }
 
 # (score, column, value, expected score, where verified)
@@ -73,10 +102,20 @@ CASES = [
     (nordlinger_score, "liver_mets_largest_cm", 5.1, 1, NORD_SRC + ": largest > 50 mm"),
     (nordlinger_score, "margin_width_mm", 10.0, 0, NORD_SRC + ": margin < 10 mm"),
     (nordlinger_score, "margin_width_mm", 9.9, 1, NORD_SRC + ": margin < 10 mm"),
-    (nordlinger_score, "liver_mets_diagnosis_date", "2020-01-01", 0,
-     NORD_SRC + ": interval < 24 months"),
-    (nordlinger_score, "liver_mets_diagnosis_date", "2019-12-31", 1,
-     NORD_SRC + ": interval < 24 months"),
+    (
+        nordlinger_score,
+        "liver_mets_diagnosis_date",
+        "2020-01-01",
+        0,
+        NORD_SRC + ": interval < 24 months",
+    ),
+    (
+        nordlinger_score,
+        "liver_mets_diagnosis_date",
+        "2019-12-31",
+        1,
+        NORD_SRC + ": interval < 24 months",
+    ),
     (modified_clinical_score, "nras_status", "mutant", 1, MCS_SRC + ": KRAS or NRAS mutated"),
     (modified_clinical_score, "kras_status", "mutant", 1, MCS_SRC + ": KRAS or NRAS mutated"),
     (modified_clinical_score, "primary_node_positive", True, 1, MCS_SRC + ": pN > 0"),
@@ -97,8 +136,11 @@ def test_every_base_patient_scores_zero(make):
         assert score(make(columns)).tolist() == [0], score.__name__
 
 
-@pytest.mark.parametrize(("score", "column", "value", "expected", "verified"), CASES,
-                         ids=[f"{c[0].__name__}-{c[1]}={c[2]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("score", "column", "value", "expected", "verified"),
+    CASES,
+    ids=[f"{c[0].__name__}-{c[1]}={c[2]}" for c in CASES],
+)
 def test_cut_off(make, score, column, value, expected, verified):
     columns = dict(BASE[score])
     columns[column] = [value]

@@ -21,8 +21,9 @@ CASES = [
 
 
 def test_tbs_and_zones(make):
-    frame = make({"liver_mets_largest_cm": [c[0] for c in CASES],
-                  "liver_mets_number": [c[1] for c in CASES]})
+    frame = make(
+        {"liver_mets_largest_cm": [c[0] for c in CASES], "liver_mets_number": [c[1] for c in CASES]}
+    )
     tbs = tumour_burden_score(frame)
     assert str(tbs.dtype) == "Float64"
     for i, case in enumerate(CASES):
@@ -37,8 +38,14 @@ def test_missing_and_custom_cuts(make):
     frame = make({"liver_mets_largest_cm": [None, 1.0], "liver_mets_number": [2, None]})
     tbs = tumour_burden_score(frame)
     assert tbs.isna().all()
-    assert reasons(tbs).iloc[0] == "tumour burden score: largest liver metastasis unknown for this patient"
-    assert reasons(tbs_zone(frame)).iloc[1] == "tumour burden score: number of liver metastases unknown for this patient"
+    assert (
+        reasons(tbs).iloc[0]
+        == "tumour burden score: largest liver metastasis unknown for this patient"
+    )
+    assert (
+        reasons(tbs_zone(frame)).iloc[1]
+        == "tumour burden score: number of liver metastases unknown for this patient"
+    )
     frame = make({"liver_mets_largest_cm": [4.0], "liver_mets_number": [3]})
     assert tbs_zone(frame, cuts=(5, 10)).iloc[0] == "5-<10"
     assert pd.api.types.is_float_dtype(tbs.dtype)

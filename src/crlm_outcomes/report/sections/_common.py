@@ -17,12 +17,18 @@ def unusable(ctx: BuildContext, *columns: str | None) -> str | None:
             continue
         if col not in data.columns:
             why = data.attrs.get("not_derived", {}).get(col)
-            return (f"{col} could not be derived from this cohort ({why})" if why
-                    else f"{col} is not a column of this cohort")
+            return (
+                f"{col} could not be derived from this cohort ({why})"
+                if why
+                else f"{col} is not a column of this cohort"
+            )
         if data[col].notna().sum() == 0:
             reasons = data.get(f"{col}_reason")
-            top = (reasons.dropna().astype(str).value_counts().index[0]
-                   if reasons is not None and reasons.notna().any() else "")
+            top = (
+                reasons.dropna().astype(str).value_counts().index[0]
+                if reasons is not None and reasons.notna().any()
+                else ""
+            )
             return f"{col} is missing for every patient" + (f" ({top})" if top else "")
     return None
 
@@ -30,5 +36,6 @@ def unusable(ctx: BuildContext, *columns: str | None) -> str | None:
 def skipped(ctx: BuildContext, section_id: str, title: str, why: str) -> None:
     """Add a "Not analysed" section and data note in place of the section ``section_id``."""
     ctx.notes.append(f"{title}: not analysed, {why}.")
-    ctx.sections.append({"id": section_id, "title": title,
-                         "paragraphs": [f"Not analysed: {why}."], "blocks": []})
+    ctx.sections.append(
+        {"id": section_id, "title": title, "paragraphs": [f"Not analysed: {why}."], "blocks": []}
+    )

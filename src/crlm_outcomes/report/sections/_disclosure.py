@@ -42,13 +42,21 @@ from crlm_outcomes.report.suppression import (
     primary_mask,
 )
 
-__all__ = ["link_sets", "decide", "cox_counts", "univariable_counts", "regression_counts",
-           "cif_hidden_groups", "record_cif", "score_counts", "imputation_counts",
-           "matching_sizes"]
+__all__ = [
+    "link_sets",
+    "decide",
+    "cox_counts",
+    "univariable_counts",
+    "regression_counts",
+    "cif_hidden_groups",
+    "record_cif",
+    "score_counts",
+    "imputation_counts",
+    "matching_sizes",
+]
 
 
-def link_sets(led: DisclosureLedger, data: pd.DataFrame,
-              masks: Mapping[str, np.ndarray]) -> None:
+def link_sets(led: DisclosureLedger, data: pd.DataFrame, masks: Mapping[str, np.ndarray]) -> None:
     """Tell the ledger which patients (rows of ``data``) each recorded key counts."""
     if not data.index.is_unique:
         return
@@ -60,10 +68,15 @@ def _ids(data: pd.DataFrame, mask: np.ndarray) -> np.ndarray:
     return data.index[np.asarray(mask, dtype=bool)].to_numpy()
 
 
-def decide(ctx: Any, values: Sequence[float], *, data: pd.DataFrame | None = None,
-           masks: Sequence[np.ndarray | None] = (),
-           constraints: Sequence[Sequence[int]] = (),
-           forced: Sequence[bool] = ()) -> np.ndarray:
+def decide(
+    ctx: Any,
+    values: Sequence[float],
+    *,
+    data: pd.DataFrame | None = None,
+    masks: Sequence[np.ndarray | None] = (),
+    constraints: Sequence[Sequence[int]] = (),
+    forced: Sequence[bool] = (),
+) -> np.ndarray:
     """Suppression kinds (0 published, 1 primary, 2 complementary) of ``values``.
 
     Small counts are primary; a count of patients already masked elsewhere in the report
@@ -96,8 +109,14 @@ def decide(ctx: Any, values: Sequence[float], *, data: pd.DataFrame | None = Non
     return kinds
 
 
-def _record(led: DisclosureLedger, data: pd.DataFrame, key: str, mask: np.ndarray,
-            kind: int | None, where: str) -> None:
+def _record(
+    led: DisclosureLedger,
+    data: pd.DataFrame,
+    key: str,
+    mask: np.ndarray,
+    kind: int | None,
+    where: str,
+) -> None:
     """One count: printed (kind 0), masked (kind > 0) or hidden (kind None)."""
     value = float(np.asarray(mask, dtype=bool).sum())
     if kind is None:
@@ -123,8 +142,15 @@ def _markers(ctx: Any) -> tuple[str, str]:
 # ------------------------------------------------------------------------------ Cox models
 
 
-def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
-               rows: pd.Index | None = None, variables: Sequence[str] = ()) -> Any:
+def cox_counts(
+    ctx: Any,
+    name: str,
+    fit: Any,
+    reg: Any,
+    event: str,
+    rows: pd.Index | None = None,
+    variables: Sequence[str] = (),
+) -> Any:
     """Record a Cox model's published counts (the notes' n, events and rows excluded) and
     return its regression table with them masked where the report masks the same patients
     elsewhere (and their complements).
@@ -147,12 +173,18 @@ def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
     ok = used.sum() == fit.n and dead.sum() == n_event
     exc_note = next((k for k in reg.notes if "excluded" in k), None)
     parts: list[tuple[str, str | None, float, Any]] = [
-        ("n", "n", float(fit.n), used), ("events", "events", float(n_event), dead)]
+        ("n", "n", float(fit.n), used),
+        ("events", "events", float(n_event), dead),
+    ]
     if rows is None:  # n + excluded = the analysis cohort
         parts.append(("excluded", exc_note, float(len(data) - fit.n), ~used))
-    kinds = decide(ctx, [p[2] for p in parts], data=data,
-                   masks=[p[3] if ok else None for p in parts],
-                   constraints=[[0, 2]] if rows is None else [])
+    kinds = decide(
+        ctx,
+        [p[2] for p in parts],
+        data=data,
+        masks=[p[3] if ok else None for p in parts],
+        constraints=[[0, 2]] if rows is None else [],
+    )
     notes = dict(reg.notes)
     prefix = f"cox|{name}"
     for (part, note, value, mask), kind in zip(parts, kinds, strict=True):
@@ -171,15 +203,23 @@ def cox_counts(ctx: Any, name: str, fit: Any, reg: Any, event: str,
         led.total(_cohort(ctx), [f"{prefix}|n", f"{prefix}|excluded"])
     table = reg.table
     if ok and variables:  # the N / events of each level (publication tables)
-        table = regression_counts(ctx, prefix, table, variables, {"": used}, ev == 1,
-                                  {"": f"{prefix}|n"})
+        table = regression_counts(
+            ctx, prefix, table, variables, {"": used}, ev == 1, {"": f"{prefix}|n"}
+        )
     if notes == reg.notes and table is reg.table:
         return reg
     return replace(reg, notes=notes, table=table)
 
 
-def univariable_counts(ctx: Any, prefix: str, reg: Any, variables: Sequence[str],
-                       duration: str, event: str, code: int = 1) -> Any:
+def univariable_counts(
+    ctx: Any,
+    prefix: str,
+    reg: Any,
+    variables: Sequence[str],
+    duration: str,
+    event: str,
+    code: int = 1,
+) -> Any:
     """Suppress and record the per-level N / events of a univariable + multivariable table
     (:func:`~crlm_outcomes.report.regression_table.merge_tables`: the counts are the
     univariable fits', each on the patients with its variable and the endpoint)."""
@@ -188,11 +228,16 @@ def univariable_counts(ctx: Any, prefix: str, reg: Any, variables: Sequence[str]
     data = ctx.data
     present = (data[duration].notna() & data[event].notna()).to_numpy(dtype=bool)
     ev = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    groups = sorted({c[: -len("N")] for c in reg.table.columns
-                     if str(c).endswith(": N")})
-    table = regression_counts(ctx, f"{prefix}|uni", reg.table, variables,
-                              {g: present for g in groups}, ev == code,
-                              {g: None for g in groups})
+    groups = sorted({c[: -len("N")] for c in reg.table.columns if str(c).endswith(": N")})
+    table = regression_counts(
+        ctx,
+        f"{prefix}|uni",
+        reg.table,
+        variables,
+        {g: present for g in groups},
+        ev == code,
+        {g: None for g in groups},
+    )
     return reg if table is reg.table else replace(reg, table=table)
 
 
@@ -217,9 +262,14 @@ def cif_hidden_groups(ctx: Any, by: str | None) -> list[object]:
     rest = ~np.logical_or.reduce(masks) if masks else np.ones(len(data), bool)
     named = set(ctx.group_masks.get(by, set()))
     values = [float(m.sum()) for m in masks] + [float(rest.sum())]
-    kinds = decide(ctx, values, data=data, masks=[*masks, None],
-                   forced=[str(g) in named for g in groups] + [False],
-                   constraints=[list(range(len(values)))])
+    kinds = decide(
+        ctx,
+        values,
+        data=data,
+        masks=[*masks, None],
+        forced=[str(g) in named for g in groups] + [False],
+        constraints=[list(range(len(values)))],
+    )
     return [g for g, k in zip(groups, kinds, strict=False) if k]
 
 
@@ -228,8 +278,7 @@ def record_cif(ctx: Any, i: int, by: str | None, hidden: Sequence[object]) -> No
     size and its events of each cause; a group not drawn is masked there."""
     led, data = ctx.ledger, ctx.data
     used = _cif_used(data)
-    cause = pd.to_numeric(data["rfs_cause"], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+    cause = pd.to_numeric(data["rfs_cause"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     where = f"competing risks {i + 1} (curves)"
     prefix = f"cif{i}"
     _record(led, data, f"{prefix}|all|n", used, None, where)
@@ -240,8 +289,14 @@ def record_cif(ctx: Any, i: int, by: str | None, hidden: Sequence[object]) -> No
     else:
         col = data[by].astype(object)
         names = {str(h) for h in hidden}
-        parts = [(str(g), used & col.eq(g).to_numpy(dtype=bool, na_value=False),
-                  1 if str(g) in names else 0) for g in pd.unique(col[used].dropna())]
+        parts = [
+            (
+                str(g),
+                used & col.eq(g).to_numpy(dtype=bool, na_value=False),
+                1 if str(g) in names else 0,
+            )
+            for g in pd.unique(col[used].dropna())
+        ]
         miss = used & col.isna().to_numpy(dtype=bool)
         _record(led, data, f"{prefix}|{by}|<missing>|n", miss, None, where)
     for g, m, kind in parts:
@@ -260,16 +315,24 @@ def record_cif(ctx: Any, i: int, by: str | None, hidden: Sequence[object]) -> No
             causes.append(ck)
         led.total(f"{key}|events", causes)
     if by is not None:
-        led.total(f"{prefix}|all|n", [*[f"{prefix}|{by}|{g}|n" for g, _, _ in parts],
-                                      f"{prefix}|{by}|<missing>|n"])
+        led.total(
+            f"{prefix}|all|n",
+            [*[f"{prefix}|{by}|{g}|n" for g, _, _ in parts], f"{prefix}|{by}|<missing>|n"],
+        )
 
 
 # ------------------------------------------------------------------------ score validation
 
 
-def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame,
-                 duration: str, event: str, scores: Mapping[str, str] | Sequence[str]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_counts(
+    ctx: Any,
+    res: Any,
+    table: pd.DataFrame,
+    pairwise: pd.DataFrame,
+    duration: str,
+    event: str,
+    scores: Mapping[str, str] | Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The score table's n / Events / Missing score and the pairwise n, suppressed (n and
     the patients without the score add up to the analysis cohort) and recorded. ``scores``
     maps each score column to the name the tables print (or lists the columns)."""
@@ -283,23 +346,23 @@ def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame
     table = table.copy()
     n_text, e_text, m_text = [], [], []
     used_of: dict[str, np.ndarray | None] = {}
-    for s, n, e, miss in zip(table["Score"], table["n"], table["Events"],
-                             table["Missing score"], strict=True):
+    for s, n, e, miss in zip(
+        table["Score"], table["n"], table["Events"], table["Missing score"], strict=True
+    ):
         col = column.get(str(s), str(s))
-        used = present & data[col].notna().to_numpy(dtype=bool) if col in data.columns \
-            else None
+        used = present & data[col].notna().to_numpy(dtype=bool) if col in data.columns else None
         if used is not None and (used.sum() != n or (used & (ev == 1)).sum() != e):
             used = None
         used_of[str(s)] = used
-        masks = [used, None if used is None else used & (ev == 1),
-                 None if used is None else ~used]
+        masks = [used, None if used is None else used & (ev == 1), None if used is None else ~used]
         kinds = decide(ctx, [n, e, miss], data=data, masks=masks, constraints=[[0, 2]])
         n_text.append(format_count(n, kinds[0], policy))
         e_text.append(format_count(e, kinds[1], policy))
         m_text.append(format_count(miss, kinds[2], policy))
         key = f"sv|{s}"
-        for part, value, kind, mask in zip(("n", "events", "missing"), (n, e, miss), kinds,
-                                           masks, strict=True):
+        for part, value, kind, mask in zip(
+            ("n", "events", "missing"), (n, e, miss), kinds, masks, strict=True
+        ):
             led.count(f"{key}|{part}", value, masked=bool(kind), where=where)
             if mask is not None:
                 link_sets(led, data, {f"{key}|{part}": mask})
@@ -308,8 +371,9 @@ def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame
     table["n"], table["Events"], table["Missing score"] = n_text, e_text, m_text
     pw = pairwise.copy()
     texts = []
-    for term, ref, n in zip(res.pairwise["term"], res.pairwise["reference"],
-                            res.pairwise["n"], strict=True):
+    for term, ref, n in zip(
+        res.pairwise["term"], res.pairwise["reference"], res.pairwise["n"], strict=True
+    ):
         a, b = used_of.get(str(term)), used_of.get(str(ref))
         both = a & b if a is not None and b is not None else None
         if both is not None and both.sum() != n:
@@ -322,8 +386,7 @@ def score_counts(ctx: Any, res: Any, table: pd.DataFrame, pairwise: pd.DataFrame
             link_sets(led, data, {key: both})
         led.at_most(key, f"sv|{term}|n")
         led.at_most(key, f"sv|{ref}|n")
-        led.linear({f"sv|{term}|n": 1.0, f"sv|{ref}|n": 1.0, key: -1.0, cohort: -1.0},
-                   -np.inf, 0.0)
+        led.linear({f"sv|{term}|n": 1.0, f"sv|{ref}|n": 1.0, key: -1.0, cohort: -1.0}, -np.inf, 0.0)
     pw["n"] = texts
     return table, pw
 
@@ -344,8 +407,11 @@ def imputation_counts(ctx: Any, imp: Any) -> tuple[pd.DataFrame, str]:
     led, data, policy = ctx.ledger, ctx.data, ctx.policy
     where = "multiple imputation"
     cohort = _cohort(ctx)
-    dropped = data.index.isin(list(imp.excluded["index"])) if len(imp.excluded) else \
-        np.zeros(len(data), bool)
+    dropped = (
+        data.index.isin(list(imp.excluded["index"]))
+        if len(imp.excluded)
+        else np.zeros(len(data), bool)
+    )
     rows = ~np.asarray(dropped, dtype=bool)
     exc_kind = decide(ctx, [float((~rows).sum())], data=data, masks=[~rows])[0]
     _record(led, data, "imp|excluded", ~rows, int(exc_kind), where)
@@ -353,8 +419,9 @@ def imputation_counts(ctx: Any, imp: Any) -> tuple[pd.DataFrame, str]:
     led.total(cohort, ["imp|n", "imp|excluded"])
     table = imp.table.copy()
     counts, pcts = [], []
-    for var, n_miss, frac in zip(table["variable"], table["n_missing"],
-                                 table["fraction_missing"], strict=True):
+    for var, n_miss, frac in zip(
+        table["variable"], table["n_missing"], table["fraction_missing"], strict=True
+    ):
         miss = rows & data[var].isna().to_numpy(dtype=bool)
         if miss.sum() != n_miss:
             miss = None
@@ -387,8 +454,7 @@ def _treated(data: pd.DataFrame, treatment: str, treated: Any) -> np.ndarray:
     return num.eq(1).to_numpy(dtype=bool, na_value=False)
 
 
-def matching_sizes(ctx: Any, i: int, matched: Any, treatment: str,
-                   treated: Any) -> pd.DataFrame:
+def matching_sizes(ctx: Any, i: int, matched: Any, treatment: str, treated: Any) -> pd.DataFrame:
     """The before/after matching sizes as published and recorded: per arm all = matched +
     unmatched, the arms add up to the patients the propensity model used, and matching
     without replacement at k:1 keeps matched controls between k and k times the matched
@@ -431,11 +497,13 @@ def matching_sizes(ctx: Any, i: int, matched: Any, treatment: str,
         led.linear({keys[1]: 1.0, keys[4]: -1.0}, -np.inf, 0.0)
     sizes = matched.table.copy()
     for j, col in enumerate(("n_all", "n_matched", "n_unmatched")):
-        sizes[col] = [format_count(values[3 * r + j], int(kinds[3 * r + j]), policy)
-                      for r in range(len(arms))]
+        sizes[col] = [
+            format_count(values[3 * r + j], int(kinds[3 * r + j]), policy) for r in range(len(arms))
+        ]
     sizes["effective_n"] = [
         policy.complementary_marker if kinds[3 * r + 1] else f"{v:.1f}"
-        for r, v in enumerate(matched.table["effective_n"])]
+        for r, v in enumerate(matched.table["effective_n"])
+    ]
     return sizes
 
 
@@ -457,9 +525,15 @@ def _var_names(ctx: Any, var: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*([lab.variable(var)] if lab is not None else []), var]))
 
 
-def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Sequence[str],
-                      used: Mapping[str, np.ndarray], events: np.ndarray,
-                      totals: Mapping[str, str | None]) -> pd.DataFrame:
+def regression_counts(
+    ctx: Any,
+    prefix: str,
+    table: pd.DataFrame,
+    variables: Sequence[str],
+    used: Mapping[str, np.ndarray],
+    events: np.ndarray,
+    totals: Mapping[str, str | None],
+) -> pd.DataFrame:
     """Suppress and record the per-level ``N`` / ``events`` columns of a regression table.
 
     The levels of a categorical variable add up to the patients of its model (printed in the
@@ -502,20 +576,24 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
         univariable = totals.get(group) is None
         for var in variables:
             col = data[var] if var in data.columns else None
-            if col is None or pd.api.types.is_numeric_dtype(col) and not \
-                    pd.api.types.is_bool_dtype(col) and col.nunique(dropna=True) > 2:
+            if (
+                col is None
+                or pd.api.types.is_numeric_dtype(col)
+                and not pd.api.types.is_bool_dtype(col)
+                and col.nunique(dropna=True) > 2
+            ):
                 continue
             base = rows & col.notna().to_numpy(dtype=bool) if univariable else rows
             values = list(pd.unique(col[base].dropna()))
             idx, masks = [], []
             for v in values:
-                hit = np.flatnonzero(np.isin(vcol, _var_names(ctx, var))
-                                     & np.isin(lcol, _level_names(ctx, var, v)))
+                hit = np.flatnonzero(
+                    np.isin(vcol, _var_names(ctx, var)) & np.isin(lcol, _level_names(ctx, var, v))
+                )
                 if len(hit) != 1:
                     break
                 idx.append(int(hit[0]))
-                masks.append(base & col.astype(object).eq(v).to_numpy(dtype=bool,
-                                                                      na_value=False))
+                masks.append(base & col.astype(object).eq(v).to_numpy(dtype=bool, na_value=False))
             if len(idx) != len(values) or not idx:
                 continue
             n = [float(m.sum()) for m in masks]
@@ -529,11 +607,22 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
             # the levels add up to the model's n (events): a masked total is one more masked
             # cell of that sum, so the levels must not all be printed
             every = [list(range(len(idx) + 1))]
-            kn = decide(ctx, [*n, sum(n)], data=data, masks=[*masks, None], constraints=every,
-                        forced=[False] * len(n) + [total_n in led.masked])[:-1]
-            ke = decide(ctx, [*e, sum(e)], data=data, masks=[*[m & events for m in masks], None],
-                        constraints=every,
-                        forced=[False] * len(e) + [total_e in led.masked])[:-1]
+            kn = decide(
+                ctx,
+                [*n, sum(n)],
+                data=data,
+                masks=[*masks, None],
+                constraints=every,
+                forced=[False] * len(n) + [total_n in led.masked],
+            )[:-1]
+            ke = decide(
+                ctx,
+                [*e, sum(e)],
+                data=data,
+                masks=[*[m & events for m in masks], None],
+                constraints=every,
+                forced=[False] * len(e) + [total_e in led.masked],
+            )[:-1]
             if univariable:
                 _record(led, data, total_n, base, None, "regression table")
                 _record(led, data, total_e, base & events, None, "regression table")
@@ -541,19 +630,20 @@ def regression_counts(ctx: Any, prefix: str, table: pd.DataFrame, variables: Seq
             parts_e: list[str] = []
             for j, (i, v) in enumerate(zip(idx, values, strict=True)):
                 for kinds, column, vals, mask, parts, part in (
-                        (kn, n_col, n, masks[j], parts_n, "n"),
-                        (ke, e_col, e, masks[j] & events, parts_e, "events")):
+                    (kn, n_col, n, masks[j], parts_n, "n"),
+                    (ke, e_col, e, masks[j] & events, parts_e, "events"),
+                ):
                     text = str(out[column].iat[i])
                     masked = bool(kinds[j]) or text in _markers(ctx)
                     if kinds[j] and text not in _markers(ctx):
                         out.iloc[i, out.columns.get_loc(column)] = format_count(
-                            vals[j], int(kinds[j]), policy)
+                            vals[j], int(kinds[j]), policy
+                        )
                     k = f"{key}|{v}|{part}"
                     if text == "":
                         led.hidden(k, vals[j])
                     else:
-                        led.count(k, vals[j], masked=masked, where=f"regression table "
-                                  f"({column})")
+                        led.count(k, vals[j], masked=masked, where=f"regression table ({column})")
                     link_sets(led, data, {k: mask})
                     parts.append(k)
             led.total(total_n, parts_n)

@@ -50,16 +50,28 @@ _TIME, _CAUSE = ENDPOINTS["rfs"].duration, str(ENDPOINTS["rfs"].cause)
 CAUSE_LABELS = {1: "Recurrence", 2: "Death without recurrence"}
 
 
-def _cif(res: Any, labels: Labels, risk: pd.DataFrame, ticks: list[float], end: float,
-         pvalues: dict[int, float]) -> plt.Axes:
+def _cif(
+    res: Any,
+    labels: Labels,
+    risk: pd.DataFrame,
+    ticks: list[float],
+    end: float,
+    pvalues: dict[int, float],
+) -> plt.Axes:
     """Cumulative incidence of recurrence and death without recurrence, with numbers at risk
     and Gray's test (figure recipe)."""
-    return res.plot(labels=labels, endpoint="rfs", risk_counts=risk, times=ticks, xmax=end,
-                    pvalues=pvalues)
+    return res.plot(
+        labels=labels, endpoint="rfs", risk_counts=risk, times=ticks, xmax=end, pvalues=pvalues
+    )
 
 
-def risk_counts(times: np.ndarray, groups: pd.Series | None, ticks: list[float],
-                order: list[Any], policy: SuppressionPolicy) -> pd.DataFrame:
+def risk_counts(
+    times: np.ndarray,
+    groups: pd.Series | None,
+    ticks: list[float],
+    order: list[Any],
+    policy: SuppressionPolicy,
+) -> pd.DataFrame:
     """Published numbers at risk (follow-up time >= tick) per group and tick.
 
     Counts below the threshold are masked; with several groups each tick's column also gets
@@ -77,11 +89,14 @@ def risk_counts(times: np.ndarray, groups: pd.Series | None, ticks: list[float],
         kinds[prim] = PRIMARY
         if counts.shape[0] > 1:
             idx = np.arange(counts.size).reshape(counts.shape)
-            full = complementary_mask(counts.ravel(), prim.ravel(),
-                                      [idx[:, j] for j in range(counts.shape[1])])
+            full = complementary_mask(
+                counts.ravel(), prim.ravel(), [idx[:, j] for j in range(counts.shape[1])]
+            )
             kinds[full.reshape(counts.shape) & (kinds == 0)] = COMPLEMENTARY
-    text = [[format_count(v, int(k), policy) for v, k in zip(r, kr, strict=True)]
-            for r, kr in zip(counts, kinds, strict=True)]
+    text = [
+        [format_count(v, int(k), policy) for v, k in zip(r, kr, strict=True)]
+        for r, kr in zip(counts, kinds, strict=True)
+    ]
     return pd.DataFrame(text, index=[str(g) for g in order], columns=[f"{t:g}" for t in ticks])
 
 
@@ -100,8 +115,9 @@ def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
     return fit.plot_forest(labels=labels, counts=counts)
 
 
-def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
-                      name: str) -> list[dict[str, Any]]:
+def _fine_gray_blocks(
+    ctx: BuildContext, formula: str, univariable: bool, name: str
+) -> list[dict[str, Any]]:
     """Fine-Gray model of recurrence: its table (with the univariable fits beside it when
     asked) and forest plot."""
     from crlm_outcomes.formula import formula_variables
@@ -118,26 +134,55 @@ def _fine_gray_blocks(ctx: BuildContext, formula: str, univariable: bool,
         fit = fine_gray(ctx.data, formula, _TIME, _CAUSE, cause=1)
         if univariable:
             table = univariable_multivariable(
-                ctx.data, split_terms(formula), _TIME, _CAUSE, model="fine_gray",
-                labels=lab, suppression=ctx.policy, cause=1,
-                title=f"{title}: univariable and multivariable subdistribution hazard ratios")
+                ctx.data,
+                split_terms(formula),
+                _TIME,
+                _CAUSE,
+                model="fine_gray",
+                labels=lab,
+                suppression=ctx.policy,
+                cause=1,
+                title=f"{title}: univariable and multivariable subdistribution hazard ratios",
+            )
         else:
             table = regression_table(fit, labels=lab, suppression=ctx.policy, title=title)
     if univariable:
-        table = univariable_counts(ctx, f"fine_gray|{name}", table, split_terms(formula),
-                                   "rfs_months", "rfs_cause")
+        table = univariable_counts(
+            ctx, f"fine_gray|{name}", table, split_terms(formula), "rfs_months", "rfs_cause"
+        )
     else:
-        table = cox_counts(ctx, f"{name} (Fine-Gray)", fit, table, "rfs_cause",
-                           variables=formula_variables(formula, ctx.data))
-    return [text_block("heading", title),
-            ctx.writer.table(table.table, f"{name}_fine_gray", table.title,
-                             html=table.to_html(uuid=f"{name}_fine_gray"),
-                             latex=table.to_latex()),
-            ctx.writer.figure(f"{name}_fine_gray_forest", "Subdistribution hazard ratios "
-                              "(95% CI) of recurrence" + (
-                                  "; N/events: patients and recurrences in each level."
-                                  if not ctx.policy.enabled else " (N/events in the table)."),
-                              _forest, fit, lab, not ctx.policy.enabled)]
+        table = cox_counts(
+            ctx,
+            f"{name} (Fine-Gray)",
+            fit,
+            table,
+            "rfs_cause",
+            variables=formula_variables(formula, ctx.data),
+        )
+    return [
+        text_block("heading", title),
+        ctx.writer.table(
+            table.table,
+            f"{name}_fine_gray",
+            table.title,
+            html=table.to_html(uuid=f"{name}_fine_gray"),
+            latex=table.to_latex(),
+        ),
+        ctx.writer.figure(
+            f"{name}_fine_gray_forest",
+            "Subdistribution hazard ratios "
+            "(95% CI) of recurrence"
+            + (
+                "; N/events: patients and recurrences in each level."
+                if not ctx.policy.enabled
+                else " (N/events in the table)."
+            ),
+            _forest,
+            fit,
+            lab,
+            not ctx.policy.enabled,
+        ),
+    ]
 
 
 def competing_risks_section(ctx: BuildContext, i: int) -> None:
@@ -164,31 +209,50 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     record_cif(ctx, i, cr.by, hidden)
     if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
         keep = (data[cr.by].notna() & ~data[cr.by].astype(object).isin(hidden)).to_numpy(
-            dtype=bool, na_value=False)
+            dtype=bool, na_value=False
+        )
         drawn = None
         if keep.any():
             with ctx.collect_warnings("Competing risks" + by_text):
-                drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by,
-                                             causes=[1, 2])
+                drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by, causes=[1, 2])
         note = " Groups whose size is suppressed are not drawn."
-    shown = (used if not hidden else
-             used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)])
+    shown = (
+        used
+        if not hidden
+        else used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)]
+    )
     t_used = shown[_TIME].to_numpy(dtype=float)
     end = truncation(t_used)
     ticks = time_breaks(end)
     groups = list(drawn.follow_up["group"]) if drawn is not None else []
     risk = risk_counts(t_used, shown[cr.by] if cr.by else None, ticks, groups, policy)
     _record_risk(ctx, i, cr.by, used, groups, risk, ticks, title)
-    pvalues = ({int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"],
-                                                 strict=True)}
-               if res.gray_test is not None and not hidden else {})
-    blocks = [ctx.writer.figure(
-        name, f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
-        f"(Aalen-Johansen, pointwise 95% CI), months from "
-        f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
-        + ("; Gray's test p per event type." if pvalues else ".") + note,
-        _cif, drawn, lab, risk, ticks, end, pvalues)] if drawn is not None else [
-        text_block("text", "No curve is drawn: every group's size is suppressed.", "note")]
+    pvalues = (
+        {int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"], strict=True)}
+        if res.gray_test is not None and not hidden
+        else {}
+    )
+    blocks = (
+        [
+            ctx.writer.figure(
+                name,
+                f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
+                f"(Aalen-Johansen, pointwise 95% CI), months from "
+                f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
+                + ("; Gray's test p per event type." if pvalues else ".")
+                + note,
+                _cif,
+                drawn,
+                lab,
+                risk,
+                ticks,
+                end,
+                pvalues,
+            )
+        ]
+        if drawn is not None
+        else [text_block("text", "No curve is drawn: every group's size is suppressed.", "note")]
+    )
     times = list(ctx.spec.output.survival_times)
     at = res.at(times)
     rows = []
@@ -204,11 +268,19 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
             text = policy.primary_marker
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
-        rows.append({"group": lab.level(cr.by, r.group) if cr.by else "All patients",
-                     "event": lab.level(_CAUSE, int(r.cause)),
-                     "months": f"{r.time:g}", "cumulative incidence, % (95% CI)": text})
-    blocks.append(ctx.writer.table(pd.DataFrame(rows), f"{name}_estimates",
-                                   f"Cumulative incidence: {lower_first(title)}"))
+        rows.append(
+            {
+                "group": lab.level(cr.by, r.group) if cr.by else "All patients",
+                "event": lab.level(_CAUSE, int(r.cause)),
+                "months": f"{r.time:g}",
+                "cumulative incidence, % (95% CI)": text,
+            }
+        )
+    blocks.append(
+        ctx.writer.table(
+            pd.DataFrame(rows), f"{name}_estimates", f"Cumulative incidence: {lower_first(title)}"
+        )
+    )
     if res.gray_test is not None:
         gt = res.gray_test.copy()
         gt["cause"] = [lab.level(_CAUSE, int(c)) for c in gt["cause"]]
@@ -218,15 +290,30 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
         blocks.append(ctx.writer.table(gt.astype(str), f"{name}_gray", "Gray's test"))
     if cr.formula:
         blocks += _fine_gray_blocks(ctx, cr.formula, cr.univariable, name)
-    ctx.sections.append({"id": f"cif-{i}", "title": f"Competing risks: {title}",
-                         "paragraphs": ["Recurrence-free survival split into its two event "
-                                        "types: recurrence, and death without recurrence. "
-                                        "One minus Kaplan-Meier would overstate each."],
-                         "blocks": blocks})
+    ctx.sections.append(
+        {
+            "id": f"cif-{i}",
+            "title": f"Competing risks: {title}",
+            "paragraphs": [
+                "Recurrence-free survival split into its two event "
+                "types: recurrence, and death without recurrence. "
+                "One minus Kaplan-Meier would overstate each."
+            ],
+            "blocks": blocks,
+        }
+    )
 
 
-def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
-                 groups: list[Any], risk: pd.DataFrame, ticks: list[float], where: str) -> None:
+def _record_risk(
+    ctx: BuildContext,
+    i: int,
+    by: str | None,
+    used: pd.DataFrame,
+    groups: list[Any],
+    risk: pd.DataFrame,
+    ticks: list[float],
+    where: str,
+) -> None:
     """Record the numbers at risk under the curves in the disclosure ledger: each printed or
     masked cell, later ticks at most earlier ones, tick 0 = the group's size, and the groups
     (drawn, not drawn, without a value) adding up to the patients of the analysis."""
@@ -256,8 +343,12 @@ def _record_risk(ctx: BuildContext, i: int, by: str | None, used: pd.DataFrame,
         prev = f"{key}|n"
         for tick, text in zip(ticks, risk.loc[label].to_numpy(), strict=True):
             k = f"{key}|risk|{tick:g}"
-            led.count(k, (member & (t >= tick)).sum(), masked=str(text) in markers,
-                      where=f"{where} (numbers at risk)")
+            led.count(
+                k,
+                (member & (t >= tick)).sum(),
+                masked=str(text) in markers,
+                where=f"{where} (numbers at risk)",
+            )
             link_sets(led, data, {k: member & (t >= tick)})
             led.at_most(k, prev)
             if float(tick) == 0.0:

@@ -43,15 +43,32 @@ def cox_section(ctx: BuildContext, i: int) -> None:
     imp = ctx.imputations
     with ctx.collect_warnings(f"Cox model '{m.display_name}'"):
         if imp is None:
-            fit = cox(ctx.data, m.formula, duration, event, ties=m.ties,
-                      strata=m.strata or None, cluster=m.cluster)
+            fit = cox(
+                ctx.data,
+                m.formula,
+                duration,
+                event,
+                ties=m.ties,
+                strata=m.strata or None,
+                cluster=m.cluster,
+            )
             pooled = None
-        else:   # every completed data set, pooled by Rubin's rules
+        else:  # every completed data set, pooled by Rubin's rules
             from crlm_outcomes.imputation.pooling import pool_cox
 
-            pooled = pool_cox(imp.map(lambda d: cox(d, m.formula, duration, event, ties=m.ties,
-                                                    strata=m.strata or None,
-                                                    cluster=m.cluster)))
+            pooled = pool_cox(
+                imp.map(
+                    lambda d: cox(
+                        d,
+                        m.formula,
+                        duration,
+                        event,
+                        ties=m.ties,
+                        strata=m.strata or None,
+                        cluster=m.cluster,
+                    )
+                )
+            )
             fit = pooled.fits[0]
         ph = fit.ph_test() if m.ph_test else None
     title = f"Cox model '{m.display_name}': {endpoint.lower()}"
@@ -61,68 +78,133 @@ def cox_section(ctx: BuildContext, i: int) -> None:
         variables = split_terms(m.formula)
         with ctx.collect_warnings(f"Cox model '{m.display_name}', univariable fits"):
             both = univariable_multivariable(
-                ctx.data, variables, duration, event, model="cox", labels=lab,
-                suppression=ctx.policy, ties=m.ties, strata=m.strata or None,
-                cluster=m.cluster, title=f"{title}: univariable and multivariable hazard "
-                                        "ratios")
+                ctx.data,
+                variables,
+                duration,
+                event,
+                model="cox",
+                labels=lab,
+                suppression=ctx.policy,
+                ties=m.ties,
+                strata=m.strata or None,
+                cluster=m.cluster,
+                title=f"{title}: univariable and multivariable hazard ratios",
+            )
         both = univariable_counts(ctx, f"cox|{m.name}", both, variables, duration, event)
         uuid = safe_name(f"cox_{m.name}_uni_multi")
-        blocks.append(ctx.writer.table(both.table, f"cox_{m.name}_uni_multi", both.title,
-                                       html=both.to_html(uuid=uuid), latex=both.to_latex()))
-    reg = (regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
-           if pooled is None else
-           pooled.regression_table(title=title, suppression=ctx.policy, labels=lab))
-    reg = cox_counts(ctx, m.name, fit, reg, event, None if imp is None else
-                     imp.completed[0].index, formula_variables(m.formula, ctx.data))
-    blocks.append(ctx.writer.table(reg.table, f"cox_{m.name}", title,
-                                   html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
-                                   latex=reg.to_latex()))
-    blocks.append(ctx.writer.figure(
-        f"forest_{m.name}", f"Hazard ratios (95% CI) of model '{m.display_name}' for "
-        f"{endpoint.lower()}"
-        + (("; N/events: patients and events in each level"
-            + (f" (mean over the {pooled.m} imputed data sets)"
-               if pooled is not None and pooled.counts_vary else ""))
-           if not ctx.policy.enabled else " (N/events in the table)")
-        + (f"; pooled over {pooled.m} imputations by Rubin's rules" if pooled is not None
-           else "") + ".",
-        _forest, fit if pooled is None else pooled, lab, not ctx.policy.enabled))
-    covariates = ", ".join(lab.inline(v)
-                           for v in formula_variables(m.formula, ctx.data))
-    paras = [f"{endpoint}, time in months from {lab.origins.get(m.endpoint, 'the origin')}; "
-             f"covariates: {covariates}; ties: {m.ties}"
-             + (f"; strata: {', '.join(lab.inline(s) for s in m.strata)}"
-                if m.strata else "")
-             + (f"; robust variance clustered on {lab.inline(m.cluster)}"
-                if m.cluster else "") + "."]
+        blocks.append(
+            ctx.writer.table(
+                both.table,
+                f"cox_{m.name}_uni_multi",
+                both.title,
+                html=both.to_html(uuid=uuid),
+                latex=both.to_latex(),
+            )
+        )
+    reg = (
+        regression_table(fit, title=title, suppression=ctx.policy, labels=lab)
+        if pooled is None
+        else pooled.regression_table(title=title, suppression=ctx.policy, labels=lab)
+    )
+    reg = cox_counts(
+        ctx,
+        m.name,
+        fit,
+        reg,
+        event,
+        None if imp is None else imp.completed[0].index,
+        formula_variables(m.formula, ctx.data),
+    )
+    blocks.append(
+        ctx.writer.table(
+            reg.table,
+            f"cox_{m.name}",
+            title,
+            html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
+            latex=reg.to_latex(),
+        )
+    )
+    blocks.append(
+        ctx.writer.figure(
+            f"forest_{m.name}",
+            f"Hazard ratios (95% CI) of model '{m.display_name}' for "
+            f"{endpoint.lower()}"
+            + (
+                (
+                    "; N/events: patients and events in each level"
+                    + (
+                        f" (mean over the {pooled.m} imputed data sets)"
+                        if pooled is not None and pooled.counts_vary
+                        else ""
+                    )
+                )
+                if not ctx.policy.enabled
+                else " (N/events in the table)"
+            )
+            + (
+                f"; pooled over {pooled.m} imputations by Rubin's rules"
+                if pooled is not None
+                else ""
+            )
+            + ".",
+            _forest,
+            fit if pooled is None else pooled,
+            lab,
+            not ctx.policy.enabled,
+        )
+    )
+    covariates = ", ".join(lab.inline(v) for v in formula_variables(m.formula, ctx.data))
+    paras = [
+        f"{endpoint}, time in months from {lab.origins.get(m.endpoint, 'the origin')}; "
+        f"covariates: {covariates}; ties: {m.ties}"
+        + (f"; strata: {', '.join(lab.inline(s) for s in m.strata)}" if m.strata else "")
+        + (f"; robust variance clustered on {lab.inline(m.cluster)}" if m.cluster else "")
+        + "."
+    ]
     if pooled is not None:
-        paras.append(f"Fitted on each of the {pooled.m} imputed data sets and pooled by "
-                     "Rubin's rules (t intervals, Barnard-Rubin degrees of freedom); the "
-                     "proportional-hazards test below uses the first imputed data set.")
+        paras.append(
+            f"Fitted on each of the {pooled.m} imputed data sets and pooled by "
+            "Rubin's rules (t intervals, Barnard-Rubin degrees of freedom); the "
+            "proportional-hazards test below uses the first imputed data set."
+        )
     if ph is not None:
         blocks.append(text_block("heading", "Proportional-hazards test"))
-        blocks.append(ctx.writer.table(_ph_published(ph, lab), f"ph_test_{m.name}",
-                                       "Scaled Schoenfeld residual test, model "
-                                       f"'{m.display_name}'"))
+        blocks.append(
+            ctx.writer.table(
+                _ph_published(ph, lab),
+                f"ph_test_{m.name}",
+                f"Scaled Schoenfeld residual test, model '{m.display_name}'",
+            )
+        )
         first_col = ph.columns[0]
         terms = [t for t in ph[first_col].astype(str) if t.upper() != "GLOBAL"]
         if terms:
-            blocks.append(ctx.writer.figure(
-                f"schoenfeld_{m.name}", "Scaled Schoenfeld residuals with a spline smooth "
-                f"(±2 SE), model '{m.display_name}'. Residuals are placed on the Kaplan-Meier-"
-                "transformed time used by the test (axis labelled in months); a flat smooth "
-                "around the model's coefficient supports proportional hazards.",
-                _schoenfeld_grid, fit, terms, lab, m.endpoint))
-    ctx.sections.append({"id": f"cox-{m.name}", "title": title, "paragraphs": paras,
-                         "blocks": blocks})
+            blocks.append(
+                ctx.writer.figure(
+                    f"schoenfeld_{m.name}",
+                    "Scaled Schoenfeld residuals with a spline smooth "
+                    f"(±2 SE), model '{m.display_name}'. Residuals are placed on the Kaplan-Meier-"
+                    "transformed time used by the test (axis labelled in months); a flat smooth "
+                    "around the model's coefficient supports proportional hazards.",
+                    _schoenfeld_grid,
+                    fit,
+                    terms,
+                    lab,
+                    m.endpoint,
+                )
+            )
+    ctx.sections.append(
+        {"id": f"cox-{m.name}", "title": title, "paragraphs": paras, "blocks": blocks}
+    )
 
 
 def _ph_published(ph: pd.DataFrame, lab: Labels) -> pd.DataFrame:
     """The PH test as published: terms by label, p formatted, other numbers to 3 decimals."""
     pub = ph.copy()
     first = pub.columns[0]
-    pub[first] = ["Global" if str(t).upper() == "GLOBAL" else term_label(str(t), lab)
-                  for t in pub[first]]
+    pub[first] = [
+        "Global" if str(t).upper() == "GLOBAL" else term_label(str(t), lab) for t in pub[first]
+    ]
     for col in pub.columns:
         if col == "p":
             pub[col] = [format_p(v) for v in pub[col]]
@@ -139,8 +221,9 @@ def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
     return fit.plot(labels=labels, counts=counts)
 
 
-def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,
-                     endpoint: str | None = None) -> plt.Axes:
+def _schoenfeld_grid(
+    fit: Any, terms: list[str], labels: Labels | None = None, endpoint: str | None = None
+) -> plt.Axes:
     """Scaled Schoenfeld residual plots, one panel per term (figure recipe); returns the
     first panel's Axes."""
     ncol = min(3, len(terms))
@@ -148,8 +231,9 @@ def _schoenfeld_grid(fit: Any, terms: list[str], labels: Labels | None = None,
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 2.0 * nrow), squeeze=False)
     zph = fit.zph()
     for k, term in enumerate(terms):
-        schoenfeld_plot(zph, term, ax=axes[k // ncol][k % ncol], labels=labels,
-                        endpoint=endpoint, xlabel="")
+        schoenfeld_plot(
+            zph, term, ax=axes[k // ncol][k % ncol], labels=labels, endpoint=endpoint, xlabel=""
+        )
     for k in range(len(terms), nrow * ncol):
         axes[k // ncol][k % ncol].axis("off")
     fig.supxlabel(resolve_labels(labels).time_label(endpoint), fontsize=8)

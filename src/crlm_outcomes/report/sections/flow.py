@@ -31,8 +31,10 @@ def _readable(frame: pd.DataFrame, lab: Labels) -> pd.DataFrame:
     """An audit table for a reader: column names as labels, reasons in words."""
     out = frame.copy()
     if "column" in out.columns:
-        out["column"] = [lab.variable(str(c)) if str(c) in lab.variables else lab.readable(str(c))
-                         for c in out["column"]]
+        out["column"] = [
+            lab.variable(str(c)) if str(c) in lab.variables else lab.readable(str(c))
+            for c in out["column"]
+        ]
     for col in ("reason", "rule"):
         if col in out.columns:
             out[col] = [lab.readable(str(v)).replace("_", " ") for v in out[col]]
@@ -48,23 +50,35 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
     rem_kind, exc_kind = suppress_flow(rem, exc, policy)
     shown = []
     for i, s in enumerate(steps):
-        shown.append({"label": s["label"], "n": format_count(s["n"], rem_kind[i], policy),
-                      "excluded": (format_count(s["excluded"], exc_kind[i - 1], policy)
-                                   if i else ""),
-                      "reason": s["reason"] if i else ""})
+        shown.append(
+            {
+                "label": s["label"],
+                "n": format_count(s["n"], rem_kind[i], policy),
+                "excluded": (format_count(s["excluded"], exc_kind[i - 1], policy) if i else ""),
+                "reason": s["reason"] if i else "",
+            }
+        )
     _record_flow(ctx, steps, rem_kind, exc_kind)
     ctx.published_counts.update({"source": shown[0]["n"], "cohort": shown[-1]["n"]})
     if len(shown) > 1:
         ctx.published_counts.update({"loaded": shown[1]["n"], "quarantined": shown[1]["excluded"]})
-        ctx.cohort_note += (f" {shown[1]['n']} of {shown[0]['n']} records passed validation "
-                            f"and {shown[1]['excluded']} were quarantined with their reasons.")
-    table = pd.DataFrame(shown).rename(columns={"label": "step", "n": "n remaining",
-                                                "excluded": "n excluded"})
+        ctx.cohort_note += (
+            f" {shown[1]['n']} of {shown[0]['n']} records passed validation "
+            f"and {shown[1]['excluded']} were quarantined with their reasons."
+        )
+    table = pd.DataFrame(shown).rename(
+        columns={"label": "step", "n": "n remaining", "excluded": "n excluded"}
+    )
     blocks: list[dict[str, Any]] = []
-    blocks.append(ctx.writer.figure("cohort_flow", "Cohort flow: records at each step and the "
-                                    "number excluded.", plot_flow, shown))
-    blocks.append(ctx.writer.table(table, "cohort_flow", "Cohort flow",
-                                   footnote=policy.footnote()))
+    blocks.append(
+        ctx.writer.figure(
+            "cohort_flow",
+            "Cohort flow: records at each step and the number excluded.",
+            plot_flow,
+            shown,
+        )
+    )
+    blocks.append(ctx.writer.table(table, "cohort_flow", "Cohort flow", footnote=policy.footnote()))
     lab = ctx.labels
     raw_quar = ctx.cohort.audit.quarantine_summary()
     quar = _readable(raw_quar, lab)
@@ -72,28 +86,49 @@ def flow_section(ctx: BuildContext, steps: list[dict[str, Any]]) -> None:
         if len(steps) > 1:
             for r in raw_quar.itertuples(index=False):
                 key = f"quarantine|{r.rule}|{r.column}"
-                ctx.ledger.count(key, r.rows, masked=kind_alone(int(r.rows), policy) != 0,
-                                 where="quarantine table")
+                ctx.ledger.count(
+                    key,
+                    r.rows,
+                    masked=kind_alone(int(r.rows), policy) != 0,
+                    where="quarantine table",
+                )
                 ctx.ledger.at_most(key, "flow|excluded|1")
         quar = quar.assign(rows=format_counts(quar["rows"], policy, total_published=False))
         blocks.append(text_block("heading", "Records quarantined at load"))
-        blocks.append(ctx.writer.table(quar, "quarantine_summary",
-                                       "Quarantined records by rule and column (a record can "
-                                       "fail more than one check)"))
+        blocks.append(
+            ctx.writer.table(
+                quar,
+                "quarantine_summary",
+                "Quarantined records by rule and column (a record can fail more than one check)",
+            )
+        )
     else:
         blocks.append(text_block("text", "No record was quarantined at load."))
     setm = _readable(published_set_missing(ctx.cohort.audit.set_missing), lab)
     if len(setm):
         setm = setm.assign(count=format_counts(setm["count"], policy, total_published=False))
         blocks.append(text_block("heading", "Values set missing at load"))
-        blocks.append(ctx.writer.table(setm.astype(str), "set_missing",
-                                       "Cells set missing at load (declared missing codes and "
-                                       "invalid values; invalid raw values are kept in the "
-                                       "load audit, not printed)"))
-    ctx.sections.append({"id": "flow", "title": "Cohort flow", "paragraphs": [
-        "Attrition from the source file to the analysis cohort. Records failing the loader's "
-        "validation are quarantined (never silently dropped); the inclusion filters of the "
-        "spec are applied in order."], "blocks": blocks})
+        blocks.append(
+            ctx.writer.table(
+                setm.astype(str),
+                "set_missing",
+                "Cells set missing at load (declared missing codes and "
+                "invalid values; invalid raw values are kept in the "
+                "load audit, not printed)",
+            )
+        )
+    ctx.sections.append(
+        {
+            "id": "flow",
+            "title": "Cohort flow",
+            "paragraphs": [
+                "Attrition from the source file to the analysis cohort. Records failing the loader's "
+                "validation are quarantined (never silently dropped); the inclusion filters of the "
+                "spec are applied in order."
+            ],
+            "blocks": blocks,
+        }
+    )
 
 
 #: What the report prints in place of an invalid raw cell value.
@@ -120,18 +155,24 @@ def published_set_missing(setm: pd.DataFrame) -> pd.DataFrame:
     out["value"] = out["value"].astype(object).where(declared, HIDDEN_VALUE)
     out = out.groupby(["column", "value", "reason"], sort=False, as_index=False)["count"].sum()
     return out.sort_values(["column", "value"], kind="stable", ignore_index=True)[
-        list(setm.columns)]
+        list(setm.columns)
+    ]
 
 
-def _record_flow(ctx: BuildContext, steps: list[dict[str, Any]], rem_kind: Any,
-                 exc_kind: Any) -> None:
+def _record_flow(
+    ctx: BuildContext, steps: list[dict[str, Any]], rem_kind: Any, exc_kind: Any
+) -> None:
     """The flow's counts and their arithmetic in the disclosure ledger."""
     led = ctx.ledger
     for i, s in enumerate(steps):
         led.count(f"flow|n|{i}", s["n"], masked=bool(rem_kind[i]), where="cohort flow")
         if i:
-            led.count(f"flow|excluded|{i}", s["excluded"] or 0, masked=bool(exc_kind[i - 1]),
-                      where="cohort flow")
+            led.count(
+                f"flow|excluded|{i}",
+                s["excluded"] or 0,
+                masked=bool(exc_kind[i - 1]),
+                where="cohort flow",
+            )
             led.total(f"flow|n|{i - 1}", [f"flow|n|{i}", f"flow|excluded|{i}"])
     led.hidden("cohort|n", steps[-1]["n"])
     led.total("cohort|n", [f"flow|n|{len(steps) - 1}"])

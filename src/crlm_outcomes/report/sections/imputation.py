@@ -21,11 +21,16 @@ __all__ = ["imputation_section", "imputation_endpoint", "METHOD_NAMES", "OUTCOME
 
 #: Readable names of the imputation methods (van Buuren, *Flexible Imputation of Missing
 #: Data*, 2nd ed., 2018, section 3).
-METHOD_NAMES = {"pmm": "predictive mean matching", "logreg": "logistic regression",
-                "polyreg": "multinomial logistic regression"}
+METHOD_NAMES = {
+    "pmm": "predictive mean matching",
+    "logreg": "logistic regression",
+    "polyreg": "multinomial logistic regression",
+}
 #: Readable names of the outcome terms added to every imputation model (White & Royston 2009).
-OUTCOME_TERMS = {"nelson_aalen": "the Nelson-Aalen cumulative hazard",
-                 "event": "the event indicator"}
+OUTCOME_TERMS = {
+    "nelson_aalen": "the Nelson-Aalen cumulative hazard",
+    "event": "the event indicator",
+}
 
 
 def imputation_endpoint(ctx: BuildContext) -> str:
@@ -42,31 +47,58 @@ def imputation_section(ctx: BuildContext) -> None:
     duration, event = ENDPOINTS[imputation_endpoint(ctx)]
     predictors = list(dict.fromkeys([*spec.variables, *spec.predictors]))
     with ctx.collect_warnings("Multiple imputation"):
-        imp = impute(ctx.data, spec.variables, predictors=predictors, duration=duration,
-                     event=event, m=spec.m, iterations=spec.iterations, seed=spec.seed,
-                     allow_uncollected=spec.allow_uncollected)
+        imp = impute(
+            ctx.data,
+            spec.variables,
+            predictors=predictors,
+            duration=duration,
+            event=event,
+            m=spec.m,
+            iterations=spec.iterations,
+            seed=spec.seed,
+            allow_uncollected=spec.allow_uncollected,
+        )
     ctx.imputations = imp
     ctx.seeds["imputation"] = spec.seed
     lab = ctx.labels
     table, not_imputed = imputation_counts(ctx, imp)  # counts and percentages suppressed
     table = table.assign(
         variable=[lab.variable(str(v)) for v in imp.table["variable"]],
-        method=[METHOD_NAMES.get(str(v), str(v)) for v in imp.table["method"]])
-    table = table.rename(columns={"fraction_missing": "missing, %", "n_missing": "missing, n",
-                                  "n_predictors": "predictors"})
-    blocks = [ctx.writer.table(table, "imputation_models",
-                               "Imputed variables and their imputation models")]
+        method=[METHOD_NAMES.get(str(v), str(v)) for v in imp.table["method"]],
+    )
+    table = table.rename(
+        columns={
+            "fraction_missing": "missing, %",
+            "n_missing": "missing, n",
+            "n_predictors": "predictors",
+        }
+    )
+    blocks = [
+        ctx.writer.table(
+            table, "imputation_models", "Imputed variables and their imputation models"
+        )
+    ]
     variables = list(imp.table["variable"])
-    blocks.append(ctx.writer.figure("imputation_traces", "Convergence: mean of the imputed "
-                                    "values per iteration, one line per chain.", _traces,
-                                    imp.traces, variables, lab))
-    paras = [f"{imp.m} imputations by chained equations, {imp.iterations} iterations each, "
-             f"seed {spec.seed}; outcome terms in every imputation model: "
-             f"{', '.join(OUTCOME_TERMS.get(t, t) for t in imp.outcome)} of "
-             f"{lab.endpoint(imputation_endpoint(ctx)).lower()}. Patients without the outcome "
-             f"were not imputed: {not_imputed}."]
-    ctx.sections.append({"id": "imputation", "title": "Multiple imputation",
-                         "paragraphs": paras, "blocks": blocks})
+    blocks.append(
+        ctx.writer.figure(
+            "imputation_traces",
+            "Convergence: mean of the imputed values per iteration, one line per chain.",
+            _traces,
+            imp.traces,
+            variables,
+            lab,
+        )
+    )
+    paras = [
+        f"{imp.m} imputations by chained equations, {imp.iterations} iterations each, "
+        f"seed {spec.seed}; outcome terms in every imputation model: "
+        f"{', '.join(OUTCOME_TERMS.get(t, t) for t in imp.outcome)} of "
+        f"{lab.endpoint(imputation_endpoint(ctx)).lower()}. Patients without the outcome "
+        f"were not imputed: {not_imputed}."
+    ]
+    ctx.sections.append(
+        {"id": "imputation", "title": "Multiple imputation", "paragraphs": paras, "blocks": blocks}
+    )
 
 
 def _traces(traces: pd.DataFrame, variables: list[str], labels: Any = None) -> Any:

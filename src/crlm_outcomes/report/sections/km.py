@@ -40,10 +40,16 @@ from crlm_outcomes.report.writer import text_block
 __all__ = ["km_summary", "km_section", "drawable_groups", "only_groups", "record_km"]
 
 
-def km_summary(km: Any, label: str, times: list[float],
-               policy: SuppressionPolicy, labels: Labels | None = None, *,
-               n_excluded: int | None = None,
-               forced: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+def km_summary(
+    km: Any,
+    label: str,
+    times: list[float],
+    policy: SuppressionPolicy,
+    labels: Labels | None = None,
+    *,
+    n_excluded: int | None = None,
+    forced: set[str] | frozenset[str] = frozenset(),
+) -> pd.DataFrame:
     """Published rows: stratifier, group, n, events, median (95% CI), S(t) (95% CI); groups
     by their level labels (``labels``, default :func:`crlm_outcomes.labels.default_labels`).
 
@@ -60,8 +66,9 @@ def km_summary(km: Any, label: str, times: list[float],
     n = counts.loc[groups, "n"].to_numpy(dtype=float)
     ev = counts.loc[groups, "events"].to_numpy(dtype=float)
     several = len(groups) > 1
-    n_kind, excluded_kind = _size_kinds(n, [str(g) for g in groups], policy, several,
-                                        n_excluded, forced)
+    n_kind, excluded_kind = _size_kinds(
+        n, [str(g) for g in groups], policy, several, n_excluded, forced
+    )
     ev_kind = suppress_vector(ev, policy, total_published=several)
     n_text = [format_count(v, k, policy) for v, k in zip(n, n_kind, strict=True)]
     ev_text = [format_count(v, k, policy) for v, k in zip(ev, ev_kind, strict=True)]
@@ -69,12 +76,17 @@ def km_summary(km: Any, label: str, times: list[float],
     max_t = km.table.groupby("group", observed=True, sort=False)["time"].max()
     rows = []
     for i, g in enumerate(groups):
-        row = {"stratifier": label, "group": lab.level(by, g) if by else str(g),
-               "n": n_text[i], "events": ev_text[i]}
+        row = {
+            "stratifier": label,
+            "group": lab.level(by, g) if by else str(g),
+            "n": n_text[i],
+            "events": ev_text[i],
+        }
         m = med.loc[g]
         rate_ok = not policy.enabled or n[i] >= policy.rate_threshold
-        row["median (95% CI)"] = (est_ci(m["median"], m["lower"], m["upper"], 1)
-                                  if rate_ok else policy.primary_marker)
+        row["median (95% CI)"] = (
+            est_ci(m["median"], m["lower"], m["upper"], 1) if rate_ok else policy.primary_marker
+        )
         for t in times:
             rec = at[(at["group"] == g) & (at["time"] == t)]
             col = f"{t:g}-month survival, % (95% CI)"
@@ -94,9 +106,14 @@ def km_summary(km: Any, label: str, times: list[float],
     return out
 
 
-def _size_kinds(n: np.ndarray, labels: list[str], policy: SuppressionPolicy, several: bool,
-                n_excluded: int | None, forced: set[str] | frozenset[str]
-                ) -> tuple[np.ndarray, int]:
+def _size_kinds(
+    n: np.ndarray,
+    labels: list[str],
+    policy: SuppressionPolicy,
+    several: bool,
+    n_excluded: int | None,
+    forced: set[str] | frozenset[str],
+) -> tuple[np.ndarray, int]:
     """Suppression kinds of the group sizes and of the excluded count printed beside them."""
     if not policy.enabled:
         return np.zeros(len(n), np.int8), 0
@@ -110,20 +127,24 @@ def _size_kinds(n: np.ndarray, labels: list[str], policy: SuppressionPolicy, sev
     return kinds[: len(n)], int(kinds[len(n)]) if n_excluded is not None else 0
 
 
-def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None,
-                 label: str) -> tuple[pd.DataFrame, Any]:
+def _conditional(
+    ctx: BuildContext, duration: str, event: str, strat: str | None, label: str
+) -> tuple[pd.DataFrame, Any]:
     """Published conditional-survival rows of one stratifier, and the result (for the plot)."""
     from crlm_outcomes.survival.conditional import conditional_survival
 
     cs_spec = ctx.spec.output.conditional_survival
     if cs_spec is None:  # called only for a spec with output.conditional_survival
-        raise SpecError("the analysis spec has no output.conditional_survival block",
-                        column="conditional_survival")
+        raise SpecError(
+            "the analysis spec has no output.conditional_survival block",
+            column="conditional_survival",
+        )
     policy = ctx.policy
     by_text = f" by {ctx.labels.inline(strat)}" if strat else ""
     with ctx.collect_warnings(f"Conditional survival{by_text}"):
-        cs = conditional_survival(ctx.data, duration, event, by=strat, given=cs_spec.given,
-                                  horizon=cs_spec.horizon)
+        cs = conditional_survival(
+            ctx.data, duration, event, by=strat, given=cs_spec.given, horizon=cs_spec.horizon
+        )
     rows = []
     for r in cs.table.itertuples(index=False):
         if r.estimate != r.estimate:
@@ -133,10 +154,16 @@ def _conditional(ctx: BuildContext, duration: str, event: str, strat: str | None
         else:
             text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
         group = ctx.labels.level(strat, r.group) if strat else str(r.group)
-        rows.append({"stratifier": label, "group": group, "given (months)": f"{r.given:g}",
-                     "further months": f"{r.horizon:g}",
-                     "at risk at s": format_count_alone(int(r.n_risk), policy),
-                     "conditional survival, % (95% CI)": text})
+        rows.append(
+            {
+                "stratifier": label,
+                "group": group,
+                "given (months)": f"{r.given:g}",
+                "further months": f"{r.horizon:g}",
+                "at risk at s": format_count_alone(int(r.n_risk), policy),
+                "conditional survival, % (95% CI)": text,
+            }
+        )
     return pd.DataFrame(rows), cs
 
 
@@ -175,81 +202,160 @@ def km_section(ctx: BuildContext, endpoint: str) -> None:
             continue
         with ctx.collect_warnings(f"{title}{by_text}"):
             km = kaplan_meier(data, duration, event, by=strat, conf_type=spec.output.conf_type)
-            lr = logrank(data, duration, event, by=strat) if (
-                strat is not None and len(km.group_labels) > 1) else None
+            lr = (
+                logrank(data, duration, event, by=strat)
+                if (strat is not None and len(km.group_labels) > 1)
+                else None
+            )
         label = lab.variable(strat) if strat else "All patients"
-        summ = km_summary(km, label, times, policy, lab,
-                          n_excluded=km.n_excluded if strat is not None else None,
-                          forced=ctx.group_masks.get(strat or "", frozenset()))
+        summ = km_summary(
+            km,
+            label,
+            times,
+            policy,
+            lab,
+            n_excluded=km.n_excluded if strat is not None else None,
+            forced=ctx.group_masks.get(strat or "", frozenset()),
+        )
         summaries.append(summ)
         if spec.output.conditional_survival is not None:
             conditional.append(_conditional(ctx, duration, event, strat, label))
         if lr is not None:
-            tests.append({"stratifier": label, "test": lr.method,
-                          "chi-square": f"{lr.statistic:.2f}", "df": str(lr.df),
-                          "p": format_p(lr.p),
-                          "rows excluded (missing)": format_count(
-                              km.n_excluded, summ.attrs["excluded_kind"], policy)})
+            tests.append(
+                {
+                    "stratifier": label,
+                    "test": lr.method,
+                    "chi-square": f"{lr.statistic:.2f}",
+                    "df": str(lr.df),
+                    "p": format_p(lr.p),
+                    "rows excluded (missing)": format_count(
+                        km.n_excluded, summ.attrs["excluded_kind"], policy
+                    ),
+                }
+            )
         name = f"km_{endpoint}_{strat or 'overall'}"
         # the axis ends where fewer than 10% (or 10) remain at risk; ticks every 12/24 months
         end = truncation_time(km)
         grid = time_breaks(end)
         risk = at_risk_table(km, grid, policy, size_kinds=summ.attrs["n_kind"])
         drawn = drawable_groups(km, summ)
-        record_km(ctx, data, duration, event, strat, f"km|{endpoint}", km, summ, risk,
-                  grid, drawn, where=f"{title}{by_text}")
-        caption = (f"{title}" + (by_text or ", all patients") +
-                   f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); time in months from "
-                   f"{lab.origins.get(endpoint, 'the time origin')}; the axis ends where fewer "
-                   "than 10% of the patients (or 10) remain at risk; numbers at risk below.")
+        record_km(
+            ctx,
+            data,
+            duration,
+            event,
+            strat,
+            f"km|{endpoint}",
+            km,
+            summ,
+            risk,
+            grid,
+            drawn,
+            where=f"{title}{by_text}",
+        )
+        caption = (
+            f"{title}"
+            + (by_text or ", all patients")
+            + f" (Kaplan-Meier, 95% CI {spec.output.conf_type}); time in months from "
+            f"{lab.origins.get(endpoint, 'the time origin')}; the axis ends where fewer "
+            "than 10% of the patients (or 10) remain at risk; numbers at risk below."
+        )
         if strat is not None and km.n_excluded:
-            caption += (f" {format_count(km.n_excluded, summ.attrs['excluded_kind'], policy)}"
-                        f" patient(s) without a recorded {lab.inline(strat)} or "
-                        "without follow-up for this endpoint are not shown.")
+            caption += (
+                f" {format_count(km.n_excluded, summ.attrs['excluded_kind'], policy)}"
+                f" patient(s) without a recorded {lab.inline(strat)} or "
+                "without follow-up for this endpoint are not shown."
+            )
         if len(drawn) < len(km.group_labels):
-            caption += (" Groups whose size or number of events is suppressed are not drawn "
-                        "(a curve shows both in its steps).")
+            caption += (
+                " Groups whose size or number of events is suppressed are not drawn "
+                "(a curve shows both in its steps)."
+            )
         blocks.append(text_block("heading", title + (by_text or ": all patients")))
         if drawn:
             risk_drawn = risk.loc[[str(g) for g in drawn]]
-            blocks.append(ctx.writer.figure(name, caption, plot_km_with_risk,
-                                            only_groups(km, drawn), policy=policy,
-                                            endpoint=endpoint, labels=lab, max_time=end,
-                                            pvalue=lr.p if lr is not None and len(drawn) == len(
-                                                km.group_labels) else None,
-                                            risk=risk_drawn))
+            blocks.append(
+                ctx.writer.figure(
+                    name,
+                    caption,
+                    plot_km_with_risk,
+                    only_groups(km, drawn),
+                    policy=policy,
+                    endpoint=endpoint,
+                    labels=lab,
+                    max_time=end,
+                    pvalue=lr.p if lr is not None and len(drawn) == len(km.group_labels) else None,
+                    risk=risk_drawn,
+                )
+            )
         else:
-            blocks.append(text_block("text", "No curve is drawn: every group's size or number "
-                                     "of events is suppressed.", "note"))
+            blocks.append(
+                text_block(
+                    "text",
+                    "No curve is drawn: every group's size or number of events is suppressed.",
+                    "note",
+                )
+            )
         # the numbers at risk are printed under the figure; the CSV keeps them for reuse
         risk_pub = risk.reset_index()
         risk_pub.columns = ["group", *[f"{c} months" for c in risk.columns]]
         if strat is not None:
-            risk_pub["group"] = [lab.level(strat, g) for g in km.group_labels
-                                 if str(g) in set(risk.index)]
-        ctx.writer.table(risk_pub, f"at_risk_{endpoint}_{strat or 'overall'}",
-                         f"Number at risk: {title}{by_text}")
+            risk_pub["group"] = [
+                lab.level(strat, g) for g in km.group_labels if str(g) in set(risk.index)
+            ]
+        ctx.writer.table(
+            risk_pub,
+            f"at_risk_{endpoint}_{strat or 'overall'}",
+            f"Number at risk: {title}{by_text}",
+        )
     summary = pd.concat(summaries, ignore_index=True)
-    blocks.append(text_block("heading", f"{title}: medians and survival at "
-                             f"{', '.join(f'{t:g}' for t in times)} months"))
-    blocks.append(ctx.writer.table(summary, f"km_summary_{endpoint}",
-                                   f"{title}: Kaplan-Meier estimates (NR = not reached, "
-                                   "NE = beyond follow-up)", footnote=policy.footnote()))
+    blocks.append(
+        text_block(
+            "heading",
+            f"{title}: medians and survival at {', '.join(f'{t:g}' for t in times)} months",
+        )
+    )
+    blocks.append(
+        ctx.writer.table(
+            summary,
+            f"km_summary_{endpoint}",
+            f"{title}: Kaplan-Meier estimates (NR = not reached, NE = beyond follow-up)",
+            footnote=policy.footnote(),
+        )
+    )
     if tests:
-        blocks.append(ctx.writer.table(pd.DataFrame(tests), f"logrank_{endpoint}",
-                                       f"{title}: log-rank tests"))
+        blocks.append(
+            ctx.writer.table(pd.DataFrame(tests), f"logrank_{endpoint}", f"{title}: log-rank tests")
+        )
     if conditional:
         blocks.append(text_block("heading", f"{title}: conditional survival"))
-        blocks.append(ctx.writer.table(
-            pd.concat([c[0] for c in conditional], ignore_index=True),
-            f"conditional_{endpoint}", f"{title}: conditional survival P(T > s + t | T > s), "
-            "% (95% CI, log-log)", footnote=policy.footnote()))
-        blocks.append(ctx.writer.figure(f"conditional_{endpoint}", f"{title}: conditional "
-                                        "survival given the time already survived, all "
-                                        "patients.", _plot_conditional, conditional[0][1]))
-    ctx.sections.append({"id": f"km-{endpoint}", "title": title, "paragraphs": [
-        f"{title}: {lab.events.get(endpoint, 'the event').lower()}, with time in months from "
-        f"{lab.origins.get(endpoint, 'the time origin')}."], "blocks": blocks})
+        blocks.append(
+            ctx.writer.table(
+                pd.concat([c[0] for c in conditional], ignore_index=True),
+                f"conditional_{endpoint}",
+                f"{title}: conditional survival P(T > s + t | T > s), % (95% CI, log-log)",
+                footnote=policy.footnote(),
+            )
+        )
+        blocks.append(
+            ctx.writer.figure(
+                f"conditional_{endpoint}",
+                f"{title}: conditional survival given the time already survived, all patients.",
+                _plot_conditional,
+                conditional[0][1],
+            )
+        )
+    ctx.sections.append(
+        {
+            "id": f"km-{endpoint}",
+            "title": title,
+            "paragraphs": [
+                f"{title}: {lab.events.get(endpoint, 'the event').lower()}, with time in months from "
+                f"{lab.origins.get(endpoint, 'the time origin')}."
+            ],
+            "blocks": blocks,
+        }
+    )
 
 
 def drawable_groups(km: Any, summ: pd.DataFrame) -> list[Any]:
@@ -264,8 +370,12 @@ def only_groups(km: Any, groups: list[Any]) -> Any:
     if len(groups) == len(km.group_labels):
         return km
     keep = set(groups)
-    return replace(km, table=km.table.loc[km.table["group"].isin(keep)],
-                   n=km.n.loc[km.n["group"].isin(keep)], group_labels=list(groups))
+    return replace(
+        km,
+        table=km.table.loc[km.table["group"].isin(keep)],
+        n=km.n.loc[km.n["group"].isin(keep)],
+        group_labels=list(groups),
+    )
 
 
 def _members(data: pd.DataFrame, strat: str | None, group: Any) -> np.ndarray:
@@ -274,10 +384,21 @@ def _members(data: pd.DataFrame, strat: str | None, group: Any) -> np.ndarray:
     return (data[strat].astype(object) == group).to_numpy(dtype=bool, na_value=False)
 
 
-def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
-              strat: str | None, prefix: str, km: Any, summ: pd.DataFrame,
-              risk: pd.DataFrame, grid: Any, drawn: list[Any], where: str,
-              total_key: str = "cohort|n") -> None:
+def record_km(
+    ctx: BuildContext,
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    strat: str | None,
+    prefix: str,
+    km: Any,
+    summ: pd.DataFrame,
+    risk: pd.DataFrame,
+    grid: Any,
+    drawn: list[Any],
+    where: str,
+    total_key: str = "cohort|n",
+) -> None:
     """Record a Kaplan-Meier block's counts in the disclosure ledger, from the data itself:
     group sizes and events, the patients left out (stratifier or endpoint missing), the
     numbers at risk at each tick and the curves drawn."""
@@ -323,12 +444,20 @@ def record_km(ctx: BuildContext, data: pd.DataFrame, duration: str, event: str,
     for tick in grid:
         led.hidden(f"{base}|<missing>|risk|{tick:g}", (miss & (t >= tick)).sum())
         led.at_most(f"{base}|<missing>|risk|{tick:g}", f"{base}|<missing>|n")
-        led.total(f"{all_key}|risk|{tick:g}",
-                  [*[f"{base}|{g}|risk|{tick:g}" for g in km.group_labels],
-                   f"{base}|<missing>|risk|{tick:g}"])
+        led.total(
+            f"{all_key}|risk|{tick:g}",
+            [
+                *[f"{base}|{g}|risk|{tick:g}" for g in km.group_labels],
+                f"{base}|<missing>|risk|{tick:g}",
+            ],
+        )
     n_exc = int(len(data) - sum(led.values[k] for k in parts_n))
-    led.count(f"{base}|excluded", n_exc, masked=bool(summ.attrs["excluded_kind"]),
-              where=f"{where} (caption, log-rank table)")
+    led.count(
+        f"{base}|excluded",
+        n_exc,
+        masked=bool(summ.attrs["excluded_kind"]),
+        where=f"{where} (caption, log-rank table)",
+    )
     led.total(total_key, [f"{base}|excluded", *parts_n])
 
 
@@ -336,14 +465,26 @@ def _publish(led: Any, key: str, value: float, kind: int, where: str) -> None:
     led.count(key, value, masked=bool(kind), where=where)
 
 
-def _record_risk(led: Any, key: str, grid: Any, row: pd.Series, members: np.ndarray,
-                 t: np.ndarray, ctx: BuildContext, where: str) -> None:
+def _record_risk(
+    led: Any,
+    key: str,
+    grid: Any,
+    row: pd.Series,
+    members: np.ndarray,
+    t: np.ndarray,
+    ctx: BuildContext,
+    where: str,
+) -> None:
     markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
     prev = f"{key}|n"
     for tick, text in zip(grid, row.to_numpy(), strict=True):
         k = f"{key}|risk|{tick:g}"
-        led.count(k, (members & (t >= tick)).sum(), masked=str(text) in markers,
-                  where=f"{where} (numbers at risk)")
+        led.count(
+            k,
+            (members & (t >= tick)).sum(),
+            masked=str(text) in markers,
+            where=f"{where} (numbers at risk)",
+        )
         led.at_most(k, prev)
         if float(tick) == 0.0:  # everyone is at risk at time 0: the group's size
             led.total(k, [f"{key}|n"])

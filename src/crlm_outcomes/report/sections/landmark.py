@@ -43,12 +43,13 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
         return
     with ctx.collect_warnings(f"Landmark {lm.time:g} months"):
         res = landmark(ctx.data, duration, event, landmark=lm.time)
-        km = kaplan_meier(res.table, duration, event, by=lm.by,
-                          conf_type=ctx.spec.output.conf_type)
+        km = kaplan_meier(res.table, duration, event, by=lm.by, conf_type=ctx.spec.output.conf_type)
         lr = logrank(res.table, duration, event, by=lm.by) if len(km.group_labels) > 1 else None
     lab = ctx.labels
-    title = (f"Landmark analysis at {lm.time:g} months: {lab.endpoint(lm.endpoint).lower()} by "
-             f"{lab.inline(lm.by)}")
+    title = (
+        f"Landmark analysis at {lm.time:g} months: {lab.endpoint(lm.endpoint).lower()} by "
+        f"{lab.inline(lm.by)}"
+    )
     title = title[:1].upper() + title[1:]
     counts = res.counts.copy()
     vals = counts["n"].to_numpy(dtype=float)
@@ -73,28 +74,66 @@ def landmark_section(ctx: BuildContext, i: int) -> None:
     grid = time_breaks(end)
     risk = at_risk_table(km, grid, policy, size_kinds=summary.attrs["n_kind"])
     drawn = drawable_groups(km, summary)
-    record_km(ctx, res.table, duration, event, lm.by, f"{prefix}|{lm.endpoint}", km, summary,
-              risk, grid, drawn, where=title, total_key=cohort_key)
-    caption = title + (f" (time restarted at the landmark, {lm.time:g} months after "
-                       f"{lab.origins.get(lm.endpoint, 'the time origin')}).")
+    record_km(
+        ctx,
+        res.table,
+        duration,
+        event,
+        lm.by,
+        f"{prefix}|{lm.endpoint}",
+        km,
+        summary,
+        risk,
+        grid,
+        drawn,
+        where=title,
+        total_key=cohort_key,
+    )
+    caption = title + (
+        f" (time restarted at the landmark, {lm.time:g} months after "
+        f"{lab.origins.get(lm.endpoint, 'the time origin')})."
+    )
     if len(drawn) < len(km.group_labels):
         caption += " Groups whose size or number of events is suppressed are not drawn."
     if drawn:
-        blocks.append(ctx.writer.figure(
-            name, caption, plot_km_with_risk, only_groups(km, drawn), policy=policy,
-            endpoint=lm.endpoint, labels=lab, max_time=end,
-            pvalue=lr.p if lr is not None and len(drawn) == len(km.group_labels) else None,
-            risk=risk.loc[[str(g) for g in drawn]],
-            xlabel=f"Months from the {lm.time:g}-month landmark"))
+        blocks.append(
+            ctx.writer.figure(
+                name,
+                caption,
+                plot_km_with_risk,
+                only_groups(km, drawn),
+                policy=policy,
+                endpoint=lm.endpoint,
+                labels=lab,
+                max_time=end,
+                pvalue=lr.p if lr is not None and len(drawn) == len(km.group_labels) else None,
+                risk=risk.loc[[str(g) for g in drawn]],
+                xlabel=f"Months from the {lm.time:g}-month landmark",
+            )
+        )
     else:
-        blocks.append(text_block("text", "No curve is drawn: every group's size or number of "
-                                 "events is suppressed.", "note"))
-    blocks.append(ctx.writer.table(summary, f"{name}_summary", "Kaplan-Meier estimates from "
-                                   "the landmark", footnote=policy.footnote()))
+        blocks.append(
+            text_block(
+                "text",
+                "No curve is drawn: every group's size or number of events is suppressed.",
+                "note",
+            )
+        )
+    blocks.append(
+        ctx.writer.table(
+            summary,
+            f"{name}_summary",
+            "Kaplan-Meier estimates from the landmark",
+            footnote=policy.footnote(),
+        )
+    )
     paras = ["Patients event-free and under follow-up at the landmark; time restarted there."]
     if lr is not None:
-        paras.append(f"{lr.method[:1].upper()}{lr.method[1:]}: chi-square "
-                     f"{lr.statistic:.2f} on {lr.df} df, "
-                     f"p = {format_p(lr.p)}.")
-    ctx.sections.append({"id": f"landmark-{i}", "title": title, "paragraphs": paras,
-                         "blocks": blocks})
+        paras.append(
+            f"{lr.method[:1].upper()}{lr.method[1:]}: chi-square "
+            f"{lr.statistic:.2f} on {lr.df} df, "
+            f"p = {format_p(lr.p)}."
+        )
+    ctx.sections.append(
+        {"id": f"landmark-{i}", "title": title, "paragraphs": paras, "blocks": blocks}
+    )

@@ -24,10 +24,22 @@ __all__ = ["DEFAULT_TABLE_ONE", "DEFAULT_NONNORMAL", "table_one_section", "recor
 
 #: Table 1 rows used when the spec lists none (those present in the data are kept).
 DEFAULT_TABLE_ONE = [
-    "age_at_diagnosis", "sex", "primary_sidedness", "primary_node_positive", "liver_mets_timing",
-    "liver_mets_number", "liver_mets_largest_cm", "liver_mets_bilobar", "extrahepatic_disease",
-    "cea_at_liver_diagnosis", "ras_class", "braf_class", "mmr_class", "neoadjuvant_chemo",
-    "surgical_strategy_group", "fong_group",
+    "age_at_diagnosis",
+    "sex",
+    "primary_sidedness",
+    "primary_node_positive",
+    "liver_mets_timing",
+    "liver_mets_number",
+    "liver_mets_largest_cm",
+    "liver_mets_bilobar",
+    "extrahepatic_disease",
+    "cea_at_liver_diagnosis",
+    "ras_class",
+    "braf_class",
+    "mmr_class",
+    "neoadjuvant_chemo",
+    "surgical_strategy_group",
+    "fong_group",
 ]
 #: Default rows shown as median [IQR] (skewed counts, sizes and CEA).
 DEFAULT_NONNORMAL = ["liver_mets_number", "liver_mets_largest_cm", "cea_at_liver_diagnosis"]
@@ -46,16 +58,29 @@ def table_one_section(ctx: BuildContext) -> None:
         variables = list(comp.variables)
         nonnormal = list(comp.nonnormal)
     else:
-        variables = [v for v in DEFAULT_TABLE_ONE
-                     if v in data.columns and v != comp.by and data[v].notna().any()]
+        variables = [
+            v
+            for v in DEFAULT_TABLE_ONE
+            if v in data.columns and v != comp.by and data[v].notna().any()
+        ]
         nonnormal = list(comp.nonnormal) or [v for v in DEFAULT_NONNORMAL if v in variables]
     for i, v in enumerate(variables):
         if v not in data.columns:
-            raise SpecError(f"invalid analysis spec: key 'comparison.variables[{i}]': column "
-                            "not in the cohort", value=v, expected="a column of the cohort")
+            raise SpecError(
+                f"invalid analysis spec: key 'comparison.variables[{i}]': column not in the cohort",
+                value=v,
+                expected="a column of the cohort",
+            )
     with ctx.collect_warnings("Table 1"):
-        t1 = table_one(data, comp.by, variables, nonnormal=nonnormal, exact=comp.exact,
-                       suppression=ctx.policy, labels=ctx.labels)
+        t1 = table_one(
+            data,
+            comp.by,
+            variables,
+            nonnormal=nonnormal,
+            exact=comp.exact,
+            suppression=ctx.policy,
+            labels=ctx.labels,
+        )
     ctx.table_one_tests = [t for t in dict.fromkeys(t1.tests["test"]) if t]
     n_missing_by = int(data[comp.by].isna().sum())
     record_table_one(ctx, t1, comp.by, variables, n_missing_by)
@@ -63,27 +88,36 @@ def table_one_section(ctx: BuildContext) -> None:
     # the groups masked here, as raw values (the Kaplan-Meier sections mask them too)
     raw_of = {ctx.labels.level(comp.by, g): g for g in variable_levels(data[comp.by])}
     ctx.group_masks.setdefault(comp.by, set()).update(
-        level_text(raw_of.get(g, g)) for g in t1.groups
-        if str(nrow[g]) in (ctx.policy.primary_marker, ctx.policy.complementary_marker))
+        level_text(raw_of.get(g, g))
+        for g in t1.groups
+        if str(nrow[g]) in (ctx.policy.primary_marker, ctx.policy.complementary_marker)
+    )
     by_label = ctx.labels.inline(comp.by)
     paras = [f"Characteristics of the analysis cohort by {by_label}."]
     if n_missing_by:
         kind = missing_by_kind(t1, n_missing_by, ctx)
-        paras.append(f"{format_count(n_missing_by, kind, ctx.policy)}"
-                     f" patient(s) without a recorded {by_label} appear only in the Overall "
-                     "column.")
+        paras.append(
+            f"{format_count(n_missing_by, kind, ctx.policy)}"
+            f" patient(s) without a recorded {by_label} appear only in the Overall "
+            "column."
+        )
     # the footnote is part of the table's HTML (printed once, under the table)
-    block = ctx.writer.table(t1.table, "table_one", f"Table 1 by {by_label}",
-                             html=t1.to_html(uuid="table_one"), latex=t1.to_latex())
-    ctx.sections.append({"id": "table-one", "title": "Table 1", "paragraphs": paras,
-                         "blocks": [block]})
+    block = ctx.writer.table(
+        t1.table,
+        "table_one",
+        f"Table 1 by {by_label}",
+        html=t1.to_html(uuid="table_one"),
+        latex=t1.to_latex(),
+    )
+    ctx.sections.append(
+        {"id": "table-one", "title": "Table 1", "paragraphs": paras, "blocks": [block]}
+    )
 
 
 _CELL = re.compile(r"^(?P<n>\d+)(?: \((?P<pct>[\d.]+)\))?$")
 
 
-def _cell(led: Any, ctx: BuildContext, key: str, value: float, text: str,
-          where: str) -> str | None:
+def _cell(led: Any, ctx: BuildContext, key: str, value: float, text: str, where: str) -> str | None:
     """Record one printed Table 1 count cell; return its printed percentage (or None)."""
     text = str(text)
     markers = (ctx.policy.primary_marker, ctx.policy.complementary_marker)
@@ -98,8 +132,9 @@ def _cell(led: Any, ctx: BuildContext, key: str, value: float, text: str,
     return m.group("pct")
 
 
-def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
-                     n_missing_by: int) -> None:
+def record_table_one(
+    ctx: BuildContext, t1: Any, by: str, variables: list[str], n_missing_by: int
+) -> None:
     """Record Table 1's counts, percentages and their arithmetic in the disclosure ledger
     (group sizes, level counts, missing counts, the Overall column), linked to the
     Kaplan-Meier group sizes of the same stratifier."""
@@ -108,8 +143,7 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
     gser = data[by]
     glevels = [g for g in variable_levels(gser) if (gser == g).any()]
     # the group columns are headed by the groups' display labels
-    gmask = {lab.level(by, g): (gser == g).to_numpy(dtype=bool, na_value=False)
-             for g in glevels}
+    gmask = {lab.level(by, g): (gser == g).to_numpy(dtype=bool, na_value=False) for g in glevels}
     raw = {lab.level(by, g): g for g in glevels}
     cols = [c for c in t1.table.columns if c in gmask]
     has_overall = "Overall" in t1.table.columns
@@ -121,16 +155,24 @@ def record_table_one(ctx: BuildContext, t1: Any, by: str, variables: list[str],
         link_sets(led, data, {key: gmask[c]})
         size_keys.append(key)
         for endpoint, (dur, ev) in ENDPOINTS.items():  # the KM sizes of the same groups
-            if by in ctx.spec.stratifiers and endpoint in ctx.spec.endpoints \
-                    and dur in data.columns and ev in data.columns:
+            if (
+                by in ctx.spec.stratifiers
+                and endpoint in ctx.spec.endpoints
+                and dur in data.columns
+                and ev in data.columns
+            ):
                 present = (data[dur].notna() & data[ev].notna()).to_numpy(dtype=bool)
                 km_key = f"km|{endpoint}|{by}|{raw[c]}|n"
                 led.hidden(km_key, (gmask[c] & present).sum())
                 led.hidden(f"{km_key}|absent", (gmask[c] & ~present).sum())
                 led.total(key, [km_key, f"{km_key}|absent"])
     miss_key = f"t1|n|<missing {by}>"
-    led.count(miss_key, n_missing_by, masked=missing_by_kind(t1, n_missing_by, ctx) != 0,
-              where="Table 1 text")
+    led.count(
+        miss_key,
+        n_missing_by,
+        masked=missing_by_kind(t1, n_missing_by, ctx) != 0,
+        where="Table 1 text",
+    )
     led.total("cohort|n", [*size_keys, miss_key])
     if has_overall:
         _cell(led, ctx, "cohort|n", len(data), nrow["Overall"], where)
@@ -200,6 +242,7 @@ def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
         raise SpecError("the analysis spec has no comparison block", column="comparison")
     by = ctx.data[ctx.spec.comparison.by]
     sizes = [float(by.astype(object).eq(g).sum()) for g in variable_levels(by) if by.eq(g).any()]
-    kinds = suppress_vector(np.r_[sizes, float(n_missing_by)], ctx.policy,
-                            total_published="Overall" in t1.table.columns)
+    kinds = suppress_vector(
+        np.r_[sizes, float(n_missing_by)], ctx.policy, total_published="Overall" in t1.table.columns
+    )
     return int(kinds[-1])

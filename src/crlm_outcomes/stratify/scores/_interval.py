@@ -14,8 +14,9 @@ from crlm_outcomes.stratify.scores._points import Component
 __all__ = ["short_interval"]
 
 
-def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: str,
-                   month_basis: str = "calendar") -> Component:
+def short_interval(
+    frame: pd.DataFrame, *, months: float, origin: str, label: str, month_basis: str = "calendar"
+) -> Component:
     """1 point when the interval from the primary to the liver metastases is < ``months``.
 
     ``origin="resection"`` (Fong 1999, Nordlinger 1996): from ``primary_resection_date`` to
@@ -37,14 +38,19 @@ def short_interval(frame: pd.DataFrame, *, months: float, origin: str, label: st
     ``month_basis="days"``) scores 0.
     """
     if origin not in ("resection", "diagnosis"):
-        raise SpecError("interval origin must be 'resection' or 'diagnosis'", column="dfi_origin",
-                        value=origin, expected="'resection' or 'diagnosis'")
+        raise SpecError(
+            "interval origin must be 'resection' or 'diagnosis'",
+            column="dfi_origin",
+            value=origin,
+            expected="'resection' or 'diagnosis'",
+        )
     check_basis(month_basis, months)
     liver = col.date(frame, "liver_mets_diagnosis_date")
     diagnosis = col.date(frame, "primary_diagnosis_date")
     resection = col.date(frame, "primary_resection_date")
     synchronous_flag = col.boolean(frame, "liver_mets_at_primary_diagnosis").to_numpy(
-        dtype=bool, na_value=False)
+        dtype=bool, na_value=False
+    )
     dx_sign, dx_known = compare_months(liver, diagnosis, months, month_basis)
     res_sign, res_known = compare_months(liver, resection, months, month_basis)
     n = len(frame)

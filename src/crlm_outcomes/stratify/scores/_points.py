@@ -20,8 +20,16 @@ from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Levels, Texts, _unique_ints, as_texts
 from crlm_outcomes.stratify._explain import attach, categorical_result, reason_texts
 
-__all__ = ["Component", "threshold", "flag", "node_component", "total", "groups", "join_where",
-           "cea_known_normal"]
+__all__ = [
+    "Component",
+    "threshold",
+    "flag",
+    "node_component",
+    "total",
+    "groups",
+    "join_where",
+    "cea_known_normal",
+]
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,9 @@ class Component:
     why: Texts | str
 
 
-def join_where(parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str,
-               sep: str = "; ") -> np.ndarray:
+def join_where(
+    parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str, sep: str = "; "
+) -> np.ndarray:
     """Append ``text`` to ``parts`` (object array of str) where ``mask`` (new array).
 
     Object-array form of :meth:`Texts.join` (each distinct pair joined once).
@@ -47,10 +56,18 @@ def join_where(parts: np.ndarray, mask: np.ndarray, text: np.ndarray | str,
     return out
 
 
-def threshold(frame: pd.DataFrame, column: str, label: str, *, above: float,
-              inclusive: bool = False, points: float = 1.0,
-              values: np.ndarray | None = None, at_least: str | None = None,
-              known_below: np.ndarray | None = None) -> Component:
+def threshold(
+    frame: pd.DataFrame,
+    column: str,
+    label: str,
+    *,
+    above: float,
+    inclusive: bool = False,
+    points: float = 1.0,
+    values: np.ndarray | None = None,
+    at_least: str | None = None,
+    known_below: np.ndarray | None = None,
+) -> Component:
     """``points`` if the column's value is > ``above`` (>= with ``inclusive``), else 0.
 
     Where the value is missing, a known bound can still decide the component:
@@ -90,12 +107,14 @@ def cea_known_normal(frame: pd.DataFrame) -> np.ndarray:
     the scores (20, 80, 200 ng/mL)."""
     normal = col.coded(frame, "cea_interpretation") == "normal"
     synchronous = col.boolean(frame, "liver_mets_at_primary_diagnosis").to_numpy(
-        dtype=bool, na_value=False)
+        dtype=bool, na_value=False
+    )
     return normal & synchronous
 
 
-def flag(frame: pd.DataFrame, series: pd.Series, column: str, label: str,
-         points: float = 1.0) -> Component:
+def flag(
+    frame: pd.DataFrame, series: pd.Series, column: str, label: str, points: float = 1.0
+) -> Component:
     """``points`` where the nullable boolean ``series`` is True, 0 where False."""
     known = series.notna().to_numpy()
     true = series.to_numpy(dtype=bool, na_value=False)
@@ -137,8 +156,7 @@ def total(
     return attach(series, reason, name=name, rule=rule, source=source, assumed=assumed)
 
 
-def _missing_listing(components: Sequence[Component], missing: np.ndarray
-                     ) -> tuple[Texts, Texts]:
+def _missing_listing(components: Sequence[Component], missing: np.ndarray) -> tuple[Texts, Texts]:
     """Per patient, the missing components with their reasons (``"CEA > 200 ng/mL
     [cea_at_liver_diagnosis missing]; ..."``) and their labels alone (``", "``-separated).
 
@@ -148,8 +166,8 @@ def _missing_listing(components: Sequence[Component], missing: np.ndarray
     """
     n = missing.shape[1]
     key = np.zeros(n, dtype=np.int64)  # the pattern of each patient, as one number
-    distinct = 1                       # an upper bound of key + 1
-    codes: list[np.ndarray] = []       # per component: 0 = known, i = missing with texts[i-1]
+    distinct = 1  # an upper bound of key + 1
+    codes: list[np.ndarray] = []  # per component: 0 = known, i = missing with texts[i-1]
     texts: list[list[str]] = []
     for component, miss in zip(components, missing, strict=True):
         if isinstance(component.why, str):
@@ -179,8 +197,7 @@ def _missing_listing(components: Sequence[Component], missing: np.ndarray
             if code[row]:
                 by_why.setdefault(found[code[row] - 1], []).append(component.label)
                 labels.append(component.label)
-        listing_u.append("; ".join(f"{', '.join(names)}: {why}"
-                                   for why, names in by_why.items()))
+        listing_u.append("; ".join(f"{', '.join(names)}: {why}" for why, names in by_why.items()))
         labels_u.append(", ".join(labels))
     listing = Texts(inverse, listing_u)
     labels_only = Texts(inverse, labels_u)
@@ -210,17 +227,22 @@ def groups(
     reason = reason_texts(score, default="score missing (no reason recorded with it)")
     uncovered = ~np.isnan(x) & value.isna()
     reason[uncovered] = "score outside the grouping cut-offs"
-    result = categorical_result(value, reason, index=score.index, levels=levels, name=name,
-                                rule=rule, source=source)
+    result = categorical_result(
+        value, reason, index=score.index, levels=levels, name=name, rule=rule, source=source
+    )
     if "assumed" in score.attrs:
         result.attrs["assumed"] = score.attrs["assumed"]
     return result
 
 
-def node_component(frame: pd.DataFrame, label: str = "node-positive primary",
-                   points: float = 1.0) -> Component:
+def node_component(
+    frame: pd.DataFrame, label: str = "node-positive primary", points: float = 1.0
+) -> Component:
     """Node-positive primary: ``primary_node_positive``, else ``primary_n_stage`` N1/N2."""
     nodes, _ = col.node_positive(frame)
     component = flag(frame, nodes, "primary_node_positive", label, points)
-    return Component(label, component.points,
-                     col.why_missing(("primary_node_positive", "primary_n_stage"), frame))
+    return Component(
+        label,
+        component.points,
+        col.why_missing(("primary_node_positive", "primary_n_stage"), frame),
+    )

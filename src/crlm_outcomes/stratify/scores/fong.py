@@ -14,12 +14,20 @@ from crlm_outcomes.stratify.scores._interval import short_interval
 __all__ = ["fong_score", "fong_group", "FONG_LEVELS"]
 
 FONG_LEVELS = ("low", "high")
-_SOURCE = ("Fong Y, Fortner J, Sun RL, Brennan MF, Blumgart LH. Clinical score for predicting "
-           "recurrence after hepatic resection for metastatic colorectal cancer: analysis of "
-           "1001 consecutive cases. Ann Surg 1999;230(3):309-318")
-_COLUMNS = ("primary_node_positive", "primary_n_stage", "liver_mets_diagnosis_date",
-            "primary_resection_date", "liver_mets_number", "cea_at_liver_diagnosis",
-            "liver_mets_largest_cm")
+_SOURCE = (
+    "Fong Y, Fortner J, Sun RL, Brennan MF, Blumgart LH. Clinical score for predicting "
+    "recurrence after hepatic resection for metastatic colorectal cancer: analysis of "
+    "1001 consecutive cases. Ann Surg 1999;230(3):309-318"
+)
+_COLUMNS = (
+    "primary_node_positive",
+    "primary_n_stage",
+    "liver_mets_diagnosis_date",
+    "primary_resection_date",
+    "liver_mets_number",
+    "cea_at_liver_diagnosis",
+    "liver_mets_largest_cm",
+)
 
 
 def fong_score(
@@ -89,20 +97,43 @@ def fong_score(
     col.require_any(frame, _COLUMNS, "fong_score")
     components = [
         pt.node_component(frame),
-        short_interval(frame, months=12, origin=dfi_origin,
-                       label="disease-free interval < 12 months", month_basis=month_basis),
-        pt.threshold(frame, "liver_mets_number", "more than one liver tumour", above=1,
-                     at_least="liver_mets_number_at_least"),
-        pt.threshold(frame, "cea_at_liver_diagnosis", "CEA > 200 ng/mL", above=200,
-                     at_least="cea_at_liver_diagnosis_at_least",
-                     known_below=pt.cea_known_normal(frame)),
+        short_interval(
+            frame,
+            months=12,
+            origin=dfi_origin,
+            label="disease-free interval < 12 months",
+            month_basis=month_basis,
+        ),
+        pt.threshold(
+            frame,
+            "liver_mets_number",
+            "more than one liver tumour",
+            above=1,
+            at_least="liver_mets_number_at_least",
+        ),
+        pt.threshold(
+            frame,
+            "cea_at_liver_diagnosis",
+            "CEA > 200 ng/mL",
+            above=200,
+            at_least="cea_at_liver_diagnosis_at_least",
+            known_below=pt.cea_known_normal(frame),
+        ),
         pt.threshold(frame, "liver_mets_largest_cm", "largest liver tumour > 5 cm", above=5),
     ]
-    rule = ("1 point each: node-positive primary; DFI < 12 months from primary "
-            f"{dfi_origin} to liver metastases (synchronous = 0 months); > 1 liver tumour; "
-            "CEA > 200 ng/mL; largest > 5 cm; " + basis_text(month_basis))
-    return pt.total(components, index=frame.index, name="fong_score", rule=rule,
-                    source=_SOURCE, missing_as_zero=missing_as_zero)
+    rule = (
+        "1 point each: node-positive primary; DFI < 12 months from primary "
+        f"{dfi_origin} to liver metastases (synchronous = 0 months); > 1 liver tumour; "
+        "CEA > 200 ng/mL; largest > 5 cm; " + basis_text(month_basis)
+    )
+    return pt.total(
+        components,
+        index=frame.index,
+        name="fong_score",
+        rule=rule,
+        source=_SOURCE,
+        missing_as_zero=missing_as_zero,
+    )
 
 
 def fong_group(data: Any, *, high_from: int = 3, **score_options: Any) -> pd.Series:
@@ -138,6 +169,10 @@ def fong_group(data: Any, *, high_from: int = 3, **score_options: Any) -> pd.Ser
     27
     """
     score = data if isinstance(data, pd.Series) else fong_score(data, **score_options)
-    return pt.groups(score, [(0, high_from, "low"), (high_from, 6, "high")],
-                     name="fong_group", rule=f"low 0-{high_from - 1}, high {high_from}-5",
-                     source=_SOURCE)
+    return pt.groups(
+        score,
+        [(0, high_from, "low"), (high_from, 6, "high")],
+        name="fong_group",
+        rule=f"low 0-{high_from - 1}, high {high_from}-5",
+        source=_SOURCE,
+    )

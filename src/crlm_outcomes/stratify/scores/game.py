@@ -16,9 +16,11 @@ from crlm_outcomes.stratify.scores.tumour_burden import tbs_zone_with_bounds
 __all__ = ["game_score", "game_group", "GAME_LEVELS"]
 
 GAME_LEVELS = ("low", "medium", "high")
-_SOURCE = ("Margonis GA, Sasaki K, Gholami S, et al. Genetic And Morphological Evaluation (GAME) "
-           "score for patients with colorectal liver metastases. Br J Surg "
-           "2018;105(9):1210-1220")
+_SOURCE = (
+    "Margonis GA, Sasaki K, Gholami S, et al. Genetic And Morphological Evaluation (GAME) "
+    "score for patients with colorectal liver metastases. Br J Surg "
+    "2018;105(9):1210-1220"
+)
 
 
 def mutation_component(frame: pd.DataFrame, mutation: str) -> pt.Component:
@@ -89,33 +91,64 @@ def game_score(
     85
     """
     if mutation not in ("kras", "ras"):
-        raise SpecError("mutation must be 'kras' or 'ras'", column="mutation", value=mutation,
-                        expected="'kras' (published) or 'ras'")
+        raise SpecError(
+            "mutation must be 'kras' or 'ras'",
+            column="mutation",
+            value=mutation,
+            expected="'kras' (published) or 'ras'",
+        )
     frame = col.as_frame(data)
-    col.require_any(frame, ("kras_status", "cea_at_liver_diagnosis", "primary_node_positive",
-                            "primary_n_stage", "liver_mets_largest_cm", "liver_mets_number",
-                            "extrahepatic_disease"), "game_score")
+    col.require_any(
+        frame,
+        (
+            "kras_status",
+            "cea_at_liver_diagnosis",
+            "primary_node_positive",
+            "primary_n_stage",
+            "liver_mets_largest_cm",
+            "liver_mets_number",
+            "extrahepatic_disease",
+        ),
+        "game_score",
+    )
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
     tbs_why = Texts.none(len(frame))
-    tbs_why = tbs_why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame),
-                           ", ")
-    tbs_why = tbs_why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame),
-                           ", ")
+    tbs_why = tbs_why.join(np.isnan(size), col.missing_reason("liver_mets_largest_cm", frame), ", ")
+    tbs_why = tbs_why.join(np.isnan(number), col.missing_reason("liver_mets_number", frame), ", ")
     components = [
         mutation_component(frame, mutation),
-        pt.threshold(frame, "cea_at_liver_diagnosis", "CEA >= 20 ng/mL", above=20,
-                     inclusive=True, at_least="cea_at_liver_diagnosis_at_least",
-                     known_below=pt.cea_known_normal(frame)),
+        pt.threshold(
+            frame,
+            "cea_at_liver_diagnosis",
+            "CEA >= 20 ng/mL",
+            above=20,
+            inclusive=True,
+            at_least="cea_at_liver_diagnosis_at_least",
+            known_below=pt.cea_known_normal(frame),
+        ),
         pt.node_component(frame),
         pt.Component("tumour burden score", tbs_zone_with_bounds(frame), tbs_why),
-        pt.flag(frame, col.boolean(frame, "extrahepatic_disease"), "extrahepatic_disease",
-                "extrahepatic disease", points=2.0),
+        pt.flag(
+            frame,
+            col.boolean(frame, "extrahepatic_disease"),
+            "extrahepatic_disease",
+            "extrahepatic disease",
+            points=2.0,
+        ),
     ]
-    rule = (f"{'KRAS' if mutation == 'kras' else 'KRAS or NRAS'} mutated 1; CEA >= 20 ng/mL 1; "
-            "node-positive primary 1; TBS 3-<9 1, >= 9 2; extrahepatic disease 2")
-    return pt.total(components, index=frame.index, name="game_score", rule=rule,
-                    source=_SOURCE, missing_as_zero=missing_as_zero)
+    rule = (
+        f"{'KRAS' if mutation == 'kras' else 'KRAS or NRAS'} mutated 1; CEA >= 20 ng/mL 1; "
+        "node-positive primary 1; TBS 3-<9 1, >= 9 2; extrahepatic disease 2"
+    )
+    return pt.total(
+        components,
+        index=frame.index,
+        name="game_score",
+        rule=rule,
+        source=_SOURCE,
+        missing_as_zero=missing_as_zero,
+    )
 
 
 def game_group(data: Any, **score_options: Any) -> pd.Series:
@@ -148,5 +181,10 @@ def game_group(data: Any, **score_options: Any) -> pd.Series:
     85
     """
     score = data if isinstance(data, pd.Series) else game_score(data, **score_options)
-    return pt.groups(score, [(0, 2, "low"), (2, 4, "medium"), (4, 8, "high")],
-                     name="game_group", rule="low 0-1, medium 2-3, high >= 4", source=_SOURCE)
+    return pt.groups(
+        score,
+        [(0, 2, "low"), (2, 4, "medium"), (4, 8, "high")],
+        name="game_group",
+        rule="low 0-1, medium 2-3, high >= 4",
+        source=_SOURCE,
+    )

@@ -18,11 +18,13 @@ from crlm_outcomes.stratify.scores.game import mutation_component
 __all__ = ["modified_clinical_score", "modified_clinical_group", "MCS_LEVELS"]
 
 MCS_LEVELS = ("low", "medium", "high")
-_SOURCE = ("Brudvik KW, Jones RP, Giuliante F, et al. RAS mutation clinical risk score to "
-           "predict survival after resection of colorectal liver metastases. Ann Surg "
-           "2019;269(1):120-126, doi:10.1097/SLA.0000000000002319 (components as reported by "
-           "the PLATO calculator, github.com/vilja-a/plato-crlm-risk-prediction; primary "
-           "text not accessible to this package)")
+_SOURCE = (
+    "Brudvik KW, Jones RP, Giuliante F, et al. RAS mutation clinical risk score to "
+    "predict survival after resection of colorectal liver metastases. Ann Surg "
+    "2019;269(1):120-126, doi:10.1097/SLA.0000000000002319 (components as reported by "
+    "the PLATO calculator, github.com/vilja-a/plato-crlm-risk-prediction; primary "
+    "text not accessible to this package)"
+)
 
 
 def modified_clinical_score(
@@ -82,12 +84,24 @@ def modified_clinical_score(
     103
     """
     if mutation not in ("ras", "kras"):
-        raise SpecError("mutation must be 'ras' or 'kras'", column="mutation", value=mutation,
-                        expected="'ras' (published) or 'kras' (sources without NRAS)")
+        raise SpecError(
+            "mutation must be 'ras' or 'kras'",
+            column="mutation",
+            value=mutation,
+            expected="'ras' (published) or 'kras' (sources without NRAS)",
+        )
     frame = col.as_frame(data)
-    col.require_any(frame, ("kras_status", "nras_status", "primary_node_positive",
-                            "primary_n_stage", "liver_mets_largest_cm"),
-                    "modified_clinical_score")
+    col.require_any(
+        frame,
+        (
+            "kras_status",
+            "nras_status",
+            "primary_node_positive",
+            "primary_n_stage",
+            "liver_mets_largest_cm",
+        ),
+        "modified_clinical_score",
+    )
     if mutation == "kras":
         kras = mutation_component(frame, "kras")
         gene = pt.Component("KRAS mutation", kras.points, kras.why)
@@ -104,18 +118,31 @@ def modified_clinical_score(
     components = [
         gene,
         pt.node_component(frame),
-        pt.threshold(frame, "liver_mets_largest_cm", f"largest liver metastasis > {size_cm:g} cm",
-                     above=size_cm),
+        pt.threshold(
+            frame,
+            "liver_mets_largest_cm",
+            f"largest liver metastasis > {size_cm:g} cm",
+            above=size_cm,
+        ),
     ]
-    gene_text = {"ras": "RAS mutation" + (" (full panel)" if require_full_panel else ""),
-                 "kras": "KRAS mutation (KRAS only: deviation from the paper's RAS)"}[mutation]
-    rule = (f"1 point each: {gene_text}; node-positive primary; largest > {size_cm:g} cm")
-    return pt.total(components, index=frame.index, name="modified_clinical_score", rule=rule,
-                    source=_SOURCE, missing_as_zero=missing_as_zero)
+    gene_text = {
+        "ras": "RAS mutation" + (" (full panel)" if require_full_panel else ""),
+        "kras": "KRAS mutation (KRAS only: deviation from the paper's RAS)",
+    }[mutation]
+    rule = f"1 point each: {gene_text}; node-positive primary; largest > {size_cm:g} cm"
+    return pt.total(
+        components,
+        index=frame.index,
+        name="modified_clinical_score",
+        rule=rule,
+        source=_SOURCE,
+        missing_as_zero=missing_as_zero,
+    )
 
 
-def modified_clinical_group(data: Any, *, medium_from: int = 1, high_from: int = 3,
-                            **score_options: Any) -> pd.Series:
+def modified_clinical_group(
+    data: Any, *, medium_from: int = 1, high_from: int = 3, **score_options: Any
+) -> pd.Series:
     """m-CS risk group: low (0), medium (1-2), high (3).
 
     Source: Brudvik KW, Jones RP, Giuliante F, et al. Ann Surg 2019;269(1):120-126. The
@@ -136,17 +163,23 @@ def modified_clinical_group(data: Any, *, medium_from: int = 1, high_from: int =
         Passed to :func:`modified_clinical_score`.
     """
     if not 0 < medium_from < high_from <= 3:
-        raise SpecError("m-CS cut-offs must satisfy 0 < medium_from < high_from <= 3",
-                        value=(medium_from, high_from), expected="e.g. (1, 3)")
-    score = data if isinstance(data, pd.Series) else modified_clinical_score(data,
-                                                                            **score_options)
+        raise SpecError(
+            "m-CS cut-offs must satisfy 0 < medium_from < high_from <= 3",
+            value=(medium_from, high_from),
+            expected="e.g. (1, 3)",
+        )
+    score = data if isinstance(data, pd.Series) else modified_clinical_score(data, **score_options)
 
     def span(low: int, high: int) -> str:
         return str(low) if low == high else f"{low}-{high}"
 
-    return pt.groups(score, [(0, medium_from, "low"), (medium_from, high_from, "medium"),
-                             (high_from, 4, "high")],
-                     name="modified_clinical_group",
-                     rule=(f"low {span(0, medium_from - 1)}, medium "
-                           f"{span(medium_from, high_from - 1)}, high {span(high_from, 3)}"),
-                     source=_SOURCE)
+    return pt.groups(
+        score,
+        [(0, medium_from, "low"), (medium_from, high_from, "medium"), (high_from, 4, "high")],
+        name="modified_clinical_group",
+        rule=(
+            f"low {span(0, medium_from - 1)}, medium "
+            f"{span(medium_from, high_from - 1)}, high {span(high_from, 3)}"
+        ),
+        source=_SOURCE,
+    )

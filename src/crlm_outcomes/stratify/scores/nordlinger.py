@@ -17,12 +17,14 @@ __all__ = ["nordlinger_score", "nordlinger_group", "NORDLINGER_LEVELS", "NORDLIN
 
 NORDLINGER_LEVELS = ("low", "intermediate", "high")
 NORDLINGER_VARIANTS = ("paper", "preoperative")
-_SOURCE = ("Nordlinger B, Guiguet M, Vaillant JC, et al. Surgical resection of colorectal "
-           "carcinoma metastases to the liver. A prognostic scoring system to improve case "
-           "selection, based on 1568 patients. Association Francaise de Chirurgie. Cancer "
-           "1996;77(7):1254-1262 (factors, cut-offs and groups as reported by the PLATO "
-           "calculator, github.com/vilja-a/plato-crlm-risk-prediction; primary text not "
-           "accessible to this package)")
+_SOURCE = (
+    "Nordlinger B, Guiguet M, Vaillant JC, et al. Surgical resection of colorectal "
+    "carcinoma metastases to the liver. A prognostic scoring system to improve case "
+    "selection, based on 1568 patients. Association Francaise de Chirurgie. Cancer "
+    "1996;77(7):1254-1262 (factors, cut-offs and groups as reported by the PLATO "
+    "calculator, github.com/vilja-a/plato-crlm-risk-prediction; primary text not "
+    "accessible to this package)"
+)
 _T4 = ("T4", "T4a", "T4b")
 
 
@@ -106,40 +108,79 @@ def nordlinger_score(
     if include_margin is not None:
         variant = "paper" if include_margin else "preoperative"
     if variant not in NORDLINGER_VARIANTS:
-        raise SpecError("unknown Nordlinger variant", column="variant", value=variant,
-                        expected=f"one of {list(NORDLINGER_VARIANTS)}")
+        raise SpecError(
+            "unknown Nordlinger variant",
+            column="variant",
+            value=variant,
+            expected=f"one of {list(NORDLINGER_VARIANTS)}",
+        )
     frame = col.as_frame(data)
-    col.require_any(frame, ("age_at_diagnosis", "primary_t_stage", "primary_node_positive",
-                            "primary_n_stage", "liver_mets_number", "liver_mets_largest_cm"),
-                    "nordlinger_score")
+    col.require_any(
+        frame,
+        (
+            "age_at_diagnosis",
+            "primary_t_stage",
+            "primary_node_positive",
+            "primary_n_stage",
+            "liver_mets_number",
+            "liver_mets_largest_cm",
+        ),
+        "nordlinger_score",
+    )
     t_stage = col.coded(frame, "primary_t_stage")
     t4 = np.where(t_stage.isna(), np.nan, t_stage.isin(_T4).astype(float))
     components = [
-        pt.threshold(frame, "age_at_diagnosis", "age > 60 years", above=60,
-                     at_least="age_at_diagnosis_at_least"),
+        pt.threshold(
+            frame,
+            "age_at_diagnosis",
+            "age > 60 years",
+            above=60,
+            at_least="age_at_diagnosis_at_least",
+        ),
         pt.Component("primary pT4", t4, col.missing_reason("primary_t_stage", frame)),
         pt.node_component(frame),
-        short_interval(frame, months=24, origin=dfi_origin,
-                       label="disease-free interval < 2 years", month_basis=month_basis),
-        pt.threshold(frame, "liver_mets_number", "4 or more liver metastases", above=3,
-                     at_least="liver_mets_number_at_least"),
+        short_interval(
+            frame,
+            months=24,
+            origin=dfi_origin,
+            label="disease-free interval < 2 years",
+            month_basis=month_basis,
+        ),
+        pt.threshold(
+            frame,
+            "liver_mets_number",
+            "4 or more liver metastases",
+            above=3,
+            at_least="liver_mets_number_at_least",
+        ),
         pt.threshold(frame, "liver_mets_largest_cm", "largest liver metastasis > 5 cm", above=5),
     ]
-    rule = ("1 point each: age > 60; pT4; node-positive; DFI < 2 years from primary "
-            f"{dfi_origin}; >= 4 metastases; largest > 5 cm")
+    rule = (
+        "1 point each: age > 60; pT4; node-positive; DFI < 2 years from primary "
+        f"{dfi_origin}; >= 4 metastases; largest > 5 cm"
+    )
     if variant == "paper":
         width = col.number(frame, "margin_width_mm")
         involved = col.coded(frame, "margin_status").isin(("R1", "R2"))
         margin = np.where(np.isnan(width), np.nan, (width < margin_mm).astype(float))
         margin = np.where(np.isnan(margin) & involved, 1.0, margin)
-        components.append(pt.Component(
-            f"margin < {margin_mm:g} mm", margin, col.missing_reason("margin_width_mm", frame)))
-        rule = (f"paper's 7 factors, {rule}; margin < {margin_mm:g} mm (R1/R2 = 0 mm)")
+        components.append(
+            pt.Component(
+                f"margin < {margin_mm:g} mm", margin, col.missing_reason("margin_width_mm", frame)
+            )
+        )
+        rule = f"paper's 7 factors, {rule}; margin < {margin_mm:g} mm (R1/R2 = 0 mm)"
     else:
         rule = f"6-factor pre-operative variant (no margin), {rule}"
     rule += "; " + basis_text(month_basis)
-    return pt.total(components, index=frame.index, name="nordlinger_score", rule=rule,
-                    source=_SOURCE, missing_as_zero=missing_as_zero)
+    return pt.total(
+        components,
+        index=frame.index,
+        name="nordlinger_score",
+        rule=rule,
+        source=_SOURCE,
+        missing_as_zero=missing_as_zero,
+    )
 
 
 def nordlinger_group(data: Any, **score_options: Any) -> pd.Series:
@@ -157,6 +198,10 @@ def nordlinger_group(data: Any, **score_options: Any) -> pd.Series:
         Passed to :func:`nordlinger_score`.
     """
     score = data if isinstance(data, pd.Series) else nordlinger_score(data, **score_options)
-    return pt.groups(score, [(0, 3, "low"), (3, 5, "intermediate"), (5, 8, "high")],
-                     name="nordlinger_group", rule="low 0-2, intermediate 3-4, high 5-7",
-                     source=_SOURCE)
+    return pt.groups(
+        score,
+        [(0, 3, "low"), (3, 5, "intermediate"), (5, 8, "high")],
+        name="nordlinger_group",
+        rule="low 0-2, intermediate 3-4, high 5-7",
+        source=_SOURCE,
+    )

@@ -93,34 +93,64 @@ def oslo_score(
     1
     """
     frame = col.as_frame(data)
-    col.require_any(frame, ("liver_mets_largest_cm_before_transplant",
-                            "progression_at_transplant", until, "cea_before_transplant"),
-                    "oslo_score")
+    col.require_any(
+        frame,
+        (
+            "liver_mets_largest_cm_before_transplant",
+            "progression_at_transplant",
+            until,
+            "cea_before_transplant",
+        ),
+        "oslo_score",
+    )
     resection = col.date(frame, "primary_resection_date")
     end = col.date(frame, until)
     sign, known = compare_months(end, resection, 24, month_basis)
     interval = np.where(known, (sign < 0).astype(float), np.nan)
     interval_why = Texts.none(len(frame)).join(
-        resection.isna().to_numpy(), col.missing_reason("primary_resection_date", frame), ", ")
-    interval_why = interval_why.join(end.isna().to_numpy(), col.missing_reason(until, frame),
-                                     ", ")
+        resection.isna().to_numpy(), col.missing_reason("primary_resection_date", frame), ", "
+    )
+    interval_why = interval_why.join(end.isna().to_numpy(), col.missing_reason(until, frame), ", ")
     components = [
-        pt.threshold(frame, "liver_mets_largest_cm_before_transplant",
-                     "largest lesion before transplantation > 5.5 cm", above=5.5),
-        pt.flag(frame, col.boolean(frame, "progression_at_transplant"),
-                "progression_at_transplant", "progression on chemotherapy at transplantation"),
-        pt.Component("< 24 months from primary resection to "
-                     + ("transplantation" if until == "liver_transplant_date"
-                        else col.item(until).replace("date of ", "")),
-                     interval, interval_why),
-        pt.threshold(frame, "cea_before_transplant", "CEA before transplantation > 80 ng/mL",
-                     above=80),
+        pt.threshold(
+            frame,
+            "liver_mets_largest_cm_before_transplant",
+            "largest lesion before transplantation > 5.5 cm",
+            above=5.5,
+        ),
+        pt.flag(
+            frame,
+            col.boolean(frame, "progression_at_transplant"),
+            "progression_at_transplant",
+            "progression on chemotherapy at transplantation",
+        ),
+        pt.Component(
+            "< 24 months from primary resection to "
+            + (
+                "transplantation"
+                if until == "liver_transplant_date"
+                else col.item(until).replace("date of ", "")
+            ),
+            interval,
+            interval_why,
+        ),
+        pt.threshold(
+            frame, "cea_before_transplant", "CEA before transplantation > 80 ng/mL", above=80
+        ),
     ]
-    rule = ("1 point each, pre-transplant values: largest > 5.5 cm; progression on "
-            f"chemotherapy at transplantation; < 24 months from primary resection to {until}; "
-            "CEA > 80 ng/mL (= ug/L); " + basis_text(month_basis))
-    return pt.total(components, index=frame.index, name="oslo_score", rule=rule,
-                    source=OSLO_SOURCE, missing_as_zero=missing_as_zero)
+    rule = (
+        "1 point each, pre-transplant values: largest > 5.5 cm; progression on "
+        f"chemotherapy at transplantation; < 24 months from primary resection to {until}; "
+        "CEA > 80 ng/mL (= ug/L); " + basis_text(month_basis)
+    )
+    return pt.total(
+        components,
+        index=frame.index,
+        name="oslo_score",
+        rule=rule,
+        source=OSLO_SOURCE,
+        missing_as_zero=missing_as_zero,
+    )
 
 
 def oslo_group(data: Any, *, cuts: Sequence[int] = (2, 3), **score_options: Any) -> pd.Series:
@@ -146,7 +176,15 @@ def oslo_group(data: Any, *, cuts: Sequence[int] = (2, 3), **score_options: Any)
     def label(low: int, high: int) -> str:
         return str(low) if low == high else f"{low}-{high}"
 
-    bins = [(0, first, label(0, first - 1)), (first, second, label(first, second - 1)),
-            (second, 5, label(second, 4))]
-    return pt.groups(score, bins, name="oslo_group",
-                     rule="groups " + ", ".join(b[2] for b in bins), source=OSLO_SOURCE)
+    bins = [
+        (0, first, label(0, first - 1)),
+        (first, second, label(first, second - 1)),
+        (second, 5, label(second, 4)),
+    ]
+    return pt.groups(
+        score,
+        bins,
+        name="oslo_group",
+        rule="groups " + ", ".join(b[2] for b in bins),
+        source=OSLO_SOURCE,
+    )

@@ -13,13 +13,20 @@ from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Levels, Texts
 from crlm_outcomes.stratify._explain import attach, categorical_result, reason_texts
 
-__all__ = ["tumour_burden_score", "tbs_zone", "tbs_zone_of", "tbs_zone_with_bounds",
-           "TBS_ZONE_LEVELS"]
+__all__ = [
+    "tumour_burden_score",
+    "tbs_zone",
+    "tbs_zone_of",
+    "tbs_zone_with_bounds",
+    "TBS_ZONE_LEVELS",
+]
 
 TBS_ZONE_LEVELS = ("<3", "3-<9", ">=9")
-_SOURCE = ("Sasaki K, Morioka D, Conci S, et al. The tumor burden score: a new 'metro-ticket' "
-           "prognostic tool for colorectal liver metastases based on tumor size and number of "
-           "tumors. Ann Surg 2018;267(1):132-141")
+_SOURCE = (
+    "Sasaki K, Morioka D, Conci S, et al. The tumor burden score: a new 'metro-ticket' "
+    "prognostic tool for colorectal liver metastases based on tumor size and number of "
+    "tumors. Ann Surg 2018;267(1):132-141"
+)
 #: TBS values are rounded to this many decimals before comparison with a cut-off, so that
 #: floating-point noise (e.g. hypot(sqrt(8), 1) = 3.0000000000000004) does not move a patient
 #: across a zone boundary.
@@ -41,8 +48,7 @@ def tumour_burden_score(data: Any) -> pd.Series:
         Zones: :func:`tbs_zone`.
     """
     frame = col.as_frame(data)
-    col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"),
-                    "tumour_burden_score")
+    col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "tumour_burden_score")
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
     tbs = np.hypot(size, number)
@@ -52,8 +58,13 @@ def tumour_burden_score(data: Any) -> pd.Series:
     reason = "tumour burden score: " + why.where(np.isnan(tbs))
     series = pd.Series(pd.array(tbs, dtype="Float64"), index=frame.index)
     series[np.isnan(tbs)] = pd.NA
-    return attach(series, reason, name="tumour_burden_score",
-                  rule="sqrt(liver_mets_largest_cm^2 + liver_mets_number^2)", source=_SOURCE)
+    return attach(
+        series,
+        reason,
+        name="tumour_burden_score",
+        rule="sqrt(liver_mets_largest_cm^2 + liver_mets_number^2)",
+        source=_SOURCE,
+    )
 
 
 def tbs_zone_of(tbs: np.ndarray, cuts: Sequence[float] = (3.0, 9.0)) -> np.ndarray:
@@ -76,8 +87,7 @@ def tbs_lower_bound(frame: pd.DataFrame) -> np.ndarray:
     return np.hypot(np.where(np.isnan(size), 0.0, size), count)
 
 
-def tbs_zone_with_bounds(frame: pd.DataFrame, cuts: Sequence[float] = (3.0, 9.0)
-                         ) -> np.ndarray:
+def tbs_zone_with_bounds(frame: pd.DataFrame, cuts: Sequence[float] = (3.0, 9.0)) -> np.ndarray:
     """:func:`tbs_zone_of` of the TBS, with the top zone also where only the lower bound
     (:func:`tbs_lower_bound`) reaches it."""
     size = col.number(frame, "liver_mets_largest_cm")
@@ -120,19 +130,28 @@ def tbs_zone(data: Any, *, cuts: Sequence[float] = (3.0, 9.0)) -> pd.Series:
     11
     """
     if len(cuts) != 2 or not float(cuts[0]) < float(cuts[1]):
-        raise SpecError("cuts must be two increasing numbers", column="cuts", value=cuts,
-                        expected="e.g. (3, 9)")
+        raise SpecError(
+            "cuts must be two increasing numbers", column="cuts", value=cuts, expected="e.g. (3, 9)"
+        )
     score = data if isinstance(data, pd.Series) else tumour_burden_score(data)
     tbs = score.to_numpy(dtype=float, na_value=np.nan)
     low, high = (f"{float(c):g}" for c in cuts)
     levels = (f"<{low}", f"{low}-<{high}", f">={high}")
-    zone = (tbs_zone_of(tbs, cuts) if isinstance(data, pd.Series)
-            else tbs_zone_with_bounds(col.as_frame(data), cuts))
+    zone = (
+        tbs_zone_of(tbs, cuts)
+        if isinstance(data, pd.Series)
+        else tbs_zone_with_bounds(col.as_frame(data), cuts)
+    )
     value = Levels.empty(len(tbs), levels)
     for i, level in enumerate(levels):
         value[zone == i] = level
     reason = reason_texts(score, default="TBS missing")
-    return categorical_result(value, reason, index=score.index, levels=levels,
-                              name="tbs_zone", rule=f"TBS < {low}; {low} <= TBS < {high}; "
-                              f"TBS >= {high}", source=_SOURCE + "; zones of Margonis, BJS "
-                              "2018;105:1210")
+    return categorical_result(
+        value,
+        reason,
+        index=score.index,
+        levels=levels,
+        name="tbs_zone",
+        rule=f"TBS < {low}; {low} <= TBS < {high}; TBS >= {high}",
+        source=_SOURCE + "; zones of Margonis, BJS 2018;105:1210",
+    )
