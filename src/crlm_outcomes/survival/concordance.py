@@ -336,9 +336,10 @@ def concordance(
             np.asarray(data, float),
             np.asarray(duration),
             np.asarray(x),
-            weights=weights,
+            # the deprecated array form passes arrays through the column-name parameters
+            weights=weights,  # type: ignore[arg-type]
             strata=strata,  # type: ignore[arg-type]
-            cluster=cluster,
+            cluster=cluster,  # type: ignore[arg-type]
             entry=entry,  # type: ignore[arg-type]
             reverse=True if reverse is None else reverse,
         )
