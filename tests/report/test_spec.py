@@ -23,12 +23,15 @@ DEMO = {"cohort": {"demo": True}}
 
 
 def _drop_default_open(node):
-    """``additionalProperties: true`` is JSON Schema's default; older pydantic omits it."""
+    """What differs between the pydantic versions we support, not between specs:
+    ``additionalProperties: true`` (JSON Schema's default) and ``propertyNames`` (the key
+    type of a mapping, e.g. endpoint names) are emitted by newer pydantic only; the allowed
+    keys are still checked by the spec model itself."""
     if isinstance(node, dict):
         return {
             k: _drop_default_open(v)
             for k, v in node.items()
-            if not (k == "additionalProperties" and v is True)
+            if not (k == "additionalProperties" and v is True) and k != "propertyNames"
         }
     if isinstance(node, list):
         return [_drop_default_open(v) for v in node]
