@@ -162,13 +162,3 @@ def test_filter_errors_name_the_key(tmp_path, make_spec, build):
     spec = make_spec(filters=[{"column": "age_at_diagnosis", "op": ">", "value": 200}])
     with pytest.raises(SpecError, match="no patient is left"):
         build(spec, tmp_path / "z", jobs=1)
-
-
-def test_multivariable_model_is_printed_once_beside_its_univariable_fits(demo_build):
-    """The demo's Cox model has univariable fits: the side-by-side table shows the
-    multivariable model, whose own table is saved in tables/ but not printed again."""
-    page = demo_build.html.read_text(encoding="utf-8")
-    title = "Cox model &#x27;multivariable&#x27;: overall survival"
-    assert page.count(f"{title}: univariable and multivariable hazard ratios</caption>") == 1
-    assert f"{title}</caption>" not in page
-    assert (demo_build.out_dir / "tables" / "cox_os_multivariable.csv").is_file()

@@ -172,9 +172,7 @@ def test_demo_build_writes_a_word_report_with_every_table(demo_build):
     n_tables = sum(
         1
         for p in (demo_build.out_dir / "tables").glob("*.csv")
-        # at-risk numbers print under their figures; the multivariable model prints in the
-        # side-by-side univariable + multivariable table (its own table is only saved)
-        if not p.name.startswith("at_risk_") and p.stem != "cox_os_multivariable"
+        if not p.name.startswith("at_risk_")
     )
     assert len(doc.tables) == n_tables
     assert len(doc.inline_shapes) >= 8  # the figures

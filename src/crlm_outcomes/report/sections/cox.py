@@ -115,17 +115,15 @@ def cox_section(ctx: BuildContext, i: int) -> None:
         None if imp is None else imp.completed[0].index,
         formula_variables(m.formula, ctx.data),
     )
-    multivariable = ctx.writer.table(
-        reg.table,
-        f"cox_{m.name}",
-        title,
-        html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
-        latex=reg.to_latex(),
+    blocks.append(
+        ctx.writer.table(
+            reg.table,
+            f"cox_{m.name}",
+            title,
+            html=reg.to_html(uuid=safe_name(f"cox_{m.name}")),
+            latex=reg.to_latex(),
+        )
     )
-    if not (m.univariable and pooled is None):
-        # with univariable fits, the side-by-side table above already shows the multivariable
-        # model: its own table is saved in tables/ but not printed a second time
-        blocks.append(multivariable)
     blocks.append(
         ctx.writer.figure(
             f"forest_{m.name}",
