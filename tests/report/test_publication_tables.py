@@ -205,3 +205,11 @@ def test_p_below_0001_prints_escaped_in_html_latex_word_and_excel(tmp_path):
     doc = Document(str(write_table_docx(reg.table, tmp_path / "p.docx", "p\x00 values")))
     assert "<0.001" in [c.text for row in doc.tables[0].rows for c in row.cells]
     assert doc.paragraphs[0].text == "p values"  # a control character is dropped, not fatal
+
+
+def test_merged_table_footnote_names_each_model_once(demo_build):
+    """The side-by-side table's footnote groups each model's facts under its name once."""
+    page = demo_build.html.read_text(encoding="utf-8")
+    foot = page.split("univariable and multivariable hazard ratios</caption>", 1)[1]
+    foot = foot.split("class='footnote'>", 1)[1].split("</p>", 1)[0]
+    assert foot.count("Multivariable:") == 1 and foot.count("Univariable:") <= 1, foot

@@ -58,7 +58,14 @@ def auc_time_plot(
             ax.axhline(chance, color="0.5", linewidth=0.8, linestyle="--")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.legend(frameon=False)
+        # above the axes, in one row: the bands and the chance line fill the plot area
+        ax.legend(
+            frameon=False,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=min(len(terms), 4),
+            borderaxespad=0.3,
+        )
     return ax
 
 

@@ -93,9 +93,40 @@ class RegressionTable(Result):
             .set_table_attributes("class='crlm-table regression'")
             .set_caption(html.escape(self.title))
         )
-        foot = "; ".join(f"{k}: {v}" for k, v in self.notes.items())
+        foot = self.footnote()
         styler = styler.format(escape="html").format_index(escape="html", axis=1)
         return styler.to_html() + f"<p class='footnote'>{html.escape(foot)}</p>"
+
+    def footnote(self) -> str:
+        """The notes as one line; the notes of merged tables (keys ``"<model>: <note>"``) are
+        grouped under their model's name once.
+
+        Returns
+        -------
+        str
+            E.g. ``"n: 700; events: 301"`` or ``"Univariable: n: 700, events: 301. Multivariable:
+            n: 690, events: 298"``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> tab = RegressionTable(table=pd.DataFrame(), numbers=pd.DataFrame(), title="",
+        ...                       notes={"Multivariable: n": "700", "Multivariable: ties": "efron"})
+        >>> tab.footnote()
+        'Multivariable: n: 700, ties: efron'
+        """
+        groups: dict[str, list[str]] = {}
+        for key, value in self.notes.items():
+            head, sep, rest = str(key).partition(": ")
+            if sep:
+                groups.setdefault(head, []).append(f"{rest}: {value}")
+            else:
+                groups.setdefault("", []).append(f"{key}: {value}")
+        parts = [
+            "; ".join(items) if not head else f"{head}: {', '.join(items)}"
+            for head, items in groups.items()
+        ]
+        return ". ".join(parts)
 
     def to_latex(self) -> str:
         """LaTeX (booktabs), escaped: variable header rows with their levels indented."""
