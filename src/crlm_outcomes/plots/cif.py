@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.ticker import FixedLocator
 
 from crlm_outcomes.labels import Labels, resolve_labels
+from crlm_outcomes.plots._risk_rows import draw_risk_rows
 from crlm_outcomes.plots.style import (
     ONE_COLUMN_IN,
     figure_of,
@@ -268,65 +269,4 @@ def _draw_risk(
     ax: plt.Axes, table: pd.DataFrame, ticks: Sequence[float], colours: list[str], names: list[str]
 ) -> None:
     """Numbers at risk under the axis, as the Kaplan-Meier figures print them."""
-    size = plt.rcParams["xtick.labelsize"]
-    size = size if isinstance(size, (int, float)) else 7
-    first, step = 30.0, size + 3.5
-    above = max((len(n) for n in names), default=0) > 14
-    ax.annotate(
-        "Number at risk",
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(0, -first),
-        textcoords="offset points",
-        ha="left",
-        va="top",
-        fontsize=size,
-        fontweight="bold",
-        annotation_clip=False,
-    )
-    offset = -first
-    cells = table.astype(str).to_numpy()
-    gap = 6.0 + 0.32 * size * max((len(r[0]) for r in cells if len(r)), default=0)
-    for colour, name, row in zip(colours, names, cells, strict=False):
-        offset -= step
-        if above:
-            ax.annotate(
-                name,
-                xy=(0, 0),
-                xycoords="axes fraction",
-                xytext=(0, offset),
-                textcoords="offset points",
-                ha="left",
-                va="top",
-                fontsize=size,
-                color=colour,
-                annotation_clip=False,
-            )
-            offset -= step
-        else:
-            ax.annotate(
-                name,
-                xy=(0, 0),
-                xycoords="axes fraction",
-                xytext=(-gap, offset),
-                textcoords="offset points",
-                ha="right",
-                va="top",
-                fontsize=size,
-                color=colour,
-                annotation_clip=False,
-            )
-        for t, text in zip(ticks, row, strict=False):
-            ax.annotate(
-                str(text),
-                xy=(t, 0),
-                # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
-                xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
-                xytext=(0, offset),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=size,
-                annotation_clip=False,
-                gid="risk-table",
-            )
+    draw_risk_rows(ax, table.astype(str).to_numpy().tolist(), ticks, colours, names)

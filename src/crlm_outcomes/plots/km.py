@@ -25,6 +25,7 @@ from matplotlib.ticker import FixedLocator
 
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.labels import Labels, resolve_labels
+from crlm_outcomes.plots._risk_rows import draw_risk_rows
 from crlm_outcomes.plots.style import (
     ONE_COLUMN_IN,
     figure_of,
@@ -380,67 +381,4 @@ def _draw_risk_table(
             [_format_count(n, integral) for n in counts.get(g, np.zeros(len(ticks)))]
             for g in groups
         ]
-    size = plt.rcParams["xtick.labelsize"]
-    size = size if isinstance(size, (int, float)) else 7
-    first = 30.0  # points below the axis: below tick labels and the x label
-    step = size + 3.5
-    # short group names sit left of their row; long ones above it, so the axis keeps its width
-    above = max((len(n) for n in names), default=0) > 14
-    ax.annotate(
-        title,
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(0, -first),
-        textcoords="offset points",
-        ha="left",
-        va="top",
-        fontsize=size,
-        fontweight="bold",
-        annotation_clip=False,
-    )
-    offset = -first
-    # the row names end left of the numbers under the first tick (centred on it)
-    gap = 6.0 + 0.32 * size * max((len(row[0]) for row in cells if row), default=0)
-    for color, name, row in zip(colors, names, cells, strict=False):
-        offset -= step
-        if above:
-            ax.annotate(
-                name,
-                xy=(0, 0),
-                xycoords="axes fraction",
-                xytext=(0, offset),
-                textcoords="offset points",
-                ha="left",
-                va="top",
-                fontsize=size,
-                color=color,
-                annotation_clip=False,
-            )
-            offset -= step
-        else:
-            ax.annotate(
-                name,
-                xy=(0, 0),
-                xycoords="axes fraction",
-                xytext=(-gap, offset),
-                textcoords="offset points",
-                ha="right",
-                va="top",
-                fontsize=size,
-                color=color,
-                annotation_clip=False,
-            )
-        for t, text in zip(ticks, row, strict=True):
-            ax.annotate(
-                text,
-                xy=(t, 0),
-                # matplotlib 3.8's stub omits the (x, y) coordinate-system pair
-                xycoords=("data", "axes fraction"),  # type: ignore[arg-type]
-                xytext=(0, offset),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize=size,
-                annotation_clip=False,
-                gid="risk-table",
-            )
+    draw_risk_rows(ax, cells, ticks, colors, names, title)
