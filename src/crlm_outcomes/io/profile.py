@@ -112,6 +112,25 @@ def code_key(value: Any, case_sensitive: bool = False) -> str:
     Integral numbers, and text that writes one, become their integer text (``1.0``, ``"01"``
     and ``"1.0"`` → ``"1"``: a file may store a code as a number or as text); booleans become
     ``"true"``/``"false"``; other text is trimmed and, unless ``case_sensitive``, lower-cased.
+
+    Parameters
+    ----------
+    value
+        A code as a profile writes it, or a cell as read (text, number or boolean).
+    case_sensitive
+        Keep the case of text (default ``False``: lower-case it).
+
+    Returns
+    -------
+    str
+        The matching key.
+
+    Examples
+    --------
+    >>> code_key(1.0), code_key("01"), code_key(" Yes "), code_key(True)
+    ('1', '1', 'yes', 'true')
+    >>> code_key(" Yes ", case_sensitive=True)
+    'Yes'
     """
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -125,7 +144,74 @@ def code_key(value: Any, case_sensitive: bool = False) -> str:
 
 @dataclass(frozen=True)
 class ColumnRule:
-    """How one canonical column is read from the source (see the module docstring)."""
+    """How one canonical column is read from the source (see the module docstring).
+
+    Built by :func:`load_profile` from a column entry (keys as matched by :func:`code_key`).
+
+    Parameters
+    ----------
+    target
+        The canonical column filled.
+    sources
+        The source column(s) read.
+    required
+        The source column must be in the file (default ``False``).
+    codes
+        Matching key -> canonical value (``None``: a known missing code); ``None`` (the
+        default) when the column is parsed rather than mapped.
+    missing_values
+        Matching keys read as missing (including the ``bounds`` codes).
+    on_invalid
+        ``"quarantine"`` (default) or ``"set_missing"``.
+    unit
+        The source unit (normalised), or ``None``.
+    factor
+        Multiplier to the canonical unit, ``scale`` included (default 1.0).
+    date_formats
+        strptime formats tried in order (default ``("ISO8601",)``).
+    excel_serial_dates
+        Numbers in a date column are Excel serial day numbers (default ``False``).
+    decimal
+        Decimal separator of numbers written as text (default ``"."``).
+    case_sensitive
+        Codes are matched case-sensitively (default ``False``).
+    extract
+        Regular expression whose first group is kept, or ``None``.
+    replace
+        ``(pattern, replacement)`` applied before parsing, or ``None``.
+    only_when
+        ``(canonical column, value)``: keep the value only when that column equals it.
+    write_codes
+        Canonical value -> source code, for the synthetic registry writer.
+    write_format
+        Format string of the writer, or ``None``.
+    write_missing
+        What the writer writes for a missing value (default ``""``).
+    bounds
+        Matching key -> the number the value is at least (filled into
+        ``<target>_at_least``).
+    bound_labels
+        Matching key -> the bound code as the profile writes it.
+    missing_reasons
+        Matching key -> why the value is missing.
+    code_labels
+        The non-missing source codes as the profile writes them (for error messages).
+    years
+        ``(first, last)`` diagnosis year of an era's column (in a ``coalesce``), or ``None``.
+    coalesce
+        The era-specific rules of a coalesced column (first non-missing wins); ``()`` else.
+
+    Examples
+    --------
+    >>> rule = resolve_profile("seer").rules["sex"]
+    >>> rule.sources, dict(rule.codes), rule.on_invalid
+    (('Sex',), {'female': 'female', 'male': 'male'}, 'quarantine')
+    >>> rule.expected_codes
+    ['Female', 'Male']
+    >>> age = resolve_profile("seer").rules["age_at_diagnosis"]
+    >>> age.unit, age.factor, age.extract
+    ('years', 1.0, '^(\\\\d+) years?$')
+    """
 
     target: str
     sources: tuple[str, ...]
@@ -184,6 +270,16 @@ class Profile:
         (bool), ``suppression`` (one of :data:`DISCLOSURE_SUPPRESSION`), ``threshold``,
         ``rate_threshold`` and ``rule`` (the agreement's wording). It travels with copies of
         the file, so a renamed copy of ``seer.yaml`` keeps its suppression rule.
+
+    Examples
+    --------
+    >>> seer = resolve_profile("seer")
+    >>> seer.name, len(seer.rules), seer.endpoint_origins
+    ('seer', 24, {'os': 'primary_diagnosis'})
+    >>> seer.source_columns[:3]
+    ['Patient ID', 'Age recode with single ages and 85+', 'Sex']
+    >>> seer.disclosure["suppression"]
+    'required'
     """
 
     name: str
@@ -227,10 +323,31 @@ def list_profiles() -> list[str]:
 def resolve_profile(profile: str | Path | Profile) -> Profile:
     """A :class:`Profile` from a shipped profile name, a YAML path, or a Profile (returned as is).
 
+    Parameters
+    ----------
+    profile
+        A name of :func:`list_profiles`, the path of a profile YAML file, or a
+        :class:`Profile`.
+
+    Returns
+    -------
+    Profile
+        The validated profile. A file is read again only when it has changed (path, size and
+        modification time), so the same unchanged file gives the same object.
+
     Raises
     ------
     UnknownProfileError
         No shipped profile of that name and no file at that path; lists the available names.
+
+    Examples
+    --------
+    >>> seer = resolve_profile("seer")
+    >>> seer.name, resolve_profile("seer") is seer, resolve_profile(seer) is seer
+    ('seer', True, True)
+    >>> canonical = resolve_profile("canonical")
+    >>> canonical.identity, list(canonical.rules)[:2]
+    (True, ['patient_id', 'age_at_diagnosis'])
     """
     if isinstance(profile, Profile):
         return profile
@@ -669,6 +786,20 @@ def _check_endpoint_origins(
 def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Profile:
     """Read and validate a profile YAML file.
 
+    Parameters
+    ----------
+    path
+        The profile YAML file (its format is in the module docstring).
+    schema
+        The canonical schema definition the targets are checked against (default: the
+        package's ``canonical.yaml``).
+
+    Returns
+    -------
+    Profile
+        The profile, with one :class:`ColumnRule` per canonical column it fills (schema
+        order) and the SHA-256 of the file bytes.
+
     Raises
     ------
     UnknownProfileError
@@ -676,6 +807,28 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
     ProfileError
         Not valid YAML, an unknown key (named), a target that is not a canonical column (with
         near matches), an invalid code value, an undeclared or unconvertible unit, etc.
+
+    Examples
+    --------
+    A hospital export with semicolons, ages in years and sex coded M/F/9:
+
+    >>> import pathlib, tempfile
+    >>> text = (
+    ...     "name: my_hospital\\n"
+    ...     "reader: {delimiter: ';'}\\n"
+    ...     "columns:\\n"
+    ...     "  patient_id: {source: MRN, required: true}\\n"
+    ...     "  age_at_diagnosis: {source: Age, unit: years}\\n"
+    ...     "  sex: {source: Sex, codes: {'M': male, 'F': female, '9': null}}\\n"
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "my_hospital.yaml"
+    ...     _ = path.write_text(text, encoding="utf-8")
+    ...     prof = load_profile(path)
+    >>> prof.name, list(prof.rules), prof.reader
+    ('my_hospital', ['patient_id', 'age_at_diagnosis', 'sex'], {'delimiter': ';'})
+    >>> dict(prof.rules["sex"].codes)
+    {'m': 'male', 'f': 'female', '9': None}
     """
     schema = schema or canonical_definition()
     path = Path(path)
