@@ -27,6 +27,7 @@ concordance, ``cox.zph``, predictions, baseline hazard, ``anova`` and partial ef
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +35,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes.errors import EstimationError, FormulaError, SpecError, SurvivalDataError
+from crlm_outcomes.errors import (
+    DataQualityWarning,
+    EstimationError,
+    FormulaError,
+    SpecError,
+    SurvivalDataError,
+)
+from crlm_outcomes.scale._cox_robust import (
+    ScoreTimes,
+    meat_of,
+    outer_sums,
+    robust_score_test,
+    sandwich,
+    score_table,
+    score_times,
+    weighted_residuals,
+)
 from crlm_outcomes.scale._cox_sums import (
     EVENT,
     TIME,
+    _pairs,
     entry_columns,
     frame_sums,
     split_events,
@@ -397,6 +415,116 @@ class EngineSums:
         )
         return self.src.query("r", sql).df()
 
+    # -- the robust variance: one more pass ---------------------------------------------------
+    def meat(
+        self,
+        covs: Sequence[Covariate],
+        center: np.ndarray,
+        beta: np.ndarray,
+        q: Query,
+        sc: ScoreTimes,
+        cluster: str | None,
+        ceil_time: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(sum_c U_c U_c', sum_i w_i U_i)`` at ``beta`` from the per-time arrays ``sc``
+        (:mod:`crlm_outcomes.scale._cox_robust`): per row, or per value of ``cluster``.
+        ``ceil_time`` rounds exit times up to whole months (as the federated sums do)."""
+        p = len(covs)
+        if self.engine == "duckdb":
+            row = self._sql_meat(covs, center, beta, q, sc, cluster, ceil_time)
+            vals = np.array([0.0 if v is None else float(v) for v in row])
+            meat = np.zeros((p, p))
+            for i, (j, k) in enumerate(_pairs(p)):
+                meat[j, k] = meat[k, j] = vals[i]
+            return meat, vals[len(_pairs(p)) :]
+        if cluster is None or self.engine == "pandas":
+            got = self._map(_meat_part, covs, center, beta, q, sc, cluster, ceil_time)
+            return np.sum([g[0] for g in got], axis=0), np.sum([g[1] for g in got], axis=0)
+        # Dask with clusters: per-row w U, a groupby-sum per cluster, then the outer products
+        ucols = {f"__u{j}": pd.Series([], dtype=np.float64) for j in range(p)}
+        meta = pd.DataFrame({"__c": pd.Series([], dtype=self.data.dtypes[cluster]), **ucols})
+        uf = self.data.map_partitions(
+            _wu_part, covs, center, beta, q, sc, cluster, ceil_time, meta=meta
+        )
+        grouped = uf.groupby("__c").sum()
+        ometa = outer_sums(pd.DataFrame(ucols), p).iloc[:0]
+        tot = grouped.map_partitions(outer_sums, p, meta=ometa).sum().compute()
+        meat = np.array([[tot[f"o_{j}_{k}"] for k in range(p)] for j in range(p)])
+        return meat.reshape(p, p), np.array([tot[f"s_{j}"] for j in range(p)])
+
+    def _sql_meat(
+        self,
+        covs: Sequence[Covariate],
+        center: np.ndarray,
+        beta: np.ndarray,
+        q: Query,
+        sc: ScoreTimes,
+        cluster: str | None,
+        ceil_time: bool,
+    ) -> tuple[Any, ...]:
+        """The residuals by ASOF joins of the rows on the per-time table (exit time, and
+        entry time for counting-process rows), summed per cluster, then the products."""
+        p = len(covs)
+        crlm_score_times_ = score_table(sc)  # read by DuckDB's replacement scan below
+        tab = "crlm_score_times_"
+        w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
+        xdef = "".join(
+            f", {_sql_raw(c)} - {_sql_literal(float(m))} AS __x{j}"
+            for j, (c, m) in enumerate(zip(covs, center, strict=True))
+        )
+        eta = (
+            " + ".join(f"{_sql_literal(float(b))} * __x{j}" for j, b in enumerate(beta) if b != 0)
+            or "0.0"
+        )
+        keys = "".join(f"{_quote(k)}, " for k in q.keys)
+        t = f"CAST({_quote(q.duration)} AS DOUBLE)"
+        t = f"ceil({t})" if ceil_time else t
+        ent = f", CAST({_quote(q.entry)} AS DOUBLE) AS __en" if q.entry else ""
+        clu = f", {_quote(cluster)} AS __c" if cluster else ""
+        base = (
+            f"SELECT {keys}{t} AS {TIME}{ent}, CAST({_quote(q.event)} AS DOUBLE) > 0 AS __ev, "
+            f"{w} AS __w{xdef}{clu} FROM r WHERE {self._where(q)}"
+        )
+
+        def asof(left: str, col: str, alias: str, picks: list[tuple[str, str]]) -> str:
+            on = "".join(f"{left}.{_quote(k)} = {alias}.{_quote(k)} AND " for k in q.keys)
+            got = ", ".join(f"{alias}.{a} AS {b}" for a, b in picks)
+            return (
+                f"SELECT {left}.*, {got} FROM {left} ASOF LEFT JOIN {tab} AS {alias} "
+                f"ON {on}{left}.{col} >= {alias}.{TIME}"
+            )
+
+        exit_picks = [("__h", "__ht"), ("__g", "__g")]
+        exit_picks += [(f"__m{j}", f"__mt{j}") for j in range(p)]
+        exit_picks += [(f"__gm{j}", f"__gm{j}") for j in range(p)]
+        exit_picks += [(f"__mb{j}", f"__mb{j}") for j in range(p)]
+        ctes = [f"b AS ({base})", f"s AS (SELECT *, exp({eta}) AS __s FROM b)"]
+        ctes.append(f"j1 AS ({asof('s', TIME, 't1', exit_picks)})")
+        last = "j1"
+        if q.entry:
+            picks = [("__h", "__he"), *[(f"__m{j}", f"__me{j}") for j in range(p)]]
+            ctes.append(f"j2 AS ({asof('j1', '__en', 't2', picks)})")
+            last = "j2"
+        h = "coalesce(__ht, 0.0)" + (" - coalesce(__he, 0.0)" if q.entry else "")
+        us = []
+        for j in range(p):
+            mj = f"coalesce(__mt{j}, 0.0)" + (f" - coalesce(__me{j}, 0.0)" if q.entry else "")
+            own = f"__x{j} - __mb{j} + __s * (__x{j} * __g - __gm{j})"
+            us.append(
+                f"__w * ((CASE WHEN __ev THEN {own} ELSE 0.0 END) "
+                f"- __s * (__x{j} * ({h}) - ({mj}))) AS __u{j}"
+            )
+        ctes.append(f"u AS (SELECT {'__c, ' if cluster else ''}{', '.join(us)} FROM {last})")
+        src = "u"
+        if cluster:
+            sums = ", ".join(f"sum(__u{j}) AS __u{j}" for j in range(p))
+            ctes.append(f"c AS (SELECT {sums} FROM u GROUP BY __c)")
+            src = "c"
+        aggs = [f"sum(__u{j} * __u{k})" for j, k in _pairs(p)]
+        aggs += [f"sum(__u{j})" for j in range(p)]
+        sql = f"WITH {', '.join(ctes)} SELECT {', '.join(aggs)} FROM {src}"
+        return tuple(self.src.query("r", sql).fetchall()[0])
+
 
 def _distinct(part: pd.DataFrame, var: str, q: Query) -> list[Any]:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy(), var]
@@ -443,6 +571,59 @@ def _sums_part(
     stop = frame_sums(kept, q.keys, q.duration, q.event, x, w, beta)
     entry = frame_sums(kept, q.keys, q.entry, None, x, w, beta) if q.entry else None
     return stop, entry
+
+
+def _residual_rows(
+    part: pd.DataFrame,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    beta: np.ndarray,
+    q: Query,
+    sc: ScoreTimes,
+    ceil_time: bool,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
+    t = kept[q.duration].to_numpy(dtype=np.float64)
+    wu = weighted_residuals(
+        sc,
+        kept[q.keys] if q.keys else None,
+        np.ceil(t) if ceil_time else t,
+        kept[q.entry].to_numpy(dtype=np.float64) if q.entry else None,
+        kept[q.event].to_numpy(dtype=np.float64),
+        _frame_raw(kept, covs) - center,
+        _weights(kept, q),
+        beta,
+    )
+    return kept, wu
+
+
+def _meat_part(
+    part: pd.DataFrame,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    beta: np.ndarray,
+    q: Query,
+    sc: ScoreTimes,
+    cluster: str | None,
+    ceil_time: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    kept, wu = _residual_rows(part, covs, center, beta, q, sc, ceil_time)
+    return meat_of(wu, kept[cluster] if cluster else None)
+
+
+def _wu_part(
+    part: pd.DataFrame,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    beta: np.ndarray,
+    q: Query,
+    sc: ScoreTimes,
+    cluster: str,
+    ceil_time: bool,
+) -> pd.DataFrame:
+    kept, wu = _residual_rows(part, covs, center, beta, q, sc, ceil_time)
+    cols = {f"__u{j}": wu[:, j] for j in range(wu.shape[1])}
+    return pd.DataFrame({"__c": kept[cluster].reset_index(drop=True), **cols})
 
 
 # --------------------------------------------------------------------------- the fit
@@ -497,14 +678,6 @@ def cox_external(
     from crlm_outcomes.survival import _cox_engine as eng
     from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, cox_result
 
-    if robust or cluster is not None:
-        raise SpecError(
-            "the robust (sandwich) and cluster variance need a score residual per "
-            "row; on a DuckDB or Dask input use robust=False (model-based variance), "
-            "or load the rows",
-            value="robust=True" if robust else f"cluster={cluster!r}",
-            expected="robust=False and no cluster",
-        )
     back = EngineSums(data, memory_limit)
     numeric = back.numeric()
     for col in [
@@ -512,6 +685,7 @@ def cox_external(
         event,
         *as_column_list(strata),
         *as_column_list(weights),
+        *as_column_list(cluster),
         *as_column_list(entry),
     ]:
         if col not in numeric:
@@ -528,7 +702,15 @@ def cox_external(
     ]
     used = list(
         dict.fromkeys(
-            [duration, event, *keys, *as_column_list(weights), *as_column_list(entry), *variables]
+            [
+                duration,
+                event,
+                *keys,
+                *as_column_list(weights),
+                *as_column_list(cluster),
+                *as_column_list(entry),
+                *variables,
+            ]
         )
     )
     q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights, entry=entry)
@@ -562,13 +744,13 @@ def cox_external(
             column=names[int(np.flatnonzero(tot["xbad"])[0])],
             expected="finite covariates",
         )
-    if weights is not None and robust is None and _non_integer_weights(back, q):
-        raise SpecError(
-            "with non-integer case weights R's default is the robust variance, "
-            "which needs a score residual per row; pass robust=False for the "
-            "model-based variance",
-            column=weights,
-            expected="robust=False",
+    if robust is None:  # R's default: robust with a cluster or non-integer case weights
+        robust = cluster is not None or (weights is not None and _non_integer_weights(back, q))
+    if cluster is not None and not robust:
+        warnings.warn(
+            "cluster specified with robust=False: cluster ignored (as R)",
+            DataQualityWarning,
+            stacklevel=3,
         )
     n = tot["n"]
     zero_one = ~tot["not01"]
@@ -584,6 +766,7 @@ def cox_external(
         ts = time_sums(_apply_time_map(stop, mapping), p, keys, _apply_time_map(ent, mapping))
         if "u_events" not in state:
             state["u_events"] = ts.e1.sum(axis=0) if not np.any(beta) else None
+            state["sums0"] = ts
         u_events = state["u_events"]
         if u_events is None:
             raise EstimationError("the first evaluation must be at beta = 0")
@@ -592,6 +775,11 @@ def cox_external(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         res = eng.newton_loop(
             evaluate, p, scale, counting=entry is not None, eps=EPS, toler_chol=TOLER_CHOL
+        )
+    var = rscore = None
+    if robust:
+        var, rscore = _robust_variance(
+            back, covs, center, q, res, state["sums0"], ties == "efron", cluster
         )
     return cox_result(
         res,
@@ -604,7 +792,31 @@ def cox_external(
         excluded=agg.excluded,
         state=None,
         levels=levels,
+        robust=bool(robust),
+        var=var,
+        rscore=rscore,
     )
+
+
+def _robust_variance(
+    back: EngineSums,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    q: Query,
+    res: Any,
+    sums0: Any,
+    efron: bool,
+    cluster: str | None,
+) -> tuple[np.ndarray, float]:
+    """The sandwich variance at the fit and R's robust score test (residuals at ``beta = 0``):
+    two more passes over the rows, each with the per-time arrays of one ``beta``."""
+    from crlm_outcomes.survival.cox import TOLER_CHOL
+
+    p = len(covs)
+    sc = score_times(res.deriv.sums, efron, q.keys)
+    meat, _ = back.meat(covs, center, res.beta, q, sc, cluster)
+    meat0, u0 = back.meat(covs, center, np.zeros(p), q, score_times(sums0, efron, q.keys), cluster)
+    return sandwich(res.var, meat), robust_score_test(meat0, u0, TOLER_CHOL)
 
 
 def _non_integer_weights(back: EngineSums, q: Query) -> bool:
