@@ -465,7 +465,7 @@ class EngineSums:
         """The residuals by ASOF joins of the rows on the per-time table (exit time, and
         entry time for counting-process rows), summed per cluster, then the products."""
         p = len(covs)
-        crlm_score_times_ = score_table(sc)  # read by DuckDB's replacement scan below
+        crlm_score_times_ = score_table(sc)  # noqa: F841 (read by the replacement scan)
         tab = "crlm_score_times_"
         w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
         xdef = "".join(

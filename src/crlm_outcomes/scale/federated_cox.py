@@ -42,7 +42,20 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import DataQualityWarning, EstimationError, InputError, SpecError
-from crlm_outcomes.scale._cox import Covariate, EngineSums, Query, covariates_of
+from crlm_outcomes.scale._cox import (
+    Covariate,
+    EngineSums,
+    Query,
+    _non_integer_weights,
+    covariates_of,
+)
+from crlm_outcomes.scale._cox_robust import (
+    robust_score_test,
+    sandwich,
+    score_table,
+    score_times,
+    table_score_times,
+)
 from crlm_outcomes.scale._cox_sums import TIME, entry_columns, sum_columns
 from crlm_outcomes.scale.aggregate import N_COLUMN, aggregate
 from crlm_outcomes.survival._inputs import as_column_list
@@ -69,6 +82,11 @@ _STEP_TEXT = {
     "sums": "for each stratum and follow-up time, sums over the patients leaving follow-up "
     "then (n = how many) of w*exp(eta), w*exp(eta)*x and w*exp(eta)*x*x' for the "
     "covariates x at the coordinator's coefficients, and the number of deaths (d)",
+    "meat": "the pieces of the robust (sandwich) variance: the p x p matrix sum of U U' over "
+    "the site's patients (or over its clusters of patients, with a cluster column), U being "
+    "the weighted score residual (summed over the cluster), at the coordinator's final "
+    "coefficients and at coefficients 0, and the sum of the residuals at 0 (p numbers); "
+    "computed from the pooled per-time arrays in the request",
 }
 
 
@@ -108,6 +126,7 @@ def _query(req: Mapping[str, Any]) -> Query:
                 *keys,
                 *as_column_list(req["weights"]),
                 *as_column_list(req["entry"]),
+                *as_column_list(req.get("cluster")),
                 *req["variables"],
             ]
         )
@@ -218,6 +237,7 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
                 "sum_weights": tot["sw"],
                 "sum_weighted_x": tot["swx"].tolist(),
                 "only_0_1": (~tot["not01"]).tolist(),
+                "whole_weights": req["weights"] is None or not _non_integer_weights(back, q),
             }
         elif center is None:
             raise SpecError(
@@ -246,6 +266,8 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
             body["exit"] = _table(stop)
             if ent is not None:
                 body["entry"] = _table(ent)
+        elif step == "meat":
+            body = _site_meat(back, covs, center, q, req, site)
         else:
             raise InputError(
                 "unknown step in the request",
@@ -268,6 +290,35 @@ def site_respond(data: Any, request: str | Path, out: str | Path, *, site: str) 
         **body,
     }
     return _write(Path(out), doc)
+
+
+def _site_meat(
+    back: EngineSums,
+    covs: list[Covariate],
+    center: np.ndarray,
+    q: Query,
+    req: Mapping[str, Any],
+    site: str,
+) -> dict[str, Any]:
+    """The site's part of the sandwich: ``sum U U'`` at the final and at zero coefficients."""
+    p = len(covs)
+    out: dict[str, Any] = {}
+    for name, beta, table in (
+        ("meat", np.array(req["beta"], dtype=np.float64), req["times"]),
+        ("meat_null", np.zeros(p), req["times_null"]),
+    ):
+        frame = _frame(table)
+        if req["by_site"]:
+            frame = frame.loc[frame["site"].astype(str).to_numpy() == str(site)]
+            frame = frame.drop(columns="site").reset_index(drop=True)
+        sc = table_score_times(frame, q.keys, p)
+        meat, total = back.meat(
+            covs, center, beta, q, sc, req.get("cluster"), ceil_time=req["whole_months"]
+        )
+        out[name] = meat.tolist()
+        if name == "meat_null":
+            out["score_null"] = total.tolist()
+    return out
 
 
 def _plain(v: Any) -> Any:
@@ -401,6 +452,8 @@ def federated_cox(
     strata: str | list[str] | None = None,
     by_site: bool = False,
     weights: str | None = None,
+    cluster: str | None = None,
+    robust: bool | None = None,
     entry: str | None = None,
     whole_months: bool = True,
     conf_level: float = 0.95,
@@ -420,6 +473,14 @@ def federated_cox(
         The column names of the sites' data (the same at every site).
     by_site
         Stratify the baseline hazard by site (in addition to ``strata``).
+    cluster
+        Cluster column for the robust variance (R's ``cluster()``). Each cluster must lie
+        within one site (a patient's rows at one hospital): the sites return their sums over
+        their own clusters, so a cluster spread over two sites would count as two.
+    robust
+        Robust (sandwich) variance, by one more round (each site returns a ``p x p`` matrix).
+        ``None`` follows R: on with a cluster or with non-integer case weights. Without a
+        cluster every patient is their own cluster (R's ``robust = TRUE``).
     whole_months
         Sites round follow-up times up to whole months (default); ``False`` shares exact
         times (only if the sites agree).
@@ -427,7 +488,8 @@ def federated_cox(
     Returns
     -------
     CoxResult
-        The pooled model (model-based variance; ``state`` is ``None``: no rows exist here).
+        The pooled model (model-based or robust variance; ``state`` is ``None``: no rows
+        exist here).
 
     Examples
     --------
@@ -481,6 +543,7 @@ def federated_cox(
         "wrapped": wrapped,
         "whole_months": whole_months,
         "by_site": by_site,
+        "cluster": cluster,
     }
     rounds = [0]
 
@@ -524,6 +587,14 @@ def federated_cox(
             stacklevel=2,
         )
     tot = ask("totals", covariates=cov_doc)
+    if robust is None:  # R's default: robust with a cluster or non-integer case weights
+        robust = cluster is not None or not all(d["whole_weights"] for d in tot)
+    if cluster is not None and not robust:
+        warnings.warn(
+            "cluster specified with robust=False: cluster ignored (as R)",
+            DataQualityWarning,
+            stacklevel=2,
+        )
     sw = sum(d["sum_weights"] for d in tot)
     center = np.sum([d["sum_weighted_x"] for d in tot], axis=0) / sw
     zero_one = np.all([d["only_0_1"] for d in tot], axis=0)
@@ -551,7 +622,8 @@ def federated_cox(
             if entry
             else None
         )
-        if "u_events" not in state:
+        first = "u_events" not in state
+        if first:
             state["u_events"] = np.sum([d["sum_weighted_x_deaths"] for d in answers], axis=0)
             allt = stop[TIME].to_numpy(np.float64)
             if ent is not None:
@@ -567,6 +639,8 @@ def federated_cox(
             if ent is not None:
                 ent = ent.assign(**{TIME: ent[TIME].map(state["map"]).to_numpy(np.float64)})
         ts = time_sums(stop, p, skeys, ent)
+        if first:
+            state["sums0"] = ts
         return derivatives_from_sums(
             ts, beta, np.asarray(state["u_events"], dtype=np.float64), ties == "efron"
         )
@@ -578,6 +652,22 @@ def federated_cox(
     excl = pd.DataFrame(
         {"index": pd.Series([], dtype="int64"), "column": [], "value": [], "reason": []}
     )
+    var = rscore = None
+    if robust:
+        efron = ties == "efron"
+        answers = ask(
+            "meat",
+            covariates=cov_doc,
+            center=center.tolist(),
+            beta=res.beta.tolist(),
+            cluster=cluster,
+            times=_table(score_table(score_times(res.deriv.sums, efron, skeys))),
+            times_null=_table(score_table(score_times(state["sums0"], efron, skeys))),
+        )
+        var = sandwich(res.var, np.sum([d["meat"] for d in answers], axis=0).reshape(p, p))
+        meat0 = np.sum([d["meat_null"] for d in answers], axis=0).reshape(p, p)
+        u0 = np.sum([d["score_null"] for d in answers], axis=0).reshape(p)
+        rscore = robust_score_test(meat0, u0, TOLER_CHOL)
     return cox_result(
         res,
         [c.name for c in covs],
@@ -589,4 +679,7 @@ def federated_cox(
         excluded=excl,
         state=None,
         levels=levels,
+        robust=bool(robust),
+        var=var,
+        rscore=rscore,
     )
