@@ -15,13 +15,19 @@ reference). Transforms that need the whole data (splines, ``center``), arithmeti
 interactions are refused with a clear error: load the rows, or add the derived column to the
 dataset.
 
-Not available, by design rather than silently: the robust (sandwich) and cluster variance, which
-need a score residual per row (``robust=True``, ``cluster=`` and non-integer case weights, whose
-R default is the robust variance, are errors asking for ``robust=False``); and everything on
+The robust (sandwich) and cluster variance (``robust=True``, ``cluster=``, and by default with
+non-integer case weights, as R) take one more pass over the rows per ``beta`` needed (the fit,
+and ``beta = 0`` for the robust score test): the converged fit's per-(stratum, event time)
+arrays (:mod:`crlm_outcomes.scale._cox_robust`) go back to the engine (a DuckDB ASOF join, or
+``np.searchsorted`` in each Dask partition), which sums each row's weighted score residual per
+cluster (``GROUP BY`` cluster; per row without one) and then the ``p x p`` outer products.
+
+Not available, by design rather than silently: everything on
 :class:`~crlm_outcomes.survival.cox.CoxResult` that needs the rows (``state`` is ``None``:
-concordance, ``cox.zph``, predictions, baseline hazard, ``anova`` and partial effects raise
-:class:`~crlm_outcomes.errors.SpecError`). The table, tests, variance, log-likelihood,
-``n``, ``n_event`` and ``excluded`` are those of the in-memory fit (to rounding error).
+residuals, concordance, ``cox.zph``, predictions, baseline hazard, ``anova`` and partial effects
+raise :class:`~crlm_outcomes.errors.SpecError`). The table, tests, variance (model-based or
+robust), log-likelihood, ``n``, ``n_event`` and ``excluded`` are those of the in-memory fit
+(to rounding error).
 """
 
 from __future__ import annotations
@@ -671,7 +677,8 @@ def cox_external(
     Returns
     -------
     CoxResult
-        With ``state=None`` (no rows in memory) and the model-based variance.
+        With ``state=None`` (no rows in memory); the variance is robust when ``robust`` (or R's
+        default for it) says so, otherwise model-based.
     """
     from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
     from crlm_outcomes.scale.survival import lines_input

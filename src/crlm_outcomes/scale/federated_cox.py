@@ -16,17 +16,24 @@ the coordinator's current ``beta``:
 4. ``sums`` (one round per Newton step): per stratum and month, the sums of ``w exp(eta)``,
    ``w exp(eta) x`` and ``w exp(eta) x x'`` over the patients leaving follow-up that month, the
    number of deaths and, where Efron's correction needs them, the same sums over the deaths.
+5. ``meat`` (only with ``robust=True``, a ``cluster`` column, or non-integer case weights, whose
+   R default is the robust variance): the coordinator sends the pooled per-(stratum, time)
+   arrays of the final fit and of ``beta = 0`` (:mod:`crlm_outcomes.scale._cox_robust`); each
+   site computes its patients' weighted score residuals from them and returns only the
+   ``p x p`` matrices ``sum U U'`` (per patient, or per cluster with ``cluster=``) and the
+   ``p`` sums at ``beta = 0``; the coordinator forms R's sandwich variance and robust score
+   test. Clusters must nest within sites (all rows of a cluster at one site).
 
 Every file starts with a plain-words description of what it holds. No file holds a patient
-identifier, a date or a row-level value. Follow-up times are whole months (rounded up) unless
-the sites agree to share exact times (``whole_months=False``); the fitted model is then exactly
-the pooled Cox model *on whole-month times* (equal to :func:`crlm_outcomes.cox` on all sites'
-rows with times rounded up to whole months, to rounding error), stratified by site or not. Sums
-over few patients can still be informative (a month with one patient leaving follow-up gives
-that patient's covariates weighted by ``exp(eta)``); each line states its number of patients
-(``n``) so that the site can review the file before sending it, and coarser times (months)
-make such lines rarer. The robust variance (score residuals per row) is not computed: the
-variance is model-based, as R's default without clusters.
+identifier, a date or a row-level value (the ``meat`` answer of a site with a single patient or
+cluster would be that patient's residual products: review it before sending). Follow-up times are
+whole months (rounded up) unless the sites agree to share exact times (``whole_months=False``); the
+fitted model is then exactly the pooled Cox model *on whole-month times* (equal to
+:func:`crlm_outcomes.cox` on all sites' rows with times rounded up to whole months, to rounding
+error), stratified by site or not. Sums over few patients can still be informative (a month with
+one patient leaving follow-up gives that patient's covariates weighted by ``exp(eta)``); each line
+states its number of patients (``n``) so that the site can review the file before sending it, and
+coarser times (months) make such lines rarer.
 """
 
 from __future__ import annotations
