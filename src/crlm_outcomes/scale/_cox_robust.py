@@ -90,7 +90,7 @@ def score_times(ts: TimeSums, efron: bool, keys: Sequence[str] = ()) -> ScoreTim
     ...                   "r0": [2.0, 2.0], "e0": [2.0, 1.0]})
     >>> sc = score_times(time_sums(f, 0), efron=True)
     >>> sc.cum_h.round(4).tolist(), sc.g.round(4).tolist()
-    [[0.5833, 1.0833], [0.0833, 0.0]]
+    ([0.5833, 1.0833], [0.1667, 0.0])
     """
     es = event_sums(ts, second=False)
     _, a, b, c0, c1, c2 = _slot_sums(es.d, es.dw, es.s0, es.e0, efron)
@@ -272,7 +272,7 @@ def meat_of(wu: np.ndarray, cluster: np.ndarray | pd.Series | None) -> tuple[np.
     >>> import numpy as np
     >>> meat, total = meat_of(np.array([[1.0], [2.0], [3.0]]), np.array(["a", "a", "b"]))
     >>> meat.tolist(), total.tolist()
-    [[[18.0]], [6.0]]
+    ([[18.0]], [6.0])
     """
     if cluster is not None:
         wu = pd.DataFrame(wu).groupby(np.asarray(cluster), sort=False).sum().to_numpy()
