@@ -264,7 +264,9 @@ def weighted_residuals(
     return u * w[:, None]
 
 
-def meat_of(wu: np.ndarray, cluster: np.ndarray | pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+def meat_of(
+    wu: np.ndarray, cluster: np.ndarray | pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(sum_c U_c U_c', sum_i w_i U_i)``: per row, or per cluster value when given.
 
     Examples
