@@ -680,117 +680,21 @@ def cox_external(
         With ``state=None`` (no rows in memory); the variance is robust when ``robust`` (or R's
         default for it) says so, otherwise model-based.
     """
-    from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
-    from crlm_outcomes.scale.survival import lines_input
-    from crlm_outcomes.survival import _cox_engine as eng
-    from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, cox_result
+    from crlm_outcomes.survival.cox import cox_result
 
     back = EngineSums(data, memory_limit)
-    numeric = back.numeric()
-    for col in [
-        duration,
-        event,
-        *as_column_list(strata),
-        *as_column_list(weights),
-        *as_column_list(cluster),
-        *as_column_list(entry),
-    ]:
-        if col not in numeric:
-            raise SpecError(
-                "column not found in the dataset",
-                column=col,
-                expected=f"one of {', '.join(list(numeric)[:12])}",
-            )
-    keys = as_column_list(strata)
-    from crlm_outcomes.formula.checks import check_formula
-
-    variables = [
-        c for c in back.columns if c in set(check_formula(formula, back.columns).variables)
-    ]
-    used = list(
-        dict.fromkeys(
-            [
-                duration,
-                event,
-                *keys,
-                *as_column_list(weights),
-                *as_column_list(cluster),
-                *as_column_list(entry),
-                *variables,
-            ]
-        )
-    )
-    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights, entry=entry)
-    # pass 1: the survival columns, validated as in memory, and the rows excluded
-    agg = aggregate(
-        data, used, keys=[*keys, *as_column_list(entry), duration, event], memory_limit=memory_limit
-    )
-    si = lines_input(agg, duration, event, strata=strata, entry=entry)
-    counts = agg.lines[N_COLUMN].to_numpy(np.float64)
-    n_event = int(counts[si.event > 0].sum())
-    if n_event == 0:
-        raise EstimationError(
-            "no events in the rows used: a Cox model cannot be fitted "
-            '(R: "Can\'t fit a Cox model with 0 failures")'
-        )
+    q, numeric = _query_of(back, formula, duration, event, strata, weights, cluster, entry)
+    agg, n_event = _survival_pass(data, q, strata, memory_limit)
     covs, levels = covariates_of(formula, back.columns, numeric, lambda v: back.levels(v, q))
-    names = [c.name for c in covs]
-    p = len(covs)
-    # pass 2: weights, centring, R's nocenter rule
-    tot = back.totals(covs, q)
-    if weights is not None and (tot["wbad"] or not tot["wmin"] > 0):
-        raise SurvivalDataError(
-            "weight is not a positive finite number",
-            column=weights,
-            value=tot["wmin"],
-            expected="a weight > 0",
-        )
-    if tot["xbad"].any():
-        raise SpecError(
-            "data contains an infinite covariate value",
-            column=names[int(np.flatnonzero(tot["xbad"])[0])],
-            expected="finite covariates",
-        )
-    if robust is None:  # R's default: robust with a cluster or non-integer case weights
-        robust = cluster is not None or (weights is not None and _non_integer_weights(back, q))
-    if cluster is not None and not robust:
-        warnings.warn(
-            "cluster specified with robust=False: cluster ignored (as R)",
-            DataQualityWarning,
-            stacklevel=3,
-        )
-    n = tot["n"]
-    zero_one = ~tot["not01"]
-    center = tot["swx"] / tot["sw"]
-    # pass 3: R's column scaling (used only by the rank rule)
-    absdev = back.absdev(covs, center, q)
-    scale = np.where(zero_one | (absdev <= 0), 1.0, tot["sw"] / np.where(absdev > 0, absdev, 1.0))
-    mapping = _time_map(agg, duration, entry)
-    state: dict[str, Any] = {}
-
-    def evaluate(beta: np.ndarray):
-        stop, ent = back.sums(covs, center, beta, q)
-        ts = time_sums(_apply_time_map(stop, mapping), p, keys, _apply_time_map(ent, mapping))
-        if "u_events" not in state:
-            state["u_events"] = ts.e1.sum(axis=0) if not np.any(beta) else None
-            state["sums0"] = ts
-        u_events = state["u_events"]
-        if u_events is None:
-            raise EstimationError("the first evaluation must be at beta = 0")
-        return derivatives_from_sums(ts, beta, u_events, ties == "efron")
-
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton_loop(
-            evaluate, p, scale, counting=entry is not None, eps=EPS, toler_chol=TOLER_CHOL
-        )
+    n, center, scale = _centring(back, covs, q)
+    robust = _robust_default(back, q, robust, cluster)
+    res, sums0 = _newton(back, covs, center, scale, q, _time_map(agg, duration, entry), ties)
     var = rscore = None
     if robust:
-        var, rscore = _robust_variance(
-            back, covs, center, q, res, state["sums0"], ties == "efron", cluster
-        )
+        var, rscore = _robust_variance(back, covs, center, q, res, sums0, ties == "efron", cluster)
     return cox_result(
         res,
-        names,
+        [c.name for c in covs],
         counting=entry is not None,
         conf_level=conf_level,
         ties=ties,
@@ -803,6 +707,132 @@ def cox_external(
         var=var,
         rscore=rscore,
     )
+
+
+def _query_of(
+    back: EngineSums,
+    formula: str,
+    duration: str,
+    event: str,
+    strata: str | list[str] | None,
+    weights: str | None,
+    cluster: str | None,
+    entry: str | None,
+) -> tuple[Query, dict[str, bool]]:
+    """The columns of the fit, checked against the dataset, and which are numeric."""
+    from crlm_outcomes.formula.checks import check_formula
+
+    numeric = back.numeric()
+    keys = as_column_list(strata)
+    roles = [*keys, *as_column_list(weights), *as_column_list(cluster), *as_column_list(entry)]
+    for col in [duration, event, *roles]:
+        if col not in numeric:
+            raise SpecError(
+                "column not found in the dataset",
+                column=col,
+                expected=f"one of {', '.join(list(numeric)[:12])}",
+            )
+    wanted = set(check_formula(formula, back.columns).variables)
+    variables = [c for c in back.columns if c in wanted]
+    used = list(dict.fromkeys([duration, event, *roles, *variables]))
+    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights, entry=entry)
+    return q, numeric
+
+
+def _survival_pass(
+    data: Any, q: Query, strata: str | list[str] | None, memory_limit: str | None
+) -> tuple[Aggregate, int]:
+    """Pass 1: the survival columns, validated as in memory, the rows excluded, the events."""
+    from crlm_outcomes.scale.survival import lines_input
+
+    entry = as_column_list(q.entry)
+    agg = aggregate(
+        data, q.used, keys=[*q.keys, *entry, q.duration, q.event], memory_limit=memory_limit
+    )
+    si = lines_input(agg, q.duration, q.event, strata=strata, entry=q.entry)
+    counts = agg.lines[N_COLUMN].to_numpy(np.float64)
+    n_event = int(counts[si.event > 0].sum())
+    if n_event == 0:
+        raise EstimationError(
+            "no events in the rows used: a Cox model cannot be fitted "
+            '(R: "Can\'t fit a Cox model with 0 failures")'
+        )
+    return agg, n_event
+
+
+def _centring(
+    back: EngineSums, covs: Sequence[Covariate], q: Query
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Passes 2 and 3: the rows, the weighted means (centring, R's nocenter rule for 0/1
+    columns) and R's column scaling (used only by the rank rule)."""
+    tot = back.totals(covs, q)
+    if q.weights is not None and (tot["wbad"] or not tot["wmin"] > 0):
+        raise SurvivalDataError(
+            "weight is not a positive finite number",
+            column=q.weights,
+            value=tot["wmin"],
+            expected="a weight > 0",
+        )
+    if tot["xbad"].any():
+        raise SpecError(
+            "data contains an infinite covariate value",
+            column=covs[int(np.flatnonzero(tot["xbad"])[0])].name,
+            expected="finite covariates",
+        )
+    zero_one = ~tot["not01"]
+    center = tot["swx"] / tot["sw"]
+    absdev = back.absdev(covs, center, q)
+    scale = np.where(zero_one | (absdev <= 0), 1.0, tot["sw"] / np.where(absdev > 0, absdev, 1.0))
+    return tot["n"], center, scale
+
+
+def _robust_default(back: EngineSums, q: Query, robust: bool | None, cluster: str | None) -> bool:
+    """R's default: robust with a cluster or non-integer case weights; a cluster with
+    ``robust=False`` is ignored with a warning (as R and in memory)."""
+    if robust is None:
+        robust = cluster is not None or (q.weights is not None and _non_integer_weights(back, q))
+    if cluster is not None and not robust:
+        warnings.warn(
+            "cluster specified with robust=False: cluster ignored (as R)",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    return bool(robust)
+
+
+def _newton(
+    back: EngineSums,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    scale: np.ndarray,
+    q: Query,
+    mapping: dict[float, float] | None,
+    ties: str,
+) -> tuple[Any, Any]:
+    """R's Newton-Raphson, one aggregation per step; also the sums at ``beta = 0``."""
+    from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
+    from crlm_outcomes.survival import _cox_engine as eng
+    from crlm_outcomes.survival.cox import EPS, TOLER_CHOL
+
+    p = len(covs)
+    state: dict[str, Any] = {}
+
+    def evaluate(beta: np.ndarray) -> Any:
+        stop, ent = back.sums(covs, center, beta, q)
+        ts = time_sums(_apply_time_map(stop, mapping), p, q.keys, _apply_time_map(ent, mapping))
+        if "u_events" not in state:
+            state["u_events"] = ts.e1.sum(axis=0) if not np.any(beta) else None
+            state["sums0"] = ts
+        u_events = state["u_events"]
+        if u_events is None:
+            raise EstimationError("the first evaluation must be at beta = 0")
+        return derivatives_from_sums(ts, beta, u_events, ties == "efron")
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        res = eng.newton_loop(
+            evaluate, p, scale, counting=q.entry is not None, eps=EPS, toler_chol=TOLER_CHOL
+        )
+    return res, state["sums0"]
 
 
 def _robust_variance(
