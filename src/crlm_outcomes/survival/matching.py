@@ -248,6 +248,23 @@ class MatchedData(Result):
     excluded
         Rows without a propensity score (missing treatment or covariates) and treated units
         left unmatched (reason says which).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [1, 1, 0, 0, 0], "ps": [0.8, 0.3, 0.7, 0.35, 0.1],
+    ...                   "age": [70, 50, 68, 52, 40]})
+    >>> m = match_propensity(d, "t", propensity="ps", balance_covariates=["age"])
+    >>> m
+    <MatchedData 1:1, replace=False, treated matched 2/2, controls 2>
+    >>> print(m.table.to_string(index=False))
+        arm  n_all  n_matched  n_unmatched  effective_n
+    treated      2          2            0          2.0
+    control      3          2            1          2.0
+    >>> m.data[["pair", "weights"]].values.tolist()
+    [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0], [2.0, 1.0]]
+    >>> round(m.balance.max_abs_smd(weighted=False), 3), round(m.balance.max_abs_smd(), 3)
+    (0.473, 0.0)
     """
 
     table: pd.DataFrame
