@@ -414,7 +414,11 @@ def _trim(
         }
     )
     if out.any():
-        excluded = pd.concat([excluded, trimmed], ignore_index=True) if len(excluded) else trimmed
+        if len(excluded):  # their values are all missing: float, as the trimmed propensities
+            excluded = excluded.astype({"value": np.float64})
+            excluded = pd.concat([excluded, trimmed], ignore_index=True)
+        else:
+            excluded = trimmed
         warnings.warn(
             f"{int(out.sum())} row(s) trimmed: propensity outside [{trim:g}, {1 - trim:g}]",
             DataQualityWarning,
