@@ -472,13 +472,6 @@ def match_propensity(
         )
     pairs, pair_of, unmatched = _link_pairs(mm, t, idx, logit, replace)
     excluded_rows += [(i, treatment, None, "treated patient without a match") for i in unmatched]
-    matched = w_used > 0
-    out = data.loc[idx[matched]].copy()
-    out["pair"] = pair_of[matched]
-    out["weights"] = w_used[matched]
-    out["distance"] = logit[matched]
-    out["_treat01"] = t[matched]
-    out["_unit"] = np.arange(len(t))[matched]
     if balance_covariates is None:
         balance_covariates = _formula_covariates(formula, data, treatment)
     balance = balance_table(
@@ -498,7 +491,7 @@ def match_propensity(
     }
     return MatchedData(
         table=_arm_counts(t, w_used),
-        data=out,
+        data=_matched_rows(data, idx, t, w_used, logit, pair_of),
         pairs=pairs,
         propensity=ps.where(usable).rename("propensity"),
         distance=_on_index(logit, idx, data.index, "distance"),
@@ -616,6 +609,27 @@ def _link_pairs(
                 link.append((pair_no, idx[ti], idx[c], slot, abs(logit[ti] - logit[c])))
     pairs = pd.DataFrame(link, columns=["pair", "treated", "control", "slot", "difference"])
     return pairs, pair_of, unmatched
+
+
+def _matched_rows(
+    data: pd.DataFrame,
+    idx: pd.Index,
+    t: np.ndarray,
+    w_used: np.ndarray,
+    logit: np.ndarray,
+    pair_of: np.ndarray,
+) -> pd.DataFrame:
+    """The matched rows of ``data`` (labels ``idx`` with a positive weight) with their matched
+    set, weight, distance, 0/1 treatment and position (the columns :meth:`MatchedData.cox`
+    uses)."""
+    matched = w_used > 0
+    out = data.loc[idx[matched]].copy()
+    out["pair"] = pair_of[matched]
+    out["weights"] = w_used[matched]
+    out["distance"] = logit[matched]
+    out["_treat01"] = t[matched]
+    out["_unit"] = np.arange(len(t))[matched]
+    return out
 
 
 def _arm_counts(t: np.ndarray, w_used: np.ndarray) -> pd.DataFrame:
