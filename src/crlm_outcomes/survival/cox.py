@@ -479,18 +479,26 @@ def cox(
             conf_level=conf_level,
         )
     data = as_frame(data, error=SurvivalDataError)
-    si, design = _input_and_design(
-        data, formula, duration, event, strata=strata, weights=weights, cluster=cluster, entry=entry
+    variables = formula_variables(formula, data)
+    si = survival_input(  # called here so that its warning points at the caller of cox
+        data,
+        duration,
+        event,
+        strata=strata,
+        weights=weights,
+        cluster=cluster,
+        entry=entry,
+        extra=variables,
     )
-    n = design.X.shape[0]
+    design = _design(
+        data, formula, si, variables, [duration, event, strata, weights, cluster, entry]
+    )
     ev = _event_indicator(si)
     robust, groups = _variance_choice(si, robust, cluster)
-    _check_strata(si, n)
     counting = entry is not None
     rs, time_fix, entry_fix = _risk_sets(si, ev, ties, counting)
     res, xs, ws, center, means = _newton_fit(design.X, si.weights, rs, counting)
-    names = design.columns
-    _fit_warnings(res, names, counting)
+    _fit_warnings(res, design.columns, counting)
     var, rscore, order_groups = _variance(res, xs, ws, rs, robust, groups)
     order = rs.order
     state = CoxFitState(
@@ -518,11 +526,11 @@ def cox(
     )
     return cox_result(
         res,
-        names,
+        design.columns,
         counting=counting,
         conf_level=conf_level,
         ties=ties,
-        n=n,
+        n=si.n,
         n_event=int(ev.sum()),
         excluded=si.excluded,
         state=state,
@@ -552,41 +560,17 @@ def _check_options(ties: str, conf_level: float) -> None:
         )
 
 
-def _input_and_design(
+def _design(
     data: pd.DataFrame,
     formula: str,
-    duration: str,
-    event: str,
-    *,
-    strata: str | list[str] | None,
-    weights: str | None,
-    cluster: str | None,
-    entry: str | None,
-) -> tuple[SurvivalInput, Design]:
-    """The checked survival columns and the design matrix of the complete rows."""
-    variables = formula_variables(formula, data)
-    si = survival_input(
-        data,
-        duration,
-        event,
-        strata=strata,
-        weights=weights,
-        cluster=cluster,
-        entry=entry,
-        extra=variables,
-    )
+    si: SurvivalInput,
+    variables: list[str],
+    columns: list[str | list[str] | None],
+) -> Design:
+    """The design matrix of the complete rows (complete in ``columns``, the survival columns,
+    and ``variables``), checked to have finite covariates."""
     used_cols = list(
-        dict.fromkeys(
-            [
-                duration,
-                event,
-                *as_column_list(strata),
-                *as_column_list(weights),
-                *as_column_list(cluster),
-                *as_column_list(entry),
-                *variables,
-            ]
-        )
+        dict.fromkeys([c for cols in columns for c in as_column_list(cols)] + list(variables))
     )
     if si.excluded.empty:
         frame = data  # build_design reads only the formula's columns
@@ -605,7 +589,7 @@ def _input_and_design(
             value=str(frame.index[bad]),
             expected="finite covariates",
         )
-    return si, design
+    return design
 
 
 def _event_indicator(si: SurvivalInput) -> np.ndarray:
@@ -657,7 +641,9 @@ def _check_strata(si: SurvivalInput, n: int) -> None:
 def _risk_sets(
     si: SurvivalInput, ev: np.ndarray, ties: str, counting: bool
 ) -> tuple[eng.RiskSets, np.ndarray, np.ndarray | None]:
-    """The risk sets on the ``aeqSurv``-merged times, and those times (exit, entry)."""
+    """The risk sets on the ``aeqSurv``-merged times, and those times (exit, entry); an
+    :class:`EstimationError` when every stratum holds a single row."""
+    _check_strata(si, si.n)
     is_ev = ev > 0
     time_order = None if counting else eng.event_first_time_order(si.time, is_ev)
     time_fix, entry_fix = _aeq_times(si.time, si.entry, time_order)
