@@ -150,7 +150,32 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
     numbers = hr_frame(model)
     refs, counts, total, total_events = model_design(model)
     by_term = counts.set_index("term") if isinstance(counts, pd.DataFrame) else None
+    groups, order = _term_groups(numbers, by_term, lab)
     rows: list[dict[str, Any]] = []
+    for key in order:
+        members = groups[key]
+        if members[0]["kind"] in ("continuous",) or (
+            len(members) == 1 and key == members[0]["term"]
+        ):
+            rows.extend(members)
+        else:
+            rows.extend(_variable_rows(key, members, refs, total, total_events, lab))
+    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+def _row(variable: str, term: str, label: str, kind: str, **numbers: Any) -> dict[str, Any]:
+    """One row of :data:`ROW_COLUMNS`; the numbers not given are missing."""
+    row: dict[str, Any] = {"variable": variable, "term": term, "label": label, "kind": kind}
+    for name in ("hr", "lower", "upper", "p", "n", "events"):
+        row[name] = numbers.get(name, np.nan)
+    return row
+
+
+def _term_groups(
+    numbers: pd.DataFrame, by_term: pd.DataFrame | None, lab: Labels
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The rows of the model terms, grouped: the level terms of a categorical variable under
+    the variable, every other term on its own; and the order of the groups (as the terms)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     order: list[str] = []
     for r in numbers.itertuples(index=False):
@@ -160,87 +185,43 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
         if by_term is not None and term in by_term.index:
             n, ev = by_term.loc[term, "n"], by_term.loc[term, "events"]
         kind = "level" if np.isfinite(r.coef) else "not_estimable"
+        values = {"hr": r.hr, "lower": r.lower, "upper": r.upper, "p": r.p, "n": n, "events": ev}
         if m and ":" not in term:
             var = _variable(m.group("var"))
-            level = m.group("level")
             if var not in groups:
                 groups[var] = []
                 order.append(var)
-            groups[var].append(
-                {
-                    "variable": var,
-                    "term": term,
-                    "label": lab.level(var, _parse_level(level)),
-                    "kind": kind,
-                    "hr": r.hr,
-                    "lower": r.lower,
-                    "upper": r.upper,
-                    "p": r.p,
-                    "n": n,
-                    "events": ev,
-                }
-            )
+            label = lab.level(var, _parse_level(m.group("level")))
+            groups[var].append(_row(var, term, label, kind, **values))
         else:
             var = _variable(term)
             order.append(term)
-            groups[term] = [
-                {
-                    "variable": var,
-                    "term": term,
-                    "label": lab.term(var) if var in lab.variables else _readable_term(term, lab),
-                    "kind": "continuous" if kind == "level" else kind,
-                    "hr": r.hr,
-                    "lower": r.lower,
-                    "upper": r.upper,
-                    "p": r.p,
-                    "n": n,
-                    "events": ev,
-                }
-            ]
-    for key in order:
-        members = groups[key]
-        if members[0]["kind"] in ("continuous",) or (
-            len(members) == 1 and key == members[0]["term"]
-        ):
-            rows.extend(members)
-            continue
-        var = key
-        ref_n = ref_ev = np.nan
-        if total is not None and all(np.isfinite(float(x["n"])) for x in members):
-            ref_n = total - sum(float(x["n"]) for x in members)
-            if total_events is not None:
-                ref_ev = total_events - sum(float(x["events"]) for x in members)
-        rows.append(
-            {
-                "variable": var,
-                "term": "",
-                "label": lab.variable(var),
-                "kind": "header",
-                "hr": np.nan,
-                "lower": np.nan,
-                "upper": np.nan,
-                "p": np.nan,
-                "n": np.nan,
-                "events": np.nan,
-            }
-        )
-        if var in refs:
-            rows.append(
-                {
-                    "variable": var,
-                    "term": "",
-                    "label": lab.level(var, refs[var]),
-                    "kind": "reference",
-                    "hr": 1.0,
-                    "lower": np.nan,
-                    "upper": np.nan,
-                    "p": np.nan,
-                    "n": ref_n,
-                    "events": ref_ev,
-                }
-            )
-        rows.extend(members)
-    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+            label = lab.term(var) if var in lab.variables else _readable_term(term, lab)
+            kind = "continuous" if kind == "level" else kind
+            groups[term] = [_row(var, term, label, kind, **values)]
+    return groups, order
+
+
+def _variable_rows(
+    var: str,
+    members: list[dict[str, Any]],
+    refs: dict[str, Any],
+    total: int | None,
+    total_events: int | None,
+    lab: Labels,
+) -> list[dict[str, Any]]:
+    """A categorical variable's rows: its header, its reference level (hr 1, with the
+    patients and events not in another level when every level has counts) and its levels."""
+    ref_n = ref_ev = np.nan
+    if total is not None and all(np.isfinite(float(x["n"])) for x in members):
+        ref_n = total - sum(float(x["n"]) for x in members)
+        if total_events is not None:
+            ref_ev = total_events - sum(float(x["events"]) for x in members)
+    rows = [_row(var, "", lab.variable(var), "header")]
+    if var in refs:
+        label = lab.level(var, refs[var])
+        rows.append(_row(var, "", label, "reference", hr=1.0, n=ref_n, events=ref_ev))
+    return rows + members
 
 
 def _parse_level(text: str) -> Any:
