@@ -319,47 +319,8 @@ def concordance(
     1.0
     """
     if isinstance(data, (np.ndarray, pd.Series, list, tuple)):
-        warn_deprecated(
-            "concordance(time, status, x, ...) on arrays",
-            "concordance(data, duration, event, score, ...) on a DataFrame, or "
-            "concordance_arrays() for arrays",
-        )
-        # the old positional order (time, status, x) lands in (data, duration, event)
-        x = event if event is not None else old.pop("x", None)
-        if old:
-            raise SpecError(
-                "unknown argument(s) to concordance",
-                value=sorted(old),
-                expected="time, status, x, weights, strata, cluster, entry, reverse",
-            )
-        return concordance_arrays(
-            np.asarray(data, float),
-            np.asarray(duration),
-            np.asarray(x),
-            # the deprecated array form passes arrays through the column-name parameters
-            weights=weights,  # type: ignore[arg-type]
-            strata=strata,  # type: ignore[arg-type]
-            cluster=cluster,  # type: ignore[arg-type]
-            entry=entry,  # type: ignore[arg-type]
-            reverse=True if reverse is None else reverse,
-        )
-    if old:
-        raise SpecError(
-            "unknown argument(s) to concordance",
-            value=sorted(old),
-            expected="data, duration, event, score, weights, strata, cluster, entry, "
-            "reverse, conf_level",
-        )
-    if score is None or duration is None or event is None:
-        raise SpecError(
-            "concordance needs duration, event and score columns",
-            value=None,
-            expected="concordance(data, duration, event, score)",
-        )
-    if not 0 < conf_level < 1:
-        raise SpecError(
-            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
-        )
+        return _array_form(data, duration, event, weights, strata, cluster, entry, reverse, old)
+    score = _checked_score(old, duration, event, score, conf_level)
     si = survival_input(
         data,
         duration,
@@ -388,9 +349,84 @@ def concordance(
         entry=si.entry,
         reverse=bool(reverse),
     )
+    return Concordance(
+        table=_concordance_table(res, conf_level),
+        score=score,
+        reverse=bool(reverse),
+        conf_level=conf_level,
+        n=si.n,
+        excluded=si.excluded,
+    )
+
+
+def _array_form(
+    time: Any,
+    status: Any,
+    x: Any,
+    weights: Any,
+    strata: Any,
+    cluster: Any,
+    entry: Any,
+    reverse: bool | None,
+    old: dict[str, Any],
+) -> pd.Series:
+    """The deprecated ``concordance(time, status, x, ...)`` on arrays, with its FutureWarning."""
+    warn_deprecated(
+        "concordance(time, status, x, ...) on arrays",
+        "concordance(data, duration, event, score, ...) on a DataFrame, or "
+        "concordance_arrays() for arrays",
+        stacklevel=4,
+    )
+    # the old positional order (time, status, x) lands in (data, duration, event)
+    x = x if x is not None else old.pop("x", None)
+    if old:
+        raise SpecError(
+            "unknown argument(s) to concordance",
+            value=sorted(old),
+            expected="time, status, x, weights, strata, cluster, entry, reverse",
+        )
+    return concordance_arrays(
+        np.asarray(time, float),
+        np.asarray(status),
+        np.asarray(x),
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        entry=entry,
+        reverse=True if reverse is None else reverse,
+    )
+
+
+def _checked_score(
+    old: dict[str, Any], duration: Any, event: Any, score: str | None, conf_level: float
+) -> str:
+    """The score column, after a :class:`SpecError` for an unknown keyword, a missing column
+    name or a bad level."""
+    if old:
+        raise SpecError(
+            "unknown argument(s) to concordance",
+            value=sorted(old),
+            expected="data, duration, event, score, weights, strata, cluster, entry, "
+            "reverse, conf_level",
+        )
+    if score is None or duration is None or event is None:
+        raise SpecError(
+            "concordance needs duration, event and score columns",
+            value=None,
+            expected="concordance(data, duration, event, score)",
+        )
+    if not 0 < conf_level < 1:
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
+    return score
+
+
+def _concordance_table(res: pd.Series, conf_level: float) -> pd.DataFrame:
+    """One row: C, its standard error and Wald limits, and the pair counts."""
     z = stats.norm.ppf(0.5 + conf_level / 2)
     est, se = float(res["concordance"]), float(res["std"])
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "estimate": [est],
             "std_error": [se],
@@ -402,12 +438,4 @@ def concordance(
             "tied_y": [res["tied.y"]],
             "tied_xy": [res["tied.xy"]],
         }
-    )
-    return Concordance(
-        table=table,
-        score=score,
-        reverse=bool(reverse),
-        conf_level=conf_level,
-        n=si.n,
-        excluded=si.excluded,
     )
