@@ -56,6 +56,15 @@ class ConditionalSurvival(Result):
         Interval transform and level.
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.survival import conditional_survival
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> cs = conditional_survival(cohort, "os_months", "os_event", given=[0, 12], horizon=36)
+    >>> cs.table[["given", "n_risk", "survival_given", "estimate"]].round(3).to_dict("records")
+    [{'given': 0.0, 'n_risk': 200.0, 'survival_given': 1.0, 'estimate': 0.559}, {'given': 12.0, 'n_risk': 158.0, 'survival_given': 0.795, 'estimate': 0.549}]
     """
 
     table: pd.DataFrame

@@ -110,6 +110,16 @@ class CoxResult(Result):
         need them raise :class:`~crlm_outcomes.errors.SpecError`.
     levels
         Levels of each categorical variable (reference first) of a fit without ``state``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> fit.n, fit.n_event, fit.ties, fit.converged
+    (200, 143, 'efron', True)
+    >>> fit.tests.round(3).to_dict("records")
+    [{'test': 'likelihood_ratio', 'statistic': 4.866, 'df': 2, 'p': 0.088}, {'test': 'wald', 'statistic': 4.804, 'df': 2, 'p': 0.091}, {'test': 'score', 'statistic': 4.813, 'df': 2, 'p': 0.09}]
     """
 
     table: pd.DataFrame
