@@ -291,6 +291,19 @@ class FineGray(Result):
     term_counts
         ``term, n, events``: patients with a 0/1 design column equal to 1 and their events of
         the cause (missing for other columns), for tables and forest plots.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes import fine_gray
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+    >>> fg = fine_gray(cohort, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+    >>> fg.counts, fg.n, fg.converged
+    ({'n_cause': 86, 'n_competing': 9, 'n_censored': 29}, 124, True)
+    >>> new = pd.DataFrame({"age_at_diagnosis": [60.0], "sex": ["male"]})
+    >>> fg.predict(new, times=[12, 24]).round(3).to_dict("records")  # cumulative incidence
+    [{'row': 0, 'time': 12.0, 'cif': 0.273}, {'row': 0, 'time': 24.0, 'cif': 0.451}]
     """
 
     table: pd.DataFrame

@@ -58,6 +58,16 @@ class LandmarkResult(Result):
     by, groups
         The grouping column(s) and, per group (R's labels), the rows analysed and kept:
         ``group, n_input, n_landmark`` (one group ``"all"`` without ``by``).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import landmark
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> lm = landmark(synthetic_cohort(200, seed=1), "os_months", "os_event", by="sex", landmark=6.0)
+    >>> lm.counts.to_dict("records")
+    [{'reason': 'input rows', 'n': 200}, {'reason': 'event at or before the landmark', 'n': 22}, {'reason': 'landmark cohort', 'n': 178}]
+    >>> lm.groups.to_dict("records")
+    [{'group': 'female', 'n_input': 81, 'n_landmark': 73}, {'group': 'male', 'n_input': 119, 'n_landmark': 105}]
     """
 
     table: pd.DataFrame

@@ -38,10 +38,31 @@ def hr_frame(model: Any) -> pd.DataFrame:
     """``term, coef, hr, lower, upper, p`` of a Cox or Fine-Gray fit (its ``.table``) or a
     frame with those columns.
 
+    Parameters
+    ----------
+    model
+        A :class:`~crlm_outcomes.survival.cox.CoxResult`, a
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` or any object with such a ``.table``,
+        or a DataFrame with ``term, hr, lower, upper, p`` (``exp_coef`` is read as ``hr``; a
+        missing ``coef`` is ``log(hr)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, coef, hr, lower, upper, p``, one row per term, on a fresh 0..n-1 index.
+
     Raises
     ------
     InputError
         Not a fitted model, or a frame without those columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> published = pd.DataFrame({"term": ["cea_gt_200"], "hr": [1.8], "lower": [1.2],
+    ...                           "upper": [2.7], "p": [0.004]})
+    >>> hr_frame(published).round(3).to_dict("records")
+    [{'term': 'cea_gt_200', 'coef': 0.588, 'hr': 1.8, 'lower': 1.2, 'upper': 2.7, 'p': 0.004}]
     """
     frame = model if isinstance(model, pd.DataFrame) else None
     if frame is None:
@@ -72,6 +93,20 @@ def hr_frame(model: Any) -> pd.DataFrame:
 def model_design(model: Any) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
     """References, per-term counts (``term, n, events``), patients and events of a fitted
     model, where the fit records them (``({}, None, None, None)`` for a bare frame).
+
+    Parameters
+    ----------
+    model
+        A fitted :class:`~crlm_outcomes.survival.cox.CoxResult` (counted from its design) or
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` (its ``term_counts``), or a frame.
+
+    Returns
+    -------
+    tuple
+        ``(references, counts, n, events)``: the reference level of each categorical variable
+        (``{variable: level}``), a DataFrame ``term, n, events`` (patients with a 0/1 design
+        column at 1 and their events; missing for other columns) or ``None``, the patients and
+        the events of the fit (``None`` where unknown).
 
     Examples
     --------
@@ -247,6 +282,20 @@ def _readable_term(term: str, lab: Labels) -> str:
 def term_label(term: str, labels: Labels | Mapping[str, Any] | None = None) -> str:
     """Readable label of one model term: a variable's label, or a level term as
     ``Sex: Male``.
+
+    Parameters
+    ----------
+    term
+        A design column name, e.g. ``"age"``, ``"sex[T.male]"``, ``"C(sex)"`` or an
+        interaction ``"age:sex[T.male]"``.
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`; default the package's).
+
+    Returns
+    -------
+    str
+        The variable's label, ``"<variable label>: <level label>"`` for a level term, or the
+        term with its variable names replaced by their labels (``:`` shown as ``×``).
 
     Examples
     --------
