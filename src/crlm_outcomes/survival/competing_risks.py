@@ -78,7 +78,8 @@ def declared_causes(
     Returns
     -------
     tuple of int
-        The cause codes: ``causes`` as given, or the codes seen in ``event`` in increasing order.
+        The cause codes: ``causes`` as given, or the integer codes seen in ``event`` in
+        increasing order (empty when ``event`` is not a column of ``data``).
 
     Raises
     ------

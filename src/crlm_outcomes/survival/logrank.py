@@ -492,8 +492,8 @@ def logrank_from_input(si: SurvivalInput, *, rho: float = 0) -> LogRankResult:
     Parameters
     ----------
     si
-        The validated arrays (:func:`~crlm_outcomes.survival._inputs.survival_input`), with at
-        least two groups (and strata, if any).
+        The validated arrays (:func:`~crlm_outcomes.survival._inputs.survival_input`) with at
+        least two groups; with strata, O - E and its variance are summed over the strata.
     rho
         Weight power: 0 (default) the log-rank test, 1 the Peto & Peto test.
 
