@@ -104,6 +104,22 @@ def plot_cif(
     Returns
     -------
     matplotlib.axes.Axes
+        The curve axes (the numbers at risk are drawn as annotations of it).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.competing_risks import cumulative_incidence
+    >>> d = pd.DataFrame({"t": [3, 5, 8, 12, 15, 20, 24, 30], "status": [1, 2, 0, 1, 1, 2, 0, 1]})
+    >>> ax = plot_cif(cumulative_incidence(d, "t", "status"), ci=False,
+    ...               cause_labels={1: "Recurrence", 2: "Death without recurrence"})
+    >>> len(ax.get_lines()), [t.get_text() for t in ax.get_legend().get_texts()]
+    (2, ['Recurrence', 'Death without recurrence'])
+    >>> ax.get_xlabel()
+    'Months from curative liver-directed treatment'
+    >>> plt.close(ax.figure)
     """
     from crlm_outcomes.plots.km import time_breaks
 

@@ -46,7 +46,30 @@ _KINDS = ("survival", "failure", "cumhaz")
 def risk_table_counts(
     result: KaplanMeierResult, times: Sequence[float] | np.ndarray
 ) -> dict[Any, np.ndarray]:
-    """Number at risk of each group at ``times`` (R's ``summary(fit, times, extend=TRUE)``)."""
+    """Number at risk of each group at ``times`` (R's ``summary(fit, times, extend=TRUE)``).
+
+    Parameters
+    ----------
+    result
+        A Kaplan-Meier result.
+    times
+        Times at which to count (any order; 0 after the end of a group's follow-up).
+
+    Returns
+    -------
+    dict
+        Group label -> float array of the numbers at risk, in the order of ``times``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    >>> d = pd.DataFrame({"t": [5, 8, 12, 20, 30, 40], "e": [1, 0, 1, 1, 0, 1],
+    ...                   "arm": ["a", "b", "a", "b", "a", "b"]})
+    >>> counts = risk_table_counts(kaplan_meier(d, "t", "e", by="arm"), [0, 12, 24, 36])
+    >>> {g: v.tolist() for g, v in counts.items()}
+    {'a': [3.0, 2.0, 1.0, 0.0], 'b': [3.0, 2.0, 1.0, 1.0]}
+    """
     at = result.at(list(times), extend=True)
     order = np.argsort(np.asarray(times, dtype=float), kind="stable")
     out = {}
@@ -114,6 +137,18 @@ def truncation_time(result: KaplanMeierResult, min_at_risk: float | None = None)
 def time_breaks(end: float, step: float | None = None) -> list[float]:
     """Ticks from 0: every 12 months (24 beyond 96 months, 6 below 24), up to ``end``.
 
+    Parameters
+    ----------
+    end
+        Right end of the time axis (months).
+    step
+        Tick spacing; None chooses it from ``end`` as above.
+
+    Returns
+    -------
+    list of float
+        Tick times from 0 up to ``end`` inclusive.
+
     Examples
     --------
     >>> time_breaks(61.0)
@@ -125,7 +160,27 @@ def time_breaks(end: float, step: float | None = None) -> list[float]:
 
 
 def format_p_plot(p: float, name: str = "Log-rank") -> str:
-    """``Log-rank p = 0.012`` (``p < 0.001`` below that)."""
+    """``Log-rank p = 0.012`` (``p < 0.001`` below that).
+
+    Parameters
+    ----------
+    p
+        The p-value.
+    name
+        Name of the test, printed before ``p``.
+
+    Returns
+    -------
+    str
+        The label printed in the figure, p to three decimals.
+
+    Examples
+    --------
+    >>> format_p_plot(0.01234)
+    'Log-rank p = 0.012'
+    >>> format_p_plot(0.0002, "Gray's test")
+    "Gray's test p < 0.001"
+    """
     return f"{name} p < 0.001" if p < 0.001 else f"{name} p = {p:.3f}"
 
 
