@@ -29,10 +29,33 @@ def flow_steps_frame(steps: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.Da
     Each step is a box ``label`` with ``n`` remaining; ``excluded`` (with ``reason``) is the
     number removed on the way from the previous box (absent for the first box).
 
+    Parameters
+    ----------
+    steps
+        A frame, or a list of mappings, with ``label`` and ``n`` and, after the first step,
+        ``excluded`` and ``reason``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns label, n, excluded, reason (missing where not given), one row per step in order.
+
     Raises
     ------
     InputError
         No steps, or a step without ``label`` or ``n``.
+
+    Examples
+    --------
+    >>> f = flow_steps_frame([{"label": "Records", "n": 120},
+    ...                       {"label": "Adults", "n": 100, "excluded": 20, "reason": "Age < 18"}])
+    >>> f.columns.tolist(), f["label"].tolist(), int(f.loc[1, "excluded"])
+    (['label', 'n', 'excluded', 'reason'], ['Records', 'Adults'], 20)
+    >>> try:
+    ...     flow_steps_frame([{"n": 120}])
+    ... except ValueError as exc:
+    ...     print(str(exc).splitlines()[0])
+    flow step without a required key...
     """
     frame = steps.copy() if isinstance(steps, pd.DataFrame) else pd.DataFrame(list(steps))
     if frame.empty:
