@@ -49,6 +49,22 @@ class ScoreComparison(Result):
         resamples).
     risks
         Predicted risks from each score, one column per time (``<score>_risk_<t>``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+    >>> r
+    <ScoreComparison of score, p at t=8>
+    >>> list(dict.fromkeys(r.table["metric"]))[:5]
+    ['C', 'AUC', 'Brier', 'IPA', 'calibration slope']
+    >>> dc = r.pairwise.iloc[0]  # C of p minus C of score
+    >>> dc["metric"], round(float(dc["estimate"]), 3), round(float(dc["p"]), 3)
+    ('C', 0.178, 0.19)
     """
 
     table: pd.DataFrame

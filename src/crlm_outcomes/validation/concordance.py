@@ -46,6 +46,20 @@ class ConcordanceResult(Result):
     contrasts
         One row per pair: term, reference, estimate (C of term minus C of reference), std_error,
         lower, upper, statistic (z), p, n (rows both scores have).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = concordance(d, "t", "e", ["score", "p"])
+    >>> r
+    <ConcordanceResult Harrell C: score=0.744, p=0.922>
+    >>> diff = r.contrasts.iloc[0]
+    >>> round(float(diff["estimate"]), 3), round(float(diff["p"]), 3), int(diff["n"])
+    (0.178, 0.19, 12)
     """
 
     table: pd.DataFrame
