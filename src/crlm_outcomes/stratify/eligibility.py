@@ -72,6 +72,32 @@ def rfa_eligible(data: Any, *, max_cm: float = 3.0, max_lesions: int = 5) -> pd.
 
     True when ``liver_mets_largest_cm < max_cm`` (exactly 3 cm is not eligible) and
     ``liver_mets_number <= max_lesions`` (exactly 5 is eligible).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm`` and/or
+        ``liver_mets_number``.
+    max_cm
+        Largest diameter must be below this (cm, exclusive; default 3).
+    max_lesions
+        Number of lesions must be at most this (inclusive; default 5).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True within both limits, False when a known
+        value exceeds one; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import rfa_eligible
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [2.5, 3.0, None, None],
+    ...                    "liver_mets_number": pd.array([5, 2, 2, 6], dtype="Int64")})
+    >>> rfa_eligible(df).tolist()  # 3 cm is too large; 6 lesions too many, size unknown
+    [True, False, <NA>, False]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "rfa_eligible")
@@ -104,6 +130,28 @@ def mwa_eligible(data: Any, *, max_cm: float = 5.0) -> pd.Series:
     vessels (no number limit stated).
 
     True when ``liver_mets_largest_cm < max_cm`` (exactly 5 cm is not eligible).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm``.
+    max_cm
+        Largest diameter must be below this (cm, exclusive; default 5).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the largest lesion is below
+        ``max_cm``; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import mwa_eligible
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [4.9, 5.0, None]})
+    >>> mwa_eligible(df).tolist()
+    [True, False, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm",), "mwa_eligible")
@@ -131,6 +179,32 @@ def sbrt_eligible(data: Any, *, max_cm: float = 6.0, max_lesions: int = 3) -> pd
 
     True when ``liver_mets_number <= max_lesions`` and ``liver_mets_largest_cm <= max_cm``
     (exactly 3 lesions and exactly 6 cm are eligible).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm`` and/or
+        ``liver_mets_number``.
+    max_cm
+        Largest diameter must be at most this (cm, inclusive; default 6).
+    max_lesions
+        Number of lesions must be at most this (inclusive; default 3).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True within both limits, False when a known
+        value exceeds one; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import sbrt_eligible
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [6.0, 6.5, 2.0, None],
+    ...                    "liver_mets_number": pd.array([3, 1, 4, 2], dtype="Int64")})
+    >>> sbrt_eligible(df).tolist()
+    [True, False, False, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "sbrt_eligible")
@@ -190,6 +264,27 @@ def flr_adequate(
         allows both readings.
     timing_convention, window_months
         Passed to :func:`~crlm_outcomes.stratify.liver_mets_timing` when ``basis="timing"``.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the remnant reaches the
+        applicable threshold; NA where the remnant, or the timing needed between the thresholds,
+        is unknown, with the reason (see :func:`~crlm_outcomes.stratify.explain`), the rule and
+        the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import flr_adequate
+    >>> df = pd.DataFrame({
+    ...     "future_liver_remnant_pct": [45.0, 35.0, 35.0, 25.0],
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-01"] * 4),
+    ...     "primary_resection_date": pd.to_datetime(["2020-02-01"] * 4),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(
+    ...         ["2020-01-01", "2020-01-01", "2021-06-01", "2020-01-01"])})
+    >>> flr_adequate(df).tolist()  # 35% is short for synchronous, enough for metachronous
+    [True, False, True, False]
     """
     if basis not in ("timing", "operation"):
         raise SpecError(
@@ -271,6 +366,34 @@ def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Ser
 
     True when ``neoadjuvant_cycles <= max_cycles`` (exactly 6 is within the limit). Missing,
     as not applicable, when ``neoadjuvant_chemo`` is False.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``neoadjuvant_cycles`` (and
+        ``neoadjuvant_chemo``, when recorded).
+    max_cycles
+        Largest number of cycles within the limit (inclusive; default 6).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the cycles given are at most
+        ``max_cycles``; NA where the number of cycles is unknown or no neoadjuvant chemotherapy
+        was given, with the reason (see :func:`~crlm_outcomes.stratify.explain`), the rule and
+        the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, neoadjuvant_cycles_within_limit
+    >>> df = pd.DataFrame({"neoadjuvant_chemo": [True, True, False],
+    ...                    "neoadjuvant_cycles": pd.array([6, 8, None], dtype="Int64")})
+    >>> result = neoadjuvant_cycles_within_limit(df)
+    >>> result.tolist()
+    [True, False, <NA>]
+    >>> print(explain(result)["reason"].iloc[2])
+    not applicable: no neoadjuvant chemotherapy (neoadjuvant_chemo False)
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("neoadjuvant_cycles",), "neoadjuvant_cycles_within_limit")
@@ -310,6 +433,35 @@ def oxaliplatin_within_12_months(
     interval is longer or ``oxaliplatin_exposure`` is False. A last dose recorded *after* the
     liver diagnosis contradicts the column's definition ("before the liver metastases") and is
     missing with that reason.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``oxaliplatin_exposure`` and/or
+        ``oxaliplatin_last_date`` (and ``liver_mets_diagnosis_date``).
+    months
+        Length of the window before the liver metastases (inclusive; default 12).
+    month_basis
+        ``"calendar"`` (default) or ``"days"`` (months of 30.4375 days).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the last oxaliplatin dose lies
+        within the window; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import oxaliplatin_within_12_months
+    >>> df = pd.DataFrame({
+    ...     "oxaliplatin_exposure": [True, True, False, True],
+    ...     "oxaliplatin_last_date": pd.to_datetime(
+    ...         ["2020-03-15", "2019-01-10", None, None]),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(["2021-03-15"] * 4)})
+    >>> oxaliplatin_within_12_months(df).tolist()  # exactly 12 months is within
+    [True, False, False, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(
