@@ -178,9 +178,16 @@ def braf_class(data: Any) -> pd.Series:
     """BRAF status: wild-type, non-V600E, V600E -- never pooled.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.3 (seed 004); Jones, JCO 2017: non-V600E has a far
-    better prognosis than V600E (median OS 60.7 vs 11.4 months), so the two are never pooled as
-    "BRAF mutant".
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.3 (seed 004); Jones JC, Renfro LA, Al-Shamsi HO, et al. Non-V600 BRAF mutations define
+    a clinically distinct molecular subtype of metastatic colorectal cancer. J Clin Oncol
+    2017;35(23):2624-2630: non-V600E has a far better prognosis than V600E (median OS 60.7 vs
+    11.4 months), so the two are never pooled as "BRAF mutant".
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``braf_status``.
 
     Returns
     -------
@@ -220,6 +227,11 @@ def mmr_class(data: Any) -> pd.Series:
     metastases (2025 edition), section 1.5.1 (seed 004); MSI-L is counted with pMMR/MSS, as the
     guideline does (pMMR/MSS/MSI-L, sections 3.2.2 and 5.1.1).
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``mmr_status``.
+
     Returns
     -------
     pandas.Series
@@ -249,7 +261,13 @@ def her2_class(data: Any) -> pd.Series:
     """HER2 amplification / over-expression: negative or positive.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.4 (seed 004).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.4 (seed 004).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``her2_status``.
 
     Returns
     -------
