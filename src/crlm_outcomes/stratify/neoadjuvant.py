@@ -59,6 +59,20 @@ def surgery_within_months_of_chemo(
     -------
     pandas.Series
         Nullable ``boolean``; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, surgery_within_months_of_chemo
+    >>> df = pd.DataFrame({
+    ...     "neoadjuvant_chemo": [True, True, False],
+    ...     "neoadjuvant_start_date": pd.to_datetime(["2020-01-10", "2020-01-10", None]),
+    ...     "liver_resection_date": pd.to_datetime(["2020-04-10", "2020-05-02", "2020-03-01"])})
+    >>> result = surgery_within_months_of_chemo(df)
+    >>> result.tolist()  # exactly 3 calendar months is within
+    [True, False, <NA>]
+    >>> print(explain(result)["reason"].iloc[2])
+    not applicable: no neoadjuvant chemotherapy
     """
     if origin not in ("start", "end"):
         raise SpecError(
@@ -119,10 +133,39 @@ def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     metastases were initially unresectable. Missing, as not applicable, for metachronous
     metastases (section 5.1.2 applies), and where a needed item is unknown.
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with the timing dates, ``initially_resectable``
+        and the Fong score items (see :func:`~crlm_outcomes.stratify.fong_score`).
+    crs_below
+        Fong clinical risk score below which upfront surgery is preferred (default 3).
+
     Returns
     -------
     pandas.Series
         Nullable ``boolean``; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, upfront_surgery_candidate
+    >>> df = pd.DataFrame({
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-01"] * 3),
+    ...     "primary_resection_date": pd.to_datetime(["2020-02-01"] * 3),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(
+    ...         ["2020-01-01", "2020-01-01", "2021-06-01"]),
+    ...     "initially_resectable": [True, True, True],
+    ...     "primary_node_positive": [False, True, False],
+    ...     "disease_free_interval_months": [0.0, 0.0, 16.0],
+    ...     "liver_mets_number": pd.array([1, 3, 1], dtype="Int64"),
+    ...     "cea_at_liver_diagnosis": [12.0, 250.0, 5.0],
+    ...     "liver_mets_largest_cm": [2.0, 6.0, 3.0]})
+    >>> result = upfront_surgery_candidate(df)  # Fong scores 1, 5 and 0
+    >>> result.tolist()
+    [True, False, <NA>]
+    >>> print(explain(result)["reason"].iloc[2])
+    not applicable: metachronous metastases (section 5.1.2)
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("initially_resectable",), "upfront_surgery_candidate")

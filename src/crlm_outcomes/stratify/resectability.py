@@ -37,11 +37,30 @@ def treatment_intent(data: Any) -> pd.Series:
     * missing -- ``initially_resectable`` missing, or ``ned_achieved`` missing for an initially
       unresectable patient who had liver-directed treatment.
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``initially_resectable`` and
+        ``ned_achieved`` (and the liver-treatment columns, read when ``ned_achieved`` is
+        missing).
+
     Returns
     -------
     pandas.Series
         Ordered Categorical ``initially_resectable < initially_unresectable_converted <
         never_ned``; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, treatment_intent
+    >>> df = pd.DataFrame({"initially_resectable": [True, False, False, None],
+    ...                    "ned_achieved": [True, True, False, True]})
+    >>> result = treatment_intent(df)
+    >>> result.tolist()
+    ['initially_resectable', 'initially_unresectable_converted', 'never_ned', nan]
+    >>> print(explain(result)["reason"].iloc[3])
+    initial resectability unknown for this patient
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("initially_resectable", "ned_achieved"), "treatment_intent")
