@@ -362,11 +362,35 @@ def strategy_disagreements(data: Any) -> pd.DataFrame:
     Only rows where both are known and differ are listed; a derivation that is missing is not a
     disagreement (see :func:`derive_surgical_strategy` reasons for those).
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``surgical_strategy`` and the columns
+        the derivation reads (see :func:`derive_surgical_strategy`).
+
     Returns
     -------
     pandas.DataFrame
         Columns ``index`` (label in ``data``), ``patient_id`` and ``source_row`` (when present),
         ``recorded``, ``derived``, and the date columns that drove the derivation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import strategy_disagreements
+    >>> df = pd.DataFrame({
+    ...     "patient_id": ["P1", "P2", "P3"],
+    ...     "surgical_strategy": ["simultaneous", "liver_first", "ablation_only"],
+    ...     "primary_resection_type": ["simultaneous_with_liver", "colectomy", "colectomy"],
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-15"] * 3),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(["2020-01-15"] * 3),
+    ...     "primary_resection_date": pd.to_datetime(["2020-03-01"] * 3),
+    ...     "liver_resection_date": pd.to_datetime(["2020-03-01", "2020-06-01", None]),
+    ...     "ablation_type": ["none", "none", "RFA"]})
+    >>> out = strategy_disagreements(df)  # P2: liver resected after the primary
+    >>> print(out[["index", "patient_id", "recorded", "derived"]].to_string(index=False))
+     index patient_id    recorded              derived
+         1         P2 liver_first staged_primary_first
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy",), "strategy_disagreements")
