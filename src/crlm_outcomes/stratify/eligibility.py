@@ -67,8 +67,8 @@ def rfa_eligible(data: Any, *, max_cm: float = 3.0, max_lesions: int = 5) -> pd.
     """Radiofrequency ablation within the guideline's size and number limits.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.2 (seed 004): RFA for lesions with largest diameter
-    < 3 cm, at most 5 per session.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.2 (seed 004): RFA for lesions with largest diameter < 3 cm, at most 5 per session.
 
     True when ``liver_mets_largest_cm < max_cm`` (exactly 3 cm is not eligible) and
     ``liver_mets_number <= max_lesions`` (exactly 5 is eligible).
@@ -126,8 +126,8 @@ def mwa_eligible(data: Any, *, max_cm: float = 5.0) -> pd.Series:
     """Microwave ablation within the guideline's size limit.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.2 (seed 004): MWA for lesions < 5 cm, also near major
-    vessels (no number limit stated).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.2 (seed 004): MWA for lesions < 5 cm, also near major vessels (no number limit stated).
 
     True when ``liver_mets_largest_cm < max_cm`` (exactly 5 cm is not eligible).
 
@@ -175,7 +175,8 @@ def sbrt_eligible(data: Any, *, max_cm: float = 6.0, max_lesions: int = 3) -> pd
     """Stereotactic body radiotherapy within the guideline's size and number limits.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.2 (seed 004): SBRT for <= 3 lesions, largest <= 6 cm.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.2 (seed 004): SBRT for <= 3 lesions, largest <= 6 cm.
 
     True when ``liver_mets_number <= max_lesions`` and ``liver_mets_largest_cm <= max_cm``
     (exactly 3 lesions and exactly 6 cm are eligible).
@@ -241,9 +242,10 @@ def flr_adequate(
     """Future liver remnant adequate for the planned hepatectomy.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.1.4 (seed 004): keep at least one of the three hepatic
-    veins and a remnant liver volume >= 40% (synchronous hepatectomy, 同时性肝切除) or >= 30%
-    (metachronous hepatectomy, 异时性肝切除). Only the volume criterion is in the data.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.1.4 (seed 004): keep at least one of the three hepatic veins and a remnant liver volume >=
+    40% (synchronous hepatectomy, 同时性肝切除) or >= 30% (metachronous hepatectomy, 异时性肝切除). Only the
+    volume criterion is in the data.
 
     True when ``future_liver_remnant_pct`` is at or above the applicable threshold (exactly 40 /
     30 is adequate). A remnant >= ``synchronous_pct`` is adequate and one below
@@ -361,8 +363,9 @@ def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Ser
     """Neoadjuvant chemotherapy kept to at most 6 cycles.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 5.1.1 (seed 004): neoadjuvant chemotherapy in principle
-    no more than 6 cycles, surgery generally within 2-3 months.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    5.1.1 (seed 004): neoadjuvant chemotherapy in principle no more than 6 cycles, surgery
+    generally within 2-3 months.
 
     True when ``neoadjuvant_cycles <= max_cycles`` (exactly 6 is within the limit). Missing,
     as not applicable, when ``neoadjuvant_chemo`` is False.
@@ -422,10 +425,10 @@ def oxaliplatin_within_12_months(
     """Oxaliplatin given within the 12 months before the liver metastases (-> FOLFIRI).
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 3.2.2 (seed 004): patients who received
-    oxaliplatin-based (adjuvant) chemotherapy within the 12 months before the liver metastases
-    should receive FOLFIRI; more than 12 months after the end of chemotherapy, FOLFOX/CapeOX
-    remain options.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    3.2.2 (seed 004): patients who received oxaliplatin-based (adjuvant) chemotherapy within the
+    12 months before the liver metastases should receive FOLFIRI; more than 12 months after the
+    end of chemotherapy, FOLFOX/CapeOX remain options.
 
     True when ``liver_mets_diagnosis_date - oxaliplatin_last_date`` is between 0 and
     ``months`` months inclusive (exactly 12 calendar months is within; with

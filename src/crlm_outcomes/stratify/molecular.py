@@ -1,7 +1,8 @@
 """Molecular classes: RAS, BRAF, MMR/MSI, HER2, and a combined molecular group.
 
 Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-metastases (2025 edition), section 1.5 (seed 004); BRAF V600E vs non-V600E after Jones, JCO 2017.
+metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section 1.5
+(seed 004); BRAF V600E vs non-V600E after Jones JC, et al. J Clin Oncol 2017;35(23):2624-2630.
 """
 
 from __future__ import annotations
@@ -79,9 +80,10 @@ def ras_class(
     """RAS status from KRAS and NRAS: wild-type, mutant or incomplete testing.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.2 (seed 004): test KRAS and NRAS exons 2, 3 and 4
-    (codons 12/13, 59/61, 117/146). Mutant if any is mutant; wild-type only when all tested exons
-    are wild-type; otherwise unknown/incomplete.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.2 (seed 004): test KRAS and NRAS exons 2, 3 and 4 (codons 12/13, 59/61, 117/146). Mutant
+    if any is mutant; wild-type only when all tested exons are wild-type; otherwise
+    unknown/incomplete.
 
     Rules:
 
@@ -224,8 +226,9 @@ def mmr_class(data: Any) -> pd.Series:
     """Mismatch repair / microsatellite status: pMMR/MSS (incl. MSI-L) or dMMR/MSI-H.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.1 (seed 004); MSI-L is counted with pMMR/MSS, as the
-    guideline does (pMMR/MSS/MSI-L, sections 3.2.2 and 5.1.1).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.1 (seed 004); MSI-L is counted with pMMR/MSS, as the guideline does (pMMR/MSS/MSI-L,
+    sections 3.2.2 and 5.1.1).
 
     Parameters
     ----------
@@ -322,12 +325,13 @@ def molecular_group(
 ) -> pd.Series:
     """Combined molecular group from MMR/MSI, BRAF and RAS, by a fixed precedence.
 
-    Sources: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5 (seed 004) for the classes; sections 3.2.2 and 5.1.1
-    (dMMR/MSI-H patients get immune checkpoint inhibitors first, whatever RAS/BRAF) and 6.2.1
-    (BRAF V600E treated as its own group) for the precedence; Jones, JCO 2017 for keeping
-    non-V600E apart from V600E. The combination itself is this package's convention, built from
-    those classes (no single published definition).
+    Sources: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal
+    liver metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588,
+    section 1.5 (seed 004) for the classes; sections 3.2.2 and 5.1.1 (dMMR/MSI-H patients get
+    immune checkpoint inhibitors first, whatever RAS/BRAF) and 6.2.1 (BRAF V600E treated as its
+    own group) for the precedence; Jones JC, et al. J Clin Oncol 2017;35(23):2624-2630 for
+    keeping non-V600E apart from V600E. The combination itself is this package's convention,
+    built from those classes (no single published definition).
 
     Precedence (first that applies):
 

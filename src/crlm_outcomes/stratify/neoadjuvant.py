@@ -29,16 +29,17 @@ def surgery_within_months_of_chemo(
 ) -> pd.Series:
     """Neoadjuvant chemotherapy completed and the liver operated within 2-3 months.
 
-    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): to limit the harm of
-    chemotherapy to the liver operation, neoadjuvant chemotherapy is in principle no more than
-    6 cycles (see :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`) and is
-    "generally recommended to be completed within 2-3 months, followed by surgery"; section
-    5.1.2 likewise gives neoadjuvant therapy a duration of 2-3 months. The 2-3 months are
-    therefore counted from the **start** of neoadjuvant chemotherapy (``origin="start"``,
-    default): True when ``liver_resection_date`` is at most ``months`` (default 3, the upper end
-    of the guideline's 2-3 months; exactly 3 calendar months is within) after
-    ``neoadjuvant_start_date``. ``origin="end"`` counts from ``neoadjuvant_end_date`` instead
-    (time from the last cycle to surgery) -- not the guideline's wording, recorded in the rule.
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, section 5.1.1 (seed 004): to limit the harm of chemotherapy to the
+    liver operation, neoadjuvant chemotherapy is in principle no more than 6 cycles (see
+    :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`) and is "generally
+    recommended to be completed within 2-3 months, followed by surgery"; section 5.1.2 likewise
+    gives neoadjuvant therapy a duration of 2-3 months. The 2-3 months are therefore counted
+    from the **start** of neoadjuvant chemotherapy (``origin="start"``, default): True when
+    ``liver_resection_date`` is at most ``months`` (default 3, the upper end of the guideline's
+    2-3 months; exactly 3 calendar months is within) after ``neoadjuvant_start_date``.
+    ``origin="end"`` counts from ``neoadjuvant_end_date`` instead (time from the last cycle to
+    surgery) -- not the guideline's wording, recorded in the rule.
 
     False when later; missing, as not applicable, without neoadjuvant chemotherapy
     (``neoadjuvant_chemo`` False), and missing with the reason when a date is unknown.
@@ -121,10 +122,11 @@ def surgery_within_months_of_chemo(
 def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     """Upfront surgery rather than neoadjuvant therapy (CRS < 3, easy resection).
 
-    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): for liver metastases
-    present at diagnosis of the colorectal cancer, neoadjuvant therapy may be considered
-    except when the metastases are technically easy to resect and there is no poor
-    prognostic factor, e.g. a clinical risk score (Fong) < 3.
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, section 5.1.1 (seed 004): for liver metastases present at diagnosis of
+    the colorectal cancer, neoadjuvant therapy may be considered except when the metastases are
+    technically easy to resect and there is no poor prognostic factor, e.g. a clinical risk
+    score (Fong) < 3.
 
     True when the metastases are synchronous (:func:`~crlm_outcomes.stratify.liver_mets_timing`,
     chinese_2025), ``initially_resectable`` is True (the recorded MDT judgment that stands in

@@ -119,9 +119,10 @@ def recurrence_timing(
 def recurrence_pattern(data: Any) -> pd.Series:
     """First recurrence: intrahepatic only, extrahepatic only, or both.
 
-    Source: Chinese guidelines (2025 edition), section 1.4 (seed 004): follow-up after NED
-    for liver recurrence and other distant metastases. From ``recurrence_site`` (liver /
-    extrahepatic / liver_and_extrahepatic).
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, section 1.4 (seed 004): follow-up after NED for liver recurrence and
+    other distant metastases. From ``recurrence_site`` (liver / extrahepatic /
+    liver_and_extrahepatic).
 
     Parameters
     ----------
@@ -178,11 +179,12 @@ def recurrence_pattern(data: Any) -> pd.Series:
 def recurrence_retreatment(data: Any) -> pd.Series:
     """Re-treatment of a recurrence with curative intent: repeat hepatectomy or not.
 
-    Source: Chinese guidelines (2025 edition), sections 1.4 and 4.1.3 (seed 004): liver
-    recurrences are resected again when the criteria of a first resection are met. The
-    schema records curative re-treatment as ``repeat_hepatectomy_for_recurrence``; other
-    curative re-treatment (ablation of a recurrence, metastasectomy elsewhere) is not
-    recorded, so ``no_repeat_hepatectomy`` does not exclude it.
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, sections 1.4 and 4.1.3 (seed 004): liver recurrences are resected
+    again when the criteria of a first resection are met. The schema records curative
+    re-treatment as ``repeat_hepatectomy_for_recurrence``; other curative re-treatment (ablation
+    of a recurrence, metastasectomy elsewhere) is not recorded, so ``no_repeat_hepatectomy``
+    does not exclude it.
 
     Missing, as not applicable, for patients without a recorded recurrence.
 
@@ -256,9 +258,9 @@ def ned_route(data: Any) -> pd.Series:
     """How NED was reached: resection, resection plus ablation, ablation or SBRT alone,
     transplantation.
 
-    Source: Chinese guidelines (2025 edition), sections 3.2.1 (resection, combined with
-    ablation or SBRT when resection alone is difficult, to reach NED) and 4.2 (local
-    ablation and SBRT) (seed 004).
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, sections 3.2.1 (resection, combined with ablation or SBRT when
+    resection alone is difficult, to reach NED) and 4.2 (local ablation and SBRT) (seed 004).
 
     Only for ``ned_achieved`` True: ``liver_transplant`` True -> ``transplantation``; liver
     resected (``liver_resection_date``, ``liver_resection_extent`` or ``margin_status``)

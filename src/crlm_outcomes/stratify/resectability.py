@@ -19,9 +19,10 @@ def treatment_intent(data: Any) -> pd.Series:
     """Initially resectable, initially unresectable but converted, or never NED.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), sections 3.2.1 (resectable liver metastases: treatment aims at
-    cure), 3.2.2 (initially unresectable, conversion therapy towards resection / NED) and 4.2
-    (local ablation to reach NED) (seed 004).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, sections
+    3.2.1 (resectable liver metastases: treatment aims at cure), 3.2.2 (initially unresectable,
+    conversion therapy towards resection / NED) and 4.2 (local ablation to reach NED) (seed
+    004).
 
     Rules:
 

@@ -274,8 +274,8 @@ def surgical_strategy_group(
     """Surgical strategy: the recorded ``surgical_strategy``, else derived.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), sections 4.1.2-4.1.4 and 4.2 (seed 004); derivation rules in
-    :func:`derive_surgical_strategy`.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, sections
+    4.1.2-4.1.4 and 4.2 (seed 004); derivation rules in :func:`derive_surgical_strategy`.
 
     Parameters
     ----------
