@@ -137,6 +137,28 @@ class TableOne(Result):
         The grouping column's display label.
     excluded
         Rows left out of the group columns because ``by`` is missing (they stay in Overall).
+
+    Examples
+    --------
+    Made by :func:`table_one`:
+
+    >>> d = pd.DataFrame({
+    ...     "age_at_diagnosis": [62, 58, 71, 66, 49, 75, 60, 68, 55, 70],
+    ...     "ras_class": ["wild_type", "mutant", "mutant", "wild_type", "wild_type",
+    ...                   "mutant", "mutant", "wild_type", "mutant", "mutant"],
+    ... })
+    >>> t1 = table_one(d, by="ras_class")
+    >>> t1
+    <TableOne by=ras_class, groups=2, rows=2, excluded=0>
+    >>> t1.groups, t1.by_label
+    (['Mutant', 'Wild type'], 'RAS status')
+    >>> print(t1.statistics[["group", "n", "mean", "sd"]].round(2).to_string(index=False))
+        group  n  mean   sd
+       Mutant  6 64.83 8.18
+    Wild type  4 61.25 8.54
+      Overall 10 63.40 8.06
+    >>> print(t1.summary().splitlines()[0])
+    Table 1 by RAS status
     """
 
     table: pd.DataFrame
@@ -260,6 +282,35 @@ def table_one(
     ------
     InputError
         Unknown column.
+
+    Examples
+    --------
+    Ten patients by RAS status; CEA is skewed, so it is shown as median [IQR]. R gives the
+    same p-values: ``t.test`` 0.532, ``kruskal.test`` 0.327, ``fisher.test`` 1.
+
+    >>> d = pd.DataFrame({
+    ...     "age_at_diagnosis": [62, 58, 71, 66, 49, 75, 60, 68, 55, 70],
+    ...     "sex": ["female", "male", "male", "female", "male",
+    ...             "male", "female", "male", "female", "male"],
+    ...     "cea_at_liver_diagnosis": [4.1, 12.5, None, 35.0, 2.2, 8.8, 150.0, 6.3, 3.9, 22.0],
+    ...     "ras_class": ["wild_type", "mutant", "mutant", "wild_type", "wild_type",
+    ...                   "mutant", "mutant", "wild_type", "mutant", "mutant"],
+    ... })
+    >>> t1 = table_one(
+    ...     d, by="ras_class", nonnormal=["cea_at_liver_diagnosis"], overall=False,
+    ...     labels={"age_at_diagnosis": "Age", "cea_at_liver_diagnosis": "CEA"},
+    ... )
+    >>> print(t1.table.drop(columns=["test", "SMD"]).to_string(index=False))
+                    variable   level           Mutant       Wild type     p
+                           n                        6               4
+       Age, years, mean (SD)               64.8 (8.2)      61.2 (8.5) 0.532
+                         Sex                                          1.000
+                         Sex  Female         2 (33.3)        2 (50.0)
+                         Sex    Male         4 (66.7)        2 (50.0)
+    CEA, ng/mL, median [IQR]         12.5 [8.8, 22.0] 5.2 [3.6, 13.5] 0.327
+    CEA, ng/mL, median [IQR] Missing         1 (16.7)         0 (0.0)
+    >>> t1.tests["test"].tolist()
+    ['Welch t-test', 'Fisher', 'Kruskal-Wallis']
     """
     data = as_frame(data)
     policy = suppression or SuppressionPolicy(enabled=False)
