@@ -81,6 +81,16 @@ class BuildResult:
         Relative path -> sha256 of every file written (the manifest excluded).
     notes
         Messages for the user (e.g. the optional PDF report skipped).
+
+    Examples
+    --------
+    :func:`build_report` returns one; ``res.html`` is the page to open and ``res.outputs``
+    holds the hashes that ``manifest.json`` records, e.g. to check a rebuild:
+    ``build_report(spec, "out").outputs == build_report(spec, "out").outputs``.
+
+    >>> import dataclasses
+    >>> [f.name for f in dataclasses.fields(BuildResult)]
+    ['out_dir', 'html', 'manifest', 'outputs', 'notes']
     """
 
     out_dir: Path
@@ -91,7 +101,28 @@ class BuildResult:
 
 
 def plan(spec: AnalysisSpec) -> list[str]:
-    """The build's steps, in order (the CLI's progress bar counts them)."""
+    """The build's steps, in order (the CLI's progress bar counts them).
+
+    Parameters
+    ----------
+    spec
+        The validated analysis spec.
+
+    Returns
+    -------
+    list of str
+        The step names, as :func:`build_report` passes them to its ``progress`` callback.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> spec = parse_spec({"cohort": {"demo": True}, "endpoints": ["os", "rfs"]})
+    >>> plan(spec)  # doctest: +NORMALIZE_WHITESPACE
+    ['load cohort', 'stratify and filter', 'cohort flow', 'Kaplan-Meier: Overall survival',
+     'Kaplan-Meier: Recurrence-free survival', 'methods and report page', 'manifest']
+    >>> len(plan(load_spec(DEMO_SPEC)))  # the demo report
+    13
+    """
     steps = ["load cohort", "stratify and filter", "cohort flow"]
     if spec.comparison is not None:
         steps.append("Table 1")
@@ -156,6 +187,27 @@ def build_report(
     DisclosureError
         With suppression on, a suppressed count could be recovered from the outputs; nothing
         is written.
+
+    Examples
+    --------
+    The demo report (what ``crlm-outcomes report --demo --out demo_report`` writes) is
+    ``build_report(DEMO_SPEC, "demo_report")``; a build takes seconds, so the example here
+    shows the check made before any work: a folder holding files no build wrote is refused
+    and left as it was.
+
+    >>> import tempfile
+    >>> from crlm_outcomes.errors import OutputFolderError
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Path(d) / "report"
+    ...     out.mkdir()
+    ...     _ = (out / "analysis.R").write_text("library(survival)")
+    ...     try:
+    ...         build_report(DEMO_SPEC, out)
+    ...     except OutputFolderError as exc:
+    ...         print(str(exc).split(";")[0])
+    ...     print(sorted(p.name for p in out.iterdir()))
+    the output folder is not empty and holds no manifest.json of a previous report build
+    ['analysis.R']
     """
     spec_file_sha = None
     if not isinstance(spec, AnalysisSpec):

@@ -29,7 +29,27 @@ __all__ = ["time_grid", "at_risk_table", "draw_at_risk", "plot_km_with_risk"]
 
 
 def time_grid(max_time: float, step: float | None = None) -> np.ndarray:
-    """Tick times from 0 to ``max_time``: every 12 months, or 24/6 for long/short follow-up."""
+    """Tick times from 0 to ``max_time``: every 12 months, or 24/6 for long/short follow-up.
+
+    Parameters
+    ----------
+    max_time
+        Right end of the time axis (months).
+    step
+        Distance between ticks; default 24 beyond 96 months, 12 beyond 24 months, else 6.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float tick times ``0, step, 2 * step, ...`` up to and including ``max_time``.
+
+    Examples
+    --------
+    >>> time_grid(60).tolist(), time_grid(20).tolist()
+    ([0.0, 12.0, 24.0, 36.0, 48.0, 60.0], [0.0, 6.0, 12.0, 18.0])
+    >>> time_grid(120).tolist()
+    [0.0, 24.0, 48.0, 72.0, 96.0, 120.0]
+    """
     if step is None:
         step = 24.0 if max_time > 96 else (12.0 if max_time > 24 else 6.0)
     return np.arange(0.0, max_time + 1e-9, step)
@@ -47,6 +67,46 @@ def at_risk_table(
     group sizes, so ``size_kinds`` (the suppression kinds of the sizes in the summary table)
     are applied there too; the groups of one time add up to the all-patients row of the
     overall curve, so each time column gets complementary suppression (``‡``) across groups.
+
+    Parameters
+    ----------
+    km
+        A :class:`~crlm_outcomes.survival.kaplan_meier.KaplanMeierResult`.
+    times
+        The times (months) of the columns.
+    policy
+        Small-cell suppression (disabled: every count printed).
+    size_kinds
+        Suppression kinds of the group sizes as published in the summary table (one per
+        group, in the order of ``km``'s groups); applied to the time-0 column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Strings, one row per group (index ``group``, the group labels) and one column per
+        time (named ``f"{t:g}"``).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    >>> d = pd.DataFrame({
+    ...     "months": [3, 8, 12, 15, 20, 26, 30, 40, 44, 50],
+    ...     "death": [1, 0, 1, 1, 0, 1, 0, 1, 0, 0],
+    ...     "ras": ["wild type", "mutant"] * 5,
+    ... })
+    >>> km = kaplan_meier(d, "months", "death", by="ras")
+    >>> print(at_risk_table(km, [0, 12, 24, 36, 48], SuppressionPolicy(enabled=False)))
+               0 12 24 36 48
+    group
+    mutant     5  4  3  2  1
+    wild type  5  4  2  1  0
+    >>> masked = SuppressionPolicy(enabled=True, threshold=3, rate_threshold=3)
+    >>> print(at_risk_table(km, [0, 12, 24, 36, 48], masked))
+               0 12  24  36  48
+    group
+    mutant     5  4   ‡  <3  <3
+    wild type  5  4  <3  <3   ‡
     """
     at = km.at(list(times), extend=True)
     labels = [str(g) for g in km.group_labels if g in set(at["group"])]
@@ -88,7 +148,38 @@ def draw_at_risk(
     times: Sequence[float] | np.ndarray,
     colours: Sequence[str] | None = None,
 ) -> plt.Axes:
-    """Write a numbers-at-risk table (strings) under ``ax``, aligned with the time ticks."""
+    """Write a numbers-at-risk table (strings) under ``ax``, aligned with the time ticks.
+
+    Parameters
+    ----------
+    ax
+        The axes of the curves (time on the x axis).
+    table
+        The published numbers at risk (:func:`at_risk_table`): one row per group, one column
+        per time in ``times``.
+    times
+        The x positions of the columns.
+    colours
+        Colours of the group labels, in row order (default: the package palette).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, with a "Number at risk" title, a label per group and the counts as texts
+        below the plot area.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> risk = pd.DataFrame({"0": ["120", "80"], "12": ["95", "<11"]}, index=["Low", "High"])
+    >>> fig, ax = plt.subplots()
+    >>> ax = draw_at_risk(ax, risk, [0, 12])
+    >>> [t.get_text() for t in ax.texts]
+    ['Number at risk', 'Low', '120', '95', 'High', '80', '<11']
+    >>> plt.close(fig)
+    """
     colours = list(colours or palette(len(table)))
     trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
     lab_trans = mtransforms.blended_transform_factory(ax.transAxes, ax.transAxes)
@@ -164,6 +255,26 @@ def plot_km_with_risk(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes of the curves; the numbers at risk are texts under it.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    >>> d = pd.DataFrame({
+    ...     "months": [3, 8, 12, 15, 20, 26, 30, 40, 44, 50],
+    ...     "death": [1, 0, 1, 1, 0, 1, 0, 1, 0, 0],
+    ...     "ras": ["wild type", "mutant"] * 5,
+    ... })
+    >>> km = kaplan_meier(d, "months", "death", by="ras")
+    >>> masked = SuppressionPolicy(enabled=True, threshold=3, rate_threshold=3)
+    >>> ax = plot_km_with_risk(km, policy=masked, max_time=48)
+    >>> [t.get_text() for t in ax.texts][:7]
+    ['Number at risk', 'mutant', '5', '4', '‡', '<3', '<3']
+    >>> plt.close(ax.figure)
     """
     from crlm_outcomes.plots.km import plot_km, time_breaks, truncation_time
 

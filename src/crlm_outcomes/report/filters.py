@@ -22,7 +22,42 @@ __all__ = ["filter_mask", "stratify_and_filter"]
 
 
 def filter_mask(frame: pd.DataFrame, flt: FilterSpec, key: str) -> np.ndarray:
-    """Boolean mask of the rows of ``frame`` that pass ``flt`` (``key`` names it in errors)."""
+    """Boolean mask of the rows of ``frame`` that pass ``flt`` (``key`` names it in errors).
+
+    Parameters
+    ----------
+    frame
+        The cohort (canonical and stratifier columns).
+    flt
+        The filter: column, operator and value(s) as written in the spec.
+    key
+        Where the filter sits in the spec (e.g. ``"filters[1]"``), named in errors.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per row: True where the row passes. A missing value never passes a
+        comparison (``!=`` and ``not_in`` included); ``isna``/``notna`` test for it.
+
+    Raises
+    ------
+    SpecError
+        The column is not in ``frame``, or a value does not fit the column's type (not a
+        level of a category, not a date, not a number, not true/false).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.report.spec import FilterSpec
+    >>> cohort = pd.DataFrame({"age_at_diagnosis": [45.0, 71.0, None, 80.0]})
+    >>> elderly = FilterSpec(column="age_at_diagnosis", op=">=", value=70)
+    >>> filter_mask(cohort, elderly, "filters[0]").tolist()
+    [False, True, False, True]
+    >>> try:
+    ...     filter_mask(cohort, FilterSpec(column="age", op="notna"), "filters[1]")
+    ... except SpecError as exc:
+    ...     print(exc)
+    invalid analysis spec: key 'filters[1].column': column not in the cohort; value 'age'; expected a column of the loaded cohort
+    """
     if flt.column not in frame.columns:
         raise SpecError(
             f"invalid analysis spec: key '{key}.column': column not in the cohort",
@@ -118,11 +153,50 @@ def stratify_and_filter(ctx: BuildContext) -> list[dict[str, Any]]:
     """Add the stratifiers (:func:`crlm_outcomes.stratify.apply_all`) to the loaded cohort,
     apply the filters in order and store the analysis cohort in ``ctx.data``.
 
+    Parameters
+    ----------
+    ctx
+        The build context, with the cohort loaded (:func:`crlm_outcomes.report.load.
+        load_cohort_step`); its spec gives the stratifier options and the filters.
+
     Returns
     -------
     list of dict
         The flow steps: label, n remaining, n excluded and the reason, from the source file's
         records through the load's quarantine to each filter.
+
+    Raises
+    ------
+    SpecError
+        A filter does not fit the cohort (:func:`filter_mask`), or no patient is left.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.load import load_cohort_step
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.writer import OutputWriter
+    >>> spec = parse_spec({
+    ...     "cohort": {"demo": True, "n": 50, "seed": 3},
+    ...     "filters": [
+    ...         {"column": "liver_resection_date", "op": "notna", "label": "Resected"},
+    ...         {"column": "age_at_diagnosis", "op": ">=", "value": 70},
+    ...     ],
+    ... })
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     writer = OutputWriter(Path(d), spec, jobs=1)
+    ...     ctx = BuildContext(spec=spec, policy=SuppressionPolicy(enabled=False), writer=writer)
+    ...     load_cohort_step(ctx, Path(d))
+    ...     steps = stratify_and_filter(ctx)
+    >>> for step in steps[2:]:
+    ...     print(step["label"], step["n"], step["excluded"])
+    Resected 30 20
+    Age at diagnosis ≥ 70 years 8 22
+    >>> len(ctx.data), "fong_group" in ctx.data.columns
+    (8, True)
     """
     from crlm_outcomes.stratify import apply_all
 

@@ -45,12 +45,29 @@ def fisher_exact_2xk(table: np.ndarray, *, budget: int = _NODE_BUDGET) -> float:
     budget
         Largest number of network nodes expanded before giving up.
 
+    Returns
+    -------
+    float
+        The two-sided p-value: the total probability, given both margins, of the tables no
+        more probable than ``table`` (R's rule and relative tolerance).
+
     Raises
     ------
     ValueError
         Not a 2 x k / k x 2 table of non-negative integers.
     TooManyTablesError
         The exact enumeration would exceed ``budget`` nodes.
+
+    Examples
+    --------
+    Node-positive primaries (rows: yes/no) across three Fong risk groups; R gives
+    ``fisher.test(matrix(c(8, 2, 5, 5, 1, 9), nrow = 2))$p.value = 0.008664089``:
+
+    >>> p = fisher_exact_2xk(np.array([[8, 5, 1], [2, 5, 9]]))
+    >>> round(p, 6)
+    0.008664
+    >>> round(fisher_exact_2xk(np.array([[8, 2], [5, 5], [1, 9]])), 6)  # k x 2: the same
+    0.008664
     """
     t = np.asarray(table)
     if t.ndim != 2 or 2 not in t.shape:

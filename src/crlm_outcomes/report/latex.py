@@ -45,6 +45,18 @@ _PATTERN = re.compile("|".join(re.escape(k) for k in _REPLACEMENTS))
 def latex_escape(value: Any) -> str:
     r"""``str(value)`` with every LaTeX special character escaped (pdflatex-safe).
 
+    Parameters
+    ----------
+    value
+        Any value; it is converted with ``str`` first.
+
+    Returns
+    -------
+    str
+        The text with ``\ & % $ # _ { } ~ ^ < >``, ``‡`` and en/em dashes replaced by their
+        LaTeX forms, line breaks by spaces, and other control characters (which stop
+        pdflatex) dropped.
+
     Examples
     --------
     >>> print(latex_escape(r"50% of {x}_1 & \input{/etc/passwd}"))
@@ -54,7 +66,33 @@ def latex_escape(value: Any) -> str:
 
 
 def latex_table(frame: pd.DataFrame) -> str:
-    """The cells and column names of ``frame`` escaped, as a booktabs tabular without index."""
+    r"""The cells and column names of ``frame`` escaped, as a booktabs tabular without index.
+
+    Parameters
+    ----------
+    frame
+        The published table (any cell values; each is escaped with :func:`latex_escape`).
+
+    Returns
+    -------
+    str
+        A ``tabular`` environment with ``\toprule``, ``\midrule`` and ``\bottomrule``
+        (needs ``\usepackage{booktabs}``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Margin": ["R0 & R1", "R2"], "n (%)": ["12 (60.0)", "8 (40.0)"]})
+    >>> print(latex_table(t))
+    \begin{tabular}{ll}
+    \toprule
+    Margin & n (\%) \\
+    \midrule
+    R0 \& R1 & 12 (60.0) \\
+    R2 & 8 (40.0) \\
+    \bottomrule
+    \end{tabular}
+    <BLANKLINE>
+    """
     pub = frame.map(latex_escape)
     pub.columns = [latex_escape(c) for c in frame.columns]
     return pub.style.hide(axis="index").to_latex(hrules=True)

@@ -17,7 +17,34 @@ __all__ = ["load_cohort_step", "spec_profile"]
 
 def spec_profile(spec, base_dir: Path):  # noqa: ANN001, ANN201 - avoids importing io eagerly
     """The resolved loader profile the spec names (None for the synthetic demo); a relative
-    YAML path is taken from ``base_dir``."""
+    YAML path is taken from ``base_dir``.
+
+    Parameters
+    ----------
+    spec
+        The validated :class:`~crlm_outcomes.report.spec.AnalysisSpec`.
+    base_dir
+        Folder that a relative profile path in the spec refers to.
+
+    Returns
+    -------
+    crlm_outcomes.io.profile.Profile or None
+        The profile (a shipped name or a YAML file), or None for ``demo: true``.
+
+    Raises
+    ------
+    UnknownProfileError
+        No shipped profile of that name and no file at that path.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> spec = parse_spec({"cohort": {"source": "registry.csv", "profile": "seer"}})
+    >>> spec_profile(spec, Path(".")).name
+    'seer'
+    >>> print(spec_profile(parse_spec({"cohort": {"demo": True}}), Path(".")))
+    None
+    """
     if spec.cohort.demo:
         return None
     from crlm_outcomes.io.profile import resolve_profile
@@ -35,7 +62,46 @@ def _profile_arg(spec, base_dir: Path) -> str | Path:  # noqa: ANN001
 
 def load_cohort_step(ctx: BuildContext, base_dir: Path) -> None:
     """Load the spec's cohort into ``ctx.cohort``; relative paths (the source file, a YAML
-    profile) are taken from ``base_dir``."""
+    profile) are taken from ``base_dir``.
+
+    Also records the input (its kind and sha256; the path and profile of a file, or the size
+    and seed of the synthetic cohort) in ``ctx.inputs``, the synthetic cohort's seed in
+    ``ctx.seeds`` and a sentence on the source in ``ctx.cohort_note``.
+
+    Parameters
+    ----------
+    ctx
+        The build context; its spec's ``cohort:`` says what to load.
+    base_dir
+        Folder that relative paths in the spec refer to.
+
+    Returns
+    -------
+    None
+        The results are stored in ``ctx``.
+
+    Raises
+    ------
+    InputError
+        The loader's errors (unreadable file, missing columns, ...).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.writer import OutputWriter
+    >>> spec = parse_spec({"cohort": {"demo": True, "n": 50, "seed": 3}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     writer = OutputWriter(Path(d), spec, jobs=1)
+    ...     ctx = BuildContext(spec=spec, policy=SuppressionPolicy(enabled=False), writer=writer)
+    ...     load_cohort_step(ctx, Path(d))
+    >>> len(ctx.cohort.data), ctx.inputs[0]["kind"], ctx.inputs[0]["seed"]
+    (50, 'synthetic', 3)
+    >>> print(ctx.cohort_note)
+    The cohort is the synthetic demonstration cohort of crlm_outcomes (50 simulated patients, seed 3); it is not real patient data.
+    """
     spec = ctx.spec
     if spec.cohort.demo:
         from crlm_outcomes.datasets.synthetic import DEMO_N, DEMO_SEED, synthetic_cohort

@@ -51,12 +51,49 @@ DEPENDENCIES = (
 
 
 def sha256_bytes(data: bytes) -> str:
-    """Hex sha256 of ``data``."""
+    """Hex sha256 of ``data``.
+
+    Parameters
+    ----------
+    data
+        The bytes to hash.
+
+    Returns
+    -------
+    str
+        The 64-character lower-case hex digest.
+
+    Examples
+    --------
+    >>> sha256_bytes(b"abc")[:16]
+    'ba7816bf8f01cfea'
+    """
     return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
+    """Hex sha256 of a file, read in chunks.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    str
+        The 64-character lower-case hex digest of its bytes (as :func:`sha256_bytes`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = Path(d) / "cohort.csv"
+    ...     _ = f.write_bytes(b"abc")
+    ...     sha256_file(f) == sha256_bytes(b"abc")
+    True
+    """
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -65,7 +102,23 @@ def sha256_file(path: str | Path) -> str:
 
 
 def software_versions() -> dict[str, Any]:
-    """Versions of crlm_outcomes, Python and :data:`DEPENDENCIES` (None when not installed)."""
+    """Versions of crlm_outcomes, Python and :data:`DEPENDENCIES` (None when not installed).
+
+    Returns
+    -------
+    dict
+        ``crlm_outcomes`` and ``python`` (version strings) and ``dependencies``
+        (distribution name -> version string, or None when it is not installed), in the
+        order of :data:`DEPENDENCIES`.
+
+    Examples
+    --------
+    >>> v = software_versions()
+    >>> sorted(v)
+    ['crlm_outcomes', 'dependencies', 'python']
+    >>> list(v["dependencies"])[:3]
+    ['numpy', 'pandas', 'scipy']
+    """
     from crlm_outcomes import __version__
 
     deps: dict[str, str | None] = {}
@@ -80,7 +133,23 @@ def software_versions() -> dict[str, Any]:
 def git_commit(path: str | Path | None = None) -> str | None:
     """``git rev-parse HEAD`` of the checkout holding ``path`` (the package by default).
 
-    Returns None when git is absent or ``path`` is not inside a git work tree.
+    Parameters
+    ----------
+    path
+        A folder inside the checkout; default: this package's folder.
+
+    Returns
+    -------
+    str or None
+        The 40-hex-digit commit, or None when git is absent or ``path`` is not inside a git
+        work tree.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:  # a folder outside any git work tree
+    ...     print(git_commit(d))
+    None
     """
     where = Path(path) if path is not None else Path(__file__).resolve().parent
     try:
@@ -109,7 +178,49 @@ def build_manifest(
     versions: Mapping[str, Any] | None = None,
     commit: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest as a dict (see the module docstring for the fields)."""
+    """The manifest as a dict (see the module docstring for the fields).
+
+    Parameters
+    ----------
+    spec
+        The validated spec as plain data (``AnalysisSpec.model_dump(mode="json")``).
+    spec_sha256
+        Hash of the validated spec.
+    spec_file_sha256
+        Hash of the spec file's bytes (None for a spec given as an object).
+    inputs
+        One mapping per input: ``kind``, ``sha256`` and, for a file, its ``path`` and loader
+        ``profile``, or for the synthetic cohort its ``n`` and ``seed``.
+    seeds
+        Name -> random seed used by the build.
+    outputs
+        Relative path -> sha256 of every file written; sorted by path in the manifest.
+    versions
+        :func:`software_versions` (default: computed now).
+    commit
+        Git commit of the package source (:func:`git_commit`), or None.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``manifest_version``, ``build_time`` (always None, with a note why),
+        ``software``, ``git_commit``, ``spec``, ``spec_sha256``, ``spec_file_sha256``,
+        ``inputs``, ``seeds`` and ``outputs``.
+
+    Examples
+    --------
+    >>> m = build_manifest(
+    ...     spec={"title": "CRLM"},
+    ...     spec_sha256=sha256_bytes(b"spec"),
+    ...     spec_file_sha256=None,
+    ...     inputs=[{"kind": "file", "path": "cohort.csv", "sha256": sha256_bytes(b"rows")}],
+    ...     seeds={"fisher": 20240501},
+    ...     outputs={"tables/b.csv": "22", "tables/a.csv": "11"},
+    ...     versions={"crlm_outcomes": "0.2", "python": "3.12", "dependencies": {}},
+    ... )
+    >>> list(m["outputs"]), m["build_time"], m["git_commit"]
+    (['tables/a.csv', 'tables/b.csv'], None, None)
+    """
     return {
         "manifest_version": 1,
         "build_time": None,
@@ -126,7 +237,36 @@ def build_manifest(
 
 
 def write_manifest(out_dir: str | Path, manifest: Mapping[str, Any]) -> Path:
-    """Write ``manifest.json`` (sorted keys, 2-space indent, trailing newline)."""
+    """Write ``manifest.json`` (sorted keys, 2-space indent, trailing newline).
+
+    Parameters
+    ----------
+    out_dir
+        The build's output folder.
+    manifest
+        The manifest (:func:`build_manifest`); values JSON cannot hold are written as
+        ``str(value)``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written, ``out_dir / "manifest.json"``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_manifest(d, {"seeds": {"fisher": 1}, "manifest_version": 1})
+    ...     print(path.name)
+    ...     print(path.read_text(encoding="utf-8"), end="")
+    manifest.json
+    {
+      "manifest_version": 1,
+      "seeds": {
+        "fisher": 1
+      }
+    }
+    """
     path = Path(out_dir) / MANIFEST_NAME
     path.write_text(
         json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"

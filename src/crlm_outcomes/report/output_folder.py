@@ -36,7 +36,37 @@ __all__ = ["check_output_folder", "building_into", "install", "previous_outputs"
 
 def previous_outputs(out: Path) -> dict[str, str] | None:
     """Files (relative path -> sha256) a previous build listed in ``out/manifest.json``, or
-    None when there is no manifest written by this package."""
+    None when there is no manifest written by this package.
+
+    Parameters
+    ----------
+    out
+        The output folder.
+
+    Returns
+    -------
+    dict or None
+        Relative path -> sha256 of each listed output inside ``out`` (a listed path that
+        would lead outside the folder is left out); None when ``out/manifest.json`` is
+        absent, unreadable or not one of ours (no ``manifest_version`` or ``outputs``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crlm_outcomes.report.manifest import build_manifest, write_manifest
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Path(d)
+    ...     print(previous_outputs(out))
+    ...     manifest = build_manifest(
+    ...         spec={}, spec_sha256="0", spec_file_sha256=None, inputs=[], seeds={},
+    ...         outputs={"tables/flow.csv": "ab12", "../escape.txt": "cd34"},
+    ...         versions={}, commit=None,
+    ...     )
+    ...     _ = write_manifest(out, manifest)
+    ...     print(previous_outputs(out))
+    None
+    {'tables/flow.csv': 'ab12'}
+    """
     path = out / MANIFEST_NAME
     if not path.is_file():
         return None
@@ -59,9 +89,34 @@ def previous_outputs(out: Path) -> dict[str, str] | None:
 def check_output_folder(out: Path) -> None:
     """Refuse ``out`` when it is a file or a non-empty folder no build of ours wrote.
 
+    Parameters
+    ----------
+    out
+        The output folder (it may not exist yet).
+
+    Returns
+    -------
+    None
+        ``out`` may be written: absent, empty, or holding a previous build's manifest.
+
     Raises
     ------
     OutputFolderError
+        ``out`` is a file, or a non-empty folder without a manifest of ours.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Path(d) / "report"
+    ...     check_output_folder(out)  # absent: fine
+    ...     out.mkdir()
+    ...     _ = (out / "notes.txt").write_text("my notes")
+    ...     try:
+    ...         check_output_folder(out)
+    ...     except OutputFolderError as exc:
+    ...         print(str(exc)[:45])
+    the output folder is not empty and holds no m
     """
     if out.exists() and not out.is_dir():
         raise OutputFolderError(
@@ -119,10 +174,32 @@ def building_into(out: Path) -> Iterator[Path]:
     """Lock ``out`` and yield a fresh temporary folder beside it; the temporary folder is
     removed when the block ends (after :func:`install` has moved its files, or on failure).
 
+    Parameters
+    ----------
+    out
+        The output folder; its parent is created if needed.
+
+    Yields
+    ------
+    pathlib.Path
+        (a context manager) The empty temporary folder to build into, beside ``out`` and
+        named ``.<name>.build-*``; the lock is released when the ``with`` block ends.
+
     Raises
     ------
     OutputFolderError
         ``out`` is a file, a foreign non-empty folder, or locked by another build.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Path(d) / "report"
+    ...     with building_into(out) as tmp:
+    ...         _ = (tmp / "report.html").write_text("<p>Report</p>")
+    ...         notes = install(tmp, out)
+    ...     print(sorted(p.name for p in out.iterdir()), notes, tmp.exists())
+    ['report.html'] [] False
     """
     out = Path(out)
     check_output_folder(out)
@@ -139,10 +216,46 @@ def building_into(out: Path) -> Iterator[Path]:
 def install(tmp: Path, out: Path) -> list[str]:
     """Move the files of ``tmp`` into ``out`` (see the module docstring).
 
+    Parameters
+    ----------
+    tmp
+        The finished build's temporary folder (from :func:`building_into`).
+    out
+        The output folder: absent, empty, or holding a previous build.
+
     Returns
     -------
     list of str
         Notes for the user (files of a previous build kept because they were edited).
+
+    Raises
+    ------
+    OutputFolderError
+        A new file would overwrite one that no previous build listed; nothing is changed.
+
+    Examples
+    --------
+    A rebuild replaces the files the previous manifest lists and leaves the user's own:
+
+    >>> import tempfile
+    >>> from crlm_outcomes.report.manifest import build_manifest, sha256_file, write_manifest
+    >>> def build(out, text):
+    ...     with building_into(out) as tmp:
+    ...         page = tmp / "report.html"
+    ...         _ = page.write_text(text)
+    ...         outputs = {"report.html": sha256_file(page)}
+    ...         _ = write_manifest(tmp, build_manifest(
+    ...             spec={}, spec_sha256="0", spec_file_sha256=None, inputs=[], seeds={},
+    ...             outputs=outputs, versions={}, commit=None))
+    ...         return install(tmp, out)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Path(d) / "report"
+    ...     _ = build(out, "first")
+    ...     _ = (out / "my_notes.txt").write_text("kept")
+    ...     print(build(out, "second"), (out / "report.html").read_text())
+    ...     print(sorted(p.name for p in out.iterdir()))
+    [] second
+    ['manifest.json', 'my_notes.txt', 'report.html']
     """
     notes: list[str] = []
     if not out.exists():

@@ -31,6 +31,17 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")
 def raw_names_in_text(text: str) -> list[str]:
     """Raw column names and underscore codes in ``text`` (each once, in order).
 
+    Parameters
+    ----------
+    text
+        Visible text (of a page, a figure or a table).
+
+    Returns
+    -------
+    list of str
+        Each token of letters and digits joined by underscores, other than those in
+        :data:`ALLOWED`, once, in order of first appearance.
+
     Examples
     --------
     >>> raw_names_in_text("RAS status: wild_type; Sex; patient_id")
@@ -77,14 +88,61 @@ class _Visible(HTMLParser):
 
 
 def visible_report_text(page: str) -> str:
-    """The visible text of a report page, without its provenance section."""
+    """The visible text of a report page, without its provenance section.
+
+    Parameters
+    ----------
+    page
+        The HTML of a report page.
+
+    Returns
+    -------
+    str
+        Its text nodes and image ``alt`` texts, one per line, leaving out ``<style>``,
+        ``<script>``, ``<title>`` and ``<section id="provenance">``.
+
+    Examples
+    --------
+    >>> page = (
+    ...     "<html><head><title>os_months</title></head><body><h1>Report</h1>"
+    ...     "<img alt='Kaplan-Meier curves'><p>RAS status</p>"
+    ...     "<section id='provenance'>endpoints: [os]</section></body></html>"
+    ... )
+    >>> print(visible_report_text(page))
+    Report
+    Kaplan-Meier curves
+    RAS status
+    """
     parser = _Visible()
     parser.feed(page)
     return "\n".join(parser.parts)
 
 
 def svg_texts(path: str | Path) -> list[str]:
-    """The ``<text>`` contents of an SVG written with ``svg.fonttype = "none"``."""
+    """The ``<text>`` contents of an SVG written with ``svg.fonttype = "none"``.
+
+    Parameters
+    ----------
+    path
+        The SVG file.
+
+    Returns
+    -------
+    list of str
+        The text of each ``<text>`` element, in file order, inner tags removed and entities
+        unescaped.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> svg = '<svg><text x="1">Years &amp; months</text><text><tspan>ras_class</tspan></text></svg>'
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = Path(d) / "km.svg"
+    ...     _ = f.write_text(svg, encoding="utf-8")
+    ...     svg_texts(f)
+    ['Years & months', 'ras_class']
+    """
     svg = Path(path).read_text(encoding="utf-8")
     return [
         html.unescape(re.sub(r"<[^>]+>", "", m))
@@ -94,7 +152,31 @@ def svg_texts(path: str | Path) -> list[str]:
 
 def raw_names_in_report(out: str | Path) -> dict[str, list[str]]:
     """Raw names per place in a built report folder: ``report.html`` (visible text) and each
-    ``figures/*.svg``; only places with findings are listed."""
+    ``figures/*.svg``; only places with findings are listed.
+
+    Parameters
+    ----------
+    out
+        A built report folder (``report.html`` and ``figures/``).
+
+    Returns
+    -------
+    dict
+        Place (``"report.html"`` or ``"figures/<name>.svg"``) -> the raw names found there
+        (:func:`raw_names_in_text`); empty when the report shows none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = Path(d)
+    ...     (out / "figures").mkdir()
+    ...     _ = (out / "report.html").write_text("<p>Overall survival by RAS status</p>")
+    ...     _ = (out / "figures" / "km.svg").write_text("<svg><text>wild_type</text></svg>")
+    ...     raw_names_in_report(out)
+    {'figures/km.svg': ['wild_type']}
+    """
     out = Path(out)
     found: dict[str, list[str]] = {}
     page = (out / "report.html").read_text(encoding="utf-8")

@@ -69,6 +69,26 @@ class RegressionTable(Result):
         Caption.
     excluded
         The model's excluded rows (empty for a bare frame).
+
+    Examples
+    --------
+    Made by :func:`regression_table`, here from a published summary (term, hr, lower,
+    upper, p):
+
+    >>> summary = pd.DataFrame({
+    ...     "term": ["age_at_diagnosis", "sex[T.male]"],
+    ...     "hr": [1.02, 1.31], "lower": [1.00, 0.95], "upper": [1.04, 1.80], "p": [0.04, 0.1],
+    ... })
+    >>> rt = regression_table(summary, title="Overall survival")
+    >>> rt
+    <RegressionTable rows=3, excluded=0>
+    >>> print(rt.table.to_string(index=False))
+                       variable level      HR (95% CI)     p
+    Age at diagnosis (per year)       1.02 (1.00–1.04) 0.040
+                            Sex
+                            Sex  Male 1.31 (0.95–1.80) 0.100
+    >>> rt.numbers["term"].tolist(), rt.title
+    (['age_at_diagnosis', 'sex[T.male]'], 'Overall survival')
     """
 
     table: pd.DataFrame
@@ -170,6 +190,21 @@ def regression_table(
     ------
     InputError
         The summary lacks a required column.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> rt = regression_table(fit)
+    >>> print(rt.table.to_string(index=False))
+                       variable  level   N events      HR (95% CI)     p
+    Age at diagnosis (per year)                   1.02 (1.00–1.03) 0.029
+                            Sex
+                            Sex Female  81     58    1 (reference)
+                            Sex   Male 119     85 0.94 (0.67–1.32) 0.724
+    >>> rt.notes["n"], rt.notes["events"], rt.notes["ties"]
+    ('200', '143', 'efron')
     """
     from crlm_outcomes.plots.forest import ratio_name
     from crlm_outcomes.survival.term_rows import hr_frame, term_rows
@@ -238,6 +273,16 @@ def regression_table(
 def split_terms(formula: str) -> list[str]:
     """The ``+``-separated terms of a formula's right-hand side (outside parentheses).
 
+    Parameters
+    ----------
+    formula
+        A formula, with or without its ``lhs ~`` part.
+
+    Returns
+    -------
+    list of str
+        The terms, stripped, in order; an intercept ``1`` and empty terms are left out.
+
     Examples
     --------
     >>> split_terms("age + C(sex) + np.log(cea + 1)")
@@ -282,6 +327,18 @@ def merge_tables(tables: Mapping[str, RegressionTable], *, title: str) -> Regres
     RegressionTable
         ``table`` has two-level column names (``(name, column)``), flattened as
         ``"name: column"``.
+
+    Examples
+    --------
+    >>> def model(hr):
+    ...     summary = pd.DataFrame(
+    ...         {"term": ["age_at_diagnosis"], "hr": [hr], "lower": [1.0], "upper": [1.04], "p": [0.04]}
+    ...     )
+    ...     return regression_table(summary)
+    >>> both = merge_tables({"Unadjusted": model(1.02), "Adjusted": model(1.01)}, title="OS")
+    >>> print(both.table.to_string(index=False))
+                       variable level Unadjusted: HR (95% CI) Unadjusted: p Adjusted: HR (95% CI) Adjusted: p
+    Age at diagnosis (per year)              1.02 (1.00–1.04)         0.040      1.01 (1.00–1.04)       0.040
     """
     keys: list[tuple[str, str]] = []
     for tab in tables.values():
@@ -349,6 +406,24 @@ def univariable_multivariable(
     ------
     SpecError
         Unknown ``model`` or no variables.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> uv = univariable_multivariable(
+    ...     cohort, ["age_at_diagnosis", "sex"], "os_months", "os_event"
+    ... )
+    >>> uv.table.columns.tolist()[2:]  # doctest: +NORMALIZE_WHITESPACE
+    ['Univariable: N', 'Univariable: events', 'Univariable: HR (95% CI)', 'Univariable: p',
+     'Multivariable: HR (95% CI)', 'Multivariable: p']
+    >>> print(uv.table[["level", "Univariable: HR (95% CI)", "Multivariable: HR (95% CI)"]]
+    ...       .to_string(index=False))
+     level Univariable: HR (95% CI) Multivariable: HR (95% CI)
+                  1.02 (1.00–1.03)           1.02 (1.00–1.03)
+    <BLANKLINE>
+    Female            1 (reference)              1 (reference)
+      Male         0.96 (0.69–1.34)           0.94 (0.67–1.32)
     """
     from crlm_outcomes.errors import SpecError
 

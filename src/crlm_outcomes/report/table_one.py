@@ -137,6 +137,28 @@ class TableOne(Result):
         The grouping column's display label.
     excluded
         Rows left out of the group columns because ``by`` is missing (they stay in Overall).
+
+    Examples
+    --------
+    Made by :func:`table_one`:
+
+    >>> d = pd.DataFrame({
+    ...     "age_at_diagnosis": [62, 58, 71, 66, 49, 75, 60, 68, 55, 70],
+    ...     "ras_class": ["wild_type", "mutant", "mutant", "wild_type", "wild_type",
+    ...                   "mutant", "mutant", "wild_type", "mutant", "mutant"],
+    ... })
+    >>> t1 = table_one(d, by="ras_class")
+    >>> t1
+    <TableOne by=ras_class, groups=2, rows=2, excluded=0>
+    >>> t1.groups, t1.by_label
+    (['Mutant', 'Wild type'], 'RAS status')
+    >>> print(t1.statistics[["group", "n", "mean", "sd"]].round(2).to_string(index=False))
+        group  n  mean   sd
+       Mutant  6 64.83 8.18
+    Wild type  4 61.25 8.54
+      Overall 10 63.40 8.06
+    >>> print(t1.summary().splitlines()[0])
+    Table 1 by RAS status
     """
 
     table: pd.DataFrame
@@ -260,10 +282,133 @@ def table_one(
     ------
     InputError
         Unknown column.
+
+    Examples
+    --------
+    Ten patients by RAS status; CEA is skewed, so it is shown as median [IQR]. R gives the
+    same p-values: ``t.test`` 0.532, ``kruskal.test`` 0.327, ``fisher.test`` 1.
+
+    >>> d = pd.DataFrame({
+    ...     "age_at_diagnosis": [62, 58, 71, 66, 49, 75, 60, 68, 55, 70],
+    ...     "sex": ["female", "male", "male", "female", "male",
+    ...             "male", "female", "male", "female", "male"],
+    ...     "cea_at_liver_diagnosis": [4.1, 12.5, None, 35.0, 2.2, 8.8, 150.0, 6.3, 3.9, 22.0],
+    ...     "ras_class": ["wild_type", "mutant", "mutant", "wild_type", "wild_type",
+    ...                   "mutant", "mutant", "wild_type", "mutant", "mutant"],
+    ... })
+    >>> t1 = table_one(
+    ...     d, by="ras_class", nonnormal=["cea_at_liver_diagnosis"], overall=False,
+    ...     labels={"age_at_diagnosis": "Age", "cea_at_liver_diagnosis": "CEA"},
+    ... )
+    >>> print(t1.table.drop(columns=["test", "SMD"]).to_string(index=False))
+                    variable   level           Mutant       Wild type     p
+                           n                        6               4
+       Age, years, mean (SD)               64.8 (8.2)      61.2 (8.5) 0.532
+                         Sex                                          1.000
+                         Sex  Female         2 (33.3)        2 (50.0)
+                         Sex    Male         4 (66.7)        2 (50.0)
+    CEA, ng/mL, median [IQR]         12.5 [8.8, 22.0] 5.2 [3.6, 13.5] 0.327
+    CEA, ng/mL, median [IQR] Missing         1 (16.7)         0 (0.0)
+    >>> t1.tests["test"].tolist()
+    ['Welch t-test', 'Fisher', 'Kruskal-Wallis']
     """
     data = as_frame(data)
     policy = suppression or SuppressionPolicy(enabled=False)
     lab = resolve_labels(labels)
+    variables = _checked_variables(data, by, variables)
+    columns = _columns(data, by, overall, lab, policy)
+    opts = _Options(lab, policy, decimals, empty_levels, set(nonnormal), set(exact))
+    categorical = set(categorical)
+    blocks = [
+        _categorical_block(var, data[var], columns, opts)
+        if is_categorical(data[var]) or var in categorical
+        else _continuous_block(var, data[var], columns, opts)
+        for var in variables
+    ]
+    table = pd.DataFrame(
+        [_n_row(columns, policy), *(row for b in blocks for row in b.rows)],
+        columns=["variable", "level", *columns.names, "p", "test", "SMD"],
+    )
+    if by is None:
+        table = table.drop(columns=["p", "test", "SMD"])
+    return TableOne(
+        table=table,
+        statistics=pd.DataFrame(
+            [rec for b in blocks for rec in b.statistics], columns=_STATISTICS_COLUMNS
+        ),
+        by_label=lab.variable(by) if by else None,
+        tests=pd.DataFrame(
+            [b.test for b in blocks], columns=["variable", "test", "statistic", "p", "smd"]
+        ),
+        by=by,
+        groups=columns.groups,
+        suppression=policy,
+        excluded=_missing_group_rows(data, by),
+    )
+
+
+_STATISTICS_COLUMNS = [
+    "variable",
+    "level",
+    "group",
+    "n",
+    "percent",
+    "mean",
+    "sd",
+    "median",
+    "q1",
+    "q3",
+    "missing",
+]
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What every variable's rows are built with: labels, suppression, decimals and the
+    per-variable choices of summary and test."""
+
+    lab: Labels
+    policy: SuppressionPolicy
+    dec: int
+    empty_levels: bool
+    nonnormal: set[str]
+    exact: set[str]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The count columns of the table: the groups (display names), then Overall if shown.
+
+    ``masks`` select each column's rows of the data, ``sizes`` count them and ``size_kind``
+    is the suppression kind of each column's size (the ``n`` row).
+    """
+
+    names: list[str]
+    groups: list[str]
+    masks: list[np.ndarray]
+    has_overall: bool
+    sizes: np.ndarray
+    size_kind: np.ndarray
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.groups)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One variable's part of Table 1: its published rows, statistics records and test."""
+
+    rows: list[dict[str, str]]
+    statistics: list[dict[str, Any]]
+    test: dict[str, object]
+
+
+def _checked_variables(
+    data: pd.DataFrame, by: str | None, variables: Sequence[str] | None
+) -> list[str]:
+    """The variables to describe (default: every column but ``by``), each checked to exist
+    and not to be a date; ``by`` checked to exist."""
     if variables is None:
         variables = [c for c in data.columns if c != by]
     for col in [*(variables or []), *([by] if by else [])]:
@@ -279,27 +424,27 @@ def table_one(
                 value=str(data[col].dtype),
                 expected="a numeric or categorical column (derive an interval or a year first)",
             )
-    nonnormal, categorical, exact = set(nonnormal), set(categorical), set(exact)
+    return list(variables)
 
+
+def _columns(
+    data: pd.DataFrame, by: str | None, overall: bool, lab: Labels, policy: SuppressionPolicy
+) -> _Columns:
+    """The group columns (levels of ``by`` present in the data) and Overall, with the
+    suppression of their sizes: the groups and the patients without a group add up to
+    Overall."""
     if by is not None:
         gser = data[by]
         glevels = [g for g in variable_levels(gser) if (gser == g).any()]
         masks = [(gser == g).to_numpy() for g in glevels]
         gnames = [lab.level(by, g) for g in glevels]
     else:
-        glevels, masks, gnames = [], [], []
-    cols = gnames + (["Overall"] if overall or by is None else [])
-    col_masks = masks + ([np.ones(len(data), bool)] if overall or by is None else [])
+        masks, gnames = [], []
     has_overall = overall or by is None
-
-    dec = decimals
-    rows: list[dict[str, str]] = []
-    summary: list[dict[str, object]] = []
-    tests: list[dict[str, object]] = []
-
+    cols = gnames + (["Overall"] if has_overall else [])
+    col_masks = masks + ([np.ones(len(data), bool)] if has_overall else [])
     sizes = np.array([m.sum() for m in col_masks], dtype=float)
     if by is not None:
-        # the groups and the patients without a group add up to Overall
         n_no_group = float(data[by].isna().sum())
         kinds = suppress_vector(
             np.r_[sizes[: len(gnames)], n_no_group], policy, total_published=has_overall
@@ -307,221 +452,199 @@ def table_one(
         size_kind = np.concatenate([kinds, np.zeros(len(cols) - len(gnames), np.int8)])
     else:
         size_kind = np.zeros(len(cols), np.int8)
+    return _Columns(cols, gnames, col_masks, has_overall, sizes, size_kind)
+
+
+def _n_row(columns: _Columns, policy: SuppressionPolicy) -> dict[str, str]:
+    """The first row: each column's number of patients."""
     n_row = {"variable": "n", "level": ""}
-    for c, n, k in zip(cols, sizes, size_kind, strict=True):
+    for c, n, k in zip(columns.names, columns.sizes, columns.size_kind, strict=True):
         n_row[c] = format_count(n, k, policy)
     n_row.update({"p": "", "test": "", "SMD": ""})
-    rows.append(n_row)
-    col_total_published = size_kind == 0
+    return n_row
 
-    for var in variables:
-        s = data[var]
-        label = lab.variable(var)
-        if is_categorical(s) or var in categorical:
-            levels = variable_levels(s)
-            if not empty_levels:
-                levels = [lev for lev in levels if bool((s == lev).any())]
-            counts = np.array(
-                [[int(((s == lev) & m).sum()) for m in col_masks] for lev in levels], dtype=float
-            ).reshape(len(levels), len(cols))
-            miss = np.array([int((s.isna() & m).sum()) for m in col_masks], dtype=float)
-            full = np.vstack([counts, miss[None, :]]) if miss.any() else counts
-            kind = _table_kinds(
-                full, policy, len(gnames), has_overall, col_total_published, n_levels=len(levels)
-            )
-            nonmiss = counts.sum(axis=0)
-            test, stat, p = ("", float("nan"), float("nan"))
-            smd = float("nan")
-            if len(gnames) >= 2:
-                test, stat, p = _categorical_test(counts[:, : len(gnames)], var in exact)
-                smd = smd_categorical(counts[:, : len(gnames)])
-            rows.append(
-                {
-                    "variable": label,
-                    "level": "",
-                    **dict.fromkeys(cols, ""),
-                    "p": format_p(p),
-                    "test": test,
-                    "SMD": _fmt(smd, 3),
-                }
-            )
-            # a percentage of a published count reveals its denominator: none is printed in a
-            # column where a level, the missing count or the group size is masked
-            pct_ok = ~(kind > 0).any(axis=0) & (size_kind == 0)
-            for i, lev in enumerate(levels):
-                cells = {}
-                for j, c in enumerate(cols):
-                    pct = 100.0 * counts[i, j] / nonmiss[j] if nonmiss[j] else float("nan")
-                    cells[c] = _count_pct(
-                        counts[i, j], pct if pct_ok[j] else None, kind[i, j], policy, dec
-                    )
-                    summary.append(
-                        {
-                            "variable": var,
-                            "level": level_text(lev),
-                            "group": c,
-                            "n": int(counts[i, j]),
-                            "percent": pct,
-                        }
-                    )
-                rows.append(
-                    {
-                        "variable": label,
-                        "level": lab.level(var, lev),
-                        **cells,
-                        "p": "",
-                        "test": "",
-                        "SMD": "",
-                    }
-                )
-            if miss.any():
-                cells = {}
-                for j, c in enumerate(cols):
-                    pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    cells[c] = _count_pct(
-                        miss[j], pct if pct_ok[j] else None, kind[-1, j], policy, dec
-                    )
-                    summary.append(
-                        {
-                            "variable": var,
-                            "level": "Missing",
-                            "group": c,
-                            "n": int(miss[j]),
-                            "percent": pct,
-                        }
-                    )
-                rows.append(
-                    {"variable": label, "level": "Missing", **cells, "p": "", "test": "", "SMD": ""}
-                )
-        else:
-            x = pd.to_numeric(s, errors="coerce").astype(float)
-            vals = [x[m].dropna().to_numpy() for m in col_masks]
-            miss = np.array([float(x[m].isna().sum()) for m in col_masks])
-            is_nn = var in nonnormal
-            cells = {}
-            for j, c in enumerate(cols):
-                v = vals[j]
-                rec: dict[str, Any] = {
-                    "variable": var,
-                    "level": "",
-                    "group": c,
-                    "n": int(v.size),
-                    "mean": _safe(np.mean, v),
-                    "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
-                    "median": _safe(np.median, v),
-                    "q1": _safe(lambda a: np.quantile(a, 0.25), v),
-                    "q3": _safe(lambda a: np.quantile(a, 0.75), v),
-                    "missing": int(miss[j]),
-                }
-                summary.append(rec)
-                if size_kind[j] == PRIMARY or v.size == 0:
-                    cells[c] = "" if v.size == 0 else policy.complementary_marker
-                elif policy.enabled and v.size < policy.rate_threshold:
-                    # a mean, SD, median or quartile of one or two patients is their values
-                    cells[c] = policy.primary_marker
-                elif is_nn:
-                    cells[c] = (
-                        f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, "
-                        f"{_fmt(rec['q3'], dec)}]"
-                    )
-                else:
-                    cells[c] = f"{_fmt(rec['mean'], dec)} ({_fmt(rec['sd'], dec)})"
-            test, stat, p, smd = "", float("nan"), float("nan"), float("nan")
-            groups_v = vals[: len(gnames)]
-            if len(gnames) >= 2 and sum(g.size > 0 for g in groups_v) >= 2:
-                usable = [g for g in groups_v if g.size > 0]
-                if is_nn:
-                    if np.ptp(np.concatenate(usable)) > 0:
-                        res = stats.kruskal(*usable)
-                        test, stat, p = "Kruskal-Wallis", float(res.statistic), float(res.pvalue)
-                elif all(g.size >= 2 for g in usable):
-                    # statsmodels' Welch ANOVA (F = t² for two groups, as R's oneway.test);
-                    # scipy's f_oneway(equal_var=False) needs scipy >= 1.16 (Python >= 3.11)
-                    res = anova_oneway(usable, use_var="unequal", welch_correction=True)
-                    test = "Welch t-test" if len(usable) == 2 else "Welch ANOVA"
-                    stat, p = float(res.statistic), float(res.pvalue)
-                smd = smd_continuous(groups_v)
-            stat_label = "median [IQR]" if is_nn else "mean (SD)"
-            unit = _UNITS.get(lab.units.get(var, ""), lab.units.get(var, ""))
-            if unit:
-                stat_label = f"{unit}, {stat_label}"
-            rows.append(
-                {
-                    "variable": f"{label}, {stat_label}",
-                    "level": "",
-                    **cells,
-                    "p": format_p(p),
-                    "test": test,
-                    "SMD": _fmt(smd, 3),
-                }
-            )
-            if miss.any():
-                kind = suppress_vector(
-                    miss[: len(gnames)] if gnames else miss,
-                    policy,
-                    total_published=has_overall and bool(gnames),
-                )
-                if gnames and has_overall:
-                    kind = np.concatenate(
-                        [kind, suppress_vector(miss[-1:], policy, total_published=False)]
-                    )
-                mcells = {}
-                for j, c in enumerate(cols):
-                    pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
-                    mcells[c] = _count_pct(
-                        miss[j], pct if size_kind[j] == 0 else None, kind[j], policy, dec
-                    )
-                rows.append(
-                    {
-                        "variable": f"{label}, {stat_label}",
-                        "level": "Missing",
-                        **mcells,
-                        "p": "",
-                        "test": "",
-                        "SMD": "",
-                    }
-                )
-        tests.append({"variable": var, "test": test, "statistic": stat, "p": p, "smd": smd})
 
-    table = pd.DataFrame(rows, columns=["variable", "level", *cols, "p", "test", "SMD"])
-    if by is None:
-        table = table.drop(columns=["p", "test", "SMD"])
-    summary_frame = pd.DataFrame(
-        summary,
-        columns=[
-            "variable",
-            "level",
-            "group",
-            "n",
-            "percent",
-            "mean",
-            "sd",
-            "median",
-            "q1",
-            "q3",
-            "missing",
-        ],
+def _row(variable: str, level: str, cells: Mapping[str, str], **test: str) -> dict[str, str]:
+    """A table row: its variable and level texts, the column cells, then p, test and SMD
+    (blank unless given)."""
+    return {
+        "variable": variable,
+        "level": level,
+        **cells,
+        "p": test.get("p", ""),
+        "test": test.get("test", ""),
+        "SMD": test.get("SMD", ""),
+    }
+
+
+def _categorical_block(var: str, s: pd.Series, columns: _Columns, opts: _Options) -> _Block:
+    """A categorical variable: a header row with the test, n (%) of the non-missing values
+    per level, and a Missing row with n (%) of all rows when any value is missing."""
+    levels = variable_levels(s)
+    if not opts.empty_levels:
+        levels = [lev for lev in levels if bool((s == lev).any())]
+    masks, cols, n_groups = columns.masks, columns.names, columns.n_groups
+    counts = np.array(
+        [[int(((s == lev) & m).sum()) for m in masks] for lev in levels], dtype=float
+    ).reshape(len(levels), len(cols))
+    miss = np.array([int((s.isna() & m).sum()) for m in masks], dtype=float)
+    full = np.vstack([counts, miss[None, :]]) if miss.any() else counts
+    kind = _table_kinds(
+        full,
+        opts.policy,
+        n_groups,
+        columns.has_overall,
+        columns.size_kind == 0,
+        n_levels=len(levels),
     )
-    excluded = empty_excluded()
-    if by is not None and data[by].isna().any():
-        miss = data.index[data[by].isna().to_numpy()]
-        excluded = pd.DataFrame(
-            {
-                "index": miss,
-                "column": by,
-                "value": None,
-                "reason": "missing group (kept in Overall only)",
-            }
+    test, stat, p, smd = "", float("nan"), float("nan"), float("nan")
+    if n_groups >= 2:
+        test, stat, p = _categorical_test(counts[:, :n_groups], var in opts.exact)
+        smd = smd_categorical(counts[:, :n_groups])
+    label = opts.lab.variable(var)
+    rows = [_row(label, "", dict.fromkeys(cols, ""), p=format_p(p), test=test, SMD=_fmt(smd, 3))]
+    # a percentage of a published count reveals its denominator: none is printed in a
+    # column where a level, the missing count or the group size is masked
+    pct_ok = ~(kind > 0).any(axis=0) & (columns.size_kind == 0)
+    statistics: list[dict[str, Any]] = []
+    nonmiss = counts.sum(axis=0)
+    count_rows = [
+        (opts.lab.level(var, lev), level_text(lev), counts[i], nonmiss, kind[i])
+        for i, lev in enumerate(levels)
+    ]
+    if miss.any():
+        count_rows.append(("Missing", "Missing", miss, columns.sizes, kind[-1]))
+    for shown, level, n, denominator, row_kind in count_rows:
+        cells = {}
+        for j, c in enumerate(cols):
+            pct = 100.0 * n[j] / denominator[j] if denominator[j] else float("nan")
+            cells[c] = _count_pct(
+                n[j], pct if pct_ok[j] else None, row_kind[j], opts.policy, opts.dec
+            )
+            statistics.append(
+                {"variable": var, "level": level, "group": c, "n": int(n[j]), "percent": pct}
+            )
+        rows.append(_row(label, shown, cells))
+    return _Block(rows, statistics, _test_record(var, test, stat, p, smd))
+
+
+def _test_record(var: str, test: str, stat: float, p: float, smd: float) -> dict[str, object]:
+    """One row of :attr:`TableOne.tests`."""
+    return {"variable": var, "test": test, "statistic": stat, "p": p, "smd": smd}
+
+
+def _continuous_block(var: str, s: pd.Series, columns: _Columns, opts: _Options) -> _Block:
+    """A continuous variable: mean (SD) or median [IQR] per column with the test, and a
+    Missing row with n (%) of all rows when any value is missing."""
+    x = pd.to_numeric(s, errors="coerce").astype(float)
+    vals = [x[m].dropna().to_numpy() for m in columns.masks]
+    miss = np.array([float(x[m].isna().sum()) for m in columns.masks])
+    is_nn = var in opts.nonnormal
+    statistics = [
+        _continuous_statistics(var, c, v, int(miss[j]))
+        for j, (c, v) in enumerate(zip(columns.names, vals, strict=True))
+    ]
+    cells = {
+        c: _continuous_cell(rec, columns.size_kind[j], is_nn, opts)
+        for j, (c, rec) in enumerate(zip(columns.names, statistics, strict=True))
+    }
+    test, stat, p, smd = _continuous_test(vals[: columns.n_groups], is_nn)
+    stat_label = "median [IQR]" if is_nn else "mean (SD)"
+    unit = _UNITS.get(opts.lab.units.get(var, ""), opts.lab.units.get(var, ""))
+    if unit:
+        stat_label = f"{unit}, {stat_label}"
+    variable = f"{opts.lab.variable(var)}, {stat_label}"
+    rows = [_row(variable, "", cells, p=format_p(p), test=test, SMD=_fmt(smd, 3))]
+    if miss.any():
+        rows.append(_row(variable, "Missing", _continuous_missing_cells(miss, columns, opts)))
+    return _Block(rows, statistics, _test_record(var, test, stat, p, smd))
+
+
+def _continuous_statistics(var: str, group: str, v: np.ndarray, missing: int) -> dict[str, Any]:
+    """One column's record of :attr:`TableOne.statistics` for a continuous variable."""
+    return {
+        "variable": var,
+        "level": "",
+        "group": group,
+        "n": int(v.size),
+        "mean": _safe(np.mean, v),
+        "sd": _safe(lambda a: np.std(a, ddof=1), v, 2),
+        "median": _safe(np.median, v),
+        "q1": _safe(lambda a: np.quantile(a, 0.25), v),
+        "q3": _safe(lambda a: np.quantile(a, 0.75), v),
+        "missing": missing,
+    }
+
+
+def _continuous_cell(rec: Mapping[str, Any], size_kind: int, is_nn: bool, opts: _Options) -> str:
+    """The published summary of one column: blank when empty, masked when the column size
+    is masked or the summary rests on fewer patients than the rate threshold."""
+    policy, dec = opts.policy, opts.dec
+    if size_kind == PRIMARY or rec["n"] == 0:
+        return "" if rec["n"] == 0 else policy.complementary_marker
+    if policy.enabled and rec["n"] < policy.rate_threshold:
+        # a mean, SD, median or quartile of one or two patients is their values
+        return policy.primary_marker
+    if is_nn:
+        return f"{_fmt(rec['median'], dec)} [{_fmt(rec['q1'], dec)}, {_fmt(rec['q3'], dec)}]"
+    return f"{_fmt(rec['mean'], dec)} ({_fmt(rec['sd'], dec)})"
+
+
+def _continuous_test(groups_v: list[np.ndarray], is_nn: bool) -> tuple[str, float, float, float]:
+    """(test name, statistic, p, SMD) across the groups: Kruskal-Wallis for median [IQR]
+    variables, Welch's test for mean (SD) ones; blank with fewer than two non-empty groups."""
+    test, stat, p, smd = "", float("nan"), float("nan"), float("nan")
+    if len(groups_v) >= 2 and sum(g.size > 0 for g in groups_v) >= 2:
+        usable = [g for g in groups_v if g.size > 0]
+        if is_nn:
+            if np.ptp(np.concatenate(usable)) > 0:
+                res = stats.kruskal(*usable)
+                test, stat, p = "Kruskal-Wallis", float(res.statistic), float(res.pvalue)
+        elif all(g.size >= 2 for g in usable):
+            # statsmodels' Welch ANOVA (F = t² for two groups, as R's oneway.test);
+            # scipy's f_oneway(equal_var=False) needs scipy >= 1.16 (Python >= 3.11)
+            res = anova_oneway(usable, use_var="unequal", welch_correction=True)
+            test = "Welch t-test" if len(usable) == 2 else "Welch ANOVA"
+            stat, p = float(res.statistic), float(res.pvalue)
+        smd = smd_continuous(groups_v)
+    return test, stat, p, smd
+
+
+def _continuous_missing_cells(
+    miss: np.ndarray, columns: _Columns, opts: _Options
+) -> dict[str, str]:
+    """The Missing row of a continuous variable: n (%) of all rows per column, the group
+    cells suppressed against Overall and Overall on its own."""
+    policy, gnames, has_overall = opts.policy, columns.groups, columns.has_overall
+    kind = suppress_vector(
+        miss[: len(gnames)] if gnames else miss,
+        policy,
+        total_published=has_overall and bool(gnames),
+    )
+    if gnames and has_overall:
+        kind = np.concatenate([kind, suppress_vector(miss[-1:], policy, total_published=False)])
+    cells = {}
+    for j, c in enumerate(columns.names):
+        sizes = columns.sizes
+        pct = 100.0 * miss[j] / sizes[j] if sizes[j] else float("nan")
+        cells[c] = _count_pct(
+            miss[j], pct if columns.size_kind[j] == 0 else None, kind[j], policy, opts.dec
         )
-    return TableOne(
-        table=table,
-        statistics=summary_frame,
-        by_label=lab.variable(by) if by else None,
-        tests=pd.DataFrame(tests, columns=["variable", "test", "statistic", "p", "smd"]),
-        by=by,
-        groups=gnames,
-        suppression=policy,
-        excluded=excluded,
+    return cells
+
+
+def _missing_group_rows(data: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """The excluded rows: those whose group is missing (kept in Overall only)."""
+    if by is None or not data[by].isna().any():
+        return empty_excluded()
+    miss = data.index[data[by].isna().to_numpy()]
+    return pd.DataFrame(
+        {
+            "index": miss,
+            "column": by,
+            "value": None,
+            "reason": "missing group (kept in Overall only)",
+        }
     )
 
 

@@ -50,6 +50,17 @@ def xml_text(text: Any) -> str:
     """``text`` as a string Word and Excel accept: control characters that XML 1.0 forbids
     (a NUL typed into a model name) and lone surrogates are dropped.
 
+    Parameters
+    ----------
+    text
+        Any value (converted with ``str``).
+
+    Returns
+    -------
+    str
+        The text without the characters XML 1.0 forbids (C0 controls other than tab, line
+        feed and carriage return; surrogates; U+FFFE and U+FFFF).
+
     Examples
     --------
     >>> xml_text("model\\x00 a")
@@ -59,7 +70,19 @@ def xml_text(text: Any) -> str:
 
 
 def word_available() -> bool:
-    """True when python-docx can be imported."""
+    """True when python-docx can be imported.
+
+    Returns
+    -------
+    bool
+        Whether Word output (``docx`` table format, ``word_report``) can be written; tables
+        in ``.docx`` are skipped with a note in the build otherwise.
+
+    Examples
+    --------
+    >>> word_available()  # python-docx is installed (the [word] extra)
+    True
+    """
     try:
         import docx  # noqa: F401
     except ImportError:
@@ -80,7 +103,35 @@ def _docx() -> Any:
 def deterministic_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
     """The zip archive ``data`` rewritten with every member dated 1980-01-01, in the same
     order, so that the same content always gives the same bytes; members named in
-    ``replace`` get the given content instead."""
+    ``replace`` get the given content instead.
+
+    Parameters
+    ----------
+    data
+        The bytes of a zip archive (a .docx or .xlsx file as saved).
+    replace
+        Member name -> new content of that member (default: none replaced).
+
+    Returns
+    -------
+    bytes
+        The rewritten archive: members deflated, dated 1980-01-01 00:00 and with mode 0600.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> def archive(date):
+    ...     buf = io.BytesIO()
+    ...     with zipfile.ZipFile(buf, "w") as z:
+    ...         z.writestr(zipfile.ZipInfo("core.xml", date_time=date), b"<core/>")
+    ...     return buf.getvalue()
+    >>> a, b = archive((2024, 5, 1, 9, 0, 0)), archive((2025, 1, 2, 3, 4, 6))
+    >>> a == b, deterministic_zip(a) == deterministic_zip(b)
+    (False, True)
+    >>> fixed = zipfile.ZipFile(io.BytesIO(deterministic_zip(a, {"core.xml": b"<new/>"})))
+    >>> fixed.getinfo("core.xml").date_time, fixed.read("core.xml")
+    ((1980, 1, 1, 0, 0, 0), b'<new/>')
+    """
     replace = replace or {}
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -155,9 +206,38 @@ def docx_table(document: Any, frame: pd.DataFrame, caption: str = "", footnote: 
     """Add ``frame`` (published strings) to a python-docx ``document`` as a table with its
     caption above, rules under the header and at the foot, and its footnote below.
 
+    A frame with ``variable`` and ``level`` columns (Table 1, regression tables) gets one
+    label column: each variable in bold with its levels indented under it.
+
+    Parameters
+    ----------
+    document
+        A ``docx.Document``.
+    frame
+        The published table (cells are written as ``str``).
+    caption
+        Bold paragraph above the table (none when empty).
+    footnote
+        Small paragraph under the table (none when empty).
+
     Returns
     -------
     docx.table.Table
+        The table added to ``document``.
+
+    Examples
+    --------
+    >>> import docx
+    >>> t1 = pd.DataFrame(
+    ...     {"variable": ["Sex", "Sex", "Sex"], "level": ["", "Female", "Male"],
+    ...      "Overall": ["", "10 (45.5)", "12 (54.5)"]}
+    ... )
+    >>> document = docx.Document()
+    >>> table = docx_table(document, t1, caption="Table 1", footnote="n (%).")
+    >>> [[c.text for c in row.cells] for row in table.rows]
+    [['', 'Overall'], ['Sex', ''], ['Female', '10 (45.5)'], ['Male', '12 (54.5)']]
+    >>> [p.text for p in document.paragraphs]
+    ['Table 1', 'n (%).']
     """
     from docx.shared import Pt
 
@@ -215,6 +295,23 @@ def write_table_docx(
 ) -> Path:
     """Write one published table as a Word document.
 
+    The document's dates are fixed (:data:`FIXED_DATE`) and its zip members dated
+    1980-01-01, so the same table always gives the same bytes.
+
+    Parameters
+    ----------
+    frame
+        The published table (as :func:`docx_table`).
+    path
+        Output file (``.docx``).
+    caption, footnote
+        Texts above and under the table (none when empty).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
     Raises
     ------
     OptionalDependencyError
@@ -222,10 +319,17 @@ def write_table_docx(
 
     Examples
     --------
-    >>> import pandas as pd, tempfile, pathlib
-    >>> if word_available():
-    ...     out = pathlib.Path(tempfile.mkdtemp()) / "t.docx"
-    ...     _ = write_table_docx(pd.DataFrame({"a": ["1"]}), out, "Table")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import docx
+    >>> table = pd.DataFrame({"Group": ["Low", "High"], "n": ["120", "80"]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     a = write_table_docx(table, Path(d) / "a.docx", "Fong groups")
+    ...     b = write_table_docx(table, Path(d) / "b.docx", "Fong groups")
+    ...     print(a.read_bytes() == b.read_bytes())
+    ...     print([c.text for c in docx.Document(str(a)).tables[0].columns[1].cells])
+    True
+    ['n', '120', '80']
     """
     document = _new_document()
     docx_table(document, frame, caption, footnote)
@@ -233,7 +337,38 @@ def write_table_docx(
 
 
 def write_table_xlsx(frame: pd.DataFrame, path: str | Path, caption: str = "") -> Path:
-    """Write one published table as an Excel sheet (caption in the first row)."""
+    """Write one published table as an Excel sheet (caption in the first row).
+
+    Every cell is written as text (the published strings, masked counts included); the
+    header row follows the caption after a blank row (or is the first row without a
+    caption). Dates are fixed, so the same table always gives the same bytes.
+
+    Parameters
+    ----------
+    frame
+        The published table.
+    path
+        Output file (``.xlsx``).
+    caption
+        Bold text in cell A1 (none when empty).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from openpyxl import load_workbook
+    >>> table = pd.DataFrame({"Group": ["Low", "High"], "n": ["120", "<11"]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_table_xlsx(table, Path(d) / "fong.xlsx", "Fong groups")
+    ...     sheet = load_workbook(path).active
+    ...     print([[c.value for c in row] for row in sheet.iter_rows()])
+    [['Fong groups', None], [None, None], ['Group', 'n'], ['Low', '120'], ['High', '<11']]
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -279,10 +414,37 @@ def write_report_docx(
         The report's sections (``title``, ``paragraphs``, ``blocks``) as the build collects
         them.
 
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
     Raises
     ------
     OptionalDependencyError
         python-docx is not installed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import docx
+    >>> sections = [
+    ...     {"title": "Methods", "paragraphs": ["Kaplan-Meier estimates."], "blocks": []},
+    ...     {"title": "Results", "paragraphs": [], "blocks": [
+    ...         {"kind": "heading", "text": "Overall survival"},
+    ...         {"kind": "table", "frame": pd.DataFrame({"n": ["200"]}), "caption": "Cohort"},
+    ...     ]},
+    ... ]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_report_docx(
+    ...         Path(d) / "report.docx", title="CRLM outcomes", subtitle="Demo", sections=sections
+    ...     )
+    ...     document = docx.Document(str(path))
+    ...     print([p.text for p in document.paragraphs if p.text])
+    ...     print(len(document.tables))
+    ['CRLM outcomes', 'Demo', 'Methods', 'Kaplan-Meier estimates.', 'Results', 'Overall survival', 'Cohort']
+    1
     """
     from docx.shared import Inches, Pt
 

@@ -38,6 +38,17 @@ def safe_name(name: str) -> str:
     separator, NUL, or leading dot survives); when anything was replaced, 8 hex digits of the
     original's sha256 are appended so that two names never collide.
 
+    Parameters
+    ----------
+    name
+        Any text (converted with ``str``).
+
+    Returns
+    -------
+    str
+        The stem: at most 80 safe characters (``"unnamed"`` when none is left), plus
+        ``-`` and 8 hex digits when the text was changed.
+
     Examples
     --------
     >>> safe_name("cox_main")
@@ -60,7 +71,27 @@ def escaped_html(styler: Any) -> str:
 
 
 def text_block(kind: str, text: str, css: str = "") -> dict[str, Any]:
-    """A block of text for the template (``kind``: ``"text"`` or ``"heading"``)."""
+    """A block of text for the template (``kind``: ``"text"`` or ``"heading"``).
+
+    Parameters
+    ----------
+    kind
+        ``"text"`` (a paragraph) or ``"heading"`` (a sub-heading of the section).
+    text
+        Plain text; the template escapes it.
+    css
+        Extra CSS class of the element (e.g. ``"note"``); empty for none.
+
+    Returns
+    -------
+    dict
+        The block: ``{"kind": kind, "text": text, "css": css}``.
+
+    Examples
+    --------
+    >>> text_block("heading", "Overall survival")
+    {'kind': 'heading', 'text': 'Overall survival', 'css': ''}
+    """
     return {"kind": kind, "text": text, "css": css}
 
 
@@ -75,6 +106,23 @@ class OutputWriter:
         The analysis spec (its figure and table formats).
     jobs
         Worker processes drawing the figures; 1 = serial.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> spec = parse_spec({"cohort": {"demo": True}, "output": {"table_formats": ["csv", "tex"]}})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     writer = OutputWriter(Path(d), spec, jobs=1)
+    ...     block = writer.table(pd.DataFrame({"n": [12]}), "flow counts", "Cohort flow")
+    ...     writer.finish()
+    ...     print(block["files"])
+    ...     print((Path(d) / "tables" / "flow_counts-8d817084.csv").read_text(), end="")
+    ['tables/flow_counts-8d817084.csv', 'tables/flow_counts-8d817084.tex']
+    n
+    12
     """
 
     def __init__(self, out: Path, spec: AnalysisSpec, jobs: int) -> None:
