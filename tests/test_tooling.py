@@ -5,8 +5,9 @@
 * the doctests are collected: ``python3 -m pytest`` runs the Examples of the package's modules
   (``--doctest-modules`` over ``src``, see ``pyproject.toml`` and ``conftest.py``);
 * numpydoc sections: every function and class of the top-level API (``crlm_outcomes.__all__``)
-  has Parameters (when it takes any), Returns (functions) and Examples. For the ``__all__`` of
-  the other public modules the same check runs as a ratchet: the objects still missing a
+  has Parameters (when it takes any), Returns (functions) and Examples. For the other public
+  modules (every name without a leading underscore that a module defines or lists in
+  ``__all__``, and the public methods of its classes) the same check runs as a ratchet: the objects still missing a
   section are listed in ``tests/numpydoc_gaps.txt``; a new public object without its sections
   fails, and so does a listed object that has gained them (delete its line).
 
@@ -176,14 +177,46 @@ def _documented_objects(module_names: list[str]) -> tuple[dict[str, object], lis
                 skipped.append(name)
                 continue
             raise
-        for attr in getattr(module, "__all__", ()):
+        for attr in _public_names(module):
             obj = getattr(module, attr)
             if not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue
             if not getattr(obj, "__module__", "").startswith("crlm_outcomes"):
                 continue
             out.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+            if inspect.isclass(obj) and not issubclass(obj, BaseException):
+                for method_name, method in _public_methods(obj):
+                    out.setdefault(f"{obj.__module__}.{obj.__qualname__}.{method_name}", method)
     return out, skipped
+
+
+def _public_names(module: Any) -> list[str]:
+    """What the module exports: its ``__all__``, plus (outside the top-level package, whose
+    public surface is exactly its ``__all__``) every name without a leading underscore that
+    the module itself defines."""
+    names = list(getattr(module, "__all__", ()))
+    if module.__name__ != "crlm_outcomes":
+        for attr, obj in vars(module).items():
+            if attr.startswith("_") or attr in names:
+                continue
+            if getattr(obj, "__module__", None) == module.__name__:
+                names.append(attr)
+    return names
+
+
+def _public_methods(cls: type) -> list[tuple[str, Any]]:
+    """The methods a class defines itself (not inherited) whose names have no leading
+    underscore: plain, static and class methods. Properties are attributes, documented in
+    the class's Attributes section, and are left out."""
+    out = []
+    for name, member in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        if inspect.isfunction(member):
+            out.append((name, member))
+    return out
 
 
 def test_top_level_api_has_numpydoc_sections():
