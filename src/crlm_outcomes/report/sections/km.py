@@ -638,14 +638,14 @@ def record_km(
     Examples
     --------
     >>> import pandas as pd
-    >>> from crlm_outcomes.report.disclosure_check import DisclosureLedger, check_disclosure
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.disclosure_check import check_disclosure
     >>> from crlm_outcomes.report.figures import at_risk_table
+    >>> from crlm_outcomes.report.spec import parse_spec
     >>> from crlm_outcomes.report.suppression import SuppressionPolicy
     >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
-    >>> class Ctx:  # the two fields of the build context record_km uses
-    ...     policy = SuppressionPolicy(threshold=5)
-    ...     ledger = DisclosureLedger()
-    >>> ctx = Ctx()
+    >>> spec = parse_spec({"cohort": {"demo": True}})
+    >>> ctx = BuildContext(spec, SuppressionPolicy(threshold=5), writer=None)
     >>> d = pd.DataFrame({"months": [3.0, 8, 12, 20, 30, 36, 40, 50],
     ...                   "dead": [1, 1, 0, 1, 0, 1, 0, 1]})
     >>> km = kaplan_meier(d, "months", "dead")
