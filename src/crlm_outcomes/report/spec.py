@@ -991,6 +991,11 @@ def spec_json_schema() -> dict[str, Any]:
     ('https://json-schema.org/draft/2020-12/schema', True)
     """
     schema = AnalysisSpec.model_json_schema()
+    # a model's description is its docstring's first paragraph: the numpydoc Attributes and
+    # Examples are for the Python reader, not for editor tooltips
+    for model in [schema, *schema.get("$defs", {}).values()]:
+        if isinstance(model.get("description"), str):
+            model["description"] = model["description"].split("\n\n", 1)[0]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://crlm-outcomes/analysis_spec.schema.json"
     return schema
