@@ -314,5 +314,38 @@ def schema(
 
 
 def main() -> None:
-    """Run the app (console-script entry point)."""
+    """Run the app (console-script entry point): the command and options come from
+    ``sys.argv``, as typed after ``crlm-outcomes`` in a shell.
+
+    Returns
+    -------
+    None
+        It never returns normally: it exits (``SystemExit``) with code 0 on success and
+        :data:`EXIT_INPUT_ERROR` (2) after printing a package error as one line on stderr.
+
+    Examples
+    --------
+    ``crlm-outcomes profiles`` and ``crlm-outcomes validate`` on a file that does not exist:
+
+    >>> import sys
+    >>> from unittest import mock
+    >>> with mock.patch.object(sys, "argv", ["crlm-outcomes", "profiles"]):
+    ...     try:
+    ...         main()
+    ...     except SystemExit as done:
+    ...         print("exit code", done.code)
+    canonical
+    institutional
+    ncdb
+    seer
+    tcia_crlm
+    exit code 0
+    >>> argv = ["crlm-outcomes", "validate", "no_such_export.csv", "--profile", "canonical"]
+    >>> with mock.patch.object(sys, "argv", argv):
+    ...     try:
+    ...         main()
+    ...     except SystemExit as done:
+    ...         print("exit code", done.code)
+    exit code 2
+    """
     app(prog_name="crlm-outcomes")

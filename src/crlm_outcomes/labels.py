@@ -65,6 +65,18 @@ def lower_first(text: str) -> str:
     """``Primary tumour side`` -> ``primary tumour side``; acronyms (``RAS status``) and names
     (``Fong ...``) keep their capital.
 
+    Parameters
+    ----------
+    text
+        A label, as it starts a sentence.
+
+    Returns
+    -------
+    str
+        ``text`` with its first letter lower-cased, unless its first word is an acronym (a
+        second letter that is not lower case) or a name (Fong, Nordlinger, Oslo,
+        Clavien-Dindo, Couinaud), which are returned unchanged.
+
     Examples
     --------
     >>> lower_first("Sex"), lower_first("KRAS"), lower_first("Oslo score")
@@ -78,6 +90,18 @@ def lower_first(text: str) -> str:
 
 def humanize(code: Any) -> str:
     """Readable text of a code without a label: underscores as spaces, first letter capital.
+
+    Parameters
+    ----------
+    code
+        A level code: text, a number, or a boolean (Python or numpy).
+
+    Returns
+    -------
+    str
+        ``"Yes"``/``"No"`` for a boolean; for text with an underscore or all lower case, the
+        underscores as spaces and the first letter capitalised; any other code as written
+        (``"T4a"``, ``"12"``).
 
     Examples
     --------
@@ -373,6 +397,17 @@ _EVENT = {ev: e for e, (_, ev) in ENDPOINT_COLUMNS.items()}
 
 def endpoint_of(column: str | None) -> str | None:
     """The endpoint (``os``, ``rfs``, ``hepatic_rfs``) whose duration or event column this is.
+
+    Parameters
+    ----------
+    column
+        A column name (``os_months``, ``rfs_event``, ``rfs_cause``), or ``None``.
+
+    Returns
+    -------
+    str or None
+        The endpoint's key in :data:`ENDPOINT_COLUMNS`; ``None`` for ``None`` or a column that
+        belongs to no endpoint.
 
     Examples
     --------

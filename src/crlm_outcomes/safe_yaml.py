@@ -160,7 +160,35 @@ def load_yaml(text: str | bytes) -> Any:
 
 
 def load_yaml_file(path: str | Path) -> Any:
-    """:func:`load_yaml` of a file's bytes (size checked before reading it all)."""
+    """:func:`load_yaml` of a file's bytes (size checked before reading it all).
+
+    Parameters
+    ----------
+    path
+        The YAML file (an analysis spec, a loader profile).
+
+    Returns
+    -------
+    Any
+        What ``yaml.safe_load`` would return for the file (a dict for a spec or profile).
+
+    Raises
+    ------
+    UnsafeYamlError
+        Over :data:`MAX_BYTES` bytes (refused before reading), or any refusal of
+        :func:`load_yaml`.
+    OSError
+        The file cannot be read.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "spec.yaml"
+    ...     _ = path.write_text("title: OS by RAS status\\nendpoints: [os, rfs]\\n", encoding="utf-8")
+    ...     load_yaml_file(path)
+    {'title': 'OS by RAS status', 'endpoints': ['os', 'rfs']}
+    """
     path = Path(path)
     size = path.stat().st_size
     if size > MAX_BYTES:

@@ -34,6 +34,7 @@ def frame() -> pd.DataFrame:
     df["w2"] = df["w"] + 0.5
     df["ent"] = np.floor(df["os_m"] * (i % 5) / 10)
     df["sex"] = df["sex"].astype(str)
+    df["pid"] = i // 3  # a cluster (e.g. a patient with several rows)
     return df[
         [
             "os_m",
@@ -47,6 +48,7 @@ def frame() -> pd.DataFrame:
             "w",
             "w2",
             "ent",
+            "pid",
         ]
     ]
 
@@ -74,7 +76,9 @@ def _fit(data, **kw):
 
 
 def _agree(a, b) -> None:
-    for col in ("coef", "std_error", "hr", "lower", "upper", "statistic", "p"):
+    assert b.robust == a.robust
+    cols = ("coef", "std_error", "hr", "lower", "upper", "statistic", "p")
+    for col in (*cols, "robust_std_error") if a.robust else cols:
         np.testing.assert_allclose(
             b.table[col].to_numpy(float),
             a.table[col].to_numpy(float),
@@ -118,6 +122,50 @@ def test_cox_equals_the_in_memory_fit(frame, source, kw):
     assert b.state is None and a.state is not None
 
 
+#: The robust (sandwich) variance by a second aggregation pass: Efron and Breslow, strata, case
+#: weights (integer with a cluster; non-integer, whose default is robust), (entry, stop] data,
+#: continuous times, with and without a cluster.
+ROBUST_CASES = [
+    {"robust": True},
+    {"ties": "breslow", "strata": "site", "cluster": "pid"},
+    {"strata": "site", "weights": "w2", "entry": "ent"},
+    {"ties": "breslow", "weights": "w", "cluster": "pid", "entry": "ent"},
+    {"duration": "os_months", "cluster": "pid", "weights": "w2"},
+]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    ROBUST_CASES,
+    ids=[
+        "efron-robust",
+        "breslow-strata-cluster",
+        "efron-strata-nonint-weights-entry",
+        "breslow-weights-cluster-entry",
+        "efron-continuous-cluster-nonint-weights",
+    ],
+)
+def test_robust_variance_equals_the_in_memory_fit(frame, source, kw):
+    a = _fit(frame, **kw)
+    b = _fit(source, **kw)
+    assert a.robust and "robust_score" in set(b.tests["test"])
+    _agree(a, b)
+
+
+def test_cluster_without_robust_is_ignored_with_a_warning(frame):
+    from crlm_outcomes.errors import DataQualityWarning
+
+    source = duckdb.connect().from_df(frame)
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        b = co.cox(source, FORMULA, "os_m", "os_event", cluster="pid", robust=False)
+    assert any(
+        isinstance(w.message, DataQualityWarning) and "cluster ignored" in str(w.message)
+        for w in got
+    )
+    _agree(_fit(frame), b)
+
+
 def test_what_needs_rows_is_refused_plainly(frame):
     source = duckdb.connect().from_df(frame)
     fit = _fit(source)
@@ -127,9 +175,9 @@ def test_what_needs_rows_is_refused_plainly(frame):
         fit.predict()
     assert fit.references == {"sex": "female"}
     assert "Cox" in fit.summary()
-    with pytest.raises(SpecError, match="robust"):
-        co.cox(source, FORMULA, "os_m", "os_event", robust=True)
-    with pytest.raises(SpecError, match="robust"):
-        co.cox(source, FORMULA, "os_m", "os_event", weights="w2")
+    robust = _fit(source, weights="w2")  # non-integer weights: robust, as R and in memory
+    assert robust.robust and robust.state is None
+    with pytest.raises(SpecError, match="individual rows"):
+        robust.predict()
     with pytest.raises(SpecError, match="C\\(column\\)"):
         co.cox(source, "rcs(age_at_diagnosis, 3)", "os_m", "os_event")

@@ -25,6 +25,9 @@ COLS = [
     "liver_mets_number",
     "cea_at_liver_diagnosis",
     "w",
+    "w2",
+    "pid",
+    "ent",
 ]
 
 
@@ -32,9 +35,13 @@ COLS = [
 def sites() -> dict[str, pd.DataFrame]:
     df = co.load_demo().data.copy()
     df["sex"] = df["sex"].astype(str)
-    df["w"] = (np.arange(len(df)) % 2 + 1).astype(float)
+    i = np.arange(len(df))
+    df["w"] = (i % 2 + 1).astype(float)
+    df["w2"] = df["w"] + 0.25
+    df["pid"] = i // 3  # clusters of 3 rows, each within one site (the cuts are multiples of 3)
+    df["ent"] = np.floor(df["os_months"] * (i % 5) / 10)
     df = df[COLS]
-    cuts = [0, 400, 900, len(df)]
+    cuts = [0, 402, 900, len(df)]
     return {
         name: df.iloc[cuts[i] : cuts[i + 1]].reset_index(drop=True)
         for i, name in enumerate(["north", "south", "east"])
@@ -102,3 +109,65 @@ def test_entry_needs_exact_times(sites, tmp_path):
             columns=COLS,
             entry="w",
         )
+
+
+@pytest.mark.parametrize(
+    ("kw", "months"),
+    [
+        ({"ties": "efron", "robust": True}, True),
+        ({"ties": "breslow", "by_site": True, "cluster": "pid"}, True),
+        ({"ties": "efron", "by_site": True, "weights": "w2"}, False),
+        ({"ties": "breslow", "weights": "w", "cluster": "pid", "entry": "ent"}, False),
+        ({"ties": "efron", "by_site": True, "cluster": "pid", "entry": "ent"}, False),
+    ],
+    ids=[
+        "efron-robust-months",
+        "breslow-site-strata-cluster-months",
+        "efron-site-strata-nonint-weights",
+        "breslow-weights-cluster-entry",
+        "efron-site-strata-cluster-entry",
+    ],
+)
+def test_robust_variance_by_one_more_round(sites, tmp_path, kw, months):
+    kw = dict(kw)
+    by_site = kw.pop("by_site", False)
+    a = _pooled(sites, whole_months=months, strata="site" if by_site else None, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = federated_cox(
+            local_exchange(sites, tmp_path),
+            tmp_path,
+            FORMULA,
+            "os_months",
+            "os_event",
+            columns=COLS,
+            by_site=by_site,
+            whole_months=months,
+            **kw,
+        )
+    assert a.robust and b.robust
+    for col in ("coef", "std_error", "robust_std_error", "p", "lower", "upper"):
+        np.testing.assert_allclose(b.table[col], a.table[col], rtol=RTOL, atol=0, err_msg=col)
+    # covariances relative to the product of the standard errors (a covariance near 0 is
+    # the difference of larger sums: its own relative error reached 4e-11)
+    sd = np.sqrt(np.outer(np.diag(a.vcov), np.diag(a.vcov)))
+    np.testing.assert_allclose(b.vcov.to_numpy() / sd, a.vcov.to_numpy() / sd, rtol=0, atol=RTOL)
+    np.testing.assert_allclose(b.tests["statistic"], a.tests["statistic"], rtol=RTOL, atol=0)
+    assert list(b.tests["test"]) == list(a.tests["test"])
+    # the last round: p x p matrices and p sums per site, in plain words, nothing per row
+    last = max(tmp_path.glob("north_round*.json"))
+    answer = json.loads(last.read_text())
+    assert answer["step"] == "meat" and "sandwich" in answer["description"]
+    assert "no value of an individual patient" in answer["description"]
+    assert set(answer) == {
+        "format",
+        "description",
+        "site",
+        "round",
+        "step",
+        "meat",
+        "meat_null",
+        "score_null",
+    }
+    assert np.shape(answer["meat"]) == np.shape(answer["meat_null"]) == (4, 4)
+    assert np.shape(answer["score_null"]) == (4,)

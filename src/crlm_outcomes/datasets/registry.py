@@ -164,11 +164,31 @@ def registry_frame(
         Canonical frame in canonical dtypes (as from ``synthetic_frame`` or ``Cohort.data``).
     profile
         Profile name, path or :class:`~crlm_outcomes.io.profile.Profile`.
+    schema
+        The canonical schema definition (default: the package's ``canonical.yaml``).
 
     Returns
     -------
     DataFrame
-        One column per source column of the profile (text, as a file would hold it).
+        One column per source column of the profile (text, as a file would hold it), in the
+        profile's order; one row per patient (for a profile whose endpoints start at liver
+        resection, only the resected patients).
+
+    Examples
+    --------
+    Five synthetic patients as a SEER export would write them:
+
+    >>> from crlm_outcomes.datasets import synthetic_frame
+    >>> raw = registry_frame(synthetic_frame(5, seed=1), "seer")
+    >>> raw.shape
+    (5, 29)
+    >>> print(raw[["Patient ID", "Sex", "Year of diagnosis", "Primary Site"]].to_string(index=False))
+    Patient ID    Sex Year of diagnosis Primary Site
+     SYN000001 Female              2019          182
+     SYN000002 Female              2019          184
+     SYN000003 Female              2008          180
+     SYN000004 Female              2011          184
+     SYN000005   Male              2020          187
     """
     schema = schema or canonical_definition()
     prof = resolve_profile(profile)

@@ -405,6 +405,21 @@ def synthetic_frame(n: int, seed: int) -> pd.DataFrame:
         ``Int64``, ``boolean``, ``float64``, ``datetime64[ns]`` and :class:`pandas.Categorical`
         with the schema's levels (ordered where the schema says so). The generating model is
         described in the module docstring.
+
+    Examples
+    --------
+    >>> frame = synthetic_frame(200, seed=1)
+    >>> frame.shape
+    (200, 96)
+    >>> print(frame[["patient_id", "sex", "liver_mets_number"]].head(3).to_string(index=False))
+    patient_id    sex  liver_mets_number
+     SYN000001 female               <NA>
+     SYN000002 female                  8
+     SYN000003 female               <NA>
+    >>> str(frame["liver_mets_number"].dtype), int(frame["kras_status"].isna().sum())
+    ('Int64', 62)
+    >>> synthetic_frame(200, seed=1).equals(frame)  # same (n, seed), same frame
+    True
     """
     _validate_args(n, seed)
     parts = [
@@ -462,25 +477,29 @@ _NOT_SIMULATED = (
 )
 
 
-def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> dict[str, tuple]:
-    """Recorded columns (as specs) of one simulated chunk: coding and missingness."""
+class _Chunk:
+    """One simulated chunk being recorded: the model's columns ``c``, the recording stream
+    ``rng`` (drawn from in a fixed order: the stages below run in the order of
+    :func:`_frame_chunk`) and the chunk size ``n``."""
 
-    def keep(name: str, present: np.ndarray) -> np.ndarray:
+    def __init__(self, c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> None:
+        self.c = c
+        self.rng = rng
+        self.n = n
+        self.every = np.ones(n, dtype=bool)
+
+    def keep(self, name: str, present: np.ndarray) -> np.ndarray:
         """``present`` minus values that go unrecorded with probability MISSING_PROBS[name]."""
-        return present & (rng.random(n) >= MISSING_PROBS[name])
+        return present & (self.rng.random(self.n) >= MISSING_PROBS[name])
 
-    every = np.ones(n, dtype=bool)
-    strategy = c["strategy"]
-    resect = c["resect"]
-    neo = c["neo"]
+
+def _primary_columns(ch: _Chunk) -> dict[str, tuple]:
+    """Identifiers (age, sex, year) and the primary tumour."""
+    c, keep, every = ch.c, ch.keep, ch.every
     cols: dict[str, tuple] = {}
-
-    # identifiers -------------------------------------------------------------------------
     cols["age_at_diagnosis"] = _float(c["age"])
     cols["sex"] = _cat(c["male"].astype(np.int64), ["female", "male"])
     cols["diagnosis_year"] = _int(c["year"], every)
-
-    # primary -----------------------------------------------------------------------------
     cols["primary_site_icdo3"] = _str(_m.ICDO3_SITES, c["site_idx"], every)
     cols["primary_t_stage"] = _cat(
         np.where(keep("primary_t_stage", every), c["t_idx"], -1), _T_LEVELS, ordered=True
@@ -498,8 +517,14 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["primary_resection_type"] = _cat(
         np.where(c["prim_type"] >= 0, c["prim_type"], -1), _PRIMARY_RESECTION_LEVELS
     )
+    return cols
 
-    # liver -------------------------------------------------------------------------------
+
+def _liver_columns(ch: _Chunk) -> tuple[dict[str, tuple], np.ndarray]:
+    """The liver metastases at diagnosis, and the mask of patients whose extrahepatic disease
+    is recorded (used again by :func:`_site_flag_columns`)."""
+    c, keep, every = ch.c, ch.keep, ch.every
+    cols: dict[str, tuple] = {}
     cols["liver_mets_diagnosis_date"] = _dates(c["ldx"])
     cols["liver_mets_at_primary_diagnosis"] = _bool(
         c["synchronous"], keep("liver_mets_at_primary_diagnosis", every)
@@ -518,8 +543,13 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["cea_at_liver_diagnosis"] = _float(
         np.where(keep("cea_at_liver_diagnosis", every), c["cea"], np.nan)
     )
+    return cols, ehd_known
 
-    # molecular ---------------------------------------------------------------------------
+
+def _molecular_columns(ch: _Chunk) -> dict[str, tuple]:
+    """RAS (status, exon, codon, exons tested), BRAF, MMR and HER2."""
+    c, keep, every = ch.c, ch.keep, ch.every
+    cols: dict[str, tuple] = {}
     status = np.array(["wild_type", "mutant"])
     exons = np.array(["2", "2;3;4"], dtype=object)
     for gene in ("kras", "nras"):
@@ -542,8 +572,14 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["her2_status"] = _cat(
         np.where(c["her2_tested"], c["her2_pos"].astype(np.int64), -1), ["negative", "positive"]
     )
+    return cols
 
-    # treatment ---------------------------------------------------------------------------
+
+def _systemic_columns(ch: _Chunk) -> dict[str, tuple]:
+    """Resectability, neoadjuvant chemotherapy, oxaliplatin exposure and RECIST response."""
+    c, keep, every, rng, n = ch.c, ch.keep, ch.every, ch.rng, ch.n
+    neo = c["neo"]
+    cols: dict[str, tuple] = {}
     cols["initially_resectable"] = _bool(c["init_res"], keep("initially_resectable", every))
     cols["neoadjuvant_chemo"] = _bool(neo, keep("neoadjuvant_chemo", every))
     cols["neoadjuvant_regimen"] = _str(_m.REGIMENS, c["regimen"], keep("neoadjuvant_regimen", neo))
@@ -563,13 +599,21 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["recist_response"] = _cat(
         np.where(keep("recist_response", neo), c["recist"], -1), ["CR", "PR", "SD", "PD"]
     )
+    return cols
+
+
+def _liver_procedure_columns(ch: _Chunk) -> dict[str, tuple]:
+    """Resection, ablation, portal vein embolisation, two-stage, ALPPS and transplant."""
+    c, keep, every, rng, n = ch.c, ch.keep, ch.every, ch.rng, ch.n
+    resect = c["resect"]
+    cols: dict[str, tuple] = {}
     cols["liver_resection_date"] = _dates(np.where(resect, c["t0"], np.nan))
     cols["liver_resection_extent"] = _cat(
         np.where(keep("liver_resection_extent", resect), c["major"].astype(np.int64), -1),
         ["minor", "major"],
     )
     cols["second_liver_resection_date"] = _dates(c["stage2"])
-    abl_only = strategy == _m.S_ABL
+    abl_only = c["strategy"] == _m.S_ABL
     combined = resect & (rng.random(n) < np.where(c["big"], 0.25, 0.08))
     abl_kind = np.where(
         abl_only,
@@ -588,9 +632,16 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     cols["alpps"] = _bool(c["alpps"], every)
     cols["liver_transplant"] = _bool(c["lt"], every)
     cols["liver_transplant_date"] = _dates(np.where(c["lt"], c["t0"], np.nan))
+    return cols
+
+
+def _margin_columns(ch: _Chunk) -> dict[str, tuple]:
+    """Resection margin (status and width) and the future liver remnant."""
+    c, keep, rng, n = ch.c, ch.keep, ch.rng, ch.n
     margin = c["margin"]
+    cols: dict[str, tuple] = {}
     cols["margin_status"] = _cat(
-        np.where(keep("margin_status", resect), margin, -1), ["R0", "R1", "R2"], ordered=True
+        np.where(keep("margin_status", c["resect"]), margin, -1), ["R0", "R1", "R2"], ordered=True
     )
     width = np.select(
         [margin == 0, margin == 1],
@@ -608,38 +659,54 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
         rng.normal(76.0, 9.0, n),
     )
     flr = np.round(np.clip(flr, 18.0, 97.0), 1)
-    flr_rec = resect & (rng.random(n) < np.where(c["major"], 0.75, 0.35))
+    flr_rec = c["resect"] & (rng.random(n) < np.where(c["major"], 0.75, 0.35))
     cols["future_liver_remnant_pct"] = _float(np.where(flr_rec, flr, np.nan))
+    return cols
+
+
+def _postoperative_columns(ch: _Chunk) -> dict[str, tuple]:
+    """Complications, 90-day mortality, the surgical strategy and NED."""
+    c, keep, every = ch.c, ch.keep, ch.every
+    cols: dict[str, tuple] = {}
     cols["clavien_dindo_grade"] = _cat(
         np.where(keep("clavien_dindo_grade", c["cd"] >= 0), c["cd"], -1), _CD_LEVELS, ordered=True
     )
     cols["mortality_90d"] = _bool(c["mort90"] == 1, c["mort90"] >= 0)
     cols["surgical_strategy"] = _cat(
-        np.where(keep("surgical_strategy", every), strategy, -1), list(_m.STRATEGIES)
+        np.where(keep("surgical_strategy", every), c["strategy"], -1), list(_m.STRATEGIES)
     )
     cols["ned_achieved"] = _bool(c["ned"], keep("ned_achieved", every))
+    return cols
 
-    # outcomes ----------------------------------------------------------------------------
+
+def _outcome_columns(ch: _Chunk) -> dict[str, tuple]:
+    """Recurrence, last follow-up, vital status and death."""
+    c, keep = ch.c, ch.keep
     has_rec = ~np.isnan(c["rec"])
+    dead = c["dead"]
+    cols: dict[str, tuple] = {}
     cols["recurrence_date"] = _dates(c["rec"])
     cols["recurrence_site"] = _cat(
         np.where(keep("recurrence_site", has_rec), c["rec_site"], -1),
         ["liver", "extrahepatic", "liver_and_extrahepatic"],
     )
-    dead = c["dead"]
     cols["last_followup_date"] = _dates(c["last_fu"])
     cols["vital_status"] = _cat(dead.astype(np.int64), ["alive", "dead"])
     cols["death_date"] = _dates(np.where(dead, c["death"], np.nan))
     cols["cause_of_death"] = _cat(
         np.where(dead, c["cod"], -1), ["colorectal_cancer", "other", "unknown"]
     )
+    return cols
 
-    # schema 1.1 columns: per-site flags of metastases at diagnosis of the primary, recorded
-    # for synchronous patients whose extrahepatic disease is recorded (what a registry's "mets
-    # at diagnosis" items hold); the others are not simulated and stay missing. No random
-    # draws: the columns above are unchanged.
+
+def _site_flag_columns(ch: _Chunk, ehd_known: np.ndarray) -> dict[str, tuple]:
+    """Schema 1.1 per-site flags of metastases at diagnosis of the primary, recorded for
+    synchronous patients whose extrahepatic disease is recorded (what a registry's "mets at
+    diagnosis" items hold). No random draws."""
+    c = ch.c
     sync_known = ehd_known & c["synchronous"]
     site_bits = {name: 1 << b for b, name in enumerate(_m.EXTRAHEPATIC_SITES)}
+    cols: dict[str, tuple] = {}
     for column, sites in (
         ("extrahepatic_lung", ("lung",)),
         ("extrahepatic_bone", ("bone",)),
@@ -649,8 +716,14 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
     ):
         bits = sum(site_bits[x] for x in sites)
         cols[column] = _bool((c["ehd_mask"] & bits) != 0, sync_known)
+    return cols
+
+
+def _unsimulated_columns(n: int) -> dict[str, tuple]:
+    """The columns of :data:`_NOT_SIMULATED`, all missing, with the schema's dtypes."""
     none = np.zeros(n, dtype=bool)
     nan = np.full(n, np.nan)
+    cols: dict[str, tuple] = {}
     for column in _NOT_SIMULATED:
         spec = _SCHEMA.columns[column]
         if spec.dtype == "float":
@@ -663,6 +736,28 @@ def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> 
             cols[column] = _dates(nan)
         else:
             cols[column] = _cat(np.full(n, -1), [str(x) for x in spec.declared_levels])
+    return cols
+
+
+def _frame_chunk(c: dict[str, np.ndarray], rng: np.random.Generator, n: int) -> dict[str, tuple]:
+    """Recorded columns (as specs) of one simulated chunk: coding and missingness.
+
+    The stages draw from ``rng`` in this fixed order (changing it changes every frame)."""
+    ch = _Chunk(c, rng, n)
+    cols = _primary_columns(ch)
+    liver, ehd_known = _liver_columns(ch)
+    cols.update(liver)
+    for stage in (
+        _molecular_columns,
+        _systemic_columns,
+        _liver_procedure_columns,
+        _margin_columns,
+        _postoperative_columns,
+        _outcome_columns,
+    ):
+        cols.update(stage(ch))
+    cols.update(_site_flag_columns(ch, ehd_known))
+    cols.update(_unsimulated_columns(n))
     return {name: cols[name] for name in _SCHEMA.columns if name in cols}
 
 
@@ -683,6 +778,19 @@ def synthetic_truth(n: int, seed: int) -> pd.DataFrame:
         generating model); ``lp_os`` and ``lp_recurrence`` (linear predictors); the latent times
         ``death_months_latent`` and ``recurrence_months_latent`` (before censoring and before
         the recurrence-death coupling); ``censor_date``.
+
+    Examples
+    --------
+    The true linear predictor and latent death time of the first patients of
+    ``synthetic_frame(200, seed=1)``:
+
+    >>> truth = synthetic_truth(200, seed=1)
+    >>> truth["patient_id"].head(3).tolist()
+    ['SYN000001', 'SYN000002', 'SYN000003']
+    >>> [round(float(x), 3) for x in truth["lp_os"].head(3)]
+    [1.048, 2.017, 2.54]
+    >>> [round(float(x), 3) for x in truth["death_months_latent"].head(3)]
+    [49.374, 10.966, 7.602]
     """
     _validate_args(n, seed)
     truths = [_m.simulate(m, model_rng).truth for m, model_rng, _ in _chunks(int(n), int(seed))]

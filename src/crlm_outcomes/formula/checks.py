@@ -111,6 +111,12 @@ class CheckedFormula:
         The atoms of the formula: column names and function-call terms, in order.
     functions
         The allowed functions it calls.
+
+    Examples
+    --------
+    >>> c = check_formula("~ age + log(cea) + C(sex)")
+    >>> c.rhs, c.variables, c.functions
+    ('age + log(cea) + C(sex)', ('age', 'cea', 'sex'), ('log', 'C'))
     """
 
     rhs: str
@@ -754,6 +760,11 @@ def vet_formulaic_terms(
         The result of :func:`check_formula` on the same formula.
     columns
         The data's columns.
+
+    Returns
+    -------
+    None
+        Nothing: the function returns when every factor is accepted and raises otherwise.
 
     Raises
     ------

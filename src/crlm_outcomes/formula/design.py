@@ -78,6 +78,16 @@ class Design:
     limits
         Display range of each numeric variable: its ``q`` and ``1 - q`` quantiles,
         ``q = 10 / max(rows, 200)`` (rms's ``datadist`` prediction limits).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"age": [50.0, 60, 70, 65, 55], "sex": ["M", "F", "F", "M", "F"]})
+    >>> design = build_design("age + C(sex)", d)
+    >>> design.X.shape, design.terms, design.term_columns
+    ((5, 2), ['age', 'C(sex)'], {'age': [0], 'C(sex)': [1]})
+    >>> design.references, float(design.adjust_to["age"])
+    ({'sex': 'F'}, 60.0)
     """
 
     X: np.ndarray
@@ -121,6 +131,18 @@ def _formulaic(checked: CheckedFormula, columns: Any) -> Any:
 def formula_variables(formula: str, data: pd.DataFrame) -> list[str]:
     """Data columns used by ``formula``, in data column order; the formula is vetted
     (:func:`~crlm_outcomes.formula.checks.check_formula`) and unknown columns are an error.
+
+    Parameters
+    ----------
+    formula
+        Right-hand-side formula (a leading ``~`` is allowed).
+    data
+        The data whose columns the formula may use.
+
+    Returns
+    -------
+    list
+        The column labels of ``data`` that the formula refers to, in the data's order.
 
     Examples
     --------
@@ -372,6 +394,19 @@ def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
     The intercept is built and then dropped, so factors are coded against their first level
     exactly like ``model.matrix(~ ..., data)[, -1]`` in R. ``data`` must have no missing values
     in the variables used (callers exclude those rows first and record them).
+
+    Parameters
+    ----------
+    data
+        The rows to code, without missing values in the formula's variables.
+    formula
+        Right-hand-side formula, vetted by :func:`~crlm_outcomes.formula.checks.check_formula`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One float column per design column (formulaic names, e.g. ``g[T.b]``), indexed as
+        ``data``.
 
     Examples
     --------

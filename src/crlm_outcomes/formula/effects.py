@@ -117,6 +117,17 @@ class PartialEffect(Result):
         ``"Hazard ratio"`` (or ``"Subdistribution hazard ratio"``).
     excluded
         Rows excluded (none: computed from the fitted model).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from crlm_outcomes.formula import build_design
+    >>> design = build_design("x", pd.DataFrame({"x": np.arange(11.0)}))
+    >>> pe = partial_effect(design, np.array([0.1]), np.array([[0.0025]]), "x", values=[5.0, 7.0])
+    >>> pe
+    <PartialEffect variable='x', reference=5.0, points=2>
+    >>> [round(float(v), 3) for v in pe.table.loc[1, ["hr", "lower", "upper"]]]
+    [1.221, 1.004, 1.486]
     """
 
     table: pd.DataFrame

@@ -86,6 +86,19 @@ def nelson_aalen_at_exit(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     i.e. ``d`` tied events among ``n`` at risk add ``sum_{k<d} 1 / (n - k)`` (the
     Fleming–Harrington form of the Nelson–Aalen estimator; identical without ties).
 
+    Parameters
+    ----------
+    time
+        Follow-up time per subject.
+    event
+        1 for an event at ``time``, 0 for censoring (for one cause of competing risks, the
+        indicator of that cause).
+
+    Returns
+    -------
+    numpy.ndarray
+        The cumulative hazard at each subject's own time, in the input order.
+
     Examples
     --------
     >>> nelson_aalen_at_exit(np.array([1.0, 2.0, 2.0, 3.0]), np.array([1, 1, 0, 1])).round(4)
@@ -221,6 +234,27 @@ class Imputations(Result):
         The outcome terms added to every imputation model (e.g. ``nelson_aalen``, ``event``).
     excluded
         Rows not imputed (missing outcome), index / column / value / reason.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+    ...                   "age": rng.normal(65, 8, 40).round()})
+    >>> d.loc[::4, "age"] = np.nan
+    >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+    >>> imp
+    <Imputations m=2, iterations=2, seed=7, variables=1>
+    >>> imp.table[["variable", "method", "n_missing", "fraction_missing"]].values.tolist()
+    [['age', 'pmm', 10, 0.25]]
+    >>> imp.outcome, len(imp.completed), int(imp.completed[1]["age"].isna().sum())
+    (('nelson_aalen', 'event'), 2, 0)
+
+    The Cox model on each completed data set, pooled by Rubin's rules:
+
+    >>> pooled = imp.cox("age", "t", "e")
+    >>> round(float(pooled.table["hr"].iloc[0]), 3), round(float(pooled.table["fmi"].iloc[0]), 3)
+    (1.058, 0.399)
     """
 
     table: pd.DataFrame
@@ -645,6 +679,44 @@ def _update_variable(
     return vals, n_predictors
 
 
+def _initial_fill(
+    work: pd.DataFrame,
+    variables: Sequence[str],
+    miss: dict[str, np.ndarray],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """A copy of ``work`` whose missing values are random draws of the column's observed values
+    (mice's starting point)."""
+    cur = work.copy()
+    for c in variables:
+        mc = miss[c]
+        if mc.any():
+            obs = cur.loc[~mc, c].to_numpy()
+            fill = obs[rng.integers(0, len(obs), int(mc.sum()))]
+            cur.loc[cur.index[mc], c] = fill
+    return cur
+
+
+def _report_progress(
+    progress: bool | Callable[[int, int, int, int], None],
+    chain: int,
+    m: int,
+    it: int,
+    iterations: int,
+) -> None:
+    """Call the progress callback, or print the progress line to stderr when ``progress`` is
+    True."""
+    if callable(progress):
+        progress(chain, m, it, iterations)
+    elif progress:
+        print(
+            f"\rimputation {chain}/{m}, iteration {it}/{iterations}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def impute(
     data: Any,
     variables: Sequence[str] | None = None,
@@ -742,27 +814,13 @@ def impute(
     )
     root = np.random.SeedSequence(seed)
     completed: list[pd.DataFrame] = []
-    traces = []
-    n_pred = {}
+    traces: list[tuple[int, int, str, float, float]] = []
+    n_pred: dict[str, int] = {}
     for chain, child in enumerate(root.spawn(m), start=1):
         rng = np.random.default_rng(child)
-        cur = work.copy()
-        for c in variables:  # start from random draws of the observed values (mice)
-            mc = miss[c]
-            if mc.any():
-                obs = cur.loc[~mc, c].to_numpy()
-                fill = obs[rng.integers(0, len(obs), int(mc.sum()))]
-                cur.loc[cur.index[mc], c] = fill
+        cur = _initial_fill(work, variables, miss, rng)
         for it in range(1, iterations + 1):
-            if callable(progress):
-                progress(chain, m, it, iterations)
-            elif progress:
-                print(
-                    f"\rimputation {chain}/{m}, iteration {it}/{iterations}",
-                    end="",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            _report_progress(progress, chain, m, it, iterations)
             for c in variables:
                 mc = miss[c]
                 if not mc.any():
@@ -770,15 +828,8 @@ def impute(
                 vals, n_pred[c] = _update_variable(
                     cur, c, mc, all_cols, kinds, levels, out_mat, rng, donors
                 )
-                traces.append(
-                    (
-                        chain,
-                        it,
-                        c,
-                        float(vals.mean()),
-                        float(vals.std(ddof=1)) if len(vals) > 1 else np.nan,
-                    )
-                )
+                sd = float(vals.std(ddof=1)) if len(vals) > 1 else np.nan
+                traces.append((chain, it, c, float(vals.mean()), sd))
         full = data.copy()
         for c in variables:
             full.loc[work.index, c] = cur[c]

@@ -225,6 +225,21 @@ class PooledModel(Result):
         Rows excluded from the fits (union over imputations, with the imputation number).
     fits
         The per-imputation fits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.imputation import impute
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+    ...                   "age": rng.normal(65, 8, 40).round()})
+    >>> d.loc[::4, "age"] = np.nan
+    >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+    >>> pooled = imp.cox("age", "t", "e")
+    >>> pooled
+    <PooledModel Cox, m=2, terms=1, n=40, events=24>
+    >>> pooled.table[["term", "hr", "lower", "upper", "df"]].round(3).values.tolist()
+    [['age', 1.058, 0.966, 1.16, 7.623]]
     """
 
     table: pd.DataFrame
@@ -472,6 +487,24 @@ def pool_fine_gray(
     ------
     InputError
         Fewer than two fits, fits of other models or with different terms.
+
+    Examples
+    --------
+    Recurrence (cause 1) with death as a competing event (2); tumour size was imputed, and
+    one patient's size differs between the two completed data sets:
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import fine_gray
+    >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+    ...                   "s": [1, 2, 1, 0, 1, 2, 1, 0, 2, 1, 0, 1],
+    ...                   "size": [9, 2, 3, 1, 8, 3, 2, 6, 5, 4, 7, 1]})
+    >>> completed = [d, d.assign(size=d["size"].where(d.index != 2, 8))]
+    >>> fits = [fine_gray(x, "size", "t", "s") for x in completed]
+    >>> [round(float(f.table["coef"].iloc[0]), 3) for f in fits]
+    [0.164, 0.309]
+    >>> pooled = pool_fine_gray(fits)
+    >>> pooled.table[["term", "coef", "hr", "df", "fmi"]].round(3).values.tolist()
+    [['size', 0.236, 1.267, 1.803, 0.63]]
     """
     from crlm_outcomes.survival.fine_gray import FineGray
 
@@ -521,6 +554,22 @@ class PooledSurvival(Result):
         Number of imputations; level.
     excluded
         Rows excluded from the curves (union over imputations).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import kaplan_meier
+    >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+    ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+    >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+    >>> pooled = pool_km([kaplan_meier(x, "t", "e", by="cea_high") for x in completed], 5)
+    >>> pooled
+    <PooledSurvival m=2, groups=2, times=1>
+    >>> print(pooled.median.to_string(index=False))
+     group  median  lower  upper
+         0    10.0    5.0    NaN
+         1     6.0    2.0    NaN
     """
 
     table: pd.DataFrame
@@ -639,6 +688,24 @@ def pool_km(
     ------
     InputError
         Fewer than two fits, or groups that differ between imputations.
+
+    Examples
+    --------
+    Survival at 5 months by CEA group, where CEA was imputed (one patient changes group):
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import kaplan_meier
+    >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+    ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+    >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+    >>> fits = [kaplan_meier(x, "t", "e", by="cea_high") for x in completed]
+    >>> pooled = pool_km(fits, times=[5])
+    >>> print(pooled.table[["group", "time", "estimate", "lower", "upper"]].round(3)
+    ...       .to_string(index=False))
+     group  time  estimate  lower  upper
+         0   5.0     0.776  0.149  0.967
+         1   5.0     0.600  0.126  0.882
     """
     from crlm_outcomes.survival.kaplan_meier import KaplanMeierResult
 
@@ -725,6 +792,24 @@ class PooledRMST(Result):
     ----------
     table
         group, tau, estimate, std_error, lower, upper, df, fmi, riv, lambda, ubar, b, t.
+    tau, m, conf_level
+        Truncation time; number of imputations; level of the intervals.
+    excluded
+        Rows excluded from the fits (union over imputations).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import rmst
+    >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+    ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+    >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+    >>> pooled = pool_rmst([rmst(x, "t", "e", by="cea_high", tau=8) for x in completed])
+    >>> pooled
+    <PooledRMST tau=8, m=2, groups=2>
+    >>> pooled.table["estimate"].round(3).tolist()  # CEA normal, high
+    [7.325, 5.3]
     """
 
     table: pd.DataFrame
@@ -775,6 +860,25 @@ def pool_rmst(fits: Sequence[Any], *, conf_level: float = 0.95) -> PooledRMST:
     ------
     InputError
         Fewer than two fits, or different ``tau`` / groups.
+
+    Examples
+    --------
+    RMST up to 8 months by CEA group, where CEA was imputed (one patient changes group):
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import rmst
+    >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+    ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+    >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+    >>> fits = [rmst(x, "t", "e", by="cea_high", tau=8) for x in completed]
+    >>> [f.table["estimate"].round(3).tolist() for f in fits]
+    [[7.4, 5.2], [7.25, 5.4]]
+    >>> print(pool_rmst(fits).table[["group", "tau", "estimate", "lower", "upper"]].round(3)
+    ...       .to_string(index=False))
+     group  tau  estimate  lower  upper
+         0  8.0     7.325  6.127  8.523
+         1  8.0     5.300  3.116  7.484
     """
     from crlm_outcomes.survival.rmst import RMSTResult
 

@@ -35,15 +35,20 @@ import json
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from crlm_outcomes.errors import CrlmError, SpecError, UnreadableFileError
 from crlm_outcomes.io.profile import Profile
+
+if TYPE_CHECKING:
+    from crlm_outcomes.io.readers import RawTable
+    from crlm_outcomes.schema.definition import SchemaDefinition
 
 __all__ = ["CohortDataset", "BLOCK_BYTES"]
 
@@ -247,25 +252,10 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_batched(
-    source: str | Path,
-    prof: Profile,
-    opts: dict[str, Any],
-    out: str | Path,
-    *,
-    batch_rows: int = 1_000_000,
-) -> CohortDataset:
-    """The batched load behind ``load_cohort(..., out=...)`` (see the module docstring)."""
-    import pyarrow as pa
-
-    from crlm_outcomes.io.load import load_raw
-    from crlm_outcomes.io.readers import (
-        SUPPORTED_SUFFIXES,
-        RawTable,
-        csv_header,
-        file_sha256,
-    )
-    from crlm_outcomes.schema.definition import canonical_definition
+def _source_file(source: Any, batch_rows: int) -> tuple[Path, str]:
+    """The delimited file to load and its reader kind (``csv``/``tsv``); refuses a DataFrame,
+    another format, a missing file or a non-positive ``batch_rows``."""
+    from crlm_outcomes.io.readers import SUPPORTED_SUFFIXES
 
     if isinstance(source, pd.DataFrame) or not isinstance(source, (str, Path)):
         raise SpecError(
@@ -289,6 +279,11 @@ def load_batched(
             value=batch_rows,
             expected="e.g. 1000000",
         )
+    return path, kind
+
+
+def _output_paths(out: str | Path) -> tuple[Path, Path, Path]:
+    """The dataset, quarantine and audit paths; none may exist already (nothing overwritten)."""
     out = Path(out)
     qdir = out.parent / f"{out.name}_quarantine"
     audit_path = out.parent / f"{out.name}_audit.json"
@@ -299,11 +294,28 @@ def load_batched(
                 value=str(p),
                 expected="a path that does not exist",
             )
-    delimiter = (
-        opts.get("delimiter") or prof.reader.get("delimiter") or ("," if kind == "csv" else "\t")
-    )
-    encoding = opts.get("encoding") or prof.reader.get("encoding") or "utf8"
-    schema = canonical_definition()
+    return out, qdir, audit_path
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """What the streaming reader reads: the header as written (``raw_names``) and trimmed
+    (``names``), the columns the profile reads (``include``), those read as text (``text``)
+    and the ``patient_id`` column (``None`` when the file has none)."""
+
+    raw_names: list[str]
+    names: list[str]
+    include: list[str]
+    text: list[str]
+    id_col: str | None
+
+
+def _columns(
+    path: Path, delimiter: str, encoding: str, prof: Profile, schema: SchemaDefinition
+) -> _Columns:
+    """The file's columns the profile reads; ``patient_id`` must come from one column."""
+    from crlm_outcomes.io.readers import csv_header
+
     raw_names = csv_header(path, delimiter, encoding)
     names = [str(c).strip() for c in raw_names]
     wanted = {src for rule in prof.rules.values() for src in rule.sources}
@@ -313,8 +325,6 @@ def load_batched(
         if schema.columns[rule.target].dtype == "string" and rule.codes is None
         for src in rule.sources
     }
-    include = [r for r, c in zip(raw_names, names, strict=True) if c in wanted]
-    text = [r for r, c in zip(raw_names, names, strict=True) if c in text_targets]
     id_rule = prof.rules.get("patient_id")
     id_col = None
     if id_rule is not None and all(s in names for s in id_rule.sources):
@@ -325,11 +335,27 @@ def load_batched(
                 expected="a single source column",
             )
         id_col = raw_names[names.index(id_rule.sources[0])]
-    block_bytes = BLOCK_BYTES
-    digest = file_sha256(path)
-    out.mkdir(parents=True, exist_ok=True)
-    qdir.mkdir(parents=True, exist_ok=True)
-    (qdir / "invalid_cells").mkdir(exist_ok=True)
+    return _Columns(
+        raw_names=raw_names,
+        names=names,
+        include=[r for r, c in zip(raw_names, names, strict=True) if c in wanted],
+        text=[r for r, c in zip(raw_names, names, strict=True) if c in text_targets],
+        id_col=id_col,
+    )
+
+
+def _first_pass(
+    path: Path,
+    delimiter: str,
+    encoding: str,
+    cols: _Columns,
+    block_bytes: int,
+    batch_rows: int,
+) -> tuple[dict[str, Any], int, np.ndarray]:
+    """The whole-file pass: column types, number of rows, and the rows whose id occurs in more
+    than one batch (0-based; loaded together last). An empty file is refused."""
+    from crlm_outcomes.errors import EmptyFileError
+
     tmp = Path(tempfile.mkdtemp(prefix="crlm_batched_"))
     try:
         ids_file = tmp / "ids.parquet"
@@ -337,63 +363,34 @@ def load_batched(
             path,
             delimiter,
             encoding,
-            include,
-            text,
-            id_col,
+            cols.include,
+            cols.text,
+            cols.id_col,
             block_bytes,
             batch_rows,
             ids_file,
-            raw_names,
+            cols.raw_names,
         )
         if n_rows == 0:
-            from crlm_outcomes.errors import EmptyFileError
-
             raise EmptyFileError("the file has no data rows", file=str(path))
-        moved = _cross_batch_rows(ids_file) if id_col is not None else np.zeros(0, np.int64)
+        moved = _cross_batch_rows(ids_file) if cols.id_col is not None else np.zeros(0, np.int64)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return types, n_rows, moved
 
-    records: list[dict[str, Any]] = []
-    seen_warnings: dict[tuple[str, type], Warning | str] = {}
+
+def _parts(reader: Any, batch_rows: int, moved: np.ndarray) -> Iterator[tuple[Any, np.ndarray]]:
+    """``(table, 0-based file rows)`` of each part to load: the stream cut into
+    ``batch_rows``-row batches less the ``moved`` rows, then those rows together last."""
+    import pyarrow as pa
+
     held: list[Any] = []  # rows of ids seen in several batches, loaded last
     held_rows: list[np.ndarray] = []
-
-    def load_part(table: Any, global_rows: np.ndarray, k: int) -> None:
-        table = table.rename_columns([str(c).strip() for c in table.column_names])
-        raw = RawTable(table, tuple(names), str(path), kind, digest)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            cohort = load_raw(raw, prof, dict(opts), schema)
-        for w in caught:
-            seen_warnings.setdefault((str(w.message), w.category), w.message)
-        data = _renumber(cohort.data, global_rows)
-        quar = _renumber(cohort.audit.quarantine, global_rows)
-        invalid = _renumber(cohort.audit.invalid_cells, global_rows)
-        _write(data, out / f"part-{k:05d}.parquet")
-        if len(quar):
-            _write(_text_frame(quar), qdir / f"part-{k:05d}.parquet")
-        if len(invalid):
-            _write(_text_frame(invalid), qdir / "invalid_cells" / f"part-{k:05d}.parquet")
-        a = cohort.audit
-        records.append(
-            {
-                "batch": k,
-                "rows_in": a.rows_in,
-                "rows_loaded": a.rows_loaded,
-                "rows_quarantined": a.rows_quarantined,
-            }
-        )
-
-    reader = _stream(path, delimiter, encoding, include, types, block_bytes)
     pending: list[Any] = []
     pending_n = 0
     start = 0
-    k = 0
 
-    def flush() -> None:
-        nonlocal pending, pending_n, start, k
-        if not pending_n:
-            return
+    def cut() -> Iterator[tuple[Any, np.ndarray]]:
         table = pa.Table.from_batches(pending)
         rows = np.arange(start, start + pending_n, dtype=np.int64)
         hold = np.isin(rows, moved, assume_unique=True) if moved.size else None
@@ -403,10 +400,7 @@ def load_batched(
             table = table.filter(pa.array(~hold))
             rows = rows[~hold]
         if table.num_rows:
-            load_part(table, rows, k)
-            k += 1
-        start += pending_n
-        pending, pending_n = [], 0
+            yield table, rows
 
     for batch in reader:
         while batch.num_rows:
@@ -415,25 +409,70 @@ def load_batched(
             pending_n += take
             batch = batch.slice(take)
             if pending_n == batch_rows:
-                flush()
-    flush()
+                yield from cut()
+                start += pending_n
+                pending, pending_n = [], 0
+    if pending_n:
+        yield from cut()
     if held:
-        table = pa.concat_tables(held).combine_chunks()
-        load_part(table, np.concatenate(held_rows), k)
-    for (_, category), message in seen_warnings.items():
-        warnings.warn(
-            message, category if issubclass(category, Warning) else UserWarning, stacklevel=3
+        yield pa.concat_tables(held).combine_chunks(), np.concatenate(held_rows)
+
+
+@dataclass
+class _PartWriter:
+    """Loads each part with the ordinary loader and writes its rows, quarantine records and
+    invalid cells; keeps the per-batch counts and the distinct warnings raised."""
+
+    raw_table: Callable[[Any], RawTable]  # a pyarrow table of the part -> its RawTable
+    prof: Profile
+    opts: dict[str, Any]
+    schema: SchemaDefinition
+    out: Path
+    qdir: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+    seen_warnings: dict[tuple[str, type], Warning | str] = field(default_factory=dict)
+
+    def load(self, table: Any, global_rows: np.ndarray, k: int) -> None:
+        from crlm_outcomes.io.load import load_raw
+
+        table = table.rename_columns([str(c).strip() for c in table.column_names])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cohort = load_raw(self.raw_table(table), self.prof, dict(self.opts), self.schema)
+        for w in caught:
+            self.seen_warnings.setdefault((str(w.message), w.category), w.message)
+        data = _renumber(cohort.data, global_rows)
+        quar = _renumber(cohort.audit.quarantine, global_rows)
+        invalid = _renumber(cohort.audit.invalid_cells, global_rows)
+        _write(data, self.out / f"part-{k:05d}.parquet")
+        if len(quar):
+            _write(_text_frame(quar), self.qdir / f"part-{k:05d}.parquet")
+        if len(invalid):
+            _write(_text_frame(invalid), self.qdir / "invalid_cells" / f"part-{k:05d}.parquet")
+        a = cohort.audit
+        self.records.append(
+            {
+                "batch": k,
+                "rows_in": a.rows_in,
+                "rows_loaded": a.rows_loaded,
+                "rows_quarantined": a.rows_quarantined,
+            }
         )
+
+
+def _audit_record(
+    path: Path,
+    digest: str,
+    prof: Profile,
+    out: Path,
+    qdir: Path,
+    batch_rows: int,
+    n_moved: int,
+    records: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The JSON audit of a batched load (totals checked against the first pass by the caller)."""
     batches = pd.DataFrame(records)
-    rows_in = int(batches["rows_in"].sum())
-    if rows_in != n_rows:
-        raise CrlmError(
-            f"audit invariant broken: {n_rows} rows read in the first pass, "
-            f"{rows_in} loaded or quarantined in batches"
-        )
-    loaded = int(batches["rows_loaded"].sum())
-    quarantined = int(batches["rows_quarantined"].sum())
-    audit = {
+    return {
         "description": (
             "Audit of a batched load: every row of the source is either loaded "
             f"(in {out.name}/) or quarantined (in {qdir.name}/, one record per "
@@ -444,19 +483,71 @@ def load_batched(
         "profile": prof.name,
         "profile_sha256": prof.sha256,
         "batch_rows": batch_rows,
-        "rows_in": rows_in,
-        "rows_loaded": loaded,
-        "rows_quarantined": quarantined,
-        "rows_of_ids_in_several_batches": int(moved.size),
+        "rows_in": int(batches["rows_in"].sum()),
+        "rows_loaded": int(batches["rows_loaded"].sum()),
+        "rows_quarantined": int(batches["rows_quarantined"].sum()),
+        "rows_of_ids_in_several_batches": n_moved,
         "batches": records,
     }
+
+
+def load_batched(
+    source: str | Path,
+    prof: Profile,
+    opts: dict[str, Any],
+    out: str | Path,
+    *,
+    batch_rows: int = 1_000_000,
+) -> CohortDataset:
+    """The batched load behind ``load_cohort(..., out=...)`` (see the module docstring)."""
+    from crlm_outcomes.io.readers import RawTable, file_sha256
+    from crlm_outcomes.schema.definition import canonical_definition
+
+    path, kind = _source_file(source, batch_rows)
+    out, qdir, audit_path = _output_paths(out)
+    delimiter = (
+        opts.get("delimiter") or prof.reader.get("delimiter") or ("," if kind == "csv" else "\t")
+    )
+    encoding = opts.get("encoding") or prof.reader.get("encoding") or "utf8"
+    schema = canonical_definition()
+    cols = _columns(path, delimiter, encoding, prof, schema)
+    block_bytes = BLOCK_BYTES
+    digest = file_sha256(path)
+    out.mkdir(parents=True, exist_ok=True)
+    qdir.mkdir(parents=True, exist_ok=True)
+    (qdir / "invalid_cells").mkdir(exist_ok=True)
+    types, n_rows, moved = _first_pass(path, delimiter, encoding, cols, block_bytes, batch_rows)
+
+    writer = _PartWriter(
+        raw_table=lambda table: RawTable(table, tuple(cols.names), str(path), kind, digest),
+        prof=prof,
+        opts=opts,
+        schema=schema,
+        out=out,
+        qdir=qdir,
+    )
+    reader = _stream(path, delimiter, encoding, cols.include, types, block_bytes)
+    for k, (table, rows) in enumerate(_parts(reader, batch_rows, moved)):
+        writer.load(table, rows, k)
+    for (_, category), message in writer.seen_warnings.items():
+        warnings.warn(
+            message, category if issubclass(category, Warning) else UserWarning, stacklevel=3
+        )
+    audit = _audit_record(
+        path, digest, prof, out, qdir, batch_rows, int(moved.size), writer.records
+    )
+    if audit["rows_in"] != n_rows:
+        raise CrlmError(
+            f"audit invariant broken: {n_rows} rows read in the first pass, "
+            f"{audit['rows_in']} loaded or quarantined in batches"
+        )
     audit_path.write_text(json.dumps(audit, indent=1) + "\n", encoding="utf-8")
     return CohortDataset(
         path=out,
         quarantine_path=qdir,
         audit_path=audit_path,
-        rows_in=rows_in,
-        rows_loaded=loaded,
-        rows_quarantined=quarantined,
-        batches=batches,
+        rows_in=audit["rows_in"],
+        rows_loaded=audit["rows_loaded"],
+        rows_quarantined=audit["rows_quarantined"],
+        batches=pd.DataFrame(writer.records),
     )

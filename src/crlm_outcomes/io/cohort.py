@@ -59,6 +59,24 @@ class LoadAudit:
         for an identity profile such as ``canonical``, which expects no particular column). A
         :class:`~crlm_outcomes.errors.DataQualityWarning` at load lists them too, so a misnamed
         column never empties a variable silently.
+
+    Examples
+    --------
+    Eight patients, one aged 250 and two rows sharing a ``patient_id`` with different data:
+
+    >>> from crlm_outcomes import load_cohort
+    >>> from crlm_outcomes.datasets import synthetic_frame
+    >>> frame = synthetic_frame(8, seed=1)
+    >>> frame.loc[2, "age_at_diagnosis"] = 250.0
+    >>> frame.loc[5, "patient_id"] = frame.loc[4, "patient_id"]
+    >>> audit = load_cohort(frame).audit
+    >>> audit.rows_in, audit.rows_loaded, audit.rows_quarantined
+    (8, 5, 3)
+    >>> print(audit.quarantine[["source_row", "column", "rule", "reason"]].to_string(index=False))
+     source_row           column                  rule                                           reason
+              3 age_at_diagnosis      age_out_of_range                          age outside 0-110 years
+              5       patient_id duplicate_conflicting patient_id on several rows with conflicting data
+              6       patient_id duplicate_conflicting patient_id on several rows with conflicting data
     """
 
     rows_in: int
@@ -124,6 +142,21 @@ class MissingReasons:
         Boolean mask of the source rows that were loaded (not quarantined).
     patient_id
         ``patient_id`` of the loaded rows (``Cohort.data["patient_id"]``).
+
+    Examples
+    --------
+    Why relapse-free survival is missing in a synthetic cohort:
+
+    >>> from crlm_outcomes import synthetic_cohort
+    >>> missing = synthetic_cohort(200, seed=1).missing
+    >>> counts = missing.counts()
+    >>> for _, row in counts[counts["column"] == "rfs_months"].iterrows():
+    ...     print(row["n"], "-", row["reason"])
+    66 - no curative liver-directed treatment date (liver_resection_date, ablation_date, liver_transplant_date)
+    10 - ned_achieved is False
+    >>> records = missing.frame()
+    >>> len(records), list(records.columns), records["patient_id"].iloc[0]
+    (388, ['patient_id', 'column', 'reason'], 'SYN000005')
     """
 
     blocks: tuple[tuple[np.ndarray | None, str, str], ...] = field(repr=False)

@@ -968,29 +968,63 @@ def _load_raw(
         parsed.read,
     )
 
-    # -------------------------------------------------------------- split
+    loaded, audit, missing = _split_rows(
+        data, schema, prof, n, (q_parts, ic_parts, sm_parts), ep.missing_blocks, absent_cols
+    )
+    loaded.attrs["missing_why"] = _missing_why(
+        prof, schema, parsed.read, audit.set_missing, absent_cols
+    )
+    provenance = _provenance(raw, prof, opts, schema, parsed, ep.origins, derived_info)
+    return Cohort(data=loaded, audit=audit, provenance=provenance, missing=missing)
+
+
+def _split_rows(
+    data: dict[str, pd.Series],
+    schema: SchemaDefinition,
+    prof: Profile,
+    n: int,
+    parts: tuple[list[pd.DataFrame], list[pd.DataFrame], list[pd.DataFrame]],
+    missing_blocks: tuple[MissingBlock, ...],
+    absent_cols: pd.DataFrame,
+) -> tuple[pd.DataFrame, LoadAudit, MissingReasons]:
+    """Split the rows into loaded and quarantined: the loaded frame, the audit (from the
+    quarantine, invalid-cell and set-missing record parts) and the missing-value reasons."""
+    q_parts, ic_parts, sm_parts = parts
     quarantine = _quarantine_frame(q_parts)
     keep = np.ones(n, dtype=bool)
     keep[quarantine["source_row"].to_numpy(dtype="int64") - 1] = False
     n_quarantined = n - int(np.count_nonzero(keep))
-    set_missing = _set_missing_table(sm_parts)
     loaded = _kept_frame(data, schema, keep)
-    missing = MissingReasons(blocks=ep.missing_blocks, keep=keep, patient_id=loaded["patient_id"])
+    missing = MissingReasons(blocks=missing_blocks, keep=keep, patient_id=loaded["patient_id"])
     audit = LoadAudit(
         rows_in=n,
         rows_loaded=n - n_quarantined,
         rows_quarantined=n_quarantined,
         quarantine=quarantine,
-        set_missing=set_missing,
+        set_missing=_set_missing_table(sm_parts),
         invalid_cells=_quarantine_frame(ic_parts),
         # an identity (canonical-format) profile expects no particular column
         absent_columns=absent_cols.iloc[:0] if prof.identity else absent_cols,
     )
-    loaded.attrs["missing_why"] = _missing_why(prof, schema, parsed.read, set_missing, absent_cols)
+    return loaded, audit, missing
+
+
+def _provenance(
+    raw: RawTable,
+    prof: Profile,
+    opts: dict[str, Any],
+    schema: SchemaDefinition,
+    parsed: _ParseStage,
+    origins: dict[str, dict[str, str]],
+    derived_info: dict[str, int],
+) -> dict[str, Any]:
+    """The cohort's provenance: source and its SHA-256, profile, schema, options, endpoint
+    origins, source columns used and ignored, derived columns, package version."""
     from crlm_outcomes import __version__
 
-    provenance = {
-        "source": label,
+    present = list(raw.columns)
+    return {
+        "source": raw.label,
         "reader": raw.kind,
         "input_sha256": parsed.input_sha256.result(),
         "profile": prof.name,
@@ -1000,14 +1034,13 @@ def _load_raw(
         "schema_version": schema.version,
         "schema_sha256": schema.sha256,
         "options": {k: v for k, v in opts.items() if k != "os_origin_given"},
-        "endpoint_origins": ep.origins,
+        "endpoint_origins": origins,
         "source_columns_used": list(dict.fromkeys(parsed.used)),
         "source_columns_ignored": [c for c in present if c not in set(parsed.used)],
         "canonical_columns_not_in_source": [t for t in prof.rules if t not in parsed.read],
         "derived": derived_info,
         "package_version": __version__,
     }
-    return Cohort(data=loaded, audit=audit, provenance=provenance, missing=missing)
 
 
 #: Columns the loader derives (never "not recorded by this source" when the source lacks them).

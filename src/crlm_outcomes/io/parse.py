@@ -65,6 +65,22 @@ class ParsedColumn:
         Cells set missing because they held a declared missing code: columns value, count.
     raw_text
         Source text of the invalid cells only (index = row position), for quarantine records.
+
+    Examples
+    --------
+    Sex coded M/F by a hospital, with two codes the profile does not know:
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.io.profile import resolve_profile
+    >>> from crlm_outcomes.schema.definition import canonical_definition
+    >>> rule = resolve_profile("institutional").rules["sex"]
+    >>> col = parse_column(pd.Series(["M", "f", "X", "U"]), rule, canonical_definition().columns["sex"])
+    >>> col.values.tolist(), col.invalid.tolist()
+    (['male', 'female', nan, nan], [False, False, True, True])
+    >>> col.reason
+    "unknown code (expected one of ['F', 'M', 'Female', 'Male'])"
+    >>> col.raw_text.to_dict()
+    {2: 'X', 3: 'U'}
     """
 
     values: pd.Series
@@ -179,6 +195,28 @@ def parse_column(
         How to read it (from the profile).
     spec
         The canonical column (dtype, levels).
+
+    Returns
+    -------
+    ParsedColumn
+        The values in the canonical dtype and unit (invalid cells missing), the mask of the
+        invalid cells with the reason and their source text, and the count of each declared
+        missing code met.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.io.profile import resolve_profile
+    >>> from crlm_outcomes.schema.definition import canonical_definition
+    >>> rule = resolve_profile("institutional").rules["liver_mets_largest_cm"]
+    >>> rule.sources, rule.unit
+    (('Largest liver met (mm)',), 'mm')
+    >>> cells = pd.Series(["35", "12.5", "n/a?", "not recorded", ""])
+    >>> col = parse_column(cells, rule, canonical_definition().columns["liver_mets_largest_cm"])
+    >>> col.values.tolist(), col.invalid.tolist(), col.reason
+    ([3.5, 1.25, nan, nan, nan], [False, False, True, False, False], 'not a number')
+    >>> col.missing_codes.to_dict("records"), col.raw_text.to_dict()
+    ([{'value': 'not recorded', 'count': 1}], {2: 'n/a?'})
     """
     if isinstance(source, pd.Series):
         s = _positional(source)

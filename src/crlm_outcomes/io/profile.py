@@ -77,7 +77,7 @@ from crlm_outcomes.io.profile_model import DISCLOSURE_SUPPRESSION as DISCLOSURE_
 from crlm_outcomes.io.profile_model import Defaults, ProfileFile
 from crlm_outcomes.io.units import normalise_unit, unit_factor
 from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
-from crlm_outcomes.schema.definition import SchemaDefinition, canonical_definition
+from crlm_outcomes.schema.definition import ColumnSpec, SchemaDefinition, canonical_definition
 from crlm_outcomes.schema.endpoint_map import ENDPOINT_COLUMNS as _ENDPOINT_COLUMNS
 from crlm_outcomes.schema.endpoint_map import ENDPOINT_ORIGINS as ENDPOINT_ORIGINS
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS
@@ -112,6 +112,25 @@ def code_key(value: Any, case_sensitive: bool = False) -> str:
     Integral numbers, and text that writes one, become their integer text (``1.0``, ``"01"``
     and ``"1.0"`` → ``"1"``: a file may store a code as a number or as text); booleans become
     ``"true"``/``"false"``; other text is trimmed and, unless ``case_sensitive``, lower-cased.
+
+    Parameters
+    ----------
+    value
+        A code as a profile writes it, or a cell as read (text, number or boolean).
+    case_sensitive
+        Keep the case of text (default ``False``: lower-case it).
+
+    Returns
+    -------
+    str
+        The matching key.
+
+    Examples
+    --------
+    >>> code_key(1.0), code_key("01"), code_key(" Yes "), code_key(True)
+    ('1', '1', 'yes', 'true')
+    >>> code_key(" Yes ", case_sensitive=True)
+    'Yes'
     """
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -125,7 +144,74 @@ def code_key(value: Any, case_sensitive: bool = False) -> str:
 
 @dataclass(frozen=True)
 class ColumnRule:
-    """How one canonical column is read from the source (see the module docstring)."""
+    """How one canonical column is read from the source (see the module docstring).
+
+    Built by :func:`load_profile` from a column entry (keys as matched by :func:`code_key`).
+
+    Parameters
+    ----------
+    target
+        The canonical column filled.
+    sources
+        The source column(s) read.
+    required
+        The source column must be in the file (default ``False``).
+    codes
+        Matching key -> canonical value (``None``: a known missing code); ``None`` (the
+        default) when the column is parsed rather than mapped.
+    missing_values
+        Matching keys read as missing (including the ``bounds`` codes).
+    on_invalid
+        ``"quarantine"`` (default) or ``"set_missing"``.
+    unit
+        The source unit (normalised), or ``None``.
+    factor
+        Multiplier to the canonical unit, ``scale`` included (default 1.0).
+    date_formats
+        strptime formats tried in order (default ``("ISO8601",)``).
+    excel_serial_dates
+        Numbers in a date column are Excel serial day numbers (default ``False``).
+    decimal
+        Decimal separator of numbers written as text (default ``"."``).
+    case_sensitive
+        Codes are matched case-sensitively (default ``False``).
+    extract
+        Regular expression whose first group is kept, or ``None``.
+    replace
+        ``(pattern, replacement)`` applied before parsing, or ``None``.
+    only_when
+        ``(canonical column, value)``: keep the value only when that column equals it.
+    write_codes
+        Canonical value -> source code, for the synthetic registry writer.
+    write_format
+        Format string of the writer, or ``None``.
+    write_missing
+        What the writer writes for a missing value (default ``""``).
+    bounds
+        Matching key -> the number the value is at least (filled into
+        ``<target>_at_least``).
+    bound_labels
+        Matching key -> the bound code as the profile writes it.
+    missing_reasons
+        Matching key -> why the value is missing.
+    code_labels
+        The non-missing source codes as the profile writes them (for error messages).
+    years
+        ``(first, last)`` diagnosis year of an era's column (in a ``coalesce``), or ``None``.
+    coalesce
+        The era-specific rules of a coalesced column (first non-missing wins); ``()`` else.
+
+    Examples
+    --------
+    >>> rule = resolve_profile("seer").rules["sex"]
+    >>> rule.sources, dict(rule.codes), rule.on_invalid
+    (('Sex',), {'female': 'female', 'male': 'male'}, 'quarantine')
+    >>> rule.expected_codes
+    ['Female', 'Male']
+    >>> age = resolve_profile("seer").rules["age_at_diagnosis"]
+    >>> age.unit, age.factor, age.extract
+    ('years', 1.0, '^(\\\\d+) years?$')
+    """
 
     target: str
     sources: tuple[str, ...]
@@ -184,6 +270,16 @@ class Profile:
         (bool), ``suppression`` (one of :data:`DISCLOSURE_SUPPRESSION`), ``threshold``,
         ``rate_threshold`` and ``rule`` (the agreement's wording). It travels with copies of
         the file, so a renamed copy of ``seer.yaml`` keeps its suppression rule.
+
+    Examples
+    --------
+    >>> seer = resolve_profile("seer")
+    >>> seer.name, len(seer.rules), seer.endpoint_origins
+    ('seer', 24, {'os': 'primary_diagnosis'})
+    >>> seer.source_columns[:3]
+    ['Patient ID', 'Age recode with single ages and 85+', 'Sex']
+    >>> seer.disclosure["suppression"]
+    'required'
     """
 
     name: str
@@ -227,10 +323,31 @@ def list_profiles() -> list[str]:
 def resolve_profile(profile: str | Path | Profile) -> Profile:
     """A :class:`Profile` from a shipped profile name, a YAML path, or a Profile (returned as is).
 
+    Parameters
+    ----------
+    profile
+        A name of :func:`list_profiles`, the path of a profile YAML file, or a
+        :class:`Profile`.
+
+    Returns
+    -------
+    Profile
+        The validated profile. A file is read again only when it has changed (path, size and
+        modification time), so the same unchanged file gives the same object.
+
     Raises
     ------
     UnknownProfileError
         No shipped profile of that name and no file at that path; lists the available names.
+
+    Examples
+    --------
+    >>> seer = resolve_profile("seer")
+    >>> seer.name, resolve_profile("seer") is seer, resolve_profile(seer) is seer
+    ('seer', True, True)
+    >>> canonical = resolve_profile("canonical")
+    >>> canonical.identity, list(canonical.rules)[:2]
+    (True, ['patient_id', 'age_at_diagnosis'])
     """
     if isinstance(profile, Profile):
         return profile
@@ -378,30 +495,28 @@ def _only_when(
     return (str(only_when["column"]), only_when["equals"])
 
 
-def _rule(
+def _rule_sources(
+    path: str, target: str, raw: Mapping[str, Any], identity_unit: bool
+) -> tuple[str, ...]:
+    """The source column(s) of a column entry (its own name in an identity profile)."""
+    if "sources" in raw:
+        return tuple(str(s) for s in raw["sources"])
+    if "source" in raw:
+        return (str(raw["source"]),)
+    if identity_unit:
+        return (target,)
+    raise _fail(path, "column entry needs 'source' (or 'sources')", column=target)
+
+
+def _rule_codes(
     path: str,
     target: str,
     raw: Mapping[str, Any],
-    defaults: Mapping[str, Any],
-    schema: SchemaDefinition,
-    identity_unit: bool,
-) -> ColumnRule:
-    if isinstance(raw, Mapping) and "coalesce" in raw:
-        return _coalesce_rule(path, target, raw, defaults, schema)
-    spec = schema.columns[target]
-    if "sources" in raw:
-        sources = tuple(str(s) for s in raw["sources"])
-    elif "source" in raw:
-        sources = (str(raw["source"]),)
-    elif identity_unit:
-        sources = (target,)
-    else:
-        raise _fail(path, "column entry needs 'source' (or 'sources')", column=target)
-
-    merged = {**defaults, **{k: v for k, v in raw.items() if k in _DEFAULT_KEYS}}
-    case_sensitive = bool(merged.get("case_sensitive", False))
-    on_invalid = merged.get("on_invalid", "quarantine")
-
+    spec: ColumnSpec,
+    case_sensitive: bool,
+    n_sources: int,
+) -> tuple[dict[str, Any] | None, dict[Any, str] | None]:
+    """The ``codes`` map (matching key -> canonical value) and its inverse for the writer."""
     codes: dict[str, Any] | None = None
     write_codes: dict[Any, str] | None = None
     if raw.get("codes") is not None:
@@ -413,13 +528,26 @@ def _rule(
                 write_codes[None] = str(key)
             else:
                 write_codes.setdefault(mapped, str(key))
-    if len(sources) > 1 and codes is None:
+    if n_sources > 1 and codes is None:
         raise _fail(
             path,
             "a column read from several 'sources' needs a 'codes' map keyed 'a|b'",
             column=target,
         )
+    return codes, write_codes
 
+
+def _rule_missing(
+    path: str,
+    target: str,
+    raw: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    merged: Mapping[str, Any],
+    schema: SchemaDefinition,
+) -> dict[str, Any]:
+    """Missing-value codes, lower bounds (with their labels) and missing reasons, as
+    :class:`ColumnRule` fields."""
+    case_sensitive = bool(merged.get("case_sensitive", False))
     missing = merged.get("missing_values", []) or []
     bounds_raw = raw.get("bounds") or {}
     if bounds_raw and f"{target}_at_least" not in schema.columns:
@@ -430,15 +558,27 @@ def _rule(
             expected="a column with a lower-bound companion",
         )
     bounds = {code_key(k, case_sensitive): float(v) for k, v in bounds_raw.items()}
-    bound_labels = {code_key(k, case_sensitive): str(k) for k in bounds_raw}
     reasons_raw = {**(defaults.get("missing_reasons") or {}), **(raw.get("missing_reasons") or {})}
-    missing_reasons = {code_key(k, case_sensitive): v for k, v in reasons_raw.items()}
-    missing_keys = frozenset(code_key(v, case_sensitive) for v in missing) | frozenset(bounds)
-    write_missing = str(merged.get("write_missing", ""))
+    return {
+        "missing_values": frozenset(code_key(v, case_sensitive) for v in missing)
+        | frozenset(bounds),
+        "bounds": bounds,
+        "bound_labels": {code_key(k, case_sensitive): str(k) for k in bounds_raw},
+        "missing_reasons": {code_key(k, case_sensitive): v for k, v in reasons_raw.items()},
+    }
 
+
+def _rule_unit(
+    path: str,
+    target: str,
+    raw: Mapping[str, Any],
+    spec: ColumnSpec,
+    numeric_read: bool,
+    identity_unit: bool,
+) -> tuple[Any, float]:
+    """The declared unit (normalised) and the factor to the canonical unit, times ``scale``."""
     unit = raw.get("unit")
     factor = 1.0
-    numeric_read = spec.dtype in ("int", "float") and codes is None
     if spec.unit is not None and numeric_read:
         if unit is None:
             if not identity_unit:
@@ -474,33 +614,56 @@ def _rule(
                 value=scale,
             )
         factor = factor * float(scale)
+    return unit, factor
 
+
+def _rule_date_formats(path: str, target: str, merged: Mapping[str, Any]) -> tuple[str, ...]:
+    """The date formats of a column (one string or a list of strings)."""
     formats = merged.get("date_formats", ["ISO8601"])
     if isinstance(formats, str):
         formats = [formats]
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
         raise _fail(path, "'date_formats' must be a list of format strings", column=target)
+    return tuple(formats)
 
+
+def _rule(
+    path: str,
+    target: str,
+    raw: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    schema: SchemaDefinition,
+    identity_unit: bool,
+) -> ColumnRule:
+    """The :class:`ColumnRule` of one column entry, checked against the canonical schema."""
+    if isinstance(raw, Mapping) and "coalesce" in raw:
+        return _coalesce_rule(path, target, raw, defaults, schema)
+    spec = schema.columns[target]
+    sources = _rule_sources(path, target, raw, identity_unit)
+    merged = {**defaults, **{k: v for k, v in raw.items() if k in _DEFAULT_KEYS}}
+    case_sensitive = bool(merged.get("case_sensitive", False))
+    codes, write_codes = _rule_codes(path, target, raw, spec, case_sensitive, len(sources))
+    missing = _rule_missing(path, target, raw, defaults, merged, schema)
+    numeric_read = spec.dtype in ("int", "float") and codes is None
+    unit, factor = _rule_unit(path, target, raw, spec, numeric_read, identity_unit)
+    formats = _rule_date_formats(path, target, merged)
     extract = raw.get("extract")  # patterns compiled by ProfileFile
     replace = raw.get("replace")
-
     only_when = _only_when(path, target, raw.get("only_when"), schema)
     labels = (
         tuple(str(k) for k, v in (raw.get("codes") or {}).items() if v is not None)
         if codes is not None
         else ()
     )
-
     return ColumnRule(
         target=target,
         sources=sources,
         required=bool(raw.get("required", False)),
         codes=codes,
-        missing_values=missing_keys,
-        on_invalid=on_invalid,
+        on_invalid=merged.get("on_invalid", "quarantine"),
         unit=unit,
         factor=factor,
-        date_formats=tuple(formats),
+        date_formats=formats,
         excel_serial_dates=bool(merged.get("excel_serial_dates", False)),
         decimal=str(merged.get("decimal", ".")),
         case_sensitive=case_sensitive,
@@ -508,12 +671,10 @@ def _rule(
         replace=None if replace is None else (str(replace[0]), str(replace[1])),
         only_when=only_when,
         write_codes=write_codes,
-        write_missing=write_missing,
+        write_missing=str(merged.get("write_missing", "")),
         write_format=None if raw.get("write_format") is None else str(raw["write_format"]),
-        bounds=bounds,
-        bound_labels=bound_labels,
-        missing_reasons=missing_reasons,
         code_labels=labels,
+        **missing,
     )
 
 
@@ -533,26 +694,19 @@ def _disclosure(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Profile:
-    """Read and validate a profile YAML file.
-
-    Raises
-    ------
-    UnknownProfileError
-        The file does not exist.
-    ProfileError
-        Not valid YAML, an unknown key (named), a target that is not a canonical column (with
-        near matches), an invalid code value, an undeclared or unconvertible unit, etc.
-    """
-    schema = schema or canonical_definition()
-    path = Path(path)
-    label = str(path)
+def _read_profile_bytes(path: Path, label: str) -> bytes:
+    """The bytes of a profile file (size-capped); a missing file is an UnknownProfileError."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise _fail(label, f"profile file over {MAX_BYTES} bytes refused")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise UnknownProfileError(f"cannot read profile file: {exc.strerror}", file=label) from exc
+
+
+def _validated_profile(data: bytes, label: str) -> dict[str, Any]:
+    """Safe YAML, then the :class:`ProfileFile` model (keys, types and schema-free values);
+    returns the values as written, for the checks against the canonical schema."""
     try:
         raw = load_yaml(data)
     except UnsafeYamlError as exc:
@@ -567,15 +721,15 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
     if not isinstance(raw, Mapping):
         raise _fail(label, "profile must be a YAML mapping")
     try:
-        # keys, types and schema-free values; then the values as written, for the checks
-        # against the canonical schema below
-        raw = ProfileFile.model_validate(raw).model_dump(exclude_unset=True)
+        return ProfileFile.model_validate(raw).model_dump(exclude_unset=True)
     except ValidationError as exc:
         raise _profile_error(exc, label) from None
-    reader = raw.get("reader") or {}
-    defaults = raw.get("defaults") or {}
-    identity = bool(raw.get("identity", False))
-    columns = raw.get("columns") or {}
+
+
+def _check_targets(
+    label: str, columns: Mapping[str, Any], identity: bool, schema: SchemaDefinition
+) -> None:
+    """Every mapped target is a canonical column the loader reads (near matches named)."""
     for target in columns:
         if target not in schema.columns:
             near = difflib.get_close_matches(str(target), schema.column_names, n=3)
@@ -591,6 +745,15 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
     if not columns and not identity:
         raise _fail(label, "profile maps no columns (give 'columns' or 'identity: true')")
 
+
+def _column_rules(
+    label: str,
+    columns: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    identity: bool,
+    schema: SchemaDefinition,
+) -> dict[str, ColumnRule]:
+    """One :class:`ColumnRule` per column read, in schema order."""
     rules: dict[str, ColumnRule] = {}
     for target in schema.columns:
         entry = columns.get(target)
@@ -601,8 +764,13 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
         if identity and target in _ENDPOINT_COLUMNS and entry is None:
             continue  # derived from dates, never read, in an identity profile
         rules[target] = _rule(label, target, entry or {}, defaults, schema, identity)
+    return rules
 
-    origins = raw.get("endpoint_origins") or {}
+
+def _check_endpoint_origins(
+    label: str, rules: Mapping[str, ColumnRule], origins: Mapping[str, Any]
+) -> None:
+    """Endpoint months read from the file need their declared origin."""
     for key, months in _ENDPOINT_MONTHS.items():
         if months in rules and key not in origins:
             raise _fail(
@@ -613,9 +781,70 @@ def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Pr
                 expected=f"one of {list(ENDPOINT_ORIGINS)}",
                 key=f"endpoint_origins.{key}",
             )
-    disclosure = _disclosure(raw.get("disclosure"))
+
+
+def load_profile(path: str | Path, schema: SchemaDefinition | None = None) -> Profile:
+    """Read and validate a profile YAML file.
+
+    Parameters
+    ----------
+    path
+        The profile YAML file (its format is in the module docstring).
+    schema
+        The canonical schema definition the targets are checked against (default: the
+        package's ``canonical.yaml``).
+
+    Returns
+    -------
+    Profile
+        The profile, with one :class:`ColumnRule` per canonical column it fills (schema
+        order) and the SHA-256 of the file bytes.
+
+    Raises
+    ------
+    UnknownProfileError
+        The file does not exist.
+    ProfileError
+        Not valid YAML, an unknown key (named), a target that is not a canonical column (with
+        near matches), an invalid code value, an undeclared or unconvertible unit, etc.
+
+    Examples
+    --------
+    A hospital export with semicolons, ages in years and sex coded M/F/9:
+
+    >>> import pathlib, tempfile
+    >>> text = (
+    ...     "name: my_hospital\\n"
+    ...     "reader: {delimiter: ';'}\\n"
+    ...     "columns:\\n"
+    ...     "  patient_id: {source: MRN, required: true}\\n"
+    ...     "  age_at_diagnosis: {source: Age, unit: years}\\n"
+    ...     "  sex: {source: Sex, codes: {'M': male, 'F': female, '9': null}}\\n"
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "my_hospital.yaml"
+    ...     _ = path.write_text(text, encoding="utf-8")
+    ...     prof = load_profile(path)
+    >>> prof.name, list(prof.rules), prof.reader
+    ('my_hospital', ['patient_id', 'age_at_diagnosis', 'sex'], {'delimiter': ';'})
+    >>> dict(prof.rules["sex"].codes)
+    {'m': 'male', 'f': 'female', '9': None}
+    """
+    schema = schema or canonical_definition()
+    path = Path(path)
+    label = str(path)
+    data = _read_profile_bytes(path, label)
+    raw = _validated_profile(data, label)
+    reader = raw.get("reader") or {}
+    defaults = raw.get("defaults") or {}
+    identity = bool(raw.get("identity", False))
+    columns = raw.get("columns") or {}
+    _check_targets(label, columns, identity, schema)
+    rules = _column_rules(label, columns, defaults, identity, schema)
+    origins = raw.get("endpoint_origins") or {}
+    _check_endpoint_origins(label, rules, origins)
     return Profile(
-        disclosure=disclosure,
+        disclosure=_disclosure(raw.get("disclosure")),
         name=str(raw["name"]),
         description=str(raw.get("description", "")).strip(),
         path=label,

@@ -54,7 +54,29 @@ def _mapping_of_text(value: Any, what: str) -> Any:
 
 
 class Reader(StrictModel):
-    """``reader:``: options of the file reader."""
+    """``reader:``: options of the file reader.
+
+    Attributes
+    ----------
+    delimiter
+        Field separator of a delimited file (default ``None``: ``,`` for CSV, tab for TSV).
+    sheet
+        Excel sheet, by name or 0-based position (default ``None``: the first).
+    encoding
+        Text encoding of a delimited file (default ``None``: UTF-8).
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> reader = Reader.model_validate({"delimiter": ";", "encoding": "latin-1"})
+    >>> reader.delimiter, reader.encoding, reader.sheet
+    (';', 'latin-1', None)
+    >>> try:
+    ...     Reader.model_validate({"delim": ";"})
+    ... except ValidationError as err:
+    ...     print(err.errors()[0]["type"], err.errors()[0]["loc"])
+    extra_forbidden ('delim',)
+    """
 
     delimiter: Any = None
     sheet: Any = None
@@ -87,7 +109,44 @@ class _ReadOptions(StrictModel):
 
 
 class Defaults(_ReadOptions):
-    """``defaults:``: read options applied to every column unless it overrides them."""
+    """``defaults:``: read options applied to every column unless it overrides them.
+
+    Every attribute defaults to ``None`` (not given: the loader's own default applies).
+
+    Attributes
+    ----------
+    missing_values
+        Cells read as missing (``["", "NA", "-999"]``), counted in the audit.
+    on_invalid
+        ``"quarantine"`` (the loader's default) or ``"set_missing"``: what a value that
+        cannot be read does.
+    date_formats
+        A strptime format, or a list of them, or ``"ISO8601"`` (the loader's default).
+    excel_serial_dates
+        Numbers in a date column are Excel serial day numbers.
+    decimal
+        Decimal separator of numbers written as text (``","``).
+    case_sensitive
+        Match codes case-sensitively (the loader's default: no).
+    write_missing
+        Text or number the synthetic registry writer writes for a missing value.
+    missing_reasons
+        Missing-value code -> why the value is missing (text).
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> defaults = Defaults.model_validate(
+    ...     {"missing_values": ["", "NA", "-999"], "on_invalid": "set_missing"}
+    ... )
+    >>> defaults.missing_values, defaults.on_invalid, defaults.date_formats
+    (['', 'NA', '-999'], 'set_missing', None)
+    >>> try:
+    ...     Defaults.model_validate({"on_invalid": "drop"})
+    ... except ValidationError as err:
+    ...     print(err.errors()[0]["type"], err.errors()[0]["loc"])
+    literal_error ('on_invalid',)
+    """
 
 
 class _Entry(_ReadOptions):
@@ -172,7 +231,35 @@ class _Entry(_ReadOptions):
 
 
 class CoalesceEntry(_Entry):
-    """One era's column of a ``coalesce`` list (``years``: first and last diagnosis year)."""
+    """One era's column of a ``coalesce`` list (``years``: first and last diagnosis year).
+
+    Attributes
+    ----------
+    years
+        ``[first, last]`` diagnosis year of the era (default ``None``): tells the synthetic
+        registry writer which column a patient's value goes into.
+    source, sources, codes, unit, extract, replace, note, write_format, scale, bounds
+        As in :class:`ColumnEntry` (default ``None`` each).
+    missing_values, on_invalid, date_formats, excel_serial_dates, decimal, case_sensitive,
+    write_missing, missing_reasons
+        As in :class:`Defaults`, for this era's column only.
+
+    Examples
+    --------
+    SEER's liver-metastasis item of the Collaborative Staging years:
+
+    >>> from pydantic import ValidationError
+    >>> era = CoalesceEntry.model_validate(
+    ...     {"source": "CS_METS_DX_LIVER", "years": [2010, 2015], "codes": {"0": False, "1": True}}
+    ... )
+    >>> era.source, era.years
+    ('CS_METS_DX_LIVER', [2010, 2015])
+    >>> try:
+    ...     CoalesceEntry.model_validate({"source": "CS_METS_DX_LIVER", "years": [2016, 2010]})
+    ... except ValidationError as err:
+    ...     print(err.errors()[0]["msg"])
+    Value error, 'years' must be [first, last] diagnosis year
+    """
 
     years: list[Any] | None = None
 
@@ -200,7 +287,59 @@ COALESCE_KEYS = frozenset({"coalesce", "only_when", "note", "on_invalid"})
 
 
 class ColumnEntry(_Entry):
-    """``columns.<canonical column>``: how the canonical column is read."""
+    """``columns.<canonical column>``: how the canonical column is read.
+
+    Every attribute defaults to ``None`` (not given).
+
+    Attributes
+    ----------
+    source
+        The source column's header.
+    sources
+        Two or more source columns read together (``codes`` keyed ``"a|b"``).
+    codes
+        Source code -> canonical value (``null``: a known missing code). Keys must be quoted
+        text or numbers.
+    unit
+        Unit of the source values (required for a canonical column with a unit).
+    extract
+        Regular expression with one capturing group: the value kept (no match: invalid).
+    replace
+        ``[pattern, replacement]``: a regex rewrite before parsing.
+    note
+        Free text.
+    write_format
+        Format string of the synthetic registry writer (``"{:02.0f} years"``).
+    scale
+        Positive multiplier applied after the unit conversion.
+    bounds
+        Code -> the number the value is only known to be at least.
+    required
+        The source column must be in the file.
+    only_when
+        ``{column, equals}``: the value is kept only when another canonical column equals
+        ``equals`` (else set missing, counted).
+    coalesce
+        Two or more :class:`CoalesceEntry` (era-specific columns; the first non-missing
+        wins). Only ``only_when``, ``note`` and ``on_invalid`` may stand beside it.
+    missing_values, on_invalid, date_formats, excel_serial_dates, decimal, case_sensitive,
+    write_missing, missing_reasons
+        As in :class:`Defaults`, for this column (they override ``defaults:``).
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> entry = ColumnEntry.model_validate(
+    ...     {"source": "Sex", "codes": {"M": "male", "F": "female", "9": None}, "required": True}
+    ... )
+    >>> entry.source, entry.codes, entry.required
+    ('Sex', {'M': 'male', 'F': 'female', '9': None}, True)
+    >>> try:  # an unquoted YAML key `yes:` arrives as True
+    ...     ColumnEntry.model_validate({"source": "Smoker", "codes": {True: "current"}})
+    ... except ValidationError as err:
+    ...     print(err.errors()[0]["msg"])
+    Value error, code keys must be quoted text or numbers (YAML reads unquoted yes/no/true/false/null as booleans or null)
+    """
 
     required: Any = None
     only_when: OnlyWhen | None = None
@@ -229,7 +368,36 @@ class ColumnEntry(_Entry):
 
 
 class Disclosure(StrictModel):
-    """``disclosure:``: the data-use agreement's small-cell rule (travels with the file)."""
+    """``disclosure:``: the data-use agreement's small-cell rule (travels with the file).
+
+    Attributes
+    ----------
+    data_use_agreement
+        The data come under a data-use agreement (default ``False``).
+    suppression
+        ``"required"`` (a report may not turn small-cell suppression off), ``"optional"``
+        (the default: the report spec must say) or ``"none"``.
+    threshold
+        Counts below it are suppressed (an integer >= 1; default ``None``).
+    rate_threshold
+        The smallest denominator a published rate may have (an integer >= 1; default ``None``).
+    rule
+        The agreement's wording (default ``None``).
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> rule = Disclosure.model_validate(
+    ...     {"data_use_agreement": True, "suppression": "required", "threshold": 11}
+    ... )
+    >>> rule.suppression, rule.threshold, rule.rate_threshold
+    ('required', 11, None)
+    >>> try:
+    ...     Disclosure.model_validate({"threshold": 0})
+    ... except ValidationError as err:
+    ...     print(err.errors()[0]["type"])
+    greater_than_equal
+    """
 
     data_use_agreement: StrictBool = False
     suppression: Literal["required", "optional", "none"] = "optional"
@@ -239,7 +407,49 @@ class Disclosure(StrictModel):
 
 
 class ProfileFile(StrictModel):
-    """A whole loader profile file."""
+    """A whole loader profile file.
+
+    Only the structure is checked here; :func:`crlm_outcomes.io.profile.load_profile` checks
+    the validated values against the canonical schema. Every attribute defaults to ``None``.
+
+    Attributes
+    ----------
+    name
+        The profile's name (required).
+    description
+        Free text.
+    identity
+        Every canonical column maps from a source column of the same name.
+    reader
+        A :class:`Reader`.
+    defaults
+        A :class:`Defaults`.
+    endpoint_origins
+        Endpoint (``os``, ``rfs``, ...) -> where its time starts, for endpoint months read
+        from the file.
+    columns
+        Canonical column -> :class:`ColumnEntry`.
+    disclosure
+        A :class:`Disclosure`.
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> profile = ProfileFile.model_validate(
+    ...     {"name": "my_hospital", "reader": {"delimiter": ";"},
+    ...      "columns": {"patient_id": {"source": "MRN", "required": True},
+    ...                  "age_at_diagnosis": {"source": "Age", "unit": "years"}}}
+    ... )
+    >>> profile.name, sorted(profile.columns), profile.reader.delimiter
+    ('my_hospital', ['age_at_diagnosis', 'patient_id'], ';')
+    >>> profile.model_dump(exclude_unset=True)["columns"]["age_at_diagnosis"]
+    {'source': 'Age', 'unit': 'years'}
+    >>> try:
+    ...     ProfileFile.model_validate({"columns": {}})
+    ... except ValidationError as err:
+    ...     print(err.errors()[0]["msg"])
+    Value error, profile needs a 'name'
+    """
 
     name: Any = None
     description: Any = None

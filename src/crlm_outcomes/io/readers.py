@@ -59,7 +59,30 @@ _ARROW_TEXT = {"string": pd.StringDtype("pyarrow"), "large_string": pd.StringDty
 
 def arrow_column_to_pandas(column: Any) -> pd.Series:
     """One Arrow column as a pandas Series (RangeIndex): dictionary-encoded text becomes a
-    Categorical, text stays Arrow-backed, numbers become numpy arrays."""
+    Categorical, text stays Arrow-backed, numbers become numpy arrays.
+
+    Parameters
+    ----------
+    column
+        A ``pyarrow.ChunkedArray`` (or ``Array``), e.g. one column of the Arrow table a
+        delimited file is read into.
+
+    Returns
+    -------
+    pandas.Series
+        ``category`` for dictionary-encoded text, ``string`` (Arrow-backed, missing as
+        ``<NA>``) for plain text, a numpy dtype (``float64``, ``int64``, ...) for numbers.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> sites = arrow_column_to_pandas(pa.chunked_array([["liver", "lung", "liver"]]).dictionary_encode())
+    >>> str(sites.dtype), sites.tolist()
+    ('category', ['liver', 'lung', 'liver'])
+    >>> text = arrow_column_to_pandas(pa.chunked_array([["KRAS G12D", None]]))
+    >>> str(text.dtype), text.tolist()
+    ('string', ['KRAS G12D', <NA>])
+    """
     return column.to_pandas(types_mapper=lambda t: _ARROW_TEXT.get(str(t)), use_threads=False)
 
 
@@ -90,6 +113,15 @@ class RawTable:
         a cell over :data:`MAX_CELL_CHARS`, a value under a column without a header): their
         cells are all missing here and the loader quarantines them. Columns ``row`` (0-based
         data row), ``line`` (1-based line of the file), ``reason``; None when there is none.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = read_source(pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "age": [64, 71, 58]}))
+    >>> raw.label, raw.kind, raw.columns, raw.n_rows
+    ('<DataFrame>', 'dataframe', ('patient_id', 'age'), 3)
+    >>> raw.column("age").tolist(), len(raw.sha256)
+    ([64, 71, 58], 64)
     """
 
     data: Any = field(repr=False)
@@ -128,7 +160,27 @@ class RawTable:
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    """SHA-256 of a file's bytes, read in 1 MiB blocks.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    str
+        The hexadecimal SHA-256 digest (64 characters), as ``sha256sum`` prints it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "export.csv"
+    ...     _ = path.write_bytes(b"MRN,Age,Sex\\nA1,64,M\\nA2,71,F\\nA3,,F\\n")
+    ...     file_sha256(path)
+    '541d404564fc8b9d530373d62138e103b78e43b6adad42f1b0d4c6a3b3c85ce4'
+    """
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -147,7 +199,29 @@ def _hash_unchanged(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:
-    """A stable content hash of a DataFrame: column names, dtypes and values, row order kept."""
+    """A stable content hash of a DataFrame: column names, dtypes and values, row order kept.
+
+    Parameters
+    ----------
+    frame
+        Any DataFrame (its index is ignored; unhashable cells are hashed as text).
+
+    Returns
+    -------
+    str
+        A hexadecimal SHA-256 digest (64 characters): the same for a frame with the same
+        columns, dtypes and values in the same order, whatever its index. The dtype names are
+        part of it, so the value can differ between pandas versions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "age": [64, 71, 58]})
+    >>> frame_sha256(frame) == frame_sha256(frame.set_index("patient_id", drop=False))
+    True
+    >>> frame_sha256(frame) == frame_sha256(frame.iloc[::-1])  # row order matters
+    False
+    """
     h = hashlib.sha256()
     h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     try:
@@ -476,12 +550,31 @@ def read_source(source: str | Path | pd.DataFrame, **options: Any) -> RawTable:
         :attr:`RawTable.digest` is the function that hashes it, checking that the file has not
         changed since it was read).
 
+    Returns
+    -------
+    RawTable
+        The cells as read (text and numbers as the reader infers them, nothing mapped yet),
+        every source column name, the reader used and the SHA-256 of the file (or the content
+        hash of the DataFrame).
+
     Raises
     ------
     UnreadableFileError
         The path does not exist, is not a file, has an unsupported suffix, or cannot be parsed.
     EmptyFileError
         No data rows.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "export.csv"
+    ...     _ = path.write_text("MRN,Age,Sex\\nA1,64,M\\nA2,71,F\\nA3,,F\\n", encoding="utf-8")
+    ...     raw = read_source(path)
+    ...     print(raw.kind, raw.columns, raw.n_rows)
+    ...     print(raw.column("Age").tolist(), raw.column("Sex").tolist())
+    csv ('MRN', 'Age', 'Sex') 3
+    [64.0, 71.0, nan] ['M', 'F', 'F']
     """
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=False)  # never relabel the caller's frame; cells are shared

@@ -54,11 +54,53 @@ UNIT_FACTORS: dict[tuple[str, str], float] = {
 
 
 def normalise_unit(unit: str) -> str:
-    """Canonical spelling of a unit name (case-insensitive; µ, μ and u are the same)."""
+    """Canonical spelling of a unit name (case-insensitive; µ, μ and u are the same).
+
+    Parameters
+    ----------
+    unit
+        A unit as written in a profile (``"mm"``, ``"µg/l"``, ``"%"``).
+
+    Returns
+    -------
+    str
+        The package's spelling of the unit (``"ug/L"``, ``"percent"``); a unit it does not
+        know is returned trimmed, as written.
+
+    Examples
+    --------
+    >>> normalise_unit("µg/l"), normalise_unit(" % "), normalise_unit("Year"), normalise_unit("IU")
+    ('ug/L', 'percent', 'years', 'IU')
+    """
     key = str(unit).strip().lower()
     return _ALIASES.get(key, str(unit).strip())
 
 
 def unit_factor(canonical_unit: str, source_unit: str) -> float | None:
-    """Multiplier from ``source_unit`` to ``canonical_unit``, or ``None`` if not convertible."""
+    """Multiplier from ``source_unit`` to ``canonical_unit``, or ``None`` if not convertible.
+
+    Parameters
+    ----------
+    canonical_unit
+        The unit of the canonical column (``canonical.yaml``).
+    source_unit
+        The unit the source file writes (a profile's ``unit:``); any spelling
+        :func:`normalise_unit` knows.
+
+    Returns
+    -------
+    float or None
+        The factor of :data:`UNIT_FACTORS` (canonical value = source value * factor), or
+        ``None`` when the pair is not in the table (the conversion is never guessed).
+
+    Examples
+    --------
+    Liver metastasis size is in cm; a hospital that writes millimetres, or a percentage
+    written as a fraction:
+
+    >>> unit_factor("cm", "mm"), unit_factor("percent", "fraction"), unit_factor("ng/mL", "µg/l")
+    (0.1, 100.0, 1.0)
+    >>> unit_factor("cm", "years") is None
+    True
+    """
     return UNIT_FACTORS.get((normalise_unit(canonical_unit), normalise_unit(source_unit)))

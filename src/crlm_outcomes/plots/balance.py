@@ -23,6 +23,20 @@ __all__ = ["plot_balance", "plot_propensity_overlap", "balance_names"]
 def balance_names(table, labels=None) -> list[str]:
     """Readable row names of a balance table (``covariate``, ``level``): ``Sex: Male``.
 
+    Parameters
+    ----------
+    table
+        Frame with the columns ``covariate`` and ``level`` (missing for a numeric covariate),
+        e.g. ``balance_table(...).table``.
+    labels
+        Display labels as :func:`crlm_outcomes.labels.resolve_labels` takes them (default:
+        the package's schema labels).
+
+    Returns
+    -------
+    list of str
+        One name per row: the variable's label, with ``: <level label>`` for a level.
+
     Examples
     --------
     >>> import pandas as pd
@@ -52,7 +66,45 @@ def plot_balance(
     """Love plot: |SMD| per covariate (level) before and, if weighted, after weighting;
     covariates and levels by their labels (``labels`` as
     :func:`crlm_outcomes.labels.resolve_labels`); ``legend`` names the two samples
-    (``("Before matching", "After matching")`` for a matched sample)."""
+    (``("Before matching", "After matching")`` for a matched sample).
+
+    Parameters
+    ----------
+    balance
+        From :func:`crlm_outcomes.survival.weighting.balance_table`.
+    ax
+        Axes to draw on; a new figure sized to the number of rows when None.
+    threshold
+        Position of the dashed reference line (|SMD| = 0.1 by default).
+    labels
+        Display labels of covariates and levels.
+    legend
+        Names of the unweighted and the weighted sample.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One row per covariate (level), first at the top; one marker series per sample.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.weighting import balance_table, propensity_weights
+    >>> d = pd.DataFrame({"neo": [1, 1, 1, 1, 0, 0, 0, 0, 1, 0],
+    ...                   "age_at_diagnosis": [55, 61, 48, 70, 66, 72, 59, 68, 52, 64],
+    ...                   "sex": ["male", "female", "male", "male", "female",
+    ...                           "male", "female", "female", "female", "male"]})
+    >>> pw = propensity_weights(d, "neo", "age_at_diagnosis")
+    >>> bal = balance_table(d, "neo", ["age_at_diagnosis", "sex"], weights=pw.weights)
+    >>> ax = plot_balance(bal)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Age at diagnosis', 'Sex: Female', 'Sex: Male']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Unweighted', 'Weighted']
+    >>> plt.close(ax.figure)
+    """
     t = balance.table
     names = balance_names(t, labels)
     y = np.arange(len(t))[::-1]
@@ -84,7 +136,41 @@ def plot_balance(
 def plot_propensity_overlap(
     weights: PropensityWeights, ax: plt.Axes | None = None, *, bins: int = 30
 ) -> plt.Axes:
-    """Mirrored histograms of the propensity score: treated above, control below the axis."""
+    """Mirrored histograms of the propensity score: treated above, control below the axis.
+
+    Parameters
+    ----------
+    weights
+        From :func:`crlm_outcomes.survival.weighting.propensity_weights` (its ``propensity``
+        and ``treatment``; rows missing either are left out).
+    ax
+        Axes to draw on; a new one-column figure when None.
+    bins
+        Number of equal-width bins on [0, 1].
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Bars of the treated (upwards) then of the controls (downwards), ``bins`` each.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.weighting import balance_table, propensity_weights
+    >>> d = pd.DataFrame({"neo": [1, 1, 1, 1, 0, 0, 0, 0, 1, 0],
+    ...                   "age_at_diagnosis": [55, 61, 48, 70, 66, 72, 59, 68, 52, 64],
+    ...                   "sex": ["male", "female", "male", "male", "female",
+    ...                           "male", "female", "female", "female", "male"]})
+    >>> pw = propensity_weights(d, "neo", "age_at_diagnosis")
+    >>> ax = plot_propensity_overlap(pw, bins=10)
+    >>> len(ax.patches), int(sum(p.get_height() for p in ax.patches[:10]))  # 5 treated
+    (20, 5)
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('Propensity score', ['Treated', 'Control'])
+    >>> plt.close(ax.figure)
+    """
     ps = weights.propensity
     tr = weights.treatment
     ok = ps.notna() & tr.notna()

@@ -18,7 +18,35 @@ def plot_conditional_survival(
     result: ConditionalSurvival, ax: plt.Axes | None = None, *, ci: bool = True
 ) -> plt.Axes:
     """Draw ``P(T > s + u | T > s)`` against ``u`` for each given ``s`` (and group), with the
-    pointwise interval shaded; the horizons of the table are marked with points."""
+    pointwise interval shaded; the horizons of the table are marked with points.
+
+    Parameters
+    ----------
+    result
+        From :func:`crlm_outcomes.survival.conditional.conditional_survival`.
+    ax
+        Axes to draw on; a new one-column figure when None.
+    ci
+        Shade the pointwise confidence interval of each curve.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Per curve (time already survived, group) a step line and a line of horizon points; a
+        legend when there are several curves.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.conditional import conditional_survival
+    >>> d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 0, 1, 1, 0, 1, 0]})
+    >>> ax = plot_conditional_survival(conditional_survival(d, "t", "e", given=[0, 2], horizon=3))
+    >>> len(ax.get_lines()), [t.get_text() for t in ax.get_legend().get_texts()]
+    (4, ['given 0', 'given 2'])
+    >>> plt.close(ax.figure)
+    """
     ax = new_axes(ax)
     cv = result.curves
     keys = list(dict.fromkeys(zip(cv["group"], cv["given"], strict=True)))

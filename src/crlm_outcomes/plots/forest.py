@@ -36,14 +36,63 @@ _FONT = 7.0
 
 
 def ratio_name(model: Any) -> str:
-    """``HR`` for a Cox fit, ``SHR`` (subdistribution hazard ratio) for a Fine-Gray fit."""
+    """``HR`` for a Cox fit, ``SHR`` (subdistribution hazard ratio) for a Fine-Gray fit.
+
+    Parameters
+    ----------
+    model
+        A fitted Cox or Fine-Gray model, or one pooled over imputations.
+
+    Returns
+    -------
+    str
+        ``"SHR"`` for a Fine-Gray model, ``"HR"`` otherwise: the column heading of the plot.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> from crlm_outcomes.survival.fine_gray import fine_gray
+    >>> d = pd.DataFrame({"t": range(1, 11), "e": [1, 2, 0, 1, 1, 0, 2, 1, 1, 0],
+    ...                   "x": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57]})
+    >>> ratio_name(cox(d.assign(e=d["e"] > 0), "x", "t", "e")), ratio_name(fine_gray(d, "x", "t", "e"))
+    ('HR', 'SHR')
+    """
     if getattr(model, "model", None) == "fine_gray":  # pooled over imputations
         return "SHR"
     return "SHR" if hasattr(model, "baseline") and hasattr(model, "cause") else "HR"
 
 
 def forest_rows(result: Any, labels: Labels | Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Rows of the forest plot (:func:`crlm_outcomes.survival.term_rows.term_rows`)."""
+    """Rows of the forest plot (:func:`crlm_outcomes.survival.term_rows.term_rows`).
+
+    Parameters
+    ----------
+    result
+        A fitted Cox or Fine-Gray model (or a frame with ``term, hr, lower, upper, p``).
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line of the plot: variable, term, label, kind (``header``,
+        ``reference``, ``level``, ``continuous``, ``not_estimable``), hr, lower, upper, p, n,
+        events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> d = pd.DataFrame({"t": range(1, 11), "e": [1, 1, 0, 1, 1, 0, 1, 1, 1, 0],
+    ...                   "sex": ["male", "female", "female", "male", "male", "female",
+    ...                           "female", "male", "female", "male"],
+    ...                   "age_at_diagnosis": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57]})
+    >>> rows = forest_rows(cox(d, "sex + age_at_diagnosis", "t", "e"))
+    >>> list(zip(rows["label"], rows["kind"]))  # doctest: +NORMALIZE_WHITESPACE
+    [('Sex', 'header'), ('Female', 'reference'), ('Male', 'level'),
+     ('Age at diagnosis (per year)', 'continuous')]
+    """
     return term_rows(result, labels)
 
 

@@ -46,7 +46,30 @@ _KINDS = ("survival", "failure", "cumhaz")
 def risk_table_counts(
     result: KaplanMeierResult, times: Sequence[float] | np.ndarray
 ) -> dict[Any, np.ndarray]:
-    """Number at risk of each group at ``times`` (R's ``summary(fit, times, extend=TRUE)``)."""
+    """Number at risk of each group at ``times`` (R's ``summary(fit, times, extend=TRUE)``).
+
+    Parameters
+    ----------
+    result
+        A Kaplan-Meier result.
+    times
+        Times at which to count (any order; 0 after the end of a group's follow-up).
+
+    Returns
+    -------
+    dict
+        Group label -> float array of the numbers at risk, in the order of ``times``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+    >>> d = pd.DataFrame({"t": [5, 8, 12, 20, 30, 40], "e": [1, 0, 1, 1, 0, 1],
+    ...                   "arm": ["a", "b", "a", "b", "a", "b"]})
+    >>> counts = risk_table_counts(kaplan_meier(d, "t", "e", by="arm"), [0, 12, 24, 36])
+    >>> {g: v.tolist() for g, v in counts.items()}
+    {'a': [3.0, 2.0, 1.0, 0.0], 'b': [3.0, 2.0, 1.0, 1.0]}
+    """
     at = result.at(list(times), extend=True)
     order = np.argsort(np.asarray(times, dtype=float), kind="stable")
     out = {}
@@ -114,6 +137,18 @@ def truncation_time(result: KaplanMeierResult, min_at_risk: float | None = None)
 def time_breaks(end: float, step: float | None = None) -> list[float]:
     """Ticks from 0: every 12 months (24 beyond 96 months, 6 below 24), up to ``end``.
 
+    Parameters
+    ----------
+    end
+        Right end of the time axis (months).
+    step
+        Tick spacing; None chooses it from ``end`` as above.
+
+    Returns
+    -------
+    list of float
+        Tick times from 0 up to ``end`` inclusive.
+
     Examples
     --------
     >>> time_breaks(61.0)
@@ -125,7 +160,27 @@ def time_breaks(end: float, step: float | None = None) -> list[float]:
 
 
 def format_p_plot(p: float, name: str = "Log-rank") -> str:
-    """``Log-rank p = 0.012`` (``p < 0.001`` below that)."""
+    """``Log-rank p = 0.012`` (``p < 0.001`` below that).
+
+    Parameters
+    ----------
+    p
+        The p-value.
+    name
+        Name of the test, printed before ``p``.
+
+    Returns
+    -------
+    str
+        The label printed in the figure, p to three decimals.
+
+    Examples
+    --------
+    >>> format_p_plot(0.01234)
+    'Log-rank p = 0.012'
+    >>> format_p_plot(0.0002, "Gray's test")
+    "Gray's test p < 0.001"
+    """
     return f"{name} p < 0.001" if p < 0.001 else f"{name} p = {p:.3f}"
 
 
@@ -242,50 +297,21 @@ def plot_km(
         ticks = sorted(float(t) for t in times) if times is not None else time_breaks(end)
         right = max(end, max(ticks) if ticks else 0.0)
         top = 0.0
+        band = ci and kind != "cumhaz" and result.conf_type != "none"
         for g, color, name in zip(groups, colors, names, strict=False):
             sub = result.table[result.table["group"] == g]
-            x = np.concatenate(([0.0], sub["time"].to_numpy(float)))
-            s = np.concatenate(([1.0], sub["survival"].to_numpy(float)))
-            lo = np.concatenate(([1.0], sub["lower"].to_numpy(float)))
-            hi = np.concatenate(([1.0], sub["upper"].to_numpy(float)))
-            if kind == "survival":
-                y = s
-            elif kind == "failure":
-                y, lo, hi = 1.0 - s, 1.0 - hi, 1.0 - lo
-            else:
-                n_risk = sub["n_risk"].to_numpy(float)
-                inc = np.divide(
-                    sub["n_event"].to_numpy(float),
-                    n_risk,
-                    out=np.zeros_like(n_risk),
-                    where=n_risk > 0,
-                )
-                y = np.concatenate(([0.0], np.cumsum(inc)))
+            x, y, lo, hi = _curve_xy(sub, kind)
             keep = x <= right
             top = max(top, float(np.nanmax(y[keep])) if keep.any() else 0.0)
             ax.plot(x, y, drawstyle="steps-post", color=color, label=name)
-            if ci and kind != "cumhaz" and result.conf_type != "none":
+            if band:
                 ax.fill_between(x, lo, hi, step="post", color=color, alpha=ci_alpha, linewidth=0)
             if censor_marks:
-                cens = (sub["n_censor"] > 0).to_numpy()
-                ax.plot(
-                    x[1:][cens],
-                    y[1:][cens],
-                    linestyle="none",
-                    marker="+",
-                    markersize=3.5,
-                    markeredgewidth=0.7,
-                    color=color,
-                )
+                _censor_marks(ax, x, y, (sub["n_censor"] > 0).to_numpy(), color)
         if median_line and kind != "cumhaz":
             _median_lines(ax, result, groups, colors, kind, right)
         ax.set_xlim(0, right * 1.02 if right > 0 else 1)
-        if kind == "cumhaz":
-            ax.set_ylim(0, max(top * 1.05, 0.05))
-        else:
-            ax.set_ylim(0, 1.02)
-            ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
-            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+        _format_y(ax, kind, top)
         ax.set_xlabel(xlabel if xlabel is not None else lab.time_label(endpoint))
         ax.set_ylabel(ylabel if ylabel is not None else _ylabel(lab, endpoint, kind))
         ax.xaxis.set_major_locator(FixedLocator(ticks))
@@ -295,25 +321,9 @@ def plot_km(
         if legend and (
             len(groups) > 1 or (labels is not None and not isinstance(labels, (Mapping, Labels)))
         ):
-            by = result.by[0] if len(result.by) == 1 else None
-            leg = ax.legend(
-                loc="upper right" if kind == "survival" else "upper left",
-                title=lab.variable(by) if by else None,
-                handlelength=1.6,
-                borderaxespad=0.2,
-            )
-            if leg.get_title() is not None:
-                leg.get_title().set_fontsize(plt.rcParams["legend.fontsize"])
+            _legend(ax, result, lab, kind)
         if pvalue is not None and np.isfinite(pvalue):
-            ax.text(
-                0.03,
-                0.04 if kind == "survival" else 0.96,
-                format_p_plot(pvalue),
-                transform=ax.transAxes,
-                ha="left",
-                va="bottom" if kind == "survival" else "top",
-                fontsize=plt.rcParams["legend.fontsize"],
-            )
+            _draw_pvalue(ax, pvalue, kind)
         if risk_table and ticks:
             _draw_risk_table(
                 ax, result, ticks, groups, colors, names, risk_table_title, risk_counts
@@ -321,6 +331,77 @@ def plot_km(
         if new_figure:
             fit_width(figure_of(ax), ONE_COLUMN_IN)
     return ax
+
+
+def _curve_xy(
+    sub: pd.DataFrame, kind: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step coordinates from time 0 of one group's curve and its band, for ``kind``."""
+    x = np.concatenate(([0.0], sub["time"].to_numpy(float)))
+    s = np.concatenate(([1.0], sub["survival"].to_numpy(float)))
+    lo = np.concatenate(([1.0], sub["lower"].to_numpy(float)))
+    hi = np.concatenate(([1.0], sub["upper"].to_numpy(float)))
+    if kind == "survival":
+        return x, s, lo, hi
+    if kind == "failure":
+        return x, 1.0 - s, 1.0 - hi, 1.0 - lo
+    n_risk = sub["n_risk"].to_numpy(float)
+    inc = np.divide(
+        sub["n_event"].to_numpy(float),
+        n_risk,
+        out=np.zeros_like(n_risk),
+        where=n_risk > 0,
+    )
+    return x, np.concatenate(([0.0], np.cumsum(inc))), lo, hi
+
+
+def _censor_marks(ax: plt.Axes, x: np.ndarray, y: np.ndarray, cens: np.ndarray, color: str) -> None:
+    """A "+" on the curve at each time with censored patients."""
+    ax.plot(
+        x[1:][cens],
+        y[1:][cens],
+        linestyle="none",
+        marker="+",
+        markersize=3.5,
+        markeredgewidth=0.7,
+        color=color,
+    )
+
+
+def _format_y(ax: plt.Axes, kind: str, top: float) -> None:
+    """Probability axis 0-1 with quarter ticks; cumulative hazard from 0 to above ``top``."""
+    if kind == "cumhaz":
+        ax.set_ylim(0, max(top * 1.05, 0.05))
+    else:
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+
+
+def _legend(ax: plt.Axes, result: KaplanMeierResult, lab: Labels, kind: str) -> None:
+    """Legend titled with the grouping variable, in the corner the curves leave free."""
+    by = result.by[0] if len(result.by) == 1 else None
+    leg = ax.legend(
+        loc="upper right" if kind == "survival" else "upper left",
+        title=lab.variable(by) if by else None,
+        handlelength=1.6,
+        borderaxespad=0.2,
+    )
+    if leg.get_title() is not None:
+        leg.get_title().set_fontsize(plt.rcParams["legend.fontsize"])
+
+
+def _draw_pvalue(ax: plt.Axes, pvalue: float, kind: str) -> None:
+    """``Log-rank p = ...`` in the corner the curves leave free."""
+    ax.text(
+        0.03,
+        0.04 if kind == "survival" else 0.96,
+        format_p_plot(pvalue),
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom" if kind == "survival" else "top",
+        fontsize=plt.rcParams["legend.fontsize"],
+    )
 
 
 def _ylabel(lab: Labels, endpoint: str | None, kind: str) -> str:

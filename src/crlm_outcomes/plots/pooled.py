@@ -32,7 +32,34 @@ def hr_forest_plot(
     *,
     xlabel: str = "Hazard ratio (95% CI)",
 ) -> plt.Axes:
-    """Hazard ratios with intervals on a log axis, one row per label (top to bottom)."""
+    """Hazard ratios with intervals on a log axis, one row per label (top to bottom).
+
+    Parameters
+    ----------
+    labels
+        Row names, top to bottom.
+    hr, lower, upper
+        Hazard ratios and their interval limits, one per label.
+    ax
+        Axes to draw on; a new figure sized to the number of rows when None.
+    xlabel
+        Label of the (log) hazard-ratio axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One marker with its interval per row and a dashed line at 1.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> ax = hr_forest_plot(["Age > 70", "CEA > 200"], [1.2, 1.8], [0.9, 1.1], [1.6, 2.9])
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xscale()
+    (['Age > 70', 'CEA > 200'], 'log')
+    >>> plt.close(ax.figure)
+    """
     hr, lower, upper = (np.asarray(v, dtype=np.float64) for v in (hr, lower, upper))
     ax = new_axes(ax, height=max(1.6, 0.22 * len(labels) + 0.8))
     with publication_style():
@@ -73,7 +100,43 @@ def pooled_forest_plot(
     of :func:`crlm_outcomes.plots.forest.forest_plot`: levels grouped under their variable
     with the reference row, N/events (averaged over the imputations where they differ),
     "HR (95% CI)" and p beside the plot; ``labels`` as
-    :func:`crlm_outcomes.labels.resolve_labels`."""
+    :func:`crlm_outcomes.labels.resolve_labels`.
+
+    Parameters
+    ----------
+    result
+        A pooled Cox or Fine-Gray model (e.g. ``Imputations.cox(...)``).
+    ax
+        Axes to draw on; a new figure when None.
+    labels
+        Display labels of variables and levels.
+    counts, columns
+        Show the N/events column; show the estimate and p columns.
+    width
+        Width in inches of a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The forest axes, its x label naming the number of imputations pooled.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.imputation.mice import impute
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1],
+    ...                   "cea": [3.1, None, 8.0, 2.2, None, 4.5, 6.1, 9.3, 1.8, 5.0],
+    ...                   "arm": ["a", "b"] * 5})
+    >>> imp = impute(d, ["cea"], duration="t", event="e", predictors=["cea", "arm"],
+    ...              m=2, iterations=3, seed=1)
+    >>> ax = pooled_forest_plot(imp.cox("cea + arm", "t", "e"))
+    >>> ax.get_xlabel()
+    'Hazard ratio (95% CI, log scale), pooled over 2 imputations'
+    >>> plt.close(ax.figure)
+    """
     from crlm_outcomes.plots.forest import forest_plot
 
     ax = forest_plot(result, ax=ax, labels=labels, counts=counts, columns=columns, width=width)
@@ -84,7 +147,37 @@ def pooled_forest_plot(
 
 
 def pooled_survival_plot(result: PooledSurvival, ax: plt.Axes | None = None) -> plt.Axes:
-    """Pooled survival curves (steps) with pointwise pooled limits (shaded)."""
+    """Pooled survival curves (steps) with pointwise pooled limits (shaded).
+
+    Parameters
+    ----------
+    result
+        Pooled Kaplan-Meier survival (e.g. ``Imputations.kaplan_meier(...)``).
+    ax
+        Axes to draw on; a new one-column figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One step line and band per group, a legend when there are several groups.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.imputation.mice import impute
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1],
+    ...                   "cea": [3.1, None, 8.0, 2.2, None, 4.5, 6.1, 9.3, 1.8, 5.0],
+    ...                   "arm": ["a", "b"] * 5})
+    >>> imp = impute(d, ["cea"], duration="t", event="e", predictors=["cea", "arm"],
+    ...              m=2, iterations=3, seed=1)
+    >>> ax = pooled_survival_plot(imp.kaplan_meier("t", "e", by="arm", times=[2, 4, 6, 8]))
+    >>> len(ax.get_lines()), ax.get_ylabel()
+    (2, 'Survival (pooled over 2 imputations)')
+    >>> plt.close(ax.figure)
+    """
     ax = new_axes(ax)
     cv = result.curve
     with publication_style():
@@ -118,7 +211,37 @@ def pooled_survival_plot(result: PooledSurvival, ax: plt.Axes | None = None) -> 
 
 
 def pooled_rmst_plot(result: PooledRMST, ax: plt.Axes | None = None) -> plt.Axes:
-    """Pooled RMST per group with its interval."""
+    """Pooled RMST per group with its interval.
+
+    Parameters
+    ----------
+    result
+        Pooled restricted mean survival times (e.g. ``Imputations.rmst(...)``).
+    ax
+        Axes to draw on; a new figure sized to the number of groups when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One point with its interval per group, first group at the top.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.imputation.mice import impute
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1],
+    ...                   "cea": [3.1, None, 8.0, 2.2, None, 4.5, 6.1, 9.3, 1.8, 5.0],
+    ...                   "arm": ["a", "b"] * 5})
+    >>> imp = impute(d, ["cea"], duration="t", event="e", predictors=["cea", "arm"],
+    ...              m=2, iterations=3, seed=1)
+    >>> ax = pooled_rmst_plot(imp.rmst("t", "e", by="arm", tau=8))
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+    (['a', 'b'], 'RMST up to 8 (pooled over 2 imputations)')
+    >>> plt.close(ax.figure)
+    """
     t = result.table
     ax = new_axes(ax, height=max(1.6, 0.3 * len(t) + 0.8))
     with publication_style():
@@ -142,7 +265,41 @@ def trace_plot(traces, variable: str, ax: plt.Axes | None = None, *, labels=None
     """Convergence traces: mean of the imputed values of ``variable`` per iteration, one line
     per chain (imputation), as R's ``plot(mids)``. ``traces`` is the frame of
     :attr:`crlm_outcomes.imputation.Imputations.traces`; ``labels`` (as
-    :func:`crlm_outcomes.labels.resolve_labels`) names the variable."""
+    :func:`crlm_outcomes.labels.resolve_labels`) names the variable.
+
+    Parameters
+    ----------
+    traces
+        Frame with columns imputation, iteration, variable, mean (``Imputations.traces``).
+    variable
+        The imputed variable to show.
+    ax
+        Axes to draw on; a new one-column figure when None.
+    labels
+        Display labels; the variable's label is the title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per chain (imputation) over the iterations.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.imputation.mice import impute
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1],
+    ...                   "cea": [3.1, None, 8.0, 2.2, None, 4.5, 6.1, 9.3, 1.8, 5.0],
+    ...                   "arm": ["a", "b"] * 5})
+    >>> imp = impute(d, ["cea"], duration="t", event="e", predictors=["cea", "arm"],
+    ...              m=2, iterations=3, seed=1)
+    >>> ax = trace_plot(imp.traces, "cea")
+    >>> len(ax.get_lines()), ax.get_xlabel(), ax.get_title(loc="left")
+    (2, 'Iteration', 'cea')
+    >>> plt.close(ax.figure)
+    """
     from crlm_outcomes.labels import resolve_labels
 
     name = resolve_labels(labels).variable(variable)

@@ -21,7 +21,28 @@ __all__ = ["natural_spline_basis", "zph_smooth", "schoenfeld_plot", "schoenfeld_
 
 
 def natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
-    """Natural cubic spline basis (with intercept) for sorted ``knots`` (boundaries included)."""
+    """Natural cubic spline basis (with intercept) for sorted ``knots`` (boundaries included).
+
+    Parameters
+    ----------
+    x
+        Points at which to evaluate the basis.
+    knots
+        Sorted knots, the two boundary knots first and last.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``len(x)`` rows and ``len(knots)`` columns: 1, x and one truncated-power column per
+        interior knot (linear beyond the boundary knots).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = natural_spline_basis(np.linspace(0, 1, 5), np.array([0.0, 0.5, 1.0]))
+    >>> b.shape, [round(float(v), 4) for v in b[:, 2]]
+    ((5, 3), [0.0, 0.0156, 0.125, 0.3906, 0.75])
+    """
     x = np.asarray(x, float)
     k = np.asarray(knots, float)
     K = k.size
@@ -44,6 +65,34 @@ def zph_smooth(x: np.ndarray, y: np.ndarray, var: float, df: int = 4, nsmo: int 
     ``ns(c(grid, x), df = df, intercept = TRUE)``: ``df - 2`` interior knots at equally spaced
     quantiles of the grid and data together, boundary knots at the range; the band is
     ``2 * sqrt(var * diag(P (X'X)^-1 P'))`` with ``var`` the term's ``cox.zph`` variance.
+
+    Parameters
+    ----------
+    x, y
+        Transformed event times and the term's scaled Schoenfeld residuals (missing
+        residuals are left out).
+    var
+        The term's variance from ``cox.zph`` (scales the band).
+    df
+        Degrees of freedom of the natural spline (R's default 4).
+    nsmo
+        Number of grid points the smooth is evaluated at (R's default 40).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(grid, fit, half)``: the grid over the range of ``x``, the smooth on it and the
+        half-width of the band.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(10.0)
+    >>> grid, fit, half = zph_smooth(x, 0.1 * x, var=0.01, nsmo=5)
+    >>> grid.tolist(), bool(np.allclose(fit, 0.1 * grid))  # a straight line is reproduced
+    ([0.0, 2.25, 4.5, 6.75, 9.0], True)
+    >>> [round(float(v), 4) for v in half]  # widest at the ends
+    [0.1741, 0.1174, 0.0985, 0.1174, 0.1741]
     """
     ok = np.isfinite(y)
     x, y = x[ok], y[ok]
@@ -98,6 +147,26 @@ def schoenfeld_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The panel: residual points, the smooth and its band (when more than four distinct
+        times), a zero line; the title names the term and its p.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "age": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57, 49, 60],
+    ...                   "cea": [3.1, 2.0, 8.0, 2.2, 5.5, 4.5, 6.1, 9.3, 1.8, 5.0, 2.5, 1.0]})
+    >>> zph = cox(d, "age + cea", "t", "e").zph()
+    >>> ax = schoenfeld_plot(zph, "age", endpoint="os")
+    >>> ax.get_title(loc="left").splitlines(), ax.get_ylabel()
+    (['age', 'PH test p = 0.935'], 'β(t)')
+    >>> len(ax.get_lines())  # zero line, smooth, two band limits
+    4
+    >>> plt.close(ax.figure)
     """
     from crlm_outcomes.labels import resolve_labels
     from crlm_outcomes.plots.km import format_p_plot, time_breaks
@@ -180,6 +249,22 @@ def schoenfeld_plots(zph, ax=None, **kwargs):
     -------
     matplotlib.axes.Axes or numpy.ndarray of Axes
         A single Axes for a one-term model, else an array with one Axes per term.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "age": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57, 49, 60],
+    ...                   "cea": [3.1, 2.0, 8.0, 2.2, 5.5, 4.5, 6.1, 9.3, 1.8, 5.0, 2.5, 1.0]})
+    >>> zph = cox(d, "age + cea", "t", "e").zph()
+    >>> axes = schoenfeld_plots(zph)
+    >>> [a.get_title(loc="left").splitlines()[0] for a in axes]
+    ['age', 'cea']
+    >>> plt.close(axes[0].figure)
     """
     import matplotlib.pyplot as plt
 

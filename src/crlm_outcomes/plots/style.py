@@ -34,13 +34,45 @@ TWO_COLUMN_IN = 7.2
 
 
 def palette(n: int) -> list[str]:
-    """The first ``n`` Okabe-Ito colours (cycled when ``n`` exceeds eight)."""
+    """The first ``n`` Okabe-Ito colours (cycled when ``n`` exceeds eight).
+
+    Parameters
+    ----------
+    n
+        Number of colours (one per group drawn).
+
+    Returns
+    -------
+    list of str
+        ``n`` hex colour strings, in Okabe-Ito order.
+
+    Examples
+    --------
+    >>> palette(3)
+    ['#0072B2', '#D55E00', '#009E73']
+    >>> palette(9)[-1] == palette(1)[0]  # the ninth colour starts the cycle again
+    True
+    """
     return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
 
 
 @contextmanager
 def publication_style() -> Iterator[None]:
-    """Context manager applying the package's rcParams (fonts, spines, palette, SVG hash salt)."""
+    """Context manager applying the package's rcParams (fonts, spines, palette, SVG hash salt).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Inside the ``with`` block the rcParams are those of the package's figures; on exit the
+        previous ones are restored.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with publication_style():
+    ...     print(mpl.rcParams["font.size"], mpl.rcParams["axes.spines.top"])
+    8.0 False
+    """
     # the literal is given inline so that its keys type-check against matplotlib's rc names
     with mpl.rc_context(
         {
@@ -70,7 +102,32 @@ def publication_style() -> Iterator[None]:
 def new_axes(
     ax: plt.Axes | None = None, *, width: float = ONE_COLUMN_IN, height: float = 2.6
 ) -> plt.Axes:
-    """Return ``ax`` unchanged, or a new Axes on a figure of the given size in inches."""
+    """Return ``ax`` unchanged, or a new Axes on a figure of the given size in inches.
+
+    Parameters
+    ----------
+    ax
+        An existing Axes to draw on, or None for a new figure.
+    width, height
+        Size of a new figure in inches (default one journal column, 3.5 x 2.6 in).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` itself, or the Axes of the new figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> ax = new_axes(height=2.0)
+    >>> [float(v) for v in ax.figure.get_size_inches()]
+    [3.5, 2.0]
+    >>> new_axes(ax) is ax
+    True
+    >>> plt.close(ax.figure)
+    """
     if ax is not None:
         return ax
     with publication_style():
@@ -93,6 +150,33 @@ def fit_width(fig: plt.Figure, width: float = ONE_COLUMN_IN, pad: float = 0.04) 
 
     The axes keep their vertical placement; the horizontal margins are measured on the drawn
     figure and the axes widened or narrowed to fill the rest.
+
+    Parameters
+    ----------
+    fig
+        The figure, drawn completely (labels, legend, risk table) before the call.
+    width
+        Target width in inches of everything drawn (default one journal column, 3.5 in).
+    pad
+        Margin in inches kept on each side.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig`` itself, ``width`` inches wide, its axes moved in place. Left unchanged in
+        placement when the labels alone would take more than 80% of the width.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(5, 2))
+    >>> _ = ax.set_ylabel("A rather long label of the y axis")
+    >>> fig = fit_width(fig, 3.5)
+    >>> float(fig.get_figwidth()), round(float(fig.get_tightbbox().width), 2)  # 3.5 - 2 pads
+    (3.5, 3.42)
+    >>> plt.close(fig)
     """
     fig.set_figwidth(width)
     for _ in range(2):
@@ -126,6 +210,33 @@ def savefig_deterministic(fig: plt.Figure, path: str | Path) -> Path:
     Creation dates and software stamps are removed from the metadata and the SVG id salt is fixed,
     which is what makes a report rebuild byte-identical. SVG text stays text
     (``svg.fonttype = "none"``), so an art editor can change a label without redrawing.
+
+    Parameters
+    ----------
+    fig
+        The figure to save.
+    path
+        Output file; its suffix (``.png``, ``.svg``, ``.pdf``) chooses the format.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a Path.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, tempfile
+    >>> from pathlib import Path
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [1, 0])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     a = savefig_deterministic(fig, Path(tmp) / "a.svg").read_bytes()
+    ...     b = savefig_deterministic(fig, Path(tmp) / "b.svg").read_bytes()
+    >>> a == b
+    True
+    >>> plt.close(fig)
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()

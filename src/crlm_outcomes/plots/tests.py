@@ -38,9 +38,31 @@ __all__ = [
 def plot_logrank(result: LogRankResult, ax: plt.Axes | None = None) -> plt.Axes:
     """Observed and expected events per group (bars), titled with the test.
 
+    Parameters
+    ----------
+    result
+        From :func:`crlm_outcomes.survival.logrank.logrank`.
+    ax
+        Axes to draw on; a new one-column figure when None.
+
     Returns
     -------
     matplotlib.axes.Axes
+        Two bars per group (observed, expected); the title gives chi2, df and p.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "stage": ["I", "II", "III"] * 4})
+    >>> from crlm_outcomes.survival.logrank import logrank
+    >>> ax = plot_logrank(logrank(d, "t", "e", "stage"))
+    >>> len(ax.patches), ax.get_title()
+    (6, 'log-rank: chi2 = 2.17, df = 2, p = 0.338')
+    >>> plt.close(ax.figure)
     """
     ax = new_axes(ax)
     with publication_style():
@@ -60,9 +82,32 @@ def plot_logrank(result: LogRankResult, ax: plt.Axes | None = None) -> plt.Axes:
 def plot_logrank_trend(result: LogRankTrendResult, ax: plt.Axes | None = None) -> plt.Axes:
     """Observed minus expected events against the group scores.
 
+    Parameters
+    ----------
+    result
+        From :func:`crlm_outcomes.survival.logrank.logrank_trend`.
+    ax
+        Axes to draw on; a new one-column figure when None.
+
     Returns
     -------
     matplotlib.axes.Axes
+        A zero line and the O - E points joined by a line, each annotated with its group; the
+        title gives the trend chi2 and p.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "stage": ["I", "II", "III"] * 4})
+    >>> from crlm_outcomes.survival.logrank import logrank_trend
+    >>> ax = plot_logrank_trend(logrank_trend(d, "t", "e", "stage"))
+    >>> [t.get_text() for t in ax.texts], ax.get_title()
+    (['I', 'II', 'III'], 'Trend: chi2 = 2.03, p = 0.154')
+    >>> plt.close(ax.figure)
     """
     ax = new_axes(ax)
     with publication_style():
@@ -80,9 +125,31 @@ def plot_logrank_trend(result: LogRankTrendResult, ax: plt.Axes | None = None) -
 def plot_pairwise(result: PairwiseLogRankResult, ax: plt.Axes | None = None) -> plt.Axes:
     """Heat map of the adjusted pairwise p-values (lower triangle).
 
+    Parameters
+    ----------
+    result
+        From :func:`crlm_outcomes.survival.logrank.pairwise_logrank`.
+    ax
+        Axes to draw on; a new one-column figure when None.
+
     Returns
     -------
     matplotlib.axes.Axes
+        The image of ``result.matrix()`` with each p written in its cell.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "stage": ["I", "II", "III"] * 4})
+    >>> from crlm_outcomes.survival.logrank import pairwise_logrank
+    >>> ax = plot_pairwise(pairwise_logrank(d, "t", "e", "stage"))
+    >>> [t.get_text() for t in ax.texts], ax.get_title()
+    (['0.679', '0.601', '0.601'], 'Pairwise tests, p adjusted (holm)')
+    >>> plt.close(ax.figure)
     """
     ax = new_axes(ax)
     mat = result.matrix()
@@ -107,9 +174,34 @@ def plot_estimates(
 ) -> plt.Axes:
     """Point estimates with confidence intervals (``lower``/``upper``), one row per label.
 
+    Parameters
+    ----------
+    table
+        One row per estimate, with ``column``, ``lower`` and ``upper``.
+    labels
+        Row names, in the order of ``table`` (drawn top to bottom).
+    title
+        Axes title.
+    ax
+        Axes to draw on; a new one-column figure when None.
+    column
+        Column of the point estimates.
+
     Returns
     -------
     matplotlib.axes.Axes
+        One point with its interval per row.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> t = pd.DataFrame({"estimate": [30.5, 24.1], "lower": [27.0, 20.2], "upper": [34.0, 28.0]})
+    >>> ax = plot_estimates(t, ["Resected", "Not resected"], "RMST up to 60 months")
+    >>> [tl.get_text() for tl in ax.get_yticklabels()], ax.get_title()
+    (['Resected', 'Not resected'], 'RMST up to 60 months')
+    >>> plt.close(ax.figure)
     """
     ax = new_axes(ax)
     with publication_style():
@@ -127,9 +219,31 @@ def plot_estimates(
 def plot_rmst(result: RMSTResult, ax: plt.Axes | None = None) -> plt.Axes:
     """RMST per group with confidence intervals.
 
+    Parameters
+    ----------
+    result
+        From :func:`crlm_outcomes.survival.rmst.rmst`.
+    ax
+        Axes to draw on; a new one-column figure when None.
+
     Returns
     -------
     matplotlib.axes.Axes
+        One point with its interval per group, titled with ``tau``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "stage": ["I", "II", "III"] * 4})
+    >>> from crlm_outcomes.survival.rmst import rmst
+    >>> ax = plot_rmst(rmst(d, "t", "e", by="stage", tau=10))
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_title()
+    (['I', 'II', 'III'], 'RMST up to 10')
+    >>> plt.close(ax.figure)
     """
     return plot_estimates(
         result.table, [str(g) for g in result.table["group"]], f"RMST up to {result.tau:g}", ax
@@ -139,9 +253,31 @@ def plot_rmst(result: RMSTResult, ax: plt.Axes | None = None) -> plt.Axes:
 def plot_rmst_difference(result: RMSTDifferenceResult, ax: plt.Axes | None = None) -> plt.Axes:
     """RMST differences with confidence intervals and the line of no difference.
 
+    Parameters
+    ----------
+    result
+        From :func:`crlm_outcomes.survival.rmst.rmst_difference`.
+    ax
+        Axes to draw on; a new one-column figure when None.
+
     Returns
     -------
     matplotlib.axes.Axes
+        One point with its interval per group against the reference, and a dashed line at 0.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "stage": ["I", "II", "III"] * 4})
+    >>> from crlm_outcomes.survival.rmst import rmst_difference
+    >>> ax = plot_rmst_difference(rmst_difference(d, "t", "e", by="stage", tau=10))
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_title()
+    (['II - I', 'III - I'], 'RMST difference up to 10')
+    >>> plt.close(ax.figure)
     """
     labels = [
         f"{g} - {r}" for g, r in zip(result.table["group"], result.table["reference"], strict=True)

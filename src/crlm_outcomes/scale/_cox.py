@@ -15,18 +15,25 @@ reference). Transforms that need the whole data (splines, ``center``), arithmeti
 interactions are refused with a clear error: load the rows, or add the derived column to the
 dataset.
 
-Not available, by design rather than silently: the robust (sandwich) and cluster variance, which
-need a score residual per row (``robust=True``, ``cluster=`` and non-integer case weights, whose
-R default is the robust variance, are errors asking for ``robust=False``); and everything on
+The robust (sandwich) and cluster variance (``robust=True``, ``cluster=``, and by default with
+non-integer case weights, as R) take one more pass over the rows per ``beta`` needed (the fit,
+and ``beta = 0`` for the robust score test): the converged fit's per-(stratum, event time)
+arrays (:mod:`crlm_outcomes.scale._cox_robust`) go back to the engine (a DuckDB ASOF join, or
+``np.searchsorted`` in each Dask partition), which sums each row's weighted score residual per
+cluster (``GROUP BY`` cluster; per row without one) and then the ``p x p`` outer products.
+
+Not available, by design rather than silently: everything on
 :class:`~crlm_outcomes.survival.cox.CoxResult` that needs the rows (``state`` is ``None``:
-concordance, ``cox.zph``, predictions, baseline hazard, ``anova`` and partial effects raise
-:class:`~crlm_outcomes.errors.SpecError`). The table, tests, variance, log-likelihood,
-``n``, ``n_event`` and ``excluded`` are those of the in-memory fit (to rounding error).
+residuals, concordance, ``cox.zph``, predictions, baseline hazard, ``anova`` and partial effects
+raise :class:`~crlm_outcomes.errors.SpecError`). The table, tests, variance (model-based or
+robust), log-likelihood, ``n``, ``n_event`` and ``excluded`` are those of the in-memory fit
+(to rounding error).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +41,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes.errors import EstimationError, FormulaError, SpecError, SurvivalDataError
+from crlm_outcomes.errors import (
+    DataQualityWarning,
+    EstimationError,
+    FormulaError,
+    SpecError,
+    SurvivalDataError,
+)
+from crlm_outcomes.scale._cox_robust import (
+    ScoreTimes,
+    meat_of,
+    outer_sums,
+    robust_score_test,
+    sandwich,
+    score_table,
+    score_times,
+    weighted_residuals,
+)
 from crlm_outcomes.scale._cox_sums import (
     EVENT,
     TIME,
+    _pairs,
     entry_columns,
     frame_sums,
     split_events,
@@ -397,6 +421,116 @@ class EngineSums:
         )
         return self.src.query("r", sql).df()
 
+    # -- the robust variance: one more pass ---------------------------------------------------
+    def meat(
+        self,
+        covs: Sequence[Covariate],
+        center: np.ndarray,
+        beta: np.ndarray,
+        q: Query,
+        sc: ScoreTimes,
+        cluster: str | None,
+        ceil_time: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(sum_c U_c U_c', sum_i w_i U_i)`` at ``beta`` from the per-time arrays ``sc``
+        (:mod:`crlm_outcomes.scale._cox_robust`): per row, or per value of ``cluster``.
+        ``ceil_time`` rounds exit times up to whole months (as the federated sums do)."""
+        p = len(covs)
+        if self.engine == "duckdb":
+            row = self._sql_meat(covs, center, beta, q, sc, cluster, ceil_time)
+            vals = np.array([0.0 if v is None else float(v) for v in row])
+            meat = np.zeros((p, p))
+            for i, (j, k) in enumerate(_pairs(p)):
+                meat[j, k] = meat[k, j] = vals[i]
+            return meat, vals[len(_pairs(p)) :]
+        if cluster is None or self.engine == "pandas":
+            got = self._map(_meat_part, covs, center, beta, q, sc, cluster, ceil_time)
+            return np.sum([g[0] for g in got], axis=0), np.sum([g[1] for g in got], axis=0)
+        # Dask with clusters: per-row w U, a groupby-sum per cluster, then the outer products
+        ucols = {f"__u{j}": pd.Series([], dtype=np.float64) for j in range(p)}
+        meta = pd.DataFrame({"__c": pd.Series([], dtype=self.data.dtypes[cluster]), **ucols})
+        uf = self.data.map_partitions(
+            _wu_part, covs, center, beta, q, sc, cluster, ceil_time, meta=meta
+        )
+        grouped = uf.groupby("__c").sum()
+        ometa = outer_sums(pd.DataFrame(ucols), p).iloc[:0]
+        tot = grouped.map_partitions(outer_sums, p, meta=ometa).sum().compute()
+        meat = np.array([[tot[f"o_{j}_{k}"] for k in range(p)] for j in range(p)])
+        return meat.reshape(p, p), np.array([tot[f"s_{j}"] for j in range(p)])
+
+    def _sql_meat(
+        self,
+        covs: Sequence[Covariate],
+        center: np.ndarray,
+        beta: np.ndarray,
+        q: Query,
+        sc: ScoreTimes,
+        cluster: str | None,
+        ceil_time: bool,
+    ) -> tuple[Any, ...]:
+        """The residuals by ASOF joins of the rows on the per-time table (exit time, and
+        entry time for counting-process rows), summed per cluster, then the products."""
+        p = len(covs)
+        crlm_score_times_ = score_table(sc)  # noqa: F841 (read by the replacement scan)
+        tab = "crlm_score_times_"
+        w = f"CAST({_quote(q.weights)} AS DOUBLE)" if q.weights else "1.0"
+        xdef = "".join(
+            f", {_sql_raw(c)} - {_sql_literal(float(m))} AS __x{j}"
+            for j, (c, m) in enumerate(zip(covs, center, strict=True))
+        )
+        eta = (
+            " + ".join(f"{_sql_literal(float(b))} * __x{j}" for j, b in enumerate(beta) if b != 0)
+            or "0.0"
+        )
+        keys = "".join(f"{_quote(k)}, " for k in q.keys)
+        t = f"CAST({_quote(q.duration)} AS DOUBLE)"
+        t = f"ceil({t})" if ceil_time else t
+        ent = f", CAST({_quote(q.entry)} AS DOUBLE) AS __en" if q.entry else ""
+        clu = f", {_quote(cluster)} AS __c" if cluster else ""
+        base = (
+            f"SELECT {keys}{t} AS {TIME}{ent}, CAST({_quote(q.event)} AS DOUBLE) > 0 AS __ev, "
+            f"{w} AS __w{xdef}{clu} FROM r WHERE {self._where(q)}"
+        )
+
+        def asof(left: str, col: str, alias: str, picks: list[tuple[str, str]]) -> str:
+            on = "".join(f"{left}.{_quote(k)} = {alias}.{_quote(k)} AND " for k in q.keys)
+            got = ", ".join(f"{alias}.{a} AS {b}" for a, b in picks)
+            return (
+                f"SELECT {left}.*, {got} FROM {left} ASOF LEFT JOIN {tab} AS {alias} "
+                f"ON {on}{left}.{col} >= {alias}.{TIME}"
+            )
+
+        exit_picks = [("__h", "__ht"), ("__g", "__g")]
+        exit_picks += [(f"__m{j}", f"__mt{j}") for j in range(p)]
+        exit_picks += [(f"__gm{j}", f"__gm{j}") for j in range(p)]
+        exit_picks += [(f"__mb{j}", f"__mb{j}") for j in range(p)]
+        ctes = [f"b AS ({base})", f"s AS (SELECT *, exp({eta}) AS __s FROM b)"]
+        ctes.append(f"j1 AS ({asof('s', TIME, 't1', exit_picks)})")
+        last = "j1"
+        if q.entry:
+            picks = [("__h", "__he"), *[(f"__m{j}", f"__me{j}") for j in range(p)]]
+            ctes.append(f"j2 AS ({asof('j1', '__en', 't2', picks)})")
+            last = "j2"
+        h = "coalesce(__ht, 0.0)" + (" - coalesce(__he, 0.0)" if q.entry else "")
+        us = []
+        for j in range(p):
+            mj = f"coalesce(__mt{j}, 0.0)" + (f" - coalesce(__me{j}, 0.0)" if q.entry else "")
+            own = f"__x{j} - __mb{j} + __s * (__x{j} * __g - __gm{j})"
+            us.append(
+                f"__w * ((CASE WHEN __ev THEN {own} ELSE 0.0 END) "
+                f"- __s * (__x{j} * ({h}) - ({mj}))) AS __u{j}"
+            )
+        ctes.append(f"u AS (SELECT {'__c, ' if cluster else ''}{', '.join(us)} FROM {last})")
+        src = "u"
+        if cluster:
+            sums = ", ".join(f"sum(__u{j}) AS __u{j}" for j in range(p))
+            ctes.append(f"c AS (SELECT {sums} FROM u GROUP BY __c)")
+            src = "c"
+        aggs = [f"sum(__u{j} * __u{k})" for j, k in _pairs(p)]
+        aggs += [f"sum(__u{j})" for j in range(p)]
+        sql = f"WITH {', '.join(ctes)} SELECT {', '.join(aggs)} FROM {src}"
+        return tuple(self.src.query("r", sql).fetchall()[0])
+
 
 def _distinct(part: pd.DataFrame, var: str, q: Query) -> list[Any]:
     kept = part.loc[part[q.used].notna().all(axis=1).to_numpy(), var]
@@ -445,6 +579,59 @@ def _sums_part(
     return stop, entry
 
 
+def _residual_rows(
+    part: pd.DataFrame,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    beta: np.ndarray,
+    q: Query,
+    sc: ScoreTimes,
+    ceil_time: bool,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    kept = part.loc[part[q.used].notna().all(axis=1).to_numpy()]
+    t = kept[q.duration].to_numpy(dtype=np.float64)
+    wu = weighted_residuals(
+        sc,
+        kept[q.keys] if q.keys else None,
+        np.ceil(t) if ceil_time else t,
+        kept[q.entry].to_numpy(dtype=np.float64) if q.entry else None,
+        kept[q.event].to_numpy(dtype=np.float64),
+        _frame_raw(kept, covs) - center,
+        _weights(kept, q),
+        beta,
+    )
+    return kept, wu
+
+
+def _meat_part(
+    part: pd.DataFrame,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    beta: np.ndarray,
+    q: Query,
+    sc: ScoreTimes,
+    cluster: str | None,
+    ceil_time: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    kept, wu = _residual_rows(part, covs, center, beta, q, sc, ceil_time)
+    return meat_of(wu, kept[cluster] if cluster else None)
+
+
+def _wu_part(
+    part: pd.DataFrame,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    beta: np.ndarray,
+    q: Query,
+    sc: ScoreTimes,
+    cluster: str,
+    ceil_time: bool,
+) -> pd.DataFrame:
+    kept, wu = _residual_rows(part, covs, center, beta, q, sc, ceil_time)
+    cols = {f"__u{j}": wu[:, j] for j in range(wu.shape[1])}
+    return pd.DataFrame({"__c": kept[cluster].reset_index(drop=True), **cols})
+
+
 # --------------------------------------------------------------------------- the fit
 def _time_map(agg: Aggregate, duration: str, entry: str | None) -> dict[float, float] | None:
     """R's ``aeqSurv`` on the distinct times: times closer than 1.5e-8 merged (as in memory)."""
@@ -490,112 +677,24 @@ def cox_external(
     Returns
     -------
     CoxResult
-        With ``state=None`` (no rows in memory) and the model-based variance.
+        With ``state=None`` (no rows in memory); the variance is robust when ``robust`` (or R's
+        default for it) says so, otherwise model-based.
     """
-    from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
-    from crlm_outcomes.scale.survival import lines_input
-    from crlm_outcomes.survival import _cox_engine as eng
-    from crlm_outcomes.survival.cox import EPS, TOLER_CHOL, cox_result
+    from crlm_outcomes.survival.cox import cox_result
 
-    if robust or cluster is not None:
-        raise SpecError(
-            "the robust (sandwich) and cluster variance need a score residual per "
-            "row; on a DuckDB or Dask input use robust=False (model-based variance), "
-            "or load the rows",
-            value="robust=True" if robust else f"cluster={cluster!r}",
-            expected="robust=False and no cluster",
-        )
     back = EngineSums(data, memory_limit)
-    numeric = back.numeric()
-    for col in [
-        duration,
-        event,
-        *as_column_list(strata),
-        *as_column_list(weights),
-        *as_column_list(entry),
-    ]:
-        if col not in numeric:
-            raise SpecError(
-                "column not found in the dataset",
-                column=col,
-                expected=f"one of {', '.join(list(numeric)[:12])}",
-            )
-    keys = as_column_list(strata)
-    from crlm_outcomes.formula.checks import check_formula
-
-    variables = [
-        c for c in back.columns if c in set(check_formula(formula, back.columns).variables)
-    ]
-    used = list(
-        dict.fromkeys(
-            [duration, event, *keys, *as_column_list(weights), *as_column_list(entry), *variables]
-        )
-    )
-    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights, entry=entry)
-    # pass 1: the survival columns, validated as in memory, and the rows excluded
-    agg = aggregate(
-        data, used, keys=[*keys, *as_column_list(entry), duration, event], memory_limit=memory_limit
-    )
-    si = lines_input(agg, duration, event, strata=strata, entry=entry)
-    counts = agg.lines[N_COLUMN].to_numpy(np.float64)
-    n_event = int(counts[si.event > 0].sum())
-    if n_event == 0:
-        raise EstimationError(
-            "no events in the rows used: a Cox model cannot be fitted "
-            '(R: "Can\'t fit a Cox model with 0 failures")'
-        )
+    q, numeric = _query_of(back, formula, duration, event, strata, weights, cluster, entry)
+    agg, n_event = _survival_pass(data, q, strata, memory_limit)
     covs, levels = covariates_of(formula, back.columns, numeric, lambda v: back.levels(v, q))
-    names = [c.name for c in covs]
-    p = len(covs)
-    # pass 2: weights, centring, R's nocenter rule
-    tot = back.totals(covs, q)
-    if weights is not None and (tot["wbad"] or not tot["wmin"] > 0):
-        raise SurvivalDataError(
-            "weight is not a positive finite number",
-            column=weights,
-            value=tot["wmin"],
-            expected="a weight > 0",
-        )
-    if tot["xbad"].any():
-        raise SpecError(
-            "data contains an infinite covariate value",
-            column=names[int(np.flatnonzero(tot["xbad"])[0])],
-            expected="finite covariates",
-        )
-    if weights is not None and robust is None and _non_integer_weights(back, q):
-        raise SpecError(
-            "with non-integer case weights R's default is the robust variance, "
-            "which needs a score residual per row; pass robust=False for the "
-            "model-based variance",
-            column=weights,
-            expected="robust=False",
-        )
-    n = tot["n"]
-    zero_one = ~tot["not01"]
-    center = tot["swx"] / tot["sw"]
-    # pass 3: R's column scaling (used only by the rank rule)
-    absdev = back.absdev(covs, center, q)
-    scale = np.where(zero_one | (absdev <= 0), 1.0, tot["sw"] / np.where(absdev > 0, absdev, 1.0))
-    mapping = _time_map(agg, duration, entry)
-    state: dict[str, Any] = {}
-
-    def evaluate(beta: np.ndarray):
-        stop, ent = back.sums(covs, center, beta, q)
-        ts = time_sums(_apply_time_map(stop, mapping), p, keys, _apply_time_map(ent, mapping))
-        if "u_events" not in state:
-            state["u_events"] = ts.e1.sum(axis=0) if not np.any(beta) else None
-        u_events = state["u_events"]
-        if u_events is None:
-            raise EstimationError("the first evaluation must be at beta = 0")
-        return derivatives_from_sums(ts, beta, u_events, ties == "efron")
-
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        res = eng.newton_loop(
-            evaluate, p, scale, counting=entry is not None, eps=EPS, toler_chol=TOLER_CHOL
-        )
+    n, center, scale = _centring(back, covs, q)
+    robust = _robust_default(back, q, robust, cluster)
+    res, sums0 = _newton(back, covs, center, scale, q, _time_map(agg, duration, entry), ties)
+    var = rscore = None
+    if robust:
+        var, rscore = _robust_variance(back, covs, center, q, res, sums0, ties == "efron", cluster)
     return cox_result(
         res,
-        names,
+        [c.name for c in covs],
         counting=entry is not None,
         conf_level=conf_level,
         ties=ties,
@@ -604,7 +703,157 @@ def cox_external(
         excluded=agg.excluded,
         state=None,
         levels=levels,
+        robust=bool(robust),
+        var=var,
+        rscore=rscore,
     )
+
+
+def _query_of(
+    back: EngineSums,
+    formula: str,
+    duration: str,
+    event: str,
+    strata: str | list[str] | None,
+    weights: str | None,
+    cluster: str | None,
+    entry: str | None,
+) -> tuple[Query, dict[str, bool]]:
+    """The columns of the fit, checked against the dataset, and which are numeric."""
+    from crlm_outcomes.formula.checks import check_formula
+
+    numeric = back.numeric()
+    keys = as_column_list(strata)
+    roles = [*keys, *as_column_list(weights), *as_column_list(cluster), *as_column_list(entry)]
+    for col in [duration, event, *roles]:
+        if col not in numeric:
+            raise SpecError(
+                "column not found in the dataset",
+                column=col,
+                expected=f"one of {', '.join(list(numeric)[:12])}",
+            )
+    wanted = set(check_formula(formula, back.columns).variables)
+    variables = [c for c in back.columns if c in wanted]
+    used = list(dict.fromkeys([duration, event, *roles, *variables]))
+    q = Query(used=used, keys=keys, duration=duration, event=event, weights=weights, entry=entry)
+    return q, numeric
+
+
+def _survival_pass(
+    data: Any, q: Query, strata: str | list[str] | None, memory_limit: str | None
+) -> tuple[Aggregate, int]:
+    """Pass 1: the survival columns, validated as in memory, the rows excluded, the events."""
+    from crlm_outcomes.scale.survival import lines_input
+
+    entry = as_column_list(q.entry)
+    agg = aggregate(
+        data, q.used, keys=[*q.keys, *entry, q.duration, q.event], memory_limit=memory_limit
+    )
+    si = lines_input(agg, q.duration, q.event, strata=strata, entry=q.entry)
+    counts = agg.lines[N_COLUMN].to_numpy(np.float64)
+    n_event = int(counts[si.event > 0].sum())
+    if n_event == 0:
+        raise EstimationError(
+            "no events in the rows used: a Cox model cannot be fitted "
+            '(R: "Can\'t fit a Cox model with 0 failures")'
+        )
+    return agg, n_event
+
+
+def _centring(
+    back: EngineSums, covs: Sequence[Covariate], q: Query
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Passes 2 and 3: the rows, the weighted means (centring, R's nocenter rule for 0/1
+    columns) and R's column scaling (used only by the rank rule)."""
+    tot = back.totals(covs, q)
+    if q.weights is not None and (tot["wbad"] or not tot["wmin"] > 0):
+        raise SurvivalDataError(
+            "weight is not a positive finite number",
+            column=q.weights,
+            value=tot["wmin"],
+            expected="a weight > 0",
+        )
+    if tot["xbad"].any():
+        raise SpecError(
+            "data contains an infinite covariate value",
+            column=covs[int(np.flatnonzero(tot["xbad"])[0])].name,
+            expected="finite covariates",
+        )
+    zero_one = ~tot["not01"]
+    center = tot["swx"] / tot["sw"]
+    absdev = back.absdev(covs, center, q)
+    scale = np.where(zero_one | (absdev <= 0), 1.0, tot["sw"] / np.where(absdev > 0, absdev, 1.0))
+    return tot["n"], center, scale
+
+
+def _robust_default(back: EngineSums, q: Query, robust: bool | None, cluster: str | None) -> bool:
+    """R's default: robust with a cluster or non-integer case weights; a cluster with
+    ``robust=False`` is ignored with a warning (as R and in memory)."""
+    if robust is None:
+        robust = cluster is not None or (q.weights is not None and _non_integer_weights(back, q))
+    if cluster is not None and not robust:
+        warnings.warn(
+            "cluster specified with robust=False: cluster ignored (as R)",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    return bool(robust)
+
+
+def _newton(
+    back: EngineSums,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    scale: np.ndarray,
+    q: Query,
+    mapping: dict[float, float] | None,
+    ties: str,
+) -> tuple[Any, Any]:
+    """R's Newton-Raphson, one aggregation per step; also the sums at ``beta = 0``."""
+    from crlm_outcomes.scale._cox_sums import derivatives_from_sums, time_sums
+    from crlm_outcomes.survival import _cox_engine as eng
+    from crlm_outcomes.survival.cox import EPS, TOLER_CHOL
+
+    p = len(covs)
+    state: dict[str, Any] = {}
+
+    def evaluate(beta: np.ndarray) -> Any:
+        stop, ent = back.sums(covs, center, beta, q)
+        ts = time_sums(_apply_time_map(stop, mapping), p, q.keys, _apply_time_map(ent, mapping))
+        if "u_events" not in state:
+            state["u_events"] = ts.e1.sum(axis=0) if not np.any(beta) else None
+            state["sums0"] = ts
+        u_events = state["u_events"]
+        if u_events is None:
+            raise EstimationError("the first evaluation must be at beta = 0")
+        return derivatives_from_sums(ts, beta, u_events, ties == "efron")
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        res = eng.newton_loop(
+            evaluate, p, scale, counting=q.entry is not None, eps=EPS, toler_chol=TOLER_CHOL
+        )
+    return res, state["sums0"]
+
+
+def _robust_variance(
+    back: EngineSums,
+    covs: Sequence[Covariate],
+    center: np.ndarray,
+    q: Query,
+    res: Any,
+    sums0: Any,
+    efron: bool,
+    cluster: str | None,
+) -> tuple[np.ndarray, float]:
+    """The sandwich variance at the fit and R's robust score test (residuals at ``beta = 0``):
+    two more passes over the rows, each with the per-time arrays of one ``beta``."""
+    from crlm_outcomes.survival.cox import TOLER_CHOL
+
+    p = len(covs)
+    sc = score_times(res.deriv.sums, efron, q.keys)
+    meat, _ = back.meat(covs, center, res.beta, q, sc, cluster)
+    meat0, u0 = back.meat(covs, center, np.zeros(p), q, score_times(sums0, efron, q.keys), cluster)
+    return sandwich(res.var, meat), robust_score_test(meat0, u0, TOLER_CHOL)
 
 
 def _non_integer_weights(back: EngineSums, q: Query) -> bool:

@@ -41,6 +41,8 @@ __all__ = [
     "frame_sums",
     "split_events",
     "SumsEvaluation",
+    "EventSums",
+    "event_sums",
 ]
 
 TIME = "__t"
@@ -191,6 +193,7 @@ class TimeSums:
     n0: np.ndarray | None = None
     n1: np.ndarray | None = None
     n2: np.ndarray | None = None
+    strata_values: pd.DataFrame | None = None  # key values of each stratum code (row = code)
 
 
 def _square(frame: pd.DataFrame, pre: str, p: int) -> np.ndarray:
@@ -202,17 +205,21 @@ def _square(frame: pd.DataFrame, pre: str, p: int) -> np.ndarray:
     return out
 
 
-def _strata_codes(frames: list[pd.DataFrame], keys: Sequence[str]) -> list[np.ndarray]:
+def _strata_codes(
+    frames: list[pd.DataFrame], keys: Sequence[str]
+) -> tuple[list[np.ndarray], pd.DataFrame | None]:
+    """Stratum code of each line of each frame, and the key values of each code (sorted)."""
     if not keys:
-        return [np.zeros(len(f), dtype=np.int64) for f in frames]
+        return [np.zeros(len(f), dtype=np.int64) for f in frames], None
     allk = pd.concat([f[list(keys)] for f in frames], ignore_index=True)
-    codes = allk.groupby(list(keys), sort=True, observed=True, dropna=False).ngroup()
-    codes = codes.to_numpy(dtype=np.int64)
+    grouper = allk.groupby(list(keys), sort=True, observed=True, dropna=False)
+    codes = grouper.ngroup().to_numpy(dtype=np.int64)
+    values = grouper.size().reset_index()[list(keys)]
     out, at = [], 0
     for f in frames:
         out.append(codes[at : at + len(f)])
         at += len(f)
-    return out
+    return out, values
 
 
 def time_sums(
@@ -242,7 +249,7 @@ def time_sums(
             .reset_index()
         )
         frames.append(entry)
-    codes = _strata_codes(frames, keys)
+    codes, strata_values = _strata_codes(frames, keys)
     st = codes[0]
     order = np.lexsort((stop[TIME].to_numpy(np.float64), st))
     stop = stop.iloc[order].reset_index(drop=True)
@@ -274,6 +281,7 @@ def time_sums(
         e0=stop["e0"].to_numpy(np.float64),
         e1=vec(stop, "e"),
         e2=_square(stop, "e", p),
+        strata_values=strata_values,
         **extra,
     )
 
@@ -356,10 +364,55 @@ class SumsEvaluation:
     u: np.ndarray
     imat: np.ndarray
     n_event_times: int
+    sums: TimeSums | None = None  # the per-time sums it came from (for the robust variance)
 
     def info(self) -> np.ndarray:
         """The information matrix (the Newton loop's accessor, as for rows in memory)."""
         return self.imat
+
+
+@dataclass(frozen=True)
+class EventSums:
+    """Risk-set sums at each event time (rows of :class:`TimeSums` with ``d > 0``)."""
+
+    stratum: np.ndarray
+    time: np.ndarray
+    d: np.ndarray
+    dw: np.ndarray
+    s0: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray | None
+    e0: np.ndarray
+    e1: np.ndarray
+    e2: np.ndarray
+
+
+def event_sums(ts: TimeSums, second: bool = True) -> EventSums:
+    """``S0, S1`` (and ``S2`` if ``second``) of the risk set at each event time: reverse
+    cumulative sums per stratum, minus the rows not yet entered (counting-process data)."""
+    s0 = _seg_revcumsum(ts.r0, ts.stratum)
+    s1 = _seg_revcumsum(ts.r1, ts.stratum)
+    s2 = _seg_revcumsum(ts.r2, ts.stratum) if second else None
+    ev = ts.d > 0
+    st, t = ts.stratum[ev], ts.time[ev]
+    s0, s1 = s0[ev], s1[ev]
+    s2 = None if s2 is None else s2[ev]
+    if ts.entry_time is not None:
+        o0, o1, o2 = _not_entered(ts, st, t)
+        s0, s1 = s0 - o0, s1 - o1
+        s2 = None if s2 is None else s2 - o2
+    return EventSums(
+        stratum=st,
+        time=t,
+        d=ts.d[ev],
+        dw=ts.dw[ev],
+        s0=s0,
+        s1=s1,
+        s2=s2,
+        e0=ts.e0[ev],
+        e1=ts.e1[ev],
+        e2=ts.e2[ev],
+    )
 
 
 def derivatives_from_sums(
@@ -371,23 +424,17 @@ def derivatives_from_sums(
     part of the log-likelihood is ``u_events'beta``.
     """
     p = ts.r1.shape[1]
-    s0 = _seg_revcumsum(ts.r0, ts.stratum)
-    s1 = _seg_revcumsum(ts.r1, ts.stratum)
-    s2 = _seg_revcumsum(ts.r2, ts.stratum)
-    ev = ts.d > 0
-    st, t = ts.stratum[ev], ts.time[ev]
-    s0, s1, s2 = s0[ev], s1[ev], s2[ev]
-    if ts.entry_time is not None:
-        o0, o1, o2 = _not_entered(ts, st, t)
-        s0, s1, s2 = s0 - o0, s1 - o1, s2 - o2
-    d, dw = ts.d[ev], ts.dw[ev]
-    e0, e1, e2 = ts.e0[ev], ts.e1[ev], ts.e2[ev]
-    logsum, a, b, c0, c1, c2 = _slot_sums(d, dw, s0, e0, efron)
+    es = event_sums(ts)
+    s1, s2, e1 = es.s1, es.s2, es.e1
+    assert s2 is not None  # computed with second=True
+    logsum, a, b, c0, c1, c2 = _slot_sums(es.d, es.dw, es.s0, es.e0, efron)
     loglik = float(u_events @ beta) - logsum
     u = u_events - (a @ s1 - b @ e1)
-    second = np.einsum("k,kij->ij", a, s2) - np.einsum("k,kij->ij", b, e2)
+    second = np.einsum("k,kij->ij", a, s2) - np.einsum("k,kij->ij", b, es.e2)
     cross = (s1.T * c1) @ e1
     first = (s1.T * c0) @ s1 + (e1.T * c2) @ e1 - cross - cross.T
     imat = second - first
     imat = (imat + imat.T) / 2.0
-    return SumsEvaluation(loglik=loglik, u=u, imat=imat.reshape(p, p), n_event_times=int(ev.sum()))
+    return SumsEvaluation(
+        loglik=loglik, u=u, imat=imat.reshape(p, p), n_event_times=int(es.d.size), sums=ts
+    )

@@ -64,6 +64,18 @@ class Aggregate:
         ``reason``; at most :data:`MAX_LISTED_EXCLUDED` rows listed.
     engine
         ``"pandas"``, ``"duckdb"`` or ``"dask"``.
+
+    Examples
+    --------
+    Four rows, one missing its time: two distinct (time, event) lines remain.
+
+    >>> import pandas as pd
+    >>> agg = aggregate(pd.DataFrame({"t": [1.0, 1.0, 2.0, None], "e": [1, 1, 0, 1]}),
+    ...                 ["t", "e"])
+    >>> len(agg.lines), agg.n_rows, agg.n_excluded, agg.engine
+    (2, 4, 1, 'pandas')
+    >>> agg.excluded[["index", "column", "reason"]].to_dict("records")
+    [{'index': 3, 'column': 't', 'reason': 'missing value'}]
     """
 
     lines: pd.DataFrame
@@ -84,6 +96,18 @@ def _is_duckdb(data: Any) -> bool:
 
 def engine_of(data: Any) -> str:
     """The engine an input calls for: ``"pandas"``, ``"duckdb"``, ``"dask"`` or ``"sites"``.
+
+    Parameters
+    ----------
+    data : Any
+        A pandas DataFrame, a dask DataFrame, a DuckDB relation, the path (or glob) of a
+        Parquet/CSV dataset, or pooled site files (:class:`~crlm_outcomes.scale.federated.SiteData`).
+
+    Returns
+    -------
+    str
+        ``"pandas"``, ``"duckdb"``, ``"dask"`` or ``"sites"``; anything else raises
+        :class:`~crlm_outcomes.errors.SpecError`.
 
     Examples
     --------

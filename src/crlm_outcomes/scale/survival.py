@@ -43,6 +43,17 @@ _FREQ = "__freq__"
 def is_external(data: Any) -> bool:
     """True for inputs the out-of-memory engines handle (DuckDB relation or dataset path, Dask).
 
+    Parameters
+    ----------
+    data : Any
+        What a survival function received as ``data``.
+
+    Returns
+    -------
+    bool
+        ``True`` for a DuckDB relation, a Parquet/CSV dataset path, a dask DataFrame or pooled
+        site files; ``False`` for a pandas DataFrame or a ``Cohort`` (the in-memory path).
+
     Examples
     --------
     >>> import pandas as pd
@@ -70,8 +81,38 @@ def lines_input(
 ) -> SurvivalInput:
     """Validate aggregated lines as rows (same errors as in memory); frequencies as weights.
 
-    With ``weights`` the line weight is ``rows x case weight``. ``excluded`` lists the source
-    rows excluded where the data live.
+    Parameters
+    ----------
+    agg : Aggregate
+        The distinct lines (:func:`crlm_outcomes.scale.aggregate.aggregate`).
+    duration, event : str
+        Time and event (or cause code) columns.
+    by, strata : str or sequence of str, optional
+        Grouping and stratum columns.
+    entry : str, optional
+        Entry-time column (counting-process data).
+    weights : str, optional
+        Case-weight column; the line weight is then ``rows x case weight``.
+    causes : sequence of int, default (1,)
+        Event codes counted as events (competing risks: each cause).
+
+    Returns
+    -------
+    SurvivalInput
+        As :func:`crlm_outcomes.survival._inputs.survival_input` on the lines, with the line
+        frequencies as weights and ``excluded`` listing the source rows excluded where the
+        data live (a :class:`~crlm_outcomes.errors.DataQualityWarning` says how many).
+
+    Examples
+    --------
+    Five rows, four distinct (time, event) lines:
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.scale.aggregate import aggregate
+    >>> df = pd.DataFrame({"months": [2.0, 2.0, 3.0, 5.0, 8.0], "dead": [1, 1, 0, 1, 0]})
+    >>> si = lines_input(aggregate(df, ["months", "dead"]), "months", "dead")
+    >>> si.time.tolist(), si.weights.tolist()
+    ([2.0, 3.0, 5.0, 8.0], [2.0, 1.0, 1.0, 1.0])
     """
     lines = agg.lines
     freq = lines[N_COLUMN].to_numpy(dtype=np.float64)
@@ -119,7 +160,45 @@ def kaplan_meier_external(
     robust: bool | None = None,
     cluster: str | None = None,
 ) -> Any:
-    """:func:`crlm_outcomes.kaplan_meier` on a DuckDB/Dask input (see the module docstring)."""
+    """:func:`crlm_outcomes.kaplan_meier` on a DuckDB/Dask input (see the module docstring).
+
+    Parameters
+    ----------
+    data : Any
+        DuckDB relation, Parquet/CSV dataset path, dask DataFrame or pooled site files (a
+        pandas DataFrame works too, through the same aggregation).
+    duration, event : str
+        Time and event columns.
+    by : str or sequence of str, optional
+        Group column(s): one curve per group.
+    conf_type : str, default "log"
+        Confidence interval scale, as in memory.
+    conf_level : float, default 0.95
+        Confidence level.
+    weights : str, optional
+        Case weights; needs ``robust=False`` here (Greenwood variance with weights).
+    entry : str, optional
+        Entry-time column (left truncation).
+    robust : bool, optional
+        Must not be ``True``: the infinitesimal-jackknife variance needs the rows.
+    cluster : str, optional
+        Not available here (needs the rows).
+
+    Returns
+    -------
+    KaplanMeierResult
+        The same result as :func:`crlm_outcomes.kaplan_meier` on the rows; ``n`` counts
+        source rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [2.0, 3.0, 3.0, 5.0, 8.0, 9.0, 12.0, 12.0],
+    ...                    "dead": [1, 0, 1, 1, 0, 1, 1, 0]})
+    >>> km = kaplan_meier_external(df, "months", "dead")
+    >>> [round(float(s), 3) for s in km.table["survival"]]
+    [0.875, 0.75, 0.6, 0.6, 0.4, 0.2]
+    """
     from crlm_outcomes.survival.kaplan_meier import kaplan_meier_from_input
 
     if robust or cluster is not None:
@@ -155,7 +234,35 @@ def logrank_external(
     strata: str | Sequence[str] | None = None,
     rho: float = 0,
 ) -> Any:
-    """:func:`crlm_outcomes.logrank` on a DuckDB/Dask input."""
+    """:func:`crlm_outcomes.logrank` on a DuckDB/Dask input.
+
+    Parameters
+    ----------
+    data : Any
+        DuckDB relation, Parquet/CSV dataset path, dask DataFrame or pooled site files.
+    duration, event : str
+        Time and event columns.
+    by : str or sequence of str
+        The groups compared.
+    strata : str or sequence of str, optional
+        Stratified test.
+    rho : float, default 0
+        Fleming–Harrington weight ``S(t-)^rho`` (0: log-rank, 1: Peto–Peto).
+
+    Returns
+    -------
+    LogRankResult
+        The same result as :func:`crlm_outcomes.logrank` on the rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [2.0, 3.0, 3.0, 5.0, 8.0, 9.0, 12.0, 12.0],
+    ...                    "dead": [1, 0, 1, 1, 0, 1, 1, 0], "arm": ["a", "b"] * 4})
+    >>> lr = logrank_external(df, "months", "dead", "arm")
+    >>> round(float(lr.statistic), 4), round(float(lr.p), 4)
+    (0.5819, 0.4456)
+    """
     from crlm_outcomes.survival.logrank import logrank_from_input
 
     if by is None:
@@ -186,7 +293,44 @@ def cumulative_incidence_external(
     conf_level: float = 0.95,
     conf_type: str = "log-log",
 ) -> Any:
-    """:func:`crlm_outcomes.cumulative_incidence` on a DuckDB/Dask input."""
+    """:func:`crlm_outcomes.cumulative_incidence` on a DuckDB/Dask input.
+
+    Parameters
+    ----------
+    data : Any
+        DuckDB relation, Parquet/CSV dataset path, dask DataFrame or pooled site files.
+    duration : str
+        Time column.
+    event : str
+        Cause code column (0 censored).
+    by : str or sequence of str, optional
+        Group column(s).
+    causes : sequence of int, optional
+        Causes to estimate (default: every non-zero code present).
+    strata : str or sequence of str, optional
+        Strata for Gray's test (as in memory).
+    rho : float, default 0.0
+        Gray's test weight exponent.
+    conf_level : float, default 0.95
+        Confidence level.
+    conf_type : str, default "log-log"
+        Confidence interval scale.
+
+    Returns
+    -------
+    CumulativeIncidence
+        The same result as :func:`crlm_outcomes.cumulative_incidence` on the rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [2.0, 3.0, 3.0, 5.0, 8.0, 9.0, 12.0, 12.0],
+    ...                    "cause": [1, 0, 2, 1, 0, 2, 1, 0]})
+    >>> ci = cumulative_incidence_external(df, "months", "cause")
+    >>> last = ci.table.groupby("cause")["estimate"].last()
+    >>> {int(c): round(float(v), 3) for c, v in last.items()}
+    {1: 0.475, 2: 0.325}
+    """
     from crlm_outcomes.errors import EstimationError
     from crlm_outcomes.survival.competing_risks import cumulative_incidence_from_input
 
@@ -212,7 +356,39 @@ def gray_test_external(
     rho: float = 0.0,
     causes: Sequence[int] | None = None,
 ) -> Any:
-    """:func:`crlm_outcomes.gray_test` on a DuckDB/Dask input."""
+    """:func:`crlm_outcomes.gray_test` on a DuckDB/Dask input.
+
+    Parameters
+    ----------
+    data : Any
+        DuckDB relation, Parquet/CSV dataset path, dask DataFrame or pooled site files.
+    duration : str
+        Time column.
+    event : str
+        Cause code column (0 censored).
+    by : str or sequence of str
+        The groups compared.
+    strata : str or sequence of str, optional
+        Stratified test.
+    rho : float, default 0.0
+        Weight exponent of Gray's test.
+    causes : sequence of int, optional
+        Causes tested (default: every non-zero code present).
+
+    Returns
+    -------
+    GrayTest
+        The same result as :func:`crlm_outcomes.gray_test` on the rows (one line per cause).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [2.0, 3.0, 3.0, 5.0, 8.0, 9.0, 12.0, 12.0],
+    ...                    "cause": [1, 0, 2, 1, 0, 2, 1, 0], "arm": ["a", "b"] * 4})
+    >>> g = gray_test_external(df, "months", "cause", "arm")
+    >>> [(int(r.cause), round(float(r.statistic), 4)) for r in g.table.itertuples()]
+    [(1, 0.3899), (2, 0.054)]
+    """
     from crlm_outcomes.errors import EstimationError
     from crlm_outcomes.survival.competing_risks import gray_test_from_input
 

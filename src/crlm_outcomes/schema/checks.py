@@ -66,7 +66,35 @@ def _pattern_failures(series: pd.Series, pattern: str) -> np.ndarray:
 
 def column_failures(series: pd.Series, spec: ColumnSpec) -> pd.DataFrame:
     """Failures of one column against its YAML declaration (missing values are not failures,
-    except in a ``required`` column). ``row`` is the 0-based position."""
+    except in a ``required`` column). ``row`` is the 0-based position.
+
+    Parameters
+    ----------
+    series
+        The column's values, in its canonical dtype.
+    spec
+        Its declaration: ``required``, ``min``/``max`` (int and float columns), ``levels``
+        (allowed codes of an int column) and ``pattern`` (string columns) are checked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One record per failure: ``row`` (0-based position), ``column`` (``spec.name``),
+        ``value`` (the offending value) and ``check`` (what was expected, in words); no rows
+        when every value passes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.checks import column_failures
+    >>> spec = canonical_definition().columns["age_at_diagnosis"]  # 0 to 110 years
+    >>> ages = pd.Series([64.0, -3.0, None, 131.0])
+    >>> print(column_failures(ages, spec).to_string(index=False))
+     row           column  value             check
+       1 age_at_diagnosis   -3.0   below minimum 0
+       3 age_at_diagnosis  131.0 above maximum 110
+    """
     parts: list[tuple[np.ndarray, str]] = []
     if spec.required:
         parts.append((np.flatnonzero(series.isna().to_numpy()), "required value missing"))
@@ -109,6 +137,29 @@ def value_failures(
         The schema definition.
     columns
         Restrict to these columns (default: every canonical column present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``row`` (0-based position), ``column``, ``value``, ``check``: one record per
+        failing value (see :func:`column_failures`), column by column in schema order; no
+        rows when the frame passes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.checks import value_failures
+    >>> df = pd.DataFrame({
+    ...     "patient_id": pd.array(["P1", None], dtype="string"),
+    ...     "age_at_diagnosis": [64.0, 131.0],
+    ...     "performance_status_ecog": pd.array([1, 7], dtype="Int64")})
+    >>> failures = value_failures(df, canonical_definition())
+    >>> for record in failures[["row", "column", "check"]].itertuples(index=False):
+    ...     print(int(record.row), record.column, "--", record.check)
+    1 patient_id -- required value missing
+    1 age_at_diagnosis -- above maximum 110
+    1 performance_status_ecog -- not one of [0, 1, 2, 3, 4]
     """
     names = list(columns) if columns is not None else list(schema.columns)
     parts = [column_failures(frame[name], schema.columns[name]) for name in names if name in frame]

@@ -132,6 +132,26 @@ def ids_all_unique(ids: pd.Series) -> bool:
     Registry exports are usually sorted by patient id: ids in strictly increasing order are
     distinct, which one vectorised comparison of neighbours shows (tens of times cheaper than
     hashing a million strings). Otherwise one Arrow hash pass (``unique``) decides.
+
+    Parameters
+    ----------
+    ids
+        Patient ids (Arrow-backed ``string`` dtype takes the fast path; any other dtype is
+        checked with :meth:`pandas.Series.duplicated`). Missing ids are ignored.
+
+    Returns
+    -------
+    bool
+        True when no non-missing id occurs twice.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema.consistency import ids_all_unique
+    >>> ids_all_unique(pd.Series(["P1", "P2", None, None], dtype="string"))
+    True
+    >>> ids_all_unique(pd.Series(["P2", "P1", "P2"], dtype="string"))
+    False
     """
     arr = pa.array(ids.array) if isinstance(ids.dtype, pd.StringDtype) else None
     if arr is None:
@@ -230,83 +250,40 @@ def consistency_violations(
     -------
     DataFrame
         Columns ``row`` (0-based position), ``column``, ``value``, ``rule``, ``reason``.
+
+    Raises
+    ------
+    KeyError
+        A rule implemented here is not declared in the schema's ``consistency_rules``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.consistency import consistency_violations
+    >>> df = pd.DataFrame({
+    ...     "patient_id": pd.array(["P1", "P2", "P3", "P3"], dtype="string"),
+    ...     "primary_diagnosis_date": pd.to_datetime(
+    ...         ["2019-03-01", "2020-05-10", "2021-01-04", "2021-01-04"]),
+    ...     "death_date": pd.to_datetime(["2018-12-31", None, None, None]),
+    ...     "age_at_diagnosis": [64.0, 131.0, 58.0, 59.0]})
+    >>> violations = consistency_violations(df, canonical_definition())
+    >>> for v in violations.itertuples(index=False):
+    ...     print(int(v.row), v.rule, "--", v.reason)
+    0 death_before_diagnosis -- death_date 2018-12-31 before primary_diagnosis_date 2019-03-01
+    1 age_out_of_range -- age outside 0-110 years
+    2 duplicate_conflicting -- patient_id on several rows with conflicting data
+    3 duplicate_conflicting -- patient_id on several rows with conflicting data
     """
     present: dict[str, np.ndarray | None] = {}
     parts = [
         _before(frame, rule, later, earlier, present) for rule, later, earlier in _DATE_ORDER_RULES
     ]
-    for name in DURATION_COLUMNS:
-        if name in frame:
-            arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
-            with np.errstate(invalid="ignore"):
-                parts.append(_mask(frame, arr < 0, name, "negative_followup", f"{name} below zero"))
-    for name in (ENDPOINTS["os"].duration, ENDPOINTS["os"].event):
-        if name in frame:
-            parts.append(
-                _mask(
-                    frame,
-                    frame[name].isna().to_numpy(),
-                    name,
-                    "missing_followup",
-                    f"{name} cannot be determined (see missing_reasons)",
-                )
-            )
-    for name in DURATION_COLUMNS:
-        if name in frame:
-            arr = frame[name].to_numpy(dtype=float, na_value=np.nan)
-            with np.errstate(invalid="ignore"):
-                parts.append(
-                    _mask(
-                        frame,
-                        arr > MAX_FOLLOWUP_MONTHS,
-                        name,
-                        "implausible_followup",
-                        f"{name} above {MAX_FOLLOWUP_MONTHS:g} months (100 years): "
-                        "an unknown code read as a number, or a unit error",
-                    )
-                )
+    parts += _followup_parts(frame)
     if today is not None:
-        if "diagnosis_year" in frame:
-            year = frame["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan)
-            with np.errstate(invalid="ignore"):
-                parts.append(
-                    _mask(
-                        frame,
-                        year > today.year,
-                        "diagnosis_year",
-                        "diagnosis_after_load_date",
-                        f"diagnosis year after the load date ({today.isoformat()})",
-                    )
-                )
-        for name in ("primary_diagnosis_date", "liver_mets_diagnosis_date"):
-            if name in frame:
-                d = frame[name].to_numpy(dtype="datetime64[ns]")
-                late = ~np.isnat(d) & (d > np.datetime64(today, "ns"))
-                parts.append(
-                    _mask(
-                        frame,
-                        late,
-                        name,
-                        "diagnosis_after_load_date",
-                        f"{name} after the load date ({today.isoformat()})",
-                    )
-                )
-    age = schema.columns["age_at_diagnosis"]
+        parts += _load_date_parts(frame, today)
     if "age_at_diagnosis" in frame:
-        arr = frame["age_at_diagnosis"].to_numpy(dtype=float, na_value=np.nan)
-        with np.errstate(invalid="ignore"):
-            bad = (arr < (age.min if age.min is not None else -np.inf)) | (
-                arr > (age.max if age.max is not None else np.inf)
-            )
-        parts.append(
-            _mask(
-                frame,
-                bad,
-                "age_at_diagnosis",
-                "age_out_of_range",
-                f"age outside {age.min:g}-{age.max:g} years",
-            )
-        )
+        parts.append(_age_part(frame, schema))
     if "patient_id" in frame:
         parts.append(_duplicates(frame, ids_unique))
     parts = [p for p in parts if len(p)]
@@ -317,3 +294,66 @@ def consistency_violations(
     if unknown:  # a rule implemented here must be declared in the YAML
         raise KeyError(f"consistency rule(s) not declared in canonical.yaml: {sorted(unknown)}")
     return out
+
+
+def _durations(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The duration columns present in ``frame``, as float arrays (NaN where missing)."""
+    return {
+        name: frame[name].to_numpy(dtype=float, na_value=np.nan)
+        for name in DURATION_COLUMNS
+        if name in frame
+    }
+
+
+def _followup_parts(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """``negative_followup``, ``missing_followup`` (OS) and ``implausible_followup``."""
+    durations = _durations(frame)
+    parts = []
+    with np.errstate(invalid="ignore"):
+        for name, arr in durations.items():
+            parts.append(_mask(frame, arr < 0, name, "negative_followup", f"{name} below zero"))
+    for name in (ENDPOINTS["os"].duration, ENDPOINTS["os"].event):
+        if name in frame:
+            missing = frame[name].isna().to_numpy()
+            why = f"{name} cannot be determined (see missing_reasons)"
+            parts.append(_mask(frame, missing, name, "missing_followup", why))
+    why_long = (
+        f"above {MAX_FOLLOWUP_MONTHS:g} months (100 years): "
+        "an unknown code read as a number, or a unit error"
+    )
+    with np.errstate(invalid="ignore"):
+        for name, arr in durations.items():
+            long = arr > MAX_FOLLOWUP_MONTHS
+            parts.append(_mask(frame, long, name, "implausible_followup", f"{name} {why_long}"))
+    return parts
+
+
+def _load_date_parts(frame: pd.DataFrame, today: datetime.date) -> list[pd.DataFrame]:
+    """``diagnosis_after_load_date``: a diagnosis year or date after the load date."""
+    parts = []
+    rule = "diagnosis_after_load_date"
+    if "diagnosis_year" in frame:
+        year = frame["diagnosis_year"].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            late = year > today.year
+        why = f"diagnosis year after the load date ({today.isoformat()})"
+        parts.append(_mask(frame, late, "diagnosis_year", rule, why))
+    for name in ("primary_diagnosis_date", "liver_mets_diagnosis_date"):
+        if name in frame:
+            d = frame[name].to_numpy(dtype="datetime64[ns]")
+            late = ~np.isnat(d) & (d > np.datetime64(today, "ns"))
+            why = f"{name} after the load date ({today.isoformat()})"
+            parts.append(_mask(frame, late, name, rule, why))
+    return parts
+
+
+def _age_part(frame: pd.DataFrame, schema: SchemaDefinition) -> pd.DataFrame:
+    """``age_out_of_range``: age outside the schema's bounds."""
+    age = schema.columns["age_at_diagnosis"]
+    arr = frame["age_at_diagnosis"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = (arr < (age.min if age.min is not None else -np.inf)) | (
+            arr > (age.max if age.max is not None else np.inf)
+        )
+    why = f"age outside {age.min:g}-{age.max:g} years"
+    return _mask(frame, bad, "age_at_diagnosis", "age_out_of_range", why)

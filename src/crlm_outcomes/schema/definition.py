@@ -68,6 +68,15 @@ class ColumnSpec:
         Display name for tables and figures (``""`` when the YAML gives none).
     level_labels
         Display names of levels (code -> text) where the code is not a readable word.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> spec = canonical_definition().columns["age_at_diagnosis"]
+    >>> spec.dtype, spec.min, spec.max, spec.unit
+    ('float', 0.0, 110.0, 'years')
+    >>> canonical_definition().columns["performance_status_ecog"].levels
+    (0, 1, 2, 3, 4)
     """
 
     name: str
@@ -132,6 +141,38 @@ class SchemaDefinition:
     and the display texts of the derived columns, endpoints and time origins
     (``derived_columns``: name -> ``{label, level_labels, short}``; ``endpoint_labels``:
     endpoint -> ``{label, event}``; ``origin_labels``: origin -> text).
+
+    Built by :func:`read_definition` (the shipped one by :func:`canonical_definition`).
+
+    Parameters
+    ----------
+    name, version
+        ``schema_name`` and ``schema_version`` of the YAML.
+    time_unit
+        Unit of the follow-up times (``"months"``).
+    days_per_month
+        Days per month used to turn day counts into months (30.4375).
+    groups
+        Column group key -> title, in YAML order.
+    columns
+        Column name -> :class:`ColumnSpec`, in YAML order.
+    consistency_rules
+        Cross-column rule name -> meaning (see :mod:`crlm_outcomes.schema.consistency`).
+    sha256
+        SHA-256 of the YAML file's bytes (``""`` when not read from a file).
+    derived_columns, endpoint_labels, origin_labels
+        Display texts, as described above (empty by default).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> schema = canonical_definition()
+    >>> schema.name, schema.time_unit, schema.days_per_month
+    ('crlm_canonical', 'months', 30.4375)
+    >>> schema.column_names[:3]
+    ['patient_id', 'source_row', 'age_at_diagnosis']
+    >>> schema.empty_frame(2).shape == (2, len(schema.columns))
+    True
     """
 
     name: str
@@ -157,7 +198,28 @@ class SchemaDefinition:
 
 
 def nrows(frame: Any) -> int:
-    """Number of rows of a DataFrame or of a mapping of column name to equal-length columns."""
+    """Number of rows of a DataFrame or of a mapping of column name to equal-length columns.
+
+    Parameters
+    ----------
+    frame
+        A DataFrame, or a mapping (``dict``) of column name to equal-length columns.
+
+    Returns
+    -------
+    int
+        The length of the index (DataFrame) or of the first column (mapping); 0 for an
+        empty mapping.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema.definition import nrows
+    >>> nrows(pd.DataFrame({"age_at_diagnosis": [64.0, 71.0, 58.0]}))
+    3
+    >>> nrows({"patient_id": ["P1", "P2"], "os_months": [12.0, 30.5]}), nrows({})
+    (2, 0)
+    """
     if isinstance(frame, pd.DataFrame):
         return len(frame.index)
     for column in frame.values():
@@ -184,6 +246,30 @@ def empty_columns(specs: list[ColumnSpec], n: int) -> dict[str, pd.Series]:
     holding one constant share their memory copy-on-write until written
     (:func:`crlm_outcomes._filled.filled_arrays`). They are ordinary, independent, writable
     columns.
+
+    Parameters
+    ----------
+    specs
+        The column declarations, for example ``list(schema.columns.values())``.
+    n
+        Number of rows.
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        Column name -> an all-missing Series of length ``n`` (RangeIndex) in the column's
+        :attr:`ColumnSpec.pandas_dtype`, in the order of ``specs``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.definition import empty_columns
+    >>> columns = canonical_definition().columns
+    >>> out = empty_columns([columns["os_months"], columns["liver_mets_bilobar"]], 3)
+    >>> {name: str(s.dtype) for name, s in out.items()}
+    {'os_months': 'float64', 'liver_mets_bilobar': 'boolean'}
+    >>> int(out["liver_mets_bilobar"].isna().sum())
+    3
     """
     from crlm_outcomes._filled import filled_arrays
 
@@ -224,7 +310,29 @@ def empty_columns(specs: list[ColumnSpec], n: int) -> dict[str, pd.Series]:
 
 def empty_column(spec: ColumnSpec, n: int) -> pd.Series:
     """An all-missing column of length ``n`` in the canonical dtype of ``spec``
-    (:func:`empty_columns` of one)."""
+    (:func:`empty_columns` of one).
+
+    Parameters
+    ----------
+    spec
+        The column declaration.
+    n
+        Number of rows.
+
+    Returns
+    -------
+    pandas.Series
+        ``n`` missing values in :attr:`ColumnSpec.pandas_dtype` (a category column keeps its
+        declared levels).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.definition import empty_column
+    >>> sex = empty_column(canonical_definition().columns["sex"], 3)
+    >>> int(sex.isna().sum()), list(sex.cat.categories)
+    (3, ['female', 'male'])
+    """
     return empty_columns([spec], n)[spec.name]
 
 
@@ -300,12 +408,53 @@ def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
 def read_definition(path: str | Path) -> SchemaDefinition:
     """Read a schema YAML file (in the format of ``canonical.yaml``) into a definition.
 
+    Parameters
+    ----------
+    path
+        The YAML file: keys ``schema_name``, ``schema_version``, ``time_unit``,
+        ``days_per_month``, ``groups``, ``columns`` and optionally ``consistency_rules``,
+        ``derived_columns``, ``endpoint_labels``, ``origin_labels``.
+
+    Returns
+    -------
+    SchemaDefinition
+        The columns as :class:`ColumnSpec` in file order, the rules and display texts, and the
+        SHA-256 of the file's bytes.
+
     Raises
     ------
     SchemaDefinitionError
         An unknown or missing key, a dtype not in string/int/float/boolean/category/date, a
         column in an undeclared group: names the file, the key path, the value and what was
         expected.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.schema.definition import read_definition
+    >>> text = '''
+    ... schema_name: mini
+    ... schema_version: "0.1"
+    ... time_unit: months
+    ... days_per_month: 30.4375
+    ... groups: {ids: Identifiers}
+    ... columns:
+    ...   patient_id: {group: ids, dtype: string, required: true}
+    ...   age: {group: ids, dtype: float, min: 0, max: 110, unit: years}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "mini.yaml"
+    ...     _ = path.write_text(text)
+    ...     schema = read_definition(path)
+    ...     _ = path.write_text(text.replace("dtype: float", "dtype: decimal"))
+    ...     try:
+    ...         read_definition(path)
+    ...     except ValueError as error:
+    ...         print(type(error).__name__, "--", error.key)
+    SchemaDefinitionError -- columns.age.dtype
+    >>> schema.column_names, schema.columns["age"].max
+    (['patient_id', 'age'], 110.0)
     """
     text = Path(path).read_bytes()
     raw = yaml.safe_load(text)

@@ -78,6 +78,30 @@ def render_dictionary(definition: SchemaDefinition | None = None) -> str:
     Each column gives its NAACCR data item number(s) where one exists and which shipped
     profiles fill it (from which source columns); the ``canonical`` profile fills every
     column from its own name and is not listed.
+
+    Parameters
+    ----------
+    definition
+        The schema to document; ``None`` (default) = :func:`canonical_definition`.
+
+    Returns
+    -------
+    str
+        The Markdown text: a title with the schema name and version, one table per column
+        group (column, type, unit, allowed values, required, description, NAACCR item,
+        filling profiles), then the table of consistency rules.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema.dictionary import render_dictionary
+    >>> lines = render_dictionary().splitlines()
+    >>> lines[0]
+    '# Data dictionary: crlm_canonical 1.1.0'
+    >>> [line for line in lines if line.startswith("## ")][-2:]
+    ['## Derived endpoints (never typed by hand)', '## Consistency rules']
+    >>> row = next(line for line in lines if line.startswith("| `age_at_diagnosis`"))
+    >>> [cell.strip() for cell in row.split("|")[1:5]]  # column, type, unit, allowed
+    ['`age_at_diagnosis`', 'number', 'years', '0 to 110']
     """
     d = definition or canonical_definition()
     filled = _filled_by(d)
@@ -127,19 +151,77 @@ def render_dictionary(definition: SchemaDefinition | None = None) -> str:
 
 
 def dictionary_path() -> Path:
-    """``README.md`` next to the real ``canonical.yaml`` (``data_schema/README.md``)."""
+    """``README.md`` next to the real ``canonical.yaml`` (``data_schema/README.md``).
+
+    Returns
+    -------
+    pathlib.Path
+        The dictionary's path, with the link ``schema/canonical.yaml`` resolved to the
+        repository's ``data_schema`` directory.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema.dictionary import dictionary_path
+    >>> dictionary_path().name
+    'README.md'
+    """
     return CANONICAL_YAML.resolve().with_name("README.md")
 
 
 def write_dictionary(path: str | Path | None = None) -> Path:
-    """Write the rendered dictionary (default :func:`dictionary_path`) and return its path."""
+    """Write the rendered dictionary (default :func:`dictionary_path`) and return its path.
+
+    Parameters
+    ----------
+    path
+        Where to write (UTF-8 Markdown, overwritten); ``None`` (default) =
+        :func:`dictionary_path`.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.schema.dictionary import write_dictionary
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     written = write_dictionary(Path(tmp) / "dictionary.md")
+    ...     print(written.name, written.read_text(encoding="utf-8").splitlines()[0])
+    dictionary.md # Data dictionary: crlm_canonical 1.1.0
+    """
     target = Path(path) if path is not None else dictionary_path()
     target.write_text(render_dictionary(), encoding="utf-8")
     return target
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m crlm_outcomes.schema.dictionary [path]``."""
+    """Entry point of ``python -m crlm_outcomes.schema.dictionary [path]``.
+
+    Parameters
+    ----------
+    argv
+        The command-line arguments after the program name: an optional output path.
+        ``None`` (default) reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit status, 0 (after printing the path written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.schema.dictionary import main
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     status = main([str(Path(tmp) / "README.md")])  # doctest: +ELLIPSIS
+    wrote .../README.md
+    >>> status
+    0
+    """
     args = sys.argv[1:] if argv is None else argv
     written = write_dictionary(args[0] if args else None)
     print(f"wrote {written}")

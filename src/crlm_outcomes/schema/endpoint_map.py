@@ -55,6 +55,15 @@ class Endpoint:
     cause
         Competing-risk status column (0 censored, 1 the event of interest, 2 the competing
         event), or ``None``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema.endpoint_map import ENDPOINTS
+    >>> rfs = ENDPOINTS["rfs"]
+    >>> rfs.label, rfs.event_label, rfs.origin
+    ('Recurrence-free survival', 'Recurrence or death', 'curative_liver_treatment')
+    >>> rfs.columns
+    ('rfs_months', 'rfs_event', 'rfs_cause')
     """
 
     name: str

@@ -70,6 +70,23 @@ class EndpointResult:
         Number of rows the endpoints were derived for.
     origins
         Endpoint → description of its origin, end and source (for the provenance).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.endpoints import derive_endpoints
+    >>> schema = canonical_definition()
+    >>> df = schema.empty_frame(2)
+    >>> df["liver_mets_diagnosis_date"] = pd.to_datetime(["2019-01-10", None])
+    >>> df["last_followup_date"] = pd.to_datetime(["2021-03-01", "2022-01-01"])
+    >>> df["vital_status"] = pd.Categorical(["alive", "alive"], dtype=df["vital_status"].dtype)
+    >>> result = derive_endpoints(df, schema)
+    >>> result.n_rows, result.columns["os_months"].round(2).tolist()
+    (2, [25.66, nan])
+    >>> print(result.missing.query("column == 'os_months'").to_string(index=False))
+     row    column                            reason
+       1 os_months liver_mets_diagnosis_date missing
     """
 
     columns: dict[str, pd.Series]
@@ -89,7 +106,42 @@ def missing_frame(
 ) -> pd.DataFrame:
     """The (row, column, reason) records of ``blocks`` (``None`` rows = all ``n`` rows), with
     ``column`` and ``reason`` categoricals whose categories are those of every block; only the
-    blocks of ``columns`` when given."""
+    blocks of ``columns`` when given.
+
+    Parameters
+    ----------
+    blocks
+        ``(rows, column, reason)`` blocks (:data:`MissingBlock`): ``rows`` the 0-based
+        positions, or ``None`` for every row.
+    n
+        Number of rows of the frame the blocks refer to (the length of a ``None`` block).
+    columns
+        Keep only the blocks of these columns; ``None`` (default) keeps all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``row`` (int64), ``column`` and ``reason`` (categoricals, with the columns
+        and reasons of all blocks as categories, sorted), one record per missing value, in
+        block order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crlm_outcomes.schema.endpoints import missing_frame
+    >>> blocks = (
+    ...     (np.array([0, 2]), "rfs_months", "no curative liver treatment date"),
+    ...     (None, "os_months", "last_followup_date missing"))
+    >>> print(missing_frame(blocks, 3).to_string(index=False))
+     row     column                           reason
+       0 rfs_months no curative liver treatment date
+       2 rfs_months no curative liver treatment date
+       0  os_months       last_followup_date missing
+       1  os_months       last_followup_date missing
+       2  os_months       last_followup_date missing
+    >>> len(missing_frame(blocks, 3, columns=("rfs_months",)))
+    2
+    """
     if not blocks:
         return pd.DataFrame(
             {
@@ -187,7 +239,32 @@ def derive_node_positive(frame: pd.DataFrame) -> tuple[pd.Series, int]:
     """``primary_node_positive`` filled from ``primary_n_stage`` where it is missing.
 
     N0 → False; N1, N1a, N1b, N1c, N2, N2a, N2b → True (AJCC 8th ed., colon and rectum: N1-N2 =
-    regional lymph-node metastasis). Returns the column and the number of values filled.
+    regional lymph-node metastasis). Source: Amin MB, Edge SB, Greene FL, et al. (eds). AJCC
+    Cancer Staging Manual, 8th ed. Springer 2017, chapter 20 (Colon and Rectum), regional
+    lymph nodes (N).
+
+    Parameters
+    ----------
+    frame
+        Frame with the canonical columns ``primary_node_positive`` (nullable boolean) and
+        ``primary_n_stage`` (categorical or text).
+
+    Returns
+    -------
+    tuple of (pandas.Series, int)
+        ``primary_node_positive`` (nullable ``boolean``, recorded values kept, filled from
+        the N stage where missing) and the number of values filled.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema.endpoints import derive_node_positive
+    >>> df = pd.DataFrame({
+    ...     "primary_node_positive": pd.array([True, None, None, None], dtype="boolean"),
+    ...     "primary_n_stage": ["N1", "N0", "N2a", None]})
+    >>> positive, n_filled = derive_node_positive(df)
+    >>> positive.tolist(), n_filled
+    ([True, False, True, <NA>], 2)
     """
     current = frame["primary_node_positive"]
     stage = frame["primary_n_stage"]
@@ -552,6 +629,35 @@ def derive_endpoints(
     carried
         Endpoint (``os``, ``rfs``, ``hepatic_rfs``) → declared origin, for endpoints whose months
         come from the source file.
+
+    Returns
+    -------
+    EndpointResult
+        The seven endpoint columns (``os_months``, ``os_event``, ``rfs_months``, ``rfs_event``,
+        ``rfs_cause``, ``hepatic_rfs_months``, ``hepatic_rfs_event``), a reason for every
+        missing value, and the origin of each endpoint.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.endpoints import derive_endpoints
+    >>> schema = canonical_definition()
+    >>> df = schema.empty_frame(2)
+    >>> df["liver_mets_diagnosis_date"] = pd.to_datetime(["2019-01-10", "2019-06-01"])
+    >>> df["liver_resection_date"] = pd.to_datetime(["2019-03-01", None])
+    >>> df["vital_status"] = pd.Categorical(["dead", "alive"], dtype=df["vital_status"].dtype)
+    >>> df["death_date"] = pd.to_datetime(["2021-03-01", None])
+    >>> df["last_followup_date"] = pd.to_datetime(["2021-03-01", "2022-06-01"])
+    >>> result = derive_endpoints(df, schema)
+    >>> result.columns["os_months"].round(2).tolist(), result.columns["os_event"].tolist()
+    ([25.66, 36.01], [1, 0])
+    >>> result.columns["rfs_months"].round(2).tolist(), result.columns["rfs_cause"].tolist()
+    ([24.02, nan], [2, <NA>])
+    >>> print(result.missing.query("column == 'rfs_months'")["reason"].iloc[0])
+    no curative liver-directed treatment date (liver_resection_date, ablation_date, liver_transplant_date)
+    >>> result.origins["os"]["origin_column"]
+    'liver_mets_diagnosis_date'
     """
     if os_origin not in OS_ORIGINS:
         raise SpecError("invalid os_origin", value=os_origin, expected=f"one of {list(OS_ORIGINS)}")

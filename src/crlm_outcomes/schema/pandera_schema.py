@@ -51,7 +51,30 @@ def _dtype(spec: ColumnSpec) -> object:
 def build_pandera_schema(definition: SchemaDefinition) -> pa.DataFrameSchema:
     """A pandera schema with one column per YAML column: dtype, nullability (``required``),
     uniqueness, range, allowed integer codes and text pattern. Columns are required and no
-    other columns are allowed (``strict``)."""
+    other columns are allowed (``strict``).
+
+    Parameters
+    ----------
+    definition
+        The schema definition (for example :func:`canonical_definition` or one read with
+        :func:`~crlm_outcomes.schema.definition.read_definition`).
+
+    Returns
+    -------
+    pandera.pandas.DataFrameSchema
+        Named after the schema, one ``Column`` per YAML column (dtype
+        :attr:`ColumnSpec.pandas_dtype`, nullable unless ``required``), strict, any order.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.pandera_schema import build_pandera_schema
+    >>> schema = build_pandera_schema(canonical_definition())
+    >>> schema.name, len(schema.columns), schema.strict
+    ('crlm_canonical', 104, True)
+    >>> schema.columns["os_months"].nullable, schema.columns["age_at_diagnosis"].nullable
+    (False, True)
+    """
     columns = {
         name: pa.Column(
             _dtype(spec),
@@ -83,7 +106,49 @@ def validate_canonical(
     frame: pd.DataFrame, schema: pa.DataFrameSchema | None = None
 ) -> pd.DataFrame:
     """Validate lazily; return ``frame`` or raise :class:`SchemaValidationError` whose
-    ``failure_cases`` (columns: column, check, row, value) lists every failure."""
+    ``failure_cases`` (columns: column, check, row, value) lists every failure.
+
+    Parameters
+    ----------
+    frame
+        A frame with every canonical column in its canonical dtype (for example
+        ``Cohort.data`` after your own edits).
+    schema
+        The pandera schema; ``None`` (default) = the canonical one (built once).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated frame, as pandera returns it (same columns and values).
+
+    Raises
+    ------
+    SchemaValidationError
+        Any column missing, extra, of the wrong dtype, or with values failing a check; its
+        ``failure_cases`` lists them all.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.errors import SchemaValidationError
+    >>> from crlm_outcomes.schema import canonical_definition
+    >>> from crlm_outcomes.schema.pandera_schema import validate_canonical
+    >>> definition = canonical_definition()
+    >>> df = definition.empty_frame(2)
+    >>> id_dtype = definition.columns["patient_id"].pandas_dtype  # Arrow-backed string
+    >>> df["patient_id"] = pd.array(["P1", "P2"], dtype=id_dtype)
+    >>> df["source_row"] = pd.array([1, 2], dtype="Int64")
+    >>> df["os_months"] = [12.5, 30.0]
+    >>> df["os_event"] = pd.array([1, 0], dtype="Int64")
+    >>> df["age_at_diagnosis"] = [64.0, 131.0]
+    >>> try:
+    ...     validate_canonical(df)
+    ... except SchemaValidationError as error:
+    ...     print(str(error).splitlines()[0])
+    ...     print([(c.column, c.check, int(c.row)) for c in error.failure_cases.itertuples()])
+    the frame does not conform to the canonical schema (1 failure case(s))
+    [('age_at_diagnosis', 'less_than_or_equal_to(110.0)', 1)]
+    """
     schema = schema or canonical_schema()
     try:
         return schema.validate(frame, lazy=True)

@@ -245,6 +245,12 @@ def reasons(series: pd.Series | pd.DataFrame, column: str | None = None) -> pd.S
         With a DataFrame: the stratifier column (e.g. ``"fong_score"``); its reasons are read
         from the ``<column>_reason`` column that :func:`apply_all` wrote beside it.
 
+    Returns
+    -------
+    pandas.Series
+        ``string`` dtype, indexed like ``series``, named ``<stratifier>_reason``: the reason
+        for every NA value, NA where the patient is classified.
+
     Examples
     --------
     >>> import pandas as pd
@@ -338,6 +344,21 @@ def explain(series: pd.Series | pd.DataFrame, column: str | None = None) -> pd.D
     pandas.DataFrame
         Columns ``value`` and ``reason`` (NA where classified), indexed like ``series``;
         ``.attrs`` holds ``stratifier``, ``rule`` and ``source``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import apply_all, braf_class, explain
+    >>> table = explain(braf_class(pd.DataFrame({"braf_status": ["V600E", None]})))
+    >>> table["value"].tolist()
+    ['V600E', nan]
+    >>> print(table["reason"].iloc[1])
+    BRAF: not tested or unknown for this patient
+    >>> table.attrs["stratifier"]
+    'braf_class'
+    >>> cohort = apply_all(pd.DataFrame({"braf_status": ["wild_type", None]}))
+    >>> explain(cohort, "braf_class")["reason"].isna().tolist()  # from apply_all's columns
+    [True, False]
     """
     if isinstance(series, pd.DataFrame):
         series = _from_frame(series, column)
@@ -351,7 +372,30 @@ def explain(series: pd.Series | pd.DataFrame, column: str | None = None) -> pd.D
 
 def rule(series: pd.Series | pd.DataFrame, column: str | None = None) -> str:
     """The rule / convention recorded in a stratifier result (or, with a DataFrame from
-    :func:`~crlm_outcomes.stratify.apply_all` and ``column``, in its ``attrs``)."""
+    :func:`~crlm_outcomes.stratify.apply_all` and ``column``, in its ``attrs``).
+
+    Parameters
+    ----------
+    series
+        A result of any :mod:`crlm_outcomes.stratify` function, or the DataFrame returned by
+        :func:`~crlm_outcomes.stratify.apply_all` together with ``column``.
+    column
+        With a DataFrame: the stratifier column (e.g. ``"liver_mets_timing"``).
+
+    Returns
+    -------
+    str
+        The rule applied, in words, with every option value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import apply_all, braf_class, rule
+    >>> rule(braf_class(pd.DataFrame({"braf_status": ["V600E"]})))
+    'braf_status as recorded; V600E and non-V600E kept apart'
+    >>> rule(apply_all(pd.DataFrame({"braf_status": ["V600E"]})), "braf_class")
+    'braf_status as recorded; V600E and non-V600E kept apart'
+    """
     if isinstance(series, pd.DataFrame):
         series = _from_frame(series, column)
     _check(series)

@@ -37,6 +37,28 @@ class Agreement:
         Patients not compared (a value missing on either side), with the reason.
     ours, theirs
         The two column names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import agreement
+    >>> df = pd.DataFrame({"ours": ["low", "low", "high", "high", "high", None],
+    ...                    "theirs": ["low", "high", "high", "high", "low", "low"]})
+    >>> result = agreement(df, "ours", "theirs")
+    >>> result
+    <Agreement ours vs theirs: kappa 0.167, n=5, 3 differ>
+    >>> print(result.counts.to_string())
+    theirs  high  low
+    ours
+    high       2    1
+    low        1    1
+    >>> print(result.differing[["index", "why"]].to_string(index=False))
+     index           why
+         1 values differ
+         4 values differ
+         5  ours missing
+    >>> result.n_excluded
+    1
     """
 
     table: pd.DataFrame

@@ -135,6 +135,22 @@ def apply_all(cohort_or_frame: Any, **options: dict[str, Any]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         A copy of the data with the new columns appended, in :data:`STRATIFIERS` order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import apply_all, explain
+    >>> df = pd.DataFrame({"primary_site_icdo3": ["C18.2", "C20.9", "C18.7", None],
+    ...                    "braf_status": ["wild_type", "V600E", "wild_type", None]})
+    >>> result = apply_all(df)
+    >>> [c for c in result.columns if c not in df.columns][:4]
+    ['primary_sidedness', 'primary_sidedness_reason', 'braf_class', 'braf_class_reason']
+    >>> result["primary_sidedness"].tolist()  # caecum-transverse right; rectum, sigmoid left
+    ['right', 'left', 'left', nan]
+    >>> print(explain(result, "braf_class")["reason"].iloc[3])
+    BRAF: not tested or unknown for this patient
+    >>> "fong_score" in result.attrs["not_derived"]  # none of its columns present
+    True
     """
     unknown = sorted(set(options) - set(STRATIFIERS))
     if unknown:

@@ -43,6 +43,19 @@ def describe(frame_or_cohort: Any, columns: Sequence[str] | None = None) -> pd.D
         Columns: ``variable``, ``level``, ``reason`` (NA on level rows), ``n``, ``percent``
         (of all patients) and ``percent_known`` (of the classified patients; NA on missing
         rows). Rows of one variable sum to the number of patients.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import apply_all, describe
+    >>> df = pd.DataFrame({"primary_site_icdo3": ["C18.2", "C20.9", "C18.7", None]})
+    >>> table = describe(apply_all(df), ["primary_sidedness"])
+    >>> print(table[["level", "reason", "n", "percent"]].to_string(index=False))
+             level                                reason  n  percent
+             right                                  <NA>  1     25.0
+              left                                  <NA>  2     50.0
+    not_assignable                                  <NA>  0      0.0
+           missing primary site unknown for this patient  1     25.0
     """
     frame = frame_or_cohort
     if not isinstance(frame, pd.DataFrame) and hasattr(frame, "data"):

@@ -67,11 +67,37 @@ def rfa_eligible(data: Any, *, max_cm: float = 3.0, max_lesions: int = 5) -> pd.
     """Radiofrequency ablation within the guideline's size and number limits.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.2 (seed 004): RFA for lesions with largest diameter
-    < 3 cm, at most 5 per session.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.2 (seed 004): RFA for lesions with largest diameter < 3 cm, at most 5 per session.
 
     True when ``liver_mets_largest_cm < max_cm`` (exactly 3 cm is not eligible) and
     ``liver_mets_number <= max_lesions`` (exactly 5 is eligible).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm`` and/or
+        ``liver_mets_number``.
+    max_cm
+        Largest diameter must be below this (cm, exclusive; default 3).
+    max_lesions
+        Number of lesions must be at most this (inclusive; default 5).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True within both limits, False when a known
+        value exceeds one; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import rfa_eligible
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [2.5, 3.0, None, None],
+    ...                    "liver_mets_number": pd.array([5, 2, 2, 6], dtype="Int64")})
+    >>> rfa_eligible(df).tolist()  # 3 cm is too large; 6 lesions too many, size unknown
+    [True, False, <NA>, False]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "rfa_eligible")
@@ -100,10 +126,32 @@ def mwa_eligible(data: Any, *, max_cm: float = 5.0) -> pd.Series:
     """Microwave ablation within the guideline's size limit.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.2 (seed 004): MWA for lesions < 5 cm, also near major
-    vessels (no number limit stated).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.2 (seed 004): MWA for lesions < 5 cm, also near major vessels (no number limit stated).
 
     True when ``liver_mets_largest_cm < max_cm`` (exactly 5 cm is not eligible).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm``.
+    max_cm
+        Largest diameter must be below this (cm, exclusive; default 5).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the largest lesion is below
+        ``max_cm``; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import mwa_eligible
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [4.9, 5.0, None]})
+    >>> mwa_eligible(df).tolist()
+    [True, False, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm",), "mwa_eligible")
@@ -127,10 +175,37 @@ def sbrt_eligible(data: Any, *, max_cm: float = 6.0, max_lesions: int = 3) -> pd
     """Stereotactic body radiotherapy within the guideline's size and number limits.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.2 (seed 004): SBRT for <= 3 lesions, largest <= 6 cm.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.2 (seed 004): SBRT for <= 3 lesions, largest <= 6 cm.
 
     True when ``liver_mets_number <= max_lesions`` and ``liver_mets_largest_cm <= max_cm``
     (exactly 3 lesions and exactly 6 cm are eligible).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm`` and/or
+        ``liver_mets_number``.
+    max_cm
+        Largest diameter must be at most this (cm, inclusive; default 6).
+    max_lesions
+        Number of lesions must be at most this (inclusive; default 3).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True within both limits, False when a known
+        value exceeds one; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import sbrt_eligible
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [6.0, 6.5, 2.0, None],
+    ...                    "liver_mets_number": pd.array([3, 1, 4, 2], dtype="Int64")})
+    >>> sbrt_eligible(df).tolist()
+    [True, False, False, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "sbrt_eligible")
@@ -167,9 +242,10 @@ def flr_adequate(
     """Future liver remnant adequate for the planned hepatectomy.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 4.1.4 (seed 004): keep at least one of the three hepatic
-    veins and a remnant liver volume >= 40% (synchronous hepatectomy, 同时性肝切除) or >= 30%
-    (metachronous hepatectomy, 异时性肝切除). Only the volume criterion is in the data.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    4.1.4 (seed 004): keep at least one of the three hepatic veins and a remnant liver volume >=
+    40% (synchronous hepatectomy, 同时性肝切除) or >= 30% (metachronous hepatectomy, 异时性肝切除). Only the
+    volume criterion is in the data.
 
     True when ``future_liver_remnant_pct`` is at or above the applicable threshold (exactly 40 /
     30 is adequate). A remnant >= ``synchronous_pct`` is adequate and one below
@@ -190,6 +266,27 @@ def flr_adequate(
         allows both readings.
     timing_convention, window_months
         Passed to :func:`~crlm_outcomes.stratify.liver_mets_timing` when ``basis="timing"``.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the remnant reaches the
+        applicable threshold; NA where the remnant, or the timing needed between the thresholds,
+        is unknown, with the reason (see :func:`~crlm_outcomes.stratify.explain`), the rule and
+        the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import flr_adequate
+    >>> df = pd.DataFrame({
+    ...     "future_liver_remnant_pct": [45.0, 35.0, 35.0, 25.0],
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-01"] * 4),
+    ...     "primary_resection_date": pd.to_datetime(["2020-02-01"] * 4),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(
+    ...         ["2020-01-01", "2020-01-01", "2021-06-01", "2020-01-01"])})
+    >>> flr_adequate(df).tolist()  # 35% is short for synchronous, enough for metachronous
+    [True, False, True, False]
     """
     if basis not in ("timing", "operation"):
         raise SpecError(
@@ -266,11 +363,40 @@ def neoadjuvant_cycles_within_limit(data: Any, *, max_cycles: int = 6) -> pd.Ser
     """Neoadjuvant chemotherapy kept to at most 6 cycles.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 5.1.1 (seed 004): neoadjuvant chemotherapy in principle
-    no more than 6 cycles, surgery generally within 2-3 months.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    5.1.1 (seed 004): neoadjuvant chemotherapy in principle no more than 6 cycles, surgery
+    generally within 2-3 months.
 
     True when ``neoadjuvant_cycles <= max_cycles`` (exactly 6 is within the limit). Missing,
     as not applicable, when ``neoadjuvant_chemo`` is False.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``neoadjuvant_cycles`` (and
+        ``neoadjuvant_chemo``, when recorded).
+    max_cycles
+        Largest number of cycles within the limit (inclusive; default 6).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the cycles given are at most
+        ``max_cycles``; NA where the number of cycles is unknown or no neoadjuvant chemotherapy
+        was given, with the reason (see :func:`~crlm_outcomes.stratify.explain`), the rule and
+        the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, neoadjuvant_cycles_within_limit
+    >>> df = pd.DataFrame({"neoadjuvant_chemo": [True, True, False],
+    ...                    "neoadjuvant_cycles": pd.array([6, 8, None], dtype="Int64")})
+    >>> result = neoadjuvant_cycles_within_limit(df)
+    >>> result.tolist()
+    [True, False, <NA>]
+    >>> print(explain(result)["reason"].iloc[2])
+    not applicable: no neoadjuvant chemotherapy (neoadjuvant_chemo False)
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("neoadjuvant_cycles",), "neoadjuvant_cycles_within_limit")
@@ -299,10 +425,10 @@ def oxaliplatin_within_12_months(
     """Oxaliplatin given within the 12 months before the liver metastases (-> FOLFIRI).
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 3.2.2 (seed 004): patients who received
-    oxaliplatin-based (adjuvant) chemotherapy within the 12 months before the liver metastases
-    should receive FOLFIRI; more than 12 months after the end of chemotherapy, FOLFOX/CapeOX
-    remain options.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    3.2.2 (seed 004): patients who received oxaliplatin-based (adjuvant) chemotherapy within the
+    12 months before the liver metastases should receive FOLFIRI; more than 12 months after the
+    end of chemotherapy, FOLFOX/CapeOX remain options.
 
     True when ``liver_mets_diagnosis_date - oxaliplatin_last_date`` is between 0 and
     ``months`` months inclusive (exactly 12 calendar months is within; with
@@ -310,6 +436,35 @@ def oxaliplatin_within_12_months(
     interval is longer or ``oxaliplatin_exposure`` is False. A last dose recorded *after* the
     liver diagnosis contradicts the column's definition ("before the liver metastases") and is
     missing with that reason.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``oxaliplatin_exposure`` and/or
+        ``oxaliplatin_last_date`` (and ``liver_mets_diagnosis_date``).
+    months
+        Length of the window before the liver metastases (inclusive; default 12).
+    month_basis
+        ``"calendar"`` (default) or ``"days"`` (months of 30.4375 days).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable ``boolean``, indexed like ``data``: True when the last oxaliplatin dose lies
+        within the window; NA where a criterion needed is unknown, with the reason (see
+        :func:`~crlm_outcomes.stratify.explain`), the rule and the source in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import oxaliplatin_within_12_months
+    >>> df = pd.DataFrame({
+    ...     "oxaliplatin_exposure": [True, True, False, True],
+    ...     "oxaliplatin_last_date": pd.to_datetime(
+    ...         ["2020-03-15", "2019-01-10", None, None]),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(["2021-03-15"] * 4)})
+    >>> oxaliplatin_within_12_months(df).tolist()  # exactly 12 months is within
+    [True, False, False, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(

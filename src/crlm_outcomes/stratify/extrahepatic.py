@@ -53,7 +53,35 @@ def _site_masks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def extrahepatic_levels(frame: pd.DataFrame) -> tuple[Levels, Texts]:
-    """The classes of :func:`extrahepatic_class` as codes, with the reasons."""
+    """The classes of :func:`extrahepatic_class` as codes, with the reasons.
+
+    The shared core of :func:`extrahepatic_class`, also read by
+    :func:`~crlm_outcomes.stratify.transplant_selection` and the guideline groups (computed
+    once per frame).
+
+    Parameters
+    ----------
+    frame
+        Canonical cohort DataFrame (any of the extrahepatic columns may be absent).
+
+    Returns
+    -------
+    tuple of (Levels, Texts)
+        Per patient, the class code into :data:`EXTRAHEPATIC_LEVELS` (missing where
+        unclassifiable) and the reason where it is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify.extrahepatic import extrahepatic_levels
+    >>> df = pd.DataFrame({"extrahepatic_disease": [False, True, True],
+    ...                    "extrahepatic_sites": [None, "lung", None]})
+    >>> value, why = extrahepatic_levels(df)
+    >>> value.to_array().tolist()
+    ['none', 'lung_only', None]
+    >>> why.to_array().tolist()[2]
+    'extrahepatic disease present but its sites unknown for this patient'
+    """
     return col.memo(("extrahepatic_levels", id(frame)), lambda: _levels(frame))
 
 
@@ -106,10 +134,31 @@ def extrahepatic_class(data: Any) -> pd.Series:
     with no site recorded -> ``none`` (hilar nodes count only when ``hepatic_lymph_nodes`` is
     True); disease present without its sites -> missing.
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with at least one of
+        ``extrahepatic_disease``, ``extrahepatic_sites``, ``hepatic_lymph_nodes`` or the site
+        flags ``extrahepatic_lung``, ``extrahepatic_distant_nodes``, ``extrahepatic_bone``,
+        ``extrahepatic_brain``, ``extrahepatic_other``.
+
     Returns
     -------
     pandas.Series
         Ordered Categorical with :data:`EXTRAHEPATIC_LEVELS`; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, extrahepatic_class
+    >>> df = pd.DataFrame({
+    ...     "extrahepatic_disease": [False, True, True, True, True],
+    ...     "extrahepatic_sites": [None, "lung", "lung; peritoneum", "bone", None]})
+    >>> result = extrahepatic_class(df)
+    >>> result.tolist()
+    ['none', 'lung_only', 'other', 'other', nan]
+    >>> print(explain(result)["reason"].iloc[4])
+    extrahepatic disease present but its sites unknown for this patient
     """
     frame = col.as_frame(data)
     col.require_any(frame, _COLUMNS, "extrahepatic_class")

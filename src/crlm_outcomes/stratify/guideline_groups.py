@@ -86,6 +86,23 @@ def mdt_group(data: Any, *, unfit_ecog: int = 2) -> pd.Series:
     -------
     pandas.Series
         Ordered Categorical with :data:`MDT_LEVELS`; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, mdt_group
+    >>> df = pd.DataFrame({
+    ...     "performance_status_ecog": pd.array([0, 2, 1, 1, None], dtype="Int64"),
+    ...     "initially_resectable": [True, True, False, False, True],
+    ...     "extrahepatic_disease": [False, False, True, False, False],
+    ...     "extrahepatic_sites": [None, None, "bone", None, None]})
+    >>> result = mdt_group(df)
+    >>> result.tolist()
+    ['resectable', 'unfit_for_intensive_treatment', 'not_convertible',
+     'potentially_convertible', nan]
+    >>> print(explain(result)["reason"].iloc[4])
+    MDT group: performance status unknown for this patient (fitness for intensive treatment
+    comes first, section 3.1)
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("performance_status_ecog", "initially_resectable"), "mdt_group")
@@ -178,6 +195,26 @@ def resectability(
     -------
     pandas.Series
         Ordered Categorical with :data:`RESECTABILITY_LEVELS`; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, resectability
+    >>> df = pd.DataFrame({
+    ...     "primary_resection_type": ["none"] + ["colectomy"] * 4,
+    ...     "extrahepatic_disease": [False] * 5,
+    ...     "future_liver_remnant_pct": [50.0, 25.0, 45.0, 35.0, 35.0],
+    ...     "surgical_strategy": ["simultaneous", "staged_primary_first",
+    ...                           "staged_primary_first", "simultaneous", None],
+    ...     "performance_status_ecog": pd.array([0, 0, 1, 0, 0], dtype="Int64")})
+    >>> result = resectability(df)
+    >>> result.tolist()
+    ['contraindicated_primary', 'contraindicated_remnant', 'indicated',
+     'contraindicated_remnant', nan]
+    >>> print(explain(result)["reason"].iloc[4])  # 35% and the strategy unknown
+    resectability: future liver remnant 30% to < 40% is enough for a liver resection apart
+    from the primary, not for a simultaneous one (section 4.1.4), and the surgical strategy
+    is unknown
     """
     frame = col.as_frame(data)
     col.require_any(

@@ -57,6 +57,31 @@ def check_immortal_time(
     entry
         The entry-time column; with one (a landmark or a clock started at the defining
         event) there is no warning.
+    stacklevel
+        Passed to :func:`warnings.warn` so that the warning points at the user's call (default
+        4: the caller of the analysis function that checks).
+
+    Returns
+    -------
+    None
+        Only warns: one :class:`~crlm_outcomes.errors.ImmortalTimeWarning` per
+        outcome-defined column.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import check_immortal_time
+    >>> df = pd.DataFrame({"os_months": [12.0, 30.5], "ned_route": ["resection", "ablation"]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     check_immortal_time(df, ["ned_route"], "os_months", entry=None)
+    ...     check_immortal_time(df, ["ned_route"], "os_months", entry="landmark_months")
+    >>> [type(w.message).__name__ for w in caught]  # the second call has an entry time
+    ['ImmortalTimeWarning']
+    >>> print(str(caught[0].message).split(":")[0])
+    'ned_route' groups are defined by NED reached by resection, ablation or SBRT, which
+    happens after the origin of 'os_months'
     """
     if entry is not None:
         return

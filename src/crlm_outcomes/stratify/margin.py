@@ -29,11 +29,11 @@ _NORDLINGER = (
 def margin_class(data: Any, *, scheme: str = "guideline") -> pd.Series:
     """Liver resection margin: R0 > 1 mm, R0 <= 1 mm or involved; or Nordlinger's 1 cm.
 
-    Sources: ``scheme="guideline"`` -- Chinese guidelines (2025 edition), section 4.1.4 (seed
-    004): the resection must be R0 with a margin of **more than** 1 mm, so exactly 1 mm is
-    ``R0_1mm_or_less``. ``scheme="nordlinger"`` -- Nordlinger B, et al. Cancer
-    1996;77(7):1254-1262: margin < 1 cm (``under_1cm``) or >= 1 cm (exactly 10 mm is
-    ``1cm_or_more``).
+    Sources: ``scheme="guideline"`` -- Chinese guidelines (2025 edition), China Journal of
+    General Surgery 2025;34(8):1565-1588, section 4.1.4 (seed 004): the resection must be R0
+    with a margin of **more than** 1 mm, so exactly 1 mm is ``R0_1mm_or_less``.
+    ``scheme="nordlinger"`` -- Nordlinger B, et al. Cancer 1996;77(7):1254-1262: margin < 1 cm
+    (``under_1cm``) or >= 1 cm (exactly 10 mm is ``1cm_or_more``).
 
     Rules: ``margin_status`` R1/R2, or a width of 0 mm, is ``involved`` (``under_1cm``); a
     width > 0 is R0 and classed by its size; R0 without a width is missing for the guideline

@@ -1,7 +1,8 @@
 """Molecular classes: RAS, BRAF, MMR/MSI, HER2, and a combined molecular group.
 
 Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-metastases (2025 edition), section 1.5 (seed 004); BRAF V600E vs non-V600E after Jones, JCO 2017.
+metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section 1.5
+(seed 004); BRAF V600E vs non-V600E after Jones JC, et al. J Clin Oncol 2017;35(23):2624-2630.
 """
 
 from __future__ import annotations
@@ -79,9 +80,10 @@ def ras_class(
     """RAS status from KRAS and NRAS: wild-type, mutant or incomplete testing.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.2 (seed 004): test KRAS and NRAS exons 2, 3 and 4
-    (codons 12/13, 59/61, 117/146). Mutant if any is mutant; wild-type only when all tested exons
-    are wild-type; otherwise unknown/incomplete.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.2 (seed 004): test KRAS and NRAS exons 2, 3 and 4 (codons 12/13, 59/61, 117/146). Mutant
+    if any is mutant; wild-type only when all tested exons are wild-type; otherwise
+    unknown/incomplete.
 
     Rules:
 
@@ -178,9 +180,16 @@ def braf_class(data: Any) -> pd.Series:
     """BRAF status: wild-type, non-V600E, V600E -- never pooled.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.3 (seed 004); Jones, JCO 2017: non-V600E has a far
-    better prognosis than V600E (median OS 60.7 vs 11.4 months), so the two are never pooled as
-    "BRAF mutant".
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.3 (seed 004); Jones JC, Renfro LA, Al-Shamsi HO, et al. Non-V600 BRAF mutations define
+    a clinically distinct molecular subtype of metastatic colorectal cancer. J Clin Oncol
+    2017;35(23):2624-2630: non-V600E has a far better prognosis than V600E (median OS 60.7 vs
+    11.4 months), so the two are never pooled as "BRAF mutant".
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``braf_status``.
 
     Returns
     -------
@@ -217,8 +226,14 @@ def mmr_class(data: Any) -> pd.Series:
     """Mismatch repair / microsatellite status: pMMR/MSS (incl. MSI-L) or dMMR/MSI-H.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.1 (seed 004); MSI-L is counted with pMMR/MSS, as the
-    guideline does (pMMR/MSS/MSI-L, sections 3.2.2 and 5.1.1).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.1 (seed 004); MSI-L is counted with pMMR/MSS, as the guideline does (pMMR/MSS/MSI-L,
+    sections 3.2.2 and 5.1.1).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``mmr_status``.
 
     Returns
     -------
@@ -249,7 +264,13 @@ def her2_class(data: Any) -> pd.Series:
     """HER2 amplification / over-expression: negative or positive.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5.4 (seed 004).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    1.5.4 (seed 004).
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``her2_status``.
 
     Returns
     -------
@@ -304,12 +325,13 @@ def molecular_group(
 ) -> pd.Series:
     """Combined molecular group from MMR/MSI, BRAF and RAS, by a fixed precedence.
 
-    Sources: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 1.5 (seed 004) for the classes; sections 3.2.2 and 5.1.1
-    (dMMR/MSI-H patients get immune checkpoint inhibitors first, whatever RAS/BRAF) and 6.2.1
-    (BRAF V600E treated as its own group) for the precedence; Jones, JCO 2017 for keeping
-    non-V600E apart from V600E. The combination itself is this package's convention, built from
-    those classes (no single published definition).
+    Sources: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal
+    liver metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588,
+    section 1.5 (seed 004) for the classes; sections 3.2.2 and 5.1.1 (dMMR/MSI-H patients get
+    immune checkpoint inhibitors first, whatever RAS/BRAF) and 6.2.1 (BRAF V600E treated as its
+    own group) for the precedence; Jones JC, et al. J Clin Oncol 2017;35(23):2624-2630 for
+    keeping non-V600E apart from V600E. The combination itself is this package's convention,
+    built from those classes (no single published definition).
 
     Precedence (first that applies):
 

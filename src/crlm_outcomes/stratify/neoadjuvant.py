@@ -29,16 +29,17 @@ def surgery_within_months_of_chemo(
 ) -> pd.Series:
     """Neoadjuvant chemotherapy completed and the liver operated within 2-3 months.
 
-    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): to limit the harm of
-    chemotherapy to the liver operation, neoadjuvant chemotherapy is in principle no more than
-    6 cycles (see :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`) and is
-    "generally recommended to be completed within 2-3 months, followed by surgery"; section
-    5.1.2 likewise gives neoadjuvant therapy a duration of 2-3 months. The 2-3 months are
-    therefore counted from the **start** of neoadjuvant chemotherapy (``origin="start"``,
-    default): True when ``liver_resection_date`` is at most ``months`` (default 3, the upper end
-    of the guideline's 2-3 months; exactly 3 calendar months is within) after
-    ``neoadjuvant_start_date``. ``origin="end"`` counts from ``neoadjuvant_end_date`` instead
-    (time from the last cycle to surgery) -- not the guideline's wording, recorded in the rule.
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, section 5.1.1 (seed 004): to limit the harm of chemotherapy to the
+    liver operation, neoadjuvant chemotherapy is in principle no more than 6 cycles (see
+    :func:`~crlm_outcomes.stratify.neoadjuvant_cycles_within_limit`) and is "generally
+    recommended to be completed within 2-3 months, followed by surgery"; section 5.1.2 likewise
+    gives neoadjuvant therapy a duration of 2-3 months. The 2-3 months are therefore counted
+    from the **start** of neoadjuvant chemotherapy (``origin="start"``, default): True when
+    ``liver_resection_date`` is at most ``months`` (default 3, the upper end of the guideline's
+    2-3 months; exactly 3 calendar months is within) after ``neoadjuvant_start_date``.
+    ``origin="end"`` counts from ``neoadjuvant_end_date`` instead (time from the last cycle to
+    surgery) -- not the guideline's wording, recorded in the rule.
 
     False when later; missing, as not applicable, without neoadjuvant chemotherapy
     (``neoadjuvant_chemo`` False), and missing with the reason when a date is unknown.
@@ -59,6 +60,20 @@ def surgery_within_months_of_chemo(
     -------
     pandas.Series
         Nullable ``boolean``; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, surgery_within_months_of_chemo
+    >>> df = pd.DataFrame({
+    ...     "neoadjuvant_chemo": [True, True, False],
+    ...     "neoadjuvant_start_date": pd.to_datetime(["2020-01-10", "2020-01-10", None]),
+    ...     "liver_resection_date": pd.to_datetime(["2020-04-10", "2020-05-02", "2020-03-01"])})
+    >>> result = surgery_within_months_of_chemo(df)
+    >>> result.tolist()  # exactly 3 calendar months is within
+    [True, False, <NA>]
+    >>> print(explain(result)["reason"].iloc[2])
+    not applicable: no neoadjuvant chemotherapy
     """
     if origin not in ("start", "end"):
         raise SpecError(
@@ -107,10 +122,11 @@ def surgery_within_months_of_chemo(
 def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     """Upfront surgery rather than neoadjuvant therapy (CRS < 3, easy resection).
 
-    Source: Chinese guidelines (2025 edition), section 5.1.1 (seed 004): for liver metastases
-    present at diagnosis of the colorectal cancer, neoadjuvant therapy may be considered
-    except when the metastases are technically easy to resect and there is no poor
-    prognostic factor, e.g. a clinical risk score (Fong) < 3.
+    Source: Chinese guidelines (2025 edition), China Journal of General Surgery
+    2025;34(8):1565-1588, section 5.1.1 (seed 004): for liver metastases present at diagnosis of
+    the colorectal cancer, neoadjuvant therapy may be considered except when the metastases are
+    technically easy to resect and there is no poor prognostic factor, e.g. a clinical risk
+    score (Fong) < 3.
 
     True when the metastases are synchronous (:func:`~crlm_outcomes.stratify.liver_mets_timing`,
     chinese_2025), ``initially_resectable`` is True (the recorded MDT judgment that stands in
@@ -119,10 +135,39 @@ def upfront_surgery_candidate(data: Any, *, crs_below: int = 3) -> pd.Series:
     metastases were initially unresectable. Missing, as not applicable, for metachronous
     metastases (section 5.1.2 applies), and where a needed item is unknown.
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with the timing dates, ``initially_resectable``
+        and the Fong score items (see :func:`~crlm_outcomes.stratify.fong_score`).
+    crs_below
+        Fong clinical risk score below which upfront surgery is preferred (default 3).
+
     Returns
     -------
     pandas.Series
         Nullable ``boolean``; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, upfront_surgery_candidate
+    >>> df = pd.DataFrame({
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-01"] * 3),
+    ...     "primary_resection_date": pd.to_datetime(["2020-02-01"] * 3),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(
+    ...         ["2020-01-01", "2020-01-01", "2021-06-01"]),
+    ...     "initially_resectable": [True, True, True],
+    ...     "primary_node_positive": [False, True, False],
+    ...     "disease_free_interval_months": [0.0, 0.0, 16.0],
+    ...     "liver_mets_number": pd.array([1, 3, 1], dtype="Int64"),
+    ...     "cea_at_liver_diagnosis": [12.0, 250.0, 5.0],
+    ...     "liver_mets_largest_cm": [2.0, 6.0, 3.0]})
+    >>> result = upfront_surgery_candidate(df)  # Fong scores 1, 5 and 0
+    >>> result.tolist()
+    [True, False, <NA>]
+    >>> print(explain(result)["reason"].iloc[2])
+    not applicable: metachronous metastases (section 5.1.2)
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("initially_resectable",), "upfront_surgery_candidate")

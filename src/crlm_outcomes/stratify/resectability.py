@@ -19,9 +19,10 @@ def treatment_intent(data: Any) -> pd.Series:
     """Initially resectable, initially unresectable but converted, or never NED.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), sections 3.2.1 (resectable liver metastases: treatment aims at
-    cure), 3.2.2 (initially unresectable, conversion therapy towards resection / NED) and 4.2
-    (local ablation to reach NED) (seed 004).
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, sections
+    3.2.1 (resectable liver metastases: treatment aims at cure), 3.2.2 (initially unresectable,
+    conversion therapy towards resection / NED) and 4.2 (local ablation to reach NED) (seed
+    004).
 
     Rules:
 
@@ -37,11 +38,30 @@ def treatment_intent(data: Any) -> pd.Series:
     * missing -- ``initially_resectable`` missing, or ``ned_achieved`` missing for an initially
       unresectable patient who had liver-directed treatment.
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``initially_resectable`` and
+        ``ned_achieved`` (and the liver-treatment columns, read when ``ned_achieved`` is
+        missing).
+
     Returns
     -------
     pandas.Series
         Ordered Categorical ``initially_resectable < initially_unresectable_converted <
         never_ned``; reasons in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import explain, treatment_intent
+    >>> df = pd.DataFrame({"initially_resectable": [True, False, False, None],
+    ...                    "ned_achieved": [True, True, False, True]})
+    >>> result = treatment_intent(df)
+    >>> result.tolist()
+    ['initially_resectable', 'initially_unresectable_converted', 'never_ned', nan]
+    >>> print(explain(result)["reason"].iloc[3])
+    initial resectability unknown for this patient
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("initially_resectable", "ned_achieved"), "treatment_intent")

@@ -30,8 +30,9 @@ def primary_sidedness(
     """Right or left primary (or right / left colon / rectum) from ICD-O-3 topography.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), section 6.2.1 (seed 004): left = splenic flexure to rectum, right
-    = caecum to splenic flexure. Codes (clinical-definitions):
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, section
+    6.2.1 (seed 004): left = splenic flexure to rectum, right = caecum to splenic flexure. Codes
+    (clinical-definitions):
 
     * right: C18.0 caecum, C18.2 ascending, C18.3 hepatic flexure, C18.4 transverse
     * left: C18.5 splenic flexure, C18.6 descending, C18.7 sigmoid, C19.9 rectosigmoid,

@@ -17,6 +17,7 @@ from crlm_outcomes.errors import MissingColumnsError, SpecError
 from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.stratify import _columns as col
 from crlm_outcomes.stratify._codes import Levels, Texts
+from crlm_outcomes.stratify._decide import Decider
 from crlm_outcomes.stratify._explain import Labels, categorical_result, reason_texts
 from crlm_outcomes.stratify.timing import liver_mets_timing
 
@@ -174,45 +175,31 @@ def _timing(frame: pd.DataFrame, convention: str) -> tuple[Levels, Texts]:
 
 
 def _derive_once(frame: pd.DataFrame, timing_convention: str) -> tuple[Levels, Texts]:
-    n = len(frame)
-    transplant = _true(col.boolean(frame, "liver_transplant"))
+    d = Decider(len(frame), STRATEGY_LEVELS)
+    _decide_staged_procedures(frame, d)
+    _decide_liver_resection(frame, d, timing_convention)
+    _decide_without_resection(frame, d)
+    return d.value, d.reason
+
+
+def _decide_staged_procedures(frame: pd.DataFrame, d: Decider) -> None:
+    """Rules 1-3: transplantation, ALPPS, two-stage hepatectomy (a second liver resection
+    that is not a repeat hepatectomy for recurrence)."""
     alpps_flag = col.boolean(frame, "alpps")
-    alpps = _true(alpps_flag)
     alpps_false = (alpps_flag == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
     two_stage_flag = col.boolean(frame, "two_stage_hepatectomy")
-    two_stage = _true(two_stage_flag)
     two_stage_false = (two_stage_flag == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
     second_date = col.date(frame, "second_liver_resection_date")
     second = second_date.notna().to_numpy()
     repeat = _true(col.boolean(frame, "repeat_hepatectomy_for_recurrence"))
     recurrence = col.date(frame, "recurrence_date")
     recurred_before = (recurrence <= second_date).to_numpy(dtype=bool, na_value=False)
-    second_is_repeat = second & (repeat | recurred_before)
-    liver_date = col.date(frame, "liver_resection_date")
-    primary_date = col.date(frame, "primary_resection_date")
-    primary_type = col.coded(frame, "primary_resection_type")
-    extent = col.coded(frame, "liver_resection_extent").notna()
-    margin = col.coded(frame, "margin_status").notna()
-    ablation = col.coded(frame, "ablation_type")
+    staged_second = second & ~(repeat | recurred_before) & ~two_stage_false
 
-    value = Levels.empty(n, STRATEGY_LEVELS)
-    reason = Texts.none(n)
-    open_ = np.ones(n, dtype=bool)
-
-    def decide(mask: np.ndarray, level: str | None, why: str | Texts | None = None) -> None:
-        nonlocal open_
-        mask = mask & open_
-        if level is not None:
-            value[mask] = level
-        else:
-            reason[mask] = why
-        open_ = open_ & ~mask
-
-    decide(transplant, "transplantation")
-    decide(alpps, "alpps")
-    staged_second = second & ~second_is_repeat & ~two_stage_false
-    decide(two_stage | (staged_second & alpps_false), "two_stage_hepatectomy")
-    decide(
+    d.decide(_true(col.boolean(frame, "liver_transplant")), "transplantation")
+    d.decide(_true(alpps_flag), "alpps")
+    d.decide(_true(two_stage_flag) | (staged_second & alpps_false), "two_stage_hepatectomy")
+    d.decide(
         staged_second,
         None,
         "surgical strategy: a second liver resection is recorded but "
@@ -220,34 +207,44 @@ def _derive_once(frame: pd.DataFrame, timing_convention: str) -> tuple[Levels, T
         + " (two-stage hepatectomy or ALPPS)",
     )
 
+
+def _decide_liver_resection(frame: pd.DataFrame, d: Decider, timing_convention: str) -> None:
+    """Rule 4: a resected liver, by the order of the operations and the timing of the
+    metastases."""
+    liver_date = col.date(frame, "liver_resection_date")
+    primary_date = col.date(frame, "primary_resection_date")
+    primary_type = col.coded(frame, "primary_resection_type")
+    extent = col.coded(frame, "liver_resection_extent").notna()
+    margin = col.coded(frame, "margin_status").notna()
     resected = liver_date.notna().to_numpy() | extent | margin
     days = ((liver_date - primary_date) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     timing, timing_why = _timing(frame, timing_convention)
-    decide(resected & (primary_type == "simultaneous_with_liver"), "simultaneous")
-    decide(resected & (days == 0), "simultaneous")
-    decide(resected & (timing == "metachronous"), "metachronous_hepatectomy")
-    decide(resected & (days < 0), "liver_first")
-    decide(resected & (days > 0) & (timing == "synchronous"), "staged_primary_first")
-    decide(
+
+    d.decide(resected & (primary_type == "simultaneous_with_liver"), "simultaneous")
+    d.decide(resected & (days == 0), "simultaneous")
+    d.decide(resected & (timing == "metachronous"), "metachronous_hepatectomy")
+    d.decide(resected & (days < 0), "liver_first")
+    d.decide(resected & (days > 0) & (timing == "synchronous"), "staged_primary_first")
+    d.decide(
         resected & (days > 0),
         None,
         "surgical strategy: primary resected before the liver, but staged resection "
         "(synchronous metastases) and metachronous hepatectomy cannot be told apart; " + timing_why,
     )
-    decide(
+    d.decide(
         resected & (primary_type == "none"),
         None,
         "surgical strategy: liver resected but the primary was not resected "
         "(primary_resection_type 'none'): no strategy level fits",
     )
-    decide(
+    d.decide(
         resected & liver_date.isna().to_numpy(),
         None,
         "surgical strategy: liver resected (extent or margin recorded) but "
         + col.missing_reason("liver_resection_date", frame)
         + ": order of the operations unknown",
     )
-    decide(
+    d.decide(
         resected,
         None,
         "surgical strategy: liver resected but "
@@ -255,18 +252,20 @@ def _derive_once(frame: pd.DataFrame, timing_convention: str) -> tuple[Levels, T
         + ": order of the operations unknown",
     )
 
-    ablated = ablation.notna() & (ablation != "none")
-    decide(ablated, "ablation_only")
-    decide(ablation == "none", "no_liver_directed_therapy")
-    decide(
-        np.ones(n, dtype=bool),
+
+def _decide_without_resection(frame: pd.DataFrame, d: Decider) -> None:
+    """Rule 5: no liver resection: ablation only, or no liver-directed therapy."""
+    ablation = col.coded(frame, "ablation_type")
+    d.decide(ablation.notna() & (ablation != "none"), "ablation_only")
+    d.decide(ablation == "none", "no_liver_directed_therapy")
+    d.decide(
+        np.ones(len(frame), dtype=bool),
         None,
         "surgical strategy: no liver resection, transplantation or staged procedure recorded "
         "and "
         + col.missing_reason("ablation_type", frame)
         + ": cannot tell ablation only from no liver-directed therapy",
     )
-    return value, reason
 
 
 def surgical_strategy_group(
@@ -275,8 +274,8 @@ def surgical_strategy_group(
     """Surgical strategy: the recorded ``surgical_strategy``, else derived.
 
     Source: Chinese guidelines for the diagnosis and comprehensive treatment of colorectal liver
-    metastases (2025 edition), sections 4.1.2-4.1.4 and 4.2 (seed 004); derivation rules in
-    :func:`derive_surgical_strategy`.
+    metastases (2025 edition), China Journal of General Surgery 2025;34(8):1565-1588, sections
+    4.1.2-4.1.4 and 4.2 (seed 004); derivation rules in :func:`derive_surgical_strategy`.
 
     Parameters
     ----------
@@ -363,11 +362,35 @@ def strategy_disagreements(data: Any) -> pd.DataFrame:
     Only rows where both are known and differ are listed; a derivation that is missing is not a
     disagreement (see :func:`derive_surgical_strategy` reasons for those).
 
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``surgical_strategy`` and the columns
+        the derivation reads (see :func:`derive_surgical_strategy`).
+
     Returns
     -------
     pandas.DataFrame
         Columns ``index`` (label in ``data``), ``patient_id`` and ``source_row`` (when present),
         ``recorded``, ``derived``, and the date columns that drove the derivation.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import strategy_disagreements
+    >>> df = pd.DataFrame({
+    ...     "patient_id": ["P1", "P2", "P3"],
+    ...     "surgical_strategy": ["simultaneous", "liver_first", "ablation_only"],
+    ...     "primary_resection_type": ["simultaneous_with_liver", "colectomy", "colectomy"],
+    ...     "primary_diagnosis_date": pd.to_datetime(["2020-01-15"] * 3),
+    ...     "liver_mets_diagnosis_date": pd.to_datetime(["2020-01-15"] * 3),
+    ...     "primary_resection_date": pd.to_datetime(["2020-03-01"] * 3),
+    ...     "liver_resection_date": pd.to_datetime(["2020-03-01", "2020-06-01", None]),
+    ...     "ablation_type": ["none", "none", "RFA"]})
+    >>> out = strategy_disagreements(df)  # P2: liver resected after the primary
+    >>> print(out[["index", "patient_id", "recorded", "derived"]].to_string(index=False))
+     index patient_id    recorded              derived
+         1         P2 liver_first staged_primary_first
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("surgical_strategy",), "strategy_disagreements")

@@ -7,6 +7,7 @@ are calendar months by default (``month_basis="calendar"``: 12 months after 2019
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -151,6 +152,50 @@ def liver_mets_timing(
     >>> liver_mets_timing(df).tolist()  # at the operation; exactly 12 months; later
     ['synchronous', 'early_metachronous', 'late_metachronous']
     """
+    window = _check_options(convention, window_months, early_months)
+    check_basis(month_basis, window, early_months)
+    frame = col.as_frame(data)
+    col.require_any(frame, _COLUMNS, "liver_mets_timing")
+    d = _read_dates(frame, window, month_basis)
+    anchored = convention != "e_ahpba_2023"
+    levels = TIMING_LEVELS if split_metachronous else ("synchronous", "metachronous")
+    value = Levels.empty(len(frame), levels)
+    reason = Texts.none(len(frame))
+
+    # 1. synchronous from dates
+    decided = d.synchronous(convention)
+    value[decided] = "synchronous"
+    # 2. metachronous from dates
+    metachronous, gap = _metachronous_from_dates(frame, d, convention, window, decided, reason)
+    decided = decided | metachronous
+    # 4. flag fallback where the dates cannot decide
+    from_flag = np.zeros(len(frame), dtype=bool)
+    if use_flag:
+        flagged_sync, flagged_meta = _flag_fallback(frame, d, anchored, ~decided, gap, reason)
+        value[flagged_sync] = "synchronous"
+        metachronous |= flagged_meta
+        from_flag = flagged_sync | flagged_meta
+    # 3. metachronous sub-class
+    if split_metachronous:
+        _split_early_late(
+            frame, d, anchored, metachronous, early_months, month_basis, value, reason
+        )
+    else:
+        value[metachronous] = "metachronous"
+    _explain_undecided(frame, d, anchored, use_flag, value.isna() & reason.isna() & ~gap, reason)
+
+    rule = _rule_text(convention, window, early_months, split_metachronous, use_flag, month_basis)
+    series = pd.Series(value.categorical(levels), index=frame.index)
+    series = attach(
+        series, reason, name="liver_mets_timing", rule=rule, source=_SOURCES[convention]
+    )
+    series.attrs["from_flag"] = Labels(frame.index[from_flag & value.notna()].tolist())
+    return series
+
+
+def _check_options(convention: str, window_months: float | None, early_months: float) -> float:
+    """Validate the options; the synchronous window in months (the convention's default when
+    ``window_months`` is None)."""
     if convention not in TIMING_CONVENTIONS:
         raise SpecError(
             "unknown timing convention",
@@ -169,144 +214,176 @@ def liver_mets_timing(
             "early_months must be a positive number", value=early_months, expected="a number > 0"
         )
     if window_months is None:
-        window = float(E_AHPBA_WORKUP_MONTHS) if convention == "e_ahpba_2023" else 0.0
-    else:
-        window = float(window_months)
-    check_basis(month_basis, window, early_months)
-    frame = col.as_frame(data)
-    col.require_any(frame, _COLUMNS, "liver_mets_timing")
-    n = len(frame)
+        return float(E_AHPBA_WORKUP_MONTHS) if convention == "e_ahpba_2023" else 0.0
+    return float(window_months)
 
+
+@dataclass(frozen=True)
+class _Dates:
+    """The dates and flags of the rule, and where the liver metastases lie relative to the
+    end of the synchronous window and to the resection of the primary."""
+
+    liver: pd.Series
+    diagnosis: pd.Series
+    resection: pd.Series
+    not_resected: np.ndarray
+    flag_true: np.ndarray
+    flag_false: np.ndarray
+    #: sign of (liver - diagnosis - window): <= 0 synchronous by the window rule
+    window_sign: np.ndarray
+    dx_known: np.ndarray
+    #: sign of (liver - resection of the primary)
+    res_sign: np.ndarray
+    res_known: np.ndarray
+
+    def synchronous(self, convention: str) -> np.ndarray:
+        """Synchronous from the dates (rule 1)."""
+        synchronous = self.dx_known & (self.window_sign <= 0)
+        if convention == "chinese_2025":  # staging / at the operation
+            synchronous |= self.res_known & (self.res_sign <= 0) & ~self.not_resected
+        return synchronous
+
+
+def _read_dates(frame: pd.DataFrame, window: float, month_basis: str) -> _Dates:
     liver = col.date(frame, "liver_mets_diagnosis_date")
     diagnosis = col.date(frame, "primary_diagnosis_date")
     resection = col.date(frame, "primary_resection_date")
-    resection_type = col.coded(frame, "primary_resection_type")
     flag = col.boolean(frame, "liver_mets_at_primary_diagnosis")
-
-    # sign of (liver - diagnosis - window): <= 0 synchronous by the window rule
     window_sign, dx_known = compare_months(liver, diagnosis, window, month_basis)
     res_sign, res_known = compare_months(liver, resection, 0, month_basis)
-    not_resected = resection_type == "none"
-    anchored_at_resection = convention != "e_ahpba_2023"
-    anchor_name = "primary_resection_date" if anchored_at_resection else "primary_diagnosis_date"
-
-    levels = TIMING_LEVELS if split_metachronous else ("synchronous", "metachronous")
-    value = Levels.empty(n, levels)
-    reason = Texts.none(n)
-
-    # 1. synchronous from dates
-    synchronous = dx_known & (window_sign <= 0)
-    if convention == "chinese_2025":
-        synchronous |= res_known & (res_sign <= 0) & ~not_resected  # staging / at the operation
-    value[synchronous] = "synchronous"
-    decided = synchronous.copy()
-
-    # 2. metachronous from dates
-    after_window = dx_known & (window_sign > 0)
-    if anchored_at_resection:
-        after_resection = res_known & (res_sign > 0)
-        # Without the diagnosis date, "after the resection" still proves "after diagnosis"
-        # (the primary is resected after it is diagnosed) -- but not "after a window".
-        metachronous = ~decided & after_resection & (after_window | (~dx_known & (window == 0)))
-        gap = ~decided & after_window & ~after_resection
-        reason[gap] = (
-            "timing: liver metastases found after diagnosis of the primary; "
-            + col.missing_reason("primary_resection_date", frame)
-            + " (metachronous counts from the resection of the primary)"
-        )
-        reason[gap & not_resected] = (
-            "timing: liver metastases found after diagnosis of a primary that was not resected "
-            f"(neither synchronous nor metachronous under {convention})"
-        )
-        reason[gap & res_known] = (
-            "timing: liver metastases found after diagnosis but on or before the resection of "
-            "the primary (neither synchronous nor metachronous under adam_2015; window_months "
-            "counts work-up findings as synchronous)"
-        )
-    else:
-        gap = np.zeros(n, dtype=bool)
-        metachronous = ~decided & after_window
-    decided |= metachronous
-
-    # 4. flag fallback where the dates cannot decide
-    undecided = ~decided
-    flag_true = (flag == True).to_numpy(dtype=bool, na_value=False)  # noqa: E712
-    flag_false = (flag == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
-    from_flag = np.zeros(n, dtype=bool)
-    if use_flag:
-        flagged_sync = undecided & flag_true
-        value[flagged_sync] = "synchronous"
-        flagged_meta = undecided & flag_false & ~gap
-        if anchored_at_resection:
-            # "Not present at diagnosis" is not enough for metachronous here: without the
-            # interval from the resection the metastases may lie between diagnosis and
-            # resection.
-            before_resection = flagged_meta & res_known & (res_sign <= 0)
-            reason[before_resection] = (
-                "timing: recorded as absent at diagnosis but found on or before the resection "
-                "of the primary (neither synchronous nor metachronous under this convention)"
-            )
-            no_interval = flagged_meta & ~res_known & ~before_resection
-            reason[no_interval] = (
-                "timing: recorded as absent at diagnosis, but metachronous needs the interval "
-                "from the primary resection: "
-                + _missing_text(
-                    frame, {"liver_mets_diagnosis_date": liver, "primary_resection_date": resection}
-                )
-            )
-            flagged_meta &= ~before_resection & ~no_interval
-        metachronous |= flagged_meta
-        from_flag = flagged_sync | flagged_meta
-
-    # 3. metachronous sub-class
-    if split_metachronous:
-        anchor_sign, anchor_known = compare_months(
-            liver, resection if anchored_at_resection else diagnosis, early_months, month_basis
-        )
-        early = metachronous & anchor_known & (anchor_sign <= 0)
-        late = metachronous & anchor_known & (anchor_sign > 0)
-        value[early] = "early_metachronous"
-        value[late] = "late_metachronous"
-        no_anchor = metachronous & ~anchor_known
-        if no_anchor.any():
-            text = _missing_text(
-                frame,
-                {
-                    "liver_mets_diagnosis_date": liver,
-                    anchor_name: resection if anchored_at_resection else diagnosis,
-                },
-            )
-            reason[no_anchor] = (
-                "timing: metachronous, but early or late needs the interval "
-                "from " + anchor_name.replace("_date", "").replace("_", " ") + ": " + text
-            )
-    else:
-        value[metachronous] = "metachronous"
-
-    # anything still undecided: say which dates are missing
-    still = value.isna() & reason.isna() & ~gap
-    if still.any():
-        dates = {"liver_mets_diagnosis_date": liver, "primary_diagnosis_date": diagnosis}
-        if anchored_at_resection:
-            dates["primary_resection_date"] = resection
-        flag_text = (
-            col.missing_reason("liver_mets_at_primary_diagnosis", frame)
-            if use_flag
-            else "flag fallback disabled (use_flag=False)"
-        )
-        reason[still] = (
-            "timing: cannot place the liver metastases in time: "
-            + _missing_text(frame, dates)
-            + f"; {flag_text}"
-        )
-
-    rule = _rule_text(convention, window, early_months, split_metachronous, use_flag, month_basis)
-    series = pd.Series(value.categorical(levels), index=frame.index)
-    series = attach(
-        series, reason, name="liver_mets_timing", rule=rule, source=_SOURCES[convention]
+    return _Dates(
+        liver=liver,
+        diagnosis=diagnosis,
+        resection=resection,
+        not_resected=col.coded(frame, "primary_resection_type") == "none",
+        flag_true=(flag == True).to_numpy(dtype=bool, na_value=False),  # noqa: E712
+        flag_false=(flag == False).to_numpy(dtype=bool, na_value=False),  # noqa: E712
+        window_sign=window_sign,
+        dx_known=dx_known,
+        res_sign=res_sign,
+        res_known=res_known,
     )
-    series.attrs["from_flag"] = Labels(frame.index[from_flag & value.notna()].tolist())
-    return series
+
+
+def _metachronous_from_dates(
+    frame: pd.DataFrame,
+    d: _Dates,
+    convention: str,
+    window: float,
+    decided: np.ndarray,
+    reason: Texts,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 2: ``(metachronous, gap)`` from the dates, ``gap`` being the patients found after
+    diagnosis who fit neither definition of a resection-anchored convention (their reason is
+    written to ``reason``)."""
+    after_window = d.dx_known & (d.window_sign > 0)
+    if convention == "e_ahpba_2023":
+        return ~decided & after_window, np.zeros(len(frame), dtype=bool)
+    after_resection = d.res_known & (d.res_sign > 0)
+    # Without the diagnosis date, "after the resection" still proves "after diagnosis"
+    # (the primary is resected after it is diagnosed) -- but not "after a window".
+    metachronous = ~decided & after_resection & (after_window | (~d.dx_known & (window == 0)))
+    gap = ~decided & after_window & ~after_resection
+    reason[gap] = (
+        "timing: liver metastases found after diagnosis of the primary; "
+        + col.missing_reason("primary_resection_date", frame)
+        + " (metachronous counts from the resection of the primary)"
+    )
+    reason[gap & d.not_resected] = (
+        "timing: liver metastases found after diagnosis of a primary that was not resected "
+        f"(neither synchronous nor metachronous under {convention})"
+    )
+    reason[gap & d.res_known] = (
+        "timing: liver metastases found after diagnosis but on or before the resection of "
+        "the primary (neither synchronous nor metachronous under adam_2015; window_months "
+        "counts work-up findings as synchronous)"
+    )
+    return metachronous, gap
+
+
+def _flag_fallback(
+    frame: pd.DataFrame,
+    d: _Dates,
+    anchored: bool,
+    undecided: np.ndarray,
+    gap: np.ndarray,
+    reason: Texts,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 4: ``(synchronous, metachronous)`` from ``liver_mets_at_primary_diagnosis`` where
+    the dates cannot decide."""
+    flagged_sync = undecided & d.flag_true
+    flagged_meta = undecided & d.flag_false & ~gap
+    if anchored:
+        # "Not present at diagnosis" is not enough for metachronous here: without the
+        # interval from the resection the metastases may lie between diagnosis and
+        # resection.
+        before_resection = flagged_meta & d.res_known & (d.res_sign <= 0)
+        reason[before_resection] = (
+            "timing: recorded as absent at diagnosis but found on or before the resection "
+            "of the primary (neither synchronous nor metachronous under this convention)"
+        )
+        no_interval = flagged_meta & ~d.res_known & ~before_resection
+        reason[no_interval] = (
+            "timing: recorded as absent at diagnosis, but metachronous needs the interval "
+            "from the primary resection: "
+            + _missing_text(
+                frame,
+                {"liver_mets_diagnosis_date": d.liver, "primary_resection_date": d.resection},
+            )
+        )
+        flagged_meta &= ~before_resection & ~no_interval
+    return flagged_sync, flagged_meta
+
+
+def _split_early_late(
+    frame: pd.DataFrame,
+    d: _Dates,
+    anchored: bool,
+    metachronous: np.ndarray,
+    early_months: float,
+    month_basis: str,
+    value: Levels,
+    reason: Texts,
+) -> None:
+    """Rule 3: early or late metachronous by the interval from the convention's anchor."""
+    anchor = d.resection if anchored else d.diagnosis
+    anchor_name = "primary_resection_date" if anchored else "primary_diagnosis_date"
+    anchor_sign, anchor_known = compare_months(d.liver, anchor, early_months, month_basis)
+    value[metachronous & anchor_known & (anchor_sign <= 0)] = "early_metachronous"
+    value[metachronous & anchor_known & (anchor_sign > 0)] = "late_metachronous"
+    no_anchor = metachronous & ~anchor_known
+    if no_anchor.any():
+        text = _missing_text(frame, {"liver_mets_diagnosis_date": d.liver, anchor_name: anchor})
+        reason[no_anchor] = (
+            "timing: metachronous, but early or late needs the interval "
+            "from " + anchor_name.replace("_date", "").replace("_", " ") + ": " + text
+        )
+
+
+def _explain_undecided(
+    frame: pd.DataFrame,
+    d: _Dates,
+    anchored: bool,
+    use_flag: bool,
+    still: np.ndarray,
+    reason: Texts,
+) -> None:
+    """Reason for the patients still unplaced: which dates are missing."""
+    if not still.any():
+        return
+    dates = {"liver_mets_diagnosis_date": d.liver, "primary_diagnosis_date": d.diagnosis}
+    if anchored:
+        dates["primary_resection_date"] = d.resection
+    flag_text = (
+        col.missing_reason("liver_mets_at_primary_diagnosis", frame)
+        if use_flag
+        else "flag fallback disabled (use_flag=False)"
+    )
+    reason[still] = (
+        "timing: cannot place the liver metastases in time: "
+        + _missing_text(frame, dates)
+        + f"; {flag_text}"
+    )
 
 
 def _missing_text(frame: pd.DataFrame, dates: dict[str, pd.Series]) -> Texts:

@@ -246,33 +246,8 @@ def build_risk_sets(
         dw = d.copy()
     else:
         dw = np.bincount(ev_k, weights=weights[order[ev_rows]], minlength=n_times)
-    if efron:
-        counts = d.astype(np.int64)
-        slot_k = np.repeat(np.arange(n_times), counts)
-        starts = np.cumsum(counts) - counts
-        j = np.arange(slot_k.size) - starts[slot_k]
-        slot_f = j / d[slot_k]
-        slot_wt = dw[slot_k] / d[slot_k]
-        slot_starts = starts
-    else:
-        slot_k = np.arange(n_times)
-        slot_f = np.zeros(n_times)
-        slot_wt = dw.copy()
-        slot_starts = np.arange(n_times)
-    # reduceat boundaries (relative to first_used): the event block of every bin (never
-    # empty) followed by its non-event block when that is not empty
-    nxt = np.append(bin_starts[1:], n) if n_times else np.zeros(0, np.int64)
-    cstart = bin_starts + d.astype(np.int64)
-    has_c = cstart < nxt
-    ev_seg = (
-        np.arange(n_times) + np.concatenate([[0], np.cumsum(has_c)[:-1]])
-        if n_times
-        else np.zeros(0, np.int64)
-    )
-    c_seg = ev_seg[has_c] + 1
-    bounds = np.empty(n_times + int(has_c.sum()), dtype=np.int64)
-    bounds[ev_seg] = bin_starts - first_used
-    bounds[c_seg] = cstart[has_c] - first_used
+    slot_k, slot_f, slot_wt, slot_starts = _efron_slots(d, dw, efron)
+    bounds, ev_seg, c_seg, has_c = _block_bounds(bin_starts, d, n, first_used)
     n_used = n - first_used
     idx_t = np.int32 if n < np.iinfo(np.int32).max else np.int64
     blk_ptr = np.append(bounds, n_used).astype(idx_t)
@@ -308,6 +283,44 @@ def build_risk_sets(
         slot_starts=slot_starts,
         efron=efron,
     )
+
+
+def _efron_slots(
+    d: np.ndarray, dw: np.ndarray, efron: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Efron's sub-terms as "slots", one per event (one per event time for Breslow): the
+    event time of each slot, its fraction ``f = j/d``, its weight ``dw/d``, and the first slot
+    of each event time."""
+    n_times = d.size
+    if not efron:
+        return np.arange(n_times), np.zeros(n_times), dw.copy(), np.arange(n_times)
+    counts = d.astype(np.int64)
+    slot_k = np.repeat(np.arange(n_times), counts)
+    starts = np.cumsum(counts) - counts
+    j = np.arange(slot_k.size) - starts[slot_k]
+    return slot_k, j / d[slot_k], dw[slot_k] / d[slot_k], starts
+
+
+def _block_bounds(
+    bin_starts: np.ndarray, d: np.ndarray, n: int, first_used: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``reduceat`` boundaries (relative to ``first_used``): the event block of every bin
+    (never empty) followed by its non-event block when that is not empty; with the block
+    index of each bin's events, of its non-events, and which bins have non-events."""
+    n_times = d.size
+    nxt = np.append(bin_starts[1:], n) if n_times else np.zeros(0, np.int64)
+    cstart = bin_starts + d.astype(np.int64)
+    has_c = cstart < nxt
+    ev_seg = (
+        np.arange(n_times) + np.concatenate([[0], np.cumsum(has_c)[:-1]])
+        if n_times
+        else np.zeros(0, np.int64)
+    )
+    c_seg = ev_seg[has_c] + 1
+    bounds = np.empty(n_times + int(has_c.sum()), dtype=np.int64)
+    bounds[ev_seg] = bin_starts - first_used
+    bounds[c_seg] = cstart[has_c] - first_used
+    return bounds, ev_seg, c_seg, has_c
 
 
 def _seg_revcumsum(a: np.ndarray, seg: list[tuple[int, int]]) -> np.ndarray:
@@ -764,57 +777,26 @@ def newton_loop(
     loglik0 = dv.loglik
     step = solve_kept(dv.info(), dv.u, keep)
     sctest = float(dv.u @ step)
+    if iter_max == 0 or not np.isfinite(loglik0):
+        return _newton_result(beta, loglik0, sctest, dv, keep, 0, True, False)
     best = loglik0
     rank0 = int(keep.sum())
-    if iter_max == 0 or not np.isfinite(loglik0):
-        return NewtonResult(
-            beta,
-            loglik0,
-            loglik0,
-            sctest,
-            dv.u,
-            inverse_kept(dv.info(), keep),
-            keep,
-            0,
-            True,
-            False,
-            dv,
-        )
     old = beta.copy()
     new = beta + step
     halving = 0
     ever_halved = False
     it = 0
-    last_good = (dv, keep)
     for it in range(1, iter_max + 1):
         dvn, keepn = evaluate_(new)
-        notfinite = (
-            not np.isfinite(dvn.loglik)
-            or not np.all(np.isfinite(dvn.u))
-            or not np.all(np.isfinite(dvn.info()))
-        )
+        notfinite = _not_finite(dvn)
         if counting:
             notfinite = notfinite or int(keepn.sum()) != rank0
             ok = (not notfinite) and halving == 0
         else:
             ok = not notfinite
-        # R's coxfit6: fabs(1 - loglik/newlk) <= eps; a zero log-likelihood (0/0 in C) is NaN
-        # there, i.e. not converged, never a ZeroDivisionError
-        ratio = best / dvn.loglik if dvn.loglik != 0 else (1.0 if best == 0 else math.inf)
-        if ok and abs(1.0 - ratio) <= eps:
-            return NewtonResult(
-                new,
-                loglik0,
-                dvn.loglik,
-                sctest,
-                dvn.u,
-                inverse_kept(dvn.info(), keepn),
-                keepn,
-                it,
-                True,
-                ever_halved or halving > 0,
-                dvn,
-            )
+        if ok and _loglik_converged(best, dvn.loglik, eps):
+            halved = ever_halved or halving > 0
+            return _newton_result(new, loglik0, sctest, dvn, keepn, it, True, halved)
         if it == iter_max:
             break
         if notfinite or dvn.loglik < best:
@@ -824,34 +806,75 @@ def newton_loop(
         else:
             halving = 0
             best = dvn.loglik
-            last_good = (dvn, keepn)
             st = solve_kept(dvn.info(), dvn.u, keepn)
             old = new
             new = new + st
-    # ran out of iterations
+    final_b, final_dv, final_keep = _out_of_iterations(
+        evaluate_, counting, new, old, best, eps, iter_max
+    )
+    return _newton_result(final_b, loglik0, sctest, final_dv, final_keep, it, False, ever_halved)
+
+
+def _newton_result(
+    beta: np.ndarray,
+    loglik0: float,
+    sctest: float,
+    dv: Any,
+    keep: np.ndarray,
+    iterations: int,
+    converged: bool,
+    halved: bool,
+) -> NewtonResult:
+    """The :class:`NewtonResult` at ``beta`` (``dv`` its evaluation; variance on the kept
+    columns)."""
+    return NewtonResult(
+        beta,
+        loglik0,
+        dv.loglik,
+        sctest,
+        dv.u,
+        inverse_kept(dv.info(), keep),
+        keep,
+        iterations,
+        converged,
+        halved,
+        dv,
+    )
+
+
+def _not_finite(dv: Any) -> bool:
+    """Whether the log-likelihood, score or information has a non-finite value."""
+    return (
+        not np.isfinite(dv.loglik)
+        or not np.all(np.isfinite(dv.u))
+        or not np.all(np.isfinite(dv.info()))
+    )
+
+
+def _loglik_converged(best: float, loglik: float, eps: float) -> bool:
+    """R's coxfit6 rule ``fabs(1 - loglik/newlk) <= eps``; a zero log-likelihood (0/0 in C) is
+    NaN there, i.e. not converged, never a ZeroDivisionError."""
+    ratio = best / loglik if loglik != 0 else (1.0 if best == 0 else math.inf)
+    return abs(1.0 - ratio) <= eps
+
+
+def _out_of_iterations(
+    evaluate_: Callable[[np.ndarray], tuple[Any, np.ndarray]],
+    counting: bool,
+    new: np.ndarray,
+    old: np.ndarray,
+    best: float,
+    eps: float,
+    iter_max: int,
+) -> tuple[np.ndarray, Any, np.ndarray]:
+    """The iterate R reports when the iterations ran out: ``agfit4`` keeps the last step
+    unless it lowered the log-likelihood; ``coxfit6`` the last accepted iterate."""
     if counting:
         dvn, keepn = evaluate_(new)
         if (dvn.loglik - best) / abs(best) < -eps:
             new = old
             dvn, keepn = evaluate_(new)
-        final_b, final_dv, final_keep = new, dvn, keepn
-    else:
-        final_b = old
-        final_dv, final_keep = last_good if iter_max > 1 else evaluate_(new)
-        if iter_max <= 1:
-            final_b = new
-        else:
-            final_dv, final_keep = evaluate_(old)
-    return NewtonResult(
-        final_b,
-        loglik0,
-        final_dv.loglik,
-        sctest,
-        final_dv.u,
-        inverse_kept(final_dv.info(), final_keep),
-        final_keep,
-        it,
-        False,
-        ever_halved,
-        final_dv,
-    )
+        return new, dvn, keepn
+    final = new if iter_max <= 1 else old
+    dvn, keepn = evaluate_(final)
+    return final, dvn, keepn

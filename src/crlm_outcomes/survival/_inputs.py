@@ -137,16 +137,70 @@ def survival_input(
     data = as_frame(data, error=SurvivalDataError)
     by_cols = as_column_list(by)
     strata_cols = as_column_list(strata)
-    named = {
-        "duration": [duration],
-        "event": [event],
-        "by": by_cols,
-        "strata": strata_cols,
-        "weights": as_column_list(weights),
-        "cluster": as_column_list(cluster),
-        "entry": as_column_list(entry),
-        "covariates": list(extra),
-    }
+    used = _used_columns(
+        data,
+        {
+            "duration": [duration],
+            "event": [event],
+            "by": by_cols,
+            "strata": strata_cols,
+            "weights": as_column_list(weights),
+            "cluster": as_column_list(cluster),
+            "entry": as_column_list(entry),
+            "covariates": list(extra),
+        },
+    )
+    if warn:
+        check_immortal_time(
+            data, by_cols + strata_cols, duration, entry if isinstance(entry, str) else None
+        )
+    kept, excluded = _exclude_missing(data, used, duration, warn)
+    time = _exit_times(kept, duration)
+    ev = _event_codes(kept, event, causes)
+    entry_arr = None
+    if entry is not None:
+        entry_arr = _numeric(kept, entry, "entry")
+        bad = ~(entry_arr < time)
+        if bad.any():
+            _raise_at(
+                kept, entry, bad, "entry time is not before the exit time", f"entry < {duration}"
+            )
+    w = None
+    if weights is not None:
+        w = _numeric(kept, weights, "weights")
+        bad = ~np.isfinite(w) | (w <= 0)
+        if bad.any():
+            _raise_at(kept, weights, bad, "weight is not a positive finite number", "a weight > 0")
+    group_keys: list[Hashable] | None = None
+    if by_cols:
+        group, group_labels, group_keys = column_codes(kept, by_cols)
+    else:
+        group, group_labels = np.zeros(len(kept), dtype=np.int64), ["all"]
+    strata_arr = strata_labels = strata_keys = None
+    if strata_cols:
+        strata_arr, strata_labels, strata_keys = column_codes(kept, strata_cols)
+    cluster_arr = None
+    if cluster is not None:
+        cluster_arr, _, _ = column_codes(kept, [cluster])
+    return SurvivalInput(
+        time=time,
+        event=ev,
+        entry=entry_arr,
+        weights=w,
+        group=group,
+        group_labels=group_labels,
+        strata=strata_arr,
+        strata_labels=strata_labels,
+        cluster=cluster_arr,
+        index=kept.index,
+        excluded=excluded,
+        group_keys=group_keys,
+        strata_keys=strata_keys,
+    )
+
+
+def _used_columns(data: pd.DataFrame, named: dict[str, list[str]]) -> list[str]:
+    """The columns named for each role, without repeats, each checked to exist."""
     used: list[str] = []
     for role, cols in named.items():
         for col in cols:
@@ -160,12 +214,14 @@ def survival_input(
                 )
             if col not in used:
                 used.append(col)
+    return used
 
-    if warn:
-        check_immortal_time(
-            data, by_cols + strata_cols, duration, entry if isinstance(entry, str) else None
-        )
 
+def _exclude_missing(
+    data: pd.DataFrame, used: list[str], duration: str, warn: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows complete in the used columns and the table of the excluded cells (index,
+    column, value, reason), announced by a warning when ``warn``."""
     # One NA scan per used column; no copy of the used columns unless rows are dropped.
     missing = {col: data[col].isna().to_numpy() for col in used}
     drop = np.logical_or.reduce(list(missing.values()))
@@ -195,7 +251,7 @@ def survival_input(
             f"{int(drop.sum())} row(s) excluded for missing values in "
             f"{', '.join(sorted(set(excluded['column'].astype(str))))}; see result.excluded",
             DataQualityWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if len(kept) == 0:
         raise SurvivalDataError(
@@ -203,13 +259,21 @@ def survival_input(
             column=duration,
             expected="at least one complete row",
         )
+    return kept, excluded
 
+
+def _exit_times(kept: pd.DataFrame, duration: str) -> np.ndarray:
+    """The durations as float64, checked finite and non-negative."""
     time = _numeric(kept, duration, "duration")
     if np.any(~np.isfinite(time)):
         _raise_at(kept, duration, ~np.isfinite(time), "duration is not finite", "a finite number")
     if np.any(time < 0):
         _raise_at(kept, duration, time < 0, "negative duration", "a duration >= 0")
+    return time
 
+
+def _event_codes(kept: pd.DataFrame, event: str, causes: Sequence[int]) -> np.ndarray:
+    """The event codes as int64 (booleans as 0/1), checked to be 0 or a declared cause."""
     raw_event = kept[event]
     if raw_event.dtype == bool or str(raw_event.dtype) == "boolean":
         ev = raw_event.astype("int64").to_numpy()
@@ -236,50 +300,7 @@ def survival_input(
             "event code outside the declared set",
             f"0 (censored) or {', '.join(map(str, causes))}",
         )
-
-    entry_arr = None
-    if entry is not None:
-        entry_arr = _numeric(kept, entry, "entry")
-        bad = ~(entry_arr < time)
-        if bad.any():
-            _raise_at(
-                kept, entry, bad, "entry time is not before the exit time", f"entry < {duration}"
-            )
-
-    w = None
-    if weights is not None:
-        w = _numeric(kept, weights, "weights")
-        bad = ~np.isfinite(w) | (w <= 0)
-        if bad.any():
-            _raise_at(kept, weights, bad, "weight is not a positive finite number", "a weight > 0")
-
-    group_keys: list[Hashable] | None = None
-    if by_cols:
-        group, group_labels, group_keys = column_codes(kept, by_cols)
-    else:
-        group, group_labels = np.zeros(len(kept), dtype=np.int64), ["all"]
-    strata_arr = strata_labels = strata_keys = None
-    if strata_cols:
-        strata_arr, strata_labels, strata_keys = column_codes(kept, strata_cols)
-    cluster_arr = None
-    if cluster is not None:
-        cluster_arr, _, _ = column_codes(kept, [cluster])
-
-    return SurvivalInput(
-        time=time,
-        event=ev,
-        entry=entry_arr,
-        weights=w,
-        group=group,
-        group_labels=group_labels,
-        strata=strata_arr,
-        strata_labels=strata_labels,
-        cluster=cluster_arr,
-        index=kept.index,
-        excluded=excluded,
-        group_keys=group_keys,
-        strata_keys=strata_keys,
-    )
+    return ev
 
 
 def _numeric(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:

@@ -48,6 +48,9 @@ def confidence_limits(
         Survival estimates.
     se
         Standard error of ``log S`` when ``logse`` (Greenwood), else of ``S`` (robust).
+    logse
+        ``True`` when ``se`` is the standard error of ``log S`` (Greenwood), ``False`` when it is
+        the standard error of ``S`` itself (the robust variance).
     conf_type
         ``"plain"``, ``"log"``, ``"log-log"``, ``"logit"``, ``"arcsin"`` or ``"none"``.
     conf_level
@@ -58,6 +61,17 @@ def confidence_limits(
     lower, upper
         NaN where R gives NA (for example ``log`` limits where S = 0, ``log-log`` where S is 0
         or 1), and all NaN for ``"none"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> surv = np.array([0.8, 0.5])  # S(t) at two times
+    >>> se_log = np.array([0.1, 0.2])  # standard errors of log S(t)
+    >>> lower, upper = confidence_limits(
+    ...     surv, se_log, logse=True, conf_type="log-log", conf_level=0.95
+    ... )
+    >>> [round(float(v), 4) for v in lower], [round(float(v), 4) for v in upper]
+    ([0.5844, 0.2952], [0.9115, 0.6745])
     """
     p = np.asarray(surv, dtype=np.float64)
     se = np.asarray(se, dtype=np.float64)

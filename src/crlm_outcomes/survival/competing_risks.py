@@ -62,6 +62,38 @@ def declared_causes(
     """The cause codes of an analysis: ``causes`` when given, else every non-censoring code seen.
 
     Codes that are not integers are left for :func:`survival_input` to report (it names the row).
+
+    Parameters
+    ----------
+    data
+        The analysis data.
+    event
+        Column of the event codes.
+    causes
+        The declared event codes, or ``None`` to take every code present other than
+        ``censor_code``.
+    censor_code
+        The code of censored rows (default 0).
+
+    Returns
+    -------
+    tuple of int
+        The cause codes: ``causes`` as given, or the integer codes seen in ``event`` in
+        increasing order (empty when ``event`` is not a column of ``data``).
+
+    Raises
+    ------
+    SpecError
+        ``causes`` is empty or contains ``censor_code``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"months": [3.0, 8.5, 12.0, 20.1, 30.0], "status": [1, 2, 0, 1, 0]})
+    >>> declared_causes(d, "status", None)  # the codes seen
+    (1, 2)
+    >>> declared_causes(d, "status", [1, 2, 3])  # a declared cause need not occur
+    (1, 2, 3)
     """
     if causes is not None:
         out = tuple(int(c) for c in causes)
@@ -301,6 +333,17 @@ class GrayTest(Result):
         cause of interest); the other causes are in ``table``.
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import gray_test
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+    >>> g = gray_test(cohort, "rfs_months", "rfs_cause", by="sex")
+    >>> g.table.round(3).to_dict("records")
+    [{'cause': 1, 'statistic': 0.252, 'df': 1, 'p': 0.616}, {'cause': 2, 'statistic': 0.018, 'df': 1, 'p': 0.893}]
+    >>> g.groups, round(float(g.p), 3)  # p of the first cause (recurrence)
+    (['female', 'male'], 0.616)
     """
 
     table: pd.DataFrame
@@ -491,6 +534,18 @@ class CumulativeIncidence(Result):
         Gray's test per cause when ``by`` was given (``None`` otherwise).
     conf_level, conf_type
         Level and transform of the pointwise intervals (see :func:`cumulative_incidence`).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cumulative_incidence
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+    >>> ci = cumulative_incidence(cohort, "rfs_months", "rfs_cause", by="sex")
+    >>> at = ci.at([12, 24])
+    >>> at[at["cause"] == 1][["group", "time", "estimate"]].round(3).to_dict("records")
+    [{'group': 'female', 'time': 12.0, 'estimate': 0.315}, {'group': 'female', 'time': 24.0, 'estimate': 0.533}, {'group': 'male', 'time': 12.0, 'estimate': 0.257}, {'group': 'male', 'time': 24.0, 'estimate': 0.411}]
+    >>> ci.follow_up.round(1).to_dict("records")
+    [{'group': 'female', 'n': 54, 'max_time': 200.3}, {'group': 'male', 'n': 70, 'max_time': 169.7}]
     """
 
     table: pd.DataFrame

@@ -164,8 +164,39 @@ def concordance_arrays(
     """Concordance of score ``x`` with survival, as ``concordancefit(..., timefix=FALSE)``
     (the functional core of :func:`concordance`, on arrays).
 
-    ``reverse=True`` (as ``coxph``) counts a pair as concordant when the higher score has the
-    shorter survival. Returns concordant, discordant, tied.x, tied.y, tied.xy, concordance, std.
+    Parameters
+    ----------
+    time, status
+        Exit times and event indicators (1 = event, 0 = censored).
+    x
+        The score of each row.
+    weights
+        Case weights (default 1 for every row).
+    strata
+        Integer stratum codes: pairs are compared only within a stratum.
+    cluster
+        Integer cluster codes of the jackknife variance (default: each row its own cluster).
+    entry
+        Entry times of ``(entry, time]`` rows (delayed entry, time-varying data).
+    reverse
+        ``True`` (the default, as ``coxph``) counts a pair as concordant when the higher score has
+        the shorter survival; ``False`` when it has the longer survival.
+
+    Returns
+    -------
+    pandas.Series
+        ``concordant, discordant, tied.x, tied.y, tied.xy`` (weighted pair counts),
+        ``concordance`` (C) and ``std`` (its infinitesimal-jackknife standard error).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> time = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> status = np.array([1, 1, 0, 1, 0])
+    >>> score = np.array([5.0, 3.0, 4.0, 2.0, 1.0])  # a risk score: higher, shorter survival
+    >>> res = concordance_arrays(time, status, score)
+    >>> {k: round(float(v), 4) for k, v in res.items()}
+    {'concordant': 7.0, 'discordant': 1.0, 'tied.x': 0.0, 'tied.y': 0.0, 'tied.xy': 0.0, 'concordance': 0.875, 'std': 0.1449}
     """
     n = time.size
     w = np.ones(n) if weights is None else np.asarray(weights, float)
@@ -198,7 +229,29 @@ def concordance_arrays(
 
 
 def cox_concordance(state) -> pd.Series:
-    """``fit$concordance`` of a fitted :func:`~crlm_outcomes.survival.cox.cox` model."""
+    """``fit$concordance`` of a fitted :func:`~crlm_outcomes.survival.cox.cox` model.
+
+    Parameters
+    ----------
+    state
+        The row-level state of the fit (:attr:`CoxResult.state
+        <crlm_outcomes.survival.cox.CoxResult>`).
+
+    Returns
+    -------
+    pandas.Series
+        Harrell's C of the linear predictor (a higher risk predicting shorter survival), laid out
+        as :func:`concordance_arrays`: pair counts, ``concordance`` and ``std``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> c = cox_concordance(fit.state)
+    >>> round(float(c["concordance"]), 4), round(float(c["std"]), 4)
+    (0.5628, 0.0272)
+    """
     lp = state.x @ state.beta
     return concordance_arrays(
         state.time,
@@ -228,6 +281,15 @@ class Concordance(Result):
         Rows used.
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.survival import concordance
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> c = concordance(cohort, "os_months", "os_event", "age_at_diagnosis", reverse=True)
+    >>> round(float(c.estimate), 3), round(float(c.table["std_error"][0]), 3), c.n
+    (0.561, 0.027, 200)
     """
 
     table: pd.DataFrame
@@ -319,47 +381,8 @@ def concordance(
     1.0
     """
     if isinstance(data, (np.ndarray, pd.Series, list, tuple)):
-        warn_deprecated(
-            "concordance(time, status, x, ...) on arrays",
-            "concordance(data, duration, event, score, ...) on a DataFrame, or "
-            "concordance_arrays() for arrays",
-        )
-        # the old positional order (time, status, x) lands in (data, duration, event)
-        x = event if event is not None else old.pop("x", None)
-        if old:
-            raise SpecError(
-                "unknown argument(s) to concordance",
-                value=sorted(old),
-                expected="time, status, x, weights, strata, cluster, entry, reverse",
-            )
-        return concordance_arrays(
-            np.asarray(data, float),
-            np.asarray(duration),
-            np.asarray(x),
-            # the deprecated array form passes arrays through the column-name parameters
-            weights=weights,  # type: ignore[arg-type]
-            strata=strata,  # type: ignore[arg-type]
-            cluster=cluster,  # type: ignore[arg-type]
-            entry=entry,  # type: ignore[arg-type]
-            reverse=True if reverse is None else reverse,
-        )
-    if old:
-        raise SpecError(
-            "unknown argument(s) to concordance",
-            value=sorted(old),
-            expected="data, duration, event, score, weights, strata, cluster, entry, "
-            "reverse, conf_level",
-        )
-    if score is None or duration is None or event is None:
-        raise SpecError(
-            "concordance needs duration, event and score columns",
-            value=None,
-            expected="concordance(data, duration, event, score)",
-        )
-    if not 0 < conf_level < 1:
-        raise SpecError(
-            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
-        )
+        return _array_form(data, duration, event, weights, strata, cluster, entry, reverse, old)
+    score = _checked_score(old, duration, event, score, conf_level)
     si = survival_input(
         data,
         duration,
@@ -388,9 +411,84 @@ def concordance(
         entry=si.entry,
         reverse=bool(reverse),
     )
+    return Concordance(
+        table=_concordance_table(res, conf_level),
+        score=score,
+        reverse=bool(reverse),
+        conf_level=conf_level,
+        n=si.n,
+        excluded=si.excluded,
+    )
+
+
+def _array_form(
+    time: Any,
+    status: Any,
+    x: Any,
+    weights: Any,
+    strata: Any,
+    cluster: Any,
+    entry: Any,
+    reverse: bool | None,
+    old: dict[str, Any],
+) -> pd.Series:
+    """The deprecated ``concordance(time, status, x, ...)`` on arrays, with its FutureWarning."""
+    warn_deprecated(
+        "concordance(time, status, x, ...) on arrays",
+        "concordance(data, duration, event, score, ...) on a DataFrame, or "
+        "concordance_arrays() for arrays",
+        stacklevel=4,
+    )
+    # the old positional order (time, status, x) lands in (data, duration, event)
+    x = x if x is not None else old.pop("x", None)
+    if old:
+        raise SpecError(
+            "unknown argument(s) to concordance",
+            value=sorted(old),
+            expected="time, status, x, weights, strata, cluster, entry, reverse",
+        )
+    return concordance_arrays(
+        np.asarray(time, float),
+        np.asarray(status),
+        np.asarray(x),
+        weights=weights,
+        strata=strata,
+        cluster=cluster,
+        entry=entry,
+        reverse=True if reverse is None else reverse,
+    )
+
+
+def _checked_score(
+    old: dict[str, Any], duration: Any, event: Any, score: str | None, conf_level: float
+) -> str:
+    """The score column, after a :class:`SpecError` for an unknown keyword, a missing column
+    name or a bad level."""
+    if old:
+        raise SpecError(
+            "unknown argument(s) to concordance",
+            value=sorted(old),
+            expected="data, duration, event, score, weights, strata, cluster, entry, "
+            "reverse, conf_level",
+        )
+    if score is None or duration is None or event is None:
+        raise SpecError(
+            "concordance needs duration, event and score columns",
+            value=None,
+            expected="concordance(data, duration, event, score)",
+        )
+    if not 0 < conf_level < 1:
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1", value=conf_level, expected="e.g. 0.95"
+        )
+    return score
+
+
+def _concordance_table(res: pd.Series, conf_level: float) -> pd.DataFrame:
+    """One row: C, its standard error and Wald limits, and the pair counts."""
     z = stats.norm.ppf(0.5 + conf_level / 2)
     est, se = float(res["concordance"]), float(res["std"])
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "estimate": [est],
             "std_error": [se],
@@ -402,12 +500,4 @@ def concordance(
             "tied_y": [res["tied.y"]],
             "tied_xy": [res["tied.xy"]],
         }
-    )
-    return Concordance(
-        table=table,
-        score=score,
-        reverse=bool(reverse),
-        conf_level=conf_level,
-        n=si.n,
-        excluded=si.excluded,
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,15 @@ class ConditionalSurvival(Result):
         Interval transform and level.
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.survival import conditional_survival
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> cs = conditional_survival(cohort, "os_months", "os_event", given=[0, 12], horizon=36)
+    >>> cs.table[["given", "n_risk", "survival_given", "estimate"]].round(3).to_dict("records")
+    [{'given': 0.0, 'n_risk': 200.0, 'survival_given': 1.0, 'estimate': 0.559}, {'given': 12.0, 'n_risk': 158.0, 'survival_given': 0.795, 'estimate': 0.549}]
     """
 
     table: pd.DataFrame
@@ -162,6 +172,45 @@ def conditional_survival(
 
     if isinstance(data, Cohort):
         data = data.data
+    s_all, t_all = _checked_times(given, horizon)
+    km = kaplan_meier(data, duration, event, by=by, weights=weights, conf_type="none", robust=False)
+    rows, curves = [], []
+    for g in km.group_labels:
+        sub = km.table[km.table["group"] == g]
+        tt = sub["time"].to_numpy(float)
+        surv = sub["survival"].to_numpy(float)
+        n = sub["n_risk"].to_numpy(float)
+        d = sub["n_event"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gw = np.where(d > 0, d / (n * (n - d)), 0.0)
+        km_g = _GroupKM(tt, surv, n, np.cumsum(gw))
+        for s in s_all:
+            rows += _conditional_rows(km_g, g, s, t_all, conf_type, conf_level)
+            curves.append(_conditional_curve(km_g, g, s, t_all, conf_type, conf_level))
+    table = pd.DataFrame(rows)
+    return ConditionalSurvival(
+        table=table,
+        curves=pd.concat(curves, ignore_index=True),
+        conf_type=conf_type,
+        conf_level=conf_level,
+        excluded=km.excluded,
+    )
+
+
+class _GroupKM(NamedTuple):
+    """One group's Kaplan–Meier steps: times, survival, numbers at risk and the cumulative
+    Greenwood sum ``sum d / (n (n - d))``."""
+
+    time: np.ndarray
+    surv: np.ndarray
+    n_risk: np.ndarray
+    cum_gw: np.ndarray
+
+
+def _checked_times(
+    given: float | Sequence[float], horizon: float | Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The given times (finite, >= 0) and horizons (finite, > 0) as float arrays."""
     s_all = np.atleast_1d(np.asarray(given, dtype=np.float64))
     t_all = np.atleast_1d(np.asarray(horizon, dtype=np.float64))
     if np.any(~np.isfinite(s_all)) or np.any(s_all < 0):
@@ -178,77 +227,69 @@ def conditional_survival(
             value=t_all.tolist(),
             expected="e.g. 60",
         )
-    km = kaplan_meier(data, duration, event, by=by, weights=weights, conf_type="none", robust=False)
-    rows, curves = [], []
-    for g in km.group_labels:
-        sub = km.table[km.table["group"] == g]
-        tt = sub["time"].to_numpy(float)
-        surv = sub["survival"].to_numpy(float)
-        n = sub["n_risk"].to_numpy(float)
-        d = sub["n_event"].to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gw = np.where(d > 0, d / (n * (n - d)), 0.0)
-        cum_gw = np.cumsum(gw)
-        last = tt.max()
-        for s in s_all:
-            s_s = float(_step(tt, surv, np.array([s]), 1.0)[0])
-            gw_s = float(_step(tt, cum_gw, np.array([s]), 0.0)[0])
-            after = tt > s
-            n_risk = float(n[after][0]) if after.any() else 0.0
-            ends = s + t_all
-            s_end = _step(tt, surv, ends, 1.0)
-            gw_end = _step(tt, cum_gw, ends, 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                est = np.where(s_s > 0, s_end / s_s, np.nan)
-                se_log = np.sqrt(gw_end - gw_s)
-            beyond = (ends > last) | (s_s <= 0)
-            est = np.where(beyond, np.nan, est)
-            lo, hi = confidence_limits(
-                est, se_log, logse=True, conf_type=conf_type, conf_level=conf_level
-            )
-            if conf_type != "none":
-                lo = np.where(est == 1, 1.0, lo)
-                hi = np.where(est == 1, 1.0, hi)
-            for k, t in enumerate(t_all):
-                rows.append(
-                    {
-                        "group": g,
-                        "given": s,
-                        "horizon": t,
-                        "time": s + t,
-                        "n_risk": n_risk,
-                        "survival_given": s_s,
-                        "estimate": est[k],
-                        "std_error": est[k] * se_log[k],
-                        "lower": lo[k],
-                        "upper": hi[k],
-                    }
-                )
-            grid = np.concatenate(([s], tt[(tt > s) & (tt <= s + t_all.max())]))
-            cs = np.where(s_s > 0, _step(tt, surv, grid, 1.0) / s_s, np.nan)
-            se_c = np.sqrt(_step(tt, cum_gw, grid, 0.0) - gw_s)
-            clo, chi = confidence_limits(
-                cs, se_c, logse=True, conf_type=conf_type, conf_level=conf_level
-            )
-            clo = np.where(cs == 1, 1.0, clo)
-            chi = np.where(cs == 1, 1.0, chi)
-            curves.append(
-                pd.DataFrame(
-                    {
-                        "group": g,
-                        "given": s,
-                        "time": grid - s,
-                        "estimate": cs,
-                        "lower": clo,
-                        "upper": chi,
-                    }
-                )
-            )
-    table = pd.DataFrame(rows)
-    return ConditionalSurvival(
-        table=table,
-        curves=pd.concat(curves, ignore_index=True),
-        conf_type=conf_type,
-        conf_level=conf_level,
-        excluded=km.excluded,
+    return s_all, t_all
+
+
+def _conditional_rows(
+    km: _GroupKM, group: Any, s: float, t_all: np.ndarray, conf_type: str, conf_level: float
+) -> list[dict[str, Any]]:
+    """The table rows of one group and given time ``s``: ``S(s + t) / S(s)`` for each
+    horizon ``t``, its standard error (Greenwood from ``s``) and limits."""
+    tt, surv, cum_gw = km.time, km.surv, km.cum_gw
+    s_s = float(_step(tt, surv, np.array([s]), 1.0)[0])
+    gw_s = float(_step(tt, cum_gw, np.array([s]), 0.0)[0])
+    after = tt > s
+    n_risk = float(km.n_risk[after][0]) if after.any() else 0.0
+    ends = s + t_all
+    s_end = _step(tt, surv, ends, 1.0)
+    gw_end = _step(tt, cum_gw, ends, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.where(s_s > 0, s_end / s_s, np.nan)
+        se_log = np.sqrt(gw_end - gw_s)
+    beyond = (ends > tt.max()) | (s_s <= 0)
+    est = np.where(beyond, np.nan, est)
+    lo, hi = confidence_limits(est, se_log, logse=True, conf_type=conf_type, conf_level=conf_level)
+    if conf_type != "none":
+        lo = np.where(est == 1, 1.0, lo)
+        hi = np.where(est == 1, 1.0, hi)
+    return [
+        {
+            "group": group,
+            "given": s,
+            "horizon": t,
+            "time": s + t,
+            "n_risk": n_risk,
+            "survival_given": s_s,
+            "estimate": est[k],
+            "std_error": est[k] * se_log[k],
+            "lower": lo[k],
+            "upper": hi[k],
+        }
+        for k, t in enumerate(t_all)
+    ]
+
+
+def _conditional_curve(
+    km: _GroupKM, group: Any, s: float, t_all: np.ndarray, conf_type: str, conf_level: float
+) -> pd.DataFrame:
+    """The conditional survival curve of one group from ``s`` to the longest horizon, with
+    its limits, against the time since ``s``."""
+    tt, surv, cum_gw = km.time, km.surv, km.cum_gw
+    s_s = float(_step(tt, surv, np.array([s]), 1.0)[0])
+    gw_s = float(_step(tt, cum_gw, np.array([s]), 0.0)[0])
+    grid = np.concatenate(([s], tt[(tt > s) & (tt <= s + t_all.max())]))
+    cs = np.where(s_s > 0, _step(tt, surv, grid, 1.0) / s_s, np.nan)
+    se_c = np.sqrt(_step(tt, cum_gw, grid, 0.0) - gw_s)
+    clo, chi = confidence_limits(cs, se_c, logse=True, conf_type=conf_type, conf_level=conf_level)
+    clo = np.where(cs == 1, 1.0, clo)
+    chi = np.where(cs == 1, 1.0, chi)
+    return pd.DataFrame(
+        {
+            "group": group,
+            "given": s,
+            "time": grid - s,
+            "estimate": cs,
+            "lower": clo,
+            "upper": chi,
+        }
     )

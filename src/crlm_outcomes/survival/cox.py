@@ -33,7 +33,7 @@ from crlm_outcomes.errors import (
 )
 from crlm_outcomes.formula.design import Design, build_design, formula_variables
 from crlm_outcomes.survival import _cox_engine as eng
-from crlm_outcomes.survival._inputs import as_column_list, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, as_column_list, survival_input
 
 if TYPE_CHECKING:
     from crlm_outcomes.survival.cox_zph import ZphResult
@@ -110,6 +110,16 @@ class CoxResult(Result):
         need them raise :class:`~crlm_outcomes.errors.SpecError`.
     levels
         Levels of each categorical variable (reference first) of a fit without ``state``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> fit.n, fit.n_event, fit.ties, fit.converged
+    (200, 143, 'efron', True)
+    >>> fit.tests.round(3).to_dict("records")
+    [{'test': 'likelihood_ratio', 'statistic': 4.866, 'df': 2, 'p': 0.088}, {'test': 'wald', 'statistic': 4.804, 'df': 2, 'p': 0.091}, {'test': 'score', 'statistic': 4.813, 'df': 2, 'p': 0.09}]
     """
 
     table: pd.DataFrame
@@ -459,21 +469,7 @@ def cox(
     >>> fit.table[["term", "hr"]].round(3).to_dict("records")
     [{'term': 'age_at_diagnosis', 'hr': 1.017}, {'term': 'sex[T.male]', 'hr': 0.941}]
     """
-    if ties not in ("efron", "breslow"):
-        raise SpecError(
-            "ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
-            "partial likelihood is combinatorial in the tie size)",
-            column="ties",
-            value=ties,
-            expected="'efron' or 'breslow'",
-        )
-    if not 0 < conf_level < 1:
-        raise SpecError(
-            "conf_level must lie strictly between 0 and 1",
-            column="conf_level",
-            value=conf_level,
-            expected="e.g. 0.95",
-        )
+    _check_options(ties, conf_level)
     from crlm_outcomes.scale.survival import is_external
 
     if is_external(data):
@@ -494,7 +490,7 @@ def cox(
         )
     data = as_frame(data, error=SurvivalDataError)
     variables = formula_variables(formula, data)
-    si = survival_input(
+    si = survival_input(  # called here so that its warning points at the caller of cox
         data,
         duration,
         event,
@@ -504,18 +500,87 @@ def cox(
         entry=entry,
         extra=variables,
     )
-    used_cols = list(
-        dict.fromkeys(
-            [
-                duration,
-                event,
-                *as_column_list(strata),
-                *as_column_list(weights),
-                *as_column_list(cluster),
-                *as_column_list(entry),
-                *variables,
-            ]
+    design = _design(
+        data, formula, si, variables, [duration, event, strata, weights, cluster, entry]
+    )
+    ev = _event_indicator(si)
+    robust, groups = _variance_choice(si, robust, cluster)
+    counting = entry is not None
+    rs, time_fix, entry_fix = _risk_sets(si, ev, ties, counting)
+    res, xs, ws, center, means = _newton_fit(design.X, si.weights, rs, counting)
+    _fit_warnings(res, design.columns, counting)
+    var, rscore, order_groups = _variance(res, xs, ws, rs, robust, groups)
+    order = rs.order
+    state = CoxFitState(
+        design=design,
+        rs=rs,
+        x=xs,
+        center=center,
+        w=ws,
+        time=time_fix[order],
+        event=ev[order],
+        entry=None if entry_fix is None else entry_fix[order],
+        strata=None if si.strata is None else si.strata[order],
+        strata_labels=si.strata_labels,
+        strata_columns=as_column_list(strata),
+        cluster=order_groups,
+        beta=np.where(res.keep, res.beta, 0.0),
+        keep=res.keep,
+        naive_var=res.var,
+        var=var,
+        means=means,
+        method=ties,
+        robust=robust,
+        deriv=res.deriv,
+        strata_keys=si.strata_keys,
+    )
+    return cox_result(
+        res,
+        design.columns,
+        counting=counting,
+        conf_level=conf_level,
+        ties=ties,
+        n=si.n,
+        n_event=int(ev.sum()),
+        excluded=si.excluded,
+        state=state,
+        robust=robust,
+        var=var,
+        rscore=rscore,
+        warn=False,
+    )
+
+
+def _check_options(ties: str, conf_level: float) -> None:
+    """The tie method and confidence level, or a :class:`SpecError` naming the bad one."""
+    if ties not in ("efron", "breslow"):
+        raise SpecError(
+            "ties must be 'efron' or 'breslow' ('exact' is not available: R's exact "
+            "partial likelihood is combinatorial in the tie size)",
+            column="ties",
+            value=ties,
+            expected="'efron' or 'breslow'",
         )
+    if not 0 < conf_level < 1:
+        raise SpecError(
+            "conf_level must lie strictly between 0 and 1",
+            column="conf_level",
+            value=conf_level,
+            expected="e.g. 0.95",
+        )
+
+
+def _design(
+    data: pd.DataFrame,
+    formula: str,
+    si: SurvivalInput,
+    variables: list[str],
+    columns: list[str | list[str] | None],
+) -> Design:
+    """The design matrix of the complete rows (complete in ``columns``, the survival columns,
+    and ``variables``), checked to have finite covariates."""
+    used_cols = list(
+        dict.fromkeys([c for cols in columns for c in as_column_list(cols)] + list(variables))
     )
     if si.excluded.empty:
         frame = data  # build_design reads only the formula's columns
@@ -523,8 +588,7 @@ def cox(
         frame = data.loc[data[used_cols].notna().all(axis=1).to_numpy(), variables]
     design = build_design(formula, frame)
     x_raw = design.X
-    n, p = x_raw.shape
-    if p == 0:
+    if x_raw.shape[1] == 0:
         raise EstimationError("the formula has no covariate columns")
     if not np.all(np.isfinite(x_raw)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(x_raw), axis=1))[0])
@@ -535,14 +599,26 @@ def cox(
             value=str(frame.index[bad]),
             expected="finite covariates",
         )
+    return design
+
+
+def _event_indicator(si: SurvivalInput) -> np.ndarray:
+    """0/1 events of the rows used, or an :class:`EstimationError` when there are none."""
     ev = (si.event > 0).astype(np.int64)
     if ev.sum() == 0:
         raise EstimationError(
             "no events in the rows used: a Cox model cannot be fitted "
             '(R: "Can\'t fit a Cox model with 0 failures")'
         )
-    w = np.ones(n) if si.weights is None else si.weights
-    has_rwt = si.weights is not None and bool(np.any(w != np.floor(w)))
+    return ev
+
+
+def _variance_choice(
+    si: SurvivalInput, robust: bool | None, cluster: str | None
+) -> tuple[bool, np.ndarray | None]:
+    """Whether the robust variance is used (R 3.5-3's default when ``None``) and the cluster
+    codes that group its score residuals (``None``: one group per row)."""
+    has_rwt = si.weights is not None and bool(np.any(si.weights != np.floor(si.weights)))
     if robust is None:
         robust = cluster is not None or has_rwt
     groups = None
@@ -553,9 +629,13 @@ def cox(
             warnings.warn(
                 "cluster specified with robust=False: cluster ignored (as R)",
                 DataQualityWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-    counting = entry is not None
+    return bool(robust), groups
+
+
+def _check_strata(si: SurvivalInput, n: int) -> None:
+    """An :class:`EstimationError` when every stratum holds a single row."""
     if (
         si.strata is not None
         and n
@@ -567,6 +647,13 @@ def cox(
             "or adjust for the variable instead"
         )
 
+
+def _risk_sets(
+    si: SurvivalInput, ev: np.ndarray, ties: str, counting: bool
+) -> tuple[eng.RiskSets, np.ndarray, np.ndarray | None]:
+    """The risk sets on the ``aeqSurv``-merged times, and those times (exit, entry); an
+    :class:`EstimationError` when every stratum holds a single row."""
+    _check_strata(si, si.n)
     is_ev = ev > 0
     time_order = None if counting else eng.event_first_time_order(si.time, is_ev)
     time_fix, entry_fix = _aeq_times(si.time, si.entry, time_order)
@@ -575,9 +662,20 @@ def cox(
     rs = eng.build_risk_sets(
         time_fix, ev, si.weights, si.strata, entry_fix, ties == "efron", time_order=time_order
     )
+    return rs, time_fix, entry_fix
+
+
+def _newton_fit(
+    x_raw: np.ndarray, weights: np.ndarray | None, rs: eng.RiskSets, counting: bool
+) -> tuple[eng.NewtonResult, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Newton-Raphson on the sorted, centred and scaled design, as ``coxph.fit``.
+
+    Returns the fit, the centred sorted design, the sorted weights, the internal centring
+    and R's ``fit$means`` (0 for {-1, 0, 1} columns, which R does not centre).
+    """
+    n = x_raw.shape[0]
     xs = np.take(x_raw, rs.order, axis=0)
-    del x_raw
-    ws = np.ones(n) if si.weights is None else w[rs.order]
+    ws = np.ones(n) if weights is None else weights[rs.order]
     zero_one = _zero_one(xs)
     center = (ws @ xs) / ws.sum()
     if counting:
@@ -592,66 +690,30 @@ def cox(
         res = eng.newton(
             xs, ws, rs, scale, counting=counting, eps=_EPS, toler_chol=_TOLER_CHOL, work=work
         )
-    del work
-    keep = res.keep
-    beta = np.where(keep, res.beta, 0.0)
-    naive_var = res.var
-    names = design.columns
-    _fit_warnings(res, names, counting)
+    return res, xs, ws, center, means
 
-    order_groups = None
-    if robust:
-        order_groups = (np.arange(n) if groups is None else groups)[rs.order]
-        resid = eng.score_residuals(res.deriv, xs, rs) * ws[:, None]
-        dfb = _collapse(resid, order_groups) @ naive_var
-        var = dfb.T @ dfb
-        d0 = eng.derivatives(np.zeros(p), xs, ws, rs, eng.event_sums(ws, xs, rs), need_info=False)
-        r0 = _collapse(eng.score_residuals(d0, xs, rs) * ws[:, None], order_groups)
-        u0 = r0.sum(axis=0)
-        rscore = _wtest(r0.T @ r0, u0)
-    else:
-        var = naive_var
-        rscore = None
 
-    order = rs.order
-    state = CoxFitState(
-        design=design,
-        rs=rs,
-        x=xs,
-        center=center,
-        w=ws,
-        time=time_fix[order],
-        event=ev[order],
-        entry=None if entry_fix is None else entry_fix[order],
-        strata=None if si.strata is None else si.strata[order],
-        strata_labels=si.strata_labels,
-        strata_columns=as_column_list(strata),
-        cluster=order_groups if robust else None,
-        beta=beta,
-        keep=keep,
-        naive_var=naive_var,
-        var=var,
-        means=means,
-        method=ties,
-        robust=bool(robust),
-        deriv=res.deriv,
-        strata_keys=si.strata_keys,
-    )
-    return cox_result(
-        res,
-        names,
-        counting=counting,
-        conf_level=conf_level,
-        ties=ties,
-        n=n,
-        n_event=int(ev.sum()),
-        excluded=si.excluded,
-        state=state,
-        robust=bool(robust),
-        var=var,
-        rscore=rscore,
-        warn=False,
-    )
+def _variance(
+    res: eng.NewtonResult,
+    xs: np.ndarray,
+    ws: np.ndarray,
+    rs: eng.RiskSets,
+    robust: bool,
+    groups: np.ndarray | None,
+) -> tuple[np.ndarray, float | None, np.ndarray | None]:
+    """The variance used (robust sandwich or model-based), the robust score test and the
+    sorted cluster codes (both ``None`` without the robust variance)."""
+    if not robust:
+        return res.var, None, None
+    n, p = xs.shape
+    order_groups = (np.arange(n) if groups is None else groups)[rs.order]
+    resid = eng.score_residuals(res.deriv, xs, rs) * ws[:, None]
+    dfb = _collapse(resid, order_groups) @ res.var
+    var = dfb.T @ dfb
+    d0 = eng.derivatives(np.zeros(p), xs, ws, rs, eng.event_sums(ws, xs, rs), need_info=False)
+    r0 = _collapse(eng.score_residuals(d0, xs, rs) * ws[:, None], order_groups)
+    u0 = r0.sum(axis=0)
+    return var, _wtest(r0.T @ r0, u0), order_groups
 
 
 def _fit_warnings(res: eng.NewtonResult, names: list[str], counting: bool) -> None:

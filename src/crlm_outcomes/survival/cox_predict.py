@@ -72,7 +72,34 @@ def _newdata_strata(state, newdata: pd.DataFrame) -> np.ndarray | None:
 def predict_lp(state, newdata: pd.DataFrame | None = None, type: str = "lp") -> np.ndarray:
     """Linear predictor or risk score, as ``predict(fit, newdata, type)``.
 
-    Without ``newdata`` the fitted rows are predicted, in the order of the data used.
+    Parameters
+    ----------
+    state
+        The row-level state of a fitted model (:attr:`CoxResult.state
+        <crlm_outcomes.survival.cox.CoxResult>`).
+    newdata
+        Rows with the model's covariates; ``None`` (default) predicts the fitted rows, in the
+        order of the data used.
+    type
+        ``"lp"`` (default): the linear predictor centred on ``fit$means``; ``"risk"``: its
+        exponential, the hazard ratio against a subject at the means.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> new = pd.DataFrame({"age_at_diagnosis": [50.0, 70.0], "sex": ["female", "male"]})
+    >>> [round(float(v), 3) for v in predict_lp(fit.state, new)]
+    [-0.24, 0.029]
+    >>> [round(float(v), 3) for v in predict_lp(fit.state, new, type="risk")]
+    [0.787, 1.029]
     """
     if type not in ("lp", "risk"):
         raise SpecError(
@@ -173,8 +200,28 @@ def _baseline(state) -> list[dict]:
 
 def baseline_hazard(state) -> pd.DataFrame:
     """Baseline cumulative hazard at every distinct exit time of each stratum, for a subject at
-    ``fit$means`` (Breslow, or Efron-matched for Efron ties): ``strata, stratum_code, time,
-    cumhaz``."""
+    ``fit$means`` (Breslow, or Efron-matched for Efron ties), as ``basehaz(fit, centered = TRUE)``.
+
+    Parameters
+    ----------
+    state
+        The row-level state of a fitted model (:attr:`CoxResult.state
+        <crlm_outcomes.survival.cox.CoxResult>`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``strata`` (label, ``"all"`` without strata), ``stratum_code``, ``time``, ``cumhaz``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> bh = baseline_hazard(fit.state)
+    >>> len(bh), bh.iloc[-1:].round(3).to_dict("records")  # 195 distinct times, the last one
+    (195, [{'strata': 'all', 'stratum_code': 0, 'time': 201.889, 'cumhaz': 2.73}])
+    """
     return pd.concat(
         [
             pd.DataFrame(
@@ -197,20 +244,51 @@ def predict_survival(
     """Survival curves of the rows of ``newdata``, with standard errors and confidence limits,
     as ``survfit(fit, newdata)``.
 
-    Returns a long table: ``row`` (position in newdata), ``strata``, ``time``, ``cumhaz``,
-    ``surv``, ``std_error``, ``lower``, ``upper``. ``std_error`` is the standard error of the
-    cumulative hazard (R's ``std.err`` of a Cox curve), including the uncertainty of the
-    coefficients (Tsiatis 1981; Therneau & Grambsch 2000, section 10.2.3):
+    ``std_error`` is the standard error of the cumulative hazard (R's ``std.err`` of a Cox
+    curve), including the uncertainty of the coefficients (Tsiatis 1981; Therneau & Grambsch
+    2000, section 10.2.3):
     ``var H(t; z) = r(z)**2 [sum_{k<=t} v_k + d(t)' V d(t)]``, ``d(t) = H0(t) z - sum_{k<=t} g_k``
     (see :func:`_increments`), ``V`` the model's variance (the robust one when the fit used it,
-    as R's ``fit$var``). The limits are those of ``conf_type`` (R's default ``"log"``; also
-    ``"log-log"``, ``"plain"``, ``"logit"``, ``"arcsin"``, ``"none"``) at ``conf_level``, on
-    the log-survival scale as R's ``survfit_confint(logse = TRUE)``.
+    as R's ``fit$var``). The limits are those of ``conf_type`` at ``conf_level``, on the
+    log-survival scale as R's ``survfit_confint(logse = TRUE)``.
 
     With ``times``, the step functions are evaluated at those times (as
     ``summary(survfit(...), times = times)``, but keeping times beyond the last exit time as
     missing rather than dropping them). A stratified model uses each row's stratum when newdata
     has the strata columns, otherwise every stratum's curve is returned for every row.
+
+    Parameters
+    ----------
+    state
+        The row-level state of a fitted model (:attr:`CoxResult.state
+        <crlm_outcomes.survival.cox.CoxResult>`).
+    newdata
+        Rows with the model's covariates (for a stratified model, optionally the strata
+        columns).
+    times
+        Times at which to evaluate the curves; ``None`` (default): every distinct exit time.
+    conf_type
+        ``"log"`` (R's default), ``"log-log"``, ``"plain"``, ``"logit"``, ``"arcsin"`` or
+        ``"none"``.
+    conf_level
+        Level of the pointwise intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A long table: ``row`` (position in newdata), ``strata``, ``time``, ``cumhaz``,
+        ``surv``, ``std_error`` (of the cumulative hazard), ``lower``, ``upper``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> new = pd.DataFrame({"age_at_diagnosis": [50.0, 70.0], "sex": ["female", "male"]})
+    >>> curves = predict_survival(fit.state, new, times=[12, 36])
+    >>> curves[["row", "time", "surv", "lower", "upper"]].round(3).to_dict("records")
+    [{'row': 0, 'time': 12.0, 'surv': 0.831, 'lower': 0.768, 'upper': 0.9}, {'row': 0, 'time': 36.0, 'surv': 0.624, 'lower': 0.524, 'upper': 0.741}, {'row': 1, 'time': 12.0, 'surv': 0.785, 'lower': 0.724, 'upper': 0.853}, {'row': 1, 'time': 36.0, 'surv': 0.539, 'lower': 0.458, 'upper': 0.634}]
     """
     from crlm_outcomes.survival._km_core import check_conf, confidence_limits
 

@@ -44,6 +44,15 @@ class ZphResult(Result):
         The time transform used.
     excluded
         Always empty (the rows are those of the fitted model; see its ``excluded``).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> zph = fit.zph()
+    >>> zph.transform, zph.y.shape  # 143 deaths, 2 terms
+    ('km', (143, 2))
     """
 
     table: pd.DataFrame
@@ -120,7 +129,37 @@ def _transformed(state, transform: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cox_zph(state, transform: str = "km", terms: bool = True) -> ZphResult:
-    """Proportional-hazards test and scaled Schoenfeld residuals of a fitted Cox model."""
+    """Proportional-hazards test and scaled Schoenfeld residuals of a fitted Cox model, as R's
+    ``cox.zph(fit, transform, terms)``.
+
+    Parameters
+    ----------
+    state
+        The row-level state of a fitted model (:attr:`CoxResult.state
+        <crlm_outcomes.survival.cox.CoxResult>`).
+    transform
+        Time transform ``g(t)``: ``"km"`` (default, R's), ``"identity"``, ``"log"`` or ``"rank"``.
+    terms
+        ``True`` (default): one test per term, the columns of a multi-column term (a factor, a
+        spline) jointly; ``False``: one test per design column.
+
+    Returns
+    -------
+    ZphResult
+
+    Raises
+    ------
+    SpecError
+        An unknown ``transform``.
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> cox_zph(fit.state).table.round(3).to_dict("records")
+    [{'term': 'age_at_diagnosis', 'statistic': 0.636, 'df': 1, 'p': 0.425}, {'term': 'sex', 'statistic': 0.714, 'df': 1, 'p': 0.398}, {'term': 'GLOBAL', 'statistic': 1.324, 'df': 2, 'p': 0.516}]
+    """
     rs = state.rs
     keep = state.keep
     kept = np.flatnonzero(keep)

@@ -44,6 +44,17 @@ _MEASURES = ("RR", "HR", "OR")
 def hr_to_rr(hr: float | np.ndarray) -> float | np.ndarray:
     """VanderWeele's conversion of a hazard ratio of a common outcome to a risk ratio.
 
+    Parameters
+    ----------
+    hr
+        Hazard ratio(s), positive.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``(1 - 0.5**sqrt(HR)) / (1 - 0.5**sqrt(1/HR))`` (VanderWeele 2020): a float for a scalar
+        ``hr``, an array for an array.
+
     Examples
     --------
     >>> round(float(hr_to_rr(2.0)), 4)
@@ -58,6 +69,21 @@ def hr_to_rr(hr: float | np.ndarray) -> float | np.ndarray:
 
 def evalue_point(rr: float) -> float:
     """E-value of a risk ratio: ``RR + sqrt(RR (RR - 1))`` on the side of the ratio above 1.
+
+    Parameters
+    ----------
+    rr
+        A risk ratio (> 0); a ratio below 1 is inverted first.
+
+    Returns
+    -------
+    float
+        The E-value, at least 1.
+
+    Raises
+    ------
+    InputError
+        ``rr`` is not positive.
 
     Examples
     --------
@@ -81,6 +107,13 @@ class EValueResult(Result):
         One row per estimate: term, measure, estimate, lower, upper (as given), rare,
         rr, rr_lower, rr_upper (on the risk-ratio scale after conversion), evalue (point),
         evalue_ci (limit closer to the null; 1 when the interval contains the null).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.survival import evalue
+    >>> ev = evalue(0.6, lower=0.45, upper=0.8, measure="HR", rare=False)  # HR 0.6 (0.45-0.8)
+    >>> ev.table[["rr", "evalue", "evalue_ci"]].round(3).to_dict("records")
+    [{'rr': 0.703, 'evalue': 2.2, 'evalue_ci': 1.609}]
     """
 
     table: pd.DataFrame
@@ -255,6 +288,15 @@ def evalue_from_model(
     Returns
     -------
     EValueResult
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> ev = evalue_from_model(fit, "sex[T.male]", rare=False)  # death is a common outcome
+    >>> ev.table[["term", "estimate", "rr", "evalue", "evalue_ci"]].round(3).to_dict("records")
+    [{'term': 'sex[T.male]', 'estimate': 0.941, 'rr': 0.959, 'evalue': 1.254, 'evalue_ci': 1.0}]
     """
     if isinstance(model, pd.DataFrame):
         frame = model

@@ -291,6 +291,19 @@ class FineGray(Result):
     term_counts
         ``term, n, events``: patients with a 0/1 design column equal to 1 and their events of
         the cause (missing for other columns), for tables and forest plots.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes import fine_gray
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+    >>> fg = fine_gray(cohort, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+    >>> fg.counts, fg.n, fg.converged
+    ({'n_cause': 86, 'n_competing': 9, 'n_censored': 29}, 124, True)
+    >>> new = pd.DataFrame({"age_at_diagnosis": [60.0], "sex": ["male"]})
+    >>> fg.predict(new, times=[12, 24]).round(3).to_dict("records")  # cumulative incidence
+    [{'row': 0, 'time': 12.0, 'cif': 0.273}, {'row': 0, 'time': 24.0, 'cif': 0.451}]
     """
 
     table: pd.DataFrame
@@ -551,8 +564,6 @@ def fine_gray(
     >>> fg.table[["term", "hr"]].round(3).to_dict("records")
     [{'term': 'age_at_diagnosis', 'hr': 0.996}, {'term': 'sex[T.male]', 'hr': 0.901}]
     """
-    from crlm_outcomes.survival.competing_risks import declared_causes
-
     data = as_frame(data, error=SurvivalDataError)
     if not 0 < conf_level < 1:
         raise SpecError(
@@ -560,6 +571,63 @@ def fine_gray(
         )
     checked = check_formula(formula, data.columns)
     variables = list(checked.variables)
+    cz = _declared_causes(data, event, causes, censor_code, cause)
+    frame, codes_for_input, cause_code = _recode_censoring(data, event, cz, censor_code, cause)
+    si = survival_input(
+        frame, duration, event, by=cengroup, causes=codes_for_input, extra=variables
+    )
+    design, terms, x = _design(formula, data.loc[si.index], variables)
+    status = np.where(si.event == 0, 0, np.where(si.event == cause_code, 1, 2))
+    cg = si.group if cengroup is not None else np.zeros(si.n, dtype=np.int64)
+    dat = _prepare(si.time, status, x, cg)
+    if dat.fail_times.shape[0] == 0:
+        raise EstimationError(f"no event of cause {cause} among the rows analysed")
+    beta, lik, score, info, converged, iterations = _newton_raphson(
+        dat, _initial_beta(init, terms), terms, max_iter, gtol
+    )
+    if not converged:
+        worst = [terms[j] for j in np.argsort(-np.abs(score))[: min(3, len(terms))]]
+        warnings.warn(
+            f"Fine–Gray fit did not converge in {max_iter} iterations; largest "
+            f"scores for {', '.join(worst)}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    table, var = _coefficient_table(dat, beta, info, terms, conf_level)
+    counts, term_counts = _event_counts(status, x, terms)
+    return FineGray(
+        table=table,
+        var=pd.DataFrame(var, index=terms, columns=terms),
+        information=pd.DataFrame(info, index=terms, columns=terms),
+        loglik=-lik,
+        loglik_null=-_neg_loglik(dat, np.zeros(len(terms))),
+        converged=converged,
+        iterations=iterations,
+        cause=cause,
+        competing=tuple(c for c in cz if c != cause),
+        formula=checked.rhs,
+        conf_level=conf_level,
+        n=si.n,
+        counts=counts,
+        excluded=si.excluded,
+        baseline=_baseline(dat, beta),
+        last_time=float(dat.time.max()),
+        model_spec=design,
+        references=design.references,
+        term_counts=term_counts,
+    )
+
+
+def _declared_causes(
+    data: pd.DataFrame,
+    event: str,
+    causes: Sequence[int] | None,
+    censor_code: int,
+    cause: int,
+) -> tuple[int, ...]:
+    """The declared event codes, checked to hold the cause of interest."""
+    from crlm_outcomes.survival.competing_risks import declared_causes
+
     cz = declared_causes(data, event, causes, censor_code=censor_code)
     if cause not in cz:
         if causes is not None:
@@ -569,25 +637,34 @@ def fine_gray(
         raise EstimationError(
             f"no event with code {cause} (the cause of interest) in column {event!r}"
         )
-    frame = data
-    codes_for_input = cz
-    cause_code = cause
-    if censor_code != 0:
-        # survival_input treats 0 as censored: map the censoring code to 0 and move a cause
-        # coded 0 to an unused code (its identity only matters as "cause" or "competing").
-        raw = pd.to_numeric(data[event], errors="coerce")
-        spare = int(max([*cz, censor_code, 0])) + 1
-        recoded = raw.where(raw != 0, spare).where(raw != censor_code, 0).where(raw.notna())
-        frame = data.assign(**{event: recoded})
-        codes_for_input = tuple(spare if c == 0 else c for c in cz)
-        cause_code = spare if cause == 0 else cause
-    si = survival_input(
-        frame, duration, event, by=cengroup, causes=codes_for_input, extra=variables
-    )
+    return cz
+
+
+def _recode_censoring(
+    data: pd.DataFrame, event: str, cz: tuple[int, ...], censor_code: int, cause: int
+) -> tuple[pd.DataFrame, tuple[int, ...], int]:
+    """The frame, declared codes and cause code with censoring coded 0 (as ``survival_input``
+    reads it): a censoring code other than 0 becomes 0 and a cause coded 0 moves to an unused
+    code (its identity only matters as "cause" or "competing")."""
+    if censor_code == 0:
+        return data, cz, cause
+    raw = pd.to_numeric(data[event], errors="coerce")
+    spare = int(max([*cz, censor_code, 0])) + 1
+    recoded = raw.where(raw != 0, spare).where(raw != censor_code, 0).where(raw.notna())
+    frame = data.assign(**{event: recoded})
+    codes = tuple(spare if c == 0 else c for c in cz)
+    return frame, codes, spare if cause == 0 else cause
+
+
+def _design(
+    formula: str, rows: pd.DataFrame, variables: list[str]
+) -> tuple[Any, list[str], np.ndarray]:
+    """The design of the rows analysed, its column names and matrix, checked finite and
+    without constant columns."""
     from crlm_outcomes.formula.design import drop_empty_leading_levels
 
     # crr takes no column of zeros: levels without a patient are left out (not estimable)
-    kept = drop_empty_leading_levels(data.loc[si.index], list(variables), every=True)
+    kept = drop_empty_leading_levels(rows, list(variables), every=True)
     design = build_design(formula, kept)
     terms = list(design.columns)
     if not terms:
@@ -608,13 +685,12 @@ def fine_gray(
             f"covariate(s) {', '.join(const)} constant among the rows "
             "analysed: coefficient not identifiable"
         )
-    status = np.where(si.event == 0, 0, np.where(si.event == cause_code, 1, 2))
-    cg = si.group if cengroup is not None else np.zeros(si.n, dtype=np.int64)
-    dat = _prepare(si.time, status, x, cg)
-    if dat.fail_times.shape[0] == 0:
-        raise EstimationError(f"no event of cause {cause} among the rows analysed")
+    return design, terms, x
 
-    p = x.shape[1]
+
+def _initial_beta(init: Sequence[float] | None, terms: list[str]) -> np.ndarray:
+    """crr's ``init`` (default zeros), checked to have one value per term."""
+    p = len(terms)
     beta = np.zeros(p) if init is None else np.asarray(init, dtype=np.float64)
     if beta.shape != (p,):
         raise SpecError(
@@ -622,6 +698,14 @@ def fine_gray(
             value=list(beta),
             expected=f"{p} values ({', '.join(terms)})",
         )
+    return beta
+
+
+def _newton_raphson(
+    dat: _Data, beta: np.ndarray, terms: list[str], max_iter: int, gtol: float
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, bool, int]:
+    """crr's Newton–Raphson with step halving: the last iterate, its negative log
+    pseudo-likelihood, score and information, whether it converged and the iterations."""
     converged = False
     iterations = 0
     for it in range(max_iter + 1):
@@ -638,27 +722,36 @@ def fine_gray(
             raise EstimationError(
                 "singular information matrix; collinear covariates among " + ", ".join(terms)
             ) from exc
-        new = beta + step
-        fnew = _neg_loglik(dat, new)
-        halvings = 0
-        while not np.isfinite(fnew) or fnew > lik + 1e-4 * float(step @ score):
-            halvings += 1
-            step = step * 0.5
-            new = beta + step
-            fnew = _neg_loglik(dat, new)
-            if halvings > 20:
-                break
-        if halvings > 20:
+        new, ok = _halved_step(dat, beta, step, lik, score)
+        if not ok:
             break
         beta = new
-    if not converged:
-        worst = [terms[j] for j in np.argsort(-np.abs(score))[: min(3, p)]]
-        warnings.warn(
-            f"Fine–Gray fit did not converge in {max_iter} iterations; largest "
-            f"scores for {', '.join(worst)}",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+    return beta, lik, score, info, converged, iterations
+
+
+def _halved_step(
+    dat: _Data, beta: np.ndarray, step: np.ndarray, lik: float, score: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    """The Newton step halved until the objective decreases enough (crr's rule); ``False``
+    after more than 20 halvings."""
+    new = beta + step
+    fnew = _neg_loglik(dat, new)
+    halvings = 0
+    while not np.isfinite(fnew) or fnew > lik + 1e-4 * float(step @ score):
+        halvings += 1
+        step = step * 0.5
+        new = beta + step
+        fnew = _neg_loglik(dat, new)
+        if halvings > 20:
+            return new, False
+    return new, True
+
+
+def _coefficient_table(
+    dat: _Data, beta: np.ndarray, info: np.ndarray, terms: list[str], conf_level: float
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The coefficient table (sandwich standard errors, Wald tests and limits) and the
+    sandwich variance."""
     try:
         inv_info = np.linalg.inv(info)
     except np.linalg.LinAlgError as exc:
@@ -683,16 +776,27 @@ def fine_gray(
             "upper": np.exp(beta + zq * se),
         }
     )
-    loglik_null = -_neg_loglik(dat, np.zeros(p))
+    return table, var
+
+
+def _baseline(dat: _Data, beta: np.ndarray) -> pd.DataFrame:
+    """crr's ``bfitj``: Breslow-type increments of the baseline at the failure times, and
+    their cumulative sum."""
     _, _, s0, _, _ = _risk_sums(dat, beta, 0)
-    jumps = dat.d / s0  # crr's bfitj: Breslow-type increments of the baseline at uftime
-    baseline = pd.DataFrame({"time": dat.fail_times, "hazard": jumps, "cumhaz": np.cumsum(jumps)})
+    jumps = dat.d / s0
+    return pd.DataFrame({"time": dat.fail_times, "hazard": jumps, "cumhaz": np.cumsum(jumps)})
+
+
+def _event_counts(
+    status: np.ndarray, x: np.ndarray, terms: list[str]
+) -> tuple[dict[str, int], pd.DataFrame]:
+    """Counts of the cause, competing events and censored rows; and per binary term the rows
+    with the term at 1 and their events of the cause (NaN for other terms)."""
     counts = {
         "n_cause": int((status == 1).sum()),
         "n_competing": int((status == 2).sum()),
         "n_censored": int((status == 0).sum()),
     }
-    competing = tuple(c for c in cz if c != cause)
     binary = np.all(np.isclose(x, 0) | np.isclose(x, 1), axis=0)
     on = np.isclose(x, 1)
     term_counts = pd.DataFrame(
@@ -702,24 +806,4 @@ def fine_gray(
             "events": np.where(binary, (on & (status == 1)[:, None]).sum(axis=0), np.nan),
         }
     )
-    return FineGray(
-        table=table,
-        var=pd.DataFrame(var, index=terms, columns=terms),
-        information=pd.DataFrame(info, index=terms, columns=terms),
-        loglik=-lik,
-        loglik_null=loglik_null,
-        converged=converged,
-        iterations=iterations,
-        cause=cause,
-        competing=competing,
-        formula=checked.rhs,
-        conf_level=conf_level,
-        n=si.n,
-        counts=counts,
-        excluded=si.excluded,
-        baseline=baseline,
-        last_time=float(dat.time.max()),
-        model_spec=design,
-        references=design.references,
-        term_counts=term_counts,
-    )
+    return counts, term_counts

@@ -296,6 +296,16 @@ class KaplanMeierResult(Result):
         ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife).
     excluded
         Rows excluded for missing values (index, column, value, reason).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import kaplan_meier
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> km = kaplan_meier(synthetic_cohort(200, seed=1), "os_months", "os_event", by="sex")
+    >>> km.n.to_dict("records")
+    [{'group': 'female', 'n': 81, 'events': 58.0}, {'group': 'male', 'n': 119, 'events': 85.0}]
+    >>> km.conf_type, km.variance, km.n_excluded
+    ('log', 'greenwood', 0)
     """
 
     table: pd.DataFrame
@@ -623,8 +633,32 @@ def kaplan_meier_from_input(
     """The Kaplan-Meier estimator on already validated arrays (the functional core).
 
     For callers that hold a :class:`~crlm_outcomes.survival._inputs.SurvivalInput` (for example
-    after weighting, or a chunked/distributed reader). Arguments as in :func:`kaplan_meier`;
-    ``by`` only names the grouping columns in the result.
+    after weighting, or a chunked/distributed reader).
+
+    Parameters
+    ----------
+    si
+        The validated arrays (:func:`~crlm_outcomes.survival._inputs.survival_input`).
+    conf_type, conf_level
+        Interval transform and level, as in :func:`kaplan_meier`.
+    robust
+        Infinitesimal-jackknife variance; ``None`` follows R: robust when ``si`` has a cluster
+        or a weight is not an integer.
+    by
+        Only names the grouping columns in the result (the groups are ``si.group``).
+
+    Returns
+    -------
+    KaplanMeierResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival._inputs import survival_input
+    >>> d = pd.DataFrame({"t": [2.0, 3.0, 5.0, 7.0, 11.0, 13.0], "e": [1, 0, 1, 1, 0, 1]})
+    >>> km = kaplan_meier_from_input(survival_input(d, "t", "e"))
+    >>> km.table[["time", "n_risk", "n_event", "survival"]].round(4).to_dict("records")
+    [{'time': 2.0, 'n_risk': 6.0, 'n_event': 1.0, 'survival': 0.8333}, {'time': 3.0, 'n_risk': 5.0, 'n_event': 0.0, 'survival': 0.8333}, {'time': 5.0, 'n_risk': 4.0, 'n_event': 1.0, 'survival': 0.625}, {'time': 7.0, 'n_risk': 3.0, 'n_event': 1.0, 'survival': 0.4167}, {'time': 11.0, 'n_risk': 2.0, 'n_event': 0.0, 'survival': 0.4167}, {'time': 13.0, 'n_risk': 1.0, 'n_event': 1.0, 'survival': 0.0}]
     """
     check_conf(conf_type, conf_level)
     has_cluster = si.cluster is not None

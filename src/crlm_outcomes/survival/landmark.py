@@ -30,7 +30,7 @@ import pandas as pd
 from crlm_outcomes._data import as_frame
 from crlm_outcomes._result import Result, warn_deprecated
 from crlm_outcomes.errors import SpecError, SurvivalDataError
-from crlm_outcomes.survival._inputs import as_column_list, survival_input
+from crlm_outcomes.survival._inputs import SurvivalInput, as_column_list, survival_input
 
 __all__ = ["LandmarkResult", "landmark"]
 
@@ -58,6 +58,16 @@ class LandmarkResult(Result):
     by, groups
         The grouping column(s) and, per group (R's labels), the rows analysed and kept:
         ``group, n_input, n_landmark`` (one group ``"all"`` without ``by``).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import landmark
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> lm = landmark(synthetic_cohort(200, seed=1), "os_months", "os_event", by="sex", landmark=6.0)
+    >>> lm.counts.to_dict("records")
+    [{'reason': 'input rows', 'n': 200}, {'reason': 'event at or before the landmark', 'n': 22}, {'reason': 'landmark cohort', 'n': 178}]
+    >>> lm.groups.to_dict("records")
+    [{'group': 'female', 'n_input': 81, 'n_landmark': 73}, {'group': 'male', 'n_input': 119, 'n_landmark': 105}]
     """
 
     table: pd.DataFrame
@@ -194,6 +204,50 @@ def landmark(
         )
     cz = declared_causes(data, event, causes) or (1,)
     si = survival_input(data, duration, event, by=by, entry=entry, causes=cz)
+    reasons = _exclusion_reasons(si, landmark)
+    keep = reasons.isna().to_numpy()
+    excluded = _excluded_rows(data, si, reasons, keep, duration, event)
+    kept_index = si.index[keep]
+    if len(kept_index) == 0:
+        raise SpecError(
+            f"no patient is event-free and under follow-up after the landmark {landmark:g}",
+            value=landmark,
+            expected="an earlier landmark",
+        )
+    out = data.loc[kept_index].copy()
+    out[f"{duration}_from_origin"] = si.time[keep]
+    out[duration] = si.time[keep] - landmark
+    if si.entry is not None:
+        out[entry] = np.maximum(si.entry[keep] - landmark, 0.0)
+    if exposure_time is not None:
+        out["exposed_at_landmark"] = _exposed_at_landmark(
+            data, kept_index, exposure_time, si.time[keep], landmark, duration
+        )
+    counts = [("input rows", int(len(data)))]
+    counts += list(excluded["reason"].value_counts().items()) if len(excluded) else []
+    counts.append(("landmark cohort", int(len(out))))
+    n_groups = len(si.group_labels)
+    groups = pd.DataFrame(
+        {
+            "group": si.group_labels,
+            "n_input": np.bincount(si.group, minlength=n_groups),
+            "n_landmark": np.bincount(si.group[keep], minlength=n_groups),
+        }
+    )
+    return LandmarkResult(
+        table=out,
+        landmark=float(landmark),
+        duration=duration,
+        event=event,
+        excluded=excluded,
+        counts=pd.DataFrame(counts, columns=["reason", "n"]),
+        by=as_column_list(by),
+        groups=groups,
+    )
+
+
+def _exclusion_reasons(si: SurvivalInput, landmark: float) -> pd.Series:
+    """Why each analysed row leaves the landmark cohort (missing: it stays)."""
     reasons = pd.Series(pd.NA, index=si.index, dtype="object")
     before = si.time <= landmark
     reasons[before & (si.event != 0)] = "event at or before the landmark"
@@ -201,8 +255,19 @@ def landmark(
     if si.entry is not None:
         late = ~before & (si.entry > landmark)
         reasons[late] = "entered after the landmark"
-    keep = reasons.isna().to_numpy()
+    return reasons
 
+
+def _excluded_rows(
+    data: pd.DataFrame,
+    si: SurvivalInput,
+    reasons: pd.Series,
+    keep: np.ndarray,
+    duration: str,
+    event: str,
+) -> pd.DataFrame:
+    """One row per excluded patient: index, reason (missing value first, then the landmark
+    reasons), duration and event."""
     rows = si.excluded.drop_duplicates("index")
     excl = [
         pd.DataFrame(
@@ -228,74 +293,51 @@ def landmark(
             }
         )
     )
-    excluded = (
+    return (
         pd.concat([e for e in excl if len(e)], ignore_index=True)
         if any(len(e) for e in excl)
         else pd.DataFrame(columns=["index", "reason", "duration", "event"])
     )
 
-    kept_index = si.index[keep]
-    if len(kept_index) == 0:
-        raise SpecError(
-            f"no patient is event-free and under follow-up after the landmark {landmark:g}",
-            value=landmark,
-            expected="an earlier landmark",
+
+def _exposed_at_landmark(
+    data: pd.DataFrame,
+    kept_index: pd.Index,
+    exposure_time: str,
+    time: np.ndarray,
+    landmark: float,
+    duration: str,
+) -> np.ndarray:
+    """Whether each kept patient's exposure time is at or before the landmark (a missing
+    time: not exposed), checked numeric and within ``0 .. time``."""
+    if exposure_time not in data.columns:
+        raise SurvivalDataError(
+            "column for exposure_time not found",
+            column=exposure_time,
+            expected="a column of the data",
         )
-    out = data.loc[kept_index].copy()
-    out[f"{duration}_from_origin"] = si.time[keep]
-    out[duration] = si.time[keep] - landmark
-    if si.entry is not None:
-        out[entry] = np.maximum(si.entry[keep] - landmark, 0.0)
-    if exposure_time is not None:
-        if exposure_time not in data.columns:
-            raise SurvivalDataError(
-                "column for exposure_time not found",
-                column=exposure_time,
-                expected="a column of the data",
-            )
-        raw = data.loc[kept_index, exposure_time]
-        et = pd.to_numeric(raw, errors="coerce")
-        bad = raw.notna() & et.isna()
-        if bad.any():
-            lab = bad.index[bad.to_numpy()][0]
-            raise SurvivalDataError(
-                "exposure time is not numeric",
-                row=int(lab) if isinstance(lab, (int, np.integer)) else None,
-                column=exposure_time,
-                value=raw.loc[lab],
-                expected="a time",
-            )
-        et_arr = et.to_numpy(dtype=np.float64)
-        wrong = (et_arr < 0) | (et_arr > si.time[keep])
-        if np.any(wrong):
-            pos = int(np.flatnonzero(wrong)[0])
-            lab = kept_index[pos]
-            raise SurvivalDataError(
-                "exposure time is negative or after the end of follow-up",
-                row=int(lab) if isinstance(lab, (int, np.integer)) else None,
-                column=exposure_time,
-                value=float(et_arr[pos]),
-                expected=f"0 <= {exposure_time} <= {duration}",
-            )
-        out["exposed_at_landmark"] = np.where(np.isnan(et_arr), False, et_arr <= landmark)
-    counts = [("input rows", int(len(data)))]
-    counts += list(excluded["reason"].value_counts().items()) if len(excluded) else []
-    counts.append(("landmark cohort", int(len(out))))
-    n_groups = len(si.group_labels)
-    groups = pd.DataFrame(
-        {
-            "group": si.group_labels,
-            "n_input": np.bincount(si.group, minlength=n_groups),
-            "n_landmark": np.bincount(si.group[keep], minlength=n_groups),
-        }
-    )
-    return LandmarkResult(
-        table=out,
-        landmark=float(landmark),
-        duration=duration,
-        event=event,
-        excluded=excluded,
-        counts=pd.DataFrame(counts, columns=["reason", "n"]),
-        by=as_column_list(by),
-        groups=groups,
-    )
+    raw = data.loc[kept_index, exposure_time]
+    et = pd.to_numeric(raw, errors="coerce")
+    bad = raw.notna() & et.isna()
+    if bad.any():
+        lab = bad.index[bad.to_numpy()][0]
+        raise SurvivalDataError(
+            "exposure time is not numeric",
+            row=int(lab) if isinstance(lab, (int, np.integer)) else None,
+            column=exposure_time,
+            value=raw.loc[lab],
+            expected="a time",
+        )
+    et_arr = et.to_numpy(dtype=np.float64)
+    wrong = (et_arr < 0) | (et_arr > time)
+    if np.any(wrong):
+        pos = int(np.flatnonzero(wrong)[0])
+        lab = kept_index[pos]
+        raise SurvivalDataError(
+            "exposure time is negative or after the end of follow-up",
+            row=int(lab) if isinstance(lab, (int, np.integer)) else None,
+            column=exposure_time,
+            value=float(et_arr[pos]),
+            expected=f"0 <= {exposure_time} <= {duration}",
+        )
+    return np.where(np.isnan(et_arr), False, et_arr <= landmark)

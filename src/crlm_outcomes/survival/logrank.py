@@ -74,9 +74,28 @@ P_ADJUST_METHODS = {
 def p_adjust(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
     """Adjusted p-values as R's ``p.adjust(p, method)`` (NaN kept in place).
 
-    Methods: ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"bonferroni"``, ``"BH"`` (``"fdr"``),
-    ``"BY"``, ``"none"`` (Holm 1979; Hochberg 1988; Hommel 1988; Benjamini & Hochberg 1995;
-    Benjamini & Yekutieli 2001), computed by statsmodels' ``multipletests``.
+    Computed by statsmodels' ``multipletests`` (Holm 1979; Hochberg 1988; Hommel 1988;
+    Benjamini & Hochberg 1995; Benjamini & Yekutieli 2001).
+
+    Parameters
+    ----------
+    p
+        The p-values.
+    method
+        ``"holm"`` (default), ``"hochberg"``, ``"hommel"``, ``"bonferroni"``, ``"BH"``
+        (``"fdr"``), ``"BY"`` or ``"none"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, in the order of ``p``.
+
+    Examples
+    --------
+    >>> [round(float(v), 3) for v in p_adjust([0.01, 0.04, 0.03])]  # Holm
+    [0.03, 0.06, 0.06]
+    >>> [round(float(v), 3) for v in p_adjust([0.01, 0.04, 0.03], method="BH")]
+    [0.03, 0.04, 0.04]
     """
     if method not in P_ADJUST_METHODS:
         raise SpecError(
@@ -229,6 +248,16 @@ class LogRankResult(Result):
         Labels of the strata, or ``None``.
     excluded
         Rows excluded for missing values (index, column, value, reason).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import logrank
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> lr = logrank(synthetic_cohort(200, seed=1), "os_months", "os_event", by="sex")
+    >>> round(float(lr.statistic), 3), int(lr.df), round(float(lr.p), 3)
+    (0.053, 1, 0.818)
+    >>> lr.table[["group", "n", "observed", "expected"]].round(2).to_dict("records")
+    [{'group': 'female', 'n': 81, 'observed': 58.0, 'expected': 56.65}, {'group': 'male', 'n': 119, 'observed': 85.0, 'expected': 86.35}]
     """
 
     statistic: float
@@ -304,6 +333,20 @@ class LogRankTrendResult(Result):
         Weight power, as in :class:`LogRankResult`.
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import logrank_trend
+    >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+    ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+    >>> d["tumours"] = pd.Categorical(d["tumours"], categories=["1", "2-3", "4+"], ordered=True)
+    >>> tr = logrank_trend(d, "months", "died", by="tumours")
+    >>> round(float(tr.statistic), 3), round(float(tr.p), 3)  # more tumours, more deaths
+    (3.106, 0.078)
+    >>> tr.table.round(2).to_dict("records")
+    [{'group': '1', 'score': 1.0, 'observed': 2.0, 'expected': 3.69}, {'group': '2-3', 'score': 2.0, 'observed': 2.0, 'expected': 1.88}, {'group': '4+', 'score': 3.0, 'observed': 3.0, 'expected': 1.44}]
     """
 
     statistic: float
@@ -349,6 +392,19 @@ class PairwiseLogRankResult(Result):
         Adjustment method and weight power.
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival import pairwise_logrank
+    >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+    ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+    >>> pw = pairwise_logrank(d, "months", "died", by="tumours")
+    >>> pw.p_adjust
+    'holm'
+    >>> pw.table.round(3).to_dict("records")
+    [{'group1': '1', 'group2': '2-3', 'statistic': 1.066, 'p': 0.302, 'p_adjusted': 0.604}, {'group1': '1', 'group2': '4+', 'statistic': 3.179, 'p': 0.075, 'p_adjusted': 0.224}, {'group1': '2-3', 'group2': '4+', 'statistic': 0.4, 'p': 0.527, 'p_adjusted': 0.604}]
     """
 
     table: pd.DataFrame
@@ -431,7 +487,31 @@ def logrank(
 
 
 def logrank_from_input(si: SurvivalInput, *, rho: float = 0) -> LogRankResult:
-    """The G-rho test on already validated arrays (the functional core of :func:`logrank`)."""
+    """The G-rho test on already validated arrays (the functional core of :func:`logrank`).
+
+    Parameters
+    ----------
+    si
+        The validated arrays (:func:`~crlm_outcomes.survival._inputs.survival_input`) with at
+        least two groups; with strata, O - E and its variance are summed over the strata.
+    rho
+        Weight power: 0 (default) the log-rank test, 1 the Peto & Peto test.
+
+    Returns
+    -------
+    LogRankResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival._inputs import survival_input
+    >>> d = pd.DataFrame({"t": [2.0, 3.0, 5.0, 7.0, 11.0, 13.0, 4.0, 6.0],
+    ...                   "e": [1, 0, 1, 1, 0, 1, 1, 1],
+    ...                   "arm": ["a", "a", "a", "a", "b", "b", "b", "b"]})
+    >>> lr = logrank_from_input(survival_input(d, "t", "e", by="arm"))
+    >>> round(float(lr.statistic), 4), int(lr.df), round(float(lr.p), 4)
+    (1.2481, 1, 0.2639)
+    """
     rho = _check_rho(rho)
     if len(si.group_labels) < 2:
         raise SurvivalDataError(

@@ -113,34 +113,70 @@ def greedy_match(
     t = np.asarray(treat).astype(bool)
     ind1 = np.flatnonzero(t)
     ind0 = np.flatnonzero(~t)
-    n1 = len(ind1)
-    mm = np.full((n1, ratio), -1, dtype=np.int64)
-    if order == "largest":
-        ord_ = np.argsort(-d[ind1], kind="stable")
-    elif order == "smallest":
-        ord_ = np.argsort(d[ind1], kind="stable")
-    elif order == "random":
-        ord_ = np.random.default_rng(seed).permutation(n1)
-    else:
-        ord_ = np.arange(n1)
-    d0 = d[ind0]
+    ord_ = _treated_order(d[ind1], order, seed)
     # exact-match keys of the controls and the treated (None: no exact matching)
     ex0, ex1 = (None, None) if exact is None else (np.asarray(exact)[ind0], np.asarray(exact)[ind1])
+    mm = np.full((len(ind1), ratio), -1, dtype=np.int64)
     if replace:
-        for ti in ord_:
-            ok = np.ones(len(ind0), dtype=bool) if ex0 is None or ex1 is None else ex0 == ex1[ti]
-            diff = np.abs(d0 - d[ind1[ti]])
-            if caliper is not None:
-                ok &= diff <= caliper
-            cand = np.flatnonzero(ok)
-            if len(cand) == 0:
-                continue
-            if len(cand) > ratio:
-                cand = cand[np.argsort(diff[cand], kind="stable")[:ratio]]
-            mm[ti, : len(cand)] = ind0[cand]
-        return mm
+        _match_with_replacement(mm, d[ind1], d[ind0], ind0, ord_, caliper, ex0, ex1)
+    else:
+        _match_without_replacement(mm, d[ind1], d[ind0], ind0, ord_, caliper, ex0, ex1)
+    return mm
+
+
+def _treated_order(d1: np.ndarray, order: str, seed: int | None) -> np.ndarray:
+    """Positions of the treated units in the order in which they choose their controls."""
+    if order == "largest":
+        return np.argsort(-d1, kind="stable")
+    if order == "smallest":
+        return np.argsort(d1, kind="stable")
+    if order == "random":
+        return np.random.default_rng(seed).permutation(len(d1))
+    return np.arange(len(d1))
+
+
+def _match_with_replacement(
+    mm: np.ndarray,
+    d1: np.ndarray,
+    d0: np.ndarray,
+    ind0: np.ndarray,
+    ord_: np.ndarray,
+    caliper: float | None,
+    ex0: np.ndarray | None,
+    ex1: np.ndarray | None,
+) -> None:
+    """Fill the match matrix ``mm`` in place: each treated unit (``d1``) takes its ``ratio``
+    closest eligible controls (``d0``, positions ``ind0``) in one pass, first in data order on
+    ties."""
+    ratio = mm.shape[1]
+    for ti in ord_:
+        ok = np.ones(len(ind0), dtype=bool) if ex0 is None or ex1 is None else ex0 == ex1[ti]
+        diff = np.abs(d0 - d1[ti])
+        if caliper is not None:
+            ok &= diff <= caliper
+        cand = np.flatnonzero(ok)
+        if len(cand) == 0:
+            continue
+        if len(cand) > ratio:
+            cand = cand[np.argsort(diff[cand], kind="stable")[:ratio]]
+        mm[ti, : len(cand)] = ind0[cand]
+
+
+def _match_without_replacement(
+    mm: np.ndarray,
+    d1: np.ndarray,
+    d0: np.ndarray,
+    ind0: np.ndarray,
+    ord_: np.ndarray,
+    caliper: float | None,
+    ex0: np.ndarray | None,
+    ex1: np.ndarray | None,
+) -> None:
+    """Fill the match matrix ``mm`` in place in ``ratio`` rounds: in each round every treated
+    unit, in order, takes the closest still unused eligible control (first in data order on
+    ties)."""
     used = np.zeros(len(ind0), dtype=bool)
-    for r in range(ratio):
+    for r in range(mm.shape[1]):
         for ti in ord_:
             if used.all():
                 break
@@ -152,7 +188,7 @@ def greedy_match(
                 ok &= ex0 == ex1[ti]
             if not ok.any():
                 continue
-            diff = np.abs(d0 - d[ind1[ti]])
+            diff = np.abs(d0 - d1[ti])
             if caliper is not None:
                 ok &= diff <= caliper
             cand = np.flatnonzero(ok)
@@ -161,7 +197,6 @@ def greedy_match(
             best = cand[int(np.argmin(diff[cand]))]
             mm[ti, r] = ind0[best]
             used[best] = True
-    return mm
 
 
 def _weights_from_matrix(mm: np.ndarray, treat: np.ndarray) -> np.ndarray:
@@ -213,6 +248,23 @@ class MatchedData(Result):
     excluded
         Rows without a propensity score (missing treatment or covariates) and treated units
         left unmatched (reason says which).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [1, 1, 0, 0, 0], "ps": [0.8, 0.3, 0.7, 0.35, 0.1],
+    ...                   "age": [70, 50, 68, 52, 40]})
+    >>> m = match_propensity(d, "t", propensity="ps", balance_covariates=["age"])
+    >>> m
+    <MatchedData 1:1, replace=False, treated matched 2/2, controls 2>
+    >>> print(m.table.to_string(index=False))
+        arm  n_all  n_matched  n_unmatched  effective_n
+    treated      2          2            0          2.0
+    control      3          2            1          2.0
+    >>> m.data[["pair", "weights"]].values.tolist()
+    [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0], [2.0, 1.0]]
+    >>> round(m.balance.max_abs_smd(weighted=False), 3), round(m.balance.max_abs_smd(), 3)
+    (0.473, 0.0)
     """
 
     table: pd.DataFrame
@@ -377,11 +429,84 @@ def match_propensity(
     >>> m.pairs[["treated", "control"]].values.tolist()
     [[0, 2], [1, 3]]
     """
-    from crlm_outcomes.formula import formula_variables
     from crlm_outcomes.io.cohort import Cohort
 
     if isinstance(data, Cohort):
         data = data.data
+    exact_cols = as_column_list(exact)
+    _check_match_settings(data, ratio, caliper, order, exact_cols)
+    tr = treatment_codes(data, treatment, treated)
+    ps = _propensity_scores(data, treatment, formula, propensity, treated)
+    usable = ps.notna() & tr.notna()
+    for c in exact_cols:
+        usable &= data[c].notna()
+    excluded_rows: list[tuple[Any, str, Any, str]] = [
+        (
+            i,
+            "propensity/treatment/exact",
+            None,
+            "no propensity score, treatment or exact-matching value",
+        )
+        for i in data.index[~usable.to_numpy()]
+    ]
+    idx = data.index[usable.to_numpy()]
+    t = tr[usable].to_numpy().astype(np.int64)
+    if t.sum() == 0 or (1 - t).sum() == 0:
+        raise EstimationError("matching needs treated and control patients with a score")
+    logit = np.log(ps[usable].to_numpy() / (1 - ps[usable].to_numpy()))
+    cal_abs = None if caliper is None else float(caliper * np.std(logit, ddof=1))
+    mm = greedy_match(
+        logit,
+        t,
+        ratio=int(ratio),
+        replace=replace,
+        caliper=cal_abs,
+        order=order,
+        exact=_exact_codes(data.loc[idx], exact_cols),
+        seed=seed,
+    )
+    w_used = _weights_from_matrix(mm, t)
+    if not (w_used[t == 1] > 0).any():
+        raise EstimationError(
+            "no treated patient could be matched (caliper or exact matching too strict?)"
+        )
+    pairs, pair_of, unmatched = _link_pairs(mm, t, idx, logit, replace)
+    excluded_rows += [(i, treatment, None, "treated patient without a match") for i in unmatched]
+    if balance_covariates is None:
+        balance_covariates = _formula_covariates(formula, data, treatment)
+    balance = balance_table(
+        data.loc[idx],
+        pd.Series(t, index=idx, dtype=np.float64),
+        list(balance_covariates),
+        weights=pd.Series(w_used, index=idx),
+    )
+    settings = {
+        "treatment": treatment,
+        "ratio": int(ratio),
+        "replace": bool(replace),
+        "caliper_sd": caliper,
+        "order": order,
+        "exact": exact_cols,
+        "seed": seed,
+    }
+    return MatchedData(
+        table=_arm_counts(t, w_used),
+        data=_matched_rows(data, idx, t, w_used, logit, pair_of),
+        pairs=pairs,
+        propensity=ps.where(usable).rename("propensity"),
+        distance=_on_index(logit, idx, data.index, "distance"),
+        weights=_on_index(w_used, idx, data.index, "weights"),
+        balance=balance,
+        caliper=cal_abs,
+        settings=settings,
+        excluded=pd.DataFrame(excluded_rows, columns=["index", "column", "value", "reason"]),
+    )
+
+
+def _check_match_settings(
+    data: pd.DataFrame, ratio: Any, caliper: float | None, order: str, exact_cols: list[str]
+) -> None:
+    """SpecError for a bad ratio, caliper or order; InputError for an unknown exact column."""
     if not isinstance(ratio, (int, np.integer)) or ratio < 1:
         raise SpecError(
             "ratio must be a whole number >= 1",
@@ -403,13 +528,22 @@ def match_propensity(
             value=order,
             expected=" or ".join(map(repr, _ORDERS)),
         )
-    exact_cols = as_column_list(exact)
     for c in exact_cols:
         if c not in data.columns:
             raise InputError(
                 "exact-matching column not found", column=c, expected="a column of the data"
             )
-    tr = treatment_codes(data, treatment, treated)
+
+
+def _propensity_scores(
+    data: pd.DataFrame,
+    treatment: str,
+    formula: str | None,
+    propensity: PropensityWeights | pd.Series | str | None,
+    treated: Hashable | None,
+) -> pd.Series:
+    """Propensity scores aligned to ``data`` (NaN where missing): fitted from ``formula``, taken
+    from a fit, a Series or a column; InputError for scores outside (0, 1)."""
     if propensity is None:
         if formula is None:
             raise SpecError(
@@ -437,55 +571,34 @@ def match_propensity(
             value=float(ps[bad].iloc[0]),
             expected="0 < e < 1",
         )
-    usable = ps.notna() & tr.notna()
-    for c in exact_cols:
-        usable &= data[c].notna()
-    excluded_rows = [
-        (
-            i,
-            "propensity/treatment/exact",
-            None,
-            "no propensity score, treatment or exact-matching value",
-        )
-        for i in data.index[~usable.to_numpy()]
-    ]
-    idx = data.index[usable.to_numpy()]
-    t = tr[usable].to_numpy().astype(np.int64)
-    if t.sum() == 0 or (1 - t).sum() == 0:
-        raise EstimationError("matching needs treated and control patients with a score")
-    logit = np.log(ps[usable].to_numpy() / (1 - ps[usable].to_numpy()))
-    cal_abs = None if caliper is None else float(caliper * np.std(logit, ddof=1))
-    ex_codes = None
-    if exact_cols:
-        ex_codes = pd.MultiIndex.from_frame(data.loc[idx, exact_cols].astype(str)).codes
-        ex_codes = (
-            np.ravel_multi_index(ex_codes, [int(c.max()) + 1 for c in ex_codes])
-            if len(exact_cols) > 1
-            else np.asarray(ex_codes[0])
-        )
-    mm = greedy_match(
-        logit,
-        t,
-        ratio=int(ratio),
-        replace=replace,
-        caliper=cal_abs,
-        order=order,
-        exact=ex_codes,
-        seed=seed,
-    )
-    w_used = _weights_from_matrix(mm, t)
-    if not (w_used[t == 1] > 0).any():
-        raise EstimationError(
-            "no treated patient could be matched (caliper or exact matching too strict?)"
-        )
-    ind1 = np.flatnonzero(t == 1)
+    return ps
+
+
+def _exact_codes(rows: pd.DataFrame, exact_cols: list[str]) -> np.ndarray | None:
+    """One integer code per row for its combination of the exact-matching columns (None when
+    there are none)."""
+    if not exact_cols:
+        return None
+    codes = pd.MultiIndex.from_frame(rows[exact_cols].astype(str)).codes
+    if len(exact_cols) > 1:
+        return np.ravel_multi_index(codes, [int(c.max()) + 1 for c in codes])
+    return np.asarray(codes[0])
+
+
+def _link_pairs(
+    mm: np.ndarray, t: np.ndarray, idx: pd.Index, logit: np.ndarray, replace: bool
+) -> tuple[pd.DataFrame, np.ndarray, list[Any]]:
+    """The treated–control links of the match matrix (pair, treated, control, slot,
+    difference), the matched-set number per unit (NaN with replacement or unmatched), and the
+    index labels of the treated units left unmatched."""
     link = []
+    unmatched = []
     pair_of = np.full(len(t), np.nan)
     pair_no = 0
-    for row, ti in zip(mm, ind1, strict=True):
+    for row, ti in zip(mm, np.flatnonzero(t == 1), strict=True):
         ctrl = row[row >= 0]
         if len(ctrl) == 0:
-            excluded_rows.append((idx[ti], treatment, None, "treated patient without a match"))
+            unmatched.append(idx[ti])
             continue
         pair_no += 1
         if not replace:
@@ -495,6 +608,20 @@ def match_propensity(
             if c >= 0:
                 link.append((pair_no, idx[ti], idx[c], slot, abs(logit[ti] - logit[c])))
     pairs = pd.DataFrame(link, columns=["pair", "treated", "control", "slot", "difference"])
+    return pairs, pair_of, unmatched
+
+
+def _matched_rows(
+    data: pd.DataFrame,
+    idx: pd.Index,
+    t: np.ndarray,
+    w_used: np.ndarray,
+    logit: np.ndarray,
+    pair_of: np.ndarray,
+) -> pd.DataFrame:
+    """The matched rows of ``data`` (labels ``idx`` with a positive weight) with their matched
+    set, weight, distance, 0/1 treatment and position (the columns :meth:`MatchedData.cox`
+    uses)."""
     matched = w_used > 0
     out = data.loc[idx[matched]].copy()
     out["pair"] = pair_of[matched]
@@ -502,13 +629,15 @@ def match_propensity(
     out["distance"] = logit[matched]
     out["_treat01"] = t[matched]
     out["_unit"] = np.arange(len(t))[matched]
-    weights = pd.Series(np.nan, index=data.index, name="weights")
-    weights.loc[idx] = w_used
-    distance = pd.Series(np.nan, index=data.index, name="distance")
-    distance.loc[idx] = logit
-    ps_series = ps.where(usable).rename("propensity")
+    return out
+
+
+def _arm_counts(t: np.ndarray, w_used: np.ndarray) -> pd.DataFrame:
+    """Per arm: all, matched and unmatched units and the effective number (Kish's for the
+    weighted controls), as MatchIt's ``summary(m)$nn``."""
+    matched = w_used > 0
     wc = w_used[(t == 0) & matched]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "arm": ["treated", "control"],
             "n_all": [int(t.sum()), int((1 - t).sum())],
@@ -520,36 +649,17 @@ def match_propensity(
             ],
         }
     )
-    if balance_covariates is None:
-        balance_covariates = (
-            [v for v in formula_variables(formula, data) if v != treatment] if formula else []
-        )
-    bal_data = data.loc[idx]
-    balance = balance_table(
-        bal_data,
-        pd.Series(t, index=idx, dtype=np.float64),
-        list(balance_covariates),
-        weights=pd.Series(w_used, index=idx),
-    )
-    settings = {
-        "treatment": treatment,
-        "ratio": int(ratio),
-        "replace": bool(replace),
-        "caliper_sd": caliper,
-        "order": order,
-        "exact": exact_cols,
-        "seed": seed,
-    }
-    excluded = pd.DataFrame(excluded_rows, columns=["index", "column", "value", "reason"])
-    return MatchedData(
-        table=table,
-        data=out,
-        pairs=pairs,
-        propensity=ps_series,
-        distance=distance,
-        weights=weights,
-        balance=balance,
-        caliper=cal_abs,
-        settings=settings,
-        excluded=excluded,
-    )
+
+
+def _on_index(values: np.ndarray, idx: pd.Index, index: pd.Index, name: str) -> pd.Series:
+    """``values`` (one per row of ``idx``) as a Series on the full ``index``, NaN elsewhere."""
+    out = pd.Series(np.nan, index=index, name=name)
+    out.loc[idx] = values
+    return out
+
+
+def _formula_covariates(formula: str | None, data: pd.DataFrame, treatment: str) -> list[str]:
+    """The propensity formula's variables other than the treatment (none without a formula)."""
+    from crlm_outcomes.formula import formula_variables
+
+    return [v for v in formula_variables(formula, data) if v != treatment] if formula else []

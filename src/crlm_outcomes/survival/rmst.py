@@ -183,6 +183,14 @@ class RMSTResult(Result):
         ``"greenwood"`` or ``"ij"`` (the infinitesimal jackknife, ``robust=True``).
     excluded
         Rows excluded for missing values.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.survival import rmst
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> r = rmst(synthetic_cohort(200, seed=1), "os_months", "os_event", by="sex", tau=36)
+    >>> r.table.round(2).to_dict("records")  # mean months alive within the first 3 years
+    [{'group': 'female', 'tau': 36.0, 'estimate': 26.2, 'std_error': 1.35, 'lower': 23.55, 'upper': 28.84}, {'group': 'male', 'tau': 36.0, 'estimate': 27.25, 'std_error': 1.15, 'lower': 25.01, 'upper': 29.5}]
     """
 
     table: pd.DataFrame
@@ -224,6 +232,15 @@ class RMSTDifferenceResult(Result):
         The RMST of each group, as :attr:`RMSTResult.table`.
     tau, variance, conf_level, excluded
         As in :class:`RMSTResult`.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.survival import rmst_difference
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> cohort = synthetic_cohort(200, seed=1)
+    >>> rd = rmst_difference(cohort, "os_months", "os_event", by="sex", tau=36)
+    >>> rd.table.round(2).to_dict("records")
+    [{'group': 'male', 'reference': 'female', 'tau': 36.0, 'estimate': 1.06, 'std_error': 1.77, 'lower': -2.41, 'upper': 4.53, 'p': 0.55}]
     """
 
     table: pd.DataFrame

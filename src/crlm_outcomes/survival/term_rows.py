@@ -38,10 +38,31 @@ def hr_frame(model: Any) -> pd.DataFrame:
     """``term, coef, hr, lower, upper, p`` of a Cox or Fine-Gray fit (its ``.table``) or a
     frame with those columns.
 
+    Parameters
+    ----------
+    model
+        A :class:`~crlm_outcomes.survival.cox.CoxResult`, a
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` or any object with such a ``.table``,
+        or a DataFrame with ``term, hr, lower, upper, p`` (``exp_coef`` is read as ``hr``; a
+        missing ``coef`` is ``log(hr)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, coef, hr, lower, upper, p``, one row per term, on a fresh 0..n-1 index.
+
     Raises
     ------
     InputError
         Not a fitted model, or a frame without those columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> published = pd.DataFrame({"term": ["cea_gt_200"], "hr": [1.8], "lower": [1.2],
+    ...                           "upper": [2.7], "p": [0.004]})
+    >>> hr_frame(published).round(3).to_dict("records")
+    [{'term': 'cea_gt_200', 'coef': 0.588, 'hr': 1.8, 'lower': 1.2, 'upper': 2.7, 'p': 0.004}]
     """
     frame = model if isinstance(model, pd.DataFrame) else None
     if frame is None:
@@ -72,6 +93,20 @@ def hr_frame(model: Any) -> pd.DataFrame:
 def model_design(model: Any) -> tuple[dict[str, Any], pd.DataFrame | None, int | None, int | None]:
     """References, per-term counts (``term, n, events``), patients and events of a fitted
     model, where the fit records them (``({}, None, None, None)`` for a bare frame).
+
+    Parameters
+    ----------
+    model
+        A fitted :class:`~crlm_outcomes.survival.cox.CoxResult` (counted from its design) or
+        :class:`~crlm_outcomes.survival.fine_gray.FineGray` (its ``term_counts``), or a frame.
+
+    Returns
+    -------
+    tuple
+        ``(references, counts, n, events)``: the reference level of each categorical variable
+        (``{variable: level}``), a DataFrame ``term, n, events`` (patients with a 0/1 design
+        column at 1 and their events; missing for other columns) or ``None``, the patients and
+        the events of the fit (``None`` where unknown).
 
     Examples
     --------
@@ -150,7 +185,32 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
     numbers = hr_frame(model)
     refs, counts, total, total_events = model_design(model)
     by_term = counts.set_index("term") if isinstance(counts, pd.DataFrame) else None
+    groups, order = _term_groups(numbers, by_term, lab)
     rows: list[dict[str, Any]] = []
+    for key in order:
+        members = groups[key]
+        if members[0]["kind"] in ("continuous",) or (
+            len(members) == 1 and key == members[0]["term"]
+        ):
+            rows.extend(members)
+        else:
+            rows.extend(_variable_rows(key, members, refs, total, total_events, lab))
+    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+
+
+def _row(variable: str, term: str, label: str, kind: str, **numbers: Any) -> dict[str, Any]:
+    """One row of :data:`ROW_COLUMNS`; the numbers not given are missing."""
+    row: dict[str, Any] = {"variable": variable, "term": term, "label": label, "kind": kind}
+    for name in ("hr", "lower", "upper", "p", "n", "events"):
+        row[name] = numbers.get(name, np.nan)
+    return row
+
+
+def _term_groups(
+    numbers: pd.DataFrame, by_term: pd.DataFrame | None, lab: Labels
+) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The rows of the model terms, grouped: the level terms of a categorical variable under
+    the variable, every other term on its own; and the order of the groups (as the terms)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     order: list[str] = []
     for r in numbers.itertuples(index=False):
@@ -160,87 +220,43 @@ def term_rows(model: Any, labels: Labels | Mapping[str, Any] | None = None) -> p
         if by_term is not None and term in by_term.index:
             n, ev = by_term.loc[term, "n"], by_term.loc[term, "events"]
         kind = "level" if np.isfinite(r.coef) else "not_estimable"
+        values = {"hr": r.hr, "lower": r.lower, "upper": r.upper, "p": r.p, "n": n, "events": ev}
         if m and ":" not in term:
             var = _variable(m.group("var"))
-            level = m.group("level")
             if var not in groups:
                 groups[var] = []
                 order.append(var)
-            groups[var].append(
-                {
-                    "variable": var,
-                    "term": term,
-                    "label": lab.level(var, _parse_level(level)),
-                    "kind": kind,
-                    "hr": r.hr,
-                    "lower": r.lower,
-                    "upper": r.upper,
-                    "p": r.p,
-                    "n": n,
-                    "events": ev,
-                }
-            )
+            label = lab.level(var, _parse_level(m.group("level")))
+            groups[var].append(_row(var, term, label, kind, **values))
         else:
             var = _variable(term)
             order.append(term)
-            groups[term] = [
-                {
-                    "variable": var,
-                    "term": term,
-                    "label": lab.term(var) if var in lab.variables else _readable_term(term, lab),
-                    "kind": "continuous" if kind == "level" else kind,
-                    "hr": r.hr,
-                    "lower": r.lower,
-                    "upper": r.upper,
-                    "p": r.p,
-                    "n": n,
-                    "events": ev,
-                }
-            ]
-    for key in order:
-        members = groups[key]
-        if members[0]["kind"] in ("continuous",) or (
-            len(members) == 1 and key == members[0]["term"]
-        ):
-            rows.extend(members)
-            continue
-        var = key
-        ref_n = ref_ev = np.nan
-        if total is not None and all(np.isfinite(float(x["n"])) for x in members):
-            ref_n = total - sum(float(x["n"]) for x in members)
-            if total_events is not None:
-                ref_ev = total_events - sum(float(x["events"]) for x in members)
-        rows.append(
-            {
-                "variable": var,
-                "term": "",
-                "label": lab.variable(var),
-                "kind": "header",
-                "hr": np.nan,
-                "lower": np.nan,
-                "upper": np.nan,
-                "p": np.nan,
-                "n": np.nan,
-                "events": np.nan,
-            }
-        )
-        if var in refs:
-            rows.append(
-                {
-                    "variable": var,
-                    "term": "",
-                    "label": lab.level(var, refs[var]),
-                    "kind": "reference",
-                    "hr": 1.0,
-                    "lower": np.nan,
-                    "upper": np.nan,
-                    "p": np.nan,
-                    "n": ref_n,
-                    "events": ref_ev,
-                }
-            )
-        rows.extend(members)
-    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+            label = lab.term(var) if var in lab.variables else _readable_term(term, lab)
+            kind = "continuous" if kind == "level" else kind
+            groups[term] = [_row(var, term, label, kind, **values)]
+    return groups, order
+
+
+def _variable_rows(
+    var: str,
+    members: list[dict[str, Any]],
+    refs: dict[str, Any],
+    total: int | None,
+    total_events: int | None,
+    lab: Labels,
+) -> list[dict[str, Any]]:
+    """A categorical variable's rows: its header, its reference level (hr 1, with the
+    patients and events not in another level when every level has counts) and its levels."""
+    ref_n = ref_ev = np.nan
+    if total is not None and all(np.isfinite(float(x["n"])) for x in members):
+        ref_n = total - sum(float(x["n"]) for x in members)
+        if total_events is not None:
+            ref_ev = total_events - sum(float(x["events"]) for x in members)
+    rows = [_row(var, "", lab.variable(var), "header")]
+    if var in refs:
+        label = lab.level(var, refs[var])
+        rows.append(_row(var, "", label, "reference", hr=1.0, n=ref_n, events=ref_ev))
+    return rows + members
 
 
 def _parse_level(text: str) -> Any:
@@ -266,6 +282,20 @@ def _readable_term(term: str, lab: Labels) -> str:
 def term_label(term: str, labels: Labels | Mapping[str, Any] | None = None) -> str:
     """Readable label of one model term: a variable's label, or a level term as
     ``Sex: Male``.
+
+    Parameters
+    ----------
+    term
+        A design column name, e.g. ``"age"``, ``"sex[T.male]"``, ``"C(sex)"`` or an
+        interaction ``"age:sex[T.male]"``.
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`; default the package's).
+
+    Returns
+    -------
+    str
+        The variable's label, ``"<variable label>: <level label>"`` for a level term, or the
+        term with its variable names replaced by their labels (``:`` shown as ``×``).
 
     Examples
     --------

@@ -51,7 +51,7 @@ treatment groups in propensity-score matched samples. *Stat Med* 2009;28:3083–
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,28 @@ _ESTIMANDS = ("ATE", "ATT", "ATC", "overlap")
 
 
 def effective_sample_size(w: np.ndarray) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
+    """Kish's effective sample size ``(sum w)^2 / sum w^2``.
+
+    Parameters
+    ----------
+    w
+        Non-negative weights of the units of one group (no NaN).
+
+    Returns
+    -------
+    float
+        The number of equally weighted units carrying the same information; 0.0 when ``w`` is
+        empty.
+
+    Examples
+    --------
+    Four controls whose weights 1, 1, 2 and 4 are as informative as about three unweighted ones:
+
+    >>> round(effective_sample_size(np.array([1.0, 1.0, 2.0, 4.0])), 3)
+    2.909
+    >>> effective_sample_size(np.ones(5))
+    5.0
+    """
     w = np.asarray(w, dtype=np.float64)
     return float(w.sum() ** 2 / np.sum(w * w)) if w.size else 0.0
 
@@ -118,6 +139,26 @@ class PropensityWeights(Result):
         index, column, value, reason: rows with missing treatment/covariates, or trimmed.
     notes
         Settings and what was done (estimand, stabilisation, trimming, truncation).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"neo": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
+    ...                   "age": [58, 62, 49, 66, 71, 64, 55, 69, 60, 74],
+    ...                   "cea_high": [1, 0, 1, 1, 0, 1, 0, 0, 1, 0]})
+    >>> pw = propensity_weights(d, "neo", "age + cea_high")
+    >>> pw.estimand, pw.notes["model"]
+    ('ATE', 'logit(neo) ~ age + cea_high')
+    >>> pw.weights.round(2).tolist()
+    [1.52, 3.92, 1.17, 2.43, 1.11, 1.9, 1.83, 1.14, 2.49, 1.07]
+    >>> pw.effective_n[["arm", "n", "sum_weights", "ess"]].round(2).values.tolist()
+    [['treated', 4, 9.04, 3.27], ['control', 6, 9.55, 5.41]]
+
+    The largest absolute SMD falls from 0.934 to 0.42 with the weights:
+
+    >>> bal = pw.balance(d, ["age", "cea_high"])
+    >>> round(bal.max_abs_smd(weighted=False), 3), round(bal.max_abs_smd(), 3)
+    (0.934, 0.42)
     """
 
     weights: pd.Series
@@ -231,9 +272,51 @@ def propensity_weights(
     >>> len(pw.weights) == len(data)
     True
     """
-    import statsmodels.api as sm
-
     data = as_frame(data)
+    _check_weight_settings(estimand, stabilize, trim, truncate)
+    checked = check_formula(formula, data.columns)
+    tr = treatment_codes(data, treatment, treated)
+    kept, y, excluded = _complete_rows(data, tr, treatment, list(checked.variables))
+    x = model_matrix(kept, formula)
+    x.insert(0, "Intercept", 1.0)
+    fit, e = _fit_propensity_model(y, x, checked.rhs)
+    t1 = y == 1
+    w = _WEIGHT_FORMULAS[estimand](e, t1)
+    notes: dict[str, Any] = {
+        "estimand": estimand,
+        "model": f"logit({treatment}) ~ {checked.rhs}",
+        "stabilized": bool(stabilize),
+    }
+    if stabilize:
+        p_t = float(t1.mean())
+        w = w * np.where(t1, p_t, 1.0 - p_t)
+    use = np.ones(len(w), dtype=bool)
+    if trim is not None:
+        use, excluded, notes["trim"] = _trim(e, kept.index, trim, excluded)
+    if truncate is not None:
+        w, notes["truncate"] = _truncate(w, use, truncate)
+    w = np.where(use, w, np.nan)
+    weights = pd.Series(np.nan, index=data.index, name="weight")
+    weights.loc[kept.index] = w
+    ps = pd.Series(np.nan, index=data.index, name="propensity")
+    ps.loc[kept.index] = e
+    return PropensityWeights(
+        weights=weights,
+        propensity=ps,
+        treatment=tr.rename(treatment),
+        estimand=estimand,
+        table=_logit_table(fit, list(x.columns), conf_level),
+        effective_n=_effective_n_table(y, w, use),
+        excluded=excluded,
+        notes=notes,
+        model=fit,
+    )
+
+
+def _check_weight_settings(
+    estimand: str, stabilize: bool, trim: float | None, truncate: float | None
+) -> None:
+    """SpecError for an unknown estimand, stabilisation other than ATE, or a bad trim/truncate."""
     if estimand not in _ESTIMANDS:
         raise SpecError(
             "unknown estimand", value=estimand, expected=" or ".join(map(repr, _ESTIMANDS))
@@ -250,9 +333,14 @@ def propensity_weights(
         raise SpecError(
             "truncate must be a quantile between 0.5 and 1", value=truncate, expected="e.g. 0.99"
         )
-    checked = check_formula(formula, data.columns)
-    variables = list(checked.variables)
-    tr = treatment_codes(data, treatment, treated)
+
+
+def _complete_rows(
+    data: pd.DataFrame, tr: pd.Series, treatment: str, variables: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Rows complete in the treatment and the model's variables (the others reported with a
+    DataQualityWarning), their 0/1 treatment, and the excluded rows; EstimationError when an
+    arm is empty."""
     used = [treatment, *[v for v in variables if v != treatment]]
     frame = data[used].assign(**{treatment: tr})
     excluded = _excluded_rows(frame, used)
@@ -262,7 +350,7 @@ def propensity_weights(
             f"{int((~keep).sum())} row(s) excluded from the propensity model for "
             "missing values (NaN weight); see result.excluded",
             DataQualityWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     kept = data.loc[keep.to_numpy()]
     y = tr[keep].to_numpy()
@@ -271,8 +359,14 @@ def propensity_weights(
             "both arms need at least one patient with complete data; found "
             f"only treatment = {int(y[0]) if len(y) else 'none'}"
         )
-    x = model_matrix(kept, formula)
-    x.insert(0, "Intercept", 1.0)
+    return kept, y, excluded
+
+
+def _fit_propensity_model(y: np.ndarray, x: pd.DataFrame, rhs: str) -> tuple[Any, np.ndarray]:
+    """Logistic GLM of ``y`` on ``x`` (statsmodels) and its fitted propensities;
+    EstimationError on separation, collinearity or scores of 0 or 1."""
+    import statsmodels.api as sm
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         try:
@@ -291,67 +385,68 @@ def propensity_weights(
     if np.any((e <= 1e-12) | (e >= 1 - 1e-12)):
         raise EstimationError(
             "propensity scores of 0 or 1 (perfect separation): weights are "
-            f"undefined; model {checked.rhs!r}"
+            f"undefined; model {rhs!r}"
         )
-    t1 = y == 1
-    if estimand == "ATE":
-        w = np.where(t1, 1.0 / e, 1.0 / (1.0 - e))
-    elif estimand == "ATT":
-        w = np.where(t1, 1.0, e / (1.0 - e))
-    elif estimand == "ATC":
-        w = np.where(t1, (1.0 - e) / e, 1.0)
-    else:
-        w = np.where(t1, 1.0 - e, e)
-    notes: dict[str, Any] = {
-        "estimand": estimand,
-        "model": f"logit({treatment}) ~ {checked.rhs}",
-        "stabilized": bool(stabilize),
-    }
-    if stabilize:
-        p_t = float(t1.mean())
-        w = w * np.where(t1, p_t, 1.0 - p_t)
-    kept_index = kept.index
-    use = np.ones(len(w), dtype=bool)
-    if trim is not None:
-        out = (e < trim) | (e > 1 - trim)
-        use &= ~out
-        trimmed = pd.DataFrame(
-            {
-                "index": kept_index[out],
-                "column": "propensity",
-                "value": e[out],
-                "reason": f"propensity outside [{trim:g}, {1 - trim:g}] (trimmed)",
-            }
+    return fit, e
+
+
+# weight of each unit from its propensity ``e`` and whether it is treated (module docstring)
+_WEIGHT_FORMULAS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "ATE": lambda e, t1: np.where(t1, 1.0 / e, 1.0 / (1.0 - e)),
+    "ATT": lambda e, t1: np.where(t1, 1.0, e / (1.0 - e)),
+    "ATC": lambda e, t1: np.where(t1, (1.0 - e) / e, 1.0),
+    "overlap": lambda e, t1: np.where(t1, 1.0 - e, e),
+}
+
+
+def _trim(
+    e: np.ndarray, kept_index: pd.Index, trim: float, excluded: pd.DataFrame
+) -> tuple[np.ndarray, pd.DataFrame, str]:
+    """Units kept by trimming at ``[trim, 1 - trim]``, the excluded rows with the trimmed ones
+    added (and a DataQualityWarning), and the note."""
+    out = (e < trim) | (e > 1 - trim)
+    trimmed = pd.DataFrame(
+        {
+            "index": kept_index[out],
+            "column": "propensity",
+            "value": e[out],
+            "reason": f"propensity outside [{trim:g}, {1 - trim:g}] (trimmed)",
+        }
+    )
+    if out.any():
+        if len(excluded):  # their values are all missing: float, as the trimmed propensities
+            excluded = excluded.astype({"value": np.float64})
+            excluded = pd.concat([excluded, trimmed], ignore_index=True)
+        else:
+            excluded = trimmed
+        warnings.warn(
+            f"{int(out.sum())} row(s) trimmed: propensity outside [{trim:g}, {1 - trim:g}]",
+            DataQualityWarning,
+            stacklevel=3,
         )
-        if out.any():
-            excluded = (
-                pd.concat([excluded, trimmed], ignore_index=True) if len(excluded) else trimmed
-            )
-            warnings.warn(
-                f"{int(out.sum())} row(s) trimmed: propensity outside [{trim:g}, {1 - trim:g}]",
-                DataQualityWarning,
-                stacklevel=2,
-            )
-        notes["trim"] = f"[{trim:g}, {1 - trim:g}], {int(out.sum())} trimmed"
-    if truncate is not None:
-        lo, hi = np.quantile(w[use], [1 - truncate, truncate])
-        n_cap = int(np.sum(use & ((w < lo) | (w > hi))))
-        w = np.clip(w, lo, hi)
-        notes["truncate"] = (
-            f"weights limited to [{lo:.4g}, {hi:.4g}] (quantiles "
-            f"{1 - truncate:g}, {truncate:g}); {n_cap} weight(s) changed"
-        )
-    w = np.where(use, w, np.nan)
-    weights = pd.Series(np.nan, index=data.index, name="weight")
-    weights.loc[kept_index] = w
-    ps = pd.Series(np.nan, index=data.index, name="propensity")
-    ps.loc[kept_index] = e
+    return ~out, excluded, f"[{trim:g}, {1 - trim:g}], {int(out.sum())} trimmed"
+
+
+def _truncate(w: np.ndarray, use: np.ndarray, truncate: float) -> tuple[np.ndarray, str]:
+    """Weights limited to their ``1 - truncate`` and ``truncate`` quantiles (among the units
+    used), and the note."""
+    lo, hi = np.quantile(w[use], [1 - truncate, truncate])
+    n_cap = int(np.sum(use & ((w < lo) | (w > hi))))
+    note = (
+        f"weights limited to [{lo:.4g}, {hi:.4g}] (quantiles "
+        f"{1 - truncate:g}, {truncate:g}); {n_cap} weight(s) changed"
+    )
+    return np.clip(w, lo, hi), note
+
+
+def _logit_table(fit: Any, terms: list[str], conf_level: float) -> pd.DataFrame:
+    """Coefficient table of the propensity model with Wald z tests and intervals."""
     zq = stats.norm.ppf(0.5 + conf_level / 2)
     params = np.asarray(fit.params)
     bse = np.asarray(fit.bse)
-    model_table = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "term": list(x.columns),
+            "term": terms,
             "coef": params,
             "std_error": bse,
             "statistic": params / bse,
@@ -360,6 +455,10 @@ def propensity_weights(
             "upper": params + zq * bse,
         }
     )
+
+
+def _effective_n_table(y: np.ndarray, w: np.ndarray, use: np.ndarray) -> pd.DataFrame:
+    """Per arm: n, sum of weights, Kish's effective sample size, smallest and largest weight."""
     eff = []
     for arm, lab in ((1, "treated"), (0, "control")):
         sel = (y == arm) & use
@@ -374,20 +473,7 @@ def propensity_weights(
                 float(ww.max()) if ww.size else np.nan,
             )
         )
-    effective_n = pd.DataFrame(
-        eff, columns=["arm", "n", "sum_weights", "ess", "min_weight", "max_weight"]
-    )
-    return PropensityWeights(
-        weights=weights,
-        propensity=ps,
-        treatment=tr.rename(treatment),
-        estimand=estimand,
-        table=model_table,
-        effective_n=effective_n,
-        excluded=excluded,
-        notes=notes,
-        model=fit,
-    )
+    return pd.DataFrame(eff, columns=["arm", "n", "sum_weights", "ess", "min_weight", "max_weight"])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -418,6 +504,20 @@ class BalanceTable(Result):
         proportions.
     excluded
         Rows without treatment, or without a weight (the latter only leave the weighted columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0, 0], "age": [70, 64, 58, 55, 61, 49, 52],
+    ...                   "sex": ["m", "f", "m", "f", "f", "m", "f"],
+    ...                   "w": [1.0, 1.0, 1.0, 0.5, 2.0, 0.5, 1.0]})
+    >>> bal = balance_table(d, "t", ["age", "sex"], weights="w")
+    >>> bal.table[["covariate", "level", "type", "smd", "smd_w"]].round(3).values.tolist()
+    [['age', None, 'continuous', 1.748, 1.344],
+     ['sex', 'f', 'categorical', -0.921, -1.197],
+     ['sex', 'm', 'categorical', 0.921, 1.197]]
+    >>> round(bal.max_abs_smd(), 3), round(bal.max_abs_smd(weighted=False), 3)
+    (1.344, 1.748)
     """
 
     table: pd.DataFrame
@@ -511,45 +611,13 @@ def balance_table(
     0.0738
     """
     data = as_frame(data)
-    if isinstance(treatment, pd.Series):
-        tr = treatment.reindex(data.index).astype(np.float64)
-        if not tr.dropna().isin([0.0, 1.0]).all():
-            raise InputError(
-                "treatment Series must be coded 0/1", column=str(treatment.name), expected="0/1"
-            )
-    else:
-        tr = treatment_codes(data, treatment, treated)
+    tr = _balance_treatment(data, treatment, treated)
     for c in covariates:
         if c not in data.columns:
             raise InputError(
                 "covariate column not found", column=c, expected="a column of the data"
             )
-    w_all: pd.Series | None = None
-    if weights is not None:
-        if isinstance(weights, str):
-            if weights not in data.columns:
-                raise InputError(
-                    "weights column not found", column=weights, expected="a column of the data"
-                )
-            w_all = pd.to_numeric(data[weights], errors="coerce")
-        elif isinstance(weights, pd.Series):
-            w_all = weights.reindex(data.index).astype(np.float64)
-        else:
-            arr = np.asarray(weights, dtype=np.float64)
-            if arr.shape != (len(data),):
-                raise InputError(
-                    "weights array has the wrong length",
-                    value=arr.shape,
-                    expected=f"{len(data)} values",
-                )
-            w_all = pd.Series(arr, index=data.index)
-        neg = w_all.notna() & ~(w_all >= 0)
-        if neg.any():
-            raise InputError(
-                "weights must be >= 0",
-                value=float(w_all[neg].iloc[0]),
-                expected="non-negative weights",
-            )
+    w_all = None if weights is None else _balance_weights(data, weights)
     rows_ex = [(i, "treatment", None, "missing treatment") for i in tr.index[tr.isna()]]
     if w_all is not None:
         rows_ex += [
@@ -560,65 +628,129 @@ def balance_table(
     has_t = tr.notna().to_numpy()
     t = tr.to_numpy()
     w = w_all.to_numpy() if w_all is not None else None
+    out = [
+        _balance_row(c, level, kind, x, ok, t, has_t, w)
+        for c in covariates
+        for level, kind, x, ok in _covariate_indicators(data[c])
+    ]
+    table = pd.DataFrame(out).reindex(columns=_balance_columns(w is not None))
+    return BalanceTable(table=table, weighted=w is not None, excluded=excluded)
 
-    out = []
 
-    def add(name: str, level: Any, kind: str, x: np.ndarray, ok: np.ndarray) -> None:
-        base = ok & has_t
-        x1, x0 = x[base & (t == 1)], x[base & (t == 0)]
-        if kind == "continuous":
-            v1 = np.var(x1, ddof=1) if x1.size > 1 else np.nan
-            v0 = np.var(x0, ddof=1) if x0.size > 1 else np.nan
-        else:
-            p1, p0 = (x1.mean() if x1.size else np.nan), (x0.mean() if x0.size else np.nan)
-            v1, v0 = p1 * (1 - p1), p0 * (1 - p0)
-        m1 = x1.mean() if x1.size else np.nan
-        m0 = x0.mean() if x0.size else np.nan
-        smd = smd_unweighted_sd(m1, m0, v1, v0)
-        row = {
-            "covariate": name,
-            "level": level,
-            "type": kind,
-            "n_treated": int(x1.size),
-            "n_control": int(x0.size),
-            "n_missing": int(np.sum(~ok & has_t)),
-            "mean_treated": m1,
-            "mean_control": m0,
-            "smd": smd,
-        }
-        if w is not None:
-            wb = base & ~np.isnan(w)
-            s1 = wb & (t == 1)
-            s0 = wb & (t == 0)
-            mw1 = _wmean(x[s1], w[s1]) if s1.any() else np.nan
-            mw0 = _wmean(x[s0], w[s0]) if s0.any() else np.nan
-            smd_w = smd_unweighted_sd(mw1, mw0, v1, v0)  # weighted means, unweighted SD
-            row.update({"mean_treated_w": mw1, "mean_control_w": mw0, "smd_w": smd_w})
-        if kind == "continuous":
-            row["var_ratio"] = v1 / v0 if v0 > 0 else np.nan
-            if w is not None:
-                vw1 = _wvar(x[s1], w[s1]) if s1.sum() > 1 else np.nan
-                vw0 = _wvar(x[s0], w[s0]) if s0.sum() > 1 else np.nan
-                row["var_ratio_w"] = vw1 / vw0 if vw0 and vw0 > 0 else np.nan
-        out.append(row)
-
-    for c in covariates:
-        s = data[c]
-        ok = s.notna().to_numpy()
-        kind = _kind(s)
-        if kind == "categorical":
-            levels = (
-                list(s.cat.categories)
-                if isinstance(s.dtype, pd.CategoricalDtype)
-                else sorted(s.dropna().unique(), key=str)
+def _balance_treatment(
+    data: pd.DataFrame, treatment: str | pd.Series, treated: Hashable | None
+) -> pd.Series:
+    """The treatment as a float 0/1 Series aligned to ``data`` (NaN where missing)."""
+    if isinstance(treatment, pd.Series):
+        tr = treatment.reindex(data.index).astype(np.float64)
+        if not tr.dropna().isin([0.0, 1.0]).all():
+            raise InputError(
+                "treatment Series must be coded 0/1", column=str(treatment.name), expected="0/1"
             )
-            for lev in levels:
-                add(c, lev, "categorical", (s == lev).to_numpy(dtype=np.float64), ok)
-        elif kind == "binary":
-            add(c, None, "binary", s.astype("float64").to_numpy(), ok)
-        else:
-            add(c, None, "continuous", s.to_numpy(dtype=np.float64), ok)
-    table = pd.DataFrame(out)
+        return tr
+    return treatment_codes(data, treatment, treated)
+
+
+def _balance_weights(data: pd.DataFrame, weights: str | pd.Series | np.ndarray) -> pd.Series:
+    """The weights (column name, Series or array) as a float Series aligned to ``data``;
+    InputError for an unknown column, a wrong length or a negative weight."""
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise InputError(
+                "weights column not found", column=weights, expected="a column of the data"
+            )
+        w_all = pd.to_numeric(data[weights], errors="coerce")
+    elif isinstance(weights, pd.Series):
+        w_all = weights.reindex(data.index).astype(np.float64)
+    else:
+        arr = np.asarray(weights, dtype=np.float64)
+        if arr.shape != (len(data),):
+            raise InputError(
+                "weights array has the wrong length",
+                value=arr.shape,
+                expected=f"{len(data)} values",
+            )
+        w_all = pd.Series(arr, index=data.index)
+    neg = w_all.notna() & ~(w_all >= 0)
+    if neg.any():
+        raise InputError(
+            "weights must be >= 0",
+            value=float(w_all[neg].iloc[0]),
+            expected="non-negative weights",
+        )
+    return w_all
+
+
+def _covariate_indicators(s: pd.Series) -> list[tuple[Any, str, np.ndarray, np.ndarray]]:
+    """(level, type, values as float, observed mask) per balance row of one covariate: one row
+    per level (an indicator) for a categorical, else one row of the values."""
+    ok = s.notna().to_numpy()
+    kind = _kind(s)
+    if kind == "categorical":
+        levels = (
+            list(s.cat.categories)
+            if isinstance(s.dtype, pd.CategoricalDtype)
+            else sorted(s.dropna().unique(), key=str)
+        )
+        return [(lev, kind, (s == lev).to_numpy(dtype=np.float64), ok) for lev in levels]
+    if kind == "binary":
+        return [(None, kind, s.astype("float64").to_numpy(), ok)]
+    return [(None, kind, s.to_numpy(dtype=np.float64), ok)]
+
+
+def _mean_or_nan(x: np.ndarray) -> float:
+    return x.mean() if x.size else np.nan
+
+
+def _balance_row(
+    name: str,
+    level: Any,
+    kind: str,
+    x: np.ndarray,
+    ok: np.ndarray,
+    t: np.ndarray,
+    has_t: np.ndarray,
+    w: np.ndarray | None,
+) -> dict[str, Any]:
+    """One row of the balance table: counts, means, SMD and variance ratio before, and with
+    ``w`` also after weighting (weighted means over the unweighted pooled SD)."""
+    base = ok & has_t
+    x1, x0 = x[base & (t == 1)], x[base & (t == 0)]
+    m1, m0 = _mean_or_nan(x1), _mean_or_nan(x0)
+    if kind == "continuous":
+        v1 = np.var(x1, ddof=1) if x1.size > 1 else np.nan
+        v0 = np.var(x0, ddof=1) if x0.size > 1 else np.nan
+    else:
+        v1, v0 = m1 * (1 - m1), m0 * (1 - m0)
+    row = {
+        "covariate": name,
+        "level": level,
+        "type": kind,
+        "n_treated": int(x1.size),
+        "n_control": int(x0.size),
+        "n_missing": int(np.sum(~ok & has_t)),
+        "mean_treated": m1,
+        "mean_control": m0,
+        "smd": smd_unweighted_sd(m1, m0, v1, v0),
+    }
+    if w is not None:
+        wb = base & ~np.isnan(w)
+        s1, s0 = wb & (t == 1), wb & (t == 0)
+        mw1 = _wmean(x[s1], w[s1]) if s1.any() else np.nan
+        mw0 = _wmean(x[s0], w[s0]) if s0.any() else np.nan
+        smd_w = smd_unweighted_sd(mw1, mw0, v1, v0)  # weighted means, unweighted SD
+        row.update({"mean_treated_w": mw1, "mean_control_w": mw0, "smd_w": smd_w})
+    if kind == "continuous":
+        row["var_ratio"] = v1 / v0 if v0 > 0 else np.nan
+        if w is not None:
+            vw1 = _wvar(x[s1], w[s1]) if s1.sum() > 1 else np.nan
+            vw0 = _wvar(x[s0], w[s0]) if s0.sum() > 1 else np.nan
+            row["var_ratio_w"] = vw1 / vw0 if vw0 and vw0 > 0 else np.nan
+    return row
+
+
+def _balance_columns(weighted: bool) -> list[str]:
+    """Column order of the balance table (the weighted columns only when weighted)."""
     cols = [
         "covariate",
         "level",
@@ -630,8 +762,6 @@ def balance_table(
         "mean_control",
         "smd",
     ]
-    if w is not None:
+    if weighted:
         cols += ["mean_treated_w", "mean_control_w", "smd_w"]
-    cols += ["var_ratio"] + (["var_ratio_w"] if w is not None else [])
-    table = table.reindex(columns=cols)
-    return BalanceTable(table=table, weighted=w is not None, excluded=excluded)
+    return cols + ["var_ratio"] + (["var_ratio_w"] if weighted else [])

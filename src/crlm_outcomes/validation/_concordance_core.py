@@ -269,13 +269,31 @@ def concordance_counts(
     conc_i[order] = conc_s
     disc_i[order] = disc_s
     tie_i[order] = tie_s
-    # pairs of events tied on time (and on x), weighted by the event time's weight
-    counts[3] = dot(d * (d - 1) / 2, tw)
-    code = tinv[dead] * kx + xrank[dead]
+    counts[3], counts[4] = _tied_event_pairs(d, tw, tinv[dead] * kx + xrank[dead], kx)
+    return _somers_to_concordance(counts, conc_i, disc_i, tie_i, reverse)
+
+
+def _tied_event_pairs(
+    d: np.ndarray, tw: np.ndarray, code: np.ndarray, kx: int
+) -> tuple[float, float]:
+    """Time-weighted pairs of events tied on time only, and tied on time and x (``code`` is
+    time index * kx + x rank of each event)."""
+    tied_y = dot(d * (d - 1) / 2, tw)
     grp, cnt = np.unique(code, return_counts=True)
     cnt = cnt.astype(float)
-    counts[4] = dot(cnt * (cnt - 1) / 2, tw[grp // kx])
-    counts[3] -= counts[4]
+    tied_xy = dot(cnt * (cnt - 1) / 2, tw[grp // kx])
+    return tied_y - tied_xy, tied_xy
+
+
+def _somers_to_concordance(
+    counts: np.ndarray,
+    conc_i: np.ndarray,
+    disc_i: np.ndarray,
+    tie_i: np.ndarray,
+    reverse: bool,
+) -> ConcordanceCounts:
+    """C and its per-row influence (dfbeta) from the counts, via Somers' d."""
+    n = conc_i.size
     npair = counts[:3].sum()
     if npair <= 0:
         return ConcordanceCounts(counts=counts, concordance=float("nan"), dfbeta=np.full(n, np.nan))

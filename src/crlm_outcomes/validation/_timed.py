@@ -4,6 +4,7 @@ and pairwise comparisons on common rows."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -70,6 +71,89 @@ def null_risk(time: np.ndarray, event: np.ndarray, tau: float, cause: int) -> fl
     return 0.0 if p < 0 else float(cif[p])
 
 
+@dataclass(frozen=True)
+class _Evaluator:
+    """One metric at fixed times, with its interval settings."""
+
+    metric: Metric
+    times: list[float]
+    cause: int
+    z: float
+    clip: tuple[float, float] | None
+
+    def ci(self, est: float, se: float) -> tuple[float, float]:
+        """Normal interval, clipped to the metric's range when it has one."""
+        lo, hi = est - self.z * se, est + self.z * se
+        if self.clip is not None:
+            lo, hi = max(self.clip[0], lo), min(self.clip[1], hi)
+        return lo, hi
+
+    def rows(self, out, risk: np.ndarray, label: str) -> list[dict[str, Any]]:
+        """One row per time: estimate, SE (sd(IF)/sqrt(n)), CI and the case/control counts."""
+        c = self.cause
+        g = censoring_km(out.time, out.event)
+        rows = []
+        for k, t in enumerate(self.times):
+            est, ifn = self.metric(g, out.time, out.event, risk[:, k], t, c)
+            se = se_of(ifn)
+            lo, hi = self.ci(est, se)
+            before = out.time <= t
+            rows.append(
+                {
+                    "term": label,
+                    "time": t,
+                    "estimate": est,
+                    "std_error": se,
+                    "lower": lo,
+                    "upper": hi,
+                    "n": out.time.size,
+                    "n_cases": int((before & (out.event == c)).sum()),
+                    "n_event_free": int((~before).sum()),
+                }
+            )
+        return rows
+
+    def contrast_rows(self, pair, rr: np.ndarray, rt: np.ndarray, ref: str, term: str):
+        """Per time: metric of ``term`` minus that of ``ref`` on the rows both have."""
+        g = censoring_km(pair.time, pair.event)
+        rows = []
+        for k, t in enumerate(self.times):
+            er, ir = self.metric(g, pair.time, pair.event, rr[:, k], t, self.cause)
+            et, it = self.metric(g, pair.time, pair.event, rt[:, k], t, self.cause)
+            d = et - er
+            se = se_of(ir - it)
+            zs = d / se if se > 0 else float("nan")
+            rows.append(
+                {
+                    "term": term,
+                    "reference": ref,
+                    "time": t,
+                    "estimate": d,
+                    "std_error": se,
+                    "lower": d - self.z * se,
+                    "upper": d + self.z * se,
+                    "statistic": zs,
+                    "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
+                    "n": pair.time.size,
+                }
+            )
+        return rows
+
+
+_CONTRAST_COLUMNS = [
+    "term",
+    "reference",
+    "time",
+    "estimate",
+    "std_error",
+    "lower",
+    "upper",
+    "statistic",
+    "p",
+    "n",
+]
+
+
 def evaluate(
     data,
     duration: str,
@@ -91,100 +175,31 @@ def evaluate(
     spec = {k: columns_of(v) for k, v in named.items()}
     tt = check_times(times)
     c = 1 if cause is None else int(cause)
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+    ev = _Evaluator(metric, tt, c, stats.norm.ppf(0.5 + conf_level / 2), clip)
     rows: list[dict[str, Any]] = []
     excl: list[pd.DataFrame] = []
-    infl: dict[tuple[str, float], np.ndarray] = {}
-
-    def ci(est, se):
-        lo, hi = est - z * se, est + z * se
-        if clip is not None:
-            lo, hi = max(clip[0], lo), min(clip[1], hi)
-        return lo, hi
-
-    def run(out, risk, label, store):
-        g = censoring_km(out.time, out.event)
-        for k, t in enumerate(tt):
-            est, ifn = metric(g, out.time, out.event, risk[:, k], t, c)
-            se = se_of(ifn)
-            lo, hi = ci(est, se)
-            before = out.time <= t
-            store.append(
-                {
-                    "term": label,
-                    "time": t,
-                    "estimate": est,
-                    "std_error": se,
-                    "lower": lo,
-                    "upper": hi,
-                    "n": out.time.size,
-                    "n_cases": int((before & (out.event == c)).sum()),
-                    "n_event_free": int((~before).sum()),
-                    "_if": ifn,
-                }
-            )
-
     if with_null:
         base = outcome(frame, duration, event, [], cause=cause, label="Null model")
         risk0 = np.column_stack(
             [np.full(base.time.size, null_risk(base.time, base.event, t, c)) for t in tt]
         )
-        run(base, risk0, "Null model", rows)
+        rows.extend(ev.rows(base, risk0, "Null model"))
     extras = {}
     for label, cols in spec.items():
         out = outcome(frame, duration, event, cols, cause=cause, label=label)
         risk = _risk_matrix(frame, out.index, cols, tt, label)
         extras[label] = (out, risk)
         excl.append(out.excluded)
-        run(out, risk, label, rows)
-        for r in rows:
-            if r["term"] == label:
-                infl[(label, r["time"])] = r["_if"]
-    table = pd.DataFrame([{k: v for k, v in r.items() if k != "_if"} for r in rows])
+        rows.extend(ev.rows(out, risk, label))
     crow = []
-    labels = list(spec)
-    for ref, term in combinations(labels, 2):
+    for ref, term in combinations(list(spec), 2):
         cols = list(dict.fromkeys(spec[ref] + spec[term]))
         pair = outcome(frame, duration, event, cols, cause=cause, label="")
-        g = censoring_km(pair.time, pair.event)
         rr = _risk_matrix(frame, pair.index, spec[ref], tt, ref)
         rt = _risk_matrix(frame, pair.index, spec[term], tt, term)
-        for k, t in enumerate(tt):
-            er, ir = metric(g, pair.time, pair.event, rr[:, k], t, c)
-            et, it = metric(g, pair.time, pair.event, rt[:, k], t, c)
-            d = et - er
-            se = se_of(ir - it)
-            zs = d / se if se > 0 else float("nan")
-            crow.append(
-                {
-                    "term": term,
-                    "reference": ref,
-                    "time": t,
-                    "estimate": d,
-                    "std_error": se,
-                    "lower": d - z * se,
-                    "upper": d + z * se,
-                    "statistic": zs,
-                    "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
-                    "n": pair.time.size,
-                }
-            )
-    contrasts = pd.DataFrame(
-        crow,
-        columns=[
-            "term",
-            "reference",
-            "time",
-            "estimate",
-            "std_error",
-            "lower",
-            "upper",
-            "statistic",
-            "p",
-            "n",
-        ],
-    )
-    return table, contrasts, concat_excluded(excl), extras
+        crow.extend(ev.contrast_rows(pair, rr, rt, ref, term))
+    contrasts = pd.DataFrame(crow, columns=_CONTRAST_COLUMNS)
+    return pd.DataFrame(rows), contrasts, concat_excluded(excl), extras
 
 
 def as_mapping(scores) -> Mapping[str, object]:

@@ -28,6 +28,23 @@ class TimeAUCResult(Result):
     contrasts
         term, reference, time, estimate (AUC of term minus reference), std_error, lower, upper,
         statistic, p, n (rows both scores have).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = time_auc(d, "t", "e", ["score", "p"], times=[4, 8])
+    >>> r
+    <TimeAUCResult 2 score(s) at 2 time(s)>
+    >>> at8 = r.table[r.table["time"] == 8]
+    >>> [round(float(v), 3) for v in at8["estimate"]], at8["n_cases"].tolist()
+    ([0.775, 1.0], [4, 4])
+    >>> c = r.contrasts.iloc[1]  # p against score at t = 8
+    >>> c["term"], c["reference"], round(float(c["estimate"]), 3)
+    ('p', 'score', 0.225)
     """
 
     table: pd.DataFrame

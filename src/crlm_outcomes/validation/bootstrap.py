@@ -42,6 +42,20 @@ class BootstrapResult(Result):
     table
         term, metric ("C", "AUC", "Brier", "calibration slope"), time, apparent, optimism,
         corrected, n_boot (resamples in which the metric could be computed).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.integers(0, 4, 120)
+    >>> t = rng.exponential(10 / np.exp(0.5 * s))
+    >>> d = pd.DataFrame({"t": np.minimum(t, 15), "e": (t < 15).astype(int), "s": s})
+    >>> r = bootstrap_validation(d, "t", "e", "s", [5], n_boot=5, seed=1)
+    >>> r
+    <BootstrapResult 5 resamples, risk model: cox>
+    >>> c = r.table[r.table["metric"] == "C"].iloc[0]
+    >>> [round(float(c[k]), 3) for k in ("apparent", "optimism", "corrected")]
+    [0.662, 0.009, 0.653]
     """
 
     table: pd.DataFrame

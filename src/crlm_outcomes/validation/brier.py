@@ -31,6 +31,22 @@ class BrierResult(Result):
     contrasts
         term, reference, time, estimate (Brier of term minus reference), std_error, lower,
         upper, statistic, p, n.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = brier_score(d, "t", "e", "p", times=[4, 8])
+    >>> r
+    <BrierResult 1 prediction(s) at 2 time(s)>
+    >>> at8 = r.table[r.table["time"] == 8]
+    >>> list(at8["term"]), [round(float(v), 3) for v in at8["estimate"]]
+    (['Null model', 'p'], [0.222, 0.099])
+    >>> round(float(at8["ipa"].iloc[1]), 3)  # 1 - 0.099 / 0.222
+    0.556
     """
 
     table: pd.DataFrame
@@ -78,6 +94,18 @@ def integrated_brier(times: Sequence[float], brier: Sequence[float]) -> np.ndarr
     """IBS at each time: ``(1/t) * integral_0^t Brier``, Brier a step function on ``times``.
 
     As ``riskRegression::Score(summary = "ibs")``: the step function has value 0 on [0, t1).
+
+    Parameters
+    ----------
+    times
+        Increasing evaluation times.
+    brier
+        Brier score at each of ``times``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The integrated Brier score up to each time.
 
     Examples
     --------

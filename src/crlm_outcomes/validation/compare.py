@@ -49,6 +49,22 @@ class ScoreComparison(Result):
         resamples).
     risks
         Predicted risks from each score, one column per time (``<score>_risk_<t>``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+    >>> r
+    <ScoreComparison of score, p at t=8>
+    >>> list(dict.fromkeys(r.table["metric"]))[:5]
+    ['C', 'AUC', 'Brier', 'IPA', 'calibration slope']
+    >>> dc = r.pairwise.iloc[0]  # C of p minus C of score
+    >>> dc["metric"], round(float(dc["estimate"]), 3), round(float(dc["p"]), 3)
+    ('C', 0.178, 0.19)
     """
 
     table: pd.DataFrame
@@ -277,12 +293,7 @@ def compare_scores(
         frame, duration, event, scores, timewt=timewt, cause=cause, conf_level=conf_level
     )
     auc = time_auc(frame, duration, event, scores, tt, cause=cause, conf_level=conf_level)
-    risk_frames = [
-        predicted_risk(frame, duration, event, s, risk_times, method=method, cause=cause)
-        for s in scores
-    ]
-    risks = pd.concat(risk_frames, axis=1)
-    work = pd.concat([frame[[duration, event]], risks], axis=1)
+    risks, work = _predicted_risks(frame, duration, event, scores, risk_times, method, cause)
     by_time = {s: risk_columns(s, risk_times) for s in scores}
     idx = [risk_times.index(t) for t in tt]
     brier = brier_score(
@@ -314,125 +325,17 @@ def compare_scores(
                 cause=cause,
                 progress=progress,
             )
-    ev_code = 1 if cause is None else cause
-    rows = []
     ctab = conc.table.set_index("term")
+    rows = []
     for s in scores:
-        c = ctab.loc[s]
-        common = {
-            "term": s,
-            "n": int(c["n"]),
-            "n_events": int(c["n_events"]),
-            "n_missing": int(c["n_missing"]),
-        }
-        if cause is not None:
-            out = outcome(frame, duration, event, [s], cause=cause, label=s)
-            common["n_events"] = int((out.event == ev_code).sum())
-        rows.append(
-            {
-                **common,
-                "metric": "C",
-                "time": np.nan,
-                "estimate": c["estimate"],
-                "std_error": c["std_error"],
-                "lower": c["lower"],
-                "upper": c["upper"],
-            }
-        )
-        for t in tt:
-            a = auc.table[(auc.table["term"] == s) & (auc.table["time"] == t)].iloc[0]
-            rows.append(
-                {
-                    **common,
-                    "metric": "AUC",
-                    "time": t,
-                    "estimate": a["estimate"],
-                    "std_error": a["std_error"],
-                    "lower": a["lower"],
-                    "upper": a["upper"],
-                }
-            )
-            b = brier.table[(brier.table["term"] == s) & (brier.table["time"] == t)].iloc[0]
-            rows.append(
-                {
-                    **common,
-                    "metric": "Brier",
-                    "time": t,
-                    "estimate": b["estimate"],
-                    "std_error": b["std_error"],
-                    "lower": b["lower"],
-                    "upper": b["upper"],
-                }
-            )
-            rows.append(
-                {
-                    **common,
-                    "metric": "IPA",
-                    "time": t,
-                    "estimate": b["ipa"],
-                    "std_error": np.nan,
-                    "lower": np.nan,
-                    "upper": np.nan,
-                }
-            )
-        k = cal.table[cal.table["term"] == s].iloc[0]
-        rows.append(
-            {
-                **common,
-                "metric": "calibration slope",
-                "time": t_cal,
-                "estimate": k["slope"],
-                "std_error": k["slope_std_error"],
-                "lower": k["slope_lower"],
-                "upper": k["slope_upper"],
-            }
-        )
-        for name in ("citl", "ici", "e50", "e90"):
-            rows.append(
-                {
-                    **common,
-                    "metric": name.upper() if name != "citl" else "calibration-in-the-large",
-                    "time": t_cal,
-                    "estimate": k[name],
-                    "std_error": np.nan,
-                    "lower": np.nan,
-                    "upper": np.nan,
-                }
-            )
+        common = _score_counts(frame, duration, event, s, ctab.loc[s], cause)
+        rows.extend(_concordance_auc_rows(common, ctab.loc[s], auc.table, brier.table, tt))
+        rows.extend(_calibration_rows(common, cal.table, t_cal))
         if s in boots:
-            for _, r in boots[s].table.iterrows():
-                rows.append(
-                    {
-                        **common,
-                        "metric": f"{r['metric']} (corrected)",
-                        "time": np.nan if r["metric"] == "C" else r["time"],
-                        "estimate": r["corrected"],
-                        "std_error": np.nan,
-                        "lower": np.nan,
-                        "upper": np.nan,
-                    }
-                )
-    table = pd.DataFrame(rows)[
-        [
-            "term",
-            "metric",
-            "time",
-            "estimate",
-            "std_error",
-            "lower",
-            "upper",
-            "n",
-            "n_events",
-            "n_missing",
-        ]
-    ]
-    pw = [conc.contrasts.assign(metric="C", time=np.nan), auc.contrasts.assign(metric="AUC")]
-    pairwise = pd.concat(pw, ignore_index=True)[
-        ["term", "reference", "metric", "time", "estimate", "std_error", "lower", "upper", "p", "n"]
-    ]
+            rows.extend(_corrected_rows(common, boots[s].table))
     return ScoreComparison(
-        table=table,
-        pairwise=pairwise,
+        table=pd.DataFrame(rows)[_TABLE_COLUMNS],
+        pairwise=_pairwise_table(conc, auc),
         concordance=conc,
         auc=auc,
         brier=brier,
@@ -447,3 +350,116 @@ def compare_scores(
         conf_level=conf_level,
         excluded=concat_excluded([conc.excluded]),
     )
+
+
+_TABLE_COLUMNS = [
+    "term",
+    "metric",
+    "time",
+    "estimate",
+    "std_error",
+    "lower",
+    "upper",
+    "n",
+    "n_events",
+    "n_missing",
+]
+
+
+def _predicted_risks(frame, duration, event, scores, risk_times, method, cause):
+    """Each score's predicted risks at ``risk_times`` and the frame the accuracy metrics use
+    (follow-up, event and those risk columns)."""
+    risk_frames = [
+        predicted_risk(frame, duration, event, s, risk_times, method=method, cause=cause)
+        for s in scores
+    ]
+    risks = pd.concat(risk_frames, axis=1)
+    work = pd.concat([frame[[duration, event]], risks], axis=1)
+    return risks, work
+
+
+def _score_counts(frame, duration, event, score, c, cause) -> dict:
+    """The term and counts shared by every row of one score (events of ``cause`` under
+    competing risks)."""
+    common = {
+        "term": score,
+        "n": int(c["n"]),
+        "n_events": int(c["n_events"]),
+        "n_missing": int(c["n_missing"]),
+    }
+    if cause is not None:
+        out = outcome(frame, duration, event, [score], cause=cause, label=score)
+        common["n_events"] = int((out.event == cause).sum())
+    return common
+
+
+def _row(common, metric, time, estimate, std_error=np.nan, lower=np.nan, upper=np.nan) -> dict:
+    """One row of the tidy comparison table."""
+    return {
+        **common,
+        "metric": metric,
+        "time": time,
+        "estimate": estimate,
+        "std_error": std_error,
+        "lower": lower,
+        "upper": upper,
+    }
+
+
+def _interval_row(common, metric, time, r) -> dict:
+    """A row whose estimate, standard error and interval come from a result-table row."""
+    return _row(common, metric, time, r["estimate"], r["std_error"], r["lower"], r["upper"])
+
+
+def _concordance_auc_rows(common, c, auc_table, brier_table, tt) -> list[dict]:
+    """C, then per time AUC, Brier and IPA of one score."""
+    s = common["term"]
+    rows = [_interval_row(common, "C", np.nan, c)]
+    for t in tt:
+        a = auc_table[(auc_table["term"] == s) & (auc_table["time"] == t)].iloc[0]
+        rows.append(_interval_row(common, "AUC", t, a))
+        b = brier_table[(brier_table["term"] == s) & (brier_table["time"] == t)].iloc[0]
+        rows.append(_interval_row(common, "Brier", t, b))
+        rows.append(_row(common, "IPA", t, b["ipa"]))
+    return rows
+
+
+def _calibration_rows(common, cal_table, t_cal) -> list[dict]:
+    """Calibration slope (with its interval), calibration-in-the-large, ICI, E50, E90."""
+    k = cal_table[cal_table["term"] == common["term"]].iloc[0]
+    rows = [
+        _row(
+            common,
+            "calibration slope",
+            t_cal,
+            k["slope"],
+            k["slope_std_error"],
+            k["slope_lower"],
+            k["slope_upper"],
+        )
+    ]
+    for name in ("citl", "ici", "e50", "e90"):
+        metric = name.upper() if name != "citl" else "calibration-in-the-large"
+        rows.append(_row(common, metric, t_cal, k[name]))
+    return rows
+
+
+def _corrected_rows(common, boot_table) -> list[dict]:
+    """The bootstrap optimism-corrected metrics of one score."""
+    return [
+        _row(
+            common,
+            f"{r['metric']} (corrected)",
+            np.nan if r["metric"] == "C" else r["time"],
+            r["corrected"],
+        )
+        for _, r in boot_table.iterrows()
+    ]
+
+
+def _pairwise_table(conc, auc) -> pd.DataFrame:
+    """Differences in C and AUC(t) against the reference score, on common patients."""
+    pw = [conc.contrasts.assign(metric="C", time=np.nan), auc.contrasts.assign(metric="AUC")]
+    return pd.concat(pw, ignore_index=True)[
+        ["term", "reference", "metric", "time", "estimate", "std_error", "lower", "upper", "p", "n"]
+    ]

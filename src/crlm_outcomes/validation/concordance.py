@@ -3,8 +3,9 @@ matrix and pairwise differences (``survival::concordance``, survival 3.5-3)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations
 
 import numpy as np
@@ -45,6 +46,20 @@ class ConcordanceResult(Result):
     contrasts
         One row per pair: term, reference, estimate (C of term minus C of reference), std_error,
         lower, upper, statistic (z), p, n (rows both scores have).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = concordance(d, "t", "e", ["score", "p"])
+    >>> r
+    <ConcordanceResult Harrell C: score=0.744, p=0.922>
+    >>> diff = r.contrasts.iloc[0]
+    >>> round(float(diff["estimate"]), 3), round(float(diff["p"]), 3), int(diff["n"])
+    (0.178, 0.19, 12)
     """
 
     table: pd.DataFrame
@@ -157,110 +172,20 @@ def concordance(
     if timewt not in TIMEWTS:
         raise SurvivalDataError("unknown timewt", value=timewt, expected=f"one of {TIMEWTS}")
     frame, named = resolve_fits(as_frame(data), score_names(scores))
-    spec: dict[str, str] = {}
-    for label, col in named.items():
-        if not isinstance(col, str):
-            raise SurvivalDataError("a concordance score must be one column", value=col)
-        spec[label] = col
+    spec = _one_column_scores(named)
     z = stats.norm.ppf(0.5 + conf_level / 2)
+    count = partial(concordance_counts, timewt=timewt, ymax=ymax, reverse=reverse)
     rows, excl, fits = [], [], {}
     for label, col in spec.items():
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         x = predictor_values(frame, out.index, col)
-        fit = concordance_counts(
-            out.time, _ev(out.event, cause), x, timewt=timewt, ymax=ymax, reverse=reverse
-        )
-        se = float(np.sqrt(fit.var))
+        fit = count(out.time, _ev(out.event, cause), x)
         fits[label] = (out, fit)
         excl.append(out.excluded)
-        rows.append(
-            {
-                "term": label,
-                "estimate": fit.concordance,
-                "std_error": se,
-                "lower": fit.concordance - z * se,
-                "upper": fit.concordance + z * se,
-                "n": out.time.size,
-                "n_events": int((_ev(out.event, cause) > 0).sum()),
-                "n_missing": int(out.excluded["index"].nunique()) if len(out.excluded) else 0,
-                "concordant": fit.counts[0],
-                "discordant": fit.counts[1],
-                "tied_x": fit.counts[2],
-                "tied_y": fit.counts[3],
-                "tied_xy": fit.counts[4],
-            }
-        )
-    table = pd.DataFrame(rows)
-    labels = list(spec)
-
-    # variance matrix and differences on the rows every score (each pair) has; a score whose
-    # rows are exactly those keeps its own fit
-    def fit_on(rows: pd.Index, time, ev, label):
-        own_out, own_fit = fits[label]
-        if own_out.index.equals(rows):
-            return own_fit
-        x = predictor_values(frame, rows, spec[label])
-        return concordance_counts(
-            time, _ev(ev, cause), x, timewt=timewt, ymax=ymax, reverse=reverse
-        )
-
-    outs = [fits[lab][0] for lab in labels]
-    same_rows = all(o.index.equals(outs[0].index) for o in outs[1:])
-    if same_rows:
-        common = outs[0]  # no score-specific exclusions: the rows every score has
-    else:
-        common = outcome(
-            frame, duration, event, list(dict.fromkeys(spec.values())), cause=cause, label=""
-        )
-    dfb = {lab: fit_on(common.index, common.time, common.event, lab) for lab in labels}
-    mat = np.array([[dot(dfb[a].dfbeta, dfb[b].dfbeta) for b in labels] for a in labels])
-    vcov = pd.DataFrame(mat, index=labels, columns=labels)
-    crows = []
-    for ref, term in combinations(labels, 2):
-        cols = list(dict.fromkeys([spec[ref], spec[term]]))
-        pair = (
-            common
-            if same_rows or len(cols) == len(set(spec.values()))
-            else outcome(frame, duration, event, cols, cause=cause, label="")
-        )
-        if pair is common:
-            fr, ft = dfb[ref], dfb[term]
-        else:
-            fr = fit_on(pair.index, pair.time, pair.event, ref)
-            ft = fit_on(pair.index, pair.time, pair.event, term)
-        d = ft.concordance - fr.concordance
-        diff = ft.dfbeta - fr.dfbeta
-        se = float(np.sqrt(dot(diff, diff)))
-        zs = d / se if se > 0 else float("nan")
-        crows.append(
-            {
-                "term": term,
-                "reference": ref,
-                "estimate": d,
-                "std_error": se,
-                "lower": d - z * se,
-                "upper": d + z * se,
-                "statistic": zs,
-                "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
-                "n": pair.time.size,
-            }
-        )
-    contrasts = pd.DataFrame(
-        crows,
-        columns=[
-            "term",
-            "reference",
-            "estimate",
-            "std_error",
-            "lower",
-            "upper",
-            "statistic",
-            "p",
-            "n",
-        ],
-    )
+        rows.append(_score_row(label, out, fit, cause, z))
+    vcov, contrasts = _differences(_Scores(frame, duration, event, spec, cause, fits, count), z)
     return ConcordanceResult(
-        table=table,
+        table=pd.DataFrame(rows),
         vcov=vcov,
         contrasts=contrasts,
         timewt=timewt,
@@ -269,3 +194,114 @@ def concordance(
         conf_level=conf_level,
         excluded=concat_excluded(excl),
     )
+
+
+def _one_column_scores(named: Mapping) -> dict[str, str]:
+    """Label -> column; a score that is not a single column is an input error."""
+    spec: dict[str, str] = {}
+    for label, col in named.items():
+        if not isinstance(col, str):
+            raise SurvivalDataError("a concordance score must be one column", value=col)
+        spec[label] = col
+    return spec
+
+
+def _score_row(label: str, out, fit, cause: int | None, z: float) -> dict:
+    """One row of the concordance table: C, its interval, the counts."""
+    se = float(np.sqrt(fit.var))
+    return {
+        "term": label,
+        "estimate": fit.concordance,
+        "std_error": se,
+        "lower": fit.concordance - z * se,
+        "upper": fit.concordance + z * se,
+        "n": out.time.size,
+        "n_events": int((_ev(out.event, cause) > 0).sum()),
+        "n_missing": int(out.excluded["index"].nunique()) if len(out.excluded) else 0,
+        "concordant": fit.counts[0],
+        "discordant": fit.counts[1],
+        "tied_x": fit.counts[2],
+        "tied_y": fit.counts[3],
+        "tied_xy": fit.counts[4],
+    }
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """What the variance matrix and the differences need of the per-score fits."""
+
+    frame: pd.DataFrame
+    duration: str
+    event: str
+    spec: dict[str, str]
+    cause: int | None
+    fits: dict
+    count: Callable
+
+    def fit_on(self, rows: pd.Index, time, ev, label: str):
+        """The score's fit on ``rows``; its own fit when its rows are exactly those."""
+        own_out, own_fit = self.fits[label]
+        if own_out.index.equals(rows):
+            return own_fit
+        x = predictor_values(self.frame, rows, self.spec[label])
+        return self.count(time, _ev(ev, self.cause), x)
+
+    def rows_of(self, cols: list[str]):
+        """The outcome on the rows that have every one of ``cols``."""
+        return outcome(self.frame, self.duration, self.event, cols, cause=self.cause, label="")
+
+
+_CONTRAST_COLUMNS = [
+    "term",
+    "reference",
+    "estimate",
+    "std_error",
+    "lower",
+    "upper",
+    "statistic",
+    "p",
+    "n",
+]
+
+
+def _differences(sc: _Scores, z: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Variance matrix of the C's on the rows every score has, and the pairwise differences
+    on the rows each pair has."""
+    labels = list(sc.spec)
+    outs = [sc.fits[lab][0] for lab in labels]
+    same_rows = all(o.index.equals(outs[0].index) for o in outs[1:])
+    # no score-specific exclusions: the rows every score has are those of the first
+    common = outs[0] if same_rows else sc.rows_of(list(dict.fromkeys(sc.spec.values())))
+    dfb = {lab: sc.fit_on(common.index, common.time, common.event, lab) for lab in labels}
+    mat = np.array([[dot(dfb[a].dfbeta, dfb[b].dfbeta) for b in labels] for a in labels])
+    vcov = pd.DataFrame(mat, index=labels, columns=labels)
+    crows = []
+    for ref, term in combinations(labels, 2):
+        cols = list(dict.fromkeys([sc.spec[ref], sc.spec[term]]))
+        pair = common if same_rows or len(cols) == len(set(sc.spec.values())) else sc.rows_of(cols)
+        if pair is common:
+            fr, ft = dfb[ref], dfb[term]
+        else:
+            fr = sc.fit_on(pair.index, pair.time, pair.event, ref)
+            ft = sc.fit_on(pair.index, pair.time, pair.event, term)
+        crows.append(_difference_row(term, ref, ft, fr, pair.time.size, z))
+    return vcov, pd.DataFrame(crows, columns=_CONTRAST_COLUMNS)
+
+
+def _difference_row(term: str, ref: str, ft, fr, n: int, z: float) -> dict:
+    """C of ``term`` minus C of ``ref`` with its infinitesimal-jackknife standard error."""
+    d = ft.concordance - fr.concordance
+    diff = ft.dfbeta - fr.dfbeta
+    se = float(np.sqrt(dot(diff, diff)))
+    zs = d / se if se > 0 else float("nan")
+    return {
+        "term": term,
+        "reference": ref,
+        "estimate": d,
+        "std_error": se,
+        "lower": d - z * se,
+        "upper": d + z * se,
+        "statistic": zs,
+        "p": float(2 * stats.norm.sf(abs(zs))) if se > 0 else float("nan"),
+        "n": n,
+    }

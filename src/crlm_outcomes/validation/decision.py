@@ -42,6 +42,20 @@ class DecisionCurveResult(Result):
     table
         term, threshold, n_high (treated), risk_high (observed risk among the treated),
         net_benefit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+    ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+    ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+    ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+    >>> r = decision_curve(d, "t", "e", "p", 8, thresholds=[0.1, 0.3, 0.5])
+    >>> r
+    <DecisionCurveResult 1 prediction(s) at t=8>
+    >>> nb = r.table.pivot(index="threshold", columns="term", values="net_benefit")
+    >>> [round(float(v), 3) for v in nb["p"]], [round(float(v), 3) for v in nb["treat all"]]
+    ([0.259, 0.155, 0.333], [0.259, 0.048, -0.333])
     """
 
     table: pd.DataFrame

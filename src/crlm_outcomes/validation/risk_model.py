@@ -33,7 +33,38 @@ def fit_risk(
     cause: int | None,
     newx: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Array core: risks (rows of ``newx``, default ``x``) at each time, shape (n, len(times))."""
+    """Array core: risks (rows of ``newx``, default ``x``) at each time, shape (n, len(times)).
+
+    Parameters
+    ----------
+    time, event
+        Follow-up times and event codes (0 censored).
+    x
+        The score of each row.
+    times
+        Horizons of the risks.
+    method
+        ``"km"``: the Kaplan-Meier (Aalen-Johansen) risk of the rows with the same score
+        level; ``"cox"``: Cox (Fine-Gray with ``cause``) model with the score as a linear term.
+    cause
+        Event code of interest with competing risks; None for survival.
+    newx
+        Scores to predict for (default ``x``); with ``"km"`` a level not in ``x`` gets NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        Predicted risk by each time: one row per score of ``newx``, one column per time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> time = np.array([5.0, 8, 3, 10, 2, 7, 12, 4])
+    >>> event = np.array([1, 0, 1, 0, 1, 0, 1, 1])
+    >>> s = np.array([1.0, 0, 1, 0, 1, 0, 0, 1])
+    >>> fit_risk(time, event, s, [6], "km", None, newx=np.array([0.0, 1.0, 2.0])).ravel().tolist()
+    [0.0, 1.0, nan]
+    """
     newx = x if newx is None else newx
     out = np.full((newx.size, len(times)), np.nan)
     if method == "km":
@@ -49,7 +80,25 @@ def fit_risk(
 
 
 def risk_columns(label: str, times: Sequence[float]) -> list[str]:
-    """Names of the risk columns made by :func:`predicted_risk`."""
+    """Names of the risk columns made by :func:`predicted_risk`.
+
+    Parameters
+    ----------
+    label
+        The score's name.
+    times
+        Horizons of the risks.
+
+    Returns
+    -------
+    list of str
+        ``<label>_risk_<t>`` for each time (``t`` printed with ``:g``).
+
+    Examples
+    --------
+    >>> risk_columns("fong", [12, 24.5])
+    ['fong_risk_12', 'fong_risk_24.5']
+    """
     return [f"{label}_risk_{t:g}" for t in times]
 
 

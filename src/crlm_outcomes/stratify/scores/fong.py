@@ -139,10 +139,11 @@ def fong_score(
 def fong_group(data: Any, *, high_from: int = 3, **score_options: Any) -> pd.Series:
     """Fong clinical risk score group: low (0-2) or high (3-5).
 
-    Sources: Fong Y, et al. Ann Surg 1999;230(3):309-318 (the score); the split at 3 is the
-    one of the Chinese guidelines for colorectal liver metastases (2025 edition), section
-    5.1.1 (seed 004: CRS < 3 for upfront surgery). The 1999 abstract itself reports no
-    grouping (only that no patient with a score of 5 was a long-term survivor).
+    Sources: Fong Y, et al. Ann Surg 1999;230(3):309-318 (the score); the split at 3 is the one
+    of the Chinese guidelines for colorectal liver metastases (2025 edition), China Journal of
+    General Surgery 2025;34(8):1565-1588, section 5.1.1 (seed 004: CRS < 3 for upfront surgery).
+    The 1999 abstract itself reports no grouping (only that no patient with a score of 5 was a
+    long-term survivor).
 
     Parameters
     ----------

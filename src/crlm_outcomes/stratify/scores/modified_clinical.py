@@ -161,6 +161,25 @@ def modified_clinical_group(
         Lowest score of the medium and of the high group (default 1 and 3).
     **score_options
         Passed to :func:`modified_clinical_score`.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered Categorical ``low < medium < high``; NA where the score is missing, with its
+        reason, in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import modified_clinical_group, modified_clinical_score
+    >>> df = pd.DataFrame({"kras_status": ["wild_type", "mutant", "mutant", None],
+    ...                    "nras_status": ["wild_type"] * 4,
+    ...                    "primary_node_positive": [False, True, True, False],
+    ...                    "liver_mets_largest_cm": [3.0, 4.0, 7.5, 2.0]})
+    >>> modified_clinical_score(df).tolist()
+    [0, 2, 3, <NA>]
+    >>> modified_clinical_group(df).tolist()
+    ['low', 'medium', 'high', nan]
     """
     if not 0 < medium_from < high_from <= 3:
         raise SpecError(

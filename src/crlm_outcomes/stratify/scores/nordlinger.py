@@ -196,6 +196,25 @@ def nordlinger_group(data: Any, **score_options: Any) -> pd.Series:
         Canonical cohort DataFrame (or a Cohort), or a Series from :func:`nordlinger_score`.
     **score_options
         Passed to :func:`nordlinger_score`.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered Categorical ``low < intermediate < high``; NA where the score is missing,
+        with its reason, in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import nordlinger_group, nordlinger_score
+    >>> df = pd.DataFrame({
+    ...     "age_at_diagnosis": [50.0, 70.0, 61.0], "primary_t_stage": ["T2", "T4a", "T3"],
+    ...     "primary_node_positive": [False, True, True],
+    ...     "disease_free_interval_months": [30.0, 12.0, 0.0],
+    ...     "liver_mets_number": [1, 2, 4], "liver_mets_largest_cm": [3.0, 3.0, 3.0],
+    ...     "margin_width_mm": [15.0, 12.0, 0.0], "margin_status": ["R0", "R0", "R1"]})
+    >>> nordlinger_score(df).tolist(), nordlinger_group(df).tolist()
+    ([0, 4, 5], ['low', 'intermediate', 'high'])
     """
     score = data if isinstance(data, pd.Series) else nordlinger_score(data, **score_options)
     return pt.groups(

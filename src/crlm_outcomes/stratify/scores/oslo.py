@@ -157,8 +157,10 @@ def oslo_group(data: Any, *, cuts: Sequence[int] = (2, 3), **score_options: Any)
     """Oslo score group: ``0-1``, ``2``, ``3-4`` by default.
 
     Source: Dueland S, et al. Am J Transplant 2020;20(2):530-537, whose abstract reports
-    survival for "Oslo Score 0-2" (``cuts=(3, 4)`` gives 0-2 / 3 / 4); seed 002 reports Oslo
-    0-1 (10-year OS 50%) and Oslo 2 (33%). The default 0-1 / 2 / 3-4 is this package's
+    survival for "Oslo Score 0-2" (``cuts=(3, 4)`` gives 0-2 / 3 / 4); Ji JW, Zhang YG, Wang
+    HW. Surgical management of liver metastases from colorectal cancer. Chin J Clin Res
+    2025;38(7):988-992, section 1 (seed 002) reports Oslo 0-1 (10-year OS 50%) and Oslo 2
+    (33%). The default 0-1 / 2 / 3-4 is this package's
     grouping (override with ``cuts``).
 
     Parameters
@@ -169,6 +171,27 @@ def oslo_group(data: Any, *, cuts: Sequence[int] = (2, 3), **score_options: Any)
         Lowest score of the second and third group (default (2, 3)).
     **score_options
         Passed to :func:`oslo_score`.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered Categorical of the groups named by their score ranges (``0-1 < 2 < 3-4`` by
+        default); NA where the score is missing, with its reason, in ``.attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import oslo_group, oslo_score
+    >>> df = pd.DataFrame({
+    ...     "liver_mets_largest_cm_before_transplant": [3.0, 6.0, 6.0],
+    ...     "progression_at_transplant": [False, False, True],
+    ...     "primary_resection_date": pd.to_datetime(["2019-01-10"] * 3),
+    ...     "liver_transplant_date": pd.to_datetime(["2021-01-10", "2021-01-10", "2020-01-10"]),
+    ...     "cea_before_transplant": [12.0, 12.0, 120.0]})
+    >>> oslo_score(df).tolist()
+    [0, 1, 4]
+    >>> oslo_group(df).tolist(), oslo_group(df, cuts=(3, 4)).tolist()
+    (['0-1', '0-1', '3-4'], ['0-2', '0-2', '4'])
     """
     score = data if isinstance(data, pd.Series) else oslo_score(data, **score_options)
     first, second = int(cuts[0]), int(cuts[1])

@@ -36,16 +36,33 @@ DECIMALS = 9
 def tumour_burden_score(data: Any) -> pd.Series:
     """Tumour burden score: sqrt(largest diameter in cm ^ 2 + number of liver lesions ^ 2).
 
-    Source: Sasaki K, Morioka D, Conci S, et al. Ann Surg 2018;267(1):132-141. Formula as
-    reported by a secondary source (the PLATO calculator, vilja-a/plato-crlm-risk-prediction:
-    sqrt((largest mm / 10)^2 + count^2)); primary text not accessible here. Uses
-    ``liver_mets_largest_cm`` and ``liver_mets_number``.
+    Source: Sasaki K, Morioka D, Conci S, et al. The tumor burden score: a new "metro-ticket"
+    prognostic tool for colorectal liver metastases based on tumor size and number of tumors.
+    Ann Surg 2018;267(1):132-141. Formula as reported by a secondary source (the PLATO
+    calculator, vilja-a/plato-crlm-risk-prediction: sqrt((largest mm / 10)^2 + count^2));
+    primary text not accessible here. Uses ``liver_mets_largest_cm`` and
+    ``liver_mets_number``.
+
+    Parameters
+    ----------
+    data
+        Canonical cohort DataFrame (or a Cohort) with ``liver_mets_largest_cm`` and
+        ``liver_mets_number``.
 
     Returns
     -------
     pandas.Series
         Nullable ``Float64``; missing where either input is missing (reason names which).
         Zones: :func:`tbs_zone`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify import tumour_burden_score
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [2.0, 3.0, 10.0, None],
+    ...                    "liver_mets_number": pd.array([1, 4, 2, 3], dtype="Int64")})
+    >>> tumour_burden_score(df).round(3).tolist()  # sqrt(2^2 + 1^2), sqrt(3^2 + 4^2), ...
+    [2.236, 5.0, 10.198, <NA>]
     """
     frame = col.as_frame(data)
     col.require_any(frame, ("liver_mets_largest_cm", "liver_mets_number"), "tumour_burden_score")
@@ -68,7 +85,31 @@ def tumour_burden_score(data: Any) -> pd.Series:
 
 
 def tbs_zone_of(tbs: np.ndarray, cuts: Sequence[float] = (3.0, 9.0)) -> np.ndarray:
-    """Zone index 0/1/2 (NaN where TBS is missing): < cuts[0], [cuts[0], cuts[1]), >= cuts[1]."""
+    """Zone index 0/1/2 (NaN where TBS is missing): < cuts[0], [cuts[0], cuts[1]), >= cuts[1].
+
+    The shared cut of :func:`tbs_zone` and the GAME score's TBS component; values are compared
+    after rounding to 9 decimals, so a TBS of exactly 3 or 9 computed in floating point lands
+    in the upper zone.
+
+    Parameters
+    ----------
+    tbs
+        Tumour burden scores (float, NaN = missing).
+    cuts
+        The two zone boundaries, each inclusive on the upper side (default 3 and 9).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float zone index per value: 0.0, 1.0 or 2.0, NaN where ``tbs`` is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crlm_outcomes.stratify.scores.tumour_burden import tbs_zone_of
+    >>> tbs_zone_of(np.array([2.9, 3.0, 8.99, 9.0, np.nan])).tolist()
+    [0.0, 1.0, 1.0, 2.0, nan]
+    """
     low, high = float(cuts[0]), float(cuts[1])
     rounded = np.round(tbs, DECIMALS)
     zone = np.where(rounded >= high, 2.0, np.where(rounded >= low, 1.0, 0.0))
@@ -89,7 +130,31 @@ def tbs_lower_bound(frame: pd.DataFrame) -> np.ndarray:
 
 def tbs_zone_with_bounds(frame: pd.DataFrame, cuts: Sequence[float] = (3.0, 9.0)) -> np.ndarray:
     """:func:`tbs_zone_of` of the TBS, with the top zone also where only the lower bound
-    (:func:`tbs_lower_bound`) reaches it."""
+    (:func:`tbs_lower_bound`) reaches it.
+
+    Parameters
+    ----------
+    frame
+        Canonical cohort DataFrame with ``liver_mets_largest_cm``, ``liver_mets_number``
+        (and ``liver_mets_number_at_least``, when recorded).
+    cuts
+        The two zone boundaries (default 3 and 9).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float zone index per patient: 0.0, 1.0 or 2.0; NaN where the TBS is missing and its
+        lower bound stays below the top cut-off.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify.scores.tumour_burden import tbs_zone_with_bounds
+    >>> df = pd.DataFrame({"liver_mets_largest_cm": [2.0, 9.0, None],
+    ...                    "liver_mets_number": pd.array([1, None, 4], dtype="Int64")})
+    >>> tbs_zone_with_bounds(df).tolist()  # a 9 cm lesion: TBS >= 9 whatever the count
+    [0.0, 2.0, nan]
+    """
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
     zone = tbs_zone_of(np.hypot(size, number), cuts)
