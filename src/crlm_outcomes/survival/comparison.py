@@ -61,7 +61,7 @@ class TreatmentComparison(Result):
     >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
     >>> comp = matched_comparison(matched, "os_months", "os_event")
     >>> comp
-    <TreatmentComparison matching: HR 0.478 [0.328, 0.698], E-value 2.71>
+    <TreatmentComparison matching: HR 0.478 [0.325, 0.703], E-value 2.71>
     >>> comp.method, comp.cox.n, comp.cox.n_event  # patients and deaths in the matched sample
     ('matching', 150, 109)
     """
@@ -169,8 +169,8 @@ def matched_comparison(
     >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
     >>> print(matched_comparison(matched, "os_months", "os_event").summary())
     Treatment comparison by propensity-score matching: neoadjuvant_chemo
-    HR 0.478 (95% CI 0.328-0.698), p = 0.000133, robust SE, n = 150, events = 109
-    neoadjuvant_chemo: HR 0.48 (converted to RR 0.60 for a common outcome); E-value 2.71; for the confidence limit, 1.88
+    HR 0.478 (95% CI 0.325-0.703), p = 0.000172, robust SE, n = 150, events = 109
+    neoadjuvant_chemo: HR 0.48 (converted to RR 0.60 for a common outcome); E-value 2.71; for the confidence limit, 1.87
     max |SMD| before 0.153, after 0.081
     """
     fit = matched.cox(duration, event, **cox_kwargs)

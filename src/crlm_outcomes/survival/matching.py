@@ -10,6 +10,11 @@ MatchIt's ``method = "nearest"`` (Ho, Imai, King & Stuart 2011; MatchIt 4.5.1 ``
 * without replacement, matching proceeds in ``ratio`` rounds; in each round every treated unit,
   in the chosen order, takes the closest still unused control (first in data order on ties)
   among those in its exact stratum and within the caliper;
+* distances that differ by less than 1e-10 (relative to the largest logit, at least 1) are ties,
+  broken by data order, and so are propensity scores in the ``largest``/``smallest`` orders:
+  two controls at exactly the same distance from a treated patient (ages 63.9 and 64.5 around
+  64.2 on a linear logit) otherwise go to whichever the last bit of the model fit favours, and
+  the same seed would give different pairs with another numpy or BLAS;
 * with replacement, each treated unit takes its ``ratio`` closest controls in one pass;
 * the weights are MatchIt's ATT weights: 1 for a matched treated unit, and for a control the sum
   over the treated units it is matched to of ``1 / (number of controls of that treated unit)``,
@@ -124,12 +129,33 @@ def greedy_match(
     return mm
 
 
+def _tie_keys(x: np.ndarray) -> np.ndarray:
+    """``x`` with every value within 1e-10 (relative to ``max(1, max|x|)``) of its sorted
+    predecessor set equal to the first of its run, so that sorting or taking the minimum breaks
+    floating-point near-ties by position, the same on every platform.
+
+    Examples
+    --------
+    >>> _tie_keys(np.array([0.3, 0.1 + 0.2, 0.2])).tolist()
+    [0.3, 0.3, 0.2]
+    """
+    if len(x) == 0:
+        return x
+    tol = 1e-10 * max(1.0, float(np.max(np.abs(x))))
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    new_run = np.r_[True, np.diff(xs) > tol]
+    out = np.empty_like(xs)
+    out[order] = xs[new_run][np.cumsum(new_run) - 1]
+    return out
+
+
 def _treated_order(d1: np.ndarray, order: str, seed: int | None) -> np.ndarray:
     """Positions of the treated units in the order in which they choose their controls."""
     if order == "largest":
-        return np.argsort(-d1, kind="stable")
+        return np.argsort(-_tie_keys(d1), kind="stable")
     if order == "smallest":
-        return np.argsort(d1, kind="stable")
+        return np.argsort(_tie_keys(d1), kind="stable")
     if order == "random":
         return np.random.default_rng(seed).permutation(len(d1))
     return np.arange(len(d1))
@@ -158,7 +184,7 @@ def _match_with_replacement(
         if len(cand) == 0:
             continue
         if len(cand) > ratio:
-            cand = cand[np.argsort(diff[cand], kind="stable")[:ratio]]
+            cand = cand[np.argsort(_tie_keys(diff[cand]), kind="stable")[:ratio]]
         mm[ti, : len(cand)] = ind0[cand]
 
 
@@ -194,7 +220,7 @@ def _match_without_replacement(
             cand = np.flatnonzero(ok)
             if len(cand) == 0:
                 continue
-            best = cand[int(np.argmin(diff[cand]))]
+            best = cand[int(np.argmin(_tie_keys(diff[cand])))]
             mm[ti, r] = ind0[best]
             used[best] = True
 

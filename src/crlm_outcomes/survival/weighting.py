@@ -512,8 +512,9 @@ class BalanceTable(Result):
     ...                   "sex": ["m", "f", "m", "f", "f", "m", "f"],
     ...                   "w": [1.0, 1.0, 1.0, 0.5, 2.0, 0.5, 1.0]})
     >>> bal = balance_table(d, "t", ["age", "sex"], weights="w")
-    >>> bal.table[["covariate", "level", "type", "smd", "smd_w"]].round(3).values.tolist()
-    [['age', None, 'continuous', 1.748, 1.344],
+    >>> cols = ["covariate", "level", "type", "smd", "smd_w"]
+    >>> bal.table[cols].fillna({"level": "-"}).round(3).values.tolist()  # no level: continuous
+    [['age', '-', 'continuous', 1.748, 1.344],
      ['sex', 'f', 'categorical', -0.921, -1.197],
      ['sex', 'm', 'categorical', 0.921, 1.197]]
     >>> round(bal.max_abs_smd(), 3), round(bal.max_abs_smd(weighted=False), 3)
