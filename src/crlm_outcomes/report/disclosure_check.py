@@ -107,7 +107,25 @@ class Finding:
     high: float
 
     def describe(self) -> str:
-        """One line for an error message."""
+        """One line for an error message.
+
+        Returns
+        -------
+        str
+            The key, its value, where it is masked, and where it is printed (or that it
+            follows from the published arithmetic when it is printed nowhere).
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("men", 3, masked=True, where="Table 1")
+        >>> led.count("women", 190, masked=False, where="Table 1")
+        >>> led.count("all", 193, masked=False, where="Table 1")
+        >>> led.total("all", ["men", "women"])
+        >>> print(check_disclosure(led)[0].describe())
+        men = 3 is masked in Table 1 but follows from the published totals, complements,
+        percentages, numbers at risk or curves
+        """
         if self.published_in:
             return (
                 f"{self.key} = {self.value:g} is masked in {', '.join(self.masked_in)} "
@@ -170,16 +188,114 @@ class DisclosureLedger:
         self.values[key] = value
 
     def hidden(self, key: str, value: float) -> None:
-        """A count the reader does not see but knows exists (e.g. patients without a value)."""
+        """A count the reader does not see but knows exists (e.g. patients without a value).
+
+        A hidden count is neither printed nor masked: it is an unknown of the arithmetic
+        (a part of a total), never itself a finding.
+
+        Parameters
+        ----------
+        key : str
+            The set of patients it counts.
+        value : float
+            Its true value; a key recorded again must have the same value.
+
+        Returns
+        -------
+        None
+            The count is stored in the ledger.
+
+        Raises
+        ------
+        ValueError
+            ``key`` was recorded before with another value.
+
+        Examples
+        --------
+        Patients without a stratifier value make the total differ from the sum of the
+        printed groups, so the masked group is not recoverable:
+
+        >>> led = DisclosureLedger()
+        >>> led.count("size|<5 cm", 4, masked=True, where="Table 1")
+        >>> led.count("size|>=5 cm", 60, masked=False, where="Table 1")
+        >>> led.hidden("size|missing", 7)
+        >>> led.count("all", 71, masked=False, where="Table 1")
+        >>> led.total("all", ["size|<5 cm", "size|>=5 cm", "size|missing"])
+        >>> check_disclosure(led, threshold=11)
+        []
+        """
         self._value(key, value)
 
     def count(self, key: str, value: float, *, masked: bool, where: str) -> None:
-        """A count printed (``masked=False``) or masked in ``where``."""
+        """A count printed (``masked=False``) or masked in ``where``.
+
+        Parameters
+        ----------
+        key : str
+            The set of patients it counts; the same set printed in two places is one key.
+        value : float
+            Its true value; a key recorded again must have the same value.
+        masked : bool
+            True when ``where`` masks it (``<11`` or a complementary ``‡``), False when it
+            is printed.
+        where : str
+            The place in the report (``"Table 1"``, ``"Kaplan-Meier summary"``), quoted by
+            :meth:`Finding.describe`.
+
+        Returns
+        -------
+        None
+            The count is stored in the ledger.
+
+        Raises
+        ------
+        ValueError
+            ``key`` was recorded before with another value.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("women", 3, masked=True, where="Table 1")
+        >>> led.count("women", 3, masked=False, where="Kaplan-Meier summary")
+        >>> led.masked, led.published
+        ({'women': ['Table 1']}, {'women': ['Kaplan-Meier summary']})
+        >>> try:
+        ...     led.count("women", 4, masked=True, where="Cox model")
+        ... except ValueError as exc:
+        ...     print(exc)
+        disclosure ledger: women recorded as 3 and 4
+        """
         self._value(key, value)
         (self.masked if masked else self.published).setdefault(key, []).append(where)
 
     def reveal(self, key: str, value: float, where: str) -> None:
-        """A figure that shows the count (a curve drawn for the group)."""
+        """A figure that shows the count (a curve drawn for the group).
+
+        The same as ``count(key, value, masked=False, where=where)``: a Kaplan-Meier curve
+        steps by ``1/n``, so drawing a group publishes its size.
+
+        Parameters
+        ----------
+        key : str
+            The set of patients the figure shows.
+        value : float
+            Its true value.
+        where : str
+            The figure (``"Kaplan-Meier plot"``).
+
+        Returns
+        -------
+        None
+            The count is stored as published.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("km|os|small", 4, masked=True, where="Kaplan-Meier summary")
+        >>> led.reveal("km|os|small", 4, where="Kaplan-Meier plot")
+        >>> print(check_disclosure(led)[0].describe())
+        km|os|small = 4 is masked in Kaplan-Meier summary but printed in Kaplan-Meier plot
+        """
         self.count(key, value, masked=False, where=where)
 
     def same_set(self, key: str, patients: Iterable[object]) -> None:
@@ -187,6 +303,19 @@ class DisclosureLedger:
         labels in the analysis cohort). Two keys recorded for the same patients are one
         unknown: a group size masked in one section and printed, under another name, in
         another is found. Counts of the same set must agree.
+
+        Parameters
+        ----------
+        key : str
+            A key already recorded with :meth:`count` or :meth:`hidden`.
+        patients : iterable
+            The row labels of the patients it counts (order and container do not matter).
+
+        Returns
+        -------
+        None
+            The first key recorded for these patients is remembered; a later key for the
+            same patients is linked to it by an equality fact.
 
         Examples
         --------
@@ -205,13 +334,53 @@ class DisclosureLedger:
 
     def masked_set(self, patients: Iterable[object]) -> bool:
         """Whether a count of exactly these patients is masked somewhere already (so a
-        section printing it again must mask it too)."""
+        section printing it again must mask it too).
+
+        Parameters
+        ----------
+        patients : iterable
+            Row labels of the patients (order does not matter).
+
+        Returns
+        -------
+        bool
+            True when a key recorded for this set with :meth:`same_set` (or a key linked to
+            it) is masked.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("t1|n|small", 4, masked=True, where="Table 1")
+        >>> led.same_set("t1|n|small", [3, 7, 9, 12])
+        >>> led.masked_set([12, 9, 7, 3]), led.masked_set([3, 7, 9])
+        (True, False)
+        """
         first = self.sets.get(_digest(patients))
         return first is not None and any(k in self.masked for k in [first, *self._aliases(first)])
 
     def published_set(self, patients: Iterable[object]) -> bool:
         """Whether a count of exactly these patients is printed somewhere already (so masking
-        it again protects nothing: it cannot serve as a complementary cell)."""
+        it again protects nothing: it cannot serve as a complementary cell).
+
+        Parameters
+        ----------
+        patients : iterable
+            Row labels of the patients (order does not matter).
+
+        Returns
+        -------
+        bool
+            True when a key recorded for this set with :meth:`same_set` (or a key linked to
+            it) is printed.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("t1|n|large", 60, masked=False, where="Table 1")
+        >>> led.same_set("t1|n|large", range(60))
+        >>> led.published_set(range(60)), led.masked_set(range(60))
+        (True, False)
+        """
         first = self.sets.get(_digest(patients))
         return first is not None and any(
             k in self.published for k in [first, *self._aliases(first)]
@@ -228,23 +397,133 @@ class DisclosureLedger:
 
     def linear(self, coef: dict[str, float], low: float, high: float) -> None:
         """A general linear fact ``low <= sum(coef[k] * k) <= high`` (keys already
-        recorded)."""
+        recorded).
+
+        Parameters
+        ----------
+        coef : dict of str to float
+            Coefficient per key.
+        low, high : float
+            Bounds of the weighted sum (``-math.inf`` or ``math.inf`` for one-sided facts).
+
+        Returns
+        -------
+        None
+            The fact is stored in :attr:`rows`.
+
+        Examples
+        --------
+        At most two matched controls per treated patient, and 5 treated patients printed,
+        leave the masked number of controls a range (0 to 10), not one value:
+
+        >>> import math
+        >>> led = DisclosureLedger()
+        >>> led.count("treated", 5, masked=False, where="Matching")
+        >>> led.count("controls", 9, masked=True, where="Matching")
+        >>> led.linear({"controls": 1.0, "treated": -2.0}, -math.inf, 0.0)
+        >>> check_disclosure(led)
+        []
+        >>> led.rows
+        [({'controls': 1.0, 'treated': -2.0}, -inf, 0.0)]
+        """
         self.rows.append((dict(coef), float(low), float(high)))
 
     def total(self, total: str, parts: Sequence[str]) -> None:
-        """``total`` is the sum of ``parts`` (keys already recorded)."""
+        """``total`` is the sum of ``parts`` (keys already recorded).
+
+        Parameters
+        ----------
+        total : str
+            The key of the whole.
+        parts : sequence of str
+            The keys of its parts, hidden ones included (patients without a value).
+
+        Returns
+        -------
+        None
+            The equality ``total - sum(parts) = 0`` is stored in :attr:`rows`.
+
+        Examples
+        --------
+        >>> led = DisclosureLedger()
+        >>> led.count("liver only", 4, masked=True, where="Table 1")
+        >>> led.count("liver and lung", 60, masked=False, where="Table 1")
+        >>> led.count("all", 64, masked=False, where="Table 1")
+        >>> led.total("all", ["liver only", "liver and lung"])
+        >>> led.rows
+        [({'all': 1.0, 'liver only': -1.0, 'liver and lung': -1.0}, 0.0, 0.0)]
+        >>> [f.key for f in check_disclosure(led)]
+        ['liver only']
+        """
         coef: dict[str, float] = {total: 1.0}
         for p in parts:
             coef[p] = coef.get(p, 0.0) - 1.0
         self.rows.append((coef, 0.0, 0.0))
 
     def at_most(self, small: str, large: str) -> None:
-        """``small <= large`` (events <= patients, at risk later <= at risk earlier)."""
+        """``small <= large`` (events <= patients, at risk later <= at risk earlier).
+
+        Parameters
+        ----------
+        small, large : str
+            Keys already recorded.
+
+        Returns
+        -------
+        None
+            The inequality is stored in :attr:`rows`.
+
+        Examples
+        --------
+        Events never exceed patients: a group of 0 patients printed pins its masked
+        events to 0, recovered only when zero is protected too.
+
+        >>> led = DisclosureLedger()
+        >>> led.count("group|n", 0, masked=False, where="Kaplan-Meier summary")
+        >>> led.count("group|events", 0, masked=True, where="Kaplan-Meier summary")
+        >>> led.at_most("group|events", "group|n")
+        >>> check_disclosure(led, threshold=11)
+        []
+        >>> [f.key for f in check_disclosure(led, threshold=11, suppress_zero=True)]
+        ['group|events']
+        """
         self.rows.append(({small: 1.0, large: -1.0}, -math.inf, 0.0))
 
     def percent(self, numerator: str, denominator: Sequence[str], text: str) -> None:
         """A printed percentage ``text`` (e.g. ``"98.4"``) of ``numerator`` over the sum of
-        ``denominator``: the reader knows the ratio to within half a unit of its last digit."""
+        ``denominator``: the reader knows the ratio to within half a unit of its last digit.
+
+        Parameters
+        ----------
+        numerator : str
+            Key of the count the percentage is of.
+        denominator : sequence of str
+            Keys whose sum is the base of the percentage.
+        text : str
+            The percentage as printed; text that is not a number (``"<11"``, ``"‡"``) adds
+            no fact.
+
+        Returns
+        -------
+        None
+            Two inequalities are stored in :attr:`rows`.
+
+        Examples
+        --------
+        A masked count out of a printed 64, with its percentage printed as 6.3: only 4
+        (6.25 %) rounds to 6.3, so the reader recovers it.
+
+        >>> import math
+        >>> led = DisclosureLedger()
+        >>> led.count("all", 64, masked=False, where="Table 1")
+        >>> led.count("liver only", 4, masked=True, where="Table 1")
+        >>> led.percent("liver only", ["all"], "6.3")
+        >>> [(f.key, int(f.value), math.floor(f.high)) for f in check_disclosure(led, threshold=11)]
+        [('liver only', 4, 4)]
+        >>> led.percent("liver only", ["all"], "<11")
+        >>> len(led.rows)
+        2
+        """
         try:
             p = float(text)
         except ValueError:
