@@ -1,21 +1,23 @@
 """Tooling gates run by the test suite, so the README's test command (CI) enforces them.
 
 * ``mypy`` on ``src/`` with the configuration in ``pyproject.toml`` reports no error;
-* ``ruff check`` on the repository reports nothing;
+* ``ruff check`` on the repository reports nothing (including C901: McCabe complexity <= 15),
+  and ``ruff format --check`` finds nothing to reformat;
 * the doctests are collected: ``python3 -m pytest`` runs the Examples of the package's modules
   (``--doctest-modules`` over ``src``, see ``pyproject.toml`` and ``conftest.py``);
 * numpydoc sections: every function and class of the top-level API (``crlm_outcomes.__all__``)
   has Parameters (when it takes any), Returns (functions) and Examples. For the other public
   modules (every name without a leading underscore that a module defines or lists in
-  ``__all__``, and the public methods of its classes) the same check runs as a ratchet: the objects still missing a
-  section are listed in ``tests/numpydoc_gaps.txt``; a new public object without its sections
-  fails, and so does a listed object that has gained them (delete its line).
-
-``ruff format --check`` is not a gate yet: the tree is reformatted once, in its own commit.
+  ``__all__``, and the public methods of its classes) the same check runs as a ratchet: the
+  objects still missing a section are listed in ``tests/numpydoc_gaps.txt``; a new public
+  object without its sections fails, and so does a listed object that has gained them (delete
+  its line);
+* no function body in ``src/`` is longer than ``MAX_BODY_LINES`` (80) lines.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import importlib.util
@@ -258,3 +260,48 @@ def test_public_modules_numpydoc_gaps_only_shrink():
         "listed in tests/numpydoc_gaps.txt but no longer missing exactly these "
         "sections, or gone (update or delete the lines):\n  " + "\n  ".join(stale)
     )
+
+
+# ----------------------------------------------------------------------------- function size
+
+#: The longest function body (lines after the docstring) the package holds. Longer functions
+#: are split into named stages (issue #10); ruff's C901 caps their complexity at 15.
+MAX_BODY_LINES = 80
+
+
+def _long_functions(root: Path, limit: int) -> list[str]:
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            first = node.body[0]
+            has_doc = (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            )
+            start = first.end_lineno + 1 if has_doc and len(node.body) > 1 else first.lineno
+            length = (node.end_lineno or start) - start + 1
+            if length > limit:
+                where = path.relative_to(root.parent)
+                out.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
+    return out
+
+
+def test_no_function_body_over_the_limit():
+    long = _long_functions(SRC / "crlm_outcomes", MAX_BODY_LINES)
+    assert not long, (
+        f"functions longer than {MAX_BODY_LINES} lines (split them into named stages):\n  "
+        + "\n  ".join(long)
+    )
+
+
+def test_long_function_check_can_fail(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(6))
+    (package / "m.py").write_text(f'def f():\n    """Doc."""\n{body}\n', encoding="utf-8")
+    assert _long_functions(package, 5) == ["pkg/m.py:1 f (6 lines)"]
+    assert _long_functions(package, 6) == []

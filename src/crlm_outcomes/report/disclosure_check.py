@@ -86,6 +86,17 @@ class Finding:
         Where the report prints it outright (empty when it is derived instead).
     low, high
         The range the published facts leave for it (equal when recovered).
+
+    Examples
+    --------
+    >>> led = DisclosureLedger()
+    >>> led.count("women", 3, masked=True, where="Table 1")
+    >>> led.count("women", 3, masked=False, where="Kaplan-Meier summary")
+    >>> finding = check_disclosure(led)[0]
+    >>> finding.key, finding.value, finding.low, finding.high
+    ('women', 3.0, 3.0, 3.0)
+    >>> finding.describe()
+    'women = 3 is masked in Table 1 but printed in Kaplan-Meier summary'
     """
 
     key: str
@@ -115,7 +126,22 @@ class DisclosureLedger:
 
     Keys are free text naming a set of patients (``"km|os|fong_group|0-2|n"``); the same key
     recorded twice must have the same value. Values are the true counts (the ledger never
-    leaves the build).
+    leaves the build). A build starts with an empty ledger and fills it through the methods
+    (:meth:`count`, :meth:`hidden`, :meth:`total`, ...), not through the fields.
+
+    Attributes
+    ----------
+    values : dict of str to float
+        The true value of every key recorded.
+    published : dict of str to list of str
+        Per printed key, where it is printed.
+    masked : dict of str to list of str
+        Per masked key, where it is masked.
+    rows : list of tuple
+        The linear facts ``(coefficients by key, lower bound, upper bound)``:
+        ``lower <= sum(coef * value) <= upper``.
+    sets : dict of str to str
+        Patient-set digest -> the first key recorded for that set (see :meth:`same_set`).
 
     Examples
     --------
@@ -336,6 +362,26 @@ def check_disclosure(
     -------
     list of Finding
         Empty when every masked count is protected.
+
+    Examples
+    --------
+    Two groups and their total printed, one group masked alone: it follows by subtraction.
+    Masking the other group too protects both.
+
+    >>> led = DisclosureLedger()
+    >>> led.count("liver only", 4, masked=True, where="Table 1")
+    >>> led.count("liver and lung", 60, masked=False, where="Table 1")
+    >>> led.count("all", 64, masked=False, where="Table 1")
+    >>> led.total("all", ["liver only", "liver and lung"])
+    >>> [(f.key, f.low, f.high) for f in check_disclosure(led, threshold=11)]
+    [('liver only', 4.0, 4.0)]
+    >>> led = DisclosureLedger()
+    >>> led.count("liver only", 4, masked=True, where="Table 1")
+    >>> led.count("liver and lung", 60, masked=True, where="Table 1")
+    >>> led.count("all", 64, masked=False, where="Table 1")
+    >>> led.total("all", ["liver only", "liver and lung"])
+    >>> check_disclosure(led, threshold=11)
+    []
     """
 
     def protected(key: str) -> bool:
@@ -395,7 +441,48 @@ def assert_no_disclosure(
 ) -> int:
     """Raise :class:`~crlm_outcomes.errors.DisclosureError` when a protected masked count is
     recoverable (see :func:`check_disclosure`); otherwise return the number of masked counts
-    in the ledger."""
+    in the ledger.
+
+    Parameters
+    ----------
+    ledger
+        What a build published and masked.
+    threshold
+        Only masked counts ``0 < value < threshold`` (zero too with ``suppress_zero``) are
+        protected; None protects every masked count.
+    suppress_zero
+        Zero is a protected value too.
+    limit
+        At most this many findings are described in the error message (default 5); the
+        error's ``findings`` holds them all.
+
+    Returns
+    -------
+    int
+        The number of masked counts in the ledger (all of them protected).
+
+    Raises
+    ------
+    DisclosureError
+        A protected masked count can be recovered; its message describes the findings.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.errors import DisclosureError
+    >>> led = DisclosureLedger()
+    >>> led.count("liver only", 4, masked=True, where="Table 1")
+    >>> led.count("liver and lung", 60, masked=True, where="Table 1")
+    >>> led.count("all", 64, masked=False, where="Table 1")
+    >>> led.total("all", ["liver only", "liver and lung"])
+    >>> assert_no_disclosure(led, threshold=11)
+    2
+    >>> led.count("liver and lung", 60, masked=False, where="Kaplan-Meier summary")
+    >>> try:
+    ...     assert_no_disclosure(led, threshold=11)
+    ... except DisclosureError as exc:
+    ...     print(len(exc.findings), exc.findings[0].key)
+    1 liver only
+    """
     findings = check_disclosure(ledger, threshold=threshold, suppress_zero=suppress_zero)
     if findings:
         lines = "; ".join(f.describe() for f in findings[:limit])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -69,7 +69,36 @@ class _Model(BaseModel):
 
 
 class CohortSpec(_Model):
-    """Where the cohort comes from: a file read with a loader profile, or the synthetic demo."""
+    """Where the cohort comes from: a file read with a loader profile, or the synthetic demo.
+
+    Attributes
+    ----------
+    demo : bool
+        Use the synthetic demo cohort instead of a file (default False).
+    source : str or None
+        Path of the input file, relative to the spec file's folder (required unless demo).
+    profile : str or None
+        Loader profile name (see ``crlm-outcomes profiles``) or profile file (required
+        unless demo).
+    options : dict
+        Extra keyword options passed to :func:`crlm_outcomes.io.load_cohort` (default none).
+    n : int or None
+        Demo cohort size, 20 to 1,000,000 (demo only; None = 1500).
+    seed : int or None
+        Random seed of the demo cohort (demo only).
+
+    Examples
+    --------
+    >>> CohortSpec(demo=True, n=200, seed=1).n
+    200
+    >>> CohortSpec(source="crlm.csv", profile="seer").profile
+    'seer'
+    >>> try:
+    ...     CohortSpec(source="crlm.csv")
+    ... except ValueError as exc:
+    ...     print("source and profile are both required" in str(exc))
+    True
+    """
 
     demo: bool = Field(False, description="Use the synthetic demo cohort instead of a file.")
     source: str | None = Field(
@@ -99,7 +128,30 @@ class CohortSpec(_Model):
 
 
 class FilterSpec(_Model):
-    """One inclusion filter: keep the rows where ``column op value`` holds."""
+    """One inclusion filter: keep the rows where ``column op value`` holds.
+
+    Attributes
+    ----------
+    column : str
+        Canonical or stratifier column.
+    op : str
+        Comparison operator: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``in``,
+        ``not_in``, ``notna`` or ``isna``.
+    value : str, int, float, bool, list of those, or None
+        Value compared with: a non-empty list for ``in`` / ``not_in``, absent for
+        ``notna`` / ``isna``, a single value otherwise.
+    label : str or None
+        Text of this step in the flow diagram (default: :meth:`describe` writes one).
+
+    Examples
+    --------
+    >>> FilterSpec(column="age_at_diagnosis", op=">=", value=18).describe()
+    'Age at diagnosis ≥ 18 years'
+    >>> FilterSpec(column="ras_class", op="notna").describe()
+    'RAS status recorded'
+    >>> FilterSpec(column="kras_status", op="==", value="mutant").describe()
+    'KRAS = Mutant'
+    """
 
     column: str = Field(description="Canonical or stratifier column.")
     op: FilterOp = Field(description="Comparison operator.")
@@ -151,7 +203,26 @@ class FilterSpec(_Model):
 
 
 class ComparisonSpec(_Model):
-    """The main comparison: the column that splits Table 1, and the variables it describes."""
+    """The main comparison: the column that splits Table 1, and the variables it describes.
+
+    Attributes
+    ----------
+    by : str
+        Stratifier name or canonical column defining the groups.
+    variables : list of str
+        Table 1 rows (canonical or stratifier columns); empty (default) = a default set.
+    nonnormal : list of str
+        Continuous variables summarised as median [IQR] with the Kruskal-Wallis test.
+    exact : list of str
+        Categorical variables always tested with Fisher's exact test.
+
+    Examples
+    --------
+    >>> c = ComparisonSpec(by="fong_group", variables=["age_at_diagnosis", "sex"],
+    ...                    nonnormal=["age_at_diagnosis"])
+    >>> c.by, c.exact
+    ('fong_group', [])
+    """
 
     by: str = Field(description="Stratifier name or canonical column defining the groups.")
     variables: list[str] = Field(
@@ -169,7 +240,37 @@ class ComparisonSpec(_Model):
 
 
 class CoxSpec(_Model):
-    """One Cox proportional-hazards model."""
+    """One Cox proportional-hazards model.
+
+    Attributes
+    ----------
+    name : str
+        Short name used in file names.
+    label : str or None
+        Name shown in headings and captions (default: the name, with spaces for
+        underscores; see :attr:`display_name`).
+    endpoint : str
+        ``"os"`` (default), ``"rfs"`` or ``"hepatic_rfs"``.
+    formula : str
+        Right-hand side, e.g. ``"age_at_diagnosis + C(sex)"``.
+    ties : str
+        ``"efron"`` (default) or ``"breslow"``.
+    strata : list of str
+        Stratification columns (default none).
+    cluster : str or None
+        Cluster column for robust (sandwich) standard errors.
+    ph_test : bool
+        Test proportional hazards on scaled Schoenfeld residuals (default True).
+    univariable : bool
+        Also fit each covariate alone and show the univariable and multivariable hazard
+        ratios side by side (default False).
+
+    Examples
+    --------
+    >>> m = CoxSpec(name="os_multi", formula="age_at_diagnosis + C(sex)")
+    >>> m.display_name, m.endpoint, m.ties
+    ('os multi', 'os', 'efron')
+    """
 
     name: str = Field(description="Short name used in file names.")
     label: str | None = Field(
@@ -196,7 +297,25 @@ class CoxSpec(_Model):
 
 
 class CompetingRiskSpec(_Model):
-    """Cumulative incidence of recurrence vs death without recurrence (``rfs_cause``)."""
+    """Cumulative incidence of recurrence vs death without recurrence (``rfs_cause``).
+
+    Attributes
+    ----------
+    by : str or None
+        Stratifier or column to compare; None (default) = all patients.
+    formula : str or None
+        Covariates of a Fine-Gray model of recurrence (death without recurrence
+        competing), e.g. ``"age_at_diagnosis + ras_class"``; None = no model.
+    univariable : bool
+        With a formula: also fit each covariate alone and show the univariable and
+        multivariable subdistribution hazard ratios side by side (default True).
+
+    Examples
+    --------
+    >>> cr = CompetingRiskSpec(by="fong_group", formula="age_at_diagnosis")
+    >>> cr.by, cr.univariable
+    ('fong_group', True)
+    """
 
     by: str | None = Field(None, description="Stratifier or column to compare; none = overall.")
     formula: str | None = Field(
@@ -213,7 +332,23 @@ class CompetingRiskSpec(_Model):
 
 
 class LandmarkSpec(_Model):
-    """A landmark analysis: survival from ``time`` among those event-free at ``time``."""
+    """A landmark analysis: survival from ``time`` among those event-free at ``time``.
+
+    Attributes
+    ----------
+    endpoint : str
+        ``"os"`` (default), ``"rfs"`` or ``"hepatic_rfs"``.
+    time : float
+        Landmark time in months (> 0).
+    by : str
+        Stratifier or column compared from the landmark on.
+
+    Examples
+    --------
+    >>> lm = LandmarkSpec(time=6, by="neoadjuvant_chemo")
+    >>> lm.endpoint, lm.time
+    ('os', 6.0)
+    """
 
     endpoint: EndpointName = "os"
     time: float = Field(gt=0, description="Landmark time in months.")
@@ -222,7 +357,31 @@ class LandmarkSpec(_Model):
 
 class ImputationSpec(_Model):
     """Multiple imputation of missing covariates: every Cox model of the report is fitted on
-    each completed data set and pooled by Rubin's rules (:mod:`crlm_outcomes.imputation`)."""
+    each completed data set and pooled by Rubin's rules (:mod:`crlm_outcomes.imputation`).
+
+    Attributes
+    ----------
+    variables : list of str
+        Columns to impute (at least one).
+    predictors : list of str
+        Further complete columns used as predictors (the imputed variables and the outcome
+        of the first Cox model are always used).
+    m : int
+        Number of imputations, 2 to 500 (default 20).
+    iterations : int
+        Iterations per chain, 1 to 200 (default 10).
+    seed : int
+        Random seed of the imputations (default 20240611).
+    allow_uncollected : bool
+        Impute variables that are missing for every patient of an era (default False:
+        refused, the source never collected them).
+
+    Examples
+    --------
+    >>> imp = ImputationSpec(variables=["cea_at_liver_diagnosis"], m=5)
+    >>> imp.m, imp.iterations, imp.predictors
+    (5, 10, [])
+    """
 
     variables: list[str] = Field(min_length=1, description="Columns to impute.")
     predictors: list[str] = Field(
@@ -241,7 +400,40 @@ class ImputationSpec(_Model):
 
 
 class MatchingSpec(_Model):
-    """A propensity-score matched treatment comparison (:mod:`crlm_outcomes.survival.matching`)."""
+    """A propensity-score matched treatment comparison (:mod:`crlm_outcomes.survival.matching`).
+
+    Attributes
+    ----------
+    treatment : str
+        Treatment column (two values).
+    treated : str, int, float, bool or None
+        Value of the treatment column meaning treated (default: coded 0/1 or boolean).
+    formula : str
+        Right-hand side of the logistic propensity model.
+    endpoint : str
+        ``"os"`` (default), ``"rfs"`` or ``"hepatic_rfs"``.
+    ratio : int
+        Controls per treated patient (k:1), 1 to 10 (default 1).
+    replace : bool
+        Match with replacement (default False).
+    caliper : float or None
+        Caliper in SDs of the logit of the propensity score (default 0.2; None = none).
+    order : str
+        Order in which treated patients are matched: ``"largest"`` (default),
+        ``"smallest"``, ``"random"`` or ``"data"``.
+    exact : list of str
+        Exact-matching columns (default none).
+    seed : int
+        Seed of ``order: random`` (default 1).
+    rare_outcome : bool
+        The outcome is rare (< 15%): E-values use the HR as a risk ratio (default False).
+
+    Examples
+    --------
+    >>> mt = MatchingSpec(treatment="neoadjuvant_chemo", formula="age_at_diagnosis + liver_mets_number")
+    >>> mt.ratio, mt.caliper, mt.order
+    (1, 0.2, 'largest')
+    """
 
     treatment: str = Field(description="Treatment column (two values).")
     treated: Scalar | None = Field(
@@ -265,7 +457,20 @@ class MatchingSpec(_Model):
 
 
 class ConditionalSurvivalSpec(_Model):
-    """Conditional survival in the Kaplan-Meier sections: P(T > s + t | T > s)."""
+    """Conditional survival in the Kaplan-Meier sections: P(T > s + t | T > s).
+
+    Attributes
+    ----------
+    given : list of float
+        Months already survived (s), e.g. ``[12, 24, 36]`` (at least one).
+    horizon : list of float
+        Further months (t); default ``[60]``.
+
+    Examples
+    --------
+    >>> ConditionalSurvivalSpec(given=[12, 24]).horizon
+    [60.0]
+    """
 
     given: list[float] = Field(
         min_length=1, description="Months already survived (s), e.g. [12, 24, 36]."
@@ -305,7 +510,25 @@ class ScoreValidationSpec(_Model):
 
 
 class SuppressionSpec(_Model):
-    """Small-cell suppression of published counts."""
+    """Small-cell suppression of published counts.
+
+    Attributes
+    ----------
+    enabled : bool or None
+        True/False; None (absent, default) = on for registry profiles (seer, ncdb) only
+        (a build decides from the profile's content:
+        :func:`crlm_outcomes.report.suppression.decide_policy`).
+    threshold : int
+        Counts below this are masked (default 11).
+    rate_threshold : int
+        Rates (%, survival) resting on fewer cases than this are masked (default 16).
+
+    Examples
+    --------
+    >>> s = SuppressionSpec(enabled=True)
+    >>> s.threshold, s.rate_threshold
+    (11, 16)
+    """
 
     enabled: bool | None = Field(
         None, description="true/false; absent = on for registry profiles (seer, ncdb) only."
@@ -333,7 +556,23 @@ def _default_endpoints() -> list[EndpointName]:
 
 
 class LabelsSpec(_Model):
-    """Display labels overriding the schema's defaults (``data_schema/canonical.yaml``)."""
+    """Display labels overriding the schema's defaults (``data_schema/canonical.yaml``).
+
+    Attributes
+    ----------
+    variables : dict of str to str
+        Column -> label, e.g. ``{"ras_class": "RAS"}``.
+    levels : dict of str to dict
+        Column -> {level code -> label}, e.g. ``{"sex": {"male": "Men", "female": "Women"}}``.
+    endpoints : dict of str to str
+        Endpoint -> label, e.g. ``{"os": "Overall survival (OS)"}``.
+
+    Examples
+    --------
+    >>> lab = LabelsSpec(levels={"sex": {"male": "Men", "female": "Women"}})
+    >>> lab.levels["sex"]["female"], lab.variables
+    ('Women', {})
+    """
 
     variables: dict[str, str] = Field(
         default_factory=dict, description="Column -> label, e.g. ras_class: RAS."
@@ -348,7 +587,35 @@ class LabelsSpec(_Model):
 
 
 class OutputSpec(_Model):
-    """What the build writes."""
+    """What the build writes.
+
+    Attributes
+    ----------
+    figure_formats : list of str
+        Figure files written: ``"png"``, ``"svg"``, ``"pdf"`` (default all three).
+    table_formats : list of str
+        Table files written: ``"csv"``, ``"html"``, ``"tex"`` (default), ``"docx"`` (needs
+        python-docx: ``pip install 'crlm_outcomes[word]'``), ``"xlsx"``.
+    suppression : SuppressionSpec
+        Small-cell suppression of published counts.
+    conf_type : str
+        Kaplan-Meier confidence interval: ``"log"`` (default), ``"log-log"`` or ``"plain"``.
+    survival_times : list of float
+        Times (months) at which survival is reported (default ``[12, 36, 60]``).
+    pdf_report : bool
+        Also write report.pdf when a HTML-to-PDF converter is available (default False).
+    word_report : bool or None
+        Also write report.docx: True, False, or None (default) = when python-docx is
+        installed.
+    conditional_survival : ConditionalSurvivalSpec or None
+        Add conditional survival to the Kaplan-Meier sections (default None: not added).
+
+    Examples
+    --------
+    >>> out = OutputSpec(table_formats=["csv"], survival_times=[12, 24])
+    >>> out.figure_formats, out.survival_times, out.suppression.threshold
+    (['png', 'svg', 'pdf'], [12.0, 24.0], 11)
+    """
 
     figure_formats: list[FigureFormat] = Field(default_factory=_all_figure_formats)
     table_formats: list[TableFormat] = Field(
@@ -376,7 +643,51 @@ class OutputSpec(_Model):
 
 
 class AnalysisSpec(_Model):
-    """A whole report: cohort, filters, endpoints, comparisons, models and output options."""
+    """A whole report: cohort, filters, endpoints, comparisons, models and output options.
+
+    Usually read from YAML (:func:`load_spec`) or a mapping (:func:`parse_spec`), which also
+    check that every column, stratifier and formula named exists.
+
+    Attributes
+    ----------
+    title : str
+        Title of the report (default ``"CRLM outcomes report"``).
+    cohort : CohortSpec
+        Where the cohort comes from.
+    filters : list of FilterSpec
+        Inclusion filters, applied in order (default none).
+    endpoints : list of str
+        Endpoints analysed: ``"os"``, ``"rfs"``, ``"hepatic_rfs"`` (default ``["os"]``).
+    stratifiers : list of str
+        Names from :mod:`crlm_outcomes.stratify` compared by Kaplan-Meier.
+    stratify_options : dict
+        Options per stratifier, passed to :func:`crlm_outcomes.stratify.apply_all`.
+    comparison : ComparisonSpec or None
+        Table 1's comparison (None: no Table 1).
+    cox : list of CoxSpec
+        Cox models (names unique).
+    competing_risks : list of CompetingRiskSpec
+        Competing-risks analyses.
+    landmarks : list of LandmarkSpec
+        Landmark analyses.
+    imputation : ImputationSpec or None
+        Multiple imputation for the Cox models (None: complete cases).
+    matching : list of MatchingSpec
+        Propensity-score matched comparisons.
+    score_validation : ScoreValidationSpec or None
+        Discrimination, calibration and decision curves of prognostic scores.
+    labels : LabelsSpec
+        Display labels overriding the schema's defaults.
+    output : OutputSpec
+        What the build writes.
+
+    Examples
+    --------
+    >>> spec = AnalysisSpec(cohort=CohortSpec(demo=True, n=200, seed=1),
+    ...                     stratifiers=["fong_group"])
+    >>> spec.endpoints, spec.suppression_enabled()
+    (['os'], False)
+    """
 
     title: str = "CRLM outcomes report"
     cohort: CohortSpec
@@ -440,10 +751,34 @@ def _spec_error(exc: ValidationError, file: str | None) -> SpecError:
 def parse_spec(data: Mapping[str, Any], *, file: str | None = None) -> AnalysisSpec:
     """Validate a spec given as a mapping (e.g. parsed YAML).
 
+    Parameters
+    ----------
+    data
+        The spec's keys and values (as parsed from YAML).
+    file
+        The file the mapping came from, named in errors (default None).
+
+    Returns
+    -------
+    AnalysisSpec
+        The validated spec, defaults filled in.
+
     Raises
     ------
     SpecError
         Names the dotted key, the value and what is allowed.
+
+    Examples
+    --------
+    >>> spec = parse_spec({"cohort": {"demo": True}, "stratifiers": ["fong_group"],
+    ...                    "cox": [{"name": "m1", "formula": "age_at_diagnosis"}]})
+    >>> spec.cox[0].name, spec.output.survival_times
+    ('m1', [12.0, 36.0, 60.0])
+    >>> try:
+    ...     parse_spec({"cohort": {"demo": True}, "stratifiers": ["fong"]})
+    ... except SpecError as exc:
+    ...     print(exc.key)
+    stratifiers[0]
     """
     if not isinstance(data, Mapping):
         raise SpecError(
@@ -463,10 +798,31 @@ def parse_spec(data: Mapping[str, Any], *, file: str | None = None) -> AnalysisS
 def load_spec(path: str | Path) -> AnalysisSpec:
     """Read and validate a YAML analysis spec.
 
+    Parameters
+    ----------
+    path
+        The YAML file.
+
+    Returns
+    -------
+    AnalysisSpec
+        The validated spec (see :func:`parse_spec`).
+
     Raises
     ------
     SpecError
         The file cannot be read or parsed, or a key is invalid (named by its dotted path).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "spec.yaml"
+    ...     _ = path.write_text("cohort: {demo: true}\\nendpoints: [os, rfs]\\n", encoding="utf-8")
+    ...     spec = load_spec(path)
+    >>> spec.endpoints
+    ['os', 'rfs']
     """
     path = Path(path)
     try:
@@ -527,52 +883,74 @@ def _name_error(key: str, problem: str, file: str | None, value: Any, expected: 
 
 
 def _check_names(spec: AnalysisSpec, file: str | None) -> None:
+    """Every stratifier, column and formula the spec names exists (the first that does not
+    raises a :class:`SpecError` naming its key), checked in the order of the spec's keys."""
     strat = known_stratifiers()
     columns = _canonical_columns() | set(strat)
     allowed_cols = "a canonical column (see `crlm-outcomes schema`) or a stratifier name"
-
-    def check_column(key: str, name: str | None) -> None:
-        if name is not None and name not in columns:
+    for kind, key, name in _named_items(spec):
+        if kind == "formula":
+            _check_spec_formula(key, name, columns, file)
+        elif kind == "stratifier" and name not in strat:
+            raise _name_error(key, "unknown stratifier", file, name, f"one of {', '.join(strat)}")
+        elif kind == "column" and name is not None and name not in columns:
             raise _name_error(key, "unknown column", file, name, allowed_cols)
 
-    def check_stratifier(key: str, name: str) -> None:
-        if name not in strat:
-            raise _name_error(key, "unknown stratifier", file, name, f"one of {', '.join(strat)}")
 
+def _named_items(spec: AnalysisSpec) -> Iterator[tuple[str, str, Any]]:
+    """``(kind, key, name)`` of every name the spec uses, in key order; ``kind`` is
+    ``"stratifier"``, ``"column"`` (``name`` may be None: not set) or ``"formula"``."""
+    yield from _cohort_names(spec)
+    yield from _model_names(spec)
+    yield from _other_names(spec)
+
+
+def _cohort_names(spec: AnalysisSpec) -> Iterator[tuple[str, str, Any]]:
+    """The names of the stratifiers, filters and comparison (see :func:`_named_items`)."""
     for name in spec.stratify_options:
-        check_stratifier(f"stratify_options.{name}", name)
+        yield "stratifier", f"stratify_options.{name}", name
     for i, name in enumerate(spec.stratifiers):
-        check_stratifier(f"stratifiers[{i}]", name)
+        yield "stratifier", f"stratifiers[{i}]", name
     for i, flt in enumerate(spec.filters):
-        check_column(f"filters[{i}].column", flt.column)
+        yield "column", f"filters[{i}].column", flt.column
     if spec.comparison is not None:
-        check_column("comparison.by", spec.comparison.by)
+        yield "column", "comparison.by", spec.comparison.by
         for key in ("variables", "nonnormal", "exact"):
             for i, name in enumerate(getattr(spec.comparison, key)):
-                check_column(f"comparison.{key}[{i}]", name)
+                yield "column", f"comparison.{key}[{i}]", name
+
+
+def _model_names(spec: AnalysisSpec) -> Iterator[tuple[str, str, Any]]:
+    """The names of the Cox, competing-risks and landmark analyses (see
+    :func:`_named_items`)."""
     for i, model in enumerate(spec.cox):
-        _check_spec_formula(f"cox[{i}].formula", model.formula, columns, file)
+        yield "formula", f"cox[{i}].formula", model.formula
         for j, name in enumerate(model.strata):
-            check_column(f"cox[{i}].strata[{j}]", name)
-        check_column(f"cox[{i}].cluster", model.cluster)
+            yield "column", f"cox[{i}].strata[{j}]", name
+        yield "column", f"cox[{i}].cluster", model.cluster
     for i, cr in enumerate(spec.competing_risks):
-        check_column(f"competing_risks[{i}].by", cr.by)
+        yield "column", f"competing_risks[{i}].by", cr.by
     for i, lm in enumerate(spec.landmarks):
-        check_column(f"landmarks[{i}].by", lm.by)
+        yield "column", f"landmarks[{i}].by", lm.by
+
+
+def _other_names(spec: AnalysisSpec) -> Iterator[tuple[str, str, Any]]:
+    """The names of the imputation, matching, score validation and labels (see
+    :func:`_named_items`)."""
     if spec.imputation is not None:
         for key in ("variables", "predictors"):
             for i, name in enumerate(getattr(spec.imputation, key)):
-                check_column(f"imputation.{key}[{i}]", name)
+                yield "column", f"imputation.{key}[{i}]", name
     for i, mt in enumerate(spec.matching):
-        check_column(f"matching[{i}].treatment", mt.treatment)
+        yield "column", f"matching[{i}].treatment", mt.treatment
         for j, name in enumerate(mt.exact):
-            check_column(f"matching[{i}].exact[{j}]", name)
+            yield "column", f"matching[{i}].exact[{j}]", name
     if spec.score_validation is not None:
         for i, name in enumerate(spec.score_validation.scores):
-            check_column(f"score_validation.scores[{i}]", name)
+            yield "column", f"score_validation.scores[{i}]", name
     for key in ("variables", "levels"):
         for name in getattr(spec.labels, key):
-            check_column(f"labels.{key}.{name}", name)
+            yield "column", f"labels.{key}.{name}", name
 
 
 def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | None) -> None:
@@ -599,15 +977,53 @@ def _check_spec_formula(key: str, formula: str, columns: set[str], file: str | N
 
 
 def spec_json_schema() -> dict[str, Any]:
-    """The JSON Schema of :class:`AnalysisSpec`."""
+    """The JSON Schema of :class:`AnalysisSpec`.
+
+    Returns
+    -------
+    dict
+        A JSON Schema (draft 2020-12) of the spec, for editors and validators.
+
+    Examples
+    --------
+    >>> schema = spec_json_schema()
+    >>> schema["$schema"], "cohort" in schema["required"]
+    ('https://json-schema.org/draft/2020-12/schema', True)
+    """
     schema = AnalysisSpec.model_json_schema()
+    # a model's description is its docstring's first paragraph: the numpydoc Attributes and
+    # Examples are for the Python reader, not for editor tooltips
+    for model in [schema, *schema.get("$defs", {}).values()]:
+        if isinstance(model.get("description"), str):
+            model["description"] = model["description"].split("\n\n", 1)[0]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://crlm-outcomes/analysis_spec.schema.json"
     return schema
 
 
 def write_json_schema(path: str | Path) -> Path:
-    """Write the JSON Schema (sorted keys, 2-space indent, trailing newline) to ``path``."""
+    """Write the JSON Schema (sorted keys, 2-space indent, trailing newline) to ``path``.
+
+    Parameters
+    ----------
+    path
+        The file to write (replaced if it exists).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_json_schema(Path(tmp) / "analysis_spec.schema.json")
+    ...     schema = json.loads(out.read_text(encoding="utf-8"))
+    >>> out.name, schema["title"]
+    ('analysis_spec.schema.json', 'AnalysisSpec')
+    """
     path = Path(path)
     path.write_text(
         json.dumps(spec_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -616,6 +1032,25 @@ def write_json_schema(path: str | Path) -> Path:
 
 
 def spec_hash(spec: AnalysisSpec) -> str:
-    """sha256 of the validated spec in canonical JSON (defaults filled in, keys sorted)."""
+    """sha256 of the validated spec in canonical JSON (defaults filled in, keys sorted).
+
+    Parameters
+    ----------
+    spec
+        The validated spec.
+
+    Returns
+    -------
+    str
+        The hex digest (64 characters); equal for specs that differ only in key order or in
+        stating a default.
+
+    Examples
+    --------
+    >>> a = parse_spec({"cohort": {"demo": True}})
+    >>> b = parse_spec({"endpoints": ["os"], "cohort": {"demo": True}})
+    >>> spec_hash(a) == spec_hash(b), len(spec_hash(a))
+    (True, 64)
+    """
     text = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

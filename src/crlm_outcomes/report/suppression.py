@@ -74,7 +74,17 @@ class SuppressionPolicy:
     rate_threshold
         Rates resting on fewer than this many cases are masked (default 16).
     suppress_zero
-        Also mask zero counts.
+        Also mask zero counts (default False: zero is published, as CMS allows).
+
+    Examples
+    --------
+    >>> policy = SuppressionPolicy(threshold=11)
+    >>> policy.primary_marker, policy.complementary_marker
+    ('<11', '‡')
+    >>> policy.footnote()[:44]
+    "Counts below 11 are shown as '<11'; counts f"
+    >>> SuppressionPolicy(enabled=False).footnote()
+    ''
     """
 
     enabled: bool = True
@@ -104,7 +114,29 @@ class SuppressionPolicy:
 def primary_mask(
     values: np.ndarray | Sequence[float], threshold: int, *, suppress_zero: bool = False
 ) -> np.ndarray:
-    """Boolean mask of the counts below ``threshold`` (zero only with ``suppress_zero``)."""
+    """Boolean mask of the counts below ``threshold`` (zero only with ``suppress_zero``).
+
+    Parameters
+    ----------
+    values
+        Counts (any shape); NaN is never masked.
+    threshold
+        Counts ``0 < c < threshold`` are masked.
+    suppress_zero
+        Mask zero counts too (default False).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean array of the shape of ``values``: True where the count is masked.
+
+    Examples
+    --------
+    >>> primary_mask([0, 3, 11, 40], 11).tolist()
+    [False, True, False, False]
+    >>> primary_mask([0, 3, 11, 40], 11, suppress_zero=True).tolist()
+    [True, True, False, False]
+    """
     arr = np.asarray(values, dtype=float)
     finite = np.isfinite(arr)
     low = finite & (arr < threshold)
@@ -116,7 +148,30 @@ def primary_mask(
 def table_constraints(
     shape: tuple[int, int], *, rows: bool = True, cols: bool = True
 ) -> list[np.ndarray]:
-    """Constraint sets (flat indices) of a matrix whose row and/or column totals are published."""
+    """Constraint sets (flat indices) of a matrix whose row and/or column totals are published.
+
+    Parameters
+    ----------
+    shape
+        ``(rows, columns)`` of the count matrix.
+    rows
+        The row totals are published (default True): each row is a constraint.
+    cols
+        The column totals are published (default True): each column is a constraint.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One array of flat (row-major) indices per published total; a row (column) of a
+        single cell is left out, since its total is the cell itself.
+
+    Examples
+    --------
+    >>> [c.tolist() for c in table_constraints((2, 3))]
+    [[0, 1, 2], [3, 4, 5], [0, 3], [1, 4], [2, 5]]
+    >>> [c.tolist() for c in table_constraints((2, 3), cols=False)]
+    [[0, 1, 2], [3, 4, 5]]
+    """
     n_rows, n_cols = shape
     idx = np.arange(n_rows * n_cols).reshape(shape)
     out: list[np.ndarray] = []
@@ -148,6 +203,14 @@ def complementary_mask(
     -------
     numpy.ndarray
         The extended mask (a new array, same shape as ``mask``).
+
+    Examples
+    --------
+    Three groups adding up to a published total; the small one (4) is masked, so the
+    smallest other positive count is masked too:
+
+    >>> complementary_mask([4, 30, 25], [True, False, False], [[0, 1, 2]]).tolist()
+    [True, False, True]
     """
     vals = np.asarray(values, dtype=float).ravel()
     out = np.asarray(mask, dtype=bool).ravel().copy()
@@ -183,8 +246,32 @@ def suppress_matrix(
 ) -> np.ndarray:
     """Suppression kind of each cell of a count matrix: 0 published, 1 primary, 2 complementary.
 
-    ``row_totals``/``col_totals`` say whether the row/column sums are published elsewhere (an
-    Overall column, the group sizes in the header).
+    Parameters
+    ----------
+    values
+        The counts (a 1-D array is taken as one column).
+    policy
+        The suppression policy; disabled, every cell is published.
+    row_totals
+        The row sums are published elsewhere (an Overall column); default True.
+    col_totals
+        The column sums are published elsewhere (the group sizes in the header); default True.
+    extra_constraints
+        Further sets of flat (row-major) indices whose sums are published.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 array of the matrix's shape: 0 published, 1 primary (``PRIMARY``), 2
+        complementary (``COMPLEMENTARY``).
+
+    Examples
+    --------
+    A 2 x 2 table of level counts by group, with the group sizes and the Overall column
+    published: one small cell takes three more with it.
+
+    >>> suppress_matrix([[4, 30], [50, 60]], SuppressionPolicy()).tolist()
+    [[1, 2], [2, 2]]
     """
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 1:
@@ -205,7 +292,30 @@ def suppress_matrix(
 def suppress_vector(
     values: Sequence[float] | np.ndarray, policy: SuppressionPolicy, *, total_published: bool = True
 ) -> np.ndarray:
-    """Suppression kinds of counts that add up to a published total (or not)."""
+    """Suppression kinds of counts that add up to a published total (or not).
+
+    Parameters
+    ----------
+    values
+        The counts.
+    policy
+        The suppression policy.
+    total_published
+        Their sum is printed somewhere (default True): a single masked count gets a
+        complementary one.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 array, one kind per count: 0 published, 1 primary, 2 complementary.
+
+    Examples
+    --------
+    >>> suppress_vector([4, 30, 25], SuppressionPolicy()).tolist()
+    [1, 0, 2]
+    >>> suppress_vector([4, 30, 25], SuppressionPolicy(), total_published=False).tolist()
+    [1, 0, 0]
+    """
     arr = np.asarray(values, dtype=float).ravel()
     kind = suppress_matrix(arr[None, :], policy, row_totals=total_published, col_totals=False)
     return kind.ravel()
@@ -224,9 +334,20 @@ def suppress_flow(
     is masked too (complementary): the counts after it follow from the published cohort size
     and the published exclusions, the ones before it could be subtracted from each other.
 
+    Parameters
+    ----------
+    n_remaining
+        The count at the start and after each step.
+    n_excluded
+        The count excluded at each step (one fewer than ``n_remaining``).
+    policy
+        The suppression policy; disabled, nothing is masked.
+
     Returns
     -------
-    (remaining_kind, excluded_kind)
+    tuple of numpy.ndarray
+        ``(remaining_kind, excluded_kind)``: int8 suppression kinds (0 published, 1 primary,
+        2 complementary) of ``n_remaining`` and of ``n_excluded``.
 
     Examples
     --------
@@ -254,7 +375,31 @@ def suppress_flow(
 
 
 def format_count(value: float | int | None, kind: int, policy: SuppressionPolicy) -> str:
-    """A count as published text: the number, ``<11`` or ``‡``."""
+    """A count as published text: the number, ``<11`` or ``‡``.
+
+    Parameters
+    ----------
+    value
+        The count (None or NaN: not available).
+    kind
+        Its suppression kind: 0 published, 1 primary, 2 complementary.
+    policy
+        The suppression policy (its markers).
+
+    Returns
+    -------
+    str
+        The rounded count, the policy's primary or complementary marker, or ``""`` for a
+        missing value.
+
+    Examples
+    --------
+    >>> policy = SuppressionPolicy()
+    >>> format_count(42.0, 0, policy), format_count(4, 1, policy), format_count(30, 2, policy)
+    ('42', '<11', '‡')
+    >>> format_count(None, 0, policy)
+    ''
+    """
     if kind == PRIMARY:
         return policy.primary_marker
     if kind == COMPLEMENTARY:
@@ -270,14 +415,54 @@ def format_counts(
     *,
     total_published: bool,
 ) -> list[str]:
-    """Counts that add up to a published total (or not), suppressed and formatted."""
+    """Counts that add up to a published total (or not), suppressed and formatted.
+
+    Parameters
+    ----------
+    values
+        The counts.
+    policy
+        The suppression policy.
+    total_published
+        Their sum is printed somewhere (a single masked count then gets a complementary one).
+
+    Returns
+    -------
+    list of str
+        The published text of each count (see :func:`format_count`).
+
+    Examples
+    --------
+    >>> format_counts([4, 30, 25], SuppressionPolicy(), total_published=True)
+    ['<11', '30', '‡']
+    >>> format_counts([4, 30, 25], SuppressionPolicy(enabled=False), total_published=True)
+    ['4', '30', '25']
+    """
     kinds = suppress_vector(np.asarray(values), policy, total_published=total_published)
     return [format_count(v, k, policy) for v, k in zip(values, kinds, strict=True)]
 
 
 def kind_alone(value: int, policy: SuppressionPolicy) -> int:
     """Suppression kind of a count published on its own (no total it could be subtracted
-    from): primary when small, published otherwise."""
+    from): primary when small, published otherwise.
+
+    Parameters
+    ----------
+    value
+        The count.
+    policy
+        The suppression policy; disabled, the count is published.
+
+    Returns
+    -------
+    int
+        ``PRIMARY`` (1) when the count is small, 0 (published) otherwise.
+
+    Examples
+    --------
+    >>> kind_alone(7, SuppressionPolicy()), kind_alone(70, SuppressionPolicy())
+    (1, 0)
+    """
     if not policy.enabled:
         return PUBLISHED
     small = primary_mask([value], policy.threshold, suppress_zero=policy.suppress_zero)[0]
@@ -285,7 +470,25 @@ def kind_alone(value: int, policy: SuppressionPolicy) -> int:
 
 
 def format_count_alone(value: int, policy: SuppressionPolicy) -> str:
-    """A count published on its own (e.g. rows excluded, patients without a value)."""
+    """A count published on its own (e.g. rows excluded, patients without a value).
+
+    Parameters
+    ----------
+    value
+        The count.
+    policy
+        The suppression policy.
+
+    Returns
+    -------
+    str
+        The count, or the primary marker when it is small (see :func:`kind_alone`).
+
+    Examples
+    --------
+    >>> format_count_alone(7, SuppressionPolicy()), format_count_alone(70, SuppressionPolicy())
+    ('<11', '70')
+    """
     return format_count(value, kind_alone(value, policy), policy)
 
 

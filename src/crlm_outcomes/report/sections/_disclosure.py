@@ -563,19 +563,15 @@ def regression_counts(
     pandas.DataFrame
         The table with the masked cells replaced.
     """
-    led, data, policy = ctx.ledger, ctx.data, ctx.policy
     out = table.copy()
     if not {"variable", "level"} <= set(out.columns):
         return out
-    vcol = out["variable"].astype(str).to_numpy()
-    lcol = out["level"].astype(str).to_numpy()
+    cells = (out["variable"].astype(str).to_numpy(), out["level"].astype(str).to_numpy())
     for group, rows in used.items():
-        n_col, e_col = f"{group}N", f"{group}events"
-        if n_col not in out.columns or e_col not in out.columns:
+        if f"{group}N" not in out.columns or f"{group}events" not in out.columns:
             continue
-        univariable = totals.get(group) is None
         for var in variables:
-            col = data[var] if var in data.columns else None
+            col = ctx.data[var] if var in ctx.data.columns else None
             if (
                 col is None
                 or pd.api.types.is_numeric_dtype(col)
@@ -583,70 +579,124 @@ def regression_counts(
                 and col.nunique(dropna=True) > 2
             ):
                 continue
-            base = rows & col.notna().to_numpy(dtype=bool) if univariable else rows
-            values = list(pd.unique(col[base].dropna()))
-            idx, masks = [], []
-            for v in values:
-                hit = np.flatnonzero(
-                    np.isin(vcol, _var_names(ctx, var)) & np.isin(lcol, _level_names(ctx, var, v))
-                )
-                if len(hit) != 1:
-                    break
-                idx.append(int(hit[0]))
-                masks.append(base & col.astype(object).eq(v).to_numpy(dtype=bool, na_value=False))
-            if len(idx) != len(values) or not idx:
-                continue
-            n = [float(m.sum()) for m in masks]
-            e = [float((m & events).sum()) for m in masks]
-            shown = [str(out[n_col].iat[i]) for i in idx]
-            if any(t.isdigit() and int(t) != v for t, v in zip(shown, n, strict=True)):
-                continue  # the table counts something else: not ours to record
-            key = f"{prefix}|{group or 'model'}|{var}"
-            total_n = totals.get(group) or f"{key}|n"
-            total_e = f"{prefix}|events" if not univariable else f"{key}|events"
-            # the levels add up to the model's n (events): a masked total is one more masked
-            # cell of that sum, so the levels must not all be printed
-            every = [list(range(len(idx) + 1))]
-            kn = decide(
-                ctx,
-                [*n, sum(n)],
-                data=data,
-                masks=[*masks, None],
-                constraints=every,
-                forced=[False] * len(n) + [total_n in led.masked],
-            )[:-1]
-            ke = decide(
-                ctx,
-                [*e, sum(e)],
-                data=data,
-                masks=[*[m & events for m in masks], None],
-                constraints=every,
-                forced=[False] * len(e) + [total_e in led.masked],
-            )[:-1]
-            if univariable:
-                _record(led, data, total_n, base, None, "regression table")
-                _record(led, data, total_e, base & events, None, "regression table")
-            parts_n: list[str] = []
-            parts_e: list[str] = []
-            for j, (i, v) in enumerate(zip(idx, values, strict=True)):
-                for kinds, column, vals, mask, parts, part in (
-                    (kn, n_col, n, masks[j], parts_n, "n"),
-                    (ke, e_col, e, masks[j] & events, parts_e, "events"),
-                ):
-                    text = str(out[column].iat[i])
-                    masked = bool(kinds[j]) or text in _markers(ctx)
-                    if kinds[j] and text not in _markers(ctx):
-                        out.iloc[i, out.columns.get_loc(column)] = format_count(
-                            vals[j], int(kinds[j]), policy
-                        )
-                    k = f"{key}|{v}|{part}"
-                    if text == "":
-                        led.hidden(k, vals[j])
-                    else:
-                        led.count(k, vals[j], masked=masked, where=f"regression table ({column})")
-                    link_sets(led, data, {k: mask})
-                    parts.append(k)
-            led.total(total_n, parts_n)
-            if total_e in led.values:
-                led.total(total_e, parts_e)
+            _variable_counts(ctx, out, prefix, group, var, rows, events, totals, cells)
     return out
+
+
+def _level_rows(
+    ctx: Any, var: str, base: np.ndarray, cells: tuple[np.ndarray, np.ndarray]
+) -> tuple[list[int], list[Any], list[np.ndarray]] | None:
+    """The table row, value and patients (within ``base``) of each level of ``var``; None
+    when a level is not printed on exactly one row."""
+    col = ctx.data[var]
+    vcol, lcol = cells
+    values = list(pd.unique(col[base].dropna()))
+    idx, masks = [], []
+    for v in values:
+        hit = np.flatnonzero(
+            np.isin(vcol, _var_names(ctx, var)) & np.isin(lcol, _level_names(ctx, var, v))
+        )
+        if len(hit) != 1:
+            return None
+        idx.append(int(hit[0]))
+        masks.append(base & col.astype(object).eq(v).to_numpy(dtype=bool, na_value=False))
+    if not idx:
+        return None
+    return idx, values, masks
+
+
+def _variable_counts(
+    ctx: Any,
+    out: pd.DataFrame,
+    prefix: str,
+    group: str,
+    var: str,
+    rows: np.ndarray,
+    events: np.ndarray,
+    totals: Mapping[str, str | None],
+    cells: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """Suppress (in ``out``) and record one categorical variable's ``N`` / ``events`` cells
+    of one column group."""
+    led, data = ctx.ledger, ctx.data
+    univariable = totals.get(group) is None
+    col = data[var]
+    base = rows & col.notna().to_numpy(dtype=bool) if univariable else rows
+    found = _level_rows(ctx, var, base, cells)
+    if found is None:
+        return
+    idx, values, masks = found
+    n = [float(m.sum()) for m in masks]
+    e = [float((m & events).sum()) for m in masks]
+    shown = [str(out[f"{group}N"].iat[i]) for i in idx]
+    if any(t.isdigit() and int(t) != v for t, v in zip(shown, n, strict=True)):
+        return  # the table counts something else: not ours to record
+    key = f"{prefix}|{group or 'model'}|{var}"
+    total_n = totals.get(group) or f"{key}|n"
+    total_e = f"{prefix}|events" if not univariable else f"{key}|events"
+    # the levels add up to the model's n (events): a masked total is one more masked
+    # cell of that sum, so the levels must not all be printed
+    every = [list(range(len(idx) + 1))]
+    kn = decide(
+        ctx,
+        [*n, sum(n)],
+        data=data,
+        masks=[*masks, None],
+        constraints=every,
+        forced=[False] * len(n) + [total_n in led.masked],
+    )[:-1]
+    ke = decide(
+        ctx,
+        [*e, sum(e)],
+        data=data,
+        masks=[*[m & events for m in masks], None],
+        constraints=every,
+        forced=[False] * len(e) + [total_e in led.masked],
+    )[:-1]
+    if univariable:
+        _record(led, data, total_n, base, None, "regression table")
+        _record(led, data, total_e, base & events, None, "regression table")
+    parts_n, parts_e = _level_cells(
+        ctx, out, group, key, idx, values, (n, e), (masks, [m & events for m in masks]), (kn, ke)
+    )
+    led.total(total_n, parts_n)
+    if total_e in led.values:
+        led.total(total_e, parts_e)
+
+
+def _level_cells(
+    ctx: Any,
+    out: pd.DataFrame,
+    group: str,
+    key: str,
+    idx: list[int],
+    values: list[Any],
+    counts: tuple[list[float], list[float]],
+    masks: tuple[list[np.ndarray], list[np.ndarray]],
+    kinds: tuple[Any, Any],
+) -> tuple[list[str], list[str]]:
+    """Mask (in ``out``) and record the ``N`` and ``events`` cells of a variable's levels
+    (``counts``, ``masks`` and suppression ``kinds``: of N, of events); return the ledger
+    keys of each column's cells."""
+    led = ctx.ledger
+    parts_n: list[str] = []
+    parts_e: list[str] = []
+    for j, (i, v) in enumerate(zip(idx, values, strict=True)):
+        for kd, column, vals, mask, parts, part in (
+            (kinds[0], f"{group}N", counts[0], masks[0][j], parts_n, "n"),
+            (kinds[1], f"{group}events", counts[1], masks[1][j], parts_e, "events"),
+        ):
+            text = str(out[column].iat[i])
+            masked = bool(kd[j]) or text in _markers(ctx)
+            if kd[j] and text not in _markers(ctx):
+                out.iloc[i, out.columns.get_loc(column)] = format_count(
+                    vals[j], int(kd[j]), ctx.policy
+                )
+            k = f"{key}|{v}|{part}"
+            if text == "":
+                led.hidden(k, vals[j])
+            else:
+                led.count(k, vals[j], masked=masked, where=f"regression table ({column})")
+            link_sets(led, ctx.data, {k: mask})
+            parts.append(k)
+    return parts_n, parts_e

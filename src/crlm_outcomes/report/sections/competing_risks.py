@@ -77,6 +77,37 @@ def risk_counts(
     Counts below the threshold are masked; with several groups each tick's column also gets
     complementary suppression (the groups of one tick add up to the patients at risk then,
     which other tables may print).
+
+    Parameters
+    ----------
+    times
+        Follow-up time of each patient.
+    groups
+        Each patient's group (None: all patients are one group).
+    ticks
+        Times at which the patients at risk are counted.
+    order
+        The groups, in the order of the rows (for one group: its single label).
+    policy
+        The suppression policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Published text, one row per group (index: the group as text) and one column per
+        tick (``f"{tick:g}"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> t = np.array([2.0, 5, 13, 14, 20, 25, 26, 30, 40, 60, 3, 15, 27, 50])
+    >>> g = pd.Series(["A"] * 10 + ["B"] * 4)
+    >>> risk = risk_counts(t, g, [0, 12, 24], ["A", "B"], SuppressionPolicy(threshold=4))
+    >>> risk.loc["A"].tolist(), risk.loc["B"].tolist()  # B: 3 and 2 at risk; A: 8 and 6
+    (['10', '‡', '‡'], ['4', '<4', '<4'])
+    >>> risk_counts(t, None, [0, 24], ["All"], SuppressionPolicy(enabled=False)).to_dict("index")
+    {'All': {'0': '14', '24': '7'}}
     """
     rows = []
     for g in order:
@@ -101,7 +132,27 @@ def risk_counts(
 
 
 def truncation(times: np.ndarray) -> float:
-    """Last follow-up time with at least 10% of the patients (or 10) still at risk."""
+    """Last follow-up time with at least 10% of the patients (or 10) still at risk.
+
+    Parameters
+    ----------
+    times
+        Follow-up time of each patient.
+
+    Returns
+    -------
+    float
+        Where the curves' time axis ends (the last time when there are none; 0.0 for no
+        patients).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> truncation(np.arange(1.0, 41.0))  # 40 patients: the 10th from the end
+    31.0
+    >>> truncation(np.array([4.0, 9.0]))
+    9.0
+    """
     srt = np.sort(times)
     threshold = max(0.1 * srt.size, 10.0)
     at_risk = srt.size - np.arange(srt.size)  # at risk at srt[i] (ties: first of them)
@@ -186,12 +237,52 @@ def _fine_gray_blocks(
 
 
 def competing_risks_section(ctx: BuildContext, i: int) -> None:
-    """Add the section of the spec's ``i``-th competing-risks analysis."""
+    """Add the section of the spec's ``i``-th competing-risks analysis.
+
+    Cumulative incidence of recurrence and of death without recurrence (overall or by the
+    analysis's ``by``) with numbers at risk, the estimates at the spec's survival times,
+    Gray's test between groups and, with a ``formula``, a Fine-Gray model of recurrence.
+
+    Parameters
+    ----------
+    ctx
+        The build context (spec, policy, writer and the analysis cohort ``ctx.data``).
+    i
+        Index of the analysis in ``ctx.spec.competing_risks``.
+
+    Returns
+    -------
+    None
+        The section is appended to ``ctx.sections``; its figure and tables are written
+        through ``ctx.writer`` and its counts recorded in ``ctx.ledger``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.filters import stratify_and_filter
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.writer import OutputWriter
+    >>> spec = parse_spec({"cohort": {"demo": True}, "competing_risks": [{}],
+    ...                    "output": {"figure_formats": ["png"], "table_formats": ["csv"]}})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ctx = BuildContext(spec, SuppressionPolicy(enabled=False), OutputWriter(Path(tmp), spec, 1))
+    ...     ctx.cohort = synthetic_cohort(200, seed=1)
+    ...     steps = stratify_and_filter(ctx)
+    ...     competing_risks_section(ctx, 0)
+    ...     tables = sorted(p.name for p in Path(tmp, "tables").iterdir())
+    >>> section = ctx.sections[-1]
+    >>> section["id"], [b["kind"] for b in section["blocks"]], tables
+    ('cif-0', ['figure', 'table'], ['cif_overall_estimates.csv'])
+    """
     from crlm_outcomes.survival.competing_risks import cumulative_incidence
 
     cr = ctx.spec.competing_risks[i]
-    policy, data, lab = ctx.policy, ctx.data, ctx.labels
-    by_text = f" by {lab.inline(cr.by)}" if cr.by else ""
+    data = ctx.data
+    by_text = f" by {ctx.labels.inline(cr.by)}" if cr.by else ""
     why = unusable(ctx, _TIME, _CAUSE, cr.by)
     if why:
         skipped(ctx, f"cif-{i}", "Competing risks" + by_text, why)
@@ -203,91 +294,18 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
     used = data.loc[data[_TIME].notna() & data[_CAUSE].notna()]
     if cr.by is not None:
         used = used.loc[used[cr.by].notna()]
-    drawn: CumulativeIncidence | None = res
-    note = ""
     hidden = cif_hidden_groups(ctx, cr.by)
     record_cif(ctx, i, cr.by, hidden)
-    if hidden:  # a curve shows its steps, hence its group's size: masked groups are not drawn
-        keep = (data[cr.by].notna() & ~data[cr.by].astype(object).isin(hidden)).to_numpy(
-            dtype=bool, na_value=False
-        )
-        drawn = None
-        if keep.any():
-            with ctx.collect_warnings("Competing risks" + by_text):
-                drawn = cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=cr.by, causes=[1, 2])
-        note = " Groups whose size is suppressed are not drawn."
-    shown = (
-        used
-        if not hidden
-        else used.loc[~used[cr.by].astype(object).isin(hidden).to_numpy(dtype=bool)]
-    )
-    t_used = shown[_TIME].to_numpy(dtype=float)
-    end = truncation(t_used)
-    ticks = time_breaks(end)
-    groups = list(drawn.follow_up["group"]) if drawn is not None else []
-    risk = risk_counts(t_used, shown[cr.by] if cr.by else None, ticks, groups, policy)
-    _record_risk(ctx, i, cr.by, used, groups, risk, ticks, title)
-    pvalues = (
-        {int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"], strict=True)}
-        if res.gray_test is not None and not hidden
-        else {}
-    )
-    blocks = (
-        [
-            ctx.writer.figure(
-                name,
-                f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
-                f"(Aalen-Johansen, pointwise 95% CI), months from "
-                f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
-                + ("; Gray's test p per event type." if pvalues else ".")
-                + note,
-                _cif,
-                drawn,
-                lab,
-                risk,
-                ticks,
-                end,
-                pvalues,
-            )
-        ]
-        if drawn is not None
-        else [text_block("text", "No curve is drawn: every group's size is suppressed.", "note")]
-    )
-    times = list(ctx.spec.output.survival_times)
-    at = res.at(times)
-    rows = []
-    for r in at.itertuples(index=False):
-        if cr.by is not None:
-            sub = used.loc[used[cr.by].astype(object) == r.group, _TIME]
-        else:
-            sub = used[_TIME]
-        n_risk = int((sub.to_numpy(dtype=float) >= r.time).sum())
-        if not np.isfinite(r.estimate):
-            text = "NE"
-        elif policy.enabled and n_risk < policy.rate_threshold:
-            text = policy.primary_marker
-        else:
-            text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
-        rows.append(
-            {
-                "group": lab.level(cr.by, r.group) if cr.by else "All patients",
-                "event": lab.level(_CAUSE, int(r.cause)),
-                "months": f"{r.time:g}",
-                "cumulative incidence, % (95% CI)": text,
-            }
-        )
+    blocks = [_curve_block(ctx, i, res, used, hidden, name, title)]
     blocks.append(
         ctx.writer.table(
-            pd.DataFrame(rows), f"{name}_estimates", f"Cumulative incidence: {lower_first(title)}"
+            _estimate_rows(ctx, cr.by, res, used),
+            f"{name}_estimates",
+            f"Cumulative incidence: {lower_first(title)}",
         )
     )
     if res.gray_test is not None:
-        gt = res.gray_test.copy()
-        gt["cause"] = [lab.level(_CAUSE, int(c)) for c in gt["cause"]]
-        gt = gt.rename(columns={"cause": "event"})
-        gt["statistic"] = [f"{v:.2f}" for v in gt["statistic"]]
-        gt["p"] = [format_p(v) for v in gt["p"]]
-        blocks.append(ctx.writer.table(gt.astype(str), f"{name}_gray", "Gray's test"))
+        blocks.append(_gray_block(ctx, res.gray_test, name))
     if cr.formula:
         blocks += _fine_gray_blocks(ctx, cr.formula, cr.univariable, name)
     ctx.sections.append(
@@ -302,6 +320,116 @@ def competing_risks_section(ctx: BuildContext, i: int) -> None:
             "blocks": blocks,
         }
     )
+
+
+def _drawn(
+    ctx: BuildContext, by: str | None, res: CumulativeIncidence, hidden: Any
+) -> CumulativeIncidence | None:
+    """The curves to draw: all of ``res``, or refitted without the ``hidden`` groups (a
+    curve shows its steps, hence its group's size); None when no group is left."""
+    from crlm_outcomes.survival.competing_risks import cumulative_incidence
+
+    if not hidden:
+        return res
+    data = ctx.data
+    keep = (data[by].notna() & ~data[by].astype(object).isin(hidden)).to_numpy(
+        dtype=bool, na_value=False
+    )
+    if not keep.any():
+        return None
+    by_text = f" by {ctx.labels.inline(by)}" if by else ""
+    with ctx.collect_warnings("Competing risks" + by_text):
+        return cumulative_incidence(data.loc[keep], _TIME, _CAUSE, by=by, causes=[1, 2])
+
+
+def _curve_block(
+    ctx: BuildContext,
+    i: int,
+    res: CumulativeIncidence,
+    used: pd.DataFrame,
+    hidden: Any,
+    name: str,
+    title: str,
+) -> dict[str, Any]:
+    """The cumulative-incidence figure with its numbers at risk (recorded in the ledger), or
+    a note when every group is suppressed."""
+    by = ctx.spec.competing_risks[i].by
+    lab = ctx.labels
+    by_text = f" by {lab.inline(by)}" if by else ""
+    drawn = _drawn(ctx, by, res, hidden)
+    note = " Groups whose size is suppressed are not drawn." if hidden else ""
+    shown = (
+        used if not hidden else used.loc[~used[by].astype(object).isin(hidden).to_numpy(dtype=bool)]
+    )
+    t_used = shown[_TIME].to_numpy(dtype=float)
+    end = truncation(t_used)
+    ticks = time_breaks(end)
+    groups = list(drawn.follow_up["group"]) if drawn is not None else []
+    risk = risk_counts(t_used, shown[by] if by else None, ticks, groups, ctx.policy)
+    _record_risk(ctx, i, by, used, groups, risk, ticks, title)
+    pvalues = (
+        {int(c): float(p) for c, p in zip(res.gray_test["cause"], res.gray_test["p"], strict=True)}
+        if res.gray_test is not None and not hidden
+        else {}
+    )
+    if drawn is None:
+        return text_block("text", "No curve is drawn: every group's size is suppressed.", "note")
+    return ctx.writer.figure(
+        name,
+        f"Cumulative incidence of recurrence and of death without recurrence{by_text} "
+        f"(Aalen-Johansen, pointwise 95% CI), months from "
+        f"{lab.origins.get('rfs', 'the time origin')}; numbers at risk below"
+        + ("; Gray's test p per event type." if pvalues else ".")
+        + note,
+        _cif,
+        drawn,
+        lab,
+        risk,
+        ticks,
+        end,
+        pvalues,
+    )
+
+
+def _estimate_rows(
+    ctx: BuildContext, by: str | None, res: CumulativeIncidence, used: pd.DataFrame
+) -> pd.DataFrame:
+    """Published cumulative incidence at the spec's survival times, per group and event
+    type; masked where fewer than ``rate_threshold`` patients are at risk."""
+    policy, lab = ctx.policy, ctx.labels
+    rows = []
+    for r in res.at(list(ctx.spec.output.survival_times)).itertuples(index=False):
+        if by is not None:
+            sub = used.loc[used[by].astype(object) == r.group, _TIME]
+        else:
+            sub = used[_TIME]
+        n_risk = int((sub.to_numpy(dtype=float) >= r.time).sum())
+        if not np.isfinite(r.estimate):
+            text = "NE"
+        elif policy.enabled and n_risk < policy.rate_threshold:
+            text = policy.primary_marker
+        else:
+            text = est_ci(100 * r.estimate, 100 * r.lower, 100 * r.upper, 1)
+        rows.append(
+            {
+                "group": lab.level(by, r.group) if by else "All patients",
+                "event": lab.level(_CAUSE, int(r.cause)),
+                "months": f"{r.time:g}",
+                "cumulative incidence, % (95% CI)": text,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _gray_block(ctx: BuildContext, gray_test: pd.DataFrame, name: str) -> dict[str, Any]:
+    """Gray's test per event type, as published."""
+    lab = ctx.labels
+    gt = gray_test.copy()
+    gt["cause"] = [lab.level(_CAUSE, int(c)) for c in gt["cause"]]
+    gt = gt.rename(columns={"cause": "event"})
+    gt["statistic"] = [f"{v:.2f}" for v in gt["statistic"]]
+    gt["p"] = [format_p(v) for v in gt["p"]]
+    return ctx.writer.table(gt.astype(str), f"{name}_gray", "Gray's test")
 
 
 def _record_risk(

@@ -34,12 +34,70 @@ OUTCOME_TERMS = {
 
 
 def imputation_endpoint(ctx: BuildContext) -> str:
-    """The endpoint whose outcome enters the imputation models."""
+    """The endpoint whose outcome enters the imputation models.
+
+    Parameters
+    ----------
+    ctx
+        The build context (its spec).
+
+    Returns
+    -------
+    str
+        The endpoint of the spec's first Cox model, or ``"os"`` when it has none.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> spec = parse_spec({"cohort": {"demo": True}, "endpoints": ["rfs"],
+    ...                    "cox": [{"name": "m", "endpoint": "rfs", "formula": "age_at_diagnosis"}]})
+    >>> imputation_endpoint(BuildContext(spec, SuppressionPolicy(), writer=None))
+    'rfs'
+    """
     return ctx.spec.cox[0].endpoint if ctx.spec.cox else "os"
 
 
 def imputation_section(ctx: BuildContext) -> None:
-    """Impute (stored in ``ctx.imputations``) and add the section describing it."""
+    """Impute (stored in ``ctx.imputations``) and add the section describing it.
+
+    Parameters
+    ----------
+    ctx
+        The build context (the spec's ``imputation:`` block, policy, writer and the
+        analysis cohort ``ctx.data``).
+
+    Returns
+    -------
+    None
+        The imputations are stored in ``ctx.imputations`` (the Cox sections pool over
+        them) and their seed in ``ctx.seeds``; the section (imputed variables, models and
+        convergence traces) is appended to ``ctx.sections``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.filters import stratify_and_filter
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.writer import OutputWriter
+    >>> spec = parse_spec({"cohort": {"demo": True}, "imputation": {"variables": ["cea_at_liver_diagnosis"], "m": 2, "iterations": 2},
+    ...                    "output": {"figure_formats": ["png"], "table_formats": ["csv"]}})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ctx = BuildContext(spec, SuppressionPolicy(enabled=False), OutputWriter(Path(tmp), spec, 1))
+    ...     ctx.cohort = synthetic_cohort(200, seed=1)
+    ...     steps = stratify_and_filter(ctx)
+    ...     imputation_section(ctx)
+    ...     tables = sorted(p.name for p in Path(tmp, "tables").iterdir())
+    >>> ctx.imputations.m, tables
+    (2, ['imputation_models.csv'])
+    >>> ctx.sections[-1]["paragraphs"][0][:60]
+    '2 imputations by chained equations, 2 iterations each, seed '
+    """
     from crlm_outcomes.imputation import impute
 
     spec = ctx.spec.imputation

@@ -44,6 +44,20 @@ def event_risk(lab: Labels, endpoint: str, time: float) -> str:
     """``risk of death by 60 months``: the risk a prediction or threshold is of, with the
     endpoint's event and the time unit.
 
+    Parameters
+    ----------
+    lab
+        Display labels (the endpoint's event).
+    endpoint
+        ``"os"``, ``"rfs"`` or ``"hepatic_rfs"``.
+    time
+        The horizon in months.
+
+    Returns
+    -------
+    str
+        The phrase, lower case.
+
     Examples
     --------
     >>> event_risk(default_labels(), "rfs", 36)
@@ -111,6 +125,19 @@ def _method_words(sv: ScoreValidationSpec, lab: Labels, calibration_time: float 
 def score_validation_methods(sv: ScoreValidationSpec, labels: Labels | None = None) -> str:
     """The methods paragraph of the section (what :func:`compare_scores` computes), in words.
 
+    Parameters
+    ----------
+    sv
+        The spec's ``score_validation`` block.
+    labels
+        Display labels (default :func:`crlm_outcomes.labels.default_labels`).
+
+    Returns
+    -------
+    str
+        One paragraph: the scores, endpoint, discrimination, accuracy, calibration and
+        decision-curve measures as the spec asks for them.
+
     Examples
     --------
     >>> from crlm_outcomes.report.spec import ScoreValidationSpec
@@ -173,7 +200,50 @@ def _scores_published(res: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def score_validation_section(ctx: BuildContext) -> None:
-    """Add the score-validation section."""
+    """Add the score-validation section.
+
+    Discrimination (C, time-dependent AUC), accuracy (Brier score, IPA), calibration and
+    decision curves of each score of the spec, with pairwise differences
+    (:func:`crlm_outcomes.validation.compare_scores`).
+
+    Parameters
+    ----------
+    ctx
+        The build context (spec, policy, writer and the analysis cohort ``ctx.data``).
+
+    Returns
+    -------
+    None
+        The section is appended to ``ctx.sections``; its tables and figures are written
+        through ``ctx.writer`` and its counts recorded in ``ctx.ledger``.
+
+    Raises
+    ------
+    SpecError
+        The spec has no ``score_validation`` block.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.filters import stratify_and_filter
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.writer import OutputWriter
+    >>> spec = parse_spec({"cohort": {"demo": True}, "score_validation": {"scores": ["fong_score"], "times": [12, 36]},
+    ...                    "output": {"figure_formats": ["png"], "table_formats": ["csv"]}})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ctx = BuildContext(spec, SuppressionPolicy(enabled=False), OutputWriter(Path(tmp), spec, 1))
+    ...     ctx.cohort = synthetic_cohort(200, seed=1)
+    ...     steps = stratify_and_filter(ctx)
+    ...     score_validation_section(ctx)
+    ...     tables = sorted(p.name for p in Path(tmp, "tables").iterdir())
+    >>> [b.get("name") for b in ctx.sections[-1]["blocks"]]  # doctest: +NORMALIZE_WHITESPACE
+    ['score_validation', 'score_validation_time', 'score_validation_pairwise',
+     'score_validation_auc', 'score_validation_calibration', 'score_validation_decision']
+    """
     from crlm_outcomes.validation import compare_scores
 
     sv = ctx.spec.score_validation
@@ -188,19 +258,7 @@ def score_validation_section(ctx: BuildContext) -> None:
     if why:
         skipped(ctx, "score-validation", title, why)
         return
-    data = ctx.data.copy()
-    for s in sv.scores:
-        data[s] = pd.to_numeric(data[s], errors="coerce").astype("float64")
-    # the scores by their short names (Fong, GAME, TBS) in every table and figure
-    names = {s: lab.short_name(s) for s in sv.scores}
-    if (
-        all(n.isidentifier() for n in names.values())
-        and len(set(names.values())) == len(names)
-        and not set(names.values()) & (set(data.columns) - set(names))
-    ):
-        data = data.rename(columns=names)
-    else:
-        names = {s: s for s in sv.scores}
+    data, names = _scored_data(ctx, sv)
     ctx.seeds["score_validation_bootstrap"] = sv.seed
     with ctx.collect_warnings(title):
         res = compare_scores(
@@ -229,28 +287,75 @@ def score_validation_section(ctx: BuildContext) -> None:
     )
     per_score = per_score.rename(columns={"n": "Patients"})
     pw = pw.rename(columns={"n": "patients"})
-    blocks = [
+    blocks = _table_blocks(ctx, sv, title, t_cal, per_score, per_time, pw)
+    blocks.extend(_figure_blocks(ctx, sv, res, t_cal))
+    ctx.sections.append(
+        {
+            "id": "score-validation",
+            "title": title,
+            "paragraphs": [_method_words(sv, lab, t_cal)],
+            "blocks": blocks,
+        }
+    )
+
+
+def _scored_data(ctx: BuildContext, sv: ScoreValidationSpec) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The cohort with the scores as numbers, renamed to their short names (Fong, GAME, TBS)
+    for every table and figure when those are distinct identifiers not already taken; and
+    the renaming (column -> name used)."""
+    lab = ctx.labels
+    data = ctx.data.copy()
+    for s in sv.scores:
+        data[s] = pd.to_numeric(data[s], errors="coerce").astype("float64")
+    names = {s: lab.short_name(s) for s in sv.scores}
+    if (
+        all(n.isidentifier() for n in names.values())
+        and len(set(names.values())) == len(names)
+        and not set(names.values()) & (set(data.columns) - set(names))
+    ):
+        return data.rename(columns=names), names
+    return data, {s: s for s in sv.scores}
+
+
+def _per_score_footnote(lab: Labels, sv: ScoreValidationSpec, t_cal: float) -> str:
+    """The per-score table's footnote: what C and the calibration measures are."""
+    if sv.method != "cox":
+        how = ". "
+    elif sv.bootstrap:
+        how = (
+            "; the risks come from a Cox model fitted in these patients, so the apparent "
+            "slope is 1 by construction; the bootstrap-corrected slope measures overfitting. "
+        )
+    else:
+        how = (
+            "; the risks come from a Cox model fitted in these patients, so the apparent "
+            "slope is 1 by construction (set bootstrap resamples for the corrected slope). "
+        )
+    return (
+        "C: concordance index. Calibration slope and ICI (integrated calibration index) of "
+        f"the predicted {event_risk(lab, sv.endpoint, t_cal)}"
+        + how
+        + "Differences (Δ) between scores use the patients with both scores. "
+        + R_AGREEMENT
+    )
+
+
+def _table_blocks(
+    ctx: BuildContext,
+    sv: ScoreValidationSpec,
+    title: str,
+    t_cal: float,
+    per_score: pd.DataFrame,
+    per_time: pd.DataFrame,
+    pw: pd.DataFrame,
+) -> list[dict[str, Any]]:
+    """The per-score, per-time and pairwise tables."""
+    return [
         ctx.writer.table(
             per_score,
             "score_validation",
             f"{title}: patients, discrimination (C) and calibration at {t_cal:g} months",
-            footnote="C: concordance index. Calibration slope and ICI "
-            "(integrated calibration index) of the predicted "
-            f"{event_risk(lab, sv.endpoint, t_cal)}"
-            + (
-                "; the risks come from a Cox model fitted in these "
-                "patients, so the apparent slope is 1 by "
-                "construction"
-                + (
-                    "; the bootstrap-corrected slope measures overfitting. "
-                    if sv.bootstrap
-                    else " (set bootstrap resamples for the corrected slope). "
-                )
-                if sv.method == "cox"
-                else ". "
-            )
-            + "Differences (Δ) between scores use the patients "
-            "with both scores. " + R_AGREEMENT,
+            footnote=_per_score_footnote(ctx.labels, sv, t_cal),
         ),
         ctx.writer.table(
             per_time,
@@ -261,25 +366,28 @@ def score_validation_section(ctx: BuildContext) -> None:
             "prediction accuracy (gain in Brier score over a "
             "model without the score).",
         ),
-    ]
-    blocks.append(
         ctx.writer.table(
             pw,
             "score_validation_pairwise",
             "Differences between the scores (patients with both scores)",
-        )
-    )
-    blocks.append(
+        ),
+    ]
+
+
+def _figure_blocks(
+    ctx: BuildContext, sv: ScoreValidationSpec, res: Any, t_cal: float
+) -> list[dict[str, Any]]:
+    """The AUC, calibration and decision-curve figures."""
+    lab = ctx.labels
+    risk = event_risk(lab, sv.endpoint, t_cal)
+    return [
         ctx.writer.figure(
             "score_validation_auc",
             "Time-dependent AUC with 95% pointwise confidence bands.",
             _auc,
             res,
             lab.time_label(sv.endpoint),
-        )
-    )
-    risk = event_risk(lab, sv.endpoint, t_cal)
-    blocks.append(
+        ),
         ctx.writer.figure(
             "score_validation_calibration",
             f"Calibration at {t_cal:g} months: observed (Kaplan-Meier) "
@@ -289,9 +397,7 @@ def score_validation_section(ctx: BuildContext) -> None:
             res,
             f"Predicted {risk}",
             f"Observed {risk}",
-        )
-    )
-    blocks.append(
+        ),
         ctx.writer.figure(
             "score_validation_decision",
             f"Decision curves at {t_cal:g} months: net benefit of "
@@ -300,16 +406,8 @@ def score_validation_section(ctx: BuildContext) -> None:
             _decision,
             res,
             f"Threshold probability ({risk})",
-        )
-    )
-    ctx.sections.append(
-        {
-            "id": "score-validation",
-            "title": title,
-            "paragraphs": [_method_words(sv, lab, t_cal)],
-            "blocks": blocks,
-        }
-    )
+        ),
+    ]
 
 
 def _pairwise_published(pw: pd.DataFrame) -> pd.DataFrame:

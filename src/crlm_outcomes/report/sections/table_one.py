@@ -46,7 +46,51 @@ DEFAULT_NONNORMAL = ["liver_mets_number", "liver_mets_largest_cm", "cea_at_liver
 
 
 def table_one_section(ctx: BuildContext) -> None:
-    """Add the Table 1 section (the spec has a ``comparison``)."""
+    """Add the Table 1 section (the spec has a ``comparison``).
+
+    Table 1 of the comparison's variables (a default set when it lists none) by its
+    ``by`` column, with tests; its counts are recorded in ``ctx.ledger`` and the groups it
+    masks are kept in ``ctx.group_masks`` for the later sections.
+
+    Parameters
+    ----------
+    ctx
+        The build context (spec, policy, writer and the analysis cohort ``ctx.data``).
+
+    Returns
+    -------
+    None
+        The section is appended to ``ctx.sections``; the tests used are kept in
+        ``ctx.table_one_tests`` for the methods text.
+
+    Raises
+    ------
+    SpecError
+        A variable of the comparison is not a column of the cohort.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.filters import stratify_and_filter
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.writer import OutputWriter
+    >>> spec = parse_spec({"cohort": {"demo": True}, "comparison": {"by": "fong_group", "variables": ["age_at_diagnosis", "sex"]},
+    ...                    "output": {"figure_formats": ["png"], "table_formats": ["csv"]}})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ctx = BuildContext(spec, SuppressionPolicy(enabled=False), OutputWriter(Path(tmp), spec, 1))
+    ...     ctx.cohort = synthetic_cohort(200, seed=1)
+    ...     steps = stratify_and_filter(ctx)
+    ...     table_one_section(ctx)
+    ...     tables = sorted(p.name for p in Path(tmp, "tables").iterdir())
+    >>> ctx.sections[-1]["paragraphs"][0], tables
+    ('Characteristics of the analysis cohort by Fong clinical risk score.', ['table_one.csv'])
+    >>> ctx.table_one_tests
+    ['Welch t-test', 'Chi-square']
+    """
     comp = ctx.spec.comparison
     assert comp is not None
     data = ctx.data
@@ -137,7 +181,46 @@ def record_table_one(
 ) -> None:
     """Record Table 1's counts, percentages and their arithmetic in the disclosure ledger
     (group sizes, level counts, missing counts, the Overall column), linked to the
-    Kaplan-Meier group sizes of the same stratifier."""
+    Kaplan-Meier group sizes of the same stratifier.
+
+    Parameters
+    ----------
+    ctx
+        The build context (spec, policy, ledger, labels and the analysis cohort).
+    t1
+        The published Table 1 (:func:`crlm_outcomes.report.table_one.table_one`).
+    by
+        The column splitting it.
+    variables
+        Its rows' variables.
+    n_missing_by
+        Patients without a value of ``by`` (in the Overall column only).
+
+    Returns
+    -------
+    None
+        The counts and their arithmetic are added to ``ctx.ledger``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.disclosure_check import check_disclosure
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.table_one import table_one
+    >>> d = pd.DataFrame({"sex": ["male"] * 14 + ["female"] * 16,
+    ...                   "fong_group": ["low"] * 20 + ["high"] * 10})
+    >>> spec = parse_spec({"cohort": {"demo": True},
+    ...                    "comparison": {"by": "fong_group", "variables": ["sex"]}})
+    >>> policy = SuppressionPolicy(threshold=5)
+    >>> ctx = BuildContext(spec, policy, writer=None, data=d)
+    >>> t1 = table_one(d, "fong_group", ["sex"], suppression=policy, labels=ctx.labels)
+    >>> ctx.ledger.hidden("cohort|n", 30)
+    >>> record_table_one(ctx, t1, "fong_group", ["sex"], 0)
+    >>> ctx.ledger.values["t1|n|High"], check_disclosure(ctx.ledger, threshold=5)
+    (10.0, [])
+    """
     led, data, lab = ctx.ledger, ctx.data, ctx.labels
     where = "Table 1"
     gser = data[by]
@@ -146,7 +229,6 @@ def record_table_one(
     gmask = {lab.level(by, g): (gser == g).to_numpy(dtype=bool, na_value=False) for g in glevels}
     raw = {lab.level(by, g): g for g in glevels}
     cols = [c for c in t1.table.columns if c in gmask]
-    has_overall = "Overall" in t1.table.columns
     nrow = t1.table.iloc[0]
     size_keys = []
     for c in cols:
@@ -154,18 +236,7 @@ def record_table_one(
         _cell(led, ctx, key, gmask[c].sum(), nrow[c], where)
         link_sets(led, data, {key: gmask[c]})
         size_keys.append(key)
-        for endpoint, (dur, ev) in ENDPOINTS.items():  # the KM sizes of the same groups
-            if (
-                by in ctx.spec.stratifiers
-                and endpoint in ctx.spec.endpoints
-                and dur in data.columns
-                and ev in data.columns
-            ):
-                present = (data[dur].notna() & data[ev].notna()).to_numpy(dtype=bool)
-                km_key = f"km|{endpoint}|{by}|{raw[c]}|n"
-                led.hidden(km_key, (gmask[c] & present).sum())
-                led.hidden(f"{km_key}|absent", (gmask[c] & ~present).sum())
-                led.total(key, [km_key, f"{km_key}|absent"])
+        _link_km_sizes(ctx, by, key, gmask[c], raw[c])
     miss_key = f"t1|n|<missing {by}>"
     led.count(
         miss_key,
@@ -174,63 +245,122 @@ def record_table_one(
         where="Table 1 text",
     )
     led.total("cohort|n", [*size_keys, miss_key])
-    if has_overall:
+    if "Overall" in t1.table.columns:
         _cell(led, ctx, "cohort|n", len(data), nrow["Overall"], where)
     all_masks = dict(gmask)
     all_masks["Overall"] = np.ones(len(data), bool)
     all_masks[f"<missing {by}>"] = gser.isna().to_numpy(dtype=bool)
-    table = t1.table
     for var in variables:
-        s = data[var]
-        label = table["variable"].astype(str)
-        name = lab.variable(var)
-        block = table[label.eq(name) | label.str.startswith(f"{name}, ")]
-        categorical = is_categorical(s)
-        levels = [lab.level(var, v) for v in variable_levels(s)] if categorical else []
-        texts = {(str(r["level"]) or ""): r for _, r in block.iterrows()}
-        rows_keys: dict[str, dict[str, str]] = {}
-        for level in [*levels, "Missing"]:
-            if categorical and level != "Missing":
-                lev_raw = variable_levels(s)[levels.index(level)]
-                hit = (s == lev_raw).to_numpy(dtype=bool, na_value=False)
-            else:
-                hit = s.isna().to_numpy(dtype=bool)
-            keys = {}
-            for c, m in all_masks.items():
-                key = f"t1|{var}|{level}|{c}"
-                value = float((hit & m).sum())
-                row = texts.get(level)
-                if row is not None and c in row.index:
-                    _cell(led, ctx, key, value, row[c], where)
-                elif row is None and level == "Missing" and c in (*cols, "Overall"):
-                    # no Missing row: the reader knows nobody is missing
-                    led.count(key, value, masked=False, where="Table 1 (no missing row)")
-                else:
-                    led.hidden(key, value)
-                keys[c] = key
-            rows_keys[level] = keys
-            led.total(keys["Overall"], [keys[c] for c in [*cols, f"<missing {by}>"]])
-        if not categorical:  # the patients with a value are not printed
-            rows_keys["<present>"] = {}
-            for c, m in all_masks.items():
-                key = f"t1|{var}|<present>|{c}"
-                led.hidden(key, float((s.notna().to_numpy(dtype=bool) & m).sum()))
-                rows_keys["<present>"][c] = key
-        for c in [*cols, "Overall"]:
-            size = "cohort|n" if c == "Overall" else f"t1|n|{c}"
-            parts = [rows_keys[lv][c] for lv in rows_keys]
-            led.total(size, parts)
-            level_keys = [rows_keys[lv][c] for lv in levels]
-            for level in rows_keys:
-                row = texts.get(level)
-                if row is None or c not in row.index:
-                    continue
-                m = _CELL.match(str(row[c]))
-                if m is None or m.group("pct") is None:
-                    continue
-                den = level_keys if level != "Missing" else [size]
-                if level == "Missing" or categorical:
-                    led.percent(rows_keys[level][c], den, m.group("pct"))
+        _record_variable(ctx, t1.table, var, all_masks, cols, by)
+
+
+def _link_km_sizes(ctx: BuildContext, by: str, key: str, member: np.ndarray, raw: Any) -> None:
+    """Link a Table 1 group size (ledger ``key``) to the Kaplan-Meier sizes of the same
+    group: the patients with the endpoint plus those without it."""
+    led, data = ctx.ledger, ctx.data
+    for endpoint, (dur, ev) in ENDPOINTS.items():
+        if (
+            by in ctx.spec.stratifiers
+            and endpoint in ctx.spec.endpoints
+            and dur in data.columns
+            and ev in data.columns
+        ):
+            present = (data[dur].notna() & data[ev].notna()).to_numpy(dtype=bool)
+            km_key = f"km|{endpoint}|{by}|{raw}|n"
+            led.hidden(km_key, (member & present).sum())
+            led.hidden(f"{km_key}|absent", (member & ~present).sum())
+            led.total(key, [km_key, f"{km_key}|absent"])
+
+
+def _record_variable(
+    ctx: BuildContext,
+    table: Any,
+    var: str,
+    all_masks: dict[str, np.ndarray],
+    cols: list[str],
+    by: str,
+) -> None:
+    """Record one variable's rows of Table 1: each level's (and Missing's) cell per column,
+    each column adding up across the groups to Overall, and the levels adding up to the
+    column's size."""
+    led, lab = ctx.ledger, ctx.labels
+    s = ctx.data[var]
+    label = table["variable"].astype(str)
+    name = lab.variable(var)
+    block = table[label.eq(name) | label.str.startswith(f"{name}, ")]
+    categorical = is_categorical(s)
+    levels = [lab.level(var, v) for v in variable_levels(s)] if categorical else []
+    texts = {(str(r["level"]) or ""): r for _, r in block.iterrows()}
+    rows_keys: dict[str, dict[str, str]] = {}
+    for level in [*levels, "Missing"]:
+        if categorical and level != "Missing":
+            lev_raw = variable_levels(s)[levels.index(level)]
+            hit = (s == lev_raw).to_numpy(dtype=bool, na_value=False)
+        else:
+            hit = s.isna().to_numpy(dtype=bool)
+        keys = _record_level_cells(ctx, var, level, hit, texts.get(level), all_masks, cols)
+        rows_keys[level] = keys
+        led.total(keys["Overall"], [keys[c] for c in [*cols, f"<missing {by}>"]])
+    if not categorical:  # the patients with a value are not printed
+        rows_keys["<present>"] = {}
+        for c, m in all_masks.items():
+            key = f"t1|{var}|<present>|{c}"
+            led.hidden(key, float((s.notna().to_numpy(dtype=bool) & m).sum()))
+            rows_keys["<present>"][c] = key
+    for c in [*cols, "Overall"]:
+        _record_column_arithmetic(led, c, rows_keys, levels, texts, categorical)
+
+
+def _record_level_cells(
+    ctx: BuildContext,
+    var: str,
+    level: str,
+    hit: np.ndarray,
+    row: Any,
+    all_masks: dict[str, np.ndarray],
+    cols: list[str],
+) -> dict[str, str]:
+    """Record the cells of one level's row, per column (printed, masked, or not printed);
+    return their ledger keys by column."""
+    led = ctx.ledger
+    keys = {}
+    for c, m in all_masks.items():
+        key = f"t1|{var}|{level}|{c}"
+        value = float((hit & m).sum())
+        if row is not None and c in row.index:
+            _cell(led, ctx, key, value, row[c], "Table 1")
+        elif row is None and level == "Missing" and c in (*cols, "Overall"):
+            # no Missing row: the reader knows nobody is missing
+            led.count(key, value, masked=False, where="Table 1 (no missing row)")
+        else:
+            led.hidden(key, value)
+        keys[c] = key
+    return keys
+
+
+def _record_column_arithmetic(
+    led: Any,
+    c: str,
+    rows_keys: dict[str, dict[str, str]],
+    levels: list[str],
+    texts: dict[str, Any],
+    categorical: bool,
+) -> None:
+    """Record one column's arithmetic for one variable: its rows add up to the column's
+    size; each printed percentage is of the levels' total (Missing: of the column's size)."""
+    size = "cohort|n" if c == "Overall" else f"t1|n|{c}"
+    led.total(size, [rows_keys[lv][c] for lv in rows_keys])
+    level_keys = [rows_keys[lv][c] for lv in levels]
+    for level in rows_keys:
+        row = texts.get(level)
+        if row is None or c not in row.index:
+            continue
+        m = _CELL.match(str(row[c]))
+        if m is None or m.group("pct") is None:
+            continue
+        den = level_keys if level != "Missing" else [size]
+        if level == "Missing" or categorical:
+            led.percent(rows_keys[level][c], den, m.group("pct"))
 
 
 def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
