@@ -102,6 +102,19 @@ def grouped_latex_table(frame: pd.DataFrame) -> str:
     """A booktabs tabular of a table with ``variable`` and ``level`` columns: each variable as
     a header row (bold when levels follow), its levels indented under it (``\\quad``).
 
+    Parameters
+    ----------
+    frame
+        Published strings, one row per line of the table: ``variable``, ``level`` (``""`` on a
+        variable's own row) and the value columns, in display order. A frame without both
+        ``variable`` and ``level`` is rendered flat by :func:`latex_table`.
+
+    Returns
+    -------
+    str
+        The ``tabular`` environment (``l`` then one ``r`` per value column), newline-terminated;
+        column names and every cell pass through :func:`latex_escape`.
+
     Examples
     --------
     >>> t = pd.DataFrame({"variable": ["Sex", "Sex", "Sex"], "level": ["", "Female", "Male"],

@@ -105,7 +105,34 @@ class RegressionTable(Result):
 
     def to_html(self, uuid: str = "regression") -> str:
         """Styled HTML table with its caption and notes (levels indented under their
-        variable)."""
+        variable).
+
+        Parameters
+        ----------
+        uuid
+            The id stem of the table's HTML elements (``T_<uuid>``, ``T_<uuid>_row0_col0``, ...);
+            give each table of one page its own.
+
+        Returns
+        -------
+        str
+            A ``<table class='crlm-table regression'>`` (caption, one header row, one row per
+            table row; every cell HTML-escaped) followed by ``<p class='footnote'>`` holding
+            :meth:`footnote`.
+
+        Examples
+        --------
+        >>> summary = pd.DataFrame({"term": ["age_at_diagnosis", "sex[T.male]"],
+        ...                         "hr": [1.02, 1.31], "lower": [1.00, 0.95],
+        ...                         "upper": [1.04, 1.80], "p": [0.04, 0.1]})
+        >>> page = regression_table(summary, title="Overall survival <OS>").to_html(uuid="os")
+        >>> "<caption>Overall survival &lt;OS&gt;</caption>" in page, 'id="T_os"' in page
+        (True, True)
+        >>> page.count("<tr>")  # header + age + Sex header + Male
+        4
+        >>> page.endswith("<p class='footnote'></p>")  # a bare summary has no model notes
+        True
+        """
         frame = _grouped(self.table)
         styler = (
             frame.style.hide(axis="index")
@@ -149,7 +176,32 @@ class RegressionTable(Result):
         return ". ".join(parts)
 
     def to_latex(self) -> str:
-        """LaTeX (booktabs), escaped: variable header rows with their levels indented."""
+        """LaTeX (booktabs), escaped: variable header rows with their levels indented.
+
+        Returns
+        -------
+        str
+            A ``tabular`` (see :func:`crlm_outcomes.report.latex.grouped_latex_table`): a bold
+            header row per variable with levels, each level under it after ``\\quad``; caption
+            and notes are left to the enclosing document.
+
+        Examples
+        --------
+        >>> summary = pd.DataFrame({"term": ["age_at_diagnosis", "sex[T.male]"],
+        ...                         "hr": [1.02, 1.31], "lower": [1.00, 0.95],
+        ...                         "upper": [1.04, 1.80], "p": [0.04, 0.1]})
+        >>> print(regression_table(summary).to_latex())
+        \\begin{tabular}{lrr}
+        \\toprule
+         & HR (95\\% CI) & p \\\\
+        \\midrule
+        Age at diagnosis (per year) & 1.02 (1.00--1.04) & 0.040 \\\\
+        \\textbf{Sex} &  &  \\\\
+        \\quad Male & 1.31 (0.95--1.80) & 0.100 \\\\
+        \\bottomrule
+        \\end{tabular}
+        <BLANKLINE>
+        """
         return grouped_latex_table(self.table)
 
 

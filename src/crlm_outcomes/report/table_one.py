@@ -92,6 +92,27 @@ def _categorical_test(table: np.ndarray, force_exact: bool) -> tuple[str, float,
 
 
 def is_categorical(s: pd.Series) -> bool:
+    """Whether Table 1 summarises a column as n (%) per level rather than as a continuous
+    variable: any non-numeric, boolean or categorical column.
+
+    Parameters
+    ----------
+    s
+        The column.
+
+    Returns
+    -------
+    bool
+        True for strings, booleans and ``category`` columns (whatever their categories);
+        False for the other numeric columns, integer codes included.
+
+    Examples
+    --------
+    >>> is_categorical(pd.Series([62, 58, 71])), is_categorical(pd.Series(["male", "female"]))
+    (False, True)
+    >>> is_categorical(pd.Series([True, False])), is_categorical(pd.Series([1, 2], dtype="category"))
+    (True, True)
+    """
     return (
         not pd.api.types.is_numeric_dtype(s)
         or pd.api.types.is_bool_dtype(s)
@@ -100,6 +121,32 @@ def is_categorical(s: pd.Series) -> bool:
 
 
 def variable_levels(s: pd.Series) -> list:
+    """The levels of a categorical column in table order, missing values left out.
+
+    Parameters
+    ----------
+    s
+        The column.
+
+    Returns
+    -------
+    list
+        A ``category`` column's categories in their declared order (unused ones included);
+        ``[False, True]`` for a boolean column; otherwise the distinct non-missing values,
+        sorted numerically for numbers and by their text for anything else.
+
+    Examples
+    --------
+    >>> variable_levels(pd.Series(["wild_type", "mutant", None, "mutant"]))
+    ['mutant', 'wild_type']
+    >>> grade = pd.Categorical(["low", "high"], categories=["low", "mid", "high"])
+    >>> variable_levels(pd.Series(grade))
+    ['low', 'mid', 'high']
+    >>> [int(v) for v in variable_levels(pd.Series([3, 1, 2, 1]))]
+    [1, 2, 3]
+    >>> variable_levels(pd.Series([True, True]))
+    [False, True]
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         return list(s.cat.categories)
     if pd.api.types.is_bool_dtype(s):
@@ -111,6 +158,23 @@ def variable_levels(s: pd.Series) -> list:
 
 
 def level_text(level: object) -> str:
+    """A level as written in the table: booleans as ``yes``/``no``, anything else as its text.
+
+    Parameters
+    ----------
+    level
+        A value from :func:`variable_levels`.
+
+    Returns
+    -------
+    str
+        ``"yes"`` for True, ``"no"`` for False (Python or numpy booleans), else ``str(level)``.
+
+    Examples
+    --------
+    >>> level_text(True), level_text(False), level_text(2), level_text("mutant")
+    ('yes', 'no', '2', 'mutant')
+    """
     if isinstance(level, (bool, np.bool_)):
         return "yes" if level else "no"
     return str(level)
@@ -194,7 +258,23 @@ class TableOne(Result):
         }
 
     def footnote(self) -> str:
-        """The table's footnote: statistics shown, tests used and suppression."""
+        """The table's footnote: statistics shown, tests used and suppression.
+
+        Returns
+        -------
+        str
+            One paragraph: how continuous and categorical variables are summarised, the tests
+            that produced a p-value (in order of first use), the SMD definition and, when
+            suppression is on, the policy's own footnote.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"age_at_diagnosis": [62, 58, 71, 66, 49, 75, 60, 68, 55, 70],
+        ...                   "ras_class": ["wild_type", "mutant"] * 5})
+        >>> print(table_one(d, by="ras_class").footnote())
+        Continuous: mean (SD) or median [IQR]; categorical: n (% of non-missing).
+        Tests: Welch t-test. SMD: standardised mean difference.
+        """
         parts = ["Continuous: mean (SD) or median [IQR]; categorical: n (% of non-missing)."]
         used = [t for t in self.tests["test"].unique() if t]
         if used:
@@ -205,7 +285,35 @@ class TableOne(Result):
         return " ".join(parts)
 
     def to_html(self, uuid: str = "table_one") -> str:
-        """Styled HTML (pandas Styler; variables in bold, levels indented; fixed ``uuid``)."""
+        """Styled HTML (pandas Styler; variables in bold, levels indented; fixed ``uuid``).
+
+        Parameters
+        ----------
+        uuid
+            The id stem of the table's HTML elements (``T_<uuid>``, ``T_<uuid>_row0_col0``,
+            ...): fixed, so the same table gives the same HTML; give each table of one page
+            its own.
+
+        Returns
+        -------
+        str
+            A ``<table class='crlm-table table-one'>`` captioned "Table 1 by <group label>",
+            one label column (variables bold, levels indented with an em space) then the
+            group, Overall, p, test and SMD columns, every cell HTML-escaped; followed by
+            ``<p class='footnote'>`` holding :meth:`footnote`.
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"age_at_diagnosis": [62, 58, 71, 66, 49, 75, 60, 68, 55, 70],
+        ...                   "ras_class": ["wild_type", "mutant"] * 5})
+        >>> page = table_one(d, by="ras_class").to_html(uuid="t1")
+        >>> "<caption>Table 1 by RAS status</caption>" in page, 'id="T_t1"' in page
+        (True, True)
+        >>> page.count("<tr>")  # header, n, age
+        3
+        >>> page.split("<p class='footnote'>")[1][:24]
+        'Continuous: mean (SD) or'
+        """
         frame = self.table.copy()
         first = frame["level"].eq("")
         frame.insert(
@@ -223,7 +331,28 @@ class TableOne(Result):
         return styler.to_html() + f"<p class='footnote'>{html.escape(self.footnote())}</p>"
 
     def to_latex(self) -> str:
-        """LaTeX (booktabs), escaped: a header row per variable, its levels indented."""
+        """LaTeX (booktabs), escaped: a header row per variable, its levels indented.
+
+        Returns
+        -------
+        str
+            A ``tabular`` (see :func:`crlm_outcomes.report.latex.grouped_latex_table`): the
+            label column then one right-aligned column per group, Overall, p, test and SMD;
+            a categorical variable's row is bold with its levels under it after ``\\quad``.
+            Caption and footnote are left to the enclosing document (:meth:`footnote`).
+
+        Examples
+        --------
+        >>> d = pd.DataFrame({"sex": ["female", "male", "male", "female", "male", "male"],
+        ...                   "ras_class": ["wild_type", "mutant"] * 3})
+        >>> tex = table_one(d, by="ras_class").to_latex()
+        >>> print("\\n".join(tex.splitlines()[:3]))
+        \\begin{tabular}{lrrrrrr}
+        \\toprule
+         & Mutant & Wild type & Overall & p & test & SMD \\\\
+        >>> [line.split(" & ")[0] for line in tex.splitlines()[4:7]]
+        ['n', '\\\\textbf{Sex}', '\\\\quad Female']
+        """
         return grouped_latex_table(self.table)
 
     def _repr_html_(self) -> str:

@@ -66,7 +66,29 @@ def safe_name(name: str) -> str:
 
 def escaped_html(styler: Any) -> str:
     """``styler.to_html()`` with every cell and header text HTML-escaped (pandas does not
-    escape by default, and these texts come from the data and the spec)."""
+    escape by default, and these texts come from the data and the spec).
+
+    Parameters
+    ----------
+    styler
+        A :class:`pandas.io.formats.style.Styler` (``frame.style`` with any caption, uuid,
+        table attributes or cell styles already set; a caption is not escaped here, so escape
+        it before :meth:`~pandas.io.formats.style.Styler.set_caption`).
+
+    Returns
+    -------
+    str
+        The ``<style>`` block and ``<table>``, with ``<``, ``>``, ``&`` and quotes of every
+        body cell and column header written as entities.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"<b>site</b>": ["liver & lung"]})
+    >>> page = escaped_html(frame.style.hide(axis="index").set_uuid("sites"))
+    >>> "&lt;b&gt;site&lt;/b&gt;" in page, "liver &amp; lung" in page, "<b>" in page
+    (True, True, False)
+    """
     return styler.format(escape="html").format_index(escape="html", axis=1).to_html()
 
 
@@ -138,7 +160,48 @@ class OutputWriter:
         self, name: str, caption: str, recipe: Callable[..., plt.Axes], *args: Any, **kwargs: Any
     ) -> dict[str, Any]:
         """Draw ``recipe(*args, **kwargs)`` and save it as ``figures/<name>.<fmt>``; the block's
-        inlined PNG is filled in now (serial) or by :meth:`finish` (worker processes)."""
+        inlined PNG is filled in now (serial) or by :meth:`finish` (worker processes).
+
+        Parameters
+        ----------
+        name
+            File name stem (made safe by :func:`safe_name`).
+        caption
+            The figure's caption in the report (plain text; the template escapes it).
+        recipe
+            A module-level function returning the matplotlib Axes it drew on (picklable, so
+            that a worker process can call it), e.g.
+            :func:`crlm_outcomes.plots.flow.plot_flow`. It is called under the publication
+            style and its figure is closed after saving.
+        *args, **kwargs
+            Passed to ``recipe`` (picklable).
+
+        Returns
+        -------
+        dict
+            The template block: ``kind`` (``"figure"``), ``name`` (the safe stem), ``caption``,
+            ``files`` (``figures/<name>.<fmt>`` per figure format of the spec) and, once drawn,
+            ``png_base64`` (the inlined PNG), ``width`` (CSS pixels on screen) and
+            ``print_width_in`` (inches).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from crlm_outcomes.plots.flow import plot_flow
+        >>> from crlm_outcomes.report.spec import parse_spec
+        >>> spec = parse_spec({"cohort": {"demo": True}, "output": {"figure_formats": ["png"]}})
+        >>> steps = [{"label": "Registry", "n": 120},
+        ...          {"label": "Resected", "n": 80, "excluded": 40, "reason": "not resected"}]
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     writer = OutputWriter(Path(d), spec, jobs=1)
+        ...     block = writer.figure("cohort flow", "Cohort flow", plot_flow, steps)
+        ...     writer.finish()
+        ...     print(block["files"], (Path(d) / block["files"][0]).is_file())
+        ['figures/cohort_flow-49c7f3a1.png'] True
+        >>> block["png_base64"][:8]  # base64 of the PNG signature
+        'iVBORw0K'
+        """
         name = safe_name(name)
         block: dict[str, Any] = {
             "kind": "figure",
@@ -154,7 +217,32 @@ class OutputWriter:
         return block
 
     def finish(self) -> None:
-        """Wait for the figures drawn in worker processes and shut the pool down."""
+        """Wait for the figures drawn in worker processes and shut the pool down.
+
+        Call it once, after the last :meth:`figure`, before rendering the report: with
+        ``jobs > 1`` (where ``fork`` exists) the blocks :meth:`figure` returned get their
+        inlined PNG only here, and a recipe's error is raised here. The pool is shut down even
+        when one is raised; serially there is nothing to wait for.
+
+        Returns
+        -------
+        None
+            The figure blocks are completed in place.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from crlm_outcomes.plots.flow import plot_flow
+        >>> from crlm_outcomes.report.spec import parse_spec
+        >>> spec = parse_spec({"cohort": {"demo": True}, "output": {"figure_formats": ["png"]}})
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     writer = OutputWriter(Path(d), spec, jobs=1)
+        ...     block = writer.figure("flow", "Flow", plot_flow, [{"label": "Registry", "n": 120}])
+        ...     writer.finish()
+        ...     print("png_base64" in block, writer.pending, writer.pool)
+        True [] None
+        """
         try:
             for block, future in self.pending:
                 _fill_figure(block, future.result())
@@ -175,7 +263,62 @@ class OutputWriter:
         footnote: str = "",
     ) -> dict[str, Any]:
         """Save ``frame`` as ``tables/<name>.<fmt>``; ``html``/``latex`` replace the default
-        renderings (a plain Styler table with ``footnote`` under it; :func:`latex_table`)."""
+        renderings (a plain Styler table with ``footnote`` under it; :func:`latex_table`).
+
+        Parameters
+        ----------
+        frame
+            The table as published (written as is to CSV, Word and Excel).
+        name
+            File name stem (made safe by :func:`safe_name`).
+        caption
+            The table's caption (escaped in the HTML).
+        html
+            A ready HTML rendering (e.g. :meth:`TableOne.to_html
+            <crlm_outcomes.report.table_one.TableOne.to_html>`), used for the report and the
+            ``.html`` file; None renders ``frame`` with :func:`escaped_html`, caption and
+            ``footnote``.
+        latex
+            A ready LaTeX rendering for the ``.tex`` file; None uses
+            :func:`crlm_outcomes.report.latex.latex_table`.
+        footnote
+            Text under the default HTML table (escaped) and in the Word table; empty for none.
+
+        Returns
+        -------
+        dict
+            The template block: ``kind`` (``"table"``), ``name`` (the safe stem), ``html``,
+            ``files`` (``tables/<name>.<fmt>`` per table format of the spec; ``docx`` is skipped
+            when python-docx is not installed), ``frame``, ``caption`` and ``footnote``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import pandas as pd
+        >>> from crlm_outcomes.report.spec import parse_spec
+        >>> spec = parse_spec({"cohort": {"demo": True}, "output": {"table_formats": ["csv", "tex"]}})
+        >>> stages = pd.DataFrame({"stage": ["I-II", "III"], "n": [3, 5]})
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     writer = OutputWriter(Path(d), spec, jobs=1)
+        ...     block = writer.table(stages, "stage", "Stage <TNM>", footnote="AJCC 8th edition")
+        ...     writer.finish()
+        ...     print(block["files"])
+        ...     print((Path(d) / "tables" / "stage.tex").read_text(), end="")
+        ['tables/stage.csv', 'tables/stage.tex']
+        \\begin{tabular}{ll}
+        \\toprule
+        stage & n \\\\
+        \\midrule
+        I-II & 3 \\\\
+        III & 5 \\\\
+        \\bottomrule
+        \\end{tabular}
+        >>> "<caption>Stage &lt;TNM&gt;</caption>" in block["html"]
+        True
+        >>> block["html"].endswith("<p class='footnote'>AJCC 8th edition</p>")
+        True
+        """
         files = []
         name = safe_name(name)
         if html is None:
