@@ -382,7 +382,25 @@ class GrayTest(Result):
         return notes
 
     def summary(self) -> str:
-        """The tests as ``print(cuminc(...)$Tests)``: stat, pv, df per cause."""
+        """The tests as ``print(cuminc(...)$Tests)``: stat, pv, df per cause.
+
+        Returns
+        -------
+        str
+            ``Tests:`` and one line per cause: statistic, p-value and degrees of freedom
+            (6 significant digits; ``NA`` for a singular covariance).
+
+        Examples
+        --------
+        >>> from crlm_outcomes import gray_test
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)  # rfs_cause: 1 recurrence, 2 death first
+        >>> print(gray_test(cohort, "rfs_months", "rfs_cause", by="sex").summary())
+        Tests:
+         cause      stat       pv  df
+             1  0.251998 0.615672   1
+             2 0.0180397 0.893156   1
+        """
         shown = self.table.rename(columns={"statistic": "stat", "p": "pv"})[
             ["cause", "stat", "pv", "df"]
         ]
@@ -495,7 +513,44 @@ def gray_test_from_input(
     rho: float = 0.0,
     by: str | Sequence[str] | None = None,
 ) -> GrayTest:
-    """:func:`gray_test` on validated arrays; ``si.weights`` are frequencies (aggregated lines)."""
+    """:func:`gray_test` on validated arrays; ``si.weights`` are frequencies (aggregated lines).
+
+    The functional core shared by :func:`gray_test` and its DuckDB/Dask form
+    (:mod:`crlm_outcomes.scale.survival`).
+
+    Parameters
+    ----------
+    si
+        The validated arrays
+        (:func:`~crlm_outcomes.survival._inputs.survival_input` with ``by`` and ``causes``).
+    causes
+        The cause codes to test, one row of the table each.
+    rho
+        Power of the weight function ``(1 - F(t-))^rho``; 0 by default.
+    by
+        Only names the grouping columns in the error message (the groups are ``si.group``).
+
+    Returns
+    -------
+    GrayTest
+        ``table`` with cause, statistic, df and p.
+
+    Raises
+    ------
+    EstimationError
+        Fewer than two groups among the rows analysed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival._inputs import survival_input
+    >>> d = pd.DataFrame({"months": [2.0, 3.5, 5.0, 6.0, 8.0, 9.5, 11.0, 12.0, 14.0, 18.0],
+    ...                   "status": [1, 2, 1, 0, 1, 1, 2, 0, 1, 0],  # 1 recurrence, 2 death
+    ...                   "arm": ["A", "B"] * 5})
+    >>> si = survival_input(d, "months", "status", by="arm", causes=(1, 2))
+    >>> gray_test_from_input(si, [1, 2], by="arm").table.round(3).to_dict("records")
+    [{'cause': 1, 'statistic': 2.269, 'df': 1, 'p': 0.132}, {'cause': 2, 'statistic': 0.029, 'df': 1, 'p': 0.865}]
+    """
     if len(si.group_labels) < 2:
         raise EstimationError(
             f"Gray's test needs at least two groups; {by!r} has only "
@@ -570,6 +625,32 @@ class CumulativeIncidence(Result):
 
         The step function is right-continuous; times after the group's largest follow-up time,
         or negative, give NaN.
+
+        Parameters
+        ----------
+        times
+            One time or several (duplicates are dropped, the rest sorted).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group x cause x time: ``group``, ``cause``, ``time``, ``estimate``,
+            ``variance``, ``lower``, ``upper``.
+
+        Raises
+        ------
+        SpecError
+            A time is not a finite number.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes import cumulative_incidence
+        >>> d = pd.DataFrame({"months": [2.0, 3.5, 5.0, 6.0, 8.0, 9.5, 11.0, 12.0, 14.0, 18.0],
+        ...                   "status": [1, 2, 1, 0, 1, 1, 2, 0, 1, 0]})  # 1 recurrence, 2 death
+        >>> at = cumulative_incidence(d, "months", "status").at([6, 12, 24])
+        >>> at[["cause", "time", "estimate"]].round(3).to_dict("records")  # 24: after follow-up
+        [{'cause': 1, 'time': 6.0, 'estimate': 0.2}, {'cause': 1, 'time': 12.0, 'estimate': 0.433}, {'cause': 1, 'time': 24.0, 'estimate': nan}, {'cause': 2, 'time': 6.0, 'estimate': 0.1}, {'cause': 2, 'time': 12.0, 'estimate': 0.217}, {'cause': 2, 'time': 24.0, 'estimate': nan}]
         """
         t = np.unique(np.atleast_1d(np.asarray(times, dtype=np.float64)))
         if np.any(~np.isfinite(t)):
@@ -605,7 +686,36 @@ class CumulativeIncidence(Result):
         return pd.concat(frames, ignore_index=True)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Step curves per group x cause; see :func:`crlm_outcomes.plots.cif.plot_cif`."""
+        """Step curves per group x cause; see :func:`crlm_outcomes.plots.cif.plot_cif`.
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when ``None``.
+        **kwargs
+            Options of :func:`~crlm_outcomes.plots.cif.plot_cif`: ``causes``, ``groups``,
+            ``ci``, ``stacked``, ``cause_labels``, ``xlabel``, ``ylabel``, ``legend``,
+            ``labels``, ``endpoint``, ``xmax``, ``times``, ``risk_counts``, ``pvalues``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The curve axes: one step curve per group x cause, with shaded pointwise intervals.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> from crlm_outcomes import cumulative_incidence
+        >>> d = pd.DataFrame({"months": [2.0, 3.5, 5.0, 6.0, 8.0, 9.5, 11.0, 12.0, 14.0, 18.0],
+        ...                   "status": [1, 2, 1, 0, 1, 1, 2, 0, 1, 0]})  # 1 recurrence, 2 death
+        >>> ax = cumulative_incidence(d, "months", "status").plot(
+        ...     cause_labels={1: "Recurrence", 2: "Death without recurrence"})
+        >>> ax.get_ylabel(), len(ax.get_lines())  # one curve per cause
+        ('Cumulative incidence', 2)
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.cif import plot_cif
 
         return plot_cif(self, ax=ax, **kwargs)
@@ -757,6 +867,39 @@ def cumulative_incidence_from_input(
 
     ``si.weights``, when given, are frequencies: the number of identical rows each row stands
     for (the aggregated lines of a DuckDB, Dask or federated input); cmprsk has no case weights.
+
+    Parameters
+    ----------
+    si
+        The validated arrays
+        (:func:`~crlm_outcomes.survival._inputs.survival_input` with ``causes``).
+    causes
+        The cause codes to estimate.
+    by
+        Only names the grouping columns in the result (the groups are ``si.group``).
+    rho
+        Weight power of Gray's test, computed when there are two or more groups.
+    conf_level, conf_type
+        Level and transform (``"log-log"`` or ``"plain"``) of the pointwise intervals, as in
+        :func:`cumulative_incidence`.
+
+    Returns
+    -------
+    CumulativeIncidence
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.survival._inputs import survival_input
+    >>> d = pd.DataFrame({"months": [2.0, 3.5, 5.0, 6.0, 8.0, 9.5, 11.0, 12.0, 14.0, 18.0],
+    ...                   "status": [1, 2, 1, 0, 1, 1, 2, 0, 1, 0],  # 1 recurrence, 2 death
+    ...                   "arm": ["A", "B"] * 5})
+    >>> si = survival_input(d, "months", "status", by="arm", causes=(1, 2))
+    >>> ci = cumulative_incidence_from_input(si, [1, 2], by="arm")
+    >>> ci.at(12.0)[["group", "cause", "estimate"]].round(3).to_dict("records")
+    [{'group': 'A', 'cause': 1, 'estimate': 0.6}, {'group': 'A', 'cause': 2, 'estimate': 0.2}, {'group': 'B', 'cause': 1, 'estimate': 0.267}, {'group': 'B', 'cause': 2, 'estimate': 0.2}]
+    >>> ci.gray_test["p"].round(3).tolist()  # two groups: Gray's test per cause
+    [0.132, 0.865]
     """
     cz = list(causes)
     freq = si.weights

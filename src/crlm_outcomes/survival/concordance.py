@@ -284,7 +284,7 @@ class Concordance(Result):
 
     Examples
     --------
-    >>> from crlm_outcomes.survival import concordance
+    >>> from crlm_outcomes.survival.concordance import concordance
     >>> from crlm_outcomes.datasets import synthetic_cohort
     >>> cohort = synthetic_cohort(200, seed=1)
     >>> c = concordance(cohort, "os_months", "os_event", "age_at_diagnosis", reverse=True)
@@ -321,7 +321,26 @@ class Concordance(Result):
         }
 
     def summary(self) -> str:
-        """As R's ``print(concordance(...))``: C, its standard error and the pair counts."""
+        """As R's ``print(concordance(...))``: C, its standard error and the pair counts.
+
+        Returns
+        -------
+        str
+            Three lines: the rows used, C with its infinitesimal-jackknife standard error, and
+            the weighted counts of concordant, discordant and tied pairs.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.concordance import concordance
+        >>> d = pd.DataFrame(
+        ...     {"t": [1, 2, 3, 4, 5, 6], "e": [1, 1, 0, 1, 0, 1], "score": [6, 4, 5, 3, 2, 1]}
+        ... )
+        >>> print(concordance(d, "t", "e", "score", reverse=True).summary())
+        n= 6
+        Concordance= 0.9091 se= 0.1096
+        concordant=10  discordant=1  tied_x=0  tied_y=0  tied_xy=0
+        """
         t = self.table.iloc[0]
         counts = "  ".join(
             f"{k}={t[k]:g}" for k in ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")

@@ -47,7 +47,62 @@ _TOLER_INF = np.sqrt(_EPS)
 
 @dataclass(frozen=True, eq=False)
 class CoxFitState:
-    """Arrays of a fitted model, kept for tests, residuals and predictions (rows sorted)."""
+    """Arrays of a fitted model, kept for tests, residuals and predictions (rows sorted).
+
+    Built by :func:`cox` and read by :func:`~crlm_outcomes.survival.cox_zph.cox_zph`,
+    :mod:`~crlm_outcomes.survival.cox_predict` and
+    :func:`~crlm_outcomes.survival.concordance.cox_concordance`; every row array is in the
+    order of the risk sets (``rs.order``), not the order of the data.
+
+    Attributes
+    ----------
+    design
+        The :class:`~crlm_outcomes.formula.Design` of the fit (codes new data alike).
+    rs
+        The risk sets of the engine (row order, event times, strata segments).
+    x
+        The design centred on ``center``, sorted rows, every column (aliased ones included).
+    center
+        Internal centring: the weighted column means.
+    w
+        Case weights of the sorted rows (1 without weights).
+    time, event, entry
+        Exit times after R's ``aeqSurv`` merging, 0/1 events, and entry times (``None``
+        without counting-process data), sorted rows.
+    strata, strata_labels, strata_columns
+        Stratum code of each sorted row and the labels of the codes (both ``None`` without
+        strata), and the strata columns named in the call.
+    cluster
+        Cluster code of each sorted row used by the robust variance (``None`` otherwise).
+    beta
+        Coefficients, 0 for aliased columns.
+    keep
+        Which columns were estimated (``False``: aliased).
+    naive_var, var
+        Model-based variance and the variance used (the robust one when ``robust``).
+    means
+        R's ``fit$means``: the column means the linear predictor is centred on (0 for
+        {-1, 0, 1} columns).
+    method
+        ``"efron"`` or ``"breslow"``.
+    robust
+        Whether ``var`` is the robust sandwich variance.
+    deriv
+        The engine's derivatives at ``beta`` (score residuals, information).
+    strata_keys
+        The column values behind each stratum label (``None`` without strata).
+
+    Examples
+    --------
+    >>> from crlm_outcomes import cox
+    >>> from crlm_outcomes.datasets import synthetic_cohort
+    >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+    >>> state = fit.state
+    >>> state.x.shape, int(state.event.sum()), state.method, state.robust
+    ((200, 2), 143, 'efron', False)
+    >>> [round(float(m), 2) for m in state.means]  # sex[T.male] is 0/1: not centred, as R
+    [64.58, 0.0]
+    """
 
     design: Design
     rs: eng.RiskSets
@@ -230,17 +285,99 @@ class CoxResult(Result):
         return cox_concordance(self._rows("concordance"))
 
     def ph_test(self, transform: str = "km", terms: bool = True) -> pd.DataFrame:
-        """Test of proportional hazards, as R's ``cox.zph(fit, transform, terms)``."""
+        """Test of proportional hazards, as R's ``cox.zph(fit, transform, terms)``.
+
+        Parameters
+        ----------
+        transform
+            Time transform: ``"km"`` (default, 1 - the Kaplan-Meier estimate at t-),
+            ``"identity"``, ``"log"`` or ``"rank"``.
+        terms
+            Test the columns of each term jointly (``True``, default) or each column alone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term, statistic, df, p``: the score test per term and a ``GLOBAL`` row (the
+            ``table`` of :meth:`zph`).
+
+        Examples
+        --------
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> fit.ph_test().round(3).to_dict("records")
+        [{'term': 'age_at_diagnosis', 'statistic': 0.636, 'df': 1, 'p': 0.425}, {'term': 'sex', 'statistic': 0.714, 'df': 1, 'p': 0.398}, {'term': 'GLOBAL', 'statistic': 1.324, 'df': 2, 'p': 0.516}]
+        """
         return self.zph(transform=transform, terms=terms).table
 
     def zph(self, transform: str = "km", terms: bool = True) -> ZphResult:
-        """The full ``cox.zph`` result (table and scaled Schoenfeld residuals)."""
+        """The full ``cox.zph`` result (table and scaled Schoenfeld residuals).
+
+        Parameters
+        ----------
+        transform
+            Time transform: ``"km"`` (default), ``"identity"``, ``"log"`` or ``"rank"``.
+        terms
+            Test the columns of each term jointly (``True``, default) or each column alone.
+
+        Returns
+        -------
+        ZphResult
+            The tests (``table``) with the scaled Schoenfeld residuals (``y``), the
+            transformed event times (``x``) and their variance (``var``).
+
+        Raises
+        ------
+        SpecError
+            The model was fitted from per-time sums (DuckDB, Dask, site files): no rows.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> zph = fit.zph(transform="identity")
+        >>> zph.table.round(3).to_dict("records")
+        [{'term': 'age_at_diagnosis', 'statistic': 0.789, 'df': 1, 'p': 0.374}, {'term': 'sex', 'statistic': 1.321, 'df': 1, 'p': 0.25}, {'term': 'GLOBAL', 'statistic': 1.891, 'df': 2, 'p': 0.389}]
+        >>> zph.y.shape  # one row per event, one column per term
+        (143, 2)
+        """
         from crlm_outcomes.survival.cox_zph import cox_zph
 
         return cox_zph(self._rows("cox.zph"), transform=transform, terms=terms)
 
     def predict(self, newdata: pd.DataFrame | None = None, type: str = "lp") -> np.ndarray:
-        """Linear predictor (centred on ``fit$means``) or relative risk, as R's ``predict``."""
+        """Linear predictor (centred on ``fit$means``) or relative risk, as R's ``predict``.
+
+        Parameters
+        ----------
+        newdata
+            Rows with the model's covariates; ``None`` (default) predicts the fitted rows, in
+            the order of the data used.
+        type
+            ``"lp"`` (default): the linear predictor ``(x - fit$means) b``; ``"risk"``: its
+            exponential, the hazard ratio against a subject at the means.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per row (:func:`~crlm_outcomes.survival.cox_predict.predict_lp`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> new = pd.DataFrame({"age_at_diagnosis": [50.0, 70.0], "sex": ["female", "male"]})
+        >>> [round(float(v), 3) for v in fit.predict(new)]
+        [-0.24, 0.029]
+        >>> [round(float(v), 3) for v in fit.predict(new, type="risk")]
+        [0.787, 1.029]
+        >>> fit.predict().shape  # the fitted rows
+        (200,)
+        """
         from crlm_outcomes.survival.cox_predict import predict_lp
 
         return predict_lp(self._rows("predict"), newdata, type=type)
@@ -255,7 +392,39 @@ class CoxResult(Result):
     ) -> pd.DataFrame:
         """Predicted survival curves for the rows of ``newdata``, with standard errors and
         confidence limits, as ``survfit(fit, newdata)``
-        (:func:`~crlm_outcomes.survival.cox_predict.predict_survival`)."""
+        (:func:`~crlm_outcomes.survival.cox_predict.predict_survival`).
+
+        Parameters
+        ----------
+        newdata
+            Rows with the model's covariates (for a stratified model, optionally the strata
+            columns).
+        times
+            Times at which to evaluate the curves; ``None`` (default): every distinct exit
+            time. Times beyond the last exit time give missing values.
+        conf_type
+            ``"log"`` (R's default), ``"log-log"``, ``"plain"``, ``"logit"``, ``"arcsin"`` or
+            ``"none"``.
+        conf_level
+            Level of the pointwise intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A long table: ``row`` (position in newdata), ``strata``, ``time``, ``cumhaz``,
+            ``surv``, ``std_error`` (of the cumulative hazard), ``lower``, ``upper``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> new = pd.DataFrame({"age_at_diagnosis": [50.0, 70.0], "sex": ["female", "male"]})
+        >>> curves = fit.predict_survival(new, times=[36])
+        >>> curves[["row", "time", "surv", "lower", "upper"]].round(3).to_dict("records")
+        [{'row': 0, 'time': 36.0, 'surv': 0.624, 'lower': 0.524, 'upper': 0.741}, {'row': 1, 'time': 36.0, 'surv': 0.539, 'lower': 0.458, 'upper': 0.634}]
+        """
         from crlm_outcomes.survival.cox_predict import predict_survival
 
         return predict_survival(
@@ -267,14 +436,56 @@ class CoxResult(Result):
         )
 
     def baseline_hazard(self) -> pd.DataFrame:
-        """Baseline cumulative hazard per stratum (``basehaz(fit, centered = TRUE)``)."""
+        """Baseline cumulative hazard per stratum (``basehaz(fit, centered = TRUE)``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``strata`` (label, ``"all"`` without strata), ``stratum_code``, ``time`` (every
+            distinct exit time of the stratum), ``cumhaz`` (for a subject at ``fit$means``).
+
+        Examples
+        --------
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> bh = fit.baseline_hazard()
+        >>> len(bh), bh.iloc[-1:].round(3).to_dict("records")  # 195 distinct times, the last one
+        (195, [{'strata': 'all', 'stratum_code': 0, 'time': 201.889, 'cumhaz': 2.73}])
+        """
         from crlm_outcomes.survival.cox_predict import baseline_hazard
 
         return baseline_hazard(self._rows("baseline_hazard"))
 
     def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot of hazard ratios with confidence intervals (log scale); keyword
-        options as :func:`crlm_outcomes.plots.forest.forest_plot` (e.g. ``labels=``)."""
+        """Forest plot of hazard ratios with confidence intervals (log scale).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when ``None``.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.forest.forest_plot`: ``labels``,
+            ``counts``, ``columns``, ``width``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The plot axes (the "HR (95% CI)" and "p" columns are annotations of it).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> ax = fit.plot_forest()
+        >>> ax.get_xlabel(), ax.get_xscale()
+        ('Hazard ratio (95% CI, log scale)', 'log')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.forest import forest_plot
 
         return forest_plot(self, ax=ax, **kwargs)
@@ -286,8 +497,43 @@ class CoxResult(Result):
 
         ``term=None`` (default) draws every term, as R's ``plot(cox.zph(fit))``: one panel per
         term, returned as an array of Axes (a single Axes for a one-term model); a term name
-        draws that term on ``ax``. Keyword options as
-        :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plot` (e.g. ``labels=``).
+        draws that term on ``ax``.
+
+        Parameters
+        ----------
+        term
+            A model term (a column of :meth:`zph`'s ``y``), or ``None`` for every term.
+        ax
+            Axes to draw on: with ``term``, one Axes; without, ``None`` (a new figure), one
+            Axes (a one-term model) or one Axes per term.
+        transform
+            Time transform of the test (see :meth:`zph`).
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plot`: ``labels``,
+            ``endpoint``, ``xlabel``, ``pvalue``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes or numpy.ndarray of Axes
+            The panel of ``term``; without ``term``, one Axes per term (a single Axes for a
+            one-term model).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> axes = fit.plot_schoenfeld()
+        >>> [a.get_title(loc="left").splitlines() for a in axes]
+        [['Age at diagnosis', 'PH test p = 0.425'], ['Sex', 'PH test p = 0.398']]
+        >>> plt.close(axes[0].figure)
+        >>> ax = fit.plot_schoenfeld("sex", pvalue=False)
+        >>> ax.get_title(loc="left"), ax.get_ylabel()
+        ('Sex', 'β(t)')
+        >>> plt.close(ax.figure)
         """
         from crlm_outcomes.plots.schoenfeld import schoenfeld_plot, schoenfeld_plots
 
@@ -297,13 +543,60 @@ class CoxResult(Result):
         return schoenfeld_plot(zph, term, ax=ax, **kwargs)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The forest plot (see :meth:`plot_forest`)."""
+        """The forest plot (see :meth:`plot_forest`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when ``None``.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.forest.forest_plot` (``labels``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The plot axes of the forest plot.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> from crlm_outcomes import cox
+        >>> d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 0, 1, 1, 0, 1, 1],
+        ...                   "sex": ["male", "female"] * 4})
+        >>> ax = cox(d, "sex", "t", "e").plot()
+        >>> ax.get_xlabel()
+        'Hazard ratio (95% CI, log scale)'
+        >>> plt.close(ax.figure)
+        """
         return self.plot_forest(ax=ax, **kwargs)
 
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term
         (``rcs``, ``poly``), interactions and totals laid out as ``anova(cph)`` of rms
-        (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
+        (:func:`~crlm_outcomes.formula.anova.wald_anova`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term``, ``part`` (``"overall"``, ``"nonlinear"``, ...), ``label`` (rms's row
+            label), ``statistic`` (Wald chi-square, with the variance of the fit), ``df``,
+            ``p``; a ``TOTAL`` row last.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)
+        >>> fit = cox(cohort, "rcs(age_at_diagnosis, 3) + sex", "os_months", "os_event")
+        >>> fit.anova()[["label", "statistic", "df", "p"]].round(3)
+                              label  statistic  df      p
+        0  rcs(age_at_diagnosis, 3)      5.569   2  0.062
+        1                 Nonlinear      0.477   1  0.490
+        2                       sex      0.169   1  0.681
+        3                     TOTAL      5.604   3  0.133
+        """
         from crlm_outcomes.formula.anova import wald_anova
 
         return wald_anova(
@@ -314,7 +607,34 @@ class CoxResult(Result):
         """Hazard ratio against ``variable`` relative to ``reference`` (default its median),
         other covariates at their adjust-to values, with Wald limits at the fit's
         ``conf_level``, as ``rms::Predict(fit, variable, ref.zero = TRUE, fun = exp)``
-        (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
+        (:func:`~crlm_outcomes.formula.effects.partial_effect`).
+
+        Parameters
+        ----------
+        variable
+            A numeric covariate of the model (plain or in ``rcs``, ``poly``, ... terms).
+        values
+            Values at which to evaluate; default 200 points over the variable's range in the
+            fitted data.
+        reference
+            Value with hazard ratio 1; default the variable's median in the fitted data.
+
+        Returns
+        -------
+        PartialEffect
+            ``table`` with ``value``, ``hr``, ``lower``, ``upper``, ``log_hr``,
+            ``std_error``; its ``plot()`` draws the curve.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)
+        >>> fit = cox(cohort, "rcs(age_at_diagnosis, 3) + sex", "os_months", "os_event")
+        >>> pe = fit.partial_effect("age_at_diagnosis", values=[50, 60, 70], reference=60)
+        >>> pe.table[["value", "hr", "lower", "upper"]].round(3).to_dict("records")
+        [{'value': 50.0, 'hr': 0.918, 'lower': 0.704, 'upper': 1.198}, {'value': 60.0, 'hr': 1.0, 'lower': 1.0, 'upper': 1.0}, {'value': 70.0, 'hr': 1.19, 'lower': 1.029, 'upper': 1.375}]
+        """
         from crlm_outcomes.formula.effects import partial_effect
 
         return partial_effect(
@@ -330,7 +650,34 @@ class CoxResult(Result):
     def plot_partial_effect(
         self, variable: str, values=None, reference: float | None = None, ax=None
     ):
-        """Plot :meth:`partial_effect` (hazard ratio curve, band, reference, knots)."""
+        """Plot :meth:`partial_effect` (hazard ratio curve, band, reference, knots).
+
+        Parameters
+        ----------
+        variable, values, reference
+            As in :meth:`partial_effect`.
+        ax
+            Axes to draw on; a new figure when ``None``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The hazard ratio against ``variable`` (log scale) with its confidence band.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)
+        >>> fit = cox(cohort, "rcs(age_at_diagnosis, 3) + sex", "os_months", "os_event")
+        >>> ax = fit.plot_partial_effect("age_at_diagnosis")
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('age_at_diagnosis', 'Hazard ratio (95% CI)')
+        >>> plt.close(ax.figure)
+        """
         return self.partial_effect(variable, values=values, reference=reference).plot(ax=ax)
 
 
@@ -349,7 +696,40 @@ def _zero_one(x: np.ndarray) -> np.ndarray:
 def _aeq_times(time: np.ndarray, entry: np.ndarray | None, order: np.ndarray | None = None):
     """R's ``aeqSurv`` (``coxph.control(timefix = TRUE)``): times closer than sqrt(machine eps),
     absolutely or relative to the mean |time|, are made exactly equal (to the smallest).
-    ``order`` sorts ``time`` (right-censored data), which saves a sort."""
+
+    Public as ``aeq_times`` for the DuckDB/Dask and federated Cox fits, which merge their
+    distinct times the same way as a fit in memory.
+
+    Parameters
+    ----------
+    time
+        Exit times.
+    entry
+        Entry times of counting-process data, or ``None``; merged together with ``time``.
+    order
+        A permutation sorting ``time`` (right-censored data only), which saves a sort.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray or None)
+        The exit and entry times with near-ties merged; the input arrays themselves when
+        nothing changes (integer-valued times, or no near-ties).
+
+    Raises
+    ------
+    SurvivalDataError
+        An ``(entry, exit]`` interval shrinks to length 0 after merging.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> time = np.array([2.5, 1.0 + 1e-10, 1.0, 4.0])  # 1 + 1e-10 is a floating-point tie
+    >>> merged, entry = aeq_times(time, None)
+    >>> merged.tolist(), entry
+    ([2.5, 1.0, 1.0, 4.0], None)
+    >>> aeq_times(np.array([3.0, 1.0, 2.0]), None)[0] is not None  # whole numbers: unchanged
+    True
+    """
     tol = np.sqrt(np.finfo(float).eps)
     allt = time if entry is None else np.concatenate([time, entry])
     if np.all(allt == np.floor(allt)) and np.max(np.abs(allt)) < 1.0 / tol:
@@ -768,8 +1148,64 @@ def cox_result(
 ) -> CoxResult:
     """The :class:`CoxResult` of a Newton fit (rows in memory, engine sums or site rounds).
 
-    ``var`` is the variance used (the robust one when ``robust``; default the model-based
-    ``res.var``); ``state`` ``None`` marks a fit without rows in memory.
+    Shared by :func:`cox` and the fits without rows in memory
+    (:mod:`crlm_outcomes.scale._cox`, :func:`crlm_outcomes.scale.federated_cox.federated_cox`),
+    so that every Cox fit reports the same table and tests.
+
+    Parameters
+    ----------
+    res
+        The converged Newton iteration: coefficients, model-based variance, log-likelihoods,
+        score test, estimated columns (``keep``).
+    names
+        Design column names, one per coefficient.
+    counting
+        Counting-process ``(entry, exit]`` data (changes R's infinite-coefficient check).
+    conf_level
+        Level of the hazard-ratio intervals.
+    ties
+        ``"efron"`` or ``"breslow"`` (reported).
+    n, n_event
+        Rows used and events.
+    excluded
+        Rows excluded for missing values.
+    state
+        Row-level arrays of a fit in memory; ``None`` marks a fit without rows in memory.
+    robust
+        Whether ``var`` is a robust sandwich variance (adds ``robust_std_error`` and the
+        robust score test).
+    var
+        The variance used; default the model-based ``res.var``.
+    rscore
+        Robust score statistic (with ``robust``).
+    warn
+        Issue R's warnings (aliased columns, no convergence, possibly infinite coefficient).
+    levels
+        Levels of each categorical variable (reference first), for a fit without ``state``.
+
+    Returns
+    -------
+    CoxResult
+        Its ``table`` (coef, std_error, hr and limits, Wald z and p) and ``tests``
+        (likelihood ratio, Wald, score and, when robust, robust score).
+
+    Examples
+    --------
+    A model with one coefficient 0.5 (standard error 0.2) whose log-likelihood rose from
+    -100 to -97:
+
+    >>> import numpy as np
+    >>> from crlm_outcomes._result import empty_excluded
+    >>> from crlm_outcomes.survival._cox_engine import NewtonResult
+    >>> res = NewtonResult(beta=np.array([0.5]), loglik0=-100.0, loglik=-97.0, sctest=6.3,
+    ...                    u=np.zeros(1), var=np.array([[0.04]]), keep=np.array([True]),
+    ...                    iterations=4, converged=True, halved=False, deriv=None)
+    >>> fit = cox_result(res, ["age_per_10y"], counting=False, conf_level=0.95, ties="efron",
+    ...                  n=120, n_event=45, excluded=empty_excluded(), state=None)
+    >>> fit.table[["term", "hr", "lower", "upper", "p"]].round(3).to_dict("records")
+    [{'term': 'age_per_10y', 'hr': 1.649, 'lower': 1.114, 'upper': 2.44, 'p': 0.012}]
+    >>> fit.tests[["test", "statistic"]].round(3).to_dict("records")
+    [{'test': 'likelihood_ratio', 'statistic': 6.0}, {'test': 'wald', 'statistic': 6.25}, {'test': 'score', 'statistic': 6.3}]
     """
     if warn:
         _fit_warnings(res, names, counting)

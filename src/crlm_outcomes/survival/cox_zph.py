@@ -77,14 +77,58 @@ class ZphResult(Result):
         }
 
     def summary(self) -> str:
-        """The test as R's ``print(cox.zph(fit))``: chisq, df, p per term and GLOBAL."""
+        """The test as R's ``print(cox.zph(fit))``: chisq, df, p per term and GLOBAL.
+
+        Returns
+        -------
+        str
+            One line per term and a ``GLOBAL`` line: the chi-square statistic, its degrees
+            of freedom and p (4 significant digits).
+
+        Examples
+        --------
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> print(fit.zph().summary())
+                          chisq  df      p
+        age_at_diagnosis 0.6355   1 0.4253
+        sex              0.7138   1 0.3982
+        GLOBAL            1.324   2 0.5157
+        """
         shown = self.table.rename(columns={"statistic": "chisq"}).set_index("term")
         shown.index.name = None
         return shown.to_string(float_format=lambda v: f"{v:.4g}")
 
     def plot(self, ax: Any = None) -> Any:
         """Scaled Schoenfeld residuals of every term
-        (:func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plots`)."""
+        (:func:`crlm_outcomes.plots.schoenfeld.schoenfeld_plots`).
+
+        Parameters
+        ----------
+        ax
+            ``None`` (a new figure, one panel per term), one Axes (a one-term model) or one
+            Axes per term.
+
+        Returns
+        -------
+        matplotlib.axes.Axes or numpy.ndarray of Axes
+            A single Axes for a one-term model, else one Axes per term: residuals, the spline
+            smooth with its band, a zero line, and the term's test p in the title.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import cox
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> fit = cox(synthetic_cohort(200, seed=1), "age_at_diagnosis + sex", "os_months", "os_event")
+        >>> axes = fit.zph().plot()
+        >>> [a.get_title(loc="left").splitlines()[0] for a in axes]
+        ['Age at diagnosis', 'Sex']
+        >>> plt.close(axes[0].figure)
+        """
         from crlm_outcomes.plots.schoenfeld import schoenfeld_plots
 
         return schoenfeld_plots(self, ax=ax)

@@ -110,7 +110,7 @@ class EValueResult(Result):
 
     Examples
     --------
-    >>> from crlm_outcomes.survival import evalue
+    >>> from crlm_outcomes.survival.evalue import evalue
     >>> ev = evalue(0.6, lower=0.45, upper=0.8, measure="HR", rare=False)  # HR 0.6 (0.45-0.8)
     >>> ev.table[["rr", "evalue", "evalue_ci"]].round(3).to_dict("records")
     [{'rr': 0.703, 'evalue': 2.2, 'evalue_ci': 1.609}]
@@ -132,7 +132,23 @@ class EValueResult(Result):
         )
 
     def summary(self) -> str:
-        """One sentence per estimate, as it goes into a results section."""
+        """One sentence per estimate, as it goes into a results section.
+
+        Returns
+        -------
+        str
+            One line per row of :attr:`table`: the term, the measure and estimate (with the
+            risk ratio it was converted to for a common outcome), the E-value of the estimate
+            and, when limits were given, that of the confidence limit closer to the null.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.survival.evalue import evalue
+        >>> print(evalue(0.6, lower=0.45, upper=0.8, measure="HR", rare=False).summary())
+        estimate: HR 0.60 (converted to RR 0.70 for a common outcome); E-value 2.20; for the confidence limit, 1.61
+        >>> print(evalue(3.9, 1.8, 8.7).summary())
+        estimate: RR 3.90; E-value 7.26; for the confidence limit, 3.00
+        """
         lines = []
         for r in self.table.itertuples(index=False):
             conv = (
