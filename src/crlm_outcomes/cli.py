@@ -67,9 +67,28 @@ def _root(
     """Outcome research on colorectal cancer liver metastases."""
 
 
-@app.command()
+@app.command(
+    help="Print the versions of Python, the platform and every dependency (for bug reports)."
+)
 def versions() -> None:
-    """Print the versions of Python, the platform and every dependency (for bug reports)."""
+    """Print the versions of Python, the platform and every dependency (for bug reports).
+
+    ``crlm-outcomes versions`` in a shell.
+
+    Returns
+    -------
+    None
+        Prints one ``name  version`` line each for the package, Python, the platform and
+        every dependency (``not installed`` for a missing optional one) to stdout.
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from crlm_outcomes.cli import app
+    >>> result = CliRunner().invoke(app, ["versions"])
+    >>> result.exit_code, result.stdout.split()[0], result.stdout.splitlines()[1].split()[0]
+    (0, 'crlm_outcomes', 'python')
+    """
     from crlm_outcomes._versions import show_versions
 
     show_versions()
@@ -125,7 +144,9 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
         bar.refresh()
 
 
-@app.command()
+@app.command(
+    help="Build the reproducible HTML report (figures, tables, manifest) of SPEC or --demo."
+)
 def report(
     spec: Annotated[
         Path | None, typer.Argument(help="Analysis spec (YAML).", show_default=False)
@@ -141,20 +162,54 @@ def report(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Build the reproducible HTML report (figures, tables, manifest) of SPEC or --demo."""
-    import matplotlib
+    """Build the reproducible HTML report (figures, tables, manifest) of SPEC or --demo.
 
-    matplotlib.use("Agg")  # files only: never open a window
-    from crlm_outcomes.report.build import DEMO_SPEC, build_report, plan
-    from crlm_outcomes.report.spec import load_spec
+    ``crlm-outcomes report SPEC.yaml [--out DIR] [--quiet]`` or ``crlm-outcomes report
+    --demo`` in a shell.
 
-    if (spec is None) == (not demo):
+    Parameters
+    ----------
+    spec : pathlib.Path or None
+        The analysis spec (YAML); give either it or ``demo``.
+    demo : bool, default False
+        Build the demo report on the synthetic cohort instead of a spec.
+    out : pathlib.Path or None
+        Output folder (default ``reports/demo`` or ``reports/<spec file stem>``).
+    quiet : bool, default False
+        No progress bar on stderr, and no manifest line.
+
+    Returns
+    -------
+    None
+        Writes the report folder and prints its notes (stderr), the path of the HTML
+        report and of the manifest (stdout); a package error is one ``error:`` line on
+        stderr and exit code 2.
+
+    Examples
+    --------
+    Neither a spec nor ``--demo``:
+
+    >>> from typer.testing import CliRunner
+    >>> from crlm_outcomes.cli import app
+    >>> result = CliRunner().invoke(app, ["report"])
+    >>> result.exit_code
+    2
+    >>> print(result.stderr.strip())
+    error: give either a spec file or --demo (not both); expected crlm-outcomes report SPEC.yaml | --demo
+    """
+    if (spec is None) == (not demo):  # checked before the heavy imports
         raise _fail(
             SpecError(
                 "give either a spec file or --demo (not both)",
                 expected="crlm-outcomes report SPEC.yaml | --demo",
             )
         )
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window
+    from crlm_outcomes.report.build import DEMO_SPEC, build_report, plan
+    from crlm_outcomes.report.spec import load_spec
+
     spec_path = DEMO_SPEC if demo else spec
     assert spec_path is not None
     target = out if out is not None else Path("reports") / ("demo" if demo else spec_path.stem)
@@ -210,7 +265,9 @@ def _write_error(path: Path, exc: OSError) -> OutputFolderError:
     )
 
 
-@app.command()
+@app.command(
+    help="Load FILE with a profile and print the audit (rows in, loaded, quarantined, reasons)."
+)
 def validate(
     file: Annotated[
         Path,
@@ -232,7 +289,50 @@ def validate(
         ),
     ] = None,
 ) -> None:
-    """Load FILE with a profile and print the audit (rows in, loaded, quarantined, reasons)."""
+    """Load FILE with a profile and print the audit (rows in, loaded, quarantined, reasons).
+
+    ``crlm-outcomes validate FILE --profile P [--quarantine-out CSV] [--option KEY=VALUE]``
+    in a shell.
+
+    Parameters
+    ----------
+    file : pathlib.Path
+        The cohort file (CSV, TSV, Parquet, Excel, SAS, Stata, SPSS).
+    profile : str
+        Loader profile: a shipped name (``crlm-outcomes profiles``) or a YAML path.
+    quarantine_out : pathlib.Path or None
+        Write the quarantine records to this CSV (its folder is created).
+    option : list of str or None
+        Load options as ``KEY=VALUE`` (value read as a YAML scalar or list), e.g.
+        ``os_origin=liver_resection``; see :data:`crlm_outcomes.io.load.LOAD_OPTIONS`.
+
+    Returns
+    -------
+    None
+        Prints :meth:`Cohort.summary() <crlm_outcomes.io.cohort.Cohort.summary>` and, with
+        ``quarantine_out``, the number of records written; a package error is one
+        ``error:`` line on stderr and exit code 2.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from typer.testing import CliRunner
+    >>> from crlm_outcomes.cli import app
+    >>> from crlm_outcomes.datasets import synthetic_frame
+    >>> frame = synthetic_frame(8, seed=1)
+    >>> frame.loc[2, "age_at_diagnosis"] = 250.0
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     export = pathlib.Path(tmp) / "export.csv"
+    ...     frame.to_csv(export, index=False)
+    ...     result = CliRunner().invoke(app, ["validate", str(export), "--profile", "canonical"])
+    >>> result.exit_code
+    0
+    >>> for line in result.stdout.splitlines()[1:2] + result.stdout.splitlines()[4:6]:
+    ...     print(line)
+    rows in 8, loaded 7, quarantined 1
+    quarantined rows by rule:
+      age_out_of_range [age_at_diagnosis]: 1
+    """
     from crlm_outcomes.io.load import load_cohort
 
     with _clean_errors():
@@ -250,9 +350,29 @@ def validate(
         )
 
 
-@app.command()
+@app.command(help="List the shipped loader profiles.")
 def profiles() -> None:
-    """List the shipped loader profiles."""
+    """List the shipped loader profiles.
+
+    ``crlm-outcomes profiles`` in a shell.
+
+    Returns
+    -------
+    None
+        Prints one profile name a line (the names ``validate --profile`` and
+        ``load_cohort(profile=...)`` accept).
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> from crlm_outcomes.cli import app
+    >>> print(CliRunner().invoke(app, ["profiles"]).stdout.strip())
+    canonical
+    institutional
+    ncdb
+    seer
+    tcia_crlm
+    """
     from crlm_outcomes.io.profile import list_profiles
 
     for name in list_profiles():
@@ -265,7 +385,7 @@ class _Show(str, Enum):
     spec_schema = "spec-schema"
 
 
-@app.command()
+@app.command(help="Print or write the canonical data dictionary or the analysis-spec JSON Schema.")
 def schema(
     show: Annotated[
         _Show,
@@ -280,7 +400,38 @@ def schema(
         Path | None, typer.Option("--out", "-o", help="Write to this file instead of printing.")
     ] = None,
 ) -> None:
-    """Print or write the canonical data dictionary or the analysis-spec JSON Schema."""
+    """Print or write the canonical data dictionary or the analysis-spec JSON Schema.
+
+    ``crlm-outcomes schema [--show paths|dictionary|spec-schema] [--out FILE]`` in a shell.
+
+    Parameters
+    ----------
+    show : {"paths", "dictionary", "spec-schema"}, default "paths"
+        ``paths``: where the shipped schema documents are; ``dictionary``: the data
+        dictionary (Markdown, generated from ``canonical.yaml``); ``spec-schema``: the
+        analysis-spec JSON Schema.
+    out : pathlib.Path or None
+        Write the text to this file (its folder is created) instead of printing it.
+
+    Returns
+    -------
+    None
+        Prints the text, or ``wrote <out>``; a file that cannot be written is one
+        ``error:`` line on stderr and exit code 2.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from typer.testing import CliRunner
+    >>> from crlm_outcomes.cli import app
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     target = pathlib.Path(tmp) / "spec.schema.json"
+    ...     result = CliRunner().invoke(
+    ...         app, ["schema", "--show", "spec-schema", "--out", str(target)])
+    ...     schema = json.loads(target.read_text(encoding="utf-8"))
+    >>> result.exit_code, result.stdout.startswith("wrote "), schema["type"]
+    (0, True, 'object')
+    """
     from crlm_outcomes.report.spec import spec_json_schema
     from crlm_outcomes.schema.definition import CANONICAL_YAML
     from crlm_outcomes.schema.dictionary import render_dictionary

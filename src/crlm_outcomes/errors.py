@@ -724,4 +724,30 @@ class DataQualityWarning(CrlmWarning):
 class ImmortalTimeWarning(DataQualityWarning):
     """Groups defined by an event after the time origin (e.g. NED reached, a second
     operation) are compared from that origin: the time before the defining event is
-    immortal for one group. Use a landmark analysis or start the clock at the event."""
+    immortal for one group. Use a landmark analysis or start the clock at the event.
+
+    Examples
+    --------
+    A log-rank test of overall survival by how NED was reached, with no entry time:
+
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from crlm_outcomes import logrank
+    >>> from crlm_outcomes.errors import DataQualityWarning, ImmortalTimeWarning
+    >>> df = pd.DataFrame({
+    ...     "os_months": [12.0, 30.5, 8.1, 40.2, 22.0, 15.3],
+    ...     "os_event": [1, 0, 1, 0, 1, 1],
+    ...     "ned_route": ["resection", "ablation"] * 3,
+    ... })
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = logrank(df, "os_months", "os_event", by="ned_route")
+    >>> [w.category.__name__ for w in caught]
+    ['ImmortalTimeWarning']
+    >>> print(str(caught[0].message).split(":")[0])
+    'ned_route' groups are defined by NED reached by resection, ablation or SBRT, which
+    happens after the origin of 'os_months'
+    >>> issubclass(ImmortalTimeWarning, DataQualityWarning), issubclass(
+    ...     ImmortalTimeWarning, UserWarning)
+    (True, True)
+    """

@@ -135,6 +135,9 @@ class Labels:
         Endpoint -> its time origin as text ("diagnosis of liver metastases").
     units
         Column -> unit (``years``, ``cm``) for "per unit" hazard-ratio labels.
+    short
+        Column -> one-word name (``fong_score`` -> ``Fong``) for identifiers such as model
+        terms.
 
     Examples
     --------
@@ -155,12 +158,47 @@ class Labels:
 
     def short_name(self, name: str) -> str:
         """A one-word name (no spaces) where the schema gives one (``fong_score`` -> ``Fong``),
-        for places that need an identifier, such as a model term; else the label."""
+        for places that need an identifier, such as a model term; else the label.
+
+        Parameters
+        ----------
+        name : str
+            A column name.
+
+        Returns
+        -------
+        str
+            The short name from :attr:`short`, else :meth:`variable` of ``name``.
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.short_name("fong_score"), lab.short_name("ras_class")
+        ('Fong', 'RAS status')
+        """
         return self.short.get(name, self.variable(name))
 
     def variable(self, name: str) -> str:
         """Label of a column; a name without a label is shown as it is, or, when it has an
-        underscore, made readable (:func:`humanize`)."""
+        underscore, made readable (:func:`humanize`).
+
+        Parameters
+        ----------
+        name : str
+            A column name.
+
+        Returns
+        -------
+        str
+            The label from :attr:`variables`; else ``name`` humanized when it has an
+            underscore, or as it is.
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.variable("liver_mets_largest_cm"), lab.variable("my_new_var"), lab.variable("CEA")
+        ('Largest liver metastasis', 'My new var', 'CEA')
+        """
         if name in self.variables:
             return self.variables[name]
         return humanize(name) if "_" in str(name) else str(name)
@@ -168,6 +206,16 @@ class Labels:
     def inline(self, name: str) -> str:
         """The label of a column for use mid-sentence: first letter in lower case unless the
         label starts with an acronym (``RAS status``) or a name (``Fong clinical risk score``).
+
+        Parameters
+        ----------
+        name : str
+            A column name.
+
+        Returns
+        -------
+        str
+            :meth:`variable` of ``name`` with its first letter lowered (:func:`lower_first`).
 
         Examples
         --------
@@ -180,6 +228,18 @@ class Labels:
     def readable(self, message: str) -> str:
         """A message for a reader: column names replaced by their labels, and the pointers to
         Python attributes dropped (``see result.excluded``).
+
+        Parameters
+        ----------
+        message : str
+            A message written for the Python user (a warning, an exclusion note).
+
+        Returns
+        -------
+        str
+            The message with ``see result.…`` pointers removed, ``row(s)`` as
+            ``patient(s)``, labelled column names as their inline labels and endpoint columns
+            (``rfs_months``) as their endpoint's label.
 
         Examples
         --------
@@ -202,7 +262,30 @@ class Labels:
         return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", repl, text)
 
     def level(self, variable: str | None, code: Any) -> str:
-        """Label of one level of ``variable``."""
+        """Label of one level of ``variable``.
+
+        Parameters
+        ----------
+        variable : str or None
+            The column the level belongs to (None: no column, only the generic rules).
+        code : Any
+            The level as stored (text, number or boolean; ``True`` matches a label keyed
+            ``True``, ``true`` or ``1``).
+
+        Returns
+        -------
+        str
+            The label from :attr:`levels`; else the code humanized (booleans ``Yes``/``No``)
+            when the column is known or the code has an underscore, or the code as text.
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.level("ras_class", "wild_type"), lab.level("sex", "female")
+        ('Wild type', 'Female')
+        >>> lab.level("extrahepatic_disease", True), lab.level(None, "A")
+        ('Yes', 'A')
+        """
         table = self.levels.get(variable or "", {})
         keys: tuple[str, ...]
         if isinstance(code, bool) or type(code).__name__ == "bool_":
@@ -217,16 +300,73 @@ class Labels:
         return str(code)
 
     def endpoint(self, name: str) -> str:
-        """Label of an endpoint (``os`` -> ``Overall survival``)."""
+        """Label of an endpoint (``os`` -> ``Overall survival``).
+
+        Parameters
+        ----------
+        name : str
+            An endpoint name (``os``, ``rfs``, ``hepatic_rfs`` or one of the caller's).
+
+        Returns
+        -------
+        str
+            The label from :attr:`endpoints`, else ``name`` humanized.
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.endpoint("os"), lab.endpoint("rfs"), lab.endpoint("pfs_liver")
+        ('Overall survival', 'Recurrence-free survival', 'Pfs liver')
+        """
         return self.endpoints.get(name, humanize(name))
 
     def time_label(self, endpoint: str | None, unit: str = "Months") -> str:
-        """Time-axis label stating the unit and origin: ``Months from liver resection``."""
+        """Time-axis label stating the unit and origin: ``Months from liver resection``.
+
+        Parameters
+        ----------
+        endpoint : str or None
+            The endpoint whose time origin is stated (None or an endpoint without an
+            origin: the unit alone).
+        unit : str, default "Months"
+            The time unit, as it should start the label.
+
+        Returns
+        -------
+        str
+            ``"<unit> from <origin>"``, or ``unit`` when no origin is known.
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.time_label("os")
+        'Months from diagnosis of liver metastases'
+        >>> lab.time_label("rfs", unit="Years"), lab.time_label(None)
+        ('Years from curative liver-directed treatment', 'Months')
+        """
         origin = self.origins.get(endpoint or "")
         return f"{unit} from {origin}" if origin else unit
 
     def term(self, variable: str) -> str:
-        """Label of a continuous model term: ``Age at diagnosis (per year)``."""
+        """Label of a continuous model term: ``Age at diagnosis (per year)``.
+
+        Parameters
+        ----------
+        variable : str
+            A column used as a continuous covariate.
+
+        Returns
+        -------
+        str
+            :meth:`variable` of it, followed by ``(per <unit>)`` when :attr:`units` gives
+            its unit.
+
+        Examples
+        --------
+        >>> lab = default_labels()
+        >>> lab.term("age_at_diagnosis"), lab.term("liver_mets_largest_cm")
+        ('Age at diagnosis (per year)', 'Largest liver metastasis (per cm)')
+        """
         unit = self.units.get(variable)
         per = _PER_UNIT.get(unit or "")
         base = self.variable(variable)
@@ -234,7 +374,28 @@ class Labels:
 
     def with_origins(self, origins: Mapping[str, str]) -> Labels:
         """A copy with the endpoints' origins given as loader codes (``liver_resection``) or
-        text."""
+        text.
+
+        Parameters
+        ----------
+        origins : Mapping[str, str]
+            Endpoint -> origin: a loader code (as in ``Cohort.provenance["endpoint_origins"]``)
+            or free text; empty values are skipped.
+
+        Returns
+        -------
+        Labels
+            A new ``Labels`` whose :attr:`origins` hold the origins' texts (codes translated
+            by the schema's ``origin_labels``, other text with underscores as spaces).
+
+        Examples
+        --------
+        >>> lab = default_labels().with_origins({"os": "liver_resection"})
+        >>> lab.time_label("os")
+        'Months from liver resection'
+        >>> default_labels().with_origins({"os": "first clinic visit"}).time_label("os")
+        'Months from first clinic visit'
+        """
         texts = _origin_texts()
         new = dict(self.origins)
         for k, v in origins.items():
@@ -243,7 +404,38 @@ class Labels:
         return replace(self, origins=new)
 
     def merged(self, overrides: Labels | Mapping[str, Any] | None) -> Labels:
-        """These labels with ``overrides`` on top (see :func:`resolve_labels`)."""
+        """These labels with ``overrides`` on top (see :func:`resolve_labels`).
+
+        Parameters
+        ----------
+        overrides : Labels or Mapping or None
+            Another ``Labels`` (every field merged), a mapping with keys among
+            ``variables``, ``levels``, ``endpoints`` (the spec's ``labels:`` key), a flat
+            mapping column -> label (taken as ``variables``), or None (no change).
+
+        Returns
+        -------
+        Labels
+            A new ``Labels``; levels are merged per column, so overriding one level keeps
+            the column's other labels.
+
+        Raises
+        ------
+        SpecError
+            ``overrides`` is not a mapping, or has an unknown key holding a mapping.
+
+        Examples
+        --------
+        >>> lab = default_labels().merged(
+        ...     {"variables": {"ras_class": "RAS"},
+        ...      "levels": {"ras_class": {"incomplete_testing": "Not fully tested"}}})
+        >>> lab.variable("ras_class"), lab.level("ras_class", "incomplete_testing")
+        ('RAS', 'Not fully tested')
+        >>> lab.level("ras_class", "wild_type")
+        'Wild type'
+        >>> default_labels().merged({"ras_class": "RAS"}).variable("ras_class")
+        'RAS'
+        """
         if overrides is None:
             return self
         if isinstance(overrides, Labels):

@@ -273,7 +273,43 @@ def write_synthetic_registry(
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """Write raw text cells to ``path`` by suffix (CSV/TSV through pyarrow)."""
+    """Write raw text cells to ``path`` by suffix (CSV/TSV through pyarrow).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The raw cells (as :func:`registry_frame` builds them); missing cells are written
+        empty.
+    path : pathlib.Path
+        The file to write; its folder is created. The suffix picks the format: ``.csv``
+        (comma), ``.tsv`` or ``.txt`` (tab), ``.parquet``, ``.xlsx``, ``.dta`` (Stata), any
+        other suffix SPSS (``.sav``).
+
+    Returns
+    -------
+    None
+        The file is written at ``path``.
+
+    Raises
+    ------
+    InputError
+        pyreadstat cannot write the Stata or SPSS file (its message included).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from crlm_outcomes.datasets.registry import write_frame
+    >>> raw = pd.DataFrame({"Patient ID": ["P1", "P2"], "Age": ["64 years", "71, approx"],
+    ...                     "Sex": ["F", None]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "raw" / "export.csv"
+    ...     write_frame(raw, path)
+    ...     print(path.read_text(encoding="utf-8").strip())
+    "Patient ID","Age","Sex"
+    "P1","64 years","F"
+    "P2","71, approx",
+    """
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".csv", ".tsv", ".txt"):

@@ -103,14 +103,80 @@ class CohortDataset:
             )
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """The loaded rows as one DataFrame, in source order (for data that fit in memory)."""
+        """The loaded rows as one DataFrame, in source order (for data that fit in memory).
+
+        Parameters
+        ----------
+        columns : list of str, optional
+            Canonical columns to read (default: all); fewer columns read faster.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of every ``part-*.parquet`` of :attr:`path`, sorted by ``source_row``
+            when that column is read (parts are written batch by batch, and the last batch
+            holds rows moved from earlier ones), with a RangeIndex.
+
+        Examples
+        --------
+        Two parts, the second holding an earlier source row (as the duplicate-id batch does):
+
+        >>> import pathlib, tempfile
+        >>> import pandas as pd
+        >>> from crlm_outcomes.io.batched import CohortDataset
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     folder = pathlib.Path(tmp)
+        ...     (folder / "cohort").mkdir()
+        ...     pd.DataFrame({"patient_id": ["P3", "P4"], "source_row": [3, 4]}).to_parquet(
+        ...         folder / "cohort" / "part-00000.parquet", index=False)
+        ...     pd.DataFrame({"patient_id": ["P1"], "source_row": [1]}).to_parquet(
+        ...         folder / "cohort" / "part-00001.parquet", index=False)
+        ...     ds = CohortDataset(folder / "cohort", folder / "cohort_quarantine",
+        ...                        folder / "cohort_audit.json", rows_in=4, rows_loaded=3,
+        ...                        rows_quarantined=1, batches=pd.DataFrame())
+        ...     frame = ds.read()
+        >>> frame["patient_id"].tolist(), frame["source_row"].tolist()
+        (['P1', 'P3', 'P4'], [1, 3, 4])
+        """
         frame = pd.read_parquet(self.path, columns=columns)
         if "source_row" in frame.columns:
             frame = frame.sort_values("source_row", kind="stable", ignore_index=True)
         return frame
 
     def quarantine(self) -> pd.DataFrame:
-        """The quarantine records, in source-row order."""
+        """The quarantine records, in source-row order.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The records of every ``part-*.parquet`` of :attr:`quarantine_path` (columns as
+            :attr:`LoadAudit.quarantine <crlm_outcomes.io.cohort.LoadAudit>`, ``value`` as
+            text), sorted by ``source_row`` (numbered in the whole file). A frame with only
+            ``source_row`` and no rows when nothing was quarantined.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import pandas as pd
+        >>> from crlm_outcomes.io.batched import CohortDataset
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     folder = pathlib.Path(tmp)
+        ...     (folder / "q").mkdir()
+        ...     pd.DataFrame({"source_row": [7], "column": ["age_at_diagnosis"],
+        ...                   "value": ["250"], "rule": ["age_out_of_range"]}).to_parquet(
+        ...         folder / "q" / "part-00001.parquet", index=False)
+        ...     pd.DataFrame({"source_row": [2], "column": ["sex"], "value": ["X"],
+        ...                   "rule": ["parse"]}).to_parquet(
+        ...         folder / "q" / "part-00000.parquet", index=False)
+        ...     ds = CohortDataset(folder / "cohort", folder / "q", folder / "audit.json",
+        ...                        rows_in=10, rows_loaded=8, rows_quarantined=2,
+        ...                        batches=pd.DataFrame())
+        ...     records = ds.quarantine()
+        >>> print(records[["source_row", "column", "rule"]].to_string(index=False))
+         source_row           column             rule
+                  2              sex            parse
+                  7 age_at_diagnosis age_out_of_range
+        """
         parts = sorted(self.quarantine_path.glob("part-*.parquet"))
         if not parts:
             return pd.DataFrame({"source_row": pd.Series([], dtype="int64")})
@@ -499,7 +565,53 @@ def load_batched(
     *,
     batch_rows: int = 1_000_000,
 ) -> CohortDataset:
-    """The batched load behind ``load_cohort(..., out=...)`` (see the module docstring)."""
+    """The batched load behind ``load_cohort(..., out=...)`` (see the module docstring).
+
+    Call :func:`crlm_outcomes.load_cohort` with ``out=`` instead: it resolves the profile and
+    checks the options before calling this.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        A delimited file (``.csv``, ``.tsv``, ``.txt``); other sources are refused.
+    prof : Profile
+        The resolved mapping profile (:func:`crlm_outcomes.io.profile.resolve_profile`).
+    opts : dict
+        Checked load options: every key of :data:`crlm_outcomes.io.load.LOAD_OPTIONS`
+        (``delimiter`` and ``encoding`` override the profile's reader options when not None).
+    out : str or pathlib.Path
+        The dataset directory to write; ``<out>_quarantine/`` and ``<out>_audit.json`` are
+        written beside it.
+    batch_rows : int, default 1_000_000
+        Rows loaded at a time (memory is bounded by it, not by the file size).
+
+    Returns
+    -------
+    CohortDataset
+        The paths written and the row counts, in total and per batch (``rows_in ==
+        rows_loaded + rows_quarantined``, checked against the rows of the file).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from crlm_outcomes.datasets import synthetic_frame
+    >>> from crlm_outcomes.io.batched import load_batched
+    >>> from crlm_outcomes.io.load import LOAD_OPTIONS
+    >>> from crlm_outcomes.io.profile import resolve_profile
+    >>> frame = synthetic_frame(8, seed=1)
+    >>> frame.loc[2, "age_at_diagnosis"] = 250.0
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = pathlib.Path(tmp)
+    ...     frame.to_csv(folder / "export.csv", index=False)
+    ...     ds = load_batched(folder / "export.csv", resolve_profile("canonical"),
+    ...                       dict(LOAD_OPTIONS), folder / "cohort", batch_rows=8)
+    ...     parts = sorted(p.name for p in ds.path.iterdir())
+    ...     beside = ds.quarantine_path.name, ds.audit_path.name
+    >>> ds.rows_in, ds.rows_loaded, ds.rows_quarantined
+    (8, 7, 1)
+    >>> parts, beside
+    (['part-00000.parquet'], ('cohort_quarantine', 'cohort_audit.json'))
+    """
     from crlm_outcomes.io.readers import RawTable, file_sha256
     from crlm_outcomes.schema.definition import canonical_definition
 

@@ -111,7 +111,28 @@ class LoadAudit:
             )
 
     def quarantine_summary(self) -> pd.DataFrame:
-        """Number of quarantined rows per rule and column."""
+        """Number of quarantined rows per rule and column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (``rule``, ``column``) pair with ``rows``, the number of distinct
+            source rows quarantined for it; most rows first, then by rule. Empty (with those
+            three columns) when nothing was quarantined.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import load_cohort
+        >>> from crlm_outcomes.datasets import synthetic_frame
+        >>> frame = synthetic_frame(8, seed=1)
+        >>> frame.loc[2, "age_at_diagnosis"] = 250.0
+        >>> frame.loc[5, "patient_id"] = frame.loc[4, "patient_id"]
+        >>> audit = load_cohort(frame).audit
+        >>> print(audit.quarantine_summary().to_string(index=False))
+                         rule           column  rows
+        duplicate_conflicting       patient_id     2
+             age_out_of_range age_at_diagnosis     1
+        """
         if not len(self.quarantine):
             return pd.DataFrame({"rule": [], "column": [], "rows": []})
         return (
@@ -170,8 +191,24 @@ class MissingReasons:
         return rows if self.keep.all() else rows[self.keep[rows]]
 
     def counts(self) -> pd.DataFrame:
-        """Number of missing values per ``column`` and ``reason`` among the loaded rows (one
-        row per block with at least one loaded row, in block order)."""
+        """Number of missing values per ``column`` and ``reason`` among the loaded rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``column``, ``reason`` and ``n`` (missing values among the loaded rows): one row
+            per block, in block order, without expanding the blocks into records.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import synthetic_cohort
+        >>> counts = synthetic_cohort(200, seed=1).missing.counts()
+        >>> list(counts.columns), len(counts)
+        (['column', 'reason', 'n'], 12)
+        >>> row = counts.iloc[0]
+        >>> print(row["column"], row["n"], "-", row["reason"])
+        rfs_months 66 - no curative liver-directed treatment date (liver_resection_date, ablation_date, liver_transplant_date)
+        """
         n_all = int(self.keep.sum())
         recs = [
             (col, reason, n_all if rows is None and self.keep.all() else len(self._kept(rows)))
@@ -185,6 +222,25 @@ class MissingReasons:
         ``column`` and ``reason`` are categoricals (categories: every column / reason of the
         blocks, sorted) and ``patient_id`` is Arrow dictionary-encoded text (indices into the
         loaded ids: millions of records cost one int32 each instead of one string each).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per missing derived value of a loaded patient, block by block: columns
+            ``patient_id``, ``column``, ``reason``. Empty (those columns) when no derived
+            value is missing.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import synthetic_cohort
+        >>> records = synthetic_cohort(200, seed=1).missing.frame()
+        >>> len(records), list(records.columns)
+        (388, ['patient_id', 'column', 'reason'])
+        >>> first = records.iloc[0]
+        >>> print(first["patient_id"], first["column"])
+        SYN000005 rfs_months
+        >>> int((records["reason"] == "ned_achieved is False").sum())
+        50
         """
         if not self.blocks:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in MISSING_REASON_COLUMNS})
@@ -275,7 +331,27 @@ class Cohort:
         return self.missing.frame()
 
     def missing_summary(self) -> pd.DataFrame:
-        """Number of missing derived values per column and reason."""
+        """Number of missing derived values per column and reason.
+
+        Counts :attr:`missing` block by block, without building :attr:`missing_reasons`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``column``, ``reason`` (categoricals, as in :attr:`missing_reasons`) and ``n``,
+            one row per column and reason with at least one missing value, sorted by column
+            and then by ``n`` (largest first). Empty when nothing is missing.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import synthetic_cohort
+        >>> summary = synthetic_cohort(200, seed=1).missing_summary()
+        >>> for r in summary[summary["column"] == "hepatic_rfs_months"].itertuples():
+        ...     print(r.n, "-", r.reason)
+        66 - no curative liver-directed treatment date (liver_resection_date, ablation_date, liver_transplant_date)
+        10 - ned_achieved is False
+        4 - recurrence_site missing: hepatic recurrence unknown
+        """
         counts = self.missing.counts()
         cols = sorted(set(counts["column"]))  # categories as in missing_reasons
         reasons = sorted(set(counts["reason"]))
@@ -295,7 +371,33 @@ class Cohort:
         )
 
     def summary(self) -> str:
-        """Plain-text summary: source, profile, row counts, quarantine and missing reasons."""
+        """Plain-text summary: source, profile, row counts, quarantine and missing reasons.
+
+        Returns
+        -------
+        str
+            One line each for the source (profile and schema), the row counts, the input
+            SHA-256 and the endpoint origins, then blocks (present only when non-empty) for
+            quarantined rows by rule, optional source columns absent from the file, invalid
+            cells set missing, cells set missing (first 30) and missing derived values.
+            ``str(cohort)`` gives the same text.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import load_cohort
+        >>> from crlm_outcomes.datasets import synthetic_frame
+        >>> frame = synthetic_frame(8, seed=1)
+        >>> frame.loc[2, "age_at_diagnosis"] = 250.0
+        >>> lines = load_cohort(frame).summary().splitlines()
+        >>> for line in lines[:2]:
+        ...     print(line)
+        Cohort: 7 patients loaded from <DataFrame> (profile canonical, schema crlm_canonical 1.1.0)
+        rows in 8, loaded 7, quarantined 1
+        >>> for line in lines[4:6]:
+        ...     print(line)
+        quarantined rows by rule:
+          age_out_of_range [age_at_diagnosis]: 1
+        """
         p = self.provenance
         a = self.audit
         lines = [

@@ -1082,5 +1082,37 @@ def _missing_why(
 def load_raw(
     raw: RawTable, prof: Profile, opts: dict[str, Any], schema: SchemaDefinition | None = None
 ) -> Cohort:
-    """The loader on a table already read (a batch of :mod:`crlm_outcomes.io.batched`)."""
+    """The loader on a table already read (a batch of :mod:`crlm_outcomes.io.batched`).
+
+    Everything :func:`load_cohort` does after reading the source: map and parse the columns
+    the profile names, value checks, endpoints, consistency rules and the audit.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The source as read (:func:`crlm_outcomes.io.readers.read_source`).
+    prof : Profile
+        The resolved mapping profile (:func:`crlm_outcomes.io.profile.resolve_profile`).
+    opts : dict
+        Checked load options: every key of :data:`LOAD_OPTIONS`.
+    schema : SchemaDefinition, optional
+        The canonical schema (default: :func:`~crlm_outcomes.schema.definition.canonical_definition`).
+
+    Returns
+    -------
+    Cohort
+        The loaded rows of ``raw`` with their audit, provenance and missing-value reasons.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.datasets import synthetic_frame
+    >>> from crlm_outcomes.io.load import LOAD_OPTIONS, load_raw
+    >>> from crlm_outcomes.io.profile import resolve_profile
+    >>> from crlm_outcomes.io.readers import read_source
+    >>> frame = synthetic_frame(8, seed=1)
+    >>> frame.loc[2, "age_at_diagnosis"] = 250.0
+    >>> cohort = load_raw(read_source(frame), resolve_profile("canonical"), dict(LOAD_OPTIONS))
+    >>> cohort.audit.rows_in, cohort.audit.rows_loaded, cohort.audit.rows_quarantined
+    (8, 7, 1)
+    """
     return _load_raw(raw, prof, opts, schema)

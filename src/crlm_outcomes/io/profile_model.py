@@ -276,7 +276,28 @@ class CoalesceEntry(_Entry):
 
 
 class OnlyWhen(StrictModel):
-    """``only_when: {column, equals}``: the value is kept only when another column equals."""
+    """``only_when: {column, equals}``: the value is kept only when another column equals.
+
+    Attributes
+    ----------
+    column
+        The canonical column tested (required).
+    equals
+        The canonical value it must hold (required; ``true``, a level, a number); in other
+        rows the value is set missing.
+
+    Examples
+    --------
+    CEA read as "CEA at liver diagnosis" only for synchronous liver metastases (the SEER
+    profile):
+
+    >>> from crlm_outcomes.io.profile_model import OnlyWhen
+    >>> rule = OnlyWhen.model_validate(
+    ...     {"column": "liver_mets_at_primary_diagnosis", "equals": True}
+    ... )
+    >>> rule.column, rule.equals
+    ('liver_mets_at_primary_diagnosis', True)
+    """
 
     column: str
     equals: Any

@@ -146,7 +146,32 @@ class RawTable:
         return len(self.data) if isinstance(self.data, pd.DataFrame) else self.data.num_rows
 
     def column(self, name: str) -> pd.Series:
-        """Column ``name`` as a pandas Series with a RangeIndex."""
+        """Column ``name`` as a pandas Series with a RangeIndex.
+
+        Parameters
+        ----------
+        name : str
+            A column that was read (one of :attr:`columns`; a delimited file read with
+            ``columns=`` holds only those).
+
+        Returns
+        -------
+        pandas.Series
+            The cells as read (numbers as numbers, text as pandas text); for a delimited
+            file converted from its Arrow column on each call.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> from crlm_outcomes.io.readers import read_source
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "export.csv"
+        ...     _ = path.write_text("patient_id,age\\nP1,64\\nP2,71\\n", encoding="utf-8")
+        ...     raw = read_source(path)
+        ...     ages = raw.column("age")
+        >>> ages.tolist(), len(ages.index), raw.kind
+        ([64, 71], 2, 'csv')
+        """
         if isinstance(self.data, pd.DataFrame):
             return self.data[name]
         return arrow_column_to_pandas(self.data.column(name))
@@ -248,7 +273,42 @@ def _csv_failure(path: Path, exc: Exception) -> UnreadableFileError | EmptyFileE
 
 
 def _csv_header(path: Path, delimiter: str, encoding: str) -> list[str]:
-    """The column names of a delimited file, as pyarrow parses them (first block only)."""
+    """The column names of a delimited file, as pyarrow parses them (first block only).
+
+    Public as ``csv_header`` (the batched loader reads the header before streaming).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The delimited file.
+    delimiter : str
+        The field delimiter (``","``, ``"\\t"``, ...).
+    encoding : str
+        The text encoding (``"utf8"``, ``"latin1"``, ...).
+
+    Returns
+    -------
+    list of str
+        The header's names in file order, untrimmed.
+
+    Raises
+    ------
+    EmptyFileError
+        The file is empty.
+    UnreadableFileError
+        The file cannot be parsed as delimited text in that encoding.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from crlm_outcomes.io.readers import csv_header
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "export.tsv"
+    ...     _ = path.write_text("patient_id\\tage\\tsex\\nP1\\t64\\tF\\n", encoding="utf-8")
+    ...     names = csv_header(path, "\\t", "utf8")
+    >>> names
+    ['patient_id', 'age', 'sex']
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
