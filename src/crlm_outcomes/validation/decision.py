@@ -89,7 +89,7 @@ class DecisionCurveResult(Result):
         )
 
 
-def net_benefit(
+def _net_benefit(
     time: np.ndarray,
     event: np.ndarray,
     p: np.ndarray,
@@ -200,7 +200,7 @@ def decision_curve(
             )
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         p = predictor_values(frame, out.index, col)
-        nh, rh, nb = net_benefit(out.time, out.event, p, float(time), thr, cause)
+        nh, rh, nb = _net_benefit(out.time, out.event, p, float(time), thr, cause)
         parts.append(
             pd.DataFrame(
                 {"term": label, "threshold": thr, "n_high": nh, "risk_high": rh, "net_benefit": nb}
