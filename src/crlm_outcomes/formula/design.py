@@ -114,6 +114,35 @@ def _context() -> dict[str, Any]:
 
 
 def _formulaic(checked: CheckedFormula, columns: Any) -> Any:
+    """formulaic's reading of a vetted formula (exported as ``formulaic_formula``), itself
+    vetted against the allowlist (:func:`~crlm_outcomes.formula.checks.vet_formulaic_terms`).
+
+    The intercept is added (``"1 + "``) so that categorical terms get reference coding.
+
+    Parameters
+    ----------
+    checked
+        The formula as checked by :func:`~crlm_outcomes.formula.checks.check_formula`.
+    columns
+        The data's column labels (for the vetting of formulaic's terms).
+
+    Returns
+    -------
+    formulaic.Formula
+        The parsed right-hand side, intercept first.
+
+    Raises
+    ------
+    FormulaError
+        formulaic cannot parse the formula, or its reading of it leaves the allowlist.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.formula.checks import check_formula
+    >>> checked = check_formula("age + C(sex)", ["age", "sex"])
+    >>> [str(term) for term in formulaic_formula(checked, ["age", "sex"])]
+    ['1', 'age', 'C(sex)']
+    """
     from formulaic import Formula
 
     try:
@@ -220,6 +249,21 @@ def drop_empty_leading_levels(
 
     A categorical variable's reference is its first level *with patients*: an empty reference
     would make every other level's hazard ratio relative to nobody.
+
+    Parameters
+    ----------
+    frame
+        The rows of the analysis.
+    variables
+        Columns to look at; those missing from ``frame`` or not categorical are left alone.
+    every
+        Drop every category without a row, not only the leading ones (default ``False``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself when nothing changes, else a new frame with the changed columns
+        re-categorised.
 
     Examples
     --------

@@ -158,7 +158,27 @@ class PartialEffect(Result):
     __hash__ = None  # type: ignore[assignment]
 
     def summary(self) -> str:
-        """The table as text, with the reference value."""
+        """The table as text, with the reference value.
+
+        Returns
+        -------
+        str
+            A heading (ratio, variable, reference value, confidence level) and the
+            ``value``, ``hr``, ``lower``, ``upper`` columns to 4 significant digits.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from crlm_outcomes.formula import build_design
+        >>> design = build_design("x", pd.DataFrame({"x": np.arange(11.0)}))
+        >>> pe = partial_effect(design, np.array([0.1]), np.array([[0.0025]]), "x",
+        ...                     values=[5.0, 7.0])
+        >>> print(pe.summary())
+        Hazard ratio by x (reference x = 5; 95% limits)
+         value    hr  lower  upper
+             5     1      1      1
+             7 1.221  1.004  1.486
+        """
         head = (
             f"{self.ratio_label} by {self.variable} (reference {self.variable} = "
             f"{self.reference:g}; {self.conf_level:.0%} limits)"
@@ -177,7 +197,33 @@ class PartialEffect(Result):
 
     def plot(self, ax: Any = None) -> Any:
         """The ratio against the variable with its band (:func:`~crlm_outcomes.plots.
-        partial_effect.partial_effect_plot`)."""
+        partial_effect.partial_effect_plot`), the spline knots marked when there are any.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on: ratio on a log y axis against the variable.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np, pandas as pd
+        >>> from crlm_outcomes.formula import build_design
+        >>> design = build_design("x", pd.DataFrame({"x": np.arange(11.0)}))
+        >>> pe = partial_effect(design, np.array([0.1]), np.array([[0.0025]]), "x",
+        ...                     values=[5.0, 7.0])
+        >>> ax = pe.plot()
+        >>> ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()
+        ('x', 'Hazard ratio (95% CI)', 'log')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.partial_effect import partial_effect_plot
 
         return partial_effect_plot(self, ax=ax, knots=self.knots)

@@ -33,7 +33,7 @@ from crlm_outcomes.errors import DataQualityWarning, FormulaError
 __all__ = ["rcs_knots", "rcs_basis", "formula_transform"]
 
 
-def quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+def _quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """R's ``quantile(x, probs, type = 7)`` (``x`` sorted), with R's arithmetic."""
     n = x.shape[0]
     index = 1 + (n - 1) * probs
@@ -151,7 +151,7 @@ def _default_knots(
         knots = xu.astype(np.float64)
     else:
         p = np.linspace(0.5, 1 - outer, nke) if nke == 2 else np.linspace(outer, 1 - outer, nke)
-        knots = quantile7(xs, p)
+        knots = _quantile7(xs, p)
         if np.unique(knots).shape[0] < min(nke, 3):
             knots = _alternate_knots(xs, nke, outer, first, last)
         if xs.shape[0] < 100:  # small samples: the 5th smallest / largest values
@@ -165,12 +165,16 @@ def _default_knots(
 def _alternate_knots(
     xs: np.ndarray, nke: int, outer: float, first: list[float], last: list[float]
 ) -> np.ndarray:
-    knots = quantile7(xs, np.linspace(outer, 1 - outer, 2 * nke))
+    knots = _quantile7(xs, np.linspace(outer, 1 - outer, 2 * nke))
     if first and np.unique(knots).shape[0] < 3:
         mid = (first[0] + last[0]) / 2 if last else float(np.median(xs))
         knots = np.sort(
             np.array(
-                [first[0], mid, last[0] if last else float(quantile7(xs, np.array([1 - outer]))[0])]
+                [
+                    first[0],
+                    mid,
+                    last[0] if last else float(_quantile7(xs, np.array([1 - outer]))[0]),
+                ]
             )
         )
     nu = np.unique(knots).shape[0]

@@ -273,7 +273,28 @@ class Imputations(Result):
         )
 
     def summary(self) -> str:
-        """What was imputed, how, and with which outcome terms."""
+        """What was imputed, how, and with which outcome terms.
+
+        Returns
+        -------
+        str
+            The settings (m, iterations, seed), the outcome terms added to the imputation
+            models, and :attr:`table` (method and missing values per variable).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> print(imp.summary())
+        Multiple imputation by chained equations: m = 2, 2 iterations per chain, seed 7
+        outcome in the imputation models: nelson_aalen, event
+        variable method  n_missing  fraction_missing  n_predictors
+             age    pmm         10              0.25             2
+        """
         return "\n".join(
             [
                 f"Multiple imputation by chained equations: m = {self.m}, {self.iterations} "
@@ -284,10 +305,42 @@ class Imputations(Result):
         )
 
     def plot(self, ax=None, *old_ax: Any, variable: str | None = None):
-        """Convergence traces of one variable (default the first imputed one).
+        """Convergence traces of one variable (default the first imputed one): the mean of
+        its imputed values per iteration, one line per chain (:func:`crlm_outcomes.plots.
+        pooled.trace_plot`, as R's ``plot(mids)``).
 
         ``plot("age")`` and ``plot("age", ax)`` (the variable first, as before 0.2) still work
         with a FutureWarning; use ``plot(ax, variable="age")``.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new one-column figure.
+        *old_ax
+            Only for the deprecated ``plot(variable, ax)`` form; more is a TypeError.
+        variable
+            The imputed variable to show; default the first row of :attr:`table`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on, titled with the variable.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> ax = imp.plot(variable="age")
+        >>> len(ax.get_lines()), ax.get_xlabel(), ax.get_title(loc="left")
+        (2, 'Iteration', 'age')
+        >>> plt.close(ax.figure)
         """
         from crlm_outcomes.plots.pooled import trace_plot
 
@@ -315,14 +368,70 @@ class Imputations(Result):
         )
 
     def map(self, fn: Callable[[pd.DataFrame], Any]) -> list[Any]:
-        """``fn`` applied to each completed data set (R's ``with(mids, ...)``)."""
+        """``fn`` applied to each completed data set (R's ``with(mids, ...)``).
+
+        Parameters
+        ----------
+        fn
+            A function of one completed DataFrame (e.g. a model fit).
+
+        Returns
+        -------
+        list
+            ``fn``'s result on each of the :attr:`m` completed data sets, in order (pool
+            model fits with :func:`~crlm_outcomes.imputation.pooling.pool_cox` and friends).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> imp.map(lambda x: round(float(x["age"].mean()), 2))  # mean age per data set
+        [63.95, 63.33]
+        """
         return [fn(d) for d in self.completed]
 
     def cox(
         self, formula: str, duration: str, event: str, *, dfcom: float | None = None, **kwargs: Any
     ):
         """Cox model on each completed data set, pooled by Rubin's rules
-        (:func:`~crlm_outcomes.imputation.pooling.pool_cox`)."""
+        (:func:`~crlm_outcomes.imputation.pooling.pool_cox`), as ``pool(with(mids,
+        coxph(...)))``.
+
+        Parameters
+        ----------
+        formula
+            Right-hand side of the model, as for :func:`~crlm_outcomes.survival.cox.cox`.
+        duration, event
+            Follow-up time and event indicator columns.
+        dfcom
+            Complete-data degrees of freedom; default events minus the number of
+            coefficients (as mice).
+        **kwargs
+            Further options of :func:`~crlm_outcomes.survival.cox.cox` (``strata=``,
+            ``robust=``, ...); ``conf_level`` also sets the level of the pooled intervals.
+
+        Returns
+        -------
+        PooledModel
+            Pooled coefficients, hazard ratios with t intervals on Barnard-Rubin df, and the
+            fraction of missing information per term.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> pooled = imp.cox("age", "t", "e")
+        >>> pooled.table[["term", "hr", "lower", "upper", "fmi"]].round(3).values.tolist()
+        [['age', 1.058, 0.966, 1.16, 0.399]]
+        """
         from crlm_outcomes.imputation.pooling import pool_cox
         from crlm_outcomes.survival.cox import cox
 
@@ -333,7 +442,44 @@ class Imputations(Result):
         )
 
     def fine_gray(self, formula: str, duration: str, event: str, **kwargs: Any):
-        """Fine–Gray model on each completed data set, pooled."""
+        """Fine–Gray model on each completed data set, pooled by Rubin's rules
+        (:func:`~crlm_outcomes.imputation.pooling.pool_fine_gray`).
+
+        Parameters
+        ----------
+        formula
+            Right-hand side of the model, as for
+            :func:`~crlm_outcomes.survival.fine_gray.fine_gray`.
+        duration, event
+            Follow-up time and event code columns (0 censored, 1, 2, ... the causes).
+        **kwargs
+            Further options of :func:`~crlm_outcomes.survival.fine_gray.fine_gray`
+            (``cause=``, ...).
+
+        Returns
+        -------
+        PooledModel
+            ``hr`` is the pooled subdistribution hazard ratio.
+
+        Examples
+        --------
+        Death from cancer (1) with death from other causes (2) competing:
+
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> d["e"] = rng.integers(0, 3, 40)
+        >>> imp = impute(d, ["age"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> imp.outcome
+        ('nelson_aalen_1', 'event_1', 'nelson_aalen_2', 'event_2')
+        >>> pooled = imp.fine_gray("age", "t", "e")
+        >>> pooled
+        <PooledModel Fine-Gray, m=2, terms=1, n=40, events=11>
+        >>> pooled.table[["term", "hr", "lower", "upper"]].round(3).values.tolist()
+        [['age', 0.992, 0.691, 1.426]]
+        """
         from crlm_outcomes.imputation.pooling import pool_fine_gray
         from crlm_outcomes.survival.fine_gray import fine_gray
 
@@ -342,14 +488,79 @@ class Imputations(Result):
     def kaplan_meier(
         self, duration: str, event: str, by: str | None = None, *, times: Sequence[float]
     ):
-        """Kaplan–Meier survival at ``times`` and medians, pooled on the cloglog scale."""
+        """Kaplan–Meier survival at ``times`` and medians, pooled on the cloglog scale
+        (:func:`~crlm_outcomes.imputation.pooling.pool_km`); ``by`` may be an imputed
+        variable (a patient's group may then differ between the data sets).
+
+        Parameters
+        ----------
+        duration, event
+            Follow-up time and event indicator columns.
+        by
+            Grouping column; default one curve for everybody.
+        times
+            Times at which survival is pooled.
+
+        Returns
+        -------
+        PooledSurvival
+            Pooled survival at ``times`` per group and the medians of the pooled curves.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> d["cea"] = pd.Categorical(rng.choice(["normal", "high"], 40),
+        ...                           categories=["normal", "high"])
+        >>> d.loc[1::5, "cea"] = np.nan
+        >>> imp = impute(d, ["age", "cea"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> km = imp.kaplan_meier("t", "e", by="cea", times=[5, 10])
+        >>> print(km.median.to_string(index=False))
+         group  median  lower  upper
+        normal    11.0    3.1   53.8
+          high    18.0    3.1   28.4
+        """
         from crlm_outcomes.imputation.pooling import pool_km
         from crlm_outcomes.survival.kaplan_meier import kaplan_meier
 
         return pool_km(self.map(lambda d: kaplan_meier(d, duration, event, by=by)), times)
 
     def rmst(self, duration: str, event: str, by: str | None = None, *, tau: float):
-        """RMST up to ``tau`` per group, pooled."""
+        """Restricted mean survival time up to ``tau`` per group, pooled by Rubin's rules
+        (:func:`~crlm_outcomes.imputation.pooling.pool_rmst`).
+
+        Parameters
+        ----------
+        duration, event
+            Follow-up time and event indicator columns.
+        by
+            Grouping column (may be an imputed variable); default everybody together.
+        tau
+            Truncation time.
+
+        Returns
+        -------
+        PooledRMST
+            Pooled RMST per group with t intervals.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> d = pd.DataFrame({"t": rng.exponential(10, 40).round(1), "e": rng.integers(0, 2, 40),
+        ...                   "age": rng.normal(65, 8, 40).round()})
+        >>> d.loc[::4, "age"] = np.nan
+        >>> d["cea"] = pd.Categorical(rng.choice(["normal", "high"], 40),
+        ...                           categories=["normal", "high"])
+        >>> d.loc[1::5, "cea"] = np.nan
+        >>> imp = impute(d, ["age", "cea"], duration="t", event="e", m=2, iterations=2, seed=7)
+        >>> r = imp.rmst("t", "e", by="cea", tau=10)
+        >>> r.table[["group", "estimate", "lower", "upper"]].round(2).values.tolist()
+        [['normal', 7.3, 5.66, 8.94], ['high', 8.85, 5.68, 12.02]]
+        """
         from crlm_outcomes.imputation.pooling import pool_rmst
         from crlm_outcomes.survival.rmst import rmst
 

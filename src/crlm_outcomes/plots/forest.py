@@ -298,7 +298,37 @@ _TICK_CANDIDATES = np.array(
 
 def plain_log_ticks(ax: Axes, lower: np.ndarray, upper: np.ndarray) -> None:
     """Label the log axis with plain ratios (0.5, 1, 2), as journals print them, from a tick at
-    or below the smallest lower limit to one at or above the largest upper limit."""
+    or below the smallest lower limit to one at or above the largest upper limit.
+
+    The ticks come from 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20, 50, 100 and
+    always include 1; on a range needing more than seven, every other one is kept (1 and the
+    ends stay). The x limits are set to the outer ticks with 8% room.
+
+    Parameters
+    ----------
+    ax
+        An Axes whose x axis is already on a log scale.
+    lower, upper
+        The lower and upper confidence limits drawn (ratios; missing values are ignored).
+
+    Returns
+    -------
+    None
+        ``ax`` is changed in place: tick locator, formatter and x limits.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> fig, ax = plt.subplots()
+    >>> ax.set_xscale("log")
+    >>> plain_log_ticks(ax, np.array([0.6, 0.9]), np.array([1.5, 3.2]))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['0.5', '1', '2', '4']
+    >>> plt.close(fig)
+    """
     lo = float(np.nanmin(lower, initial=1.0))
     hi = float(np.nanmax(upper, initial=1.0))
     below = _TICK_CANDIDATES[_TICK_CANDIDATES <= min(lo, 1.0)]

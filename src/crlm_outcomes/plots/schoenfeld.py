@@ -228,7 +228,7 @@ def schoenfeld_plot(
             row = zph.table[zph.table[first].astype(str) == term]
             if len(row) and np.isfinite(float(row["p"].iloc[0])):
                 name += "\n" + format_p_plot(float(row["p"].iloc[0]), "PH test")
-        ax.set_title(name, loc="left", fontsize=plt_size() - 0.5)
+        ax.set_title(name, loc="left", fontsize=_plt_size() - 0.5)
     return ax
 
 
@@ -291,7 +291,7 @@ def schoenfeld_plots(zph, ax=None, **kwargs):
     return axes[0] if len(terms) == 1 else axes
 
 
-def plt_size() -> float:
+def _plt_size() -> float:
     """The axis-label font size of the publication style (points)."""
     import matplotlib.pyplot as plt
 

@@ -136,7 +136,34 @@ def new_axes(
 
 
 def figure_of(ax: plt.Axes) -> Figure:
-    """The figure ``ax`` is drawn on (the top-level one when ``ax`` sits in a SubFigure)."""
+    """The figure ``ax`` is drawn on (the top-level one when ``ax`` sits in a SubFigure).
+
+    Parameters
+    ----------
+    ax
+        An Axes placed on a figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The top-level figure holding ``ax`` (the one to save or close).
+
+    Raises
+    ------
+    ValueError
+        ``ax`` is not on any figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure()
+    >>> ax = fig.subfigures(1, 2)[1].add_subplot()
+    >>> figure_of(ax) is fig, ax.figure is fig
+    (True, False)
+    >>> plt.close(fig)
+    """
     holder = ax.figure
     if holder is None:  # matplotlib < 3.9 types an Axes' figure as optional
         raise ValueError("the Axes is not on a figure")

@@ -60,7 +60,27 @@ class TimeAUCResult(Result):
         )
 
     def summary(self) -> str:
-        """The AUC table and the differences as text."""
+        """The AUC table and the differences as text.
+
+        Returns
+        -------
+        str
+            A heading naming the estimator (and the cause), the :attr:`table` with four
+            decimals and, with two scores or more, the :attr:`contrasts`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = time_auc(d, "t", "e", ["score", "p"], times=[4, 8])
+        >>> print("\\n".join(r.summary().splitlines()[:3]))
+        Time-dependent AUC (cumulative/dynamic, IPCW Kaplan-Meier)
+         term   time  estimate  std_error  lower  upper  n  n_cases  n_event_free
+        score 4.0000    0.7222     0.1547 0.4189      1 12        3             9
+        """
         head = "Time-dependent AUC (cumulative/dynamic, IPCW Kaplan-Meier)"
         if self.cause is not None:
             head += f", cause {self.cause}"
@@ -74,8 +94,38 @@ class TimeAUCResult(Result):
         return "\n".join(parts)
 
     def plot(self, ax=None, **kwargs):
-        """AUC(t) over time with pointwise confidence bands (options as
-        :func:`crlm_outcomes.plots.validation.auc_time_plot`)."""
+        """AUC(t) over time with pointwise confidence bands, one line per score and a dashed
+        line at 0.5 (chance).
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.validation.auc_time_plot` (``xlabel=``,
+            ``ylabel=``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = time_auc(d, "t", "e", ["score", "p"], times=[4, 8])
+        >>> ax = r.plot(xlabel="Months")
+        >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('Months', 'AUC(t)', ['score', 'p'])
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.validation import auc_time_plot
 
         return auc_time_plot(self.table, ax=ax, **kwargs)

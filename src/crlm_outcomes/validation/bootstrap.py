@@ -68,7 +68,29 @@ class BootstrapResult(Result):
         return f"<BootstrapResult {self.n_boot} resamples, risk model: {self.method}>"
 
     def summary(self) -> str:
-        """Optimism-corrected performance as text."""
+        """Optimism-corrected performance as text.
+
+        Returns
+        -------
+        str
+            A heading (resamples, seed, risk model) and the :attr:`table` with four decimals.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> s = rng.integers(0, 4, 120)
+        >>> t = rng.exponential(10 / np.exp(0.5 * s))
+        >>> d = pd.DataFrame({"t": np.minimum(t, 15), "e": (t < 15).astype(int), "s": s})
+        >>> r = bootstrap_validation(d, "t", "e", "s", [5], n_boot=2, seed=1)
+        >>> print(r.summary())
+        Bootstrap optimism correction (2 resamples, seed 1, risk model: cox)
+        term            metric   time  apparent  optimism  corrected  n_boot
+           s                 C 5.0000    0.6621    0.0291     0.6330       2
+           s               AUC 5.0000    0.7437    0.0374     0.7063       2
+           s             Brier 5.0000    0.1978   -0.0175     0.2153       2
+           s calibration slope 5.0000    1.0000    0.1466     0.8534       2
+        """
         return (
             f"Bootstrap optimism correction ({self.n_boot} resamples, seed {self.seed}, "
             f"risk model: {self.method})\n"
@@ -76,7 +98,35 @@ class BootstrapResult(Result):
         )
 
     def plot(self, ax=None):
-        """Apparent and corrected estimates per metric."""
+        """Apparent and corrected estimates per metric: a dot at the optimism-corrected value
+        and a bar to the apparent one, one row per metric and time.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> s = rng.integers(0, 4, 120)
+        >>> t = rng.exponential(10 / np.exp(0.5 * s))
+        >>> d = pd.DataFrame({"t": np.minimum(t, 15), "e": (t < 15).astype(int), "s": s})
+        >>> r = bootstrap_validation(d, "t", "e", "s", [5], n_boot=2, seed=1)
+        >>> ax = r.plot()
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['C t=5', 'AUC t=5', 'Brier t=5', 'calibration slope t=5']
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.validation import estimate_plot
 
         t = self.table.assign(

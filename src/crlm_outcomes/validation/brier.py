@@ -63,7 +63,30 @@ class BrierResult(Result):
         )
 
     def summary(self) -> str:
-        """The Brier/IPA table and the differences as text."""
+        """The Brier/IPA table and the differences as text.
+
+        Returns
+        -------
+        str
+            A heading (and the cause), the :attr:`table` with four decimals and, with two
+            predictions or more, the :attr:`contrasts`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = brier_score(d, "t", "e", "p", times=[4, 8])
+        >>> print(r.summary())
+        Brier score (IPCW Kaplan-Meier) with IPA
+              term   time  estimate  std_error  lower  upper    ipa    ibs  n  n_cases  n_event_free
+        Null model 4.0000    0.1875     0.0653 0.0596 0.3154 0.0000 0.0000 12        3             9
+        Null model 8.0000    0.2222     0.0475 0.1292 0.3153 0.0000 0.0938 12        4             5
+                 p 4.0000    0.1344     0.0308 0.0740 0.1947 0.2833 0.0000 12        3             9
+                 p 8.0000    0.0987     0.0255 0.0487 0.1486 0.5560 0.0672 12        4             5
+        """
         head = "Brier score (IPCW Kaplan-Meier) with IPA"
         if self.cause is not None:
             head += f", cause {self.cause}"
@@ -77,7 +100,34 @@ class BrierResult(Result):
         return "\n".join(parts)
 
     def plot(self, ax=None):
-        """Brier score over time per prediction (with the null model)."""
+        """Brier score over time per prediction, with the null model, and pointwise bands.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = brier_score(d, "t", "e", "p", times=[4, 8])
+        >>> ax = r.plot()
+        >>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('Brier score', ['Null model', 'p'])
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.validation import auc_time_plot
 
         return auc_time_plot(self.table, ax=ax, ylabel="Brier score", chance=None)

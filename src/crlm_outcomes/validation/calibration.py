@@ -83,7 +83,28 @@ class CalibrationResult(Result):
         return f"<CalibrationResult {len(self.table)} prediction(s) at t={self.time:g}>"
 
     def summary(self) -> str:
-        """Calibration table and the grouped observed/predicted risks as text."""
+        """Calibration table and the grouped observed/predicted risks as text.
+
+        Returns
+        -------
+        str
+            A heading (time, cause), the :attr:`table` and the :attr:`groups`, with four
+            decimals.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> p = rng.uniform(0.1, 0.9, 300)
+        >>> t = rng.exponential(-1 / np.log(1 - p))
+        >>> d = pd.DataFrame({"t": np.minimum(t, 2), "e": (t < 2).astype(int), "p": p})
+        >>> r = calibration(d, "t", "e", "p", time=1, groups=5)
+        >>> print("\\n".join(r.summary().splitlines()[:1] + r.summary().splitlines()[4:7]))
+        Calibration at t = 1
+        Groups:
+        term  group  n  events  predicted  observed  lower  upper
+           p      1 60      19     0.1766    0.3167 0.2151 0.4504
+        """
         return "\n".join(
             [
                 f"Calibration at t = {self.time:g}"
@@ -96,8 +117,37 @@ class CalibrationResult(Result):
         )
 
     def plot(self, ax=None, **kwargs):
-        """Calibration plot: groups with CIs, the smooth curve and the diagonal (options as
-        :func:`crlm_outcomes.plots.validation.calibration_plot`, e.g. ``xlabel=``)."""
+        """Calibration plot: groups with CIs, the smooth curve and the diagonal.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.validation.calibration_plot` (``xlabel=``,
+            ``ylabel=``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on: observed against predicted risk at :attr:`time`.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(1)
+        >>> p = rng.uniform(0.1, 0.9, 300)
+        >>> t = rng.exponential(-1 / np.log(1 - p))
+        >>> d = pd.DataFrame({"t": np.minimum(t, 2), "e": (t < 2).astype(int), "p": p})
+        >>> r = calibration(d, "t", "e", "p", time=1, groups=5)
+        >>> ax = r.plot()
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('Predicted risk at 1', 'Observed risk at 1')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.validation import calibration_plot
 
         return calibration_plot(self.groups, self.curve, time=self.time, ax=ax, **kwargs)

@@ -91,7 +91,31 @@ class ScoreComparison(Result):
         """Wide table of formatted strings, one row per score: n, events, C (CI), AUC(t) (CI),
         Brier(t), IPA(t), calibration slope (CI), with a bootstrap the optimism-corrected C and
         calibration slope, and ΔC / ΔAUC with p against the first score (on the patients both
-        scores have)."""
+        scores have).
+
+        Parameters
+        ----------
+        digits
+            Decimals of the estimates and limits (p values keep three).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per score, columns as listed above (strings, except n, Events and
+            Missing score); the Δ columns are empty for the first score.
+
+        Examples
+        --------
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> row = r.paper_table(digits=2).iloc[1]
+        >>> row["Score"], row["C (95% CI)"], row["ΔC vs score, common patients (p)"]
+        ('p', '0.92 (0.83–1.01)', '+0.18 (p = 0.190)')
+        """
         f = f"{{:.{digits}f}}"
 
         def ci(r):
@@ -143,7 +167,31 @@ class ScoreComparison(Result):
         return pd.DataFrame(rows).fillna("")
 
     def methods_text(self) -> str:
-        """A methods paragraph describing exactly what was computed."""
+        """A methods paragraph describing exactly what was computed.
+
+        Returns
+        -------
+        str
+            One paragraph: the concordance and AUC estimators and times, the risk model, the
+            accuracy, calibration and decision-curve measures, the handling of missing scores,
+            and the competing-risk and bootstrap settings when they apply.
+
+        Examples
+        --------
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> r.methods_text().split(";")[0]
+        "Discrimination was measured with Harrell's concordance index (standard error by the
+        infinitesimal jackknife, as in R's survival::concordance) and the cumulative/dynamic
+        time-dependent AUC at 8 with inverse probability of censoring weights from the
+        Kaplan-Meier estimate of the censoring distribution and influence-function standard
+        errors (as riskRegression::Score). Scores were turned into predicted risks with a Cox
+        model with the score as a linear term"
+        """
         tw = {"n": "Harrell's", "n/G2": "Uno's"}.get(self.timewt, f'the "{self.timewt}"-weighted')
         ts = ", ".join(f"{t:g}" for t in self.times)
         cr = (
@@ -177,7 +225,28 @@ class ScoreComparison(Result):
         )
 
     def summary(self) -> str:
-        """The paper table and the pairwise differences as text."""
+        """The paper table and the pairwise differences as text.
+
+        Returns
+        -------
+        str
+            A heading, :meth:`paper_table` with three decimals and the :attr:`pairwise`
+            differences.
+
+        Examples
+        --------
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> print("\\n".join(r.summary().splitlines()[-4:]))
+        Pairwise differences (patients with both scores):
+        term reference metric  time  estimate  std_error    lower  upper      p  n
+           p     score      C   NaN    0.1778     0.1356 -0.08805 0.4436 0.1899 12
+           p     score    AUC     8     0.225     0.1642 -0.09685 0.5469 0.1706 12
+        """
         return "\n".join(
             [
                 "Comparison of prognostic scores",
@@ -189,22 +258,138 @@ class ScoreComparison(Result):
         )
 
     def plot(self, ax=None):
-        """AUC(t) over time (see also :meth:`plot_calibration`, :meth:`plot_decision`)."""
+        """AUC(t) over time, one line per score (the same as :meth:`plot_auc`; see also
+        :meth:`plot_calibration`, :meth:`plot_decision`).
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> ax = r.plot()
+        >>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('AUC(t)', ['score', 'p'])
+        >>> plt.close(ax.figure)
+        """
         return self.auc.plot(ax=ax)
 
     def plot_auc(self, ax=None, **kwargs):
-        """AUC(t) over time with pointwise confidence bands (options as
-        :func:`crlm_outcomes.plots.validation.auc_time_plot`, e.g. ``xlabel=``)."""
+        """AUC(t) over time with pointwise confidence bands, one line per score.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.validation.auc_time_plot` (``xlabel=``,
+            ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> ax = r.plot_auc(xlabel="Months")
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('Months', 'AUC(t)')
+        >>> plt.close(ax.figure)
+        """
         return self.auc.plot(ax=ax, **kwargs)
 
     def plot_calibration(self, ax=None, **kwargs):
-        """Calibration plot of the scores' predicted risks (``xlabel=``/``ylabel=`` as
-        :func:`crlm_outcomes.plots.validation.calibration_plot`)."""
+        """Calibration plot of the scores' predicted risks at the first time.
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.validation.calibration_plot`
+            (``xlabel=``, ``ylabel=``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> ax = r.plot_calibration()
+        >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('Predicted risk at 8', ['score', 'p'])
+        >>> plt.close(ax.figure)
+        """
         return self.calibration.plot(ax=ax, **kwargs)
 
     def plot_decision(self, ax=None, **kwargs):
-        """Decision curves of the scores' predicted risks (``xlabel=`` as
-        :func:`crlm_outcomes.plots.validation.decision_curve_plot`)."""
+        """Decision curves of the scores' predicted risks at the first time, with "treat all"
+        and "treat none".
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.validation.decision_curve_plot`
+            (``xlabel=``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+            >>> import pandas as pd
+            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
+        >>> ax = r.plot_decision(xlabel="Risk threshold")
+        >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('Risk threshold', ['score', 'p', 'treat all', 'treat none'])
+        >>> plt.close(ax.figure)
+        """
         return self.decision.plot(ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:

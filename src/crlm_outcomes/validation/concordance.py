@@ -79,7 +79,32 @@ class ConcordanceResult(Result):
         return f"<ConcordanceResult {kinds} C: {parts}>"
 
     def summary(self) -> str:
-        """Text like R's ``print(concordance(...))``, with the pairwise differences."""
+        """Text like R's ``print(concordance(...))``, with the pairwise differences.
+
+        Returns
+        -------
+        str
+            A heading (kind of C, ``timewt``, ``ymax``), one line per score (n, events,
+            missing, C, standard error, limits) and, with two scores or more, the
+            :attr:`contrasts`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> print(concordance(d, "t", "e", ["score", "p"]).summary())
+        Concordance (Harrell, timewt = "n")
+         term  n  n_events  n_missing  estimate  std_error  lower  upper
+        score 12         7          0    0.7444     0.1197 0.5098 0.9791
+            p 12         7          0    0.9222     0.0459 0.8324 1.0121
+        <BLANKLINE>
+        Differences (rows both scores have):
+        term reference  estimate  std_error    lower  upper  statistic      p  n
+           p     score    0.1778     0.1356 -0.08805 0.4436      1.311 0.1899 12
+        """
         lines = [
             f'Concordance ({_TIMEWT_LABEL[self.timewt]}, timewt = "{self.timewt}"'
             + (f", ymax = {self.ymax:g}" if self.ymax is not None else "")
@@ -94,7 +119,34 @@ class ConcordanceResult(Result):
         return "\n".join(lines)
 
     def plot(self, ax=None):
-        """C of each score with its confidence interval."""
+        """C of each score with its confidence interval (a dot-and-whisker plot, one row per
+        score, with a reference line at 0.5).
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> ax = concordance(d, "t", "e", ["score", "p"]).plot()
+        >>> ax.get_xlabel(), [t.get_text() for t in ax.get_yticklabels()]
+        ('Harrell C', ['score', 'p'])
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.validation import estimate_plot
 
         return estimate_plot(

@@ -68,15 +68,68 @@ class DecisionCurveResult(Result):
         return f"<DecisionCurveResult {k} prediction(s) at t={self.time:g}>"
 
     def summary(self) -> str:
-        """Net benefit table (wide: thresholds by prediction)."""
+        """Net benefit table (wide: thresholds by prediction).
+
+        Returns
+        -------
+        str
+            A heading with the time and the net benefit, one row per threshold and one column
+            per prediction, "treat all" and "treat none", with four decimals.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = decision_curve(d, "t", "e", "p", 8, thresholds=[0.1, 0.3, 0.5])
+        >>> print(r.summary())
+        Net benefit at t = 8
+        term           p  treat all  treat none
+        threshold
+        0.1       0.2593     0.2593      0.0000
+        0.3       0.1548     0.0476      0.0000
+        0.5       0.3333    -0.3333      0.0000
+        """
         wide = self.table.pivot(index="threshold", columns="term", values="net_benefit")
         return f"Net benefit at t = {self.time:g}\n" + wide.to_string(
             float_format=lambda v: f"{v:.4f}"
         )
 
     def plot(self, ax=None, **kwargs):
-        """Decision curves (options as :func:`crlm_outcomes.plots.validation.
-        decision_curve_plot`, e.g. ``xlabel=``)."""
+        """Decision curves: net benefit against the threshold probability, one line per
+        prediction, with "treat all" and "treat none".
+
+        Parameters
+        ----------
+        ax
+            A matplotlib Axes to draw on; default a new figure in the publication style.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.validation.decision_curve_plot`
+            (``xlabel=``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> r = decision_curve(d, "t", "e", "p", 8, thresholds=[0.1, 0.3, 0.5])
+        >>> ax = r.plot()
+        >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('Threshold probability', ['p', 'treat all', 'treat none'])
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.validation import decision_curve_plot
 
         return decision_curve_plot(self.table, ax=ax, **kwargs)
@@ -89,7 +142,7 @@ class DecisionCurveResult(Result):
         )
 
 
-def net_benefit(
+def _net_benefit(
     time: np.ndarray,
     event: np.ndarray,
     p: np.ndarray,
@@ -200,7 +253,7 @@ def decision_curve(
             )
         out = outcome(frame, duration, event, [col], cause=cause, label=label)
         p = predictor_values(frame, out.index, col)
-        nh, rh, nb = net_benefit(out.time, out.event, p, float(time), thr, cause)
+        nh, rh, nb = _net_benefit(out.time, out.event, p, float(time), thr, cause)
         parts.append(
             pd.DataFrame(
                 {"term": label, "threshold": thr, "n_high": nh, "risk_high": rh, "net_benefit": nb}
