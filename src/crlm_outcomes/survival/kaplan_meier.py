@@ -331,7 +331,29 @@ class KaplanMeierResult(Result):
         }
 
     def summary(self) -> str:
-        """The curves' medians as R's ``print(survfit(...))``: n, events, median and limits."""
+        """The curves' medians as R's ``print(survfit(...))``: n, events, median and limits.
+
+        Returns
+        -------
+        str
+            A header naming the interval transform, level and variance, then one line per
+            group: n, events, median and its confidence limits (``NA`` when not reached), and
+            the number of rows deleted for missing values when there are any.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> km = kaplan_meier(d, "os_months", "os_event", by="arm")
+        >>> print(km.summary())
+        Kaplan-Meier estimate (log 0.95 intervals, greenwood variance)
+        group  n  events  median  0.95LCL  0.95UCL
+            A  6       4      20       12       NA
+            B  4       3    15.5        6       NA
+        """
         med = self.median().merge(self.n, on="group")
         lo = f"{self.conf_level:g}LCL"
         hi = f"{self.conf_level:g}UCL"
@@ -360,6 +382,27 @@ class KaplanMeierResult(Result):
         The median is the first time the curve is at or below 0.5; when the curve is flat at
         exactly 0.5 it is the midpoint of that flat segment. The limits apply the same rule to
         the lower and upper confidence curves. NaN when not reached.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group: group, median, lower, upper.
+
+        Examples
+        --------
+        Group B's curve is flat at exactly 0.5 from 9 to 22 months, so its median is the
+        midpoint of the segment from the time it reaches 0.5 (9) to its next drop (22):
+
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> km = kaplan_meier(d, "os_months", "os_event", by="arm")
+        >>> print(km.median().to_string(index=False))
+        group  median  lower  upper
+            A    20.0   12.0    NaN
+            B    15.5    6.0    NaN
         """
         rows = []
         for g, sub in self._groups():
@@ -379,6 +422,37 @@ class KaplanMeierResult(Result):
 
         ``p`` is the probability of an event (0.5 = median, 0.25 = first quartile of the
         event times, i.e. where S drops to 0.75). Columns: group, p, quantile, lower, upper.
+
+        Parameters
+        ----------
+        p
+            Probability (or probabilities) of an event, each between 0 and 1.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group and probability: group, p, quantile and the limits from the
+            confidence curves (NaN where a curve does not reach ``1 - p``).
+
+        Raises
+        ------
+        SpecError
+            A probability outside [0, 1] or NaN.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> km = kaplan_meier(d, "os_months", "os_event", by="arm")
+        >>> print(km.quantile([0.25, 0.5]).to_string(index=False))
+        group    p  quantile  lower  upper
+            A 0.25      12.0    5.0    NaN
+            A 0.50      20.0   12.0    NaN
+            B 0.25       7.5    6.0    NaN
+            B 0.50      15.5    6.0    NaN
         """
         probs = np.atleast_1d(np.asarray(p, dtype=np.float64))
         if np.any(np.isnan(probs)) or np.any((probs < 0) | (probs > 1)):
@@ -413,11 +487,48 @@ class KaplanMeierResult(Result):
         n_censor are cumulated since the previous requested time; the other columns are the
         curve's value at the time (1 and std_error 0 before the first exit time).
 
+        Parameters
+        ----------
+        times
+            Time(s) at which to read the curves (sorted; non-finite values are dropped).
+        extend
+            Also report times past a group's last follow-up time (as R's ``extend = TRUE``);
+            otherwise those times are left out for that group.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group and reported time, with the columns of ``table``: group, time,
+            n_risk, n_event, n_censor, survival, std_error, lower, upper.
+
         Raises
         ------
         SpecError
             When, as in R, a group has no requested time within its follow-up and ``extend`` is
             false.
+
+        Examples
+        --------
+        Survival at 10 and 24 months; group B's follow-up ends at 22 months, so it has no
+        24-month row unless ``extend=True``:
+
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> km = kaplan_meier(d, "os_months", "os_event", by="arm")
+        >>> print(km.at([10, 24])[["group", "time", "n_risk", "n_event", "survival"]]
+        ...       .round(3).to_string(index=False))
+        group  time  n_risk  n_event  survival
+            A  10.0     4.0      1.0     0.833
+            A  24.0     2.0      2.0     0.417
+            B  10.0     2.0      2.0     0.500
+        >>> print(km.at(24, extend=True)[["group", "n_risk", "survival"]]
+        ...       .round(3).to_string(index=False))
+        group  n_risk  survival
+            A     2.0     0.417
+            B     0.0     0.000
         """
         req = np.sort(np.atleast_1d(np.asarray(times, dtype=np.float64)))
         req = req[np.isfinite(req)]
@@ -468,10 +579,34 @@ class KaplanMeierResult(Result):
         counts. For non-integer weights or clusters use :func:`crlm_outcomes.survival.rmst`,
         whose standard error is the infinitesimal jackknife.
 
+        Parameters
+        ----------
+        tau
+            Truncation time: the area under each curve from 0 to ``tau`` is reported.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group: group, tau, estimate (the restricted mean, in the time unit),
+            std_error (``rmst`` and ``std_err`` before 0.2).
+
         Raises
         ------
         SpecError
             When ``tau`` is below the smallest time, as R does.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> km = kaplan_meier(d, "os_months", "os_event", by="arm")
+        >>> print(km.rmst(24).round(3).to_string(index=False))
+        group  tau  estimate  std_error
+            A 24.0     17.50      3.062
+            B 24.0     14.75      3.664
         """
         tau = float(tau)
         if tau < self.table["time"].min():
@@ -503,7 +638,45 @@ class KaplanMeierResult(Result):
         ci: bool = True,
         **kwargs: Any,
     ) -> plt.Axes:
-        """Step plot of the curves; see :func:`crlm_outcomes.plots.km.plot_km`."""
+        """Step plot of the curves; see :func:`crlm_outcomes.plots.km.plot_km`.
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+        risk_table
+            Add the numbers-at-risk table under the axis.
+        censor_marks
+            Mark censoring times with "+" on the curves.
+        ci
+            Shade the pointwise confidence bands.
+        **kwargs
+            Passed on to :func:`~crlm_outcomes.plots.km.plot_km` (``times``, ``colors``,
+            ``labels``, ``endpoint``, ``pvalue``, ``median_line``, ``kind``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The curve axes (the risk table is drawn as annotations of it).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.kaplan_meier import kaplan_meier
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> km = kaplan_meier(d, "os_months", "os_event", by="arm")
+        >>> ax = km.plot(endpoint="os", times=[0, 12, 24, 36])
+        >>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+        ('Overall survival', ['A', 'B'])
+        >>> [t.get_text() for t in ax.texts]  # the risk table
+        ['Number at risk', 'A', '6', '4', '2', '1', 'B', '4', '2', '0', '0']
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.km import plot_km
 
         return plot_km(

@@ -296,7 +296,30 @@ class LogRankResult(Result):
 
     def summary(self) -> str:
         """The test as R's ``print(survdiff(...))``: N, observed, expected, (O-E)^2/E,
-        (O-E)^2/V per group, then the chi-square, its df and p."""
+        (O-E)^2/V per group, then the chi-square, its df and p.
+
+        Returns
+        -------
+        str
+            The name of the test, the per-group table and the line with the chi-square, its
+            degrees of freedom and the p-value.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.logrank import logrank
+        >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+        ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+        ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+        >>> print(logrank(d, "months", "died", by="tumours").summary())
+        log-rank
+        group  N  Observed  Expected  (O-E)^2/E  (O-E)^2/V
+            1  3         2     3.687     0.7718      2.109
+          2-3  3         2     1.877   0.008009    0.01174
+           4+  4         3     1.436      1.704      2.465
+        <BLANKLINE>
+         Chisq= 3.144  on 2 degrees of freedom, p= 0.208
+        """
         shown = self.table.rename(
             columns={
                 "n": "N",
@@ -313,7 +336,32 @@ class LogRankResult(Result):
         )
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Observed and expected events per group (:func:`crlm_outcomes.plots.tests.plot_logrank`)."""
+        """Observed and expected events per group (:func:`crlm_outcomes.plots.tests.plot_logrank`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Two bars per group (observed, expected); the title gives chi2, df and p.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> from crlm_outcomes.survival.logrank import logrank
+        >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+        ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+        ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+        >>> ax = logrank(d, "months", "died", by="tumours").plot()
+        >>> len(ax.patches), ax.get_title()
+        (6, 'log-rank: chi2 = 3.14, df = 2, p = 0.208')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.tests import plot_logrank
 
         return plot_logrank(self, ax=ax)
@@ -374,7 +422,36 @@ class LogRankTrendResult(Result):
         }
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """O - E against the group scores (:func:`crlm_outcomes.plots.tests.plot_logrank_trend`)."""
+        """O - E against the group scores (:func:`crlm_outcomes.plots.tests.plot_logrank_trend`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            A zero line and the O - E points joined by a line, each annotated with its group;
+            the title gives the trend chi2 and p.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> from crlm_outcomes.survival.logrank import logrank_trend
+        >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+        ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+        ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+        >>> d["tumours"] = pd.Categorical(d["tumours"], categories=["1", "2-3", "4+"], ordered=True)
+        >>> ax = logrank_trend(d, "months", "died", by="tumours").plot()
+        >>> [t.get_text() for t in ax.texts], ax.get_title()
+        (['1', '2-3', '4+'], 'Trend: chi2 = 3.11, p = 0.078')
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('Score', 'Observed - expected events')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.tests import plot_logrank_trend
 
         return plot_logrank_trend(self, ax=ax)
@@ -418,11 +495,56 @@ class PairwiseLogRankResult(Result):
         return {"adjustment": self.p_adjust, "rho": self.rho, "rows excluded": self.n_excluded}
 
     def matrix(self) -> pd.DataFrame:
-        """Adjusted p-values as R's ``pairwise.table`` (lower triangle)."""
+        """Adjusted p-values as R's ``pairwise.table`` (lower triangle).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The adjusted p-values with ``group2`` as rows and ``group1`` as columns; NaN above
+            the diagonal, as R prints ``pairwise.survdiff``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival.logrank import pairwise_logrank
+        >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+        ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+        ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+        >>> print(pairwise_logrank(d, "months", "died", by="tumours").matrix().round(3))
+        group1      1    2-3
+        group2
+        2-3     0.604    NaN
+        4+      0.224  0.604
+        """
         return self.table.pivot(index="group2", columns="group1", values="p_adjusted")
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Heat map of the adjusted p-values (:func:`crlm_outcomes.plots.tests.plot_pairwise`)."""
+        """Heat map of the adjusted p-values (:func:`crlm_outcomes.plots.tests.plot_pairwise`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The image of :meth:`matrix` with each adjusted p written in its cell.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> from crlm_outcomes.survival.logrank import pairwise_logrank
+        >>> d = pd.DataFrame({"months": [5.0, 8.0, 12.0, 20.0, 9.0, 15.0, 30.0, 41.0, 25.0, 60.0],
+        ...                   "died": [1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+        ...                   "tumours": ["4+", "4+", "4+", "4+", "2-3", "2-3", "2-3", "1", "1", "1"]})
+        >>> ax = pairwise_logrank(d, "months", "died", by="tumours").plot()
+        >>> [t.get_text() for t in ax.texts], ax.get_title()
+        (['0.604', '0.224', '0.604'], 'Pairwise tests, p adjusted (holm)')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.tests import plot_pairwise
 
         return plot_pairwise(self, ax=ax)

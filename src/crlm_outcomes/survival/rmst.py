@@ -186,7 +186,7 @@ class RMSTResult(Result):
 
     Examples
     --------
-    >>> from crlm_outcomes.survival import rmst
+    >>> from crlm_outcomes import rmst
     >>> from crlm_outcomes.datasets import synthetic_cohort
     >>> r = rmst(synthetic_cohort(200, seed=1), "os_months", "os_event", by="sex", tau=36)
     >>> r.table.round(2).to_dict("records")  # mean months alive within the first 3 years
@@ -213,7 +213,34 @@ class RMSTResult(Result):
         return {"tau": self.tau, "variance": self.variance, "rows excluded": self.n_excluded}
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
-        """Estimates with confidence intervals (:func:`crlm_outcomes.plots.tests.plot_rmst`)."""
+        """Estimates with confidence intervals (:func:`crlm_outcomes.plots.tests.plot_rmst`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One point with its interval per group (groups on the y axis), titled with ``tau``.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> from crlm_outcomes.survival.rmst import rmst
+        >>> ax = rmst(d, "os_months", "os_event", by="arm", tau=24).plot()
+        >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_title()
+        (['A', 'B'], 'RMST up to 24')
+        >>> [round(float(x), 2) for x in ax.get_lines()[0].get_xdata()]  # the estimates
+        [17.5, 14.75]
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.tests import plot_rmst
 
         return plot_rmst(self, ax=ax)
@@ -269,7 +296,35 @@ class RMSTDifferenceResult(Result):
 
     def plot(self, ax: plt.Axes | None = None) -> plt.Axes:
         """Differences with confidence intervals and the line of no difference
-        (:func:`crlm_outcomes.plots.tests.plot_rmst_difference`)."""
+        (:func:`crlm_outcomes.plots.tests.plot_rmst_difference`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One point with its interval per group against the reference (labelled
+            ``group - reference``), and a dashed line at 0.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt, pandas as pd
+        >>> d = pd.DataFrame({"os_months": [5, 8, 12, 20, 30, 40, 6, 9, 15, 22],
+        ...                   "os_event": [1, 0, 1, 1, 0, 1, 1, 1, 0, 1],
+        ...                   "arm": ["A"] * 6 + ["B"] * 4})
+        >>> from crlm_outcomes.survival.rmst import rmst_difference
+        >>> ax = rmst_difference(d, "os_months", "os_event", by="arm", tau=24).plot()
+        >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_title()
+        (['B - A'], 'RMST difference up to 24')
+        >>> [round(float(x), 2) for x in ax.get_lines()[0].get_xdata()]  # B minus A, months
+        [-2.75]
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.tests import plot_rmst_difference
 
         return plot_rmst_difference(self, ax=ax)
