@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
@@ -108,7 +110,7 @@ def humanize(code: Any) -> str:
     >>> humanize("wild_type"), humanize("T4a"), humanize(True)
     ('Wild type', 'T4a', 'Yes')
     """
-    if isinstance(code, bool) or type(code).__name__ == "bool_":
+    if isinstance(code, (bool, np.bool_)):
         return "Yes" if code else "No"
     text = str(code)
     if "_" in text or text.islower():
@@ -288,7 +290,7 @@ class Labels:
         """
         table = self.levels.get(variable or "", {})
         keys: tuple[str, ...]
-        if isinstance(code, bool) or type(code).__name__ == "bool_":
+        if isinstance(code, (bool, np.bool_)):
             keys = ("True", "true", "1") if code else ("False", "false", "0")
         else:
             keys = (str(code),)

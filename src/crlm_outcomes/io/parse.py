@@ -90,8 +90,32 @@ class ParsedColumn:
     raw_text: pd.Series
 
 
-def _as_text(values: Any) -> pd.Series:
-    """Text of arbitrary cell values (object Series), integral floats written as integers."""
+def as_text(values: Any) -> pd.Series:
+    """Text of arbitrary cell values (object Series), integral floats written as integers.
+
+    Used by the parsers and by the loader's quarantine records, so that a raw value is quoted
+    as the file held it (``64``, not ``64.0``; ``true``, not ``True``).
+
+    Parameters
+    ----------
+    values
+        Cell values: a Series or anything :class:`pandas.Series` accepts (floats, booleans,
+        datetimes, strings or a mix in an object column).
+
+    Returns
+    -------
+    pandas.Series
+        The values as text: whole floats without ``.0``, booleans ``true``/``false``, dates
+        ``YYYY-MM-DD``; a string column is returned as it is. Callers pass present cells
+        only (how a missing float is written differs between pandas 2 and 3).
+
+    Examples
+    --------
+    >>> as_text([64.0, 71.5, 1e20]).tolist()
+    ['64', '71.5', '1e+20']
+    >>> as_text(pd.Series([True, 3.0, "T2"], dtype=object)).tolist()
+    ['true', '3', 'T2']
+    """
     s = pd.Series(values)
     if isinstance(s.dtype, pd.StringDtype):
         return s
@@ -111,7 +135,7 @@ def _as_text(values: Any) -> pd.Series:
         out = s.astype(str)
         is_float = s.map(type).eq(float).to_numpy()
         if is_float.any():
-            out[is_float] = _as_text(s[is_float].astype(float)).to_numpy()
+            out[is_float] = as_text(s[is_float].astype(float)).to_numpy()
         is_bool = s.map(type).eq(bool).to_numpy()
         if is_bool.any():
             out[is_bool] = s[is_bool].map({True: "true", False: "false"}).to_numpy()
@@ -170,7 +194,7 @@ def _combine_sources(series: Sequence[pd.Series], rule: ColumnRule) -> pd.Series
     parts = []
     any_missing = np.zeros(len(series[0]), dtype=bool)
     for s in series:
-        text = _as_text(s).astype(object)
+        text = as_text(s).astype(object)
         text[s.isna().to_numpy()] = ""
         key = _keys(text, rule.case_sensitive)
         any_missing |= _mask(key.eq("")) | _mask(key.isin(rule.missing_values))
@@ -294,7 +318,7 @@ def _positional(s: pd.Series) -> pd.Series:
 def _row_text(s: pd.Series, rows: np.ndarray) -> pd.Series:
     """Source text of the given rows (for quarantine records)."""
     sub = s.iloc[rows]
-    text = _as_text(sub.reset_index(drop=True)).astype(object)
+    text = as_text(sub.reset_index(drop=True)).astype(object)
     return pd.Series(text.to_numpy(dtype=object), index=rows, dtype=object)
 
 
@@ -346,7 +370,7 @@ def _fast_number(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
         vals, counts = np.unique(arr[is_code], return_counts=True)
         missing = pd.DataFrame(
             {
-                "value": _as_text(pd.Series(vals)).to_numpy(dtype=object),
+                "value": as_text(pd.Series(vals)).to_numpy(dtype=object),
                 "count": counts.astype("int64"),
             }
         )
@@ -369,7 +393,7 @@ def _fast_integer(ints: np.ndarray, codes: np.ndarray) -> ParsedColumn:
         vals, counts = np.unique(ints[is_code].astype(float), return_counts=True)
         missing = pd.DataFrame(
             {
-                "value": _as_text(pd.Series(vals)).to_numpy(dtype=object),
+                "value": as_text(pd.Series(vals)).to_numpy(dtype=object),
                 "count": counts.astype("int64"),
             }
         )
@@ -397,7 +421,7 @@ def _fast_string(s: pd.Series, rule: ColumnRule, spec: ColumnSpec) -> ParsedColu
     if isinstance(s.dtype, pd.StringDtype):
         text = s
     else:
-        cells = _as_text(s).to_numpy(dtype=object, copy=True)
+        cells = as_text(s).to_numpy(dtype=object, copy=True)
         cells[s.isna().to_numpy()] = None
         text = pd.Series(cells, dtype=object)
     trimmed = pc.utf8_trim_whitespace(string_chunks(text))
@@ -447,7 +471,7 @@ def _parse_distinct(s: pd.Series, rule: ColumnRule, spec: ColumnSpec, kind: str)
         uniq = pd.Series(uniques)
 
     # text and match keys of each distinct value
-    text_u = _as_text(uniq) if len(uniq) else pd.Series([], dtype=object)
+    text_u = as_text(uniq) if len(uniq) else pd.Series([], dtype=object)
     keys_u = _keys(text_u, rule.case_sensitive) if len(uniq) else text_u
     blank_u = _mask(keys_u.eq("")) if len(uniq) else np.zeros(0, dtype=bool)
     code_missing_u = (
