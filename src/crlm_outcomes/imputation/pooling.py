@@ -259,7 +259,34 @@ class PooledModel(Result):
         )
 
     def summary(self) -> str:
-        """Text as ``summary(pool(fit), conf.int = TRUE, exponentiate = TRUE)`` prints it."""
+        """Text as ``summary(pool(fit), conf.int = TRUE, exponentiate = TRUE)`` prints it.
+
+        Returns
+        -------
+        str
+            A header naming the model, the number of imputations and the complete-data df, a
+            line with patients, events and rows excluded per completed data set, then one row
+            per term: pooled log hazard ratio (``coef``), its standard error, the hazard ratio
+            with its t interval, the Wald statistic, the Barnard-Rubin df, p and the fraction
+            of missing information (``fmi``).
+
+        Examples
+        --------
+        Recurrence (cause 1) with death as a competing event (2); tumour size was imputed:
+
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import fine_gray
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        ...                   "s": [1, 2, 1, 0, 1, 2, 1, 0, 2, 1, 0, 1],
+        ...                   "size": [9, 2, 3, 1, 8, 3, 2, 6, 5, 4, 7, 1]})
+        >>> completed = [d, d.assign(size=d["size"].where(d.index != 2, 8))]  # size imputed
+        >>> pooled = pool_fine_gray([fine_gray(x, "size", "t", "s") for x in completed])
+        >>> print(pooled.summary())
+        Fine-Gray model pooled over m = 2 imputations (Rubin's rules, Barnard-Rubin df, dfcom = 5)
+        n = 12, events = 6, rows excluded = 0
+        term   coef  std_error    hr  lower  upper  statistic    df      p  fmi
+        size 0.2365     0.2068 1.267 0.4707  3.409      1.143 1.803 0.3821 0.63
+        """
         label = "Cox proportional-hazards" if self.model == "cox" else "Fine-Gray"
         cols = ["term", "coef", "std_error", "hr", "lower", "upper", "statistic", "df", "p", "fmi"]
         lines = [
@@ -307,7 +334,39 @@ class PooledModel(Result):
 
     def plot(self, ax=None, **kwargs: Any):
         """Forest plot of the pooled hazard ratios (:func:`crlm_outcomes.plots.pooled.
-        pooled_forest_plot`; ``labels=`` names the terms)."""
+        pooled_forest_plot`; ``labels=`` names the terms).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Options of :func:`~crlm_outcomes.plots.pooled.pooled_forest_plot`: ``labels``,
+            ``counts``, ``columns``, ``width``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The forest axes (the N/events, estimate and p columns are annotations of it), its
+            x label naming the ratio and the number of imputations pooled.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import fine_gray
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        ...                   "s": [1, 2, 1, 0, 1, 2, 1, 0, 2, 1, 0, 1],
+        ...                   "size": [9, 2, 3, 1, 8, 3, 2, 6, 5, 4, 7, 1]})
+        >>> completed = [d, d.assign(size=d["size"].where(d.index != 2, 8))]  # size imputed
+        >>> pooled = pool_fine_gray([fine_gray(x, "size", "t", "s") for x in completed])
+        >>> ax = pooled.plot()
+        >>> ax.get_xlabel(), ax.get_xscale()
+        ('Subdistribution hazard ratio (95% CI, log scale), pooled over 2 imputations', 'log')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.pooled import pooled_forest_plot
 
         return pooled_forest_plot(self, ax=ax, **kwargs)
@@ -315,7 +374,39 @@ class PooledModel(Result):
     def regression_table(self, **kwargs: Any):
         """Publication table HR (95% CI), p (:func:`crlm_outcomes.report.regression_table.
         regression_table`), with the pooling stated in the notes; ``suppression=`` masks small
-        counts as for a single model."""
+        counts as for a single model.
+
+        Parameters
+        ----------
+        **kwargs
+            Options of :func:`~crlm_outcomes.report.regression_table.regression_table`:
+            ``labels``, ``decimals``, ``title``, ``suppression``.
+
+        Returns
+        -------
+        RegressionTable
+            One row per variable or level with the pooled hazard ratio (``SHR`` for a
+            Fine-Gray model) and its interval as text, and p; the notes give n and events (per
+            completed data set), the variance used within each imputation and the number of
+            imputations; where the patients or events of a level differ between imputations,
+            N and events are their mean, rounded to whole patients (a note says so).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import fine_gray
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        ...                   "s": [1, 2, 1, 0, 1, 2, 1, 0, 2, 1, 0, 1],
+        ...                   "size": [9, 2, 3, 1, 8, 3, 2, 6, 5, 4, 7, 1]})
+        >>> completed = [d, d.assign(size=d["size"].where(d.index != 2, 8))]  # size imputed
+        >>> pooled = pool_fine_gray([fine_gray(x, "size", "t", "s") for x in completed])
+        >>> rt = pooled.regression_table()
+        >>> print(rt.table.to_string(index=False))
+        variable level N events     SHR (95% CI)     p
+            size                1.27 (0.47–3.41) 0.382
+        >>> rt.notes["missing data"]
+        "multiple imputation, m = 2, pooled by Rubin's rules (t intervals with Barnard-Rubin df)"
+        """
         from dataclasses import replace
 
         from crlm_outcomes.report.regression_table import regression_table
@@ -586,7 +677,37 @@ class PooledSurvival(Result):
         )
 
     def summary(self) -> str:
-        """Pooled survival at the requested times and the pooled medians, as text."""
+        """Pooled survival at the requested times and the pooled medians, as text.
+
+        Returns
+        -------
+        str
+            A header line, then per group and time the pooled survival probability with its
+            limits, the Barnard-Rubin df and the fraction of missing information (all NaN where
+            survival is 0 or 1 in some imputation, as at times before the first event), then
+            the pooled median and its limits per group (NaN when not reached).
+
+        Examples
+        --------
+        Survival at 5 months by CEA group, where CEA was imputed (one patient changes group):
+
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import kaplan_meier
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+        ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+        >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+        >>> pooled = pool_km([kaplan_meier(x, "t", "e", by="cea_high") for x in completed], 5)
+        >>> print(pooled.summary())
+        Kaplan-Meier survival pooled over m = 2 imputations (Rubin's rules on log(-log S))
+         group  time  estimate  lower  upper    df     fmi
+             0     5    0.7762 0.1489 0.9669 474.1 0.04992
+             1     5       0.6 0.1257 0.8818 1e+08   2e-08
+        Median survival (pooled curve):
+         group  median  lower  upper
+             0      10      5    NaN
+             1       6      2    NaN
+        """
         fmt = {"float_format": lambda v: f"{v:.4g}", "index": False}
         return "\n".join(
             [
@@ -602,7 +723,36 @@ class PooledSurvival(Result):
 
     def plot(self, ax=None):
         """Pooled survival curves with pointwise limits (:func:`crlm_outcomes.plots.pooled.
-        pooled_survival_plot`)."""
+        pooled_survival_plot`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One step line of the pooled survival with its shaded pointwise band per group, a
+            legend when there are several groups.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import kaplan_meier
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+        ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+        >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+        >>> pooled = pool_km([kaplan_meier(x, "t", "e", by="cea_high") for x in completed], 5)
+        >>> ax = pooled.plot()
+        >>> len(ax.get_lines()), ax.get_ylabel()
+        (2, 'Survival (pooled over 2 imputations)')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.pooled import pooled_survival_plot
 
         return pooled_survival_plot(self, ax=ax)
@@ -822,14 +972,67 @@ class PooledRMST(Result):
         return f"<PooledRMST tau={self.tau:g}, m={self.m}, groups={len(self.table)}>"
 
     def summary(self) -> str:
-        """The pooled RMST per group, as text."""
+        """The pooled RMST per group, as text.
+
+        Returns
+        -------
+        str
+            A header naming ``tau`` and the number of imputations, then one row per group: the
+            pooled restricted mean survival time (in the unit of the follow-up time), its
+            standard error and limits, the Barnard-Rubin df and the fraction of missing
+            information.
+
+        Examples
+        --------
+        RMST up to 8 months by CEA group, where CEA was imputed (one patient changes group):
+
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import rmst
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+        ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+        >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+        >>> pooled = pool_rmst([rmst(x, "t", "e", by="cea_high", tau=8) for x in completed])
+        >>> print(pooled.summary())
+        RMST up to 8 pooled over m = 2 imputations
+         group  estimate  std_error  lower  upper    df     fmi
+             0     7.325     0.6098  6.127  8.523 485.5 0.04929
+             1       5.3      1.114  3.116  7.484  1708 0.02533
+        """
         return f"RMST up to {self.tau:g} pooled over m = {self.m} imputations\n" + self.table[
             ["group", "estimate", "std_error", "lower", "upper", "df", "fmi"]
         ].to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
     def plot(self, ax=None):
         """Pooled RMST with intervals per group (:func:`crlm_outcomes.plots.pooled.
-        pooled_rmst_plot`)."""
+        pooled_rmst_plot`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure sized to the number of groups when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One point with its interval per group, first group at the top.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> from crlm_outcomes.survival import rmst
+        >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        ...                   "e": [1, 1, 0, 1, 1, 0, 1, 0, 1, 0],
+        ...                   "cea_high": [1, 1, 1, 0, 1, 0, 0, 1, 0, 0]})
+        >>> completed = [d, d.assign(cea_high=[1, 1, 0, 0, 1, 0, 1, 1, 0, 0])]  # two imputations
+        >>> ax = pool_rmst([rmst(x, "t", "e", by="cea_high", tau=8) for x in completed]).plot()
+        >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+        (['0', '1'], 'RMST up to 8 (pooled over 2 imputations)')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.pooled import pooled_rmst_plot
 
         return pooled_rmst_plot(self, ax=ax)

@@ -174,7 +174,36 @@ class FilterSpec(_Model):
 
     def describe(self, labels: Any = None) -> str:
         """The filter as readable text (its ``label`` when given), with the column's display
-        label (:func:`crlm_outcomes.labels.resolve_labels`)."""
+        label (:func:`crlm_outcomes.labels.resolve_labels`).
+
+        Parameters
+        ----------
+        labels
+            Display labels on top of the schema's defaults: None (default), a
+            :class:`~crlm_outcomes.labels.Labels`, or a mapping as the spec's ``labels:``
+            (see :func:`~crlm_outcomes.labels.resolve_labels`).
+
+        Returns
+        -------
+        str
+            The step as printed in the flow diagram and the methods text: the column's label,
+            the operator as a symbol (``=``, ``≠``, ``<``, ``≤``, ``>``, ``≥``) and the value
+            with its unit (``Age at diagnosis ≥ 18 years``); ``<label> recorded`` /
+            ``<label> missing`` for ``notna`` / ``isna``; ``<label>: a, b`` (``not a, b``)
+            for ``in`` (``not_in``). Levels are shown by their display labels.
+
+        Examples
+        --------
+        >>> FilterSpec(column="liver_mets_largest_cm", op="<", value=5.0).describe()
+        'Largest liver metastasis < 5 cm'
+        >>> FilterSpec(column="sex", op="not_in", value=["male"]).describe()
+        'Sex: not Male'
+        >>> FilterSpec(column="age_at_diagnosis", op=">=", value=18).describe(
+        ...     {"variables": {"age_at_diagnosis": "Age"}})
+        'Age ≥ 18 years'
+        >>> FilterSpec(column="age_at_diagnosis", op=">=", value=18, label="Adults").describe()
+        'Adults'
+        """
         if self.label:
             return self.label
         from crlm_outcomes.labels import resolve_labels
@@ -481,7 +510,41 @@ class ConditionalSurvivalSpec(_Model):
 
 
 class ScoreValidationSpec(_Model):
-    """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores)."""
+    """Validation and comparison of prognostic scores (crlm_outcomes.validation.compare_scores).
+
+    Attributes
+    ----------
+    scores : list of str
+        Score columns, higher = worse (e.g. ``fong_score``, ``game_score``,
+        ``tumour_burden_score``); at least one. The first is the reference of the pairwise
+        differences.
+    endpoint : str
+        ``"os"`` (default), ``"rfs"`` or ``"hepatic_rfs"``.
+    times : list of float
+        Horizons in months of AUC(t), the Brier score and IPA (default ``[12, 36, 60]``);
+        calibration and decision curves are drawn at the last one.
+    method : str
+        How a score becomes a predicted risk: ``"cox"`` (default; a Cox model with the score
+        as a linear term) or ``"km"`` (the Kaplan-Meier risk of each score level).
+    timewt : str
+        Concordance weighting, as ``survival::concordance``: ``"n"`` (Harrell's C, default)
+        or ``"n/G2"`` (Uno's C).
+    bootstrap : int
+        Bootstrap resamples for the optimism correction (default 0 = none).
+    seed : int
+        Seed of the bootstrap resamples (default 20261203).
+
+    Examples
+    --------
+    >>> sv = ScoreValidationSpec(scores=["fong_score", "game_score"], times=[36, 60])
+    >>> sv.endpoint, sv.times, sv.method, sv.timewt, sv.bootstrap
+    ('os', [36.0, 60.0], 'cox', 'n', 0)
+    >>> try:
+    ...     ScoreValidationSpec(scores=[])
+    ... except ValueError as exc:
+    ...     print("at least 1 item" in str(exc))
+    True
+    """
 
     scores: list[str] = Field(
         min_length=1,
@@ -726,7 +789,25 @@ class AnalysisSpec(_Model):
         """Whether small-cell suppression applies, judged from the spec alone (explicit
         setting, else a registry profile's name). A build decides from the profile's
         *content* instead (its ``disclosure:`` block, so that renamed copies keep it):
-        :func:`crlm_outcomes.report.suppression.decide_policy`."""
+        :func:`crlm_outcomes.report.suppression.decide_policy`.
+
+        Returns
+        -------
+        bool
+            ``output.suppression.enabled`` when the spec sets it; otherwise True exactly when
+            the cohort's loader profile is a registry profile (``seer`` or ``ncdb``, by name
+            or file stem), so False for the demo cohort.
+
+        Examples
+        --------
+        >>> parse_spec({"cohort": {"source": "crlm.csv", "profile": "seer"}}).suppression_enabled()
+        True
+        >>> parse_spec({"cohort": {"source": "crlm.csv", "profile": "seer"},
+        ...             "output": {"suppression": {"enabled": False}}}).suppression_enabled()
+        False
+        >>> parse_spec({"cohort": {"demo": True}}).suppression_enabled()
+        False
+        """
         setting = self.output.suppression.enabled
         if setting is not None:
             return setting
@@ -868,7 +949,23 @@ def _canonical_columns() -> set[str]:
 
 
 def known_stratifiers() -> list[str]:
-    """Names of the stratifiers in :mod:`crlm_outcomes.stratify`."""
+    """Names of the stratifiers in :mod:`crlm_outcomes.stratify`.
+
+    Returns
+    -------
+    list of str
+        The names a spec's ``stratifiers:`` may list (the keys of
+        ``crlm_outcomes.stratify.STRATIFIERS``, in its order): derived columns such as
+        ``ras_class``, scores and their groups such as ``fong_group``.
+
+    Examples
+    --------
+    >>> names = known_stratifiers()
+    >>> names[:3]
+    ['liver_mets_timing', 'primary_sidedness', 'ras_class']
+    >>> "fong_group" in names, "fong" in names
+    (True, False)
+    """
     from crlm_outcomes import stratify
 
     return list(stratify.STRATIFIERS)

@@ -100,7 +100,24 @@ class SuppressionPolicy:
     complementary_marker: str = "‡"
 
     def footnote(self) -> str:
-        """One sentence for table footnotes and the methods text."""
+        """One sentence for table footnotes and the methods text.
+
+        Returns
+        -------
+        str
+            What the markers mean: counts below ``threshold`` shown as ``primary_marker``
+            (``<11``), the counts from which they could be derived shown as
+            ``complementary_marker`` (``‡``), and rates resting on fewer than
+            ``rate_threshold`` cases not shown; ``""`` when the policy is disabled.
+
+        Examples
+        --------
+        >>> print(SuppressionPolicy(threshold=5, rate_threshold=10).footnote())
+        Counts below 5 are shown as '<5'; counts from which such a count could be derived are
+        shown as '‡'; rates resting on fewer than 10 cases are not shown.
+        >>> SuppressionPolicy(enabled=False).footnote()
+        ''
+        """
         if not self.enabled:
             return ""
         return (

@@ -165,6 +165,27 @@ def _aggregate_pandas(frame: pd.DataFrame, used: list[str], keys: list[str]) -> 
 
 # --------------------------------------------------------------------------- duckdb
 def _quote(name: str) -> str:
+    """A column name as a quoted SQL identifier (double quotes, inner ones doubled).
+
+    Public as ``quote_identifier`` (the DuckDB Cox sums build their SQL with it).
+
+    Parameters
+    ----------
+    name
+        The column name, as in the data (any characters).
+
+    Returns
+    -------
+    str
+        ``name`` between double quotes, each ``"`` in it doubled, so that DuckDB reads it as
+        that one column whatever it contains (spaces, keywords, quotes).
+
+    Examples
+    --------
+    >>> from crlm_outcomes.scale.aggregate import quote_identifier
+    >>> print(quote_identifier("os_months"), quote_identifier('tumour "size" cm'))
+    "os_months" "tumour ""size"" cm"
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -183,7 +204,45 @@ def _is_csv(text: str) -> bool:
 
 def _duckdb_source(con: Any, data: Any, *, row_numbers: bool = False) -> Any:
     """The data as a relation; with ``row_numbers`` a ``__row__`` column (0-based row of the
-    source: Parquet's own file row number, or the scan order of a CSV file or relation)."""
+    source: Parquet's own file row number, or the scan order of a CSV file or relation).
+
+    Public as ``duckdb_source`` (the DuckDB Cox sums read the same sources).
+
+    Parameters
+    ----------
+    con
+        The DuckDB connection that reads the files.
+    data
+        A DuckDB relation (returned as it is without ``row_numbers``), or the path of a
+        Parquet/CSV dataset: a file, a glob, or a directory (all its ``*.parquet`` files, or
+        all its ``*.csv`` files when it holds no Parquet file, in subfolders too). A path
+        ending in ``.csv``, ``.csv.gz``, ``.tsv`` or ``.txt`` is read as CSV, any other as
+        Parquet.
+    row_numbers
+        Add the ``__row__`` column (default False). In a multi-file Parquet dataset rows are
+        numbered across files taken in name order, and DuckDB's ``file_row_number`` and
+        ``filename`` columns come along.
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation
+        A lazy relation over the data (its rows are read when it is queried): the
+        source's columns, plus ``__row__`` (BIGINT) with ``row_numbers``.
+
+    Examples
+    --------
+    >>> import duckdb, tempfile
+    >>> from pathlib import Path
+    >>> from crlm_outcomes.scale.aggregate import duckdb_source
+    >>> con = duckdb.connect()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "cohort.csv"
+    ...     _ = path.write_text("os_months,os_event\\n12.5,1\\n30.0,\\n7.25,1\\n", encoding="utf-8")
+    ...     rel = duckdb_source(con, path, row_numbers=True)
+    ...     missing = rel.filter("os_event IS NULL").project("__row__").fetchall()
+    >>> rel.columns, missing
+    (['os_months', 'os_event', '__row__'], [(1,)])
+    """
     if not isinstance(data, (str, os.PathLike)):
         if not row_numbers:
             return data

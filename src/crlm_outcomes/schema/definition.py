@@ -193,7 +193,31 @@ class SchemaDefinition:
         return list(self.columns)
 
     def empty_frame(self, n: int = 0) -> pd.DataFrame:
-        """A frame of ``n`` rows with every canonical column, all missing, in its dtype."""
+        """A frame of ``n`` rows with every canonical column, all missing, in its dtype.
+
+        Parameters
+        ----------
+        n
+            Number of rows (default 0: an empty frame with the canonical columns).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``n`` rows (RangeIndex) by every column of :attr:`columns`, in YAML order, each
+            all missing in its :attr:`ColumnSpec.pandas_dtype` (see :func:`empty_columns`).
+
+        Examples
+        --------
+        >>> from crlm_outcomes.schema import canonical_definition
+        >>> schema = canonical_definition()
+        >>> frame = schema.empty_frame(3)
+        >>> list(frame.columns) == schema.column_names, int(frame.notna().sum().sum())
+        (True, 0)
+        >>> frame[["age_at_diagnosis", "sex", "liver_mets_bilobar"]].dtypes.astype(str).tolist()
+        ['float64', 'category', 'boolean']
+        >>> len(schema.empty_frame())
+        0
+        """
         return pd.DataFrame(empty_columns(list(self.columns.values()), n))
 
 

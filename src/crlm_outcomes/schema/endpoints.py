@@ -304,7 +304,43 @@ def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]
     the sites text lists the True flags (lung; bone; brain; distant_nodes; other). Only for
     synchronous patients (``liver_mets_at_primary_diagnosis`` True): the flags describe the
     time of diagnosis of the primary, which is the time of the liver diagnosis only for them.
-    Returns the two columns and the number of rows filled.
+
+    Parameters
+    ----------
+    frame
+        Frame with the canonical columns ``extrahepatic_disease`` (nullable boolean),
+        ``extrahepatic_sites`` (text), ``liver_mets_at_primary_diagnosis`` and any of the site
+        flags ``extrahepatic_lung``, ``_bone``, ``_brain``, ``_distant_nodes``, ``_other``
+        (nullable boolean; :data:`EXTRAHEPATIC_SITE_COLUMNS`).
+
+    Returns
+    -------
+    tuple of (pandas.Series, pandas.Series, int)
+        ``extrahepatic_disease`` (nullable ``boolean``) and ``extrahepatic_sites`` (in its
+        input dtype; sites joined by ``;``), recorded values kept and filled from the flags
+        where missing, and the number of ``extrahepatic_disease`` values filled. The inputs
+        come back unchanged when no site flag is recorded.
+
+    Examples
+    --------
+    Three synchronous patients and one metachronous (not filled, whatever its flags):
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.schema.endpoints import derive_extrahepatic
+    >>> def flags(*values):
+    ...     return pd.array(values, dtype="boolean")
+    >>> df = pd.DataFrame({
+    ...     "liver_mets_at_primary_diagnosis": flags(True, True, True, False),
+    ...     "extrahepatic_disease": flags(None, None, True, None),
+    ...     "extrahepatic_sites": pd.array([None, None, "lung", None], dtype="string"),
+    ...     "extrahepatic_lung": flags(True, False, False, True),
+    ...     "extrahepatic_bone": flags(True, False, False, None),
+    ...     "extrahepatic_brain": flags(False, False, False, None),
+    ...     "extrahepatic_distant_nodes": flags(False, False, False, None),
+    ...     "extrahepatic_other": flags(False, False, False, None)})
+    >>> disease, sites, n_filled = derive_extrahepatic(df)
+    >>> disease.tolist(), sites.tolist(), n_filled
+    ([True, False, True, <NA>], ['lung;bone', <NA>, 'lung', <NA>], 2)
     """
     disease = frame["extrahepatic_disease"]
     sites = frame["extrahepatic_sites"]

@@ -101,7 +101,31 @@ class Agreement:
         return self.summary()
 
     def summary(self) -> str:
-        """Text summary: kappa with its confidence interval, counts and disagreements."""
+        """Text summary: kappa with its confidence interval, counts and disagreements.
+
+        Returns
+        -------
+        str
+            Lines: the two columns compared; the patients compared and not compared; the
+            observed agreement (proportion); Cohen's kappa with its standard error, 95%
+            confidence interval, z and p; the cross-table of counts (ours in rows); the number
+            of patients whose values differ. Also what ``print(result)`` shows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crlm_outcomes.stratify.agreement import agreement
+        >>> df = pd.DataFrame({"ours": ["low", "low", "high", "high", "high", None],
+        ...                    "theirs": ["low", "high", "high", "high", "low", "low"]})
+        >>> lines = agreement(df, "ours", "theirs").summary().splitlines()
+        >>> print("\\n".join(lines[:4]))
+        Agreement of ours (rows) with theirs (columns)
+        n compared = 5, not compared = 1
+        observed agreement = 0.6000
+        Cohen's kappa = 0.1667 (SE 0.4457, 95% CI -0.7070 to 1.0403); z = 0.373, p = 0.7094
+        >>> lines[-1]
+        '3 patient(s) differ'
+        """
         row = self.table.iloc[0]
         lines = [
             f"Agreement of {self.ours} (rows) with {self.theirs} (columns)",

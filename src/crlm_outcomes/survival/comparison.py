@@ -81,7 +81,30 @@ class TreatmentComparison(Result):
         )
 
     def summary(self) -> str:
-        """The hazard ratio, its E-values and the balance, as text."""
+        """The hazard ratio, its E-values and the balance, as text.
+
+        Returns
+        -------
+        str
+            The method and treatment; the hazard ratio with its 95% interval, p, and the
+            patients and events of the weighted Cox model; the E-values of the estimate and of
+            the confidence limit closer to 1 (see
+            :class:`~crlm_outcomes.survival.evalue.EValueResult`); and the largest absolute
+            standardised mean difference before and after matching or weighting.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.survival import matched_comparison
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import match_propensity
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
+        >>> print(matched_comparison(matched, "os_months", "os_event").summary())
+        Treatment comparison by propensity-score matching: neoadjuvant_chemo
+        HR 0.478 (95% CI 0.325-0.703), p = 0.000172, robust SE, n = 150, events = 109
+        neoadjuvant_chemo: HR 0.48 (converted to RR 0.60 for a common outcome); E-value 2.71; ...
+        max |SMD| before 0.153, after 0.081
+        """
         r = self.table.iloc[0]
         return "\n".join(
             [
@@ -99,7 +122,37 @@ class TreatmentComparison(Result):
         )
 
     def plot(self, ax=None, *, threshold: float = 0.1):
-        """Love plot of the balance before and after."""
+        """Love plot of the balance before and after (:meth:`BalanceTable.plot
+        <crlm_outcomes.survival.weighting.BalanceTable.plot>`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure sized to the number of rows when None.
+        threshold
+            Position of the dashed reference line (|SMD| = 0.1 by default).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One row per covariate (level), first at the top, with the absolute standardised
+            mean difference before (open markers) and after (filled markers).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes.survival import matched_comparison
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import match_propensity
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
+        >>> ax = matched_comparison(matched, "os_months", "os_event").plot()
+        >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+        (['Age at diagnosis', 'Sex: Female', 'Sex: Male'], 'Absolute standardised mean difference')
+        >>> plt.close(ax.figure)
+        """
         return self.balance.plot(ax=ax, threshold=threshold)
 
     def _repr_html_(self) -> str:

@@ -86,7 +86,27 @@ class ConditionalSurvival(Result):
         )
 
     def summary(self) -> str:
-        """The table as text."""
+        """The table as text.
+
+        Returns
+        -------
+        str
+            A header naming the interval level and transform, then one row per group, given
+            time ``s`` and horizon ``t``: patients at risk just after ``s``, the conditional
+            survival ``P(T > s + t | T > s)`` and its limits (NaN beyond the follow-up).
+
+        Examples
+        --------
+        >>> from crlm_outcomes.survival import conditional_survival
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)
+        >>> cs = conditional_survival(cohort, "os_months", "os_event", given=[0, 12], horizon=36)
+        >>> print(cs.summary())
+        Conditional survival P(T > s + t | T > s), 0.95 CI (log-log)
+        group  given  horizon  n_risk  estimate  lower  upper
+          all      0       36     200    0.5592 0.4855 0.6265
+          all     12       36     158    0.5495 0.4626 0.6281
+        """
         cols = ["group", "given", "horizon", "n_risk", "estimate", "lower", "upper"]
         return (
             f"Conditional survival P(T > s + t | T > s), {self.conf_level:g} CI "
@@ -95,7 +115,35 @@ class ConditionalSurvival(Result):
         )
 
     def plot(self, ax=None):
-        """Conditional survival curves, one per given time (and group)."""
+        """Conditional survival curves, one per given time (and group)
+        (:func:`crlm_outcomes.plots.conditional.plot_conditional_survival`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Per curve (time already survived, group) a step line of the conditional survival
+            against the additional time, with its shaded pointwise interval and the horizons
+            of the table as points; a legend when there are several curves.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes.survival import conditional_survival
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)
+        >>> cs = conditional_survival(cohort, "os_months", "os_event", given=[0, 12], horizon=36)
+        >>> ax = cs.plot()
+        >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_xlabel()
+        (['given 0', 'given 12'], 'Additional time survived')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.conditional import plot_conditional_survival
 
         return plot_conditional_survival(self, ax=ax)

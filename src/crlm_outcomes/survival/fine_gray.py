@@ -338,6 +338,44 @@ class FineGray(Result):
         covariate gets missing values (with a ``DataQualityWarning``); a level not seen in the
         fit is a ``FormulaError``. cmprsk gives no standard errors for these predictions, and
         neither does this.
+
+        Parameters
+        ----------
+        newdata
+            One row per covariate pattern, with every covariate of the model (coded as in the
+            fitted data: same levels of categorical variables).
+        times
+            Times at which to predict; default every distinct failure time of the cause.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``row`` (position in ``newdata``), ``time``, ``cif`` (the predicted cumulative
+            incidence of the cause by ``time``, a probability; NaN beyond the last follow-up
+            time or for a row with a missing covariate); one row per ``newdata`` row and time,
+            times varying fastest.
+
+        Raises
+        ------
+        SpecError
+            ``newdata`` is not a DataFrame.
+        FormulaError
+            A covariate of the model is missing from ``newdata``, or a level was not seen in
+            the fit.
+
+        Examples
+        --------
+        Cumulative incidence of recurrence (cause 1) at 1 and 2 years, and beyond the last
+        follow-up time (missing):
+
+        >>> import pandas as pd
+        >>> from crlm_outcomes import fine_gray
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["rfs_months", "rfs_cause"])
+        >>> fg = fine_gray(d, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+        >>> new = pd.DataFrame({"age_at_diagnosis": [50.0, 70.0], "sex": ["male", "female"]})
+        >>> fg.predict(new, times=[12, 24, 240])["cif"].round(3).tolist()
+        [0.283, 0.465, nan, 0.287, 0.471, nan]
         """
         if not isinstance(newdata, pd.DataFrame):
             raise SpecError(
@@ -412,17 +450,108 @@ class FineGray(Result):
 
     def plot_forest(self, ax: Any = None, **kwargs: Any) -> Any:
         """Forest plot of the subdistribution hazard ratios
-        (:func:`crlm_outcomes.plots.forest.forest_plot`)."""
+        (:func:`crlm_outcomes.plots.forest.forest_plot`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when ``None``.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.forest.forest_plot`: ``labels``,
+            ``counts``, ``columns``, ``width``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The plot axes (the N/events, "SHR (95% CI)" and "p" columns are annotations of
+            it).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import fine_gray
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["rfs_months", "rfs_cause"])
+        >>> fg = fine_gray(d, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+        >>> ax = fg.plot_forest(labels={"age_at_diagnosis": "Age"})
+        >>> ax.get_xlabel()
+        'Subdistribution hazard ratio (95% CI, robust SE, log scale)'
+        >>> [t.get_text() for t in ax.texts][4:7]  # after the column headers
+        ['Age (per year)', '1.00 (0.98–1.01)', '0.657']
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.forest import forest_plot
 
         return forest_plot(self, ax=ax, **kwargs)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The forest plot (see :meth:`plot_forest`)."""
+        """The forest plot (see :meth:`plot_forest`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure when ``None``.
+        **kwargs
+            Options of :func:`crlm_outcomes.plots.forest.forest_plot` (``labels``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The plot axes of the forest plot.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import fine_gray
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["rfs_months", "rfs_cause"])
+        >>> fg = fine_gray(d, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+        >>> ax = fg.plot()
+        >>> ax.get_xlabel(), ax.get_xscale()
+        ('Subdistribution hazard ratio (95% CI, robust SE, log scale)', 'log')
+        >>> plt.close(ax.figure)
+        """
         return self.plot_forest(ax=ax, **kwargs)
 
     def summary(self) -> str:
-        """Plain-text summary laid out like ``print(summary(crr(...)))``."""
+        """Plain-text summary laid out like ``print(summary(crr(...)))``.
+
+        Returns
+        -------
+        str
+            The cause of interest and the competing causes, the formula, a coefficient table
+            (coef, exp(coef) the subdistribution hazard ratio, se(coef) the sandwich standard
+            error, Wald z, p-value), a table of exp(coef), exp(-coef) and the confidence
+            limits, then the number of cases analysed (and excluded), the pseudo
+            log-likelihood, the pseudo likelihood-ratio test and whether the fit converged.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import fine_gray
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["rfs_months", "rfs_cause"])
+        >>> fg = fine_gray(d, "age_at_diagnosis + sex", "rfs_months", "rfs_cause", cause=1)
+        >>> print(fg.summary())
+        Competing risks regression (Fine–Gray), cause 1 vs 2
+        formula: age_at_diagnosis + sex
+        <BLANKLINE>
+                    term      coef  exp(coef)  se(coef)       z  p-value
+        age_at_diagnosis -0.004336     0.9957  0.009764 -0.4441    0.657
+             sex[T.male]   -0.1045     0.9008    0.2181 -0.4793   0.6318
+        <BLANKLINE>
+                    term  exp(coef)  exp(-coef)   2.5%  97.5%
+        age_at_diagnosis     0.9957       1.004 0.9768  1.015
+             sex[T.male]     0.9008        1.11 0.5875  1.381
+        <BLANKLINE>
+        Num. cases = 124
+        Pseudo Log-likelihood = -356.4
+        Pseudo likelihood ratio test = 0.4571  on 2 df,
+        converged: True
+        """
         t = self.table
         lines = [
             f"Competing risks regression (Fine–Gray), cause {self.cause} vs "
@@ -475,7 +604,28 @@ class FineGray(Result):
     def anova(self) -> pd.DataFrame:
         """Wald chi-square test of each term and of the nonlinear part of each spline term
         (``rcs``, ``poly``) with the sandwich variance, laid out as rms's ``anova``
-        (:func:`~crlm_outcomes.formula.anova.wald_anova`)."""
+        (:func:`~crlm_outcomes.formula.anova.wald_anova`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term``, ``part`` (``"overall"``, ``"nonlinear"``, ...), ``label`` (rms's row
+            label), ``statistic`` (Wald chi-square with the sandwich variance), ``df``, ``p``;
+            a ``TOTAL`` row last.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import fine_gray
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["rfs_months", "rfs_cause"])
+        >>> fg = fine_gray(d, "rcs(age_at_diagnosis, 3) + sex", "rfs_months", "rfs_cause", cause=1)
+        >>> fg.anova()[["label", "statistic", "df", "p"]].round(3)
+                              label  statistic  df      p
+        0  rcs(age_at_diagnosis, 3)      0.195   2  0.907
+        1                 Nonlinear      0.012   1  0.912
+        2                       sex      0.221   1  0.638
+        3                     TOTAL      0.498   3  0.919
+        """
         from crlm_outcomes.formula.anova import wald_anova
 
         return wald_anova(self.model_spec, self.table["coef"].to_numpy(), self.var.to_numpy())
@@ -483,7 +633,36 @@ class FineGray(Result):
     def partial_effect(self, variable: str, values=None, reference: float | None = None):
         """Subdistribution hazard ratio against ``variable`` relative to ``reference`` (default
         its median), other covariates at their adjust-to values, with Wald limits
-        (:func:`~crlm_outcomes.formula.effects.partial_effect`)."""
+        (:func:`~crlm_outcomes.formula.effects.partial_effect`).
+
+        Parameters
+        ----------
+        variable
+            A numeric covariate of the model (plain or in ``rcs``, ``poly``, ... terms).
+        values
+            Values at which to evaluate; default 200 points over the variable's range in the
+            fitted data.
+        reference
+            Value with subdistribution hazard ratio 1; default the variable's median in the
+            fitted data.
+
+        Returns
+        -------
+        PartialEffect
+            ``table`` with ``value``, ``hr`` (the subdistribution hazard ratio against
+            ``reference``), ``lower``, ``upper`` (Wald limits at the fit's ``conf_level``,
+            sandwich variance), ``log_hr``, ``std_error``; its ``plot()`` draws the curve.
+
+        Examples
+        --------
+        >>> from crlm_outcomes import fine_gray
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["rfs_months", "rfs_cause"])
+        >>> fg = fine_gray(d, "rcs(age_at_diagnosis, 3) + sex", "rfs_months", "rfs_cause", cause=1)
+        >>> pe = fg.partial_effect("age_at_diagnosis", values=[50, 60, 70], reference=60)
+        >>> pe.table[["value", "hr", "lower", "upper"]].round(3).values.tolist()
+        [[50.0, 1.028, 0.753, 1.402], [60.0, 1.0, 1.0, 1.0], [70.0, 0.95, 0.737, 1.226]]
+        """
         from crlm_outcomes.formula.effects import partial_effect
 
         return partial_effect(

@@ -121,7 +121,36 @@ class LandmarkResult(Result):
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Kaplan-Meier curves of the landmark cohort from the landmark on, by ``by`` (or by
         ``exposed_at_landmark`` when an exposure time was given and no ``by``), drawn by
-        :func:`crlm_outcomes.plots.km.plot_km`."""
+        :func:`crlm_outcomes.plots.km.plot_km`. Time is counted from the landmark and any
+        non-zero event code is an event.
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+        **kwargs
+            Options of :func:`~crlm_outcomes.plots.km.plot_km` (``risk_table``, ``times``,
+            ``labels``, ``endpoint``, ``pvalue``, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The curve axes (the risk table is drawn as annotations of it).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes import landmark
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> cohort = synthetic_cohort(200, seed=1)
+        >>> lm = landmark(cohort, "os_months", "os_event", by="sex", landmark=6.0)
+        >>> ax = lm.plot(risk_table=False)
+        >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_ylabel()
+        (['Female', 'Male'], 'Survival probability')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.survival.kaplan_meier import kaplan_meier
 
         by: list[str] | None = self.by or None

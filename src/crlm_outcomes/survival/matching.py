@@ -313,7 +313,28 @@ class MatchedData(Result):
         )
 
     def summary(self) -> str:
-        """Counts, settings and the largest absolute SMD before and after matching."""
+        """Counts, settings and the largest absolute SMD before and after matching.
+
+        Returns
+        -------
+        str
+            A line with the matching settings (ratio, replacement, order, caliper, exact
+            variables), the patients per arm (all, matched, unmatched, effective number) and
+            the largest absolute standardised mean difference before and after matching.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import match_propensity
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
+        >>> print(matched.summary())
+        Nearest-neighbour matching on the logit of the propensity score (1:1, without ...)
+            arm  n_all  n_matched  n_unmatched  effective_n
+        treated     75         75            0           75
+        control    119         75           44           75
+        max |SMD| before 0.153, after 0.081
+        """
         s = self.settings
         cal = (
             "none"
@@ -339,7 +360,41 @@ class MatchedData(Result):
 
     def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
         """Love plot of absolute SMDs before and after matching (``labels=`` names covariates
-        and levels, see :func:`crlm_outcomes.plots.balance.plot_balance`)."""
+        and levels, see :func:`crlm_outcomes.plots.balance.plot_balance`).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure sized to the number of rows when None.
+        threshold
+            Position of the dashed reference line (|SMD| = 0.1 by default).
+        labels
+            Display labels of covariates and levels
+            (:func:`crlm_outcomes.labels.resolve_labels`).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One row per covariate (level), first at the top, with the absolute standardised
+            mean difference before and after matching (legend "Before matching", "After
+            matching").
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import match_propensity
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
+        >>> ax = matched.plot(labels={"age_at_diagnosis": "Age"})
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['Age', 'Sex: Female', 'Sex: Male']
+        >>> [t.get_text() for t in ax.get_legend().get_texts()]
+        ['Before matching', 'After matching']
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.balance import plot_balance
 
         return plot_balance(
@@ -373,6 +428,20 @@ class MatchedData(Result):
         Returns
         -------
         CoxResult
+            ``hr`` of the treatment (coded 0/1) is the hazard ratio in the matched sample;
+            ``robust_std_error`` is the clustered standard error its interval uses.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import match_propensity
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> matched = match_propensity(d, "neoadjuvant_chemo", "age_at_diagnosis + sex", seed=1)
+        >>> fit = matched.cox("os_months", "os_event")
+        >>> fit.table[["term", "hr", "lower", "upper"]].round(3).to_dict("records")
+        [{'term': 'neoadjuvant_chemo', 'hr': 0.478, 'lower': 0.325, 'upper': 0.703}]
+        >>> fit.n, fit.n_event  # matched patients and their deaths
+        (150, 109)
         """
         from crlm_outcomes.survival.cox import cox
 

@@ -203,11 +203,67 @@ class PropensityWeights(Result):
         }
 
     def balance(self, data: pd.DataFrame, covariates: Sequence[str]) -> BalanceTable:
-        """Balance of ``covariates`` before and after these weights."""
+        """Balance of ``covariates`` before and after these weights (:func:`balance_table`
+        with this treatment and these weights).
+
+        Parameters
+        ----------
+        data
+            The data the weights were estimated on (same index).
+        covariates
+            Columns to compare; strings and categoricals give one row per level.
+
+        Returns
+        -------
+        BalanceTable
+            Standardised mean differences (SMD) and variance ratios before (``smd``) and after
+            (``smd_w``) weighting; rows without a weight (e.g. trimmed) count only before.
+
+        Examples
+        --------
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import propensity_weights
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> pw = propensity_weights(d, "neoadjuvant_chemo", "age_at_diagnosis + sex")
+        >>> bal = pw.balance(d, ["age_at_diagnosis", "sex"])
+        >>> bal.table[["covariate", "smd", "smd_w"]].round(3).values.tolist()
+        [['age_at_diagnosis', -0.132, -0.008], ['sex', 0.153, 0.001], ['sex', -0.153, -0.001]]
+        """
         return balance_table(data, self.treatment, covariates, weights=self.weights)
 
     def plot(self, ax=None, *, bins: int = 30):
-        """Overlap plot: histograms of the propensity score by arm (mirrored)."""
+        """Overlap plot: histograms of the propensity score by arm (mirrored), see
+        :func:`crlm_outcomes.plots.balance.plot_propensity_overlap`.
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new one-column figure when None.
+        bins
+            Number of equal-width bins on [0, 1].
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Bars of the treated (upwards) then of the controls (downwards), ``bins`` each;
+            the heights are numbers of patients.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import propensity_weights
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> pw = propensity_weights(d, "neoadjuvant_chemo", "age_at_diagnosis + sex")
+        >>> ax = pw.plot(bins=10)
+        >>> len(ax.patches), int(sum(p.get_height() for p in ax.patches[:10]))  # 75 treated
+        (20, 75)
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('Propensity score', 'Patients (control below)')
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.balance import plot_propensity_overlap
 
         return plot_propensity_overlap(self, ax=ax, bins=bins)
@@ -543,13 +599,68 @@ class BalanceTable(Result):
         }
 
     def max_abs_smd(self, weighted: bool = True) -> float:
-        """Largest absolute SMD (after weighting when weighted, else before)."""
+        """Largest absolute SMD (after weighting when weighted, else before).
+
+        Parameters
+        ----------
+        weighted
+            Take the SMDs after weighting (``smd_w``); False (or a table without weights)
+            takes those before (``smd``).
+
+        Returns
+        -------
+        float
+            The largest absolute standardised mean difference over covariates and levels,
+            ignoring missing SMDs (NaN when every SMD is missing).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0, 0], "age": [70, 64, 58, 55, 61, 49, 52],
+        ...                   "w": [1.0, 1.0, 1.0, 0.5, 2.0, 0.5, 1.0]})
+        >>> bal = balance_table(d, "t", ["age"], weights="w")
+        >>> round(bal.max_abs_smd(weighted=False), 3), round(bal.max_abs_smd(), 3)
+        (1.748, 1.344)
+        """
         col = "smd_w" if weighted and self.weighted else "smd"
         return float(np.nanmax(np.abs(self.table[col])))
 
     def plot(self, ax=None, *, threshold: float = 0.1, labels=None):
         """Love plot of absolute SMDs; see :func:`crlm_outcomes.plots.balance.plot_balance`
-        (``labels=`` names covariates and levels)."""
+        (``labels=`` names covariates and levels).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; a new figure sized to the number of rows when None.
+        threshold
+            Position of the dashed reference line (|SMD| = 0.1 by default).
+        labels
+            Display labels of covariates and levels
+            (:func:`crlm_outcomes.labels.resolve_labels`).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            One row per covariate (level), first at the top, with the absolute SMD before
+            (open markers) and, for a weighted table, after weighting (filled markers).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crlm_outcomes.datasets import synthetic_cohort
+        >>> from crlm_outcomes.survival import propensity_weights
+        >>> d = synthetic_cohort(200, seed=1).data.dropna(subset=["neoadjuvant_chemo"])
+        >>> pw = propensity_weights(d, "neoadjuvant_chemo", "age_at_diagnosis + sex")
+        >>> ax = pw.balance(d, ["age_at_diagnosis", "sex"]).plot(threshold=0.05)
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['Age at diagnosis', 'Sex: Female', 'Sex: Male']
+        >>> [t.get_text() for t in ax.get_legend().get_texts()]
+        ['Unweighted', 'Weighted']
+        >>> plt.close(ax.figure)
+        """
         from crlm_outcomes.plots.balance import plot_balance
 
         return plot_balance(self, ax=ax, threshold=threshold, labels=labels)

@@ -365,7 +365,52 @@ def _record_column_arithmetic(
 
 def missing_by_kind(t1: Any, n_missing_by: int, ctx: BuildContext) -> int:
     """Suppression kind of the number of patients without a group: it completes the group
-    sizes to the Overall size, so it is decided with them (as :func:`table_one` does)."""
+    sizes to the Overall size, so it is decided with them (as :func:`table_one` does).
+
+    Parameters
+    ----------
+    t1
+        The published Table 1 (:func:`crlm_outcomes.report.table_one.table_one`); whether it
+        has an Overall column decides whether the group sizes add up to a published total.
+    n_missing_by
+        Patients without a value of the comparison's ``by`` column.
+    ctx
+        The build context (spec with a ``comparison``, suppression policy, analysis cohort).
+
+    Returns
+    -------
+    int
+        Suppression kind of ``n_missing_by`` in the text under Table 1: 0 published,
+        1 primary (below the threshold), 2 complementary (masked because a masked group size
+        could be derived from it); always 0 when suppression is disabled.
+
+    Raises
+    ------
+    SpecError
+        The spec has no ``comparison`` block (with suppression enabled).
+
+    Examples
+    --------
+    Groups of 20 and 4 with 9 patients missing: the group of 4 is masked, so the 9 must be too.
+
+    >>> import pandas as pd
+    >>> from crlm_outcomes.report._context import BuildContext
+    >>> from crlm_outcomes.report.spec import parse_spec
+    >>> from crlm_outcomes.report.suppression import SuppressionPolicy
+    >>> from crlm_outcomes.report.table_one import table_one
+    >>> d = pd.DataFrame({"sex": ["male"] * 15 + ["female"] * 18,
+    ...                   "fong_group": ["low"] * 20 + ["high"] * 4 + [None] * 9})
+    >>> spec = parse_spec({"cohort": {"demo": True},
+    ...                    "comparison": {"by": "fong_group", "variables": ["sex"]}})
+    >>> policy = SuppressionPolicy(threshold=5)
+    >>> ctx = BuildContext(spec, policy, writer=None, data=d)
+    >>> t1 = table_one(d, "fong_group", ["sex"], suppression=policy, labels=ctx.labels)
+    >>> t1.table.iloc[0][["Low", "High", "Overall"]].tolist(), missing_by_kind(t1, 9, ctx)
+    (['20', '<5', '33'], 2)
+    >>> off = BuildContext(spec, SuppressionPolicy(enabled=False), writer=None, data=d)
+    >>> missing_by_kind(t1, 9, off)
+    0
+    """
     if not ctx.policy.enabled:
         return 0
     if ctx.spec.comparison is None:  # only a comparison has patients without a group

@@ -24,6 +24,41 @@ _SOURCE = (
 
 
 def mutation_component(frame: pd.DataFrame, mutation: str) -> pt.Component:
+    """The mutation point of the GAME score (also used by the modified clinical score).
+
+    With ``mutation="kras"`` (as published) a KRAS-mutated primary scores 1 and a KRAS
+    wild-type one 0; with ``"ras"`` a KRAS **or** NRAS mutation scores 1, and 0 needs both
+    genes wild-type. Anything else cannot be evaluated.
+
+    Parameters
+    ----------
+    frame
+        Canonical cohort DataFrame with ``kras_status`` (and ``nras_status`` for ``"ras"``),
+        levels ``wild_type`` / ``mutant``.
+    mutation
+        ``"kras"`` or ``"ras"`` (not checked here: any other value reads as ``"ras"``).
+
+    Returns
+    -------
+    Component
+        ``label`` (``"KRAS-mutated"`` or ``"RAS-mutated"``), ``points`` (float array per
+        patient: 1.0, 0.0, NaN when the status cannot be evaluated) and ``why`` (per patient,
+        why the status is unknown: the gene unknown for the patient, or not recorded by the
+        source; read where ``points`` is NaN).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify.scores.game import mutation_component
+    >>> df = pd.DataFrame({"kras_status": ["mutant", "wild_type", "wild_type", None],
+    ...                    "nras_status": ["wild_type", "mutant", "wild_type", "wild_type"]})
+    >>> kras = mutation_component(df, "kras")
+    >>> kras.label, kras.points.tolist(), kras.why
+    ('KRAS-mutated', [1.0, 0.0, 0.0, nan], 'KRAS unknown for this patient')
+    >>> ras = mutation_component(df, "ras")
+    >>> ras.label, ras.points.tolist(), ras.why.to_array().tolist()[-1]
+    ('RAS-mutated', [1.0, 1.0, 0.0, nan], 'KRAS unknown for this patient')
+    """
     kras = col.coded(frame, "kras_status")
     if mutation == "kras":
         points = np.where(kras == "mutant", 1.0, np.where(kras == "wild_type", 0.0, np.nan))

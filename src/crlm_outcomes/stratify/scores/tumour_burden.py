@@ -120,7 +120,31 @@ def tbs_lower_bound(frame: pd.DataFrame) -> np.ndarray:
     """A lower bound on the TBS where it is missing: sqrt(size^2 + number^2) with an unknown
     size read as 0 and an unknown count as ``liver_mets_number_at_least`` (else 1, since there
     is at least one lesion). A bound at or above the top cut-off decides the top zone (e.g. a
-    9 cm lesion with an unknown count has TBS >= 9)."""
+    9 cm lesion with an unknown count has TBS >= 9).
+
+    Parameters
+    ----------
+    frame
+        Canonical cohort DataFrame with ``liver_mets_largest_cm``, ``liver_mets_number``
+        and, when recorded, ``liver_mets_number_at_least`` (a registry's "n or more lesions").
+
+    Returns
+    -------
+    numpy.ndarray
+        Float per patient, never NaN: the TBS itself where size and count are both known,
+        else the smallest TBS compatible with what is known (at least 1.0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crlm_outcomes.stratify.scores.tumour_burden import tbs_lower_bound
+    >>> df = pd.DataFrame({
+    ...     "liver_mets_largest_cm": [3.0, 9.0, None, None, None],
+    ...     "liver_mets_number": pd.array([4, None, 12, None, None], dtype="Int64"),
+    ...     "liver_mets_number_at_least": pd.array([None, None, None, 5, None], dtype="Int64")})
+    >>> tbs_lower_bound(df).round(3).tolist()  # known; 9 cm, >= 1 lesion; 12 lesions; ...
+    [5.0, 9.055, 12.0, 5.0, 1.0]
+    """
     size = col.number(frame, "liver_mets_largest_cm")
     number = col.number(frame, "liver_mets_number")
     at_least = col.number(frame, "liver_mets_number_at_least")
