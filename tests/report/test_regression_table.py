@@ -66,3 +66,24 @@ def test_summary_frame_and_missing_columns():
     assert regression_table(frame).table["HR (95% CI)"].tolist() == ["not estimable"]
     with pytest.raises(InputError, match="hr"):
         regression_table(pd.DataFrame({"term": ["x"]}))
+
+
+def test_header_and_title_follow_the_model():
+    """A 90% interval is labelled 90% (not 95%), and a Fine-Gray fit is not captioned Cox."""
+    from crlm_outcomes.survival.cox import cox
+    from crlm_outcomes.survival.fine_gray import fine_gray
+
+    d = pd.DataFrame(
+        {
+            "t": np.arange(1.0, 21.0),
+            "e": [1, 2, 0, 1, 1, 0, 2, 1, 1, 0] * 2,
+            "x": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57, 64, 49, 71, 60, 53, 68, 59, 62, 56, 65],
+        }
+    )
+    c90 = regression_table(cox(d.assign(e=d["e"] > 0), "x", "t", "e", conf_level=0.9))
+    assert "HR (90% CI)" in c90.table.columns and c90.title == "Cox proportional-hazards model"
+    fg = regression_table(fine_gray(d, "x", "t", "e"))
+    assert "SHR (95% CI)" in fg.table.columns
+    assert fg.title == "Fine-Gray subdistribution hazards model"
+    assert regression_table(fg_fit := fine_gray(d, "x", "t", "e"), title="T").title == "T"
+    assert fg_fit.conf_level == 0.95

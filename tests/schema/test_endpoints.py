@@ -133,3 +133,24 @@ def test_missing_blocks_store_all_rows_once():
     assert len(m) == 4 * len(ep.missing_blocks)
     assert m.loc[m["column"] == "rfs_months", "row"].tolist() == [0, 1, 2, 3]
     assert ep.columns["rfs_event"].isna().all() and ep.columns["rfs_months"].isna().all()
+
+
+def test_site_flags_do_not_fill_sites_where_disease_is_recorded_false():
+    """A source saying "no extrahepatic disease" while a site flag says lung is a conflict:
+    the recorded False stays and no sites text is made up to contradict it."""
+    from crlm_outcomes.schema.endpoints import derive_extrahepatic
+
+    def flags(*values):
+        return pd.array(values, dtype="boolean")
+
+    df = pd.DataFrame(
+        {
+            "liver_mets_at_primary_diagnosis": flags(True, True),
+            "extrahepatic_disease": flags(False, None),
+            "extrahepatic_sites": pd.array([None, None], dtype="string"),
+            "extrahepatic_lung": flags(True, True),
+        }
+    )
+    disease, sites, n_filled = derive_extrahepatic(df)
+    assert disease.tolist() == [False, True] and n_filled == 1
+    assert sites.isna().tolist() == [True, False] and sites.iloc[1] == "lung"

@@ -201,3 +201,39 @@ def test_comparisons_carry_evalues(lalonde):
     assert w.method == "weighting" and w.cox.robust
     assert w.table["evalue"].iloc[0] > 1
     assert "weighting" in repr(w)
+
+
+def test_comparison_labels_follow_the_fit(lalonde):
+    """The summary names the interval's own level, and the Love plot's legend says matching."""
+    import matplotlib.pyplot as plt
+
+    from crlm_outcomes.survival.comparison import matched_comparison
+
+    m = _run(lalonde, "nn_largest_cal02")
+    c90 = matched_comparison(m, "time", "status", conf_level=0.9)
+    r = c90.table.iloc[0]
+    assert f"(90% CI {r['lower']:.3f}-{r['upper']:.3f})" in c90.summary()
+    assert "95% CI" not in c90.summary()
+    ax = c90.plot()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Before matching",
+        "After matching",
+    ]
+    plt.close(ax.figure)
+
+
+def test_near_ties_in_distance_go_to_the_first_control_in_data_order():
+    """Two controls at the same distance from a treated patient, up to the last bit of the
+    logit (ages 63.9 and 64.5 around 64.2): the first in data order is taken, whichever of the
+    two distances rounding made smaller, so the same seed gives the same pairs on any platform."""
+    d = np.array([-0.5874206279012404, -0.5840554327763681, -0.5907858230261132])
+    t = np.array([1, 0, 0])
+    assert greedy_match(d, t).tolist() == [[1]]
+    d2 = d.copy()
+    d2[2] = d[0] - (d[1] - d[0]) + 2e-16  # the second control a hair closer
+    assert abs(abs(d2[2] - d2[0]) - abs(d2[1] - d2[0])) < 1e-15
+    assert greedy_match(d2, t).tolist() == [[1]]
+    assert greedy_match(d2, t, replace=True).tolist() == [[1]]
+    d3 = d.copy()
+    d3[2] = d[0] - (d[1] - d[0]) * 0.9  # clearly closer: taken
+    assert greedy_match(d3, t).tolist() == [[2]]

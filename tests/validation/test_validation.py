@@ -243,5 +243,6 @@ def test_competing_risks_compare():
 )
 def test_docstring_examples_run(module):
     mod = importlib.import_module(f"crlm_outcomes.validation.{module}")
-    failed, _ = doctest.testmod(mod, verbose=False)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE  # as pyproject's doctest options
+    failed, _ = doctest.testmod(mod, verbose=False, optionflags=flags)
     assert failed == 0

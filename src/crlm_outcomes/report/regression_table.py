@@ -210,7 +210,7 @@ def regression_table(
     *,
     labels: Labels | Mapping[str, Any] | None = None,
     decimals: int = 2,
-    title: str = "Cox proportional-hazards model",
+    title: str | None = None,
     suppression: SuppressionPolicy | None = None,
 ) -> RegressionTable:
     """Format a fitted Cox or Fine-Gray model (or a summary frame) as ratio (95% CI) and p.
@@ -230,7 +230,8 @@ def regression_table(
     decimals
         Decimals of hazard ratios and limits.
     title
-        Caption.
+        Caption; by default "Cox proportional-hazards model", or "Fine-Gray
+        subdistribution hazards model" for a Fine-Gray fit.
     suppression
         Masks the number of patients/events (notes and the N/events columns) when small.
 
@@ -265,6 +266,7 @@ def regression_table(
     rows = term_rows(model, labels)
     policy = suppression or SuppressionPolicy(enabled=False)
     name = ratio_name(model)
+    level = int(round(100 * model.conf_level)) if hasattr(model, "conf_level") else 95
 
     def ci(r: Any) -> str:
         if r.kind == "reference":
@@ -289,7 +291,7 @@ def regression_table(
             "level": np.where(level_row, rows["label"], ""),
             "N": [count(v) for v in rows["n"]],
             "events": [count(v) for v in rows["events"]],
-            f"{name} (95% CI)": [ci(r) for r in rows.itertuples(index=False)],
+            f"{name} ({level}% CI)": [ci(r) for r in rows.itertuples(index=False)],
             "p": [format_p(p) for p in rows["p"]],
         }
     )
@@ -317,6 +319,12 @@ def regression_table(
         if isinstance(model, pd.DataFrame)
         else getattr(model, "excluded", empty_excluded())
     )
+    if title is None:
+        title = (
+            "Fine-Gray subdistribution hazards model"
+            if name == "SHR"
+            else "Cox proportional-hazards model"
+        )
     return RegressionTable(
         table=table, numbers=numbers, notes=notes, title=title, excluded=excluded
     )

@@ -301,9 +301,11 @@ def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]
 
     Disease is True when any site flag is True, False only when every site flag is known
     False (a registry era without the distant-node or other-site items cannot say "none");
-    the sites text lists the True flags (lung; bone; brain; distant_nodes; other). Only for
-    synchronous patients (``liver_mets_at_primary_diagnosis`` True): the flags describe the
-    time of diagnosis of the primary, which is the time of the liver diagnosis only for them.
+    the sites text lists the True flags (lung; bone; brain; distant_nodes; other), except
+    where ``extrahepatic_disease`` is recorded False (a conflict left as the source has it, not
+    resolved by a guess). Only for synchronous patients (``liver_mets_at_primary_diagnosis``
+    True): the flags describe the time of diagnosis of the primary, which is the time of the
+    liver diagnosis only for them.
 
     Parameters
     ----------
@@ -366,7 +368,10 @@ def derive_extrahepatic(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, int]
             index=disease.index,
             name=disease.name,
         )
-    fill_sites = sites.isna().to_numpy() & any_true
+    # a recorded "no extrahepatic disease" is not contradicted by a filled sites text: the
+    # conflict stays visible in the flags, the sites stay missing
+    recorded_none = disease.eq(False).fillna(False).to_numpy(dtype=bool)
+    fill_sites = sites.isna().to_numpy() & any_true & ~recorded_none
     if fill_sites.any():
         names = np.array(
             [EXTRAHEPATIC_SITE_COLUMNS[c] for c in EXTRAHEPATIC_SITE_COLUMNS if c in frame],

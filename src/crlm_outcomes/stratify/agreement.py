@@ -41,7 +41,7 @@ class Agreement:
     Examples
     --------
     >>> import pandas as pd
-    >>> from crlm_outcomes.stratify import agreement
+    >>> from crlm_outcomes.stratify.agreement import agreement
     >>> df = pd.DataFrame({"ours": ["low", "low", "high", "high", "high", None],
     ...                    "theirs": ["low", "high", "high", "high", "low", "low"]})
     >>> result = agreement(df, "ours", "theirs")
@@ -195,7 +195,7 @@ def agreement(frame: Any, ours: str, theirs: str) -> Agreement:
     Examples
     --------
     >>> import pandas as pd
-    >>> from crlm_outcomes.stratify import agreement
+    >>> from crlm_outcomes.stratify.agreement import agreement
     >>> df = pd.DataFrame({"a": [0] * 20 + [0] * 5 + [1] * 10 + [1] * 15,
     ...                    "b": [0] * 20 + [1] * 5 + [0] * 10 + [1] * 15})
     >>> round(agreement(df, "a", "b").kappa, 6)

@@ -86,8 +86,8 @@ class TreatmentComparison(Result):
         Returns
         -------
         str
-            The method and treatment; the hazard ratio with its 95% interval, p, and the
-            patients and events of the weighted Cox model; the E-values of the estimate and of
+            The method and treatment; the hazard ratio with its interval (at the Cox fit's
+            ``conf_level``), p, and the patients and events of the weighted Cox model; the E-values of the estimate and of
             the confidence limit closer to 1 (see
             :class:`~crlm_outcomes.survival.evalue.EValueResult`); and the largest absolute
             standardised mean difference before and after matching or weighting.
@@ -106,10 +106,11 @@ class TreatmentComparison(Result):
         max |SMD| before 0.153, after 0.081
         """
         r = self.table.iloc[0]
+        level = 100 * self.cox.conf_level
         return "\n".join(
             [
                 f"Treatment comparison by propensity-score {self.method}: {r['term']}",
-                f"HR {r['hr']:.3f} (95% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
+                f"HR {r['hr']:.3f} ({level:g}% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
                 f"robust SE, n = {self.cox.n}, events = {self.cox.n_event}",
                 self.evalues.summary(),
                 (
@@ -153,7 +154,11 @@ class TreatmentComparison(Result):
         (['Age at diagnosis', 'Sex: Female', 'Sex: Male'], 'Absolute standardised mean difference')
         >>> plt.close(ax.figure)
         """
-        return self.balance.plot(ax=ax, threshold=threshold)
+        from crlm_outcomes.plots.balance import plot_balance
+
+        matched = self.method == "matching"
+        legend = ("Before matching", "After matching") if matched else ("Unweighted", "Weighted")
+        return plot_balance(self.balance, ax=ax, threshold=threshold, legend=legend)
 
     def _repr_html_(self) -> str:
         return frames_html(

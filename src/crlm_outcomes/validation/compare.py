@@ -106,17 +106,18 @@ class ScoreComparison(Result):
 
         Examples
         --------
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> row = r.paper_table(digits=2).iloc[1]
         >>> row["Score"], row["C (95% CI)"], row["ΔC vs score, common patients (p)"]
         ('p', '0.92 (0.83–1.01)', '+0.18 (p = 0.190)')
         """
         f = f"{{:.{digits}f}}"
+        level = f"{100 * self.conf_level:g}% CI"
 
         def ci(r):
             return f"{f.format(r.estimate)} ({f.format(r.lower)}–{f.format(r.upper)})"
@@ -131,17 +132,17 @@ class ScoreComparison(Result):
                 "n": int(c.n),
                 "Events": int(c.n_events),
                 "Missing score": int(c.n_missing),
-                "C (95% CI)": ci(c),
+                f"C ({level})": ci(c),
             }
             for t in self.times:
                 a = sub[(sub["metric"] == "AUC") & (sub["time"] == t)].iloc[0]
-                row[f"AUC({t:g}) (95% CI)"] = ci(a)
+                row[f"AUC({t:g}) ({level})"] = ci(a)
                 b = sub[(sub["metric"] == "Brier") & (sub["time"] == t)].iloc[0]
                 i = sub[(sub["metric"] == "IPA") & (sub["time"] == t)].iloc[0]
                 row[f"Brier({t:g})"] = f.format(b.estimate)
                 row[f"IPA({t:g})"] = f.format(i.estimate)
             s = sub[sub["metric"] == "calibration slope"].iloc[0]
-            row[f"Calibration slope({s.time:g}) (95% CI)"] = ci(s)
+            row[f"Calibration slope({s.time:g}) ({level})"] = ci(s)
             # optimism-corrected C and slope (the apparent slope of the score's own Cox risk
             # model is 1 by construction: only the corrected one says something)
             cc = sub[sub["metric"] == "C (corrected)"]
@@ -178,11 +179,11 @@ class ScoreComparison(Result):
 
         Examples
         --------
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> r.methods_text().split(";")[0]
         "Discrimination was measured with Harrell's concordance index (standard error by the
@@ -235,11 +236,11 @@ class ScoreComparison(Result):
 
         Examples
         --------
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> print("\\n".join(r.summary().splitlines()[-4:]))
         Pairwise differences (patients with both scores):
@@ -276,11 +277,11 @@ class ScoreComparison(Result):
         >>> import matplotlib
         >>> matplotlib.use("Agg")
         >>> import matplotlib.pyplot as plt
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> ax = r.plot()
         >>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
@@ -310,11 +311,11 @@ class ScoreComparison(Result):
         >>> import matplotlib
         >>> matplotlib.use("Agg")
         >>> import matplotlib.pyplot as plt
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> ax = r.plot_auc(xlabel="Months")
         >>> ax.get_xlabel(), ax.get_ylabel()
@@ -344,11 +345,11 @@ class ScoreComparison(Result):
         >>> import matplotlib
         >>> matplotlib.use("Agg")
         >>> import matplotlib.pyplot as plt
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> ax = r.plot_calibration()
         >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
@@ -379,11 +380,11 @@ class ScoreComparison(Result):
         >>> import matplotlib
         >>> matplotlib.use("Agg")
         >>> import matplotlib.pyplot as plt
-            >>> import pandas as pd
-            >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
-            ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
-            ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
-            ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
+        >>> import pandas as pd
+        >>> d = pd.DataFrame({"t": [5, 8, 3, 10, 2, 7, 12, 4, 15, 9, 6, 11],
+        ...                   "e": [1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1],
+        ...                   "score": [2, 1, 3, 0, 1, 2, 1, 2, 0, 3, 1, 1],
+        ...                   "p": [0.6, 0.3, 0.5, 0.2, 0.8, 0.4, 0.2, 0.5, 0.1, 0.3, 0.4, 0.35]})
         >>> r = compare_scores(d, "t", "e", ["score", "p"], times=[8])
         >>> ax = r.plot_decision(xlabel="Risk threshold")
         >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
