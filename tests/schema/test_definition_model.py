@@ -52,3 +52,25 @@ def test_invalid_schema_names_key_path(tmp_path, change, key, needle):
         read_definition(path)
     assert err.value.key == key and needle in str(err.value)
     assert err.value.file == str(path) and isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("tail", "needle", "row"),
+    [
+        ("  age: {group: ids, dtype: float}\n  age: {group: ids, dtype: int}\n", "twice", 9),
+        ("  age: [unclosed\n", "not valid YAML", None),
+    ],
+)
+def test_repeated_keys_and_bad_yaml_are_refused_with_file_and_line(tmp_path, tail, needle, row):
+    """A repeated key would silently replace the first (yaml.safe_load keeps the last)."""
+    text = (
+        "schema_name: mini\nschema_version: '0.1'\ntime_unit: months\ndays_per_month: 30.4375\n"
+        "groups: {ids: Identifiers}\ncolumns:\n  patient_id: {group: ids, dtype: string}\n"
+    ) + tail
+    path = tmp_path / "mini.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SchemaDefinitionError, match=needle) as info:
+        read_definition(path)
+    assert info.value.file == str(path)
+    if row is not None:
+        assert info.value.row == row

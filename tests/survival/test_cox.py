@@ -261,3 +261,20 @@ def test_a_transform_that_yields_missing_values_is_a_clear_error(syn):
 
     with pytest.raises(FormulaError, match=r"np.log\(x1\)"):
         cox(syn, "np.log(x1) + x2", "time", "status")
+
+
+def test_prediction_for_a_row_without_its_stratum_value_says_which_column_is_missing():
+    from crlm_outcomes.datasets import synthetic_cohort
+
+    df = synthetic_cohort(300, seed=1).data.dropna(subset=["os_months", "age_at_diagnosis"])
+    fit = cox(
+        df.dropna(subset=["margin_status"]),
+        "age_at_diagnosis",
+        "os_months",
+        "os_event",
+        strata=["sex", "margin_status"],
+    )
+    row = df[df["margin_status"].isna()].head(1)
+    with pytest.raises(SpecError, match="no value for the stratification column") as info:
+        fit.predict_survival(row, times=[12])
+    assert info.value.column == "margin_status" and info.value.row == 0

@@ -180,3 +180,14 @@ def test_tied_events_and_censorings_count_events_first():
     res = logrank(df, "t", "e", "g")
     # at t=2: 5 at risk (3 in g1), 2 deaths; at t=3: 2 at risk (1 in g1), 1 death
     np.testing.assert_allclose(res.table["expected"], [2 * 3 / 5 + 1 / 2, 2 * 2 / 5 + 1 / 2])
+
+
+def test_trend_takes_one_column_and_says_so_for_several():
+    from crlm_outcomes import logrank_trend
+    from crlm_outcomes.datasets import synthetic_cohort
+
+    df = synthetic_cohort(200, seed=1).data.dropna(subset=["os_months", "margin_status"])
+    one = logrank_trend(df, "os_months", "os_event", "margin_status")
+    assert logrank_trend(df, "os_months", "os_event", ["margin_status"]) == one
+    with pytest.raises(SpecError, match="one ordered grouping column"):
+        logrank_trend(df, "os_months", "os_event", ["margin_status", "sex"])

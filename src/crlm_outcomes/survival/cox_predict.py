@@ -57,6 +57,17 @@ def _newdata_strata(state, newdata: pd.DataFrame) -> np.ndarray | None:
         keys = list(newdata[cols].itertuples(index=False, name=None))
     out = []
     for i, key in enumerate(keys):
+        values = key if len(cols) > 1 else (key,)
+        absent = [c for c, v in zip(cols, values, strict=True) if pd.isna(v)]
+        if absent:
+            raise SpecError(
+                "newdata has no value for the stratification column(s) "
+                f"{', '.join(absent)}: the stratum (and so the baseline hazard) is unknown",
+                row=i,
+                column=", ".join(absent),
+                value=None,
+                expected=f"a recorded value; the model's strata are {labels}",
+            )
         if key not in lookup:
             raise SpecError(
                 "newdata has a stratum not found in the fitted model",

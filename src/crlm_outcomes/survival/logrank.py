@@ -670,11 +670,26 @@ def logrank_from_input(si: SurvivalInput, *, rho: float = 0) -> LogRankResult:
     )
 
 
+def _one_trend_column(by: str | Sequence[str]) -> str:
+    """The single ordered column of a trend test (a one-column list unwrapped)."""
+    if isinstance(by, str):
+        return by
+    cols = list(by)
+    if len(cols) != 1:
+        raise SpecError(
+            "a trend test needs one ordered grouping column",
+            column=", ".join(map(str, cols)),
+            value=cols,
+            expected="by='liver_mets_number' (combine columns into one ordered column first)",
+        )
+    return str(cols[0])
+
+
 def logrank_trend(
     data: pd.DataFrame,
     duration: str,
     event: str,
-    by: str,
+    by: str | Sequence[str],
     *,
     scores: Mapping[Hashable, float] | Sequence[float] | None = None,
     strata: str | Sequence[str] | None = None,
@@ -689,9 +704,9 @@ def logrank_trend(
     Parameters
     ----------
     by
-        The ordered grouping column. Group order is the categorical order, else sorted values;
-        text levels are scored in natural order ("1", "2", "10"; "stage 2" before
-        "stage 10").
+        The ordered grouping column (one column; a list of one column is accepted). Group
+        order is the categorical order, else sorted values; text levels are scored in natural
+        order ("1", "2", "10"; "stage 2" before "stage 10").
     scores
         Score of each group: a mapping label -> score, or a sequence in group order.
         Default 1, 2, ..., k in that order.
@@ -715,6 +730,7 @@ def logrank_trend(
     (1.434, 0.2311, 5)
     """
     rho = _check_rho(rho)
+    by = _one_trend_column(by)
     si = _inputs(data, duration, event, by, strata)
     k = len(si.group_labels)
     if scores is None:
