@@ -311,6 +311,9 @@ def test_renamed_columns_and_attributes_warn():
     fg = FACTORIES["FineGray"]()
     np.testing.assert_array_equal(_warns_here(lambda: fg.table["exp_coef"]), fg.table["hr"])
     _warns_here(lambda: fg.table["se"])
+    pair = _warns_here(lambda: fg.table[["exp_coef", "p"]])  # a list: old names kept
+    assert list(pair.columns) == ["exp_coef", "p"]
+    np.testing.assert_array_equal(pair["exp_coef"].to_numpy(), fg.table["hr"].to_numpy())
     km = FACTORIES["KaplanMeierResult"]()
     _warns_here(lambda: km.table["std_err"])
     _warns_here(lambda: km.at([5])["std_err"])

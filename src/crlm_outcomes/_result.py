@@ -254,8 +254,8 @@ class AliasedFrame(pd.DataFrame):
     """A DataFrame whose renamed columns stay readable by their old names for one minor
     version: ``frame["old"]`` returns the renamed column with a FutureWarning.
 
-    Only ``frame[...]`` with a single old name is aliased (not ``.loc`` or attribute access);
-    every operation returns a plain DataFrame.
+    ``frame["old"]`` and ``frame[["old", "other"]]`` (the columns under the names asked for)
+    are aliased, not ``.loc`` or attribute access; every operation returns a plain DataFrame.
 
     Examples
     --------
@@ -265,6 +265,10 @@ class AliasedFrame(pd.DataFrame):
     ...     warnings.simplefilter("always")
     ...     float(f["se"].iloc[0]), w[0].category.__name__
     (0.5, 'FutureWarning')
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     list(f[["se", "std_error"]].columns)
+    ['se', 'std_error']
     """
 
     _metadata = ["_column_aliases"]
@@ -286,6 +290,13 @@ class AliasedFrame(pd.DataFrame):
         if isinstance(key, str) and key in aliases and key not in self.columns:
             warn_deprecated(f"column {key!r}", f"column {aliases[key]!r}")
             key = aliases[key]
+        elif isinstance(key, list) and all(isinstance(k, str) for k in key):
+            old = [k for k in key if k in aliases and k not in self.columns]
+            if old:
+                for k in old:
+                    warn_deprecated(f"column {k!r}", f"column {aliases[k]!r}")
+                picked = super().__getitem__([aliases.get(k, k) if k in old else k for k in key])
+                return picked.set_axis(key, axis=1)  # under the names asked for
         return super().__getitem__(key)
 
 
