@@ -25,11 +25,10 @@
 # %%
 import warnings
 
-from crlm_outcomes.datasets.synthetic import synthetic_cohort
+from crlm_outcomes import kaplan_meier, synthetic_cohort
 from crlm_outcomes.errors import DataQualityWarning
-from crlm_outcomes.report.table_one import table_one
+from crlm_outcomes.report import table_one
 from crlm_outcomes.stratify import apply_all
-from crlm_outcomes.survival.kaplan_meier import kaplan_meier
 
 warnings.simplefilter("ignore", DataQualityWarning)  # excluded rows are listed in results
 
@@ -74,8 +73,7 @@ ax = km.plot()
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from crlm_outcomes.report.build import build_report  # noqa: E402
-from crlm_outcomes.report.spec import parse_spec  # noqa: E402
+from crlm_outcomes.report import build_report, parse_spec  # noqa: E402
 
 spec = parse_spec({
     "title": "Quickstart report",

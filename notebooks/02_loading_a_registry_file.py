@@ -22,8 +22,7 @@
 import tempfile
 from pathlib import Path
 
-from crlm_outcomes.datasets.registry import write_synthetic_registry
-from crlm_outcomes.io import list_profiles, load_cohort
+from crlm_outcomes import list_profiles, load_cohort, write_synthetic_registry
 
 list_profiles()
 
@@ -62,7 +61,7 @@ a.quarantine.head()
 # are masked in every table, at-risk row and figure annotation.
 
 # %%
-from crlm_outcomes.report.suppression import SuppressionPolicy, suppress_vector  # noqa: E402
+from crlm_outcomes.report import SuppressionPolicy, suppress_vector  # noqa: E402
 
 policy = SuppressionPolicy(threshold=11)
 suppress_vector([120, 7, 60, 15], policy)  # 1 = small cell, 2 = its complement

@@ -18,7 +18,7 @@
 # score) with the reason for every patient it cannot classify. `apply_all` adds them all.
 
 # %%
-from crlm_outcomes.datasets.synthetic import synthetic_cohort
+from crlm_outcomes import synthetic_cohort
 from crlm_outcomes.stratify import (
     STRATIFIERS,
     apply_all,

@@ -21,14 +21,10 @@
 # %%
 import warnings
 
-from crlm_outcomes.datasets.synthetic import synthetic_cohort
+from crlm_outcomes import cox, cumulative_incidence, kaplan_meier, logrank, synthetic_cohort
 from crlm_outcomes.errors import DataQualityWarning
-from crlm_outcomes.report.regression_table import regression_table
+from crlm_outcomes.report import regression_table
 from crlm_outcomes.stratify import apply_all
-from crlm_outcomes.survival.competing_risks import cumulative_incidence
-from crlm_outcomes.survival.cox import cox
-from crlm_outcomes.survival.kaplan_meier import kaplan_meier
-from crlm_outcomes.survival.logrank import logrank
 
 warnings.simplefilter("ignore", DataQualityWarning)
 

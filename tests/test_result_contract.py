@@ -357,3 +357,88 @@ def test_renamed_names_of_the_results_merged_later_warn():
 def test_gray_test_has_top_level_p():
     g = FACTORIES["GrayTest"]()
     assert g.p == g.table["p"].iloc[0] and g.df == 1 and g.statistic > 0
+
+
+# --------------------------------------------------------------------------------------------
+# helper records returned by public functions (no ``table``): one short line too
+# --------------------------------------------------------------------------------------------
+def _aggregate(tmp: object) -> object:
+    from crlm_outcomes.scale.aggregate import aggregate
+
+    return aggregate(DATA, ["time", "status", "x"])
+
+
+def _site_data(tmp: object) -> object:
+    from crlm_outcomes.federated import pool_sites, site_export
+
+    frame = DATA.dropna()
+    return pool_sites(
+        [site_export(frame, "time", "status", tmp / f"{s}.json", site=s) for s in ("A", "B")]
+    )
+
+
+def _cohort_dataset(tmp: object) -> object:
+    path = tmp / "export.csv"
+    crlm_outcomes.synthetic_cohort(120, seed=1).data.to_csv(path, index=False)
+    return crlm_outcomes.load_cohort(path, out=tmp / "cohort", batch_rows=50)
+
+
+def _endpoints(tmp: object) -> object:
+    from crlm_outcomes.schema import canonical_definition
+    from crlm_outcomes.schema.endpoints import derive_endpoints
+
+    return derive_endpoints(crlm_outcomes.synthetic_cohort(80, seed=2).data, canonical_definition())
+
+
+def _build(tmp: object) -> object:
+    from crlm_outcomes.report import build_report, parse_spec
+
+    spec = parse_spec(
+        {
+            "title": "repr",
+            "cohort": {"demo": True, "n": 120},
+            "endpoints": ["os"],
+            "stratifiers": ["fong_group"],
+            "output": {"figure_formats": ["png"], "table_formats": ["csv"]},
+        }
+    )
+    return build_report(spec, tmp / "report", jobs=1)
+
+
+HELPER_FACTORIES: dict[str, Callable[[object], object]] = {
+    "Aggregate": _aggregate,
+    "SiteData": _site_data,
+    "EndpointResult": _endpoints,
+    "BuildResult": _build,
+    "CohortDataset": _cohort_dataset,
+    "SchemaDefinition": lambda tmp: __import__(
+        "crlm_outcomes.schema"
+    ).schema.canonical_definition(),
+    "ColumnSpec": lambda tmp: (
+        __import__("crlm_outcomes.schema").schema.canonical_definition().columns["os_months"]
+    ),
+    "Labels": lambda tmp: __import__("crlm_outcomes.labels").labels.default_labels(),
+    "Profile": lambda tmp: __import__("crlm_outcomes.io").io.profile.resolve_profile("ncdb"),
+    "ColumnRule": lambda tmp: (
+        __import__("crlm_outcomes.io")
+        .io.profile.resolve_profile("ncdb")
+        .rules["cea_at_liver_diagnosis"]
+    ),
+    "Design": lambda tmp: __import__("crlm_outcomes.formula").formula.design.build_design(
+        "x + C(stage)", DATA.dropna()
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HELPER_FACTORIES))
+def test_helper_results_have_short_reprs(name, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        obj = HELPER_FACTORIES[name](tmp_path)
+    assert type(obj).__name__ == name
+    r = repr(obj)
+    assert "\n" not in r and len(r) < 200 and r.startswith(f"<{name} "), r
+    if name != "Design":  # a model's design compares by identity (eq=False)
+        same = dataclasses.replace(obj)
+        assert obj == same and not (obj != same)  # by value, never raising on DataFrames
+        assert (obj == object()) is False

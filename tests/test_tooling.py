@@ -9,7 +9,9 @@
   has Parameters (when it takes any), Returns (functions) and Examples, and so does every
   object of the other public modules (every name without a leading underscore that a module
   defines or lists in ``__all__``, and the public methods of its classes);
-* no function body in ``src/`` is longer than ``MAX_BODY_LINES`` (80) lines.
+* no function body in ``src/`` is longer than ``MAX_BODY_LINES`` (80) lines;
+* the notebooks and the README's Python blocks import only the public API (``crlm_outcomes``
+  and its direct public subpackages and modules).
 """
 
 from __future__ import annotations
@@ -315,3 +317,59 @@ def test_long_function_check_can_fail(tmp_path):
     (package / "m.py").write_text(f'def f():\n    """Doc."""\n{body}\n', encoding="utf-8")
     assert _long_functions(package, 5) == ["pkg/m.py:1 f (6 lines)"]
     assert _long_functions(package, 6) == []
+
+
+# ----------------------------------------------------------------------------- public API in docs
+
+
+def _imports(source: str) -> list[tuple[str, str | None]]:
+    """``(module, name)`` of every ``crlm_outcomes`` import in ``source`` (Python code);
+    ``name`` is ``None`` for ``import module``."""
+    found: list[tuple[str, str | None]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.extend((node.module, alias.name) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, None) for alias in node.names)
+    return [(m, n) for m, n in found if m.split(".")[0] == "crlm_outcomes"]
+
+
+def _deep_names(source: str) -> list[str]:
+    """The ``crlm_outcomes`` modules imported by ``source`` that are not the public API:
+    anything below a public subpackage or module (``crlm_outcomes.survival.cox``), or with a
+    private part; the public API is ``crlm_outcomes`` and its direct public subpackages and
+    modules (``crlm_outcomes.report``, ``crlm_outcomes.federated``)."""
+    return [
+        module
+        for module, _ in _imports(source)
+        if len(module.split(".")) > 2 or any(p.startswith("_") for p in module.split("."))
+    ]
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
+
+
+def test_notebooks_and_readme_use_the_public_api():
+    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("notebooks/*.py"))}
+    blocks = _readme_python_blocks()
+    assert len(sources) >= 4 and len(blocks) >= 3
+    sources.update({f"README.md python block {i + 1}": b for i, b in enumerate(blocks)})
+    deep = {name: found for name, src in sources.items() if (found := _deep_names(src))}
+    assert not deep, f"deep imports where the public API has the name: {deep}"
+    missing = [
+        f"{where}: {module}.{name}"
+        for where, src in sources.items()
+        for module, name in _imports(src)
+        if name is not None
+        and not hasattr(importlib.import_module(module), name)
+        and importlib.util.find_spec(f"{module}.{name}") is None  # a subpackage
+    ]
+    assert not missing, f"imported names the public module does not have: {missing}"
+
+
+def test_deep_import_check_can_fail():
+    source = "from crlm_outcomes.survival.cox import cox\nimport crlm_outcomes._data"
+    assert _deep_names(source) == ["crlm_outcomes.survival.cox", "crlm_outcomes._data"]
+    assert _deep_names("from crlm_outcomes import cox\nfrom crlm_outcomes.report import x") == []

@@ -33,10 +33,13 @@ from crlm_outcomes._display import frames_html
 __all__ = [
     "AliasedFrame",
     "FrameMethodAlias",
+    "Record",
     "Result",
     "empty_excluded",
     "excluded_count",
+    "fields_equal",
     "frames_text",
+    "short_names",
     "short_repr",
     "values_equal",
     "warn_deprecated",
@@ -176,6 +179,49 @@ def short_repr(obj: Any, fields: Mapping[str, object]) -> str:
     return f"<{type(obj).__name__}{' ' if inner else ''}{inner}>"
 
 
+def fields_equal(a: Any, b: Any) -> bool:
+    """Whether two dataclass instances of one type have equal compared fields (NaN-aware, see
+    :func:`values_equal`)."""
+    return all(
+        values_equal(getattr(a, f.name), getattr(b, f.name))
+        for f in dataclasses.fields(a)
+        if f.compare
+    )
+
+
+def short_names(names: Any, limit: int = 4) -> list[str]:
+    """The first ``limit`` of ``names`` as text, with ``"..."`` standing for the rest.
+
+    Examples
+    --------
+    >>> short_names(["a", "b", "c"], limit=2)
+    ['a', 'b', '...']
+    """
+    names = [str(n) for n in names]
+    return names if len(names) <= limit else [*names[:limit], "..."]
+
+
+class Record:
+    """Mixin of the public helper records that are not results (no ``table``): ``==`` as
+    :class:`Result` (field values, NaN-aware, never raises), unhashable, and a one-line repr
+    built from :meth:`_repr_fields`. A subclass is a ``@dataclass(frozen=True, eq=False,
+    repr=False)``.
+    """
+
+    __hash__ = None  # type: ignore[assignment]  # records hold DataFrames: not hashable
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return fields_equal(self, other)
+
+    def _repr_fields(self) -> dict[str, object]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return short_repr(self, self._repr_fields())
+
+
 class Result:
     """Mixin of the result contract (see the module docstring).
 
@@ -190,11 +236,7 @@ class Result:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(
-            values_equal(getattr(self, f.name), getattr(other, f.name))
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
-            if f.compare
-        )
+        return fields_equal(self, other)
 
     @property
     def n_excluded(self) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from crlm_outcomes._result import short_names, short_repr
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import canonical_definition
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
@@ -157,6 +158,16 @@ class Labels:
     origins: Mapping[str, str] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
     short: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            {
+                "variables": len(self.variables),
+                "levels": len(self.levels),
+                "endpoints": short_names(self.endpoints),
+            },
+        )
 
     def short_name(self, name: str) -> str:
         """A one-word name (no spaces) where the schema gives one (``fong_score`` -> ``Fong``),

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._result import short_names, short_repr
 from crlm_outcomes.errors import DataQualityWarning, FormulaError
 from crlm_outcomes.formula.checks import (
     CheckedFormula,
@@ -100,6 +101,10 @@ class Design:
     formula: CheckedFormula | None = None
     adjust_to: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        rows, cols = self.X.shape
+        return short_repr(self, {"rows": rows, "columns": cols, "terms": short_names(self.terms)})
 
 
 @functools.cache

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._result import Record
 from crlm_outcomes.errors import CrlmError, SpecError, UnreadableFileError
 from crlm_outcomes.io.profile import Profile
 
@@ -56,8 +57,8 @@ __all__ = ["CohortDataset", "BLOCK_BYTES"]
 BLOCK_BYTES = 1 << 24
 
 
-@dataclass(frozen=True)
-class CohortDataset:
+@dataclass(frozen=True, eq=False, repr=False)
+class CohortDataset(Record):
     """A cohort written as a partitioned Parquet dataset by a batched load.
 
     Attributes
@@ -85,6 +86,8 @@ class CohortDataset:
     >>> ds = load_cohort(folder / "export.csv", out=folder / "cohort", batch_rows=100)
     >>> ds.rows_in == ds.rows_loaded + ds.rows_quarantined, len(ds.batches) >= 3
     (True, True)
+    >>> repr(ds).startswith("<CohortDataset path=")
+    True
     """
 
     path: Path
@@ -94,6 +97,15 @@ class CohortDataset:
     rows_loaded: int
     rows_quarantined: int
     batches: pd.DataFrame = field(repr=False)
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "rows_in": self.rows_in,
+            "loaded": self.rows_loaded,
+            "quarantined": self.rows_quarantined,
+            "batches": len(self.batches),
+        }
 
     def __post_init__(self) -> None:
         if self.rows_in != self.rows_loaded + self.rows_quarantined:

@@ -72,6 +72,7 @@ import yaml
 from pydantic import ValidationError
 
 from crlm_outcomes._pydantic import problem_message, problems
+from crlm_outcomes._result import short_names, short_repr
 from crlm_outcomes.errors import ProfileError, UnknownProfileError, UnsafeYamlError
 from crlm_outcomes.io.profile_model import DISCLOSURE_SUPPRESSION as DISCLOSURE_SUPPRESSION
 from crlm_outcomes.io.profile_model import Defaults, ProfileFile
@@ -238,6 +239,12 @@ class ColumnRule:
     years: tuple[int, int] | None = None
     coalesce: tuple[ColumnRule, ...] = ()
 
+    def __repr__(self) -> str:
+        fields: dict[str, object] = {"target": self.target, "sources": short_names(self.sources)}
+        if self.coalesce:
+            fields["coalesce"] = len(self.coalesce)
+        return short_repr(self, fields)
+
     @property
     def expected_codes(self) -> list[str]:
         """The source codes this rule reads, as the profile writes them (for error messages)."""
@@ -291,6 +298,12 @@ class Profile:
     reader: dict[str, Any] = field(default_factory=dict)
     identity: bool = False
     disclosure: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            {"name": self.name, "rules": len(self.rules), "path": Path(self.path).name},
+        )
 
     @property
     def source_columns(self) -> list[str]:

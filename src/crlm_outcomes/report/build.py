@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from crlm_outcomes._result import short_repr
 from crlm_outcomes.labels import default_labels
 from crlm_outcomes.report import manifest as mf
 from crlm_outcomes.report._context import BuildContext
@@ -98,6 +99,12 @@ class BuildResult:
     manifest: Path
     outputs: dict[str, str]
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            {"out_dir": str(self.out_dir), "files": len(self.outputs), "notes": len(self.notes)},
+        )
 
 
 def plan(spec: AnalysisSpec) -> list[str]:

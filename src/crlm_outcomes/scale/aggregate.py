@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._result import Record, short_names
 from crlm_outcomes.errors import SpecError
 
 __all__ = ["Aggregate", "aggregate", "engine_of", "N_COLUMN"]
@@ -46,8 +47,8 @@ N_COLUMN = "__n_rows__"
 MAX_LISTED_EXCLUDED = 100_000
 
 
-@dataclass(frozen=True)
-class Aggregate:
+@dataclass(frozen=True, eq=False, repr=False)
+class Aggregate(Record):
     """The distinct lines of one analysis and where they came from.
 
     Attributes
@@ -74,6 +75,8 @@ class Aggregate:
     ...                 ["t", "e"])
     >>> len(agg.lines), agg.n_rows, agg.n_excluded, agg.engine
     (2, 4, 1, 'pandas')
+    >>> agg
+    <Aggregate engine=pandas, rows=4, excluded=1, lines=2, columns=['t', 'e']>
     >>> agg.excluded[["index", "column", "reason"]].to_dict("records")
     [{'index': 3, 'column': 't', 'reason': 'missing value'}]
     """
@@ -83,6 +86,15 @@ class Aggregate:
     n_excluded: int
     excluded: pd.DataFrame = field(repr=False)
     engine: str
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {
+            "engine": self.engine,
+            "rows": self.n_rows,
+            "excluded": self.n_excluded,
+            "lines": len(self.lines),
+            "columns": short_names(c for c in self.lines.columns if c != N_COLUMN),
+        }
 
 
 def _is_dask(data: Any) -> bool:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._result import Record, short_names
 from crlm_outcomes.errors import InputError, SpecError
 from crlm_outcomes.scale.aggregate import N_COLUMN, aggregate
 from crlm_outcomes.survival._inputs import as_column_list
@@ -45,8 +46,8 @@ FORMAT = "crlm_outcomes.site_counts/1"
 DEFAULT_MIN_CELL = 11
 
 
-@dataclass(frozen=True)
-class SiteData:
+@dataclass(frozen=True, eq=False, repr=False)
+class SiteData(Record):
     """Pooled site counts, accepted as ``data`` by the survival functions.
 
     Attributes
@@ -70,7 +71,7 @@ class SiteData:
     ...                          site=s, min_cell=5) for s in ("A", "B")]
     ...     pooled = pool_sites(files)
     >>> pooled
-    SiteData(2 sites, 40 patients, 8 lines)
+    <SiteData sites=['A', 'B'], patients=40, lines=8>
     >>> pooled.sites
     ['A', 'B']
     """
@@ -79,11 +80,12 @@ class SiteData:
     sites: list[str]
     notes: pd.DataFrame
 
-    def __repr__(self) -> str:
-        return (
-            f"SiteData({len(self.sites)} sites, {int(self.lines[N_COLUMN].sum())} patients, "
-            f"{len(self.lines)} lines)"
-        )
+    def _repr_fields(self) -> dict[str, object]:
+        return {
+            "sites": short_names(self.sites),
+            "patients": int(self.lines[N_COLUMN].sum()),
+            "lines": len(self.lines),
+        }
 
 
 def _coarsen(months: pd.Series) -> pd.Series:

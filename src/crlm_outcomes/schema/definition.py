@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from crlm_outcomes._pydantic import StrictModel, problem_message, problems
+from crlm_outcomes._result import short_repr
 from crlm_outcomes.errors import SchemaDefinitionError, SpecError, UnsafeYamlError
 from crlm_outcomes.safe_yaml import load_yaml
 
@@ -95,6 +96,9 @@ class ColumnSpec:
     naaccr_item: str | None = None
     label: str = ""
     level_labels: tuple[tuple[Any, str], ...] = ()
+
+    def __repr__(self) -> str:
+        return short_repr(self, {"name": self.name, "dtype": self.dtype, "group": self.group})
 
     @property
     def declared_levels(self) -> tuple[Any, ...]:
@@ -187,6 +191,17 @@ class SchemaDefinition:
     derived_columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     endpoint_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     origin_labels: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return short_repr(
+            self,
+            {
+                "name": self.name,
+                "version": self.version,
+                "columns": len(self.columns),
+                "groups": len(self.groups),
+            },
+        )
 
     @property
     def column_names(self) -> list[str]:

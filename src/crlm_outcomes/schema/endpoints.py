@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crlm_outcomes._result import Record, short_names
 from crlm_outcomes.errors import SpecError
 from crlm_outcomes.schema.definition import SchemaDefinition, empty_columns, nrows
 from crlm_outcomes.schema.endpoint_map import OS_ORIGINS
@@ -53,8 +54,8 @@ _HEPATIC_SITES = ("liver", "liver_and_extrahepatic")
 MissingBlock = tuple[np.ndarray | None, str, str]
 
 
-@dataclass(frozen=True)
-class EndpointResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EndpointResult(Record):
     """Derived endpoint columns, why values are missing, and where each endpoint starts.
 
     Attributes
@@ -84,6 +85,8 @@ class EndpointResult:
     >>> result = derive_endpoints(df, schema)
     >>> result.n_rows, result.columns["os_months"].round(2).tolist()
     (2, [25.66, nan])
+    >>> result
+    <EndpointResult rows=2, columns=['os_months', 'os_event', 'rfs_months', 'rfs_event', '...'], missing_blocks=7>
     >>> print(result.missing.query("column == 'os_months'").to_string(index=False))
      row    column                            reason
        1 os_months liver_mets_diagnosis_date missing
@@ -93,6 +96,13 @@ class EndpointResult:
     missing_blocks: tuple[MissingBlock, ...]
     n_rows: int
     origins: dict[str, dict[str, str]]
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {
+            "rows": self.n_rows,
+            "columns": short_names(self.columns),
+            "missing_blocks": len(self.missing_blocks),
+        }
 
     @property
     def missing(self) -> pd.DataFrame:
