@@ -104,25 +104,114 @@ def test_every_exception_is_defined_in_errors():
     assert not offenders, f"exception classes outside errors.py: {offenders}"
 
 
-DRAWING = (
-    "plt.subplots",
-    ".errorbar(",
-    ".bar(",
-    ".imshow(",
-    ".scatter(",
-    ".step(",
-    ".fill_between(",
+#: matplotlib methods that draw or lay out a figure: flagged on whatever object they are called.
+DRAWING = frozenset(
+    {
+        *("subplots", "subplot", "subplot_mosaic", "subfigures", "add_subplot", "add_axes"),
+        *("errorbar", "bar", "barh", "imshow", "scatter", "step", "fill_between"),
+        *("fill_betweenx", "axhline", "axvline", "axhspan", "axvspan", "hlines", "vlines"),
+        *("annotate", "legend", "hist", "boxplot", "violinplot", "pcolormesh", "contourf"),
+        *("supxlabel", "supylabel", "suptitle", "figtext", "tight_layout", "subplots_adjust"),
+        *("set_xlabel", "set_ylabel", "set_title", "set_xticks", "set_yticks", "set_xlim"),
+        *("set_ylim", "set_xticklabels", "set_yticklabels", "tick_params", "twinx", "twiny"),
+    }
 )
+#: Names that hold pyplot, a figure or axes by the package's conventions: every call on them
+#: (or on an item or attribute of them: ``axes[0].axis(...)``, ``ax.figure.text(...)``) draws,
+#: bar the ``get_*`` readers. ``.plot(`` and ``.text(`` are flagged on these only, so that a
+#: result's ``result.plot(ax=ax)`` delegation and a column reader's ``col.text(...)`` pass.
+FIGURE_NAMES = frozenset({"plt", "pyplot", "fig", "figure", "ax", "axes", "axs", "subfig"})
+#: What a module outside ``plots/`` must still call: the report writer saves the figures that
+#: ``plots/`` drew and closes them.
+ALLOWED_CALLS = {"crlm_outcomes.report.writer": frozenset({"savefig", "close"})}
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """The name an attribute/item chain starts from (``axes`` of ``axes[0][1].figure``)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _drawing_calls(source: str, module: str) -> list[str]:
+    """The drawing calls of ``source`` (module ``module``): a :data:`DRAWING` method on any
+    object, any call but a ``get_*`` on a :data:`FIGURE_NAMES` name (or on a name bound to
+    ``matplotlib.pyplot``) and any function imported from ``matplotlib.pyplot``; what
+    :data:`ALLOWED_CALLS` grants the module is left out."""
+    tree = ast.parse(source)
+    figure_names = set(FIGURE_NAMES)
+    pyplot_functions: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a for a in node.names if a.name == "matplotlib.pyplot"]
+            figure_names.update(a.asname or "matplotlib" for a in names)
+        elif isinstance(node, ast.ImportFrom) and node.module == "matplotlib.pyplot":
+            pyplot_functions.update(a.asname or a.name for a in node.names if a.name.islower())
+    allowed = ALLOWED_CALLS.get(module, frozenset())
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in pyplot_functions:
+            found.append(f"{module}:{node.lineno}: {func.id}(")
+        if not isinstance(func, ast.Attribute) or func.attr in allowed:
+            continue
+        on_figure = _root_name(func.value) in figure_names and not func.attr.startswith("get_")
+        if func.attr in DRAWING or on_figure:
+            found.append(f"{module}:{node.lineno}: {ast.unparse(func)}(")
+    return found
 
 
 def test_drawing_lives_in_plots():
+    """Every module outside ``plots/`` (``report/`` included) leaves drawing to ``plots/``."""
     offenders = []
     for name, path in _modules().items():
-        if name.startswith(("crlm_outcomes.plots", "crlm_outcomes.report")):
-            continue  # report/ arranges figures drawn by plots/ (figures.py saves them)
-        text = path.read_text(encoding="utf-8")
-        offenders += [f"{name}: {d}" for d in DRAWING if d in text]
-    assert not offenders, offenders
+        if not name.startswith("crlm_outcomes.plots"):
+            offenders += _drawing_calls(path.read_text(encoding="utf-8"), name)
+    assert not offenders, "drawing outside plots/:\n" + "\n".join(offenders)
+
+
+def test_drawing_check_catches_drawing_and_passes_delegation():
+    drawing = """
+import matplotlib.pyplot as plt
+from matplotlib.pyplot import subplots
+def grid(result, n):
+    fig, axes = plt.subplots(n, 3, squeeze=False)
+    axes[0][2].axis("off")
+    ax = axes[0][0]
+    ax.text(0.0, -0.2, "Number at risk")
+    ax.plot([0, 1], [1, 0])
+    fig.supxlabel("Months")
+    result.curves_axes.fill_between([0, 1], [0, 0], [1, 1])
+    subplots()
+    fig.savefig("f.png")
+    plt.close(fig)
+    return ax
+"""
+    found = _drawing_calls(drawing, "crlm_outcomes.report.sections.x")
+    assert [f.split(": ", 1)[1] for f in found] == [
+        "plt.subplots(",
+        "axes[0][2].axis(",
+        "ax.text(",
+        "ax.plot(",
+        "fig.supxlabel(",
+        "result.curves_axes.fill_between(",
+        "subplots(",
+        "fig.savefig(",
+        "plt.close(",
+    ]
+    writer = _drawing_calls(drawing, "crlm_outcomes.report.writer")
+    assert not any("savefig" in f or "close" in f for f in writer)
+    delegation = """
+def plot(self, ax=None, **kwargs):
+    from crlm_outcomes.plots.km import plot_km
+    self.auc.plot(ax=ax)
+    col.text(frame, "exons")
+    title = ax.get_title(loc="left")
+    return plot_km(self, ax=ax, title=title, **kwargs)
+"""
+    assert _drawing_calls(delegation, "crlm_outcomes.survival.x") == []
 
 
 def _resolve(node: ast.ImportFrom, name: str, path: Path) -> str:

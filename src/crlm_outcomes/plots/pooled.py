@@ -9,7 +9,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from crlm_outcomes.plots.forest import plain_log_ticks
-from crlm_outcomes.plots.style import OKABE_ITO, new_axes, palette, publication_style
+from crlm_outcomes.plots.style import (
+    OKABE_ITO,
+    figure_of,
+    new_axes,
+    palette,
+    panel_grid,
+    publication_style,
+)
 
 if TYPE_CHECKING:
     from crlm_outcomes.imputation.pooling import PooledModel, PooledRMST, PooledSurvival
@@ -20,6 +27,7 @@ __all__ = [
     "pooled_rmst_plot",
     "hr_forest_plot",
     "trace_plot",
+    "trace_plots",
 ]
 
 
@@ -314,3 +322,47 @@ def trace_plot(traces, variable: str, ax: plt.Axes | None = None, *, labels=None
         ax.set_ylabel("Mean of imputed values")
         ax.set_title(name, loc="left")  # a long label as a title keeps the panels aligned
     return ax
+
+
+def trace_plots(traces, variables, *, labels=None) -> list[plt.Axes]:
+    """Convergence traces of several imputed variables: one :func:`trace_plot` panel
+    (2.4 x 2.0 in) per variable, up to three a row, on one figure laid out tightly.
+
+    Parameters
+    ----------
+    traces
+        Frame with columns imputation, iteration, variable, mean (``Imputations.traces``).
+    variables
+        The imputed variables to show, in order.
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`); they title the panels.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        One panel per variable.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.imputation.mice import impute
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1],
+    ...                   "cea": [3.1, None, 8.0, 2.2, None, 4.5, 6.1, 9.3, 1.8, 5.0],
+    ...                   "age": [61, 50, None, 55, 66, 58, None, 52, 63, 57],
+    ...                   "arm": ["a", "b"] * 5})
+    >>> imp = impute(d, ["cea", "age"], duration="t", event="e", predictors=["arm"],
+    ...              m=2, iterations=3, seed=1)
+    >>> axes = trace_plots(imp.traces, ["cea", "age"])
+    >>> [a.get_title(loc="left") for a in axes], [len(a.get_lines()) for a in axes]
+    (['cea', 'age'], [2, 2])
+    >>> plt.close(axes[0].figure)
+    """
+    axes = panel_grid(len(variables))
+    for variable, a in zip(variables, axes, strict=True):
+        trace_plot(traces, variable, ax=a, labels=labels)
+    with publication_style():
+        figure_of(axes[0]).tight_layout()
+    return axes

@@ -15,9 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from crlm_outcomes.errors import SpecError
-from crlm_outcomes.plots.style import OKABE_ITO, new_axes, publication_style
+from crlm_outcomes.plots.style import (
+    OKABE_ITO,
+    figure_of,
+    new_axes,
+    panel_grid,
+    publication_style,
+)
 
-__all__ = ["natural_spline_basis", "zph_smooth", "schoenfeld_plot", "schoenfeld_plots"]
+__all__ = [
+    "natural_spline_basis",
+    "zph_smooth",
+    "schoenfeld_plot",
+    "schoenfeld_plots",
+    "schoenfeld_grid",
+]
 
 
 def natural_spline_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
@@ -289,6 +301,58 @@ def schoenfeld_plots(zph, ax=None, **kwargs):
     for term, a in zip(terms, axes, strict=True):
         schoenfeld_plot(zph, term, ax=a, **kwargs)
     return axes[0] if len(terms) == 1 else axes
+
+
+def schoenfeld_grid(zph, terms=None, *, labels=None, endpoint=None):
+    """Compact Schoenfeld panels sharing one time-axis label, as the report prints them.
+
+    One :func:`schoenfeld_plot` panel (2.4 x 2.0 in) per term, up to three a row; the panels
+    carry no x label of their own, the figure one below them all (the endpoint's time label).
+
+    Parameters
+    ----------
+    zph
+        A :class:`~crlm_outcomes.survival.cox_zph.ZphResult`.
+    terms
+        The terms to show, in order (columns of ``zph.y``); default all of them.
+    labels
+        Display labels (:func:`crlm_outcomes.labels.resolve_labels`) for the panel titles.
+    endpoint
+        Endpoint of the model (``os``...): its time origin names the shared x axis.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        One panel per term, on one figure laid out tightly.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> from crlm_outcomes.survival.cox import cox
+    >>> d = pd.DataFrame({"t": [5, 8, 3, 9, 4, 7, 6, 2, 10, 12, 15, 20],
+    ...                   "e": [1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0],
+    ...                   "age": [61, 50, 72, 55, 66, 58, 70, 52, 63, 57, 49, 60],
+    ...                   "cea": [3.1, 2.0, 8.0, 2.2, 5.5, 4.5, 6.1, 9.3, 1.8, 5.0, 2.5, 1.0]})
+    >>> axes = schoenfeld_grid(cox(d, "age + cea", "t", "e").zph(), endpoint="os")
+    >>> [a.get_title(loc="left").splitlines()[0] for a in axes], axes[0].get_xlabel()
+    (['age', 'cea'], '')
+    >>> axes[0].figure.get_supxlabel()
+    'Months from diagnosis of liver metastases'
+    >>> plt.close(axes[0].figure)
+    """
+    from crlm_outcomes.labels import resolve_labels
+
+    terms = list(zph.y.columns) if terms is None else list(terms)
+    axes = panel_grid(len(terms))
+    for term, a in zip(terms, axes, strict=True):
+        schoenfeld_plot(zph, term, ax=a, labels=labels, endpoint=endpoint, xlabel="")
+    fig = figure_of(axes[0])
+    with publication_style():
+        fig.supxlabel(resolve_labels(labels).time_label(endpoint), fontsize=8)
+        fig.tight_layout()
+    return axes
 
 
 def _plt_size() -> float:

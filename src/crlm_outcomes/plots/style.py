@@ -22,6 +22,7 @@ __all__ = [
     "palette",
     "publication_style",
     "new_axes",
+    "panel_grid",
     "savefig_deterministic",
     "fit_width",
     "ONE_COLUMN_IN",
@@ -133,6 +134,54 @@ def new_axes(
     with publication_style():
         _, new = plt.subplots(figsize=(width, height))
     return new
+
+
+def panel_grid(n: int, *, ncol: int = 3, width: float = 2.4, height: float = 2.0) -> list[plt.Axes]:
+    """A new figure of ``n`` panels in rows of up to ``ncol``, each ``width`` x ``height`` inches.
+
+    The cells the last row leaves over are switched off (no frame, ticks or labels).
+
+    Parameters
+    ----------
+    n
+        Number of panels (at least one).
+    ncol
+        Most panels in a row.
+    width, height
+        Size of one panel in inches (default 2.4 x 2.0, the report's multi-panel figures).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        The ``n`` panels, row by row, on one figure.
+
+    Raises
+    ------
+    ValueError
+        ``n`` or ``ncol`` is less than one.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> axes = panel_grid(4)
+    >>> len(axes), [round(float(v), 2) for v in axes[0].figure.get_size_inches()]
+    (4, [7.2, 4.0])
+    >>> [a.axison for a in axes[0].figure.axes]  # the two cells left over are off
+    [True, True, True, True, False, False]
+    >>> plt.close(axes[0].figure)
+    """
+    if n < 1 or ncol < 1:
+        raise ValueError(f"a panel grid needs at least one panel and column, got {n} and {ncol}")
+    cols = min(ncol, n)
+    rows = -(-n // cols)
+    with publication_style():
+        _, grid = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    cells = list(grid.ravel())
+    for extra in cells[n:]:
+        extra.axis("off")
+    return cells[:n]
 
 
 def figure_of(ax: plt.Axes) -> Figure:

@@ -2,7 +2,8 @@
 
 The curves themselves are drawn by the survival results' own ``plot`` methods; what this module
 adds is what a registry data-use agreement restricts: the numbers-at-risk table under a
-Kaplan-Meier plot, drawn from counts that have passed :mod:`crlm_outcomes.report.suppression`.
+Kaplan-Meier plot, from counts that have passed :mod:`crlm_outcomes.report.suppression` (the
+table is drawn by :func:`crlm_outcomes.plots.km.plot_km`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
-import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 
 from crlm_outcomes.labels import Labels
-from crlm_outcomes.plots.style import palette
 from crlm_outcomes.report.suppression import (
     COMPLEMENTARY,
     PRIMARY,
@@ -25,7 +24,7 @@ from crlm_outcomes.report.suppression import (
     primary_mask,
 )
 
-__all__ = ["time_grid", "at_risk_table", "draw_at_risk", "plot_km_with_risk"]
+__all__ = ["time_grid", "at_risk_table", "plot_km_with_risk"]
 
 
 def time_grid(max_time: float, step: float | None = None) -> np.ndarray:
@@ -140,76 +139,6 @@ def at_risk_table(
     out = pd.DataFrame(text, index=labels, columns=[f"{t:g}" for t in counts.columns])
     out.index.name = "group"
     return out
-
-
-def draw_at_risk(
-    ax: plt.Axes,
-    table: pd.DataFrame,
-    times: Sequence[float] | np.ndarray,
-    colours: Sequence[str] | None = None,
-) -> plt.Axes:
-    """Write a numbers-at-risk table (strings) under ``ax``, aligned with the time ticks.
-
-    Parameters
-    ----------
-    ax
-        The axes of the curves (time on the x axis).
-    table
-        The published numbers at risk (:func:`at_risk_table`): one row per group, one column
-        per time in ``times``.
-    times
-        The x positions of the columns.
-    colours
-        Colours of the group labels, in row order (default: the package palette).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        ``ax``, with a "Number at risk" title, a label per group and the counts as texts
-        below the plot area.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> risk = pd.DataFrame({"0": ["120", "80"], "12": ["95", "<11"]}, index=["Low", "High"])
-    >>> fig, ax = plt.subplots()
-    >>> ax = draw_at_risk(ax, risk, [0, 12])
-    >>> [t.get_text() for t in ax.texts]
-    ['Number at risk', 'Low', '120', '95', 'High', '80', '<11']
-    >>> plt.close(fig)
-    """
-    colours = list(colours or palette(len(table)))
-    trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
-    lab_trans = mtransforms.blended_transform_factory(ax.transAxes, ax.transAxes)
-    top = -0.2
-    gap = 0.075
-    ax.text(
-        0.0,
-        top,
-        "Number at risk",
-        transform=lab_trans,
-        ha="left",
-        va="top",
-        fontsize=6.5,
-        fontweight="bold",
-    )
-    for i, (label, row) in enumerate(table.iterrows()):
-        y = top - gap * (i + 1)
-        ax.text(
-            -0.07,
-            y,
-            str(label),
-            transform=lab_trans,
-            ha="right",
-            va="top",
-            fontsize=6,
-            color=colours[i % len(colours)],
-        )
-        for t, value in zip(times, row.to_numpy(), strict=True):
-            ax.text(t, y, str(value), transform=trans, ha="center", va="top", fontsize=6)
-    return ax
 
 
 def plot_km_with_risk(

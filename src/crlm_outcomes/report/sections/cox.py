@@ -8,15 +8,14 @@ term.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from crlm_outcomes.formula import formula_variables
-from crlm_outcomes.labels import Labels, resolve_labels
-from crlm_outcomes.plots.schoenfeld import schoenfeld_plot
+from crlm_outcomes.labels import Labels
+from crlm_outcomes.plots.schoenfeld import schoenfeld_grid
 from crlm_outcomes.report._context import BuildContext
 from crlm_outcomes.report.formatting import format_p
 from crlm_outcomes.report.regression_table import (
@@ -284,18 +283,6 @@ def _forest(fit: Any, labels: Labels, counts: bool = True) -> plt.Axes:
 def _schoenfeld_grid(
     fit: Any, terms: list[str], labels: Labels | None = None, endpoint: str | None = None
 ) -> plt.Axes:
-    """Scaled Schoenfeld residual plots, one panel per term (figure recipe); returns the
-    first panel's Axes."""
-    ncol = min(3, len(terms))
-    nrow = math.ceil(len(terms) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 2.0 * nrow), squeeze=False)
-    zph = fit.zph()
-    for k, term in enumerate(terms):
-        schoenfeld_plot(
-            zph, term, ax=axes[k // ncol][k % ncol], labels=labels, endpoint=endpoint, xlabel=""
-        )
-    for k in range(len(terms), nrow * ncol):
-        axes[k // ncol][k % ncol].axis("off")
-    fig.supxlabel(resolve_labels(labels).time_label(endpoint), fontsize=8)
-    fig.tight_layout()
-    return axes[0][0]
+    """Scaled Schoenfeld residual plots, one panel per term (figure recipe, drawn by
+    :func:`crlm_outcomes.plots.schoenfeld.schoenfeld_grid`); returns the first panel's Axes."""
+    return schoenfeld_grid(fit.zph(), terms, labels=labels, endpoint=endpoint)[0]

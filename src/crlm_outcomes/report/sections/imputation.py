@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from crlm_outcomes.report._context import BuildContext
@@ -160,15 +159,8 @@ def imputation_section(ctx: BuildContext) -> None:
 
 
 def _traces(traces: pd.DataFrame, variables: list[str], labels: Any = None) -> Any:
-    """Trace plots, one panel per variable (figure recipe)."""
-    from crlm_outcomes.plots.pooled import trace_plot
+    """Trace plots, one panel per variable (figure recipe, drawn by
+    :func:`crlm_outcomes.plots.pooled.trace_plots`); returns the first panel's Axes."""
+    from crlm_outcomes.plots.pooled import trace_plots
 
-    ncol = min(3, len(variables))
-    nrow = -(-len(variables) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.4 * ncol, 2.0 * nrow), squeeze=False)
-    for k, v in enumerate(variables):
-        trace_plot(traces, v, ax=axes[k // ncol][k % ncol], labels=labels)
-    for k in range(len(variables), nrow * ncol):
-        axes[k // ncol][k % ncol].axis("off")
-    fig.tight_layout()
-    return axes[0][0]
+    return trace_plots(traces, variables, labels=labels)[0]
