@@ -216,14 +216,20 @@ class Record:
         return fields_equal(self, other)
 
     def _repr_fields(self) -> dict[str, object]:
-        raise NotImplementedError
+        """The fields shown by ``repr``: by default the scalar (number or text) fields."""
+        return {
+            f.name: value
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if isinstance(value := getattr(self, f.name), (str, int, float, np.number))
+        }
 
     def __repr__(self) -> str:
         return short_repr(self, self._repr_fields())
 
 
-class Result:
-    """Mixin of the result contract (see the module docstring).
+class Result(Record):
+    """Mixin of the result contract (see the module docstring): a :class:`Record` (equality,
+    unhashable, one-line repr) with a ``table``.
 
     A subclass is a ``@dataclass(frozen=True, eq=False, repr=False)`` with a ``table`` and
     an ``excluded`` field; it sets ``_title`` and may override :meth:`_display_notes`,
@@ -231,12 +237,6 @@ class Result:
     """
 
     _title: ClassVar[str] = "Result"
-    __hash__ = None  # type: ignore[assignment]  # results hold DataFrames: not hashable
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return fields_equal(self, other)
 
     @property
     def n_excluded(self) -> int:
@@ -261,9 +261,6 @@ class Result:
         out["rows"] = len(getattr(self, "table"))  # noqa: B009
         out["excluded"] = self.n_excluded
         return out
-
-    def __repr__(self) -> str:
-        return short_repr(self, self._repr_fields())
 
     def summary(self) -> str:
         """The result as text, laid out as R prints it where R has a print method."""
