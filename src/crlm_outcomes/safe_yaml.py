@@ -23,9 +23,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from crlm_outcomes.errors import UnsafeYamlError
+from crlm_outcomes.errors import InputError, UnsafeYamlError
 
-__all__ = ["load_yaml", "load_yaml_file", "MAX_BYTES", "MAX_ALIASES", "MAX_NODES"]
+__all__ = ["load_yaml", "load_yaml_file", "load_yaml_as", "MAX_BYTES", "MAX_ALIASES", "MAX_NODES"]
 
 #: Largest YAML text accepted (bytes).
 MAX_BYTES = 2_000_000
@@ -194,3 +194,57 @@ def load_yaml_file(path: str | Path) -> Any:
     if size > MAX_BYTES:
         raise _refused(f"YAML file of {size} bytes; at most {MAX_BYTES} accepted")
     return load_yaml(path.read_bytes())
+
+
+def load_yaml_as(text: str | bytes, *, what: str, file: str, error: type[InputError]) -> Any:
+    """:func:`load_yaml`, any refusal or syntax error raised as ``error`` (an
+    :class:`~crlm_outcomes.errors.InputError` class) naming ``what``, the file and the line.
+
+    Parameters
+    ----------
+    text
+        The YAML text or bytes.
+    what
+        What the file is, for the message (``"the analysis spec"``).
+    file
+        The file's path, quoted by the error.
+    error
+        The error class to raise (``SpecError``, ``SchemaDefinitionError``).
+
+    Returns
+    -------
+    Any
+        What :func:`load_yaml` returns.
+
+    Raises
+    ------
+    InputError
+        An instance of ``error``: the text is refused by :func:`load_yaml` (a repeated key, an
+        alias bomb, too large) or is not YAML.
+
+    Examples
+    --------
+    >>> from crlm_outcomes.errors import SpecError
+    >>> try:
+    ...     load_yaml_as("a: 1\\na: 2", what="the spec", file="s.yaml", error=SpecError)
+    ... except SpecError as exc:
+    ...     print(exc.file, exc.row)
+    s.yaml 2
+    """
+    try:
+        return load_yaml(text)
+    except UnsafeYamlError as exc:
+        raise error(
+            f"{what} is refused: {exc.message}",
+            file=file,
+            row=exc.row,
+            expected="a UTF-8 YAML mapping without repeated keys or alias bombs",
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise error(
+            f"{what} is not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=file,
+            row=(mark.line + 1) if mark is not None else None,
+            expected="a YAML mapping",
+        ) from None

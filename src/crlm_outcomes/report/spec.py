@@ -19,12 +19,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from crlm_outcomes._pydantic import problem_message, problems
-from crlm_outcomes.errors import SpecError, UnsafeYamlError
-from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml
+from crlm_outcomes.errors import SpecError
+from crlm_outcomes.safe_yaml import MAX_BYTES, load_yaml_as
 from crlm_outcomes.schema.endpoint_map import ENDPOINTS as ENDPOINT_MAP
 
 __all__ = [
@@ -919,23 +918,7 @@ def load_spec(path: str | Path) -> AnalysisSpec:
         raise SpecError(
             "cannot read the analysis spec", file=str(path), expected="a readable YAML file"
         ) from exc
-    try:
-        data = load_yaml(raw)
-    except UnsafeYamlError as exc:
-        raise SpecError(
-            f"the analysis spec is refused: {exc.message}",
-            file=str(path),
-            row=exc.row,
-            expected="a UTF-8 YAML mapping without repeated keys or alias bombs",
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SpecError(
-            f"the analysis spec is not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=str(path),
-            row=(mark.line + 1) if mark is not None else None,
-            expected="YAML mapping",
-        ) from None
+    data = load_yaml_as(raw, what="the analysis spec", file=str(path), error=SpecError)
     return parse_spec(data if data is not None else {}, file=str(path))
 
 

@@ -18,13 +18,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from crlm_outcomes._pydantic import StrictModel, problem_message, problems
 from crlm_outcomes._result import short_repr
-from crlm_outcomes.errors import SchemaDefinitionError, SpecError, UnsafeYamlError
-from crlm_outcomes.safe_yaml import load_yaml
+from crlm_outcomes.errors import SchemaDefinitionError, SpecError
+from crlm_outcomes.safe_yaml import load_yaml_as
 
 __all__ = [
     "CANONICAL_YAML",
@@ -445,28 +444,6 @@ def _column_spec(name: str, col: _ColumnModel) -> ColumnSpec:
     )
 
 
-def _parse_yaml(text: bytes, path: str | Path) -> Any:
-    """The schema file's YAML through :func:`crlm_outcomes.safe_yaml.load_yaml` (repeated
-    keys and alias bombs refused), any failure as a :class:`SchemaDefinitionError`."""
-    try:
-        return load_yaml(text)
-    except UnsafeYamlError as exc:
-        raise SchemaDefinitionError(
-            f"schema definition is refused: {exc.message}",
-            file=str(path),
-            row=exc.row,
-            expected="a UTF-8 YAML mapping without repeated keys or alias bombs",
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SchemaDefinitionError(
-            f"schema definition is not valid YAML: {getattr(exc, 'problem', exc)}",
-            file=str(path),
-            row=(mark.line + 1) if mark is not None else None,
-            expected="a YAML mapping",
-        ) from None
-
-
 def read_definition(path: str | Path) -> SchemaDefinition:
     """Read a schema YAML file (in the format of ``canonical.yaml``) into a definition.
 
@@ -520,7 +497,7 @@ def read_definition(path: str | Path) -> SchemaDefinition:
     (['patient_id', 'age'], 110.0)
     """
     text = Path(path).read_bytes()
-    raw = _parse_yaml(text, path)
+    raw = load_yaml_as(text, what="schema definition", file=str(path), error=SchemaDefinitionError)
     try:
         model = _SchemaModel.model_validate(raw)
     except ValidationError as exc:
