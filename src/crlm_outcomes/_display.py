@@ -10,6 +10,27 @@ import pandas as pd
 __all__ = ["frames_html"]
 
 
+def percent_level(conf_level: float | None = None) -> str:
+    """A confidence level as the percentage printed in labels (``"95"`` in "95% CI").
+
+    Parameters
+    ----------
+    conf_level
+        The level as a fraction; ``None`` (a model that does not say) reads as 0.95.
+
+    Returns
+    -------
+    str
+        The percentage without trailing zeros.
+
+    Examples
+    --------
+    >>> percent_level(0.95), percent_level(0.9), percent_level(0.975), percent_level()
+    ('95', '90', '97.5', '95')
+    """
+    return f"{100 * (0.95 if conf_level is None else conf_level):g}"
+
+
 def frames_html(
     title: str,
     frames: Mapping[str, pd.DataFrame],

@@ -20,6 +20,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from crlm_outcomes._display import percent_level
 from crlm_outcomes.labels import Labels
 from crlm_outcomes.plots.style import (
     OKABE_ITO,
@@ -207,7 +208,7 @@ def forest_plot(
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_ylim(-0.7, n_rows - 0.1)
-        level = int(round(100 * result.conf_level)) if hasattr(result, "conf_level") else 95
+        level = percent_level(getattr(result, "conf_level", None))
         long = "Subdistribution hazard ratio" if name == "SHR" else "Hazard ratio"
         robust = getattr(result, "robust", False)
         ax.set_xlabel(f"{long} ({level}% CI{', robust SE' if robust else ''}, log scale)")
@@ -218,7 +219,7 @@ def forest_plot(
 
 
 def _columns(
-    ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: int, counts: bool, columns: bool
+    ax: Axes, rows: pd.DataFrame, y: np.ndarray, name: str, level: str, counts: bool, columns: bool
 ) -> None:
     """The text columns: labels and N/events left of the plot, ratio (CI) and p right."""
     # (x, y) coordinate systems; matplotlib 3.8's stub omits the pair, hence the ignore below

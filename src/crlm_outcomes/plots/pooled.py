@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 
+from crlm_outcomes._display import percent_level
 from crlm_outcomes.plots.forest import plain_log_ticks
 from crlm_outcomes.plots.style import (
     OKABE_ITO,
@@ -148,7 +149,7 @@ def pooled_forest_plot(
     from crlm_outcomes.plots.forest import forest_plot
 
     ax = forest_plot(result, ax=ax, labels=labels, counts=counts, columns=columns, width=width)
-    level = int(round(100 * result.conf_level))
+    level = percent_level(result.conf_level)
     what = "Hazard ratio" if result.model == "cox" else "Subdistribution hazard ratio"
     ax.set_xlabel(f"{what} ({level}% CI, log scale), pooled over {result.m} imputations")
     return ax

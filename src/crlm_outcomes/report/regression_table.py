@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crlm_outcomes._data import as_frame
+from crlm_outcomes._display import percent_level
 from crlm_outcomes._result import Result, empty_excluded
 from crlm_outcomes.labels import Labels
 from crlm_outcomes.report.formatting import format_p
@@ -266,7 +267,7 @@ def regression_table(
     rows = term_rows(model, labels)
     policy = suppression or SuppressionPolicy(enabled=False)
     name = ratio_name(model)
-    level = int(round(100 * model.conf_level)) if hasattr(model, "conf_level") else 95
+    level = percent_level(getattr(model, "conf_level", None))
 
     def ci(r: Any) -> str:
         if r.kind == "reference":

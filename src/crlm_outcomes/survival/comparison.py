@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._display import frames_html, percent_level
 from crlm_outcomes._result import Result
 from crlm_outcomes.survival.evalue import EValueResult, evalue_from_model
 from crlm_outcomes.survival.weighting import BalanceTable, PropensityWeights
@@ -106,11 +106,11 @@ class TreatmentComparison(Result):
         max |SMD| before 0.153, after 0.081
         """
         r = self.table.iloc[0]
-        level = 100 * self.cox.conf_level
+        level = percent_level(self.cox.conf_level)
         return "\n".join(
             [
                 f"Treatment comparison by propensity-score {self.method}: {r['term']}",
-                f"HR {r['hr']:.3f} ({level:g}% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
+                f"HR {r['hr']:.3f} ({level}% CI {r['lower']:.3f}-{r['upper']:.3f}), p = {r['p']:.3g}, "
                 f"robust SE, n = {self.cox.n}, events = {self.cox.n_event}",
                 self.evalues.summary(),
                 (

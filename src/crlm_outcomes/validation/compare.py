@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from crlm_outcomes._display import frames_html
+from crlm_outcomes._display import frames_html, percent_level
 from crlm_outcomes._result import Result
 from crlm_outcomes.errors import SurvivalDataError
 from crlm_outcomes.validation._inputs import as_frame, concat_excluded, outcome
@@ -117,7 +117,7 @@ class ScoreComparison(Result):
         ('p', '0.92 (0.83–1.01)', '+0.18 (p = 0.190)')
         """
         f = f"{{:.{digits}f}}"
-        level = f"{100 * self.conf_level:g}% CI"
+        level = f"{percent_level(self.conf_level)}% CI"
 
         def ci(r):
             return f"{f.format(r.estimate)} ({f.format(r.lower)}–{f.format(r.upper)})"
